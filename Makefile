@@ -1,0 +1,98 @@
+# gicat - build, test, demo, bench, install.
+#   make                 builds ./gicat
+#   make test            builds and runs every test (last line: N passed, N failed)
+#   make demo            a small GenImage-like corpus, ingested and queried
+#   make bench           the benchmarks (figures beside their references)
+#   make SANITIZE=address,undefined test
+#   make install PREFIX=/usr/local
+
+PREFIX ?= /usr/local
+CC ?= cc
+PKGS := sqlite3 libcurl libpng libjpeg openssl jansson inih libarchive
+TEST_PKGS := cmocka
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wcast-align -Wwrite-strings -Wformat=2 -Wundef \
+	-Wvla -Wnull-dereference -Wimplicit-fallthrough -Wold-style-definition
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP -Icatalog -Ibuild \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+ifdef SANITIZE
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDSAN = -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC := $(sort $(wildcard catalog/*.c))
+CLI_SRC := $(sort $(wildcard cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
+FIX_SRC := $(sort $(wildcard tests/fixtures/*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+EMBED := $(sort $(wildcard migrations/*.sql)) schema/imagenet_classes.tsv
+
+LIB_OBJ := $(LIB_SRC:%.c=build/%.o) build/embed.o
+CLI_OBJ := $(CLI_SRC:%.c=build/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+FIX_BIN := $(FIX_SRC:tests/fixtures/%.c=build/fixtures/%)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
+
+all: deps-ok gicat $(FIX_BIN)
+
+deps-ok:
+	@scripts/deps.sh
+
+gicat: $(CLI_OBJ) build/libgicat.a
+	@echo "  LD $@"
+	@$(CC) $(LDSAN) -o $@ $^ $(LIBS)
+
+build/libgicat.a: $(LIB_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+build/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/embed.c: scripts/embed.sh $(EMBED)
+	@mkdir -p build
+	@scripts/embed.sh $(EMBED) > $@.tmp && mv $@.tmp $@
+
+build/embed.o: build/embed.c
+	@$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c -o $@ $<
+
+build/tests/%: tests/unit/%.c build/libgicat.a
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< \
+		build/libgicat.a $(LDSAN) $(LIBS) $(shell pkg-config --libs $(TEST_PKGS))
+
+build/fixtures/%: tests/fixtures/%.c build/libgicat.a
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< build/libgicat.a $(LDSAN) $(LIBS)
+
+build/bench/%: bench/%.c build/libgicat.a
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< build/libgicat.a $(LDSAN) $(LIBS)
+
+test: all $(UNIT_BIN)
+	@tests/run
+
+demo: all
+	@scripts/demo.sh
+
+bench: deps-ok gicat $(BENCH_BIN) $(FIX_BIN)
+	@bench/run.sh
+
+install: gicat
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gicat/tasks
+	install -m 755 gicat $(DESTDIR)$(PREFIX)/bin/gicat
+	cp -R tasks/. $(DESTDIR)$(PREFIX)/share/gicat/tasks/
+
+clean:
+	rm -rf build gicat
+
+.PHONY: all deps-ok test demo bench install clean
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,371 @@
+/*
+ * catalog.h - the public interface of the gicat library.
+ *
+ * The library (catalog/) never prints and never exits.  Every fallible
+ * function returns 0 on success or a negative GIC_E* code, and sets a
+ * message describing the failure that gic_errmsg() returns.  Messages are
+ * kept per thread, so worker threads can probe and store in parallel.
+ */
+#ifndef GIC_CATALOG_H
+#define GIC_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- errors ------------------------------------------------------------ */
+
+enum {
+	GIC_OK = 0,
+	GIC_EUSAGE = -1,    /* bad argument, expression or option value */
+	GIC_EIO = -2,       /* file system failure */
+	GIC_EDB = -3,       /* SQLite failure */
+	GIC_EBADIMG = -4,   /* input is not a valid, supported image */
+	GIC_ENOMEM = -5,
+	GIC_ENOTFOUND = -6, /* no such object, entry or catalog */
+	GIC_ESCHEMA = -7,   /* catalog schema newer than this binary */
+	GIC_ECORRUPT = -8,  /* the store itself is damaged (hash mismatch) */
+	GIC_ELIMIT = -9,    /* input exceeds a configured limit */
+	GIC_EAMBIG = -10,   /* an abbreviated hash matches several objects */
+};
+
+/* The message of the last failure in this thread ("" when none). */
+const char *gic_errmsg(void);
+/* Sets the thread's message (printf format) and returns code. */
+int gic_seterr(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void gic_clearerr(void);
+
+/* ---- hashing ----------------------------------------------------------- */
+
+#define GIC_HEX_LEN 64
+/* SHA-256 of buf as 64 lowercase hex digits + NUL into hex[65]. */
+int gic_sha256_hex(const void *buf, size_t len, char hex[GIC_HEX_LEN + 1]);
+int gic_is_hex_sha(const char *s);
+
+/* ---- probe: decode an image fully and describe it ---------------------- */
+
+#define GIC_DEFAULT_MAX_PIXELS 100000000ULL
+
+struct gic_probe_opts {
+	uint64_t max_pixels; /* 0 means GIC_DEFAULT_MAX_PIXELS */
+};
+
+struct gic_image_info {
+	char format[8];       /* "png" or "jpeg", from magic bytes */
+	uint32_t width, height;
+	int channels;         /* samples per pixel as stored (1..4) */
+	int bit_depth;        /* bits per sample (1,2,4,8,16) */
+	char mode[8];         /* gray, graya, rgb, rgba, palette, cmyk, ycck */
+	int jpeg_quality;     /* 1..100 IJG estimate, -1 when not JPEG */
+	int quality_exact;    /* 1 when the tables equal IJG's scaled tables */
+	char subsampling[8];  /* "4:2:0", "4:2:2", "4:4:4", "4:4:0", "4:1:1",
+				 "other", "" for PNG and grayscale */
+	int progressive;      /* JPEG progressive (or arithmetic multi-scan) */
+	int interlaced;       /* PNG Adam7 */
+	int has_icc, has_exif, has_xmp, has_c2pa;
+	int orientation;      /* EXIF orientation 1..8, 0 when absent */
+	char *text_keys;      /* PNG tEXt/zTXt/iTXt keys joined by ',', or
+				 NULL; owned, free with gic_image_info_release */
+	uint64_t phash;       /* 64-bit DCT perceptual hash */
+};
+
+/*
+ * Decodes buf (len bytes) completely.  Returns 0 and fills *out, or
+ * GIC_EBADIMG / GIC_ELIMIT with a one-line reason in gic_errmsg()
+ * ("truncated JPEG: premature end of data", "12-bit JPEG is not supported",
+ * "image is 100000x100000 = 10000 Mpx, over the 100 Mpx limit", ...).
+ * Never allocates pixel memory before the size check.
+ */
+int gic_probe(const unsigned char *buf, size_t len,
+	      const struct gic_probe_opts *opts, struct gic_image_info *out);
+void gic_image_info_release(struct gic_image_info *info);
+/* "png", "jpeg" or NULL, from the first bytes. */
+const char *gic_sniff_format(const unsigned char *buf, size_t len);
+/* pHash of an 8-bit grayscale image (w*h bytes, row stride = w). */
+uint64_t gic_phash_gray(const unsigned char *gray, uint32_t w, uint32_t h);
+int gic_hamming(uint64_t a, uint64_t b);
+
+/* ---- layout: what a file's path says about it -------------------------- */
+
+enum gic_layout {
+	GIC_LAYOUT_AUTO,
+	GIC_LAYOUT_GENIMAGE,
+	GIC_LAYOUT_IMAGEFOLDER,
+	GIC_LAYOUT_FLAT,
+};
+int gic_layout_from_name(const char *name, enum gic_layout *out);
+
+/* ImageNet classes (index 0..999, wnid, name). */
+struct gic_classes;
+/* Parses "index<TAB>wnid<TAB>name" lines (a header line is skipped). */
+int gic_classes_parse(const char *tsv, struct gic_classes **out);
+/* The table built into the binary (schema/imagenet_classes.tsv). */
+int gic_classes_builtin(struct gic_classes **out);
+void gic_classes_free(struct gic_classes *c);
+/* Looks up a wnid ("n01440764"); returns its index or -1. */
+int gic_classes_index(const struct gic_classes *c, const char *wnid);
+const char *gic_classes_wnid(const struct gic_classes *c, int idx);
+
+/* ILSVRC2012 validation labels (image id -> wnid), LOC_val_solution.csv. */
+struct gic_val_labels;
+int gic_val_labels_load(const char *path, struct gic_val_labels **out);
+/* wnid for "ILSVRC2012_val_00000744" (no extension) or NULL. */
+const char *gic_val_labels_get(const struct gic_val_labels *v, const char *id);
+void gic_val_labels_free(struct gic_val_labels *v);
+
+/* Everything a path says.  Empty string / -1 = unknown. */
+struct gic_path_meta {
+	char generator[32];   /* "sd14", ..., or "" (real, or unknown) */
+	char label[8];        /* "real", "fake" or "" */
+	char split[8];        /* "train", "val", "test" or "" */
+	char subset[32];      /* GenImage subset folder's generator id, for
+				 reals too ("sd14"), or "" */
+	int class_idx;        /* 0..999 or -1 */
+	char wnid[16];        /* "n01440764" or "" */
+	char class_source[16];/* "filename", "wnid", "val_labels", "folder", "" */
+	enum gic_layout layout; /* the layout that matched (never AUTO) */
+};
+
+/*
+ * Parses relpath (slash-separated, relative to the ingest root, root's own
+ * name included as the first component when the root is a directory)
+ * according to layout.  AUTO picks GENIMAGE when some .../{train,val}/
+ * {ai,nature}/FILE is found, else IMAGEFOLDER when the parent folder names
+ * a label or a wnid, else FLAT.  classes and val may be NULL.
+ */
+void gic_path_parse(enum gic_layout layout, const char *relpath,
+		    const struct gic_classes *classes,
+		    const struct gic_val_labels *val, struct gic_path_meta *out);
+/* Canonical generator id for a folder name ("imagenet_ai_0419_sdv4" ->
+ * "sd14", "Midjourney" -> "midjourney") or NULL when not known. */
+const char *gic_generator_alias(const char *folder);
+
+/* ---- query language ---------------------------------------------------- */
+
+enum gic_ftype { GIC_FT_TEXT, GIC_FT_INT };
+
+struct gic_field {
+	const char *name;     /* user-visible name: "generator" */
+	const char *sql;      /* column of the v_entries view: "generator" */
+	enum gic_ftype type;
+};
+/* NULL-terminated table of queryable fields, in output order. */
+const struct gic_field *gic_fields(void);
+const struct gic_field *gic_field_find(const char *name);
+
+struct gic_param {
+	enum gic_ftype type;
+	int64_t i;
+	char *s;              /* owned */
+};
+
+struct gic_sql {
+	char *where;          /* SQL boolean expression over v_entries with '?'
+				 placeholders; "1" for an empty expression */
+	struct gic_param *params;
+	size_t nparams;
+};
+
+/*
+ * Compiles EXPR to a WHERE fragment.  On a syntax error or unknown field
+ * returns GIC_EUSAGE, *errcol = 1-based column of the offending token and
+ * the message names it ("unknown field 'genrator'").  No text of expr is
+ * ever pasted into the SQL: literals become bound parameters.
+ */
+int gic_query_compile(const char *expr, struct gic_sql *out, int *errcol);
+void gic_sql_release(struct gic_sql *sql);
+
+/* ---- object store ---------------------------------------------------- */
+
+enum gic_store_mode {
+	GIC_MODE_COPY,    /* write a copy (default) */
+	GIC_MODE_REFLINK, /* FICLONE the source; falls back to copy */
+	GIC_MODE_LINK,    /* hard link the source; falls back to copy */
+	GIC_MODE_REF,     /* store nothing: the catalog records path/size/mtime */
+};
+int gic_store_mode_from_name(const char *name, enum gic_store_mode *out);
+const char *gic_store_mode_name(enum gic_store_mode mode);
+
+struct gic_odb;
+
+/* What a put did. */
+enum gic_put_how { GIC_PUT_EXISTED, GIC_PUT_COPIED, GIC_PUT_REFLINKED,
+		   GIC_PUT_LINKED };
+
+/*
+ * A storage backend.  Objects are immutable byte strings named by the
+ * lowercase hex SHA-256 of their content.  After put returns 0 the object
+ * is complete and checked; after sync returns 0 every object put before is
+ * durable.
+ */
+struct gic_odb_backend {
+	const char *name;
+	/* Stores buf (whose hash is hex).  src_path (may be NULL) lets link
+	 * and reflink modes share the source file's blocks. */
+	int (*put)(struct gic_odb *odb, const char *hex, const void *buf,
+		   size_t len, const char *src_path, enum gic_store_mode mode,
+		   enum gic_put_how *how);
+	/* Makes every object put so far durable (directory entries
+	 * included); called before a transaction that references them
+	 * commits. */
+	int (*sync)(struct gic_odb *odb);
+	/* Reads a whole object into a malloc'd buffer. */
+	int (*get)(struct gic_odb *odb, const char *hex, unsigned char **buf,
+		   size_t *len);
+	/* Size of an object; GIC_ENOTFOUND when absent. */
+	int (*stat)(struct gic_odb *odb, const char *hex, uint64_t *size);
+	/* Calls cb for every object (and, with tmp != NULL, counts leftover
+	 * temporary files into *tmp).  Stops when cb returns non-zero. */
+	int (*list)(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
+		    void *arg, uint64_t *tmp);
+	/* Deletes an object unless it changed at or after `before` (epoch
+	 * seconds): a concurrent ingest may be about to reference it.
+	 * *done says whether it was deleted. */
+	int (*del)(struct gic_odb *odb, const char *hex, int64_t before,
+		   int *done);
+	/* Removes temporary files older than `before`; counts them into *n. */
+	int (*clean_tmp)(struct gic_odb *odb, int64_t before, uint64_t *n);
+	void (*free)(struct gic_odb *odb);
+};
+
+struct gic_odb {
+	const struct gic_odb_backend *be;
+};
+
+/* The local file-system backend rooted at dir (".../.gicat/objects"). */
+int gic_odb_fs_open(const char *dir, struct gic_odb **out);
+/* Path of an object in the fs backend (for `show`); malloc'd. */
+char *gic_odb_fs_path(struct gic_odb *odb, const char *hex);
+
+/* ---- catalog ----------------------------------------------------------- */
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+struct gic_catalog {
+	struct sqlite3 *db;
+	struct gic_odb *odb;
+	char *root;          /* directory that contains .gicat */
+	char *dir;           /* root/.gicat */
+	int schema_version;  /* after migrations */
+	int readonly;        /* schema is newer than this binary */
+};
+
+/* Creates DIR/.gicat (catalog.db + objects/); GIC_EUSAGE if it exists. */
+int gic_catalog_init(const char *dir, struct gic_catalog **out);
+/*
+ * Finds the catalog: explicit (the --catalog value) if given, else
+ * $GICAT_DIR, else the nearest .gicat upward from the working directory.
+ * *root_out is malloc'd.
+ */
+int gic_catalog_find(const char *explicit_root, char **root_out);
+/* Opens the catalog at root, applying pending migrations in one
+ * transaction.  A newer schema opens read-only (c->readonly = 1). */
+int gic_catalog_open(const char *root, struct gic_catalog **out);
+void gic_catalog_close(struct gic_catalog *c);
+/* GIC_ESCHEMA when the catalog is read-only because of a newer schema. */
+int gic_catalog_writable(struct gic_catalog *c);
+
+/* Migrations known to this binary and the catalog's version. */
+int gic_migrations_latest(void);
+const char *gic_migration_name(int version);
+int gic_migrate(struct sqlite3 *db, int *version_out);
+
+/* ---- selecting entries -------------------------------------------------- */
+
+/*
+ * Prepares "SELECT <cols> FROM v_entries WHERE <expr> <tail>" with every
+ * literal of expr bound.  cols and tail are SQL written by the caller (never
+ * user text); tail may hold further '?' which the caller binds from index
+ * *next_param on.  On a bad expression returns GIC_EUSAGE and *errcol.
+ */
+int gic_select_prepare(struct gic_catalog *c, const char *cols,
+		       const char *expr, const char *tail,
+		       struct sqlite3_stmt **out, int *errcol, int *next_param);
+
+/* ---- verify and gc ----------------------------------------------------- */
+
+struct gic_verify_report {
+	uint64_t images, objects_checked, refs_checked;
+	uint64_t problems;      /* each was reported through on_problem */
+	uint64_t orphans;       /* objects no row references: harmless */
+	uint64_t tmp_files;     /* leftovers of interrupted writes: harmless */
+};
+
+/*
+ * Checks SQLite integrity and foreign keys, that every stored object exists
+ * with its size, every ref file still has its size and mtime; with full,
+ * re-hashes every object and ref file.  Each problem is passed to
+ * on_problem (subject, why).  Returns 0 when the checks ran (problems or
+ * not), negative when they could not run.
+ */
+int gic_verify(struct gic_catalog *c, int full,
+	       void (*on_problem)(void *arg, const char *subject,
+				  const char *why),
+	       void *arg, struct gic_verify_report *rep);
+
+/*
+ * Removes image rows no entry uses, then temporary files and unreferenced
+ * objects older than grace seconds (so that a concurrent ingest's fresh,
+ * not yet committed objects survive).
+ */
+int gic_gc(struct gic_catalog *c, int64_t grace, uint64_t *rows,
+	   uint64_t *objects, uint64_t *tmp);
+
+/* Reads an image's bytes (object or ref file), checking its hash. */
+int gic_image_read(struct gic_catalog *c, const char *hex,
+		   unsigned char **buf, size_t *len);
+/* Resolves a hash prefix (>= 4 hex digits) to the full hash. */
+int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
+		       char hex[GIC_HEX_LEN + 1]);
+
+/* ---- ingest ------------------------------------------------------------ */
+
+#define GIC_DEFAULT_MAX_BYTES (256ULL << 20)
+#define GIC_MAX_REASONS 16
+
+struct gic_ingest_stats {
+	uint64_t files_total;   /* image files found by the walk */
+	uint64_t files_done;    /* processed so far */
+	uint64_t new_images;    /* distinct contents added */
+	uint64_t new_entries;   /* (dataset, path) rows added */
+	uint64_t present;       /* entries already catalogued, same content */
+	uint64_t changed;       /* entries whose file content changed */
+	uint64_t rejected;
+	uint64_t skipped;       /* non-image names, specials, unreadable dirs */
+	uint64_t bytes;         /* bytes read */
+	uint64_t link_fallbacks;/* link/reflink that had to copy */
+	int nreasons;           /* rejects grouped by the reason's first part */
+	struct { char reason[64]; uint64_t n; } reasons[GIC_MAX_REASONS];
+};
+
+struct gic_ingest_opts {
+	enum gic_layout layout;
+	const char *dataset;    /* NULL: "genimage" for that layout, else the
+				   name of the directory given */
+	const char *generator, *label, *split, *license; /* overrides or NULL */
+	int class_idx;          /* override, or -1 */
+	enum gic_store_mode mode;
+	const struct gic_classes *classes;
+	const struct gic_val_labels *val;
+	int jobs;               /* decoding workers (>= 1) */
+	uint64_t max_pixels;    /* 0: default */
+	uint64_t max_bytes;     /* 0: GIC_DEFAULT_MAX_BYTES */
+	/* Called from the calling thread only. */
+	void (*on_reject)(void *arg, const char *path, const char *reason);
+	void (*on_progress)(void *arg, const struct gic_ingest_stats *st);
+	void *arg;
+};
+
+/*
+ * Ingests every file under paths.  Bad files are rejected (recorded in the
+ * rejects table, reported through on_reject) and the batch goes on; a
+ * runtime failure (disk full, database error) stops it with a negative
+ * code, leaving the catalog consistent.  Returns 0 otherwise, even when
+ * files were rejected: see st->rejected.
+ */
+int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
+	       const struct gic_ingest_opts *opts, struct gic_ingest_stats *st);
+
+#endif

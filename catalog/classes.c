@@ -1,0 +1,333 @@
+/*
+ * classes.c - the two lookups that turn ImageNet names into classes: the
+ * class table (index 0..999 <-> wnid, schema/imagenet_classes.tsv) and the
+ * ILSVRC2012 validation labels (image id -> wnid, LOC_val_solution.csv).
+ *
+ * Both are parsed once and then queried per file during ingest, so both
+ * keep a sorted array and answer with bsearch.  Neither assumes its input
+ * is sorted.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "embed.h"
+
+#define NCLASSES 1000
+#define WNID_LEN 9                      /* "n" + 8 digits */
+#define VAL_MAX_BYTES (256u << 20)      /* the real file is ~10 MB */
+
+struct wnid_idx {
+	char wnid[WNID_LEN + 1];
+	int idx;
+};
+
+struct gic_classes {
+	char wnid[NCLASSES][WNID_LEN + 1]; /* by index; "" when absent */
+	struct wnid_idx sorted[NCLASSES];  /* by wnid, for bsearch */
+	int n;
+};
+
+struct val_entry {
+	const char *id;                    /* points into gic_val_labels.buf */
+	char wnid[WNID_LEN + 1];
+	int line;
+};
+
+struct gic_val_labels {
+	char *buf;                         /* the file, NUL-split in place */
+	struct val_entry *e;
+	size_t n;
+};
+
+/* "n" followed by exactly 8 digits, len bytes at s. */
+static int is_wnid(const char *s, size_t len)
+{
+	if (len != WNID_LEN || s[0] != 'n')
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* Length of the line at s without its "\n" or "\r\n"; *next = next line. */
+static size_t line_len(const char *s, const char **next)
+{
+	size_t n = strcspn(s, "\n");
+
+	*next = s[n] ? s + n + 1 : s + n;
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	return n;
+}
+
+static int cmp_wnid(const void *a, const void *b)
+{
+	return strcmp(((const struct wnid_idx *)a)->wnid,
+		      ((const struct wnid_idx *)b)->wnid);
+}
+
+/* One "index<TAB>wnid<TAB>name" line into c; lineno is for messages. */
+static int class_line(struct gic_classes *c, const char *s, size_t len,
+		      int lineno)
+{
+	const char *tab1 = memchr(s, '\t', len), *tab2;
+	char *end;
+	long idx;
+
+	if (!tab1 || !(tab2 = memchr(tab1 + 1, '\t', len - (size_t)(tab1 - s + 1))))
+		return gic_seterr(GIC_EUSAGE, "class table line %d: expected "
+				  "index<TAB>wnid<TAB>name", lineno);
+	errno = 0;
+	idx = strtol(s, &end, 10);
+	if (end != tab1 || end == s || errno || idx < 0 || idx >= NCLASSES)
+		return gic_seterr(GIC_EUSAGE, "class table line %d: index "
+				  "'%.*s' is not in 0..999", lineno,
+				  (int)(tab1 - s), s);
+	if (!is_wnid(tab1 + 1, (size_t)(tab2 - tab1 - 1)))
+		return gic_seterr(GIC_EUSAGE, "class table line %d: '%.*s' is "
+				  "not a wnid like n01440764", lineno,
+				  (int)(tab2 - tab1 - 1), tab1 + 1);
+	if (c->wnid[idx][0])
+		return gic_seterr(GIC_EUSAGE, "class table line %d: index %ld "
+				  "appears twice", lineno, idx);
+	memcpy(c->wnid[idx], tab1 + 1, WNID_LEN);
+	memcpy(c->sorted[c->n].wnid, tab1 + 1, WNID_LEN);
+	c->sorted[c->n].idx = (int)idx;
+	c->n++;
+	return 0;
+}
+
+int gic_classes_parse(const char *tsv, struct gic_classes **out)
+{
+	struct gic_classes *c = calloc(1, sizeof(*c));
+	const char *s = tsv, *next;
+	int lineno = 0, rc = 0;
+
+	*out = NULL;
+	if (!c)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (; *s; s = next) {
+		size_t len = line_len(s, &next);
+
+		lineno++;
+		if (len == 0 || (c->n == 0 && strncmp(s, "index", 5) == 0))
+			continue;
+		if ((rc = class_line(c, s, len, lineno)) < 0)
+			goto out;
+	}
+	if (c->n == 0) {
+		rc = gic_seterr(GIC_EUSAGE, "class table has no classes");
+		goto out;
+	}
+	qsort(c->sorted, (size_t)c->n, sizeof(c->sorted[0]), cmp_wnid);
+	for (int i = 1; i < c->n; i++) {
+		if (strcmp(c->sorted[i - 1].wnid, c->sorted[i].wnid) == 0) {
+			rc = gic_seterr(GIC_EUSAGE, "class table: wnid %s is "
+					"used by classes %d and %d",
+					c->sorted[i].wnid, c->sorted[i - 1].idx,
+					c->sorted[i].idx);
+			goto out;
+		}
+	}
+out:
+	if (rc < 0)
+		free(c);
+	else
+		*out = c;
+	return rc;
+}
+
+int gic_classes_builtin(struct gic_classes **out)
+{
+	return gic_classes_parse(gic_builtin_classes_tsv, out);
+}
+
+void gic_classes_free(struct gic_classes *c)
+{
+	free(c);
+}
+
+int gic_classes_index(const struct gic_classes *c, const char *wnid)
+{
+	struct wnid_idx key;
+	const struct wnid_idx *hit;
+
+	if (!c || !wnid || !is_wnid(wnid, strlen(wnid)))
+		return -1;
+	memcpy(key.wnid, wnid, WNID_LEN + 1);
+	hit = bsearch(&key, c->sorted, (size_t)c->n, sizeof(key), cmp_wnid);
+	return hit ? hit->idx : -1;
+}
+
+const char *gic_classes_wnid(const struct gic_classes *c, int idx)
+{
+	if (!c || idx < 0 || idx >= NCLASSES || !c->wnid[idx][0])
+		return NULL;
+	return c->wnid[idx];
+}
+
+/* ---- validation labels ---------------------------------------------- */
+
+/* Reads all of path into a NUL-terminated buffer. */
+static int read_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, got;
+	int rc = 0;
+
+	*out = NULL;
+	if (!f)
+		return gic_seterr(GIC_EIO, "cannot open '%s': %s", path,
+				  strerror(errno));
+	do {
+		if (cap - len < 65536) {
+			cap = cap ? cap * 2 : 1 << 20;
+			if (cap > VAL_MAX_BYTES + 65536u) {
+				rc = gic_seterr(GIC_ELIMIT, "'%s' is larger than "
+						"%u MiB", path, VAL_MAX_BYTES >> 20);
+				goto out;
+			}
+			if (!(nb = realloc(buf, cap + 1))) {
+				rc = gic_seterr(GIC_ENOMEM, "out of memory");
+				goto out;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+	} while (got > 0);
+	if (ferror(f)) {
+		rc = gic_seterr(GIC_EIO, "cannot read '%s': %s", path,
+				strerror(errno));
+		goto out;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len))
+		rc = gic_seterr(GIC_EUSAGE, "'%s' is not a text file", path);
+out:
+	fclose(f);
+	if (rc < 0)
+		free(buf);
+	else
+		*out = buf;
+	return rc;
+}
+
+/* One "ImageId,wnid ..." line (s is writable: the id is NUL-terminated
+ * in place) into e. */
+static int val_line(const char *path, char *s, size_t len, int lineno,
+		    struct val_entry *e)
+{
+	char *comma = memchr(s, ',', len);
+	size_t wlen;
+
+	if (!comma || comma == s)
+		return gic_seterr(GIC_EUSAGE, "%s:%d: expected "
+				  "'ImageId,PredictionString'", path, lineno);
+	wlen = strcspn(comma + 1, " \t\r\n");
+	if (!is_wnid(comma + 1, wlen))
+		return gic_seterr(GIC_EUSAGE, "%s:%d: PredictionString does not "
+				  "start with a wnid like n01440764", path,
+				  lineno);
+	*comma = '\0';
+	e->id = s;
+	memcpy(e->wnid, comma + 1, WNID_LEN);
+	e->wnid[WNID_LEN] = '\0';
+	e->line = lineno;
+	return 0;
+}
+
+static int cmp_val(const void *a, const void *b)
+{
+	return strcmp(((const struct val_entry *)a)->id,
+		      ((const struct val_entry *)b)->id);
+}
+
+/* Sorts v->e and rejects one id labelled with two different wnids. */
+static int val_sort(const char *path, struct gic_val_labels *v)
+{
+	qsort(v->e, v->n, sizeof(v->e[0]), cmp_val);
+	for (size_t i = 1; i < v->n; i++) {
+		const struct val_entry *a = &v->e[i - 1], *b = &v->e[i];
+
+		if (strcmp(a->id, b->id) == 0 && strcmp(a->wnid, b->wnid) != 0)
+			return gic_seterr(GIC_EUSAGE, "%s:%d: %s is labelled %s "
+					  "here and %s on line %d", path,
+					  b->line, b->id, b->wnid, a->wnid,
+					  a->line);
+	}
+	return 0;
+}
+
+/* Splits buf into lines and parses every data line into v->e. */
+static int val_parse(const char *path, char *buf, struct gic_val_labels *v)
+{
+	size_t lines = 1;
+	char *s, *next;
+	int lineno = 0, rc;
+
+	for (s = buf; (s = strchr(s, '\n')); s++)
+		lines++;
+	if (!(v->e = calloc(lines, sizeof(v->e[0]))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (s = buf; *s; s = next) {
+		const char *nx;
+		size_t len = line_len(s, &nx);
+
+		next = s + (nx - s);
+		lineno++;
+		if (len == 0 || (lineno == 1 && strncmp(s, "ImageId", 7) == 0))
+			continue;
+		s[len] = '\0';
+		if ((rc = val_line(path, s, len, lineno, &v->e[v->n])) < 0)
+			return rc;
+		v->n++;
+	}
+	if (v->n == 0)
+		return gic_seterr(GIC_EUSAGE, "%s: no labels found", path);
+	return val_sort(path, v);
+}
+
+int gic_val_labels_load(const char *path, struct gic_val_labels **out)
+{
+	struct gic_val_labels *v = calloc(1, sizeof(*v));
+	int rc;
+
+	*out = NULL;
+	if (!v)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if ((rc = read_file(path, &v->buf)) < 0)
+		goto out;
+	rc = val_parse(path, v->buf, v);
+out:
+	if (rc < 0)
+		gic_val_labels_free(v);
+	else
+		*out = v;
+	return rc;
+}
+
+const char *gic_val_labels_get(const struct gic_val_labels *v, const char *id)
+{
+	struct val_entry key = { .id = id };
+	const struct val_entry *hit;
+
+	if (!v || !id)
+		return NULL;
+	hit = bsearch(&key, v->e, v->n, sizeof(key), cmp_val);
+	return hit ? hit->wnid : NULL;
+}
+
+void gic_val_labels_free(struct gic_val_labels *v)
+{
+	if (!v)
+		return;
+	free(v->e);
+	free(v->buf);
+	free(v);
+}

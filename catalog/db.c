@@ -1,0 +1,239 @@
+/*
+ * db.c - finding, creating and opening a catalog (.gicat/ with catalog.db
+ * and objects/), and applying the embedded schema migrations.
+ *
+ * The schema version lives in PRAGMA user_version.  Pending migrations are
+ * applied in one transaction when a catalog is opened; a catalog written by
+ * a newer binary opens read-only and every write is refused.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "catalog.h"
+#include "embed.h"
+
+int gic_migrations_latest(void)
+{
+	int v = 0;
+
+	for (const struct gic_migration *m = gic_migrations; m->sql; m++)
+		v = m->version;
+	return v;
+}
+
+const char *gic_migration_name(int version)
+{
+	for (const struct gic_migration *m = gic_migrations; m->sql; m++)
+		if (m->version == version)
+			return m->name;
+	return NULL;
+}
+
+static int db_err(sqlite3 *db, const char *what)
+{
+	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+static int user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL))
+		return db_err(db, "read schema version");
+	rc = sqlite3_step(st) == SQLITE_ROW ? 0 : db_err(db, "read schema version");
+	*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int gic_migrate(sqlite3 *db, int *version_out)
+{
+	char pragma[64];
+	int v, rc;
+
+	if ((rc = user_version(db, &v)) < 0)
+		return rc;
+	*version_out = v;
+	if (v >= gic_migrations_latest())
+		return 0;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+		return db_err(db, "begin migration");
+	if ((rc = user_version(db, &v)) < 0) /* another process may have won */
+		goto fail;
+	for (const struct gic_migration *m = gic_migrations; m->sql; m++) {
+		if (m->version <= v)
+			continue;
+		if (sqlite3_exec(db, m->sql, NULL, NULL, NULL)) {
+			rc = gic_seterr(GIC_EDB, "migration %s: %s", m->name,
+					sqlite3_errmsg(db));
+			goto fail;
+		}
+		v = m->version;
+	}
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v);
+	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) {
+		rc = db_err(db, "commit migration");
+		goto fail;
+	}
+	*version_out = v;
+	return 0;
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static int path_join(char *buf, size_t size, const char *a, const char *b)
+{
+	if ((size_t)snprintf(buf, size, "%s/%s", a, b) >= size)
+		return gic_seterr(GIC_ELIMIT, "path too long: '%s/%s'", a, b);
+	return 0;
+}
+
+static int is_catalog(const char *root)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	return !path_join(p, sizeof(p), root, ".gicat/catalog.db") &&
+	       stat(p, &st) == 0;
+}
+
+int gic_catalog_find(const char *explicit_root, char **root_out)
+{
+	const char *env = getenv("GICAT_DIR");
+	char cwd[PATH_MAX], *slash;
+
+	if (!explicit_root && env && *env)
+		explicit_root = env;
+	if (explicit_root) {
+		if (!is_catalog(explicit_root))
+			return gic_seterr(GIC_ENOTFOUND, "'%s' holds no .gicat catalog",
+					  explicit_root);
+		*root_out = strdup(explicit_root);
+		return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	if (!getcwd(cwd, sizeof(cwd)))
+		return gic_seterr(GIC_EIO, "getcwd: %s", strerror(errno));
+	for (;;) {
+		if (is_catalog(cwd)) {
+			*root_out = strdup(cwd);
+			return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
+		}
+		if (!(slash = strrchr(cwd, '/')) || slash == cwd)
+			break;
+		*slash = '\0';
+	}
+	if (is_catalog("/")) {
+		*root_out = strdup("/");
+		return 0;
+	}
+	return gic_seterr(GIC_ENOTFOUND,
+			  "no catalog here or in any parent (run 'gicat init' "
+			  "or pass --catalog DIR)");
+}
+
+static int open_db(struct gic_catalog *c)
+{
+	char p[PATH_MAX];
+	int rc;
+
+	if ((rc = path_join(p, sizeof(p), c->dir, "catalog.db")) < 0)
+		return rc;
+	if (sqlite3_open_v2(p, &c->db, SQLITE_OPEN_READWRITE, NULL))
+		return gic_seterr(GIC_EDB, "open '%s': %s", p,
+				  c->db ? sqlite3_errmsg(c->db) : "out of memory");
+	sqlite3_busy_timeout(c->db, 30000);
+	if (sqlite3_exec(c->db, "PRAGMA journal_mode = WAL;"
+			 "PRAGMA synchronous = NORMAL;"
+			 "PRAGMA foreign_keys = ON;", NULL, NULL, NULL))
+		return db_err(c->db, "configure catalog.db");
+	if ((rc = gic_migrate(c->db, &c->schema_version)) < 0)
+		return rc;
+	c->readonly = c->schema_version > gic_migrations_latest();
+	if ((rc = path_join(p, sizeof(p), c->dir, "objects")) < 0)
+		return rc;
+	return gic_odb_fs_open(p, &c->odb);
+}
+
+int gic_catalog_open(const char *root, struct gic_catalog **out)
+{
+	struct gic_catalog *c = calloc(1, sizeof(*c));
+	int rc;
+
+	*out = NULL;
+	if (!c)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if (!(c->root = strdup(root)) || asprintf(&c->dir, "%s/.gicat", root) < 0) {
+		c->dir = NULL;
+		gic_catalog_close(c);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	if ((rc = open_db(c)) < 0) {
+		gic_catalog_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int gic_catalog_init(const char *dir, struct gic_catalog **out)
+{
+	char p[PATH_MAX];
+	sqlite3 *db = NULL;
+	int rc;
+
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+		return gic_seterr(GIC_EIO, "mkdir '%s': %s", dir, strerror(errno));
+	if (is_catalog(dir))
+		return gic_seterr(GIC_EUSAGE, "'%s' already holds a catalog", dir);
+	if ((rc = path_join(p, sizeof(p), dir, ".gicat")) < 0)
+		return rc;
+	if (mkdir(p, 0777) < 0 && errno != EEXIST)
+		return gic_seterr(GIC_EIO, "mkdir '%s': %s", p, strerror(errno));
+	if ((rc = path_join(p, sizeof(p), dir, ".gicat/objects")) < 0)
+		return rc;
+	if (mkdir(p, 0777) < 0 && errno != EEXIST)
+		return gic_seterr(GIC_EIO, "mkdir '%s': %s", p, strerror(errno));
+	if ((rc = path_join(p, sizeof(p), dir, ".gicat/catalog.db")) < 0)
+		return rc;
+	if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL)) {
+		rc = gic_seterr(GIC_EDB, "create '%s': %s", p,
+				db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return rc;
+	}
+	sqlite3_close(db);
+	return gic_catalog_open(dir, out);
+}
+
+void gic_catalog_close(struct gic_catalog *c)
+{
+	if (!c)
+		return;
+	if (c->odb)
+		c->odb->be->free(c->odb);
+	sqlite3_close(c->db);
+	free(c->root);
+	free(c->dir);
+	free(c);
+}
+
+int gic_catalog_writable(struct gic_catalog *c)
+{
+	if (c->readonly)
+		return gic_seterr(GIC_ESCHEMA,
+				  "catalog schema is version %d, newer than this "
+				  "gicat (%d): refusing to write; upgrade gicat",
+				  c->schema_version, gic_migrations_latest());
+	return 0;
+}

@@ -1,0 +1,17 @@
+/*
+ * embed.h - data compiled into the binary by scripts/embed.sh: the schema
+ * migrations (migrations/NNNN-name.sql) and the ImageNet class table.
+ */
+#ifndef GIC_EMBED_H
+#define GIC_EMBED_H
+
+struct gic_migration {
+	int version;      /* NNNN of the file name */
+	const char *name; /* "0001-core" */
+	const char *sql;
+};
+/* In version order, terminated by { 0, NULL, NULL }. */
+extern const struct gic_migration gic_migrations[];
+extern const char gic_builtin_classes_tsv[];
+
+#endif

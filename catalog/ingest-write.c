@@ -1,0 +1,293 @@
+/*
+ * ingest-write.c - records ingest results in SQLite: image rows (one per
+ * distinct content), entries (one per dataset and path), rejects.
+ *
+ * Runs only on the writer thread.  Everything happens inside BEGIN
+ * IMMEDIATE ... COMMIT batches; an entry is written in the same
+ * transaction as its image row, and only after its object is durable.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "ingest-write.h"
+
+#define IMAGE_COLS "sha256, bytes, format, width, height, channels, " \
+	"bit_depth, mode, jpeg_quality, quality_exact, subsampling, " \
+	"progressive, interlaced, has_icc, has_exif, has_xmp, has_c2pa, " \
+	"orientation, text_keys, phash, storage, ref_path, ref_size, ref_mtime_ns"
+#define ENTRY_SET "sha256 = ?1, generator = ?4, subset = ?5, label = ?6, " \
+	"split = ?7, class = ?8, wnid = ?9, class_source = ?10, license = ?11"
+
+static const char *const sql_text[] = {
+	"INSERT INTO images (" IMAGE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	"ON CONFLICT (sha256) DO NOTHING",
+	"UPDATE images SET storage = 'object', ref_path = NULL, ref_size = NULL,"
+	" ref_mtime_ns = NULL WHERE sha256 = ? AND storage = 'ref'",
+	"SELECT sha256 FROM entries WHERE dataset = ? AND path = ?",
+	"INSERT INTO entries (sha256, dataset, path, generator, subset, label, "
+	"split, class, wnid, class_source, license) VALUES (?1, ?2, ?3, ?4, ?5,"
+	" ?6, ?7, ?8, ?9, ?10, ?11)",
+	"UPDATE entries SET " ENTRY_SET " WHERE dataset = ?2 AND path = ?3",
+	"INSERT INTO rejects (path, reason) VALUES (?, ?) ON CONFLICT (path) "
+	"DO UPDATE SET reason = excluded.reason, at = excluded.at",
+	"DELETE FROM rejects WHERE path = ?",
+};
+
+static int db_fail(struct gic_writer *w, const char *what)
+{
+	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(w->cat->db));
+}
+
+static sqlite3_stmt **stmt_slot(struct gic_writer *w, int i)
+{
+	sqlite3_stmt **v[] = { &w->ins_image, &w->upgrade, &w->sel_entry,
+			       &w->ins_entry, &w->upd_entry, &w->ins_reject,
+			       &w->del_reject };
+	return v[i];
+}
+
+int gic_writer_check_opts(const struct gic_ingest_opts *o)
+{
+	if (o->label && strcmp(o->label, "real") && strcmp(o->label, "fake"))
+		return gic_seterr(GIC_EUSAGE, "label must be 'real' or 'fake', "
+				  "not '%s'", o->label);
+	if (o->split && strcmp(o->split, "train") && strcmp(o->split, "val") &&
+	    strcmp(o->split, "test"))
+		return gic_seterr(GIC_EUSAGE, "split must be train, val or test, "
+				  "not '%s'", o->split);
+	if (o->class_idx > 999)
+		return gic_seterr(GIC_EUSAGE, "class must be 0..999");
+	return 0;
+}
+
+int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
+		    const struct gic_ingest_opts *o)
+{
+	memset(w, 0, sizeof(*w));
+	w->cat = c;
+	w->opts = o;
+	for (int i = 0; i < 7; i++)
+		if (sqlite3_prepare_v2(c->db, sql_text[i], -1, stmt_slot(w, i),
+				       NULL))
+			return db_fail(w, "prepare ingest");
+	return 0;
+}
+
+static int begin(struct gic_writer *w)
+{
+	if (w->in_tx)
+		return 0;
+	if (sqlite3_exec(w->cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+		return db_fail(w, "begin");
+	w->in_tx = 1;
+	return 0;
+}
+
+int gic_writer_commit(struct gic_writer *w)
+{
+	struct gic_odb *odb = w->cat->odb;
+	int rc;
+
+	if (!w->in_tx)
+		return 0;
+	/* objects first: a committed row never points at a missing object */
+	if ((rc = odb->be->sync(odb)) < 0)
+		return rc;
+	if (sqlite3_exec(w->cat->db, "COMMIT", NULL, NULL, NULL))
+		return db_fail(w, "commit");
+	w->in_tx = 0;
+	w->pending = 0;
+	return 0;
+}
+
+/* Binds text, or NULL for NULL / "". */
+static void bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static int step(struct gic_writer *w, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(w, what);
+}
+
+static int insert_image(struct gic_writer *w, const struct gic_result *r,
+			int *added)
+{
+	const struct gic_image_info *in = &r->info;
+	sqlite3_stmt *s = w->ins_image;
+	int k = 1, rc;
+
+	sqlite3_clear_bindings(s);
+	sqlite3_bind_text(s, k++, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, k++, (sqlite3_int64)r->bytes);
+	sqlite3_bind_text(s, k++, in->format, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, k++, in->width);
+	sqlite3_bind_int64(s, k++, in->height);
+	sqlite3_bind_int(s, k++, in->channels);
+	sqlite3_bind_int(s, k++, in->bit_depth);
+	sqlite3_bind_text(s, k++, in->mode, -1, SQLITE_STATIC);
+	if (in->jpeg_quality > 0) {
+		sqlite3_bind_int(s, k++, in->jpeg_quality);
+		sqlite3_bind_int(s, k++, in->quality_exact);
+	} else {
+		k += 2;
+	}
+	bind_opt(s, k++, in->subsampling);
+	sqlite3_bind_int(s, k++, in->progressive);
+	sqlite3_bind_int(s, k++, in->interlaced);
+	sqlite3_bind_int(s, k++, in->has_icc);
+	sqlite3_bind_int(s, k++, in->has_exif);
+	sqlite3_bind_int(s, k++, in->has_xmp);
+	sqlite3_bind_int(s, k++, in->has_c2pa);
+	sqlite3_bind_int(s, k++, in->orientation);
+	bind_opt(s, k++, in->text_keys);
+	sqlite3_bind_int64(s, k++, (sqlite3_int64)in->phash);
+	sqlite3_bind_text(s, k++, r->ref_path ? "ref" : "object", -1,
+			  SQLITE_STATIC);
+	if (r->ref_path) {
+		sqlite3_bind_text(s, k++, r->ref_path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, k++, r->ref_size);
+		sqlite3_bind_int64(s, k++, r->ref_mtime_ns);
+	}
+	if ((rc = step(w, s, "insert image")) < 0)
+		return rc;
+	*added = sqlite3_changes(w->cat->db) > 0;
+	return 0;
+}
+
+/* Binds ?1..?11 of the entry statements from r and the overrides. */
+static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
+		       const struct gic_result *r)
+{
+	const struct gic_ingest_opts *o = w->opts;
+	const struct gic_path_meta *m = &r->meta;
+	int cls = o->class_idx >= 0 ? o->class_idx : m->class_idx;
+	const char *wnid = m->wnid, *src = m->class_source;
+
+	if (o->class_idx >= 0) {
+		wnid = o->classes ? gic_classes_wnid(o->classes, cls) : NULL;
+		src = "option";
+	}
+	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->path, -1, SQLITE_STATIC);
+	bind_opt(s, 4, o->generator ? o->generator : m->generator);
+	bind_opt(s, 5, m->subset);
+	bind_opt(s, 6, o->label ? o->label : m->label);
+	bind_opt(s, 7, o->split ? o->split : m->split);
+	if (cls >= 0)
+		sqlite3_bind_int(s, 8, cls);
+	else
+		sqlite3_bind_null(s, 8);
+	bind_opt(s, 9, wnid);
+	bind_opt(s, 10, cls >= 0 || (wnid && *wnid) ? src : NULL);
+	bind_opt(s, 11, o->license);
+}
+
+static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
+			struct gic_ingest_stats *st)
+{
+	sqlite3_stmt *s = w->sel_entry;
+	int rc, have = 0, same = 0;
+
+	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->path, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		have = 1;
+		same = !strcmp((const char *)sqlite3_column_text(s, 0), r->hex);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(w, "look up entry");
+	if (same) {
+		st->present++;
+		return 0;
+	}
+	s = have ? w->upd_entry : w->ins_entry;
+	bind_entry(w, s, r);
+	if ((rc = step(w, s, have ? "update entry" : "insert entry")) < 0)
+		return rc;
+	if (have)
+		st->changed++;
+	else
+		st->new_entries++;
+	return 0;
+}
+
+static void count_reason(struct gic_ingest_stats *st, const char *reason)
+{
+	size_t n = strcspn(reason, ":");
+	int i;
+
+	if (n >= sizeof(st->reasons[0].reason))
+		n = sizeof(st->reasons[0].reason) - 1;
+	for (i = 0; i < st->nreasons; i++)
+		if (!strncmp(st->reasons[i].reason, reason, n) &&
+		    st->reasons[i].reason[n] == '\0')
+			break;
+	if (i == st->nreasons) {
+		if (i == GIC_MAX_REASONS)
+			i--; /* the last bucket collects the rest */
+		else
+			st->nreasons++;
+		snprintf(st->reasons[i].reason, sizeof(st->reasons[i].reason),
+			 "%.*s", (int)n, i == GIC_MAX_REASONS - 1 &&
+			 st->reasons[i].n ? "other" : reason);
+	}
+	st->reasons[i].n++;
+}
+
+int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
+		     struct gic_ingest_stats *st)
+{
+	int rc, added = 0;
+
+	if (r->kind == GIC_R_FATAL)
+		return gic_seterr(GIC_EIO, "'%s': %s", r->path, r->reason);
+	if ((rc = begin(w)) < 0)
+		return rc;
+	w->pending++;
+	st->bytes += r->bytes;
+	if (r->kind == GIC_R_REJECT) {
+		st->rejected++;
+		count_reason(st, r->reason);
+		sqlite3_bind_text(w->ins_reject, 1, r->path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(w->ins_reject, 2, r->reason, -1, SQLITE_STATIC);
+		return step(w, w->ins_reject, "record reject");
+	}
+	if ((r->how == GIC_PUT_COPIED && w->opts->mode != GIC_MODE_COPY))
+		st->link_fallbacks++;
+	if (r->kind == GIC_R_NEW && (rc = insert_image(w, r, &added)) < 0)
+		return rc;
+	if (r->kind == GIC_R_UPGRADE) {
+		sqlite3_bind_text(w->upgrade, 1, r->hex, -1, SQLITE_STATIC);
+		if ((rc = step(w, w->upgrade, "store object")) < 0)
+			return rc;
+	}
+	st->new_images += (uint64_t)added;
+	if ((rc = upsert_entry(w, r, st)) < 0)
+		return rc;
+	sqlite3_bind_text(w->del_reject, 1, r->path, -1, SQLITE_STATIC);
+	return step(w, w->del_reject, "clear reject");
+}
+
+int gic_writer_finish(struct gic_writer *w, int rc)
+{
+	if (rc == 0)
+		rc = gic_writer_commit(w);
+	else if (w->in_tx && gic_writer_commit(w) < 0) /* keep what is whole */
+		sqlite3_exec(w->cat->db, "ROLLBACK", NULL, NULL, NULL);
+	for (int i = 0; i < 7; i++)
+		sqlite3_finalize(*stmt_slot(w, i));
+	return rc;
+}

@@ -1,0 +1,55 @@
+/*
+ * ingest-write.h - the writer side of the ingest pipeline: what a worker
+ * hands over for one file, and the prepared statements that record it.
+ */
+#ifndef GIC_INGEST_WRITE_H
+#define GIC_INGEST_WRITE_H
+
+#include "catalog.h"
+
+enum gic_result_kind {
+	GIC_R_NEW,     /* decoded (and stored): a new image row */
+	GIC_R_KNOWN,   /* content already catalogued: only the entry */
+	GIC_R_UPGRADE, /* known as a ref, now stored as an object */
+	GIC_R_REJECT,  /* bad input: recorded in rejects */
+	GIC_R_FATAL,   /* runtime failure: stops the ingest */
+};
+
+struct gic_result {
+	size_t index;
+	int ready;
+	enum gic_result_kind kind;
+	char hex[GIC_HEX_LEN + 1];
+	uint64_t bytes;
+	struct gic_image_info info;
+	struct gic_path_meta meta;
+	enum gic_put_how how;
+	unsigned char *buf;     /* the file's bytes until stored, owned */
+	char *ref_path;         /* GIC_MODE_REF: absolute path, owned */
+	int64_t ref_size, ref_mtime_ns;
+	char reason[512];
+	const char *path;       /* set by the writer */
+	const char *dataset;    /* set by the writer */
+};
+
+struct gic_writer {
+	struct gic_catalog *cat;
+	const struct gic_ingest_opts *opts;
+	int in_tx;
+	size_t pending;         /* results since the last commit */
+	struct sqlite3_stmt *ins_image, *upgrade, *sel_entry, *ins_entry,
+		*upd_entry, *ins_reject, *del_reject;
+};
+
+/* Validates label/split/generator/license overrides. */
+int gic_writer_check_opts(const struct gic_ingest_opts *o);
+int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
+		    const struct gic_ingest_opts *o);
+/* Records one result in the open transaction and updates st. */
+int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
+		     struct gic_ingest_stats *st);
+int gic_writer_commit(struct gic_writer *w);
+/* Commits (rc == 0) or rolls back the last batch; frees statements. */
+int gic_writer_finish(struct gic_writer *w, int rc);
+
+#endif

@@ -1,0 +1,429 @@
+/*
+ * ingest.c - the ingest pipeline: N workers read, hash, decode and store
+ * files in parallel; the calling thread is the one writer that talks to
+ * SQLite.
+ *
+ * Workers take file indexes in order from a window of slots; the writer
+ * consumes results in the same order, so insertion order (and entry ids)
+ * do not depend on thread timing.  Storing an object waits on fsync, so
+ * workers hand that to a few I/O threads and go on decoding: the CPUs stay
+ * busy while the disk syncs.  An object is durable in the store
+ * before the transaction that first references it commits, so the catalog
+ * never points at a missing object whatever moment the process dies at.
+ * Content already catalogued is recognised by its hash and not decoded
+ * again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "ingest-int.h"
+#include "ingest-write.h"
+
+#define WINDOW_PER_JOB 64
+#define IO_THREADS 4
+
+struct pipeline {
+	struct gic_catalog *cat;
+	const struct gic_ingest_opts *opts;
+	struct gic_filelist files;
+	char **root_names;      /* basename of each PATH argument */
+	struct gic_result *slots;
+	size_t window;
+	size_t next;            /* next index a worker takes */
+	size_t done;            /* results the writer has consumed */
+	size_t *ioq;            /* indexes waiting for their object store */
+	size_t io_head, io_tail;
+	int workers_left;       /* decoding workers still running */
+	int stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static int read_file(const char *path, uint64_t max_bytes,
+		     unsigned char **buf, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	size_t got = 0;
+	ssize_t n;
+
+	*buf = NULL;
+	if (fd < 0)
+		return gic_seterr(GIC_EIO, "cannot open: %s", strerror(errno));
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		rc = gic_seterr(GIC_EIO, "not a regular file");
+		goto out;
+	}
+	if (st->st_size == 0) {
+		rc = gic_seterr(GIC_EBADIMG, "empty file: 0 bytes");
+		goto out;
+	}
+	if ((uint64_t)st->st_size > max_bytes) {
+		rc = gic_seterr(GIC_ELIMIT, "file too large: %lld bytes, over "
+				"the %llu-byte limit", (long long)st->st_size,
+				(unsigned long long)max_bytes);
+		goto out;
+	}
+	if (!(*buf = malloc((size_t)st->st_size))) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		goto out;
+	}
+	while (got < (size_t)st->st_size &&
+	       (n = read(fd, *buf + got, (size_t)st->st_size - got)) > 0)
+		got += (size_t)n;
+	if (got != (size_t)st->st_size)
+		rc = gic_seterr(GIC_EIO, "short read (file changed?)");
+out:
+	close(fd);
+	if (rc) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return rc;
+}
+
+/* Is this content already catalogued?  1 = as an object, 2 = as a ref. */
+static int known(sqlite3_stmt *q, const char *hex)
+{
+	int k = 0;
+
+	if (!q)
+		return 0;
+	sqlite3_bind_text(q, 1, hex, GIC_HEX_LEN, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		k = strcmp((const char *)sqlite3_column_text(q, 0), "ref") ? 1 : 2;
+	sqlite3_reset(q);
+	return k;
+}
+
+static void reject(struct gic_result *r, int rc)
+{
+	r->kind = rc == GIC_EBADIMG || rc == GIC_ELIMIT || rc == GIC_EIO ||
+		  rc == GIC_ENOTFOUND ? GIC_R_REJECT : GIC_R_FATAL;
+	snprintf(r->reason, sizeof(r->reason), "%s", gic_errmsg());
+}
+
+static void record_ref(struct gic_result *r, const char *path,
+		       const struct stat *st)
+{
+	r->ref_path = realpath(path, NULL);
+	r->ref_size = (int64_t)st->st_size;
+	r->ref_mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
+			  st->st_mtim.tv_nsec;
+}
+
+/* Everything a worker does for one file. */
+static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
+		    struct gic_result *r)
+{
+	const struct gic_ingest_opts *o = p->opts;
+	const char *path = gic_file_path(&p->files, i);
+	struct gic_probe_opts po = { .max_pixels = o->max_pixels };
+	struct stat st;
+	int rc, k;
+
+	gic_path_parse(o->layout, path, o->classes, o->val, &r->meta);
+	if ((rc = read_file(path, o->max_bytes ? o->max_bytes :
+			    GIC_DEFAULT_MAX_BYTES, &r->buf, &st)) < 0)
+		goto fail;
+	r->bytes = (uint64_t)st.st_size;
+	if ((rc = gic_sha256_hex(r->buf, r->bytes, r->hex)) < 0)
+		goto fail;
+	k = known(q, r->hex);
+	r->kind = k == 1 || (k == 2 && o->mode == GIC_MODE_REF) ? GIC_R_KNOWN
+		: k == 2 ? GIC_R_UPGRADE : GIC_R_NEW;
+	if (r->kind == GIC_R_NEW &&
+	    (rc = gic_probe(r->buf, r->bytes, &po, &r->info)) < 0)
+		goto fail;
+	if (o->mode == GIC_MODE_REF)
+		record_ref(r, path, &st);
+	else if (r->kind != GIC_R_KNOWN)
+		return; /* r->buf goes to an I/O thread */
+	free(r->buf);
+	r->buf = NULL;
+	return;
+fail:
+	free(r->buf);
+	r->buf = NULL;
+	reject(r, rc);
+}
+
+/* Hands a finished result to the writer (called with p->mu held). */
+static void publish(struct pipeline *p, struct gic_result *r)
+{
+	r->ready = 1;
+	pthread_cond_broadcast(&p->cv);
+}
+
+/* I/O thread: stores the objects of decoded files, then publishes them. */
+static void *io_thread(void *arg)
+{
+	struct pipeline *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct gic_result *r;
+		int rc;
+
+		while (!p->stop && p->io_head == p->io_tail && p->workers_left)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop || p->io_head == p->io_tail)
+			break;
+		r = &p->slots[p->ioq[p->io_head++ % p->window] % p->window];
+		pthread_mutex_unlock(&p->mu);
+		rc = p->cat->odb->be->put(p->cat->odb, r->hex, r->buf, r->bytes,
+					  gic_file_path(&p->files, r->index),
+					  p->opts->mode, &r->how);
+		if (rc < 0)
+			reject(r, rc);
+		free(r->buf);
+		r->buf = NULL;
+		pthread_mutex_lock(&p->mu);
+		publish(p, r);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static sqlite3_stmt *open_reader(struct pipeline *p, sqlite3 **db)
+{
+	sqlite3_stmt *q = NULL;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/catalog.db", p->cat->dir);
+	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY |
+			    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(*db, 30000);
+		sqlite3_prepare_v2(*db, "SELECT storage FROM images "
+				   "WHERE sha256 = ?", -1, &q, NULL);
+	}
+	return q; /* without it every file is simply decoded */
+}
+
+static void *worker(void *arg)
+{
+	struct pipeline *p = arg;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = open_reader(p, &db);
+
+	for (;;) {
+		struct gic_result *r;
+		size_t i;
+
+		pthread_mutex_lock(&p->mu);
+		while (!p->stop && p->next < p->files.n &&
+		       p->next >= p->done + p->window)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->stop || p->next >= p->files.n) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+
+		r = &p->slots[i % p->window];
+		memset(r, 0, sizeof(*r));
+		r->index = i;
+		process(p, q, i, r);
+		pthread_mutex_lock(&p->mu);
+		if (r->buf) {
+			p->ioq[p->io_tail++ % p->window] = i;
+			pthread_cond_broadcast(&p->cv);
+		} else {
+			publish(p, r);
+		}
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_mutex_lock(&p->mu);
+	p->workers_left--;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return NULL;
+}
+
+static const char *dataset_for(struct pipeline *p, size_t i,
+			       const struct gic_path_meta *m)
+{
+	if (p->opts->dataset)
+		return p->opts->dataset;
+	if (m->layout == GIC_LAYOUT_GENIMAGE)
+		return "genimage";
+	return p->root_names[p->files.files[i].root];
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The writer loop: consume results in order, in batched transactions. */
+static int write_all(struct pipeline *p, struct gic_writer *w,
+		     struct gic_ingest_stats *st)
+{
+	const struct gic_ingest_opts *o = p->opts;
+	double last_commit = now(), last_progress = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < p->files.n && rc == 0; i++) {
+		struct gic_result *r = &p->slots[i % p->window];
+
+		pthread_mutex_lock(&p->mu);
+		while (!r->ready || r->index != i)
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+
+		r->path = gic_file_path(&p->files, i);
+		r->dataset = dataset_for(p, i, &r->meta);
+		rc = gic_writer_apply(w, r, st);
+		if (r->kind == GIC_R_REJECT && o->on_reject)
+			o->on_reject(o->arg, r->path, r->reason);
+		gic_image_info_release(&r->info);
+		free(r->ref_path);
+		r->ref_path = NULL;
+
+		pthread_mutex_lock(&p->mu);
+		r->ready = 0;
+		p->done = i + 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+
+		st->files_done = i + 1;
+		if (rc == 0 && (w->pending >= 2000 || now() - last_commit > 1.0)) {
+			rc = gic_writer_commit(w);
+			last_commit = now();
+		}
+		if (o->on_progress && now() - last_progress > 0.1) {
+			o->on_progress(o->arg, st);
+			last_progress = now();
+		}
+	}
+	return rc;
+}
+
+/* Frees what results still hold after an interrupted run. */
+static void release_slots(struct pipeline *p)
+{
+	for (size_t i = 0; i < p->window; i++) {
+		gic_image_info_release(&p->slots[i].info);
+		free(p->slots[i].ref_path);
+		free(p->slots[i].buf);
+	}
+}
+
+static int start(struct pipeline *p, pthread_t *tids, int jobs)
+{
+	int n = 0;
+
+	for (; n < jobs; n++)
+		if (pthread_create(&tids[n], NULL, worker, p))
+			break;
+	p->workers_left = n;
+	if (n == 0)
+		return 0;
+	for (int i = 0; i < IO_THREADS; i++)
+		if (pthread_create(&tids[n], NULL, io_thread, p) == 0)
+			n++;
+	return n;
+}
+
+static int run(struct pipeline *p, struct gic_ingest_stats *st)
+{
+	int jobs = p->opts->jobs > 0 ? p->opts->jobs : 1, started = 0, rc;
+	pthread_t *tids = calloc((size_t)(jobs + IO_THREADS), sizeof(*tids));
+	struct gic_writer w;
+
+	p->window = (size_t)jobs * WINDOW_PER_JOB;
+	p->slots = calloc(p->window, sizeof(*p->slots));
+	p->ioq = calloc(p->window, sizeof(*p->ioq));
+	if (!tids || !p->slots || !p->ioq) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = gic_writer_init(&w, p->cat, p->opts)) < 0)
+		goto out;
+	if ((started = start(p, tids, jobs)) <= p->workers_left)
+		rc = gic_seterr(GIC_ENOMEM, "cannot start threads");
+	else
+		rc = write_all(p, &w, st);
+	pthread_mutex_lock(&p->mu);
+	p->stop = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (int i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	rc = gic_writer_finish(&w, rc);
+out:
+	if (p->slots)
+		release_slots(p);
+	free(p->slots);
+	free(p->ioq);
+	free(tids);
+	return rc;
+}
+
+static int collect(struct pipeline *p, const char *const *paths, int n)
+{
+	int rc;
+
+	if (!(p->root_names = calloc((size_t)n, sizeof(char *))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (int i = 0; i < n; i++) {
+		char *copy = strdup(paths[i]), *base;
+		size_t len;
+
+		if (!copy)
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		len = strlen(copy);
+		while (len > 1 && copy[len - 1] == '/')
+			copy[--len] = '\0';
+		base = strrchr(copy, '/');
+		p->root_names[i] = strdup(base && base[1] ? base + 1 : copy);
+		free(copy);
+		if (!p->root_names[i])
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		if ((rc = gic_filelist_add(&p->files, paths[i], i)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
+	       const struct gic_ingest_opts *opts, struct gic_ingest_stats *st)
+{
+	struct pipeline p = { .cat = c, .opts = opts };
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if ((rc = gic_catalog_writable(c)) < 0 ||
+	    (rc = gic_writer_check_opts(opts)) < 0)
+		return rc;
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	rc = collect(&p, paths, npaths);
+	st->files_total = p.files.n;
+	st->skipped = p.files.skipped + p.files.too_long + p.files.unreadable;
+	if (rc == 0 && p.files.n)
+		rc = run(&p, st);
+	for (int i = 0; p.root_names && i < npaths; i++)
+		free(p.root_names[i]);
+	free(p.root_names);
+	gic_filelist_release(&p.files);
+	pthread_cond_destroy(&p.cv);
+	pthread_mutex_destroy(&p.mu);
+	return rc;
+}

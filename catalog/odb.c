@@ -1,0 +1,431 @@
+/*
+ * odb.c - the local object store: objects/ab/cdef... named by SHA-256.
+ *
+ * A put writes (or reflinks, or hard-links) the bytes into a temporary file
+ * in the target directory, fsyncs it, re-hashes it when its bytes came from
+ * the source file rather than the hashed buffer, then renames it into place,
+ * like git's object files.  The directories are fsynced by sync(), which
+ * the writer calls before committing rows that reference new objects: one
+ * fsync per directory and batch instead of one per object.
+ * A crash at any point leaves either nothing, a complete object, or a
+ * temporary file ("tmp-*") that `gc` removes.  Objects are mode 0444.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <stdatomic.h>
+
+#include <openssl/evp.h>
+
+#include "catalog.h"
+
+/* Distinguishes temporary files of concurrent puts in one process. */
+static _Atomic unsigned long tmp_seq;
+
+struct fs_odb {
+	struct gic_odb base;
+	char *dir;
+	_Atomic uint64_t dirty[4]; /* objects/xx directories to fsync */
+};
+
+/* The first byte of a hex hash: its directory objects/xx. */
+static int hex_byte(const char *hex)
+{
+	int v = 0;
+
+	for (int i = 0; i < 2; i++)
+		v = v * 16 + (hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+	return v;
+}
+
+static const char *mode_names[] = { "copy", "reflink", "link", "ref" };
+
+int gic_store_mode_from_name(const char *name, enum gic_store_mode *out)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(name, mode_names[i])) {
+			*out = (enum gic_store_mode)i;
+			return 0;
+		}
+	return gic_seterr(GIC_EUSAGE,
+			  "unknown mode '%s' (copy, reflink, link or ref)", name);
+}
+
+const char *gic_store_mode_name(enum gic_store_mode mode)
+{
+	return mode_names[mode];
+}
+
+static struct fs_odb *fs(struct gic_odb *odb)
+{
+	return (struct fs_odb *)odb;
+}
+
+char *gic_odb_fs_path(struct gic_odb *odb, const char *hex)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%.2s/%s", fs(odb)->dir, hex, hex + 2) < 0)
+		return NULL;
+	return p;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		rc = gic_seterr(GIC_EIO, "fsync '%s': %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Hashes the file open at fd from its start into hex. */
+static int hash_fd(int fd, char hex[GIC_HEX_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[32], *buf = malloc(1 << 16);
+	unsigned int mdlen = 0;
+	int rc = GIC_ENOMEM;
+	off_t off = 0;
+	ssize_t n;
+
+	if (!ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		goto out;
+	while ((n = pread(fd, buf, 1 << 16, off)) > 0) {
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		off += n;
+	}
+	if (n < 0) {
+		rc = gic_seterr(GIC_EIO, "read back: %s", strerror(errno));
+		goto out;
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[GIC_HEX_LEN] = '\0';
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	return rc;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Creates tmp with the object's bytes by the cheapest way mode allows and
+ * returns it open in *fd.  *how says whether the bytes are our buffer
+ * (copied) or the source file's (linked, reflinked).
+ */
+static int make_tmp(const char *tmp, const void *buf, size_t len,
+		    const char *src, enum gic_store_mode mode,
+		    enum gic_put_how *how, int *fd)
+{
+	int src_fd;
+
+	if (mode == GIC_MODE_LINK && src && link(src, tmp) == 0) {
+		*how = GIC_PUT_LINKED;
+		chmod(tmp, 0444);
+		*fd = open(tmp, O_RDONLY | O_CLOEXEC);
+		return *fd >= 0 ? 0 : gic_seterr(GIC_EIO, "open '%s': %s", tmp,
+						 strerror(errno));
+	}
+	*fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (*fd < 0)
+		return gic_seterr(GIC_EIO, "create '%s': %s", tmp, strerror(errno));
+	*how = GIC_PUT_COPIED;
+	if (mode == GIC_MODE_REFLINK && src) {
+		src_fd = open(src, O_RDONLY | O_CLOEXEC);
+		if (src_fd >= 0 && ioctl(*fd, FICLONE, src_fd) == 0)
+			*how = GIC_PUT_REFLINKED;
+		if (src_fd >= 0)
+			close(src_fd);
+	}
+	if (*how == GIC_PUT_COPIED && write_all(*fd, buf, len) < 0)
+		return gic_seterr(GIC_EIO, "write '%s': %s", tmp, strerror(errno));
+	return 0;
+}
+
+/*
+ * Makes the open temporary file durable and checks it holds exactly hex.
+ * Copied bytes are the buffer that was hashed; linked or cloned ones come
+ * from the source file, which may have changed since it was read, so they
+ * are hashed again.
+ */
+static int settle(int fd, const char *tmp, const char *hex, size_t len,
+		  int rehash)
+{
+	char got[GIC_HEX_LEN + 1];
+	struct stat st;
+	int rc;
+
+	if (fsync(fd) < 0 || fstat(fd, &st) < 0)
+		return gic_seterr(GIC_EIO, "fsync '%s': %s", tmp, strerror(errno));
+	if ((size_t)st.st_size != len)
+		return gic_seterr(GIC_ECORRUPT, "'%s' changed while being stored "
+				  "(%zu bytes, now %lld)", tmp, len,
+				  (long long)st.st_size);
+	if (!rehash)
+		return 0;
+	if ((rc = hash_fd(fd, got)) < 0)
+		return rc;
+	if (strcmp(got, hex))
+		return gic_seterr(GIC_ECORRUPT, "source changed while being "
+				  "stored: re-hash of %s gave %s", hex, got);
+	return 0;
+}
+
+/* An object already at its place: complete, or debris of a power loss? */
+static int intact(const char *final, const char *hex, size_t len)
+{
+	char got[GIC_HEX_LEN + 1];
+	struct stat st;
+	int fd, ok;
+
+	if (stat(final, &st) < 0 || (size_t)st.st_size != len)
+		return 0;
+	if ((fd = open(final, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	ok = hash_fd(fd, got) == 0 && !strcmp(got, hex);
+	close(fd);
+	return ok;
+}
+
+static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
+		  size_t len, const char *src, enum gic_store_mode mode,
+		  enum gic_put_how *how)
+{
+	char dir[4096], final[4200], tmp[4200];
+	int rc, fd = -1;
+
+	snprintf(dir, sizeof(dir), "%s/%.2s", fs(odb)->dir, hex);
+	snprintf(final, sizeof(final), "%s/%s", dir, hex + 2);
+	if (intact(final, hex, len)) {
+		*how = GIC_PUT_EXISTED;
+		return 0;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return gic_seterr(GIC_EIO, "mkdir '%s': %s", dir, strerror(errno));
+	snprintf(tmp, sizeof(tmp), "%s/tmp-%.16s-%ld-%lu", dir, hex + 2,
+		 (long)getpid(), tmp_seq++);
+	if ((rc = make_tmp(tmp, buf, len, src, mode, how, &fd)) == 0)
+		rc = settle(fd, tmp, hex, len, *how != GIC_PUT_COPIED);
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0 && rename(tmp, final) < 0)
+		rc = gic_seterr(GIC_EIO, "rename to '%s': %s", final,
+				strerror(errno));
+	if (rc < 0) {
+		unlink(tmp);
+		return rc;
+	}
+	/* the directory entry is made durable by fs_sync(), once per batch */
+	atomic_fetch_or(&fs(odb)->dirty[hex_byte(hex) / 64],
+			1ULL << (hex_byte(hex) % 64));
+	return 0;
+}
+
+static int fs_sync(struct gic_odb *odb)
+{
+	char dir[4096];
+	int rc = 0;
+
+	for (int w = 0; w < 4; w++) {
+		uint64_t bits = atomic_exchange(&fs(odb)->dirty[w], 0);
+		for (int b = 0; b < 64 && rc == 0; b++) {
+			if (!(bits >> b & 1))
+				continue;
+			snprintf(dir, sizeof(dir), "%s/%02x", fs(odb)->dir, w * 64 + b);
+			rc = fsync_dir(dir);
+		}
+	}
+	return rc;
+}
+
+static int fs_get(struct gic_odb *odb, const char *hex, unsigned char **buf,
+		  size_t *len)
+{
+	char *path = gic_odb_fs_path(odb, hex);
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1, rc = 0;
+	struct stat st;
+	ssize_t n = 0;
+
+	*buf = NULL;
+	if (fd < 0) {
+		rc = gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
+				"object %s: %s", hex, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0 || !(*buf = malloc((size_t)st.st_size + 1))) {
+		rc = gic_seterr(GIC_EIO, "object %s: cannot read", hex);
+		goto out;
+	}
+	for (size_t got = 0; got < (size_t)st.st_size; got += (size_t)n)
+		if ((n = pread(fd, *buf + got, (size_t)st.st_size - got,
+			       (off_t)got)) <= 0) {
+			rc = gic_seterr(GIC_EIO, "object %s: short read", hex);
+			goto out;
+		}
+	*len = (size_t)st.st_size;
+out:
+	if (rc) {
+		free(*buf);
+		*buf = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size)
+{
+	char *path = gic_odb_fs_path(odb, hex);
+	struct stat st;
+	int rc = 0;
+
+	if (!path)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if (stat(path, &st) < 0)
+		rc = gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
+				"object %s: %s", hex, strerror(errno));
+	else
+		*size = (uint64_t)st.st_size;
+	free(path);
+	return rc;
+}
+
+/* Changed (ctime: link and chmod count) before `before`? */
+static int older(int dirfd_, const char *name, int64_t before)
+{
+	struct stat st;
+
+	return fstatat(dirfd_, name, &st, 0) == 0 && st.st_ctime < before;
+}
+
+/* Walks objects/xx/ directories; tmp files are counted or, when
+ * remove_before is set, removed if older than that. */
+static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
+		void *arg, uint64_t *tmp, int64_t remove_before)
+{
+	char sub[4200], hex[GIC_HEX_LEN + 1];
+	int rc = 0;
+
+	for (int i = 0; i < 256 && !rc; i++) {
+		struct dirent *d;
+		DIR *dir;
+
+		snprintf(sub, sizeof(sub), "%s/%02x", fs(odb)->dir, i);
+		if (!(dir = opendir(sub)))
+			continue;
+		while (!rc && (d = readdir(dir))) {
+			if (!strncmp(d->d_name, "tmp-", 4)) {
+				if (!remove_before) {
+					if (tmp)
+						(*tmp)++;
+				} else if (older(dirfd(dir), d->d_name, remove_before) &&
+					 unlinkat(dirfd(dir), d->d_name, 0) == 0)
+					(*tmp)++;
+				continue;
+			}
+			if (strlen(d->d_name) != GIC_HEX_LEN - 2 || !cb)
+				continue;
+			snprintf(hex, sizeof(hex), "%02x%s", i, d->d_name);
+			rc = cb(hex, arg);
+		}
+		closedir(dir);
+	}
+	return rc;
+}
+
+static int fs_list(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
+		   void *arg, uint64_t *tmp)
+{
+	return walk(odb, cb, arg, tmp, 0);
+}
+
+static int fs_clean_tmp(struct gic_odb *odb, int64_t before, uint64_t *n)
+{
+	return walk(odb, NULL, NULL, n, before);
+}
+
+static int fs_del(struct gic_odb *odb, const char *hex, int64_t before,
+		  int *done)
+{
+	char *path = gic_odb_fs_path(odb, hex);
+	int rc = 0;
+
+	*done = 0;
+	if (!path)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if (older(AT_FDCWD, path, before)) {
+		if (unlink(path) < 0)
+			rc = gic_seterr(GIC_EIO, "remove object %s: %s", hex,
+					strerror(errno));
+		else
+			*done = 1;
+	}
+	free(path);
+	return rc;
+}
+
+static void fs_free(struct gic_odb *odb)
+{
+	if (!odb)
+		return;
+	free(fs(odb)->dir);
+	free(odb);
+}
+
+static const struct gic_odb_backend fs_backend = {
+	.name = "fs",
+	.put = fs_put,
+	.sync = fs_sync,
+	.get = fs_get,
+	.stat = fs_stat,
+	.list = fs_list,
+	.del = fs_del,
+	.clean_tmp = fs_clean_tmp,
+	.free = fs_free,
+};
+
+int gic_odb_fs_open(const char *dir, struct gic_odb **out)
+{
+	struct fs_odb *o = calloc(1, sizeof(*o));
+
+	if (!o || !(o->dir = strdup(dir))) {
+		free(o);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	o->base.be = &fs_backend;
+	*out = &o->base;
+	return 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * probe-int.h - internals shared by the image prober: probe.c (dispatch,
+ * limits, EXIF), probe-png.c and probe-jpeg.c (the decoders) and phash.c
+ * (the perceptual hash).  Not part of the public API.
+ */
+#ifndef GIC_PROBE_INT_H
+#define GIC_PROBE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+
+/* Side of the grid the image is reduced to before the DCT. */
+#define PHASH_GRID 32
+
+/*
+ * Box sums of the luma of a w x h image over a PHASH_GRID^2 grid,
+ * filled row by row as a decoder produces rows, so that hashing never needs
+ * the whole image in memory.  Rows and pixels may arrive in any order (PNG
+ * interlace passes).  Init with phash_acc_init(); no resources to release.
+ */
+struct phash_acc {
+	uint32_t w, h;
+	uint32_t xs[PHASH_GRID + 1];  /* cell c = columns [xs[c], xs[c+1]) */
+	uint64_t sum[PHASH_GRID][PHASH_GRID];
+};
+
+void phash_acc_init(struct phash_acc *a, uint32_t w, uint32_t h);
+/* Adds n pixels of row y found at columns x0, x0 + dx, x0 + 2dx...: gray
+ * bytes, or interleaved RGB when rgb is set. */
+void phash_acc_row(struct phash_acc *a, uint32_t y, uint32_t x0, uint32_t dx,
+		   const unsigned char *px, uint32_t n, int rgb);
+uint64_t phash_acc_finish(const struct phash_acc *a);
+
+/* The decoders: fill out (already zeroed, jpeg_quality = -1) or fail. */
+int probe_png(const unsigned char *buf, size_t len, uint64_t max_pixels,
+	      struct gic_image_info *out);
+int probe_jpeg(const unsigned char *buf, size_t len, uint64_t max_pixels,
+	       struct gic_image_info *out);
+
+/* 0, or GIC_EBADIMG for a 0xN image, or GIC_ELIMIT over max_pixels. */
+int probe_check_size(uint64_t w, uint64_t h, uint64_t max_pixels);
+/* EXIF orientation 1..8 from a TIFF header + IFD0 (the part after
+ * "Exif\0\0"), 0 when absent or malformed. */
+int probe_exif_orientation(const unsigned char *tiff, size_t len);
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * probe-jpeg.c - JPEG decoding for gic_probe() with libjpeg-turbo (8-bit).
+ *
+ * Large images are decoded at 1/2, 1/4 or 1/8 scale with libjpeg's DCT
+ * scaling (the short side stays >= 64 px, plenty for a 32x32 pHash grid).
+ * That is still a complete decode: every scan is entropy-decoded through
+ * jpeg_finish_decompress, so truncation and corrupt data are found, at a
+ * fraction of the IDCT and colour work.  libjpeg only warns about corrupt
+ * data (and pads a truncated file with grey), so its corrupt-data warnings
+ * are treated as errors here.  Output is luma (or CMYK, turned into luma
+ * here) fed row by row into the pHash grid.
+ */
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+
+#include "probe-int.h"
+
+#define MIN_SIDE 64      /* scaled decode keeps this many px on the short side */
+#define APP_SNIFF_LEN 16 /* bytes of APP2/APP11 needed to recognise them */
+
+struct jpeg_err {
+	struct jpeg_error_mgr pub;
+	jmp_buf jb;
+	int corrupt;                /* stopped on a corrupt-data warning */
+	char msg[JMSG_LENGTH_MAX];
+};
+
+struct jpeg_state {
+	struct jpeg_decompress_struct ci;
+	struct jpeg_err err;
+	int created;
+	uint64_t max_pixels;
+	struct gic_image_info *out;
+	struct phash_acc acc;
+};
+
+static void on_error(j_common_ptr ci)
+{
+	struct jpeg_err *e = (struct jpeg_err *)ci->err;
+
+	(*ci->err->format_message)(ci, e->msg);
+	longjmp(e->jb, 1);
+}
+
+/*
+ * Warnings libjpeg emits for data it could not decode and papered over.
+ * The others (unknown JFIF revision or Adobe transform, bad ICC chunk
+ * numbering) concern metadata and leave the pixels intact.
+ */
+static int is_corrupt_warning(int code)
+{
+	return code != JWRN_ADOBE_XFORM && code != JWRN_JFIF_MAJOR &&
+	       code != JWRN_BOGUS_ICC;
+}
+
+static void on_message(j_common_ptr ci, int level)
+{
+	struct jpeg_err *e = (struct jpeg_err *)ci->err;
+
+	if (level != -1)
+		return;  /* trace messages */
+	ci->err->num_warnings++;
+	if (!is_corrupt_warning(ci->err->msg_code))
+		return;
+	(*ci->err->format_message)(ci, e->msg);
+	e->corrupt = 1;
+	longjmp(e->jb, 1);  /* decoding on would only produce grey */
+}
+
+static int fail(struct jpeg_state *s)
+{
+	struct jpeg_error_mgr *err = &s->err.pub;
+
+	if (s->err.corrupt)
+		return gic_seterr(GIC_EBADIMG, "truncated or corrupt JPEG: %s",
+				  s->err.msg);
+	if (err->msg_code == JERR_BAD_PRECISION)
+		return gic_seterr(GIC_EBADIMG, "%d-bit JPEG is not supported",
+				  err->msg_parm.i[0]);
+	if (err->msg_code == JERR_OUT_OF_MEMORY)
+		return gic_seterr(GIC_ENOMEM, "out of memory decoding JPEG: %s",
+				  s->err.msg);
+	if (err->msg_code == JERR_SOF_UNSUPPORTED)
+		return gic_seterr(GIC_EBADIMG, "unsupported JPEG: %s",
+				  s->err.msg);
+	return gic_seterr(GIC_EBADIMG, "invalid JPEG: %s", s->err.msg);
+}
+
+/* IJG standard luminance table (JPEG Annex K), natural order. */
+static const unsigned short std_luma[DCTSIZE2] = {
+	16, 11, 10, 16, 24, 40, 51, 61,     12, 12, 14, 19, 26, 58, 60, 55,
+	14, 13, 16, 24, 40, 57, 69, 56,     14, 17, 22, 29, 51, 87, 80, 62,
+	18, 22, 37, 56, 68, 109, 103, 77,   24, 35, 55, 64, 81, 104, 113, 92,
+	49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+};
+
+/* Entry i of the table libjpeg's jpeg_set_quality(q) writes. */
+static long ijg_entry(int i, int q, int baseline)
+{
+	long scale = q < 50 ? 5000 / q : 200 - 2 * q;
+	long v = (std_luma[i] * scale + 50) / 100;
+
+	if (v < 1)
+		v = 1;
+	if (v > 32767)
+		v = 32767;
+	if (baseline && v > 255)
+		v = 255;
+	return v;
+}
+
+/* Matches a luminance table against IJG's for q = 1..100. */
+static void estimate_quality(const JQUANT_TBL *t, struct gic_image_info *out)
+{
+	long best_sad = -1;
+
+	for (int q = 1; q <= 100; q++) {
+		long sad = 0, sad16 = 0;
+
+		for (int i = 0; i < DCTSIZE2; i++) {
+			sad += labs(t->quantval[i] - ijg_entry(i, q, 1));
+			sad16 += labs(t->quantval[i] - ijg_entry(i, q, 0));
+		}
+		if (!sad || !sad16) {
+			out->jpeg_quality = q;
+			out->quality_exact = 1;
+			return;
+		}
+		if (best_sad < 0 || sad < best_sad) {
+			best_sad = sad;
+			out->jpeg_quality = q;
+		}
+	}
+}
+
+static const char *subsampling(const struct jpeg_decompress_struct *ci)
+{
+	const jpeg_component_info *c = ci->comp_info;
+	int h, v;
+
+	if (ci->num_components < 3)
+		return "";
+	if (c[1].h_samp_factor != c[2].h_samp_factor ||
+	    c[1].v_samp_factor != c[2].v_samp_factor ||
+	    c[0].h_samp_factor % c[1].h_samp_factor ||
+	    c[0].v_samp_factor % c[1].v_samp_factor ||
+	    (ci->num_components == 4 &&
+	     (c[3].h_samp_factor != c[0].h_samp_factor ||
+	      c[3].v_samp_factor != c[0].v_samp_factor)))
+		return "other";
+	h = c[0].h_samp_factor / c[1].h_samp_factor;
+	v = c[0].v_samp_factor / c[1].v_samp_factor;
+	if (h == 1 && v == 1) return "4:4:4";
+	if (h == 2 && v == 1) return "4:2:2";
+	if (h == 2 && v == 2) return "4:2:0";
+	if (h == 1 && v == 2) return "4:4:0";
+	if (h == 4 && v == 1) return "4:1:1";
+	return "other";
+}
+
+static int has_prefix(const jpeg_saved_marker_ptr m, const char *p, size_t n)
+{
+	return m->data_length >= n && !memcmp(m->data, p, n);
+}
+
+static void scan_markers(struct jpeg_state *s)
+{
+	struct gic_image_info *out = s->out;
+
+	for (jpeg_saved_marker_ptr m = s->ci.marker_list; m; m = m->next) {
+		if (m->marker == JPEG_APP0 + 1 && has_prefix(m, "Exif\0\0", 6)) {
+			out->has_exif = 1;
+			out->orientation = probe_exif_orientation(
+				m->data + 6, m->data_length - 6);
+		} else if (m->marker == JPEG_APP0 + 1 &&
+			   has_prefix(m, "http://ns.adobe.com/xap/1.0/", 29)) {
+			out->has_xmp = 1;
+		} else if (m->marker == JPEG_APP0 + 2 &&
+			   has_prefix(m, "ICC_PROFILE", 12)) {
+			out->has_icc = 1;
+		} else if (m->marker == JPEG_APP0 + 11 && has_prefix(m, "JP", 2) &&
+			   m->data_length >= 16 &&
+			   !memcmp(m->data + 12, "jumb", 4)) {
+			/* JUMBF box: C2PA's container in JPEG */
+			out->has_c2pa = 1;
+		}
+	}
+}
+
+static const char *mode_name(J_COLOR_SPACE cs, int ncomp)
+{
+	switch (cs) {
+	case JCS_GRAYSCALE: return "gray";
+	case JCS_YCbCr: case JCS_RGB: return "rgb";
+	case JCS_CMYK: return "cmyk";
+	case JCS_YCCK: return "ycck";
+	default: return ncomp == 1 ? "gray" : ncomp == 3 ? "rgb" : "unknown";
+	}
+}
+
+static void describe(struct jpeg_state *s)
+{
+	struct jpeg_decompress_struct *ci = &s->ci;
+	struct gic_image_info *out = s->out;
+	int tbl = ci->comp_info[0].quant_tbl_no;
+
+	out->width = ci->image_width;
+	out->height = ci->image_height;
+	out->channels = ci->num_components;
+	out->bit_depth = ci->data_precision;
+	out->progressive = ci->progressive_mode != 0;
+	snprintf(out->mode, sizeof(out->mode), "%s",
+		 mode_name(ci->jpeg_color_space, ci->num_components));
+	snprintf(out->subsampling, sizeof(out->subsampling), "%s",
+		 subsampling(ci));
+	if (tbl >= 0 && tbl < NUM_QUANT_TBLS && ci->quant_tbl_ptrs[tbl])
+		estimate_quality(ci->quant_tbl_ptrs[tbl], out);
+	scan_markers(s);
+}
+
+/* Asks libjpeg for luma (or CMYK) at the smallest useful scale. */
+static void setup(struct jpeg_state *s)
+{
+	struct jpeg_decompress_struct *ci = &s->ci;
+	uint32_t side = ci->image_width < ci->image_height ? ci->image_width
+							     : ci->image_height;
+
+	switch (ci->jpeg_color_space) {
+	case JCS_GRAYSCALE: case JCS_YCbCr: case JCS_RGB:
+		ci->out_color_space = JCS_GRAYSCALE;
+		break;
+	case JCS_CMYK: case JCS_YCCK:
+		ci->out_color_space = JCS_CMYK;
+		break;
+	default:
+		ci->out_color_space = JCS_UNKNOWN;  /* hash component 0 */
+		break;
+	}
+	ci->scale_num = 1;
+	ci->scale_denom = 1;
+	for (unsigned d = 8; d > 1; d /= 2)
+		if ((side + d - 1) / d >= MIN_SIDE) {
+			ci->scale_denom = d;
+			break;
+		}
+	ci->dct_method = JDCT_ISLOW;  /* exact, identical on every CPU */
+	ci->do_fancy_upsampling = FALSE;
+	ci->do_block_smoothing = FALSE;
+}
+
+/*
+ * Turns a row of CMYK into RGB, or keeps the first component of an unknown
+ * colour space, in place; returns whether the row is now RGB.  Adobe writes
+ * CMYK inverted (255 = no ink), which is what nearly all CMYK JPEGs are.
+ */
+static int prepare_row(const struct jpeg_state *s, unsigned char *row,
+		       uint32_t n)
+{
+	int nc = s->ci.output_components, inverted = s->ci.saw_Adobe_marker;
+
+	if (s->ci.out_color_space == JCS_CMYK) {
+		for (uint32_t i = 0; i < n; i++) {
+			const unsigned char *p = row + 4 * (size_t)i;
+			unsigned rgb[3], k = inverted ? p[3] : 255u - p[3];
+
+			for (int j = 0; j < 3; j++)
+				rgb[j] = (inverted ? p[j] : 255u - p[j]) * k / 255;
+			for (int j = 0; j < 3; j++)
+				row[3 * (size_t)i + j] = (unsigned char)rgb[j];
+		}
+		return 1;
+	}
+	for (uint32_t i = 0; nc > 1 && i < n; i++)
+		row[i] = row[(size_t)i * nc];
+	return 0;
+}
+
+static int decode(struct jpeg_state *s, const unsigned char *buf, size_t len)
+{
+	struct jpeg_decompress_struct *ci = &s->ci;
+	JSAMPARRAY rows;
+	int rc;
+
+	if (setjmp(s->err.jb))
+		return fail(s);
+	s->created = 1;
+	jpeg_create_decompress(ci);
+	jpeg_mem_src(ci, buf, len);
+	jpeg_save_markers(ci, JPEG_APP0 + 1, 0xffff);
+	jpeg_save_markers(ci, JPEG_APP0 + 2, APP_SNIFF_LEN);
+	jpeg_save_markers(ci, JPEG_APP0 + 11, APP_SNIFF_LEN);
+	jpeg_read_header(ci, TRUE);
+	describe(s);
+	rc = probe_check_size(ci->image_width, ci->image_height, s->max_pixels);
+	if (rc)
+		return rc;
+	setup(s);
+	jpeg_start_decompress(ci);
+	rows = (*ci->mem->alloc_sarray)((j_common_ptr)ci, JPOOL_IMAGE,
+					ci->output_width *
+						(JDIMENSION)ci->output_components,
+					(JDIMENSION)ci->rec_outbuf_height);
+	phash_acc_init(&s->acc, ci->output_width, ci->output_height);
+	while (ci->output_scanline < ci->output_height) {
+		JDIMENSION y = ci->output_scanline;
+		JDIMENSION n = jpeg_read_scanlines(ci, rows,
+						   (JDIMENSION)ci->rec_outbuf_height);
+
+		for (JDIMENSION i = 0; i < n; i++) {
+			int rgb = prepare_row(s, rows[i], ci->output_width);
+
+			phash_acc_row(&s->acc, y + i, 0, 1, rows[i],
+				      ci->output_width, rgb);
+		}
+	}
+	jpeg_finish_decompress(ci);
+	s->out->phash = phash_acc_finish(&s->acc);
+	return 0;
+}
+
+int probe_jpeg(const unsigned char *buf, size_t len, uint64_t max_pixels,
+	       struct gic_image_info *out)
+{
+	struct jpeg_state *s;
+	int rc;
+
+	/* on the heap: libjpeg's state and the pHash grid are large */
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return gic_seterr(GIC_ENOMEM, "out of memory probing JPEG");
+	s->max_pixels = max_pixels;
+	s->out = out;
+	s->ci.err = jpeg_std_error(&s->err.pub);
+	s->err.pub.error_exit = on_error;
+	s->err.pub.emit_message = on_message;
+	rc = decode(s, buf, len);
+	if (s->created)
+		jpeg_destroy_decompress(&s->ci);
+	free(s);
+	return rc;
+}

@@ -1,0 +1,287 @@
+/*
+ * probe-png.c - PNG decoding for gic_probe() with libpng 1.6.
+ *
+ * Every row is decoded (through png_read_end, so a missing IEND or a CRC
+ * error anywhere is caught) into one row buffer whose gray values feed the
+ * pHash grid; the image is never held whole, interlaced or not.  Errors
+ * longjmp back to decode(); libpng's warnings and "benign errors" (an
+ * ancillary chunk with a bad CRC, an unusable iCCP profile...) are ignored
+ * because the pixels are still right.
+ */
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <png.h>
+
+#include "probe-int.h"
+
+/* Largest ancillary chunk libpng may buffer (iCCP, zTXt, iTXt, eXIf...). */
+#define CHUNK_MALLOC_MAX (16u << 20)
+
+struct png_state {
+	const unsigned char *buf;
+	size_t len, pos;
+	uint64_t max_pixels;
+	png_structp png;
+	png_infop info;
+	unsigned char *row;
+	const char *stage;        /* where reading stopped, for messages */
+	int truncated;
+	char warning[128];        /* the last warning, context for errors */
+	struct gic_image_info *out;
+	struct phash_acc acc;
+};
+
+static void on_error(png_structp png, png_const_charp msg)
+{
+	struct png_state *s = png_get_error_ptr(png);
+
+	if (!strcmp(msg, "Invalid IHDR data") && s->warning[0])
+		msg = s->warning;  /* say what is wrong with it */
+	gic_seterr(GIC_EBADIMG, "%s", msg);
+	png_longjmp(png, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp msg)
+{
+	struct png_state *s = png_get_error_ptr(png);
+
+	/* a C2PA manifest too big to buffer is still a C2PA manifest */
+	if (!strncmp(msg, "caBX", 4))
+		s->out->has_c2pa = 1;
+	snprintf(s->warning, sizeof(s->warning), "%s", msg);
+}
+
+static void read_data(png_structp png, png_bytep data, size_t n)
+{
+	struct png_state *s = png_get_io_ptr(png);
+
+	if (n > s->len - s->pos) {
+		s->truncated = 1;
+		png_error(png, "unexpected end of file");
+	}
+	memcpy(data, s->buf + s->pos, n);
+	s->pos += n;
+}
+
+static int on_unknown_chunk(png_structp png, png_unknown_chunkp chunk)
+{
+	struct png_state *s = png_get_user_chunk_ptr(png);
+
+	if (!memcmp(chunk->name, "caBX", 4)) {
+		s->out->has_c2pa = 1;
+		return 1;
+	}
+	return 0;  /* libpng's default: skip ancillary, fail on critical */
+}
+
+/* Turns libpng's message into a reason the user can act on. */
+static int fail(struct png_state *s)
+{
+	char msg[256];
+	size_t n;
+
+	snprintf(msg, sizeof(msg), "%s", gic_errmsg());
+	if (s->truncated)
+		return gic_seterr(GIC_EBADIMG,
+				  "truncated PNG: file ends after %zu bytes, %s",
+				  s->len, s->stage);
+	n = strlen(msg);
+	if (n > 11 && !strcmp(msg + n - 11, ": CRC error"))
+		return gic_seterr(GIC_EBADIMG, "PNG CRC error in %.*s chunk",
+				  (int)(n - 11), msg);
+	return gic_seterr(GIC_EBADIMG, "invalid PNG: %s", msg);
+}
+
+/*
+ * Rejects an over-limit IHDR before libpng runs: libpng reads on to the
+ * first IDAT before it reports the header, and a file made to exhaust
+ * memory need not have one.
+ */
+static int precheck_ihdr(const struct png_state *s)
+{
+	const unsigned char *p = s->buf + 8;
+	uint32_t w, h;
+
+	if (s->len < 8 + 8 + 13 || memcmp(p + 4, "IHDR", 4))
+		return 0;
+	w = png_get_uint_32(p + 8);
+	h = png_get_uint_32(p + 12);
+	if (!w || !h || w > PNG_UINT_31_MAX || h > PNG_UINT_31_MAX)
+		return 0;  /* invalid: let libpng say so */
+	return probe_check_size(w, h, s->max_pixels);
+}
+
+static const char *mode_name(int color_type)
+{
+	switch (color_type) {
+	case PNG_COLOR_TYPE_GRAY: return "gray";
+	case PNG_COLOR_TYPE_GRAY_ALPHA: return "graya";
+	case PNG_COLOR_TYPE_RGB: return "rgb";
+	case PNG_COLOR_TYPE_RGB_ALPHA: return "rgba";
+	case PNG_COLOR_TYPE_PALETTE: return "palette";
+	default: return "unknown";
+	}
+}
+
+/* Reports the image as stored, then asks libpng for 8-bit gray or RGB. */
+static void setup(struct png_state *s)
+{
+	png_structp png = s->png;
+	png_infop info = s->info;
+	int ct = png_get_color_type(png, info);
+
+	s->out->width = png_get_image_width(png, info);
+	s->out->height = png_get_image_height(png, info);
+	s->out->channels = png_get_channels(png, info);
+	s->out->bit_depth = png_get_bit_depth(png, info);
+	s->out->interlaced =
+		png_get_interlace_type(png, info) == PNG_INTERLACE_ADAM7;
+	snprintf(s->out->mode, sizeof(s->out->mode), "%s", mode_name(ct));
+
+	if (ct == PNG_COLOR_TYPE_PALETTE)
+		png_set_palette_to_rgb(png);
+	if (ct == PNG_COLOR_TYPE_GRAY && s->out->bit_depth < 8)
+		png_set_expand_gray_1_2_4_to_8(png);
+	if (s->out->bit_depth == 16)
+		png_set_strip_16(png);
+	/* the hash ignores transparency, like a plain luma conversion */
+	if (ct & PNG_COLOR_MASK_ALPHA)
+		png_set_strip_alpha(png);
+	png_read_update_info(png, info);
+}
+
+static void read_rows(struct png_state *s)
+{
+	uint32_t w = s->out->width, h = s->out->height;
+	int rgb = png_get_channels(s->png, s->info) == 3;
+
+	for (int pass = 0; pass < 7; pass++) {
+		uint32_t pw = w, ph = h, x0 = 0, dx = 1;
+
+		if (s->out->interlaced) {
+			if (!PNG_PASS_COLS(w, pass) || !PNG_PASS_ROWS(h, pass))
+				continue;  /* libpng skips empty passes */
+			pw = PNG_PASS_COLS(w, pass);
+			ph = PNG_PASS_ROWS(h, pass);
+			x0 = PNG_PASS_START_COL(pass);
+			dx = PNG_PASS_COL_OFFSET(pass);
+		}
+		for (uint32_t j = 0; j < ph; j++) {
+			uint32_t y = s->out->interlaced
+				? PNG_ROW_FROM_PASS_ROW(j, pass) : j;
+
+			png_read_row(s->png, s->row, NULL);
+			phash_acc_row(&s->acc, y, x0, dx, s->row, pw, rgb);
+		}
+		if (!s->out->interlaced)
+			break;
+	}
+}
+
+/* Keys of all text chunks, joined by ','; notes XMP on the way. */
+static int collect_text(struct png_state *s)
+{
+	png_textp text = NULL;
+	int n = png_get_text(s->png, s->info, &text, NULL);
+	size_t size = 1, at = 0;
+	char *keys;
+
+	if (n <= 0)
+		return 0;
+	for (int i = 0; i < n; i++)
+		size += strlen(text[i].key) + 1;
+	keys = malloc(size);
+	if (!keys)
+		return gic_seterr(GIC_ENOMEM, "out of memory reading PNG text");
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(text[i].key, "XML:com.adobe.xmp"))
+			s->out->has_xmp = 1;
+		at += (size_t)snprintf(keys + at, size - at, "%s%s",
+				       at ? "," : "", text[i].key);
+	}
+	s->out->text_keys = keys;
+	return 0;
+}
+
+static void collect_metadata(struct png_state *s)
+{
+	png_bytep exif = NULL;
+	png_uint_32 exif_len = 0;
+
+	s->out->has_icc = png_get_valid(s->png, s->info, PNG_INFO_iCCP) != 0;
+	if (png_get_eXIf_1(s->png, s->info, &exif_len, &exif)) {
+		s->out->has_exif = 1;
+		s->out->orientation = probe_exif_orientation(exif, exif_len);
+	}
+}
+
+static int decode(struct png_state *s)
+{
+	png_uint_32 dim_max = s->max_pixels < PNG_UINT_31_MAX
+		? (png_uint_32)s->max_pixels : PNG_UINT_31_MAX;
+	int rc;
+
+	if (setjmp(png_jmpbuf(s->png)))
+		return fail(s);
+	png_set_read_fn(s->png, s, read_data);
+	png_set_read_user_chunk_fn(s->png, s, on_unknown_chunk);
+	png_set_benign_errors(s->png, 1);
+	png_set_user_limits(s->png, dim_max, dim_max);
+	png_set_chunk_malloc_max(s->png, CHUNK_MALLOC_MAX);
+	s->stage = "in the header";
+	png_read_info(s->png, s->info);
+	s->warning[0] = '\0';
+	rc = probe_check_size(png_get_image_width(s->png, s->info),
+			      png_get_image_height(s->png, s->info),
+			      s->max_pixels);
+	if (rc)
+		return rc;
+	setup(s);
+	s->row = malloc(png_get_rowbytes(s->png, s->info));
+	if (!s->row)
+		return gic_seterr(GIC_ENOMEM, "out of memory decoding PNG");
+	phash_acc_init(&s->acc, s->out->width, s->out->height);
+	s->stage = "in the image data";
+	read_rows(s);
+	s->stage = "after the image data, before IEND";
+	png_read_end(s->png, s->info);
+	collect_metadata(s);
+	s->out->phash = phash_acc_finish(&s->acc);
+	return collect_text(s);
+}
+
+int probe_png(const unsigned char *buf, size_t len, uint64_t max_pixels,
+	      struct gic_image_info *out)
+{
+	struct png_state *s;
+	int rc;
+
+	/* on the heap: the pHash grid is 8 KiB and threads have small stacks */
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return gic_seterr(GIC_ENOMEM, "out of memory probing PNG");
+	s->buf = buf;
+	s->len = len;
+	s->max_pixels = max_pixels;
+	s->out = out;
+	rc = precheck_ihdr(s);
+	if (rc)
+		goto out;
+	s->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, s, on_error,
+					on_warning);
+	s->info = s->png ? png_create_info_struct(s->png) : NULL;
+	if (!s->info) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory starting libpng");
+		goto out;
+	}
+	rc = decode(s);
+out:
+	png_destroy_read_struct(s->png ? &s->png : NULL,
+				s->info ? &s->info : NULL, NULL);
+	free(s->row);
+	free(s);
+	return rc;
+}

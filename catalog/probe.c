@@ -1,0 +1,181 @@
+/*
+ * probe.c - gic_probe(): decode an image completely and describe it.
+ *
+ * The format comes from the magic bytes only, never from a file name;
+ * probe-png.c and probe-jpeg.c do the decoding.  This file holds what the
+ * two decoders share: the pixel limit (checked from the header, before any
+ * pixel memory is allocated) and the EXIF orientation parser.  Everything
+ * is per call, so any number of threads may probe at once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "probe-int.h"
+
+static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G',
+					 '\r', '\n', 0x1a, '\n'};
+
+const char *gic_sniff_format(const unsigned char *buf, size_t len)
+{
+	if (!buf)
+		return NULL;
+	if (len >= sizeof(png_sig) && !memcmp(buf, png_sig, sizeof(png_sig)))
+		return "png";
+	if (len >= 3 && buf[0] == 0xff && buf[1] == 0xd8 && buf[2] == 0xff)
+		return "jpeg";
+	return NULL;
+}
+
+/* Names a few formats users meet in image datasets, for the reject reason. */
+static const char *other_format(const unsigned char *b, size_t len)
+{
+	if (len >= 4 && !memcmp(b, "GIF8", 4))
+		return "GIF";
+	if (len >= 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBP", 4))
+		return "WebP";
+	if (len >= 4 && (!memcmp(b, "II*\0", 4) || !memcmp(b, "MM\0*", 4)))
+		return "TIFF";
+	if (len >= 2 && !memcmp(b, "BM", 2))
+		return "BMP";
+	if (len >= 12 && !memcmp(b + 4, "ftyp", 4))
+		return "HEIF/AVIF/MP4";
+	return NULL;
+}
+
+static int reject_unknown(const unsigned char *buf, size_t len)
+{
+	const char *other = other_format(buf, len);
+	char hex[3 * 4 + 1] = "";
+
+	if (other)
+		return gic_seterr(GIC_EBADIMG, "not a PNG or JPEG file (%s)",
+				  other);
+	/* the signature is built to show text-mode transfer damage */
+	if (len >= 4 && !strncasecmp((const char *)buf + 1, "PNG", 3))
+		return gic_seterr(GIC_EBADIMG, "damaged PNG signature (was "
+				  "the file transferred in text mode?)");
+	for (size_t i = 0; i < len && i < 4; i++)
+		snprintf(hex + 3 * i, sizeof(hex) - 3 * i, " %02x", buf[i]);
+	return gic_seterr(GIC_EBADIMG,
+			  "not a PNG or JPEG file (starts with%s)", hex);
+}
+
+int gic_probe(const unsigned char *buf, size_t len,
+	      const struct gic_probe_opts *opts, struct gic_image_info *out)
+{
+	uint64_t max = opts && opts->max_pixels ? opts->max_pixels
+						: GIC_DEFAULT_MAX_PIXELS;
+	const char *fmt;
+	int rc;
+
+	if (!out || (!buf && len))
+		return gic_seterr(GIC_EUSAGE, "gic_probe: no buffer or output");
+	memset(out, 0, sizeof(*out));
+	out->jpeg_quality = -1;
+	if (!len)
+		return gic_seterr(GIC_EBADIMG, "empty file");
+	fmt = gic_sniff_format(buf, len);
+	if (!fmt)
+		return reject_unknown(buf, len);
+	snprintf(out->format, sizeof(out->format), "%s", fmt);
+	if (!strcmp(fmt, "png"))
+		rc = probe_png(buf, len, max, out);
+	else
+		rc = probe_jpeg(buf, len, max, out);
+	if (rc < 0) {
+		/* the caller owns nothing after a failure */
+		gic_image_info_release(out);
+		memset(out, 0, sizeof(*out));
+		out->jpeg_quality = -1;
+	}
+	return rc;
+}
+
+void gic_image_info_release(struct gic_image_info *info)
+{
+	if (!info)
+		return;
+	free(info->text_keys);
+	info->text_keys = NULL;
+}
+
+/* "10000 Mpx", "2.5 Mpx" or "1000 px": limits are set in pixels. */
+static void fmt_pixels(char *buf, size_t size, uint64_t n)
+{
+	if (n >= 1000000 && n % 1000000 == 0)
+		snprintf(buf, size, "%llu Mpx", (unsigned long long)(n / 1000000));
+	else if (n >= 1000000)
+		snprintf(buf, size, "%.1f Mpx", (double)n / 1e6);
+	else
+		snprintf(buf, size, "%llu px", (unsigned long long)n);
+}
+
+int probe_check_size(uint64_t w, uint64_t h, uint64_t max_pixels)
+{
+	char have[32], limit[32];
+
+	if (!w || !h)
+		return gic_seterr(GIC_EBADIMG, "image is %llux%llu: empty",
+				  (unsigned long long)w, (unsigned long long)h);
+	/* w and h are below 2^32, so the product cannot overflow */
+	if (w * h <= max_pixels)
+		return 0;
+	fmt_pixels(have, sizeof(have), w * h);
+	fmt_pixels(limit, sizeof(limit), max_pixels);
+	return gic_seterr(GIC_ELIMIT, "image is %llux%llu (%s), over the %s limit",
+			  (unsigned long long)w, (unsigned long long)h, have,
+			  limit);
+}
+
+static uint32_t get16(const unsigned char *p, int le)
+{
+	return le ? (uint32_t)p[0] | (uint32_t)p[1] << 8
+		  : (uint32_t)p[0] << 8 | (uint32_t)p[1];
+}
+
+static uint32_t get32(const unsigned char *p, int le)
+{
+	return le ? get16(p, 1) | get16(p + 2, 1) << 16
+		  : get16(p, 0) << 16 | get16(p + 2, 0);
+}
+
+int probe_exif_orientation(const unsigned char *p, size_t n)
+{
+	uint32_t ifd, count;
+	int le;
+
+	if (n < 8)
+		return 0;
+	if (p[0] == 'I' && p[1] == 'I')
+		le = 1;
+	else if (p[0] == 'M' && p[1] == 'M')
+		le = 0;
+	else
+		return 0;
+	if (get16(p + 2, le) != 42)
+		return 0;
+	ifd = get32(p + 4, le);
+	if (ifd > n - 2)
+		return 0;
+	count = get16(p + ifd, le);
+	for (uint32_t i = 0; i < count; i++) {
+		size_t e = (size_t)ifd + 2 + 12 * (size_t)i;
+		uint32_t type, v;
+
+		if (e + 12 > n)
+			break;
+		if (get16(p + e, le) != 0x0112)
+			continue;
+		type = get16(p + e + 2, le);
+		if (type == 3)        /* SHORT, as the standard says */
+			v = get16(p + e + 8, le);
+		else if (type == 4)   /* LONG, written by some tools */
+			v = get32(p + e + 8, le);
+		else
+			return 0;
+		return v >= 1 && v <= 8 ? (int)v : 0;
+	}
+	return 0;
+}

@@ -1,0 +1,694 @@
+/*
+ * query.c - the query language (SPEC §3), compiled by a recursive-descent
+ * parser into a WHERE fragment over the v_entries view.
+ *
+ * Field names are looked up in the table below and only the table's column
+ * names reach the SQL; every literal becomes a bound parameter, so no byte
+ * of the user's expression is ever pasted into SQL.
+ *
+ *   expr    := and_expr { "or" and_expr }
+ *   and_expr:= unary { "and" unary }
+ *   unary   := "not" unary | "(" expr ")" | cmp
+ *   cmp     := FIELD ("=" | "!=" | "<" | "<=" | ">" | ">=") value
+ *            | FIELD "~" value                       (glob, GLOB)
+ *            | FIELD "in" "(" value { "," value } ")"
+ *            | FIELD "in" value ".." value            (inclusive)
+ *   value   := 'text' | "text" | integer | bare-word | null
+ *
+ * Keywords (and or not in null) are case-insensitive; inside quotes the
+ * quote character is written twice ('it''s'); backslash is an ordinary
+ * character.  A comparison with a missing (NULL) column is false, except
+ * that != is true, and "not" is the exact complement of what it negates:
+ * "generator != sd14" and "not generator = sd14" both include real images.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "catalog.h"
+
+#define MAX_EXPR 65536
+#define MAX_DEPTH 100
+#define MAX_IN 10000
+#define MAX_PARAMS 30000        /* SQLite allows 32766 per statement */
+
+/* Every field is the same-named column of v_entries. */
+#define TEXT(name) { #name, #name, GIC_FT_TEXT }
+#define INT(name) { #name, #name, GIC_FT_INT }
+static const struct gic_field fields[] = {
+	TEXT(sha256), TEXT(dataset), TEXT(generator), TEXT(subset), TEXT(label),
+	TEXT(split), INT(class), TEXT(wnid), TEXT(class_name),
+	TEXT(class_source), TEXT(path), INT(width), INT(height),
+	INT(short_side), TEXT(format), INT(bytes), TEXT(mode), INT(channels),
+	INT(bit_depth), INT(jpeg_quality), TEXT(subsampling),
+	INT(progressive), TEXT(phash), TEXT(license), TEXT(source),
+	INT(has_icc), INT(has_exif), INT(has_xmp), INT(has_c2pa),
+	TEXT(text_keys), TEXT(storage),
+	{ NULL, NULL, GIC_FT_TEXT },
+};
+#undef TEXT
+#undef INT
+
+enum tkind {
+	T_END, T_WORD, T_STR, T_OP, T_LP, T_RP, T_COMMA, T_DOTDOT,
+	T_AND, T_OR, T_NOT, T_IN, T_NULL,
+};
+enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_GLOB };
+
+/* SQL of each enum op; != is IS NOT so that it holds for NULL columns */
+static const char *const sql_ops[] = { "=", "IS NOT", "<", "<=", ">", ">=",
+				       "GLOB" };
+
+struct tok {
+	enum tkind kind;
+	enum op op;             /* for T_OP */
+	const char *s;          /* the token in expr, quotes included */
+	size_t n;
+	int col;                /* 1-based byte column */
+};
+
+struct parser {
+	const char *src;
+	size_t pos;             /* where the next token starts */
+	struct tok t, prev;     /* the current and the previous token */
+	char *sql;
+	size_t len, cap;
+	struct gic_param *params;
+	size_t nparams, pcap;
+	int depth;
+	int errcol;
+};
+
+const struct gic_field *gic_fields(void)
+{
+	return fields;
+}
+
+static const struct gic_field *field_find_n(const char *name, size_t n)
+{
+	for (const struct gic_field *f = fields; f->name; f++)
+		if (strlen(f->name) == n && strncasecmp(f->name, name, n) == 0)
+			return f;
+	return NULL;
+}
+
+const struct gic_field *gic_field_find(const char *name)
+{
+	return name ? field_find_n(name, strlen(name)) : NULL;
+}
+
+/* ---- errors -------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4)))
+static int fail(struct parser *p, const struct tok *at, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->errcol = at->col;
+	return gic_seterr(GIC_EUSAGE, "%s", msg);
+}
+
+/* A token as messages show it: 'text' (shortened) or "end of expression". */
+static const char *desc(const struct tok *t, char *buf, size_t size)
+{
+	if (t->kind == T_END)
+		return "end of expression";
+	if (t->n > 40)
+		snprintf(buf, size, "'%.37s...'", t->s);
+	else
+		snprintf(buf, size, "'%.*s'", (int)t->n, t->s);
+	return buf;
+}
+
+/* Levenshtein distance, for "did you mean"; both strings short. */
+static size_t distance(const char *a, size_t an, const char *b)
+{
+	size_t bn = strlen(b), row[40];
+
+	for (size_t j = 0; j <= bn; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= an; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= bn; j++) {
+			size_t up = row[j], best = diag +
+				(tolower((unsigned char)a[i - 1]) != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[bn];
+}
+
+static int unknown_field(struct parser *p, const struct tok *t)
+{
+	const struct gic_field *best = NULL;
+	size_t bestd = 3;       /* suggest within 2 edits, for names over 3 */
+
+	for (const struct gic_field *f = fields; f->name; f++) {
+		size_t d = distance(t->s, t->n, f->name);
+
+		if (d < bestd && 2 * d <= t->n) {
+			bestd = d;
+			best = f;
+		}
+	}
+	if (best)
+		return fail(p, t, "unknown field '%.*s' (did you mean '%s'?)",
+			    (int)t->n, t->s, best->name);
+	return fail(p, t, "unknown field '%.*s'", (int)(t->n > 40 ? 40 : t->n),
+		    t->s);
+}
+
+/* ---- lexer --------------------------------------------------------- */
+
+static int word_start(const char *s)
+{
+	unsigned char c = (unsigned char)*s;
+
+	return isalnum(c) || c == '_' || c >= 0x80 ||
+		(c == '-' && isdigit((unsigned char)s[1]));
+}
+
+/* Inside a bare word '.', '-', ':' and '/' join word characters, so that
+ * "4:2:0" and "n01440764.JPEG" are words but "0..99" is not. */
+static int word_cont(const char *s)
+{
+	unsigned char c = (unsigned char)*s, d;
+
+	if (isalnum(c) || c == '_' || c >= 0x80)
+		return 1;
+	if (!c || !strchr(".-:/", c))
+		return 0;
+	d = (unsigned char)s[1];
+	return isalnum(d) || d == '_' || d >= 0x80;
+}
+
+static enum tkind keyword(const char *s, size_t n)
+{
+	static const struct { const char *w; enum tkind k; } kw[] = {
+		{ "and", T_AND }, { "or", T_OR }, { "not", T_NOT },
+		{ "in", T_IN }, { "null", T_NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (strlen(kw[i].w) == n && strncasecmp(kw[i].w, s, n) == 0)
+			return kw[i].k;
+	return T_WORD;
+}
+
+/* An operator at s: its length (0 if none) and *op. */
+static size_t lex_op(const char *s, enum op *op)
+{
+	static const struct { const char *text; enum op op; } ops[] = {
+		{ "!=", OP_NE }, { "<=", OP_LE }, { ">=", OP_GE },
+		{ "=", OP_EQ }, { "<", OP_LT }, { ">", OP_GT }, { "~", OP_GLOB },
+	};
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		size_t n = strlen(ops[i].text);
+
+		if (strncmp(s, ops[i].text, n) == 0) {
+			*op = ops[i].op;
+			return n;
+		}
+	}
+	return 0;
+}
+
+/* A quoted string at s (s[0] is the quote): its length with quotes. */
+static size_t lex_string(const char *s)
+{
+	size_t i = 1;
+
+	for (;;) {
+		if (!s[i])
+			return 0;
+		if (s[i] == s[0] && s[i + 1] != s[0])
+			return i + 1;
+		i += s[i] == s[0] ? 2 : 1;
+	}
+}
+
+/* Reads the next token into p->t. */
+static int lex(struct parser *p)
+{
+	const char *s = p->src + p->pos + strspn(p->src + p->pos, " \t\r\n");
+	struct tok t = { .s = s, .col = (int)(s - p->src) + 1 };
+
+	if (!*s) {
+		t.kind = T_END;
+	} else if (*s == '(' || *s == ')' || *s == ',') {
+		t.kind = *s == '(' ? T_LP : *s == ')' ? T_RP : T_COMMA;
+		t.n = 1;
+	} else if (s[0] == '.' && s[1] == '.') {
+		t.kind = T_DOTDOT;
+		t.n = 2;
+	} else if ((t.n = lex_op(s, &t.op))) {
+		t.kind = T_OP;
+	} else if (*s == '\'' || *s == '"') {
+		if (!(t.n = lex_string(s)))
+			return fail(p, &t, "unterminated string");
+		t.kind = T_STR;
+	} else if (word_start(s)) {
+		while (word_cont(s + t.n))
+			t.n++;
+		t.kind = keyword(s, t.n);
+	} else {
+		return fail(p, &t, isprint((unsigned char)*s) ?
+			    "unexpected character '%c'" :
+			    "unexpected byte 0x%02x", (unsigned char)*s);
+	}
+	p->prev = p->t;
+	p->t = t;
+	p->pos = (size_t)(s - p->src) + t.n;
+	return 0;
+}
+
+/* ---- output -------------------------------------------------------- */
+
+static int emit(struct parser *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (p->len + n + 1 > p->cap) {
+		size_t cap = (p->len + n + 1) * 2;
+		char *nb = realloc(p->sql, cap);
+
+		if (!nb)
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		p->sql = nb;
+		p->cap = cap;
+	}
+	memcpy(p->sql + p->len, s, n + 1);
+	p->len += n;
+	return 0;
+}
+
+/* Appends a parameter; takes ownership of s even on failure. */
+static int add_param(struct parser *p, const struct tok *at,
+		     enum gic_ftype type, int64_t i, char *s)
+{
+	if (p->nparams == MAX_PARAMS) {
+		free(s);
+		return fail(p, at, "too many values (limit %d)", MAX_PARAMS);
+	}
+	if (p->nparams == p->pcap) {
+		size_t cap = p->pcap ? p->pcap * 2 : 8;
+		struct gic_param *np = realloc(p->params, cap * sizeof(*np));
+
+		if (!np) {
+			free(s);
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		}
+		p->params = np;
+		p->pcap = cap;
+	}
+	p->params[p->nparams++] = (struct gic_param){ type, i, s };
+	return 0;
+}
+
+/* The text of a value token: a word as written, a string unquoted. */
+static char *value_text(const struct tok *v)
+{
+	char *out = malloc(v->n + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	if (v->kind != T_STR) {
+		memcpy(out, v->s, v->n);
+		o += v->n;
+	} else {
+		for (size_t i = 1; i + 1 < v->n; i++) {
+			*o++ = v->s[i];
+			if (v->s[i] == v->s[0])
+				i++;    /* '' stands for one ' */
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* ---- values -------------------------------------------------------- */
+
+static int is_value(enum tkind k)
+{
+	return k == T_WORD || k == T_STR || k == T_NULL;
+}
+
+/* 0 and *out for an optionally negative decimal integer, -1 if s is not
+ * one, -2 if it does not fit in 64 bits. */
+static int to_int(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!isdigit((unsigned char)s[*s == '-']))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end)
+		return -1;
+	if (errno == ERANGE)
+		return -2;
+	*out = v;
+	return 0;
+}
+
+/* The column a value is compared with: f's own, except that "class" also
+ * takes a wnid ("class = n01440764"), which is compared with wnid. */
+static const struct gic_field *column_for(const struct gic_field *f,
+					  const struct tok *v)
+{
+	const char *s = v->s + (v->kind == T_STR);
+	size_t n = v->n - (v->kind == T_STR ? 2 : 0);
+
+	if (strcmp(f->name, "class") == 0 && n == 9 && s[0] == 'n' &&
+	    strspn(s + 1, "0123456789") >= 8)
+		return gic_field_find("wnid");
+	return f;
+}
+
+/* Binds value v as a parameter of col's type. */
+static int bind_value(struct parser *p, const struct gic_field *col,
+		      const struct tok *v)
+{
+	char *s = value_text(v), buf[64];
+	int64_t i = 0;
+	int rc;
+
+	if (!s)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if (col->type == GIC_FT_TEXT)
+		return add_param(p, v, GIC_FT_TEXT, 0, s);
+	rc = to_int(s, &i);
+	free(s);
+	if (rc == -2)
+		return fail(p, v, "%s is out of range", desc(v, buf, sizeof(buf)));
+	if (rc < 0)
+		return fail(p, v, "'%s' takes an integer%s, got %s", col->name,
+			    strcmp(col->name, "class") ? "" : " or a wnid",
+			    desc(v, buf, sizeof(buf)));
+	return add_param(p, v, GIC_FT_INT, i, NULL);
+}
+
+/* Reads a value token into *v, or fails naming what it followed. */
+static int expect_value(struct parser *p, struct tok *v)
+{
+	char buf[64];
+
+	if (!is_value(p->t.kind))
+		return fail(p, &p->t, "expected a value after %s",
+			    desc(&p->prev, buf, sizeof(buf)));
+	*v = p->t;
+	return lex(p);
+}
+
+/* ---- comparisons --------------------------------------------------- */
+
+/* FIELD op value; p->t is the operator. */
+static int parse_op(struct parser *p, const struct gic_field *f)
+{
+	struct tok opt = p->t, v;
+	const struct gic_field *col;
+	int rc;
+
+	if ((rc = lex(p)) < 0 || (rc = expect_value(p, &v)) < 0)
+		return rc;
+	if (v.kind == T_NULL) {
+		if (opt.op != OP_EQ && opt.op != OP_NE)
+			return fail(p, &v, "null can only be compared with = "
+				    "or !=");
+		if ((rc = emit(p, f->sql)) < 0)
+			return rc;
+		return emit(p, opt.op == OP_EQ ? " IS NULL" : " IS NOT NULL");
+	}
+	col = column_for(f, &v);
+	if (opt.op == OP_GLOB && col->type == GIC_FT_INT)
+		return fail(p, &opt, "'~' matches text but '%s' is a number",
+			    col->name);
+	if ((rc = emit(p, col->sql)) < 0 || (rc = emit(p, " ")) < 0 ||
+	    (rc = emit(p, sql_ops[opt.op])) < 0 || (rc = emit(p, " ?")) < 0)
+		return rc;
+	return bind_value(p, col, &v);
+}
+
+/* FIELD in ( value, ... ); p->t is the '('. */
+static int parse_list(struct parser *p, const struct gic_field *f)
+{
+	struct tok lp = p->t, v;
+	const struct gic_field *col = NULL;
+	char buf[64];
+	int rc, count = 0;
+
+	if ((rc = lex(p)) < 0)
+		return rc;
+	for (;;) {
+		if ((rc = expect_value(p, &v)) < 0)
+			return rc;
+		if (v.kind == T_NULL)
+			return fail(p, &v, "null cannot be in a list; write "
+				    "'%s = null'", f->name);
+		if (++count > MAX_IN)
+			return fail(p, &v, "too many values in the list "
+				    "(limit %d)", MAX_IN);
+		if (col && column_for(f, &v) != col)
+			return fail(p, &v, "a list cannot mix class numbers "
+				    "and wnids");
+		if (col) {
+			rc = emit(p, ", ?");
+		} else {
+			col = column_for(f, &v);
+			if ((rc = emit(p, col->sql)) >= 0)
+				rc = emit(p, " IN (?");
+		}
+		if (rc < 0 || (rc = bind_value(p, col, &v)) < 0)
+			return rc;
+		if (p->t.kind != T_COMMA)
+			break;
+		if ((rc = lex(p)) < 0)
+			return rc;
+	}
+	if (p->t.kind != T_RP)
+		return fail(p, &p->t, "expected ',' or ')' in the list opened "
+			    "at column %d, got %s", lp.col,
+			    desc(&p->t, buf, sizeof(buf)));
+	if ((rc = lex(p)) < 0)
+		return rc;
+	return emit(p, ")");
+}
+
+/* FIELD in lo..hi (inclusive); p->t is lo. */
+static int parse_range(struct parser *p, const struct gic_field *f)
+{
+	struct tok lo, hi;
+	const struct gic_field *col;
+	char buf[64];
+	int rc;
+
+	if (!is_value(p->t.kind))
+		return fail(p, &p->t, "expected '(' or a range like 0..99 "
+			    "after 'in', got %s", desc(&p->t, buf, sizeof(buf)));
+	if ((rc = expect_value(p, &lo)) < 0)
+		return rc;
+	if (p->t.kind != T_DOTDOT)
+		return fail(p, &p->t, "expected '..' after %s",
+			    desc(&lo, buf, sizeof(buf)));
+	if ((rc = lex(p)) < 0 || (rc = expect_value(p, &hi)) < 0)
+		return rc;
+	if (lo.kind == T_NULL || hi.kind == T_NULL)
+		return fail(p, lo.kind == T_NULL ? &lo : &hi,
+			    "a range cannot have null as an end");
+	col = column_for(f, &lo);
+	if (column_for(f, &hi) != col)
+		return fail(p, &hi, "a range cannot mix a class number and "
+			    "a wnid");
+	if ((rc = emit(p, col->sql)) < 0 ||
+	    (rc = emit(p, " BETWEEN ? AND ?")) < 0 ||
+	    (rc = bind_value(p, col, &lo)) < 0 ||
+	    (rc = bind_value(p, col, &hi)) < 0)
+		return rc;
+	if (col->type == GIC_FT_INT &&
+	    p->params[p->nparams - 2].i > p->params[p->nparams - 1].i)
+		return fail(p, &lo, "empty range: %lld is above %lld",
+			    (long long)p->params[p->nparams - 2].i,
+			    (long long)p->params[p->nparams - 1].i);
+	return 0;
+}
+
+static int parse_cmp(struct parser *p)
+{
+	struct tok ft = p->t;
+	const struct gic_field *f;
+	char buf[64], buf2[64];
+	int rc;
+
+	if (ft.kind == T_RP)
+		return fail(p, &ft, "unexpected ')'");
+	if (ft.kind != T_WORD)
+		return fail(p, &ft, "expected a field name%s%s, got %s",
+			    p->prev.s ? " after " : "",
+			    p->prev.s ? desc(&p->prev, buf2, sizeof(buf2)) : "",
+			    desc(&ft, buf, sizeof(buf)));
+	if (!(f = field_find_n(ft.s, ft.n)))
+		return unknown_field(p, &ft);
+	if ((rc = lex(p)) < 0)
+		return rc;
+	if (p->t.kind == T_OP)
+		return parse_op(p, f);
+	if (p->t.kind != T_IN)
+		return fail(p, &p->t, "expected an operator after '%s', got %s",
+			    f->name, desc(&p->t, buf, sizeof(buf)));
+	if ((rc = lex(p)) < 0)
+		return rc;
+	return p->t.kind == T_LP ? parse_list(p, f) : parse_range(p, f);
+}
+
+/* ---- and, or, not, parentheses ------------------------------------- */
+
+static int parse_or(struct parser *p);
+
+static int parse_paren(struct parser *p)
+{
+	struct tok lp = p->t;
+	char buf[64];
+	int rc;
+
+	if ((rc = lex(p)) < 0 || (rc = parse_or(p)) < 0)
+		return rc;
+	if (p->t.kind == T_END)
+		return fail(p, &p->t, "missing ')' for the '(' at column %d",
+			    lp.col);
+	if (p->t.kind != T_RP)
+		return fail(p, &p->t, "expected 'and', 'or' or ')' before %s",
+			    desc(&p->t, buf, sizeof(buf)));
+	return lex(p);
+}
+
+/* not X compiles to NOT ifnull(X, 0): X is NULL when it compares a NULL
+ * column, and "not" should then hold, not be NULL as well. */
+static int parse_unary(struct parser *p)
+{
+	int rc;
+
+	if (p->t.kind != T_NOT && p->t.kind != T_LP)
+		return parse_cmp(p);
+	if (++p->depth > MAX_DEPTH)
+		return fail(p, &p->t, "expression nested too deeply (limit "
+			    "%d levels)", MAX_DEPTH);
+	if (p->t.kind == T_LP) {
+		rc = parse_paren(p);
+	} else if ((rc = lex(p)) >= 0 && (rc = emit(p, "NOT ifnull(")) >= 0 &&
+		   (rc = parse_unary(p)) >= 0) {
+		rc = emit(p, ", 0)");
+	}
+	p->depth--;
+	return rc;
+}
+
+static int parse_and(struct parser *p)
+{
+	int rc = parse_unary(p);
+
+	while (rc >= 0 && p->t.kind == T_AND) {
+		if ((rc = lex(p)) >= 0 && (rc = emit(p, " AND ")) >= 0)
+			rc = parse_unary(p);
+	}
+	return rc;
+}
+
+/* An or-chain is parenthesised (OR binds loosest in SQL too), which makes
+ * every fragment safe to join with AND by the caller. */
+static int parse_or(struct parser *p)
+{
+	size_t start = p->len;
+	int rc = parse_and(p), terms = 1;
+
+	while (rc >= 0 && p->t.kind == T_OR) {
+		if ((rc = lex(p)) >= 0 && (rc = emit(p, " OR ")) >= 0)
+			rc = parse_and(p);
+		terms++;
+	}
+	if (rc < 0 || terms == 1)
+		return rc;
+	/* grow by "()" and shift the chain right to open it */
+	if ((rc = emit(p, "))")) < 0)
+		return rc;
+	memmove(p->sql + start + 1, p->sql + start, p->len - 2 - start);
+	p->sql[start] = '(';
+	return 0;
+}
+
+/* ---- entry points -------------------------------------------------- */
+
+static int compile(struct parser *p)
+{
+	char buf[64];
+	int rc;
+
+	if ((rc = lex(p)) < 0)
+		return rc;
+	if (p->t.kind == T_END)
+		return emit(p, "1");
+	if ((rc = parse_or(p)) < 0)
+		return rc;
+	if (p->t.kind == T_RP)
+		return fail(p, &p->t, "unexpected ')'");
+	if (p->t.kind != T_END)
+		return fail(p, &p->t, "expected 'and' or 'or' before %s",
+			    desc(&p->t, buf, sizeof(buf)));
+	return 0;
+}
+
+int gic_query_compile(const char *expr, struct gic_sql *out, int *errcol)
+{
+	struct parser p = { .src = expr ? expr : "" };
+	size_t len = strlen(p.src);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (errcol)
+		*errcol = 0;
+	if (len > MAX_EXPR) {
+		p.errcol = MAX_EXPR + 1;
+		rc = gic_seterr(GIC_EUSAGE, "expression is %zu bytes, over the "
+				"%d-byte limit", len, MAX_EXPR);
+		goto out;
+	}
+	rc = compile(&p);
+out:
+	out->where = p.sql;
+	out->params = p.params;
+	out->nparams = p.nparams;
+	if (rc < 0) {
+		gic_sql_release(out);
+		if (errcol)
+			*errcol = p.errcol;
+	}
+	return rc;
+}
+
+void gic_sql_release(struct gic_sql *sql)
+{
+	if (!sql)
+		return;
+	for (size_t i = 0; i < sql->nparams; i++)
+		free(sql->params[i].s);
+	free(sql->params);
+	free(sql->where);
+	memset(sql, 0, sizeof(*sql));
+}

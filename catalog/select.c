@@ -1,0 +1,152 @@
+/*
+ * select.c - running query-language expressions against the catalog, and
+ * reading an image's bytes back by (abbreviated) hash.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "catalog.h"
+
+int gic_select_prepare(struct gic_catalog *c, const char *cols,
+		       const char *expr, const char *tail, sqlite3_stmt **out,
+		       int *errcol, int *next_param)
+{
+	struct gic_sql q = { 0 };
+	char *sql = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = gic_query_compile(expr ? expr : "", &q, errcol)) < 0)
+		return rc;
+	if (asprintf(&sql, "SELECT %s FROM v_entries WHERE %s %s", cols,
+		     q.where, tail ? tail : "") < 0) {
+		sql = NULL;
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(c->db, sql, -1, out, NULL)) {
+		rc = gic_seterr(GIC_EDB, "prepare query: %s", sqlite3_errmsg(c->db));
+		goto out;
+	}
+	for (size_t i = 0; i < q.nparams; i++) {
+		if (q.params[i].type == GIC_FT_INT)
+			sqlite3_bind_int64(*out, (int)i + 1, q.params[i].i);
+		else
+			sqlite3_bind_text(*out, (int)i + 1, q.params[i].s, -1,
+					  SQLITE_TRANSIENT);
+	}
+	if (next_param)
+		*next_param = (int)q.nparams + 1;
+out:
+	free(sql);
+	gic_sql_release(&q);
+	return rc;
+}
+
+int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
+		       char hex[GIC_HEX_LEN + 1])
+{
+	size_t n = strlen(prefix);
+	sqlite3_stmt *s;
+	char hi[GIC_HEX_LEN + 2];
+	int rows = 0;
+
+	if (n < 4 || n > GIC_HEX_LEN || strspn(prefix, "0123456789abcdef") != n)
+		return gic_seterr(GIC_EUSAGE, "'%s' is not a hash or a prefix of "
+				  "at least 4 lowercase hex digits", prefix);
+	snprintf(hi, sizeof(hi), "%sg", prefix);
+	if (sqlite3_prepare_v2(c->db, "SELECT sha256 FROM images WHERE sha256 "
+			       ">= ? AND sha256 < ? ORDER BY sha256 LIMIT 2",
+			       -1, &s, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	sqlite3_bind_text(s, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW && rows < 2) {
+		if (rows++ == 0)
+			snprintf(hex, GIC_HEX_LEN + 1, "%s",
+				 (const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	if (rows == 0)
+		return gic_seterr(GIC_ENOTFOUND, "no image '%s' in the catalog",
+				  prefix);
+	if (rows > 1)
+		return gic_seterr(GIC_EAMBIG, "prefix '%s' matches several "
+				  "images; give more digits", prefix);
+	return 0;
+}
+
+/* Reads a ref'd original, if it still holds the recorded content. */
+static int read_ref(const char *path, const char *hex, unsigned char **buf,
+		    size_t *len)
+{
+	char got[GIC_HEX_LEN + 1];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	ssize_t n = 0;
+
+	*buf = NULL;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return gic_seterr(GIC_EIO, "referenced file '%s': %s", path,
+				  strerror(errno));
+	if (!(*buf = malloc((size_t)st.st_size + 1))) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (*len = 0; *len < (size_t)st.st_size; *len += (size_t)n)
+		if ((n = read(fd, *buf + *len, (size_t)st.st_size - *len)) <= 0)
+			break;
+	if ((rc = gic_sha256_hex(*buf, *len, got)) == 0 && strcmp(got, hex))
+		rc = gic_seterr(GIC_ECORRUPT, "referenced file '%s' changed "
+				"since ingest (hash %s)", path, got);
+out:
+	close(fd);
+	if (rc) {
+		free(*buf);
+		*buf = NULL;
+	}
+	return rc;
+}
+
+int gic_image_read(struct gic_catalog *c, const char *hex,
+		   unsigned char **buf, size_t *len)
+{
+	char got[GIC_HEX_LEN + 1], *ref = NULL;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT ref_path FROM images WHERE "
+			       "sha256 = ?", -1, &s, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0))
+		ref = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return gic_seterr(GIC_ENOTFOUND, "no image %s", hex);
+	if (ref) {
+		rc = read_ref(ref, hex, buf, len);
+		free(ref);
+		return rc;
+	}
+	if ((rc = c->odb->be->get(c->odb, hex, buf, len)) == GIC_ENOTFOUND)
+		return gic_seterr(GIC_ECORRUPT, "object %s is missing from the "
+				  "store (run 'gicat verify')", hex);
+	if (rc < 0)
+		return rc;
+	if ((rc = gic_sha256_hex(*buf, *len, got)) == 0 && strcmp(got, hex)) {
+		free(*buf);
+		*buf = NULL;
+		rc = gic_seterr(GIC_ECORRUPT, "object %s is corrupt (hash %s)",
+				hex, got);
+	}
+	return rc;
+}

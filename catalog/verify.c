@@ -1,0 +1,209 @@
+/*
+ * verify.c - checking that the catalog and the object store agree, and
+ * garbage-collecting what nothing references.
+ *
+ * Problems (a missing or corrupt object, a ref'd file that changed, a
+ * failed integrity check) are reported one by one through a callback;
+ * orphan objects and temporary files are what an interrupted ingest leaves
+ * behind, so they are counted as harmless rather than reported.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "catalog.h"
+
+struct ctx {
+	struct gic_catalog *c;
+	void (*on_problem)(void *arg, const char *subject, const char *why);
+	void *arg;
+	struct gic_verify_report *rep;
+	sqlite3_stmt *has_row;
+};
+
+static void problem(struct ctx *x, const char *subject, const char *why)
+{
+	x->rep->problems++;
+	x->on_problem(x->arg, subject, why);
+}
+
+/* Runs a pragma whose rows are problems ("ok" means none). */
+static int pragma_check(struct ctx *x, const char *sql, const char *subject)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(x->c->db, sql, -1, &s, NULL))
+		return gic_seterr(GIC_EDB, "%s: %s", sql, sqlite3_errmsg(x->c->db));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+		if (t && strcmp(t, "ok"))
+			problem(x, subject, t);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "%s failed", sql);
+}
+
+static void check_object(struct ctx *x, const char *hex, int64_t bytes,
+			 int full)
+{
+	unsigned char *buf = NULL;
+	uint64_t size = 0;
+	size_t len;
+	char why[256];
+
+	x->rep->objects_checked++;
+	if (x->c->odb->be->stat(x->c->odb, hex, &size) < 0) {
+		problem(x, hex, "object is missing from the store");
+		return;
+	}
+	if ((int64_t)size != bytes) {
+		snprintf(why, sizeof(why), "object has %llu bytes, catalog says %lld",
+			 (unsigned long long)size, (long long)bytes);
+		problem(x, hex, why);
+		return;
+	}
+	if (full && gic_image_read(x->c, hex, &buf, &len) < 0)
+		problem(x, hex, gic_errmsg());
+	free(buf);
+}
+
+static void check_ref(struct ctx *x, const char *hex, const char *path,
+		      int64_t size, int64_t mtime_ns, int full)
+{
+	unsigned char *buf = NULL;
+	struct stat st;
+	size_t len;
+
+	x->rep->refs_checked++;
+	if (stat(path, &st) < 0) {
+		problem(x, path, "referenced file is gone");
+		return;
+	}
+	if (st.st_size != size ||
+	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec !=
+	    mtime_ns) {
+		problem(x, path, "referenced file changed since ingest "
+			"(size or mtime differ)");
+		return;
+	}
+	if (full && gic_image_read(x->c, hex, &buf, &len) < 0)
+		problem(x, path, gic_errmsg());
+	free(buf);
+}
+
+static int check_images(struct ctx *x, int full)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(x->c->db, "SELECT sha256, bytes, ref_path, "
+			       "ref_size, ref_mtime_ns FROM images ORDER BY sha256",
+			       -1, &s, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(x->c->db));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *hex = (const char *)sqlite3_column_text(s, 0);
+		const char *ref = (const char *)sqlite3_column_text(s, 2);
+
+		x->rep->images++;
+		if (ref)
+			check_ref(x, hex, ref, sqlite3_column_int64(s, 3),
+				  sqlite3_column_int64(s, 4), full);
+		else
+			check_object(x, hex, sqlite3_column_int64(s, 1), full);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "reading images: %s",
+						   sqlite3_errmsg(x->c->db));
+}
+
+static int referenced(sqlite3_stmt *has_row, const char *hex)
+{
+	int found;
+
+	sqlite3_bind_text(has_row, 1, hex, -1, SQLITE_STATIC);
+	found = sqlite3_step(has_row) == SQLITE_ROW;
+	sqlite3_reset(has_row);
+	return found;
+}
+
+static int count_orphan(const char *hex, void *arg)
+{
+	struct ctx *x = arg;
+
+	if (!referenced(x->has_row, hex))
+		x->rep->orphans++;
+	return 0;
+}
+
+int gic_verify(struct gic_catalog *c, int full,
+	       void (*on_problem)(void *arg, const char *subject,
+				  const char *why),
+	       void *arg, struct gic_verify_report *rep)
+{
+	struct ctx x = { c, on_problem, arg, rep, NULL };
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((rc = pragma_check(&x, full ? "PRAGMA integrity_check" :
+			       "PRAGMA quick_check", "catalog.db")) < 0 ||
+	    (rc = pragma_check(&x, "PRAGMA foreign_key_check", "catalog.db")) < 0 ||
+	    (rc = check_images(&x, full)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM images WHERE sha256 = ?",
+			       -1, &x.has_row, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	rc = c->odb->be->list(c->odb, count_orphan, &x, &rep->tmp_files);
+	sqlite3_finalize(x.has_row);
+	return rc;
+}
+
+struct gc_ctx {
+	struct gic_catalog *c;
+	sqlite3_stmt *has_row;
+	int64_t before;
+	uint64_t removed;
+};
+
+static int remove_orphan(const char *hex, void *arg)
+{
+	struct gc_ctx *g = arg;
+
+	int done = 0, rc;
+
+	if (referenced(g->has_row, hex))
+		return 0;
+	if ((rc = g->c->odb->be->del(g->c->odb, hex, g->before, &done)) < 0)
+		return rc;
+	g->removed += (uint64_t)done;
+	return 0;
+}
+
+int gic_gc(struct gic_catalog *c, int64_t grace, uint64_t *rows,
+	   uint64_t *objects, uint64_t *tmp)
+{
+	struct gc_ctx g = { c, NULL, (int64_t)time(NULL) - grace + 1, 0 };
+	int rc;
+
+	*rows = *objects = *tmp = 0;
+	if ((rc = gic_catalog_writable(c)) < 0)
+		return rc;
+	/* Rows first: once they are gone, their objects are orphans. */
+	if (sqlite3_exec(c->db, "DELETE FROM images WHERE sha256 NOT IN "
+			 "(SELECT sha256 FROM entries)", NULL, NULL, NULL))
+		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(c->db));
+	*rows = (uint64_t)sqlite3_changes(c->db);
+	if ((rc = c->odb->be->clean_tmp(c->odb, g.before, tmp)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM images WHERE sha256 = ? "
+			       "AND ref_path IS NULL", -1, &g.has_row, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	rc = c->odb->be->list(c->odb, remove_orphan, &g, NULL);
+	sqlite3_finalize(g.has_row);
+	*objects = g.removed;
+	return rc;
+}

@@ -1,0 +1,195 @@
+/*
+ * walk.c - turns the PATH arguments of ingest into a sorted list of files.
+ *
+ * Directories are walked recursively in byte order of names, so the same
+ * tree always yields the same list and the same insertion order.  Hidden
+ * names (".gicat", ".git", ...) are skipped, and so are files that are
+ * neither named like an image nor start like one (README.txt,
+ * LOC_val_solution.csv); a file named on the command line is always taken.  Paths are kept in one
+ * arena: GenImage's 2.7 million paths fit in about 250 MB.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ingest-int.h"
+
+static int push(struct gic_filelist *fl, const char *path, size_t len,
+		int root)
+{
+	if (fl->n == fl->cap) {
+		size_t cap = fl->cap ? fl->cap * 2 : 1024;
+		struct gic_file *f = realloc(fl->files, cap * sizeof(*f));
+		if (!f)
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		fl->files = f;
+		fl->cap = cap;
+	}
+	if (fl->used + len + 1 > fl->arena_cap) {
+		size_t cap = fl->arena_cap ? fl->arena_cap * 2 : 1 << 16;
+		char *a;
+		while (cap < fl->used + len + 1)
+			cap *= 2;
+		if (!(a = realloc(fl->arena, cap)))
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		fl->arena = a;
+		fl->arena_cap = cap;
+	}
+	memcpy(fl->arena + fl->used, path, len + 1);
+	fl->files[fl->n].off = fl->used;
+	fl->files[fl->n].root = root;
+	fl->n++;
+	fl->used += len + 1;
+	return 0;
+}
+
+/* Does the file start like an image we can read? */
+static int sniff(const char *path)
+{
+	unsigned char head[16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, head, sizeof(head)) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 && gic_sniff_format(head, (size_t)n) != NULL;
+}
+
+/* Image extensions are taken as they are (a truncated or mislabelled file
+ * is then rejected with its reason); anything else only if it sniffs as an
+ * image. */
+static int looks_like_image(const char *path, const char *name)
+{
+	static const char *const exts[] = {
+		"png", "jpg", "jpeg", "jpe", "jfif", "webp", "gif", "bmp",
+		"tif", "tiff", NULL
+	};
+	const char *dot = strrchr(name, '.');
+
+	for (int i = 0; dot && exts[i]; i++)
+		if (!strcasecmp(dot + 1, exts[i]))
+			return 1;
+	return sniff(path);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk_dir(struct gic_filelist *fl, char *path, size_t len, int root,
+		    int depth);
+
+/* Reads one directory's names, sorted; *out is an array of strdup'd names. */
+static int read_names(const char *path, char ***out, size_t *n)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char **v = NULL;
+	size_t cap = 0;
+	int rc = 0;
+
+	*n = 0;
+	if (!d)
+		return gic_seterr(GIC_EIO, "open directory '%s': %s", path,
+				  strerror(errno));
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (*n == cap) {
+			char **nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+			if (!nv) {
+				rc = gic_seterr(GIC_ENOMEM, "out of memory");
+				break;
+			}
+			v = nv;
+		}
+		if (!(v[*n] = strdup(e->d_name))) {
+			rc = gic_seterr(GIC_ENOMEM, "out of memory");
+			break;
+		}
+		(*n)++;
+	}
+	closedir(d);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_names);
+	*out = v;
+	return rc;
+}
+
+static int visit(struct gic_filelist *fl, char *path, size_t len, int root,
+		 int depth, const char *name)
+{
+	size_t nl = strlen(name);
+	struct stat st;
+
+	if (len + 1 + nl >= GIC_MAX_PATH) {
+		fl->too_long++;
+		return 0;
+	}
+	path[len] = '/';
+	memcpy(path + len + 1, name, nl + 1);
+	if (stat(path, &st) < 0) {
+		fl->unreadable++;
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode))
+		return walk_dir(fl, path, len + 1 + nl, root, depth + 1);
+	if (!S_ISREG(st.st_mode) || !looks_like_image(path, name)) {
+		fl->skipped++;
+		return 0;
+	}
+	return push(fl, path, len + 1 + nl, root);
+}
+
+static int walk_dir(struct gic_filelist *fl, char *path, size_t len, int root,
+		    int depth)
+{
+	char **names = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (depth > 64) /* a symlink loop, or nothing a user meant */
+		return gic_seterr(GIC_ELIMIT, "'%s': directories nested too deep",
+				  path);
+	rc = read_names(path, &names, &n);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = visit(fl, path, len, root, depth, names[i]);
+	path[len] = '\0';
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+int gic_filelist_add(struct gic_filelist *fl, const char *arg, int root)
+{
+	char path[GIC_MAX_PATH];
+	size_t len = strlen(arg);
+	struct stat st;
+
+	while (len > 1 && arg[len - 1] == '/')
+		len--;
+	if (len >= GIC_MAX_PATH)
+		return gic_seterr(GIC_ELIMIT, "path too long: '%.64s...'", arg);
+	memcpy(path, arg, len);
+	path[len] = '\0';
+	if (stat(path, &st) < 0)
+		return gic_seterr(GIC_ENOTFOUND, "'%s': %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return walk_dir(fl, path, len, root, 0);
+	return push(fl, path, len, root);
+}
+
+void gic_filelist_release(struct gic_filelist *fl)
+{
+	free(fl->files);
+	free(fl->arena);
+	memset(fl, 0, sizeof(*fl));
+}

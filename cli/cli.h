@@ -1,0 +1,80 @@
+/*
+ * cli.h - what the command files (cmd-<name>.c) share: the command table
+ * entry, error reporting with exit codes, opening the catalog, progress,
+ * and row output in the table/csv/jsonl/paths formats.
+ */
+#ifndef GIC_CLI_H
+#define GIC_CLI_H
+
+#include <stdio.h>
+
+#include "catalog.h"
+
+/* Exit codes (README): */
+enum { EXIT_OK = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;   /* options and arguments */
+	const char *summary; /* one line */
+	const char *help;    /* the options explained, or NULL */
+};
+
+const struct cmd *cli_find_cmd(const char *name);
+/* Prints the usage of cmd to f. */
+void cli_usage(const struct cmd *cmd, FILE *f);
+/* For bad options: prints "gicat: <cmd>: <msg>" and usage; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Handles -h/--help and unknown options the same way in every command:
+ * returns -1 to go on, or an exit code. */
+int cli_getopt_end(const char *cmd, int c);
+
+/* "gicat: what: 'subject': <gic_errmsg()>"; returns the exit code for rc. */
+int cli_fail(int rc, const char *what, const char *subject);
+int cli_exit_code(int rc);
+/* The value of --catalog (set by main), or NULL. */
+extern const char *cli_catalog_opt;
+/* Finds and opens the catalog; on failure prints and returns the exit
+ * code (> 0), else 0. */
+int cli_open(const char *cmd, struct gic_catalog **c);
+/* Parses a size with an optional k/M/G suffix, or a count. */
+int cli_parse_u64(const char *s, uint64_t *out);
+
+/* A progress line on stderr when it is a terminal; silent otherwise. */
+struct progress {
+	int on;
+	double start, last;
+};
+void progress_start(struct progress *p);
+void progress_show(struct progress *p, const char *what, uint64_t done,
+		   uint64_t total);
+void progress_end(struct progress *p);
+
+/* Row output. */
+enum out_format { OUT_TABLE, OUT_CSV, OUT_JSONL, OUT_PATHS };
+int out_format_parse(const char *s, enum out_format *f);
+
+struct sqlite3_stmt;
+/*
+ * Writes every row of s in format f.  Column names come from the statement;
+ * integers stay integers in JSON, NULL is empty in CSV and null in JSON.
+ * table: columns aligned from the first 200 rows.  Returns rows written.
+ */
+long out_rows(struct sqlite3_stmt *s, enum out_format f, FILE *o);
+void out_csv_field(FILE *o, const char *v);
+
+/* Command entry points (cmd-<name>.c). */
+int cmd_init(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+#endif

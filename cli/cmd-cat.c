@@ -1,0 +1,35 @@
+/*
+ * cmd-cat.c - gicat cat SHA256|PREFIX: writes an image's bytes to stdout,
+ * after checking them against their hash.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+int cmd_cat(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", 0, 0, 'h' }, { 0 } };
+	char hex[GIC_HEX_LEN + 1];
+	struct gic_catalog *c;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		return cli_getopt_end("cat", ch);
+	if (argc - optind != 1)
+		return cli_usage_error("cat", "expected one hash");
+	if ((rc = cli_open("cat", &c)))
+		return rc;
+	if ((rc = gic_resolve_prefix(c, argv[optind], hex)) < 0 ||
+	    (rc = gic_image_read(c, hex, &buf, &len)) < 0) {
+		rc = cli_fail(rc, "cat", argv[optind]);
+	} else if (fwrite(buf, 1, len, stdout) != len) {
+		perror("gicat: cat: write");
+		rc = EXIT_RUNTIME;
+	}
+	free(buf);
+	gic_catalog_close(c);
+	return rc;
+}

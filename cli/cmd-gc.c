@@ -1,0 +1,35 @@
+/*
+ * cmd-gc.c - gicat gc [--grace SECONDS]: removes image rows no entry uses,
+ * temporary files, and objects nothing references.  Files younger than the
+ * grace period (default one hour) are kept: a concurrent ingest may be
+ * about to commit them.
+ */
+#include <getopt.h>
+
+#include "cli.h"
+
+int cmd_gc(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "grace", 1, 0, 'g' }, { "help", 0, 0, 'h' }, { 0 } };
+	uint64_t rows, objects, tmp, grace = 3600;
+	struct gic_catalog *c;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch != 'g')
+			return cli_getopt_end("gc", ch);
+		if (cli_parse_u64(optarg, &grace) < 0)
+			return cli_usage_error("gc", "bad --grace '%s'", optarg);
+	}
+	if ((rc = cli_open("gc", &c)))
+		return rc;
+	rc = gic_gc(c, (int64_t)grace, &rows, &objects, &tmp);
+	gic_catalog_close(c);
+	if (rc < 0)
+		return cli_fail(rc, "gc", NULL);
+	printf("gc: removed %llu unused image rows, %llu objects, %llu "
+	       "temporary files\n", (unsigned long long)rows,
+	       (unsigned long long)objects, (unsigned long long)tmp);
+	return 0;
+}

@@ -1,0 +1,178 @@
+/*
+ * cmd-ingest.c - gicat ingest [options] PATH...: walks files and trees,
+ * decodes and stores every image, and prints a summary.  Exit 1 when any
+ * file was rejected (each is named on stderr and kept in `rejects`).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct run {
+	struct progress prog;
+};
+
+static void on_reject(void *arg, const char *path, const char *reason)
+{
+	struct run *r = arg;
+
+	progress_end(&r->prog);
+	fprintf(stderr, "gicat: rejected: '%s': %s\n", path, reason);
+}
+
+static void on_progress(void *arg, const struct gic_ingest_stats *st)
+{
+	struct run *r = arg;
+
+	progress_show(&r->prog, "ingest", st->files_done, st->files_total);
+}
+
+static int parse_class(const char *s, const struct gic_classes *cls, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s && !*end && v >= 0 && v <= 999) {
+		*out = (int)v;
+		return 0;
+	}
+	*out = gic_classes_index(cls, s);
+	return *out >= 0 ? 0 : -1;
+}
+
+static void summary(const struct gic_ingest_stats *st, double secs)
+{
+	fprintf(stderr, "ingest: %llu files: %llu new images, %llu new entries, "
+		"%llu already present, %llu changed, %llu rejected "
+		"(%.1f MB in %.1f s, %.0f files/s)\n",
+		(unsigned long long)st->files_total,
+		(unsigned long long)st->new_images,
+		(unsigned long long)st->new_entries,
+		(unsigned long long)st->present,
+		(unsigned long long)st->changed,
+		(unsigned long long)st->rejected, st->bytes / 1e6, secs,
+		secs > 0 ? st->files_done / secs : 0);
+	for (int i = 0; i < st->nreasons; i++)
+		fprintf(stderr, "  rejected %llu: %s\n",
+			(unsigned long long)st->reasons[i].n, st->reasons[i].reason);
+	if (st->skipped)
+		fprintf(stderr, "  skipped %llu non-image names or unreadable "
+			"entries\n", (unsigned long long)st->skipped);
+	if (st->link_fallbacks)
+		fprintf(stderr, "  %llu files were copied: link/reflink was not "
+			"possible (other file system?)\n",
+			(unsigned long long)st->link_fallbacks);
+}
+
+/* Fills o from argv; returns -1 to go on or an exit code. */
+static int parse(int argc, char **argv, struct gic_ingest_opts *o,
+		 const char **val_path, const char **class_arg)
+{
+	static const struct option opts[] = {
+		{ "layout", 1, 0, 'L' }, { "dataset", 1, 0, 'd' },
+		{ "generator", 1, 0, 'g' }, { "label", 1, 0, 'l' },
+		{ "split", 1, 0, 's' }, { "class", 1, 0, 'c' },
+		{ "license", 1, 0, 'i' }, { "mode", 1, 0, 'm' },
+		{ "val-labels", 1, 0, 'v' }, { "jobs", 1, 0, 'j' },
+		{ "max-pixels", 1, 0, 'P' }, { "max-bytes", 1, 0, 'B' },
+		{ "help", 0, 0, 'h' }, { 0 } };
+	uint64_t n;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'L':
+			if (gic_layout_from_name(optarg, &o->layout) < 0)
+				return cli_usage_error("ingest", "%s", gic_errmsg());
+			break;
+		case 'd': o->dataset = optarg; break;
+		case 'g': o->generator = optarg; break;
+		case 'l': o->label = optarg; break;
+		case 's': o->split = optarg; break;
+		case 'c': *class_arg = optarg; break;
+		case 'i': o->license = optarg; break;
+		case 'v': *val_path = optarg; break;
+		case 'm':
+			if (gic_store_mode_from_name(optarg, &o->mode) < 0)
+				return cli_usage_error("ingest", "%s", gic_errmsg());
+			break;
+		case 'j':
+			if (cli_parse_u64(optarg, &n) < 0 || n < 1 || n > 256)
+				return cli_usage_error("ingest", "--jobs takes 1..256");
+			o->jobs = (int)n;
+			break;
+		case 'P': case 'B':
+			if (cli_parse_u64(optarg, &n) < 0 || n == 0)
+				return cli_usage_error("ingest", "bad number '%s'",
+						       optarg);
+			*(ch == 'P' ? &o->max_pixels : &o->max_bytes) = n;
+			break;
+		default:
+			return cli_getopt_end("ingest", ch);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("ingest", "no PATH given");
+	return -1;
+}
+
+static int ingest(struct gic_ingest_opts *o, char **paths, int n)
+{
+	struct gic_ingest_stats st;
+	struct gic_catalog *c;
+	struct run r;
+	struct timespec t0, t1;
+	int rc;
+
+	if ((rc = cli_open("ingest", &c)))
+		return rc;
+	o->on_reject = on_reject;
+	o->on_progress = on_progress;
+	o->arg = &r;
+	progress_start(&r.prog);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = gic_ingest(c, (const char *const *)paths, n, o, &st);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	progress_end(&r.prog);
+	gic_catalog_close(c);
+	if (rc < 0)
+		return cli_fail(rc, "ingest", NULL);
+	summary(&st, (double)(t1.tv_sec - t0.tv_sec) +
+		(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return st.rejected ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+	struct gic_ingest_opts o = { .class_idx = -1, .mode = GIC_MODE_COPY };
+	const char *val_path = NULL, *class_arg = NULL;
+	struct gic_classes *cls = NULL;
+	struct gic_val_labels *val = NULL;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
+
+	o.jobs = cpus > 0 ? (int)cpus : 1;
+	if ((rc = parse(argc, argv, &o, &val_path, &class_arg)) >= 0)
+		return rc;
+	if ((rc = gic_classes_builtin(&cls)) < 0)
+		return cli_fail(rc, "ingest", "classes");
+	o.classes = cls;
+	if (class_arg && parse_class(class_arg, cls, &o.class_idx) < 0) {
+		rc = cli_usage_error("ingest", "--class takes 0..999 or an "
+				     "ImageNet wnid, not '%s'", class_arg);
+		goto out;
+	}
+	if (val_path && (rc = gic_val_labels_load(val_path, &val)) < 0) {
+		rc = cli_fail(rc, "ingest", val_path);
+		goto out;
+	}
+	o.val = val;
+	rc = ingest(&o, argv + optind, argc - optind);
+out:
+	gic_val_labels_free(val);
+	gic_classes_free(cls);
+	return rc;
+}

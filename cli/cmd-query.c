@@ -1,0 +1,182 @@
+/*
+ * cmd-query.c - gicat query [--format F] [--count] [--group-by F,F]
+ * [--fields F,F] [--limit N] [EXPR]: entries matching EXPR, in insertion
+ * order.
+ * EXPR may be one argument or several (they are joined with spaces).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "cli.h"
+
+#define TABLE_COLS "substr(sha256, 1, 12) AS sha256, dataset, generator, " \
+	"label, split, class, width, height, format, path"
+
+/* "a, b" from a NULL-terminated field table. */
+static char *all_fields(void)
+{
+	size_t len = 1;
+	char *s;
+
+	for (const struct gic_field *f = gic_fields(); f->name; f++)
+		len += strlen(f->sql) + strlen(f->name) + 8;
+	if (!(s = calloc(1, len)))
+		return NULL;
+	for (const struct gic_field *f = gic_fields(); f->name; f++) {
+		if (f != gic_fields())
+			strcat(s, ", ");
+		strcat(s, f->sql);
+		if (strcmp(f->sql, f->name)) {
+			strcat(s, " AS ");
+			strcat(s, f->name);
+		}
+	}
+	return s;
+}
+
+/* Validated "f1, f2" for GROUP BY or --fields from "f1,f2" (the SQL comes
+ * from the field table, never from the argument). */
+static int field_list(const char *opt, const char *spec, char *out,
+		      size_t size)
+{
+	char buf[512], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", spec);
+	out[0] = '\0';
+	for (tok = strtok_r(buf, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		const struct gic_field *f = gic_field_find(tok);
+		if (!f)
+			return cli_usage_error("query", "%s: unknown field '%s'",
+					       opt, tok);
+		if (strlen(out) + strlen(f->sql) + 3 >= size)
+			return cli_usage_error("query", "%s: too many fields", opt);
+		if (out[0])
+			strcat(out, ", ");
+		strcat(out, f->sql);
+	}
+	return out[0] ? 0 : cli_usage_error("query", "%s needs fields", opt);
+}
+
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if (!(s = calloc(1, len)))
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+struct qopts {
+	enum out_format fmt;
+	int count;
+	const char *group, *fields;
+	long long limit;
+};
+
+static int run(struct gic_catalog *c, const struct qopts *q, const char *expr)
+{
+	char group[600], tail[1400], *cols = NULL;
+	sqlite3_stmt *s = NULL;
+	int rc, errcol = 0, np = 1;
+
+	if (q->group && (rc = field_list("--group-by", q->group, group,
+					 sizeof(group))))
+		return rc;
+	if (q->fields && !q->group && !q->count &&
+	    (rc = field_list("--fields", q->fields, group, sizeof(group))))
+		return rc;
+	if (q->count) {
+		cols = strdup("count(*) AS count");
+		snprintf(tail, sizeof(tail), " ");
+	} else if (q->group) {
+		if (asprintf(&cols, "%s, count(*) AS count", group) < 0)
+			cols = NULL;
+		snprintf(tail, sizeof(tail), "GROUP BY %s ORDER BY %s LIMIT ?",
+			 group, group);
+	} else {
+		cols = q->fields ? strdup(group) :
+		       q->fmt == OUT_TABLE ? strdup(TABLE_COLS) :
+		       q->fmt == OUT_PATHS ? strdup("path") : all_fields();
+		snprintf(tail, sizeof(tail), "ORDER BY id LIMIT ?");
+	}
+	if (!cols)
+		return cli_fail(gic_seterr(GIC_ENOMEM, "out of memory"), "query",
+				NULL);
+	rc = gic_select_prepare(c, cols, expr, tail, &s, &errcol, &np);
+	free(cols);
+	if (rc == GIC_EUSAGE) {
+		fprintf(stderr, "gicat: query: %s\n  %s\n  %*s^\n", gic_errmsg(),
+			expr, errcol > 1 ? errcol - 1 : 0, "");
+		return EXIT_USAGE;
+	}
+	if (rc < 0)
+		return cli_fail(rc, "query", NULL);
+	if (!q->count)
+		sqlite3_bind_int64(s, np, q->limit);
+	if (q->count && sqlite3_step(s) == SQLITE_ROW)
+		printf("%lld\n", sqlite3_column_int64(s, 0));
+	else if (!q->count)
+		out_rows(s, q->group && q->fmt == OUT_PATHS ? OUT_TABLE : q->fmt,
+			 stdout);
+	rc = sqlite3_errcode(c->db);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
+				"query", NULL);
+	return 0;
+}
+
+int cmd_query(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", 1, 0, 'f' }, { "count", 0, 0, 'c' },
+		{ "group-by", 1, 0, 'g' }, { "limit", 1, 0, 'n' },
+		{ "fields", 1, 0, 'F' },
+		{ "help", 0, 0, 'h' }, { 0 } };
+	struct qopts q = { .fmt = OUT_TABLE, .limit = -1 };
+	struct gic_catalog *c;
+	uint64_t n;
+	char *expr;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "hf:n:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			if (out_format_parse(optarg, &q.fmt) < 0)
+				return cli_usage_error("query", "unknown format '%s'",
+						       optarg);
+			break;
+		case 'c': q.count = 1; break;
+		case 'g': q.group = optarg; break;
+		case 'F': q.fields = optarg; break;
+		case 'n':
+			if (cli_parse_u64(optarg, &n) < 0)
+				return cli_usage_error("query", "bad --limit '%s'",
+						       optarg);
+			q.limit = (long long)n;
+			break;
+		default:
+			return cli_getopt_end("query", ch);
+		}
+	}
+	if (!(expr = join_args(argc - optind, argv + optind)))
+		return EXIT_RUNTIME;
+	if ((rc = cli_open("query", &c)) == 0) {
+		rc = run(c, &q, expr);
+		gic_catalog_close(c);
+	}
+	free(expr);
+	return rc;
+}

@@ -1,0 +1,79 @@
+/*
+ * cmd-show.c - gicat show SHA256|PREFIX: an image's metadata, where its
+ * bytes are, and every entry (dataset, path, labels) that uses it.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include <sqlite3.h>
+
+#include "cli.h"
+
+static void print_columns(sqlite3_stmt *s)
+{
+	for (int i = 0; i < sqlite3_column_count(s); i++) {
+		const char *v = (const char *)sqlite3_column_text(s, i);
+		if (v)
+			printf("%-14s %s\n", sqlite3_column_name(s, i), v);
+	}
+}
+
+static int show(struct gic_catalog *c, const char *hex)
+{
+	sqlite3_stmt *s;
+	char *obj;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT sha256, bytes, format, width, "
+			       "height, channels, bit_depth, mode, jpeg_quality, "
+			       "quality_exact, subsampling, progressive, interlaced, "
+			       "has_icc, has_exif, has_xmp, has_c2pa, orientation, "
+			       "text_keys, printf('%016x', phash) AS phash, storage,"
+			       " ref_path, added_at FROM images WHERE sha256 = ?",
+			       -1, &s, NULL))
+		return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
+				"show", hex);
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		print_columns(s);
+	sqlite3_finalize(s);
+	if ((obj = gic_odb_fs_path(c->odb, hex)))
+		printf("%-14s %s\n", "object", obj);
+	free(obj);
+	if (sqlite3_prepare_v2(c->db, "SELECT dataset, coalesce(generator, '-'),"
+			       " coalesce(subset, '-'), coalesce(label, '-'), "
+			       "coalesce(split, '-'), coalesce(class, '-'), "
+			       "coalesce(class_source, '-'), path FROM entries "
+			       "WHERE sha256 = ? ORDER BY id", -1, &s, NULL))
+		return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
+				"show", hex);
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	printf("\nentries (dataset generator subset label split class "
+	       "class_source path):\n");
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		for (int i = 0; i < 8; i++)
+			printf(i < 7 ? "%s " : "%s\n", sqlite3_column_text(s, i));
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", 0, 0, 'h' }, { 0 } };
+	char hex[GIC_HEX_LEN + 1];
+	struct gic_catalog *c;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		return cli_getopt_end("show", ch);
+	if (argc - optind != 1)
+		return cli_usage_error("show", "expected one hash");
+	if ((rc = cli_open("show", &c)))
+		return rc;
+	if ((rc = gic_resolve_prefix(c, argv[optind], hex)) < 0)
+		rc = cli_fail(rc, "show", argv[optind]);
+	else
+		rc = show(c, hex);
+	gic_catalog_close(c);
+	return rc;
+}

@@ -1,0 +1,76 @@
+/*
+ * cmd-stats.c - gicat stats [EXPR]: totals, then entries per dataset,
+ * generator (or subset), label and split, then formats and rejects.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "cli.h"
+
+static int section(struct gic_catalog *c, const char *title, const char *cols,
+		   const char *expr, const char *tail)
+{
+	sqlite3_stmt *s;
+	int errcol = 0, rc;
+
+	rc = gic_select_prepare(c, cols, expr, tail, &s, &errcol, NULL);
+	if (rc == GIC_EUSAGE) {
+		fprintf(stderr, "gicat: stats: %s\n  %s\n  %*s^\n", gic_errmsg(),
+			expr, errcol > 1 ? errcol - 1 : 0, "");
+		return EXIT_USAGE;
+	}
+	if (rc < 0)
+		return cli_fail(rc, "stats", NULL);
+	if (title)
+		printf("\n%s\n", title);
+	out_rows(s, OUT_TABLE, stdout);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static void rejects(struct gic_catalog *c)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT count(*) AS rejected FROM rejects",
+			       -1, &s, NULL))
+		return;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0))
+		printf("\nrejected files: %lld (see: sqlite3 .gicat/catalog.db "
+		       "'SELECT * FROM rejects')\n", sqlite3_column_int64(s, 0));
+	sqlite3_finalize(s);
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", 0, 0, 'h' }, { 0 } };
+	struct gic_catalog *c;
+	const char *expr;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		return cli_getopt_end("stats", ch);
+	if (argc - optind > 1)
+		return cli_usage_error("stats", "give EXPR as one argument");
+	expr = optind < argc ? argv[optind] : "";
+	if ((rc = cli_open("stats", &c)))
+		return rc;
+	rc = section(c, NULL, "count(*) AS entries, count(DISTINCT sha256) AS "
+		     "images, sum(bytes) AS entry_bytes", expr, "");
+	if (!rc)
+		rc = section(c, "per subset, label and split:",
+			     "dataset, coalesce(generator, subset) AS generator, "
+			     "label, split, count(*) AS entries", expr,
+			     "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");
+	if (!rc)
+		rc = section(c, "per format:", "format, mode, count(*) AS entries, "
+			     "min(short_side) AS min_short, max(short_side) AS "
+			     "max_short", expr, "GROUP BY 1, 2 ORDER BY 1, 2");
+	if (!rc && !*expr)
+		rejects(c);
+	gic_catalog_close(c);
+	return rc;
+}

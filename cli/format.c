@@ -1,0 +1,176 @@
+/*
+ * format.c - writes SQLite result rows as an aligned table, CSV (RFC 4180),
+ * JSON lines (with jansson) or bare paths.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "cli.h"
+
+#define TABLE_SAMPLE 200
+
+int out_format_parse(const char *s, enum out_format *f)
+{
+	static const char *const names[] = { "table", "csv", "jsonl", "paths" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*f = (enum out_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+void out_csv_field(FILE *o, const char *v)
+{
+	if (!v)
+		return;
+	if (!strpbrk(v, ",\"\r\n")) {
+		fputs(v, o);
+		return;
+	}
+	fputc('"', o);
+	for (; *v; v++) {
+		if (*v == '"')
+			fputc('"', o);
+		fputc(*v, o);
+	}
+	fputc('"', o);
+}
+
+static void csv_row(sqlite3_stmt *s, FILE *o, int header)
+{
+	int n = sqlite3_column_count(s);
+
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', o);
+		out_csv_field(o, header ? sqlite3_column_name(s, i) :
+			      (const char *)sqlite3_column_text(s, i));
+	}
+	fputc('\n', o);
+}
+
+static void json_row(sqlite3_stmt *s, FILE *o)
+{
+	json_t *obj = json_object();
+	int n = sqlite3_column_count(s);
+	char *text;
+
+	for (int i = 0; i < n; i++) {
+		json_t *v;
+		switch (sqlite3_column_type(s, i)) {
+		case SQLITE_INTEGER:
+			v = json_integer(sqlite3_column_int64(s, i));
+			break;
+		case SQLITE_FLOAT:
+			v = json_real(sqlite3_column_double(s, i));
+			break;
+		case SQLITE_NULL:
+			v = json_null();
+			break;
+		default:
+			v = json_string((const char *)sqlite3_column_text(s, i));
+			if (!v) /* not UTF-8: keep the bytes visible, escaped */
+				v = json_stringn_nocheck(
+					(const char *)sqlite3_column_text(s, i),
+					(size_t)sqlite3_column_bytes(s, i));
+		}
+		json_object_set_new_nocheck(obj, sqlite3_column_name(s, i), v);
+	}
+	text = json_dumps(obj, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	if (text) {
+		fputs(text, o);
+		fputc('\n', o);
+	}
+	free(text);
+	json_decref(obj);
+}
+
+/* Aligned table: widths from the first TABLE_SAMPLE rows, then streamed. */
+struct table {
+	int ncol;
+	int width[64];
+	char **cells; /* TABLE_SAMPLE * ncol, owned */
+	int rows;
+};
+
+static const char *cell_text(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	return v ? v : "-";
+}
+
+static void table_line(FILE *o, const struct table *t, const char *const *v)
+{
+	for (int i = 0; i + 1 < t->ncol; i++)
+		fprintf(o, "%-*s  ", t->width[i], v[i]);
+	fprintf(o, "%s\n", v[t->ncol - 1]);
+}
+
+static long table_rows(sqlite3_stmt *s, FILE *o)
+{
+	struct table t = { .ncol = sqlite3_column_count(s) };
+	const char *hdr[64], *row[64];
+	long n = 0;
+
+	if (t.ncol > 64)
+		t.ncol = 64;
+	t.cells = calloc((size_t)TABLE_SAMPLE * (size_t)t.ncol, sizeof(char *));
+	for (int i = 0; i < t.ncol; i++) {
+		hdr[i] = sqlite3_column_name(s, i);
+		t.width[i] = (int)strlen(hdr[i]);
+	}
+	while (t.cells && t.rows < TABLE_SAMPLE &&
+	       sqlite3_step(s) == SQLITE_ROW) {
+		for (int i = 0; i < t.ncol; i++) {
+			char *v = strdup(cell_text(s, i));
+			int w = v ? (int)strlen(v) : 0;
+			t.cells[t.rows * t.ncol + i] = v;
+			if (w > t.width[i])
+				t.width[i] = w;
+		}
+		t.rows++;
+	}
+	table_line(o, &t, hdr);
+	for (int r = 0; r < t.rows; r++, n++) {
+		for (int i = 0; i < t.ncol; i++) {
+			const char *v = t.cells[r * t.ncol + i];
+			row[i] = v ? v : "";
+		}
+		table_line(o, &t, row);
+	}
+	while (t.rows == TABLE_SAMPLE && sqlite3_step(s) == SQLITE_ROW) {
+		for (int i = 0; i < t.ncol; i++)
+			row[i] = cell_text(s, i);
+		table_line(o, &t, row);
+		n++;
+	}
+	for (int i = 0; t.cells && i < TABLE_SAMPLE * t.ncol; i++)
+		free(t.cells[i]);
+	free(t.cells);
+	return n;
+}
+
+long out_rows(sqlite3_stmt *s, enum out_format f, FILE *o)
+{
+	long n = 0;
+
+	if (f == OUT_TABLE)
+		return table_rows(s, o);
+	if (f == OUT_CSV)
+		csv_row(s, o, 1);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		n++;
+		if (f == OUT_CSV)
+			csv_row(s, o, 0);
+		else if (f == OUT_JSONL)
+			json_row(s, o);
+		else
+			fprintf(o, "%s\n", cell_text(s, 0));
+	}
+	return n;
+}

@@ -1,0 +1,141 @@
+/*
+ * main.c - gicat's entry point: global options, the command table, and the
+ * final check that stdout really reached its destination.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cmd commands[] = {
+	{ "init", cmd_init, "[DIR]", "create a catalog (DIR/.gicat)", NULL },
+	{ "ingest", cmd_ingest,
+	  "[--layout auto|genimage|imagefolder|flat] [--dataset NAME] "
+	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
+	  "[--license ID] [--mode copy|reflink|link|ref] [--val-labels FILE] "
+	  "[--jobs N] [--max-pixels N] [--max-bytes N] PATH...",
+	  "add image files and trees to the catalog",
+	  "  --layout L       how paths are read (auto: GenImage trees, then\n"
+	  "                   label/wnid folders, else nothing but file names)\n"
+	  "  --dataset NAME   default: genimage for GenImage trees, else the\n"
+	  "                   name of the directory given\n"
+	  "  --mode M         copy (default), reflink, link (hard link) or ref\n"
+	  "                   (store nothing; remember path, size and mtime)\n"
+	  "  --val-labels F   ImageNet LOC_val_solution.csv for ILSVRC2012_val_*\n"
+	  "  --jobs N         decoding workers (default: number of CPUs)\n"
+	  "  --max-pixels N   reject larger images (default 100M)\n"
+	  "  --max-bytes N    reject larger files (default 256M)\n" },
+	{ "query", cmd_query,
+	  "[--format table|csv|jsonl|paths] [--count] [--group-by F,F] "
+	  "[--fields F,F] [--limit N] [EXPR]", "list entries matching EXPR",
+	  "  EXPR: field op value, joined by and/or/not and parentheses;\n"
+	  "  ops = != < <= > >= ~ 'glob*', in (a, b), in 0..99; see README.\n" },
+	{ "show", cmd_show, "SHA256|PREFIX",
+	  "an image's metadata and every entry of it", NULL },
+	{ "cat", cmd_cat, "SHA256|PREFIX", "write an image's bytes to stdout",
+	  NULL },
+	{ "stats", cmd_stats, "[EXPR]", "counts per generator, label, split",
+	  NULL },
+	{ "verify", cmd_verify, "[--full]",
+	  "check the catalog and the store agree (--full re-hashes)", NULL },
+	{ "gc", cmd_gc, "[--grace SECONDS]",
+	  "remove unreferenced objects and temporary files", NULL },
+	{ "migrate", cmd_migrate, "[--status]",
+	  "apply or list schema migrations", NULL },
+	{ "help", cmd_help, "[COMMAND]", "usage of gicat or of a command", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+const char *cli_catalog_opt;
+
+const struct cmd *cli_find_cmd(const char *name)
+{
+	for (const struct cmd *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static void overview(FILE *f)
+{
+	fputs("usage: gicat [--catalog DIR] COMMAND [ARGS]\n\ncommands:\n", f);
+	for (const struct cmd *c = commands; c->name; c++)
+		fprintf(f, "  %-8s %s\n", c->name, c->summary);
+	fputs("\n'gicat help COMMAND' or 'gicat COMMAND -h' shows a command's "
+	      "options.\n", f);
+}
+
+int cmd_help(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 2) {
+		overview(stdout);
+		return 0;
+	}
+	if (!(c = cli_find_cmd(argv[1])))
+		return cli_usage_error("help", "no command '%s'", argv[1]);
+	cli_usage(c, stdout);
+	return 0;
+}
+
+/* Takes --catalog DIR / --catalog=DIR out of argv, wherever it is. */
+static int take_catalog_opt(int *argc, char **argv)
+{
+	int i, j;
+
+	for (i = 1, j = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			while (i < *argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (!strcmp(argv[i], "--catalog")) {
+			if (i + 1 >= *argc)
+				return -1;
+			cli_catalog_opt = argv[++i];
+		} else if (!strncmp(argv[i], "--catalog=", 10)) {
+			cli_catalog_opt = argv[i] + 10;
+		} else {
+			argv[j++] = argv[i];
+		}
+	}
+	*argc = j;
+	argv[j] = NULL;
+	return 0;
+}
+
+static int finish_stdout(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		perror("gicat: write to stdout");
+		return EXIT_RUNTIME;
+	}
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (take_catalog_opt(&argc, argv) < 0)
+		return cli_usage_error("gicat", "--catalog needs a directory");
+	if (argc < 2) {
+		overview(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		overview(stdout);
+		return finish_stdout(0);
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("gicat 0.1 (schema %d)\n", gic_migrations_latest());
+		return finish_stdout(0);
+	}
+	if (!(c = cli_find_cmd(argv[1]))) {
+		fprintf(stderr, "gicat: '%s' is not a command; see 'gicat help'\n",
+			argv[1]);
+		return EXIT_USAGE;
+	}
+	return finish_stdout(c->fn(argc - 1, argv + 1));
+}

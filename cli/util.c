@@ -1,0 +1,142 @@
+/*
+ * util.c - the CLI's shared plumbing: usage and error messages, exit codes,
+ * finding the catalog, number parsing, and the progress line.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+void cli_usage(const struct cmd *cmd, FILE *f)
+{
+	fprintf(f, "usage: gicat %s %s\n  %s\n", cmd->name, cmd->usage,
+		cmd->summary);
+	if (cmd->help)
+		fprintf(f, "\n%s", cmd->help);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	const struct cmd *c = cli_find_cmd(cmd);
+	va_list ap;
+
+	fprintf(stderr, "gicat: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c)
+		cli_usage(c, stderr);
+	return EXIT_USAGE;
+}
+
+int cli_getopt_end(const char *cmd, int c)
+{
+	const struct cmd *k = cli_find_cmd(cmd);
+
+	if (c == 'h') {
+		cli_usage(k, stdout);
+		return EXIT_OK;
+	}
+	cli_usage(k, stderr); /* getopt already said what was wrong */
+	return EXIT_USAGE;
+}
+
+int cli_exit_code(int rc)
+{
+	switch (rc) {
+	case 0:
+		return EXIT_OK;
+	case GIC_EUSAGE:
+	case GIC_ENOTFOUND:
+	case GIC_EAMBIG:
+		return EXIT_USAGE;
+	default:
+		return EXIT_RUNTIME;
+	}
+}
+
+int cli_fail(int rc, const char *what, const char *subject)
+{
+	if (subject)
+		fprintf(stderr, "gicat: %s: '%s': %s\n", what, subject,
+			gic_errmsg());
+	else
+		fprintf(stderr, "gicat: %s: %s\n", what, gic_errmsg());
+	return cli_exit_code(rc);
+}
+
+int cli_open(const char *cmd, struct gic_catalog **c)
+{
+	char *root = NULL;
+	int rc;
+
+	if ((rc = gic_catalog_find(cli_catalog_opt, &root)) < 0)
+		return cli_fail(rc, cmd, NULL);
+	rc = gic_catalog_open(root, c);
+	if (rc < 0)
+		rc = cli_fail(rc, cmd, root);
+	free(root);
+	return rc;
+}
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'M': v <<= 20; end++; break;
+	case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void progress_start(struct progress *p)
+{
+	p->on = isatty(STDERR_FILENO);
+	p->start = p->last = now();
+}
+
+void progress_show(struct progress *p, const char *what, uint64_t done,
+		   uint64_t total)
+{
+	double t = now(), el = t - p->start, rate = el > 0 ? done / el : 0;
+	double eta = rate > 0 && total > done ? (total - done) / rate : 0;
+
+	if (!p->on || t - p->last < 0.2)
+		return;
+	p->last = t;
+	fprintf(stderr, "\r%s %llu/%llu  %.0f/s  ETA %d:%02d   ", what,
+		(unsigned long long)done, (unsigned long long)total, rate,
+		(int)eta / 60, (int)eta % 60);
+}
+
+void progress_end(struct progress *p)
+{
+	if (p->on)
+		fputs("\r\033[K", stderr);
+}

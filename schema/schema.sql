@@ -1,0 +1,80 @@
+-- schema.sql: the current catalog schema, i.e. every migration in
+-- migrations/ applied in order (a test proves it). Documentation only:
+-- the binary creates and upgrades catalogs from the migrations.
+-- PRAGMA user_version = 2
+
+CREATE TABLE classes (
+  idx INTEGER PRIMARY KEY CHECK (idx BETWEEN 0 AND 999), -- ImageNet-1k class index 0..999 (standard sorted-wnid order)
+  wnid TEXT NOT NULL UNIQUE, -- WordNet id, e.g. n01440764
+  name TEXT NOT NULL -- human-readable class names, comma-separated synonyms
+);
+CREATE TABLE images (
+  sha256 TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64), -- SHA-256 of the file bytes, 64 lowercase hex digits; the object name
+  bytes INTEGER NOT NULL, -- file size in bytes
+  format TEXT NOT NULL CHECK (format IN ('png', 'jpeg')), -- 'png' or 'jpeg', sniffed from the magic bytes, never the extension
+  width INTEGER NOT NULL, -- pixels
+  height INTEGER NOT NULL, -- pixels
+  channels INTEGER NOT NULL, -- samples per pixel as stored (1 gray .. 4 rgba/cmyk)
+  bit_depth INTEGER NOT NULL, -- bits per sample as stored (1, 2, 4, 8, 16)
+  mode TEXT NOT NULL, -- gray, graya, rgb, rgba, palette, cmyk or ycck
+  jpeg_quality INTEGER, -- IJG quality 1..100 estimated from the luminance table; NULL for PNG
+  quality_exact INTEGER, -- 1 when the tables are exactly the IJG-scaled standard tables
+  subsampling TEXT, -- JPEG chroma subsampling ('4:2:0', '4:4:4', ...); NULL for PNG and gray
+  progressive INTEGER NOT NULL DEFAULT 0, -- 1 for progressive JPEG
+  interlaced INTEGER NOT NULL DEFAULT 0, -- 1 for Adam7-interlaced PNG
+  has_icc INTEGER NOT NULL DEFAULT 0, -- 1 when an ICC profile is embedded (APP2 / iCCP)
+  has_exif INTEGER NOT NULL DEFAULT 0, -- 1 when EXIF is present (APP1 Exif / eXIf)
+  has_xmp INTEGER NOT NULL DEFAULT 0, -- 1 when XMP is present (APP1 / iTXt XML:com.adobe.xmp)
+  has_c2pa INTEGER NOT NULL DEFAULT 0, -- 1 when a C2PA/JUMBF manifest is present (APP11 / caBX)
+  orientation INTEGER NOT NULL DEFAULT 0, -- EXIF orientation 1..8, 0 when absent
+  text_keys TEXT, -- PNG tEXt/zTXt/iTXt keywords, comma-separated (e.g. parameters); NULL if none
+  phash INTEGER NOT NULL, -- 64-bit DCT perceptual hash as a signed integer (query shows 16 hex digits)
+  decode_status TEXT NOT NULL DEFAULT 'ok', -- 'ok': the image decoded completely at ingest
+  storage TEXT NOT NULL CHECK (storage IN ('object', 'ref')), -- 'object' (bytes in objects/) or 'ref' (only the original file, see ref_*)
+  ref_path TEXT, -- ref storage: absolute path of the original file
+  ref_size INTEGER, -- ref storage: its size in bytes at ingest
+  ref_mtime_ns INTEGER, -- ref storage: its mtime in nanoseconds at ingest
+  added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) -- UTC time of the first ingest
+) WITHOUT ROWID;
+CREATE TABLE entries (
+  id INTEGER PRIMARY KEY, -- insertion order
+  sha256 TEXT NOT NULL REFERENCES images (sha256), -- the image this entry shows
+  dataset TEXT NOT NULL, -- dataset name ('genimage' for GenImage trees unless --dataset)
+  generator TEXT, -- generator id of a fake (sd14, midjourney, ...); NULL for real images
+  subset TEXT, -- GenImage subset the file came from (for reals too), or NULL
+  label TEXT CHECK (label IN ('real', 'fake')), -- 'real' or 'fake', stored explicitly; NULL when unknown
+  split TEXT CHECK (split IN ('train', 'val', 'test')), -- 'train', 'val' (GenImage's test split) or 'test'; NULL when unknown
+  class INTEGER REFERENCES classes (idx), -- ImageNet class index 0..999, NULL if unknown
+  wnid TEXT, -- ImageNet wnid of the class, NULL if unknown
+  class_source TEXT, -- where the class came from: filename, wnid, val_labels, folder, option
+  path TEXT NOT NULL, -- original path as given to ingest (root argument included)
+  license TEXT, -- license id given at ingest, or NULL
+  source TEXT, -- where the file came from when not a local path (URL), or NULL
+  added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), -- UTC time the entry was added
+  UNIQUE (dataset, path)
+);
+CREATE INDEX entries_sha256 ON entries (sha256);
+CREATE INDEX entries_gen_split ON entries (generator, split, label);
+CREATE TABLE rejects (
+  path TEXT PRIMARY KEY NOT NULL, -- path of a file that could not be ingested
+  reason TEXT NOT NULL, -- why, as printed by ingest
+  at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) -- UTC time of the last attempt
+);
+CREATE VIEW v_entries AS
+SELECT e.id AS id, e.sha256 AS sha256, e.dataset AS dataset,
+       e.generator AS generator, e.subset AS subset, e.label AS label, e.split AS split,
+       e.class AS class, e.wnid AS wnid, c.name AS class_name,
+       e.class_source AS class_source, e.path AS path,
+       i.width AS width, i.height AS height,
+       min(i.width, i.height) AS short_side, i.format AS format,
+       i.bytes AS bytes, i.mode AS mode, i.channels AS channels,
+       i.bit_depth AS bit_depth, i.jpeg_quality AS jpeg_quality,
+       i.subsampling AS subsampling, i.progressive AS progressive,
+       printf('%016x', i.phash) AS phash, e.license AS license,
+       e.source AS source, i.has_icc AS has_icc, i.has_exif AS has_exif,
+       i.has_xmp AS has_xmp, i.has_c2pa AS has_c2pa,
+       i.text_keys AS text_keys, i.storage AS storage
+FROM entries e JOIN images i ON i.sha256 = e.sha256
+LEFT JOIN classes c ON c.idx = e.class;
+-- migrations/0002-imagenet-classes.sql: fills classes with the 1000 rows of schema/imagenet_classes.tsv.
+

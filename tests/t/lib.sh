@@ -1,0 +1,54 @@
+# lib.sh - a small git-style harness for the shell tests in tests/t.
+# A test file sources this, calls test_expect_success 'title' 'script' for
+# each case, and ends with test_done.  Each script runs with `set -e` in the
+# file's own scratch directory ($TRASH); output is TAP ("ok N - title").
+# On failure the script's output is shown, with the file and test title.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+SHARED=${GICAT_SHARED:-$TOP/../shared}
+GICAT_BIN=$TOP/gicat
+FIXTURES=$TOP/build/fixtures
+TNAME=$(basename "$0" .sh)
+TRASH=$TOP/build/trash/$TNAME
+rm -rf "$TRASH"; mkdir -p "$TRASH"
+cd "$TRASH" || exit 3
+unset GICAT_DIR NO_COLOR
+export LC_ALL=C
+PATH=$TOP:$PATH
+test_count=0; test_failed=0
+
+test_expect_success() { # title script
+	test_count=$((test_count + 1))
+	if (set -e; eval "$2") >"$TRASH/.out" 2>&1; then
+		echo "ok $test_count - $1"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $1"
+		echo "#   in tests/t/$TNAME.sh"
+		sed 's/^/#   /' "$TRASH/.out" | tail -40
+	fi
+}
+# test_expect_code N cmd...: cmd must exit with exactly N.
+test_expect_code() {
+	want=$1; shift
+	set +e; "$@"; got=$?; set -e
+	[ "$got" -eq "$want" ] && return 0
+	echo "expected exit $want, got $got: $*" >&2; return 1
+}
+# test_must_fail cmd...: cmd must fail cleanly (exit 1..125, not a crash).
+test_must_fail() {
+	set +e; "$@"; got=$?; set -e
+	[ "$got" -ge 1 ] && [ "$got" -le 125 ] && return 0
+	echo "expected a clean failure, got exit $got: $*" >&2; return 1
+}
+# test_cmp expected actual: shows a diff when they differ.
+test_cmp() { diff -u "$1" "$2"; }
+# test_grep pattern file: like grep, but shows the file when nothing matches.
+test_grep() {
+	grep -q -e "$1" "$2" && return 0
+	echo "no line matching '$1' in $2:" >&2; sed 's/^/| /' "$2" >&2; return 1
+}
+test_done() {
+	echo "1..$test_count"
+	[ "$test_failed" -eq 0 ]
+}

@@ -1,0 +1,64 @@
+#!/bin/sh
+# The command line itself: help, usage errors, exit codes, finding the
+# catalog like git finds .git.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'help lists every command and exits 0' '
+	gicat help >out &&
+	for c in init ingest query show cat stats verify gc migrate; do
+		test_grep "^  $c " out
+	done
+'
+
+test_expect_success 'a command with -h prints its usage on stdout' '
+	gicat ingest -h >out &&
+	test_grep "usage: gicat ingest" out &&
+	gicat help query >out &&
+	test_grep "usage: gicat query" out
+'
+
+test_expect_success 'an unknown command or option is a usage error (exit 2)' '
+	test_expect_code 2 gicat frobnicate 2>err &&
+	test_grep "not a command" err &&
+	test_expect_code 2 gicat query --bogus 2>err &&
+	test_grep "usage: gicat query" err &&
+	test_expect_code 2 gicat 2>err
+'
+
+test_expect_success 'without a catalog, commands say how to make one' '
+	mkdir empty && cd empty &&
+	test_expect_code 2 gicat query 2>err &&
+	test_grep "gicat init" err
+'
+
+test_expect_success 'init creates .gicat with the database and objects/' '
+	gicat init cat 2>err &&
+	test -f cat/.gicat/catalog.db && test -d cat/.gicat/objects &&
+	test_grep "created catalog" err
+'
+
+test_expect_success 'init refuses an existing catalog' '
+	test_expect_code 2 gicat init cat 2>err &&
+	test_grep "already holds a catalog" err
+'
+
+test_expect_success 'the catalog is found upward from a subdirectory' '
+	mkdir -p cat/a/b && (cd cat/a/b && gicat query --count >../../../out) &&
+	echo 0 >expect && test_cmp expect out
+'
+
+test_expect_success '--catalog and GICAT_DIR name the catalog explicitly' '
+	gicat --catalog cat query --count >out && test_cmp expect out &&
+	gicat query --catalog=cat --count >out && test_cmp expect out &&
+	GICAT_DIR=$TRASH/cat gicat query --count >out && test_cmp expect out &&
+	test_expect_code 2 gicat --catalog nowhere query 2>err &&
+	test_grep "holds no .gicat catalog" err
+'
+
+test_expect_success 'a full stdout is a failure, not success' '
+	if test -w /dev/full; then
+		test_expect_code 3 gicat --catalog cat help >/dev/full 2>err
+	fi
+'
+
+test_done

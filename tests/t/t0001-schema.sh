@@ -1,0 +1,53 @@
+#!/bin/sh
+# The schema: schema/schema.sql is exactly what the migrations produce,
+# migrations apply once, and a newer catalog is never written by an older
+# binary.
+. "$(dirname "$0")/lib.sh"
+
+dump() { # db: the schema as sorted SQL, comments and spacing normalised
+	sqlite3 "$1" "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name" |
+	sed 's/ *--.*$//' | tr -s ' \t\n' ' '
+}
+
+test_expect_success 'schema/schema.sql equals all migrations applied to an empty database' '
+	gicat init cat 2>/dev/null &&
+	sqlite3 fromschema.db <"$TOP/schema/schema.sql" &&
+	dump cat/.gicat/catalog.db >migrated &&
+	dump fromschema.db >documented &&
+	test_cmp documented migrated
+'
+
+test_expect_success 'user_version is the latest migration' '
+	n=$(ls "$TOP"/migrations/*.sql | wc -l) &&
+	v=$(sqlite3 cat/.gicat/catalog.db "PRAGMA user_version") &&
+	test "$v" -eq "$n"
+'
+
+test_expect_success 'every column in schema.sql carries a comment' '
+	awk "/^CREATE TABLE/ {t=1; next} t && /^\\)/ {t=0} t && !/--/ && !/^ *(UNIQUE|PRIMARY|CHECK)/ {print; bad=1} END {exit bad}" \
+		"$TOP/schema/schema.sql"
+'
+
+test_expect_success 'the ImageNet class table matches schema/imagenet_classes.tsv' '
+	sqlite3 -separator "	" cat/.gicat/catalog.db \
+		"SELECT idx, wnid, name FROM classes ORDER BY idx" >got &&
+	tail -n +2 "$TOP/schema/imagenet_classes.tsv" >want &&
+	test_cmp want got
+'
+
+test_expect_success 'migrate --status lists applied migrations' '
+	gicat --catalog cat migrate --status >out &&
+	test_grep "applied  0001-core" out &&
+	! grep pending out
+'
+
+test_expect_success 'a catalog from a newer gicat is read but never written' '
+	sqlite3 cat/.gicat/catalog.db "PRAGMA user_version = 999" &&
+	gicat --catalog cat query --count >out &&
+	mkdir img && cp "$SHARED/data/pngsuite/basn0g08.png" img/ &&
+	test_expect_code 3 gicat --catalog cat ingest img 2>err &&
+	test_grep "newer than this gicat" err &&
+	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM images")" -eq 0
+'
+
+test_done

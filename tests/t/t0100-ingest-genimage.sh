@@ -1,0 +1,82 @@
+#!/bin/sh
+# Ingesting a mini-GenImage tree (tests/fixtures/mkgenimage.c): every entry
+# gets the generator, label, split and class its path says; corrupt files
+# are rejected and nothing of them is stored; a second run adds nothing.
+. "$(dirname "$0")/lib.sh"
+
+"$FIXTURES/mkgenimage" data >/dev/null
+gicat init cat 2>/dev/null
+export GICAT_DIR="$TRASH/cat"
+FIELDS=path,generator,label,split,class,wnid
+
+test_expect_success 'ingest rejects the three corrupt files and exits 1' '
+	(cd data && test_expect_code 1 gicat ingest --jobs 2 \
+		--val-labels LOC_val_solution.csv genimage 2>../err) &&
+	test "$(grep -c "^gicat: rejected: " err)" -eq 3 &&
+	test_grep "rejected: .genimage/ADM/imagenet_ai_0508_adm/train/ai/115_adm_141.PNG.: empty file" err &&
+	test_grep "rejected: .*/train/ai/033_sdv4_00152.png.: .*PNG" err &&
+	test_grep "rejected: .*/train/nature/.*JPEG.: .*JPEG" err &&
+	test_grep "3 rejected" err
+'
+
+test_expect_success 'every entry has the generator, label, split and class of its path' '
+	gicat query --format csv --fields $FIELDS | tail -n +2 | tr , "\t" | sort >got &&
+	awk -F "\t" "NR > 1 && \$7 == \"ok\" {print \$1 \"\t\" \$2 \"\t\" \$3 \"\t\" \$4 \"\t\" \$5 \"\t\" \$6}" \
+		data/expected.tsv | sort >want &&
+	test_cmp want got
+'
+
+test_expect_success 'rejected files are in rejects, with their reasons, and not stored' '
+	sqlite3 cat/.gicat/catalog.db "SELECT path FROM rejects ORDER BY path" >got &&
+	awk -F "\t" "\$7 == \"corrupt\" {print \$1}" data/expected.tsv | sort >want &&
+	test_cmp want got &&
+	test "$(gicat query --count "path ~ \"*115_adm_141*\"")" -eq 0
+'
+
+test_expect_success 'the real photo found in three subsets is one image and three entries' '
+	gicat query --format csv --fields sha256 | tail -n +2 | sort | uniq -c |
+		awk "\$1 > 1" >dups &&
+	test "$(wc -l <dups)" -eq 1 && test "$(awk "{print \$1}" dups)" -eq 3 &&
+	gicat show "$(awk "{print substr(\$2, 1, 12)}" dups)" >show &&
+	test "$(grep -c "^genimage .*/train/nature/" show)" -eq 3
+'
+
+test_expect_success 'fake classes come from file names, real ones from wnids and val labels' '
+	test "$(gicat query --count "class_source = filename and label = real")" -eq 0 &&
+	test "$(gicat query --count "class_source = wnid and label = fake")" -eq 0 &&
+	test "$(gicat query --count "class_source = val_labels")" -gt 0 &&
+	test "$(gicat query --count "label = real and split = val and class = null")" -eq 1
+'
+
+test_expect_success 'reals have no generator but keep their subset' '
+	test "$(gicat query --count "label = real and generator != null")" -eq 0 &&
+	test "$(gicat query --count "label = real and subset = null")" -eq 0
+'
+
+test_expect_success 'formats come from the bytes: fakes png, reals jpeg' '
+	test "$(gicat query --count "label = fake and format != png")" -eq 0 &&
+	test "$(gicat query --count "label = real and format != jpeg")" -eq 0 &&
+	test "$(gicat query --count "mode = cmyk")" -eq 1
+'
+
+test_expect_success 'objects are stored read-only under objects/ab/cdef...' '
+	n=$(find cat/.gicat/objects -type f | wc -l) &&
+	test "$n" -eq "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM images")" &&
+	test -z "$(find cat/.gicat/objects -type f -perm /222)" &&
+	find cat/.gicat/objects -type f | head -1 | grep -E "objects/[0-9a-f]{2}/[0-9a-f]{62}$"
+'
+
+test_expect_success 'ingesting the same tree again adds nothing' '
+	sqlite3 cat/.gicat/catalog.db "SELECT * FROM entries ORDER BY id" >before &&
+	(cd data && test_expect_code 1 gicat ingest \
+		--val-labels LOC_val_solution.csv genimage 2>../err2) &&
+	test_grep " 0 new images, 0 new entries" err2 &&
+	sqlite3 cat/.gicat/catalog.db "SELECT * FROM entries ORDER BY id" >after &&
+	test_cmp before after
+'
+
+test_expect_success 'verify --full is clean after ingest' '
+	gicat verify --full >out && test_grep " 0 problems" out
+'
+
+test_done

@@ -1,0 +1,59 @@
+#!/bin/sh
+# Ingest modes: copy (default), link (hard link), reflink (clone or copy)
+# and ref (nothing stored; verify notices when the original changes).
+. "$(dirname "$0")/lib.sh"
+
+mkdir src && cp "$SHARED"/data/pngsuite/basn2c08.png "$SHARED"/data/pngsuite/basn0g08.png \
+	"$SHARED"/data/jpeg/testorig.jpg src/
+for m in copy link reflink ref; do gicat init $m 2>/dev/null; done
+
+test_expect_success 'copy stores an independent read-only copy' '
+	gicat --catalog copy ingest src 2>err &&
+	test "$(find copy/.gicat/objects -type f | wc -l)" -eq 3 &&
+	f=$(find copy/.gicat/objects -type f | head -1) &&
+	test "$(stat -c %h "$f")" -eq 1 && test "$(stat -c %a "$f")" = 444
+'
+
+test_expect_success 'link shares the inode of the original' '
+	cp -r src lsrc &&
+	gicat --catalog link ingest --mode link lsrc 2>err &&
+	test "$(stat -c %h lsrc/testorig.jpg)" -eq 2 &&
+	! grep "were copied" err
+'
+
+test_expect_success 'reflink clones or falls back to a copy, saying so' '
+	gicat --catalog reflink ingest --mode reflink src 2>err &&
+	test "$(find reflink/.gicat/objects -type f | wc -l)" -eq 3 &&
+	gicat --catalog reflink verify --full >out && test_grep " 0 problems" out
+'
+
+test_expect_success 'ref stores nothing and reads the original back' '
+	cp -r src rsrc &&
+	gicat --catalog ref ingest --mode ref rsrc 2>err &&
+	test "$(find ref/.gicat/objects -type f | wc -l)" -eq 0 &&
+	h=$(gicat --catalog ref query --format csv --fields sha256 "path ~ \"*testorig.jpg\"" | tail -1) &&
+	gicat --catalog ref cat "$h" >back && cmp back src/testorig.jpg &&
+	gicat --catalog ref verify --full >out && test_grep " 3 referenced files" out
+'
+
+test_expect_success 'verify reports a ref file that changed, and cat refuses it' '
+	printf x >>rsrc/basn0g08.png &&
+	test_expect_code 1 gicat --catalog ref verify 2>err >out &&
+	test_grep "rsrc/basn0g08.png.: referenced file changed" err &&
+	h=$(gicat --catalog ref query --format csv --fields sha256 "path ~ \"*basn0g08.png\"" | tail -1) &&
+	test_must_fail gicat --catalog ref cat "$h" >/dev/null 2>err &&
+	test_grep "changed since ingest" err
+'
+
+test_expect_success 'a ref image ingested later with copy becomes an object' '
+	gicat --catalog ref ingest src 2>err &&
+	test "$(find ref/.gicat/objects -type f | wc -l)" -eq 3 &&
+	test "$(sqlite3 ref/.gicat/catalog.db "SELECT count(*) FROM images WHERE storage = '"'"'ref'"'"'")" -eq 0
+'
+
+test_expect_success 'an unknown mode is a usage error' '
+	test_expect_code 2 gicat --catalog copy ingest --mode move src 2>err &&
+	test_grep "unknown mode" err
+'
+
+test_done

@@ -1,0 +1,85 @@
+#!/bin/sh
+# Bad input gets one clear line and loses nothing: zero-byte, truncated,
+# mislabelled, gigantic (by header or by bytes), non-images, long paths.
+. "$(dirname "$0")/lib.sh"
+
+gicat init cat 2>/dev/null
+export GICAT_DIR="$TRASH/cat"
+PNGS=$SHARED/data/pngsuite
+
+# A PNG header claiming 100000 x 100000 pixels, with valid CRCs.
+python3 - <<'PY'
+import struct, zlib
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)
+idat = zlib.compress(b"\0" * 64)
+open("huge.png", "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) +
+                             chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+PY
+
+test_expect_success 'a 100000x100000 header is rejected by the pixel limit, without allocating' '
+	test_expect_code 1 gicat ingest huge.png 2>err &&
+	test_grep "rejected: .huge.png.: .*100000x100000" err &&
+	test "$(gicat query --count)" -eq 0
+'
+
+test_expect_success '--max-pixels and --max-bytes are enforced' '
+	cp "$SHARED/data/jpeg/testorig.jpg" big.jpg &&
+	test_expect_code 1 gicat ingest --max-pixels 1000 big.jpg 2>err &&
+	test_grep "over the" err &&
+	test_expect_code 1 gicat ingest --max-bytes 1k big.jpg 2>err &&
+	test_grep "file too large" err &&
+	gicat ingest big.jpg 2>err
+'
+
+test_expect_success 'the format comes from the bytes, not the extension' '
+	cp "$PNGS/basn2c08.png" mislabelled.jpg &&
+	gicat ingest mislabelled.jpg 2>err &&
+	test "$(gicat query --format csv --fields format "path = mislabelled.jpg" | tail -1)" = png
+'
+
+test_expect_success 'a text file named .png is rejected as not an image' '
+	echo "<html>404</html>" >page.png &&
+	test_expect_code 1 gicat ingest page.png 2>err &&
+	test_grep "rejected: .page.png.: not a PNG or JPEG" err
+'
+
+test_expect_success 'one bad file does not stop the batch; nothing of it is stored' '
+	mkdir batch && cp "$PNGS/basn0g08.png" "$PNGS/xcrn0g04.png" "$PNGS/basn6a08.png" batch/ &&
+	: >batch/empty.png &&
+	objs=$(find cat/.gicat/objects -type f | wc -l) &&
+	test_expect_code 1 gicat ingest batch 2>err &&
+	test "$(grep -c rejected: err)" -eq 2 &&
+	test "$(gicat query --count "path ~ \"batch/*\"")" -eq 2 &&
+	test "$(find cat/.gicat/objects -type f | wc -l)" -eq $((objs + 2))
+'
+
+test_expect_success 'a fixed file leaves rejects when ingested again' '
+	cp "$PNGS/basn2c16.png" batch/empty.png && rm batch/xcrn0g04.png &&
+	gicat ingest batch 2>err &&
+	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM rejects WHERE path LIKE '"'"'batch/%'"'"'")" -eq 1
+'
+
+test_expect_success 'non-image names inside trees are skipped, not rejected' '
+	mkdir tree && cp "$PNGS/basn0g08.png" tree/ && echo hi >tree/README.txt &&
+	gicat ingest tree 2>err && test_grep "skipped 1" err
+'
+
+test_expect_success 'paths past the length limit are skipped with a count, not a crash' '
+	python3 -c "
+import os, shutil
+os.mkdir(\"deep\"); os.chdir(\"deep\")
+for i in range(42):
+    os.mkdir(\"a\" * 100); os.chdir(\"a\" * 100)
+shutil.copy(\"$PNGS/basn0g08.png\", \"x.png\")
+" &&
+	gicat ingest deep 2>err && test_grep "skipped 1" err
+'
+
+test_expect_success 'a missing path is an error naming it' '
+	test_must_fail gicat ingest no/such/dir 2>err &&
+	test_grep "no/such/dir" err
+'
+
+test_done

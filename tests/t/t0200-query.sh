@@ -1,0 +1,77 @@
+#!/bin/sh
+# The query command: the expression language, output formats, --count,
+# --group-by, --limit, and errors that point at the offending column.
+. "$(dirname "$0")/lib.sh"
+
+"$FIXTURES/mkgenimage" data >/dev/null
+gicat init cat 2>/dev/null
+export GICAT_DIR="$TRASH/cat"
+(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
+exp() { awk -F "\t" "NR > 1 && \$7 == \"ok\" && ($1)" data/expected.tsv | wc -l; }
+
+test_expect_success 'counts agree with the fixture for =, !=, and, or, not, parentheses' '
+	test "$(gicat query --count "generator = sd14")" -eq "$(exp "\$2 == \"sd14\"")" &&
+	test "$(gicat query --count "label = fake and split != train")" -eq "$(exp "\$3 == \"fake\" && \$4 != \"train\"")" &&
+	test "$(gicat query --count "generator = adm or generator = glide")" -eq "$(exp "\$2 == \"adm\" || \$2 == \"glide\"")" &&
+	test "$(gicat query --count "not (label = real or split = val)")" -eq "$(exp "\$3 != \"real\" && \$4 != \"val\"")"
+'
+
+test_expect_success 'in lists, numeric ranges, comparisons and globs' '
+	test "$(gicat query --count "generator in (adm, '"'"'vqdm'"'"')")" -eq "$(exp "\$2 == \"adm\" || \$2 == \"vqdm\"")" &&
+	test "$(gicat query --count "class in 0..99")" -eq "$(exp "\$5 != \"\" && \$5 <= 99")" &&
+	test "$(gicat query --count "width >= 512 and label = fake")" -eq "$(exp "\$2 ~ /sd1|wukong|midjourney/")" &&
+	test "$(gicat query --count "path ~ \"*.PNG\"")" -eq "$(exp "\$1 ~ /\\.PNG\$/")"
+'
+
+test_expect_success 'csv has a header of field names; jsonl one object per line' '
+	gicat query --format csv --limit 3 >out.csv &&
+	head -1 out.csv | grep "^sha256,dataset,generator,subset,label,split,class," &&
+	test "$(wc -l <out.csv)" -eq 4 &&
+	gicat query --format jsonl "generator = biggan" >out.jsonl &&
+	test "$(wc -l <out.jsonl)" -eq "$(exp "\$2 == \"biggan\"")" &&
+	python3 -c "
+import json, sys
+for l in open(\"out.jsonl\"):
+    o = json.loads(l)
+    assert o[\"generator\"] == \"biggan\" and isinstance(o[\"class\"], int), o
+    assert len(o[\"phash\"]) == 16 and len(o[\"sha256\"]) == 64, o
+"
+'
+
+test_expect_success 'paths format prints original paths, one per line' '
+	gicat query --format paths "generator = midjourney" >paths &&
+	while read p; do test -f "data/$p"; done <paths &&
+	test "$(wc -l <paths)" -eq "$(exp "\$2 == \"midjourney\"")"
+'
+
+test_expect_success '--group-by counts per group' '
+	gicat query --format csv --group-by generator,label "label = fake" >g &&
+	head -1 g | grep "^generator,label,count$" &&
+	grep "^sd14,fake,$(exp "\$2 == \"sd14\"")$" g
+'
+
+test_expect_success 'an unknown field is a usage error pointing at its column' '
+	test_expect_code 2 gicat query "label = fake and genrator = sd14" 2>err &&
+	test_grep "unknown field .genrator." err &&
+	sed -n 3p err >caret && test "$(cut -d^ -f1 caret | wc -c)" -eq 20
+'
+
+test_expect_success 'bad tokens are usage errors, not crashes' '
+	for e in "label =" "(label = fake" "label = fake)" "class = abc" "label == fake" "path ~" "class in 5..";
+	do test_expect_code 2 gicat query "$e" 2>err || exit 1; done
+'
+
+test_expect_success 'quotes in values cannot inject SQL' '
+	test "$(gicat query --count "generator = '"'"'x'"'"''"'"' or 1=1 --'"'"'")" -eq 0 &&
+	test "$(gicat query --count "generator = \"x\"\" or \"\"1\"\"=\"\"1\"")" -eq 0 &&
+	test "$(gicat query --count)" -gt 0
+'
+
+test_expect_success 'stats prints totals and per-subset counts' '
+	gicat stats >out &&
+	test_grep "per subset, label and split" out &&
+	test_grep "^genimage  *sd14  *fake  *train" out &&
+	gicat stats "generator = sd14" >out2 && ! grep biggan out2
+'
+
+test_done

@@ -1,0 +1,55 @@
+#!/bin/sh
+# verify finds missing and corrupt objects (exit 1), mentions leftovers as
+# harmless (exit 0); gc removes them; show and cat find images by prefix.
+. "$(dirname "$0")/lib.sh"
+
+gicat init cat 2>/dev/null
+export GICAT_DIR="$TRASH/cat"
+mkdir img && cp "$SHARED"/data/pngsuite/basn*.png img/
+gicat ingest img 2>/dev/null
+first() { gicat query --format csv --fields sha256 "path = img/$1" | tail -1; }
+obj() { h=$(first "$1"); echo "cat/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-)"; }
+
+test_expect_success 'show finds an image by a prefix and lists its entries' '
+	h=$(first basn2c08.png) &&
+	gicat show "$(echo $h | cut -c1-10)" >out &&
+	test_grep "^sha256 *$h" out && test_grep "img/basn2c08.png" out &&
+	test_grep "^phash  *[0-9a-f]\\{16\\}$" out
+'
+
+test_expect_success 'cat writes the original bytes' '
+	gicat cat "$(first basn2c08.png)" >back && cmp back img/basn2c08.png
+'
+
+test_expect_success 'unknown and too-short prefixes are usage errors' '
+	test_expect_code 2 gicat show ffffffffff 2>err && test_grep "no image" err &&
+	test_expect_code 2 gicat show ab 2>err && test_grep "at least 4" err
+'
+
+test_expect_success 'verify is clean, then exits 1 naming a corrupt object' '
+	gicat verify --full >out && test_grep " 0 problems" out &&
+	o=$(obj basn0g08.png) && chmod u+w "$o" &&
+	printf "\\001" | dd of="$o" bs=1 seek=40 conv=notrunc 2>/dev/null &&
+	gicat verify >out &&
+	test_expect_code 1 gicat verify --full 2>err >out &&
+	test_grep "$(first basn0g08.png).: object .* is corrupt" err
+'
+
+test_expect_success 'verify exits 1 naming a missing object; cat fails with exit 3' '
+	o=$(obj basn2c08.png) && rm -f "$o" &&
+	test_expect_code 1 gicat verify 2>err >out &&
+	test_grep "object is missing" err &&
+	test_expect_code 3 gicat cat "$(first basn2c08.png)" >/dev/null 2>err
+'
+
+test_expect_success 'leftover temporary files and orphans are harmless, gc removes them' '
+	gicat init c2 2>/dev/null && gicat --catalog c2 ingest img 2>/dev/null &&
+	mkdir -p c2/.gicat/objects/00 && touch c2/.gicat/objects/00/tmp-leftover &&
+	mkdir -p c2/.gicat/objects/ff && echo x >c2/.gicat/objects/ff/$(printf "%062d" 0) &&
+	gicat --catalog c2 verify >out && test_grep "harmless: 1 unreferenced objects, 1 temporary" out &&
+	gicat --catalog c2 gc >out && test_grep "0 objects, 0 temporary" out &&
+	gicat --catalog c2 gc --grace 0 >out && test_grep "1 objects, 1 temporary" out &&
+	gicat --catalog c2 verify >out && ! grep harmless out
+'
+
+test_done

@@ -1,0 +1,436 @@
+/*
+ * test-layout.c - what paths say: GenImage trees (every generator's real
+ * folder and file-name pattern), flattened and renamed trees, ImageFolder
+ * and flat layouts, the class table and the validation labels.
+ *
+ * Each path case renders the parsed metadata as one line,
+ * "generator label split class wnid class_source layout" with "-" for
+ * empty, so a failure shows expected against got.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "catalog.h"
+
+static struct gic_classes *classes;     /* the built-in table */
+static struct gic_val_labels *val;      /* from write_val_csv() */
+static char val_path[64];
+
+static const char val_csv[] =
+	"ImageId,PredictionString\r\n"
+	"ILSVRC2012_val_00000744,n01440764 10 20 30 40 n01440764 1 2 3 4 \r\n"
+	"ILSVRC2012_val_00000001,n01751748 111 121 222 333\r\n";
+
+/* Writes text to a new temporary file; its name goes into path[64]. */
+static void write_temp(const char *text, char path[64])
+{
+	int fd;
+
+	snprintf(path, 64, "/tmp/gicat-test-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	write_temp(val_csv, val_path);
+	if (gic_classes_builtin(&classes) < 0 ||
+	    gic_val_labels_load(val_path, &val) < 0) {
+		fprintf(stderr, "setup: %s\n", gic_errmsg());
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	gic_classes_free(classes);
+	gic_val_labels_free(val);
+	unlink(val_path);
+	return 0;
+}
+
+static const char *layout_name(enum gic_layout l)
+{
+	static const char *const names[] = { "auto", "genimage", "imagefolder",
+					     "flat" };
+
+	return names[l];
+}
+
+#define OR_DASH(s) ((s)[0] ? (s) : "-")
+
+static void check_(enum gic_layout layout, const char *path,
+		   const struct gic_classes *c, const struct gic_val_labels *v,
+		   const char *want, const char *file, int line)
+{
+	struct gic_path_meta m;
+	char got[256];
+
+	gic_path_parse(layout, path, c, v, &m);
+	snprintf(got, sizeof(got), "%s %s %s %d %s %s %s", OR_DASH(m.generator),
+		 OR_DASH(m.label), OR_DASH(m.split), m.class_idx,
+		 OR_DASH(m.wnid), OR_DASH(m.class_source),
+		 layout_name(m.layout));
+	if (strcmp(got, want) != 0)
+		print_error("path: %s\n", path);
+	_assert_string_equal(got, want, file, line);
+}
+
+/* auto layout with the built-in classes and the test's val labels */
+#define check(path, want) \
+	check_(GIC_LAYOUT_AUTO, path, classes, val, want, __FILE__, __LINE__)
+#define check_as(layout, path, want) \
+	check_(layout, path, classes, val, want, __FILE__, __LINE__)
+#define check_bare(path, want) \
+	check_(GIC_LAYOUT_AUTO, path, NULL, NULL, want, __FILE__, __LINE__)
+
+static void genimage_fakes_of_every_generator(void **state)
+{
+	(void)state;
+	check("genimage/stable_diffusion_v_1_4/imagenet_ai_0419_sdv4/train/ai/033_sdv4_00134.png",
+	      "sd14 fake train 33 n01664065 filename genimage");
+	check("genimage/stable_diffusion_v_1_4/imagenet_ai_0419_sdv4/train/ai/000_sdv4_00020.png",
+	      "sd14 fake train 0 n01440764 filename genimage");
+	check("stable_diffusion_v_1_5/imagenet_ai_0424_sdv5/val/ai/001_sdv5_00094.png",
+	      "sd15 fake val 1 n01443537 filename genimage");
+	check("BigGAN/imagenet_ai_0419_biggan/train/ai/116_biggan_00094.png",
+	      "biggan fake train 116 n01955084 filename genimage");
+	check("genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG",
+	      "adm fake train 0 n01440764 filename genimage");
+	check("ADM/imagenet_ai_0508_adm/val/ai/115_adm_141.PNG",
+	      "adm fake val 115 n01950731 filename genimage");
+	check("Midjourney/imagenet_midjourney/train/ai/208_midjourney_76.png",
+	      "midjourney fake train 208 n02099712 filename genimage");
+	check("wukong/imagenet_ai_0424_wukong/train/ai/729_wukong_image188.png",
+	      "wukong fake train 729 n03961711 filename genimage");
+	check("glide/imagenet_glide/train/ai/GLIDE_1000_200_08_808_glide_00033.png",
+	      "glide fake train 808 n04259630 filename genimage");
+	check("GLIDE/imagenet_glide/val/ai/GLIDE_1000_200_08_808_glide_00033.png",
+	      "glide fake val 808 n04259630 filename genimage");
+	check("VQDM/imagenet_ai_0419_vqdm/val/ai/VQDM_1000_200_00_017_vqdm_00020.png",
+	      "vqdm fake val 17 n01580077 filename genimage");
+}
+
+static void genimage_reals_have_no_generator(void **state)
+{
+	(void)state;
+	check("genimage/ADM/imagenet_ai_0508_adm/train/nature/n01440764_10026.JPEG",
+	      "- real train 0 n01440764 wnid genimage");
+	check("wukong/imagenet_ai_0424_wukong/train/nature/n03495258_20762.JPEG",
+	      "- real train 594 n03495258 wnid genimage");
+	check("data/Midjourney/imagenet_midjourney/val/nature/ILSVRC2012_val_00000744.JPEG",
+	      "- real val 0 n01440764 val_labels genimage");
+	check("data/Midjourney/imagenet_midjourney/val/nature/ILSVRC2012_val_00000002.JPEG",
+	      "- real val -1 - - genimage");
+	check_bare("data/Midjourney/imagenet_midjourney/val/nature/ILSVRC2012_val_00000744.JPEG",
+		   "- real val -1 - - genimage");
+	/* the val number is not the class, even when it looks like one */
+	check_bare("imagenet_glide/val/nature/ILSVRC2012_val_00000001.JPEG",
+		   "- real val -1 - - genimage");
+}
+
+static void classes_are_optional(void **state)
+{
+	(void)state;
+	check_bare("imagenet_ai_0419_sdv4/train/ai/033_sdv4_00134.png",
+		   "sd14 fake train 33 - filename genimage");
+	check_bare("imagenet_ai_0419_sdv4/train/nature/n01440764_1.JPEG",
+		   "- real train -1 n01440764 wnid genimage");
+	/* a wnid the table does not know keeps its wnid */
+	check("imagenet_ai_0419_sdv4/train/nature/n09999999_1.JPEG",
+	      "- real train -1 n09999999 wnid genimage");
+}
+
+static void genimage_path_forms(void **state)
+{
+	(void)state;
+	check("/abs/path/GenImage/glide/imagenet_glide/train/ai/GLIDE_1_2_3_004_glide_5.png",
+	      "glide fake train 4 n01494475 filename genimage");
+	check("./imagenet_ai_0419_vqdm/val/ai/VQDM_1000_200_00_017_vqdm_00020.png",
+	      "vqdm fake val 17 n01580077 filename genimage");
+	check("imagenet_ai_0419_vqdm//./val/ai/VQDM_1000_200_00_017_vqdm_00020.png",
+	      "vqdm fake val 17 n01580077 filename genimage");
+	/* folder names and extensions in any case */
+	check("BigGAN/imagenet_ai_0419_biggan/Train/AI/116_biggan_00094.PnG",
+	      "biggan fake train 116 n01955084 filename genimage");
+	/* nothing above train: no generator, the rest still parses */
+	check("train/ai/033_sdv4_00134.png", "- fake train 33 n01664065 filename genimage");
+}
+
+static void flattened_and_renamed_trees(void **state)
+{
+	(void)state;
+	check("sd14/train/ai/033_sdv4_00134.png",
+	      "sd14 fake train 33 n01664065 filename genimage");
+	check("flat_glide/val/ai/GLIDE_1000_200_08_808_glide_00033.png",
+	      "glide fake val 808 n04259630 filename genimage");
+	check("glide_val/val/ai/GLIDE_1000_200_08_808_glide_00033.png",
+	      "glide fake val 808 n04259630 filename genimage");
+	check("genimage/imagenet_ai_0419_vqdm-copy/train/ai/VQDM_1_2_3_017_vqdm_4.png",
+	      "vqdm fake train 17 n01580077 filename genimage");
+	/* an unknown subset folder: the nearest known folder above it */
+	check("mirror/BigGAN/part1/train/ai/116_biggan_00094.png",
+	      "biggan fake train 116 n01955084 filename genimage");
+	check("mirror/unknown/train/ai/116_biggan_00094.png",
+	      "- fake train 116 n01955084 filename genimage");
+	/* two generators in one name are not guessed at */
+	check("sd14_vs_sd15/train/ai/033_sdv4_00134.png",
+	      "- fake train 33 n01664065 filename genimage");
+	/* the file name gives the class, whatever the folder */
+	check("ADM/imagenet_ai_0508_adm/train/ai/033_sdv4_00134.png",
+	      "adm fake train 33 n01664065 filename genimage");
+}
+
+static void bad_names_have_no_class(void **state)
+{
+	(void)state;
+	check("ADM/imagenet_ai_0508_adm/train/ai/1000_adm_1.PNG",
+	      "adm fake train -1 - - genimage");
+	check("imagenet_ai_0419_sdv4/train/ai/abc_sdv4_1.png",
+	      "sd14 fake train -1 - - genimage");
+	check("imagenet_ai_0419_sdv4/train/ai/033_sdv4_x.png",
+	      "sd14 fake train -1 - - genimage");
+	check("imagenet_ai_0419_sdv4/train/ai/-1_sdv4_1.png",
+	      "sd14 fake train -1 - - genimage");
+	check("imagenet_glide/train/ai/GLIDE_1000_200_08_1808_glide_00033.png",
+	      "glide fake train -1 - - genimage");
+	check("imagenet_glide/train/ai/GLIDE_1000_200_808_glide_00033.png",
+	      "glide fake train -1 - - genimage");
+	check("imagenet_glide/train/nature/n0144076_1.JPEG",
+	      "- real train -1 - - genimage");
+	check("imagenet_glide/val/nature/ILSVRC2012_val_744.JPEG",
+	      "- real val -1 - - genimage");
+	check("imagenet_glide/val/nature/.JPEG", "- real val -1 - - genimage");
+}
+
+static void imagefolder_layout(void **state)
+{
+	(void)state;
+	check("ds/0_real/img1.png", "- real - -1 - - imagefolder");
+	check("ds/1_FAKE/img2.png", "- fake - -1 - - imagefolder");
+	check("ds/train/real/a.jpg", "- real train -1 - - imagefolder");
+	check("ds/test/fake/a.jpg", "- fake test -1 - - imagefolder");
+	check("ds/test/n01440764/a.JPEG", "- - test 0 n01440764 folder imagefolder");
+	check("ds/val/real/n01443537/a.JPEG",
+	      "- real val 1 n01443537 folder imagefolder");
+	check("ds/nature/n01443537_5.JPEG", "- real - 1 n01443537 wnid imagefolder");
+	/* the folder's class wins over the file name's */
+	check("ds/n01443537/033_sdv4_1.png", "- - - 1 n01443537 folder imagefolder");
+	/* numbers name classes only when imagefolder is asked for */
+	check_as(GIC_LAYOUT_IMAGEFOLDER, "ds/train/17/x.png",
+		 "- - train 17 n01580077 folder imagefolder");
+	check_as(GIC_LAYOUT_IMAGEFOLDER, "ds/1000/x.png",
+		 "- - - -1 - - imagefolder");
+	check("ds/17/x.png", "- - - -1 - - flat");
+	check_as(GIC_LAYOUT_IMAGEFOLDER, "x.png", "- - - -1 - - imagefolder");
+}
+
+static void flat_layout(void **state)
+{
+	(void)state;
+	check("photos/cat.jpg", "- - - -1 - - flat");
+	check("dump/033_sdv4_00134.png", "- - - 33 n01664065 filename flat");
+	check("n01440764_1.JPEG", "- - - 0 n01440764 wnid flat");
+	check("", "- - - -1 - - flat");
+	check_as(GIC_LAYOUT_FLAT, "imagenet_glide/train/ai/GLIDE_1_2_3_808_glide_4.png",
+		 "- - - 808 n04259630 filename flat");
+	check_as(GIC_LAYOUT_GENIMAGE, "foo/bar.png", "- - - -1 - - genimage");
+}
+
+static void generator_aliases(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "imagenet_ai_0419_sdv4", "sd14" }, { "imagenet_ai_0424_sdv5", "sd15" },
+		{ "imagenet_ai_0424_wukong", "wukong" }, { "imagenet_ai_0508_adm", "adm" },
+		{ "imagenet_glide", "glide" }, { "imagenet_ai_0419_vqdm", "vqdm" },
+		{ "imagenet_ai_0419_biggan", "biggan" },
+		{ "imagenet_midjourney", "midjourney" }, { "Midjourney", "midjourney" },
+		{ "stable_diffusion_v_1_4", "sd14" }, { "stable_diffusion_v_1_5", "sd15" },
+		{ "wukong", "wukong" }, { "ADM", "adm" }, { "glide", "glide" },
+		{ "GLIDE", "glide" }, { "VQDM", "vqdm" }, { "BigGAN", "biggan" },
+		{ "sd14", "sd14" }, { "SD15", "sd15" }, { "flat_glide", "glide" },
+		{ "stable_diffusion_v_1_4-part2", "sd14" },
+		{ "genimage", NULL }, { "imagenet", NULL }, { "ai", NULL },
+		{ "gliders", NULL }, { "adm_vs_glide", NULL }, { "", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = gic_generator_alias(cases[i][0]);
+
+		if (!cases[i][1] != !got || (got && strcmp(got, cases[i][1]))) {
+			print_error("alias '%s': want %s, got %s\n", cases[i][0],
+				    cases[i][1] ? cases[i][1] : "NULL",
+				    got ? got : "NULL");
+			fail();
+		}
+	}
+	assert_null(gic_generator_alias(NULL));
+}
+
+static void layout_names(void **state)
+{
+	enum gic_layout l = GIC_LAYOUT_FLAT;
+
+	(void)state;
+	assert_int_equal(gic_layout_from_name("auto", &l), 0);
+	assert_int_equal(l, GIC_LAYOUT_AUTO);
+	assert_int_equal(gic_layout_from_name("genimage", &l), 0);
+	assert_int_equal(l, GIC_LAYOUT_GENIMAGE);
+	assert_int_equal(gic_layout_from_name("imagefolder", &l), 0);
+	assert_int_equal(l, GIC_LAYOUT_IMAGEFOLDER);
+	assert_int_equal(gic_layout_from_name("flat", &l), 0);
+	assert_int_equal(l, GIC_LAYOUT_FLAT);
+	assert_int_equal(gic_layout_from_name("tree", &l), GIC_EUSAGE);
+	assert_string_equal(gic_errmsg(), "unknown layout 'tree' (expected "
+			    "auto, genimage, imagefolder or flat)");
+}
+
+static void builtin_class_table(void **state)
+{
+	(void)state;
+	assert_int_equal(gic_classes_index(classes, "n01440764"), 0);
+	assert_int_equal(gic_classes_index(classes, "n03495258"), 594);
+	assert_int_equal(gic_classes_index(classes, "n15075141"), 999);
+	assert_int_equal(gic_classes_index(classes, "n00000000"), -1);
+	assert_int_equal(gic_classes_index(classes, "n0144076"), -1);
+	assert_string_equal(gic_classes_wnid(classes, 808), "n04259630");
+	assert_null(gic_classes_wnid(classes, 1000));
+	assert_null(gic_classes_wnid(classes, -1));
+	/* every index maps to a wnid that maps back */
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(gic_classes_index(classes,
+						   gic_classes_wnid(classes, i)), i);
+}
+
+static void class_table_parsing(void **state)
+{
+	static const struct { const char *tsv, *err; } bad[] = {
+		{ "0\tn1\tx\n", "class table line 1: 'n1' is not a wnid like n01440764" },
+		{ "index\twnid\tname\n1000\tn00000001\tx\n",
+		  "class table line 2: index '1000' is not in 0..999" },
+		{ "0 n00000001 x\n", "class table line 1: expected index<TAB>wnid<TAB>name" },
+		{ "0\tn00000001\tx\n0\tn00000002\ty\n",
+		  "class table line 2: index 0 appears twice" },
+		{ "0\tn00000001\tx\n1\tn00000001\ty\n",
+		  "class table: wnid n00000001 is used by classes 0 and 1" },
+		{ "index\twnid\tname\n", "class table has no classes" },
+	};
+	struct gic_classes *c = NULL;
+
+	(void)state;
+	/* unsorted, CRLF, a header: all fine */
+	assert_int_equal(gic_classes_parse("index\twnid\tname\r\n2\tn00000003\tc\r\n"
+					   "0\tn00000009\ta\n1\tn00000001\tb\n", &c), 0);
+	assert_int_equal(gic_classes_index(c, "n00000009"), 0);
+	assert_int_equal(gic_classes_index(c, "n00000001"), 1);
+	assert_int_equal(gic_classes_index(c, "n00000003"), 2);
+	assert_null(gic_classes_wnid(c, 3));
+	gic_classes_free(c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(gic_classes_parse(bad[i].tsv, &c), GIC_EUSAGE);
+		assert_null(c);
+		assert_string_equal(gic_errmsg(), bad[i].err);
+	}
+}
+
+static void val_labels_loading(void **state)
+{
+	struct gic_val_labels *v = NULL;
+	char path[64], want[160];
+
+	(void)state;
+	assert_string_equal(gic_val_labels_get(val, "ILSVRC2012_val_00000744"),
+			    "n01440764");
+	assert_string_equal(gic_val_labels_get(val, "ILSVRC2012_val_00000001"),
+			    "n01751748");
+	assert_null(gic_val_labels_get(val, "ILSVRC2012_val_00000002"));
+	assert_null(gic_val_labels_get(NULL, "ILSVRC2012_val_00000001"));
+
+	write_temp("ImageId,PredictionString\nILSVRC2012_val_00000001,n01751748 1 2\n"
+		   "ILSVRC2012_val_00000002 n01751748\n", path);
+	assert_int_equal(gic_val_labels_load(path, &v), GIC_EUSAGE);
+	snprintf(want, sizeof(want), "%s:3: expected 'ImageId,PredictionString'", path);
+	assert_string_equal(gic_errmsg(), want);
+	unlink(path);
+
+	write_temp("ImageId,PredictionString\nILSVRC2012_val_00000001,dog 1 2\n", path);
+	assert_int_equal(gic_val_labels_load(path, &v), GIC_EUSAGE);
+	snprintf(want, sizeof(want), "%s:2: PredictionString does not start "
+		 "with a wnid like n01440764", path);
+	assert_string_equal(gic_errmsg(), want);
+	unlink(path);
+
+	write_temp("a,n00000001\nb,n00000002\na,n00000003\n", path);
+	assert_int_equal(gic_val_labels_load(path, &v), GIC_EUSAGE);
+	snprintf(want, sizeof(want), "%s:3: a is labelled n00000003 here and "
+		 "n00000001 on line 1", path);
+	assert_string_equal(gic_errmsg(), want);
+	unlink(path);
+
+	assert_int_equal(gic_val_labels_load("/nonexistent/LOC_val_solution.csv", &v),
+			 GIC_EIO);
+	assert_null(v);
+}
+
+/* The real file has 50,000 rows; they must all load and be found. */
+static void val_labels_full_size(void **state)
+{
+	size_t cap = 50000 * 64 + 64, len = 0;
+	char *text = malloc(cap), path[64], id[32], wnid[16];
+	struct gic_val_labels *v = NULL;
+
+	(void)state;
+	assert_non_null(text);
+	len += (size_t)snprintf(text + len, cap - len, "ImageId,PredictionString\n");
+	for (int i = 50000; i >= 1; i--)   /* reverse order: must not matter */
+		len += (size_t)snprintf(text + len, cap - len,
+					"ILSVRC2012_val_%08d,n%08d 1 2 3 4\r\n",
+					i, i % 1000);
+	write_temp(text, path);
+	free(text);
+	assert_int_equal(gic_val_labels_load(path, &v), 0);
+	unlink(path);
+	for (int i = 1; i <= 50000; i++) {
+		snprintf(id, sizeof(id), "ILSVRC2012_val_%08d", i);
+		snprintf(wnid, sizeof(wnid), "n%08d", i % 1000);
+		assert_string_equal(gic_val_labels_get(v, id), wnid);
+	}
+	assert_null(gic_val_labels_get(v, "ILSVRC2012_val_00050001"));
+	gic_val_labels_free(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(genimage_fakes_of_every_generator),
+		cmocka_unit_test(genimage_reals_have_no_generator),
+		cmocka_unit_test(classes_are_optional),
+		cmocka_unit_test(genimage_path_forms),
+		cmocka_unit_test(flattened_and_renamed_trees),
+		cmocka_unit_test(bad_names_have_no_class),
+		cmocka_unit_test(imagefolder_layout),
+		cmocka_unit_test(flat_layout),
+		cmocka_unit_test(generator_aliases),
+		cmocka_unit_test(layout_names),
+		cmocka_unit_test(builtin_class_table),
+		cmocka_unit_test(class_table_parsing),
+		cmocka_unit_test(val_labels_loading),
+		cmocka_unit_test(val_labels_full_size),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
