@@ -49,13 +49,15 @@ static void on_error(j_common_ptr ci)
 
 /*
  * Warnings libjpeg emits for data it could not decode and papered over.
- * The others (unknown JFIF revision or Adobe transform, bad ICC chunk
- * numbering) concern metadata and leave the pixels intact.
+ * The others leave the pixels intact: unknown JFIF revision or Adobe
+ * transform, bad ICC chunk numbering, and junk bytes between segments
+ * ("N extraneous bytes before marker 0xd9", which a few ImageNet photos
+ * carry after their last scan and every reader accepts).
  */
 static int is_corrupt_warning(int code)
 {
 	return code != JWRN_ADOBE_XFORM && code != JWRN_JFIF_MAJOR &&
-	       code != JWRN_BOGUS_ICC;
+	       code != JWRN_BOGUS_ICC && code != JWRN_EXTRANEOUS_DATA;
 }
 
 static void on_message(j_common_ptr ci, int level)

@@ -39,6 +39,18 @@ test_expect_success 'the format comes from the bytes, not the extension' '
 	test "$(gicat query --format csv --fields format "path = mislabelled.jpg" | tail -1)" = png
 '
 
+test_expect_success 'junk after the last JPEG scan is accepted, a truncated scan is not' '
+	python3 -c "
+d = open(\"$SHARED/data/jpeg/testorig.jpg\", \"rb\").read()
+assert d[-2:] == b\"\\xff\\xd9\"
+open(\"junk.jpg\", \"wb\").write(d[:-2] + b\"junk\" * 10 + d[-2:])
+open(\"cut.jpg\", \"wb\").write(d[:len(d) * 3 // 4])
+" &&
+	gicat ingest junk.jpg 2>err &&
+	test_expect_code 1 gicat ingest cut.jpg 2>err &&
+	test_grep "cut.jpg.: truncated or corrupt JPEG: Premature end of JPEG file" err
+'
+
 test_expect_success 'a text file named .png is rejected as not an image' '
 	echo "<html>404</html>" >page.png &&
 	test_expect_code 1 gicat ingest page.png 2>err &&
