@@ -9,8 +9,8 @@ rm -rf "$out"
 mkdir -p "$out"
 say() { printf '\n== %s\n' "$*"; }
 
-say "generating a mini-GenImage tree in demo/data (8 generators, real and fake, 3 corrupt files)"
-"$top/build/fixtures/mkgenimage" "$out/data"
+say "generating a mini-GenImage tree in demo/data (8 generators, a few hundred real and fake images, 3 corrupt files)"
+"$top/build/fixtures/mkgenimage" --scale 2 "$out/data"
 
 say "gicat init demo/catalog"
 "$gicat" init "$out/catalog"

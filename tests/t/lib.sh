@@ -16,12 +16,19 @@ unset GICAT_DIR NO_COLOR
 export LC_ALL=C
 PATH=$TOP:$PATH
 test_count=0; test_failed=0
+# Under SANITIZE=..., reports go to files that every test checks, so a
+# report fails the test even where the command was expected to fail.
+SANLOG=$TOP/build/trash/$TNAME.san
+rm -f "$SANLOG".*
+export ASAN_OPTIONS="log_path=$SANLOG:exitcode=86"
+export UBSAN_OPTIONS="log_path=$SANLOG:exitcode=86:print_stacktrace=1"
 
 test_expect_success() { # title script
 	test_count=$((test_count + 1))
-	if (set -e; eval "$2") >"$TRASH/.out" 2>&1; then
+	if (set -e; eval "$2") >"$TRASH/.out" 2>&1 && ! ls "$SANLOG".* >/dev/null 2>&1; then
 		echo "ok $test_count - $1"
 	else
+		cat "$SANLOG".* >>"$TRASH/.out" 2>/dev/null; rm -f "$SANLOG".*
 		test_failed=$((test_failed + 1))
 		echo "not ok $test_count - $1"
 		echo "#   in tests/t/$TNAME.sh"
