@@ -28,7 +28,8 @@ CLI_SRC := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 FIX_SRC := $(sort $(wildcard tests/fixtures/*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
-EMBED := $(sort $(wildcard migrations/*.sql)) schema/imagenet_classes.tsv
+EMBED := $(sort $(wildcard migrations/*.sql)) schema/imagenet_classes.tsv \
+	$(sort $(wildcard tasks/*/*.ini))
 
 LIB_OBJ := $(LIB_SRC:%.c=build/%.o) build/embed.o
 CLI_OBJ := $(CLI_SRC:%.c=build/%.o)

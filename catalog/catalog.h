@@ -41,6 +41,11 @@ void gic_clearerr(void);
 #define GIC_HEX_LEN 64
 /* SHA-256 of buf as 64 lowercase hex digits + NUL into hex[65]. */
 int gic_sha256_hex(const void *buf, size_t len, char hex[GIC_HEX_LEN + 1]);
+/* SHA-256 of a whole file (from offset 0 of fd, or by path). */
+int gic_sha256_fd(int fd, char hex[GIC_HEX_LEN + 1]);
+int gic_sha256_file(const char *path, char hex[GIC_HEX_LEN + 1]);
+/* 32 digest bytes as 64 lowercase hex digits. */
+void gic_hex32(const unsigned char md[32], char hex[GIC_HEX_LEN + 1]);
 int gic_is_hex_sha(const char *s);
 
 /* ---- probe: decode an image fully and describe it ---------------------- */
@@ -367,5 +372,148 @@ struct gic_ingest_opts {
  */
 int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	       const struct gic_ingest_opts *opts, struct gic_ingest_stats *st);
+
+/* ---- tasks: benchmark definitions (task.c, task-resolve.c) ------------ */
+
+#define GIC_TASK_MAX_SETS 64
+
+/* One set section: [train], [val], [test NAME], or a [split] share. */
+struct gic_task_set {
+	char *name;          /* "train", "val", "test/NAME": also its directory */
+	char *select;        /* query-language expression, or NULL (all) */
+	char *balance;       /* "label" or NULL */
+	double fraction;     /* 0 < f <= 1; 1 = all */
+	int max_per_class;   /* 0 = no limit */
+	char *stratify;      /* "label", "class", "label,class" or NULL */
+	char *degrade, *degrade_real, *degrade_fake; /* op chains or NULL */
+	double share;        /* > 0: this set is that share of [split] */
+	int line;            /* of the section header */
+};
+
+struct gic_task {
+	char *name;
+	int64_t seed;
+	char *description;
+	struct gic_task_set sets[GIC_TASK_MAX_SETS];
+	int nsets;
+	/* [split]: sets assigned by a seeded hash of a group key */
+	int has_split;
+	char *split_select;
+	char *split_group;   /* "sha256" (default), "class", "near_duplicate" */
+	int split_line;
+	char *text;          /* the file as read */
+	char *path;          /* where it was read from, or the shipped name */
+	/* Problems found while parsing: "file:line: message", one per line. */
+	char *warnings;
+	int nwarnings;
+};
+
+/*
+ * Parses a task file.  name_or_path is a file, or the name of a shipped
+ * task ("genimage/cross-sd14", with or without ".ini").  Syntax errors and
+ * invalid values fail with GIC_EUSAGE and "file:line: message"; unknown
+ * keys become warnings (t->warnings).
+ */
+int gic_task_load(const char *name_or_path, struct gic_task **out);
+int gic_task_parse(const char *text, const char *path, struct gic_task **out);
+void gic_task_free(struct gic_task *t);
+/* Adds the sets of a [split] "ratios = train:0.8, val:0.1, test:0.1". */
+int gic_task_split_ratios(struct gic_task *t, const char *ratios);
+/* The shipped tasks: names (NULL-terminated) and their text. */
+const char *const *gic_task_builtin_names(void);
+const char *gic_task_builtin_text(const char *name);
+/* The task written out canonically (every key, sorted sets): what exports
+ * record as task.ini.  malloc'd. */
+char *gic_task_canonical(const struct gic_task *t);
+
+/* One image of a resolved set. */
+struct gic_item {
+	char sha256[GIC_HEX_LEN + 1]; /* of the image as exported (derived
+				        image when the set degrades it) */
+	char parent[GIC_HEX_LEN + 1]; /* original image ("" if not derived) */
+	int64_t entry_id;
+	char label[8];                /* real / fake */
+	char *generator, *subset, *path, *license, *ops; /* owned, may be NULL */
+	char format[8];
+	int class_idx;                /* -1 when unknown */
+	char wnid[16];
+	uint64_t bytes;
+};
+
+struct gic_resolved_set {
+	const struct gic_task_set *def;
+	struct gic_item *items;  /* sorted by sha256 */
+	size_t n;
+	size_t nreal, nfake;
+};
+
+struct gic_resolved {
+	const struct gic_task *task;
+	char task_hash[GIC_HEX_LEN + 1]; /* SHA-256 of the canonical task */
+	struct gic_resolved_set sets[GIC_TASK_MAX_SETS];
+	int nsets;
+};
+
+/*
+ * Resolves every set of t against the catalog: selection, de-duplication
+ * by content (one item per image per set), then fraction, max_per_class
+ * and balance, all decided by a seeded hash of the content so the result
+ * does not depend on insertion order; [split] sets by a seeded hash of the
+ * group key.  Bad expressions fail with GIC_EUSAGE naming the line.
+ */
+int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
+		     struct gic_resolved **out);
+void gic_resolved_free(struct gic_resolved *r);
+/* Seeded position of key in [0, 2^64): the task's notion of randomness. */
+uint64_t gic_task_rank(int64_t seed, const char *salt, const char *key);
+
+/* ---- exports: materializing resolved sets (export*.c) ------------------ */
+
+enum gic_export_format { GIC_FMT_IMAGEFOLDER, GIC_FMT_GENIMAGE, GIC_FMT_HF,
+			 GIC_FMT_WEBDATASET, GIC_FMT_MANIFEST };
+enum gic_export_mode { GIC_EXP_LINK, GIC_EXP_SYMLINK, GIC_EXP_COPY,
+		       GIC_EXP_REFLINK };
+
+struct gic_export_opts {
+	enum gic_export_format format;
+	enum gic_export_mode mode;
+	int original_names;     /* --names original */
+	int force;              /* write into a non-empty directory */
+	size_t shard_size;      /* webdataset samples per shard (default 1000) */
+	void (*on_progress)(void *arg, uint64_t done, uint64_t total);
+	void *arg;
+};
+
+struct gic_export_report {
+	uint64_t images;        /* images exported */
+	uint64_t files;         /* files written, metadata and shards included */
+	uint64_t copied_fallbacks; /* link/reflink that had to copy */
+	int64_t materialization_id;
+};
+
+int gic_export_format_from_name(const char *s, enum gic_export_format *f);
+int gic_export_mode_from_name(const char *s, enum gic_export_mode *m);
+const char *gic_export_format_name(enum gic_export_format f);
+const char *gic_export_mode_name(enum gic_export_mode m);
+
+/*
+ * Writes the resolved sets under out (created; refused when non-empty
+ * unless opts->force) with MANIFEST.sha256, LICENSES.md, task.ini and the
+ * format's metadata, and records the materialization in the catalog.  No
+ * path is ever written outside out.
+ */
+int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
+	       const char *out, const struct gic_export_opts *opts,
+	       struct gic_export_report *rep);
+
+/*
+ * Checks an output directory against its recorded materialization (or,
+ * when the catalog has none, its MANIFEST.sha256): every file present with
+ * its hash, nothing extra.  Each drift goes to on_drift (path, why).
+ */
+int gic_export_check(struct gic_catalog *c, const char *dir,
+		     void (*on_drift)(void *arg, const char *path,
+				      const char *why),
+		     void *arg, uint64_t *checked, uint64_t *drifts);
 
 #endif

@@ -172,7 +172,10 @@ int gic_catalog_open(const char *root, struct gic_catalog **out)
 	*out = NULL;
 	if (!c)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if (!(c->root = strdup(root)) || asprintf(&c->dir, "%s/.gicat", root) < 0) {
+	/* absolute, so that object paths handed out (symlink exports) work
+	 * from anywhere */
+	if (!(c->root = realpath(root, NULL)) ||
+	    asprintf(&c->dir, "%s/.gicat", c->root) < 0) {
 		c->dir = NULL;
 		gic_catalog_close(c);
 		return gic_seterr(GIC_ENOMEM, "out of memory");

@@ -13,5 +13,8 @@ struct gic_migration {
 /* In version order, terminated by { 0, NULL, NULL }. */
 extern const struct gic_migration gic_migrations[];
 extern const char gic_builtin_classes_tsv[];
+/* Shipped task files: "genimage/cross-sd14" and its text; NULL-ended. */
+extern const char *const gic_builtin_task_names[];
+extern const char *const gic_builtin_task_texts[];
 
 #endif

@@ -1,14 +1,19 @@
 /*
- * error.c - per-thread error messages and small shared helpers (hex SHA-256).
+ * error.c - per-thread error messages and small shared helpers (SHA-256 of
+ * memory, file descriptors and files, as hex).
  *
  * Library functions report failures by returning a negative GIC_E* code
  * after calling gic_seterr() at the point where the failure is found; the
  * CLI reads gic_errmsg() and decides what to print and which exit code to
  * use.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -36,20 +41,66 @@ void gic_clearerr(void)
 	errbuf[0] = '\0';
 }
 
-int gic_sha256_hex(const void *buf, size_t len, char hex[GIC_HEX_LEN + 1])
+void gic_hex32(const unsigned char md[32], char hex[GIC_HEX_LEN + 1])
 {
-	unsigned char md[32];
-	unsigned int mdlen = 0;
 	static const char digits[] = "0123456789abcdef";
 
-	if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
-		return gic_seterr(GIC_ENOMEM, "SHA-256 failed");
 	for (int i = 0; i < 32; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 15];
 	}
 	hex[GIC_HEX_LEN] = '\0';
+}
+
+int gic_sha256_hex(const void *buf, size_t len, char hex[GIC_HEX_LEN + 1])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+
+	if (!EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+		return gic_seterr(GIC_ENOMEM, "SHA-256 failed");
+	gic_hex32(md, hex);
 	return 0;
+}
+
+int gic_sha256_fd(int fd, char hex[GIC_HEX_LEN + 1])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[32], *buf = malloc(1 << 16);
+	unsigned int mdlen = 0;
+	int rc = GIC_ENOMEM;
+	off_t off = 0;
+	ssize_t n;
+
+	if (!ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+		goto out;
+	while ((n = pread(fd, buf, 1 << 16, off)) > 0) {
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		off += n;
+	}
+	if (n < 0) {
+		rc = gic_seterr(GIC_EIO, "read back: %s", strerror(errno));
+		goto out;
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	gic_hex32(md, hex);
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	free(buf);
+	return rc;
+}
+
+
+int gic_sha256_file(const char *path, char hex[GIC_HEX_LEN + 1])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return gic_seterr(GIC_EIO, "'%s': %s", path, strerror(errno));
+	rc = gic_sha256_fd(fd, hex);
+	close(fd);
+	return rc;
 }
 
 int gic_is_hex_sha(const char *s)

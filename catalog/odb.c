@@ -90,40 +90,6 @@ static int fsync_dir(const char *dir)
 	return rc;
 }
 
-/* Hashes the file open at fd from its start into hex. */
-static int hash_fd(int fd, char hex[GIC_HEX_LEN + 1])
-{
-	static const char digits[] = "0123456789abcdef";
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[32], *buf = malloc(1 << 16);
-	unsigned int mdlen = 0;
-	int rc = GIC_ENOMEM;
-	off_t off = 0;
-	ssize_t n;
-
-	if (!ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-		goto out;
-	while ((n = pread(fd, buf, 1 << 16, off)) > 0) {
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
-		off += n;
-	}
-	if (n < 0) {
-		rc = gic_seterr(GIC_EIO, "read back: %s", strerror(errno));
-		goto out;
-	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
-	for (int i = 0; i < 32; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[GIC_HEX_LEN] = '\0';
-	rc = 0;
-out:
-	EVP_MD_CTX_free(ctx);
-	free(buf);
-	return rc;
-}
-
 static int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -195,7 +161,7 @@ static int settle(int fd, const char *tmp, const char *hex, size_t len,
 				  (long long)st.st_size);
 	if (!rehash)
 		return 0;
-	if ((rc = hash_fd(fd, got)) < 0)
+	if ((rc = gic_sha256_fd(fd, got)) < 0)
 		return rc;
 	if (strcmp(got, hex))
 		return gic_seterr(GIC_ECORRUPT, "source changed while being "
@@ -214,7 +180,7 @@ static int intact(const char *final, const char *hex, size_t len)
 		return 0;
 	if ((fd = open(final, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
-	ok = hash_fd(fd, got) == 0 && !strcmp(got, hex);
+	ok = gic_sha256_fd(fd, got) == 0 && !strcmp(got, hex);
 	close(fd);
 	return ok;
 }

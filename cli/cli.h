@@ -65,6 +65,21 @@ struct sqlite3_stmt;
 long out_rows(struct sqlite3_stmt *s, enum out_format f, FILE *o);
 void out_csv_field(FILE *o, const char *v);
 
+/* split and export (exporting.c). */
+struct export_args {
+	const char *out;
+	struct gic_export_opts opts;
+};
+#define EXPORT_LONG_OPTS \
+	{ "out", 1, 0, 'o' }, { "format", 1, 0, 'f' }, { "mode", 1, 0, 'm' }, \
+	{ "names", 1, 0, 'N' }, { "shard-size", 1, 0, 'S' }, \
+	{ "force", 0, 0, 'F' }
+/* Handles one of EXPORT_LONG_OPTS: -1 to go on, or an exit code. */
+int cli_export_opt(const char *cmd, int ch, const char *arg,
+		   struct export_args *a);
+int cli_export_run(const char *cmd, struct gic_catalog *c,
+		   const struct gic_resolved *r, struct export_args *a);
+
 /* Command entry points (cmd-<name>.c). */
 int cmd_init(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
@@ -75,6 +90,9 @@ int cmd_stats(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_task(int argc, char **argv);
+int cmd_split(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

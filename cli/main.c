@@ -42,6 +42,28 @@ static const struct cmd commands[] = {
 	  "remove unreferenced objects and temporary files", NULL },
 	{ "migrate", cmd_migrate, "[--status]",
 	  "apply or list schema migrations", NULL },
+	{ "task", cmd_task, "list | show [--items] [--format csv|jsonl] FILE | "
+	  "check FILE", "shipped tasks; a task's sets; a task checked",
+	  "  FILE is a task file or a shipped task's name (genimage/cross-sd14)\n"
+	  "  show: images per set and label; --items lists every image\n"
+	  "  check: errors (exit 1) and warnings: empty or unbalanced sets,\n"
+	  "         unknown keys, test images that are training images too\n" },
+	{ "split", cmd_split, "TASK --out DIR [--format imagefolder|genimage|hf|"
+	  "webdataset|manifest] [--mode link|symlink|copy|reflink] [--names "
+	  "hash|original] [--shard-size N] [--force] | --check DIR",
+	  "materialize a task's sets for a trainer; check an output",
+	  "  TASK       a task file or a shipped task (genimage/cross-sd14)\n"
+	  "  --format   imagefolder (default): SET/0_real, SET/1_fake\n"
+	  "             genimage: SET/nature, SET/ai   hf: SET/metadata.jsonl\n"
+	  "             webdataset: SET-000000.tar...  manifest: SET.csv/.jsonl\n"
+	  "  --mode     link (default; copies across file systems), symlink,\n"
+	  "             copy, reflink\n"
+	  "  --names    hash (default: first 16 hex digits of the SHA-256) or\n"
+	  "             original (base names, prefixed when two collide)\n"
+	  "  --check    every file present with its hash, nothing extra\n" },
+	{ "export", cmd_export, "[EXPR] --out DIR [--format F] [--mode M] "
+	  "[--names N] [--shard-size N] [--force]",
+	  "write the entries matching EXPR as a one-set split", NULL },
 	{ "help", cmd_help, "[COMMAND]", "usage of gicat or of a command", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

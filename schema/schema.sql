@@ -1,7 +1,7 @@
 -- schema.sql: the current catalog schema, i.e. every migration in
 -- migrations/ applied in order (a test proves it). Documentation only:
 -- the binary creates and upgrades catalogs from the migrations.
--- PRAGMA user_version = 2
+-- PRAGMA user_version = the highest migration number
 
 CREATE TABLE classes (
   idx INTEGER PRIMARY KEY CHECK (idx BETWEEN 0 AND 999), -- ImageNet-1k class index 0..999 (standard sorted-wnid order)
@@ -78,3 +78,26 @@ FROM entries e JOIN images i ON i.sha256 = e.sha256
 LEFT JOIN classes c ON c.idx = e.class;
 -- migrations/0002-imagenet-classes.sql: fills classes with the 1000 rows of schema/imagenet_classes.tsv.
 
+
+-- 0004-materializations: every split/export run, and every file it wrote,
+-- so that `gicat split --check DIR` can prove an output still matches.
+CREATE TABLE materializations (
+  id INTEGER PRIMARY KEY, -- run number
+  task_name TEXT NOT NULL, -- [task] name ('export' for gicat export)
+  task_hash TEXT NOT NULL, -- SHA-256 of the canonical task (task.ini)
+  seed INTEGER NOT NULL, -- the task's seed
+  format TEXT NOT NULL, -- imagefolder, genimage, hf, webdataset or manifest
+  mode TEXT NOT NULL, -- link, symlink, copy or reflink
+  out_dir TEXT NOT NULL, -- absolute path of --out
+  files INTEGER NOT NULL, -- files written, metadata included
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) -- UTC time of the run
+);
+CREATE INDEX materializations_out_dir ON materializations (out_dir);
+CREATE TABLE materialized_files (
+  materialization_id INTEGER NOT NULL REFERENCES materializations (id) ON DELETE CASCADE, -- the run
+  path TEXT NOT NULL, -- relative to out_dir
+  sha256 TEXT NOT NULL, -- SHA-256 of the file as written
+  image_sha256 TEXT, -- the image it holds (NULL for metadata files and shards)
+  set_name TEXT, -- train, val, test/NAME; NULL for files of the whole output
+  PRIMARY KEY (materialization_id, path)
+) WITHOUT ROWID;

@@ -10,6 +10,9 @@ LIBS="sqlite3:libsqlite3-dev libcurl:libcurl4-openssl-dev libpng:libpng-dev
 libjpeg:libjpeg62-turbo-dev openssl:libssl-dev jansson:libjansson-dev
 inih:libinih-dev cmocka:libcmocka-dev libarchive:libarchive-dev"
 TOOLS="pkg-config:pkg-config sqlite3:sqlite3 cc:gcc make:make python3:python3 bc:bc"
+# Debian's Python modules the tests use as independent references
+# (module : package), checked with Debian's own /usr/bin/python3.
+PYMODS="PIL:python3-pil torchvision:python3-torchvision"
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
@@ -20,6 +23,10 @@ done
 for pair in $TOOLS; do
 	cmd=${pair%%:*}; deb=${pair#*:}
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $deb"
+done
+for pair in $PYMODS; do
+	mod=${pair%%:*}; deb=${pair#*:}
+	/usr/bin/python3 -c "import $mod" >/dev/null 2>&1 || missing="$missing $deb"
 done
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
 [ -z "${missing% }" ] && exit 0

@@ -1,0 +1,62 @@
+/*
+ * export-int.h - what export.c, export-meta.c and export-tar.c share: the
+ * state of one materialization and its list of written files.
+ */
+#ifndef GIC_EXPORT_INT_H
+#define GIC_EXPORT_INT_H
+
+#include "catalog.h"
+
+/* A file the export wrote, for MANIFEST.sha256 and the catalog record. */
+struct gic_out_file {
+	char *path;                     /* relative to the output directory */
+	char sha256[GIC_HEX_LEN + 1];
+	char image[GIC_HEX_LEN + 1];    /* the image it holds, or "" */
+	const char *set;                /* set name, or NULL */
+};
+
+struct gic_export_ctx {
+	struct gic_catalog *cat;
+	const struct gic_resolved *r;
+	const struct gic_export_opts *opts;
+	int outfd;                      /* the output directory */
+	char *out;                      /* its absolute path */
+	struct gic_out_file *files;
+	size_t nfiles, cap;
+	uint64_t images, copied;
+	uint64_t done, total;           /* progress */
+	char cached_dir[4096];          /* last parent directory opened */
+	int cached_fd;
+};
+
+/* Opens (creating) the directory rel below the output directory and
+ * returns an fd; never follows symlinks, never leaves the output. */
+int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd);
+/* Writes a metadata file (bytes in memory) and records it. */
+int gic_export_write(struct gic_export_ctx *x, const char *rel,
+		     const void *buf, size_t len, const char *set);
+/* Records a written file. */
+int gic_export_record(struct gic_export_ctx *x, const char *rel,
+		      const char *sha, const char *image, const char *set);
+/* "0_real", "ai", ... and the number labels.json gives it. */
+const char *gic_export_label_dir(enum gic_export_format f, const char *label);
+int gic_export_label_index(enum gic_export_format f, const char *label);
+/* "png" -> "png", "jpeg" -> "jpg". */
+const char *gic_export_ext(const char *format);
+
+/* The file names of a set's items, in item order (see export.c). */
+char **gic_export_names(struct gic_export_ctx *x,
+			const struct gic_resolved_set *s);
+void gic_export_names_free(char **names, size_t n);
+
+/* export-meta.c */
+int gic_export_set_meta(struct gic_export_ctx *x,
+			const struct gic_resolved_set *s);
+int gic_export_common_meta(struct gic_export_ctx *x);
+int gic_export_save(struct gic_export_ctx *x, int64_t *id);
+
+/* export-tar.c: a set as WebDataset shards plus their index. */
+int gic_export_webdataset(struct gic_export_ctx *x,
+			  const struct gic_resolved_set *s);
+
+#endif

@@ -1,0 +1,369 @@
+/*
+ * export-meta.c - the files that describe an export: per-set metadata (HF
+ * metadata.jsonl, manifest CSV/JSONL), labels.json, LICENSES.md, task.ini,
+ * MANIFEST.sha256 (sha256sum -c compatible), and the catalog's record of
+ * every file written.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "export-int.h"
+
+/* A growing text buffer. */
+struct text {
+	char *s;
+	size_t len, cap;
+	int oom;
+};
+
+static void add(struct text *t, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (t->len + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 4096;
+		char *p;
+		while (cap < t->len + n + 1)
+			cap *= 2;
+		if (!(p = realloc(t->s, cap))) {
+			t->oom = 1;
+			return;
+		}
+		t->s = p;
+		t->cap = cap;
+	}
+	memcpy(t->s + t->len, v, n + 1);
+	t->len += n;
+}
+
+/* Appends obj as one JSON line and releases it. */
+static void add_json(struct text *t, json_t *obj)
+{
+	char *line = json_dumps(obj, JSON_PRESERVE_ORDER | JSON_COMPACT);
+
+	if (!line)
+		t->oom = 1;
+	else
+		add(t, line), add(t, "\n");
+	free(line);
+	json_decref(obj);
+}
+
+static int flush(struct gic_export_ctx *x, struct text *t, const char *rel,
+		 const char *set)
+{
+	int rc = t->oom ? gic_seterr(GIC_ENOMEM, "out of memory") :
+		 gic_export_write(x, rel, t->s ? t->s : "", t->len, set);
+
+	free(t->s);
+	memset(t, 0, sizeof(*t));
+	return rc;
+}
+
+static json_t *opt_str(const char *v)
+{
+	return v ? json_string(v) : json_null();
+}
+
+static json_t *opt_class(const struct gic_item *it)
+{
+	return it->class_idx >= 0 ? json_integer(it->class_idx) : json_null();
+}
+
+/* HF imagefolder: metadata.jsonl, file_name first. */
+static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *s)
+{
+	char **names = gic_export_names(x, s), rel[4096];
+	struct text t = { 0 };
+
+	if (!names)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct gic_item *it = &s->items[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "file_name", json_string(names[i]));
+		json_object_set_new(o, "label", json_integer(
+			gic_export_label_index(GIC_FMT_HF, it->label)));
+		json_object_set_new(o, "generator", opt_str(it->generator));
+		json_object_set_new(o, "class", opt_class(it));
+		json_object_set_new(o, "sha256", json_string(it->sha256));
+		add_json(&t, o);
+	}
+	gic_export_names_free(names, s->n);
+	snprintf(rel, sizeof(rel), "%s/metadata.jsonl", s->def->name);
+	return flush(x, &t, rel, s->def->name);
+}
+
+/* manifest: <set>.csv and <set>.jsonl pointing into the object store. */
+static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set *s)
+{
+	struct text csv = { 0 }, jl = { 0 };
+	char rel[4096], line[512];
+	int rc;
+
+	add(&csv, "sha256,label,generator,class,path,object\n");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct gic_item *it = &s->items[i];
+		char *obj = gic_odb_fs_path(x->cat->odb, it->sha256);
+		json_t *o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:s?}", "sha256",
+				      it->sha256, "label", it->label, "generator",
+				      opt_str(it->generator), "class", opt_class(it),
+				      "path", opt_str(it->path), "object", obj);
+		add_json(&jl, o);
+		snprintf(line, sizeof(line), "%s,%s,%s,", it->sha256, it->label,
+			 it->generator ? it->generator : "");
+		add(&csv, line);
+		if (it->class_idx >= 0)
+			snprintf(line, sizeof(line), "%d", it->class_idx), add(&csv, line);
+		add(&csv, ",");
+		/* original paths may hold commas or quotes: quote them */
+		add(&csv, "\"");
+		for (const char *p = it->path ? it->path : ""; *p; p++) {
+			char ch[3] = { *p, *p == '"' ? '"' : 0, 0 };
+			add(&csv, ch);
+		}
+		add(&csv, "\",");
+		add(&csv, obj ? obj : "");
+		add(&csv, "\n");
+		free(obj);
+		x->images++;
+	}
+	snprintf(rel, sizeof(rel), "%s.csv", s->def->name);
+	rc = flush(x, &csv, rel, s->def->name);
+	snprintf(rel, sizeof(rel), "%s.jsonl", s->def->name);
+	if (rc == 0)
+		return flush(x, &jl, rel, s->def->name);
+	free(jl.s);
+	return rc;
+}
+
+int gic_export_set_meta(struct gic_export_ctx *x, const struct gic_resolved_set *s)
+{
+	if (x->opts->format == GIC_FMT_HF)
+		return hf_metadata(x, s);
+	if (x->opts->format == GIC_FMT_MANIFEST)
+		return manifest_set(x, s);
+	return 0;
+}
+
+static int labels_json(struct gic_export_ctx *x)
+{
+	enum gic_export_format f = x->opts->format;
+	struct text t = { 0 };
+	json_t *o = json_object();
+
+	json_object_set_new(o, gic_export_label_index(f, "real") ? "1" : "0",
+			    json_string("real"));
+	json_object_set_new(o, gic_export_label_index(f, "fake") ? "1" : "0",
+			    json_string("fake"));
+	json_object_set_new(o, "real_dir", json_string(
+		gic_export_label_dir(f, "real")));
+	json_object_set_new(o, "fake_dir", json_string(
+		gic_export_label_dir(f, "fake")));
+	add_json(&t, o);
+	return flush(x, &t, "labels.json", NULL);
+}
+
+/* License ids of the exported files and how many files carry each. */
+struct lic {
+	char id[96];
+	uint64_t n;
+};
+
+static void count_license(struct lic *v, int *n, int max, const char *ids)
+{
+	char buf[512], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", ids && *ids ? ids : "unknown");
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		int i;
+		for (i = 0; i < *n && strcmp(v[i].id, tok); i++)
+			;
+		if (i == *n) {
+			if (*n == max)
+				continue;
+			snprintf(v[(*n)++].id, sizeof(v[0].id), "%s", tok);
+		}
+		v[i].n++;
+	}
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct lic *)a)->id, ((const struct lic *)b)->id);
+}
+
+/* "name (url): terms" from the license registry, when the catalog has one. */
+static void license_terms(struct gic_export_ctx *x, const char *id,
+			  struct text *t)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(x->cat->db, "SELECT name, url, terms FROM "
+			       "licenses WHERE id = ?", -1, &s, NULL))
+		return;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		for (int i = 0; i < 3; i++) {
+			const char *v = (const char *)sqlite3_column_text(s, i);
+			if (v && *v)
+				add(t, i ? "\n  " : "  "), add(t, v);
+		}
+		add(t, "\n");
+	}
+	sqlite3_finalize(s);
+}
+
+static int licenses_md(struct gic_export_ctx *x)
+{
+	struct lic v[64];
+	struct text t = { 0 };
+	char line[256];
+	int n = 0;
+
+	for (int i = 0; i < x->r->nsets; i++)
+		for (size_t j = 0; j < x->r->sets[i].n; j++)
+			count_license(v, &n, 64, x->r->sets[i].items[j].license);
+	qsort(v, (size_t)n, sizeof(*v), by_id);
+	add(&t, "# Licenses\n\nEvery image in this export, by the license(s) its "
+	    "catalog entry carries.\n\n| license | files |\n|---|---|\n");
+	for (int i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "| %.95s | %llu |\n", v[i].id,
+			 (unsigned long long)v[i].n);
+		add(&t, line);
+	}
+	add(&t, "\n");
+	for (int i = 0; i < n; i++) {
+		snprintf(line, sizeof(line), "## %.95s\n\n", v[i].id);
+		add(&t, line);
+		if (!strcmp(v[i].id, "unknown"))
+			add(&t, "  No license was recorded for these files: find out "
+			    "their terms before any use.\n");
+		else
+			license_terms(x, v[i].id, &t);
+		add(&t, "\n");
+	}
+	return flush(x, &t, "LICENSES.md", NULL);
+}
+
+static int task_ini(struct gic_export_ctx *x)
+{
+	struct text t = { 0 };
+	char *canon = gic_task_canonical(x->r->task), line[200];
+
+	snprintf(line, sizeof(line), "; task as resolved by gicat (hash %s)\n",
+		 x->r->task_hash);
+	add(&t, line);
+	for (int i = 0; i < x->r->nsets; i++) {
+		const struct gic_resolved_set *s = &x->r->sets[i];
+		snprintf(line, sizeof(line), "; %s: %zu images (%zu real, %zu fake)\n",
+			 s->def->name, s->n, s->nreal, s->nfake);
+		add(&t, line);
+	}
+	add(&t, canon ? canon : "");
+	free(canon);
+	return flush(x, &t, "task.ini", NULL);
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct gic_out_file *)a)->path,
+		      ((const struct gic_out_file *)b)->path);
+}
+
+static int manifest_sha256(struct gic_export_ctx *x)
+{
+	struct text t = { 0 };
+
+	qsort(x->files, x->nfiles, sizeof(*x->files), by_path);
+	for (size_t i = 0; i < x->nfiles; i++) {
+		add(&t, x->files[i].sha256);
+		add(&t, "  ");
+		add(&t, x->files[i].path);
+		add(&t, "\n");
+	}
+	return flush(x, &t, "MANIFEST.sha256", NULL);
+}
+
+int gic_export_common_meta(struct gic_export_ctx *x)
+{
+	int rc = 0;
+
+	if (x->opts->format != GIC_FMT_MANIFEST)
+		rc = labels_json(x);
+	if (rc == 0)
+		rc = licenses_md(x);
+	if (rc == 0)
+		rc = task_ini(x);
+	if (rc == 0)
+		rc = manifest_sha256(x);
+	return rc;
+}
+
+static int save_files(struct gic_export_ctx *x, sqlite3_int64 id)
+{
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(x->cat->db, "INSERT INTO materialized_files "
+			       "(materialization_id, path, sha256, image_sha256, "
+			       "set_name) VALUES (?, ?, ?, ?, ?)", -1, &s, NULL))
+		return SQLITE_ERROR;
+	for (size_t i = 0; i < x->nfiles && rc == SQLITE_DONE; i++) {
+		const struct gic_out_file *f = &x->files[i];
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_text(s, 2, f->path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, f->sha256, -1, SQLITE_STATIC);
+		if (f->image[0])
+			sqlite3_bind_text(s, 4, f->image, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 4);
+		if (f->set)
+			sqlite3_bind_text(s, 5, f->set, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 5);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int gic_export_save(struct gic_export_ctx *x, int64_t *id)
+{
+	sqlite3 *db = x->cat->db;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+		return gic_seterr(GIC_EDB, "record export: %s", sqlite3_errmsg(db));
+	rc = sqlite3_prepare_v2(db, "INSERT INTO materializations (task_name, "
+				"task_hash, seed, format, mode, out_dir, files) "
+				"VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, x->r->task->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, x->r->task_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, x->r->task->seed);
+		sqlite3_bind_text(s, 4, gic_export_format_name(x->opts->format), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(s, 5, gic_export_mode_name(x->opts->mode), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(s, 6, x->out, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 7, (sqlite3_int64)x->nfiles);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_finalize(s);
+	*id = sqlite3_last_insert_rowid(db);
+	if (rc == SQLITE_OK)
+		rc = save_files(x, *id);
+	if (rc != SQLITE_OK || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) {
+		rc = gic_seterr(GIC_EDB, "record export: %s", sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return 0;
+}

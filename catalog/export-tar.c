@@ -1,0 +1,198 @@
+/*
+ * export-tar.c - WebDataset shards: <set>-000000.tar ... written with
+ * libarchive, each sample as <key>.<ext> followed by <key>.json, plus
+ * <set>-index.json with the exact count of samples in every shard.
+ *
+ * Shards are byte-for-byte reproducible: samples in content-hash order,
+ * mtime 0, owner 0:0, no user or group names, mode 0644.  Each shard is
+ * hashed while it is written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "export-int.h"
+
+#define DEFAULT_SHARD_SIZE 1000
+
+struct sink {
+	int fd;
+	EVP_MD_CTX *md;
+	int failed;
+};
+
+static la_ssize_t sink_write(struct archive *a, void *arg, const void *buf,
+			     size_t len)
+{
+	struct sink *k = arg;
+	const char *p = buf;
+	size_t left = len;
+
+	(void)a;
+	while (left) {
+		ssize_t n = write(k->fd, p, left);
+		if (n < 0) {
+			k->failed = errno;
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	EVP_DigestUpdate(k->md, buf, len);
+	return (la_ssize_t)len;
+}
+
+static int add_member(struct archive *a, const char *name, const void *buf,
+		      size_t len)
+{
+	struct archive_entry *e = archive_entry_new();
+	int rc;
+
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_mtime(e, 0, 0);
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	rc = archive_write_header(a, e);
+	if (rc == ARCHIVE_OK && archive_write_data(a, buf, len) != (la_ssize_t)len)
+		rc = ARCHIVE_FATAL;
+	archive_entry_free(e);
+	return rc == ARCHIVE_OK ? 0 : -1;
+}
+
+static char *sample_json(struct gic_export_ctx *x, const struct gic_item *it)
+{
+	json_t *o = json_object();
+	char *s;
+
+	json_object_set_new(o, "sha256", json_string(it->sha256));
+	json_object_set_new(o, "label", json_integer(
+		gic_export_label_index(x->opts->format, it->label)));
+	json_object_set_new(o, "label_name", json_string(it->label));
+	json_object_set_new(o, "generator", it->generator ?
+			    json_string(it->generator) : json_null());
+	json_object_set_new(o, "class", it->class_idx >= 0 ?
+			    json_integer(it->class_idx) : json_null());
+	json_object_set_new(o, "wnid", it->wnid[0] ? json_string(it->wnid) :
+			    json_null());
+	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+/* One sample: the image bytes (hash-checked) and its JSON. */
+static int add_sample(struct gic_export_ctx *x, struct archive *a,
+		      const struct gic_item *it)
+{
+	unsigned char *buf = NULL;
+	char name[64], *meta = NULL;
+	size_t len;
+	int rc;
+
+	if ((rc = gic_image_read(x->cat, it->sha256, &buf, &len)) < 0)
+		return rc;
+	snprintf(name, sizeof(name), "%.16s.%s", it->sha256,
+		 gic_export_ext(it->format));
+	rc = add_member(a, name, buf, len);
+	snprintf(name, sizeof(name), "%.16s.json", it->sha256);
+	if (rc == 0 && (meta = sample_json(x, it)))
+		rc = add_member(a, name, meta, strlen(meta));
+	free(buf);
+	free(meta);
+	return rc == 0 && meta ? 0 : gic_seterr(GIC_EIO, "write shard: %s",
+						 archive_error_string(a));
+}
+
+/* Writes items [from, to) as the shard rel; its hash goes to sha. */
+static int shard(struct gic_export_ctx *x, const struct gic_resolved_set *s,
+		 size_t from, size_t to, const char *rel, char *sha)
+{
+	struct sink k = { -1, EVP_MD_CTX_new(), 0 };
+	struct archive *a = archive_write_new();
+	const char *slash = strrchr(rel, '/');
+	unsigned char md[32];
+	unsigned int mdlen;
+	char dir[4096];
+	int dfd = x->outfd, rc = 0;
+
+	if (slash) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
+		rc = gic_export_dir(x, dir, &dfd);
+	}
+	if (rc == 0) {
+		unlinkat(dfd, slash ? slash + 1 : rel, 0);
+		k.fd = openat(dfd, slash ? slash + 1 : rel, O_WRONLY | O_CREAT |
+			      O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
+	if (rc == 0 && (k.fd < 0 || !k.md || !a)) {
+		rc = gic_seterr(GIC_EIO, "create '%s/%s': %s", x->out, rel,
+				strerror(errno));
+	}
+	if (rc == 0) {
+		EVP_DigestInit_ex(k.md, EVP_sha256(), NULL);
+		archive_write_set_format_pax_restricted(a);
+		if (archive_write_open(a, &k, NULL, sink_write, NULL) != ARCHIVE_OK)
+			rc = gic_seterr(GIC_EIO, "shard '%s': %s", rel,
+					archive_error_string(a));
+	}
+	for (size_t i = from; i < to && rc == 0; i++, x->images++)
+		rc = add_sample(x, a, &s->items[i]);
+	if (a && archive_write_close(a) != ARCHIVE_OK && rc == 0)
+		rc = gic_seterr(GIC_EIO, "shard '%s': %s", rel, strerror(k.failed));
+	if (rc == 0) {
+		EVP_DigestFinal_ex(k.md, md, &mdlen);
+		gic_hex32(md, sha);
+	}
+	archive_write_free(a);
+	EVP_MD_CTX_free(k.md);
+	if (k.fd >= 0)
+		close(k.fd);
+	return rc;
+}
+
+int gic_export_webdataset(struct gic_export_ctx *x,
+			  const struct gic_resolved_set *s)
+{
+	size_t size = x->opts->shard_size ? x->opts->shard_size :
+		      DEFAULT_SHARD_SIZE;
+	json_t *index = json_object(), *shards = json_array();
+	char rel[4096], sha[GIC_HEX_LEN + 1], *text;
+	int rc = 0;
+
+	for (size_t from = 0, k = 0; from < s->n && rc == 0; from += size, k++) {
+		size_t to = from + size < s->n ? from + size : s->n;
+		snprintf(rel, sizeof(rel), "%s-%06zu.tar", s->def->name, k);
+		if ((rc = shard(x, s, from, to, rel, sha)) == 0)
+			rc = gic_export_record(x, rel, sha, NULL, s->def->name);
+		if (rc < 0)
+			break;
+		json_array_append_new(shards, json_pack("{s:s,s:I,s:s}", "file",
+			strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel, "samples",
+			(json_int_t)(to - from), "sha256", sha));
+	}
+	json_object_set_new(index, "set", json_string(s->def->name));
+	json_object_set_new(index, "samples", json_integer((json_int_t)s->n));
+	json_object_set_new(index, "shard_size", json_integer((json_int_t)size));
+	json_object_set_new(index, "shards", shards);
+	text = json_dumps(index, JSON_PRESERVE_ORDER | JSON_INDENT(1));
+	if (text && (text = realloc(text, strlen(text) + 2)))
+		strcat(text, "\n");
+	json_decref(index);
+	snprintf(rel, sizeof(rel), "%s-index.json", s->def->name);
+	if (rc == 0)
+		rc = text ? gic_export_write(x, rel, text, strlen(text),
+					     s->def->name)
+			  : gic_seterr(GIC_ENOMEM, "out of memory");
+	free(text);
+	return rc;
+}

@@ -1,0 +1,426 @@
+/*
+ * export.c - materializing a resolved task: set directories laid out for
+ * a trainer (imagefolder, genimage, hf, webdataset, manifest), image files
+ * placed by hard link, symlink, reflink or copy, then the metadata and the
+ * catalog record (export-meta.c).
+ *
+ * Every path written is built here from set names (validated when the task
+ * was parsed), label words and content hashes, and is opened relative to
+ * the output directory with O_NOFOLLOW at every level: nothing lands
+ * outside --out even if the directory holds planted symlinks.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "export-int.h"
+
+static const char *const format_names[] = {
+	"imagefolder", "genimage", "hf", "webdataset", "manifest" };
+static const char *const emode_names[] = { "link", "symlink", "copy", "reflink" };
+
+int gic_export_format_from_name(const char *s, enum gic_export_format *f)
+{
+	for (int i = 0; i < 5; i++)
+		if (!strcmp(s, format_names[i])) {
+			*f = (enum gic_export_format)i;
+			return 0;
+		}
+	return gic_seterr(GIC_EUSAGE, "unknown format '%s' (imagefolder, "
+			  "genimage, hf, webdataset, manifest)", s);
+}
+
+int gic_export_mode_from_name(const char *s, enum gic_export_mode *m)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, emode_names[i])) {
+			*m = (enum gic_export_mode)i;
+			return 0;
+		}
+	return gic_seterr(GIC_EUSAGE, "unknown mode '%s' (link, symlink, copy, "
+			  "reflink)", s);
+}
+
+const char *gic_export_format_name(enum gic_export_format f)
+{
+	return format_names[f];
+}
+
+const char *gic_export_mode_name(enum gic_export_mode m)
+{
+	return emode_names[m];
+}
+
+const char *gic_export_label_dir(enum gic_export_format f, const char *label)
+{
+	int fake = !strcmp(label, "fake");
+
+	if (f == GIC_FMT_GENIMAGE)
+		return fake ? "ai" : "nature";
+	return fake ? "1_fake" : !strcmp(label, "real") ? "0_real" : "unlabelled";
+}
+
+int gic_export_label_index(enum gic_export_format f, const char *label)
+{
+	int fake = !strcmp(label, "fake");
+
+	if (f == GIC_FMT_GENIMAGE) /* ImageFolder sorts: ai = 0, nature = 1 */
+		return fake ? 0 : 1;
+	return fake ? 1 : !strcmp(label, "real") ? 0 : -1;
+}
+
+const char *gic_export_ext(const char *format)
+{
+	return !strcmp(format, "jpeg") ? "jpg" : format;
+}
+
+int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd)
+{
+	char buf[4096], *save = NULL, *comp;
+	int cur, next;
+
+	if (!strcmp(rel, x->cached_dir) && x->cached_fd >= 0) {
+		*fd = x->cached_fd;
+		return 0;
+	}
+	if (snprintf(buf, sizeof(buf), "%s", rel) >= (int)sizeof(buf) ||
+	    rel[0] == '/')
+		return gic_seterr(GIC_EUSAGE, "bad output path '%s'", rel);
+	cur = dup(x->outfd);
+	for (comp = strtok_r(buf, "/", &save); comp && cur >= 0;
+	     comp = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(comp, "..") || !strcmp(comp, ".")) {
+			close(cur);
+			return gic_seterr(GIC_EUSAGE, "bad output path '%s'", rel);
+		}
+		if (mkdirat(cur, comp, 0777) < 0 && errno != EEXIST)
+			next = -1;
+		else
+			next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				      O_CLOEXEC);
+		close(cur);
+		cur = next;
+	}
+	if (cur < 0)
+		return gic_seterr(GIC_EIO, "'%s/%s': not a directory we may "
+				  "write (%s)", x->out, rel, strerror(errno));
+	if (x->cached_fd >= 0)
+		close(x->cached_fd);
+	snprintf(x->cached_dir, sizeof(x->cached_dir), "%s", rel);
+	x->cached_fd = cur;
+	*fd = cur;
+	return 0;
+}
+
+int gic_export_record(struct gic_export_ctx *x, const char *rel,
+		      const char *sha, const char *image, const char *set)
+{
+	struct gic_out_file *f;
+
+	if (x->nfiles == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 1024;
+		if (!(f = realloc(x->files, cap * sizeof(*f))))
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		x->files = f;
+		x->cap = cap;
+	}
+	f = &x->files[x->nfiles];
+	if (!(f->path = strdup(rel)))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	snprintf(f->sha256, sizeof(f->sha256), "%s", sha);
+	snprintf(f->image, sizeof(f->image), "%s", image ? image : "");
+	f->set = set;
+	x->nfiles++;
+	return 0;
+}
+
+/* Splits rel into its directory (opened) and base name. */
+static int parent_of(struct gic_export_ctx *x, const char *rel, int *dfd,
+		     const char **base)
+{
+	char dir[4096];
+	const char *slash = strrchr(rel, '/');
+
+	*base = slash ? slash + 1 : rel;
+	if (!slash) {
+		*dfd = x->outfd;
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
+	return gic_export_dir(x, dir, dfd);
+}
+
+static int write_at(int dfd, const char *base, const void *buf, size_t len)
+{
+	int fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			O_CLOEXEC, 0644);
+	const char *p = buf;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	for (; len; p += n, len -= (size_t)n)
+		if ((n = write(fd, p, len)) < 0) {
+			close(fd);
+			return -1;
+		}
+	return close(fd);
+}
+
+int gic_export_write(struct gic_export_ctx *x, const char *rel,
+		     const void *buf, size_t len, const char *set)
+{
+	char sha[GIC_HEX_LEN + 1];
+	const char *base;
+	int dfd, rc;
+
+	if ((rc = parent_of(x, rel, &dfd, &base)) < 0)
+		return rc;
+	unlinkat(dfd, base, 0); /* --force over an older export */
+	if (write_at(dfd, base, buf, len) < 0)
+		return gic_seterr(GIC_EIO, "write '%s/%s': %s", x->out, rel,
+				  strerror(errno));
+	gic_sha256_hex(buf, len, sha);
+	return gic_export_record(x, rel, sha, NULL, set);
+}
+
+/* FICLONE obj to dfd/base; on failure leaves nothing behind. */
+static int clone_at(const char *obj, int dfd, const char *base)
+{
+	int src = open(obj, O_RDONLY | O_CLOEXEC), fd, ok = 0;
+
+	if (src < 0)
+		return 0;
+	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		ok = ioctl(fd, FICLONE, src) == 0;
+		close(fd);
+		if (!ok)
+			unlinkat(dfd, base, 0);
+	}
+	close(src);
+	return ok;
+}
+
+/* Places one image by link, symlink, reflink or copy. */
+static int place(struct gic_export_ctx *x, const char *rel,
+		 const struct gic_item *it, const char *set)
+{
+	char *obj = gic_odb_fs_path(x->cat->odb, it->sha256);
+	enum gic_export_mode m = x->opts->mode;
+	unsigned char *buf = NULL;
+	struct stat st;
+	const char *base;
+	size_t len;
+	int dfd, rc, done = 0;
+
+	if (!obj)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if ((rc = parent_of(x, rel, &dfd, &base)) < 0)
+		goto out;
+	unlinkat(dfd, base, 0);
+	if (stat(obj, &st) == 0) { /* ref'd images have no object: copy */
+		if (m == GIC_EXP_LINK)
+			done = linkat(AT_FDCWD, obj, dfd, base, 0) == 0;
+		else if (m == GIC_EXP_SYMLINK)
+			done = symlinkat(obj, dfd, base) == 0;
+		else if (m == GIC_EXP_REFLINK)
+			done = clone_at(obj, dfd, base);
+	}
+	if (!done) {
+		if ((rc = gic_image_read(x->cat, it->sha256, &buf, &len)) < 0)
+			goto out;
+		if (write_at(dfd, base, buf, len) < 0) {
+			rc = gic_seterr(GIC_EIO, "write '%s/%s': %s", x->out, rel,
+					strerror(errno));
+			goto out;
+		}
+		x->copied += m != GIC_EXP_COPY;
+	}
+	rc = gic_export_record(x, rel, it->sha256, it->sha256, set);
+	x->images++;
+out:
+	free(buf);
+	free(obj);
+	return rc;
+}
+
+/* File names of a set's items: "<16 hex>.<ext>", or the original base
+ * names, prefixed with the hash when unsafe or when two collide. */
+struct named {
+	const char *dir;
+	char *name;
+	size_t idx;
+};
+
+static int by_dir_name(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->dir, y->dir);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+static int safe_name(const char *s)
+{
+	if (!*s || *s == '.' || strlen(s) > 200)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == '/' || *s == '\\' || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static char *hash_name(const struct gic_item *it, const char *suffix)
+{
+	char *n = NULL;
+
+	if (suffix && asprintf(&n, "%.16s_%s", it->sha256, suffix) < 0)
+		return NULL;
+	if (!suffix && asprintf(&n, "%.16s.%s", it->sha256,
+				gic_export_ext(it->format)) < 0)
+		return NULL;
+	return n;
+}
+
+char **gic_export_names(struct gic_export_ctx *x,
+			const struct gic_resolved_set *s)
+{
+	struct named *v = calloc(s->n + 1, sizeof(*v));
+	char **names = calloc(s->n + 1, sizeof(char *));
+	size_t i;
+
+	if (!v || !names) {
+		free(v);
+		free(names);
+		return NULL;
+	}
+	for (i = 0; i < s->n; i++) {
+		const struct gic_item *it = &s->items[i];
+		const char *base = it->path ? strrchr(it->path, '/') : NULL;
+		base = base ? base + 1 : it->path;
+		v[i].dir = gic_export_label_dir(x->opts->format, it->label);
+		v[i].idx = i;
+		v[i].name = x->opts->original_names && base && safe_name(base) ?
+			    strdup(base) : hash_name(it, NULL);
+	}
+	qsort(v, s->n, sizeof(*v), by_dir_name);
+	for (i = 0; i < s->n; i++) {
+		int dup = (i > 0 && !by_dir_name(&v[i], &v[i - 1])) ||
+			  (i + 1 < s->n && !by_dir_name(&v[i], &v[i + 1]));
+		names[v[i].idx] = dup ? hash_name(&s->items[v[i].idx], v[i].name)
+				      : strdup(v[i].name);
+	}
+	for (i = 0; i < s->n; i++)
+		free(v[i].name);
+	free(v);
+	return names;
+}
+
+static void progress(struct gic_export_ctx *x)
+{
+	x->done++;
+	if (x->opts->on_progress && (x->done & 255) == 0)
+		x->opts->on_progress(x->opts->arg, x->done, x->total);
+}
+
+/* imagefolder, genimage, hf: one file per image under the set directory. */
+static int write_images(struct gic_export_ctx *x,
+			const struct gic_resolved_set *s)
+{
+	enum gic_export_format f = x->opts->format;
+	char **names = gic_export_names(x, s), rel[4096];
+	int rc = 0;
+
+	if (!names)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
+		if (f == GIC_FMT_HF)
+			snprintf(rel, sizeof(rel), "%s/%s", s->def->name, names[i]);
+		else
+			snprintf(rel, sizeof(rel), "%s/%s/%s", s->def->name,
+				 gic_export_label_dir(f, s->items[i].label), names[i]);
+		rc = place(x, rel, &s->items[i], s->def->name);
+		progress(x);
+	}
+	gic_export_names_free(names, s->n);
+	return rc;
+}
+
+void gic_export_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* --out must be new or empty, unless --force. */
+static int open_out(struct gic_export_ctx *x, const char *out)
+{
+	struct dirent *e;
+	int nonempty = 0;
+	DIR *d;
+
+	if (mkdir(out, 0777) < 0 && errno != EEXIST)
+		return gic_seterr(GIC_EIO, "create '%s': %s", out, strerror(errno));
+	if (!(x->out = realpath(out, NULL)) || !(d = opendir(out)))
+		return gic_seterr(GIC_EIO, "'%s': %s", out, strerror(errno));
+	while ((e = readdir(d)))
+		nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	if (nonempty && !x->opts->force)
+		return gic_seterr(GIC_EUSAGE, "'%s' is not empty: refusing to "
+				  "write into it (use --force)", out);
+	x->outfd = open(x->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return x->outfd < 0 ? gic_seterr(GIC_EIO, "'%s': %s", out,
+					 strerror(errno)) : 0;
+}
+
+int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
+	       const char *out, const struct gic_export_opts *opts,
+	       struct gic_export_report *rep)
+{
+	struct gic_export_ctx x = { .cat = c, .r = r, .opts = opts, .outfd = -1,
+				    .cached_fd = -1 };
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	for (int i = 0; i < r->nsets; i++)
+		x.total += r->sets[i].n;
+	if ((rc = gic_catalog_writable(c)) < 0 || (rc = open_out(&x, out)) < 0)
+		goto out;
+	for (int i = 0; i < r->nsets && rc == 0; i++) {
+		const struct gic_resolved_set *s = &r->sets[i];
+		if (opts->format == GIC_FMT_WEBDATASET)
+			rc = gic_export_webdataset(&x, s);
+		else if (opts->format != GIC_FMT_MANIFEST)
+			rc = write_images(&x, s);
+		if (rc == 0)
+			rc = gic_export_set_meta(&x, s);
+	}
+	if (rc == 0)
+		rc = gic_export_common_meta(&x);
+	if (rc == 0)
+		rc = gic_export_save(&x, &rep->materialization_id);
+	rep->images = x.images;
+	rep->files = x.nfiles;
+	rep->copied_fallbacks = x.copied;
+out:
+	for (size_t i = 0; i < x.nfiles; i++)
+		free(x.files[i].path);
+	free(x.files);
+	free(x.out);
+	if (x.cached_fd >= 0)
+		close(x.cached_fd);
+	if (x.outfd >= 0)
+		close(x.outfd);
+	return rc;
+}

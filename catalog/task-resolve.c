@@ -1,0 +1,340 @@
+/*
+ * task-resolve.c - turning a task's sets into lists of images.
+ *
+ * Every random-looking decision (fraction, max_per_class, balance, the
+ * [split] shares) is taken from gic_task_rank(): a seeded SHA-256 of the
+ * image's content hash or group key.  So the same task on the same catalog
+ * always gives the same sets, whatever order the images were ingested in,
+ * and an image keeps its [split] set when others are added.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "catalog.h"
+
+#define COLS "id, sha256, label, generator, subset, class, wnid, path, " \
+	"license, format, bytes"
+
+uint64_t gic_task_rank(int64_t seed, const char *salt, const char *key)
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char head[64];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint64_t v = 0;
+	int n = snprintf(head, sizeof(head), "%lld", (long long)seed);
+
+	if (!ctx)
+		return 0;
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, head, (size_t)n + 1);
+	EVP_DigestUpdate(ctx, salt, strlen(salt) + 1);
+	EVP_DigestUpdate(ctx, key, strlen(key));
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | md[i];
+	return v;
+}
+
+static char *dup_col(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	return v ? strdup(v) : NULL;
+}
+
+static void item_release(struct gic_item *it)
+{
+	free(it->generator);
+	free(it->subset);
+	free(it->path);
+	free(it->license);
+	free(it->ops);
+}
+
+static void item_from_row(struct gic_item *it, sqlite3_stmt *s)
+{
+	const char *v;
+
+	memset(it, 0, sizeof(*it));
+	it->entry_id = sqlite3_column_int64(s, 0);
+	snprintf(it->sha256, sizeof(it->sha256), "%s", sqlite3_column_text(s, 1));
+	if ((v = (const char *)sqlite3_column_text(s, 2)))
+		snprintf(it->label, sizeof(it->label), "%s", v);
+	it->generator = dup_col(s, 3);
+	it->subset = dup_col(s, 4);
+	it->class_idx = sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 :
+			sqlite3_column_int(s, 5);
+	if ((v = (const char *)sqlite3_column_text(s, 6)))
+		snprintf(it->wnid, sizeof(it->wnid), "%s", v);
+	it->path = dup_col(s, 7);
+	it->license = dup_col(s, 8);
+	snprintf(it->format, sizeof(it->format), "%s", sqlite3_column_text(s, 9));
+	it->bytes = (uint64_t)sqlite3_column_int64(s, 10);
+}
+
+/* The images selected by expr: one item per content, represented by its
+ * entry of smallest (dataset, path), whatever order they were added in. */
+static int select_items(struct gic_catalog *c, const char *expr, int line,
+			const char *path, struct gic_resolved_set *out)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int errcol = 0, rc;
+
+	rc = gic_select_prepare(c, COLS, expr, "ORDER BY sha256, dataset, path",
+				&s, &errcol, NULL);
+	if (rc == GIC_EUSAGE) {
+		char why[512];
+		snprintf(why, sizeof(why), "%s", gic_errmsg());
+		return gic_seterr(rc, "%s:%d: select: %s (column %d)", path, line,
+				  why, errcol);
+	}
+	if (rc < 0)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *sha = (const char *)sqlite3_column_text(s, 1);
+		if (out->n && !strcmp(out->items[out->n - 1].sha256, sha))
+			continue;
+		if (out->n == cap) {
+			struct gic_item *n = realloc(out->items, (cap = cap ? cap * 2 :
+						     1024) * sizeof(*n));
+			if (!n) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			out->items = n;
+		}
+		item_from_row(&out->items[out->n++], s);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "select: %s",
+						   sqlite3_errmsg(c->db));
+}
+
+/* Items with their rank, for sorting within groups. */
+struct ranked {
+	uint64_t rank;
+	uint64_t group;
+	size_t idx;
+};
+
+static int by_group_rank(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static uint64_t group_of(const struct gic_item *it, int by_label, int by_class)
+{
+	uint64_t g = 0;
+
+	if (by_label)
+		g = !strcmp(it->label, "fake") ? 2 : !strcmp(it->label, "real");
+	if (by_class)
+		g = g << 16 | (uint64_t)(it->class_idx + 1);
+	return g;
+}
+
+/*
+ * Keeps, in each group, the items of lowest rank: `keep(group size)` of
+ * them.  keep_all and the group key decide fraction, max_per_class and
+ * balance alike.
+ */
+static int thin(struct gic_resolved_set *rs, int64_t seed, const char *salt,
+		int by_label, int by_class, size_t (*keep)(size_t n, size_t arg),
+		size_t arg)
+{
+	struct ranked *r = calloc(rs->n ? rs->n : 1, sizeof(*r));
+	char *drop = calloc(rs->n ? rs->n : 1, 1);
+	size_t i, j, k, out = 0;
+
+	if (!r || !drop) {
+		free(r);
+		free(drop);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < rs->n; i++) {
+		r[i].rank = gic_task_rank(seed, salt, rs->items[i].sha256);
+		r[i].group = group_of(&rs->items[i], by_label, by_class);
+		r[i].idx = i;
+	}
+	qsort(r, rs->n, sizeof(*r), by_group_rank);
+	for (i = 0; i < rs->n; i = j) {
+		for (j = i; j < rs->n && r[j].group == r[i].group; j++)
+			;
+		size_t n = keep(j - i, arg);
+		for (k = i + n; k < j; k++)
+			drop[r[k].idx] = 1;
+	}
+	for (i = 0; i < rs->n; i++) {
+		if (drop[i])
+			item_release(&rs->items[i]);
+		else
+			rs->items[out++] = rs->items[i];
+	}
+	rs->n = out;
+	free(r);
+	free(drop);
+	return 0;
+}
+
+static size_t keep_fraction(size_t n, size_t millionths)
+{
+	return (size_t)((double)n * (double)millionths / 1e9 + 0.5);
+}
+
+static size_t keep_max(size_t n, size_t max)
+{
+	return n < max ? n : max;
+}
+
+static void count_labels(struct gic_resolved_set *rs)
+{
+	rs->nreal = rs->nfake = 0;
+	for (size_t i = 0; i < rs->n; i++) {
+		rs->nreal += !strcmp(rs->items[i].label, "real");
+		rs->nfake += !strcmp(rs->items[i].label, "fake");
+	}
+}
+
+/* fraction, max_per_class, balance: in that order. */
+static int sample(const struct gic_task *t, struct gic_resolved_set *rs)
+{
+	const struct gic_task_set *d = rs->def;
+	int sl = d->stratify && strstr(d->stratify, "label");
+	int sc = d->stratify && strstr(d->stratify, "class");
+	char salt[200];
+	int rc = 0;
+
+	if (d->fraction < 1) {
+		snprintf(salt, sizeof(salt), "%s/fraction", d->name);
+		rc = thin(rs, t->seed, salt, sl, sc, keep_fraction,
+			  (size_t)(d->fraction * 1e9));
+	}
+	if (rc == 0 && d->max_per_class) {
+		snprintf(salt, sizeof(salt), "%s/max_per_class", d->name);
+		rc = thin(rs, t->seed, salt, sl, 1, keep_max,
+			  (size_t)d->max_per_class);
+	}
+	count_labels(rs);
+	if (rc == 0 && d->balance) {
+		snprintf(salt, sizeof(salt), "%s/balance", d->name);
+		rc = thin(rs, t->seed, salt, 1, 0, keep_max,
+			  rs->nreal < rs->nfake ? rs->nreal : rs->nfake);
+		count_labels(rs);
+	}
+	return rc;
+}
+
+/* The [split] group key of an item. */
+static void group_key(const struct gic_task *t, const struct gic_item *it,
+		      char *buf, size_t size)
+{
+	const char *g = t->split_group ? t->split_group : "sha256";
+
+	if (!strcmp(g, "class") && it->class_idx >= 0)
+		snprintf(buf, size, "class:%d", it->class_idx);
+	else
+		snprintf(buf, size, "%s", it->sha256);
+}
+
+/* Deals the [split] pool out to the share sets by rank of the group key. */
+static int deal(struct gic_catalog *c, const struct gic_task *t,
+		struct gic_resolved *r)
+{
+	struct gic_resolved_set pool = { 0 };
+	char key[128];
+	int rc;
+
+	if (t->split_group && !strcmp(t->split_group, "near_duplicate"))
+		return gic_seterr(GIC_EUSAGE, "%s:%d: group = near_duplicate "
+				  "needs the near-duplicate index, which this "
+				  "gicat does not have yet", t->path, t->split_line);
+	if ((rc = select_items(c, t->split_select, t->split_line, t->path,
+			       &pool)) < 0)
+		return rc;
+	for (size_t i = 0; i < pool.n; i++) {
+		double u, acc = 0;
+		int k, last = -1;
+
+		group_key(t, &pool.items[i], key, sizeof(key));
+		u = (double)gic_task_rank(t->seed, "split", key) / 18446744073709551616.0;
+		for (k = 0; k < r->nsets; k++) {
+			if (r->sets[k].def->share <= 0)
+				continue;
+			last = k;
+			if (u < (acc += r->sets[k].def->share))
+				break;
+		}
+		if (k == r->nsets)
+			k = last; /* rounding at the top end */
+		struct gic_resolved_set *rs = &r->sets[k];
+		struct gic_item *n = realloc(rs->items, (rs->n + 1) * sizeof(*n));
+		if (!n) {
+			item_release(&pool.items[i]);
+			continue;
+		}
+		rs->items = n;
+		rs->items[rs->n++] = pool.items[i];
+	}
+	free(pool.items);
+	return 0;
+}
+
+int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
+		     struct gic_resolved **out)
+{
+	struct gic_resolved *r = calloc(1, sizeof(*r));
+	char *canon = gic_task_canonical(t);
+	int rc = 0;
+
+	*out = NULL;
+	if (!r || !canon) {
+		free(r);
+		free(canon);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	r->task = t;
+	gic_sha256_hex(canon, strlen(canon), r->task_hash);
+	free(canon);
+	r->nsets = t->nsets;
+	for (int i = 0; i < t->nsets; i++)
+		r->sets[i].def = &t->sets[i];
+	if (t->has_split)
+		rc = deal(c, t, r);
+	for (int i = 0; i < t->nsets && rc == 0; i++) {
+		if (t->sets[i].share <= 0)
+			rc = select_items(c, t->sets[i].select, t->sets[i].line,
+					  t->path, &r->sets[i]);
+		if (rc == 0)
+			rc = sample(t, &r->sets[i]);
+	}
+	if (rc < 0) {
+		gic_resolved_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void gic_resolved_free(struct gic_resolved *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < r->nsets; i++) {
+		for (size_t j = 0; j < r->sets[i].n; j++)
+			item_release(&r->sets[i].items[j]);
+		free(r->sets[i].items);
+	}
+	free(r);
+}

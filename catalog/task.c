@@ -1,0 +1,550 @@
+/*
+ * task.c - task files: parsing (inih), validation with line numbers, the
+ * shipped tasks compiled into the binary, and the canonical form that
+ * exports record as task.ini and hash.
+ *
+ *   [task]        name, seed, description
+ *   [train] [val] [test NAME] [set NAME]
+ *                 select, balance, fraction, max_per_class, stratify,
+ *                 degrade, degrade_real, degrade_fake
+ *   [split]       select, ratios = train:0.8, val:0.1, test:0.1, group
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "catalog.h"
+#include "embed.h"
+
+struct parse {
+	struct gic_task *t;
+	const char *path;
+	const char *next;        /* the reader's position in the text */
+	int line;                /* of the line inih handed to the handler */
+	char section[128];       /* current section, to spot new headers */
+	struct gic_task_set *set;/* current set section, or NULL */
+	int in_split;
+	int header;              /* the reader just read a [section] line */
+	char last_key[64];       /* for continuation lines */
+	int last_line;
+	char err[512];           /* first error, "path:line: message" */
+};
+
+__attribute__((format(printf, 2, 3)))
+static void add_warning(struct parse *p, const char *fmt, ...)
+{
+	char line[512], *w;
+	size_t old = p->t->warnings ? strlen(p->t->warnings) : 0;
+	int n = snprintf(line, sizeof(line), "%s:%d: ", p->path, p->line);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (!(w = realloc(p->t->warnings, old + strlen(line) + 2)))
+		return;
+	strcpy(w + old, line);
+	strcat(w + old, "\n");
+	p->t->warnings = w;
+	p->t->nwarnings++;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int fail(struct parse *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!p->err[0]) {
+		int n = snprintf(p->err, sizeof(p->err), "%s:%d: ", p->path, p->line);
+		va_start(ap, fmt);
+		vsnprintf(p->err + n, sizeof(p->err) - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return 0;
+}
+
+/* fgets over the text, counting lines for the handler's messages. */
+static char *reader(char *buf, int size, void *stream)
+{
+	struct parse *p = stream;
+	const char *nl;
+	size_t n;
+
+	if (!*p->next)
+		return NULL;
+	nl = strchr(p->next, '\n');
+	n = nl ? (size_t)(nl - p->next) + 1 : strlen(p->next);
+	if (n >= (size_t)size)
+		n = (size_t)size - 1;
+	memcpy(buf, p->next, n);
+	buf[n] = '\0';
+	p->next += n;
+	p->line++;
+	n = strspn(buf, " \t");
+	if (buf[n] == '[')
+		p->header = 1;
+	return buf;
+}
+
+static int set_name_ok(const char *s)
+{
+	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+			return 0;
+	return 1;
+}
+
+/* A new section header: [task], [split], [train], [val], [test NAME]. */
+static struct gic_task_set *new_set(struct gic_task *t, const char *name)
+{
+	struct gic_task_set *s;
+
+	for (int i = 0; i < t->nsets; i++)
+		if (!strcmp(t->sets[i].name, name)) {
+			gic_seterr(GIC_EUSAGE, "set '%s' is defined twice", name);
+			return NULL;
+		}
+	if (t->nsets == GIC_TASK_MAX_SETS) {
+		gic_seterr(GIC_EUSAGE, "too many sets (at most %d)",
+			   GIC_TASK_MAX_SETS);
+		return NULL;
+	}
+	s = &t->sets[t->nsets++];
+	memset(s, 0, sizeof(*s));
+	s->name = strdup(name);
+	s->fraction = 1;
+	return s;
+}
+
+static int open_section(struct parse *p, const char *section)
+{
+	struct gic_task_set *s;
+	char name[160];
+
+	snprintf(p->section, sizeof(p->section), "%s", section);
+	p->set = NULL;
+	p->in_split = !strcmp(section, "split");
+	if (!strcmp(section, "task") || p->in_split) {
+		if (p->in_split)
+			p->t->has_split = 1, p->t->split_line = p->line;
+		return 1;
+	}
+	if (!strcmp(section, "train") || !strcmp(section, "val"))
+		snprintf(name, sizeof(name), "%s", section);
+	else if (!strncmp(section, "test ", 5) && set_name_ok(section + 5))
+		snprintf(name, sizeof(name), "test/%s", section + 5);
+	else if (!strcmp(section, "test"))
+		snprintf(name, sizeof(name), "test");
+	else if (!strncmp(section, "set ", 4) && set_name_ok(section + 4))
+		snprintf(name, sizeof(name), "%s", section + 4);
+	else
+		return fail(p, "unknown section [%s] (task, train, val, test NAME,"
+			    " set NAME, split; a name is letters, digits, . _ -)",
+			    section);
+	if (!(s = new_set(p->t, name)))
+		return fail(p, "%s", gic_errmsg());
+	s->line = p->line;
+	p->set = s;
+	return 1;
+}
+
+static int parse_number(struct parse *p, const char *key, const char *v,
+			double lo, double hi, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(v, &end);
+	if (errno || end == v || *end || *out < lo || *out > hi)
+		return fail(p, "bad value for %s", key);
+	return 1;
+}
+
+/* Replaces *dst, or appends to it for a continuation line. */
+static int keep(struct parse *p, char **dst, const char *v, int cont)
+{
+	char *n;
+
+	if (cont && *dst) {
+		size_t a = strlen(*dst);
+		if (!(n = realloc(*dst, a + strlen(v) + 2)))
+			return fail(p, "out of memory");
+		n[a] = ' ';
+		strcpy(n + a + 1, v);
+		*dst = n;
+		return 1;
+	}
+	free(*dst);
+	*dst = strdup(v);
+	return 1;
+}
+
+static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
+		   const char *v, int cont)
+{
+	double d;
+
+	if (!strcmp(k, "select"))
+		return keep(p, &s->select, v, cont);
+	if (!strcmp(k, "degrade"))
+		return keep(p, &s->degrade, v, cont);
+	if (!strcmp(k, "degrade_real"))
+		return keep(p, &s->degrade_real, v, cont);
+	if (!strcmp(k, "degrade_fake"))
+		return keep(p, &s->degrade_fake, v, cont);
+	if (!strcmp(k, "balance")) {
+		if (strcmp(v, "label"))
+			return fail(p, "balance can only be 'label', not '%s'", v);
+		return keep(p, &s->balance, v, 0);
+	}
+	if (!strcmp(k, "stratify")) {
+		if (strcmp(v, "label") && strcmp(v, "class") &&
+		    strcmp(v, "label,class") && strcmp(v, "class,label"))
+			return fail(p, "stratify takes label, class or label,class,"
+				    " not '%s'", v);
+		return keep(p, &s->stratify, v, 0);
+	}
+	if (!strcmp(k, "fraction")) {
+		if (!parse_number(p, "fraction (0 < f <= 1)", v, 1e-12, 1, &d))
+			return 0;
+		s->fraction = d;
+		return 1;
+	}
+	if (!strcmp(k, "max_per_class")) {
+		if (!parse_number(p, "max_per_class (1..1e9)", v, 1, 1e9, &d) ||
+		    d != (int)d)
+			return fail(p, "bad value for max_per_class: '%s'", v);
+		s->max_per_class = (int)d;
+		return 1;
+	}
+	add_warning(p, "unknown key '%s' ignored", k);
+	return 1;
+}
+
+static int task_key(struct parse *p, const char *k, const char *v, int cont)
+{
+	struct gic_task *t = p->t;
+	char *end;
+
+	if (!strcmp(k, "name"))
+		return keep(p, &t->name, v, 0);
+	if (!strcmp(k, "description"))
+		return keep(p, &t->description, v, cont);
+	if (!strcmp(k, "seed")) {
+		errno = 0;
+		t->seed = strtoll(v, &end, 10);
+		if (errno || end == v || *end)
+			return fail(p, "seed must be an integer, not '%s'", v);
+		return 1;
+	}
+	add_warning(p, "unknown key '%s' ignored", k);
+	return 1;
+}
+
+static int handler(void *user, const char *section, const char *k,
+		   const char *v)
+{
+	struct parse *p = user;
+	int cont = !strcmp(k, p->last_key) && p->line == p->last_line + 1;
+
+	if (p->err[0])
+		return 0;
+	if (!*section)
+		return fail(p, "'%s' before any [section]", k);
+	if (p->header || strcmp(section, p->section)) {
+		p->header = 0;
+		if (!open_section(p, section))
+			return 0;
+	}
+	snprintf(p->last_key, sizeof(p->last_key), "%s", k);
+	p->last_line = p->line;
+	if (!strcmp(section, "task"))
+		return task_key(p, k, v, cont);
+	if (p->in_split) {
+		if (!strcmp(k, "select"))
+			return keep(p, &p->t->split_select, v, cont);
+		if (!strcmp(k, "group"))
+			return keep(p, &p->t->split_group, v, 0);
+		if (!strcmp(k, "ratios"))
+			return gic_task_split_ratios(p->t, v) < 0 ?
+			       fail(p, "%s", gic_errmsg()) : 1;
+		add_warning(p, "unknown key '%s' ignored", k);
+		return 1;
+	}
+	return set_key(p, p->set, k, v, cont);
+}
+
+int gic_task_split_ratios(struct gic_task *t, const char *ratios)
+{
+	char buf[1024], *save = NULL, *tok;
+	double sum = 0;
+
+	snprintf(buf, sizeof(buf), "%s", ratios);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(tok, ':'), *end, *name = tok;
+		struct gic_task_set *s;
+		double v;
+
+		while (isspace((unsigned char)*name))
+			name++;
+		if (!colon)
+			return gic_seterr(GIC_EUSAGE, "ratios: expected name:share, "
+					  "not '%s'", name);
+		*colon = '\0';
+		for (end = colon; end > name && isspace((unsigned char)end[-1]); )
+			*--end = '\0';
+		v = strtod(colon + 1, &end);
+		while (isspace((unsigned char)*end))
+			end++;
+		if (*end || v <= 0 || v > 1 || !set_name_ok(name))
+			return gic_seterr(GIC_EUSAGE, "ratios: bad share '%s:%s'",
+					  name, colon + 1);
+		if (!(s = new_set(t, name)))
+			return GIC_EUSAGE;
+		s->share = v;
+		s->line = t->split_line;
+		sum += v;
+	}
+	if (sum < 0.999999 || sum > 1.000001)
+		return gic_seterr(GIC_EUSAGE, "ratios add up to %g, not 1", sum);
+	return 0;
+}
+
+/* Checks that need the whole file: what each set may combine. */
+static int validate(struct parse *p)
+{
+	struct gic_task *t = p->t;
+	const char *g = t->split_group;
+
+	if (t->nsets == 0)
+		return fail(p, "no sets: add [train], [val], [test NAME] or "
+			    "[split]");
+	if (t->has_split && g && strcmp(g, "sha256") && strcmp(g, "class") &&
+	    strcmp(g, "near_duplicate")) {
+		p->line = t->split_line;
+		return fail(p, "group must be sha256, class or near_duplicate, "
+			    "not '%s'", g);
+	}
+	for (int i = 0; i < t->nsets; i++) {
+		struct gic_task_set *s = &t->sets[i];
+		if (s->share > 0 && (s->select || s->balance)) {
+			p->line = s->line;
+			return fail(p, "set '%s' comes from [split]: select it there",
+				    s->name);
+		}
+	}
+	return 1;
+}
+
+int gic_task_parse(const char *text, const char *path, struct gic_task **out)
+{
+	struct parse p = { 0 };
+	struct gic_task *t = calloc(1, sizeof(*t));
+	int rc;
+
+	*out = NULL;
+	if (!t || !(t->text = strdup(text)) || !(t->path = strdup(path))) {
+		gic_task_free(t);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	p.t = t;
+	p.path = path;
+	p.next = text;
+	/* select expressions outgrow inih's default 200-byte lines */
+	ini_use_stack = 0;
+	ini_allow_realloc = 1;
+	ini_max_line = 1 << 16;
+	rc = ini_parse_stream(reader, &p, handler, &p);
+	if (rc > 0 && !p.err[0]) {
+		p.line = rc;
+		fail(&p, "syntax error");
+	}
+	if (!p.err[0])
+		validate(&p);
+	if (p.err[0]) {
+		gic_task_free(t);
+		return gic_seterr(GIC_EUSAGE, "%s", p.err);
+	}
+	if (!t->name)
+		t->name = strdup(path);
+	*out = t;
+	return 0;
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1 << 20) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
+		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[n] = '\0';
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+int gic_task_load(const char *name_or_path, struct gic_task **out)
+{
+	const char *builtin = gic_task_builtin_text(name_or_path);
+	char *text;
+	int rc;
+
+	if (!(text = read_text(name_or_path))) {
+		if (!builtin)
+			return gic_seterr(GIC_ENOTFOUND, "no task file '%s' and no "
+					  "shipped task of that name (see 'gicat "
+					  "task list')", name_or_path);
+		return gic_task_parse(builtin, name_or_path, out);
+	}
+	rc = gic_task_parse(text, name_or_path, out);
+	free(text);
+	return rc;
+}
+
+const char *const *gic_task_builtin_names(void)
+{
+	return gic_builtin_task_names;
+}
+
+const char *gic_task_builtin_text(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 4 && !strcmp(name + n - 4, ".ini"))
+		n -= 4;
+	if (!strncmp(name, "tasks/", 6))
+		name += 6, n -= 6;
+	for (int i = 0; gic_builtin_task_names[i]; i++)
+		if (strlen(gic_builtin_task_names[i]) == n &&
+		    !strncmp(gic_builtin_task_names[i], name, n))
+			return gic_builtin_task_texts[i];
+	return NULL;
+}
+
+static void free_set(struct gic_task_set *s)
+{
+	free(s->name);
+	free(s->select);
+	free(s->balance);
+	free(s->stratify);
+	free(s->degrade);
+	free(s->degrade_real);
+	free(s->degrade_fake);
+}
+
+void gic_task_free(struct gic_task *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nsets; i++)
+		free_set(&t->sets[i]);
+	free(t->name);
+	free(t->description);
+	free(t->split_select);
+	free(t->split_group);
+	free(t->text);
+	free(t->path);
+	free(t->warnings);
+	free(t);
+}
+
+/* Appends "key = value\n" to a growing string. */
+static void put(char **s, size_t *len, const char *key, const char *v)
+{
+	size_t add;
+	char *n;
+
+	if (!v || !*s)
+		return;
+	add = strlen(key) + strlen(v) + 5;
+	if (!(n = realloc(*s, *len + add))) {
+		free(*s);
+		*s = NULL;
+		return;
+	}
+	*s = n;
+	/* a section header is written as it is, a key as "key = value" */
+	*len += (size_t)sprintf(*s + *len, strchr(key, '[') ? "%s%s\n" :
+				"%s = %s\n", key, v);
+}
+
+static void put_num(char **s, size_t *len, const char *key, double v)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.10g", v);
+	put(s, len, key, buf);
+}
+
+static void put_set(char **s, size_t *len, const struct gic_task_set *set)
+{
+	char hdr[200];
+
+	if (set->share > 0)
+		return; /* written by ratios */
+	if (!strncmp(set->name, "test/", 5))
+		snprintf(hdr, sizeof(hdr), "\n[test %s]", set->name + 5);
+	else if (!strcmp(set->name, "train") || !strcmp(set->name, "val"))
+		snprintf(hdr, sizeof(hdr), "\n[%s]", set->name);
+	else
+		snprintf(hdr, sizeof(hdr), "\n[set %s]", set->name);
+	put(s, len, hdr, "");
+	put(s, len, "select", set->select);
+	put(s, len, "balance", set->balance);
+	if (set->fraction < 1)
+		put_num(s, len, "fraction", set->fraction);
+	if (set->max_per_class)
+		put_num(s, len, "max_per_class", set->max_per_class);
+	put(s, len, "stratify", set->stratify);
+	put(s, len, "degrade", set->degrade);
+	put(s, len, "degrade_real", set->degrade_real);
+	put(s, len, "degrade_fake", set->degrade_fake);
+}
+
+static void put_split(char **s, size_t *len, const struct gic_task *t)
+{
+	char ratios[1024] = "";
+
+	put(s, len, "\n[split]", "");
+	put(s, len, "select", t->split_select);
+	put(s, len, "group", t->split_group ? t->split_group : "sha256");
+	for (int i = 0; i < t->nsets; i++) {
+		size_t n = strlen(ratios);
+		if (t->sets[i].share > 0)
+			snprintf(ratios + n, sizeof(ratios) - n, "%s%s:%.10g",
+				 n ? ", " : "", t->sets[i].name, t->sets[i].share);
+	}
+	put(s, len, "ratios", ratios);
+}
+
+char *gic_task_canonical(const struct gic_task *t)
+{
+	size_t len = 0;
+	char *s = calloc(1, 1);
+
+	put(&s, &len, "[task]", "");
+	put(&s, &len, "name", t->name);
+	put_num(&s, &len, "seed", (double)t->seed);
+	put(&s, &len, "description", t->description);
+	if (t->has_split)
+		put_split(&s, &len, t);
+	for (int i = 0; i < t->nsets; i++)
+		put_set(&s, &len, &t->sets[i]);
+	return s;
+}

@@ -1,0 +1,60 @@
+/*
+ * cmd-export.c - gicat export [EXPR] --out DIR [--format F] ...: an ad-hoc
+ * one-set split of the entries matching EXPR, written as set "export".
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static char *join(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if (!(s = calloc(1, len)))
+		return NULL;
+	for (int i = 0; i < argc; i++)
+		strcat(strcat(s, i ? " " : ""), argv[i]);
+	return s;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		EXPORT_LONG_OPTS, { "help", 0, 0, 'h' }, { 0 } };
+	struct export_args a = { .opts = { .format = GIC_FMT_IMAGEFOLDER,
+					   .mode = GIC_EXP_LINK } };
+	struct gic_catalog *c = NULL;
+	struct gic_resolved *r = NULL;
+	struct gic_task *t = NULL;
+	char *expr;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "ho:f:m:", opts, NULL)) != -1)
+		if ((rc = cli_export_opt("export", ch, optarg, &a)) >= 0)
+			return rc;
+	if (!a.out)
+		return cli_usage_error("export", "--out DIR is required");
+	if (!(expr = join(argc - optind, argv + optind)) ||
+	    gic_task_parse("[task]\nname = export\nseed = 0\n[set export]\n"
+			   "fraction = 1\n", "export", &t) < 0) {
+		free(expr);
+		return cli_fail(GIC_ENOMEM, "export", NULL);
+	}
+	t->sets[0].select = expr;
+	if ((rc = cli_open("export", &c)))
+		goto out;
+	if ((rc = gic_task_resolve(c, t, &r)) < 0)
+		rc = cli_fail(rc, "export", NULL);
+	else
+		rc = cli_export_run("export", c, r, &a);
+out:
+	gic_resolved_free(r);
+	gic_task_free(t);
+	gic_catalog_close(c);
+	return rc;
+}

@@ -1,0 +1,171 @@
+/*
+ * cmd-task.c - gicat task list | show FILE | check FILE: the shipped tasks,
+ * a task's resolved sets, and a task checked for mistakes (errors with
+ * line numbers exit 1; empty or unbalanced sets, unknown keys and test
+ * images that are also training images are warnings).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+
+static int list(void)
+{
+	const char *const *names = gic_task_builtin_names();
+
+	for (int i = 0; names[i]; i++) {
+		struct gic_task *t = NULL;
+		gic_task_parse(gic_task_builtin_text(names[i]), names[i], &t);
+		printf("%-28s %s\n", names[i], t && t->description ?
+		       t->description : "");
+		gic_task_free(t);
+	}
+	return 0;
+}
+
+static void summary(const struct gic_resolved *r)
+{
+	printf("task %s (seed %lld, hash %.16s)\n", r->task->name,
+	       (long long)r->task->seed, r->task_hash);
+	printf("%-24s %8s %8s %8s\n", "set", "images", "real", "fake");
+	for (int i = 0; i < r->nsets; i++)
+		printf("%-24s %8zu %8zu %8zu\n", r->sets[i].def->name,
+		       r->sets[i].n, r->sets[i].nreal, r->sets[i].nfake);
+}
+
+static void items(const struct gic_resolved *r, enum out_format f)
+{
+	if (f == OUT_CSV)
+		printf("set,sha256,label,generator,class,path\n");
+	for (int i = 0; i < r->nsets; i++)
+		for (size_t j = 0; j < r->sets[i].n; j++) {
+			const struct gic_item *it = &r->sets[i].items[j];
+			if (f == OUT_JSONL) {
+				json_t *o = json_pack("{s:s,s:s,s:s,s:s?,s:i,s:s?}",
+					"set", r->sets[i].def->name, "sha256",
+					it->sha256, "label", it->label, "generator",
+					it->generator, "class", it->class_idx,
+					"path", it->path);
+				char *t = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+				if (t)
+					puts(t);
+				free(t);
+				json_decref(o);
+				continue;
+			}
+			printf("%s,%s,%s,", r->sets[i].def->name, it->sha256, it->label);
+			out_csv_field(stdout, it->generator);
+			printf(",%d,", it->class_idx);
+			out_csv_field(stdout, it->path);
+			putchar('\n');
+		}
+}
+
+static int cmp_sha(const void *a, const void *b)
+{
+	return strcmp(((const struct gic_item *)a)->sha256,
+		      ((const struct gic_item *)b)->sha256);
+}
+
+/* Warnings about the resolved sets; returns how many. */
+static int check_sets(const struct gic_resolved *r)
+{
+	const struct gic_resolved_set *train = NULL;
+	int warnings = 0;
+
+	for (int i = 0; i < r->nsets; i++)
+		if (!strcmp(r->sets[i].def->name, "train"))
+			train = &r->sets[i];
+	for (int i = 0; i < r->nsets; i++) {
+		const struct gic_resolved_set *s = &r->sets[i];
+		size_t lo = s->nreal < s->nfake ? s->nreal : s->nfake;
+		size_t hi = s->nreal < s->nfake ? s->nfake : s->nreal;
+		size_t shared = 0;
+
+		if (s->n == 0 && ++warnings)
+			printf("warning: %s:%d: set '%s' is empty\n", r->task->path,
+			       s->def->line, s->def->name);
+		else if (lo * 10 < hi * 9 && ++warnings)
+			printf("warning: %s:%d: set '%s' is unbalanced: %zu real, "
+			       "%zu fake\n", r->task->path, s->def->line,
+			       s->def->name, s->nreal, s->nfake);
+		if (!train || s == train || strncmp(s->def->name, "test", 4))
+			continue;
+		for (size_t j = 0; j < s->n; j++)
+			shared += bsearch(&s->items[j], train->items, train->n,
+					  sizeof(*train->items), cmp_sha) != NULL;
+		if (shared && ++warnings)
+			printf("warning: %s:%d: test set '%s' shares %zu images "
+			       "with train\n", r->task->path, s->def->line,
+			       s->def->name, shared);
+	}
+	return warnings;
+}
+
+/* show (check = 0) or check (check = 1) */
+static int show(const char *file, int check, int with_items, enum out_format f)
+{
+	struct gic_catalog *c = NULL;
+	struct gic_resolved *r = NULL;
+	struct gic_task *t = NULL;
+	int rc, warnings;
+
+	if ((rc = gic_task_load(file, &t)) < 0) {
+		fprintf(stderr, "gicat: task: %s\n", gic_errmsg());
+		return check ? EXIT_PROBLEMS : cli_exit_code(rc);
+	}
+	if ((rc = cli_open("task", &c)))
+		goto out;
+	if ((rc = gic_task_resolve(c, t, &r)) < 0) {
+		fprintf(stderr, "gicat: task: %s\n", gic_errmsg());
+		rc = check && rc == GIC_EUSAGE ? EXIT_PROBLEMS : cli_exit_code(rc);
+		goto out;
+	}
+	if (with_items)
+		items(r, f);
+	else
+		summary(r);
+	if (check) {
+		if (t->warnings)
+			printf("warning: %s", t->warnings);
+		warnings = t->nwarnings + check_sets(r);
+		printf("%d warnings\n", warnings);
+	}
+out:
+	gic_resolved_free(r);
+	gic_task_free(t);
+	gic_catalog_close(c);
+	return rc;
+}
+
+int cmd_task(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "items", 0, 0, 'i' }, { "format", 1, 0, 'f' },
+		{ "help", 0, 0, 'h' }, { 0 } };
+	enum out_format f = OUT_CSV;
+	int ch, with_items = 0;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'i')
+			with_items = 1;
+		else if (ch == 'f' && out_format_parse(optarg, &f) == 0 &&
+			 (f == OUT_CSV || f == OUT_JSONL))
+			with_items = 1;
+		else if (ch == 'f')
+			return cli_usage_error("task", "--format is csv or jsonl");
+		else
+			return cli_getopt_end("task", ch);
+	}
+	if (optind < argc && !strcmp(argv[optind], "list") && optind + 1 == argc)
+		return list();
+	if (optind + 2 == argc && !strcmp(argv[optind], "show"))
+		return show(argv[optind + 1], 0, with_items, f);
+	if (optind + 2 == argc && !strcmp(argv[optind], "check"))
+		return show(argv[optind + 1], 1, with_items, f);
+	return cli_usage_error("task", "expected 'list', 'show FILE' or "
+			       "'check FILE'");
+}

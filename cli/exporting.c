@@ -1,0 +1,74 @@
+/*
+ * exporting.c - what `split` and `export` share: their output options and
+ * running an export with progress and a summary.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_export_opt(const char *cmd, int ch, const char *arg,
+		   struct export_args *a)
+{
+	uint64_t n;
+
+	switch (ch) {
+	case 'o': a->out = arg; return -1;
+	case 'F': a->opts.force = 1; return -1;
+	case 'f':
+		if (gic_export_format_from_name(arg, &a->opts.format) < 0)
+			return cli_usage_error(cmd, "%s", gic_errmsg());
+		return -1;
+	case 'm':
+		if (gic_export_mode_from_name(arg, &a->opts.mode) < 0)
+			return cli_usage_error(cmd, "%s", gic_errmsg());
+		return -1;
+	case 'N':
+		if (strcmp(arg, "hash") && strcmp(arg, "original"))
+			return cli_usage_error(cmd, "--names is hash or original");
+		a->opts.original_names = !strcmp(arg, "original");
+		return -1;
+	case 'S':
+		if (cli_parse_u64(arg, &n) < 0 || n == 0 || n > 10000000)
+			return cli_usage_error(cmd, "bad --shard-size '%s'", arg);
+		a->opts.shard_size = (size_t)n;
+		return -1;
+	default:
+		return cli_getopt_end(cmd, ch);
+	}
+}
+
+static void on_progress(void *arg, uint64_t done, uint64_t total)
+{
+	progress_show(arg, "export", done, total);
+}
+
+int cli_export_run(const char *cmd, struct gic_catalog *c,
+		   const struct gic_resolved *r, struct export_args *a)
+{
+	struct gic_export_report rep;
+	struct progress p;
+	int rc;
+
+	if (!a->out)
+		return cli_usage_error(cmd, "--out DIR is required");
+	progress_start(&p);
+	a->opts.on_progress = on_progress;
+	a->opts.arg = &p;
+	rc = gic_export(c, r, a->out, &a->opts, &rep);
+	progress_end(&p);
+	if (rc < 0)
+		return cli_fail(rc, cmd, a->out);
+	if (rep.copied_fallbacks)
+		fprintf(stderr, "gicat: %s: %llu files were copied: %s was not "
+			"possible (another file system?)\n", cmd,
+			(unsigned long long)rep.copied_fallbacks,
+			gic_export_mode_name(a->opts.mode));
+	fprintf(stderr, "%s: %llu images in %d sets, %llu files written to %s "
+		"(%s, %s; run %lld)\n", cmd, (unsigned long long)rep.images,
+		r->nsets, (unsigned long long)rep.files, a->out,
+		gic_export_format_name(a->opts.format),
+		gic_export_mode_name(a->opts.mode),
+		(long long)rep.materialization_id);
+	return 0;
+}

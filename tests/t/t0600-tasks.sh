@@ -1,0 +1,139 @@
+#!/bin/sh
+# Task files: the shipped tasks, resolved sets, sampling that depends on the
+# seed and the content only, [split] shares that stay put when images are
+# added, and `task check` errors (with line numbers) and warnings.
+. "$(dirname "$0")/lib.sh"
+
+"$FIXTURES/mkgenimage" data >/dev/null
+gicat init cat 2>/dev/null
+export GICAT_DIR="$TRASH/cat"
+(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
+exp() { awk -F "\t" "NR > 1 && \$7 == \"ok\" && ($1)" data/expected.tsv | wc -l; }
+
+test_expect_success 'task list shows the nine shipped GenImage tasks' '
+	gicat task list >out &&
+	test "$(grep -c "^genimage/cross-" out)" -eq 8 &&
+	test_grep "^genimage/all " out
+'
+
+test_expect_success 'cross-sd14 trains on the sd14 subset and tests every generator, balanced' '
+	gicat task show genimage/cross-sd14 >out &&
+	train=$(awk "\$1 == \"train\" {print \$2}" out) &&
+	test "$train" -eq "$(exp "\$1 ~ /stable_diffusion_v_1_4\\/.*\\/train\\//")" &&
+	test "$(grep -c "^test/" out)" -eq 8 &&
+	awk "/^test\\// && \$3 != \$4 {exit 1}" out
+'
+
+test_expect_success 'a shipped task is found by name or as a file' '
+	gicat task show genimage/cross-adm.ini >a &&
+	gicat task show "$TOP/tasks/genimage/cross-adm.ini" >b &&
+	tail -n +2 a >a2 && tail -n +2 b >b2 && test_cmp a2 b2
+'
+
+cat >sample.ini <<'INI'
+[task]
+name = sampling
+seed = 7
+[train]
+select = label = fake
+fraction = 0.5
+[val]
+select = label = fake
+max_per_class = 1
+stratify = label
+[test balanced]
+select = split = train
+balance = label
+INI
+
+test_expect_success 'fraction, max_per_class and balance thin the sets as asked' '
+	gicat task show sample.ini >out &&
+	fakes=$(gicat query --count "label = fake") &&
+	n=$(awk "\$1 == \"train\" {print \$2}" out) &&
+	test "$n" -eq $(( (fakes + 1) / 2 )) || test "$n" -eq $((fakes / 2)) &&
+	classes=$(gicat query --format csv --fields class "label = fake" | tail -n +2 | sort -u | wc -l) &&
+	test "$(awk "\$1 == \"val\" {print \$2}" out)" -eq "$classes" &&
+	awk "\$1 == \"test/balanced\" && \$3 != \$4 {exit 1}" out
+'
+
+test_expect_success 'sets depend on the content and seed, not on ingest order' '
+	gicat init cat2 2>/dev/null &&
+	for d in $(ls -r data/genimage); do
+		(cd data && gicat --catalog ../cat2 ingest --val-labels LOC_val_solution.csv genimage/$d 2>/dev/null) || :
+	done &&
+	gicat task show --items sample.ini >one &&
+	gicat --catalog cat2 task show --items sample.ini >two &&
+	test_cmp one two &&
+	sed "s/seed = 7/seed = 8/" sample.ini >seed8.ini &&
+	gicat task show --items seed8.ini >three &&
+	! cmp -s one three
+'
+
+cat >split.ini <<'INI'
+[task]
+name = ratios
+seed = 1
+[split]
+select = label = fake
+ratios = train:0.6, val:0.2, test:0.2
+INI
+
+test_expect_success '[split] deals every image to exactly one share' '
+	gicat task show --items split.ini | tail -n +2 | cut -d, -f1,2 | sort >dealt &&
+	test "$(wc -l <dealt)" -eq "$(gicat query --count "label = fake")" &&
+	test "$(cut -d, -f2 dealt | sort -u | wc -l)" -eq "$(wc -l <dealt)"
+'
+
+test_expect_success 'an image keeps its [split] share when others are added' '
+	gicat init cat3 2>/dev/null &&
+	(cd data && gicat --catalog ../cat3 ingest genimage/ADM genimage/BigGAN 2>/dev/null) || : &&
+	gicat --catalog cat3 task show --items split.ini | tail -n +2 | cut -d, -f1,2 | sort >few &&
+	test -s few &&
+	comm -23 few dealt >moved && test ! -s moved
+'
+
+test_expect_success 'group = class keeps each class inside one share' '
+	sed "s/^ratios/group = class\nratios/" split.ini >byclass.ini &&
+	gicat task show --format csv byclass.ini | tail -n +2 | cut -d, -f1,5 | sort -u |
+		cut -d, -f2 | sort | uniq -d >split_classes &&
+	test ! -s split_classes
+'
+
+test_expect_success 'task check: errors name the file and line, exit 1' '
+	printf "[task]\nname = x\n[train]\nselect = genrator = sd14\n" >bad1.ini &&
+	test_expect_code 1 gicat task check bad1.ini 2>err &&
+	test_grep "bad1.ini:4: select: unknown field .genrator." err &&
+	printf "[task]\nname = x\n[tran]\nselect = label = fake\n" >bad2.ini &&
+	test_expect_code 1 gicat task check bad2.ini 2>err &&
+	test_grep "bad2.ini:4: unknown section \\[tran\\]" err &&
+	printf "[task]\n[train]\nselect = label = fake\nfraction = 1.5\n" >bad3.ini &&
+	test_expect_code 1 gicat task check bad3.ini 2>err &&
+	test_grep "bad3.ini:4: bad value for fraction" err &&
+	printf "[task]\n[test ../x]\nselect = label = fake\n" >bad4.ini &&
+	test_expect_code 1 gicat task check bad4.ini 2>err &&
+	test_grep "unknown section \\[test ../x\\]" err
+'
+
+test_expect_success 'task check: warnings for unknown keys, empty, unbalanced and leaking sets' '
+	cat >warn.ini <<-INI &&
+	[task]
+	name = w
+	colour = blue
+	[train]
+	select = split = train
+	[test empty]
+	select = generator = nonesuch
+	[test lopsided]
+	select = label = fake or (label = real and subset = adm)
+	[test leak]
+	select = subset = sd14
+	INI
+	gicat task check warn.ini >out &&
+	test_grep "warn.ini:3: unknown key .colour." out &&
+	test_grep "set .test/empty. is empty" out &&
+	test_grep "set .test/lopsided. is unbalanced" out &&
+	test_grep "test set .test/leak. shares [0-9]* images with train" out &&
+	test_grep "^5 warnings" out
+'
+
+test_done
