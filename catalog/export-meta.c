@@ -186,6 +186,7 @@ static void count_license(struct lic *v, int *n, int max, const char *ids)
 		if (i == *n) {
 			if (*n == max)
 				continue;
+			v[*n].n = 0;
 			snprintf(v[(*n)++].id, sizeof(v[0].id), "%s", tok);
 		}
 		v[i].n++;
