@@ -64,6 +64,13 @@ static const struct cmd commands[] = {
 	{ "export", cmd_export, "[EXPR] --out DIR [--format F] [--mode M] "
 	  "[--names N] [--shard-size N] [--force]",
 	  "write the entries matching EXPR as a one-set split", NULL },
+	{ "dedup", cmd_dedup, "[--near [--distance N]] [--format table|csv|jsonl] "
+	  "[EXPR]", "images with several entries, or near-duplicate clusters",
+	  "  without --near: every image (sha256) with more than one entry\n"
+	  "  --near           clusters of images whose pHashes differ in at most\n"
+	  "                   N bits, linked transitively; a cluster's id is its\n"
+	  "                   smallest sha256\n"
+	  "  --distance N     0..10 (default 4)\n" },
 	{ "help", cmd_help, "[COMMAND]", "usage of gicat or of a command", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -1,0 +1,472 @@
+/*
+ * nearidx.c - multi-index hashing over 64-bit hashes (see nearidx.h), the
+ * cross-set search built on it, and union-find clustering.
+ *
+ * Blocks interleave the bits: block b holds bits b, b + (d + 1), b + 2(d + 1)
+ * and so on.  The pHash's low-frequency bits (its top bits) are strongly
+ * correlated from image to image; contiguous blocks would put them all in
+ * one block whose few common values make huge buckets.  The index stores
+ * each hash with its bits permuted so that every block is contiguous in
+ * the stored form; a permutation keeps Hamming distances.
+ *
+ * Each block keeps the positions of all hashes sorted by the block's bits
+ * (a stable LSD radix sort, so equal keys stay in position order).  Blocks
+ * of up to 16 bits also get a directory of bucket starts, so a query finds
+ * its bucket in O(1); wider blocks (d < 3) are binary-searched.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "nearidx.h"
+
+#define DIGIT_BITS 16
+#define DIR_MAX_BITS 16
+
+struct block {
+	unsigned shift, width;
+	uint64_t mask;
+	uint32_t *ord;      /* positions sorted by (key, position) */
+	uint32_t *dir;      /* 2^width + 1 bucket starts, or NULL */
+};
+
+struct gic_nearidx {
+	size_t n;
+	int d, nblocks;
+	uint64_t *h;                    /* permuted */
+	struct block blk[GIC_NEAR_MAX_DISTANCE + 1];
+	uint64_t perm[8][256];          /* permuted bits of each input byte */
+};
+
+static uint64_t key_of(const struct block *b, uint64_t h)
+{
+	return (h >> b->shift) & b->mask;
+}
+
+static uint64_t low_mask(unsigned bits)
+{
+	return bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
+}
+
+/* Cuts 64 bits into nblocks contiguous blocks, wider ones first. */
+static void layout(struct block *blk, int nblocks)
+{
+	unsigned base = 64 / (unsigned)nblocks, extra = 64 % (unsigned)nblocks;
+	unsigned shift = 0;
+
+	for (int i = 0; i < nblocks; i++) {
+		blk[i].width = base + ((unsigned)i < extra);
+		blk[i].shift = shift;
+		blk[i].mask = low_mask(blk[i].width);
+		shift += blk[i].width;
+	}
+}
+
+/*
+ * Stable LSD radix sort of the positions 0..n-1 by key_of(b, h[pos]),
+ * DIGIT_BITS at a time, into b->ord.
+ */
+static int sort_block(const uint64_t *h, size_t n, struct block *b)
+{
+	uint32_t *src = b->ord, *dst = malloc((n ? n : 1) * sizeof(*dst));
+	size_t *cnt = malloc(((size_t)1 << DIGIT_BITS) * sizeof(*cnt));
+	int rc = 0;
+
+	if (!dst || !cnt) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory sorting %zu hashes", n);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		src[i] = (uint32_t)i;
+	for (unsigned lo = 0; lo < b->width; lo += DIGIT_BITS) {
+		unsigned bits = b->width - lo < DIGIT_BITS ? b->width - lo :
+				DIGIT_BITS;
+		unsigned sh = b->shift + lo;
+		uint64_t m = low_mask(bits);
+		size_t sum = 0, nb = (size_t)1 << bits;
+		uint32_t *t;
+
+		memset(cnt, 0, nb * sizeof(*cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[(h[src[i]] >> sh) & m]++;
+		for (size_t k = 0; k < nb; k++) {
+			size_t c = cnt[k];
+			cnt[k] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[cnt[(h[src[i]] >> sh) & m]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != b->ord) {
+		memcpy(b->ord, src, n * sizeof(*src));
+		dst = src;
+	}
+out:
+	free(dst);
+	free(cnt);
+	return rc;
+}
+
+/* Bit k of a hash goes to block k % nblocks, at offset k / nblocks. */
+static void make_perm(struct gic_nearidx *ix)
+{
+	for (int byte = 0; byte < 8; byte++)
+		for (int v = 0; v < 256; v++) {
+			uint64_t out = 0;
+
+			for (int bit = 0; bit < 8; bit++) {
+				int k = 8 * byte + bit;
+
+				if (v >> bit & 1)
+					out |= 1ULL << (ix->blk[k % ix->nblocks].shift +
+							(unsigned)(k / ix->nblocks));
+			}
+			ix->perm[byte][v] = out;
+		}
+}
+
+static uint64_t permute(const struct gic_nearidx *ix, uint64_t h)
+{
+	uint64_t out = 0;
+
+	for (int byte = 0; byte < 8; byte++)
+		out |= ix->perm[byte][h >> (8 * byte) & 255];
+	return out;
+}
+
+/* Bucket starts of a narrow block: dir[k] .. dir[k + 1] hold key k. */
+static int make_dir(const uint64_t *h, size_t n, struct block *b)
+{
+	size_t nk = (size_t)1 << b->width, k = 0;
+
+	if (!(b->dir = malloc((nk + 1) * sizeof(*b->dir))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		for (uint64_t key = key_of(b, h[b->ord[i]]); k <= key; k++)
+			b->dir[k] = (uint32_t)i;
+	for (; k <= nk; k++)
+		b->dir[k] = (uint32_t)n;
+	return 0;
+}
+
+int gic_nearidx_build(const uint64_t *h, size_t n, int d,
+		      struct gic_nearidx **out)
+{
+	struct gic_nearidx *ix;
+	int rc = 0;
+
+	*out = NULL;
+	if (d < 0 || d > GIC_NEAR_MAX_DISTANCE)
+		return gic_seterr(GIC_EUSAGE, "distance %d is not in 0..%d", d,
+				  GIC_NEAR_MAX_DISTANCE);
+	if (n > GIC_NEAR_MAX_HASHES)
+		return gic_seterr(GIC_ELIMIT, "%zu hashes, over the limit of %u",
+				  n, GIC_NEAR_MAX_HASHES);
+	if (!(ix = calloc(1, sizeof(*ix))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	ix->n = n;
+	ix->d = d;
+	ix->nblocks = d + 1;
+	layout(ix->blk, ix->nblocks);
+	if (!(ix->h = malloc((n ? n : 1) * sizeof(*h)))) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory indexing %zu hashes", n);
+		goto out;
+	}
+	make_perm(ix);
+	for (size_t i = 0; i < n; i++)
+		ix->h[i] = permute(ix, h[i]);
+	for (int i = 0; i < ix->nblocks && rc == 0; i++) {
+		struct block *b = &ix->blk[i];
+
+		if (!(b->ord = malloc((n ? n : 1) * sizeof(*b->ord))))
+			rc = gic_seterr(GIC_ENOMEM, "out of memory indexing "
+					"%zu hashes", n);
+		else if (!(rc = sort_block(ix->h, n, b)) &&
+			 b->width <= DIR_MAX_BITS)
+			rc = make_dir(ix->h, n, b);
+	}
+out:
+	if (rc) {
+		gic_nearidx_free(ix);
+		return rc;
+	}
+	*out = ix;
+	return 0;
+}
+
+void gic_nearidx_free(struct gic_nearidx *ix)
+{
+	if (!ix)
+		return;
+	for (int i = 0; i < ix->nblocks; i++) {
+		free(ix->blk[i].ord);
+		free(ix->blk[i].dir);
+	}
+	free(ix->h);
+	free(ix);
+}
+
+size_t gic_nearidx_count(const struct gic_nearidx *ix)
+{
+	return ix->n;
+}
+
+/* Whether x (an XOR of two hashes) is zero on some block before bi: the
+ * pair was then found, and reported, from that block. */
+static int seen_before(const struct gic_nearidx *ix, int bi, uint64_t x)
+{
+	for (int i = 0; i < bi; i++)
+		if (key_of(&ix->blk[i], x) == 0)
+			return 1;
+	return 0;
+}
+
+/* The pairs within one bucket, hs[s..e) being the hashes at ord[s..e). */
+GIC_POPCOUNT_FN
+static int bucket_pairs(const struct gic_nearidx *ix, int bi,
+			const uint64_t *hs, const uint32_t *ord, size_t s,
+			size_t e,
+			int (*cb)(void *arg, size_t i, size_t j, int dist),
+			void *arg)
+{
+	int rc;
+
+	for (size_t i = s; i < e; i++)
+		for (size_t j = i + 1; j < e; j++) {
+			uint64_t x = hs[i] ^ hs[j];
+			int dist = __builtin_popcountll(x);
+
+			if (dist <= ix->d && !seen_before(ix, bi, x) &&
+			    (rc = cb(arg, ord[i], ord[j], dist)))
+				return rc;
+		}
+	return 0;
+}
+
+int gic_nearidx_pairs(const struct gic_nearidx *ix,
+		      int (*cb)(void *arg, size_t i, size_t j, int dist),
+		      void *arg)
+{
+	uint64_t *hs = malloc((ix->n ? ix->n : 1) * sizeof(*hs));
+	int rc = 0;
+
+	if (!hs)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (int bi = 0; bi < ix->nblocks && rc == 0; bi++) {
+		const struct block *b = &ix->blk[bi];
+		size_t s, e;
+
+		for (size_t k = 0; k < ix->n; k++)
+			hs[k] = ix->h[b->ord[k]];
+		for (s = 0; s < ix->n && rc == 0; s = e) {
+			uint64_t key = key_of(b, hs[s]);
+
+			for (e = s + 1; e < ix->n && key_of(b, hs[e]) == key; e++)
+				;
+			rc = bucket_pairs(ix, bi, hs, b->ord, s, e, cb, arg);
+		}
+	}
+	free(hs);
+	return rc;
+}
+
+/* [*s, *e): the positions in b->ord whose key is key. */
+static void bucket_of(const struct gic_nearidx *ix, const struct block *b,
+		      uint64_t key, size_t *s, size_t *e)
+{
+	size_t lo = 0, hi = ix->n;
+
+	if (b->dir) {
+		*s = b->dir[key];
+		*e = b->dir[key + 1];
+		return;
+	}
+	while (lo < hi) { /* first position with a key >= key */
+		size_t mid = lo + (hi - lo) / 2;
+		if (key_of(b, ix->h[b->ord[mid]]) < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*s = lo;
+	for (hi = ix->n; lo < hi;) { /* first position with a key > key */
+		size_t mid = lo + (hi - lo) / 2;
+		if (key_of(b, ix->h[b->ord[mid]]) <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*e = lo;
+}
+
+GIC_POPCOUNT_FN
+int gic_nearidx_query(const struct gic_nearidx *ix, uint64_t q,
+		      int (*cb)(void *arg, size_t i, int dist), void *arg)
+{
+	int rc;
+
+	q = permute(ix, q);
+	for (int bi = 0; bi < ix->nblocks; bi++) {
+		const struct block *b = &ix->blk[bi];
+		size_t s, e;
+
+		bucket_of(ix, b, key_of(b, q), &s, &e);
+		for (size_t k = s; k < e; k++) {
+			uint64_t x = ix->h[b->ord[k]] ^ q;
+			int dist = __builtin_popcountll(x);
+
+			if (dist <= ix->d && !seen_before(ix, bi, x) &&
+			    (rc = cb(arg, b->ord[k], dist)))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- cross pairs ------------------------------------------------------- */
+
+struct cross {
+	size_t q;           /* the position being queried */
+	int swapped;        /* the index holds a, queries come from b */
+	int (*cb)(void *arg, size_t ia, size_t ib, int dist);
+	void *arg;
+};
+
+static int cross_hit(void *arg, size_t i, int dist)
+{
+	struct cross *x = arg;
+
+	return x->swapped ? x->cb(x->arg, i, x->q, dist) :
+			    x->cb(x->arg, x->q, i, dist);
+}
+
+int gic_near_cross(const uint64_t *a, size_t na, const uint64_t *b,
+		   size_t nb, int d,
+		   int (*cb)(void *arg, size_t ia, size_t ib, int dist),
+		   void *arg)
+{
+	struct cross x = { .swapped = na > nb, .cb = cb, .arg = arg };
+	const uint64_t *qs = x.swapped ? b : a;
+	size_t nq = x.swapped ? nb : na;
+	struct gic_nearidx *ix;
+	int rc;
+
+	if ((rc = gic_nearidx_build(x.swapped ? a : b, x.swapped ? na : nb, d,
+				    &ix)) < 0)
+		return rc;
+	for (x.q = 0; x.q < nq && rc == 0; x.q++)
+		rc = gic_nearidx_query(ix, qs[x.q], cross_hit, &x);
+	gic_nearidx_free(ix);
+	return rc;
+}
+
+/* ---- connected components --------------------------------------------- */
+
+/*
+ * Union-find over the distinct hash values: parent[] with path halving;
+ * a union keeps the root whose rep (smallest position holding that hash)
+ * is smaller, so the final roots are the components' smallest positions.
+ */
+struct uf {
+	uint32_t *parent;
+	const uint32_t *rep;
+};
+
+static uint32_t uf_find(struct uf *u, uint32_t a)
+{
+	while (u->parent[a] != a) {
+		u->parent[a] = u->parent[u->parent[a]];
+		a = u->parent[a];
+	}
+	return a;
+}
+
+static int uf_union(void *arg, size_t i, size_t j, int dist)
+{
+	struct uf *u = arg;
+	uint32_t a = uf_find(u, (uint32_t)i), b = uf_find(u, (uint32_t)j);
+
+	(void)dist;
+	if (a == b)
+		return 0;
+	if (u->rep[a] < u->rep[b])
+		u->parent[b] = a;
+	else
+		u->parent[a] = b;
+	return 0;
+}
+
+/* The distinct values of h (in hash order) and the smallest position of
+ * each; group[i] = the distinct value h[i] belongs to. */
+struct distinct {
+	size_t m;
+	uint64_t *val;
+	uint32_t *rep, *group;
+};
+
+static int distinct_values(const uint64_t *h, size_t n, struct distinct *u)
+{
+	struct block all = { .shift = 0, .width = 64, .mask = ~0ULL };
+	size_t sz = n ? n : 1;
+	int rc;
+
+	all.ord = malloc(sz * sizeof(uint32_t));
+	u->val = calloc(sz, sizeof(*u->val));
+	u->rep = malloc(sz * sizeof(*u->rep));
+	u->group = malloc(sz * sizeof(*u->group));
+	if (!all.ord || !u->val || !u->rep || !u->group) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = sort_block(h, n, &all)) < 0)
+		goto out;
+	u->m = 0;
+	for (size_t k = 0; k < n; k++) {
+		uint32_t pos = all.ord[k];
+
+		if (k == 0 || h[pos] != u->val[u->m - 1]) {
+			u->val[u->m] = h[pos];
+			u->rep[u->m++] = pos; /* stable sort: the smallest */
+		}
+		u->group[pos] = (uint32_t)(u->m - 1);
+	}
+out:
+	free(all.ord);
+	return rc;
+}
+
+int gic_near_components(const uint64_t *h, size_t n, int d, uint32_t *root)
+{
+	struct distinct u = { 0 };
+	struct gic_nearidx *ix = NULL;
+	struct uf f = { 0 };
+	int rc;
+
+	if (n > GIC_NEAR_MAX_HASHES)
+		return gic_seterr(GIC_ELIMIT, "%zu hashes, over the limit of %u",
+				  n, GIC_NEAR_MAX_HASHES);
+	if ((rc = distinct_values(h, n, &u)) < 0 ||
+	    (rc = gic_nearidx_build(u.val, u.m, d, &ix)) < 0)
+		goto out;
+	if (!(f.parent = malloc((u.m ? u.m : 1) * sizeof(*f.parent)))) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		goto out;
+	}
+	f.rep = u.rep;
+	for (size_t k = 0; k < u.m; k++)
+		f.parent[k] = (uint32_t)k;
+	if ((rc = gic_nearidx_pairs(ix, uf_union, &f)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		root[i] = u.rep[uf_find(&f, u.group[i])];
+out:
+	gic_nearidx_free(ix);
+	free(f.parent);
+	free(u.val);
+	free(u.rep);
+	free(u.group);
+	return rc;
+}

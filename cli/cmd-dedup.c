@@ -1,0 +1,117 @@
+/*
+ * cmd-dedup.c - gicat dedup [--near [--distance N]] [--format F] [EXPR]:
+ * the images that have several entries among those matching EXPR, or,
+ * with --near, the clusters of images whose pHashes are within N bits
+ * (default 4), one row per entry.  A summary goes to stderr.  Duplicates
+ * are what the command is asked to list, so finding some still exits 0.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "cli.h"
+#include "dedup.h"
+
+struct dopts {
+	enum out_format fmt;
+	int near, distance;
+};
+
+static int expr_error(const char *expr, int errcol)
+{
+	fprintf(stderr, "gicat: dedup: %s\n  %s\n  %*s^\n", gic_errmsg(), expr,
+		errcol > 1 ? errcol - 1 : 0, "");
+	return EXIT_USAGE;
+}
+
+static void summary(const struct dopts *o, const struct gic_dedup *d)
+{
+	if (o->near)
+		fprintf(stderr, "dedup: %llu clusters of near duplicates within "
+			"distance %d (%llu images), among %llu images\n",
+			(unsigned long long)d->groups, o->distance,
+			(unsigned long long)d->members,
+			(unsigned long long)d->images);
+	else
+		fprintf(stderr, "dedup: %llu images with more than one entry "
+			"(%llu entries), among %llu images\n",
+			(unsigned long long)d->groups,
+			(unsigned long long)d->members,
+			(unsigned long long)d->images);
+}
+
+static int run(struct gic_catalog *c, const struct dopts *o,
+	       const char *expr)
+{
+	struct gic_dedup *d = NULL;
+	int rc, errcol = 0, abbrev = o->fmt == OUT_TABLE;
+
+	rc = o->near ? gic_dedup_near(c, expr, o->distance, abbrev, &d, &errcol)
+		     : gic_dedup_exact(c, expr, abbrev, &d, &errcol);
+	if (rc == GIC_EUSAGE && errcol)
+		return expr_error(expr, errcol);
+	if (rc < 0)
+		return cli_fail(rc, "dedup", NULL);
+	out_rows(d->rows, o->fmt, stdout);
+	rc = sqlite3_errcode(c->db);
+	if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		rc = cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
+			      "dedup", NULL);
+	else
+		rc = EXIT_OK;
+	summary(o, d);
+	gic_dedup_free(d);
+	return rc;
+}
+
+static int parse_distance(const char *s, int *out)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(s, &v) < 0 || v > GIC_NEAR_MAX_DISTANCE)
+		return cli_usage_error("dedup", "--distance must be 0..%d, not "
+				       "'%s'", GIC_NEAR_MAX_DISTANCE, s);
+	*out = (int)v;
+	return 0;
+}
+
+int cmd_dedup(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "near", 0, 0, 'N' }, { "distance", 1, 0, 'd' },
+		{ "format", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0 } };
+	struct dopts o = { .fmt = OUT_TABLE, .distance = -1 };
+	struct gic_catalog *c;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'N': o.near = 1; break;
+		case 'd':
+			if ((rc = parse_distance(optarg, &o.distance)))
+				return rc;
+			break;
+		case 'f':
+			if (out_format_parse(optarg, &o.fmt) < 0 ||
+			    o.fmt == OUT_PATHS)
+				return cli_usage_error("dedup", "unknown format "
+						       "'%s'", optarg);
+			break;
+		default:
+			return cli_getopt_end("dedup", ch);
+		}
+	}
+	if (o.distance >= 0 && !o.near)
+		return cli_usage_error("dedup", "--distance needs --near");
+	if (o.distance < 0)
+		o.distance = GIC_NEAR_DEFAULT_DISTANCE;
+	if (argc - optind > 1)
+		return cli_usage_error("dedup", "give EXPR as one argument");
+	if ((rc = cli_open("dedup", &c)))
+		return rc;
+	rc = run(c, &o, optind < argc ? argv[optind] : "");
+	gic_catalog_close(c);
+	return rc;
+}
