@@ -90,4 +90,23 @@ int gic_near_cluster_of(const struct gic_near_clusters *m,
 int gic_dedup_phashes(struct gic_catalog *c, const char *const *sha256,
 		      size_t n, uint64_t *phash);
 
+/* One train/test pair that should not exist (leak.c). */
+struct gic_leak {
+	const struct gic_item *train, *test;
+	const char *test_set;
+	int distance;           /* 0 with same_image: the very same bytes */
+	int same_image;
+};
+
+/*
+ * Every pair of a train image and an image of another set of r (val,
+ * test/NAME) that are the same image or near duplicates (pHash within
+ * distance); derived images are compared through their originals.  cb is
+ * called once a pair, sets in task order, pairs in (test, train) order;
+ * *count is the number of pairs.
+ */
+int gic_leakcheck(struct gic_catalog *c, const struct gic_resolved *r,
+		  int distance, int (*cb)(void *arg, const struct gic_leak *l),
+		  void *arg, uint64_t *count);
+
 #endif

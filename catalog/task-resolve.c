@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "catalog.h"
+#include "dedup.h"
 
 #define COLS "id, sha256, label, generator, subset, class, wnid, path, " \
 	"license, format, bytes"
@@ -236,15 +237,16 @@ static int sample(const struct gic_task *t, struct gic_resolved_set *rs)
 	return rc;
 }
 
-/* The [split] group key of an item. */
+/* The [split] group key of an item: its content, its class, or its
+ * near-duplicate cluster (so copies never straddle two sets). */
 static void group_key(const struct gic_task *t, const struct gic_item *it,
-		      char *buf, size_t size)
+		      const struct gic_near_clusters *nd, char *buf, size_t size)
 {
 	const char *g = t->split_group ? t->split_group : "sha256";
 
 	if (!strcmp(g, "class") && it->class_idx >= 0)
 		snprintf(buf, size, "class:%d", it->class_idx);
-	else
+	else if (!nd || gic_near_cluster_of(nd, it->sha256, buf) < 0)
 		snprintf(buf, size, "%s", it->sha256);
 }
 
@@ -253,21 +255,27 @@ static int deal(struct gic_catalog *c, const struct gic_task *t,
 		struct gic_resolved *r)
 {
 	struct gic_resolved_set pool = { 0 };
+	struct gic_near_clusters *nd = NULL;
 	char key[128];
-	int rc;
+	int rc, errcol = 0;
 
-	if (t->split_group && !strcmp(t->split_group, "near_duplicate"))
-		return gic_seterr(GIC_EUSAGE, "%s:%d: group = near_duplicate "
-				  "needs the near-duplicate index, which this "
-				  "gicat does not have yet", t->path, t->split_line);
 	if ((rc = select_items(c, t->split_select, t->split_line, t->path,
 			       &pool)) < 0)
 		return rc;
+	if (t->split_group && !strcmp(t->split_group, "near_duplicate") &&
+	    (rc = gic_near_clusters_build(c, t->split_select,
+					  GIC_NEAR_DEFAULT_DISTANCE, &nd,
+					  &errcol)) < 0) {
+		for (size_t i = 0; i < pool.n; i++)
+			item_release(&pool.items[i]);
+		free(pool.items);
+		return rc;
+	}
 	for (size_t i = 0; i < pool.n; i++) {
 		double u, acc = 0;
 		int k, last = -1;
 
-		group_key(t, &pool.items[i], key, sizeof(key));
+		group_key(t, &pool.items[i], nd, key, sizeof(key));
 		u = (double)gic_task_rank(t->seed, "split", key) / 18446744073709551616.0;
 		for (k = 0; k < r->nsets; k++) {
 			if (r->sets[k].def->share <= 0)
@@ -288,6 +296,7 @@ static int deal(struct gic_catalog *c, const struct gic_task *t,
 		rs->items[rs->n++] = pool.items[i];
 	}
 	free(pool.items);
+	gic_near_clusters_free(nd);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "dedup.h"
 
 static int list(void)
 {
@@ -64,26 +65,51 @@ static void items(const struct gic_resolved *r, enum out_format f)
 		}
 }
 
-static int cmp_sha(const void *a, const void *b)
+struct leaks {
+	const struct gic_resolved *r;
+	const char *set;
+	uint64_t n;
+	int warnings;
+};
+
+static void leak_line(struct leaks *k)
 {
-	return strcmp(((const struct gic_item *)a)->sha256,
-		      ((const struct gic_item *)b)->sha256);
+	for (int i = 0; k->set && i < k->r->nsets; i++)
+		if (!strcmp(k->r->sets[i].def->name, k->set)) {
+			printf("warning: %s:%d: test set '%s' shares %llu image "
+			       "pairs with train (same or near duplicates: see "
+			       "'gicat leakcheck')\n", k->r->task->path,
+			       k->r->sets[i].def->line, k->set,
+			       (unsigned long long)k->n);
+			k->warnings++;
+		}
+}
+
+/* Counts leaking pairs per set, one warning line per set. */
+static int on_leak(void *arg, const struct gic_leak *l)
+{
+	struct leaks *k = arg;
+
+	if (k->set && strcmp(k->set, l->test_set)) {
+		leak_line(k);
+		k->n = 0;
+	}
+	k->set = l->test_set;
+	k->n++;
+	return 0;
 }
 
 /* Warnings about the resolved sets; returns how many. */
-static int check_sets(const struct gic_resolved *r)
+static int check_sets(struct gic_catalog *c, const struct gic_resolved *r)
 {
-	const struct gic_resolved_set *train = NULL;
+	struct leaks k = { r, NULL, 0, 0 };
+	uint64_t total;
 	int warnings = 0;
 
-	for (int i = 0; i < r->nsets; i++)
-		if (!strcmp(r->sets[i].def->name, "train"))
-			train = &r->sets[i];
 	for (int i = 0; i < r->nsets; i++) {
 		const struct gic_resolved_set *s = &r->sets[i];
 		size_t lo = s->nreal < s->nfake ? s->nreal : s->nfake;
 		size_t hi = s->nreal < s->nfake ? s->nfake : s->nreal;
-		size_t shared = 0;
 
 		if (s->n == 0 && ++warnings)
 			printf("warning: %s:%d: set '%s' is empty\n", r->task->path,
@@ -92,17 +118,12 @@ static int check_sets(const struct gic_resolved *r)
 			printf("warning: %s:%d: set '%s' is unbalanced: %zu real, "
 			       "%zu fake\n", r->task->path, s->def->line,
 			       s->def->name, s->nreal, s->nfake);
-		if (!train || s == train || strncmp(s->def->name, "test", 4))
-			continue;
-		for (size_t j = 0; j < s->n; j++)
-			shared += bsearch(&s->items[j], train->items, train->n,
-					  sizeof(*train->items), cmp_sha) != NULL;
-		if (shared && ++warnings)
-			printf("warning: %s:%d: test set '%s' shares %zu images "
-			       "with train\n", r->task->path, s->def->line,
-			       s->def->name, shared);
 	}
-	return warnings;
+	if (gic_leakcheck(c, r, GIC_NEAR_DEFAULT_DISTANCE, on_leak, &k,
+			  &total) < 0)
+		printf("warning: leakage not checked: %s\n", gic_errmsg());
+	leak_line(&k);
+	return warnings + k.warnings;
 }
 
 /* show (check = 0) or check (check = 1) */
@@ -131,7 +152,7 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 	if (check) {
 		if (t->warnings)
 			printf("warning: %s", t->warnings);
-		warnings = t->nwarnings + check_sets(r);
+		warnings = t->nwarnings + check_sets(c, r);
 		printf("%d warnings\n", warnings);
 	}
 out:

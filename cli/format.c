@@ -114,15 +114,18 @@ static void table_line(FILE *o, const struct table *t, const char *const *v)
 static long table_rows(sqlite3_stmt *s, FILE *o)
 {
 	struct table t = { .ncol = sqlite3_column_count(s) };
-	const char *hdr[64], *row[64];
+	const char *row[64] = { 0 };
+	char *hdr[64] = { 0 };
 	long n = 0;
 
 	if (t.ncol > 64)
 		t.ncol = 64;
 	t.cells = calloc((size_t)TABLE_SAMPLE * (size_t)t.ncol, sizeof(char *));
+	/* names must be copied: the first step may re-prepare the statement */
 	for (int i = 0; i < t.ncol; i++) {
-		hdr[i] = sqlite3_column_name(s, i);
-		t.width[i] = (int)strlen(hdr[i]);
+		const char *name = sqlite3_column_name(s, i);
+		hdr[i] = strdup(name ? name : "?");
+		t.width[i] = hdr[i] ? (int)strlen(hdr[i]) : 1;
 	}
 	while (t.cells && t.rows < TABLE_SAMPLE &&
 	       sqlite3_step(s) == SQLITE_ROW) {
@@ -135,7 +138,9 @@ static long table_rows(sqlite3_stmt *s, FILE *o)
 		}
 		t.rows++;
 	}
-	table_line(o, &t, hdr);
+	for (int i = 0; i < t.ncol; i++)
+		row[i] = hdr[i] ? hdr[i] : "?";
+	table_line(o, &t, row);
 	for (int r = 0; r < t.rows; r++, n++) {
 		for (int i = 0; i < t.ncol; i++) {
 			const char *v = t.cells[r * t.ncol + i];
@@ -151,6 +156,8 @@ static long table_rows(sqlite3_stmt *s, FILE *o)
 	}
 	for (int i = 0; t.cells && i < TABLE_SAMPLE * t.ncol; i++)
 		free(t.cells[i]);
+	for (int i = 0; i < t.ncol; i++)
+		free(hdr[i]);
 	free(t.cells);
 	return n;
 }

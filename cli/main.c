@@ -71,6 +71,11 @@ static const struct cmd commands[] = {
 	  "                   N bits, linked transitively; a cluster's id is its\n"
 	  "                   smallest sha256\n"
 	  "  --distance N     0..10 (default 4)\n" },
+	{ "leakcheck", cmd_leakcheck, "TASK [--distance N] [--format table|csv|"
+	  "jsonl]", "train/test pairs that are the same image or near duplicates",
+	  "  exit 1 when any test image is a training image, byte for byte or\n"
+	  "  within N bits of pHash (default 4, at most 10); derived images are\n"
+	  "  compared through their originals\n" },
 	{ "help", cmd_help, "[COMMAND]", "usage of gicat or of a command", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

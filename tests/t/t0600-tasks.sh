@@ -132,7 +132,7 @@ test_expect_success 'task check: warnings for unknown keys, empty, unbalanced an
 	test_grep "warn.ini:3: unknown key .colour." out &&
 	test_grep "set .test/empty. is empty" out &&
 	test_grep "set .test/lopsided. is unbalanced" out &&
-	test_grep "test set .test/leak. shares [0-9]* images with train" out &&
+	test_grep "test set .test/leak. shares [0-9]* image pairs with train" out &&
 	test_grep "^5 warnings" out
 '
 

@@ -1,0 +1,93 @@
+/*
+ * cmd-leakcheck.c - gicat leakcheck TASK [--distance N] [--format F]:
+ * every (train, test) pair of a task that is the same image or a near
+ * duplicate, with both paths and the distance; exit 1 when there is any.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "dedup.h"
+
+struct run {
+	enum out_format fmt;
+};
+
+static int print(void *arg, const struct gic_leak *l)
+{
+	const struct run *r = arg;
+	const char *kind = l->same_image ? "same image" : "near duplicate";
+
+	if (r->fmt == OUT_JSONL) {
+		json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:s?,s:i,s:s}", "set",
+				      l->test_set, "test_sha256", l->test->sha256,
+				      "test_path", l->test->path, "train_sha256",
+				      l->train->sha256, "train_path", l->train->path,
+				      "distance", l->distance, "kind", kind);
+		char *t = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+		if (t)
+			puts(t);
+		free(t);
+		json_decref(o);
+	} else if (r->fmt == OUT_CSV) {
+		printf("%s,%s,", l->test_set, l->test->sha256);
+		out_csv_field(stdout, l->test->path);
+		printf(",%s,", l->train->sha256);
+		out_csv_field(stdout, l->train->path);
+		printf(",%d,%s\n", l->distance, kind);
+	} else {
+		printf("%-16s %d  %-14s %s  <->  train %s\n", l->test_set,
+		       l->distance, kind, l->test->path ? l->test->path : "-",
+		       l->train->path ? l->train->path : "-");
+	}
+	return 0;
+}
+
+int cmd_leakcheck(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "distance", 1, 0, 'd' }, { "format", 1, 0, 'f' },
+		{ "help", 0, 0, 'h' }, { 0 } };
+	struct run run = { OUT_TABLE };
+	struct gic_catalog *c = NULL;
+	struct gic_resolved *r = NULL;
+	struct gic_task *t = NULL;
+	uint64_t n = 0, dist = GIC_NEAR_DEFAULT_DISTANCE;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
+		if (ch == 'd' && (cli_parse_u64(optarg, &dist) < 0 ||
+				  dist > GIC_NEAR_MAX_DISTANCE))
+			return cli_usage_error("leakcheck", "--distance is 0..%d",
+					       GIC_NEAR_MAX_DISTANCE);
+		else if (ch == 'f' && (out_format_parse(optarg, &run.fmt) < 0 ||
+				       run.fmt == OUT_PATHS))
+			return cli_usage_error("leakcheck", "--format is table, "
+					       "csv or jsonl");
+		else if (ch != 'd' && ch != 'f')
+			return cli_getopt_end("leakcheck", ch);
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("leakcheck", "expected one TASK");
+	if ((rc = gic_task_load(argv[optind], &t)) < 0)
+		return cli_fail(rc, "leakcheck", NULL);
+	if ((rc = cli_open("leakcheck", &c)))
+		goto out;
+	if (run.fmt == OUT_CSV)
+		puts("set,test_sha256,test_path,train_sha256,train_path,distance,kind");
+	if ((rc = gic_task_resolve(c, t, &r)) < 0 ||
+	    (rc = gic_leakcheck(c, r, (int)dist, print, &run, &n)) < 0) {
+		rc = cli_fail(rc, "leakcheck", argv[optind]);
+		goto out;
+	}
+	fprintf(stderr, "leakcheck: %llu train/test pairs within distance %d\n",
+		(unsigned long long)n, (int)dist);
+	rc = n ? EXIT_PROBLEMS : EXIT_OK;
+out:
+	gic_resolved_free(r);
+	gic_task_free(t);
+	gic_catalog_close(c);
+	return rc;
+}
