@@ -20,7 +20,7 @@
 
 #include "probe-int.h"
 
-#define MIN_SIDE 64      /* scaled decode keeps this many px on the short side */
+#define MIN_SIDE 128     /* scaled decode keeps this many px on the short side */
 #define APP_SNIFF_LEN 16 /* bytes of APP2/APP11 needed to recognise them */
 
 struct jpeg_err {
