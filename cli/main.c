@@ -76,6 +76,23 @@ static const struct cmd commands[] = {
 	  "  exit 1 when any test image is a training image, byte for byte or\n"
 	  "  within N bits of pHash (default 4, at most 10); derived images are\n"
 	  "  compared through their originals\n" },
+	{ "eval", cmd_eval, "TASK --predictions FILE [--threshold T] [--format "
+	  "table|csv|json] [--html FILE] [--allow-missing] | --matrix RUNS.tsv "
+	  "[--metric M] [--threshold T] [--format F] [--html FILE]",
+	  "score a detector's predictions per test set; a cross-generator matrix",
+	  "  --predictions F  CSV (header) or JSONL: sha256 (or a 16+ hex prefix)\n"
+	  "                   or path (in an export of TASK, or the original),\n"
+	  "                   and score (probability of fake, 0..1) or pred\n"
+	  "                   (real, fake, 0, 1); an optional set column\n"
+	  "  --threshold T    score >= T means fake (default 0.5)\n"
+	  "  --format F       table (%, GenImage's column order), csv\n"
+	  "                   (set,n,acc,real_acc,fake_acc,ap as fractions), json\n"
+	  "  --allow-missing  score the images that have a prediction\n"
+	  "  --matrix RUNS    one run a line: TASK<TAB>PREDICTIONS; rows = trained\n"
+	  "                   on, columns = tested on, with averages\n"
+	  "  --metric M       the matrix's metric: acc (default), real_acc,\n"
+	  "                   fake_acc, ap\n"
+	  "  --html FILE      the scores as a self-contained heatmap page\n" },
 	{ "help", cmd_help, "[COMMAND]", "usage of gicat or of a command", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

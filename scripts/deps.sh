@@ -12,7 +12,7 @@ inih:libinih-dev cmocka:libcmocka-dev libarchive:libarchive-dev"
 TOOLS="pkg-config:pkg-config sqlite3:sqlite3 cc:gcc make:make python3:python3 bc:bc"
 # Debian's Python modules the tests use as independent references
 # (module : package), checked with Debian's own /usr/bin/python3.
-PYMODS="PIL:python3-pil torchvision:python3-torchvision"
+PYMODS="PIL:python3-pil torchvision:python3-torchvision sklearn:python3-sklearn"
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"

@@ -1,0 +1,319 @@
+/*
+ * eval-grid.c - what tables and heatmaps show: a task's scores or the
+ * cross-generator matrix of several runs as a grid of values, and a grid as
+ * a self-contained HTML page: one inline SVG heatmap (cells coloured on a
+ * fixed 0-100% scale with the value printed in them, a colour legend), no
+ * scripts and nothing loaded from elsewhere, so the file can be mailed or
+ * attached as it is.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval.h"
+
+/* ---- grids -------------------------------------------------------------- */
+
+static int grid_alloc(struct gic_grid *g, int nrows, int ncols)
+{
+	memset(g, 0, sizeof(*g));
+	g->nrows = nrows;
+	g->ncols = ncols;
+	g->rows = calloc((size_t)nrows, sizeof(char *));
+	g->cols = calloc((size_t)ncols, sizeof(char *));
+	g->v = malloc((size_t)nrows * (size_t)ncols * sizeof(double));
+	if (!g->rows || !g->cols || !g->v) {
+		gic_grid_release(g);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	for (int i = 0; i < nrows * ncols; i++)
+		g->v[i] = NAN;
+	return 0;
+}
+
+static int grid_names(struct gic_grid *g)
+{
+	for (int i = 0; i < g->nrows; i++)
+		if (!g->rows[i])
+			goto fail;
+	for (int i = 0; i < g->ncols; i++)
+		if (!g->cols[i])
+			goto fail;
+	return 0;
+fail:
+	gic_grid_release(g);
+	return gic_seterr(GIC_ENOMEM, "out of memory");
+}
+
+int gic_eval_grid(const struct gic_eval *e, struct gic_grid *g)
+{
+	int rc = grid_alloc(g, GIC_M_COUNT, e->nsets + 1);
+
+	if (rc < 0)
+		return rc;
+	for (int m = 0; m < GIC_M_COUNT; m++) {
+		g->rows[m] = strdup(gic_metric_name((enum gic_metric)m));
+		for (int k = 0; k <= e->nsets; k++)
+			g->v[m * g->ncols + k] = gic_metric_get(k < e->nsets ?
+				&e->sets[k].m : &e->avg, (enum gic_metric)m);
+	}
+	for (int k = 0; k < e->nsets; k++)
+		g->cols[k] = strdup(e->sets[k].name);
+	g->cols[e->nsets] = strdup("avg");
+	return grid_names(g);
+}
+
+/* The union of the runs' set names, in GenImage's order, then as met. */
+static int matrix_cols(const struct gic_eval *runs, int n, const char **cols)
+{
+	int nc = 0;
+
+	for (int rank = 0; rank <= GIC_GENIMAGE_OTHER; rank++)
+		for (int i = 0; i < n; i++)
+			for (int k = 0; k < runs[i].nsets; k++) {
+				const char *s = runs[i].sets[k].name;
+				int seen = gic_genimage_rank(s) != rank;
+				for (int j = 0; j < nc && !seen; j++)
+					seen = !strcmp(cols[j], s);
+				if (!seen && nc < GIC_TASK_MAX_SETS)
+					cols[nc++] = s;
+			}
+	return nc;
+}
+
+static double row_value(const struct gic_eval *e, const char *set,
+			enum gic_metric m)
+{
+	for (int k = 0; k < e->nsets; k++)
+		if (!strcmp(e->sets[k].name, set))
+			return gic_metric_get(&e->sets[k].m, m);
+	return NAN;
+}
+
+/* Column c of g gets the mean of its defined values in rows [0, nrows). */
+static double col_mean(const struct gic_grid *g, int nrows, int c)
+{
+	double sum = 0;
+	int used = 0;
+
+	for (int r = 0; r < nrows; r++)
+		if (!isnan(g->v[r * g->ncols + c])) {
+			sum += g->v[r * g->ncols + c];
+			used++;
+		}
+	return used ? sum / used : NAN;
+}
+
+int gic_eval_matrix(const struct gic_eval *runs, int n, enum gic_metric m,
+		    struct gic_grid *g)
+{
+	const char *cols[GIC_TASK_MAX_SETS];
+	int nc = matrix_cols(runs, n, cols), row = 0, rc;
+
+	if ((rc = grid_alloc(g, n + 1, nc + 1)) < 0)
+		return rc;
+	for (int rank = 0; rank <= GIC_GENIMAGE_OTHER; rank++)
+		for (int i = 0; i < n; i++) {
+			if (gic_genimage_rank(runs[i].trained_on) != rank)
+				continue;
+			g->rows[row] = strdup(runs[i].trained_on);
+			for (int c = 0; c < nc; c++)
+				g->v[row * g->ncols + c] = row_value(&runs[i],
+								     cols[c], m);
+			g->v[row * g->ncols + nc] = gic_metric_get(&runs[i].avg, m);
+			row++;
+		}
+	g->rows[n] = strdup("avg");
+	for (int c = 0; c <= nc; c++) {
+		g->cols[c] = strdup(c < nc ? cols[c] : "avg");
+		g->v[n * g->ncols + c] = col_mean(g, n, c);
+	}
+	return grid_names(g);
+}
+
+void gic_grid_release(struct gic_grid *g)
+{
+	for (int i = 0; g->rows && i < g->nrows; i++)
+		free(g->rows[i]);
+	for (int i = 0; g->cols && i < g->ncols; i++)
+		free(g->cols[i]);
+	free(g->rows);
+	free(g->cols);
+	free(g->v);
+	memset(g, 0, sizeof(*g));
+}
+
+/* ---- HTML ------------------------------------------------------------- */
+
+#define CELL_W 84
+#define CELL_H 34
+#define HEAD_H 40
+#define GAP 8                    /* before the avg row and column */
+#define LEGEND_H 64
+#define CHAR_W 8
+
+/* The colour scale: viridis, from 0% (dark violet) to 100% (yellow). */
+static const unsigned char stops[][3] = {
+	{ 0x44, 0x01, 0x54 }, { 0x3b, 0x52, 0x8b }, { 0x21, 0x91, 0x8c },
+	{ 0x5e, 0xc9, 0x62 }, { 0xfd, 0xe7, 0x25 },
+};
+#define NSTOPS ((int)(sizeof(stops) / sizeof(stops[0])))
+
+static void colour(double v, unsigned char rgb[3])
+{
+	double x = (v < 0 ? 0 : v > 1 ? 1 : v) * (NSTOPS - 1);
+	int i = x >= NSTOPS - 1 ? NSTOPS - 2 : (int)x;
+	double f = x - i;
+
+	for (int k = 0; k < 3; k++)
+		rgb[k] = (unsigned char)lround(stops[i][k] +
+					       f * (stops[i + 1][k] - stops[i][k]));
+}
+
+static void esc(FILE *o, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '&': fputs("&amp;", o); break;
+		case '<': fputs("&lt;", o); break;
+		case '>': fputs("&gt;", o); break;
+		case '"': fputs("&quot;", o); break;
+		case '\'': fputs("&#39;", o); break;
+		default: fputc(*s, o);
+		}
+}
+
+static void text(FILE *o, int x, int y, const char *anchor, const char *fill,
+		 const char *s)
+{
+	fprintf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" fill=\"%s\">", x,
+		y, anchor, fill);
+	esc(o, s);
+	fputs("</text>\n", o);
+}
+
+static int is_avg(const char *name)
+{
+	return !strcmp(name, "avg");
+}
+
+struct frame {
+	int label_w;             /* the row labels' column */
+	int width, height;
+	int *x, *y;              /* of each column and row */
+};
+
+static int frame(const struct gic_grid *g, struct frame *f)
+{
+	char buf[256];
+	int w = 0;
+
+	f->x = calloc((size_t)g->ncols + 1, sizeof(int));
+	f->y = calloc((size_t)g->nrows + 1, sizeof(int));
+	if (!f->x || !f->y)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (int r = 0; r < g->nrows; r++) {
+		int n = (int)strlen(gic_eval_title(g->rows[r], buf, sizeof(buf)));
+		w = n > w ? n : w;
+	}
+	f->label_w = w * CHAR_W + 16;
+	for (int c = 0, x = f->label_w; c < g->ncols; c++, x += CELL_W)
+		f->x[c] = x += is_avg(g->cols[c]) ? GAP : 0;
+	for (int r = 0, y = HEAD_H; r < g->nrows; r++, y += CELL_H)
+		f->y[r] = y += is_avg(g->rows[r]) ? GAP : 0;
+	f->width = (g->ncols ? f->x[g->ncols - 1] : f->label_w) + CELL_W + 8;
+	if (f->width < 360)
+		f->width = 360;
+	f->height = (g->nrows ? f->y[g->nrows - 1] : HEAD_H) + CELL_H + LEGEND_H;
+	return 0;
+}
+
+static void cells(FILE *o, const struct gic_grid *g, const struct frame *f)
+{
+	char buf[256];
+
+	for (int c = 0; c < g->ncols; c++)
+		text(o, f->x[c] + CELL_W / 2, HEAD_H - 12, "middle", "#222",
+		     gic_eval_title(g->cols[c], buf, sizeof(buf)));
+	for (int r = 0; r < g->nrows; r++) {
+		text(o, f->label_w - 10, f->y[r] + CELL_H / 2 + 5, "end", "#222",
+		     gic_eval_title(g->rows[r], buf, sizeof(buf)));
+		for (int c = 0; c < g->ncols; c++) {
+			double v = g->v[r * g->ncols + c];
+			unsigned char rgb[3] = { 0xee, 0xee, 0xee };
+			if (!isnan(v))
+				colour(v, rgb);
+			fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+				"fill=\"#%02x%02x%02x\" stroke=\"#fff\"/>\n", f->x[c],
+				f->y[r], CELL_W, CELL_H, rgb[0], rgb[1], rgb[2]);
+			snprintf(buf, sizeof(buf), isnan(v) ? "-" : "%.1f", v * 100);
+			text(o, f->x[c] + CELL_W / 2, f->y[r] + CELL_H / 2 + 5,
+			     "middle", isnan(v) || 0.299 * rgb[0] + 0.587 * rgb[1] +
+			     0.114 * rgb[2] > 140 ? "#000" : "#fff", buf);
+		}
+	}
+}
+
+static void legend(FILE *o, const struct frame *f)
+{
+	int x = f->label_w, y = f->height - LEGEND_H + 16, w = 300;
+	unsigned char rgb[3];
+	char buf[16];
+
+	fputs("<defs><linearGradient id=\"scale\" x1=\"0\" x2=\"1\" y1=\"0\" "
+	      "y2=\"0\">\n", o);
+	for (int i = 0; i < NSTOPS; i++) {
+		colour((double)i / (NSTOPS - 1), rgb);
+		fprintf(o, "<stop offset=\"%d%%\" stop-color=\"#%02x%02x%02x\"/>\n",
+			100 * i / (NSTOPS - 1), rgb[0], rgb[1], rgb[2]);
+	}
+	fputs("</linearGradient></defs>\n", o);
+	fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"14\" "
+		"fill=\"url(#scale)\" stroke=\"#888\"/>\n", x, y, w);
+	for (int i = 0; i <= 4; i++) {
+		int tx = x + w * i / 4;
+		fprintf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+			"stroke=\"#444\"/>\n", tx, y + 14, tx, y + 19);
+		snprintf(buf, sizeof(buf), "%d%%", 25 * i);
+		text(o, tx, y + 32, "middle", "#222", buf);
+	}
+}
+
+int gic_grid_html(const struct gic_grid *g, const char *title,
+		  const char *caption, char **out)
+{
+	struct frame f = { 0 };
+	size_t len;
+	FILE *o = open_memstream(out, &len);
+	int rc;
+
+	if (!o)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
+	      "\n<title>", o);
+	esc(o, title);
+	fputs("</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}"
+	      "svg text{font-size:13px}</style>\n</head>\n<body>\n<h1>", o);
+	esc(o, title);
+	fputs("</h1>\n<p>", o);
+	esc(o, caption);
+	fputs("</p>\n", o);
+	if ((rc = frame(g, &f)) == 0) {
+		fprintf(o, "<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+			"role=\"img\">\n", f.width, f.height, f.width, f.height);
+		cells(o, g, &f);
+		legend(o, &f);
+		fputs("</svg>\n", o);
+	}
+	fputs("</body>\n</html>\n", o);
+	free(f.x);
+	free(f.y);
+	if (fclose(o) != 0 && rc == 0)
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}

@@ -1,0 +1,46 @@
+/*
+ * eval-int.h - what eval.c and eval-keys.c share: the scored images as a
+ * sorted index, and predictions resolved to them.
+ */
+#ifndef GIC_EVAL_INT_H
+#define GIC_EVAL_INT_H
+
+#include "eval.h"
+
+/* An image of a scored set. */
+struct gic_eval_img {
+	const char *sha;         /* item->sha256 */
+	int set;                 /* index into gic_eval.sets */
+	const struct gic_item *it;
+};
+
+/* Every (image, set) pair of the scored sets, sorted by sha, then set. */
+struct gic_eval_index {
+	struct gic_eval_img *v;
+	size_t n;
+};
+
+/* A prediction resolved to a scored image. */
+struct gic_hit {
+	char sha[GIC_HEX_LEN + 1];
+	int set;                 /* the set it is for, or -1: every set */
+	double score;
+	int line;
+};
+
+/* Finds (sha, set) in the index (set -1: any set); NULL when absent. */
+const struct gic_eval_img *gic_eval_find(const struct gic_eval_index *x,
+					 const char *sha, int set);
+
+/*
+ * Resolves every row of p to a scored image (see gic_eval_run for the
+ * keys).  Rows naming no scored image are reported as unknown, rows that
+ * cannot be resolved (bad or ambiguous keys, contradicting set columns) as
+ * malformed; both are counted in e.  *hits is malloc'd.
+ */
+int gic_eval_resolve(struct gic_catalog *c, struct gic_eval *e,
+		     const struct gic_eval_index *x, const struct gic_preds *p,
+		     const char *file, const struct gic_eval_opts *o,
+		     struct gic_hit **hits, size_t *nhits);
+
+#endif

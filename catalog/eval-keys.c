@@ -1,0 +1,290 @@
+/*
+ * eval-keys.c - which image a prediction row means.
+ *
+ * A sha256 key is looked up among the scored images (a prefix of at least
+ * 16 hex digits, as in an export's file names, must be unique there).  A
+ * path key is looked up among the scored images' own original paths (in
+ * memory), then, with bound parameters only, among the files that exports
+ * of the same task wrote (which also gives the set), then among every
+ * entry's original path.  A path that is not found as written is tried
+ * again without its leading components, so an absolute path into an
+ * export, or a trainer's "OUT/test/adm/0_real/….png", is found too.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "eval-int.h"
+
+/* What a lookup found (failures are negative GIC_E* codes). */
+enum { NONE = 0, FOUND = 1, REPORTED = 2 };
+
+struct keys {
+	struct gic_catalog *c;
+	struct gic_eval *e;
+	const struct gic_eval_index *x;
+	const struct gic_eval_opts *o;
+	const char *file;
+	int line;
+	sqlite3_stmt *mat, *ent;
+	int skip;                /* components stripped at the last match */
+	const struct gic_eval_img **paths; /* scored images by original path */
+	size_t npaths;
+};
+
+/* The latest export of this task that wrote the file at path. */
+#define SQL_MAT "SELECT f.image_sha256, f.set_name FROM materializations m " \
+	"JOIN materialized_files f ON f.materialization_id = m.id " \
+	"WHERE m.task_hash = ?1 AND f.path = ?2 AND f.image_sha256 IS NOT NULL " \
+	"ORDER BY m.id DESC LIMIT 1"
+/* Entries with that original path in any dataset: the datasets are
+ * walked on the (dataset, path) index, so no table scan is needed. */
+#define SQL_ENT "WITH RECURSIVE d(x) AS (SELECT min(dataset) FROM entries " \
+	"UNION ALL SELECT (SELECT min(dataset) FROM entries WHERE dataset > " \
+	"d.x) FROM d WHERE d.x IS NOT NULL) SELECT DISTINCT e.sha256 FROM d " \
+	"JOIN entries e ON e.dataset = d.x AND e.path = ?1 LIMIT 2"
+
+__attribute__((format(printf, 3, 4)))
+static int report(struct keys *k, enum gic_eval_problem kind,
+		  const char *fmt, ...)
+{
+	char where[512], why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(where, sizeof(where), "%s:%d", k->file, k->line);
+	if (kind == GIC_EVAL_MALFORMED)
+		k->e->malformed++;
+	else
+		k->e->unknown++;
+	if (k->o->on_problem)
+		k->o->on_problem(k->o->arg, kind, where, why);
+	return 0;
+}
+
+static int cmp_img(const char *sha, int set, const struct gic_eval_img *b)
+{
+	int d = strcmp(sha, b->sha);
+	return d ? d : (set > b->set) - (set < b->set);
+}
+
+const struct gic_eval_img *gic_eval_find(const struct gic_eval_index *x,
+					 const char *sha, int set)
+{
+	size_t lo = 0, hi = x->n;
+
+	while (lo < hi) {            /* first (sha, >= set) */
+		size_t mid = lo + (hi - lo) / 2;
+		if (cmp_img(sha, set, &x->v[mid]) > 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == x->n || strcmp(x->v[lo].sha, sha))
+		return NULL;
+	return set < 0 || x->v[lo].set == set ? &x->v[lo] : NULL;
+}
+
+/* A full hash or a unique prefix (the reader checked its syntax). */
+static int by_sha(struct keys *k, const char *key, char sha[GIC_HEX_LEN + 1])
+{
+	size_t len = strlen(key), lo = 0, hi = k->x->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(k->x->v[mid].sha, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == k->x->n || strncmp(k->x->v[lo].sha, key, len))
+		return NONE;
+	for (size_t i = lo + 1; i < k->x->n && !strncmp(k->x->v[i].sha, key, len);
+	     i++)
+		if (strcmp(k->x->v[i].sha, k->x->v[lo].sha))
+			return report(k, GIC_EVAL_MALFORMED, "sha256 prefix '%s' "
+				      "matches several images", key), REPORTED;
+	memcpy(sha, k->x->v[lo].sha, GIC_HEX_LEN + 1);
+	return FOUND;
+}
+
+static int by_item_path(const void *a, const void *b)
+{
+	return strcmp((*(const struct gic_eval_img *const *)a)->it->path,
+		      (*(const struct gic_eval_img *const *)b)->it->path);
+}
+
+/* The scored images' own original paths, to find most original paths
+ * without a query. */
+static int index_paths(struct keys *k)
+{
+	if (!(k->paths = malloc((k->x->n ? k->x->n : 1) * sizeof(*k->paths))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < k->x->n; i++)
+		if (k->x->v[i].it->path)
+			k->paths[k->npaths++] = &k->x->v[i];
+	qsort(k->paths, k->npaths, sizeof(*k->paths), by_item_path);
+	return 0;
+}
+
+/* p as a scored image's original path: 0 when it is none, 1 when it is
+ * one image's, 2 when it names several (in different datasets). */
+static int item_path(const struct keys *k, const char *p,
+		     char sha[GIC_HEX_LEN + 1])
+{
+	size_t lo = 0, hi = k->npaths;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(k->paths[mid]->it->path, p) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == k->npaths || strcmp(k->paths[lo]->it->path, p))
+		return 0;
+	for (size_t i = lo + 1; i < k->npaths && !strcmp(k->paths[i]->it->path, p);
+	     i++)
+		if (strcmp(k->paths[i]->sha, k->paths[lo]->sha))
+			return 2;
+	memcpy(sha, k->paths[lo]->sha, GIC_HEX_LEN + 1);
+	return 1;
+}
+
+static int prepare(struct keys *k)
+{
+	if (sqlite3_prepare_v2(k->c->db, SQL_MAT, -1, &k->mat, NULL) ||
+	    sqlite3_prepare_v2(k->c->db, SQL_ENT, -1, &k->ent, NULL))
+		return gic_seterr(GIC_EDB, "eval: %s", sqlite3_errmsg(k->c->db));
+	sqlite3_bind_text(k->mat, 1, k->e->r->task_hash, -1, SQLITE_STATIC);
+	return 0;
+}
+
+/* Looks p up as a scored image's original path, as an export's file
+ * (which fills set), then as any entry's original path. */
+static int lookup(struct keys *k, const char *p, char sha[GIC_HEX_LEN + 1],
+		  char *set, size_t setsize)
+{
+	sqlite3_stmt *s[2] = { k->mat, k->ent };
+	int rc = 0, hits = item_path(k, p, sha);
+
+	for (int q = 0; q < 2 && !hits && rc == 0; q++) {
+		sqlite3_bind_text(s[q], q ? 1 : 2, p, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(s[q])) == SQLITE_ROW) {
+			if (hits++ == 0)
+				snprintf(sha, GIC_HEX_LEN + 1, "%s",
+					 sqlite3_column_text(s[q], 0));
+			if (!q && sqlite3_column_type(s[q], 1) == SQLITE_TEXT)
+				snprintf(set, setsize, "%s",
+					 sqlite3_column_text(s[q], 1));
+		}
+		sqlite3_reset(s[q]);
+		rc = rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "eval: %s",
+							 sqlite3_errmsg(k->c->db));
+	}
+	if (hits > 1)
+		return report(k, GIC_EVAL_MALFORMED, "path '%s' names several "
+			      "images (in different datasets)", p), REPORTED;
+	return rc < 0 ? rc : hits ? FOUND : NONE;
+}
+
+/* p without its first n components, or NULL when it has fewer. */
+static const char *strip(const char *p, int n)
+{
+	while (n-- > 0) {
+		const char *s = strchr(p, '/');
+		if (!s)
+			return NULL;
+		p = s + 1;
+	}
+	return *p ? p : NULL;
+}
+
+/* A path key: without as many leading components as the last match had
+ * (a file of predictions is written one way), then as written, then
+ * without one leading component after another. */
+static int by_path(struct keys *k, const char *path, char sha[GIC_HEX_LEN + 1],
+		   char *set, size_t setsize)
+{
+	const char *p;
+	int rc;
+
+	if (k->skip && (p = strip(path, k->skip)) &&
+	    (rc = lookup(k, p, sha, set, setsize)) != NONE)
+		return rc;
+	for (int n = 0; (p = strip(path, n)); n++)
+		if ((n != k->skip || !n) &&
+		    (rc = lookup(k, p, sha, set, setsize)) != NONE) {
+			k->skip = n;
+			return rc;
+		}
+	return NONE;
+}
+
+static int set_index(const struct gic_eval *e, const char *name)
+{
+	for (int i = 0; i < e->nsets; i++)
+		if (!strcmp(e->sets[i].name, name))
+			return i;
+	return -1;
+}
+
+/* Resolves one row into h: 1 resolved, 0 reported, < 0 failure. */
+static int resolve(struct keys *k, const struct gic_pred *p, struct gic_hit *h)
+{
+	char set[256] = "";
+	int rc = p->kind == GIC_KEY_SHA256 ? by_sha(k, p->key, h->sha) :
+		 by_path(k, p->key, h->sha, set, sizeof(set));
+
+	if (rc < 0 || rc == REPORTED)
+		return rc < 0 ? rc : 0;
+	if (rc == NONE)
+		return report(k, GIC_EVAL_UNKNOWN, "%s '%s' is no image of the "
+			      "scored sets", p->kind == GIC_KEY_SHA256 ?
+			      "sha256" : "path", p->key);
+	if (p->set && *set && strcmp(p->set, set))
+		return report(k, GIC_EVAL_MALFORMED, "set '%s', but '%s' is in "
+			      "set '%s'", p->set, p->key, set);
+	if (p->set)
+		snprintf(set, sizeof(set), "%s", p->set);
+	h->set = *set ? set_index(k->e, set) : -1;
+	h->score = p->score;
+	h->line = p->line;
+	if (*set && h->set < 0)
+		return report(k, GIC_EVAL_UNKNOWN, "'%s' is in set '%s', which is "
+			      "not scored", p->key, set);
+	if (!gic_eval_find(k->x, h->sha, h->set))
+		return report(k, GIC_EVAL_UNKNOWN, "%s is no image of %s", h->sha,
+			      h->set < 0 ? "the scored sets" : set);
+	return 1;
+}
+
+int gic_eval_resolve(struct gic_catalog *c, struct gic_eval *e,
+		     const struct gic_eval_index *x, const struct gic_preds *p,
+		     const char *file, const struct gic_eval_opts *o,
+		     struct gic_hit **hits, size_t *nhits)
+{
+	struct keys k = { .c = c, .e = e, .x = x, .o = o, .file = file };
+	int rc;
+
+	*nhits = 0;
+	if (!(*hits = malloc((p->n ? p->n : 1) * sizeof(**hits))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if ((rc = prepare(&k)) < 0 || (rc = index_paths(&k)) < 0)
+		goto out;
+	for (size_t i = 0; i < p->n && rc >= 0; i++) {
+		k.line = p->v[i].line;
+		if ((rc = resolve(&k, &p->v[i], &(*hits)[*nhits])) > 0)
+			(*nhits)++;
+	}
+out:
+	sqlite3_finalize(k.mat);
+	sqlite3_finalize(k.ent);
+	free(k.paths);
+	return rc < 0 ? rc : 0;
+}

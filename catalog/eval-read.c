@@ -1,0 +1,443 @@
+/*
+ * eval-read.c - reading what eval is given: prediction files (CSV or TSV
+ * with a header row, or JSONL with jansson) and run lists
+ * (TASK<TAB>PREDICTIONS).
+ *
+ * A prediction file is checked row by row and every bad row is reported
+ * with its line number, so one run of eval lists all there is to fix.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "eval.h"
+
+enum { C_SHA, C_PATH, C_SCORE, C_PRED, C_SET, NCOLS };
+static const char *const col_names[NCOLS] = {
+	"sha256", "path", "score", "pred", "set" };
+
+#define MAX_FIELDS 256
+
+struct reader {
+	const char *path;
+	const struct gic_eval_opts *o;
+	struct gic_preds *out;
+	size_t bad;
+	int line;
+	int col[NCOLS];          /* CSV: field of each column, -1 if absent */
+	int nfields;             /* CSV: fields of the header */
+	char sep;                /* ',' or, for TSV, '\t' */
+};
+
+__attribute__((format(printf, 2, 3)))
+static int bad(struct reader *r, const char *fmt, ...)
+{
+	char where[512], why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(where, sizeof(where), "%s:%d", r->path, r->line);
+	r->bad++;
+	if (r->o && r->o->on_problem)
+		r->o->on_problem(r->o->arg, GIC_EVAL_MALFORMED, where, why);
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * Splits a CSV (or TSV) record in place at sep: "a,b" is one field and ""
+ * inside it a quote; unquoted fields are trimmed.  Returns the number of
+ * fields, or -1 when a quote does not close where its field ends.
+ */
+static int csv_split(char *s, char sep, char **f, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		char *start, *o, c;
+		int quoted;
+
+		while (*s == ' ' || (*s == '\t' && sep != '\t'))
+			s++;
+		start = o = s;
+		if ((quoted = *s == '"')) {
+			for (s++; *s != '"' || s[1] == '"'; s++) {
+				if (!*s)
+					return -1;
+				*o++ = *s;
+				s += *s == '"';
+			}
+			for (s++; *s == ' ' || (*s == '\t' && sep != '\t'); s++)
+				;
+			if (*s && *s != sep)
+				return -1;
+		} else {
+			while (*s && *s != sep)
+				*o++ = *s++;
+		}
+		c = *s;
+		*o = '\0';
+		if (n < max)
+			f[n++] = quoted ? start : trim(start);
+		if (!c)
+			return n;
+		s++;
+	}
+}
+
+/* A score: a finite number within [0, 1]. */
+static int parse_score(struct reader *r, const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (!*s || *end || errno == ERANGE || !isfinite(*out))
+		return bad(r, "score '%s' is not a number", s), -1;
+	if (*out < 0 || *out > 1)
+		return bad(r, "score %s is outside [0, 1]", s), -1;
+	return 0;
+}
+
+static int parse_pred(struct reader *r, const char *s, double *out)
+{
+	if (!strcasecmp(s, "fake") || !strcmp(s, "1"))
+		*out = 1;
+	else if (!strcasecmp(s, "real") || !strcmp(s, "0"))
+		*out = 0;
+	else
+		return bad(r, "pred '%s' is not real, fake, 0 or 1", s), -1;
+	return 0;
+}
+
+/* Adds a row from its column values (NULL: absent). */
+static int add(struct reader *r, const char *const v[NCOLS])
+{
+	struct gic_pred p = { .line = r->line };
+	int by_sha = v[C_SHA] && *v[C_SHA];
+
+	if (!by_sha && !(v[C_PATH] && *v[C_PATH]))
+		return bad(r, "no sha256 and no path");
+	if (by_sha && (strlen(v[C_SHA]) < GIC_EVAL_MIN_PREFIX ||
+		       strlen(v[C_SHA]) > GIC_HEX_LEN ||
+		       strspn(v[C_SHA], "0123456789abcdefABCDEF") !=
+		       strlen(v[C_SHA])))
+		return bad(r, "sha256 '%s' is not 64 hex digits (or a prefix of "
+			   "at least %d)", v[C_SHA], GIC_EVAL_MIN_PREFIX);
+	if (v[C_SCORE] && *v[C_SCORE]) {
+		if (parse_score(r, v[C_SCORE], &p.score) < 0)
+			return 0;
+	} else if (v[C_PRED] && *v[C_PRED]) {
+		if (parse_pred(r, v[C_PRED], &p.score) < 0)
+			return 0;
+	} else {
+		return bad(r, "no score and no pred");
+	}
+	if (r->out->n == r->out->cap) {
+		size_t cap = r->out->cap ? r->out->cap * 2 : 1024;
+		struct gic_pred *n = realloc(r->out->v, cap * sizeof(*n));
+		if (!n)
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		r->out->v = n;
+		r->out->cap = cap;
+	}
+	p.kind = by_sha ? GIC_KEY_SHA256 : GIC_KEY_PATH;
+	p.key = strdup(by_sha ? v[C_SHA] : v[C_PATH]);
+	p.set = v[C_SET] && *v[C_SET] ? strdup(v[C_SET]) : NULL;
+	if (!p.key || (v[C_SET] && *v[C_SET] && !p.set)) {
+		free(p.key);
+		free(p.set);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	if (by_sha)
+		for (char *k = p.key; *k; k++)
+			*k = (char)tolower((unsigned char)*k);
+	r->out->v[r->out->n++] = p;
+	return 0;
+}
+
+/* The header row: which field holds which column. */
+static int csv_header(struct reader *r, char *line)
+{
+	char *f[MAX_FIELDS];
+	int n;
+
+	r->sep = strchr(line, '\t') && !strchr(line, ',') ? '\t' : ',';
+	n = csv_split(line, r->sep, f, MAX_FIELDS);
+	r->nfields = n;
+	for (int c = 0; c < NCOLS; c++)
+		r->col[c] = -1;
+	for (int i = 0; i < n; i++)
+		for (int c = 0; c < NCOLS; c++)
+			if (!strcasecmp(f[i], col_names[c]) && r->col[c] < 0)
+				r->col[c] = i;
+	if (r->col[C_SHA] < 0 && r->col[C_PATH] < 0)
+		return gic_seterr(GIC_EUSAGE, "%s:%d: the header names no sha256 "
+				  "or path column", r->path, r->line);
+	if (r->col[C_SCORE] < 0 && r->col[C_PRED] < 0)
+		return gic_seterr(GIC_EUSAGE, "%s:%d: the header names no score "
+				  "or pred column", r->path, r->line);
+	return 0;
+}
+
+static int csv_row(struct reader *r, char *line)
+{
+	char *f[MAX_FIELDS];
+	const char *v[NCOLS];
+	int n = csv_split(line, r->sep, f, MAX_FIELDS);
+
+	if (n < 0)
+		return bad(r, "unterminated quote");
+	if (n != r->nfields)
+		return bad(r, "%d fields where the header has %d", n, r->nfields);
+	for (int c = 0; c < NCOLS; c++)
+		v[c] = r->col[c] >= 0 ? f[r->col[c]] : NULL;
+	return add(r, v);
+}
+
+/* A JSON member as text: strings as they are; for score and pred, numbers
+ * printed back exactly, so that one parser checks both formats. */
+static int json_col(struct reader *r, json_t *j, int c, char *buf, size_t n,
+		    const char **out)
+{
+	*out = NULL;
+	if (!j || json_is_null(j))
+		return 0;
+	if (json_is_string(j)) {
+		*out = json_string_value(j);
+		if (c == C_SCORE)
+			return bad(r, "score must be a number, not a string"), -1;
+		return 0;
+	}
+	if ((c == C_SCORE || c == C_PRED) && json_is_number(j)) {
+		if (json_is_integer(j))
+			snprintf(buf, n, "%lld", (long long)json_integer_value(j));
+		else
+			gic_eval_num(json_real_value(j), buf);
+		*out = buf;
+		return 0;
+	}
+	return bad(r, "'%s' must be a %s", col_names[c],
+		   c == C_SCORE ? "number" : "string"), -1;
+}
+
+static int json_row(struct reader *r, const char *line)
+{
+	const char *v[NCOLS];
+	char num[NCOLS][40];
+	json_error_t err;
+	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &err);
+	int rc = 0;
+
+	if (!o)
+		return bad(r, "not JSON: %s", err.text);
+	if (!json_is_object(o)) {
+		rc = bad(r, "not a JSON object");
+		goto out;
+	}
+	for (int c = 0; c < NCOLS; c++)
+		if (json_col(r, json_object_get(o, col_names[c]), c, num[c],
+			     sizeof(num[c]), &v[c]) < 0)
+			goto out;
+	rc = add(r, v);
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* Feeds every non-blank line of text (modified in place) to the reader. */
+static int read_lines(struct reader *r, char *text)
+{
+	int rc = 0, json = *(text + strspn(text, " \t\r\n")) == '{';
+	int header = !json;
+
+	for (char *s = text, *nl; s && rc == 0; s = nl ? nl + 1 : NULL) {
+		size_t len;
+		if ((nl = strchr(s, '\n')))
+			*nl = '\0';
+		r->line++;
+		if ((len = strlen(s)) && s[len - 1] == '\r')
+			s[len - 1] = '\0';  /* fields keep their tabs: TSV */
+		if (!s[strspn(s, " \t")])
+			continue;
+		if (json) {
+			rc = json_row(r, s);
+		} else if (header) {
+			rc = csv_header(r, s);
+			header = 0;
+		} else {
+			rc = csv_row(r, s);
+		}
+	}
+	if (rc == 0 && header)
+		rc = gic_seterr(GIC_EUSAGE, "%s: empty: no header row", r->path);
+	return rc;
+}
+
+/* Reads the whole of path into a NUL-terminated malloc'd buffer. */
+static int slurp(const char *path, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb"), *mem;
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+
+	*buf = NULL;
+	if (!f)
+		return gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
+				  "cannot open: %s", strerror(errno));
+	if (!(mem = open_memstream(buf, len))) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, mem);
+	if (fclose(mem) != 0)
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+	else if (ferror(f))
+		rc = gic_seterr(GIC_EIO, "read: %s", strerror(errno));
+	else if (memchr(*buf, '\0', *len))
+		rc = gic_seterr(GIC_EUSAGE, "not a text file (NUL byte)");
+out:
+	fclose(f);
+	return rc;
+}
+
+int gic_preds_read(const char *path, const struct gic_eval_opts *o,
+		   struct gic_preds *out, size_t *nbad)
+{
+	struct reader r = { .path = path, .o = o, .out = out };
+	char *buf;
+	size_t len;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	*nbad = 0;
+	if ((rc = slurp(path, &buf, &len)) == 0)
+		rc = read_lines(&r, buf + (strncmp(buf, "\xef\xbb\xbf", 3) ? 0 : 3));
+	free(buf);
+	*nbad = r.bad;
+	if (rc < 0)
+		gic_preds_release(out);
+	return rc;
+}
+
+void gic_preds_release(struct gic_preds *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].key);
+		free(p->v[i].set);
+	}
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+/* path taken from dir (the run list's directory): always, or only when
+ * such a file exists (else as written: a shipped task's name). */
+static char *near(const char *dir, const char *path, int always)
+{
+	char *joined;
+	FILE *f;
+
+	if (path[0] == '/' || !dir)
+		return strdup(path);
+	if (asprintf(&joined, "%s/%s", dir, path) < 0)
+		return NULL;
+	if (always || (f = fopen(joined, "r")) != NULL) {
+		if (!always)
+			fclose(f);
+		return joined;
+	}
+	free(joined);
+	return strdup(path);
+}
+
+static int run_line(char *s, const char *dir, int line, struct gic_run *run)
+{
+	char *tab = strchr(s, '\t'), *task, *pred;
+
+	if (!tab)
+		return gic_seterr(GIC_EUSAGE, "line %d: expected TASK<TAB>"
+				  "PREDICTIONS", line);
+	*tab = '\0';
+	task = trim(s);
+	pred = trim(tab + 1);
+	if (!*task || !*pred || strchr(pred, '\t'))
+		return gic_seterr(GIC_EUSAGE, "line %d: expected TASK<TAB>"
+				  "PREDICTIONS", line);
+	run->line = line;
+	run->task = near(dir, task, 0);
+	run->predictions = near(dir, pred, 1);
+	if (!run->task || !run->predictions)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	return 0;
+}
+
+int gic_runs_read(const char *path, struct gic_run **out, int *n)
+{
+	const char *slash = strrchr(path, '/');
+	char *buf = NULL, *dir = slash ? strndup(path, (size_t)(slash - path)) :
+		    NULL;
+	size_t len;
+	int rc, line = 0;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = slurp(path, &buf, &len)) < 0)
+		goto out;
+	for (char *s = buf, *nl; s && rc == 0; s = nl ? nl + 1 : NULL) {
+		if ((nl = strchr(s, '\n')))
+			*nl = '\0';
+		line++;
+		if (!*trim(s) || *trim(s) == '#')
+			continue;
+		struct gic_run *g = realloc(*out, (size_t)(*n + 1) * sizeof(*g));
+		if (!g) {
+			rc = gic_seterr(GIC_ENOMEM, "out of memory");
+			break;
+		}
+		*out = g;
+		memset(&g[*n], 0, sizeof(*g));
+		rc = run_line(s, dir, line, &g[(*n)++]);
+	}
+	if (rc == 0 && *n == 0)
+		rc = gic_seterr(GIC_EUSAGE, "no runs in the list");
+out:
+	free(buf);
+	free(dir);
+	if (rc < 0) {
+		gic_runs_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void gic_runs_free(struct gic_run *runs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(runs[i].task);
+		free(runs[i].predictions);
+	}
+	free(runs);
+}

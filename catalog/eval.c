@@ -1,0 +1,417 @@
+/*
+ * eval.c - scoring predictions: accuracy per class, average precision
+ * computed exactly as scikit-learn does, the sets a task is scored on (in
+ * GenImage's order), and matching predictions to their images.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval-int.h"
+
+/* ---- metrics ------------------------------------------------------------ */
+
+static const char *const metric_names[GIC_M_COUNT] = {
+	"acc", "real_acc", "fake_acc", "ap" };
+
+const char *gic_metric_name(enum gic_metric m)
+{
+	return m < GIC_M_COUNT ? metric_names[m] : "?";
+}
+
+int gic_metric_from_name(const char *s)
+{
+	for (int i = 0; i < GIC_M_COUNT; i++)
+		if (!strcmp(s, metric_names[i]))
+			return i;
+	return -1;
+}
+
+double gic_metric_get(const struct gic_metrics *m, enum gic_metric which)
+{
+	switch (which) {
+	case GIC_M_ACC: return m->acc;
+	case GIC_M_REAL_ACC: return m->real_acc;
+	case GIC_M_FAKE_ACC: return m->fake_acc;
+	case GIC_M_AP: return m->ap;
+	default: return NAN;
+	}
+}
+
+const char *gic_eval_num(double v, char buf[32])
+{
+	if (isnan(v))
+		return strcpy(buf, "");
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(buf, 32, "%.*g", digits, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}
+
+static int by_score_desc(const void *a, const void *b)
+{
+	double x = ((const struct gic_scored *)a)->score;
+	double y = ((const struct gic_scored *)b)->score;
+
+	return (x < y) - (x > y);
+}
+
+/*
+ * NumPy's pairwise summation of a[0..n).score (what np.sum does to a
+ * float64 array), so that AP adds its terms in the order scikit-learn does
+ * and comes out bit for bit the same.
+ */
+static double pairwise_sum(const struct gic_scored *a, size_t n)
+{
+	double r[8], res = 0;
+	size_t i;
+
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			res += a[i].score;
+		return res;
+	}
+	if (n > 128) {
+		size_t half = n / 2;
+		half -= half % 8;
+		return pairwise_sum(a, half) + pairwise_sum(a + half, n - half);
+	}
+	for (i = 0; i < 8; i++)
+		r[i] = a[i].score;
+	for (i = 8; i < n - n % 8; i += 8)
+		for (int j = 0; j < 8; j++)
+			r[j] += a[i + j].score;
+	res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+	for (; i < n; i++)
+		res += a[i].score;
+	return res;
+}
+
+double gic_average_precision(struct gic_scored *v, size_t n)
+{
+	size_t pos = 0, tp = 0, fp = 0, k = 0;
+	double prev_recall = 0;
+
+	for (size_t i = 0; i < n; i++)
+		pos += v[i].fake != 0;
+	if (pos == 0 || pos == n)
+		return NAN;
+	qsort(v, n, sizeof(*v), by_score_desc);
+	/* the terms, one per distinct score, go to v[k].score: read already */
+	for (size_t i = 0; i < n; i++) {
+		tp += v[i].fake != 0;
+		fp += v[i].fake == 0;
+		if (i + 1 < n && v[i + 1].score == v[i].score)
+			continue;        /* a tie enters as one threshold */
+		double recall = (double)tp / (double)pos;
+		v[k++].score = (recall - prev_recall) *
+			       ((double)tp / (double)(tp + fp));
+		prev_recall = recall;
+	}
+	for (size_t i = 0; i < k / 2; i++) {  /* scikit-learn: lowest first */
+		double t = v[i].score;
+		v[i].score = v[k - 1 - i].score;
+		v[k - 1 - i].score = t;
+	}
+	return 0.0 + pairwise_sum(v, k);
+}
+
+static double ratio(size_t a, size_t b)
+{
+	return b ? (double)a / (double)b : NAN;
+}
+
+void gic_metrics_compute(struct gic_scored *v, size_t n, double threshold,
+			 struct gic_metrics *out)
+{
+	size_t real_ok = 0, fake_ok = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->n = n;
+	for (size_t i = 0; i < n; i++) {
+		int called_fake = v[i].score >= threshold;
+		if (v[i].fake) {
+			out->nfake++;
+			fake_ok += called_fake;
+		} else {
+			out->nreal++;
+			real_ok += !called_fake;
+		}
+	}
+	out->acc = ratio(real_ok + fake_ok, n);
+	out->real_acc = ratio(real_ok, out->nreal);
+	out->fake_acc = ratio(fake_ok, out->nfake);
+	out->ap = gic_average_precision(v, n);
+}
+
+void gic_metrics_mean(const struct gic_metrics *m, int n,
+		      struct gic_metrics *out)
+{
+	double *dst[GIC_M_COUNT] = { &out->acc, &out->real_acc, &out->fake_acc,
+				     &out->ap };
+
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < n; i++) {
+		out->n += m[i].n;
+		out->nreal += m[i].nreal;
+		out->nfake += m[i].nfake;
+	}
+	for (int k = 0; k < GIC_M_COUNT; k++) {
+		double sum = 0;
+		int used = 0;
+		for (int i = 0; i < n; i++) {
+			double x = gic_metric_get(&m[i], (enum gic_metric)k);
+			if (!isnan(x)) {
+				sum += x;
+				used++;
+			}
+		}
+		*dst[k] = used ? sum / used : NAN;
+	}
+}
+
+/* ---- names and GenImage's order ---------------------------------------- */
+
+static const char *const genimage[][2] = {
+	{ "midjourney", "Midjourney" }, { "sd14", "SD V1.4" },
+	{ "sd15", "SD V1.5" }, { "adm", "ADM" }, { "glide", "GLIDE" },
+	{ "wukong", "Wukong" }, { "vqdm", "VQDM" }, { "biggan", "BigGAN" },
+};
+#define NGEN GIC_GENIMAGE_OTHER
+_Static_assert(sizeof(genimage) / sizeof(genimage[0]) == NGEN,
+	       "one name per generator of GenImage's tables");
+
+static const char *const other_titles[][2] = {
+	{ "avg", "Avg" }, { "acc", "Acc" }, { "real_acc", "Real acc" },
+	{ "fake_acc", "Fake acc" }, { "ap", "AP" }, { "n", "n" },
+};
+
+static const char *no_test(const char *name)
+{
+	return strncmp(name, "test/", 5) ? name : name + 5;
+}
+
+int gic_genimage_rank(const char *name)
+{
+	name = no_test(name);
+	for (int i = 0; i < NGEN; i++)
+		if (!strcmp(name, genimage[i][0]))
+			return i;
+	return NGEN;
+}
+
+const char *gic_eval_title(const char *name, char *buf, size_t size)
+{
+	int g = gic_genimage_rank(name);
+
+	for (size_t i = 0; i < sizeof(other_titles) / sizeof(*other_titles); i++)
+		if (!strcmp(name, other_titles[i][0]))
+			name = other_titles[i][1];
+	snprintf(buf, size, "%s", g < NGEN ? genimage[g][1] : no_test(name));
+	return buf;
+}
+
+/* ---- scoring a task ----------------------------------------------------- */
+
+/* The train set's only generator, else the task's name. */
+static void trained_on(const struct gic_resolved *r, char *buf, size_t size)
+{
+	const char *gen = NULL;
+
+	snprintf(buf, size, "%s", r->task->name ? r->task->name : "?");
+	for (int i = 0; i < r->nsets; i++) {
+		if (strcmp(r->sets[i].def->name, "train"))
+			continue;
+		for (size_t j = 0; j < r->sets[i].n; j++) {
+			const char *g = r->sets[i].items[j].generator;
+			if (!g || strcmp(r->sets[i].items[j].label, "fake"))
+				continue;
+			if (gen && strcmp(gen, g))
+				return;
+			gen = g;
+		}
+	}
+	if (gen)
+		snprintf(buf, size, "%s", gen);
+}
+
+/* The test sets in GenImage's order (others after, in task order), or
+ * val when there are none. */
+static int choose_sets(struct gic_eval *e)
+{
+	const struct gic_resolved *r = e->r;
+
+	for (int rank = 0; rank <= NGEN; rank++)
+		for (int i = 0; i < r->nsets; i++) {
+			const char *name = r->sets[i].def->name;
+			if (!strncmp(name, "test/", 5) &&
+			    gic_genimage_rank(name) == rank) {
+				e->sets[e->nsets].name = name;
+				e->sets[e->nsets++].rs = &r->sets[i];
+			}
+		}
+	for (int i = 0; i < r->nsets && !e->nsets; i++)
+		if (!strcmp(r->sets[i].def->name, "val")) {
+			e->sets[0].name = r->sets[i].def->name;
+			e->sets[e->nsets++].rs = &r->sets[i];
+		}
+	return e->nsets ? 0 : gic_seterr(GIC_EUSAGE, "task '%s' has no test "
+					 "set and no val set to score",
+					 r->task->name);
+}
+
+static int by_sha_set(const void *a, const void *b)
+{
+	const struct gic_eval_img *x = a, *y = b;
+	int d = strcmp(x->sha, y->sha);
+
+	return d ? d : (x->set > y->set) - (x->set < y->set);
+}
+
+static int build_index(const struct gic_eval *e, struct gic_eval_index *x)
+{
+	size_t n = 0;
+
+	for (int k = 0; k < e->nsets; k++)
+		n += e->sets[k].rs->n;
+	if (!(x->v = calloc(n ? n : 1, sizeof(*x->v))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	x->n = 0;
+	for (int k = 0; k < e->nsets; k++)
+		for (size_t j = 0; j < e->sets[k].rs->n; j++) {
+			const struct gic_item *it = &e->sets[k].rs->items[j];
+			x->v[x->n++] = (struct gic_eval_img){ it->sha256, k, it };
+		}
+	qsort(x->v, x->n, sizeof(*x->v), by_sha_set);
+	return 0;
+}
+
+static int by_hit(const void *a, const void *b)
+{
+	const struct gic_hit *x = a, *y = b;
+	int d = strcmp(x->sha, y->sha);
+
+	if (d)
+		return d;
+	if (x->set != y->set)
+		return x->set < y->set ? -1 : 1;
+	return x->line - y->line;
+}
+
+/* Drops repeated predictions; a repeat with another score is an error. */
+static size_t dedup(struct gic_eval *e, struct gic_hit *h, size_t n,
+		    const char *file, const struct gic_eval_opts *o)
+{
+	size_t out = 0;
+
+	qsort(h, n, sizeof(*h), by_hit);
+	for (size_t i = 0; i < n; i++) {
+		struct gic_hit *last = out ? &h[out - 1] : NULL;
+		if (!last || strcmp(last->sha, h[i].sha) || last->set != h[i].set) {
+			h[out++] = h[i];
+			continue;
+		}
+		if (last->score == h[i].score)
+			continue;
+		char where[512], why[256], a[32], b[32];
+		snprintf(where, sizeof(where), "%s:%d", file, h[i].line);
+		snprintf(why, sizeof(why), "%s has score %s here but %s on line %d",
+			 h[i].sha, gic_eval_num(h[i].score, a),
+			 gic_eval_num(last->score, b), last->line);
+		e->malformed++;
+		if (o->on_problem)
+			o->on_problem(o->arg, GIC_EVAL_MALFORMED, where, why);
+	}
+	return out;
+}
+
+/* The prediction for (sha, set): one for that set, else one for any. */
+static const struct gic_hit *find_hit(const struct gic_hit *h, size_t n,
+				      const char *sha, int set)
+{
+	for (size_t lo = 0, hi = n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = strcmp(h[mid].sha, sha);
+		if (!d && h[mid].set == set)
+			return &h[mid];
+		if (d < 0 || (!d && h[mid].set < set))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return set >= 0 ? find_hit(h, n, sha, -1) : NULL;
+}
+
+/* Scores every set from the (de-duplicated, sorted) predictions. */
+static int score_sets(struct gic_eval *e, const struct gic_hit *h, size_t n,
+		      const struct gic_eval_opts *o)
+{
+	struct gic_metrics m[GIC_TASK_MAX_SETS];
+
+	for (int k = 0; k < e->nsets; k++) {
+		struct gic_eval_set *s = &e->sets[k];
+		struct gic_scored *v = calloc(s->rs->n ? s->rs->n : 1, sizeof(*v));
+		size_t nv = 0;
+		if (!v)
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		for (size_t j = 0; j < s->rs->n; j++) {
+			const struct gic_item *it = &s->rs->items[j];
+			const struct gic_hit *p = find_hit(h, n, it->sha256, k);
+			char why[4200];
+			if (strcmp(it->label, "real") && strcmp(it->label, "fake")) {
+				s->unlabelled++;  /* nothing to score it against */
+				continue;
+			}
+			if (p) {
+				v[nv++] = (struct gic_scored){ p->score,
+					!strcmp(it->label, "fake") };
+				continue;
+			}
+			s->missing++;
+			snprintf(why, sizeof(why), "no prediction (%s, %s)", s->name,
+				 it->path ? it->path : "derived");
+			if (o->on_problem)
+				o->on_problem(o->arg, GIC_EVAL_MISSING, it->sha256, why);
+		}
+		s->images = s->rs->n - s->unlabelled;
+		e->images += s->images;
+		e->missing += s->missing;
+		gic_metrics_compute(v, nv, e->threshold, &s->m);
+		m[k] = s->m;
+		free(v);
+	}
+	gic_metrics_mean(m, e->nsets, &e->avg);
+	return 0;
+}
+
+int gic_eval_run(struct gic_catalog *c, const struct gic_resolved *r,
+		 const char *predictions, const struct gic_eval_opts *o,
+		 struct gic_eval *e)
+{
+	struct gic_eval_index x = { 0 };
+	struct gic_preds p = { 0 };
+	struct gic_hit *h = NULL;
+	size_t nh = 0;
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	e->r = r;
+	e->threshold = o->threshold;
+	trained_on(r, e->trained_on, sizeof(e->trained_on));
+	if ((rc = choose_sets(e)) < 0 || (rc = build_index(e, &x)) < 0)
+		goto out;
+	if ((rc = gic_preds_read(predictions, o, &p, &e->malformed)) < 0)
+		goto out;
+	e->rows = p.n + e->malformed;
+	rc = gic_eval_resolve(c, e, &x, &p, predictions, o, &h, &nh);
+	if (rc == 0)
+		rc = score_sets(e, h, dedup(e, h, nh, predictions, o), o);
+out:
+	free(x.v);
+	free(h);
+	gic_preds_release(&p);
+	return rc;
+}

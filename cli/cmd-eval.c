@@ -1,0 +1,465 @@
+/*
+ * cmd-eval.c - gicat eval TASK --predictions FILE: a detector's scores per
+ * test set and on average, as a GenImage-style table, CSV or JSON; gicat
+ * eval --matrix RUNS.tsv: the cross-generator matrix of several runs;
+ * --html draws either as a heatmap.  Bad rows, predictions for images the
+ * task does not score and images without a prediction are listed (the
+ * first LIST_MAX of each kind) and counted.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "eval.h"
+
+#define LIST_MAX 20
+
+enum fmt { F_TABLE, F_CSV, F_JSON };
+
+struct args {
+	const char *predictions, *matrix, *html;
+	double threshold;
+	enum fmt fmt;
+	enum gic_metric metric;
+	int allow_missing;
+};
+
+/* Problems as they are reported: the first LIST_MAX of each kind. */
+struct sink {
+	size_t n[3];
+};
+
+static void on_problem(void *arg, enum gic_eval_problem kind,
+		       const char *where, const char *why)
+{
+	struct sink *s = arg;
+
+	/* images a bad row meant to score would be listed as missing too */
+	if (kind == GIC_EVAL_MISSING && s->n[GIC_EVAL_MALFORMED])
+		return;
+	if (s->n[kind]++ < LIST_MAX)
+		fprintf(stderr, "gicat: eval: %s'%s': %s\n", kind ==
+			GIC_EVAL_UNKNOWN ? "ignored: " : "", where, why);
+}
+
+static void sink_end(const struct sink *s)
+{
+	static const char *const what[3] = { "bad rows", "ignored rows",
+					     "images without a prediction" };
+
+	for (int k = 0; k < 3; k++)
+		if (s->n[k] > LIST_MAX)
+			fprintf(stderr, "gicat: eval: ... and %zu more %s\n",
+				s->n[k] - LIST_MAX, what[k]);
+}
+
+/* Whether the runs may be scored; says why not. */
+static int verdict(const struct gic_eval *e, const char *file,
+		   const struct args *a)
+{
+	size_t unlabelled = 0;
+
+	for (int k = 0; k < e->nsets; k++)
+		unlabelled += e->sets[k].unlabelled;
+	if (unlabelled)
+		fprintf(stderr, "eval: %s: %zu images of the scored sets have no "
+			"label (real or fake) and were not scored\n",
+			e->r->task->name, unlabelled);
+	if (e->unknown)
+		fprintf(stderr, "eval: %s: ignored %zu row(s) naming no image of "
+			"the scored sets\n", file, e->unknown);
+	if (e->malformed) {
+		fprintf(stderr, "gicat: eval: '%s': %zu of %zu rows cannot be "
+			"used; nothing scored\n", file, e->malformed, e->rows);
+		return EXIT_PROBLEMS;
+	}
+	if (e->missing && !a->allow_missing) {
+		fprintf(stderr, "gicat: eval: '%s': %zu of %zu images have no "
+			"prediction (--allow-missing scores the rest)\n", file,
+			e->missing, e->images);
+		return EXIT_PROBLEMS;
+	}
+	if (e->missing)
+		fprintf(stderr, "eval: %s: %zu of %zu images (%.1f%%) have no "
+			"prediction; scored the other %zu\n", file, e->missing,
+			e->images, 100.0 * (double)e->missing / (double)e->images,
+			e->images - e->missing);
+	return EXIT_OK;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static const char *pct(double v, char buf[32])
+{
+	if (isnan(v))
+		return strcpy(buf, "-");
+	snprintf(buf, 32, "%.1f", v * 100);
+	return buf;
+}
+
+/* A grid as an aligned table of percentages; extra (may be NULL) is a
+ * first row of ready text, labelled extra_label. */
+static void table(const struct gic_grid *g, const char *corner,
+		  const char *extra_label, char **extra)
+{
+	char t[256], b[32];
+	int lw = (int)strlen(corner), w[GIC_TASK_MAX_SETS + 1];
+
+	for (int r = 0; r < g->nrows; r++) {
+		int n = (int)strlen(gic_eval_title(g->rows[r], t, sizeof(t)));
+		lw = n > lw ? n : lw;
+	}
+	printf("%-*s", lw, corner);
+	for (int c = 0; c < g->ncols && c <= GIC_TASK_MAX_SETS; c++) {
+		int n = (int)strlen(gic_eval_title(g->cols[c], t, sizeof(t)));
+		w[c] = n > 5 ? n : 5;
+		if (extra && (int)strlen(extra[c]) > w[c])
+			w[c] = (int)strlen(extra[c]);
+		printf("  %*s", w[c], t);
+	}
+	putchar('\n');
+	if (extra) {
+		printf("%-*s", lw, extra_label);
+		for (int c = 0; c < g->ncols && c <= GIC_TASK_MAX_SETS; c++)
+			printf("  %*s", w[c], extra[c]);
+		putchar('\n');
+	}
+	for (int r = 0; r < g->nrows; r++) {
+		printf("%-*s", lw, gic_eval_title(g->rows[r], t, sizeof(t)));
+		for (int c = 0; c < g->ncols && c <= GIC_TASK_MAX_SETS; c++)
+			printf("  %*s", w[c], pct(g->v[r * g->ncols + c], b));
+		putchar('\n');
+	}
+}
+
+static void csv_metrics(const char *set, const struct gic_metrics *m)
+{
+	char b[4][32];
+
+	printf("%s,%zu,%s,%s,%s,%s\n", set, m->n, gic_eval_num(m->acc, b[0]),
+	       gic_eval_num(m->real_acc, b[1]), gic_eval_num(m->fake_acc, b[2]),
+	       gic_eval_num(m->ap, b[3]));
+}
+
+static json_t *jnum(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *json_metrics(const char *set, const struct gic_metrics *m)
+{
+	return json_pack("{s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:o}", "set", set,
+			 "n", (json_int_t)m->n, "real", (json_int_t)m->nreal,
+			 "fake", (json_int_t)m->nfake, "acc", jnum(m->acc),
+			 "real_acc", jnum(m->real_acc), "fake_acc",
+			 jnum(m->fake_acc), "ap", jnum(m->ap));
+}
+
+static void json_out(json_t *o)
+{
+	char *text = o ? json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2)) :
+		     NULL;
+
+	if (text)
+		puts(text);
+	free(text);
+	json_decref(o);
+}
+
+static void json_eval(const struct gic_eval *e)
+{
+	json_t *sets = json_array();
+
+	for (int k = 0; k < e->nsets; k++) {
+		json_t *s = json_metrics(e->sets[k].name, &e->sets[k].m);
+		json_object_set_new(s, "missing",
+				    json_integer((json_int_t)e->sets[k].missing));
+		json_array_append_new(sets, s);
+	}
+	json_out(json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:o,s:o}",
+			   "task", e->r->task->name, "task_hash", e->r->task_hash,
+			   "trained_on", e->trained_on, "threshold", e->threshold,
+			   "rows", (json_int_t)e->rows, "images",
+			   (json_int_t)e->images, "missing", (json_int_t)e->missing,
+			   "ignored", (json_int_t)e->unknown, "sets", sets, "avg",
+			   json_metrics("avg", &e->avg)));
+}
+
+static int write_html(const char *path, const struct gic_grid *g,
+		      const char *title, const char *caption)
+{
+	char *html = NULL;
+	FILE *f;
+	int rc = gic_grid_html(g, title, caption, &html);
+
+	if (rc < 0)
+		return cli_fail(rc, "eval --html", path);
+	if (!(f = fopen(path, "w")) || fputs(html, f) == EOF ||
+	    fclose(f) != 0) {
+		perror(path);
+		fprintf(stderr, "gicat: eval --html: '%s': not written\n", path);
+		rc = EXIT_RUNTIME;
+	}
+	free(html);
+	return rc;
+}
+
+/* ---- one task ----------------------------------------------------------- */
+
+static int print_eval(const struct gic_eval *e, const struct args *a)
+{
+	struct gic_grid g;
+	char counts[GIC_TASK_MAX_SETS + 1][24], *n[GIC_TASK_MAX_SETS + 1];
+	char title[512], caption[512], t[64];
+	int rc;
+
+	if (a->fmt == F_CSV) {
+		puts("set,n,acc,real_acc,fake_acc,ap");
+		for (int k = 0; k < e->nsets; k++)
+			csv_metrics(e->sets[k].name, &e->sets[k].m);
+		csv_metrics("avg", &e->avg);
+	} else if (a->fmt == F_JSON) {
+		json_eval(e);
+	}
+	if (a->fmt != F_TABLE && !a->html)
+		return 0;
+	if ((rc = gic_eval_grid(e, &g)) < 0)
+		return cli_fail(rc, "eval", NULL);
+	for (int k = 0; k <= e->nsets; k++) {
+		snprintf(counts[k], sizeof(counts[k]), "%zu", k < e->nsets ?
+			 e->sets[k].m.n : e->avg.n);
+		n[k] = counts[k];
+	}
+	if (a->fmt == F_TABLE)
+		table(&g, "", "n", n);
+	snprintf(title, sizeof(title), "%s", e->r->task->name);
+	snprintf(caption, sizeof(caption), "Trained on %s; scores (%%) per test "
+		 "set at threshold %g (score >= threshold means fake).",
+		 gic_eval_title(e->trained_on, t, sizeof(t)), e->threshold);
+	if (a->html)
+		rc = write_html(a->html, &g, title, caption);
+	gic_grid_release(&g);
+	return rc;
+}
+
+static int eval_task(const char *file, const struct args *a)
+{
+	struct gic_eval_opts o = { a->threshold, on_problem, NULL };
+	struct gic_catalog *c = NULL;
+	struct gic_resolved *r = NULL;
+	struct gic_task *t = NULL;
+	struct gic_eval e;
+	struct sink s = { { 0 } };
+	int rc;
+
+	o.arg = &s;
+	if ((rc = gic_task_load(file, &t)) < 0)
+		return cli_fail(rc, "eval", NULL);
+	if ((rc = cli_open("eval", &c)))
+		goto out;
+	if ((rc = gic_task_resolve(c, t, &r)) < 0) {
+		rc = cli_fail(rc, "eval", NULL);
+		goto out;
+	}
+	rc = gic_eval_run(c, r, a->predictions, &o, &e);
+	sink_end(&s);
+	if (rc < 0)
+		rc = cli_fail(rc, "eval", rc == GIC_EUSAGE ? file : a->predictions);
+	else if ((rc = verdict(&e, a->predictions, a)) == EXIT_OK)
+		rc = print_eval(&e, a);
+out:
+	gic_resolved_free(r);
+	gic_task_free(t);
+	gic_catalog_close(c);
+	return rc;
+}
+
+/* ---- the cross-generator matrix ----------------------------------------- */
+
+struct runs {
+	struct gic_run *list;
+	int n;
+	struct gic_task **tasks;
+	struct gic_resolved **res;
+	struct gic_eval *evals;
+};
+
+static void print_matrix(const struct gic_grid *g, const struct runs *rs,
+			 const struct args *a)
+{
+	char b[32];
+
+	if (a->fmt == F_TABLE) {
+		table(g, "trained on", NULL, NULL);
+	} else if (a->fmt == F_CSV) {
+		printf("trained_on");
+		for (int c = 0; c < g->ncols; c++)
+			printf(",%s", g->cols[c]);
+		putchar('\n');
+		for (int r = 0; r < g->nrows; r++) {
+			out_csv_field(stdout, g->rows[r]);
+			for (int c = 0; c < g->ncols; c++)
+				printf(",%s", gic_eval_num(g->v[r * g->ncols + c], b));
+			putchar('\n');
+		}
+	} else {
+		json_t *rows = json_array(), *runs = json_array();
+		for (int r = 0; r < g->nrows; r++) {
+			json_t *v = json_object();
+			for (int c = 0; c < g->ncols; c++)
+				json_object_set_new(v, g->cols[c],
+						    jnum(g->v[r * g->ncols + c]));
+			json_array_append_new(rows, json_pack("{s:s,s:o}",
+				"trained_on", g->rows[r], "values", v));
+		}
+		for (int i = 0; i < rs->n; i++)
+			json_array_append_new(runs, json_pack("{s:s,s:s,s:s}",
+				"task", rs->tasks[i]->name, "predictions",
+				rs->list[i].predictions, "trained_on",
+				rs->evals[i].trained_on));
+		json_out(json_pack("{s:s,s:f,s:o,s:o}", "metric",
+				   gic_metric_name(a->metric), "threshold",
+				   a->threshold, "rows", rows, "runs", runs));
+	}
+}
+
+/* Loads, resolves and scores run i; returns an exit code. */
+static int score_run(struct gic_catalog *c, struct runs *rs, int i,
+		     const struct gic_eval_opts *o, const struct args *a)
+{
+	const struct gic_run *run = &rs->list[i];
+	int rc;
+
+	if ((rc = gic_task_load(run->task, &rs->tasks[i])) < 0 ||
+	    (rc = gic_task_resolve(c, rs->tasks[i], &rs->res[i])) < 0 ||
+	    (rc = gic_eval_run(c, rs->res[i], run->predictions, o,
+			       &rs->evals[i])) < 0) {
+		char where[4200];
+		snprintf(where, sizeof(where), "%s:%d", a->matrix, run->line);
+		return cli_fail(rc, "eval --matrix", where);
+	}
+	return verdict(&rs->evals[i], run->predictions, a);
+}
+
+static int matrix_out(struct runs *rs, const struct args *a)
+{
+	struct gic_grid g;
+	char title[128], caption[512];
+	int rc;
+
+	if ((rc = gic_eval_matrix(rs->evals, rs->n, a->metric, &g)) < 0)
+		return cli_fail(rc, "eval --matrix", a->matrix);
+	print_matrix(&g, rs, a);
+	static const char *const what[GIC_M_COUNT] = { "accuracy",
+		"accuracy on real images", "accuracy on fake images",
+		"average precision" };
+
+	snprintf(title, sizeof(title), "Cross-generator %s", what[a->metric]);
+	snprintf(caption, sizeof(caption), "Rows: trained on; columns: tested "
+		 "on; Avg: the means (%%; threshold %g, score >= threshold "
+		 "means fake).", a->threshold);
+	if (a->html)
+		rc = write_html(a->html, &g, title, caption);
+	gic_grid_release(&g);
+	return rc;
+}
+
+static int eval_matrix(const struct args *a)
+{
+	struct gic_eval_opts o = { a->threshold, on_problem, NULL };
+	struct gic_catalog *c = NULL;
+	struct runs rs = { 0 };
+	struct sink s = { { 0 } };
+	int rc, worst = EXIT_OK;
+
+	o.arg = &s;
+	if ((rc = gic_runs_read(a->matrix, &rs.list, &rs.n)) < 0)
+		return cli_fail(rc, "eval --matrix", a->matrix);
+	rs.tasks = calloc((size_t)rs.n, sizeof(*rs.tasks));
+	rs.res = calloc((size_t)rs.n, sizeof(*rs.res));
+	rs.evals = calloc((size_t)rs.n, sizeof(*rs.evals));
+	if (!rs.tasks || !rs.res || !rs.evals)
+		worst = cli_fail(gic_seterr(GIC_ENOMEM, "out of memory"),
+				 "eval --matrix", NULL);
+	else if ((worst = cli_open("eval", &c)) == 0)
+		for (int i = 0; i < rs.n && worst != EXIT_RUNTIME; i++)
+			if ((rc = score_run(c, &rs, i, &o, a)) > worst)
+				worst = rc;
+	sink_end(&s);
+	if (worst == EXIT_OK)
+		worst = matrix_out(&rs, a);
+	for (int i = 0; i < rs.n; i++) {
+		gic_resolved_free(rs.res ? rs.res[i] : NULL);
+		gic_task_free(rs.tasks ? rs.tasks[i] : NULL);
+	}
+	free(rs.tasks);
+	free(rs.res);
+	free(rs.evals);
+	gic_runs_free(rs.list, rs.n);
+	gic_catalog_close(c);
+	return worst;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static int option(int ch, const char *arg, struct args *a)
+{
+	char *end;
+	int m;
+
+	switch (ch) {
+	case 'p': a->predictions = arg; return -1;
+	case 'M': a->matrix = arg; return -1;
+	case 'H': a->html = arg; return -1;
+	case 'A': a->allow_missing = 1; return -1;
+	case 't':
+		a->threshold = strtod(arg, &end);
+		if (!*arg || *end || !(a->threshold >= 0 && a->threshold <= 1))
+			return cli_usage_error("eval", "--threshold '%s' is not a "
+					       "number in [0, 1]", arg);
+		return -1;
+	case 'f':
+		if (!strcmp(arg, "table") || !strcmp(arg, "csv") ||
+		    !strcmp(arg, "json")) {
+			a->fmt = arg[0] == 't' ? F_TABLE : arg[0] == 'c' ? F_CSV :
+				 F_JSON;
+			return -1;
+		}
+		return cli_usage_error("eval", "--format is table, csv or json");
+	case 'm':
+		if ((m = gic_metric_from_name(arg)) < 0)
+			return cli_usage_error("eval", "--metric is acc, real_acc, "
+					       "fake_acc or ap");
+		a->metric = (enum gic_metric)m;
+		return -1;
+	default:
+		return cli_getopt_end("eval", ch);
+	}
+}
+
+int cmd_eval(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "predictions", 1, 0, 'p' }, { "matrix", 1, 0, 'M' },
+		{ "threshold", 1, 0, 't' }, { "format", 1, 0, 'f' },
+		{ "html", 1, 0, 'H' }, { "allow-missing", 0, 0, 'A' },
+		{ "metric", 1, 0, 'm' }, { "help", 0, 0, 'h' }, { 0 } };
+	struct args a = { .threshold = GIC_EVAL_THRESHOLD, .fmt = F_TABLE,
+			  .metric = GIC_M_ACC };
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "hp:t:f:", opts, NULL)) != -1)
+		if ((rc = option(ch, optarg, &a)) >= 0)
+			return rc;
+	if (a.matrix)
+		return argc == optind && !a.predictions ? eval_matrix(&a) :
+		       cli_usage_error("eval", "--matrix takes no TASK and no "
+				       "--predictions");
+	if (argc - optind != 1 || !a.predictions)
+		return cli_usage_error("eval", "expected TASK --predictions FILE");
+	return eval_task(argv[optind], &a);
+}

@@ -1,0 +1,289 @@
+#!/bin/sh
+# eval: predictions written here (perfect, constant, hand-made, pseudo-random
+# from the hash) give exactly the expected scores; missing, extra, bad and
+# contradicting rows; the same results from CSV and JSONL and from every
+# kind of key (sha256, its 16-hex prefix, export paths, original paths);
+# the cross-generator matrix of three runs; the HTML heatmap; average
+# precision checked against scikit-learn.
+. "$(dirname "$0")/lib.sh"
+
+"$FIXTURES/mkgenimage" data >/dev/null
+gicat init cat 2>/dev/null
+export GICAT_DIR="$TRASH/cat"
+(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
+PY=/usr/bin/python3
+TASK=genimage/cross-sd14
+gicat task show --items $TASK >items.csv
+awk -F, 'NR > 1 && $1 ~ /^test\//' items.csv >test-items.csv
+ntest=$(wc -l <test-items.csv)
+
+# h(s): a pseudo-random score from the first two hex digits of s, 0.0 to
+# 1.0 in steps of 0.1 (plenty of ties).
+H='function h(s,  d) { d = "0123456789abcdef"; return int((index(d, substr(s, 1, 1)) * 16 + index(d, substr(s, 2, 1)) - 17) / 25.5) / 10 }'
+# pred FILE HEADER AWK-EXPR: one row per test image; the expression sees
+# $2 = sha256, $3 = label, $6 = original path, and h().
+pred() {
+	{ echo "$2"; awk -F, -v OFS=, "$H { print $3 }" test-items.csv; } >"$1"
+}
+evalcsv() { gicat eval $TASK --format csv --predictions "$@"; }
+
+test_expect_success 'a perfect predictor scores 1 on every test set, in GenImage order' '
+	pred perfect.csv sha256,score "\$2, (\$3 == \"fake\" ? 0.9 : 0.1)" &&
+	evalcsv perfect.csv >out &&
+	{ echo set,n,acc,real_acc,fake_acc,ap
+	  gicat task show $TASK | awk "/^test\\// {print \$1 \",\" \$2 \",1,1,1,1\"}"
+	  echo "avg,$ntest,1,1,1,1"; } >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'the table shows percentages under the paper'"'"'s column names' '
+	gicat eval $TASK --predictions perfect.csv >out &&
+	head -1 out | grep -qE "^ +Midjourney +SD V1.4 +SD V1.5 +ADM +GLIDE +Wukong +VQDM +BigGAN +Avg$" &&
+	test_grep "^Acc  *100.0  *100.0 .* 100.0$" out &&
+	test_grep "^n  *4  *8 .* $ntest$" out
+'
+
+test_expect_success 'a constant "fake" is right on every fake: acc 0.5, AP 0.5 (one big tie)' '
+	pred const.csv sha256,pred "\$2, \"fake\"" &&
+	evalcsv const.csv >out &&
+	tail -n +2 out | cut -d, -f3- | sort -u >vals &&
+	echo 0.5,0,1,0.5 >expect && test_cmp expect vals
+'
+
+# test/sd14: fakes 0.9 0.6 0.5 0.2, reals 0.7 0.5 0.3 0.1.  At 0.5 (a score
+# equal to the threshold is fake): fakes 3/4, reals 2/4.  AP, thresholds
+# from the top: .25 * 1 + .25 * 2/3 + .25 * 3/5 + .25 * 4/7.
+test_expect_success 'hand-computed accuracy and AP on one set, the threshold edge, --allow-missing' '
+	awk -F, -v OFS=, "BEGIN { print \"sha256,score\"; split(\"0.9 0.6 0.5 0.2\", f, \" \");
+		split(\"0.7 0.5 0.3 0.1\", r, \" \") }
+		\$1 == \"test/sd14\" { print \$2, \$3 == \"fake\" ? f[++nf] : r[++nr] }" \
+		test-items.csv >hand.csv &&
+	test_expect_code 1 evalcsv hand.csv >out 2>err &&
+	test_grep "$((ntest - 8)) of $ntest images have no prediction" err &&
+	test_must_fail test -s out &&
+	evalcsv hand.csv --allow-missing >out 2>err &&
+	test_grep "$((ntest - 8)) of $ntest images (86.7%) have no prediction; scored the other 8" err &&
+	grep "^test/sd14," out | awk -F, "{ exit !(\$2 == 8 && \$3 == 0.625 && \$4 == 0.5 &&
+		\$5 == 0.75 && (\$6 - (0.25 + 0.5 / 3 + 0.15 + 0.25 * 4 / 7))^2 < 1e-24) }" &&
+	test_grep "^test/adm,0,,,,$" out &&
+	grep "^avg," out | cut -d, -f2-5 >avg && echo 8,0.625,0.5,0.75 >expect &&
+	test_cmp expect avg &&
+	evalcsv hand.csv --allow-missing --threshold 0.500001 2>/dev/null >out &&
+	grep "^test/sd14," out | cut -d, -f3-5 >got && echo 0.625,0.75,0.5 >expect &&
+	test_cmp expect got
+'
+
+test_expect_success 'images without a prediction are listed by hash and path; exit 1' '
+	head -3 perfect.csv >part.csv &&
+	test_expect_code 1 gicat eval $TASK --predictions part.csv 2>err >out &&
+	test_grep "^gicat: eval: .[0-9a-f]\{64\}.: no prediction (test/[a-z0-9]*, genimage/" err &&
+	test "$(grep -c "no prediction (test/" err)" -eq 20 &&
+	test_grep "and $((ntest - 2 - 20)) more images without a prediction" err
+'
+
+test_expect_success 'predictions for images the task does not score are listed and ignored' '
+	cp perfect.csv extra.csv &&
+	train=$(awk -F, "\$1 == \"train\" {print \$2; exit}" items.csv) &&
+	echo "$train,0.3" >>extra.csv &&
+	echo "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff,0.3" >>extra.csv &&
+	evalcsv extra.csv >out 2>err &&
+	evalcsv perfect.csv >expect && test_cmp expect out &&
+	test_grep "ignored: .extra.csv:$((ntest + 2)).: sha256 .$train. is no image of the scored sets" err &&
+	test_grep "ignored: .extra.csv:$((ntest + 3)).: sha256 .f\{64\}." err &&
+	test_grep "ignored 2 row(s)" err
+'
+
+test_expect_success 'bad rows are reported with their line numbers and nothing is scored' '
+	cp perfect.csv bad.csv &&
+	sha=$(sed -n 2p perfect.csv | cut -d, -f1) &&
+	cat >>bad.csv <<-EOF &&
+	$sha,1.5
+	$sha,-0.1
+	$sha,abc
+	12345,0.5
+	$sha
+	"unclosed,0.1
+	EOF
+	test_expect_code 1 evalcsv bad.csv >out 2>err &&
+	test_must_fail test -s out &&
+	n=$((ntest + 1)) &&
+	test_grep "^gicat: eval: .bad.csv:$((n + 1)).: score 1.5 is outside \[0, 1\]$" err &&
+	test_grep "^gicat: eval: .bad.csv:$((n + 2)).: score -0.1 is outside \[0, 1\]$" err &&
+	test_grep "^gicat: eval: .bad.csv:$((n + 3)).: score .abc. is not a number$" err &&
+	test_grep "^gicat: eval: .bad.csv:$((n + 4)).: sha256 .12345. is not 64 hex digits" err &&
+	test_grep "^gicat: eval: .bad.csv:$((n + 5)).: 1 fields where the header has 2$" err &&
+	test_grep "^gicat: eval: .bad.csv:$((n + 6)).: unterminated quote$" err &&
+	test_grep "6 of $((ntest + 6)) rows cannot be used; nothing scored" err &&
+	! grep -q "no prediction" err
+'
+
+test_expect_success 'the same image twice: one score is fine, two scores are an error' '
+	{ cat perfect.csv; sed -n 2p perfect.csv; } >dup.csv &&
+	evalcsv dup.csv >out && evalcsv perfect.csv >expect && test_cmp expect out &&
+	line=$(sed -n 2p perfect.csv) && sha=${line%,*} &&
+	echo "$sha,0.55" >>dup.csv &&
+	test_expect_code 1 evalcsv dup.csv 2>err &&
+	test_grep "dup.csv:$(wc -l <dup.csv).: $sha has score 0.55 here but ${line#*,} on line" err
+'
+
+test_expect_success 'CSV and JSONL input give identical results' '
+	pred rand.csv sha256,score "\$2, h(\$2)" &&
+	awk -F, "NR > 1 { printf \"{\\\"score\\\": %s, \\\"sha256\\\": \\\"%s\\\"}\\n\", \$2, \$1 }" \
+		rand.csv >rand.jsonl &&
+	evalcsv rand.csv >a && evalcsv rand.jsonl >b && test_cmp a b &&
+	gicat eval $TASK --format json --predictions rand.csv >a.json &&
+	gicat eval $TASK --format json --predictions rand.jsonl >b.json && test_cmp a.json b.json &&
+	! grep -q "^avg,$ntest,1,1,1,1" a
+'
+
+test_expect_success 'sha256, its 16-hex prefix, export paths and original paths give identical results' '
+	gicat split $TASK --out exp 2>/dev/null &&
+	evalcsv rand.csv >expect &&
+	pred prefix.csv sha256,score "substr(\$2, 1, 16), h(\$2)" &&
+	evalcsv prefix.csv >out && test_cmp expect out &&
+	{ echo path,score; (cd exp && find test -type f) |
+	  awk -F/ -v OFS=, "$H { print \$0, h(\$NF) }"; } >rel.csv &&
+	test "$(wc -l <rel.csv)" -eq $((ntest + 1)) &&
+	evalcsv rel.csv >out && test_cmp expect out &&
+	sed "2,\$s|^|$TRASH/exp/|" rel.csv >abs.csv &&
+	evalcsv abs.csv >out && test_cmp expect out &&
+	sed "2,\$s|^|exp/|" rel.csv >sub.csv &&
+	evalcsv sub.csv >out && test_cmp expect out &&
+	pred orig.csv path,score "\$6, h(\$2)" &&
+	evalcsv orig.csv >out && test_cmp expect out
+'
+
+test_expect_success 'a path in a set the task does not score is ignored; unknown paths too' '
+	f=$(cd exp && find train -type f | head -1) &&
+	{ cat rel.csv; echo "$f,0.5"; echo "nowhere/x.png,0.5"; } >more.csv &&
+	evalcsv more.csv >out 2>err && test_cmp expect out &&
+	test_grep "in set .train., which is not scored" err &&
+	test_grep "path .nowhere/x.png. is no image of the scored sets" err
+'
+
+test_expect_success 'AP and accuracies are scikit-learn'"'"'s to the last digit, ties and all' '
+	$PY -c "import sklearn" 2>/dev/null || { echo "no python3-sklearn"; exit 1; }
+	evalcsv rand.csv >ours &&
+	$PY - rand.csv test-items.csv ours <<-\EOF
+	import csv, sys
+	from sklearn.metrics import average_precision_score, accuracy_score
+	score = {r["sha256"]: float(r["score"]) for r in csv.DictReader(open(sys.argv[1]))}
+	sets = {}
+	for row in csv.reader(open(sys.argv[2])):
+	    sets.setdefault(row[0], []).append((row[2] == "fake", score[row[1]]))
+	ours = {r["set"]: r for r in csv.DictReader(open(sys.argv[3]))}
+	for name, v in sets.items():
+	    y = [int(f) for f, _ in v]; s = [x for _, x in v]
+	    ap = average_precision_score(y, s)
+	    acc = accuracy_score(y, [int(x >= 0.5) for x in s])
+	    got = ours[name]
+	    assert got["ap"] == repr(ap), (name, got["ap"], ap)
+	    assert float(got["acc"]) == acc, (name, got["acc"], acc)
+	    print(name, ap, acc)
+	assert len(sets) == 8
+	EOF
+'
+
+test_expect_success 'the matrix of three runs: rows in GenImage order, means of rows and columns' '
+	for g in adm glide; do
+		gicat task show --items genimage/cross-$g |
+		awk -F, -v OFS=, "NR == 1 { print \"sha256,score\" } NR > 1 && /^test\\// {
+			print \$2, \$3 == \"fake\" ? 0.8 : 0.2 }" >p-$g.csv || return 1
+	done &&
+	printf "# three runs\ngenimage/cross-glide\tp-glide.csv\ngenimage/cross-sd14\trand.csv\n\ngenimage/cross-adm\tconst.csv\n" >runs.tsv &&
+	gicat eval --matrix runs.tsv --format csv >m.csv &&
+	cut -d, -f1 m.csv | paste -sd" " >rows && echo "trained_on sd14 adm glide avg" >expect &&
+	test_cmp expect rows &&
+	head -1 m.csv | grep -q "^trained_on,test/midjourney,test/sd14,test/sd15,test/adm,test/glide,test/wukong,test/vqdm,test/biggan,avg$" &&
+	grep "^adm," m.csv >adm && echo adm,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5 >expect && test_cmp expect adm &&
+	grep "^glide," m.csv >glide && echo glide,1,1,1,1,1,1,1,1,1 >expect && test_cmp expect glide &&
+	evalcsv rand.csv | tail -n +2 | cut -d, -f3 | paste -sd, >sd14 &&
+	grep "^sd14," m.csv | cut -d, -f2- >got && test_cmp sd14 got &&
+	awk -F, "NR > 1 && \$1 != \"avg\" { for (i = 2; i <= NF; i++) s[i] += \$i }
+		\$1 == \"avg\" { for (i = 2; i <= NF; i++) if ((\$i - s[i] / 3)^2 > 1e-24) exit 1 }" m.csv &&
+	gicat eval --matrix runs.tsv >table &&
+	test_grep "^trained on  *Midjourney  *SD V1.4 .* Avg$" table &&
+	test_grep "^GLIDE  *100.0 .* 100.0$" table &&
+	sed -n 2p table | grep -q "^SD V1.4 "
+'
+
+test_expect_success 'the matrix takes --metric and a JSON form' '
+	gicat eval --matrix runs.tsv --metric fake_acc --format json >m.json &&
+	$PY -c "
+import json
+m = json.load(open(\"m.json\"))
+assert m[\"metric\"] == \"fake_acc\", m
+rows = {r[\"trained_on\"]: r[\"values\"] for r in m[\"rows\"]}
+assert list(rows) == [\"sd14\", \"adm\", \"glide\", \"avg\"], list(rows)
+assert set(rows[\"adm\"].values()) == {1.0}
+assert len(m[\"runs\"]) == 3 and m[\"runs\"][0][\"task\"] == \"genimage/cross-glide\"
+"
+'
+
+test_expect_success 'a bad run list or a bad run fails the matrix' '
+	printf "genimage/cross-sd14 rand.csv\n" >bad.tsv &&
+	test_expect_code 2 gicat eval --matrix bad.tsv 2>err &&
+	test_grep "line 1: expected TASK<TAB>PREDICTIONS" err &&
+	printf "genimage/cross-sd14\tbad.csv\ngenimage/cross-adm\tconst.csv\n" >bad2.tsv &&
+	test_expect_code 1 gicat eval --matrix bad2.tsv >out 2>err &&
+	test_must_fail test -s out && test_grep "bad.csv:$((ntest + 2)).: score 1.5" err
+'
+
+test_expect_success 'the HTML heatmaps are self-contained pages with an inline SVG' '
+	gicat eval $TASK --predictions rand.csv --html one.html >/dev/null &&
+	gicat eval --matrix runs.tsv --html m.html --format csv >/dev/null &&
+	for f in one.html m.html; do
+		grep -q "^<svg " $f && grep -q "linearGradient" $f &&
+		grep -q ">100%</text>" $f &&
+		! grep -qiE "http:|https:|src=|href=|<script|<link|@import|url\\([^#]" $f || return 1
+	done &&
+	grep -q ">Midjourney</text>" one.html && grep -q ">GLIDE</text>" m.html &&
+	test "$(grep -c "<rect " m.html)" -eq $((4 * 9 + 1))
+'
+
+cat >val.ini <<'INI'
+[task]
+name = small
+[train]
+select = dataset = genimage and subset = adm and split = train
+[val]
+select = dataset = genimage and subset = adm and split = val
+INI
+
+test_expect_success 'a task without test sets is scored on val; trained on its generator' '
+	gicat task show --items val.ini | awk -F, -v OFS=, "NR == 1 { print \"sha256,pred\" }
+		\$1 == \"val\" { print \$2, \$3 }" >val.csv &&
+	gicat eval val.ini --predictions val.csv --format json >v.json &&
+	$PY -c "
+import json
+v = json.load(open(\"v.json\"))
+assert [s[\"set\"] for s in v[\"sets\"]] == [\"val\"], v
+assert v[\"trained_on\"] == \"adm\" and v[\"avg\"][\"acc\"] == 1.0, v
+"
+'
+
+test_expect_success 'images without a label are not scored, and eval says so' '
+	mkdir flat && cp "$(find data/genimage -name "*.png" | sort | head -1)" flat/a.png &&
+	gicat ingest --layout flat --dataset nolabel flat 2>/dev/null &&
+	printf "[task]\nname = nolabel\n[test a]\nselect = dataset = nolabel\n" >nolabel.ini &&
+	gicat task show --items nolabel.ini | awk -F, -v OFS=, "NR == 1 { print \"sha256,score\" }
+		NR > 1 { print \$2, 0.5 }" >nl.csv &&
+	test "$(wc -l <nl.csv)" -eq 2 &&
+	gicat eval nolabel.ini --predictions nl.csv --format csv >out 2>err &&
+	test_grep "1 images of the scored sets have no label (real or fake) and were not scored" err &&
+	test_grep "^test/a,0,,,,$" out
+'
+
+test_expect_success 'usage errors exit 2' '
+	test_expect_code 2 gicat eval $TASK 2>err && test_grep "expected TASK --predictions FILE" err &&
+	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold 1.5 2>err &&
+	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold x 2>err &&
+	test_expect_code 2 gicat eval $TASK --predictions rand.csv --format xml 2>err &&
+	test_expect_code 2 gicat eval --matrix runs.tsv --predictions rand.csv 2>err &&
+	test_expect_code 2 gicat eval --matrix runs.tsv --metric auc 2>err &&
+	test_expect_code 2 gicat eval $TASK --predictions nope.csv 2>err &&
+	test_grep "^gicat: eval: .nope.csv.: cannot open" err &&
+	test_expect_code 2 gicat eval no-such-task --predictions rand.csv 2>err
+'
+
+test_done
