@@ -18,7 +18,8 @@
 	"progressive, interlaced, has_icc, has_exif, has_xmp, has_c2pa, " \
 	"orientation, text_keys, phash, storage, ref_path, ref_size, ref_mtime_ns"
 #define ENTRY_SET "sha256 = ?1, generator = ?4, subset = ?5, label = ?6, " \
-	"split = ?7, class = ?8, wnid = ?9, class_source = ?10, license = ?11"
+	"split = ?7, class = ?8, wnid = ?9, class_source = ?10, license = ?11, " \
+	"source = ?12"
 
 static const char *const sql_text[] = {
 	"INSERT INTO images (" IMAGE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
@@ -28,8 +29,8 @@ static const char *const sql_text[] = {
 	" ref_mtime_ns = NULL WHERE sha256 = ? AND storage = 'ref'",
 	"SELECT sha256 FROM entries WHERE dataset = ? AND path = ?",
 	"INSERT INTO entries (sha256, dataset, path, generator, subset, label, "
-	"split, class, wnid, class_source, license) VALUES (?1, ?2, ?3, ?4, ?5,"
-	" ?6, ?7, ?8, ?9, ?10, ?11)",
+	"split, class, wnid, class_source, license, source) VALUES (?1, ?2, ?3,"
+	" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	"UPDATE entries SET " ENTRY_SET " WHERE dataset = ?2 AND path = ?3",
 	"INSERT INTO rejects (path, reason) VALUES (?, ?) ON CONFLICT (path) "
 	"DO UPDATE SET reason = excluded.reason, at = excluded.at",
@@ -165,7 +166,7 @@ static int insert_image(struct gic_writer *w, const struct gic_result *r,
 	return 0;
 }
 
-/* Binds ?1..?11 of the entry statements from r and the overrides. */
+/* Binds ?1..?12 of the entry statements from r and the overrides. */
 static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 		       const struct gic_result *r)
 {
@@ -192,6 +193,7 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 	bind_opt(s, 9, wnid);
 	bind_opt(s, 10, cls >= 0 || (wnid && *wnid) ? src : NULL);
 	bind_opt(s, 11, o->license);
+	bind_opt(s, 12, r->source);
 }
 
 static int upsert_entry(struct gic_writer *w, const struct gic_result *r,

@@ -30,6 +30,8 @@ struct gic_result {
 	char reason[512];
 	const char *path;       /* set by the writer */
 	const char *dataset;    /* set by the writer */
+	const char *source;     /* where the bytes came from when not a
+				   local path (a URL), or NULL */
 };
 
 struct gic_writer {

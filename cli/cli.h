@@ -96,6 +96,7 @@ int cmd_export(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_leakcheck(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

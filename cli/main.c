@@ -93,6 +93,21 @@ static const struct cmd commands[] = {
 	  "  --metric M       the matrix's metric: acc (default), real_acc,\n"
 	  "                   fake_acc, ap\n"
 	  "  --html FILE      the scores as a self-contained heatmap page\n" },
+	{ "fetch", cmd_fetch, "[--jobs N] [--per-host N] [--retries N] "
+	  "[--max-bytes N] [--timeout S] [--cacert FILE] [--dataset NAME] "
+	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
+	  "[--license ID] URLLIST | --status [--format F] [URLLIST]",
+	  "download a URL list into the catalog; what is fetched so far",
+	  "  URLLIST      CSV, TSV or JSONL with a url column and any of sha256,\n"
+	  "               dataset, generator, label, split, class, license;\n"
+	  "               or one URL a line.  Options fill empty columns.\n"
+	  "  --jobs N     transfers at once (default 16); --per-host N: to one\n"
+	  "               host (default: --jobs)\n"
+	  "  --retries N  after timeouts, connection errors, 5xx, 429 (default 3)\n"
+	  "  --timeout S  to connect, and below 1 KiB/s (default 30)\n"
+	  "  --max-bytes  per image, while downloading (default 256M)\n"
+	  "  --cacert F   trust the CAs in F instead of the system's\n"
+	  "  --status     URLs per state (of URLLIST, or all); failures listed\n" },
 	{ "help", cmd_help, "[COMMAND]", "usage of gicat or of a command", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -101,3 +101,21 @@ CREATE TABLE materialized_files (
   set_name TEXT, -- train, val, test/NAME; NULL for files of the whole output
   PRIMARY KEY (materialization_id, path)
 ) WITHOUT ROWID;
+
+-- 0005-fetch: the state of every URL given to `gicat fetch`, so that a
+-- re-run fetches only what is not done and `gicat fetch --status` can tell.
+CREATE TABLE fetches (
+  dataset TEXT NOT NULL, -- dataset of the entry the URL makes (list column, --dataset, or the list's name)
+  url TEXT NOT NULL, -- the URL as listed; also the entry's path and source
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')), -- 'done': catalogued; 'failed': given up, see last_error
+  attempts INTEGER NOT NULL DEFAULT 0, -- transfers tried, over every run
+  http_status INTEGER, -- HTTP status of the last response, NULL when none came
+  last_error TEXT, -- why the last run gave up on it (as printed), NULL when done
+  bytes INTEGER, -- bytes of the image (done), or received before giving up
+  sha256 TEXT, -- SHA-256 of the bytes received (the image when done), or NULL
+  final_url TEXT, -- where the last attempt ended after redirects
+  added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), -- UTC time the URL was first listed
+  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), -- UTC time of its last outcome
+  PRIMARY KEY (dataset, url)
+) WITHOUT ROWID;
+CREATE INDEX fetches_status ON fetches (status);

@@ -1,0 +1,282 @@
+/*
+ * fetch-http.c - the libcurl side of one attempt: the easy handle's
+ * options (protocols, redirects, TLS, timeouts, Range), the header and
+ * body callbacks that keep the image in memory and enforce the size cap
+ * while it arrives, and how a failure is classified and described.
+ *
+ * The body is kept only from 2xx responses; a 206 must continue exactly
+ * where the kept bytes end, a 200 starts them over.  Nothing here touches
+ * the catalog: a body is only checked and stored once it is complete.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fetch-int.h"
+
+#define BACKOFF_BASE 0.5
+#define BACKOFF_CAP 30.0
+#define RETRY_AFTER_CAP 60.0
+
+/* A new response starts: forget what the previous one said. */
+static void status_line(struct gic_fetch_job *j, const char *line)
+{
+	const char *sp = strchr(line, ' ');
+
+	j->resp_code = sp ? strtol(sp + 1, NULL, 10) : 0;
+	j->resp_range = j->resp_length = -1;
+	j->resp_ranges = 0;
+	j->resp_validator[0] = '\0';
+	j->keep = j->resp_done = 0;
+	if (sp && (sp = strchr(sp + 1, ' ')))
+		snprintf(j->phrase, sizeof(j->phrase), "%s", sp + 1);
+	else
+		j->phrase[0] = '\0';
+}
+
+static void header_field(struct gic_fetch_job *j, const char *name,
+			 const char *v)
+{
+	if (!strcasecmp(name, "content-range"))
+		j->resp_range = !strncasecmp(v, "bytes ", 6) ?
+			strtoll(v + 6, NULL, 10) : -1;
+	else if (!strcasecmp(name, "content-length"))
+		j->resp_length = strtoll(v, NULL, 10);
+	else if (!strcasecmp(name, "accept-ranges"))
+		j->resp_ranges = !strcasecmp(v, "bytes");
+	else if (!strcasecmp(name, "etag") && strncmp(v, "W/", 2))
+		snprintf(j->resp_validator, sizeof(j->resp_validator), "%s", v);
+	else if (!strcasecmp(name, "last-modified") && !j->resp_validator[0])
+		snprintf(j->resp_validator, sizeof(j->resp_validator), "%s", v);
+}
+
+/* Makes room for n more bytes of body. */
+static int grow(struct gic_fetch_job *j, size_t n)
+{
+	size_t cap = j->cap ? j->cap : 65536;
+	unsigned char *b;
+
+	if (j->len + n <= j->cap)
+		return 0;
+	while (cap < j->len + n)
+		cap *= 2;
+	if (!(b = realloc(j->buf, cap)))
+		return -1;
+	j->buf = b;
+	j->cap = cap;
+	return 0;
+}
+
+/*
+ * The headers of a response are complete: is its body the image, and
+ * where does it go?  Returns -1 to abort the transfer.
+ */
+static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
+{
+	long code = j->resp_code;
+
+	if (code / 100 != 2)
+		return 0; /* interim, redirect or error: body ignored */
+	if (code == 206 && j->resp_range != (int64_t)j->len) {
+		j->bad_range = 1;
+		return -1;
+	}
+	if (code != 206)
+		j->len = 0;
+	j->keep = 1;
+	j->ranges = j->resp_ranges || code == 206;
+	memcpy(j->validator, j->resp_validator, sizeof(j->validator));
+	if (j->resp_length >= 0 &&
+	    j->len + (uint64_t)j->resp_length > f->max_bytes) {
+		j->too_big = 1;
+		return -1;
+	}
+	if (j->resp_length > 0 && grow(j, (size_t)j->resp_length) < 0)
+		return -1;
+	return 0;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct gic_fetch_job *j = arg;
+	size_t len = size * n, k = len < 1023 ? len : 1023;
+	char line[1024], *colon, *v;
+
+	memcpy(line, p, k);
+	while (k && (line[k - 1] == '\r' || line[k - 1] == '\n'))
+		k--;
+	line[k] = '\0';
+	if (!strncmp(line, "HTTP/", 5)) {
+		status_line(j, line);
+	} else if (j->resp_done) {
+		return len; /* trailers of a chunked body */
+	} else if (!k) {
+		j->resp_done = 1;
+		if (headers_done(j->f, j) < 0)
+			return 0;
+	} else if ((colon = strchr(line, ':'))) {
+		*colon = '\0';
+		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		header_field(j, line, v);
+	}
+	return len;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct gic_fetch_job *j = arg;
+	size_t len = size * n;
+
+	atomic_fetch_add(&j->f->bytes, len);
+	if (!j->keep)
+		return len;
+	if (j->len + len > j->f->max_bytes) {
+		j->too_big = 1;
+		return 0;
+	}
+	if (grow(j, len) < 0)
+		return 0;
+	memcpy(j->buf + j->len, p, len);
+	j->len += len;
+	return len;
+}
+
+/* Asks for the rest of a partial body, if the same content still is
+ * what the server has (If-Range). */
+static int ask_rest(struct gic_fetch_job *j, CURL *e)
+{
+	char range[32], cond[300];
+
+	snprintf(range, sizeof(range), "%zu-", j->len);
+	curl_easy_setopt(e, CURLOPT_RANGE, range);
+	if (!j->validator[0])
+		return 0;
+	snprintf(cond, sizeof(cond), "If-Range: %s", j->validator);
+	if (!(j->headers = curl_slist_append(NULL, cond)))
+		return -1;
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
+	return 0;
+}
+
+/* The options every attempt has: safety first. */
+static void set_common(struct gic_fetcher *f, struct gic_fetch_job *j,
+		       CURL *e)
+{
+	curl_easy_setopt(e, CURLOPT_URL, f->list->items[j->item].url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->err);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, GIC_FETCH_USER_AGENT);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)GIC_FETCH_MAX_REDIRS);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (f->o->cacert)
+		curl_easy_setopt(e, CURLOPT_CAINFO, f->o->cacert);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, f->timeout);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)GIC_FETCH_LOW_SPEED);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, f->timeout);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	/* over https, wait to learn whether a connection multiplexes (h2)
+	 * rather than open another; plain http never does */
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, (long)!strncasecmp(
+		f->list->items[j->item].url, "https:", 6));
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_SHARE, f->share);
+}
+
+int gic_fetch_easy(struct gic_fetcher *f, struct gic_fetch_job *j, CURL **out)
+{
+	CURL *e = curl_easy_init();
+
+	*out = NULL;
+	if (!e)
+		return gic_seterr(GIC_ENOMEM, "cannot start a transfer");
+	set_common(f, j, e);
+	j->err[0] = '\0';
+	j->too_big = j->bad_range = j->keep = j->resp_done = 0;
+	j->resp_code = j->http = 0;
+	curl_slist_free_all(j->headers);
+	j->headers = NULL;
+	if (!j->ranges || !j->len)
+		j->len = 0;
+	else if (ask_rest(j, e) < 0) {
+		curl_easy_cleanup(e);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	*out = e;
+	return 0;
+}
+
+int gic_fetch_transient(CURLcode res, long http)
+{
+	switch (res) {
+	case CURLE_OK:
+		return http >= 500 || http == 429 || http == 408;
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_AGAIN:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+double gic_fetch_backoff(int attempts, long retry_after, double rnd)
+{
+	double d = BACKOFF_BASE;
+
+	if (retry_after > 0)
+		return retry_after < RETRY_AFTER_CAP ? (double)retry_after
+						     : RETRY_AFTER_CAP;
+	for (int i = 1; i < attempts && d < BACKOFF_CAP; i++)
+		d *= 2;
+	if (d > BACKOFF_CAP)
+		d = BACKOFF_CAP;
+	return d / 2 + d / 2 * rnd;
+}
+
+void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
+		      size_t n)
+{
+	const char *what = j->err[0] ? j->err : curl_easy_strerror(res);
+	const char *url = j->f->list->items[j->item].url, *to = j->final_url;
+	int k;
+
+	if (j->too_big && j->resp_length > 0 &&
+	    (uint64_t)j->resp_length > j->f->max_bytes)
+		k = snprintf(buf, n, "file too large: %lld bytes, over the "
+			     "%llu-byte limit", (long long)j->resp_length,
+			     (unsigned long long)j->f->max_bytes);
+	else if (j->too_big)
+		k = snprintf(buf, n, "file too large: over the %llu-byte limit",
+			     (unsigned long long)j->f->max_bytes);
+	else if (res == CURLE_OK)
+		k = snprintf(buf, n, "HTTP %ld%s%s", j->http,
+			     j->phrase[0] ? " " : "", j->phrase);
+	else if (j->bad_range)
+		k = snprintf(buf, n, "resumed download: the server sent "
+			     "another range than asked");
+	else if (res == CURLE_UNSUPPORTED_PROTOCOL && to && strcmp(to, url))
+		k = snprintf(buf, n, "redirect to '%s' refused: %s", to, what);
+	else
+		k = snprintf(buf, n, "%s", what);
+	if (j->attempts > 1 && k >= 0 && (size_t)k < n)
+		snprintf(buf + k, n - (size_t)k, " (%d attempts)", j->attempts);
+}

@@ -1,0 +1,139 @@
+/*
+ * fetch-int.h - what fetch.c (the transfer loop), fetch-http.c (libcurl
+ * handles and callbacks), fetch-store.c (workers and the writer) and
+ * fetch-state.c (the fetches table) share: one URL's job, and a run.
+ */
+#ifndef GIC_FETCH_INT_H
+#define GIC_FETCH_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <curl/curl.h>
+
+#include "fetch.h"
+#include "ingest-write.h"
+
+/* One URL being fetched in this run, from its first attempt to its record. */
+struct gic_fetch_job {
+	struct gic_fetcher *f;
+	size_t item;               /* index in the list */
+	const char *dataset;
+	unsigned char *buf;        /* the body so far (kept across attempts
+				      when the server takes ranges) */
+	size_t len, cap;
+	int attempts;              /* in this run */
+	long http;                 /* status of the last response, 0: none */
+	char phrase[64];           /* its reason phrase */
+	double not_before;         /* monotonic time of the next attempt */
+	int ranges;                /* buf came from a server taking ranges */
+	char validator[256];       /* its strong ETag or Last-Modified */
+	/* the response being received (header callback) */
+	long resp_code;
+	int64_t resp_range;        /* Content-Range start, -1 */
+	int64_t resp_length;       /* Content-Length, -1 */
+	int resp_ranges;           /* Accept-Ranges: bytes */
+	char resp_validator[256];
+	int resp_done;             /* its headers are over */
+	int keep;                  /* its body is the image */
+	int too_big, bad_range;    /* why a callback aborted the transfer */
+	char *final_url;           /* after redirects, owned */
+	struct curl_slist *headers;
+	char err[CURL_ERROR_SIZE];
+	int failed;                /* given up without content: r.reason */
+	struct gic_result r;       /* filled by a worker, then recorded */
+	struct gic_fetch_job *next; /* in the workers' and writer's queues */
+};
+
+/*
+ * A run.  Three kinds of threads: the transfer thread (fetch.c) owns the
+ * multi handle; workers (fetch-store.c) check and store; the calling
+ * thread writes to the catalog.  Fields below `mu` are shared under it.
+ */
+struct gic_fetcher {
+	struct gic_catalog *cat;
+	const struct gic_fetch_list *list;
+	const struct gic_fetch_opts *o;
+	struct gic_fetch_stats *st;     /* the writer's */
+	int jobs, retries;
+	long timeout;
+	uint64_t max_bytes;
+	/* the transfer thread's */
+	CURLM *multi;
+	CURLSH *share;
+	CURL **handles;                 /* running transfers */
+	int active;
+	size_t *queue, nqueue, next;    /* items to fetch, in list order */
+	struct gic_fetch_job **waiting; /* backing off before a retry */
+	size_t nwaiting;
+	uint64_t rng;
+	int transfer_rc;                /* and its message: */
+	char transfer_err[512];
+	_Atomic uint64_t bytes, attempts, retries_done, resumed;
+	/* the workers */
+	pthread_t *tids;
+	int nworkers;
+	pthread_mutex_t mu;
+	pthread_cond_t work_cv, done_cv;
+	struct gic_fetch_job *todo, *todo_tail; /* downloaded, to check */
+	struct gic_fetch_job *done, *done_tail; /* to record */
+	size_t inwork;                  /* out of the transfers, not recorded */
+	size_t unchecked;               /* of those, bodies the workers hold */
+	int stop;                       /* a runtime failure: everyone stops */
+	int transfers_over;
+	/* the writer and the fetches table (calling thread) */
+	struct gic_writer w;
+	struct gic_ingest_opts wopts;
+	struct sqlite3_stmt *known, *get_state, *add_state, *set_state;
+	size_t uncommitted;
+	double last_commit;
+};
+
+/* Monotonic seconds. */
+double gic_fetch_now(void);
+
+/* fetch-http.c: a ready easy handle for the job's next attempt. */
+int gic_fetch_easy(struct gic_fetcher *f, struct gic_fetch_job *j, CURL **out);
+/* Is a failed attempt worth another (timeouts, connection errors, 5xx,
+ * 429, 408)? */
+int gic_fetch_transient(CURLcode res, long http);
+/* Seconds to wait before attempt number `attempts` + 1: exponential
+ * from 0.5 s, capped at 30 s, with jitter from rnd (0..1); a server's
+ * Retry-After (seconds, 0 if none) wins, capped at 60 s. */
+double gic_fetch_backoff(int attempts, long retry_after, double rnd);
+/* One line on why the attempt that just ended failed. */
+void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
+		      size_t n);
+
+/* fetch-state.c (calling thread) */
+int gic_fetch_state_open(struct gic_fetcher *f);
+/* Puts every URL of the list that is not done into f->queue. */
+int gic_fetch_state_plan(struct gic_fetcher *f);
+/* The URL's row after this run: done, or failed with error. */
+int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
+			const char *error);
+/* Commits every second or so, and at the end (last = 1). */
+int gic_fetch_commit(struct gic_fetcher *f, int last);
+/* Commits (rc == 0) or keeps what is whole; returns rc or the commit's. */
+int gic_fetch_state_close(struct gic_fetcher *f, int rc);
+
+/* fetch-store.c */
+int gic_fetch_workers_start(struct gic_fetcher *f);
+/* Tells every thread to stop (a runtime failure, or the end). */
+void gic_fetch_stop(struct gic_fetcher *f);
+void gic_fetch_workers_join(struct gic_fetcher *f);
+/* From the transfer thread: a complete download, to the workers; a URL
+ * given up on (content = 1: its bytes were refused, for `rejects` too),
+ * to the writer. */
+void gic_fetch_submit(struct gic_fetcher *f, struct gic_fetch_job *j);
+void gic_fetch_give_up(struct gic_fetcher *f, struct gic_fetch_job *j,
+		       const char *reason, int content);
+/* Is there room for another download: few bodies waiting for the
+ * workers (memory), few URLs waiting for the writer? */
+int gic_fetch_room(struct gic_fetcher *f, size_t bodies, size_t urls);
+/* The writer's loop: records outcomes until the transfers are over and
+ * every URL is recorded; reports progress and failures. */
+int gic_fetch_write(struct gic_fetcher *f);
+void gic_fetch_job_free(struct gic_fetch_job *j);
+
+#endif

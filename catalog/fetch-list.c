@@ -1,0 +1,414 @@
+/*
+ * fetch-list.c - reading the URL lists of gicat fetch: CSV (RFC 4180
+ * quoting), TSV, JSONL (with jansson) or plain lists of URLs.
+ *
+ * Every row is checked as it is read (a known label, split and class, a
+ * well-formed sha256), so a list with a bad row is refused as a whole,
+ * with the line to fix, before anything is downloaded.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "fetch.h"
+
+enum { C_URL, C_SHA, C_DATASET, C_GEN, C_LABEL, C_SPLIT, C_CLASS,
+       C_LICENSE, NCOLS };
+static const char *const col_names[NCOLS] = {
+	"url", "sha256", "dataset", "generator", "label", "split", "class",
+	"license" };
+
+enum format { F_CSV, F_TSV, F_JSONL, F_PLAIN };
+
+/* Longest generator id the entry writer keeps (struct gic_path_meta). */
+#define GEN_MAX 31
+
+struct parser {
+	struct gic_fetch_list *l;
+	const struct gic_classes *cls;
+	enum format fmt;
+	int col[NCOLS];       /* field index of each column, -1 if absent */
+	int line;
+};
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * Splits a line in place into at most max fields at sep; with quotes,
+ * "a,b" is one field and "" inside it a quote.  Returns the number of
+ * fields, or -1 when a quote is not closed where the field ends.
+ */
+static int split_fields(char *s, char sep, int quotes, char **f, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		char *start = s, *o = s, c;
+
+		if (quotes && *s == '"') {
+			for (s++; *s != '"' || s[1] == '"'; s++) {
+				if (!*s)
+					return -1;
+				*o++ = *s;
+				s += *s == '"';
+			}
+			if (*++s && *s != sep)
+				return -1;
+		} else {
+			while (*s && *s != sep)
+				*o++ = *s++;
+		}
+		c = *s;
+		*o = '\0';
+		if (n < max)
+			f[n++] = start;
+		if (!c)
+			return n;
+		s++;
+	}
+}
+
+static int bad(struct parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Fails the list with "line N: <message>". */
+static int bad(struct parser *p, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return gic_seterr(GIC_EUSAGE, "line %d: %s", p->line, msg);
+}
+
+int gic_class_parse(const struct gic_classes *cls, const char *s)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (*s && !*end && !errno && n >= 0 && n <= 999)
+		return (int)n;
+	return cls ? gic_classes_index(cls, s) : -1;
+}
+
+/* Checks the values of one row; NULL or "" means not given. */
+static int check_row(struct parser *p, const char *const v[NCOLS],
+		     int *cls)
+{
+	const char *x;
+
+	if (!v[C_URL] || !*v[C_URL])
+		return bad(p, "url is empty");
+	if ((x = v[C_LABEL]) && *x && strcmp(x, "real") && strcmp(x, "fake"))
+		return bad(p, "label must be 'real' or 'fake', not '%s'", x);
+	if ((x = v[C_SPLIT]) && *x && strcmp(x, "train") && strcmp(x, "val") &&
+	    strcmp(x, "test"))
+		return bad(p, "split must be train, val or test, not '%s'", x);
+	if ((x = v[C_GEN]) && strlen(x) > GEN_MAX)
+		return bad(p, "generator '%s' is too long", x);
+	*cls = -1;
+	if ((x = v[C_CLASS]) && *x && (*cls = gic_class_parse(p->cls, x)) < 0)
+		return bad(p, "class must be 0..999 or an ImageNet wnid, not "
+			   "'%s'", x);
+	return 0;
+}
+
+static char *dup_opt(const char *v)
+{
+	return v && *v ? strdup(v) : NULL;
+}
+
+static int add_item(struct parser *p, const char *const v[NCOLS])
+{
+	struct gic_fetch_list *l = p->l;
+	struct gic_fetch_item *it;
+	int rc, cls = -1;
+
+	if ((rc = check_row(p, v, &cls)) < 0)
+		return rc;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 256;
+		void *n = realloc(l->items, cap * sizeof(*l->items));
+
+		if (!n)
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		l->items = n;
+		l->cap = cap;
+	}
+	it = &l->items[l->n++];
+	memset(it, 0, sizeof(*it));
+	it->line = p->line;
+	it->class_idx = cls;
+	it->url = strdup(v[C_URL]);
+	it->sha256 = dup_opt(v[C_SHA]);
+	it->dataset = dup_opt(v[C_DATASET]);
+	it->generator = dup_opt(v[C_GEN]);
+	it->label = dup_opt(v[C_LABEL]);
+	it->split = dup_opt(v[C_SPLIT]);
+	it->license = dup_opt(v[C_LICENSE]);
+	for (char *s = it->sha256; s && *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+	if (it->sha256 && !gic_is_hex_sha(it->sha256))
+		return bad(p, "sha256 must be 64 hex digits, not '%s'", v[C_SHA]);
+	if (!it->url)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The header row: which field holds which column. */
+static int read_header(struct parser *p, char *line)
+{
+	char *f[256], sep = p->fmt == F_TSV ? '\t' : ',';
+	int n = split_fields(line, sep, p->fmt == F_CSV, f, 256);
+
+	for (int c = 0; c < NCOLS; c++)
+		p->col[c] = -1;
+	for (int i = 0; i < n; i++) {
+		const char *name = trim(f[i]);
+
+		for (int c = 0; c < NCOLS; c++)
+			if (p->col[c] < 0 && !strcasecmp(name, col_names[c]))
+				p->col[c] = i;
+	}
+	if (p->col[C_URL] < 0)
+		return bad(p, "no 'url' column in the header");
+	return 0;
+}
+
+static int read_delimited(struct parser *p, char *line)
+{
+	char *f[256], sep = p->fmt == F_TSV ? '\t' : ',';
+	const char *v[NCOLS];
+	int n = split_fields(line, sep, p->fmt == F_CSV, f, 256);
+
+	if (n < 0)
+		return bad(p, "unterminated quote");
+	for (int c = 0; c < NCOLS; c++) {
+		int k = p->col[c];
+
+		v[c] = k >= 0 && k < n ? trim(f[k]) : NULL;
+	}
+	return add_item(p, v);
+}
+
+static int read_plain(struct parser *p, char *line)
+{
+	const char *v[NCOLS] = { 0 };
+
+	line = trim(line);
+	if (*line == '#')
+		return 0;
+	v[C_URL] = line;
+	return add_item(p, v);
+}
+
+/* A JSON value as column text: strings as they are, integers printed. */
+static int json_col(struct parser *p, json_t *j, int c, char *buf, size_t n,
+		    const char **out)
+{
+	*out = NULL;
+	if (!j || json_is_null(j))
+		return 0;
+	if (json_is_string(j)) {
+		*out = json_string_value(j);
+		return 0;
+	}
+	if (json_is_integer(j) && c == C_CLASS) {
+		snprintf(buf, n, "%lld", (long long)json_integer_value(j));
+		*out = buf;
+		return 0;
+	}
+	return bad(p, "'%s' must be a string", col_names[c]);
+}
+
+static int read_json(struct parser *p, char *line)
+{
+	const char *v[NCOLS];
+	char num[32];
+	json_error_t err;
+	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &err);
+	int rc = 0;
+
+	if (!o)
+		return bad(p, "%s", err.text);
+	if (!json_is_object(o)) {
+		rc = bad(p, "not a JSON object");
+		goto out;
+	}
+	for (int c = 0; c < NCOLS && rc == 0; c++)
+		rc = json_col(p, json_object_get(o, col_names[c]), c, num,
+			      sizeof(num), &v[c]);
+	if (rc == 0)
+		rc = add_item(p, v);
+out:
+	json_decref(o);
+	return rc;
+}
+
+static enum format guess(const char *path, const char *first)
+{
+	const char *ext = strrchr(path, '.');
+
+	if (ext && (!strcasecmp(ext, ".jsonl") || !strcasecmp(ext, ".ndjson") ||
+		    !strcasecmp(ext, ".json")))
+		return F_JSONL;
+	if (*first == '{')
+		return F_JSONL;
+	if (!strncasecmp(first, "http://", 7) ||
+	    !strncasecmp(first, "https://", 8) ||
+	    (ext && !strcasecmp(ext, ".txt")))
+		return F_PLAIN;
+	if (ext && (!strcasecmp(ext, ".tsv") || !strcasecmp(ext, ".tab")))
+		return F_TSV;
+	if (ext && !strcasecmp(ext, ".csv"))
+		return F_CSV;
+	return memchr(first, '\t', strcspn(first, "\n")) ? F_TSV : F_CSV;
+}
+
+/* Feeds every non-blank line of text (modified in place) to the parser. */
+static int read_lines(struct parser *p, char *text)
+{
+	int rc = 0, header = p->fmt == F_CSV || p->fmt == F_TSV;
+
+	for (char *s = text, *nl; s && rc == 0; s = nl ? nl + 1 : NULL) {
+		if ((nl = strchr(s, '\n')))
+			*nl = '\0';
+		p->line++;
+		if (!*trim(s))
+			continue;
+		if (header) {
+			rc = read_header(p, s);
+			header = 0;
+		} else if (p->fmt == F_JSONL) {
+			rc = read_json(p, s);
+		} else if (p->fmt == F_PLAIN) {
+			rc = read_plain(p, s);
+		} else {
+			rc = read_delimited(p, s);
+		}
+	}
+	return rc;
+}
+
+static char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	char *name = strdup(b ? b + 1 : path), *dot;
+
+	if (name && (dot = strrchr(name, '.')) && dot != name)
+		*dot = '\0';
+	return name;
+}
+
+int gic_fetch_list_parse(const char *text, size_t len, const char *path,
+			 const struct gic_classes *cls,
+			 struct gic_fetch_list **out)
+{
+	struct parser p = { .cls = cls };
+	char *copy = NULL, *start;
+	int rc;
+
+	*out = NULL;
+	if (memchr(text, '\0', len))
+		return gic_seterr(GIC_EUSAGE, "not a text file (NUL byte)");
+	if (!(p.l = calloc(1, sizeof(*p.l))) || !(copy = malloc(len + 1)) ||
+	    !(p.l->name = base_name(path))) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	start = copy + (strncmp(copy, "\xef\xbb\xbf", 3) ? 0 : 3); /* BOM */
+	p.fmt = guess(path, start + strspn(start, " \t\r\n"));
+	if ((rc = read_lines(&p, start)) == 0 && p.l->n == 0)
+		rc = gic_seterr(GIC_EUSAGE, "no URLs in the list");
+out:
+	free(copy);
+	if (rc < 0)
+		gic_fetch_list_free(p.l);
+	else
+		*out = p.l;
+	return rc;
+}
+
+/* Reads the whole of f into a malloc'd buffer. */
+static int slurp(FILE *f, char **buf, size_t *len)
+{
+	FILE *mem = open_memstream(buf, len);
+	char chunk[65536];
+	size_t n;
+
+	if (!mem)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, mem);
+	if (fclose(mem) != 0)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	return ferror(f) ? gic_seterr(GIC_EIO, "read: %s", strerror(errno)) : 0;
+}
+
+int gic_fetch_list_load(const char *path, const struct gic_classes *cls,
+			struct gic_fetch_list **out)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (!f)
+		return gic_seterr(GIC_ENOTFOUND, "cannot open: %s", strerror(errno));
+	if ((rc = slurp(f, &buf, &len)) == 0)
+		rc = gic_fetch_list_parse(buf, len, path, cls, out);
+	fclose(f);
+	free(buf);
+	return rc;
+}
+
+void gic_fetch_list_free(struct gic_fetch_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		struct gic_fetch_item *it = &l->items[i];
+
+		free(it->url);
+		free(it->sha256);
+		free(it->dataset);
+		free(it->generator);
+		free(it->label);
+		free(it->split);
+		free(it->license);
+	}
+	free(l->items);
+	free(l->name);
+	free(l);
+}
+
+const char *gic_fetch_dataset(const struct gic_fetch_list *l, size_t i,
+			      const char *dflt)
+{
+	if (l->items[i].dataset)
+		return l->items[i].dataset;
+	return dflt ? dflt : l->name;
+}

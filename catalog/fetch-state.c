@@ -1,0 +1,292 @@
+/*
+ * fetch-state.c - the `fetches` table: one row per dataset and URL with its
+ * status (pending, done, failed), attempts, HTTP status, last error, bytes
+ * and hash.  Planning a run (which URLs are not done yet, which rows
+ * repeat another), recording outcomes in the writer's batched
+ * transactions, and the summaries of `gicat fetch --status`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "fetch-int.h"
+
+#define COMMIT_EVERY 1.0      /* seconds */
+#define COMMIT_BATCH 2000     /* URLs */
+
+static const char *const state_sql[] = {
+	"SELECT storage FROM images WHERE sha256 = ?",
+	"SELECT status FROM fetches WHERE dataset = ? AND url = ?",
+	"INSERT INTO fetches (dataset, url) VALUES (?, ?)",
+	"UPDATE fetches SET status = ?3, attempts = attempts + ?4, "
+	"http_status = ?5, last_error = ?6, bytes = ?7, sha256 = ?8, "
+	"final_url = ?9, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+	"WHERE dataset = ?1 AND url = ?2",
+};
+
+static sqlite3_stmt **state_slot(struct gic_fetcher *f, int i)
+{
+	sqlite3_stmt **v[] = { &f->known, &f->get_state, &f->add_state,
+			       &f->set_state };
+	return v[i];
+}
+
+static int db_fail(struct gic_fetcher *f, const char *what)
+{
+	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(f->cat->db));
+}
+
+int gic_fetch_state_open(struct gic_fetcher *f)
+{
+	const struct gic_fetch_opts *o = f->o;
+	int rc;
+
+	f->wopts.mode = GIC_MODE_COPY;
+	f->wopts.class_idx = -1;      /* classes come with each row's meta */
+	f->wopts.classes = o->classes;
+	if ((rc = gic_writer_init(&f->w, f->cat, &f->wopts)) < 0)
+		return rc;
+	for (int i = 0; i < 4; i++)
+		if (sqlite3_prepare_v2(f->cat->db, state_sql[i], -1,
+				       state_slot(f, i), NULL))
+			return db_fail(f, "prepare fetch");
+	return 0;
+}
+
+int gic_fetch_state_close(struct gic_fetcher *f, int rc)
+{
+	for (int i = 0; i < 4; i++) {
+		sqlite3_finalize(*state_slot(f, i));
+		*state_slot(f, i) = NULL;
+	}
+	return gic_writer_finish(&f->w, rc);
+}
+
+/* Opens the writer's transaction for rows the writer does not write. */
+static int begin(struct gic_fetcher *f)
+{
+	if (f->w.in_tx)
+		return 0;
+	if (sqlite3_exec(f->cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+		return db_fail(f, "begin");
+	f->w.in_tx = 1;
+	return 0;
+}
+
+int gic_fetch_commit(struct gic_fetcher *f, int last)
+{
+	double t = gic_fetch_now();
+	int rc;
+
+	if (!last && f->uncommitted < COMMIT_BATCH &&
+	    t - f->last_commit < COMMIT_EVERY)
+		return 0;
+	if ((rc = gic_writer_commit(&f->w)) < 0)
+		return rc;
+	f->uncommitted = 0;
+	f->last_commit = t;
+	return 0;
+}
+
+static int key_cmp(const struct gic_fetcher *f, size_t i, size_t k)
+{
+	const struct gic_fetch_list *l = f->list;
+	int c = strcmp(gic_fetch_dataset(l, i, f->o->dataset),
+		       gic_fetch_dataset(l, k, f->o->dataset));
+
+	return c ? c : strcmp(l->items[i].url, l->items[k].url);
+}
+
+/* qsort_r order of item indexes: (dataset, url), then list order. */
+static int by_key(const void *a, const void *b, void *arg)
+{
+	size_t i = *(const size_t *)a, k = *(const size_t *)b;
+	int c = key_cmp(arg, i, k);
+
+	return c ? c : (i > k) - (i < k);
+}
+
+/* Marks in dup[] every row that repeats an earlier row's dataset and URL. */
+static int find_duplicates(struct gic_fetcher *f, char *dup)
+{
+	size_t n = f->list->n, *idx = malloc(n * sizeof(*idx));
+
+	if (!idx)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, sizeof(*idx), by_key, f);
+	for (size_t i = 1; i < n; i++)
+		if (!key_cmp(f, idx[i - 1], idx[i]))
+			dup[idx[i]] = 1;
+	free(idx);
+	return 0;
+}
+
+static int step(struct gic_fetcher *f, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(f, what);
+}
+
+/* Is the URL done already?  Adds its row when it is new. */
+static int plan_one(struct gic_fetcher *f, size_t i, int *done)
+{
+	const char *ds = gic_fetch_dataset(f->list, i, f->o->dataset);
+	const char *url = f->list->items[i].url;
+	sqlite3_stmt *s = f->get_state;
+	int rc, have;
+
+	sqlite3_bind_text(s, 1, ds, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, url, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	have = rc == SQLITE_ROW;
+	*done = have && !strcmp((const char *)sqlite3_column_text(s, 0), "done");
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(f, "read fetch state");
+	if (have)
+		return 0;
+	sqlite3_bind_text(f->add_state, 1, ds, -1, SQLITE_STATIC);
+	sqlite3_bind_text(f->add_state, 2, url, -1, SQLITE_STATIC);
+	return step(f, f->add_state, "add fetch state");
+}
+
+int gic_fetch_state_plan(struct gic_fetcher *f)
+{
+	size_t n = f->list->n;
+	char *dup = calloc(n, 1);
+	int rc, done;
+
+	f->queue = malloc(n * sizeof(*f->queue));
+	if (!dup || !f->queue) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = find_duplicates(f, dup)) < 0 || (rc = begin(f)) < 0)
+		goto out;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (dup[i]) {
+			f->st->duplicates++;
+			continue;
+		}
+		f->st->total++;
+		if ((rc = plan_one(f, i, &done)) == 0 && done)
+			f->st->already++;
+		else if (rc == 0)
+			f->queue[f->nqueue++] = i;
+	}
+	f->st->queued = f->nqueue;
+	if (rc == 0)
+		rc = gic_fetch_commit(f, 1);
+out:
+	free(dup);
+	return rc;
+}
+
+static void bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
+			const char *error)
+{
+	sqlite3_stmt *s = f->set_state;
+	int rc;
+
+	if ((rc = begin(f)) < 0)
+		return rc;
+	sqlite3_bind_text(s, 1, j->dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, f->list->items[j->item].url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, error ? "failed" : "done", -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, j->attempts);
+	if (j->http)
+		sqlite3_bind_int64(s, 5, j->http);
+	else
+		sqlite3_bind_null(s, 5);
+	bind_opt(s, 6, error);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)(j->r.bytes ? j->r.bytes
+							    : j->len));
+	bind_opt(s, 8, j->r.hex);
+	bind_opt(s, 9, j->final_url);
+	f->uncommitted++;
+	rc = step(f, s, "record fetch state");
+	sqlite3_clear_bindings(s);
+	return rc;
+}
+
+/* ---- gicat fetch --status ------------------------------------------------ */
+
+static const char *const status_sql[] = {
+	"SELECT status, count(*) AS urls, sum(bytes) AS bytes FROM fetches "
+	"GROUP BY status ORDER BY status",
+	"SELECT url, http_status, attempts, last_error FROM fetches "
+	"WHERE status = 'failed' ORDER BY dataset, url",
+	"SELECT coalesce(f.status, 'new') AS status, count(*) AS urls, "
+	"sum(f.bytes) AS bytes FROM temp.fetch_list l LEFT JOIN fetches f "
+	"ON f.dataset = l.dataset AND f.url = l.url GROUP BY 1 ORDER BY 1",
+	"SELECT f.url, f.http_status, f.attempts, f.last_error FROM "
+	"temp.fetch_list l JOIN fetches f ON f.dataset = l.dataset AND "
+	"f.url = l.url WHERE f.status = 'failed' ORDER BY f.dataset, f.url",
+};
+
+/* The list's (dataset, url) pairs as the temporary table fetch_list. */
+static int load_list(struct gic_catalog *c, const struct gic_fetch_list *l,
+		     const char *dflt)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0;
+
+	if (sqlite3_exec(c->db, "CREATE TEMP TABLE IF NOT EXISTS fetch_list ("
+			 "dataset TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY"
+			 " (dataset, url)) WITHOUT ROWID; DELETE FROM "
+			 "temp.fetch_list; BEGIN", NULL, NULL, NULL) ||
+	    sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO temp.fetch_list "
+			       "VALUES (?, ?)", -1, &s, NULL)) {
+		rc = gic_seterr(GIC_EDB, "fetch status: %s",
+				sqlite3_errmsg(c->db));
+		goto out;
+	}
+	for (size_t i = 0; i < l->n && rc == 0; i++) {
+		sqlite3_bind_text(s, 1, gic_fetch_dataset(l, i, dflt), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, l->items[i].url, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = gic_seterr(GIC_EDB, "fetch status: %s",
+					sqlite3_errmsg(c->db));
+		sqlite3_reset(s);
+	}
+out:
+	sqlite3_finalize(s);
+	if (sqlite3_get_autocommit(c->db) == 0)
+		sqlite3_exec(c->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
+		     const char *dflt_dataset, struct sqlite3_stmt **summary,
+		     struct sqlite3_stmt **failed)
+{
+	int base = l ? 2 : 0, rc;
+
+	*summary = *failed = NULL;
+	if (l && (rc = load_list(c, l, dflt_dataset)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, status_sql[base], -1, summary, NULL) ||
+	    sqlite3_prepare_v2(c->db, status_sql[base + 1], -1, failed, NULL)) {
+		rc = gic_seterr(GIC_EDB, "fetch status: %s",
+				sqlite3_errmsg(c->db));
+		sqlite3_finalize(*summary);
+		*summary = NULL;
+		return rc;
+	}
+	return 0;
+}

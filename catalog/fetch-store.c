@@ -1,0 +1,334 @@
+/*
+ * fetch-store.c - what happens to a URL once its transfers are over.
+ * Worker threads hash a complete download, check the list's sha256, decode
+ * it (gic_probe) and put it in the object store; the calling thread, the
+ * one writer, records every outcome with the ingest writer and in the
+ * `fetches` table, and reports progress and failures.
+ *
+ * As for a local ingest, an object is durable before the transaction that
+ * references it commits, and rejected content is never stored.  Commits
+ * (which fsync the store's directories) never hold up the transfers: those
+ * run on a thread of their own (fetch.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "fetch-int.h"
+
+#define MAX_WORKERS 64
+#define REPORT_EVERY 0.1      /* seconds between progress reports */
+
+static void push(struct gic_fetch_job **head, struct gic_fetch_job **tail,
+		 struct gic_fetch_job *j)
+{
+	j->next = NULL;
+	if (*tail)
+		(*tail)->next = j;
+	else
+		*head = j;
+	*tail = j;
+}
+
+/* ---- workers ------------------------------------------------------------ */
+
+/* Hashes, checks and decodes a download; 0 when it may be stored. */
+static int examine(struct gic_fetcher *f, struct gic_fetch_job *j)
+{
+	const struct gic_fetch_item *it = &f->list->items[j->item];
+	struct gic_probe_opts po = { .max_pixels = f->o->max_pixels };
+	struct gic_result *r = &j->r;
+	int rc;
+
+	r->bytes = j->len;
+	if (j->len == 0)
+		return gic_seterr(GIC_EBADIMG, "empty file: 0 bytes");
+	if ((rc = gic_sha256_hex(j->buf, j->len, r->hex)) < 0)
+		return rc;
+	if (it->sha256 && strcmp(it->sha256, r->hex))
+		return gic_seterr(GIC_EBADIMG, "sha256 mismatch: the list says "
+				  "%s, the bytes are %s", it->sha256, r->hex);
+	return gic_probe(j->buf, j->len, &po, &r->info);
+}
+
+static void work_one(struct gic_fetcher *f, struct gic_fetch_job *j)
+{
+	struct gic_odb *odb = f->cat->odb;
+	struct gic_result *r = &j->r;
+	int rc = examine(f, j);
+
+	if (rc == 0) {
+		r->kind = GIC_R_NEW; /* the writer tells whether it is new */
+		if ((rc = odb->be->put(odb, r->hex, j->buf, j->len, NULL,
+				       GIC_MODE_COPY, &r->how)) < 0)
+			r->kind = GIC_R_FATAL;
+	} else {
+		r->kind = rc == GIC_EBADIMG || rc == GIC_ELIMIT ? GIC_R_REJECT
+							       : GIC_R_FATAL;
+	}
+	if (rc < 0)
+		snprintf(r->reason, sizeof(r->reason), "%s", gic_errmsg());
+	free(j->buf);
+	j->buf = NULL;
+	j->cap = 0;
+}
+
+static void *worker(void *arg)
+{
+	struct gic_fetcher *f = arg;
+
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		struct gic_fetch_job *j;
+
+		while (!f->stop && !f->todo)
+			pthread_cond_wait(&f->work_cv, &f->mu);
+		if (f->stop)
+			break;
+		j = f->todo;
+		if (!(f->todo = j->next))
+			f->todo_tail = NULL;
+		pthread_mutex_unlock(&f->mu);
+		work_one(f, j);
+		pthread_mutex_lock(&f->mu);
+		f->unchecked--;
+		push(&f->done, &f->done_tail, j);
+		pthread_cond_signal(&f->done_cv);
+	}
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+int gic_fetch_workers_start(struct gic_fetcher *f)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = f->o->workers > 0 ? f->o->workers : f->jobs;
+
+	/* workers wait on fsync as much as they decode: more than CPUs */
+	if (n < cpus)
+		n = (int)cpus;
+	if (n > MAX_WORKERS)
+		n = MAX_WORKERS;
+	if (!(f->tids = calloc((size_t)n, sizeof(*f->tids))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (; f->nworkers < n; f->nworkers++)
+		if (pthread_create(&f->tids[f->nworkers], NULL, worker, f))
+			break;
+	return f->nworkers ? 0 : gic_seterr(GIC_ENOMEM, "cannot start threads");
+}
+
+static void free_all(struct gic_fetch_job *j)
+{
+	while (j) {
+		struct gic_fetch_job *next = j->next;
+
+		gic_fetch_job_free(j);
+		j = next;
+	}
+}
+
+void gic_fetch_stop(struct gic_fetcher *f)
+{
+	pthread_mutex_lock(&f->mu);
+	f->stop = 1;
+	pthread_cond_broadcast(&f->work_cv);
+	pthread_mutex_unlock(&f->mu);
+	if (f->multi)
+		curl_multi_wakeup(f->multi);
+}
+
+void gic_fetch_workers_join(struct gic_fetcher *f)
+{
+	for (int i = 0; i < f->nworkers; i++)
+		pthread_join(f->tids[i], NULL);
+	free(f->tids);
+	free_all(f->todo);
+	free_all(f->done);
+	f->todo = f->done = NULL;
+}
+
+void gic_fetch_submit(struct gic_fetcher *f, struct gic_fetch_job *j)
+{
+	pthread_mutex_lock(&f->mu);
+	push(&f->todo, &f->todo_tail, j);
+	f->inwork++;
+	f->unchecked++;
+	pthread_cond_signal(&f->work_cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+void gic_fetch_give_up(struct gic_fetcher *f, struct gic_fetch_job *j,
+		       const char *reason, int content)
+{
+	j->r.kind = GIC_R_REJECT;
+	j->r.bytes = j->len;
+	j->failed = !content;
+	snprintf(j->r.reason, sizeof(j->r.reason), "%s", reason);
+	pthread_mutex_lock(&f->mu);
+	push(&f->done, &f->done_tail, j);
+	f->inwork++;
+	pthread_cond_signal(&f->done_cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+int gic_fetch_room(struct gic_fetcher *f, size_t bodies, size_t urls)
+{
+	int room;
+
+	pthread_mutex_lock(&f->mu);
+	room = f->unchecked < bodies && f->inwork < urls;
+	pthread_mutex_unlock(&f->mu);
+	return room;
+}
+
+void gic_fetch_job_free(struct gic_fetch_job *j)
+{
+	if (!j)
+		return;
+	free(j->buf);
+	free(j->final_url);
+	curl_slist_free_all(j->headers);
+	gic_image_info_release(&j->r.info);
+	free(j);
+}
+
+/* ---- the writer (the calling thread) ------------------------------------ */
+
+/* What the row (else the options) says, as the writer takes it. */
+static void fill_meta(struct gic_fetcher *f, const struct gic_fetch_item *it,
+		      struct gic_path_meta *m)
+{
+	const struct gic_fetch_opts *o = f->o;
+	int cls = it->class_idx >= 0 ? it->class_idx : o->class_idx;
+	const char *w;
+
+	memset(m, 0, sizeof(*m));
+	m->layout = GIC_LAYOUT_FLAT;
+	m->class_idx = cls;
+	snprintf(m->generator, sizeof(m->generator), "%s",
+		 it->generator ? it->generator : o->generator ? o->generator : "");
+	snprintf(m->label, sizeof(m->label), "%s",
+		 it->label ? it->label : o->label ? o->label : "");
+	snprintf(m->split, sizeof(m->split), "%s",
+		 it->split ? it->split : o->split ? o->split : "");
+	if (cls < 0)
+		return;
+	snprintf(m->class_source, sizeof(m->class_source), "%s",
+		 it->class_idx >= 0 ? "list" : "option");
+	if (o->classes && (w = gic_classes_wnid(o->classes, cls)))
+		snprintf(m->wnid, sizeof(m->wnid), "%s", w);
+}
+
+/* New content, content already stored, or known only as a ref? */
+static int refine(struct gic_fetcher *f, struct gic_result *r)
+{
+	sqlite3_stmt *s = f->known;
+	int rc;
+
+	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		r->kind = strcmp((const char *)sqlite3_column_text(s, 0), "ref")
+			? GIC_R_KNOWN : GIC_R_UPGRADE;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB,
+		"look up image: %s", sqlite3_errmsg(f->cat->db));
+}
+
+/* Records one URL's outcome, reports it, and frees the job. */
+static int record(struct gic_fetcher *f, struct gic_fetch_job *j)
+{
+	const struct gic_fetch_opts *o = f->o;
+	const struct gic_fetch_item *it = &f->list->items[j->item];
+	struct gic_result *r = &j->r;
+	int rc = 0, bad = j->failed || r->kind == GIC_R_REJECT;
+
+	fill_meta(f, it, &r->meta);
+	r->path = r->source = it->url;
+	r->dataset = j->dataset;
+	f->wopts.license = it->license ? it->license : o->license;
+	if (r->kind == GIC_R_NEW)
+		rc = refine(f, r);
+	if (rc == 0 && !j->failed)
+		rc = gic_writer_apply(&f->w, r, &f->st->ingest);
+	if (rc == 0)
+		rc = gic_fetch_set_state(f, j, bad ? r->reason : NULL);
+	if (rc == 0 && bad) {
+		f->st->failed++;
+		if (o->on_failure)
+			o->on_failure(o->arg, it->url, r->reason);
+	} else if (rc == 0) {
+		f->st->done++;
+	}
+	gic_fetch_job_free(j);
+	return rc;
+}
+
+/* Waits up to REPORT_EVERY for finished URLs; *over when none will come. */
+static struct gic_fetch_job *take_done(struct gic_fetcher *f, int *over)
+{
+	struct gic_fetch_job *j;
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += (long)(REPORT_EVERY * 1e9);
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&f->mu);
+	if (!f->done && !(f->transfers_over && !f->inwork))
+		pthread_cond_timedwait(&f->done_cv, &f->mu, &until);
+	j = f->done;
+	f->done = f->done_tail = NULL;
+	*over = !j && f->transfers_over && !f->inwork;
+	pthread_mutex_unlock(&f->mu);
+	return j;
+}
+
+static void report(struct gic_fetcher *f)
+{
+	struct gic_fetch_stats *st = f->st;
+
+	st->bytes = atomic_load(&f->bytes);
+	st->attempts = atomic_load(&f->attempts);
+	st->retries = atomic_load(&f->retries_done);
+	st->resumed = atomic_load(&f->resumed);
+	if (f->o->on_progress)
+		f->o->on_progress(f->o->arg, st);
+}
+
+int gic_fetch_write(struct gic_fetcher *f)
+{
+	double last = 0;
+	int rc = 0, over = 0;
+
+	while (rc == 0 && !over) {
+		struct gic_fetch_job *j = take_done(f, &over), *next;
+		size_t n = 0;
+
+		for (; j; j = next, n++) {
+			next = j->next;
+			if (rc == 0)
+				rc = record(f, j);
+			else
+				gic_fetch_job_free(j);
+		}
+		pthread_mutex_lock(&f->mu);
+		f->inwork -= n;
+		pthread_mutex_unlock(&f->mu);
+		if (n)
+			curl_multi_wakeup(f->multi); /* room for more transfers */
+		if (rc == 0)
+			rc = gic_fetch_commit(f, 0);
+		if (gic_fetch_now() - last >= REPORT_EVERY) {
+			report(f);
+			last = gic_fetch_now();
+		}
+	}
+	report(f);
+	return rc;
+}

@@ -1,0 +1,338 @@
+/*
+ * fetch.c - gic_fetch, and its transfer thread.  That thread drives
+ * libcurl's multi interface (up to `jobs` transfers, a per-host limit,
+ * HTTP/2 multiplexing and connection reuse when the server offers them)
+ * and puts failed attempts on a backoff list; complete downloads go to the
+ * workers, URLs given up on to the writer (fetch-store.c), which is the
+ * calling thread.
+ *
+ * Memory stays bounded: new URLs start only while few downloads wait for
+ * the workers or the writer, and few URLs wait for a retry.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "fetch-int.h"
+
+#define BODIES_PER_JOB 4      /* downloads waiting for workers, retries */
+#define URLS_PER_JOB 256      /* URLs waiting for the writer (a commit) */
+#define POLL_MAX 0.1          /* seconds the transfer thread may sleep */
+
+double gic_fetch_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* xorshift64*: jitter for the backoff, in [0, 1). */
+static double rnd(struct gic_fetcher *f)
+{
+	f->rng ^= f->rng >> 12;
+	f->rng ^= f->rng << 25;
+	f->rng ^= f->rng >> 27;
+	return (double)((f->rng * 2685821657736338717ULL) >> 11) /
+	       9007199254740992.0;
+}
+
+/* The next job to start: a retry whose time has come, else a new URL. */
+static int next_job(struct gic_fetcher *f, double now,
+		    struct gic_fetch_job **out)
+{
+	size_t cap = (size_t)f->jobs * BODIES_PER_JOB;
+	struct gic_fetch_job *j;
+
+	*out = NULL;
+	for (size_t i = 0; i < f->nwaiting; i++)
+		if (f->waiting[i]->not_before <= now) {
+			*out = f->waiting[i];
+			f->waiting[i] = f->waiting[--f->nwaiting];
+			return 0;
+		}
+	if (f->next >= f->nqueue || f->nwaiting >= cap ||
+	    !gic_fetch_room(f, cap, (size_t)f->jobs * URLS_PER_JOB))
+		return 0;
+	if (!(j = calloc(1, sizeof(*j))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	j->f = f;
+	j->item = f->queue[f->next++];
+	j->dataset = gic_fetch_dataset(f->list, j->item, f->o->dataset);
+	*out = j;
+	return 0;
+}
+
+static int start_ready(struct gic_fetcher *f)
+{
+	double now = gic_fetch_now();
+	int rc = 0;
+
+	while (f->active < f->jobs) {
+		struct gic_fetch_job *j;
+		CURL *e;
+
+		if ((rc = next_job(f, now, &j)) < 0 || !j)
+			break;
+		if ((rc = gic_fetch_easy(f, j, &e)) < 0) {
+			gic_fetch_job_free(j);
+			break;
+		}
+		if (curl_multi_add_handle(f->multi, e)) {
+			curl_easy_cleanup(e);
+			gic_fetch_job_free(j);
+			rc = gic_seterr(GIC_ENOMEM, "cannot start a transfer");
+			break;
+		}
+		f->handles[f->active++] = e;
+		atomic_fetch_add(&f->attempts, 1);
+		atomic_fetch_add(&f->retries_done, j->attempts > 0);
+		atomic_fetch_add(&f->resumed, j->len > 0);
+	}
+	return rc;
+}
+
+/* Puts a job on the backoff list (new URLs start only while it has room
+ * for all that run: see next_job). */
+static void wait_retry(struct gic_fetcher *f, struct gic_fetch_job *j,
+		       long retry_after)
+{
+	if (j->bad_range)
+		j->len = j->ranges = 0;
+	j->not_before = gic_fetch_now() +
+			gic_fetch_backoff(j->attempts, retry_after, rnd(f));
+	f->waiting[f->nwaiting++] = j;
+}
+
+/* Decides what a finished attempt leads to: the workers, a retry, or
+ * giving up. */
+static void outcome(struct gic_fetcher *f, struct gic_fetch_job *j,
+		    CURLcode res, long retry_after, const char *reason)
+{
+	if (j->too_big)
+		gic_fetch_give_up(f, j, reason, 1);
+	else if (res == CURLE_OK && j->http / 100 == 2)
+		gic_fetch_submit(f, j);
+	else if ((gic_fetch_transient(res, j->http) || j->bad_range) &&
+		 j->attempts <= f->retries)
+		wait_retry(f, j, retry_after);
+	else
+		gic_fetch_give_up(f, j, reason, 0);
+}
+
+/* Takes a finished transfer out of the multi handle. */
+static void finish(struct gic_fetcher *f, CURL *e, CURLcode res)
+{
+	struct gic_fetch_job *j = NULL;
+	curl_off_t retry_after = 0;
+	char *url = NULL, reason[512];
+
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &j->http);
+	curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &retry_after);
+	curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
+	free(j->final_url);
+	j->final_url = url ? strdup(url) : NULL;
+	j->attempts++;
+	gic_fetch_reason(j, res, reason, sizeof(reason));
+	curl_multi_remove_handle(f->multi, e);
+	curl_easy_cleanup(e);
+	for (int i = 0; i < f->active; i++)
+		if (f->handles[i] == e) {
+			f->handles[i] = f->handles[--f->active];
+			break;
+		}
+	outcome(f, j, res, (long)retry_after, reason);
+}
+
+static void reap(struct gic_fetcher *f)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(f->multi, &left))) {
+		CURL *e = m->easy_handle;
+		CURLcode res = m->data.result;
+
+		if (m->msg == CURLMSG_DONE)
+			finish(f, e, res);
+	}
+}
+
+/* Sleep no longer than the earliest retry that could start, nor than
+ * POLL_MAX. */
+static int poll_ms(struct gic_fetcher *f)
+{
+	double t = POLL_MAX, now = gic_fetch_now();
+
+	for (size_t i = 0; f->active < f->jobs && i < f->nwaiting; i++)
+		if (f->waiting[i]->not_before - now < t)
+			t = f->waiting[i]->not_before - now;
+	return t > 0 ? (int)(t * 1000) + 1 : 0;
+}
+
+static int more(struct gic_fetcher *f)
+{
+	int stop;
+
+	pthread_mutex_lock(&f->mu);
+	stop = f->stop;
+	pthread_mutex_unlock(&f->mu);
+	return !stop && (f->next < f->nqueue || f->active || f->nwaiting);
+}
+
+static int run(struct gic_fetcher *f)
+{
+	int rc = 0, running;
+
+	while (rc == 0 && more(f)) {
+		if ((rc = start_ready(f)) < 0)
+			break;
+		if (curl_multi_poll(f->multi, NULL, 0, poll_ms(f), NULL) ||
+		    curl_multi_perform(f->multi, &running))
+			rc = gic_seterr(GIC_EIO, "libcurl's multi interface failed");
+		else
+			reap(f);
+	}
+	return rc;
+}
+
+/* Drops what is still in flight after a runtime failure. */
+static void abandon(struct gic_fetcher *f)
+{
+	while (f->active > 0) {
+		CURL *e = f->handles[--f->active];
+		struct gic_fetch_job *j = NULL;
+
+		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+		curl_multi_remove_handle(f->multi, e);
+		curl_easy_cleanup(e);
+		gic_fetch_job_free(j);
+	}
+	while (f->nwaiting > 0)
+		gic_fetch_job_free(f->waiting[--f->nwaiting]);
+}
+
+static void *transfers(void *arg)
+{
+	struct gic_fetcher *f = arg;
+	int rc = run(f);
+
+	abandon(f);
+	pthread_mutex_lock(&f->mu);
+	if (rc < 0) {
+		f->transfer_rc = rc;
+		snprintf(f->transfer_err, sizeof(f->transfer_err), "%s",
+			 gic_errmsg());
+	}
+	f->transfers_over = 1;
+	pthread_cond_signal(&f->done_cv);
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+static int check_opts(const struct gic_fetch_opts *o)
+{
+	struct gic_ingest_opts io = { .label = o->label, .split = o->split,
+				      .class_idx = o->class_idx };
+
+	if (o->generator && strlen(o->generator) >= 32)
+		return gic_seterr(GIC_EUSAGE, "generator '%s' is too long",
+				  o->generator);
+	if (o->jobs < 0 || o->per_host < 0 || o->retries < 0 || o->timeout < 0)
+		return gic_seterr(GIC_EUSAGE, "negative fetch option");
+	return gic_writer_check_opts(&io);
+}
+
+static int setup(struct gic_fetcher *f)
+{
+	const struct gic_fetch_opts *o = f->o;
+
+	f->jobs = o->jobs ? o->jobs : GIC_FETCH_DEFAULT_JOBS;
+	f->retries = o->retries;
+	f->timeout = o->timeout ? o->timeout : GIC_FETCH_DEFAULT_TIMEOUT;
+	f->max_bytes = o->max_bytes ? o->max_bytes : GIC_DEFAULT_MAX_BYTES;
+	f->rng = ((uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^
+		  (uint64_t)getpid()) | 1;
+	f->handles = calloc((size_t)f->jobs, sizeof(*f->handles));
+	f->waiting = calloc((size_t)f->jobs * (BODIES_PER_JOB + 1),
+			    sizeof(*f->waiting));
+	if (!f->handles || !f->waiting)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if (!(f->multi = curl_multi_init()) || !(f->share = curl_share_init()))
+		return gic_seterr(GIC_ENOMEM, "cannot initialise libcurl");
+	curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+			  (long)f->jobs);
+	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+			  (long)(o->per_host ? o->per_host : f->jobs));
+	curl_multi_setopt(f->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	return 0;
+}
+
+/* Plans the run, then writes while the other threads fetch and store. */
+static int go(struct gic_fetcher *f, int *threads)
+{
+	pthread_t tid;
+	int rc;
+
+	if ((rc = gic_fetch_state_open(f)) < 0 ||
+	    (rc = gic_fetch_state_plan(f)) < 0)
+		return rc;
+	*threads = 1;
+	if ((rc = gic_fetch_workers_start(f)) < 0)
+		return rc;
+	if (pthread_create(&tid, NULL, transfers, f))
+		return gic_seterr(GIC_ENOMEM, "cannot start threads");
+	rc = gic_fetch_write(f);
+	gic_fetch_stop(f);
+	pthread_join(tid, NULL);
+	if (rc == 0 && f->transfer_rc < 0)
+		rc = gic_seterr(f->transfer_rc, "%s", f->transfer_err);
+	return rc;
+}
+
+int gic_fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
+	      const struct gic_fetch_opts *o, struct gic_fetch_stats *st)
+{
+	struct gic_fetcher f = { .cat = c, .list = l, .o = o, .st = st };
+	int rc, threads = 0, global = 0, state = 0;
+
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_init(&f.mu, NULL);
+	pthread_cond_init(&f.work_cv, NULL);
+	pthread_cond_init(&f.done_cv, NULL);
+	if ((rc = gic_catalog_writable(c)) < 0 || (rc = check_opts(o)) < 0)
+		goto out;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		rc = gic_seterr(GIC_ENOMEM, "cannot initialise libcurl");
+		goto out;
+	}
+	global = 1;
+	if ((rc = setup(&f)) == 0) {
+		state = 1;
+		rc = go(&f, &threads);
+	}
+out:
+	if (threads) {
+		gic_fetch_stop(&f);
+		gic_fetch_workers_join(&f);
+	}
+	if (state)
+		rc = gic_fetch_state_close(&f, rc);
+	free(f.handles);
+	free(f.waiting);
+	free(f.queue);
+	curl_multi_cleanup(f.multi);
+	curl_share_cleanup(f.share);
+	if (global)
+		curl_global_cleanup();
+	pthread_cond_destroy(&f.done_cv);
+	pthread_cond_destroy(&f.work_cv);
+	pthread_mutex_destroy(&f.mu);
+	return rc;
+}

@@ -1,0 +1,132 @@
+/*
+ * fetch.h - downloading URL lists into the catalog (gicat fetch).
+ *
+ * A URL list (CSV, TSV, JSONL or one URL a line) names images and, per
+ * row, the columns an ingest would take from a path.  gic_fetch downloads
+ * them with libcurl (many transfers at once, retries with backoff, resume
+ * with Range, size cap, http and https only, TLS always verified) and
+ * hands the bytes to the same probe, object store and entry writer as a
+ * local ingest.  Every URL's state lives in the `fetches` table, so a run
+ * fetches only what an earlier one did not finish.
+ */
+#ifndef GIC_FETCH_H
+#define GIC_FETCH_H
+
+#include "catalog.h"
+
+/* ---- URL lists (fetch-list.c) ------------------------------------------ */
+
+/* One row of a URL list.  Strings are owned by the list; NULL = empty. */
+struct gic_fetch_item {
+	char *url;
+	char *sha256;         /* expected SHA-256, lowercase hex, or NULL */
+	char *dataset, *generator, *label, *split, *license;
+	int class_idx;        /* 0..999 (an index or a wnid in the list), -1 */
+	int line;             /* 1-based line of the row in the list */
+};
+
+struct gic_fetch_list {
+	struct gic_fetch_item *items;
+	size_t n, cap;
+	char *name;           /* the list's base name without extension: the
+				 dataset of rows that name none */
+};
+
+/*
+ * Reads a URL list.  The format comes from the extension (.csv, .tsv,
+ * .jsonl/.ndjson, .txt for a plain list) or the content: '{' starts JSONL,
+ * a URL a plain list (one URL a line, '#' comments), a tab in the first
+ * line TSV, else CSV.  CSV and TSV take a header row naming the columns.
+ * Columns: url (required), sha256, dataset, generator, label (real/fake),
+ * split (train/val/test), class (0..999 or a wnid, looked up in cls,
+ * which may be NULL), license; others are ignored.
+ * A bad row fails the whole list with GIC_EUSAGE and "line N: why".
+ */
+int gic_fetch_list_load(const char *path, const struct gic_classes *cls,
+			struct gic_fetch_list **out);
+/* The same from text in memory; path gives the format and the name. */
+int gic_fetch_list_parse(const char *text, size_t len, const char *path,
+			 const struct gic_classes *cls,
+			 struct gic_fetch_list **out);
+void gic_fetch_list_free(struct gic_fetch_list *l);
+/* A class given as an index "0".."999" or a wnid (looked up in cls, which
+ * may be NULL): its index, or -1. */
+int gic_class_parse(const struct gic_classes *cls, const char *s);
+/* The dataset of item i: its own column, else dflt, else l->name. */
+const char *gic_fetch_dataset(const struct gic_fetch_list *l, size_t i,
+			      const char *dflt);
+
+/* ---- fetching (fetch.c, fetch-http.c, fetch-store.c) ------------------- */
+
+#define GIC_FETCH_DEFAULT_JOBS 16
+#define GIC_FETCH_DEFAULT_RETRIES 3
+#define GIC_FETCH_DEFAULT_TIMEOUT 30
+/* A transfer slower than this many bytes/s for `timeout` seconds fails. */
+#define GIC_FETCH_LOW_SPEED 1024
+#define GIC_FETCH_MAX_REDIRS 5
+#define GIC_FETCH_USER_AGENT "gicat/0.1"
+
+struct gic_fetch_stats {
+	uint64_t total;       /* distinct (dataset, url) rows of the list */
+	uint64_t already;     /* done by an earlier run: not fetched again */
+	uint64_t duplicates;  /* rows repeating an earlier row's dataset+url */
+	uint64_t queued;      /* URLs this run fetches */
+	uint64_t done;        /* of those: catalogued */
+	uint64_t failed;      /* of those: given up (HTTP, network, content) */
+	uint64_t attempts;    /* transfers started */
+	uint64_t retries;     /* transfers that were retries */
+	uint64_t resumed;     /* retries that asked for the rest with Range */
+	uint64_t bytes;       /* body bytes received, every attempt counted */
+	struct gic_ingest_stats ingest; /* what the writer did: new images and
+					   entries, rejects by reason */
+};
+
+struct gic_fetch_opts {
+	int jobs;             /* transfers at once; 0: GIC_FETCH_DEFAULT_JOBS */
+	int per_host;         /* connections to one host; 0: jobs */
+	int retries;          /* further attempts after a timeout, connection
+				 error, 5xx or 429 (never after other 4xx) */
+	long timeout;         /* seconds to connect, and without
+				 GIC_FETCH_LOW_SPEED bytes/s; 0: default */
+	uint64_t max_bytes;   /* per image, enforced while downloading;
+				 0: GIC_DEFAULT_MAX_BYTES */
+	uint64_t max_pixels;  /* as for ingest; 0: default */
+	const char *cacert;   /* CA bundle trusted instead of the system's */
+	/* Values for the columns a row leaves empty (NULL / -1: none). */
+	const char *dataset, *generator, *label, *split, *license;
+	int class_idx;
+	const struct gic_classes *classes; /* for the wnid of a class */
+	int workers;          /* hash/decode/store threads; 0: as many as
+				 jobs (they wait on fsync), at least CPUs */
+	/* Called from the calling thread only. */
+	void (*on_failure)(void *arg, const char *url, const char *reason);
+	void (*on_progress)(void *arg, const struct gic_fetch_stats *st);
+	void *arg;
+};
+
+/*
+ * Fetches every URL of l that is not done yet into the catalog.  A URL
+ * that fails (HTTP error, network failure after its retries, content
+ * rejected: not an image, truncated, over max_bytes, sha256 mismatch) is
+ * recorded as failed with its reason and passed to on_failure; rejected
+ * content also goes to `rejects`.  Nothing of a failed URL is stored.
+ * Returns 0 when the run completed (failures or not, see st->failed), a
+ * negative code on a runtime failure (database, disk), leaving the catalog
+ * consistent.  The caller must ignore SIGPIPE (peers may close TLS
+ * connections while libcurl writes).
+ */
+int gic_fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
+	      const struct gic_fetch_opts *o, struct gic_fetch_stats *st);
+
+/*
+ * The fetch state, summarized.  *summary yields (status, urls, bytes) rows
+ * for every URL in the catalog or, with l, for the rows of l (status 'new'
+ * for URLs never fetched; dflt_dataset as for gic_fetch).  *failed yields
+ * (url, http_status, attempts, last_error) of the failed ones.  The caller
+ * finalizes both statements.
+ */
+int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
+		     const char *dflt_dataset, struct sqlite3_stmt **summary,
+		     struct sqlite3_stmt **failed);
+
+#endif

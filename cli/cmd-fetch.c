@@ -1,0 +1,272 @@
+/*
+ * cmd-fetch.c - gicat fetch URLLIST: downloads the images of a URL list
+ * into the catalog (gic_fetch), with a progress line on a terminal, then
+ * every failure one line each and a summary; exit 1 when any URL failed.
+ * gicat fetch --status [URLLIST]: what the catalog knows of those URLs.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "cli.h"
+#include "fetch.h"
+
+struct run {
+	struct progress prog;
+	char **failures;      /* "URL: reason", in the order they happened */
+	size_t nfail, cap;
+};
+
+struct args {
+	struct gic_fetch_opts o;
+	const char *class_arg;
+	int status;
+	enum out_format fmt;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void on_failure(void *arg, const char *url, const char *reason)
+{
+	struct run *r = arg;
+	char *line = NULL;
+
+	if (r->nfail == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		char **n = realloc(r->failures, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		r->failures = n;
+		r->cap = cap;
+	}
+	if (asprintf(&line, "gicat: fetch: '%s': %s", url, reason) >= 0)
+		r->failures[r->nfail++] = line;
+}
+
+static void on_progress(void *arg, const struct gic_fetch_stats *st)
+{
+	struct run *r = arg;
+	struct progress *p = &r->prog;
+	double t = now(), el = t - p->start;
+
+	if (!p->on || t - p->last < 0.2 || el <= 0)
+		return;
+	p->last = t;
+	fprintf(stderr, "\rfetch %llu/%llu  %.0f img/s  %.1f MB/s  %llu failed   ",
+		(unsigned long long)(st->done + st->failed),
+		(unsigned long long)st->queued, st->done / el,
+		st->bytes / 1e6 / el, (unsigned long long)st->failed);
+}
+
+static void summary(const struct gic_fetch_stats *st, double secs)
+{
+	const struct gic_ingest_stats *in = &st->ingest;
+
+	fprintf(stderr, "fetch: %llu URLs: %llu fetched, %llu failed, %llu done "
+		"before (%.1f MB in %.1f s, %.0f images/s, %.1f MB/s)\n",
+		(unsigned long long)st->total, (unsigned long long)st->done,
+		(unsigned long long)st->failed, (unsigned long long)st->already,
+		st->bytes / 1e6, secs, secs > 0 ? st->done / secs : 0,
+		secs > 0 ? st->bytes / 1e6 / secs : 0);
+	fprintf(stderr, "  %llu new images, %llu new entries, %llu already "
+		"present, %llu changed; %llu retries, %llu resumed\n",
+		(unsigned long long)in->new_images,
+		(unsigned long long)in->new_entries,
+		(unsigned long long)in->present, (unsigned long long)in->changed,
+		(unsigned long long)st->retries, (unsigned long long)st->resumed);
+	for (int i = 0; i < in->nreasons; i++)
+		fprintf(stderr, "  rejected %llu: %s\n",
+			(unsigned long long)in->reasons[i].n, in->reasons[i].reason);
+	if (st->duplicates)
+		fprintf(stderr, "  %llu repeated rows skipped\n",
+			(unsigned long long)st->duplicates);
+}
+
+static int parse_count(const char *opt, const char *v, uint64_t lo,
+		       uint64_t hi, uint64_t *out)
+{
+	if (cli_parse_u64(v, out) < 0 || *out < lo || *out > hi)
+		return cli_usage_error("fetch", "%s takes %llu..%llu, not '%s'",
+				       opt, (unsigned long long)lo,
+				       (unsigned long long)hi, v);
+	return -1;
+}
+
+/* A numeric option into its field; returns -1 to go on or an exit code. */
+static int number(struct args *a, int ch, const char *v)
+{
+	static const struct { int ch; const char *name; uint64_t lo, hi; } k[] = {
+		{ 'j', "--jobs", 1, 1024 }, { 'H', "--per-host", 1, 1024 },
+		{ 'r', "--retries", 0, 100 }, { 't', "--timeout", 1, 86400 },
+		{ 'B', "--max-bytes", 1, UINT64_MAX },
+		{ 'P', "--max-pixels", 1, UINT64_MAX } };
+	struct gic_fetch_opts *o = &a->o;
+	uint64_t n = 0;
+	int i = 0, rc;
+
+	while (k[i].ch != ch)
+		i++;
+	if ((rc = parse_count(k[i].name, v, k[i].lo, k[i].hi, &n)) >= 0)
+		return rc;
+	switch (ch) {
+	case 'j': o->jobs = (int)n; break;
+	case 'H': o->per_host = (int)n; break;
+	case 'r': o->retries = (int)n; break;
+	case 't': o->timeout = (long)n; break;
+	case 'B': o->max_bytes = n; break;
+	default: o->max_pixels = n; break;
+	}
+	return -1;
+}
+
+static int parse(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "jobs", 1, 0, 'j' }, { "per-host", 1, 0, 'H' },
+		{ "retries", 1, 0, 'r' }, { "timeout", 1, 0, 't' },
+		{ "max-bytes", 1, 0, 'B' }, { "max-pixels", 1, 0, 'P' },
+		{ "cacert", 1, 0, 'C' }, { "dataset", 1, 0, 'd' },
+		{ "generator", 1, 0, 'g' }, { "label", 1, 0, 'l' },
+		{ "split", 1, 0, 's' }, { "class", 1, 0, 'c' },
+		{ "license", 1, 0, 'i' }, { "status", 0, 0, 'S' },
+		{ "format", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0 } };
+	struct gic_fetch_opts *o = &a->o;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': case 'H': case 'r': case 't': case 'B': case 'P':
+			if ((rc = number(a, ch, optarg)) >= 0)
+				return rc;
+			break;
+		case 'C': o->cacert = optarg; break;
+		case 'd': o->dataset = optarg; break;
+		case 'g': o->generator = optarg; break;
+		case 'l': o->label = optarg; break;
+		case 's': o->split = optarg; break;
+		case 'c': a->class_arg = optarg; break;
+		case 'i': o->license = optarg; break;
+		case 'S': a->status = 1; break;
+		case 'f':
+			if (out_format_parse(optarg, &a->fmt) < 0 ||
+			    a->fmt == OUT_PATHS)
+				return cli_usage_error("fetch", "--format takes "
+						       "table, csv or jsonl");
+			break;
+		default:
+			return cli_getopt_end("fetch", ch);
+		}
+	}
+	if (argc - optind > 1 || (!a->status && argc - optind != 1))
+		return cli_usage_error("fetch", a->status ? "give at most one "
+				       "URLLIST" : "give one URLLIST");
+	return -1;
+}
+
+/* Prints the failed URLs of a status query; returns how many. */
+static long print_failed(sqlite3_stmt *s)
+{
+	long n = 0;
+
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		fprintf(stderr, "gicat: fetch: '%s': %s\n",
+			(const char *)sqlite3_column_text(s, 0),
+			sqlite3_column_type(s, 3) == SQLITE_NULL ? "failed"
+			: (const char *)sqlite3_column_text(s, 3));
+		n++;
+	}
+	return n;
+}
+
+static int status(struct gic_catalog *c, const struct gic_fetch_list *l,
+		  const struct args *a)
+{
+	sqlite3_stmt *sum = NULL, *bad = NULL;
+	long failed;
+	int rc;
+
+	if ((rc = gic_fetch_status(c, l, a->o.dataset, &sum, &bad)) < 0)
+		return cli_fail(rc, "fetch", NULL);
+	out_rows(sum, a->fmt, stdout);
+	failed = print_failed(bad);
+	sqlite3_finalize(sum);
+	sqlite3_finalize(bad);
+	return failed ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+static int fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
+		 struct args *a)
+{
+	struct gic_fetch_stats st;
+	struct run r = { 0 };
+	double t0;
+	int rc;
+
+	a->o.on_failure = on_failure;
+	a->o.on_progress = on_progress;
+	a->o.arg = &r;
+	signal(SIGPIPE, SIG_IGN);
+	progress_start(&r.prog);
+	t0 = now();
+	rc = gic_fetch(c, l, &a->o, &st);
+	progress_end(&r.prog);
+	for (size_t i = 0; i < r.nfail; i++) {
+		fprintf(stderr, "%s\n", r.failures[i]);
+		free(r.failures[i]);
+	}
+	free(r.failures);
+	if (rc < 0)
+		return cli_fail(rc, "fetch", NULL);
+	summary(&st, now() - t0);
+	return st.failed ? EXIT_PROBLEMS : EXIT_OK;
+}
+
+static int run_cmd(struct args *a, const char *path, struct gic_classes *cls)
+{
+	struct gic_fetch_list *l = NULL;
+	struct gic_catalog *c = NULL;
+	int rc;
+
+	if (path && (rc = gic_fetch_list_load(path, cls, &l)) < 0)
+		return cli_fail(rc, "fetch", path);
+	if ((rc = cli_open("fetch", &c)) == 0)
+		rc = a->status ? status(c, l, a) : fetch(c, l, a);
+	gic_catalog_close(c);
+	gic_fetch_list_free(l);
+	return rc;
+}
+
+int cmd_fetch(int argc, char **argv)
+{
+	struct args a = { .o = { .class_idx = -1,
+				 .retries = GIC_FETCH_DEFAULT_RETRIES },
+			  .fmt = OUT_TABLE };
+	struct gic_classes *cls = NULL;
+	int rc;
+
+	if ((rc = parse(argc, argv, &a)) >= 0)
+		return rc;
+	if ((rc = gic_classes_builtin(&cls)) < 0)
+		return cli_fail(rc, "fetch", "classes");
+	a.o.classes = cls;
+	if (a.class_arg)
+		a.o.class_idx = gic_class_parse(cls, a.class_arg);
+	if (a.class_arg && a.o.class_idx < 0)
+		rc = cli_usage_error("fetch", "--class takes 0..999 or an "
+				     "ImageNet wnid, not '%s'", a.class_arg);
+	else
+		rc = run_cmd(&a, optind < argc ? argv[optind] : NULL, cls);
+	gic_classes_free(cls);
+	return rc;
+}

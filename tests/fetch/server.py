@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""server.py - a fault-injecting HTTP(S) server for the fetch tests.
+
+Python standard library only.  Listens on 127.0.0.1 on a free port, writes
+the port to --port-file once it accepts connections, serves the files of
+--root, and appends one line per request to --log:
+    <seconds since start> <path> range=<Range or -> if-range=<If-Range or ->
+It exits by itself after --lifetime seconds.
+
+Routes (NAME is a file in --root):
+  /img/NAME          the file; Range (206), ETag, Accept-Ranges: bytes
+  /plain/NAME        the file; no Range support, no validators
+  /flaky/NAME        500 on the first request, then /img/NAME
+  /busy/NAME         429 with Retry-After: 1 on the first request, then the file
+  /drop/NAME         first request: all headers, half the body, connection
+                     closed; later requests: /img/NAME (so Range resumes)
+  /dropplain/NAME    the same, but without Range support: a retry starts over
+  /slow/NAME         the headers, then one byte every 0.25 s
+  /html/NAME         200 text/html: an error page instead of an image
+  /redirect/NAME     302 to /img/NAME
+  /loop              302 to itself
+  /tofile/NAME       302 to file:///<root>/NAME
+  /endless           200 without a length, 64 KiB chunks until the client
+                     gives up
+  /huge              200 declaring Content-Length: 10 GiB
+  /status/N          that status code
+  /once404/NAME      404 on the first request, then /img/NAME
+  /wait/MS/NAME      /img/NAME after MS milliseconds (a distant server)
+With --tls CERT KEY, the same over HTTPS.
+"""
+import argparse
+import hashlib
+import http.server
+import os
+import socketserver
+import ssl
+import sys
+import threading
+import time
+
+START = time.monotonic()
+LOCK = threading.Lock()
+HITS = {}
+
+
+def first_hit(path):
+    """True for the first request of path."""
+    with LOCK:
+        HITS[path] = HITS.get(path, 0) + 1
+        return HITS[path] == 1
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "faulty/1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def log_request_line(self):
+        line = "%.3f %s range=%s if-range=%s\n" % (
+            time.monotonic() - START, self.path,
+            self.headers.get("Range", "-"), self.headers.get("If-Range", "-"))
+        with LOCK:
+            with open(self.server.log, "a") as f:
+                f.write(line)
+
+    def file_bytes(self, name):
+        path = os.path.join(self.server.root, os.path.basename(name))
+        try:
+            with open(path, "rb") as f:
+                return f.read()
+        except OSError:
+            return None
+
+    def simple(self, code, body=b"", ctype="text/plain", extra=()):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def serve_file(self, name, ranges=True):
+        data = self.file_bytes(name)
+        if data is None:
+            return self.simple(404, b"not found\n")
+        etag = '"%s"' % hashlib.sha256(data).hexdigest()[:16]
+        rng = self.headers.get("Range")
+        if_range = self.headers.get("If-Range")
+        start = 0
+        if ranges and rng and rng.startswith("bytes=") and (
+                if_range is None or if_range == etag):
+            start = int(rng[6:].split("-")[0])
+        if start >= len(data) and start:
+            return self.simple(416, b"", extra=[
+                ("Content-Range", "bytes */%d" % len(data))])
+        self.send_response(206 if start else 200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data) - start))
+        if ranges:
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("ETag", etag)
+        if start:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (
+                start, len(data) - 1, len(data)))
+        self.end_headers()
+        self.wfile.write(data[start:])
+
+    def drop(self, name, ranges):
+        data = self.file_bytes(name)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        if ranges:
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("ETag", '"%s"' % hashlib.sha256(data).hexdigest()[:16])
+        self.end_headers()
+        self.wfile.write(data[:len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+
+    def drip(self, name):
+        data = self.file_bytes(name)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        for i in range(len(data)):
+            if time.monotonic() - START > self.server.lifetime:
+                break
+            self.wfile.write(data[i:i + 1])
+            self.wfile.flush()
+            time.sleep(0.25)
+
+    def endless(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b"\x89PNG" + b"\0" * 65532
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            self.wfile.write(chunk)
+        self.close_connection = True
+
+    def do_GET(self):
+        self.log_request_line()
+        try:
+            self.route()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def route(self):
+        parts = self.path.split("/", 2)
+        kind = parts[1] if len(parts) > 1 else ""
+        name = parts[2] if len(parts) > 2 else ""
+        if kind == "img":
+            self.serve_file(name)
+        elif kind == "wait":
+            ms, _, name = name.partition("/")
+            time.sleep(int(ms) / 1000)
+            self.serve_file(name)
+        elif kind == "plain":
+            self.serve_file(name, ranges=False)
+        elif kind in ("flaky", "busy", "once404") and first_hit(self.path):
+            code, extra = {"flaky": (500, []), "busy": (429, [("Retry-After", "1")]),
+                           "once404": (404, [])}[kind]
+            self.simple(code, b"try again later\n", extra=extra)
+        elif kind in ("flaky", "busy", "once404"):
+            self.serve_file(name)
+        elif kind == "drop" and first_hit(self.path):
+            self.drop(name, True)
+        elif kind == "drop":
+            self.serve_file(name)
+        elif kind == "dropplain" and first_hit(self.path):
+            self.drop(name, False)
+        elif kind == "dropplain":
+            self.serve_file(name, ranges=False)
+        elif kind == "slow":
+            self.drip(name)
+        elif kind == "html":
+            self.simple(200, b"<!DOCTYPE html><html><body>Sorry, this image "
+                        b"is not available.</body></html>\n", "text/html")
+        elif kind == "redirect":
+            self.simple(302, extra=[("Location", "/img/" + name)])
+        elif kind == "loop":
+            self.simple(302, extra=[("Location", "/loop")])
+        elif kind == "tofile":
+            target = "file://" + os.path.join(self.server.root, name)
+            self.simple(302, extra=[("Location", target)])
+        elif kind == "endless":
+            self.endless()
+        elif kind == "huge":
+            self.send_response(200)
+            self.send_header("Content-Length", str(10 << 30))
+            self.end_headers()
+            self.wfile.write(b"\x89PNG" + b"\0" * 65532)
+            self.close_connection = True
+        elif kind == "status":
+            self.simple(int(name), b"status %s\n" % name.encode())
+        else:
+            self.simple(404, b"no such route\n")
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--lifetime", type=float, default=120)
+    a = ap.parse_args()
+    srv = Server(("127.0.0.1", 0), Handler)
+    srv.root = os.path.abspath(a.root)
+    srv.log = a.log
+    srv.lifetime = a.lifetime
+    if a.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls[0], a.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    open(a.log, "a").close()
+    with open(a.port_file + ".tmp", "w") as f:
+        f.write("%d\n" % srv.server_address[1])
+    os.rename(a.port_file + ".tmp", a.port_file)
+    threading.Timer(a.lifetime, lambda: os._exit(0)).start()
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

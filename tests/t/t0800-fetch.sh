@@ -1,0 +1,238 @@
+#!/bin/sh
+# gicat fetch against real servers on 127.0.0.1, started here: the
+# fault-injecting tests/fetch/server.py (over HTTP, and over HTTPS with a
+# self-signed certificate made with openssl) and Python's own http.server.
+# Every fault ends as it should with nothing partial stored, every good
+# image is catalogued with its URL, and a re-run fetches only what is not
+# done.
+. "$(dirname "$0")/lib.sh"
+
+PNGS=$SHARED/data/pngsuite
+JPEGS=$SHARED/data/jpeg
+gicat init cat 2>/dev/null
+export GICAT_DIR="$TRASH/cat"
+DB=cat/.gicat/catalog.db
+
+mkdir srv
+for f in a:basn0g08 b:basn2c08 c:basn3p08 e:basn4a08 f:basn6a08 g:basi0g08 \
+	 i:basi2c08 j:basi3p08 k:basi4a08 m:basi6a08; do
+	cp "$PNGS/${f#*:}.png" "srv/${f%%:*}.png"
+done
+cp "$JPEGS/testorig.jpg" srv/d.jpg
+cp "$JPEGS/monkey16.png" srv/big.png
+head -c 300 "$JPEGS/testorig.png" >srv/trunc.png
+sha() { sha256sum "$1" | cut -c1-64; }
+
+# start_server NAME [--tls CERT KEY]: server.py in the background; its port
+# goes to NAME.port, its requests to NAME.log.
+start_server() {
+	name=$1; shift
+	python3 "$TOP/tests/fetch/server.py" --root srv --port-file "$name.port" \
+		--log "$name.log" --lifetime 60 "$@" 2>"$name.err" &
+	echo $! >"$name.pid"
+	n=0
+	while [ ! -s "$name.port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+}
+# sql QUERY: rows of the catalog, fields separated by '|'
+sql() { sqlite3 "$DB" "$1"; }
+# state SUFFIX: status|attempts|http_status of the URL ending in SUFFIX
+state() { sql "SELECT status, attempts, http_status FROM fetches WHERE url LIKE '%$1'"; }
+
+start_server http
+B=http://127.0.0.1:$(cat http.port)
+cat >list.csv <<EOF
+url,sha256,dataset,generator,label,split,class,license
+$B/img/a.png,$(sha srv/a.png),,,real,train,n01440764,CC-BY-4.0
+$B/flaky/b.png,,,sd14,fake,train,1,
+$B/busy/c.png,,,sd14,fake,val,2,
+$B/drop/d.jpg,,,,real,val,,
+"$B/slow/e.png",,,,fake,,,
+$B/html/x.png,,,,fake,,,
+$B/redirect/f.png,,,adm,fake,test,999,
+$B/loop,,,,,,,
+$B/tofile/a.png,,,,,,,
+$B/endless,,,,,,,
+$B/huge,,,,,,,
+$B/img/g.png,$(sha srv/a.png),,,,,,
+$B/status/404,,,,,,,
+$B/img/trunc.png,,,,,,,
+$B/dropplain/i.png,,,,,,,
+$B/once404/j.png,,,,,,,
+EOF
+
+test_expect_success 'good URLs are catalogued, broken ones fail with their reasons, exit 1' '
+	test_expect_code 1 gicat fetch --retries 1 --timeout 1 --max-bytes 256k \
+		--license CC0-1.0 list.csv 2>err &&
+	test "$(grep -c "^gicat: fetch: " err)" -eq 10 &&
+	test_grep "slow/e.png.: Operation too slow.* (2 attempts)" err &&
+	test_grep "html/x.png.: not a PNG or JPEG" err &&
+	test_grep "loop.: Maximum (5) redirects followed$" err &&
+	test_grep "tofile/a.png.: redirect to .file://.* refused" err &&
+	test_grep "endless.: file too large: over the 262144-byte limit" err &&
+	test_grep "huge.: file too large: 10737418240 bytes" err &&
+	test_grep "img/g.png.: sha256 mismatch" err &&
+	test_grep "status/404.: HTTP 404 Not Found$" err &&
+	test_grep "once404/j.png.: HTTP 404 Not Found$" err &&
+	test_grep "trunc.png.: truncated PNG" err &&
+	test_grep "^fetch: 16 URLs: 6 fetched, 10 failed, 0 done before" err
+'
+
+test_expect_success 'each fetched URL is an entry: path and source are the URL, columns from the list' '
+	gicat query --format csv --fields path,source,dataset,generator,label,split,class,wnid,class_source,license \
+		| tail -n +2 | sed "s|$B||g" | sort >got &&
+	cat >want <<-EOF &&
+	/busy/c.png,/busy/c.png,list,sd14,fake,val,2,n01484850,list,CC0-1.0
+	/drop/d.jpg,/drop/d.jpg,list,,real,val,,,,CC0-1.0
+	/dropplain/i.png,/dropplain/i.png,list,,,,,,,CC0-1.0
+	/flaky/b.png,/flaky/b.png,list,sd14,fake,train,1,n01443537,list,CC0-1.0
+	/img/a.png,/img/a.png,list,,real,train,0,n01440764,list,CC-BY-4.0
+	/redirect/f.png,/redirect/f.png,list,adm,fake,test,999,n15075141,list,CC0-1.0
+	EOF
+	test_cmp want got
+'
+
+test_expect_success 'the bytes are the served files, whole: fetched hashes match' '
+	for f in a b c f i; do sha srv/$f.png; done >want.raw && sha srv/d.jpg >>want.raw &&
+	sort want.raw >want &&
+	gicat query --format csv --fields sha256 | tail -n +2 | sort >got &&
+	test_cmp want got && test "$(wc -l <got)" -eq 6
+'
+
+test_expect_success '500 and 429 are retried, 429 after its Retry-After' '
+	test "$(state /flaky/b.png)" = "done|2|200" &&
+	test "$(state /busy/c.png)" = "done|2|200" &&
+	grep " /busy/c.png " http.log | awk "{print \$1}" >t &&
+	test "$(wc -l <t)" -eq 2 &&
+	awk "NR == 1 {a = \$1} NR == 2 {exit !(\$1 - a >= 0.95)}" t
+'
+
+test_expect_success 'a dropped connection resumes with Range and If-Range when the server takes ranges' '
+	test "$(state /drop/d.jpg)" = "done|2|206" &&
+	grep " /drop/d.jpg " http.log >t &&
+	test "$(wc -l <t)" -eq 2 &&
+	tail -1 t | grep -q "range=bytes=$(($(wc -c <srv/d.jpg) / 2))- if-range=\"" &&
+	test "$(state /dropplain/i.png)" = "done|2|200" &&
+	test "$(grep -c " /dropplain/i.png range=- " http.log)" -eq 2
+'
+
+test_expect_success 'no retry after a 404, a redirect loop, a refused redirect or refused content' '
+	for u in /status/404 /once404/j.png /tofile/a.png /html/x.png /img/g.png /endless /huge; do
+		test "$(state $u | cut -d"|" -f1,2)" = "failed|1" || { echo "$u: $(state $u)"; exit 1; }
+	done &&
+	test "$(grep -c " /loop " http.log)" -eq 6 &&
+	test "$(state /redirect/f.png)" = "done|1|200" &&
+	test "$(sql "SELECT final_url FROM fetches WHERE url LIKE \"%/redirect/f.png\"")" = "$B/img/f.png"
+'
+
+test_expect_success 'nothing of a failed URL is stored; refused content is in rejects' '
+	find cat/.gicat/objects -type f | sed "s|.*/objects/||; s|/||" | sort >got &&
+	gicat query --format csv --fields sha256 | tail -n +2 | sort -u >want &&
+	test_cmp want got &&
+	! find cat/.gicat -name "tmp-*" | grep . &&
+	sql "SELECT path FROM rejects ORDER BY path" | sed "s|$B||" >got &&
+	printf "%s\n" /endless /html/x.png /huge /img/g.png /img/trunc.png | sort >want &&
+	test_cmp want got &&
+	test "$(sql "SELECT count(*) FROM entries WHERE path LIKE \"%/g.png\" OR path LIKE \"%/slow/%\"")" -eq 0 &&
+	gicat verify 2>err
+'
+
+test_expect_success 'a re-run fetches only what is not done' '
+	wc -l <http.log >before &&
+	test_expect_code 1 gicat fetch --retries 0 --timeout 1 --max-bytes 256k list.csv 2>err &&
+	test_grep "^fetch: 16 URLs: 1 fetched, 9 failed, 6 done before" err &&
+	tail -n +$(($(cat before) + 1)) http.log | awk "{print \$2}" | sort -u >got &&
+	printf "%s\n" /endless /html/x.png /huge /img/g.png /img/trunc.png /loop \
+		/once404/j.png /slow/e.png /status/404 /tofile/a.png | sort >want &&
+	test_cmp want got &&
+	test "$(state /once404/j.png)" = "done|2|200" &&
+	test "$(state /status/404)" = "failed|2|404"
+'
+
+test_expect_success '--status counts URLs per state, lists failures and exits 1' '
+	test_expect_code 1 gicat fetch --status --format csv >out 2>err &&
+	grep -v ^status out | cut -d, -f1,2 >got &&
+	printf "done,7\nfailed,9\n" >want &&
+	test_cmp want got &&
+	test "$(grep -c "^gicat: fetch: " err)" -eq 9 &&
+	test_grep "status/404.: HTTP 404 Not Found" err &&
+	echo "$B/img/k.png" >other.txt &&
+	gicat fetch --status other.txt >out &&
+	test_grep "^new  *1" out &&
+	test_expect_code 1 gicat fetch --status list.csv >out &&
+	test_grep "^done  *7" out
+'
+
+test_expect_success 'JSONL lists: content already stored gets a new entry, not a second object' '
+	objects=$(find cat/.gicat/objects -type f | wc -l) &&
+	printf "%s\n" "{\"url\": \"$B/img/a.png\", \"dataset\": \"mirror\", \"class\": 7, \"label\": \"real\"}" \
+		"{\"url\": \"$B/img/k.png\", \"dataset\": \"mirror\", \"generator\": null}" \
+		"{\"url\": \"$B/img/k.png\", \"dataset\": \"mirror\"}" >mirror.jsonl &&
+	gicat fetch mirror.jsonl 2>err &&
+	test_grep "1 new images, 2 new entries" err &&
+	test_grep "1 repeated rows skipped" err &&
+	test "$(find cat/.gicat/objects -type f | wc -l)" -eq $((objects + 1)) &&
+	test "$(gicat query --count "dataset = mirror and class = 7 and label = real")" -eq 1
+'
+
+test_expect_success '--per-host 1 fetches one URL at a time from a host' '
+	printf "$B/wait/300/%s.png\n" a b c >wait.txt &&
+	t0=$(date +%s.%N) &&
+	gicat fetch --per-host 1 --dataset perhost wait.txt 2>err &&
+	awk -v a="$t0" -v b="$(date +%s.%N)" "BEGIN {exit !(b - a >= 0.9)}" &&
+	test "$(gicat query --count "dataset = perhost")" -eq 3
+'
+
+test_expect_success 'HTTPS: a self-signed certificate is refused, and accepted with --cacert' '
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout key.pem -out cert.pem -days 1 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 2>/dev/null &&
+	start_server tls --tls cert.pem key.pem &&
+	echo "$(printf "url\n"; echo "https://127.0.0.1:$(cat tls.port)/img/m.png")" >tls.csv &&
+	test_expect_code 1 gicat fetch tls.csv 2>err &&
+	test_grep "m.png.: SSL certificate problem" err &&
+	test "$(state /img/m.png)" = "failed|1|" &&
+	! grep -q m.png tls.log &&
+	gicat fetch --cacert cert.pem tls.csv 2>err &&
+	test "$(state /img/m.png)" = "done|2|200" &&
+	test "$(gicat query --count "path ~ \"https://*/m.png\"")" -eq 1
+'
+
+test_expect_success 'a plain list from http.server; --max-bytes stops a download as it arrives' '
+	(python3 -u -m http.server --bind 127.0.0.1 --directory srv 0 >plain.out 2>&1 &
+	 echo $! >plain.pid) &&
+	n=0 && while ! grep -q "port" plain.out && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done &&
+	P=http://127.0.0.1:$(sed -n "s/.* port \([0-9]*\) .*/\1/p" plain.out) &&
+	printf "# two images\n%s\n%s\n" "$P/e.png" "$P/big.png" >plain.txt &&
+	test_expect_code 1 gicat fetch --max-bytes 64k --dataset web plain.txt 2>err &&
+	test_grep "big.png.: file too large: 194438 bytes, over the 65536-byte limit" err &&
+	test "$(gicat query --count "dataset = web")" -eq 1 &&
+	gicat fetch --dataset web --class n01443537 --label fake plain.txt 2>err &&
+	test "$(gicat query --count "dataset = web")" -eq 2 &&
+	test "$(gicat query --count "path ~ \"*/big.png\" and class = 1 and class_source = option and label = fake")" -eq 1 &&
+	test "$(sql "SELECT count(*) FROM rejects WHERE path LIKE \"%big.png\"")" -eq 0
+'
+
+test_expect_success 'a bad list is refused before anything is fetched, naming the line' '
+	before=$(sql "SELECT count(*) FROM fetches") &&
+	printf "url,label\n$B/img/k.png,real\n$B/img/m.png,maybe\n" >bad.csv &&
+	test_expect_code 2 gicat fetch bad.csv 2>err &&
+	test_grep "^gicat: fetch: .bad.csv.: line 3: label must be .real. or .fake., not .maybe." err &&
+	printf "link\n$B/img/k.png\n" >nourl.csv &&
+	test_expect_code 2 gicat fetch nourl.csv 2>err &&
+	test_grep "line 1: no .url. column" err &&
+	test_expect_code 2 gicat fetch missing.csv 2>err &&
+	test_grep "missing.csv.: cannot open" err &&
+	test_expect_code 2 gicat fetch --jobs 0 list.csv 2>err &&
+	test_expect_code 2 gicat fetch 2>err &&
+	test "$(sql "SELECT count(*) FROM fetches")" -eq "$before"
+'
+
+test_expect_success 'on a terminal, progress shows done/total, images/s, MB/s and failures' '
+	printf "url\n$B/wait/700/k.png\n$B/status/403\n" >tty.csv &&
+	script -qec "gicat fetch --dataset tty tty.csv" /dev/null >tty.out || : &&
+	test_grep "fetch 1/2  *0 img/s  *[0-9.]* MB/s  *1 failed" tty.out &&
+	test_grep "status/403.: HTTP 403 Forbidden" tty.out
+'
+
+kill $(cat ./*.pid) 2>/dev/null
+test_done

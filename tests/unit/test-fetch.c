@@ -1,0 +1,230 @@
+/*
+ * test-fetch.c - the parts of fetch that need no server: reading URL lists
+ * (CSV quoting, TSV, JSONL, plain lists, every kind of bad row with its
+ * line), the dataset a row lands in, which failures are retried, and the
+ * backoff schedule.  Transfers themselves are tested against real servers
+ * in tests/t/t0800-fetch.sh.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fetch-int.h"
+
+static struct gic_classes *classes;
+
+static int setup(void **state)
+{
+	(void)state;
+	return gic_classes_builtin(&classes) < 0 ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	gic_classes_free(classes);
+	return 0;
+}
+
+static struct gic_fetch_list *parse(const char *text, const char *path)
+{
+	struct gic_fetch_list *l = NULL;
+
+	if (gic_fetch_list_parse(text, strlen(text), path, classes, &l) < 0)
+		fail_msg("%s: %s", path, gic_errmsg());
+	return l;
+}
+
+/* The error message of a list that must be refused. */
+static const char *refused(const char *text, const char *path)
+{
+	struct gic_fetch_list *l = NULL;
+
+	assert_int_equal(gic_fetch_list_parse(text, strlen(text), path,
+					      classes, &l), GIC_EUSAGE);
+	assert_null(l);
+	return gic_errmsg();
+}
+
+static void test_csv_columns_and_quotes(void **state)
+{
+	struct gic_fetch_list *l = parse(
+		"\xef\xbb\xbfURL,Label,class,caption,sha256\r\n"
+		"http://h/a.png,real,n01440764,\"a, quoted \"\"caption\"\"\","
+		"ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789\r\n"
+		"\r\n"
+		"\"http://h/b,c.png\",fake,7,,\n", "lists/mine.csv");
+
+	(void)state;
+	assert_int_equal(l->n, 2);
+	assert_string_equal(l->name, "mine");
+	assert_string_equal(l->items[0].url, "http://h/a.png");
+	assert_string_equal(l->items[0].label, "real");
+	assert_int_equal(l->items[0].class_idx, 0);
+	assert_string_equal(l->items[0].sha256, "abcdef0123456789abcdef0123456789"
+			    "abcdef0123456789abcdef0123456789");
+	assert_int_equal(l->items[0].line, 2);
+	assert_string_equal(l->items[1].url, "http://h/b,c.png");
+	assert_int_equal(l->items[1].class_idx, 7);
+	assert_null(l->items[1].sha256);
+	assert_null(l->items[1].generator);
+	assert_int_equal(l->items[1].line, 4);
+	gic_fetch_list_free(l);
+}
+
+static void test_tsv_and_sniffing(void **state)
+{
+	struct gic_fetch_list *l = parse("split\turl\tgenerator\n"
+					 "train\thttp://h/x,y.png\tsd14\n",
+					 "list.data");
+
+	(void)state;
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->items[0].url, "http://h/x,y.png");
+	assert_string_equal(l->items[0].split, "train");
+	assert_string_equal(l->items[0].generator, "sd14");
+	gic_fetch_list_free(l);
+}
+
+static void test_jsonl(void **state)
+{
+	struct gic_fetch_list *l = parse(
+		"{\"url\": \"http://h/1.png\", \"class\": 999, \"dataset\": \"d\"}\n"
+		"\n"
+		"{\"url\": \"http://h/2.png\", \"class\": \"n01443537\", "
+		"\"license\": null, \"width\": 512}\n", "x.jsonl");
+
+	(void)state;
+	assert_int_equal(l->n, 2);
+	assert_int_equal(l->items[0].class_idx, 999);
+	assert_string_equal(l->items[0].dataset, "d");
+	assert_int_equal(l->items[1].class_idx, 1);
+	assert_null(l->items[1].license);
+	assert_int_equal(l->items[1].line, 3);
+	assert_string_equal(gic_fetch_dataset(l, 0, "opt"), "d");
+	assert_string_equal(gic_fetch_dataset(l, 1, "opt"), "opt");
+	assert_string_equal(gic_fetch_dataset(l, 1, NULL), "x");
+	gic_fetch_list_free(l);
+}
+
+static void test_plain(void **state)
+{
+	struct gic_fetch_list *l = parse("  https://h/a.png  \n# comment\n"
+					 "http://h/b.png?x=1,2\n", "urls");
+
+	(void)state;
+	assert_int_equal(l->n, 2);
+	assert_string_equal(l->items[0].url, "https://h/a.png");
+	assert_string_equal(l->items[1].url, "http://h/b.png?x=1,2");
+	assert_int_equal(l->items[1].line, 3);
+	gic_fetch_list_free(l);
+	l = parse("# images\nhttp://h/c.png\n", "urls.txt");
+	assert_int_equal(l->n, 1);
+	gic_fetch_list_free(l);
+}
+
+static void test_bad_rows_name_their_line(void **state)
+{
+	static const char *const cases[][3] = {
+		{ "url,label\nhttp://h/a,real\nhttp://h/b,maybe\n", "l.csv",
+		  "line 3: label must be 'real' or 'fake', not 'maybe'" },
+		{ "url,split\nhttp://h/a,valid\n", "l.csv",
+		  "line 2: split must be train, val or test, not 'valid'" },
+		{ "url,class\nhttp://h/a,1000\n", "l.csv",
+		  "line 2: class must be 0..999 or an ImageNet wnid, not '1000'" },
+		{ "url,sha256\nhttp://h/a,abc\n", "l.csv",
+		  "line 2: sha256 must be 64 hex digits, not 'abc'" },
+		{ "url,label\n,real\n", "l.csv", "line 2: url is empty" },
+		{ "link,label\n", "l.csv", "line 1: no 'url' column in the header" },
+		{ "url\n\"http://h/a\n", "l.csv", "line 2: unterminated quote" },
+		{ "url\n\"http://h/a\"x\n", "l.csv", "line 2: unterminated quote" },
+		{ "{\"url\": \"http://h/a\"}\n[1]\n", "l.jsonl",
+		  "line 2: not a JSON object" },
+		{ "{\"url\": 5}\n", "l.jsonl", "line 1: 'url' must be a string" },
+		{ "{\"url\": \"http://h/a\",\n", "l.jsonl", "line 1: " },
+		{ "url,generator\nhttp://h/a,0123456789012345678901234567890123\n",
+		  "l.csv", "line 2: generator '0123456789012345678901234567890123' "
+		  "is too long" },
+		{ "url\n\n", "l.csv", "no URLs in the list" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *msg = refused(cases[i][0], cases[i][1]);
+
+		if (strncmp(msg, cases[i][2], strlen(cases[i][2])))
+			fail_msg("case %zu: expected '%s', got '%s'", i,
+				 cases[i][2], msg);
+	}
+	assert_int_equal(gic_fetch_list_parse("url\0x", 5, "l.csv", classes,
+					      &(struct gic_fetch_list *){ 0 }),
+			 GIC_EUSAGE);
+}
+
+static void test_class_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(gic_class_parse(classes, "0"), 0);
+	assert_int_equal(gic_class_parse(classes, "999"), 999);
+	assert_int_equal(gic_class_parse(classes, "n15075141"), 999);
+	assert_int_equal(gic_class_parse(classes, "-1"), -1);
+	assert_int_equal(gic_class_parse(classes, "12x"), -1);
+	assert_int_equal(gic_class_parse(NULL, "n15075141"), -1);
+}
+
+static void test_what_is_retried(void **state)
+{
+	(void)state;
+	assert_true(gic_fetch_transient(CURLE_OK, 500));
+	assert_true(gic_fetch_transient(CURLE_OK, 503));
+	assert_true(gic_fetch_transient(CURLE_OK, 429));
+	assert_true(gic_fetch_transient(CURLE_OK, 408));
+	assert_false(gic_fetch_transient(CURLE_OK, 404));
+	assert_false(gic_fetch_transient(CURLE_OK, 403));
+	assert_false(gic_fetch_transient(CURLE_OK, 302));
+	assert_true(gic_fetch_transient(CURLE_OPERATION_TIMEDOUT, 0));
+	assert_true(gic_fetch_transient(CURLE_COULDNT_CONNECT, 0));
+	assert_true(gic_fetch_transient(CURLE_PARTIAL_FILE, 200));
+	assert_true(gic_fetch_transient(CURLE_RECV_ERROR, 200));
+	assert_false(gic_fetch_transient(CURLE_TOO_MANY_REDIRECTS, 302));
+	assert_false(gic_fetch_transient(CURLE_UNSUPPORTED_PROTOCOL, 302));
+	assert_false(gic_fetch_transient(CURLE_PEER_FAILED_VERIFICATION, 0));
+	assert_false(gic_fetch_transient(CURLE_WRITE_ERROR, 200));
+}
+
+static void test_backoff(void **state)
+{
+	(void)state;
+	/* exponential from 0.5 s with jitter in [d/2, d] */
+	assert_true(gic_fetch_backoff(1, 0, 0.0) == 0.25);
+	assert_true(gic_fetch_backoff(1, 0, 1.0) == 0.5);
+	assert_true(gic_fetch_backoff(2, 0, 1.0) == 1.0);
+	assert_true(gic_fetch_backoff(4, 0, 1.0) == 4.0);
+	assert_true(gic_fetch_backoff(60, 0, 1.0) == 30.0);
+	assert_true(gic_fetch_backoff(60, 0, 0.0) == 15.0);
+	/* Retry-After wins, capped */
+	assert_true(gic_fetch_backoff(1, 7, 0.5) == 7.0);
+	assert_true(gic_fetch_backoff(1, 3600, 0.5) == 60.0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv_columns_and_quotes),
+		cmocka_unit_test(test_tsv_and_sniffing),
+		cmocka_unit_test(test_jsonl),
+		cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_bad_rows_name_their_line),
+		cmocka_unit_test(test_class_parse),
+		cmocka_unit_test(test_what_is_retried),
+		cmocka_unit_test(test_backoff),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
