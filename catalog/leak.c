@@ -80,7 +80,7 @@ static int one_set(struct gic_catalog *c, const struct gic_resolved_set *train,
 
 	if ((rc = phashes(c, test, &h)) == 0)
 		rc = gic_near_cross(h, test->n, th, train->n, distance, collect, &p);
-	if (rc == 0)
+	if (rc == 0 && p.n) /* qsort must not see the NULL of an empty list */
 		qsort(p.v, p.n, sizeof(*p.v), by_test_then_train);
 	for (size_t i = 0; rc == 0 && i < p.n; i++)
 		rc = cb ? cb(arg, &p.v[i]) : 0;
