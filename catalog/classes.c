@@ -251,7 +251,8 @@ static int cmp_val(const void *a, const void *b)
 /* Sorts v->e and rejects one id labelled with two different wnids. */
 static int val_sort(const char *path, struct gic_val_labels *v)
 {
-	qsort(v->e, v->n, sizeof(v->e[0]), cmp_val);
+	if (v->n)
+		qsort(v->e, v->n, sizeof(v->e[0]), cmp_val);
 	for (size_t i = 1; i < v->n; i++) {
 		const struct val_entry *a = &v->e[i - 1], *b = &v->e[i];
 

@@ -182,8 +182,10 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 	if (rc >= 0)
 		rc = walk(abs, "", &have, 0);
 	if (rc >= 0) {
-		qsort(want.v, want.n, sizeof(*want.v), by_path);
-		qsort(have.v, have.n, sizeof(*have.v), by_path);
+		if (want.n)
+			qsort(want.v, want.n, sizeof(*want.v), by_path);
+		if (have.n)
+			qsort(have.v, have.n, sizeof(*have.v), by_path);
 		compare(abs, &want, &have, on_drift, arg, checked, drifts);
 		rc = 0;
 	}
