@@ -31,5 +31,23 @@ say "gicat query --limit 5 \"generator = adm and format = png\""
 say "gicat verify --full"
 "$gicat" verify --full
 
-printf '\nThe tree is in %s/data, the catalog in %s/catalog/.gicat.\n' "$out" "$out"
+say "gicat split genimage/cross-sd14 --out demo/sd14   (train on SD V1.4, test on all eight)"
+"$gicat" split genimage/cross-sd14 --out "$out/sd14"
+ls "$out/sd14" "$out/sd14/train"
+
+say "gicat leakcheck genimage/cross-sd14"
+"$gicat" leakcheck genimage/cross-sd14 || true
+
+say "sample predictions from a 'detector' that only looks at the file format (PNG => fake)"
+find "$out/sd14/test" -type f \( -name '*.png' -o -name '*.jpg' \) | sort | while read -r f; do
+	case "$f" in *.png) echo "$f,0.9" ;; *) echo "$f,0.1" ;; esac
+done | sed '1i path,score' >"$out/predictions.csv"
+head -3 "$out/predictions.csv"
+
+say "gicat eval genimage/cross-sd14 --predictions demo/predictions.csv"
+"$gicat" eval genimage/cross-sd14 --predictions "$out/predictions.csv"
+echo "(100%: GenImage's format bias -- every fake is PNG, every real JPEG.)"
+
+printf '\nThe tree is in %s/data, the catalog in %s/catalog/.gicat,\n' "$out" "$out"
+printf 'the cross-sd14 split in %s/sd14.\n' "$out"
 printf 'Try: GICAT_DIR=%s/catalog %s query --format jsonl --limit 2\n' "$out" "$gicat"
