@@ -321,6 +321,12 @@ int gic_gc(struct gic_catalog *c, int64_t grace, uint64_t *rows,
 /* Reads an image's bytes (object or ref file), checking its hash. */
 int gic_image_read(struct gic_catalog *c, const char *hex,
 		   unsigned char **buf, size_t *len);
+/* Where an image's bytes are (object file or ref'd original); malloc'd.
+ * With gic_read_verified, lets worker threads read without the catalog. */
+int gic_image_path(struct gic_catalog *c, const char *hex, char **path);
+/* Reads a whole file that must hold the content hex (GIC_ECORRUPT if not). */
+int gic_read_verified(const char *path, const char *hex, unsigned char **buf,
+		      size_t *len);
 /* Resolves a hash prefix (>= 4 hex digits) to the full hash. */
 int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 		       char hex[GIC_HEX_LEN + 1]);
@@ -464,6 +470,16 @@ struct gic_resolved {
 int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
 		     struct gic_resolved **out);
 void gic_resolved_free(struct gic_resolved *r);
+/*
+ * Degrades the items of every set that has degrade / degrade_real /
+ * degrade_fake (degrade_<label> wins over degrade for that label): each
+ * item's sha256 becomes the derived image's, its parent the original's.
+ * Derivations already in the catalog are reused; the others are computed
+ * by jobs threads and recorded.  Sets are re-sorted by sha256.
+ */
+int gic_task_derive(struct gic_catalog *c, struct gic_resolved *r, int jobs,
+		    uint64_t *computed, uint64_t *reused);
+
 /* Seeded position of key in [0, 2^64): the task's notion of randomness. */
 uint64_t gic_task_rank(int64_t seed, const char *salt, const char *key);
 

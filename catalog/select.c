@@ -83,9 +83,8 @@ int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 	return 0;
 }
 
-/* Reads a ref'd original, if it still holds the recorded content. */
-static int read_ref(const char *path, const char *hex, unsigned char **buf,
-		    size_t *len)
+int gic_read_verified(const char *path, const char *hex, unsigned char **buf,
+		      size_t *len)
 {
 	char got[GIC_HEX_LEN + 1];
 	struct stat st;
@@ -104,8 +103,8 @@ static int read_ref(const char *path, const char *hex, unsigned char **buf,
 		if ((n = read(fd, *buf + *len, (size_t)st.st_size - *len)) <= 0)
 			break;
 	if ((rc = gic_sha256_hex(*buf, *len, got)) == 0 && strcmp(got, hex))
-		rc = gic_seterr(GIC_ECORRUPT, "referenced file '%s' changed "
-				"since ingest (hash %s)", path, got);
+		rc = gic_seterr(GIC_ECORRUPT, "'%s' does not hold %s: it changed "
+				"since ingest (hash %s)", path, hex, got);
 out:
 	close(fd);
 	if (rc) {
@@ -113,6 +112,27 @@ out:
 		*buf = NULL;
 	}
 	return rc;
+}
+
+int gic_image_path(struct gic_catalog *c, const char *hex, char **path)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*path = NULL;
+	if (sqlite3_prepare_v2(c->db, "SELECT ref_path FROM images WHERE "
+			       "sha256 = ?", -1, &s, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*path = sqlite3_column_text(s, 0) ?
+			strdup((const char *)sqlite3_column_text(s, 0)) :
+			gic_odb_fs_path(c->odb, hex);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return gic_seterr(GIC_ENOTFOUND, "no image %s", hex);
+	return *path ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
 }
 
 int gic_image_read(struct gic_catalog *c, const char *hex,
@@ -133,7 +153,7 @@ int gic_image_read(struct gic_catalog *c, const char *hex,
 	if (rc != SQLITE_ROW)
 		return gic_seterr(GIC_ENOTFOUND, "no image %s", hex);
 	if (ref) {
-		rc = read_ref(ref, hex, buf, len);
+		rc = gic_read_verified(ref, hex, buf, len);
 		free(ref);
 		return rc;
 	}

@@ -192,9 +192,12 @@ int gic_gc(struct gic_catalog *c, int64_t grace, uint64_t *rows,
 	*rows = *objects = *tmp = 0;
 	if ((rc = gic_catalog_writable(c)) < 0)
 		return rc;
-	/* Rows first: once they are gone, their objects are orphans. */
+	/* Rows first: once they are gone, their objects are orphans.  A
+	 * derived image stays while what it was derived from stays. */
 	if (sqlite3_exec(c->db, "DELETE FROM images WHERE sha256 NOT IN "
-			 "(SELECT sha256 FROM entries)", NULL, NULL, NULL))
+			 "(WITH RECURSIVE keep(h) AS (SELECT sha256 FROM entries "
+			 "UNION SELECT derived FROM derivations JOIN keep ON "
+			 "parent = h) SELECT h FROM keep)", NULL, NULL, NULL))
 		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(c->db));
 	*rows = (uint64_t)sqlite3_changes(c->db);
 	if ((rc = c->odb->be->clean_tmp(c->odb, g.before, tmp)) < 0)

@@ -65,15 +65,21 @@ struct sqlite3_stmt;
 long out_rows(struct sqlite3_stmt *s, enum out_format f, FILE *o);
 void out_csv_field(FILE *o, const char *v);
 
-/* split and export (exporting.c). */
+/* Commands on tasks (exporting.c). */
+int cli_default_jobs(void);
+/* Resolves t and derives its degraded sets with jobs threads, saying how
+ * many derivations were computed and reused; 0 or an exit code. */
+int cli_resolve(const char *cmd, struct gic_catalog *c,
+		const struct gic_task *t, int jobs, struct gic_resolved **r);
 struct export_args {
 	const char *out;
+	int jobs;
 	struct gic_export_opts opts;
 };
 #define EXPORT_LONG_OPTS \
 	{ "out", 1, 0, 'o' }, { "format", 1, 0, 'f' }, { "mode", 1, 0, 'm' }, \
 	{ "names", 1, 0, 'N' }, { "shard-size", 1, 0, 'S' }, \
-	{ "force", 0, 0, 'F' }
+	{ "force", 0, 0, 'F' }, { "jobs", 1, 0, 'j' }
 /* Handles one of EXPORT_LONG_OPTS: -1 to go on, or an exit code. */
 int cli_export_opt(const char *cmd, int ch, const char *arg,
 		   struct export_args *a);
@@ -97,6 +103,7 @@ int cmd_dedup(int argc, char **argv);
 int cmd_leakcheck(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
+int cmd_degrade(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

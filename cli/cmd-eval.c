@@ -261,10 +261,8 @@ static int eval_task(const char *file, const struct args *a)
 		return cli_fail(rc, "eval", NULL);
 	if ((rc = cli_open("eval", &c)))
 		goto out;
-	if ((rc = gic_task_resolve(c, t, &r)) < 0) {
-		rc = cli_fail(rc, "eval", NULL);
+	if ((rc = cli_resolve("eval", c, t, cli_default_jobs(), &r)))
 		goto out;
-	}
 	rc = gic_eval_run(c, r, a->predictions, &o, &e);
 	sink_end(&s);
 	if (rc < 0)
@@ -332,10 +330,13 @@ static int score_run(struct gic_catalog *c, struct runs *rs, int i,
 		     const struct gic_eval_opts *o, const struct args *a)
 {
 	const struct gic_run *run = &rs->list[i];
+	uint64_t computed, reused;
 	int rc;
 
 	if ((rc = gic_task_load(run->task, &rs->tasks[i])) < 0 ||
 	    (rc = gic_task_resolve(c, rs->tasks[i], &rs->res[i])) < 0 ||
+	    (rc = gic_task_derive(c, rs->res[i], cli_default_jobs(), &computed,
+				  &reused)) < 0 ||
 	    (rc = gic_eval_run(c, rs->res[i], run->predictions, o,
 			       &rs->evals[i])) < 0) {
 		char where[4200];

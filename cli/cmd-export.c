@@ -26,7 +26,8 @@ int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		EXPORT_LONG_OPTS, { "help", 0, 0, 'h' }, { 0 } };
-	struct export_args a = { .opts = { .format = GIC_FMT_IMAGEFOLDER,
+	struct export_args a = { .jobs = cli_default_jobs(),
+				 .opts = { .format = GIC_FMT_IMAGEFOLDER,
 					   .mode = GIC_EXP_LINK } };
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
@@ -34,7 +35,7 @@ int cmd_export(int argc, char **argv)
 	char *expr;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "ho:f:m:", opts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "ho:f:m:j:", opts, NULL)) != -1)
 		if ((rc = cli_export_opt("export", ch, optarg, &a)) >= 0)
 			return rc;
 	if (!a.out)
@@ -48,9 +49,7 @@ int cmd_export(int argc, char **argv)
 	t->sets[0].select = expr;
 	if ((rc = cli_open("export", &c)))
 		goto out;
-	if ((rc = gic_task_resolve(c, t, &r)) < 0)
-		rc = cli_fail(rc, "export", NULL);
-	else
+	if ((rc = cli_resolve("export", c, t, a.jobs, &r)) == 0)
 		rc = cli_export_run("export", c, r, &a);
 out:
 	gic_resolved_free(r);

@@ -18,6 +18,35 @@ static void print_columns(sqlite3_stmt *s)
 	}
 }
 
+/* What hex was derived from (parent ops), then what was derived from it
+ * (ops sha256): sections printed only when there is something to list. */
+static int show_derivations(struct gic_catalog *c, const char *hex)
+{
+	sqlite3_stmt *s;
+	int last = -1;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT parent = ?1, CASE WHEN parent = "
+			       "?1 THEN derived ELSE parent END, ops FROM "
+			       "derivations WHERE parent = ?1 OR derived = ?1 "
+			       "ORDER BY 1, ops, codec", -1, &s, NULL))
+		return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
+				"show", hex);
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int mine = sqlite3_column_int(s, 0);
+		const char *other = (const char *)sqlite3_column_text(s, 1);
+		const char *ops = (const char *)sqlite3_column_text(s, 2);
+
+		if (mine != last)
+			printf(mine ? "\nderivations (ops sha256):\n"
+			       : "\nderived from (parent ops):\n");
+		last = mine;
+		printf("%s %s\n", mine ? ops : other, mine ? other : ops);
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
 static int show(struct gic_catalog *c, const char *hex)
 {
 	sqlite3_stmt *s;
@@ -54,7 +83,7 @@ static int show(struct gic_catalog *c, const char *hex)
 			printf(i < 7 ? "%s " : "%s\n", sqlite3_column_text(s, i));
 	}
 	sqlite3_finalize(s);
-	return 0;
+	return show_derivations(c, hex);
 }
 
 int cmd_show(int argc, char **argv)

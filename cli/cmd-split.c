@@ -51,9 +51,7 @@ static int split(const char *file, struct export_args *a)
 		fprintf(stderr, "gicat: split: warning: %s", t->warnings);
 	if ((rc = cli_open("split", &c)))
 		goto out;
-	if ((rc = gic_task_resolve(c, t, &r)) < 0)
-		rc = cli_fail(rc, "split", NULL);
-	else
+	if ((rc = cli_resolve("split", c, t, a->jobs, &r)) == 0)
 		rc = cli_export_run("split", c, r, a);
 out:
 	gic_resolved_free(r);
@@ -67,11 +65,12 @@ int cmd_split(int argc, char **argv)
 	static const struct option opts[] = {
 		EXPORT_LONG_OPTS, { "check", 0, 0, 'c' },
 		{ "help", 0, 0, 'h' }, { 0 } };
-	struct export_args a = { .opts = { .format = GIC_FMT_IMAGEFOLDER,
+	struct export_args a = { .jobs = cli_default_jobs(),
+				 .opts = { .format = GIC_FMT_IMAGEFOLDER,
 					   .mode = GIC_EXP_LINK } };
 	int ch, rc, checking = 0;
 
-	while ((ch = getopt_long(argc, argv, "ho:f:m:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "ho:f:m:j:", opts, NULL)) != -1) {
 		if (ch == 'c')
 			checking = 1;
 		else if ((rc = cli_export_opt("split", ch, optarg, &a)) >= 0)

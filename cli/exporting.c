@@ -1,9 +1,11 @@
 /*
- * exporting.c - what `split` and `export` share: their output options and
+ * exporting.c - what the commands on tasks share: resolving a task with
+ * its degraded sets derived, the output options of split and export, and
  * running an export with progress and a summary.
  */
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -15,6 +17,11 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 	switch (ch) {
 	case 'o': a->out = arg; return -1;
 	case 'F': a->opts.force = 1; return -1;
+	case 'j':
+		if (cli_parse_u64(arg, &n) < 0 || n < 1 || n > 64)
+			return cli_usage_error(cmd, "--jobs takes 1..64");
+		a->jobs = (int)n;
+		return -1;
 	case 'f':
 		if (gic_export_format_from_name(arg, &a->opts.format) < 0)
 			return cli_usage_error(cmd, "%s", gic_errmsg());
@@ -36,6 +43,29 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 	default:
 		return cli_getopt_end(cmd, ch);
 	}
+}
+
+int cli_default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (int)n : 1;
+}
+
+int cli_resolve(const char *cmd, struct gic_catalog *c,
+		const struct gic_task *t, int jobs, struct gic_resolved **r)
+{
+	uint64_t computed = 0, reused = 0;
+	int rc;
+
+	if ((rc = gic_task_resolve(c, t, r)) < 0 ||
+	    (rc = gic_task_derive(c, *r, jobs, &computed, &reused)) < 0)
+		return cli_fail(rc, cmd, NULL);
+	if (computed + reused)
+		fprintf(stderr, "%s: degraded images: %llu computed, %llu reused\n",
+			cmd, (unsigned long long)computed,
+			(unsigned long long)reused);
+	return 0;
 }
 
 static void on_progress(void *arg, uint64_t done, uint64_t total)

@@ -108,6 +108,17 @@ static const struct cmd commands[] = {
 	  "  --max-bytes  per image, while downloading (default 256M)\n"
 	  "  --cacert F   trust the CAs in F instead of the system's\n"
 	  "  --status     URLs per state (of URLLIST, or all); failures listed\n" },
+	{ "degrade", cmd_degrade, "OPS SHA256|PREFIX > FILE",
+	  "one degraded image (derived once, then reused) on stdout",
+	  "  OPS: operations joined by '|', applied in order:\n"
+	  "    jpeg(quality=Q[,subsampling=420|444])  baseline JPEG, IJG tables\n"
+	  "    png()                 lossless PNG (ends any chain that does not\n"
+	  "                          end with jpeg() or png())\n"
+	  "    blur(sigma=S)         Gaussian, radius ceil(3 sigma), mirrored edges\n"
+	  "    resize(short=N)       short side N, aspect kept (antialiased bicubic)\n"
+	  "    resize(size=N)        N x N\n"
+	  "    center_crop(N)        the central N x N\n"
+	  "  e.g. gicat degrade 'resize(short=64)|jpeg(quality=65)' 3fa9c2 > out.jpg\n" },
 	{ "help", cmd_help, "[COMMAND]", "usage of gicat or of a command", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -119,3 +119,20 @@ CREATE TABLE fetches (
   PRIMARY KEY (dataset, url)
 ) WITHOUT ROWID;
 CREATE INDEX fetches_status ON fetches (status);
+
+-- 0003-derived: derived objects, the results of degradations (gicat
+-- degrade, degrade = in task files), computed once and reused.  A derived
+-- image has an images row and an object like any other, but no entry.
+CREATE TABLE derivations (
+  parent TEXT NOT NULL REFERENCES images (sha256) ON DELETE CASCADE, -- the image the operations were applied to
+  ops TEXT NOT NULL, -- canonical operation chain, e.g. 'resize(short=112)|png()' (ends with an encoder)
+  codec TEXT NOT NULL, -- algorithm version and libjpeg-turbo, libpng, zlib versions: same codec, same bytes
+  derived TEXT NOT NULL REFERENCES images (sha256) ON DELETE CASCADE, -- SHA-256 of the result, an images row and an object
+  bytes INTEGER NOT NULL, -- size of the result in bytes
+  width INTEGER NOT NULL, -- of the result, pixels
+  height INTEGER NOT NULL, -- of the result, pixels
+  format TEXT NOT NULL CHECK (format IN ('png', 'jpeg')), -- of the result: 'png' or 'jpeg'
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')), -- UTC time it was computed
+  PRIMARY KEY (parent, ops, codec)
+) WITHOUT ROWID;
+CREATE INDEX derivations_derived ON derivations (derived);

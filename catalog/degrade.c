@@ -1,0 +1,480 @@
+/*
+ * degrade.c - operation chains ("resize(short=64)|jpeg(quality=65)"):
+ * parsing with clear errors, the canonical text that keys derived objects,
+ * the codec version, and gic_degrade_bytes(), which runs a chain on encoded
+ * bytes with the pixel code of pixels.c.
+ *
+ * Grammar (spaces allowed between any two tokens):
+ *   chain := op { "|" op }
+ *   op    := NAME "(" [ arg { "," arg } ] ")"
+ *   arg   := KEY "=" VALUE | VALUE
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <png.h>
+#include <zlib.h> /* ZLIB_VERSION: zlib makes the PNG bytes */
+
+#include "degrade.h"
+
+/* Bumped whenever an operation's output bytes change for the same input. */
+#define ALGORITHM_VERSION "1"
+
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+const char *gic_degrade_codec(void)
+{
+	return "gicat-degrade " ALGORITHM_VERSION
+	       "; libjpeg-turbo " XSTR(LIBJPEG_TURBO_VERSION)
+	       "; libpng " PNG_LIBPNG_VER_STRING "; zlib " ZLIB_VERSION;
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+#define MAX_ARGS 4
+#define TOKEN_MAX 64
+
+struct arg {
+	char key[TOKEN_MAX];   /* "" for a positional value */
+	char val[TOKEN_MAX];
+};
+
+struct call {
+	char name[TOKEN_MAX];
+	struct arg args[MAX_ARGS];
+	int nargs;
+};
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* Copies the token [p, end) without trailing blanks into dst. */
+static int take(const char *op, const char *p, const char *end, char *dst)
+{
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (end - p >= TOKEN_MAX)
+		return gic_seterr(GIC_EUSAGE, "%s: value too long: '%.*s...'",
+				  op, 20, p);
+	memcpy(dst, p, (size_t)(end - p));
+	dst[end - p] = '\0';
+	return 0;
+}
+
+/* One "KEY = VALUE" or "VALUE" up to the next ',' or ')'. */
+static int parse_arg(struct call *c, const char **pp)
+{
+	const char *p = skip_ws(*pp), *end = p + strcspn(p, ",)"), *eq;
+	struct arg *a;
+	int rc;
+
+	if (!*end)
+		return gic_seterr(GIC_EUSAGE, "%s: missing ')'", c->name);
+	if (c->nargs == MAX_ARGS)
+		return gic_seterr(GIC_EUSAGE, "%s: too many parameters", c->name);
+	a = &c->args[c->nargs++];
+	eq = memchr(p, '=', (size_t)(end - p));
+	a->key[0] = '\0';
+	if (eq && (rc = take(c->name, p, eq, a->key)) < 0)
+		return rc;
+	if ((rc = take(c->name, eq ? skip_ws(eq + 1) : p, end, a->val)) < 0)
+		return rc;
+	if ((eq && !a->key[0]) || !a->val[0])
+		return gic_seterr(GIC_EUSAGE, "%s: empty parameter", c->name);
+	*pp = end;
+	return 0;
+}
+
+static const struct op_def *find_def(const char *name);
+
+/* NAME "(" args ")" at *pp; leaves *pp after the ')'. */
+static int parse_call(struct call *c, const char **pp)
+{
+	const char *p = skip_ws(*pp), *q = p;
+	int rc;
+
+	while (isalnum((unsigned char)*q) || *q == '_')
+		q++;
+	if (q == p && !*p)
+		return gic_seterr(GIC_EUSAGE, "empty operation chain");
+	if (q == p)
+		return gic_seterr(GIC_EUSAGE, "expected an operation at '%s'", p);
+	if ((rc = take("operation", p, q, c->name)) < 0)
+		return rc;
+	if (!find_def(c->name))
+		return gic_seterr(GIC_EUSAGE, "unknown operation '%s' (jpeg, "
+				  "png, blur, resize, center_crop)", c->name);
+	c->nargs = 0;
+	p = skip_ws(q);
+	if (*p != '(')
+		return gic_seterr(GIC_EUSAGE, "%s: expected '(' after '%s'",
+				  c->name, c->name);
+	p = skip_ws(p + 1);
+	while (*p != ')') {
+		if ((rc = parse_arg(c, &p)) < 0)
+			return rc;
+		if (*p == ',' && *(p = skip_ws(p + 1)) == ')')
+			return gic_seterr(GIC_EUSAGE, "%s: empty parameter",
+					  c->name);
+	}
+	*pp = skip_ws(p + 1);
+	return 0;
+}
+
+/* Every argument of c must be a key of keys (NULL-ended), each once. */
+static int check_keys(const struct call *c, const char *const *keys)
+{
+	for (int i = 0; i < c->nargs; i++) {
+		const char *k = c->args[i].key;
+		int known = 0;
+
+		if (!*k)
+			return gic_seterr(GIC_EUSAGE, "%s: expected name=value, "
+					  "not '%s'", c->name, c->args[i].val);
+		for (const char *const *s = keys; *s; s++)
+			known |= !strcmp(*s, k);
+		if (!known)
+			return gic_seterr(GIC_EUSAGE, "%s: unknown parameter "
+					  "'%s'", c->name, k);
+		for (int j = 0; j < i; j++)
+			if (!strcmp(c->args[j].key, k))
+				return gic_seterr(GIC_EUSAGE, "%s: %s given "
+						  "twice", c->name, k);
+	}
+	return 0;
+}
+
+static const char *get(const struct call *c, const char *key)
+{
+	for (int i = 0; i < c->nargs; i++)
+		if (!strcmp(c->args[i].key, key))
+			return c->args[i].val;
+	return NULL;
+}
+
+/* An integer lo..hi, all digits. */
+static int int_in(const struct call *c, const char *key, const char *v,
+		  int lo, int hi, int *out)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (!isdigit((unsigned char)*v) || *end || n < lo || n > hi)
+		return gic_seterr(GIC_EUSAGE, "%s: %s must be %d..%d, not %s",
+				  c->name, key, lo, hi, v);
+	*out = (int)n;
+	return 0;
+}
+
+static int build_jpeg(const struct call *c, struct gic_op *op)
+{
+	static const char *const keys[] = { "quality", "subsampling", NULL };
+	const char *q = get(c, "quality"), *s = get(c, "subsampling");
+	int rc;
+
+	if ((rc = check_keys(c, keys)) < 0)
+		return rc;
+	if (!q)
+		return gic_seterr(GIC_EUSAGE, "jpeg: quality is required, as in "
+				  "jpeg(quality=75)");
+	if ((rc = int_in(c, "quality", q, 1, 100, &op->quality)) < 0)
+		return rc;
+	op->subsampling = 420;
+	if (s && strcmp(s, "420") && strcmp(s, "444"))
+		return gic_seterr(GIC_EUSAGE, "jpeg: subsampling must be 420 or "
+				  "444, not %s", s);
+	if (s)
+		op->subsampling = atoi(s);
+	return 0;
+}
+
+static int build_png(const struct call *c, struct gic_op *op)
+{
+	(void)op;
+	if (c->nargs)
+		return gic_seterr(GIC_EUSAGE, "png: takes no parameters");
+	return 0;
+}
+
+/* A decimal with at most 3 decimals, in thousandths; sign kept. */
+static int parse_milli(const char *v, long *out)
+{
+	const char *p = v + (*v == '-');
+	long whole = 0, frac = 0;
+	int nd = 0, digits = 0, dot;
+
+	for (; isdigit((unsigned char)*p); p++, digits++)
+		whole = whole < 1000000 ? whole * 10 + (*p - '0') : whole;
+	dot = *p == '.';
+	for (p += dot; dot && isdigit((unsigned char)*p); p++, digits++) {
+		if (nd++ < 3)
+			frac = frac * 10 + (*p - '0');
+		else if (*p != '0')
+			return -2;
+	}
+	if (*p || !digits)
+		return -1;
+	for (; nd < 3; nd++)
+		frac *= 10;
+	*out = (whole * 1000 + frac) * (*v == '-' ? -1 : 1);
+	return 0;
+}
+
+static int build_blur(const struct call *c, struct gic_op *op)
+{
+	static const char *const keys[] = { "sigma", NULL };
+	const char *s = get(c, "sigma");
+	long milli = 0;
+	int rc;
+
+	if ((rc = check_keys(c, keys)) < 0)
+		return rc;
+	if (!s)
+		return gic_seterr(GIC_EUSAGE, "blur: sigma is required, as in "
+				  "blur(sigma=3)");
+	rc = parse_milli(s, &milli);
+	if (rc == -1)
+		return gic_seterr(GIC_EUSAGE, "blur: sigma must be a number, "
+				  "not %s", s);
+	if (rc == -2)
+		return gic_seterr(GIC_EUSAGE, "blur: sigma takes at most 3 "
+				  "decimals, not %s", s);
+	if (milli <= 0)
+		return gic_seterr(GIC_EUSAGE, "blur: sigma must be > 0");
+	if (milli > 100000)
+		return gic_seterr(GIC_EUSAGE, "blur: sigma must be at most 100");
+	op->milli_sigma = (int)milli;
+	return 0;
+}
+
+static int build_resize(const struct call *c, struct gic_op *op)
+{
+	static const char *const keys[] = { "short", "size", NULL };
+	const char *s = get(c, "short"), *z = get(c, "size");
+	int rc;
+
+	if ((rc = check_keys(c, keys)) < 0)
+		return rc;
+	if (!s == !z)
+		return gic_seterr(GIC_EUSAGE, "resize: give short=N or size=N");
+	op->kind = s ? GIC_OP_RESIZE_SHORT : GIC_OP_RESIZE_SIZE;
+	return int_in(c, s ? "short" : "size", s ? s : z, 1, GIC_OP_MAX_SIDE,
+		      &op->n);
+}
+
+static int build_crop(const struct call *c, struct gic_op *op)
+{
+	if (c->nargs != 1 || c->args[0].key[0])
+		return gic_seterr(GIC_EUSAGE, "center_crop: expected one size, "
+				  "as in center_crop(256)");
+	return int_in(c, "size", c->args[0].val, 1, GIC_OP_MAX_SIDE, &op->n);
+}
+
+static const struct op_def {
+	const char *name;
+	enum gic_op_kind kind;
+	int (*build)(const struct call *c, struct gic_op *op);
+} op_defs[] = {
+	{ "jpeg", GIC_OP_JPEG, build_jpeg },
+	{ "png", GIC_OP_PNG, build_png },
+	{ "blur", GIC_OP_BLUR, build_blur },
+	{ "resize", GIC_OP_RESIZE_SHORT, build_resize },
+	{ "center_crop", GIC_OP_CENTER_CROP, build_crop },
+};
+
+static const struct op_def *find_def(const char *name)
+{
+	for (size_t i = 0; i < sizeof(op_defs) / sizeof(op_defs[0]); i++)
+		if (!strcmp(op_defs[i].name, name))
+			return &op_defs[i];
+	return NULL;
+}
+
+static int build(const struct call *c, struct gic_op *op)
+{
+	const struct op_def *d = find_def(c->name);
+
+	memset(op, 0, sizeof(*op));
+	if (!d) /* parse_call let only known names through */
+		return gic_seterr(GIC_EUSAGE, "unknown operation '%s'", c->name);
+	op->kind = d->kind;
+	return d->build(c, op);
+}
+
+static int is_encoder(const struct gic_op *op)
+{
+	return op->kind == GIC_OP_JPEG || op->kind == GIC_OP_PNG;
+}
+
+static int print_op(char *buf, size_t size, const struct gic_op *op)
+{
+	int m = op->milli_sigma;
+
+	switch (op->kind) {
+	case GIC_OP_JPEG:
+		return snprintf(buf, size, "jpeg(quality=%d%s)", op->quality,
+				op->subsampling == 444 ? ",subsampling=444" : "");
+	case GIC_OP_PNG:
+		return snprintf(buf, size, "png()");
+	case GIC_OP_BLUR:
+		if (m % 1000 == 0)
+			return snprintf(buf, size, "blur(sigma=%d)", m / 1000);
+		if (m % 100 == 0)
+			return snprintf(buf, size, "blur(sigma=%d.%d)", m / 1000,
+					m % 1000 / 100);
+		if (m % 10 == 0)
+			return snprintf(buf, size, "blur(sigma=%d.%02d)",
+					m / 1000, m % 1000 / 10);
+		return snprintf(buf, size, "blur(sigma=%d.%03d)", m / 1000,
+				m % 1000);
+	case GIC_OP_RESIZE_SHORT:
+		return snprintf(buf, size, "resize(short=%d)", op->n);
+	case GIC_OP_RESIZE_SIZE:
+		return snprintf(buf, size, "resize(size=%d)", op->n);
+	case GIC_OP_CENTER_CROP:
+		return snprintf(buf, size, "center_crop(%d)", op->n);
+	}
+	return 0;
+}
+
+/* Drops png() before other operations, ends the chain with an encoder, and
+ * writes the canonical text. */
+static void canonicalize(struct gic_ops *o)
+{
+	size_t at = 0;
+	int n = 0;
+
+	for (int i = 0; i < o->n; i++)
+		if (o->op[i].kind != GIC_OP_PNG || i == o->n - 1)
+			o->op[n++] = o->op[i];
+	o->n = n;
+	if (!is_encoder(&o->op[n - 1])) {
+		memset(&o->op[n], 0, sizeof(o->op[n]));
+		o->op[o->n++].kind = GIC_OP_PNG;
+	}
+	for (int i = 0; i < o->n; i++) {
+		if (i)
+			o->canon[at++] = '|';
+		at += (size_t)print_op(o->canon + at, sizeof(o->canon) - at,
+				       &o->op[i]);
+	}
+}
+
+int gic_ops_parse(const char *text, struct gic_ops *out)
+{
+	const char *p = text;
+	struct call c;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(text) >= GIC_OPS_TEXT_MAX / 2)
+		return gic_seterr(GIC_EUSAGE, "operation chain longer than %d "
+				  "characters", GIC_OPS_TEXT_MAX / 2 - 1);
+	for (;;) {
+		/* one slot stays free for the png() canonicalize may add */
+		if (out->n == GIC_OPS_MAX - 1)
+			return gic_seterr(GIC_EUSAGE, "at most %d operations",
+					  GIC_OPS_MAX - 1);
+		if ((rc = parse_call(&c, &p)) < 0 ||
+		    (rc = build(&c, &out->op[out->n])) < 0)
+			return rc;
+		out->n++;
+		if (!*p)
+			break;
+		if (*p != '|')
+			return gic_seterr(GIC_EUSAGE, "expected '|' between "
+					  "operations, not '%s'", p);
+		if (!*skip_ws(p + 1))
+			return gic_seterr(GIC_EUSAGE, "empty operation after "
+					  "'|'");
+		p++;
+	}
+	canonicalize(out);
+	return 0;
+}
+
+/* ---- applying a chain -------------------------------------------------- */
+
+/* resize(short=N): the short side becomes N, the long one
+ * floor(long * N / short) (at least 1), as torchvision's Resize(N). */
+static void short_side_size(const struct gic_pixels *p, uint32_t n,
+			    uint32_t *w, uint32_t *h)
+{
+	uint64_t lo = p->w < p->h ? p->w : p->h, hi = p->w < p->h ? p->h : p->w;
+	uint32_t l = (uint32_t)(hi * n / lo);
+
+	if (l < 1)
+		l = 1;
+	*w = p->w < p->h ? n : l;
+	*h = p->w < p->h ? l : n;
+}
+
+/* Runs one operation: pixel ones in place, encoders into *enc. */
+static int apply(const struct gic_op *op, struct gic_pixels *px,
+		 unsigned char **enc, size_t *enclen)
+{
+	uint32_t w, h;
+
+	switch (op->kind) {
+	case GIC_OP_BLUR:
+		return gic_pixels_blur(px, op->milli_sigma / 1000.0);
+	case GIC_OP_RESIZE_SHORT:
+		short_side_size(px, (uint32_t)op->n, &w, &h);
+		return gic_pixels_resize(px, w, h);
+	case GIC_OP_RESIZE_SIZE:
+		return gic_pixels_resize(px, (uint32_t)op->n, (uint32_t)op->n);
+	case GIC_OP_CENTER_CROP:
+		return gic_pixels_crop(px, (uint32_t)op->n, (uint32_t)op->n);
+	case GIC_OP_JPEG:
+		return gic_pixels_encode_jpeg(px, op->quality, op->subsampling,
+					      enc, enclen);
+	case GIC_OP_PNG:
+		return gic_pixels_encode_png(px, GIC_PNG_FAST, enc, enclen);
+	}
+	return gic_seterr(GIC_EUSAGE, "unknown operation kind %d", op->kind);
+}
+
+int gic_degrade_bytes(const unsigned char *in, size_t len,
+		      const struct gic_ops *ops, unsigned char **out,
+		      size_t *outlen)
+{
+	struct gic_pixels px = { 0 };
+	unsigned char *enc = NULL;
+	size_t enclen = 0;
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!ops || ops->n < 1 || !is_encoder(&ops->op[ops->n - 1]))
+		return gic_seterr(GIC_EUSAGE, "gic_degrade_bytes: chain not "
+				  "from gic_ops_parse");
+	if ((rc = gic_pixels_decode(in, len, 0, &px)) < 0)
+		goto out;
+	for (int i = 0; i < ops->n; i++) {
+		if (enc) { /* an encoder mid-chain: go on from what it made */
+			gic_pixels_release(&px);
+			rc = gic_pixels_decode(enc, enclen, 0, &px);
+			free(enc);
+			enc = NULL;
+			if (rc < 0)
+				goto out;
+		}
+		if ((rc = apply(&ops->op[i], &px, &enc, &enclen)) < 0)
+			goto out;
+	}
+	*out = enc;
+	*outlen = enclen;
+	enc = NULL;
+out:
+	free(enc);
+	gic_pixels_release(&px);
+	return rc;
+}

@@ -1,0 +1,240 @@
+/*
+ * derive.c - derived objects: the images that operation chains make from
+ * catalogued images, stored in the object store and recorded in the
+ * derivations table under (parent sha256, canonical ops, codec version), so
+ * that each derivation is computed once and reused.
+ *
+ * A derived image gets an images row, probed like an ingested file so that
+ * every query field and `verify --full` work on it, but no entry: it is not
+ * part of any dataset by itself.  As with ingest, its object is durable
+ * before the transaction that records it commits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "degrade.h"
+
+static int db_fail(struct gic_catalog *c, const char *what)
+{
+	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(c->db));
+}
+
+int gic_derive_lookup(struct gic_catalog *c, const char *parent_hex,
+		      const struct gic_ops *ops, char out_hex[GIC_HEX_LEN + 1])
+{
+	sqlite3_stmt *s;
+	uint64_t size;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT derived FROM derivations WHERE "
+			       "parent = ? AND ops = ? AND codec = ?", -1, &s,
+			       NULL))
+		return db_fail(c, "look up derivation");
+	sqlite3_bind_text(s, 1, parent_hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ops->canon, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, gic_degrade_codec(), -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(out_hex, GIC_HEX_LEN + 1, "%s",
+			 (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(c, "look up derivation");
+	if (rc == SQLITE_DONE)
+		return gic_seterr(GIC_ENOTFOUND, "%s of %s not derived yet",
+				  ops->canon, parent_hex);
+	/* a recorded derivation whose object went missing is made again */
+	if ((rc = c->odb->be->stat(c->odb, out_hex, &size)) < 0)
+		return rc == GIC_ENOTFOUND ? gic_seterr(GIC_ENOTFOUND, "object %s "
+				"is missing", out_hex) : rc;
+	return 0;
+}
+
+static int step_done(struct gic_catalog *c, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : db_fail(c, what);
+}
+
+/* The images row of a derived object, from what gic_probe says of it. */
+static int insert_image(struct gic_catalog *c, const char *hex, size_t len,
+			const struct gic_image_info *in)
+{
+	const int flags[] = { in->channels, in->bit_depth, in->progressive,
+			      in->interlaced, in->has_icc, in->has_exif,
+			      in->has_xmp, in->has_c2pa, in->orientation };
+	sqlite3_stmt *s;
+	int k = 1;
+
+	if (sqlite3_prepare_v2(c->db, "INSERT INTO images (sha256, bytes, "
+			       "format, width, height, mode, jpeg_quality, "
+			       "quality_exact, subsampling, text_keys, phash, "
+			       "storage, channels, bit_depth, progressive, "
+			       "interlaced, has_icc, has_exif, has_xmp, has_c2pa,"
+			       " orientation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			       "?, ?, 'object', ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+			       "ON CONFLICT (sha256) DO NOTHING", -1, &s, NULL))
+		return db_fail(c, "record derived image");
+	sqlite3_bind_text(s, k++, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, k++, (sqlite3_int64)len);
+	sqlite3_bind_text(s, k++, in->format, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, k++, in->width);
+	sqlite3_bind_int64(s, k++, in->height);
+	sqlite3_bind_text(s, k++, in->mode, -1, SQLITE_STATIC);
+	if (in->jpeg_quality > 0) {
+		sqlite3_bind_int(s, k++, in->jpeg_quality);
+		sqlite3_bind_int(s, k++, in->quality_exact);
+	} else {
+		k += 2;
+	}
+	if (in->subsampling[0])
+		sqlite3_bind_text(s, k, in->subsampling, -1, SQLITE_STATIC);
+	k++;
+	if (in->text_keys)
+		sqlite3_bind_text(s, k, in->text_keys, -1, SQLITE_STATIC);
+	k++;
+	sqlite3_bind_int64(s, k++, (sqlite3_int64)in->phash);
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		sqlite3_bind_int(s, k++, flags[i]);
+	return step_done(c, s, "record derived image");
+}
+
+static int insert_derivation(struct gic_catalog *c, const char *parent,
+			     const struct gic_ops *ops, const char *hex,
+			     size_t len, const struct gic_image_info *in)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(c->db, "INSERT INTO derivations (parent, ops, "
+			       "codec, derived, bytes, width, height, format) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+			       "(parent, ops, codec) DO UPDATE SET derived = "
+			       "excluded.derived, bytes = excluded.bytes, width ="
+			       " excluded.width, height = excluded.height, "
+			       "format = excluded.format, created_at = "
+			       "excluded.created_at", -1, &s, NULL))
+		return db_fail(c, "record derivation");
+	sqlite3_bind_text(s, 1, parent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ops->canon, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, gic_degrade_codec(), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)len);
+	sqlite3_bind_int64(s, 6, in->width);
+	sqlite3_bind_int64(s, 7, in->height);
+	sqlite3_bind_text(s, 8, in->format, -1, SQLITE_STATIC);
+	return step_done(c, s, "record derivation");
+}
+
+static int parent_known(struct gic_catalog *c, const char *parent)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM images WHERE sha256 = ?",
+			       -1, &s, NULL))
+		return db_fail(c, "look up image");
+	sqlite3_bind_text(s, 1, parent, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? gic_seterr(GIC_ENOTFOUND, "no image %s in "
+					      "the catalog", parent)
+				 : db_fail(c, "look up image");
+}
+
+/* Object, image row, derivation: in the caller's transaction. */
+static int record(struct gic_catalog *c, const char *parent,
+		  const struct gic_ops *ops, const unsigned char *bytes,
+		  size_t len, const char *hex, const struct gic_image_info *in)
+{
+	enum gic_put_how how;
+	int rc;
+
+	if ((rc = parent_known(c, parent)) < 0 ||
+	    (rc = c->odb->be->put(c->odb, hex, bytes, len, NULL,
+				  GIC_MODE_COPY, &how)) < 0 ||
+	    (rc = insert_image(c, hex, len, in)) < 0)
+		return rc;
+	return insert_derivation(c, parent, ops, hex, len, in);
+}
+
+/* The result is checked like any file that enters the catalog. */
+static int probe(const unsigned char *bytes, size_t len,
+		 struct gic_image_info *info)
+{
+	char why[512];
+	int rc = gic_probe(bytes, len, NULL, info);
+
+	if (rc < 0) {
+		snprintf(why, sizeof(why), "%s", gic_errmsg());
+		return gic_seterr(rc, "derived image does not decode: %s", why);
+	}
+	return 0;
+}
+
+int gic_derive_store(struct gic_catalog *c, const char *parent_hex,
+		     const struct gic_ops *ops, const unsigned char *bytes,
+		     size_t len, const struct gic_image_info *probed,
+		     char out_hex[GIC_HEX_LEN + 1])
+{
+	struct gic_image_info info = { .text_keys = NULL };
+	int own = 0, rc;
+
+	if ((rc = gic_catalog_writable(c)) < 0 ||
+	    (rc = gic_sha256_hex(bytes, len, out_hex)) < 0 ||
+	    (!probed && (rc = probe(bytes, len, &info)) < 0))
+		return rc;
+	if (sqlite3_get_autocommit(c->db)) {
+		if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) {
+			rc = db_fail(c, "begin");
+			goto out;
+		}
+		own = 1;
+	}
+	rc = record(c, parent_hex, ops, bytes, len, out_hex,
+		    probed ? probed : &info);
+	if (own && rc == 0 && (rc = c->odb->be->sync(c->odb)) == 0 &&
+	    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL))
+		rc = db_fail(c, "commit");
+	if (own && rc < 0)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	gic_image_info_release(&info);
+	return rc;
+}
+
+int gic_derive(struct gic_catalog *c, const char *parent_hex, const char *ops,
+	       char out_hex[GIC_HEX_LEN + 1], int *computed)
+{
+	unsigned char *in = NULL, *out = NULL;
+	size_t inlen = 0, outlen = 0;
+	struct gic_ops o;
+	int rc;
+
+	*computed = 0;
+	if (!gic_is_hex_sha(parent_hex))
+		return gic_seterr(GIC_EUSAGE, "'%s' is not a full SHA-256",
+				  parent_hex);
+	if ((rc = gic_ops_parse(ops, &o)) < 0)
+		return rc;
+	rc = gic_derive_lookup(c, parent_hex, &o, out_hex);
+	if (rc != GIC_ENOTFOUND)
+		return rc;
+	if ((rc = gic_catalog_writable(c)) < 0 ||
+	    (rc = gic_image_read(c, parent_hex, &in, &inlen)) < 0 ||
+	    (rc = gic_degrade_bytes(in, inlen, &o, &out, &outlen)) < 0 ||
+	    (rc = gic_derive_store(c, parent_hex, &o, out, outlen, NULL,
+				   out_hex)) < 0)
+		goto out;
+	*computed = 1;
+out:
+	free(in);
+	free(out);
+	return rc;
+}

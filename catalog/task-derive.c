@@ -1,0 +1,237 @@
+/*
+ * task-derive.c - the degraded sets of a task: each item replaced by its
+ * derived image (degrade = OPS in the set's section).
+ *
+ * Lookups and records go through the catalog on the calling thread; the
+ * work in between (read the original, decode, transform, encode, probe) runs
+ * on `jobs` threads, a batch at a time so memory stays bounded.  Derived
+ * bytes do not depend on the thread that made them, so neither does any
+ * export.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "degrade.h"
+
+#define BATCH_PER_JOB 32
+
+struct job {
+	struct gic_item *it;
+	const struct gic_ops *ops;
+	char *path;                 /* where the original's bytes are */
+	unsigned char *out;         /* derived bytes */
+	size_t outlen;
+	struct gic_image_info info;
+	int rc;
+	char err[256];
+};
+
+struct batch {
+	struct job *v;
+	size_t n;
+	size_t next;
+	pthread_mutex_t mu;
+};
+
+static void run_job(struct job *j)
+{
+	unsigned char *in = NULL;
+	size_t len;
+
+	j->rc = gic_read_verified(j->path, j->it->sha256, &in, &len);
+	if (j->rc == 0)
+		j->rc = gic_degrade_bytes(in, len, j->ops, &j->out, &j->outlen);
+	if (j->rc == 0)
+		j->rc = gic_probe(j->out, j->outlen, NULL, &j->info);
+	if (j->rc < 0)
+		snprintf(j->err, sizeof(j->err), "%s", gic_errmsg());
+	free(in);
+}
+
+static void *worker(void *arg)
+{
+	struct batch *b = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&b->mu);
+		i = b->next++;
+		pthread_mutex_unlock(&b->mu);
+		if (i >= b->n)
+			return NULL;
+		run_job(&b->v[i]);
+	}
+}
+
+static void compute(struct batch *b, int jobs)
+{
+	pthread_t t[64];
+	int started = 0;
+
+	b->next = 0;
+	pthread_mutex_init(&b->mu, NULL);
+	for (; started < jobs && started < 64; started++)
+		if (pthread_create(&t[started], NULL, worker, b))
+			break;
+	if (started == 0)
+		worker(b);
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	pthread_mutex_destroy(&b->mu);
+}
+
+/* Switches the item over to its derived image. */
+static int adopt(struct gic_item *it, const struct gic_ops *ops,
+		 const char *hex)
+{
+	const char *fmt = ops->op[ops->n - 1].kind == GIC_OP_JPEG ? "jpeg" : "png";
+
+	snprintf(it->parent, sizeof(it->parent), "%s", it->sha256);
+	snprintf(it->sha256, sizeof(it->sha256), "%s", hex);
+	snprintf(it->format, sizeof(it->format), "%s", fmt);
+	free(it->ops);
+	return (it->ops = strdup(ops->canon)) ? 0 :
+	       gic_seterr(GIC_ENOMEM, "out of memory");
+}
+
+/* Records a computed batch in one transaction, objects synced first. */
+static int store(struct gic_catalog *c, struct batch *b, uint64_t *computed)
+{
+	char hex[GIC_HEX_LEN + 1];
+	int rc = 0;
+
+	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+		return gic_seterr(GIC_EDB, "derive: %s", sqlite3_errmsg(c->db));
+	for (size_t i = 0; i < b->n && rc == 0; i++) {
+		struct job *j = &b->v[i];
+		if (j->rc < 0) {
+			rc = gic_seterr(j->rc, "cannot degrade %s (%s) with %s: %s",
+					j->it->sha256, j->it->path ? j->it->path : "-",
+					j->ops->canon, j->err);
+			break;
+		}
+		rc = gic_derive_store(c, j->it->sha256, j->ops, j->out, j->outlen,
+				      &j->info, hex);
+		if (rc == 0)
+			rc = adopt(j->it, j->ops, hex);
+		(*computed)++;
+	}
+	if (rc == 0)
+		rc = c->odb->be->sync(c->odb);
+	if (rc == 0 && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL))
+		rc = gic_seterr(GIC_EDB, "derive: %s", sqlite3_errmsg(c->db));
+	if (rc < 0)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static void clear(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		free(b->v[i].path);
+		free(b->v[i].out);
+		gic_image_info_release(&b->v[i].info);
+		memset(&b->v[i], 0, sizeof(b->v[i]));
+	}
+	b->n = 0;
+}
+
+/* The chain for an item of set s, or NULL when it stays as it is. */
+static const struct gic_ops *chain_for(const struct gic_item *it,
+				       const struct gic_ops ops[3])
+{
+	if (!strcmp(it->label, "real") && ops[1].n)
+		return &ops[1];
+	if (!strcmp(it->label, "fake") && ops[2].n)
+		return &ops[2];
+	return ops[0].n ? &ops[0] : NULL;
+}
+
+static int parse_chains(const struct gic_task *t, const struct gic_task_set *d,
+			struct gic_ops ops[3])
+{
+	const char *text[3] = { d->degrade, d->degrade_real, d->degrade_fake };
+
+	memset(ops, 0, 3 * sizeof(*ops));
+	for (int k = 0; k < 3; k++)
+		if (text[k] && gic_ops_parse(text[k], &ops[k]) < 0) {
+			char why[300];
+			snprintf(why, sizeof(why), "%s", gic_errmsg());
+			return gic_seterr(GIC_EUSAGE, "%s:%d: set '%s': %s", t->path,
+					  d->line, d->name, why);
+		}
+	return 0;
+}
+
+static int cmp_sha(const void *a, const void *b)
+{
+	return strcmp(((const struct gic_item *)a)->sha256,
+		      ((const struct gic_item *)b)->sha256);
+}
+
+static int derive_set(struct gic_catalog *c, const struct gic_task *t,
+		      struct gic_resolved_set *s, struct batch *b, size_t cap,
+		      int jobs, uint64_t *computed, uint64_t *reused)
+{
+	struct gic_ops ops[3];
+	char hex[GIC_HEX_LEN + 1];
+	int rc;
+
+	if ((rc = parse_chains(t, s->def, ops)) < 0)
+		return rc;
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
+		struct gic_item *it = &s->items[i];
+		const struct gic_ops *o = chain_for(it, ops);
+
+		if (!o)
+			continue;
+		if ((rc = gic_derive_lookup(c, it->sha256, o, hex)) == 0) {
+			(*reused)++;
+			rc = adopt(it, o, hex);
+			continue;
+		}
+		if (rc != GIC_ENOTFOUND)
+			return rc;
+		b->v[b->n] = (struct job){ .it = it, .ops = o };
+		if ((rc = gic_image_path(c, it->sha256, &b->v[b->n++].path)) < 0)
+			break;
+		if (b->n == cap || i + 1 == s->n) {
+			compute(b, jobs);
+			rc = store(c, b, computed);
+			clear(b);
+		}
+	}
+	if (rc == 0 && b->n) { /* the last items needed no work after these */
+		compute(b, jobs);
+		rc = store(c, b, computed);
+	}
+	clear(b);
+	if (s->n)
+		qsort(s->items, s->n, sizeof(*s->items), cmp_sha);
+	return rc;
+}
+
+int gic_task_derive(struct gic_catalog *c, struct gic_resolved *r, int jobs,
+		    uint64_t *computed, uint64_t *reused)
+{
+	size_t cap = (size_t)(jobs > 0 ? jobs : 1) * BATCH_PER_JOB;
+	struct batch b = { .v = calloc(cap, sizeof(struct job)) };
+	int rc = 0;
+
+	*computed = *reused = 0;
+	if (!b.v)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (int i = 0; i < r->nsets && rc == 0; i++) {
+		const struct gic_task_set *d = r->sets[i].def;
+		if (d->degrade || d->degrade_real || d->degrade_fake)
+			rc = derive_set(c, r->task, &r->sets[i], &b, cap,
+					jobs > 0 ? jobs : 1, computed, reused);
+	}
+	free(b.v);
+	return rc;
+}

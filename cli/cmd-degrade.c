@@ -1,0 +1,58 @@
+/*
+ * cmd-degrade.c - gicat degrade OPS SHA256|PREFIX > file: one derived image
+ * (resize, blur, JPEG re-encoding... see degrade.h), computed and stored
+ * once, then reused; its bytes go to stdout, and stderr says whether they
+ * were computed or found in the catalog.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "degrade.h"
+
+static int run(struct gic_catalog *c, const struct gic_ops *o,
+	       const char *prefix)
+{
+	char parent[GIC_HEX_LEN + 1], hex[GIC_HEX_LEN + 1];
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int rc, computed = 0;
+
+	if ((rc = gic_resolve_prefix(c, prefix, parent)) < 0)
+		return cli_fail(rc, "degrade", prefix);
+	if ((rc = gic_derive(c, parent, o->canon, hex, &computed)) < 0 ||
+	    (rc = gic_image_read(c, hex, &buf, &len)) < 0)
+		return cli_fail(rc, "degrade", parent);
+	fprintf(stderr, "degrade: %s %s: %s of %.12s (%zu bytes)\n",
+		computed ? "computed" : "reused", hex, o->canon, parent, len);
+	if (fwrite(buf, 1, len, stdout) != len) {
+		perror("gicat: degrade: write");
+		rc = EXIT_RUNTIME;
+	}
+	free(buf);
+	return rc;
+}
+
+int cmd_degrade(int argc, char **argv)
+{
+	static const struct option opts[] = { { "help", 0, 0, 'h' }, { 0 } };
+	struct gic_catalog *c;
+	struct gic_ops o;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		return cli_getopt_end("degrade", ch);
+	if (argc - optind != 2)
+		return cli_usage_error("degrade", "expected OPS and one hash");
+	if ((rc = gic_ops_parse(argv[optind], &o)) < 0)
+		return cli_fail(rc, "degrade", argv[optind]);
+	if (isatty(STDOUT_FILENO))
+		return cli_usage_error("degrade", "stdout is a terminal: "
+				       "redirect the image to a file");
+	if ((rc = cli_open("degrade", &c)))
+		return rc;
+	rc = run(c, &o, argv[optind + 1]);
+	gic_catalog_close(c);
+	return rc;
+}

@@ -1,0 +1,161 @@
+#!/bin/sh
+# gicat degrade: derived images computed once and reused, exact IJG tables,
+# agreement with Debian's PIL (GaussianBlur, resize BICUBIC) on the fixture
+# tree's PNGs and JPEGs (CMYK, gray, progressive, RGBA), identical bytes
+# across catalogs, show listing derivations, verify and gc treating derived
+# objects like any other, and clear errors.
+. "$(dirname "$0")/lib.sh"
+
+"$FIXTURES/mkgenimage" t >/dev/null
+gicat init cat 2>/dev/null
+export GICAT_DIR="$TRASH/cat"
+gicat ingest t/genimage 2>/dev/null || : # the tree holds 3 broken files
+pick() { gicat query --format csv --fields sha256 --limit 1 "$1" | tail -1; }
+fake=$(pick "format = png and width = 256 and mode = rgb")
+obj() { echo "cat/.gicat/objects/$(echo $1 | cut -c1-2)/$(echo $1 | cut -c3-)"; }
+derived() { # parent ops
+	sqlite3 cat/.gicat/catalog.db "SELECT derived FROM derivations WHERE parent = '$1' AND ops = '$2'"
+}
+
+test_expect_success 'a blur is computed once, then reused with the same bytes' '
+	gicat degrade "blur(sigma=3)" "$fake" >b1.png 2>err1 &&
+	test_grep "^degrade: computed [0-9a-f]\{64\}: blur(sigma=3)|png() of " err1 &&
+	gicat degrade "blur(sigma=3)" "$(echo $fake | cut -c1-8)" >b2.png 2>err2 &&
+	test_grep "^degrade: reused " err2 &&
+	cmp b1.png b2.png &&
+	printf "\211PNG" >magic && head -c 4 b1.png | cmp - magic &&
+	h=$(sha256sum b1.png | cut -c1-64) && test_grep "$h" err1
+'
+
+test_expect_success 'spellings of one chain share one derivation' '
+	gicat degrade "jpeg( quality = 30 )" "$fake" >j1.jpg 2>err &&
+	test_grep computed err &&
+	gicat degrade "jpeg(quality=30,subsampling=420)" "$fake" >j2.jpg 2>err &&
+	test_grep reused err && cmp j1.jpg j2.jpg &&
+	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM derivations WHERE ops LIKE '\''jpeg%'\''")" -eq 1
+'
+
+test_expect_success 'jpeg(quality=Q) is baseline with exactly the IJG tables for Q' '
+	for q in 30 65 96; do
+		gicat degrade "jpeg(quality=$q)" "$fake" >q.jpg 2>/dev/null &&
+		d=$(derived "$fake" "jpeg(quality=$q)") &&
+		gicat show "$d" >show &&
+		test_grep "^jpeg_quality *$q$" show &&
+		test_grep "^quality_exact *1$" show &&
+		test_grep "^subsampling *4:2:0$" show &&
+		test_grep "^progressive *0$" show || return 1
+	done &&
+	gicat degrade "jpeg(quality=90,subsampling=444)" "$fake" >q.jpg 2>/dev/null &&
+	gicat show "$(derived "$fake" "jpeg(quality=90,subsampling=444)")" >show &&
+	test_grep "^subsampling *4:4:4$" show
+'
+
+cat >psnr.py <<'EOF'
+# psnr.py LIST: for each "path blur.png resize.png" line, PIL's
+# GaussianBlur(3) and resize(short side 112, BICUBIC) of the original
+# against gicat's; prints the PSNRs; exits 1 below 35 dB, or when a resize
+# is not pixel-identical (gicat implements PIL's own algorithm).
+import math, sys
+from PIL import Image, ImageChops, ImageFilter, ImageStat
+def psnr(a, b):
+    assert a.size == b.size, (a.size, b.size)
+    mse = sum(v * v for v in ImageStat.Stat(ImageChops.difference(a, b)).rms) / 3
+    return math.inf if mse == 0 else 10 * math.log10(255 * 255 / mse)
+bad = 0
+for line in open(sys.argv[1]):
+    path, blur, small = line.split()
+    im = Image.open(path)
+    mode, im = im.mode, im.convert("RGB")
+    w, h = im.size
+    size = (112, h * 112 // w) if w <= h else (w * 112 // h, 112)
+    pb = psnr(im.filter(ImageFilter.GaussianBlur(3)), Image.open(blur).convert("RGB"))
+    pr = psnr(im.resize(size, Image.BICUBIC), Image.open(small).convert("RGB"))
+    print("%-8.2f %-8.2f %-5s %dx%d %s" % (pb, pr, mode, w, h, path))
+    bad += pb < 35 or pr != math.inf
+sys.exit(1 if bad else 0)
+EOF
+
+test_expect_success 'blur(sigma=3) and resize(short=112) agree with PIL (PSNR >= 35 dB)' '
+	: >list &&
+	for q in "format = png and width = 128" "format = png and width = 256 and mode = rgb" \
+		"format = png and width = 512" "mode = rgba" "mode = cmyk" "mode = gray" \
+		"progressive = 1" "format = jpeg and mode = rgb and width > 500"; do
+		h=$(pick "$q") && test -n "$h" &&
+		p=$(gicat query --format paths --limit 1 "sha256 = $h") &&
+		gicat degrade "blur(sigma=3)" "$h" >"$h-b.png" 2>/dev/null &&
+		gicat degrade "resize(short=112)" "$h" >"$h-r.png" 2>/dev/null &&
+		echo "$p $h-b.png $h-r.png" >>list || return 1
+	done &&
+	test "$(wc -l <list)" -eq 8 &&
+	/usr/bin/python3 psnr.py list >psnr.out &&
+	cat psnr.out
+'
+
+test_expect_success 'derived bytes are the same in another catalog' '
+	gicat init cat2 2>/dev/null &&
+	gicat --catalog cat2 ingest t/genimage/ADM/imagenet_ai_0508_adm/val 2>/dev/null &&
+	h=$(gicat --catalog cat2 query --format csv --fields sha256 --limit 1 "format = png" | tail -1) &&
+	gicat degrade "resize(short=64)|jpeg(quality=65)" "$h" >one.jpg 2>/dev/null &&
+	gicat --catalog cat2 degrade "resize(short=64)|jpeg(quality=65)" "$h" >two.jpg 2>/dev/null &&
+	cmp one.jpg two.jpg &&
+	test "$(derived "$h" "resize(short=64)|jpeg(quality=65)")" = "$(sha256sum one.jpg | cut -c1-64)"
+'
+
+test_expect_success 'show lists derivations, and the parent of a derived image' '
+	gicat show "$fake" >show &&
+	test_grep "^derivations (ops sha256):" show &&
+	test_grep "^blur(sigma=3)|png() $(derived "$fake" "blur(sigma=3)|png()")$" show &&
+	test_grep "^jpeg(quality=30) [0-9a-f]\{64\}$" show &&
+	gicat show "$(derived "$fake" "jpeg(quality=30)")" >show &&
+	test_grep "^derived from (parent ops):" show &&
+	test_grep "^$fake jpeg(quality=30)$" show &&
+	test_grep "^format *jpeg$" show
+'
+
+test_expect_success 'verify --full re-hashes derived objects; degrade refuses a corrupt one' '
+	gicat verify --full >out && test_grep " 0 problems" out &&
+	d=$(derived "$fake" "blur(sigma=3)|png()") && o=$(obj "$d") &&
+	chmod u+w "$o" && printf "\\001" | dd of="$o" bs=1 seek=60 conv=notrunc 2>/dev/null &&
+	test_expect_code 1 gicat verify --full >out 2>err &&
+	test_grep "$d.: object .* is corrupt" err &&
+	test_expect_code 3 gicat degrade "blur(sigma=3)" "$fake" >/dev/null 2>err &&
+	test_grep "corrupt" err &&
+	rm -f "$o" &&
+	gicat degrade "blur(sigma=3)" "$fake" >b3.png 2>err &&
+	test_grep computed err && cmp b1.png b3.png &&
+	gicat verify --full >out && test_grep " 0 problems" out
+'
+
+test_expect_success 'gc keeps derived images while their parent has an entry' '
+	n=$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM derivations") &&
+	gicat gc --grace 0 >out &&
+	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM derivations")" -eq "$n" &&
+	test -f "$(obj "$(derived "$fake" "jpeg(quality=30)")")" &&
+	gicat verify >out && test_grep " 0 problems" out && ! grep harmless out
+'
+
+test_expect_success 'a chain runs in order: crop, resize, then JPEG' '
+	gicat degrade "center_crop(200)|resize(size=50)|jpeg(quality=80)" "$fake" >c.jpg 2>err &&
+	d=$(derived "$fake" "center_crop(200)|resize(size=50)|jpeg(quality=80)") &&
+	gicat show "$d" >show &&
+	test_grep "^width *50$" show && test_grep "^height *50$" show &&
+	test_grep "^format *jpeg$" show
+'
+
+test_expect_success 'bad chains and hashes are usage errors with the reason' '
+	test_expect_code 2 gicat degrade "jpeg(quality=0)" "$fake" >/dev/null 2>err &&
+	echo "gicat: degrade: '\''jpeg(quality=0)'\'': jpeg: quality must be 1..100, not 0" >want &&
+	test_cmp want err &&
+	test_expect_code 2 gicat degrade "blur(sigma=-1)" "$fake" >/dev/null 2>err &&
+	test_grep "blur: sigma must be > 0" err &&
+	test_expect_code 2 gicat degrade "sharpen(amount=1)" "$fake" >/dev/null 2>err &&
+	test_grep "unknown operation .sharpen." err &&
+	test_expect_code 2 gicat degrade "center_crop(300)" "$fake" >/dev/null 2>err &&
+	test_grep "cannot crop 300x300 out of a 256x256 image" err &&
+	test_expect_code 2 gicat degrade "png()" ffffffffff >/dev/null 2>err &&
+	test_grep "no image" err &&
+	test_expect_code 2 gicat degrade "png()" >/dev/null 2>err &&
+	test_grep "expected OPS and one hash" err
+'
+
+test_done
