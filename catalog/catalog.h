@@ -72,6 +72,11 @@ struct gic_image_info {
 	int orientation;      /* EXIF orientation 1..8, 0 when absent */
 	char *text_keys;      /* PNG tEXt/zTXt/iTXt keys joined by ',', or
 				 NULL; owned, free with gic_image_info_release */
+	/* Provenance: EXIF IFD0 Software, Make and Model (printable ASCII,
+	 * at most 63 bytes), the XMP DigitalSourceType as the last part of
+	 * its IPTC URI ("trainedAlgorithmicMedia"); "" when absent. */
+	char exif_software[64], exif_make[64], exif_model[64];
+	char xmp_source_type[64];
 	uint64_t phash;       /* 64-bit DCT perceptual hash */
 };
 

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "export-int.h"
 
 /* A growing text buffer. */
@@ -198,25 +199,26 @@ static int by_id(const void *a, const void *b)
 	return strcmp(((const struct lic *)a)->id, ((const struct lic *)b)->id);
 }
 
-/* "name (url): terms" from the license registry, when the catalog has one. */
+/* The license's entry in the registry: name, URL, flags, attribution
+ * line and terms (gic_license_markdown); a warning for an unknown id. */
 static void license_terms(struct gic_export_ctx *x, const char *id,
 			  struct text *t)
 {
-	sqlite3_stmt *s;
+	struct gic_license *reg = NULL;
+	const struct gic_license *l;
+	size_t n = 0;
+	char *md;
 
-	if (sqlite3_prepare_v2(x->cat->db, "SELECT name, url, terms FROM "
-			       "licenses WHERE id = ?", -1, &s, NULL))
-		return;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		for (int i = 0; i < 3; i++) {
-			const char *v = (const char *)sqlite3_column_text(s, i);
-			if (v && *v)
-				add(t, i ? "\n  " : "  "), add(t, v);
-		}
-		add(t, "\n");
-	}
-	sqlite3_finalize(s);
+	if (gic_license_list(x->cat, &reg, &n) < 0)
+		t->oom = 1;
+	l = gic_license_find(reg, n, id);
+	md = l ? gic_license_markdown(l) : NULL;
+	if (l && !md)
+		t->oom = 1;
+	add(t, md ? md : "  Not in the license registry: find out the terms of "
+	    "these files before any use.\n");
+	free(md);
+	gic_licenses_free(reg, n);
 }
 
 static int licenses_md(struct gic_export_ctx *x)

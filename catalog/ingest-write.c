@@ -11,19 +11,21 @@
 
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "ingest-write.h"
 
 #define IMAGE_COLS "sha256, bytes, format, width, height, channels, " \
 	"bit_depth, mode, jpeg_quality, quality_exact, subsampling, " \
 	"progressive, interlaced, has_icc, has_exif, has_xmp, has_c2pa, " \
-	"orientation, text_keys, phash, storage, ref_path, ref_size, ref_mtime_ns"
+	"orientation, text_keys, exif_software, exif_make, exif_model, " \
+	"xmp_source_type, phash, storage, ref_path, ref_size, ref_mtime_ns"
 #define ENTRY_SET "sha256 = ?1, generator = ?4, subset = ?5, label = ?6, " \
 	"split = ?7, class = ?8, wnid = ?9, class_source = ?10, license = ?11, " \
 	"source = ?12"
 
 static const char *const sql_text[] = {
 	"INSERT INTO images (" IMAGE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	"ON CONFLICT (sha256) DO NOTHING",
 	"UPDATE images SET storage = 'object', ref_path = NULL, ref_size = NULL,"
 	" ref_mtime_ns = NULL WHERE sha256 = ? AND storage = 'ref'",
@@ -70,6 +72,8 @@ int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
 	memset(w, 0, sizeof(*w));
 	w->cat = c;
 	w->opts = o;
+	if (o->license && gic_license_check(c, o->license) < 0)
+		return GIC_EUSAGE;
 	for (int i = 0; i < 7; i++)
 		if (sqlite3_prepare_v2(c->db, sql_text[i], -1, stmt_slot(w, i),
 				       NULL))
@@ -152,6 +156,10 @@ static int insert_image(struct gic_writer *w, const struct gic_result *r,
 	sqlite3_bind_int(s, k++, in->has_c2pa);
 	sqlite3_bind_int(s, k++, in->orientation);
 	bind_opt(s, k++, in->text_keys);
+	bind_opt(s, k++, in->exif_software);
+	bind_opt(s, k++, in->exif_make);
+	bind_opt(s, k++, in->exif_model);
+	bind_opt(s, k++, in->xmp_source_type);
 	sqlite3_bind_int64(s, k++, (sqlite3_int64)in->phash);
 	sqlite3_bind_text(s, k++, r->ref_path ? "ref" : "object", -1,
 			  SQLITE_STATIC);
@@ -192,7 +200,9 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 		sqlite3_bind_null(s, 8);
 	bind_opt(s, 9, wnid);
 	bind_opt(s, 10, cls >= 0 || (wnid && *wnid) ? src : NULL);
-	bind_opt(s, 11, o->license);
+	bind_opt(s, 11, o->license ? o->license : gic_license_default(m,
+		 o->label ? o->label : m->label,
+		 o->generator ? o->generator : m->generator));
 	bind_opt(s, 12, r->source);
 }
 

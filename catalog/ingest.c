@@ -27,6 +27,7 @@
 
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "ingest-int.h"
 #include "ingest-write.h"
 
@@ -410,7 +411,8 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 
 	memset(st, 0, sizeof(*st));
 	if ((rc = gic_catalog_writable(c)) < 0 ||
-	    (rc = gic_writer_check_opts(opts)) < 0)
+	    (rc = gic_writer_check_opts(opts)) < 0 ||
+	    (opts->license && (rc = gic_license_check(c, opts->license)) < 0))
 		return rc;
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);

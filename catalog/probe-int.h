@@ -41,8 +41,12 @@ int probe_jpeg(const unsigned char *buf, size_t len, uint64_t max_pixels,
 
 /* 0, or GIC_EBADIMG for a 0xN image, or GIC_ELIMIT over max_pixels. */
 int probe_check_size(uint64_t w, uint64_t h, uint64_t max_pixels);
-/* EXIF orientation 1..8 from a TIFF header + IFD0 (the part after
- * "Exif\0\0"), 0 when absent or malformed. */
-int probe_exif_orientation(const unsigned char *tiff, size_t len);
+/* From a TIFF header + IFD0 (the part after "Exif\0\0"): the orientation
+ * (1..8; 0 when absent or malformed) and Software, Make, Model into out.
+ * Offsets outside the data are ignored. */
+void probe_exif(const unsigned char *tiff, size_t len,
+		struct gic_image_info *out);
+/* The DigitalSourceType of an XMP packet into out->xmp_source_type. */
+void probe_xmp(const char *xmp, size_t len, struct gic_image_info *out);
 
 #endif

@@ -2,7 +2,8 @@
  * probe-jpeg.c - JPEG decoding for gic_probe() with libjpeg-turbo (8-bit).
  *
  * Large images are decoded at 1/2, 1/4 or 1/8 scale with libjpeg's DCT
- * scaling (the short side stays >= 64 px, plenty for a 32x32 pHash grid).
+ * scaling (the short side stays >= 128 px: 4 px a cell of the 32x32 pHash grid, so the
+ * hash of a JPEG matches that of the same pixels saved as PNG).
  * That is still a complete decode: every scan is entropy-decoded through
  * jpeg_finish_decompress, so truncation and corrupt data are found, at a
  * fraction of the IDCT and colour work.  libjpeg only warns about corrupt
@@ -177,11 +178,12 @@ static void scan_markers(struct jpeg_state *s)
 	for (jpeg_saved_marker_ptr m = s->ci.marker_list; m; m = m->next) {
 		if (m->marker == JPEG_APP0 + 1 && has_prefix(m, "Exif\0\0", 6)) {
 			out->has_exif = 1;
-			out->orientation = probe_exif_orientation(
-				m->data + 6, m->data_length - 6);
+			probe_exif(m->data + 6, m->data_length - 6, out);
 		} else if (m->marker == JPEG_APP0 + 1 &&
 			   has_prefix(m, "http://ns.adobe.com/xap/1.0/", 29)) {
 			out->has_xmp = 1;
+			probe_xmp((const char *)m->data + 29,
+				  m->data_length - 29, out);
 		} else if (m->marker == JPEG_APP0 + 2 &&
 			   has_prefix(m, "ICC_PROFILE", 12)) {
 			out->has_icc = 1;

@@ -197,8 +197,12 @@ static int collect_text(struct png_state *s)
 	if (!keys)
 		return gic_seterr(GIC_ENOMEM, "out of memory reading PNG text");
 	for (int i = 0; i < n; i++) {
-		if (!strcmp(text[i].key, "XML:com.adobe.xmp"))
+		if (!strcmp(text[i].key, "XML:com.adobe.xmp")) {
 			s->out->has_xmp = 1;
+			if (text[i].text)
+				probe_xmp(text[i].text, strlen(text[i].text),
+					  s->out);
+		}
 		at += (size_t)snprintf(keys + at, size - at, "%s%s",
 				       at ? "," : "", text[i].key);
 	}
@@ -214,7 +218,7 @@ static void collect_metadata(struct png_state *s)
 	s->out->has_icc = png_get_valid(s->png, s->info, PNG_INFO_iCCP) != 0;
 	if (png_get_eXIf_1(s->png, s->info, &exif_len, &exif)) {
 		s->out->has_exif = 1;
-		s->out->orientation = probe_exif_orientation(exif, exif_len);
+		probe_exif(exif, exif_len, s->out);
 	}
 }
 

@@ -4,9 +4,10 @@
  * The format comes from the magic bytes only, never from a file name;
  * probe-png.c and probe-jpeg.c do the decoding.  This file holds what the
  * two decoders share: the pixel limit (checked from the header, before any
- * pixel memory is allocated) and the EXIF orientation parser.  Everything
+ * pixel memory is allocated) and the EXIF and XMP parsers.  Everything
  * is per call, so any number of threads may probe at once.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,41 +142,163 @@ static uint32_t get32(const unsigned char *p, int le)
 		  : get16(p, 0) << 16 | get16(p + 2, 0);
 }
 
-int probe_exif_orientation(const unsigned char *p, size_t n)
+/* The orientation of an IFD entry at e: 1..8, or 0. */
+static int exif_orientation(const unsigned char *e, int le)
+{
+	uint32_t type = get16(e + 2, le), v;
+
+	if (type == 3)        /* SHORT, as the standard says */
+		v = get16(e + 8, le);
+	else if (type == 4)   /* LONG, written by some tools */
+		v = get32(e + 8, le);
+	else
+		return 0;
+	return v >= 1 && v <= 8 ? (int)v : 0;
+}
+
+/* Keeps the printable ASCII of v[0..n) (up to a NUL) in dst, trimmed. */
+static void keep_printable(char *dst, size_t size, const char *v, size_t n)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n && v[i] && len + 1 < size; i++)
+		if (v[i] > ' ' - 1 && v[i] < 0x7f && (len || v[i] != ' '))
+			dst[len++] = v[i];
+	while (len && dst[len - 1] == ' ')
+		len--;
+	dst[len] = '\0';
+}
+
+/* An ASCII entry's value: in the entry when it fits in 4 bytes, else at
+ * its offset, which must lie inside the TIFF data. */
+static void exif_ascii(const unsigned char *p, size_t n, size_t e, int le,
+		       char *dst, size_t size)
+{
+	uint32_t count = get32(p + e + 4, le), off = get32(p + e + 8, le);
+
+	if (get16(p + e + 2, le) != 2 || !count)
+		return;
+	if (count <= 4)
+		keep_printable(dst, size, (const char *)p + e + 8, count);
+	else if (off <= n && count <= n - off)
+		keep_printable(dst, size, (const char *)p + off, count);
+}
+
+void probe_exif(const unsigned char *p, size_t n, struct gic_image_info *out)
 {
 	uint32_t ifd, count;
 	int le;
 
 	if (n < 8)
-		return 0;
+		return;
 	if (p[0] == 'I' && p[1] == 'I')
 		le = 1;
 	else if (p[0] == 'M' && p[1] == 'M')
 		le = 0;
 	else
-		return 0;
+		return;
 	if (get16(p + 2, le) != 42)
-		return 0;
+		return;
 	ifd = get32(p + 4, le);
 	if (ifd > n - 2)
-		return 0;
+		return;
 	count = get16(p + ifd, le);
 	for (uint32_t i = 0; i < count; i++) {
 		size_t e = (size_t)ifd + 2 + 12 * (size_t)i;
-		uint32_t type, v;
 
 		if (e + 12 > n)
 			break;
-		if (get16(p + e, le) != 0x0112)
-			continue;
-		type = get16(p + e + 2, le);
-		if (type == 3)        /* SHORT, as the standard says */
-			v = get16(p + e + 8, le);
-		else if (type == 4)   /* LONG, written by some tools */
-			v = get32(p + e + 8, le);
-		else
-			return 0;
-		return v >= 1 && v <= 8 ? (int)v : 0;
+		switch (get16(p + e, le)) {
+		case 0x0112:
+			out->orientation = exif_orientation(p + e, le);
+			break;
+		case 0x010f:
+			exif_ascii(p, n, e, le, out->exif_make,
+				   sizeof(out->exif_make));
+			break;
+		case 0x0110:
+			exif_ascii(p, n, e, le, out->exif_model,
+				   sizeof(out->exif_model));
+			break;
+		case 0x0131:
+			exif_ascii(p, n, e, le, out->exif_software,
+				   sizeof(out->exif_software));
+			break;
+		default:
+			break;
+		}
 	}
-	return 0;
+}
+
+/* Whether the name at `at` is a property (ns:Name, as an element or an
+ * attribute) rather than part of a closing tag or of another word. */
+static int is_property(const char *xmp, const char *at)
+{
+	const char *s = at;
+
+	if (s == xmp || s[-1] != ':')
+		return 0;
+	while (s > xmp && (isalnum((unsigned char)s[-1]) || s[-1] == ':' ||
+			   s[-1] == '_' || s[-1] == '-' || s[-1] == '.'))
+		s--;
+	return !(s > xmp && s[-1] == '/');
+}
+
+/*
+ * The value after one occurrence of the property name at name (end = the
+ * packet's end): an attribute (name="v"), an element (<name>v</name>) or a
+ * resource (<name rdf:resource="v"/>).  Returns its start and length.
+ */
+static const char *xmp_value(const char *at, const char *end, size_t *len)
+{
+	const char *q, *stop;
+
+	while (at < end && (*at == ' ' || *at == '\t' || *at == '\n' ||
+			    *at == '\r'))
+		at++;
+	if (at < end && *at == '>') {
+		stop = memchr(at + 1, '<', (size_t)(end - at - 1));
+		*len = stop ? (size_t)(stop - at - 1) : 0;
+		return at + 1;
+	}
+	if (at < end && *at != '=') {   /* attributes of the element */
+		stop = memchr(at, '>', (size_t)(end - at));
+		q = stop ? memmem(at, (size_t)(stop - at), "resource=", 9) : NULL;
+		if (!q)
+			return NULL;
+		at = q + 8;
+	}
+	if (end - at < 2 || (at[1] != '"' && at[1] != '\''))
+		return NULL;
+	stop = memchr(at + 2, at[1], (size_t)(end - at - 2));
+	if (!stop)
+		return NULL;
+	*len = (size_t)(stop - at - 2);
+	return at + 2;
+}
+
+void probe_xmp(const char *xmp, size_t n, struct gic_image_info *out)
+{
+	static const char name[] = "DigitalSourceType";
+	const char *end = xmp + n, *at = xmp, *v, *slash;
+	size_t len;
+
+	while ((at = memmem(at, (size_t)(end - at), name, sizeof(name) - 1))) {
+		int property = is_property(xmp, at);
+
+		at += sizeof(name) - 1;
+		if (!property || !(v = xmp_value(at, end, &len)) || !len)
+			continue;
+		/* "http://cv.iptc.org/newscodes/digitalsourcetype/X" -> "X" */
+		while (len && (v[len - 1] == '/' || v[len - 1] == ' '))
+			len--;
+		slash = v;
+		for (const char *c = v; c < v + len; c++)
+			if (*c == '/')
+				slash = c + 1;
+		keep_printable(out->xmp_source_type,
+			       sizeof(out->xmp_source_type), slash,
+			       len - (size_t)(slash - v));
+		return;
+	}
 }

@@ -47,7 +47,8 @@ static const struct gic_field fields[] = {
 	INT(bit_depth), INT(jpeg_quality), TEXT(subsampling),
 	INT(progressive), TEXT(phash), TEXT(license), TEXT(source),
 	INT(has_icc), INT(has_exif), INT(has_xmp), INT(has_c2pa),
-	TEXT(text_keys), TEXT(storage),
+	TEXT(text_keys), TEXT(exif_software), TEXT(exif_make),
+	TEXT(exif_model), TEXT(xmp_source_type), TEXT(storage),
 	{ NULL, NULL, GIC_FT_TEXT },
 };
 #undef TEXT

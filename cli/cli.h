@@ -99,11 +99,13 @@ int cmd_migrate(int argc, char **argv);
 int cmd_task(int argc, char **argv);
 int cmd_split(int argc, char **argv);
 int cmd_export(int argc, char **argv);
-int cmd_dedup(int argc, char **argv);
-int cmd_leakcheck(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_degrade(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
+int cmd_leakcheck(int argc, char **argv);
+int cmd_license(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 #endif

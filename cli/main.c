@@ -64,35 +64,6 @@ static const struct cmd commands[] = {
 	{ "export", cmd_export, "[EXPR] --out DIR [--format F] [--mode M] "
 	  "[--names N] [--shard-size N] [--force]",
 	  "write the entries matching EXPR as a one-set split", NULL },
-	{ "dedup", cmd_dedup, "[--near [--distance N]] [--format table|csv|jsonl] "
-	  "[EXPR]", "images with several entries, or near-duplicate clusters",
-	  "  without --near: every image (sha256) with more than one entry\n"
-	  "  --near           clusters of images whose pHashes differ in at most\n"
-	  "                   N bits, linked transitively; a cluster's id is its\n"
-	  "                   smallest sha256\n"
-	  "  --distance N     0..10 (default 4)\n" },
-	{ "leakcheck", cmd_leakcheck, "TASK [--distance N] [--format table|csv|"
-	  "jsonl]", "train/test pairs that are the same image or near duplicates",
-	  "  exit 1 when any test image is a training image, byte for byte or\n"
-	  "  within N bits of pHash (default 4, at most 10); derived images are\n"
-	  "  compared through their originals\n" },
-	{ "eval", cmd_eval, "TASK --predictions FILE [--threshold T] [--format "
-	  "table|csv|json] [--html FILE] [--allow-missing] | --matrix RUNS.tsv "
-	  "[--metric M] [--threshold T] [--format F] [--html FILE]",
-	  "score a detector's predictions per test set; a cross-generator matrix",
-	  "  --predictions F  CSV (header) or JSONL: sha256 (or a 16+ hex prefix)\n"
-	  "                   or path (in an export of TASK, or the original),\n"
-	  "                   and score (probability of fake, 0..1) or pred\n"
-	  "                   (real, fake, 0, 1); an optional set column\n"
-	  "  --threshold T    score >= T means fake (default 0.5)\n"
-	  "  --format F       table (%, GenImage's column order), csv\n"
-	  "                   (set,n,acc,real_acc,fake_acc,ap as fractions), json\n"
-	  "  --allow-missing  score the images that have a prediction\n"
-	  "  --matrix RUNS    one run a line: TASK<TAB>PREDICTIONS; rows = trained\n"
-	  "                   on, columns = tested on, with averages\n"
-	  "  --metric M       the matrix's metric: acc (default), real_acc,\n"
-	  "                   fake_acc, ap\n"
-	  "  --html FILE      the scores as a self-contained heatmap page\n" },
 	{ "fetch", cmd_fetch, "[--jobs N] [--per-host N] [--retries N] "
 	  "[--max-bytes N] [--timeout S] [--cacert FILE] [--dataset NAME] "
 	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
@@ -119,6 +90,58 @@ static const struct cmd commands[] = {
 	  "    resize(size=N)        N x N\n"
 	  "    center_crop(N)        the central N x N\n"
 	  "  e.g. gicat degrade 'resize(short=64)|jpeg(quality=65)' 3fa9c2 > out.jpg\n" },
+	{ "eval", cmd_eval, "TASK --predictions FILE [--threshold T] [--format "
+	  "table|csv|json] [--html FILE] [--allow-missing] | --matrix RUNS.tsv "
+	  "[--metric M] [--threshold T] [--format F] [--html FILE]",
+	  "score a detector's predictions per test set; a cross-generator matrix",
+	  "  --predictions F  CSV (header) or JSONL: sha256 (or a 16+ hex prefix)\n"
+	  "                   or path (in an export of TASK, or the original),\n"
+	  "                   and score (probability of fake, 0..1) or pred\n"
+	  "                   (real, fake, 0, 1); an optional set column\n"
+	  "  --threshold T    score >= T means fake (default 0.5)\n"
+	  "  --format F       table (%, GenImage's column order), csv\n"
+	  "                   (set,n,acc,real_acc,fake_acc,ap as fractions), json\n"
+	  "  --allow-missing  score the images that have a prediction\n"
+	  "  --matrix RUNS    one run a line: TASK<TAB>PREDICTIONS; rows = trained\n"
+	  "                   on, columns = tested on, with averages\n"
+	  "  --metric M       the matrix's metric: acc (default), real_acc,\n"
+	  "                   fake_acc, ap\n"
+	  "  --html FILE      the scores as a self-contained heatmap page\n" },
+	{ "dedup", cmd_dedup, "[--near [--distance N]] [--format table|csv|jsonl] "
+	  "[EXPR]", "images with several entries, or near-duplicate clusters",
+	  "  without --near: every image (sha256) with more than one entry\n"
+	  "  --near           clusters of images whose pHashes differ in at most\n"
+	  "                   N bits, linked transitively; a cluster's id is its\n"
+	  "                   smallest sha256\n"
+	  "  --distance N     0..10 (default 4)\n" },
+	{ "leakcheck", cmd_leakcheck, "TASK [--distance N] [--format table|csv|"
+	  "jsonl]", "train/test pairs that are the same image or near duplicates",
+	  "  exit 1 when any test image is a training image, byte for byte or\n"
+	  "  within N bits of pHash (default 4, at most 10); derived images are\n"
+	  "  compared through their originals\n" },
+	{ "license", cmd_license, "list [--format table|csv|jsonl] | set EXPR "
+	  "ID...", "the license registry; set the licenses of entries",
+	  "  list   every registered license (SPDX ids and LicenseRef-...) with\n"
+	  "         its flags: commercial use, redistribution, attribution,\n"
+	  "         share-alike; csv and jsonl add the URL and terms\n"
+	  "  set    give every entry matching EXPR these licenses (all apply);\n"
+	  "         an id not in the registry is a usage error\n" },
+	{ "audit", cmd_audit, "license [--use commercial|research|redistribute] "
+	  "[EXPR | --task FILE] [--format table|json] [--html FILE] | "
+	  "provenance [EXPR | --task FILE] [--format table|json] | bias [EXPR | "
+	  "--task FILE] [--format table|json] [--html FILE] [--max-shortcut A]",
+	  "licenses, label-leaking metadata and shortcut bias of a selection",
+	  "  license     entries per license; every entry whose licenses forbid\n"
+	  "              --use, or that has no or an unknown license (exit 1)\n"
+	  "  provenance  EXIF, XMP, ICC, C2PA, PNG text per generator and label;\n"
+	  "              metadata only one label carries is a leak (exit 1)\n"
+	  "  bias        formats, JPEG quality, sizes, subsampling, metadata per\n"
+	  "              generator and label; balanced accuracy of trivial rules\n"
+	  "              (png => fake, side in 128/256/512/1024 => fake, best\n"
+	  "              thresholds on side, quality, bytes per pixel)\n"
+	  "  --task F    a task's sets as exported (degraded images included)\n"
+	  "  --html F    a self-contained page with charts\n"
+	  "  --max-shortcut A  exit 1 when a rule scores above A (0..1)\n" },
 	{ "help", cmd_help, "[COMMAND]", "usage of gicat or of a command", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -136,3 +136,40 @@ CREATE TABLE derivations (
   PRIMARY KEY (parent, ops, codec)
 ) WITHOUT ROWID;
 CREATE INDEX derivations_derived ON derivations (derived);
+
+-- 0006-licenses: the license registry entries.license refers to (rows:
+-- schema/licenses.tsv), and provenance metadata probed at ingest, added
+-- to images and to v_entries (recreated with every column it had).
+CREATE TABLE licenses (
+  id TEXT PRIMARY KEY NOT NULL, -- SPDX id (CC-BY-4.0, MIT, ...) or LicenseRef-... for terms SPDX does not list
+  name TEXT NOT NULL, -- full name
+  url TEXT, -- where the terms are published; NULL when unknown
+  terms TEXT NOT NULL, -- what they say about datasets like these, in a few sentences
+  commercial INTEGER NOT NULL CHECK (commercial IN (0, 1)), -- 1: commercial use allowed
+  redistribution INTEGER NOT NULL CHECK (redistribution IN (0, 1)), -- 1: copies may be passed on (on the license's terms)
+  attribution INTEGER NOT NULL CHECK (attribution IN (0, 1)), -- 1: copies and published work must credit the source
+  share_alike INTEGER NOT NULL CHECK (share_alike IN (0, 1)) -- 1: adaptations must carry the same license
+) WITHOUT ROWID;
+ALTER TABLE images ADD COLUMN exif_software TEXT; -- EXIF IFD0 Software (0x0131), printable ASCII, at most 63 bytes; NULL when absent
+ALTER TABLE images ADD COLUMN exif_make TEXT; -- EXIF IFD0 Make (0x010f), the same way
+ALTER TABLE images ADD COLUMN exif_model TEXT; -- EXIF IFD0 Model (0x0110), the same way
+ALTER TABLE images ADD COLUMN xmp_source_type TEXT; -- XMP Iptc4xmpExt:DigitalSourceType, last part of the IPTC URI (trainedAlgorithmicMedia, ...)
+DROP VIEW v_entries;
+CREATE VIEW v_entries AS
+SELECT e.id AS id, e.sha256 AS sha256, e.dataset AS dataset,
+       e.generator AS generator, e.subset AS subset, e.label AS label, e.split AS split,
+       e.class AS class, e.wnid AS wnid, c.name AS class_name,
+       e.class_source AS class_source, e.path AS path,
+       i.width AS width, i.height AS height,
+       min(i.width, i.height) AS short_side, i.format AS format,
+       i.bytes AS bytes, i.mode AS mode, i.channels AS channels,
+       i.bit_depth AS bit_depth, i.jpeg_quality AS jpeg_quality,
+       i.subsampling AS subsampling, i.progressive AS progressive,
+       printf('%016x', i.phash) AS phash, e.license AS license,
+       e.source AS source, i.has_icc AS has_icc, i.has_exif AS has_exif,
+       i.has_xmp AS has_xmp, i.has_c2pa AS has_c2pa,
+       i.text_keys AS text_keys, i.storage AS storage,
+       i.exif_software AS exif_software, i.exif_make AS exif_make,
+       i.exif_model AS exif_model, i.xmp_source_type AS xmp_source_type
+FROM entries e JOIN images i ON i.sha256 = e.sha256
+LEFT JOIN classes c ON c.idx = e.class;

@@ -85,7 +85,8 @@ static void field_table(void **state)
 		"short_side", "format", "bytes", "mode", "channels", "bit_depth",
 		"jpeg_quality", "subsampling", "progressive", "phash", "license",
 		"source", "has_icc", "has_exif", "has_xmp", "has_c2pa",
-		"text_keys", "storage", NULL,
+		"text_keys", "exif_software", "exif_make", "exif_model",
+		"xmp_source_type", "storage", NULL,
 	};
 	const struct gic_field *f = gic_fields();
 	size_t i;

@@ -1,0 +1,34 @@
+/*
+ * audit-int.h - what audit-bias.c (describing the audited images) and
+ * audit-rules.c (scoring the trivial rules on them) share.  Not part of
+ * the public API.
+ */
+#ifndef GIC_AUDIT_INT_H
+#define GIC_AUDIT_INT_H
+
+#include "audit.h"
+
+/* The features of the threshold rules, in the order of their rules. */
+enum { FEAT_SIDE, FEAT_QUALITY, FEAT_BPP, NFEAT };
+
+/*
+ * One set's labelled images as the rules see them, gathered image by
+ * image: each feature's values per label (0 real, 1 fake), and how many
+ * images of each label the fixed rules call fake.  Zero it to start.
+ */
+struct rule_data {
+	double *v[NFEAT][2];
+	size_t n[NFEAT][2], cap[NFEAT][2];
+	uint64_t png[2], sizes[2];
+};
+
+/* Adds one image: fake (0/1), format, width, height, JPEG quality (0 for
+ * none), file size.  GIC_ENOMEM on failure. */
+int rule_data_add(struct rule_data *d, int fake, const char *format,
+		  uint32_t w, uint32_t h, int quality, uint64_t bytes);
+/* Scores every rule of s from d (s->nreal and s->nfake already set);
+ * sorts d's values. */
+int rule_data_score(struct rule_data *d, struct gic_bias_set *s);
+void rule_data_free(struct rule_data *d);
+
+#endif

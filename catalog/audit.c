@@ -1,0 +1,326 @@
+/*
+ * audit.c - the images an audit looks at, and the license audit.
+ *
+ * Every audit first lists what it looks at in the temporary table
+ * audit_items (one row per selected entry, or per item of each set of a
+ * task, pointing at the image as exported), so that the audits themselves
+ * are plain SQL over audit_items joined with images, whatever the source.
+ * The license audit judges each distinct license list once (they are
+ * few), keeps the verdicts in the temporary table audit_verdicts, and
+ * lists the rows with problems by joining the two.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "audit.h"
+
+static int db_fail(struct gic_catalog *c, const char *what)
+{
+	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(c->db));
+}
+
+void gic_audit_items_drop(struct gic_catalog *c)
+{
+	sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.audit_items; "
+		     "DROP TABLE IF EXISTS temp.audit_verdicts", NULL, NULL, NULL);
+}
+
+static void bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static int insert(struct gic_catalog *c, sqlite3_stmt *ins,
+		  const char *const v[7])
+{
+	for (int i = 0; i < 7; i++)
+		bind_opt(ins, i + 1, v[i]);
+	if (sqlite3_step(ins) != SQLITE_DONE)
+		return db_fail(c, "audit");
+	sqlite3_reset(ins);
+	return 0;
+}
+
+static int from_task(struct gic_catalog *c, const struct gic_resolved *r,
+		     sqlite3_stmt *ins)
+{
+	int rc = 0;
+
+	for (int i = 0; i < r->nsets && rc == 0; i++) {
+		const struct gic_resolved_set *s = &r->sets[i];
+		for (size_t j = 0; j < s->n && rc == 0; j++) {
+			const struct gic_item *it = &s->items[j];
+			const char *v[7] = { s->def->name, it->generator ?
+				it->generator : it->subset ? it->subset : "-",
+				it->label[0] ? it->label : NULL, it->sha256,
+				NULL, it->path, it->license };
+			rc = insert(c, ins, v);
+		}
+	}
+	return rc;
+}
+
+static int from_expr(struct gic_catalog *c, const char *expr,
+		     sqlite3_stmt *ins, int *errcol)
+{
+	sqlite3_stmt *s;
+	int rc, step;
+
+	rc = gic_select_prepare(c, "coalesce(generator, subset, '-'), label, "
+				"sha256, dataset, path, license", expr,
+				"ORDER BY id", &s, errcol, NULL);
+	if (rc < 0)
+		return rc;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *v[7] = { GIC_AUDIT_ALL };
+		for (int i = 0; i < 6; i++)
+			v[i + 1] = (const char *)sqlite3_column_text(s, i);
+		if ((rc = insert(c, ins, v)) < 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail(c, "audit");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int gic_audit_items(struct gic_catalog *c, const struct gic_audit_src *src,
+		    int *errcol)
+{
+	sqlite3_stmt *ins = NULL;
+	int rc;
+
+	gic_audit_items_drop(c);
+	if (sqlite3_exec(c->db, "CREATE TEMP TABLE audit_items (set_name TEXT "
+			 "NOT NULL, grp TEXT NOT NULL, label TEXT, sha256 TEXT "
+			 "NOT NULL, dataset TEXT, path TEXT, license TEXT); "
+			 "BEGIN", NULL, NULL, NULL) ||
+	    sqlite3_prepare_v2(c->db, "INSERT INTO temp.audit_items VALUES "
+			       "(?, ?, ?, ?, ?, ?, ?)", -1, &ins, NULL)) {
+		rc = db_fail(c, "audit");
+		goto out;
+	}
+	rc = src->task ? from_task(c, src->task, ins)
+		       : from_expr(c, src->expr, ins, errcol);
+	if (rc == 0 && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL))
+		rc = db_fail(c, "audit");
+out:
+	sqlite3_finalize(ins);
+	if (rc < 0) {
+		if (!sqlite3_get_autocommit(c->db))
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		gic_audit_items_drop(c);
+	}
+	return rc;
+}
+
+/* ---- the license audit --------------------------------------------- */
+
+static const char *const problem_names[] = { "unlicensed", "unknown",
+					     "forbidden" };
+
+const char *gic_license_problem_name(enum gic_license_problem p)
+{
+	return problem_names[p];
+}
+
+/* The verdict on one distinct license list, built id by id. */
+struct judge {
+	struct gic_license_audit *a;
+	uint64_t rows;          /* audited rows carrying the list */
+	char unknown[512], forbidden[512];
+	int rc;
+};
+
+static void add_id(char *list, size_t size, const char *id)
+{
+	size_t n = strlen(list);
+	snprintf(list + n, size - n, "%s%s", n ? " " : "", id);
+}
+
+static struct gic_license_tally *tally(struct gic_license_audit *a,
+				       const char *id)
+{
+	struct gic_license_tally *t;
+
+	for (size_t i = 0; i < a->nids; i++)
+		if (!strcmp(a->ids[i].id, id))
+			return &a->ids[i];
+	if (!(t = realloc(a->ids, (a->nids + 1) * sizeof(*t))))
+		return NULL;
+	a->ids = t;
+	t = &a->ids[a->nids];
+	memset(t, 0, sizeof(*t));
+	if (!(t->id = strdup(id)))
+		return NULL;
+	a->nids++;
+	t->lic = gic_license_find(a->reg, a->nreg, id);
+	t->allowed = t->lic && gic_license_allows(t->lic, a->use);
+	return t;
+}
+
+static int judge_id(void *arg, const char *id)
+{
+	struct judge *j = arg;
+	struct gic_license_tally *t = tally(j->a, id);
+
+	if (!t)
+		return j->rc = gic_seterr(GIC_ENOMEM, "out of memory");
+	t->entries += j->rows;
+	if (!t->lic || !strcmp(id, GIC_LICENSE_UNKNOWN))
+		add_id(j->unknown, sizeof(j->unknown), id);
+	else if (!t->allowed)
+		add_id(j->forbidden, sizeof(j->forbidden), id);
+	return 0;
+}
+
+/* Judges one distinct list and records the verdict when it is not clean. */
+static int judge(struct gic_license_audit *a, sqlite3_stmt *verdict,
+		 const char *license, uint64_t rows)
+{
+	struct judge j = { .a = a, .rows = rows };
+
+	a->entries += rows;
+	if (!license) {
+		a->unlicensed += rows;
+		return 0;
+	}
+	if (gic_license_each(license, judge_id, &j) || j.rc)
+		return j.rc;
+	if (!j.unknown[0] && !j.forbidden[0])
+		return 0;
+	a->unknown += j.unknown[0] ? rows : 0;
+	a->forbidden += j.forbidden[0] ? rows : 0;
+	sqlite3_bind_text(verdict, 1, license, -1, SQLITE_STATIC);
+	bind_opt(verdict, 2, j.unknown[0] ? j.unknown : NULL);
+	bind_opt(verdict, 3, j.forbidden[0] ? j.forbidden : NULL);
+	if (sqlite3_step(verdict) != SQLITE_DONE)
+		return db_fail(a->c, "audit license");
+	sqlite3_reset(verdict);
+	return 0;
+}
+
+static int by_id(const void *x, const void *y)
+{
+	return strcmp(((const struct gic_license_tally *)x)->id,
+		      ((const struct gic_license_tally *)y)->id);
+}
+
+static int judge_all(struct gic_license_audit *a)
+{
+	sqlite3_stmt *lists = NULL, *verdict = NULL;
+	int rc = 0, step;
+
+	if (sqlite3_exec(a->c->db, "CREATE TEMP TABLE audit_verdicts (license "
+			 "TEXT PRIMARY KEY, unknown TEXT, forbidden TEXT)",
+			 NULL, NULL, NULL) ||
+	    sqlite3_prepare_v2(a->c->db, "INSERT INTO temp.audit_verdicts "
+			       "VALUES (?, ?, ?)", -1, &verdict, NULL) ||
+	    sqlite3_prepare_v2(a->c->db, "SELECT license, count(*) FROM "
+			       "temp.audit_items GROUP BY license", -1, &lists,
+			       NULL)) {
+		rc = db_fail(a->c, "audit license");
+		goto out;
+	}
+	while (rc == 0 && (step = sqlite3_step(lists)) == SQLITE_ROW)
+		rc = judge(a, verdict, (const char *)sqlite3_column_text(lists, 0),
+			   (uint64_t)sqlite3_column_int64(lists, 1));
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail(a->c, "audit license");
+	if (a->nids)
+		qsort(a->ids, a->nids, sizeof(*a->ids), by_id);
+out:
+	sqlite3_finalize(lists);
+	sqlite3_finalize(verdict);
+	return rc;
+}
+
+int gic_license_audit(struct gic_catalog *c, const struct gic_audit_src *src,
+		      enum gic_use use, struct gic_license_audit *out,
+		      int *errcol)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->c = c;
+	out->use = use;
+	out->is_task = src->task != NULL;
+	if ((rc = gic_license_list(c, &out->reg, &out->nreg)) < 0 ||
+	    (rc = gic_audit_items(c, src, errcol)) < 0 ||
+	    (rc = judge_all(out)) < 0)
+		gic_license_audit_release(out);
+	return rc;
+}
+
+static int emit(sqlite3_stmt *s, struct gic_license_row *r,
+		int (*cb)(void *arg, const struct gic_license_row *r), void *arg)
+{
+	const char *unknown = (const char *)sqlite3_column_text(s, 7);
+	const char *forbidden = (const char *)sqlite3_column_text(s, 8);
+	int rc = 0;
+
+	if (!r->license) {
+		r->problem = GIC_LP_UNLICENSED;
+		r->detail = NULL;
+		rc = cb(arg, r);
+	}
+	if (!rc && unknown) {
+		r->problem = GIC_LP_UNKNOWN;
+		r->detail = unknown;
+		rc = cb(arg, r);
+	}
+	if (!rc && forbidden) {
+		r->problem = GIC_LP_FORBIDDEN;
+		r->detail = forbidden;
+		rc = cb(arg, r);
+	}
+	return rc;
+}
+
+int gic_license_audit_rows(struct gic_license_audit *a,
+			   int (*cb)(void *arg, const struct gic_license_row *r),
+			   void *arg)
+{
+	sqlite3_stmt *s;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(a->c->db, "SELECT a.set_name, a.grp, a.label, "
+			       "a.sha256, a.dataset, a.path, a.license, "
+			       "v.unknown, v.forbidden FROM temp.audit_items a "
+			       "LEFT JOIN temp.audit_verdicts v ON v.license = "
+			       "a.license WHERE a.license IS NULL OR v.license "
+			       "IS NOT NULL ORDER BY a.rowid", -1, &s, NULL))
+		return db_fail(a->c, "audit license");
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		struct gic_license_row r;
+		const char **f[] = { &r.set, &r.group, &r.label, &r.sha256,
+				     &r.dataset, &r.path, &r.license };
+		for (int i = 0; i < 7; i++)
+			*f[i] = (const char *)sqlite3_column_text(s, i);
+		if (!a->is_task)
+			r.set = NULL;
+		if ((rc = emit(s, &r, cb, arg)))
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail(a->c, "audit license");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+void gic_license_audit_release(struct gic_license_audit *a)
+{
+	for (size_t i = 0; i < a->nids; i++)
+		free(a->ids[i].id);
+	free(a->ids);
+	gic_licenses_free(a->reg, a->nreg);
+	if (a->c)
+		gic_audit_items_drop(a->c);
+	memset(a, 0, sizeof(*a));
+}

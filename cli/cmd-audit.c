@@ -1,0 +1,521 @@
+/*
+ * cmd-audit.c - gicat audit license|provenance|bias [options] [EXPR]:
+ *   license     counts per license, every entry whose licenses forbid
+ *               --use, entries with no or an unknown license (exit 1 when
+ *               any);
+ *   provenance  metadata per generator and label, and the metadata that
+ *               gives the label away (exit 1 when any);
+ *   bias        formats, JPEG quality, sizes, subsampling and metadata per
+ *               generator and label, and the accuracy of trivial rules
+ *               (exit 1 when one exceeds --max-shortcut).
+ * EXPR selects entries; --task FILE audits a task's sets as exported.
+ * Tables or JSON on stdout, an HTML page with --html, a summary on stderr.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "cli.h"
+
+#define HTML_ROWS 500   /* problem rows an HTML license report shows */
+
+struct aopts {
+	const char *sub, *expr, *task_file, *html;
+	enum gic_use use;
+	int json;
+	double max_shortcut;    /* < 0: no limit */
+	char title[512];
+	struct gic_task *task;
+	struct gic_resolved *r;
+	struct gic_audit_src src;
+};
+
+static int expr_error(const char *expr, int errcol)
+{
+	fprintf(stderr, "gicat: audit: %s\n  %s\n  %*s^\n", gic_errmsg(), expr,
+		errcol > 1 ? errcol - 1 : 0, "");
+	return EXIT_USAGE;
+}
+
+/* Maps a library failure to the message and exit code. */
+static int failed(const struct aopts *o, int rc, int errcol)
+{
+	if (rc == GIC_EUSAGE && errcol)
+		return expr_error(o->expr, errcol);
+	return cli_fail(rc, "audit", o->task_file);
+}
+
+static void pct(char *buf, size_t size, double v)
+{
+	if (isnan(v))
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%.1f%%", 100 * v);
+}
+
+static int write_html(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int ok = f && fputs(text, f) >= 0;
+
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		return cli_fail(gic_seterr(GIC_EIO, "%s", strerror(errno)),
+				"audit --html", path);
+	return 0;
+}
+
+/* ---- license ---------------------------------------------------------- */
+
+struct lic_out {
+	const struct aopts *o;
+	uint64_t n;
+	struct gic_license_row *keep;   /* copies for the HTML page */
+	size_t nkeep;
+};
+
+static void tally_table(const struct gic_license_audit *a)
+{
+	printf("%-24s %9s  %-10s %-14s %-11s %-11s %s\n", "license", "entries",
+	       "commercial", "redistribution", "attribution", "share_alike",
+	       a->use == GIC_USE_NONE ? "registered" : gic_use_name(a->use));
+	for (size_t i = 0; i < a->nids; i++) {
+		const struct gic_license_tally *t = &a->ids[i];
+		const struct gic_license *l = t->lic;
+		printf("%-24s %9llu  %-10s %-14s %-11s %-11s %s\n", t->id,
+		       (unsigned long long)t->entries,
+		       l ? (l->commercial ? "yes" : "no") : "?",
+		       l ? (l->redistribution ? "yes" : "no") : "?",
+		       l ? (l->attribution ? "yes" : "no") : "?",
+		       l ? (l->share_alike ? "yes" : "no") : "?",
+		       !l ? "unknown" : a->use == GIC_USE_NONE ? "yes" :
+		       t->allowed ? "allowed" : "forbidden");
+	}
+	if (a->unlicensed)
+		printf("%-24s %9llu\n", "(no license)",
+		       (unsigned long long)a->unlicensed);
+}
+
+/* The text of o (released), or NULL. */
+static char *dumps(json_t *o, size_t flags)
+{
+	char *t = o ? json_dumps(o, flags | JSON_PRESERVE_ORDER) : NULL;
+
+	json_decref(o);
+	return t;
+}
+
+static json_t *row_json(const struct gic_license_row *r)
+{
+	return json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:s,s:s?,s:s?,s:s?}", "problem",
+			 gic_license_problem_name(r->problem), "ids", r->detail,
+			 "set", r->set, "generator", r->group, "label", r->label,
+			 "sha256", r->sha256, "dataset", r->dataset, "path",
+			 r->path, "license", r->license);
+}
+
+static const char *dup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int keep_row(struct lic_out *w, const struct gic_license_row *r)
+{
+	if (!w->keep && !(w->keep = calloc(HTML_ROWS, sizeof(*w->keep))))
+		return -1;
+	w->keep[w->nkeep++] = (struct gic_license_row){
+		.problem = r->problem, .detail = dup(r->detail),
+		.set = dup(r->set), .group = dup(r->group),
+		.label = dup(r->label), .sha256 = dup(r->sha256),
+		.dataset = dup(r->dataset), .path = dup(r->path),
+		.license = dup(r->license) };
+	return 0;
+}
+
+static void free_kept(struct lic_out *w)
+{
+	for (size_t i = 0; i < w->nkeep; i++) {
+		struct gic_license_row *k = &w->keep[i];
+		const char *v[] = { k->detail, k->set, k->group, k->label,
+				    k->sha256, k->dataset, k->path, k->license };
+		for (int j = 0; j < 8; j++)
+			free((char *)v[j]);
+	}
+	free(w->keep);
+}
+
+static int on_row(void *arg, const struct gic_license_row *r)
+{
+	struct lic_out *w = arg;
+
+	if (w->o->json) {
+		char *t = dumps(row_json(r), JSON_COMPACT);
+		printf("%s    %s", w->n ? ",\n" : "", t ? t : "{}");
+		free(t);
+	} else {
+		if (!w->n)
+			printf("\n%-10s %-24s %s%-12s %-5s %s\n", "problem", "ids",
+			       w->o->task_file ? "set          " : "", "generator",
+			       "label", "path");
+		printf("%-10s %-24s ", gic_license_problem_name(r->problem),
+		       r->detail ? r->detail : "-");
+		if (w->o->task_file)
+			printf("%-12s ", r->set);
+		printf("%-12s %-5s %s\n", r->group, r->label ? r->label : "-",
+		       r->path ? r->path : "-");
+	}
+	w->n++;
+	if (w->o->html && w->nkeep < HTML_ROWS && keep_row(w, r) < 0)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* JSON: the summary, then the problem rows streamed into its array. */
+static void json_head(const struct gic_license_audit *a)
+{
+	json_t *ids = json_array();
+	char *t;
+	size_t n;
+
+	for (size_t i = 0; i < a->nids; i++)
+		json_array_append_new(ids, json_pack("{s:s,s:I,s:b,s:b}", "id",
+			a->ids[i].id, "entries", (json_int_t)a->ids[i].entries,
+			"registered", a->ids[i].lic != NULL, "allowed",
+			a->ids[i].allowed));
+	t = dumps(json_pack("{s:s?,s:I,s:I,s:I,s:I,s:o}", "use",
+				 a->use == GIC_USE_NONE ? NULL :
+				 gic_use_name(a->use), "entries",
+				 (json_int_t)a->entries, "forbidden",
+				 (json_int_t)a->forbidden, "unlicensed",
+				 (json_int_t)a->unlicensed, "unknown",
+				 (json_int_t)a->unknown, "licenses", ids),
+		  JSON_INDENT(2));
+	/* the object without its closing brace, to go on with "problems" */
+	n = t ? strlen(t) : 0;
+	if (n && t[n - 1] == '}')
+		n--;
+	while (n && (t[n - 1] == '\n' || t[n - 1] == ' '))
+		n--;
+	printf("%.*s,\n  \"problems\": [\n", (int)n, t ? t : "{");
+	free(t);
+}
+
+static int audit_license(struct gic_catalog *c, struct aopts *o)
+{
+	struct gic_license_audit a;
+	struct lic_out w = { .o = o };
+	char *html = NULL;
+	int errcol = 0, rc;
+
+	if ((rc = gic_license_audit(c, &o->src, o->use, &a, &errcol)) < 0)
+		return failed(o, rc, errcol);
+	if (o->json)
+		json_head(&a);
+	else
+		tally_table(&a);
+	rc = gic_license_audit_rows(&a, on_row, &w);
+	if (o->json)
+		printf("%s  ]\n}\n", w.n ? "\n" : "");
+	if (rc == 0 && o->html &&
+	    (rc = gic_license_html(&a, w.keep, w.nkeep, o->title, &html)) == 0)
+		rc = write_html(o->html, html) ? GIC_EIO : 0;
+	fprintf(stderr, "audit license: %llu entries%s%s: %llu forbidden, %llu "
+		"without a license, %llu with an unknown license\n",
+		(unsigned long long)a.entries, o->use ? " for " : "",
+		o->use ? gic_use_name(o->use) : "",
+		(unsigned long long)a.forbidden, (unsigned long long)a.unlicensed,
+		(unsigned long long)a.unknown);
+	if (rc < 0 && rc != GIC_EIO)
+		rc = cli_fail(rc, "audit license", NULL);
+	else if (rc == 0)
+		rc = a.forbidden || a.unlicensed || a.unknown ? EXIT_PROBLEMS
+							       : EXIT_OK;
+	else
+		rc = EXIT_RUNTIME;
+	free(html);
+	free_kept(&w);
+	gic_license_audit_release(&a);
+	return rc;
+}
+
+/* ---- bias ----------------------------------------------------------- */
+
+static void bias_rules(const struct gic_bias *b, int sets)
+{
+	char acc[16], ra[16], fa[16];
+
+	printf("%s%-48s %8s %8s %8s\n", sets ? "set           " : "", "rule",
+	       "accuracy", "real", "fake");
+	for (size_t i = 0; i < b->nsets; i++)
+		for (int k = 0; k < GIC_BIAS_NRULES; k++) {
+			const struct gic_rule_score *r = &b->sets[i].rules[k];
+			pct(acc, sizeof(acc), r->accuracy);
+			pct(ra, sizeof(ra), r->real_acc);
+			pct(fa, sizeof(fa), r->fake_acc);
+			if (sets)
+				printf("%-13s ", b->sets[i].name);
+			printf("%-48s %8s %8s %8s\n", r->text[0] ? r->text : r->id,
+			       acc, ra, fa);
+		}
+}
+
+static void bias_groups(const struct gic_bias *b, int sets)
+{
+	printf("\n%s%-12s %-5s %7s %7s %7s %-7s %-9s %6s", sets ?
+	       "set           " : "", "generator", "label", "images", "png",
+	       "jpeg", "quality", "side", "4:2:0");
+	for (int m = 0; m < GIC_BIAS_META; m++)
+		printf(" %5s", gic_bias_meta_names[m]);
+	putchar('\n');
+	for (size_t i = 0; i < b->nsets; i++)
+		for (size_t j = 0; j < b->sets[i].ngroups; j++) {
+			const struct gic_bias_group *g = &b->sets[i].groups[j];
+			char q[16] = "-", side[24];
+			if (g->jpeg)
+				snprintf(q, sizeof(q), "%d-%d", g->qmin, g->qmax);
+			snprintf(side, sizeof(side), "%u-%u", g->smin, g->smax);
+			if (sets)
+				printf("%-13s ", b->sets[i].name);
+			printf("%-12s %-5s %7llu %7llu %7llu %-7s %-9s %6llu",
+			       g->group, g->label[0] ? g->label : "-",
+			       (unsigned long long)g->n, (unsigned long long)g->png,
+			       (unsigned long long)g->jpeg, q, side,
+			       (unsigned long long)g->sub[0]);
+			for (int m = 0; m < GIC_BIAS_META; m++)
+				printf(" %5llu", (unsigned long long)g->meta[m]);
+			putchar('\n');
+		}
+}
+
+static int audit_bias(struct gic_catalog *c, struct aopts *o)
+{
+	const struct gic_bias_set *set = NULL;
+	const struct gic_rule_score *rule = NULL;
+	struct gic_bias b;
+	char *text = NULL, acc[16];
+	int errcol = 0, rc;
+	double best;
+
+	if ((rc = gic_audit_bias(c, &o->src, &b, &errcol)) < 0)
+		return failed(o, rc, errcol);
+	if (o->json && (rc = gic_bias_json(&b, o->max_shortcut, &text)) == 0)
+		puts(text);
+	if (!o->json) {
+		bias_rules(&b, o->task_file != NULL);
+		bias_groups(&b, o->task_file != NULL);
+	}
+	free(text);
+	text = NULL;
+	if (rc == 0 && o->html &&
+	    (rc = gic_bias_html(&b, o->title, o->max_shortcut, &text)) == 0 &&
+	    write_html(o->html, text))
+		rc = GIC_EIO;
+	best = gic_bias_max_accuracy(&b, &set, &rule);
+	pct(acc, sizeof(acc), best);
+	if (rule)
+		fprintf(stderr, "audit bias: best trivial rule: %s scores %s%s%s\n",
+			rule->text, acc, o->task_file ? " on " : "",
+			o->task_file ? set->name : "");
+	else
+		fprintf(stderr, "audit bias: no rule scored: no set has both "
+			"real and fake images\n");
+	if (rc < 0)
+		rc = rc == GIC_EIO ? EXIT_RUNTIME : cli_fail(rc, "audit bias", NULL);
+	else
+		rc = o->max_shortcut >= 0 && !isnan(best) &&
+		     best > o->max_shortcut ? EXIT_PROBLEMS : EXIT_OK;
+	free(text);
+	gic_bias_release(&b);
+	return rc;
+}
+
+/* ---- provenance ----------------------------------------------------- */
+
+static void prov_groups(const struct gic_prov *p)
+{
+	printf("%-12s %-5s %7s", "generator", "label", "images");
+	for (int k = 0; k < GIC_PROV_FIXED && p->ngroups; k++)
+		printf(" %s", p->groups[0].counts[k].name);
+	printf(" %s\n", "(text keys; most common values)");
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const struct gic_prov_group *g = &p->groups[i];
+		const char *sep = " ";
+
+		printf("%-12s %-5s %7llu", g->group, g->label[0] ? g->label : "-",
+		       (unsigned long long)g->n);
+		for (int k = 0; k < GIC_PROV_FIXED; k++)
+			printf(" %*llu", (int)strlen(g->counts[k].name),
+			       (unsigned long long)g->counts[k].n);
+		for (size_t k = GIC_PROV_FIXED; k < g->ncounts; k++, sep = "; ")
+			printf("%s%s %llu", sep, g->counts[k].name,
+			       (unsigned long long)g->counts[k].n);
+		for (int k = 0; k < GIC_PROV_FIXED; k++)
+			if (g->counts[k].top) {
+				printf("%s%s=%s", sep, g->counts[k].name,
+				       g->counts[k].top);
+				sep = "; ";
+			}
+		putchar('\n');
+	}
+}
+
+static void prov_features(const struct gic_prov *p)
+{
+	char acc[16];
+
+	printf("\n%-28s %8s %8s  %s\n", "metadata", "real", "fake", "verdict");
+	if (!p->nfeatures)
+		printf("(no image carries any of this metadata)\n");
+	for (size_t i = 0; i < p->nfeatures; i++) {
+		const struct gic_prov_feature *x = &p->features[i];
+		pct(acc, sizeof(acc), x->accuracy);
+		printf("%-28s %8llu %8llu  ", x->name, (unsigned long long)x->real,
+		       (unsigned long long)x->fake);
+		if (x->leak)
+			printf("LABEL LEAK: only %s images carry it (\"present "
+			       "=> %s\" scores %s)\n", x->gives, x->gives, acc);
+		else
+			printf("both labels (\"present => %s\" scores %s)\n",
+			       x->gives, acc);
+	}
+}
+
+static int audit_prov(struct gic_catalog *c, struct aopts *o)
+{
+	struct gic_prov p;
+	char *text = NULL;
+	int errcol = 0, rc;
+
+	if ((rc = gic_audit_prov(c, &o->src, &p, &errcol)) < 0)
+		return failed(o, rc, errcol);
+	if (o->json && (rc = gic_prov_json(&p, &text)) == 0)
+		puts(text);
+	if (!o->json) {
+		prov_groups(&p);
+		prov_features(&p);
+	}
+	fprintf(stderr, "audit provenance: %llu real, %llu fake images; %zu "
+		"kinds of metadata, %zu label leaks\n",
+		(unsigned long long)p.nreal, (unsigned long long)p.nfake,
+		p.nfeatures, p.nleaks);
+	rc = rc < 0 ? cli_fail(rc, "audit provenance", NULL) :
+	     p.nleaks ? EXIT_PROBLEMS : EXIT_OK;
+	free(text);
+	gic_prov_release(&p);
+	return rc;
+}
+
+/* ---- options -------------------------------------------------------- */
+
+static int parse_opt(struct aopts *o, int ch, const char *arg)
+{
+	char *end;
+
+	switch (ch) {
+	case 't': o->task_file = arg; return -1;
+	case 'H': o->html = arg; return -1;
+	case 'f':
+		if (strcmp(arg, "table") && strcmp(arg, "json"))
+			return cli_usage_error("audit", "--format is table or "
+					       "json, not '%s'", arg);
+		o->json = !strcmp(arg, "json");
+		return -1;
+	case 'u':
+		if (gic_use_from_name(arg, &o->use) < 0)
+			return cli_usage_error("audit", "%s", gic_errmsg());
+		return -1;
+	case 'm':
+		errno = 0;
+		o->max_shortcut = strtod(arg, &end);
+		if (errno || end == arg || *end || !(o->max_shortcut >= 0) ||
+		    o->max_shortcut > 1)
+			return cli_usage_error("audit", "--max-shortcut is an "
+					       "accuracy from 0 to 1, not '%s'",
+					       arg);
+		return -1;
+	default:
+		return cli_getopt_end("audit", ch);
+	}
+}
+
+/* What the subcommand accepts: refuses options meant for another one. */
+static int check_opts(const struct aopts *o)
+{
+	int lic = !strcmp(o->sub, "license"), bias = !strcmp(o->sub, "bias");
+
+	if (!lic && !bias && strcmp(o->sub, "provenance"))
+		return cli_usage_error("audit", "no audit '%s' (license, "
+				       "provenance or bias)", o->sub);
+	if (o->use != GIC_USE_NONE && !lic)
+		return cli_usage_error("audit", "--use is for 'audit license'");
+	if (o->max_shortcut >= 0 && !bias)
+		return cli_usage_error("audit", "--max-shortcut is for 'audit "
+				       "bias'");
+	if (o->html && !lic && !bias)
+		return cli_usage_error("audit", "--html is for 'audit license' "
+				       "and 'audit bias'");
+	if (o->task_file && o->expr)
+		return cli_usage_error("audit", "give EXPR or --task, not both");
+	return 0;
+}
+
+/* Loads and resolves --task, and names what is audited. */
+static int load_source(struct gic_catalog *c, struct aopts *o)
+{
+	int rc;
+
+	o->src.expr = o->expr;
+	snprintf(o->title, sizeof(o->title), "gicat audit %s: %s", o->sub,
+		 o->expr && *o->expr ? o->expr : "all entries");
+	if (!o->task_file)
+		return 0;
+	if ((rc = gic_task_load(o->task_file, &o->task)) < 0)
+		return cli_fail(rc, "audit", o->task_file);
+	/* the sets as exported: degraded images computed (or reused) */
+	if ((rc = cli_resolve("audit", c, o->task, cli_default_jobs(), &o->r)))
+		return rc;
+	o->src.task = o->r;
+	snprintf(o->title, sizeof(o->title), "gicat audit %s: task %s", o->sub,
+		 o->task->name ? o->task->name : o->task_file);
+	return 0;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "task", 1, 0, 't' }, { "format", 1, 0, 'f' },
+		{ "html", 1, 0, 'H' }, { "use", 1, 0, 'u' },
+		{ "max-shortcut", 1, 0, 'm' }, { "help", 0, 0, 'h' }, { 0 } };
+	struct aopts o = { .max_shortcut = -1 };
+	struct gic_catalog *c = NULL;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+		if ((rc = parse_opt(&o, ch, optarg)) >= 0)
+			return rc;
+	if (optind >= argc || argc - optind > 2)
+		return cli_usage_error("audit", "expected 'license', 'provenance' "
+				       "or 'bias', and at most one EXPR");
+	o.sub = argv[optind];
+	o.expr = optind + 1 < argc ? argv[optind + 1] : NULL;
+	if ((rc = check_opts(&o)) || (rc = cli_open("audit", &c)) ||
+	    (rc = load_source(c, &o)))
+		goto out;
+	if (!strcmp(o.sub, "license"))
+		rc = audit_license(c, &o);
+	else if (!strcmp(o.sub, "bias"))
+		rc = audit_bias(c, &o);
+	else
+		rc = audit_prov(c, &o);
+out:
+	gic_resolved_free(o.r);
+	gic_task_free(o.task);
+	gic_catalog_close(c);
+	return rc;
+}

@@ -1,0 +1,109 @@
+/*
+ * cmd-license.c - gicat license list [--format table|csv|jsonl]: the
+ * license registry; gicat license set EXPR ID...: the licenses of every
+ * entry matching EXPR (all of the ids apply at once).  An id that is not
+ * in the registry is a usage error.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "audit.h"
+#include "cli.h"
+
+static int list(enum out_format f)
+{
+	struct gic_catalog *c;
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = cli_open("license", &c)))
+		return rc;
+	/* the table shows what fits on a line; csv and jsonl everything */
+	rc = sqlite3_prepare_v2(c->db, f == OUT_TABLE ?
+		"SELECT id, commercial, redistribution, attribution, share_alike,"
+		" name FROM licenses ORDER BY id" :
+		"SELECT id, name, url, commercial, redistribution, attribution, "
+		"share_alike, terms FROM licenses ORDER BY id", -1, &s, NULL);
+	if (rc) {
+		rc = cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
+			      "license list", NULL);
+	} else {
+		out_rows(s, f, stdout);
+		sqlite3_finalize(s);
+	}
+	gic_catalog_close(c);
+	return rc;
+}
+
+/* "A B C" from the remaining arguments. */
+static char *join(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if (!(s = calloc(1, len)))
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int set(const char *expr, int nids, char **ids)
+{
+	struct gic_catalog *c;
+	char *list = join(nids, ids);
+	uint64_t changed = 0;
+	int rc, errcol = 0;
+
+	if (!list)
+		return cli_fail(gic_seterr(GIC_ENOMEM, "out of memory"),
+				"license set", NULL);
+	if ((rc = cli_open("license", &c))) {
+		free(list);
+		return rc;
+	}
+	rc = gic_license_set(c, expr, list, &errcol, &changed);
+	if (rc == GIC_EUSAGE && errcol)
+		fprintf(stderr, "gicat: license set: %s\n  %s\n  %*s^\n",
+			gic_errmsg(), expr, errcol - 1, "");
+	else if (rc == GIC_EUSAGE)
+		cli_usage_error("license", "%s", gic_errmsg());
+	else if (rc < 0)
+		cli_fail(rc, "license set", expr);
+	else
+		fprintf(stderr, "license set: %llu entries changed\n",
+			(unsigned long long)changed);
+	gic_catalog_close(c);
+	free(list);
+	return cli_exit_code(rc);
+}
+
+int cmd_license(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0 } };
+	enum out_format f = OUT_TABLE;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
+		if (ch == 'f' && (out_format_parse(optarg, &f) < 0 ||
+				  f == OUT_PATHS))
+			return cli_usage_error("license", "--format is table, csv "
+					       "or jsonl");
+		else if (ch != 'f')
+			return cli_getopt_end("license", ch);
+	}
+	if (optind + 1 == argc && !strcmp(argv[optind], "list"))
+		return list(f);
+	if (optind + 3 <= argc && !strcmp(argv[optind], "set"))
+		return set(argv[optind + 1], argc - optind - 2, argv + optind + 2);
+	return cli_usage_error("license", "expected 'list' or 'set EXPR ID...'");
+}

@@ -1,0 +1,352 @@
+#!/bin/sh
+# Audits: the license registry (generated from schema/licenses.tsv), the
+# licenses GenImage ingest gives, license set/list, audit license for
+# commercial, research and redistribution use, LICENSES.md of an export;
+# provenance metadata probed at ingest (PNG text, EXIF Software/Make/Model,
+# XMP DigitalSourceType, crafted with PIL) and the label leaks it makes;
+# shortcut bias on the fixture (format = png => fake at 100%), checked
+# against an independent computation, falling to chance once fakes are
+# JPEG (a synthetic catalog, and a task that degrades its fakes); the HTML
+# pages rendered by a real browser without console errors.
+. "$(dirname "$0")/lib.sh"
+
+"$FIXTURES/mkgenimage" data >/dev/null
+gicat init cat 2>/dev/null
+export GICAT_DIR="$TRASH/cat"
+(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
+PY=/usr/bin/python3
+q() { gicat query --count "$1"; }
+nall=$(q "")
+nreal=$(q "label = real")
+nfake=$(q "label = fake")
+
+test_expect_success 'the license registry is migration 0006, generated from schema/licenses.tsv' '
+	cp "$TOP/migrations/0006-licenses.sql" m.sql &&
+	"$TOP/scripts/licenses2sql.sh" "$TOP/schema/licenses.tsv" m.sql &&
+	test_cmp "$TOP/migrations/0006-licenses.sql" m.sql &&
+	sqlite3 -separator "	" cat/.gicat/catalog.db "SELECT id, name, coalesce(url, \"\"),
+		commercial, redistribution, attribution, share_alike, terms FROM licenses ORDER BY id" >got &&
+	tail -n +2 "$TOP/schema/licenses.tsv" | LC_ALL=C sort >want &&
+	test_cmp want got
+'
+
+test_expect_success 'licenses2sql refuses a flag that is not 0 or 1' '
+	cp "$TOP/migrations/0006-licenses.sql" m2.sql &&
+	printf "id\tname\turl\tcommercial\tredistribution\tattribution\tshare_alike\tterms\nX\tx\t\t2\t1\t1\t0\tt\n" >bad.tsv &&
+	test_must_fail "$TOP/scripts/licenses2sql.sh" bad.tsv m2.sql 2>err &&
+	test_grep "must be 0 or 1" err &&
+	test_cmp "$TOP/migrations/0006-licenses.sql" m2.sql
+'
+
+test_expect_success 'license list shows every license; jsonl adds URL and terms' '
+	gicat license list >list &&
+	test "$(tail -n +2 list | wc -l)" -eq "$(tail -n +2 "$TOP/schema/licenses.tsv" | wc -l)" &&
+	grep -E "^LicenseRef-GenImage +0 +1 +1 +1 " list &&
+	gicat license list --format jsonl | grep "\"id\":\"LicenseRef-ImageNet\"" >imagenet &&
+	test_grep "\"url\":\"https://image-net.org/download\"" imagenet &&
+	test_grep "\"commercial\":0" imagenet
+'
+
+test_expect_success 'GenImage ingest: GenImage terms on all, ImageNet on reals, Midjourney on its fakes' '
+	test "$(q "license = \"LicenseRef-GenImage LicenseRef-ImageNet\"")" -eq "$nreal" &&
+	test "$(q "license = \"LicenseRef-GenImage LicenseRef-Midjourney\"")" -eq "$(q "generator = midjourney")" &&
+	test "$(q "license = LicenseRef-GenImage")" -eq "$(q "label = fake and generator != midjourney")" &&
+	test "$(q "license = null")" -eq 0
+'
+
+test_expect_success 'ingest --license records a registered id; an unknown one is a usage error' '
+	mkdir -p own && cp "$SHARED/data/pngsuite/basn2c08.png" own/ &&
+	gicat ingest --license CC0-1.0 own 2>/dev/null &&
+	test "$(q "dataset = own and license = CC0-1.0")" -eq 1 &&
+	cp "$SHARED/data/pngsuite/basn0g08.png" own/ &&
+	test_expect_code 2 gicat ingest --license cc0-1.0 own 2>err &&
+	test_grep "unknown license .cc0-1.0. (did you mean .CC0-1.0.?)" err &&
+	test_expect_code 2 gicat ingest --license Nope-1.0 own 2>err &&
+	test_grep "unknown license .Nope-1.0." err &&
+	test "$(q "dataset = own")" -eq 1
+'
+
+test_expect_success 'license set changes the licenses of the entries matching EXPR, all ids checked' '
+	gicat license set "dataset = own" MIT CC-BY-4.0 2>err &&
+	test_grep "1 entries changed" err &&
+	test "$(q "license = \"MIT CC-BY-4.0\"")" -eq 1 &&
+	test_expect_code 2 gicat license set "dataset = own" MIT Bogus 2>err &&
+	test_grep "unknown license .Bogus." err &&
+	test "$(q "license = \"MIT CC-BY-4.0\"")" -eq 1 &&
+	test_expect_code 2 gicat license set "datset = own" MIT 2>err &&
+	test_grep "unknown field" err && test_grep "^   *\\^" err &&
+	test_expect_code 2 gicat license set "dataset = own" 2>err
+'
+
+test_expect_success 'GenImage fails audit license --use commercial and passes --use research' '
+	test_expect_code 1 gicat audit license --use commercial "dataset = genimage" >out 2>err &&
+	test_grep "$nall entries for commercial: $nall forbidden, 0 without" err &&
+	test "$(grep -c "^forbidden " out)" -eq "$nall" &&
+	grep -E "^LicenseRef-ImageNet +$nreal +no .* forbidden$" out &&
+	gicat audit license --use research "dataset = genimage" >out 2>err &&
+	test_grep ": 0 forbidden, 0 without a license, 0 with an unknown" err &&
+	! grep "^forbidden" out
+'
+
+test_expect_success '--use redistribute forbids exactly the ImageNet photos; own MIT data passes commercial use' '
+	test_expect_code 1 gicat audit license --use redistribute "dataset = genimage" >out 2>err &&
+	test "$(grep -c "^forbidden  *LicenseRef-ImageNet " out)" -eq "$nreal" &&
+	test "$(grep -c "^forbidden" out)" -eq "$nreal" &&
+	gicat audit license --use commercial "dataset = own" >out
+'
+
+test_expect_success 'entries with no license or an unregistered id are problems even without --use' '
+	sqlite3 cat/.gicat/catalog.db "UPDATE entries SET license = NULL WHERE id IN (SELECT id FROM entries WHERE dataset = '"'genimage'"' ORDER BY id LIMIT 2);
+		UPDATE entries SET license = '"'LicenseRef-GenImage Made-Up-1.0'"' WHERE id = (SELECT max(id) FROM entries WHERE dataset = '"'genimage'"')" &&
+	test_expect_code 1 gicat audit license >out 2>err &&
+	test_grep "0 forbidden, 2 without a license, 1 with an unknown license" err &&
+	test "$(grep -c "^unlicensed " out)" -eq 2 &&
+	grep -E "^unknown +Made-Up-1.0 " out &&
+	grep -E "^Made-Up-1.0 +1 +\\? " out &&
+	grep -E "^\\(no license\\) +2$" out
+'
+
+test_expect_success 'audit license --format json is one document whose rows match the counts' '
+	test_expect_code 1 gicat audit license --use commercial --format json >lic.json 2>/dev/null &&
+	$PY -c "
+import json
+d = json.load(open(\"lic.json\"))
+assert d[\"use\"] == \"commercial\" and d[\"entries\"] == $nall + 1, d
+kinds = [p[\"problem\"] for p in d[\"problems\"]]
+assert kinds.count(\"unlicensed\") == d[\"unlicensed\"] == 2, d
+assert kinds.count(\"unknown\") == d[\"unknown\"] == 1, d
+assert kinds.count(\"forbidden\") == d[\"forbidden\"] == $nall - 2, d
+assert all(p[\"set\"] is None for p in d[\"problems\"])
+ids = {l[\"id\"]: l for l in d[\"licenses\"]}
+assert ids[\"MIT\"][\"allowed\"] and not ids[\"LicenseRef-GenImage\"][\"allowed\"]
+assert not ids[\"Made-Up-1.0\"][\"registered\"]
+"
+'
+
+test_expect_success 'migration 0006 gives GenImage defaults to entries catalogued before it' '
+	sqlite3 cat/.gicat/catalog.db "UPDATE entries SET license = NULL WHERE dataset = '"'genimage'"'" &&
+	sed -n "/^UPDATE entries/,/;/p" "$TOP/migrations/0006-licenses.sql" >backfill.sql &&
+	sqlite3 cat/.gicat/catalog.db <backfill.sql &&
+	test "$(q "license = null")" -eq 0 &&
+	test "$(q "license = \"LicenseRef-GenImage LicenseRef-ImageNet\"")" -eq "$nreal"
+'
+
+cat >sd14.ini <<EOF
+[task]
+name = audit/sd14
+seed = 0
+[train]
+select = dataset = genimage and subset = sd14 and split = train
+[test all]
+select = dataset = genimage and split = val
+EOF
+
+test_expect_success 'audit license --task audits every set and names it' '
+	test_expect_code 1 gicat audit license --use commercial --task sd14.ini >out 2>err &&
+	test "$(grep -c "^forbidden .* train " out)" -eq "$(gicat task show sd14.ini | awk "\$1 == \"train\" {print \$2}")" &&
+	grep -q "^forbidden .* test/all " out
+'
+
+test_expect_success 'LICENSES.md of an export: every license with its flags and attribution line' '
+	gicat export "generator = midjourney or (subset = midjourney and label = real)" --out exp 2>/dev/null &&
+	test_grep "^## LicenseRef-Midjourney" exp/LICENSES.md &&
+	test_grep "^| LicenseRef-ImageNet | $(q "subset = midjourney and label = real") |" exp/LICENSES.md &&
+	test_grep "commercial use: not allowed" exp/LICENSES.md &&
+	test_grep "redistribution: not allowed" exp/LICENSES.md &&
+	test_grep "attribution: credit \"GenImage dataset terms" exp/LICENSES.md &&
+	test_grep "share-alike: yes" exp/LICENSES.md &&
+	test_grep "https://docs.midjourney.com" exp/LICENSES.md
+'
+
+test_expect_success 'bias on the fixture: format = png => fake scores 100%; --max-shortcut 0.6 exits 1' '
+	test_expect_code 1 gicat audit bias --max-shortcut 0.6 "dataset = genimage" >bias 2>err &&
+	grep -E "^format = png => fake +100.0% +100.0% +100.0%$" bias &&
+	grep -E "^short_side in \\(128, 256, 512, 1024\\) => fake +100.0%" bias &&
+	test_grep "best trivial rule: format = png => fake scores 100.0%" err &&
+	gicat audit bias --max-shortcut 1 "dataset = genimage" >/dev/null 2>&1 &&
+	gicat audit bias "dataset = genimage" >/dev/null 2>&1 &&
+	grep -E "^biggan +fake +8 +8 +0 +- +128-128 " bias &&
+	test_expect_code 2 gicat audit bias --max-shortcut 1.5 2>err &&
+	test_expect_code 2 gicat audit bias "generatr = x" 2>err && test_grep "unknown field" err
+'
+
+test_expect_success 'bias scores equal an independent brute-force computation' '
+	gicat audit bias --format json "dataset = genimage" >bias.json &&
+	gicat query --format csv --fields label,format,short_side,jpeg_quality,bytes,width,height \
+		"dataset = genimage" >rows.csv &&
+	$PY -c "
+import csv, json
+rows = list(csv.DictReader(open(\"rows.csv\")))
+def bal(pred):
+    r = [pred(x) for x in rows if x[\"label\"] == \"real\"]
+    f = [pred(x) for x in rows if x[\"label\"] == \"fake\"]
+    return (r.count(False) / len(r) + f.count(True) / len(f)) / 2
+feat = {
+    \"short_side\": lambda x: int(x[\"short_side\"]),
+    \"jpeg_quality\": lambda x: 101 if x[\"format\"] == \"png\" else int(x[\"jpeg_quality\"]),
+    \"bytes_per_pixel\": lambda x: int(x[\"bytes\"]) / (int(x[\"width\"]) * int(x[\"height\"])),
+}
+want = {\"format\": bal(lambda x: x[\"format\"] == \"png\"),
+        \"sizes\": bal(lambda x: int(x[\"short_side\"]) in (128, 256, 512, 1024))}
+for k, fn in feat.items():
+    vals = sorted({fn(x) for x in rows})
+    want[k] = max(max(bal(lambda x, t=t: fn(x) <= t), bal(lambda x, t=t: fn(x) >= t)) for t in vals)
+got = {r[\"rule\"]: r[\"accuracy\"] for r in json.load(open(\"bias.json\"))[\"sets\"][0][\"rules\"]}
+for k in want:
+    assert abs(got[k] - want[k]) < 1e-9, (k, got[k], want[k])
+print(want)
+"
+'
+
+test_expect_success 'synthetic catalog whose fakes are JPEG: the format rule falls to chance' '
+	mkdir -p synth/real synth/fake &&
+	ls data/genimage/ADM/*/val/nature/*.JPEG data/genimage/VQDM/*/val/nature/*.JPEG | head -8 |
+		while read f; do cp "$f" synth/real/; done &&
+	$PY -c "
+import glob
+from PIL import Image
+for i, p in enumerate(sorted(glob.glob(\"data/genimage/*/*/val/ai/*.[pP][nN][gG]\"))[:8]):
+    Image.open(p).convert(\"RGB\").save(\"synth/fake/%02d.jpg\" % i, quality=90)
+" &&
+	gicat init synthcat 2>/dev/null &&
+	gicat --catalog synthcat ingest --label real --dataset synth synth/real 2>/dev/null &&
+	gicat --catalog synthcat ingest --label fake --generator x --dataset synth synth/fake 2>/dev/null &&
+	printf "[task]\nname = audit/synthetic\n[test synth]\nselect = dataset = synth\n" >synth.ini &&
+	gicat --catalog synthcat audit bias --task synth.ini >out 2>err &&
+	grep -E "^test/synth +format = png => fake +50.0% +100.0% +0.0%$" out &&
+	grep -E "^test/synth +x +fake +8 +0 +8 " out
+'
+
+cat >unbiased.ini <<EOF
+[task]
+name = audit/jpeg-fakes
+seed = 0
+[test val]
+select = dataset = genimage and split = val
+balance = label
+degrade_fake = jpeg(quality=96)
+EOF
+
+test_expect_success 'a task that JPEG-compresses its fakes: the format rule at chance, as exported' '
+	test_expect_code 1 gicat audit bias --task unbiased.ini --max-shortcut 0.6 >out 2>err &&
+	grep -E "^test/val +format = png => fake +50.0% " out &&
+	! grep -E "^test/val +[a-z0-9]+ +fake +[0-9]+ +[1-9]" out &&
+	grep -E "^test/val +jpeg_quality .* => fake" out &&
+	! grep "^(all)" out &&
+	gicat audit bias --task unbiased.ini --format json >u.json 2>/dev/null &&
+	$PY -c "
+import json
+d = json.load(open(\"u.json\"))
+(s,) = d[\"sets\"]
+assert s[\"set\"] == \"test/val\" and s[\"real\"] == s[\"fake\"] > 0, s
+fakes = [g for g in s[\"groups\"] if g[\"label\"] == \"fake\"]
+assert all(g[\"format\"][\"png\"] == 0 and g[\"jpeg_quality_range\"] == [96, 96] for g in fakes)
+"
+'
+
+test_expect_success 'provenance on the fixture: no metadata, no leak' '
+	gicat audit provenance "dataset = genimage" >out 2>err &&
+	test_grep "0 kinds of metadata, 0 label leaks" err &&
+	test_grep "no image carries any of this metadata" out
+'
+
+test_expect_success 'provenance: SD parameters text, XMP DigitalSourceType and camera EXIF are label leaks' '
+	mkdir -p meta/fake meta/real &&
+	$PY -c "
+from PIL import Image, PngImagePlugin
+im = Image.new(\"RGB\", (96, 64))
+im.putdata([((x * 7) % 256, (y * 3) % 256, (x * y) % 256) for y in range(64) for x in range(96)])
+info = PngImagePlugin.PngInfo()
+info.add_text(\"parameters\", \"a tench, Steps: 20, Sampler: Euler a\")
+im.save(\"meta/fake/sd.png\", pnginfo=info)
+xmp = (\"<x:xmpmeta xmlns:x=\\\"adobe:ns:meta/\\\"><rdf:RDF xmlns:rdf=\\\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\\\">\"
+       \"<rdf:Description xmlns:Iptc4xmpExt=\\\"http://iptc.org/std/Iptc4xmpExt/2008-02-29/\\\">\"
+       \"<Iptc4xmpExt:DigitalSourceType>http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia\"
+       \"</Iptc4xmpExt:DigitalSourceType></rdf:Description></rdf:RDF></x:xmpmeta>\")
+info = PngImagePlugin.PngInfo()
+info.add_itxt(\"XML:com.adobe.xmp\", xmp)
+im.transpose(Image.FLIP_LEFT_RIGHT).save(\"meta/fake/xmp.png\", pnginfo=info)
+ex = Image.Exif()
+ex[0x0131] = \"GIMP 2.10.34\"; ex[0x010F] = \"Canon\"; ex[0x0110] = \"Canon EOS 5D Mark IV\"
+im.rotate(90, expand=True).save(\"meta/real/photo.jpg\", quality=90, exif=ex.tobytes())
+" &&
+	gicat ingest --label fake --generator sd --dataset meta meta/fake 2>/dev/null &&
+	gicat ingest --label real --dataset meta meta/real 2>/dev/null &&
+	gicat query --format csv --fields exif_software,exif_make,exif_model,xmp_source_type,text_keys \
+		"dataset = meta" | sort >got &&
+	printf "%s\n" ",,,,parameters" ",,,trainedAlgorithmicMedia,XML:com.adobe.xmp" \
+		"GIMP 2.10.34,Canon,Canon EOS 5D Mark IV,," \
+		"exif_software,exif_make,exif_model,xmp_source_type,text_keys" | sort >want &&
+	test_cmp want got &&
+	test_expect_code 1 gicat audit provenance "dataset = meta or dataset = genimage" >out 2>err &&
+	grep -E "^text:parameters +0 +1  LABEL LEAK: only fake images" out &&
+	grep -E "^xmp_source_type +0 +1  LABEL LEAK: only fake" out &&
+	grep -E "^exif_software +1 +0  LABEL LEAK: only real images" out &&
+	grep -E "^sd +fake +2 .*text:parameters 1.*xmp_source_type=trainedAlgorithmicMedia" out &&
+	grep -E "^- +real +1 .*exif_software=GIMP 2.10.34; exif_make=Canon; exif_model=Canon EOS 5D Mark IV" out &&
+	test_expect_code 1 gicat audit provenance --format json "dataset = meta" >p.json 2>/dev/null &&
+	$PY -c "
+import json
+d = json.load(open(\"p.json\"))
+leaks = {f[\"metadata\"]: f[\"gives\"] for f in d[\"features\"] if f[\"leak\"]}
+assert leaks[\"text:parameters\"] == \"fake\" and leaks[\"exif_model\"] == \"real\", leaks
+assert d[\"leaks\"] == len(leaks)
+"
+'
+
+test_expect_success 'metadata both labels carry is reported, not called a leak' '
+	cp meta/real/photo.jpg meta/fake/photo-fake.jpg &&
+	$PY -c "
+from PIL import Image
+im = Image.open(\"meta/real/photo.jpg\")
+im.transpose(Image.FLIP_TOP_BOTTOM).save(\"meta/fake/photo-fake.jpg\", quality=80, exif=im.getexif().tobytes())
+" &&
+	gicat ingest --label fake --generator sd --dataset meta meta/fake 2>/dev/null &&
+	test_expect_code 1 gicat audit provenance "dataset = meta" >out &&
+	grep -E "^exif_make +1 +1  both labels" out
+'
+
+# render FILE: headless chromium screenshots FILE; fails on any console
+# message (script errors, blocked loads) or a blank page.
+render() {
+	rm -rf prof && chromium --headless --no-sandbox --disable-gpu \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--no-first-run --user-data-dir="$TRASH/prof" --window-size=1280,2000 \
+		--screenshot="$TRASH/$1.png" --enable-logging=stderr --v=0 \
+		"file://$TRASH/$1" 2>"$1.log" &&
+	test "$(wc -c <"$1.png")" -gt 8000 &&
+	! grep -E "CONSOLE|Uncaught" "$1.log"
+}
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 ||
+		{ apt-get update >/dev/null 2>&1 &&
+		  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; }
+fi
+
+test_expect_success 'HTML pages are self-contained: no script, nothing fetched, SVG charts' '
+	test_expect_code 1 gicat audit bias --html bias.html --max-shortcut 0.6 "dataset = genimage" >/dev/null 2>&1 &&
+	test_expect_code 1 gicat audit license --use commercial --html lic.html >/dev/null 2>&1 &&
+	for f in bias.html lic.html; do
+		! grep -Ei "<script|<link|src=|url\\(|@import|http://|https://" $f || exit 1
+		grep -q "<svg" $f && grep -q "</html>" $f || exit 1
+	done &&
+	test "$(grep -c "<h2>" bias.html)" -eq 1 &&
+	grep -q "format = png &#8658; fake" bias.html &&
+	grep -q "short_side &lt;= 256 &#8658; fake" bias.html &&
+	test "$(grep -o "<tr><td class=\"l\">" bias.html | wc -l)" -eq $((2 * $(gicat query --group-by subset,label "dataset = genimage" | tail -n +2 | wc -l)))
+'
+
+if command -v chromium >/dev/null 2>&1; then
+	test_expect_success 'chromium renders both pages to PNG without a console error' '
+		render bias.html && render lic.html
+	'
+	test_expect_success 'the console check catches a page with a script error' '
+		printf "<!DOCTYPE html><html><body><p>x</p><script>nosuch()</script></body></html>" >bad.html &&
+		! render bad.html && test_grep "Uncaught" bad.html.log
+	'
+else
+	echo "# SKIP: chromium is not installed and could not be; HTML not rendered"
+	echo "SKIP: chromium missing: HTML pages not rendered in a browser" >&2
+fi
+
+test_done

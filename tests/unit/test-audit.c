@@ -1,0 +1,372 @@
+/*
+ * test-audit.c - the pieces of the audits that are easiest to get wrong:
+ * the EXIF and XMP provenance parsers (both byte orders, values inline and
+ * at offsets, offsets outside the data, the forms XMP writes a property
+ * in), a JPEG probed end to end with those markers, the best-threshold
+ * search against brute force, and license lists, defaults and the
+ * LICENSES.md text.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+
+#include "audit.h"
+#include "probe-int.h"
+
+/* ---- EXIF ---------------------------------------------------------- */
+
+/* A TIFF header and IFD0 with entries (tag, type, count, value or offset)
+ * in the byte order le; returns its length. */
+struct tiff {
+	unsigned char b[512];
+	int le;
+	size_t n;
+};
+
+static void put16(struct tiff *t, size_t at, unsigned v)
+{
+	t->b[at + !t->le] = (unsigned char)v;
+	t->b[at + t->le] = (unsigned char)(v >> 8);
+}
+
+static void put32(struct tiff *t, size_t at, uint32_t v)
+{
+	put16(t, at + (t->le ? 0 : 2), v & 0xffff);
+	put16(t, at + (t->le ? 2 : 0), v >> 16);
+}
+
+static void tiff_start(struct tiff *t, int le, int nentries)
+{
+	memset(t, 0, sizeof(*t));
+	t->le = le;
+	memcpy(t->b, le ? "II" : "MM", 2);
+	put16(t, 2, 42);
+	put32(t, 4, 8);
+	put16(t, 8, (unsigned)nentries);
+	t->n = 10 + 12 * (size_t)nentries + 4;
+}
+
+/* Entry i: an ASCII value stored inline (<= 4 bytes) or after the IFD. */
+static void tiff_ascii(struct tiff *t, int i, unsigned tag, const char *v)
+{
+	size_t e = 10 + 12 * (size_t)i, len = strlen(v) + 1;
+
+	put16(t, e, tag);
+	put16(t, e + 2, 2);
+	put32(t, e + 4, (uint32_t)len);
+	if (len <= 4) {
+		memcpy(t->b + e + 8, v, len);
+		return;
+	}
+	put32(t, e + 8, (uint32_t)t->n);
+	memcpy(t->b + t->n, v, len);
+	t->n += len;
+}
+
+static void test_exif_both_byte_orders(void **state)
+{
+	(void)state;
+	for (int le = 0; le < 2; le++) {
+		struct gic_image_info in = { 0 };
+		struct tiff t;
+
+		tiff_start(&t, le, 4);
+		tiff_ascii(&t, 0, 0x010f, "LG");
+		tiff_ascii(&t, 1, 0x0110, "Pixel 7 Pro");
+		put16(&t, 10 + 24, 0x0112);      /* orientation SHORT 6 */
+		put16(&t, 10 + 26, 3);
+		put32(&t, 10 + 28, 1);
+		put16(&t, 10 + 32, 6);
+		tiff_ascii(&t, 3, 0x0131, "  Adobe\tPhotoshop \x01 CC   ");
+		probe_exif(t.b, t.n, &in);
+		assert_string_equal(in.exif_make, "LG");
+		assert_string_equal(in.exif_model, "Pixel 7 Pro");
+		assert_string_equal(in.exif_software, "AdobePhotoshop  CC");
+		assert_int_equal(in.orientation, 6);
+	}
+}
+
+static void test_exif_bad_offsets_are_ignored(void **state)
+{
+	struct gic_image_info in = { 0 };
+	struct tiff t;
+
+	(void)state;
+	tiff_start(&t, 1, 3);
+	tiff_ascii(&t, 0, 0x0131, "a long software name");
+	put32(&t, 10 + 8, 0xfffffff0u);          /* offset past the end */
+	tiff_ascii(&t, 1, 0x010f, "Canon");
+	put32(&t, 10 + 12 + 4, 0xffffffffu);     /* count past the end */
+	tiff_ascii(&t, 2, 0x0110, "EOS");
+	probe_exif(t.b, t.n, &in);
+	assert_string_equal(in.exif_software, "");
+	assert_string_equal(in.exif_make, "");
+	assert_string_equal(in.exif_model, "EOS");
+	/* cut anywhere, the parser stays inside the buffer (ASan checks) */
+	for (size_t n = 0; n < t.n; n++) {
+		struct gic_image_info cut = { 0 };
+		unsigned char *copy = malloc(n ? n : 1);
+		memcpy(copy, t.b, n);
+		probe_exif(copy, n, &cut);
+		free(copy);
+	}
+}
+
+static void test_exif_long_values_are_cut(void **state)
+{
+	struct gic_image_info in = { 0 };
+	char v[200];
+	struct tiff t;
+
+	(void)state;
+	memset(v, 'x', sizeof(v) - 1);
+	v[sizeof(v) - 1] = '\0';
+	tiff_start(&t, 0, 1);
+	tiff_ascii(&t, 0, 0x0131, v);
+	probe_exif(t.b, t.n, &in);
+	assert_int_equal(strlen(in.exif_software), sizeof(in.exif_software) - 1);
+}
+
+/* ---- XMP ----------------------------------------------------------- */
+
+static void xmp_case(const char *xmp, const char *want)
+{
+	struct gic_image_info in = { 0 };
+
+	probe_xmp(xmp, strlen(xmp), &in);
+	if (strcmp(in.xmp_source_type, want))
+		fail_msg("%s: got '%s', want '%s'", xmp, in.xmp_source_type, want);
+}
+
+static void test_xmp_forms(void **state)
+{
+	(void)state;
+	xmp_case("<rdf:Description Iptc4xmpExt:DigitalSourceType=\"http://cv."
+		 "iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia\"/>",
+		 "trainedAlgorithmicMedia");
+	xmp_case("<Iptc4xmpExt:DigitalSourceType>http://cv.iptc.org/newscodes/"
+		 "digitalsourcetype/digitalCapture</Iptc4xmpExt:"
+		 "DigitalSourceType>", "digitalCapture");
+	xmp_case("<Iptc4xmpExt:DigitalSourceType rdf:resource='http://cv.iptc."
+		 "org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmic"
+		 "Media'/>", "compositeWithTrainedAlgorithmicMedia");
+	xmp_case("<x:DigitalSourceType>\n  algorithmicMedia </x:"
+		 "DigitalSourceType>", "algorithmicMedia");
+	/* no value: an unprefixed word, a closing tag alone, cut packets */
+	xmp_case("the DigitalSourceType is unknown", "");
+	xmp_case("</Iptc4xmpExt:DigitalSourceType>x<", "");
+	xmp_case("<a:DigitalSourceType", "");
+	xmp_case("<a:DigitalSourceType=\"unterminated", "");
+	xmp_case("<a:DigitalSourceType>", "");
+}
+
+/* ---- a JPEG with EXIF and XMP, probed end to end ----------------------- */
+
+static unsigned char *jpeg_with(const struct tiff *t, const char *xmp,
+				unsigned long *len)
+{
+	struct jpeg_compress_struct ci;
+	struct jpeg_error_mgr err;
+	unsigned char *out = NULL, row[3 * 16], app1[600];
+
+	ci.err = jpeg_std_error(&err);
+	jpeg_create_compress(&ci);
+	jpeg_mem_dest(&ci, &out, len);
+	ci.image_width = ci.image_height = 16;
+	ci.input_components = 3;
+	ci.in_color_space = JCS_RGB;
+	jpeg_set_defaults(&ci);
+	jpeg_start_compress(&ci, TRUE);
+	memcpy(app1, "Exif\0\0", 6);
+	memcpy(app1 + 6, t->b, t->n);
+	jpeg_write_marker(&ci, JPEG_APP0 + 1, app1, (unsigned)(6 + t->n));
+	memcpy(app1, "http://ns.adobe.com/xap/1.0/", 29);
+	memcpy(app1 + 29, xmp, strlen(xmp));
+	jpeg_write_marker(&ci, JPEG_APP0 + 1, app1, (unsigned)(29 + strlen(xmp)));
+	for (int y = 0; y < 16; y++) {
+		JSAMPROW r = row;
+		for (int x = 0; x < 48; x++)
+			row[x] = (unsigned char)(x * 5 + y * 9);
+		jpeg_write_scanlines(&ci, &r, 1);
+	}
+	jpeg_finish_compress(&ci);
+	jpeg_destroy_compress(&ci);
+	return out;
+}
+
+static void test_probe_jpeg_provenance(void **state)
+{
+	struct gic_image_info in;
+	unsigned long len = 0;
+	unsigned char *p;
+	struct tiff t;
+
+	(void)state;
+	tiff_start(&t, 0, 2);
+	tiff_ascii(&t, 0, 0x0131, "Midjourney");
+	tiff_ascii(&t, 1, 0x010f, "Nikon");
+	p = jpeg_with(&t, "<Iptc4xmpExt:DigitalSourceType>http://cv.iptc.org/"
+		      "newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+		      "</Iptc4xmpExt:DigitalSourceType>", &len);
+	assert_int_equal(gic_probe(p, len, NULL, &in), 0);
+	assert_true(in.has_exif && in.has_xmp);
+	assert_string_equal(in.exif_software, "Midjourney");
+	assert_string_equal(in.exif_make, "Nikon");
+	assert_string_equal(in.exif_model, "");
+	assert_string_equal(in.xmp_source_type, "trainedAlgorithmicMedia");
+	gic_image_info_release(&in);
+	free(p);
+}
+
+/* ---- best threshold ----------------------------------------------- */
+
+/* Brute force over every value and both directions. */
+static double brute(const double *v, const uint64_t *r, const uint64_t *f,
+		    size_t n)
+{
+	uint64_t R = 0, F = 0;
+	double best = 0;
+
+	for (size_t i = 0; i < n; i++)
+		R += r[i], F += f[i];
+	for (size_t t = 0; t < n; t++) {
+		uint64_t rle = 0, fle = 0, rge = 0, fge = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (v[i] <= v[t])
+				rle += r[i], fle += f[i];
+			if (v[i] >= v[t])
+				rge += r[i], fge += f[i];
+		}
+		double a = ((double)fle / F + (double)(R - rle) / R) / 2;
+		double b = ((double)fge / F + (double)(R - rge) / R) / 2;
+		best = fmax(best, fmax(a, b));
+	}
+	return best;
+}
+
+static void test_best_threshold(void **state)
+{
+	double v[4] = { 128, 256, 375, 500 };
+	uint64_t r[4] = { 0, 0, 5, 5 }, f[4] = { 3, 7, 0, 0 };
+	struct gic_rule_score s = { .id = "x" };
+
+	(void)state;
+	gic_best_threshold(v, r, f, 4, &s);
+	assert_true(s.below);
+	assert_true(s.threshold == 256 && s.accuracy == 1.0);
+	/* the other direction */
+	gic_best_threshold(v, f, r, 4, &s);
+	assert_false(s.below);
+	assert_true(s.threshold == 375 && s.accuracy == 1.0);
+	assert_string_equal(s.id, "x");
+	/* one value: nothing separates, chance */
+	gic_best_threshold(v, r, f, 1, &s);
+	assert_true(isnan(s.accuracy));     /* no reals there: no score */
+	{
+		uint64_t one_r = 4, one_f = 2;
+		gic_best_threshold(v, &one_r, &one_f, 1, &s);
+		assert_true(s.accuracy == 0.5);
+	}
+	/* random data against brute force */
+	srand(7);
+	for (int round = 0; round < 200; round++) {
+		double vv[12];
+		uint64_t rr[12], ff[12];
+		size_t n = 2 + (size_t)(rand() % 10);
+		for (size_t i = 0; i < n; i++) {
+			vv[i] = (double)i * 1.5;
+			rr[i] = (uint64_t)(rand() % 5);
+			ff[i] = (uint64_t)(rand() % 5);
+		}
+		rr[0]++, ff[n - 1]++;
+		gic_best_threshold(vv, rr, ff, n, &s);
+		assert_true(fabs(s.accuracy - brute(vv, rr, ff, n)) < 1e-12);
+		assert_true(fabs((s.real_acc + s.fake_acc) / 2 - s.accuracy) < 1e-12);
+	}
+}
+
+/* ---- licenses ----------------------------------------------------- */
+
+static int collect(void *arg, const char *id)
+{
+	char *out = arg;
+
+	strcat(out, "[");
+	strcat(out, id);
+	strcat(out, "]");
+	return 0;
+}
+
+static void test_license_lists_and_defaults(void **state)
+{
+	struct gic_path_meta m = { .layout = GIC_LAYOUT_GENIMAGE };
+	char unknown[] = "LicenseRef-Unknown", nc[] = "CC-BY-NC-4.0", t[] = "t";
+	struct gic_license l = { unknown, t, NULL, t, 0, 0, 0, 0 };
+	char out[256] = "";
+
+	(void)state;
+	gic_license_each(" MIT,CC0-1.0 ,, LicenseRef-GenImage", collect, out);
+	assert_string_equal(out, "[MIT][CC0-1.0][LicenseRef-GenImage]");
+	assert_string_equal(gic_license_default(&m, "real", NULL),
+			    "LicenseRef-GenImage LicenseRef-ImageNet");
+	assert_string_equal(gic_license_default(&m, "fake", "midjourney"),
+			    "LicenseRef-GenImage LicenseRef-Midjourney");
+	assert_string_equal(gic_license_default(&m, "fake", "adm"),
+			    "LicenseRef-GenImage");
+	m.layout = GIC_LAYOUT_IMAGEFOLDER;
+	assert_null(gic_license_default(&m, "real", NULL));
+	assert_false(gic_license_allows(&l, GIC_USE_RESEARCH));
+	l.id = nc;
+	l.redistribution = 1;
+	assert_true(gic_license_allows(&l, GIC_USE_RESEARCH));
+	assert_true(gic_license_allows(&l, GIC_USE_REDISTRIBUTE));
+	assert_false(gic_license_allows(&l, GIC_USE_COMMERCIAL));
+}
+
+static void test_license_markdown(void **state)
+{
+	char id[] = "CC-BY-SA-4.0", name[] = "Creative Commons BY-SA",
+	     url[] = "https://example.org/by-sa", terms[] = "Share alike.";
+	struct gic_license l = { id, name, url, terms, 1, 1, 1, 1 };
+	char *md;
+
+	(void)state;
+	md = gic_license_markdown(&l);
+	assert_non_null(md);
+	assert_non_null(strstr(md, "commercial use: allowed"));
+	assert_non_null(strstr(md, "attribution: credit \"Creative Commons "
+			       "BY-SA\" (https://example.org/by-sa)"));
+	assert_non_null(strstr(md, "shared under \"Creative Commons BY-SA\""));
+	assert_non_null(strstr(md, "Share alike."));
+	free(md);
+	l.attribution = l.share_alike = l.commercial = 0;
+	l.url = NULL;
+	md = gic_license_markdown(&l);
+	assert_null(strstr(md, "attribution: credit"));
+	assert_non_null(strstr(md, "commercial use: not allowed"));
+	free(md);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exif_both_byte_orders),
+		cmocka_unit_test(test_exif_bad_offsets_are_ignored),
+		cmocka_unit_test(test_exif_long_values_are_cut),
+		cmocka_unit_test(test_xmp_forms),
+		cmocka_unit_test(test_probe_jpeg_provenance),
+		cmocka_unit_test(test_best_threshold),
+		cmocka_unit_test(test_license_lists_and_defaults),
+		cmocka_unit_test(test_license_markdown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
