@@ -17,6 +17,7 @@
 
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "fetch-int.h"
 
 #define BODIES_PER_JOB 4      /* downloads waiting for workers, retries */
@@ -235,10 +236,23 @@ static void *transfers(void *arg)
 	return NULL;
 }
 
-static int check_opts(const struct gic_fetch_opts *o)
+/* Options, and every license the list or --license names (registry ids). */
+static int check_opts(struct gic_catalog *c, const struct gic_fetch_list *l,
+		      const struct gic_fetch_opts *o)
 {
 	struct gic_ingest_opts io = { .label = o->label, .split = o->split,
 				      .class_idx = o->class_idx };
+	int rc;
+
+	if (o->license && (rc = gic_license_check(c, o->license)) < 0)
+		return rc;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->items[i].license &&
+		    (rc = gic_license_check(c, l->items[i].license)) < 0) {
+			char why[512];
+			snprintf(why, sizeof(why), "%s", gic_errmsg());
+			return gic_seterr(rc, "%s: row %zu: %s", l->name, i + 1, why);
+		}
 
 	if (o->generator && strlen(o->generator) >= 32)
 		return gic_seterr(GIC_EUSAGE, "generator '%s' is too long",
@@ -306,7 +320,7 @@ int gic_fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 	pthread_mutex_init(&f.mu, NULL);
 	pthread_cond_init(&f.work_cv, NULL);
 	pthread_cond_init(&f.done_cv, NULL);
-	if ((rc = gic_catalog_writable(c)) < 0 || (rc = check_opts(o)) < 0)
+	if ((rc = gic_catalog_writable(c)) < 0 || (rc = check_opts(c, l, o)) < 0)
 		goto out;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		rc = gic_seterr(GIC_ENOMEM, "cannot initialise libcurl");
