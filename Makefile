@@ -8,7 +8,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS := sqlite3 libcurl libpng libjpeg openssl jansson inih libarchive
+PKGS := sqlite3 libcurl libpng libjpeg openssl jansson inih libarchive libdeflate
 TEST_PKGS := cmocka
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

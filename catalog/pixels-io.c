@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "degrade.h"
+#include "pngfast.h"
 #include "probe-int.h"
 
 int gic_pixels_init(struct gic_pixels *p, uint32_t w, uint32_t h)
@@ -86,11 +87,12 @@ static int png_in_setup(struct png_in *s)
 	return png_get_channels(s->png, s->info);
 }
 
-/* RGBA rows -> RGB composited on black, in place (front to back). */
-static void composite_black(unsigned char *px, size_t n)
+/* RGBA -> RGB composited on black; dst may be src (front to back). */
+static void composite_black(unsigned char *px, const unsigned char *src,
+			    size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const unsigned char *s = px + 4 * i;
+		const unsigned char *s = src + 4 * i;
 		unsigned a = s[3];
 
 		for (int c = 0; c < 3; c++)
@@ -121,7 +123,7 @@ static int png_in_run(struct png_in *s, uint64_t max, struct gic_pixels *out)
 	png_read_image(s->png, s->rows);
 	png_read_end(s->png, NULL);
 	if (bpp == 4)
-		composite_black(s->px, (size_t)w * h);
+		composite_black(s->px, s->px, (size_t)w * h);
 	out->w = w;
 	out->h = h;
 	out->rgb = s->px;
@@ -129,12 +131,47 @@ static int png_in_run(struct png_in *s, uint64_t max, struct gic_pixels *out)
 	return 0;
 }
 
+/* Rows from pngfast to RGB, converted as png_in_setup() asks of libpng. */
+struct png_fast {
+	struct gic_image_info info;
+	struct gic_pixels *out;
+};
+
+static int png_fast_row(void *arg, uint32_t y, const unsigned char *px)
+{
+	struct png_fast *f = arg;
+	uint32_t w = f->info.width;
+	unsigned char *d;
+	int rc;
+
+	if (!y && (rc = gic_pixels_init(f->out, w, f->info.height)) < 0)
+		return rc;
+	d = f->out->rgb + (size_t)y * w * 3;
+	if (f->info.channels == 3)
+		memcpy(d, px, (size_t)w * 3);
+	else if (f->info.channels == 4)
+		composite_black(d, px, w);
+	for (uint32_t x = 0; f->info.channels <= 2 && x < w; x++) {
+		unsigned v = px[x * (uint32_t)f->info.channels];
+
+		if (f->info.channels == 2)
+			v = (v * px[2 * x + 1] + 127) / 255;
+		d[3 * x] = d[3 * x + 1] = d[3 * x + 2] = (unsigned char)v;
+	}
+	return 0;
+}
+
 static int decode_png(const unsigned char *buf, size_t len, uint64_t max,
 		      struct gic_pixels *out)
 {
-	struct png_in *s = calloc(1, sizeof(*s));
-	int rc;
+	struct png_fast f = { .out = out };
+	struct png_in *s;
+	int rc = gic_pngfast_decode(buf, len, max, &f.info, png_fast_row, &f);
 
+	gic_image_info_release(&f.info);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	s = calloc(1, sizeof(*s));
 	if (!s)
 		return gic_seterr(GIC_ENOMEM, "out of memory decoding PNG");
 	s->buf = buf;
