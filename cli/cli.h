@@ -39,6 +39,11 @@ extern const char *cli_catalog_opt;
 /* Finds and opens the catalog; on failure prints and returns the exit
  * code (> 0), else 0. */
 int cli_open(const char *cmd, struct gic_catalog **c);
+/* A bad expression: the message, the expression, a caret under column
+ * col (1-based); returns EXIT_USAGE. */
+int cli_expr_error(const char *cmd, const char *expr, int col);
+/* "A B C" from arguments (an expression given unquoted); malloc'd. */
+char *cli_join_args(int argc, char **argv);
 /* Parses a size with an optional k/M/G suffix, or a count. */
 int cli_parse_u64(const char *s, uint64_t *out);
 

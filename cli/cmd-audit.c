@@ -37,9 +37,7 @@ struct aopts {
 
 static int expr_error(const char *expr, int errcol)
 {
-	fprintf(stderr, "gicat: audit: %s\n  %s\n  %*s^\n", gic_errmsg(), expr,
-		errcol > 1 ? errcol - 1 : 0, "");
-	return EXIT_USAGE;
+	return cli_expr_error("audit", expr, errcol);
 }
 
 /* Maps a library failure to the message and exit code. */

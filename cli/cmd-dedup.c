@@ -21,9 +21,7 @@ struct dopts {
 
 static int expr_error(const char *expr, int errcol)
 {
-	fprintf(stderr, "gicat: dedup: %s\n  %s\n  %*s^\n", gic_errmsg(), expr,
-		errcol > 1 ? errcol - 1 : 0, "");
-	return EXIT_USAGE;
+	return cli_expr_error("dedup", expr, errcol);
 }
 
 static void summary(const struct dopts *o, const struct gic_dedup *d)

@@ -8,20 +8,6 @@
 
 #include "cli.h"
 
-static char *join(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	if (!(s = calloc(1, len)))
-		return NULL;
-	for (int i = 0; i < argc; i++)
-		strcat(strcat(s, i ? " " : ""), argv[i]);
-	return s;
-}
-
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -40,7 +26,7 @@ int cmd_export(int argc, char **argv)
 			return rc;
 	if (!a.out)
 		return cli_usage_error("export", "--out DIR is required");
-	if (!(expr = join(argc - optind, argv + optind)) ||
+	if (!(expr = cli_join_args(argc - optind, argv + optind)) ||
 	    gic_task_parse("[task]\nname = export\nseed = 0\n[set export]\n"
 			   "fraction = 1\n", "export", &t) < 0) {
 		free(expr);

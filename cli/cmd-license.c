@@ -38,28 +38,10 @@ static int list(enum out_format f)
 	return rc;
 }
 
-/* "A B C" from the remaining arguments. */
-static char *join(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	if (!(s = calloc(1, len)))
-		return NULL;
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 static int set(const char *expr, int nids, char **ids)
 {
 	struct gic_catalog *c;
-	char *list = join(nids, ids);
+	char *list = cli_join_args(nids, ids);
 	uint64_t changed = 0;
 	int rc, errcol = 0;
 
@@ -72,8 +54,7 @@ static int set(const char *expr, int nids, char **ids)
 	}
 	rc = gic_license_set(c, expr, list, &errcol, &changed);
 	if (rc == GIC_EUSAGE && errcol)
-		fprintf(stderr, "gicat: license set: %s\n  %s\n  %*s^\n",
-			gic_errmsg(), expr, errcol - 1, "");
+		cli_expr_error("license set", expr, errcol);
 	else if (rc == GIC_EUSAGE)
 		cli_usage_error("license", "%s", gic_errmsg());
 	else if (rc < 0)

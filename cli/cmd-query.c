@@ -61,23 +61,6 @@ static int field_list(const char *opt, const char *spec, char *out,
 	return out[0] ? 0 : cli_usage_error("query", "%s needs fields", opt);
 }
 
-static char *join_args(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	if (!(s = calloc(1, len)))
-		return NULL;
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 struct qopts {
 	enum out_format fmt;
 	int count;
@@ -116,11 +99,8 @@ static int run(struct gic_catalog *c, const struct qopts *q, const char *expr)
 				NULL);
 	rc = gic_select_prepare(c, cols, expr, tail, &s, &errcol, &np);
 	free(cols);
-	if (rc == GIC_EUSAGE) {
-		fprintf(stderr, "gicat: query: %s\n  %s\n  %*s^\n", gic_errmsg(),
-			expr, errcol > 1 ? errcol - 1 : 0, "");
-		return EXIT_USAGE;
-	}
+	if (rc == GIC_EUSAGE)
+		return cli_expr_error("query", expr, errcol);
 	if (rc < 0)
 		return cli_fail(rc, "query", NULL);
 	if (!q->count)
@@ -171,7 +151,7 @@ int cmd_query(int argc, char **argv)
 			return cli_getopt_end("query", ch);
 		}
 	}
-	if (!(expr = join_args(argc - optind, argv + optind)))
+	if (!(expr = cli_join_args(argc - optind, argv + optind)))
 		return EXIT_RUNTIME;
 	if ((rc = cli_open("query", &c)) == 0) {
 		rc = run(c, &q, expr);

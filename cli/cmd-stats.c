@@ -17,11 +17,8 @@ static int section(struct gic_catalog *c, const char *title, const char *cols,
 	int errcol = 0, rc;
 
 	rc = gic_select_prepare(c, cols, expr, tail, &s, &errcol, NULL);
-	if (rc == GIC_EUSAGE) {
-		fprintf(stderr, "gicat: stats: %s\n  %s\n  %*s^\n", gic_errmsg(),
-			expr, errcol > 1 ? errcol - 1 : 0, "");
-		return EXIT_USAGE;
-	}
+	if (rc == GIC_EUSAGE)
+		return cli_expr_error("stats", expr, errcol);
 	if (rc < 0)
 		return cli_fail(rc, "stats", NULL);
 	if (title)

@@ -140,3 +140,27 @@ void progress_end(struct progress *p)
 	if (p->on)
 		fputs("\r\033[K", stderr);
 }
+
+int cli_expr_error(const char *cmd, const char *expr, int col)
+{
+	fprintf(stderr, "gicat: %s: %s\n  %s\n  %*s^\n", cmd, gic_errmsg(),
+		expr, col > 1 ? col - 1 : 0, "");
+	return EXIT_USAGE;
+}
+
+char *cli_join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	if (!(s = calloc(1, len)))
+		return NULL;
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
