@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "csv.h"
 #include "eval.h"
 
 enum { C_SHA, C_PATH, C_SCORE, C_PRED, C_SET, NCOLS };
@@ -51,60 +52,6 @@ static int bad(struct reader *r, const char *fmt, ...)
 		r->o->on_problem(r->o->arg, GIC_EVAL_MALFORMED, where, why);
 	return 0;
 }
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-/*
- * Splits a CSV (or TSV) record in place at sep: "a,b" is one field and ""
- * inside it a quote; unquoted fields are trimmed.  Returns the number of
- * fields, or -1 when a quote does not close where its field ends.
- */
-static int csv_split(char *s, char sep, char **f, int max)
-{
-	int n = 0;
-
-	for (;;) {
-		char *start, *o, c;
-		int quoted;
-
-		while (*s == ' ' || (*s == '\t' && sep != '\t'))
-			s++;
-		start = o = s;
-		if ((quoted = *s == '"')) {
-			for (s++; *s != '"' || s[1] == '"'; s++) {
-				if (!*s)
-					return -1;
-				*o++ = *s;
-				s += *s == '"';
-			}
-			for (s++; *s == ' ' || (*s == '\t' && sep != '\t'); s++)
-				;
-			if (*s && *s != sep)
-				return -1;
-		} else {
-			while (*s && *s != sep)
-				*o++ = *s++;
-		}
-		c = *s;
-		*o = '\0';
-		if (n < max)
-			f[n++] = quoted ? start : trim(start);
-		if (!c)
-			return n;
-		s++;
-	}
-}
-
 /* A score: a finite number within [0, 1]. */
 static int parse_score(struct reader *r, const char *s, double *out)
 {
@@ -183,7 +130,7 @@ static int csv_header(struct reader *r, char *line)
 	int n;
 
 	r->sep = strchr(line, '\t') && !strchr(line, ',') ? '\t' : ',';
-	n = csv_split(line, r->sep, f, MAX_FIELDS);
+	n = gic_csv_split(line, r->sep, 1, f, MAX_FIELDS);
 	r->nfields = n;
 	for (int c = 0; c < NCOLS; c++)
 		r->col[c] = -1;
@@ -204,7 +151,7 @@ static int csv_row(struct reader *r, char *line)
 {
 	char *f[MAX_FIELDS];
 	const char *v[NCOLS];
-	int n = csv_split(line, r->sep, f, MAX_FIELDS);
+	int n = gic_csv_split(line, r->sep, 1, f, MAX_FIELDS);
 
 	if (n < 0)
 		return bad(r, "unterminated quote");
@@ -380,8 +327,8 @@ static int run_line(char *s, const char *dir, int line, struct gic_run *run)
 		return gic_seterr(GIC_EUSAGE, "line %d: expected TASK<TAB>"
 				  "PREDICTIONS", line);
 	*tab = '\0';
-	task = trim(s);
-	pred = trim(tab + 1);
+	task = gic_trim(s);
+	pred = gic_trim(tab + 1);
 	if (!*task || !*pred || strchr(pred, '\t'))
 		return gic_seterr(GIC_EUSAGE, "line %d: expected TASK<TAB>"
 				  "PREDICTIONS", line);
@@ -409,7 +356,7 @@ int gic_runs_read(const char *path, struct gic_run **out, int *n)
 		if ((nl = strchr(s, '\n')))
 			*nl = '\0';
 		line++;
-		if (!*trim(s) || *trim(s) == '#')
+		if (!*gic_trim(s) || *gic_trim(s) == '#')
 			continue;
 		struct gic_run *g = realloc(*out, (size_t)(*n + 1) * sizeof(*g));
 		if (!g) {

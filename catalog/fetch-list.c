@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "csv.h"
 #include "fetch.h"
 
 enum { C_URL, C_SHA, C_DATASET, C_GEN, C_LABEL, C_SPLIT, C_CLASS,
@@ -36,54 +37,6 @@ struct parser {
 	int col[NCOLS];       /* field index of each column, -1 if absent */
 	int line;
 };
-
-static char *trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-/*
- * Splits a line in place into at most max fields at sep; with quotes,
- * "a,b" is one field and "" inside it a quote.  Returns the number of
- * fields, or -1 when a quote is not closed where the field ends.
- */
-static int split_fields(char *s, char sep, int quotes, char **f, int max)
-{
-	int n = 0;
-
-	for (;;) {
-		char *start = s, *o = s, c;
-
-		if (quotes && *s == '"') {
-			for (s++; *s != '"' || s[1] == '"'; s++) {
-				if (!*s)
-					return -1;
-				*o++ = *s;
-				s += *s == '"';
-			}
-			if (*++s && *s != sep)
-				return -1;
-		} else {
-			while (*s && *s != sep)
-				*o++ = *s++;
-		}
-		c = *s;
-		*o = '\0';
-		if (n < max)
-			f[n++] = start;
-		if (!c)
-			return n;
-		s++;
-	}
-}
-
 static int bad(struct parser *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -179,12 +132,12 @@ static int add_item(struct parser *p, const char *const v[NCOLS])
 static int read_header(struct parser *p, char *line)
 {
 	char *f[256], sep = p->fmt == F_TSV ? '\t' : ',';
-	int n = split_fields(line, sep, p->fmt == F_CSV, f, 256);
+	int n = gic_csv_split(line, sep, p->fmt == F_CSV, f, 256);
 
 	for (int c = 0; c < NCOLS; c++)
 		p->col[c] = -1;
 	for (int i = 0; i < n; i++) {
-		const char *name = trim(f[i]);
+		const char *name = gic_trim(f[i]);
 
 		for (int c = 0; c < NCOLS; c++)
 			if (p->col[c] < 0 && !strcasecmp(name, col_names[c]))
@@ -199,14 +152,14 @@ static int read_delimited(struct parser *p, char *line)
 {
 	char *f[256], sep = p->fmt == F_TSV ? '\t' : ',';
 	const char *v[NCOLS];
-	int n = split_fields(line, sep, p->fmt == F_CSV, f, 256);
+	int n = gic_csv_split(line, sep, p->fmt == F_CSV, f, 256);
 
 	if (n < 0)
 		return bad(p, "unterminated quote");
 	for (int c = 0; c < NCOLS; c++) {
 		int k = p->col[c];
 
-		v[c] = k >= 0 && k < n ? trim(f[k]) : NULL;
+		v[c] = k >= 0 && k < n ? gic_trim(f[k]) : NULL;
 	}
 	return add_item(p, v);
 }
@@ -215,7 +168,7 @@ static int read_plain(struct parser *p, char *line)
 {
 	const char *v[NCOLS] = { 0 };
 
-	line = trim(line);
+	line = gic_trim(line);
 	if (*line == '#')
 		return 0;
 	v[C_URL] = line;
@@ -294,7 +247,7 @@ static int read_lines(struct parser *p, char *text)
 		if ((nl = strchr(s, '\n')))
 			*nl = '\0';
 		p->line++;
-		if (!*trim(s))
+		if (!*gic_trim(s))
 			continue;
 		if (header) {
 			rc = read_header(p, s);
