@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "degrade.h"
+#include "ingest-write.h"
 
 static int db_fail(struct gic_catalog *c, const char *what)
 {
@@ -65,42 +66,11 @@ static int step_done(struct gic_catalog *c, sqlite3_stmt *s, const char *what)
 static int insert_image(struct gic_catalog *c, const char *hex, size_t len,
 			const struct gic_image_info *in)
 {
-	const int flags[] = { in->channels, in->bit_depth, in->progressive,
-			      in->interlaced, in->has_icc, in->has_exif,
-			      in->has_xmp, in->has_c2pa, in->orientation };
 	sqlite3_stmt *s;
-	int k = 1;
 
-	if (sqlite3_prepare_v2(c->db, "INSERT INTO images (sha256, bytes, "
-			       "format, width, height, mode, jpeg_quality, "
-			       "quality_exact, subsampling, text_keys, phash, "
-			       "storage, channels, bit_depth, progressive, "
-			       "interlaced, has_icc, has_exif, has_xmp, has_c2pa,"
-			       " orientation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-			       "?, ?, 'object', ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-			       "ON CONFLICT (sha256) DO NOTHING", -1, &s, NULL))
+	if (sqlite3_prepare_v2(c->db, gic_image_insert_sql, -1, &s, NULL))
 		return db_fail(c, "record derived image");
-	sqlite3_bind_text(s, k++, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, k++, (sqlite3_int64)len);
-	sqlite3_bind_text(s, k++, in->format, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, k++, in->width);
-	sqlite3_bind_int64(s, k++, in->height);
-	sqlite3_bind_text(s, k++, in->mode, -1, SQLITE_STATIC);
-	if (in->jpeg_quality > 0) {
-		sqlite3_bind_int(s, k++, in->jpeg_quality);
-		sqlite3_bind_int(s, k++, in->quality_exact);
-	} else {
-		k += 2;
-	}
-	if (in->subsampling[0])
-		sqlite3_bind_text(s, k, in->subsampling, -1, SQLITE_STATIC);
-	k++;
-	if (in->text_keys)
-		sqlite3_bind_text(s, k, in->text_keys, -1, SQLITE_STATIC);
-	k++;
-	sqlite3_bind_int64(s, k++, (sqlite3_int64)in->phash);
-	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
-		sqlite3_bind_int(s, k++, flags[i]);
+	gic_image_row_bind(s, hex, len, in, NULL, 0, 0);
 	return step_done(c, s, "record derived image");
 }
 

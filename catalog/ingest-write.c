@@ -23,10 +23,13 @@
 	"split = ?7, class = ?8, wnid = ?9, class_source = ?10, license = ?11, " \
 	"source = ?12"
 
-static const char *const sql_text[] = {
+const char gic_image_insert_sql[] =
 	"INSERT INTO images (" IMAGE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
 	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-	"ON CONFLICT (sha256) DO NOTHING",
+	"ON CONFLICT (sha256) DO NOTHING";
+
+static const char *const sql_text[] = {
+	gic_image_insert_sql,
 	"UPDATE images SET storage = 'object', ref_path = NULL, ref_size = NULL,"
 	" ref_mtime_ns = NULL WHERE sha256 = ? AND storage = 'ref'",
 	"SELECT sha256 FROM entries WHERE dataset = ? AND path = ?",
@@ -125,16 +128,15 @@ static int step(struct gic_writer *w, sqlite3_stmt *s, const char *what)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(w, what);
 }
 
-static int insert_image(struct gic_writer *w, const struct gic_result *r,
-			int *added)
+void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
+			uint64_t bytes, const struct gic_image_info *in,
+			const char *ref_path, int64_t ref_size, int64_t ref_mtime_ns)
 {
-	const struct gic_image_info *in = &r->info;
-	sqlite3_stmt *s = w->ins_image;
-	int k = 1, rc;
+	int k = 1;
 
 	sqlite3_clear_bindings(s);
-	sqlite3_bind_text(s, k++, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, k++, (sqlite3_int64)r->bytes);
+	sqlite3_bind_text(s, k++, hex, GIC_HEX_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, k++, (sqlite3_int64)bytes);
 	sqlite3_bind_text(s, k++, in->format, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, k++, in->width);
 	sqlite3_bind_int64(s, k++, in->height);
@@ -161,14 +163,23 @@ static int insert_image(struct gic_writer *w, const struct gic_result *r,
 	bind_opt(s, k++, in->exif_model);
 	bind_opt(s, k++, in->xmp_source_type);
 	sqlite3_bind_int64(s, k++, (sqlite3_int64)in->phash);
-	sqlite3_bind_text(s, k++, r->ref_path ? "ref" : "object", -1,
+	sqlite3_bind_text(s, k++, ref_path ? "ref" : "object", -1,
 			  SQLITE_STATIC);
-	if (r->ref_path) {
-		sqlite3_bind_text(s, k++, r->ref_path, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, k++, r->ref_size);
-		sqlite3_bind_int64(s, k++, r->ref_mtime_ns);
+	if (ref_path) {
+		sqlite3_bind_text(s, k++, ref_path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, k++, ref_size);
+		sqlite3_bind_int64(s, k++, ref_mtime_ns);
 	}
-	if ((rc = step(w, s, "insert image")) < 0)
+}
+
+static int insert_image(struct gic_writer *w, const struct gic_result *r,
+			int *added)
+{
+	int rc;
+
+	gic_image_row_bind(w->ins_image, r->hex, r->bytes, &r->info, r->ref_path,
+			   r->ref_size, r->ref_mtime_ns);
+	if ((rc = step(w, w->ins_image, "insert image")) < 0)
 		return rc;
 	*added = sqlite3_changes(w->cat->db) > 0;
 	return 0;

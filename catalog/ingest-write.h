@@ -43,6 +43,17 @@ struct gic_writer {
 		*upd_entry, *ins_reject, *del_reject;
 };
 
+/*
+ * The images row of probed content, for ingest, fetch and derivations
+ * alike: prepare gic_image_insert_sql (an INSERT ... ON CONFLICT DO
+ * NOTHING), bind with gic_image_row_bind, step.  ref_path NULL means the
+ * bytes are an object in the store.
+ */
+extern const char gic_image_insert_sql[];
+void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
+			uint64_t bytes, const struct gic_image_info *in,
+			const char *ref_path, int64_t ref_size, int64_t ref_mtime_ns);
+
 /* Validates label/split/generator/license overrides. */
 int gic_writer_check_opts(const struct gic_ingest_opts *o);
 int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
