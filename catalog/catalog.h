@@ -116,6 +116,9 @@ void gic_classes_free(struct gic_classes *c);
 /* Looks up a wnid ("n01440764"); returns its index or -1. */
 int gic_classes_index(const struct gic_classes *c, const char *wnid);
 const char *gic_classes_wnid(const struct gic_classes *c, int idx);
+/* A class given as an index "0".."999" or a wnid (looked up in cls, which
+ * may be NULL): its index, or -1. */
+int gic_class_parse(const struct gic_classes *cls, const char *s);
 
 /* ILSVRC2012 validation labels (image id -> wnid), LOC_val_solution.csv. */
 struct gic_val_labels;

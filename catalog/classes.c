@@ -332,3 +332,15 @@ void gic_val_labels_free(struct gic_val_labels *v)
 	free(v->buf);
 	free(v);
 }
+
+int gic_class_parse(const struct gic_classes *cls, const char *s)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (*s && !*end && !errno && n >= 0 && n <= 999)
+		return (int)n;
+	return cls ? gic_classes_index(cls, s) : -1;
+}

@@ -52,18 +52,6 @@ static int bad(struct parser *p, const char *fmt, ...)
 	return gic_seterr(GIC_EUSAGE, "line %d: %s", p->line, msg);
 }
 
-int gic_class_parse(const struct gic_classes *cls, const char *s)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (*s && !*end && !errno && n >= 0 && n <= 999)
-		return (int)n;
-	return cls ? gic_classes_index(cls, s) : -1;
-}
-
 /* Checks the values of one row; NULL or "" means not given. */
 static int check_row(struct parser *p, const char *const v[NCOLS],
 		     int *cls)

@@ -49,9 +49,6 @@ int gic_fetch_list_parse(const char *text, size_t len, const char *path,
 			 const struct gic_classes *cls,
 			 struct gic_fetch_list **out);
 void gic_fetch_list_free(struct gic_fetch_list *l);
-/* A class given as an index "0".."999" or a wnid (looked up in cls, which
- * may be NULL): its index, or -1. */
-int gic_class_parse(const struct gic_classes *cls, const char *s);
 /* The dataset of item i: its own column, else dflt, else l->name. */
 const char *gic_fetch_dataset(const struct gic_fetch_list *l, size_t i,
 			      const char *dflt);

@@ -30,19 +30,6 @@ static void on_progress(void *arg, const struct gic_ingest_stats *st)
 	progress_show(&r->prog, "ingest", st->files_done, st->files_total);
 }
 
-static int parse_class(const char *s, const struct gic_classes *cls, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s && !*end && v >= 0 && v <= 999) {
-		*out = (int)v;
-		return 0;
-	}
-	*out = gic_classes_index(cls, s);
-	return *out >= 0 ? 0 : -1;
-}
-
 static void summary(const struct gic_ingest_stats *st, double secs)
 {
 	fprintf(stderr, "ingest: %llu files: %llu new images, %llu new entries, "
@@ -160,7 +147,7 @@ int cmd_ingest(int argc, char **argv)
 	if ((rc = gic_classes_builtin(&cls)) < 0)
 		return cli_fail(rc, "ingest", "classes");
 	o.classes = cls;
-	if (class_arg && parse_class(class_arg, cls, &o.class_idx) < 0) {
+	if (class_arg && (o.class_idx = gic_class_parse(cls, class_arg)) < 0) {
 		rc = cli_usage_error("ingest", "--class takes 0..999 or an "
 				     "ImageNet wnid, not '%s'", class_arg);
 		goto out;

@@ -89,6 +89,15 @@ shutil.copy(\"$PNGS/basn0g08.png\", \"x.png\")
 	gicat ingest deep 2>err && test_grep "skipped 1" err
 '
 
+test_expect_success '--class takes an index or a wnid; anything else is a usage error' '
+	cp "$PNGS/basn0g08.png" cls.png &&
+	test_expect_code 2 gicat ingest --class nope cls.png 2>err &&
+	test_grep "not .nope." err &&
+	test_expect_code 2 gicat ingest --class 1000 cls.png 2>err &&
+	gicat ingest --dataset c1 --class n01443537 cls.png 2>err &&
+	test "$(gicat query --format csv --fields class,class_source "dataset = c1" | tail -1)" = "1,option"
+'
+
 test_expect_success 'a missing path is an error naming it' '
 	test_must_fail gicat ingest no/such/dir 2>err &&
 	test_grep "no/such/dir" err
