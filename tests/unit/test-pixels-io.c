@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testdata.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,32 +24,10 @@
 
 #include "degrade.h"
 
-static unsigned char *load(const char *rel, size_t *len)
-{
-	const char *shared = getenv("GICAT_SHARED");
-	char path[1024];
-	unsigned char *p;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", shared ? shared : "../shared", rel);
-	if (!(f = fopen(path, "rb")))
-		fail_msg("cannot open %s (set GICAT_SHARED?)", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 static void decode_file(const char *rel, struct gic_pixels *px)
 {
 	size_t len;
-	unsigned char *b = load(rel, &len);
+	unsigned char *b = test_read_shared(rel, &len);
 
 	if (gic_pixels_decode(b, len, 0, px))
 		fail_msg("%s: %s", rel, gic_errmsg());
@@ -190,7 +170,7 @@ static void expect_composited(const char *rel)
 	size_t len;
 	FILE *f;
 
-	file = load(rel, &len);
+	file = test_read_shared(rel, &len);
 	decode_file(rel, &p);
 	assert_non_null(f = fmemopen(file, len, "rb"));
 	png_init_io(png, f);

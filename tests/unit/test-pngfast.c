@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testdata.h"
+
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,25 +234,6 @@ static void same_both_ways(const unsigned char *p, size_t n,
 
 /* ---- files ------------------------------------------------------------- */
 
-static unsigned char *load(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *p;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s (set GICAT_SHARED?)", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc(n ? (size_t)n : 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 static int files, accepted;
 
 /* For nftw: every PNG file through agree() and, when decoded,
@@ -266,7 +249,7 @@ static int each_png(const char *path, const struct stat *st, int flag,
 	if (flag != FTW_F || n < 4 || (strcmp(path + n - 4, ".png") &&
 				       strcmp(path + n - 4, ".PNG")))
 		return 0;
-	p = load(path, &len);
+	p = test_read(path, &len);
 	rc = agree(p, len);
 	if (rc && path[ftw->base] == 'x')
 		fail_msg("%s: pngfast accepted a broken file", path);

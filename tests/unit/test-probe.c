@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testdata.h"
+
 #include <dirent.h>
 #include <math.h>
 #include <pthread.h>
@@ -31,34 +33,11 @@ struct buf {
 	size_t n;
 };
 
-static unsigned char *load(const char *rel, size_t *len)
-{
-	const char *shared = getenv("GICAT_SHARED");
-	char path[1024];
-	unsigned char *p;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", shared ? shared : "../shared", rel);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s (set GICAT_SHARED?)", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc(n ? (size_t)n : 1);
-	assert_non_null(p);
-	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 /* Probes a file from the shared data; fails the test on an error. */
 static void probe_file(const char *rel, struct gic_image_info *in)
 {
 	size_t len;
-	unsigned char *p = load(rel, &len);
+	unsigned char *p = test_read_shared(rel, &len);
 	int rc = gic_probe(p, len, NULL, in);
 
 	if (rc)
@@ -159,7 +138,7 @@ static struct buf png_with_chunk(const char *type, const void *data,
 				 size_t len, int bad_crc)
 {
 	size_t n;
-	unsigned char *src = load("data/pngsuite/basn2c08.png", &n);
+	unsigned char *src = test_read_shared("data/pngsuite/basn2c08.png", &n);
 	struct buf b = {malloc(33), 33};
 
 	memcpy(b.p, src, 33);  /* signature + IHDR */
@@ -333,7 +312,7 @@ static void check_pngsuite_file(const char *name, int *valid, int *rejected)
 	int rc;
 
 	snprintf(rel, sizeof(rel), "data/pngsuite/%s", name);
-	p = load(rel, &len);
+	p = test_read_shared(rel, &len);
 	rc = gic_probe(p, len, NULL, &in);
 	free(p);
 	if (name[0] == 'x') {
@@ -530,7 +509,7 @@ static void test_jpeg_12bit_rejected(void **state)
 
 	(void)state;
 	for (int i = 0; i < 2; i++) {
-		unsigned char *p = load(files[i], &len);
+		unsigned char *p = test_read_shared(files[i], &len);
 
 		expect_reject(files[i], p, len, 0, GIC_EBADIMG,
 			      "12-bit JPEG is not supported");
@@ -567,7 +546,7 @@ static void test_pngs_beside_the_jpegs(void **state)
 static void test_truncated_png_rejected(void **state)
 {
 	size_t len;
-	unsigned char *p = load("data/pngsuite/basi2c08.png", &len);
+	unsigned char *p = test_read_shared("data/pngsuite/basi2c08.png", &len);
 	char what[64];
 
 	(void)state;
@@ -592,7 +571,7 @@ static void test_truncated_jpeg_rejected(void **state)
 
 	(void)state;
 	for (int f = 0; f < 3; f++) {
-		unsigned char *p = load(files[f], &len);
+		unsigned char *p = test_read_shared(files[f], &len);
 
 		expect_reject(files[f], p, len * 6 / 10, 0, GIC_EBADIMG,
 			      "truncated or corrupt JPEG: ");
@@ -644,12 +623,12 @@ static void test_pixel_limit(void **state)
 	expect_reject("0x16 PNG", b.p, b.n, 0, GIC_EBADIMG, "width");
 	free(b.p);
 	/* an option below the real size, and exactly at it */
-	p = load("data/pngsuite/basn2c08.png", &len);
+	p = test_read_shared("data/pngsuite/basn2c08.png", &len);
 	expect_reject("basn2c08 over 1023 px", p, len, 1023, GIC_ELIMIT,
 		      "over the 1023 px limit");
 	assert_int_equal(gic_probe(p, len, &(struct gic_probe_opts){1024}, &in), 0);
 	free(p);
-	p = load("data/jpeg/testorig.jpg", &len);
+	p = test_read_shared("data/jpeg/testorig.jpg", &len);
 	expect_reject("testorig over limit", p, len, 227 * 149 - 1, GIC_ELIMIT,
 		      "227x149");
 	sof = memmem(p, len, "\xff\xc0", 2);
@@ -912,7 +891,7 @@ static void test_probe_from_threads(void **state)
 
 	(void)state;
 	for (int f = 0; f < 3; f++) {
-		files[f].p = load(rels[f], &files[f].n);
+		files[f].p = test_read_shared(rels[f], &files[f].n);
 		probe_buf(rels[f], files[f], &in);
 		for (int k = 0; k < 4; k++) {
 			w[k].files[f] = files[f];

@@ -1,0 +1,44 @@
+/*
+ * testdata.h - reading test input in the unit tests: a whole file, or a
+ * file of the shared sample data ($GICAT_SHARED, else ../shared, as the
+ * tests run from the repository root).  Include after <cmocka.h>.
+ */
+#ifndef GIC_TESTDATA_H
+#define GIC_TESTDATA_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The whole file; fails the test when it cannot be read.  Free it. */
+__attribute__((unused))
+static unsigned char *test_read(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *p;
+	long n;
+
+	if (!f)
+		fail_msg("cannot open %s (set GICAT_SHARED?)", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	p = malloc((size_t)n + 1);
+	assert_non_null(p);
+	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+/* test_read of rel below the shared sample data. */
+__attribute__((unused))
+static unsigned char *test_read_shared(const char *rel, size_t *len)
+{
+	const char *shared = getenv("GICAT_SHARED");
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", shared ? shared : "../shared", rel);
+	return test_read(path, len);
+}
+
+#endif
