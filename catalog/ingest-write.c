@@ -247,6 +247,20 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 	return 0;
 }
 
+static int find_reason(const struct gic_ingest_stats *st, const char *reason,
+		       size_t n)
+{
+	int i;
+
+	for (i = 0; i < st->nreasons; i++)
+		if (!strncmp(st->reasons[i].reason, reason, n) &&
+		    st->reasons[i].reason[n] == '\0')
+			break;
+	return i;
+}
+
+/* Counts a reject under its reason's first part ("truncated PNG"); once
+ * the table is one short of full, new reasons share the bucket "other". */
 static void count_reason(struct gic_ingest_stats *st, const char *reason)
 {
 	size_t n = strcspn(reason, ":");
@@ -254,19 +268,12 @@ static void count_reason(struct gic_ingest_stats *st, const char *reason)
 
 	if (n >= sizeof(st->reasons[0].reason))
 		n = sizeof(st->reasons[0].reason) - 1;
-	for (i = 0; i < st->nreasons; i++)
-		if (!strncmp(st->reasons[i].reason, reason, n) &&
-		    st->reasons[i].reason[n] == '\0')
-			break;
-	if (i == st->nreasons) {
-		if (i == GIC_MAX_REASONS)
-			i--; /* the last bucket collects the rest */
-		else
-			st->nreasons++;
-		snprintf(st->reasons[i].reason, sizeof(st->reasons[i].reason),
-			 "%.*s", (int)n, i == GIC_MAX_REASONS - 1 &&
-			 st->reasons[i].n ? "other" : reason);
-	}
+	if ((i = find_reason(st, reason, n)) == st->nreasons &&
+	    st->nreasons == GIC_MAX_REASONS - 1)
+		i = find_reason(st, reason = "other", n = 5);
+	if (i == st->nreasons)
+		snprintf(st->reasons[st->nreasons++].reason,
+			 sizeof(st->reasons[0].reason), "%.*s", (int)n, reason);
 	st->reasons[i].n++;
 }
 
