@@ -69,6 +69,10 @@ struct sqlite3_stmt;
  */
 long out_rows(struct sqlite3_stmt *s, enum out_format f, FILE *o);
 void out_csv_field(FILE *o, const char *v);
+/* Writes obj as one compact JSON line (key order kept) and releases it;
+ * NULL writes nothing. */
+struct json_t;
+void out_json_line(FILE *o, struct json_t *obj);
 
 /* Commands on tasks (exporting.c). */
 int cli_default_jobs(void);

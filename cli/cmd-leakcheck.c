@@ -21,16 +21,11 @@ static int print(void *arg, const struct gic_leak *l)
 	const char *kind = l->same_image ? "same image" : "near duplicate";
 
 	if (r->fmt == OUT_JSONL) {
-		json_t *o = json_pack("{s:s,s:s,s:s?,s:s,s:s?,s:i,s:s}", "set",
-				      l->test_set, "test_sha256", l->test->sha256,
-				      "test_path", l->test->path, "train_sha256",
-				      l->train->sha256, "train_path", l->train->path,
-				      "distance", l->distance, "kind", kind);
-		char *t = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
-		if (t)
-			puts(t);
-		free(t);
-		json_decref(o);
+		out_json_line(stdout, json_pack("{s:s,s:s,s:s?,s:s,s:s?,s:i,s:s}",
+			"set", l->test_set, "test_sha256", l->test->sha256,
+			"test_path", l->test->path, "train_sha256",
+			l->train->sha256, "train_path", l->train->path,
+			"distance", l->distance, "kind", kind));
 	} else if (r->fmt == OUT_CSV) {
 		printf("%s,%s,", l->test_set, l->test->sha256);
 		out_csv_field(stdout, l->test->path);

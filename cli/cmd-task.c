@@ -45,16 +45,11 @@ static void items(const struct gic_resolved *r, enum out_format f)
 		for (size_t j = 0; j < r->sets[i].n; j++) {
 			const struct gic_item *it = &r->sets[i].items[j];
 			if (f == OUT_JSONL) {
-				json_t *o = json_pack("{s:s,s:s,s:s,s:s?,s:i,s:s?}",
-					"set", r->sets[i].def->name, "sha256",
-					it->sha256, "label", it->label, "generator",
-					it->generator, "class", it->class_idx,
-					"path", it->path);
-				char *t = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
-				if (t)
-					puts(t);
-				free(t);
-				json_decref(o);
+				out_json_line(stdout, json_pack(
+					"{s:s,s:s,s:s,s:s?,s:i,s:s?}", "set",
+					r->sets[i].def->name, "sha256", it->sha256,
+					"label", it->label, "generator", it->generator,
+					"class", it->class_idx, "path", it->path));
 				continue;
 			}
 			printf("%s,%s,%s,", r->sets[i].def->name, it->sha256, it->label);

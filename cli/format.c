@@ -58,7 +58,6 @@ static void json_row(sqlite3_stmt *s, FILE *o)
 {
 	json_t *obj = json_object();
 	int n = sqlite3_column_count(s);
-	char *text;
 
 	for (int i = 0; i < n; i++) {
 		json_t *v;
@@ -81,7 +80,14 @@ static void json_row(sqlite3_stmt *s, FILE *o)
 		}
 		json_object_set_new_nocheck(obj, sqlite3_column_name(s, i), v);
 	}
-	text = json_dumps(obj, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	out_json_line(o, obj);
+}
+
+void out_json_line(FILE *o, json_t *obj)
+{
+	char *text = obj ? json_dumps(obj, JSON_PRESERVE_ORDER | JSON_COMPACT) :
+		     NULL;
+
 	if (text) {
 		fputs(text, o);
 		fputc('\n', o);

@@ -36,6 +36,17 @@ im.save(\"data/genimage/ADM/imagenet_ai_0508_adm/val/nature/reencoded.JPEG\", qu
 	grep "^test/adm,.*reencoded.JPEG,.*,[0-4],near duplicate$" out
 '
 
+test_expect_success 'jsonl lists the same pairs as objects' '
+	test_expect_code 1 gicat leakcheck --format jsonl genimage/cross-sd14 >out.jsonl 2>err &&
+	$PY -c "
+import json
+rows = [json.loads(l) for l in open(\"out.jsonl\")]
+assert len(rows) == 2, rows
+assert {r[\"kind\"] for r in rows} == {\"same image\", \"near duplicate\"}, rows
+assert all(list(r)[:2] == [\"set\", \"test_sha256\"] for r in rows)
+"
+'
+
 test_expect_success 'task check warns about the leaking test sets' '
 	gicat task check genimage/cross-sd14 >out &&
 	test_grep "test set .test/glide. shares 1 image pairs with train" out &&
