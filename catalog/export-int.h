@@ -50,8 +50,10 @@ char **gic_export_names(struct gic_export_ctx *x,
 void gic_export_names_free(char **names, size_t n);
 
 /* export-meta.c */
+/* names: the set's file names (gic_export_names), NULL for the formats
+ * that write no image files. */
 int gic_export_set_meta(struct gic_export_ctx *x,
-			const struct gic_resolved_set *s);
+			const struct gic_resolved_set *s, char *const *names);
 int gic_export_common_meta(struct gic_export_ctx *x);
 int gic_export_save(struct gic_export_ctx *x, int64_t *id);
 

@@ -76,13 +76,12 @@ static json_t *opt_class(const struct gic_item *it)
 }
 
 /* HF imagefolder: metadata.jsonl, file_name first. */
-static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *s)
+static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *s,
+		       char *const *names)
 {
-	char **names = gic_export_names(x, s), rel[4096];
 	struct text t = { 0 };
+	char rel[4096];
 
-	if (!names)
-		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct gic_item *it = &s->items[i];
 		json_t *o = json_object();
@@ -94,7 +93,6 @@ static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *
 		json_object_set_new(o, "sha256", json_string(it->sha256));
 		add_json(&t, o);
 	}
-	gic_export_names_free(names, s->n);
 	snprintf(rel, sizeof(rel), "%s/metadata.jsonl", s->def->name);
 	return flush(x, &t, rel, s->def->name);
 }
@@ -142,10 +140,11 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 	return rc;
 }
 
-int gic_export_set_meta(struct gic_export_ctx *x, const struct gic_resolved_set *s)
+int gic_export_set_meta(struct gic_export_ctx *x, const struct gic_resolved_set *s,
+			char *const *names)
 {
 	if (x->opts->format == GIC_FMT_HF)
-		return hf_metadata(x, s);
+		return hf_metadata(x, s, names);
 	if (x->opts->format == GIC_FMT_MANIFEST)
 		return manifest_set(x, s);
 	return 0;

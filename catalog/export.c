@@ -334,14 +334,12 @@ static void progress(struct gic_export_ctx *x)
 
 /* imagefolder, genimage, hf: one file per image under the set directory. */
 static int write_images(struct gic_export_ctx *x,
-			const struct gic_resolved_set *s)
+			const struct gic_resolved_set *s, char *const *names)
 {
 	enum gic_export_format f = x->opts->format;
-	char **names = gic_export_names(x, s), rel[4096];
+	char rel[4096];
 	int rc = 0;
 
-	if (!names)
-		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		if (f == GIC_FMT_HF)
 			snprintf(rel, sizeof(rel), "%s/%s", s->def->name, names[i]);
@@ -351,7 +349,6 @@ static int write_images(struct gic_export_ctx *x,
 		rc = place(x, rel, &s->items[i], s->def->name);
 		progress(x);
 	}
-	gic_export_names_free(names, s->n);
 	return rc;
 }
 
@@ -399,12 +396,19 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 		goto out;
 	for (int i = 0; i < r->nsets && rc == 0; i++) {
 		const struct gic_resolved_set *s = &r->sets[i];
-		if (opts->format == GIC_FMT_WEBDATASET)
+		int files = opts->format != GIC_FMT_WEBDATASET &&
+			    opts->format != GIC_FMT_MANIFEST;
+		char **names = files ? gic_export_names(&x, s) : NULL;
+
+		if (files && !names)
+			rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		else if (opts->format == GIC_FMT_WEBDATASET)
 			rc = gic_export_webdataset(&x, s);
-		else if (opts->format != GIC_FMT_MANIFEST)
-			rc = write_images(&x, s);
+		else if (files)
+			rc = write_images(&x, s, names);
 		if (rc == 0)
-			rc = gic_export_set_meta(&x, s);
+			rc = gic_export_set_meta(&x, s, names);
+		gic_export_names_free(names, s->n);
 	}
 	if (rc == 0)
 		rc = gic_export_common_meta(&x);
