@@ -6,7 +6,7 @@
 # as a distant server would.
 #   curl --parallel --parallel-max 16: saves every URL to a file, nothing else
 #   gicat fetch --jobs 16 into a fresh catalog: download, SHA-256, full
-#                   decode, pHash, store with fsync, SQLite
+#                   decode, pHash, store (synced), SQLite
 # Target (issue 8): gicat >= 0.8 x curl's throughput.  BENCH_FETCH_N
 # (default 2000) small images, BENCH_RUNS (default 3) runs each, medians.
 set -eu

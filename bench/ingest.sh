@@ -4,8 +4,8 @@
 # noisy).
 #   reference loop: bench/refloop.c, one core: read + SHA-256 + full PNG
 #                   decode + 1/8-scale JPEG decode, no catalog
-#   gicat ingest --jobs 2 into a fresh catalog (decode, pHash, store with
-#                   fsync, SQLite)
+#   gicat ingest --jobs 2 into a fresh catalog (decode, pHash, store,
+#                   syncfs per batch, SQLite)
 #   git annex add on a copy of the corpus, when git-annex is installed
 # Targets (issue: core): ingest <= 0.55 x the reference loop, >= 5x faster
 # than git annex add.  BENCH_N (default 4000) and BENCH_RUNS (default 3).

@@ -7,7 +7,7 @@
  *
  * As for a local ingest, an object is durable before the transaction that
  * references it commits, and rejected content is never stored.  Commits
- * (which fsync the store's directories) never hold up the transfers: those
+ * (which sync the object store) never hold up the transfers: those
  * run on a thread of their own (fetch.c).
  */
 #include <stdio.h>
@@ -106,11 +106,9 @@ static void *worker(void *arg)
 int gic_fetch_workers_start(struct gic_fetcher *f)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int n = f->o->workers > 0 ? f->o->workers : f->jobs;
+	/* a put does not wait on the disk (odb.c): one worker per CPU */
+	int n = f->o->workers > 0 ? f->o->workers : (int)(cpus > 0 ? cpus : 1);
 
-	/* workers wait on fsync as much as they decode: more than CPUs */
-	if (n < cpus)
-		n = (int)cpus;
 	if (n > MAX_WORKERS)
 		n = MAX_WORKERS;
 	if (!(f->tids = calloc((size_t)n, sizeof(*f->tids))))

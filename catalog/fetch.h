@@ -93,8 +93,7 @@ struct gic_fetch_opts {
 	const char *dataset, *generator, *label, *split, *license;
 	int class_idx;
 	const struct gic_classes *classes; /* for the wnid of a class */
-	int workers;          /* hash/decode/store threads; 0: as many as
-				 jobs (they wait on fsync), at least CPUs */
+	int workers;          /* hash/decode/store threads; 0: one per CPU */
 	/* Called from the calling thread only. */
 	void (*on_failure)(void *arg, const char *url, const char *reason);
 	void (*on_progress)(void *arg, const struct gic_fetch_stats *st);

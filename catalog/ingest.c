@@ -5,11 +5,12 @@
  *
  * Workers take file indexes in order from a window of slots; the writer
  * consumes results in the same order, so insertion order (and entry ids)
- * do not depend on thread timing.  Storing an object waits on fsync, so
- * workers hand that to a few I/O threads and go on decoding: the CPUs stay
- * busy while the disk syncs.  An object is durable in the store
- * before the transaction that first references it commits, so the catalog
- * never points at a missing object whatever moment the process dies at.
+ * do not depend on thread timing.  Storing an object (creating and writing
+ * a file) can block on the file system, so workers hand that to a few I/O
+ * threads and go on decoding.  The writer syncs the store (odb.c) before
+ * the transaction that first references its objects commits, so the
+ * catalog never points at a missing object whatever moment the process
+ * dies at.
  * Content already catalogued is recognised by its hash and not decoded
  * again.
  */

@@ -2,11 +2,17 @@
  * odb.c - the local object store: objects/ab/cdef... named by SHA-256.
  *
  * A put writes (or reflinks, or hard-links) the bytes into a temporary file
- * in the target directory, fsyncs it, re-hashes it when its bytes came from
- * the source file rather than the hashed buffer, then renames it into place,
- * like git's object files.  The directories are fsynced by sync(), which
- * the writer calls before committing rows that reference new objects: one
- * fsync per directory and batch instead of one per object.
+ * in the target directory and re-hashes it when its bytes came from the
+ * source file rather than the hashed buffer.  sync(), which the writer
+ * calls before committing rows that reference new objects, then makes the
+ * batch durable in three steps: one syncfs(2) flushes every temporary
+ * file's data, the files are renamed into place like git's object files,
+ * and a second syncfs(2) makes the directory entries durable.  So a name
+ * under objects/ only ever points at bytes already on disk, as with an
+ * fsync per file, but a batch of thousands of objects costs two flushes
+ * instead of thousands (git's core.fsyncMethod=batch makes the same
+ * trade).  The price: sync() also waits for other dirty data of the same
+ * file system.  Until sync() an object is not visible to get() or stat().
  * A crash at any point leaves either nothing, a complete object, or a
  * temporary file ("tmp-*") that `gc` removes.  Objects are mode 0444.
  */
@@ -24,27 +30,26 @@
 #include <stdatomic.h>
 
 #include <openssl/evp.h>
+#include <pthread.h>
 
 #include "catalog.h"
 
 /* Distinguishes temporary files of concurrent puts in one process. */
 static _Atomic unsigned long tmp_seq;
 
+/* An object written but not yet in place: objects/xx/tmp-… → xx/hex. */
+struct pending {
+	char *tmp;
+	char hex[GIC_HEX_LEN + 1];
+};
+
 struct fs_odb {
 	struct gic_odb base;
 	char *dir;
-	_Atomic uint64_t dirty[4]; /* objects/xx directories to fsync */
+	pthread_mutex_t mu;   /* guards the pending list */
+	struct pending *pend; /* puts since the last sync */
+	size_t npend, cap;
 };
-
-/* The first byte of a hex hash: its directory objects/xx. */
-static int hex_byte(const char *hex)
-{
-	int v = 0;
-
-	for (int i = 0; i < 2; i++)
-		v = v * 16 + (hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
-	return v;
-}
 
 static const char *mode_names[] = { "copy", "reflink", "link", "ref" };
 
@@ -76,18 +81,6 @@ char *gic_odb_fs_path(struct gic_odb *odb, const char *hex)
 	if (asprintf(&p, "%s/%.2s/%s", fs(odb)->dir, hex, hex + 2) < 0)
 		return NULL;
 	return p;
-}
-
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0 || fsync(fd) < 0)
-		rc = gic_seterr(GIC_EIO, "fsync '%s': %s", dir, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return rc;
 }
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -141,10 +134,10 @@ static int make_tmp(const char *tmp, const void *buf, size_t len,
 }
 
 /*
- * Makes the open temporary file durable and checks it holds exactly hex.
- * Copied bytes are the buffer that was hashed; linked or cloned ones come
- * from the source file, which may have changed since it was read, so they
- * are hashed again.
+ * Checks the open temporary file holds exactly hex (sync() makes it
+ * durable).  Copied bytes are the buffer that was hashed; linked or cloned
+ * ones come from the source file, which may have changed since it was
+ * read, so they are hashed again.
  */
 static int settle(int fd, const char *tmp, const char *hex, size_t len,
 		  int rehash)
@@ -153,8 +146,8 @@ static int settle(int fd, const char *tmp, const char *hex, size_t len,
 	struct stat st;
 	int rc;
 
-	if (fsync(fd) < 0 || fstat(fd, &st) < 0)
-		return gic_seterr(GIC_EIO, "fsync '%s': %s", tmp, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		return gic_seterr(GIC_EIO, "stat '%s': %s", tmp, strerror(errno));
 	if ((size_t)st.st_size != len)
 		return gic_seterr(GIC_ECORRUPT, "'%s' changed while being stored "
 				  "(%zu bytes, now %lld)", tmp, len,
@@ -185,6 +178,54 @@ static int intact(const char *final, const char *hex, size_t len)
 	return ok;
 }
 
+/* Queues a written temporary file for the next sync(). */
+static int add_pending(struct fs_odb *o, const char *tmp, const char *hex)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&o->mu);
+	if (o->npend == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 256;
+		struct pending *p = realloc(o->pend, cap * sizeof(*p));
+		if (p) {
+			o->pend = p;
+			o->cap = cap;
+		}
+	}
+	if (o->npend < o->cap && (o->pend[o->npend].tmp = strdup(tmp))) {
+		snprintf(o->pend[o->npend].hex, sizeof(o->pend[0].hex), "%s", hex);
+		o->npend++;
+	} else {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	pthread_mutex_unlock(&o->mu);
+	return rc;
+}
+
+/* Forgets the pending puts; with discard, removes their files. */
+static void drop_pending(struct fs_odb *o, int discard)
+{
+	for (size_t i = 0; i < o->npend; i++) {
+		if (discard)
+			unlink(o->pend[i].tmp);
+		free(o->pend[i].tmp);
+	}
+	o->npend = 0;
+}
+
+/* syncfs(2) on the file system that holds the store. */
+static int flush(struct fs_odb *o)
+{
+	int fd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0 || syncfs(fd) < 0)
+		rc = gic_seterr(GIC_EIO, "sync '%s': %s", o->dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
 		  size_t len, const char *src, enum gic_store_mode mode,
 		  enum gic_put_how *how)
@@ -206,33 +247,36 @@ static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
 		rc = settle(fd, tmp, hex, len, *how != GIC_PUT_COPIED);
 	if (fd >= 0)
 		close(fd);
-	if (rc == 0 && rename(tmp, final) < 0)
-		rc = gic_seterr(GIC_EIO, "rename to '%s': %s", final,
-				strerror(errno));
-	if (rc < 0) {
+	if (rc == 0)
+		rc = add_pending(fs(odb), tmp, hex);
+	if (rc < 0)
 		unlink(tmp);
-		return rc;
-	}
-	/* the directory entry is made durable by fs_sync(), once per batch */
-	atomic_fetch_or(&fs(odb)->dirty[hex_byte(hex) / 64],
-			1ULL << (hex_byte(hex) % 64));
-	return 0;
+	return rc;
 }
 
 static int fs_sync(struct gic_odb *odb)
 {
-	char dir[4096];
+	struct fs_odb *o = fs(odb);
+	char final[4200];
 	int rc = 0;
 
-	for (int w = 0; w < 4; w++) {
-		uint64_t bits = atomic_exchange(&fs(odb)->dirty[w], 0);
-		for (int b = 0; b < 64 && rc == 0; b++) {
-			if (!(bits >> b & 1))
-				continue;
-			snprintf(dir, sizeof(dir), "%s/%02x", fs(odb)->dir, w * 64 + b);
-			rc = fsync_dir(dir);
+	pthread_mutex_lock(&o->mu);
+	if (o->npend && (rc = flush(o)) == 0) {
+		for (size_t i = 0; i < o->npend && rc == 0; i++) {
+			const char *hex = o->pend[i].hex;
+			snprintf(final, sizeof(final), "%s/%.2s/%s", o->dir, hex,
+				 hex + 2);
+			if (rename(o->pend[i].tmp, final) < 0)
+				rc = gic_seterr(GIC_EIO, "rename to '%s': %s",
+						final, strerror(errno));
 		}
+		if (rc == 0)
+			rc = flush(o);
 	}
+	/* after a failure the batch is not committed: its files not yet in
+	 * place go (those renamed are complete, merely unreferenced) */
+	drop_pending(o, rc < 0);
+	pthread_mutex_unlock(&o->mu);
 	return rc;
 }
 
@@ -367,6 +411,10 @@ static void fs_free(struct gic_odb *odb)
 {
 	if (!odb)
 		return;
+	/* puts never synced belong to a batch that was not committed */
+	drop_pending(fs(odb), 1);
+	free(fs(odb)->pend);
+	pthread_mutex_destroy(&fs(odb)->mu);
 	free(fs(odb)->dir);
 	free(odb);
 }
@@ -391,6 +439,7 @@ int gic_odb_fs_open(const char *dir, struct gic_odb **out)
 		free(o);
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	}
+	pthread_mutex_init(&o->mu, NULL);
 	o->base.be = &fs_backend;
 	*out = &o->base;
 	return 0;
