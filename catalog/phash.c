@@ -15,6 +15,7 @@
  * Sums are integers, so the order in which rows arrive does not matter.
  */
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "probe-int.h"
@@ -124,8 +125,12 @@ void phash_acc_row(struct phash_acc *a, uint32_t y, uint32_t x0, uint32_t dx,
 			a->sum[r][c] += rs[c];
 }
 
-/* Orthonormal DCT-II basis: t[k][x] = a(k) cos(pi (2x + 1) k / 64). */
-static void dct_basis(double t[NCOEF][PHASH_GRID])
+/* Orthonormal DCT-II basis: t[k][x] = a(k) cos(pi (2x + 1) k / 64),
+ * computed once per process. */
+static double basis[NCOEF][PHASH_GRID];
+static pthread_once_t basis_once = PTHREAD_ONCE_INIT;
+
+static void dct_basis(void)
 {
 	const double pi = 3.14159265358979323846;
 
@@ -133,8 +138,8 @@ static void dct_basis(double t[NCOEF][PHASH_GRID])
 		double scale = sqrt((k ? 2.0 : 1.0) / PHASH_GRID);
 
 		for (int x = 0; x < PHASH_GRID; x++)
-			t[k][x] = scale * cos(pi * (2 * x + 1) * k /
-					      (2 * PHASH_GRID));
+			basis[k][x] = scale * cos(pi * (2 * x + 1) * k /
+						  (2 * PHASH_GRID));
 	}
 }
 
@@ -142,9 +147,10 @@ static void dct_basis(double t[NCOEF][PHASH_GRID])
 static void low_dct(const double m[PHASH_GRID][PHASH_GRID],
 		    double out[NCOEF * NCOEF])
 {
-	double t[NCOEF][PHASH_GRID], rows[PHASH_GRID][NCOEF];
+	const double (*t)[PHASH_GRID] = basis;
+	double rows[PHASH_GRID][NCOEF];
 
-	dct_basis(t);
+	pthread_once(&basis_once, dct_basis);
 	for (int y = 0; y < PHASH_GRID; y++)
 		for (int u = 0; u < NCOEF; u++) {
 			double s = 0;
@@ -185,13 +191,17 @@ uint64_t phash_acc_finish(const struct phash_acc *a)
 	double m[PHASH_GRID][PHASH_GRID], coef[NCOEF * NCOEF], med;
 	uint64_t hash = 0;
 
+	double cw[PHASH_GRID];
+
 	if (!a->w || !a->h)
 		return 0;
-	for (uint32_t r = 0; r < PHASH_GRID; r++)
+	for (uint32_t c = 0; c < PHASH_GRID; c++)
+		cw[c] = (double)cell_count(c, a->w);
+	for (uint32_t r = 0; r < PHASH_GRID; r++) {
+		double rh = (double)LUMA_ONE * cell_count(r, a->h);
 		for (uint32_t c = 0; c < PHASH_GRID; c++)
-			m[r][c] = (double)a->sum[r][c] /
-				  ((double)LUMA_ONE * cell_count(r, a->h) *
-				   cell_count(c, a->w));
+			m[r][c] = (double)a->sum[r][c] / (rh * cw[c]);
+	}
 	low_dct(m, coef);
 	med = median64(coef);
 	for (int i = 0; i < NCOEF * NCOEF; i++)

@@ -321,8 +321,20 @@ static __m128i pick(__m128i m, __m128i x, __m128i y)
  * which is the spec's order of ties.  The left neighbours of the first
  * pixel are zeros, as the spec says.
  */
-static void unpaeth(unsigned char *r, const unsigned char *p, size_t n,
-		    size_t bpp)
+/* A pixel's bytes, built in a register: a memcpy of 3 bytes would go
+ * through the stack and stall on store forwarding. */
+static inline uint32_t load_px(const unsigned char *q, size_t bpp)
+{
+	uint32_t v = 0;
+
+	for (size_t k = 0; k < bpp; k++)
+		v |= (uint32_t)q[k] << 8 * k;
+	return v;
+}
+
+static inline __attribute__((always_inline))
+void unpaeth_bpp(unsigned char *r, const unsigned char *p, size_t n,
+		 size_t bpp)
 {
 	__m128i z = _mm_setzero_si128(), a = z, c = z;
 
@@ -330,8 +342,8 @@ static void unpaeth(unsigned char *r, const unsigned char *p, size_t n,
 		uint32_t bv = 0, xv = 0, out;
 		__m128i b, bc, ac, pa, pb, pc, pred, x;
 
-		memcpy(&bv, p + i, bpp);
-		memcpy(&xv, r + i, bpp);
+		bv = load_px(p + i, bpp);
+		xv = load_px(r + i, bpp);
 		b = _mm_unpacklo_epi8(_mm_cvtsi32_si128((int)bv), z);
 		bc = _mm_sub_epi16(b, c);
 		ac = _mm_sub_epi16(a, c);
@@ -344,12 +356,45 @@ static void unpaeth(unsigned char *r, const unsigned char *p, size_t n,
 		x = _mm_add_epi8(_mm_packus_epi16(pred, z),
 				 _mm_cvtsi32_si128((int)xv));
 		out = (uint32_t)_mm_cvtsi128_si32(x);
-		memcpy(r + i, &out, bpp);
+		for (size_t k = 0; k < bpp; k++)
+			r[i + k] = (unsigned char)(out >> 8 * k);
 		a = _mm_unpacklo_epi8(x, z);
 		c = b;
 	}
 }
+
+/* With bpp a constant in each copy, the moves of a pixel stay in registers. */
+static void unpaeth(unsigned char *r, const unsigned char *p, size_t n,
+		    size_t bpp)
+{
+	switch (bpp) {
+	case 1: unpaeth_bpp(r, p, n, 1); break;
+	case 2: unpaeth_bpp(r, p, n, 2); break;
+	case 3: unpaeth_bpp(r, p, n, 3); break;
+	default: unpaeth_bpp(r, p, n, 4); break;
+	}
+}
+
+/* Up: the row plus the one above, 16 bytes at a time. */
+static void unup(unsigned char *r, const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(r + i));
+		__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		_mm_storeu_si128((__m128i *)(void *)(r + i), _mm_add_epi8(x, y));
+	}
+	for (; i < n; i++)
+		r[i] = (unsigned char)(r[i] + p[i]);
+}
 #else
+static void unup(unsigned char *r, const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		r[i] = (unsigned char)(r[i] + p[i]);
+}
+
 static int paeth(int a, int b, int c)
 {
 	int p = a + b - c;
@@ -386,8 +431,7 @@ static void unfilter(unsigned char *r, const unsigned char *p, size_t n,
 			r[i] = (unsigned char)(r[i] + r[i - bpp]);
 		break;
 	case 2:
-		for (i = 0; i < n; i++)
-			r[i] = (unsigned char)(r[i] + p[i]);
+		unup(r, p, n);
 		break;
 	case 3:
 		for (i = 0; i < bpp; i++)

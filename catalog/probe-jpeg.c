@@ -11,6 +11,7 @@
  * are treated as errors here.  Output is luma (or CMYK, turned into luma
  * here) fed row by row into the pHash grid.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,17 +118,32 @@ static long ijg_entry(int i, int q, int baseline)
 	return v;
 }
 
+/* IJG's tables for q = 1..100, baseline-clamped [0] and not [1]: built
+ * once per process, as every JPEG is matched against all of them. */
+static long ijg[2][101][DCTSIZE2];
+static pthread_once_t ijg_once = PTHREAD_ONCE_INIT;
+
+static void build_ijg(void)
+{
+	for (int q = 1; q <= 100; q++)
+		for (int i = 0; i < DCTSIZE2; i++) {
+			ijg[0][q][i] = ijg_entry(i, q, 1);
+			ijg[1][q][i] = ijg_entry(i, q, 0);
+		}
+}
+
 /* Matches a luminance table against IJG's for q = 1..100. */
 static void estimate_quality(const JQUANT_TBL *t, struct gic_image_info *out)
 {
 	long best_sad = -1;
 
+	pthread_once(&ijg_once, build_ijg);
 	for (int q = 1; q <= 100; q++) {
 		long sad = 0, sad16 = 0;
 
 		for (int i = 0; i < DCTSIZE2; i++) {
-			sad += labs(t->quantval[i] - ijg_entry(i, q, 1));
-			sad16 += labs(t->quantval[i] - ijg_entry(i, q, 0));
+			sad += labs(t->quantval[i] - ijg[0][q][i]);
+			sad16 += labs(t->quantval[i] - ijg[1][q][i]);
 		}
 		if (!sad || !sad16) {
 			out->jpeg_quality = q;
