@@ -19,11 +19,19 @@
  * filled row by row as a decoder produces rows, so that hashing never needs
  * the whole image in memory.  Rows and pixels may arrive in any order (PNG
  * interlace passes).  Init with phash_acc_init(); no resources to release.
+ * Whole rows of an image up to PHASH_COLS bytes wide are first added
+ * column by column into col, the band of rows of one grid row, and summed
+ * across into cells once per band (an add per byte instead of per-cell
+ * loops on every row).  The struct is large: keep it off the stack.
  */
+#define PHASH_COLS 6144
 struct phash_acc {
 	uint32_t w, h;
 	uint32_t xs[PHASH_GRID + 1];  /* cell c = columns [xs[c], xs[c+1]) */
 	uint64_t sum[PHASH_GRID][PHASH_GRID];
+	int band;                     /* grid row col holds; -1: none */
+	int band_rgb;                 /* col holds interleaved RGB */
+	uint32_t col[PHASH_COLS];     /* column sums of the band's rows */
 };
 
 void phash_acc_init(struct phash_acc *a, uint32_t w, uint32_t h);
@@ -31,7 +39,7 @@ void phash_acc_init(struct phash_acc *a, uint32_t w, uint32_t h);
  * bytes, or interleaved RGB when rgb is set. */
 void phash_acc_row(struct phash_acc *a, uint32_t y, uint32_t x0, uint32_t dx,
 		   const unsigned char *px, uint32_t n, int rgb);
-uint64_t phash_acc_finish(const struct phash_acc *a);
+uint64_t phash_acc_finish(struct phash_acc *a);
 
 /* The decoders: fill out (already zeroed, jpeg_quality = -1) or fail. */
 int probe_png(const unsigned char *buf, size_t len, uint64_t max_pixels,
