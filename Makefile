@@ -44,13 +44,20 @@ deps-ok:
 
 gicat: $(CLI_OBJ) build/libgicat.a
 	@echo "  LD $@"
-	@$(CC) $(LDSAN) -o $@ $^ $(LIBS)
+	@$(CC) $(LDSAN) -o $@ $(CLI_OBJ) build/libgicat.a $(LIBS)
 
 build/libgicat.a: $(LIB_OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
-build/%.o: %.c
+# Everything compiled depends on the flags it was compiled with, so that
+# `make test SANITIZE=...` after a plain build rebuilds (git's GIT-CFLAGS).
+build/FLAGS: FORCE
+	@mkdir -p build
+	@echo '$(CC) $(ALL_CFLAGS) $(LDSAN)' > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+build/%.o: %.c build/FLAGS
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -59,7 +66,7 @@ build/embed.c: scripts/embed.sh $(EMBED)
 	@mkdir -p build
 	@scripts/embed.sh $(EMBED) > $@.tmp && mv $@.tmp $@
 
-build/embed.o: build/embed.c
+build/embed.o: build/embed.c build/FLAGS
 	@$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c -o $@ $<
 
 build/tests/%: tests/unit/%.c build/libgicat.a
@@ -95,5 +102,5 @@ install: gicat
 clean:
 	rm -rf build gicat
 
-.PHONY: all deps-ok test demo bench install clean
+.PHONY: all deps-ok test demo bench install clean FORCE
 -include $(shell find build -name '*.d' 2>/dev/null)
