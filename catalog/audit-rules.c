@@ -163,8 +163,11 @@ int rule_data_score(struct rule_data *d, struct gic_bias_set *s)
 			gic_best_threshold(m.v, m.nr, m.nf, m.n, r);
 		if (rc == 0 && !isnan(r->threshold)) {
 			snprintf(t, sizeof(t), "%.*g", feat_digits[f], r->threshold);
-			snprintf(r->text, sizeof(r->text), "%s %s %s => fake",
-				 feat_ids[f], r->below ? "<=" : ">=", t);
+			/* PNGs count as quality 101: say what the rule means */
+			snprintf(r->text, sizeof(r->text), "%s %s %s%s => fake",
+				 feat_ids[f], r->below ? "<=" : ">=", t,
+				 f == FEAT_QUALITY && !r->below &&
+				 r->threshold > 100 ? " (that is: PNG)" : "");
 		}
 		free(m.v);
 		free(m.nr);

@@ -82,7 +82,7 @@ static void tally_table(const struct gic_license_audit *a)
 {
 	printf("%-24s %9s  %-10s %-14s %-11s %-11s %s\n", "license", "entries",
 	       "commercial", "redistribution", "attribution", "share_alike",
-	       a->use == GIC_USE_NONE ? "registered" : gic_use_name(a->use));
+	       a->use == GIC_USE_NONE ? "registered" : "verdict");
 	for (size_t i = 0; i < a->nids; i++) {
 		const struct gic_license_tally *t = &a->ids[i];
 		const struct gic_license *l = t->lic;
@@ -157,16 +157,17 @@ static int on_row(void *arg, const struct gic_license_row *r)
 		printf("%s    %s", w->n ? ",\n" : "", t ? t : "{}");
 		free(t);
 	} else {
+		/* the two columns of any width last: path, then the ids at fault */
 		if (!w->n)
-			printf("\n%-10s %-24s %s%-12s %-5s %s\n", "problem", "ids",
-			       w->o->task_file ? "set          " : "", "generator",
-			       "label", "path");
-		printf("%-10s %-24s ", gic_license_problem_name(r->problem),
-		       r->detail ? r->detail : "-");
+			printf("\n%-10s %s%-12s %-5s %s  [%s]\n", "problem",
+			       w->o->task_file ? "set              " : "",
+			       "generator", "label", "path", "ids");
+		printf("%-10s ", gic_license_problem_name(r->problem));
 		if (w->o->task_file)
-			printf("%-12s ", r->set);
-		printf("%-12s %-5s %s\n", r->group, r->label ? r->label : "-",
-		       r->path ? r->path : "-");
+			printf("%-16s ", r->set);
+		printf("%-12s %-5s %s  [%s]\n", r->group,
+		       r->label ? r->label : "-", r->path ? r->path : "-",
+		       r->detail ? r->detail : "-");
 	}
 	w->n++;
 	if (w->o->html && w->nkeep < HTML_ROWS && keep_row(w, r) < 0)
@@ -244,30 +245,51 @@ static int audit_license(struct gic_catalog *c, struct aopts *o)
 
 /* ---- bias ----------------------------------------------------------- */
 
+/* Width of the set column: its longest name; 0 without sets. */
+static int set_width(const struct gic_bias *b, int sets)
+{
+	int w = 3;
+
+	for (size_t i = 0; sets && i < b->nsets; i++)
+		if ((int)strlen(b->sets[i].name) > w)
+			w = (int)strlen(b->sets[i].name);
+	return sets ? w : 0;
+}
+
+/* The set column (nothing without sets). */
+static void set_cell(int width, const char *name)
+{
+	if (width)
+		printf("%-*s  ", width, name);
+}
+
 static void bias_rules(const struct gic_bias *b, int sets)
 {
 	char acc[16], ra[16], fa[16];
+	int sw = set_width(b, sets);
 
-	printf("%s%-48s %8s %8s %8s\n", sets ? "set           " : "", "rule",
-	       "accuracy", "real", "fake");
+	set_cell(sw, "set");
+	printf("%-52s %8s %8s %8s\n", "rule", "accuracy", "real", "fake");
 	for (size_t i = 0; i < b->nsets; i++)
 		for (int k = 0; k < GIC_BIAS_NRULES; k++) {
 			const struct gic_rule_score *r = &b->sets[i].rules[k];
 			pct(acc, sizeof(acc), r->accuracy);
 			pct(ra, sizeof(ra), r->real_acc);
 			pct(fa, sizeof(fa), r->fake_acc);
-			if (sets)
-				printf("%-13s ", b->sets[i].name);
-			printf("%-48s %8s %8s %8s\n", r->text[0] ? r->text : r->id,
+			set_cell(sw, b->sets[i].name);
+			printf("%-52s %8s %8s %8s\n", r->text[0] ? r->text : r->id,
 			       acc, ra, fa);
 		}
 }
 
 static void bias_groups(const struct gic_bias *b, int sets)
 {
-	printf("\n%s%-12s %-5s %7s %7s %7s %-7s %-9s %6s", sets ?
-	       "set           " : "", "generator", "label", "images", "png",
-	       "jpeg", "quality", "side", "4:2:0");
+	int sw = set_width(b, sets);
+
+	putchar('\n');
+	set_cell(sw, "set");
+	printf("%-12s %-5s %7s %7s %7s %-7s %-9s %6s", "generator", "label",
+	       "images", "png", "jpeg", "quality", "side", "4:2:0");
 	for (int m = 0; m < GIC_BIAS_META; m++)
 		printf(" %5s", gic_bias_meta_names[m]);
 	putchar('\n');
@@ -278,8 +300,7 @@ static void bias_groups(const struct gic_bias *b, int sets)
 			if (g->jpeg)
 				snprintf(q, sizeof(q), "%d-%d", g->qmin, g->qmax);
 			snprintf(side, sizeof(side), "%u-%u", g->smin, g->smax);
-			if (sets)
-				printf("%-13s ", b->sets[i].name);
+			set_cell(sw, b->sets[i].name);
 			printf("%-12s %-5s %7llu %7llu %7llu %-7s %-9s %6llu",
 			       g->group, g->label[0] ? g->label : "-",
 			       (unsigned long long)g->n, (unsigned long long)g->png,

@@ -1,6 +1,9 @@
 #!/bin/sh
 # demo.sh - `make demo`: a small GenImage-like tree, a catalog, an ingest,
-# stats and two queries, all under ./demo (removed and remade each run).
+# stats and two queries, a task materialized and checked for leaks, the
+# degraded task (twice: the second run reuses every derivation), license and
+# bias audits, and sample predictions scored; all under ./demo (removed and
+# remade each run).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/demo
@@ -38,6 +41,22 @@ ls "$out/sd14" "$out/sd14/train"
 say "gicat leakcheck genimage/cross-sd14"
 "$gicat" leakcheck genimage/cross-sd14 || true
 
+say "gicat split genimage/degraded --out demo/degraded   (six degraded test sets), then again"
+"$gicat" split genimage/degraded --out "$out/degraded"
+"$gicat" split genimage/degraded --out "$out/degraded" --force
+ls "$out/degraded/test"
+
+say "gicat audit license --use commercial --task genimage/cross-sd14   (exit 1: GenImage forbids it)"
+"$gicat" audit license --use commercial --task genimage/cross-sd14 \
+	--html "$out/license.html" >"$out/license.txt" || true
+head -7 "$out/license.txt"
+echo "... $(grep -c '^forbidden' "$out/license.txt") entries listed in demo/license.txt; page: demo/license.html"
+
+say "gicat audit bias --task genimage/cross-sd14   (trivial rules that need no pixels)"
+"$gicat" audit bias --task genimage/cross-sd14 --html "$out/bias.html" >"$out/bias.txt"
+grep -E '^(set|test/sd14) ' "$out/bias.txt" | head -6
+echo "... every set in demo/bias.txt; charts in demo/bias.html"
+
 say "sample predictions from a 'detector' that only looks at the file format (PNG => fake)"
 find "$out/sd14/test" -type f \( -name '*.png' -o -name '*.jpg' \) | sort | while read -r f; do
 	case "$f" in *.png) echo "$f,0.9" ;; *) echo "$f,0.1" ;; esac
@@ -49,5 +68,6 @@ say "gicat eval genimage/cross-sd14 --predictions demo/predictions.csv"
 echo "(100%: GenImage's format bias -- every fake is PNG, every real JPEG.)"
 
 printf '\nThe tree is in %s/data, the catalog in %s/catalog/.gicat,\n' "$out" "$out"
-printf 'the cross-sd14 split in %s/sd14.\n' "$out"
+printf 'the cross-sd14 split in %s/sd14, the degraded one in %s/degraded.\n' \
+	"$out" "$out"
 printf 'Try: GICAT_DIR=%s/catalog %s query --format jsonl --limit 2\n' "$out" "$gicat"
