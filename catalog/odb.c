@@ -46,6 +46,7 @@ struct pending {
 struct fs_odb {
 	struct gic_odb base;
 	char *dir;
+	int dirfd;            /* dir, held open for syncfs; -1: not open */
 	pthread_mutex_t mu;   /* guards the pending list */
 	struct pending *pend; /* puts since the last sync */
 	size_t npend, cap;
@@ -213,17 +214,20 @@ static void drop_pending(struct fs_odb *o, int discard)
 	o->npend = 0;
 }
 
-/* syncfs(2) on the file system that holds the store. */
+/*
+ * syncfs(2) on the file system that holds the store.  It reports a write
+ * error that happened since the descriptor was opened (or last synced), so
+ * the descriptor is opened with the store, before any object is written:
+ * a failed background write of a temporary file cannot go unseen.
+ */
 static int flush(struct fs_odb *o)
 {
-	int fd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc = 0;
-
-	if (fd < 0 || syncfs(fd) < 0)
-		rc = gic_seterr(GIC_EIO, "sync '%s': %s", o->dir, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	if (o->dirfd < 0)
+		o->dirfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (o->dirfd < 0 || syncfs(o->dirfd) < 0)
+		return gic_seterr(GIC_EIO, "sync '%s': %s", o->dir,
+				  strerror(errno));
+	return 0;
 }
 
 static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
@@ -415,6 +419,8 @@ static void fs_free(struct gic_odb *odb)
 	drop_pending(fs(odb), 1);
 	free(fs(odb)->pend);
 	pthread_mutex_destroy(&fs(odb)->mu);
+	if (fs(odb)->dirfd >= 0)
+		close(fs(odb)->dirfd);
 	free(fs(odb)->dir);
 	free(odb);
 }
@@ -440,6 +446,8 @@ int gic_odb_fs_open(const char *dir, struct gic_odb **out)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	}
 	pthread_mutex_init(&o->mu, NULL);
+	/* if the store is not there yet, flush() opens it later */
+	o->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	o->base.be = &fs_backend;
 	*out = &o->base;
 	return 0;
