@@ -96,7 +96,8 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 			gic_export_mode_name(a->opts.mode));
 	fprintf(stderr, "%s: %llu images in %d set%s, %llu files written to %s "
 		"(%s, %s; materialization #%lld in the catalog)\n", cmd,
-		(unsigned long long)rep.images, r->nsets, r->nsets == 1 ? "" : "s",
+		(unsigned long long)rep.images, r->nsets,
+		r->nsets == 1 ? "" : "s",
 		(unsigned long long)rep.files, a->out,
 		gic_export_format_name(a->opts.format),
 		gic_export_mode_name(a->opts.mode),
