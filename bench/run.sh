@@ -5,7 +5,7 @@
 #   BENCH_ONLY=ingest,split   runs some of them
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-for b in ingest split degrade dedup fetch; do
+for b in ingest probe split degrade dedup fetch; do
 	case ",${BENCH_ONLY:-$b}," in *",$b,"*) ;; *) continue ;; esac
 	[ -x "$here/$b.sh" ] || continue
 	printf '\n=== %s\n' "$b"
