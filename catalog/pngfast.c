@@ -336,15 +336,19 @@ static inline __attribute__((always_inline))
 void unpaeth_bpp(unsigned char *r, const unsigned char *p, size_t n,
 		 size_t bpp)
 {
-	__m128i z = _mm_setzero_si128(), a = z, c = z;
+	const __m128i z = _mm_setzero_si128(), low = _mm_set1_epi16(0xff);
+	__m128i a = z, c = z;
 
+	/* all in 16-bit lanes: the sum is reduced mod 256 by a mask, so no
+	 * pack and unpack lengthen the chain from one pixel to the next */
 	for (size_t i = 0; i < n; i += bpp) {
-		uint32_t bv = 0, xv = 0, out;
+		uint32_t out;
 		__m128i b, bc, ac, pa, pb, pc, pred, x;
 
-		bv = load_px(p + i, bpp);
-		xv = load_px(r + i, bpp);
-		b = _mm_unpacklo_epi8(_mm_cvtsi32_si128((int)bv), z);
+		b = _mm_unpacklo_epi8(_mm_cvtsi32_si128((int)load_px(p + i, bpp)),
+				      z);
+		x = _mm_unpacklo_epi8(_mm_cvtsi32_si128((int)load_px(r + i, bpp)),
+				      z);
 		bc = _mm_sub_epi16(b, c);
 		ac = _mm_sub_epi16(a, c);
 		pa = abs16(bc);
@@ -353,12 +357,10 @@ void unpaeth_bpp(unsigned char *r, const unsigned char *p, size_t n,
 		pred = pick(_mm_cmpgt_epi16(pa, pb), b, a);
 		pa = _mm_min_epi16(pa, pb);
 		pred = pick(_mm_cmpgt_epi16(pa, pc), c, pred);
-		x = _mm_add_epi8(_mm_packus_epi16(pred, z),
-				 _mm_cvtsi32_si128((int)xv));
-		out = (uint32_t)_mm_cvtsi128_si32(x);
+		a = _mm_and_si128(_mm_add_epi16(pred, x), low);
+		out = (uint32_t)_mm_cvtsi128_si32(_mm_packus_epi16(a, z));
 		for (size_t k = 0; k < bpp; k++)
 			r[i + k] = (unsigned char)(out >> 8 * k);
-		a = _mm_unpacklo_epi8(x, z);
 		c = b;
 	}
 }
