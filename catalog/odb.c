@@ -47,7 +47,7 @@ struct fs_odb {
 	struct gic_odb base;
 	char *dir;
 	int dirfd;            /* dir, held open for syncfs; -1: not open */
-	pthread_mutex_t mu;   /* guards the pending list */
+	pthread_mutex_t mu;   /* guards the pending list (not dirfd: sync's) */
 	struct pending *pend; /* puts since the last sync */
 	size_t npend, cap;
 };
@@ -203,15 +203,15 @@ static int add_pending(struct fs_odb *o, const char *tmp, const char *hex)
 	return rc;
 }
 
-/* Forgets the pending puts; with discard, removes their files. */
-static void drop_pending(struct fs_odb *o, int discard)
+/* Frees a list of pending puts; with discard, removes their files. */
+static void drop_pending(struct pending *p, size_t n, int discard)
 {
-	for (size_t i = 0; i < o->npend; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (discard)
-			unlink(o->pend[i].tmp);
-		free(o->pend[i].tmp);
+			unlink(p[i].tmp);
+		free(p[i].tmp);
 	}
-	o->npend = 0;
+	free(p);
 }
 
 /*
@@ -258,19 +258,31 @@ static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
 	return rc;
 }
 
+/*
+ * The batch is the list of puts made before the call: the caller records
+ * a row only after its put returned.  The list is taken out first, so puts
+ * made meanwhile (for the next batch) do not wait on the disk.
+ */
 static int fs_sync(struct gic_odb *odb)
 {
 	struct fs_odb *o = fs(odb);
+	struct pending *batch;
 	char final[4200];
+	size_t n;
 	int rc = 0;
 
 	pthread_mutex_lock(&o->mu);
-	if (o->npend && (rc = flush(o)) == 0) {
-		for (size_t i = 0; i < o->npend && rc == 0; i++) {
-			const char *hex = o->pend[i].hex;
+	batch = o->pend;
+	n = o->npend;
+	o->pend = NULL;
+	o->npend = o->cap = 0;
+	pthread_mutex_unlock(&o->mu);
+	if (n && (rc = flush(o)) == 0) {
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			const char *hex = batch[i].hex;
 			snprintf(final, sizeof(final), "%s/%.2s/%s", o->dir, hex,
 				 hex + 2);
-			if (rename(o->pend[i].tmp, final) < 0)
+			if (rename(batch[i].tmp, final) < 0)
 				rc = gic_seterr(GIC_EIO, "rename to '%s': %s",
 						final, strerror(errno));
 		}
@@ -279,8 +291,7 @@ static int fs_sync(struct gic_odb *odb)
 	}
 	/* after a failure the batch is not committed: its files not yet in
 	 * place go (those renamed are complete, merely unreferenced) */
-	drop_pending(o, rc < 0);
-	pthread_mutex_unlock(&o->mu);
+	drop_pending(batch, n, rc < 0);
 	return rc;
 }
 
@@ -416,8 +427,7 @@ static void fs_free(struct gic_odb *odb)
 	if (!odb)
 		return;
 	/* puts never synced belong to a batch that was not committed */
-	drop_pending(fs(odb), 1);
-	free(fs(odb)->pend);
+	drop_pending(fs(odb)->pend, fs(odb)->npend, 1);
 	pthread_mutex_destroy(&fs(odb)->mu);
 	if (fs(odb)->dirfd >= 0)
 		close(fs(odb)->dirfd);

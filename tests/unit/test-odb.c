@@ -2,8 +2,9 @@
  * test-odb.c - the local object store's contract: a put becomes a read-only
  * object at objects/ab/cdef... only when sync() has made it durable; a batch
  * that is never synced leaves nothing behind, not even a temporary file;
- * puts from several threads at once, of the same object too; a hard-linked
- * source that changes while it is stored is refused.
+ * puts from several threads at once, of the same object too, while batches
+ * are synced; a hard-linked source that changes while it is stored is
+ * refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,6 +146,8 @@ static void test_concurrent_puts(void **state)
 	(void)state;
 	assert_int_equal(pthread_create(&ta, NULL, put_many, &a), 0);
 	assert_int_equal(pthread_create(&tb, NULL, put_many, &b), 0);
+	for (int i = 0; i < 20; i++) /* batches taken while puts go on */
+		assert_int_equal(odb->be->sync(odb), 0);
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);
 	assert_int_equal(a.rc, 0);
