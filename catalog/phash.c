@@ -25,6 +25,8 @@
 #include "probe-int.h"
 
 #define NCOEF 8  /* the hash keeps NCOEF x NCOEF low frequencies */
+/* Tallest image whose band column sums fit 32 bits: 255 * (h / 32 + 1). */
+#define BAND_MAX_H (1u << 28)
 
 static uint32_t ceil_div(uint64_t a, uint64_t b)
 {
@@ -118,20 +120,20 @@ static void flush_band(struct phash_acc *a)
 
 /* Adds a whole row to its band's column sums (w, h >= PHASH_GRID, so the
  * row is in exactly one grid row).  No column sum can overflow: a band
- * has at most ceil(h / 32) rows, under 3.2 million at 100 Mpx. */
+ * has at most ceil(h / 32) rows and h <= BAND_MAX_H. */
 static void add_to_band(struct phash_acc *a, uint32_t y,
 			const unsigned char *restrict px, int rgb)
 {
 	int band = (int)((uint64_t)y * PHASH_GRID / a->h);
 	size_t n = (size_t)a->w * (rgb ? 3 : 1);
 	uint32_t *restrict col = a->col;
+	size_t i = 0;
 
 	if (band != a->band || rgb != a->band_rgb) {
 		flush_band(a);
 		a->band = band;
 		a->band_rgb = rgb;
 	}
-	size_t i = 0;
 #ifdef __SSE2__
 	const __m128i z = _mm_setzero_si128();
 
@@ -179,7 +181,8 @@ void phash_acc_row(struct phash_acc *a, uint32_t y, uint32_t x0, uint32_t dx,
 	if (y >= a->h)
 		return;
 	if (x0 == 0 && dx == 1 && n == a->w && a->w >= PHASH_GRID &&
-	    a->h >= PHASH_GRID && (size_t)n * (rgb ? 3 : 1) <= PHASH_COLS) {
+	    a->h >= PHASH_GRID && a->h <= BAND_MAX_H &&
+	    (size_t)n * (rgb ? 3 : 1) <= PHASH_COLS) {
 		add_to_band(a, y, px, rgb);
 		return;
 	}
