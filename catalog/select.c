@@ -114,44 +114,45 @@ out:
 	return rc;
 }
 
-int gic_image_path(struct gic_catalog *c, const char *hex, char **path)
+/* The ref_path of image hex into *ref (NULL when it is in the store). */
+static int ref_path_of(struct gic_catalog *c, const char *hex, char **ref)
 {
 	sqlite3_stmt *s;
 	int rc;
 
-	*path = NULL;
+	*ref = NULL;
 	if (sqlite3_prepare_v2(c->db, "SELECT ref_path FROM images WHERE "
 			       "sha256 = ?", -1, &s, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
 	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*path = sqlite3_column_text(s, 0) ?
-			strdup((const char *)sqlite3_column_text(s, 0)) :
-			gic_odb_fs_path(c->odb, hex);
+	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0) &&
+	    !(*ref = strdup((const char *)sqlite3_column_text(s, 0))))
+		rc = SQLITE_NOMEM;
 	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
-		return gic_seterr(GIC_ENOTFOUND, "no image %s", hex);
-	return *path ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
+	if (rc == SQLITE_NOMEM)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	return rc == SQLITE_ROW ? 0 : gic_seterr(GIC_ENOTFOUND, "no image %s",
+						 hex);
+}
+
+int gic_image_path(struct gic_catalog *c, const char *hex, char **path)
+{
+	int rc = ref_path_of(c, hex, path);
+
+	if (rc == 0 && !*path && !(*path = gic_odb_fs_path(c->odb, hex)))
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+	return rc;
 }
 
 int gic_image_read(struct gic_catalog *c, const char *hex,
 		   unsigned char **buf, size_t *len)
 {
-	char got[GIC_HEX_LEN + 1], *ref = NULL;
-	sqlite3_stmt *s;
+	char got[GIC_HEX_LEN + 1], *ref;
 	int rc;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT ref_path FROM images WHERE "
-			       "sha256 = ?", -1, &s, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0))
-		ref = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW)
-		return gic_seterr(GIC_ENOTFOUND, "no image %s", hex);
+	if ((rc = ref_path_of(c, hex, &ref)) < 0)
+		return rc;
 	if (ref) {
 		rc = gic_read_verified(ref, hex, buf, len);
 		free(ref);

@@ -18,20 +18,29 @@ static void print_columns(sqlite3_stmt *s)
 	}
 }
 
+/* Prepares sql with hex bound to its parameter; 0, or show's exit code. */
+static int query(struct gic_catalog *c, const char *sql, const char *hex,
+		 sqlite3_stmt **s)
+{
+	if (sqlite3_prepare_v2(c->db, sql, -1, s, NULL))
+		return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
+				"show", hex);
+	sqlite3_bind_text(*s, 1, hex, -1, SQLITE_STATIC);
+	return 0;
+}
+
 /* What hex was derived from (parent ops), then what was derived from it
  * (ops sha256): sections printed only when there is something to list. */
 static int show_derivations(struct gic_catalog *c, const char *hex)
 {
 	sqlite3_stmt *s;
-	int last = -1;
+	int last = -1, rc;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT parent = ?1, CASE WHEN parent = "
-			       "?1 THEN derived ELSE parent END, ops FROM "
-			       "derivations WHERE parent = ?1 OR derived = ?1 "
-			       "ORDER BY 1, ops, codec", -1, &s, NULL))
-		return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
-				"show", hex);
-	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	if ((rc = query(c, "SELECT parent = ?1, CASE WHEN parent = "
+			   "?1 THEN derived ELSE parent END, ops FROM "
+			   "derivations WHERE parent = ?1 OR derived = ?1 "
+			   "ORDER BY 1, ops, codec", hex, &s)))
+		return rc;
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int mine = sqlite3_column_int(s, 0);
 		const char *other = (const char *)sqlite3_column_text(s, 1);
@@ -51,31 +60,28 @@ static int show(struct gic_catalog *c, const char *hex)
 {
 	sqlite3_stmt *s;
 	char *obj;
+	int rc;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT sha256, bytes, format, width, "
-			       "height, channels, bit_depth, mode, jpeg_quality, "
-			       "quality_exact, subsampling, progressive, interlaced, "
-			       "has_icc, has_exif, has_xmp, has_c2pa, orientation, "
-			       "text_keys, printf('%016x', phash) AS phash, storage,"
-			       " ref_path, added_at FROM images WHERE sha256 = ?",
-			       -1, &s, NULL))
-		return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
-				"show", hex);
-	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	if ((rc = query(c, "SELECT sha256, bytes, format, width, height, "
+			   "channels, bit_depth, mode, jpeg_quality, "
+			   "quality_exact, subsampling, progressive, interlaced, "
+			   "has_icc, has_exif, has_xmp, has_c2pa, orientation, "
+			   "text_keys, printf('%016x', phash) AS phash, storage,"
+			   " ref_path, added_at FROM images WHERE sha256 = ?",
+			   hex, &s)))
+		return rc;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		print_columns(s);
 	sqlite3_finalize(s);
 	if ((obj = gic_odb_fs_path(c->odb, hex)))
 		printf("%-14s %s\n", "object", obj);
 	free(obj);
-	if (sqlite3_prepare_v2(c->db, "SELECT dataset, coalesce(generator, '-'),"
-			       " coalesce(subset, '-'), coalesce(label, '-'), "
-			       "coalesce(split, '-'), coalesce(class, '-'), "
-			       "coalesce(class_source, '-'), path FROM entries "
-			       "WHERE sha256 = ? ORDER BY id", -1, &s, NULL))
-		return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
-				"show", hex);
-	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	if ((rc = query(c, "SELECT dataset, coalesce(generator, '-'),"
+			   " coalesce(subset, '-'), coalesce(label, '-'), "
+			   "coalesce(split, '-'), coalesce(class, '-'), "
+			   "coalesce(class_source, '-'), path FROM entries "
+			   "WHERE sha256 = ? ORDER BY id", hex, &s)))
+		return rc;
 	printf("\nentries (dataset generator subset label split class "
 	       "class_source path):\n");
 	while (sqlite3_step(s) == SQLITE_ROW) {
