@@ -16,6 +16,16 @@ unset GICAT_DIR NO_COLOR
 export LC_ALL=C
 PATH=$TOP:$PATH
 test_count=0; test_failed=0
+PY=/usr/bin/python3  # Debian's, with the python3-* packages the tests use
+
+# fixture_catalog: the mini-GenImage tree in data/, ingested into cat/
+# (its three corrupt files rejected), which $GICAT_DIR then names.
+fixture_catalog() {
+	"$FIXTURES/mkgenimage" data >/dev/null
+	gicat init cat 2>/dev/null
+	export GICAT_DIR="$TRASH/cat"
+	(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
+}
 # Under SANITIZE=..., reports go to files that every test checks, so a
 # report fails the test even where the command was expected to fail.
 SANLOG=$TOP/build/trash/$TNAME.san

@@ -3,10 +3,7 @@
 # --group-by, --limit, and errors that point at the offending column.
 . "$(dirname "$0")/lib.sh"
 
-"$FIXTURES/mkgenimage" data >/dev/null
-gicat init cat 2>/dev/null
-export GICAT_DIR="$TRASH/cat"
-(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
+fixture_catalog
 exp() { awk -F "\t" "NR > 1 && \$7 == \"ok\" && ($1)" data/expected.tsv | wc -l; }
 
 test_expect_success 'counts agree with the fixture for =, !=, and, or, not, parentheses' '

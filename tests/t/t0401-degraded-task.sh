@@ -5,11 +5,7 @@
 # tell nothing.
 . "$(dirname "$0")/lib.sh"
 
-"$FIXTURES/mkgenimage" data >/dev/null
-gicat init cat 2>/dev/null
-export GICAT_DIR="$TRASH/cat"
-(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
-PY=/usr/bin/python3
+fixture_catalog
 
 test_expect_success 'degraded.ini makes six degraded test sets and says what it computed' '
 	gicat split genimage/degraded --jobs 2 --out deg 2>err &&

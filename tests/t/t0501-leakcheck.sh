@@ -4,11 +4,7 @@
 # a clean task passes; group = near_duplicate keeps copies in one share.
 . "$(dirname "$0")/lib.sh"
 
-"$FIXTURES/mkgenimage" data >/dev/null
-gicat init cat 2>/dev/null
-export GICAT_DIR="$TRASH/cat"
-(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
-PY=/usr/bin/python3
+fixture_catalog
 SD14=data/genimage/stable_diffusion_v_1_4/imagenet_ai_0419_sdv4
 src=$(ls $SD14/train/nature/*.JPEG | head -1)
 

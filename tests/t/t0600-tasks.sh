@@ -4,10 +4,7 @@
 # added, and `task check` errors (with line numbers) and warnings.
 . "$(dirname "$0")/lib.sh"
 
-"$FIXTURES/mkgenimage" data >/dev/null
-gicat init cat 2>/dev/null
-export GICAT_DIR="$TRASH/cat"
-(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
+fixture_catalog
 exp() { awk -F "\t" "NR > 1 && \$7 == \"ok\" && ($1)" data/expected.tsv | wc -l; }
 
 test_expect_success 'task list shows the nine shipped GenImage tasks' '

@@ -5,11 +5,7 @@
 # split --check catching drift, and nothing written outside --out.
 . "$(dirname "$0")/lib.sh"
 
-"$FIXTURES/mkgenimage" data >/dev/null
-gicat init cat 2>/dev/null
-export GICAT_DIR="$TRASH/cat"
-(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
-PY=/usr/bin/python3
+fixture_catalog
 TASK=genimage/cross-sd14
 count() { gicat task show $TASK | awk -v s="$1" "\$1 == s {print \$$2}"; }
 

@@ -7,11 +7,7 @@
 # precision checked against scikit-learn.
 . "$(dirname "$0")/lib.sh"
 
-"$FIXTURES/mkgenimage" data >/dev/null
-gicat init cat 2>/dev/null
-export GICAT_DIR="$TRASH/cat"
-(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
-PY=/usr/bin/python3
+fixture_catalog
 TASK=genimage/cross-sd14
 gicat task show --items $TASK >items.csv
 awk -F, 'NR > 1 && $1 ~ /^test\//' items.csv >test-items.csv

@@ -10,11 +10,7 @@
 # pages rendered by a real browser without console errors.
 . "$(dirname "$0")/lib.sh"
 
-"$FIXTURES/mkgenimage" data >/dev/null
-gicat init cat 2>/dev/null
-export GICAT_DIR="$TRASH/cat"
-(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
-PY=/usr/bin/python3
+fixture_catalog
 q() { gicat query --count "$1"; }
 nall=$(q "")
 nreal=$(q "label = real")
