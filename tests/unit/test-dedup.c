@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
+#include "testdata.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,20 +91,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	(void)state;
 	gic_catalog_close(cat);
-	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return test_rm_tree(dir);
 }
 
 /* The listing's rows as "col0 col1 ...|" lines of the given columns. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "testdata.h"
 
 static char tmpdir[] = "/tmp/gicat-test-odb-XXXXXX";
 
@@ -192,11 +193,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[256];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_rm_tree(tmpdir);
 }
 
 int main(void)

@@ -17,7 +17,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
+#include "testdata.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,22 +310,13 @@ static int setup(void **state)
 	return nimgs > 50 ? 0 : -1;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < nimgs; i++)
 		free(imgs[i].rgb);
 	free(imgs);
-	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	return test_rm_tree(dir);
 }
 
 /* ---- tests ------------------------------------------------------------ */

@@ -21,7 +21,6 @@
 
 #include "testdata.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -566,15 +565,6 @@ static void test_limit_and_row_error(void **state)
 
 /* ---- the GenImage-like fixture ----------------------------------------- */
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void test_fixture(void **state)
 {
 	char dir[64] = "/tmp/gicat-test-XXXXXX", cmd[256];
@@ -586,7 +576,7 @@ static void test_fixture(void **state)
 		fail_msg("'%s' failed (run make first)", cmd);
 	files = accepted = 0;
 	nftw(dir, each_png, 16, FTW_PHYS);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	test_rm_tree(dir);
 	print_message("fixture: %d PNGs, %d decoded by pngfast\n", files,
 		      accepted);
 	assert_true(files > 30);

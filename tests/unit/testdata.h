@@ -1,11 +1,13 @@
 /*
  * testdata.h - reading test input in the unit tests: a whole file, or a
  * file of the shared sample data ($GICAT_SHARED, else ../shared, as the
- * tests run from the repository root).  Include after <cmocka.h>.
+ * tests run from the repository root); removing a scratch tree.  Include
+ * after <cmocka.h>.
  */
 #ifndef GIC_TESTDATA_H
 #define GIC_TESTDATA_H
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -39,6 +41,24 @@ static unsigned char *test_read_shared(const char *rel, size_t *len)
 
 	snprintf(path, sizeof(path), "%s/%s", shared ? shared : "../shared", rel);
 	return test_read(path, len);
+}
+
+__attribute__((unused))
+static int test_rm_one(const char *path, const struct stat *st, int flag,
+		       struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Removes dir and everything below it (objects are read-only files in
+ * writable directories, which remove() deletes); 0 or -1. */
+__attribute__((unused))
+static int test_rm_tree(const char *dir)
+{
+	return nftw(dir, test_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif
