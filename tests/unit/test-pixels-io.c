@@ -23,6 +23,7 @@
 #include <png.h>
 
 #include "degrade.h"
+#include "testpixels.h"
 
 static void decode_file(const char *rel, struct gic_pixels *px)
 {
@@ -32,20 +33,6 @@ static void decode_file(const char *rel, struct gic_pixels *px)
 	if (gic_pixels_decode(b, len, 0, px))
 		fail_msg("%s: %s", rel, gic_errmsg());
 	free(b);
-}
-
-/* The PNG bytes of a textured w x h image. */
-static unsigned char *texture_png(uint32_t w, uint32_t h, size_t *len)
-{
-	struct gic_pixels p;
-	unsigned char *out;
-
-	assert_int_equal(gic_pixels_init(&p, w, h), 0);
-	for (size_t i = 0; i < (size_t)w * h * 3; i++)
-		p.rgb[i] = (unsigned char)(i * 7 % 251 + i / (3 * w) * 3);
-	assert_int_equal(gic_pixels_encode_png(&p, 6, &out, len), 0);
-	gic_pixels_release(&p);
-	return out;
 }
 
 /* ---- jpeg(): IJG's tables, baseline, subsampling ------------------------ */
