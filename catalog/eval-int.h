@@ -1,6 +1,7 @@
 /*
- * eval-int.h - what eval.c and eval-keys.c share: the scored images as a
- * sorted index, and predictions resolved to them.
+ * eval-int.h - what eval.c, eval-keys.c and eval-read.c share: the scored
+ * images as a sorted index, predictions resolved to them, and reporting a
+ * problem at a line of the predictions file.
  */
 #ifndef GIC_EVAL_INT_H
 #define GIC_EVAL_INT_H
@@ -27,6 +28,13 @@ struct gic_hit {
 	double score;
 	int line;
 };
+
+/* Reports a problem at file:line through o->on_problem (when o and it
+ * are set), the reason formatted from fmt. */
+__attribute__((format(printf, 5, 6)))
+void gic_eval_problem_at(const struct gic_eval_opts *o,
+			 enum gic_eval_problem kind, const char *file,
+			 int line, const char *fmt, ...);
 
 /* Finds (sha, set) in the index (set -1: any set); NULL when absent. */
 const struct gic_eval_img *gic_eval_find(const struct gic_eval_index *x,

@@ -51,19 +51,17 @@ __attribute__((format(printf, 3, 4)))
 static int report(struct keys *k, enum gic_eval_problem kind,
 		  const char *fmt, ...)
 {
-	char where[512], why[512];
+	char why[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	snprintf(where, sizeof(where), "%s:%d", k->file, k->line);
 	if (kind == GIC_EVAL_MALFORMED)
 		k->e->malformed++;
 	else
 		k->e->unknown++;
-	if (k->o->on_problem)
-		k->o->on_problem(k->o->arg, kind, where, why);
+	gic_eval_problem_at(k->o, kind, k->file, k->line, "%s", why);
 	return 0;
 }
 

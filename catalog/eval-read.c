@@ -18,7 +18,7 @@
 #include <jansson.h>
 
 #include "csv.h"
-#include "eval.h"
+#include "eval-int.h"
 
 enum { C_SHA, C_PATH, C_SCORE, C_PRED, C_SET, NCOLS };
 static const char *const col_names[NCOLS] = {
@@ -40,17 +40,32 @@ struct reader {
 __attribute__((format(printf, 2, 3)))
 static int bad(struct reader *r, const char *fmt, ...)
 {
-	char where[512], why[512];
+	char why[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	snprintf(where, sizeof(where), "%s:%d", r->path, r->line);
 	r->bad++;
-	if (r->o && r->o->on_problem)
-		r->o->on_problem(r->o->arg, GIC_EVAL_MALFORMED, where, why);
+	gic_eval_problem_at(r->o, GIC_EVAL_MALFORMED, r->path, r->line, "%s",
+			    why);
 	return 0;
+}
+
+void gic_eval_problem_at(const struct gic_eval_opts *o,
+			 enum gic_eval_problem kind, const char *file,
+			 int line, const char *fmt, ...)
+{
+	char where[512], why[512];
+	va_list ap;
+
+	if (!o || !o->on_problem)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(where, sizeof(where), "%s:%d", file, line);
+	o->on_problem(o->arg, kind, where, why);
 }
 /* A score: a finite number within [0, 1]. */
 static int parse_score(struct reader *r, const char *s, double *out)

@@ -316,14 +316,12 @@ static size_t dedup(struct gic_eval *e, struct gic_hit *h, size_t n,
 		}
 		if (last->score == h[i].score)
 			continue;
-		char where[512], why[256], a[32], b[32];
-		snprintf(where, sizeof(where), "%s:%d", file, h[i].line);
-		snprintf(why, sizeof(why), "%s has score %s here but %s on line %d",
-			 h[i].sha, gic_eval_num(h[i].score, a),
-			 gic_eval_num(last->score, b), last->line);
+		char a[32], b[32];
 		e->malformed++;
-		if (o->on_problem)
-			o->on_problem(o->arg, GIC_EVAL_MALFORMED, where, why);
+		gic_eval_problem_at(o, GIC_EVAL_MALFORMED, file, h[i].line,
+				    "%s has score %s here but %s on line %d",
+				    h[i].sha, gic_eval_num(h[i].score, a),
+				    gic_eval_num(last->score, b), last->line);
 	}
 	return out;
 }
