@@ -143,6 +143,23 @@ test_expect_success 'audit license --task audits every set and names it' '
 	grep -q "^forbidden .* test/all " out
 '
 
+# misaligned COL N FILE: rows of FILE (up to its first empty line after
+# START) whose field N does not begin at column COL
+misaligned() {
+	sed -n "/$4/,/^\$/p" "$3" |
+	awk -v c="$1" -v n="$2" "NF && substr(\$0, c, length(\$n)) != \$n" | wc -l
+}
+
+test_expect_success 'task tables stay aligned with long set names and license lists' '
+	test_expect_code 1 gicat audit license --use commercial --task genimage/cross-sd14 >lic 2>/dev/null &&
+	grep -q "^forbidden  test/midjourney .*  \[LicenseRef-GenImage LicenseRef-" lic &&
+	test "$(misaligned 29 3 lic ^problem)" -eq 0 &&
+	test "$(misaligned 42 4 lic ^problem)" -eq 0 &&
+	gicat audit bias --task genimage/cross-sd14 >bias 2>/dev/null &&
+	grep -q "^test/midjourney  format = png" bias &&
+	test "$(misaligned 18 2 bias ^set)" -eq 0
+'
+
 test_expect_success 'LICENSES.md of an export: every license with its flags and attribution line' '
 	gicat export "generator = midjourney or (subset = midjourney and label = real)" --out exp 2>/dev/null &&
 	test_grep "^## LicenseRef-Midjourney" exp/LICENSES.md &&
