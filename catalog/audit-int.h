@@ -1,12 +1,23 @@
 /*
- * audit-int.h - what audit-bias.c (describing the audited images) and
- * audit-rules.c (scoring the trivial rules on them) share.  Not part of
- * the public API.
+ * audit-int.h - what the audit files share: audit-bias.c (describing the
+ * audited images) and audit-rules.c (scoring the trivial rules on them);
+ * tallies by name for audit.c and audit-prov.c.  Not part of the public
+ * API.
  */
 #ifndef GIC_AUDIT_INT_H
 #define GIC_AUDIT_INT_H
 
 #include "audit.h"
+
+/*
+ * In the array *arr of *n elements of size sz, each beginning with its
+ * malloc'd char * name: the element named name, or else a new zeroed one
+ * holding a copy of name, appended (*added = 1 then, when added is not
+ * NULL).  NULL when out of memory.  arr is the address of the array
+ * pointer (a struct x ** passed as void *).
+ */
+void *audit_named(void *arr, size_t *n, size_t sz, const char *name,
+		  int *added);
 
 /* The features of the threshold rules, in the order of their rules. */
 enum { FEAT_SIDE, FEAT_QUALITY, FEAT_BPP, NFEAT };

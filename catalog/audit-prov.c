@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#include "audit.h"
+#include "audit-int.h"
 
 /* The fixed pieces, in order: flags of images, then the values. */
 #define NFIXED GIC_PROV_FIXED
@@ -35,20 +35,8 @@ static int db_fail(struct gic_catalog *c)
 static struct gic_prov_count *count_for(struct gic_prov_group *g,
 					const char *name)
 {
-	struct gic_prov_count *v;
-
-	for (size_t i = 0; i < g->ncounts; i++)
-		if (!strcmp(g->counts[i].name, name))
-			return &g->counts[i];
-	if (!(v = realloc(g->counts, (g->ncounts + 1) * sizeof(*v))))
-		return NULL;
-	g->counts = v;
-	v = &g->counts[g->ncounts];
-	memset(v, 0, sizeof(*v));
-	if (!(v->name = strdup(name)))
-		return NULL;
-	g->ncounts++;
-	return v;
+	return audit_named(&g->counts, &g->ncounts, sizeof(g->counts[0]),
+			   name, NULL);
 }
 
 static struct gic_prov_group *find_group(struct gic_prov *p, const char *grp,
@@ -169,20 +157,8 @@ static int top_values(struct gic_catalog *c, struct gic_prov *p, int f)
 static struct gic_prov_feature *feature_for(struct gic_prov *p,
 					    const char *name)
 {
-	struct gic_prov_feature *v;
-
-	for (size_t i = 0; i < p->nfeatures; i++)
-		if (!strcmp(p->features[i].name, name))
-			return &p->features[i];
-	if (!(v = realloc(p->features, (p->nfeatures + 1) * sizeof(*v))))
-		return NULL;
-	p->features = v;
-	v = &p->features[p->nfeatures];
-	memset(v, 0, sizeof(*v));
-	if (!(v->name = strdup(name)))
-		return NULL;
-	p->nfeatures++;
-	return v;
+	return audit_named(&p->features, &p->nfeatures,
+			   sizeof(p->features[0]), name, NULL);
 }
 
 /* Whether x points to a label, and how well it does so (balanced). */

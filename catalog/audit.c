@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-#include "audit.h"
+#include "audit-int.h"
 
 static int db_fail(struct gic_catalog *c, const char *what)
 {
@@ -144,24 +144,42 @@ static void add_id(char *list, size_t size, const char *id)
 	snprintf(list + n, size - n, "%s%s", n ? " " : "", id);
 }
 
+void *audit_named(void *arr, size_t *n, size_t sz, const char *name,
+		  int *added)
+{
+	char *v, *el, *copy, *have;
+
+	memcpy(&v, arr, sizeof(v));
+	for (size_t i = 0; i < *n; i++) {
+		memcpy(&have, v + i * sz, sizeof(have));
+		if (!strcmp(have, name))
+			return v + i * sz;
+	}
+	if (!(v = realloc(v, (*n + 1) * sz)))
+		return NULL;
+	memcpy(arr, &v, sizeof(v));
+	el = v + *n * sz;
+	memset(el, 0, sz);
+	if (!(copy = strdup(name)))
+		return NULL;
+	memcpy(el, &copy, sizeof(copy));
+	(*n)++;
+	if (added)
+		*added = 1;
+	return el;
+}
+
 static struct gic_license_tally *tally(struct gic_license_audit *a,
 				       const char *id)
 {
-	struct gic_license_tally *t;
+	int added = 0;
+	struct gic_license_tally *t = audit_named(&a->ids, &a->nids,
+						  sizeof(*t), id, &added);
 
-	for (size_t i = 0; i < a->nids; i++)
-		if (!strcmp(a->ids[i].id, id))
-			return &a->ids[i];
-	if (!(t = realloc(a->ids, (a->nids + 1) * sizeof(*t))))
-		return NULL;
-	a->ids = t;
-	t = &a->ids[a->nids];
-	memset(t, 0, sizeof(*t));
-	if (!(t->id = strdup(id)))
-		return NULL;
-	a->nids++;
-	t->lic = gic_license_find(a->reg, a->nreg, id);
-	t->allowed = t->lic && gic_license_allows(t->lic, a->use);
+	if (t && added) {
+		t->lic = gic_license_find(a->reg, a->nreg, id);
+		t->allowed = t->lic && gic_license_allows(t->lic, a->use);
+	}
 	return t;
 }
 

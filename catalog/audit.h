@@ -121,7 +121,7 @@ void gic_audit_items_drop(struct gic_catalog *c);
 
 /* One license id met among the audited entries. */
 struct gic_license_tally {
-	char *id;
+	char *id;                      /* first: looked up by it */
 	const struct gic_license *lic; /* NULL when not registered */
 	uint64_t entries;              /* audited rows listing it */
 	int allowed;                   /* lic allows the use */
@@ -257,7 +257,8 @@ void gic_best_threshold(const double *v, const uint64_t *nreal,
 
 /* How many images of a group carry a piece of metadata. */
 struct gic_prov_count {
-	char *name;          /* "exif", ..., "text:parameters" */
+	char *name;          /* first: looked up by it; "exif", ...,
+				"text:parameters" */
 	uint64_t n;
 	char *top;           /* the most common value (software, make,
 				model, source type), or NULL */
@@ -279,7 +280,7 @@ struct gic_prov_group {
 
 /* A piece of metadata over the whole selection. */
 struct gic_prov_feature {
-	char *name;
+	char *name;           /* first: looked up by it */
 	uint64_t real, fake;  /* images carrying it */
 	int leak;             /* found under one label only (both labels
 				 being present): it gives the label away */
