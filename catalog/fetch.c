@@ -258,7 +258,10 @@ static int check_opts(struct gic_catalog *c, const struct gic_fetch_list *l,
 		return gic_seterr(GIC_EUSAGE, "generator '%s' is too long",
 				  o->generator);
 	if (o->jobs < 0 || o->per_host < 0 || o->retries < 0 || o->timeout < 0)
-		return gic_seterr(GIC_EUSAGE, "negative fetch option");
+		return gic_seterr(GIC_EUSAGE, "fetch option %s is negative",
+				  o->jobs < 0 ? "jobs" : o->per_host < 0 ?
+				  "per_host" : o->retries < 0 ? "retries" :
+				  "timeout");
 	return gic_writer_check_opts(&io);
 }
 

@@ -1,8 +1,8 @@
 /*
  * test-fetch.c - the parts of fetch that need no server: reading URL lists
  * (CSV quoting, TSV, JSONL, plain lists, every kind of bad row with its
- * line), the dataset a row lands in, which failures are retried, and the
- * backoff schedule.  Transfers themselves are tested against real servers
+ * line), the dataset a row lands in, options refused by name, which
+ * failures are retried, and the backoff schedule.  Transfers themselves are tested against real servers
  * in tests/t/t0800-fetch.sh.
  */
 #include <setjmp.h>
@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "fetch-int.h"
+#include "testdata.h"
 
 static struct gic_classes *classes;
 
@@ -178,6 +179,26 @@ static void test_class_parse(void **state)
 	assert_int_equal(gic_class_parse(NULL, "n15075141"), -1);
 }
 
+/* The library refuses bad options itself (the CLI checks its own first),
+ * naming the option, before any transfer. */
+static void test_negative_option_named(void **state)
+{
+	char dir[] = "/tmp/gicat-test-fetch-XXXXXX";
+	struct gic_fetch_list *l = parse("http://127.0.0.1:9/a.png\n", "urls");
+	struct gic_fetch_opts o = { .jobs = 4, .retries = -1, .class_idx = -1 };
+	struct gic_fetch_stats st;
+	struct gic_catalog *c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(gic_catalog_init(dir, &c), 0);
+	assert_int_equal(gic_fetch(c, l, &o, &st), GIC_EUSAGE);
+	assert_string_equal(gic_errmsg(), "fetch option retries is negative");
+	gic_catalog_close(c);
+	gic_fetch_list_free(l);
+	assert_int_equal(test_rm_tree(dir), 0);
+}
+
 static void test_what_is_retried(void **state)
 {
 	(void)state;
@@ -222,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_bad_rows_name_their_line),
 		cmocka_unit_test(test_class_parse),
+		cmocka_unit_test(test_negative_option_named),
 		cmocka_unit_test(test_what_is_retried),
 		cmocka_unit_test(test_backoff),
 	};
