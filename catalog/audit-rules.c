@@ -22,16 +22,10 @@ static const int feat_digits[NFEAT] = { 10, 10, 4 }; /* as printed */
 
 static int push(struct rule_data *d, int f, int fake, double v)
 {
-	size_t *n = &d->n[f][fake], *cap = &d->cap[f][fake];
+	size_t *n = &d->n[f][fake];
 
-	if (*n == *cap) {
-		size_t c = *cap ? 2 * *cap : 1024;
-		double *p = realloc(d->v[f][fake], c * sizeof(*p));
-		if (!p)
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		d->v[f][fake] = p;
-		*cap = c;
-	}
+	if (gic_grow(&d->v[f][fake], *n, &d->cap[f][fake], sizeof(double), 1024))
+		return GIC_ENOMEM;
 	d->v[f][fake][(*n)++] = v;
 	return 0;
 }

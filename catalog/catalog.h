@@ -36,6 +36,11 @@ int gic_seterr(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void gic_clearerr(void);
 
+/* Makes room for element n of the array *arr (a T ** passed as void *)
+ * of *cap elements of size sz: grows it to first, then by doubling.
+ * 0, or GIC_ENOMEM with the array unchanged. */
+int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first);
+
 /* ---- hashing ----------------------------------------------------------- */
 
 #define GIC_HEX_LEN 64

@@ -1,6 +1,6 @@
 /*
- * error.c - per-thread error messages and small shared helpers (SHA-256 of
- * memory, file descriptors and files, as hex).
+ * error.c - per-thread error messages and small shared helpers (growing
+ * an array, SHA-256 of memory, file descriptors and files, as hex).
  *
  * Library functions report failures by returning a negative GIC_E* code
  * after calling gic_seterr() at the point where the failure is found; the
@@ -39,6 +39,21 @@ int gic_seterr(int code, const char *fmt, ...)
 void gic_clearerr(void)
 {
 	errbuf[0] = '\0';
+}
+
+int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first)
+{
+	size_t want = *cap ? 2 * *cap : first;
+	void *v;
+
+	if (n < *cap)
+		return 0;
+	memcpy(&v, arr, sizeof(v));
+	if (want <= n || want > SIZE_MAX / sz || !(v = realloc(v, want * sz)))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	memcpy(arr, &v, sizeof(v));
+	*cap = want;
+	return 0;
 }
 
 void gic_hex32(const unsigned char md[32], char hex[GIC_HEX_LEN + 1])

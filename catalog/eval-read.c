@@ -115,14 +115,9 @@ static int add(struct reader *r, const char *const v[NCOLS])
 	} else {
 		return bad(r, "no score and no pred");
 	}
-	if (r->out->n == r->out->cap) {
-		size_t cap = r->out->cap ? r->out->cap * 2 : 1024;
-		struct gic_pred *n = realloc(r->out->v, cap * sizeof(*n));
-		if (!n)
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		r->out->v = n;
-		r->out->cap = cap;
-	}
+	if (gic_grow(&r->out->v, r->out->n, &r->out->cap, sizeof(*r->out->v),
+		     1024))
+		return GIC_ENOMEM;
 	p.kind = by_sha ? GIC_KEY_SHA256 : GIC_KEY_PATH;
 	p.key = strdup(by_sha ? v[C_SHA] : v[C_PATH]);
 	p.set = v[C_SET] && *v[C_SET] ? strdup(v[C_SET]) : NULL;

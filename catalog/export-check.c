@@ -31,14 +31,8 @@ struct list {
 
 static int push(struct list *l, const char *path, const char *sha)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 1024;
-		struct expect *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		l->v = v;
-		l->cap = cap;
-	}
+	if (gic_grow(&l->v, l->n, &l->cap, sizeof(*l->v), 1024))
+		return GIC_ENOMEM;
 	if (!(l->v[l->n].path = strdup(path)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	snprintf(l->v[l->n].sha, sizeof(l->v[0].sha), "%s", sha ? sha : "");

@@ -124,13 +124,8 @@ int gic_export_record(struct gic_export_ctx *x, const char *rel,
 {
 	struct gic_out_file *f;
 
-	if (x->nfiles == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 1024;
-		if (!(f = realloc(x->files, cap * sizeof(*f))))
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		x->files = f;
-		x->cap = cap;
-	}
+	if (gic_grow(&x->files, x->nfiles, &x->cap, sizeof(*x->files), 1024))
+		return GIC_ENOMEM;
 	f = &x->files[x->nfiles];
 	if (!(f->path = strdup(rel)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");

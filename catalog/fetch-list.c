@@ -87,15 +87,8 @@ static int add_item(struct parser *p, const char *const v[NCOLS])
 
 	if ((rc = check_row(p, v, &cls)) < 0)
 		return rc;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 256;
-		void *n = realloc(l->items, cap * sizeof(*l->items));
-
-		if (!n)
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		l->items = n;
-		l->cap = cap;
-	}
+	if (gic_grow(&l->items, l->n, &l->cap, sizeof(*l->items), 256))
+		return GIC_ENOMEM;
 	it = &l->items[l->n++];
 	memset(it, 0, sizeof(*it));
 	it->line = p->line;

@@ -26,13 +26,8 @@ static int collect(void *arg, size_t ia, size_t ib, int dist)
 	struct pairs *p = arg;
 	struct gic_leak *l;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		if (!(l = realloc(p->v, cap * sizeof(*l))))
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		p->v = l;
-		p->cap = cap;
-	}
+	if (gic_grow(&p->v, p->n, &p->cap, sizeof(*p->v), 64))
+		return GIC_ENOMEM;
 	l = &p->v[p->n++];
 	l->test = &p->test->items[ia];
 	l->train = &p->train->items[ib];

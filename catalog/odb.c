@@ -185,15 +185,8 @@ static int add_pending(struct fs_odb *o, const char *tmp, const char *hex)
 	int rc = 0;
 
 	pthread_mutex_lock(&o->mu);
-	if (o->npend == o->cap) {
-		size_t cap = o->cap ? 2 * o->cap : 256;
-		struct pending *p = realloc(o->pend, cap * sizeof(*p));
-		if (p) {
-			o->pend = p;
-			o->cap = cap;
-		}
-	}
-	if (o->npend < o->cap && (o->pend[o->npend].tmp = strdup(tmp))) {
+	if (gic_grow(&o->pend, o->npend, &o->cap, sizeof(*o->pend), 256) == 0 &&
+	    (o->pend[o->npend].tmp = strdup(tmp))) {
 		snprintf(o->pend[o->npend].hex, sizeof(o->pend[0].hex), "%s", hex);
 		o->npend++;
 	} else {

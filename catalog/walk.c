@@ -23,14 +23,8 @@
 static int push(struct gic_filelist *fl, const char *path, size_t len,
 		int root)
 {
-	if (fl->n == fl->cap) {
-		size_t cap = fl->cap ? fl->cap * 2 : 1024;
-		struct gic_file *f = realloc(fl->files, cap * sizeof(*f));
-		if (!f)
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		fl->files = f;
-		fl->cap = cap;
-	}
+	if (gic_grow(&fl->files, fl->n, &fl->cap, sizeof(*fl->files), 1024))
+		return GIC_ENOMEM;
 	if (fl->used + len + 1 > fl->arena_cap) {
 		size_t cap = fl->arena_cap ? fl->arena_cap * 2 : 1 << 16;
 		char *a;
