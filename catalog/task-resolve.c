@@ -250,12 +250,43 @@ static void group_key(const struct gic_task *t, const struct gic_item *it,
 		snprintf(buf, size, "%s", it->sha256);
 }
 
-/* Deals the [split] pool out to the share sets by rank of the group key. */
+/* The share set that the group key of an item ranks into. */
+static int share_set(const struct gic_task *t, const struct gic_resolved *r,
+		     const char *key)
+{
+	double u = (double)gic_task_rank(t->seed, "split", key) /
+		   18446744073709551616.0, acc = 0;
+	int k, last = -1;
+
+	for (k = 0; k < r->nsets; k++) {
+		if (r->sets[k].def->share <= 0)
+			continue;
+		last = k;
+		if (u < (acc += r->sets[k].def->share))
+			return k;
+	}
+	return last; /* rounding at the top end */
+}
+
+static void pool_release(struct gic_resolved_set *pool)
+{
+	for (size_t i = 0; i < pool->n; i++)
+		item_release(&pool->items[i]);
+	free(pool->items);
+}
+
+/*
+ * Deals the [split] pool out to the share sets by rank of the group key.
+ * Each set is allocated once, at its final size: the pool may hold every
+ * image of the catalog.
+ */
 static int deal(struct gic_catalog *c, const struct gic_task *t,
 		struct gic_resolved *r)
 {
 	struct gic_resolved_set pool = { 0 };
 	struct gic_near_clusters *nd = NULL;
+	size_t count[GIC_TASK_MAX_SETS] = { 0 };
+	unsigned char *which = NULL;
 	char key[128];
 	int rc, errcol = 0;
 
@@ -265,39 +296,34 @@ static int deal(struct gic_catalog *c, const struct gic_task *t,
 	if (t->split_group && !strcmp(t->split_group, "near_duplicate") &&
 	    (rc = gic_near_clusters_build(c, t->split_select,
 					  GIC_NEAR_DEFAULT_DISTANCE, &nd,
-					  &errcol)) < 0) {
-		for (size_t i = 0; i < pool.n; i++)
-			item_release(&pool.items[i]);
-		free(pool.items);
-		return rc;
+					  &errcol)) < 0)
+		goto out;
+	if (pool.n && !(which = malloc(pool.n))) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		goto out;
 	}
 	for (size_t i = 0; i < pool.n; i++) {
-		double u, acc = 0;
-		int k, last = -1;
-
 		group_key(t, &pool.items[i], nd, key, sizeof(key));
-		u = (double)gic_task_rank(t->seed, "split", key) / 18446744073709551616.0;
-		for (k = 0; k < r->nsets; k++) {
-			if (r->sets[k].def->share <= 0)
-				continue;
-			last = k;
-			if (u < (acc += r->sets[k].def->share))
-				break;
+		which[i] = (unsigned char)share_set(t, r, key);
+		count[which[i]]++;
+	}
+	for (int k = 0; k < r->nsets; k++)
+		if (count[k] && !(r->sets[k].items =
+				  malloc(count[k] * sizeof(struct gic_item)))) {
+			rc = gic_seterr(GIC_ENOMEM, "out of memory");
+			goto out;
 		}
-		if (k == r->nsets)
-			k = last; /* rounding at the top end */
-		struct gic_resolved_set *rs = &r->sets[k];
-		struct gic_item *n = realloc(rs->items, (rs->n + 1) * sizeof(*n));
-		if (!n) {
-			item_release(&pool.items[i]);
-			continue;
-		}
-		rs->items = n;
+	/* the pool is sorted by sha256, so is every set dealt from it */
+	for (size_t i = 0; i < pool.n; i++) {
+		struct gic_resolved_set *rs = &r->sets[which[i]];
 		rs->items[rs->n++] = pool.items[i];
 	}
-	free(pool.items);
+	pool.n = 0;
+out:
+	free(which);
+	pool_release(&pool);
 	gic_near_clusters_free(nd);
-	return 0;
+	return rc;
 }
 
 int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,

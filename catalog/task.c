@@ -317,6 +317,14 @@ int gic_task_split_ratios(struct gic_task *t, const char *ratios)
 	return 0;
 }
 
+static int has_shares(const struct gic_task *t)
+{
+	for (int i = 0; i < t->nsets; i++)
+		if (t->sets[i].share > 0)
+			return 1;
+	return 0;
+}
+
 /* Checks that need the whole file: what each set may combine. */
 static int validate(struct parse *p)
 {
@@ -326,6 +334,11 @@ static int validate(struct parse *p)
 	if (t->nsets == 0)
 		return fail(p, "no sets: add [train], [val], [test NAME] or "
 			    "[split]");
+	if (t->has_split && !has_shares(t)) {
+		p->line = t->split_line;
+		return fail(p, "[split] needs ratios, e.g. ratios = train:0.8, "
+			    "test:0.2");
+	}
 	if (t->has_split && g && strcmp(g, "sha256") && strcmp(g, "class") &&
 	    strcmp(g, "near_duplicate")) {
 		p->line = t->split_line;

@@ -108,7 +108,10 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 	test_grep "bad3.ini:4: bad value for fraction" err &&
 	printf "[task]\n[test ../x]\nselect = label = fake\n" >bad4.ini &&
 	test_expect_code 1 gicat task check bad4.ini 2>err &&
-	test_grep "unknown section \\[test ../x\\]" err
+	test_grep "unknown section \\[test ../x\\]" err &&
+	printf "[task]\nname = x\n[split]\nselect = label = fake\n[test a]\nselect = label = real\n" >bad5.ini &&
+	test_expect_code 1 gicat task check bad5.ini 2>err &&
+	test_grep "bad5.ini:4: \\[split\\] needs ratios" err
 '
 
 test_expect_success 'task check: warnings for unknown keys, empty, unbalanced and leaking sets' '
