@@ -91,15 +91,8 @@ int gic_license_list(struct gic_catalog *c, struct gic_license **out,
 		goto out;
 	}
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (len == cap) {
-			struct gic_license *p = realloc(v, (cap = cap ? 2 * cap
-							    : 32) * sizeof(*p));
-			if (!p) {
-				rc = gic_seterr(GIC_ENOMEM, "out of memory");
-				goto out;
-			}
-			v = p;
-		}
+		if ((rc = gic_grow(&v, len, &cap, sizeof(*v), 32)) < 0)
+			goto out;
 		if (read_row(s, &v[len++]) < 0) {
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
 			goto out;

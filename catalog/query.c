@@ -308,16 +308,10 @@ static int add_param(struct parser *p, const struct tok *at,
 		free(s);
 		return fail(p, at, "too many values (limit %d)", MAX_PARAMS);
 	}
-	if (p->nparams == p->pcap) {
-		size_t cap = p->pcap ? p->pcap * 2 : 8;
-		struct gic_param *np = realloc(p->params, cap * sizeof(*np));
-
-		if (!np) {
-			free(s);
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		}
-		p->params = np;
-		p->pcap = cap;
+	if (gic_grow(&p->params, p->nparams, &p->pcap, sizeof(*p->params),
+		     8) < 0) {
+		free(s);
+		return GIC_ENOMEM;
 	}
 	p->params[p->nparams++] = (struct gic_param){ type, i, s };
 	return 0;

@@ -101,14 +101,10 @@ static int select_items(struct gic_catalog *c, const char *expr, int line,
 		const char *sha = (const char *)sqlite3_column_text(s, 1);
 		if (out->n && !strcmp(out->items[out->n - 1].sha256, sha))
 			continue;
-		if (out->n == cap) {
-			struct gic_item *n = realloc(out->items, (cap = cap ? cap * 2 :
-						     1024) * sizeof(*n));
-			if (!n) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			out->items = n;
+		if (gic_grow(&out->items, out->n, &cap, sizeof(*out->items),
+			     1024) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
 		item_from_row(&out->items[out->n++], s);
 	}

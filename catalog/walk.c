@@ -96,14 +96,8 @@ static int read_names(const char *path, char ***out, size_t *n)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (*n == cap) {
-			char **nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
-			if (!nv) {
-				rc = gic_seterr(GIC_ENOMEM, "out of memory");
-				break;
-			}
-			v = nv;
-		}
+		if ((rc = gic_grow(&v, *n, &cap, sizeof(*v), 64)) < 0)
+			break;
 		if (!(v[*n] = strdup(e->d_name))) {
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
 			break;

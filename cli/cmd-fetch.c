@@ -41,15 +41,9 @@ static void on_failure(void *arg, const char *url, const char *reason)
 	struct run *r = arg;
 	char *line = NULL;
 
-	if (r->nfail == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 64;
-		char **n = realloc(r->failures, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		r->failures = n;
-		r->cap = cap;
-	}
+	if (gic_grow(&r->failures, r->nfail, &r->cap, sizeof(*r->failures),
+		     64) < 0)
+		return;
 	if (asprintf(&line, "gicat: fetch: '%s': %s", url, reason) >= 0)
 		r->failures[r->nfail++] = line;
 }
