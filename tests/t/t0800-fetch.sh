@@ -4,7 +4,7 @@
 # self-signed certificate made with openssl) and Python's own http.server.
 # Every fault ends as it should with nothing partial stored, every good
 # image is catalogued with its URL, and a re-run fetches only what is not
-# done.
+# done, also after a kill -9.
 . "$(dirname "$0")/lib.sh"
 
 PNGS=$SHARED/data/pngsuite
@@ -146,6 +146,36 @@ test_expect_success 'a re-run fetches only what is not done' '
 	test_cmp want got &&
 	test "$(state /once404/j.png)" = "done|2|200" &&
 	test "$(state /status/404)" = "failed|2|404"
+'
+
+killed_done() {
+	sqlite3 killcat/.gicat/catalog.db "SELECT count(*) FROM fetches WHERE status = 'done'" 2>/dev/null || echo 0
+}
+test_expect_success 'kill -9 during a fetch: verify is clean, a re-run fetches the rest' '
+	"$PY" -c "
+import sys
+from PIL import Image
+for i in range(40):
+    Image.new(\"RGB\", (40 + i, 30), (4 * i, 255 - 4 * i, 7 * i % 256)).save(\"srv/k%02d.png\" % i)
+" &&
+	for i in $(seq -w 0 39); do echo "$B/wait/100/k$i.png"; done >kill.txt &&
+	gicat init killcat 2>/dev/null &&
+	(exec gicat --catalog killcat fetch --jobs 2 kill.txt 2>/dev/null) &
+	pid=$! && n=0 &&
+	# killed once a commit has recorded some URLs as done (one a second)
+	while [ "$(killed_done)" -eq 0 ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done &&
+	kill -9 $pid && { wait $pid || :; } &&
+	sleep 0.2 &&
+	gicat --catalog killcat verify --full >out &&
+	done=$(killed_done) &&
+	test "$done" -gt 0 && test "$done" -lt 40 &&
+	test "$(sqlite3 killcat/.gicat/catalog.db "SELECT count(*) FROM entries")" -eq "$done" &&
+	grep -c "/k[0-9]*.png" http.log >before &&
+	gicat --catalog killcat fetch --jobs 8 kill.txt 2>err &&
+	test_grep "40 URLs: $((40 - done)) fetched, 0 failed, $done done before" err &&
+	test "$(grep -c "/k[0-9]*.png" http.log)" -eq $(($(cat before) + 40 - done)) &&
+	test "$(sqlite3 killcat/.gicat/catalog.db "SELECT count(*) FROM entries")" -eq 40 &&
+	gicat --catalog killcat verify --full >out
 '
 
 test_expect_success '--status counts URLs per state, lists failures and exits 1' '
