@@ -514,11 +514,19 @@ struct gic_export_opts {
 	void *arg;
 };
 
+/* What gic_export_clear did: files removed, files left (the first, in
+ * path order, named). */
+struct gic_export_cleared {
+	uint64_t removed, kept;
+	char first_kept[256];
+};
+
 struct gic_export_report {
 	uint64_t images;        /* images exported */
 	uint64_t files;         /* files written, metadata and shards included */
 	uint64_t copied_fallbacks; /* link/reflink that had to copy */
 	int64_t materialization_id;
+	struct gic_export_cleared cleared; /* --force over an earlier export */
 };
 
 int gic_export_format_from_name(const char *s, enum gic_export_format *f);
@@ -545,5 +553,15 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 		     void (*on_drift)(void *arg, const char *path,
 				      const char *why),
 		     void *arg, uint64_t *checked, uint64_t *drifts);
+
+/*
+ * Removes from dir (an absolute path, opened as outfd) the files that
+ * earlier exports wrote there: those of the catalog's records of dir and
+ * those its MANIFEST.sha256 lists; then their directories left empty.
+ * Paths go down from outfd one component at a time, never through a
+ * symlink, and never up.  Other files stay and are counted.
+ */
+int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
+		     struct gic_export_cleared *out);
 
 #endif

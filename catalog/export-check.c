@@ -5,6 +5,9 @@
  * catalog never wrote (copied from another machine), from its own
  * MANIFEST.sha256.  Every file is re-hashed; missing, changed and extra
  * files are each reported.
+ *
+ * gic_export_clear is --force: it removes what earlier exports wrote into
+ * a directory, from the same two sources, and nothing else.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -46,14 +50,19 @@ static int by_path(const void *a, const void *b)
 		      ((const struct expect *)b)->path);
 }
 
-/* From the catalog: 1 when a record was found. */
-static int from_catalog(struct gic_catalog *c, const char *dir,
+/* From the catalog's latest record of dir, or with every, all its
+ * records: 1 when a record was found. */
+static int from_catalog(struct gic_catalog *c, const char *dir, int every,
 			struct list *l)
 {
 	sqlite3_stmt *s;
 	int found = 0;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT path, sha256 FROM materialized_files"
+	if (sqlite3_prepare_v2(c->db, every ?
+			       "SELECT DISTINCT path, '' FROM materialized_files"
+			       " WHERE materialization_id IN (SELECT id FROM "
+			       "materializations WHERE out_dir = ?)" :
+			       "SELECT path, sha256 FROM materialized_files"
 			       " WHERE materialization_id = (SELECT max(id) FROM "
 			       "materializations WHERE out_dir = ?)", -1, &s, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
@@ -170,7 +179,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 	*checked = *drifts = 0;
 	if (!abs)
 		return gic_seterr(GIC_ENOTFOUND, "'%s': %s", dir, strerror(errno));
-	rc = c ? from_catalog(c, abs, &want) : 0;
+	rc = c ? from_catalog(c, abs, 0, &want) : 0;
 	if (rc == 0)
 		rc = from_manifest(abs, &want);
 	if (rc >= 0)
@@ -187,4 +196,96 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 	release(&have);
 	free(abs);
 	return rc;
+}
+
+/*
+ * Opens the directory of rel below outfd, one component at a time and
+ * never through a symlink; *base is rel's last component.  -1 for a path
+ * that is not a plain relative one.
+ */
+static int open_parent(int outfd, const char *rel, char *buf, size_t size,
+		       const char **base)
+{
+	char *slash, *comp, *save = NULL;
+	int fd, next;
+
+	if (!*rel || *rel == '/' || strlen(rel) >= size)
+		return -1;
+	snprintf(buf, size, "%s", rel);
+	if (!(slash = strrchr(buf, '/'))) {
+		*base = buf;
+		return dup(outfd);
+	}
+	*slash = '\0';
+	*base = slash + 1;
+	fd = dup(outfd);
+	for (comp = strtok_r(buf, "/", &save); comp && fd >= 0;
+	     comp = strtok_r(NULL, "/", &save)) {
+		next = strcmp(comp, "..") && strcmp(comp, ".") ?
+		       openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			      O_CLOEXEC) : -1;
+		close(fd);
+		fd = next;
+	}
+	return **base && strcmp(*base, "..") && strcmp(*base, ".") ? fd :
+	       (fd >= 0 ? close(fd) : 0, -1);
+}
+
+/* Removes rel below outfd (a file, or with dir an empty directory). */
+static int remove_below(int outfd, const char *rel, int dir)
+{
+	char buf[PATH_MAX];
+	const char *base;
+	int fd = open_parent(outfd, rel, buf, sizeof(buf), &base), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = unlinkat(fd, base, dir ? AT_REMOVEDIR : 0) == 0;
+	close(fd);
+	return ok;
+}
+
+/* Removes the directories of the listed files that are left empty,
+ * deepest first. */
+static void remove_empty_dirs(int outfd, struct list *l)
+{
+	char dir[PATH_MAX], *slash;
+
+	for (size_t i = l->n; i-- > 0; ) {
+		snprintf(dir, sizeof(dir), "%s", l->v[i].path);
+		while ((slash = strrchr(dir, '/'))) {
+			*slash = '\0';
+			if (!remove_below(outfd, dir, 1))
+				break;
+		}
+	}
+}
+
+int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
+		     struct gic_export_cleared *out)
+{
+	struct list known = { 0 }, left = { 0 };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = from_catalog(c, dir, 1, &known);
+	if (rc >= 0)
+		rc = from_manifest(dir, &known);
+	if (rc == GIC_ENOTFOUND)
+		rc = 0; /* no MANIFEST.sha256: what the catalog knows */
+	for (size_t i = 0; rc >= 0 && i < known.n; i++)
+		out->removed += (uint64_t)remove_below(outfd, known.v[i].path, 0);
+	if (rc >= 0) {
+		qsort(known.v, known.n, sizeof(*known.v), by_path);
+		remove_empty_dirs(outfd, &known);
+		rc = walk(dir, "", &left, 0);
+	}
+	if (rc >= 0 && (out->kept = left.n)) {
+		qsort(left.v, left.n, sizeof(*left.v), by_path);
+		snprintf(out->first_kept, sizeof(out->first_kept), "%s",
+			 left.v[0].path);
+	}
+	release(&known);
+	release(&left);
+	return rc < 0 ? rc : 0;
 }

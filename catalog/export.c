@@ -354,8 +354,10 @@ void gic_export_names_free(char **names, size_t n)
 	free(names);
 }
 
-/* --out must be new or empty, unless --force. */
-static int open_out(struct gic_export_ctx *x, const char *out)
+/* --out must be new or empty, unless --force: then what earlier exports
+ * wrote there goes first, so that none of their images stays in a set. */
+static int open_out(struct gic_export_ctx *x, const char *out,
+		    struct gic_export_cleared *cleared)
 {
 	struct dirent *e;
 	int nonempty = 0;
@@ -372,8 +374,9 @@ static int open_out(struct gic_export_ctx *x, const char *out)
 		return gic_seterr(GIC_EUSAGE, "'%s' is not empty: refusing to "
 				  "write into it (use --force)", out);
 	x->outfd = open(x->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return x->outfd < 0 ? gic_seterr(GIC_EIO, "'%s': %s", out,
-					 strerror(errno)) : 0;
+	if (x->outfd < 0)
+		return gic_seterr(GIC_EIO, "'%s': %s", out, strerror(errno));
+	return nonempty ? gic_export_clear(x->cat, x->out, x->outfd, cleared) : 0;
 }
 
 int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
@@ -387,7 +390,7 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 	memset(rep, 0, sizeof(*rep));
 	for (int i = 0; i < r->nsets; i++)
 		x.total += r->sets[i].n;
-	if ((rc = gic_catalog_writable(c)) < 0 || (rc = open_out(&x, out)) < 0)
+	if ((rc = gic_catalog_writable(c)) < 0 || (rc = open_out(&x, out, &rep->cleared)) < 0)
 		goto out;
 	for (int i = 0; i < r->nsets && rc == 0; i++) {
 		const struct gic_resolved_set *s = &r->sets[i];

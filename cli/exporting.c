@@ -89,6 +89,17 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 	progress_end(&p);
 	if (rc < 0)
 		return cli_fail(rc, cmd, a->out);
+	if (rep.cleared.removed)
+		fprintf(stderr, "%s: --force: removed %llu files of an earlier "
+			"export from %s\n", cmd,
+			(unsigned long long)rep.cleared.removed, a->out);
+	if (rep.cleared.kept)
+		fprintf(stderr, "gicat: %s: warning: '%s' keeps %llu file%s that "
+			"no export wrote (%s%s): split --check will list %s\n",
+			cmd, a->out, (unsigned long long)rep.cleared.kept,
+			rep.cleared.kept == 1 ? "" : "s", rep.cleared.first_kept,
+			rep.cleared.kept == 1 ? "" : ", ...",
+			rep.cleared.kept == 1 ? "it" : "them");
 	if (rep.copied_fallbacks)
 		fprintf(stderr, "gicat: %s: %llu files were copied: %s was not "
 			"possible (another file system?)\n", cmd,

@@ -116,6 +116,26 @@ test_expect_success 'a non-empty --out is refused unless --force' '
 	gicat split --check if >out && test_grep " 0 drifts" out
 '
 
+test_expect_success '--force replaces an earlier export: no stale image stays, other files do' '
+	gicat split genimage/cross-adm --out re 2>err &&
+	echo notes >re/notes.txt &&
+	gicat split $TASK --out re --force 2>err &&
+	test_grep "removed [0-9]* files of an earlier export" err &&
+	test_grep "warning: .re. keeps 1 file that no export wrote (notes.txt)" err &&
+	rm re/notes.txt &&
+	gicat split --check re >out && test_grep " 0 drifts" out &&
+	diff -r if re
+'
+
+test_expect_success '--force removes nothing through a symlink, whatever MANIFEST.sha256 lists' '
+	mkdir -p forced keep/train && echo precious >keep/train/x.png &&
+	ln -s "$TRASH/keep/train" forced/train &&
+	printf "%064d  train/x.png\n%064d  ../keep/train/x.png\n%064d  /etc/hostname\n" 0 0 0 \
+		>forced/MANIFEST.sha256 &&
+	test_must_fail gicat split $TASK --out forced --force 2>err &&
+	test_grep precious keep/train/x.png
+'
+
 test_expect_success 'nothing is written through a symlink planted in --out' '
 	mkdir trap outside && ln -s "$TRASH/outside" trap/train &&
 	test_must_fail gicat split $TASK --out trap --force 2>err &&
