@@ -23,6 +23,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,9 +379,53 @@ static const struct gic_field *column_for(const struct gic_field *f,
 	return f;
 }
 
-/* Binds value v as a parameter of col's type. */
+/* Fields with a closed set of values: an equality with anything else
+ * matches nothing, and is much more likely a typo ("label = FAKE"). */
+static const struct vocab {
+	const char *field;
+	const char *const words[2];
+	const char *say;
+} vocabs[] = {
+	{ "label", { "real", "fake" }, "'real' or 'fake'" },
+	{ "format", { "png", "jpeg" }, "'png' or 'jpeg'" },
+	{ "storage", { "object", "ref" }, "'object' or 'ref'" },
+};
+
+static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
+static struct gic_classes *classes;
+
+static void load_classes(void)
+{
+	if (gic_classes_builtin(&classes) < 0)
+		classes = NULL; /* then wnids go unchecked */
+}
+
+/* For = != and lists: is s a value that col can hold? */
+static int check_text(struct parser *p, const struct gic_field *col,
+		      const struct tok *v, const char *s)
+{
+	if (!strcmp(col->name, "wnid")) {
+		pthread_once(&classes_once, load_classes);
+		if (classes && gic_classes_index(classes, s) < 0)
+			return fail(p, v, "no ImageNet class has wnid '%s'", s);
+		return 0;
+	}
+	for (size_t k = 0; k < sizeof(vocabs) / sizeof(vocabs[0]); k++) {
+		const struct vocab *w = &vocabs[k];
+		if (strcmp(col->name, w->field))
+			continue;
+		for (size_t j = 0; j < 2; j++)
+			if (!strcmp(s, w->words[j]))
+				return 0;
+		return fail(p, v, "%s is %s, not '%s'", w->field, w->say, s);
+	}
+	return 0;
+}
+
+/* Binds value v as a parameter of col's type; exact for = != and lists,
+ * where a value that col cannot hold is an error. */
 static int bind_value(struct parser *p, const struct gic_field *col,
-		      const struct tok *v)
+		      const struct tok *v, int exact)
 {
 	char *s = value_text(v), buf[64];
 	int64_t i = 0;
@@ -388,8 +433,13 @@ static int bind_value(struct parser *p, const struct gic_field *col,
 
 	if (!s)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if (col->type == GIC_FT_TEXT)
+	if (col->type == GIC_FT_TEXT) {
+		if (exact && (rc = check_text(p, col, v, s)) < 0) {
+			free(s);
+			return rc;
+		}
 		return add_param(p, v, GIC_FT_TEXT, 0, s);
+	}
 	rc = to_int(s, &i);
 	free(s);
 	if (rc == -2)
@@ -398,6 +448,8 @@ static int bind_value(struct parser *p, const struct gic_field *col,
 		return fail(p, v, "'%s' takes an integer%s, got %s", col->name,
 			    strcmp(col->name, "class") ? "" : " or a wnid",
 			    desc(v, buf, sizeof(buf)));
+	if (exact && !strcmp(col->name, "class") && (i < 0 || i > 999))
+		return fail(p, v, "class is 0..999, not %lld", (long long)i);
 	return add_param(p, v, GIC_FT_INT, i, NULL);
 }
 
@@ -439,7 +491,7 @@ static int parse_op(struct parser *p, const struct gic_field *f)
 	if ((rc = emit(p, col->sql)) < 0 || (rc = emit(p, " ")) < 0 ||
 	    (rc = emit(p, sql_ops[opt.op])) < 0 || (rc = emit(p, " ?")) < 0)
 		return rc;
-	return bind_value(p, col, &v);
+	return bind_value(p, col, &v, opt.op == OP_EQ || opt.op == OP_NE);
 }
 
 /* FIELD in ( value, ... ); p->t is the '('. */
@@ -471,7 +523,7 @@ static int parse_list(struct parser *p, const struct gic_field *f)
 			if ((rc = emit(p, col->sql)) >= 0)
 				rc = emit(p, " IN (?");
 		}
-		if (rc < 0 || (rc = bind_value(p, col, &v)) < 0)
+		if (rc < 0 || (rc = bind_value(p, col, &v, 1)) < 0)
 			return rc;
 		if (p->t.kind != T_COMMA)
 			break;
@@ -514,8 +566,8 @@ static int parse_range(struct parser *p, const struct gic_field *f)
 			    "a wnid");
 	if ((rc = emit(p, col->sql)) < 0 ||
 	    (rc = emit(p, " BETWEEN ? AND ?")) < 0 ||
-	    (rc = bind_value(p, col, &lo)) < 0 ||
-	    (rc = bind_value(p, col, &hi)) < 0)
+	    (rc = bind_value(p, col, &lo, 0)) < 0 ||
+	    (rc = bind_value(p, col, &hi, 0)) < 0)
 		return rc;
 	if (col->type == GIC_FT_INT &&
 	    p->params[p->nparams - 2].i > p->params[p->nparams - 1].i)

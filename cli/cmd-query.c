@@ -151,6 +151,8 @@ int cmd_query(int argc, char **argv)
 			return cli_getopt_end("query", ch);
 		}
 	}
+	if (q.group)
+		q.count = 0; /* --group-by counts, per group */
 	if (!(expr = cli_join_args(argc - optind, argv + optind)))
 		return EXIT_RUNTIME;
 	if ((rc = cli_open("query", &c)) == 0) {

@@ -58,6 +58,25 @@ test_expect_success 'bad tokens are usage errors, not crashes' '
 	do test_expect_code 2 gicat query "$e" 2>err || exit 1; done
 '
 
+test_expect_success 'a value no image can have is a usage error naming the ones it can' '
+	test_expect_code 2 gicat query "label = FAKE" 2>err &&
+	test_grep "label is .real. or .fake., not .FAKE." err &&
+	test_expect_code 2 gicat query "format in (png, gif)" 2>err &&
+	test_grep "format is .png. or .jpeg., not .gif." err &&
+	test_expect_code 2 gicat query "class = n99999999" 2>err &&
+	test_grep "no ImageNet class has wnid .n99999999." err &&
+	test_expect_code 2 gicat query "class != 1000" 2>err &&
+	test_grep "class is 0..999, not 1000" err &&
+	test "$(gicat query --count "label ~ \"f*\"")" -eq "$(gicat query --count "label = fake")" &&
+	test "$(gicat query --count "class in 990..2000")" -ge 0
+'
+
+test_expect_success '--count with --group-by counts per group' '
+	gicat query --count --group-by label >a &&
+	gicat query --group-by label >b &&
+	test_cmp b a
+'
+
 test_expect_success 'quotes in values cannot inject SQL' '
 	test "$(gicat query --count "generator = '"'"'x'"'"''"'"' or 1=1 --'"'"'")" -eq 0 &&
 	test "$(gicat query --count "generator = \"x\"\" or \"\"1\"\"=\"\"1\"")" -eq 0 &&

@@ -138,8 +138,8 @@ static void values(void **state)
 	check("dataset = \"it's\"", "dataset = ? | 'it's'");
 	check("dataset = 'back\\slash'", "dataset = ? | 'back\\slash'");
 	check("dataset = ''", "dataset = ? | ''");
-	check("label = 'and'", "label = ? | 'and'");
-	check("label = 'null'", "label = ? | 'null'");
+	check("split = 'and'", "split = ? | 'and'");
+	check("split = 'null'", "split = ? | 'null'");
 	/* a text field keeps a number as written */
 	check("sha256 = 0123", "sha256 = ? | '0123'");
 	check("phash = 00ff00ff00ff00ff", "phash = ? | '00ff00ff00ff00ff'");
@@ -233,6 +233,8 @@ static void errors_point_at_the_token(void **state)
 	check_err("= 1", 1, "expected a field name, got '='");
 	check_err("'label' = real", 1, "expected a field name, got ''label''");
 	check_err("label # real", 7, "unexpected character '#'");
+	check_err("label = FAKE", 9, "label is 'real' or 'fake', not 'FAKE'");
+	check_err("class in (3, 1000)", 14, "class is 0..999, not 1000");
 	check_err("label ! real", 7, "unexpected character '!'");
 	check_err("label = \x01", 9, "unexpected byte 0x01");
 	check_err("width = abc", 9, "'width' takes an integer, got 'abc'");
