@@ -408,6 +408,7 @@ struct gic_task_set {
 	char *degrade, *degrade_real, *degrade_fake; /* op chains or NULL */
 	double share;        /* > 0: this set is that share of [split] */
 	int line;            /* of the section header */
+	int select_line;     /* of its select key */
 };
 
 struct gic_task {
@@ -421,6 +422,7 @@ struct gic_task {
 	char *split_select;
 	char *split_group;   /* "sha256" (default), "class", "near_duplicate" */
 	int split_line;
+	int split_select_line;
 	char *text;          /* the file as read */
 	char *path;          /* where it was read from, or the shipped name */
 	/* Problems found while parsing: "file:line: message", one per line. */

@@ -19,7 +19,7 @@
 
 #include "catalog.h"
 
-static _Thread_local char errbuf[1024];
+static _Thread_local char errbuf[4096];
 
 const char *gic_errmsg(void)
 {

@@ -286,7 +286,7 @@ static int deal(struct gic_catalog *c, const struct gic_task *t,
 	char key[128];
 	int rc, errcol = 0;
 
-	if ((rc = select_items(c, t->split_select, t->split_line, t->path,
+	if ((rc = select_items(c, t->split_select, t->split_select_line, t->path,
 			       &pool)) < 0)
 		return rc;
 	if (t->split_group && !strcmp(t->split_group, "near_duplicate") &&
@@ -345,7 +345,7 @@ int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
 		rc = deal(c, t, r);
 	for (int i = 0; i < t->nsets && rc == 0; i++) {
 		if (t->sets[i].share <= 0)
-			rc = select_items(c, t->sets[i].select, t->sets[i].line,
+			rc = select_items(c, t->sets[i].select, t->sets[i].select_line,
 					  t->path, &r->sets[i]);
 		if (rc == 0)
 			rc = sample(t, &r->sets[i]);

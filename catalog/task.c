@@ -21,6 +21,8 @@
 #include "catalog.h"
 #include "embed.h"
 
+#define MAX_ERRORS 8  /* errors reported for one file; the rest counted */
+
 struct parse {
 	struct gic_task *t;
 	const char *path;
@@ -32,7 +34,12 @@ struct parse {
 	int header;              /* the reader just read a [section] line */
 	char last_key[64];       /* for continuation lines */
 	int last_line;
-	char err[512];           /* first error, "path:line: message" */
+	int skip;                /* in a section that could not be opened */
+	struct problem {         /* errors found, kept in line order later */
+		int line;
+		char msg[240];
+	} errs[MAX_ERRORS];
+	int nerrs;               /* all of them, kept or not */
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -59,12 +66,14 @@ static int fail(struct parse *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!p->err[0]) {
-		int n = snprintf(p->err, sizeof(p->err), "%s:%d: ", p->path, p->line);
+	if (p->nerrs < MAX_ERRORS) {
+		struct problem *e = &p->errs[p->nerrs];
+		e->line = p->line;
 		va_start(ap, fmt);
-		vsnprintf(p->err + n, sizeof(p->err) - (size_t)n, fmt, ap);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 		va_end(ap);
 	}
+	p->nerrs++;
 	return 0;
 }
 
@@ -191,8 +200,11 @@ static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 {
 	double d;
 
-	if (!strcmp(k, "select"))
+	if (!strcmp(k, "select")) {
+		if (!cont)
+			s->select_line = p->line;
 		return keep(p, &s->select, v, cont);
+	}
 	if (!strcmp(k, "degrade"))
 		return keep(p, &s->degrade, v, cont);
 	if (!strcmp(k, "degrade_real"))
@@ -248,28 +260,29 @@ static int task_key(struct parse *p, const char *k, const char *v, int cont)
 	return 1;
 }
 
-static int handler(void *user, const char *section, const char *k,
-		   const char *v)
+static int on_key(struct parse *p, const char *section, const char *k,
+		  const char *v)
 {
-	struct parse *p = user;
 	int cont = !strcmp(k, p->last_key) && p->line == p->last_line + 1;
 
-	if (p->err[0])
-		return 0;
 	if (!*section)
-		return fail(p, "'%s' before any [section]", k);
+		return fail(p, "'%s' before any [section]", k), 1;
 	if (p->header || strcmp(section, p->section)) {
 		p->header = 0;
-		if (!open_section(p, section))
-			return 0;
+		p->skip = !open_section(p, section);
 	}
+	if (p->skip)
+		return 1;
 	snprintf(p->last_key, sizeof(p->last_key), "%s", k);
 	p->last_line = p->line;
 	if (!strcmp(section, "task"))
 		return task_key(p, k, v, cont);
 	if (p->in_split) {
-		if (!strcmp(k, "select"))
+		if (!strcmp(k, "select")) {
+			if (!cont)
+				p->t->split_select_line = p->line;
 			return keep(p, &p->t->split_select, v, cont);
+		}
 		if (!strcmp(k, "group"))
 			return keep(p, &p->t->split_group, v, 0);
 		if (!strcmp(k, "ratios"))
@@ -279,6 +292,14 @@ static int handler(void *user, const char *section, const char *k,
 		return 1;
 	}
 	return set_key(p, p->set, k, v, cont);
+}
+
+/* inih's handler: errors are collected, so that the whole file is read. */
+static int handler(void *user, const char *section, const char *k,
+		   const char *v)
+{
+	on_key(user, section, k, v);
+	return 1;
 }
 
 int gic_task_split_ratios(struct gic_task *t, const char *ratios)
@@ -325,35 +346,73 @@ static int has_shares(const struct gic_task *t)
 	return 0;
 }
 
-/* Checks that need the whole file: what each set may combine. */
-static int validate(struct parse *p)
+/* A select expression that does not compile is an error at its line
+ * (the catalog is not needed to tell). */
+static void check_select(struct parse *p, const char *expr, int line)
+{
+	struct gic_sql sql;
+	int errcol = 0;
+
+	if (!expr)
+		return;
+	if (gic_query_compile(expr, &sql, &errcol) < 0) {
+		p->line = line;
+		fail(p, "select: %s (column %d)", gic_errmsg(), errcol);
+		return;
+	}
+	gic_sql_release(&sql);
+}
+
+/* Checks that need the whole file: what each set may combine, and every
+ * select expression. */
+static void validate(struct parse *p)
 {
 	struct gic_task *t = p->t;
 	const char *g = t->split_group;
 
-	if (t->nsets == 0)
-		return fail(p, "no sets: add [train], [val], [test NAME] or "
-			    "[split]");
-	if (t->has_split && !has_shares(t)) {
-		p->line = t->split_line;
-		return fail(p, "[split] needs ratios, e.g. ratios = train:0.8, "
-			    "test:0.2");
-	}
+	if (t->nsets == 0 && !p->nerrs)
+		fail(p, "no sets: add [train], [val], [test NAME] or [split]");
+	p->line = t->split_line;
+	if (t->has_split && !has_shares(t))
+		fail(p, "[split] needs ratios, e.g. ratios = train:0.8, test:0.2");
 	if (t->has_split && g && strcmp(g, "sha256") && strcmp(g, "class") &&
-	    strcmp(g, "near_duplicate")) {
-		p->line = t->split_line;
-		return fail(p, "group must be sha256, class or near_duplicate, "
-			    "not '%s'", g);
-	}
+	    strcmp(g, "near_duplicate"))
+		fail(p, "group must be sha256, class or near_duplicate, not '%s'",
+		     g);
+	check_select(p, t->split_select, t->split_select_line);
 	for (int i = 0; i < t->nsets; i++) {
 		struct gic_task_set *s = &t->sets[i];
-		if (s->share > 0 && (s->select || s->balance)) {
-			p->line = s->line;
-			return fail(p, "set '%s' comes from [split]: select it there",
-				    s->name);
-		}
+		p->line = s->line;
+		if (s->share > 0 && (s->select || s->balance))
+			fail(p, "set '%s' comes from [split]: select it there",
+			     s->name);
+		check_select(p, s->select, s->select_line);
 	}
-	return 1;
+}
+
+static int by_line(const void *a, const void *b)
+{
+	const struct problem *x = a, *y = b;
+
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+/* All errors as one message, a "path:line: why" line each, in order. */
+static int report(struct parse *p)
+{
+	char msg[MAX_ERRORS * 300 + 100];
+	size_t n = 0, kept = p->nerrs < MAX_ERRORS ? (size_t)p->nerrs : MAX_ERRORS;
+
+	qsort(p->errs, kept, sizeof(p->errs[0]), by_line);
+	msg[0] = '\0';
+	for (size_t i = 0; i < kept && n < sizeof(msg); i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s:%d: %s",
+				      i ? "\n" : "", p->path, p->errs[i].line,
+				      p->errs[i].msg);
+	if (p->nerrs > MAX_ERRORS && n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - n, "\n%s: %d more errors",
+			 p->path, p->nerrs - MAX_ERRORS);
+	return gic_seterr(GIC_EUSAGE, "%s", msg);
 }
 
 int gic_task_parse(const char *text, const char *path, struct gic_task **out)
@@ -375,15 +434,15 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 	ini_allow_realloc = 1;
 	ini_max_line = 1 << 16;
 	rc = ini_parse_stream(reader, &p, handler, &p);
-	if (rc > 0 && !p.err[0]) {
+	if (rc > 0) {
 		p.line = rc;
 		fail(&p, "syntax error");
 	}
-	if (!p.err[0])
-		validate(&p);
-	if (p.err[0]) {
+	validate(&p);
+	if (p.nerrs) {
+		rc = report(&p);
 		gic_task_free(t);
-		return gic_seterr(GIC_EUSAGE, "%s", p.err);
+		return rc;
 	}
 	if (!t->name)
 		t->name = strdup(path);

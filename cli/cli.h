@@ -31,7 +31,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * returns -1 to go on, or an exit code. */
 int cli_getopt_end(const char *cmd, int c);
 
-/* "gicat: what: 'subject': <gic_errmsg()>"; returns the exit code for rc. */
+/* "gicat: what: 'subject': <gic_errmsg()>", once per line of a message
+ * of several (a task file's errors). */
+void cli_print_error(const char *what, const char *subject);
+/* cli_print_error; returns the exit code for rc. */
 int cli_fail(int rc, const char *what, const char *subject);
 int cli_exit_code(int rc);
 /* The value of --catalog (set by main), or NULL. */

@@ -130,13 +130,13 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 	int rc, warnings;
 
 	if ((rc = gic_task_load(file, &t)) < 0) {
-		fprintf(stderr, "gicat: task: %s\n", gic_errmsg());
+		cli_print_error("task", NULL);
 		return check ? EXIT_PROBLEMS : cli_exit_code(rc);
 	}
 	if ((rc = cli_open("task", &c)))
 		goto out;
 	if ((rc = gic_task_resolve(c, t, &r)) < 0) {
-		fprintf(stderr, "gicat: task: %s\n", gic_errmsg());
+		cli_print_error("task", NULL);
 		rc = check && rc == GIC_EUSAGE ? EXIT_PROBLEMS : cli_exit_code(rc);
 		goto out;
 	}

@@ -60,13 +60,24 @@ int cli_exit_code(int rc)
 	}
 }
 
+void cli_print_error(const char *what, const char *subject)
+{
+	const char *m = gic_errmsg();
+
+	do { /* a message of several lines (a task's errors): each prefixed */
+		int n = (int)strcspn(m, "\n");
+		if (subject)
+			fprintf(stderr, "gicat: %s: '%s': %.*s\n", what, subject,
+				n, m);
+		else
+			fprintf(stderr, "gicat: %s: %.*s\n", what, n, m);
+		m += n;
+	} while (*m++);
+}
+
 int cli_fail(int rc, const char *what, const char *subject)
 {
-	if (subject)
-		fprintf(stderr, "gicat: %s: '%s': %s\n", what, subject,
-			gic_errmsg());
-	else
-		fprintf(stderr, "gicat: %s: %s\n", what, gic_errmsg());
+	cli_print_error(what, subject);
 	return cli_exit_code(rc);
 }
 

@@ -114,6 +114,31 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 	test_grep "bad5.ini:4: \\[split\\] needs ratios" err
 '
 
+test_expect_success 'task check lists every error of a file, in line order' '
+	cat >multi.ini <<-INI &&
+	[task]
+	name = multi
+	seed = abc
+	[train]
+	select = genrator = x
+	fraction = 2
+	[test a b]
+	select = label = fake
+	[bogus]
+	k = v
+	[val]
+	select = label = FAKE
+	INI
+	test_expect_code 1 gicat task check multi.ini 2>err &&
+	sed "s/^gicat: task: multi.ini:\([0-9]*\): .*/\1/" err >lines &&
+	printf "3\n5\n6\n8\n10\n12\n" >want && test_cmp want lines &&
+	test_grep "multi.ini:5: select: unknown field .genrator." err &&
+	test_grep "multi.ini:12: select: label is .real. or .fake., not .FAKE." err &&
+	test_expect_code 2 gicat split multi.ini --out never 2>err &&
+	test "$(grep -c "^gicat: split: .*multi.ini:[0-9]*: " err)" -eq 6 &&
+	test ! -e never
+'
+
 test_expect_success 'task check: warnings for unknown keys, empty, unbalanced and leaking sets' '
 	cat >warn.ini <<-INI &&
 	[task]
