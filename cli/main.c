@@ -8,7 +8,9 @@
 #include "cli.h"
 
 static const struct cmd commands[] = {
-	{ "init", cmd_init, "[DIR]", "create a catalog (DIR/.gicat)", NULL },
+	{ "init", cmd_init, "[DIR]", "create a catalog (DIR/.gicat)",
+	  "  DIR  default: --catalog DIR, else $GICAT_DIR, else here; DIR and\n"
+	  "       --catalog may both be given only when they agree\n" },
 	{ "ingest", cmd_ingest,
 	  "[--layout auto|genimage|imagefolder|flat] [--dataset NAME] "
 	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
