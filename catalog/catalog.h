@@ -95,6 +95,11 @@ struct gic_image_info {
 int gic_probe(const unsigned char *buf, size_t len,
 	      const struct gic_probe_opts *opts, struct gic_image_info *out);
 void gic_image_info_release(struct gic_image_info *info);
+/* 0 when a w x h image is within opts' pixel limit; else GIC_ELIMIT (or
+ * GIC_EBADIMG for an empty image) with gic_probe's reason.  For content
+ * whose size is already known, so that it need not be decoded again. */
+int gic_probe_check_size(uint32_t w, uint32_t h,
+			 const struct gic_probe_opts *opts);
 /* "png", "jpeg" or NULL, from the first bytes. */
 const char *gic_sniff_format(const unsigned char *buf, size_t len);
 /* pHash of an 8-bit grayscale image (w*h bytes, row stride = w). */
