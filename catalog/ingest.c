@@ -386,6 +386,52 @@ out:
 	return rc;
 }
 
+/* Drops the last component of the n-byte absolute path in buf. */
+static size_t drop_last(const char *buf, size_t n)
+{
+	while (n && buf[--n] != '/')
+		;
+	return n;
+}
+
+/*
+ * The default dataset name for a PATH argument: the name of the directory
+ * it names, or of the one that holds it when it is a file, with "." and
+ * ".." and repeated or trailing slashes resolved against the working
+ * directory ("." is the working directory's name).  Symbolic links are not
+ * followed: a link to a tree gives the link's name.
+ */
+static char *root_name(const char *path)
+{
+	char cwd[PATH_MAX] = "", *full, *s, *name;
+	struct stat st;
+	size_t n = 0, len;
+
+	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), ".");
+	if (asprintf(&full, "%s/%s", cwd, path) < 0)
+		return NULL;
+	/* normalise in place: the result never outruns what is read */
+	for (s = full; *s; s += len) {
+		while (*s == '/')
+			s++;
+		len = strcspn(s, "/");
+		if (len == 2 && !strncmp(s, "..", 2)) {
+			n = drop_last(full, n);
+		} else if (len && !(len == 1 && *s == '.')) {
+			full[n++] = '/';
+			memmove(full + n, s, len);
+			n += len;
+		}
+	}
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+		n = drop_last(full, n);
+	full[n] = '\0';
+	name = strdup(n ? strrchr(full, '/') + 1 : "/");
+	free(full);
+	return name;
+}
+
 static int collect(struct pipeline *p, const char *const *paths, int n)
 {
 	int rc;
@@ -393,17 +439,7 @@ static int collect(struct pipeline *p, const char *const *paths, int n)
 	if (!(p->root_names = calloc((size_t)n, sizeof(char *))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (int i = 0; i < n; i++) {
-		char *copy = strdup(paths[i]), *base;
-		size_t len;
-
-		if (!copy)
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		len = strlen(copy);
-		while (len > 1 && copy[len - 1] == '/')
-			copy[--len] = '\0';
-		base = strrchr(copy, '/');
-		p->root_names[i] = strdup(base && base[1] ? base + 1 : copy);
-		free(copy);
+		p->root_names[i] = root_name(paths[i]);
 		if (!p->root_names[i])
 			return gic_seterr(GIC_ENOMEM, "out of memory");
 		if ((rc = gic_filelist_add(&p->files, paths[i], i)) < 0)
