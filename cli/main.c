@@ -38,7 +38,7 @@ static const struct cmd commands[] = {
 	  "an image's metadata and every entry of it", NULL },
 	{ "cat", cmd_cat, "SHA256|PREFIX", "write an image's bytes to stdout",
 	  NULL },
-	{ "stats", cmd_stats, "[EXPR]", "counts per generator, label, split",
+	{ "stats", cmd_stats, "[EXPR]", "counts per subset, generator, label, split",
 	  NULL },
 	{ "verify", cmd_verify, "[--full]",
 	  "check the catalog and the store agree (--full re-hashes)", NULL },
