@@ -33,6 +33,10 @@ test_expect_success 'ref stores nothing and reads the original back' '
 	test "$(find ref/.gicat/objects -type f | wc -l)" -eq 0 &&
 	h=$(gicat --catalog ref query --format csv --fields sha256 "path ~ \"*testorig.jpg\"" | tail -1) &&
 	gicat --catalog ref cat "$h" >back && cmp back src/testorig.jpg &&
+	gicat --catalog ref show "$h" >out &&
+	test_grep "^ref_path  *$TRASH/rsrc/testorig.jpg$" out &&
+	test_grep "^object  *none: the bytes live at ref_path$" out &&
+	! grep "/objects/" out &&
 	gicat --catalog ref verify --full >out && test_grep " 3 referenced files" out
 '
 

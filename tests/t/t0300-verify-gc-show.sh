@@ -14,7 +14,8 @@ test_expect_success 'show finds an image by a prefix and lists its entries' '
 	h=$(first basn2c08.png) &&
 	gicat show "$(echo $h | cut -c1-10)" >out &&
 	test_grep "^sha256 *$h" out && test_grep "img/basn2c08.png" out &&
-	test_grep "^phash  *[0-9a-f]\\{16\\}$" out
+	test_grep "^phash  *[0-9a-f]\\{16\\}$" out &&
+	test -f "$(sed -n "s/^object  *//p" out)"
 '
 
 test_expect_success 'cat writes the original bytes' '
