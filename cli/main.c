@@ -43,7 +43,11 @@ static const struct cmd commands[] = {
 	{ "verify", cmd_verify, "[--full]",
 	  "check the catalog and the store agree (--full re-hashes)", NULL },
 	{ "gc", cmd_gc, "[--grace SECONDS]",
-	  "remove unreferenced objects and temporary files", NULL },
+	  "remove unreferenced objects and temporary files",
+	  "  --grace S  keep those whose ctime (last change of content, links\n"
+	  "             or mode) is less than S seconds old (default 3600): a\n"
+	  "             running ingest may be about to commit them.  gc says\n"
+	  "             how many it kept; --grace 0 removes them all.\n" },
 	{ "migrate", cmd_migrate, "[--status]",
 	  "apply or list schema migrations", NULL },
 	{ "task", cmd_task, "list | show [--items] [--format csv|jsonl] FILE | "
