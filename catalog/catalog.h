@@ -95,6 +95,11 @@ struct gic_image_info {
 int gic_probe(const unsigned char *buf, size_t len,
 	      const struct gic_probe_opts *opts, struct gic_image_info *out);
 void gic_image_info_release(struct gic_image_info *info);
+/* 0 when a w x h image is within opts' pixel limit; else GIC_ELIMIT (or
+ * GIC_EBADIMG for an empty image) with gic_probe's reason.  For content
+ * whose size is already known, so that it need not be decoded again. */
+int gic_probe_check_size(uint32_t w, uint32_t h,
+			 const struct gic_probe_opts *opts);
 /* "png", "jpeg" or NULL, from the first bytes. */
 const char *gic_sniff_format(const unsigned char *buf, size_t len);
 /* pHash of an 8-bit grayscale image (w*h bytes, row stride = w). */
@@ -240,11 +245,14 @@ struct gic_odb_backend {
 		    void *arg, uint64_t *tmp);
 	/* Deletes an object unless it changed at or after `before` (epoch
 	 * seconds): a concurrent ingest may be about to reference it.
-	 * *done says whether it was deleted. */
+	 * *done: 1 deleted, 0 kept as too recent, -1 already gone. */
 	int (*del)(struct gic_odb *odb, const char *hex, int64_t before,
 		   int *done);
-	/* Removes temporary files older than `before`; counts them into *n. */
-	int (*clean_tmp)(struct gic_odb *odb, int64_t before, uint64_t *n);
+	/* Removes temporary files that last changed before `before`,
+	 * counting them into *n and the more recent ones it keeps into
+	 * *kept. */
+	int (*clean_tmp)(struct gic_odb *odb, int64_t before, uint64_t *n,
+			 uint64_t *kept);
 	void (*free)(struct gic_odb *odb);
 };
 
@@ -324,13 +332,19 @@ int gic_verify(struct gic_catalog *c, int full,
 				  const char *why),
 	       void *arg, struct gic_verify_report *rep);
 
+struct gic_gc_report {
+	uint64_t rows;          /* image rows no entry used, removed */
+	uint64_t objects, tmp;  /* unreferenced objects, temporary files removed */
+	uint64_t young_objects, young_tmp; /* kept: changed within grace */
+};
+
 /*
  * Removes image rows no entry uses, then temporary files and unreferenced
- * objects older than grace seconds (so that a concurrent ingest's fresh,
- * not yet committed objects survive).
+ * objects that have not changed (ctime: content, links or mode) for grace
+ * seconds, so that a concurrent ingest's fresh, not yet committed objects
+ * survive; those it keeps are counted too.
  */
-int gic_gc(struct gic_catalog *c, int64_t grace, uint64_t *rows,
-	   uint64_t *objects, uint64_t *tmp);
+int gic_gc(struct gic_catalog *c, int64_t grace, struct gic_gc_report *rep);
 
 /* Reads an image's bytes (object or ref file), checking its hash. */
 int gic_image_read(struct gic_catalog *c, const char *hex,

@@ -12,7 +12,8 @@
  * catalog never points at a missing object whatever moment the process
  * dies at.
  * Content already catalogued is recognised by its hash and not decoded
- * again.
+ * again; the size the catalog holds for it is still checked against
+ * --max-pixels, as --max-bytes is checked before hashing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,16 +95,20 @@ out:
 	return rc;
 }
 
-/* Is this content already catalogued?  1 = as an object, 2 = as a ref. */
-static int known(sqlite3_stmt *q, const char *hex)
+/* Is this content already catalogued?  1 = as an object, 2 = as a ref;
+ * then its size goes to *w, *h. */
+static int known(sqlite3_stmt *q, const char *hex, uint32_t *w, uint32_t *h)
 {
 	int k = 0;
 
 	if (!q)
 		return 0;
 	sqlite3_bind_text(q, 1, hex, GIC_HEX_LEN, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW)
+	if (sqlite3_step(q) == SQLITE_ROW) {
 		k = strcmp((const char *)sqlite3_column_text(q, 0), "ref") ? 1 : 2;
+		*w = (uint32_t)sqlite3_column_int64(q, 1);
+		*h = (uint32_t)sqlite3_column_int64(q, 2);
+	}
 	sqlite3_reset(q);
 	return k;
 }
@@ -132,6 +137,7 @@ static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 	const char *path = gic_file_path(&p->files, i);
 	struct gic_probe_opts po = { .max_pixels = o->max_pixels };
 	struct stat st;
+	uint32_t w = 0, h = 0;
 	int rc, k;
 
 	gic_path_parse(o->layout, path, o->classes, o->val, &r->meta);
@@ -141,11 +147,13 @@ static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 	r->bytes = (uint64_t)st.st_size;
 	if ((rc = gic_sha256_hex(r->buf, r->bytes, r->hex)) < 0)
 		goto fail;
-	k = known(q, r->hex);
+	k = known(q, r->hex, &w, &h);
 	r->kind = k == 1 || (k == 2 && o->mode == GIC_MODE_REF) ? GIC_R_KNOWN
 		: k == 2 ? GIC_R_UPGRADE : GIC_R_NEW;
-	if (r->kind == GIC_R_NEW &&
-	    (rc = gic_probe(r->buf, r->bytes, &po, &r->info)) < 0)
+	/* known content is not decoded again, but the limits still hold */
+	rc = r->kind == GIC_R_NEW ? gic_probe(r->buf, r->bytes, &po, &r->info)
+				  : gic_probe_check_size(w, h, &po);
+	if (rc < 0)
 		goto fail;
 	if (o->mode == GIC_MODE_REF)
 		record_ref(r, path, &st);
@@ -206,8 +214,8 @@ static sqlite3_stmt *open_reader(struct pipeline *p, sqlite3 **db)
 	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY |
 			    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
 		sqlite3_busy_timeout(*db, 30000);
-		sqlite3_prepare_v2(*db, "SELECT storage FROM images "
-				   "WHERE sha256 = ?", -1, &q, NULL);
+		sqlite3_prepare_v2(*db, "SELECT storage, width, height "
+				   "FROM images WHERE sha256 = ?", -1, &q, NULL);
 	}
 	return q; /* without it every file is simply decoded */
 }
@@ -378,6 +386,52 @@ out:
 	return rc;
 }
 
+/* Drops the last component of the n-byte absolute path in buf. */
+static size_t drop_last(const char *buf, size_t n)
+{
+	while (n && buf[--n] != '/')
+		;
+	return n;
+}
+
+/*
+ * The default dataset name for a PATH argument: the name of the directory
+ * it names, or of the one that holds it when it is a file, with "." and
+ * ".." and repeated or trailing slashes resolved against the working
+ * directory ("." is the working directory's name).  Symbolic links are not
+ * followed: a link to a tree gives the link's name.
+ */
+static char *root_name(const char *path)
+{
+	char cwd[PATH_MAX] = "", *full, *s, *name;
+	struct stat st;
+	size_t n = 0, len;
+
+	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), ".");
+	if (asprintf(&full, "%s/%s", cwd, path) < 0)
+		return NULL;
+	/* normalise in place: the result never outruns what is read */
+	for (s = full; *s; s += len) {
+		while (*s == '/')
+			s++;
+		len = strcspn(s, "/");
+		if (len == 2 && !strncmp(s, "..", 2)) {
+			n = drop_last(full, n);
+		} else if (len && !(len == 1 && *s == '.')) {
+			full[n++] = '/';
+			memmove(full + n, s, len);
+			n += len;
+		}
+	}
+	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
+		n = drop_last(full, n);
+	full[n] = '\0';
+	name = strdup(n ? strrchr(full, '/') + 1 : "/");
+	free(full);
+	return name;
+}
+
 static int collect(struct pipeline *p, const char *const *paths, int n)
 {
 	int rc;
@@ -385,17 +439,7 @@ static int collect(struct pipeline *p, const char *const *paths, int n)
 	if (!(p->root_names = calloc((size_t)n, sizeof(char *))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (int i = 0; i < n; i++) {
-		char *copy = strdup(paths[i]), *base;
-		size_t len;
-
-		if (!copy)
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		len = strlen(copy);
-		while (len > 1 && copy[len - 1] == '/')
-			copy[--len] = '\0';
-		base = strrchr(copy, '/');
-		p->root_names[i] = strdup(base && base[1] ? base + 1 : copy);
-		free(copy);
+		p->root_names[i] = root_name(paths[i]);
 		if (!p->root_names[i])
 			return gic_seterr(GIC_ENOMEM, "out of memory");
 		if ((rc = gic_filelist_add(&p->files, paths[i], i)) < 0)

@@ -341,18 +341,39 @@ static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size)
 	return rc;
 }
 
-/* Changed (ctime: link and chmod count) before `before`? */
+/* Changed (ctime: link and chmod count) before `before`?  1 yes, 0 no,
+ * -1 when it is gone. */
 static int older(int dirfd_, const char *name, int64_t before)
 {
 	struct stat st;
 
-	return fstatat(dirfd_, name, &st, 0) == 0 && st.st_ctime < before;
+	if (fstatat(dirfd_, name, &st, 0) < 0)
+		return -1;
+	return st.st_ctime < before;
 }
 
-/* Walks objects/xx/ directories; tmp files are counted or, when
- * remove_before is set, removed if older than that. */
+/* A temporary file: counted into *tmp, or, when remove_before is set,
+ * removed (and counted) if older than that, else counted into *kept. */
+static void tmp_file(int dirfd_, const char *name, int64_t remove_before,
+		     uint64_t *tmp, uint64_t *kept)
+{
+	int old;
+
+	if (!remove_before) {
+		if (tmp)
+			(*tmp)++;
+	} else if (!(old = older(dirfd_, name, remove_before))) {
+		(*kept)++;
+	} else if (old > 0 && unlinkat(dirfd_, name, 0) == 0) {
+		(*tmp)++;
+	}
+}
+
+/* Walks objects/xx/ directories, calling cb for every object and
+ * tmp_file for every temporary file. */
 static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
-		void *arg, uint64_t *tmp, int64_t remove_before)
+		void *arg, uint64_t *tmp, int64_t remove_before,
+		uint64_t *kept)
 {
 	char sub[4200], hex[GIC_HEX_LEN + 1];
 	int rc = 0;
@@ -366,12 +387,8 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 			continue;
 		while (!rc && (d = readdir(dir))) {
 			if (!strncmp(d->d_name, "tmp-", 4)) {
-				if (!remove_before) {
-					if (tmp)
-						(*tmp)++;
-				} else if (older(dirfd(dir), d->d_name, remove_before) &&
-					 unlinkat(dirfd(dir), d->d_name, 0) == 0)
-					(*tmp)++;
+				tmp_file(dirfd(dir), d->d_name, remove_before,
+					 tmp, kept);
 				continue;
 			}
 			if (strlen(d->d_name) != GIC_HEX_LEN - 2 || !cb)
@@ -387,12 +404,13 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 static int fs_list(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 		   void *arg, uint64_t *tmp)
 {
-	return walk(odb, cb, arg, tmp, 0);
+	return walk(odb, cb, arg, tmp, 0, NULL);
 }
 
-static int fs_clean_tmp(struct gic_odb *odb, int64_t before, uint64_t *n)
+static int fs_clean_tmp(struct gic_odb *odb, int64_t before, uint64_t *n,
+			uint64_t *kept)
 {
-	return walk(odb, NULL, NULL, n, before);
+	return walk(odb, NULL, NULL, n, before, kept);
 }
 
 static int fs_del(struct gic_odb *odb, const char *hex, int64_t before,
@@ -401,10 +419,9 @@ static int fs_del(struct gic_odb *odb, const char *hex, int64_t before,
 	char *path = gic_odb_fs_path(odb, hex);
 	int rc = 0;
 
-	*done = 0;
 	if (!path)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if (older(AT_FDCWD, path, before)) {
+	if ((*done = older(AT_FDCWD, path, before)) > 0) {
 		if (unlink(path) < 0)
 			rc = gic_seterr(GIC_EIO, "remove object %s: %s", hex,
 					strerror(errno));

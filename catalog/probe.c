@@ -63,11 +63,22 @@ static int reject_unknown(const unsigned char *buf, size_t len)
 			  "not a PNG or JPEG file (starts with%s)", hex);
 }
 
+static uint64_t max_pixels(const struct gic_probe_opts *opts)
+{
+	return opts && opts->max_pixels ? opts->max_pixels
+					: GIC_DEFAULT_MAX_PIXELS;
+}
+
+int gic_probe_check_size(uint32_t w, uint32_t h,
+			 const struct gic_probe_opts *opts)
+{
+	return probe_check_size(w, h, max_pixels(opts));
+}
+
 int gic_probe(const unsigned char *buf, size_t len,
 	      const struct gic_probe_opts *opts, struct gic_image_info *out)
 {
-	uint64_t max = opts && opts->max_pixels ? opts->max_pixels
-						: GIC_DEFAULT_MAX_PIXELS;
+	uint64_t max = max_pixels(opts);
 	const char *fmt;
 	int rc;
 

@@ -166,7 +166,7 @@ struct gc_ctx {
 	struct gic_catalog *c;
 	sqlite3_stmt *has_row;
 	int64_t before;
-	uint64_t removed;
+	struct gic_gc_report *rep;
 };
 
 static int remove_orphan(const char *hex, void *arg)
@@ -179,17 +179,19 @@ static int remove_orphan(const char *hex, void *arg)
 		return 0;
 	if ((rc = g->c->odb->be->del(g->c->odb, hex, g->before, &done)) < 0)
 		return rc;
-	g->removed += (uint64_t)done;
+	if (done > 0)
+		g->rep->objects++;
+	else if (done == 0)
+		g->rep->young_objects++;
 	return 0;
 }
 
-int gic_gc(struct gic_catalog *c, int64_t grace, uint64_t *rows,
-	   uint64_t *objects, uint64_t *tmp)
+int gic_gc(struct gic_catalog *c, int64_t grace, struct gic_gc_report *rep)
 {
-	struct gc_ctx g = { c, NULL, (int64_t)time(NULL) - grace + 1, 0 };
+	struct gc_ctx g = { c, NULL, (int64_t)time(NULL) - grace + 1, rep };
 	int rc;
 
-	*rows = *objects = *tmp = 0;
+	memset(rep, 0, sizeof(*rep));
 	if ((rc = gic_catalog_writable(c)) < 0)
 		return rc;
 	/* Rows first: once they are gone, their objects are orphans.  A
@@ -199,14 +201,14 @@ int gic_gc(struct gic_catalog *c, int64_t grace, uint64_t *rows,
 			 "UNION SELECT derived FROM derivations JOIN keep ON "
 			 "parent = h) SELECT h FROM keep)", NULL, NULL, NULL))
 		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(c->db));
-	*rows = (uint64_t)sqlite3_changes(c->db);
-	if ((rc = c->odb->be->clean_tmp(c->odb, g.before, tmp)) < 0)
+	rep->rows = (uint64_t)sqlite3_changes(c->db);
+	if ((rc = c->odb->be->clean_tmp(c->odb, g.before, &rep->tmp,
+					&rep->young_tmp)) < 0)
 		return rc;
 	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM images WHERE sha256 = ? "
 			       "AND ref_path IS NULL", -1, &g.has_row, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
 	rc = c->odb->be->list(c->odb, remove_orphan, &g, NULL);
 	sqlite3_finalize(g.has_row);
-	*objects = g.removed;
 	return rc;
 }

@@ -1,8 +1,8 @@
 /*
  * cmd-gc.c - gicat gc [--grace SECONDS]: removes image rows no entry uses,
- * temporary files, and objects nothing references.  Files younger than the
- * grace period (default one hour) are kept: a concurrent ingest may be
- * about to commit them.
+ * temporary files, and objects nothing references.  Files changed (ctime)
+ * within the grace period (default one hour) are kept, and counted: a
+ * concurrent ingest may be about to commit them.
  */
 #include <getopt.h>
 
@@ -12,7 +12,8 @@ int cmd_gc(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "grace", 1, 0, 'g' }, { "help", 0, 0, 'h' }, { 0 } };
-	uint64_t rows, objects, tmp, grace = 3600;
+	struct gic_gc_report r;
+	uint64_t grace = 3600;
 	struct gic_catalog *c;
 	int ch, rc;
 
@@ -24,12 +25,19 @@ int cmd_gc(int argc, char **argv)
 	}
 	if ((rc = cli_open("gc", &c)))
 		return rc;
-	rc = gic_gc(c, (int64_t)grace, &rows, &objects, &tmp);
+	rc = gic_gc(c, (int64_t)grace, &r);
 	gic_catalog_close(c);
 	if (rc < 0)
 		return cli_fail(rc, "gc", NULL);
 	printf("gc: removed %llu unused image rows, %llu objects, %llu "
-	       "temporary files\n", (unsigned long long)rows,
-	       (unsigned long long)objects, (unsigned long long)tmp);
+	       "temporary files\n", (unsigned long long)r.rows,
+	       (unsigned long long)r.objects, (unsigned long long)r.tmp);
+	if (r.young_objects || r.young_tmp)
+		printf("gc: kept %llu objects, %llu temporary files changed less "
+		       "than %llu seconds ago (--grace: a running ingest may "
+		       "still need them); when none runs, 'gicat gc --grace 0' "
+		       "removes them\n", (unsigned long long)r.young_objects,
+		       (unsigned long long)r.young_tmp,
+		       (unsigned long long)grace);
 	return 0;
 }

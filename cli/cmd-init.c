@@ -1,14 +1,35 @@
 /*
- * cmd-init.c - gicat init [DIR]: creates DIR/.gicat (default: here).
+ * cmd-init.c - gicat init [DIR]: creates DIR/.gicat.  Without DIR, the
+ * catalog goes where --catalog or $GICAT_DIR say (the directory that will
+ * contain .gicat, as for every other command), else here.
  */
 #include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+
+/* Same name once trailing slashes are ignored, or the same directory. */
+static int same_dir(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	struct stat sa, sb;
+
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	while (lb > 1 && b[lb - 1] == '/')
+		lb--;
+	if (la == lb && !strncmp(a, b, la))
+		return 1;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
 
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", 0, 0, 'h' }, { 0 } };
-	const char *dir = ".";
+	const char *env = getenv("GICAT_DIR"), *dir = ".";
 	struct gic_catalog *c;
 	int ch, rc;
 
@@ -16,8 +37,17 @@ int cmd_init(int argc, char **argv)
 		return cli_getopt_end("init", ch);
 	if (argc - optind > 1)
 		return cli_usage_error("init", "too many arguments");
-	if (optind < argc)
+	if (optind < argc) {
 		dir = argv[optind];
+		if (cli_catalog_opt && !same_dir(cli_catalog_opt, dir))
+			return cli_usage_error("init", "--catalog '%s' and DIR "
+					       "'%s' differ", cli_catalog_opt,
+					       dir);
+	} else if (cli_catalog_opt) {
+		dir = cli_catalog_opt;
+	} else if (env && *env) {
+		dir = env;
+	}
 	if ((rc = gic_catalog_init(dir, &c)) < 0)
 		return cli_fail(rc, "init", dir);
 	fprintf(stderr, "gicat: created catalog in %s/.gicat (schema %d)\n",

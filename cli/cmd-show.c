@@ -4,18 +4,26 @@
  */
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
 #include "cli.h"
 
-static void print_columns(sqlite3_stmt *s)
+/* Prints the row's non-NULL columns; returns 1 when storage is 'ref'. */
+static int print_columns(sqlite3_stmt *s)
 {
+	int ref = 0;
+
 	for (int i = 0; i < sqlite3_column_count(s); i++) {
+		const char *name = sqlite3_column_name(s, i);
 		const char *v = (const char *)sqlite3_column_text(s, i);
-		if (v)
-			printf("%-14s %s\n", sqlite3_column_name(s, i), v);
+		if (!v)
+			continue;
+		printf("%-14s %s\n", name, v);
+		ref |= !strcmp(name, "storage") && !strcmp(v, "ref");
 	}
+	return ref;
 }
 
 /* Prepares sql with hex bound to its parameter; 0, or show's exit code. */
@@ -59,8 +67,8 @@ static int show_derivations(struct gic_catalog *c, const char *hex)
 static int show(struct gic_catalog *c, const char *hex)
 {
 	sqlite3_stmt *s;
-	char *obj;
-	int rc;
+	char *obj = NULL;
+	int rc, ref = 0;
 
 	if ((rc = query(c, "SELECT sha256, bytes, format, width, height, "
 			   "channels, bit_depth, mode, jpeg_quality, "
@@ -71,9 +79,12 @@ static int show(struct gic_catalog *c, const char *hex)
 			   hex, &s)))
 		return rc;
 	if (sqlite3_step(s) == SQLITE_ROW)
-		print_columns(s);
+		ref = print_columns(s);
 	sqlite3_finalize(s);
-	if ((obj = gic_odb_fs_path(c->odb, hex)))
+	/* a ref image has no object: its bytes are only at ref_path */
+	if (ref)
+		printf("%-14s %s\n", "object", "none: the bytes live at ref_path");
+	else if ((obj = gic_odb_fs_path(c->odb, hex)))
 		printf("%-14s %s\n", "object", obj);
 	free(obj);
 	if ((rc = query(c, "SELECT dataset, coalesce(generator, '-'),"

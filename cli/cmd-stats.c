@@ -1,6 +1,7 @@
 /*
  * cmd-stats.c - gicat stats [EXPR]: totals, then entries per dataset,
- * generator (or subset), label and split, then formats and rejects.
+ * subset, generator, label and split (the query fields of those names),
+ * then formats and rejects.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -58,10 +59,10 @@ int cmd_stats(int argc, char **argv)
 	rc = section(c, NULL, "count(*) AS entries, count(DISTINCT sha256) AS "
 		     "images, sum(bytes) AS entry_bytes", expr, "");
 	if (!rc)
-		rc = section(c, "per subset, label and split:",
-			     "dataset, coalesce(generator, subset) AS generator, "
-			     "label, split, count(*) AS entries", expr,
-			     "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4");
+		rc = section(c, "per subset, generator, label and split:",
+			     "dataset, subset, generator, label, split, "
+			     "count(*) AS entries", expr,
+			     "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5");
 	if (!rc)
 		rc = section(c, "per format:", "format, mode, count(*) AS entries, "
 			     "min(short_side) AS min_short, max(short_side) AS "

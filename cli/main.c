@@ -8,7 +8,9 @@
 #include "cli.h"
 
 static const struct cmd commands[] = {
-	{ "init", cmd_init, "[DIR]", "create a catalog (DIR/.gicat)", NULL },
+	{ "init", cmd_init, "[DIR]", "create a catalog (DIR/.gicat)",
+	  "  DIR  default: --catalog DIR, else $GICAT_DIR, else here; DIR and\n"
+	  "       --catalog may both be given only when they agree\n" },
 	{ "ingest", cmd_ingest,
 	  "[--layout auto|genimage|imagefolder|flat] [--dataset NAME] "
 	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
@@ -18,7 +20,9 @@ static const struct cmd commands[] = {
 	  "  --layout L       how paths are read (auto: GenImage trees, then\n"
 	  "                   label/wnid folders, else nothing but file names)\n"
 	  "  --dataset NAME   default: genimage for GenImage trees, else the\n"
-	  "                   name of the directory given\n"
+	  "                   name of the directory given, or of the one\n"
+	  "                   holding a file given ('.', '..' resolved:\n"
+	  "                   'ingest .' in ~/pics gives pics)\n"
 	  "  --mode M         copy (default), reflink, link (hard link) or ref\n"
 	  "                   (store nothing; remember path, size and mtime)\n"
 	  "  --val-labels F   ImageNet LOC_val_solution.csv for ILSVRC2012_val_*\n"
@@ -34,12 +38,16 @@ static const struct cmd commands[] = {
 	  "an image's metadata and every entry of it", NULL },
 	{ "cat", cmd_cat, "SHA256|PREFIX", "write an image's bytes to stdout",
 	  NULL },
-	{ "stats", cmd_stats, "[EXPR]", "counts per generator, label, split",
+	{ "stats", cmd_stats, "[EXPR]", "counts per subset, generator, label, split",
 	  NULL },
 	{ "verify", cmd_verify, "[--full]",
 	  "check the catalog and the store agree (--full re-hashes)", NULL },
 	{ "gc", cmd_gc, "[--grace SECONDS]",
-	  "remove unreferenced objects and temporary files", NULL },
+	  "remove unreferenced objects and temporary files",
+	  "  --grace S  keep those whose ctime (last change of content, links\n"
+	  "             or mode) is less than S seconds old (default 3600): a\n"
+	  "             running ingest may be about to commit them.  gc says\n"
+	  "             how many it kept; --grace 0 removes them all.\n" },
 	{ "migrate", cmd_migrate, "[--status]",
 	  "apply or list schema migrations", NULL },
 	{ "task", cmd_task, "list | show [--items] [--format csv|jsonl] FILE | "

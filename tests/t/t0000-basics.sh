@@ -42,6 +42,25 @@ test_expect_success 'init refuses an existing catalog' '
 	test_grep "already holds a catalog" err
 '
 
+test_expect_success 'init creates the catalog where --catalog or GICAT_DIR say' '
+	mkdir here && (cd here &&
+		gicat --catalog "$TRASH/c-opt" init 2>/dev/null &&
+		gicat init --catalog=../c-opt2 2>/dev/null &&
+		GICAT_DIR=$TRASH/c-env gicat init 2>/dev/null) &&
+	test -f c-opt/.gicat/catalog.db && test -f c-opt2/.gicat/catalog.db &&
+	test -f c-env/.gicat/catalog.db && ! test -e here/.gicat
+'
+
+test_expect_success 'init: a DIR argument wins over GICAT_DIR; unlike --catalog is an error' '
+	GICAT_DIR=$TRASH/c-env2 gicat init c-arg 2>/dev/null &&
+	test -f c-arg/.gicat/catalog.db && ! test -e c-env2 &&
+	gicat --catalog c-same/ init c-same 2>/dev/null &&
+	test -f c-same/.gicat/catalog.db &&
+	test_expect_code 2 gicat --catalog c-x init c-y 2>err &&
+	test_grep "init: --catalog .c-x. and DIR .c-y. differ" err &&
+	! test -e c-x && ! test -e c-y
+'
+
 test_expect_success 'the catalog is found upward from a subdirectory' '
 	mkdir -p cat/a/b && (cd cat/a/b && gicat query --count >../../../out) &&
 	echo 0 >expect && test_cmp expect out

@@ -33,6 +33,10 @@ test_expect_success 'ref stores nothing and reads the original back' '
 	test "$(find ref/.gicat/objects -type f | wc -l)" -eq 0 &&
 	h=$(gicat --catalog ref query --format csv --fields sha256 "path ~ \"*testorig.jpg\"" | tail -1) &&
 	gicat --catalog ref cat "$h" >back && cmp back src/testorig.jpg &&
+	gicat --catalog ref show "$h" >out &&
+	test_grep "^ref_path  *$TRASH/rsrc/testorig.jpg$" out &&
+	test_grep "^object  *none: the bytes live at ref_path$" out &&
+	! grep "/objects/" out &&
 	gicat --catalog ref verify --full >out && test_grep " 3 referenced files" out
 '
 
@@ -49,6 +53,29 @@ test_expect_success 'a ref image ingested later with copy becomes an object' '
 	gicat --catalog ref ingest src 2>err &&
 	test "$(find ref/.gicat/objects -type f | wc -l)" -eq 3 &&
 	test "$(sqlite3 ref/.gicat/catalog.db "SELECT count(*) FROM images WHERE storage = '"'"'ref'"'"'")" -eq 0
+'
+
+test_expect_success 'the default dataset is the name of the directory given or holding the file' '
+	gicat init names 2>/dev/null &&
+	mkdir -p pics/sub && cp src/basn2c08.png pics/ && cp src/basn0g08.png pics/sub/ &&
+	cp src/testorig.jpg pics/sub/one.jpg &&
+	(cd pics && gicat --catalog ../names ingest . 2>/dev/null) &&
+	(cd pics/sub && gicat --catalog ../../names ingest ../ one.jpg 2>/dev/null) &&
+	gicat --catalog names ingest pics/sub/ 2>/dev/null &&
+	gicat --catalog names query --format csv --fields dataset,path >out &&
+	cat >expect <<-\EOF &&
+	dataset,path
+	pics,./basn2c08.png
+	pics,./sub/basn0g08.png
+	pics,./sub/one.jpg
+	pics,../basn2c08.png
+	pics,../sub/basn0g08.png
+	pics,../sub/one.jpg
+	sub,one.jpg
+	sub,pics/sub/basn0g08.png
+	sub,pics/sub/one.jpg
+	EOF
+	test_cmp expect out
 '
 
 test_expect_success 'an unknown mode is a usage error' '

@@ -85,9 +85,17 @@ test_expect_success 'quotes in values cannot inject SQL' '
 
 test_expect_success 'stats prints totals and per-subset counts' '
 	gicat stats >out &&
-	test_grep "per subset, label and split" out &&
-	test_grep "^genimage  *sd14  *fake  *train" out &&
+	test_grep "per subset, generator, label and split" out &&
+	test_grep "^genimage  *sd14  *sd14  *fake  *train" out &&
 	gicat stats "generator = sd14" >out2 && ! grep biggan out2
+'
+
+test_expect_success 'stats shows subset and generator as the query fields name them' '
+	gicat stats >out &&
+	test_grep "^dataset  *subset  *generator  *label  *split  *entries$" out &&
+	test_grep "^genimage  *adm  *-  *real  *train  *4$" out &&
+	test_grep "^genimage  *adm  *adm  *fake  *train  *4$" out &&
+	test "$(gicat query --count "subset = adm and generator = null and label = real and split = train")" -eq 4
 '
 
 test_done

@@ -14,7 +14,8 @@ test_expect_success 'show finds an image by a prefix and lists its entries' '
 	h=$(first basn2c08.png) &&
 	gicat show "$(echo $h | cut -c1-10)" >out &&
 	test_grep "^sha256 *$h" out && test_grep "img/basn2c08.png" out &&
-	test_grep "^phash  *[0-9a-f]\\{16\\}$" out
+	test_grep "^phash  *[0-9a-f]\\{16\\}$" out &&
+	test -f "$(sed -n "s/^object  *//p" out)"
 '
 
 test_expect_success 'cat writes the original bytes' '
@@ -48,8 +49,15 @@ test_expect_success 'leftover temporary files and orphans are harmless, gc remov
 	mkdir -p c2/.gicat/objects/ff && echo x >c2/.gicat/objects/ff/$(printf "%062d" 0) &&
 	gicat --catalog c2 verify >out && test_grep "harmless: 1 unreferenced objects, 1 temporary" out &&
 	gicat --catalog c2 gc >out && test_grep "0 objects, 0 temporary" out &&
+	test_grep "^gc: kept 1 objects, 1 temporary files changed less than 3600 seconds ago" out &&
+	test_grep "gicat gc --grace 0" out &&
 	gicat --catalog c2 gc --grace 0 >out && test_grep "1 objects, 1 temporary" out &&
+	! grep kept out &&
 	gicat --catalog c2 verify >out && ! grep harmless out
+'
+
+test_expect_success 'gc -h says the grace period is measured on the ctime' '
+	gicat gc -h >out && test_grep "ctime" out && test_grep "grace 0 removes" out
 '
 
 test_done
