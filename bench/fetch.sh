@@ -99,6 +99,14 @@ wait_server() {
 }
 
 now() { date +%s.%N; }
+# cpu FILE CMD...: runs CMD, appending its user + system CPU seconds to FILE
+cpu() {
+	f=$1; shift
+	/usr/bin/time -f "%U %S" -a -o "$f.raw" "$@"
+	tail -1 "$f.raw" | awk '{print $1 + $2}' >>"$f"
+}
+# us_per_image FILE: median CPU microseconds per image
+us_per_image() { echo "$(median <"$1") * 1000000 / $files" | bc -l; }
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 # Each run writes into directories of its own: deleting the previous run's
@@ -109,7 +117,7 @@ curl_run() { # DIR
 	awk -v d="$1" '{printf "url = \"%s\"\noutput = \"%s/%05d\"\n", $0, d, NR}' \
 		"$work/list.txt" >"$work/curl.cfg"
 	t0=$(now)
-	curl --parallel --parallel-max 16 -s -f -K "$work/curl.cfg" 2>/dev/null
+	cpu "$work/curl.cpu" curl --parallel --parallel-max 16 -s -f -K "$work/curl.cfg" 2>/dev/null
 	t1=$(now)
 	echo "$t1 - $t0" | bc -l >>"$work/curl.t"
 	got=$(find "$1" -type f | wc -l)
@@ -117,7 +125,7 @@ curl_run() { # DIR
 gicat_run() { # DIR
 	"$top/gicat" init "$1" 2>/dev/null
 	t0=$(now)
-	"$top/gicat" --catalog "$1" fetch --jobs 16 "$work/list.txt" 2>/dev/null
+	cpu "$work/gicat.cpu" "$top/gicat" --catalog "$1" fetch --jobs 16 "$work/list.txt" 2>/dev/null
 	t1=$(now)
 	echo "$t1 - $t0" | bc -l >>"$work/gicat.t"
 	entries=$(sqlite3 "$1/.gicat/catalog.db" "SELECT count(*) FROM entries")
@@ -127,6 +135,7 @@ mbs() { echo "$kb / 1024 / $1" | bc -l; }
 measure() { # NAME TITLE
 	curl_run "$work/runs/$1-warm"
 	: >"$work/curl.t"; : >"$work/gicat.t"
+	rm -f "$work"/*.cpu "$work"/*.cpu.raw
 	for i in $(seq "$runs"); do
 		if [ $((i % 2)) = 1 ]; then
 			curl_run "$work/runs/$1-curl-$i"; gicat_run "$work/runs/$1-gicat-$i"
@@ -145,6 +154,8 @@ measure() { # NAME TITLE
 		"$(rate "$gicat_t")" "$(mbs "$gicat_t")" "$entries"
 	printf '  gicat / curl throughput = %s   (target >= 0.8)\n' \
 		"$(echo "scale=3; $curl_t / $gicat_t" | bc -l)"
+	printf '  CPU per image (user + system, median): curl %.0f us, gicat %.0f us\n' \
+		"$(us_per_image "$work/curl.cpu")" "$(us_per_image "$work/gicat.cpu")"
 }
 
 rm -rf "$work/runs"
