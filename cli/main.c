@@ -67,7 +67,8 @@ static const struct cmd commands[] = {
 	{ "fetch", cmd_fetch, "[--jobs N] [--per-host N] [--retries N] "
 	  "[--max-bytes N] [--timeout S] [--cacert FILE] [--dataset NAME] "
 	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
-	  "[--license ID] URLLIST | --status [--format F] [URLLIST]",
+	  "[--license ID] URLLIST | --status [--dataset NAME] [--format F] "
+	  "[URLLIST]",
 	  "download a URL list into the catalog; what is fetched so far",
 	  "  URLLIST      CSV, TSV or JSONL with a url column and any of sha256,\n"
 	  "               dataset, generator, label, split, class, license;\n"
@@ -78,7 +79,8 @@ static const struct cmd commands[] = {
 	  "  --timeout S  to connect, and below 1 KiB/s (default 30)\n"
 	  "  --max-bytes  per image, while downloading (default 256M)\n"
 	  "  --cacert F   trust the CAs in F instead of the system's\n"
-	  "  --status     URLs per state (of URLLIST, or all); failures listed\n" },
+	  "  --status     URLs per state (of URLLIST, or all; with --dataset,\n"
+	  "               only that dataset's); failures listed\n" },
 	{ "degrade", cmd_degrade, "OPS SHA256|PREFIX > FILE",
 	  "one degraded image (derived once, then reused) on stdout",
 	  "  OPS: operations joined by '|', applied in order:\n"
