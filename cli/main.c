@@ -50,7 +50,8 @@ static const struct cmd commands[] = {
 	  "         unknown keys, test images that are training images too\n" },
 	{ "split", cmd_split, "TASK --out DIR [--format imagefolder|genimage|hf|"
 	  "webdataset|manifest] [--mode link|symlink|copy|reflink] [--names "
-	  "hash|original] [--shard-size N] [--force] | --check DIR",
+	  "hash|original] [--shard-size N] [--force] | --check DIR | [TASK] "
+	  "--out DIR --check",
 	  "materialize a task's sets for a trainer; check an output",
 	  "  TASK       a task file or a shipped task (genimage/cross-sd14)\n"
 	  "  --format   imagefolder (default): SET/0_real, SET/1_fake\n"
@@ -60,7 +61,8 @@ static const struct cmd commands[] = {
 	  "             copy, reflink\n"
 	  "  --names    hash (default: first 16 hex digits of the SHA-256) or\n"
 	  "             original (base names, prefixed when two collide)\n"
-	  "  --check    every file present with its hash, nothing extra\n" },
+	  "  --check    every file present with its hash, nothing extra; with\n"
+	  "             TASK, also that TASK wrote the latest export into DIR\n" },
 	{ "export", cmd_export, "[EXPR] --out DIR [--format F] [--mode M] "
 	  "[--names N] [--shard-size N] [--force]",
 	  "write the entries matching EXPR as a one-set split", NULL },

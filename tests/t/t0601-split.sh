@@ -109,6 +109,26 @@ test_expect_success 'split --check works from MANIFEST.sha256 where the catalog 
 	gicat split --check copied >out && test_grep " 0 drifts" out
 '
 
+test_expect_success 'split TASK --out DIR --check (SPEC form) checks DIR and that TASK wrote it' '
+	gicat split $TASK --out if --check >out && test_grep " 0 drifts" out &&
+	gicat split --out if --check >out && test_grep " 0 drifts" out &&
+	gicat split --check if --out if >out && test_grep " 0 drifts" out &&
+	test_expect_code 1 gicat split genimage/cross-adm --out if --check >out 2>err &&
+	test_grep "^gicat: split --check: .if.: written by another task" err &&
+	test_grep " 1 drifts" out &&
+	test_expect_code 1 gicat split genimage/cross-adm --out copied --check >out 2>err &&
+	test_grep "written by another task" err &&
+	gicat split $TASK --out copied --check >out
+'
+
+test_expect_success 'split --check DIR --out OTHER is a usage error, not a silent choice' '
+	test_expect_code 2 gicat split --check if --out if2 2>err &&
+	test_grep "^gicat: split: " err &&
+	test_expect_code 2 gicat split --check 2>err &&
+	test_expect_code 2 gicat split --check nosuchdir 2>err &&
+	test_grep "^gicat: split --check: .nosuchdir.: No such file or directory$" err
+'
+
 test_expect_success 'a non-empty --out is refused unless --force' '
 	test_expect_code 2 gicat split $TASK --out if 2>err &&
 	test_grep "is not empty" err &&
