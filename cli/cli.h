@@ -88,8 +88,9 @@ struct export_args {
 #define EXPORT_LONG_OPTS \
 	{ "out", 1, 0, 'o' }, { "format", 1, 0, 'f' }, { "mode", 1, 0, 'm' }, \
 	{ "names", 1, 0, 'N' }, { "shard-size", 1, 0, 'S' }, \
-	{ "force", 0, 0, 'F' }, { "jobs", 1, 0, 'j' }
-/* Handles one of EXPORT_LONG_OPTS: -1 to go on, or an exit code. */
+	{ "force", 0, 0, 'F' }
+/* Handles one of EXPORT_LONG_OPTS, or 'j' (--jobs, for the commands that
+ * derive degraded images): -1 to go on, or an exit code. */
 int cli_export_opt(const char *cmd, int ch, const char *arg,
 		   struct export_args *a);
 int cli_export_run(const char *cmd, struct gic_catalog *c,

@@ -126,7 +126,7 @@ static int check_args(int nargs, char **args, const char *out)
 int cmd_split(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		EXPORT_LONG_OPTS, { "check", 0, 0, 'c' },
+		EXPORT_LONG_OPTS, { "jobs", 1, 0, 'j' }, { "check", 0, 0, 'c' },
 		{ "help", 0, 0, 'h' }, { 0 } };
 	struct export_args a = { .jobs = cli_default_jobs(),
 				 .opts = { .format = GIC_FMT_IMAGEFOLDER,

@@ -50,7 +50,8 @@ static const struct cmd commands[] = {
 	  "         unknown keys, test images that are training images too\n" },
 	{ "split", cmd_split, "TASK --out DIR [--format imagefolder|genimage|hf|"
 	  "webdataset|manifest] [--mode link|symlink|copy|reflink] [--names "
-	  "hash|original] [--shard-size N] [--force] | --check DIR | [TASK] "
+	  "hash|original] [--shard-size N] [--force] [--jobs N] | --check DIR "
+	  "| [TASK] "
 	  "--out DIR --check",
 	  "materialize a task's sets for a trainer; check an output",
 	  "  TASK       a task file or a shipped task (genimage/cross-sd14)\n"
@@ -61,13 +62,15 @@ static const struct cmd commands[] = {
 	  "             copy, reflink\n"
 	  "  --names    hash (default: first 16 hex digits of the SHA-256) or\n"
 	  "             original (base names, prefixed when two collide)\n"
+	  "  --jobs N   threads deriving degraded images (default: CPUs)\n"
 	  "  --check    every file present with its hash, nothing extra; with\n"
 	  "             TASK, also that TASK wrote the latest export into DIR\n" },
 	{ "export", cmd_export, "[EXPR] --out DIR [--format F] [--mode M] "
 	  "[--names N] [--shard-size N] [--force]",
 	  "write the entries matching EXPR as a one-set split", NULL },
 	{ "fetch", cmd_fetch, "[--jobs N] [--per-host N] [--retries N] "
-	  "[--max-bytes N] [--timeout S] [--cacert FILE] [--dataset NAME] "
+	  "[--max-bytes N] [--max-pixels N] [--timeout S] [--cacert FILE] "
+	  "[--dataset NAME] "
 	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
 	  "[--license ID] URLLIST | --status [--dataset NAME] [--format F] "
 	  "[URLLIST]",
@@ -80,6 +83,7 @@ static const struct cmd commands[] = {
 	  "  --retries N  after timeouts, connection errors, 5xx, 429 (default 3)\n"
 	  "  --timeout S  to connect, and below 1 KiB/s (default 30)\n"
 	  "  --max-bytes  per image, while downloading (default 256M)\n"
+	  "  --max-pixels per image, from its header (default 100M)\n"
 	  "  --cacert F   trust the CAs in F instead of the system's\n"
 	  "  --status     URLs per state (of URLLIST, or all; with --dataset,\n"
 	  "               only that dataset's); failures listed\n" },

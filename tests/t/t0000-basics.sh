@@ -17,6 +17,20 @@ test_expect_success 'a command with -h prints its usage on stdout' '
 	test_grep "usage: gicat query" out
 '
 
+test_expect_success 'every option a command accepts is in its -h' '
+	sed -n "/define EXPORT_LONG_OPTS/,/}$/p" "$TOP/cli/cli.h" >export-opts &&
+	for f in "$TOP"/cli/cmd-*.c; do
+		c=${f##*/cmd-} && c=${c%.c} &&
+		gicat $c -h >out &&
+		if grep -q EXPORT_LONG_OPTS "$f"; then cat export-opts "$f"; else cat "$f"; fi >src &&
+		for o in $(grep -o "{ \"[a-z-]*\", [01]" src | cut -d\" -f2); do
+			test $o = help || grep -q -- "--$o" out ||
+			{ echo "gicat $c -h does not mention --$o"; exit 1; }
+		done
+	done &&
+	test_expect_code 2 gicat audit provenance --html p.html 2>err
+'
+
 test_expect_success 'an unknown command or option is a usage error (exit 2)' '
 	test_expect_code 2 gicat frobnicate 2>err &&
 	test_grep "not a command" err &&
