@@ -42,6 +42,8 @@ int cli_open(const char *cmd, struct gic_catalog **c);
 /* A bad expression: the message, the expression, a caret under column
  * col (1-based); returns EXIT_USAGE. */
 int cli_expr_error(const char *cmd, const char *expr, int col);
+/* Compiles expr only to report a bad one so; 0 or an exit code. */
+int cli_expr_check(const char *cmd, const char *expr);
 /* "A B C" from arguments (an expression given unquoted); malloc'd. */
 char *cli_join_args(int argc, char **argv);
 /* Parses a size with an optional k/M/G suffix, or a count. */

@@ -148,6 +148,19 @@ int cli_expr_error(const char *cmd, const char *expr, int col)
 	return EXIT_USAGE;
 }
 
+int cli_expr_check(const char *cmd, const char *expr)
+{
+	struct gic_sql sql;
+	int errcol = 0, rc = gic_query_compile(expr, &sql, &errcol);
+
+	if (rc == GIC_EUSAGE)
+		return cli_expr_error(cmd, expr, errcol);
+	if (rc < 0)
+		return cli_fail(rc, cmd, NULL);
+	gic_sql_release(&sql);
+	return 0;
+}
+
 char *cli_join_args(int argc, char **argv)
 {
 	size_t len = 1;

@@ -169,6 +169,14 @@ test_expect_success 'export writes an ad-hoc subset as one set' '
 	test_grep "^select = generator = adm and class in 0..499" ex/task.ini
 '
 
+test_expect_success 'a bad EXPR of export is shown with a caret, like query shows it' '
+	test_expect_code 2 gicat export "generator = adm and genrator = x" --out bad 2>err &&
+	test_grep "^gicat: export: unknown field .genrator." err &&
+	test_grep "^  generator = adm and genrator = x$" err &&
+	test_grep "^                      ^$" err &&
+	! grep "export:[0-9]" err && ! test -e bad
+'
+
 test_expect_success 'symlink mode points at the objects; --names original keeps base names' '
 	gicat split $TASK --mode symlink --names original --out sym 2>err &&
 	l=$(find sym/train -type l | head -1) && test -n "$l" &&
