@@ -141,10 +141,33 @@ void progress_end(struct progress *p)
 		fputs("\r\033[K", stderr);
 }
 
+/* Characters of EXPR shown on each side of an error's column. */
+#define EXPR_WINDOW 60
+
+static int utf8_continuation(char c)
+{
+	return ((unsigned char)c & 0xc0) == 0x80;
+}
+
 int cli_expr_error(const char *cmd, const char *expr, int col)
 {
-	fprintf(stderr, "gicat: %s: %s\n  %s\n  %*s^\n", cmd, gic_errmsg(),
-		expr, col > 1 ? col - 1 : 0, "");
+	size_t len = strlen(expr), at = col > 1 ? (size_t)col - 1 : 0;
+	size_t from, to;
+	const char *pre, *post;
+
+	if (at > len)
+		at = len;
+	from = at > EXPR_WINDOW ? at - EXPR_WINDOW : 0;
+	to = len - at > EXPR_WINDOW ? at + EXPR_WINDOW : len;
+	while (from > 0 && from < at && utf8_continuation(expr[from]))
+		from++;
+	while (to < len && utf8_continuation(expr[to]))
+		to++;
+	pre = from ? "..." : "";
+	post = to < len ? "..." : "";
+	fprintf(stderr, "gicat: %s: %s\n  %s%.*s%s\n  %*s^\n", cmd, gic_errmsg(),
+		pre, (int)(to - from), expr + from, post,
+		(int)(strlen(pre) + at - from), "");
 	return EXIT_USAGE;
 }
 
