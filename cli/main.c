@@ -226,8 +226,10 @@ int main(int argc, char **argv)
 {
 	const struct cmd *c;
 
-	if (take_catalog_opt(&argc, argv) < 0)
-		return cli_usage_error("gicat", "--catalog needs a directory");
+	if (take_catalog_opt(&argc, argv) < 0) {
+		fputs("gicat: --catalog needs a directory\n", stderr);
+		return EXIT_USAGE;
+	}
 	if (argc < 2) {
 		overview(stderr);
 		return EXIT_USAGE;

@@ -66,7 +66,10 @@ test_expect_success '--catalog and GICAT_DIR name the catalog explicitly' '
 	gicat query --catalog=cat --count >out && test_cmp expect out &&
 	GICAT_DIR=$TRASH/cat gicat query --count >out && test_cmp expect out &&
 	test_expect_code 2 gicat --catalog nowhere query 2>err &&
-	test_grep "holds no .gicat catalog" err
+	test_grep "holds no .gicat catalog" err &&
+	test_expect_code 2 gicat query --catalog 2>err &&
+	test_grep "^gicat: --catalog needs a directory$" err &&
+	! grep "gicat: gicat:" err
 '
 
 test_expect_success 'a full stdout is a failure, not success' '
