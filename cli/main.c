@@ -225,6 +225,7 @@ static int finish_stdout(int code)
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
+	char prefix[32];
 
 	if (take_catalog_opt(&argc, argv) < 0) {
 		fputs("gicat: --catalog needs a directory\n", stderr);
@@ -247,5 +248,9 @@ int main(int argc, char **argv)
 			argv[1]);
 		return EXIT_USAGE;
 	}
+	/* getopt starts its messages ("unrecognized option '--x'") with
+	 * argv[0]: make them read like every other error */
+	snprintf(prefix, sizeof(prefix), "gicat: %s", c->name);
+	argv[1] = prefix;
 	return finish_stdout(c->fn(argc - 1, argv + 1));
 }

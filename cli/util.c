@@ -42,7 +42,9 @@ int cli_getopt_end(const char *cmd, int c)
 		cli_usage(k, stdout);
 		return EXIT_OK;
 	}
-	cli_usage(k, stderr); /* getopt already said what was wrong */
+	/* getopt already said what was wrong, as "gicat: CMD: ..." (main
+	 * makes argv[0] that) */
+	cli_usage(k, stderr);
 	return EXIT_USAGE;
 }
 

@@ -35,7 +35,12 @@ test_expect_success 'an unknown command or option is a usage error (exit 2)' '
 	test_expect_code 2 gicat frobnicate 2>err &&
 	test_grep "not a command" err &&
 	test_expect_code 2 gicat query --bogus 2>err &&
-	test_grep "usage: gicat query" err &&
+	test "$(head -1 err)" = "gicat: query: unrecognized option '"'"'--bogus'"'"'" &&
+	test "$(sed -n 2p err | cut -d" " -f1-3)" = "usage: gicat query" &&
+	test_expect_code 2 gicat split --out 2>err &&
+	test "$(head -1 err)" = "gicat: split: option '"'"'--out'"'"' requires an argument" &&
+	test_expect_code 2 gicat stats -x 2>err &&
+	test "$(head -1 err)" = "gicat: stats: invalid option -- '"'"'x'"'"'" &&
 	test_expect_code 2 gicat 2>err
 '
 
