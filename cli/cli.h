@@ -34,6 +34,12 @@ int cli_getopt_end(const char *cmd, int c);
 /* "gicat: what: 'subject': <gic_errmsg()>"; returns the exit code for rc. */
 int cli_fail(int rc, const char *what, const char *subject);
 int cli_exit_code(int rc);
+/* Writes bytes to stdout now; on failure returns EXIT_RUNTIME, keeping
+ * the reason for cli_finish_stdout to report. */
+int cli_write_stdout(const void *buf, size_t len);
+/* At exit: flushes stdout; if anything written to it was lost, says why
+ * in one line and returns EXIT_RUNTIME, else code. */
+int cli_finish_stdout(int code);
 /* The value of --catalog (set by main), or NULL. */
 extern const char *cli_catalog_opt;
 /* Finds and opens the catalog; on failure prints and returns the exit

@@ -213,15 +213,6 @@ static int take_catalog_opt(int *argc, char **argv)
 	return 0;
 }
 
-static int finish_stdout(int code)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("gicat: write to stdout");
-		return EXIT_RUNTIME;
-	}
-	return code;
-}
-
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
@@ -237,11 +228,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		overview(stdout);
-		return finish_stdout(0);
+		return cli_finish_stdout(0);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("gicat 0.1 (schema %d)\n", gic_migrations_latest());
-		return finish_stdout(0);
+		return cli_finish_stdout(0);
 	}
 	if (!(c = cli_find_cmd(argv[1]))) {
 		fprintf(stderr, "gicat: '%s' is not a command; see 'gicat help'\n",
@@ -252,5 +243,5 @@ int main(int argc, char **argv)
 	 * argv[0]: make them read like every other error */
 	snprintf(prefix, sizeof(prefix), "gicat: %s", c->name);
 	argv[1] = prefix;
-	return finish_stdout(c->fn(argc - 1, argv + 1));
+	return cli_finish_stdout(c->fn(argc - 1, argv + 1));
 }

@@ -72,6 +72,30 @@ int cli_fail(int rc, const char *what, const char *subject)
 	return cli_exit_code(rc);
 }
 
+/* Why the first write to stdout failed (0: none did). */
+static int stdout_errno;
+
+int cli_write_stdout(const void *buf, size_t len)
+{
+	errno = 0;
+	if (fwrite(buf, 1, len, stdout) == len && fflush(stdout) == 0)
+		return 0;
+	if (!stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	return EXIT_RUNTIME;
+}
+
+int cli_finish_stdout(int code)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return code;
+	if (!stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	fprintf(stderr, "gicat: write to stdout: %s\n", strerror(stdout_errno));
+	return EXIT_RUNTIME;
+}
+
 int cli_open(const char *cmd, struct gic_catalog **c)
 {
 	char *root = NULL;
