@@ -131,7 +131,8 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 
 	if ((rc = gic_task_load(file, &t)) < 0) {
 		fprintf(stderr, "gicat: task: %s\n", gic_errmsg());
-		return check ? EXIT_PROBLEMS : cli_exit_code(rc);
+		return check && rc == GIC_EUSAGE ? EXIT_PROBLEMS :
+		       cli_exit_code(rc);
 	}
 	if ((rc = cli_open("task", &c)))
 		goto out;

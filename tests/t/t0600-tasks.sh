@@ -114,6 +114,12 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 	test_grep "bad5.ini:4: \\[split\\] needs ratios" err
 '
 
+test_expect_success 'task show and check: a missing task file is a usage error (exit 2)' '
+	test_expect_code 2 gicat task check nosuch.ini 2>err &&
+	test_grep "no task file .nosuch.ini." err &&
+	test_expect_code 2 gicat task show nosuch.ini 2>err
+'
+
 test_expect_success 'task check: warnings for unknown keys, empty, unbalanced and leaking sets' '
 	cat >warn.ini <<-INI &&
 	[task]

@@ -237,6 +237,9 @@ test_expect_success 'HTTPS: a self-signed certificate is refused, and accepted w
 	test_grep "m.png.: SSL certificate problem" err &&
 	test "$(state /img/m.png)" = "failed|1|" &&
 	! grep -q m.png tls.log &&
+	test_expect_code 2 gicat fetch --cacert nosuch.pem tls.csv 2>err &&
+	test "$(cat err)" = "gicat: fetch: '"'"'nosuch.pem'"'"': cannot open: No such file or directory" &&
+	test "$(state /img/m.png)" = "failed|1|" &&
 	gicat fetch --cacert cert.pem tls.csv 2>err &&
 	test "$(state /img/m.png)" = "done|2|200" &&
 	test "$(gicat query --count "path ~ \"https://*/m.png\"")" -eq 1
