@@ -41,7 +41,10 @@ static const struct cmd commands[] = {
 	{ "gc", cmd_gc, "[--grace SECONDS]",
 	  "remove unreferenced objects and temporary files", NULL },
 	{ "migrate", cmd_migrate, "[--status]",
-	  "apply or list schema migrations", NULL },
+	  "apply or list schema migrations",
+	  "  --status  applied and pending migrations, changing nothing; exit 0\n"
+	  "            also for a catalog from a newer gicat (never written:\n"
+	  "            migrate without --status refuses it, exit 3)\n" },
 	{ "task", cmd_task, "list | show [--items] [--format csv|jsonl] FILE | "
 	  "check FILE", "shipped tasks; a task's sets; a task checked",
 	  "  FILE is a task file or a shipped task's name (genimage/cross-sd14)\n"
