@@ -51,7 +51,8 @@ int cli_open(const char *cmd, struct gic_catalog **c);
 int cli_expr_error(const char *cmd, const char *expr, int col);
 /* Compiles expr only to report a bad one so; 0 or an exit code. */
 int cli_expr_check(const char *cmd, const char *expr);
-/* "A B C" from arguments (an expression given unquoted); malloc'd. */
+/* "A B C" from arguments: how every command takes EXPR, so that it may
+ * be given unquoted; "" from none; malloc'd. */
 char *cli_join_args(int argc, char **argv);
 /* Parses a size with an optional k/M/G suffix, or a count. */
 int cli_parse_u64(const char *s, uint64_t *out);

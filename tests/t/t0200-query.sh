@@ -75,6 +75,17 @@ test_expect_success 'quotes in values cannot inject SQL' '
 	test "$(gicat query --count)" -gt 0
 '
 
+test_expect_success 'every command taking EXPR takes it unquoted, as several arguments' '
+	test "$(gicat query --count label = fake)" = "$(gicat query --count "label = fake")" &&
+	gicat stats "label = fake and subset = adm" >one &&
+	gicat stats label = fake and subset = adm >several && test_cmp one several &&
+	gicat dedup --format csv "label = real" >one 2>/dev/null &&
+	gicat dedup --format csv label = real >several 2>/dev/null && test_cmp one several &&
+	{ gicat audit bias "label = fake or subset = adm" >one 2>/dev/null || :; } &&
+	{ gicat audit bias label = fake or subset = adm >several 2>/dev/null || :; } &&
+	test -s one && test_cmp one several
+'
+
 test_expect_success 'stats prints totals and per-subset counts' '
 	gicat stats >out &&
 	test_grep "per subset, label and split" out &&
