@@ -90,6 +90,9 @@ int cli_default_jobs(void);
  * many derivations were computed and reused; 0 or an exit code. */
 int cli_resolve(const char *cmd, struct gic_catalog *c,
 		const struct gic_task *t, int jobs, struct gic_resolved **r);
+/* Empty and unbalanced (more than 10% apart) sets of r, one line each to
+ * f starting with prefix; returns how many. */
+int cli_warn_sets(FILE *f, const char *prefix, const struct gic_resolved *r);
 struct export_args {
 	const char *out;
 	int jobs;

@@ -88,8 +88,10 @@ static int split(const char *file, struct export_args *a)
 		fprintf(stderr, "gicat: split: warning: %s", t->warnings);
 	if ((rc = cli_open("split", &c)))
 		goto out;
-	if ((rc = cli_resolve("split", c, t, a->jobs, &r)) == 0)
+	if ((rc = cli_resolve("split", c, t, a->jobs, &r)) == 0) {
+		cli_warn_sets(stderr, "gicat: split: warning: ", r);
 		rc = cli_export_run("split", c, r, a);
+	}
 out:
 	gic_resolved_free(r);
 	gic_task_free(t);

@@ -177,6 +177,13 @@ test_expect_success 'a bad EXPR of export is shown with a caret, like query show
 	! grep "export:[0-9]" err && ! test -e bad
 '
 
+test_expect_success 'split warns about empty sets like task check, and still exits 0' '
+	gicat split genimage/unbiased-sd14 --out ub 2>err &&
+	test_grep "^gicat: split: warning: genimage/unbiased-sd14:[0-9]*: set .train. is empty$" err &&
+	gicat task check genimage/unbiased-sd14 | grep "is empty" | sed "s/^/gicat: split: /" >want &&
+	grep "is empty" err >got && test_cmp want got
+'
+
 test_expect_success 'symlink mode points at the objects; --names original keeps base names' '
 	gicat split $TASK --mode symlink --names original --out sym 2>err &&
 	l=$(find sym/train -type l | head -1) && test -n "$l" &&
