@@ -461,6 +461,9 @@ const char *gic_task_builtin_text(const char *name);
 /* The task written out canonically (every key, sorted sets): what exports
  * record as task.ini.  malloc'd. */
 char *gic_task_canonical(const struct gic_task *t);
+/* The task's hash: the SHA-256 of its canonical text (what exports record,
+ * and what tells two tasks apart). */
+int gic_task_hash(const struct gic_task *t, char hex[GIC_HEX_LEN + 1]);
 
 /* One image of a resolved set. */
 struct gic_item {
@@ -569,6 +572,13 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 		     void (*on_drift)(void *arg, const char *path,
 				      const char *why),
 		     void *arg, uint64_t *checked, uint64_t *drifts);
+/*
+ * The hash of the task last exported into dir: from the catalog's latest
+ * record of dir (c may be NULL), else from the first line of dir's
+ * task.ini.  GIC_ENOTFOUND when neither says.
+ */
+int gic_export_task_hash(struct gic_catalog *c, const char *dir,
+			 char hex[GIC_HEX_LEN + 1]);
 
 /*
  * Removes from dir (an absolute path, opened as outfd) the files that

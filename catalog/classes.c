@@ -182,8 +182,8 @@ static int read_file(const char *path, char **out)
 
 	*out = NULL;
 	if (!f)
-		return gic_seterr(GIC_EIO, "cannot open '%s': %s", path,
-				  strerror(errno));
+		return gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
+				  "cannot open: %s", strerror(errno));
 	do {
 		if (cap - len < 65536) {
 			cap = cap ? cap * 2 : 1 << 20;

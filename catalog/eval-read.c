@@ -149,11 +149,11 @@ static int csv_header(struct reader *r, char *line)
 			if (!strcasecmp(f[i], col_names[c]) && r->col[c] < 0)
 				r->col[c] = i;
 	if (r->col[C_SHA] < 0 && r->col[C_PATH] < 0)
-		return gic_seterr(GIC_EUSAGE, "%s:%d: the header names no sha256 "
-				  "or path column", r->path, r->line);
+		return gic_seterr(GIC_EUSAGE, "line %d: the header names no "
+				  "sha256 or path column", r->line);
 	if (r->col[C_SCORE] < 0 && r->col[C_PRED] < 0)
-		return gic_seterr(GIC_EUSAGE, "%s:%d: the header names no score "
-				  "or pred column", r->path, r->line);
+		return gic_seterr(GIC_EUSAGE, "line %d: the header names no "
+				  "score or pred column", r->line);
 	return 0;
 }
 
@@ -247,7 +247,7 @@ static int read_lines(struct reader *r, char *text)
 		}
 	}
 	if (rc == 0 && header)
-		rc = gic_seterr(GIC_EUSAGE, "%s: empty: no header row", r->path);
+		rc = gic_seterr(GIC_EUSAGE, "empty: no header row");
 	return rc;
 }
 

@@ -117,7 +117,8 @@ struct gic_eval_opts {
  * number in [0, 1]) or pred (real, fake, 0 or 1), and optionally set;
  * others are ignored.  Each bad row is reported as GIC_EVAL_MALFORMED and
  * counted in *bad; reading goes on.  Returns negative only when the file
- * cannot be read at all (or its header names no key or no score column).
+ * cannot be read at all (or its header names no key or no score column),
+ * with a message that does not repeat the path.
  */
 int gic_preds_read(const char *path, const struct gic_eval_opts *o,
 		   struct gic_preds *out, size_t *bad);
@@ -177,7 +178,8 @@ struct gic_eval {
  * or fake) are not scored.  Every problem goes to
  * o->on_problem; metrics are computed over the images that have a
  * prediction.  Returns 0 when scoring ran (see e->malformed, e->missing),
- * GIC_EUSAGE when the task has no set to score, negative on failures.
+ * GIC_EUSAGE when the task has no set to score (e->nsets is then 0) or
+ * the predictions cannot be used, negative on other failures.
  */
 int gic_eval_run(struct gic_catalog *c, const struct gic_resolved *r,
 		 const char *predictions, const struct gic_eval_opts *o,

@@ -21,7 +21,7 @@
 
 #include <sqlite3.h>
 
-#include "catalog.h"
+#include "export-int.h"
 
 struct expect {
 	char *path;
@@ -178,7 +178,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 
 	*checked = *drifts = 0;
 	if (!abs)
-		return gic_seterr(GIC_ENOTFOUND, "'%s': %s", dir, strerror(errno));
+		return gic_seterr(GIC_ENOTFOUND, "%s", strerror(errno));
 	rc = c ? from_catalog(c, abs, 0, &want) : 0;
 	if (rc == 0)
 		rc = from_manifest(abs, &want);
@@ -196,6 +196,67 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 	release(&have);
 	free(abs);
 	return rc;
+}
+
+/* The task hash of the catalog's latest record of dir (absolute): 1 when
+ * there is one. */
+static int recorded_hash(struct gic_catalog *c, const char *dir,
+			 char hex[GIC_HEX_LEN + 1])
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT task_hash FROM materializations "
+			       "WHERE out_dir = ? ORDER BY id DESC LIMIT 1", -1,
+			       &s, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(hex, GIC_HEX_LEN + 1, "%s",
+			 (const char *)sqlite3_column_text(s, 0));
+		found = 1;
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* The task hash on the first line of dir/task.ini: 1 when it has one. */
+static int task_ini_hash(const char *dir, char hex[GIC_HEX_LEN + 1])
+{
+	char path[PATH_MAX], line[256];
+	size_t head = strlen(GIC_TASK_INI_HEAD);
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/task.ini", dir);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	if (fgets(line, sizeof(line), f) && !strncmp(line, GIC_TASK_INI_HEAD, head)
+	    && strspn(line + head, "0123456789abcdef") == GIC_HEX_LEN) {
+		memcpy(hex, line + head, GIC_HEX_LEN);
+		hex[GIC_HEX_LEN] = '\0';
+		found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+int gic_export_task_hash(struct gic_catalog *c, const char *dir,
+			 char hex[GIC_HEX_LEN + 1])
+{
+	char *abs = realpath(dir, NULL);
+	int rc;
+
+	if (!abs)
+		return gic_seterr(GIC_ENOTFOUND, "%s", strerror(errno));
+	rc = c ? recorded_hash(c, abs, hex) : 0;
+	if (rc == 0)
+		rc = task_ini_hash(abs, hex);
+	free(abs);
+	if (rc == 0)
+		rc = gic_seterr(GIC_ENOTFOUND, "neither the catalog nor its "
+				"task.ini says which task wrote it");
+	return rc < 0 ? rc : 0;
 }
 
 /*

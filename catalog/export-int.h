@@ -7,6 +7,9 @@
 
 #include "catalog.h"
 
+/* The first line of an export's task.ini, before the task's hash. */
+#define GIC_TASK_INI_HEAD "; task as resolved by gicat (hash "
+
 /* A file the export wrote, for MANIFEST.sha256 and the catalog record. */
 struct gic_out_file {
 	char *path;                     /* relative to the output directory */

@@ -257,7 +257,7 @@ static int task_ini(struct gic_export_ctx *x)
 	struct text t = { 0 };
 	char *canon = gic_task_canonical(x->r->task), line[200];
 
-	snprintf(line, sizeof(line), "; task as resolved by gicat (hash %s)\n",
+	snprintf(line, sizeof(line), GIC_TASK_INI_HEAD "%s)\n",
 		 x->r->task_hash);
 	add(&t, line);
 	for (int i = 0; i < x->r->nsets; i++) {

@@ -225,17 +225,21 @@ int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
 
 /* ---- gicat fetch --status ------------------------------------------------ */
 
+/* ?1: the dataset to keep, or NULL for all. */
 static const char *const status_sql[] = {
 	"SELECT status, count(*) AS urls, sum(bytes) AS bytes FROM fetches "
-	"GROUP BY status ORDER BY status",
+	"WHERE ?1 IS NULL OR dataset = ?1 GROUP BY status ORDER BY status",
 	"SELECT url, http_status, attempts, last_error FROM fetches "
-	"WHERE status = 'failed' ORDER BY dataset, url",
+	"WHERE status = 'failed' AND (?1 IS NULL OR dataset = ?1) "
+	"ORDER BY dataset, url",
 	"SELECT coalesce(f.status, 'new') AS status, count(*) AS urls, "
 	"sum(f.bytes) AS bytes FROM temp.fetch_list l LEFT JOIN fetches f "
-	"ON f.dataset = l.dataset AND f.url = l.url GROUP BY 1 ORDER BY 1",
+	"ON f.dataset = l.dataset AND f.url = l.url "
+	"WHERE ?1 IS NULL OR l.dataset = ?1 GROUP BY 1 ORDER BY 1",
 	"SELECT f.url, f.http_status, f.attempts, f.last_error FROM "
 	"temp.fetch_list l JOIN fetches f ON f.dataset = l.dataset AND "
-	"f.url = l.url WHERE f.status = 'failed' ORDER BY f.dataset, f.url",
+	"f.url = l.url WHERE f.status = 'failed' AND (?1 IS NULL OR "
+	"l.dataset = ?1) ORDER BY f.dataset, f.url",
 };
 
 /* The list's (dataset, url) pairs as the temporary table fetch_list. */
@@ -272,13 +276,13 @@ out:
 }
 
 int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
-		     const char *dflt_dataset, struct sqlite3_stmt **summary,
+		     const char *dataset, struct sqlite3_stmt **summary,
 		     struct sqlite3_stmt **failed)
 {
 	int base = l ? 2 : 0, rc;
 
 	*summary = *failed = NULL;
-	if (l && (rc = load_list(c, l, dflt_dataset)) < 0)
+	if (l && (rc = load_list(c, l, dataset)) < 0)
 		return rc;
 	if (sqlite3_prepare_v2(c->db, status_sql[base], -1, summary, NULL) ||
 	    sqlite3_prepare_v2(c->db, status_sql[base + 1], -1, failed, NULL)) {
@@ -288,5 +292,7 @@ int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
 		*summary = NULL;
 		return rc;
 	}
+	sqlite3_bind_text(*summary, 1, dataset, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(*failed, 1, dataset, -1, SQLITE_TRANSIENT);
 	return 0;
 }

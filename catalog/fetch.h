@@ -117,12 +117,13 @@ int gic_fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 /*
  * The fetch state, summarized.  *summary yields (status, urls, bytes) rows
  * for every URL in the catalog or, with l, for the rows of l (status 'new'
- * for URLs never fetched; dflt_dataset as for gic_fetch).  *failed yields
- * (url, http_status, attempts, last_error) of the failed ones.  The caller
- * finalizes both statements.
+ * for URLs never fetched).  With dataset, only the URLs of that dataset
+ * count; for the rows of l it is also the dataset of rows that name none,
+ * as for gic_fetch.  *failed yields (url, http_status, attempts,
+ * last_error) of the failed ones.  The caller finalizes both statements.
  */
 int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
-		     const char *dflt_dataset, struct sqlite3_stmt **summary,
+		     const char *dataset, struct sqlite3_stmt **summary,
 		     struct sqlite3_stmt **failed);
 
 #endif

@@ -326,18 +326,16 @@ int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
 		     struct gic_resolved **out)
 {
 	struct gic_resolved *r = calloc(1, sizeof(*r));
-	char *canon = gic_task_canonical(t);
 	int rc = 0;
 
 	*out = NULL;
-	if (!r || !canon) {
-		free(r);
-		free(canon);
+	if (!r)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if ((rc = gic_task_hash(t, r->task_hash)) < 0) {
+		free(r);
+		return rc;
 	}
 	r->task = t;
-	gic_sha256_hex(canon, strlen(canon), r->task_hash);
-	free(canon);
 	r->nsets = t->nsets;
 	for (int i = 0; i < t->nsets; i++)
 		r->sets[i].def = &t->sets[i];

@@ -620,3 +620,15 @@ char *gic_task_canonical(const struct gic_task *t)
 		put_set(&s, &len, &t->sets[i]);
 	return s;
 }
+
+int gic_task_hash(const struct gic_task *t, char hex[GIC_HEX_LEN + 1])
+{
+	char *canon = gic_task_canonical(t);
+	int rc;
+
+	if (!canon)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	rc = gic_sha256_hex(canon, strlen(canon), hex);
+	free(canon);
+	return rc;
+}

@@ -5,8 +5,9 @@
  * tree always yields the same list and the same insertion order.  Hidden
  * names (".gicat", ".git", ...) are skipped, and so are files that are
  * neither named like an image nor start like one (README.txt,
- * LOC_val_solution.csv); a file named on the command line is always taken.  Paths are kept in one
- * arena: GenImage's 2.7 million paths fit in about 250 MB.
+ * LOC_val_solution.csv); a file named on the command line is always taken,
+ * even one that does not exist (ingest then rejects it).  Paths are kept
+ * in one arena: GenImage's 2.7 million paths fit in about 250 MB.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -168,9 +169,9 @@ int gic_filelist_add(struct gic_filelist *fl, const char *arg, int root)
 		return gic_seterr(GIC_ELIMIT, "path too long: '%.64s...'", arg);
 	memcpy(path, arg, len);
 	path[len] = '\0';
-	if (stat(path, &st) < 0)
-		return gic_seterr(GIC_ENOTFOUND, "'%s': %s", path, strerror(errno));
-	if (S_ISDIR(st.st_mode))
+	/* what cannot be stat'ed is taken as a file: reading it rejects it
+	 * with the reason, and the rest of the batch goes on */
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return walk_dir(fl, path, len, root, 0);
 	return push(fl, path, len, root);
 }

@@ -37,15 +37,25 @@ void cli_print_error(const char *what, const char *subject);
 /* cli_print_error; returns the exit code for rc. */
 int cli_fail(int rc, const char *what, const char *subject);
 int cli_exit_code(int rc);
+/* Writes bytes to stdout now; on failure returns EXIT_RUNTIME, keeping
+ * the reason for cli_finish_stdout to report. */
+int cli_write_stdout(const void *buf, size_t len);
+/* At exit: flushes stdout; if anything written to it was lost, says why
+ * in one line and returns EXIT_RUNTIME, else code. */
+int cli_finish_stdout(int code);
 /* The value of --catalog (set by main), or NULL. */
 extern const char *cli_catalog_opt;
 /* Finds and opens the catalog; on failure prints and returns the exit
  * code (> 0), else 0. */
 int cli_open(const char *cmd, struct gic_catalog **c);
-/* A bad expression: the message, the expression, a caret under column
+/* A bad expression: the message, the expression (a window around col
+ * when it is long, "..." marking what is left out), a caret under column
  * col (1-based); returns EXIT_USAGE. */
 int cli_expr_error(const char *cmd, const char *expr, int col);
-/* "A B C" from arguments (an expression given unquoted); malloc'd. */
+/* Compiles expr only to report a bad one so; 0 or an exit code. */
+int cli_expr_check(const char *cmd, const char *expr);
+/* "A B C" from arguments: how every command takes EXPR, so that it may
+ * be given unquoted; "" from none; malloc'd. */
 char *cli_join_args(int argc, char **argv);
 /* Parses a size with an optional k/M/G suffix, or a count. */
 int cli_parse_u64(const char *s, uint64_t *out);
@@ -83,6 +93,9 @@ int cli_default_jobs(void);
  * many derivations were computed and reused; 0 or an exit code. */
 int cli_resolve(const char *cmd, struct gic_catalog *c,
 		const struct gic_task *t, int jobs, struct gic_resolved **r);
+/* Empty and unbalanced (more than 10% apart) sets of r, one line each to
+ * f starting with prefix; returns how many. */
+int cli_warn_sets(FILE *f, const char *prefix, const struct gic_resolved *r);
 struct export_args {
 	const char *out;
 	int jobs;
@@ -91,8 +104,9 @@ struct export_args {
 #define EXPORT_LONG_OPTS \
 	{ "out", 1, 0, 'o' }, { "format", 1, 0, 'f' }, { "mode", 1, 0, 'm' }, \
 	{ "names", 1, 0, 'N' }, { "shard-size", 1, 0, 'S' }, \
-	{ "force", 0, 0, 'F' }, { "jobs", 1, 0, 'j' }
-/* Handles one of EXPORT_LONG_OPTS: -1 to go on, or an exit code. */
+	{ "force", 0, 0, 'F' }
+/* Handles one of EXPORT_LONG_OPTS, or 'j' (--jobs, for the commands that
+ * derive degraded images): -1 to go on, or an exit code. */
 int cli_export_opt(const char *cmd, int ch, const char *arg,
 		   struct export_args *a);
 int cli_export_run(const char *cmd, struct gic_catalog *c,

@@ -25,7 +25,8 @@
 #define HTML_ROWS 500   /* problem rows an HTML license report shows */
 
 struct aopts {
-	const char *sub, *expr, *task_file, *html;
+	const char *sub, *task_file, *html;
+	char *expr;             /* NULL when none is given */
 	enum gic_use use;
 	int json;
 	double max_shortcut;    /* < 0: no limit */
@@ -518,11 +519,13 @@ int cmd_audit(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
 		if ((rc = parse_opt(&o, ch, optarg)) >= 0)
 			return rc;
-	if (optind >= argc || argc - optind > 2)
+	if (optind >= argc)
 		return cli_usage_error("audit", "expected 'license', 'provenance' "
-				       "or 'bias', and at most one EXPR");
-	o.sub = argv[optind];
-	o.expr = optind + 1 < argc ? argv[optind + 1] : NULL;
+				       "or 'bias'");
+	o.sub = argv[optind++];
+	if (optind < argc && !(o.expr = cli_join_args(argc - optind,
+						      argv + optind)))
+		return EXIT_RUNTIME;
 	if ((rc = check_opts(&o)) || (rc = cli_open("audit", &c)) ||
 	    (rc = load_source(c, &o)))
 		goto out;
@@ -536,5 +539,6 @@ out:
 	gic_resolved_free(o.r);
 	gic_task_free(o.task);
 	gic_catalog_close(c);
+	free(o.expr);
 	return rc;
 }

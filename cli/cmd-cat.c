@@ -25,9 +25,8 @@ int cmd_cat(int argc, char **argv)
 	if ((rc = gic_resolve_prefix(c, argv[optind], hex)) < 0 ||
 	    (rc = gic_image_read(c, hex, &buf, &len)) < 0) {
 		rc = cli_fail(rc, "cat", argv[optind]);
-	} else if (fwrite(buf, 1, len, stdout) != len) {
-		perror("gicat: cat: write");
-		rc = EXIT_RUNTIME;
+	} else {
+		rc = cli_write_stdout(buf, len); /* a failure is told at exit */
 	}
 	free(buf);
 	gic_catalog_close(c);

@@ -82,6 +82,7 @@ int cmd_dedup(int argc, char **argv)
 		{ "format", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0 } };
 	struct dopts o = { .fmt = OUT_TABLE, .distance = -1 };
 	struct gic_catalog *c;
+	char *expr;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
@@ -105,11 +106,12 @@ int cmd_dedup(int argc, char **argv)
 		return cli_usage_error("dedup", "--distance needs --near");
 	if (o.distance < 0)
 		o.distance = GIC_NEAR_DEFAULT_DISTANCE;
-	if (argc - optind > 1)
-		return cli_usage_error("dedup", "give EXPR as one argument");
-	if ((rc = cli_open("dedup", &c)))
-		return rc;
-	rc = run(c, &o, optind < argc ? argv[optind] : "");
-	gic_catalog_close(c);
+	if (!(expr = cli_join_args(argc - optind, argv + optind)))
+		return EXIT_RUNTIME;
+	if ((rc = cli_open("dedup", &c)) == 0) {
+		rc = run(c, &o, expr);
+		gic_catalog_close(c);
+	}
+	free(expr);
 	return rc;
 }

@@ -26,10 +26,7 @@ static int run(struct gic_catalog *c, const struct gic_ops *o,
 		return cli_fail(rc, "degrade", parent);
 	fprintf(stderr, "degrade: %s %s: %s of %.12s (%zu bytes)\n",
 		computed ? "computed" : "reused", hex, o->canon, parent, len);
-	if (fwrite(buf, 1, len, stdout) != len) {
-		perror("gicat: degrade: write");
-		rc = EXIT_RUNTIME;
-	}
+	rc = cli_write_stdout(buf, len); /* a failure is told at exit */
 	free(buf);
 	return rc;
 }

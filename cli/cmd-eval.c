@@ -266,7 +266,7 @@ static int eval_task(const char *file, const struct args *a)
 	rc = gic_eval_run(c, r, a->predictions, &o, &e);
 	sink_end(&s);
 	if (rc < 0)
-		rc = cli_fail(rc, "eval", rc == GIC_EUSAGE ? file : a->predictions);
+		rc = cli_fail(rc, "eval", e.nsets ? a->predictions : file);
 	else if ((rc = verdict(&e, a->predictions, a)) == EXIT_OK)
 		rc = print_eval(&e, a);
 out:
@@ -341,7 +341,8 @@ static int score_run(struct gic_catalog *c, struct runs *rs, int i,
 			       &rs->evals[i])) < 0) {
 		char where[4200];
 		snprintf(where, sizeof(where), "%s:%d", a->matrix, run->line);
-		return cli_fail(rc, "eval --matrix", where);
+		return cli_fail(rc, "eval --matrix", rs->evals[i].nsets ?
+				run->predictions : where);
 	}
 	return verdict(&rs->evals[i], run->predictions, a);
 }

@@ -21,7 +21,7 @@ int cmd_export(int argc, char **argv)
 	char *expr;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "ho:f:m:j:", opts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "ho:f:m:", opts, NULL)) != -1)
 		if ((rc = cli_export_opt("export", ch, optarg, &a)) >= 0)
 			return rc;
 	if (!a.out)
@@ -33,7 +33,8 @@ int cmd_export(int argc, char **argv)
 		return cli_fail(GIC_ENOMEM, "export", NULL);
 	}
 	t->sets[0].select = expr;
-	if ((rc = cli_open("export", &c)))
+	/* checked here to be pointed at in EXPR, not in the task made of it */
+	if ((rc = cli_expr_check("export", expr)) || (rc = cli_open("export", &c)))
 		goto out;
 	if ((rc = cli_resolve("export", c, t, a.jobs, &r)) == 0)
 		rc = cli_export_run("export", c, r, &a);

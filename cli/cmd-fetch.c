@@ -4,11 +4,13 @@
  * every failure one line each and a summary; exit 1 when any URL failed.
  * gicat fetch --status [URLLIST]: what the catalog knows of those URLs.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -165,6 +167,10 @@ static int parse(int argc, char **argv, struct args *a)
 	if (argc - optind > 1 || (!a->status && argc - optind != 1))
 		return cli_usage_error("fetch", a->status ? "give at most one "
 				       "URLLIST" : "give one URLLIST");
+	if (o->cacert && access(o->cacert, R_OK) < 0)
+		return cli_fail(gic_seterr(errno == ENOENT ? GIC_ENOTFOUND :
+					   GIC_EIO, "cannot open: %s",
+					   strerror(errno)), "fetch", o->cacert);
 	return -1;
 }
 

@@ -1,6 +1,8 @@
 /*
  * cmd-migrate.c - gicat migrate [--status]: opening a catalog applies
  * pending migrations; --status lists them without changing anything else.
+ * A catalog from a newer gicat: --status says so (it only reads: exit 0),
+ * migrate refuses it (exit 3).
  */
 #include <getopt.h>
 
@@ -27,10 +29,11 @@ int cmd_migrate(int argc, char **argv)
 				printf("%s  %s\n", v <= c->schema_version ?
 				       "applied" : "pending", gic_migration_name(v));
 	}
-	printf("schema version %d (this gicat knows %d)\n", c->schema_version,
-	       gic_migrations_latest());
-	rc = c->readonly ? cli_fail(gic_catalog_writable(c), "migrate", c->root)
-			 : 0;
+	printf("schema version %d (this gicat knows %d)%s\n", c->schema_version,
+	       gic_migrations_latest(), c->readonly ? ": newer than this gicat, "
+	       "which reads it but never writes it" : "");
+	rc = c->readonly && !status ?
+	     cli_fail(gic_catalog_writable(c), "migrate", c->root) : 0;
 	gic_catalog_close(c);
 	return rc;
 }

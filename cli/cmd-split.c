@@ -1,11 +1,13 @@
 /*
  * cmd-split.c - gicat split TASK --out DIR [--format F] [--mode M] ...:
- * materializes a task's sets for a trainer; gicat split --check DIR proves
- * an output still holds exactly what was written (exit 1 on any drift).
+ * materializes a task's sets for a trainer; gicat split --check DIR (or
+ * [TASK] --out DIR --check) proves an output still holds exactly what was
+ * written, and with TASK that TASK wrote it (exit 1 on any drift).
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -15,27 +17,62 @@ static void on_drift(void *arg, const char *path, const char *why)
 		path, why);
 }
 
-static int check(const char *dir)
+/* Is dir's latest export one of t?  A drift when it is not. */
+static int same_task(struct gic_catalog *c, const char *dir,
+		     const struct gic_task *t, uint64_t *drifts)
+{
+	char want[GIC_HEX_LEN + 1], got[GIC_HEX_LEN + 1];
+	int rc;
+
+	if ((rc = gic_task_hash(t, want)) < 0)
+		return rc;
+	rc = gic_export_task_hash(c, dir, got);
+	if (rc == GIC_ENOTFOUND)
+		fprintf(stderr, "gicat: split --check: '%s': %s\n", dir,
+			gic_errmsg());
+	else if (rc < 0)
+		return rc;
+	else if (strcmp(got, want))
+		fprintf(stderr, "gicat: split --check: '%s': written by another "
+			"task (hash %.16s), not %s (hash %.16s)\n", dir, got,
+			t->name, want);
+	else
+		return 0;
+	(*drifts)++;
+	return 0;
+}
+
+static int check(const char *dir, const char *task_file)
 {
 	struct gic_catalog *c = NULL;
+	struct gic_task *t = NULL;
 	uint64_t checked, drifts;
 	char *root = NULL;
 	int rc;
 
+	if (task_file && (rc = gic_task_load(task_file, &t)) < 0)
+		return cli_fail(rc, "split --check", task_file);
 	/* without a catalog, the directory's own MANIFEST.sha256 is used */
 	if (gic_catalog_find(cli_catalog_opt, &root) == 0 &&
 	    (rc = gic_catalog_open(root, &c)) < 0) {
-		free(root);
-		return cli_fail(rc, "split --check", NULL);
+		rc = cli_fail(rc, "split --check", NULL);
+		goto out;
 	}
-	free(root);
 	rc = gic_export_check(c, dir, on_drift, (void *)dir, &checked, &drifts);
-	gic_catalog_close(c);
-	if (rc < 0)
-		return cli_fail(rc, "split --check", dir);
+	if (rc == 0 && t)
+		rc = same_task(c, dir, t, &drifts);
+	if (rc < 0) {
+		rc = cli_fail(rc, "split --check", dir);
+		goto out;
+	}
 	printf("split --check: %llu files checked, %llu drifts\n",
 	       (unsigned long long)checked, (unsigned long long)drifts);
-	return drifts ? EXIT_PROBLEMS : EXIT_OK;
+	rc = drifts ? EXIT_PROBLEMS : EXIT_OK;
+out:
+	free(root);
+	gic_task_free(t);
+	gic_catalog_close(c);
+	return rc;
 }
 
 static int split(const char *file, struct export_args *a)
@@ -51,8 +88,10 @@ static int split(const char *file, struct export_args *a)
 		fprintf(stderr, "gicat: split: warning: %s", t->warnings);
 	if ((rc = cli_open("split", &c)))
 		goto out;
-	if ((rc = cli_resolve("split", c, t, a->jobs, &r)) == 0)
+	if ((rc = cli_resolve("split", c, t, a->jobs, &r)) == 0) {
+		cli_warn_sets(stderr, "gicat: split: warning: ", r);
 		rc = cli_export_run("split", c, r, a);
+	}
 out:
 	gic_resolved_free(r);
 	gic_task_free(t);
@@ -60,10 +99,36 @@ out:
 	return rc;
 }
 
+static int is_dir(const char *path, struct stat *st)
+{
+	return stat(path, st) == 0 && S_ISDIR(st->st_mode);
+}
+
+/* --check with its arguments: "--check DIR", "--out DIR --check", or
+ * "TASK --out DIR --check"; a directory given both ways must be one. */
+static int check_args(int nargs, char **args, const char *out)
+{
+	struct stat a, b;
+
+	if (nargs > 1 || (nargs == 0 && !out))
+		return cli_usage_error("split", "--check takes one DIR (or "
+				       "--out DIR, with TASK or not)");
+	if (!out)
+		return check(args[0], NULL);
+	if (nargs == 0)
+		return check(out, NULL);
+	if (!is_dir(args[0], &a))
+		return check(out, args[0]);
+	if (!is_dir(out, &b) || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return cli_usage_error("split", "--check '%s' and --out '%s' name "
+				       "two directories: give one", args[0], out);
+	return check(out, NULL);
+}
+
 int cmd_split(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		EXPORT_LONG_OPTS, { "check", 0, 0, 'c' },
+		EXPORT_LONG_OPTS, { "jobs", 1, 0, 'j' }, { "check", 0, 0, 'c' },
 		{ "help", 0, 0, 'h' }, { 0 } };
 	struct export_args a = { .jobs = cli_default_jobs(),
 				 .opts = { .format = GIC_FMT_IMAGEFOLDER,
@@ -76,8 +141,9 @@ int cmd_split(int argc, char **argv)
 		else if ((rc = cli_export_opt("split", ch, optarg, &a)) >= 0)
 			return rc;
 	}
+	if (checking)
+		return check_args(argc - optind, argv + optind, a.out);
 	if (argc - optind != 1)
-		return cli_usage_error("split", checking ? "expected one DIR" :
-				       "expected one TASK");
-	return checking ? check(argv[optind]) : split(argv[optind], &a);
+		return cli_usage_error("split", "expected one TASK");
+	return split(argv[optind], &a);
 }

@@ -46,16 +46,17 @@ int cmd_stats(int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", 0, 0, 'h' }, { 0 } };
 	struct gic_catalog *c;
-	const char *expr;
+	char *expr;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
 		return cli_getopt_end("stats", ch);
-	if (argc - optind > 1)
-		return cli_usage_error("stats", "give EXPR as one argument");
-	expr = optind < argc ? argv[optind] : "";
-	if ((rc = cli_open("stats", &c)))
+	if (!(expr = cli_join_args(argc - optind, argv + optind)))
+		return EXIT_RUNTIME;
+	if ((rc = cli_open("stats", &c))) {
+		free(expr);
 		return rc;
+	}
 	rc = section(c, NULL, "count(*) AS entries, count(DISTINCT sha256) AS "
 		     "images, sum(bytes) AS entry_bytes", expr, "");
 	if (!rc)
@@ -70,5 +71,6 @@ int cmd_stats(int argc, char **argv)
 	if (!rc && !*expr)
 		rejects(c);
 	gic_catalog_close(c);
+	free(expr);
 	return rc;
 }

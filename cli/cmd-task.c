@@ -99,21 +99,8 @@ static int check_sets(struct gic_catalog *c, const struct gic_resolved *r)
 {
 	struct leaks k = { r, NULL, 0, 0 };
 	uint64_t total;
-	int warnings = 0;
+	int warnings = cli_warn_sets(stdout, "warning: ", r);
 
-	for (int i = 0; i < r->nsets; i++) {
-		const struct gic_resolved_set *s = &r->sets[i];
-		size_t lo = s->nreal < s->nfake ? s->nreal : s->nfake;
-		size_t hi = s->nreal < s->nfake ? s->nfake : s->nreal;
-
-		if (s->n == 0 && ++warnings)
-			printf("warning: %s:%d: set '%s' is empty\n", r->task->path,
-			       s->def->line, s->def->name);
-		else if (lo * 10 < hi * 9 && ++warnings)
-			printf("warning: %s:%d: set '%s' is unbalanced: %zu real, "
-			       "%zu fake\n", r->task->path, s->def->line,
-			       s->def->name, s->nreal, s->nfake);
-	}
 	if (gic_leakcheck(c, r, GIC_NEAR_DEFAULT_DISTANCE, on_leak, &k,
 			  &total) < 0)
 		printf("warning: leakage not checked: %s\n", gic_errmsg());
@@ -131,7 +118,8 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 
 	if ((rc = gic_task_load(file, &t)) < 0) {
 		cli_print_error("task", NULL);
-		return check ? EXIT_PROBLEMS : cli_exit_code(rc);
+		return check && rc == GIC_EUSAGE ? EXIT_PROBLEMS :
+		       cli_exit_code(rc);
 	}
 	if ((rc = cli_open("task", &c)))
 		goto out;

@@ -68,6 +68,26 @@ int cli_resolve(const char *cmd, struct gic_catalog *c,
 	return 0;
 }
 
+int cli_warn_sets(FILE *f, const char *prefix, const struct gic_resolved *r)
+{
+	int warnings = 0;
+
+	for (int i = 0; i < r->nsets; i++) {
+		const struct gic_resolved_set *s = &r->sets[i];
+		size_t lo = s->nreal < s->nfake ? s->nreal : s->nfake;
+		size_t hi = s->nreal < s->nfake ? s->nfake : s->nreal;
+
+		if (s->n == 0 && ++warnings)
+			fprintf(f, "%s%s:%d: set '%s' is empty\n", prefix,
+				r->task->path, s->def->line, s->def->name);
+		else if (lo * 10 < hi * 9 && ++warnings)
+			fprintf(f, "%s%s:%d: set '%s' is unbalanced: %zu real, "
+				"%zu fake\n", prefix, r->task->path, s->def->line,
+				s->def->name, s->nreal, s->nfake);
+	}
+	return warnings;
+}
+
 static void on_progress(void *arg, uint64_t done, uint64_t total)
 {
 	progress_show(arg, "export", done, total);

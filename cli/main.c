@@ -49,7 +49,10 @@ static const struct cmd commands[] = {
 	  "             running ingest may be about to commit them.  gc says\n"
 	  "             how many it kept; --grace 0 removes them all.\n" },
 	{ "migrate", cmd_migrate, "[--status]",
-	  "apply or list schema migrations", NULL },
+	  "apply or list schema migrations",
+	  "  --status  applied and pending migrations, changing nothing; exit 0\n"
+	  "            also for a catalog from a newer gicat (never written:\n"
+	  "            migrate without --status refuses it, exit 3)\n" },
 	{ "task", cmd_task, "list | show [--items] [--format csv|jsonl] FILE | "
 	  "check FILE", "shipped tasks; a task's sets; a task checked",
 	  "  FILE is a task file or a shipped task's name (genimage/cross-sd14)\n"
@@ -58,7 +61,9 @@ static const struct cmd commands[] = {
 	  "         unknown keys, test images that are training images too\n" },
 	{ "split", cmd_split, "TASK --out DIR [--format imagefolder|genimage|hf|"
 	  "webdataset|manifest] [--mode link|symlink|copy|reflink] [--names "
-	  "hash|original] [--shard-size N] [--force] | --check DIR",
+	  "hash|original] [--shard-size N] [--force] [--jobs N] | --check DIR "
+	  "| [TASK] "
+	  "--out DIR --check",
 	  "materialize a task's sets for a trainer; check an output",
 	  "  TASK       a task file or a shipped task (genimage/cross-sd14)\n"
 	  "  --format   imagefolder (default): SET/0_real, SET/1_fake\n"
@@ -68,14 +73,18 @@ static const struct cmd commands[] = {
 	  "             copy, reflink\n"
 	  "  --names    hash (default: first 16 hex digits of the SHA-256) or\n"
 	  "             original (base names, prefixed when two collide)\n"
-	  "  --check    every file present with its hash, nothing extra\n" },
+	  "  --jobs N   threads deriving degraded images (default: CPUs)\n"
+	  "  --check    every file present with its hash, nothing extra; with\n"
+	  "             TASK, also that TASK wrote the latest export into DIR\n" },
 	{ "export", cmd_export, "[EXPR] --out DIR [--format F] [--mode M] "
 	  "[--names N] [--shard-size N] [--force]",
 	  "write the entries matching EXPR as a one-set split", NULL },
 	{ "fetch", cmd_fetch, "[--jobs N] [--per-host N] [--retries N] "
-	  "[--max-bytes N] [--timeout S] [--cacert FILE] [--dataset NAME] "
+	  "[--max-bytes N] [--max-pixels N] [--timeout S] [--cacert FILE] "
+	  "[--dataset NAME] "
 	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
-	  "[--license ID] URLLIST | --status [--format F] [URLLIST]",
+	  "[--license ID] URLLIST | --status [--dataset NAME] [--format F] "
+	  "[URLLIST]",
 	  "download a URL list into the catalog; what is fetched so far",
 	  "  URLLIST      CSV, TSV or JSONL with a url column and any of sha256,\n"
 	  "               dataset, generator, label, split, class, license;\n"
@@ -85,8 +94,10 @@ static const struct cmd commands[] = {
 	  "  --retries N  after timeouts, connection errors, 5xx, 429 (default 3)\n"
 	  "  --timeout S  to connect, and below 1 KiB/s (default 30)\n"
 	  "  --max-bytes  per image, while downloading (default 256M)\n"
+	  "  --max-pixels per image, from its header (default 100M)\n"
 	  "  --cacert F   trust the CAs in F instead of the system's\n"
-	  "  --status     URLs per state (of URLLIST, or all); failures listed\n" },
+	  "  --status     URLs per state (of URLLIST, or all; with --dataset,\n"
+	  "               only that dataset's); failures listed\n" },
 	{ "degrade", cmd_degrade, "OPS SHA256|PREFIX > FILE",
 	  "one degraded image (derived once, then reused) on stdout",
 	  "  OPS: operations joined by '|', applied in order:\n"
@@ -213,37 +224,35 @@ static int take_catalog_opt(int *argc, char **argv)
 	return 0;
 }
 
-static int finish_stdout(int code)
-{
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("gicat: write to stdout");
-		return EXIT_RUNTIME;
-	}
-	return code;
-}
-
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
+	char prefix[32];
 
-	if (take_catalog_opt(&argc, argv) < 0)
-		return cli_usage_error("gicat", "--catalog needs a directory");
+	if (take_catalog_opt(&argc, argv) < 0) {
+		fputs("gicat: --catalog needs a directory\n", stderr);
+		return EXIT_USAGE;
+	}
 	if (argc < 2) {
 		overview(stderr);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		overview(stdout);
-		return finish_stdout(0);
+		return cli_finish_stdout(0);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("gicat 0.1 (schema %d)\n", gic_migrations_latest());
-		return finish_stdout(0);
+		return cli_finish_stdout(0);
 	}
 	if (!(c = cli_find_cmd(argv[1]))) {
 		fprintf(stderr, "gicat: '%s' is not a command; see 'gicat help'\n",
 			argv[1]);
 		return EXIT_USAGE;
 	}
-	return finish_stdout(c->fn(argc - 1, argv + 1));
+	/* getopt starts its messages ("unrecognized option '--x'") with
+	 * argv[0]: make them read like every other error */
+	snprintf(prefix, sizeof(prefix), "gicat: %s", c->name);
+	argv[1] = prefix;
+	return cli_finish_stdout(c->fn(argc - 1, argv + 1));
 }

@@ -42,7 +42,9 @@ int cli_getopt_end(const char *cmd, int c)
 		cli_usage(k, stdout);
 		return EXIT_OK;
 	}
-	cli_usage(k, stderr); /* getopt already said what was wrong */
+	/* getopt already said what was wrong, as "gicat: CMD: ..." (main
+	 * makes argv[0] that) */
+	cli_usage(k, stderr);
 	return EXIT_USAGE;
 }
 
@@ -79,6 +81,30 @@ int cli_fail(int rc, const char *what, const char *subject)
 {
 	cli_print_error(what, subject);
 	return cli_exit_code(rc);
+}
+
+/* Why the first write to stdout failed (0: none did). */
+static int stdout_errno;
+
+int cli_write_stdout(const void *buf, size_t len)
+{
+	errno = 0;
+	if (fwrite(buf, 1, len, stdout) == len && fflush(stdout) == 0)
+		return 0;
+	if (!stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	return EXIT_RUNTIME;
+}
+
+int cli_finish_stdout(int code)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return code;
+	if (!stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	fprintf(stderr, "gicat: write to stdout: %s\n", strerror(stdout_errno));
+	return EXIT_RUNTIME;
 }
 
 int cli_open(const char *cmd, struct gic_catalog **c)
@@ -152,11 +178,47 @@ void progress_end(struct progress *p)
 		fputs("\r\033[K", stderr);
 }
 
+/* Characters of EXPR shown on each side of an error's column. */
+#define EXPR_WINDOW 60
+
+static int utf8_continuation(char c)
+{
+	return ((unsigned char)c & 0xc0) == 0x80;
+}
+
 int cli_expr_error(const char *cmd, const char *expr, int col)
 {
-	fprintf(stderr, "gicat: %s: %s\n  %s\n  %*s^\n", cmd, gic_errmsg(),
-		expr, col > 1 ? col - 1 : 0, "");
+	size_t len = strlen(expr), at = col > 1 ? (size_t)col - 1 : 0;
+	size_t from, to;
+	const char *pre, *post;
+
+	if (at > len)
+		at = len;
+	from = at > EXPR_WINDOW ? at - EXPR_WINDOW : 0;
+	to = len - at > EXPR_WINDOW ? at + EXPR_WINDOW : len;
+	while (from > 0 && from < at && utf8_continuation(expr[from]))
+		from++;
+	while (to < len && utf8_continuation(expr[to]))
+		to++;
+	pre = from ? "..." : "";
+	post = to < len ? "..." : "";
+	fprintf(stderr, "gicat: %s: %s\n  %s%.*s%s\n  %*s^\n", cmd, gic_errmsg(),
+		pre, (int)(to - from), expr + from, post,
+		(int)(strlen(pre) + at - from), "");
 	return EXIT_USAGE;
+}
+
+int cli_expr_check(const char *cmd, const char *expr)
+{
+	struct gic_sql sql;
+	int errcol = 0, rc = gic_query_compile(expr, &sql, &errcol);
+
+	if (rc == GIC_EUSAGE)
+		return cli_expr_error(cmd, expr, errcol);
+	if (rc < 0)
+		return cli_fail(rc, cmd, NULL);
+	gic_sql_release(&sql);
+	return 0;
 }
 
 char *cli_join_args(int argc, char **argv)

@@ -17,11 +17,30 @@ test_expect_success 'a command with -h prints its usage on stdout' '
 	test_grep "usage: gicat query" out
 '
 
+test_expect_success 'every option a command accepts is in its -h' '
+	sed -n "/define EXPORT_LONG_OPTS/,/}$/p" "$TOP/cli/cli.h" >export-opts &&
+	for f in "$TOP"/cli/cmd-*.c; do
+		c=${f##*/cmd-} && c=${c%.c} &&
+		gicat $c -h >out &&
+		if grep -q EXPORT_LONG_OPTS "$f"; then cat export-opts "$f"; else cat "$f"; fi >src &&
+		for o in $(grep -o "{ \"[a-z-]*\", [01]" src | cut -d\" -f2); do
+			test $o = help || grep -q -- "--$o" out ||
+			{ echo "gicat $c -h does not mention --$o"; exit 1; }
+		done
+	done &&
+	test_expect_code 2 gicat audit provenance --html p.html 2>err
+'
+
 test_expect_success 'an unknown command or option is a usage error (exit 2)' '
 	test_expect_code 2 gicat frobnicate 2>err &&
 	test_grep "not a command" err &&
 	test_expect_code 2 gicat query --bogus 2>err &&
-	test_grep "usage: gicat query" err &&
+	test "$(head -1 err)" = "gicat: query: unrecognized option '"'"'--bogus'"'"'" &&
+	test "$(sed -n 2p err | cut -d" " -f1-3)" = "usage: gicat query" &&
+	test_expect_code 2 gicat split --out 2>err &&
+	test "$(head -1 err)" = "gicat: split: option '"'"'--out'"'"' requires an argument" &&
+	test_expect_code 2 gicat stats -x 2>err &&
+	test "$(head -1 err)" = "gicat: stats: invalid option -- '"'"'x'"'"'" &&
 	test_expect_code 2 gicat 2>err
 '
 
@@ -71,7 +90,10 @@ test_expect_success '--catalog and GICAT_DIR name the catalog explicitly' '
 	gicat query --catalog=cat --count >out && test_cmp expect out &&
 	GICAT_DIR=$TRASH/cat gicat query --count >out && test_cmp expect out &&
 	test_expect_code 2 gicat --catalog nowhere query 2>err &&
-	test_grep "holds no .gicat catalog" err
+	test_grep "holds no .gicat catalog" err &&
+	test_expect_code 2 gicat query --catalog 2>err &&
+	test_grep "^gicat: --catalog needs a directory$" err &&
+	! grep "gicat: gicat:" err
 '
 
 test_expect_success 'a full stdout is a failure, not success' '

@@ -50,4 +50,12 @@ test_expect_success 'a catalog from a newer gicat is read but never written' '
 	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM images")" -eq 0
 '
 
+test_expect_success 'migrate --status reads a newer catalog (exit 0); migrate refuses it (exit 3)' '
+	gicat --catalog cat migrate --status >out 2>err &&
+	test_grep "^schema version 999 (this gicat knows [0-9]*): newer than this gicat" out &&
+	! test -s err &&
+	test_expect_code 3 gicat --catalog cat migrate >out 2>err &&
+	test_grep "refusing to write" err
+'
+
 test_done

@@ -117,9 +117,18 @@ test_expect_success '--class takes an index or a wnid; anything else is a usage 
 	test "$(gicat query --format csv --fields class,class_source "dataset = c1" | tail -1)" = "1,option"
 '
 
-test_expect_success 'a missing path is an error naming it' '
-	test_must_fail gicat ingest no/such/dir 2>err &&
-	test_grep "no/such/dir" err
+test_expect_success 'a missing --val-labels file is a usage error, like any missing input file' '
+	cp "$PNGS/basn0g08.png" vl.png &&
+	test_expect_code 2 gicat ingest --val-labels nosuch.csv vl.png 2>err &&
+	test "$(cat err)" = "gicat: ingest: '"'"'nosuch.csv'"'"': cannot open: No such file or directory"
+'
+
+test_expect_success 'a missing path is rejected like a bad file; the batch goes on (exit 1)' '
+	mkdir mp && cp "$PNGS/basn0g08.png" mp/a.png && cp "$PNGS/basn2c08.png" mp/b.png &&
+	test_expect_code 1 gicat ingest --dataset mp mp/a.png no/such/dir mp/b.png 2>err &&
+	test "$(grep -c "^gicat: " err)" -eq 1 &&
+	test_grep "^gicat: rejected: .no/such/dir.: cannot open: No such file or directory$" err &&
+	test "$(gicat query --count "dataset = mp")" -eq 2
 '
 
 test_done

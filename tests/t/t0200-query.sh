@@ -53,6 +53,17 @@ test_expect_success 'an unknown field is a usage error pointing at its column' '
 	sed -n 3p err >caret && test "$(cut -d^ -f1 caret | wc -c)" -eq 20
 '
 
+test_expect_success 'a long expression is echoed as a window around the error' '
+	e=$(python3 -c "print(\"label = fake or \" * 2000 + \"genrator = x\" + \" or label = real\" * 1000)") &&
+	test_expect_code 2 gicat query "$e" 2>err &&
+	test "$(wc -l <err)" -eq 3 && test "$(wc -c <err)" -lt 400 &&
+	sed -n 2p err >line && sed -n 3p err >caret &&
+	test_grep "^  \.\.\..*\.\.\.$" line &&
+	test "$(cut -d^ -f1 caret | wc -c)" -eq "$(sed "s/genrator.*//" line | wc -c)" &&
+	test_expect_code 2 gicat query "label = fake and genrator = sd14" 2>err &&
+	! grep -F ... err
+'
+
 test_expect_success 'bad tokens are usage errors, not crashes' '
 	for e in "label =" "(label = fake" "label = fake)" "class = abc" "label == fake" "path ~" "class in 5..";
 	do test_expect_code 2 gicat query "$e" 2>err || exit 1; done
@@ -81,6 +92,17 @@ test_expect_success 'quotes in values cannot inject SQL' '
 	test "$(gicat query --count "generator = '"'"'x'"'"''"'"' or 1=1 --'"'"'")" -eq 0 &&
 	test "$(gicat query --count "generator = \"x\"\" or \"\"1\"\"=\"\"1\"")" -eq 0 &&
 	test "$(gicat query --count)" -gt 0
+'
+
+test_expect_success 'every command taking EXPR takes it unquoted, as several arguments' '
+	test "$(gicat query --count label = fake)" = "$(gicat query --count "label = fake")" &&
+	gicat stats "label = fake and subset = adm" >one &&
+	gicat stats label = fake and subset = adm >several && test_cmp one several &&
+	gicat dedup --format csv "label = real" >one 2>/dev/null &&
+	gicat dedup --format csv label = real >several 2>/dev/null && test_cmp one several &&
+	{ gicat audit bias "label = fake or subset = adm" >one 2>/dev/null || :; } &&
+	{ gicat audit bias label = fake or subset = adm >several 2>/dev/null || :; } &&
+	test -s one && test_cmp one several
 '
 
 test_expect_success 'stats prints totals and per-subset counts' '

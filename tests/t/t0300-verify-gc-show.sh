@@ -22,6 +22,17 @@ test_expect_success 'cat writes the original bytes' '
 	gicat cat "$(first basn2c08.png)" >back && cmp back img/basn2c08.png
 '
 
+test_expect_success 'cat to a full disk: one line with the real reason, exit 3' '
+	if test -w /dev/full; then
+		mkdir big && cp "$SHARED/data/jpeg/monkey16.png" big/ &&
+		gicat ingest big 2>/dev/null &&
+		h=$(gicat query --format csv --fields sha256 "path = big/monkey16.png" | tail -1) &&
+		test_expect_code 3 gicat cat "$h" >/dev/full 2>err &&
+		test "$(wc -l <err)" -eq 1 &&
+		test_grep "^gicat: write to stdout: No space left on device$" err
+	fi
+'
+
 test_expect_success 'unknown and too-short prefixes are usage errors' '
 	test_expect_code 2 gicat show ffffffffff 2>err && test_grep "no image" err &&
 	test_expect_code 2 gicat show ab 2>err && test_grep "at least 4" err

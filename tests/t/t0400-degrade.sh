@@ -27,6 +27,14 @@ test_expect_success 'a blur is computed once, then reused with the same bytes' '
 	h=$(sha256sum b1.png | cut -c1-64) && test_grep "$h" err1
 '
 
+test_expect_success 'degrade to a full disk: one line with the real reason, exit 3' '
+	if test -w /dev/full; then
+		test_expect_code 3 gicat degrade "blur(sigma=3)" "$fake" >/dev/full 2>err &&
+		test "$(grep -c ^gicat: err)" -eq 1 &&
+		test_grep "^gicat: write to stdout: No space left on device$" err
+	fi
+'
+
 test_expect_success 'spellings of one chain share one derivation' '
 	gicat degrade "jpeg( quality = 30 )" "$fake" >j1.jpg 2>err &&
 	test_grep computed err &&

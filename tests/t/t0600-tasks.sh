@@ -139,6 +139,12 @@ test_expect_success 'task check lists every error of a file, in line order' '
 	test ! -e never
 '
 
+test_expect_success 'task show and check: a missing task file is a usage error (exit 2)' '
+	test_expect_code 2 gicat task check nosuch.ini 2>err &&
+	test_grep "no task file .nosuch.ini." err &&
+	test_expect_code 2 gicat task show nosuch.ini 2>err
+'
+
 test_expect_success 'task check: warnings for unknown keys, empty, unbalanced and leaking sets' '
 	cat >warn.ini <<-INI &&
 	[task]

@@ -109,6 +109,26 @@ test_expect_success 'split --check works from MANIFEST.sha256 where the catalog 
 	gicat split --check copied >out && test_grep " 0 drifts" out
 '
 
+test_expect_success 'split TASK --out DIR --check (SPEC form) checks DIR and that TASK wrote it' '
+	gicat split $TASK --out if --check >out && test_grep " 0 drifts" out &&
+	gicat split --out if --check >out && test_grep " 0 drifts" out &&
+	gicat split --check if --out if >out && test_grep " 0 drifts" out &&
+	test_expect_code 1 gicat split genimage/cross-adm --out if --check >out 2>err &&
+	test_grep "^gicat: split --check: .if.: written by another task" err &&
+	test_grep " 1 drifts" out &&
+	test_expect_code 1 gicat split genimage/cross-adm --out copied --check >out 2>err &&
+	test_grep "written by another task" err &&
+	gicat split $TASK --out copied --check >out
+'
+
+test_expect_success 'split --check DIR --out OTHER is a usage error, not a silent choice' '
+	test_expect_code 2 gicat split --check if --out if2 2>err &&
+	test_grep "^gicat: split: " err &&
+	test_expect_code 2 gicat split --check 2>err &&
+	test_expect_code 2 gicat split --check nosuchdir 2>err &&
+	test_grep "^gicat: split --check: .nosuchdir.: No such file or directory$" err
+'
+
 test_expect_success 'a non-empty --out is refused unless --force' '
 	test_expect_code 2 gicat split $TASK --out if 2>err &&
 	test_grep "is not empty" err &&
@@ -147,6 +167,21 @@ test_expect_success 'export writes an ad-hoc subset as one set' '
 	test "$(find ex/export -type f | wc -l)" -eq "$(gicat query --count "generator = adm and class in 0..499")" &&
 	test_grep "^\\[set export\\]" ex/task.ini &&
 	test_grep "^select = generator = adm and class in 0..499" ex/task.ini
+'
+
+test_expect_success 'a bad EXPR of export is shown with a caret, like query shows it' '
+	test_expect_code 2 gicat export "generator = adm and genrator = x" --out bad 2>err &&
+	test_grep "^gicat: export: unknown field .genrator." err &&
+	test_grep "^  generator = adm and genrator = x$" err &&
+	test_grep "^                      ^$" err &&
+	! grep "export:[0-9]" err && ! test -e bad
+'
+
+test_expect_success 'split warns about empty sets like task check, and still exits 0' '
+	gicat split genimage/unbiased-sd14 --out ub 2>err &&
+	test_grep "^gicat: split: warning: genimage/unbiased-sd14:[0-9]*: set .train. is empty$" err &&
+	gicat task check genimage/unbiased-sd14 | grep "is empty" | sed "s/^/gicat: split: /" >want &&
+	grep "is empty" err >got && test_cmp want got
 '
 
 test_expect_success 'symlink mode points at the objects; --names original keeps base names' '

@@ -282,4 +282,19 @@ test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 gicat eval no-such-task --predictions rand.csv 2>err
 '
 
+test_expect_success 'a bad predictions file is the subject of the error, named once' '
+	: >empty.csv &&
+	test_expect_code 2 gicat eval $TASK --predictions empty.csv 2>err &&
+	test "$(cat err)" = "gicat: eval: '"'"'empty.csv'"'"': empty: no header row" &&
+	printf "name,score\nx,1\n" >nokey.csv &&
+	test_expect_code 2 gicat eval $TASK --predictions nokey.csv 2>err &&
+	test "$(cat err)" = "gicat: eval: '"'"'nokey.csv'"'"': line 1: the header names no sha256 or path column" &&
+	printf "[task]\nname = notest\n[train]\nselect = subset = adm\n" >notest.ini &&
+	test_expect_code 2 gicat eval notest.ini --predictions rand.csv 2>err &&
+	test_grep "^gicat: eval: .notest.ini.: task .notest. has no test set" err &&
+	printf "genimage/cross-sd14\tempty.csv\n" >e.tsv &&
+	test_expect_code 2 gicat eval --matrix e.tsv 2>err &&
+	test "$(cat err)" = "gicat: eval --matrix: '"'"'empty.csv'"'"': empty: no header row"
+'
+
 test_done

@@ -192,6 +192,21 @@ test_expect_success '--status counts URLs per state, lists failures and exits 1'
 	test_grep "^done  *7" out
 '
 
+test_expect_success '--status --dataset counts only the URLs of that dataset' '
+	test_expect_code 1 gicat fetch --status --dataset list --format csv >out 2>err &&
+	grep -v ^status out | cut -d, -f1,2 >got &&
+	printf "done,7\nfailed,9\n" >want &&
+	test_cmp want got &&
+	test "$(grep -c "^gicat: fetch: " err)" -eq 9 &&
+	gicat fetch --status --dataset nosuchds --format csv >out 2>err &&
+	test "$(grep -vc ^status out)" -eq 0 &&
+	! test -s err &&
+	gicat fetch --status --dataset nosuchds list.csv --format csv >out &&
+	test "$(grep -v ^status out | cut -d, -f1,2)" = "new,16" &&
+	gicat fetch -h >out &&
+	test_grep "status.*--dataset" out
+'
+
 test_expect_success 'JSONL lists: content already stored gets a new entry, not a second object' '
 	objects=$(find cat/.gicat/objects -type f | wc -l) &&
 	printf "%s\n" "{\"url\": \"$B/img/a.png\", \"dataset\": \"mirror\", \"class\": 7, \"label\": \"real\"}" \
@@ -222,6 +237,9 @@ test_expect_success 'HTTPS: a self-signed certificate is refused, and accepted w
 	test_grep "m.png.: SSL certificate problem" err &&
 	test "$(state /img/m.png)" = "failed|1|" &&
 	! grep -q m.png tls.log &&
+	test_expect_code 2 gicat fetch --cacert nosuch.pem tls.csv 2>err &&
+	test "$(cat err)" = "gicat: fetch: '"'"'nosuch.pem'"'"': cannot open: No such file or directory" &&
+	test "$(state /img/m.png)" = "failed|1|" &&
 	gicat fetch --cacert cert.pem tls.csv 2>err &&
 	test "$(state /img/m.png)" = "done|2|200" &&
 	test "$(gicat query --count "path ~ \"https://*/m.png\"")" -eq 1

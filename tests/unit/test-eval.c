@@ -329,8 +329,8 @@ static void a_header_without_keys_is_refused(void **state)
 
 	(void)state;
 	assert_int_equal(gic_preds_read(a, &o, &p, &bad), GIC_EUSAGE);
-	assert_non_null(strstr(gic_errmsg(), ":1: the header names no sha256 or "
-			       "path column"));
+	assert_non_null(strstr(gic_errmsg(), "line 1: the header names no "
+			       "sha256 or path column"));
 	assert_int_equal(gic_preds_read(b, &o, &p, &bad), GIC_EUSAGE);
 	assert_non_null(strstr(gic_errmsg(), "no score or pred column"));
 	assert_int_equal(gic_preds_read("/nonexistent/p.csv", &o, &p, &bad),

@@ -382,7 +382,7 @@ static void val_labels_loading(void **state)
 	unlink(path);
 
 	assert_int_equal(gic_val_labels_load("/nonexistent/LOC_val_solution.csv", &v),
-			 GIC_EIO);
+			 GIC_ENOTFOUND);
 	assert_null(v);
 }
 
