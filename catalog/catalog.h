@@ -40,6 +40,10 @@ void gic_clearerr(void);
  * of *cap elements of size sz: grows it to first, then by doubling.
  * 0, or GIC_ENOMEM with the array unchanged. */
 int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first);
+/* A whole input file (a list, a task, predictions) of at most max bytes,
+ * NUL-terminated, into *buf (malloc'd).  GIC_ENOTFOUND when there is no
+ * such file (or it is a directory), GIC_EUSAGE for more than max bytes. */
+int gic_read_input(const char *path, size_t max, char **buf, size_t *len);
 
 /* ---- hashing ----------------------------------------------------------- */
 

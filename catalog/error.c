@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -116,6 +117,56 @@ int gic_sha256_file(const char *path, char hex[GIC_HEX_LEN + 1])
 	rc = gic_sha256_fd(fd, hex);
 	close(fd);
 	return rc;
+}
+
+int gic_read_input(const char *path, size_t max, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	size_t cap = 65536, n = 0;
+	struct stat st;
+	ssize_t got;
+	char *b = NULL;
+
+	*buf = NULL;
+	*len = 0;
+	if (fd < 0)
+		return gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
+				  "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return gic_seterr(GIC_ENOTFOUND, "is a directory, not a file");
+	}
+	for (;;) {
+		if (n + 1 >= cap || !b) {
+			char *nb = n + 1 >= cap ? realloc(b, cap *= 2) : malloc(cap);
+			if (!nb) {
+				rc = gic_seterr(GIC_ENOMEM, "out of memory");
+				break;
+			}
+			b = nb;
+		}
+		if ((got = read(fd, b + n, cap - n - 1)) < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = gic_seterr(GIC_EIO, "read: %s", strerror(errno));
+			break;
+		}
+		if (got == 0)
+			break;
+		if ((n += (size_t)got) > max) {
+			rc = gic_seterr(GIC_EUSAGE, "larger than %zu bytes", max);
+			break;
+		}
+	}
+	close(fd);
+	if (rc < 0) {
+		free(b);
+		return rc;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
 }
 
 int gic_is_hex_sha(const char *s)

@@ -254,29 +254,10 @@ static int read_lines(struct reader *r, char *text)
 /* Reads the whole of path into a NUL-terminated malloc'd buffer. */
 static int slurp(const char *path, char **buf, size_t *len)
 {
-	FILE *f = fopen(path, "rb"), *mem;
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
+	int rc = gic_read_input(path, SIZE_MAX / 2, buf, len);
 
-	*buf = NULL;
-	if (!f)
-		return gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
-				  "cannot open: %s", strerror(errno));
-	if (!(mem = open_memstream(buf, len))) {
-		rc = gic_seterr(GIC_ENOMEM, "out of memory");
-		goto out;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, mem);
-	if (fclose(mem) != 0)
-		rc = gic_seterr(GIC_ENOMEM, "out of memory");
-	else if (ferror(f))
-		rc = gic_seterr(GIC_EIO, "read: %s", strerror(errno));
-	else if (memchr(*buf, '\0', *len))
+	if (rc == 0 && memchr(*buf, '\0', *len))
 		rc = gic_seterr(GIC_EUSAGE, "not a text file (NUL byte)");
-out:
-	fclose(f);
 	return rc;
 }
 

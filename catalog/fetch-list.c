@@ -285,36 +285,16 @@ out:
 	return rc;
 }
 
-/* Reads the whole of f into a malloc'd buffer. */
-static int slurp(FILE *f, char **buf, size_t *len)
-{
-	FILE *mem = open_memstream(buf, len);
-	char chunk[65536];
-	size_t n;
-
-	if (!mem)
-		return gic_seterr(GIC_ENOMEM, "out of memory");
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, mem);
-	if (fclose(mem) != 0)
-		return gic_seterr(GIC_ENOMEM, "out of memory");
-	return ferror(f) ? gic_seterr(GIC_EIO, "read: %s", strerror(errno)) : 0;
-}
-
 int gic_fetch_list_load(const char *path, const struct gic_classes *cls,
 			struct gic_fetch_list **out)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0;
 	int rc;
 
 	*out = NULL;
-	if (!f)
-		return gic_seterr(GIC_ENOTFOUND, "cannot open: %s", strerror(errno));
-	if ((rc = slurp(f, &buf, &len)) == 0)
+	if ((rc = gic_read_input(path, SIZE_MAX / 2, &buf, &len)) == 0)
 		rc = gic_fetch_list_parse(buf, len, path, cls, out);
-	fclose(f);
 	free(buf);
 	return rc;
 }

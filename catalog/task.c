@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -450,39 +451,23 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 	return 0;
 }
 
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && n < (1 << 20) &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
-		if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[n] = '\0';
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 int gic_task_load(const char *name_or_path, struct gic_task **out)
 {
 	const char *builtin = gic_task_builtin_text(name_or_path);
 	char *text;
+	size_t len;
 	int rc;
 
-	if (!(text = read_text(name_or_path))) {
-		if (!builtin)
+	if ((rc = gic_read_input(name_or_path, 1 << 20, &text, &len)) < 0) {
+		if (rc == GIC_ENOTFOUND && builtin)
+			return gic_task_parse(builtin, name_or_path, out);
+		if (rc == GIC_ENOTFOUND && access(name_or_path, F_OK) != 0)
 			return gic_seterr(GIC_ENOTFOUND, "no task file '%s' and no "
 					  "shipped task of that name (see 'gicat "
 					  "task list')", name_or_path);
-		return gic_task_parse(builtin, name_or_path, out);
+		char why[256];
+		snprintf(why, sizeof(why), "%s", gic_errmsg());
+		return gic_seterr(rc, "task file '%s': %s", name_or_path, why);
 	}
 	rc = gic_task_parse(text, name_or_path, out);
 	free(text);

@@ -131,4 +131,15 @@ test_expect_success 'a missing path is rejected like a bad file; the batch goes 
 	test "$(gicat query --count "dataset = mp")" -eq 2
 '
 
+test_expect_success 'a directory where a list, task or predictions file goes is a usage error' '
+	mkdir adir &&
+	test_expect_code 2 gicat fetch adir 2>err &&
+	test_grep "^gicat: fetch: .adir.: is a directory, not a file$" err &&
+	test_expect_code 2 gicat task check adir 2>err &&
+	test_grep "task file .adir.: is a directory, not a file$" err &&
+	test_expect_code 2 gicat eval genimage/cross-sd14 --predictions adir 2>err &&
+	test_grep "^gicat: eval: .adir.: is a directory, not a file$" err &&
+	test_expect_code 2 gicat eval --matrix adir 2>err
+'
+
 test_done
