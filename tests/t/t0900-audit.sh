@@ -257,6 +257,52 @@ assert all(g[\"format\"][\"png\"] == 0 and g[\"jpeg_quality_range\"] == [96, 96]
 "
 '
 
+test_expect_success 'the shipped unbiased-sd14 takes away the shortcuts that cross-sd14 leaves' '
+	sd=genimage/stable_diffusion_v_1_4/imagenet_ai_0419_sdv4 &&
+	for s in train val; do
+		mkdir -p ub/$sd/$s/ai ub/$sd/$s/nature &&
+		cp data/$sd/$s/ai/* ub/$sd/$s/ai/ || exit 1
+	done &&
+	# reals: four per split at quality 96 inside 460..564 px, and two
+	# that the task must leave out (quality 75; short side 375)
+	$PY -c "
+from PIL import Image, ImageDraw
+import random
+sd = \"ub/$sd\"
+for s, base in ((\"train\", 0), (\"val\", 100)):
+    for i in range(6):
+        r = random.Random(base + i)
+        w, h = (500 + 10 * i, 470 + 15 * i) if i < 4 else (500, 375 if i == 4 else 480)
+        im = Image.new(\"RGB\", (w, h), tuple(r.randrange(256) for _ in range(3)))
+        d = ImageDraw.Draw(im)
+        for _ in range(40):
+            x, y = r.randrange(w), r.randrange(h)
+            d.ellipse((x, y, x + r.randrange(20, 120), y + r.randrange(20, 120)),
+                      fill=tuple(r.randrange(256) for _ in range(3)))
+        name = \"n01440764_%d.JPEG\" % (10 + i) if s == \"train\" else \"ILSVRC2012_val_%08d.JPEG\" % (1 + i)
+        im.save(\"%s/%s/nature/%s\" % (sd, s, name), quality=75 if i == 5 else 96)
+" &&
+	gicat init ubcat 2>/dev/null &&
+	{ (cd ub && gicat --catalog ../ubcat ingest genimage 2>/dev/null) || :; } &&
+	gicat --catalog ubcat task show genimage/unbiased-sd14 >shown &&
+	grep -E "^train +8 +4 +4$" shown && grep -E "^test/sd14 +8 +4 +4$" shown &&
+	for t in cross-sd14 unbiased-sd14; do
+		gicat --catalog ubcat audit bias --task genimage/$t --format json >$t.json 2>/dev/null || :
+	done &&
+	$PY -c "
+import json
+def rules(t, name):
+    (s,) = [s for s in json.load(open(t + \".json\"))[\"sets\"] if s[\"set\"] == name]
+    return {r[\"rule\"]: r[\"accuracy\"] for r in s[\"rules\"]}
+for name in (\"train\", \"test/sd14\"):
+    before, after = rules(\"cross-sd14\", name), rules(\"unbiased-sd14\", name)
+    assert before[\"format\"] == 1 and before[\"sizes\"] == 1, before
+    for k in (\"format\", \"sizes\", \"short_side\", \"jpeg_quality\"):
+        assert after[k] == 0.5, (name, k, after)
+    print(name, before, after)
+"
+'
+
 test_expect_success 'provenance on the fixture: no metadata, no leak' '
 	gicat audit provenance "dataset = genimage" >out 2>err &&
 	test_grep "0 kinds of metadata, 0 label leaks" err &&
