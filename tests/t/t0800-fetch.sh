@@ -245,6 +245,57 @@ test_expect_success 'HTTPS: a self-signed certificate is refused, and accepted w
 	test "$(gicat query --count "path ~ \"https://*/m.png\"")" -eq 1
 '
 
+# start_nginx_h2 PORT: nginx serving srv/ over TLS with HTTP/2, logging
+# each request's protocol, connection serial and User-Agent
+start_nginx_h2() {
+	mkdir -p h2 &&
+	cat >h2/nginx.conf <<-EOF &&
+	worker_processes 1;
+	daemon off;
+	master_process off;
+	pid $TRASH/h2/nginx.pid;
+	error_log $TRASH/h2/error.log error;
+	events { worker_connections 64; }
+	http {
+		log_format h2 "\$server_protocol \$connection \$http_user_agent \$uri";
+		access_log $TRASH/h2/access.log h2;
+		client_body_temp_path $TRASH/h2/body;
+		proxy_temp_path $TRASH/h2/proxy;
+		fastcgi_temp_path $TRASH/h2/fastcgi;
+		uwsgi_temp_path $TRASH/h2/uwsgi;
+		scgi_temp_path $TRASH/h2/scgi;
+		server {
+			listen 127.0.0.1:$1 ssl http2;
+			ssl_certificate $TRASH/cert.pem;
+			ssl_certificate_key $TRASH/key.pem;
+			root $TRASH/srv;
+		}
+	}
+	EOF
+	(nginx -p "$TRASH/h2" -c "$TRASH/h2/nginx.conf" -e "$TRASH/h2/error.log" &
+	 echo $! >h2.pid) &&
+	n=0 && while ! curl -sf --cacert cert.pem -o /dev/null "https://127.0.0.1:$1/a.png" &&
+		[ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+}
+
+if command -v nginx >/dev/null 2>&1; then
+test_expect_success 'HTTP/2 over TLS (nginx): every request HTTP/2, streams share a connection' '
+	port=$("$PY" -c "import socket; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])") &&
+	start_nginx_h2 $port &&
+	ls srv | grep -E "^[a-m][.](png|jpg)$" | sed "s|^|https://127.0.0.1:$port/|" >h2.txt &&
+	gicat init h2cat 2>/dev/null &&
+	gicat --catalog h2cat fetch --jobs 8 --cacert cert.pem h2.txt 2>err &&
+	n=$(wc -l <h2.txt) &&
+	test "$(gicat --catalog h2cat query --count)" -eq "$n" &&
+	grep " gicat/" h2/access.log >mine &&
+	test "$(wc -l <mine)" -eq "$n" &&
+	test "$(grep -vc "^HTTP/2.0 " mine)" -eq 0 &&
+	test "$(cut -d" " -f2 mine | sort -u | wc -l)" -lt "$n"
+'
+else
+	echo "# skipped the HTTP/2 test: nginx is not installed"
+fi
+
 test_expect_success 'a plain list from http.server; --max-bytes stops a download as it arrives' '
 	(python3 -u -m http.server --bind 127.0.0.1 --directory srv 0 >plain.out 2>&1 &
 	 echo $! >plain.pid) &&
