@@ -45,6 +45,27 @@ test_expect_success 'a fresh catalog derives the same bytes with another --jobs'
 	test_cmp deg/MANIFEST.sha256 deg3/MANIFEST.sha256
 '
 
+# hashes DIR SUBDIR: the sha256s MANIFEST.sha256 lists under DIR/SUBDIR/, sorted.
+hashes() { awk -v d="$2/" 'index($2, d) == 1 {print $1}' "$1/MANIFEST.sha256" | sort; }
+# selected EXPR: the distinct images of EXPR, sorted.
+selected() { gicat query --format csv --fields sha256 "$1" | tail -n +2 | sort -u; }
+sql() { sqlite3 cat/.gicat/catalog.db "$1"; }
+
+test_expect_success 'degrade_real degrades the reals of a set and leaves its fakes as they are' '
+	printf "[task]\nname = reals\n[test x]\nselect = subset = sd14 and split = val\ndegrade_real = jpeg(quality=30)\n" \
+		>reals.ini &&
+	gicat split reals.ini --out dr 2>err &&
+	test_grep "degraded images: " err &&
+	hashes dr test/x/1_fake >fakes &&
+	selected "subset = sd14 and split = val and label = fake" >want && test_cmp want fakes &&
+	hashes dr test/x/0_real >reals && test -s reals &&
+	for h in $(cat reals); do
+		sql "SELECT parent FROM derivations WHERE derived = '\''$h'\'' AND ops = '\''jpeg(quality=30)'\''" ||
+			return 1
+	done | sort >parents &&
+	selected "subset = sd14 and split = val and label = real" >want && test_cmp want parents
+'
+
 test_expect_success 'derived images are recorded with their parent and ops' '
 	f=$(ls deg/test/jpeg30/1_fake | head -1) && h=${f%.*} &&
 	gicat show "$h" >out &&
