@@ -66,6 +66,19 @@ test_expect_success 'degrade_real degrades the reals of a set and leaves its fak
 	selected "subset = sd14 and split = val and label = real" >want && test_cmp want parents
 '
 
+test_expect_success 'LICENSES.md of a degraded export counts the parents'"'"' licenses' '
+	printf "[task]\nname = mj\n[test mj]\nselect = subset = midjourney and split = val\ndegrade = jpeg(quality=50)\n" \
+		>mj.ini &&
+	gicat split mj.ini --out lic 2>err &&
+	hashes lic test/mj >files && selected "subset = midjourney" >originals &&
+	test -s files && ! grep -F -f originals files &&
+	gicat query --format csv --fields sha256,license "subset = midjourney and split = val" |
+		tail -n +2 | sort -u | cut -d, -f2 | tr " " "\n" | sort | uniq -c |
+		awk "{print \"| \" \$2 \" | \" \$1 \" |\"}" >want &&
+	test_grep Midjourney want &&
+	grep "^| LicenseRef-" lic/LICENSES.md >got && test_cmp want got
+'
+
 test_expect_success 'derived images are recorded with their parent and ops' '
 	f=$(ls deg/test/jpeg30/1_fake | head -1) && h=${f%.*} &&
 	gicat show "$h" >out &&
