@@ -1,8 +1,9 @@
 #!/bin/sh
 # Degraded tasks: the shipped degraded.ini gives the paper's six degraded
 # test sets as derived images -- computed once, reused after, identical
-# whatever --jobs -- and the unbiased tasks give sets where format and size
-# tell nothing.
+# whatever --jobs -- degrade_real touching the reals only, LICENSES.md
+# counting the parents' licenses, eval finding derived images by path and by
+# sha256, and the unbiased tasks give sets where format and size tell nothing.
 . "$(dirname "$0")/lib.sh"
 
 fixture_catalog
@@ -90,14 +91,26 @@ test_expect_success 'leakcheck compares degraded test images through their origi
 	test_grep " 0 train/test pairs" err
 '
 
-test_expect_success 'eval scores a degraded set by the derived images hashes' '
-	gicat task show --items genimage/degraded >/dev/null &&
+test_expect_success 'eval scores a degraded set by the exported paths' '
 	find deg/test -type f -name "*.*g" | while read f; do
 		case $f in */1_fake/*) s=0.9 ;; *) s=0.1 ;; esac
 		echo "$f,$s"; done | sed "1i path,score" >preds.csv &&
 	gicat eval genimage/degraded --predictions preds.csv --format csv >res.csv &&
 	test_grep "^test/jpeg30,[0-9]*,1,1,1,1$" res.csv &&
 	test_grep "^avg," res.csv
+'
+
+test_expect_success 'eval scores a degraded set by the derived images'"'"' sha256 too' '
+	awk -v OFS=, "BEGIN { print \"path,score\" } \$2 ~ /^test\\// {
+		print \$2, (index(\"0123456789abcdef\", substr(\$1, 1, 1)) - 1) / 15 }" \
+		deg/MANIFEST.sha256 >bypath.csv &&
+	awk -v OFS=, "BEGIN { print \"sha256,score\" } \$2 ~ /^test\\// {
+		print \$1, (index(\"0123456789abcdef\", substr(\$1, 1, 1)) - 1) / 15 }" \
+		deg/MANIFEST.sha256 >bysha.csv &&
+	gicat eval genimage/degraded --predictions bypath.csv --format csv >want &&
+	gicat eval genimage/degraded --predictions bysha.csv --format csv >got 2>err &&
+	test_cmp want got && ! grep -e ignored -e "no prediction" err &&
+	test "$(grep -c ",1,1,1,1$" got)" -lt 7
 '
 
 test_expect_success 'an unbiased task: all JPEG q96, one size per set' '
