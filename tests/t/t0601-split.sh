@@ -24,6 +24,36 @@ test_expect_success 'link mode hard-links the objects' '
 	test "$(stat -c %h if/train/1_fake/$f)" -ge 2
 '
 
+# A writable directory on another file system than the catalog, if any.
+other_fs=
+for d in /dev/shm /run/shm /var/tmp /tmp; do
+	if test -d "$d" && test -w "$d" &&
+		test "$(stat -c %d "$d")" != "$(stat -c %d cat/.gicat/objects)"; then
+		other_fs=$d; break
+	fi
+done
+# exported_copies DIR: its images are intact copies (one link each).
+exported_copies() {
+	(cd "$1" && sha256sum -c --quiet MANIFEST.sha256) &&
+	test -n "$(find "$1/train" -type f)" &&
+	test -z "$(find "$1/train" -type f -links +1)"
+}
+
+if test -n "$other_fs"; then
+	test_expect_success "link mode across file systems ($other_fs) copies, and says so once" '
+		far=$(mktemp -d "$other_fs/gicat-t0601.XXXXXX") &&
+		if gicat split $TASK --out "$far/x" 2>err && exported_copies "$far/x"; then
+			ok=1; else ok=0; fi
+		rm -rf "$far" &&
+		test $ok = 1 &&
+		test "$(grep -c "files were copied" err)" -eq 1 &&
+		test_grep "another file system" err
+	'
+else
+	echo "# SKIP: no writable directory on another file system than the catalog"
+	echo "SKIP: link across file systems not tested: no other file system found" >&2
+fi
+
 test_expect_success 'torchvision ImageFolder loads every set with two classes' '
 	$PY -c "import torchvision" 2>/dev/null || { echo "SKIP: no torchvision"; exit 1; }
 	$PY -c "
