@@ -54,6 +54,18 @@ else
 	echo "SKIP: link across file systems not tested: no other file system found" >&2
 fi
 
+test_expect_success 'reflink mode copies where the file system cannot clone, and says so once' '
+	o=$(find cat/.gicat/objects -type f | head -1) &&
+	gicat split $TASK --mode reflink --out rl 2>err &&
+	(cd rl && sha256sum -c --quiet MANIFEST.sha256) &&
+	if cp --reflink=always "$o" probe 2>/dev/null; then
+		! grep "copied" err
+	else
+		exported_copies rl &&
+		test "$(grep -c "files were copied" err)" -eq 1
+	fi
+'
+
 test_expect_success 'torchvision ImageFolder loads every set with two classes' '
 	$PY -c "import torchvision" 2>/dev/null || { echo "SKIP: no torchvision"; exit 1; }
 	$PY -c "
