@@ -234,6 +234,27 @@ test_expect_success 'symlink mode points at the objects; --names original keeps 
 	(cd sym && sha256sum -c --quiet MANIFEST.sha256)
 '
 
+test_expect_success '--names original: unsafe original names become safe names inside --out' '
+	cp -a cat names-cat &&
+	db=names-cat/.gicat/catalog.db &&
+	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 3 \
+		"subset = sd14 and split = train and label = fake" | tail -n +2) &&
+	sqlite3 $db "UPDATE entries SET path = '\''genimage/x/ai/..'\'' WHERE sha256 = '\''$1'\'';
+		UPDATE entries SET path = '\''genimage/x/ai/two'\'' || char(10) || '\''lines.png'\''
+			WHERE sha256 = '\''$2'\''" &&
+	plain=$(sqlite3 $db "SELECT path FROM entries WHERE sha256 = '\''$3'\'' LIMIT 1") &&
+	mkdir jail &&
+	gicat --catalog names-cat export "sha256 in ($1, $2, $3)" --names original \
+		--out jail/out 2>err &&
+	{ echo "$(echo $1 | cut -c1-16).png"; echo "$(echo $2 | cut -c1-16).png"
+	  basename "$plain"; } | sort >want &&
+	ls jail/out/export/1_fake >got && test_cmp want got &&
+	test "$(ls jail)" = out &&
+	test "$(find jail -type f ! -name MANIFEST.sha256 | wc -l)" -eq "$(wc -l <jail/out/MANIFEST.sha256)" &&
+	! grep "\\\\" jail/out/MANIFEST.sha256 &&
+	(cd jail/out && sha256sum -c --quiet MANIFEST.sha256)
+'
+
 test_expect_success 'every split is recorded in the catalog with its files' '
 	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM materializations")" -ge 8 &&
 	n=$(sqlite3 cat/.gicat/catalog.db "SELECT files FROM materializations WHERE out_dir LIKE '"'"'%/if2'"'"'") &&
