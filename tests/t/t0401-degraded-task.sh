@@ -113,6 +113,23 @@ test_expect_success 'eval scores a degraded set by the derived images'"'"' sha25
 	test "$(grep -c ",1,1,1,1$" got)" -lt 7
 '
 
+test_expect_success 'task show --items gives degraded images their derived sha256' '
+	gicat task show --items genimage/degraded >items.csv 2>err &&
+	test "$(head -1 items.csv)" = "set,sha256,label,generator,class,path,derived_sha256" &&
+	awk -F, "\$1 ~ /^test\\// {print \$7}" items.csv | sort >derived &&
+	awk "\$2 ~ /^test\\// {print \$1}" deg/MANIFEST.sha256 | sort >want &&
+	test_cmp want derived &&
+	awk -F, "\$1 == \"train\" && \$7 != \"\"" items.csv >undegraded && test ! -s undegraded &&
+	gicat task show --format jsonl genimage/degraded 2>/dev/null >items.jsonl &&
+	$PY -c "
+import json
+rows = [json.loads(l) for l in open(\"items.jsonl\")]
+deg = [r[\"derived_sha256\"] for r in rows if r[\"set\"].startswith(\"test/\")]
+assert deg and all(len(d) == 64 for d in deg)
+assert all(r[\"derived_sha256\"] is None for r in rows if r[\"set\"] == \"train\")
+"
+'
+
 test_expect_success 'an unbiased task: all JPEG q96, one size per set' '
 	gicat split genimage/unbiased-sd14 --out unb 2>err &&
 	$PY -c "
