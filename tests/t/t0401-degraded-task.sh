@@ -130,6 +130,19 @@ assert all(r[\"derived_sha256\"] is None for r in rows if r[\"set\"] == \"train\
 "
 '
 
+test_expect_success 'eval says so when predictions name the originals of degraded images' '
+	awk -F, -v OFS=, "BEGIN { print \"sha256,score\" } \$1 ~ /^test\\// {
+		print \$2, \$3 == \"fake\" ? 0.9 : 0.1 }" items.csv >originals.csv &&
+	test_expect_code 1 gicat eval genimage/degraded --predictions originals.csv >out 2>err &&
+	test_grep "^gicat: eval: ignored: .originals.csv:2.: sha256 .[0-9a-f]\{64\}. names the original of a degraded image" err &&
+	test_grep "^eval: originals.csv: ignored 48 row(s) that name the original of a degraded image: degraded sets are scored by the derived image.s sha256 or exported path$" err &&
+	! grep "naming no image" err &&
+	awk -F, -v OFS=, "BEGIN { print \"sha256,score\" } \$1 ~ /^test\\// {
+		print \$7, \$3 == \"fake\" ? 0.9 : 0.1 }" items.csv >derived.csv &&
+	gicat eval genimage/degraded --predictions derived.csv --format csv >got &&
+	test_cmp res.csv got
+'
+
 test_expect_success 'an unbiased task: all JPEG q96, one size per set' '
 	gicat split genimage/unbiased-sd14 --out unb 2>err &&
 	$PY -c "
