@@ -120,6 +120,20 @@ for s in (\"wds/train\", \"wds/test/biggan\"):
 	(cd wds && sha256sum -c --quiet MANIFEST.sha256)
 '
 
+test_expect_success 'labels.json names only what the layout has: directories where there are' '
+	$PY -c "
+import json, os
+for out, dirs in ((\"if\", 1), (\"gi\", 1), (\"hf\", 0), (\"wds\", 0)):
+    lab = json.load(open(out + \"/labels.json\"))
+    assert sorted(lab[k] for k in (\"0\", \"1\")) == [\"fake\", \"real\"], (out, lab)
+    named = [v for k, v in lab.items() if k.endswith(\"_dir\")]
+    assert len(named) == 2 * dirs, (out, lab)
+    for d in named:
+        assert os.path.isdir(out + \"/train/\" + d), (out, d)
+    assert set(lab) - {\"0\", \"1\", \"real_dir\", \"fake_dir\"} == set(), (out, lab)
+"
+'
+
 test_expect_success 'manifest layout lists objects without copying' '
 	gicat split $TASK --format manifest --out man 2>err &&
 	test "$(tail -n +2 man/train.csv | wc -l)" -eq "$(count train 2)" &&
