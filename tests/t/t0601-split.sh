@@ -227,6 +227,14 @@ test_expect_success 'export writes an ad-hoc subset as one set' '
 	test_grep "^select = generator = adm and class in 0..499" ex/task.ini
 '
 
+test_expect_success 'export of an empty selection warns, as split does, and still exits 0' '
+	gicat export "generator = adm and class in 990..999" --out none 2>err &&
+	test_grep "^gicat: export: warning: .generator = adm and class in 990..999.: no image matches: set .export. is empty$" err &&
+	test_grep "^export: 0 images in 1 set" err &&
+	gicat export "generator = adm" --out some 2>err &&
+	! grep warning err
+'
+
 test_expect_success 'a bad EXPR of export is shown with a caret, like query shows it' '
 	test_expect_code 2 gicat export "generator = adm and genrator = x" --out bad 2>err &&
 	test_grep "^gicat: export: unknown field .genrator." err &&
