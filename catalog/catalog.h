@@ -547,7 +547,10 @@ struct gic_export_cleared {
 struct gic_export_report {
 	uint64_t images;        /* images exported */
 	uint64_t files;         /* files written, metadata and shards included */
-	uint64_t copied_fallbacks; /* link/reflink that had to copy */
+	uint64_t copied_fallbacks; /* link/symlink/reflink that had to copy */
+	int copied_errno;       /* why the first of them could not: an errno,
+				   ENOENT when the image has no object (stored
+				   by reference), EXDEV across file systems */
 	int64_t materialization_id;
 	struct gic_export_cleared cleared; /* --force over an earlier export */
 };

@@ -9,6 +9,8 @@
  * entry's original path.  A path that is not found as written is tried
  * again without its leading components, so an absolute path into an
  * export, or a trainer's "OUT/test/adm/0_real/….png", is found too.
+ * A row naming the original of a degraded image is ignored with that
+ * reason: degraded sets are scored by the derived images.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +35,8 @@ struct keys {
 	int skip;                /* components stripped at the last match */
 	const struct gic_eval_img **paths; /* scored images by original path */
 	size_t npaths;
+	const char **parents;    /* originals of degraded images, sorted */
+	size_t nparents;
 };
 
 /* The latest export of this task that wrote the file at path. */
@@ -154,6 +158,49 @@ static int item_path(const struct keys *k, const char *p,
 	return 1;
 }
 
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The originals of the degraded images, to tell a row naming one why it
+ * does not count. */
+static int index_parents(struct keys *k)
+{
+	if (!(k->parents = malloc((k->x->n ? k->x->n : 1) * sizeof(*k->parents))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < k->x->n; i++)
+		if (*k->x->v[i].it->parent)
+			k->parents[k->nparents++] = k->x->v[i].it->parent;
+	qsort(k->parents, k->nparents, sizeof(*k->parents), by_str);
+	return 0;
+}
+
+/* Whether key, a hash or a prefix of one, names the original of a
+ * degraded image. */
+static int is_original(const struct keys *k, const char *key)
+{
+	size_t len = strlen(key), lo = 0, hi = k->nparents;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(k->parents[mid], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->nparents && !strncmp(k->parents[lo], key, len);
+}
+
+/* A row naming the original of a degraded image, which is not scored. */
+static int original(struct keys *k, const char *kind, const char *key)
+{
+	k->e->originals++;
+	return report(k, GIC_EVAL_UNKNOWN, "%s '%s' names the original of a "
+		      "degraded image: degraded sets are scored by the derived "
+		      "image's sha256 or exported path", kind, key);
+}
+
 static int prepare(struct keys *k)
 {
 	if (sqlite3_prepare_v2(k->c->db, SQL_MAT, -1, &k->mat, NULL) ||
@@ -235,16 +282,18 @@ static int set_index(const struct gic_eval *e, const char *name)
 /* Resolves one row into h: 1 resolved, 0 reported, < 0 failure. */
 static int resolve(struct keys *k, const struct gic_pred *p, struct gic_hit *h)
 {
+	const char *kind = p->kind == GIC_KEY_SHA256 ? "sha256" : "path";
 	char set[256] = "";
 	int rc = p->kind == GIC_KEY_SHA256 ? by_sha(k, p->key, h->sha) :
 		 by_path(k, p->key, h->sha, set, sizeof(set));
 
 	if (rc < 0 || rc == REPORTED)
 		return rc < 0 ? rc : 0;
+	if (rc == NONE && p->kind == GIC_KEY_SHA256 && is_original(k, p->key))
+		return original(k, kind, p->key);
 	if (rc == NONE)
 		return report(k, GIC_EVAL_UNKNOWN, "%s '%s' is no image of the "
-			      "scored sets", p->kind == GIC_KEY_SHA256 ?
-			      "sha256" : "path", p->key);
+			      "scored sets", kind, p->key);
 	if (p->set && *set && strcmp(p->set, set))
 		return report(k, GIC_EVAL_MALFORMED, "set '%s', but '%s' is in "
 			      "set '%s'", p->set, p->key, set);
@@ -256,6 +305,8 @@ static int resolve(struct keys *k, const struct gic_pred *p, struct gic_hit *h)
 	if (*set && h->set < 0)
 		return report(k, GIC_EVAL_UNKNOWN, "'%s' is in set '%s', which is "
 			      "not scored", p->key, set);
+	if (!gic_eval_find(k->x, h->sha, h->set) && is_original(k, h->sha))
+		return original(k, kind, p->key);
 	if (!gic_eval_find(k->x, h->sha, h->set))
 		return report(k, GIC_EVAL_UNKNOWN, "%s is no image of %s", h->sha,
 			      h->set < 0 ? "the scored sets" : set);
@@ -273,7 +324,8 @@ int gic_eval_resolve(struct gic_catalog *c, struct gic_eval *e,
 	*nhits = 0;
 	if (!(*hits = malloc((p->n ? p->n : 1) * sizeof(**hits))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if ((rc = prepare(&k)) < 0 || (rc = index_paths(&k)) < 0)
+	if ((rc = prepare(&k)) < 0 || (rc = index_paths(&k)) < 0 ||
+	    (rc = index_parents(&k)) < 0)
 		goto out;
 	for (size_t i = 0; i < p->n && rc >= 0; i++) {
 		k.line = p->v[i].line;
@@ -284,5 +336,6 @@ out:
 	sqlite3_finalize(k.mat);
 	sqlite3_finalize(k.ent);
 	free(k.paths);
+	free(k.parents);
 	return rc < 0 ? rc : 0;
 }

@@ -162,6 +162,8 @@ struct gic_eval {
 	size_t rows;             /* prediction rows read */
 	size_t malformed;        /* rows that could not be used (errors) */
 	size_t unknown;          /* rows for no image of the scored sets */
+	size_t originals;        /* of them, rows naming the original of a
+				    degraded image */
 	size_t images, missing;  /* (set, image) pairs; of them, unpredicted */
 };
 

@@ -27,6 +27,7 @@ struct gic_export_ctx {
 	struct gic_out_file *files;
 	size_t nfiles, cap;
 	uint64_t images, copied;
+	int copied_errno;            /* why the first copy was not a link */
 	uint64_t done, total;           /* progress */
 	char cached_dir[4096];          /* last parent directory opened */
 	int cached_fd;

@@ -150,6 +150,9 @@ int gic_export_set_meta(struct gic_export_ctx *x, const struct gic_resolved_set 
 	return 0;
 }
 
+/* Which number is which label, and where the layout has label
+ * directories (imagefolder, genimage), their names: hf and webdataset
+ * carry the number in each file's metadata instead. */
 static int labels_json(struct gic_export_ctx *x)
 {
 	enum gic_export_format f = x->opts->format;
@@ -160,10 +163,12 @@ static int labels_json(struct gic_export_ctx *x)
 			    json_string("real"));
 	json_object_set_new(o, gic_export_label_index(f, "fake") ? "1" : "0",
 			    json_string("fake"));
-	json_object_set_new(o, "real_dir", json_string(
-		gic_export_label_dir(f, "real")));
-	json_object_set_new(o, "fake_dir", json_string(
-		gic_export_label_dir(f, "fake")));
+	if (f == GIC_FMT_IMAGEFOLDER || f == GIC_FMT_GENIMAGE) {
+		json_object_set_new(o, "real_dir", json_string(
+			gic_export_label_dir(f, "real")));
+		json_object_set_new(o, "fake_dir", json_string(
+			gic_export_label_dir(f, "fake")));
+	}
 	add_json(&t, o);
 	return flush(x, &t, "labels.json", NULL);
 }

@@ -186,26 +186,31 @@ int gic_export_write(struct gic_export_ctx *x, const char *rel,
 	return gic_export_record(x, rel, sha, NULL, set);
 }
 
-/* FICLONE obj to dfd/base; on failure leaves nothing behind. */
+/* FICLONE obj to dfd/base: 0, or the errno of the failure (which leaves
+ * nothing behind). */
 static int clone_at(const char *obj, int dfd, const char *base)
 {
-	int src = open(obj, O_RDONLY | O_CLOEXEC), fd, ok = 0;
+	int src = open(obj, O_RDONLY | O_CLOEXEC), fd, err = 0;
 
 	if (src < 0)
-		return 0;
+		return errno;
 	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 		    O_CLOEXEC, 0644);
-	if (fd >= 0) {
-		ok = ioctl(fd, FICLONE, src) == 0;
+	if (fd < 0) {
+		err = errno;
+	} else {
+		if (ioctl(fd, FICLONE, src) < 0)
+			err = errno;
 		close(fd);
-		if (!ok)
+		if (err)
 			unlinkat(dfd, base, 0);
 	}
 	close(src);
-	return ok;
+	return err;
 }
 
-/* Places one image by link, symlink, reflink or copy. */
+/* Places one image by link, symlink, reflink or copy; a link that cannot
+ * be made is a copy, counted with the reason for the first. */
 static int place(struct gic_export_ctx *x, const char *rel,
 		 const struct gic_item *it, const char *set)
 {
@@ -215,22 +220,22 @@ static int place(struct gic_export_ctx *x, const char *rel,
 	struct stat st;
 	const char *base;
 	size_t len;
-	int dfd, rc, done = 0;
+	int dfd, rc, why = -1; /* -1: copy asked for */
 
 	if (!obj)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	if ((rc = parent_of(x, rel, &dfd, &base)) < 0)
 		goto out;
 	unlinkat(dfd, base, 0);
-	if (stat(obj, &st) == 0) { /* ref'd images have no object: copy */
-		if (m == GIC_EXP_LINK)
-			done = linkat(AT_FDCWD, obj, dfd, base, 0) == 0;
-		else if (m == GIC_EXP_SYMLINK)
-			done = symlinkat(obj, dfd, base) == 0;
-		else if (m == GIC_EXP_REFLINK)
-			done = clone_at(obj, dfd, base);
-	}
-	if (!done) {
+	if (m != GIC_EXP_COPY && stat(obj, &st) < 0)
+		why = ENOENT; /* ref'd images have no object */
+	else if (m == GIC_EXP_LINK)
+		why = linkat(AT_FDCWD, obj, dfd, base, 0) ? errno : 0;
+	else if (m == GIC_EXP_SYMLINK)
+		why = symlinkat(obj, dfd, base) ? errno : 0;
+	else if (m == GIC_EXP_REFLINK)
+		why = clone_at(obj, dfd, base);
+	if (why) {
 		if ((rc = gic_image_read(x->cat, it->sha256, &buf, &len)) < 0)
 			goto out;
 		if (write_at(dfd, base, buf, len) < 0) {
@@ -238,7 +243,8 @@ static int place(struct gic_export_ctx *x, const char *rel,
 					strerror(errno));
 			goto out;
 		}
-		x->copied += m != GIC_EXP_COPY;
+		if (why > 0 && x->copied++ == 0)
+			x->copied_errno = why;
 	}
 	rc = gic_export_record(x, rel, it->sha256, it->sha256, set);
 	x->images++;
@@ -415,6 +421,7 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 	rep->images = x.images;
 	rep->files = x.nfiles;
 	rep->copied_fallbacks = x.copied;
+	rep->copied_errno = x.copied_errno;
 out:
 	for (size_t i = 0; i < x.nfiles; i++)
 		free(x.files[i].path);

@@ -36,8 +36,17 @@ int cmd_export(int argc, char **argv)
 	/* checked here to be pointed at in EXPR, not in the task made of it */
 	if ((rc = cli_expr_check("export", expr)) || (rc = cli_open("export", &c)))
 		goto out;
-	if ((rc = cli_resolve("export", c, t, a.jobs, &r)) == 0)
-		rc = cli_export_run("export", c, r, &a);
+	if ((rc = cli_resolve("export", c, t, a.jobs, &r)))
+		goto out;
+	/* as split warns about an empty set (one label only is no news for
+	 * an ad-hoc subset: no warning about balance) */
+	if (r->sets[0].n == 0 && *expr)
+		fprintf(stderr, "gicat: export: warning: '%s': no image matches: "
+			"set 'export' is empty\n", expr);
+	else if (r->sets[0].n == 0)
+		fprintf(stderr, "gicat: export: warning: the catalog has no "
+			"image: set 'export' is empty\n");
+	rc = cli_export_run("export", c, r, &a);
 out:
 	gic_resolved_free(r);
 	gic_task_free(t);

@@ -37,26 +37,33 @@ static void summary(const struct gic_resolved *r)
 		       r->sets[i].n, r->sets[i].nreal, r->sets[i].nfake);
 }
 
+/* The images of every set; an image of a degraded set is listed by its
+ * original's hash and its derived image's (what an export writes and eval
+ * scores). */
 static void items(const struct gic_resolved *r, enum out_format f)
 {
 	if (f == OUT_CSV)
-		printf("set,sha256,label,generator,class,path\n");
+		printf("set,sha256,label,generator,class,path,derived_sha256\n");
 	for (int i = 0; i < r->nsets; i++)
 		for (size_t j = 0; j < r->sets[i].n; j++) {
 			const struct gic_item *it = &r->sets[i].items[j];
+			const char *sha = *it->parent ? it->parent : it->sha256;
+			const char *derived = *it->parent ? it->sha256 : NULL;
+
 			if (f == OUT_JSONL) {
 				out_json_line(stdout, json_pack(
-					"{s:s,s:s,s:s,s:s?,s:i,s:s?}", "set",
-					r->sets[i].def->name, "sha256", it->sha256,
+					"{s:s,s:s,s:s,s:s?,s:i,s:s?,s:s?}", "set",
+					r->sets[i].def->name, "sha256", sha,
 					"label", it->label, "generator", it->generator,
-					"class", it->class_idx, "path", it->path));
+					"class", it->class_idx, "path", it->path,
+					"derived_sha256", derived));
 				continue;
 			}
-			printf("%s,%s,%s,", r->sets[i].def->name, it->sha256, it->label);
+			printf("%s,%s,%s,", r->sets[i].def->name, sha, it->label);
 			out_csv_field(stdout, it->generator);
 			printf(",%d,", it->class_idx);
 			out_csv_field(stdout, it->path);
-			putchar('\n');
+			printf(",%s\n", derived ? derived : "");
 		}
 }
 
@@ -108,6 +115,22 @@ static int check_sets(struct gic_catalog *c, const struct gic_resolved *r)
 	return warnings + k.warnings;
 }
 
+/* Degraded sets: their images as derived (computed when missing, as a
+ * split or eval would), so that --items lists the hashes eval scores. */
+static int derive(struct gic_catalog *c, struct gic_resolved *r)
+{
+	uint64_t computed, reused;
+	int rc = gic_task_derive(c, r, cli_default_jobs(), &computed, &reused);
+
+	if (rc < 0)
+		return cli_fail(rc, "task", NULL);
+	if (computed + reused)
+		fprintf(stderr, "task: degraded images: %llu computed, %llu "
+			"reused\n", (unsigned long long)computed,
+			(unsigned long long)reused);
+	return 0;
+}
+
 /* show (check = 0) or check (check = 1) */
 static int show(const char *file, int check, int with_items, enum out_format f)
 {
@@ -128,6 +151,8 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 		rc = check && rc == GIC_EUSAGE ? EXIT_PROBLEMS : cli_exit_code(rc);
 		goto out;
 	}
+	if (with_items && (rc = derive(c, r)))
+		goto out;
 	if (with_items)
 		items(r, f);
 	else

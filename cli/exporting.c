@@ -3,6 +3,7 @@
  * its degraded sets derived, the output options of split and export, and
  * running an export with progress and a summary.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +94,20 @@ static void on_progress(void *arg, uint64_t done, uint64_t total)
 	progress_show(arg, "export", done, total);
 }
 
+/* Why an export copied files it was asked to link, in a user's words. */
+static const char *copied_why(int err, enum gic_export_mode mode)
+{
+	if (err == EXDEV)
+		return "it is on another file system than the catalog";
+	if (err == ENOENT)
+		return "the images are stored by reference (ingest --mode ref), "
+		       "so there is no object to link";
+	if (mode == GIC_EXP_REFLINK && (err == EOPNOTSUPP || err == EINVAL ||
+					err == ENOTTY || err == ENOSYS))
+		return "the file system does not support cloning";
+	return strerror(err);
+}
+
 int cli_export_run(const char *cmd, struct gic_catalog *c,
 		   const struct gic_resolved *r, struct export_args *a)
 {
@@ -121,10 +136,12 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 			rep.cleared.kept == 1 ? "" : ", ...",
 			rep.cleared.kept == 1 ? "it" : "them");
 	if (rep.copied_fallbacks)
-		fprintf(stderr, "gicat: %s: %llu files were copied: %s was not "
-			"possible (another file system?)\n", cmd,
+		fprintf(stderr, "gicat: %s: warning: '%s': %llu files were copied, "
+			"not %s: %s\n", cmd, a->out,
 			(unsigned long long)rep.copied_fallbacks,
-			gic_export_mode_name(a->opts.mode));
+			a->opts.mode == GIC_EXP_LINK ? "hard-linked" :
+			a->opts.mode == GIC_EXP_SYMLINK ? "symlinked" : "reflinked",
+			copied_why(rep.copied_errno, a->opts.mode));
 	fprintf(stderr, "%s: %llu images in %d set%s, %llu files written to %s "
 		"(%s, %s; materialization #%lld in the catalog)\n", cmd,
 		(unsigned long long)rep.images, r->nsets,

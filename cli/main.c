@@ -57,6 +57,7 @@ static const struct cmd commands[] = {
 	  "check FILE", "shipped tasks; a task's sets; a task checked",
 	  "  FILE is a task file or a shipped task's name (genimage/cross-sd14)\n"
 	  "  show: images per set and label; --items lists every image\n"
+	  "        (a degraded set's with its derived_sha256, as eval scores it)\n"
 	  "  check: errors (exit 1) and warnings: empty or unbalanced sets,\n"
 	  "         unknown keys, test images that are training images too\n" },
 	{ "split", cmd_split, "TASK --out DIR [--format imagefolder|genimage|hf|"

@@ -58,6 +58,27 @@ test_expect_success 'jpeg(quality=Q) is baseline with exactly the IJG tables for
 	test_grep "^subsampling *4:4:4$" show
 '
 
+cat >quant.py <<'EOF'
+# quant.py ORIGINAL Q GICAT.jpg: the quantisation tables (luma and chroma)
+# of gicat's jpeg(quality=Q) must be those of PIL saving ORIGINAL at Q.
+import io, sys
+from PIL import Image
+orig, q, ours = sys.argv[1], int(sys.argv[2]), Image.open(sys.argv[3])
+buf = io.BytesIO()
+Image.open(orig).convert("RGB").save(buf, "JPEG", quality=q)
+pil = Image.open(buf)
+assert sorted(ours.quantization) == [0, 1], ours.quantization
+assert ours.quantization == pil.quantization, (q, ours.quantization, pil.quantization)
+EOF
+
+test_expect_success 'jpeg(quality=Q) tables equal those PIL writes for Q (luma and chroma)' '
+	p=$(gicat query --format paths --limit 1 "sha256 = $fake") &&
+	for q in 5 30 65 96; do
+		gicat degrade "jpeg(quality=$q)" "$fake" >pq.jpg 2>/dev/null &&
+		$PY quant.py "$p" $q pq.jpg || return 1
+	done
+'
+
 cat >psnr.py <<'EOF'
 # psnr.py LIST: for each "path blur.png resize.png" line, PIL's
 # GaussianBlur(3) and resize(short side 112, BICUBIC) of the original

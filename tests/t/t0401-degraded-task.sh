@@ -1,8 +1,9 @@
 #!/bin/sh
 # Degraded tasks: the shipped degraded.ini gives the paper's six degraded
 # test sets as derived images -- computed once, reused after, identical
-# whatever --jobs -- and the unbiased tasks give sets where format and size
-# tell nothing.
+# whatever --jobs -- degrade_real touching the reals only, LICENSES.md
+# counting the parents' licenses, eval finding derived images by path and by
+# sha256, and the unbiased tasks give sets where format and size tell nothing.
 . "$(dirname "$0")/lib.sh"
 
 fixture_catalog
@@ -45,6 +46,40 @@ test_expect_success 'a fresh catalog derives the same bytes with another --jobs'
 	test_cmp deg/MANIFEST.sha256 deg3/MANIFEST.sha256
 '
 
+# hashes DIR SUBDIR: the sha256s MANIFEST.sha256 lists under DIR/SUBDIR/, sorted.
+hashes() { awk -v d="$2/" 'index($2, d) == 1 {print $1}' "$1/MANIFEST.sha256" | sort; }
+# selected EXPR: the distinct images of EXPR, sorted.
+selected() { gicat query --format csv --fields sha256 "$1" | tail -n +2 | sort -u; }
+sql() { sqlite3 cat/.gicat/catalog.db "$1"; }
+
+test_expect_success 'degrade_real degrades the reals of a set and leaves its fakes as they are' '
+	printf "[task]\nname = reals\n[test x]\nselect = subset = sd14 and split = val\ndegrade_real = jpeg(quality=30)\n" \
+		>reals.ini &&
+	gicat split reals.ini --out dr 2>err &&
+	test_grep "degraded images: " err &&
+	hashes dr test/x/1_fake >fakes &&
+	selected "subset = sd14 and split = val and label = fake" >want && test_cmp want fakes &&
+	hashes dr test/x/0_real >reals && test -s reals &&
+	for h in $(cat reals); do
+		sql "SELECT parent FROM derivations WHERE derived = '\''$h'\'' AND ops = '\''jpeg(quality=30)'\''" ||
+			return 1
+	done | sort >parents &&
+	selected "subset = sd14 and split = val and label = real" >want && test_cmp want parents
+'
+
+test_expect_success 'LICENSES.md of a degraded export counts the parents'"'"' licenses' '
+	printf "[task]\nname = mj\n[test mj]\nselect = subset = midjourney and split = val\ndegrade = jpeg(quality=50)\n" \
+		>mj.ini &&
+	gicat split mj.ini --out lic 2>err &&
+	hashes lic test/mj >files && selected "subset = midjourney" >originals &&
+	test -s files && ! grep -F -f originals files &&
+	gicat query --format csv --fields sha256,license "subset = midjourney and split = val" |
+		tail -n +2 | sort -u | cut -d, -f2 | tr " " "\n" | sort | uniq -c |
+		awk "{print \"| \" \$2 \" | \" \$1 \" |\"}" >want &&
+	test_grep Midjourney want &&
+	grep "^| LicenseRef-" lic/LICENSES.md >got && test_cmp want got
+'
+
 test_expect_success 'derived images are recorded with their parent and ops' '
 	f=$(ls deg/test/jpeg30/1_fake | head -1) && h=${f%.*} &&
 	gicat show "$h" >out &&
@@ -56,14 +91,56 @@ test_expect_success 'leakcheck compares degraded test images through their origi
 	test_grep " 0 train/test pairs" err
 '
 
-test_expect_success 'eval scores a degraded set by the derived images hashes' '
-	gicat task show --items genimage/degraded >/dev/null &&
+test_expect_success 'eval scores a degraded set by the exported paths' '
 	find deg/test -type f -name "*.*g" | while read f; do
 		case $f in */1_fake/*) s=0.9 ;; *) s=0.1 ;; esac
 		echo "$f,$s"; done | sed "1i path,score" >preds.csv &&
 	gicat eval genimage/degraded --predictions preds.csv --format csv >res.csv &&
 	test_grep "^test/jpeg30,[0-9]*,1,1,1,1$" res.csv &&
 	test_grep "^avg," res.csv
+'
+
+test_expect_success 'eval scores a degraded set by the derived images'"'"' sha256 too' '
+	awk -v OFS=, "BEGIN { print \"path,score\" } \$2 ~ /^test\\// {
+		print \$2, (index(\"0123456789abcdef\", substr(\$1, 1, 1)) - 1) / 15 }" \
+		deg/MANIFEST.sha256 >bypath.csv &&
+	awk -v OFS=, "BEGIN { print \"sha256,score\" } \$2 ~ /^test\\// {
+		print \$1, (index(\"0123456789abcdef\", substr(\$1, 1, 1)) - 1) / 15 }" \
+		deg/MANIFEST.sha256 >bysha.csv &&
+	gicat eval genimage/degraded --predictions bypath.csv --format csv >want &&
+	gicat eval genimage/degraded --predictions bysha.csv --format csv >got 2>err &&
+	test_cmp want got && ! grep -e ignored -e "no prediction" err &&
+	test "$(grep -c ",1,1,1,1$" got)" -lt 7
+'
+
+test_expect_success 'task show --items gives degraded images their derived sha256' '
+	gicat task show --items genimage/degraded >items.csv 2>err &&
+	test "$(head -1 items.csv)" = "set,sha256,label,generator,class,path,derived_sha256" &&
+	awk -F, "\$1 ~ /^test\\// {print \$7}" items.csv | sort >derived &&
+	awk "\$2 ~ /^test\\// {print \$1}" deg/MANIFEST.sha256 | sort >want &&
+	test_cmp want derived &&
+	awk -F, "\$1 == \"train\" && \$7 != \"\"" items.csv >undegraded && test ! -s undegraded &&
+	gicat task show --format jsonl genimage/degraded 2>/dev/null >items.jsonl &&
+	$PY -c "
+import json
+rows = [json.loads(l) for l in open(\"items.jsonl\")]
+deg = [r[\"derived_sha256\"] for r in rows if r[\"set\"].startswith(\"test/\")]
+assert deg and all(len(d) == 64 for d in deg)
+assert all(r[\"derived_sha256\"] is None for r in rows if r[\"set\"] == \"train\")
+"
+'
+
+test_expect_success 'eval says so when predictions name the originals of degraded images' '
+	awk -F, -v OFS=, "BEGIN { print \"sha256,score\" } \$1 ~ /^test\\// {
+		print \$2, \$3 == \"fake\" ? 0.9 : 0.1 }" items.csv >originals.csv &&
+	test_expect_code 1 gicat eval genimage/degraded --predictions originals.csv >out 2>err &&
+	test_grep "^gicat: eval: ignored: .originals.csv:2.: sha256 .[0-9a-f]\{64\}. names the original of a degraded image" err &&
+	test_grep "^eval: originals.csv: ignored 48 row(s) that name the original of a degraded image: degraded sets are scored by the derived image.s sha256 or exported path$" err &&
+	! grep "naming no image" err &&
+	awk -F, -v OFS=, "BEGIN { print \"sha256,score\" } \$1 ~ /^test\\// {
+		print \$7, \$3 == \"fake\" ? 0.9 : 0.1 }" items.csv >derived.csv &&
+	gicat eval genimage/degraded --predictions derived.csv --format csv >got &&
+	test_cmp res.csv got
 '
 
 test_expect_success 'an unbiased task: all JPEG q96, one size per set' '

@@ -53,6 +53,16 @@ test_expect_success 'fraction, max_per_class and balance thin the sets as asked'
 	awk "\$1 == \"test/balanced\" && \$3 != \$4 {exit 1}" out
 '
 
+test_expect_success 'stratify = label,class: max_per_class keeps one of each (label, class) pair' '
+	printf "[task]\nseed = 3\n[val]\nselect = split = val and class >= 0\nmax_per_class = 1\nstratify = label,class\n" \
+		>pairs.ini &&
+	gicat task show --items pairs.ini | awk -F, "NR > 1 {print \$3 \",\" \$5}" | sort >kept &&
+	sort -u kept >once && test_cmp once kept &&
+	gicat query --format csv --fields label,class "split = val and class >= 0" | tail -n +2 | sort -u >want &&
+	test "$(grep -c ^real, want)" -gt 0 && test "$(grep -c ^fake, want)" -gt 0 &&
+	test_cmp want kept
+'
+
 test_expect_success 'sets depend on the content and seed, not on ingest order' '
 	gicat init cat2 2>/dev/null &&
 	for d in $(ls -r data/genimage); do

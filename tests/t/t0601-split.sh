@@ -24,6 +24,50 @@ test_expect_success 'link mode hard-links the objects' '
 	test "$(stat -c %h if/train/1_fake/$f)" -ge 2
 '
 
+# A writable directory on another file system than the catalog, if any.
+other_fs=
+for d in /dev/shm /run/shm /var/tmp /tmp; do
+	if test -d "$d" && test -w "$d" &&
+		test "$(stat -c %d "$d")" != "$(stat -c %d cat/.gicat/objects)"; then
+		other_fs=$d; break
+	fi
+done
+# exported_copies DIR: its images are intact copies (one link each).
+exported_copies() {
+	(cd "$1" && sha256sum -c --quiet MANIFEST.sha256) &&
+	test -n "$(find "$1/train" -type f)" &&
+	test -z "$(find "$1/train" -type f -links +1)"
+}
+
+if test -n "$other_fs"; then
+	test_expect_success "link mode across file systems ($other_fs) copies, and says why, once" '
+		far=$(mktemp -d "$other_fs/gicat-t0601.XXXXXX") &&
+		if gicat split $TASK --out "$far/x" 2>err && exported_copies "$far/x"; then
+			ok=1; else ok=0; fi
+		rm -rf "$far" &&
+		test $ok = 1 &&
+		test "$(grep -c "files were copied" err)" -eq 1 &&
+		grep "files were copied" err | sed "s|$far|FAR|" >got &&
+		test_grep "^gicat: split: warning: .FAR/x.: [0-9]* files were copied, not hard-linked: it is on another file system than the catalog$" got
+	'
+else
+	echo "# SKIP: no writable directory on another file system than the catalog"
+	echo "SKIP: link across file systems not tested: no other file system found" >&2
+fi
+
+test_expect_success 'reflink mode copies where the file system cannot clone, and says why, once' '
+	o=$(find cat/.gicat/objects -type f | head -1) &&
+	gicat split $TASK --mode reflink --out rl 2>err &&
+	(cd rl && sha256sum -c --quiet MANIFEST.sha256) &&
+	if cp --reflink=always "$o" probe 2>/dev/null; then
+		! grep "copied" err
+	else
+		exported_copies rl &&
+		test "$(grep -c "files were copied" err)" -eq 1 &&
+		test_grep "^gicat: split: warning: .rl.: [0-9]* files were copied, not reflinked: the file system does not support cloning$" err
+	fi
+'
+
 test_expect_success 'torchvision ImageFolder loads every set with two classes' '
 	$PY -c "import torchvision" 2>/dev/null || { echo "SKIP: no torchvision"; exit 1; }
 	$PY -c "
@@ -74,6 +118,20 @@ for s in (\"wds/train\", \"wds/test/biggan\"):
     assert total == idx[\"samples\"]
 " &&
 	(cd wds && sha256sum -c --quiet MANIFEST.sha256)
+'
+
+test_expect_success 'labels.json names only what the layout has: directories where there are' '
+	$PY -c "
+import json, os
+for out, dirs in ((\"if\", 1), (\"gi\", 1), (\"hf\", 0), (\"wds\", 0)):
+    lab = json.load(open(out + \"/labels.json\"))
+    assert sorted(lab[k] for k in (\"0\", \"1\")) == [\"fake\", \"real\"], (out, lab)
+    named = [v for k, v in lab.items() if k.endswith(\"_dir\")]
+    assert len(named) == 2 * dirs, (out, lab)
+    for d in named:
+        assert os.path.isdir(out + \"/train/\" + d), (out, d)
+    assert set(lab) - {\"0\", \"1\", \"real_dir\", \"fake_dir\"} == set(), (out, lab)
+"
 '
 
 test_expect_success 'manifest layout lists objects without copying' '
@@ -169,6 +227,14 @@ test_expect_success 'export writes an ad-hoc subset as one set' '
 	test_grep "^select = generator = adm and class in 0..499" ex/task.ini
 '
 
+test_expect_success 'export of an empty selection warns, as split does, and still exits 0' '
+	gicat export "generator = adm and class in 990..999" --out none 2>err &&
+	test_grep "^gicat: export: warning: .generator = adm and class in 990..999.: no image matches: set .export. is empty$" err &&
+	test_grep "^export: 0 images in 1 set" err &&
+	gicat export "generator = adm" --out some 2>err &&
+	! grep warning err
+'
+
 test_expect_success 'a bad EXPR of export is shown with a caret, like query shows it' '
 	test_expect_code 2 gicat export "generator = adm and genrator = x" --out bad 2>err &&
 	test_grep "^gicat: export: unknown field .genrator." err &&
@@ -190,6 +256,27 @@ test_expect_success 'symlink mode points at the objects; --names original keeps 
 	readlink "$l" | grep -q "/.gicat/objects/" &&
 	ls sym/train/1_fake | grep -q "_sdv4_" &&
 	(cd sym && sha256sum -c --quiet MANIFEST.sha256)
+'
+
+test_expect_success '--names original: unsafe original names become safe names inside --out' '
+	cp -a cat names-cat &&
+	db=names-cat/.gicat/catalog.db &&
+	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 3 \
+		"subset = sd14 and split = train and label = fake" | tail -n +2) &&
+	sqlite3 $db "UPDATE entries SET path = '\''genimage/x/ai/..'\'' WHERE sha256 = '\''$1'\'';
+		UPDATE entries SET path = '\''genimage/x/ai/two'\'' || char(10) || '\''lines.png'\''
+			WHERE sha256 = '\''$2'\''" &&
+	plain=$(sqlite3 $db "SELECT path FROM entries WHERE sha256 = '\''$3'\'' LIMIT 1") &&
+	mkdir jail &&
+	gicat --catalog names-cat export "sha256 in ($1, $2, $3)" --names original \
+		--out jail/out 2>err &&
+	{ echo "$(echo $1 | cut -c1-16).png"; echo "$(echo $2 | cut -c1-16).png"
+	  basename "$plain"; } | sort >want &&
+	ls jail/out/export/1_fake >got && test_cmp want got &&
+	test "$(ls jail)" = out &&
+	test "$(find jail -type f ! -name MANIFEST.sha256 | wc -l)" -eq "$(wc -l <jail/out/MANIFEST.sha256)" &&
+	! grep "\\\\" jail/out/MANIFEST.sha256 &&
+	(cd jail/out && sha256sum -c --quiet MANIFEST.sha256)
 '
 
 test_expect_success 'every split is recorded in the catalog with its files' '
