@@ -30,7 +30,8 @@ static void on_progress(void *arg, const struct gic_ingest_stats *st)
 	progress_show(&r->prog, "ingest", st->files_done, st->files_total);
 }
 
-static void summary(const struct gic_ingest_stats *st, double secs)
+static void summary(const struct gic_ingest_stats *st, double secs,
+		    enum gic_store_mode mode)
 {
 	fprintf(stderr, "ingest: %llu files: %llu new images, %llu new entries, "
 		"%llu already present, %llu changed, %llu rejected "
@@ -49,9 +50,13 @@ static void summary(const struct gic_ingest_stats *st, double secs)
 		fprintf(stderr, "  skipped %llu non-image names or unreadable "
 			"entries\n", (unsigned long long)st->skipped);
 	if (st->link_fallbacks)
-		fprintf(stderr, "  %llu files were copied: link/reflink was not "
-			"possible (other file system?)\n",
-			(unsigned long long)st->link_fallbacks);
+		fprintf(stderr, "  %llu files were copied, not %s: %s\n",
+			(unsigned long long)st->link_fallbacks,
+			mode == GIC_MODE_LINK ? "hard-linked" : "reflinked",
+			mode == GIC_MODE_LINK ? "a hard link cannot cross file "
+			"systems (is the catalog on another one?)" : "the file "
+			"system cannot clone files, or the catalog is on another "
+			"one");
 }
 
 /* Fills o from argv; returns -1 to go on or an exit code. */
@@ -128,7 +133,7 @@ static int ingest(struct gic_ingest_opts *o, char **paths, int n)
 	if (rc < 0)
 		return cli_fail(rc, "ingest", NULL);
 	summary(&st, (double)(t1.tv_sec - t0.tv_sec) +
-		(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		(t1.tv_nsec - t0.tv_nsec) / 1e9, o->mode);
 	return st.rejected ? EXIT_PROBLEMS : EXIT_OK;
 }
 

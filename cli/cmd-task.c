@@ -52,16 +52,20 @@ static void items(const struct gic_resolved *r, enum out_format f)
 
 			if (f == OUT_JSONL) {
 				out_json_line(stdout, json_pack(
-					"{s:s,s:s,s:s,s:s?,s:i,s:s?,s:s?}", "set",
+					"{s:s,s:s,s:s,s:s?,s:o,s:s?,s:s?}", "set",
 					r->sets[i].def->name, "sha256", sha,
 					"label", it->label, "generator", it->generator,
-					"class", it->class_idx, "path", it->path,
-					"derived_sha256", derived));
+					"class", it->class_idx >= 0 ?
+					json_integer(it->class_idx) : json_null(),
+					"path", it->path, "derived_sha256", derived));
 				continue;
 			}
 			printf("%s,%s,%s,", r->sets[i].def->name, sha, it->label);
 			out_csv_field(stdout, it->generator);
-			printf(",%d,", it->class_idx);
+			if (it->class_idx >= 0)
+				printf(",%d,", it->class_idx);
+			else
+				fputs(",,", stdout); /* no class: empty, as query */
 			out_csv_field(stdout, it->path);
 			printf(",%s\n", derived ? derived : "");
 		}

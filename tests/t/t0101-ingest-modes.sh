@@ -24,7 +24,13 @@ test_expect_success 'link shares the inode of the original' '
 test_expect_success 'reflink clones or falls back to a copy, saying so' '
 	gicat --catalog reflink ingest --mode reflink src 2>err &&
 	test "$(find reflink/.gicat/objects -type f | wc -l)" -eq 3 &&
-	gicat --catalog reflink verify --full >out && test_grep " 0 problems" out
+	gicat --catalog reflink verify --full >out && test_grep " 0 problems" out &&
+	f=$(find src -type f | head -1) &&
+	if cp --reflink=always "$f" reflink/probe 2>/dev/null; then
+		! grep "files were copied" err
+	else
+		test_grep "^  3 files were copied, not reflinked: the file system cannot clone files" err
+	fi
 '
 
 test_expect_success 'ref stores nothing and reads the original back' '

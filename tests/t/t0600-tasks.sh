@@ -21,6 +21,14 @@ test_expect_success 'cross-sd14 trains on the sd14 subset and tests every genera
 	awk "/^test\\// && \$3 != \$4 {exit 1}" out
 '
 
+test_expect_success 'task show --items: an image without a class has an empty class, as in query' '
+	gicat task show --format csv genimage/cross-sd14 >items.csv &&
+	! cut -d, -f5 items.csv | grep -x -- -1 &&
+	test "$(cut -d, -f5 items.csv | grep -c "^$")" -gt 0 &&
+	gicat task show --format jsonl genimage/cross-sd14 >items.jsonl &&
+	grep -q "\"class\":null" items.jsonl && ! grep -q "\"class\":-1" items.jsonl
+'
+
 test_expect_success 'a shipped task is found by name or as a file' '
 	gicat task show genimage/cross-adm.ini >a &&
 	gicat task show "$TOP/tasks/genimage/cross-adm.ini" >b &&
