@@ -269,7 +269,7 @@ static void count_reason(struct gic_ingest_stats *st, const char *reason)
 	if (n >= sizeof(st->reasons[0].reason))
 		n = sizeof(st->reasons[0].reason) - 1;
 	if ((i = find_reason(st, reason, n)) == st->nreasons &&
-	    st->nreasons == GIC_MAX_REASONS - 1)
+	    st->nreasons >= GIC_MAX_REASONS - 1)
 		i = find_reason(st, reason = "other", n = 5);
 	if (i == st->nreasons)
 		snprintf(st->reasons[st->nreasons++].reason,

@@ -142,4 +142,12 @@ test_expect_success 'a directory where a list, task or predictions file goes is 
 	test_expect_code 2 gicat eval --matrix adir 2>err
 '
 
+test_expect_success 'twenty kinds of reject: the summary groups the rest as other' '
+	mkdir junk && for i in $(seq 1000 1019); do printf $i >junk/$i.jpg; done &&
+	test_expect_code 1 gicat ingest --dataset junk junk 2>err &&
+	test "$(grep -c "^gicat: rejected: " err)" -eq 20 &&
+	test "$(grep "^  rejected" err | wc -l)" -eq 16 &&
+	test_grep "^  rejected 5: other$" err
+'
+
 test_done
