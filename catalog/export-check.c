@@ -337,7 +337,8 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 	for (size_t i = 0; rc >= 0 && i < known.n; i++)
 		out->removed += (uint64_t)remove_below(outfd, known.v[i].path, 0);
 	if (rc >= 0) {
-		qsort(known.v, known.n, sizeof(*known.v), by_path);
+		if (known.n)
+			qsort(known.v, known.n, sizeof(*known.v), by_path);
 		remove_empty_dirs(outfd, &known);
 		rc = walk(dir, "", &left, 0);
 	}

@@ -205,6 +205,13 @@ test_expect_success '--force replaces an earlier export: no stale image stays, o
 	diff -r if re
 '
 
+test_expect_success '--force over a directory no export wrote: its files stay, named in a warning' '
+	mkdir -p foreign/sub && echo mine >foreign/sub/x.jpg &&
+	gicat split $TASK --out foreign --force 2>err &&
+	test_grep "keeps 1 file that no export wrote (sub/x.jpg)" err &&
+	test_grep mine foreign/sub/x.jpg
+'
+
 test_expect_success '--force removes nothing through a symlink, whatever MANIFEST.sha256 lists' '
 	mkdir -p forced keep/train && echo precious >keep/train/x.png &&
 	ln -s "$TRASH/keep/train" forced/train &&
