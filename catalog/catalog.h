@@ -40,9 +40,11 @@ void gic_clearerr(void);
  * of *cap elements of size sz: grows it to first, then by doubling.
  * 0, or GIC_ENOMEM with the array unchanged. */
 int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first);
-/* A whole input file (a list, a task, predictions) of at most max bytes,
- * NUL-terminated, into *buf (malloc'd).  GIC_ENOTFOUND when there is no
- * such file (or it is a directory), GIC_EUSAGE for more than max bytes. */
+/* A whole text input (a list, a task, predictions; a pipe will do) of at
+ * most max bytes, NUL-terminated, into *buf (malloc'd).  GIC_ENOTFOUND
+ * when there is no such file (or it is a directory), GIC_EUSAGE for more
+ * than max bytes or a NUL byte, refused as soon as it is read. */
+#define GIC_MAX_TEXT_INPUT ((size_t)1 << 31)
 int gic_read_input(const char *path, size_t max, char **buf, size_t *len);
 
 /* ---- hashing ----------------------------------------------------------- */

@@ -110,10 +110,15 @@ out:
 
 int gic_sha256_file(const char *path, char hex[GIC_HEX_LEN + 1])
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc;
+	struct stat st;
 
 	if (fd < 0)
 		return gic_seterr(GIC_EIO, "'%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return gic_seterr(GIC_EIO, "'%s': not a regular file", path);
+	}
 	rc = gic_sha256_fd(fd, hex);
 	close(fd);
 	return rc;
@@ -153,6 +158,10 @@ int gic_read_input(const char *path, size_t max, char **buf, size_t *len)
 		}
 		if (got == 0)
 			break;
+		if (memchr(b + n, '\0', (size_t)got)) {
+			rc = gic_seterr(GIC_EUSAGE, "not a text file (NUL byte)");
+			break;
+		}
 		if ((n += (size_t)got) > max) {
 			rc = gic_seterr(GIC_EUSAGE, "larger than %zu bytes", max);
 			break;

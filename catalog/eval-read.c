@@ -254,11 +254,7 @@ static int read_lines(struct reader *r, char *text)
 /* Reads the whole of path into a NUL-terminated malloc'd buffer. */
 static int slurp(const char *path, char **buf, size_t *len)
 {
-	int rc = gic_read_input(path, SIZE_MAX / 2, buf, len);
-
-	if (rc == 0 && memchr(*buf, '\0', *len))
-		rc = gic_seterr(GIC_EUSAGE, "not a text file (NUL byte)");
-	return rc;
+	return gic_read_input(path, GIC_MAX_TEXT_INPUT, buf, len);
 }
 
 int gic_preds_read(const char *path, const struct gic_eval_opts *o,

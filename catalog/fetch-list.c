@@ -293,7 +293,7 @@ int gic_fetch_list_load(const char *path, const struct gic_classes *cls,
 	int rc;
 
 	*out = NULL;
-	if ((rc = gic_read_input(path, SIZE_MAX / 2, &buf, &len)) == 0)
+	if ((rc = gic_read_input(path, GIC_MAX_TEXT_INPUT, &buf, &len)) == 0)
 		rc = gic_fetch_list_parse(buf, len, path, cls, out);
 	free(buf);
 	return rc;

@@ -56,7 +56,8 @@ struct pipeline {
 static int read_file(const char *path, uint64_t max_bytes,
 		     unsigned char **buf, struct stat *st)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	/* O_NONBLOCK: a FIFO is refused below, not waited on */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc = 0;
 	size_t got = 0;
 	ssize_t n;
 

@@ -172,7 +172,8 @@ static int intact(const char *final, const char *hex, size_t len)
 
 	if (stat(final, &st) < 0 || (size_t)st.st_size != len)
 		return 0;
-	if ((fd = open(final, O_RDONLY | O_CLOEXEC)) < 0)
+	if (!S_ISREG(st.st_mode) ||
+	    (fd = open(final, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return 0;
 	ok = gic_sha256_fd(fd, got) == 0 && !strcmp(got, hex);
 	close(fd);
@@ -292,7 +293,7 @@ static int fs_get(struct gic_odb *odb, const char *hex, unsigned char **buf,
 		  size_t *len)
 {
 	char *path = gic_odb_fs_path(odb, hex);
-	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1, rc = 0;
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1, rc = 0;
 	struct stat st;
 	ssize_t n = 0;
 
@@ -302,8 +303,10 @@ static int fs_get(struct gic_odb *odb, const char *hex, unsigned char **buf,
 				"object %s: %s", hex, strerror(errno));
 		goto out;
 	}
-	if (fstat(fd, &st) < 0 || !(*buf = malloc((size_t)st.st_size + 1))) {
-		rc = gic_seterr(GIC_EIO, "object %s: cannot read", hex);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !(*buf = malloc((size_t)st.st_size + 1))) {
+		rc = gic_seterr(GIC_ECORRUPT, "object %s: not a readable file",
+				hex);
 		goto out;
 	}
 	for (size_t got = 0; got < (size_t)st.st_size; got += (size_t)n)

@@ -48,7 +48,7 @@ static int push(struct gic_filelist *fl, const char *path, size_t len,
 static int sniff(const char *path)
 {
 	unsigned char head[16];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO */
 	ssize_t n = fd >= 0 ? read(fd, head, sizeof(head)) : -1;
 
 	if (fd >= 0)

@@ -150,4 +150,17 @@ test_expect_success 'twenty kinds of reject: the summary groups the rest as othe
 	test_grep "^  rejected 5: other$" err
 '
 
+test_expect_success 'a FIFO is refused, never waited on; /dev/zero as a text input stops at once' '
+	mkfifo fifo.png &&
+	test_expect_code 1 timeout 20 gicat ingest --dataset fifo fifo.png 2>err &&
+	test_grep "^gicat: rejected: .fifo.png.: not a regular file$" err &&
+	test_expect_code 2 timeout 20 gicat fetch /dev/zero 2>err &&
+	test_grep "not a text file (NUL byte)" err &&
+	test_expect_code 2 timeout 20 gicat eval genimage/cross-sd14 --predictions /dev/zero 2>err &&
+	test_grep "not a text file (NUL byte)" err &&
+	printf "[task]\nname = x\n; \000\n[test a]\nselect = split = val\n" >nul.ini &&
+	test_expect_code 1 gicat task check nul.ini 2>err &&
+	test_grep "not a text file (NUL byte)" err
+'
+
 test_done
