@@ -29,12 +29,22 @@ struct jpeg_err {
 	struct jpeg_error_mgr pub;
 	jmp_buf jb;
 	int corrupt;                /* stopped on a corrupt-data warning */
+	int scans;                  /* stopped past MAX_SCANS */
 	char msg[JMSG_LENGTH_MAX];
 };
+
+/*
+ * Scans a progressive JPEG may have.  Each scan is a pass over the whole
+ * coefficient buffer, so a small file of thousands of scans (every AC
+ * coefficient refined bit by bit) takes minutes to decode; encoders write
+ * about ten.
+ */
+#define MAX_SCANS 500
 
 struct jpeg_state {
 	struct jpeg_decompress_struct ci;
 	struct jpeg_err err;
+	struct jpeg_progress_mgr progress;
 	int created;
 	uint64_t max_pixels;
 	struct gic_image_info *out;
@@ -76,10 +86,26 @@ static void on_message(j_common_ptr ci, int level)
 	longjmp(e->jb, 1);  /* decoding on would only produce grey */
 }
 
+/* Called between passes: stops a file with too many scans. */
+static void on_progress(j_common_ptr ci)
+{
+	struct jpeg_decompress_struct *d = (struct jpeg_decompress_struct *)ci;
+	struct jpeg_err *e = (struct jpeg_err *)ci->err;
+
+	if (d->input_scan_number > MAX_SCANS) {
+		e->scans = d->input_scan_number;
+		longjmp(e->jb, 1);
+	}
+}
+
 static int fail(struct jpeg_state *s)
 {
 	struct jpeg_error_mgr *err = &s->err.pub;
 
+	if (s->err.scans)
+		return gic_seterr(GIC_ELIMIT, "progressive JPEG with more than "
+				  "%d scans (at scan %d)", MAX_SCANS,
+				  s->err.scans);
 	if (s->err.corrupt)
 		return gic_seterr(GIC_EBADIMG, "truncated or corrupt JPEG: %s",
 				  s->err.msg);
@@ -310,6 +336,8 @@ static int decode(struct jpeg_state *s, const unsigned char *buf, size_t len)
 		return fail(s);
 	s->created = 1;
 	jpeg_create_decompress(ci);
+	s->progress.progress_monitor = on_progress;
+	ci->progress = &s->progress;
 	jpeg_mem_src(ci, buf, len);
 	jpeg_save_markers(ci, JPEG_APP0 + 1, 0xffff);
 	jpeg_save_markers(ci, JPEG_APP0 + 2, APP_SNIFF_LEN);

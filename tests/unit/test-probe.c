@@ -207,6 +207,8 @@ struct jopts {
 	int ycck;            /* store (inverted) CMYK as YCCK */
 	int no_baseline;     /* allow quantisation steps above 255 */
 	int tweak;           /* add 1 to the last luminance step */
+	int bands;           /* progressive, gray: the first `bands` AC
+				coefficients sent bit by bit, 11 scans each */
 	const struct marker *markers;
 };
 
@@ -246,6 +248,18 @@ static struct buf encode_jpeg(const unsigned char *px, int w, int h,
 	}
 	if (o->progressive)
 		jpeg_simple_progression(&ci);
+	jpeg_scan_info script[1 + 63 * 11];
+	if (o->bands) {
+		int n = 0;
+
+		script[n++] = (jpeg_scan_info){ 1, { 0 }, 0, 0, 0, 0 };
+		for (int k = 1; k <= o->bands; k++)
+			for (int al = 10; al >= 0; al--)
+				script[n++] = (jpeg_scan_info){ 1, { 0 }, k, k,
+					al == 10 ? 0 : al + 1, al };
+		ci.scan_info = script;
+		ci.num_scans = n;
+	}
 	jpeg_start_compress(&ci, TRUE);
 	for (const struct marker *m = o->markers; m && m->code; m++)
 		jpeg_write_marker(&ci, m->code, (const JOCTET *)m->data,
@@ -766,6 +780,35 @@ static void test_jpeg_subsampling(void **state)
 	free(px);
 }
 
+/* A progressive JPEG refined bit by bit over too many scans is refused
+ * (each scan is a pass over every coefficient); 45 bands, 496 scans, are
+ * read, 46 bands, 507 scans, are not. */
+static void test_jpeg_scan_limit(void **state)
+{
+	unsigned char *px = synth_rgb(64, 64, 0), *gray = malloc(64 * 64);
+	struct gic_image_info in;
+
+	(void)state;
+	for (size_t i = 0; i < 64 * 64; i++)
+		gray[i] = px[3 * i];
+	for (int bands = 45; bands <= 46; bands++) {
+		struct jopts o = {.quality = 90, .bands = bands};
+		struct buf b = encode_jpeg(gray, 64, 64, 1, &o);
+		int rc = gic_probe(b.p, b.n, NULL, &in);
+
+		if (bands == 45 && rc)
+			fail_msg("496 scans: %s", gic_errmsg());
+		if (bands == 45)
+			gic_image_info_release(&in);
+		if (bands == 46 && (rc != GIC_ELIMIT ||
+				    !strstr(gic_errmsg(), "more than 500 scans")))
+			fail_msg("507 scans: rc %d: %s", rc, gic_errmsg());
+		free(b.p);
+	}
+	free(gray);
+	free(px);
+}
+
 static void test_jpeg_markers_and_modes(void **state)
 {
 	static const char exif_le3[] = "Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01"
@@ -940,6 +983,7 @@ int main(void)
 		cmocka_unit_test(test_jpeg_quality_estimate),
 		cmocka_unit_test(test_jpeg_subsampling),
 		cmocka_unit_test(test_jpeg_markers_and_modes),
+		cmocka_unit_test(test_jpeg_scan_limit),
 		cmocka_unit_test(test_phash_robust_and_discriminating),
 		cmocka_unit_test(test_probe_from_threads),
 		cmocka_unit_test(test_usage_errors),
