@@ -20,6 +20,7 @@
 #include <ini.h>
 
 #include "catalog.h"
+#include "degrade.h"
 #include "embed.h"
 
 #define MAX_ERRORS 8  /* errors reported for one file; the rest counted */
@@ -172,7 +173,7 @@ static int parse_number(struct parse *p, const char *key, const char *v,
 
 	errno = 0;
 	*out = strtod(v, &end);
-	if (errno || end == v || *end || *out < lo || *out > hi)
+	if (errno || end == v || *end || !(*out >= lo && *out <= hi)) /* NaN */
 		return fail(p, "bad value for %s", key);
 	return 1;
 }
@@ -364,8 +365,17 @@ static void check_select(struct parse *p, const char *expr, int line)
 	gic_sql_release(&sql);
 }
 
-/* Checks that need the whole file: what each set may combine, and every
- * select expression. */
+/* An operation chain that does not parse is an error of its set. */
+static void check_ops(struct parse *p, const char *key, const char *ops)
+{
+	struct gic_ops o;
+
+	if (ops && gic_ops_parse(ops, &o) < 0)
+		fail(p, "%s: %s", key, gic_errmsg());
+}
+
+/* Checks that need the whole file: what each set may combine, every
+ * select expression and every operation chain. */
 static void validate(struct parse *p)
 {
 	struct gic_task *t = p->t;
@@ -388,6 +398,9 @@ static void validate(struct parse *p)
 			fail(p, "set '%s' comes from [split]: select it there",
 			     s->name);
 		check_select(p, s->select, s->select_line);
+		check_ops(p, "degrade", s->degrade);
+		check_ops(p, "degrade_real", s->degrade_real);
+		check_ops(p, "degrade_fake", s->degrade_fake);
 	}
 }
 
