@@ -366,12 +366,13 @@ static void check_select(struct parse *p, const char *expr, int line)
 }
 
 /* An operation chain that does not parse is an error of its set. */
-static void check_ops(struct parse *p, const char *key, const char *ops)
+static void check_ops(struct parse *p, const struct gic_task_set *s,
+		      const char *ops)
 {
 	struct gic_ops o;
 
 	if (ops && gic_ops_parse(ops, &o) < 0)
-		fail(p, "%s: %s", key, gic_errmsg());
+		fail(p, "set '%s': %s", s->name, gic_errmsg());
 }
 
 /* Checks that need the whole file: what each set may combine, every
@@ -398,9 +399,9 @@ static void validate(struct parse *p)
 			fail(p, "set '%s' comes from [split]: select it there",
 			     s->name);
 		check_select(p, s->select, s->select_line);
-		check_ops(p, "degrade", s->degrade);
-		check_ops(p, "degrade_real", s->degrade_real);
-		check_ops(p, "degrade_fake", s->degrade_fake);
+		check_ops(p, s, s->degrade);
+		check_ops(p, s, s->degrade_real);
+		check_ops(p, s, s->degrade_fake);
 	}
 }
 

@@ -132,7 +132,7 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 	test_grep "bad6.ini:4: bad value for fraction" err &&
 	printf "[task]\n[train]\nselect = label = fake\ndegrade = blur(sigma=0)\n" >bad7.ini &&
 	test_expect_code 1 gicat task check bad7.ini 2>err &&
-	test_grep "bad7.ini:3: degrade: blur" err &&
+	test_grep "bad7.ini:3: set .train.: blur" err &&
 	printf "[task]\nname = x\n[split]\nselect = label = fake\n[test a]\nselect = label = real\n" >bad5.ini &&
 	test_expect_code 1 gicat task check bad5.ini 2>err &&
 	test_grep "bad5.ini:4: \\[split\\] needs ratios" err
