@@ -463,7 +463,11 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	pthread_cond_init(&p.cv, NULL);
 	rc = collect(&p, paths, npaths);
 	st->files_total = p.files.n;
-	st->skipped = p.files.skipped + p.files.too_long + p.files.unreadable;
+	st->skip_loop = p.files.loops;
+	st->skip_deep = p.files.too_deep;
+	st->skip_long = p.files.too_long;
+	st->skipped = p.files.skipped + p.files.unreadable + st->skip_loop +
+		      st->skip_deep + st->skip_long;
 	if (rc == 0 && p.files.n)
 		rc = run(&p, st);
 	for (int i = 0; p.root_names && i < npaths; i++)
