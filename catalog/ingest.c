@@ -141,6 +141,12 @@ static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 	int rc, k;
 
 	gic_path_parse(o->layout, path, o->classes, o->val, &r->meta);
+	if (strlen(path) >= GIC_MAX_PATH) { /* only a PATH argument can be */
+		rc = gic_seterr(GIC_ELIMIT, "path too long: %zu bytes, over "
+				"the %d-byte limit", strlen(path),
+				GIC_MAX_PATH - 1);
+		goto fail;
+	}
 	if ((rc = read_file(path, o->max_bytes ? o->max_bytes :
 			    GIC_DEFAULT_MAX_BYTES, &r->buf, &st)) < 0)
 		goto fail;

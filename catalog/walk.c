@@ -200,11 +200,9 @@ int gic_filelist_add(struct gic_filelist *fl, const char *arg, int root)
 
 	while (len > 1 && arg[len - 1] == '/')
 		len--;
-	if (len >= GIC_MAX_PATH)
-		return gic_seterr(GIC_ELIMIT, "path too long: '%.64s...'", arg);
-	/* what cannot be stat'ed is taken as a file: reading it rejects it
-	 * with the reason, and the rest of the batch goes on */
-	if (stat(arg, &st) < 0 || !S_ISDIR(st.st_mode))
+	/* what is too long or cannot be stat'ed is taken as a file: ingest
+	 * rejects it with the reason, and the rest of the batch goes on */
+	if (len >= GIC_MAX_PATH || stat(arg, &st) < 0 || !S_ISDIR(st.st_mode))
 		return push(fl, arg, len, root);
 	if (!(w = malloc(sizeof(*w))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");

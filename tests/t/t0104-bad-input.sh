@@ -162,6 +162,14 @@ test_expect_success 'a missing path is rejected like a bad file; the batch goes 
 	test "$(gicat query --count "dataset = mp")" -eq 2
 '
 
+test_expect_success 'a PATH argument past the length limit is rejected; the batch goes on (exit 1)' '
+	long=$(python3 -c "print(\"x/\" * 2100 + \"a.png\")") &&
+	test_expect_code 1 gicat ingest --dataset lp mp/a.png "$long" mp/b.png 2>err &&
+	test "$(grep -c "^gicat: " err)" -eq 1 &&
+	test_grep "^gicat: rejected: .x/x/x/.*: path too long: 4205 bytes, over the 4095-byte limit$" err &&
+	test "$(gicat query --count "dataset = lp")" -eq 2
+'
+
 test_expect_success 'a directory where a list, task or predictions file goes is a usage error' '
 	mkdir adir &&
 	test_expect_code 2 gicat fetch adir 2>err &&
