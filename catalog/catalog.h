@@ -378,7 +378,11 @@ struct gic_ingest_stats {
 	uint64_t present;       /* entries already catalogued, same content */
 	uint64_t changed;       /* entries whose file content changed */
 	uint64_t rejected;
-	uint64_t skipped;       /* non-image names, specials, unreadable dirs */
+	uint64_t skipped;       /* entries the walk left out, all reasons: */
+	uint64_t skip_loop;     /*   links back to a directory on the path */
+	uint64_t skip_deep;     /*   directories nested too deep */
+	uint64_t skip_long;     /*   paths too long; the rest are non-image
+				     names, specials, unreadable entries */
 	uint64_t bytes;         /* bytes read */
 	uint64_t link_fallbacks;/* link/reflink that had to copy */
 	int nreasons;           /* rejects grouped by the reason's first part */

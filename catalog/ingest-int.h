@@ -8,6 +8,8 @@
 
 /* Longest path gicat accepts, bytes including the NUL. */
 #define GIC_MAX_PATH 4096
+/* Deepest directory a walk enters, counting the PATH argument as 0. */
+#define GIC_MAX_DEPTH 64
 
 struct gic_file {
 	size_t off; /* of the path in the arena */
@@ -19,7 +21,9 @@ struct gic_filelist {
 	size_t n, cap;
 	char *arena;
 	size_t used, arena_cap;
-	uint64_t skipped, too_long, unreadable;
+	uint64_t skipped, unreadable;  /* not images; cannot be stat'ed */
+	uint64_t too_long, too_deep;  /* past GIC_MAX_PATH, GIC_MAX_DEPTH */
+	uint64_t loops;               /* links to a directory on the path */
 };
 
 /* Adds arg (a file, or a directory walked recursively) to fl. */

@@ -142,6 +142,12 @@ static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 	int rc, k;
 
 	gic_path_parse(o->layout, path, o->classes, o->val, &r->meta);
+	if (strlen(path) >= GIC_MAX_PATH) { /* only a PATH argument can be */
+		rc = gic_seterr(GIC_ELIMIT, "path too long: %zu bytes, over "
+				"the %d-byte limit", strlen(path),
+				GIC_MAX_PATH - 1);
+		goto fail;
+	}
 	if ((rc = read_file(path, o->max_bytes ? o->max_bytes :
 			    GIC_DEFAULT_MAX_BYTES, &r->buf, &st)) < 0)
 		goto fail;
@@ -464,7 +470,11 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	pthread_cond_init(&p.cv, NULL);
 	rc = collect(&p, paths, npaths);
 	st->files_total = p.files.n;
-	st->skipped = p.files.skipped + p.files.too_long + p.files.unreadable;
+	st->skip_loop = p.files.loops;
+	st->skip_deep = p.files.too_deep;
+	st->skip_long = p.files.too_long;
+	st->skipped = p.files.skipped + p.files.unreadable + st->skip_loop +
+		      st->skip_deep + st->skip_long;
 	if (rc == 0 && p.files.n)
 		rc = run(&p, st);
 	for (int i = 0; p.root_names && i < npaths; i++)

@@ -8,6 +8,14 @@
  * LOC_val_solution.csv); a file named on the command line is always taken,
  * even one that does not exist (ingest then rejects it).  Paths are kept
  * in one arena: GenImage's 2.7 million paths fit in about 250 MB.
+ *
+ * Symbolic links are followed, to files and to directories, except a link
+ * back to a directory on the path being walked: `ln -s . x` would make a
+ * walk of ever longer names (x/x/x/...) whose count grows exponentially
+ * with two such links in one directory, long before a length or depth
+ * limit stops it.  Those loops, directories nested deeper than
+ * GIC_MAX_DEPTH and paths longer than GIC_MAX_PATH - 1 bytes are skipped
+ * and counted, and the rest of the tree is still taken.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,7 +44,8 @@ static int push(struct gic_filelist *fl, const char *path, size_t len,
 		fl->arena = a;
 		fl->arena_cap = cap;
 	}
-	memcpy(fl->arena + fl->used, path, len + 1);
+	memcpy(fl->arena + fl->used, path, len);
+	fl->arena[fl->used + len] = '\0';
 	fl->files[fl->n].off = fl->used;
 	fl->files[fl->n].root = root;
 	fl->n++;
@@ -78,8 +87,16 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int walk_dir(struct gic_filelist *fl, char *path, size_t len, int root,
-		    int depth);
+/* One walk of a PATH argument: the path being built and the directories
+ * on it, the root first, for telling a loop from a link to elsewhere. */
+struct walk {
+	struct gic_filelist *fl;
+	int root;
+	char path[GIC_MAX_PATH];
+	struct { dev_t dev; ino_t ino; } up[GIC_MAX_DEPTH + 1];
+};
+
+static int walk_dir(struct walk *w, size_t len, int depth);
 
 /* Reads one directory's names, sorted; *out is an array of strdup'd names. */
 static int read_names(const char *path, char ***out, size_t *n)
@@ -112,9 +129,19 @@ static int read_names(const char *path, char ***out, size_t *n)
 	return rc;
 }
 
-static int visit(struct gic_filelist *fl, char *path, size_t len, int root,
-		 int depth, const char *name)
+/* Is the directory st already on the path, at depth 0..depth? */
+static int on_path(const struct walk *w, int depth, const struct stat *st)
 {
+	for (int i = 0; i <= depth; i++)
+		if (w->up[i].dev == st->st_dev && w->up[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+static int visit(struct walk *w, size_t len, int depth, const char *name)
+{
+	struct gic_filelist *fl = w->fl;
+	char *path = w->path;
 	size_t nl = strlen(name);
 	struct stat st;
 
@@ -128,29 +155,36 @@ static int visit(struct gic_filelist *fl, char *path, size_t len, int root,
 		fl->unreadable++;
 		return 0;
 	}
-	if (S_ISDIR(st.st_mode))
-		return walk_dir(fl, path, len + 1 + nl, root, depth + 1);
+	if (S_ISDIR(st.st_mode)) {
+		if (on_path(w, depth, &st)) {
+			fl->loops++;
+			return 0;
+		}
+		if (depth + 1 > GIC_MAX_DEPTH) {
+			fl->too_deep++;
+			return 0;
+		}
+		w->up[depth + 1].dev = st.st_dev;
+		w->up[depth + 1].ino = st.st_ino;
+		return walk_dir(w, len + 1 + nl, depth + 1);
+	}
 	if (!S_ISREG(st.st_mode) || !looks_like_image(path, name)) {
 		fl->skipped++;
 		return 0;
 	}
-	return push(fl, path, len + 1 + nl, root);
+	return push(fl, path, len + 1 + nl, w->root);
 }
 
-static int walk_dir(struct gic_filelist *fl, char *path, size_t len, int root,
-		    int depth)
+static int walk_dir(struct walk *w, size_t len, int depth)
 {
 	char **names = NULL;
 	size_t n = 0, i;
 	int rc;
 
-	if (depth > 64) /* a symlink loop, or nothing a user meant */
-		return gic_seterr(GIC_ELIMIT, "'%s': directories nested too deep",
-				  path);
-	rc = read_names(path, &names, &n);
+	rc = read_names(w->path, &names, &n);
 	for (i = 0; i < n && rc == 0; i++)
-		rc = visit(fl, path, len, root, depth, names[i]);
-	path[len] = '\0';
+		rc = visit(w, len, depth, names[i]);
+	w->path[len] = '\0';
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -159,21 +193,28 @@ static int walk_dir(struct gic_filelist *fl, char *path, size_t len, int root,
 
 int gic_filelist_add(struct gic_filelist *fl, const char *arg, int root)
 {
-	char path[GIC_MAX_PATH];
+	struct walk *w;
 	size_t len = strlen(arg);
 	struct stat st;
+	int rc;
 
 	while (len > 1 && arg[len - 1] == '/')
 		len--;
-	if (len >= GIC_MAX_PATH)
-		return gic_seterr(GIC_ELIMIT, "path too long: '%.64s...'", arg);
-	memcpy(path, arg, len);
-	path[len] = '\0';
-	/* what cannot be stat'ed is taken as a file: reading it rejects it
-	 * with the reason, and the rest of the batch goes on */
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return walk_dir(fl, path, len, root, 0);
-	return push(fl, path, len, root);
+	/* what is too long or cannot be stat'ed is taken as a file: ingest
+	 * rejects it with the reason, and the rest of the batch goes on */
+	if (len >= GIC_MAX_PATH || stat(arg, &st) < 0 || !S_ISDIR(st.st_mode))
+		return push(fl, arg, len, root);
+	if (!(w = malloc(sizeof(*w))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	w->fl = fl;
+	w->root = root;
+	memcpy(w->path, arg, len);
+	w->path[len] = '\0';
+	w->up[0].dev = st.st_dev;
+	w->up[0].ino = st.st_ino;
+	rc = walk_dir(w, len, 0);
+	free(w);
+	return rc;
 }
 
 void gic_filelist_release(struct gic_filelist *fl)

@@ -30,6 +30,30 @@ static void on_progress(void *arg, const struct gic_ingest_stats *st)
 	progress_show(&r->prog, "ingest", st->files_done, st->files_total);
 }
 
+/* "skipped 5 entries (non-image or unreadable 3, symlink loop 2)" */
+static void skipped(const struct gic_ingest_stats *st)
+{
+	const struct { uint64_t n; const char *why; } part[] = {
+		{ st->skipped - st->skip_loop - st->skip_deep - st->skip_long,
+		  "non-image or unreadable" },
+		{ st->skip_loop, "symlink loop" },
+		{ st->skip_deep, "nested over 64 directories" },
+		{ st->skip_long, "path over 4095 bytes" },
+	};
+	const char *sep = "";
+
+	fprintf(stderr, "  skipped %llu entries (",
+		(unsigned long long)st->skipped);
+	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
+		if (!part[i].n)
+			continue;
+		fprintf(stderr, "%s%s %llu", sep, part[i].why,
+			(unsigned long long)part[i].n);
+		sep = ", ";
+	}
+	fprintf(stderr, ")\n");
+}
+
 static void summary(const struct gic_ingest_stats *st, double secs,
 		    enum gic_store_mode mode)
 {
@@ -47,8 +71,7 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 		fprintf(stderr, "  rejected %llu: %s\n",
 			(unsigned long long)st->reasons[i].n, st->reasons[i].reason);
 	if (st->skipped)
-		fprintf(stderr, "  skipped %llu non-image names or unreadable "
-			"entries\n", (unsigned long long)st->skipped);
+		skipped(st);
 	if (st->link_fallbacks)
 		fprintf(stderr, "  %llu files were copied, not %s: %s\n",
 			(unsigned long long)st->link_fallbacks,

@@ -105,7 +105,38 @@ for i in range(42):
     os.mkdir(\"a\" * 100); os.chdir(\"a\" * 100)
 shutil.copy(\"$PNGS/basn0g08.png\", \"x.png\")
 " &&
-	gicat ingest deep 2>err && test_grep "skipped 1" err
+	gicat ingest deep 2>err && test_grep "skipped 1 entries (path over 4095 bytes 1)" err
+'
+
+test_expect_success 'symlink loops are skipped and counted; the walk stays linear' '
+	mkdir loop loop/sub other &&
+	cp "$PNGS/basn0g08.png" loop/a.png && cp "$PNGS/basn2c08.png" loop/sub/b.png &&
+	cp "$PNGS/basn6a08.png" other/c.png &&
+	for c in x y z; do
+		ln -s . "loop/$(printf "%0250d" 0 | tr 0 $c)" || return 1
+	done &&
+	ln -s .. loop/sub/up && ln -s ../other loop/other &&
+	timeout 10 gicat ingest --dataset loop loop 2>err &&
+	test "$(gicat query --count "dataset = loop")" -eq 3 &&
+	test "$(gicat query --count "dataset = loop and path = loop/other/c.png")" -eq 1 &&
+	test_grep "skipped 4 entries (symlink loop 4)" err
+'
+
+test_expect_success 'a tree deeper than the nesting limit keeps what is shallow enough' '
+	python3 -c "
+import os, shutil
+os.mkdir(\"nest\")
+shutil.copy(\"$PNGS/basn0g08.png\", \"nest/top.png\")
+p = \"nest\"
+for i in range(1, 71):
+    p += \"/d\"; os.mkdir(p)
+    if i in (64, 70):
+        shutil.copy(\"$PNGS/basn2c08.png\", p + \"/at%d.png\" % i)
+" &&
+	gicat ingest --dataset nest nest 2>err &&
+	test "$(gicat query --count "dataset = nest")" -eq 2 &&
+	test "$(gicat query --count "dataset = nest and path ~ \"*/at64.png\"")" -eq 1 &&
+	test_grep "skipped 1 entries (nested over 64 directories 1)" err
 '
 
 test_expect_success '--class takes an index or a wnid; anything else is a usage error' '
@@ -129,6 +160,14 @@ test_expect_success 'a missing path is rejected like a bad file; the batch goes 
 	test "$(grep -c "^gicat: " err)" -eq 1 &&
 	test_grep "^gicat: rejected: .no/such/dir.: cannot open: No such file or directory$" err &&
 	test "$(gicat query --count "dataset = mp")" -eq 2
+'
+
+test_expect_success 'a PATH argument past the length limit is rejected; the batch goes on (exit 1)' '
+	long=$(python3 -c "print(\"x/\" * 2100 + \"a.png\")") &&
+	test_expect_code 1 gicat ingest --dataset lp mp/a.png "$long" mp/b.png 2>err &&
+	test "$(grep -c "^gicat: " err)" -eq 1 &&
+	test_grep "^gicat: rejected: .x/x/x/.*: path too long: 4205 bytes, over the 4095-byte limit$" err &&
+	test "$(gicat query --count "dataset = lp")" -eq 2
 '
 
 test_expect_success 'a directory where a list, task or predictions file goes is a usage error' '
