@@ -34,6 +34,14 @@ int cli_getopt_end(const char *cmd, int c);
 /* "gicat: what: 'subject': <gic_errmsg()>", once per line of a message
  * of several (a task file's errors). */
 void cli_print_error(const char *what, const char *subject);
+/* Up to n bytes of s, control characters as \xNN: a file name cannot
+ * break an error line in two or send escape sequences. */
+void cli_put_escaped(FILE *f, const char *s, size_t n);
+/* "gicat: what: 'subject': why" (n bytes of why), escaped so. */
+void cli_error_line(const char *what, const char *subject, const char *why,
+		    size_t n);
+/* The same, into a malloc'd string (NULL when out of memory). */
+char *cli_escaped(const char *s);
 /* cli_print_error; returns the exit code for rc. */
 int cli_fail(int rc, const char *what, const char *subject);
 int cli_exit_code(int rc);

@@ -41,13 +41,14 @@ static double now(void)
 static void on_failure(void *arg, const char *url, const char *reason)
 {
 	struct run *r = arg;
-	char *line = NULL;
+	char *line = NULL, *u = cli_escaped(url), *why = cli_escaped(reason);
 
-	if (gic_grow(&r->failures, r->nfail, &r->cap, sizeof(*r->failures),
-		     64) < 0)
-		return;
-	if (asprintf(&line, "gicat: fetch: '%s': %s", url, reason) >= 0)
+	if (u && why && gic_grow(&r->failures, r->nfail, &r->cap,
+				 sizeof(*r->failures), 64) == 0 &&
+	    asprintf(&line, "gicat: fetch: '%s': %s", u, why) >= 0)
 		r->failures[r->nfail++] = line;
+	free(u);
+	free(why);
 }
 
 static void on_progress(void *arg, const struct gic_fetch_stats *st)
@@ -180,10 +181,11 @@ static long print_failed(sqlite3_stmt *s)
 	long n = 0;
 
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		fprintf(stderr, "gicat: fetch: '%s': %s\n",
-			(const char *)sqlite3_column_text(s, 0),
-			sqlite3_column_type(s, 3) == SQLITE_NULL ? "failed"
-			: (const char *)sqlite3_column_text(s, 3));
+		const char *why = sqlite3_column_type(s, 3) == SQLITE_NULL ?
+				  "failed" : (const char *)sqlite3_column_text(s, 3);
+		const char *url = (const char *)sqlite3_column_text(s, 0);
+
+		cli_error_line("fetch", url, why, strlen(why));
 		n++;
 	}
 	return n;

@@ -20,7 +20,7 @@ static void on_reject(void *arg, const char *path, const char *reason)
 	struct run *r = arg;
 
 	progress_end(&r->prog);
-	fprintf(stderr, "gicat: rejected: '%s': %s\n", path, reason);
+	cli_error_line("rejected", path, reason, strlen(reason));
 }
 
 static void on_progress(void *arg, const struct gic_ingest_stats *st)

@@ -62,19 +62,51 @@ int cli_exit_code(int rc)
 	}
 }
 
+void cli_put_escaped(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+char *cli_escaped(const char *s)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	cli_put_escaped(f, s, strlen(s));
+	return fclose(f) == 0 ? out : (free(out), NULL);
+}
+
 void cli_print_error(const char *what, const char *subject)
 {
 	const char *m = gic_errmsg();
 
 	do { /* a message of several lines (a task's errors): each prefixed */
-		int n = (int)strcspn(m, "\n");
-		if (subject)
-			fprintf(stderr, "gicat: %s: '%s': %.*s\n", what, subject,
-				n, m);
-		else
-			fprintf(stderr, "gicat: %s: %.*s\n", what, n, m);
+		size_t n = strcspn(m, "\n");
+		cli_error_line(what, subject, m, n);
 		m += n;
 	} while (*m++);
+}
+
+void cli_error_line(const char *what, const char *subject, const char *why,
+		    size_t n)
+{
+	fprintf(stderr, "gicat: %s: ", what);
+	if (subject) {
+		fputc('\'', stderr);
+		cli_put_escaped(stderr, subject, strlen(subject));
+		fputs("': ", stderr);
+	}
+	cli_put_escaped(stderr, why, n);
+	fputc('\n', stderr);
 }
 
 int cli_fail(int rc, const char *what, const char *subject)

@@ -202,4 +202,12 @@ test_expect_success 'a FIFO is refused, never waited on; /dev/zero as a text inp
 	test_grep "not a text file (NUL byte)" err
 '
 
+test_expect_success 'control characters in a file name cannot break or forge an error line' '
+	mkdir ctl && printf x >"ctl/$(printf "a\ngicat: rejected: fake.jpg: ok\n\033[31m.jpg")" &&
+	test_expect_code 1 gicat ingest --dataset ctl ctl 2>err &&
+	test "$(grep -c "^gicat: " err)" -eq 1 &&
+	test_grep "^gicat: rejected: .ctl/a\\\\x0agicat: rejected: fake.jpg: ok\\\\x0a\\\\x1b\[31m.jpg.: " err &&
+	! grep -q "$(printf "\033")" err
+'
+
 test_done
