@@ -404,12 +404,13 @@ int gic_ops_parse(const char *text, struct gic_ops *out)
 /* ---- applying a chain -------------------------------------------------- */
 
 /* resize(short=N): the short side becomes N, the long one
- * floor(long * N / short) (at least 1), as torchvision's Resize(N). */
+ * floor(long * N / short) (at least 1), as torchvision's Resize(N).
+ * In 64 bits: a long side times N may not fit 32. */
 static void short_side_size(const struct gic_pixels *p, uint32_t n,
-			    uint32_t *w, uint32_t *h)
+			    uint64_t *w, uint64_t *h)
 {
 	uint64_t lo = p->w < p->h ? p->w : p->h, hi = p->w < p->h ? p->h : p->w;
-	uint32_t l = (uint32_t)(hi * n / lo);
+	uint64_t l = hi * n / lo;
 
 	if (l < 1)
 		l = 1;
@@ -417,18 +418,80 @@ static void short_side_size(const struct gic_pixels *p, uint32_t n,
 	*h = p->w < p->h ? l : n;
 }
 
+/*
+ * Refuses an operation whose result (or, for a resize, the image between
+ * its horizontal and vertical passes: new width x old height) would pass
+ * the pixel limit images are ingested under, or have a side longer than
+ * its encoder can write (libpng's default user limit for PNG, which every
+ * pixel operation ends in, JPEG's 65500), before anything is allocated.
+ * A usage error: the chain does not fit this image.
+ */
+static int check_size(const struct gic_op *op, const struct gic_pixels *px)
+{
+	uint64_t w = px->w, h = px->h, pass = 0, side_max = PNG_USER_WIDTH_MAX;
+	const char *fmt = "PNG";
+	char name[64];
+
+	switch (op->kind) {
+	case GIC_OP_RESIZE_SHORT:
+		short_side_size(px, (uint32_t)op->n, &w, &h);
+		break;
+	case GIC_OP_RESIZE_SIZE:
+		w = h = (uint64_t)op->n;
+		break;
+	case GIC_OP_JPEG:
+		side_max = JPEG_MAX_DIMENSION;
+		fmt = "JPEG";
+		break;
+	case GIC_OP_BLUR:
+	case GIC_OP_PNG:
+	case GIC_OP_CENTER_CROP:  /* only ever smaller, or an error */
+		break;
+	}
+	if ((op->kind == GIC_OP_RESIZE_SHORT || op->kind == GIC_OP_RESIZE_SIZE) &&
+	    w != px->w && h != px->h)
+		pass = w * px->h;
+	print_op(name, sizeof(name), op);
+	if (w * h > GIC_DEFAULT_MAX_PIXELS || pass > GIC_DEFAULT_MAX_PIXELS)
+		return gic_seterr(GIC_EUSAGE, "%s of %ux%u would %s %llux%llu: "
+				  "over the %llu Mpx limit", name, px->w, px->h,
+				  pass > GIC_DEFAULT_MAX_PIXELS &&
+				  w * h <= GIC_DEFAULT_MAX_PIXELS
+				  ? "pass through" : "be",
+				  (unsigned long long)w,
+				  (unsigned long long)(w * h > GIC_DEFAULT_MAX_PIXELS
+						       ? h : px->h),
+				  GIC_DEFAULT_MAX_PIXELS / 1000000);
+	if (w > side_max || h > side_max) {
+		if (w == px->w && h == px->h)
+			return gic_seterr(GIC_EUSAGE, "%s of %ux%u: a side over "
+					  "the %llu px a %s can hold", name,
+					  px->w, px->h,
+					  (unsigned long long)side_max, fmt);
+		return gic_seterr(GIC_EUSAGE, "%s of %ux%u would be %llux%llu: a "
+				  "side over the %llu px a %s can hold", name,
+				  px->w, px->h, (unsigned long long)w,
+				  (unsigned long long)h,
+				  (unsigned long long)side_max, fmt);
+	}
+	return 0;
+}
+
 /* Runs one operation: pixel ones in place, encoders into *enc. */
 static int apply(const struct gic_op *op, struct gic_pixels *px,
 		 unsigned char **enc, size_t *enclen)
 {
-	uint32_t w, h;
+	uint64_t w, h;
+	int rc;
 
+	if ((rc = check_size(op, px)) < 0)
+		return rc;
 	switch (op->kind) {
 	case GIC_OP_BLUR:
 		return gic_pixels_blur(px, op->milli_sigma / 1000.0);
 	case GIC_OP_RESIZE_SHORT:
 		short_side_size(px, (uint32_t)op->n, &w, &h);
-		return gic_pixels_resize(px, w, h);
+		return gic_pixels_resize(px, (uint32_t)w, (uint32_t)h);
 	case GIC_OP_RESIZE_SIZE:
 		return gic_pixels_resize(px, (uint32_t)op->n, (uint32_t)op->n);
 	case GIC_OP_CENTER_CROP:

@@ -82,7 +82,11 @@ const char *gic_degrade_codec(void);
  * *out is malloc'd (free it).  Thread-safe and deterministic: the same
  * input and chain give the same bytes in any thread, in any run.
  * GIC_EBADIMG for input that does not decode, GIC_EUSAGE for a crop larger
- * than the image, GIC_ELIMIT past the pixel limit.
+ * than the image or for an operation whose result (or a resize's
+ * intermediate image, new width x old height) would pass
+ * GIC_DEFAULT_MAX_PIXELS or have a side its encoder cannot write (libpng's
+ * 1,000,000 px, JPEG's 65500), checked before allocating; GIC_ELIMIT for
+ * an input past the pixel limit.
  */
 int gic_degrade_bytes(const unsigned char *in, size_t len,
 		      const struct gic_ops *ops, unsigned char **out,
@@ -120,6 +124,8 @@ void gic_pixels_release(struct gic_pixels *p);
  * |x| <= ceil(3 sigma), normalised; edges mirrored (d c b a | a b c d ...,
  * repeatedly for kernels wider than the image).  Weights are rounded to
  * multiples of 2^-16 before use, so results do not depend on libm.
+ * Work is 2 (2 ceil(3 sigma) + 1) taps per sample; memory the image plus
+ * min(2 ceil(3 sigma) + 1, h) rows of floats.
  */
 int gic_pixels_blur(struct gic_pixels *p, double sigma);
 

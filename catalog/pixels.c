@@ -49,7 +49,8 @@ struct blur {
 	uint32_t w, h, stride;  /* stride: floats per row, 3w rounded up */
 	uint32_t *xmap;         /* source column of each border column */
 	float *pad;             /* a source row, r mirrored pixels each side */
-	float *ring;            /* 2r + 1 horizontally blurred rows */
+	float *ring;            /* nring horizontally blurred rows */
+	uint32_t nring;         /* 2r + 1, or h when that is fewer */
 	float *acc;             /* one output row before rounding */
 	const float **htaps;    /* centre, then -k and +k pixels, in pad */
 	const float **rows;     /* the 2r + 1 rows that make an output row */
@@ -86,11 +87,15 @@ static int blur_init(struct blur *b, const struct gic_pixels *p, double sigma)
 	b->w = p->w;
 	b->h = p->h;
 	b->stride = (3 * p->w + BLOCK - 1) / BLOCK * BLOCK;
+	/* a short image needs no more than its own rows: a kernel taller
+	 * than the image reads them again (mirrored), never more of them */
+	b->nring = 2 * (uint32_t)b->r + 1 < p->h ? 2 * (uint32_t)b->r + 1
+						  : p->h;
 	b->wt = malloc(((size_t)b->r + 1) * sizeof(float));
 	b->xmap = malloc(2 * (size_t)b->r * sizeof(uint32_t));
 	/* vector loads may read one block past the padded row */
 	b->pad = calloc(3 * (size_t)padw + BLOCK, sizeof(float));
-	b->ring = malloc((2 * (size_t)b->r + 1) * b->stride * sizeof(float));
+	b->ring = malloc((size_t)b->nring * b->stride * sizeof(float));
 	b->acc = malloc(b->stride * sizeof(float));
 	b->rows = malloc((2 * (size_t)b->r + 1) * sizeof(*b->rows));
 	b->htaps = malloc((2 * (size_t)b->r + 1) * sizeof(*b->htaps));
@@ -112,7 +117,7 @@ static int blur_init(struct blur *b, const struct gic_pixels *p, double sigma)
 
 static float *ring_row(const struct blur *b, uint32_t y)
 {
-	return b->ring + (size_t)(y % (2 * (uint32_t)b->r + 1)) * b->stride;
+	return b->ring + (size_t)(y % b->nring) * b->stride;
 }
 
 /* Copies the mirrored border pixels of the padded row. */

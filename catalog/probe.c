@@ -241,18 +241,60 @@ void probe_exif(const unsigned char *p, size_t n, struct gic_image_info *out)
 	}
 }
 
+/*
+ * Scanning an XMP packet is linear in its size: once a byte has been
+ * looked at, later occurrences of the property name do not look at it
+ * again.  Nothing else bounds the text examined: a packet is at most what
+ * its container allows (16 MiB for a PNG text chunk, 64 KiB per JPEG
+ * segment), a few milliseconds of scanning, and DigitalSourceType may
+ * follow an embedded thumbnail anywhere in it.
+ */
+
+/*
+ * The first c (a byte, or the string s of length c when s is set) at or
+ * after p, before end.  The answer is kept: asking again from a p that
+ * has not passed it costs nothing, so a run of near-miss properties does
+ * not search the same text over and over.
+ */
+struct xmp_find {
+	const char *from;  /* where the kept search started; NULL: none yet */
+	const char *at;    /* its result; NULL: nothing from there to end */
+};
+
+static const char *xmp_find(struct xmp_find *f, const char *p,
+			    const char *end, const char *s, size_t c)
+{
+	if (f->from && f->from <= p && (!f->at || f->at >= p))
+		return f->at;
+	f->from = p;
+	f->at = s ? memmem(p, (size_t)(end - p), s, c)
+		  : memchr(p, (int)c, (size_t)(end - p));
+	return f->at;
+}
+
+struct xmp_scan {
+	const char *start, *end;
+	const char *seen;   /* bytes before this have been classified */
+	const char *word;   /* start of the name-character run ending at seen */
+	struct xmp_find lt, gt, resource, quote[2];
+};
+
+static int xmp_name_char(char c)
+{
+	return isalnum((unsigned char)c) || c == ':' || c == '_' || c == '-' ||
+	       c == '.';
+}
+
 /* Whether the name at `at` is a property (ns:Name, as an element or an
  * attribute) rather than part of a closing tag or of another word. */
-static int is_property(const char *xmp, const char *at)
+static int is_property(struct xmp_scan *x, const char *at)
 {
-	const char *s = at;
-
-	if (s == xmp || s[-1] != ':')
+	for (; x->seen < at; x->seen++)
+		if (!xmp_name_char(*x->seen))
+			x->word = x->seen + 1;
+	if (at == x->start || at[-1] != ':')
 		return 0;
-	while (s > xmp && (isalnum((unsigned char)s[-1]) || s[-1] == ':' ||
-			   s[-1] == '_' || s[-1] == '-' || s[-1] == '.'))
-		s--;
-	return !(s > xmp && s[-1] == '/');
+	return !(x->word > x->start && x->word[-1] == '/');
 }
 
 /*
@@ -260,28 +302,30 @@ static int is_property(const char *xmp, const char *at)
  * packet's end): an attribute (name="v"), an element (<name>v</name>) or a
  * resource (<name rdf:resource="v"/>).  Returns its start and length.
  */
-static const char *xmp_value(const char *at, const char *end, size_t *len)
+static const char *xmp_value(struct xmp_scan *x, const char *at, size_t *len)
 {
-	const char *q, *stop;
+	const char *q, *stop, *end = x->end;
 
 	while (at < end && (*at == ' ' || *at == '\t' || *at == '\n' ||
 			    *at == '\r'))
 		at++;
 	if (at < end && *at == '>') {
-		stop = memchr(at + 1, '<', (size_t)(end - at - 1));
+		stop = xmp_find(&x->lt, at + 1, end, NULL, '<');
 		*len = stop ? (size_t)(stop - at - 1) : 0;
 		return at + 1;
 	}
 	if (at < end && *at != '=') {   /* attributes of the element */
-		stop = memchr(at, '>', (size_t)(end - at));
-		q = stop ? memmem(at, (size_t)(stop - at), "resource=", 9) : NULL;
-		if (!q)
+		stop = xmp_find(&x->gt, at, end, NULL, '>');
+		q = stop ? xmp_find(&x->resource, at, end, "resource=", 9)
+			 : NULL;
+		if (!q || q > stop)  /* "resource=" cannot hold the '>' */
 			return NULL;
 		at = q + 8;
 	}
 	if (end - at < 2 || (at[1] != '"' && at[1] != '\''))
 		return NULL;
-	stop = memchr(at + 2, at[1], (size_t)(end - at - 2));
+	stop = xmp_find(&x->quote[at[1] == '"'], at + 2, end, NULL,
+			(unsigned char)at[1]);
 	if (!stop)
 		return NULL;
 	*len = (size_t)(stop - at - 2);
@@ -291,14 +335,16 @@ static const char *xmp_value(const char *at, const char *end, size_t *len)
 void probe_xmp(const char *xmp, size_t n, struct gic_image_info *out)
 {
 	static const char name[] = "DigitalSourceType";
-	const char *end = xmp + n, *at = xmp, *v, *slash;
+	struct xmp_scan x = { .start = xmp, .end = xmp + n, .seen = xmp,
+			      .word = xmp };
+	const char *at = xmp, *v, *slash;
 	size_t len;
 
-	while ((at = memmem(at, (size_t)(end - at), name, sizeof(name) - 1))) {
-		int property = is_property(xmp, at);
+	while ((at = memmem(at, (size_t)(x.end - at), name, sizeof(name) - 1))) {
+		int property = is_property(&x, at);
 
 		at += sizeof(name) - 1;
-		if (!property || !(v = xmp_value(at, end, &len)) || !len)
+		if (!property || !(v = xmp_value(&x, at, &len)) || !len)
 			continue;
 		/* "http://cv.iptc.org/newscodes/digitalsourcetype/X" -> "X" */
 		while (len && (v[len - 1] == '/' || v[len - 1] == ' '))

@@ -187,4 +187,40 @@ test_expect_success 'bad chains and hashes are usage errors with the reason' '
 	test_grep "expected OPS and one hash" err
 '
 
+test_expect_success 'an operation whose result is too large fails before it allocates' '
+	mkdir -p odd &&
+	/usr/bin/python3 -c "
+from PIL import Image
+Image.new(\"L\", (50000, 2), 128).save(\"odd/wide.png\")
+Image.new(\"L\", (2, 50000), 128).save(\"odd/tall.png\")
+Image.new(\"L\", (66000, 2), 128).save(\"odd/jwide.png\")
+" &&
+	gicat ingest odd 2>/dev/null &&
+	wide=$(pick "width = 50000") && tall=$(pick "height = 50000") &&
+	jwide=$(pick "width = 66000") &&
+	test_expect_code 2 gicat degrade "resize(short=16384)" "$wide" >/dev/null 2>err &&
+	echo "gicat: degrade: '\''$wide'\'': resize(short=16384) of 50000x2 would be 409600000x16384: over the 100 Mpx limit" >want &&
+	test_cmp want err &&
+	test_expect_code 2 gicat degrade "resize(short=200)" "$wide" >/dev/null 2>err &&
+	test_grep "resize(short=200) of 50000x2 would be 5000000x200: over the 100 Mpx limit" err &&
+	test_expect_code 2 gicat degrade "resize(short=50)" "$wide" >/dev/null 2>err &&
+	test_grep "resize(short=50) of 50000x2 would be 1250000x50: a side over the 1000000 px a PNG can hold" err &&
+	test_expect_code 2 gicat degrade "resize(size=16384)|blur(sigma=100)" "$wide" >/dev/null 2>err &&
+	test_grep "resize(size=16384) of 50000x2 would be 16384x16384: over the 100 Mpx limit" err &&
+	test_expect_code 2 gicat degrade "resize(size=10000)" "$tall" >/dev/null 2>err &&
+	test_grep "resize(size=10000) of 2x50000 would pass through 10000x50000: over the 100 Mpx limit" err &&
+	test_expect_code 2 gicat degrade "jpeg(quality=50)" "$jwide" >/dev/null 2>err &&
+	test_grep "jpeg(quality=50) of 66000x2: a side over the 65500 px a JPEG can hold" err &&
+	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM derivations WHERE parent IN ('\''$wide'\'', '\''$tall'\'', '\''$jwide'\'')")" -eq 0
+'
+
+test_expect_success 'within the limits, wide and tall images degrade' '
+	wide=$(pick "width = 50000") && tall=$(pick "height = 50000") &&
+	gicat degrade "resize(short=20)" "$wide" >w.png 2>/dev/null &&
+	gicat show "$(derived "$wide" "resize(short=20)|png()")" >show &&
+	test_grep "^width *500000$" show && test_grep "^height *20$" show &&
+	gicat degrade "blur(sigma=100)|jpeg(quality=90)" "$tall" >t.jpg 2>/dev/null &&
+	gicat degrade "blur(sigma=100)" "$wide" >b.png 2>/dev/null
+'
+
 test_done

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jpeglib.h>
 
@@ -862,6 +863,170 @@ static void test_jpeg_markers_and_modes(void **state)
 	free(px);
 }
 
+/* ---- XMP DigitalSourceType ---------------------------------------------- */
+
+/* The xmp_source_type gic_probe finds in xmp, as a PNG tEXt chunk keyed
+ * XML:com.adobe.xmp; *cpu gets the seconds of CPU the probe took. */
+static void probe_xmp_text(const char *xmp, size_t len, char *type,
+			   size_t size, double *cpu)
+{
+	static const char key[] = "XML:com.adobe.xmp";
+	unsigned char *d = malloc(sizeof(key) + len);
+	struct gic_image_info in;
+	struct timespec t0, t1;
+	struct buf b;
+
+	assert_non_null(d);
+	memcpy(d, key, sizeof(key));  /* with its NUL */
+	memcpy(d + sizeof(key), xmp, len);
+	b = png_with_chunk("tEXt", d, sizeof(key) + len, 0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	probe_buf("XMP text", b, &in);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+	expect_eq("XMP text", "has_xmp", in.has_xmp, 1);
+	snprintf(type, size, "%s", in.xmp_source_type);
+	if (cpu)
+		*cpu = (double)(t1.tv_sec - t0.tv_sec) +
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	gic_image_info_release(&in);
+	free(b.p);
+	free(d);
+}
+
+#define IPTC "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+static void test_xmp_source_type(void **state)
+{
+	static const struct {
+		const char *xmp, *want;
+	} cases[] = {
+		{ "<Iptc4xmpExt:DigitalSourceType>" IPTC "trainedAlgorithmicMedia"
+		  "</Iptc4xmpExt:DigitalSourceType>", "trainedAlgorithmicMedia" },
+		{ "<rdf:Description Iptc4xmpExt:DigitalSourceType=\"" IPTC
+		  "digitalCapture\"/>", "digitalCapture" },
+		{ "<rdf:Description Iptc4xmpExt:DigitalSourceType='" IPTC
+		  "negativeFilm/ '/>", "negativeFilm" },
+		{ "<Iptc4xmpExt:DigitalSourceType rdf:resource=\"" IPTC
+		  "compositeSynthetic\"/>", "compositeSynthetic" },
+		{ "<a:DigitalSourceType></a:DigitalSourceType>"
+		  "<b:DigitalSourceType>second</b:DigitalSourceType>", "second" },
+		{ "</x:DigitalSourceType>", "" },
+		{ "<x:NotDigitalSourceType>no</x:NotDigitalSourceType>", "" },
+		{ "DigitalSourceType=\"no\"", "" },
+		{ "<x:DigitalSourceType a=\"b\">no</x:DigitalSourceType>", "" },
+		{ "<x:DigitalSourceType>unclosed", "" },
+		{ "x:DigitalSourceType=\"unclosed", "" },
+	};
+	char got[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		probe_xmp_text(cases[i].xmp, strlen(cases[i].xmp), got,
+			       sizeof(got), NULL);
+		if (strcmp(got, cases[i].want))
+			fail_msg("XMP %s: source type \"%s\", expected \"%s\"",
+				 cases[i].xmp, got, cases[i].want);
+	}
+}
+
+/* n bytes of unit repeated (cut short at the end), then tail. */
+static char *repeat(const char *unit, size_t n, const char *tail,
+		    size_t *len)
+{
+	size_t u = strlen(unit), t = strlen(tail);
+	char *s = malloc(n + t + 1);
+
+	assert_non_null(s);
+	for (size_t i = 0; i < n; i++)
+		s[i] = unit[i % u];
+	memcpy(s + n, tail, t + 1);
+	*len = n + t;
+	return s;
+}
+
+/*
+ * Hostile XMP: a megabyte of near-misses of the property name, each of
+ * which once made the scan walk back to the packet's start or on to its
+ * end (22 s for the first pattern).  A linear scan does a megabyte in
+ * milliseconds; the bound leaves room for sanitizers and a busy machine.
+ */
+static void test_xmp_hostile_is_linear(void **state)
+{
+	/* each with what is found in it alone, then followed by real */
+	static const char *const units[][3] = {
+		{ "a:DigitalSourceType", "", "found" },
+		{ "a:DigitalSourceType>", "", "a:DigitalSourceType>a:Digital"
+		  "SourceType>a:DigitalSourceType>a:D" },
+		{ "<a:DigitalSourceType ", "", "found" },
+		{ "<a:DigitalSourceType x='1' ", "", "found" },
+		{ "a:DigitalSourceType='", "a:DigitalSourceType=",
+		  "a:DigitalSourceType=" },
+		{ "a:DigitalSourceType=\"", "a:DigitalSourceType=",
+		  "a:DigitalSourceType=" },
+		{ "/a:DigitalSourceType", "", "found" },
+		{ "<a:DigitalSourceType rdf:resource=", "", "found" },
+	};
+	static const char real[] = "<x:DigitalSourceType>" IPTC "found"
+				   "</x:DigitalSourceType>";
+	char got[64];
+	double cpu;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		for (int tail = 0; tail < 2; tail++) {
+			size_t len;
+			char *x = repeat(units[i][0], 1 << 20,
+					 tail ? real : "", &len);
+
+			probe_xmp_text(x, len, got, sizeof(got), &cpu);
+			if (cpu > 1.0)
+				fail_msg("XMP of 1 MiB of '%s': %.2f s of CPU",
+					 units[i][0], cpu);
+			if (strcmp(got, units[i][1 + tail]))
+				fail_msg("XMP of 1 MiB of '%s'%s: \"%s\", "
+					 "expected \"%s\"", units[i][0],
+					 tail ? " then a property" : "", got,
+					 units[i][1 + tail]);
+			free(x);
+		}
+	}
+	/* the JPEG way: twenty full APP1 XMP segments */
+	{
+		static const char ns[] = "http://ns.adobe.com/xap/1.0/";
+		struct marker m[21];
+		size_t len;
+		char *seg, *body;
+		unsigned char *px = synth_rgb(16, 16, 0);
+		struct jopts o = {.quality = 85, .markers = m};
+		struct gic_image_info in;
+		struct timespec t0, t1;
+		struct buf b;
+
+		body = repeat("a:DigitalSourceType", 65533 - sizeof(ns), "",
+			      &len);
+		seg = malloc(65533);
+		assert_non_null(seg);
+		memcpy(seg, ns, sizeof(ns));
+		memcpy(seg + sizeof(ns), body, len);
+		for (int k = 0; k < 20; k++)
+			m[k] = (struct marker){JPEG_APP0 + 1, seg, 65533};
+		m[20] = (struct marker){0, NULL, 0};
+		b = encode_jpeg(px, 16, 16, 3, &o);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+		probe_buf("XMP segments", b, &in);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+		expect_eq("XMP segments", "has_xmp", in.has_xmp, 1);
+		cpu = (double)(t1.tv_sec - t0.tv_sec) +
+		      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (cpu > 1.0)
+			fail_msg("20 APP1 XMP segments: %.2f s of CPU", cpu);
+		free(b.p);
+		free(px);
+		free(seg);
+		free(body);
+	}
+}
+
 /* ---- pHash -------------------------------------------------------------- */
 
 static void test_phash_robust_and_discriminating(void **state)
@@ -984,6 +1149,8 @@ int main(void)
 		cmocka_unit_test(test_jpeg_subsampling),
 		cmocka_unit_test(test_jpeg_markers_and_modes),
 		cmocka_unit_test(test_jpeg_scan_limit),
+		cmocka_unit_test(test_xmp_source_type),
+		cmocka_unit_test(test_xmp_hostile_is_linear),
 		cmocka_unit_test(test_phash_robust_and_discriminating),
 		cmocka_unit_test(test_probe_from_threads),
 		cmocka_unit_test(test_usage_errors),
