@@ -62,6 +62,9 @@ int gic_is_hex_sha(const char *s);
 /* ---- probe: decode an image fully and describe it ---------------------- */
 
 #define GIC_DEFAULT_MAX_PIXELS 100000000ULL
+/* Longest side an image may have (libpng's own default limit): a decoder
+ * holds a row or more, so 100 Mpx in one row would be one huge row. */
+#define GIC_MAX_SIDE 1000000u
 
 struct gic_probe_opts {
 	uint64_t max_pixels; /* 0 means GIC_DEFAULT_MAX_PIXELS */

@@ -131,6 +131,10 @@ int probe_check_size(uint64_t w, uint64_t h, uint64_t max_pixels)
 	if (!w || !h)
 		return gic_seterr(GIC_EBADIMG, "image is %llux%llu: empty",
 				  (unsigned long long)w, (unsigned long long)h);
+	if (w > GIC_MAX_SIDE || h > GIC_MAX_SIDE)
+		return gic_seterr(GIC_ELIMIT, "image is %llux%llu: a side over "
+				  "the %u-pixel limit", (unsigned long long)w,
+				  (unsigned long long)h, GIC_MAX_SIDE);
 	/* w and h are below 2^32, so the product cannot overflow */
 	if (w * h <= max_pixels)
 		return 0;

@@ -632,7 +632,13 @@ static void test_pixel_limit(void **state)
 	expect_reject("100000x100000 IHDR alone", b.p, 33, 0, GIC_ELIMIT, NULL);
 	free(b.p);
 	b = crafted_png(1, 200000000, 1);
-	expect_reject("1x200000000 PNG", b.p, b.n, 0, GIC_ELIMIT, "200 Mpx");
+	expect_reject("1x200000000 PNG", b.p, b.n, 0, GIC_ELIMIT,
+		      "a side over the 1000000-pixel limit");
+	free(b.p);
+	/* within 100 Mpx, but one row of 100 M pixels */
+	b = crafted_png(100000000, 1, 1);
+	expect_reject("100000000x1 PNG", b.p, b.n, 0, GIC_ELIMIT,
+		      "image is 100000000x1: a side over the 1000000-pixel limit");
 	free(b.p);
 	b = crafted_png(0, 16, 1);
 	expect_reject("0x16 PNG", b.p, b.n, 0, GIC_EBADIMG, "width");
