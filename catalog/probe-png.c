@@ -5,8 +5,9 @@
  * error anywhere is caught) into one row buffer whose gray values feed the
  * pHash grid; the image is never held whole, interlaced or not.  Errors
  * longjmp back to decode(); libpng's warnings and "benign errors" (an
- * ancillary chunk with a bad CRC, an unusable iCCP profile...) are ignored
- * because the pixels are still right.
+ * unusable iCCP profile...) are ignored because the pixels are still
+ * right, but a CRC error in any chunk, ancillary too, rejects the file:
+ * its bytes are not those written.
  */
 #include <setjmp.h>
 #include <stdio.h>
@@ -234,6 +235,8 @@ static int decode(struct png_state *s)
 	png_set_read_fn(s->png, s, read_data);
 	png_set_read_user_chunk_fn(s->png, s, on_unknown_chunk);
 	png_set_benign_errors(s->png, 1);
+	/* a CRC error is corruption, in any chunk: the file is not as written */
+	png_set_crc_action(s->png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
 	png_set_user_limits(s->png, dim_max, dim_max);
 	png_set_chunk_malloc_max(s->png, CHUNK_MALLOC_MAX);
 	s->stage = "in the header";
