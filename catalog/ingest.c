@@ -201,8 +201,13 @@ static void *io_thread(void *arg)
 		rc = p->cat->odb->be->put(p->cat->odb, r->hex, r->buf, r->bytes,
 					  gic_file_path(&p->files, r->index),
 					  p->opts->mode, &r->how);
-		if (rc < 0)
-			reject(r, rc);
+		/* a source that changed while linked is the input's fault; a
+		 * store that cannot be written (a full disk) is not: it stops
+		 * the ingest instead of rejecting every file after it */
+		if (rc < 0) {
+			r->kind = rc == GIC_ECORRUPT ? GIC_R_REJECT : GIC_R_FATAL;
+			snprintf(r->reason, sizeof(r->reason), "%s", gic_errmsg());
+		}
 		free(r->buf);
 		r->buf = NULL;
 		pthread_mutex_lock(&p->mu);

@@ -210,4 +210,17 @@ test_expect_success 'control characters in a file name cannot break or forge an 
 	! grep -q "$(printf "\033")" err
 '
 
+test_expect_success 'a store that cannot be written stops the ingest (exit 3), no file is blamed' '
+	gicat init full 2>/dev/null &&
+	mkdir fullsrc && cp "$SHARED/data/pngsuite/basn2c08.png" fullsrc/ &&
+	sha=$(sha256sum fullsrc/basn2c08.png | cut -c1-64) &&
+	pre=$(echo $sha | cut -c1-2) &&
+	touch full/.gicat/objects/$pre &&
+	test_expect_code 3 gicat --catalog full ingest fullsrc 2>err &&
+	! grep "^gicat: rejected" err &&
+	test_grep "^gicat: ingest: .*Not a directory" err &&
+	test "$(sqlite3 full/.gicat/catalog.db "SELECT count(*) FROM rejects")" -eq 0 &&
+	test "$(sqlite3 full/.gicat/catalog.db "SELECT count(*) FROM entries")" -eq 0
+'
+
 test_done
