@@ -89,6 +89,9 @@ struct sqlite3_stmt;
  * table: columns aligned from the first 200 rows.  Returns rows written.
  */
 long out_rows(struct sqlite3_stmt *s, enum out_format f, FILE *o);
+/* Finalizes s after its rows were read: 0, or the exit code of the
+ * database error that ended them early (a damaged catalog). */
+int cli_finish_rows(const char *cmd, struct sqlite3_stmt *s);
 void out_csv_field(FILE *o, const char *v);
 /* Writes obj as one compact JSON line (key order kept) and releases it;
  * NULL writes nothing. */

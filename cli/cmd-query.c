@@ -110,12 +110,7 @@ static int run(struct gic_catalog *c, const struct qopts *q, const char *expr)
 	else if (!q->count)
 		out_rows(s, q->group && q->fmt == OUT_PATHS ? OUT_TABLE : q->fmt,
 			 stdout);
-	rc = sqlite3_errcode(c->db);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
-				"query", NULL);
-	return 0;
+	return cli_finish_rows("query", s);
 }
 
 int cmd_query(int argc, char **argv)

@@ -25,8 +25,7 @@ static int section(struct gic_catalog *c, const char *title, const char *cols,
 	if (title)
 		printf("\n%s\n", title);
 	out_rows(s, OUT_TABLE, stdout);
-	sqlite3_finalize(s);
-	return 0;
+	return cli_finish_rows("stats", s);
 }
 
 static void rejects(struct gic_catalog *c)

@@ -168,6 +168,21 @@ static long table_rows(sqlite3_stmt *s, FILE *o)
 	return n;
 }
 
+int cli_finish_rows(const char *cmd, sqlite3_stmt *s)
+{
+	sqlite3 *db = sqlite3_db_handle(s);
+	int rc = sqlite3_errcode(db);
+
+	if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rc = cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(db)), cmd,
+			      NULL);
+		sqlite3_finalize(s);
+		return rc;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
 long out_rows(sqlite3_stmt *s, enum out_format f, FILE *o)
 {
 	long n = 0;

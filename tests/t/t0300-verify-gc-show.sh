@@ -71,4 +71,19 @@ test_expect_success 'gc -h says the grace period is measured on the ctime' '
 	gicat gc -h >out && test_grep "ctime" out && test_grep "grace 0 removes" out
 '
 
+test_expect_success 'stats and query on a catalog damaged past its header: exit 3, not empty tables' '
+	cp -r cat damaged &&
+	"$PY" -c "
+import os
+p = \"damaged/.gicat/catalog.db\"
+with open(p, \"r+b\") as f:
+    for pg in range(3, os.path.getsize(p) // 4096, 3):
+        f.seek(pg * 4096)
+        f.write(b\"\\x0d\\xff\\xff\\xff\")
+" &&
+	test_expect_code 3 gicat --catalog damaged stats >out 2>err &&
+	test "$(wc -l <err)" -eq 1 && test_grep "^gicat: stats: .*malformed" err &&
+	test_expect_code 3 gicat --catalog damaged query >out 2>err
+'
+
 test_done
