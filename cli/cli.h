@@ -51,6 +51,9 @@ int cli_write_stdout(const void *buf, size_t len);
 /* At exit: flushes stdout; if anything written to it was lost, says why
  * in one line and returns EXIT_RUNTIME, else code. */
 int cli_finish_stdout(int code);
+/* Notes that part of the output could not be written (why); the exit is
+ * then a runtime failure, said once by cli_finish_stdout. */
+void cli_output_lost(const char *why);
 /* The value of --catalog (set by main), or NULL. */
 extern const char *cli_catalog_opt;
 /* Finds and opens the catalog; on failure prints and returns the exit

@@ -128,9 +128,22 @@ int cli_write_stdout(const void *buf, size_t len)
 	return EXIT_RUNTIME;
 }
 
+static char lost_why[160];
+
+void cli_output_lost(const char *why)
+{
+	if (!lost_why[0])
+		snprintf(lost_why, sizeof(lost_why), "%s", why);
+}
+
 int cli_finish_stdout(int code)
 {
 	errno = 0;
+	if (lost_why[0]) {
+		fflush(stdout);
+		fprintf(stderr, "gicat: output incomplete: %s\n", lost_why);
+		return EXIT_RUNTIME;
+	}
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return code;
 	if (!stdout_errno)

@@ -120,4 +120,17 @@ test_expect_success 'stats shows subset and generator as the query fields name t
 	test "$(gicat query --count "subset = adm and generator = null and label = real and split = train")" -eq 4
 '
 
+test_expect_success 'a path that is not UTF-8 is still a jsonl row (bad bytes as U+FFFD)' '
+	mkdir -p nonutf && cp "$SHARED/data/pngsuite/basn0g08.png" "nonutf/bad$(printf "\377\376")utf.png" &&
+	gicat ingest --dataset nonutf nonutf 2>/dev/null &&
+	gicat query --format jsonl "dataset = nonutf" >rows &&
+	test "$(wc -l <rows)" -eq "$(gicat query --count "dataset = nonutf")" &&
+	"$PY" -c "
+import json
+(row,) = [json.loads(l) for l in open(\"rows\", encoding=\"utf-8\")]
+assert row[\"path\"].endswith(\"bad\ufffd\ufffdutf.png\"), row[\"path\"]
+" &&
+	gicat dedup --format jsonl "dataset = nonutf" >/dev/null
+'
+
 test_done
