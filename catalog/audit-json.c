@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "json.h"
 
 static json_t *real_or_null(double v)
 {
@@ -35,8 +36,8 @@ static json_t *bias_group(const struct gic_bias_group *g)
 	static const char *const fmt_names[2] = { "png", "jpeg" };
 	uint64_t fmt[2] = { g->png, g->jpeg };
 
-	return json_pack("{s:s,s:s?,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
-			 "generator", g->group, "label", g->label[0] ? g->label
+	return json_pack("{s:o,s:s?,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+			 "generator", gic_json_text(g->group), "label", g->label[0] ? g->label
 			 : NULL, "images", (json_int_t)g->n,
 			 "format", bins(fmt, fmt_names, 2),
 			 "jpeg_quality", bins(g->quality, gic_bias_qbin_names,
@@ -106,9 +107,11 @@ static json_t *prov_group(const struct gic_prov_group *g)
 		const struct gic_prov_count *c = &g->counts[k];
 		json_object_set_new(meta, c->name, json_integer((json_int_t)c->n));
 		if (c->top)
-			json_object_set_new(values, c->name, json_string(c->top));
+			json_object_set_new(values, c->name,
+					    gic_json_text(c->top));
 	}
-	return json_pack("{s:s,s:s?,s:I,s:o,s:o}", "generator", g->group,
+	return json_pack("{s:o,s:s?,s:I,s:o,s:o}", "generator",
+			 gic_json_text(g->group),
 			 "label", g->label[0] ? g->label : NULL, "images",
 			 (json_int_t)g->n, "metadata", meta, "top_values", values);
 }

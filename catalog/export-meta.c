@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "export-int.h"
+#include "json.h"
 
 /* A growing text buffer. */
 struct text {
@@ -67,7 +68,7 @@ static int flush(struct gic_export_ctx *x, struct text *t, const char *rel,
 
 static json_t *opt_str(const char *v)
 {
-	return v ? json_string(v) : json_null();
+	return gic_json_text(v); /* null for NULL */
 }
 
 static json_t *opt_class(const struct gic_item *it)
@@ -85,7 +86,7 @@ static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *
 	for (size_t i = 0; i < s->n; i++) {
 		const struct gic_item *it = &s->items[i];
 		json_t *o = json_object();
-		json_object_set_new(o, "file_name", json_string(names[i]));
+		json_object_set_new(o, "file_name", gic_json_text(names[i]));
 		json_object_set_new(o, "label", json_integer(
 			gic_export_label_index(GIC_FMT_HF, it->label)));
 		json_object_set_new(o, "generator", opt_str(it->generator));
@@ -108,10 +109,11 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct gic_item *it = &s->items[i];
 		char *obj = gic_odb_fs_path(x->cat->odb, it->sha256);
-		json_t *o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:s?}", "sha256",
+		json_t *o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "sha256",
 				      it->sha256, "label", it->label, "generator",
 				      opt_str(it->generator), "class", opt_class(it),
-				      "path", opt_str(it->path), "object", obj);
+				      "path", opt_str(it->path), "object",
+				      opt_str(obj));
 		add_json(&jl, o);
 		snprintf(line, sizeof(line), "%s,%s,%s,", it->sha256, it->label,
 			 it->generator ? it->generator : "");

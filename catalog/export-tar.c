@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "export-int.h"
+#include "json.h"
 
 #define DEFAULT_SHARD_SIZE 1000
 
@@ -80,7 +81,7 @@ static char *sample_json(struct gic_export_ctx *x, const struct gic_item *it)
 		gic_export_label_index(x->opts->format, it->label)));
 	json_object_set_new(o, "label_name", json_string(it->label));
 	json_object_set_new(o, "generator", it->generator ?
-			    json_string(it->generator) : json_null());
+			    gic_json_text(it->generator) : json_null());
 	json_object_set_new(o, "class", it->class_idx >= 0 ?
 			    json_integer(it->class_idx) : json_null());
 	json_object_set_new(o, "wnid", it->wnid[0] ? json_string(it->wnid) :

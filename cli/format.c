@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "json.h"
 
 #define TABLE_SAMPLE 200
 
@@ -54,52 +55,6 @@ static void csv_row(sqlite3_stmt *s, FILE *o, int header)
 	fputc('\n', o);
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 :
-		     s[0] >= 0xe0 && s[0] < 0xf0 ? 3 :
-		     s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
-
-	if (!len || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-		return 0; /* overlong, surrogate, above U+10FFFF */
-	return len;
-}
-
-/* A JSON string of n bytes of text that may not be UTF-8 (a file name):
- * each byte that is not part of a valid sequence becomes U+FFFD, so the
- * row is written rather than lost. */
-static json_t *json_text(const char *text, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)text;
-	char *buf = malloc(3 * n + 1), *p = buf;
-	json_t *v;
-
-	if (!buf)
-		return NULL;
-	for (size_t i = 0; i < n;) {
-		size_t len = utf8_len(s + i, n - i);
-		if (len) {
-			memcpy(p, s + i, len);
-			p += len;
-			i += len;
-		} else {
-			memcpy(p, "\xef\xbf\xbd", 3);
-			p += 3;
-			i++;
-		}
-	}
-	v = json_stringn(buf, (size_t)(p - buf));
-	free(buf);
-	return v;
-}
-
 static void json_row(sqlite3_stmt *s, FILE *o)
 {
 	json_t *obj = json_object();
@@ -118,8 +73,8 @@ static void json_row(sqlite3_stmt *s, FILE *o)
 			v = json_null();
 			break;
 		default:
-			v = json_text((const char *)sqlite3_column_text(s, i),
-				      (size_t)sqlite3_column_bytes(s, i));
+			v = gic_json_textn((const char *)sqlite3_column_text(s, i),
+					   (size_t)sqlite3_column_bytes(s, i));
 		}
 		json_object_set_new_nocheck(obj, sqlite3_column_name(s, i), v);
 	}

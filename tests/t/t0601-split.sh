@@ -292,4 +292,18 @@ test_expect_success 'every split is recorded in the catalog with its files' '
 	test "$n" -eq "$(wc -l <if/MANIFEST.sha256)" -o "$n" -eq $(($(wc -l <if/MANIFEST.sha256) + 1))
 '
 
+test_expect_success 'names and paths that are not UTF-8: manifest and hf metadata stay whole JSON' '
+	mkdir -p nonutf && cp "$SHARED/data/pngsuite/basn0g08.png" "nonutf/bad$(printf "\377")name.png" &&
+	gicat ingest --dataset nonutf --generator "g$(printf "\376")" --label fake nonutf 2>/dev/null &&
+	gicat export "dataset = nonutf" --format manifest --out nu-man 2>err &&
+	gicat export "dataset = nonutf" --format hf --names original --out nu-hf 2>err &&
+	"$PY" -c "
+import glob, json
+(m,) = [json.loads(l) for f in glob.glob(\"nu-man/*.jsonl\") for l in open(f, encoding=\"utf-8\")]
+assert m[\"path\"].endswith(\"bad\ufffdname.png\") and m[\"generator\"] == \"g\ufffd\", m
+(h,) = [json.loads(l) for f in glob.glob(\"nu-hf/*/metadata.jsonl\") for l in open(f, encoding=\"utf-8\")]
+assert h[\"file_name\"] and h[\"generator\"] == \"g\ufffd\", h
+"
+'
+
 test_done

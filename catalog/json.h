@@ -1,0 +1,14 @@
+/* json.h - outside text as JSON strings (json.c). */
+#ifndef GICAT_JSON_H
+#define GICAT_JSON_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* A JSON string of text (n bytes; NULL gives null), any byte that is not
+ * part of valid UTF-8 replaced by U+FFFD; NULL only when out of memory. */
+json_t *gic_json_textn(const char *text, size_t n);
+json_t *gic_json_text(const char *text);
+
+#endif
