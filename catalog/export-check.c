@@ -322,6 +322,39 @@ static void remove_empty_dirs(int outfd, struct list *l)
 	}
 }
 
+/* Removes the empty directories below dfd (closed here), deepest first,
+ * never through a symlink. */
+static void prune_empty(int dfd, int depth)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *e;
+
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		int sub;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+		    depth > 32)
+			continue;
+		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
+			     O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0) {
+			prune_empty(sub, depth + 1);
+			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR); /* if empty */
+		}
+	}
+	closedir(d);
+}
+
+void gic_export_undo(int outfd, const struct gic_out_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		remove_below(outfd, files[i].path, 0);
+	prune_empty(dup(outfd), 0);
+}
+
 int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		     struct gic_export_cleared *out)
 {

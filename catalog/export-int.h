@@ -40,6 +40,9 @@ int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd);
 int gic_export_write(struct gic_export_ctx *x, const char *rel,
 		     const void *buf, size_t len, const char *set);
 /* Records a written file. */
+/* Removes the files of a failed run (and the directories they leave
+ * empty), so that a retry needs no --force (export-check.c). */
+void gic_export_undo(int outfd, const struct gic_out_file *files, size_t n);
 int gic_export_record(struct gic_export_ctx *x, const char *rel,
 		      const char *sha, const char *image, const char *set);
 /* "0_real", "ai", ... and the number labels.json gives it. */

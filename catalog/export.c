@@ -423,6 +423,8 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 	rep->copied_fallbacks = x.copied;
 	rep->copied_errno = x.copied_errno;
 out:
+	if (rc < 0 && x.outfd >= 0)
+		gic_export_undo(x.outfd, x.files, x.nfiles);
 	for (size_t i = 0; i < x.nfiles; i++)
 		free(x.files[i].path);
 	free(x.files);

@@ -306,4 +306,15 @@ assert h[\"file_name\"] and h[\"generator\"] == \"g\ufffd\", h
 "
 '
 
+test_expect_success 'a split that fails half-way takes back what it wrote: no --force needed to retry' '
+	cp -r cat badcat &&
+	sha=$(gicat task show --format csv $TASK | grep "^test/wukong," | head -1 | cut -d, -f2) &&
+	obj=badcat/.gicat/objects/$(echo $sha | cut -c1-2)/$(echo $sha | cut -c3-) &&
+	chmod u+w "$obj" && printf x >>"$obj" &&
+	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out half 2>err &&
+	test "$(find half -type f | wc -l)" -eq 0 &&
+	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out half 2>err &&
+	! grep -q "is not empty" err
+'
+
 test_done
