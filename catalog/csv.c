@@ -59,3 +59,22 @@ int gic_csv_split(char *s, char sep, int quotes, char **f, int max)
 		s++;
 	}
 }
+
+int gic_csv_columns(char **f, int n, const char *const *names, int ncols,
+		    int *col)
+{
+	for (int c = 0; c < ncols; c++)
+		col[c] = -1;
+	for (int i = 0; i < n; i++) {
+		const char *name = gic_trim(f[i]);
+
+		for (int c = 0; c < ncols; c++) {
+			if (strcasecmp(name, names[c]))
+				continue;
+			if (col[c] >= 0)
+				return c;
+			col[c] = i;
+		}
+	}
+	return -1;
+}

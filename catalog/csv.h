@@ -18,4 +18,13 @@ char *gic_trim(char *s);
  */
 int gic_csv_split(char *s, char sep, int quotes, char **f, int max);
 
+/*
+ * Maps a header row's n fields (trimmed, compared without case) to the
+ * ncols known column names: col[c] is the field index of names[c], or -1.
+ * Returns -1, or the index c of a name that two fields carry (a file
+ * whose columns cannot be told apart).
+ */
+int gic_csv_columns(char **f, int n, const char *const *names, int ncols,
+		    int *col);
+
 #endif

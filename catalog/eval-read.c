@@ -137,17 +137,14 @@ static int add(struct reader *r, const char *const v[NCOLS])
 static int csv_header(struct reader *r, char *line)
 {
 	char *f[MAX_FIELDS];
-	int n;
+	int n, dup;
 
 	r->sep = strchr(line, '\t') && !strchr(line, ',') ? '\t' : ',';
 	n = gic_csv_split(line, r->sep, 1, f, MAX_FIELDS);
 	r->nfields = n;
-	for (int c = 0; c < NCOLS; c++)
-		r->col[c] = -1;
-	for (int i = 0; i < n; i++)
-		for (int c = 0; c < NCOLS; c++)
-			if (!strcasecmp(f[i], col_names[c]) && r->col[c] < 0)
-				r->col[c] = i;
+	if ((dup = gic_csv_columns(f, n, col_names, NCOLS, r->col)) >= 0)
+		return gic_seterr(GIC_EUSAGE, "line %d: two '%s' columns in the "
+				  "header", r->line, col_names[dup]);
 	if (r->col[C_SHA] < 0 && r->col[C_PATH] < 0)
 		return gic_seterr(GIC_EUSAGE, "line %d: the header names no "
 				  "sha256 or path column", r->line);

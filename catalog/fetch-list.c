@@ -114,16 +114,10 @@ static int read_header(struct parser *p, char *line)
 {
 	char *f[256], sep = p->fmt == F_TSV ? '\t' : ',';
 	int n = gic_csv_split(line, sep, p->fmt == F_CSV, f, 256);
+	int dup = gic_csv_columns(f, n, col_names, NCOLS, p->col);
 
-	for (int c = 0; c < NCOLS; c++)
-		p->col[c] = -1;
-	for (int i = 0; i < n; i++) {
-		const char *name = gic_trim(f[i]);
-
-		for (int c = 0; c < NCOLS; c++)
-			if (p->col[c] < 0 && !strcasecmp(name, col_names[c]))
-				p->col[c] = i;
-	}
+	if (dup >= 0)
+		return bad(p, "two '%s' columns in the header", col_names[dup]);
 	if (p->col[C_URL] < 0)
 		return bad(p, "no 'url' column in the header");
 	return 0;

@@ -89,6 +89,12 @@ test_expect_success 'predictions for images the task does not score are listed a
 	test_grep "ignored 2 row(s)" err
 '
 
+test_expect_success 'a header with the same column twice is refused, not read by its first' '
+	printf "sha256,score,Score\n" >dupcol.csv &&
+	test_expect_code 2 evalcsv dupcol.csv 2>err &&
+	test_grep "line 1: two .score. columns in the header" err
+'
+
 test_expect_success 'bad rows are reported with their line numbers and nothing is scored' '
 	cp perfect.csv bad.csv &&
 	sha=$(sed -n 2p perfect.csv | cut -d, -f1) &&

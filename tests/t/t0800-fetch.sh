@@ -316,6 +316,9 @@ test_expect_success 'a bad list is refused before anything is fetched, naming th
 	printf "url,label\n$B/img/k.png,real\n$B/img/m.png,maybe\n" >bad.csv &&
 	test_expect_code 2 gicat fetch bad.csv 2>err &&
 	test_grep "^gicat: fetch: .bad.csv.: line 3: label must be .real. or .fake., not .maybe." err &&
+	printf "url,label,Label\n$B/img/k.png,real,fake\n" >dup.csv &&
+	test_expect_code 2 gicat fetch dup.csv 2>err &&
+	test_grep "line 1: two .label. columns in the header" err &&
 	printf "link\n$B/img/k.png\n" >nourl.csv &&
 	test_expect_code 2 gicat fetch nourl.csv 2>err &&
 	test_grep "line 1: no .url. column" err &&
