@@ -185,6 +185,13 @@ struct gic_field {
 /* NULL-terminated table of queryable fields, in output order. */
 const struct gic_field *gic_fields(void);
 const struct gic_field *gic_field_find(const char *name);
+const struct gic_field *gic_field_find_n(const char *name, size_t n);
+/* The field within two edits of the n-byte name, or NULL. */
+const struct gic_field *gic_field_suggest(const char *name, size_t n);
+/* 0 when text value s is one col can hold (a closed vocabulary: label,
+ * format, storage, a known wnid); else -1 and why. */
+int gic_field_value_check(const struct gic_field *col, const char *s,
+			  char *why, size_t size);
 
 struct gic_param {
 	enum gic_ftype type;

@@ -2,7 +2,7 @@
  * query.c - the query language (SPEC §3), compiled by a recursive-descent
  * parser into a WHERE fragment over the v_entries view.
  *
- * Field names are looked up in the table below and only the table's column
+ * Field names are looked up in query-fields.c and only the table's column
  * names reach the SQL; every literal becomes a bound parameter, so no byte
  * of the user's expression is ever pasted into SQL.
  *
@@ -23,7 +23,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,24 +35,6 @@
 #define MAX_DEPTH 100
 #define MAX_IN 10000
 #define MAX_PARAMS 30000        /* SQLite allows 32766 per statement */
-
-/* Every field is the same-named column of v_entries. */
-#define TEXT(name) { #name, #name, GIC_FT_TEXT }
-#define INT(name) { #name, #name, GIC_FT_INT }
-static const struct gic_field fields[] = {
-	TEXT(sha256), TEXT(dataset), TEXT(generator), TEXT(subset), TEXT(label),
-	TEXT(split), INT(class), TEXT(wnid), TEXT(class_name),
-	TEXT(class_source), TEXT(path), INT(width), INT(height),
-	INT(short_side), TEXT(format), INT(bytes), TEXT(mode), INT(channels),
-	INT(bit_depth), INT(jpeg_quality), TEXT(subsampling),
-	INT(progressive), TEXT(phash), TEXT(license), TEXT(source),
-	INT(has_icc), INT(has_exif), INT(has_xmp), INT(has_c2pa),
-	TEXT(text_keys), TEXT(exif_software), TEXT(exif_make),
-	TEXT(exif_model), TEXT(xmp_source_type), TEXT(storage),
-	{ NULL, NULL, GIC_FT_TEXT },
-};
-#undef TEXT
-#undef INT
 
 enum tkind {
 	T_END, T_WORD, T_STR, T_OP, T_LP, T_RP, T_COMMA, T_DOTDOT,
@@ -85,24 +66,6 @@ struct parser {
 	int errcol;
 };
 
-const struct gic_field *gic_fields(void)
-{
-	return fields;
-}
-
-static const struct gic_field *field_find_n(const char *name, size_t n)
-{
-	for (const struct gic_field *f = fields; f->name; f++)
-		if (strlen(f->name) == n && strncasecmp(f->name, name, n) == 0)
-			return f;
-	return NULL;
-}
-
-const struct gic_field *gic_field_find(const char *name)
-{
-	return name ? field_find_n(name, strlen(name)) : NULL;
-}
-
 /* ---- errors -------------------------------------------------------- */
 
 __attribute__((format(printf, 3, 4)))
@@ -130,45 +93,10 @@ static const char *desc(const struct tok *t, char *buf, size_t size)
 	return buf;
 }
 
-/* Levenshtein distance, for "did you mean"; both strings short. */
-static size_t distance(const char *a, size_t an, const char *b)
-{
-	size_t bn = strlen(b), row[40];
-
-	for (size_t j = 0; j <= bn; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= an; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= bn; j++) {
-			size_t up = row[j], best = diag +
-				(tolower((unsigned char)a[i - 1]) != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[bn];
-}
-
 static int unknown_field(struct parser *p, const struct tok *t)
 {
-	const struct gic_field *best = NULL;
-	size_t bestd = 3;       /* suggest within 2 edits, for names over 3 */
+	const struct gic_field *best = gic_field_suggest(t->s, t->n);
 
-	for (const struct gic_field *f = fields; f->name; f++) {
-		size_t d = distance(t->s, t->n, f->name);
-
-		if (d < bestd && 2 * d <= t->n) {
-			bestd = d;
-			best = f;
-		}
-	}
 	if (best)
 		return fail(p, t, "unknown field '%.*s' (did you mean '%s'?)",
 			    (int)t->n, t->s, best->name);
@@ -379,46 +307,14 @@ static const struct gic_field *column_for(const struct gic_field *f,
 	return f;
 }
 
-/* Fields with a closed set of values: an equality with anything else
- * matches nothing, and is much more likely a typo ("label = FAKE"). */
-static const struct vocab {
-	const char *field;
-	const char *const words[2];
-	const char *say;
-} vocabs[] = {
-	{ "label", { "real", "fake" }, "'real' or 'fake'" },
-	{ "format", { "png", "jpeg" }, "'png' or 'jpeg'" },
-	{ "storage", { "object", "ref" }, "'object' or 'ref'" },
-};
-
-static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
-static struct gic_classes *classes;
-
-static void load_classes(void)
-{
-	if (gic_classes_builtin(&classes) < 0)
-		classes = NULL; /* then wnids go unchecked */
-}
-
 /* For = != and lists: is s a value that col can hold? */
 static int check_text(struct parser *p, const struct gic_field *col,
 		      const struct tok *v, const char *s)
 {
-	if (!strcmp(col->name, "wnid")) {
-		pthread_once(&classes_once, load_classes);
-		if (classes && gic_classes_index(classes, s) < 0)
-			return fail(p, v, "no ImageNet class has wnid '%s'", s);
-		return 0;
-	}
-	for (size_t k = 0; k < sizeof(vocabs) / sizeof(vocabs[0]); k++) {
-		const struct vocab *w = &vocabs[k];
-		if (strcmp(col->name, w->field))
-			continue;
-		for (size_t j = 0; j < 2; j++)
-			if (!strcmp(s, w->words[j]))
-				return 0;
-		return fail(p, v, "%s is %s, not '%s'", w->field, w->say, s);
-	}
+	char why[160];
+
+	if (gic_field_value_check(col, s, why, sizeof(why)) < 0)
+		return fail(p, v, "%s", why);
 	return 0;
 }
 
@@ -591,7 +487,7 @@ static int parse_cmp(struct parser *p)
 			    p->prev.s ? " after " : "",
 			    p->prev.s ? desc(&p->prev, buf2, sizeof(buf2)) : "",
 			    desc(&ft, buf, sizeof(buf)));
-	if (!(f = field_find_n(ft.s, ft.n)))
+	if (!(f = gic_field_find_n(ft.s, ft.n)))
 		return unknown_field(p, &ft);
 	if ((rc = lex(p)) < 0)
 		return rc;

@@ -1,0 +1,136 @@
+/*
+ * query-fields.c - what the query language can name: the fields (each
+ * the same-named column of v_entries), a suggestion for a misspelt one,
+ * and, for fields with a closed set of values, whether a value is one.
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "catalog.h"
+
+/* Every field is the same-named column of v_entries. */
+#define TEXT(name) { #name, #name, GIC_FT_TEXT }
+#define INT(name) { #name, #name, GIC_FT_INT }
+static const struct gic_field fields[] = {
+	TEXT(sha256), TEXT(dataset), TEXT(generator), TEXT(subset), TEXT(label),
+	TEXT(split), INT(class), TEXT(wnid), TEXT(class_name),
+	TEXT(class_source), TEXT(path), INT(width), INT(height),
+	INT(short_side), TEXT(format), INT(bytes), TEXT(mode), INT(channels),
+	INT(bit_depth), INT(jpeg_quality), TEXT(subsampling),
+	INT(progressive), TEXT(phash), TEXT(license), TEXT(source),
+	INT(has_icc), INT(has_exif), INT(has_xmp), INT(has_c2pa),
+	TEXT(text_keys), TEXT(exif_software), TEXT(exif_make),
+	TEXT(exif_model), TEXT(xmp_source_type), TEXT(storage),
+	{ NULL, NULL, GIC_FT_TEXT },
+};
+#undef TEXT
+#undef INT
+
+const struct gic_field *gic_fields(void)
+{
+	return fields;
+}
+
+const struct gic_field *gic_field_find_n(const char *name, size_t n)
+{
+	for (const struct gic_field *f = fields; f->name; f++)
+		if (strlen(f->name) == n && strncasecmp(f->name, name, n) == 0)
+			return f;
+	return NULL;
+}
+
+const struct gic_field *gic_field_find(const char *name)
+{
+	return name ? gic_field_find_n(name, strlen(name)) : NULL;
+}
+
+/* Levenshtein distance, for "did you mean"; both strings short. */
+static size_t distance(const char *a, size_t an, const char *b)
+{
+	size_t bn = strlen(b), row[40];
+
+	for (size_t j = 0; j <= bn; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= an; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= bn; j++) {
+			size_t up = row[j], best = diag +
+				(tolower((unsigned char)a[i - 1]) != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[bn];
+}
+
+const struct gic_field *gic_field_suggest(const char *name, size_t n)
+{
+	const struct gic_field *best = NULL;
+	size_t bestd = 3;       /* within 2 edits, for names over 3 */
+
+	for (const struct gic_field *f = fields; f->name; f++) {
+		size_t d = distance(name, n, f->name);
+
+		if (d < bestd && 2 * d <= n) {
+			bestd = d;
+			best = f;
+		}
+	}
+	return best;
+}
+
+/* Fields with a closed set of values: an equality with anything else
+ * matches nothing, and is much more likely a typo ("label = FAKE"). */
+static const struct vocab {
+	const char *field;
+	const char *const words[2];
+	const char *say;
+} vocabs[] = {
+	{ "label", { "real", "fake" }, "'real' or 'fake'" },
+	{ "format", { "png", "jpeg" }, "'png' or 'jpeg'" },
+	{ "storage", { "object", "ref" }, "'object' or 'ref'" },
+};
+
+static pthread_once_t classes_once = PTHREAD_ONCE_INIT;
+static struct gic_classes *classes;
+
+static void load_classes(void)
+{
+	if (gic_classes_builtin(&classes) < 0)
+		classes = NULL; /* then wnids go unchecked */
+}
+
+int gic_field_value_check(const struct gic_field *col, const char *s,
+			  char *why, size_t size)
+{
+	if (!strcmp(col->name, "wnid")) {
+		pthread_once(&classes_once, load_classes);
+		if (classes && gic_classes_index(classes, s) < 0) {
+			snprintf(why, size, "no ImageNet class has wnid '%s'", s);
+			return -1;
+		}
+		return 0;
+	}
+	for (size_t k = 0; k < sizeof(vocabs) / sizeof(vocabs[0]); k++) {
+		const struct vocab *w = &vocabs[k];
+		if (strcmp(col->name, w->field))
+			continue;
+		for (size_t j = 0; j < 2; j++)
+			if (!strcmp(s, w->words[j]))
+				return 0;
+		snprintf(why, size, "%s is %s, not '%s'", w->field, w->say, s);
+		return -1;
+	}
+	return 0;
+}
+
