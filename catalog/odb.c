@@ -50,6 +50,9 @@ struct fs_odb {
 	pthread_mutex_t mu;   /* guards the pending list (not dirfd: sync's) */
 	struct pending *pend; /* puts since the last sync */
 	size_t npend, cap;
+	long pid;             /* in temporary names */
+	_Atomic uint64_t made[4]; /* fan-out directories known to exist:
+				   * gicat never removes one */
 };
 
 static const char *mode_names[] = { "copy", "reflink", "link", "ref" };
@@ -224,6 +227,20 @@ static int flush(struct fs_odb *o)
 	return 0;
 }
 
+/* Makes objects/xx once per store handle, not once per object. */
+static int fan_out(struct fs_odb *o, const char *dir, const char *hex)
+{
+	unsigned v = (unsigned)strtoul((char[3]){ hex[0], hex[1], 0 }, NULL, 16);
+	uint64_t bit = 1ULL << (v % 64);
+
+	if (atomic_load(&o->made[v / 64 % 4]) & bit)
+		return 0;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return gic_seterr(GIC_EIO, "mkdir '%s': %s", dir, strerror(errno));
+	atomic_fetch_or(&o->made[v / 64 % 4], bit);
+	return 0;
+}
+
 static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
 		  size_t len, const char *src, enum gic_store_mode mode,
 		  enum gic_put_how *how)
@@ -237,10 +254,10 @@ static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
 		*how = GIC_PUT_EXISTED;
 		return 0;
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return gic_seterr(GIC_EIO, "mkdir '%s': %s", dir, strerror(errno));
+	if ((rc = fan_out(fs(odb), dir, hex)) < 0)
+		return rc;
 	snprintf(tmp, sizeof(tmp), "%s/tmp-%.16s-%ld-%lu", dir, hex + 2,
-		 (long)getpid(), tmp_seq++);
+		 fs(odb)->pid, tmp_seq++);
 	if ((rc = make_tmp(tmp, buf, len, src, mode, how, &fd)) == 0)
 		rc = settle(fd, tmp, hex, len, *how != GIC_PUT_COPIED);
 	if (fd >= 0)
@@ -469,6 +486,7 @@ int gic_odb_fs_open(const char *dir, struct gic_odb **out)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	}
 	pthread_mutex_init(&o->mu, NULL);
+	o->pid = (long)getpid();
 	/* if the store is not there yet, flush() opens it later */
 	o->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	o->base.be = &fs_backend;
