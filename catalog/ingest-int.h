@@ -14,6 +14,7 @@
 struct gic_file {
 	size_t off; /* of the path in the arena */
 	int root;   /* index of the PATH argument it came from */
+	int dir_err;/* a directory that could not be read: its errno */
 };
 
 struct gic_filelist {

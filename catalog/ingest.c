@@ -142,6 +142,11 @@ static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 	int rc, k;
 
 	gic_path_parse(o->layout, path, o->classes, o->val, &r->meta);
+	if (p->files.files[i].dir_err) {
+		rc = gic_seterr(GIC_EIO, "cannot read directory: %s",
+				strerror(p->files.files[i].dir_err));
+		goto fail;
+	}
 	if (strlen(path) >= GIC_MAX_PATH) { /* only a PATH argument can be */
 		rc = gic_seterr(GIC_ELIMIT, "path too long: %zu bytes, over "
 				"the %d-byte limit", strlen(path),

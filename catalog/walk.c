@@ -15,7 +15,9 @@
  * with two such links in one directory, long before a length or depth
  * limit stops it.  Those loops, directories nested deeper than
  * GIC_MAX_DEPTH and paths longer than GIC_MAX_PATH - 1 bytes are skipped
- * and counted, and the rest of the tree is still taken.
+ * and counted, and the rest of the tree is still taken.  A directory that
+ * cannot be read (permissions) is put on the list with its errno, so that
+ * ingest rejects it by name: files it hides are not silently missing.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,7 +32,7 @@
 #include "ingest-int.h"
 
 static int push(struct gic_filelist *fl, const char *path, size_t len,
-		int root)
+		int root, int dir_err)
 {
 	if (gic_grow(&fl->files, fl->n, &fl->cap, sizeof(*fl->files), 1024))
 		return GIC_ENOMEM;
@@ -48,6 +50,7 @@ static int push(struct gic_filelist *fl, const char *path, size_t len,
 	fl->arena[fl->used + len] = '\0';
 	fl->files[fl->n].off = fl->used;
 	fl->files[fl->n].root = root;
+	fl->files[fl->n].dir_err = dir_err;
 	fl->n++;
 	fl->used += len + 1;
 	return 0;
@@ -98,8 +101,9 @@ struct walk {
 
 static int walk_dir(struct walk *w, size_t len, int depth);
 
-/* Reads one directory's names, sorted; *out is an array of strdup'd names. */
-static int read_names(const char *path, char ***out, size_t *n)
+/* Reads one directory's names, sorted; *out is an array of strdup'd names.
+ * *err is errno when the directory cannot be opened. */
+static int read_names(const char *path, char ***out, size_t *n, int *err)
 {
 	DIR *d = opendir(path);
 	struct dirent *e;
@@ -108,9 +112,11 @@ static int read_names(const char *path, char ***out, size_t *n)
 	int rc = 0;
 
 	*n = 0;
-	if (!d)
-		return gic_seterr(GIC_EIO, "open directory '%s': %s", path,
-				  strerror(errno));
+	*out = NULL;
+	if (!d) {
+		*err = errno;
+		return 0;
+	}
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
@@ -172,16 +178,19 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 		fl->skipped++;
 		return 0;
 	}
-	return push(fl, path, len + 1 + nl, w->root);
+	return push(fl, path, len + 1 + nl, w->root, 0);
 }
 
 static int walk_dir(struct walk *w, size_t len, int depth)
 {
 	char **names = NULL;
 	size_t n = 0, i;
-	int rc;
+	int rc, err = 0;
 
-	rc = read_names(w->path, &names, &n);
+	/* a directory that cannot be read goes on the list: ingest rejects
+	 * it with the reason, and the rest of the tree is still taken */
+	if ((rc = read_names(w->path, &names, &n, &err)) == 0 && err)
+		return push(w->fl, w->path, len, w->root, err);
 	for (i = 0; i < n && rc == 0; i++)
 		rc = visit(w, len, depth, names[i]);
 	w->path[len] = '\0';
@@ -203,7 +212,7 @@ int gic_filelist_add(struct gic_filelist *fl, const char *arg, int root)
 	/* what is too long or cannot be stat'ed is taken as a file: ingest
 	 * rejects it with the reason, and the rest of the batch goes on */
 	if (len >= GIC_MAX_PATH || stat(arg, &st) < 0 || !S_ISDIR(st.st_mode))
-		return push(fl, arg, len, root);
+		return push(fl, arg, len, root, 0);
 	if (!(w = malloc(sizeof(*w))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	w->fl = fl;
