@@ -123,22 +123,27 @@ test_expect_success 'symlink loops are skipped and counted; the walk stays linea
 '
 
 # as_user CMD...: CMD without root's power to read anything (as nobody
-# when root, in a catalog nobody may write), so permissions apply.
+# when root, in a catalog nobody may write), so permissions apply.  The
+# files sit under /tmp, which nobody can reach whatever the checkout's
+# permissions.
 as_user() {
 	if [ "$(id -u)" -ne 0 ]; then "$@"; return; fi
-	chown -R 65534:65534 "$TRASH/perm" &&
+	chown -R 65534:65534 "$perm" &&
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
 }
 test_expect_success 'an unreadable directory is rejected by name; the rest goes in' '
-	mkdir -p perm/tree/open perm/tree/shut &&
-	cp "$PNGS/basn0g08.png" perm/tree/open/a.png &&
-	cp "$PNGS/basn2c08.png" perm/tree/shut/b.png &&
-	chmod 0755 "$TRASH" perm perm/tree perm/tree/open && chmod 0 perm/tree/shut &&
-	gicat init perm/cat 2>/dev/null &&
-	(cd perm && test_expect_code 1 as_user gicat --catalog cat ingest --dataset p tree 2>../err) &&
+	perm=$(mktemp -d) && chmod 0755 "$perm" &&
+	mkdir -p "$perm/tree/open" "$perm/tree/shut" &&
+	cp "$PNGS/basn0g08.png" "$perm/tree/open/a.png" &&
+	cp "$PNGS/basn2c08.png" "$perm/tree/shut/b.png" &&
+	chmod 0 "$perm/tree/shut" &&
+	gicat init "$perm/cat" 2>/dev/null &&
+	(cd "$perm" && test_expect_code 1 as_user gicat --catalog cat ingest \
+		--dataset p tree 2>"$TRASH/err") &&
 	test_grep "rejected: .tree/shut.: cannot read directory: Permission denied" err &&
 	test_grep "1 new entries, 0 already present, 0 changed, 1 rejected" err &&
-	test "$(gicat --catalog perm/cat query --count "dataset = p")" -eq 1
+	test "$(gicat --catalog "$perm/cat" query --count "dataset = p")" -eq 1 &&
+	chmod -R u+rwx "$perm" && rm -rf "$perm"
 '
 
 test_expect_success 'a tree deeper than the nesting limit keeps what is shallow enough' '
