@@ -189,9 +189,10 @@ const struct gic_field *gic_field_find_n(const char *name, size_t n);
 /* The field within two edits of the n-byte name, or NULL. */
 const struct gic_field *gic_field_suggest(const char *name, size_t n);
 /* 0 when text value s is one col can hold (a closed vocabulary: label,
- * format, storage, a known wnid); else -1 and why. */
+ * format, storage; a wnid's shape, and with as_class, a known class's
+ * wnid); else -1 and why. */
 int gic_field_value_check(const struct gic_field *col, const char *s,
-			  char *why, size_t size);
+			  int as_class, char *why, size_t size);
 
 struct gic_param {
 	enum gic_ftype type;
@@ -395,6 +396,8 @@ struct gic_ingest_stats {
 				     names, specials, unreadable entries */
 	uint64_t bytes;         /* bytes read */
 	uint64_t link_fallbacks;/* link/reflink that had to copy */
+	uint64_t unknown_wnids; /* entries whose wnid is not a known class */
+	char unknown_wnid[16];  /*   the first of them */
 	int nreasons;           /* rejects grouped by the reason's first part */
 	struct { char reason[64]; uint64_t n; } reasons[GIC_MAX_REASONS];
 };

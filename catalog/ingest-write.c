@@ -217,6 +217,21 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 	bind_opt(s, 12, r->source);
 }
 
+/* Counts entries whose wnid is none of the 1000 classes (kept, with no
+ * class): an ImageNet-21k or mistyped folder name, say. */
+static void note_class(const struct gic_writer *w, const struct gic_result *r,
+		       struct gic_ingest_stats *st)
+{
+	const struct gic_path_meta *m = &r->meta;
+
+	if (w->opts->class_idx >= 0 || !w->opts->classes || m->class_idx >= 0 ||
+	    !m->wnid[0])
+		return;
+	if (!st->unknown_wnids++)
+		snprintf(st->unknown_wnid, sizeof(st->unknown_wnid), "%s",
+			 m->wnid);
+}
+
 static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 			struct gic_ingest_stats *st)
 {
@@ -305,6 +320,7 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 			return rc;
 	}
 	st->new_images += (uint64_t)added;
+	note_class(w, r, st);
 	if ((rc = upsert_entry(w, r, st)) < 0)
 		return rc;
 	sqlite3_bind_text(w->del_reject, 1, r->path, -1, SQLITE_STATIC);

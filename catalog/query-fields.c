@@ -111,12 +111,19 @@ static void load_classes(void)
 }
 
 int gic_field_value_check(const struct gic_field *col, const char *s,
-			  char *why, size_t size)
+			  int as_class, char *why, size_t size)
 {
 	if (!strcmp(col->name, "wnid")) {
+		/* wnid = X finds entries kept with a wnid outside the 1000
+		 * classes too; class = X names one of the classes */
+		if (strlen(s) != 9 || s[0] != 'n' || strspn(s + 1, "0123456789") != 8) {
+			snprintf(why, size, "a wnid is 'n' and 8 digits, not '%s'", s);
+			return -1;
+		}
 		pthread_once(&classes_once, load_classes);
-		if (classes && gic_classes_index(classes, s) < 0) {
-			snprintf(why, size, "no ImageNet class has wnid '%s'", s);
+		if (as_class && classes && gic_classes_index(classes, s) < 0) {
+			snprintf(why, size, "no ImageNet class has wnid '%s' "
+				 "(wnid = %s finds entries kept with it)", s, s);
 			return -1;
 		}
 		return 0;

@@ -307,21 +307,24 @@ static const struct gic_field *column_for(const struct gic_field *f,
 	return f;
 }
 
-/* For = != and lists: is s a value that col can hold? */
-static int check_text(struct parser *p, const struct gic_field *col,
-		      const struct tok *v, const char *s)
+/* For = != and lists: is s a value that col (for field f) can hold? */
+static int check_text(struct parser *p, const struct gic_field *f,
+		      const struct gic_field *col, const struct tok *v,
+		      const char *s)
 {
 	char why[160];
 
-	if (gic_field_value_check(col, s, why, sizeof(why)) < 0)
+	if (gic_field_value_check(col, s, f != col, why, sizeof(why)) < 0)
 		return fail(p, v, "%s", why);
 	return 0;
 }
 
-/* Binds value v as a parameter of col's type; exact for = != and lists,
- * where a value that col cannot hold is an error. */
-static int bind_value(struct parser *p, const struct gic_field *col,
-		      const struct tok *v, int exact)
+/* Binds value v as a parameter of col's type (the column compared for
+ * field f); exact for = != and lists, where a value that col cannot hold
+ * is an error. */
+static int bind_value(struct parser *p, const struct gic_field *f,
+		      const struct gic_field *col, const struct tok *v,
+		      int exact)
 {
 	char *s = value_text(v), buf[64];
 	int64_t i = 0;
@@ -330,7 +333,7 @@ static int bind_value(struct parser *p, const struct gic_field *col,
 	if (!s)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	if (col->type == GIC_FT_TEXT) {
-		if (exact && (rc = check_text(p, col, v, s)) < 0) {
+		if (exact && (rc = check_text(p, f, col, v, s)) < 0) {
 			free(s);
 			return rc;
 		}
@@ -387,7 +390,7 @@ static int parse_op(struct parser *p, const struct gic_field *f)
 	if ((rc = emit(p, col->sql)) < 0 || (rc = emit(p, " ")) < 0 ||
 	    (rc = emit(p, sql_ops[opt.op])) < 0 || (rc = emit(p, " ?")) < 0)
 		return rc;
-	return bind_value(p, col, &v, opt.op == OP_EQ || opt.op == OP_NE);
+	return bind_value(p, f, col, &v, opt.op == OP_EQ || opt.op == OP_NE);
 }
 
 /* FIELD in ( value, ... ); p->t is the '('. */
@@ -419,7 +422,7 @@ static int parse_list(struct parser *p, const struct gic_field *f)
 			if ((rc = emit(p, col->sql)) >= 0)
 				rc = emit(p, " IN (?");
 		}
-		if (rc < 0 || (rc = bind_value(p, col, &v, 1)) < 0)
+		if (rc < 0 || (rc = bind_value(p, f, col, &v, 1)) < 0)
 			return rc;
 		if (p->t.kind != T_COMMA)
 			break;
@@ -462,8 +465,8 @@ static int parse_range(struct parser *p, const struct gic_field *f)
 			    "a wnid");
 	if ((rc = emit(p, col->sql)) < 0 ||
 	    (rc = emit(p, " BETWEEN ? AND ?")) < 0 ||
-	    (rc = bind_value(p, col, &lo, 0)) < 0 ||
-	    (rc = bind_value(p, col, &hi, 0)) < 0)
+	    (rc = bind_value(p, f, col, &lo, 0)) < 0 ||
+	    (rc = bind_value(p, f, col, &hi, 0)) < 0)
 		return rc;
 	if (col->type == GIC_FT_INT &&
 	    p->params[p->nparams - 2].i > p->params[p->nparams - 1].i)

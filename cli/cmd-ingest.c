@@ -72,6 +72,10 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			(unsigned long long)st->reasons[i].n, st->reasons[i].reason);
 	if (st->skipped)
 		skipped(st);
+	if (st->unknown_wnids)
+		fprintf(stderr, "  %llu entries have a wnid that is none of the "
+			"1000 ImageNet classes (first: %s): kept with no class\n",
+			(unsigned long long)st->unknown_wnids, st->unknown_wnid);
 	if (st->link_fallbacks)
 		fprintf(stderr, "  %llu files were copied, not %s: %s\n",
 			(unsigned long long)st->link_fallbacks,

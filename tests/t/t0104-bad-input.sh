@@ -146,6 +146,16 @@ test_expect_success 'an unreadable directory is rejected by name; the rest goes 
 	chmod -R u+rwx "$perm" && rm -rf "$perm"
 '
 
+test_expect_success 'a wnid outside the 1000 classes is kept with no class, and said' '
+	mkdir -p odd/imagenet_ai_0419_sdv4/train/nature &&
+	cp "$SHARED/data/jpeg/testorig.jpg" odd/imagenet_ai_0419_sdv4/train/nature/n99999999_7.JPEG &&
+	cp "$SHARED/data/jpeg/testimgint.jpg" odd/imagenet_ai_0419_sdv4/train/nature/n01440764_8.JPEG &&
+	gicat ingest --dataset odd --layout genimage odd 2>err &&
+	test_grep "1 entries have a wnid that is none of the 1000 ImageNet classes (first: n99999999): kept with no class" err &&
+	test "$(gicat query --count "dataset = odd and class = null and wnid = n99999999")" -eq 1 &&
+	test "$(gicat query --count "dataset = odd and class = 0")" -eq 1
+'
+
 test_expect_success 'a tree deeper than the nesting limit keeps what is shallow enough' '
 	python3 -c "
 import os, shutil

@@ -76,6 +76,9 @@ test_expect_success 'a value no image can have is a usage error naming the ones 
 	test_grep "format is .png. or .jpeg., not .gif." err &&
 	test_expect_code 2 gicat query "class = n99999999" 2>err &&
 	test_grep "no ImageNet class has wnid .n99999999." err &&
+	test "$(gicat query --count "wnid = n99999999")" -eq 0 &&
+	test_expect_code 2 gicat query "wnid in (n01440764, dog)" 2>err &&
+	test_grep "a wnid is .n. and 8 digits, not .dog." err &&
 	test_expect_code 2 gicat query "class != 1000" 2>err &&
 	test_grep "class is 0..999, not 1000" err &&
 	test "$(gicat query --count "label ~ \"f*\"")" -eq "$(gicat query --count "label = fake")" &&
