@@ -92,6 +92,24 @@ static int parse_pred(struct reader *r, const char *s, double *out)
 	return 0;
 }
 
+/* A row with both: the score is what is scored, and the pred must say
+ * what the score says at the threshold (a score that is the probability
+ * of *real* shows up here). */
+static int agree(struct reader *r, const char *pred, const char *text,
+		 double score)
+{
+	double said;
+
+	if (parse_pred(r, pred, &said) < 0)
+		return -1;
+	if ((said == 1) == (score >= r->o->threshold))
+		return 0;
+	return bad(r, "pred says %s but score %s is %s the threshold %g: is the "
+		   "score the probability of fake?", said == 1 ? "fake" : "real",
+		   text, score >= r->o->threshold ?
+		   "at or above" : "below", r->o->threshold), -1;
+}
+
 /* Adds a row from its column values (NULL: absent). */
 static int add(struct reader *r, const char *const v[NCOLS])
 {
@@ -108,6 +126,9 @@ static int add(struct reader *r, const char *const v[NCOLS])
 			   "at least %d)", v[C_SHA], GIC_EVAL_MIN_PREFIX);
 	if (v[C_SCORE] && *v[C_SCORE]) {
 		if (parse_score(r, v[C_SCORE], &p.score) < 0)
+			return 0;
+		if (v[C_PRED] && *v[C_PRED] && agree(r, v[C_PRED], v[C_SCORE],
+						   p.score) < 0)
 			return 0;
 	} else if (v[C_PRED] && *v[C_PRED]) {
 		if (parse_pred(r, v[C_PRED], &p.score) < 0)

@@ -119,6 +119,15 @@ test_expect_success 'bad rows are reported with their line numbers and nothing i
 	! grep -q "no prediction" err
 '
 
+test_expect_success 'a row with score and pred is scored by score; pred must agree with it' '
+	pred both.csv sha256,score,pred "\$2, (\$3 == \"fake\" ? 0.9 : 0.1), \$3" &&
+	evalcsv both.csv >out && evalcsv perfect.csv >expect && test_cmp expect out &&
+	pred flipped.csv sha256,score,pred "\$2, (\$3 == \"fake\" ? 0.1 : 0.9), \$3" &&
+	test_expect_code 1 evalcsv flipped.csv >out 2>err &&
+	test_grep "flipped.csv:2.: pred says [a-z]* but score 0.[19] is [a-z ]* the threshold 0.5: is the score the probability of fake?" err &&
+	test_grep "$ntest of $ntest rows cannot be used; nothing scored" err
+'
+
 test_expect_success 'the same image twice: one score is fine, two scores are an error' '
 	{ cat perfect.csv; sed -n 2p perfect.csv; } >dup.csv &&
 	evalcsv dup.csv >out && evalcsv perfect.csv >expect && test_cmp expect out &&
