@@ -93,8 +93,8 @@ static int parse_pred(struct reader *r, const char *s, double *out)
 }
 
 /* A row with both: the score is what is scored, and the pred must say
- * what the score says at the threshold (a score that is the probability
- * of *real* shows up here). */
+ * what the score says at the threshold, or the score is the threshold (a
+ * score that is the probability of *real* shows up here). */
 static int agree(struct reader *r, const char *pred, const char *text,
 		 double score)
 {
@@ -102,7 +102,9 @@ static int agree(struct reader *r, const char *pred, const char *text,
 
 	if (parse_pred(r, pred, &said) < 0)
 		return -1;
-	if ((said == 1) == (score >= r->o->threshold))
+	/* at the threshold itself, trainers differ on > and >= */
+	if ((said == 1) == (score >= r->o->threshold) ||
+	    score == r->o->threshold)
 		return 0;
 	return bad(r, "pred says %s but score %s is %s the threshold %g: is the "
 		   "score the probability of fake?", said == 1 ? "fake" : "real",
