@@ -31,8 +31,9 @@ static void problem(struct ctx *x, const char *subject, const char *why)
 	x->on_problem(x->arg, subject, why);
 }
 
-/* Runs a pragma whose rows are problems ("ok" means none). */
-static int pragma_check(struct ctx *x, const char *sql, const char *subject)
+/* Runs integrity_check or quick_check: each row is a problem ("ok" means
+ * none), and one row may hold several lines, each a problem of its own. */
+static int integrity(struct ctx *x, const char *sql)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -41,11 +42,42 @@ static int pragma_check(struct ctx *x, const char *sql, const char *subject)
 		return gic_seterr(GIC_EDB, "%s: %s", sql, sqlite3_errmsg(x->c->db));
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(s, 0);
-		if (t && strcmp(t, "ok"))
-			problem(x, subject, t);
+		char line[512];
+
+		for (size_t n; t && *t && strcmp(t, "ok"); t += n + (t[n] != 0)) {
+			n = strcspn(t, "\n");
+			snprintf(line, sizeof(line), "%.*s", (int)n, t);
+			if (n)
+				problem(x, "catalog.db", line);
+		}
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "%s failed", sql);
+}
+
+/* foreign_key_check: a row (table, rowid, parent, fk) per dangling
+ * reference. */
+static int foreign_keys(struct ctx *x)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(x->c->db, "PRAGMA foreign_key_check", -1, &s,
+			       NULL))
+		return gic_seterr(GIC_EDB, "foreign_key_check: %s",
+				  sqlite3_errmsg(x->c->db));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "row %lld of %s refers to a missing "
+			 "row of %s", (long long)sqlite3_column_int64(s, 1),
+			 (const char *)sqlite3_column_text(s, 0),
+			 (const char *)sqlite3_column_text(s, 2));
+		problem(x, "catalog.db", why);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB,
+		"foreign_key_check failed");
 }
 
 static void check_object(struct ctx *x, const char *hex, int64_t bytes,
@@ -149,9 +181,9 @@ int gic_verify(struct gic_catalog *c, int full,
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
-	if ((rc = pragma_check(&x, full ? "PRAGMA integrity_check" :
-			       "PRAGMA quick_check", "catalog.db")) < 0 ||
-	    (rc = pragma_check(&x, "PRAGMA foreign_key_check", "catalog.db")) < 0 ||
+	if ((rc = integrity(&x, full ? "PRAGMA integrity_check" :
+			    "PRAGMA quick_check")) < 0 ||
+	    (rc = foreign_keys(&x)) < 0 ||
 	    (rc = check_images(&x, full)) < 0)
 		return rc;
 	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM images WHERE sha256 = ?",

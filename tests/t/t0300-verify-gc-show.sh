@@ -54,6 +54,15 @@ test_expect_success 'verify exits 1 naming a missing object; cat fails with exit
 	test_expect_code 3 gicat cat "$(first basn2c08.png)" >/dev/null 2>err
 '
 
+test_expect_success 'verify names a dangling reference in the catalog: table, row, parent' '
+	gicat init c3 2>/dev/null && gicat --catalog c3 ingest img 2>/dev/null &&
+	h=$(gicat --catalog c3 query --format csv --fields sha256 "path = img/basn2c08.png" | tail -1) &&
+	id=$(sqlite3 c3/.gicat/catalog.db "SELECT id FROM entries WHERE sha256 = '"'"'$h'"'"'") &&
+	sqlite3 c3/.gicat/catalog.db "PRAGMA foreign_keys = OFF; DELETE FROM images WHERE sha256 = '"'"'$h'"'"'" &&
+	test_expect_code 1 gicat --catalog c3 verify 2>err >out &&
+	test_grep "^gicat: verify: .catalog.db.: row $id of entries refers to a missing row of images$" err
+'
+
 test_expect_success 'leftover temporary files and orphans are harmless, gc removes them' '
 	gicat init c2 2>/dev/null && gicat --catalog c2 ingest img 2>/dev/null &&
 	mkdir -p c2/.gicat/objects/00 && touch c2/.gicat/objects/00/tmp-leftover &&
