@@ -313,6 +313,44 @@ static void bias_groups(const struct gic_bias *b, int sets)
 		}
 }
 
+/* "94-96:7 100:1": a histogram's non-empty bins, or "-". */
+static const char *bins(const uint64_t *v, const char *const *names, int n,
+			char *buf, size_t size)
+{
+	size_t len = 0;
+
+	snprintf(buf, size, "-");
+	for (int k = 0; k < n && len < size; k++)
+		if (v[k])
+			len += (size_t)snprintf(buf + len, size - len, "%s%s:%llu",
+						len ? " " : "", names[k],
+						(unsigned long long)v[k]);
+	return buf;
+}
+
+/* The histograms behind the ranges of bias_groups. */
+static void bias_hists(const struct gic_bias *b, int sets)
+{
+	char q[256], side[256];
+	int sw = set_width(b, sets);
+
+	printf("\n");
+	set_cell(sw, "set");
+	printf("%-12s %-5s %-36s %s\n", "generator", "label",
+	       "jpeg quality (bin:images)", "short side (bin:images)");
+	for (size_t i = 0; i < b->nsets; i++)
+		for (size_t j = 0; j < b->sets[i].ngroups; j++) {
+			const struct gic_bias_group *g = &b->sets[i].groups[j];
+			set_cell(sw, b->sets[i].name);
+			printf("%-12s %-5s %-36s %s\n", g->group,
+			       g->label[0] ? g->label : "-",
+			       bins(g->quality, gic_bias_qbin_names,
+				    GIC_BIAS_QBINS, q, sizeof(q)),
+			       bins(g->side, gic_bias_sbin_names,
+				    GIC_BIAS_SBINS, side, sizeof(side)));
+		}
+}
+
 static int audit_bias(struct gic_catalog *c, struct aopts *o)
 {
 	const struct gic_bias_set *set = NULL;
@@ -329,6 +367,7 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 	if (!o->json) {
 		bias_rules(&b, o->task_file != NULL);
 		bias_groups(&b, o->task_file != NULL);
+		bias_hists(&b, o->task_file != NULL);
 	}
 	free(text);
 	text = NULL;

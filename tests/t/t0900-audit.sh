@@ -179,6 +179,9 @@ test_expect_success 'bias on the fixture: format = png => fake scores 100%; --ma
 	gicat audit bias --max-shortcut 1 "dataset = genimage" >/dev/null 2>&1 &&
 	gicat audit bias "dataset = genimage" >/dev/null 2>&1 &&
 	grep -E "^biggan +fake +8 +8 +0 +- +128-128 " bias &&
+	grep -E "^biggan +fake +- +128:8$" bias &&
+	test "$(awk "/^adm +real / && /:/ { for (i = 3; i <= NF; i++) {
+		split(\$i, a, \":\"); n += a[2] }; print n }" bias)" -eq 16 &&
 	test_expect_code 2 gicat audit bias --max-shortcut 1.5 2>err &&
 	test_expect_code 2 gicat audit bias "generatr = x" 2>err && test_grep "unknown field" err
 '
