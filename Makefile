@@ -73,7 +73,12 @@ build/tests/%: tests/unit/%.c build/libgicat.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< \
-		build/libgicat.a $(LDSAN) $(LIBS) $(shell pkg-config --libs $(TEST_PKGS))
+		$(filter %.o,$^) build/libgicat.a $(LDSAN) $(LIBS) \
+		$(shell pkg-config --libs $(TEST_PKGS))
+
+# The test-probe-* unit tests share the helpers of testprobe.h.
+$(filter build/tests/test-probe-%,$(UNIT_BIN)): build/tests/unit/testprobe.o
+build/tests/unit/testprobe.o: ALL_CFLAGS += $(shell pkg-config --cflags $(TEST_PKGS))
 
 build/fixtures/%: tests/fixtures/%.c build/libgicat.a
 	@mkdir -p $(dir $@)

@@ -5,7 +5,7 @@
  * 4:4:4; decoding turns gray, palette, 16-bit, alpha (composited on black)
  * and Adobe CMYK into the RGB that degrade.h promises.
  *
- * Sample data comes from $GICAT_SHARED or ../shared, as in test-probe.c.
+ * Sample data comes from $GICAT_SHARED or ../shared, as in test-probe-png.c.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,0 +1,412 @@
+/*
+ * test-probe-limits.c - what gic_probe() refuses or must survive: every
+ * truncation of a PNG and of JPEGs, files that are not images, the pixel
+ * and side limits (from the header, and the caller's own), a progressive
+ * JPEG of too many scans, the XMP DigitalSourceType in the forms XMP
+ * writes it and in hostile packets that must still scan in linear time,
+ * probing from several threads at once, and usage errors.
+ *
+ * Sample data comes from $GICAT_SHARED or ../shared (the tests run from the
+ * repository root).  Crafted files are built with testprobe.h.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testdata.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jpeglib.h>
+
+#include "catalog.h"
+#include "testprobe.h"
+
+/* ---- broken files and limits -------------------------------------------- */
+
+static void test_truncated_png_rejected(void **state)
+{
+	size_t len;
+	unsigned char *p = test_read_shared("data/pngsuite/basi2c08.png", &len);
+	char what[64];
+
+	(void)state;
+	/* every prefix, from the first byte to "all but the last" */
+	for (size_t cut = 1; cut < len; cut++) {
+		snprintf(what, sizeof(what), "basi2c08 cut at %zu", cut);
+		expect_reject(what, p, cut, 0, GIC_EBADIMG, NULL);
+	}
+	expect_reject("half a PNG", p, len / 2, 0, GIC_EBADIMG, "truncated PNG");
+	expect_reject("PNG without IEND", p, len - 12, 0, GIC_EBADIMG,
+		      "truncated PNG");
+	free(p);
+}
+
+static void test_truncated_jpeg_rejected(void **state)
+{
+	static const char *files[] = {"data/jpeg/testorig.jpg",
+				      "data/jpeg/derived/testorig_progressive.jpg",
+				      "data/jpeg/testimgari.jpg"};
+	char what[100];
+	size_t len;
+
+	(void)state;
+	for (int f = 0; f < 3; f++) {
+		unsigned char *p = test_read_shared(files[f], &len);
+
+		expect_reject(files[f], p, len * 6 / 10, 0, GIC_EBADIMG,
+			      "truncated or corrupt JPEG: ");
+		for (size_t cut = 3; cut < len; cut += cut < len - 40 ? 37 : 1) {
+			snprintf(what, sizeof(what), "%s cut at %zu", files[f], cut);
+			expect_reject(what, p, cut, 0, GIC_EBADIMG, NULL);
+		}
+		free(p);
+	}
+}
+
+static void test_not_images_rejected(void **state)
+{
+	static const unsigned char junk[3] = {0x12, 0x34, 0x56};
+	static const unsigned char soi[3] = {0xff, 0xd8, 0xff};
+	static const unsigned char gif[16] = "GIF89a\x01\x00\x01\x00";
+	static const unsigned char crlf[8] = {0x89, 'P', 'N', 'G', 13, 13, 26, 13};
+
+	(void)state;
+	expect_reject("zero bytes", junk, 0, 0, GIC_EBADIMG, "empty file");
+	expect_reject("3 bytes", junk, 3, 0, GIC_EBADIMG, "not a PNG or JPEG");
+	expect_reject("a bare SOI", soi, 3, 0, GIC_EBADIMG, "JPEG");
+	expect_reject("a PNG signature", png_sig, 8, 0, GIC_EBADIMG,
+		      "truncated PNG");
+	expect_reject("a GIF", gif, sizeof(gif), 0, GIC_EBADIMG, "GIF");
+	expect_reject("text-mode PNG", crlf, 8, 0, GIC_EBADIMG, "signature");
+	assert_string_equal(gic_sniff_format(png_sig, 8), "png");
+	assert_string_equal(gic_sniff_format(soi, 3), "jpeg");
+	assert_null(gic_sniff_format(png_sig, 7));
+	assert_null(gic_sniff_format(junk, 3));
+}
+
+static void test_pixel_limit(void **state)
+{
+	struct buf b = crafted_png(100000, 100000, 1);
+	struct gic_image_info in;
+	size_t len;
+	unsigned char *p, *sof;
+
+	(void)state;
+	expect_reject("100000x100000 PNG", b.p, b.n, 0, GIC_ELIMIT,
+		      "image is 100000x100000 (10000 Mpx), over the 100 Mpx limit");
+	expect_reject("100000x100000 IHDR alone", b.p, 33, 0, GIC_ELIMIT, NULL);
+	free(b.p);
+	b = crafted_png(1, 200000000, 1);
+	expect_reject("1x200000000 PNG", b.p, b.n, 0, GIC_ELIMIT,
+		      "a side over the 1000000-pixel limit");
+	free(b.p);
+	/* within 100 Mpx, but one row of 100 M pixels */
+	b = crafted_png(100000000, 1, 1);
+	expect_reject("100000000x1 PNG", b.p, b.n, 0, GIC_ELIMIT,
+		      "image is 100000000x1: a side over the 1000000-pixel limit");
+	free(b.p);
+	b = crafted_png(0, 16, 1);
+	expect_reject("0x16 PNG", b.p, b.n, 0, GIC_EBADIMG, "width");
+	free(b.p);
+	/* an option below the real size, and exactly at it */
+	p = test_read_shared("data/pngsuite/basn2c08.png", &len);
+	expect_reject("basn2c08 over 1023 px", p, len, 1023, GIC_ELIMIT,
+		      "over the 1023 px limit");
+	assert_int_equal(gic_probe(p, len, &(struct gic_probe_opts){1024}, &in), 0);
+	free(p);
+	p = test_read_shared("data/jpeg/testorig.jpg", &len);
+	expect_reject("testorig over limit", p, len, 227 * 149 - 1, GIC_ELIMIT,
+		      "227x149");
+	sof = memmem(p, len, "\xff\xc0", 2);
+	assert_non_null(sof);
+	sof[5] = 0xfd;  /* height 149 -> 0xfd95 */
+	sof[7] = 0xfd;  /* width 227 -> 0xfde3 */
+	expect_reject("64995x64917 JPEG", p, len, 0, GIC_ELIMIT,
+		      "image is 64995x64917 (4219.3 Mpx), over the 100 Mpx limit");
+	sof[5] = sof[6] = 0;
+	expect_reject("0x227 JPEG", p, len, 0, GIC_EBADIMG, "Empty JPEG image");
+	free(p);
+}
+
+
+/* A progressive JPEG refined bit by bit over too many scans is refused
+ * (each scan is a pass over every coefficient); 45 bands, 496 scans, are
+ * read, 46 bands, 507 scans, are not. */
+static void test_jpeg_scan_limit(void **state)
+{
+	unsigned char *px = synth_rgb(64, 64, 0), *gray = malloc(64 * 64);
+	struct gic_image_info in;
+
+	(void)state;
+	for (size_t i = 0; i < 64 * 64; i++)
+		gray[i] = px[3 * i];
+	for (int bands = 45; bands <= 46; bands++) {
+		struct jopts o = {.quality = 90, .bands = bands};
+		struct buf b = encode_jpeg(gray, 64, 64, 1, &o);
+		int rc = gic_probe(b.p, b.n, NULL, &in);
+
+		if (bands == 45 && rc)
+			fail_msg("496 scans: %s", gic_errmsg());
+		if (bands == 45)
+			gic_image_info_release(&in);
+		if (bands == 46 && (rc != GIC_ELIMIT ||
+				    !strstr(gic_errmsg(), "more than 500 scans")))
+			fail_msg("507 scans: rc %d: %s", rc, gic_errmsg());
+		free(b.p);
+	}
+	free(gray);
+	free(px);
+}
+
+/* ---- XMP DigitalSourceType ---------------------------------------------- */
+
+/* The xmp_source_type gic_probe finds in xmp, as a PNG tEXt chunk keyed
+ * XML:com.adobe.xmp; *cpu gets the seconds of CPU the probe took. */
+static void probe_xmp_text(const char *xmp, size_t len, char *type,
+			   size_t size, double *cpu)
+{
+	static const char key[] = "XML:com.adobe.xmp";
+	unsigned char *d = malloc(sizeof(key) + len);
+	struct gic_image_info in;
+	struct timespec t0, t1;
+	struct buf b;
+
+	assert_non_null(d);
+	memcpy(d, key, sizeof(key));  /* with its NUL */
+	memcpy(d + sizeof(key), xmp, len);
+	b = png_with_chunk("tEXt", d, sizeof(key) + len, 0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	probe_buf("XMP text", b, &in);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+	expect_eq("XMP text", "has_xmp", in.has_xmp, 1);
+	snprintf(type, size, "%s", in.xmp_source_type);
+	if (cpu)
+		*cpu = (double)(t1.tv_sec - t0.tv_sec) +
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	gic_image_info_release(&in);
+	free(b.p);
+	free(d);
+}
+
+#define IPTC "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+static void test_xmp_source_type(void **state)
+{
+	static const struct {
+		const char *xmp, *want;
+	} cases[] = {
+		{ "<Iptc4xmpExt:DigitalSourceType>" IPTC "trainedAlgorithmicMedia"
+		  "</Iptc4xmpExt:DigitalSourceType>", "trainedAlgorithmicMedia" },
+		{ "<rdf:Description Iptc4xmpExt:DigitalSourceType=\"" IPTC
+		  "digitalCapture\"/>", "digitalCapture" },
+		{ "<rdf:Description Iptc4xmpExt:DigitalSourceType='" IPTC
+		  "negativeFilm/ '/>", "negativeFilm" },
+		{ "<Iptc4xmpExt:DigitalSourceType rdf:resource=\"" IPTC
+		  "compositeSynthetic\"/>", "compositeSynthetic" },
+		{ "<a:DigitalSourceType></a:DigitalSourceType>"
+		  "<b:DigitalSourceType>second</b:DigitalSourceType>", "second" },
+		{ "</x:DigitalSourceType>", "" },
+		{ "<x:NotDigitalSourceType>no</x:NotDigitalSourceType>", "" },
+		{ "DigitalSourceType=\"no\"", "" },
+		{ "<x:DigitalSourceType a=\"b\">no</x:DigitalSourceType>", "" },
+		{ "<x:DigitalSourceType>unclosed", "" },
+		{ "x:DigitalSourceType=\"unclosed", "" },
+	};
+	char got[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		probe_xmp_text(cases[i].xmp, strlen(cases[i].xmp), got,
+			       sizeof(got), NULL);
+		if (strcmp(got, cases[i].want))
+			fail_msg("XMP %s: source type \"%s\", expected \"%s\"",
+				 cases[i].xmp, got, cases[i].want);
+	}
+}
+
+/* n bytes of unit repeated (cut short at the end), then tail. */
+static char *repeat(const char *unit, size_t n, const char *tail,
+		    size_t *len)
+{
+	size_t u = strlen(unit), t = strlen(tail);
+	char *s = malloc(n + t + 1);
+
+	assert_non_null(s);
+	for (size_t i = 0; i < n; i++)
+		s[i] = unit[i % u];
+	memcpy(s + n, tail, t + 1);
+	*len = n + t;
+	return s;
+}
+
+/*
+ * Hostile XMP: a megabyte of near-misses of the property name, each of
+ * which once made the scan walk back to the packet's start or on to its
+ * end (22 s for the first pattern).  A linear scan does a megabyte in
+ * milliseconds; the bound leaves room for sanitizers and a busy machine.
+ */
+static void test_xmp_hostile_is_linear(void **state)
+{
+	/* each with what is found in it alone, then followed by real */
+	static const char *const units[][3] = {
+		{ "a:DigitalSourceType", "", "found" },
+		{ "a:DigitalSourceType>", "", "a:DigitalSourceType>a:Digital"
+		  "SourceType>a:DigitalSourceType>a:D" },
+		{ "<a:DigitalSourceType ", "", "found" },
+		{ "<a:DigitalSourceType x='1' ", "", "found" },
+		{ "a:DigitalSourceType='", "a:DigitalSourceType=",
+		  "a:DigitalSourceType=" },
+		{ "a:DigitalSourceType=\"", "a:DigitalSourceType=",
+		  "a:DigitalSourceType=" },
+		{ "/a:DigitalSourceType", "", "found" },
+		{ "<a:DigitalSourceType rdf:resource=", "", "found" },
+	};
+	static const char real[] = "<x:DigitalSourceType>" IPTC "found"
+				   "</x:DigitalSourceType>";
+	char got[64];
+	double cpu;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		for (int tail = 0; tail < 2; tail++) {
+			size_t len;
+			char *x = repeat(units[i][0], 1 << 20,
+					 tail ? real : "", &len);
+
+			probe_xmp_text(x, len, got, sizeof(got), &cpu);
+			if (cpu > 1.0)
+				fail_msg("XMP of 1 MiB of '%s': %.2f s of CPU",
+					 units[i][0], cpu);
+			if (strcmp(got, units[i][1 + tail]))
+				fail_msg("XMP of 1 MiB of '%s'%s: \"%s\", "
+					 "expected \"%s\"", units[i][0],
+					 tail ? " then a property" : "", got,
+					 units[i][1 + tail]);
+			free(x);
+		}
+	}
+	/* the JPEG way: twenty full APP1 XMP segments */
+	{
+		static const char ns[] = "http://ns.adobe.com/xap/1.0/";
+		struct marker m[21];
+		size_t len;
+		char *seg, *body;
+		unsigned char *px = synth_rgb(16, 16, 0);
+		struct jopts o = {.quality = 85, .markers = m};
+		struct gic_image_info in;
+		struct timespec t0, t1;
+		struct buf b;
+
+		body = repeat("a:DigitalSourceType", 65533 - sizeof(ns), "",
+			      &len);
+		seg = malloc(65533);
+		assert_non_null(seg);
+		memcpy(seg, ns, sizeof(ns));
+		memcpy(seg + sizeof(ns), body, len);
+		for (int k = 0; k < 20; k++)
+			m[k] = (struct marker){JPEG_APP0 + 1, seg, 65533};
+		m[20] = (struct marker){0, NULL, 0};
+		b = encode_jpeg(px, 16, 16, 3, &o);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+		probe_buf("XMP segments", b, &in);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+		expect_eq("XMP segments", "has_xmp", in.has_xmp, 1);
+		cpu = (double)(t1.tv_sec - t0.tv_sec) +
+		      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (cpu > 1.0)
+			fail_msg("20 APP1 XMP segments: %.2f s of CPU", cpu);
+		free(b.p);
+		free(px);
+		free(seg);
+		free(body);
+	}
+}
+
+/* ---- threads and usage -------------------------------------------------- */
+
+struct worker {
+	struct buf files[3];
+	uint64_t want[3];
+	int bad;
+};
+
+static void *probe_loop(void *arg)
+{
+	struct worker *w = arg;
+	struct gic_image_info in;
+
+	for (int i = 0; i < 30; i++)
+		for (int f = 0; f < 3; f++)
+			if (gic_probe(w->files[f].p, w->files[f].n, NULL, &in) ||
+			    in.phash != w->want[f])
+				w->bad++;
+			else
+				gic_image_info_release(&in);
+	return NULL;
+}
+
+static void test_probe_from_threads(void **state)
+{
+	static const char *rels[3] = {"data/jpeg/derived/testorig_progressive.jpg",
+				      "data/pngsuite/basi6a16.png",
+				      "data/jpeg/testorig.png"};
+	struct worker w[4];
+	pthread_t t[4];
+	struct gic_image_info in;
+	struct buf files[3];
+
+	(void)state;
+	for (int f = 0; f < 3; f++) {
+		files[f].p = test_read_shared(rels[f], &files[f].n);
+		probe_buf(rels[f], files[f], &in);
+		for (int k = 0; k < 4; k++) {
+			w[k].files[f] = files[f];
+			w[k].want[f] = in.phash;
+		}
+		gic_image_info_release(&in);
+	}
+	for (int k = 0; k < 4; k++) {
+		w[k].bad = 0;
+		assert_int_equal(pthread_create(&t[k], NULL, probe_loop, &w[k]), 0);
+	}
+	for (int k = 0; k < 4; k++) {
+		pthread_join(t[k], NULL);
+		expect_eq("thread", "bad results", w[k].bad, 0);
+	}
+	for (int f = 0; f < 3; f++)
+		free(files[f].p);
+}
+
+static void test_usage_errors(void **state)
+{
+	struct gic_image_info in;
+
+	(void)state;
+	assert_int_equal(gic_probe(NULL, 5, NULL, &in), GIC_EUSAGE);
+	assert_int_equal(gic_probe(png_sig, 8, NULL, NULL), GIC_EUSAGE);
+	gic_image_info_release(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_truncated_png_rejected),
+		cmocka_unit_test(test_truncated_jpeg_rejected),
+		cmocka_unit_test(test_not_images_rejected),
+		cmocka_unit_test(test_pixel_limit),
+		cmocka_unit_test(test_jpeg_scan_limit),
+		cmocka_unit_test(test_xmp_source_type),
+		cmocka_unit_test(test_xmp_hostile_is_linear),
+		cmocka_unit_test(test_probe_from_threads),
+		cmocka_unit_test(test_usage_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
