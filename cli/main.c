@@ -180,7 +180,7 @@ static void overview(FILE *f)
 {
 	fputs("usage: gicat [--catalog DIR] COMMAND [ARGS]\n\ncommands:\n", f);
 	for (const struct cmd *c = commands; c->name; c++)
-		fprintf(f, "  %-8s %s\n", c->name, c->summary);
+		fprintf(f, "  %-9s %s\n", c->name, c->summary);
 	fputs("\n'gicat help COMMAND' or 'gicat COMMAND -h' shows a command's "
 	      "options.\n", f);
 }
