@@ -1,7 +1,8 @@
 /*
  * cmd-stats.c - gicat stats [EXPR]: totals, then entries per dataset,
  * subset, generator, label and split (the query fields of those names),
- * then formats and rejects.
+ * then formats and the count of rejected files; gicat stats --rejects:
+ * those files, with their reasons.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -36,23 +37,58 @@ static void rejects(struct gic_catalog *c)
 			       -1, &s, NULL))
 		return;
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0))
-		printf("\nrejected files: %lld (see: sqlite3 .gicat/catalog.db "
-		       "'SELECT * FROM rejects')\n", sqlite3_column_int64(s, 0));
+		printf("\nrejected files: %lld (listed by: gicat stats "
+		       "--rejects)\n", sqlite3_column_int64(s, 0));
 	sqlite3_finalize(s);
+}
+
+/* Every rejected file: path, reason and time of the last attempt. */
+static int list_rejects(struct gic_catalog *c, enum out_format fmt)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT path, reason, at FROM rejects "
+			       "ORDER BY path", -1, &s, NULL))
+		return cli_fail(GIC_EDB, "stats", "rejects");
+	out_rows(s, fmt, stdout);
+	return cli_finish_rows("stats", s);
 }
 
 int cmd_stats(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", 0, 0, 'h' }, { 0 } };
+	static const struct option opts[] = {
+		{ "rejects", 0, 0, 'r' }, { "format", 1, 0, 'f' },
+		{ "help", 0, 0, 'h' }, { 0 } };
+	enum out_format fmt = OUT_TABLE;
 	struct gic_catalog *c;
+	int ch, rc, list = 0, formatted = 0;
 	char *expr;
-	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
-		return cli_getopt_end("stats", ch);
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch == 'r') {
+			list = 1;
+		} else if (ch == 'f') {
+			if (out_format_parse(optarg, &fmt) < 0 || fmt == OUT_PATHS)
+				return cli_usage_error("stats", "unknown format "
+						       "'%s'", optarg);
+			formatted = 1;
+		} else {
+			return cli_getopt_end("stats", ch);
+		}
+	}
+	if (formatted && !list)
+		return cli_usage_error("stats", "--format goes with --rejects");
+	if (list && optind < argc)
+		return cli_usage_error("stats", "--rejects takes no EXPR");
 	if (!(expr = cli_join_args(argc - optind, argv + optind)))
 		return EXIT_RUNTIME;
 	if ((rc = cli_open("stats", &c))) {
+		free(expr);
+		return rc;
+	}
+	if (list) {
+		rc = list_rejects(c, fmt);
+		gic_catalog_close(c);
 		free(expr);
 		return rc;
 	}

@@ -38,8 +38,10 @@ static const struct cmd commands[] = {
 	  "an image's metadata and every entry of it", NULL },
 	{ "cat", cmd_cat, "SHA256|PREFIX", "write an image's bytes to stdout",
 	  NULL },
-	{ "stats", cmd_stats, "[EXPR]", "counts per subset, generator, label, split",
-	  NULL },
+	{ "stats", cmd_stats, "[EXPR] | --rejects [--format table|csv|jsonl]",
+	  "counts per subset, generator, label, split",
+	  "  --rejects   every file ingest or fetch refused: path, reason and\n"
+	  "              time of the last attempt\n" },
 	{ "verify", cmd_verify, "[--full]",
 	  "check the catalog and the store agree (--full re-hashes)", NULL },
 	{ "gc", cmd_gc, "[--grace SECONDS]",

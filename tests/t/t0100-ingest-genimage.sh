@@ -30,7 +30,13 @@ test_expect_success 'rejected files are in rejects, with their reasons, and not 
 	sqlite3 cat/.gicat/catalog.db "SELECT path FROM rejects ORDER BY path" >got &&
 	awk -F "\t" "\$7 == \"corrupt\" {print \$1}" data/expected.tsv | sort >want &&
 	test_cmp want got &&
-	test "$(gicat query --count "path ~ \"*115_adm_141*\"")" -eq 0
+	test "$(gicat query --count "path ~ \"*115_adm_141*\"")" -eq 0 &&
+	gicat stats --rejects --format csv | tail -n +2 | cut -d, -f1 >listed &&
+	test_cmp want listed &&
+	gicat stats --rejects --format jsonl | grep -q "\"reason\":\"empty file: 0 bytes\"" &&
+	gicat stats | test_grep "rejected files: 3 (listed by: gicat stats --rejects)" - &&
+	test_expect_code 2 gicat stats --rejects label = fake 2>err &&
+	test_grep "takes no EXPR" err
 '
 
 test_expect_success 'the real photo found in three subsets is one image and three entries' '
