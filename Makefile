@@ -26,7 +26,7 @@ endif
 LIB_SRC := $(sort $(wildcard catalog/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
-FIX_SRC := $(sort $(wildcard tests/fixtures/*.c))
+FIX_SRC := $(sort $(wildcard tests/fixtures/mk*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 EMBED := $(sort $(wildcard migrations/*.sql)) schema/imagenet_classes.tsv \
 	$(sort $(wildcard tasks/*/*.ini))
@@ -80,10 +80,14 @@ build/tests/%: tests/unit/%.c build/libgicat.a
 $(filter build/tests/test-probe-%,$(UNIT_BIN)): build/tests/unit/testprobe.o
 build/tests/unit/testprobe.o: ALL_CFLAGS += $(shell pkg-config --cflags $(TEST_PKGS))
 
+# Fixture generators are tests/fixtures/mk*.c; mkgenimage's pictures and
+# encoders are in fiximage.c (fiximage.h).
 build/fixtures/%: tests/fixtures/%.c build/libgicat.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(ALL_CFLAGS) -o $@ $< build/libgicat.a $(LDSAN) $(LIBS)
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(filter %.o,$^) build/libgicat.a $(LDSAN) $(LIBS)
+
+build/fixtures/mkgenimage: build/tests/fixtures/fiximage.o
 
 build/bench/%: bench/%.c build/libgicat.a
 	@mkdir -p $(dir $@)
