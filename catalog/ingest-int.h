@@ -25,6 +25,8 @@ struct gic_filelist {
 	uint64_t skipped, unreadable;  /* not images; cannot be stat'ed */
 	uint64_t too_long, too_deep;  /* past GIC_MAX_PATH, GIC_MAX_DEPTH */
 	uint64_t loops;               /* links to a directory on the path */
+	char **dirs;                  /* directories read, strdup'd */
+	size_t ndirs, dirs_cap;
 };
 
 /* Adds arg (a file, or a directory walked recursively) to fl. */

@@ -449,6 +449,43 @@ static char *root_name(const char *path)
 	return name;
 }
 
+/* A directory that was rejected as unreadable and has now been read
+ * leaves rejects, as a fixed file does. */
+static int clear_dir_rejects(struct gic_catalog *c,
+			     const struct gic_filelist *fl)
+{
+	static const char any[] = "SELECT 1 FROM rejects WHERE reason LIKE "
+		"'cannot read directory:%' LIMIT 1";
+	sqlite3_stmt *s = NULL;
+	int rc = 0, have;
+
+	if (!fl->ndirs || sqlite3_prepare_v2(c->db, any, -1, &s, NULL))
+		goto out;
+	have = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	s = NULL;
+	if (!have || sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ||
+	    sqlite3_prepare_v2(c->db, "DELETE FROM rejects WHERE path = ? AND "
+			       "reason LIKE 'cannot read directory:%'", -1, &s,
+			       NULL))
+		goto out;
+	for (size_t i = 0; i < fl->ndirs; i++) {
+		sqlite3_bind_text(s, 1, fl->dirs[i], -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(s) != SQLITE_DONE))
+			goto out;
+		sqlite3_reset(s);
+	}
+	rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+out:
+	sqlite3_finalize(s);
+	if (rc || !sqlite3_get_autocommit(c->db)) {
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		return gic_seterr(GIC_EDB, "clear rejects: %s",
+				  sqlite3_errmsg(c->db));
+	}
+	return 0;
+}
+
 static int collect(struct pipeline *p, const char *const *paths, int n)
 {
 	int rc;
@@ -487,6 +524,8 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 		      st->skip_deep + st->skip_long;
 	if (rc == 0 && p.files.n)
 		rc = run(&p, st);
+	if (rc == 0)
+		rc = clear_dir_rejects(c, &p.files);
 	for (int i = 0; p.root_names && i < npaths; i++)
 		free(p.root_names[i]);
 	free(p.root_names);

@@ -181,6 +181,18 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 	return push(fl, path, len + 1 + nl, w->root, 0);
 }
 
+/* Remembers a directory read, so that ingest can clear an earlier
+ * "cannot read directory" reject of it. */
+static int note_dir(struct gic_filelist *fl, const char *path)
+{
+	if (gic_grow(&fl->dirs, fl->ndirs, &fl->dirs_cap, sizeof(*fl->dirs), 64))
+		return GIC_ENOMEM;
+	if (!(fl->dirs[fl->ndirs] = strdup(path)))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	fl->ndirs++;
+	return 0;
+}
+
 static int walk_dir(struct walk *w, size_t len, int depth)
 {
 	char **names = NULL;
@@ -191,6 +203,8 @@ static int walk_dir(struct walk *w, size_t len, int depth)
 	 * it with the reason, and the rest of the tree is still taken */
 	if ((rc = read_names(w->path, &names, &n, &err)) == 0 && err)
 		return push(w->fl, w->path, len, w->root, err);
+	if (rc == 0)
+		rc = note_dir(w->fl, w->path);
 	for (i = 0; i < n && rc == 0; i++)
 		rc = visit(w, len, depth, names[i]);
 	w->path[len] = '\0';
@@ -228,6 +242,9 @@ int gic_filelist_add(struct gic_filelist *fl, const char *arg, int root)
 
 void gic_filelist_release(struct gic_filelist *fl)
 {
+	for (size_t i = 0; i < fl->ndirs; i++)
+		free(fl->dirs[i]);
+	free(fl->dirs);
 	free(fl->files);
 	free(fl->arena);
 	memset(fl, 0, sizeof(*fl));

@@ -143,6 +143,12 @@ test_expect_success 'an unreadable directory is rejected by name; the rest goes 
 	test_grep "rejected: .tree/shut.: cannot read directory: Permission denied" err &&
 	test_grep "1 new entries, 0 already present, 0 changed, 1 rejected" err &&
 	test "$(gicat --catalog "$perm/cat" query --count "dataset = p")" -eq 1 &&
+	gicat --catalog "$perm/cat" stats --rejects --format csv >rej &&
+	test_grep "^tree/shut,cannot read directory: Permission denied," rej &&
+	chmod 0755 "$perm/tree/shut" &&
+	(cd "$perm" && as_user gicat --catalog cat ingest --dataset p tree 2>"$TRASH/err") &&
+	test "$(gicat --catalog "$perm/cat" query --count "dataset = p")" -eq 2 &&
+	test "$(gicat --catalog "$perm/cat" stats --rejects --format csv | wc -l)" -eq 1 &&
 	chmod -R u+rwx "$perm" && rm -rf "$perm"
 '
 
