@@ -84,6 +84,10 @@ void progress_end(struct progress *p);
 /* Row output. */
 enum out_format { OUT_TABLE, OUT_CSV, OUT_JSONL, OUT_PATHS };
 int out_format_parse(const char *s, enum out_format *f);
+/* --format ARG of cmd: -1 when *f is set, else the usage error's exit
+ * code (paths only where paths_ok). */
+int cli_format_opt(const char *cmd, const char *arg, int paths_ok,
+		   enum out_format *f);
 
 struct sqlite3_stmt;
 /*

@@ -206,6 +206,16 @@ static void json_head(const struct gic_license_audit *a)
 	free(t);
 }
 
+/* An audit of nothing passes nothing: a mistyped EXPR (dataset =
+ * GenImage) must not turn a gate green. */
+static int nothing_audited(const char *what)
+{
+	fprintf(stderr, "gicat: audit %s: the selection matches no entries: "
+		"nothing was audited (names are case-sensitive; see 'gicat "
+		"stats')\n", what);
+	return EXIT_PROBLEMS;
+}
+
 static int audit_license(struct gic_catalog *c, struct aopts *o)
 {
 	struct gic_license_audit a;
@@ -233,6 +243,8 @@ static int audit_license(struct gic_catalog *c, struct aopts *o)
 		(unsigned long long)a.unknown);
 	if (rc < 0 && rc != GIC_EIO)
 		rc = cli_fail(rc, "audit license", NULL);
+	else if (rc == 0 && !a.entries)
+		rc = nothing_audited("license");
 	else if (rc == 0)
 		rc = a.forbidden || a.unlicensed || a.unknown ? EXIT_PROBLEMS
 							       : EXIT_OK;
@@ -351,6 +363,23 @@ static void bias_hists(const struct gic_bias *b, int sets)
 		}
 }
 
+static int unchecked_shortcut(void)
+{
+	fprintf(stderr, "gicat: audit bias: --max-shortcut cannot be checked "
+		"without both real and fake images\n");
+	return EXIT_PROBLEMS;
+}
+
+static uint64_t bias_images(const struct gic_bias *b)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < b->nsets; i++)
+		for (size_t j = 0; j < b->sets[i].ngroups; j++)
+			n += b->sets[i].groups[j].n;
+	return n;
+}
+
 static int audit_bias(struct gic_catalog *c, struct aopts *o)
 {
 	const struct gic_bias_set *set = NULL;
@@ -386,9 +415,13 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 			"real and fake images\n");
 	if (rc < 0)
 		rc = rc == GIC_EIO ? EXIT_RUNTIME : cli_fail(rc, "audit bias", NULL);
+	else if (!bias_images(&b))
+		rc = nothing_audited("bias");
+	else if (o->max_shortcut >= 0 && isnan(best))
+		rc = unchecked_shortcut();
 	else
-		rc = o->max_shortcut >= 0 && !isnan(best) &&
-		     best > o->max_shortcut ? EXIT_PROBLEMS : EXIT_OK;
+		rc = o->max_shortcut >= 0 && best > o->max_shortcut ?
+		     EXIT_PROBLEMS : EXIT_OK;
 	free(text);
 	gic_bias_release(&b);
 	return rc;
@@ -464,6 +497,7 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 		(unsigned long long)p.nreal, (unsigned long long)p.nfake,
 		p.nfeatures, p.nleaks);
 	rc = rc < 0 ? cli_fail(rc, "audit provenance", NULL) :
+	     !p.ngroups ? nothing_audited("provenance") :
 	     p.nleaks ? EXIT_PROBLEMS : EXIT_OK;
 	free(text);
 	gic_prov_release(&p);

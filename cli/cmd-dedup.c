@@ -93,10 +93,8 @@ int cmd_dedup(int argc, char **argv)
 				return rc;
 			break;
 		case 'f':
-			if (out_format_parse(optarg, &o.fmt) < 0 ||
-			    o.fmt == OUT_PATHS)
-				return cli_usage_error("dedup", "unknown format "
-						       "'%s'", optarg);
+			if ((rc = cli_format_opt("dedup", optarg, 0, &o.fmt)) >= 0)
+				return rc;
 			break;
 		default:
 			return cli_getopt_end("dedup", ch);

@@ -129,9 +129,8 @@ int cmd_query(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "hf:n:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
-			if (out_format_parse(optarg, &q.fmt) < 0)
-				return cli_usage_error("query", "unknown format '%s'",
-						       optarg);
+			if ((rc = cli_format_opt("query", optarg, 1, &q.fmt)) >= 0)
+				return rc;
 			break;
 		case 'c': q.count = 1; break;
 		case 'g': q.group = optarg; break;

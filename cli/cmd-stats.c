@@ -68,9 +68,8 @@ int cmd_stats(int argc, char **argv)
 		if (ch == 'r') {
 			list = 1;
 		} else if (ch == 'f') {
-			if (out_format_parse(optarg, &fmt) < 0 || fmt == OUT_PATHS)
-				return cli_usage_error("stats", "unknown format "
-						       "'%s'", optarg);
+			if ((rc = cli_format_opt("stats", optarg, 0, &fmt)) >= 0)
+				return rc;
 			formatted = 1;
 		} else {
 			return cli_getopt_end("stats", ch);

@@ -25,6 +25,17 @@ int out_format_parse(const char *s, enum out_format *f)
 	return -1;
 }
 
+int cli_format_opt(const char *cmd, const char *arg, int paths_ok,
+		   enum out_format *f)
+{
+	if (out_format_parse(arg, f) == 0 && (paths_ok || *f != OUT_PATHS))
+		return -1;
+	return cli_usage_error(cmd, "unknown format '%s' (table, csv%s or "
+			       "jsonl%s)", arg, paths_ok ? ", paths" : "",
+			       !strcmp(arg, "json") ? ": JSON lines are jsonl" :
+			       "");
+}
+
 void out_csv_field(FILE *o, const char *v)
 {
 	if (!v)

@@ -19,6 +19,16 @@ void cli_usage(const struct cmd *cmd, FILE *f)
 		fprintf(f, "\n%s", cmd->help);
 }
 
+/* After a usage error: the synopsis and where the rest is, not the whole
+ * help, which would bury the one line that says what was wrong. */
+static void usage_hint(const struct cmd *cmd)
+{
+	fprintf(stderr, "usage: gicat %s %s\n", cmd->name, cmd->usage);
+	if (cmd->help)
+		fprintf(stderr, "('gicat %s -h' explains every option)\n",
+			cmd->name);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	const struct cmd *c = cli_find_cmd(cmd);
@@ -30,7 +40,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	if (c)
-		cli_usage(c, stderr);
+		usage_hint(c);
 	return EXIT_USAGE;
 }
 
@@ -44,7 +54,7 @@ int cli_getopt_end(const char *cmd, int c)
 	}
 	/* getopt already said what was wrong, as "gicat: CMD: ..." (main
 	 * makes argv[0] that) */
-	cli_usage(k, stderr);
+	usage_hint(k);
 	return EXIT_USAGE;
 }
 

@@ -186,6 +186,16 @@ test_expect_success 'bias on the fixture: format = png => fake scores 100%; --ma
 	test_expect_code 2 gicat audit bias "generatr = x" 2>err && test_grep "unknown field" err
 '
 
+test_expect_success 'an audit of an empty selection fails: a typo cannot pass a gate' '
+	for a in license provenance bias; do
+		test_expect_code 1 gicat audit $a "dataset = GenImage" >/dev/null 2>err || return 1
+		test_grep "^gicat: audit $a: the selection matches no entries: nothing was audited" err || return 1
+	done &&
+	test_expect_code 1 gicat audit bias --max-shortcut 0.9 "dataset = genimage and label = fake" >/dev/null 2>err &&
+	test_grep "max-shortcut cannot be checked without both real and fake images" err &&
+	gicat audit bias "dataset = genimage and label = fake" >/dev/null 2>&1
+'
+
 test_expect_success 'bias scores equal an independent brute-force computation' '
 	gicat audit bias --format json "dataset = genimage" >bias.json &&
 	gicat query --format csv --fields label,format,short_side,jpeg_quality,bytes,width,height \
