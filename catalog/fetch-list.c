@@ -2,9 +2,10 @@
  * fetch-list.c - reading the URL lists of gicat fetch: CSV (RFC 4180
  * quoting), TSV, JSONL (with jansson) or plain lists of URLs.
  *
- * Every row is checked as it is read (a known label, split and class, a
- * well-formed sha256), so a list with a bad row is refused as a whole,
- * with the line to fix, before anything is downloaded.
+ * Every row is checked as it is read (an http or https URL that libcurl
+ * can parse, a known label, split and class, a well-formed sha256), so a
+ * list with a bad row is refused as a whole, with the line to fix, before
+ * anything is downloaded.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "csv.h"
@@ -52,6 +54,26 @@ static int bad(struct parser *p, const char *fmt, ...)
 	return gic_seterr(GIC_EUSAGE, "line %d: %s", p->line, msg);
 }
 
+/* An absolute http or https URL, parsed as libcurl will. */
+static int check_url(struct parser *p, const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL;
+	CURLUcode uc;
+	int rc = 0;
+
+	if (!u)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)))
+		rc = bad(p, "'%s' is not a URL: %s", url, curl_url_strerror(uc));
+	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+		 (strcmp(scheme, "http") && strcmp(scheme, "https")))
+		rc = bad(p, "'%s' is not an http or https URL", url);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 /* Checks the values of one row; NULL or "" means not given. */
 static int check_row(struct parser *p, const char *const v[NCOLS],
 		     int *cls)
@@ -60,6 +82,8 @@ static int check_row(struct parser *p, const char *const v[NCOLS],
 
 	if (!v[C_URL] || !*v[C_URL])
 		return bad(p, "url is empty");
+	if (check_url(p, v[C_URL]) < 0)
+		return GIC_EUSAGE;
 	if ((x = v[C_LABEL]) && *x && strcmp(x, "real") && strcmp(x, "fake"))
 		return bad(p, "label must be 'real' or 'fake', not '%s'", x);
 	if ((x = v[C_SPLIT]) && *x && strcmp(x, "train") && strcmp(x, "val") &&

@@ -322,6 +322,12 @@ test_expect_success 'a bad list is refused before anything is fetched, naming th
 	printf "link\n$B/img/k.png\n" >nourl.csv &&
 	test_expect_code 2 gicat fetch nourl.csv 2>err &&
 	test_grep "line 1: no .url. column" err &&
+	printf "url\n$B/img/k.png\nftp://127.0.0.1/k.png\n" >ftp.csv &&
+	test_expect_code 2 gicat fetch ftp.csv 2>err &&
+	test_grep "line 3: .ftp://127.0.0.1/k.png. is not an http or https URL" err &&
+	printf "url\nimg/k.png\n" >rel.csv &&
+	test_expect_code 2 gicat fetch rel.csv 2>err &&
+	test_grep "line 2: .img/k.png. is not a URL" err &&
 	test_expect_code 2 gicat fetch missing.csv 2>err &&
 	test_grep "missing.csv.: cannot open" err &&
 	test_expect_code 2 gicat fetch --jobs 0 list.csv 2>err &&
