@@ -56,12 +56,16 @@ static int set(const char *expr, int nids, char **ids)
 	if (rc == GIC_EUSAGE && errcol)
 		cli_expr_error("license set", expr, errcol);
 	else if (rc == GIC_EUSAGE)
-		cli_usage_error("license", "%s", gic_errmsg());
+		cli_usage_error("license", "%s%s", gic_errmsg(),
+				strpbrk(expr, "=<>~") || strstr(expr, " in ") ? "" :
+				" (EXPR is one argument: quote it, as in 'gicat "
+				"license set \"dataset = x\" ID')");
 	else if (rc < 0)
 		cli_fail(rc, "license set", expr);
 	else
-		fprintf(stderr, "license set: %llu entries changed\n",
-			(unsigned long long)changed);
+		fprintf(stderr, "license set: %llu entries changed%s\n",
+			(unsigned long long)changed, changed ? "" :
+			" (no entry matches EXPR, or all have these licenses)");
 	gic_catalog_close(c);
 	free(list);
 	return cli_exit_code(rc);

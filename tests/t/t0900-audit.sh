@@ -71,7 +71,11 @@ test_expect_success 'license set changes the licenses of the entries matching EX
 	test "$(q "license = \"MIT CC-BY-4.0\"")" -eq 1 &&
 	test_expect_code 2 gicat license set "datset = own" MIT 2>err &&
 	test_grep "unknown field" err && test_grep "^   *\\^" err &&
-	test_expect_code 2 gicat license set "dataset = own" 2>err
+	test_expect_code 2 gicat license set "dataset = own" 2>err &&
+	test_expect_code 2 gicat license set dataset = own MIT 2>err &&
+	test_grep "unknown license .=.*EXPR is one argument: quote it" err &&
+	gicat license set "dataset = nosuch" MIT 2>err &&
+	test_grep "0 entries changed (no entry matches EXPR, or all have these licenses)" err
 '
 
 test_expect_success 'GenImage fails audit license --use commercial and passes --use research' '
