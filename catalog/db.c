@@ -107,6 +107,28 @@ static int is_catalog(const char *root)
 	       stat(p, &st) == 0;
 }
 
+/* --catalog DIR/.gicat (the catalog directory itself, as git takes
+ * --git-dir) means DIR. */
+static int catalog_dir_itself(const char *arg, char **root_out)
+{
+	size_t n = strlen(arg);
+	char p[PATH_MAX];
+	struct stat st;
+
+	while (n > 1 && arg[n - 1] == '/')
+		n--;
+	if (n >= 6 && !strncmp(arg + n - 6, ".gicat", 6) &&
+	    (n == 6 || arg[n - 7] == '/') &&
+	    snprintf(p, sizeof(p), "%.*s/catalog.db", (int)n, arg) <
+	    (int)sizeof(p) && stat(p, &st) == 0) {
+		n = n == 6 ? 0 : n - 7;
+		*root_out = n ? strndup(arg, n) : strdup(n == 0 && arg[0] == '/' ?
+							 "/" : ".");
+		return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	return gic_seterr(GIC_ENOTFOUND, "'%s' holds no .gicat catalog", arg);
+}
+
 int gic_catalog_find(const char *explicit_root, char **root_out)
 {
 	const char *env = getenv("GICAT_DIR");
@@ -116,8 +138,7 @@ int gic_catalog_find(const char *explicit_root, char **root_out)
 		explicit_root = env;
 	if (explicit_root) {
 		if (!is_catalog(explicit_root))
-			return gic_seterr(GIC_ENOTFOUND, "'%s' holds no .gicat catalog",
-					  explicit_root);
+			return catalog_dir_itself(explicit_root, root_out);
 		*root_out = strdup(explicit_root);
 		return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
 	}

@@ -89,6 +89,9 @@ test_expect_success '--catalog and GICAT_DIR name the catalog explicitly' '
 	gicat --catalog cat query --count >out && test_cmp expect out &&
 	gicat query --catalog=cat --count >out && test_cmp expect out &&
 	GICAT_DIR=$TRASH/cat gicat query --count >out && test_cmp expect out &&
+	gicat --catalog cat/.gicat query --count >out && test_cmp expect out &&
+	(cd cat && gicat --catalog .gicat/ query --count >../out) && test_cmp expect out &&
+	test_expect_code 2 gicat --catalog nowhere/.gicat query 2>err &&
 	test_expect_code 2 gicat --catalog nowhere query 2>err &&
 	test_grep "holds no .gicat catalog" err &&
 	test_expect_code 2 gicat query --catalog 2>err &&
