@@ -199,7 +199,9 @@ static int lex(struct parser *p)
 			t.n++;
 		t.kind = keyword(s, t.n);
 	} else {
-		return fail(p, &t, isprint((unsigned char)*s) ?
+		return fail(p, &t, *s == '*' || *s == '?' || *s == '[' ?
+			    "unexpected character '%c' (a glob is a string: "
+			    "path ~ '*adm*')" : isprint((unsigned char)*s) ?
 			    "unexpected character '%c'" :
 			    "unexpected byte 0x%02x", (unsigned char)*s);
 	}

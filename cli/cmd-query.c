@@ -48,7 +48,11 @@ static int field_list(const char *opt, const char *spec, char *out,
 	out[0] = '\0';
 	for (tok = strtok_r(buf, ", ", &save); tok;
 	     tok = strtok_r(NULL, ", ", &save)) {
-		const struct gic_field *f = gic_field_find(tok);
+		const struct gic_field *f = gic_field_find(tok), *near;
+		if (!f && (near = gic_field_suggest(tok, strlen(tok))))
+			return cli_usage_error("query", "%s: unknown field '%s' "
+					       "(did you mean '%s'?)", opt, tok,
+					       near->name);
 		if (!f)
 			return cli_usage_error("query", "%s: unknown field '%s'",
 					       opt, tok);

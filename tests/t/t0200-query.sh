@@ -50,7 +50,13 @@ test_expect_success '--group-by counts per group' '
 test_expect_success 'an unknown field is a usage error pointing at its column' '
 	test_expect_code 2 gicat query "label = fake and genrator = sd14" 2>err &&
 	test_grep "unknown field .genrator." err &&
-	sed -n 3p err >caret && test "$(cut -d^ -f1 caret | wc -c)" -eq 20
+	sed -n 3p err >caret && test "$(cut -d^ -f1 caret | wc -c)" -eq 20 &&
+	test_expect_code 2 gicat query --group-by genrator 2>err &&
+	test_grep "group-by: unknown field .genrator. (did you mean .generator.?)" err &&
+	test_expect_code 2 gicat query --fields path,witdh 2>err &&
+	test_grep "fields: unknown field .witdh. (did you mean .width.?)" err &&
+	test_expect_code 2 gicat query "path ~ *adm*" 2>err &&
+	test_grep "unexpected character .\*. (a glob is a string: path ~ .\*adm\*.)" err
 '
 
 test_expect_success 'a long expression is echoed as a window around the error' '
