@@ -369,6 +369,9 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	int nonempty = 0;
 	DIR *d;
 
+	if (mkdir(out, 0777) < 0 && errno == ENOENT)
+		return gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
+				  "directory does not exist");
 	if (mkdir(out, 0777) < 0 && errno != EEXIST)
 		return gic_seterr(GIC_EIO, "create '%s': %s", out, strerror(errno));
 	if (!(x->out = realpath(out, NULL)) || !(d = opendir(out)))
