@@ -375,6 +375,10 @@ int gic_read_verified(const char *path, const char *hex, unsigned char **buf,
 /* Resolves a hash prefix (>= 4 hex digits) to the full hash. */
 int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 		       char hex[GIC_HEX_LEN + 1]);
+/* As gic_resolve_prefix, or else an entry's path as ingested (one image
+ * in whatever dataset holds it). */
+int gic_resolve_image(struct gic_catalog *c, const char *arg,
+		      char hex[GIC_HEX_LEN + 1]);
 
 /* ---- ingest ------------------------------------------------------------ */
 

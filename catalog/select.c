@@ -59,8 +59,8 @@ int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 	int rows = 0;
 
 	if (n < 4 || n > GIC_HEX_LEN || strspn(prefix, "0123456789abcdef") != n)
-		return gic_seterr(GIC_EUSAGE, "'%s' is not a hash or a prefix of "
-				  "at least 4 lowercase hex digits", prefix);
+		return gic_seterr(GIC_EUSAGE, "not a hash, nor a prefix of at "
+				  "least 4 lowercase hex digits");
 	snprintf(hi, sizeof(hi), "%sg", prefix);
 	if (sqlite3_prepare_v2(c->db, "SELECT sha256 FROM images WHERE sha256 "
 			       ">= ? AND sha256 < ? ORDER BY sha256 LIMIT 2",
@@ -75,12 +75,43 @@ int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 	}
 	sqlite3_finalize(s);
 	if (rows == 0)
-		return gic_seterr(GIC_ENOTFOUND, "no image '%s' in the catalog",
-				  prefix);
+		return gic_seterr(GIC_ENOTFOUND, "no image in the catalog has "
+				  "this hash");
 	if (rows > 1)
-		return gic_seterr(GIC_EAMBIG, "prefix '%s' matches several "
-				  "images; give more digits", prefix);
+		return gic_seterr(GIC_EAMBIG, "this prefix matches several "
+				  "images; give more digits");
 	return 0;
+}
+
+int gic_resolve_image(struct gic_catalog *c, const char *arg,
+		      char hex[GIC_HEX_LEN + 1])
+{
+	sqlite3_stmt *s;
+	int rc, rows = 0;
+
+	rc = gic_resolve_prefix(c, arg, hex);
+	if (rc != GIC_EUSAGE && rc != GIC_ENOTFOUND)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT sha256 FROM entries "
+			       "WHERE path = ? LIMIT 2", -1, &s, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW && rows < 2)
+		if (rows++ == 0)
+			snprintf(hex, GIC_HEX_LEN + 1, "%s",
+				 (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	if (rows == 1)
+		return 0;
+	if (rows > 1)
+		return gic_seterr(GIC_EAMBIG, "entries of several datasets have "
+				  "this path, with different images: give the "
+				  "hash ('gicat query --fields sha256,dataset "
+				  "\"path = ...\"')");
+	return rc == GIC_EUSAGE ? gic_seterr(GIC_EUSAGE, "neither a hash (a "
+		"prefix of at least 4 lowercase hex digits) nor an entry's path")
+		: gic_seterr(GIC_ENOTFOUND, "no image in the catalog has this "
+			     "hash or path");
 }
 
 int gic_read_verified(const char *path, const char *hex, unsigned char **buf,

@@ -1,6 +1,7 @@
 /*
- * cmd-show.c - gicat show SHA256|PREFIX: an image's metadata, where its
- * bytes are, and every entry (dataset, path, labels) that uses it.
+ * cmd-show.c - gicat show SHA256|PREFIX|PATH: an image's metadata, where
+ * its bytes are, every entry (dataset, labels, licenses, path) that uses
+ * it, and its derivations.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -90,14 +91,16 @@ static int show(struct gic_catalog *c, const char *hex)
 	if ((rc = query(c, "SELECT dataset, coalesce(generator, '-'),"
 			   " coalesce(subset, '-'), coalesce(label, '-'), "
 			   "coalesce(split, '-'), coalesce(class, '-'), "
-			   "coalesce(class_source, '-'), path FROM entries "
+			   "coalesce(class_source, '-'), coalesce(replace("
+			   "license, ' ', ','), '-'), path FROM entries "
 			   "WHERE sha256 = ? ORDER BY id", hex, &s)))
 		return rc;
-	printf("\nentries (dataset generator subset label split class "
-	       "class_source path):\n");
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		for (int i = 0; i < 8; i++)
-			printf(i < 7 ? "%s " : "%s\n", sqlite3_column_text(s, i));
+	for (int n = 0; sqlite3_step(s) == SQLITE_ROW; n++) {
+		if (!n)
+			printf("\nentries (dataset generator subset label split "
+			       "class class_source license path):\n");
+		for (int i = 0; i < 9; i++)
+			printf(i < 8 ? "%s " : "%s\n", sqlite3_column_text(s, i));
 	}
 	sqlite3_finalize(s);
 	return show_derivations(c, hex);
@@ -113,10 +116,10 @@ int cmd_show(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
 		return cli_getopt_end("show", ch);
 	if (argc - optind != 1)
-		return cli_usage_error("show", "expected one hash");
+		return cli_usage_error("show", "expected one hash or path");
 	if ((rc = cli_open("show", &c)))
 		return rc;
-	if ((rc = gic_resolve_prefix(c, argv[optind], hex)) < 0)
+	if ((rc = gic_resolve_image(c, argv[optind], hex)) < 0)
 		rc = cli_fail(rc, "show", argv[optind]);
 	else
 		rc = show(c, hex);

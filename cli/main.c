@@ -34,7 +34,7 @@ static const struct cmd commands[] = {
 	  "[--fields F,F] [--limit N] [EXPR]", "list entries matching EXPR",
 	  "  EXPR: field op value, joined by and/or/not and parentheses;\n"
 	  "  ops = != < <= > >= ~ 'glob*', in (a, b), in 0..99; see README.\n" },
-	{ "show", cmd_show, "SHA256|PREFIX",
+	{ "show", cmd_show, "SHA256|PREFIX|PATH",
 	  "an image's metadata and every entry of it", NULL },
 	{ "cat", cmd_cat, "SHA256|PREFIX", "write an image's bytes to stdout",
 	  NULL },

@@ -44,7 +44,12 @@ test_expect_success 'the real photo found in three subsets is one image and thre
 		awk "\$1 > 1" >dups &&
 	test "$(wc -l <dups)" -eq 1 && test "$(awk "{print \$1}" dups)" -eq 3 &&
 	gicat show "$(awk "{print substr(\$2, 1, 12)}" dups)" >show &&
-	test "$(grep -c "^genimage .*/train/nature/" show)" -eq 3
+	test "$(grep -c "^genimage .*/train/nature/" show)" -eq 3 &&
+	p=$(grep "^genimage .*/train/nature/" show | head -1 | awk "{print \$NF}") &&
+	gicat show "$p" >show2 && test_cmp show show2 &&
+	test_grep "LicenseRef-GenImage,LicenseRef-ImageNet $p$" show &&
+	test_expect_code 2 gicat show "$p.nope" 2>err &&
+	test_grep "neither a hash (a prefix of at least 4 lowercase hex digits) nor an entry.s path" err
 '
 
 test_expect_success 'fake classes come from file names, real ones from wnids and val labels' '
