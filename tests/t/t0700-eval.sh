@@ -3,6 +3,7 @@
 # from the hash) give exactly the expected scores; missing, extra, bad and
 # contradicting rows; the same results from CSV and JSONL and from every
 # kind of key (sha256, its 16-hex prefix, export paths, original paths);
+# originals of degraded images ignored by path as by sha256;
 # the cross-generator matrix of three runs; the HTML heatmap; average
 # precision checked against scikit-learn.
 . "$(dirname "$0")/lib.sh"
@@ -172,6 +173,36 @@ test_expect_success 'a path in a set the task does not score is ignored; unknown
 	test_grep "path .nowhere/x.png. is no image of the scored sets" err
 '
 
+# origs ITEMS KEY: a prediction (0.9 fake, 0.1 real) for each test row of a
+# task's items, naming its original by KEY (path or sha256).
+origs() {
+	awk -F, -v OFS=, -v k=$2 "BEGIN { print k \",score\" } \$1 ~ /^test\\// {
+		print (k == \"path\" ? \$6 : \$2), \$3 == \"fake\" ? 0.9 : 0.1 }" "$1"
+}
+
+test_expect_success 'original paths of degraded images are ignored, as their sha256 are' '
+	gicat task show --items genimage/degraded 2>/dev/null >deg.csv &&
+	origs deg.csv path >deg-path.csv && origs deg.csv sha256 >deg-sha.csv &&
+	test_expect_code 1 gicat eval genimage/degraded --predictions deg-path.csv >out 2>err &&
+	test_must_fail test -s out &&
+	test_grep "^gicat: eval: ignored: .deg-path.csv:2.: path .genimage/[^ ]*. names the original of a degraded image" err &&
+	! grep -e "names several" -e "cannot be used" err &&
+	test_expect_code 1 gicat eval genimage/degraded --predictions deg-sha.csv 2>sha-err &&
+	grep -v ": ignored: " sha-err | sed "s/deg-sha/deg-path/" >expect &&
+	grep -v ": ignored: " err >got && test_cmp expect got &&
+	test_grep "ignored $(($(wc -l <deg-path.csv) - 1)) row(s) that name the original of a degraded image" got
+'
+
+test_expect_success 'an original path is its image where a set scores it undegraded' '
+	printf "[task]\nname = mixed\n[test plain]\nselect = subset = sd14 and split = val\n[test jpeg]\nselect = subset = sd14 and split = val\ndegrade = jpeg(quality=30)\n" >mixed.ini &&
+	gicat task show --items mixed.ini 2>/dev/null >mixed.csv &&
+	origs mixed.csv path >mixed-path.csv && origs mixed.csv sha256 >mixed-sha.csv &&
+	gicat eval mixed.ini --allow-missing --format csv --predictions mixed-sha.csv >expect 2>/dev/null &&
+	gicat eval mixed.ini --allow-missing --format csv --predictions mixed-path.csv >out 2>err &&
+	test_cmp expect out && test_grep "^test/plain,[1-9][0-9]*,1,1,1,1$" out &&
+	! grep "ignored" err
+'
+
 test_expect_success 'AP and accuracies are scikit-learn'"'"'s to the last digit, ties and all' '
 	$PY -c "import sklearn" 2>/dev/null || { echo "no python3-sklearn"; exit 1; }
 	evalcsv rand.csv >ours &&
@@ -283,6 +314,15 @@ test_expect_success 'images without a label are not scored, and eval says so' '
 	gicat eval nolabel.ini --predictions nl.csv --format csv >out 2>err &&
 	test_grep "1 images of the scored sets have no label (real or fake) and were not scored" err &&
 	test_grep "^test/a,0,,,,$" out
+'
+
+test_expect_success 'a path that names different images in two datasets is a bad row' '
+	mkdir -p two/flat && cp "$(find data/genimage -name "*.png" | sort | sed -n 2p)" two/flat/a.png &&
+	(cd two && gicat ingest --layout flat --dataset nolabel2 flat 2>/dev/null) &&
+	printf "[task]\nname = two\n[test a]\nselect = dataset = nolabel or dataset = nolabel2\n" >two.ini &&
+	printf "path,score\nflat/a.png,0.5\n" >two.csv &&
+	test_expect_code 1 gicat eval two.ini --predictions two.csv 2>err &&
+	test_grep "two.csv:2.: path .flat/a.png. names several images (in different datasets)$" err
 '
 
 test_expect_success 'usage errors exit 2' '
