@@ -120,6 +120,20 @@ test_expect_success 'bad rows are reported with their line numbers and nothing i
 	! grep -q "no prediction" err
 '
 
+test_expect_success 'a row without a key, or without score and pred, says what it has' '
+	sha=$(sed -n 2p perfect.csv | cut -d, -f1) &&
+	printf "{\"sha256\": \"%s\", \"prob\": 0.3}\n{\"sha256\": \"%s\", \"score\": null, \"pred\": \"\"}\n{\"hash\": \"%s\", \"score\": 0.3}\n{}\n" \
+		$sha $sha $sha >noscore.jsonl &&
+	test_expect_code 1 evalcsv noscore.jsonl 2>err &&
+	test_grep "noscore.jsonl:1.: no score and no pred (the row has: sha256, prob)$" err &&
+	test_grep "noscore.jsonl:2.: no score and no pred (the row has: sha256)$" err &&
+	test_grep "noscore.jsonl:3.: no sha256 and no path (the row has: hash, score)$" err &&
+	test_grep "noscore.jsonl:4.: no sha256 and no path (the row is empty)$" err &&
+	printf "sha256,score,Prob\n$sha,,0.3\n" >noscore.csv &&
+	test_expect_code 1 evalcsv noscore.csv 2>err &&
+	test_grep "noscore.csv:2.: no score and no pred (the row has: sha256, Prob)$" err
+'
+
 test_expect_success 'a row with score and pred is scored by score; pred must agree with it' '
 	pred both.csv sha256,score,pred "\$2, (\$3 == \"fake\" ? 0.9 : 0.1), \$3" &&
 	evalcsv both.csv >out && evalcsv perfect.csv >expect && test_cmp expect out &&
