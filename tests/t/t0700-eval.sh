@@ -70,6 +70,19 @@ test_expect_success 'hand-computed accuracy and AP on one set, the threshold edg
 	test_cmp expect got
 '
 
+test_expect_success '--allow-missing: the table has a missing row under n; CSV keeps its columns' '
+	gicat eval $TASK --predictions hand.csv --allow-missing >out 2>err &&
+	sed -n 2,3p out >rows &&
+	test_grep "^n  *0  *8  *0  *0  *0  *0  *0  *0  *8$" rows &&
+	test_grep "^missing  *4  *0  *8  *8  *8  *8  *8  *8  *$((ntest - 8))$" rows &&
+	test_grep "$((ntest - 8)) of $ntest images (86.7%) have no prediction" err &&
+	evalcsv hand.csv --allow-missing >out 2>err &&
+	test "$(head -1 out)" = set,n,acc,real_acc,fake_acc,ap &&
+	test_grep "$((ntest - 8)) of $ntest images (86.7%) have no prediction" err &&
+	gicat eval $TASK --predictions perfect.csv --allow-missing >out &&
+	! grep "^missing" out
+'
+
 test_expect_success 'images without a prediction are listed by hash and path; exit 1' '
 	head -3 perfect.csv >part.csv &&
 	test_expect_code 1 gicat eval $TASK --predictions part.csv 2>err >out &&
