@@ -9,8 +9,9 @@
  * entry's original path.  A path that is not found as written is tried
  * again without its leading components, so an absolute path into an
  * export, or a trainer's "OUT/test/adm/0_real/….png", is found too.
- * A row naming the original of a degraded image is ignored with that
- * reason: degraded sets are scored by the derived images.
+ * A row naming the original of a degraded image, by its sha256 or its
+ * path, is ignored with that reason: degraded sets are scored by the
+ * derived images.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -134,11 +135,23 @@ static int index_paths(struct keys *k)
 	return 0;
 }
 
-/* p as a scored image's original path: 0 when it is none, 1 when it is
- * one image's, 2 when it names several (in different datasets). */
+/* The image a scored image was derived from, or the image itself. */
+static const char *origin(const struct gic_eval_img *m)
+{
+	return *m->it->parent ? m->it->parent : m->sha;
+}
+
+/*
+ * p as a scored image's original path: 0 when it is none, 1 when it is
+ * one image's, 2 when it names several (in different datasets).  The
+ * images degraded from one original all carry its path: p then names that
+ * original, scored where a set holds it undegraded and otherwise not (the
+ * caller says so, as for its sha256).
+ */
 static int item_path(const struct keys *k, const char *p,
 		     char sha[GIC_HEX_LEN + 1])
 {
+	const char *found;
 	size_t lo = 0, hi = k->npaths;
 
 	while (lo < hi) {
@@ -150,11 +163,12 @@ static int item_path(const struct keys *k, const char *p,
 	}
 	if (lo == k->npaths || strcmp(k->paths[lo]->it->path, p))
 		return 0;
+	found = origin(k->paths[lo]);
 	for (size_t i = lo + 1; i < k->npaths && !strcmp(k->paths[i]->it->path, p);
 	     i++)
-		if (strcmp(k->paths[i]->sha, k->paths[lo]->sha))
+		if (strcmp(origin(k->paths[i]), found))
 			return 2;
-	memcpy(sha, k->paths[lo]->sha, GIC_HEX_LEN + 1);
+	memcpy(sha, found, GIC_HEX_LEN + 1);
 	return 1;
 }
 

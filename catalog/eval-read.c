@@ -34,6 +34,9 @@ struct reader {
 	int line;
 	int col[NCOLS];          /* CSV: field of each column, -1 if absent */
 	int nfields;             /* CSV: fields of the header */
+	char *head[MAX_FIELDS];  /* CSV: the header's fields */
+	char **fields;           /* CSV: the row being read */
+	json_t *obj;             /* JSONL: the row being read */
 	char sep;                /* ',' or, for TSV, '\t' */
 };
 
@@ -112,6 +115,38 @@ static int agree(struct reader *r, const char *pred, const char *text,
 		   "at or above" : "below", r->o->threshold), -1;
 }
 
+static void append(char *buf, size_t size, size_t *len, const char *name)
+{
+	int n = snprintf(buf + *len, size - *len, "%s%s", *len ? ", " : "",
+			 name);
+
+	*len = n < 0 || (size_t)n >= size - *len ? size - 1 : *len + (size_t)n;
+}
+
+/* A row without a column it needs: says which ones it has (those not
+ * empty or null), so that a misnamed column shows. */
+static int lacks(struct reader *r, const char *what)
+{
+	char names[256] = "";
+	size_t len = 0;
+	const char *key;
+	json_t *v;
+
+	if (r->obj) {
+		json_object_foreach(r->obj, key, v)
+			if (!json_is_null(v) && !(json_is_string(v) &&
+						  !*json_string_value(v)))
+				append(names, sizeof(names), &len, key);
+	} else {
+		for (int i = 0; i < r->nfields; i++)
+			if (*r->fields[i])
+				append(names, sizeof(names), &len, r->head[i]);
+	}
+	if (!len)
+		return bad(r, "%s (the row is empty)", what);
+	return bad(r, "%s (the row has: %s)", what, names);
+}
+
 /* Adds a row from its column values (NULL: absent). */
 static int add(struct reader *r, const char *const v[NCOLS])
 {
@@ -119,7 +154,7 @@ static int add(struct reader *r, const char *const v[NCOLS])
 	int by_sha = v[C_SHA] && *v[C_SHA];
 
 	if (!by_sha && !(v[C_PATH] && *v[C_PATH]))
-		return bad(r, "no sha256 and no path");
+		return lacks(r, "no sha256 and no path");
 	if (by_sha && (strlen(v[C_SHA]) < GIC_EVAL_MIN_PREFIX ||
 		       strlen(v[C_SHA]) > GIC_HEX_LEN ||
 		       strspn(v[C_SHA], "0123456789abcdefABCDEF") !=
@@ -136,7 +171,7 @@ static int add(struct reader *r, const char *const v[NCOLS])
 		if (parse_pred(r, v[C_PRED], &p.score) < 0)
 			return 0;
 	} else {
-		return bad(r, "no score and no pred");
+		return lacks(r, "no score and no pred");
 	}
 	if (gic_grow(&r->out->v, r->out->n, &r->out->cap, sizeof(*r->out->v),
 		     1024))
@@ -159,13 +194,12 @@ static int add(struct reader *r, const char *const v[NCOLS])
 /* The header row: which field holds which column. */
 static int csv_header(struct reader *r, char *line)
 {
-	char *f[MAX_FIELDS];
 	int n, dup;
 
 	r->sep = strchr(line, '\t') && !strchr(line, ',') ? '\t' : ',';
-	n = gic_csv_split(line, r->sep, 1, f, MAX_FIELDS);
+	n = gic_csv_split(line, r->sep, 1, r->head, MAX_FIELDS);
 	r->nfields = n;
-	if ((dup = gic_csv_columns(f, n, col_names, NCOLS, r->col)) >= 0)
+	if ((dup = gic_csv_columns(r->head, n, col_names, NCOLS, r->col)) >= 0)
 		return gic_seterr(GIC_EUSAGE, "line %d: two '%s' columns in the "
 				  "header", r->line, col_names[dup]);
 	if (r->col[C_SHA] < 0 && r->col[C_PATH] < 0)
@@ -189,6 +223,7 @@ static int csv_row(struct reader *r, char *line)
 		return bad(r, "%d fields where the header has %d", n, r->nfields);
 	for (int c = 0; c < NCOLS; c++)
 		v[c] = r->col[c] >= 0 ? f[r->col[c]] : NULL;
+	r->fields = f;
 	return add(r, v);
 }
 
@@ -236,7 +271,9 @@ static int json_row(struct reader *r, const char *line)
 		if (json_col(r, json_object_get(o, col_names[c]), c, num[c],
 			     sizeof(num[c]), &v[c]) < 0)
 			goto out;
+	r->obj = o;
 	rc = add(r, v);
+	r->obj = NULL;
 out:
 	json_decref(o);
 	return rc;

@@ -106,10 +106,16 @@ static const char *pct(double v, char buf[32])
 	return buf;
 }
 
-/* A grid as an aligned table of percentages; extra (may be NULL) is a
- * first row of ready text, labelled extra_label. */
+/* A row of ready text (counts) in a table, above the percentages. */
+struct text_row {
+	const char *label;
+	char cell[GIC_TASK_MAX_SETS + 1][24];
+};
+
+/* A grid as an aligned table of percentages, under the nextra rows of
+ * extra. */
 static void table(const struct gic_grid *g, const char *corner,
-		  const char *extra_label, char **extra)
+		  const struct text_row *extra, int nextra)
 {
 	char t[256], b[32];
 	int lw = (int)strlen(corner), w[GIC_TASK_MAX_SETS + 1];
@@ -118,19 +124,23 @@ static void table(const struct gic_grid *g, const char *corner,
 		int n = (int)strlen(gic_eval_title(g->rows[r], t, sizeof(t)));
 		lw = n > lw ? n : lw;
 	}
+	for (int x = 0; x < nextra; x++)
+		if ((int)strlen(extra[x].label) > lw)
+			lw = (int)strlen(extra[x].label);
 	printf("%-*s", lw, corner);
 	for (int c = 0; c < g->ncols && c <= GIC_TASK_MAX_SETS; c++) {
 		int n = (int)strlen(gic_eval_title(g->cols[c], t, sizeof(t)));
 		w[c] = n > 5 ? n : 5;
-		if (extra && (int)strlen(extra[c]) > w[c])
-			w[c] = (int)strlen(extra[c]);
+		for (int x = 0; x < nextra; x++)
+			if ((int)strlen(extra[x].cell[c]) > w[c])
+				w[c] = (int)strlen(extra[x].cell[c]);
 		printf("  %*s", w[c], t);
 	}
 	putchar('\n');
-	if (extra) {
-		printf("%-*s", lw, extra_label);
+	for (int x = 0; x < nextra; x++) {
+		printf("%-*s", lw, extra[x].label);
 		for (int c = 0; c < g->ncols && c <= GIC_TASK_MAX_SETS; c++)
-			printf("  %*s", w[c], extra[c]);
+			printf("  %*s", w[c], extra[x].cell[c]);
 		putchar('\n');
 	}
 	for (int r = 0; r < g->nrows; r++) {
@@ -218,7 +228,7 @@ static int write_html(const char *path, const struct gic_grid *g,
 static int print_eval(const struct gic_eval *e, const struct args *a)
 {
 	struct gic_grid g;
-	char counts[GIC_TASK_MAX_SETS + 1][24], *n[GIC_TASK_MAX_SETS + 1];
+	struct text_row counts[2] = { { .label = "n" }, { .label = "missing" } };
 	char title[512], caption[512], t[64];
 	int rc;
 
@@ -235,12 +245,13 @@ static int print_eval(const struct gic_eval *e, const struct args *a)
 	if ((rc = gic_eval_grid(e, &g)) < 0)
 		return cli_fail(rc, "eval", NULL);
 	for (int k = 0; k <= e->nsets; k++) {
-		snprintf(counts[k], sizeof(counts[k]), "%zu", k < e->nsets ?
-			 e->sets[k].m.n : e->avg.n);
-		n[k] = counts[k];
+		snprintf(counts[0].cell[k], sizeof(counts[0].cell[k]), "%zu",
+			 k < e->nsets ? e->sets[k].m.n : e->avg.n);
+		snprintf(counts[1].cell[k], sizeof(counts[1].cell[k]), "%zu",
+			 k < e->nsets ? e->sets[k].missing : e->missing);
 	}
-	if (a->fmt == F_TABLE)
-		table(&g, "", "n", n);
+	if (a->fmt == F_TABLE)  /* missing: only --allow-missing gets here */
+		table(&g, "", counts, e->missing ? 2 : 1);
 	snprintf(title, sizeof(title), "%s", e->r->task->name);
 	snprintf(caption, sizeof(caption), "Trained on %s; scores (%%) per test "
 		 "set at threshold %g (score >= threshold means fake).",
@@ -297,7 +308,7 @@ static void print_matrix(const struct gic_grid *g, const struct runs *rs,
 	char b[32];
 
 	if (a->fmt == F_TABLE) {
-		table(g, "trained on", NULL, NULL);
+		table(g, "trained on", NULL, 0);
 	} else if (a->fmt == F_CSV) {
 		printf("trained_on");
 		for (int c = 0; c < g->ncols; c++)

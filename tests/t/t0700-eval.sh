@@ -3,6 +3,7 @@
 # from the hash) give exactly the expected scores; missing, extra, bad and
 # contradicting rows; the same results from CSV and JSONL and from every
 # kind of key (sha256, its 16-hex prefix, export paths, original paths);
+# originals of degraded images ignored by path as by sha256;
 # the cross-generator matrix of three runs; the HTML heatmap; average
 # precision checked against scikit-learn.
 . "$(dirname "$0")/lib.sh"
@@ -69,6 +70,19 @@ test_expect_success 'hand-computed accuracy and AP on one set, the threshold edg
 	test_cmp expect got
 '
 
+test_expect_success '--allow-missing: the table has a missing row under n; CSV keeps its columns' '
+	gicat eval $TASK --predictions hand.csv --allow-missing >out 2>err &&
+	sed -n 2,3p out >rows &&
+	test_grep "^n  *0  *8  *0  *0  *0  *0  *0  *0  *8$" rows &&
+	test_grep "^missing  *4  *0  *8  *8  *8  *8  *8  *8  *$((ntest - 8))$" rows &&
+	test_grep "$((ntest - 8)) of $ntest images (86.7%) have no prediction" err &&
+	evalcsv hand.csv --allow-missing >out 2>err &&
+	test "$(head -1 out)" = set,n,acc,real_acc,fake_acc,ap &&
+	test_grep "$((ntest - 8)) of $ntest images (86.7%) have no prediction" err &&
+	gicat eval $TASK --predictions perfect.csv --allow-missing >out &&
+	! grep "^missing" out
+'
+
 test_expect_success 'images without a prediction are listed by hash and path; exit 1' '
 	head -3 perfect.csv >part.csv &&
 	test_expect_code 1 gicat eval $TASK --predictions part.csv 2>err >out &&
@@ -117,6 +131,20 @@ test_expect_success 'bad rows are reported with their line numbers and nothing i
 	test_grep "^gicat: eval: .bad.csv:$((n + 6)).: unterminated quote$" err &&
 	test_grep "6 of $((ntest + 6)) rows cannot be used; nothing scored" err &&
 	! grep -q "no prediction" err
+'
+
+test_expect_success 'a row without a key, or without score and pred, says what it has' '
+	sha=$(sed -n 2p perfect.csv | cut -d, -f1) &&
+	printf "{\"sha256\": \"%s\", \"prob\": 0.3}\n{\"sha256\": \"%s\", \"score\": null, \"pred\": \"\"}\n{\"hash\": \"%s\", \"score\": 0.3}\n{}\n" \
+		$sha $sha $sha >noscore.jsonl &&
+	test_expect_code 1 evalcsv noscore.jsonl 2>err &&
+	test_grep "noscore.jsonl:1.: no score and no pred (the row has: sha256, prob)$" err &&
+	test_grep "noscore.jsonl:2.: no score and no pred (the row has: sha256)$" err &&
+	test_grep "noscore.jsonl:3.: no sha256 and no path (the row has: hash, score)$" err &&
+	test_grep "noscore.jsonl:4.: no sha256 and no path (the row is empty)$" err &&
+	printf "sha256,score,Prob\n$sha,,0.3\n" >noscore.csv &&
+	test_expect_code 1 evalcsv noscore.csv 2>err &&
+	test_grep "noscore.csv:2.: no score and no pred (the row has: sha256, Prob)$" err
 '
 
 test_expect_success 'a row with score and pred is scored by score; pred must agree with it' '
@@ -170,6 +198,36 @@ test_expect_success 'a path in a set the task does not score is ignored; unknown
 	evalcsv more.csv >out 2>err && test_cmp expect out &&
 	test_grep "in set .train., which is not scored" err &&
 	test_grep "path .nowhere/x.png. is no image of the scored sets" err
+'
+
+# origs ITEMS KEY: a prediction (0.9 fake, 0.1 real) for each test row of a
+# task's items, naming its original by KEY (path or sha256).
+origs() {
+	awk -F, -v OFS=, -v k=$2 "BEGIN { print k \",score\" } \$1 ~ /^test\\// {
+		print (k == \"path\" ? \$6 : \$2), \$3 == \"fake\" ? 0.9 : 0.1 }" "$1"
+}
+
+test_expect_success 'original paths of degraded images are ignored, as their sha256 are' '
+	gicat task show --items genimage/degraded 2>/dev/null >deg.csv &&
+	origs deg.csv path >deg-path.csv && origs deg.csv sha256 >deg-sha.csv &&
+	test_expect_code 1 gicat eval genimage/degraded --predictions deg-path.csv >out 2>err &&
+	test_must_fail test -s out &&
+	test_grep "^gicat: eval: ignored: .deg-path.csv:2.: path .genimage/[^ ]*. names the original of a degraded image" err &&
+	! grep -e "names several" -e "cannot be used" err &&
+	test_expect_code 1 gicat eval genimage/degraded --predictions deg-sha.csv 2>sha-err &&
+	grep -v ": ignored: " sha-err | sed "s/deg-sha/deg-path/" >expect &&
+	grep -v ": ignored: " err >got && test_cmp expect got &&
+	test_grep "ignored $(($(wc -l <deg-path.csv) - 1)) row(s) that name the original of a degraded image" got
+'
+
+test_expect_success 'an original path is its image where a set scores it undegraded' '
+	printf "[task]\nname = mixed\n[test plain]\nselect = subset = sd14 and split = val\n[test jpeg]\nselect = subset = sd14 and split = val\ndegrade = jpeg(quality=30)\n" >mixed.ini &&
+	gicat task show --items mixed.ini 2>/dev/null >mixed.csv &&
+	origs mixed.csv path >mixed-path.csv && origs mixed.csv sha256 >mixed-sha.csv &&
+	gicat eval mixed.ini --allow-missing --format csv --predictions mixed-sha.csv >expect 2>/dev/null &&
+	gicat eval mixed.ini --allow-missing --format csv --predictions mixed-path.csv >out 2>err &&
+	test_cmp expect out && test_grep "^test/plain,[1-9][0-9]*,1,1,1,1$" out &&
+	! grep "ignored" err
 '
 
 test_expect_success 'AP and accuracies are scikit-learn'"'"'s to the last digit, ties and all' '
@@ -283,6 +341,15 @@ test_expect_success 'images without a label are not scored, and eval says so' '
 	gicat eval nolabel.ini --predictions nl.csv --format csv >out 2>err &&
 	test_grep "1 images of the scored sets have no label (real or fake) and were not scored" err &&
 	test_grep "^test/a,0,,,,$" out
+'
+
+test_expect_success 'a path that names different images in two datasets is a bad row' '
+	mkdir -p two/flat && cp "$(find data/genimage -name "*.png" | sort | sed -n 2p)" two/flat/a.png &&
+	(cd two && gicat ingest --layout flat --dataset nolabel2 flat 2>/dev/null) &&
+	printf "[task]\nname = two\n[test a]\nselect = dataset = nolabel or dataset = nolabel2\n" >two.ini &&
+	printf "path,score\nflat/a.png,0.5\n" >two.csv &&
+	test_expect_code 1 gicat eval two.ini --predictions two.csv 2>err &&
+	test_grep "two.csv:2.: path .flat/a.png. names several images (in different datasets)$" err
 '
 
 test_expect_success 'usage errors exit 2' '

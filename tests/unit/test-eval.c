@@ -248,7 +248,8 @@ static void csv_rows_and_line_numbers(void **state)
 	assert_string_equal(pr.text,
 		"0 gicat-test-eval.csv:5: score 1.5 is outside [0, 1]\n"
 		"0 gicat-test-eval.csv:6: score 'nan' is not a number\n"
-		"0 gicat-test-eval.csv:7: no score and no pred\n"
+		"0 gicat-test-eval.csv:7: no score and no pred (the row has: path, "
+		"label)\n"
 		"0 gicat-test-eval.csv:8: unterminated quote\n"
 		"0 gicat-test-eval.csv:9: 2 fields where the header has 4\n");
 	gic_preds_release(&p);
