@@ -200,7 +200,11 @@ static int status(struct gic_catalog *c, const struct gic_fetch_list *l,
 
 	if ((rc = gic_fetch_status(c, l, a->o.dataset, &sum, &bad)) < 0)
 		return cli_fail(rc, "fetch", NULL);
-	out_rows(sum, a->fmt, stdout);
+	if (out_rows(sum, a->fmt, stdout) == 0)
+		fprintf(stderr, "fetch: the catalog has no URL%s%s%s%s\n",
+			l ? " of this list" : "", a->o.dataset ?
+			" in dataset '" : "", a->o.dataset ? a->o.dataset : "",
+			a->o.dataset ? "'" : "");
 	failed = print_failed(bad);
 	sqlite3_finalize(sum);
 	sqlite3_finalize(bad);
