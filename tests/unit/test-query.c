@@ -125,7 +125,8 @@ static void every_operator(void **state)
 	check("height > 512", "height > ? | 512");
 	check("short_side >= 512", "short_side >= ? | 512");
 	check("path ~ '*/train/*.png'", "path GLOB ? | '*/train/*.png'");
-	check("path~*", "error at 6: unexpected character '*'");
+	check("path~*", "error at 6: unexpected character '*' (a glob is a "
+	      "string: path ~ '*adm*')");
 	check("label=fake", "label = ? | 'fake'");
 	check("class>-1", "class > ? | -1");
 }
