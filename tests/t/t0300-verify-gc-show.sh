@@ -22,6 +22,21 @@ test_expect_success 'cat writes the original bytes' '
 	gicat cat "$(first basn2c08.png)" >back && cmp back img/basn2c08.png
 '
 
+# script(1) gives the command a terminal as stdout and copies what it
+# writes there to out.
+if command -v script >/dev/null 2>&1; then
+test_expect_success 'cat refuses a terminal as stdout, as degrade does' '
+	h=$(first basn2c08.png) &&
+	test_expect_code 2 script -qec "gicat cat $h" /dev/null >out 2>&1 </dev/null &&
+	test_grep "^gicat: cat: stdout is a terminal: redirect the image to a file" out &&
+	! grep PNG out &&
+	test_expect_code 2 script -qec "gicat degrade blur\(sigma=3\) $h" /dev/null >out 2>&1 </dev/null &&
+	test_grep "^gicat: degrade: stdout is a terminal: redirect the image to a file" out
+'
+else
+	echo "# skipped the terminal test of cat: script (util-linux) is not installed"
+fi
+
 test_expect_success 'cat to a full disk: one line with the real reason, exit 3' '
 	if test -w /dev/full; then
 		mkdir big && cp "$SHARED/data/jpeg/monkey16.png" big/ &&
