@@ -53,19 +53,21 @@ test_expect_success 'unknown and too-short prefixes are usage errors' '
 	test_expect_code 2 gicat show ab 2>err && test_grep "at least 4" err
 '
 
-test_expect_success 'verify is clean, then exits 1 naming a corrupt object' '
+test_expect_success 'verify is clean, then exits 1 naming a corrupt object, its entries, the remedy' '
+	mkdir img2 && cp img/basn0g08.png img2/ && gicat ingest img2 2>/dev/null &&
 	gicat verify --full >out && test_grep " 0 problems" out &&
 	o=$(obj basn0g08.png) && chmod u+w "$o" &&
 	printf "\\001" | dd of="$o" bs=1 seek=40 conv=notrunc 2>/dev/null &&
 	gicat verify >out &&
 	test_expect_code 1 gicat verify --full 2>err >out &&
-	test_grep "$(first basn0g08.png).: object .* is corrupt" err
+	test "$(wc -l <err)" -eq 1 &&
+	test_grep "$(first basn0g08.png).: object .* is corrupt (hash [0-9a-f]\\{64\\}); 2 entries, e.g. .img/basn0g08.png.: restore that file and ingest it again$" err
 '
 
 test_expect_success 'verify exits 1 naming a missing object; cat fails with exit 3' '
 	o=$(obj basn2c08.png) && rm -f "$o" &&
 	test_expect_code 1 gicat verify 2>err >out &&
-	test_grep "object is missing" err &&
+	test_grep "object is missing from the store; 1 entry, .img/basn2c08.png.: restore that file and ingest it again$" err &&
 	test_expect_code 3 gicat cat "$(first basn2c08.png)" >/dev/null 2>err
 '
 
