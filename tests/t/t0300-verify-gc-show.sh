@@ -71,6 +71,14 @@ test_expect_success 'verify exits 1 naming a missing object; cat fails with exit
 	test_expect_code 3 gicat cat "$(first basn2c08.png)" >/dev/null 2>err
 '
 
+test_expect_success 'ingesting the originals again repairs the corrupt and the missing object' '
+	gicat ingest img 2>err && test_grep "already present" err &&
+	gicat verify --full >out 2>err && test_grep " 0 problems" out &&
+	gicat cat "$(first basn0g08.png)" >back && cmp back img/basn0g08.png &&
+	gicat cat "$(first basn2c08.png)" >back && cmp back img/basn2c08.png &&
+	test "$(stat -c %a "$(obj basn0g08.png)")" = 444
+'
+
 test_expect_success 'verify names a dangling reference in the catalog: table, row, parent' '
 	gicat init c3 2>/dev/null && gicat --catalog c3 ingest img 2>/dev/null &&
 	h=$(gicat --catalog c3 query --format csv --fields sha256 "path = img/basn2c08.png" | tail -1) &&
