@@ -40,18 +40,21 @@ static const char *const sql_text[] = {
 	"INSERT INTO rejects (path, reason) VALUES (?, ?) ON CONFLICT (path) "
 	"DO UPDATE SET reason = excluded.reason, at = excluded.at",
 	"DELETE FROM rejects WHERE path = ?",
+	"UPDATE images SET ref_size = ?, ref_mtime_ns = ? WHERE sha256 = ? AND "
+	"storage = 'ref' AND ref_path = ?",
 };
+#define NSTMT (sizeof(sql_text) / sizeof(sql_text[0]))
 
 static int db_fail(struct gic_writer *w, const char *what)
 {
 	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(w->cat->db));
 }
 
-static sqlite3_stmt **stmt_slot(struct gic_writer *w, int i)
+static sqlite3_stmt **stmt_slot(struct gic_writer *w, size_t i)
 {
 	sqlite3_stmt **v[] = { &w->ins_image, &w->upgrade, &w->sel_entry,
 			       &w->ins_entry, &w->upd_entry, &w->ins_reject,
-			       &w->del_reject };
+			       &w->del_reject, &w->refresh };
 	return v[i];
 }
 
@@ -77,7 +80,7 @@ int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
 	w->opts = o;
 	if (o->license && gic_license_check(c, o->license) < 0)
 		return GIC_EUSAGE;
-	for (int i = 0; i < 7; i++)
+	for (size_t i = 0; i < NSTMT; i++)
 		if (sqlite3_prepare_v2(c->db, sql_text[i], -1, stmt_slot(w, i),
 				       NULL))
 			return db_fail(w, "prepare ingest");
@@ -183,6 +186,23 @@ static int insert_image(struct gic_writer *w, const struct gic_result *r,
 		return rc;
 	*added = sqlite3_changes(w->cat->db) > 0;
 	return 0;
+}
+
+/*
+ * Known content ingested again as a ref from the path the row records:
+ * its bytes were just hashed, so the size and mtime they have now are
+ * what verify compares with from here on (a touched file stops being
+ * reported).  A ref to another path, or an object, is left as it is.
+ */
+static int refresh_ref(struct gic_writer *w, const struct gic_result *r)
+{
+	sqlite3_stmt *s = w->refresh;
+
+	sqlite3_bind_int64(s, 1, r->ref_size);
+	sqlite3_bind_int64(s, 2, r->ref_mtime_ns);
+	sqlite3_bind_text(s, 3, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, r->ref_path, -1, SQLITE_STATIC);
+	return step(w, s, "refresh ref");
 }
 
 /* Binds ?1..?12 of the entry statements from r and the overrides. */
@@ -314,6 +334,9 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 		st->link_fallbacks++;
 	if (r->kind == GIC_R_NEW && (rc = insert_image(w, r, &added)) < 0)
 		return rc;
+	if (r->kind == GIC_R_KNOWN && r->ref_path &&
+	    (rc = refresh_ref(w, r)) < 0)
+		return rc;
 	if (r->kind == GIC_R_UPGRADE) {
 		sqlite3_bind_text(w->upgrade, 1, r->hex, -1, SQLITE_STATIC);
 		if ((rc = step(w, w->upgrade, "store object")) < 0)
@@ -333,7 +356,7 @@ int gic_writer_finish(struct gic_writer *w, int rc)
 		rc = gic_writer_commit(w);
 	else if (w->in_tx && gic_writer_commit(w) < 0) /* keep what is whole */
 		sqlite3_exec(w->cat->db, "ROLLBACK", NULL, NULL, NULL);
-	for (int i = 0; i < 7; i++)
+	for (size_t i = 0; i < NSTMT; i++)
 		sqlite3_finalize(*stmt_slot(w, i));
 	return rc;
 }

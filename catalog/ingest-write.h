@@ -40,7 +40,7 @@ struct gic_writer {
 	int in_tx;
 	size_t pending;         /* results since the last commit */
 	struct sqlite3_stmt *ins_image, *upgrade, *sel_entry, *ins_entry,
-		*upd_entry, *ins_reject, *del_reject;
+		*upd_entry, *ins_reject, *del_reject, *refresh;
 };
 
 /*

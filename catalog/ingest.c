@@ -167,10 +167,12 @@ static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 				  : gic_probe_check_size(w, h, &po);
 	if (rc < 0)
 		goto fail;
-	if (o->mode == GIC_MODE_REF)
-		record_ref(r, path, &st);
-	else if (r->kind != GIC_R_KNOWN)
-		return; /* r->buf goes to an I/O thread */
+	/* r->buf goes to an I/O thread, known content too: the put re-hashes
+	 * the object in place and replaces it when damaged or gone, so
+	 * ingesting a good copy again is how a damaged object is mended */
+	if (o->mode != GIC_MODE_REF)
+		return;
+	record_ref(r, path, &st);
 	free(r->buf);
 	r->buf = NULL;
 	return;

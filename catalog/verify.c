@@ -17,6 +17,9 @@
 
 #include "catalog.h"
 
+/* A problem line: a path of up to 4095 bytes and the words around it. */
+#define GIC_MAX_WHY 4608
+
 struct ctx {
 	struct gic_catalog *c;
 	void (*on_problem)(void *arg, const char *subject, const char *why);
@@ -80,6 +83,38 @@ static int foreign_keys(struct ctx *x)
 		"foreign_key_check failed");
 }
 
+/*
+ * An object problem names the entries that show the image and how to
+ * mend it: ingesting a good copy again puts the object back, as a put
+ * re-hashes an object already in place and replaces it when damaged.
+ */
+static void object_problem(struct ctx *x, const char *hex, const char *what)
+{
+	char why[GIC_MAX_WHY];
+	sqlite3_stmt *s = NULL;
+	long long n = 0;
+	const char *path = NULL;
+
+	if (sqlite3_prepare_v2(x->c->db, "SELECT count(*), (SELECT path FROM "
+			       "entries WHERE sha256 = ?1 ORDER BY id LIMIT 1) "
+			       "FROM entries WHERE sha256 = ?1", -1, &s,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			n = sqlite3_column_int64(s, 0);
+			path = (const char *)sqlite3_column_text(s, 1);
+		}
+	}
+	if (n > 0 && path)
+		snprintf(why, sizeof(why), "%s; %lld %s, %s'%s': restore that "
+			 "file and ingest it again", what, n,
+			 n == 1 ? "entry" : "entries", n == 1 ? "" : "e.g. ", path);
+	else
+		snprintf(why, sizeof(why), "%s; no entry shows it", what);
+	sqlite3_finalize(s);
+	problem(x, hex, why);
+}
+
 static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 			 int full)
 {
@@ -90,42 +125,58 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 
 	x->rep->objects_checked++;
 	if (x->c->odb->be->stat(x->c->odb, hex, &size) < 0) {
-		problem(x, hex, "object is missing from the store");
+		object_problem(x, hex, "object is missing from the store");
 		return;
 	}
 	if ((int64_t)size != bytes) {
 		snprintf(why, sizeof(why), "object has %llu bytes, catalog says %lld",
 			 (unsigned long long)size, (long long)bytes);
-		problem(x, hex, why);
+		object_problem(x, hex, why);
 		return;
 	}
-	if (full && gic_image_read(x->c, hex, &buf, &len) < 0)
-		problem(x, hex, gic_errmsg());
+	if (full && gic_image_read(x->c, hex, &buf, &len) < 0) {
+		snprintf(why, sizeof(why), "%s", gic_errmsg());
+		object_problem(x, hex, why);
+	}
 	free(buf);
 }
 
+/*
+ * A ref'd file of another size changed; one whose mtime alone moved (a
+ * touch, a copy that kept the bytes) may not have.  The quick check says
+ * which; full re-hashes every ref'd file of the recorded size, so a
+ * touched file whose bytes are intact is no problem.
+ */
 static void check_ref(struct ctx *x, const char *hex, const char *path,
 		      int64_t size, int64_t mtime_ns, int full)
 {
-	unsigned char *buf = NULL;
+	char got[GIC_HEX_LEN + 1], why[256];
 	struct stat st;
-	size_t len;
 
 	x->rep->refs_checked++;
 	if (stat(path, &st) < 0) {
 		problem(x, path, "referenced file is gone");
 		return;
 	}
-	if (st.st_size != size ||
-	    (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec !=
-	    mtime_ns) {
-		problem(x, path, "referenced file changed since ingest "
-			"(size or mtime differ)");
-		return;
+	if (st.st_size != size) {
+		snprintf(why, sizeof(why), "content changed since ingest: %lld "
+			 "bytes, catalog says %lld", (long long)st.st_size,
+			 (long long)size);
+		problem(x, path, why);
+	} else if (full) {
+		if (gic_sha256_file(path, got) < 0)
+			problem(x, path, gic_errmsg());
+		else if (strcmp(got, hex)) {
+			snprintf(why, sizeof(why), "content changed since ingest "
+				 "(hash %s)", got);
+			problem(x, path, why);
+		}
+	} else if ((int64_t)st.st_mtim.tv_sec * 1000000000 +
+		   st.st_mtim.tv_nsec != mtime_ns) {
+		problem(x, path, "mtime changed since ingest (size did not): "
+			"'gicat verify --full' re-hashes it; ingesting it again "
+			"with --mode ref records the new mtime");
 	}
-	if (full && gic_image_read(x->c, hex, &buf, &len) < 0)
-		problem(x, path, gic_errmsg());
-	free(buf);
 }
 
 static int check_images(struct ctx *x, int full)

@@ -48,6 +48,9 @@ int cli_exit_code(int rc);
 /* Writes bytes to stdout now; on failure returns EXIT_RUNTIME, keeping
  * the reason for cli_finish_stdout to report. */
 int cli_write_stdout(const void *buf, size_t len);
+/* For the commands that write an image's bytes to stdout: when it is a
+ * terminal, says so as a usage error (returns EXIT_USAGE), else 0. */
+int cli_stdout_not_terminal(const char *cmd);
 /* At exit: flushes stdout; if anything written to it was lost, says why
  * in one line and returns EXIT_RUNTIME, else code. */
 int cli_finish_stdout(int code);

@@ -20,7 +20,8 @@ int cmd_cat(int argc, char **argv)
 		return cli_getopt_end("cat", ch);
 	if (argc - optind != 1)
 		return cli_usage_error("cat", "expected one hash");
-	if ((rc = cli_open("cat", &c)))
+	if ((rc = cli_stdout_not_terminal("cat")) ||
+	    (rc = cli_open("cat", &c)))
 		return rc;
 	if ((rc = gic_resolve_prefix(c, argv[optind], hex)) < 0 ||
 	    (rc = gic_image_read(c, hex, &buf, &len)) < 0) {

@@ -6,7 +6,6 @@
  */
 #include <getopt.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "degrade.h"
@@ -44,10 +43,8 @@ int cmd_degrade(int argc, char **argv)
 		return cli_usage_error("degrade", "expected OPS and one hash");
 	if ((rc = gic_ops_parse(argv[optind], &o)) < 0)
 		return cli_fail(rc, "degrade", argv[optind]);
-	if (isatty(STDOUT_FILENO))
-		return cli_usage_error("degrade", "stdout is a terminal: "
-				       "redirect the image to a file");
-	if ((rc = cli_open("degrade", &c)))
+	if ((rc = cli_stdout_not_terminal("degrade")) ||
+	    (rc = cli_open("degrade", &c)))
 		return rc;
 	rc = run(c, &o, argv[optind + 1]);
 	gic_catalog_close(c);

@@ -5,13 +5,14 @@
  * files from interrupted runs are mentioned as harmless.
  */
 #include <getopt.h>
+#include <string.h>
 
 #include "cli.h"
 
 static void on_problem(void *arg, const char *subject, const char *why)
 {
 	(void)arg;
-	fprintf(stderr, "gicat: verify: '%s': %s\n", subject, why);
+	cli_error_line("verify", subject, why, strlen(why)); /* paths escaped */
 }
 
 int cmd_verify(int argc, char **argv)

@@ -138,6 +138,14 @@ int cli_write_stdout(const void *buf, size_t len)
 	return EXIT_RUNTIME;
 }
 
+int cli_stdout_not_terminal(const char *cmd)
+{
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	return cli_usage_error(cmd, "stdout is a terminal: redirect the image "
+			       "to a file");
+}
+
 static char lost_why[160];
 
 void cli_output_lost(const char *why)

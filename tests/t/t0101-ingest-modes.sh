@@ -21,6 +21,18 @@ test_expect_success 'link shares the inode of the original' '
 	! grep "were copied" err
 '
 
+test_expect_success 'link: writing to the original corrupts the object; ingesting a good copy mends it' '
+	f=lsrc/basn0g08.png && chmod u+w "$f" &&
+	printf "\\001" | dd of="$f" bs=1 seek=40 conv=notrunc 2>/dev/null &&
+	test_expect_code 1 gicat --catalog link verify --full 2>err >out &&
+	test_grep "is corrupt (hash .*); 1 entry, .lsrc/basn0g08.png.: restore that file and ingest it again$" err &&
+	rm -f "$f" && cp src/basn0g08.png "$f" &&
+	gicat --catalog link ingest --mode link lsrc 2>err &&
+	test_grep "3 already present" err &&
+	gicat --catalog link verify --full >out && test_grep " 0 problems" out &&
+	test "$(stat -c %h "$f")" -eq 2 && test "$(stat -c %a "$f")" = 444
+'
+
 test_expect_success 'reflink clones or falls back to a copy, saying so' '
 	gicat --catalog reflink ingest --mode reflink src 2>err &&
 	test "$(find reflink/.gicat/objects -type f | wc -l)" -eq 3 &&
@@ -46,10 +58,38 @@ test_expect_success 'ref stores nothing and reads the original back' '
 	gicat --catalog ref verify --full >out && test_grep " 3 referenced files" out
 '
 
+test_expect_success 'a touched ref file: verify asks for --full, which finds it intact' '
+	touch -d "2001-02-03 04:05:06" rsrc/basn2c08.png &&
+	test_expect_code 1 gicat --catalog ref verify 2>err >out &&
+	test "$(wc -l <err)" -eq 1 &&
+	test_grep "rsrc/basn2c08.png.: mtime changed since ingest (size did not): .gicat verify --full. re-hashes it; ingesting it again with --mode ref records the new mtime$" err &&
+	gicat --catalog ref verify --full 2>err >out &&
+	test_grep " 0 problems" out && ! test -s err
+'
+
+test_expect_success 'ingesting a touched ref file again records its new size and mtime' '
+	gicat --catalog ref ingest --mode ref rsrc 2>err &&
+	test_grep "3 already present" err &&
+	test "$(sqlite3 ref/.gicat/catalog.db "SELECT ref_mtime_ns FROM images WHERE ref_path = '"'"'$TRASH/rsrc/basn2c08.png'"'"'")" = \
+		"$(stat -c %Y rsrc/basn2c08.png)000000000" &&
+	gicat --catalog ref verify 2>err >out && test_grep " 0 problems" out &&
+	! test -s err
+'
+
+test_expect_success 'verify --full re-hashes a ref file of the same size: changed content is a problem' '
+	cp -p rsrc/testorig.jpg keep.jpg &&
+	printf "\\377" | dd of=rsrc/testorig.jpg bs=1 seek=2000 conv=notrunc 2>/dev/null &&
+	touch -r keep.jpg rsrc/testorig.jpg &&
+	gicat --catalog ref verify >out && test_grep " 0 problems" out &&
+	test_expect_code 1 gicat --catalog ref verify --full 2>err >out &&
+	test_grep "rsrc/testorig.jpg.: content changed since ingest (hash [0-9a-f]\\{64\\})" err &&
+	cp -p keep.jpg rsrc/testorig.jpg && gicat --catalog ref verify --full >out
+'
+
 test_expect_success 'verify reports a ref file that changed, and cat refuses it' '
 	printf x >>rsrc/basn0g08.png &&
 	test_expect_code 1 gicat --catalog ref verify 2>err >out &&
-	test_grep "rsrc/basn0g08.png.: referenced file changed" err &&
+	test_grep "rsrc/basn0g08.png.: content changed since ingest: 139 bytes, catalog says 138" err &&
 	h=$(gicat --catalog ref query --format csv --fields sha256 "path ~ \"*basn0g08.png\"" | tail -1) &&
 	test_must_fail gicat --catalog ref cat "$h" >/dev/null 2>err &&
 	test_grep "changed since ingest" err

@@ -22,6 +22,21 @@ test_expect_success 'cat writes the original bytes' '
 	gicat cat "$(first basn2c08.png)" >back && cmp back img/basn2c08.png
 '
 
+# script(1) gives the command a terminal as stdout and copies what it
+# writes there to out.
+if command -v script >/dev/null 2>&1; then
+test_expect_success 'cat refuses a terminal as stdout, as degrade does' '
+	h=$(first basn2c08.png) &&
+	test_expect_code 2 script -qec "gicat cat $h" /dev/null >out 2>&1 </dev/null &&
+	test_grep "^gicat: cat: stdout is a terminal: redirect the image to a file" out &&
+	! grep PNG out &&
+	test_expect_code 2 script -qec "gicat degrade blur\(sigma=3\) $h" /dev/null >out 2>&1 </dev/null &&
+	test_grep "^gicat: degrade: stdout is a terminal: redirect the image to a file" out
+'
+else
+	echo "# skipped the terminal test of cat: script (util-linux) is not installed"
+fi
+
 test_expect_success 'cat to a full disk: one line with the real reason, exit 3' '
 	if test -w /dev/full; then
 		mkdir big && cp "$SHARED/data/jpeg/monkey16.png" big/ &&
@@ -38,20 +53,30 @@ test_expect_success 'unknown and too-short prefixes are usage errors' '
 	test_expect_code 2 gicat show ab 2>err && test_grep "at least 4" err
 '
 
-test_expect_success 'verify is clean, then exits 1 naming a corrupt object' '
+test_expect_success 'verify is clean, then exits 1 naming a corrupt object, its entries, the remedy' '
+	mkdir img2 && cp img/basn0g08.png img2/ && gicat ingest img2 2>/dev/null &&
 	gicat verify --full >out && test_grep " 0 problems" out &&
 	o=$(obj basn0g08.png) && chmod u+w "$o" &&
 	printf "\\001" | dd of="$o" bs=1 seek=40 conv=notrunc 2>/dev/null &&
 	gicat verify >out &&
 	test_expect_code 1 gicat verify --full 2>err >out &&
-	test_grep "$(first basn0g08.png).: object .* is corrupt" err
+	test "$(wc -l <err)" -eq 1 &&
+	test_grep "$(first basn0g08.png).: object .* is corrupt (hash [0-9a-f]\\{64\\}); 2 entries, e.g. .img/basn0g08.png.: restore that file and ingest it again$" err
 '
 
 test_expect_success 'verify exits 1 naming a missing object; cat fails with exit 3' '
 	o=$(obj basn2c08.png) && rm -f "$o" &&
 	test_expect_code 1 gicat verify 2>err >out &&
-	test_grep "object is missing" err &&
+	test_grep "object is missing from the store; 1 entry, .img/basn2c08.png.: restore that file and ingest it again$" err &&
 	test_expect_code 3 gicat cat "$(first basn2c08.png)" >/dev/null 2>err
+'
+
+test_expect_success 'ingesting the originals again repairs the corrupt and the missing object' '
+	gicat ingest img 2>err && test_grep "already present" err &&
+	gicat verify --full >out 2>err && test_grep " 0 problems" out &&
+	gicat cat "$(first basn0g08.png)" >back && cmp back img/basn0g08.png &&
+	gicat cat "$(first basn2c08.png)" >back && cmp back img/basn2c08.png &&
+	test "$(stat -c %a "$(obj basn0g08.png)")" = 444
 '
 
 test_expect_success 'verify names a dangling reference in the catalog: table, row, parent' '
