@@ -418,6 +418,9 @@ struct gic_ingest_opts {
 	int jobs;               /* decoding workers (>= 1) */
 	uint64_t max_pixels;    /* 0: default */
 	uint64_t max_bytes;     /* 0: GIC_DEFAULT_MAX_BYTES */
+	int repair;             /* known content: re-hash its object and
+				   replace it when damaged (else only a
+				   missing or resized object is replaced) */
 	/* Called from the calling thread only. */
 	void (*on_reject)(void *arg, const char *path, const char *reason);
 	void (*on_progress)(void *arg, const struct gic_ingest_stats *st);

@@ -130,6 +130,15 @@ static void record_ref(struct gic_result *r, const char *path,
 			  st->st_mtim.tv_nsec;
 }
 
+/* Is the object of known content r there, with its size? */
+static int object_sound(struct pipeline *p, const struct gic_result *r)
+{
+	struct gic_odb *odb = p->cat->odb;
+	uint64_t size = 0;
+
+	return odb->be->stat(odb, r->hex, &size) == 0 && size == r->bytes;
+}
+
 /* Everything a worker does for one file. */
 static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 		    struct gic_result *r)
@@ -167,12 +176,16 @@ static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 				  : gic_probe_check_size(w, h, &po);
 	if (rc < 0)
 		goto fail;
-	/* r->buf goes to an I/O thread, known content too: the put re-hashes
-	 * the object in place and replaces it when damaged or gone, so
-	 * ingesting a good copy again is how a damaged object is mended */
-	if (o->mode != GIC_MODE_REF)
+	/* r->buf goes to an I/O thread, for known content too when its
+	 * object is gone or resized, or with --repair: the put re-hashes an
+	 * object in place and replaces it when damaged, so ingesting a good
+	 * copy again is how a damaged object is mended.  Re-hashing every
+	 * known object by default would double the reading of a re-ingest. */
+	if (o->mode != GIC_MODE_REF &&
+	    (r->kind != GIC_R_KNOWN || o->repair || !object_sound(p, r)))
 		return;
-	record_ref(r, path, &st);
+	if (o->mode == GIC_MODE_REF)
+		record_ref(r, path, &st);
 	free(r->buf);
 	r->buf = NULL;
 	return;

@@ -85,10 +85,12 @@ static int foreign_keys(struct ctx *x)
 
 /*
  * An object problem names the entries that show the image and how to
- * mend it: ingesting a good copy again puts the object back, as a put
- * re-hashes an object already in place and replaces it when damaged.
+ * mend it: ingesting a good copy again puts a missing or resized object
+ * back; with --repair, the put also re-hashes an object of the right size
+ * and replaces it when damaged.
  */
-static void object_problem(struct ctx *x, const char *hex, const char *what)
+static void object_problem(struct ctx *x, const char *hex, const char *what,
+			   int repair)
 {
 	char why[GIC_MAX_WHY];
 	sqlite3_stmt *s = NULL;
@@ -107,8 +109,9 @@ static void object_problem(struct ctx *x, const char *hex, const char *what)
 	}
 	if (n > 0 && path)
 		snprintf(why, sizeof(why), "%s; %lld %s, %s'%s': restore that "
-			 "file and ingest it again", what, n,
-			 n == 1 ? "entry" : "entries", n == 1 ? "" : "e.g. ", path);
+			 "file and ingest it again%s", what, n,
+			 n == 1 ? "entry" : "entries", n == 1 ? "" : "e.g. ", path,
+			 repair ? " with --repair" : "");
 	else
 		snprintf(why, sizeof(why), "%s; no entry shows it", what);
 	sqlite3_finalize(s);
@@ -125,18 +128,18 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 
 	x->rep->objects_checked++;
 	if (x->c->odb->be->stat(x->c->odb, hex, &size) < 0) {
-		object_problem(x, hex, "object is missing from the store");
+		object_problem(x, hex, "object is missing from the store", 0);
 		return;
 	}
 	if ((int64_t)size != bytes) {
 		snprintf(why, sizeof(why), "object has %llu bytes, catalog says %lld",
 			 (unsigned long long)size, (long long)bytes);
-		object_problem(x, hex, why);
+		object_problem(x, hex, why, 0);
 		return;
 	}
 	if (full && gic_image_read(x->c, hex, &buf, &len) < 0) {
 		snprintf(why, sizeof(why), "%s", gic_errmsg());
-		object_problem(x, hex, why);
+		object_problem(x, hex, why, 1);
 	}
 	free(buf);
 }

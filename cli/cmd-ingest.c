@@ -97,7 +97,7 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 		{ "license", 1, 0, 'i' }, { "mode", 1, 0, 'm' },
 		{ "val-labels", 1, 0, 'v' }, { "jobs", 1, 0, 'j' },
 		{ "max-pixels", 1, 0, 'P' }, { "max-bytes", 1, 0, 'B' },
-		{ "help", 0, 0, 'h' }, { 0 } };
+		{ "repair", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
 	uint64_t n;
 	int ch;
 
@@ -129,6 +129,7 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 						       optarg);
 			*(ch == 'P' ? &o->max_pixels : &o->max_bytes) = n;
 			break;
+		case 'R': o->repair = 1; break;
 		default:
 			return cli_getopt_end("ingest", ch);
 		}

@@ -15,7 +15,7 @@ static const struct cmd commands[] = {
 	  "[--layout auto|genimage|imagefolder|flat] [--dataset NAME] "
 	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
 	  "[--license ID] [--mode copy|reflink|link|ref] [--val-labels FILE] "
-	  "[--jobs N] [--max-pixels N] [--max-bytes N] PATH...",
+	  "[--jobs N] [--max-pixels N] [--max-bytes N] [--repair] PATH...",
 	  "add image files and trees to the catalog",
 	  "  --layout L       how paths are read (auto: GenImage trees, then\n"
 	  "                   label/wnid folders, else nothing but file names)\n"
@@ -28,7 +28,10 @@ static const struct cmd commands[] = {
 	  "  --val-labels F   ImageNet LOC_val_solution.csv for ILSVRC2012_val_*\n"
 	  "  --jobs N         decoding workers (default: number of CPUs)\n"
 	  "  --max-pixels N   reject larger images (default 100M)\n"
-	  "  --max-bytes N    reject larger files (default 256M)\n" },
+	  "  --max-bytes N    reject larger files (default 256M)\n"
+	  "  --repair         re-hash the stored object of every file already\n"
+	  "                   catalogued and replace it when damaged (without\n"
+	  "                   it, only a missing or resized object is)\n" },
 	{ "query", cmd_query,
 	  "[--format table|csv|jsonl|paths] [--count] [--group-by F,F] "
 	  "[--fields F,F] [--limit N] [EXPR]", "list entries matching EXPR",

@@ -25,9 +25,11 @@ test_expect_success 'link: writing to the original corrupts the object; ingestin
 	f=lsrc/basn0g08.png && chmod u+w "$f" &&
 	printf "\\001" | dd of="$f" bs=1 seek=40 conv=notrunc 2>/dev/null &&
 	test_expect_code 1 gicat --catalog link verify --full 2>err >out &&
-	test_grep "is corrupt (hash .*); 1 entry, .lsrc/basn0g08.png.: restore that file and ingest it again$" err &&
+	test_grep "is corrupt (hash .*); 1 entry, .lsrc/basn0g08.png.: restore that file and ingest it again with --repair$" err &&
 	rm -f "$f" && cp src/basn0g08.png "$f" &&
 	gicat --catalog link ingest --mode link lsrc 2>err &&
+	test_expect_code 1 gicat --catalog link verify --full >out 2>err &&
+	gicat --catalog link ingest --mode link --repair lsrc 2>err &&
 	test_grep "3 already present" err &&
 	gicat --catalog link verify --full >out && test_grep " 0 problems" out &&
 	test "$(stat -c %h "$f")" -eq 2 && test "$(stat -c %a "$f")" = 444

@@ -61,7 +61,7 @@ test_expect_success 'verify is clean, then exits 1 naming a corrupt object, its 
 	gicat verify >out &&
 	test_expect_code 1 gicat verify --full 2>err >out &&
 	test "$(wc -l <err)" -eq 1 &&
-	test_grep "$(first basn0g08.png).: object .* is corrupt (hash [0-9a-f]\\{64\\}); 2 entries, e.g. .img/basn0g08.png.: restore that file and ingest it again$" err
+	test_grep "$(first basn0g08.png).: object .* is corrupt (hash [0-9a-f]\\{64\\}); 2 entries, e.g. .img/basn0g08.png.: restore that file and ingest it again with --repair$" err
 '
 
 test_expect_success 'verify exits 1 naming a missing object; cat fails with exit 3' '
@@ -71,8 +71,11 @@ test_expect_success 'verify exits 1 naming a missing object; cat fails with exit
 	test_expect_code 3 gicat cat "$(first basn2c08.png)" >/dev/null 2>err
 '
 
-test_expect_success 'ingesting the originals again repairs the corrupt and the missing object' '
+test_expect_success 'ingesting the originals again puts a missing object back; --repair a corrupt one' '
 	gicat ingest img 2>err && test_grep "already present" err &&
+	test_expect_code 1 gicat verify --full >out 2>err &&
+	test "$(grep -c "^gicat: verify: " err)" -eq 1 && test_grep " is corrupt " err &&
+	gicat ingest --repair img 2>err && test_grep "already present" err &&
 	gicat verify --full >out 2>err && test_grep " 0 problems" out &&
 	gicat cat "$(first basn0g08.png)" >back && cmp back img/basn0g08.png &&
 	gicat cat "$(first basn2c08.png)" >back && cmp back img/basn2c08.png &&
