@@ -46,6 +46,15 @@ int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first);
  * than max bytes or a NUL byte, refused as soon as it is read. */
 #define GIC_MAX_TEXT_INPUT ((size_t)1 << 31)
 int gic_read_input(const char *path, size_t max, char **buf, size_t *len);
+/* "Did you mean": offers the known words one by one for a misspelt
+ * n-byte name, *best starting at GIC_SUGGEST_FAR.  1 when word is within
+ * two edits of name (case aside; at most one edit per two bytes of name)
+ * and closer than every word offered before; *best is then its distance.
+ * Words longer than GIC_SUGGEST_LONGEST bytes are never suggested. */
+#define GIC_SUGGEST_FAR ((size_t)3)
+#define GIC_SUGGEST_LONGEST 39
+int gic_suggest_closer(const char *name, size_t n, const char *word,
+		       size_t *best);
 
 /* ---- hashing ----------------------------------------------------------- */
 
