@@ -457,6 +457,13 @@ struct gic_task_set {
 	int select_line;     /* of its select key */
 };
 
+/* Something a task file may not mean, short of an error: a line of the
+ * file and what about it ("unknown key 'x' ignored"). */
+struct gic_task_warning {
+	int line;
+	char msg[512];
+};
+
 struct gic_task {
 	char *name;
 	int64_t seed;
@@ -471,8 +478,8 @@ struct gic_task {
 	int split_select_line;
 	char *text;          /* the file as read */
 	char *path;          /* where it was read from, or the shipped name */
-	/* Problems found while parsing: "file:line: message", one per line. */
-	char *warnings;
+	/* Found while parsing (unknown keys), in line order. */
+	struct gic_task_warning *warnings;
 	int nwarnings;
 };
 
@@ -480,7 +487,8 @@ struct gic_task {
  * Parses a task file.  name_or_path is a file, or the name of a shipped
  * task ("genimage/cross-sd14", with or without ".ini").  Syntax errors and
  * invalid values fail with GIC_EUSAGE and "file:line: message"; unknown
- * keys become warnings (t->warnings).
+ * keys become warnings (t->warnings, naming the key meant when one is
+ * within two edits).
  */
 int gic_task_load(const char *name_or_path, struct gic_task **out);
 int gic_task_parse(const char *text, const char *path, struct gic_task **out);
@@ -535,6 +543,15 @@ struct gic_resolved {
 int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
 		     struct gic_resolved **out);
 void gic_resolved_free(struct gic_resolved *r);
+/*
+ * Everything that task check and split warn about, in line order (sets
+ * of one line in task order): the task's own warnings, empty sets, sets
+ * unbalanced (more than 10% apart), and sets that share images with train
+ * (the pairs gic_leakcheck finds at its default distance; when they cannot
+ * be looked for, a warning says why).  *out is malloc'd, *n warnings.
+ */
+int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
+		      struct gic_task_warning **out, size_t *n);
 /*
  * Degrades the items of every set that has degrade / degrade_real /
  * degrade_fake (degrade_<label> wins over degrade for that label): each

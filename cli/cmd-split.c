@@ -80,18 +80,16 @@ static int split(const char *file, struct export_args *a)
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
+	size_t warnings;
 	int rc;
 
 	if ((rc = gic_task_load(file, &t)) < 0)
 		return cli_fail(rc, "split", NULL);
-	if (t->warnings)
-		fprintf(stderr, "gicat: split: warning: %s", t->warnings);
 	if ((rc = cli_open("split", &c)))
 		goto out;
-	if ((rc = cli_resolve("split", c, t, a->jobs, &r)) == 0) {
-		cli_warn_sets(stderr, "gicat: split: warning: ", r);
+	if ((rc = cli_resolve("split", c, t, a->jobs, &r)) == 0 &&
+	    (rc = cli_task_warnings("split", c, r, &warnings)) == 0)
 		rc = cli_export_run("split", c, r, a);
-	}
 out:
 	gic_resolved_free(r);
 	gic_task_free(t);

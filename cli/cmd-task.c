@@ -11,7 +11,6 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "dedup.h"
 
 static int list(void)
 {
@@ -71,54 +70,6 @@ static void items(const struct gic_resolved *r, enum out_format f)
 		}
 }
 
-struct leaks {
-	const struct gic_resolved *r;
-	const char *set;
-	uint64_t n;
-	int warnings;
-};
-
-static void leak_line(struct leaks *k)
-{
-	for (int i = 0; k->set && i < k->r->nsets; i++)
-		if (!strcmp(k->r->sets[i].def->name, k->set)) {
-			printf("warning: %s:%d: test set '%s' shares %llu image "
-			       "pairs with train (same or near duplicates: see "
-			       "'gicat leakcheck')\n", k->r->task->path,
-			       k->r->sets[i].def->line, k->set,
-			       (unsigned long long)k->n);
-			k->warnings++;
-		}
-}
-
-/* Counts leaking pairs per set, one warning line per set. */
-static int on_leak(void *arg, const struct gic_leak *l)
-{
-	struct leaks *k = arg;
-
-	if (k->set && strcmp(k->set, l->test_set)) {
-		leak_line(k);
-		k->n = 0;
-	}
-	k->set = l->test_set;
-	k->n++;
-	return 0;
-}
-
-/* Warnings about the resolved sets; returns how many. */
-static int check_sets(struct gic_catalog *c, const struct gic_resolved *r)
-{
-	struct leaks k = { r, NULL, 0, 0 };
-	uint64_t total;
-	int warnings = cli_warn_sets(stdout, "warning: ", r);
-
-	if (gic_leakcheck(c, r, GIC_NEAR_DEFAULT_DISTANCE, on_leak, &k,
-			  &total) < 0)
-		printf("warning: leakage not checked: %s\n", gic_errmsg());
-	leak_line(&k);
-	return warnings + k.warnings;
-}
-
 /* Degraded sets: their images as derived (computed when missing, as a
  * split or eval would), so that --items lists the hashes eval scores. */
 static int derive(struct gic_catalog *c, struct gic_resolved *r)
@@ -141,7 +92,8 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
-	int rc, warnings;
+	size_t warnings;
+	int rc;
 
 	if ((rc = gic_task_load(file, &t)) < 0) {
 		cli_print_error("task", NULL);
@@ -161,12 +113,8 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 		items(r, f);
 	else
 		summary(r);
-	if (check) {
-		if (t->warnings)
-			printf("warning: %s", t->warnings);
-		warnings = t->nwarnings + check_sets(c, r);
-		printf("%d warnings\n", warnings);
-	}
+	if (check && (rc = cli_task_warnings("task", c, r, &warnings)) == 0)
+		printf("%zu warnings\n", warnings);
 out:
 	gic_resolved_free(r);
 	gic_task_free(t);

@@ -253,8 +253,34 @@ test_expect_success 'a bad EXPR of export is shown with a caret, like query show
 test_expect_success 'split warns about empty sets like task check, and still exits 0' '
 	gicat split genimage/unbiased-sd14 --out ub 2>err &&
 	test_grep "^gicat: split: warning: genimage/unbiased-sd14:[0-9]*: set .train. is empty$" err &&
-	gicat task check genimage/unbiased-sd14 | grep "is empty" | sed "s/^/gicat: split: /" >want &&
+	gicat task check genimage/unbiased-sd14 2>&1 >/dev/null | grep "is empty" |
+		sed "s/^gicat: task: /gicat: split: /" >want &&
 	grep "is empty" err >got && test_cmp want got
+'
+
+cat >typo.ini <<'INI'
+[task]
+name = typo
+descripton = keys that are misspelt
+[train]
+select = split = train
+[test empty]
+select = generator = nonesuch
+[test leak]
+select = subset = sd14
+fractoin = 0.5
+colour = blue
+INI
+
+test_expect_success 'split warns as task check does: one prefixed line each, in line order, leakage too' '
+	gicat split typo.ini --out typo 2>err &&
+	grep "^gicat: split: warning: " err >got &&
+	gicat task check typo.ini 2>&1 >/dev/null | sed "s/^gicat: task: /gicat: split: /" >want &&
+	test_cmp want got &&
+	test "$(wc -l <got)" -eq 5 &&
+	test_grep "^gicat: split: warning: typo.ini:9: test set .test/leak. shares [0-9]* image pairs with train (same or near duplicates: see .gicat leakcheck.)$" got &&
+	test_grep "^gicat: split: warning: typo.ini:10: unknown key .fractoin. ignored (did you mean .fraction.?)$" got &&
+	! grep -v "^gicat: split: warning: \|^split: " err
 '
 
 test_expect_success 'symlink mode points at the objects; --names original keeps base names' '
