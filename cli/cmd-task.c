@@ -2,7 +2,8 @@
  * cmd-task.c - gicat task list | show FILE | check FILE: the shipped tasks,
  * a task's resolved sets, and a task checked for mistakes (errors with
  * line numbers exit 1; empty or unbalanced sets, unknown keys and test
- * images that are also training images are warnings).
+ * images that are also training images are warnings, on stderr as errors
+ * are, and with --strict exit 1 too).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -86,7 +87,7 @@ static int derive(struct gic_catalog *c, struct gic_resolved *r)
 	return 0;
 }
 
-/* show (check = 0) or check (check = 1) */
+/* show (check = 0) or check (check = 1; strict = 2: warnings fail it) */
 static int show(const char *file, int check, int with_items, enum out_format f)
 {
 	struct gic_catalog *c = NULL;
@@ -113,8 +114,15 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 		items(r, f);
 	else
 		summary(r);
-	if (check && (rc = cli_task_warnings("task", c, r, &warnings)) == 0)
-		printf("%zu warnings\n", warnings);
+	if (check && (rc = cli_task_warnings("task", c, r, &warnings)) == 0) {
+		/* the report's last line, unless it would end a listing */
+		if (with_items)
+			fprintf(stderr, "task check: %zu warnings\n", warnings);
+		else
+			printf("%zu warnings\n", warnings);
+		if (check == 2 && warnings)
+			rc = EXIT_PROBLEMS;
+	}
 out:
 	gic_resolved_free(r);
 	gic_task_free(t);
@@ -126,9 +134,9 @@ int cmd_task(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "items", 0, 0, 'i' }, { "format", 1, 0, 'f' },
-		{ "help", 0, 0, 'h' }, { 0 } };
+		{ "strict", 0, 0, 's' }, { "help", 0, 0, 'h' }, { 0 } };
 	enum out_format f = OUT_CSV;
-	int ch, with_items = 0;
+	int ch, with_items = 0, strict = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'i')
@@ -138,15 +146,19 @@ int cmd_task(int argc, char **argv)
 			with_items = 1;
 		else if (ch == 'f')
 			return cli_usage_error("task", "--format is csv or jsonl");
+		else if (ch == 's')
+			strict = 1;
 		else
 			return cli_getopt_end("task", ch);
 	}
+	if (optind + 2 == argc && !strcmp(argv[optind], "check"))
+		return show(argv[optind + 1], 1 + strict, with_items, f);
+	if (strict)
+		return cli_usage_error("task", "--strict is for 'check'");
 	if (optind < argc && !strcmp(argv[optind], "list") && optind + 1 == argc)
 		return list();
 	if (optind + 2 == argc && !strcmp(argv[optind], "show"))
 		return show(argv[optind + 1], 0, with_items, f);
-	if (optind + 2 == argc && !strcmp(argv[optind], "check"))
-		return show(argv[optind + 1], 1, with_items, f);
 	return cli_usage_error("task", "expected 'list', 'show FILE' or "
 			       "'check FILE'");
 }

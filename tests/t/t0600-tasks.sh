@@ -242,4 +242,28 @@ test_expect_success 'task check: a bad max_per_class is one error, worded as the
 	test_grep "^gicat: task: fr.ini:4: bad value for fraction (0 < f <= 1): .2.$" err
 '
 
+cat >clean.ini <<'INI'
+[task]
+name = clean
+[train]
+select = subset = adm and split = train
+INI
+
+test_expect_success 'task check --strict: warnings fail it (exit 1), a clean task passes' '
+	gicat task check --strict clean.ini >out 2>err &&
+	test "$(tail -1 out)" = "0 warnings" && test ! -s err &&
+	test_expect_code 1 gicat task check --strict typo.ini >out 2>err &&
+	test "$(grep -c "^gicat: task: warning: " err)" -eq 6 &&
+	test "$(tail -1 out)" = "6 warnings" &&
+	test_expect_code 2 gicat task show --strict clean.ini 2>err &&
+	test_grep "strict" err
+'
+
+test_expect_success 'task check --items: stdout is only the listing, the count goes to stderr' '
+	gicat task check --format csv typo.ini >items.csv 2>err &&
+	test "$(grep -c "^set,sha256," items.csv)" -eq 1 &&
+	! grep -v "^\(set\|train\|test/leak\)," items.csv &&
+	test_grep "^task check: 6 warnings$" err
+'
+
 test_done

@@ -283,6 +283,18 @@ test_expect_success 'split warns as task check does: one prefixed line each, in 
 	! grep -v "^gicat: split: warning: \|^split: " err
 '
 
+test_expect_success 'split --strict: a warning refuses the task (exit 2), nothing written' '
+	test_expect_code 2 gicat split --strict typo.ini --out strict 2>err &&
+	test "$(grep -c "^gicat: split: warning: typo.ini:" err)" -eq 5 &&
+	test_grep "^gicat: split: --strict: 5 warnings, nothing written$" err &&
+	test ! -e strict &&
+	printf "[task]\n[train]\nselect = subset = adm and split = train\n" >clean.ini &&
+	gicat split --strict clean.ini --out clean 2>err &&
+	! grep warning err && test -d clean/train &&
+	test_expect_code 2 gicat split --strict --check clean 2>err &&
+	test_grep "strict" err
+'
+
 test_expect_success 'symlink mode points at the objects; --names original keeps base names' '
 	gicat split $TASK --mode symlink --names original --out sym 2>err &&
 	l=$(find sym/train -type l | head -1) && test -n "$l" &&
