@@ -46,6 +46,15 @@ int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first);
  * than max bytes or a NUL byte, refused as soon as it is read. */
 #define GIC_MAX_TEXT_INPUT ((size_t)1 << 31)
 int gic_read_input(const char *path, size_t max, char **buf, size_t *len);
+/* "Did you mean": offers the known words one by one for a misspelt
+ * n-byte name, *best starting at GIC_SUGGEST_FAR.  1 when word is within
+ * two edits of name (case aside; at most one edit per two bytes of name)
+ * and closer than every word offered before; *best is then its distance.
+ * Words longer than GIC_SUGGEST_LONGEST bytes are never suggested. */
+#define GIC_SUGGEST_FAR ((size_t)3)
+#define GIC_SUGGEST_LONGEST 39
+int gic_suggest_closer(const char *name, size_t n, const char *word,
+		       size_t *best);
 
 /* ---- hashing ----------------------------------------------------------- */
 
@@ -455,6 +464,13 @@ struct gic_task_set {
 	int select_line;     /* of its select key */
 };
 
+/* Something a task file may not mean, short of an error: a line of the
+ * file and what about it ("unknown key 'x' ignored"). */
+struct gic_task_warning {
+	int line;
+	char msg[512];
+};
+
 struct gic_task {
 	char *name;
 	int64_t seed;
@@ -469,8 +485,8 @@ struct gic_task {
 	int split_select_line;
 	char *text;          /* the file as read */
 	char *path;          /* where it was read from, or the shipped name */
-	/* Problems found while parsing: "file:line: message", one per line. */
-	char *warnings;
+	/* Found while parsing (unknown keys), in line order. */
+	struct gic_task_warning *warnings;
 	int nwarnings;
 };
 
@@ -478,7 +494,8 @@ struct gic_task {
  * Parses a task file.  name_or_path is a file, or the name of a shipped
  * task ("genimage/cross-sd14", with or without ".ini").  Syntax errors and
  * invalid values fail with GIC_EUSAGE and "file:line: message"; unknown
- * keys become warnings (t->warnings).
+ * keys become warnings (t->warnings, naming the key meant when one is
+ * within two edits).
  */
 int gic_task_load(const char *name_or_path, struct gic_task **out);
 int gic_task_parse(const char *text, const char *path, struct gic_task **out);
@@ -533,6 +550,15 @@ struct gic_resolved {
 int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
 		     struct gic_resolved **out);
 void gic_resolved_free(struct gic_resolved *r);
+/*
+ * Everything that task check and split warn about, in line order (sets
+ * of one line in task order): the task's own warnings, empty sets, sets
+ * unbalanced (more than 10% apart), and sets that share images with train
+ * (the pairs gic_leakcheck finds at its default distance; when they cannot
+ * be looked for, a warning says why).  *out is malloc'd, *n warnings.
+ */
+int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
+		      struct gic_task_warning **out, size_t *n);
 /*
  * Degrades the items of every set that has degrade / degrade_real /
  * degrade_fake (degrade_<label> wins over degrade for that label): each

@@ -1,12 +1,14 @@
 /*
  * error.c - per-thread error messages and small shared helpers (growing
- * an array, SHA-256 of memory, file descriptors and files, as hex).
+ * an array, SHA-256 of memory, file descriptors and files, as hex, and
+ * the "did you mean" of a misspelt name).
  *
  * Library functions report failures by returning a negative GIC_E* code
  * after calling gic_seterr() at the point where the failure is found; the
  * CLI reads gic_errmsg() and decides what to print and which exit code to
  * use.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -183,4 +185,45 @@ int gic_is_hex_sha(const char *s)
 	size_t n = strspn(s, "0123456789abcdef");
 
 	return n == GIC_HEX_LEN && s[n] == '\0';
+}
+
+/* Levenshtein distance of the n-byte a (case aside) to b, both short. */
+static size_t distance(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t row[GIC_SUGGEST_LONGEST + 1];
+
+	for (size_t j = 0; j <= bn; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= an; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= bn; j++) {
+			size_t up = row[j], best = diag +
+				(tolower((unsigned char)a[i - 1]) != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[bn];
+}
+
+int gic_suggest_closer(const char *name, size_t n, const char *word,
+		       size_t *best)
+{
+	size_t wn = strlen(word), d;
+
+	/* so far apart in length, the distance is too */
+	if (wn > GIC_SUGGEST_LONGEST || n >= wn + GIC_SUGGEST_FAR)
+		return 0;
+	d = distance(name, n, word, wn);
+	if (d >= *best || 2 * d > n) /* short names: one edit per two bytes */
+		return 0;
+	*best = d;
+	return 1;
 }

@@ -3,7 +3,6 @@
  * the same-named column of v_entries), a suggestion for a misspelt one,
  * and, for fields with a closed set of values, whether a value is one.
  */
-#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,45 +46,14 @@ const struct gic_field *gic_field_find(const char *name)
 	return name ? gic_field_find_n(name, strlen(name)) : NULL;
 }
 
-/* Levenshtein distance, for "did you mean"; both strings short. */
-static size_t distance(const char *a, size_t an, const char *b)
-{
-	size_t bn = strlen(b), row[40];
-
-	for (size_t j = 0; j <= bn; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= an; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= bn; j++) {
-			size_t up = row[j], best = diag +
-				(tolower((unsigned char)a[i - 1]) != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[bn];
-}
-
 const struct gic_field *gic_field_suggest(const char *name, size_t n)
 {
 	const struct gic_field *best = NULL;
-	size_t bestd = 3;       /* within 2 edits, for names over 3 */
+	size_t bestd = GIC_SUGGEST_FAR;
 
-	for (const struct gic_field *f = fields; f->name; f++) {
-		size_t d = distance(name, n, f->name);
-
-		if (d < bestd && 2 * d <= n) {
-			bestd = d;
+	for (const struct gic_field *f = fields; f->name; f++)
+		if (gic_suggest_closer(name, n, f->name, &bestd))
 			best = f;
-		}
-	}
 	return best;
 }
 

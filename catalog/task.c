@@ -42,25 +42,48 @@ struct parse {
 		char msg[240];
 	} errs[MAX_ERRORS];
 	int nerrs;               /* all of them, kept or not */
+	size_t warnings_cap;     /* of t->warnings */
 };
 
 __attribute__((format(printf, 2, 3)))
 static void add_warning(struct parse *p, const char *fmt, ...)
 {
-	char line[512], *w;
-	size_t old = p->t->warnings ? strlen(p->t->warnings) : 0;
-	int n = snprintf(line, sizeof(line), "%s:%d: ", p->path, p->line);
+	struct gic_task *t = p->t;
+	struct gic_task_warning *w;
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
-	if (!(w = realloc(p->t->warnings, old + strlen(line) + 2)))
+	if (gic_grow(&t->warnings, (size_t)t->nwarnings, &p->warnings_cap,
+		     sizeof(*t->warnings), 8) < 0)
 		return;
-	strcpy(w + old, line);
-	strcat(w + old, "\n");
-	p->t->warnings = w;
-	p->t->nwarnings++;
+	w = &t->warnings[t->nwarnings++];
+	w->line = p->line;
+	va_start(ap, fmt);
+	vsnprintf(w->msg, sizeof(w->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* The keys of each section, for the key meant by an unknown one. */
+static const char *const task_keys[] = { "name", "seed", "description", NULL };
+static const char *const set_keys[] = {
+	"select", "balance", "fraction", "max_per_class", "stratify", "degrade",
+	"degrade_real", "degrade_fake", NULL };
+static const char *const split_keys[] = { "select", "group", "ratios", NULL };
+
+/* A key that its section does not take: a warning, and the key ignored. */
+static int unknown_key(struct parse *p, const char *k, const char *const *keys)
+{
+	const char *meant = NULL;
+	size_t best = GIC_SUGGEST_FAR;
+
+	for (; *keys; keys++)
+		if (gic_suggest_closer(k, strlen(k), *keys, &best))
+			meant = *keys;
+	if (meant)
+		add_warning(p, "unknown key '%s' ignored (did you mean '%s'?)", k,
+			    meant);
+	else
+		add_warning(p, "unknown key '%s' ignored", k);
+	return 1;
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -166,15 +189,17 @@ static int open_section(struct parse *p, const char *section)
 	return 1;
 }
 
+/* A number in [lo, hi], a whole one when whole; key says what it may be. */
 static int parse_number(struct parse *p, const char *key, const char *v,
-			double lo, double hi, double *out)
+			double lo, double hi, int whole, double *out)
 {
 	char *end;
 
 	errno = 0;
 	*out = strtod(v, &end);
-	if (errno || end == v || *end || !(*out >= lo && *out <= hi)) /* NaN */
-		return fail(p, "bad value for %s", key);
+	if (errno || end == v || *end || !(*out >= lo && *out <= hi) || /* NaN */
+	    (whole && *out != (double)(long long)*out))
+		return fail(p, "bad value for %s: '%s'", key, v);
 	return 1;
 }
 
@@ -226,20 +251,18 @@ static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 		return keep(p, &s->stratify, v, 0);
 	}
 	if (!strcmp(k, "fraction")) {
-		if (!parse_number(p, "fraction (0 < f <= 1)", v, 1e-12, 1, &d))
+		if (!parse_number(p, "fraction (0 < f <= 1)", v, 1e-12, 1, 0, &d))
 			return 0;
 		s->fraction = d;
 		return 1;
 	}
 	if (!strcmp(k, "max_per_class")) {
-		if (!parse_number(p, "max_per_class (1..1e9)", v, 1, 1e9, &d) ||
-		    d != (int)d)
-			return fail(p, "bad value for max_per_class: '%s'", v);
+		if (!parse_number(p, "max_per_class (1..1e9)", v, 1, 1e9, 1, &d))
+			return 0;
 		s->max_per_class = (int)d;
 		return 1;
 	}
-	add_warning(p, "unknown key '%s' ignored", k);
-	return 1;
+	return unknown_key(p, k, set_keys);
 }
 
 static int task_key(struct parse *p, const char *k, const char *v, int cont)
@@ -258,8 +281,7 @@ static int task_key(struct parse *p, const char *k, const char *v, int cont)
 			return fail(p, "seed must be an integer, not '%s'", v);
 		return 1;
 	}
-	add_warning(p, "unknown key '%s' ignored", k);
-	return 1;
+	return unknown_key(p, k, task_keys);
 }
 
 static int on_key(struct parse *p, const char *section, const char *k,
@@ -290,8 +312,7 @@ static int on_key(struct parse *p, const char *section, const char *k,
 		if (!strcmp(k, "ratios"))
 			return gic_task_split_ratios(p->t, v) < 0 ?
 			       fail(p, "%s", gic_errmsg()) : 1;
-		add_warning(p, "unknown key '%s' ignored", k);
-		return 1;
+		return unknown_key(p, k, split_keys);
 	}
 	return set_key(p, p->set, k, v, cont);
 }

@@ -114,9 +114,11 @@ int cli_default_jobs(void);
  * many derivations were computed and reused; 0 or an exit code. */
 int cli_resolve(const char *cmd, struct gic_catalog *c,
 		const struct gic_task *t, int jobs, struct gic_resolved **r);
-/* Empty and unbalanced (more than 10% apart) sets of r, one line each to
- * f starting with prefix; returns how many. */
-int cli_warn_sets(FILE *f, const char *prefix, const struct gic_resolved *r);
+/* The warnings of task r (gic_task_warnings), in line order, a line each
+ * on stderr: "gicat: CMD: warning: FILE:LINE: why"; *count of them.  0,
+ * or an exit code. */
+int cli_task_warnings(const char *cmd, struct gic_catalog *c,
+		      const struct gic_resolved *r, size_t *count);
 struct export_args {
 	const char *out;
 	int jobs;

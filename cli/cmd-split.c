@@ -1,6 +1,7 @@
 /*
  * cmd-split.c - gicat split TASK --out DIR [--format F] [--mode M] ...:
- * materializes a task's sets for a trainer; gicat split --check DIR (or
+ * materializes a task's sets for a trainer (warning about what task check
+ * warns about; --strict refuses the task then); gicat split --check DIR (or
  * [TASK] --out DIR --check) proves an output still holds exactly what was
  * written, and with TASK that TASK wrote it (exit 1 on any drift).
  */
@@ -75,23 +76,29 @@ out:
 	return rc;
 }
 
-static int split(const char *file, struct export_args *a)
+/* strict: any warning refuses the task, as an error in it would. */
+static int split(const char *file, struct export_args *a, int strict)
 {
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
+	size_t warnings;
 	int rc;
 
 	if ((rc = gic_task_load(file, &t)) < 0)
 		return cli_fail(rc, "split", NULL);
-	if (t->warnings)
-		fprintf(stderr, "gicat: split: warning: %s", t->warnings);
 	if ((rc = cli_open("split", &c)))
 		goto out;
-	if ((rc = cli_resolve("split", c, t, a->jobs, &r)) == 0) {
-		cli_warn_sets(stderr, "gicat: split: warning: ", r);
-		rc = cli_export_run("split", c, r, a);
+	if ((rc = cli_resolve("split", c, t, a->jobs, &r)) ||
+	    (rc = cli_task_warnings("split", c, r, &warnings)))
+		goto out;
+	if (strict && warnings) {
+		fprintf(stderr, "gicat: split: --strict: %zu warning%s, nothing "
+			"written\n", warnings, warnings == 1 ? "" : "s");
+		rc = EXIT_USAGE;
+		goto out;
 	}
+	rc = cli_export_run("split", c, r, a);
 out:
 	gic_resolved_free(r);
 	gic_task_free(t);
@@ -129,21 +136,26 @@ int cmd_split(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		EXPORT_LONG_OPTS, { "jobs", 1, 0, 'j' }, { "check", 0, 0, 'c' },
-		{ "help", 0, 0, 'h' }, { 0 } };
+		{ "strict", 0, 0, 's' }, { "help", 0, 0, 'h' }, { 0 } };
 	struct export_args a = { .jobs = cli_default_jobs(),
 				 .opts = { .format = GIC_FMT_IMAGEFOLDER,
 					   .mode = GIC_EXP_LINK } };
-	int ch, rc, checking = 0;
+	int ch, rc, checking = 0, strict = 0;
 
 	while ((ch = getopt_long(argc, argv, "ho:f:m:j:", opts, NULL)) != -1) {
 		if (ch == 'c')
 			checking = 1;
+		else if (ch == 's')
+			strict = 1;
 		else if ((rc = cli_export_opt("split", ch, optarg, &a)) >= 0)
 			return rc;
 	}
+	if (checking && strict)
+		return cli_usage_error("split", "--strict is for a split, not "
+				       "--check");
 	if (checking)
 		return check_args(argc - optind, argv + optind, a.out);
 	if (argc - optind != 1)
 		return cli_usage_error("split", "expected one TASK");
-	return split(argv[optind], &a);
+	return split(argv[optind], &a, strict);
 }

@@ -2,7 +2,8 @@
  * cmd-task.c - gicat task list | show FILE | check FILE: the shipped tasks,
  * a task's resolved sets, and a task checked for mistakes (errors with
  * line numbers exit 1; empty or unbalanced sets, unknown keys and test
- * images that are also training images are warnings).
+ * images that are also training images are warnings, on stderr as errors
+ * are, and with --strict exit 1 too).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -11,7 +12,6 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "dedup.h"
 
 static int list(void)
 {
@@ -71,54 +71,6 @@ static void items(const struct gic_resolved *r, enum out_format f)
 		}
 }
 
-struct leaks {
-	const struct gic_resolved *r;
-	const char *set;
-	uint64_t n;
-	int warnings;
-};
-
-static void leak_line(struct leaks *k)
-{
-	for (int i = 0; k->set && i < k->r->nsets; i++)
-		if (!strcmp(k->r->sets[i].def->name, k->set)) {
-			printf("warning: %s:%d: test set '%s' shares %llu image "
-			       "pairs with train (same or near duplicates: see "
-			       "'gicat leakcheck')\n", k->r->task->path,
-			       k->r->sets[i].def->line, k->set,
-			       (unsigned long long)k->n);
-			k->warnings++;
-		}
-}
-
-/* Counts leaking pairs per set, one warning line per set. */
-static int on_leak(void *arg, const struct gic_leak *l)
-{
-	struct leaks *k = arg;
-
-	if (k->set && strcmp(k->set, l->test_set)) {
-		leak_line(k);
-		k->n = 0;
-	}
-	k->set = l->test_set;
-	k->n++;
-	return 0;
-}
-
-/* Warnings about the resolved sets; returns how many. */
-static int check_sets(struct gic_catalog *c, const struct gic_resolved *r)
-{
-	struct leaks k = { r, NULL, 0, 0 };
-	uint64_t total;
-	int warnings = cli_warn_sets(stdout, "warning: ", r);
-
-	if (gic_leakcheck(c, r, GIC_NEAR_DEFAULT_DISTANCE, on_leak, &k,
-			  &total) < 0)
-		printf("warning: leakage not checked: %s\n", gic_errmsg());
-	leak_line(&k);
-	return warnings + k.warnings;
-}
-
 /* Degraded sets: their images as derived (computed when missing, as a
  * split or eval would), so that --items lists the hashes eval scores. */
 static int derive(struct gic_catalog *c, struct gic_resolved *r)
@@ -135,13 +87,14 @@ static int derive(struct gic_catalog *c, struct gic_resolved *r)
 	return 0;
 }
 
-/* show (check = 0) or check (check = 1) */
+/* show (check = 0) or check (check = 1; strict = 2: warnings fail it) */
 static int show(const char *file, int check, int with_items, enum out_format f)
 {
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
-	int rc, warnings;
+	size_t warnings;
+	int rc;
 
 	if ((rc = gic_task_load(file, &t)) < 0) {
 		cli_print_error("task", NULL);
@@ -161,11 +114,14 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 		items(r, f);
 	else
 		summary(r);
-	if (check) {
-		if (t->warnings)
-			printf("warning: %s", t->warnings);
-		warnings = t->nwarnings + check_sets(c, r);
-		printf("%d warnings\n", warnings);
+	if (check && (rc = cli_task_warnings("task", c, r, &warnings)) == 0) {
+		/* the report's last line, unless it would end a listing */
+		if (with_items)
+			fprintf(stderr, "task check: %zu warnings\n", warnings);
+		else
+			printf("%zu warnings\n", warnings);
+		if (check == 2 && warnings)
+			rc = EXIT_PROBLEMS;
 	}
 out:
 	gic_resolved_free(r);
@@ -178,9 +134,9 @@ int cmd_task(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "items", 0, 0, 'i' }, { "format", 1, 0, 'f' },
-		{ "help", 0, 0, 'h' }, { 0 } };
+		{ "strict", 0, 0, 's' }, { "help", 0, 0, 'h' }, { 0 } };
 	enum out_format f = OUT_CSV;
-	int ch, with_items = 0;
+	int ch, with_items = 0, strict = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'i')
@@ -190,15 +146,19 @@ int cmd_task(int argc, char **argv)
 			with_items = 1;
 		else if (ch == 'f')
 			return cli_usage_error("task", "--format is csv or jsonl");
+		else if (ch == 's')
+			strict = 1;
 		else
 			return cli_getopt_end("task", ch);
 	}
+	if (optind + 2 == argc && !strcmp(argv[optind], "check"))
+		return show(argv[optind + 1], 1 + strict, with_items, f);
+	if (strict)
+		return cli_usage_error("task", "--strict is for 'check'");
 	if (optind < argc && !strcmp(argv[optind], "list") && optind + 1 == argc)
 		return list();
 	if (optind + 2 == argc && !strcmp(argv[optind], "show"))
 		return show(argv[optind + 1], 0, with_items, f);
-	if (optind + 2 == argc && !strcmp(argv[optind], "check"))
-		return show(argv[optind + 1], 1, with_items, f);
 	return cli_usage_error("task", "expected 'list', 'show FILE' or "
 			       "'check FILE'");
 }

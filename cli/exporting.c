@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -69,24 +70,24 @@ int cli_resolve(const char *cmd, struct gic_catalog *c,
 	return 0;
 }
 
-int cli_warn_sets(FILE *f, const char *prefix, const struct gic_resolved *r)
+int cli_task_warnings(const char *cmd, struct gic_catalog *c,
+		      const struct gic_resolved *r, size_t *count)
 {
-	int warnings = 0;
+	struct gic_task_warning *w;
+	const char *path = r->task->path;
+	int rc;
 
-	for (int i = 0; i < r->nsets; i++) {
-		const struct gic_resolved_set *s = &r->sets[i];
-		size_t lo = s->nreal < s->nfake ? s->nreal : s->nfake;
-		size_t hi = s->nreal < s->nfake ? s->nfake : s->nreal;
-
-		if (s->n == 0 && ++warnings)
-			fprintf(f, "%s%s:%d: set '%s' is empty\n", prefix,
-				r->task->path, s->def->line, s->def->name);
-		else if (lo * 10 < hi * 9 && ++warnings)
-			fprintf(f, "%s%s:%d: set '%s' is unbalanced: %zu real, "
-				"%zu fake\n", prefix, r->task->path, s->def->line,
-				s->def->name, s->nreal, s->nfake);
+	if ((rc = gic_task_warnings(c, r, &w, count)) < 0)
+		return cli_fail(rc, cmd, NULL);
+	for (size_t i = 0; i < *count; i++) {
+		fprintf(stderr, "gicat: %s: warning: ", cmd);
+		cli_put_escaped(stderr, path, strlen(path));
+		fprintf(stderr, ":%d: ", w[i].line);
+		cli_put_escaped(stderr, w[i].msg, sizeof(w[i].msg));
+		fputc('\n', stderr);
 	}
-	return warnings;
+	free(w);
+	return 0;
 }
 
 static void on_progress(void *arg, uint64_t done, uint64_t total)

@@ -59,15 +59,17 @@ static const struct cmd commands[] = {
 	  "            also for a catalog from a newer gicat (never written:\n"
 	  "            migrate without --status refuses it, exit 3)\n" },
 	{ "task", cmd_task, "list | show [--items] [--format csv|jsonl] FILE | "
-	  "check FILE", "shipped tasks; a task's sets; a task checked",
+	  "check [--strict] FILE", "shipped tasks; a task's sets; a task checked",
 	  "  FILE is a task file or a shipped task's name (genimage/cross-sd14)\n"
 	  "  show: images per set and label; --items lists every image\n"
 	  "        (a degraded set's with its derived_sha256, as eval scores it)\n"
-	  "  check: errors (exit 1) and warnings: empty or unbalanced sets,\n"
-	  "         unknown keys, test images that are training images too\n" },
+	  "  check: errors (exit 1) and warnings (on stderr): empty or unbalanced\n"
+	  "         sets, unknown keys, test images that are training images too;\n"
+	  "         --strict: warnings exit 1 too\n" },
 	{ "split", cmd_split, "TASK --out DIR [--format imagefolder|genimage|hf|"
 	  "webdataset|manifest] [--mode link|symlink|copy|reflink] [--names "
-	  "hash|original] [--shard-size N] [--force] [--jobs N] | --check DIR "
+	  "hash|original] [--shard-size N] [--force] [--jobs N] [--strict] | "
+	  "--check DIR "
 	  "| [TASK] "
 	  "--out DIR --check",
 	  "materialize a task's sets for a trainer; check an output",
@@ -80,6 +82,8 @@ static const struct cmd commands[] = {
 	  "  --names    hash (default: first 16 hex digits of the SHA-256) or\n"
 	  "             original (base names, prefixed when two collide)\n"
 	  "  --jobs N   threads deriving degraded images (default: CPUs)\n"
+	  "  --strict   a warning (as task check gives) is an error: exit 2,\n"
+	  "             nothing written\n"
 	  "  --check    every file present with its hash, nothing extra; with\n"
 	  "             TASK, also that TASK wrote the latest export into DIR\n" },
 	{ "export", cmd_export, "[EXPR] --out DIR [--format F] [--mode M] "

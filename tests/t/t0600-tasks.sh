@@ -183,12 +183,87 @@ test_expect_success 'task check: warnings for unknown keys, empty, unbalanced an
 	[test leak]
 	select = subset = sd14
 	INI
-	gicat task check warn.ini >out &&
-	test_grep "warn.ini:3: unknown key .colour." out &&
-	test_grep "set .test/empty. is empty" out &&
-	test_grep "set .test/lopsided. is unbalanced" out &&
-	test_grep "test set .test/leak. shares [0-9]* image pairs with train" out &&
-	test_grep "^5 warnings" out
+	gicat task check warn.ini >out 2>err &&
+	test_grep "^gicat: task: warning: warn.ini:3: unknown key .colour. ignored$" err &&
+	test_grep "^gicat: task: warning: warn.ini:[0-9]*: set .test/empty. is empty$" err &&
+	test_grep "^gicat: task: warning: warn.ini:[0-9]*: set .test/lopsided. is unbalanced" err &&
+	test_grep "^gicat: task: warning: warn.ini:[0-9]*: test set .test/leak. shares [0-9]* image pairs with train" err &&
+	test "$(wc -l <err)" -eq 5 &&
+	! grep "warning:" out &&
+	test "$(tail -1 out)" = "5 warnings"
+'
+
+# Typos among keys, an empty set and a leaking one: warnings of every kind,
+# some of them found before the ones of lower lines.
+cat >typo.ini <<'INI'
+[task]
+name = typo
+descripton = keys that are misspelt
+[train]
+select = split = train
+[test empty]
+select = generator = nonesuch
+[test leak]
+select = subset = sd14
+fractoin = 0.5
+Fraction = 0.5
+colour = blue
+INI
+
+test_expect_success 'task check: one prefixed warning line each, on stderr, in line order' '
+	gicat task check typo.ini >out 2>err &&
+	test "$(wc -l <err)" -eq 6 &&
+	! grep -v "^gicat: task: warning: typo.ini:[0-9]*: " err &&
+	sed "s/^gicat: task: warning: typo.ini:\([0-9]*\): .*/\1/" err >lines &&
+	printf "3\n7\n9\n10\n11\n12\n" >want && test_cmp want lines &&
+	test "$(tail -1 out)" = "6 warnings" && ! grep -i warning: out
+'
+
+test_expect_success 'task check: an unknown key within two edits of a known one is suggested' '
+	gicat task check typo.ini 2>err >/dev/null &&
+	test_grep "typo.ini:3: unknown key .descripton. ignored (did you mean .description.?)$" err &&
+	test_grep "typo.ini:10: unknown key .fractoin. ignored (did you mean .fraction.?)$" err &&
+	test_grep "typo.ini:11: unknown key .Fraction. ignored (did you mean .fraction.?)$" err &&
+	test_grep "typo.ini:12: unknown key .colour. ignored$" err &&
+	printf "[task]\n[split]\nselect = label = fake\nratio = train:1\nratios = train:1\n" >sp.ini &&
+	gicat task check sp.ini 2>err >/dev/null &&
+	test_grep "sp.ini:4: unknown key .ratio. ignored (did you mean .ratios.?)$" err
+'
+
+test_expect_success 'task check: a bad max_per_class is one error, worded as the others' '
+	for v in -3 2.5 x 0; do
+		printf "[task]\n[train]\nselect = label = fake\nmax_per_class = $v\n" >mpc.ini &&
+		test_expect_code 1 gicat task check mpc.ini 2>err &&
+		test "$(wc -l <err)" -eq 1 &&
+		test_grep "^gicat: task: mpc.ini:4: bad value for max_per_class (1..1e9): .$v.$" err || return 1
+	done &&
+	printf "[task]\n[train]\nselect = label = fake\nfraction = 2\n" >fr.ini &&
+	test_expect_code 1 gicat task check fr.ini 2>err &&
+	test_grep "^gicat: task: fr.ini:4: bad value for fraction (0 < f <= 1): .2.$" err
+'
+
+cat >clean.ini <<'INI'
+[task]
+name = clean
+[train]
+select = subset = adm and split = train
+INI
+
+test_expect_success 'task check --strict: warnings fail it (exit 1), a clean task passes' '
+	gicat task check --strict clean.ini >out 2>err &&
+	test "$(tail -1 out)" = "0 warnings" && test ! -s err &&
+	test_expect_code 1 gicat task check --strict typo.ini >out 2>err &&
+	test "$(grep -c "^gicat: task: warning: " err)" -eq 6 &&
+	test "$(tail -1 out)" = "6 warnings" &&
+	test_expect_code 2 gicat task show --strict clean.ini 2>err &&
+	test_grep "strict" err
+'
+
+test_expect_success 'task check --items: stdout is only the listing, the count goes to stderr' '
+	gicat task check --format csv typo.ini >items.csv 2>err &&
+	test "$(grep -c "^set,sha256," items.csv)" -eq 1 &&
+	! grep -v "^\(set\|train\|test/leak\)," items.csv &&
+	test_grep "^task check: 6 warnings$" err
 '
 
 test_done

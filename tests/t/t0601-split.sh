@@ -253,8 +253,50 @@ test_expect_success 'a bad EXPR of export is shown with a caret, like query show
 test_expect_success 'split warns about empty sets like task check, and still exits 0' '
 	gicat split genimage/unbiased-sd14 --out ub 2>err &&
 	test_grep "^gicat: split: warning: genimage/unbiased-sd14:[0-9]*: set .train. is empty$" err &&
-	gicat task check genimage/unbiased-sd14 | grep "is empty" | sed "s/^/gicat: split: /" >want &&
+	gicat task check genimage/unbiased-sd14 2>&1 >/dev/null | grep "is empty" |
+		sed "s/^gicat: task: /gicat: split: /" >want &&
 	grep "is empty" err >got && test_cmp want got
+'
+
+# Warnings of every kind; the unknown keys are found first, whatever
+# their lines.
+cat >leaky.ini <<'INI'
+[task]
+name = leaky
+[train]
+select = split = train
+fractoin = 0.5
+[test leak]
+select = subset = sd14
+[test empty]
+select = generator = nonesuch
+colour = blue
+seed = 3
+INI
+
+test_expect_success 'split warns as task check does: one prefixed line each, in line order, leakage too' '
+	gicat split leaky.ini --out leaky 2>err &&
+	grep "^gicat: split: warning: " err >got &&
+	gicat task check leaky.ini 2>&1 >/dev/null | sed "s/^gicat: task: /gicat: split: /" >want &&
+	test_cmp want got &&
+	sed "s/^gicat: split: warning: leaky.ini:\([0-9]*\): .*/\1/" got >lines &&
+	printf "5\n7\n9\n10\n11\n" >want && test_cmp want lines &&
+	test_grep "^gicat: split: warning: leaky.ini:7: test set .test/leak. shares [0-9]* image pairs with train (same or near duplicates: see .gicat leakcheck.)$" got &&
+	test_grep "^gicat: split: warning: leaky.ini:5: unknown key .fractoin. ignored (did you mean .fraction.?)$" got &&
+	! grep -v "^gicat: split: warning: \|^split: " err &&
+	test -d leaky/train
+'
+
+test_expect_success 'split --strict: a warning refuses the task (exit 2), nothing written' '
+	test_expect_code 2 gicat split --strict leaky.ini --out strict 2>err &&
+	test "$(grep -c "^gicat: split: warning: leaky.ini:" err)" -eq 5 &&
+	test_grep "^gicat: split: --strict: 5 warnings, nothing written$" err &&
+	test ! -e strict &&
+	printf "[task]\n[train]\nselect = subset = adm and split = train\n" >clean.ini &&
+	gicat split --strict clean.ini --out clean 2>err &&
+	! grep warning err && test -d clean/train &&
+	test_expect_code 2 gicat split --strict --check clean 2>err &&
+	test_grep "strict" err
 '
 
 test_expect_success 'symlink mode points at the objects; --names original keeps base names' '

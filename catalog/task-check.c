@@ -1,0 +1,140 @@
+/*
+ * task-check.c - what a task may not mean, short of an error: the task
+ * file's own warnings (unknown keys), empty and unbalanced sets, and test
+ * sets that share images with train.  One list in line order, so that
+ * task check and split say the same things the same way.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dedup.h"
+
+struct list {
+	struct gic_task_warning *v;
+	size_t n, cap;
+};
+
+__attribute__((format(printf, 3, 4)))
+static int add(struct list *l, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (gic_grow(&l->v, l->n, &l->cap, sizeof(*l->v), 16) < 0)
+		return GIC_ENOMEM;
+	l->v[l->n].line = line;
+	va_start(ap, fmt);
+	vsnprintf(l->v[l->n].msg, sizeof(l->v[l->n].msg), fmt, ap);
+	va_end(ap);
+	l->n++;
+	return 0;
+}
+
+/* Leaking pairs per set of r, counted as gic_leakcheck finds them. */
+struct leaks {
+	const struct gic_resolved *r;
+	uint64_t pairs[GIC_TASK_MAX_SETS];
+};
+
+static int count_leak(void *arg, const struct gic_leak *l)
+{
+	struct leaks *k = arg;
+
+	for (int i = 0; i < k->r->nsets; i++)
+		if (!strcmp(k->r->sets[i].def->name, l->test_set)) {
+			k->pairs[i]++;
+			break;
+		}
+	return 0;
+}
+
+/* The warnings of one set of r (leaks: its pairs with train). */
+static int set_warnings(struct list *l, const struct gic_resolved_set *s,
+			uint64_t leaks)
+{
+	size_t lo = s->nreal < s->nfake ? s->nreal : s->nfake;
+	size_t hi = s->nreal < s->nfake ? s->nfake : s->nreal;
+	int line = s->def->line, rc = 0;
+
+	if (s->n == 0)
+		rc = add(l, line, "set '%s' is empty", s->def->name);
+	else if (lo * 10 < hi * 9)
+		rc = add(l, line, "set '%s' is unbalanced: %zu real, %zu fake",
+			 s->def->name, s->nreal, s->nfake);
+	if (rc == 0 && leaks)
+		rc = add(l, line, "test set '%s' shares %llu image pairs with "
+			 "train (same or near duplicates: see 'gicat leakcheck')",
+			 s->def->name, (unsigned long long)leaks);
+	return rc;
+}
+
+/* Line order; of one line, the order they were found in. */
+struct rank {
+	int line;
+	size_t i;
+};
+
+static int by_line(const void *a, const void *b)
+{
+	const struct rank *x = a, *y = b;
+
+	if (x->line != y->line)
+		return (x->line > y->line) - (x->line < y->line);
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+static int sort_lines(struct list *l)
+{
+	struct rank *k = calloc(l->n ? l->n : 1, sizeof(*k));
+	struct gic_task_warning *v = calloc(l->n ? l->n : 1, sizeof(*v));
+
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < l->n; i++)
+		k[i] = (struct rank){ l->v[i].line, i };
+	qsort(k, l->n, sizeof(*k), by_line);
+	for (size_t i = 0; i < l->n; i++)
+		v[i] = l->v[k[i].i];
+	free(k);
+	free(l->v);
+	l->v = v;
+	return 0;
+}
+
+int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
+		      struct gic_task_warning **out, size_t *n)
+{
+	const struct gic_task *t = r->task;
+	struct leaks k = { .r = r };
+	struct list l = { 0 };
+	uint64_t total;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (int i = 0; i < t->nwarnings && rc == 0; i++)
+		rc = add(&l, t->warnings[i].line, "%s", t->warnings[i].msg);
+	if (rc == 0 && gic_leakcheck(c, r, GIC_NEAR_DEFAULT_DISTANCE, count_leak,
+				     &k, &total) < 0) {
+		int line = 0;
+		for (int i = 0; i < r->nsets; i++)
+			if (!strcmp(r->sets[i].def->name, "train"))
+				line = r->sets[i].def->line;
+		rc = add(&l, line, "leakage not checked: %s", gic_errmsg());
+	}
+	for (int i = 0; i < r->nsets && rc == 0; i++)
+		rc = set_warnings(&l, &r->sets[i], k.pairs[i]);
+	if (rc == 0)
+		rc = sort_lines(&l);
+	if (rc < 0) {
+		free(l.v);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}
