@@ -256,8 +256,19 @@ int main(int argc, char **argv)
 		return cli_finish_stdout(0);
 	}
 	if (!(c = cli_find_cmd(argv[1]))) {
-		fprintf(stderr, "gicat: '%s' is not a command; see 'gicat help'\n",
-			argv[1]);
+		const struct cmd *near = NULL;
+		size_t best = GIC_SUGGEST_FAR;
+
+		for (const struct cmd *k = commands; k->name; k++)
+			if (gic_suggest_closer(argv[1], strlen(argv[1]), k->name,
+					       &best))
+				near = k;
+		if (near)
+			fprintf(stderr, "gicat: '%s' is not a command; did you "
+				"mean '%s'?\n", argv[1], near->name);
+		else
+			fprintf(stderr, "gicat: '%s' is not a command; see "
+				"'gicat help'\n", argv[1]);
 		return EXIT_USAGE;
 	}
 	/* getopt starts its messages ("unrecognized option '--x'") with

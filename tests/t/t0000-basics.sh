@@ -34,7 +34,10 @@ test_expect_success 'every option a command accepts is in its -h' '
 test_expect_success 'an unknown command or option is a usage error (exit 2)' '
 	test_expect_code 2 gicat frobnicate 2>err &&
 	test_grep "not a command" err &&
+	test_expect_code 2 gicat querry 2>err &&
+	test "$(cat err)" = "gicat: '"'"'querry'"'"' is not a command; did you mean '"'"'query'"'"'?" &&
 	test_expect_code 2 gicat query --bogus 2>err &&
+	test "$(wc -l <err)" -eq 3 &&
 	test "$(head -1 err)" = "gicat: query: unrecognized option '"'"'--bogus'"'"'" &&
 	test "$(sed -n 2p err | cut -d" " -f1-3)" = "usage: gicat query" &&
 	test_expect_code 2 gicat split --out 2>err &&

@@ -187,9 +187,12 @@ test_expect_success 'split --check DIR --out OTHER is a usage error, not a silen
 	test_grep "^gicat: split --check: .nosuchdir.: No such file or directory$" err
 '
 
-test_expect_success 'a non-empty --out is refused unless --force' '
+test_expect_success 'a non-empty --out is refused unless --force; a missing parent is named' '
 	test_expect_code 2 gicat split $TASK --out if 2>err &&
 	test_grep "is not empty" err &&
+	test_expect_code 2 gicat split $TASK --out nosuch/parent/out 2>err &&
+	test "$(cat err)" = "gicat: split: '"'"'nosuch/parent/out'"'"': cannot be created: its parent directory does not exist" &&
+	! test -e nosuch &&
 	gicat split $TASK --out if --force 2>err &&
 	gicat split --check if >out && test_grep " 0 drifts" out
 '
