@@ -409,6 +409,10 @@ struct gic_ingest_stats {
 				     names, specials, unreadable entries */
 	uint64_t bytes;         /* bytes read */
 	uint64_t link_fallbacks;/* link/reflink that had to copy */
+	uint64_t respelled;     /* files already entries of their dataset
+				   under another spelling of the path (also
+				   counted in present): the first of them */
+	char respelled_was[256], respelled_now[256];
 	uint64_t unknown_wnids; /* entries whose wnid is not a known class */
 	char unknown_wnid[16];  /*   the first of them */
 	int nreasons;           /* rejects grouped by the reason's first part */

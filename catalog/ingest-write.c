@@ -42,6 +42,7 @@ static const char *const sql_text[] = {
 	"DELETE FROM rejects WHERE path = ?",
 	"UPDATE images SET ref_size = ?, ref_mtime_ns = ? WHERE sha256 = ? AND "
 	"storage = 'ref' AND ref_path = ?",
+	"SELECT path FROM entries WHERE sha256 = ? AND dataset = ?",
 };
 #define NSTMT (sizeof(sql_text) / sizeof(sql_text[0]))
 
@@ -54,7 +55,7 @@ static sqlite3_stmt **stmt_slot(struct gic_writer *w, size_t i)
 {
 	sqlite3_stmt **v[] = { &w->ins_image, &w->upgrade, &w->sel_entry,
 			       &w->ins_entry, &w->upd_entry, &w->ins_reject,
-			       &w->del_reject, &w->refresh };
+			       &w->del_reject, &w->refresh, &w->sel_spelling };
 	return v[i];
 }
 
@@ -252,6 +253,64 @@ static void note_class(const struct gic_writer *w, const struct gic_result *r,
 			 m->wnid);
 }
 
+/* p without leading "/", "./" and "../" components. */
+static const char *strip_up(const char *p)
+{
+	for (;;) {
+		if (*p == '/')
+			p++;
+		else if (!strncmp(p, "./", 2))
+			p += 2;
+		else if (!strncmp(p, "../", 3))
+			p += 3;
+		else
+			return p;
+	}
+}
+
+/* Are a and b one file named from two working directories ("../t/x.png"
+ * and "t/x.png"): after strip_up, the same, or one a tail of the other
+ * that starts after a '/'? */
+static int same_tail(const char *a, const char *b)
+{
+	size_t na, nb;
+
+	a = strip_up(a);
+	b = strip_up(b);
+	na = strlen(a);
+	nb = strlen(b);
+	if (na < nb)
+		return same_tail(b, a);
+	return na == nb ? !strcmp(a, b)
+			: a[na - nb - 1] == '/' && !strcmp(a + na - nb, b);
+}
+
+/* 1 when r's content is already an entry of its dataset under another
+ * spelling of r's path: paths are kept as given, so a tree ingested again
+ * from another directory would otherwise count every image twice. */
+static int respelled(struct gic_writer *w, const struct gic_result *r,
+		     struct gic_ingest_stats *st)
+{
+	sqlite3_stmt *s = w->sel_spelling;
+	int rc, hit = 0;
+
+	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->dataset, -1, SQLITE_STATIC);
+	while (!hit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *was = (const char *)sqlite3_column_text(s, 0);
+		if (!(hit = same_tail(was, r->path)))
+			continue;
+		if (!st->respelled++) {
+			snprintf(st->respelled_was, sizeof(st->respelled_was),
+				 "%s", was);
+			snprintf(st->respelled_now, sizeof(st->respelled_now),
+				 "%s", r->path);
+		}
+	}
+	sqlite3_reset(s);
+	return hit || rc == SQLITE_DONE ? hit : db_fail(w, "look up entries");
+}
+
 static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 			struct gic_ingest_stats *st)
 {
@@ -267,6 +326,12 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(w, "look up entry");
+	if (!same && !have && r->kind != GIC_R_NEW && !r->source &&
+	    (rc = respelled(w, r, st)) != 0) {
+		if (rc < 0)
+			return rc;
+		same = 1;
+	}
 	if (same) {
 		st->present++;
 		return 0;

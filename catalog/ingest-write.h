@@ -40,7 +40,8 @@ struct gic_writer {
 	int in_tx;
 	size_t pending;         /* results since the last commit */
 	struct sqlite3_stmt *ins_image, *upgrade, *sel_entry, *ins_entry,
-		*upd_entry, *ins_reject, *del_reject, *refresh;
+		*upd_entry, *ins_reject, *del_reject, *refresh,
+		*sel_spelling;
 };
 
 /*

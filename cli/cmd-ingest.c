@@ -72,6 +72,13 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			(unsigned long long)st->reasons[i].n, st->reasons[i].reason);
 	if (st->skipped)
 		skipped(st);
+	if (st->respelled)
+		fprintf(stderr, "  %llu of those already present are entries "
+			"under another spelling of their path (first: '%s', "
+			"catalogued as '%s'): not added again; paths are kept as "
+			"given, so ingest a tree from the same directory each "
+			"time\n", (unsigned long long)st->respelled,
+			st->respelled_now, st->respelled_was);
 	if (st->unknown_wnids)
 		fprintf(stderr, "  %llu entries have a wnid that is none of the "
 			"1000 ImageNet classes (first: %s): kept with no class\n",
