@@ -311,23 +311,21 @@ test_expect_success 'a plain list from http.server; --max-bytes stops a download
 	test "$(sql "SELECT count(*) FROM rejects WHERE path LIKE \"%big.png\"")" -eq 0
 '
 
+# refused CONTENT PATTERN: fetch refuses list.bad (exit 2) with PATTERN
+refused() {
+	printf "$1" >list.bad && test_expect_code 2 gicat fetch list.bad 2>err &&
+	test_grep "$2" err
+}
 test_expect_success 'a bad list is refused before anything is fetched, naming the line' '
 	before=$(sql "SELECT count(*) FROM fetches") &&
-	printf "url,label\n$B/img/k.png,real\n$B/img/m.png,maybe\n" >bad.csv &&
-	test_expect_code 2 gicat fetch bad.csv 2>err &&
-	test_grep "^gicat: fetch: .bad.csv.: line 3: label must be .real. or .fake., not .maybe." err &&
-	printf "url,label,Label\n$B/img/k.png,real,fake\n" >dup.csv &&
-	test_expect_code 2 gicat fetch dup.csv 2>err &&
-	test_grep "line 1: two .label. columns in the header" err &&
-	printf "link\n$B/img/k.png\n" >nourl.csv &&
-	test_expect_code 2 gicat fetch nourl.csv 2>err &&
-	test_grep "line 1: no .url. column" err &&
-	printf "url\n$B/img/k.png\nftp://127.0.0.1/k.png\n" >ftp.csv &&
-	test_expect_code 2 gicat fetch ftp.csv 2>err &&
-	test_grep "line 3: .ftp://127.0.0.1/k.png. is not an http or https URL" err &&
-	printf "url\nimg/k.png\n" >rel.csv &&
-	test_expect_code 2 gicat fetch rel.csv 2>err &&
-	test_grep "line 2: .img/k.png. is not a URL" err &&
+	refused "url,label\n$B/img/k.png,real\n$B/img/m.png,maybe\n" \
+		"^gicat: fetch: .list.bad.: line 3: label must be .real. or .fake., not .maybe." &&
+	refused "url,label,Label\n$B/img/k.png,real,fake\n" \
+		"line 1: two .label. columns in the header" &&
+	refused "link\n$B/img/k.png\n" "line 1: no .url. column" &&
+	refused "url\n$B/img/k.png\nftp://127.0.0.1/k.png\n" \
+		"line 3: .ftp://127.0.0.1/k.png. is not an http or https URL" &&
+	refused "url\nimg/k.png\n" "line 2: .img/k.png. is not a URL" &&
 	test_expect_code 2 gicat fetch missing.csv 2>err &&
 	test_grep "missing.csv.: cannot open" err &&
 	test_expect_code 2 gicat fetch --jobs 0 list.csv 2>err &&
