@@ -157,4 +157,10 @@ int cmd_license(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
+/* "s" unless n is 1: "%llu problem%s", n, cli_s(n). */
+static inline const char *cli_s(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 #endif

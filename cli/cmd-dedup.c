@@ -27,9 +27,9 @@ static int expr_error(const char *expr, int errcol)
 static void summary(const struct dopts *o, const struct gic_dedup *d)
 {
 	if (o->near)
-		fprintf(stderr, "dedup: %llu clusters of near duplicates within "
+		fprintf(stderr, "dedup: %llu cluster%s of near duplicates within "
 			"distance %d (%llu images), among %llu images\n",
-			(unsigned long long)d->groups, o->distance,
+			(unsigned long long)d->groups, cli_s(d->groups), o->distance,
 			(unsigned long long)d->members,
 			(unsigned long long)d->images);
 	else

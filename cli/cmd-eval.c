@@ -70,13 +70,15 @@ static int verdict(const struct gic_eval *e, const char *file,
 			"label (real or fake) and were not scored\n",
 			e->r->task->name, unlabelled);
 	if (e->unknown > e->originals)
-		fprintf(stderr, "eval: %s: ignored %zu row(s) naming no image of "
-			"the scored sets\n", file, e->unknown - e->originals);
+		fprintf(stderr, "eval: %s: ignored %zu row%s naming no image of "
+			"the scored sets\n", file, e->unknown - e->originals,
+			cli_s(e->unknown - e->originals));
 	if (e->originals)
-		fprintf(stderr, "eval: %s: ignored %zu row(s) that name the "
+		fprintf(stderr, "eval: %s: ignored %zu row%s that name%s the "
 			"original of a degraded image: degraded sets are scored "
 			"by the derived image's sha256 or exported path\n", file,
-			e->originals);
+			e->originals, cli_s(e->originals),
+			e->originals == 1 ? "s" : "");
 	if (e->malformed) {
 		fprintf(stderr, "gicat: eval: '%s': %zu of %zu rows cannot be "
 			"used; nothing scored\n", file, e->malformed, e->rows);

@@ -70,9 +70,10 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 {
 	const struct gic_ingest_stats *in = &st->ingest;
 
-	fprintf(stderr, "fetch: %llu URLs: %llu fetched, %llu failed, %llu done "
+	fprintf(stderr, "fetch: %llu URL%s: %llu fetched, %llu failed, %llu done "
 		"before (%.1f MB in %.1f s, %.0f images/s, %.1f MB/s)\n",
-		(unsigned long long)st->total, (unsigned long long)st->done,
+		(unsigned long long)st->total, cli_s(st->total),
+		(unsigned long long)st->done,
 		(unsigned long long)st->failed, (unsigned long long)st->already,
 		st->bytes / 1e6, secs, secs > 0 ? st->done / secs : 0,
 		secs > 0 ? st->bytes / 1e6 / secs : 0);

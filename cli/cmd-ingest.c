@@ -42,8 +42,8 @@ static void skipped(const struct gic_ingest_stats *st)
 	};
 	const char *sep = "";
 
-	fprintf(stderr, "  skipped %llu entries (",
-		(unsigned long long)st->skipped);
+	fprintf(stderr, "  skipped %llu entr%s (",
+		(unsigned long long)st->skipped, st->skipped == 1 ? "y" : "ies");
 	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
 		if (!part[i].n)
 			continue;

@@ -66,8 +66,9 @@ static int check(const char *dir, const char *task_file)
 		rc = cli_fail(rc, "split --check", dir);
 		goto out;
 	}
-	printf("split --check: %llu files checked, %llu drifts\n",
-	       (unsigned long long)checked, (unsigned long long)drifts);
+	printf("split --check: %llu file%s checked, %llu drift%s\n",
+	       (unsigned long long)checked, cli_s(checked),
+	       (unsigned long long)drifts, cli_s(drifts));
 	rc = drifts ? EXIT_PROBLEMS : EXIT_OK;
 out:
 	free(root);

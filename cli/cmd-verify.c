@@ -39,10 +39,10 @@ int cmd_verify(int argc, char **argv)
 	if (rc < 0)
 		return cli_fail(rc, "verify", NULL);
 	printf("verify: %llu images: %llu objects%s, %llu referenced files "
-	       "checked; %llu problems\n", (unsigned long long)rep.images,
+	       "checked; %llu problem%s\n", (unsigned long long)rep.images,
 	       (unsigned long long)rep.objects_checked, full ? " re-hashed" : "",
 	       (unsigned long long)rep.refs_checked,
-	       (unsigned long long)rep.problems);
+	       (unsigned long long)rep.problems, cli_s(rep.problems));
 	if (rep.orphans || rep.tmp_files)
 		printf("verify: harmless: %llu unreferenced objects, %llu "
 		       "temporary files (left by an interrupted run; "

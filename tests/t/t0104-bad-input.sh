@@ -105,7 +105,7 @@ for i in range(42):
     os.mkdir(\"a\" * 100); os.chdir(\"a\" * 100)
 shutil.copy(\"$PNGS/basn0g08.png\", \"x.png\")
 " &&
-	gicat ingest deep 2>err && test_grep "skipped 1 entries (path over 4095 bytes 1)" err
+	gicat ingest deep 2>err && test_grep "skipped 1 entry (path over 4095 bytes 1)" err
 '
 
 test_expect_success 'symlink loops are skipped and counted; the walk stays linear' '
@@ -176,7 +176,7 @@ for i in range(1, 71):
 	gicat ingest --dataset nest nest 2>err &&
 	test "$(gicat query --count "dataset = nest")" -eq 2 &&
 	test "$(gicat query --count "dataset = nest and path ~ \"*/at64.png\"")" -eq 1 &&
-	test_grep "skipped 1 entries (nested over 64 directories 1)" err
+	test_grep "skipped 1 entry (nested over 64 directories 1)" err
 '
 
 test_expect_success '--class takes an index or a wnid; anything else is a usage error' '

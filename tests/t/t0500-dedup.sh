@@ -99,7 +99,7 @@ test_expect_success 'EXPR restricts the images that are clustered' '
 	test_grep "among 4 images" err &&
 	! grep ",genimage," out &&
 	gicat dedup --near --format csv "path ~ \"*_0.*\" or path = \"$FAKE\"" >out 2>err &&
-	test_grep "1 clusters of near duplicates within distance 4 (3 images), among 3 images" err
+	test_grep "1 cluster of near duplicates within distance 4 (3 images), among 3 images" err
 '
 
 test_expect_success 'the table cuts hashes to 12 digits and aligns columns' '

@@ -100,7 +100,7 @@ test_expect_success 'predictions for images the task does not score are listed a
 	evalcsv perfect.csv >expect && test_cmp expect out &&
 	test_grep "ignored: .extra.csv:$((ntest + 2)).: sha256 .$train. is no image of the scored sets" err &&
 	test_grep "ignored: .extra.csv:$((ntest + 3)).: sha256 .f\{64\}." err &&
-	test_grep "ignored 2 row(s)" err
+	test_grep "ignored 2 rows" err
 '
 
 test_expect_success 'a header with the same column twice is refused, not read by its first' '
@@ -217,7 +217,7 @@ test_expect_success 'original paths of degraded images are ignored, as their sha
 	test_expect_code 1 gicat eval genimage/degraded --predictions deg-sha.csv 2>sha-err &&
 	grep -v ": ignored: " sha-err | sed "s/deg-sha/deg-path/" >expect &&
 	grep -v ": ignored: " err >got && test_cmp expect got &&
-	test_grep "ignored $(($(wc -l <deg-path.csv) - 1)) row(s) that name the original of a degraded image" got
+	test_grep "ignored $(($(wc -l <deg-path.csv) - 1)) rows that name the original of a degraded image" got
 '
 
 test_expect_success 'an original path is its image where a set scores it undegraded' '
