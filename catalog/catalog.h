@@ -207,6 +207,8 @@ struct gic_param {
 	enum gic_ftype type;
 	int64_t i;
 	char *s;              /* owned */
+	const struct gic_field *eq; /* the field a text value must equal (=,
+				       in), else NULL: for gic_select_hint */
 };
 
 struct gic_sql {
@@ -336,6 +338,12 @@ int gic_migrate(struct sqlite3 *db, int *version_out);
 int gic_select_prepare(struct gic_catalog *c, const char *cols,
 		       const char *expr, const char *tail,
 		       struct sqlite3_stmt **out, int *errcol, int *next_param);
+/* For an EXPR that selected nothing: when it asks a name field (dataset,
+ * generator, subset, split, ...) for a value no entry has, a hint in buf
+ * ("no entry has generator 'Midjourney'; did you mean 'midjourney'?", or
+ * the values there are) and 1; else 0 (< 0 on failure). */
+int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
+		    size_t size);
 
 /* ---- verify and gc ----------------------------------------------------- */
 

@@ -233,7 +233,8 @@ static int emit(struct parser *p, const char *s)
 
 /* Appends a parameter; takes ownership of s even on failure. */
 static int add_param(struct parser *p, const struct tok *at,
-		     enum gic_ftype type, int64_t i, char *s)
+		     enum gic_ftype type, int64_t i, char *s,
+		     const struct gic_field *eq)
 {
 	if (p->nparams == MAX_PARAMS) {
 		free(s);
@@ -244,7 +245,7 @@ static int add_param(struct parser *p, const struct tok *at,
 		free(s);
 		return GIC_ENOMEM;
 	}
-	p->params[p->nparams++] = (struct gic_param){ type, i, s };
+	p->params[p->nparams++] = (struct gic_param){ type, i, s, eq };
 	return 0;
 }
 
@@ -339,7 +340,7 @@ static int bind_value(struct parser *p, const struct gic_field *f,
 			free(s);
 			return rc;
 		}
-		return add_param(p, v, GIC_FT_TEXT, 0, s);
+		return add_param(p, v, GIC_FT_TEXT, 0, s, exact ? col : NULL);
 	}
 	rc = to_int(s, &i);
 	free(s);
@@ -351,7 +352,7 @@ static int bind_value(struct parser *p, const struct gic_field *f,
 			    desc(v, buf, sizeof(buf)));
 	if (exact && !strcmp(col->name, "class") && (i < 0 || i > 999))
 		return fail(p, v, "class is 0..999, not %lld", (long long)i);
-	return add_param(p, v, GIC_FT_INT, i, NULL);
+	return add_param(p, v, GIC_FT_INT, i, NULL, NULL);
 }
 
 /* Reads a value token into *v, or fails naming what it followed. */

@@ -50,6 +50,72 @@ out:
 	return rc;
 }
 
+/* The first row's text of sql (over v_entries; ?1 = v), or NULL; an
+ * empty result and a failure alike give NULL. */
+static char *first_text(struct gic_catalog *c, const char *sql, const char *v)
+{
+	sqlite3_stmt *s;
+	char *out = NULL;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
+		return NULL;
+	sqlite3_bind_text(s, 1, v, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		out = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return out;
+}
+
+/* A hint for field f = v when no entry has v: the value in another case,
+ * else the values there are (up to seven).  1 when buf holds one. */
+static int value_hint(struct gic_catalog *c, const struct gic_field *f,
+		      const char *v, char *buf, size_t size)
+{
+	char sql[512], *got;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM v_entries WHERE %s = ?1 "
+		 "LIMIT 1", f->sql);
+	if ((got = first_text(c, sql, v))) {
+		free(got);
+		return 0;
+	}
+	snprintf(sql, sizeof(sql), "SELECT %s FROM v_entries WHERE lower(%s) "
+		 "= lower(?1) LIMIT 1", f->sql, f->sql);
+	if ((got = first_text(c, sql, v))) {
+		snprintf(buf, size, "no entry has %s '%s'; did you mean '%s'?",
+			 f->name, v, got);
+		free(got);
+		return 1;
+	}
+	snprintf(sql, sizeof(sql), "SELECT group_concat(v, ', ') FROM (SELECT "
+		 "DISTINCT %s AS v FROM v_entries WHERE %s IS NOT NULL AND ?1 "
+		 "IS NOT NULL ORDER BY 1 LIMIT 7)", f->sql, f->sql);
+	got = first_text(c, sql, v);
+	snprintf(buf, size, "no entry has %s '%s'%s%s%s", f->name, v,
+		 got ? " (there are: " : "", got ? got : "", got ? ")" : "");
+	free(got);
+	return 1;
+}
+
+int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
+		    size_t size)
+{
+	static const char *const names[] = { "dataset", "generator", "subset",
+		"split", "mode", "subsampling", "class_source", "license" };
+	struct gic_sql q = { 0 };
+	int errcol = 0, rc, hit = 0;
+
+	if ((rc = gic_query_compile(expr ? expr : "", &q, &errcol)) < 0)
+		return rc;
+	for (size_t i = 0; i < q.nparams && !hit; i++)
+		for (size_t k = 0; q.params[i].eq && k < 8 && !hit; k++)
+			if (!strcmp(q.params[i].eq->name, names[k]))
+				hit = value_hint(c, q.params[i].eq, q.params[i].s,
+						 buf, size);
+	gic_sql_release(&q);
+	return hit;
+}
+
 int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 		       char hex[GIC_HEX_LEN + 1])
 {

@@ -87,6 +87,8 @@ void progress_end(struct progress *p);
 /* Row output. */
 enum out_format { OUT_TABLE, OUT_CSV, OUT_JSONL, OUT_PATHS };
 int out_format_parse(const char *s, enum out_format *f);
+/* After EXPR selected nothing: says which name value no entry has. */
+void cli_select_hint(const char *cmd, struct gic_catalog *c, const char *expr);
 /* --format ARG of cmd: -1 when *f is set, else the usage error's exit
  * code (paths only where paths_ok). */
 int cli_format_opt(const char *cmd, const char *arg, int paths_ok,

@@ -208,11 +208,16 @@ static void json_head(const struct gic_license_audit *a)
 
 /* An audit of nothing passes nothing: a mistyped EXPR (dataset =
  * GenImage) must not turn a gate green. */
-static int nothing_audited(const char *what)
+static int nothing_audited(struct gic_catalog *c, const struct aopts *o,
+			   const char *what)
 {
+	char cmd[32];
+
 	fprintf(stderr, "gicat: audit %s: the selection matches no entries: "
-		"nothing was audited (names are case-sensitive; see 'gicat "
-		"stats')\n", what);
+		"nothing was audited\n", what);
+	snprintf(cmd, sizeof(cmd), "audit %s", what);
+	if (!o->src.task)
+		cli_select_hint(cmd, c, o->src.expr);
 	return EXIT_PROBLEMS;
 }
 
@@ -244,7 +249,7 @@ static int audit_license(struct gic_catalog *c, struct aopts *o)
 	if (rc < 0 && rc != GIC_EIO)
 		rc = cli_fail(rc, "audit license", NULL);
 	else if (rc == 0 && !a.entries)
-		rc = nothing_audited("license");
+		rc = nothing_audited(c, o, "license");
 	else if (rc == 0)
 		rc = a.forbidden || a.unlicensed || a.unknown ? EXIT_PROBLEMS
 							       : EXIT_OK;
@@ -416,7 +421,7 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 	if (rc < 0)
 		rc = rc == GIC_EIO ? EXIT_RUNTIME : cli_fail(rc, "audit bias", NULL);
 	else if (!bias_images(&b))
-		rc = nothing_audited("bias");
+		rc = nothing_audited(c, o, "bias");
 	else if (o->max_shortcut >= 0 && isnan(best))
 		rc = unchecked_shortcut();
 	else
@@ -497,7 +502,7 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 		(unsigned long long)p.nreal, (unsigned long long)p.nfake,
 		p.nfeatures, p.nleaks);
 	rc = rc < 0 ? cli_fail(rc, "audit provenance", NULL) :
-	     !p.ngroups ? nothing_audited("provenance") :
+	     !p.ngroups ? nothing_audited(c, o, "provenance") :
 	     p.nleaks ? EXIT_PROBLEMS : EXIT_OK;
 	free(text);
 	gic_prov_release(&p);

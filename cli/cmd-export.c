@@ -40,10 +40,11 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	/* as split warns about an empty set (one label only is no news for
 	 * an ad-hoc subset: no warning about balance) */
-	if (r->sets[0].n == 0 && *expr)
+	if (r->sets[0].n == 0 && *expr) {
 		fprintf(stderr, "gicat: export: warning: '%s': no image matches: "
 			"set 'export' is empty\n", expr);
-	else if (r->sets[0].n == 0)
+		cli_select_hint("export", c, expr);
+	} else if (r->sets[0].n == 0)
 		fprintf(stderr, "gicat: export: warning: the catalog has no "
 			"image: set 'export' is empty\n");
 	rc = cli_export_run("export", c, r, &a);

@@ -77,6 +77,7 @@ static int run(struct gic_catalog *c, const struct qopts *q, const char *expr)
 	char group[600], tail[1400], *cols = NULL;
 	sqlite3_stmt *s = NULL;
 	int rc, errcol = 0, np = 1;
+	long long rows = -1;
 
 	if (q->group && (rc = field_list("--group-by", q->group, group,
 					 sizeof(group))))
@@ -109,12 +110,16 @@ static int run(struct gic_catalog *c, const struct qopts *q, const char *expr)
 		return cli_fail(rc, "query", NULL);
 	if (!q->count)
 		sqlite3_bind_int64(s, np, q->limit);
-	if (q->count && sqlite3_step(s) == SQLITE_ROW)
-		printf("%lld\n", sqlite3_column_int64(s, 0));
-	else if (!q->count)
-		out_rows(s, q->group && q->fmt == OUT_PATHS ? OUT_TABLE : q->fmt,
-			 stdout);
-	return cli_finish_rows("query", s);
+	if (q->count && sqlite3_step(s) == SQLITE_ROW) {
+		rows = sqlite3_column_int64(s, 0);
+		printf("%lld\n", rows);
+	} else if (!q->count) {
+		rows = out_rows(s, q->group && q->fmt == OUT_PATHS ? OUT_TABLE :
+				q->fmt, stdout);
+	}
+	if ((rc = cli_finish_rows("query", s)) == 0 && rows == 0)
+		cli_select_hint("query", c, expr);
+	return rc;
 }
 
 int cmd_query(int argc, char **argv)

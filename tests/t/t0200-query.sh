@@ -114,6 +114,16 @@ test_expect_success 'every command taking EXPR takes it unquoted, as several arg
 	test -s one && test_cmp one several
 '
 
+test_expect_success 'an empty answer names the value no entry has, and what there is' '
+	test "$(gicat query --count "generator = Midjourney" 2>err)" -eq 0 &&
+	test "$(cat err)" = "gicat: query: note: no entry has generator '"'"'Midjourney'"'"'; did you mean '"'"'midjourney'"'"'?" &&
+	gicat query "label = fake and split = test" >out 2>err &&
+	test_grep "^gicat: query: note: no entry has split .test. (there are: train, val)$" err &&
+	gicat query --count "generator = adm and class = 999" >out 2>err &&
+	! test -s err &&
+	test "$(gicat query --count "generator = adm" 2>err)" -gt 0 && ! test -s err
+'
+
 test_expect_success 'stats prints totals and per-subset counts' '
 	gicat stats >out &&
 	test_grep "per subset, generator, label and split" out &&
