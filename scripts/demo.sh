@@ -1,6 +1,6 @@
 #!/bin/sh
 # demo.sh - `make demo`: a small GenImage-like tree, a catalog, an ingest,
-# stats and two queries, a task materialized and checked for leaks, the
+# stats, the rejected files and two queries, a task materialized and checked for leaks, the
 # degraded task (twice: the second run reuses every derivation), license and
 # bias audits, and sample predictions scored; all under ./demo (removed and
 # remade each run).
@@ -24,6 +24,9 @@ say "gicat ingest --val-labels LOC_val_solution.csv genimage   (exit 1: three fi
 
 say "gicat stats"
 "$gicat" stats
+
+say "gicat stats --rejects   (the files ingest refused, and why)"
+"$gicat" stats --rejects
 
 say "gicat query --group-by generator,label,split \"label = fake and class in 0..499\""
 "$gicat" query --group-by generator,label,split "label = fake and class in 0..499"
