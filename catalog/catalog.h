@@ -208,7 +208,9 @@ struct gic_param {
 	int64_t i;
 	char *s;              /* owned */
 	const struct gic_field *eq; /* the field a text value must equal (=,
-				       in), else NULL: for gic_select_hint */
+				       in; not under not), else NULL: for
+				       gic_select_hint */
+	int list;             /* values of one 'in' list share a number > 0 */
 };
 
 struct gic_sql {

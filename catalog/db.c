@@ -107,6 +107,17 @@ static int is_catalog(const char *root)
 	       stat(p, &st) == 0;
 }
 
+/* Does path name a directory called .gicat (with trailing slashes)? */
+static int names_gicat(const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	return n >= 6 && !strncmp(path + n - 6, ".gicat", 6) &&
+	       (n == 6 || path[n - 7] == '/');
+}
+
 /* --catalog DIR/.gicat (the catalog directory itself, as git takes
  * --git-dir) means DIR. */
 static int catalog_dir_itself(const char *arg, char **root_out)
@@ -117,8 +128,7 @@ static int catalog_dir_itself(const char *arg, char **root_out)
 
 	while (n > 1 && arg[n - 1] == '/')
 		n--;
-	if (n >= 6 && !strncmp(arg + n - 6, ".gicat", 6) &&
-	    (n == 6 || arg[n - 7] == '/') &&
+	if (names_gicat(arg) &&
 	    snprintf(p, sizeof(p), "%.*s/catalog.db", (int)n, arg) <
 	    (int)sizeof(p) && stat(p, &st) == 0) {
 		n = n == 6 ? 0 : n - 7;
@@ -215,6 +225,10 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 	sqlite3 *db = NULL;
 	int rc;
 
+	/* --catalog X/.gicat means X elsewhere: never a .gicat in a .gicat */
+	if (names_gicat(dir))
+		return gic_seterr(GIC_EUSAGE, "a catalog is made in the directory "
+				  "that is to hold .gicat, not in .gicat itself");
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
 		return gic_seterr(GIC_EIO, "mkdir '%s': %s", dir, strerror(errno));
 	if (is_catalog(dir))

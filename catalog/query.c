@@ -64,6 +64,8 @@ struct parser {
 	size_t nparams, pcap;
 	int depth;
 	int errcol;
+	int negated;            /* enclosing 'not's */
+	int list, lists;        /* the 'in' list being read (0: none); count */
 };
 
 /* ---- errors -------------------------------------------------------- */
@@ -245,7 +247,8 @@ static int add_param(struct parser *p, const struct tok *at,
 		free(s);
 		return GIC_ENOMEM;
 	}
-	p->params[p->nparams++] = (struct gic_param){ type, i, s, eq };
+	p->params[p->nparams++] = (struct gic_param){ type, i, s,
+		p->negated ? NULL : eq, p->list };
 	return 0;
 }
 
@@ -393,11 +396,14 @@ static int parse_op(struct parser *p, const struct gic_field *f)
 	if ((rc = emit(p, col->sql)) < 0 || (rc = emit(p, " ")) < 0 ||
 	    (rc = emit(p, sql_ops[opt.op])) < 0 || (rc = emit(p, " ?")) < 0)
 		return rc;
-	return bind_value(p, f, col, &v, opt.op == OP_EQ || opt.op == OP_NE);
+	if ((rc = bind_value(p, f, col, &v, opt.op == OP_EQ ||
+			     opt.op == OP_NE)) == 0 && opt.op != OP_EQ)
+		p->params[p->nparams - 1].eq = NULL;
+	return rc;
 }
 
 /* FIELD in ( value, ... ); p->t is the '('. */
-static int parse_list(struct parser *p, const struct gic_field *f)
+static int list_values(struct parser *p, const struct gic_field *f)
 {
 	struct tok lp = p->t, v;
 	const struct gic_field *col = NULL;
@@ -439,6 +445,17 @@ static int parse_list(struct parser *p, const struct gic_field *f)
 	if ((rc = lex(p)) < 0)
 		return rc;
 	return emit(p, ")");
+}
+
+/* The values of one list are numbered together, for gic_select_hint. */
+static int parse_list(struct parser *p, const struct gic_field *f)
+{
+	int rc;
+
+	p->list = ++p->lists;
+	rc = list_values(p, f);
+	p->list = 0;
+	return rc;
 }
 
 /* FIELD in lo..hi (inclusive); p->t is lo. */
@@ -541,9 +558,11 @@ static int parse_unary(struct parser *p)
 			    "%d levels)", MAX_DEPTH);
 	if (p->t.kind == T_LP) {
 		rc = parse_paren(p);
-	} else if ((rc = lex(p)) >= 0 && (rc = emit(p, "NOT ifnull(")) >= 0 &&
-		   (rc = parse_unary(p)) >= 0) {
-		rc = emit(p, ", 0)");
+	} else if ((rc = lex(p)) >= 0 && (rc = emit(p, "NOT ifnull(")) >= 0) {
+		p->negated++;
+		if ((rc = parse_unary(p)) >= 0)
+			rc = emit(p, ", 0)");
+		p->negated--;
 	}
 	p->depth--;
 	return rc;

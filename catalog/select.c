@@ -66,52 +66,94 @@ static char *first_text(struct gic_catalog *c, const char *sql, const char *v)
 	return out;
 }
 
-/* A hint for field f = v when no entry has v: the value in another case,
- * else the values there are (up to seven).  1 when buf holds one. */
-static int value_hint(struct gic_catalog *c, const struct gic_field *f,
-		      const char *v, char *buf, size_t size)
+/* Appends " (there are: a, b, ...)" to buf: the first seven rows of
+ * sql, and "..." when there are more. */
+static void list_values(struct gic_catalog *c, const char *sql, char *buf,
+			size_t size)
 {
-	char sql[512], *got;
+	size_t len = strlen(buf);
+	sqlite3_stmt *s;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
+		return;
+	for (; sqlite3_step(s) == SQLITE_ROW && len < size; n++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", n ?
+					", " : " (there are: ", n < 7 ?
+					(const char *)sqlite3_column_text(s, 0)
+					: "...");
+	if (n && len < size)
+		snprintf(buf + len, size - len, ")");
+	sqlite3_finalize(s);
+}
+
+/* Does some entry have field f = v? */
+static int exists(struct gic_catalog *c, const struct gic_field *f,
+		  const char *v)
+{
+	char sql[256], *got;
 
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM v_entries WHERE %s = ?1 "
 		 "LIMIT 1", f->sql);
-	if ((got = first_text(c, sql, v))) {
-		free(got);
-		return 0;
-	}
+	got = first_text(c, sql, v);
+	free(got);
+	return got != NULL;
+}
+
+/* The hint for field f = v, which no entry has: the value in another
+ * case, else the values there are. */
+static void value_hint(struct gic_catalog *c, const struct gic_field *f,
+		       const char *v, char *buf, size_t size)
+{
+	char sql[512], *got;
+
 	snprintf(sql, sizeof(sql), "SELECT %s FROM v_entries WHERE lower(%s) "
 		 "= lower(?1) LIMIT 1", f->sql, f->sql);
 	if ((got = first_text(c, sql, v))) {
 		snprintf(buf, size, "no entry has %s '%s'; did you mean '%s'?",
 			 f->name, v, got);
 		free(got);
-		return 1;
+		return;
 	}
-	snprintf(sql, sizeof(sql), "SELECT group_concat(v, ', ') FROM (SELECT "
-		 "DISTINCT %s AS v FROM v_entries WHERE %s IS NOT NULL AND ?1 "
-		 "IS NOT NULL ORDER BY 1 LIMIT 7)", f->sql, f->sql);
-	got = first_text(c, sql, v);
-	snprintf(buf, size, "no entry has %s '%s'%s%s%s", f->name, v,
-		 got ? " (there are: " : "", got ? got : "", got ? ")" : "");
-	free(got);
+	snprintf(buf, size, "no entry has %s '%s'", f->name, v);
+	snprintf(sql, sizeof(sql), "SELECT DISTINCT %s FROM v_entries WHERE %s "
+		 "IS NOT NULL ORDER BY 1 LIMIT 8", f->sql, f->sql);
+	list_values(c, sql, buf, size);
+}
+
+/* Is q's parameter i a name value that no entry has (for a list: nor any
+ * other value of the list)? */
+static int absent(struct gic_catalog *c, const struct gic_sql *q, size_t i)
+{
+	/* not license: a list of ids, which = compares whole */
+	static const char *const names[] = { "dataset", "generator", "subset",
+		"split", "mode", "subsampling", "class_source" };
+	const struct gic_param *p = &q->params[i];
+	size_t k = 0;
+
+	while (p->eq && k < sizeof(names) / sizeof(names[0]) &&
+	       strcmp(p->eq->name, names[k]))
+		k++;
+	if (!p->eq || k == sizeof(names) / sizeof(names[0]))
+		return 0;
+	for (size_t j = 0; j < q->nparams; j++)
+		if ((j == i || (p->list && q->params[j].list == p->list)) &&
+		    exists(c, q->params[j].eq, q->params[j].s))
+			return 0;
 	return 1;
 }
 
 int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
 		    size_t size)
 {
-	static const char *const names[] = { "dataset", "generator", "subset",
-		"split", "mode", "subsampling", "class_source", "license" };
 	struct gic_sql q = { 0 };
 	int errcol = 0, rc, hit = 0;
 
 	if ((rc = gic_query_compile(expr ? expr : "", &q, &errcol)) < 0)
 		return rc;
 	for (size_t i = 0; i < q.nparams && !hit; i++)
-		for (size_t k = 0; q.params[i].eq && k < 8 && !hit; k++)
-			if (!strcmp(q.params[i].eq->name, names[k]))
-				hit = value_hint(c, q.params[i].eq, q.params[i].s,
-						 buf, size);
+		if ((hit = absent(c, &q, i)))
+			value_hint(c, q.params[i].eq, q.params[i].s, buf, size);
 	gic_sql_release(&q);
 	return hit;
 }

@@ -97,20 +97,27 @@ static void object_problem(struct ctx *x, const char *hex, const char *what,
 	long long n = 0;
 	const char *path = NULL;
 
+	int fetched = 0;
+
 	if (sqlite3_prepare_v2(x->c->db, "SELECT count(*), (SELECT path FROM "
-			       "entries WHERE sha256 = ?1 ORDER BY id LIMIT 1) "
-			       "FROM entries WHERE sha256 = ?1", -1, &s,
+			       "entries WHERE sha256 = ?1 ORDER BY source IS NOT "
+			       "NULL, id LIMIT 1), min(source IS NOT NULL) FROM "
+			       "entries WHERE sha256 = ?1", -1, &s,
 			       NULL) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) == SQLITE_ROW) {
 			n = sqlite3_column_int64(s, 0);
 			path = (const char *)sqlite3_column_text(s, 1);
+			fetched = sqlite3_column_int(s, 2);
 		}
 	}
+	/* a fetched entry's path is its URL: a re-fetch skips it as done,
+	 * but a downloaded copy ingested from any path puts the object back */
 	if (n > 0 && path)
-		snprintf(why, sizeof(why), "%s; %lld %s, %s'%s': restore that "
-			 "file and ingest it again%s", what, n,
+		snprintf(why, sizeof(why), "%s; %lld %s, %s'%s': %s%s", what, n,
 			 n == 1 ? "entry" : "entries", n == 1 ? "" : "e.g. ", path,
+			 fetched ? "download it and ingest the file" :
+			 "restore that file and ingest it again",
 			 repair ? " with --repair" : "");
 	else
 		snprintf(why, sizeof(why), "%s; no entry shows it", what);

@@ -117,7 +117,8 @@ static int run(struct gic_catalog *c, const struct qopts *q, const char *expr)
 		rows = out_rows(s, q->group && q->fmt == OUT_PATHS ? OUT_TABLE :
 				q->fmt, stdout);
 	}
-	if ((rc = cli_finish_rows("query", s)) == 0 && rows == 0)
+	if ((rc = cli_finish_rows("query", s)) == 0 && rows == 0 &&
+	    (q->count || q->limit))
 		cli_select_hint("query", c, expr);
 	return rc;
 }

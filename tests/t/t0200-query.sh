@@ -121,6 +121,16 @@ test_expect_success 'an empty answer names the value no entry has, and what ther
 	test_grep "^gicat: query: note: no entry has split .test. (there are: train, val)$" err &&
 	gicat query --count "generator = adm and class = 999" >out 2>err &&
 	! test -s err &&
+	for e in "generator != zzz and label = real and label = fake" \
+		"not generator = zzz and split = val and split = train" \
+		"license = LicenseRef-ImageNet"; do
+		gicat query --count "$e" >out 2>err && ! test -s err || return 1
+	done &&
+	gicat query --count "generator in (adm, nope) and split = nope2" >out 2>err &&
+	test_grep "no entry has split .nope2." err &&
+	gicat query --count "generator = zzz" >out 2>err &&
+	test_grep "(there are: adm, biggan, glide, midjourney, sd14, sd15, vqdm, \.\.\.)$" err &&
+	gicat query --limit 0 "generator in (adm, zzz)" >out 2>err && ! test -s err &&
 	test "$(gicat query --count "generator = adm" 2>err)" -gt 0 && ! test -s err
 '
 
