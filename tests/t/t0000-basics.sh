@@ -59,6 +59,12 @@ test_expect_success 'init creates .gicat with the database and objects/' '
 	test_grep "created catalog" err
 '
 
+test_expect_success 'init refuses to make a catalog inside a .gicat directory' '
+	test_expect_code 2 gicat --catalog cat/.gicat init 2>err &&
+	test_grep "not in .gicat itself" err && ! test -e cat/.gicat/.gicat &&
+	test_expect_code 2 gicat init nd/.gicat/ 2>err && ! test -e nd
+'
+
 test_expect_success 'init refuses an existing catalog' '
 	test_expect_code 2 gicat init cat 2>err &&
 	test_grep "already holds a catalog" err

@@ -148,6 +148,16 @@ test_expect_success 'a re-run fetches only what is not done' '
 	test "$(state /status/404)" = "failed|2|404"
 '
 
+test_expect_success 'a fetched image whose object is lost: verify says to download it and ingest it' '
+	u=$(sql "SELECT path FROM entries WHERE source IS NOT NULL ORDER BY id LIMIT 1") &&
+	h=$(sql "SELECT sha256 FROM entries WHERE path = '"'"'$u'"'"'") &&
+	rm -f "cat/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-)" &&
+	test_expect_code 1 gicat verify 2>err >out &&
+	test_grep "object is missing from the store; 1 entry, .$u.: download it and ingest the file$" err &&
+	curl -sf -o lost.png "$u" && gicat ingest --dataset lost lost.png 2>/dev/null &&
+	gicat verify >out && test_grep " 0 problems" out
+'
+
 killed_done() {
 	sqlite3 killcat/.gicat/catalog.db "SELECT count(*) FROM fetches WHERE status = 'done'" 2>/dev/null || echo 0
 }
