@@ -38,6 +38,9 @@ struct reader {
 	char **fields;           /* CSV: the row being read */
 	json_t *obj;             /* JSONL: the row being read */
 	char sep;                /* ',' or, for TSV, '\t' */
+	size_t both, disagree;   /* rows with score and pred; and where pred
+				    is not what score says at 0.5 */
+	int first_disagree;      /* the line of the first of those */
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -95,24 +98,42 @@ static int parse_pred(struct reader *r, const char *s, double *out)
 	return 0;
 }
 
-/* A row with both: the score is what is scored, and the pred must say
- * what the score says at the threshold, or the score is the threshold (a
- * score that is the probability of *real* shows up here). */
-static int agree(struct reader *r, const char *pred, const char *text,
-		 double score)
+/* A row with both: the score is what is scored; the pred is compared
+ * with what the score says at 0.5, the usual cut of a trainer's pred
+ * (see disagreement).  At 0.5 itself trainers differ on > and >=. */
+static int agree(struct reader *r, const char *pred, double score)
 {
 	double said;
 
 	if (parse_pred(r, pred, &said) < 0)
 		return -1;
-	/* at the threshold itself, trainers differ on > and >= */
-	if ((said == 1) == (score >= r->o->threshold) ||
-	    score == r->o->threshold)
-		return 0;
-	return bad(r, "pred says %s but score %s is %s the threshold %g: is the "
-		   "score the probability of fake?", said == 1 ? "fake" : "real",
-		   text, score >= r->o->threshold ?
-		   "at or above" : "below", r->o->threshold), -1;
+	r->both++;
+	if ((said == 1) != (score >= 0.5) && score != 0.5 &&
+	    !r->disagree++)
+		r->first_disagree = r->line;
+	return 0;
+}
+
+/* Most rows' pred contradicting their score means a score that is the
+ * probability of *real*: the file is refused.  A few contradictions (a
+ * pred cut elsewhere than 0.5) are only noted. */
+static void disagreement(struct reader *r)
+{
+	if (!r->disagree)
+		return;
+	r->line = r->first_disagree;
+	if (r->disagree * 2 > r->both) {
+		/* every row of the file is in doubt: none is used */
+		bad(r, "pred contradicts score (at 0.5) on %zu of %zu rows that "
+		    "have both: is the score the probability of fake?",
+		    r->disagree, r->both);
+		r->bad += r->out->n - 1;
+		gic_preds_release(r->out);
+	} else
+		gic_eval_problem_at(r->o, GIC_EVAL_NOTE, r->path, r->line,
+				    "pred contradicts score (at 0.5) on %zu of "
+				    "%zu rows that have both; scored by score",
+				    r->disagree, r->both);
 }
 
 static void append(char *buf, size_t size, size_t *len, const char *name)
@@ -164,8 +185,7 @@ static int add(struct reader *r, const char *const v[NCOLS])
 	if (v[C_SCORE] && *v[C_SCORE]) {
 		if (parse_score(r, v[C_SCORE], &p.score) < 0)
 			return 0;
-		if (v[C_PRED] && *v[C_PRED] && agree(r, v[C_PRED], v[C_SCORE],
-						   p.score) < 0)
+		if (v[C_PRED] && *v[C_PRED] && agree(r, v[C_PRED], p.score) < 0)
 			return 0;
 	} else if (v[C_PRED] && *v[C_PRED]) {
 		if (parse_pred(r, v[C_PRED], &p.score) < 0)
@@ -326,6 +346,8 @@ int gic_preds_read(const char *path, const struct gic_eval_opts *o,
 	*nbad = 0;
 	if ((rc = slurp(path, &buf, &len)) == 0)
 		rc = read_lines(&r, buf + (strncmp(buf, "\xef\xbb\xbf", 3) ? 0 : 3));
+	if (rc == 0)
+		disagreement(&r);
 	free(buf);
 	*nbad = r.bad;
 	if (rc < 0)

@@ -98,6 +98,7 @@ enum gic_eval_problem {
 	GIC_EVAL_MALFORMED,      /* a row that cannot be used: an error */
 	GIC_EVAL_UNKNOWN,        /* a prediction for no scored image: a warning */
 	GIC_EVAL_MISSING,        /* a scored image without a prediction */
+	GIC_EVAL_NOTE,           /* worth knowing, changes nothing */
 };
 
 struct gic_eval_opts {

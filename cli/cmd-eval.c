@@ -30,7 +30,7 @@ struct args {
 
 /* Problems as they are reported: the first LIST_MAX of each kind. */
 struct sink {
-	size_t n[3];
+	size_t n[4];
 };
 
 static void on_problem(void *arg, enum gic_eval_problem kind,
@@ -43,7 +43,8 @@ static void on_problem(void *arg, enum gic_eval_problem kind,
 		return;
 	if (s->n[kind]++ < LIST_MAX)
 		fprintf(stderr, "gicat: eval: %s'%s': %s\n", kind ==
-			GIC_EVAL_UNKNOWN ? "ignored: " : "", where, why);
+			GIC_EVAL_UNKNOWN ? "ignored: " : kind == GIC_EVAL_NOTE ?
+			"note: " : "", where, why);
 }
 
 static void sink_end(const struct sink *s)

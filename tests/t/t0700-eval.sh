@@ -147,13 +147,20 @@ test_expect_success 'a row without a key, or without score and pred, says what i
 	test_grep "noscore.csv:2.: no score and no pred (the row has: sha256, Prob)$" err
 '
 
-test_expect_success 'a row with score and pred is scored by score; pred must agree with it' '
+test_expect_success 'rows with score and pred are scored by score; a pred contradicting most scores refuses the file' '
 	pred both.csv sha256,score,pred "\$2, (\$3 == \"fake\" ? 0.9 : 0.1), \$3" &&
-	evalcsv both.csv >out && evalcsv perfect.csv >expect && test_cmp expect out &&
+	evalcsv both.csv >out 2>err && evalcsv perfect.csv >expect && test_cmp expect out &&
+	! test -s err &&
+	evalcsv both.csv --threshold 0.95 >out 2>err && ! test -s err &&
 	pred flipped.csv sha256,score,pred "\$2, (\$3 == \"fake\" ? 0.1 : 0.9), \$3" &&
 	test_expect_code 1 evalcsv flipped.csv >out 2>err &&
-	test_grep "flipped.csv:2.: pred says [a-z]* but score 0.[19] is [a-z ]* the threshold 0.5: is the score the probability of fake?" err &&
-	test_grep "$ntest of $ntest rows cannot be used; nothing scored" err
+	test_grep "^gicat: eval: .flipped.csv:2.: pred contradicts score (at 0.5) on $ntest of $ntest rows that have both: is the score the probability of fake?$" err &&
+	test_grep "$ntest of $ntest rows cannot be used; nothing scored" err &&
+	{ head -2 flipped.csv; tail -n +3 both.csv; } >onebad.csv &&
+	cut -d, -f1,2 onebad.csv >onebad-scores.csv &&
+	evalcsv onebad-scores.csv >expect &&
+	evalcsv onebad.csv >out 2>err && test_cmp expect out &&
+	test_grep "^gicat: eval: note: .onebad.csv:2.: pred contradicts score (at 0.5) on 1 of $ntest rows that have both; scored by score$" err
 '
 
 test_expect_success 'the same image twice: one score is fine, two scores are an error' '
