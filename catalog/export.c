@@ -369,6 +369,8 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	int nonempty = 0;
 	DIR *d;
 
+	if (!*out)
+		return gic_seterr(GIC_EUSAGE, "--out is empty");
 	if (mkdir(out, 0777) < 0 && errno == ENOENT)
 		return gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
 				  "directory does not exist");

@@ -340,6 +340,7 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 	bind_entry(w, s, r);
 	if ((rc = step(w, s, have ? "update entry" : "insert entry")) < 0)
 		return rc;
+	note_class(w, r, st);  /* new and changed entries, not every re-run */
 	if (have)
 		st->changed++;
 	else
@@ -408,7 +409,6 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 			return rc;
 	}
 	st->new_images += (uint64_t)added;
-	note_class(w, r, st);
 	if ((rc = upsert_entry(w, r, st)) < 0)
 		return rc;
 	sqlite3_bind_text(w->del_reject, 1, r->path, -1, SQLITE_STATIC);

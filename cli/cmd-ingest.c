@@ -80,9 +80,10 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			"time\n", (unsigned long long)st->respelled,
 			st->respelled_now, st->respelled_was);
 	if (st->unknown_wnids)
-		fprintf(stderr, "  %llu entries have a wnid that is none of the "
+		fprintf(stderr, "  %llu entr%s a wnid that is none of the "
 			"1000 ImageNet classes (first: %s): kept with no class\n",
-			(unsigned long long)st->unknown_wnids, st->unknown_wnid);
+			(unsigned long long)st->unknown_wnids, st->unknown_wnids ==
+			1 ? "y has" : "ies have", st->unknown_wnid);
 	if (st->link_fallbacks)
 		fprintf(stderr, "  %llu files were copied, not %s: %s\n",
 			(unsigned long long)st->link_fallbacks,
@@ -143,6 +144,9 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 	}
 	if (optind >= argc)
 		return cli_usage_error("ingest", "no PATH given");
+	if (o->repair && o->mode == GIC_MODE_REF)
+		return cli_usage_error("ingest", "--repair mends stored objects; "
+				       "--mode ref stores none");
 	return -1;
 }
 

@@ -123,9 +123,11 @@ test_expect_success 'the default dataset is the name of the directory given or h
 	test_cmp expect out
 '
 
-test_expect_success 'an unknown mode is a usage error' '
+test_expect_success 'an unknown mode is a usage error; so is --repair with ref' '
 	test_expect_code 2 gicat --catalog copy ingest --mode move src 2>err &&
-	test_grep "unknown mode" err
+	test_grep "unknown mode" err &&
+	test_expect_code 2 gicat --catalog copy ingest --mode ref --repair src 2>err &&
+	test_grep "repair mends stored objects; --mode ref stores none" err
 '
 
 test_done
