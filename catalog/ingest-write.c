@@ -21,7 +21,7 @@
 	"xmp_source_type, phash, storage, ref_path, ref_size, ref_mtime_ns"
 #define ENTRY_SET "sha256 = ?1, generator = ?4, subset = ?5, label = ?6, " \
 	"split = ?7, class = ?8, wnid = ?9, class_source = ?10, license = ?11, " \
-	"source = ?12"
+	"source = ?12, file_id = ?13"
 
 const char gic_image_insert_sql[] =
 	"INSERT INTO images (" IMAGE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
@@ -32,17 +32,20 @@ static const char *const sql_text[] = {
 	gic_image_insert_sql,
 	"UPDATE images SET storage = 'object', ref_path = NULL, ref_size = NULL,"
 	" ref_mtime_ns = NULL WHERE sha256 = ? AND storage = 'ref'",
-	"SELECT sha256 FROM entries WHERE dataset = ? AND path = ?",
+	"SELECT sha256, file_id IS ?3 FROM entries WHERE dataset = ?1 AND "
+	"path = ?2",
 	"INSERT INTO entries (sha256, dataset, path, generator, subset, label, "
-	"split, class, wnid, class_source, license, source) VALUES (?1, ?2, ?3,"
-	" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	"split, class, wnid, class_source, license, source, file_id) VALUES "
+	"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	"UPDATE entries SET " ENTRY_SET " WHERE dataset = ?2 AND path = ?3",
 	"INSERT INTO rejects (path, reason) VALUES (?, ?) ON CONFLICT (path) "
 	"DO UPDATE SET reason = excluded.reason, at = excluded.at",
 	"DELETE FROM rejects WHERE path = ?",
 	"UPDATE images SET ref_size = ?, ref_mtime_ns = ? WHERE sha256 = ? AND "
 	"storage = 'ref' AND ref_path = ?",
-	"SELECT path FROM entries WHERE sha256 = ? AND dataset = ?",
+	"SELECT path FROM entries WHERE sha256 = ? AND dataset = ? AND "
+	"file_id = ?",
+	"UPDATE entries SET file_id = ?3 WHERE dataset = ?1 AND path = ?2",
 };
 #define NSTMT (sizeof(sql_text) / sizeof(sql_text[0]))
 
@@ -55,7 +58,8 @@ static sqlite3_stmt **stmt_slot(struct gic_writer *w, size_t i)
 {
 	sqlite3_stmt **v[] = { &w->ins_image, &w->upgrade, &w->sel_entry,
 			       &w->ins_entry, &w->upd_entry, &w->ins_reject,
-			       &w->del_reject, &w->refresh, &w->sel_spelling };
+			       &w->del_reject, &w->refresh, &w->sel_spelling,
+			       &w->upd_file_id };
 	return v[i];
 }
 
@@ -236,6 +240,7 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 		 o->label ? o->label : m->label,
 		 o->generator ? o->generator : m->generator));
 	bind_opt(s, 12, r->source);
+	bind_opt(s, 13, r->file_id);
 }
 
 /* Counts entries whose wnid is none of the 1000 classes (kept, with no
@@ -285,9 +290,11 @@ static int same_tail(const char *a, const char *b)
 			: a[na - nb - 1] == '/' && !strcmp(a + na - nb, b);
 }
 
-/* 1 when r's content is already an entry of its dataset under another
- * spelling of r's path: paths are kept as given, so a tree ingested again
- * from another directory would otherwise count every image twice. */
+/* 1 when r's file is already an entry of its dataset under another
+ * spelling of r's path: the same content, read from the same file (device
+ * and inode), at a path that same_tail relates.  Paths are kept as given,
+ * so a tree ingested again from another directory would otherwise count
+ * every image twice; a copy of a file is another file, and an entry. */
 static int respelled(struct gic_writer *w, const struct gic_result *r,
 		     struct gic_ingest_stats *st)
 {
@@ -296,6 +303,7 @@ static int respelled(struct gic_writer *w, const struct gic_result *r,
 
 	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->file_id, -1, SQLITE_STATIC);
 	while (!hit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *was = (const char *)sqlite3_column_text(s, 0);
 		if (!(hit = same_tail(was, r->path)))
@@ -311,30 +319,43 @@ static int respelled(struct gic_writer *w, const struct gic_result *r,
 	return hit || rc == SQLITE_DONE ? hit : db_fail(w, "look up entries");
 }
 
+static int set_file_id(struct gic_writer *w, const struct gic_result *r)
+{
+	sqlite3_stmt *s = w->upd_file_id;
+
+	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->path, -1, SQLITE_STATIC);
+	bind_opt(s, 3, r->file_id);
+	return step(w, s, "update entry");
+}
+
 static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 			struct gic_ingest_stats *st)
 {
 	sqlite3_stmt *s = w->sel_entry;
-	int rc, have = 0, same = 0;
+	int rc, have = 0, same = 0, same_file = 0;
 
 	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->path, -1, SQLITE_STATIC);
+	bind_opt(s, 3, r->file_id);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		have = 1;
 		same = !strcmp((const char *)sqlite3_column_text(s, 0), r->hex);
+		same_file = sqlite3_column_int(s, 1);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(w, "look up entry");
-	if (!same && !have && r->kind != GIC_R_NEW && !r->source &&
+	if (!same && !have && r->kind != GIC_R_NEW && r->file_id[0] &&
 	    (rc = respelled(w, r, st)) != 0) {
 		if (rc < 0)
 			return rc;
-		same = 1;
+		same = same_file = 1;
 	}
 	if (same) {
 		st->present++;
-		return 0;
+		/* a file restored or copied back in place: remember it */
+		return same_file ? 0 : set_file_id(w, r);
 	}
 	s = have ? w->upd_entry : w->ins_entry;
 	bind_entry(w, s, r);

@@ -32,6 +32,7 @@ struct gic_result {
 	const char *dataset;    /* set by the writer */
 	const char *source;     /* where the bytes came from when not a
 				   local path (a URL), or NULL */
+	char file_id[48];       /* a local file's "dev:ino", or "" */
 };
 
 struct gic_writer {
@@ -41,7 +42,7 @@ struct gic_writer {
 	size_t pending;         /* results since the last commit */
 	struct sqlite3_stmt *ins_image, *upgrade, *sel_entry, *ins_entry,
 		*upd_entry, *ins_reject, *del_reject, *refresh,
-		*sel_spelling;
+		*sel_spelling, *upd_file_id;
 };
 
 /*

@@ -173,3 +173,4 @@ SELECT e.id AS id, e.sha256 AS sha256, e.dataset AS dataset,
        i.exif_model AS exif_model, i.xmp_source_type AS xmp_source_type
 FROM entries e JOIN images i ON i.sha256 = e.sha256
 LEFT JOIN classes c ON c.idx = e.class;
+ALTER TABLE entries ADD COLUMN file_id TEXT; -- 'device:inode' of the local file read at ingest (NULL for fetched entries and those of older catalogs): a path that is another spelling of a catalogued one is the same file only when this matches

@@ -123,6 +123,19 @@ test_expect_success 'the default dataset is the name of the directory given or h
 	test_cmp expect out
 '
 
+test_expect_success 'a copy of a catalogued file is an entry of its own; the file itself by an absolute path is not' '
+	gicat init twin 2>/dev/null &&
+	mkdir -p tw/real tw/backup/real && cp src/basn0g08.png tw/real/a.png &&
+	cp tw/real/a.png tw/backup/real/a.png &&
+	(cd tw && gicat --catalog ../twin ingest --dataset X real 2>/dev/null &&
+	 gicat --catalog ../twin ingest --dataset X backup/real 2>err &&
+	 test_grep " 1 new entries, 0 already present" err &&
+	 gicat --catalog ../twin ingest --dataset X "$TRASH/tw/real" 2>err &&
+	 test_grep " 0 new entries, 1 already present" err) &&
+	test "$(gicat --catalog twin query --count "dataset = X")" -eq 2 &&
+	test "$(gicat --catalog twin dedup --format csv | tail -n +2 | wc -l)" -ge 1
+'
+
 test_expect_success 'an unknown mode is a usage error; so is --repair with ref' '
 	test_expect_code 2 gicat --catalog copy ingest --mode move src 2>err &&
 	test_grep "unknown mode" err &&
