@@ -474,31 +474,39 @@ static int clear_dir_rejects(struct gic_catalog *c,
 	static const char any[] = "SELECT 1 FROM rejects WHERE reason LIKE "
 		"'cannot read directory:%' LIMIT 1";
 	sqlite3_stmt *s = NULL;
-	int rc = 0, have;
+	int rc, have;
 
-	if (!fl->ndirs || sqlite3_prepare_v2(c->db, any, -1, &s, NULL))
-		goto out;
-	have = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
-	s = NULL;
-	if (!have || sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ||
-	    sqlite3_prepare_v2(c->db, "DELETE FROM rejects WHERE path = ? AND "
-			       "reason LIKE 'cannot read directory:%'", -1, &s,
-			       NULL))
-		goto out;
-	for (size_t i = 0; i < fl->ndirs; i++) {
-		sqlite3_bind_text(s, 1, fl->dirs[i], -1, SQLITE_STATIC);
-		if ((rc = sqlite3_step(s) != SQLITE_DONE))
+	if (!fl->ndirs)
+		return 0;
+	if ((rc = sqlite3_prepare_v2(c->db, any, -1, &s, NULL)) == SQLITE_OK) {
+		have = (rc = sqlite3_step(s)) == SQLITE_ROW;
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+		sqlite3_finalize(s);
+		s = NULL;
+		if (rc || !have)
 			goto out;
+	}
+	if (rc || (rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL,
+				     NULL)) ||
+	    (rc = sqlite3_prepare_v2(c->db, "DELETE FROM rejects WHERE path = ? "
+				     "AND reason LIKE 'cannot read directory:%'",
+				     -1, &s, NULL)))
+		goto out;
+	for (size_t i = 0; i < fl->ndirs && !rc; i++) {
+		sqlite3_bind_text(s, 1, fl->dirs[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
 		sqlite3_reset(s);
 	}
-	rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	if (!rc)
+		rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
 out:
 	sqlite3_finalize(s);
-	if (rc || !sqlite3_get_autocommit(c->db)) {
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-		return gic_seterr(GIC_EDB, "clear rejects: %s",
-				  sqlite3_errmsg(c->db));
+	if (rc) {
+		int err = gic_seterr(GIC_EDB, "clear rejects: %s",
+				     sqlite3_errmsg(c->db));
+		if (!sqlite3_get_autocommit(c->db))
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		return err;
 	}
 	return 0;
 }
