@@ -8,7 +8,9 @@
  * histograms per generator and label (format, JPEG quality, short side,
  * subsampling, metadata), bars as shares of the group, with the numbers
  * in each bar's tooltip.  License: entries per license as bars, the
- * registry's flags, and the first rows with problems.
+ * registry's flags, and the first rows with problems.  Provenance: per
+ * piece of metadata the share of real and of fake images carrying it
+ * (leaks in red), and the counts per generator and label.
  */
 #include <math.h>
 #include <stdio.h>
@@ -32,7 +34,7 @@ static const char *const css =
 	"vertical-align:bottom}"
 	"th{background:#f3f3f3}td.l,th.l{text-align:left}td.l{white-space:nowrap}"
 	"svg text{font-size:12px}svg .s{font-size:9px}"
-	".warn{color:#b00;font-weight:bold}.ok{color:#070}";
+	".warn{color:#b00;font-weight:bold}.ok{color:#070}svg .warn{fill:#b00}";
 
 /* The first n bytes of s (up to a NUL), escaped for HTML. */
 static void escn(FILE *o, const char *s, size_t n)
@@ -386,5 +388,89 @@ int gic_license_html(const struct gic_license_audit *a,
 	license_bars(o, a);
 	registry_table(o, a);
 	problem_rows(o, a, rows, n);
+	return finish(o, out);
+}
+
+/* ---- provenance ----------------------------------------------------- */
+
+/* Per piece of metadata, the share of real and of fake images carrying
+ * it, as two bars; leaks (one label only) are named in red. */
+static void feature_bars(FILE *o, const struct gic_prov *p)
+{
+	fprintf(o, "<svg width=\"%d\" height=\"%d\" role=\"img\">\n",
+		LABEL_W + BAR_W + 60, (int)p->nfeatures * 2 * ROW_H + 4);
+	for (size_t i = 0; i < p->nfeatures; i++) {
+		const struct gic_prov_feature *f = &p->features[i];
+		int y = (int)i * 2 * ROW_H + 4;  /* a real and a fake bar */
+		double r = share(f->real, p->nreal), k = share(f->fake, p->nfake);
+
+		fprintf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\"%s>",
+			LABEL_W - 8, y + 18, f->leak ? " class=\"warn\"" : "");
+		esc(o, f->name);
+		fprintf(o, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" "
+			"height=\"12\" fill=\"#38c\"><title>real: %llu of %llu"
+			"</title></rect>\n<text x=\"%d\" y=\"%d\" class=\"s\">"
+			"real %.1f%%</text>\n", LABEL_W, y,
+			(int)lround(r * BAR_W), (unsigned long long)f->real,
+			(unsigned long long)p->nreal,
+			LABEL_W + (int)lround(r * BAR_W) + 4, y + 10, r * 100);
+		fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"12\" "
+			"fill=\"#e83\"><title>fake: %llu of %llu</title></rect>\n"
+			"<text x=\"%d\" y=\"%d\" class=\"s\">fake %.1f%%</text>\n",
+			LABEL_W, y + 14, (int)lround(k * BAR_W),
+			(unsigned long long)f->fake, (unsigned long long)p->nfake,
+			LABEL_W + (int)lround(k * BAR_W) + 4, y + 24, k * 100);
+	}
+	fputs("</svg>\n", o);
+}
+
+/* Images carrying each fixed piece of metadata, per generator and label. */
+static void group_table(FILE *o, const struct gic_prov *p)
+{
+	fputs("<table>\n<tr><th class=\"l\">generator</th><th class=\"l\">"
+	      "label</th><th>images</th>", o);
+	for (int k = 0; k < GIC_PROV_FIXED && p->ngroups; k++) {
+		fputs("<th>", o);
+		esc(o, p->groups[0].counts[k].name);
+		fputs("</th>", o);
+	}
+	fputs("</tr>\n", o);
+	for (size_t i = 0; i < p->ngroups; i++) {
+		const struct gic_prov_group *g = &p->groups[i];
+		fputs("<tr><td class=\"l\">", o);
+		esc(o, g->group);
+		fputs("</td><td class=\"l\">", o);
+		esc(o, g->label[0] ? g->label : "-");
+		fprintf(o, "</td><td>%llu</td>", (unsigned long long)g->n);
+		for (int k = 0; k < GIC_PROV_FIXED && (size_t)k < g->ncounts; k++)
+			fprintf(o, "<td>%llu</td>",
+				(unsigned long long)g->counts[k].n);
+		fputs("</tr>\n", o);
+	}
+	fputs("</table>\n", o);
+}
+
+int gic_prov_html(const struct gic_prov *p, const char *title, char **out)
+{
+	size_t len;
+	FILE *o = open_memstream(out, &len);
+
+	if (!o)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	head(o, title);
+	fprintf(o, "<p>%llu real, %llu fake images; %zu kinds of metadata: "
+		"<span class=\"%s\">%zu label leak%s</span> (metadata that only "
+		"one label carries gives the label away: a detector learns it "
+		"instead of the pixels).</p>\n", (unsigned long long)p->nreal,
+		(unsigned long long)p->nfake, p->nfeatures,
+		p->nleaks ? "warn" : "ok", p->nleaks, p->nleaks == 1 ? "" : "s");
+	fputs("<h2>Who carries what (share of real and of fake images)</h2>\n",
+	      o);
+	if (p->nfeatures)
+		feature_bars(o, p);
+	else
+		fputs("<p>No image carries any of this metadata.</p>\n", o);
+	fputs("<h2>Per generator and label (images)</h2>\n", o);
+	group_table(o, p);
 	return finish(o, out);
 }

@@ -329,5 +329,6 @@ int gic_bias_html(const struct gic_bias *b, const char *title,
 int gic_license_html(const struct gic_license_audit *a,
 		     const struct gic_license_row *rows, size_t n,
 		     const char *title, char **out);
+int gic_prov_html(const struct gic_prov *p, const char *title, char **out);
 
 #endif

@@ -497,11 +497,17 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 		prov_groups(&p);
 		prov_features(&p);
 	}
+	free(text);
+	text = NULL;
+	if (rc == 0 && o->html && (rc = gic_prov_html(&p, o->title, &text)) == 0 &&
+	    write_html(o->html, text))
+		rc = GIC_EIO;
 	fprintf(stderr, "audit provenance: %llu real, %llu fake images; %zu "
 		"kinds of metadata, %zu label leaks\n",
 		(unsigned long long)p.nreal, (unsigned long long)p.nfake,
 		p.nfeatures, p.nleaks);
-	rc = rc < 0 ? cli_fail(rc, "audit provenance", NULL) :
+	rc = rc == GIC_EIO ? EXIT_RUNTIME :
+	     rc < 0 ? cli_fail(rc, "audit provenance", NULL) :
 	     !p.ngroups ? nothing_audited(c, o, "provenance") :
 	     p.nleaks ? EXIT_PROBLEMS : EXIT_OK;
 	free(text);
@@ -555,9 +561,6 @@ static int check_opts(const struct aopts *o)
 	if (o->max_shortcut >= 0 && !bias)
 		return cli_usage_error("audit", "--max-shortcut is for 'audit "
 				       "bias'");
-	if (o->html && !lic && !bias)
-		return cli_usage_error("audit", "--html is for 'audit license' "
-				       "and 'audit bias'");
 	if (o->task_file && o->expr)
 		return cli_usage_error("audit", "give EXPR or --task, not both");
 	return 0;

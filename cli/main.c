@@ -157,7 +157,8 @@ static const struct cmd commands[] = {
 	  "         an id not in the registry is a usage error\n" },
 	{ "audit", cmd_audit, "license [--use commercial|research|redistribute] "
 	  "[EXPR | --task FILE] [--format table|json] [--html FILE] | "
-	  "provenance [EXPR | --task FILE] [--format table|json] | bias [EXPR | "
+	  "provenance [EXPR | --task FILE] [--format table|json] [--html FILE] | "
+	  "bias [EXPR | "
 	  "--task FILE] [--format table|json] [--html FILE] [--max-shortcut A]",
 	  "licenses, label-leaking metadata and shortcut bias of a selection",
 	  "  license     entries per license; every entry whose licenses forbid\n"

@@ -402,19 +402,23 @@ fi
 test_expect_success 'HTML pages are self-contained: no script, nothing fetched, SVG charts' '
 	test_expect_code 1 gicat audit bias --html bias.html --max-shortcut 0.6 "dataset = genimage" >/dev/null 2>&1 &&
 	test_expect_code 1 gicat audit license --use commercial --html lic.html >/dev/null 2>&1 &&
-	for f in bias.html lic.html; do
+	test_expect_code 1 gicat audit provenance --html prov.html "dataset = meta" >/dev/null 2>&1 &&
+	test_expect_code 1 gicat audit provenance --format json "dataset = meta" >prov.json 2>/dev/null &&
+	for f in bias.html lic.html prov.html; do
 		! grep -Ei "<script|<link|src=|url\\(|@import|http://|https://" $f || exit 1
 		grep -q "<svg" $f && grep -q "</html>" $f || exit 1
 	done &&
 	test "$(grep -c "<h2>" bias.html)" -eq 1 &&
 	grep -q "format = png &#8658; fake" bias.html &&
 	grep -q "short_side &lt;= 256 &#8658; fake" bias.html &&
-	test "$(grep -o "<tr><td class=\"l\">" bias.html | wc -l)" -eq $((2 * $(gicat query --group-by subset,label "dataset = genimage" | tail -n +2 | wc -l)))
+	test "$(grep -o "<tr><td class=\"l\">" bias.html | wc -l)" -eq $((2 * $(gicat query --group-by subset,label "dataset = genimage" | tail -n +2 | wc -l))) &&
+	test "$(grep -c "<text [^>]*class=\"warn\">" prov.html)" -eq \
+		"$($PY -c "import json; print(json.load(open(\"prov.json\"))[\"leaks\"])")"
 '
 
 if command -v chromium >/dev/null 2>&1; then
-	test_expect_success 'chromium renders both pages to PNG without a console error' '
-		render bias.html && render lic.html
+	test_expect_success 'chromium renders the three pages to PNG without a console error' '
+		render bias.html && render lic.html && render prov.html
 	'
 	test_expect_success 'the console check catches a page with a script error' '
 		printf "<!DOCTYPE html><html><body><p>x</p><script>nosuch()</script></body></html>" >bad.html &&
