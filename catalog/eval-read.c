@@ -39,7 +39,8 @@ struct reader {
 	json_t *obj;             /* JSONL: the row being read */
 	char sep;                /* ',' or, for TSV, '\t' */
 	size_t both, disagree;   /* rows with score and pred; and where pred
-				    is not what score says at 0.5 */
+				    is not what score says, at 0.5 nor at
+				    the threshold */
 	int first_disagree;      /* the line of the first of those */
 };
 
@@ -98,9 +99,16 @@ static int parse_pred(struct reader *r, const char *s, double *out)
 	return 0;
 }
 
+/* Does pred contradict score cut at t?  At t itself trainers differ on
+ * > and >=. */
+static int contradicts(double said, double score, double t)
+{
+	return (said == 1) != (score >= t) && score != t;
+}
+
 /* A row with both: the score is what is scored; the pred is compared
- * with what the score says at 0.5, the usual cut of a trainer's pred
- * (see disagreement).  At 0.5 itself trainers differ on > and >=. */
+ * with what the score says at 0.5, a trainer's usual cut, and at the
+ * threshold (see disagreement). */
 static int agree(struct reader *r, const char *pred, double score)
 {
 	double said;
@@ -108,31 +116,32 @@ static int agree(struct reader *r, const char *pred, double score)
 	if (parse_pred(r, pred, &said) < 0)
 		return -1;
 	r->both++;
-	if ((said == 1) != (score >= 0.5) && score != 0.5 &&
-	    !r->disagree++)
+	if (contradicts(said, score, 0.5) &&
+	    contradicts(said, score, r->o->threshold) && !r->disagree++)
 		r->first_disagree = r->line;
 	return 0;
 }
 
 /* Most rows' pred contradicting their score means a score that is the
  * probability of *real*: the file is refused.  A few contradictions (a
- * pred cut elsewhere than 0.5) are only noted. */
+ * pred cut elsewhere), or a few rows with a pred, are only noted. */
 static void disagreement(struct reader *r)
 {
 	if (!r->disagree)
 		return;
 	r->line = r->first_disagree;
-	if (r->disagree * 2 > r->both) {
+	if (r->disagree * 2 > r->both && r->both * 2 > r->out->n) {
 		/* every row of the file is in doubt: none is used */
-		bad(r, "pred contradicts score (at 0.5) on %zu of %zu rows that "
-		    "have both: is the score the probability of fake?",
-		    r->disagree, r->both);
+		bad(r, "pred contradicts score (at 0.5 and at the threshold) on "
+		    "%zu of %zu rows that have both: is the score the "
+		    "probability of fake?", r->disagree, r->both);
 		r->bad += r->out->n - 1;
 		gic_preds_release(r->out);
 	} else
 		gic_eval_problem_at(r->o, GIC_EVAL_NOTE, r->path, r->line,
-				    "pred contradicts score (at 0.5) on %zu of "
-				    "%zu rows that have both; scored by score",
+				    "pred contradicts score (at 0.5 and at the "
+				    "threshold) on %zu of %zu rows that have "
+				    "both; scored by score",
 				    r->disagree, r->both);
 }
 

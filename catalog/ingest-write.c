@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -43,8 +44,7 @@ static const char *const sql_text[] = {
 	"DELETE FROM rejects WHERE path = ?",
 	"UPDATE images SET ref_size = ?, ref_mtime_ns = ? WHERE sha256 = ? AND "
 	"storage = 'ref' AND ref_path = ?",
-	"SELECT path FROM entries WHERE sha256 = ? AND dataset = ? AND "
-	"file_id = ?",
+	"SELECT path, file_id FROM entries WHERE sha256 = ? AND dataset = ?",
 	"UPDATE entries SET file_id = ?3 WHERE dataset = ?1 AND path = ?2",
 };
 #define NSTMT (sizeof(sql_text) / sizeof(sql_text[0]))
@@ -290,33 +290,77 @@ static int same_tail(const char *a, const char *b)
 			: a[na - nb - 1] == '/' && !strcmp(a + na - nb, b);
 }
 
+/* The inode part of a file_id ("dev:ino"): a device number can change
+ * (a disk plugged in again, a remount) while the file stays the same. */
+static const char *inode_of(const char *file_id)
+{
+	const char *colon = file_id ? strchr(file_id, ':') : NULL;
+
+	return colon ? colon + 1 : "";
+}
+
+/* Is the catalogued entry at was, with file_id id (NULL: recorded before
+ * schema 7), the file r was read from? */
+static int same_file(const struct gic_result *r, const char *was,
+		     const char *id)
+{
+	char now[48];
+	struct stat st;
+
+	if (id)
+		return !strcmp(inode_of(id), inode_of(r->file_id));
+	/* no identity recorded: if was still names a file from here, it must
+	 * be this one; if not (another working directory), the path tails
+	 * and the content are all there is to go on */
+	if (stat(was, &st) < 0)
+		return 1;
+	snprintf(now, sizeof(now), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	return !strcmp(inode_of(now), inode_of(r->file_id));
+}
+
 /* 1 when r's file is already an entry of its dataset under another
- * spelling of r's path: the same content, read from the same file (device
- * and inode), at a path that same_tail relates.  Paths are kept as given,
+ * spelling of r's path: the same content, read from the same file (see
+ * same_file), at a path that same_tail relates.  Paths are kept as given,
  * so a tree ingested again from another directory would otherwise count
- * every image twice; a copy of a file is another file, and an entry. */
+ * every image twice; a copy of a file is another file, and an entry.  The
+ * entry found gets r's file_id when it had none. */
 static int respelled(struct gic_writer *w, const struct gic_result *r,
 		     struct gic_ingest_stats *st)
 {
 	sqlite3_stmt *s = w->sel_spelling;
-	int rc, hit = 0;
+	char was[4096];  /* GIC_MAX_PATH */
+	int rc, hit = 0, had_id = 1;
 
 	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->dataset, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, r->file_id, -1, SQLITE_STATIC);
 	while (!hit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *was = (const char *)sqlite3_column_text(s, 0);
-		if (!(hit = same_tail(was, r->path)))
+		const char *path = (const char *)sqlite3_column_text(s, 0);
+		const char *id = (const char *)sqlite3_column_text(s, 1);
+		if (!same_tail(path, r->path) || !same_file(r, path, id))
 			continue;
+		hit = 1;
+		had_id = id != NULL;
+		snprintf(was, sizeof(was), "%s", path);
 		if (!st->respelled++) {
 			snprintf(st->respelled_was, sizeof(st->respelled_was),
-				 "%s", was);
+				 "%s", path);
 			snprintf(st->respelled_now, sizeof(st->respelled_now),
 				 "%s", r->path);
 		}
 	}
 	sqlite3_reset(s);
-	return hit || rc == SQLITE_DONE ? hit : db_fail(w, "look up entries");
+	if (!hit && rc != SQLITE_DONE)
+		return db_fail(w, "look up entries");
+	if (hit && !had_id) {
+		sqlite3_stmt *u = w->upd_file_id;
+		sqlite3_bind_text(u, 1, r->dataset, -1, SQLITE_STATIC);
+		sqlite3_bind_text(u, 2, was, -1, SQLITE_STATIC);
+		bind_opt(u, 3, r->file_id);
+		if ((rc = step(w, u, "update entry")) < 0)
+			return rc;
+	}
+	return hit;
 }
 
 static int set_file_id(struct gic_writer *w, const struct gic_result *r)

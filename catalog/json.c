@@ -9,8 +9,7 @@
 
 #include "json.h"
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t gic_utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 :
 		     s[0] >= 0xe0 && s[0] < 0xf0 ? 3 :
@@ -40,7 +39,7 @@ json_t *gic_json_textn(const char *text, size_t n)
 	if (!(buf = p = malloc(3 * n + 1)))
 		return NULL;
 	for (size_t i = 0; i < n;) {
-		size_t len = utf8_len(s + i, n - i);
+		size_t len = gic_utf8_len(s + i, n - i);
 		if (len) {
 			memcpy(p, s + i, len);
 			p += len;

@@ -9,6 +9,8 @@
 /* A JSON string of text (n bytes; NULL gives null), any byte that is not
  * part of valid UTF-8 replaced by U+FFFD; NULL only when out of memory. */
 json_t *gic_json_textn(const char *text, size_t n);
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), or 0. */
+size_t gic_utf8_len(const unsigned char *s, size_t n);
 json_t *gic_json_text(const char *text);
 
 #endif

@@ -49,10 +49,11 @@ static void on_problem(void *arg, enum gic_eval_problem kind,
 
 static void sink_end(const struct sink *s)
 {
-	static const char *const what[3] = { "bad rows", "ignored rows",
-					     "images without a prediction" };
+	static const char *const what[4] = { "bad rows", "ignored rows",
+					     "images without a prediction",
+					     "notes" };
 
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < 4; k++)
 		if (s->n[k] > LIST_MAX)
 			fprintf(stderr, "gicat: eval: ... and %zu more %s\n",
 				s->n[k] - LIST_MAX, what[k]);

@@ -81,9 +81,9 @@ static int derive(struct gic_catalog *c, struct gic_resolved *r)
 	if (rc < 0)
 		return cli_fail(rc, "task", NULL);
 	if (computed + reused)
-		fprintf(stderr, "task: degraded images: %llu computed (and "
-			"stored, for the next split or show to reuse), %llu "
-			"reused\n", (unsigned long long)computed,
+		fprintf(stderr, "task: degraded images: %llu computed%s, %llu "
+			"reused\n", (unsigned long long)computed, computed ?
+			" (and stored: later commands reuse them)" : "",
 			(unsigned long long)reused);
 	return 0;
 }

@@ -136,6 +136,19 @@ test_expect_success 'a copy of a catalogued file is an entry of its own; the fil
 	test "$(gicat --catalog twin dedup --format csv | tail -n +2 | wc -l)" -ge 1
 '
 
+test_expect_success 'entries of an older catalog, without file_id, are still told from copies' '
+	gicat init old 2>/dev/null &&
+	(cd tw && gicat --catalog ../old ingest --dataset Y real 2>/dev/null) &&
+	sqlite3 old/.gicat/catalog.db "UPDATE entries SET file_id = NULL" &&
+	(cd tw && gicat --catalog ../old ingest --dataset Y backup/real 2>err &&
+	 test_grep " 1 new entries, 0 already present" err) &&
+	sqlite3 old/.gicat/catalog.db "UPDATE entries SET file_id = NULL" &&
+	gicat --catalog old ingest --dataset Y tw/real 2>err &&
+	test_grep " 0 new entries, 1 already present" err &&
+	test "$(sqlite3 old/.gicat/catalog.db "SELECT count(*) FROM entries WHERE file_id IS NULL")" -eq 1 &&
+	test "$(gicat --catalog old query --count "dataset = Y")" -eq 2
+'
+
 test_expect_success 'an unknown mode is a usage error; so is --repair with ref' '
 	test_expect_code 2 gicat --catalog copy ingest --mode move src 2>err &&
 	test_grep "unknown mode" err &&

@@ -154,13 +154,18 @@ test_expect_success 'rows with score and pred are scored by score; a pred contra
 	evalcsv both.csv --threshold 0.95 >out 2>err && ! test -s err &&
 	pred flipped.csv sha256,score,pred "\$2, (\$3 == \"fake\" ? 0.1 : 0.9), \$3" &&
 	test_expect_code 1 evalcsv flipped.csv >out 2>err &&
-	test_grep "^gicat: eval: .flipped.csv:2.: pred contradicts score (at 0.5) on $ntest of $ntest rows that have both: is the score the probability of fake?$" err &&
+	test_grep "^gicat: eval: .flipped.csv:2.: pred contradicts score (at 0.5 and at the threshold) on $ntest of $ntest rows that have both: is the score the probability of fake?$" err &&
 	test_grep "$ntest of $ntest rows cannot be used; nothing scored" err &&
 	{ head -2 flipped.csv; tail -n +3 both.csv; } >onebad.csv &&
 	cut -d, -f1,2 onebad.csv >onebad-scores.csv &&
 	evalcsv onebad-scores.csv >expect &&
 	evalcsv onebad.csv >out 2>err && test_cmp expect out &&
-	test_grep "^gicat: eval: note: .onebad.csv:2.: pred contradicts score (at 0.5) on 1 of $ntest rows that have both; scored by score$" err
+	test_grep "^gicat: eval: note: .onebad.csv:2.: pred contradicts score (at 0.5 and at the threshold) on 1 of $ntest rows that have both; scored by score$" err &&
+	pred cut03.csv sha256,score,pred "\$2, (\$3 == \"fake\" ? 0.4 : 0.1), \$3" &&
+	evalcsv cut03.csv --threshold 0.3 >out 2>err && ! test -s err &&
+	{ head -3 flipped.csv; tail -n +4 perfect.csv | sed "s/\$/,/"; } >fewpred.csv &&
+	evalcsv fewpred.csv >out 2>err &&
+	test_grep "note: .fewpred.csv:2.: pred contradicts score .* on 2 of 2 rows that have both; scored by score$" err
 '
 
 test_expect_success 'the same image twice: one score is fine, two scores are an error' '
