@@ -190,6 +190,9 @@ struct gic_field {
 	const char *name;     /* user-visible name: "generator" */
 	const char *sql;      /* column of the v_entries view: "generator" */
 	enum gic_ftype type;
+	int name_like;        /* a free name taking one value (dataset,
+				 generator, split...): an EXPR asking for
+				 one no entry has gets gic_select_hint */
 };
 /* NULL-terminated table of queryable fields, in output order. */
 const struct gic_field *gic_fields(void);
@@ -340,8 +343,9 @@ int gic_migrate(struct sqlite3 *db, int *version_out);
 int gic_select_prepare(struct gic_catalog *c, const char *cols,
 		       const char *expr, const char *tail,
 		       struct sqlite3_stmt **out, int *errcol, int *next_param);
-/* For an EXPR that selected nothing: when it asks a name field (dataset,
- * generator, subset, split, ...) for a value no entry has, a hint in buf
+/* For an EXPR that selected nothing: when it asks a name field (one
+ * with name_like: dataset, generator, split, ...) for a value no entry
+ * has, a hint in buf
  * ("no entry has generator 'Midjourney'; did you mean 'midjourney'?", or
  * the values there are) and 1; else 0 (< 0 on failure). */
 int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,

@@ -125,16 +125,9 @@ static void value_hint(struct gic_catalog *c, const struct gic_field *f,
  * other value of the list)? */
 static int absent(struct gic_catalog *c, const struct gic_sql *q, size_t i)
 {
-	/* not license: a list of ids, which = compares whole */
-	static const char *const names[] = { "dataset", "generator", "subset",
-		"split", "mode", "subsampling", "class_source" };
 	const struct gic_param *p = &q->params[i];
-	size_t k = 0;
 
-	while (p->eq && k < sizeof(names) / sizeof(names[0]) &&
-	       strcmp(p->eq->name, names[k]))
-		k++;
-	if (!p->eq || k == sizeof(names) / sizeof(names[0]))
+	if (!p->eq || !p->eq->name_like)
 		return 0;
 	for (size_t j = 0; j < q->nparams; j++)
 		if ((j == i || (p->list && q->params[j].list == p->list)) &&
