@@ -290,6 +290,24 @@ static int same_tail(const char *a, const char *b)
 			: a[na - nb - 1] == '/' && !strcmp(a + na - nb, b);
 }
 
+void gic_file_id(const struct stat *st, char out[48])
+{
+	snprintf(out, 48, "%llu:%llu", (unsigned long long)st->st_dev,
+		 (unsigned long long)st->st_ino);
+}
+
+/* Records r's file_id on the entry of r's dataset at path. */
+static int set_file_id(struct gic_writer *w, const struct gic_result *r,
+		       const char *path)
+{
+	sqlite3_stmt *s = w->upd_file_id;
+
+	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+	bind_opt(s, 3, r->file_id);
+	return step(w, s, "update entry");
+}
+
 /* The inode part of a file_id ("dev:ino"): a device number can change
  * (a disk plugged in again, a remount) while the file stays the same. */
 static const char *inode_of(const char *file_id)
@@ -314,8 +332,7 @@ static int same_file(const struct gic_result *r, const char *was,
 	 * and the content are all there is to go on */
 	if (stat(was, &st) < 0)
 		return 1;
-	snprintf(now, sizeof(now), "%llu:%llu", (unsigned long long)st.st_dev,
-		 (unsigned long long)st.st_ino);
+	gic_file_id(&st, now);
 	return !strcmp(inode_of(now), inode_of(r->file_id));
 }
 
@@ -352,25 +369,9 @@ static int respelled(struct gic_writer *w, const struct gic_result *r,
 	sqlite3_reset(s);
 	if (!hit && rc != SQLITE_DONE)
 		return db_fail(w, "look up entries");
-	if (hit && !had_id) {
-		sqlite3_stmt *u = w->upd_file_id;
-		sqlite3_bind_text(u, 1, r->dataset, -1, SQLITE_STATIC);
-		sqlite3_bind_text(u, 2, was, -1, SQLITE_STATIC);
-		bind_opt(u, 3, r->file_id);
-		if ((rc = step(w, u, "update entry")) < 0)
-			return rc;
-	}
+	if (hit && !had_id && (rc = set_file_id(w, r, was)) < 0)
+		return rc;
 	return hit;
-}
-
-static int set_file_id(struct gic_writer *w, const struct gic_result *r)
-{
-	sqlite3_stmt *s = w->upd_file_id;
-
-	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->path, -1, SQLITE_STATIC);
-	bind_opt(s, 3, r->file_id);
-	return step(w, s, "update entry");
 }
 
 static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
@@ -399,7 +400,7 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 	if (same) {
 		st->present++;
 		/* a file restored or copied back in place: remember it */
-		return same_file ? 0 : set_file_id(w, r);
+		return same_file ? 0 : set_file_id(w, r, r->path);
 	}
 	s = have ? w->upd_entry : w->ins_entry;
 	bind_entry(w, s, r);

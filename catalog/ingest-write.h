@@ -5,6 +5,8 @@
 #ifndef GIC_INGEST_WRITE_H
 #define GIC_INGEST_WRITE_H
 
+#include <sys/stat.h>
+
 #include "catalog.h"
 
 enum gic_result_kind {
@@ -32,7 +34,8 @@ struct gic_result {
 	const char *dataset;    /* set by the writer */
 	const char *source;     /* where the bytes came from when not a
 				   local path (a URL), or NULL */
-	char file_id[48];       /* a local file's "dev:ino", or "" */
+	char file_id[48];       /* a local file's "dev:ino" (gic_file_id),
+				   or "" */
 };
 
 struct gic_writer {
@@ -55,6 +58,9 @@ extern const char gic_image_insert_sql[];
 void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
 			uint64_t bytes, const struct gic_image_info *in,
 			const char *ref_path, int64_t ref_size, int64_t ref_mtime_ns);
+
+/* The file_id of a local file: "dev:ino" of its stat. */
+void gic_file_id(const struct stat *st, char out[48]);
 
 /* Validates label/split/generator/license overrides. */
 int gic_writer_check_opts(const struct gic_ingest_opts *o);

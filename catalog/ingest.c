@@ -166,8 +166,7 @@ static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 			    GIC_DEFAULT_MAX_BYTES, &r->buf, &st)) < 0)
 		goto fail;
 	r->bytes = (uint64_t)st.st_size;
-	snprintf(r->file_id, sizeof(r->file_id), "%llu:%llu",
-		 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	gic_file_id(&st, r->file_id);
 	if ((rc = gic_sha256_hex(r->buf, r->bytes, r->hex)) < 0)
 		goto fail;
 	k = known(q, r->hex, &w, &h);
