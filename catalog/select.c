@@ -151,30 +151,42 @@ int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
 	return hit;
 }
 
+/* Runs sql (?1 = a, ?2 = b unless NULL; at most two rows of one hash):
+ * the first hash into hex; the number of rows, or < 0. */
+static int one_hash(struct gic_catalog *c, const char *sql, const char *a,
+		    const char *b, char hex[GIC_HEX_LEN + 1])
+{
+	sqlite3_stmt *s;
+	int rows = 0;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
+	for (; sqlite3_step(s) == SQLITE_ROW && rows < 2; rows++)
+		if (rows == 0)
+			snprintf(hex, GIC_HEX_LEN + 1, "%s",
+				 (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return rows;
+}
+
 int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 		       char hex[GIC_HEX_LEN + 1])
 {
 	size_t n = strlen(prefix);
-	sqlite3_stmt *s;
 	char hi[GIC_HEX_LEN + 2];
-	int rows = 0;
+	int rows;
 
 	if (n < 4 || n > GIC_HEX_LEN || strspn(prefix, "0123456789abcdef") != n)
 		return gic_seterr(GIC_EUSAGE, "not a hash, nor a prefix of at "
 				  "least 4 lowercase hex digits");
 	snprintf(hi, sizeof(hi), "%sg", prefix);
-	if (sqlite3_prepare_v2(c->db, "SELECT sha256 FROM images WHERE sha256 "
-			       ">= ? AND sha256 < ? ORDER BY sha256 LIMIT 2",
-			       -1, &s, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-	sqlite3_bind_text(s, 1, prefix, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW && rows < 2) {
-		if (rows++ == 0)
-			snprintf(hex, GIC_HEX_LEN + 1, "%s",
-				 (const char *)sqlite3_column_text(s, 0));
-	}
-	sqlite3_finalize(s);
+	if ((rows = one_hash(c, "SELECT sha256 FROM images WHERE sha256 >= ?1 "
+			     "AND sha256 < ?2 ORDER BY sha256 LIMIT 2", prefix,
+			     hi, hex)) < 0)
+		return rows;
 	if (rows == 0)
 		return gic_seterr(GIC_ENOTFOUND, "no image in the catalog has "
 				  "this hash");
@@ -187,21 +199,14 @@ int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 int gic_resolve_image(struct gic_catalog *c, const char *arg,
 		      char hex[GIC_HEX_LEN + 1])
 {
-	sqlite3_stmt *s;
-	int rc, rows = 0;
+	int rc, rows;
 
 	rc = gic_resolve_prefix(c, arg, hex);
 	if (rc != GIC_EUSAGE && rc != GIC_ENOTFOUND)
 		return rc;
-	if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT sha256 FROM entries "
-			       "WHERE path = ? LIMIT 2", -1, &s, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-	sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW && rows < 2)
-		if (rows++ == 0)
-			snprintf(hex, GIC_HEX_LEN + 1, "%s",
-				 (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
+	if ((rows = one_hash(c, "SELECT DISTINCT sha256 FROM entries WHERE "
+			     "path = ?1 LIMIT 2", arg, NULL, hex)) < 0)
+		return rows;
 	if (rows == 1)
 		return 0;
 	if (rows > 1)
