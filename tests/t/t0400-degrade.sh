@@ -171,18 +171,19 @@ test_expect_success 'a chain runs in order: crop, resize, then JPEG' '
 	test_grep "^format *jpeg$" show
 '
 
+# refused OPS HASH PATTERN: degrade refuses (exit 2) with PATTERN
+refused() {
+	test_expect_code 2 gicat degrade "$1" "$2" >/dev/null 2>err &&
+	test_grep "$3" err
+}
 test_expect_success 'bad chains and hashes are usage errors with the reason' '
 	test_expect_code 2 gicat degrade "jpeg(quality=0)" "$fake" >/dev/null 2>err &&
 	echo "gicat: degrade: '\''jpeg(quality=0)'\'': jpeg: quality must be 1..100, not 0" >want &&
 	test_cmp want err &&
-	test_expect_code 2 gicat degrade "blur(sigma=-1)" "$fake" >/dev/null 2>err &&
-	test_grep "blur: sigma must be > 0" err &&
-	test_expect_code 2 gicat degrade "sharpen(amount=1)" "$fake" >/dev/null 2>err &&
-	test_grep "unknown operation .sharpen." err &&
-	test_expect_code 2 gicat degrade "center_crop(300)" "$fake" >/dev/null 2>err &&
-	test_grep "cannot crop 300x300 out of a 256x256 image" err &&
-	test_expect_code 2 gicat degrade "png()" ffffffffff >/dev/null 2>err &&
-	test_grep "no image" err &&
+	refused "blur(sigma=-1)" "$fake" "blur: sigma must be > 0" &&
+	refused "sharpen(amount=1)" "$fake" "unknown operation .sharpen." &&
+	refused "center_crop(300)" "$fake" "cannot crop 300x300 out of a 256x256 image" &&
+	refused "png()" ffffffffff "no image" &&
 	test_expect_code 2 gicat degrade "png()" >/dev/null 2>err &&
 	test_grep "expected OPS and one hash" err
 '
@@ -201,16 +202,16 @@ Image.new(\"L\", (66000, 2), 128).save(\"odd/jwide.png\")
 	test_expect_code 2 gicat degrade "resize(short=16384)" "$wide" >/dev/null 2>err &&
 	echo "gicat: degrade: '\''$wide'\'': resize(short=16384) of 50000x2 would be 409600000x16384: over the 100 Mpx limit" >want &&
 	test_cmp want err &&
-	test_expect_code 2 gicat degrade "resize(short=200)" "$wide" >/dev/null 2>err &&
-	test_grep "resize(short=200) of 50000x2 would be 5000000x200: over the 100 Mpx limit" err &&
-	test_expect_code 2 gicat degrade "resize(short=50)" "$wide" >/dev/null 2>err &&
-	test_grep "resize(short=50) of 50000x2 would be 1250000x50: a side over the 1000000 px a PNG can hold" err &&
-	test_expect_code 2 gicat degrade "resize(size=16384)|blur(sigma=100)" "$wide" >/dev/null 2>err &&
-	test_grep "resize(size=16384) of 50000x2 would be 16384x16384: over the 100 Mpx limit" err &&
-	test_expect_code 2 gicat degrade "resize(size=10000)" "$tall" >/dev/null 2>err &&
-	test_grep "resize(size=10000) of 2x50000 would pass through 10000x50000: over the 100 Mpx limit" err &&
-	test_expect_code 2 gicat degrade "jpeg(quality=50)" "$jwide" >/dev/null 2>err &&
-	test_grep "jpeg(quality=50) of 66000x2: a side over the 65500 px a JPEG can hold" err &&
+	refused "resize(short=200)" "$wide" \
+		"resize(short=200) of 50000x2 would be 5000000x200: over the 100 Mpx limit" &&
+	refused "resize(short=50)" "$wide" \
+		"resize(short=50) of 50000x2 would be 1250000x50: a side over the 1000000 px a PNG can hold" &&
+	refused "resize(size=16384)|blur(sigma=100)" "$wide" \
+		"resize(size=16384) of 50000x2 would be 16384x16384: over the 100 Mpx limit" &&
+	refused "resize(size=10000)" "$tall" \
+		"resize(size=10000) of 2x50000 would pass through 10000x50000: over the 100 Mpx limit" &&
+	refused "jpeg(quality=50)" "$jwide" \
+		"jpeg(quality=50) of 66000x2: a side over the 65500 px a JPEG can hold" &&
 	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM derivations WHERE parent IN ('\''$wide'\'', '\''$tall'\'', '\''$jwide'\'')")" -eq 0
 '
 

@@ -114,28 +114,27 @@ test_expect_success 'group = class keeps each class inside one share' '
 	test ! -s split_classes
 '
 
+# task_error NAME CONTENT PATTERN: task check refuses NAME.ini (exit 1)
+# with an error matching PATTERN
+task_error() {
+	printf "$2" >"$1.ini" && test_expect_code 1 gicat task check "$1.ini" 2>err &&
+	test_grep "$3" err
+}
 test_expect_success 'task check: errors name the file and line, exit 1' '
-	printf "[task]\nname = x\n[train]\nselect = genrator = sd14\n" >bad1.ini &&
-	test_expect_code 1 gicat task check bad1.ini 2>err &&
-	test_grep "bad1.ini:4: select: unknown field .genrator." err &&
-	printf "[task]\nname = x\n[tran]\nselect = label = fake\n" >bad2.ini &&
-	test_expect_code 1 gicat task check bad2.ini 2>err &&
-	test_grep "bad2.ini:4: unknown section \\[tran\\]" err &&
-	printf "[task]\n[train]\nselect = label = fake\nfraction = 1.5\n" >bad3.ini &&
-	test_expect_code 1 gicat task check bad3.ini 2>err &&
-	test_grep "bad3.ini:4: bad value for fraction" err &&
-	printf "[task]\n[test ../x]\nselect = label = fake\n" >bad4.ini &&
-	test_expect_code 1 gicat task check bad4.ini 2>err &&
-	test_grep "unknown section \\[test ../x\\]" err &&
-	printf "[task]\n[train]\nselect = label = fake\nfraction = nan\n" >bad6.ini &&
-	test_expect_code 1 gicat task check bad6.ini 2>err &&
-	test_grep "bad6.ini:4: bad value for fraction" err &&
-	printf "[task]\n[train]\nselect = label = fake\ndegrade = blur(sigma=0)\n" >bad7.ini &&
-	test_expect_code 1 gicat task check bad7.ini 2>err &&
-	test_grep "bad7.ini:3: set .train.: blur" err &&
-	printf "[task]\nname = x\n[split]\nselect = label = fake\n[test a]\nselect = label = real\n" >bad5.ini &&
-	test_expect_code 1 gicat task check bad5.ini 2>err &&
-	test_grep "bad5.ini:4: \\[split\\] needs ratios" err
+	task_error bad1 "[task]\nname = x\n[train]\nselect = genrator = sd14\n" \
+		"bad1.ini:4: select: unknown field .genrator." &&
+	task_error bad2 "[task]\nname = x\n[tran]\nselect = label = fake\n" \
+		"bad2.ini:4: unknown section \\[tran\\]" &&
+	task_error bad3 "[task]\n[train]\nselect = label = fake\nfraction = 1.5\n" \
+		"bad3.ini:4: bad value for fraction" &&
+	task_error bad4 "[task]\n[test ../x]\nselect = label = fake\n" \
+		"unknown section \\[test ../x\\]" &&
+	task_error bad6 "[task]\n[train]\nselect = label = fake\nfraction = nan\n" \
+		"bad6.ini:4: bad value for fraction" &&
+	task_error bad7 "[task]\n[train]\nselect = label = fake\ndegrade = blur(sigma=0)\n" \
+		"bad7.ini:3: set .train.: blur" &&
+	task_error bad5 "[task]\nname = x\n[split]\nselect = label = fake\n[test a]\nselect = label = real\n" \
+		"bad5.ini:4: \\[split\\] needs ratios"
 '
 
 test_expect_success 'task check lists every error of a file, in line order' '
@@ -237,9 +236,8 @@ test_expect_success 'task check: a bad max_per_class is one error, worded as the
 		test "$(wc -l <err)" -eq 1 &&
 		test_grep "^gicat: task: mpc.ini:4: bad value for max_per_class (1..1e9): .$v.$" err || return 1
 	done &&
-	printf "[task]\n[train]\nselect = label = fake\nfraction = 2\n" >fr.ini &&
-	test_expect_code 1 gicat task check fr.ini 2>err &&
-	test_grep "^gicat: task: fr.ini:4: bad value for fraction (0 < f <= 1): .2.$" err
+	task_error fr "[task]\n[train]\nselect = label = fake\nfraction = 2\n" \
+		"^gicat: task: fr.ini:4: bad value for fraction (0 < f <= 1): .2.$"
 '
 
 cat >clean.ini <<'INI'
