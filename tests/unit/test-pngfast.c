@@ -262,12 +262,10 @@ static int each_png(const char *path, const struct stat *st, int flag,
 
 static void test_pngsuite(void **state)
 {
-	const char *shared = getenv("GICAT_SHARED");
 	char dir[1024];
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/data/pngsuite",
-		 shared ? shared : "../shared");
+	test_shared_path("data/pngsuite", dir, sizeof(dir));
 	files = accepted = 0;
 	if (nftw(dir, each_png, 16, FTW_PHYS))
 		fail_msg("cannot read %s (set GICAT_SHARED?)", dir);

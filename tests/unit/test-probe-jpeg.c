@@ -85,18 +85,12 @@ static void test_jpeg_samples(void **state)
 /* Every file in data/jpeg/derived has a row in jpeg_cases. */
 static void test_jpeg_samples_cover_derived(void **state)
 {
-	const char *shared = getenv("GICAT_SHARED");
-	char dir[1024], rel[300];
+	DIR *d = test_opendir_shared("data/jpeg/derived");
+	char rel[300];
 	struct dirent *e;
 	int files = 0;
-	DIR *d;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/data/jpeg/derived",
-		 shared ? shared : "../shared");
-	d = opendir(dir);
-	if (!d)
-		fail_msg("cannot open %s", dir);
 	while ((e = readdir(d))) {
 		size_t i;
 

@@ -98,18 +98,11 @@ static void check_pngsuite_file(const char *name, int *valid, int *rejected)
 
 static void test_pngsuite_conformance(void **state)
 {
-	const char *shared = getenv("GICAT_SHARED");
-	char dir[1024];
+	DIR *d = test_opendir_shared("data/pngsuite");
 	int valid = 0, rejected = 0;
 	struct dirent *e;
-	DIR *d;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/data/pngsuite",
-		 shared ? shared : "../shared");
-	d = opendir(dir);
-	if (!d)
-		fail_msg("cannot open %s", dir);
 	while ((e = readdir(d))) {
 		size_t n = strlen(e->d_name);
 

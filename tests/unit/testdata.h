@@ -7,6 +7,7 @@
 #ifndef GIC_TESTDATA_H
 #define GIC_TESTDATA_H
 
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,15 +33,36 @@ static unsigned char *test_read(const char *path, size_t *len)
 	return p;
 }
 
+/* The path of rel below the shared sample data, in buf. */
+__attribute__((unused))
+static const char *test_shared_path(const char *rel, char *buf, size_t size)
+{
+	const char *shared = getenv("GICAT_SHARED");
+
+	snprintf(buf, size, "%s/%s", shared ? shared : "../shared", rel);
+	return buf;
+}
+
 /* test_read of rel below the shared sample data. */
 __attribute__((unused))
 static unsigned char *test_read_shared(const char *rel, size_t *len)
 {
-	const char *shared = getenv("GICAT_SHARED");
 	char path[1024];
 
-	snprintf(path, sizeof(path), "%s/%s", shared ? shared : "../shared", rel);
-	return test_read(path, len);
+	return test_read(test_shared_path(rel, path, sizeof(path)), len);
+}
+
+/* The directory rel below the shared sample data, open; fails the test
+ * when it cannot be opened. */
+__attribute__((unused))
+static DIR *test_opendir_shared(const char *rel)
+{
+	char dir[1024];
+	DIR *d = opendir(test_shared_path(rel, dir, sizeof(dir)));
+
+	if (!d)
+		fail_msg("cannot open %s (set GICAT_SHARED?)", dir);
+	return d;
 }
 
 __attribute__((unused))
