@@ -69,40 +69,18 @@ static int set_warnings(struct list *l, const struct gic_resolved_set *s,
 	return rc;
 }
 
-/* Line order; of one line, the order they were found in. */
-struct rank {
-	int line;
-	size_t i;
-};
-
-static int by_line(const void *a, const void *b)
+/* Line order; of one line, the order they were found in (a stable
+ * insertion sort: a task has a handful of warnings). */
+static void sort_lines(struct list *l)
 {
-	const struct rank *x = a, *y = b;
+	for (size_t i = 1; i < l->n; i++) {
+		struct gic_task_warning w = l->v[i];
+		size_t j = i;
 
-	if (x->line != y->line)
-		return (x->line > y->line) - (x->line < y->line);
-	return (x->i > y->i) - (x->i < y->i);
-}
-
-static int sort_lines(struct list *l)
-{
-	struct rank *k = calloc(l->n ? l->n : 1, sizeof(*k));
-	struct gic_task_warning *v = calloc(l->n ? l->n : 1, sizeof(*v));
-
-	if (!k || !v) {
-		free(k);
-		free(v);
-		return gic_seterr(GIC_ENOMEM, "out of memory");
+		for (; j > 0 && l->v[j - 1].line > w.line; j--)
+			l->v[j] = l->v[j - 1];
+		l->v[j] = w;
 	}
-	for (size_t i = 0; i < l->n; i++)
-		k[i] = (struct rank){ l->v[i].line, i };
-	qsort(k, l->n, sizeof(*k), by_line);
-	for (size_t i = 0; i < l->n; i++)
-		v[i] = l->v[k[i].i];
-	free(k);
-	free(l->v);
-	l->v = v;
-	return 0;
 }
 
 int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
@@ -128,12 +106,11 @@ int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
 	}
 	for (int i = 0; i < r->nsets && rc == 0; i++)
 		rc = set_warnings(&l, &r->sets[i], k.pairs[i]);
-	if (rc == 0)
-		rc = sort_lines(&l);
 	if (rc < 0) {
 		free(l.v);
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	}
+	sort_lines(&l);
 	*out = l.v;
 	*n = l.n;
 	return 0;
