@@ -473,34 +473,34 @@ static int clear_dir_rejects(struct gic_catalog *c,
 	static const char any[] = "SELECT 1 FROM rejects WHERE reason LIKE "
 		"'cannot read directory:%' LIMIT 1";
 	sqlite3_stmt *s = NULL;
-	int rc, have;
+	int rc, step = SQLITE_DONE;
 
 	if (!fl->ndirs)
 		return 0;
+	/* the common case, no such reject at all, costs one lookup */
 	if ((rc = sqlite3_prepare_v2(c->db, any, -1, &s, NULL)) == SQLITE_OK) {
-		have = (rc = sqlite3_step(s)) == SQLITE_ROW;
-		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+		step = sqlite3_step(s);
+		rc = step == SQLITE_ROW || step == SQLITE_DONE ? SQLITE_OK : step;
 		sqlite3_finalize(s);
 		s = NULL;
-		if (rc || !have)
-			goto out;
 	}
-	if (rc || (rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL,
-				     NULL)) ||
-	    (rc = sqlite3_prepare_v2(c->db, "DELETE FROM rejects WHERE path = ? "
-				     "AND reason LIKE 'cannot read directory:%'",
-				     -1, &s, NULL)))
-		goto out;
-	for (size_t i = 0; i < fl->ndirs && !rc; i++) {
+	if (rc == SQLITE_OK && step == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, "DELETE FROM rejects WHERE path = ? "
+					"AND reason LIKE 'cannot read directory:%'",
+					-1, &s, NULL);
+	for (size_t i = 0; i < fl->ndirs && rc == SQLITE_OK; i++) {
 		sqlite3_bind_text(s, 1, fl->dirs[i], -1, SQLITE_STATIC);
 		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
 		sqlite3_reset(s);
 	}
-	if (!rc)
+	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-out:
 	sqlite3_finalize(s);
-	if (rc) {
+	if (rc != SQLITE_OK) {
 		int err = gic_seterr(GIC_EDB, "clear rejects: %s",
 				     sqlite3_errmsg(c->db));
 		if (!sqlite3_get_autocommit(c->db))

@@ -96,7 +96,6 @@ static void object_problem(struct ctx *x, const char *hex, const char *what,
 	sqlite3_stmt *s = NULL;
 	long long n = 0;
 	const char *path = NULL;
-
 	int fetched = 0;
 
 	if (sqlite3_prepare_v2(x->c->db, "SELECT count(*), (SELECT path FROM "
