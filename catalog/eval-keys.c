@@ -93,18 +93,33 @@ const struct gic_eval_img *gic_eval_find(const struct gic_eval_index *x,
 	return set < 0 || x->v[lo].set == set ? &x->v[lo] : NULL;
 }
 
-/* A full hash or a unique prefix (the reader checked its syntax). */
-static int by_sha(struct keys *k, const char *key, char sha[GIC_HEX_LEN + 1])
+/* The first i of [0, n) whose string at(k, i) is not below key: the
+ * sorted arrays of keys (hashes, paths, originals) are searched alike. */
+static size_t lower_bound(const struct keys *k, size_t n, const char *key,
+			  const char *(*at)(const struct keys *, size_t))
 {
-	size_t len = strlen(key), lo = 0, hi = k->x->n;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(k->x->v[mid].sha, key) < 0)
+		if (strcmp(at(k, mid), key) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+static const char *sha_at(const struct keys *k, size_t i)
+{
+	return k->x->v[i].sha;
+}
+
+/* A full hash or a unique prefix (the reader checked its syntax). */
+static int by_sha(struct keys *k, const char *key, char sha[GIC_HEX_LEN + 1])
+{
+	size_t len = strlen(key), lo = lower_bound(k, k->x->n, key, sha_at);
+
 	if (lo == k->x->n || strncmp(k->x->v[lo].sha, key, len))
 		return NONE;
 	for (size_t i = lo + 1; i < k->x->n && !strncmp(k->x->v[i].sha, key, len);
@@ -148,19 +163,17 @@ static const char *origin(const struct gic_eval_img *m)
  * original, scored where a set holds it undegraded and otherwise not (the
  * caller says so, as for its sha256).
  */
+static const char *path_at(const struct keys *k, size_t i)
+{
+	return k->paths[i]->it->path;
+}
+
 static int item_path(const struct keys *k, const char *p,
 		     char sha[GIC_HEX_LEN + 1])
 {
+	size_t lo = lower_bound(k, k->npaths, p, path_at);
 	const char *found;
-	size_t lo = 0, hi = k->npaths;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(k->paths[mid]->it->path, p) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (lo == k->npaths || strcmp(k->paths[lo]->it->path, p))
 		return 0;
 	found = origin(k->paths[lo]);
@@ -192,18 +205,16 @@ static int index_parents(struct keys *k)
 
 /* Whether key, a hash or a prefix of one, names the original of a
  * degraded image. */
+static const char *parent_at(const struct keys *k, size_t i)
+{
+	return k->parents[i];
+}
+
 static int is_original(const struct keys *k, const char *key)
 {
-	size_t len = strlen(key), lo = 0, hi = k->nparents;
+	size_t lo = lower_bound(k, k->nparents, key, parent_at);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (strcmp(k->parents[mid], key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < k->nparents && !strncmp(k->parents[lo], key, len);
+	return lo < k->nparents && !strncmp(k->parents[lo], key, strlen(key));
 }
 
 /* A row naming the original of a degraded image, which is not scored. */

@@ -137,12 +137,13 @@ static void disagreement(struct reader *r)
 		    "probability of fake?", r->disagree, r->both);
 		r->bad += r->out->n - 1;
 		gic_preds_release(r->out);
-	} else
+	} else {
 		gic_eval_problem_at(r->o, GIC_EVAL_NOTE, r->path, r->line,
 				    "pred contradicts score (at 0.5 and at the "
 				    "threshold) on %zu of %zu rows that have "
 				    "both; scored by score",
 				    r->disagree, r->both);
+	}
 }
 
 static void append(char *buf, size_t size, size_t *len, const char *name)
