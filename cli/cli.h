@@ -116,6 +116,10 @@ int cli_default_jobs(void);
  * many derivations were computed and reused; 0 or an exit code. */
 int cli_resolve(const char *cmd, struct gic_catalog *c,
 		const struct gic_task *t, int jobs, struct gic_resolved **r);
+/* Derives r's degraded sets, saying how many were computed (followed by
+ * stored, unless NULL, when any was) and reused; 0 or an exit code. */
+int cli_derive(const char *cmd, struct gic_catalog *c, struct gic_resolved *r,
+	       int jobs, const char *stored);
 /* The warnings of task r (gic_task_warnings), in line order, a line each
  * on stderr: "gicat: CMD: warning: FILE:LINE: why"; *count of them.  0,
  * or an exit code. */

@@ -71,23 +71,6 @@ static void items(const struct gic_resolved *r, enum out_format f)
 		}
 }
 
-/* Degraded sets: their images as derived (computed when missing, as a
- * split or eval would), so that --items lists the hashes eval scores. */
-static int derive(struct gic_catalog *c, struct gic_resolved *r)
-{
-	uint64_t computed, reused;
-	int rc = gic_task_derive(c, r, cli_default_jobs(), &computed, &reused);
-
-	if (rc < 0)
-		return cli_fail(rc, "task", NULL);
-	if (computed + reused)
-		fprintf(stderr, "task: degraded images: %llu computed%s, %llu "
-			"reused\n", (unsigned long long)computed, computed ?
-			" (and stored: later commands reuse them)" : "",
-			(unsigned long long)reused);
-	return 0;
-}
-
 /* show (check = 0) or check (check = 1; strict = 2: warnings fail it) */
 static int show(const char *file, int check, int with_items, enum out_format f)
 {
@@ -109,7 +92,11 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 		rc = check && rc == GIC_EUSAGE ? EXIT_PROBLEMS : cli_exit_code(rc);
 		goto out;
 	}
-	if (with_items && (rc = derive(c, r)))
+	/* degraded sets as derived (computed when missing, as a split or
+	 * eval would), so that --items lists the hashes eval scores */
+	if (with_items && (rc = cli_derive("task", c, r, cli_default_jobs(),
+					   " (and stored: later commands reuse "
+					   "them)")))
 		goto out;
 	if (with_items)
 		items(r, f);

@@ -54,20 +54,30 @@ int cli_default_jobs(void)
 	return n > 0 ? (int)n : 1;
 }
 
-int cli_resolve(const char *cmd, struct gic_catalog *c,
-		const struct gic_task *t, int jobs, struct gic_resolved **r)
+int cli_derive(const char *cmd, struct gic_catalog *c, struct gic_resolved *r,
+	       int jobs, const char *stored)
 {
 	uint64_t computed = 0, reused = 0;
 	int rc;
 
-	if ((rc = gic_task_resolve(c, t, r)) < 0 ||
-	    (rc = gic_task_derive(c, *r, jobs, &computed, &reused)) < 0)
+	if ((rc = gic_task_derive(c, r, jobs, &computed, &reused)) < 0)
 		return cli_fail(rc, cmd, NULL);
 	if (computed + reused)
-		fprintf(stderr, "%s: degraded images: %llu computed, %llu reused\n",
-			cmd, (unsigned long long)computed,
+		fprintf(stderr, "%s: degraded images: %llu computed%s, %llu "
+			"reused\n", cmd, (unsigned long long)computed,
+			computed && stored ? stored : "",
 			(unsigned long long)reused);
 	return 0;
+}
+
+int cli_resolve(const char *cmd, struct gic_catalog *c,
+		const struct gic_task *t, int jobs, struct gic_resolved **r)
+{
+	int rc;
+
+	if ((rc = gic_task_resolve(c, t, r)) < 0)
+		return cli_fail(rc, cmd, NULL);
+	return cli_derive(cmd, c, *r, jobs, NULL);
 }
 
 int cli_task_warnings(const char *cmd, struct gic_catalog *c,
