@@ -382,6 +382,20 @@ im.transpose(Image.FLIP_TOP_BOTTOM).save(\"meta/fake/photo-fake.jpg\", quality=8
 	grep -E "^exif_make +1 +1  both labels" out
 '
 
+test_expect_success 'a PNG text key that is not UTF-8 is U+FFFD in the HTML page, as in JSON' '
+	mkdir -p latin &&
+	$PY -c "
+from PIL import Image, PngImagePlugin
+info = PngImagePlugin.PngInfo()
+info.add_text(\"caf\\xe9\", \"x\")
+Image.new(\"RGB\", (32, 32), (9, 9, 9)).save(\"latin/a.png\", pnginfo=info)
+" &&
+	gicat ingest --label fake --dataset latin latin 2>/dev/null &&
+	gicat audit provenance --html latin.html "dataset = latin" >out 2>/dev/null &&
+	grep -q "caf&#xFFFD;" latin.html &&
+	! grep -q "$(printf "\351")" latin.html
+'
+
 # render FILE: headless chromium screenshots FILE; fails on any console
 # message (script errors, blocked loads) or a blank page.
 render() {
