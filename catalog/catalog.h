@@ -40,6 +40,10 @@ void gic_clearerr(void);
  * of *cap elements of size sz: grows it to first, then by doubling.
  * 0, or GIC_ENOMEM with the array unchanged. */
 int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first);
+/* Appends the formatted text to buf (size bytes, *len used), cut short
+ * at the end of buf: lists of names and counts in messages. */
+void gic_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* A whole text input (a list, a task, predictions; a pipe will do) of at
  * most max bytes, NUL-terminated, into *buf (malloc'd).  GIC_ENOTFOUND
  * when there is no such file (or it is a directory), GIC_EUSAGE for more

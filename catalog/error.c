@@ -44,6 +44,19 @@ void gic_clearerr(void)
 	errbuf[0] = '\0';
 }
 
+void gic_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	*len = n < 0 || (size_t)n >= size - *len ? size - 1 : *len + (size_t)n;
+}
+
 int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first)
 {
 	size_t want = *cap ? 2 * *cap : first;

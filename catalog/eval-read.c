@@ -146,14 +146,6 @@ static void disagreement(struct reader *r)
 	}
 }
 
-static void append(char *buf, size_t size, size_t *len, const char *name)
-{
-	int n = snprintf(buf + *len, size - *len, "%s%s", *len ? ", " : "",
-			 name);
-
-	*len = n < 0 || (size_t)n >= size - *len ? size - 1 : *len + (size_t)n;
-}
-
 /* A row without a column it needs: says which ones it has (those not
  * empty or null), so that a misnamed column shows. */
 static int lacks(struct reader *r, const char *what)
@@ -167,11 +159,13 @@ static int lacks(struct reader *r, const char *what)
 		json_object_foreach(r->obj, key, v)
 			if (!json_is_null(v) && !(json_is_string(v) &&
 						  !*json_string_value(v)))
-				append(names, sizeof(names), &len, key);
+				gic_appendf(names, sizeof(names), &len, "%s%s",
+					    len ? ", " : "", key);
 	} else {
 		for (int i = 0; i < r->nfields; i++)
 			if (*r->fields[i])
-				append(names, sizeof(names), &len, r->head[i]);
+				gic_appendf(names, sizeof(names), &len, "%s%s",
+					    len ? ", " : "", r->head[i]);
 	}
 	if (!len)
 		return bad(r, "%s (the row is empty)", what);

@@ -77,13 +77,12 @@ static void list_values(struct gic_catalog *c, const char *sql, char *buf,
 
 	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
 		return;
-	for (; sqlite3_step(s) == SQLITE_ROW && len < size; n++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%s", n ?
-					", " : " (there are: ", n < 7 ?
-					(const char *)sqlite3_column_text(s, 0)
-					: "...");
-	if (n && len < size)
-		snprintf(buf + len, size - len, ")");
+	for (; sqlite3_step(s) == SQLITE_ROW; n++)
+		gic_appendf(buf, size, &len, "%s%s", n ? ", " : " (there are: ",
+			    n < 7 ? (const char *)sqlite3_column_text(s, 0) :
+			    "...");
+	if (n)
+		gic_appendf(buf, size, &len, ")");
 	sqlite3_finalize(s);
 }
 

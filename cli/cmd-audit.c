@@ -337,11 +337,10 @@ static const char *bins(const uint64_t *v, const char *const *names, int n,
 	size_t len = 0;
 
 	snprintf(buf, size, "-");
-	for (int k = 0; k < n && len < size; k++)
+	for (int k = 0; k < n; k++)
 		if (v[k])
-			len += (size_t)snprintf(buf + len, size - len, "%s%s:%llu",
-						len ? " " : "", names[k],
-						(unsigned long long)v[k]);
+			gic_appendf(buf, size, &len, "%s%s:%llu", len ? " " : "",
+				    names[k], (unsigned long long)v[k]);
 	return buf;
 }
 
