@@ -211,8 +211,8 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 	if (rows > 1)
 		return gic_seterr(GIC_EAMBIG, "entries of several datasets have "
 				  "this path, with different images: give the "
-				  "hash ('gicat query --fields sha256,dataset "
-				  "\"path = ...\"')");
+				  "hash (gicat query --fields sha256,dataset "
+				  "\"path = '%s'\")", arg);
 	return rc == GIC_EUSAGE ? gic_seterr(GIC_EUSAGE, "neither a hash (a "
 		"prefix of at least 4 lowercase hex digits) nor an entry's path")
 		: gic_seterr(GIC_ENOTFOUND, "no image in the catalog has this "

@@ -18,6 +18,16 @@ test_expect_success 'show finds an image by a prefix and lists its entries' '
 	test -f "$(sed -n "s/^object  *//p" out)"
 '
 
+test_expect_success 'show by a path two datasets hold with different images names the query to run' '
+	gicat init c4 2>/dev/null && mkdir -p twice && cp img/basn2c08.png twice/p.png &&
+	gicat --catalog c4 ingest --dataset d1 twice/p.png 2>/dev/null &&
+	cp img/basn0g08.png twice/p.png &&
+	gicat --catalog c4 ingest --dataset d2 twice/p.png 2>/dev/null &&
+	test_expect_code 2 gicat --catalog c4 show twice/p.png 2>err &&
+	test_grep "entries of several datasets have this path, with different images: give the hash (gicat query --fields sha256,dataset \"path = .twice/p.png.\")" err &&
+	test "$(gicat --catalog c4 query --fields sha256,dataset "path = '"'"'twice/p.png'"'"'" | tail -n +2 | wc -l)" -eq 2
+'
+
 test_expect_success 'cat writes the original bytes' '
 	gicat cat "$(first basn2c08.png)" >back && cmp back img/basn2c08.png
 '
