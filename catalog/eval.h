@@ -99,6 +99,7 @@ enum gic_eval_problem {
 	GIC_EVAL_UNKNOWN,        /* a prediction for no scored image: a warning */
 	GIC_EVAL_MISSING,        /* a scored image without a prediction */
 	GIC_EVAL_NOTE,           /* worth knowing, changes nothing */
+	GIC_EVAL_NKINDS
 };
 
 struct gic_eval_opts {

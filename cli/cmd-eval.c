@@ -30,7 +30,7 @@ struct args {
 
 /* Problems as they are reported: the first LIST_MAX of each kind. */
 struct sink {
-	size_t n[4];
+	size_t n[GIC_EVAL_NKINDS];
 };
 
 static void on_problem(void *arg, enum gic_eval_problem kind,
@@ -49,11 +49,11 @@ static void on_problem(void *arg, enum gic_eval_problem kind,
 
 static void sink_end(const struct sink *s)
 {
-	static const char *const what[4] = { "bad rows", "ignored rows",
-					     "images without a prediction",
-					     "notes" };
+	static const char *const what[GIC_EVAL_NKINDS] = {
+		"bad rows", "ignored rows", "images without a prediction",
+		"notes" };
 
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < GIC_EVAL_NKINDS; k++)
 		if (s->n[k] > LIST_MAX)
 			fprintf(stderr, "gicat: eval: ... and %zu more %s\n",
 				s->n[k] - LIST_MAX, what[k]);
