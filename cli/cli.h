@@ -106,9 +106,14 @@ long out_rows(struct sqlite3_stmt *s, enum out_format f, FILE *o);
 int cli_finish_rows(const char *cmd, struct sqlite3_stmt *s);
 void out_csv_field(FILE *o, const char *v);
 /* Writes obj as one compact JSON line (key order kept) and releases it;
- * NULL writes nothing. */
+ * an obj that cannot be written (NULL, text not UTF-8) is reported as lost
+ * output. */
 struct json_t;
 void out_json_line(FILE *o, struct json_t *obj);
+/* The current row of s as a JSON object (types as out_rows writes them),
+ * and every remaining row of s as an array of such objects. */
+struct json_t *out_row_object(struct sqlite3_stmt *s);
+struct json_t *out_rows_array(struct sqlite3_stmt *s);
 
 /* Commands on tasks (exporting.c). */
 int cli_default_jobs(void);

@@ -1,31 +1,17 @@
 /*
  * cmd-show.c - gicat show SHA256|PREFIX|PATH: an image's metadata, where
  * its bytes are, every entry (dataset, labels, licenses, path) that uses
- * it, and its derivations.
+ * it, and its derivations; as text, or (--format json) one JSON document
+ * the text is printed from.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "cli.h"
-
-/* Prints the row's non-NULL columns; returns 1 when storage is 'ref'. */
-static int print_columns(sqlite3_stmt *s)
-{
-	int ref = 0;
-
-	for (int i = 0; i < sqlite3_column_count(s); i++) {
-		const char *name = sqlite3_column_name(s, i);
-		const char *v = (const char *)sqlite3_column_text(s, i);
-		if (!v)
-			continue;
-		printf("%-14s %s\n", name, v);
-		ref |= !strcmp(name, "storage") && !strcmp(v, "ref");
-	}
-	return ref;
-}
 
 /* Prepares sql with hex bound to its parameter; 0, or show's exit code. */
 static int query(struct gic_catalog *c, const char *sql, const char *hex,
@@ -38,38 +24,49 @@ static int query(struct gic_catalog *c, const char *sql, const char *hex,
 	return 0;
 }
 
-/* What hex was derived from (parent ops), then what was derived from it
- * (ops sha256): sections printed only when there is something to list. */
-static int show_derivations(struct gic_catalog *c, const char *hex)
+/* Adds the rows of sql (hex bound) to doc under key, as an array; 0, or
+ * show's exit code.  A "licenses" column (space-separated ids) becomes a
+ * list. */
+static int add_rows(struct gic_catalog *c, json_t *doc, const char *key,
+		    const char *sql, const char *hex)
 {
+	json_t *rows, *row;
 	sqlite3_stmt *s;
-	int last = -1, rc;
+	size_t i;
+	int rc;
 
-	if ((rc = query(c, "SELECT parent = ?1, CASE WHEN parent = "
-			   "?1 THEN derived ELSE parent END, ops FROM "
-			   "derivations WHERE parent = ?1 OR derived = ?1 "
-			   "ORDER BY 1, ops, codec", hex, &s)))
+	if ((rc = query(c, sql, hex, &s)))
 		return rc;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		int mine = sqlite3_column_int(s, 0);
-		const char *other = (const char *)sqlite3_column_text(s, 1);
-		const char *ops = (const char *)sqlite3_column_text(s, 2);
+	rows = out_rows_array(s);
+	if ((rc = cli_finish_rows("show", s)))
+		return json_decref(rows), rc;
+	json_array_foreach(rows, i, row) {
+		const char *lic = json_string_value(json_object_get(row, "licenses"));
+		json_t *list = json_array();
 
-		if (mine != last)
-			printf(mine ? "\nderivations (ops sha256):\n"
-			       : "\nderived from (parent ops):\n");
-		last = mine;
-		printf("%s %s\n", mine ? ops : other, mine ? other : ops);
+		if (!json_object_get(row, "licenses")) {
+			json_decref(list);
+			continue;
+		}
+		while (lic && *lic) {
+			size_t n = strcspn(lic, " ");
+			if (n)
+				json_array_append_new(list, json_stringn(lic, n));
+			lic += n + (lic[n] == ' ');
+		}
+		json_object_set_new(row, "licenses", list); /* in its place */
 	}
-	sqlite3_finalize(s);
+	json_object_set_new(doc, key, rows);
 	return 0;
 }
 
-static int show(struct gic_catalog *c, const char *hex)
+/* Everything show says about hex, as one JSON object. */
+static int image_doc(struct gic_catalog *c, const char *hex, json_t **out)
 {
+	json_t *doc = NULL;
 	sqlite3_stmt *s;
-	char *obj = NULL;
-	int rc, ref = 0;
+	char *obj;
+	int rc;
 
 	if ((rc = query(c, "SELECT sha256, bytes, format, width, height, "
 			   "channels, bit_depth, mode, jpeg_quality, "
@@ -80,41 +77,122 @@ static int show(struct gic_catalog *c, const char *hex)
 			   hex, &s)))
 		return rc;
 	if (sqlite3_step(s) == SQLITE_ROW)
-		ref = print_columns(s);
-	sqlite3_finalize(s);
+		doc = out_row_object(s);
+	if ((rc = cli_finish_rows("show", s)))
+		return json_decref(doc), rc;
+	if (!doc)
+		return cli_fail(gic_seterr(GIC_ENOTFOUND, "no image %s", hex),
+				"show", NULL);
 	/* a ref image has no object: its bytes are only at ref_path */
-	if (ref)
-		printf("%-14s %s\n", "object", "none: the bytes live at ref_path");
-	else if ((obj = gic_odb_fs_path(c->odb, hex)))
-		printf("%-14s %s\n", "object", obj);
+	obj = strcmp(json_string_value(json_object_get(doc, "storage")), "ref") ?
+	      gic_odb_fs_path(c->odb, hex) : NULL;
+	json_object_set_new(doc, "object", obj ? json_string(obj) : json_null());
 	free(obj);
-	if ((rc = query(c, "SELECT dataset, coalesce(generator, '-'),"
-			   " coalesce(subset, '-'), coalesce(label, '-'), "
-			   "coalesce(split, '-'), coalesce(class, '-'), "
-			   "coalesce(class_source, '-'), coalesce(replace("
-			   "license, ' ', ','), '-'), path FROM entries "
-			   "WHERE sha256 = ? ORDER BY id", hex, &s)))
-		return rc;
-	for (int n = 0; sqlite3_step(s) == SQLITE_ROW; n++) {
-		if (!n)
-			printf("\nentries (dataset generator subset label split "
-			       "class class_source license path):\n");
-		for (int i = 0; i < 9; i++)
-			printf(i < 8 ? "%s " : "%s\n", sqlite3_column_text(s, i));
+	if ((rc = add_rows(c, doc, "entries", "SELECT dataset, generator, "
+			   "subset, label, split, class, class_source, license AS "
+			   "licenses, path FROM entries WHERE sha256 = ? ORDER BY id", hex)) ||
+	    (rc = add_rows(c, doc, "derived_from", "SELECT parent, ops FROM "
+			   "derivations WHERE derived = ? ORDER BY ops, codec, "
+			   "parent", hex)) ||
+	    (rc = add_rows(c, doc, "derivations", "SELECT ops, derived AS "
+			   "sha256 FROM derivations WHERE parent = ? ORDER BY "
+			   "ops, codec", hex)))
+		return json_decref(doc), rc;
+	*out = doc;
+	return 0;
+}
+
+/* v as show prints it: text as is, a number in decimal, a list joined by
+ * commas, '-' for null or an empty list. */
+static void put(const json_t *v)
+{
+	size_t i, n = json_array_size(v);
+
+	if (json_is_string(v))
+		fputs(json_string_value(v), stdout);
+	else if (json_is_integer(v))
+		printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (n)
+		for (i = 0; i < n; i++) {
+			put(json_array_get(v, i));
+			if (i + 1 < n)
+				putchar(',');
+		}
+	else
+		putchar('-');
+}
+
+/* The rows of doc's key under a heading naming their columns, a line
+ * each; nothing when there are none. */
+static void print_rows(const json_t *doc, const char *key, const char *head)
+{
+	const json_t *row, *v;
+	const char *k;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, key), i, row) {
+		int first = 1;
+
+		if (i == 0)
+			printf("\n%s:\n", head);
+		json_object_foreach((json_t *)row, k, v) {
+			if (!first)
+				putchar(' ');
+			put(v);
+			first = 0;
+		}
+		putchar('\n');
 	}
-	sqlite3_finalize(s);
-	return show_derivations(c, hex);
+}
+
+static void print_text(const json_t *doc)
+{
+	const json_t *v;
+	const char *k;
+
+	json_object_foreach((json_t *)doc, k, v) {
+		if (json_is_array(v))
+			continue;
+		if (!strcmp(k, "object") && json_is_null(v))
+			printf("%-14s %s\n", k, "none: the bytes live at ref_path");
+		else if (!json_is_null(v))
+			printf("%-14s ", k), put(v), putchar('\n');
+	}
+	print_rows(doc, "entries", "entries (dataset generator subset label "
+		   "split class class_source license path)");
+	print_rows(doc, "derived_from", "derived from (parent ops)");
+	print_rows(doc, "derivations", "derivations (ops sha256)");
+}
+
+static int show(struct gic_catalog *c, const char *hex, int json)
+{
+	json_t *doc;
+	int rc;
+
+	if ((rc = image_doc(c, hex, &doc)))
+		return rc;
+	if (json)
+		out_json_line(stdout, doc);
+	else
+		print_text(doc), json_decref(doc);
+	return 0;
 }
 
 int cmd_show(int argc, char **argv)
 {
-	static const struct option opts[] = { { "help", 0, 0, 'h' }, { 0 } };
+	static const struct option opts[] = {
+		{ "format", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0 } };
 	char hex[GIC_HEX_LEN + 1];
 	struct gic_catalog *c;
-	int ch, rc;
+	int ch, rc, json = 0;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
-		return cli_getopt_end("show", ch);
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ch != 'f')
+			return cli_getopt_end("show", ch);
+		if (!(json = !strcmp(optarg, "json")) && strcmp(optarg, "text"))
+			return cli_usage_error("show", "unknown format '%s' (text "
+					       "or json)", optarg);
+	}
 	if (argc - optind != 1)
 		return cli_usage_error("show", "expected one hash or path");
 	if ((rc = cli_open("show", &c)))
@@ -122,7 +200,7 @@ int cmd_show(int argc, char **argv)
 	if ((rc = gic_resolve_image(c, argv[optind], hex)) < 0)
 		rc = cli_fail(rc, "show", argv[optind]);
 	else
-		rc = show(c, hex);
+		rc = show(c, hex, json);
 	gic_catalog_close(c);
 	return rc;
 }

@@ -2,44 +2,79 @@
  * cmd-stats.c - gicat stats [EXPR]: totals, then entries per dataset,
  * subset, generator, label and split (the query fields of those names),
  * then formats and the count of rejected files; gicat stats --rejects:
- * those files, with their reasons.
+ * those files, with their reasons.  --format json: the summary as one JSON
+ * document (the totals, then "groups", "formats" and "rejected").
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "cli.h"
 
-static int section(struct gic_catalog *c, const char *title, const char *cols,
-		   const char *expr, const char *tail)
+/* The three sections, each a column list and what follows WHERE. */
+static const struct section {
+	const char *title, *json_key, *cols, *tail;
+} sections[] = {
+	{ NULL, NULL, "count(*) AS entries, count(DISTINCT sha256) AS images, "
+	  "sum(bytes) AS entry_bytes", "" },
+	{ "per subset, generator, label and split:", "groups",
+	  "dataset, subset, generator, label, split, count(*) AS entries",
+	  "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5" },
+	{ "per format:", "formats", "format, mode, count(*) AS entries, "
+	  "min(short_side) AS min_short, max(short_side) AS max_short",
+	  "GROUP BY 1, 2 ORDER BY 1, 2" },
+};
+
+/* Section k of the entries expr selects: printed as a table, or added to
+ * doc (the totals as its first keys, the others as arrays). */
+static int section(struct gic_catalog *c, int k, const char *expr,
+		   json_t *doc)
 {
+	const struct section *sec = &sections[k];
 	sqlite3_stmt *s;
 	int errcol = 0, rc;
 
-	rc = gic_select_prepare(c, cols, expr, tail, &s, &errcol, NULL);
+	rc = gic_select_prepare(c, sec->cols, expr, sec->tail, &s, &errcol,
+				NULL);
 	if (rc == GIC_EUSAGE)
 		return cli_expr_error("stats", expr, errcol);
 	if (rc < 0)
 		return cli_fail(rc, "stats", NULL);
-	if (title)
-		printf("\n%s\n", title);
-	out_rows(s, OUT_TABLE, stdout);
+	if (doc && sec->json_key) {
+		json_object_set_new(doc, sec->json_key, out_rows_array(s));
+	} else if (doc) {
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			json_t *row = out_row_object(s);
+			json_object_update(doc, row);
+			json_decref(row);
+		}
+	} else {
+		if (sec->title)
+			printf("\n%s\n", sec->title);
+		out_rows(s, OUT_TABLE, stdout);
+	}
 	return cli_finish_rows("stats", s);
 }
-
-static void rejects(struct gic_catalog *c)
+/* How many files ingest refused: in doc, or a line naming the list. */
+static void rejects(struct gic_catalog *c, json_t *doc)
 {
 	sqlite3_stmt *s;
+	sqlite3_int64 n = 0;
 
 	if (sqlite3_prepare_v2(c->db, "SELECT count(*) AS rejected FROM rejects",
 			       -1, &s, NULL))
 		return;
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0))
-		printf("\nrejected files: %lld (listed by: gicat stats "
-		       "--rejects)\n", sqlite3_column_int64(s, 0));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
+	if (doc)
+		json_object_set_new(doc, "rejected", json_integer(n));
+	else if (n)
+		printf("\nrejected files: %lld (listed by: gicat stats "
+		       "--rejects)\n", n);
 }
 
 /* Every rejected file: path, reason and time of the last attempt. */
@@ -54,6 +89,35 @@ static int list_rejects(struct gic_catalog *c, enum out_format fmt)
 	return cli_finish_rows("stats", s);
 }
 
+/* The summary of what expr selects, as tables or one JSON document. */
+static int summary(struct gic_catalog *c, const char *expr, int json)
+{
+	json_t *doc = json ? json_object() : NULL;
+	int rc = 0;
+
+	for (size_t k = 0; !rc && k < sizeof(sections) / sizeof(*sections); k++)
+		rc = section(c, (int)k, expr, doc);
+	if (!rc && !*expr)
+		rejects(c, doc);
+	if (!rc && doc)
+		out_json_line(stdout, json_incref(doc));
+	json_decref(doc);
+	return rc;
+}
+
+/* --format: table or json for the summary, table, csv or jsonl for the
+ * rejected files; -1 when set, else the usage error's exit code. */
+static int format_opt(const char *arg, int list, int *json,
+		      enum out_format *fmt)
+{
+	if (list)
+		return cli_format_opt("stats", arg, 0, fmt);
+	if ((*json = !strcmp(arg, "json")) || !strcmp(arg, "table"))
+		return -1;
+	return cli_usage_error("stats", "unknown format '%s' (table or json; "
+			       "the rejected files also as csv or jsonl)", arg);
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -61,50 +125,28 @@ int cmd_stats(int argc, char **argv)
 		{ "help", 0, 0, 'h' }, { 0 } };
 	enum out_format fmt = OUT_TABLE;
 	struct gic_catalog *c;
-	int ch, rc, list = 0, formatted = 0;
+	const char *format = NULL;
+	int ch, rc, list = 0, json = 0;
 	char *expr;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'r') {
+		if (ch == 'r')
 			list = 1;
-		} else if (ch == 'f') {
-			if ((rc = cli_format_opt("stats", optarg, 0, &fmt)) >= 0)
-				return rc;
-			formatted = 1;
-		} else {
+		else if (ch == 'f')
+			format = optarg;
+		else
 			return cli_getopt_end("stats", ch);
-		}
 	}
-	if (formatted && !list)
-		return cli_usage_error("stats", "--format goes with --rejects");
+	if (format && (rc = format_opt(format, list, &json, &fmt)) >= 0)
+		return rc;
 	if (list && optind < argc)
 		return cli_usage_error("stats", "--rejects takes no EXPR");
 	if (!(expr = cli_join_args(argc - optind, argv + optind)))
 		return EXIT_RUNTIME;
-	if ((rc = cli_open("stats", &c))) {
-		free(expr);
-		return rc;
-	}
-	if (list) {
-		rc = list_rejects(c, fmt);
+	if ((rc = cli_open("stats", &c)) == 0) {
+		rc = list ? list_rejects(c, fmt) : summary(c, expr, json);
 		gic_catalog_close(c);
-		free(expr);
-		return rc;
 	}
-	rc = section(c, NULL, "count(*) AS entries, count(DISTINCT sha256) AS "
-		     "images, sum(bytes) AS entry_bytes", expr, "");
-	if (!rc)
-		rc = section(c, "per subset, generator, label and split:",
-			     "dataset, subset, generator, label, split, "
-			     "count(*) AS entries", expr,
-			     "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5");
-	if (!rc)
-		rc = section(c, "per format:", "format, mode, count(*) AS entries, "
-			     "min(short_side) AS min_short, max(short_side) AS "
-			     "max_short", expr, "GROUP BY 1, 2 ORDER BY 1, 2");
-	if (!rc && !*expr)
-		rejects(c);
-	gic_catalog_close(c);
 	free(expr);
 	return rc;
 }

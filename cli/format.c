@@ -74,7 +74,7 @@ static void csv_row(sqlite3_stmt *s, FILE *o, int header)
 	fputc('\n', o);
 }
 
-static void json_row(sqlite3_stmt *s, FILE *o)
+json_t *out_row_object(sqlite3_stmt *s)
 {
 	json_t *obj = json_object();
 	int n = sqlite3_column_count(s);
@@ -97,7 +97,16 @@ static void json_row(sqlite3_stmt *s, FILE *o)
 		}
 		json_object_set_new_nocheck(obj, sqlite3_column_name(s, i), v);
 	}
-	out_json_line(o, obj);
+	return obj;
+}
+
+json_t *out_rows_array(sqlite3_stmt *s)
+{
+	json_t *a = json_array();
+
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_array_append_new(a, out_row_object(s));
+	return a;
 }
 
 void out_json_line(FILE *o, json_t *obj)
@@ -216,7 +225,7 @@ long out_rows(sqlite3_stmt *s, enum out_format f, FILE *o)
 		if (f == OUT_CSV)
 			csv_row(s, o, 0);
 		else if (f == OUT_JSONL)
-			json_row(s, o);
+			out_json_line(o, out_row_object(s));
 		else
 			fprintf(o, "%s\n", cell_text(s, 0));
 	}

@@ -37,14 +37,20 @@ static const struct cmd commands[] = {
 	  "[--fields F,F] [--limit N] [EXPR]", "list entries matching EXPR",
 	  "  EXPR: field op value, joined by and/or/not and parentheses;\n"
 	  "  ops = != < <= > >= ~ 'glob*', in (a, b), in 0..99; see README.\n" },
-	{ "show", cmd_show, "SHA256|PREFIX|PATH",
-	  "an image's metadata and every entry of it", NULL },
+	{ "show", cmd_show, "[--format text|json] SHA256|PREFIX|PATH",
+	  "an image's metadata and every entry of it",
+	  "  --format json  one JSON document: the image's columns (null where\n"
+	  "                 not known), \"object\", \"entries\" (licenses as a\n"
+	  "                 list), \"derived_from\" and \"derivations\"\n" },
 	{ "cat", cmd_cat, "SHA256|PREFIX", "write an image's bytes to stdout",
 	  NULL },
-	{ "stats", cmd_stats, "[EXPR] | --rejects [--format table|csv|jsonl]",
-	  "counts per subset, generator, label, split",
-	  "  --rejects   every file ingest or fetch refused: path, reason and\n"
-	  "              time of the last attempt\n" },
+	{ "stats", cmd_stats, "[--format table|json] [EXPR] | --rejects "
+	  "[--format table|csv|jsonl]", "counts per subset, generator, label, "
+	  "split",
+	  "  --format json  the totals, \"groups\", \"formats\" and \"rejected\"\n"
+	  "                 (without EXPR) as one JSON document\n"
+	  "  --rejects      every file ingest or fetch refused: path, reason\n"
+	  "                 and time of the last attempt\n" },
 	{ "verify", cmd_verify, "[--full]",
 	  "check the catalog and the store agree (--full re-hashes)", NULL },
 	{ "gc", cmd_gc, "[--grace SECONDS]",

@@ -149,6 +149,30 @@ test_expect_success 'stats shows subset and generator as the query fields name t
 	test "$(gicat query --count "subset = adm and generator = null and label = real and split = train")" -eq 4
 '
 
+test_expect_success 'stats --format json is one document with the same counts as the table' '
+	gicat stats --format json >js &&
+	test "$(wc -l <js)" -eq 1 &&
+	"$PY" -c "
+import json, sys
+d = json.load(open(\"js\"))
+assert list(d)[:3] == [\"entries\", \"images\", \"entry_bytes\"], list(d)
+assert d[\"entries\"] == sum(g[\"entries\"] for g in d[\"groups\"]) == sum(f[\"entries\"] for f in d[\"formats\"])
+assert d[\"rejected\"] == 3, d[\"rejected\"]
+(g,) = [g for g in d[\"groups\"] if g[\"subset\"] == \"adm\" and g[\"label\"] == \"real\" and g[\"split\"] == \"train\"]
+assert g[\"generator\"] is None and g[\"entries\"] == 4, g
+" &&
+	gicat stats --format json "generator = sd14" >js2 &&
+	"$PY" -c "
+import json
+d = json.load(open(\"js2\"))
+assert \"rejected\" not in d and {g[\"generator\"] for g in d[\"groups\"]} == {\"sd14\"}, d
+" &&
+	test_expect_code 2 gicat stats --format csv 2>err &&
+	test_grep "stats: unknown format .csv. (table or json; the rejected files also as csv or jsonl)" err &&
+	test_expect_code 2 gicat stats --format json --rejects 2>err &&
+	test_grep "JSON lines are jsonl" err
+'
+
 test_expect_success 'a path that is not UTF-8 is still a jsonl row (bad bytes as U+FFFD)' '
 	mkdir -p nonutf && cp "$SHARED/data/pngsuite/basn0g08.png" "nonutf/bad$(printf "\377\376")utf.png" &&
 	gicat ingest --dataset nonutf nonutf 2>/dev/null &&

@@ -18,6 +18,24 @@ test_expect_success 'show finds an image by a prefix and lists its entries' '
 	test -f "$(sed -n "s/^object  *//p" out)"
 '
 
+test_expect_success 'show --format json carries the same facts as the text' '
+	h=$(first basn2c08.png) &&
+	gicat show --format json "$h" >js && test "$(wc -l <js)" -eq 1 &&
+	gicat show "$h" >txt &&
+	"$PY" -c "
+import json, os
+d = json.load(open(\"js\"))
+txt = dict(l.split(None, 1) for l in open(\"txt\").read().split(\"\\n\\n\")[0].splitlines())
+assert d[\"sha256\"] == \"$h\" and d[\"width\"] == 32 and d[\"format\"] == \"png\", d
+assert d[\"phash\"] == txt[\"phash\"].strip() and os.path.isfile(d[\"object\"]), d
+assert d[\"jpeg_quality\"] is None, d
+(e,) = d[\"entries\"]
+assert e[\"path\"] == \"img/basn2c08.png\" and e[\"licenses\"] == [] and e[\"label\"] is None, e
+assert d[\"derivations\"] == [] and d[\"derived_from\"] == [], d
+" &&
+	test_expect_code 2 gicat show --format csv "$h" 2>err && test_grep "unknown format" err
+'
+
 test_expect_success 'show by a path two datasets hold with different images names the query to run' '
 	gicat init c4 2>/dev/null && mkdir -p twice && cp img/basn2c08.png twice/p.png &&
 	gicat --catalog c4 ingest --dataset d1 twice/p.png 2>/dev/null &&

@@ -138,7 +138,22 @@ test_expect_success 'show lists derivations, and the parent of a derived image' 
 	gicat show "$(derived "$fake" "jpeg(quality=30)")" >show &&
 	test_grep "^derived from (parent ops):" show &&
 	test_grep "^$fake jpeg(quality=30)$" show &&
-	test_grep "^format *jpeg$" show
+	test_grep "^format *jpeg$" show &&
+	gicat show --format json "$(derived "$fake" "jpeg(quality=30)")" >js &&
+	"$PY" -c "
+import json
+d = json.load(open(\"js\"))
+assert d[\"derived_from\"] == [{\"parent\": \"$fake\", \"ops\": \"jpeg(quality=30)\"}], d
+assert d[\"entries\"] == [] and d[\"format\"] == \"jpeg\", d
+" &&
+	gicat show --format json "$fake" >js &&
+	"$PY" -c "
+import json
+d = json.load(open(\"js\"))
+ops = [x[\"ops\"] for x in d[\"derivations\"]]
+assert \"jpeg(quality=30)\" in ops and \"blur(sigma=3)|png()\" in ops, ops
+assert all(len(x[\"sha256\"]) == 64 for x in d[\"derivations\"]), d
+"
 '
 
 test_expect_success 'verify --full re-hashes derived objects; degrade refuses a corrupt one' '
