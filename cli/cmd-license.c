@@ -13,6 +13,8 @@
 #include "audit.h"
 #include "cli.h"
 
+#define YES_NO(col) "iif(" #col ", 'yes', 'no') AS " #col
+
 static int list(enum out_format f)
 {
 	struct gic_catalog *c;
@@ -21,10 +23,12 @@ static int list(enum out_format f)
 
 	if ((rc = cli_open("license", &c)))
 		return rc;
-	/* the table shows what fits on a line; csv and jsonl everything */
+	/* the table shows what fits on a line, its flags as yes/no (as the
+	 * audits print them); csv and jsonl everything, flags as 1/0 */
 	rc = sqlite3_prepare_v2(c->db, f == OUT_TABLE ?
-		"SELECT id, commercial, redistribution, attribution, share_alike,"
-		" name FROM licenses ORDER BY id" :
+		"SELECT id, " YES_NO(commercial) ", " YES_NO(redistribution)
+		", " YES_NO(attribution) ", " YES_NO(share_alike) ", name "
+		"FROM licenses ORDER BY id" :
 		"SELECT id, name, url, commercial, redistribution, attribution, "
 		"share_alike, terms FROM licenses ORDER BY id", -1, &s, NULL);
 	if (rc) {
@@ -32,7 +36,7 @@ static int list(enum out_format f)
 			      "license list", NULL);
 	} else {
 		out_rows(s, f, stdout);
-		sqlite3_finalize(s);
+		rc = cli_finish_rows("license list", s);
 	}
 	gic_catalog_close(c);
 	return rc;

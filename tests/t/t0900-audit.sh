@@ -37,7 +37,8 @@ test_expect_success 'licenses2sql refuses a flag that is not 0 or 1' '
 test_expect_success 'license list shows every license; jsonl adds URL and terms' '
 	gicat license list >list &&
 	test "$(tail -n +2 list | wc -l)" -eq "$(tail -n +2 "$TOP/schema/licenses.tsv" | wc -l)" &&
-	grep -E "^LicenseRef-GenImage +0 +1 +1 +1 " list &&
+	grep -E "^LicenseRef-GenImage +no +yes +yes +yes " list &&
+	gicat license list --format csv | grep "^LicenseRef-GenImage,.*,0,1,1,1," &&
 	gicat license list --format jsonl | grep "\"id\":\"LicenseRef-ImageNet\"" >imagenet &&
 	test_grep "\"url\":\"https://image-net.org/download\"" imagenet &&
 	test_grep "\"commercial\":0" imagenet
