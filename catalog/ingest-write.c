@@ -39,9 +39,8 @@ static const char *const sql_text[] = {
 	"split, class, wnid, class_source, license, source, file_id) VALUES "
 	"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	"UPDATE entries SET " ENTRY_SET " WHERE dataset = ?2 AND path = ?3",
-	"INSERT INTO rejects (path, reason) VALUES (?, ?) ON CONFLICT (path) "
-	"DO UPDATE SET reason = excluded.reason, at = excluded.at",
-	"DELETE FROM rejects WHERE path = ?",
+	"INSERT INTO rejects (path, reason, file_id) VALUES (?1, ?2, ?3)",
+	"DELETE FROM rejects WHERE path = ?1 OR file_id = ?2",
 	"UPDATE images SET ref_size = ?, ref_mtime_ns = ? WHERE sha256 = ? AND "
 	"storage = 'ref' AND ref_path = ?",
 	"SELECT path, file_id FROM entries WHERE sha256 = ? AND dataset = ?",
@@ -426,6 +425,14 @@ static int find_reason(const struct gic_ingest_stats *st, const char *reason,
 	return i;
 }
 
+/* Drops the rejects of r's path, and of r's file under any other path. */
+static int clear_reject(struct gic_writer *w, const struct gic_result *r)
+{
+	sqlite3_bind_text(w->del_reject, 1, r->path, -1, SQLITE_STATIC);
+	bind_opt(w->del_reject, 2, r->file_id);
+	return step(w, w->del_reject, "clear reject");
+}
+
 /* Counts a reject under its reason's first part ("truncated PNG"); once
  * the table is one short of full, new reasons share the bucket "other". */
 static void count_reason(struct gic_ingest_stats *st, const char *reason)
@@ -458,8 +465,11 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 	if (r->kind == GIC_R_REJECT) {
 		st->rejected++;
 		count_reason(st, r->reason);
+		if ((rc = clear_reject(w, r)) < 0)
+			return rc;
 		sqlite3_bind_text(w->ins_reject, 1, r->path, -1, SQLITE_STATIC);
 		sqlite3_bind_text(w->ins_reject, 2, r->reason, -1, SQLITE_STATIC);
+		bind_opt(w->ins_reject, 3, r->file_id);
 		return step(w, w->ins_reject, "record reject");
 	}
 	if ((r->how == GIC_PUT_COPIED && w->opts->mode != GIC_MODE_COPY))
@@ -477,8 +487,7 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 	st->new_images += (uint64_t)added;
 	if ((rc = upsert_entry(w, r, st)) < 0)
 		return rc;
-	sqlite3_bind_text(w->del_reject, 1, r->path, -1, SQLITE_STATIC);
-	return step(w, w->del_reject, "clear reject");
+	return clear_reject(w, r);
 }
 
 int gic_writer_finish(struct gic_writer *w, int rc)

@@ -53,8 +53,10 @@ struct pipeline {
 	pthread_cond_t cv;
 };
 
+/* Reads path whole, up to max_bytes, into *buf; *st and file_id describe
+ * it from when it is known to be a regular file (a reject names it too). */
 static int read_file(const char *path, uint64_t max_bytes,
-		     unsigned char **buf, struct stat *st)
+		     unsigned char **buf, struct stat *st, char file_id[48])
 {
 	/* O_NONBLOCK: a FIFO is refused below, not waited on */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc = 0;
@@ -68,6 +70,7 @@ static int read_file(const char *path, uint64_t max_bytes,
 		rc = gic_seterr(GIC_EIO, "not a regular file");
 		goto out;
 	}
+	gic_file_id(st, file_id); /* a reject is of this file, too */
 	if (st->st_size == 0) {
 		rc = gic_seterr(GIC_EBADIMG, "empty file: 0 bytes");
 		goto out;
@@ -163,10 +166,9 @@ static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 		goto fail;
 	}
 	if ((rc = read_file(path, o->max_bytes ? o->max_bytes :
-			    GIC_DEFAULT_MAX_BYTES, &r->buf, &st)) < 0)
+			    GIC_DEFAULT_MAX_BYTES, &r->buf, &st, r->file_id)) < 0)
 		goto fail;
 	r->bytes = (uint64_t)st.st_size;
-	gic_file_id(&st, r->file_id);
 	if ((rc = gic_sha256_hex(r->buf, r->bytes, r->hex)) < 0)
 		goto fail;
 	k = known(q, r->hex, &w, &h);

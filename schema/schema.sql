@@ -174,3 +174,5 @@ SELECT e.id AS id, e.sha256 AS sha256, e.dataset AS dataset,
 FROM entries e JOIN images i ON i.sha256 = e.sha256
 LEFT JOIN classes c ON c.idx = e.class;
 ALTER TABLE entries ADD COLUMN file_id TEXT; -- 'device:inode' of the local file read at ingest (NULL for fetched entries and those of older catalogs): a path that is another spelling of a catalogued one is the same file only when this matches
+ALTER TABLE rejects ADD COLUMN file_id TEXT; -- 'device:inode' of the local file that was rejected (NULL for URLs, directories and files that could not be opened): the same file rejected under another spelling replaces this row, and ingesting it under any spelling clears it
+CREATE INDEX rejects_file_id ON rejects (file_id) WHERE file_id IS NOT NULL;

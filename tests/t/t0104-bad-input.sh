@@ -92,6 +92,18 @@ test_expect_success 'a fixed file leaves rejects when ingested again' '
 	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM rejects WHERE path LIKE '"'"'batch/%'"'"'")" -eq 1
 '
 
+test_expect_success 'a file rejected under two spellings is one reject; fixed, under either, none' '
+	mkdir sp && cp "$PNGS/xcrn0g04.png" sp/bad.png &&
+	n() { sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM rejects WHERE path LIKE '"'"'%sp/bad.png'"'"'"; } &&
+	test_expect_code 1 gicat ingest sp/bad.png 2>/dev/null &&
+	test_expect_code 1 gicat ingest "$TRASH/sp/bad.png" 2>/dev/null &&
+	test "$(n)" -eq 1 &&
+	gicat stats --rejects --format csv | test_grep "^$TRASH/sp/bad.png," - &&
+	cat "$PNGS/basn2c08.png" >sp/bad.png &&
+	gicat ingest sp/bad.png 2>/dev/null &&
+	test "$(n)" -eq 0
+'
+
 test_expect_success 'non-image names inside trees are skipped, not rejected' '
 	mkdir tree && cp "$PNGS/basn0g08.png" tree/ && echo hi >tree/README.txt &&
 	gicat ingest tree 2>err && test_grep "skipped 1" err
