@@ -355,6 +355,24 @@ int gic_select_prepare(struct gic_catalog *c, const char *cols,
 int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
 		    size_t size);
 
+/* ---- removing entries ------------------------------------------------- */
+
+struct gic_remove_report {
+	uint64_t entries;       /* entries removed (or that would be) */
+	uint64_t images_left;   /* images no entry uses any more (gc's work) */
+	uint64_t fetches;       /* fetched URLs no longer done: the next
+				   fetch of their list downloads them again */
+};
+
+/*
+ * Removes every entry expr (not empty) selects, in one transaction, with
+ * the fetch state of the fetched ones; images and objects stay for gc.
+ * dry_run: counts only, changes nothing (a read-only catalog will do).
+ * On a bad expression returns GIC_EUSAGE and *errcol.
+ */
+int gic_remove(struct gic_catalog *c, const char *expr, int dry_run,
+	       int *errcol, struct gic_remove_report *rep);
+
 /* ---- verify and gc ----------------------------------------------------- */
 
 struct gic_verify_report {

@@ -59,6 +59,12 @@ static const struct cmd commands[] = {
 	  "             or mode) is less than S seconds old (default 3600): a\n"
 	  "             running ingest may be about to commit them.  gc says\n"
 	  "             how many it kept; --grace 0 removes them all.\n" },
+	{ "rm", cmd_rm, "[--dry-run] EXPR",
+	  "remove the entries matching EXPR (gc then deletes unused images)",
+	  "  --dry-run  say how many entries would go, changing nothing\n"
+	  "  The entries go in one transaction; their images and objects stay\n"
+	  "  until gc finds no entry uses them.  A fetched entry's URL is no\n"
+	  "  longer done: the next fetch of its list downloads it again.\n" },
 	{ "migrate", cmd_migrate, "[--status]",
 	  "apply or list schema migrations",
 	  "  --status  applied and pending migrations, changing nothing; exit 0\n"

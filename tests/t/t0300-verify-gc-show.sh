@@ -132,6 +132,35 @@ test_expect_success 'leftover temporary files and orphans are harmless, gc remov
 	gicat --catalog c2 verify >out && ! grep harmless out
 '
 
+test_expect_success 'rm takes out the entries EXPR selects; gc then deletes what no entry uses' '
+	gicat init c5 2>/dev/null && mkdir -p two && cp img/basn0g08.png img/basn2c08.png two/ &&
+	gicat --catalog c5 ingest --dataset a two 2>/dev/null &&
+	gicat --catalog c5 ingest --dataset b two/basn0g08.png 2>/dev/null &&
+	test "$(gicat --catalog c5 query --count)" -eq 3 &&
+	gicat --catalog c5 rm --dry-run "dataset = a" 2>err &&
+	test "$(cat err)" = "rm: would remove 2 entries; 1 image would have no entry left" &&
+	test "$(gicat --catalog c5 query --count)" -eq 3 &&
+	gicat --catalog c5 rm dataset = a 2>err &&
+	test "$(cat err)" = "rm: removed 2 entries; 1 image has no entry left (gicat gc deletes it and its object)" &&
+	test "$(gicat --catalog c5 query --count)" -eq 1 &&
+	gicat --catalog c5 gc --grace 0 >out && test_grep "removed 1 unused image rows, 1 objects" out &&
+	gicat --catalog c5 verify --full >out && test_grep " 0 problems" out &&
+	gicat --catalog c5 cat "$(gicat --catalog c5 query --format csv --fields sha256 | tail -1)" | cmp - img/basn0g08.png
+'
+
+test_expect_success 'rm needs an EXPR; a bad one, or one that matches nothing, changes nothing' '
+	test_expect_code 2 gicat --catalog c5 rm 2>err &&
+	test_grep "^gicat: rm: EXPR is required" err &&
+	test_expect_code 2 gicat --catalog c5 rm "dataset =" 2>err &&
+	test_grep "expected a value" err &&
+	gicat --catalog c5 rm "dataset = B" 2>err &&
+	test_grep "^rm: removed 0 entries$" err &&
+	test_grep "^gicat: rm: note: no entry has dataset .B.; did you mean .b.?" err &&
+	gicat --catalog c5 rm --dry-run "dataset = b" 2>err &&
+	test "$(cat err)" = "rm: would remove 1 entry; 1 image would have no entry left" &&
+	test "$(gicat --catalog c5 query --count)" -eq 1
+'
+
 test_expect_success 'gc -h says the grace period is measured on the ctime' '
 	gicat gc -h >out && test_grep "ctime" out && test_grep "grace 0 removes" out
 '

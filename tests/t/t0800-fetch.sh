@@ -229,6 +229,16 @@ test_expect_success 'JSONL lists: content already stored gets a new entry, not a
 	test "$(gicat query --count "dataset = mirror and class = 7 and label = real")" -eq 1
 '
 
+test_expect_success 'rm of a fetched entry: its URL is no longer done, the next run fetches it again' '
+	gicat rm "dataset = mirror and path ~ \"*/k.png\"" 2>err &&
+	test "$(cat err)" = "rm: removed 1 entry; 1 image has no entry left (gicat gc deletes it and its object); 1 fetched URL will be downloaded again by the next fetch of its list" &&
+	gicat fetch --status --dataset mirror --format csv mirror.jsonl >out &&
+	test_grep "^new,1," out && test_grep "^done,1," out &&
+	gicat fetch mirror.jsonl 2>err &&
+	test_grep "0 new images, 1 new entries" err &&
+	test "$(gicat query --count "dataset = mirror")" -eq 2
+'
+
 test_expect_success '--per-host 1 fetches one URL at a time from a host' '
 	printf "$B/wait/300/%s.png\n" a b c >wait.txt &&
 	t0=$(date +%s.%N) &&

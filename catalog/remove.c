@@ -1,0 +1,120 @@
+/*
+ * remove.c - gic_remove: takes the entries an EXPR selects out of the
+ * catalog.  The ids go to a temporary table first, so the counts and the
+ * deletes see the same selection; everything happens in one transaction
+ * (rolled back for a dry run, or on any failure), so a kill leaves either
+ * all of the entries or none.  The images they showed stay, with their
+ * objects and derivations, until gc finds that no entry uses them.
+ */
+#include <stdio.h>
+
+#include <sqlite3.h>
+
+#include "catalog.h"
+
+static int db_fail(struct gic_catalog *c)
+{
+	return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+}
+
+/* The one integer sql yields, in *out. */
+static int count(struct gic_catalog *c, const char *sql, uint64_t *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
+		return db_fail(c);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : db_fail(c);
+}
+
+/* Fills temp.rm_ids with the ids of the entries expr selects. */
+static int collect(struct gic_catalog *c, const char *expr, int *errcol,
+		   uint64_t *n)
+{
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	int rc, step = SQLITE_DONE;
+
+	if ((rc = gic_select_prepare(c, "id", expr, NULL, &sel, errcol,
+				     NULL)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, "INSERT INTO temp.rm_ids (id) VALUES (?)",
+			       -1, &ins, NULL)) {
+		rc = db_fail(c);
+		goto out;
+	}
+	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+		sqlite3_bind_int64(ins, 1, sqlite3_column_int64(sel, 0));
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			break;
+		sqlite3_reset(ins);
+		(*n)++;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_fail(c);
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(sel);
+	return rc;
+}
+
+/* Counts, then (unless dry_run) deletes; inside the transaction. */
+static int remove_selected(struct gic_catalog *c, const char *expr,
+			   int dry_run, int *errcol,
+			   struct gic_remove_report *rep)
+{
+	static const char fetched[] = "FROM fetches WHERE EXISTS (SELECT 1 "
+		"FROM entries e JOIN temp.rm_ids r ON r.id = e.id WHERE "
+		"e.dataset = fetches.dataset AND e.path = fetches.url AND "
+		"e.source = fetches.url)";
+	char sql[512];
+	int rc;
+
+	if (sqlite3_exec(c->db, "CREATE TEMP TABLE rm_ids (id INTEGER PRIMARY "
+			 "KEY)", NULL, NULL, NULL))
+		return db_fail(c);
+	if ((rc = collect(c, expr, errcol, &rep->entries)) < 0 ||
+	    (rc = count(c, "SELECT count(*) FROM (SELECT DISTINCT sha256 FROM "
+			"entries WHERE id IN temp.rm_ids) g WHERE NOT EXISTS "
+			"(SELECT 1 FROM entries e WHERE e.sha256 = g.sha256 AND "
+			"e.id NOT IN temp.rm_ids)", &rep->images_left)) < 0)
+		return rc;
+	snprintf(sql, sizeof(sql), "SELECT count(*) %s", fetched);
+	if ((rc = count(c, sql, &rep->fetches)) < 0 || dry_run)
+		return rc;
+	snprintf(sql, sizeof(sql), "DELETE %s", fetched);
+	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) ||
+	    sqlite3_exec(c->db, "DELETE FROM entries WHERE id IN temp.rm_ids",
+			 NULL, NULL, NULL))
+		return db_fail(c);
+	return 0;
+}
+
+int gic_remove(struct gic_catalog *c, const char *expr, int dry_run,
+	       int *errcol, struct gic_remove_report *rep)
+{
+	int rc;
+
+	*rep = (struct gic_remove_report){ 0 };
+	if (!expr || !*expr)
+		return gic_seterr(GIC_EUSAGE, "EXPR is required");
+	if (!dry_run && (rc = gic_catalog_writable(c)) < 0)
+		return rc;
+	if (sqlite3_exec(c->db, dry_run ? "BEGIN" : "BEGIN IMMEDIATE", NULL,
+			 NULL, NULL))
+		return db_fail(c);
+	rc = remove_selected(c, expr, dry_run, errcol, rep);
+	if (rc == 0 && !dry_run && sqlite3_exec(c->db, "COMMIT", NULL, NULL,
+						NULL))
+		rc = db_fail(c);
+	if (rc < 0 || dry_run)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.rm_ids", NULL, NULL, NULL);
+	if (rc < 0 && !dry_run)
+		rep->entries = rep->images_left = rep->fetches = 0;
+	return rc;
+}
