@@ -397,6 +397,7 @@ int gic_verify(struct gic_catalog *c, int full,
 struct gic_gc_report {
 	uint64_t rows;          /* image rows no entry used, removed */
 	uint64_t objects, tmp;  /* unreferenced objects, temporary files removed */
+	uint64_t bytes;         /* the size of the objects removed */
 	uint64_t young_objects, young_tmp; /* kept: changed within grace */
 };
 

@@ -72,6 +72,9 @@ int cli_expr_check(const char *cmd, const char *expr);
  * be given unquoted; "" from none; malloc'd. */
 char *cli_join_args(int argc, char **argv);
 /* Parses a size with an optional k/M/G suffix, or a count. */
+/* bytes for people, in decimal units: "512 bytes", "1.5 kB", "3.1 MB",
+ * "2.7 GB"; buf holds at least 32 bytes. */
+const char *cli_size(uint64_t bytes, char *buf, size_t size);
 int cli_parse_u64(const char *s, uint64_t *out);
 
 /* A progress line on stderr when it is a terminal; silent otherwise. */

@@ -14,6 +14,7 @@ int cmd_gc(int argc, char **argv)
 		{ "grace", 1, 0, 'g' }, { "help", 0, 0, 'h' }, { 0 } };
 	struct gic_gc_report r;
 	uint64_t grace = 3600;
+	char size[32];
 	struct gic_catalog *c;
 	int ch, rc;
 
@@ -30,8 +31,9 @@ int cmd_gc(int argc, char **argv)
 	if (rc < 0)
 		return cli_fail(rc, "gc", NULL);
 	printf("gc: removed %llu unused image rows, %llu objects, %llu "
-	       "temporary files\n", (unsigned long long)r.rows,
-	       (unsigned long long)r.objects, (unsigned long long)r.tmp);
+	       "temporary files (%s of objects freed)\n",
+	       (unsigned long long)r.rows, (unsigned long long)r.objects,
+	       (unsigned long long)r.tmp, cli_size(r.bytes, size, sizeof(size)));
 	if (r.young_objects || r.young_tmp)
 		printf("gc: kept %llu objects, %llu temporary files changed less "
 		       "than %llu seconds ago (--grace: a running ingest may "

@@ -300,3 +300,21 @@ char *cli_join_args(int argc, char **argv)
 	}
 	return s;
 }
+
+const char *cli_size(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const unit[] = { "kB", "MB", "GB", "TB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1000) {
+		snprintf(buf, size, "%llu bytes", (unsigned long long)bytes);
+		return buf;
+	}
+	while (v >= 1000 && u < 3) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, size, "%.1f %s", v, unit[u]);
+	return buf;
+}

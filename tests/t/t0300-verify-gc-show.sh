@@ -143,9 +143,18 @@ test_expect_success 'rm takes out the entries EXPR selects; gc then deletes what
 	gicat --catalog c5 rm dataset = a 2>err &&
 	test "$(cat err)" = "rm: removed 2 entries; 1 image has no entry left (gicat gc deletes it and its object)" &&
 	test "$(gicat --catalog c5 query --count)" -eq 1 &&
-	gicat --catalog c5 gc --grace 0 >out && test_grep "removed 1 unused image rows, 1 objects" out &&
+	gicat --catalog c5 gc --grace 0 >out &&
+	test "$(cat out)" = "gc: removed 1 unused image rows, 1 objects, 0 temporary files ($(stat -c %s img/basn2c08.png) bytes of objects freed)" &&
 	gicat --catalog c5 verify --full >out && test_grep " 0 problems" out &&
 	gicat --catalog c5 cat "$(gicat --catalog c5 query --format csv --fields sha256 | tail -1)" | cmp - img/basn0g08.png
+'
+
+test_expect_success 'gc says how much it freed, in decimal units' '
+	gicat init c6 2>/dev/null && cp "$SHARED/data/jpeg/monkey16.png" m.png &&
+	gicat --catalog c6 ingest m.png 2>/dev/null &&
+	gicat --catalog c6 rm "path = m.png" 2>/dev/null &&
+	gicat --catalog c6 gc --grace 0 >out &&
+	test_grep "^gc: removed 1 unused image rows, 1 objects, 0 temporary files (194.4 kB of objects freed)$" out
 '
 
 test_expect_success 'rm needs an EXPR; a bad one, or one that matches nothing, changes nothing' '
