@@ -330,6 +330,10 @@ int gic_catalog_open(const char *root, struct gic_catalog **out);
 void gic_catalog_close(struct gic_catalog *c);
 /* GIC_ESCHEMA when the catalog is read-only because of a newer schema. */
 int gic_catalog_writable(struct gic_catalog *c);
+struct sqlite3_stmt;
+/* A malloc'd copy of column i of the current row of s; NULL for SQL NULL
+ * (or out of memory). */
+char *gic_column_dup(struct sqlite3_stmt *s, int i);
 
 /* Migrations known to this binary and the catalog's version. */
 int gic_migrations_latest(void);

@@ -266,6 +266,12 @@ void gic_catalog_close(struct gic_catalog *c)
 	free(c);
 }
 
+char *gic_column_dup(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+	return v ? strdup(v) : NULL;
+}
+
 int gic_catalog_writable(struct gic_catalog *c)
 {
 	if (c->readonly)

@@ -44,19 +44,13 @@ int gic_license_allows(const struct gic_license *l, enum gic_use u)
 	}
 }
 
-static char *dup_col(sqlite3_stmt *s, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(s, i);
-	return v ? strdup(v) : NULL;
-}
-
 static int read_row(sqlite3_stmt *s, struct gic_license *l)
 {
 	memset(l, 0, sizeof(*l));
-	l->id = dup_col(s, 0);
-	l->name = dup_col(s, 1);
-	l->url = dup_col(s, 2);
-	l->terms = dup_col(s, 3);
+	l->id = gic_column_dup(s, 0);
+	l->name = gic_column_dup(s, 1);
+	l->url = gic_column_dup(s, 2);
+	l->terms = gic_column_dup(s, 3);
 	l->commercial = sqlite3_column_int(s, 4);
 	l->redistribution = sqlite3_column_int(s, 5);
 	l->attribution = sqlite3_column_int(s, 6);

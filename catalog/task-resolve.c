@@ -42,12 +42,6 @@ uint64_t gic_task_rank(int64_t seed, const char *salt, const char *key)
 	return v;
 }
 
-static char *dup_col(sqlite3_stmt *s, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(s, i);
-	return v ? strdup(v) : NULL;
-}
-
 static void item_release(struct gic_item *it)
 {
 	free(it->generator);
@@ -66,14 +60,14 @@ static void item_from_row(struct gic_item *it, sqlite3_stmt *s)
 	snprintf(it->sha256, sizeof(it->sha256), "%s", sqlite3_column_text(s, 1));
 	if ((v = (const char *)sqlite3_column_text(s, 2)))
 		snprintf(it->label, sizeof(it->label), "%s", v);
-	it->generator = dup_col(s, 3);
-	it->subset = dup_col(s, 4);
+	it->generator = gic_column_dup(s, 3);
+	it->subset = gic_column_dup(s, 4);
 	it->class_idx = sqlite3_column_type(s, 5) == SQLITE_NULL ? -1 :
 			sqlite3_column_int(s, 5);
 	if ((v = (const char *)sqlite3_column_text(s, 6)))
 		snprintf(it->wnid, sizeof(it->wnid), "%s", v);
-	it->path = dup_col(s, 7);
-	it->license = dup_col(s, 8);
+	it->path = gic_column_dup(s, 7);
+	it->license = gic_column_dup(s, 8);
 	snprintf(it->format, sizeof(it->format), "%s", sqlite3_column_text(s, 9));
 	it->bytes = (uint64_t)sqlite3_column_int64(s, 10);
 }
