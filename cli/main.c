@@ -32,6 +32,12 @@ static const struct cmd commands[] = {
 	  "  --repair         re-hash the stored object of every file already\n"
 	  "                   catalogued and replace it when damaged (without\n"
 	  "                   it, only a missing or resized object is)\n" },
+	{ "rm", cmd_rm, "[--dry-run] EXPR",
+	  "remove the entries matching EXPR (gc then deletes unused images)",
+	  "  --dry-run  say how many entries would go, changing nothing\n"
+	  "  The entries go in one transaction; their images and objects stay\n"
+	  "  until gc finds no entry uses them.  A fetched entry's URL is no\n"
+	  "  longer done: the next fetch of its list downloads it again.\n" },
 	{ "query", cmd_query,
 	  "[--format table|csv|jsonl|paths] [--count] [--group-by F,F] "
 	  "[--fields F,F] [--limit N] [EXPR]", "list entries matching EXPR",
@@ -59,12 +65,6 @@ static const struct cmd commands[] = {
 	  "             or mode) is less than S seconds old (default 3600): a\n"
 	  "             running ingest may be about to commit them.  gc says\n"
 	  "             how many it kept; --grace 0 removes them all.\n" },
-	{ "rm", cmd_rm, "[--dry-run] EXPR",
-	  "remove the entries matching EXPR (gc then deletes unused images)",
-	  "  --dry-run  say how many entries would go, changing nothing\n"
-	  "  The entries go in one transaction; their images and objects stay\n"
-	  "  until gc finds no entry uses them.  A fetched entry's URL is no\n"
-	  "  longer done: the next fetch of its list downloads it again.\n" },
 	{ "migrate", cmd_migrate, "[--status]",
 	  "apply or list schema migrations",
 	  "  --status  applied and pending migrations, changing nothing; exit 0\n"
@@ -276,6 +276,10 @@ int main(int argc, char **argv)
 			if (gic_suggest_closer(argv[1], strlen(argv[1]), k->name,
 					       &best))
 				near = k;
+		/* the words git, rm and shells taught people for rm */
+		if (!strcmp(argv[1], "remove") || !strcmp(argv[1], "delete") ||
+		    !strcmp(argv[1], "del"))
+			near = cli_find_cmd("rm");
 		if (near)
 			fprintf(stderr, "gicat: '%s' is not a command; did you "
 				"mean '%s'?\n", argv[1], near->name);
