@@ -41,10 +41,12 @@ static const char *const sql_text[] = {
 	"UPDATE entries SET " ENTRY_SET " WHERE dataset = ?2 AND path = ?3",
 	"INSERT INTO rejects (path, reason, file_id) VALUES (?1, ?2, ?3)",
 	"DELETE FROM rejects WHERE path = ?1 OR file_id = ?2",
-	"UPDATE images SET ref_size = ?, ref_mtime_ns = ? WHERE sha256 = ? AND "
-	"storage = 'ref' AND ref_path = ?",
+	"UPDATE images SET ref_size = ?1, ref_mtime_ns = ?2, ref_path = ?4 "
+	"WHERE sha256 = ?3 AND storage = 'ref'",
 	"SELECT path, file_id FROM entries WHERE sha256 = ? AND dataset = ?",
 	"UPDATE entries SET file_id = ?3 WHERE dataset = ?1 AND path = ?2",
+	"SELECT ref_path, ref_size, ref_mtime_ns FROM images WHERE sha256 = ? "
+	"AND storage = 'ref'",
 };
 #define NSTMT (sizeof(sql_text) / sizeof(sql_text[0]))
 
@@ -58,7 +60,7 @@ static sqlite3_stmt **stmt_slot(struct gic_writer *w, size_t i)
 	sqlite3_stmt **v[] = { &w->ins_image, &w->upgrade, &w->sel_entry,
 			       &w->ins_entry, &w->upd_entry, &w->ins_reject,
 			       &w->del_reject, &w->refresh, &w->sel_spelling,
-			       &w->upd_file_id };
+			       &w->upd_file_id, &w->sel_ref };
 	return v[i];
 }
 
@@ -192,16 +194,44 @@ static int insert_image(struct gic_writer *w, const struct gic_result *r,
 	return 0;
 }
 
+/* Can a ref still be read from was, as recorded (its size and mtime)? */
+static int ref_intact(const char *was, int64_t size, int64_t mtime_ns)
+{
+	struct stat st;
+
+	return stat(was, &st) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_size == size &&
+	       (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
+	       mtime_ns;
+}
+
 /*
- * Known content ingested again as a ref from the path the row records:
+ * Known content ingested again as a ref.  From the path the row records:
  * its bytes were just hashed, so the size and mtime they have now are
  * what verify compares with from here on (a touched file stops being
- * reported).  A ref to another path, or an object, is left as it is.
+ * reported).  From another path: the ref moves there when the recorded
+ * file is gone or changed (a tree moved, then ingested from its new
+ * place), and stays while that file is intact.  An object is left as it
+ * is.
  */
 static int refresh_ref(struct gic_writer *w, const struct gic_result *r)
 {
-	sqlite3_stmt *s = w->refresh;
+	sqlite3_stmt *s = w->sel_ref;
+	int rc, move = 0;
 
+	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *was = (const char *)sqlite3_column_text(s, 0);
+		move = !was || !strcmp(was, r->ref_path) ||
+		       !ref_intact(was, sqlite3_column_int64(s, 1),
+				   sqlite3_column_int64(s, 2));
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(w, "look up ref");
+	if (!move)
+		return 0;
+	s = w->refresh;
 	sqlite3_bind_int64(s, 1, r->ref_size);
 	sqlite3_bind_int64(s, 2, r->ref_mtime_ns);
 	sqlite3_bind_text(s, 3, r->hex, GIC_HEX_LEN, SQLITE_STATIC);

@@ -97,6 +97,22 @@ test_expect_success 'verify reports a ref file that changed, and cat refuses it'
 	test_grep "changed since ingest" err
 '
 
+test_expect_success 'a moved ref tree ingested again from its new place: the images point there' '
+	gicat init mv 2>/dev/null && mkdir -p old/d && cp src/basn2c08.png src/testorig.jpg old/d/ &&
+	gicat --catalog mv ingest --mode ref old/d 2>/dev/null &&
+	mv old new &&
+	test_expect_code 1 gicat --catalog mv verify 2>err >out &&
+	test_grep "old/d/basn2c08.png.: referenced file is gone" err &&
+	gicat --catalog mv ingest --mode ref new/d 2>/dev/null &&
+	gicat --catalog mv verify --full >out 2>err && test_grep " 0 problems" out &&
+	test "$(sqlite3 mv/.gicat/catalog.db "SELECT count(*) FROM images WHERE ref_path LIKE '"'"'$TRASH/new/d/%'"'"'")" -eq 2 &&
+	mkdir -p again && cp -p new/d/basn2c08.png again/ &&
+	gicat --catalog mv ingest --mode ref again 2>/dev/null &&
+	test "$(sqlite3 mv/.gicat/catalog.db "SELECT ref_path FROM images WHERE ref_path LIKE '"'"'%basn2c08.png'"'"'")" = "$TRASH/new/d/basn2c08.png" &&
+	gicat --catalog mv rm "path ~ \"old/*\"" 2>/dev/null &&
+	gicat --catalog mv verify >out && test_grep " 0 problems" out
+'
+
 test_expect_success 'a ref image ingested later with copy becomes an object' '
 	gicat --catalog ref ingest src 2>err &&
 	test "$(find ref/.gicat/objects -type f | wc -l)" -eq 3 &&
