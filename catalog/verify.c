@@ -164,7 +164,8 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 
 	x->rep->refs_checked++;
 	if (stat(path, &st) < 0) {
-		problem(x, path, "referenced file is gone");
+		problem(x, path, "referenced file is gone (moved? ingest it "
+			"from where it is now with --mode ref)");
 		return;
 	}
 	if (st.st_size != size) {
