@@ -10,29 +10,34 @@
 
 #include "cli.h"
 
-static const char *s_(uint64_t n, const char *one, const char *many)
+/* one or many, as n says */
+static const char *number_word(uint64_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
 }
 
 static void say(const struct gic_remove_report *r, int dry_run)
 {
+	uint64_t n = r->entries, img = r->images_left, urls = r->fetches;
+
 	fprintf(stderr, "rm: %s %llu %s", dry_run ? "would remove" : "removed",
-		(unsigned long long)r->entries, s_(r->entries, "entry",
-						   "entries"));
-	if (r->images_left)
-		fprintf(stderr, "; %llu %s %s no entry left%s",
-			(unsigned long long)r->images_left,
-			s_(r->images_left, "image", "images"), dry_run ?
-			"would have" : s_(r->images_left, "has", "have"),
-			dry_run ? "" : s_(r->images_left, " (gicat gc deletes "
-			"it and its object)", " (gicat gc deletes them and "
-			"their objects)"));
-	if (r->fetches)
-		fprintf(stderr, "; %llu fetched %s %s downloaded again by the "
-			"next fetch of %s list", (unsigned long long)r->fetches,
-			s_(r->fetches, "URL", "URLs"), dry_run ? "would be" :
-			"will be", s_(r->fetches, "its", "their"));
+		(unsigned long long)n, number_word(n, "entry", "entries"));
+	if (img && dry_run)
+		fprintf(stderr, "; %llu %s would have no entry left",
+			(unsigned long long)img, number_word(img, "image",
+							     "images"));
+	else if (img)
+		fprintf(stderr, "; %llu %s no entry left (gicat gc deletes %s)",
+			(unsigned long long)img, number_word(img, "image has",
+							     "images have"),
+			number_word(img, "it and its object",
+				    "them and their objects"));
+	if (urls)
+		fprintf(stderr, "; %llu fetched %s downloaded again by the next "
+			"fetch of %s list", (unsigned long long)urls,
+			number_word(urls, dry_run ? "URL would be" : "URL will be",
+				    dry_run ? "URLs would be" : "URLs will be"),
+			number_word(urls, "its", "their"));
 	fputc('\n', stderr);
 }
 
