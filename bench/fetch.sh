@@ -158,12 +158,26 @@ measure() { # NAME TITLE
 		"$(us_per_image "$work/curl.cpu")" "$(us_per_image "$work/gicat.cpu")"
 }
 
+# decode_floor: what gicat's decoding alone costs per image of this corpus
+# (bench/probe.c: decode, checks and pHash, one thread), beside curl's
+# whole cost per image: a floor under gicat's CPU that curl does not have.
+decode_floor() {
+	[ -x "$top/build/bench/probe" ] || return 0
+	us=$("$top/build/bench/probe" "$corpus" |
+		awk '$4 == "gic_probe" {n += $2; t += $2 * $5} END {if (n) printf "%.0f", t / n}')
+	[ -n "$us" ] || return 0
+	printf '  of gicat'"'"'s, decoding alone (decode, checks, pHash; bench/probe.c, 1 thread): %s us per image,\n' "$us"
+	printf '  beside curl'"'"'s whole %.0f us: the floor under gicat'"'"'s CPU that curl does not have\n' \
+		"$(us_per_image "$work/curl.cpu")"
+}
+
 rm -rf "$work/runs"
 printf '\nfetch benchmark: %s images (%s KB) from 127.0.0.1, median of %s runs\n' \
 	"$files" "$kb" "$runs"
 if command -v nginx >/dev/null 2>&1; then
 	start_nginx && wait_server
 	measure raw "nginx, 1 worker, keep-alive: as fast as the loopback goes"
+	decode_floor
 else
 	start_pyserver img && wait_server
 	measure raw "tests/fetch/server.py (nginx is not installed: the server may be the bottleneck)"
