@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "json.h"
 
 /* Prepares sql with hex bound to its parameter; 0, or show's exit code. */
 static int query(struct gic_catalog *c, const char *sql, const char *hex,
@@ -24,13 +25,26 @@ static int query(struct gic_catalog *c, const char *sql, const char *hex,
 	return 0;
 }
 
+/* Space-separated license ids as a list. */
+static json_t *id_list(const char *ids)
+{
+	json_t *list = json_array();
+
+	while (ids && *ids) {
+		size_t n = strcspn(ids, " ");
+		if (n)
+			json_array_append_new(list, json_stringn(ids, n));
+		ids += n + (ids[n] == ' ');
+	}
+	return list;
+}
+
 /* Adds the rows of sql (hex bound) to doc under key, as an array; 0, or
- * show's exit code.  A "licenses" column (space-separated ids) becomes a
- * list. */
+ * show's exit code.  A "licenses" column becomes a list, in its place. */
 static int add_rows(struct gic_catalog *c, json_t *doc, const char *key,
 		    const char *sql, const char *hex)
 {
-	json_t *rows, *row;
+	json_t *rows, *row, *lic;
 	sqlite3_stmt *s;
 	size_t i;
 	int rc;
@@ -40,22 +54,10 @@ static int add_rows(struct gic_catalog *c, json_t *doc, const char *key,
 	rows = out_rows_array(s);
 	if ((rc = cli_finish_rows("show", s)))
 		return json_decref(rows), rc;
-	json_array_foreach(rows, i, row) {
-		const char *lic = json_string_value(json_object_get(row, "licenses"));
-		json_t *list = json_array();
-
-		if (!json_object_get(row, "licenses")) {
-			json_decref(list);
-			continue;
-		}
-		while (lic && *lic) {
-			size_t n = strcspn(lic, " ");
-			if (n)
-				json_array_append_new(list, json_stringn(lic, n));
-			lic += n + (lic[n] == ' ');
-		}
-		json_object_set_new(row, "licenses", list); /* in its place */
-	}
+	json_array_foreach(rows, i, row)
+		if ((lic = json_object_get(row, "licenses")))
+			json_object_set_new(row, "licenses",
+					    id_list(json_string_value(lic)));
 	json_object_set_new(doc, key, rows);
 	return 0;
 }
@@ -66,7 +68,7 @@ static int image_doc(struct gic_catalog *c, const char *hex, json_t **out)
 	json_t *doc = NULL;
 	sqlite3_stmt *s;
 	char *obj;
-	int rc;
+	int rc, ref;
 
 	if ((rc = query(c, "SELECT sha256, bytes, format, width, height, "
 			   "channels, bit_depth, mode, jpeg_quality, "
@@ -84,13 +86,15 @@ static int image_doc(struct gic_catalog *c, const char *hex, json_t **out)
 		return cli_fail(gic_seterr(GIC_ENOTFOUND, "no image %s", hex),
 				"show", NULL);
 	/* a ref image has no object: its bytes are only at ref_path */
-	obj = strcmp(json_string_value(json_object_get(doc, "storage")), "ref") ?
-	      gic_odb_fs_path(c->odb, hex) : NULL;
-	json_object_set_new(doc, "object", obj ? json_string(obj) : json_null());
+	ref = !strcmp(json_string_value(json_object_get(doc, "storage")), "ref");
+	obj = ref ? NULL : gic_odb_fs_path(c->odb, hex);
+	json_object_set_new(doc, "object", obj ? gic_json_textn(obj, strlen(obj))
+						: json_null());
 	free(obj);
 	if ((rc = add_rows(c, doc, "entries", "SELECT dataset, generator, "
-			   "subset, label, split, class, class_source, license AS "
-			   "licenses, path FROM entries WHERE sha256 = ? ORDER BY id", hex)) ||
+			   "subset, label, split, class, class_source, license "
+			   "AS licenses, path FROM entries WHERE sha256 = ? "
+			   "ORDER BY id", hex)) ||
 	    (rc = add_rows(c, doc, "derived_from", "SELECT parent, ops FROM "
 			   "derivations WHERE derived = ? ORDER BY ops, codec, "
 			   "parent", hex)) ||
