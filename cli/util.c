@@ -249,6 +249,14 @@ static int utf8_continuation(char c)
 	return ((unsigned char)c & 0xc0) == 0x80;
 }
 
+/* A file name or path where an EXPR was expected: one word, no
+ * operator, quote or parenthesis, and a '/' or an extension. */
+static int looks_like_path(const char *expr)
+{
+	return expr[strcspn(expr, " \t=<>~!()'\"")] == '\0' &&
+	       (strchr(expr, '/') || strrchr(expr, '.'));
+}
+
 int cli_expr_error(const char *cmd, const char *expr, int col)
 {
 	size_t len = strlen(expr), at = col > 1 ? (size_t)col - 1 : 0;
@@ -268,6 +276,10 @@ int cli_expr_error(const char *cmd, const char *expr, int col)
 	fprintf(stderr, "gicat: %s: %s\n  %s%.*s%s\n  %*s^\n", cmd, gic_errmsg(),
 		pre, (int)(to - from), expr + from, post,
 		(int)(strlen(pre) + at - from), "");
+	if (looks_like_path(expr))
+		fprintf(stderr, "gicat: %s: note: EXPR is field op value; entries "
+			"by path: gicat %s \"path = '%s'\" (a tree: \"path ~ "
+			"'dir/*'\")\n", cmd, cmd, expr);
 	return EXIT_USAGE;
 }
 

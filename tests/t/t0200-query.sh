@@ -47,6 +47,13 @@ test_expect_success '--group-by counts per group' '
 	grep "^sd14,fake,$(exp "\$2 == \"sd14\"")$" g
 '
 
+test_expect_success 'a path where EXPR goes: the error says how to select entries by path' '
+	test_expect_code 2 gicat query data/genimage/ADM/x.png 2>err &&
+	test_grep "^gicat: query: note: EXPR is field op value; entries by path: gicat query \"path = .data/genimage/ADM/x.png.\" (a tree: \"path ~ .dir/\*.\")$" err &&
+	test_expect_code 2 gicat rm x.png 2>err && test_grep "gicat rm \"path = .x.png.\"" err &&
+	test_expect_code 2 gicat query genrator = adm 2>err && ! grep "entries by path" err
+'
+
 test_expect_success 'an unknown field is a usage error pointing at its column' '
 	test_expect_code 2 gicat query "label = fake and genrator = sd14" 2>err &&
 	test_grep "unknown field .genrator." err &&
