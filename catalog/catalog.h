@@ -282,14 +282,15 @@ struct gic_odb_backend {
 		    void *arg, uint64_t *tmp);
 	/* Deletes an object unless it changed at or after `before` (epoch
 	 * seconds): a concurrent ingest may be about to reference it.
-	 * *done: 1 deleted, 0 kept as too recent, -1 already gone. */
+	 * *done: 1 deleted, 0 kept as too recent, -1 already gone.  dry:
+	 * deletes nothing, *done says what would happen. */
 	int (*del)(struct gic_odb *odb, const char *hex, int64_t before,
-		   int *done);
+		   int dry, int *done);
 	/* Removes temporary files that last changed before `before`,
 	 * counting them into *n and the more recent ones it keeps into
-	 * *kept. */
-	int (*clean_tmp)(struct gic_odb *odb, int64_t before, uint64_t *n,
-			 uint64_t *kept);
+	 * *kept; dry: only counts. */
+	int (*clean_tmp)(struct gic_odb *odb, int64_t before, int dry,
+			 uint64_t *n, uint64_t *kept);
 	void (*free)(struct gic_odb *odb);
 };
 
@@ -409,9 +410,11 @@ struct gic_gc_report {
  * Removes image rows no entry uses, then temporary files and unreferenced
  * objects that have not changed (ctime: content, links or mode) for grace
  * seconds, so that a concurrent ingest's fresh, not yet committed objects
- * survive; those it keeps are counted too.
+ * survive; those it keeps are counted too.  dry_run: the same counts,
+ * nothing removed (the rows are deleted in a transaction rolled back).
  */
-int gic_gc(struct gic_catalog *c, int64_t grace, struct gic_gc_report *rep);
+int gic_gc(struct gic_catalog *c, int64_t grace, int dry_run,
+	   struct gic_gc_report *rep);
 
 /* Reads an image's bytes (object or ref file), checking its hash. */
 int gic_image_read(struct gic_catalog *c, const char *hex,

@@ -372,28 +372,34 @@ static int older(int dirfd_, const char *name, int64_t before)
 	return st.st_ctime < before;
 }
 
-/* A temporary file: counted into *tmp, or, when remove_before is set,
- * removed (and counted) if older than that, else counted into *kept. */
-static void tmp_file(int dirfd_, const char *name, int64_t remove_before,
-		     uint64_t *tmp, uint64_t *kept)
+/* What a walk does with temporary files: count them into *n (before 0),
+ * or remove (with dry, only count) those that changed before `before`,
+ * counting them into *n and the others into *kept. */
+struct tmp_sweep {
+	int64_t before;
+	int dry;
+	uint64_t *n, *kept;
+};
+
+static void tmp_file(int dirfd_, const char *name,
+		     const struct tmp_sweep *sw)
 {
 	int old;
 
-	if (!remove_before) {
-		if (tmp)
-			(*tmp)++;
-	} else if (!(old = older(dirfd_, name, remove_before))) {
-		(*kept)++;
-	} else if (old > 0 && unlinkat(dirfd_, name, 0) == 0) {
-		(*tmp)++;
+	if (!sw->before) {
+		if (sw->n)
+			(*sw->n)++;
+	} else if (!(old = older(dirfd_, name, sw->before))) {
+		(*sw->kept)++;
+	} else if (old > 0 && (sw->dry || unlinkat(dirfd_, name, 0) == 0)) {
+		(*sw->n)++;
 	}
 }
 
 /* Walks objects/xx/ directories, calling cb for every object and
  * tmp_file for every temporary file. */
 static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
-		void *arg, uint64_t *tmp, int64_t remove_before,
-		uint64_t *kept)
+		void *arg, const struct tmp_sweep *sw)
 {
 	char sub[4200], hex[GIC_HEX_LEN + 1];
 	int rc = 0;
@@ -407,8 +413,7 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 			continue;
 		while (!rc && (d = readdir(dir))) {
 			if (!strncmp(d->d_name, "tmp-", 4)) {
-				tmp_file(dirfd(dir), d->d_name, remove_before,
-					 tmp, kept);
+				tmp_file(dirfd(dir), d->d_name, sw);
 				continue;
 			}
 			if (strlen(d->d_name) != GIC_HEX_LEN - 2 || !cb)
@@ -424,24 +429,28 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 static int fs_list(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 		   void *arg, uint64_t *tmp)
 {
-	return walk(odb, cb, arg, tmp, 0, NULL);
+	struct tmp_sweep sw = { 0, 1, tmp, NULL };
+
+	return walk(odb, cb, arg, &sw);
 }
 
-static int fs_clean_tmp(struct gic_odb *odb, int64_t before, uint64_t *n,
-			uint64_t *kept)
+static int fs_clean_tmp(struct gic_odb *odb, int64_t before, int dry,
+			uint64_t *n, uint64_t *kept)
 {
-	return walk(odb, NULL, NULL, n, before, kept);
+	struct tmp_sweep sw = { before, dry, n, kept };
+
+	return walk(odb, NULL, NULL, &sw);
 }
 
 static int fs_del(struct gic_odb *odb, const char *hex, int64_t before,
-		  int *done)
+		  int dry, int *done)
 {
 	char *path = gic_odb_fs_path(odb, hex);
 	int rc = 0;
 
 	if (!path)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if ((*done = older(AT_FDCWD, path, before)) > 0) {
+	if ((*done = older(AT_FDCWD, path, before)) > 0 && !dry) {
 		if (unlink(path) < 0)
 			rc = gic_seterr(GIC_EIO, "remove object %s: %s", hex,
 					strerror(errno));

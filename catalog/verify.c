@@ -259,13 +259,13 @@ struct gc_ctx {
 	struct gic_catalog *c;
 	sqlite3_stmt *has_row;
 	int64_t before;
+	int dry;
 	struct gic_gc_report *rep;
 };
 
 static int remove_orphan(const char *hex, void *arg)
 {
 	struct gc_ctx *g = arg;
-
 	const struct gic_odb_backend *be = g->c->odb->be;
 	uint64_t size = 0;
 	int done = 0, rc;
@@ -274,40 +274,81 @@ static int remove_orphan(const char *hex, void *arg)
 		return 0;
 	if (be->stat(g->c->odb, hex, &size) < 0)
 		size = 0; /* gone already: del says so */
-	if ((rc = be->del(g->c->odb, hex, g->before, &done)) < 0)
+	if ((rc = be->del(g->c->odb, hex, g->before, g->dry, &done)) < 0)
 		return rc;
 	if (done > 0) {
 		g->rep->objects++;
 		g->rep->bytes += size;
-	}
-	else if (done == 0)
+	} else if (done == 0) {
 		g->rep->young_objects++;
+	}
 	return 0;
 }
 
-int gic_gc(struct gic_catalog *c, int64_t grace, struct gic_gc_report *rep)
+/* The number of rows of table (a name written here, never user text). */
+static int count_rows(struct gic_catalog *c, const char *table, uint64_t *n)
 {
-	struct gc_ctx g = { c, NULL, (int64_t)time(NULL) - grace + 1, rep };
+	char sql[128];
+	sqlite3_stmt *s;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
+		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(c->db));
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : gic_seterr(GIC_EDB, "gc: %s",
+						 sqlite3_errmsg(c->db));
+}
+
+#define UNUSED_IMAGES "SELECT sha256 FROM images WHERE sha256 NOT IN (WITH " \
+	"RECURSIVE keep(h) AS (SELECT sha256 FROM entries UNION SELECT " \
+	"derived FROM derivations JOIN keep ON parent = h) SELECT h FROM keep)"
+
+/* Rows first: once they are gone, their objects are orphans.  A derived
+ * image stays while what it was derived from stays.  A dry run notes the
+ * rows in a temporary table instead (the catalog stays unlocked for
+ * writers), and counts their objects as orphans. */
+static int sweep(struct gc_ctx *g)
+{
+	struct gic_catalog *c = g->c;
+	int rc;
+
+	if (sqlite3_exec(c->db, g->dry ? "CREATE TEMP TABLE gc_unused AS "
+			 UNUSED_IMAGES : "DELETE FROM images WHERE sha256 IN ("
+			 UNUSED_IMAGES ")", NULL, NULL, NULL))
+		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(c->db));
+	g->rep->rows = (uint64_t)sqlite3_changes(c->db);
+	if (g->dry && (rc = count_rows(c, "temp.gc_unused", &g->rep->rows)) < 0)
+		return rc;
+	if ((rc = c->odb->be->clean_tmp(c->odb, g->before, g->dry, &g->rep->tmp,
+					&g->rep->young_tmp)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, g->dry ? "SELECT 1 FROM images WHERE "
+			       "sha256 = ?1 AND ref_path IS NULL AND sha256 NOT "
+			       "IN temp.gc_unused" : "SELECT 1 FROM images WHERE "
+			       "sha256 = ?1 AND ref_path IS NULL", -1,
+			       &g->has_row, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	rc = c->odb->be->list(c->odb, remove_orphan, g, NULL);
+	sqlite3_finalize(g->has_row);
+	return rc;
+}
+
+int gic_gc(struct gic_catalog *c, int64_t grace, int dry_run,
+	   struct gic_gc_report *rep)
+{
+	struct gc_ctx g = { c, NULL, (int64_t)time(NULL) - grace + 1, dry_run,
+			    rep };
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
-	if ((rc = gic_catalog_writable(c)) < 0)
+	if (!dry_run && (rc = gic_catalog_writable(c)) < 0)
 		return rc;
-	/* Rows first: once they are gone, their objects are orphans.  A
-	 * derived image stays while what it was derived from stays. */
-	if (sqlite3_exec(c->db, "DELETE FROM images WHERE sha256 NOT IN "
-			 "(WITH RECURSIVE keep(h) AS (SELECT sha256 FROM entries "
-			 "UNION SELECT derived FROM derivations JOIN keep ON "
-			 "parent = h) SELECT h FROM keep)", NULL, NULL, NULL))
-		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(c->db));
-	rep->rows = (uint64_t)sqlite3_changes(c->db);
-	if ((rc = c->odb->be->clean_tmp(c->odb, g.before, &rep->tmp,
-					&rep->young_tmp)) < 0)
-		return rc;
-	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM images WHERE sha256 = ? "
-			       "AND ref_path IS NULL", -1, &g.has_row, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-	rc = c->odb->be->list(c->odb, remove_orphan, &g, NULL);
-	sqlite3_finalize(g.has_row);
+	rc = sweep(&g);
+	if (dry_run)
+		sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.gc_unused", NULL,
+			     NULL, NULL);
 	return rc;
 }

@@ -59,12 +59,13 @@ static const struct cmd commands[] = {
 	  "                 and time of the last attempt\n" },
 	{ "verify", cmd_verify, "[--full]",
 	  "check the catalog and the store agree (--full re-hashes)", NULL },
-	{ "gc", cmd_gc, "[--grace SECONDS]",
+	{ "gc", cmd_gc, "[--grace SECONDS] [--dry-run]",
 	  "remove unreferenced objects and temporary files",
 	  "  --grace S  keep those whose ctime (last change of content, links\n"
 	  "             or mode) is less than S seconds old (default 3600): a\n"
 	  "             running ingest may be about to commit them.  gc says\n"
-	  "             how many it kept; --grace 0 removes them all.\n" },
+	  "             how many it kept; --grace 0 removes them all.\n"
+	  "  --dry-run  say what gc would remove and free, removing nothing\n" },
 	{ "migrate", cmd_migrate, "[--status]",
 	  "apply or list schema migrations",
 	  "  --status  applied and pending migrations, changing nothing; exit 0\n"

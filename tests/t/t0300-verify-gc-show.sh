@@ -149,12 +149,21 @@ test_expect_success 'rm takes out the entries EXPR selects; gc then deletes what
 	gicat --catalog c5 cat "$(gicat --catalog c5 query --format csv --fields sha256 | tail -1)" | cmp - img/basn0g08.png
 '
 
-test_expect_success 'gc says how much it freed, in decimal units' '
+test_expect_success 'gc says how much it freed, in decimal units; --dry-run only says it' '
 	gicat init c6 2>/dev/null && cp "$SHARED/data/jpeg/monkey16.png" m.png &&
 	gicat --catalog c6 ingest m.png 2>/dev/null &&
 	gicat --catalog c6 rm "path = m.png" 2>/dev/null &&
+	mkdir -p c6/.gicat/objects/00 && touch c6/.gicat/objects/00/tmp-leftover &&
+	gicat --catalog c6 gc --dry-run >out &&
+	test_grep "^gc: would remove 1 unused image rows, 0 objects, 0 temporary files (0 bytes of objects freed)$" out &&
+	test_grep "^gc: would keep 1 objects, 1 temporary files changed less than 3600 seconds ago" out &&
+	gicat --catalog c6 gc --dry-run --grace 0 >out &&
+	test_grep "^gc: would remove 1 unused image rows, 1 objects, 1 temporary files (194.4 kB of objects freed)$" out &&
+	test "$(sqlite3 c6/.gicat/catalog.db "SELECT count(*) FROM images")" -eq 1 &&
+	test "$(find c6/.gicat/objects -type f | wc -l)" -eq 2 &&
 	gicat --catalog c6 gc --grace 0 >out &&
-	test_grep "^gc: removed 1 unused image rows, 1 objects, 0 temporary files (194.4 kB of objects freed)$" out
+	test_grep "^gc: removed 1 unused image rows, 1 objects, 1 temporary files (194.4 kB of objects freed)$" out &&
+	test "$(find c6/.gicat/objects -type f | wc -l)" -eq 0
 '
 
 test_expect_success 'rm needs an EXPR; a bad one, or one that matches nothing, changes nothing' '

@@ -109,7 +109,7 @@ static void test_derive_once_then_reuse(void **state)
 	assert_int_equal(gic_verify(c, 1, no_problem, NULL, &rep), 0);
 	assert_int_equal(rep.images, 2);
 	/* gc keeps what was derived from a kept image */
-	assert_int_equal(gic_gc(c, 0, &gc), 0);
+	assert_int_equal(gic_gc(c, 0, 0, &gc), 0);
 	assert_int_equal(gc.rows + gc.objects, 0);
 	gic_catalog_close(c);
 }
