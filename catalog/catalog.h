@@ -444,6 +444,8 @@ struct gic_ingest_stats {
 	uint64_t new_images;    /* distinct contents added */
 	uint64_t new_entries;   /* (dataset, path) rows added */
 	uint64_t present;       /* entries already catalogued, same content */
+	uint64_t updated;       /*   of those, given new fields by the
+				     options (--label, --license...) */
 	uint64_t changed;       /* entries whose file content changed */
 	uint64_t rejected;
 	uint64_t skipped;       /* entries the walk left out, all reasons: */

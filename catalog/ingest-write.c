@@ -24,6 +24,13 @@
 	"split = ?7, class = ?8, wnid = ?9, class_source = ?10, license = ?11, " \
 	"source = ?12, file_id = ?13"
 
+/* The fields an ingest's options set (NULL: not given, left as is). */
+#define OPTS_SET "generator = coalesce(?3, generator), label = " \
+	"coalesce(?4, label), split = coalesce(?5, split), class = iif(?6 IS " \
+	"NULL, class, ?6), wnid = iif(?6 IS NULL, wnid, ?7), class_source = " \
+	"iif(?6 IS NULL, class_source, 'option'), license = coalesce(?8, " \
+	"license)"
+
 const char gic_image_insert_sql[] =
 	"INSERT INTO images (" IMAGE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
 	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -47,6 +54,10 @@ static const char *const sql_text[] = {
 	"UPDATE entries SET file_id = ?3 WHERE dataset = ?1 AND path = ?2",
 	"SELECT ref_path, ref_size, ref_mtime_ns FROM images WHERE sha256 = ? "
 	"AND storage = 'ref'",
+	"UPDATE entries SET " OPTS_SET " WHERE dataset = ?1 AND path = ?2 AND "
+	"NOT (generator IS coalesce(?3, generator) AND label IS coalesce(?4, "
+	"label) AND split IS coalesce(?5, split) AND (?6 IS NULL OR class IS "
+	"?6) AND license IS coalesce(?8, license))",
 };
 #define NSTMT (sizeof(sql_text) / sizeof(sql_text[0]))
 
@@ -60,7 +71,7 @@ static sqlite3_stmt **stmt_slot(struct gic_writer *w, size_t i)
 	sqlite3_stmt **v[] = { &w->ins_image, &w->upgrade, &w->sel_entry,
 			       &w->ins_entry, &w->upd_entry, &w->ins_reject,
 			       &w->del_reject, &w->refresh, &w->sel_spelling,
-			       &w->upd_file_id, &w->sel_ref };
+			       &w->upd_file_id, &w->sel_ref, &w->upd_opts };
 	return v[i];
 }
 
@@ -372,10 +383,9 @@ static int same_file(const struct gic_result *r, const char *was,
  * every image twice; a copy of a file is another file, and an entry.  The
  * entry found gets r's file_id when it had none. */
 static int respelled(struct gic_writer *w, const struct gic_result *r,
-		     struct gic_ingest_stats *st)
+		     struct gic_ingest_stats *st, char was[4096])
 {
 	sqlite3_stmt *s = w->sel_spelling;
-	char was[4096];  /* GIC_MAX_PATH */
 	int rc, hit = 0, had_id = 1;
 
 	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
@@ -387,7 +397,7 @@ static int respelled(struct gic_writer *w, const struct gic_result *r,
 			continue;
 		hit = 1;
 		had_id = id != NULL;
-		snprintf(was, sizeof(was), "%s", path);
+		snprintf(was, 4096, "%s", path);
 		if (!st->respelled++) {
 			snprintf(st->respelled_was, sizeof(st->respelled_was),
 				 "%s", path);
@@ -403,11 +413,42 @@ static int respelled(struct gic_writer *w, const struct gic_result *r,
 	return hit;
 }
 
+/* Gives the catalogued entry of r's dataset at path the fields the
+ * options set, counting it when that changed any. */
+static int apply_opts(struct gic_writer *w, const struct gic_result *r,
+		      const char *path, struct gic_ingest_stats *st)
+{
+	const struct gic_ingest_opts *o = w->opts;
+	sqlite3_stmt *s = w->upd_opts;
+	int rc;
+
+	if (!o->generator && !o->label && !o->split && o->class_idx < 0 &&
+	    !o->license)
+		return 0;
+	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+	bind_opt(s, 3, o->generator);
+	bind_opt(s, 4, o->label);
+	bind_opt(s, 5, o->split);
+	if (o->class_idx >= 0)
+		sqlite3_bind_int(s, 6, o->class_idx);
+	else
+		sqlite3_bind_null(s, 6);
+	bind_opt(s, 7, o->class_idx >= 0 && o->classes ?
+		 gic_classes_wnid(o->classes, o->class_idx) : NULL);
+	bind_opt(s, 8, o->license);
+	if ((rc = step(w, s, "update entry")) < 0)
+		return rc;
+	st->updated += sqlite3_changes(w->cat->db) > 0;
+	return 0;
+}
+
 static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 			struct gic_ingest_stats *st)
 {
 	sqlite3_stmt *s = w->sel_entry;
 	int rc, have = 0, same = 0, same_file = 0;
+	char was[4096] = "";  /* GIC_MAX_PATH: the entry under another spelling */
 
 	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->path, -1, SQLITE_STATIC);
@@ -421,13 +462,15 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(w, "look up entry");
 	if (!same && !have && r->kind != GIC_R_NEW && r->file_id[0] &&
-	    (rc = respelled(w, r, st)) != 0) {
+	    (rc = respelled(w, r, st, was)) != 0) {
 		if (rc < 0)
 			return rc;
 		same = same_file = 1;
 	}
 	if (same) {
 		st->present++;
+		if ((rc = apply_opts(w, r, *was ? was : r->path, st)) < 0)
+			return rc;
 		/* a file restored or copied back in place: remember it */
 		return same_file ? 0 : set_file_id(w, r, r->path);
 	}

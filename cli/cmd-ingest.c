@@ -57,13 +57,18 @@ static void skipped(const struct gic_ingest_stats *st)
 static void summary(const struct gic_ingest_stats *st, double secs,
 		    enum gic_store_mode mode)
 {
+	char updated[64] = "";
+
+	if (st->updated)
+		snprintf(updated, sizeof(updated), " (%llu updated from the "
+			 "options)", (unsigned long long)st->updated);
 	fprintf(stderr, "ingest: %llu files: %llu new images, %llu new entries, "
-		"%llu already present, %llu changed, %llu rejected "
+		"%llu already present%s, %llu changed, %llu rejected "
 		"(%.1f MB in %.1f s, %.0f files/s)\n",
 		(unsigned long long)st->files_total,
 		(unsigned long long)st->new_images,
 		(unsigned long long)st->new_entries,
-		(unsigned long long)st->present,
+		(unsigned long long)st->present, updated,
 		(unsigned long long)st->changed,
 		(unsigned long long)st->rejected, st->bytes / 1e6, secs,
 		secs > 0 ? st->files_done / secs : 0);

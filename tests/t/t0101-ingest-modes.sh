@@ -165,6 +165,25 @@ test_expect_success 'entries of an older catalog, without file_id, are still tol
 	test "$(gicat --catalog old query --count "dataset = Y")" -eq 2
 '
 
+test_expect_success 'ingesting again with --label, --generator, --split, --class, --license updates those fields' '
+	gicat init rl 2>/dev/null && mkdir -p rl-src && cp src/basn2c08.png src/testorig.jpg rl-src/ &&
+	gicat --catalog rl ingest --label real rl-src 2>/dev/null &&
+	gicat --catalog rl license set "dataset = rl-src" CC-BY-4.0 2>/dev/null &&
+	gicat --catalog rl ingest rl-src 2>err &&
+	test_grep "2 already present, 0 changed" err &&
+	test "$(gicat --catalog rl query --count "license = CC-BY-4.0 and label = real")" -eq 2 &&
+	gicat --catalog rl ingest --label fake --generator sd14 --split val --class 7 rl-src/basn2c08.png 2>err &&
+	test_grep "1 already present (1 updated from the options), 0 changed" err &&
+	test "$(gicat --catalog rl query --fields label,generator,split,class,license --format csv "path = rl-src/basn2c08.png" | tail -1)" = "fake,sd14,val,7,CC-BY-4.0" &&
+	test "$(gicat --catalog rl query --fields class_source --format csv "path = rl-src/basn2c08.png" | tail -1)" = "option" &&
+	gicat --catalog rl ingest --label fake rl-src/basn2c08.png 2>err &&
+	test_grep "1 already present, 0 changed" err &&
+	gicat --catalog rl ingest --license CC0-1.0 "$TRASH/rl-src" 2>err &&
+	test_grep "2 already present (2 updated from the options)" err &&
+	test "$(gicat --catalog rl query --count "license = CC0-1.0")" -eq 2 &&
+	test "$(gicat --catalog rl query --count)" -eq 2
+'
+
 test_expect_success 'an unknown mode is a usage error; so is --repair with ref' '
 	test_expect_code 2 gicat --catalog copy ingest --mode move src 2>err &&
 	test_grep "unknown mode" err &&
