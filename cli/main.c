@@ -31,7 +31,9 @@ static const struct cmd commands[] = {
 	  "  --max-bytes N    reject larger files (default 256M)\n"
 	  "  --repair         re-hash the stored object of every file already\n"
 	  "                   catalogued and replace it when damaged (without\n"
-	  "                   it, only a missing or resized object is)\n" },
+	  "                   it, only a missing or resized object is)\n"
+	  "  --generator, --label, --split, --class and --license also set\n"
+	  "  those fields on files already catalogued.\n" },
 	{ "rm", cmd_rm, "[--dry-run] EXPR",
 	  "remove the entries matching EXPR (gc then deletes unused images)",
 	  "  --dry-run  say how many entries would go, changing nothing\n"
