@@ -186,8 +186,14 @@ int gic_export_webdataset(struct gic_export_ctx *x,
 	json_object_set_new(index, "shard_size", json_integer((json_int_t)size));
 	json_object_set_new(index, "shards", shards);
 	text = json_dumps(index, JSON_PRESERVE_ORDER | JSON_INDENT(1));
-	if (text && (text = realloc(text, strlen(text) + 2)))
-		strcat(text, "\n");
+	if (text) { /* the JSON and a newline; on failure, none of it */
+		char *more = realloc(text, strlen(text) + 2);
+		if (!more)
+			free(text);
+		else
+			strcat(more, "\n");
+		text = more;
+	}
 	json_decref(index);
 	snprintf(rel, sizeof(rel), "%s-index.json", s->def->name);
 	if (rc == 0)
