@@ -113,6 +113,9 @@ void out_csv_field(FILE *o, const char *v);
  * output. */
 struct json_t;
 void out_json_line(FILE *o, struct json_t *obj);
+/* Writes obj as one JSON document, indented by two (as eval and audit
+ * write theirs), and releases it; lost output reported as above. */
+void out_json_doc(FILE *o, struct json_t *obj);
 /* The current row of s as a JSON object (types as out_rows writes them),
  * and every remaining row of s as an array of such objects. */
 struct json_t *out_row_object(struct sqlite3_stmt *s);

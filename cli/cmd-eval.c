@@ -178,17 +178,6 @@ static json_t *json_metrics(const char *set, const struct gic_metrics *m)
 			 jnum(m->fake_acc), "ap", jnum(m->ap));
 }
 
-static void json_out(json_t *o)
-{
-	char *text = o ? json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2)) :
-		     NULL;
-
-	if (text)
-		puts(text);
-	free(text);
-	json_decref(o);
-}
-
 static void json_eval(const struct gic_eval *e)
 {
 	json_t *sets = json_array();
@@ -199,7 +188,8 @@ static void json_eval(const struct gic_eval *e)
 				    json_integer((json_int_t)e->sets[k].missing));
 		json_array_append_new(sets, s);
 	}
-	json_out(json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:o,s:o}",
+	out_json_doc(stdout,
+		     json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:o,s:o}",
 			   "task", e->r->task->name, "task_hash", e->r->task_hash,
 			   "trained_on", e->trained_on, "threshold", e->threshold,
 			   "rows", (json_int_t)e->rows, "images",
@@ -339,7 +329,7 @@ static void print_matrix(const struct gic_grid *g, const struct runs *rs,
 				"task", rs->tasks[i]->name, "predictions",
 				rs->list[i].predictions, "trained_on",
 				rs->evals[i].trained_on));
-		json_out(json_pack("{s:s,s:f,s:o,s:o}", "metric",
+		out_json_doc(stdout, json_pack("{s:s,s:f,s:o,s:o}", "metric",
 				   gic_metric_name(a->metric), "threshold",
 				   a->threshold, "rows", rows, "runs", runs));
 	}

@@ -176,7 +176,7 @@ static int show(struct gic_catalog *c, const char *hex, int json)
 	if ((rc = image_doc(c, hex, &doc)))
 		return rc;
 	if (json)
-		out_json_line(stdout, doc);
+		out_json_doc(stdout, doc);
 	else
 		print_text(doc), json_decref(doc);
 	return 0;

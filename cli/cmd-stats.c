@@ -100,7 +100,7 @@ static int summary(struct gic_catalog *c, const char *expr, int json)
 	if (!rc && !*expr)
 		rejects(c, doc);
 	if (!rc && doc)
-		out_json_line(stdout, json_incref(doc));
+		out_json_doc(stdout, json_incref(doc));
 	json_decref(doc);
 	return rc;
 }

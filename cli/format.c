@@ -125,6 +125,22 @@ void out_json_line(FILE *o, json_t *obj)
 	json_decref(obj);
 }
 
+void out_json_doc(FILE *o, json_t *obj)
+{
+	char *text = obj ? json_dumps(obj, JSON_PRESERVE_ORDER |
+				      JSON_INDENT(2)) : NULL;
+
+	if (text) {
+		fputs(text, o);
+		fputc('\n', o);
+	} else {
+		cli_output_lost("a JSON document could not be written (text "
+				"that is not UTF-8?)");
+	}
+	free(text);
+	json_decref(obj);
+}
+
 /* Aligned table: widths from the first TABLE_SAMPLE rows, then streamed. */
 struct table {
 	int ncol;

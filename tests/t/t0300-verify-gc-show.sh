@@ -20,7 +20,7 @@ test_expect_success 'show finds an image by a prefix and lists its entries' '
 
 test_expect_success 'show --format json carries the same facts as the text' '
 	h=$(first basn2c08.png) &&
-	gicat show --format json "$h" >js && test "$(wc -l <js)" -eq 1 &&
+	gicat show --format json "$h" >js &&
 	gicat show "$h" >txt &&
 	"$PY" -c "
 import json, os
