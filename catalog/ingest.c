@@ -528,6 +528,27 @@ static int collect(struct pipeline *p, const char *const *paths, int n)
 	return 0;
 }
 
+/* GIC_EUSAGE when a PATH is the catalog's own directory or inside it:
+ * ingesting the store into itself would only add entries for objects. */
+static int outside_catalog(struct gic_catalog *c, const char *const *paths,
+			   int n)
+{
+	char *dir = realpath(c->dir, NULL);
+	size_t len = dir ? strlen(dir) : 0;
+	int rc = 0;
+
+	for (int i = 0; dir && i < n && rc == 0; i++) {
+		char *p = realpath(paths[i], NULL);
+		if (p && !strncmp(p, dir, len) && (!p[len] || p[len] == '/'))
+			rc = gic_seterr(GIC_EUSAGE, "'%s' is inside the catalog "
+					"(%s): its objects are already "
+					"catalogued", paths[i], dir);
+		free(p);
+	}
+	free(dir);
+	return rc;
+}
+
 int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	       const struct gic_ingest_opts *opts, struct gic_ingest_stats *st)
 {
@@ -535,9 +556,12 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	int rc;
 
 	memset(st, 0, sizeof(*st));
+	if (npaths < 0)
+		return gic_seterr(GIC_EUSAGE, "no paths");
 	if ((rc = gic_catalog_writable(c)) < 0 ||
 	    (rc = gic_writer_check_opts(opts)) < 0 ||
-	    (opts->license && (rc = gic_license_check(c, opts->license)) < 0))
+	    (opts->license && (rc = gic_license_check(c, opts->license)) < 0) ||
+	    (rc = outside_catalog(c, paths, npaths)) < 0)
 		return rc;
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);

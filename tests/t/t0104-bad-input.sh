@@ -104,6 +104,18 @@ test_expect_success 'a file rejected under two spellings is one reject; fixed, u
 	test "$(n)" -eq 0
 '
 
+test_expect_success 'the catalog'"'"'s own directory is refused as a PATH: its objects are no dataset' '
+	gicat init own 2>/dev/null && mkdir -p own/pics && cp "$PNGS/basn0g08.png" own/pics/ &&
+	gicat --catalog own ingest own/pics 2>/dev/null &&
+	sub=$(ls own/.gicat/objects | head -1) &&
+	for p in own/.gicat "own/.gicat/objects/$sub" "$TRASH/own/.gicat/objects/../objects"; do
+		test_expect_code 2 gicat --catalog own ingest own/pics "$p" 2>err &&
+		test_grep "^gicat: ingest: .$p. is inside the catalog (.*own/.gicat): its objects are already catalogued$" err || return 1
+	done &&
+	test "$(gicat --catalog own query --count)" -eq 1 &&
+	gicat --catalog own ingest own 2>err && test "$(gicat --catalog own query --count)" -eq 2
+'
+
 test_expect_success 'non-image names inside trees are skipped, not rejected' '
 	mkdir tree && cp "$PNGS/basn0g08.png" tree/ && echo hi >tree/README.txt &&
 	gicat ingest tree 2>err && test_grep "skipped 1" err
