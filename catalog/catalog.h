@@ -331,6 +331,9 @@ int gic_catalog_open(const char *root, struct gic_catalog **out);
 void gic_catalog_close(struct gic_catalog *c);
 /* GIC_ESCHEMA when the catalog is read-only because of a newer schema. */
 int gic_catalog_writable(struct gic_catalog *c);
+/* When path (or, not there yet, its parent) is the catalog's directory or
+ * inside it, that directory's real path (malloc'd); else NULL. */
+char *gic_catalog_holds(struct gic_catalog *c, const char *path);
 struct sqlite3_stmt;
 /* A malloc'd copy of column i of the current row of s; NULL for SQL NULL
  * (or out of memory). */

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +270,25 @@ void gic_catalog_close(struct gic_catalog *c)
 	free(c->root);
 	free(c->dir);
 	free(c);
+}
+
+char *gic_catalog_holds(struct gic_catalog *c, const char *path)
+{
+	char *dir = realpath(c->dir, NULL), *p = realpath(path, NULL), *copy;
+	size_t len = dir ? strlen(dir) : 0;
+	int in;
+
+	if (!p && (copy = strdup(path))) { /* not there (yet): its parent */
+		p = realpath(dirname(copy), NULL);
+		free(copy);
+	}
+	in = dir && p && !strncmp(p, dir, len) && (!p[len] || p[len] == '/');
+	free(p);
+	if (!in) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
 }
 
 char *gic_column_dup(sqlite3_stmt *s, int i)

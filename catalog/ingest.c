@@ -533,20 +533,17 @@ static int collect(struct pipeline *p, const char *const *paths, int n)
 static int outside_catalog(struct gic_catalog *c, const char *const *paths,
 			   int n)
 {
-	char *dir = realpath(c->dir, NULL);
-	size_t len = dir ? strlen(dir) : 0;
-	int rc = 0;
+	char *dir;
 
-	for (int i = 0; dir && i < n && rc == 0; i++) {
-		char *p = realpath(paths[i], NULL);
-		if (p && !strncmp(p, dir, len) && (!p[len] || p[len] == '/'))
-			rc = gic_seterr(GIC_EUSAGE, "'%s' is inside the catalog "
-					"(%s): its objects are already "
-					"catalogued", paths[i], dir);
-		free(p);
-	}
-	free(dir);
-	return rc;
+	for (int i = 0; i < n; i++)
+		if ((dir = gic_catalog_holds(c, paths[i]))) {
+			int rc = gic_seterr(GIC_EUSAGE, "'%s' is inside the "
+					    "catalog (%s): its objects are "
+					    "already catalogued", paths[i], dir);
+			free(dir);
+			return rc;
+		}
+	return 0;
 }
 
 int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,

@@ -197,6 +197,18 @@ test_expect_success 'a non-empty --out is refused unless --force; a missing pare
 	gicat split --check if >out && test_grep " 0 drifts" out
 '
 
+test_expect_success 'an --out inside the catalog'"'"'s .gicat is refused, --force or not; nothing is written' '
+	ls -a cat/.gicat >before &&
+	for o in cat/.gicat cat/.gicat/new cat/.gicat/objects "$TRASH/cat/.gicat/objects/../x"; do
+		test_expect_code 2 gicat split $TASK --out "$o" --force 2>err &&
+		test_grep "^gicat: split: .$o.: inside the catalog (.*/cat/.gicat): write exports elsewhere$" err || return 1
+	done &&
+	test_expect_code 2 gicat export --out cat/.gicat/e "label = fake" 2>err &&
+	test_grep "inside the catalog" err &&
+	ls -a cat/.gicat >after && test_cmp before after &&
+	! test -e cat/.gicat/objects/MANIFEST.sha256
+'
+
 test_expect_success '--force replaces an earlier export: no stale image stays, other files do' '
 	gicat split genimage/cross-adm --out re 2>err &&
 	echo notes >re/notes.txt &&
