@@ -121,6 +121,15 @@ void out_json_doc(FILE *o, struct json_t *obj);
 struct json_t *out_row_object(struct sqlite3_stmt *s);
 struct json_t *out_rows_array(struct sqlite3_stmt *s);
 
+/* Files a command writes besides stdout (--html). */
+/* 0 when path is outside the catalog c's own directory (where a report
+ * could overwrite catalog.db), else the usage error's exit code. */
+int cli_output_allowed(struct gic_catalog *c, const char *cmd,
+		       const char *path);
+/* Writes text to path through a temporary file renamed into place, so a
+ * failed write leaves path as it was; 0, or the exit code, reported. */
+int cli_write_text(const char *cmd, const char *path, const char *text);
+
 /* Commands on tasks (exporting.c). */
 int cli_default_jobs(void);
 /* Resolves t and derives its degraded sets with jobs threads, saying how

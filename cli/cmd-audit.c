@@ -59,15 +59,7 @@ static void pct(char *buf, size_t size, double v)
 
 static int write_html(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");
-	int ok = f && fputs(text, f) >= 0;
-
-	if (f && fclose(f) != 0)
-		ok = 0;
-	if (!ok)
-		return cli_fail(gic_seterr(GIC_EIO, "%s", strerror(errno)),
-				"audit --html", path);
-	return 0;
+	return cli_write_text("audit --html", path, text);
 }
 
 /* ---- license ---------------------------------------------------------- */
@@ -607,6 +599,7 @@ int cmd_audit(int argc, char **argv)
 						      argv + optind)))
 		return EXIT_RUNTIME;
 	if ((rc = check_opts(&o)) || (rc = cli_open("audit", &c)) ||
+	    (o.html && (rc = cli_output_allowed(c, "audit", o.html))) ||
 	    (rc = load_source(c, &o)))
 		goto out;
 	if (!strcmp(o.sub, "license"))

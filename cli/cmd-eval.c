@@ -202,17 +202,11 @@ static int write_html(const char *path, const struct gic_grid *g,
 		      const char *title, const char *caption)
 {
 	char *html = NULL;
-	FILE *f;
 	int rc = gic_grid_html(g, title, caption, &html);
 
 	if (rc < 0)
 		return cli_fail(rc, "eval --html", path);
-	if (!(f = fopen(path, "w")) || fputs(html, f) == EOF ||
-	    fclose(f) != 0) {
-		perror(path);
-		fprintf(stderr, "gicat: eval --html: '%s': not written\n", path);
-		rc = EXIT_RUNTIME;
-	}
+	rc = cli_write_text("eval --html", path, html);
 	free(html);
 	return rc;
 }
@@ -269,7 +263,8 @@ static int eval_task(const char *file, const struct args *a)
 	o.arg = &s;
 	if ((rc = gic_task_load(file, &t)) < 0)
 		return cli_fail(rc, "eval", NULL);
-	if ((rc = cli_open("eval", &c)))
+	if ((rc = cli_open("eval", &c)) ||
+	    (a->html && (rc = cli_output_allowed(c, "eval", a->html))))
 		goto out;
 	if ((rc = cli_resolve("eval", c, t, cli_default_jobs(), &r)))
 		goto out;
@@ -397,7 +392,9 @@ static int eval_matrix(const struct args *a)
 	if (!rs.tasks || !rs.res || !rs.evals)
 		worst = cli_fail(gic_seterr(GIC_ENOMEM, "out of memory"),
 				 "eval --matrix", NULL);
-	else if ((worst = cli_open("eval", &c)) == 0)
+	else if ((worst = cli_open("eval", &c)) == 0 &&
+		 (!a->html || (worst = cli_output_allowed(c, "eval",
+							  a->html)) == 0))
 		for (int i = 0; i < rs.n && worst != EXIT_RUNTIME; i++)
 			if ((rc = score_run(c, &rs, i, &o, a)) > worst)
 				worst = rc;

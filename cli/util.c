@@ -330,3 +330,41 @@ const char *cli_size(uint64_t bytes, char *buf, size_t size)
 	snprintf(buf, size, "%.1f %s", v, unit[u]);
 	return buf;
 }
+
+int cli_output_allowed(struct gic_catalog *c, const char *cmd,
+		       const char *path)
+{
+	char *dir = gic_catalog_holds(c, path);
+	int rc;
+
+	if (!dir)
+		return 0;
+	rc = cli_usage_error(cmd, "'%s' is inside the catalog (%s): write "
+			     "reports elsewhere", path, dir);
+	free(dir);
+	return rc;
+}
+
+int cli_write_text(const char *cmd, const char *path, const char *text)
+{
+	char *tmp = NULL;
+	FILE *f = NULL;
+	int ok;
+
+	ok = asprintf(&tmp, "%s.tmp-%ld", path, (long)getpid()) >= 0 &&
+	     (f = fopen(tmp, "w")) && fputs(text, f) >= 0;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (ok && rename(tmp, path) != 0)
+		ok = 0;
+	if (!ok) {
+		int rc = cli_fail(gic_seterr(GIC_EIO, "not written: %s",
+					     strerror(errno)), cmd, path);
+		if (tmp)
+			unlink(tmp);
+		free(tmp);
+		return rc;
+	}
+	free(tmp);
+	return 0;
+}

@@ -373,7 +373,12 @@ test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 gicat eval --matrix runs.tsv --metric auc 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions nope.csv 2>err &&
 	test_grep "^gicat: eval: .nope.csv.: cannot open" err &&
-	test_expect_code 2 gicat eval no-such-task --predictions rand.csv 2>err
+	test_expect_code 2 gicat eval no-such-task --predictions rand.csv 2>err &&
+	test_expect_code 2 gicat eval $TASK --predictions rand.csv --html cat/.gicat/catalog.db 2>err &&
+	test_grep "^gicat: eval: .cat/.gicat/catalog.db. is inside the catalog" err &&
+	test_expect_code 2 gicat eval --matrix runs.tsv --html cat/.gicat/m.html 2>err &&
+	test_grep "is inside the catalog" err && ! test -e cat/.gicat/m.html &&
+	gicat query --count >/dev/null
 '
 
 test_expect_success 'a bad predictions file is the subject of the error, named once' '

@@ -414,6 +414,22 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
 		  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; }
 fi
 
+test_expect_success 'an --html page is never written into the catalog, nor left half-written' '
+	cp cat/.gicat/catalog.db db.before &&
+	for sub in bias license provenance; do
+		test_expect_code 2 gicat audit $sub --html cat/.gicat/catalog.db 2>err &&
+		test_grep "^gicat: audit: .cat/.gicat/catalog.db. is inside the catalog (.*/cat/.gicat): write reports elsewhere$" err || return 1
+	done &&
+	cmp db.before cat/.gicat/catalog.db &&
+	mkdir ro && echo old >ro/page.html && chmod a-w ro &&
+	if ! touch ro/probe 2>/dev/null; then
+		test_expect_code 3 gicat audit bias --html ro/page.html >/dev/null 2>err &&
+		test_grep "^gicat: audit --html: .ro/page.html.: not written: Permission denied$" err &&
+		test "$(cat ro/page.html)" = old
+	fi &&
+	chmod u+w ro && ls ro >left && test "$(grep -c tmp left)" -eq 0
+'
+
 test_expect_success 'HTML pages are self-contained: no script, nothing fetched, SVG charts' '
 	test_expect_code 1 gicat audit bias --html bias.html --max-shortcut 0.6 "dataset = genimage" >/dev/null 2>&1 &&
 	test_expect_code 1 gicat audit license --use commercial --html lic.html >/dev/null 2>&1 &&
