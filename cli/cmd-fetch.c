@@ -69,6 +69,7 @@ static void on_progress(void *arg, const struct gic_fetch_stats *st)
 static void summary(const struct gic_fetch_stats *st, double secs)
 {
 	const struct gic_ingest_stats *in = &st->ingest;
+	char updated[64] = "";
 
 	fprintf(stderr, "fetch: %llu URL%s: %llu fetched, %llu failed, %llu done "
 		"before (%.1f MB in %.1f s, %.0f images/s, %.1f MB/s)\n",
@@ -77,11 +78,15 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 		(unsigned long long)st->failed, (unsigned long long)st->already,
 		st->bytes / 1e6, secs, secs > 0 ? st->done / secs : 0,
 		secs > 0 ? st->bytes / 1e6 / secs : 0);
+	if (in->updated)
+		snprintf(updated, sizeof(updated), " (%llu updated from the list "
+			 "or the options)", (unsigned long long)in->updated);
 	fprintf(stderr, "  %llu new images, %llu new entries, %llu already "
-		"present, %llu changed; %llu retries, %llu resumed\n",
+		"present%s, %llu changed; %llu retries, %llu resumed\n",
 		(unsigned long long)in->new_images,
 		(unsigned long long)in->new_entries,
-		(unsigned long long)in->present, (unsigned long long)in->changed,
+		(unsigned long long)in->present, updated,
+		(unsigned long long)in->changed,
 		(unsigned long long)st->retries, (unsigned long long)st->resumed);
 	for (int i = 0; i < in->nreasons; i++)
 		fprintf(stderr, "  rejected %llu: %s\n",
