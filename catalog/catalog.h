@@ -331,6 +331,12 @@ int gic_catalog_open(const char *root, struct gic_catalog **out);
 void gic_catalog_close(struct gic_catalog *c);
 /* GIC_ESCHEMA when the catalog is read-only because of a newer schema. */
 int gic_catalog_writable(struct gic_catalog *c);
+/* One change to the catalog as a transaction: begun with the write lock
+ * taken at once (a read transaction for a dry run, which never commits);
+ * gic_tx_end commits when rc is 0 and it is no dry run, else rolls back,
+ * and returns rc or the commit's failure. */
+int gic_tx_begin(struct gic_catalog *c, int dry_run);
+int gic_tx_end(struct gic_catalog *c, int dry_run, int rc);
 /* When path (or, not there yet, its parent) is the catalog's directory or
  * inside it, that directory's real path (malloc'd); else NULL. */
 char *gic_catalog_holds(struct gic_catalog *c, const char *path);
@@ -380,6 +386,26 @@ struct gic_remove_report {
  */
 int gic_remove(struct gic_catalog *c, const char *expr, int dry_run,
 	       int *errcol, struct gic_remove_report *rep);
+
+/* ---- renaming entries ------------------------------------------------- */
+
+struct gic_move_report {
+	uint64_t entries;       /* entries moved (or that would be) */
+	uint64_t fetched;       /* fetched entries under from, left as they
+				   are: their path is their URL */
+	char clash_path[4096], clash_to[4096], clash_dataset[256];
+};
+
+/*
+ * Renames the path of every entry (of dataset, when not NULL) that is from
+ * or lies under from + "/" to lie under to instead, in one transaction:
+ * a tree that moved.  Paths are text as ingest kept them (a trailing '/'
+ * of from or to is dropped); nothing on disk is touched.  Returns 1,
+ * moving nothing, when a new path is one its dataset already has (the
+ * first such in rep->clash_*); dry_run: counts only.
+ */
+int gic_move(struct gic_catalog *c, const char *from, const char *to,
+	     const char *dataset, int dry_run, struct gic_move_report *rep);
 
 /* ---- verify and gc ----------------------------------------------------- */
 

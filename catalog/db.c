@@ -272,6 +272,28 @@ void gic_catalog_close(struct gic_catalog *c)
 	free(c);
 }
 
+int gic_tx_begin(struct gic_catalog *c, int dry_run)
+{
+	int rc;
+
+	if (!dry_run && (rc = gic_catalog_writable(c)) < 0)
+		return rc;
+	if (sqlite3_exec(c->db, dry_run ? "BEGIN" : "BEGIN IMMEDIATE", NULL,
+			 NULL, NULL))
+		return db_err(c->db, "begin");
+	return 0;
+}
+
+int gic_tx_end(struct gic_catalog *c, int dry_run, int rc)
+{
+	if (rc == 0 && !dry_run &&
+	    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL))
+		rc = db_err(c->db, "commit");
+	if (rc != 0 || dry_run)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 char *gic_catalog_holds(struct gic_catalog *c, const char *path)
 {
 	char *dir = realpath(c->dir, NULL), *p = realpath(path, NULL), *copy;

@@ -102,17 +102,10 @@ int gic_remove(struct gic_catalog *c, const char *expr, int dry_run,
 	*rep = (struct gic_remove_report){ 0 };
 	if (!expr || !*expr)
 		return gic_seterr(GIC_EUSAGE, "EXPR is required");
-	if (!dry_run && (rc = gic_catalog_writable(c)) < 0)
+	if ((rc = gic_tx_begin(c, dry_run)) < 0)
 		return rc;
-	if (sqlite3_exec(c->db, dry_run ? "BEGIN" : "BEGIN IMMEDIATE", NULL,
-			 NULL, NULL))
-		return db_fail(c);
-	rc = remove_selected(c, expr, dry_run, errcol, rep);
-	if (rc == 0 && !dry_run && sqlite3_exec(c->db, "COMMIT", NULL, NULL,
-						NULL))
-		rc = db_fail(c);
-	if (rc < 0 || dry_run)
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	rc = gic_tx_end(c, dry_run, remove_selected(c, expr, dry_run, errcol,
+						    rep));
 	sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.rm_ids", NULL, NULL, NULL);
 	if (rc < 0 && !dry_run)
 		rep->entries = rep->images_left = rep->fetches = 0;

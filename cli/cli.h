@@ -171,6 +171,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
+int cmd_mv(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_task(int argc, char **argv);
 int cmd_split(int argc, char **argv);

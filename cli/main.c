@@ -40,6 +40,15 @@ static const struct cmd commands[] = {
 	  "  The entries go in one transaction; their images and objects stay\n"
 	  "  until gc finds no entry uses them.  A fetched entry's URL is no\n"
 	  "  longer done: the next fetch of its list downloads it again.\n" },
+	{ "mv", cmd_mv, "[--dry-run] [--dataset NAME] FROM TO",
+	  "rename the paths of the entries under FROM (a tree that moved)",
+	  "  FROM, TO   path prefixes as the entries have them (gicat query\n"
+	  "             shows them): 'old' takes old/x.png, not oldish.png\n"
+	  "  --dataset  only that dataset's entries\n"
+	  "  --dry-run  say how many entries would move, changing nothing\n"
+	  "  Nothing on disk is touched.  When a new path is one an entry of\n"
+	  "  the dataset already has, nothing moves (exit 1).  Fetched entries\n"
+	  "  keep their paths: their URLs.\n" },
 	{ "query", cmd_query,
 	  "[--format table|csv|jsonl|paths] [--count] [--group-by F,F] "
 	  "[--fields F,F] [--limit N] [EXPR]", "list entries matching EXPR",

@@ -1,6 +1,7 @@
 #!/bin/sh
 # verify finds missing and corrupt objects (exit 1), mentions leftovers as
-# harmless (exit 0); gc removes them; show and cat find images by prefix.
+# harmless (exit 0); gc removes them; show and cat find images by prefix;
+# rm takes entries out and mv renames their paths.
 . "$(dirname "$0")/lib.sh"
 
 gicat init cat 2>/dev/null
@@ -177,6 +178,39 @@ test_expect_success 'rm needs an EXPR; a bad one, or one that matches nothing, c
 	gicat --catalog c5 rm --dry-run "dataset = b" 2>err &&
 	test "$(cat err)" = "rm: would remove 1 entry; 1 image would have no entry left" &&
 	test "$(gicat --catalog c5 query --count)" -eq 1
+'
+
+test_expect_success 'mv renames the paths under a prefix; a re-ingest from there finds them' '
+	gicat init c7 2>/dev/null && mkdir -p old/sub && cp img/basn0g08.png img/basn2c08.png old/sub/ &&
+	cp img/basn3p08.png old/ && cp img/basn4a08.png oldish.png &&
+	gicat --catalog c7 ingest --dataset d old oldish.png 2>/dev/null &&
+	gicat --catalog c7 mv --dry-run old/ new 2>err &&
+	test "$(cat err)" = "mv: would move 3 entries from '"'"'old/'"'"' to '"'"'new'"'"'" &&
+	test "$(gicat --catalog c7 query --count "path ~ \"old/*\"")" -eq 3 &&
+	gicat --catalog c7 mv old new 2>err &&
+	test "$(cat err)" = "mv: moved 3 entries from '"'"'old'"'"' to '"'"'new'"'"'" &&
+	gicat --catalog c7 query --format csv --fields path >paths &&
+	printf "new/basn3p08.png\nnew/sub/basn0g08.png\nnew/sub/basn2c08.png\noldish.png\n" >want &&
+	tail -n +2 paths | sort >got && test_cmp want got &&
+	mv old new && gicat --catalog c7 ingest --dataset d new 2>err &&
+	test_grep "0 new entries, 3 already present" err &&
+	gicat --catalog c7 show new/sub/basn0g08.png >/dev/null &&
+	gicat --catalog c7 verify >out && test_grep " 0 problems" out
+'
+
+test_expect_success 'mv refuses to merge into paths entries already have, and moving nothing' '
+	mkdir -p other && cp img/basn6a08.png other/basn3p08.png &&
+	gicat --catalog c7 ingest --dataset d other 2>/dev/null &&
+	test_expect_code 1 gicat --catalog c7 mv new other 2>err &&
+	test "$(cat err)" = "gicat: mv: '"'"'new/basn3p08.png'"'"' would become '"'"'other/basn3p08.png'"'"', a path dataset d already has: nothing moved" &&
+	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3 &&
+	gicat --catalog c7 mv nosuch elsewhere 2>err &&
+	test "$(cat err)" = "mv: moved 0 entries from '"'"'nosuch'"'"' to '"'"'elsewhere'"'"'" &&
+	test_expect_code 2 gicat --catalog c7 mv new 2>err && test_grep "expected FROM and TO" err &&
+	test_expect_code 2 gicat --catalog c7 mv "" x 2>err && test_grep "empty" err &&
+	gicat --catalog c7 mv --dataset nosuch new elsewhere 2>err && test_grep "moved 0 entries" err &&
+	test_expect_code 2 gicat --catalog c7 mv new new/sub 2>err &&
+	test_grep "^gicat: mv: .new. and .new/sub. overlap: move through a third name$" err
 '
 
 test_expect_success 'gc -h says the grace period is measured on the ctime' '

@@ -236,7 +236,9 @@ test_expect_success 'rm of a fetched entry: its URL is no longer done, the next 
 	test_grep "^new,1," out && test_grep "^done,1," out &&
 	gicat fetch mirror.jsonl 2>err &&
 	test_grep "0 new images, 1 new entries" err &&
-	test "$(gicat query --count "dataset = mirror")" -eq 2
+	test "$(gicat query --count "dataset = mirror")" -eq 2 &&
+	gicat mv --dataset mirror "$B/img" elsewhere 2>err &&
+	test "$(cat err)" = "mv: moved 0 entries from '"'"'$B/img'"'"' to '"'"'elsewhere'"'"'; 2 fetched entries left as they are (a URL)"
 '
 
 test_expect_success '--per-host 1 fetches one URL at a time from a host' '

@@ -1,0 +1,122 @@
+/*
+ * move.c - gic_move: renames the paths of the entries under a prefix, for
+ * a tree that moved, in one transaction.  The prefix is matched as text up
+ * to a '/' ("old" takes "old/x.png", not "oldish.png"), through bound
+ * parameters; fetched entries keep their paths, which are their URLs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "catalog.h"
+
+/* The entries of ?1 (path prefix), ?3 (dataset or NULL); ?2 is the new
+ * prefix, NEW_PATH the path an entry gets (of table alias t). */
+#define UNDER "(path = ?1 OR substr(path, 1, length(?1) + 1) = ?1 || '/') " \
+	"AND (?3 IS NULL OR dataset = ?3)"
+#define NEW_PATH_OF(t) "?2 || substr(" t "path, length(?1) + 1)"
+#define NEW_PATH NEW_PATH_OF("")
+
+static int db_fail(struct gic_catalog *c)
+{
+	return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+}
+
+/* Runs sql with from, to and dataset bound: its first row's columns as
+ * text into out[0..n), or, for a statement without rows, nothing. 1 when
+ * there was a row, 0 when not. */
+static int run(struct gic_catalog *c, const char *sql, const char *from,
+	       const char *to, const char *dataset, char *out[], size_t size[],
+	       int n)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
+		return db_fail(c);
+	sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
+	if (dataset)
+		sqlite3_bind_text(s, 3, dataset, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	for (int i = 0; rc == SQLITE_ROW && i < n; i++) {
+		const char *v = (const char *)sqlite3_column_text(s, i);
+		snprintf(out[i], size[i], "%s", v ? v : "");
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(c);
+	return rc == SQLITE_ROW;
+}
+
+/* Counts, looks for a clash, then (unless dry_run) renames. */
+static int move_under(struct gic_catalog *c, const char *from, const char *to,
+		      const char *dataset, int dry_run,
+		      struct gic_move_report *rep)
+{
+	char moved[32], fetched[32];
+	char *counts[] = { moved, fetched }, *clash[] = { rep->clash_path,
+		rep->clash_to, rep->clash_dataset };
+	size_t count_size[] = { sizeof(moved), sizeof(fetched) },
+	       clash_size[] = { sizeof(rep->clash_path), sizeof(rep->clash_to),
+				sizeof(rep->clash_dataset) };
+	int rc;
+
+	if ((rc = run(c, "SELECT count(*) FILTER (WHERE source IS NULL), "
+		      "count(*) FILTER (WHERE source IS NOT NULL) FROM entries "
+		      "WHERE " UNDER, from, to, dataset, counts, count_size,
+		      2)) < 0)
+		return rc;
+	rep->entries = strtoull(moved, NULL, 10);
+	rep->fetched = strtoull(fetched, NULL, 10);
+	/* from and to do not overlap: an entry at a new path stays there */
+	if ((rc = run(c, "SELECT path, " NEW_PATH ", dataset FROM entries e "
+		      "WHERE " UNDER " AND source IS NULL AND EXISTS (SELECT 1 "
+		      "FROM entries f WHERE f.dataset = e.dataset AND f.path = "
+		      NEW_PATH_OF("e.") ") ORDER BY path LIMIT 1", from, to,
+		      dataset,
+		      clash, clash_size, 3)) != 0 || dry_run)
+		return rc;
+	rc = run(c, "UPDATE entries SET path = " NEW_PATH " WHERE " UNDER
+		 " AND source IS NULL", from, to, dataset, NULL, NULL, 0);
+	return rc < 0 ? rc : 0;
+}
+
+/* Is a b, or a path under b? */
+static int within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return !strncmp(a, b, n) && (!a[n] || a[n] == '/');
+}
+
+int gic_move(struct gic_catalog *c, const char *from, const char *to,
+	     const char *dataset, int dry_run, struct gic_move_report *rep)
+{
+	char f[4096], t[4096];
+	size_t nf, nt;
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	snprintf(f, sizeof(f), "%s", from);
+	snprintf(t, sizeof(t), "%s", to);
+	for (nf = strlen(f); nf > 1 && f[nf - 1] == '/'; )
+		f[--nf] = '\0';
+	for (nt = strlen(t); nt > 1 && t[nt - 1] == '/'; )
+		t[--nt] = '\0';
+	if (!nf || !nt)
+		return gic_seterr(GIC_EUSAGE, "FROM and TO may not be empty");
+	if (within(f, t) || within(t, f))
+		return gic_seterr(GIC_EUSAGE, "'%s' and '%s' overlap: move "
+				  "through a third name", f, t);
+	if (strlen(from) >= sizeof(f) || strlen(to) >= sizeof(t))
+		return gic_seterr(GIC_ELIMIT, "FROM or TO is too long");
+	if ((rc = gic_tx_begin(c, dry_run)) < 0)
+		return rc;
+	rc = gic_tx_end(c, dry_run, move_under(c, f, t, dataset, dry_run, rep));
+	if (rc != 0)
+		rep->entries = 0;
+	return rc;
+}

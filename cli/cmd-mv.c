@@ -1,0 +1,56 @@
+/*
+ * cmd-mv.c - gicat mv [--dry-run] [--dataset NAME] FROM TO: renames the
+ * paths of the entries under FROM to lie under TO (a tree that moved),
+ * or says which path would clash and moves nothing (exit 1).
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+int cmd_mv(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", 0, 0, 'n' }, { "dataset", 1, 0, 'd' },
+		{ "help", 0, 0, 'h' }, { 0 } };
+	struct gic_move_report rep;
+	struct gic_catalog *c;
+	const char *dataset = NULL;
+	int ch, rc, dry_run = 0;
+
+	while ((ch = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+		if (ch == 'n')
+			dry_run = 1;
+		else if (ch == 'd')
+			dataset = optarg;
+		else
+			return cli_getopt_end("mv", ch);
+	}
+	if (argc - optind != 2)
+		return cli_usage_error("mv", "expected FROM and TO (path "
+				       "prefixes as the entries have them)");
+	if ((rc = cli_open("mv", &c)))
+		return rc;
+	rc = gic_move(c, argv[optind], argv[optind + 1], dataset, dry_run,
+		      &rep);
+	gic_catalog_close(c);
+	if (rc < 0)
+		return cli_fail(rc, "mv", NULL);
+	if (rc > 0) {
+		fprintf(stderr, "gicat: mv: '%s' would become '%s', a path "
+			"dataset %s already has: nothing moved\n",
+			rep.clash_path, rep.clash_to, rep.clash_dataset);
+		return EXIT_PROBLEMS;
+	}
+	fprintf(stderr, "mv: %s %llu %s from '%s' to '%s'", dry_run ?
+		"would move" : "moved", (unsigned long long)rep.entries,
+		rep.entries == 1 ? "entry" : "entries", argv[optind],
+		argv[optind + 1]);
+	if (rep.fetched)
+		fprintf(stderr, "; %llu fetched %s left as %s (a URL)",
+			(unsigned long long)rep.fetched,
+			rep.fetched == 1 ? "entry" : "entries",
+			rep.fetched == 1 ? "it is" : "they are");
+	fputc('\n', stderr);
+	return 0;
+}
