@@ -288,10 +288,12 @@ int main(int argc, char **argv)
 			if (gic_suggest_closer(argv[1], strlen(argv[1]), k->name,
 					       &best))
 				near = k;
-		/* the words git, rm and shells taught people for rm */
+		/* the words other tools taught people for rm and mv */
 		if (!strcmp(argv[1], "remove") || !strcmp(argv[1], "delete") ||
 		    !strcmp(argv[1], "del"))
 			near = cli_find_cmd("rm");
+		if (!strcmp(argv[1], "move") || !strcmp(argv[1], "rename"))
+			near = cli_find_cmd("mv");
 		if (near)
 			fprintf(stderr, "gicat: '%s' is not a command; did you "
 				"mean '%s'?\n", argv[1], near->name);

@@ -38,6 +38,8 @@ test_expect_success 'an unknown command or option is a usage error (exit 2)' '
 	test "$(cat err)" = "gicat: '"'"'querry'"'"' is not a command; did you mean '"'"'query'"'"'?" &&
 	test_expect_code 2 gicat delete 2>err &&
 	test "$(cat err)" = "gicat: '"'"'delete'"'"' is not a command; did you mean '"'"'rm'"'"'?" &&
+	test_expect_code 2 gicat rename 2>err &&
+	test "$(cat err)" = "gicat: '"'"'rename'"'"' is not a command; did you mean '"'"'mv'"'"'?" &&
 	test_expect_code 2 gicat query --bogus 2>err &&
 	test "$(wc -l <err)" -eq 3 &&
 	test "$(head -1 err)" = "gicat: query: unrecognized option '"'"'--bogus'"'"'" &&
