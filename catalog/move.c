@@ -76,8 +76,7 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 		      "WHERE " UNDER " AND source IS NULL AND EXISTS (SELECT 1 "
 		      "FROM entries f WHERE f.dataset = e.dataset AND f.path = "
 		      NEW_PATH_OF("e.") ") ORDER BY path LIMIT 1", from, to,
-		      dataset,
-		      clash, clash_size, 3)) != 0 || dry_run)
+		      dataset, clash, clash_size, 3)) != 0 || dry_run)
 		return rc;
 	rc = run(c, "UPDATE entries SET path = " NEW_PATH " WHERE " UNDER
 		 " AND source IS NULL", from, to, dataset, NULL, NULL, 0);
