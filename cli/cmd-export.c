@@ -1,20 +1,63 @@
 /*
  * cmd-export.c - gicat export [EXPR] --out DIR [--format F] ...: an ad-hoc
- * one-set split of the entries matching EXPR, written as set "export".
+ * one-set split of the entries matching EXPR, written as set "export",
+ * sampled (--fraction, --max-per-class, --balance, --seed) as a task set.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
+/* How the set samples what EXPR selects, as a task set's keys say. */
+struct sampling {
+	double fraction;
+	uint64_t max_per_class, seed;
+	int balance;
+};
+
+/* One sampling option: -1 to go on, or the usage error's exit code. */
+static int sampling_opt(int ch, const char *arg, struct sampling *s)
+{
+	char *end;
+
+	switch (ch) {
+	case 'R':
+		s->fraction = strtod(arg, &end);
+		if (end == arg || *end || !(s->fraction > 0 && s->fraction <= 1))
+			return cli_usage_error("export", "--fraction takes a "
+					       "number in (0, 1], not '%s'", arg);
+		return -1;
+	case 'M':
+		if (cli_parse_u64(arg, &s->max_per_class) < 0 ||
+		    s->max_per_class < 1 || s->max_per_class > 1000000000)
+			return cli_usage_error("export", "--max-per-class takes "
+					       "1..1e9, not '%s'", arg);
+		return -1;
+	case 'B':
+		if (strcmp(arg, "label"))
+			return cli_usage_error("export", "--balance can only be "
+					       "'label', not '%s'", arg);
+		s->balance = 1;
+		return -1;
+	default: /* 'E' */
+		if (cli_parse_u64(arg, &s->seed) < 0 || s->seed > INT64_MAX)
+			return cli_usage_error("export", "bad --seed '%s'", arg);
+		return -1;
+	}
+}
+
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		EXPORT_LONG_OPTS, { "help", 0, 0, 'h' }, { 0 } };
+		EXPORT_LONG_OPTS, { "fraction", 1, 0, 'R' },
+		{ "max-per-class", 1, 0, 'M' }, { "balance", 1, 0, 'B' },
+		{ "seed", 1, 0, 'E' }, { "help", 0, 0, 'h' }, { 0 } };
 	struct export_args a = { .jobs = cli_default_jobs(),
 				 .opts = { .format = GIC_FMT_IMAGEFOLDER,
 					   .mode = GIC_EXP_LINK } };
+	struct sampling smp = { .fraction = 1 };
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
@@ -22,16 +65,23 @@ int cmd_export(int argc, char **argv)
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "ho:f:m:", opts, NULL)) != -1)
-		if ((rc = cli_export_opt("export", ch, optarg, &a)) >= 0)
+		if ((rc = strchr("RMBE", ch) && ch ?
+			  sampling_opt(ch, optarg, &smp) :
+			  cli_export_opt("export", ch, optarg, &a)) >= 0)
 			return rc;
 	if (!a.out)
 		return cli_usage_error("export", "--out DIR is required");
 	if (!(expr = cli_join_args(argc - optind, argv + optind)) ||
 	    gic_task_parse("[task]\nname = export\nseed = 0\n[set export]\n"
-			   "fraction = 1\n", "export", &t) < 0) {
+			   "fraction = 1\n", "export", &t) < 0 ||
+	    (smp.balance && !(t->sets[0].balance = strdup("label")))) {
 		free(expr);
+		gic_task_free(t);
 		return cli_fail(GIC_ENOMEM, "export", NULL);
 	}
+	t->seed = (int64_t)smp.seed;
+	t->sets[0].fraction = smp.fraction;
+	t->sets[0].max_per_class = (int)smp.max_per_class;
 	t->sets[0].select = expr;
 	/* checked here to be pointed at in EXPR, not in the task made of it */
 	if ((rc = cli_expr_check("export", expr)) || (rc = cli_open("export", &c)))

@@ -111,8 +111,14 @@ static const struct cmd commands[] = {
 	  "  --check    every file present with its hash, nothing extra; with\n"
 	  "             TASK, also that TASK wrote the latest export into DIR\n" },
 	{ "export", cmd_export, "[EXPR] --out DIR [--format F] [--mode M] "
-	  "[--names N] [--shard-size N] [--force]",
-	  "write the entries matching EXPR as a one-set split", NULL },
+	  "[--names N] [--shard-size N] [--force] [--fraction F] "
+	  "[--max-per-class N] [--balance label] [--seed N]",
+	  "write the entries matching EXPR as a one-set split",
+	  "  --format, --mode, --names, --shard-size, --force: as for split\n"
+	  "  --fraction F       a seeded sample: that share of the images\n"
+	  "  --max-per-class N  at most N images per ImageNet class\n"
+	  "  --balance label    as many real as fake images\n"
+	  "  --seed N           the sample's seed (default 0), in task.ini\n" },
 	{ "fetch", cmd_fetch, "[--jobs N] [--per-host N] [--retries N] "
 	  "[--max-bytes N] [--max-pixels N] [--timeout S] [--cacert FILE] "
 	  "[--dataset NAME] "

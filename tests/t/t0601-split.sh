@@ -249,6 +249,27 @@ test_expect_success 'export writes an ad-hoc subset as one set' '
 	test_grep "^select = generator = adm and class in 0..499" ex/task.ini
 '
 
+test_expect_success 'export samples as a task set does: --fraction, --max-per-class, --balance, --seed' '
+	all=$(gicat query --count "subset = sd14") &&
+	gicat export "subset = sd14" --fraction 0.5 --out smp-half 2>/dev/null &&
+	n=$(find smp-half/export -type f | wc -l) &&
+	test "$n" -ge $((all / 2 - 1)) && test "$n" -le $((all / 2 + 1)) &&
+	test_grep "^fraction = 0.5$" smp-half/task.ini && test_grep "^seed = 0$" smp-half/task.ini &&
+	gicat export "subset = sd14" --fraction 0.5 --out smp-half2 2>/dev/null &&
+	cmp smp-half/MANIFEST.sha256 smp-half2/MANIFEST.sha256 &&
+	gicat export "subset = sd14" --fraction 0.5 --seed 7 --out smp-half7 2>/dev/null &&
+	test_grep "^seed = 7$" smp-half7/task.ini &&
+	! cmp -s smp-half/MANIFEST.sha256 smp-half7/MANIFEST.sha256 &&
+	gicat export "subset = sd14" --max-per-class 1 --balance label --out smp-one 2>/dev/null &&
+	test "$(find smp-one/export/0_real -type f | wc -l)" -eq "$(find smp-one/export/1_fake -type f | wc -l)" &&
+	test_grep "^balance = label$" smp-one/task.ini &&
+	test_expect_code 2 gicat export --fraction 0 --out x 2>err && test_grep "fraction" err &&
+	test_expect_code 2 gicat export --fraction 1.5 --out x 2>err &&
+	test_expect_code 2 gicat export --max-per-class 0 --out x 2>err &&
+	test_expect_code 2 gicat export --balance class --out x 2>err && test_grep "balance" err &&
+	test_expect_code 2 gicat export --seed x --out x 2>err && ! test -e x
+'
+
 test_expect_success 'export of an empty selection warns, as split does, and still exits 0' '
 	gicat export "generator = adm and class in 990..999" --out none 2>err &&
 	test_grep "^gicat: export: warning: .generator = adm and class in 990..999.: no image matches: set .export. is empty$" err &&
