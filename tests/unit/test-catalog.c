@@ -1,0 +1,151 @@
+/*
+ * test-catalog.c - what the commands that change or write next to a
+ * catalog rely on: gic_catalog_holds (is a path the catalog's directory or
+ * inside it, spelt any way, made yet or not) and gic_tx_begin/_end (a
+ * change commits whole or not at all; a dry run never commits).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "catalog.h"
+#include "testdata.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+static char dir[64];
+static struct gic_catalog *cat;
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/gicat-test-XXXXXX");
+	if (!mkdtemp(dir) || gic_catalog_init(dir, &cat) < 0) {
+		fprintf(stderr, "setup: %s\n", gic_errmsg());
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	gic_catalog_close(cat);
+	return test_rm_tree(dir);
+}
+
+/* dir/rel, in a static buffer: used before the next call */
+static const char *under(const char *rel)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	return path;
+}
+
+/* 1 when the catalog holds path, checking the answer names the
+ * catalog's real directory. */
+static int held(const char *path)
+{
+	char *got = gic_catalog_holds(cat, path);
+	int in = got != NULL;
+
+	if (got) {
+		const char *tail = strrchr(got, '/');
+		assert_non_null(tail);
+		assert_string_equal(tail, "/.gicat");
+	}
+	free(got);
+	return in;
+}
+
+static void test_holds(void **state)
+{
+	char target[512];
+
+	(void)state;
+	assert_true(held(under(".gicat")));
+	assert_true(held(under(".gicat/")));
+	assert_true(held(under(".gicat/catalog.db")));
+	assert_true(held(under(".gicat/objects/ab")));       /* not made yet */
+	assert_true(held(under(".gicat/objects/../x")));
+	/* through a directory that is not there: nothing can be made there
+	 * either (mkdir fails too), so it is not the catalog's */
+	assert_false(held(under("sub/../.gicat/new")));
+	assert_false(held(under("")));                         /* the root */
+	assert_false(held(under("pics")));
+	assert_false(held(under(".gicat-old")));               /* a sibling */
+	assert_false(held(under(".gicat/../elsewhere")));
+	assert_false(held(under("no/such/deep/path")));
+	assert_false(held("/"));
+	/* a link to the catalog's directory is the directory */
+	snprintf(target, sizeof(target), "%s", under(".gicat"));
+	assert_int_equal(symlink(target, under("alias")), 0);
+	assert_true(held(under("alias/objects")));
+}
+
+static long long count_classes(void)
+{
+	sqlite3_stmt *s;
+	long long n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(cat->db, "SELECT count(*) FROM "
+					    "classes", -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+static void test_transactions(void **state)
+{
+	long long n;
+
+	(void)state;
+	n = count_classes();
+	assert_true(n > 0);
+	/* a dry run never commits, even when its work succeeded */
+	assert_int_equal(gic_tx_begin(cat, 1), 0);
+	assert_int_equal(sqlite3_get_autocommit(cat->db), 0);
+	assert_int_equal(sqlite3_exec(cat->db, "CREATE TEMP TABLE t (x)", NULL,
+				      NULL, NULL), SQLITE_OK);
+	assert_int_equal(gic_tx_end(cat, 1, 0), 0);
+	assert_int_equal(sqlite3_get_autocommit(cat->db), 1);
+	/* a change that failed is rolled back, and its code returned */
+	assert_int_equal(gic_tx_begin(cat, 0), 0);
+	assert_int_equal(sqlite3_exec(cat->db, "DELETE FROM classes WHERE idx "
+				      "< 10", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(gic_tx_end(cat, 0, GIC_EUSAGE), GIC_EUSAGE);
+	assert_int_equal(count_classes(), n);
+	/* a refusal (a positive code) is rolled back too */
+	assert_int_equal(gic_tx_begin(cat, 0), 0);
+	assert_int_equal(sqlite3_exec(cat->db, "DELETE FROM classes WHERE idx "
+				      "< 10", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(gic_tx_end(cat, 0, 1), 1);
+	assert_int_equal(count_classes(), n);
+	/* a change that succeeded commits */
+	assert_int_equal(gic_tx_begin(cat, 0), 0);
+	assert_int_equal(sqlite3_exec(cat->db, "DELETE FROM classes WHERE idx "
+				      "= 999", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(gic_tx_end(cat, 0, 0), 0);
+	assert_int_equal(count_classes(), n - 1);
+	assert_int_equal(sqlite3_get_autocommit(cat->db), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_holds),
+		cmocka_unit_test(test_transactions),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
