@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "catalog.h"
 #include "testdata.h"
 
 #include <stdio.h>
@@ -27,12 +26,7 @@ static struct gic_catalog *cat;
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/gicat-test-XXXXXX");
-	if (!mkdtemp(dir) || gic_catalog_init(dir, &cat) < 0) {
-		fprintf(stderr, "setup: %s\n", gic_errmsg());
-		return -1;
-	}
-	return 0;
+	return test_catalog_new(dir, &cat);
 }
 
 static int teardown(void **state)

@@ -82,11 +82,8 @@ static void add_rows(void)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/gicat-test-XXXXXX");
-	if (!mkdtemp(dir) || gic_catalog_init(dir, &cat) < 0) {
-		fprintf(stderr, "setup: %s\n", gic_errmsg());
+	if (test_catalog_new(dir, &cat) < 0)
 		return -1;
-	}
 	add_rows();
 	return 0;
 }

@@ -1,8 +1,8 @@
 /*
  * testdata.h - reading test input in the unit tests: a whole file, or a
  * file of the shared sample data ($GICAT_SHARED, else ../shared, as the
- * tests run from the repository root); removing a scratch tree.  Include
- * after <cmocka.h>.
+ * tests run from the repository root); a scratch catalog, and removing a
+ * scratch tree.  Include after <cmocka.h>.
  */
 #ifndef GIC_TESTDATA_H
 #define GIC_TESTDATA_H
@@ -11,6 +11,9 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+#include "catalog.h"
 
 /* The whole file; fails the test when it cannot be read.  Free it. */
 __attribute__((unused))
@@ -81,6 +84,19 @@ __attribute__((unused))
 static int test_rm_tree(const char *dir)
 {
 	return nftw(dir, test_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A new catalog in a new scratch directory dir (removed by test_rm_tree);
+ * 0, or -1 with the reason on stderr. */
+__attribute__((unused))
+static int test_catalog_new(char dir[64], struct gic_catalog **cat)
+{
+	snprintf(dir, 64, "/tmp/gicat-test-XXXXXX");
+	if (!mkdtemp(dir) || gic_catalog_init(dir, cat) < 0) {
+		fprintf(stderr, "setup: %s\n", gic_errmsg());
+		return -1;
+	}
+	return 0;
 }
 
 #endif
