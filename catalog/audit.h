@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "catalog.h"
+#include "task.h"
 
 /* ---- the license registry (license.c) ---------------------------------- */
 

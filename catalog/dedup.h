@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "catalog.h"
+#include "task.h"
 #include "nearidx.h"
 
 #define GIC_NEAR_DEFAULT_DISTANCE 4

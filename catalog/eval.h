@@ -17,6 +17,7 @@
 #define GIC_EVAL_H
 
 #include "catalog.h"
+#include "task.h"
 
 #define GIC_EVAL_THRESHOLD 0.5
 /* The shortest sha256 prefix a prediction may name an image by: the

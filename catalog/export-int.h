@@ -6,6 +6,7 @@
 #define GIC_EXPORT_INT_H
 
 #include "catalog.h"
+#include "task.h"
 
 /* The first line of an export's task.ini, before the task's hash. */
 #define GIC_TASK_INI_HEAD "; task as resolved by gicat (hash "

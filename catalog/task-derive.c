@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "degrade.h"
+#include "task.h"
 
 #define BATCH_PER_JOB 32
 

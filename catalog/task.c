@@ -22,6 +22,7 @@
 #include "catalog.h"
 #include "degrade.h"
 #include "embed.h"
+#include "task.h"
 
 #define MAX_ERRORS 8  /* errors reported for one file; the rest counted */
 

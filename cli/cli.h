@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "catalog.h"
+#include "task.h"
 
 /* Exit codes (README): */
 enum { EXIT_OK = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };

@@ -1,0 +1,215 @@
+/*
+ * task.h - tasks (benchmark definitions: task.c parses them,
+ * task-resolve.c and task-derive.c turn them into sets of images) and
+ * exports of resolved sets (export*.c): the half of the library's
+ * interface that works on tasks rather than on the catalog's rows.
+ */
+#ifndef GIC_TASK_H
+#define GIC_TASK_H
+
+#include "catalog.h"
+
+/* ---- tasks: benchmark definitions (task.c, task-resolve.c) ------------ */
+
+#define GIC_TASK_MAX_SETS 64
+
+/* One set section: [train], [val], [test NAME], or a [split] share. */
+struct gic_task_set {
+	char *name;          /* "train", "val", "test/NAME": also its directory */
+	char *select;        /* query-language expression, or NULL (all) */
+	char *balance;       /* "label" or NULL */
+	double fraction;     /* 0 < f <= 1; 1 = all */
+	int max_per_class;   /* 0 = no limit */
+	char *stratify;      /* "label", "class", "label,class" or NULL */
+	char *degrade, *degrade_real, *degrade_fake; /* op chains or NULL */
+	double share;        /* > 0: this set is that share of [split] */
+	int line;            /* of the section header */
+	int select_line;     /* of its select key */
+};
+
+/* Something a task file may not mean, short of an error: a line of the
+ * file and what about it ("unknown key 'x' ignored"). */
+struct gic_task_warning {
+	int line;
+	char msg[512];
+};
+
+struct gic_task {
+	char *name;
+	int64_t seed;
+	char *description;
+	struct gic_task_set sets[GIC_TASK_MAX_SETS];
+	int nsets;
+	/* [split]: sets assigned by a seeded hash of a group key */
+	int has_split;
+	char *split_select;
+	char *split_group;   /* "sha256" (default), "class", "near_duplicate" */
+	int split_line;
+	int split_select_line;
+	char *text;          /* the file as read */
+	char *path;          /* where it was read from, or the shipped name */
+	/* Found while parsing (unknown keys), in line order. */
+	struct gic_task_warning *warnings;
+	int nwarnings;
+};
+
+/*
+ * Parses a task file.  name_or_path is a file, or the name of a shipped
+ * task ("genimage/cross-sd14", with or without ".ini").  Syntax errors and
+ * invalid values fail with GIC_EUSAGE and "file:line: message"; unknown
+ * keys become warnings (t->warnings, naming the key meant when one is
+ * within two edits).
+ */
+int gic_task_load(const char *name_or_path, struct gic_task **out);
+int gic_task_parse(const char *text, const char *path, struct gic_task **out);
+void gic_task_free(struct gic_task *t);
+/* Adds the sets of a [split] "ratios = train:0.8, val:0.1, test:0.1". */
+int gic_task_split_ratios(struct gic_task *t, const char *ratios);
+/* The shipped tasks: names (NULL-terminated) and their text. */
+const char *const *gic_task_builtin_names(void);
+const char *gic_task_builtin_text(const char *name);
+/* The task written out canonically (every key, sorted sets): what exports
+ * record as task.ini.  malloc'd. */
+char *gic_task_canonical(const struct gic_task *t);
+/* The task's hash: the SHA-256 of its canonical text (what exports record,
+ * and what tells two tasks apart). */
+int gic_task_hash(const struct gic_task *t, char hex[GIC_HEX_LEN + 1]);
+
+/* One image of a resolved set. */
+struct gic_item {
+	char sha256[GIC_HEX_LEN + 1]; /* of the image as exported (derived
+				        image when the set degrades it) */
+	char parent[GIC_HEX_LEN + 1]; /* original image ("" if not derived) */
+	int64_t entry_id;
+	char label[8];                /* real / fake */
+	char *generator, *subset, *path, *license, *ops; /* owned, may be NULL */
+	char format[8];
+	int class_idx;                /* -1 when unknown */
+	char wnid[16];
+	uint64_t bytes;
+};
+
+struct gic_resolved_set {
+	const struct gic_task_set *def;
+	struct gic_item *items;  /* sorted by sha256 */
+	size_t n;
+	size_t nreal, nfake;
+};
+
+struct gic_resolved {
+	const struct gic_task *task;
+	char task_hash[GIC_HEX_LEN + 1]; /* SHA-256 of the canonical task */
+	struct gic_resolved_set sets[GIC_TASK_MAX_SETS];
+	int nsets;
+};
+
+/*
+ * Resolves every set of t against the catalog: selection, de-duplication
+ * by content (one item per image per set), then fraction, max_per_class
+ * and balance, all decided by a seeded hash of the content so the result
+ * does not depend on insertion order; [split] sets by a seeded hash of the
+ * group key.  Bad expressions fail with GIC_EUSAGE naming the line.
+ */
+int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
+		     struct gic_resolved **out);
+void gic_resolved_free(struct gic_resolved *r);
+/*
+ * Everything that task check and split warn about, in line order (sets
+ * of one line in task order): the task's own warnings, empty sets, sets
+ * unbalanced (more than 10% apart), and sets that share images with train
+ * (the pairs gic_leakcheck finds at its default distance; when they cannot
+ * be looked for, a warning says why).  *out is malloc'd, *n warnings.
+ */
+int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
+		      struct gic_task_warning **out, size_t *n);
+/*
+ * Degrades the items of every set that has degrade / degrade_real /
+ * degrade_fake (degrade_<label> wins over degrade for that label): each
+ * item's sha256 becomes the derived image's, its parent the original's.
+ * Derivations already in the catalog are reused; the others are computed
+ * by jobs threads and recorded.  Sets are re-sorted by sha256.
+ */
+int gic_task_derive(struct gic_catalog *c, struct gic_resolved *r, int jobs,
+		    uint64_t *computed, uint64_t *reused);
+
+/* Seeded position of key in [0, 2^64): the task's notion of randomness. */
+uint64_t gic_task_rank(int64_t seed, const char *salt, const char *key);
+
+/* ---- exports: materializing resolved sets (export*.c) ------------------ */
+
+enum gic_export_format { GIC_FMT_IMAGEFOLDER, GIC_FMT_GENIMAGE, GIC_FMT_HF,
+			 GIC_FMT_WEBDATASET, GIC_FMT_MANIFEST };
+enum gic_export_mode { GIC_EXP_LINK, GIC_EXP_SYMLINK, GIC_EXP_COPY,
+		       GIC_EXP_REFLINK };
+
+struct gic_export_opts {
+	enum gic_export_format format;
+	enum gic_export_mode mode;
+	int original_names;     /* --names original */
+	int force;              /* write into a non-empty directory */
+	size_t shard_size;      /* webdataset samples per shard (default 1000) */
+	void (*on_progress)(void *arg, uint64_t done, uint64_t total);
+	void *arg;
+};
+
+/* What gic_export_clear did: files removed, files left (the first, in
+ * path order, named). */
+struct gic_export_cleared {
+	uint64_t removed, kept;
+	char first_kept[256];
+};
+
+struct gic_export_report {
+	uint64_t images;        /* images exported */
+	uint64_t files;         /* files written, metadata and shards included */
+	uint64_t copied_fallbacks; /* link/symlink/reflink that had to copy */
+	int copied_errno;       /* why the first of them could not: an errno,
+				   ENOENT when the image has no object (stored
+				   by reference), EXDEV across file systems */
+	int64_t materialization_id;
+	struct gic_export_cleared cleared; /* --force over an earlier export */
+};
+
+int gic_export_format_from_name(const char *s, enum gic_export_format *f);
+int gic_export_mode_from_name(const char *s, enum gic_export_mode *m);
+const char *gic_export_format_name(enum gic_export_format f);
+const char *gic_export_mode_name(enum gic_export_mode m);
+
+/*
+ * Writes the resolved sets under out (created; refused when non-empty
+ * unless opts->force) with MANIFEST.sha256, LICENSES.md, task.ini and the
+ * format's metadata, and records the materialization in the catalog.  No
+ * path is ever written outside out.
+ */
+int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
+	       const char *out, const struct gic_export_opts *opts,
+	       struct gic_export_report *rep);
+
+/*
+ * Checks an output directory against its recorded materialization (or,
+ * when the catalog has none, its MANIFEST.sha256): every file present with
+ * its hash, nothing extra.  Each drift goes to on_drift (path, why).
+ */
+int gic_export_check(struct gic_catalog *c, const char *dir,
+		     void (*on_drift)(void *arg, const char *path,
+				      const char *why),
+		     void *arg, uint64_t *checked, uint64_t *drifts);
+/*
+ * The hash of the task last exported into dir: from the catalog's latest
+ * record of dir (c may be NULL), else from the first line of dir's
+ * task.ini.  GIC_ENOTFOUND when neither says.
+ */
+int gic_export_task_hash(struct gic_catalog *c, const char *dir,
+			 char hex[GIC_HEX_LEN + 1]);
+
+/*
+ * Removes from dir (an absolute path, opened as outfd) the files that
+ * earlier exports wrote there: those of the catalog's records of dir and
+ * those its MANIFEST.sha256 lists; then their directories left empty.
+ * Paths go down from outfd one component at a time, never through a
+ * symlink, and never up.  Other files stay and are counted.
+ */
+int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
+		     struct gic_export_cleared *out);
+
+#endif
