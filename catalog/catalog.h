@@ -340,6 +340,9 @@ int gic_tx_end(struct gic_catalog *c, int dry_run, int rc);
 /* When path (or, not there yet, its parent) is the catalog's directory or
  * inside it, that directory's real path (malloc'd); else NULL. */
 char *gic_catalog_holds(struct gic_catalog *c, const char *path);
+/* The one integer sql (written by the caller, never user text) yields,
+ * in *n: "SELECT count(*) FROM ...". */
+int gic_db_count(struct gic_catalog *c, const char *sql, uint64_t *n);
 struct sqlite3_stmt;
 /* A malloc'd copy of column i of the current row of s; NULL for SQL NULL
  * (or out of memory). */

@@ -313,6 +313,19 @@ char *gic_catalog_holds(struct gic_catalog *c, const char *path)
 	return dir;
 }
 
+int gic_db_count(struct gic_catalog *c, const char *sql, uint64_t *n)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
+		return db_err(c->db, "count");
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : db_err(c->db, "count");
+}
+
 char *gic_column_dup(sqlite3_stmt *s, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(s, i);

@@ -5,7 +5,6 @@
  * parameters; fetched entries keep their paths, which are their URLs.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -24,31 +23,49 @@ static int db_fail(struct gic_catalog *c)
 	return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
 }
 
-/* Runs sql with from, to and dataset bound: its first row's columns as
- * text into out[0..n), or, for a statement without rows, nothing. 1 when
- * there was a row, 0 when not. */
-static int run(struct gic_catalog *c, const char *sql, const char *from,
-	       const char *to, const char *dataset, char *out[], size_t size[],
-	       int n)
+/* Prepares sql with from, to and dataset bound to ?1, ?2, ?3. */
+static int prepare(struct gic_catalog *c, const char *sql, const char *from,
+		   const char *to, const char *dataset, sqlite3_stmt **s)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
+	if (sqlite3_prepare_v2(c->db, sql, -1, s, NULL))
 		return db_fail(c);
-	sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*s, 1, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(*s, 2, to, -1, SQLITE_STATIC);
 	if (dataset)
-		sqlite3_bind_text(s, 3, dataset, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	for (int i = 0; rc == SQLITE_ROW && i < n; i++) {
-		const char *v = (const char *)sqlite3_column_text(s, i);
-		snprintf(out[i], size[i], "%s", v ? v : "");
-	}
+		sqlite3_bind_text(*s, 3, dataset, -1, SQLITE_STATIC);
+	return 0;
+}
+
+/* Steps s once and finalizes it: 1 for a row (read by take first), 0 for
+ * none, or the failure. */
+static int step_once(struct gic_catalog *c, sqlite3_stmt *s,
+		     void (*take)(sqlite3_stmt *s, struct gic_move_report *rep),
+		     struct gic_move_report *rep)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW && take)
+		take(s, rep);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(c);
 	return rc == SQLITE_ROW;
+}
+
+static void take_counts(sqlite3_stmt *s, struct gic_move_report *rep)
+{
+	rep->entries = (uint64_t)sqlite3_column_int64(s, 0);
+	rep->fetched = (uint64_t)sqlite3_column_int64(s, 1);
+}
+
+static void take_clash(sqlite3_stmt *s, struct gic_move_report *rep)
+{
+	snprintf(rep->clash_path, sizeof(rep->clash_path), "%s",
+		 sqlite3_column_text(s, 0));
+	snprintf(rep->clash_to, sizeof(rep->clash_to), "%s",
+		 sqlite3_column_text(s, 1));
+	snprintf(rep->clash_dataset, sizeof(rep->clash_dataset), "%s",
+		 sqlite3_column_text(s, 2));
 }
 
 /* Counts, looks for a clash, then (unless dry_run) renames. */
@@ -56,30 +73,27 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 		      const char *dataset, int dry_run,
 		      struct gic_move_report *rep)
 {
-	char moved[32], fetched[32];
-	char *counts[] = { moved, fetched }, *clash[] = { rep->clash_path,
-		rep->clash_to, rep->clash_dataset };
-	size_t count_size[] = { sizeof(moved), sizeof(fetched) },
-	       clash_size[] = { sizeof(rep->clash_path), sizeof(rep->clash_to),
-				sizeof(rep->clash_dataset) };
+	sqlite3_stmt *s;
 	int rc;
 
-	if ((rc = run(c, "SELECT count(*) FILTER (WHERE source IS NULL), "
-		      "count(*) FILTER (WHERE source IS NOT NULL) FROM entries "
-		      "WHERE " UNDER, from, to, dataset, counts, count_size,
-		      2)) < 0)
+	if ((rc = prepare(c, "SELECT count(*) FILTER (WHERE source IS NULL), "
+			  "count(*) FILTER (WHERE source IS NOT NULL) FROM "
+			  "entries WHERE " UNDER, from, to, dataset, &s)) < 0 ||
+	    (rc = step_once(c, s, take_counts, rep)) < 0)
 		return rc;
-	rep->entries = strtoull(moved, NULL, 10);
-	rep->fetched = strtoull(fetched, NULL, 10);
 	/* from and to do not overlap: an entry at a new path stays there */
-	if ((rc = run(c, "SELECT path, " NEW_PATH ", dataset FROM entries e "
-		      "WHERE " UNDER " AND source IS NULL AND EXISTS (SELECT 1 "
-		      "FROM entries f WHERE f.dataset = e.dataset AND f.path = "
-		      NEW_PATH_OF("e.") ") ORDER BY path LIMIT 1", from, to,
-		      dataset, clash, clash_size, 3)) != 0 || dry_run)
+	if ((rc = prepare(c, "SELECT path, " NEW_PATH ", dataset FROM entries "
+			  "e WHERE " UNDER " AND source IS NULL AND EXISTS "
+			  "(SELECT 1 FROM entries f WHERE f.dataset = e.dataset "
+			  "AND f.path = " NEW_PATH_OF("e.") ") ORDER BY path "
+			  "LIMIT 1", from, to, dataset, &s)) < 0 ||
+	    (rc = step_once(c, s, take_clash, rep)) != 0 || dry_run)
 		return rc;
-	rc = run(c, "UPDATE entries SET path = " NEW_PATH " WHERE " UNDER
-		 " AND source IS NULL", from, to, dataset, NULL, NULL, 0);
+	if ((rc = prepare(c, "UPDATE entries SET path = " NEW_PATH " WHERE "
+			  UNDER " AND source IS NULL", from, to, dataset,
+			  &s)) < 0)
+		return rc;
+	rc = step_once(c, s, NULL, rep);
 	return rc < 0 ? rc : 0;
 }
 

@@ -17,21 +17,6 @@ static int db_fail(struct gic_catalog *c)
 	return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
 }
 
-/* The one integer sql yields, in *out. */
-static int count(struct gic_catalog *c, const char *sql, uint64_t *out)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
-		return db_fail(c);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*out = (uint64_t)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : db_fail(c);
-}
-
 /* Fills temp.rm_ids with the ids of the entries expr selects. */
 static int collect(struct gic_catalog *c, const char *expr, int *errcol,
 		   uint64_t *n)
@@ -78,13 +63,14 @@ static int remove_selected(struct gic_catalog *c, const char *expr,
 			 "KEY)", NULL, NULL, NULL))
 		return db_fail(c);
 	if ((rc = collect(c, expr, errcol, &rep->entries)) < 0 ||
-	    (rc = count(c, "SELECT count(*) FROM (SELECT DISTINCT sha256 FROM "
-			"entries WHERE id IN temp.rm_ids) g WHERE NOT EXISTS "
-			"(SELECT 1 FROM entries e WHERE e.sha256 = g.sha256 AND "
-			"e.id NOT IN temp.rm_ids)", &rep->images_left)) < 0)
+	    (rc = gic_db_count(c, "SELECT count(*) FROM (SELECT DISTINCT "
+			       "sha256 FROM entries WHERE id IN temp.rm_ids) g "
+			       "WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE "
+			       "e.sha256 = g.sha256 AND e.id NOT IN temp.rm_ids)",
+			       &rep->images_left)) < 0)
 		return rc;
 	snprintf(sql, sizeof(sql), "SELECT count(*) %s", fetched);
-	if ((rc = count(c, sql, &rep->fetches)) < 0 || dry_run)
+	if ((rc = gic_db_count(c, sql, &rep->fetches)) < 0 || dry_run)
 		return rc;
 	snprintf(sql, sizeof(sql), "DELETE %s", fetched);
 	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) ||

@@ -285,23 +285,6 @@ static int remove_orphan(const char *hex, void *arg)
 	return 0;
 }
 
-/* The number of rows of table (a name written here, never user text). */
-static int count_rows(struct gic_catalog *c, const char *table, uint64_t *n)
-{
-	char sql[128];
-	sqlite3_stmt *s;
-	int rc;
-
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
-	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
-		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(c->db));
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		*n = (uint64_t)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : gic_seterr(GIC_EDB, "gc: %s",
-						 sqlite3_errmsg(c->db));
-}
-
 #define UNUSED_IMAGES "SELECT sha256 FROM images WHERE sha256 NOT IN (WITH " \
 	"RECURSIVE keep(h) AS (SELECT sha256 FROM entries UNION SELECT " \
 	"derived FROM derivations JOIN keep ON parent = h) SELECT h FROM keep)"
@@ -320,7 +303,8 @@ static int sweep(struct gc_ctx *g)
 			 UNUSED_IMAGES ")", NULL, NULL, NULL))
 		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(c->db));
 	g->rep->rows = (uint64_t)sqlite3_changes(c->db);
-	if (g->dry && (rc = count_rows(c, "temp.gc_unused", &g->rep->rows)) < 0)
+	if (g->dry && (rc = gic_db_count(c, "SELECT count(*) FROM "
+					  "temp.gc_unused", &g->rep->rows)) < 0)
 		return rc;
 	if ((rc = c->odb->be->clean_tmp(c->odb, g->before, g->dry, &g->rep->tmp,
 					&g->rep->young_tmp)) < 0)

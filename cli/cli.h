@@ -192,4 +192,12 @@ static inline const char *cli_s(unsigned long long n)
 	return n == 1 ? "" : "s";
 }
 
+/* one or many, as n says, for words "s" does not make: "entry" or
+ * "entries", "image has" or "images have". */
+static inline const char *cli_word(unsigned long long n, const char *one,
+				   const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 #endif

@@ -44,13 +44,13 @@ int cmd_mv(int argc, char **argv)
 	}
 	fprintf(stderr, "mv: %s %llu %s from '%s' to '%s'", dry_run ?
 		"would move" : "moved", (unsigned long long)rep.entries,
-		rep.entries == 1 ? "entry" : "entries", argv[optind],
+		cli_word(rep.entries, "entry", "entries"), argv[optind],
 		argv[optind + 1]);
 	if (rep.fetched)
 		fprintf(stderr, "; %llu fetched %s left as %s (a URL)",
 			(unsigned long long)rep.fetched,
-			rep.fetched == 1 ? "entry" : "entries",
-			rep.fetched == 1 ? "it is" : "they are");
+			cli_word(rep.fetched, "entry", "entries"),
+			cli_word(rep.fetched, "it is", "they are"));
 	fputc('\n', stderr);
 	return 0;
 }

@@ -10,34 +10,27 @@
 
 #include "cli.h"
 
-/* one or many, as n says */
-static const char *number_word(uint64_t n, const char *one, const char *many)
-{
-	return n == 1 ? one : many;
-}
-
 static void say(const struct gic_remove_report *r, int dry_run)
 {
 	uint64_t n = r->entries, img = r->images_left, urls = r->fetches;
 
 	fprintf(stderr, "rm: %s %llu %s", dry_run ? "would remove" : "removed",
-		(unsigned long long)n, number_word(n, "entry", "entries"));
+		(unsigned long long)n, cli_word(n, "entry", "entries"));
 	if (img && dry_run)
-		fprintf(stderr, "; %llu %s would have no entry left",
-			(unsigned long long)img, number_word(img, "image",
-							     "images"));
+		fprintf(stderr, "; %llu image%s would have no entry left",
+			(unsigned long long)img, cli_s(img));
 	else if (img)
 		fprintf(stderr, "; %llu %s no entry left (gicat gc deletes %s)",
-			(unsigned long long)img, number_word(img, "image has",
-							     "images have"),
-			number_word(img, "it and its object",
-				    "them and their objects"));
+			(unsigned long long)img,
+			cli_word(img, "image has", "images have"),
+			cli_word(img, "it and its object",
+				 "them and their objects"));
 	if (urls)
 		fprintf(stderr, "; %llu fetched %s downloaded again by the next "
 			"fetch of %s list", (unsigned long long)urls,
-			number_word(urls, dry_run ? "URL would be" : "URL will be",
-				    dry_run ? "URLs would be" : "URLs will be"),
-			number_word(urls, "its", "their"));
+			cli_word(urls, dry_run ? "URL would be" : "URL will be",
+				 dry_run ? "URLs would be" : "URLs will be"),
+			cli_word(urls, "its", "their"));
 	fputc('\n', stderr);
 }
 
