@@ -313,6 +313,7 @@ struct gic_catalog {
 	struct gic_odb *odb;
 	char *root;          /* directory that contains .gicat */
 	char *dir;           /* root/.gicat */
+	char *real_dir;      /* dir with links resolved, or NULL */
 	int schema_version;  /* after migrations */
 	int readonly;        /* schema is newer than this binary */
 };
@@ -338,8 +339,8 @@ int gic_catalog_writable(struct gic_catalog *c);
 int gic_tx_begin(struct gic_catalog *c, int dry_run);
 int gic_tx_end(struct gic_catalog *c, int dry_run, int rc);
 /* When path (or, not there yet, its parent) is the catalog's directory or
- * inside it, that directory's real path (malloc'd); else NULL. */
-char *gic_catalog_holds(struct gic_catalog *c, const char *path);
+ * inside it, that directory's real path (c->real_dir); else NULL. */
+const char *gic_catalog_holds(struct gic_catalog *c, const char *path);
 /* The one integer sql (written by the caller, never user text) yields,
  * in *n: "SELECT count(*) FROM ...". */
 int gic_db_count(struct gic_catalog *c, const char *sql, uint64_t *n);

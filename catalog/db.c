@@ -217,6 +217,7 @@ int gic_catalog_open(const char *root, struct gic_catalog **out)
 		gic_catalog_close(c);
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	}
+	c->real_dir = realpath(c->dir, NULL); /* .gicat may be a link */
 	if ((rc = open_db(c)) < 0) {
 		gic_catalog_close(c);
 		return rc;
@@ -269,6 +270,7 @@ void gic_catalog_close(struct gic_catalog *c)
 	sqlite3_close(c->db);
 	free(c->root);
 	free(c->dir);
+	free(c->real_dir);
 	free(c);
 }
 
@@ -294,10 +296,11 @@ int gic_tx_end(struct gic_catalog *c, int dry_run, int rc)
 	return rc;
 }
 
-char *gic_catalog_holds(struct gic_catalog *c, const char *path)
+const char *gic_catalog_holds(struct gic_catalog *c, const char *path)
 {
-	char *dir = realpath(c->dir, NULL), *p = realpath(path, NULL), *copy;
+	const char *dir = c->real_dir;
 	size_t len = dir ? strlen(dir) : 0;
+	char *p = realpath(path, NULL), *copy;
 	int in;
 
 	if (!p && (copy = strdup(path))) { /* not there (yet): its parent */
@@ -306,11 +309,7 @@ char *gic_catalog_holds(struct gic_catalog *c, const char *path)
 	}
 	in = dir && p && !strncmp(p, dir, len) && (!p[len] || p[len] == '/');
 	free(p);
-	if (!in) {
-		free(dir);
-		return NULL;
-	}
-	return dir;
+	return in ? dir : NULL;
 }
 
 int gic_db_count(struct gic_catalog *c, const char *sql, uint64_t *n)

@@ -367,17 +367,14 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 {
 	struct dirent *e;
 	int nonempty = 0;
-	char *dir;
+	const char *dir;
 	DIR *d;
 
 	if (!*out)
 		return gic_seterr(GIC_EUSAGE, "--out is empty");
-	if ((dir = gic_catalog_holds(x->cat, out))) {
-		int rc = gic_seterr(GIC_EUSAGE, "inside the catalog (%s): "
-				    "write exports elsewhere", dir);
-		free(dir);
-		return rc;
-	}
+	if ((dir = gic_catalog_holds(x->cat, out)))
+		return gic_seterr(GIC_EUSAGE, "inside the catalog (%s): write "
+				  "exports elsewhere", dir);
 	if (mkdir(out, 0777) < 0 && errno == ENOENT)
 		return gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
 				  "directory does not exist");

@@ -533,16 +533,13 @@ static int collect(struct pipeline *p, const char *const *paths, int n)
 static int outside_catalog(struct gic_catalog *c, const char *const *paths,
 			   int n)
 {
-	char *dir;
+	const char *dir;
 
 	for (int i = 0; i < n; i++)
-		if ((dir = gic_catalog_holds(c, paths[i]))) {
-			int rc = gic_seterr(GIC_EUSAGE, "'%s' is inside the "
-					    "catalog (%s): its objects are "
-					    "already catalogued", paths[i], dir);
-			free(dir);
-			return rc;
-		}
+		if ((dir = gic_catalog_holds(c, paths[i])))
+			return gic_seterr(GIC_EUSAGE, "'%s' is inside the "
+					  "catalog (%s): its objects are "
+					  "already catalogued", paths[i], dir);
 	return 0;
 }
 

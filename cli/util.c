@@ -334,15 +334,10 @@ const char *cli_size(uint64_t bytes, char *buf, size_t size)
 int cli_output_allowed(struct gic_catalog *c, const char *cmd,
 		       const char *path)
 {
-	char *dir = gic_catalog_holds(c, path);
-	int rc;
+	const char *dir = gic_catalog_holds(c, path);
 
-	if (!dir)
-		return 0;
-	rc = cli_usage_error(cmd, "'%s' is inside the catalog (%s): write "
-			     "reports elsewhere", path, dir);
-	free(dir);
-	return rc;
+	return dir ? cli_usage_error(cmd, "'%s' is inside the catalog (%s): "
+				     "write reports elsewhere", path, dir) : 0;
 }
 
 int cli_write_text(const char *cmd, const char *path, const char *text)
