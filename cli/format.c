@@ -109,36 +109,34 @@ json_t *out_rows_array(sqlite3_stmt *s)
 	return a;
 }
 
-void out_json_line(FILE *o, json_t *obj)
+/* obj as JSON text (flags for json_dumps) and a newline; a row or
+ * document that cannot be written must not vanish silently.  Releases
+ * obj. */
+static void dump(FILE *o, json_t *obj, size_t flags, const char *what)
 {
-	char *text = obj ? json_dumps(obj, JSON_PRESERVE_ORDER | JSON_COMPACT) :
-		     NULL;
-
-	if (text) {
-		fputs(text, o);
-		fputc('\n', o);
-	} else { /* a row that cannot be written must not vanish silently */
-		cli_output_lost("a JSON row could not be written (text that is "
-				"not UTF-8?)");
-	}
-	free(text);
-	json_decref(obj);
-}
-
-void out_json_doc(FILE *o, json_t *obj)
-{
-	char *text = obj ? json_dumps(obj, JSON_PRESERVE_ORDER |
-				      JSON_INDENT(2)) : NULL;
+	char *text = obj ? json_dumps(obj, flags) : NULL;
 
 	if (text) {
 		fputs(text, o);
 		fputc('\n', o);
 	} else {
-		cli_output_lost("a JSON document could not be written (text "
-				"that is not UTF-8?)");
+		char why[96];
+		snprintf(why, sizeof(why), "a JSON %s could not be written "
+			 "(text that is not UTF-8?)", what);
+		cli_output_lost(why);
 	}
 	free(text);
 	json_decref(obj);
+}
+
+void out_json_line(FILE *o, json_t *obj)
+{
+	dump(o, obj, JSON_PRESERVE_ORDER | JSON_COMPACT, "row");
+}
+
+void out_json_doc(FILE *o, json_t *obj)
+{
+	dump(o, obj, JSON_PRESERVE_ORDER | JSON_INDENT(2), "document");
 }
 
 /* Aligned table: widths from the first TABLE_SAMPLE rows, then streamed. */
