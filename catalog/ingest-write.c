@@ -250,6 +250,13 @@ static int refresh_ref(struct gic_writer *w, const struct gic_result *r)
 	return step(w, s, "refresh ref");
 }
 
+/* The wnid of the class --class gives, or NULL. */
+static const char *option_wnid(const struct gic_ingest_opts *o)
+{
+	return o->class_idx >= 0 && o->classes ?
+	       gic_classes_wnid(o->classes, o->class_idx) : NULL;
+}
+
 /* Binds ?1..?12 of the entry statements from r and the overrides. */
 static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 		       const struct gic_result *r)
@@ -260,7 +267,7 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 	const char *wnid = m->wnid, *src = m->class_source;
 
 	if (o->class_idx >= 0) {
-		wnid = o->classes ? gic_classes_wnid(o->classes, cls) : NULL;
+		wnid = option_wnid(o);
 		src = "option";
 	}
 	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
@@ -434,8 +441,7 @@ static int apply_opts(struct gic_writer *w, const struct gic_result *r,
 		sqlite3_bind_int(s, 6, o->class_idx);
 	else
 		sqlite3_bind_null(s, 6);
-	bind_opt(s, 7, o->class_idx >= 0 && o->classes ?
-		 gic_classes_wnid(o->classes, o->class_idx) : NULL);
+	bind_opt(s, 7, option_wnid(o));
 	bind_opt(s, 8, o->license);
 	if ((rc = step(w, s, "update entry")) < 0)
 		return rc;
