@@ -134,6 +134,9 @@ int gic_fetch_room(struct gic_fetcher *f, size_t bodies, size_t urls);
 /* The writer's loop: records outcomes until the transfers are over and
  * every URL is recorded; reports progress and failures. */
 int gic_fetch_write(struct gic_fetcher *f);
+/* The writer's options for one row: its columns, else the options'; for
+ * a new entry and for updating one catalogued before alike. */
+void gic_fetch_row_opts(struct gic_fetcher *f, const struct gic_fetch_item *it);
 void gic_fetch_job_free(struct gic_fetch_job *j);
 
 #endif

@@ -133,7 +133,8 @@ static int step(struct gic_fetcher *f, sqlite3_stmt *s, const char *what)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(f, what);
 }
 
-/* Is the URL done already?  Adds its row when it is new. */
+/* Is the URL done already?  Adds its row when it is new, and gives a done
+ * URL's entry what the row (else the options) now says. */
 static int plan_one(struct gic_fetcher *f, size_t i, int *done)
 {
 	const char *ds = gic_fetch_dataset(f->list, i, f->o->dataset);
@@ -149,6 +150,10 @@ static int plan_one(struct gic_fetcher *f, size_t i, int *done)
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(f, "read fetch state");
+	if (*done) {
+		gic_fetch_row_opts(f, &f->list->items[i]);
+		return gic_writer_update(&f->w, ds, url, &f->st->ingest);
+	}
 	if (have)
 		return 0;
 	sqlite3_bind_text(f->add_state, 1, ds, -1, SQLITE_STATIC);

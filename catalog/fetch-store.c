@@ -196,29 +196,17 @@ void gic_fetch_job_free(struct gic_fetch_job *j)
 
 /* ---- the writer (the calling thread) ------------------------------------ */
 
-/* What the row (else the options) says, as the writer takes it. */
-static void fill_meta(struct gic_fetcher *f, const struct gic_fetch_item *it,
-		      struct gic_path_meta *m)
+void gic_fetch_row_opts(struct gic_fetcher *f, const struct gic_fetch_item *it)
 {
 	const struct gic_fetch_opts *o = f->o;
-	int cls = it->class_idx >= 0 ? it->class_idx : o->class_idx;
-	const char *w;
+	struct gic_ingest_opts *w = &f->wopts;
 
-	memset(m, 0, sizeof(*m));
-	m->layout = GIC_LAYOUT_FLAT;
-	m->class_idx = cls;
-	snprintf(m->generator, sizeof(m->generator), "%s",
-		 it->generator ? it->generator : o->generator ? o->generator : "");
-	snprintf(m->label, sizeof(m->label), "%s",
-		 it->label ? it->label : o->label ? o->label : "");
-	snprintf(m->split, sizeof(m->split), "%s",
-		 it->split ? it->split : o->split ? o->split : "");
-	if (cls < 0)
-		return;
-	snprintf(m->class_source, sizeof(m->class_source), "%s",
-		 it->class_idx >= 0 ? "list" : "option");
-	if (o->classes && (w = gic_classes_wnid(o->classes, cls)))
-		snprintf(m->wnid, sizeof(m->wnid), "%s", w);
+	w->generator = it->generator ? it->generator : o->generator;
+	w->label = it->label ? it->label : o->label;
+	w->split = it->split ? it->split : o->split;
+	w->class_idx = it->class_idx >= 0 ? it->class_idx : o->class_idx;
+	w->license = it->license ? it->license : o->license;
+	f->w.class_source = it->class_idx >= 0 ? "list" : "option";
 }
 
 /* New content, content already stored, or known only as a ref? */
@@ -244,10 +232,12 @@ static int record(struct gic_fetcher *f, struct gic_fetch_job *j)
 	struct gic_result *r = &j->r;
 	int rc = 0, bad = j->failed || r->kind == GIC_R_REJECT;
 
-	fill_meta(f, it, &r->meta);
+	memset(&r->meta, 0, sizeof(r->meta));
+	r->meta.layout = GIC_LAYOUT_FLAT;
+	r->meta.class_idx = -1;
+	gic_fetch_row_opts(f, it);
 	r->path = r->source = it->url;
 	r->dataset = j->dataset;
-	f->wopts.license = it->license ? it->license : o->license;
 	if (r->kind == GIC_R_NEW)
 		rc = refine(f, r);
 	if (rc == 0 && !j->failed)

@@ -28,8 +28,7 @@
 #define OPTS_SET "generator = coalesce(?3, generator), label = " \
 	"coalesce(?4, label), split = coalesce(?5, split), class = iif(?6 IS " \
 	"NULL, class, ?6), wnid = iif(?6 IS NULL, wnid, ?7), class_source = " \
-	"iif(?6 IS NULL, class_source, 'option'), license = coalesce(?8, " \
-	"license)"
+	"iif(?6 IS NULL, class_source, ?9), license = coalesce(?8, license)"
 
 const char gic_image_insert_sql[] =
 	"INSERT INTO images (" IMAGE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
@@ -257,6 +256,12 @@ static const char *option_wnid(const struct gic_ingest_opts *o)
 	       gic_classes_wnid(o->classes, o->class_idx) : NULL;
 }
 
+/* Where the class the options give comes from. */
+static const char *class_source(const struct gic_writer *w)
+{
+	return w->class_source ? w->class_source : "option";
+}
+
 /* Binds ?1..?12 of the entry statements from r and the overrides. */
 static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 		       const struct gic_result *r)
@@ -268,7 +273,7 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 
 	if (o->class_idx >= 0) {
 		wnid = option_wnid(o);
-		src = "option";
+		src = class_source(w);
 	}
 	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->dataset, -1, SQLITE_STATIC);
@@ -420,9 +425,7 @@ static int respelled(struct gic_writer *w, const struct gic_result *r,
 	return hit;
 }
 
-/* Gives the catalogued entry of r's dataset at path the fields the
- * options set, counting it when that changed any. */
-static int apply_opts(struct gic_writer *w, const struct gic_result *r,
+int gic_writer_update(struct gic_writer *w, const char *dataset,
 		      const char *path, struct gic_ingest_stats *st)
 {
 	const struct gic_ingest_opts *o = w->opts;
@@ -432,7 +435,7 @@ static int apply_opts(struct gic_writer *w, const struct gic_result *r,
 	if (!o->generator && !o->label && !o->split && o->class_idx < 0 &&
 	    !o->license)
 		return 0;
-	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, dataset, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
 	bind_opt(s, 3, o->generator);
 	bind_opt(s, 4, o->label);
@@ -443,6 +446,7 @@ static int apply_opts(struct gic_writer *w, const struct gic_result *r,
 		sqlite3_bind_null(s, 6);
 	bind_opt(s, 7, option_wnid(o));
 	bind_opt(s, 8, o->license);
+	bind_opt(s, 9, class_source(w));
 	if ((rc = step(w, s, "update entry")) < 0)
 		return rc;
 	st->updated += sqlite3_changes(w->cat->db) > 0;
@@ -475,7 +479,7 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 	}
 	if (same) {
 		st->present++;
-		if ((rc = apply_opts(w, r, *was ? was : r->path, st)) < 0)
+		if ((rc = gic_writer_update(w, r->dataset, *was ? was : r->path, st)) < 0)
 			return rc;
 		/* a file restored or copied back in place: remember it */
 		return same_file ? 0 : set_file_id(w, r, r->path);

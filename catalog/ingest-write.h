@@ -46,6 +46,8 @@ struct gic_writer {
 	struct sqlite3_stmt *ins_image, *upgrade, *sel_entry, *ins_entry,
 		*upd_entry, *ins_reject, *del_reject, *refresh,
 		*sel_spelling, *upd_file_id, *sel_ref, *upd_opts;
+	const char *class_source; /* of a class the options give: NULL is
+				     "option" */
 };
 
 /*
@@ -69,6 +71,10 @@ int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
 /* Records one result in the open transaction and updates st. */
 int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 		     struct gic_ingest_stats *st);
+/* Gives the catalogued entry (dataset, path) the fields the options set,
+ * counting it in st->updated when that changed any. */
+int gic_writer_update(struct gic_writer *w, const char *dataset,
+		      const char *path, struct gic_ingest_stats *st);
 int gic_writer_commit(struct gic_writer *w);
 /* Commits (rc == 0) or rolls back the last batch; frees statements. */
 int gic_writer_finish(struct gic_writer *w, int rc);

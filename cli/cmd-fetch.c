@@ -69,7 +69,6 @@ static void on_progress(void *arg, const struct gic_fetch_stats *st)
 static void summary(const struct gic_fetch_stats *st, double secs)
 {
 	const struct gic_ingest_stats *in = &st->ingest;
-	char updated[64] = "";
 
 	fprintf(stderr, "fetch: %llu URL%s: %llu fetched, %llu failed, %llu done "
 		"before (%.1f MB in %.1f s, %.0f images/s, %.1f MB/s)\n",
@@ -78,16 +77,17 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 		(unsigned long long)st->failed, (unsigned long long)st->already,
 		st->bytes / 1e6, secs, secs > 0 ? st->done / secs : 0,
 		secs > 0 ? st->bytes / 1e6 / secs : 0);
-	if (in->updated)
-		snprintf(updated, sizeof(updated), " (%llu updated from the list "
-			 "or the options)", (unsigned long long)in->updated);
 	fprintf(stderr, "  %llu new images, %llu new entries, %llu already "
-		"present%s, %llu changed; %llu retries, %llu resumed\n",
+		"present, %llu changed; %llu retries, %llu resumed\n",
 		(unsigned long long)in->new_images,
 		(unsigned long long)in->new_entries,
-		(unsigned long long)in->present, updated,
+		(unsigned long long)in->present,
 		(unsigned long long)in->changed,
 		(unsigned long long)st->retries, (unsigned long long)st->resumed);
+	if (in->updated)
+		fprintf(stderr, "  %llu entr%s updated from the list or the "
+			"options\n", (unsigned long long)in->updated,
+			in->updated == 1 ? "y" : "ies");
 	for (int i = 0; i < in->nreasons; i++)
 		fprintf(stderr, "  rejected %llu: %s\n",
 			(unsigned long long)in->reasons[i].n, in->reasons[i].reason);

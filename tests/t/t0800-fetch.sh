@@ -148,6 +148,25 @@ test_expect_success 'a re-run fetches only what is not done' '
 	test "$(state /status/404)" = "failed|2|404"
 '
 
+test_expect_success 'a re-run with changed columns updates the done entries and downloads nothing' '
+	printf "url,generator,label,class\n%s\n%s\n" "$B/img/a.png,adm,fake," \
+		"$B/busy/c.png,,,5" >fix.csv &&
+	wc -l <http.log >before &&
+	gicat fetch --dataset list fix.csv 2>err &&
+	test_grep "^fetch: 2 URLs: 0 fetched, 0 failed, 2 done before" err &&
+	test_grep "^  2 entries updated from the list or the options$" err &&
+	test "$(wc -l <http.log)" -eq "$(cat before)" &&
+	gicat query --format csv --fields path,generator,label,split,class,wnid,class_source,license \
+		"path ~ \"*/img/a.png\" or path ~ \"*/busy/c.png\"" | tail -n +2 | sed "s|$B||g" | sort >got &&
+	cat >want <<-EOF &&
+	/busy/c.png,sd14,fake,val,5,n01496331,list,CC0-1.0
+	/img/a.png,adm,fake,train,0,n01440764,list,CC-BY-4.0
+	EOF
+	test_cmp want got &&
+	gicat fetch --dataset list fix.csv 2>err &&
+	! grep updated err
+'
+
 test_expect_success 'a fetched image whose object is lost: verify says to download it and ingest it' '
 	u=$(sql "SELECT path FROM entries WHERE source IS NOT NULL ORDER BY id LIMIT 1") &&
 	h=$(sql "SELECT sha256 FROM entries WHERE path = '"'"'$u'"'"'") &&
