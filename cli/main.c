@@ -2,8 +2,10 @@
  * main.c - gicat's entry point: global options, the command table, and the
  * final check that stdout really reached its destination.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -265,11 +267,31 @@ static int take_catalog_opt(int *argc, char **argv)
 	return 0;
 }
 
+/* SQLite reads the catalog through mmap: a disk error, or the file
+ * truncated underneath, then arrives as SIGBUS instead of an error code.
+ * One line and exit 3 rather than a core dump; the catalog is what its
+ * journal makes it, as after a kill. */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "gicat: a memory-mapped file could not be "
+		"read (a disk I/O error, or a file truncated while in use); "
+		"stopped, the catalog as of its last commit\n";
+
+	ssize_t n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+	(void)sig;
+	(void)n;
+	_exit(EXIT_RUNTIME);
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
 	char prefix[32];
+	struct sigaction sa = { .sa_handler = on_sigbus };
 
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 	if (take_catalog_opt(&argc, argv) < 0) {
 		fputs("gicat: --catalog needs a directory\n", stderr);
 		return EXIT_USAGE;

@@ -46,4 +46,15 @@ test_expect_success 'gc then removes what the kills left, and verify stays clean
 	test "$(find killed/.gicat/objects -type f | wc -l)" -eq "$(find whole/.gicat/objects -type f | wc -l)"
 '
 
+# SQLite maps the catalog into memory: a disk error or a file truncated
+# under it arrives as SIGBUS, not as an error code.
+test_expect_success 'SIGBUS (a mapped file unreadable) is one line and exit 3, not a core dump' '
+	{ sleep 5 | gicat --catalog killed fetch /dev/stdin 2>err & } &&
+	pid=$! && sleep 0.5 && kill -BUS $pid &&
+	{ wait $pid; rc=$?; } &&
+	test "$rc" -eq 3 &&
+	test_grep "^gicat: a memory-mapped file could not be read (a disk I/O error, or a file truncated while in use); stopped, the catalog as of its last commit$" err &&
+	gicat --catalog killed verify >out && test_grep " 0 problems" out
+'
+
 test_done
