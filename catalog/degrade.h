@@ -181,8 +181,8 @@ int gic_derive(struct gic_catalog *c, const char *parent_hex, const char *ops,
  * up on the catalog's thread, gic_degrade_bytes() on any thread, store on
  * the catalog's thread.
  *
- * gic_derive_lookup: 0 and out_hex when recorded and the object is present,
- * GIC_ENOTFOUND otherwise.
+ * gic_derive_lookup: 0, out_hex and (when bytes is not NULL) its catalogued
+ * size when recorded and the object is present, GIC_ENOTFOUND otherwise.
  *
  * gic_derive_store: puts bytes (the result of ops on parent) in the object
  * store, then records its images row and the derivation.  probed is
@@ -194,7 +194,8 @@ int gic_derive(struct gic_catalog *c, const char *parent_hex, const char *ops,
  * an object that is not durable.  GIC_ENOTFOUND when parent is unknown.
  */
 int gic_derive_lookup(struct gic_catalog *c, const char *parent_hex,
-		      const struct gic_ops *ops, char out_hex[GIC_HEX_LEN + 1]);
+		      const struct gic_ops *ops, char out_hex[GIC_HEX_LEN + 1],
+		      uint64_t *bytes);
 int gic_derive_store(struct gic_catalog *c, const char *parent_hex,
 		     const struct gic_ops *ops, const unsigned char *bytes,
 		     size_t len, const struct gic_image_info *probed,

@@ -24,23 +24,28 @@ static int db_fail(struct gic_catalog *c, const char *what)
 }
 
 int gic_derive_lookup(struct gic_catalog *c, const char *parent_hex,
-		      const struct gic_ops *ops, char out_hex[GIC_HEX_LEN + 1])
+		      const struct gic_ops *ops, char out_hex[GIC_HEX_LEN + 1],
+		      uint64_t *bytes)
 {
 	sqlite3_stmt *s;
 	uint64_t size;
 	int rc;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT derived FROM derivations WHERE "
-			       "parent = ? AND ops = ? AND codec = ?", -1, &s,
-			       NULL))
+	if (sqlite3_prepare_v2(c->db, "SELECT d.derived, i.bytes FROM "
+			       "derivations d JOIN images i ON i.sha256 = "
+			       "d.derived WHERE d.parent = ? AND d.ops = ? AND "
+			       "d.codec = ?", -1, &s, NULL))
 		return db_fail(c, "look up derivation");
 	sqlite3_bind_text(s, 1, parent_hex, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, ops->canon, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, gic_degrade_codec(), -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		snprintf(out_hex, GIC_HEX_LEN + 1, "%s",
 			 (const char *)sqlite3_column_text(s, 0));
+		if (bytes)
+			*bytes = (uint64_t)sqlite3_column_int64(s, 1);
+	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(c, "look up derivation");
@@ -193,7 +198,7 @@ int gic_derive(struct gic_catalog *c, const char *parent_hex, const char *ops,
 				  parent_hex);
 	if ((rc = gic_ops_parse(ops, &o)) < 0)
 		return rc;
-	rc = gic_derive_lookup(c, parent_hex, &o, out_hex);
+	rc = gic_derive_lookup(c, parent_hex, &o, out_hex, NULL);
 	if (rc != GIC_ENOTFOUND)
 		return rc;
 	if ((rc = gic_catalog_writable(c)) < 0 ||

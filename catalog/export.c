@@ -227,9 +227,17 @@ static int place(struct gic_export_ctx *x, const char *rel,
 	if ((rc = parent_of(x, rel, &dfd, &base)) < 0)
 		goto out;
 	unlinkat(dfd, base, 0);
-	if (m != GIC_EXP_COPY && stat(obj, &st) < 0)
+	if (m != GIC_EXP_COPY && stat(obj, &st) < 0) {
 		why = ENOENT; /* ref'd images have no object */
-	else if (m == GIC_EXP_LINK)
+	} else if (m != GIC_EXP_COPY && (uint64_t)st.st_size != it->bytes) {
+		/* a copy re-hashes what it writes; a link only looks */
+		rc = gic_seterr(GIC_ECORRUPT, "object %s is damaged: %lld "
+				"bytes, the catalog says %llu; run 'gicat "
+				"verify --full'", it->sha256,
+				(long long)st.st_size,
+				(unsigned long long)it->bytes);
+		goto out;
+	} else if (m == GIC_EXP_LINK)
 		why = linkat(AT_FDCWD, obj, dfd, base, 0) ? errno : 0;
 	else if (m == GIC_EXP_SYMLINK)
 		why = symlinkat(obj, dfd, base) ? errno : 0;

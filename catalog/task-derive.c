@@ -86,15 +86,16 @@ static void compute(struct batch *b, int jobs)
 	pthread_mutex_destroy(&b->mu);
 }
 
-/* Switches the item over to its derived image. */
+/* Switches the item over to its derived image, of size bytes. */
 static int adopt(struct gic_item *it, const struct gic_ops *ops,
-		 const char *hex)
+		 const char *hex, uint64_t bytes)
 {
 	const char *fmt = ops->op[ops->n - 1].kind == GIC_OP_JPEG ? "jpeg" : "png";
 
 	snprintf(it->parent, sizeof(it->parent), "%s", it->sha256);
 	snprintf(it->sha256, sizeof(it->sha256), "%s", hex);
 	snprintf(it->format, sizeof(it->format), "%s", fmt);
+	it->bytes = bytes;
 	free(it->ops);
 	return (it->ops = strdup(ops->canon)) ? 0 :
 	       gic_seterr(GIC_ENOMEM, "out of memory");
@@ -119,7 +120,7 @@ static int store(struct gic_catalog *c, struct batch *b, uint64_t *computed)
 		rc = gic_derive_store(c, j->it->sha256, j->ops, j->out, j->outlen,
 				      &j->info, hex);
 		if (rc == 0)
-			rc = adopt(j->it, j->ops, hex);
+			rc = adopt(j->it, j->ops, hex, j->outlen);
 		(*computed)++;
 	}
 	if (rc == 0)
@@ -181,6 +182,7 @@ static int derive_set(struct gic_catalog *c, const struct gic_task *t,
 {
 	struct gic_ops ops[3];
 	char hex[GIC_HEX_LEN + 1];
+	uint64_t bytes = 0;
 	int rc;
 
 	if ((rc = parse_chains(t, s->def, ops)) < 0)
@@ -191,9 +193,9 @@ static int derive_set(struct gic_catalog *c, const struct gic_task *t,
 
 		if (!o)
 			continue;
-		if ((rc = gic_derive_lookup(c, it->sha256, o, hex)) == 0) {
+		if ((rc = gic_derive_lookup(c, it->sha256, o, hex, &bytes)) == 0) {
 			(*reused)++;
-			rc = adopt(it, o, hex);
+			rc = adopt(it, o, hex, bytes);
 			continue;
 		}
 		if (rc != GIC_ENOTFOUND)

@@ -395,4 +395,13 @@ test_expect_success 'a split that fails half-way takes back what it wrote: no --
 	! grep -q "is not empty" err
 '
 
+test_expect_success 'link, symlink and reflink modes refuse an object whose size is not the catalogued one' '
+	sha=$(gicat task show --format csv $TASK | grep "^test/wukong," | head -1 | cut -d, -f2) &&
+	for m in link symlink reflink; do
+		test_expect_code 3 gicat --catalog badcat split $TASK --mode $m --out bad-$m 2>err &&
+		test_grep "^gicat: split: .bad-$m.: object $sha is damaged: [0-9]* bytes, the catalog says [0-9]*; run .gicat verify --full.$" err &&
+		test "$(find bad-$m -type f -o -type l | wc -l)" -eq 0 || return 1
+	done
+'
+
 test_done

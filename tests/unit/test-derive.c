@@ -125,7 +125,7 @@ static void test_derive_store_in_callers_transaction(void **state)
 
 	(void)state;
 	assert_int_equal(gic_ops_parse("blur(sigma=2)", &o), 0);
-	assert_int_equal(gic_derive_lookup(c, parent, &o, found), GIC_ENOTFOUND);
+	assert_int_equal(gic_derive_lookup(c, parent, &o, found, NULL), GIC_ENOTFOUND);
 	assert_int_equal(gic_image_read(c, parent, &in, &inlen), 0);
 	assert_int_equal(gic_degrade_bytes(in, inlen, &o, &out, &outlen), 0);
 	assert_int_equal(sqlite3_exec(c->db, "BEGIN IMMEDIATE", 0, 0, 0), 0);
@@ -136,7 +136,7 @@ static void test_derive_store_in_callers_transaction(void **state)
 	assert_int_equal(sqlite3_get_autocommit(c->db), 0); /* still ours */
 	assert_int_equal(c->odb->be->sync(c->odb), 0);
 	assert_int_equal(sqlite3_exec(c->db, "COMMIT", 0, 0, 0), 0);
-	assert_int_equal(gic_derive_lookup(c, parent, &o, found), 0);
+	assert_int_equal(gic_derive_lookup(c, parent, &o, found, NULL), 0);
 	assert_string_equal(found, hex);
 	/* parents must be catalogued; hashes must be whole */
 	memset(found, 'a', GIC_HEX_LEN);
