@@ -126,9 +126,9 @@ test_expect_success 'leftover temporary files and orphans are harmless, gc remov
 	mkdir -p c2/.gicat/objects/ff && echo x >c2/.gicat/objects/ff/$(printf "%062d" 0) &&
 	gicat --catalog c2 verify >out && test_grep "harmless: 1 unreferenced objects, 1 temporary" out &&
 	gicat --catalog c2 gc >out && test_grep "0 objects, 0 temporary" out &&
-	test_grep "^gc: kept 1 objects, 1 temporary files changed less than 3600 seconds ago" out &&
+	test_grep "^gc: kept 1 object, 1 temporary file changed less than 3600 seconds ago" out &&
 	test_grep "gicat gc --grace 0" out &&
-	gicat --catalog c2 gc --grace 0 >out && test_grep "1 objects, 1 temporary" out &&
+	gicat --catalog c2 gc --grace 0 >out && test_grep "1 object, 1 temporary" out &&
 	! grep kept out &&
 	gicat --catalog c2 verify >out && ! grep harmless out
 '
@@ -145,7 +145,7 @@ test_expect_success 'rm takes out the entries EXPR selects; gc then deletes what
 	test "$(cat err)" = "rm: removed 2 entries; 1 image has no entry left (gicat gc deletes it and its object)" &&
 	test "$(gicat --catalog c5 query --count)" -eq 1 &&
 	gicat --catalog c5 gc --grace 0 >out &&
-	test "$(cat out)" = "gc: removed 1 unused image rows, 1 objects, 0 temporary files ($(stat -c %s img/basn2c08.png) bytes of objects freed)" &&
+	test "$(cat out)" = "gc: removed 1 unused image row, 1 object, 0 temporary files ($(stat -c %s img/basn2c08.png) bytes of objects freed)" &&
 	gicat --catalog c5 verify --full >out && test_grep " 0 problems" out &&
 	gicat --catalog c5 cat "$(gicat --catalog c5 query --format csv --fields sha256 | tail -1)" | cmp - img/basn0g08.png
 '
@@ -156,15 +156,35 @@ test_expect_success 'gc says how much it freed, in decimal units; --dry-run only
 	gicat --catalog c6 rm "path = m.png" 2>/dev/null &&
 	mkdir -p c6/.gicat/objects/00 && touch c6/.gicat/objects/00/tmp-leftover &&
 	gicat --catalog c6 gc --dry-run >out &&
-	test_grep "^gc: would remove 1 unused image rows, 0 objects, 0 temporary files (0 bytes of objects freed)$" out &&
-	test_grep "^gc: would keep 1 objects, 1 temporary files changed less than 3600 seconds ago" out &&
+	test_grep "^gc: would remove 1 unused image row, 0 objects, 0 temporary files (0 bytes of objects freed)$" out &&
+	test_grep "^gc: would keep 1 object, 1 temporary file changed less than 3600 seconds ago" out &&
 	gicat --catalog c6 gc --dry-run --grace 0 >out &&
-	test_grep "^gc: would remove 1 unused image rows, 1 objects, 1 temporary files (194.4 kB of objects freed)$" out &&
+	test_grep "^gc: would remove 1 unused image row, 1 object, 1 temporary file (194.4 kB of objects freed)$" out &&
 	test "$(sqlite3 c6/.gicat/catalog.db "SELECT count(*) FROM images")" -eq 1 &&
 	test "$(find c6/.gicat/objects -type f | wc -l)" -eq 2 &&
 	gicat --catalog c6 gc --grace 0 >out &&
-	test_grep "^gc: removed 1 unused image rows, 1 objects, 1 temporary files (194.4 kB of objects freed)$" out &&
+	test_grep "^gc: removed 1 unused image row, 1 object, 1 temporary file (194.4 kB of objects freed)$" out &&
 	test "$(find c6/.gicat/objects -type f | wc -l)" -eq 0
+'
+
+# noise.png: 800x600 random RGB, which no deflate shrinks (about 1.4 MB)
+python3 - <<'PY'
+import os, struct, zlib
+w, h = 800, 600
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+raw = b"".join(b"\0" + os.urandom(w * 3) for _ in range(h))
+with open("noise.png", "wb") as f:
+    f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+
+test_expect_success 'gc counts megabytes in decimal units too' '
+	gicat --catalog c6 ingest noise.png 2>/dev/null &&
+	gicat --catalog c6 rm "path = noise.png" 2>/dev/null &&
+	mb=$(stat -c %s noise.png | awk "{printf \"%.1f\", \$1 / 1e6}") &&
+	gicat --catalog c6 gc --grace 0 >out &&
+	test_grep "^gc: removed 1 unused image row, 1 object, 0 temporary files ($mb MB of objects freed)$" out
 '
 
 test_expect_success 'rm needs an EXPR; a bad one, or one that matches nothing, changes nothing' '
