@@ -128,7 +128,9 @@ struct json_t *out_rows_array(struct sqlite3_stmt *s);
 int cli_output_allowed(struct gic_catalog *c, const char *cmd,
 		       const char *path);
 /* Writes text to path through a temporary file renamed into place, so a
- * failed write leaves path as it was; 0, or the exit code, reported. */
+ * failed write leaves path as it was (a symlink's target is replaced, the
+ * link stays); into a device or FIFO directly.  0, or the exit code,
+ * reported. */
 int cli_write_text(const char *cmd, const char *path, const char *text);
 
 /* Commands on tasks (exporting.c). */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -340,17 +341,36 @@ int cli_output_allowed(struct gic_catalog *c, const char *cmd,
 				     "write reports elsewhere", path, dir) : 0;
 }
 
+/* Writes into a device, FIFO or socket as it stands, as cp would. */
+static int write_through(const char *cmd, const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int ok = f && fputs(text, f) >= 0;
+
+	if (f && fclose(f) != 0)
+		ok = 0;
+	return ok ? 0 : cli_fail(gic_seterr(GIC_EIO, "not written: %s",
+					    strerror(errno)), cmd, path);
+}
+
 int cli_write_text(const char *cmd, const char *path, const char *text)
 {
-	char *tmp = NULL;
+	char *tmp = NULL, *real = NULL;
+	const char *dest = path;
+	struct stat st;
 	FILE *f = NULL;
 	int ok;
 
-	ok = asprintf(&tmp, "%s.tmp-%ld", path, (long)getpid()) >= 0 &&
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return write_through(cmd, path, text);
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    (real = realpath(path, NULL)))
+		dest = real;  /* replace what the link points at */
+	ok = asprintf(&tmp, "%s.tmp-%ld", dest, (long)getpid()) >= 0 &&
 	     (f = fopen(tmp, "w")) && fputs(text, f) >= 0;
 	if (f && fclose(f) != 0)
 		ok = 0;
-	if (ok && rename(tmp, path) != 0)
+	if (ok && rename(tmp, dest) != 0)
 		ok = 0;
 	if (!ok) {
 		int rc = cli_fail(gic_seterr(GIC_EIO, "not written: %s",
@@ -358,8 +378,10 @@ int cli_write_text(const char *cmd, const char *path, const char *text)
 		if (tmp)
 			unlink(tmp);
 		free(tmp);
+		free(real);
 		return rc;
 	}
 	free(tmp);
+	free(real);
 	return 0;
 }

@@ -428,6 +428,16 @@ test_expect_success 'an --html page is never written into the catalog, nor left 
 	test "$(ls ro)" = page.html
 '
 
+test_expect_success '--html into a FIFO writes through it; through a symlink replaces its target, the link stays' '
+	mkfifo pipe && { timeout 10 cat pipe >piped & } &&
+	gicat audit bias --html pipe >/dev/null 2>&1 && wait &&
+	test -p pipe && grep -q "</html>" piped &&
+	echo old >target.html && ln -s target.html link.html &&
+	gicat audit bias --html link.html >/dev/null 2>&1 &&
+	test -L link.html && grep -q "</html>" target.html &&
+	test "$(ls target.html.tmp-* link.html.tmp-* 2>/dev/null | wc -l)" -eq 0
+'
+
 test_expect_success 'HTML pages are self-contained: no script, nothing fetched, SVG charts' '
 	test_expect_code 1 gicat audit bias --html bias.html --max-shortcut 0.6 "dataset = genimage" >/dev/null 2>&1 &&
 	test_expect_code 1 gicat audit license --use commercial --html lic.html >/dev/null 2>&1 &&
