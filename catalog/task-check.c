@@ -49,17 +49,36 @@ static int count_leak(void *arg, const struct gic_leak *l)
 	return 0;
 }
 
+/* Images of s whose entries in the selection disagree on the label. */
+static int label_conflicts(struct list *l, const struct gic_resolved_set *s)
+{
+	const struct gic_item *first = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->items[i].other_label[0] && !n++)
+			first = &s->items[i];
+	if (!n)
+		return 0;
+	return add(l, s->def->line, "set '%s': %zu image%s entries labelled "
+		   "both real and fake (first: %.12s, '%s'): taken as %s, the "
+		   "label of %s first entry by (dataset, path); fix the labels "
+		   "or narrow select", s->def->name, n, n == 1 ? " has" :
+		   "s have", first->sha256, first->path ? first->path : "",
+		   first->label, n == 1 ? "its" : "each one's");
+}
+
 /* The warnings of one set of r (leaks: its pairs with train). */
 static int set_warnings(struct list *l, const struct gic_resolved_set *s,
 			uint64_t leaks)
 {
 	size_t lo = s->nreal < s->nfake ? s->nreal : s->nfake;
 	size_t hi = s->nreal < s->nfake ? s->nfake : s->nreal;
-	int line = s->def->line, rc = 0;
+	int line = s->def->line, rc = label_conflicts(l, s);
 
-	if (s->n == 0)
+	if (rc == 0 && s->n == 0)
 		rc = add(l, line, "set '%s' is empty", s->def->name);
-	else if (lo * 10 < hi * 9)
+	else if (rc == 0 && lo * 10 < hi * 9)
 		rc = add(l, line, "set '%s' is unbalanced: %zu real, %zu fake",
 			 s->def->name, s->nreal, s->nfake);
 	if (rc == 0 && leaks)

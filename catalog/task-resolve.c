@@ -72,6 +72,15 @@ static void item_from_row(struct gic_item *it, sqlite3_stmt *s)
 	it->bytes = (uint64_t)sqlite3_column_int64(s, 10);
 }
 
+/* Notes another label that another entry of the item's image gives. */
+static void note_label(struct gic_item *it, sqlite3_stmt *s)
+{
+	const char *v = (const char *)sqlite3_column_text(s, 2);
+
+	if (v && *v && *it->label && strcmp(v, it->label))
+		snprintf(it->other_label, sizeof(it->other_label), "%s", v);
+}
+
 /* The images selected by expr: one item per content, represented by its
  * entry of smallest (dataset, path), whatever order they were added in. */
 static int select_items(struct gic_catalog *c, const char *expr, int line,
@@ -93,8 +102,10 @@ static int select_items(struct gic_catalog *c, const char *expr, int line,
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *sha = (const char *)sqlite3_column_text(s, 1);
-		if (out->n && !strcmp(out->items[out->n - 1].sha256, sha))
+		if (out->n && !strcmp(out->items[out->n - 1].sha256, sha)) {
+			note_label(&out->items[out->n - 1], s);
 			continue;
+		}
 		if (gic_grow(&out->items, out->n, &cap, sizeof(*out->items),
 			     1024) < 0) {
 			rc = SQLITE_NOMEM;

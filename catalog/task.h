@@ -82,6 +82,8 @@ struct gic_item {
 	char parent[GIC_HEX_LEN + 1]; /* original image ("" if not derived) */
 	int64_t entry_id;
 	char label[8];                /* real / fake */
+	char other_label[8];          /* another label an entry of this
+					 image in the selection has, or "" */
 	char *generator, *subset, *path, *license, *ops; /* owned, may be NULL */
 	char format[8];
 	int class_idx;                /* -1 when unknown */

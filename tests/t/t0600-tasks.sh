@@ -264,4 +264,16 @@ test_expect_success 'task check --items: stdout is only the listing, the count g
 	test_grep "^task check: 6 warnings$" err
 '
 
+test_expect_success 'an image whose entries disagree on the label is a warning naming it' '
+	f=$(find data/genimage/ADM -path "*/val/ai/*" -type f | sort | head -1) &&
+	sha=$(sha256sum "$f" | cut -c1-12) &&
+	mkdir -p conf && cp "$f" conf/x.png &&
+	gicat ingest --dataset conf --label real --split val conf 2>/dev/null &&
+	printf "[task]\nname = c\n[train]\nselect = subset = sd14 and split = train\n[test adm]\nselect = (subset = adm and split = val) or dataset = conf\n" >conf.ini &&
+	gicat task check conf.ini 2>err &&
+	test_grep "^gicat: task: warning: conf.ini:6: set .test/adm.: 1 image has entries labelled both real and fake (first: $sha, .conf/x.png.): taken as real, the label of its first entry by (dataset, path); fix the labels or narrow select$" err &&
+	gicat rm "dataset = conf" 2>/dev/null &&
+	gicat task check conf.ini 2>err && ! grep "both real and fake" err
+'
+
 test_done
