@@ -27,6 +27,7 @@ enum {
 	GIC_ECORRUPT = -8,  /* the store itself is damaged (hash mismatch) */
 	GIC_ELIMIT = -9,    /* input exceeds a configured limit */
 	GIC_EAMBIG = -10,   /* an abbreviated hash matches several objects */
+	GIC_EBUSY = -11,    /* another process holds what is needed */
 };
 
 /* The message of the last failure in this thread ("" when none). */
@@ -316,6 +317,8 @@ struct gic_catalog {
 	char *real_dir;      /* dir with links resolved, or NULL */
 	int schema_version;  /* after migrations */
 	int readonly;        /* schema is newer than this binary */
+	int lock_fd;         /* .gicat/lock, once locked (else -1) */
+	int lock_mode;       /* LOCK_SH or LOCK_EX held on it, or 0 */
 };
 
 /* Creates DIR/.gicat (catalog.db + objects/); GIC_EUSAGE if it exists. */
@@ -330,8 +333,17 @@ int gic_catalog_find(const char *explicit_root, char **root_out);
  * transaction.  A newer schema opens read-only (c->readonly = 1). */
 int gic_catalog_open(const char *root, struct gic_catalog **out);
 void gic_catalog_close(struct gic_catalog *c);
-/* GIC_ESCHEMA when the catalog is read-only because of a newer schema. */
+/*
+ * GIC_ESCHEMA when the catalog is read-only because of a newer schema.
+ * Otherwise takes, until the catalog is closed, a shared lock on
+ * .gicat/lock (flock): every command that writes, and so may store
+ * objects, holds it, waiting while a gc holds it exclusively.
+ */
 int gic_catalog_writable(struct gic_catalog *c);
+/* For gc: the lock on .gicat/lock exclusively, so that no object is stored
+ * (or found already stored, and counted on) while unreferenced ones are
+ * removed.  GIC_EBUSY at once when another process writes. */
+int gic_catalog_lock_exclusive(struct gic_catalog *c);
 /* One change to the catalog as a transaction: begun with the write lock
  * taken at once (a read transaction for a dry run, which never commits);
  * gic_tx_end commits when rc is 0 and it is no dry run, else rolls back,

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -209,6 +211,7 @@ int gic_catalog_open(const char *root, struct gic_catalog **out)
 	*out = NULL;
 	if (!c)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
+	c->lock_fd = -1;
 	/* absolute, so that object paths handed out (symlink exports) work
 	 * from anywhere */
 	if (!(c->root = realpath(root, NULL)) ||
@@ -268,6 +271,8 @@ void gic_catalog_close(struct gic_catalog *c)
 	if (c->odb)
 		c->odb->be->free(c->odb);
 	sqlite3_close(c->db);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);  /* releases the lock */
 	free(c->root);
 	free(c->dir);
 	free(c->real_dir);
@@ -331,6 +336,28 @@ char *gic_column_dup(sqlite3_stmt *s, int i)
 	return v ? strdup(v) : NULL;
 }
 
+/* flock(op) on .gicat/lock, opened (created) the first time. */
+static int lock(struct gic_catalog *c, int op)
+{
+	char path[PATH_MAX];
+
+	if (c->lock_fd < 0) {
+		snprintf(path, sizeof(path), "%s/lock", c->dir);
+		c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+				  0644);
+		if (c->lock_fd < 0)
+			return gic_seterr(GIC_EIO, "open '%s': %s", path,
+					  strerror(errno));
+	}
+	while (flock(c->lock_fd, op) < 0)
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? GIC_EBUSY : gic_seterr(
+				GIC_EIO, "lock '%s/lock': %s", c->dir,
+				strerror(errno));
+	c->lock_mode = op & (LOCK_SH | LOCK_EX);
+	return 0;
+}
+
 int gic_catalog_writable(struct gic_catalog *c)
 {
 	if (c->readonly)
@@ -338,5 +365,19 @@ int gic_catalog_writable(struct gic_catalog *c)
 				  "catalog schema is version %d, newer than this "
 				  "gicat (%d): refusing to write; upgrade gicat",
 				  c->schema_version, gic_migrations_latest());
-	return 0;
+	return c->lock_mode ? 0 : lock(c, LOCK_SH);
+}
+
+int gic_catalog_lock_exclusive(struct gic_catalog *c)
+{
+	int rc;
+
+	if ((rc = gic_catalog_writable(c)) < 0 || c->lock_mode == LOCK_EX)
+		return rc;
+	if ((rc = lock(c, LOCK_EX | LOCK_NB)) == GIC_EBUSY)
+		return gic_seterr(GIC_EBUSY, "another gicat is writing to this "
+				  "catalog (an ingest, fetch or split may be "
+				  "storing objects gc would remove): run gc when "
+				  "it has finished");
+	return rc;
 }

@@ -328,7 +328,7 @@ int gic_gc(struct gic_catalog *c, int64_t grace, int dry_run,
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
-	if (!dry_run && (rc = gic_catalog_writable(c)) < 0)
+	if (!dry_run && (rc = gic_catalog_lock_exclusive(c)) < 0)
 		return rc;
 	rc = sweep(&g);
 	if (dry_run)

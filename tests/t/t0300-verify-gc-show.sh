@@ -187,6 +187,19 @@ test_expect_success 'gc counts megabytes in decimal units too' '
 	test_grep "^gc: removed 1 unused image row, 1 object, 0 temporary files ($mb MB of objects freed)$" out
 '
 
+# Writers hold .gicat/lock shared, gc exclusively: flock(1) stands in for
+# a long ingest on one side and for a gc on the other.
+test_expect_success 'gc refuses to run while another gicat writes; a writer waits for a gc' '
+	{ flock -s c6/.gicat/lock sleep 3 & } && sleep 0.3 &&
+	test_expect_code 3 gicat --catalog c6 gc 2>err &&
+	test_grep "^gicat: gc: another gicat is writing to this catalog (an ingest, fetch or split may be storing objects gc would remove): run gc when it has finished$" err &&
+	gicat --catalog c6 gc --dry-run >/dev/null && wait &&
+	{ flock -x c6/.gicat/lock sleep 2 & } && sleep 0.3 &&
+	t0=$(date +%s.%N) && gicat --catalog c6 ingest noise.png 2>/dev/null && t1=$(date +%s.%N) &&
+	wait && awk "BEGIN {exit !($t1 - $t0 >= 1.2)}" &&
+	gicat --catalog c6 gc >out && test_grep "^gc: removed 0 unused image rows" out
+'
+
 test_expect_success 'rm needs an EXPR; a bad one, or one that matches nothing, changes nothing' '
 	test_expect_code 2 gicat --catalog c5 rm 2>err &&
 	test_grep "^gicat: rm: EXPR is required" err &&
