@@ -198,6 +198,8 @@ struct gic_field {
 	int name_like;        /* a free name taking one value (dataset,
 				 generator, split...): an EXPR asking for
 				 one no entry has gets gic_select_hint */
+	int list;             /* space-separated values (license): = and
+				 in test membership, ~ the whole text */
 };
 /* NULL-terminated table of queryable fields, in output order. */
 const struct gic_field *gic_fields(void);

@@ -453,8 +453,10 @@ int gic_writer_update(struct gic_writer *w, const char *dataset,
 	return 0;
 }
 
+/* added: r's image row was inserted just now, so no entry can be r's file
+ * under another spelling (one of this run would have inserted it). */
 static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
-			struct gic_ingest_stats *st)
+			int added, struct gic_ingest_stats *st)
 {
 	sqlite3_stmt *s = w->sel_entry;
 	int rc, have = 0, same = 0, same_file = 0;
@@ -471,7 +473,7 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(w, "look up entry");
-	if (!same && !have && r->kind != GIC_R_NEW && r->file_id[0] &&
+	if (!same && !have && !added && r->file_id[0] &&
 	    (rc = respelled(w, r, st, was)) != 0) {
 		if (rc < 0)
 			return rc;
@@ -568,7 +570,7 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 			return rc;
 	}
 	st->new_images += (uint64_t)added;
-	if ((rc = upsert_entry(w, r, st)) < 0)
+	if ((rc = upsert_entry(w, r, added, st)) < 0)
 		return rc;
 	return clear_reject(w, r);
 }

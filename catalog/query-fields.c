@@ -11,24 +11,27 @@
 #include "catalog.h"
 
 /* Every field is the same-named column of v_entries.  NAME: a TEXT field
- * of free names (not license: a list of ids, which = compares whole). */
-#define TEXT(name) { #name, #name, GIC_FT_TEXT, 0 }
-#define NAME(name) { #name, #name, GIC_FT_TEXT, 1 }
-#define INT(name) { #name, #name, GIC_FT_INT, 0 }
+ * of free names; LIST: of space-separated names (an entry's license ids),
+ * where "license = X" asks whether X is one of them. */
+#define TEXT(name) { #name, #name, GIC_FT_TEXT, 0, 0 }
+#define NAME(name) { #name, #name, GIC_FT_TEXT, 1, 0 }
+#define LIST(name) { #name, #name, GIC_FT_TEXT, 1, 1 }
+#define INT(name) { #name, #name, GIC_FT_INT, 0, 0 }
 static const struct gic_field fields[] = {
 	TEXT(sha256), NAME(dataset), NAME(generator), NAME(subset), TEXT(label),
 	NAME(split), INT(class), TEXT(wnid), TEXT(class_name),
 	NAME(class_source), TEXT(path), INT(width), INT(height),
 	INT(short_side), TEXT(format), INT(bytes), NAME(mode), INT(channels),
 	INT(bit_depth), INT(jpeg_quality), NAME(subsampling),
-	INT(progressive), TEXT(phash), TEXT(license), TEXT(source),
+	INT(progressive), TEXT(phash), LIST(license), TEXT(source),
 	INT(has_icc), INT(has_exif), INT(has_xmp), INT(has_c2pa),
 	TEXT(text_keys), TEXT(exif_software), TEXT(exif_make),
 	TEXT(exif_model), TEXT(xmp_source_type), TEXT(storage),
-	{ NULL, NULL, GIC_FT_TEXT, 0 },
+	{ NULL, NULL, GIC_FT_TEXT, 0, 0 },
 };
 #undef TEXT
 #undef NAME
+#undef LIST
 #undef INT
 
 const struct gic_field *gic_fields(void)

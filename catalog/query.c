@@ -372,6 +372,18 @@ static int expect_value(struct parser *p, struct tok *v)
 
 /* ---- comparisons --------------------------------------------------- */
 
+/* Whether the next parameter is one of the space-separated values of a
+ * list field (false, not null, where the field is null). */
+static int member(struct parser *p, const struct gic_field *col)
+{
+	int rc;
+
+	if ((rc = emit(p, "coalesce(instr(' ' || ")) < 0 ||
+	    (rc = emit(p, col->sql)) < 0)
+		return rc;
+	return emit(p, " || ' ', ' ' || ? || ' '), 0) > 0");
+}
+
 /* FIELD op value; p->t is the operator. */
 static int parse_op(struct parser *p, const struct gic_field *f)
 {
@@ -393,6 +405,15 @@ static int parse_op(struct parser *p, const struct gic_field *f)
 	if (opt.op == OP_GLOB && col->type == GIC_FT_INT)
 		return fail(p, &opt, "'~' matches text but '%s' is a number",
 			    col->name);
+	if (col->list && (opt.op == OP_EQ || opt.op == OP_NE)) {
+		if ((rc = emit(p, opt.op == OP_EQ ? "" : "NOT ")) < 0 ||
+		    (rc = member(p, col)) < 0)
+			return rc;
+		rc = bind_value(p, f, col, &v, 1);
+		if (rc == 0 && opt.op != OP_EQ)
+			p->params[p->nparams - 1].eq = NULL;
+		return rc;
+	}
 	if ((rc = emit(p, col->sql)) < 0 || (rc = emit(p, " ")) < 0 ||
 	    (rc = emit(p, sql_ops[opt.op])) < 0 || (rc = emit(p, " ?")) < 0)
 		return rc;
@@ -424,12 +445,16 @@ static int list_values(struct parser *p, const struct gic_field *f)
 		if (col && column_for(f, &v) != col)
 			return fail(p, &v, "a list cannot mix class numbers "
 				    "and wnids");
-		if (col) {
+		if (col && col->list) {
+			if ((rc = emit(p, " OR ")) >= 0)
+				rc = member(p, col);
+		} else if (col) {
 			rc = emit(p, ", ?");
 		} else {
 			col = column_for(f, &v);
-			if ((rc = emit(p, col->sql)) >= 0)
-				rc = emit(p, " IN (?");
+			if ((rc = emit(p, col->list ? "(" : col->sql)) >= 0)
+				rc = col->list ? member(p, col) :
+				     emit(p, " IN (?");
 		}
 		if (rc < 0 || (rc = bind_value(p, f, col, &v, 1)) < 0)
 			return rc;

@@ -86,14 +86,19 @@ static void list_values(struct gic_catalog *c, const char *sql, char *buf,
 	sqlite3_finalize(s);
 }
 
-/* Does some entry have field f = v? */
+/* Does some entry have field f = v (of a list field: v among its values)? */
 static int exists(struct gic_catalog *c, const struct gic_field *f,
 		  const char *v)
 {
 	char sql[256], *got;
 
-	snprintf(sql, sizeof(sql), "SELECT 1 FROM v_entries WHERE %s = ?1 "
-		 "LIMIT 1", f->sql);
+	if (f->list)
+		snprintf(sql, sizeof(sql), "SELECT 1 FROM v_entries WHERE "
+			 "instr(' ' || %s || ' ', ' ' || ?1 || ' ') LIMIT 1",
+			 f->sql);
+	else
+		snprintf(sql, sizeof(sql), "SELECT 1 FROM v_entries WHERE %s "
+			 "= ?1 LIMIT 1", f->sql);
 	got = first_text(c, sql, v);
 	free(got);
 	return got != NULL;

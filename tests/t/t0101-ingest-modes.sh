@@ -119,6 +119,15 @@ test_expect_success 'a ref image ingested later with copy becomes an object' '
 	test "$(sqlite3 ref/.gicat/catalog.db "SELECT count(*) FROM images WHERE storage = '"'"'ref'"'"'")" -eq 0
 '
 
+test_expect_success 'one file under three spellings in one run is one entry' '
+	gicat init spell 2>/dev/null && mkdir -p d3 && cp src/basn2c08.png d3/a.png &&
+	gicat --catalog spell ingest --dataset d3 d3/a.png ./d3/a.png "$TRASH/d3/a.png" 2>err &&
+	test_grep "^ingest: 3 files: 1 new images, 1 new entries, 2 already present" err &&
+	test_grep "2 of those already present are entries under another spelling" err &&
+	gicat --catalog spell ingest --dataset d3 d3 ./d3 2>err &&
+	test "$(gicat --catalog spell query --count)" -eq 1
+'
+
 test_expect_success 'the default dataset is the name of the directory given or holding the file' '
 	gicat init names 2>/dev/null &&
 	mkdir -p pics/sub && cp src/basn2c08.png pics/ && cp src/basn0g08.png pics/sub/ &&

@@ -141,6 +141,19 @@ test_expect_success 'an empty answer names the value no entry has, and what ther
 	test "$(gicat query --count "generator = adm" 2>err)" -gt 0 && ! test -s err
 '
 
+test_expect_success 'license = ID asks whether an entry has ID among its licenses; in and != too' '
+	n=$(gicat query --count) && real=$(gicat query --count "label = real") &&
+	test "$(gicat query --count "license = LicenseRef-ImageNet")" -eq "$real" &&
+	test "$(gicat query --count "license = LicenseRef-GenImage")" -eq "$n" &&
+	test "$(gicat query --count "license != LicenseRef-ImageNet")" -eq $((n - real)) &&
+	test "$(gicat query --count "not license = LicenseRef-ImageNet")" -eq $((n - real)) &&
+	mj=$(gicat query --count "license = LicenseRef-Midjourney") && test "$mj" -gt 0 &&
+	test "$(gicat query --count "license in (LicenseRef-ImageNet, LicenseRef-Midjourney)")" -eq $((real + mj)) &&
+	test "$(gicat query --count "license ~ \"*ImageNet\"")" -eq "$real" &&
+	test "$(gicat query --count "license = LicenseRef-Gen" 2>err)" -eq 0 &&
+	test_grep "^gicat: query: note: no entry has license .LicenseRef-Gen." err
+'
+
 test_expect_success 'stats prints totals and per-subset counts' '
 	gicat stats >out &&
 	test_grep "per subset, generator, label and split" out &&

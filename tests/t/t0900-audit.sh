@@ -47,7 +47,8 @@ test_expect_success 'license list shows every license; jsonl adds URL and terms'
 test_expect_success 'GenImage ingest: GenImage terms on all, ImageNet on reals, Midjourney on its fakes' '
 	test "$(q "license = \"LicenseRef-GenImage LicenseRef-ImageNet\"")" -eq "$nreal" &&
 	test "$(q "license = \"LicenseRef-GenImage LicenseRef-Midjourney\"")" -eq "$(q "generator = midjourney")" &&
-	test "$(q "license = LicenseRef-GenImage")" -eq "$(q "label = fake and generator != midjourney")" &&
+	test "$(q "license ~ LicenseRef-GenImage")" -eq "$(q "label = fake and generator != midjourney")" &&
+	test "$(q "license = LicenseRef-GenImage")" -eq "$(q "dataset = genimage")" &&
 	test "$(q "license = null")" -eq 0
 '
 
