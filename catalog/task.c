@@ -348,7 +348,7 @@ int gic_task_split_ratios(struct gic_task *t, const char *ratios)
 		v = strtod(colon + 1, &end);
 		while (isspace((unsigned char)*end))
 			end++;
-		if (*end || v <= 0 || v > 1 || !set_name_ok(name))
+		if (*end || !(v > 0 && v <= 1) || !set_name_ok(name)) /* NaN */
 			return gic_seterr(GIC_EUSAGE, "ratios: bad share '%s:%s'",
 					  name, colon + 1);
 		if (!(s = new_set(t, name)))
@@ -357,7 +357,7 @@ int gic_task_split_ratios(struct gic_task *t, const char *ratios)
 		s->line = t->split_line;
 		sum += v;
 	}
-	if (sum < 0.999999 || sum > 1.000001)
+	if (!(sum >= 0.999999 && sum <= 1.000001))
 		return gic_seterr(GIC_EUSAGE, "ratios add up to %g, not 1", sum);
 	return 0;
 }

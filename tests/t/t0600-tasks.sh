@@ -134,7 +134,11 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 	task_error bad7 "[task]\n[train]\nselect = label = fake\ndegrade = blur(sigma=0)\n" \
 		"bad7.ini:3: set .train.: blur" &&
 	task_error bad5 "[task]\nname = x\n[split]\nselect = label = fake\n[test a]\nselect = label = real\n" \
-		"bad5.ini:4: \\[split\\] needs ratios"
+		"bad5.ini:4: \\[split\\] needs ratios" &&
+	task_error bad8 "[task]\n[split]\nselect = label = fake\nratios = train:nan, test:0.5\n" \
+		"bad8.ini:4: ratios: bad share .train:nan." &&
+	task_error bad9 "[task]\n[split]\nselect = label = fake\nratios = train:0.5, test:0.4\n" \
+		"bad9.ini:4: ratios add up to 0.9, not 1"
 '
 
 test_expect_success 'task check lists every error of a file, in line order' '
