@@ -147,10 +147,25 @@ struct table {
 	int rows;
 };
 
-static const char *cell_text(sqlite3_stmt *s, int i)
+/* Column i as a table shows it: "-" for null, control characters (a
+ * file name can hold ESC, and with it drive a terminal) as \xNN. */
+static char *cell_dup(sqlite3_stmt *s, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(s, i);
-	return v ? v : "-";
+	const unsigned char *v = sqlite3_column_text(s, i);
+	size_t n = 0;
+	char *out, *o;
+
+	if (!v)
+		return strdup("-");
+	for (const unsigned char *c = v; *c; c++)
+		n += *c < 0x20 || *c == 0x7f ? 4 : 1;
+	if (!(o = out = malloc(n + 1)))
+		return NULL;
+	for (; *v; v++)
+		o += *v < 0x20 || *v == 0x7f ? sprintf(o, "\\x%02x", *v)
+					     : (*o = (char)*v, 1);
+	*o = '\0';
+	return out;
 }
 
 static void table_line(FILE *o, const struct table *t, const char *const *v)
@@ -179,7 +194,7 @@ static long table_rows(sqlite3_stmt *s, FILE *o)
 	while (t.cells && t.rows < TABLE_SAMPLE &&
 	       sqlite3_step(s) == SQLITE_ROW) {
 		for (int i = 0; i < t.ncol; i++) {
-			char *v = strdup(cell_text(s, i));
+			char *v = cell_dup(s, i);
 			int w = v ? (int)strlen(v) : 0;
 			t.cells[t.rows * t.ncol + i] = v;
 			if (w > t.width[i])
@@ -198,9 +213,12 @@ static long table_rows(sqlite3_stmt *s, FILE *o)
 		table_line(o, &t, row);
 	}
 	while (t.rows == TABLE_SAMPLE && sqlite3_step(s) == SQLITE_ROW) {
+		char *cell[64];
 		for (int i = 0; i < t.ncol; i++)
-			row[i] = cell_text(s, i);
+			row[i] = (cell[i] = cell_dup(s, i)) ? cell[i] : "";
 		table_line(o, &t, row);
+		for (int i = 0; i < t.ncol; i++)
+			free(cell[i]);
 		n++;
 	}
 	for (int i = 0; t.cells && i < TABLE_SAMPLE * t.ncol; i++)
@@ -240,8 +258,9 @@ long out_rows(sqlite3_stmt *s, enum out_format f, FILE *o)
 			csv_row(s, o, 0);
 		else if (f == OUT_JSONL)
 			out_json_line(o, out_row_object(s));
-		else
-			fprintf(o, "%s\n", cell_text(s, 0));
+		else  /* paths, for other tools: the bytes as they are */
+			fprintf(o, "%s\n", sqlite3_column_text(s, 0) ?
+				(const char *)sqlite3_column_text(s, 0) : "-");
 	}
 	return n;
 }

@@ -206,4 +206,16 @@ assert row[\"path\"].endswith(\"bad\ufffd\ufffdutf.png\"), row[\"path\"]
 	gicat dedup --format jsonl "dataset = nonutf" >/dev/null
 '
 
+test_expect_success 'tables show control characters of a path as \xNN: a file name cannot drive the terminal' '
+	mkdir -p esc && cp "$SHARED/data/pngsuite/basn0g08.png" "esc/$(printf "a\033[31mred")" &&
+	printf junk >"esc/$(printf "b\033]0;title\007.png")" &&
+	test_expect_code 1 gicat ingest --dataset esc esc 2>/dev/null &&
+	gicat query --fields path "dataset = esc" >out &&
+	! grep -q "$(printf "\033")" out && grep -qF "esc/a\\x1b[31mred" out &&
+	gicat stats --rejects >out &&
+	! grep -q "$(printf "\033")" out && ! grep -q "$(printf "\007")" out &&
+	grep -qF "esc/b\\x1b]0;title\\x07" out &&
+	gicat query --format paths "dataset = esc" | grep -q "$(printf "\033")"
+'
+
 test_done
