@@ -25,6 +25,11 @@ struct gic_filelist {
 	uint64_t skipped, unreadable;  /* not images; cannot be stat'ed */
 	uint64_t too_long, too_deep;  /* past GIC_MAX_PATH, GIC_MAX_DEPTH */
 	uint64_t loops;               /* links to a directory on the path */
+	/* the catalog's .gicat and its directories, never walked into (a
+	 * link to them would add an entry per object); in_catalog counts */
+	struct { dev_t dev; ino_t ino; } *catalog_dirs;
+	size_t ncatalog_dirs;
+	uint64_t in_catalog;
 	char **dirs;                  /* directories read, strdup'd */
 	size_t ndirs, dirs_cap;
 };

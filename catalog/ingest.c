@@ -512,10 +512,37 @@ static int clear_dir_rejects(struct gic_catalog *c,
 	return 0;
 }
 
+/* The directories a walk must not enter: .gicat, objects/, objects/xx. */
+static int catalog_dirs(struct pipeline *p)
+{
+	struct gic_filelist *fl = &p->files;
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (!(fl->catalog_dirs = calloc(258, sizeof(*fl->catalog_dirs))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (int i = -2; i < 256; i++) {
+		if (i == -2)
+			snprintf(path, sizeof(path), "%s", p->cat->dir);
+		else if (i == -1)
+			snprintf(path, sizeof(path), "%s/objects", p->cat->dir);
+		else
+			snprintf(path, sizeof(path), "%s/objects/%02x",
+				 p->cat->dir, i);
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			fl->catalog_dirs[fl->ncatalog_dirs].dev = st.st_dev;
+			fl->catalog_dirs[fl->ncatalog_dirs++].ino = st.st_ino;
+		}
+	}
+	return 0;
+}
+
 static int collect(struct pipeline *p, const char *const *paths, int n)
 {
 	int rc;
 
+	if ((rc = catalog_dirs(p)) < 0)
+		return rc;
 	if (!(p->root_names = calloc((size_t)n, sizeof(char *))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (int i = 0; i < n; i++) {
@@ -564,8 +591,9 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	st->skip_loop = p.files.loops;
 	st->skip_deep = p.files.too_deep;
 	st->skip_long = p.files.too_long;
+	st->skip_catalog = p.files.in_catalog;
 	st->skipped = p.files.skipped + p.files.unreadable + st->skip_loop +
-		      st->skip_deep + st->skip_long;
+		      st->skip_deep + st->skip_long + st->skip_catalog;
 	if (rc == 0 && p.files.n)
 		rc = run(&p, st);
 	if (rc == 0)

@@ -144,6 +144,16 @@ static int on_path(const struct walk *w, int depth, const struct stat *st)
 	return 0;
 }
 
+/* Is the directory st the catalog's .gicat or one inside it? */
+static int in_catalog(const struct gic_filelist *fl, const struct stat *st)
+{
+	for (size_t i = 0; i < fl->ncatalog_dirs; i++)
+		if (fl->catalog_dirs[i].dev == st->st_dev &&
+		    fl->catalog_dirs[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
 static int visit(struct walk *w, size_t len, int depth, const char *name)
 {
 	struct gic_filelist *fl = w->fl;
@@ -162,6 +172,10 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode)) {
+		if (in_catalog(fl, &st)) {
+			fl->in_catalog++;
+			return 0;
+		}
 		if (on_path(w, depth, &st)) {
 			fl->loops++;
 			return 0;
@@ -242,6 +256,7 @@ int gic_filelist_add(struct gic_filelist *fl, const char *arg, int root)
 
 void gic_filelist_release(struct gic_filelist *fl)
 {
+	free(fl->catalog_dirs);
 	for (size_t i = 0; i < fl->ndirs; i++)
 		free(fl->dirs[i]);
 	free(fl->dirs);

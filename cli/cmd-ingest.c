@@ -34,11 +34,12 @@ static void on_progress(void *arg, const struct gic_ingest_stats *st)
 static void skipped(const struct gic_ingest_stats *st)
 {
 	const struct { uint64_t n; const char *why; } part[] = {
-		{ st->skipped - st->skip_loop - st->skip_deep - st->skip_long,
-		  "non-image or unreadable" },
+		{ st->skipped - st->skip_loop - st->skip_deep - st->skip_long -
+		  st->skip_catalog, "non-image or unreadable" },
 		{ st->skip_loop, "symlink loop" },
 		{ st->skip_deep, "nested over 64 directories" },
 		{ st->skip_long, "path over 4095 bytes" },
+		{ st->skip_catalog, "link into the catalog" },
 	};
 	const char *sep = "";
 

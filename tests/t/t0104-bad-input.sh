@@ -116,6 +116,16 @@ test_expect_success 'the catalog'"'"'s own directory is refused as a PATH: its o
 	gicat --catalog own ingest own 2>err && test "$(gicat --catalog own query --count)" -eq 2
 '
 
+test_expect_success 'a walk does not follow a link into the catalog: skipped and counted' '
+	sub=$(ls own/.gicat/objects | head -1) &&
+	ln -s .gicat/objects own/objlink && ln -s "../.gicat/objects/$sub" own/pics/sublink &&
+	ln -s .gicat own/gicatlink &&
+	gicat --catalog own ingest own 2>err &&
+	test_grep "skipped 3 entries (link into the catalog 3)" err &&
+	test "$(gicat --catalog own query --count)" -eq 2 &&
+	rm own/objlink own/pics/sublink own/gicatlink
+'
+
 test_expect_success 'non-image names inside trees are skipped, not rejected' '
 	mkdir tree && cp "$PNGS/basn0g08.png" tree/ && echo hi >tree/README.txt &&
 	gicat ingest tree 2>err && test_grep "skipped 1" err
