@@ -32,7 +32,10 @@
 #include "catalog.h"
 
 #define MAX_EXPR 65536
-#define MAX_DEPTH 100
+#define MAX_DEPTH 80            /* SQLite's parser stack (100) holds about 90 nots */
+#define MAX_JOINS 500           /* 'and'/'or' per expression: with the
+				   nesting, within SQLite's expression
+				   depth of 1000 */
 #define MAX_IN 10000
 #define MAX_PARAMS 30000        /* SQLite allows 32766 per statement */
 
@@ -63,6 +66,7 @@ struct parser {
 	struct gic_param *params;
 	size_t nparams, pcap;
 	int depth;
+	int joins;              /* 'and's and 'or's so far */
 	int errcol;
 	int negated;            /* enclosing 'not's */
 	int list, lists;        /* the 'in' list being read (0: none); count */
@@ -570,8 +574,9 @@ static int parse_paren(struct parser *p)
 	return lex(p);
 }
 
-/* not X compiles to NOT ifnull(X, 0): X is NULL when it compares a NULL
- * column, and "not" should then hold, not be NULL as well. */
+/* not X compiles to (X) IS NOT 1: X is NULL when it compares a NULL
+ * column, and "not" should then hold, not be NULL as well.  (Cheaper for
+ * SQLite's parser, whose stack is 100 deep, than NOT ifnull(X, 0).) */
 static int parse_unary(struct parser *p)
 {
 	int rc;
@@ -583,14 +588,24 @@ static int parse_unary(struct parser *p)
 			    "%d levels)", MAX_DEPTH);
 	if (p->t.kind == T_LP) {
 		rc = parse_paren(p);
-	} else if ((rc = lex(p)) >= 0 && (rc = emit(p, "NOT ifnull(")) >= 0) {
+	} else if ((rc = lex(p)) >= 0 && (rc = emit(p, "(")) >= 0) {
 		p->negated++;
 		if ((rc = parse_unary(p)) >= 0)
-			rc = emit(p, ", 0)");
+			rc = emit(p, ") IS NOT 1");
 		p->negated--;
 	}
 	p->depth--;
 	return rc;
+}
+
+/* Counts an 'and' or 'or' (p->t) against MAX_JOINS. */
+static int join(struct parser *p)
+{
+	if (++p->joins > MAX_JOINS)
+		return fail(p, &p->t, "too many 'and'/'or' (limit %d); for many "
+			    "values of one field use 'in (a, b, ...)'",
+			    MAX_JOINS);
+	return 0;
 }
 
 static int parse_and(struct parser *p)
@@ -598,7 +613,8 @@ static int parse_and(struct parser *p)
 	int rc = parse_unary(p);
 
 	while (rc >= 0 && p->t.kind == T_AND) {
-		if ((rc = lex(p)) >= 0 && (rc = emit(p, " AND ")) >= 0)
+		if ((rc = join(p)) >= 0 && (rc = lex(p)) >= 0 &&
+		    (rc = emit(p, " AND ")) >= 0)
 			rc = parse_unary(p);
 	}
 	return rc;
@@ -612,7 +628,8 @@ static int parse_or(struct parser *p)
 	int rc = parse_and(p), terms = 1;
 
 	while (rc >= 0 && p->t.kind == T_OR) {
-		if ((rc = lex(p)) >= 0 && (rc = emit(p, " OR ")) >= 0)
+		if ((rc = join(p)) >= 0 && (rc = lex(p)) >= 0 &&
+		    (rc = emit(p, " OR ")) >= 0)
 			rc = parse_and(p);
 		terms++;
 	}

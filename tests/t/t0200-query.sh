@@ -67,7 +67,7 @@ test_expect_success 'an unknown field is a usage error pointing at its column' '
 '
 
 test_expect_success 'a long expression is echoed as a window around the error' '
-	e=$(python3 -c "print(\"label = fake or \" * 2000 + \"genrator = x\" + \" or label = real\" * 1000)") &&
+	e=$(python3 -c "print(\"label = fake or \" * 400 + \"genrator = x\" + \" or label = real\" * 99)") &&
 	test_expect_code 2 gicat query "$e" 2>err &&
 	test "$(wc -l <err)" -eq 3 && test "$(wc -c <err)" -lt 400 &&
 	sed -n 2p err >line && sed -n 3p err >caret &&
@@ -152,6 +152,17 @@ test_expect_success 'license = ID asks whether an entry has ID among its license
 	test "$(gicat query --count "license ~ \"*ImageNet\"")" -eq "$real" &&
 	test "$(gicat query --count "license = LicenseRef-Gen" 2>err)" -eq 0 &&
 	test_grep "^gicat: query: note: no entry has license .LicenseRef-Gen." err
+'
+
+test_expect_success 'expressions at the nesting and and/or limits run; one past them is a usage error' '
+	nots=$($PY -c "print(\"not \" * 80 + \"label = fake\")") &&
+	test "$(gicat query --count "$nots")" -eq "$(gicat query --count "label = fake")" &&
+	deep=$($PY -c "print(\"not (\" * 40 + \" or \".join([\"label = fake\"] * 301) + \")\" * 40 + \" and label = fake\" * 199)") &&
+	gicat query --count "$deep" >/dev/null &&
+	test_expect_code 2 gicat query --count "not $nots" 2>err &&
+	test_grep "expression nested too deeply (limit 80 levels)" err &&
+	test_expect_code 2 gicat query --count "$deep and label = fake and label = fake" 2>err &&
+	test_grep "too many .and./.or. (limit 500); for many values of one field use .in (a, b, ...)." err
 '
 
 test_expect_success 'stats prints totals and per-subset counts' '

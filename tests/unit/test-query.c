@@ -176,10 +176,10 @@ static void precedence_and_parentheses(void **state)
 	check("split = val and (generator = sd14 or generator = adm)",
 	      "split = ? AND (generator = ? OR generator = ?) | 'val' 'sd14' 'adm'");
 	check("not label = real and split = val",
-	      "NOT ifnull(label = ?, 0) AND split = ? | 'real' 'val'");
+	      "(label = ?) IS NOT 1 AND split = ? | 'real' 'val'");
 	check("not (label = real or split = val)",
-	      "NOT ifnull((label = ? OR split = ?), 0) | 'real' 'val'");
-	check("not not class = 1", "NOT ifnull(NOT ifnull(class = ?, 0), 0) | 1");
+	      "((label = ? OR split = ?)) IS NOT 1 | 'real' 'val'");
+	check("not not class = 1", "((class = ?) IS NOT 1) IS NOT 1 | 1");
 	check("((class = 1))", "class = ? | 1");
 	check("a = 1 or b = 2", "error at 1: unknown field 'a'");
 	check("class = 1 or class = 2 or class = 3",
@@ -188,7 +188,7 @@ static void precedence_and_parentheses(void **state)
 	      "((class = ? OR class = ?) OR class = ?) | 1 2 3");
 	/* keywords and field names in any case */
 	check("Generator = sd14 AND NOT Label = real OR split IN (val)",
-	      "(generator = ? AND NOT ifnull(label = ?, 0) OR split IN (?)) | 'sd14' 'real' 'val'");
+	      "(generator = ? AND (label = ?) IS NOT 1 OR split IN (?)) | 'sd14' 'real' 'val'");
 }
 
 static void lists_and_ranges(void **state)
@@ -203,7 +203,7 @@ static void lists_and_ranges(void **state)
 	check("class in 7..7", "class BETWEEN ? AND ? | 7 7");
 	check("wnid in n01440764..n01443537",
 	      "wnid BETWEEN ? AND ? | 'n01440764' 'n01443537'");
-	check("not class in (1, 2)", "NOT ifnull(class IN (?, ?), 0) | 1 2");
+	check("not class in (1, 2)", "(class IN (?, ?)) IS NOT 1 | 1 2");
 }
 
 static void errors_point_at_the_token(void **state)
@@ -311,16 +311,16 @@ static void limits_are_errors(void **state)
 	char *s, *t;
 
 	(void)state;
-	s = repeat("", "(", 100, "class = 1");
-	t = repeat(s, ")", 100, "");
+	s = repeat("", "(", 80, "class = 1");
+	t = repeat(s, ")", 80, "");
 	compile_ok(t, 1);
 	free(s);
 	free(t);
-	s = repeat("", "(", 101, "class = 1");
-	compile_err(s, 101, "expression nested too deeply (limit 100 levels)");
+	s = repeat("", "(", 81, "class = 1");
+	compile_err(s, 81, "expression nested too deeply (limit 80 levels)");
 	free(s);
-	s = repeat("", "not ", 101, "class = 1");
-	compile_err(s, 401, "expression nested too deeply (limit 100 levels)");
+	s = repeat("", "not ", 81, "class = 1");
+	compile_err(s, 321, "expression nested too deeply (limit 80 levels)");
 	free(s);
 
 	s = repeat("class in (", "1,", 9999, "1)");
