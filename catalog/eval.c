@@ -238,8 +238,8 @@ static void trained_on(const struct gic_resolved *r, char *buf, size_t size)
 		snprintf(buf, size, "%s", gen);
 }
 
-/* The test sets in GenImage's order (others after, in task order), or
- * val when there are none. */
+/* The test sets ([test NAME], and the test share of [split]) in GenImage's
+ * order (others after, in task order), or val when there are none. */
 static int choose_sets(struct gic_eval *e)
 {
 	const struct gic_resolved *r = e->r;
@@ -247,7 +247,8 @@ static int choose_sets(struct gic_eval *e)
 	for (int rank = 0; rank <= NGEN; rank++)
 		for (int i = 0; i < r->nsets; i++) {
 			const char *name = r->sets[i].def->name;
-			if (!strncmp(name, "test/", 5) &&
+			if ((!strncmp(name, "test/", 5) ||
+			     !strcmp(name, "test")) &&
 			    gic_genimage_rank(name) == rank) {
 				e->sets[e->nsets].name = name;
 				e->sets[e->nsets++].rs = &r->sets[i];

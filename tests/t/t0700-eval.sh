@@ -343,6 +343,16 @@ assert v[\"trained_on\"] == \"adm\" and v[\"avg\"][\"acc\"] == 1.0, v
 "
 '
 
+test_expect_success 'the test share of a [split] section is scored (val is not, when there is a test)' '
+	printf "[task]\nname = sp\n[split]\nselect = dataset = genimage\nratios = train:0.8, val:0.1, test:0.1\n" >sp.ini &&
+	gicat task show --items sp.ini | awk -F, -v OFS=, "NR == 1 { print \"sha256,pred\" }
+		\$1 == \"test\" { print \$2, \$3 }" >sp.csv &&
+	test "$(wc -l <sp.csv)" -gt 1 &&
+	gicat eval sp.ini --predictions sp.csv --format csv >out &&
+	test "$(cut -d, -f1 out | tr "\n" " ")" = "set test avg " &&
+	test_grep "^test,$(($(wc -l <sp.csv) - 1)),1,1,1,1$" out
+'
+
 test_expect_success 'images without a label are not scored, and eval says so' '
 	mkdir flat && cp "$(find data/genimage -name "*.png" | sort | head -1)" flat/a.png &&
 	gicat ingest --layout flat --dataset nolabel flat 2>/dev/null &&
