@@ -375,10 +375,14 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		remove_empty_dirs(outfd, &known);
 		rc = walk(dir, "", &left, 0);
 	}
-	if (rc >= 0 && (out->kept = left.n)) {
+	if (rc >= 0 && left.n) {
 		qsort(left.v, left.n, sizeof(*left.v), by_path);
-		snprintf(out->first_kept, sizeof(out->first_kept), "%s",
-			 left.v[0].path);
+		if (!(out->left = calloc(left.n, sizeof(char *))))
+			rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		for (size_t i = 0; rc >= 0 && i < left.n; i++) {
+			out->left[out->nleft++] = left.v[i].path;
+			left.v[i].path = NULL;
+		}
 	}
 	release(&known);
 	release(&left);

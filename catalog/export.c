@@ -402,6 +402,38 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	return nonempty ? gic_export_clear(x->cat, x->out, x->outfd, cleared) : 0;
 }
 
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts the files --force found and left into those this export wrote
+ * over and those that stay; frees the list. */
+static void settle_left(struct gic_export_ctx *x, struct gic_export_cleared *c)
+{
+	char **written = calloc(x->nfiles + 1, sizeof(char *));
+
+	for (size_t i = 0; written && i < x->nfiles; i++)
+		written[i] = x->files[i].path;
+	if (written)
+		qsort(written, x->nfiles, sizeof(char *), by_str);
+	for (size_t i = 0; i < c->nleft; i++) {
+		int over = written && bsearch(&c->left[i], written, x->nfiles,
+					      sizeof(char *), by_str);
+		if (over && !c->replaced++)
+			snprintf(c->first_replaced, sizeof(c->first_replaced),
+				 "%s", c->left[i]);
+		if (!over && !c->kept++)
+			snprintf(c->first_kept, sizeof(c->first_kept), "%s",
+				 c->left[i]);
+		free(c->left[i]);
+	}
+	free(c->left);
+	free(written);
+	c->left = NULL;
+	c->nleft = 0;
+}
+
 int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 	       const char *out, const struct gic_export_opts *opts,
 	       struct gic_export_report *rep)
@@ -440,6 +472,7 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 	rep->copied_fallbacks = x.copied;
 	rep->copied_errno = x.copied_errno;
 out:
+	settle_left(&x, &rep->cleared);
 	if (rc < 0 && x.outfd >= 0)
 		gic_export_undo(x.outfd, x.files, x.nfiles);
 	for (size_t i = 0; i < x.nfiles; i++)

@@ -154,11 +154,15 @@ struct gic_export_opts {
 	void *arg;
 };
 
-/* What gic_export_clear did: files removed, files left (the first, in
- * path order, named). */
+/* What --force did: files of earlier exports removed; of the other files
+ * found, those this export wrote over (replaced) and those it left (kept),
+ * the first of each, in path order, named. */
 struct gic_export_cleared {
-	uint64_t removed, kept;
-	char first_kept[256];
+	uint64_t removed, kept, replaced;
+	char first_kept[256], first_replaced[256];
+	char **left;            /* gic_export_clear: the others, sorted;
+				   gic_export sorts them out and frees them */
+	size_t nleft;
 };
 
 struct gic_export_report {
@@ -209,7 +213,7 @@ int gic_export_task_hash(struct gic_catalog *c, const char *dir,
  * earlier exports wrote there: those of the catalog's records of dir and
  * those its MANIFEST.sha256 lists; then their directories left empty.
  * Paths go down from outfd one component at a time, never through a
- * symlink, and never up.  Other files stay and are counted.
+ * symlink, and never up.  Other files stay, listed in out->left.
  */
 int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		     struct gic_export_cleared *out);

@@ -139,6 +139,14 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 		fprintf(stderr, "%s: --force: removed %llu files of an earlier "
 			"export from %s\n", cmd,
 			(unsigned long long)rep.cleared.removed, a->out);
+	if (rep.cleared.replaced)
+		fprintf(stderr, "gicat: %s: warning: '%s': --force replaced %llu "
+			"file%s that no export wrote (%s%s): names this export "
+			"writes\n", cmd, a->out,
+			(unsigned long long)rep.cleared.replaced,
+			rep.cleared.replaced == 1 ? "" : "s",
+			rep.cleared.first_replaced,
+			rep.cleared.replaced == 1 ? "" : ", ...");
 	if (rep.cleared.kept)
 		fprintf(stderr, "gicat: %s: warning: '%s' keeps %llu file%s that "
 			"no export wrote (%s%s): split --check will list %s\n",

@@ -227,6 +227,16 @@ test_expect_success '--force over a directory no export wrote: its files stay, n
 	test_grep mine foreign/sub/x.jpg
 '
 
+test_expect_success '--force over files named like the export'"'"'s own: said to be replaced, not kept' '
+	f=$(ls if/train/1_fake | head -1) &&
+	mkdir -p named/train/1_fake && echo mine >named/task.ini &&
+	echo mine >named/train/1_fake/$f && echo mine >named/notes.txt &&
+	gicat split $TASK --out named --force 2>err &&
+	test_grep "^gicat: split: warning: .named.: --force replaced 2 files that no export wrote (task.ini, ...): names this export writes$" err &&
+	test_grep "keeps 1 file that no export wrote (notes.txt)" err &&
+	! grep -q mine named/task.ini && test_grep mine named/notes.txt
+'
+
 test_expect_success '--force removes nothing through a symlink, whatever MANIFEST.sha256 lists' '
 	mkdir -p forced keep/train && echo precious >keep/train/x.png &&
 	ln -s "$TRASH/keep/train" forced/train &&
