@@ -229,13 +229,26 @@ int gic_read_verified(const char *path, const char *hex, unsigned char **buf,
 {
 	char got[GIC_HEX_LEN + 1];
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	/* O_NONBLOCK: a FIFO put where the file was must not hang us */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc = 0;
 	ssize_t n = 0;
 
 	*buf = NULL;
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return gic_seterr(GIC_EIO, "referenced file '%s': %s", path,
-				  strerror(errno));
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		rc = gic_seterr(GIC_EIO, "referenced file '%s': %s", path,
+				strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = gic_seterr(GIC_ECORRUPT, "referenced file '%s' is no longer "
+				"a regular file (%s): ingest the image again",
+				path, S_ISDIR(st.st_mode) ? "a directory" :
+				S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or "
+				"socket");
+		goto out;
+	}
 	if (!(*buf = malloc((size_t)st.st_size + 1))) {
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
 		goto out;
@@ -243,6 +256,10 @@ int gic_read_verified(const char *path, const char *hex, unsigned char **buf,
 	for (*len = 0; *len < (size_t)st.st_size; *len += (size_t)n)
 		if ((n = read(fd, *buf + *len, (size_t)st.st_size - *len)) <= 0)
 			break;
+	if (n < 0) {
+		rc = gic_seterr(GIC_EIO, "read '%s': %s", path, strerror(errno));
+		goto out;
+	}
 	if ((rc = gic_sha256_hex(*buf, *len, got)) == 0 && strcmp(got, hex))
 		rc = gic_seterr(GIC_ECORRUPT, "'%s' does not hold %s: it changed "
 				"since ingest (hash %s)", path, hex, got);

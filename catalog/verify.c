@@ -7,6 +7,7 @@
  * orphan objects and temporary files are what an interrupted ingest leaves
  * behind, so they are counted as harmless rather than reported.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,8 +165,19 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 
 	x->rep->refs_checked++;
 	if (stat(path, &st) < 0) {
-		problem(x, path, "referenced file is gone (moved? ingest it "
-			"from where it is now with --mode ref)");
+		if (errno == ENOENT) {
+			problem(x, path, "referenced file is gone (moved? ingest "
+				"it from where it is now with --mode ref)");
+			return;
+		}
+		snprintf(why, sizeof(why), "referenced file cannot be read: %s",
+			 strerror(errno));
+		problem(x, path, why);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		problem(x, path, "referenced file is no longer a regular file "
+			"(ingest the image again)");
 		return;
 	}
 	if (st.st_size != size) {

@@ -113,6 +113,23 @@ test_expect_success 'a moved ref tree ingested again from its new place: the ima
 	gicat --catalog mv verify >out && test_grep " 0 problems" out
 '
 
+test_expect_success 'a ref file replaced by a FIFO, a directory or a link loop: an error that says so, no hang' '
+	gicat init odd 2>/dev/null && mkdir -p oddsrc && cp src/basn2c08.png oddsrc/a.png &&
+	gicat --catalog odd ingest --mode ref oddsrc 2>/dev/null &&
+	sha=$(gicat --catalog odd query --format csv --fields sha256 | tail -1) &&
+	rm oddsrc/a.png && mkfifo oddsrc/a.png &&
+	test_expect_code 3 timeout 10 gicat --catalog odd cat $sha >/dev/null 2>err &&
+	test_grep "a.png. is no longer a regular file (a FIFO): ingest the image again" err &&
+	test_expect_code 1 gicat --catalog odd verify >out 2>&1 &&
+	test_grep "a.png.: referenced file is no longer a regular file" out &&
+	rm oddsrc/a.png && mkdir oddsrc/a.png &&
+	test_expect_code 3 gicat --catalog odd cat $sha >/dev/null 2>err &&
+	test_grep "is no longer a regular file (a directory)" err &&
+	rmdir oddsrc/a.png && ln -s a.png oddsrc/a.png &&
+	test_expect_code 1 gicat --catalog odd verify >out 2>&1 &&
+	test_grep "a.png.: referenced file cannot be read: Too many levels of symbolic links" out
+'
+
 test_expect_success 'a ref image ingested later with copy becomes an object' '
 	gicat --catalog ref ingest src 2>err &&
 	test "$(find ref/.gicat/objects -type f | wc -l)" -eq 3 &&
