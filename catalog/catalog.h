@@ -290,10 +290,10 @@ struct gic_odb_backend {
 	int (*del)(struct gic_odb *odb, const char *hex, int64_t before,
 		   int dry, int *done);
 	/* Removes temporary files that last changed before `before`,
-	 * counting them into *n and the more recent ones it keeps into
-	 * *kept; dry: only counts. */
+	 * counting them into *n (their sizes into *bytes) and the more
+	 * recent ones it keeps into *kept; dry: only counts. */
 	int (*clean_tmp)(struct gic_odb *odb, int64_t before, int dry,
-			 uint64_t *n, uint64_t *kept);
+			 uint64_t *n, uint64_t *kept, uint64_t *bytes);
 	void (*free)(struct gic_odb *odb);
 };
 
@@ -449,7 +449,8 @@ int gic_verify(struct gic_catalog *c, int full,
 struct gic_gc_report {
 	uint64_t rows;          /* image rows no entry used, removed */
 	uint64_t objects, tmp;  /* unreferenced objects, temporary files removed */
-	uint64_t bytes;         /* the size of the objects removed */
+	uint64_t bytes;         /* the size of the objects and temporary
+				   files removed */
 	uint64_t young_objects, young_tmp; /* kept: changed within grace */
 };
 

@@ -362,13 +362,16 @@ static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size)
 }
 
 /* Changed (ctime: link and chmod count) before `before`?  1 yes, 0 no,
- * -1 when it is gone. */
-static int older(int dirfd_, const char *name, int64_t before)
+ * -1 when it is gone.  *size: its size, when not NULL. */
+static int older(int dirfd_, const char *name, int64_t before,
+		 uint64_t *size)
 {
 	struct stat st;
 
 	if (fstatat(dirfd_, name, &st, 0) < 0)
 		return -1;
+	if (size)
+		*size = (uint64_t)st.st_size;
 	return st.st_ctime < before;
 }
 
@@ -378,21 +381,23 @@ static int older(int dirfd_, const char *name, int64_t before)
 struct tmp_sweep {
 	int64_t before;
 	int dry;
-	uint64_t *n, *kept;
+	uint64_t *n, *kept, *bytes;
 };
 
 static void tmp_file(int dirfd_, const char *name,
 		     const struct tmp_sweep *sw)
 {
+	uint64_t size = 0;
 	int old;
 
 	if (!sw->before) {
 		if (sw->n)
 			(*sw->n)++;
-	} else if (!(old = older(dirfd_, name, sw->before))) {
+	} else if (!(old = older(dirfd_, name, sw->before, &size))) {
 		(*sw->kept)++;
 	} else if (old > 0 && (sw->dry || unlinkat(dirfd_, name, 0) == 0)) {
 		(*sw->n)++;
+		*sw->bytes += size;
 	}
 }
 
@@ -429,15 +434,15 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 static int fs_list(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 		   void *arg, uint64_t *tmp)
 {
-	struct tmp_sweep sw = { 0, 1, tmp, NULL };
+	struct tmp_sweep sw = { 0, 1, tmp, NULL, NULL };
 
 	return walk(odb, cb, arg, &sw);
 }
 
 static int fs_clean_tmp(struct gic_odb *odb, int64_t before, int dry,
-			uint64_t *n, uint64_t *kept)
+			uint64_t *n, uint64_t *kept, uint64_t *bytes)
 {
-	struct tmp_sweep sw = { before, dry, n, kept };
+	struct tmp_sweep sw = { before, dry, n, kept, bytes };
 
 	return walk(odb, NULL, NULL, &sw);
 }
@@ -450,7 +455,7 @@ static int fs_del(struct gic_odb *odb, const char *hex, int64_t before,
 
 	if (!path)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if ((*done = older(AT_FDCWD, path, before)) > 0 && !dry) {
+	if ((*done = older(AT_FDCWD, path, before, NULL)) > 0 && !dry) {
 		if (unlink(path) < 0)
 			rc = gic_seterr(GIC_EIO, "remove object %s: %s", hex,
 					strerror(errno));

@@ -319,7 +319,7 @@ static int sweep(struct gc_ctx *g)
 					  "temp.gc_unused", &g->rep->rows)) < 0)
 		return rc;
 	if ((rc = c->odb->be->clean_tmp(c->odb, g->before, g->dry, &g->rep->tmp,
-					&g->rep->young_tmp)) < 0)
+					&g->rep->young_tmp, &g->rep->bytes)) < 0)
 		return rc;
 	if (sqlite3_prepare_v2(c->db, g->dry ? "SELECT 1 FROM images WHERE "
 			       "sha256 = ?1 AND ref_path IS NULL AND sha256 NOT "

@@ -35,16 +35,17 @@ int cmd_gc(int argc, char **argv)
 	if (rc < 0)
 		return cli_fail(rc, "gc", NULL);
 	printf("gc: %s %llu unused image row%s, %llu object%s, %llu temporary "
-	       "file%s (%s of objects freed)\n", dry ? "would remove" :
+	       "file%s (%s freed)\n", dry ? "would remove" :
 	       "removed", (unsigned long long)r.rows, cli_s(r.rows),
 	       (unsigned long long)r.objects, cli_s(r.objects),
 	       (unsigned long long)r.tmp, cli_s(r.tmp),
 	       cli_size(r.bytes, size, sizeof(size)));
 	if (r.young_objects || r.young_tmp)
 		printf("gc: %s %llu object%s, %llu temporary file%s changed "
-		       "less than %llu seconds ago (--grace: a running ingest "
-		       "may still need them); when none runs, 'gicat gc --grace "
-		       "0' removes them\n", dry ? "would keep" : "kept",
+		       "less than %llu seconds ago (--grace, for a store that "
+		       "machines share: the lock that keeps gc from running "
+		       "beside a writer may not reach across them); 'gicat gc "
+		       "--grace 0' removes them\n", dry ? "would keep" : "kept",
 		       (unsigned long long)r.young_objects,
 		       cli_s(r.young_objects), (unsigned long long)r.young_tmp,
 		       cli_s(r.young_tmp), (unsigned long long)grace);

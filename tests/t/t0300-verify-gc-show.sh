@@ -145,7 +145,7 @@ test_expect_success 'rm takes out the entries EXPR selects; gc then deletes what
 	test "$(cat err)" = "rm: removed 2 entries; 1 image has no entry left (gicat gc deletes it and its object)" &&
 	test "$(gicat --catalog c5 query --count)" -eq 1 &&
 	gicat --catalog c5 gc --grace 0 >out &&
-	test "$(cat out)" = "gc: removed 1 unused image row, 1 object, 0 temporary files ($(stat -c %s img/basn2c08.png) bytes of objects freed)" &&
+	test "$(cat out)" = "gc: removed 1 unused image row, 1 object, 0 temporary files ($(stat -c %s img/basn2c08.png) bytes freed)" &&
 	gicat --catalog c5 verify --full >out && test_grep " 0 problems" out &&
 	gicat --catalog c5 cat "$(gicat --catalog c5 query --format csv --fields sha256 | tail -1)" | cmp - img/basn0g08.png
 '
@@ -156,14 +156,14 @@ test_expect_success 'gc says how much it freed, in decimal units; --dry-run only
 	gicat --catalog c6 rm "path = m.png" 2>/dev/null &&
 	mkdir -p c6/.gicat/objects/00 && touch c6/.gicat/objects/00/tmp-leftover &&
 	gicat --catalog c6 gc --dry-run >out &&
-	test_grep "^gc: would remove 1 unused image row, 0 objects, 0 temporary files (0 bytes of objects freed)$" out &&
+	test_grep "^gc: would remove 1 unused image row, 0 objects, 0 temporary files (0 bytes freed)$" out &&
 	test_grep "^gc: would keep 1 object, 1 temporary file changed less than 3600 seconds ago" out &&
 	gicat --catalog c6 gc --dry-run --grace 0 >out &&
-	test_grep "^gc: would remove 1 unused image row, 1 object, 1 temporary file (194.4 kB of objects freed)$" out &&
+	test_grep "^gc: would remove 1 unused image row, 1 object, 1 temporary file (194.4 kB freed)$" out &&
 	test "$(sqlite3 c6/.gicat/catalog.db "SELECT count(*) FROM images")" -eq 1 &&
 	test "$(find c6/.gicat/objects -type f | wc -l)" -eq 2 &&
 	gicat --catalog c6 gc --grace 0 >out &&
-	test_grep "^gc: removed 1 unused image row, 1 object, 1 temporary file (194.4 kB of objects freed)$" out &&
+	test_grep "^gc: removed 1 unused image row, 1 object, 1 temporary file (194.4 kB freed)$" out &&
 	test "$(find c6/.gicat/objects -type f | wc -l)" -eq 0
 '
 
@@ -184,7 +184,10 @@ test_expect_success 'gc counts megabytes in decimal units too' '
 	gicat --catalog c6 rm "path = noise.png" 2>/dev/null &&
 	mb=$(stat -c %s noise.png | awk "{printf \"%.1f\", \$1 / 1e6}") &&
 	gicat --catalog c6 gc --grace 0 >out &&
-	test_grep "^gc: removed 1 unused image row, 1 object, 0 temporary files ($mb MB of objects freed)$" out
+	test_grep "^gc: removed 1 unused image row, 1 object, 0 temporary files ($mb MB freed)$" out &&
+	head -c 2000 /dev/zero >c6/.gicat/objects/00/tmp-partial &&
+	gicat --catalog c6 gc --grace 0 >out &&
+	test_grep "^gc: removed 0 unused image rows, 0 objects, 1 temporary file (2.0 kB freed)$" out
 '
 
 # Writers hold .gicat/lock shared, gc exclusively: flock(1) stands in for
