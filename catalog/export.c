@@ -16,11 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "export-int.h"
+#include "json.h"
 
 static const char *const format_names[] = {
 	"imagefolder", "genimage", "hf", "webdataset", "manifest" };
@@ -278,14 +280,36 @@ static int by_dir_name(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
+/* A name to keep: no path tricks, no control characters, and UTF-8,
+ * which metadata.jsonl and most trainers' file lists need. */
 static int safe_name(const char *s)
 {
-	if (!*s || *s == '.' || strlen(s) > 200)
+	size_t n = strlen(s);
+
+	if (!*s || *s == '.' || n > 200)
 		return 0;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == '/' || *s == '\\' || *s == 0x7f)
+	for (size_t i = 0; i < n; ) {
+		size_t len = gic_utf8_len((const unsigned char *)s + i, n - i);
+		if (!len || (unsigned char)s[i] < 0x20 || s[i] == '/' ||
+		    s[i] == '\\' || s[i] == 0x7f)
 			return 0;
+		i += len;
+	}
 	return 1;
+}
+
+/* base, with the image's extension added when it has none a loader would
+ * take for an image (ImageFolder skips "photo"). */
+static char *original_name(const struct gic_item *it, const char *base)
+{
+	const char *dot = strrchr(base, '.');
+	char *n = NULL;
+
+	if (dot && (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") ||
+		    !strcasecmp(dot, ".jpeg")))
+		return strdup(base);
+	return asprintf(&n, "%s.%s", base, gic_export_ext(it->format)) < 0 ?
+	       NULL : n;
 }
 
 static char *hash_name(const struct gic_item *it, const char *suffix)
@@ -319,7 +343,7 @@ char **gic_export_names(struct gic_export_ctx *x,
 		v[i].dir = gic_export_label_dir(x->opts->format, it->label);
 		v[i].idx = i;
 		v[i].name = x->opts->original_names && base && safe_name(base) ?
-			    strdup(base) : hash_name(it, NULL);
+			    original_name(it, base) : hash_name(it, NULL);
 	}
 	qsort(v, s->n, sizeof(*v), by_dir_name);
 	for (i = 0; i < s->n; i++) {

@@ -374,6 +374,22 @@ test_expect_success '--names original: unsafe original names become safe names i
 	(cd jail/out && sha256sum -c --quiet MANIFEST.sha256)
 '
 
+test_expect_success '--names original: a name that is not UTF-8 becomes the hash; one without an image extension gets one' '
+	db=names-cat/.gicat/catalog.db &&
+	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 2 \
+		"subset = adm and split = train and label = fake" | tail -n +2) &&
+	sqlite3 $db "UPDATE entries SET path = '\''genimage/x/ai/bad'\'' || CAST(x'\''ff'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$1'\'';
+		UPDATE entries SET path = '\''genimage/x/ai/noext'\'' WHERE sha256 = '\''$2'\''" &&
+	gicat --catalog names-cat export "sha256 in ($1, $2)" --names original --format hf --out hfn 2>err &&
+	{ echo "$(echo $1 | cut -c1-16).png"; echo noext.png; } | sort >want &&
+	ls hfn/export >got.all && grep -v metadata.jsonl got.all >got && test_cmp want got &&
+	$PY -c "
+import json, os
+for l in open(\"hfn/export/metadata.jsonl\", encoding=\"utf-8\"):
+    assert os.path.exists(os.path.join(\"hfn/export\", json.loads(l)[\"file_name\"])), l
+"
+'
+
 test_expect_success 'every split is recorded in the catalog with its files' '
 	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM materializations")" -ge 8 &&
 	n=$(sqlite3 cat/.gicat/catalog.db "SELECT files FROM materializations WHERE out_dir LIKE '"'"'%/if2'"'"'") &&
