@@ -181,8 +181,8 @@ static int open_section(struct parse *p, const char *section)
 		snprintf(name, sizeof(name), "%s", section + 4);
 	else
 		return fail(p, "unknown section [%s] (task, train, val, test NAME,"
-			    " set NAME, split; a name is letters, digits, . _ -)",
-			    section);
+			    " set NAME, split; a name is letters, digits, . _ -,"
+			    " and not . or ..)", section);
 	if (!(s = new_set(p->t, name)))
 		return fail(p, "%s", gic_errmsg());
 	s->line = p->line;
@@ -397,6 +397,27 @@ static void check_ops(struct parse *p, const struct gic_task_set *s,
 		fail(p, "set '%s': %s", s->name, gic_errmsg());
 }
 
+/* A set whose directory an export would write over or into: one named
+ * like a file every export writes, or "test" beside test/NAME sets. */
+static void check_set_name(struct parse *p, const struct gic_task_set *s)
+{
+	static const char *const files[] = { "task.ini", "MANIFEST.sha256",
+					     "labels.json", "LICENSES.md" };
+	const struct gic_task *t = p->t;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++)
+		if (!strcmp(s->name, files[i]))
+			fail(p, "set '%s' has the name of a file every export "
+			     "writes: name it otherwise", s->name);
+	for (int i = 0; i < t->nsets && !strcmp(s->name, "test"); i++)
+		if (!strncmp(t->sets[i].name, "test/", 5)) {
+			fail(p, "set 'test' and set '%s' cannot both be: an "
+			     "export puts test/NAME sets in the directory test/",
+			     t->sets[i].name);
+			break;
+		}
+}
+
 /* Checks that need the whole file: what each set may combine, every
  * select expression and every operation chain. */
 static void validate(struct parse *p)
@@ -405,7 +426,8 @@ static void validate(struct parse *p)
 	const char *g = t->split_group;
 
 	if (t->nsets == 0 && !p->nerrs)
-		fail(p, "no sets: add [train], [val], [test NAME] or [split]");
+		fail(p, "no sets: add [train], [val], [test NAME] or [split], "
+		     "each with its select = EXPR");
 	p->line = t->split_line;
 	if (t->has_split && !has_shares(t))
 		fail(p, "[split] needs ratios, e.g. ratios = train:0.8, test:0.2");
@@ -420,6 +442,7 @@ static void validate(struct parse *p)
 		if (s->share > 0 && (s->select || s->balance))
 			fail(p, "set '%s' comes from [split]: select it there",
 			     s->name);
+		check_set_name(p, s);
 		check_select(p, s->select, s->select_line);
 		check_ops(p, s, s->degrade);
 		check_ops(p, s, s->degrade_real);

@@ -135,6 +135,12 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 		"bad7.ini:3: set .train.: blur" &&
 	task_error bad5 "[task]\nname = x\n[split]\nselect = label = fake\n[test a]\nselect = label = real\n" \
 		"bad5.ini:4: \\[split\\] needs ratios" &&
+	task_error bad10 "[task]\n[set labels.json]\nselect = label = fake\n" \
+		"bad10.ini:3: set .labels.json. has the name of a file every export writes" &&
+	task_error bad11 "[task]\n[test]\nselect = label = fake\n[test x]\nselect = label = real\n" \
+		"bad11.ini:3: set .test. and set .test/x. cannot both be" &&
+	task_error bad12 "[task]\nname = x\n[train]\n" \
+		"no sets: add \\[train\\], \\[val\\], \\[test NAME\\] or \\[split\\], each with its select = EXPR" &&
 	task_error bad8 "[task]\n[split]\nselect = label = fake\nratios = train:nan, test:0.5\n" \
 		"bad8.ini:4: ratios: bad share .train:nan." &&
 	task_error bad9 "[task]\n[split]\nselect = label = fake\nratios = train:0.5, test:0.4\n" \
