@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "cli.h"
 
 /* How the set samples what EXPR selects, as a task set's keys say. */
@@ -48,6 +50,22 @@ static int sampling_opt(int ch, const char *arg, struct sampling *s)
 	}
 }
 
+/* How many images expr selects (-1 on failure). */
+static long long matching(struct gic_catalog *c, const char *expr)
+{
+	sqlite3_stmt *s;
+	long long n = -1;
+	int errcol = 0;
+
+	if (gic_select_prepare(c, "count(DISTINCT sha256)", expr, "", &s,
+			       &errcol, NULL) < 0)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -61,6 +79,7 @@ int cmd_export(int argc, char **argv)
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
+	long long n;
 	char *expr;
 	int ch, rc;
 
@@ -90,7 +109,12 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	/* as split warns about an empty set (one label only is no news for
 	 * an ad-hoc subset: no warning about balance) */
-	if (r->sets[0].n == 0 && *expr) {
+	if (r->sets[0].n == 0 && (n = matching(c, expr)) > 0) {
+		fprintf(stderr, "gicat: export: warning: '%s': %lld images "
+			"match, none is left after sampling%s: set 'export' is "
+			"empty\n", expr, n, smp.balance ? " (--balance label "
+			"needs both labels)" : "");
+	} else if (r->sets[0].n == 0 && *expr) {
 		fprintf(stderr, "gicat: export: warning: '%s': no image matches: "
 			"set 'export' is empty\n", expr);
 		cli_select_hint("export", c, expr);

@@ -285,7 +285,10 @@ test_expect_success 'export of an empty selection warns, as split does, and stil
 	test_grep "^gicat: export: warning: .generator = adm and class in 990..999.: no image matches: set .export. is empty$" err &&
 	test_grep "^export: 0 images in 1 set" err &&
 	gicat export "generator = adm" --out some 2>err &&
-	! grep warning err
+	! grep warning err &&
+	n=$(gicat query --format csv --fields sha256 "label = fake" | tail -n +2 | sort -u | wc -l) &&
+	gicat export --balance label "label = fake" --out onelabel 2>err &&
+	test_grep "^gicat: export: warning: .label = fake.: $n images match, none is left after sampling (--balance label needs both labels): set .export. is empty$" err
 '
 
 test_expect_success 'a bad EXPR of export is shown with a caret, like query shows it' '
