@@ -161,6 +161,9 @@ struct export_args {
  * derive degraded images): -1 to go on, or an exit code. */
 int cli_export_opt(const char *cmd, int ch, const char *arg,
 		   struct export_args *a);
+/* After the options: --out given, and options that fit the format; 0 or
+ * the exit code of a usage error. */
+int cli_export_args_check(const char *cmd, const struct export_args *a);
 int cli_export_run(const char *cmd, struct gic_catalog *c,
 		   const struct gic_resolved *r, struct export_args *a);
 

@@ -3,6 +3,7 @@
  * one-set split of the entries matching EXPR, written as set "export",
  * sampled (--fraction, --max-per-class, --balance, --seed) as a task set.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@
 /* How the set samples what EXPR selects, as a task set's keys say. */
 struct sampling {
 	double fraction;
-	uint64_t max_per_class, seed;
+	uint64_t max_per_class;
+	long long seed;          /* any integer, as a task file's seed */
 	int balance;
 };
 
@@ -44,8 +46,11 @@ static int sampling_opt(int ch, const char *arg, struct sampling *s)
 		s->balance = 1;
 		return -1;
 	default: /* 'E' */
-		if (cli_parse_u64(arg, &s->seed) < 0 || s->seed > INT64_MAX)
-			return cli_usage_error("export", "bad --seed '%s'", arg);
+		errno = 0;
+		s->seed = strtoll(arg, &end, 10);
+		if (end == arg || *end || errno)
+			return cli_usage_error("export", "--seed takes an integer, "
+					       "not '%s'", arg);
 		return -1;
 	}
 }
@@ -88,8 +93,8 @@ int cmd_export(int argc, char **argv)
 			  sampling_opt(ch, optarg, &smp) :
 			  cli_export_opt("export", ch, optarg, &a)) >= 0)
 			return rc;
-	if (!a.out)
-		return cli_usage_error("export", "--out DIR is required");
+	if ((rc = cli_export_args_check("export", &a)))
+		return rc;
 	if (!(expr = cli_join_args(argc - optind, argv + optind)) ||
 	    gic_task_parse("[task]\nname = export\nseed = 0\n[set export]\n"
 			   "fraction = 1\n", "export", &t) < 0 ||
@@ -98,7 +103,7 @@ int cmd_export(int argc, char **argv)
 		gic_task_free(t);
 		return cli_fail(GIC_ENOMEM, "export", NULL);
 	}
-	t->seed = (int64_t)smp.seed;
+	t->seed = smp.seed;
 	t->sets[0].fraction = smp.fraction;
 	t->sets[0].max_per_class = (int)smp.max_per_class;
 	t->sets[0].select = expr;

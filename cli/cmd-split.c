@@ -158,5 +158,7 @@ int cmd_split(int argc, char **argv)
 		return check_args(argc - optind, argv + optind, a.out);
 	if (argc - optind != 1)
 		return cli_usage_error("split", "expected one TASK");
+	if ((rc = cli_export_args_check("split", &a)))
+		return rc;
 	return split(argv[optind], &a, strict);
 }

@@ -47,6 +47,17 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 	}
 }
 
+int cli_export_args_check(const char *cmd, const struct export_args *a)
+{
+	if (!a->out)
+		return cli_usage_error(cmd, "--out DIR is required");
+	if (a->opts.shard_size && a->opts.format != GIC_FMT_WEBDATASET)
+		return cli_usage_error(cmd, "--shard-size is for --format "
+				       "webdataset, not %s",
+				       gic_export_format_name(a->opts.format));
+	return 0;
+}
+
 int cli_default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -277,7 +277,13 @@ test_expect_success 'export samples as a task set does: --fraction, --max-per-cl
 	test_expect_code 2 gicat export --fraction 1.5 --out x 2>err &&
 	test_expect_code 2 gicat export --max-per-class 0 --out x 2>err &&
 	test_expect_code 2 gicat export --balance class --out x 2>err && test_grep "balance" err &&
-	test_expect_code 2 gicat export --seed x --out x 2>err && ! test -e x
+	test_expect_code 2 gicat export --seed x --out x 2>err && ! test -e x &&
+	gicat export "subset = sd14" --fraction 0.5 --seed -3 --out smp-neg 2>/dev/null &&
+	test_grep "^seed = -3$" smp-neg/task.ini &&
+	test_expect_code 2 gicat export --shard-size 5 --out x 2>err &&
+	test_grep "^gicat: export: --shard-size is for --format webdataset, not imagefolder$" err &&
+	test_expect_code 2 gicat split $TASK --format hf --shard-size 5 --out x 2>err &&
+	test_grep "not hf" err && ! test -e x
 '
 
 test_expect_success 'export of an empty selection warns, as split does, and still exits 0' '
