@@ -43,6 +43,8 @@ static int field_list(const char *opt, const char *spec, char *out,
 		      size_t size)
 {
 	char buf[512], *save = NULL, *tok;
+	const struct gic_field *seen[64];
+	size_t nseen = 0;
 
 	snprintf(buf, sizeof(buf), "%s", spec);
 	out[0] = '\0';
@@ -56,8 +58,13 @@ static int field_list(const char *opt, const char *spec, char *out,
 		if (!f)
 			return cli_usage_error("query", "%s: unknown field '%s'",
 					       opt, tok);
-		if (strlen(out) + strlen(f->sql) + 3 >= size)
+		for (size_t i = 0; i < nseen; i++)
+			if (seen[i] == f)
+				return cli_usage_error("query", "%s: '%s' twice",
+						       opt, f->name);
+		if (nseen == 64 || strlen(out) + strlen(f->sql) + 3 >= size)
 			return cli_usage_error("query", "%s: too many fields", opt);
+		seen[nseen++] = f;
 		if (out[0])
 			strcat(out, ", ");
 		strcat(out, f->sql);
@@ -71,6 +78,25 @@ struct qopts {
 	const char *group, *fields;
 	long long limit;
 };
+
+/* Options that would be silently ignored together: usage errors. */
+static int check_combos(const struct qopts *q, int fmt_given)
+{
+	const char *why = NULL;
+
+	if (q->fields && (q->group || q->count))
+		why = "--fields chooses the columns of entries; --group-by and "
+		      "--count print counts";
+	else if (q->fmt == OUT_PATHS && (q->group || q->fields))
+		why = "--format paths prints paths only; for counts or other "
+		      "columns use table, csv or jsonl";
+	else if (q->count && !q->group && q->limit >= 0)
+		why = "--count counts every match: --limit does not apply";
+	else if (q->count && !q->group && fmt_given)
+		why = "--count prints one number: --format does not apply "
+		      "(--group-by gives counts in any format)";
+	return why ? cli_usage_error("query", "%s", why) : 0;
+}
 
 static int run(struct gic_catalog *c, const struct qopts *q, const char *expr)
 {
@@ -114,8 +140,7 @@ static int run(struct gic_catalog *c, const struct qopts *q, const char *expr)
 		rows = sqlite3_column_int64(s, 0);
 		printf("%lld\n", rows);
 	} else if (!q->count) {
-		rows = out_rows(s, q->group && q->fmt == OUT_PATHS ? OUT_TABLE :
-				q->fmt, stdout);
+		rows = out_rows(s, q->fmt, stdout);
 	}
 	if ((rc = cli_finish_rows("query", s)) == 0 && rows == 0 &&
 	    (q->count || q->limit))
@@ -134,13 +159,14 @@ int cmd_query(int argc, char **argv)
 	struct gic_catalog *c;
 	uint64_t n;
 	char *expr;
-	int ch, rc;
+	int ch, rc, fmt_given = 0;
 
 	while ((ch = getopt_long(argc, argv, "hf:n:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			if ((rc = cli_format_opt("query", optarg, 1, &q.fmt)) >= 0)
 				return rc;
+			fmt_given = 1;
 			break;
 		case 'c': q.count = 1; break;
 		case 'g': q.group = optarg; break;
@@ -155,6 +181,8 @@ int cmd_query(int argc, char **argv)
 			return cli_getopt_end("query", ch);
 		}
 	}
+	if ((rc = check_combos(&q, fmt_given)))
+		return rc;
 	if (q.group)
 		q.count = 0; /* --group-by counts, per group */
 	if (!(expr = cli_join_args(argc - optind, argv + optind)))

@@ -77,6 +77,18 @@ test_expect_success 'a long expression is echoed as a window around the error' '
 	! grep -F ... err
 '
 
+test_expect_success 'options that would be ignored together are usage errors' '
+	for o in "--group-by label --format paths" "--group-by label --fields sha256" \
+		"--format paths --fields sha256" "--count --limit 3" "--count --format jsonl" \
+		"--count --fields path" "--group-by label,label" "--fields path,Path"; do
+		test_expect_code 2 gicat query $o >out 2>err && ! test -s out &&
+		test_grep "^gicat: query: " err || return 1
+	done &&
+	test_grep "'"'"'path'"'"' twice" err &&
+	gicat query --count --group-by label --format csv >out && test_grep "^label,count$" out &&
+	test "$(gicat query --group-by label --limit 1 | wc -l)" -eq 2
+'
+
 test_expect_success 'bad tokens are usage errors, not crashes' '
 	for e in "label =" "(label = fake" "label = fake)" "class = abc" "label == fake" "path ~" "class in 5..";
 	do test_expect_code 2 gicat query "$e" 2>err || exit 1; done
