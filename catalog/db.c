@@ -239,6 +239,9 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 	if (names_gicat(dir))
 		return gic_seterr(GIC_EUSAGE, "a catalog is made in the directory "
 				  "that is to hold .gicat, not in .gicat itself");
+	if (mkdir(dir, 0777) < 0 && errno == ENOENT)
+		return gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
+				  "directory does not exist");
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
 		return gic_seterr(GIC_EIO, "mkdir '%s': %s", dir, strerror(errno));
 	if (is_catalog(dir))

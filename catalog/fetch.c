@@ -240,7 +240,8 @@ static void *transfers(void *arg)
 static int check_opts(struct gic_catalog *c, const struct gic_fetch_list *l,
 		      const struct gic_fetch_opts *o)
 {
-	struct gic_ingest_opts io = { .label = o->label, .split = o->split,
+	struct gic_ingest_opts io = { .dataset = o->dataset, .label = o->label,
+				      .split = o->split,
 				      .class_idx = o->class_idx };
 	int rc;
 

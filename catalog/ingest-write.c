@@ -76,6 +76,8 @@ static sqlite3_stmt **stmt_slot(struct gic_writer *w, size_t i)
 
 int gic_writer_check_opts(const struct gic_ingest_opts *o)
 {
+	if (o->dataset && !*o->dataset)
+		return gic_seterr(GIC_EUSAGE, "--dataset needs a name");
 	if (o->label && strcmp(o->label, "real") && strcmp(o->label, "fake"))
 		return gic_seterr(GIC_EUSAGE, "label must be 'real' or 'fake', "
 				  "not '%s'", o->label);

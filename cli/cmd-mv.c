@@ -52,5 +52,11 @@ int cmd_mv(int argc, char **argv)
 			cli_word(rep.fetched, "entry", "entries"),
 			cli_word(rep.fetched, "it is", "they are"));
 	fputc('\n', stderr);
+	if (!rep.entries && !rep.fetched)
+		fprintf(stderr, "gicat: mv: note: no entry%s%s%s has a path "
+			"under '%s' (paths as the entries have them: 'gicat "
+			"query --format paths' shows them)\n", dataset ?
+			" of dataset '" : "", dataset ? dataset : "",
+			dataset ? "'" : "", argv[optind]);
 	return 0;
 }

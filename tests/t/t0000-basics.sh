@@ -69,9 +69,12 @@ test_expect_success 'init refuses to make a catalog inside a .gicat directory' '
 	test_expect_code 2 gicat init nd/.gicat/ 2>err && ! test -e nd
 '
 
-test_expect_success 'init refuses an existing catalog' '
+test_expect_success 'init refuses an existing catalog, and a DIR whose parent is missing' '
 	test_expect_code 2 gicat init cat 2>err &&
-	test_grep "already holds a catalog" err
+	test_grep "already holds a catalog" err &&
+	test_expect_code 2 gicat init nosuch/deeper 2>err &&
+	test_grep "^gicat: init: .nosuch/deeper.: cannot be created: its parent directory does not exist$" err &&
+	! test -e nosuch
 '
 
 test_expect_success 'init creates the catalog where --catalog or GICAT_DIR say' '

@@ -116,6 +116,14 @@ test_expect_success 'the catalog'"'"'s own directory is refused as a PATH: its o
 	gicat --catalog own ingest own 2>err && test "$(gicat --catalog own query --count)" -eq 2
 '
 
+test_expect_success 'an empty --dataset is a usage error, for ingest and fetch' '
+	test_expect_code 2 gicat --catalog own ingest --dataset "" own/pics 2>err &&
+	test_grep "^gicat: ingest: --dataset needs a name" err &&
+	echo http://127.0.0.1:1/a.png >urls.txt &&
+	test_expect_code 2 gicat --catalog own fetch --dataset "" urls.txt 2>err &&
+	test_grep "dataset needs a name" err
+'
+
 test_expect_success 'a walk does not follow a link into the catalog: skipped and counted' '
 	sub=$(ls own/.gicat/objects | head -1) &&
 	ln -s .gicat/objects own/objlink && ln -s "../.gicat/objects/$sub" own/pics/sublink &&

@@ -241,10 +241,12 @@ test_expect_success 'mv refuses to merge into paths entries already have, and mo
 	test "$(cat err)" = "gicat: mv: '"'"'new/basn3p08.png'"'"' would become '"'"'other/basn3p08.png'"'"', a path dataset d already has: nothing moved" &&
 	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3 &&
 	gicat --catalog c7 mv nosuch elsewhere 2>err &&
-	test "$(cat err)" = "mv: moved 0 entries from '"'"'nosuch'"'"' to '"'"'elsewhere'"'"'" &&
+	test "$(head -1 err)" = "mv: moved 0 entries from '"'"'nosuch'"'"' to '"'"'elsewhere'"'"'" &&
+	test_grep "^gicat: mv: note: no entry has a path under .nosuch. (paths as the entries have them" err &&
 	test_expect_code 2 gicat --catalog c7 mv new 2>err && test_grep "expected FROM and TO" err &&
 	test_expect_code 2 gicat --catalog c7 mv "" x 2>err && test_grep "empty" err &&
 	gicat --catalog c7 mv --dataset nosuch new elsewhere 2>err && test_grep "moved 0 entries" err &&
+	test_grep "note: no entry of dataset .nosuch. has a path under .new." err &&
 	test_expect_code 2 gicat --catalog c7 mv new new/sub 2>err &&
 	test_grep "^gicat: mv: .new. and .new/sub. overlap: move through a third name$" err
 '
