@@ -495,6 +495,8 @@ struct gic_ingest_stats {
 	uint64_t updated;       /*   of those, given new fields by the
 				     options (--label, --license...) */
 	uint64_t changed;       /* entries whose file content changed */
+	uint64_t repaired;      /* known images whose object was missing or
+				   damaged, stored again from the file */
 	uint64_t rejected;
 	uint64_t skipped;       /* entries the walk left out, all reasons: */
 	uint64_t skip_loop;     /*   links back to a directory on the path */

@@ -561,6 +561,7 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 	}
 	if ((r->how == GIC_PUT_COPIED && w->opts->mode != GIC_MODE_COPY))
 		st->link_fallbacks++;
+	st->repaired += r->kind == GIC_R_KNOWN && r->how != GIC_PUT_EXISTED;
 	if (r->kind == GIC_R_NEW && (rc = insert_image(w, r, &added)) < 0)
 		return rc;
 	if (r->kind == GIC_R_KNOWN && r->ref_path &&

@@ -76,6 +76,11 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 	for (int i = 0; i < st->nreasons; i++)
 		fprintf(stderr, "  rejected %llu: %s\n",
 			(unsigned long long)st->reasons[i].n, st->reasons[i].reason);
+	if (st->repaired)
+		fprintf(stderr, "  %llu object%s missing or damaged in the "
+			"store, stored again from the file%s\n",
+			(unsigned long long)st->repaired, cli_s(st->repaired),
+			cli_s(st->repaired));
 	if (st->skipped)
 		skipped(st);
 	if (st->respelled)

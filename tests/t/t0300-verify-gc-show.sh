@@ -102,9 +102,12 @@ test_expect_success 'verify exits 1 naming a missing object; cat fails with exit
 
 test_expect_success 'ingesting the originals again puts a missing object back; --repair a corrupt one' '
 	gicat ingest img 2>err && test_grep "already present" err &&
+	test_grep "^  1 object missing or damaged in the store, stored again from the file$" err &&
 	test_expect_code 1 gicat verify --full >out 2>err &&
 	test "$(grep -c "^gicat: verify: " err)" -eq 1 && test_grep " is corrupt " err &&
 	gicat ingest --repair img 2>err && test_grep "already present" err &&
+	test_grep "^  1 object missing or damaged in the store, stored again from the file$" err &&
+	gicat ingest --repair img 2>err && ! grep "stored again" err &&
 	gicat verify --full >out 2>err && test_grep " 0 problems" out &&
 	gicat cat "$(first basn0g08.png)" >back && cmp back img/basn0g08.png &&
 	gicat cat "$(first basn2c08.png)" >back && cmp back img/basn2c08.png &&
