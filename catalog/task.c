@@ -35,8 +35,14 @@ struct parse {
 	struct gic_task_set *set;/* current set section, or NULL */
 	int in_split;
 	int header;              /* the reader just read a [section] line */
+	int indented;            /* ... a line starting with white space */
 	char last_key[64];       /* for continuation lines */
 	int last_line;
+	struct {                 /* the keys of the current section */
+		char key[64];
+		int line;
+	} seen[32];
+	int nseen;
 	int skip;                /* in a section that could not be opened */
 	struct problem {         /* errors found, kept in line order later */
 		int line;
@@ -123,6 +129,7 @@ static char *reader(char *buf, int size, void *stream)
 	n = strspn(buf, " \t");
 	if (buf[n] == '[')
 		p->header = 1;
+	p->indented = n > 0;
 	return buf;
 }
 
@@ -285,18 +292,42 @@ static int task_key(struct parse *p, const char *k, const char *v, int cont)
 	return unknown_key(p, k, task_keys);
 }
 
+/* 1 when key k was given before in this section (not as a continuation
+ * line of it): an error, as a second value would silently win. */
+static int repeated(struct parse *p, const char *k, int cont)
+{
+	if (cont)
+		return 0;
+	for (int i = 0; i < p->nseen; i++)
+		if (!strcmp(p->seen[i].key, k)) {
+			fail(p, "'%s' given twice in [%s] (first on line %d); a "
+			     "long value goes on indented lines below it", k,
+			     p->section, p->seen[i].line);
+			return 1;
+		}
+	if (p->nseen < (int)(sizeof(p->seen) / sizeof(*p->seen))) {
+		snprintf(p->seen[p->nseen].key, sizeof(p->seen[0].key), "%s", k);
+		p->seen[p->nseen++].line = p->line;
+	}
+	return 0;
+}
+
 static int on_key(struct parse *p, const char *section, const char *k,
 		  const char *v)
 {
-	int cont = !strcmp(k, p->last_key) && p->line == p->last_line + 1;
+	/* inih hands an indented line after a key to the handler under that
+	 * key's name: a continuation, not a repetition */
+	int cont = !strcmp(k, p->last_key) && p->line == p->last_line + 1 &&
+		   p->indented;
 
 	if (!*section)
 		return fail(p, "'%s' before any [section]", k), 1;
 	if (p->header || strcmp(section, p->section)) {
 		p->header = 0;
+		p->nseen = 0;
 		p->skip = !open_section(p, section);
 	}
-	if (p->skip)
+	if (p->skip || repeated(p, k, cont))
 		return 1;
 	snprintf(p->last_key, sizeof(p->last_key), "%s", k);
 	p->last_line = p->line;

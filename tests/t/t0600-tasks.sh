@@ -141,6 +141,12 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 		"bad11.ini:3: set .test. and set .test/x. cannot both be" &&
 	task_error bad12 "[task]\nname = x\n[train]\n" \
 		"no sets: add \\[train\\], \\[val\\], \\[test NAME\\] or \\[split\\], each with its select = EXPR" &&
+	task_error bad13 "[task]\nseed = 1\nseed = 2\n[train]\nselect = label = fake\n" \
+		"bad13.ini:3: .seed. given twice in \\[task\\] (first on line 2)" &&
+	task_error bad14 "[task]\n[train]\nselect = label = fake\nselect = split = val\n" \
+		"bad14.ini:4: .select. given twice in \\[train\\] (first on line 3)" &&
+	printf "[task]\n[train]\nselect = label = fake\n  and split = train\n" >cont.ini &&
+	gicat task check cont.ini >/dev/null 2>err &&
 	task_error bad8 "[task]\n[split]\nselect = label = fake\nratios = train:nan, test:0.5\n" \
 		"bad8.ini:4: ratios: bad share .train:nan." &&
 	task_error bad9 "[task]\n[split]\nselect = label = fake\nratios = train:0.5, test:0.4\n" \
