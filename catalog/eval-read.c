@@ -81,9 +81,10 @@ static int parse_score(struct reader *r, const char *s, double *out)
 
 	errno = 0;
 	*out = strtod(s, &end);
-	if (!*s || *end || errno == ERANGE || !isfinite(*out))
+	if (!*s || *end || isnan(*out))
 		return bad(r, "score '%s' is not a number", s), -1;
-	if (*out < 0 || *out > 1)
+	/* 1e-400 is a number (0, as a double); 1e999 one far above 1 */
+	if (*out < 0 || *out > 1 || (errno == ERANGE && fabs(*out) >= 1))
 		return bad(r, "score %s is outside [0, 1]", s), -1;
 	return 0;
 }

@@ -400,6 +400,7 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	struct dirent *e;
 	int nonempty = 0;
 	const char *dir;
+	struct stat st;
 	DIR *d;
 
 	if (!*out)
@@ -412,8 +413,13 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 				  "directory does not exist");
 	if (mkdir(out, 0777) < 0 && errno != EEXIST)
 		return gic_seterr(GIC_EIO, "create '%s': %s", out, strerror(errno));
+	if (stat(out, &st) < 0)  /* it exists: a symlink to nothing */
+		return gic_seterr(GIC_EUSAGE, "a symlink to nothing: %s",
+				  strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return gic_seterr(GIC_EUSAGE, "exists and is not a directory");
 	if (!(x->out = realpath(out, NULL)) || !(d = opendir(out)))
-		return gic_seterr(GIC_EIO, "'%s': %s", out, strerror(errno));
+		return gic_seterr(GIC_EIO, "%s", strerror(errno));
 	while ((e = readdir(d)))
 		nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
 	closedir(d);

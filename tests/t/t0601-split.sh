@@ -193,6 +193,11 @@ test_expect_success 'a non-empty --out is refused unless --force; a missing pare
 	test_expect_code 2 gicat split $TASK --out nosuch/parent/out 2>err &&
 	test "$(cat err)" = "gicat: split: '"'"'nosuch/parent/out'"'"': cannot be created: its parent directory does not exist" &&
 	! test -e nosuch &&
+	echo x >afile && ln -s nowhere/x dangling &&
+	test_expect_code 2 gicat split $TASK --out afile 2>err &&
+	test "$(cat err)" = "gicat: split: '"'"'afile'"'"': exists and is not a directory" &&
+	test_expect_code 2 gicat split $TASK --out dangling 2>err &&
+	test_grep "^gicat: split: .dangling.: a symlink to nothing" err &&
 	gicat split $TASK --out if --force 2>err &&
 	gicat split --check if >out && test_grep " 0 drifts" out
 '

@@ -119,6 +119,8 @@ test_expect_success 'bad rows are reported with their line numbers and nothing i
 	12345,0.5
 	$sha
 	"unclosed,0.1
+	$sha,1e999
+	$sha,nan
 	EOF
 	test_expect_code 1 evalcsv bad.csv >out 2>err &&
 	test_must_fail test -s out &&
@@ -129,7 +131,9 @@ test_expect_success 'bad rows are reported with their line numbers and nothing i
 	test_grep "^gicat: eval: .bad.csv:$((n + 4)).: sha256 .12345. is not 64 hex digits" err &&
 	test_grep "^gicat: eval: .bad.csv:$((n + 5)).: 1 fields where the header has 2$" err &&
 	test_grep "^gicat: eval: .bad.csv:$((n + 6)).: unterminated quote$" err &&
-	test_grep "6 of $((ntest + 6)) rows cannot be used; nothing scored" err &&
+	test_grep "^gicat: eval: .bad.csv:$((n + 7)).: score 1e999 is outside \[0, 1\]$" err &&
+	test_grep "^gicat: eval: .bad.csv:$((n + 8)).: score .nan. is not a number$" err &&
+	test_grep "8 of $((ntest + 8)) rows cannot be used; nothing scored" err &&
 	! grep -q "no prediction" err
 '
 
