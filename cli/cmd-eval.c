@@ -28,10 +28,27 @@ struct args {
 	int allow_missing;
 };
 
-/* Problems as they are reported: the first LIST_MAX of each kind. */
+/* Problems as they are reported: the first LIST_MAX of each kind, then
+ * how many more, said where that kind's list ends (when another kind
+ * follows, or at the end). */
 struct sink {
 	size_t n[GIC_EVAL_NKINDS];
+	int told[GIC_EVAL_NKINDS];  /* "... and N more" said */
+	int last;                   /* kind of the last problem, or -1 */
 };
+
+static void tell_more(struct sink *s, int k)
+{
+	static const char *const what[GIC_EVAL_NKINDS] = {
+		"bad rows", "ignored rows", "images without a prediction",
+		"notes" };
+
+	if (k >= 0 && s->n[k] > LIST_MAX && !s->told[k]) {
+		fprintf(stderr, "gicat: eval: ... and %zu more %s\n",
+			s->n[k] - LIST_MAX, what[k]);
+		s->told[k] = 1;
+	}
+}
 
 static void on_problem(void *arg, enum gic_eval_problem kind,
 		       const char *where, const char *why)
@@ -41,22 +58,19 @@ static void on_problem(void *arg, enum gic_eval_problem kind,
 	/* images a bad row meant to score would be listed as missing too */
 	if (kind == GIC_EVAL_MISSING && s->n[GIC_EVAL_MALFORMED])
 		return;
+	if (s->last != (int)kind)
+		tell_more(s, s->last);
+	s->last = (int)kind;
 	if (s->n[kind]++ < LIST_MAX)
 		fprintf(stderr, "gicat: eval: %s'%s': %s\n", kind ==
 			GIC_EVAL_UNKNOWN ? "ignored: " : kind == GIC_EVAL_NOTE ?
 			"note: " : "", where, why);
 }
 
-static void sink_end(const struct sink *s)
+static void sink_end(struct sink *s)
 {
-	static const char *const what[GIC_EVAL_NKINDS] = {
-		"bad rows", "ignored rows", "images without a prediction",
-		"notes" };
-
 	for (int k = 0; k < GIC_EVAL_NKINDS; k++)
-		if (s->n[k] > LIST_MAX)
-			fprintf(stderr, "gicat: eval: ... and %zu more %s\n",
-				s->n[k] - LIST_MAX, what[k]);
+		tell_more(s, k);
 }
 
 /* Whether the runs may be scored; says why not. */
@@ -257,7 +271,7 @@ static int eval_task(const char *file, const struct args *a)
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
 	struct gic_eval e;
-	struct sink s = { { 0 } };
+	struct sink s = { .last = -1 };
 	int rc;
 
 	o.arg = &s;
@@ -345,10 +359,12 @@ static int score_run(struct gic_catalog *c, struct runs *rs, int i,
 	    (rc = gic_eval_run(c, rs->res[i], run->predictions, o,
 			       &rs->evals[i])) < 0) {
 		char where[4200];
+		sink_end(o->arg);
 		snprintf(where, sizeof(where), "%s:%d", a->matrix, run->line);
 		return cli_fail(rc, "eval --matrix", rs->evals[i].nsets ?
 				run->predictions : where);
 	}
+	sink_end(o->arg);  /* this file's lists end before its summary */
 	return verdict(&rs->evals[i], run->predictions, a);
 }
 
@@ -380,10 +396,8 @@ static int eval_matrix(const struct args *a)
 	struct gic_eval_opts o = { a->threshold, on_problem, NULL };
 	struct gic_catalog *c = NULL;
 	struct runs rs = { 0 };
-	struct sink s = { { 0 } };
 	int rc, worst = EXIT_OK;
 
-	o.arg = &s;
 	if ((rc = gic_runs_read(a->matrix, &rs.list, &rs.n)) < 0)
 		return cli_fail(rc, "eval --matrix", a->matrix);
 	rs.tasks = calloc((size_t)rs.n, sizeof(*rs.tasks));
@@ -395,10 +409,12 @@ static int eval_matrix(const struct args *a)
 	else if ((worst = cli_open("eval", &c)) == 0 &&
 		 (!a->html || (worst = cli_output_allowed(c, "eval",
 							  a->html)) == 0))
-		for (int i = 0; i < rs.n && worst != EXIT_RUNTIME; i++)
+		for (int i = 0; i < rs.n && worst != EXIT_RUNTIME; i++) {
+			struct sink s = { .last = -1 };  /* lists per file */
+			o.arg = &s;
 			if ((rc = score_run(c, &rs, i, &o, a)) > worst)
 				worst = rc;
-	sink_end(&s);
+		}
 	if (worst == EXIT_OK)
 		worst = matrix_out(&rs, a);
 	for (int i = 0; i < rs.n; i++) {

@@ -103,6 +103,16 @@ test_expect_success 'predictions for images the task does not score are listed a
 	test_grep "ignored 2 rows" err
 '
 
+test_expect_success 'each list ends with its own "... and N more" line, before the next list' '
+	test_expect_code 1 gicat eval genimage/degraded --predictions perfect.csv 2>err >/dev/null &&
+	more=$(grep -n "\.\.\. and [0-9]* more ignored rows$" err | cut -d: -f1) &&
+	first=$(grep -n ".: no prediction (" err | head -1 | cut -d: -f1) &&
+	test "$more" -eq $((first - 1)) &&
+	last=$(grep -n ".: no prediction (" err | tail -1 | cut -d: -f1) &&
+	test_grep "\.\.\. and [0-9]* more images without a prediction$" err &&
+	test "$(grep -n "more images without a prediction" err | cut -d: -f1)" -eq $((last + 1))
+'
+
 test_expect_success 'a header with the same column twice is refused, not read by its first' '
 	printf "sha256,score,Score\n" >dupcol.csv &&
 	test_expect_code 2 evalcsv dupcol.csv 2>err &&
