@@ -172,52 +172,6 @@ const char *gic_classes_wnid(const struct gic_classes *c, int idx)
 
 /* ---- validation labels ---------------------------------------------- */
 
-/* Reads all of path into a NUL-terminated buffer. */
-static int read_file(const char *path, char **out)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0, got;
-	int rc = 0;
-
-	*out = NULL;
-	if (!f)
-		return gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
-				  "cannot open: %s", strerror(errno));
-	do {
-		if (cap - len < 65536) {
-			cap = cap ? cap * 2 : 1 << 20;
-			if (cap > VAL_MAX_BYTES + 65536u) {
-				rc = gic_seterr(GIC_ELIMIT, "'%s' is larger than "
-						"%u MiB", path, VAL_MAX_BYTES >> 20);
-				goto out;
-			}
-			if (!(nb = realloc(buf, cap + 1))) {
-				rc = gic_seterr(GIC_ENOMEM, "out of memory");
-				goto out;
-			}
-			buf = nb;
-		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
-	} while (got > 0);
-	if (ferror(f)) {
-		rc = gic_seterr(GIC_EIO, "cannot read '%s': %s", path,
-				strerror(errno));
-		goto out;
-	}
-	buf[len] = '\0';
-	if (memchr(buf, '\0', len))
-		rc = gic_seterr(GIC_EUSAGE, "'%s' is not a text file", path);
-out:
-	fclose(f);
-	if (rc < 0)
-		free(buf);
-	else
-		*out = buf;
-	return rc;
-}
-
 /* One "ImageId,wnid ..." line (s is writable: the id is NUL-terminated
  * in place) into e. */
 static int val_line(const char *path, char *s, size_t len, int lineno,
@@ -297,12 +251,13 @@ static int val_parse(const char *path, char *buf, struct gic_val_labels *v)
 int gic_val_labels_load(const char *path, struct gic_val_labels **out)
 {
 	struct gic_val_labels *v = calloc(1, sizeof(*v));
+	size_t len;
 	int rc;
 
 	*out = NULL;
 	if (!v)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if ((rc = read_file(path, &v->buf)) < 0)
+	if ((rc = gic_read_input(path, VAL_MAX_BYTES, &v->buf, &len)) < 0)
 		goto out;
 	rc = val_parse(path, v->buf, v);
 out:
