@@ -125,6 +125,15 @@ static int walk(const char *root, const char *rel, struct list *l, int depth)
 	return rc;
 }
 
+/* A MANIFEST path that would leave the export (never read). */
+static int leaves(const char *p)
+{
+	size_t n = strlen(p);
+
+	return p[0] == '/' || !strcmp(p, "..") || !strncmp(p, "../", 3) ||
+	       strstr(p, "/../") || (n >= 3 && !strcmp(p + n - 3, "/.."));
+}
+
 static void compare(const char *dir, struct list *want, struct list *have,
 		    void (*on_drift)(void *, const char *, const char *),
 		    void *arg, uint64_t *checked, uint64_t *drifts)
@@ -136,7 +145,10 @@ static void compare(const char *dir, struct list *want, struct list *have,
 		int c = i == want->n ? 1 : j == have->n ? -1 :
 			strcmp(want->v[i].path, have->v[j].path);
 		if (c < 0) {
-			on_drift(arg, want->v[i++].path, "missing");
+			on_drift(arg, want->v[i].path, leaves(want->v[i].path) ?
+				 "a path outside the export: not read" :
+				 "missing");
+			i++;
 			(*drifts)++;
 			continue;
 		}

@@ -164,7 +164,11 @@ test_expect_success 'split --check is clean, then lists a changed, a missing and
 
 test_expect_success 'split --check works from MANIFEST.sha256 where the catalog has no record' '
 	cp -r wds copied &&
-	gicat split --check copied >out && test_grep " 0 drifts" out
+	gicat split --check copied >out && test_grep " 0 drifts" out &&
+	cp -r wds planted && chmod u+w planted/MANIFEST.sha256 &&
+	echo "$(sha256sum /etc/hostname | cut -c1-64)  ../../../../etc/hostname" >>planted/MANIFEST.sha256 &&
+	test_expect_code 1 gicat split --check planted 2>err >out &&
+	test_grep "\.\./etc/hostname.: a path outside the export: not read$" err
 '
 
 test_expect_success 'split TASK --out DIR --check (SPEC form) checks DIR and that TASK wrote it' '
