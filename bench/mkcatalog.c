@@ -23,6 +23,7 @@
 static const char *const gens[] = { "midjourney", "sd14", "sd15", "adm",
 				    "glide", "wukong", "vqdm", "biggan" };
 
+/* Writes object number n; its size, or -1. */
 static int put_object(const char *root, long n, char hex[GIC_HEX_LEN + 1])
 {
 	char body[64], path[4096];
@@ -36,16 +37,18 @@ static int put_object(const char *root, long n, char hex[GIC_HEX_LEN + 1])
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0444)) < 0 ||
 	    write(fd, body, (size_t)len) != len)
 		return -1;
-	return close(fd);
+	return close(fd) < 0 ? -1 : len;
 }
 
 static int add(sqlite3_stmt *img, sqlite3_stmt *ent, const char *root, long n,
 	       const char *subset, int fake, const char *split)
 {
 	char hex[GIC_HEX_LEN + 1], path[256];
+	int len = put_object(root, n, hex);
 
-	if (put_object(root, n, hex) < 0)
+	if (len < 0)
 		return -1;
+	sqlite3_bind_int(img, 4, len);  /* bytes: as split checks them */
 	sqlite3_bind_text(img, 1, hex, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(img, 2, fake ? "png" : "jpeg", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(img, 3, (sqlite3_int64)n * 2654435761u);
@@ -85,7 +88,7 @@ int main(int argc, char **argv)
 	if (sqlite3_open(db_path, &db) ||
 	    sqlite3_prepare_v2(db, "INSERT INTO images (sha256, bytes, format, "
 			       "width, height, channels, bit_depth, mode, phash, "
-			       "storage) VALUES (?1, 24, ?2, 256, 256, 3, 8, 'rgb', "
+			       "storage) VALUES (?1, ?4, ?2, 256, 256, 3, 8, 'rgb', "
 			       "?3, 'object')", -1, &img, NULL) ||
 	    sqlite3_prepare_v2(db, "INSERT INTO entries (sha256, dataset, "
 			       "generator, subset, label, split, class, path) VALUES "

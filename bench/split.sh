@@ -10,11 +10,11 @@ train=${SPLIT_TRAIN:-114000}   # per label: 228,000 train entries
 val=${SPLIT_VAL:-6000}         # per label and generator: 96,000 val entries
 gicat=$top/gicat
 
-if [ ! -f "$work/ready-$train-$val" ]; then
+if [ ! -f "$work/ready-v2-$train-$val" ]; then  # v2: images.bytes exact
 	rm -rf "$work" && mkdir -p "$work"
 	"$gicat" init "$work/cat" 2>/dev/null
 	"$top/build/bench/mkcatalog" "$work/cat" "$train" "$val"
-	touch "$work/ready-$train-$val"
+	touch "$work/ready-v2-$train-$val"
 fi
 n=$(sqlite3 "$work/cat/.gicat/catalog.db" "SELECT count(*) FROM entries")
 now() { date +%s.%N; }
