@@ -424,7 +424,8 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 			if (strlen(d->d_name) != GIC_HEX_LEN - 2 || !cb)
 				continue;
 			snprintf(hex, sizeof(hex), "%02x%s", i, d->d_name);
-			rc = cb(hex, arg);
+			if (gic_is_hex_sha(hex))  /* else not ours: left alone */
+				rc = cb(hex, arg);
 		}
 		closedir(dir);
 	}
