@@ -316,9 +316,13 @@ static int resolve(struct keys *k, const struct gic_pred *p, struct gic_hit *h)
 		return rc < 0 ? rc : 0;
 	if (rc == NONE && p->kind == GIC_KEY_SHA256 && is_original(k, p->key))
 		return original(k, kind, p->key);
-	if (rc == NONE)
-		return report(k, GIC_EVAL_UNKNOWN, "%s '%s' is no image of the "
-			      "scored sets", kind, p->key);
+	if (rc == NONE && p->kind == GIC_KEY_SHA256)
+		return report(k, GIC_EVAL_UNKNOWN, "sha256 '%s' is no image of "
+			      "the scored sets", p->key);
+	if (rc == NONE)  /* maybe a file of another task's export */
+		return report(k, GIC_EVAL_UNKNOWN, "path '%s' is neither a file "
+			      "an export of this task wrote nor an entry's "
+			      "path", p->key);
 	if (p->set && *set && strcmp(p->set, set))
 		return report(k, GIC_EVAL_MALFORMED, "set '%s', but '%s' is in "
 			      "set '%s'", p->set, p->key, set);

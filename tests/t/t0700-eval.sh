@@ -223,7 +223,7 @@ test_expect_success 'a path in a set the task does not score is ignored; unknown
 	{ cat rel.csv; echo "$f,0.5"; echo "nowhere/x.png,0.5"; } >more.csv &&
 	evalcsv more.csv >out 2>err && test_cmp expect out &&
 	test_grep "in set .train., which is not scored" err &&
-	test_grep "path .nowhere/x.png. is no image of the scored sets" err
+	test_grep "path .nowhere/x.png. is neither a file an export of this task wrote nor an entry.s path" err
 '
 
 # origs ITEMS KEY: a prediction (0.9 fake, 0.1 real) for each test row of a
