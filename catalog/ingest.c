@@ -512,27 +512,31 @@ static int clear_dir_rejects(struct gic_catalog *c,
 	return 0;
 }
 
+/* Adds the directory path, if it is one, to those a walk skips. */
+static void skip_dir(struct gic_filelist *fl, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fl->catalog_dirs[fl->ncatalog_dirs].dev = st.st_dev;
+		fl->catalog_dirs[fl->ncatalog_dirs++].ino = st.st_ino;
+	}
+}
+
 /* The directories a walk must not enter: .gicat, objects/, objects/xx. */
 static int catalog_dirs(struct pipeline *p)
 {
 	struct gic_filelist *fl = &p->files;
 	char path[PATH_MAX];
-	struct stat st;
 
-	if (!(fl->catalog_dirs = calloc(258, sizeof(*fl->catalog_dirs))))
+	if (!(fl->catalog_dirs = calloc(2 + 256, sizeof(*fl->catalog_dirs))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	for (int i = -2; i < 256; i++) {
-		if (i == -2)
-			snprintf(path, sizeof(path), "%s", p->cat->dir);
-		else if (i == -1)
-			snprintf(path, sizeof(path), "%s/objects", p->cat->dir);
-		else
-			snprintf(path, sizeof(path), "%s/objects/%02x",
-				 p->cat->dir, i);
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			fl->catalog_dirs[fl->ncatalog_dirs].dev = st.st_dev;
-			fl->catalog_dirs[fl->ncatalog_dirs++].ino = st.st_ino;
-		}
+	skip_dir(fl, p->cat->dir);
+	snprintf(path, sizeof(path), "%s/objects", p->cat->dir);
+	skip_dir(fl, path);
+	for (int i = 0; i < 256; i++) {
+		snprintf(path, sizeof(path), "%s/objects/%02x", p->cat->dir, i);
+		skip_dir(fl, path);
 	}
 	return 0;
 }
