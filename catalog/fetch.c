@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/x509.h>
 #include <sqlite3.h>
 
 #include "audit.h"
@@ -236,6 +237,18 @@ static void *transfers(void *arg)
 	return NULL;
 }
 
+/* --cacert must hold certificates (PEM): a file TLS cannot use would fail
+ * every https URL of the list, one by one. */
+static int check_cacert(const char *path)
+{
+	X509_STORE *st = X509_STORE_new();
+	int ok = st && X509_STORE_load_file(st, path) == 1;
+
+	X509_STORE_free(st);
+	return ok ? 0 : gic_seterr(GIC_EUSAGE, "--cacert '%s' holds no PEM "
+				   "certificate", path);
+}
+
 /* Options, and every license the list or --license names (registry ids). */
 static int check_opts(struct gic_catalog *c, const struct gic_fetch_list *l,
 		      const struct gic_fetch_opts *o)
@@ -246,6 +259,8 @@ static int check_opts(struct gic_catalog *c, const struct gic_fetch_list *l,
 	int rc;
 
 	if (o->license && (rc = gic_license_check(c, o->license)) < 0)
+		return rc;
+	if (o->cacert && (rc = check_cacert(o->cacert)) < 0)
 		return rc;
 	for (size_t i = 0; i < l->n; i++)
 		if (l->items[i].license &&

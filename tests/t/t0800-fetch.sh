@@ -280,6 +280,9 @@ test_expect_success 'HTTPS: a self-signed certificate is refused, and accepted w
 	! grep -q m.png tls.log &&
 	test_expect_code 2 gicat fetch --cacert nosuch.pem tls.csv 2>err &&
 	test "$(cat err)" = "gicat: fetch: '"'"'nosuch.pem'"'"': cannot open: No such file or directory" &&
+	echo junk >junk.pem &&
+	test_expect_code 2 gicat fetch --cacert junk.pem tls.csv 2>err &&
+	test "$(cat err)" = "gicat: fetch: --cacert '"'"'junk.pem'"'"' holds no PEM certificate" &&
 	test "$(state /img/m.png)" = "failed|1|" &&
 	gicat fetch --cacert cert.pem tls.csv 2>err &&
 	test "$(state /img/m.png)" = "done|2|200" &&
