@@ -18,7 +18,7 @@
 
 static const char *const state_sql[] = {
 	"SELECT storage FROM images WHERE sha256 = ?",
-	"SELECT status FROM fetches WHERE dataset = ? AND url = ?",
+	"SELECT status, sha256 FROM fetches WHERE dataset = ? AND url = ?",
 	"INSERT INTO fetches (dataset, url) VALUES (?, ?)",
 	"UPDATE fetches SET status = ?3, attempts = attempts + ?4, "
 	"http_status = ?5, last_error = ?6, bytes = ?7, sha256 = ?8, "
@@ -134,7 +134,9 @@ static int step(struct gic_fetcher *f, sqlite3_stmt *s, const char *what)
 }
 
 /* Is the URL done already?  Adds its row when it is new, and gives a done
- * URL's entry what the row (else the options) now says. */
+ * URL's entry what the row (else the options) now says.  A done URL whose
+ * row now names another sha256 than it gave is not done: fetched again,
+ * its bytes are checked against the row. */
 static int plan_one(struct gic_fetcher *f, size_t i, int *done)
 {
 	const char *ds = gic_fetch_dataset(f->list, i, f->o->dataset);
@@ -147,6 +149,10 @@ static int plan_one(struct gic_fetcher *f, size_t i, int *done)
 	rc = sqlite3_step(s);
 	have = rc == SQLITE_ROW;
 	*done = have && !strcmp((const char *)sqlite3_column_text(s, 0), "done");
+	if (*done && f->list->items[i].sha256 && sqlite3_column_text(s, 1) &&
+	    strcmp((const char *)sqlite3_column_text(s, 1),
+		   f->list->items[i].sha256))
+		*done = 0;
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(f, "read fetch state");

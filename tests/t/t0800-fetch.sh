@@ -167,6 +167,15 @@ test_expect_success 'a re-run with changed columns updates the done entries and 
 	! grep updated err
 '
 
+test_expect_success 'a done URL whose row now names another sha256 is fetched again and checked' '
+	printf "url,sha256\n%s,%064d\n" "$B/img/a.png" 0 >wrongsha.csv &&
+	test_expect_code 1 gicat fetch --dataset list wrongsha.csv 2>err &&
+	test_grep "img/a.png.: sha256 mismatch" err &&
+	printf "url,sha256\n%s,%s\n" "$B/img/a.png" "$(sha srv/a.png)" >rightsha.csv &&
+	gicat fetch --dataset list rightsha.csv 2>err &&
+	test "$(state /img/a.png | cut -d"|" -f1)" = done
+'
+
 test_expect_success 'a fetched image whose object is lost: verify says to download it and ingest it' '
 	u=$(sql "SELECT path FROM entries WHERE source IS NOT NULL ORDER BY id LIMIT 1") &&
 	h=$(sql "SELECT sha256 FROM entries WHERE path = '"'"'$u'"'"'") &&
