@@ -284,7 +284,7 @@ int gic_fetch_list_parse(const char *text, size_t len, const char *path,
 	if (memchr(text, '\0', len))
 		return gic_seterr(GIC_EUSAGE, "not a text file (NUL byte)");
 	if (!(p.l = calloc(1, sizeof(*p.l))) || !(copy = malloc(len + 1)) ||
-	    !(p.l->name = base_name(path))) {
+	    !(p.l->name = base_name(path)) || !(p.l->path = strdup(path))) {
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -334,6 +334,7 @@ void gic_fetch_list_free(struct gic_fetch_list *l)
 	}
 	free(l->items);
 	free(l->name);
+	free(l->path);
 	free(l);
 }
 

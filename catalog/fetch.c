@@ -267,7 +267,8 @@ static int check_opts(struct gic_catalog *c, const struct gic_fetch_list *l,
 		    (rc = gic_license_check(c, l->items[i].license)) < 0) {
 			char why[512];
 			snprintf(why, sizeof(why), "%s", gic_errmsg());
-			return gic_seterr(rc, "%s: row %zu: %s", l->name, i + 1, why);
+			return gic_seterr(rc, "'%s': line %d: %s", l->path,
+					  l->items[i].line, why);
 		}
 
 	if (o->generator && strlen(o->generator) >= 32)

@@ -30,6 +30,7 @@ struct gic_fetch_list {
 	size_t n, cap;
 	char *name;           /* the list's base name without extension: the
 				 dataset of rows that name none */
+	char *path;           /* as given, for messages */
 };
 
 /*
