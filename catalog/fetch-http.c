@@ -256,7 +256,7 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 		      size_t n)
 {
 	const char *what = j->err[0] ? j->err : curl_easy_strerror(res);
-	const char *url = j->f->list->items[j->item].url, *to = j->final_url;
+	const char *url = j->f->list->items[j->item].key, *to = j->final_url;
 	int k;
 
 	if (j->too_big && j->resp_length > 0 &&

@@ -54,6 +54,22 @@ static int bad(struct parser *p, const char *fmt, ...)
 	return gic_seterr(GIC_EUSAGE, "line %d: %s", p->line, msg);
 }
 
+char *gic_fetch_mask_url(const char *url)
+{
+	CURLU *u = curl_url();
+	char *pw = NULL, *masked = NULL, *out = NULL;
+
+	if (u && !curl_url_set(u, CURLUPART_URL, url, 0) &&
+	    !curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) && pw &&
+	    !curl_url_set(u, CURLUPART_PASSWORD, "***", 0) &&
+	    !curl_url_get(u, CURLUPART_URL, &masked, 0))
+		out = strdup(masked);
+	curl_free(pw);
+	curl_free(masked);
+	curl_url_cleanup(u);
+	return out;
+}
+
 /* An absolute http or https URL, parsed as libcurl will. */
 static int check_url(struct parser *p, const char *url)
 {
@@ -118,6 +134,8 @@ static int add_item(struct parser *p, const char *const v[NCOLS])
 	it->line = p->line;
 	it->class_idx = cls;
 	it->url = strdup(v[C_URL]);
+	if (it->url && !(it->key = gic_fetch_mask_url(it->url)))
+		it->key = it->url;
 	it->sha256 = dup_opt(v[C_SHA]);
 	it->dataset = dup_opt(v[C_DATASET]);
 	it->generator = dup_opt(v[C_GEN]);
@@ -324,6 +342,8 @@ void gic_fetch_list_free(struct gic_fetch_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		struct gic_fetch_item *it = &l->items[i];
 
+		if (it->key != it->url)
+			free(it->key);
 		free(it->url);
 		free(it->sha256);
 		free(it->dataset);

@@ -96,7 +96,7 @@ static int key_cmp(const struct gic_fetcher *f, size_t i, size_t k)
 	int c = strcmp(gic_fetch_dataset(l, i, f->o->dataset),
 		       gic_fetch_dataset(l, k, f->o->dataset));
 
-	return c ? c : strcmp(l->items[i].url, l->items[k].url);
+	return c ? c : strcmp(l->items[i].key, l->items[k].key);
 }
 
 /* qsort_r order of item indexes: (dataset, url), then list order. */
@@ -140,7 +140,7 @@ static int step(struct gic_fetcher *f, sqlite3_stmt *s, const char *what)
 static int plan_one(struct gic_fetcher *f, size_t i, int *done)
 {
 	const char *ds = gic_fetch_dataset(f->list, i, f->o->dataset);
-	const char *url = f->list->items[i].url;
+	const char *url = f->list->items[i].key;
 	sqlite3_stmt *s = f->get_state;
 	int rc, have;
 
@@ -216,7 +216,7 @@ int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
 	if ((rc = begin(f)) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, j->dataset, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, f->list->items[j->item].url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, f->list->items[j->item].key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, error ? "failed" : "done", -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 4, j->attempts);
 	if (j->http)
@@ -273,7 +273,7 @@ static int load_list(struct gic_catalog *c, const struct gic_fetch_list *l,
 	for (size_t i = 0; i < l->n && rc == 0; i++) {
 		sqlite3_bind_text(s, 1, gic_fetch_dataset(l, i, dflt), -1,
 				  SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, l->items[i].url, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, l->items[i].key, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			rc = gic_seterr(GIC_EDB, "fetch status: %s",
 					sqlite3_errmsg(c->db));

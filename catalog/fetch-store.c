@@ -236,7 +236,7 @@ static int record(struct gic_fetcher *f, struct gic_fetch_job *j)
 	r->meta.layout = GIC_LAYOUT_FLAT;
 	r->meta.class_idx = -1;
 	gic_fetch_row_opts(f, it);
-	r->path = r->source = it->url;
+	r->path = r->source = it->key;
 	r->dataset = j->dataset;
 	if (r->kind == GIC_R_NEW)
 		rc = refine(f, r);
@@ -247,7 +247,7 @@ static int record(struct gic_fetcher *f, struct gic_fetch_job *j)
 	if (rc == 0 && bad) {
 		f->st->failed++;
 		if (o->on_failure)
-			o->on_failure(o->arg, it->url, r->reason);
+			o->on_failure(o->arg, it->key, r->reason);
 	} else if (rc == 0) {
 		f->st->done++;
 	}

@@ -138,7 +138,10 @@ static void finish(struct gic_fetcher *f, CURL *e, CURLcode res)
 	curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &retry_after);
 	curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
 	free(j->final_url);
-	j->final_url = url ? strdup(url) : NULL;
+	/* stored and shown: a password masked like the list's */
+	j->final_url = url ? gic_fetch_mask_url(url) : NULL;
+	if (url && !j->final_url)
+		j->final_url = strdup(url);
 	j->attempts++;
 	gic_fetch_reason(j, res, reason, sizeof(reason));
 	curl_multi_remove_handle(f->multi, e);

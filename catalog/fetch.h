@@ -18,12 +18,20 @@
 
 /* One row of a URL list.  Strings are owned by the list; NULL = empty. */
 struct gic_fetch_item {
-	char *url;
+	char *url;            /* as given: what is requested */
+	char *key;            /* url with a password masked ("user:***@"):
+				 what the catalog stores and messages show;
+				 url itself when it has none */
 	char *sha256;         /* expected SHA-256, lowercase hex, or NULL */
 	char *dataset, *generator, *label, *split, *license;
 	int class_idx;        /* 0..999 (an index or a wnid in the list), -1 */
 	int line;             /* 1-based line of the row in the list */
 };
+
+/* url with the password of its user:password@ masked, malloc'd; NULL
+ * when it has none (or on failure to parse, which check_url has ruled
+ * out). */
+char *gic_fetch_mask_url(const char *url);
 
 struct gic_fetch_list {
 	struct gic_fetch_item *items;

@@ -393,7 +393,6 @@ test_expect_success 'on a terminal, progress shows done/total, images/s, MB/s an
 	test_grep "status/403.: HTTP 403 Forbidden" tty.out
 '
 
-kill $(cat ./*.pid) 2>/dev/null
 test_expect_success 'an unknown license, in the list or as --license, refuses the list' '
 	printf "url,license\n$B/img/a.png,MIT\n\n$B/img/b.png,CC-BY-NOPE\n" >badlic.csv &&
 	test_expect_code 2 gicat fetch badlic.csv 2>err &&
@@ -402,5 +401,22 @@ test_expect_success 'an unknown license, in the list or as --license, refuses th
 	test_expect_code 2 gicat fetch --license NOPE-1.0 plain.csv 2>err &&
 	test_grep "NOPE-1.0" err
 '
+
+test_expect_success 'a password in a URL is sent, but neither stored nor shown' '
+	start_server cred &&
+	C=http://alice:s3cret@127.0.0.1:$(cat cred.port) &&
+	printf "url\n%s\n%s\n" "$C/img/k.png" "$C/status/404" >cred.csv &&
+	test_expect_code 1 gicat fetch --dataset cred cred.csv 2>err &&
+	test_grep "alice:\*\*\*@127.0.0.1:[0-9]*/status/404.: HTTP 404" err &&
+	gicat query --format csv --fields path,source "dataset = cred" >out &&
+	test_grep "^http://alice:\*\*\*@127.0.0.1:[0-9]*/img/k.png," out &&
+	gicat fetch --status --dataset cred >>out 2>&1 || : &&
+	sqlite3 "$DB" .dump >>out &&
+	! grep -q s3cret out err &&
+	gicat fetch --dataset cred cred.csv 2>err || : &&
+	test_grep "^fetch: 2 URLs: 0 fetched, 1 failed, 1 done before" err
+'
+
+kill $(cat ./*.pid) 2>/dev/null
 
 test_done
