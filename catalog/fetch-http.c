@@ -52,17 +52,26 @@ static void header_field(struct gic_fetch_job *j, const char *name,
 }
 
 /* Makes room for n more bytes of body. */
+/* Room for n more bytes, within the memory budget: a download that would
+ * pass it while others hold memory stops, and is retried. */
 static int grow(struct gic_fetch_job *j, size_t n)
 {
+	struct gic_fetcher *f = j->f;
 	size_t cap = j->cap ? j->cap : 65536;
+	uint64_t held = atomic_load(&f->held);
 	unsigned char *b;
 
 	if (j->len + n <= j->cap)
 		return 0;
 	while (cap < j->len + n)
 		cap *= 2;
+	if (held > j->cap && held + (cap - j->cap) > f->max_memory) {
+		j->over_memory = 1;
+		return -1;
+	}
 	if (!(b = realloc(j->buf, cap)))
 		return -1;
+	atomic_fetch_add(&f->held, cap - j->cap);
 	j->buf = b;
 	j->cap = cap;
 	return 0;
@@ -203,6 +212,7 @@ int gic_fetch_easy(struct gic_fetcher *f, struct gic_fetch_job *j, CURL **out)
 	set_common(f, j, e);
 	j->err[0] = '\0';
 	j->too_big = j->bad_range = j->keep = j->resp_done = 0;
+	j->over_memory = 0;
 	j->resp_code = j->http = 0;
 	curl_slist_free_all(j->headers);
 	j->headers = NULL;
@@ -273,6 +283,10 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	else if (j->bad_range)
 		k = snprintf(buf, n, "resumed download: the server sent "
 			     "another range than asked");
+	else if (j->over_memory)
+		k = snprintf(buf, n, "downloads in memory would pass the "
+			     "%llu-byte budget (--max-memory)",
+			     (unsigned long long)j->f->max_memory);
 	else if (res == CURLE_UNSUPPORTED_PROTOCOL && to && strcmp(to, url))
 		k = snprintf(buf, n, "redirect to '%s' refused: %s", to, what);
 	else

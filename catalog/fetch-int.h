@@ -37,6 +37,7 @@ struct gic_fetch_job {
 	int resp_done;             /* its headers are over */
 	int keep;                  /* its body is the image */
 	int too_big, bad_range;    /* why a callback aborted the transfer */
+	int over_memory;           /* ... (the budget: retried, from 0) */
 	char *final_url;           /* after redirects, owned */
 	struct curl_slist *headers;
 	char err[CURL_ERROR_SIZE];
@@ -70,6 +71,8 @@ struct gic_fetcher {
 	int transfer_rc;                /* and its message: */
 	char transfer_err[512];
 	_Atomic uint64_t bytes, attempts, retries_done, resumed;
+	_Atomic uint64_t held;          /* bytes of every job's buffer */
+	uint64_t max_memory;
 	/* the workers */
 	pthread_t *tids;
 	int nworkers;
@@ -138,5 +141,7 @@ int gic_fetch_write(struct gic_fetcher *f);
  * a new entry and for updating one catalogued before alike. */
 void gic_fetch_row_opts(struct gic_fetcher *f, const struct gic_fetch_item *it);
 void gic_fetch_job_free(struct gic_fetch_job *j);
+/* Frees the job's body, giving its bytes back to the memory budget. */
+void gic_fetch_drop_body(struct gic_fetch_job *j);
 
 #endif

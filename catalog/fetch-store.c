@@ -72,9 +72,7 @@ static void work_one(struct gic_fetcher *f, struct gic_fetch_job *j)
 	}
 	if (rc < 0)
 		snprintf(r->reason, sizeof(r->reason), "%s", gic_errmsg());
-	free(j->buf);
-	j->buf = NULL;
-	j->cap = 0;
+	gic_fetch_drop_body(j);
 }
 
 static void *worker(void *arg)
@@ -183,11 +181,19 @@ int gic_fetch_room(struct gic_fetcher *f, size_t bodies, size_t urls)
 	return room;
 }
 
+void gic_fetch_drop_body(struct gic_fetch_job *j)
+{
+	atomic_fetch_sub(&j->f->held, j->cap);
+	free(j->buf);
+	j->buf = NULL;
+	j->cap = 0;
+}
+
 void gic_fetch_job_free(struct gic_fetch_job *j)
 {
 	if (!j)
 		return;
-	free(j->buf);
+	gic_fetch_drop_body(j);
 	free(j->final_url);
 	curl_slist_free_all(j->headers);
 	gic_image_info_release(&j->r.info);

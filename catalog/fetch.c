@@ -105,6 +105,10 @@ static void wait_retry(struct gic_fetcher *f, struct gic_fetch_job *j,
 {
 	if (j->bad_range)
 		j->len = j->ranges = 0;
+	if (j->over_memory) {  /* its part goes back to the others */
+		gic_fetch_drop_body(j);
+		j->len = 0;
+	}
 	j->not_before = gic_fetch_now() +
 			gic_fetch_backoff(j->attempts, retry_after, rnd(f));
 	f->waiting[f->nwaiting++] = j;
@@ -119,8 +123,8 @@ static void outcome(struct gic_fetcher *f, struct gic_fetch_job *j,
 		gic_fetch_give_up(f, j, reason, 1);
 	else if (res == CURLE_OK && j->http / 100 == 2)
 		gic_fetch_submit(f, j);
-	else if ((gic_fetch_transient(res, j->http) || j->bad_range) &&
-		 j->attempts <= f->retries)
+	else if ((gic_fetch_transient(res, j->http) || j->bad_range ||
+		  j->over_memory) && j->attempts <= f->retries)
 		wait_retry(f, j, retry_after);
 	else
 		gic_fetch_give_up(f, j, reason, 0);
@@ -293,6 +297,8 @@ static int setup(struct gic_fetcher *f)
 	f->retries = o->retries;
 	f->timeout = o->timeout ? o->timeout : GIC_FETCH_DEFAULT_TIMEOUT;
 	f->max_bytes = o->max_bytes ? o->max_bytes : GIC_DEFAULT_MAX_BYTES;
+	f->max_memory = o->max_memory ? o->max_memory :
+			GIC_FETCH_DEFAULT_MAX_MEMORY;
 	f->rng = ((uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^
 		  (uint64_t)getpid()) | 1;
 	f->handles = calloc((size_t)f->jobs, sizeof(*f->handles));

@@ -67,6 +67,9 @@ const char *gic_fetch_dataset(const struct gic_fetch_list *l, size_t i,
 #define GIC_FETCH_DEFAULT_JOBS 16
 #define GIC_FETCH_DEFAULT_RETRIES 3
 #define GIC_FETCH_DEFAULT_TIMEOUT 30
+/* Bytes all downloads may hold in memory at once (bodies in flight and
+ * waiting to be checked); one download alone may always go on. */
+#define GIC_FETCH_DEFAULT_MAX_MEMORY (1ULL << 30)
 /* A transfer slower than this many bytes/s for `timeout` seconds fails. */
 #define GIC_FETCH_LOW_SPEED 1024
 #define GIC_FETCH_MAX_REDIRS 5
@@ -97,6 +100,7 @@ struct gic_fetch_opts {
 	uint64_t max_bytes;   /* per image, enforced while downloading;
 				 0: GIC_DEFAULT_MAX_BYTES */
 	uint64_t max_pixels;  /* as for ingest; 0: default */
+	uint64_t max_memory;  /* 0: GIC_FETCH_DEFAULT_MAX_MEMORY */
 	const char *cacert;   /* CA bundle trusted instead of the system's */
 	/* Values for the columns a row leaves empty (NULL / -1: none). */
 	const char *dataset, *generator, *label, *split, *license;

@@ -113,6 +113,7 @@ static int number(struct args *a, int ch, const char *v)
 		{ 'j', "--jobs", 1, 1024 }, { 'H', "--per-host", 1, 1024 },
 		{ 'r', "--retries", 0, 100 }, { 't', "--timeout", 1, 86400 },
 		{ 'B', "--max-bytes", 1, UINT64_MAX },
+		{ 'M', "--max-memory", 1, UINT64_MAX },
 		{ 'P', "--max-pixels", 1, UINT64_MAX } };
 	struct gic_fetch_opts *o = &a->o;
 	uint64_t n = 0;
@@ -128,6 +129,7 @@ static int number(struct args *a, int ch, const char *v)
 	case 'r': o->retries = (int)n; break;
 	case 't': o->timeout = (long)n; break;
 	case 'B': o->max_bytes = n; break;
+	case 'M': o->max_memory = n; break;
 	default: o->max_pixels = n; break;
 	}
 	return -1;
@@ -139,6 +141,7 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "jobs", 1, 0, 'j' }, { "per-host", 1, 0, 'H' },
 		{ "retries", 1, 0, 'r' }, { "timeout", 1, 0, 't' },
 		{ "max-bytes", 1, 0, 'B' }, { "max-pixels", 1, 0, 'P' },
+		{ "max-memory", 1, 0, 'M' },
 		{ "cacert", 1, 0, 'C' }, { "dataset", 1, 0, 'd' },
 		{ "generator", 1, 0, 'g' }, { "label", 1, 0, 'l' },
 		{ "split", 1, 0, 's' }, { "class", 1, 0, 'c' },
@@ -150,6 +153,7 @@ static int parse(int argc, char **argv, struct args *a)
 	while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': case 'H': case 'r': case 't': case 'B': case 'P':
+		case 'M':
 			if ((rc = number(a, ch, optarg)) >= 0)
 				return rc;
 			break;

@@ -122,8 +122,8 @@ static const struct cmd commands[] = {
 	  "  --balance label    as many real as fake images\n"
 	  "  --seed N           the sample's seed (default 0), in task.ini\n" },
 	{ "fetch", cmd_fetch, "[--jobs N] [--per-host N] [--retries N] "
-	  "[--max-bytes N] [--max-pixels N] [--timeout S] [--cacert FILE] "
-	  "[--dataset NAME] "
+	  "[--max-bytes N] [--max-memory N] [--max-pixels N] [--timeout S] "
+	  "[--cacert FILE] [--dataset NAME] "
 	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
 	  "[--license ID] URLLIST | --status [--dataset NAME] [--format F] "
 	  "[URLLIST]",
@@ -136,6 +136,8 @@ static const struct cmd commands[] = {
 	  "  --retries N  after timeouts, connection errors, 5xx, 429 (default 3)\n"
 	  "  --timeout S  to connect, and below 1 KiB/s (default 30)\n"
 	  "  --max-bytes  per image, while downloading (default 256M)\n"
+	  "  --max-memory all downloads held in memory at once (default 1G;\n"
+	  "               one download alone may always go on)\n"
 	  "  --max-pixels per image, from its header (default 100M)\n"
 	  "  --cacert F   trust the CAs in F instead of the system's\n"
 	  "  --status     URLs per state (of URLLIST, or all; with --dataset,\n"

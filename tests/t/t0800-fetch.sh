@@ -402,8 +402,16 @@ test_expect_success 'an unknown license, in the list or as --license, refuses th
 	test_grep "NOPE-1.0" err
 '
 
+start_server cred
+test_expect_success '--max-memory bounds what all downloads hold at once: one passing it stops' '
+	for i in 1 2 3 4; do echo "{\"url\": \"http://127.0.0.1:$(cat cred.port)/endless\", \"dataset\": \"m$i\"}"; done >mem.jsonl &&
+	test_expect_code 1 gicat fetch --jobs 4 --retries 0 --max-bytes 4M --max-memory 1M mem.jsonl 2>err &&
+	test "$(grep -c "^gicat: fetch: .*endless.: " err)" -eq 4 &&
+	test_grep "endless.: downloads in memory would pass the 1048576-byte budget (--max-memory)$" err &&
+	test_expect_code 2 gicat fetch --max-memory 0 mem.jsonl 2>err && test_grep "max-memory takes" err
+'
+
 test_expect_success 'a password in a URL is sent, but neither stored nor shown' '
-	start_server cred &&
 	C=http://alice:s3cret@127.0.0.1:$(cat cred.port) &&
 	printf "url\n%s\n%s\n" "$C/img/k.png" "$C/status/404" >cred.csv &&
 	test_expect_code 1 gicat fetch --dataset cred cred.csv 2>err &&
