@@ -7,7 +7,8 @@
  * calling thread.
  *
  * Memory stays bounded: new URLs start only while few downloads wait for
- * the workers or the writer, and few URLs wait for a retry.
+ * the workers or the writer and a bounded number wait for a retry; the
+ * bodies they all hold count against --max-memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,10 @@
 #include "audit.h"
 #include "fetch-int.h"
 
-#define BODIES_PER_JOB 4      /* downloads waiting for workers, retries */
+#define BODIES_PER_JOB 4      /* downloads waiting for the workers */
+#define WAITING_PER_JOB 64    /* URLs waiting for a retry: mostly no body
+				 (what they hold counts in --max-memory),
+				 so dead hosts do not hold back the rest */
 #define URLS_PER_JOB 256      /* URLs waiting for the writer (a commit) */
 #define POLL_MAX 0.1          /* seconds the transfer thread may sleep */
 
@@ -48,6 +52,7 @@ static int next_job(struct gic_fetcher *f, double now,
 		    struct gic_fetch_job **out)
 {
 	size_t cap = (size_t)f->jobs * BODIES_PER_JOB;
+	size_t waits = (size_t)f->jobs * WAITING_PER_JOB;
 	struct gic_fetch_job *j;
 
 	*out = NULL;
@@ -57,7 +62,7 @@ static int next_job(struct gic_fetcher *f, double now,
 			f->waiting[i] = f->waiting[--f->nwaiting];
 			return 0;
 		}
-	if (f->next >= f->nqueue || f->nwaiting >= cap ||
+	if (f->next >= f->nqueue || f->nwaiting >= waits ||
 	    !gic_fetch_room(f, cap, (size_t)f->jobs * URLS_PER_JOB))
 		return 0;
 	if (!(j = calloc(1, sizeof(*j))))
@@ -302,7 +307,7 @@ static int setup(struct gic_fetcher *f)
 	f->rng = ((uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^
 		  (uint64_t)getpid()) | 1;
 	f->handles = calloc((size_t)f->jobs, sizeof(*f->handles));
-	f->waiting = calloc((size_t)f->jobs * (BODIES_PER_JOB + 1),
+	f->waiting = calloc((size_t)f->jobs * (WAITING_PER_JOB + 1),
 			    sizeof(*f->waiting));
 	if (!f->handles || !f->waiting)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
