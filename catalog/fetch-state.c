@@ -240,14 +240,14 @@ int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
 static const char *const status_sql[] = {
 	"SELECT status, count(*) AS urls, sum(bytes) AS bytes FROM fetches "
 	"WHERE ?1 IS NULL OR dataset = ?1 GROUP BY status ORDER BY status",
-	"SELECT url, http_status, attempts, last_error FROM fetches "
+	"SELECT url, http_status, attempts, last_error, dataset FROM fetches "
 	"WHERE status = 'failed' AND (?1 IS NULL OR dataset = ?1) "
 	"ORDER BY dataset, url",
 	"SELECT coalesce(f.status, 'new') AS status, count(*) AS urls, "
 	"sum(f.bytes) AS bytes FROM temp.fetch_list l LEFT JOIN fetches f "
 	"ON f.dataset = l.dataset AND f.url = l.url "
 	"WHERE ?1 IS NULL OR l.dataset = ?1 GROUP BY 1 ORDER BY 1",
-	"SELECT f.url, f.http_status, f.attempts, f.last_error FROM "
+	"SELECT f.url, f.http_status, f.attempts, f.last_error, f.dataset FROM "
 	"temp.fetch_list l JOIN fetches f ON f.dataset = l.dataset AND "
 	"f.url = l.url WHERE f.status = 'failed' AND (?1 IS NULL OR "
 	"l.dataset = ?1) ORDER BY f.dataset, f.url",

@@ -194,8 +194,15 @@ static long print_failed(sqlite3_stmt *s)
 		const char *why = sqlite3_column_type(s, 3) == SQLITE_NULL ?
 				  "failed" : (const char *)sqlite3_column_text(s, 3);
 		const char *url = (const char *)sqlite3_column_text(s, 0);
+		char *line = NULL;
 
-		cli_error_line("fetch", url, why, strlen(why));
+		/* one URL may have failed for several datasets */
+		if (asprintf(&line, "%s (dataset %s)", why,
+			     (const char *)sqlite3_column_text(s, 4)) < 0)
+			line = NULL;
+		cli_error_line("fetch", url, line ? line : why,
+			       strlen(line ? line : why));
+		free(line);
 		n++;
 	}
 	return n;

@@ -222,7 +222,7 @@ test_expect_success '--status counts URLs per state, lists failures and exits 1'
 	printf "done,7\nfailed,9\n" >want &&
 	test_cmp want got &&
 	test "$(grep -c "^gicat: fetch: " err)" -eq 9 &&
-	test_grep "status/404.: HTTP 404 Not Found" err &&
+	test_grep "status/404.: HTTP 404 Not Found (dataset list)$" err &&
 	echo "$B/img/k.png" >other.txt &&
 	gicat fetch --status other.txt >out &&
 	test_grep "^new  *1" out &&
