@@ -108,7 +108,23 @@ static int by_key(const void *a, const void *b, void *arg)
 	return c ? c : (i > k) - (i < k);
 }
 
-/* Marks in dup[] every row that repeats an earlier row's dataset and URL. */
+static int differ(const char *a, const char *b)
+{
+	return (a || b) && (!a || !b || strcmp(a, b));
+}
+
+/* Do two rows of one URL say different things about it? */
+static int disagree(const struct gic_fetch_item *a,
+		    const struct gic_fetch_item *b)
+{
+	return differ(a->sha256, b->sha256) ||
+	       differ(a->generator, b->generator) ||
+	       differ(a->label, b->label) || differ(a->split, b->split) ||
+	       differ(a->license, b->license) || a->class_idx != b->class_idx;
+}
+
+/* Marks in dup[] every row that repeats an earlier row's dataset and URL,
+ * counting those that disagree with it. */
 static int find_duplicates(struct gic_fetcher *f, char *dup)
 {
 	size_t n = f->list->n, *idx = malloc(n * sizeof(*idx));
@@ -118,9 +134,19 @@ static int find_duplicates(struct gic_fetcher *f, char *dup)
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
 	qsort_r(idx, n, sizeof(*idx), by_key, f);
-	for (size_t i = 1; i < n; i++)
-		if (!key_cmp(f, idx[i - 1], idx[i]))
-			dup[idx[i]] = 1;
+	for (size_t i = 1, first = 0; i < n; i++) {
+		const struct gic_fetch_item *it = f->list->items;
+		if (key_cmp(f, idx[first], idx[i])) {
+			first = i;
+			continue;
+		}
+		dup[idx[i]] = 1;
+		if (disagree(&it[idx[first]], &it[idx[i]]) &&
+		    !f->st->disagreeing++) {
+			f->st->disagree_line = it[idx[i]].line;
+			f->st->disagree_first = it[idx[first]].line;
+		}
+	}
 	free(idx);
 	return 0;
 }

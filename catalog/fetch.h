@@ -79,6 +79,10 @@ struct gic_fetch_stats {
 	uint64_t total;       /* distinct (dataset, url) rows of the list */
 	uint64_t already;     /* done by an earlier run: not fetched again */
 	uint64_t duplicates;  /* rows repeating an earlier row's dataset+url */
+	uint64_t disagreeing; /* of those, with other columns than the first:
+				 the first is taken */
+	int disagree_line, disagree_first; /* the first such row, and the
+					      line of the row it repeats */
 	uint64_t queued;      /* URLs this run fetches */
 	uint64_t done;        /* of those: catalogued */
 	uint64_t failed;      /* of those: given up (HTTP, network, content) */

@@ -94,6 +94,12 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 	if (st->duplicates)
 		fprintf(stderr, "  %llu repeated rows skipped\n",
 			(unsigned long long)st->duplicates);
+	if (st->disagreeing)
+		fprintf(stderr, "gicat: fetch: warning: %llu of them say other "
+			"things of their URL than its first row (first: line %d, "
+			"against line %d): the first row is taken\n",
+			(unsigned long long)st->disagreeing, st->disagree_line,
+			st->disagree_first);
 }
 
 static int parse_count(const char *opt, const char *v, uint64_t lo,
