@@ -280,6 +280,9 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	else if (res == CURLE_OK)
 		k = snprintf(buf, n, "HTTP %ld%s%s", j->http,
 			     j->phrase[0] ? " " : "", j->phrase);
+	else if (j->bad_range && !j->len)  /* no Range was asked */
+		k = snprintf(buf, n, "HTTP 206 (a part of the file) to a "
+			     "request for all of it");
 	else if (j->bad_range)
 		k = snprintf(buf, n, "resumed download: the server sent "
 			     "another range than asked");

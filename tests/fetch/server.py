@@ -23,6 +23,7 @@ Routes (NAME is a file in --root):
   /endless           200 without a length, 64 KiB chunks until the client
                      gives up
   /huge              200 declaring Content-Length: 10 GiB
+  /part/NAME         206, the file from byte 10, to a request without Range
   /status/N          that status code
   /once404/NAME      404 on the first request, then /img/NAME
   /wait/MS/NAME      /img/NAME after MS milliseconds (a distant server)
@@ -197,6 +198,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"\x89PNG" + b"\0" * 65532)
             self.close_connection = True
+        elif kind == "part":
+            data = self.file_bytes(name) or b""
+            self.send_response(206)
+            self.send_header("Content-Length", str(len(data) - 10))
+            self.send_header("Content-Range", "bytes 10-%d/%d" % (
+                len(data) - 1, len(data)))
+            self.end_headers()
+            self.wfile.write(data[10:])
         elif kind == "status":
             self.simple(int(name), b"status %s\n" % name.encode())
         else:

@@ -418,6 +418,12 @@ test_expect_success '--max-memory bounds what all downloads hold at once: one pa
 	test_expect_code 2 gicat fetch --max-memory 0 mem.jsonl 2>err && test_grep "max-memory takes" err
 '
 
+test_expect_success 'a 206 to a request for the whole file is refused as such' '
+	echo "http://127.0.0.1:$(cat cred.port)/part/a.png" >part.txt &&
+	test_expect_code 1 gicat fetch --retries 0 --dataset part part.txt 2>err &&
+	test_grep "part/a.png.: HTTP 206 (a part of the file) to a request for all of it$" err
+'
+
 test_expect_success 'a password in a URL is sent, but neither stored nor shown' '
 	C=http://alice:s3cret@127.0.0.1:$(cat cred.port) &&
 	printf "url\n%s\n%s\n" "$C/img/k.png" "$C/status/404" >cred.csv &&
