@@ -101,8 +101,13 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 		j->too_big = 1;
 		return -1;
 	}
-	if (j->resp_length > 0 && grow(j, (size_t)j->resp_length) < 0)
+	if (j->resp_length > 0 && grow(j, (size_t)j->resp_length) < 0) {
+		if (!j->over_memory)
+			snprintf(j->err, sizeof(j->err), "cannot hold the "
+				 "announced %lld bytes in memory",
+				 (long long)j->resp_length);
 		return -1;
+	}
 	return 0;
 }
 
