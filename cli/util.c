@@ -3,6 +3,7 @@
  * finding the catalog, number parsing, and the progress line.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,9 +337,19 @@ int cli_output_allowed(struct gic_catalog *c, const char *cmd,
 		       const char *path)
 {
 	const char *dir = gic_catalog_holds(c, path);
+	char *copy;
+	struct stat st;
+	int there;
 
-	return dir ? cli_usage_error(cmd, "'%s' is inside the catalog (%s): "
-				     "write reports elsewhere", path, dir) : 0;
+	if (dir)
+		return cli_usage_error(cmd, "'%s' is inside the catalog (%s): "
+				       "write reports elsewhere", path, dir);
+	/* said before the work, not after it */
+	copy = strdup(path);
+	there = copy && stat(dirname(copy), &st) == 0 && S_ISDIR(st.st_mode);
+	free(copy);
+	return there ? 0 : cli_usage_error(cmd, "'%s' cannot be written: its "
+					   "directory does not exist", path);
 }
 
 /* Writes into a device, FIFO or socket as it stands, as cp would. */

@@ -429,6 +429,14 @@ test_expect_success 'an --html page is never written into the catalog, nor left 
 	test "$(ls ro)" = page.html
 '
 
+test_expect_success '--html into a directory that does not exist is refused before any work' '
+	test_expect_code 2 gicat audit bias --html nodir/page.html >out 2>err &&
+	! test -s out && ! test -e nodir &&
+	test_grep "^gicat: audit: .nodir/page.html. cannot be written: its directory does not exist$" err &&
+	test_expect_code 2 gicat eval genimage/cross-sd14 --predictions x.csv --html nodir/p.html >out 2>err &&
+	test_grep "cannot be written: its directory does not exist" err
+'
+
 test_expect_success '--html into a FIFO writes through it; through a symlink replaces its target, the link stays' '
 	mkfifo pipe && { timeout 10 cat pipe >piped & } &&
 	gicat audit bias --html pipe >/dev/null 2>&1 && wait &&
