@@ -10,7 +10,7 @@
  * in one arena: GenImage's 2.7 million paths fit in about 250 MB.
  *
  * Symbolic links are followed, to files and to directories, except a link
- * back to a directory on the path being walked: `ln -s . x` would make a
+ * back to a directory on the path being walked or above its root: `ln -s . x` would make a
  * walk of ever longer names (x/x/x/...) whose count grows exponentially
  * with two such links in one directory, long before a length or depth
  * limit stops it.  Those loops, directories nested deeper than
@@ -90,13 +90,18 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+#define MAX_ANCESTORS 64
+
 /* One walk of a PATH argument: the path being built and the directories
- * on it, the root first, for telling a loop from a link to elsewhere. */
+ * on it, the root first, and the directories above the root: a link to
+ * any of them leads back into the tree. */
 struct walk {
 	struct gic_filelist *fl;
 	int root;
 	char path[GIC_MAX_PATH];
 	struct { dev_t dev; ino_t ino; } up[GIC_MAX_DEPTH + 1];
+	struct { dev_t dev; ino_t ino; } above[MAX_ANCESTORS];
+	int nabove;
 };
 
 static int walk_dir(struct walk *w, size_t len, int depth);
@@ -135,13 +140,38 @@ static int read_names(const char *path, char ***out, size_t *n, int *err)
 	return rc;
 }
 
-/* Is the directory st already on the path, at depth 0..depth? */
+/* Is the directory st already on the path, at depth 0..depth, or above
+ * the root (`ln -s .. up` would walk the root again, and its siblings)? */
 static int on_path(const struct walk *w, int depth, const struct stat *st)
 {
 	for (int i = 0; i <= depth; i++)
 		if (w->up[i].dev == st->st_dev && w->up[i].ino == st->st_ino)
 			return 1;
+	for (int i = 0; i < w->nabove; i++)
+		if (w->above[i].dev == st->st_dev && w->above[i].ino == st->st_ino)
+			return 1;
 	return 0;
+}
+
+/* The directories above the walk's root, up to /. */
+static void find_above(struct walk *w, size_t len)
+{
+	char p[GIC_MAX_PATH + 3 * MAX_ANCESTORS + 1];
+	struct stat st, prev = { 0 };
+
+	memcpy(p, w->path, len + 1);
+	for (w->nabove = 0; w->nabove < MAX_ANCESTORS; w->nabove++) {
+		if (len + 4 > sizeof(p))
+			break;
+		memcpy(p + len, "/..", 4);
+		len += 3;
+		if (stat(p, &st) < 0 || (w->nabove && st.st_dev == prev.st_dev &&
+					 st.st_ino == prev.st_ino))
+			break;  /* unreadable, or / (its own parent) */
+		w->above[w->nabove].dev = st.st_dev;
+		w->above[w->nabove].ino = st.st_ino;
+		prev = st;
+	}
 }
 
 /* Is the directory st the catalog's .gicat or one inside it? */
@@ -249,6 +279,7 @@ int gic_filelist_add(struct gic_filelist *fl, const char *arg, int root)
 	w->path[len] = '\0';
 	w->up[0].dev = st.st_dev;
 	w->up[0].ino = st.st_ino;
+	find_above(w, len);
 	rc = walk_dir(w, len, 0);
 	free(w);
 	return rc;

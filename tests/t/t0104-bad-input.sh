@@ -158,10 +158,11 @@ test_expect_success 'symlink loops are skipped and counted; the walk stays linea
 		ln -s . "loop/$(printf "%0250d" 0 | tr 0 $c)" || return 1
 	done &&
 	ln -s .. loop/sub/up && ln -s ../other loop/other &&
+	ln -s ../.. loop/sub/above &&
 	timeout 10 gicat ingest --dataset loop loop 2>err &&
 	test "$(gicat query --count "dataset = loop")" -eq 3 &&
 	test "$(gicat query --count "dataset = loop and path = loop/other/c.png")" -eq 1 &&
-	test_grep "skipped 4 entries (symlink loop 4)" err
+	test_grep "skipped 5 entries (symlink loop 5)" err
 '
 
 # as_user CMD...: CMD without root's power to read anything (as nobody
