@@ -415,9 +415,16 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 		rc = nothing_audited(c, o, "bias");
 	else if (o->max_shortcut >= 0 && isnan(best))
 		rc = unchecked_shortcut();
-	else
-		rc = o->max_shortcut >= 0 && best > o->max_shortcut ?
-		     EXIT_PROBLEMS : EXIT_OK;
+	else if (o->max_shortcut >= 0 && best > o->max_shortcut) {
+		char lim[32];
+		pct(lim, sizeof(lim), o->max_shortcut);
+		fprintf(stderr, "gicat: audit bias: %s scores %s, over "
+			"--max-shortcut %s: a detector could learn that instead "
+			"of the pixels\n", rule->text, acc, lim);
+		rc = EXIT_PROBLEMS;
+	} else {
+		rc = EXIT_OK;
+	}
 	free(text);
 	gic_bias_release(&b);
 	return rc;

@@ -182,7 +182,9 @@ test_expect_success 'bias on the fixture: format = png => fake scores 100%; --ma
 	grep -E "^format = png => fake +100.0% +100.0% +100.0%$" bias &&
 	grep -E "^short_side in \\(128, 256, 512, 1024\\) => fake +100.0%" bias &&
 	test_grep "best trivial rule: format = png => fake scores 100.0%" err &&
-	gicat audit bias --max-shortcut 1 "dataset = genimage" >/dev/null 2>&1 &&
+	test_grep "^gicat: audit bias: format = png => fake scores 100.0%, over --max-shortcut 60.0%: a detector could learn that instead of the pixels$" err &&
+	gicat audit bias --max-shortcut 1 "dataset = genimage" >/dev/null 2>err &&
+	! grep -q "over --max-shortcut" err &&
 	gicat audit bias "dataset = genimage" >/dev/null 2>&1 &&
 	grep -E "^biggan +fake +8 +8 +0 +- +128-128 " bias &&
 	grep -E "^biggan +fake +- +128:8$" bias &&
