@@ -135,7 +135,8 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 {
 	struct gic_export_report rep;
 	struct progress p;
-	int rc;
+	int rc, places = a->opts.format != GIC_FMT_MANIFEST &&
+			 a->opts.format != GIC_FMT_WEBDATASET;
 
 	if (!a->out)
 		return cli_usage_error(cmd, "--out DIR is required");
@@ -172,13 +173,15 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 			a->opts.mode == GIC_EXP_LINK ? "hard-linked" :
 			a->opts.mode == GIC_EXP_SYMLINK ? "symlinked" : "reflinked",
 			copied_why(rep.copied_errno, a->opts.mode));
+	/* manifest and webdataset place no image files: no mode to name */
 	fprintf(stderr, "%s: %llu images in %d set%s, %llu files written to %s "
-		"(%s, %s; materialization #%lld in the catalog)\n", cmd,
+		"(%s%s%s; materialization #%lld in the catalog)\n", cmd,
 		(unsigned long long)rep.images, r->nsets,
 		r->nsets == 1 ? "" : "s",
 		(unsigned long long)rep.files, a->out,
 		gic_export_format_name(a->opts.format),
-		gic_export_mode_name(a->opts.mode),
+		places ? ", " : "", places ?
+		gic_export_mode_name(a->opts.mode) : "",
 		(long long)rep.materialization_id);
 	return 0;
 }

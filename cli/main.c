@@ -237,7 +237,10 @@ int cmd_help(int argc, char **argv)
 		overview(stdout);
 		return 0;
 	}
-	if (!(c = cli_find_cmd(argv[1])))
+	/* gicat help -h: help's own usage */
+	c = cli_find_cmd(!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ?
+			 "help" : argv[1]);
+	if (!c)
 		return cli_usage_error("help", "no command '%s'", argv[1]);
 	cli_usage(c, stdout);
 	return 0;

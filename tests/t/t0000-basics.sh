@@ -14,7 +14,8 @@ test_expect_success 'a command with -h prints its usage on stdout' '
 	gicat ingest -h >out &&
 	test_grep "usage: gicat ingest" out &&
 	gicat help query >out &&
-	test_grep "usage: gicat query" out
+	test_grep "usage: gicat query" out &&
+	gicat help -h >out && test_grep "usage: gicat help" out
 '
 
 test_expect_success 'every option a command accepts is in its -h' '

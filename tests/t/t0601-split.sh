@@ -136,6 +136,7 @@ for out, dirs in ((\"if\", 1), (\"gi\", 1), (\"hf\", 0), (\"wds\", 0)):
 
 test_expect_success 'manifest layout lists objects without copying' '
 	gicat split $TASK --format manifest --out man 2>err &&
+	test_grep "files written to man (manifest; materialization" err &&
 	test "$(tail -n +2 man/train.csv | wc -l)" -eq "$(count train 2)" &&
 	test "$(wc -l <man/test/vqdm.jsonl)" -eq "$(count test/vqdm 2)" &&
 	! ls man/train 2>/dev/null
