@@ -567,6 +567,7 @@ static int check_opts(const struct aopts *o)
 /* Loads and resolves --task, and names what is audited. */
 static int load_source(struct gic_catalog *c, struct aopts *o)
 {
+	size_t nwarnings;
 	int rc;
 
 	o->src.expr = o->expr;
@@ -578,6 +579,9 @@ static int load_source(struct gic_catalog *c, struct aopts *o)
 		return cli_fail(rc, "audit", o->task_file);
 	/* the sets as exported: degraded images computed (or reused) */
 	if ((rc = cli_resolve("audit", c, o->task, cli_default_jobs(), &o->r)))
+		return rc;
+	/* what split would warn about: empty sets audit nothing */
+	if ((rc = cli_task_warnings("audit", c, o->r, &nwarnings)))
 		return rc;
 	o->src.task = o->r;
 	snprintf(o->title, sizeof(o->title), "gicat audit %s: task %s", o->sub,

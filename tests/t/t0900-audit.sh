@@ -163,7 +163,12 @@ test_expect_success 'task tables stay aligned with long set names and license li
 	test "$(misaligned 42 4 lic ^problem)" -eq 0 &&
 	gicat audit bias --task genimage/cross-sd14 >bias 2>/dev/null &&
 	grep -q "^test/midjourney  format = png" bias &&
-	test "$(misaligned 18 2 bias ^set)" -eq 0
+	test "$(misaligned 18 2 bias ^set)" -eq 0 &&
+	gicat task check genimage/unbiased-sd14 2>&1 >/dev/null | grep "is empty" |
+		sed "s/^gicat: task: /gicat: audit: /" >want &&
+	test -s want &&
+	gicat audit bias --task genimage/unbiased-sd14 >/dev/null 2>err &&
+	grep "is empty" err >got && test_cmp want got
 '
 
 test_expect_success 'LICENSES.md of an export: every license with its flags and attribution line' '
