@@ -286,9 +286,10 @@ struct gic_odb_backend {
 	/* Deletes an object unless it changed at or after `before` (epoch
 	 * seconds): a concurrent ingest may be about to reference it.
 	 * *done: 1 deleted, 0 kept as too recent, -1 already gone.  dry:
-	 * deletes nothing, *done says what would happen. */
+	 * deletes nothing, *done says what would happen.  *freed: the bytes
+	 * that frees (0 for a file other names still hold). */
 	int (*del)(struct gic_odb *odb, const char *hex, int64_t before,
-		   int dry, int *done);
+		   int dry, int *done, uint64_t *freed);
 	/* Removes temporary files that last changed before `before`,
 	 * counting them into *n (their sizes into *bytes) and the more
 	 * recent ones it keeps into *kept; dry: only counts. */

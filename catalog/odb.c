@@ -362,17 +362,13 @@ static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size)
 }
 
 /* Changed (ctime: link and chmod count) before `before`?  1 yes, 0 no,
- * -1 when it is gone.  *size: its size, when not NULL. */
+ * -1 when it is gone.  *st: its stat. */
 static int older(int dirfd_, const char *name, int64_t before,
-		 uint64_t *size)
+		 struct stat *st)
 {
-	struct stat st;
-
-	if (fstatat(dirfd_, name, &st, 0) < 0)
+	if (fstatat(dirfd_, name, st, 0) < 0)
 		return -1;
-	if (size)
-		*size = (uint64_t)st.st_size;
-	return st.st_ctime < before;
+	return st->st_ctime < before;
 }
 
 /* What a walk does with temporary files: count them into *n (before 0),
@@ -387,17 +383,17 @@ struct tmp_sweep {
 static void tmp_file(int dirfd_, const char *name,
 		     const struct tmp_sweep *sw)
 {
-	uint64_t size = 0;
+	struct stat st;
 	int old;
 
 	if (!sw->before) {
 		if (sw->n)
 			(*sw->n)++;
-	} else if (!(old = older(dirfd_, name, sw->before, &size))) {
+	} else if (!(old = older(dirfd_, name, sw->before, &st))) {
 		(*sw->kept)++;
 	} else if (old > 0 && (sw->dry || unlinkat(dirfd_, name, 0) == 0)) {
 		(*sw->n)++;
-		*sw->bytes += size;
+		*sw->bytes += (uint64_t)st.st_size;
 	}
 }
 
@@ -449,14 +445,19 @@ static int fs_clean_tmp(struct gic_odb *odb, int64_t before, int dry,
 }
 
 static int fs_del(struct gic_odb *odb, const char *hex, int64_t before,
-		  int dry, int *done)
+		  int dry, int *done, uint64_t *freed)
 {
 	char *path = gic_odb_fs_path(odb, hex);
+	struct stat st;
 	int rc = 0;
 
 	if (!path)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if ((*done = older(AT_FDCWD, path, before, NULL)) > 0 && !dry) {
+	*freed = 0;
+	if ((*done = older(AT_FDCWD, path, before, &st)) > 0)
+		/* a link-mode object is also the original: nothing freed */
+		*freed = st.st_nlink == 1 ? (uint64_t)st.st_size : 0;
+	if (*done > 0 && !dry) {
 		if (unlink(path) < 0)
 			rc = gic_seterr(GIC_EIO, "remove object %s: %s", hex,
 					strerror(errno));

@@ -279,18 +279,17 @@ static int remove_orphan(const char *hex, void *arg)
 {
 	struct gc_ctx *g = arg;
 	const struct gic_odb_backend *be = g->c->odb->be;
-	uint64_t size = 0;
+	uint64_t freed = 0;
 	int done = 0, rc;
 
 	if (referenced(g->has_row, hex))
 		return 0;
-	if (be->stat(g->c->odb, hex, &size) < 0)
-		size = 0; /* gone already: del says so */
-	if ((rc = be->del(g->c->odb, hex, g->before, g->dry, &done)) < 0)
+	if ((rc = be->del(g->c->odb, hex, g->before, g->dry, &done,
+			  &freed)) < 0)
 		return rc;
 	if (done > 0) {
 		g->rep->objects++;
-		g->rep->bytes += size;
+		g->rep->bytes += freed;
 	} else if (done == 0) {
 		g->rep->young_objects++;
 	}

@@ -35,6 +35,16 @@ test_expect_success 'link: writing to the original corrupts the object; ingestin
 	test "$(stat -c %h "$f")" -eq 2 && test "$(stat -c %a "$f")" = 444
 '
 
+test_expect_success 'gc of link-mode objects frees nothing while the originals stay, and says so' '
+	gicat init lgc 2>/dev/null && mkdir -p lgcsrc && cp src/basn2c08.png lgcsrc/a.png &&
+	gicat --catalog lgc ingest --mode link lgcsrc 2>/dev/null &&
+	test "$(stat -c %h lgcsrc/a.png)" -eq 2 &&
+	gicat --catalog lgc rm "dataset = lgcsrc" 2>/dev/null &&
+	gicat --catalog lgc gc --grace 0 >out &&
+	test_grep "^gc: removed 1 unused image row, 1 object, 0 temporary files (0 bytes freed)$" out &&
+	test "$(stat -c %h lgcsrc/a.png)" -eq 1
+'
+
 test_expect_success 'reflink clones or falls back to a copy, saying so' '
 	gicat --catalog reflink ingest --mode reflink src 2>err &&
 	test "$(find reflink/.gicat/objects -type f | wc -l)" -eq 3 &&
