@@ -478,7 +478,8 @@ int gic_read_verified(const char *path, const char *hex, unsigned char **buf,
 int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 		       char hex[GIC_HEX_LEN + 1]);
 /* As gic_resolve_prefix, or else an entry's path as ingested (one image
- * in whatever dataset holds it). */
+ * in whatever dataset holds it), or else a local file whose bytes are a
+ * catalogued image (any spelling of an ingested file, or a copy). */
 int gic_resolve_image(struct gic_catalog *c, const char *arg,
 		      char hex[GIC_HEX_LEN + 1]);
 

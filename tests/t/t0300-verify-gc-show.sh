@@ -19,6 +19,18 @@ test_expect_success 'show finds an image by a prefix and lists its entries' '
 	test -f "$(sed -n "s/^object  *//p" out)"
 '
 
+test_expect_success 'show takes a file however it is spelt, and a copy of it, by its content' '
+	h=$(first basn2c08.png) &&
+	for p in ./img/basn2c08.png "$TRASH/img/basn2c08.png"; do
+		gicat show "$p" >out && test_grep "^sha256 *$h" out || return 1
+	done &&
+	cp img/basn2c08.png elsewhere.png &&
+	gicat show elsewhere.png >out && test_grep "^sha256 *$h" out &&
+	echo x >notcatalogued.png &&
+	test_expect_code 2 gicat show notcatalogued.png 2>err &&
+	test_grep "neither a hash" err
+'
+
 test_expect_success 'show --format json carries the same facts as the text' '
 	h=$(first basn2c08.png) &&
 	gicat show --format json "$h" >js &&
