@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,7 +209,15 @@ static int json_col(struct parser *p, json_t *j, int c, char *buf, size_t n,
 		*out = buf;
 		return 0;
 	}
-	return bad(p, "'%s' must be a string", col_names[c]);
+	/* 3.0, as some writers of JSON put an integer */
+	if (json_is_real(j) && c == C_CLASS && fabs(json_real_value(j)) < 1e9 &&
+	    json_real_value(j) == (double)(long long)json_real_value(j)) {
+		snprintf(buf, n, "%lld", (long long)json_real_value(j));
+		*out = buf;
+		return 0;
+	}
+	return bad(p, "'%s' must be %s", col_names[c], c == C_CLASS ?
+		   "a whole number or a wnid" : "a string");
 }
 
 static int read_json(struct parser *p, char *line)
