@@ -27,7 +27,7 @@ static void status_line(struct gic_fetch_job *j, const char *line)
 	j->resp_code = sp ? strtol(sp + 1, NULL, 10) : 0;
 	j->resp_range = j->resp_length = -1;
 	j->resp_ranges = 0;
-	j->resp_validator[0] = '\0';
+	j->resp_validator[0] = j->resp_encoding[0] = '\0';
 	j->keep = j->resp_done = 0;
 	if (sp && (sp = strchr(sp + 1, ' ')))
 		snprintf(j->phrase, sizeof(j->phrase), "%s", sp + 1);
@@ -49,9 +49,11 @@ static void header_field(struct gic_fetch_job *j, const char *name,
 		snprintf(j->resp_validator, sizeof(j->resp_validator), "%s", v);
 	else if (!strcasecmp(name, "last-modified") && !j->resp_validator[0])
 		snprintf(j->resp_validator, sizeof(j->resp_validator), "%s", v);
+	else if (!strcasecmp(name, "content-encoding") &&
+		 strcasecmp(v, "identity"))
+		snprintf(j->resp_encoding, sizeof(j->resp_encoding), "%s", v);
 }
 
-/* Makes room for n more bytes of body. */
 /* Room for n more bytes, within the memory budget: a download that would
  * pass it while others hold memory stops, and is retried. */
 static int grow(struct gic_fetch_job *j, size_t n)

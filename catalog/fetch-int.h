@@ -34,6 +34,7 @@ struct gic_fetch_job {
 	int64_t resp_length;       /* Content-Length, -1 */
 	int resp_ranges;           /* Accept-Ranges: bytes */
 	char resp_validator[256];
+	char resp_encoding[32];    /* Content-Encoding other than identity */
 	int resp_done;             /* its headers are over */
 	int keep;                  /* its body is the image */
 	int too_big, bad_range;    /* why a callback aborted the transfer */

@@ -24,12 +24,14 @@ Routes (NAME is a file in --root):
                      gives up
   /huge              200 declaring Content-Length: 10 GiB
   /part/NAME         206, the file from byte 10, to a request without Range
+  /gzip/NAME         the file gzipped, with Content-Encoding: gzip, unasked
   /status/N          that status code
   /once404/NAME      404 on the first request, then /img/NAME
   /wait/MS/NAME      /img/NAME after MS milliseconds (a distant server)
 With --tls CERT KEY, the same over HTTPS.
 """
 import argparse
+import gzip
 import hashlib
 import http.server
 import os
@@ -198,6 +200,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"\x89PNG" + b"\0" * 65532)
             self.close_connection = True
+        elif kind == "gzip":
+            data = gzip.compress(self.file_bytes(name) or b"")
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
         elif kind == "part":
             data = self.file_bytes(name) or b""
             self.send_response(206)

@@ -426,6 +426,12 @@ test_expect_success 'a 206 to a request for the whole file is refused as such' '
 	test_grep "part/a.png.: HTTP 206 (a part of the file) to a request for all of it$" err
 '
 
+test_expect_success 'a body sent gzipped, unasked, is refused naming the encoding' '
+	echo "http://127.0.0.1:$(cat cred.port)/gzip/a.png" >gz.txt &&
+	test_expect_code 1 gicat fetch --dataset gz gz.txt 2>err &&
+	test_grep "gzip/a.png.: not a PNG or JPEG file (starts with 1f 8b 08 00) (the server sent it with Content-Encoding: gzip, which gicat does not undo)$" err
+'
+
 test_expect_success 'a password in a URL is sent, but neither stored nor shown' '
 	C=http://alice:s3cret@127.0.0.1:$(cat cred.port) &&
 	printf "url\n%s\n%s\n" "$C/img/k.png" "$C/status/404" >cred.csv &&
