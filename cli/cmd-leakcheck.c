@@ -13,11 +13,12 @@
 
 struct run {
 	enum out_format fmt;
+	int rows;               /* printed so far (the table's header first) */
 };
 
 static int print(void *arg, const struct gic_leak *l)
 {
-	const struct run *r = arg;
+	struct run *r = arg;
 	const char *kind = l->same_image ? "same image" : "near duplicate";
 
 	if (r->fmt == OUT_JSONL) {
@@ -33,10 +34,14 @@ static int print(void *arg, const struct gic_leak *l)
 		out_csv_field(stdout, l->train->path);
 		printf(",%d,%s\n", l->distance, kind);
 	} else {
-		printf("%-16s %d  %-14s %s  <->  train %s\n", l->test_set,
+		if (!r->rows)
+			printf("%-16s %-8s  %-14s %s  <->  %s\n", "set",
+			       "distance", "kind", "test image", "train image");
+		printf("%-16s %-8d  %-14s %s  <->  train %s\n", l->test_set,
 		       l->distance, kind, l->test->path ? l->test->path : "-",
 		       l->train->path ? l->train->path : "-");
 	}
+	r->rows++;
 	return 0;
 }
 
@@ -45,7 +50,7 @@ int cmd_leakcheck(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "distance", 1, 0, 'd' }, { "format", 1, 0, 'f' },
 		{ "help", 0, 0, 'h' }, { 0 } };
-	struct run run = { OUT_TABLE };
+	struct run run = { OUT_TABLE, 0 };
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
