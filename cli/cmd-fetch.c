@@ -77,10 +77,11 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 		(unsigned long long)st->failed, (unsigned long long)st->already,
 		st->bytes / 1e6, secs, secs > 0 ? st->done / secs : 0,
 		secs > 0 ? st->bytes / 1e6 / secs : 0);
-	fprintf(stderr, "  %llu new images, %llu new entries, %llu already "
+	fprintf(stderr, "  %llu new image%s, %llu new %s, %llu already "
 		"present, %llu changed; %llu retries, %llu resumed\n",
-		(unsigned long long)in->new_images,
+		(unsigned long long)in->new_images, cli_s(in->new_images),
 		(unsigned long long)in->new_entries,
+		cli_word(in->new_entries, "entry", "entries"),
 		(unsigned long long)in->present,
 		(unsigned long long)in->changed,
 		(unsigned long long)st->retries, (unsigned long long)st->resumed);

@@ -63,12 +63,13 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 	if (st->updated)
 		snprintf(updated, sizeof(updated), " (%llu updated from the "
 			 "options)", (unsigned long long)st->updated);
-	fprintf(stderr, "ingest: %llu files: %llu new images, %llu new entries, "
+	fprintf(stderr, "ingest: %llu file%s: %llu new image%s, %llu new %s, "
 		"%llu already present%s, %llu changed, %llu rejected "
 		"(%.1f MB in %.1f s, %.0f files/s)\n",
-		(unsigned long long)st->files_total,
-		(unsigned long long)st->new_images,
+		(unsigned long long)st->files_total, cli_s(st->files_total),
+		(unsigned long long)st->new_images, cli_s(st->new_images),
 		(unsigned long long)st->new_entries,
+		cli_word(st->new_entries, "entry", "entries"),
 		(unsigned long long)st->present, updated,
 		(unsigned long long)st->changed,
 		(unsigned long long)st->rejected, st->bytes / 1e6, secs,

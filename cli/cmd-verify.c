@@ -44,11 +44,11 @@ int cmd_verify(int argc, char **argv)
 	       (unsigned long long)rep.refs_checked,
 	       (unsigned long long)rep.problems, cli_s(rep.problems));
 	if (rep.orphans || rep.tmp_files)
-		printf("verify: harmless: %llu unreferenced objects, %llu "
-		       "temporary files (left by rm, or by an interrupted "
+		printf("verify: harmless: %llu unreferenced object%s, %llu "
+		       "temporary file%s (left by rm, or by an interrupted "
 		       "run; 'gicat gc' removes them once an hour old, 'gicat "
 		       "gc --grace 0' now)\n",
-		       (unsigned long long)rep.orphans,
-		       (unsigned long long)rep.tmp_files);
+		       (unsigned long long)rep.orphans, cli_s(rep.orphans),
+		       (unsigned long long)rep.tmp_files, cli_s(rep.tmp_files));
 	return rep.problems ? EXIT_PROBLEMS : EXIT_OK;
 }

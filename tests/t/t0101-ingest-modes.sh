@@ -149,7 +149,7 @@ test_expect_success 'a ref image ingested later with copy becomes an object' '
 test_expect_success 'one file under three spellings in one run is one entry' '
 	gicat init spell 2>/dev/null && mkdir -p d3 && cp src/basn2c08.png d3/a.png &&
 	gicat --catalog spell ingest --dataset d3 d3/a.png ./d3/a.png "$TRASH/d3/a.png" 2>err &&
-	test_grep "^ingest: 3 files: 1 new images, 1 new entries, 2 already present" err &&
+	test_grep "^ingest: 3 files: 1 new image, 1 new entry, 2 already present" err &&
 	test_grep "2 of those already present are entries under another spelling" err &&
 	gicat --catalog spell ingest --dataset d3 d3 ./d3 2>err &&
 	test "$(gicat --catalog spell query --count)" -eq 1
@@ -181,7 +181,7 @@ test_expect_success 'a copy of a catalogued file is an entry of its own; the fil
 	cp tw/real/a.png tw/backup/real/a.png &&
 	(cd tw && gicat --catalog ../twin ingest --dataset X real 2>/dev/null &&
 	 gicat --catalog ../twin ingest --dataset X backup/real 2>err &&
-	 test_grep " 1 new entries, 0 already present" err &&
+	 test_grep " 1 new entry, 0 already present" err &&
 	 gicat --catalog ../twin ingest --dataset X "$TRASH/tw/real" 2>err &&
 	 test_grep " 0 new entries, 1 already present" err) &&
 	test "$(gicat --catalog twin query --count "dataset = X")" -eq 2 &&
@@ -193,7 +193,7 @@ test_expect_success 'entries of an older catalog, without file_id, are still tol
 	(cd tw && gicat --catalog ../old ingest --dataset Y real 2>/dev/null) &&
 	sqlite3 old/.gicat/catalog.db "UPDATE entries SET file_id = NULL" &&
 	(cd tw && gicat --catalog ../old ingest --dataset Y backup/real 2>err &&
-	 test_grep " 1 new entries, 0 already present" err) &&
+	 test_grep " 1 new entry, 0 already present" err) &&
 	sqlite3 old/.gicat/catalog.db "UPDATE entries SET file_id = NULL" &&
 	gicat --catalog old ingest --dataset Y tw/real 2>err &&
 	test_grep " 0 new entries, 1 already present" err &&

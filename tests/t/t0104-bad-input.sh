@@ -184,7 +184,7 @@ test_expect_success 'an unreadable directory is rejected by name; the rest goes 
 	(cd "$perm" && test_expect_code 1 as_user gicat --catalog cat ingest \
 		--dataset p tree 2>"$TRASH/err") &&
 	test_grep "rejected: .tree/shut.: cannot read directory: Permission denied" err &&
-	test_grep "1 new entries, 0 already present, 0 changed, 1 rejected" err &&
+	test_grep "1 new entry, 0 already present, 0 changed, 1 rejected" err &&
 	test "$(gicat --catalog "$perm/cat" query --count "dataset = p")" -eq 1 &&
 	gicat --catalog "$perm/cat" stats --rejects --format csv >rej &&
 	test_grep "^tree/shut,cannot read directory: Permission denied," rej &&

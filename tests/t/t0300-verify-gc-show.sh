@@ -140,7 +140,7 @@ test_expect_success 'leftover temporary files and orphans are harmless, gc remov
 	mkdir -p c2/.gicat/objects/00 && touch c2/.gicat/objects/00/tmp-leftover &&
 	mkdir -p c2/.gicat/objects/ff && echo x >c2/.gicat/objects/ff/$(printf "%062d" 0) &&
 	stray=$(printf "%062d" 0 | tr 0 Z) && echo mine >c2/.gicat/objects/ff/$stray &&
-	gicat --catalog c2 verify >out && test_grep "harmless: 1 unreferenced objects, 1 temporary" out &&
+	gicat --catalog c2 verify >out && test_grep "harmless: 1 unreferenced object, 1 temporary file (" out &&
 	gicat --catalog c2 gc >out && test_grep "0 objects, 0 temporary" out &&
 	test_grep "^gc: kept 1 object, 1 temporary file changed less than 3600 seconds ago" out &&
 	test_grep "gicat gc --grace 0" out &&

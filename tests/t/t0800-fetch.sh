@@ -251,7 +251,7 @@ test_expect_success 'JSONL lists: content already stored gets a new entry, not a
 		"{\"url\": \"$B/img/k.png\", \"dataset\": \"mirror\", \"generator\": null}" \
 		"{\"url\": \"$B/img/k.png\", \"dataset\": \"mirror\"}" >mirror.jsonl &&
 	gicat fetch mirror.jsonl 2>err &&
-	test_grep "1 new images, 2 new entries" err &&
+	test_grep "1 new image, 2 new entries" err &&
 	test_grep "1 repeated rows skipped" err &&
 	test "$(find cat/.gicat/objects -type f | wc -l)" -eq $((objects + 1)) &&
 	test "$(gicat query --count "dataset = mirror and class = 7 and label = real")" -eq 1 &&
@@ -270,7 +270,7 @@ test_expect_success 'rm of a fetched entry: its URL is no longer done, the next 
 	gicat fetch --status --dataset mirror --format csv mirror.jsonl >out &&
 	test_grep "^new,1," out && test_grep "^done,1," out &&
 	gicat fetch mirror.jsonl 2>err &&
-	test_grep "0 new images, 1 new entries" err &&
+	test_grep "0 new images, 1 new entry" err &&
 	test "$(gicat query --count "dataset = mirror")" -eq 2 &&
 	gicat mv --dataset mirror "$B/img" elsewhere 2>err &&
 	test "$(cat err)" = "mv: moved 0 entries from '"'"'$B/img'"'"' to '"'"'elsewhere'"'"'; 2 fetched entries left as they are (a URL)"
