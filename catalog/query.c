@@ -23,198 +23,35 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "catalog.h"
+#include "query-int.h"
 
 #define MAX_EXPR 65536
-#define MAX_DEPTH 80            /* SQLite's parser stack (100) holds about 90 nots */
+#define MAX_DEPTH 80            /* SQLite's parser stack (100) holds
+				   about 90 nots */
 #define MAX_JOINS 500           /* 'and'/'or' per expression: with the
 				   nesting, within SQLite's expression
 				   depth of 1000 */
 #define MAX_IN 10000
 #define MAX_PARAMS 30000        /* SQLite allows 32766 per statement */
 
-enum tkind {
-	T_END, T_WORD, T_STR, T_OP, T_LP, T_RP, T_COMMA, T_DOTDOT,
-	T_AND, T_OR, T_NOT, T_IN, T_NULL,
-};
-enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_GLOB };
-
 /* SQL of each enum op; != is IS NOT so that it holds for NULL columns */
 static const char *const sql_ops[] = { "=", "IS NOT", "<", "<=", ">", ">=",
 				       "GLOB" };
-
-struct tok {
-	enum tkind kind;
-	enum op op;             /* for T_OP */
-	const char *s;          /* the token in expr, quotes included */
-	size_t n;
-	int col;                /* 1-based byte column */
-};
-
-struct parser {
-	const char *src;
-	size_t pos;             /* where the next token starts */
-	struct tok t, prev;     /* the current and the previous token */
-	char *sql;
-	size_t len, cap;
-	struct gic_param *params;
-	size_t nparams, pcap;
-	int depth;
-	int joins;              /* 'and's and 'or's so far */
-	int errcol;
-	int negated;            /* enclosing 'not's */
-	int list, lists;        /* the 'in' list being read (0: none); count */
-};
-
-/* ---- errors -------------------------------------------------------- */
-
-__attribute__((format(printf, 3, 4)))
-static int fail(struct parser *p, const struct tok *at, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	p->errcol = at->col;
-	return gic_seterr(GIC_EUSAGE, "%s", msg);
-}
-
-/* A token as messages show it: 'text' (shortened) or "end of expression". */
-static const char *desc(const struct tok *t, char *buf, size_t size)
-{
-	if (t->kind == T_END)
-		return "end of expression";
-	if (t->n > 40)
-		snprintf(buf, size, "'%.37s...'", t->s);
-	else
-		snprintf(buf, size, "'%.*s'", (int)t->n, t->s);
-	return buf;
-}
 
 static int unknown_field(struct parser *p, const struct tok *t)
 {
 	const struct gic_field *best = gic_field_suggest(t->s, t->n);
 
 	if (best)
-		return fail(p, t, "unknown field '%.*s' (did you mean '%s'?)",
-			    (int)t->n, t->s, best->name);
-	return fail(p, t, "unknown field '%.*s'", (int)(t->n > 40 ? 40 : t->n),
-		    t->s);
-}
-
-/* ---- lexer --------------------------------------------------------- */
-
-static int word_start(const char *s)
-{
-	unsigned char c = (unsigned char)*s;
-
-	return isalnum(c) || c == '_' || c >= 0x80 ||
-		(c == '-' && isdigit((unsigned char)s[1]));
-}
-
-/* Inside a bare word '.', '-', ':' and '/' join word characters, so that
- * "4:2:0" and "n01440764.JPEG" are words but "0..99" is not. */
-static int word_cont(const char *s)
-{
-	unsigned char c = (unsigned char)*s, d;
-
-	if (isalnum(c) || c == '_' || c >= 0x80)
-		return 1;
-	if (!c || !strchr(".-:/", c))
-		return 0;
-	d = (unsigned char)s[1];
-	return isalnum(d) || d == '_' || d >= 0x80;
-}
-
-static enum tkind keyword(const char *s, size_t n)
-{
-	static const struct { const char *w; enum tkind k; } kw[] = {
-		{ "and", T_AND }, { "or", T_OR }, { "not", T_NOT },
-		{ "in", T_IN }, { "null", T_NULL },
-	};
-
-	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
-		if (strlen(kw[i].w) == n && strncasecmp(kw[i].w, s, n) == 0)
-			return kw[i].k;
-	return T_WORD;
-}
-
-/* An operator at s: its length (0 if none) and *op. */
-static size_t lex_op(const char *s, enum op *op)
-{
-	static const struct { const char *text; enum op op; } ops[] = {
-		{ "!=", OP_NE }, { "<=", OP_LE }, { ">=", OP_GE },
-		{ "=", OP_EQ }, { "<", OP_LT }, { ">", OP_GT }, { "~", OP_GLOB },
-	};
-
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		size_t n = strlen(ops[i].text);
-
-		if (strncmp(s, ops[i].text, n) == 0) {
-			*op = ops[i].op;
-			return n;
-		}
-	}
-	return 0;
-}
-
-/* A quoted string at s (s[0] is the quote): its length with quotes. */
-static size_t lex_string(const char *s)
-{
-	size_t i = 1;
-
-	for (;;) {
-		if (!s[i])
-			return 0;
-		if (s[i] == s[0] && s[i + 1] != s[0])
-			return i + 1;
-		i += s[i] == s[0] ? 2 : 1;
-	}
-}
-
-/* Reads the next token into p->t. */
-static int lex(struct parser *p)
-{
-	const char *s = p->src + p->pos + strspn(p->src + p->pos, " \t\r\n");
-	struct tok t = { .s = s, .col = (int)(s - p->src) + 1 };
-
-	if (!*s) {
-		t.kind = T_END;
-	} else if (*s == '(' || *s == ')' || *s == ',') {
-		t.kind = *s == '(' ? T_LP : *s == ')' ? T_RP : T_COMMA;
-		t.n = 1;
-	} else if (s[0] == '.' && s[1] == '.') {
-		t.kind = T_DOTDOT;
-		t.n = 2;
-	} else if ((t.n = lex_op(s, &t.op))) {
-		t.kind = T_OP;
-	} else if (*s == '\'' || *s == '"') {
-		if (!(t.n = lex_string(s)))
-			return fail(p, &t, "unterminated string");
-		t.kind = T_STR;
-	} else if (word_start(s)) {
-		while (word_cont(s + t.n))
-			t.n++;
-		t.kind = keyword(s, t.n);
-	} else {
-		return fail(p, &t, *s == '*' || *s == '?' || *s == '[' ?
-			    "unexpected character '%c' (a glob is a string: "
-			    "path ~ '*adm*')" : isprint((unsigned char)*s) ?
-			    "unexpected character '%c'" :
-			    "unexpected byte 0x%02x", (unsigned char)*s);
-	}
-	p->prev = p->t;
-	p->t = t;
-	p->pos = (size_t)(s - p->src) + t.n;
-	return 0;
+		return gic_qfail(p, t, "unknown field '%.*s' (did you mean '%s'?)",
+				 (int)t->n, t->s, best->name);
+	return gic_qfail(p, t, "unknown field '%.*s'", (int)(t->n > 40 ? 40 : t->n),
+			 t->s);
 }
 
 /* ---- output -------------------------------------------------------- */
@@ -244,7 +81,7 @@ static int add_param(struct parser *p, const struct tok *at,
 {
 	if (p->nparams == MAX_PARAMS) {
 		free(s);
-		return fail(p, at, "too many values (limit %d)", MAX_PARAMS);
+		return gic_qfail(p, at, "too many values (limit %d)", MAX_PARAMS);
 	}
 	if (gic_grow(&p->params, p->nparams, &p->pcap, sizeof(*p->params),
 		     8) < 0) {
@@ -325,7 +162,7 @@ static int check_text(struct parser *p, const struct gic_field *f,
 	char why[160];
 
 	if (gic_field_value_check(col, s, f != col, why, sizeof(why)) < 0)
-		return fail(p, v, "%s", why);
+		return gic_qfail(p, v, "%s", why);
 	return 0;
 }
 
@@ -352,13 +189,13 @@ static int bind_value(struct parser *p, const struct gic_field *f,
 	rc = to_int(s, &i);
 	free(s);
 	if (rc == -2)
-		return fail(p, v, "%s is out of range", desc(v, buf, sizeof(buf)));
+		return gic_qfail(p, v, "%s is out of range", gic_qdesc(v, buf, sizeof(buf)));
 	if (rc < 0)
-		return fail(p, v, "'%s' takes an integer%s, got %s", col->name,
-			    strcmp(col->name, "class") ? "" : " or a wnid",
-			    desc(v, buf, sizeof(buf)));
+		return gic_qfail(p, v, "'%s' takes an integer%s, got %s", col->name,
+				 strcmp(col->name, "class") ? "" : " or a wnid",
+				 gic_qdesc(v, buf, sizeof(buf)));
 	if (exact && !strcmp(col->name, "class") && (i < 0 || i > 999))
-		return fail(p, v, "class is 0..999, not %lld", (long long)i);
+		return gic_qfail(p, v, "class is 0..999, not %lld", (long long)i);
 	return add_param(p, v, GIC_FT_INT, i, NULL, NULL);
 }
 
@@ -368,10 +205,10 @@ static int expect_value(struct parser *p, struct tok *v)
 	char buf[64];
 
 	if (!is_value(p->t.kind))
-		return fail(p, &p->t, "expected a value after %s",
-			    desc(&p->prev, buf, sizeof(buf)));
+		return gic_qfail(p, &p->t, "expected a value after %s",
+				 gic_qdesc(&p->prev, buf, sizeof(buf)));
 	*v = p->t;
-	return lex(p);
+	return gic_qlex(p);
 }
 
 /* ---- comparisons --------------------------------------------------- */
@@ -395,20 +232,20 @@ static int parse_op(struct parser *p, const struct gic_field *f)
 	const struct gic_field *col;
 	int rc;
 
-	if ((rc = lex(p)) < 0 || (rc = expect_value(p, &v)) < 0)
+	if ((rc = gic_qlex(p)) < 0 || (rc = expect_value(p, &v)) < 0)
 		return rc;
 	if (v.kind == T_NULL) {
 		if (opt.op != OP_EQ && opt.op != OP_NE)
-			return fail(p, &v, "null can only be compared with = "
-				    "or !=");
+			return gic_qfail(p, &v, "null can only be compared with = "
+					 "or !=");
 		if ((rc = emit(p, f->sql)) < 0)
 			return rc;
 		return emit(p, opt.op == OP_EQ ? " IS NULL" : " IS NOT NULL");
 	}
 	col = column_for(f, &v);
 	if (opt.op == OP_GLOB && col->type == GIC_FT_INT)
-		return fail(p, &opt, "'~' matches text but '%s' is a number",
-			    col->name);
+		return gic_qfail(p, &opt, "'~' matches text but '%s' is a number",
+				 col->name);
 	if (col->list && (opt.op == OP_EQ || opt.op == OP_NE)) {
 		if ((rc = emit(p, opt.op == OP_EQ ? "" : "NOT ")) < 0 ||
 		    (rc = member(p, col)) < 0)
@@ -435,20 +272,20 @@ static int list_values(struct parser *p, const struct gic_field *f)
 	char buf[64];
 	int rc, count = 0;
 
-	if ((rc = lex(p)) < 0)
+	if ((rc = gic_qlex(p)) < 0)
 		return rc;
 	for (;;) {
 		if ((rc = expect_value(p, &v)) < 0)
 			return rc;
 		if (v.kind == T_NULL)
-			return fail(p, &v, "null cannot be in a list; write "
-				    "'%s = null'", f->name);
+			return gic_qfail(p, &v, "null cannot be in a list; write "
+					 "'%s = null'", f->name);
 		if (++count > MAX_IN)
-			return fail(p, &v, "too many values in the list "
-				    "(limit %d)", MAX_IN);
+			return gic_qfail(p, &v, "too many values in the list "
+					 "(limit %d)", MAX_IN);
 		if (col && column_for(f, &v) != col)
-			return fail(p, &v, "a list cannot mix class numbers "
-				    "and wnids");
+			return gic_qfail(p, &v, "a list cannot mix class numbers "
+					 "and wnids");
 		if (col && col->list) {
 			if ((rc = emit(p, " OR ")) >= 0)
 				rc = member(p, col);
@@ -464,14 +301,14 @@ static int list_values(struct parser *p, const struct gic_field *f)
 			return rc;
 		if (p->t.kind != T_COMMA)
 			break;
-		if ((rc = lex(p)) < 0)
+		if ((rc = gic_qlex(p)) < 0)
 			return rc;
 	}
 	if (p->t.kind != T_RP)
-		return fail(p, &p->t, "expected ',' or ')' in the list opened "
-			    "at column %d, got %s", lp.col,
-			    desc(&p->t, buf, sizeof(buf)));
-	if ((rc = lex(p)) < 0)
+		return gic_qfail(p, &p->t, "expected ',' or ')' in the list opened "
+				 "at column %d, got %s", lp.col,
+				 gic_qdesc(&p->t, buf, sizeof(buf)));
+	if ((rc = gic_qlex(p)) < 0)
 		return rc;
 	return emit(p, ")");
 }
@@ -496,22 +333,22 @@ static int parse_range(struct parser *p, const struct gic_field *f)
 	int rc;
 
 	if (!is_value(p->t.kind))
-		return fail(p, &p->t, "expected '(' or a range like 0..99 "
-			    "after 'in', got %s", desc(&p->t, buf, sizeof(buf)));
+		return gic_qfail(p, &p->t, "expected '(' or a range like 0..99 "
+				 "after 'in', got %s", gic_qdesc(&p->t, buf, sizeof(buf)));
 	if ((rc = expect_value(p, &lo)) < 0)
 		return rc;
 	if (p->t.kind != T_DOTDOT)
-		return fail(p, &p->t, "expected '..' after %s",
-			    desc(&lo, buf, sizeof(buf)));
-	if ((rc = lex(p)) < 0 || (rc = expect_value(p, &hi)) < 0)
+		return gic_qfail(p, &p->t, "expected '..' after %s",
+				 gic_qdesc(&lo, buf, sizeof(buf)));
+	if ((rc = gic_qlex(p)) < 0 || (rc = expect_value(p, &hi)) < 0)
 		return rc;
 	if (lo.kind == T_NULL || hi.kind == T_NULL)
-		return fail(p, lo.kind == T_NULL ? &lo : &hi,
-			    "a range cannot have null as an end");
+		return gic_qfail(p, lo.kind == T_NULL ? &lo : &hi,
+				 "a range cannot have null as an end");
 	col = column_for(f, &lo);
 	if (column_for(f, &hi) != col)
-		return fail(p, &hi, "a range cannot mix a class number and "
-			    "a wnid");
+		return gic_qfail(p, &hi, "a range cannot mix a class number and "
+				 "a wnid");
 	if ((rc = emit(p, col->sql)) < 0 ||
 	    (rc = emit(p, " BETWEEN ? AND ?")) < 0 ||
 	    (rc = bind_value(p, f, col, &lo, 0)) < 0 ||
@@ -519,9 +356,9 @@ static int parse_range(struct parser *p, const struct gic_field *f)
 		return rc;
 	if (col->type == GIC_FT_INT &&
 	    p->params[p->nparams - 2].i > p->params[p->nparams - 1].i)
-		return fail(p, &lo, "empty range: %lld is above %lld",
-			    (long long)p->params[p->nparams - 2].i,
-			    (long long)p->params[p->nparams - 1].i);
+		return gic_qfail(p, &lo, "empty range: %lld is above %lld",
+				 (long long)p->params[p->nparams - 2].i,
+				 (long long)p->params[p->nparams - 1].i);
 	return 0;
 }
 
@@ -533,22 +370,22 @@ static int parse_cmp(struct parser *p)
 	int rc;
 
 	if (ft.kind == T_RP)
-		return fail(p, &ft, "unexpected ')'");
+		return gic_qfail(p, &ft, "unexpected ')'");
 	if (ft.kind != T_WORD)
-		return fail(p, &ft, "expected a field name%s%s, got %s",
-			    p->prev.s ? " after " : "",
-			    p->prev.s ? desc(&p->prev, buf2, sizeof(buf2)) : "",
-			    desc(&ft, buf, sizeof(buf)));
+		return gic_qfail(p, &ft, "expected a field name%s%s, got %s",
+				 p->prev.s ? " after " : "",
+				 p->prev.s ? gic_qdesc(&p->prev, buf2, sizeof(buf2)) : "",
+				 gic_qdesc(&ft, buf, sizeof(buf)));
 	if (!(f = gic_field_find_n(ft.s, ft.n)))
 		return unknown_field(p, &ft);
-	if ((rc = lex(p)) < 0)
+	if ((rc = gic_qlex(p)) < 0)
 		return rc;
 	if (p->t.kind == T_OP)
 		return parse_op(p, f);
 	if (p->t.kind != T_IN)
-		return fail(p, &p->t, "expected an operator after '%s', got %s",
-			    f->name, desc(&p->t, buf, sizeof(buf)));
-	if ((rc = lex(p)) < 0)
+		return gic_qfail(p, &p->t, "expected an operator after '%s', got %s",
+				 f->name, gic_qdesc(&p->t, buf, sizeof(buf)));
+	if ((rc = gic_qlex(p)) < 0)
 		return rc;
 	return p->t.kind == T_LP ? parse_list(p, f) : parse_range(p, f);
 }
@@ -563,15 +400,15 @@ static int parse_paren(struct parser *p)
 	char buf[64];
 	int rc;
 
-	if ((rc = lex(p)) < 0 || (rc = parse_or(p)) < 0)
+	if ((rc = gic_qlex(p)) < 0 || (rc = parse_or(p)) < 0)
 		return rc;
 	if (p->t.kind == T_END)
-		return fail(p, &p->t, "missing ')' for the '(' at column %d",
-			    lp.col);
+		return gic_qfail(p, &p->t, "missing ')' for the '(' at column %d",
+				 lp.col);
 	if (p->t.kind != T_RP)
-		return fail(p, &p->t, "expected 'and', 'or' or ')' before %s",
-			    desc(&p->t, buf, sizeof(buf)));
-	return lex(p);
+		return gic_qfail(p, &p->t, "expected 'and', 'or' or ')' before %s",
+				 gic_qdesc(&p->t, buf, sizeof(buf)));
+	return gic_qlex(p);
 }
 
 /* not X compiles to (X) IS NOT 1: X is NULL when it compares a NULL
@@ -584,11 +421,11 @@ static int parse_unary(struct parser *p)
 	if (p->t.kind != T_NOT && p->t.kind != T_LP)
 		return parse_cmp(p);
 	if (++p->depth > MAX_DEPTH)
-		return fail(p, &p->t, "expression nested too deeply (limit "
-			    "%d levels)", MAX_DEPTH);
+		return gic_qfail(p, &p->t, "expression nested too deeply (limit "
+				 "%d levels)", MAX_DEPTH);
 	if (p->t.kind == T_LP) {
 		rc = parse_paren(p);
-	} else if ((rc = lex(p)) >= 0 && (rc = emit(p, "(")) >= 0) {
+	} else if ((rc = gic_qlex(p)) >= 0 && (rc = emit(p, "(")) >= 0) {
 		p->negated++;
 		if ((rc = parse_unary(p)) >= 0)
 			rc = emit(p, ") IS NOT 1");
@@ -602,9 +439,9 @@ static int parse_unary(struct parser *p)
 static int join(struct parser *p)
 {
 	if (++p->joins > MAX_JOINS)
-		return fail(p, &p->t, "too many 'and'/'or' (limit %d); for many "
-			    "values of one field use 'in (a, b, ...)'",
-			    MAX_JOINS);
+		return gic_qfail(p, &p->t, "too many 'and'/'or' (limit %d); for many "
+				 "values of one field use 'in (a, b, ...)'",
+				 MAX_JOINS);
 	return 0;
 }
 
@@ -613,7 +450,7 @@ static int parse_and(struct parser *p)
 	int rc = parse_unary(p);
 
 	while (rc >= 0 && p->t.kind == T_AND) {
-		if ((rc = join(p)) >= 0 && (rc = lex(p)) >= 0 &&
+		if ((rc = join(p)) >= 0 && (rc = gic_qlex(p)) >= 0 &&
 		    (rc = emit(p, " AND ")) >= 0)
 			rc = parse_unary(p);
 	}
@@ -628,7 +465,7 @@ static int parse_or(struct parser *p)
 	int rc = parse_and(p), terms = 1;
 
 	while (rc >= 0 && p->t.kind == T_OR) {
-		if ((rc = join(p)) >= 0 && (rc = lex(p)) >= 0 &&
+		if ((rc = join(p)) >= 0 && (rc = gic_qlex(p)) >= 0 &&
 		    (rc = emit(p, " OR ")) >= 0)
 			rc = parse_and(p);
 		terms++;
@@ -650,17 +487,17 @@ static int compile(struct parser *p)
 	char buf[64];
 	int rc;
 
-	if ((rc = lex(p)) < 0)
+	if ((rc = gic_qlex(p)) < 0)
 		return rc;
 	if (p->t.kind == T_END)
 		return emit(p, "1");
 	if ((rc = parse_or(p)) < 0)
 		return rc;
 	if (p->t.kind == T_RP)
-		return fail(p, &p->t, "unexpected ')'");
+		return gic_qfail(p, &p->t, "unexpected ')'");
 	if (p->t.kind != T_END)
-		return fail(p, &p->t, "expected 'and' or 'or' before %s",
-			    desc(&p->t, buf, sizeof(buf)));
+		return gic_qfail(p, &p->t, "expected 'and' or 'or' before %s",
+				 gic_qdesc(&p->t, buf, sizeof(buf)));
 	return 0;
 }
 
