@@ -1,0 +1,108 @@
+/*
+ * task-canon.c - a parsed task written back as INI in one canonical form
+ * (fixed key order, defaults spelt out, [split] shares as ratios): what an
+ * export records as task.ini, and the text whose SHA-256 names the task.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "task.h"
+
+/* Appends "key = value\n" to a growing string. */
+static void put(char **s, size_t *len, const char *key, const char *v)
+{
+	size_t add;
+	char *n;
+
+	if (!v || !*s)
+		return;
+	add = strlen(key) + strlen(v) + 5;
+	if (!(n = realloc(*s, *len + add))) {
+		free(*s);
+		*s = NULL;
+		return;
+	}
+	*s = n;
+	/* a section header is written as it is, a key as "key = value" */
+	*len += (size_t)sprintf(*s + *len, strchr(key, '[') ? "%s%s\n" :
+				"%s = %s\n", key, v);
+}
+
+static void put_num(char **s, size_t *len, const char *key, double v)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.10g", v);
+	put(s, len, key, buf);
+}
+
+static void put_set(char **s, size_t *len, const struct gic_task_set *set)
+{
+	char hdr[200];
+
+	if (set->share > 0)
+		return; /* written by ratios */
+	if (!strncmp(set->name, "test/", 5))
+		snprintf(hdr, sizeof(hdr), "\n[test %s]", set->name + 5);
+	else if (!strcmp(set->name, "train") || !strcmp(set->name, "val"))
+		snprintf(hdr, sizeof(hdr), "\n[%s]", set->name);
+	else
+		snprintf(hdr, sizeof(hdr), "\n[set %s]", set->name);
+	put(s, len, hdr, "");
+	put(s, len, "select", set->select);
+	put(s, len, "balance", set->balance);
+	if (set->fraction < 1)
+		put_num(s, len, "fraction", set->fraction);
+	if (set->max_per_class)
+		put_num(s, len, "max_per_class", set->max_per_class);
+	put(s, len, "stratify", set->stratify);
+	put(s, len, "degrade", set->degrade);
+	put(s, len, "degrade_real", set->degrade_real);
+	put(s, len, "degrade_fake", set->degrade_fake);
+}
+
+static void put_split(char **s, size_t *len, const struct gic_task *t)
+{
+	char ratios[1024] = "";
+
+	put(s, len, "\n[split]", "");
+	put(s, len, "select", t->split_select);
+	put(s, len, "group", t->split_group ? t->split_group : "sha256");
+	for (int i = 0; i < t->nsets; i++) {
+		size_t n = strlen(ratios);
+		if (t->sets[i].share > 0)
+			snprintf(ratios + n, sizeof(ratios) - n, "%s%s:%.10g",
+				 n ? ", " : "", t->sets[i].name, t->sets[i].share);
+	}
+	put(s, len, "ratios", ratios);
+}
+
+char *gic_task_canonical(const struct gic_task *t)
+{
+	size_t len = 0;
+	char *s = calloc(1, 1);
+
+	put(&s, &len, "[task]", "");
+	put(&s, &len, "name", t->name);
+	put_num(&s, &len, "seed", (double)t->seed);
+	put(&s, &len, "description", t->description);
+	if (t->has_split)
+		put_split(&s, &len, t);
+	for (int i = 0; i < t->nsets; i++)
+		put_set(&s, &len, &t->sets[i]);
+	return s;
+}
+
+int gic_task_hash(const struct gic_task *t, char hex[GIC_HEX_LEN + 1])
+{
+	char *canon = gic_task_canonical(t);
+	int rc;
+
+	if (!canon)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	rc = gic_sha256_hex(canon, strlen(canon), hex);
+	free(canon);
+	return rc;
+}
