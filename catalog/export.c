@@ -441,8 +441,11 @@ static int by_str(const void *a, const void *b)
  * over and those that stay; frees the list. */
 static void settle_left(struct gic_export_ctx *x, struct gic_export_cleared *c)
 {
-	char **written = calloc(x->nfiles + 1, sizeof(char *));
+	char **written;
 
+	if (!c->nleft)
+		return;  /* the usual case: no sorted copy of every path */
+	written = calloc(x->nfiles + 1, sizeof(char *));
 	for (size_t i = 0; written && i < x->nfiles; i++)
 		written[i] = x->files[i].path;
 	if (written)
