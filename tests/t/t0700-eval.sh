@@ -40,6 +40,11 @@ test_expect_success 'the table shows percentages under the paper'"'"'s column na
 	test_grep "^n  *4  *8 .* $ntest$" out
 '
 
+test_expect_success 'a score that underflows (1e-400) is 0, not a bad row' '
+	pred tiny.csv sha256,score "\$2, (\$3 == \"fake\" ? 0.9 : \"1e-400\")" &&
+	evalcsv tiny.csv >out && evalcsv perfect.csv >want && test_cmp want out
+'
+
 test_expect_success 'a constant "fake" is right on every fake: acc 0.5, AP 0.5 (one big tie)' '
 	pred const.csv sha256,pred "\$2, \"fake\"" &&
 	evalcsv const.csv >out &&

@@ -257,11 +257,12 @@ test_expect_success 'JSONL lists: content already stored gets a new entry, not a
 	test "$(gicat query --count "dataset = mirror and class = 7 and label = real")" -eq 1 &&
 	! grep warning err &&
 	printf "%s\n" "{\"url\": \"$B/img/i.png\", \"dataset\": \"mirror2\", \"label\": \"fake\"}" \
-		"{\"url\": \"$B/img/j.png\", \"dataset\": \"mirror2\"}" \
+		"{\"url\": \"$B/img/j.png\", \"dataset\": \"mirror2\", \"class\": 3.0}" \
 		"{\"url\": \"$B/img/i.png\", \"dataset\": \"mirror2\", \"label\": \"real\"}" >mirror2.jsonl &&
 	gicat fetch mirror2.jsonl 2>err &&
 	test_grep "^gicat: fetch: warning: 1 of them say other things of their URL than its first row (first: line 3, against line 1): the first row is taken$" err &&
-	test "$(gicat query --count "dataset = mirror2 and label = fake")" -eq 1
+	test "$(gicat query --count "dataset = mirror2 and label = fake")" -eq 1 &&
+	test "$(gicat query --count "dataset = mirror2 and class = 3 and path ~ \"*/j.png\"")" -eq 1
 '
 
 test_expect_success 'rm of a fetched entry: its URL is no longer done, the next run fetches it again' '
