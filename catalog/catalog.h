@@ -201,6 +201,10 @@ struct gic_field {
 	int list;             /* space-separated values (license): = and
 				 in test membership, ~ the whole text */
 };
+/* SQL true when field f holds the next parameter ('?'): equal to it, or
+ * for a list field one of its values; into buf. */
+const char *gic_field_match_sql(const struct gic_field *f, char *buf,
+				size_t size);
 /* NULL-terminated table of queryable fields, in output order. */
 const struct gic_field *gic_fields(void);
 const struct gic_field *gic_field_find(const char *name);

@@ -34,6 +34,17 @@ static const struct gic_field fields[] = {
 #undef LIST
 #undef INT
 
+const char *gic_field_match_sql(const struct gic_field *f, char *buf,
+				size_t size)
+{
+	if (f->list)
+		snprintf(buf, size, "coalesce(instr(' ' || %s || ' ', ' ' || ? "
+			 "|| ' '), 0) > 0", f->sql);
+	else
+		snprintf(buf, size, "%s = ?", f->sql);
+	return buf;
+}
+
 const struct gic_field *gic_fields(void)
 {
 	return fields;

@@ -217,12 +217,9 @@ static int expect_value(struct parser *p, struct tok *v)
  * list field (false, not null, where the field is null). */
 static int member(struct parser *p, const struct gic_field *col)
 {
-	int rc;
+	char sql[256];
 
-	if ((rc = emit(p, "coalesce(instr(' ' || ")) < 0 ||
-	    (rc = emit(p, col->sql)) < 0)
-		return rc;
-	return emit(p, " || ' ', ' ' || ? || ' '), 0) > 0");
+	return emit(p, gic_field_match_sql(col, sql, sizeof(sql)));
 }
 
 /* FIELD op value; p->t is the operator. */

@@ -90,15 +90,10 @@ static void list_values(struct gic_catalog *c, const char *sql, char *buf,
 static int exists(struct gic_catalog *c, const struct gic_field *f,
 		  const char *v)
 {
-	char sql[256], *got;
+	char sql[512], match[256], *got;
 
-	if (f->list)
-		snprintf(sql, sizeof(sql), "SELECT 1 FROM v_entries WHERE "
-			 "instr(' ' || %s || ' ', ' ' || ?1 || ' ') LIMIT 1",
-			 f->sql);
-	else
-		snprintf(sql, sizeof(sql), "SELECT 1 FROM v_entries WHERE %s "
-			 "= ?1 LIMIT 1", f->sql);
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM v_entries WHERE %s LIMIT 1",
+		 gic_field_match_sql(f, match, sizeof(match)));
 	got = first_text(c, sql, v);
 	free(got);
 	return got != NULL;
