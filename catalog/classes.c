@@ -53,14 +53,12 @@ static int is_wnid(const char *s, size_t len)
 	return 1;
 }
 
-/* Length of the line at s without its "\n" or "\r\n"; *next = next line. */
+/* Length of the line at s without its line end; *next = the next line. */
 static size_t line_len(const char *s, const char **next)
 {
-	size_t n = strcspn(s, "\n");
+	size_t n = strcspn(s, "\r\n");  /* LF, CRLF or a lone CR */
 
-	*next = s[n] ? s + n + 1 : s + n;
-	if (n > 0 && s[n - 1] == '\r')
-		n--;
+	*next = s + n + (s[n] != '\0') + (s[n] == '\r' && s[n + 1] == '\n');
 	return n;
 }
 
@@ -226,7 +224,7 @@ static int val_parse(const char *path, char *buf, struct gic_val_labels *v)
 	char *s, *next;
 	int lineno = 0, rc;
 
-	for (s = buf; (s = strchr(s, '\n')); s++)
+	for (s = buf; (s = strpbrk(s, "\r\n")); s++)
 		lines++;
 	if (!(v->e = calloc(lines, sizeof(v->e[0]))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");

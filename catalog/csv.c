@@ -1,5 +1,6 @@
 /*
- * csv.c - splitting CSV/TSV records (RFC 4180 quoting, one record a line).
+ * csv.c - CSV/TSV records: where they end, and their fields (RFC 4180
+ * quoting, quoted fields may span lines).
  */
 #include <ctype.h>
 #include <string.h>
@@ -77,4 +78,68 @@ int gic_csv_columns(char **f, int n, const char *const *names, int ncols,
 		}
 	}
 	return -1;
+}
+
+void gic_records_init(struct gic_records *r, char *text, char sep,
+		      int quotes)
+{
+	r->pos = text;
+	r->sep = sep;
+	r->quotes = quotes;
+	r->line = r->next_line = 0;
+}
+
+/* Ends the record at *s, a line ending (or the end of the text). */
+static char *cut(struct gic_records *r, char *start, char *s)
+{
+	char c = *s;
+
+	*s = '\0';
+	if (c == '\r' && s[1] == '\n')
+		s++;
+	r->pos = c ? s + 1 : NULL;
+	return start;
+}
+
+char *gic_records_next(struct gic_records *r)
+{
+	char *start = r->pos, *s = start;
+	int field_start = 1, spans = 0;
+
+	if (!s || (!*s && r->line > 0))
+		return NULL;
+	for (;; s++) {
+		char c = *s;
+
+		if (c == '\0' || c == '\n' || c == '\r') {
+			r->line = r->next_line + 1;
+			r->next_line += 1 + spans;
+			return cut(r, start, s);
+		}
+		if (field_start && r->quotes && c == '"') {
+			char *eol = NULL;
+			int n = 0;
+
+			for (s++; *s && (*s != '"' || s[1] == '"'); s++) {
+				if (*s == '"') {
+					s++;
+				} else if (*s == '\n' || *s == '\r') {
+					eol = eol ? eol : s;
+					n += *s == '\n' || s[1] != '\n';
+				}
+			}
+			/* a quote never closed ends at its line's end (where
+			 * the split reports it), not at the end of the text */
+			if (!*s) {
+				s = eol ? eol - 1 : s - 1;
+				n = 0;
+			}
+			spans += n;
+			field_start = 0;
+		} else if (c == r->sep) {
+			field_start = 1;
+		} else if (c != ' ' && c != '\t') {
+			field_start = 0;
+		}
+	}
 }

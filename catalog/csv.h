@@ -27,4 +27,25 @@ int gic_csv_split(char *s, char sep, int quotes, char **f, int max);
 int gic_csv_columns(char **f, int n, const char *const *names, int ncols,
 		    int *col);
 
+/*
+ * Records of a text, one after the other, modified in place.  A record
+ * ends at a line ending (\n, \r\n or a lone \r), which becomes NUL;
+ * with quotes (CSV), a line ending inside a quoted field belongs to the
+ * field, so one record may span lines.  sep tells where fields start
+ * (where a quote may open one).
+ */
+struct gic_records {
+	char *pos;      /* the rest of the text */
+	char sep;
+	int quotes;
+	int line;       /* the line the last record returned starts on */
+	int next_line;  /* lines before the next record */
+};
+
+void gic_records_init(struct gic_records *r, char *text, char sep,
+		      int quotes);
+
+/* The next record, or NULL after the last. */
+char *gic_records_next(struct gic_records *r);
+
 #endif

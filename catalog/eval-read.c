@@ -221,7 +221,6 @@ static int csv_header(struct reader *r, char *line)
 {
 	int n, dup;
 
-	r->sep = strchr(line, '\t') && !strchr(line, ',') ? '\t' : ',';
 	n = gic_csv_split(line, r->sep, 1, r->head, MAX_FIELDS);
 	r->nfields = n;
 	if ((dup = gic_csv_columns(r->head, n, col_names, NCOLS, r->col)) >= 0)
@@ -304,20 +303,28 @@ out:
 	return rc;
 }
 
-/* Feeds every non-blank line of text (modified in place) to the reader. */
+/* The separator of a header row: a tab when it has tabs and no comma. */
+static char header_sep(const char *line)
+{
+	size_t n = strcspn(line, "\r\n");
+
+	return memchr(line, '\t', n) && !memchr(line, ',', n) ? '\t' : ',';
+}
+
+/* Feeds every non-blank record of text (modified in place) to the
+ * reader. */
 static int read_lines(struct reader *r, char *text)
 {
-	int rc = 0, json = *(text + strspn(text, " \t\r\n")) == '{';
-	int header = !json;
+	const char *first = text + strspn(text, " \t\r\n");
+	int rc = 0, json = *first == '{', header = !json;
+	struct gic_records rec;
+	char *s;
 
-	for (char *s = text, *nl; s && rc == 0; s = nl ? nl + 1 : NULL) {
-		size_t len;
-		if ((nl = strchr(s, '\n')))
-			*nl = '\0';
-		r->line++;
-		if ((len = strlen(s)) && s[len - 1] == '\r')
-			s[len - 1] = '\0';  /* fields keep their tabs: TSV */
-		if (!s[strspn(s, " \t")])
+	r->sep = header_sep(first);
+	gic_records_init(&rec, text, r->sep, !json);
+	while (rc == 0 && (s = gic_records_next(&rec))) {
+		r->line = rec.line;
+		if (!s[strspn(s, " \t")])  /* fields keep their tabs: TSV */
 			continue;
 		if (json) {
 			rc = json_row(r, s);
@@ -414,19 +421,20 @@ static int run_line(char *s, const char *dir, int line, struct gic_run *run)
 int gic_runs_read(const char *path, struct gic_run **out, int *n)
 {
 	const char *slash = strrchr(path, '/');
-	char *buf = NULL, *dir = slash ? strndup(path, (size_t)(slash - path)) :
-		    NULL;
+	char *dir = slash ? strndup(path, (size_t)(slash - path)) : NULL;
+	char *buf = NULL, *s;
+	struct gic_records rec;
 	size_t len;
-	int rc, line = 0;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if ((rc = slurp(path, &buf, &len)) < 0)
 		goto out;
-	for (char *s = buf, *nl; s && rc == 0; s = nl ? nl + 1 : NULL) {
-		if ((nl = strchr(s, '\n')))
-			*nl = '\0';
-		line++;
+	gic_records_init(&rec, buf, '\t', 0);
+	while (rc == 0 && (s = gic_records_next(&rec))) {
+		int line = rec.line;
+
 		if (!*gic_trim(s) || *gic_trim(s) == '#')
 			continue;
 		struct gic_run *g = realloc(*out, (size_t)(*n + 1) * sizeof(*g));

@@ -264,15 +264,18 @@ static enum format guess(const char *path, const char *first)
 	return memchr(first, '\t', strcspn(first, "\n")) ? F_TSV : F_CSV;
 }
 
-/* Feeds every non-blank line of text (modified in place) to the parser. */
+/* Feeds every non-blank record of text (modified in place) to the
+ * parser. */
 static int read_lines(struct parser *p, char *text)
 {
 	int rc = 0, header = p->fmt == F_CSV || p->fmt == F_TSV;
+	struct gic_records rec;
+	char *s;
 
-	for (char *s = text, *nl; s && rc == 0; s = nl ? nl + 1 : NULL) {
-		if ((nl = strchr(s, '\n')))
-			*nl = '\0';
-		p->line++;
+	gic_records_init(&rec, text, p->fmt == F_TSV ? '\t' : ',',
+			 p->fmt == F_CSV);
+	while (rc == 0 && (s = gic_records_next(&rec))) {
+		p->line = rec.line;
 		if (!*gic_trim(s))
 			continue;
 		if (header) {

@@ -118,8 +118,9 @@ static char *reader(char *buf, int size, void *stream)
 
 	if (!*p->next)
 		return NULL;
-	nl = strchr(p->next, '\n');
-	n = nl ? (size_t)(nl - p->next) + 1 : strlen(p->next);
+	nl = strpbrk(p->next, "\r\n");  /* LF, CRLF or a lone CR */
+	n = nl ? (size_t)(nl - p->next) + 1 + (nl[0] == '\r' && nl[1] == '\n')
+	       : strlen(p->next);
 	if (n >= (size_t)size)
 		n = (size_t)size - 1;
 	memcpy(buf, p->next, n);

@@ -86,6 +86,17 @@ test_expect_success 'ingesting the same tree again adds nothing' '
 	test_cmp before after
 '
 
+test_expect_success 'a --val-labels file with lone-CR line ends gives the same classes' '
+	sqlite3 cat/.gicat/catalog.db "SELECT path, class FROM entries ORDER BY path" >before &&
+	tr "\n" "\r" <data/LOC_val_solution.csv >data/val-cr.csv &&
+	(cd data && test_expect_code 1 gicat ingest \
+		--val-labels val-cr.csv genimage 2>../err3) &&
+	test_grep " 0 new images, 0 new entries" err3 &&
+	! test_grep -i "class" err3 &&
+	sqlite3 cat/.gicat/catalog.db "SELECT path, class FROM entries ORDER BY path" >after &&
+	test_cmp before after
+'
+
 test_expect_success 'verify --full is clean after ingest' '
 	gicat verify --full >out && test_grep " 0 problems" out
 '

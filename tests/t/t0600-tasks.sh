@@ -51,6 +51,16 @@ select = split = train
 balance = label
 INI
 
+test_expect_success 'a task file with CRLF or lone-CR line ends is the same task' '
+	gicat task show --items sample.ini >lf &&
+	sed "s/\$/\r/" sample.ini >crlf.ini && gicat task show --items crlf.ini >crlf &&
+	tr "\n" "\r" <sample.ini >cr.ini && gicat task show --items cr.ini >cr &&
+	test_cmp lf crlf && test_cmp lf cr &&
+	printf "[task]\rname = x\r[train]\rselect = label = fake\rfraction = 2\r" >bad.ini &&
+	test_expect_code 1 gicat task check bad.ini 2>err &&
+	test_grep "bad.ini:5: .*fraction" err
+'
+
 test_expect_success 'fraction, max_per_class and balance thin the sets as asked' '
 	gicat task show sample.ini >out &&
 	fakes=$(gicat query --count "label = fake") &&

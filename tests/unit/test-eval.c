@@ -257,6 +257,35 @@ static void csv_rows_and_line_numbers(void **state)
 	free(path);
 }
 
+/* A quoted field spanning lines (RFC 4180) and lone-CR line endings: the
+ * rows after them keep their line numbers. */
+static void csv_fields_spanning_lines(void **state)
+{
+	struct problems pr = { "" };
+	struct gic_eval_opts o = { 0.5, collect, &pr };
+	struct gic_preds p;
+	size_t bad;
+	char *path = write_tmp("gicat-test-eval-ml.csv",
+		"path,note,score\r"
+		"a.png,\"looks\r\nreal\",0.25\r"
+		"b.png,\"x\ny\nz\",0.75\r"
+		"c.png,,2\r");
+
+	(void)state;
+	assert_int_equal(gic_preds_read(path, &o, &p, &bad), 0);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(bad, 1);
+	assert_int_equal(p.v[0].line, 2);
+	near(p.v[0].score, 0.25);
+	assert_int_equal(p.v[1].line, 4);
+	near(p.v[1].score, 0.75);
+	assert_string_equal(pr.text, "0 gicat-test-eval-ml.csv:7: score 2 is "
+			    "outside [0, 1]\n");
+	gic_preds_release(&p);
+	unlink(path);
+	free(path);
+}
+
 static void jsonl_rows_and_pred(void **state)
 {
 	struct problems pr = { "" };
@@ -463,6 +492,7 @@ int main(void)
 		cmocka_unit_test(avg_skips_undefined_values),
 		cmocka_unit_test(genimage_names_and_order),
 		cmocka_unit_test(csv_rows_and_line_numbers),
+		cmocka_unit_test(csv_fields_spanning_lines),
 		cmocka_unit_test(jsonl_rows_and_pred),
 		cmocka_unit_test(tsv_keeps_empty_fields),
 		cmocka_unit_test(a_header_without_keys_is_refused),

@@ -79,6 +79,37 @@ static void test_csv_columns_and_quotes(void **state)
 	gic_fetch_list_free(l);
 }
 
+/* A quoted field may hold line endings (RFC 4180); lines are counted
+ * through it, and a lone CR ends a line as CRLF and LF do. */
+static void test_csv_multiline_fields(void **state)
+{
+	struct gic_fetch_list *l = parse(
+		"url,caption,label\r"
+		"http://h/a.png,\"two\nlines, \"\"quoted\"\"\r\nthree\",real\r"
+		"http://h/b.png,plain,fake\n"
+		"\"http://h/c.png\" , \"x\ny\" ,fake\n", "l.csv");
+	const char *why;
+
+	(void)state;
+	assert_int_equal(l->n, 3);
+	assert_int_equal(l->items[0].line, 2);
+	assert_string_equal(l->items[0].label, "real");
+	assert_int_equal(l->items[1].line, 5);
+	assert_string_equal(l->items[1].url, "http://h/b.png");
+	assert_int_equal(l->items[2].line, 6);
+	gic_fetch_list_free(l);
+
+	why = refused("url,caption,label\n"
+		      "http://h/a.png,\"a\n\nb\",real\n"
+		      "http://h/b.png,x,maybe\n", "l.csv");
+	assert_non_null(strstr(why, "line 5"));
+	why = refused("url,caption\nhttp://h/a.png,ok\n"
+		      "http://h/b.png,\"never closed\nhttp://h/c.png,x\n",
+		      "l.csv");
+	assert_non_null(strstr(why, "line 3"));
+	assert_non_null(strstr(why, "quote"));
+}
+
 static void test_tsv_and_sniffing(void **state)
 {
 	struct gic_fetch_list *l = parse("split\turl\tgenerator\n"
@@ -238,6 +269,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_columns_and_quotes),
+		cmocka_unit_test(test_csv_multiline_fields),
 		cmocka_unit_test(test_tsv_and_sniffing),
 		cmocka_unit_test(test_jsonl),
 		cmocka_unit_test(test_plain),
