@@ -174,14 +174,16 @@ struct gic_path_meta {
 };
 
 /*
- * Parses relpath (slash-separated, relative to the ingest root, root's own
- * name included as the first component when the root is a directory)
- * according to layout.  AUTO picks GENIMAGE when some .../{train,val}/
- * {ai,nature}/FILE is found, else IMAGEFOLDER when the parent folder names
- * a label or a wnid, else FLAT.  classes and val may be NULL.
+ * Parses relpath (slash-separated: a PATH argument of ingest, or a file
+ * under it) according to layout.  AUTO picks GENIMAGE when some
+ * .../{train,val}/{ai,nature}/FILE is found, else IMAGEFOLDER when the
+ * parent folder names a label or a wnid, else FLAT.  root is that PATH
+ * argument: a subset's generator is looked for in the folder above
+ * train|val and then upward no further than root's own name (NULL: the
+ * whole path).  classes and val may be NULL.
  */
 void gic_path_parse(enum gic_layout layout, const char *relpath,
-		    const struct gic_classes *classes,
+		    const char *root, const struct gic_classes *classes,
 		    const struct gic_val_labels *val, struct gic_path_meta *out);
 /* Canonical generator id for a folder name ("imagenet_ai_0419_sdv4" ->
  * "sd14", "Midjourney" -> "midjourney") or NULL when not known. */
@@ -518,6 +520,8 @@ struct gic_ingest_stats {
 	char respelled_was[256], respelled_now[256];
 	uint64_t unknown_wnids; /* entries whose wnid is not a known class */
 	char unknown_wnid[16];  /*   the first of them */
+	uint64_t fakes_without_generator; /* fake entries with no generator */
+	char fake_without_generator[256]; /*   the first of them (its path) */
 	int nreasons;           /* rejects grouped by the reason's first part */
 	struct { char reason[64]; uint64_t n; } reasons[GIC_MAX_REASONS];
 };

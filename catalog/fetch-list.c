@@ -108,6 +108,9 @@ static int check_row(struct parser *p, const char *const v[NCOLS],
 		return bad(p, "split must be train, val or test, not '%s'", x);
 	if ((x = v[C_GEN]) && strlen(x) > GEN_MAX)
 		return bad(p, "generator '%s' is too long", x);
+	if (x && *x && v[C_LABEL] && !strcmp(v[C_LABEL], "real"))
+		return bad(p, "a real image has no generator (generator '%s')",
+			   x);
 	*cls = -1;
 	if ((x = v[C_CLASS]) && *x && (*cls = gic_class_parse(p->cls, x)) < 0)
 		return bad(p, "class must be 0..999 or an ImageNet wnid, not "

@@ -24,8 +24,11 @@
 	"split = ?7, class = ?8, wnid = ?9, class_source = ?10, license = ?11, " \
 	"source = ?12, file_id = ?13"
 
-/* The fields an ingest's options set (NULL: not given, left as is). */
-#define OPTS_SET "generator = coalesce(?3, generator), label = " \
+/* The fields an ingest's options set (NULL: not given, left as is); a
+ * real image has no generator. */
+#define OPTS_GEN "iif(coalesce(?4, label) = 'real', NULL, " \
+	"coalesce(?3, generator))"
+#define OPTS_SET "generator = " OPTS_GEN ", label = " \
 	"coalesce(?4, label), split = coalesce(?5, split), class = iif(?6 IS " \
 	"NULL, class, ?6), wnid = iif(?6 IS NULL, wnid, ?7), class_source = " \
 	"iif(?6 IS NULL, class_source, ?9), license = coalesce(?8, license)"
@@ -54,7 +57,7 @@ static const char *const sql_text[] = {
 	"SELECT ref_path, ref_size, ref_mtime_ns FROM images WHERE sha256 = ? "
 	"AND storage = 'ref'",
 	"UPDATE entries SET " OPTS_SET " WHERE dataset = ?1 AND path = ?2 AND "
-	"NOT (generator IS coalesce(?3, generator) AND label IS coalesce(?4, "
+	"NOT (generator IS " OPTS_GEN " AND label IS coalesce(?4, "
 	"label) AND split IS coalesce(?5, split) AND (?6 IS NULL OR class IS "
 	"?6) AND license IS coalesce(?8, license))",
 };
@@ -87,7 +90,25 @@ int gic_writer_check_opts(const struct gic_ingest_opts *o)
 				  "not '%s'", o->split);
 	if (o->class_idx > 999)
 		return gic_seterr(GIC_EUSAGE, "class must be 0..999");
+	if (o->generator && o->label && !strcmp(o->label, "real"))
+		return gic_seterr(GIC_EUSAGE, "--generator with --label real: a "
+				  "real image has no generator");
 	return 0;
+}
+
+/* An entry's generator: the option's, else the path's; none for a real
+ * image, whatever its folders say; a fake from a subset's real folder
+ * (--label fake) gets the subset's. */
+static const char *entry_generator(const struct gic_ingest_opts *o,
+				   const struct gic_path_meta *m)
+{
+	const char *label = o->label ? o->label : m->label;
+
+	if (label && !strcmp(label, "real"))
+		return NULL;
+	if (o->generator)
+		return o->generator;
+	return m->generator[0] || !label ? m->generator : m->subset;
 }
 
 int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
@@ -280,7 +301,7 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->dataset, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, r->path, -1, SQLITE_STATIC);
-	bind_opt(s, 4, o->generator ? o->generator : m->generator);
+	bind_opt(s, 4, entry_generator(o, m));
 	bind_opt(s, 5, m->subset);
 	bind_opt(s, 6, o->label ? o->label : m->label);
 	bind_opt(s, 7, o->split ? o->split : m->split);
@@ -291,8 +312,7 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 	bind_opt(s, 9, wnid);
 	bind_opt(s, 10, cls >= 0 || (wnid && *wnid) ? src : NULL);
 	bind_opt(s, 11, o->license ? o->license : gic_license_default(m,
-		 o->label ? o->label : m->label,
-		 o->generator ? o->generator : m->generator));
+		 o->label ? o->label : m->label, entry_generator(o, m)));
 	bind_opt(s, 12, r->source);
 	bind_opt(s, 13, r->file_id);
 }
@@ -310,6 +330,21 @@ static void note_class(const struct gic_writer *w, const struct gic_result *r,
 	if (!st->unknown_wnids++)
 		snprintf(st->unknown_wnid, sizeof(st->unknown_wnid), "%s",
 			 m->wnid);
+}
+
+/* Counts fakes that neither the options nor the path give a generator. */
+static void note_generator(const struct gic_writer *w,
+			   const struct gic_result *r,
+			   struct gic_ingest_stats *st)
+{
+	const struct gic_ingest_opts *o = w->opts;
+	const char *label = o->label ? o->label : r->meta.label;
+	const char *gen = entry_generator(o, &r->meta);
+
+	if (label && !strcmp(label, "fake") && (!gen || !*gen) &&
+	    !st->fakes_without_generator++)
+		snprintf(st->fake_without_generator,
+			 sizeof(st->fake_without_generator), "%s", r->path);
 }
 
 /* p without leading "/", "./" and "../" components. */
@@ -493,6 +528,7 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 	if ((rc = step(w, s, have ? "update entry" : "insert entry")) < 0)
 		return rc;
 	note_class(w, r, st);  /* new and changed entries, not every re-run */
+	note_generator(w, r, st);
 	if (have)
 		st->changed++;
 	else

@@ -40,6 +40,7 @@ struct pipeline {
 	struct gic_catalog *cat;
 	const struct gic_ingest_opts *opts;
 	struct gic_filelist files;
+	const char *const *roots; /* the PATH arguments */
 	char **root_names;      /* basename of each PATH argument */
 	struct gic_result *slots;
 	size_t window;
@@ -153,7 +154,8 @@ static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 	uint32_t w = 0, h = 0;
 	int rc, k;
 
-	gic_path_parse(o->layout, path, o->classes, o->val, &r->meta);
+	gic_path_parse(o->layout, path, p->roots[p->files.files[i].root],
+		       o->classes, o->val, &r->meta);
 	if (p->files.files[i].dir_err) {
 		rc = gic_seterr(GIC_EIO, "cannot read directory: %s",
 				strerror(p->files.files[i].dir_err));
@@ -577,7 +579,7 @@ static int outside_catalog(struct gic_catalog *c, const char *const *paths,
 int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	       const struct gic_ingest_opts *opts, struct gic_ingest_stats *st)
 {
-	struct pipeline p = { .cat = c, .opts = opts };
+	struct pipeline p = { .cat = c, .opts = opts, .roots = paths };
 	int rc;
 
 	memset(st, 0, sizeof(*st));

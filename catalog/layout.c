@@ -310,13 +310,15 @@ static int genimage_match(const struct span *c, int n)
 }
 
 /* The generator of the subset holding c[top]: that folder or, when it is
- * not a known name, the nearest known one above it. */
-static const char *subset_generator(const struct span *c, int top)
+ * not a known name, the nearest known one above it up to c[root] (the
+ * folder ingest was given: what lies above it is the user's, not the
+ * dataset's, and a path spelt in full must mean what a relative one does). */
+static const char *subset_generator(const struct span *c, int top, int root)
 {
 	char name[256];
 	const char *id;
 
-	for (int i = top; i >= 0; i--) {
+	for (int i = top; i >= 0 && (i == top || i >= root); i--) {
 		if (c[i].n >= sizeof(name))
 			continue;
 		snprintf(name, sizeof(name), "%.*s", (int)c[i].n, c[i].s);
@@ -326,14 +328,15 @@ static const char *subset_generator(const struct span *c, int top)
 	return NULL;
 }
 
-static void genimage_parse(const struct span *c, int n, struct gic_path_meta *m)
+static void genimage_parse(const struct span *c, int n, int root,
+			   struct gic_path_meta *m)
 {
 	int fake = span_is(c[n - 2], "ai");
 	const char *gen;
 
 	snprintf(m->split, sizeof(m->split), "%s", split_name(c[n - 3], 0));
 	snprintf(m->label, sizeof(m->label), "%s", fake ? "fake" : "real");
-	if (!(gen = subset_generator(c, n - 4)))
+	if (!(gen = subset_generator(c, n - 4, root)))
 		return;
 	snprintf(m->subset, sizeof(m->subset), "%s", gen);
 	/* real images belong to no generator, whatever subset holds them */
@@ -392,12 +395,30 @@ static void imagefolder_parse(const struct span *c, int n,
 	}
 }
 
+/* How many components a path has ("." ones do not count). */
+static int depth(const char *path)
+{
+	int n = 0;
+
+	for (const char *s = path; *s; ) {
+		size_t k;
+
+		s += strspn(s, "/");
+		k = strcspn(s, "/");
+		n += k > 0 && !(k == 1 && *s == '.');
+		s += k;
+	}
+	return n;
+}
+
 void gic_path_parse(enum gic_layout layout, const char *relpath,
-		    const struct gic_classes *classes,
+		    const char *root, const struct gic_classes *classes,
 		    const struct gic_val_labels *val, struct gic_path_meta *out)
 {
 	struct span c[MAXCOMP];
 	int n = split_path(relpath ? relpath : "", c, MAXCOMP);
+	/* c[rc] is root's last component; what is above it is not read */
+	int rc = root && relpath ? n - 1 - (depth(relpath) - depth(root)) : 0;
 
 	memset(out, 0, sizeof(*out));
 	out->class_idx = -1;
@@ -411,7 +432,7 @@ void gic_path_parse(enum gic_layout layout, const char *relpath,
 	}
 	out->layout = layout;
 	if (layout == GIC_LAYOUT_GENIMAGE && genimage_match(c, n))
-		genimage_parse(c, n, out);
+		genimage_parse(c, n, rc, out);
 	else if (layout == GIC_LAYOUT_IMAGEFOLDER)
 		imagefolder_parse(c, n, out, classes);
 	if (n > 0 && !out->class_source[0])

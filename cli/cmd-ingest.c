@@ -84,18 +84,29 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			cli_s(st->repaired));
 	if (st->skipped)
 		skipped(st);
-	if (st->respelled)
+	if (st->respelled) {
 		fprintf(stderr, "  %llu of those already present are entries "
-			"under another spelling of their path (first: '%s', "
-			"catalogued as '%s'): not added again; paths are kept as "
-			"given, so ingest a tree from the same directory each "
-			"time\n", (unsigned long long)st->respelled,
-			st->respelled_now, st->respelled_was);
+			"under another spelling of their path (first: '",
+			(unsigned long long)st->respelled);
+		cli_put_escaped(stderr, st->respelled_now, SIZE_MAX);
+		fputs("', catalogued as '", stderr);
+		cli_put_escaped(stderr, st->respelled_was, SIZE_MAX);
+		fputs("'): not added again; paths are kept as given, so ingest "
+		      "a tree from the same directory each time\n", stderr);
+	}
 	if (st->unknown_wnids)
 		fprintf(stderr, "  %llu entr%s a wnid that is none of the "
 			"1000 ImageNet classes (first: %s): kept with no class\n",
 			(unsigned long long)st->unknown_wnids, st->unknown_wnids ==
 			1 ? "y has" : "ies have", st->unknown_wnid);
+	if (st->fakes_without_generator) {
+		fprintf(stderr, "  %llu fake entr%s no generator: no folder of "
+			"the path names one (first: '",
+			(unsigned long long)st->fakes_without_generator,
+			st->fakes_without_generator == 1 ? "y has" : "ies have");
+		cli_put_escaped(stderr, st->fake_without_generator, SIZE_MAX);
+		fputs("'); --generator G sets it\n", stderr);
+	}
 	if (st->link_fallbacks)
 		fprintf(stderr, "  %llu files were copied, not %s: %s\n",
 			(unsigned long long)st->link_fallbacks,

@@ -97,6 +97,31 @@ test_expect_success 'a --val-labels file with lone-CR line ends gives the same c
 	test_cmp before after
 '
 
+test_expect_success 'the generator is never read from folders above the PATH argument' '
+	gicat init gen 2>/dev/null &&
+	mkdir -p glide_project/sdxl/train/ai glide_project/ADM/val/ai &&
+	cp data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG glide_project/sdxl/train/ai/ &&
+	cp data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG glide_project/ADM/val/ai/ &&
+	gicat --catalog gen ingest --dataset abs "$TRASH/glide_project/sdxl" 2>err &&
+	test_grep "1 fake entry has no generator: .*(first: .*/sdxl/train/ai/0_adm_174.PNG.); --generator G" err &&
+	(cd glide_project && gicat --catalog ../gen ingest --dataset rel sdxl 2>/dev/null) &&
+	gicat --catalog gen ingest --dataset file "$TRASH/glide_project/sdxl/train/ai/0_adm_174.PNG" 2>/dev/null &&
+	gicat --catalog gen ingest --dataset sub "$TRASH/glide_project/ADM/val" 2>/dev/null &&
+	gicat --catalog gen query --format csv --fields dataset,generator,label >got &&
+	printf "%s\n" dataset,generator,label abs,,fake file,,fake rel,,fake sub,adm,fake >want &&
+	sort got >got.s && sort want | test_cmp - got.s
+'
+
+test_expect_success '--label real leaves no generator, even in a generator folder' '
+	gicat --catalog gen ingest --dataset r --label real glide_project/ADM 2>/dev/null &&
+	test "$(gicat --catalog gen query --format csv --fields generator,label "dataset = r" | tail -1)" = ",real" &&
+	gicat --catalog gen ingest --dataset sub --label real "$TRASH/glide_project/ADM/val" 2>err &&
+	test_grep "1 updated from the options" err &&
+	test "$(gicat --catalog gen query --count "dataset = sub and generator = adm")" -eq 0 &&
+	test_expect_code 2 gicat --catalog gen ingest --label real --generator adm glide_project 2>err &&
+	test_grep "real image has no generator" err
+'
+
 test_expect_success 'verify --full is clean after ingest' '
 	gicat verify --full >out && test_grep " 0 problems" out
 '

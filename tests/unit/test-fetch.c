@@ -184,6 +184,8 @@ static void test_bad_rows_name_their_line(void **state)
 		  "l.csv", "line 2: generator '0123456789012345678901234567890123' "
 		  "is too long" },
 		{ "url\n\n", "l.csv", "no URLs in the list" },
+		{ "url,label,generator\nhttp://h/a,fake,adm\nhttp://h/b,real,adm\n",
+		  "l.csv", "line 3: a real image has no generator (generator 'adm')" },
 	};
 
 	(void)state;

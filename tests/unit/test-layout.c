@@ -79,7 +79,7 @@ static void check_(enum gic_layout layout, const char *path,
 	struct gic_path_meta m;
 	char got[256];
 
-	gic_path_parse(layout, path, c, v, &m);
+	gic_path_parse(layout, path, NULL, c, v, &m);
 	snprintf(got, sizeof(got), "%s %s %s %d %s %s %s", OR_DASH(m.generator),
 		 OR_DASH(m.label), OR_DASH(m.split), m.class_idx,
 		 OR_DASH(m.wnid), OR_DASH(m.class_source),
@@ -192,6 +192,40 @@ static void flattened_and_renamed_trees(void **state)
 	/* the file name gives the class, whatever the folder */
 	check("ADM/imagenet_ai_0508_adm/train/ai/033_sdv4_00134.png",
 	      "adm fake train 33 n01664065 filename genimage");
+}
+
+/* The generator of a path and of its ingest root (the PATH argument). */
+static const char *rooted(const char *path, const char *root)
+{
+	static struct gic_path_meta m;
+
+	gic_path_parse(GIC_LAYOUT_AUTO, path, root, classes, val, &m);
+	return m.generator[0] ? m.generator : "-";
+}
+
+/* Folders above the PATH argument are the user's: a path spelt in full
+ * gets the generator the same tree gets spelt relative to it. */
+static void generator_not_above_the_root(void **state)
+{
+	const char *f = "/home/u/glide_project/sdxl/train/ai/005_x_1.png";
+
+	(void)state;
+	assert_string_equal(rooted(f, "/home/u/glide_project/sdxl"), "-");
+	assert_string_equal(rooted(f + 22, "sdxl"), "-");
+	assert_string_equal(rooted(f, "/home/u/glide_project/sdxl/"), "-");
+	assert_string_equal(rooted(f, "/home/u/glide_project"), "glide");
+	assert_string_equal(rooted(f, NULL), "glide");
+	/* the folder above train|val is the subset's, wherever the root is */
+	f = "/d/glide_x/ADM/train/ai/1_adm_2.PNG";
+	assert_string_equal(rooted(f, "/d/glide_x/ADM/train"), "adm");
+	assert_string_equal(rooted(f, f), "adm");
+	assert_string_equal(rooted(f, "/d/glide_x/./ADM"), "adm");
+	f = "/d/glide_x/sdxl/train/ai/1_adm_2.PNG";
+	assert_string_equal(rooted(f, f), "-");
+	assert_string_equal(rooted(f, "/d/glide_x/sdxl/train"), "-");
+	/* a known folder at or below the root is found, as before */
+	assert_string_equal(rooted("g/BigGAN/part1/train/ai/1_biggan_2.png",
+				   "g"), "biggan");
 }
 
 static void bad_names_have_no_class(void **state)
@@ -421,6 +455,7 @@ int main(void)
 		cmocka_unit_test(classes_are_optional),
 		cmocka_unit_test(genimage_path_forms),
 		cmocka_unit_test(flattened_and_renamed_trees),
+		cmocka_unit_test(generator_not_above_the_root),
 		cmocka_unit_test(bad_names_have_no_class),
 		cmocka_unit_test(imagefolder_layout),
 		cmocka_unit_test(flat_layout),
