@@ -60,22 +60,27 @@ const char *gic_export_mode_name(enum gic_export_mode m)
 	return emode_names[m];
 }
 
+/* An image without a label is never given one: unlabelled/, -1. */
 const char *gic_export_label_dir(enum gic_export_format f, const char *label)
 {
-	int fake = !strcmp(label, "fake");
+	int fake = !strcmp(label, "fake"), real = !strcmp(label, "real");
 
+	if (!fake && !real)
+		return "unlabelled";
 	if (f == GIC_FMT_GENIMAGE)
 		return fake ? "ai" : "nature";
-	return fake ? "1_fake" : !strcmp(label, "real") ? "0_real" : "unlabelled";
+	return fake ? "1_fake" : "0_real";
 }
 
 int gic_export_label_index(enum gic_export_format f, const char *label)
 {
-	int fake = !strcmp(label, "fake");
+	int fake = !strcmp(label, "fake"), real = !strcmp(label, "real");
 
+	if (!fake && !real)
+		return -1;
 	if (f == GIC_FMT_GENIMAGE) /* ImageFolder sorts: ai = 0, nature = 1 */
 		return fake ? 0 : 1;
-	return fake ? 1 : !strcmp(label, "real") ? 0 : -1;
+	return fake ? 1 : 0;
 }
 
 const char *gic_export_ext(const char *format)

@@ -269,6 +269,17 @@ test_expect_success 'export writes an ad-hoc subset as one set' '
 	test_grep "^select = generator = adm and class in 0..499" ex/task.ini
 '
 
+test_expect_success 'an image without a label is exported as unlabelled in every layout, never as real' '
+	mkdir -p nolabel && cp "$SHARED/data/pngsuite/basn2c08.png" "nolabel/a b.png" &&
+	gicat ingest --dataset nolabel nolabel 2>/dev/null &&
+	for f in imagefolder genimage; do
+		gicat export "dataset = nolabel" --format $f --out nl-$f 2>/dev/null &&
+		test "$(cd nl-$f/export && find . -type f)" = "./unlabelled/$(ls nl-$f/export/unlabelled)" || return 1
+	done &&
+	gicat export "dataset = nolabel" --format hf --out nl-hf 2>/dev/null &&
+	test_grep "\"label\": *-1" nl-hf/export/metadata.jsonl
+'
+
 test_expect_success 'export samples as a task set does: --fraction, --max-per-class, --balance, --seed' '
 	all=$(gicat query --count "subset = sd14") &&
 	gicat export "subset = sd14" --fraction 0.5 --out smp-half 2>/dev/null &&
