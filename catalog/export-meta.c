@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -98,18 +99,106 @@ static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *
 	return flush(x, &t, rel, s->def->name);
 }
 
-/* manifest: <set>.csv and <set>.jsonl pointing into the object store. */
+/* A ref image's file: there with the size and mtime it was ingested
+ * with, or (the mtime moved) with its bytes' hash. */
+static int check_ref(const char *path, const struct gic_item *it,
+		     int64_t mtime_ns)
+{
+	char got[GIC_HEX_LEN + 1];
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return gic_seterr(GIC_ECORRUPT, "'%s' (image %s, ingested with "
+				  "--mode ref) is gone or not a file: run "
+				  "'gicat verify'", path, it->sha256);
+	if ((uint64_t)st.st_size != it->bytes)
+		return gic_seterr(GIC_ECORRUPT, "'%s' (image %s, ingested with "
+				  "--mode ref) changed since ingest: %lld bytes, "
+				  "the catalog says %llu", path, it->sha256,
+				  (long long)st.st_size,
+				  (unsigned long long)it->bytes);
+	if ((int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
+	    mtime_ns)
+		return 0;
+	if (gic_sha256_file(path, got) < 0)
+		return GIC_EIO;
+	return strcmp(got, it->sha256) ? gic_seterr(GIC_ECORRUPT, "'%s' "
+		"(ingested with --mode ref) changed since ingest: its hash is "
+		"%s, not %s", path, got, it->sha256) : 0;
+}
+
+/* Where a manifest sends a loader for it: its object (checked to be there
+ * with its size, as a link export checks it) or, for a ref image, the
+ * file it refers to. */
+static int locate(struct gic_export_ctx *x, sqlite3_stmt *q,
+		  const struct gic_item *it, char **out)
+{
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	sqlite3_bind_text(q, 1, it->sha256, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
+		if (!(*out = strdup((const char *)sqlite3_column_text(q, 0))))
+			rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		else
+			rc = check_ref(*out, it, sqlite3_column_int64(q, 1));
+		sqlite3_reset(q);
+		return rc;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return gic_seterr(GIC_EDB, "look up image: %s",
+				  sqlite3_errmsg(x->cat->db));
+	if (!(*out = gic_odb_fs_path(x->cat->odb, it->sha256)))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if (stat(*out, &st) < 0)
+		return gic_seterr(GIC_ECORRUPT, "object %s is missing from the "
+				  "store (run 'gicat verify')", it->sha256);
+	if ((uint64_t)st.st_size != it->bytes)
+		return gic_seterr(GIC_ECORRUPT, "object %s is damaged: %lld "
+				  "bytes, the catalog says %llu; run 'gicat "
+				  "verify --full'", it->sha256,
+				  (long long)st.st_size,
+				  (unsigned long long)it->bytes);
+	return 0;
+}
+
+/* Appends v as one CSV field, quoted (paths may hold commas, quotes). */
+static void add_quoted(struct text *t, const char *v)
+{
+	add(t, "\"");
+	for (const char *p = v ? v : ""; *p; p++) {
+		char ch[3] = { *p, *p == '"' ? '"' : 0, 0 };
+		add(t, ch);
+	}
+	add(t, "\"");
+}
+
+/* manifest: <set>.csv and <set>.jsonl naming where each image's bytes
+ * are: the object store, or a ref image's own file. */
 static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set *s)
 {
 	struct text csv = { 0 }, jl = { 0 };
 	char rel[4096], line[512];
-	int rc;
+	sqlite3_stmt *q;
+	int rc = 0;
 
+	if (sqlite3_prepare_v2(x->cat->db, "SELECT ref_path, ref_mtime_ns FROM "
+			       "images WHERE sha256 = ?", -1, &q, NULL))
+		return gic_seterr(GIC_EDB, "look up images: %s",
+				  sqlite3_errmsg(x->cat->db));
 	add(&csv, "sha256,label,generator,class,path,object\n");
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		const struct gic_item *it = &s->items[i];
-		char *obj = gic_odb_fs_path(x->cat->odb, it->sha256);
-		json_t *o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "sha256",
+		char *obj;
+		json_t *o;
+
+		if ((rc = locate(x, q, it, &obj)) < 0) {
+			free(obj);
+			break;
+		}
+		o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "sha256",
 				      it->sha256, "label", it->label, "generator",
 				      opt_str(it->generator), "class", opt_class(it),
 				      "path", opt_str(it->path), "object",
@@ -121,17 +210,18 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 		if (it->class_idx >= 0)
 			snprintf(line, sizeof(line), "%d", it->class_idx), add(&csv, line);
 		add(&csv, ",");
-		/* original paths may hold commas or quotes: quote them */
-		add(&csv, "\"");
-		for (const char *p = it->path ? it->path : ""; *p; p++) {
-			char ch[3] = { *p, *p == '"' ? '"' : 0, 0 };
-			add(&csv, ch);
-		}
-		add(&csv, "\",");
-		add(&csv, obj ? obj : "");
+		add_quoted(&csv, it->path);
+		add(&csv, ",");
+		add_quoted(&csv, obj);
 		add(&csv, "\n");
 		free(obj);
 		x->images++;
+	}
+	sqlite3_finalize(q);
+	if (rc < 0) {
+		free(csv.s);
+		free(jl.s);
+		return rc;
 	}
 	snprintf(rel, sizeof(rel), "%s.csv", s->def->name);
 	rc = flush(x, &csv, rel, s->def->name);

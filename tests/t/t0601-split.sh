@@ -142,6 +142,22 @@ test_expect_success 'manifest layout lists objects without copying' '
 	! ls man/train 2>/dev/null
 '
 
+test_expect_success 'manifest: every object it names is there; a ref image is named by its own file, checked' '
+	python3 -c "import csv, os, sys; rows = list(csv.DictReader(open(\"man/train.csv\"))); sys.exit(not rows or not all(os.path.isfile(r[\"object\"]) for r in rows))" &&
+	gicat init refcat 2>/dev/null && mkdir -p refsrc/0_real &&
+	cp "$SHARED/data/pngsuite/basn2c08.png" "refsrc/0_real/a,b.png" &&
+	cp "$SHARED/data/pngsuite/basn0g08.png" refsrc/0_real/c.png &&
+	gicat --catalog refcat ingest --mode ref refsrc 2>/dev/null &&
+	gicat --catalog refcat export --format manifest --out refman 2>/dev/null &&
+	python3 -c "import csv, sys; rows = list(csv.DictReader(open(\"refman/export.csv\"))); sys.exit(sorted(r[\"object\"] for r in rows) != sorted([sys.argv[1] + \"/refsrc/0_real/a,b.png\", sys.argv[1] + \"/refsrc/0_real/c.png\"]))" "$(pwd -P)" &&
+	touch -d "2001-01-01" refsrc/0_real/c.png &&
+	gicat --catalog refcat export --format manifest --out refman2 2>err &&
+	printf "\\377" | dd of=refsrc/0_real/c.png bs=1 seek=100 conv=notrunc 2>/dev/null &&
+	test_expect_code 3 gicat --catalog refcat export --format manifest --out refman3 2>err &&
+	test_grep "c.png.*changed since ingest: its hash is" err &&
+	! test -e refman3/export.csv
+'
+
 test_expect_success 'the same task gives byte-identical output in another directory' '
 	gicat split $TASK --format webdataset --shard-size 7 --out wds2 2>err &&
 	test_cmp wds/MANIFEST.sha256 wds2/MANIFEST.sha256 &&
