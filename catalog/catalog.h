@@ -325,10 +325,13 @@ struct gic_catalog {
 	char *dir;           /* root/.gicat */
 	char *real_dir;      /* dir with links resolved, or NULL */
 	int schema_version;  /* after migrations */
-	int readonly;        /* schema is newer than this binary */
+	int readonly;        /* GIC_RO_SCHEMA: newer than this binary;
+				GIC_RO_ACCESS: no write access */
 	int lock_fd;         /* .gicat/lock, once locked (else -1) */
 	int lock_mode;       /* LOCK_SH or LOCK_EX held on it, or 0 */
 };
+
+enum { GIC_RO_SCHEMA = 1, GIC_RO_ACCESS = 2 };
 
 /* Creates DIR/.gicat (catalog.db + objects/); GIC_EUSAGE if it exists. */
 int gic_catalog_init(const char *dir, struct gic_catalog **out);
@@ -339,7 +342,8 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out);
  */
 int gic_catalog_find(const char *explicit_root, char **root_out);
 /* Opens the catalog at root, applying pending migrations in one
- * transaction.  A newer schema opens read-only (c->readonly = 1). */
+ * transaction.  A newer schema, or a catalog this process may not write,
+ * opens read-only (c->readonly says which; writers are refused). */
 int gic_catalog_open(const char *root, struct gic_catalog **out);
 void gic_catalog_close(struct gic_catalog *c);
 /*

@@ -175,29 +175,71 @@ int gic_catalog_find(const char *explicit_root, char **root_out)
 			  "or pass --catalog DIR)");
 }
 
+/*
+ * Opens a catalog this process may not write (a read-only mount, another
+ * user's files): read-only, which in WAL mode needs the -wal and -shm
+ * files a writer keeps while it runs; when there are none (no writer
+ * since the last one closed), as immutable, which needs nothing.
+ */
+static int open_readonly(struct gic_catalog *c, const char *p)
+{
+	char uri[3 * PATH_MAX + 32], *o = uri;
+
+	if (sqlite3_open_v2(p, &c->db, SQLITE_OPEN_READONLY, NULL) == 0 &&
+	    sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL,
+			 NULL, NULL) == 0)
+		return 0;
+	sqlite3_close(c->db);
+	c->db = NULL;
+	o += sprintf(o, "file:");
+	for (const unsigned char *s = (const unsigned char *)p; *s; s++)
+		o += strchr("?#%", *s) || *s < 0x20 || *s > 0x7e ?
+		     sprintf(o, "%%%02X", *s) : sprintf(o, "%c", *s);
+	sprintf(o, "?immutable=1");
+	if (sqlite3_open_v2(uri, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+			    NULL))
+		return gic_seterr(GIC_EDB, "open '%s' (read-only): %s", p,
+				  c->db ? sqlite3_errmsg(c->db) : "out of memory");
+	return 0;
+}
+
 static int open_db(struct gic_catalog *c)
 {
 	char p[PATH_MAX];
-	int rc;
+	int rc, ro;
 
 	if ((rc = path_join(p, sizeof(p), c->dir, "catalog.db")) < 0)
 		return rc;
-	if (sqlite3_open_v2(p, &c->db, SQLITE_OPEN_READWRITE, NULL))
+	/* writing needs the file and, for the WAL, its directory */
+	ro = access(p, W_OK) < 0 || access(c->dir, W_OK) < 0;
+	if (ro && (rc = open_readonly(c, p)) < 0)
+		return rc;
+	if (!ro && sqlite3_open_v2(p, &c->db, SQLITE_OPEN_READWRITE, NULL))
 		return gic_seterr(GIC_EDB, "open '%s': %s", p,
 				  c->db ? sqlite3_errmsg(c->db) : "out of memory");
 	sqlite3_busy_timeout(c->db, 30000);
 	/* Scans of millions of entries (stats, task sets, audits) read the
 	 * file through a mapping instead of a read() per page, and sort in
 	 * memory instead of temporary files: each halves their time. */
-	if (sqlite3_exec(c->db, "PRAGMA journal_mode = WAL;"
-			 "PRAGMA synchronous = NORMAL;"
-			 "PRAGMA foreign_keys = ON;"
+	if ((!ro && sqlite3_exec(c->db, "PRAGMA journal_mode = WAL;"
+				 "PRAGMA synchronous = NORMAL;", NULL, NULL,
+				 NULL)) ||
+	    sqlite3_exec(c->db, "PRAGMA foreign_keys = ON;"
 			 "PRAGMA mmap_size = 4294967296;"
 			 "PRAGMA temp_store = MEMORY;", NULL, NULL, NULL))
 		return db_err(c->db, "configure catalog.db");
-	if ((rc = gic_migrate(c->db, &c->schema_version)) < 0)
+	if (ro && (rc = user_version(c->db, &c->schema_version)) == 0 &&
+	    c->schema_version < gic_migrations_latest())
+		return gic_seterr(GIC_ESCHEMA, "catalog schema is version %d; "
+				  "this gicat needs %d, and migrating needs "
+				  "write access to '%s'", c->schema_version,
+				  gic_migrations_latest(), p);
+	if (!ro && (rc = gic_migrate(c->db, &c->schema_version)) < 0)
 		return rc;
-	c->readonly = c->schema_version > gic_migrations_latest();
+	if (rc < 0)
+		return rc;
+	c->readonly = ro ? GIC_RO_ACCESS : c->schema_version >
+		      gic_migrations_latest() ? GIC_RO_SCHEMA : 0;
 	if ((rc = path_join(p, sizeof(p), c->dir, "objects")) < 0)
 		return rc;
 	return gic_odb_fs_open(p, &c->odb);
@@ -363,6 +405,9 @@ static int lock(struct gic_catalog *c, int op)
 
 int gic_catalog_writable(struct gic_catalog *c)
 {
+	if (c->readonly == GIC_RO_ACCESS)
+		return gic_seterr(GIC_EIO, "no write access to the catalog "
+				  "('%s'): it can be read, not changed", c->dir);
 	if (c->readonly)
 		return gic_seterr(GIC_ESCHEMA,
 				  "catalog schema is version %d, newer than this "

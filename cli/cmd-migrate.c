@@ -30,8 +30,9 @@ int cmd_migrate(int argc, char **argv)
 				       "applied" : "pending", gic_migration_name(v));
 	}
 	printf("schema version %d (this gicat knows %d)%s\n", c->schema_version,
-	       gic_migrations_latest(), c->readonly ? ": newer than this gicat, "
-	       "which reads it but never writes it" : "");
+	       gic_migrations_latest(), c->readonly == GIC_RO_SCHEMA ?
+	       ": newer than this gicat, which reads it but never writes it" :
+	       c->readonly ? ": read-only here (no write access)" : "");
 	rc = c->readonly && !status ?
 	     cli_fail(gic_catalog_writable(c), "migrate", c->root) : 0;
 	gic_catalog_close(c);

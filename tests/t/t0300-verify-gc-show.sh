@@ -267,6 +267,34 @@ test_expect_success 'mv refuses to merge into paths entries already have, and mo
 	test_grep "^gicat: mv: .new. and .new/sub. overlap: move through a third name$" err
 '
 
+# as_reader CMD...: CMD run by someone who may read the catalog roc but
+# not write it (root: the nobody user, on a copy in a directory of its
+# own; anyone else: the catalog made read-only)
+roc=$TRASH/roc
+if [ "$(id -u)" = 0 ]; then
+	roc=$(mktemp -d /tmp/gicat-roc-XXXXXX) && chmod 755 "$roc"
+	as_reader() { runuser -u nobody -- "$TOP/gicat" "$@"; }
+else
+	as_reader() { "$TOP/gicat" "$@"; }
+fi
+test_expect_success 'a catalog that may be read but not written is read; writers are refused (exit 3)' '
+	gicat init "$roc" 2>/dev/null && cp img/basn2c08.png img/basn0g08.png "$roc/" &&
+	gicat --catalog "$roc" ingest "$roc" 2>/dev/null &&
+	{ [ "$(id -u)" = 0 ] || chmod -R a-w "$roc/.gicat"; } &&
+	! test -e "$roc/.gicat/catalog.db-wal" &&
+	test "$(as_reader --catalog "$roc" query --count)" -eq 2 &&
+	as_reader --catalog "$roc" stats >out && test_grep "^2 " out &&
+	as_reader --catalog "$roc" verify --full >out && test_grep " 0 problems" out &&
+	as_reader --catalog "$roc" migrate --status >out &&
+	test_grep "read-only here (no write access)" out &&
+	test_expect_code 3 as_reader --catalog "$roc" rm "label = real" 2>err &&
+	test_grep "no write access to the catalog (.*): it can be read, not changed" err &&
+	test_expect_code 3 as_reader --catalog "$roc" gc 2>err &&
+	test_grep "no write access" err &&
+	test "$(gicat --catalog "$roc" query --count)" -eq 2
+'
+chmod -R u+w "$roc" 2>/dev/null; [ "$roc" = "$TRASH/roc" ] || rm -rf "$roc"
+
 test_expect_success 'gc -h says the grace period is measured on the ctime' '
 	gicat gc -h >out && test_grep "ctime" out && test_grep "grace 0 removes" out
 '
