@@ -257,7 +257,9 @@ int gic_val_labels_load(const char *path, struct gic_val_labels **out)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	if ((rc = gic_read_input(path, VAL_MAX_BYTES, &v->buf, &len)) < 0)
 		goto out;
-	rc = val_parse(path, v->buf, v);
+	/* a byte-order mark (a spreadsheet's "CSV UTF-8") is not the header */
+	rc = val_parse(path, v->buf + (strncmp(v->buf, "\xef\xbb\xbf", 3) ?
+				       0 : 3), v);
 out:
 	if (rc < 0)
 		gic_val_labels_free(v);

@@ -60,6 +60,8 @@ static const char *const sql_text[] = {
 	"NOT (generator IS " OPTS_GEN " AND label IS coalesce(?4, "
 	"label) AND split IS coalesce(?5, split) AND (?6 IS NULL OR class IS "
 	"?6) AND license IS coalesce(?8, license))",
+	"UPDATE entries SET class = ?3, wnid = ?4, class_source = 'val_labels' "
+	"WHERE dataset = ?1 AND path = ?2 AND class IS NULL AND wnid IS NULL",
 };
 #define NSTMT (sizeof(sql_text) / sizeof(sql_text[0]))
 
@@ -73,7 +75,8 @@ static sqlite3_stmt **stmt_slot(struct gic_writer *w, size_t i)
 	sqlite3_stmt **v[] = { &w->ins_image, &w->upgrade, &w->sel_entry,
 			       &w->ins_entry, &w->upd_entry, &w->ins_reject,
 			       &w->del_reject, &w->refresh, &w->sel_spelling,
-			       &w->upd_file_id, &w->sel_ref, &w->upd_opts };
+			       &w->upd_file_id, &w->sel_ref, &w->upd_opts,
+			       &w->upd_val };
 	return v[i];
 }
 
@@ -490,6 +493,29 @@ int gic_writer_update(struct gic_writer *w, const char *dataset,
 	return 0;
 }
 
+/* A class --val-labels gives an entry that has none (it was ingested
+ * without the file): 1 when it was given. */
+static int fill_val_class(struct gic_writer *w, const struct gic_result *r,
+			  const char *path)
+{
+	const struct gic_path_meta *m = &r->meta;
+	sqlite3_stmt *s = w->upd_val;
+	int rc;
+
+	if (w->opts->class_idx >= 0 || strcmp(m->class_source, "val_labels"))
+		return 0;
+	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+	if (m->class_idx >= 0)
+		sqlite3_bind_int(s, 3, m->class_idx);
+	else
+		sqlite3_bind_null(s, 3);
+	bind_opt(s, 4, m->wnid);
+	if ((rc = step(w, s, "update entry")) < 0)
+		return rc;
+	return sqlite3_changes(w->cat->db) > 0;
+}
+
 /* added: r's image row was inserted just now, so no entry can be r's file
  * under another spelling (one of this run would have inserted it). */
 static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
@@ -517,9 +543,13 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 		same = same_file = 1;
 	}
 	if (same) {
+		uint64_t updated = st->updated;
+
 		st->present++;
-		if ((rc = gic_writer_update(w, r->dataset, *was ? was : r->path, st)) < 0)
+		if ((rc = gic_writer_update(w, r->dataset, *was ? was : r->path, st)) < 0 ||
+		    (rc = fill_val_class(w, r, *was ? was : r->path)) < 0)
 			return rc;
+		st->updated += rc > 0 && st->updated == updated;
 		/* a file restored or copied back in place: remember it */
 		return same_file ? 0 : set_file_id(w, r, r->path);
 	}

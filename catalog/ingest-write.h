@@ -45,7 +45,7 @@ struct gic_writer {
 	size_t pending;         /* results since the last commit */
 	struct sqlite3_stmt *ins_image, *upgrade, *sel_entry, *ins_entry,
 		*upd_entry, *ins_reject, *del_reject, *refresh,
-		*sel_spelling, *upd_file_id, *sel_ref, *upd_opts;
+		*sel_spelling, *upd_file_id, *sel_ref, *upd_opts, *upd_val;
 	const char *class_source; /* of a class the options give: NULL is
 				     "option" */
 };

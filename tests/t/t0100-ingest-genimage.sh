@@ -86,15 +86,30 @@ test_expect_success 'ingesting the same tree again adds nothing' '
 	test_cmp before after
 '
 
-test_expect_success 'a --val-labels file with lone-CR line ends gives the same classes' '
+test_expect_success 'a --val-labels file with a BOM and lone-CR line ends gives the same classes' '
 	sqlite3 cat/.gicat/catalog.db "SELECT path, class FROM entries ORDER BY path" >before &&
-	tr "\n" "\r" <data/LOC_val_solution.csv >data/val-cr.csv &&
+	{ printf "\357\273\277"; tr "\n" "\r" <data/LOC_val_solution.csv; } >data/val-cr.csv &&
 	(cd data && test_expect_code 1 gicat ingest \
 		--val-labels val-cr.csv genimage 2>../err3) &&
 	test_grep " 0 new images, 0 new entries" err3 &&
 	! test_grep -i "class" err3 &&
 	sqlite3 cat/.gicat/catalog.db "SELECT path, class FROM entries ORDER BY path" >after &&
 	test_cmp before after
+'
+
+test_expect_success 'a --val-labels forgotten at first is applied by ingesting again with it' '
+	gicat init vl 2>/dev/null &&
+	(cd data && gicat --catalog ../vl ingest genimage 2>/dev/null; :) &&
+	n=$(gicat --catalog vl query --count "class_source = val_labels") &&
+	test "$n" -eq 0 &&
+	(cd data && test_expect_code 1 gicat --catalog ../vl ingest \
+		--val-labels LOC_val_solution.csv genimage 2>../err4) &&
+	want=$(gicat query --count "class_source = val_labels") &&
+	test "$want" -gt 0 &&
+	test_grep "($want updated from the options)" err4 &&
+	gicat --catalog vl query --format csv --fields path,class,wnid,class_source "class_source = val_labels" >got &&
+	gicat query --format csv --fields path,class,wnid,class_source "class_source = val_labels" >want &&
+	test_cmp want got
 '
 
 test_expect_success 'the generator is never read from folders above the PATH argument' '
