@@ -43,6 +43,11 @@ void cli_error_line(const char *what, const char *subject, const char *why,
 		    size_t n);
 /* The same, into a malloc'd string (NULL when out of memory). */
 char *cli_escaped(const char *s);
+/* s escaped so into buf (cut to fit n), for a table cell; returns buf. */
+const char *cli_esc(const char *s, char *buf, size_t n);
+/* "gicat: what: <the formatted text>" on stderr, escaped so as a whole. */
+void cli_say(const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* cli_print_error; returns the exit code for rc. */
 int cli_fail(int rc, const char *what, const char *subject);
 int cli_exit_code(int rc);

@@ -155,12 +155,15 @@ static int on_row(void *arg, const struct gic_license_row *r)
 			printf("\n%-10s %s%-12s %-5s %s  [%s]\n", "problem",
 			       w->o->task_file ? "set              " : "",
 			       "generator", "label", "path", "ids");
+		char g[96], path[4 * 4096], d[512];
+
 		printf("%-10s ", gic_license_problem_name(r->problem));
 		if (w->o->task_file)
 			printf("%-16s ", r->set);
-		printf("%-12s %-5s %s  [%s]\n", r->group,
-		       r->label ? r->label : "-", r->path ? r->path : "-",
-		       r->detail ? r->detail : "-");
+		printf("%-12s %-5s %s  [%s]\n", cli_esc(r->group, g, sizeof(g)),
+		       r->label ? r->label : "-",
+		       r->path ? cli_esc(r->path, path, sizeof(path)) : "-",
+		       r->detail ? cli_esc(r->detail, d, sizeof(d)) : "-");
 	}
 	w->n++;
 	if (w->o->html && w->nkeep < HTML_ROWS && keep_row(w, r) < 0)
@@ -306,13 +309,14 @@ static void bias_groups(const struct gic_bias *b, int sets)
 	for (size_t i = 0; i < b->nsets; i++)
 		for (size_t j = 0; j < b->sets[i].ngroups; j++) {
 			const struct gic_bias_group *g = &b->sets[i].groups[j];
-			char q[16] = "-", side[24];
+			char q[16] = "-", side[24], gen[96];
 			if (g->jpeg)
 				snprintf(q, sizeof(q), "%d-%d", g->qmin, g->qmax);
 			snprintf(side, sizeof(side), "%u-%u", g->smin, g->smax);
 			set_cell(sw, b->sets[i].name);
 			printf("%-12s %-5s %7llu %7llu %7llu %-7s %-9s %6llu",
-			       g->group, g->label[0] ? g->label : "-",
+			       cli_esc(g->group, gen, sizeof(gen)),
+			       g->label[0] ? g->label : "-",
 			       (unsigned long long)g->n, (unsigned long long)g->png,
 			       (unsigned long long)g->jpeg, q, side,
 			       (unsigned long long)g->sub[0]);
@@ -349,8 +353,11 @@ static void bias_hists(const struct gic_bias *b, int sets)
 	for (size_t i = 0; i < b->nsets; i++)
 		for (size_t j = 0; j < b->sets[i].ngroups; j++) {
 			const struct gic_bias_group *g = &b->sets[i].groups[j];
+			char gen[96];
+
 			set_cell(sw, b->sets[i].name);
-			printf("%-12s %-5s %-36s %s\n", g->group,
+			printf("%-12s %-5s %-36s %s\n",
+			       cli_esc(g->group, gen, sizeof(gen)),
 			       g->label[0] ? g->label : "-",
 			       bins(g->quality, gic_bias_qbin_names,
 				    GIC_BIAS_QBINS, q, sizeof(q)),
@@ -435,6 +442,8 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 static void prov_groups(const struct gic_prov *p)
 {
 	printf("%-12s %-5s %7s", "generator", "label", "images");
+	char e[1024];
+
 	for (int k = 0; k < GIC_PROV_FIXED && p->ngroups; k++)
 		printf(" %s", p->groups[0].counts[k].name);
 	printf(" %s\n", "(text keys; most common values)");
@@ -442,18 +451,19 @@ static void prov_groups(const struct gic_prov *p)
 		const struct gic_prov_group *g = &p->groups[i];
 		const char *sep = " ";
 
-		printf("%-12s %-5s %7llu", g->group, g->label[0] ? g->label : "-",
-		       (unsigned long long)g->n);
+		printf("%-12s %-5s %7llu", cli_esc(g->group, e, sizeof(e)),
+		       g->label[0] ? g->label : "-", (unsigned long long)g->n);
 		for (int k = 0; k < GIC_PROV_FIXED; k++)
 			printf(" %*llu", (int)strlen(g->counts[k].name),
 			       (unsigned long long)g->counts[k].n);
 		for (size_t k = GIC_PROV_FIXED; k < g->ncounts; k++, sep = "; ")
-			printf("%s%s %llu", sep, g->counts[k].name,
+			printf("%s%s %llu", sep,
+			       cli_esc(g->counts[k].name, e, sizeof(e)),
 			       (unsigned long long)g->counts[k].n);
 		for (int k = 0; k < GIC_PROV_FIXED; k++)
 			if (g->counts[k].top) {
 				printf("%s%s=%s", sep, g->counts[k].name,
-				       g->counts[k].top);
+				       cli_esc(g->counts[k].top, e, sizeof(e)));
 				sep = "; ";
 			}
 		putchar('\n');
@@ -462,7 +472,7 @@ static void prov_groups(const struct gic_prov *p)
 
 static void prov_features(const struct gic_prov *p)
 {
-	char acc[16];
+	char acc[16], name[1024];
 
 	printf("\n%-28s %8s %8s  %s\n", "metadata", "real", "fake", "verdict");
 	if (!p->nfeatures)
@@ -470,8 +480,8 @@ static void prov_features(const struct gic_prov *p)
 	for (size_t i = 0; i < p->nfeatures; i++) {
 		const struct gic_prov_feature *x = &p->features[i];
 		pct(acc, sizeof(acc), x->accuracy);
-		printf("%-28s %8llu %8llu  ", x->name, (unsigned long long)x->real,
-		       (unsigned long long)x->fake);
+		printf("%-28s %8llu %8llu  ", cli_esc(x->name, name, sizeof(name)),
+		       (unsigned long long)x->real, (unsigned long long)x->fake);
 		if (x->leak)
 			printf("LABEL LEAK: only %s images carry it (\"present "
 			       "=> %s\" scores %s)\n", x->gives, x->gives, acc);

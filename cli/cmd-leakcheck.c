@@ -37,9 +37,13 @@ static int print(void *arg, const struct gic_leak *l)
 		if (!r->rows)
 			printf("%-16s %-8s  %-14s %s  <->  %s\n", "set",
 			       "distance", "kind", "test image", "train image");
-		printf("%-16s %-8d  %-14s %s  <->  train %s\n", l->test_set,
-		       l->distance, kind, l->test->path ? l->test->path : "-",
-		       l->train->path ? l->train->path : "-");
+		printf("%-16s %-8d  %-14s ", l->test_set, l->distance, kind);
+		cli_put_escaped(stdout, l->test->path ? l->test->path : "-",
+				SIZE_MAX);
+		fputs("  <->  train ", stdout);
+		cli_put_escaped(stdout, l->train->path ? l->train->path : "-",
+				SIZE_MAX);
+		putchar('\n');
 	}
 	r->rows++;
 	return 0;

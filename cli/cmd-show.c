@@ -112,8 +112,8 @@ static void put(const json_t *v)
 {
 	size_t i, n = json_array_size(v);
 
-	if (json_is_string(v))
-		fputs(json_string_value(v), stdout);
+	if (json_is_string(v))  /* names, text keys: escaped */
+		cli_put_escaped(stdout, json_string_value(v), SIZE_MAX);
 	else if (json_is_integer(v))
 		printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (n)

@@ -14,8 +14,7 @@
 
 static void on_drift(void *arg, const char *path, const char *why)
 {
-	fprintf(stderr, "gicat: split --check: '%s/%s': %s\n", (const char *)arg,
-		path, why);
+	cli_say("split --check", "'%s/%s': %s", (const char *)arg, path, why);
 }
 
 /* Is dir's latest export one of t?  A drift when it is not. */
@@ -29,14 +28,12 @@ static int same_task(struct gic_catalog *c, const char *dir,
 		return rc;
 	rc = gic_export_task_hash(c, dir, got);
 	if (rc == GIC_ENOTFOUND)
-		fprintf(stderr, "gicat: split --check: '%s': %s\n", dir,
-			gic_errmsg());
+		cli_say("split --check", "'%s': %s", dir, gic_errmsg());
 	else if (rc < 0)
 		return rc;
 	else if (strcmp(got, want))
-		fprintf(stderr, "gicat: split --check: '%s': written by another "
-			"task (hash %.16s), not %s (hash %.16s)\n", dir, got,
-			t->name, want);
+		cli_say("split --check", "'%s': written by another task (hash "
+			"%.16s), not %s (hash %.16s)", dir, got, t->name, want);
 	else
 		return 0;
 	(*drifts)++;

@@ -135,6 +135,7 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 {
 	struct gic_export_report rep;
 	struct progress p;
+	char warn[64];
 	int rc, places = a->opts.format != GIC_FMT_MANIFEST &&
 			 a->opts.format != GIC_FMT_WEBDATASET;
 
@@ -151,24 +152,23 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 		fprintf(stderr, "%s: --force: removed %llu files of an earlier "
 			"export from %s\n", cmd,
 			(unsigned long long)rep.cleared.removed, a->out);
+	snprintf(warn, sizeof(warn), "%s: warning", cmd);
 	if (rep.cleared.replaced)
-		fprintf(stderr, "gicat: %s: warning: '%s': --force replaced %llu "
-			"file%s that no export wrote (%s%s): names this export "
-			"writes\n", cmd, a->out,
+		cli_say(warn, "'%s': --force replaced %llu file%s that no "
+			"export wrote (%s%s): names this export writes", a->out,
 			(unsigned long long)rep.cleared.replaced,
 			rep.cleared.replaced == 1 ? "" : "s",
 			rep.cleared.first_replaced,
 			rep.cleared.replaced == 1 ? "" : ", ...");
 	if (rep.cleared.kept)
-		fprintf(stderr, "gicat: %s: warning: '%s' keeps %llu file%s that "
-			"no export wrote (%s%s): split --check will list %s\n",
-			cmd, a->out, (unsigned long long)rep.cleared.kept,
+		cli_say(warn, "'%s' keeps %llu file%s that no export wrote "
+			"(%s%s): split --check will list %s", a->out,
+			(unsigned long long)rep.cleared.kept,
 			rep.cleared.kept == 1 ? "" : "s", rep.cleared.first_kept,
 			rep.cleared.kept == 1 ? "" : ", ...",
 			rep.cleared.kept == 1 ? "it" : "them");
 	if (rep.copied_fallbacks)
-		fprintf(stderr, "gicat: %s: warning: '%s': %llu files were copied, "
-			"not %s: %s\n", cmd, a->out,
+		cli_say(warn, "'%s': %llu files were copied, not %s: %s", a->out,
 			(unsigned long long)rep.copied_fallbacks,
 			a->opts.mode == GIC_EXP_LINK ? "hard-linked" :
 			a->opts.mode == GIC_EXP_SYMLINK ? "symlinked" : "reflinked",

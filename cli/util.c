@@ -97,6 +97,37 @@ char *cli_escaped(const char *s)
 	return fclose(f) == 0 ? out : (free(out), NULL);
 }
 
+const char *cli_esc(const char *s, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	for (; s && *s && o + 5 <= n; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		o += (size_t)(c < 0x20 || c == 0x7f ?
+			snprintf(buf + o, n - o, "\\x%02x", c) :
+			snprintf(buf + o, n - o, "%c", c));
+	}
+	if (n)
+		buf[o < n ? o : n - 1] = '\0';
+	return buf;
+}
+
+void cli_say(const char *what, const char *fmt, ...)
+{
+	char *msg = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	cli_error_line(what, NULL, msg, (size_t)n);
+	free(msg);
+}
+
 void cli_print_error(const char *what, const char *subject)
 {
 	const char *m = gic_errmsg();

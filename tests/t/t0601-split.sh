@@ -172,11 +172,15 @@ test_expect_success 'split --check is clean, then lists a changed, a missing and
 	f=$(ls if2/train/1_fake | head -1) && g=$(ls if2/train/0_real | head -1) &&
 	chmod u+w if2/train/1_fake/$f && printf x >>if2/train/1_fake/$f &&
 	rm if2/train/0_real/$g && echo hi >if2/train/extra.txt &&
+	echo hi >"if2/train/x$(printf "\033")[2Jy" &&
 	test_expect_code 1 gicat split --check if2 2>err >out &&
 	test_grep "train/1_fake/$f.: changed" err &&
 	test_grep "train/0_real/$g.: missing" err &&
 	test_grep "train/extra.txt.: not part of the export" err &&
-	test_grep " 3 drifts" out
+	test_grep "train/x\\\\x1b\[2Jy.: not part of the export" err &&
+	! grep -q "$(printf "\033")" err &&
+	test_grep " 4 drifts" out &&
+	rm "if2/train/x$(printf "\033")[2Jy"
 '
 
 test_expect_success 'split --check works from MANIFEST.sha256 where the catalog has no record' '

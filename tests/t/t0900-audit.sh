@@ -379,6 +379,30 @@ assert d[\"leaks\"] == len(leaks)
 "
 '
 
+test_expect_success 'control characters in text keys, values and paths are shown as \\xNN' '
+	mkdir -p ctl/fake ctl/real &&
+	$PY -c "
+from PIL import Image, PngImagePlugin
+im = Image.new(\"RGB\", (40, 40), (9, 80, 200))
+info = PngImagePlugin.PngInfo()
+info.add_text(\"esc\x1b[2Jkey\", \"v\x1b[31mred\")
+im.save(\"ctl/fake/e\x1b[31mvil\nname.png\", pnginfo=info)
+im.save(\"ctl/real/r.jpg\")
+" &&
+	gicat ingest --label fake --generator "g$(printf "\033")x" --dataset ctl ctl/fake 2>/dev/null &&
+	gicat ingest --label real --dataset ctl ctl/real 2>/dev/null &&
+	test_expect_code 1 gicat audit provenance "dataset = ctl" >out 2>/dev/null &&
+	! grep -q "$(printf "\033")" out &&
+	test_grep "text:esc\\\\x1b\[2Jkey" out && test_grep "^g\\\\x1bx " out &&
+	test_expect_code 1 gicat audit license --use commercial "dataset = ctl" >out 2>/dev/null &&
+	! grep -q "$(printf "\033")" out &&
+	test_grep "e\\\\x1b\[31mvil\\\\x0aname.png" out &&
+	gicat audit bias "dataset = ctl" >out 2>/dev/null; ! grep -q "$(printf "\033")" out &&
+	h=$(gicat query --format csv --fields sha256 "dataset = ctl and label = fake" | tail -1) &&
+	gicat show $h >out && ! grep -q "$(printf "\033")" out &&
+	test "$(grep -c "vil" out)" -eq 1
+'
+
 test_expect_success 'metadata both labels carry is reported, not called a leak' '
 	cp meta/real/photo.jpg meta/fake/photo-fake.jpg &&
 	$PY -c "
