@@ -54,7 +54,8 @@ int gic_csv_split(char *s, char sep, int quotes, char **f, int max)
 		c = *s;
 		*o = '\0';
 		if (n < max)
-			f[n++] = quoted ? start : gic_trim(start);
+			f[n] = quoted ? start : gic_trim(start);
+		n++;
 		if (!c)
 			return n;
 		s++;

@@ -9,12 +9,15 @@
  * place; returns the new start. */
 char *gic_trim(char *s);
 
+/* Fields a record may have: wider files are refused, not misread. */
+#define GIC_CSV_MAX_FIELDS 4096
+
 /*
  * Splits a record in place into at most max fields at sep.  With quotes,
  * "a,b" is one field and "" inside it a quote (spaces around the quotes
  * are allowed); unquoted fields are trimmed.  Returns the number of fields
- * stored (fields past max are dropped), or -1 when a quote is not closed
- * where its field ends.
+ * the record has (only max are stored: more than max is for the caller to
+ * refuse), or -1 when a quote is not closed where its field ends.
  */
 int gic_csv_split(char *s, char sep, int quotes, char **f, int max);
 

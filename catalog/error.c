@@ -22,7 +22,7 @@
 
 #include "catalog.h"
 
-static _Thread_local char errbuf[4096];
+static _Thread_local char errbuf[16384]; /* a task file's 50 errors */
 
 const char *gic_errmsg(void)
 {

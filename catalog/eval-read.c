@@ -24,7 +24,7 @@ enum { C_SHA, C_PATH, C_SCORE, C_PRED, C_SET, NCOLS };
 static const char *const col_names[NCOLS] = {
 	"sha256", "path", "score", "pred", "set" };
 
-#define MAX_FIELDS 256
+#define MAX_FIELDS GIC_CSV_MAX_FIELDS
 
 struct reader {
 	const char *path;
@@ -222,6 +222,10 @@ static int csv_header(struct reader *r, char *line)
 	int n, dup;
 
 	n = gic_csv_split(line, r->sep, 1, r->head, MAX_FIELDS);
+	if (n > MAX_FIELDS)
+		return gic_seterr(GIC_EUSAGE, "line %d: the header has %d "
+				  "columns, more than the %d gicat reads",
+				  r->line, n, MAX_FIELDS);
 	r->nfields = n;
 	if ((dup = gic_csv_columns(r->head, n, col_names, NCOLS, r->col)) >= 0)
 		return gic_seterr(GIC_EUSAGE, "line %d: two '%s' columns in the "

@@ -158,11 +158,15 @@ static int add_item(struct parser *p, const char *const v[NCOLS])
 /* The header row: which field holds which column. */
 static int read_header(struct parser *p, char *line)
 {
-	char *f[256], sep = p->fmt == F_TSV ? '\t' : ',';
-	int n = gic_csv_split(line, sep, p->fmt == F_CSV, f, 256);
-	int dup = gic_csv_columns(f, n, col_names, NCOLS, p->col);
+	char *f[GIC_CSV_MAX_FIELDS], sep = p->fmt == F_TSV ? '\t' : ',';
+	int n = gic_csv_split(line, sep, p->fmt == F_CSV, f,
+			      GIC_CSV_MAX_FIELDS);
+	int dup;
 
-	if (dup >= 0)
+	if (n > GIC_CSV_MAX_FIELDS)
+		return bad(p, "the header has %d columns, more than the %d "
+			   "gicat reads", n, GIC_CSV_MAX_FIELDS);
+	if ((dup = gic_csv_columns(f, n, col_names, NCOLS, p->col)) >= 0)
 		return bad(p, "two '%s' columns in the header", col_names[dup]);
 	if (p->col[C_URL] < 0)
 		return bad(p, "no 'url' column in the header");
@@ -171,9 +175,10 @@ static int read_header(struct parser *p, char *line)
 
 static int read_delimited(struct parser *p, char *line)
 {
-	char *f[256], sep = p->fmt == F_TSV ? '\t' : ',';
+	char *f[GIC_CSV_MAX_FIELDS], sep = p->fmt == F_TSV ? '\t' : ',';
 	const char *v[NCOLS];
-	int n = gic_csv_split(line, sep, p->fmt == F_CSV, f, 256);
+	int n = gic_csv_split(line, sep, p->fmt == F_CSV, f,
+			      GIC_CSV_MAX_FIELDS);
 
 	if (n < 0)
 		return bad(p, "unterminated quote");

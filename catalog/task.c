@@ -24,7 +24,8 @@
 #include "embed.h"
 #include "task.h"
 
-#define MAX_ERRORS 8  /* errors reported for one file; the rest counted */
+#define MAX_ERRORS 50 /* errors reported for one file (the first by line);
+			 the rest counted */
 
 struct parse {
 	struct gic_task *t;
@@ -35,6 +36,7 @@ struct parse {
 	struct gic_task_set *set;/* current set section, or NULL */
 	int in_split;
 	int header;              /* the reader just read a [section] line */
+	int header_line;         /* ... on this line */
 	int indented;            /* ... a line starting with white space */
 	char last_key[64];       /* for continuation lines */
 	int last_line;
@@ -98,8 +100,19 @@ static int fail(struct parse *p, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (p->nerrs < MAX_ERRORS) {
-		struct problem *e = &p->errs[p->nerrs];
+	struct problem *e = p->nerrs < MAX_ERRORS ? &p->errs[p->nerrs] : NULL;
+
+	/* errors are found section by section, checks after parsing: when
+	 * they are too many, the first by line are kept */
+	if (!e) {
+		e = &p->errs[0];
+		for (int i = 1; i < MAX_ERRORS; i++)
+			if (p->errs[i].line > e->line)
+				e = &p->errs[i];
+		if (e->line <= p->line)
+			e = NULL;
+	}
+	if (e) {
 		e->line = p->line;
 		va_start(ap, fmt);
 		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
@@ -128,8 +141,10 @@ static char *reader(char *buf, int size, void *stream)
 	p->next += n;
 	p->line++;
 	n = strspn(buf, " \t");
-	if (buf[n] == '[')
+	if (buf[n] == '[') {
 		p->header = 1;
+		p->header_line = p->line;
+	}
 	p->indented = n > 0;
 	return buf;
 }
@@ -166,7 +181,7 @@ static struct gic_task_set *new_set(struct gic_task *t, const char *name)
 	return s;
 }
 
-static int open_section(struct parse *p, const char *section)
+static int start_section(struct parse *p, const char *section)
 {
 	struct gic_task_set *s;
 	char name[160];
@@ -196,6 +211,18 @@ static int open_section(struct parse *p, const char *section)
 	s->line = p->line;
 	p->set = s;
 	return 1;
+}
+
+/* A section begins at its header line (inih hands over its first key):
+ * its line, and its errors', are the header's. */
+static int open_section(struct parse *p, const char *section)
+{
+	int line = p->line, rc;
+
+	p->line = p->header_line ? p->header_line : line;
+	rc = start_section(p, section);
+	p->line = line;  /* the reader's count */
+	return rc;
 }
 
 /* A number in [lo, hi], a whole one when whole; key says what it may be. */
@@ -231,6 +258,9 @@ static int keep(struct parse *p, char **dst, const char *v, int cont)
 	return 1;
 }
 
+static const char *const ops_keys[] = { "degrade", "degrade_real",
+					 "degrade_fake" };
+
 static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 		   const char *v, int cont)
 {
@@ -241,12 +271,16 @@ static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 			s->select_line = p->line;
 		return keep(p, &s->select, v, cont);
 	}
-	if (!strcmp(k, "degrade"))
-		return keep(p, &s->degrade, v, cont);
-	if (!strcmp(k, "degrade_real"))
-		return keep(p, &s->degrade_real, v, cont);
-	if (!strcmp(k, "degrade_fake"))
-		return keep(p, &s->degrade_fake, v, cont);
+	for (int i = 0; i < 3; i++) {
+		char **ops = i == 0 ? &s->degrade : i == 1 ? &s->degrade_real :
+			     &s->degrade_fake;
+
+		if (strcmp(k, ops_keys[i]))
+			continue;
+		if (!cont)
+			s->degrade_line[i] = p->line;
+		return keep(p, ops, v, cont);
+	}
 	if (!strcmp(k, "balance")) {
 		if (strcmp(v, "label"))
 			return fail(p, "balance can only be 'label', not '%s'", v);
@@ -419,14 +453,18 @@ static void check_select(struct parse *p, const char *expr, int line)
 	gic_sql_release(&sql);
 }
 
-/* An operation chain that does not parse is an error of its set. */
-static void check_ops(struct parse *p, const struct gic_task_set *s,
-		      const char *ops)
+/* An operation chain that does not parse is an error of its key. */
+static void check_ops(struct parse *p, const struct gic_task_set *s)
 {
+	const char *ops[] = { s->degrade, s->degrade_real, s->degrade_fake };
 	struct gic_ops o;
 
-	if (ops && gic_ops_parse(ops, &o) < 0)
-		fail(p, "set '%s': %s", s->name, gic_errmsg());
+	for (int i = 0; i < 3; i++) {
+		p->line = s->degrade_line[i];
+		if (ops[i] && gic_ops_parse(ops[i], &o) < 0)
+			fail(p, "set '%s': %s: %s", s->name, ops_keys[i],
+			     gic_errmsg());
+	}
 }
 
 /* A set whose directory an export would write over or into: one named
@@ -476,9 +514,7 @@ static void validate(struct parse *p)
 			     s->name);
 		check_set_name(p, s);
 		check_select(p, s->select, s->select_line);
-		check_ops(p, s, s->degrade);
-		check_ops(p, s, s->degrade_real);
-		check_ops(p, s, s->degrade_fake);
+		check_ops(p, s);
 	}
 }
 

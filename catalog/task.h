@@ -25,6 +25,7 @@ struct gic_task_set {
 	double share;        /* > 0: this set is that share of [split] */
 	int line;            /* of the section header */
 	int select_line;     /* of its select key */
+	int degrade_line[3]; /* of its degrade, degrade_real, degrade_fake */
 };
 
 /* Something a task file may not mean, short of an error: a line of the

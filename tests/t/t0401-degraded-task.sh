@@ -159,7 +159,7 @@ for f in fs:
 test_expect_success 'a bad degrade chain is an error naming the set' '
 	printf "[task]\n[test x]\nselect = label = fake\ndegrade = jpeg(quality=0)\n" >bad.ini &&
 	test_expect_code 2 gicat split bad.ini --out bad 2>err &&
-	test_grep "bad.ini:3: set .test/x.: jpeg: quality must be 1..100, not 0" err
+	test_grep "bad.ini:4: set .test/x.: degrade: jpeg: quality must be 1..100, not 0" err
 '
 
 test_done

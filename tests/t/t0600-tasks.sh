@@ -134,7 +134,7 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 	task_error bad1 "[task]\nname = x\n[train]\nselect = genrator = sd14\n" \
 		"bad1.ini:4: select: unknown field .genrator." &&
 	task_error bad2 "[task]\nname = x\n[tran]\nselect = label = fake\n" \
-		"bad2.ini:4: unknown section \\[tran\\]" &&
+		"bad2.ini:3: unknown section \\[tran\\]" &&
 	task_error bad3 "[task]\n[train]\nselect = label = fake\nfraction = 1.5\n" \
 		"bad3.ini:4: bad value for fraction" &&
 	task_error bad4 "[task]\n[test ../x]\nselect = label = fake\n" \
@@ -142,13 +142,13 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 	task_error bad6 "[task]\n[train]\nselect = label = fake\nfraction = nan\n" \
 		"bad6.ini:4: bad value for fraction" &&
 	task_error bad7 "[task]\n[train]\nselect = label = fake\ndegrade = blur(sigma=0)\n" \
-		"bad7.ini:3: set .train.: blur" &&
+		"bad7.ini:4: set .train.: degrade: blur" &&
 	task_error bad5 "[task]\nname = x\n[split]\nselect = label = fake\n[test a]\nselect = label = real\n" \
-		"bad5.ini:4: \\[split\\] needs ratios" &&
+		"bad5.ini:3: \\[split\\] needs ratios" &&
 	task_error bad10 "[task]\n[set labels.json]\nselect = label = fake\n" \
-		"bad10.ini:3: set .labels.json. has the name of a file every export writes" &&
+		"bad10.ini:2: set .labels.json. has the name of a file every export writes" &&
 	task_error bad11 "[task]\n[test]\nselect = label = fake\n[test x]\nselect = label = real\n" \
-		"bad11.ini:3: set .test. and set .test/x. cannot both be" &&
+		"bad11.ini:2: set .test. and set .test/x. cannot both be" &&
 	task_error bad12 "[task]\nname = x\n[train]\n" \
 		"no sets: add \\[train\\], \\[val\\], \\[test NAME\\] or \\[split\\], each with its select = EXPR" &&
 	task_error bad13 "[task]\nseed = 1\nseed = 2\n[train]\nselect = label = fake\n" \
@@ -180,12 +180,22 @@ test_expect_success 'task check lists every error of a file, in line order' '
 	INI
 	test_expect_code 1 gicat task check multi.ini 2>err &&
 	sed "s/^gicat: task: multi.ini:\([0-9]*\): .*/\1/" err >lines &&
-	printf "3\n5\n6\n8\n10\n12\n" >want && test_cmp want lines &&
+	printf "3\n5\n6\n7\n9\n12\n" >want && test_cmp want lines &&
 	test_grep "multi.ini:5: select: unknown field .genrator." err &&
 	test_grep "multi.ini:12: select: label is .real. or .fake., not .FAKE." err &&
 	test_expect_code 2 gicat split multi.ini --out never 2>err &&
 	test "$(grep -c "^gicat: split: .*multi.ini:[0-9]*: " err)" -eq 6 &&
 	test ! -e never
+'
+
+test_expect_success 'past 50 errors, the first 50 by line are shown, whenever they were found' '
+	{ echo "[task]"; i=0; while [ $i -lt 55 ]; do printf "[test s%d]\nselect = bogus = 1\n" $i; i=$((i + 1)); done
+	  printf "[test z]\nselect = label = fake\nfraction = 2\n"; } >many.ini &&
+	test_expect_code 1 gicat task check many.ini 2>err &&
+	test "$(grep -c "^gicat: task: many.ini:[0-9]*: select: unknown field .bogus." err)" -eq 50 &&
+	test_grep "^gicat: task: many.ini:3: " err && test_grep "^gicat: task: many.ini:101: " err &&
+	! grep -q "fraction" err &&
+	test "$(tail -1 err)" = "gicat: task: many.ini: 6 more errors"
 '
 
 test_expect_success 'task show and check: a missing task file is a usage error (exit 2)' '
@@ -240,7 +250,7 @@ test_expect_success 'task check: one prefixed warning line each, on stderr, in l
 	test "$(wc -l <err)" -eq 6 &&
 	! grep -v "^gicat: task: warning: typo.ini:[0-9]*: " err &&
 	sed "s/^gicat: task: warning: typo.ini:\([0-9]*\): .*/\1/" err >lines &&
-	printf "3\n7\n9\n10\n11\n12\n" >want && test_cmp want lines &&
+	printf "3\n6\n8\n10\n11\n12\n" >want && test_cmp want lines &&
 	test "$(tail -1 out)" = "6 warnings" && ! grep -i warning: out
 '
 
@@ -297,7 +307,7 @@ test_expect_success 'an image whose entries disagree on the label is a warning n
 	gicat ingest --dataset conf --label real --split val conf 2>/dev/null &&
 	printf "[task]\nname = c\n[train]\nselect = subset = sd14 and split = train\n[test adm]\nselect = (subset = adm and split = val) or dataset = conf\n" >conf.ini &&
 	gicat task check conf.ini 2>err &&
-	test_grep "^gicat: task: warning: conf.ini:6: set .test/adm.: 1 image has entries labelled both real and fake (first: $sha, .conf/x.png.): taken as real, the label of its first entry by (dataset, path); fix the labels or narrow select$" err &&
+	test_grep "^gicat: task: warning: conf.ini:5: set .test/adm.: 1 image has entries labelled both real and fake (first: $sha, .conf/x.png.): taken as real, the label of its first entry by (dataset, path); fix the labels or narrow select$" err &&
 	gicat rm "dataset = conf" 2>/dev/null &&
 	gicat task check conf.ini 2>err && ! grep "both real and fake" err
 '

@@ -118,6 +118,14 @@ test_expect_success 'each list ends with its own "... and N more" line, before t
 	test "$(grep -n "more images without a prediction" err | cut -d: -f1)" -eq $((last + 1))
 '
 
+test_expect_success 'a file with 300 other columns before the key and score is read (4,096 at most)' '
+	awk -F, "BEGIN { for (i = 0; i < 300; i++) printf \"c%d,\", i } NR == 1 { print; next } { for (i = 0; i < 300; i++) printf \"0,\"; print }" perfect.csv >wide.csv &&
+	evalcsv wide.csv >out && evalcsv perfect.csv >expect && test_cmp expect out &&
+	awk "BEGIN { for (i = 0; i < 4097; i++) printf \"c%d,\", i; print \"sha256,score\" }" >wider.csv &&
+	test_expect_code 2 evalcsv wider.csv 2>err &&
+	test_grep "the header has 4099 columns, more than the 4096 gicat reads" err
+'
+
 test_expect_success 'a header with the same column twice is refused, not read by its first' '
 	printf "sha256,score,Score\n" >dupcol.csv &&
 	test_expect_code 2 evalcsv dupcol.csv 2>err &&
