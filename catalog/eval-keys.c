@@ -40,11 +40,13 @@ struct keys {
 	size_t nparents;
 };
 
-/* The latest export of this task that wrote the file at path. */
-#define SQL_MAT "SELECT f.image_sha256, f.set_name FROM materializations m " \
-	"JOIN materialized_files f ON f.materialization_id = m.id " \
-	"WHERE m.task_hash = ?1 AND f.path = ?2 AND f.image_sha256 IS NOT NULL " \
-	"ORDER BY m.id DESC LIMIT 1"
+/* The latest export that wrote the file at path: one of this task first
+ * (its set is the row's), else of any task (a copy of the task file with
+ * another description, say: the image must be one this task scores). */
+#define SQL_MAT "SELECT f.image_sha256, iif(m.task_hash = ?1, f.set_name, " \
+	"NULL) FROM materializations m JOIN materialized_files f ON " \
+	"f.materialization_id = m.id WHERE f.path = ?2 AND f.image_sha256 IS " \
+	"NOT NULL ORDER BY m.task_hash = ?1 DESC, m.id DESC LIMIT 1"
 /* Entries with that original path in any dataset: the datasets are
  * walked on the (dataset, path) index, so no table scan is needed. */
 #define SQL_ENT "WITH RECURSIVE d(x) AS (SELECT min(dataset) FROM entries " \
@@ -304,16 +306,59 @@ static int set_index(const struct gic_eval *e, const char *name)
 	return -1;
 }
 
+/* The set a row's set column names: the set's name ("test/adm") or its
+ * section's ("adm" for [test adm]); 0, or a reported bad row. */
+static int row_set(struct keys *k, const char *name, char *set, size_t n)
+{
+	char test[256], names[512] = "";
+	size_t len = 0;
+
+	snprintf(test, sizeof(test), "test/%s", name);
+	if (set_index(k->e, name) >= 0 || set_index(k->e, test) < 0) {
+		snprintf(set, n, "%s", name);
+	} else {
+		snprintf(set, n, "%s", test);
+		return 0;
+	}
+	if (set_index(k->e, set) >= 0)
+		return 0;
+	for (int i = 0; i < k->e->nsets && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+					i ? ", " : "", k->e->sets[i].name);
+	return report(k, GIC_EVAL_MALFORMED, "set '%s' is not a set this task "
+		      "scores (%s)", name, names), REPORTED;
+}
+
+/* A row keyed by sha256 whose path names another image of the task. */
+static int same_image(struct keys *k, const struct gic_pred *p,
+		      const char *sha)
+{
+	char other[GIC_HEX_LEN + 1], set[256];
+	int rc = by_path(k, p->path, other, set, sizeof(set));
+
+	if (rc != FOUND || !strcmp(other, sha))
+		return rc < 0 ? rc : 0;  /* a path of the trainer's own: fine */
+	return report(k, GIC_EVAL_MALFORMED, "sha256 '%s' and path '%s' name "
+		      "different images (the path is %.16s)", p->key, p->path,
+		      other), REPORTED;
+}
+
 /* Resolves one row into h: 1 resolved, 0 reported, < 0 failure. */
 static int resolve(struct keys *k, const struct gic_pred *p, struct gic_hit *h)
 {
 	const char *kind = p->kind == GIC_KEY_SHA256 ? "sha256" : "path";
-	char set[256] = "";
+	char set[256] = "", named[256];
 	int rc = p->kind == GIC_KEY_SHA256 ? by_sha(k, p->key, h->sha) :
 		 by_path(k, p->key, h->sha, set, sizeof(set));
 
 	if (rc < 0 || rc == REPORTED)
 		return rc < 0 ? rc : 0;
+	if (rc == FOUND && p->path) {
+		int same = same_image(k, p, h->sha);
+
+		if (same != 0)
+			return same < 0 ? same : 0;
+	}
 	if (rc == NONE && p->kind == GIC_KEY_SHA256 && is_original(k, p->key))
 		return original(k, kind, p->key);
 	if (rc == NONE && p->kind == GIC_KEY_SHA256)
@@ -323,11 +368,13 @@ static int resolve(struct keys *k, const struct gic_pred *p, struct gic_hit *h)
 		return report(k, GIC_EVAL_UNKNOWN, "path '%s' is neither a file "
 			      "an export of this task wrote nor an entry's "
 			      "path", p->key);
-	if (p->set && *set && strcmp(p->set, set))
+	if (p->set && (rc = row_set(k, p->set, named, sizeof(named))) != 0)
+		return rc < 0 ? rc : 0;
+	if (p->set && *set && strcmp(named, set))
 		return report(k, GIC_EVAL_MALFORMED, "set '%s', but '%s' is in "
 			      "set '%s'", p->set, p->key, set);
 	if (p->set)
-		snprintf(set, sizeof(set), "%s", p->set);
+		snprintf(set, sizeof(set), "%s", named);
 	h->set = *set ? set_index(k->e, set) : -1;
 	h->score = p->score;
 	h->line = p->line;

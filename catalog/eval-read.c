@@ -89,11 +89,16 @@ static int parse_score(struct reader *r, const char *s, double *out)
 	return 0;
 }
 
+/* A pred: real or fake, or a number that is 0 or 1 ("1.0" too, as a
+ * JSON 1.0 is). */
 static int parse_pred(struct reader *r, const char *s, double *out)
 {
-	if (!strcasecmp(s, "fake") || !strcmp(s, "1"))
+	char *end;
+	double d = strtod(s, &end);
+
+	if (!strcasecmp(s, "fake") || (*s && !*end && d == 1))
 		*out = 1;
-	else if (!strcasecmp(s, "real") || !strcmp(s, "0"))
+	else if (!strcasecmp(s, "real") || (*s && !*end && d == 0))
 		*out = 0;
 	else
 		return bad(r, "pred '%s' is not real, fake, 0 or 1", s), -1;
@@ -204,9 +209,12 @@ static int add(struct reader *r, const char *const v[NCOLS])
 	p.kind = by_sha ? GIC_KEY_SHA256 : GIC_KEY_PATH;
 	p.key = strdup(by_sha ? v[C_SHA] : v[C_PATH]);
 	p.set = v[C_SET] && *v[C_SET] ? strdup(v[C_SET]) : NULL;
-	if (!p.key || (v[C_SET] && *v[C_SET] && !p.set)) {
+	p.path = by_sha && v[C_PATH] && *v[C_PATH] ? strdup(v[C_PATH]) : NULL;
+	if (!p.key || (v[C_SET] && *v[C_SET] && !p.set) ||
+	    (by_sha && v[C_PATH] && *v[C_PATH] && !p.path)) {
 		free(p.key);
 		free(p.set);
+		free(p.path);
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	}
 	if (by_sha)
@@ -376,6 +384,7 @@ void gic_preds_release(struct gic_preds *p)
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->v[i].key);
 		free(p->v[i].set);
+		free(p->v[i].path);
 	}
 	free(p->v);
 	memset(p, 0, sizeof(*p));

@@ -86,6 +86,8 @@ struct gic_pred {
 	enum gic_pred_key kind;
 	char *key;               /* the sha256 (lowercased) or path, owned */
 	char *set;               /* the row's "set" column, or NULL; owned */
+	char *path;              /* its path too, when it is keyed by sha256
+				    (both must name one image); owned */
 	double score;            /* score, or pred as 0 (real) / 1 (fake) */
 };
 

@@ -25,6 +25,7 @@ struct args {
 	double threshold;
 	enum fmt fmt;
 	enum gic_metric metric;
+	int metric_given;
 	int allow_missing;
 };
 
@@ -104,6 +105,11 @@ static int verdict(const struct gic_eval *e, const char *file,
 		fprintf(stderr, "gicat: eval: '%s': %zu of %zu images have no "
 			"prediction (--allow-missing scores the rest)\n", file,
 			e->missing, e->images);
+		return EXIT_PROBLEMS;
+	}
+	if (e->images && e->missing == e->images) {
+		fprintf(stderr, "gicat: eval: '%s': no prediction names an image "
+			"of the task: nothing scored\n", file);
 		return EXIT_PROBLEMS;
 	}
 	if (e->missing)
@@ -437,7 +443,13 @@ static int option(int ch, const char *arg, struct args *a)
 	int m;
 
 	switch (ch) {
-	case 'p': a->predictions = arg; return -1;
+	case 'p':
+		if (a->predictions)  /* the last would win, unsaid */
+			return cli_usage_error("eval", "--predictions given twice: "
+					       "one file a run (several runs: "
+					       "--matrix)");
+		a->predictions = arg;
+		return -1;
 	case 'M': a->matrix = arg; return -1;
 	case 'H': a->html = arg; return -1;
 	case 'A': a->allow_missing = 1; return -1;
@@ -460,6 +472,7 @@ static int option(int ch, const char *arg, struct args *a)
 			return cli_usage_error("eval", "--metric is acc, real_acc, "
 					       "fake_acc or ap");
 		a->metric = (enum gic_metric)m;
+		a->metric_given = 1;
 		return -1;
 	default:
 		return cli_getopt_end("eval", ch);
@@ -486,5 +499,8 @@ int cmd_eval(int argc, char **argv)
 				       "--predictions");
 	if (argc - optind != 1 || !a.predictions)
 		return cli_usage_error("eval", "expected TASK --predictions FILE");
+	if (a.metric_given)
+		return cli_usage_error("eval", "--metric is for --matrix (a run "
+				       "shows every metric)");
 	return eval_task(argv[optind], &a);
 }

@@ -145,7 +145,9 @@ int cmd_task(int argc, char **argv)
 	if (strict)
 		return cli_usage_error("task", "--strict is for 'check'");
 	if (optind < argc && !strcmp(argv[optind], "list") && optind + 1 == argc)
-		return list();
+		return with_items ? cli_usage_error("task", "--items and --format "
+						    "are for 'show' and 'check'")
+				  : list();
 	if (optind + 2 == argc && !strcmp(argv[optind], "show"))
 		return show(argv[optind + 1], 0, with_items, f);
 	return cli_usage_error("task", "expected 'list', 'show FILE' or "

@@ -231,6 +231,45 @@ test_expect_success 'sha256, its 16-hex prefix, export paths and original paths 
 	evalcsv orig.csv >out && test_cmp expect out
 '
 
+test_expect_success 'a set column may name the set or its section; another name is a bad row listing the sets' '
+	{ echo sha256,score,set; awk -F, -v OFS=, "$H { print \$2, h(\$2), \$1 }" test-items.csv; } >set-full.csv &&
+	sed "2,\$s|,test/\([^,]*\)\$|,\1|" set-full.csv >set-short.csv &&
+	! grep -q ",test/" set-short.csv &&
+	evalcsv rand.csv >expect && evalcsv set-full.csv >out && test_cmp expect out &&
+	evalcsv set-short.csv >out && test_cmp expect out &&
+	sed "2s|,[^,]*\$|,nope|" set-short.csv >set-bad.csv &&
+	test_expect_code 1 evalcsv set-bad.csv 2>err &&
+	test_grep "set-bad.csv:2.: set .nope. is not a set this task scores (test/midjourney, test/sd14, " err
+'
+
+test_expect_success 'a row whose sha256 and path name different images is a bad row; a path of the trainer is fine' '
+	pred both.csv sha256,path,score "\$2, \$6, h(\$2)" &&
+	evalcsv rand.csv >expect && evalcsv both.csv >out && test_cmp expect out &&
+	pred mine.csv sha256,path,score "\$2, \"/home/me/\" NR \".png\", h(\$2)" &&
+	evalcsv mine.csv >out && test_cmp expect out &&
+	awk -F, -v OFS=, "NR == 2 { t = \$2 } NR == 3 { \$2 = t } { print }" both.csv >swap.csv &&
+	test_expect_code 1 evalcsv swap.csv 2>err &&
+	test_grep "swap.csv:3.: sha256 .* and path .* name different images" err
+'
+
+test_expect_success 'pred 1.0 and 0.0 in CSV are fake and real, as in JSONL' '
+	pred p10.csv sha256,pred "\$2, (\$3 == \"fake\" ? \"1.0\" : \"0.0\")" &&
+	pred p1.csv sha256,pred "\$2, (\$3 == \"fake\" ? 1 : 0)" &&
+	evalcsv p1.csv >expect && evalcsv p10.csv >out && test_cmp expect out
+'
+
+test_expect_success 'exported paths of a copy of the task (another description) are found; nothing scored is exit 1' '
+	gicat split $TASK --out exp2 2>/dev/null &&
+	sed "s/^description = .*/description = my copy/" "$TOP/tasks/$TASK.ini" >copy.ini &&
+	{ echo path,score; (cd exp2 && find test -type f) |
+	  awk -F/ -v OFS=, "$H { print \"exp2/\" \$0, h(\$NF) }"; } >copy.csv &&
+	gicat eval copy.ini --format csv --predictions copy.csv >out 2>err &&
+	evalcsv rand.csv >expect && test_cmp expect out &&
+	printf "path,score\nnot/here.png,0.5\n" >none.csv &&
+	test_expect_code 1 gicat eval copy.ini --predictions none.csv --allow-missing 2>err &&
+	test_grep "no prediction names an image of the task: nothing scored" err
+'
+
 test_expect_success 'a path in a set the task does not score is ignored; unknown paths too' '
 	f=$(cd exp && find train -type f | head -1) &&
 	{ cat rel.csv; echo "$f,0.5"; echo "nowhere/x.png,0.5"; } >more.csv &&
@@ -408,6 +447,11 @@ test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --format xml 2>err &&
 	test_expect_code 2 gicat eval --matrix runs.tsv --predictions rand.csv 2>err &&
 	test_expect_code 2 gicat eval --matrix runs.tsv --metric auc 2>err &&
+	test_expect_code 2 gicat eval $TASK --predictions rand.csv --predictions perfect.csv 2>err &&
+	test_grep "predictions given twice" err &&
+	test_expect_code 2 gicat eval $TASK --predictions rand.csv --metric ap 2>err &&
+	test_grep "metric is for --matrix" err &&
+	test_expect_code 2 gicat task list --format csv 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions nope.csv 2>err &&
 	test_grep "^gicat: eval: .nope.csv.: cannot open" err &&
 	test_expect_code 2 gicat eval no-such-task --predictions rand.csv 2>err &&
