@@ -393,7 +393,9 @@ static void tmp_file(int dirfd_, const char *name,
 		(*sw->kept)++;
 	} else if (old > 0 && (sw->dry || unlinkat(dirfd_, name, 0) == 0)) {
 		(*sw->n)++;
-		*sw->bytes += (uint64_t)st.st_size;
+		/* a link-mode temporary is the user's file too: removing
+		 * it frees nothing */
+		*sw->bytes += st.st_nlink == 1 ? (uint64_t)st.st_size : 0;
 	}
 }
 

@@ -203,7 +203,11 @@ test_expect_success 'gc counts megabytes in decimal units too' '
 	test_grep "^gc: removed 1 unused image row, 1 object, 0 temporary files ($mb MB freed)$" out &&
 	head -c 2000 /dev/zero >c6/.gicat/objects/00/tmp-partial &&
 	gicat --catalog c6 gc --grace 0 >out &&
-	test_grep "^gc: removed 0 unused image rows, 0 objects, 1 temporary file (2.0 kB freed)$" out
+	test_grep "^gc: removed 0 unused image rows, 0 objects, 1 temporary file (2.0 kB freed)$" out &&
+	ln noise.png c6/.gicat/objects/00/tmp-link-mode &&
+	gicat --catalog c6 gc --grace 0 >out &&
+	test_grep "^gc: removed 0 unused image rows, 0 objects, 1 temporary file (0 bytes freed)$" out &&
+	test -f noise.png
 '
 
 # Writers hold .gicat/lock shared, gc exclusively: flock(1) stands in for
