@@ -121,6 +121,27 @@ static int names_gicat(const char *path)
 	       (n == 6 || path[n - 7] == '/');
 }
 
+/* Is path, or where its links lead, under a directory named .gicat? */
+static int within_gicat(const char *path)
+{
+	char *real = realpath(path, NULL), *parent, *slash;
+	int in = strstr(path, ".gicat/") == path || strstr(path, "/.gicat/");
+
+	if (!real && (parent = strdup(path))) {  /* not made yet: its parent */
+		if ((slash = strrchr(parent, '/')) && slash != parent)
+			*slash = '\0';
+		real = realpath(slash ? parent : ".", NULL);
+		free(parent);
+	}
+	if (real) {
+		size_t n = strlen(real);
+		in = in || strstr(real, "/.gicat/") ||
+		     (n >= 7 && !strcmp(real + n - 7, "/.gicat"));
+		free(real);
+	}
+	return in;
+}
+
 /* --catalog DIR/.gicat (the catalog directory itself, as git takes
  * --git-dir) means DIR. */
 static int catalog_dir_itself(const char *arg, char **root_out)
@@ -281,6 +302,9 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 	if (names_gicat(dir))
 		return gic_seterr(GIC_EUSAGE, "a catalog is made in the directory "
 				  "that is to hold .gicat, not in .gicat itself");
+	if (within_gicat(dir))
+		return gic_seterr(GIC_EUSAGE, "inside a catalog's .gicat "
+				  "directory: a catalog cannot be made there");
 	if (mkdir(dir, 0777) < 0 && errno == ENOENT)
 		return gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
 				  "directory does not exist");

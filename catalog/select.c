@@ -195,6 +195,13 @@ int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 	return 0;
 }
 
+static int is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* A local file, spelt any way, named by its content: 1 when the catalog
  * has an image of its bytes, 0 when not (or no such file), < 0 failure. */
 static int by_content(struct gic_catalog *c, const char *path,
@@ -233,6 +240,9 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 				  "\"path = '%s'\")", arg);
 	if ((rows = by_content(c, arg, hex)) != 0)
 		return rows < 0 ? rows : 0;
+	if (is_file(arg))
+		return gic_seterr(GIC_ENOTFOUND, "no image in the catalog has "
+				  "this file's content (and no entry its path)");
 	return rc == GIC_EUSAGE ? gic_seterr(GIC_EUSAGE, "neither a hash (a "
 		"prefix of at least 4 lowercase hex digits) nor an entry's path")
 		: gic_seterr(GIC_ENOTFOUND, "no image in the catalog has this "

@@ -256,8 +256,8 @@ static int fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 		free(r.failures[i]);
 	}
 	free(r.failures);
-	if (rc < 0)
-		return cli_fail(rc, "fetch", NULL);
+	if (rc < 0)  /* a failure that stops a run is the catalog's */
+		return cli_fail(rc, "fetch", rc == GIC_EUSAGE ? NULL : c->dir);
 	summary(&st, now() - t0);
 	return st.failed ? EXIT_PROBLEMS : EXIT_OK;
 }

@@ -191,9 +191,12 @@ static int ingest(struct gic_ingest_opts *o, char **paths, int n)
 	rc = gic_ingest(c, (const char *const *)paths, n, o, &st);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	progress_end(&r.prog);
+	if (rc < 0) {  /* a failure that stops a batch is the catalog's */
+		rc = cli_fail(rc, "ingest", rc == GIC_EUSAGE ? NULL : c->dir);
+		gic_catalog_close(c);
+		return rc;
+	}
 	gic_catalog_close(c);
-	if (rc < 0)
-		return cli_fail(rc, "ingest", NULL);
 	summary(&st, (double)(t1.tv_sec - t0.tv_sec) +
 		(t1.tv_nsec - t0.tv_nsec) / 1e9, o->mode);
 	return st.rejected ? EXIT_PROBLEMS : EXIT_OK;

@@ -67,7 +67,12 @@ test_expect_success 'init creates .gicat with the database and objects/' '
 test_expect_success 'init refuses to make a catalog inside a .gicat directory' '
 	test_expect_code 2 gicat --catalog cat/.gicat init 2>err &&
 	test_grep "not in .gicat itself" err && ! test -e cat/.gicat/.gicat &&
-	test_expect_code 2 gicat init nd/.gicat/ 2>err && ! test -e nd
+	test_expect_code 2 gicat init nd/.gicat/ 2>err && ! test -e nd &&
+	test_expect_code 2 gicat init cat/.gicat/objects 2>err &&
+	test_grep "init: .cat/.gicat/objects.: inside a catalog.s .gicat directory" err &&
+	test_expect_code 2 gicat init cat/.gicat/objects/new 2>err && ! test -e cat/.gicat/objects/new &&
+	ln -s cat/.gicat/objects into-objects &&
+	test_expect_code 2 gicat init into-objects 2>err && ! test -e cat/.gicat/objects/.gicat
 '
 
 test_expect_success 'init refuses an existing catalog, and a DIR whose parent is missing' '

@@ -28,7 +28,7 @@ test_expect_success 'show takes a file however it is spelt, and a copy of it, by
 	gicat show elsewhere.png >out && test_grep "^sha256 *$h" out &&
 	echo x >notcatalogued.png &&
 	test_expect_code 2 gicat show notcatalogued.png 2>err &&
-	test_grep "neither a hash" err
+	test_grep "no image in the catalog has this file.s content" err
 '
 
 test_expect_success 'show --format json carries the same facts as the text' '
