@@ -477,6 +477,34 @@ static int check_size(const struct gic_op *op, const struct gic_pixels *px)
 	return 0;
 }
 
+int gic_ops_fit(const struct gic_ops *ops, uint32_t w, uint32_t h)
+{
+	struct gic_pixels px = { .w = w, .h = h };
+	uint64_t nw, nh;
+	int rc;
+
+	for (int i = 0; i < ops->n; i++) {
+		const struct gic_op *op = &ops->op[i];
+
+		if ((rc = check_size(op, &px)) < 0)
+			return rc;
+		if (op->kind == GIC_OP_RESIZE_SHORT) {
+			short_side_size(&px, (uint32_t)op->n, &nw, &nh);
+			px.w = (uint32_t)nw;
+			px.h = (uint32_t)nh;
+		} else if (op->kind == GIC_OP_RESIZE_SIZE) {
+			px.w = px.h = (uint32_t)op->n;
+		} else if (op->kind == GIC_OP_CENTER_CROP) {
+			if ((uint32_t)op->n > px.w || (uint32_t)op->n > px.h)
+				return gic_seterr(GIC_EUSAGE, "cannot crop %dx%d "
+						  "out of a %ux%u image", op->n,
+						  op->n, px.w, px.h);
+			px.w = px.h = (uint32_t)op->n;
+		}
+	}
+	return 0;
+}
+
 /* Runs one operation: pixel ones in place, encoders into *enc. */
 static int apply(const struct gic_op *op, struct gic_pixels *px,
 		 unsigned char **enc, size_t *enclen)

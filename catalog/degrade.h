@@ -92,6 +92,13 @@ int gic_degrade_bytes(const unsigned char *in, size_t len,
 		      const struct gic_ops *ops, unsigned char **out,
 		      size_t *outlen);
 
+/*
+ * Does ops fit a w x h image?  The sizes it goes through, from the header
+ * alone: 0, or the GIC_EUSAGE gic_degrade_bytes would fail with (a crop
+ * larger than the image, a size past the limits).
+ */
+int gic_ops_fit(const struct gic_ops *ops, uint32_t w, uint32_t h);
+
 /* ---- pixels (pixels-io.c, pixels.c) -------------------------------------------------- */
 
 /* An 8-bit RGB image: rows of 3 * w bytes, no padding; rgb is malloc'd. */

@@ -219,15 +219,70 @@ static int derive_set(struct gic_catalog *c, const struct gic_task *t,
 	return rc;
 }
 
+/* The images of set s that do not fit their chain: 0, or GIC_EUSAGE. */
+static int set_fits(const struct gic_task *t, const struct gic_resolved_set *s,
+		    sqlite3_stmt *q)
+{
+	struct gic_ops ops[3];
+	char first[400] = "";
+	size_t bad = 0, degraded = 0;
+	int rc;
+
+	if ((rc = parse_chains(t, s->def, ops)) < 0)
+		return rc;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct gic_item *it = &s->items[i];
+		const char *sha = it->parent[0] ? it->parent : it->sha256;
+		const struct gic_ops *o = chain_for(it, ops);
+		uint32_t w, h;
+
+		if (!o)
+			continue;
+		degraded++;
+		sqlite3_bind_text(q, 1, sha, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		w = (uint32_t)sqlite3_column_int64(q, 0);
+		h = (uint32_t)sqlite3_column_int64(q, 1);
+		sqlite3_reset(q);
+		if (rc != SQLITE_ROW || gic_ops_fit(o, w, h) == 0)
+			continue;
+		if (!bad++)
+			snprintf(first, sizeof(first), "%.12s, %ux%u: %s", sha, w,
+				 h, gic_errmsg());
+	}
+	if (!bad)
+		return 0;
+	return gic_seterr(GIC_EUSAGE, "%s:%d: set '%s': %zu of %zu images do "
+			  "not fit its degrade chain (the first, %s)", t->path,
+			  s->def->line, s->def->name, bad, degraded, first);
+}
+
+int gic_task_check_fit(struct gic_catalog *c, const struct gic_resolved *r)
+{
+	sqlite3_stmt *q;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT width, height FROM images WHERE "
+			       "sha256 = ?", -1, &q, NULL))
+		return gic_seterr(GIC_EDB, "look up images: %s",
+				  sqlite3_errmsg(c->db));
+	for (int i = 0; i < r->nsets && rc == 0; i++)
+		rc = set_fits(r->task, &r->sets[i], q);
+	sqlite3_finalize(q);
+	return rc;
+}
+
 int gic_task_derive(struct gic_catalog *c, struct gic_resolved *r, int jobs,
 		    uint64_t *computed, uint64_t *reused)
 {
 	size_t cap = (size_t)(jobs > 0 ? jobs : 1) * BATCH_PER_JOB;
-	struct batch b = { .v = calloc(cap, sizeof(struct job)) };
+	struct batch b = { .v = NULL };
 	int rc = 0;
 
 	*computed = *reused = 0;
-	if (!b.v)
+	if ((rc = gic_task_check_fit(c, r)) < 0)
+		return rc;
+	if (!(b.v = calloc(cap, sizeof(struct job))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (int i = 0; i < r->nsets && rc == 0; i++) {
 		const struct gic_task_set *d = r->sets[i].def;

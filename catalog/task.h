@@ -126,9 +126,17 @@ void gic_resolved_free(struct gic_resolved *r);
 int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
 		      struct gic_task_warning **out, size_t *n);
 /*
+ * Does every image of the degraded sets fit its chain (no crop larger
+ * than the image, no size past the limits)?  From the catalog's sizes,
+ * deriving nothing: GIC_EUSAGE naming the set, how many do not fit and
+ * the first of them.
+ */
+int gic_task_check_fit(struct gic_catalog *c, const struct gic_resolved *r);
+/*
  * Degrades the items of every set that has degrade / degrade_real /
  * degrade_fake (degrade_<label> wins over degrade for that label): each
  * item's sha256 becomes the derived image's, its parent the original's.
+ * Images that do not fit a chain fail it first (gic_task_check_fit).
  * Derivations already in the catalog are reused; the others are computed
  * by jobs threads and recorded.  Sets are re-sorted by sha256.
  */

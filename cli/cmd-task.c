@@ -87,7 +87,8 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 	}
 	if ((rc = cli_open("task", &c)))
 		goto out;
-	if ((rc = gic_task_resolve(c, t, &r)) < 0) {
+	if ((rc = gic_task_resolve(c, t, &r)) < 0 ||
+	    (check && (rc = gic_task_check_fit(c, r)) < 0)) {
 		cli_print_error("task", NULL);
 		rc = check && rc == GIC_EUSAGE ? EXIT_PROBLEMS : cli_exit_code(rc);
 		goto out;

@@ -162,4 +162,17 @@ test_expect_success 'a bad degrade chain is an error naming the set' '
 	test_grep "bad.ini:4: set .test/x.: degrade: jpeg: quality must be 1..100, not 0" err
 '
 
+test_expect_success 'a chain some images do not fit is an error of task check, and split says so before deriving' '
+	printf "[task]\nname = cc\n[test a]\nselect = subset = sd14 and split = val\ndegrade = resize(short=300)|center_crop(600)\n" >cc.ini &&
+	n=$(gicat query --count "subset = sd14 and split = val") &&
+	test_expect_code 1 gicat task check cc.ini 2>err >out &&
+	test_grep "^gicat: task: cc.ini:3: set .test/a.: $n of $n images do not fit its degrade chain (the first, [0-9a-f]\{12\}, [0-9]*x[0-9]*: cannot crop 600x600 out of a [0-9]*x300 image)" err &&
+	derived=$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM derivations") &&
+	test_expect_code 2 gicat split cc.ini --out cc 2>err &&
+	test_grep "cc.ini:3: set .test/a.: $n of $n images do not fit" err &&
+	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM derivations")" -eq "$derived" &&
+	sed -i "s/center_crop(600)/center_crop(300)/" cc.ini &&
+	gicat task check cc.ini >out 2>err
+'
+
 test_done
