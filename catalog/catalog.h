@@ -286,9 +286,11 @@ struct gic_odb_backend {
 	/* Size of an object; GIC_ENOTFOUND when absent. */
 	int (*stat)(struct gic_odb *odb, const char *hex, uint64_t *size);
 	/* Calls cb for every object (and, with tmp != NULL, counts leftover
-	 * temporary files into *tmp).  Stops when cb returns non-zero. */
+	 * temporary files into *tmp, with other != NULL files that are
+	 * neither, put there by someone else, into *other).  Stops when cb
+	 * returns non-zero. */
 	int (*list)(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
-		    void *arg, uint64_t *tmp);
+		    void *arg, uint64_t *tmp, uint64_t *other);
 	/* Deletes an object unless it changed at or after `before` (epoch
 	 * seconds): a concurrent ingest may be about to reference it.
 	 * *done: 1 deleted, 0 kept as too recent, -1 already gone.  dry:
@@ -443,6 +445,7 @@ struct gic_verify_report {
 	uint64_t problems;      /* each was reported through on_problem */
 	uint64_t orphans;       /* objects no row references: harmless */
 	uint64_t tmp_files;     /* leftovers of interrupted writes: harmless */
+	uint64_t foreign;       /* other files under objects/: left alone */
 };
 
 /*

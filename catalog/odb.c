@@ -378,6 +378,7 @@ struct tmp_sweep {
 	int64_t before;
 	int dry;
 	uint64_t *n, *kept, *bytes;
+	uint64_t *other;  /* files that are neither objects nor temporary */
 };
 
 static void tmp_file(int dirfd_, const char *name,
@@ -399,6 +400,20 @@ static void tmp_file(int dirfd_, const char *name,
 	}
 }
 
+/* Counts what objects/ holds besides its 256 xx/ directories. */
+static void count_top(const char *dir, uint64_t *other)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)))
+		*other += strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+			  !(strlen(e->d_name) == 2 &&
+			    strspn(e->d_name, "0123456789abcdef") == 2);
+	if (d)
+		closedir(d);
+}
+
 /* Walks objects/xx/ directories, calling cb for every object and
  * tmp_file for every temporary file. */
 static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
@@ -407,6 +422,8 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 	char sub[4200], hex[GIC_HEX_LEN + 1];
 	int rc = 0;
 
+	if (sw->other)
+		count_top(fs(odb)->dir, sw->other);
 	for (int i = 0; i < 256 && !rc; i++) {
 		struct dirent *d;
 		DIR *dir;
@@ -419,11 +436,14 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 				tmp_file(dirfd(dir), d->d_name, sw);
 				continue;
 			}
-			if (strlen(d->d_name) != GIC_HEX_LEN - 2 || !cb)
-				continue;
-			snprintf(hex, sizeof(hex), "%02x%s", i, d->d_name);
-			if (gic_is_hex_sha(hex))  /* else not ours: left alone */
-				rc = cb(hex, arg);
+			snprintf(hex, sizeof(hex), "%02x%.62s", i, d->d_name);
+			if (strlen(d->d_name) == GIC_HEX_LEN - 2 &&
+			    gic_is_hex_sha(hex)) {
+				rc = cb ? cb(hex, arg) : 0;
+			} else if (sw->other && strcmp(d->d_name, ".") &&
+				   strcmp(d->d_name, "..")) {
+				(*sw->other)++;  /* not ours: left alone */
+			}
 		}
 		closedir(dir);
 	}
@@ -431,9 +451,9 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 }
 
 static int fs_list(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
-		   void *arg, uint64_t *tmp)
+		   void *arg, uint64_t *tmp, uint64_t *other)
 {
-	struct tmp_sweep sw = { 0, 1, tmp, NULL, NULL };
+	struct tmp_sweep sw = { 0, 1, tmp, NULL, NULL, other };
 
 	return walk(odb, cb, arg, &sw);
 }
@@ -441,7 +461,7 @@ static int fs_list(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 static int fs_clean_tmp(struct gic_odb *odb, int64_t before, int dry,
 			uint64_t *n, uint64_t *kept, uint64_t *bytes)
 {
-	struct tmp_sweep sw = { before, dry, n, kept, bytes };
+	struct tmp_sweep sw = { before, dry, n, kept, bytes, NULL };
 
 	return walk(odb, NULL, NULL, &sw);
 }

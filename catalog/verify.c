@@ -262,7 +262,8 @@ int gic_verify(struct gic_catalog *c, int full,
 	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM images WHERE sha256 = ?",
 			       -1, &x.has_row, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-	rc = c->odb->be->list(c->odb, count_orphan, &x, &rep->tmp_files);
+	rc = c->odb->be->list(c->odb, count_orphan, &x, &rep->tmp_files,
+			      &rep->foreign);
 	sqlite3_finalize(x.has_row);
 	return rc;
 }
@@ -326,7 +327,7 @@ static int sweep(struct gc_ctx *g)
 			       "sha256 = ?1 AND ref_path IS NULL", -1,
 			       &g->has_row, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-	rc = c->odb->be->list(c->odb, remove_orphan, g, NULL);
+	rc = c->odb->be->list(c->odb, remove_orphan, g, NULL, NULL);
 	sqlite3_finalize(g->has_row);
 	return rc;
 }

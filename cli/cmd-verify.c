@@ -50,5 +50,10 @@ int cmd_verify(int argc, char **argv)
 		       "gc --grace 0' now)\n",
 		       (unsigned long long)rep.orphans, cli_s(rep.orphans),
 		       (unsigned long long)rep.tmp_files, cli_s(rep.tmp_files));
+	if (rep.foreign)
+		printf("verify: note: %llu entr%s under objects/ that gicat did "
+		       "not write (neither objects nor temporary files): left "
+		       "alone, by gc too\n", (unsigned long long)rep.foreign,
+		       rep.foreign == 1 ? "y" : "ies");
 	return rep.problems ? EXIT_PROBLEMS : EXIT_OK;
 }
