@@ -216,13 +216,31 @@ static char *write_tmp(const char *name, const char *text)
 
 #define SHA_A "00eb81ebe2f165e25c448e4de76b5fd7bb5336a05796b7da6bdd884f38b0a138"
 
-static void csv_rows_and_line_numbers(void **state)
-{
-	struct problems pr = { "" };
-	struct gic_eval_opts o = { 0.5, collect, &pr };
+/* A predictions file read: its rows, bad rows and problems reported. */
+struct read {
+	struct problems pr;
 	struct gic_preds p;
 	size_t bad;
-	char *path = write_tmp("gicat-test-eval.csv",
+};
+
+static void read_text(struct read *r, const char *name, const char *text)
+{
+	struct gic_eval_opts o = { 0.5, collect, &r->pr };
+	char *path = write_tmp(name, text);
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(gic_preds_read(path, &o, &r->p, &r->bad), 0);
+	unlink(path);
+	free(path);
+}
+
+static void csv_rows_and_line_numbers(void **state)
+{
+	struct read r;
+	struct gic_preds *p = &r.p;
+
+	(void)state;
+	read_text(&r, "gicat-test-eval.csv",
 		"\xef\xbb\xbfpath,Score,label,set\r\n"
 		"\"test/a,b/x.png\",0.25,fake,test/sd14\r\n"
 		"\n"
@@ -232,58 +250,46 @@ static void csv_rows_and_line_numbers(void **state)
 		"v.png,,real,\n"
 		"\"open,0.5,real,\n"
 		"u.png,0.5\n");
-
-	(void)state;
-	assert_int_equal(gic_preds_read(path, &o, &p, &bad), 0);
-	assert_int_equal(p.n, 2);
-	assert_int_equal(bad, 5);
-	assert_int_equal(p.v[0].line, 2);
-	assert_int_equal(p.v[0].kind, GIC_KEY_PATH);
-	assert_string_equal(p.v[0].key, "test/a,b/x.png");
-	assert_string_equal(p.v[0].set, "test/sd14");
-	near(p.v[0].score, 0.25);
-	assert_int_equal(p.v[1].line, 4);
-	assert_null(p.v[1].set);
-	near(p.v[1].score, 1);
-	assert_string_equal(pr.text,
+	assert_int_equal(p->n, 2);
+	assert_int_equal(r.bad, 5);
+	assert_int_equal(p->v[0].line, 2);
+	assert_int_equal(p->v[0].kind, GIC_KEY_PATH);
+	assert_string_equal(p->v[0].key, "test/a,b/x.png");
+	assert_string_equal(p->v[0].set, "test/sd14");
+	near(p->v[0].score, 0.25);
+	assert_int_equal(p->v[1].line, 4);
+	assert_null(p->v[1].set);
+	near(p->v[1].score, 1);
+	assert_string_equal(r.pr.text,
 		"0 gicat-test-eval.csv:5: score 1.5 is outside [0, 1]\n"
 		"0 gicat-test-eval.csv:6: score 'nan' is not a number\n"
 		"0 gicat-test-eval.csv:7: no score and no pred (the row has: path, "
 		"label)\n"
 		"0 gicat-test-eval.csv:8: unterminated quote\n"
 		"0 gicat-test-eval.csv:9: 2 fields where the header has 4\n");
-	gic_preds_release(&p);
-	unlink(path);
-	free(path);
+	gic_preds_release(p);
 }
 
 /* A quoted field spanning lines (RFC 4180) and lone-CR line endings: the
  * rows after them keep their line numbers. */
 static void csv_fields_spanning_lines(void **state)
 {
-	struct problems pr = { "" };
-	struct gic_eval_opts o = { 0.5, collect, &pr };
-	struct gic_preds p;
-	size_t bad;
-	char *path = write_tmp("gicat-test-eval-ml.csv",
-		"path,note,score\r"
-		"a.png,\"looks\r\nreal\",0.25\r"
-		"b.png,\"x\ny\nz\",0.75\r"
-		"c.png,,2\r");
+	struct read r;
 
 	(void)state;
-	assert_int_equal(gic_preds_read(path, &o, &p, &bad), 0);
-	assert_int_equal(p.n, 2);
-	assert_int_equal(bad, 1);
-	assert_int_equal(p.v[0].line, 2);
-	near(p.v[0].score, 0.25);
-	assert_int_equal(p.v[1].line, 4);
-	near(p.v[1].score, 0.75);
-	assert_string_equal(pr.text, "0 gicat-test-eval-ml.csv:7: score 2 is "
-			    "outside [0, 1]\n");
-	gic_preds_release(&p);
-	unlink(path);
-	free(path);
+	read_text(&r, "gicat-test-eval-ml.csv", "path,note,score\r"
+		  "a.png,\"looks\r\nreal\",0.25\r"
+		  "b.png,\"x\ny\nz\",0.75\r"
+		  "c.png,,2\r");
+	assert_int_equal(r.p.n, 2);
+	assert_int_equal(r.bad, 1);
+	assert_int_equal(r.p.v[0].line, 2);
+	near(r.p.v[0].score, 0.25);
+	assert_int_equal(r.p.v[1].line, 4);
+	near(r.p.v[1].score, 0.75);
+	assert_string_equal(r.pr.text, "0 gicat-test-eval-ml.csv:7: score 2 "
+			    "is outside [0, 1]\n");
+	gic_preds_release(&r.p);
 }
 
 static void jsonl_rows_and_pred(void **state)
