@@ -68,6 +68,33 @@ static int label_conflicts(struct list *l, const struct gic_resolved_set *s)
 		   first->label, n == 1 ? "its" : "each one's");
 }
 
+/* Degraded images that several originals of the set became. */
+static int merged(struct list *l, const struct gic_resolved_set *s)
+{
+	const struct gic_item *first = NULL;
+	size_t n = 0, conflicts = 0;
+	char tail[160] = "";
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (!s->items[i].merged[0])
+			continue;
+		if (!n++)
+			first = &s->items[i];
+		conflicts += s->items[i].merged_conflict;
+	}
+	if (!n)
+		return 0;
+	if (conflicts)
+		snprintf(tail, sizeof(tail), "; %zu of them from originals "
+			 "labelled real and fake, each taken as its first "
+			 "original's label (by hash)", conflicts);
+	return add(l, s->def->line, "set '%s': %zu degraded image%s the "
+		   "result of several originals, kept once (first: %.12s, from "
+		   "%.12s and %.12s)%s", s->def->name, n, n == 1 ? " is" :
+		   "s are each", first->sha256, first->parent, first->merged,
+		   tail);
+}
+
 /* The warnings of one set of r (leaks: its pairs with train). */
 static int set_warnings(struct list *l, const struct gic_resolved_set *s,
 			uint64_t leaks)
@@ -76,6 +103,8 @@ static int set_warnings(struct list *l, const struct gic_resolved_set *s,
 	size_t hi = s->nreal < s->nfake ? s->nfake : s->nreal;
 	int line = s->def->line, rc = label_conflicts(l, s);
 
+	if (rc == 0)
+		rc = merged(l, s);
 	if (rc == 0 && s->n == 0)
 		rc = add(l, line, "set '%s' is empty", s->def->name);
 	else if (rc == 0 && lo * 10 < hi * 9)

@@ -170,10 +170,36 @@ static int parse_chains(const struct gic_task *t, const struct gic_task_set *d,
 	return 0;
 }
 
+/* By image, then by original: the same order on every run. */
 static int cmp_sha(const void *a, const void *b)
 {
-	return strcmp(((const struct gic_item *)a)->sha256,
-		      ((const struct gic_item *)b)->sha256);
+	const struct gic_item *x = a, *y = b;
+	int c = strcmp(x->sha256, y->sha256);
+
+	return c ? c : strcmp(x->parent, y->parent);
+}
+
+/* Keeps once an image that several originals degrade to (two that
+ * differed only in metadata, say), as the first original's item. */
+static void merge_same(struct gic_resolved_set *s)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct gic_item *it = &s->items[i], *keep = &s->items[o - !!o];
+
+		if (o == 0 || strcmp(keep->sha256, it->sha256)) {
+			s->items[o++] = *it;
+			continue;
+		}
+		if (!keep->merged[0])
+			memcpy(keep->merged, it->parent, sizeof(keep->merged));
+		keep->merged_conflict |= strcmp(keep->label, it->label) != 0;
+		s->nreal -= !strcmp(it->label, "real");
+		s->nfake -= !strcmp(it->label, "fake");
+		gic_item_release(it);
+	}
+	s->n = o;
 }
 
 static int derive_set(struct gic_catalog *c, const struct gic_task *t,
@@ -216,6 +242,8 @@ static int derive_set(struct gic_catalog *c, const struct gic_task *t,
 	clear(b);
 	if (s->n)
 		qsort(s->items, s->n, sizeof(*s->items), cmp_sha);
+	if (rc == 0)
+		merge_same(s);
 	return rc;
 }
 

@@ -42,7 +42,7 @@ uint64_t gic_task_rank(int64_t seed, const char *salt, const char *key)
 	return v;
 }
 
-static void item_release(struct gic_item *it)
+void gic_item_release(struct gic_item *it)
 {
 	free(it->generator);
 	free(it->subset);
@@ -180,7 +180,7 @@ static int thin(struct gic_resolved_set *rs, int64_t seed, const char *salt,
 	}
 	for (i = 0; i < rs->n; i++) {
 		if (drop[i])
-			item_release(&rs->items[i]);
+			gic_item_release(&rs->items[i]);
 		else
 			rs->items[out++] = rs->items[i];
 	}
@@ -272,7 +272,7 @@ static int share_set(const struct gic_task *t, const struct gic_resolved *r,
 static void pool_release(struct gic_resolved_set *pool)
 {
 	for (size_t i = 0; i < pool->n; i++)
-		item_release(&pool->items[i]);
+		gic_item_release(&pool->items[i]);
 	free(pool->items);
 }
 
@@ -367,7 +367,7 @@ void gic_resolved_free(struct gic_resolved *r)
 		return;
 	for (int i = 0; i < r->nsets; i++) {
 		for (size_t j = 0; j < r->sets[i].n; j++)
-			item_release(&r->sets[i].items[j]);
+			gic_item_release(&r->sets[i].items[j]);
 		free(r->sets[i].items);
 	}
 	free(r);

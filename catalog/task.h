@@ -85,6 +85,10 @@ struct gic_item {
 	char label[8];                /* real / fake */
 	char other_label[8];          /* another label an entry of this
 					 image in the selection has, or "" */
+	char merged[GIC_HEX_LEN + 1]; /* another original of the set that
+					 degrades to this same image (the
+					 set keeps it once), or "" */
+	int merged_conflict;          /* ... labelled otherwise */
 	char *generator, *subset, *path, *license, *ops; /* owned, may be NULL */
 	char format[8];
 	int class_idx;                /* -1 when unknown */
@@ -132,11 +136,14 @@ int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
  * the first of them.
  */
 int gic_task_check_fit(struct gic_catalog *c, const struct gic_resolved *r);
+/* Frees what an item owns. */
+void gic_item_release(struct gic_item *it);
 /*
  * Degrades the items of every set that has degrade / degrade_real /
  * degrade_fake (degrade_<label> wins over degrade for that label): each
  * item's sha256 becomes the derived image's, its parent the original's.
  * Images that do not fit a chain fail it first (gic_task_check_fit).
+ * Originals that degrade to one image are kept once (item->merged).
  * Derivations already in the catalog are reused; the others are computed
  * by jobs threads and recorded.  Sets are re-sorted by sha256.
  */

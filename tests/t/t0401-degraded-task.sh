@@ -175,4 +175,24 @@ test_expect_success 'a chain some images do not fit is an error of task check, a
 	gicat task check cc.ini >out 2>err
 '
 
+test_expect_success 'two originals that degrade to one image are kept once, the label clash said' '
+	mkdir -p twin/0_real twin/1_fake &&
+	$PY -c "
+from PIL import Image, PngImagePlugin
+im = Image.new(\"RGB\", (64, 48))
+im.putdata([((x * 5) % 256, (y * 9) % 256, (x + y) % 256) for y in range(48) for x in range(64)])
+for d, t in ((\"twin/0_real/a.png\", \"one\"), (\"twin/1_fake/b.png\", \"two\"), (\"twin/1_fake/c.png\", \"three\")):
+    info = PngImagePlugin.PngInfo(); info.add_text(\"note\", t); im.save(d, pnginfo=info)
+" &&
+	gicat ingest --dataset twin twin 2>/dev/null &&
+	test "$(gicat query --count "dataset = twin")" -eq 3 &&
+	printf "[task]\nname = twin\n[test t]\nselect = dataset = twin\ndegrade = jpeg(quality=50)\n" >twin.ini &&
+	gicat split twin.ini --out twin-out 2>err &&
+	test_grep "warning: twin.ini:3: set .test/t.: 1 degraded image is the result of several originals, kept once (first: [0-9a-f]\{12\}, from [0-9a-f]\{12\} and [0-9a-f]\{12\}); 1 of them from originals labelled real and fake" err &&
+	test "$(find twin-out/test -type f | wc -l)" -eq 1 &&
+	test "$(gicat task show --items twin.ini 2>/dev/null | grep -c "^test/t,")" -eq 1 &&
+	gicat split twin.ini --out twin-out2 2>/dev/null &&
+	diff -r twin-out/test twin-out2/test
+'
+
 test_done
