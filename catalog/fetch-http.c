@@ -25,7 +25,7 @@ static void status_line(struct gic_fetch_job *j, const char *line)
 	const char *sp = strchr(line, ' ');
 
 	j->resp_code = sp ? strtol(sp + 1, NULL, 10) : 0;
-	j->resp_range = j->resp_length = -1;
+	j->resp_range = j->resp_length = j->resp_total = -1;
 	j->resp_ranges = 0;
 	j->resp_validator[0] = j->resp_encoding[0] = '\0';
 	j->keep = j->resp_done = 0;
@@ -38,9 +38,15 @@ static void status_line(struct gic_fetch_job *j, const char *line)
 static void header_field(struct gic_fetch_job *j, const char *name,
 			 const char *v)
 {
-	if (!strcasecmp(name, "content-range"))
+	const char *slash;
+
+	if (!strcasecmp(name, "content-range")) {
 		j->resp_range = !strncasecmp(v, "bytes ", 6) ?
 			strtoll(v + 6, NULL, 10) : -1;
+		slash = strchr(v, '/');
+		j->resp_total = slash && slash[1] >= '0' && slash[1] <= '9' ?
+			strtoll(slash + 1, NULL, 10) : -1;
+	}
 	else if (!strcasecmp(name, "content-length"))
 		j->resp_length = strtoll(v, NULL, 10);
 	else if (!strcasecmp(name, "accept-ranges"))
@@ -89,12 +95,18 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 
 	if (code / 100 != 2)
 		return 0; /* interim, redirect or error: body ignored */
-	if (code == 206 && j->resp_range != (int64_t)j->len) {
+	/* the rest of the same file: where the kept bytes end, of the size
+	 * the first response gave (a file that changed on a server without
+	 * validators, or one ignoring If-Range, says another) */
+	if (code == 206 && (j->resp_range != (int64_t)j->len ||
+			    j->resp_total != j->total || j->total < 0)) {
 		j->bad_range = 1;
 		return -1;
 	}
-	if (code != 206)
+	if (code != 206) {
 		j->len = 0;
+		j->total = j->resp_length;
+	}
 	j->keep = 1;
 	j->ranges = j->resp_ranges || code == 206;
 	memcpy(j->validator, j->resp_validator, sizeof(j->validator));
@@ -146,8 +158,14 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	size_t len = size * n;
 
 	atomic_fetch_add(&j->f->bytes, len);
-	if (!j->keep)
+	if (!j->keep) {  /* an error page: read, within the same cap */
+		j->ignored += len;
+		if (j->ignored > j->f->max_bytes) {
+			j->too_big = 1;
+			return 0;
+		}
 		return len;
+	}
 	if (j->len + len > j->f->max_bytes) {
 		j->too_big = 1;
 		return 0;
@@ -220,10 +238,11 @@ int gic_fetch_easy(struct gic_fetcher *f, struct gic_fetch_job *j, CURL **out)
 	j->err[0] = '\0';
 	j->too_big = j->bad_range = j->keep = j->resp_done = 0;
 	j->over_memory = 0;
+	j->ignored = 0;
 	j->resp_code = j->http = 0;
 	curl_slist_free_all(j->headers);
 	j->headers = NULL;
-	if (!j->ranges || !j->len)
+	if (!j->ranges || !j->len || j->total < 0)  /* resume what is known */
 		j->len = 0;
 	else if (ask_rest(j, e) < 0) {
 		curl_easy_cleanup(e);
@@ -276,8 +295,11 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	const char *url = j->f->list->items[j->item].key, *to = j->final_url;
 	int k;
 
-	if (j->too_big && j->resp_length > 0 &&
-	    (uint64_t)j->resp_length > j->f->max_bytes)
+	if (j->too_big && !j->keep)
+		k = snprintf(buf, n, "HTTP %ld with a body over the %llu-byte "
+			     "limit", j->http, (unsigned long long)j->f->max_bytes);
+	else if (j->too_big && j->resp_length > 0 &&
+		 (uint64_t)j->resp_length > j->f->max_bytes)
 		k = snprintf(buf, n, "file too large: %lld bytes, over the "
 			     "%llu-byte limit", (long long)j->resp_length,
 			     (unsigned long long)j->f->max_bytes);

@@ -27,10 +27,14 @@ struct gic_fetch_job {
 	char phrase[64];           /* its reason phrase */
 	double not_before;         /* monotonic time of the next attempt */
 	int ranges;                /* buf came from a server taking ranges */
+	int64_t total;             /* the whole file's size as the response
+				      that began buf said it, -1: unknown */
 	char validator[256];       /* its strong ETag or Last-Modified */
+	uint64_t ignored;          /* body bytes of error responses */
 	/* the response being received (header callback) */
 	long resp_code;
 	int64_t resp_range;        /* Content-Range start, -1 */
+	int64_t resp_total;        /* Content-Range total, -1 ("*", none) */
 	int64_t resp_length;       /* Content-Length, -1 */
 	int resp_ranges;           /* Accept-Ranges: bytes */
 	char resp_validator[256];

@@ -72,20 +72,39 @@ char *gic_fetch_mask_url(const char *url)
 }
 
 /* An absolute http or https URL, parsed as libcurl will. */
+/* url as a message shows it, whether it parses or not: a password in
+ * its user part as ***. */
+static void shown(const char *url, char *out, size_t n)
+{
+	const char *auth = strstr(url, "://"), *at, *colon;
+	size_t end;
+
+	auth = auth ? auth + 3 : url;
+	end = strcspn(auth, "/?#");
+	at = memrchr(auth, '@', end);
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (!colon)
+		snprintf(out, n, "%s", url);
+	else
+		snprintf(out, n, "%.*s***%s", (int)(colon + 1 - url), url, at);
+}
+
 static int check_url(struct parser *p, const char *url)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL;
+	char *scheme = NULL, show[1024];
 	CURLUcode uc;
 	int rc = 0;
 
 	if (!u)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
+	shown(url, show, sizeof(show));
 	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)))
-		rc = bad(p, "'%s' is not a URL: %s", url, curl_url_strerror(uc));
+		rc = bad(p, "'%s' is not a URL: %s", show,
+			 curl_url_strerror(uc));
 	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
 		 (strcmp(scheme, "http") && strcmp(scheme, "https")))
-		rc = bad(p, "'%s' is not an http or https URL", url);
+		rc = bad(p, "'%s' is not an http or https URL", show);
 	curl_free(scheme);
 	curl_url_cleanup(u);
 	return rc;

@@ -68,6 +68,7 @@ static int next_job(struct gic_fetcher *f, double now,
 	if (!(j = calloc(1, sizeof(*j))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	j->f = f;
+	j->total = -1;
 	j->item = f->queue[f->next++];
 	j->dataset = gic_fetch_dataset(f->list, j->item, f->o->dataset);
 	*out = j;
@@ -124,12 +125,16 @@ static void wait_retry(struct gic_fetcher *f, struct gic_fetch_job *j,
 static void outcome(struct gic_fetcher *f, struct gic_fetch_job *j,
 		    CURLcode res, long retry_after, const char *reason)
 {
-	if (j->too_big)
-		gic_fetch_give_up(f, j, reason, 1);
+	if (j->over_memory) {  /* gicat's own budget: not the URL's fault,
+				  nor one of its tries (alone it goes on) */
+		j->attempts--;
+		wait_retry(f, j, 0);
+	} else if (j->too_big)
+		gic_fetch_give_up(f, j, reason, j->keep);
 	else if (res == CURLE_OK && j->http / 100 == 2)
 		gic_fetch_submit(f, j);
-	else if ((gic_fetch_transient(res, j->http) || j->bad_range ||
-		  j->over_memory) && j->attempts <= f->retries)
+	else if ((gic_fetch_transient(res, j->http) || j->bad_range) &&
+		 j->attempts <= f->retries)
 		wait_retry(f, j, retry_after);
 	else
 		gic_fetch_give_up(f, j, reason, 0);

@@ -573,7 +573,8 @@ static int find_reason(const struct gic_ingest_stats *st, const char *reason,
 
 	for (i = 0; i < st->nreasons; i++)
 		if (!strncmp(st->reasons[i].reason, reason, n) &&
-		    st->reasons[i].reason[n] == '\0')
+		    (st->reasons[i].reason[n] == '\0' ||
+		     !strcmp(st->reasons[i].reason + n, "...")))
 			break;
 	return i;
 }
@@ -590,17 +591,23 @@ static int clear_reject(struct gic_writer *w, const struct gic_result *r)
  * the table is one short of full, new reasons share the bucket "other". */
 static void count_reason(struct gic_ingest_stats *st, const char *reason)
 {
-	size_t n = strcspn(reason, ":");
+	size_t n = strcspn(reason, ":"), max = sizeof(st->reasons[0].reason);
+	const char *more = "";
 	int i;
 
-	if (n >= sizeof(st->reasons[0].reason))
-		n = sizeof(st->reasons[0].reason) - 1;
+	if (n >= max) {  /* cut at a word's end, and said to be cut */
+		for (n = max - 4; n > 0 && reason[n] != ' '; n--)
+			;
+		more = "...";
+	}
 	if ((i = find_reason(st, reason, n)) == st->nreasons &&
-	    st->nreasons >= GIC_MAX_REASONS - 1)
+	    st->nreasons >= GIC_MAX_REASONS - 1) {
 		i = find_reason(st, reason = "other", n = 5);
+		more = "";
+	}
 	if (i == st->nreasons)
-		snprintf(st->reasons[st->nreasons++].reason,
-			 sizeof(st->reasons[0].reason), "%.*s", (int)n, reason);
+		snprintf(st->reasons[st->nreasons++].reason, max, "%.*s%s",
+			 (int)n, reason, more);
 	st->reasons[i].n++;
 }
 

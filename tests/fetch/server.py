@@ -22,6 +22,10 @@ Routes (NAME is a file in --root):
   /tofile/NAME       302 to file:///<root>/NAME
   /endless           200 without a length, 64 KiB chunks until the client
                      gives up
+  /errendless/N      the same with status N (an error page without end)
+  /changed/A+B       first request: A's length, half of A, connection closed,
+                     no validator; later ones: B, a range of it saying B's
+                     length (a file replaced between two attempts)
   /huge              200 declaring Content-Length: 10 GiB
   /part/NAME         206, the file from byte 10, to a request without Range
   /gzip/NAME         the file gzipped, with Content-Encoding: gzip, unasked
@@ -136,8 +140,35 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             time.sleep(0.25)
 
-    def endless(self):
-        self.send_response(200)
+    def changed(self, name):
+        """A+B: half of A with its length (a server taking ranges but
+        sending no validator), then, A having become B, honest answers
+        about B: a range of B says B's length."""
+        a, _, b = name.partition("+")
+        if first_hit(self.path):
+            data = self.file_bytes(a)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Accept-Ranges", "bytes")
+            self.end_headers()
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        data = self.file_bytes(b)
+        rng = self.headers.get("Range")
+        start = int(rng[6:].split("-")[0]) if rng else 0
+        self.send_response(206 if start else 200)
+        self.send_header("Content-Length", str(len(data) - start))
+        self.send_header("Accept-Ranges", "bytes")
+        if start:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (
+                start, len(data) - 1, len(data)))
+        self.end_headers()
+        self.wfile.write(data[start:])
+
+    def endless(self, code=200):
+        self.send_response(code)
         self.send_header("Content-Type", "image/png")
         self.send_header("Connection", "close")
         self.end_headers()
@@ -194,6 +225,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.simple(302, extra=[("Location", target)])
         elif kind == "endless":
             self.endless()
+        elif kind == "errendless":
+            self.endless(int(name))
+        elif kind == "changed":
+            self.changed(name)
         elif kind == "huge":
             self.send_response(200)
             self.send_header("Content-Length", str(10 << 30))

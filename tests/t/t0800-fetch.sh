@@ -413,11 +413,12 @@ test_expect_success 'an unknown license, in the list or as --license, refuses th
 '
 
 start_server cred
-test_expect_success '--max-memory bounds what all downloads hold at once: one passing it stops' '
+test_expect_success '--max-memory bounds what downloads hold at once: one passing it waits, not using up its tries' '
 	for i in 1 2 3 4; do echo "{\"url\": \"http://127.0.0.1:$(cat cred.port)/endless\", \"dataset\": \"m$i\"}"; done >mem.jsonl &&
-	test_expect_code 1 gicat fetch --jobs 4 --retries 0 --max-bytes 4M --max-memory 1M mem.jsonl 2>err &&
-	test "$(grep -c "^gicat: fetch: .*endless.: " err)" -eq 4 &&
-	test_grep "endless.: downloads in memory would pass the 1048576-byte budget (--max-memory)$" err &&
+	test_expect_code 1 /usr/bin/time -f "%M" -o mem.kb gicat fetch --jobs 4 --retries 0 --max-bytes 4M --max-memory 1M mem.jsonl 2>err &&
+	test "$(grep -c "^gicat: fetch: .*endless.: file too large: over the 4194304-byte limit$" err)" -eq 4 &&
+	! grep -q "budget" err &&
+	test "$(tail -1 mem.kb)" -lt 100000 &&
 	test_expect_code 2 gicat fetch --max-memory 0 mem.jsonl 2>err && test_grep "max-memory takes" err
 '
 
@@ -448,5 +449,36 @@ test_expect_success 'a password in a URL is sent, but neither stored nor shown' 
 '
 
 kill $(cat ./*.pid) 2>/dev/null
+
+start_server chg
+C=http://127.0.0.1:$(cat chg.port)
+test_expect_success 'a file replaced between two attempts is fetched again whole, never spliced' '
+	printf "url\n$C/changed/d.jpg+big.png\n" >chg.csv &&
+	gicat fetch --dataset chg chg.csv 2>err &&
+	test "$(gicat query --format csv --fields sha256 "dataset = chg" | tail -1)" = "$(sha srv/big.png)" &&
+	grep " /changed/" chg.log >t && test "$(wc -l <t)" -eq 3 &&
+	sed -n 2p t | grep -q "range=bytes=$(($(wc -c <srv/d.jpg) / 2))-" &&
+	sed -n 3p t | grep -q "range=- " &&
+	gicat verify --full >out && test_grep " 0 problems" out
+'
+
+test_expect_success 'an error page without end stops at --max-bytes, not retried' '
+	printf "url\n$C/errendless/404\n$C/errendless/503\n" >errend.csv &&
+	test_expect_code 1 timeout 60 gicat fetch --dataset errend --max-bytes 1M --retries 0 errend.csv 2>err &&
+	test_grep "errendless/404.: HTTP 404 with a body over the 1048576-byte limit$" err &&
+	test_grep "errendless/503.: HTTP 503 with a body over the 1048576-byte limit$" err &&
+	test "$(sql "SELECT count(*) FROM fetches WHERE url LIKE \"%/errendless/%\" AND status = \"failed\"")" -eq 2
+'
+
+test_expect_success 'a list refused for a bad URL does not show its password' '
+	printf "url\nftp://bob:s3cret@127.0.0.1:1/a.png\n" >pw1.csv &&
+	test_expect_code 2 gicat fetch pw1.csv 2>err &&
+	test_grep "ftp://bob:\*\*\*@127.0.0.1:1/a.png. is not an http or https URL" err &&
+	printf "url\nhttp://bob:s3cret@127.0.0.1:8x/a.png\n" >pw2.csv &&
+	test_expect_code 2 gicat fetch pw2.csv 2>err &&
+	test_grep "http://bob:\*\*\*@127.0.0.1:8x/a.png. is not a URL" err &&
+	! grep -q s3cret err
+'
+kill "$(cat chg.pid)" 2>/dev/null
 
 test_done
