@@ -44,6 +44,9 @@ int gic_export_write(struct gic_export_ctx *x, const char *rel,
 /* Removes the files of a failed run (and the directories they leave
  * empty), so that a retry needs no --force (export-check.c). */
 void gic_export_undo(int outfd, const struct gic_out_file *files, size_t n);
+/* Is the object file obj there with the size the catalog gives it?  0,
+ * GIC_ENOTFOUND (no such file, no message) or GIC_ECORRUPT. */
+int gic_export_object_sound(const char *obj, const struct gic_item *it);
 int gic_export_record(struct gic_export_ctx *x, const char *rel,
 		      const char *sha, const char *image, const char *set);
 /* "0_real", "ai", ... and the number labels.json gives it. */

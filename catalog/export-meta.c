@@ -133,7 +133,6 @@ static int check_ref(const char *path, const struct gic_item *it,
 static int locate(struct gic_export_ctx *x, sqlite3_stmt *q,
 		  const struct gic_item *it, char **out)
 {
-	struct stat st;
 	int rc;
 
 	*out = NULL;
@@ -152,16 +151,10 @@ static int locate(struct gic_export_ctx *x, sqlite3_stmt *q,
 				  sqlite3_errmsg(x->cat->db));
 	if (!(*out = gic_odb_fs_path(x->cat->odb, it->sha256)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if (stat(*out, &st) < 0)
+	if ((rc = gic_export_object_sound(*out, it)) == GIC_ENOTFOUND)
 		return gic_seterr(GIC_ECORRUPT, "object %s is missing from the "
 				  "store (run 'gicat verify')", it->sha256);
-	if ((uint64_t)st.st_size != it->bytes)
-		return gic_seterr(GIC_ECORRUPT, "object %s is damaged: %lld "
-				  "bytes, the catalog says %llu; run 'gicat "
-				  "verify --full'", it->sha256,
-				  (long long)st.st_size,
-				  (unsigned long long)it->bytes);
-	return 0;
+	return rc;
 }
 
 /* Appends v as one CSV field, quoted (paths may hold commas, quotes). */
@@ -189,7 +182,7 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 		return gic_seterr(GIC_EDB, "look up images: %s",
 				  sqlite3_errmsg(x->cat->db));
 	add(&csv, "sha256,label,generator,class,path,object\n");
-	for (size_t i = 0; i < s->n && rc == 0; i++) {
+	for (size_t i = 0; i < s->n; i++) {
 		const struct gic_item *it = &s->items[i];
 		char *obj;
 		json_t *o;

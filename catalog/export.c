@@ -216,6 +216,21 @@ static int clone_at(const char *obj, int dfd, const char *base)
 	return err;
 }
 
+int gic_export_object_sound(const char *obj, const struct gic_item *it)
+{
+	struct stat st;
+
+	if (stat(obj, &st) < 0)
+		return GIC_ENOTFOUND;  /* unset: ref'd images have no object */
+	if ((uint64_t)st.st_size != it->bytes)
+		return gic_seterr(GIC_ECORRUPT, "object %s is damaged: %lld "
+				  "bytes, the catalog says %llu; run 'gicat "
+				  "verify --full'", it->sha256,
+				  (long long)st.st_size,
+				  (unsigned long long)it->bytes);
+	return 0;
+}
+
 /* Places one image by link, symlink, reflink or copy; a link that cannot
  * be made is a copy, counted with the reason for the first. */
 static int place(struct gic_export_ctx *x, const char *rel,
@@ -224,7 +239,6 @@ static int place(struct gic_export_ctx *x, const char *rel,
 	char *obj = gic_odb_fs_path(x->cat->odb, it->sha256);
 	enum gic_export_mode m = x->opts->mode;
 	unsigned char *buf = NULL;
-	struct stat st;
 	const char *base;
 	size_t len;
 	int dfd, rc, why = -1; /* -1: copy asked for */
@@ -234,15 +248,12 @@ static int place(struct gic_export_ctx *x, const char *rel,
 	if ((rc = parent_of(x, rel, &dfd, &base)) < 0)
 		goto out;
 	unlinkat(dfd, base, 0);
-	if (m != GIC_EXP_COPY && stat(obj, &st) < 0) {
-		why = ENOENT; /* ref'd images have no object */
-	} else if (m != GIC_EXP_COPY && (uint64_t)st.st_size != it->bytes) {
-		/* a copy re-hashes what it writes; a link only looks */
-		rc = gic_seterr(GIC_ECORRUPT, "object %s is damaged: %lld "
-				"bytes, the catalog says %llu; run 'gicat "
-				"verify --full'", it->sha256,
-				(long long)st.st_size,
-				(unsigned long long)it->bytes);
+	/* a copy re-hashes what it writes; a link only looks */
+	if (m != GIC_EXP_COPY &&
+	    (rc = gic_export_object_sound(obj, it)) == GIC_ENOTFOUND) {
+		why = ENOENT;
+		rc = 0;
+	} else if (rc < 0) {
 		goto out;
 	} else if (m == GIC_EXP_LINK)
 		why = linkat(AT_FDCWD, obj, dfd, base, 0) ? errno : 0;

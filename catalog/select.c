@@ -195,24 +195,15 @@ int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 	return 0;
 }
 
-static int is_file(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* A local file, spelt any way, named by its content: 1 when the catalog
- * has an image of its bytes, 0 when not (or no such file), < 0 failure. */
+ * has an image of its bytes, 0 when not, < 0 failure. */
 static int by_content(struct gic_catalog *c, const char *path,
 		      char hex[GIC_HEX_LEN + 1])
 {
 	char got[GIC_HEX_LEN + 1];
-	struct stat st;
 	int rows;
 
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    gic_sha256_file(path, got) < 0)
+	if (gic_sha256_file(path, got) < 0)
 		return 0;
 	if ((rows = one_hash(c, "SELECT sha256 FROM images WHERE sha256 = ?1",
 			     got, NULL, hex)) < 0)
@@ -223,6 +214,7 @@ static int by_content(struct gic_catalog *c, const char *path,
 int gic_resolve_image(struct gic_catalog *c, const char *arg,
 		      char hex[GIC_HEX_LEN + 1])
 {
+	struct stat st;
 	int rc, rows;
 
 	rc = gic_resolve_prefix(c, arg, hex);
@@ -238,11 +230,12 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 				  "this path, with different images: give the "
 				  "hash (gicat query --fields sha256,dataset "
 				  "\"path = '%s'\")", arg);
-	if ((rows = by_content(c, arg, hex)) != 0)
-		return rows < 0 ? rows : 0;
-	if (is_file(arg))
+	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {  /* a local file */
+		if ((rows = by_content(c, arg, hex)) != 0)
+			return rows < 0 ? rows : 0;
 		return gic_seterr(GIC_ENOTFOUND, "no image in the catalog has "
 				  "this file's content (and no entry its path)");
+	}
 	return rc == GIC_EUSAGE ? gic_seterr(GIC_EUSAGE, "neither a hash (a "
 		"prefix of at least 4 lowercase hex digits) nor an entry's path")
 		: gic_seterr(GIC_ENOTFOUND, "no image in the catalog has this "
