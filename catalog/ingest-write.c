@@ -42,8 +42,8 @@ static const char *const sql_text[] = {
 	gic_image_insert_sql,
 	"UPDATE images SET storage = 'object', ref_path = NULL, ref_size = NULL,"
 	" ref_mtime_ns = NULL WHERE sha256 = ? AND storage = 'ref'",
-	"SELECT sha256, file_id IS ?3 FROM entries WHERE dataset = ?1 AND "
-	"path = ?2",
+	"SELECT sha256, file_id IS ?3, class IS NULL AND wnid IS NULL FROM "
+	"entries WHERE dataset = ?1 AND path = ?2",
 	"INSERT INTO entries (sha256, dataset, path, generator, subset, label, "
 	"split, class, wnid, class_source, license, source, file_id) VALUES "
 	"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -296,6 +296,7 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 	const struct gic_path_meta *m = &r->meta;
 	int cls = o->class_idx >= 0 ? o->class_idx : m->class_idx;
 	const char *wnid = m->wnid, *src = m->class_source;
+	const char *gen = entry_generator(o, m);
 
 	if (o->class_idx >= 0) {
 		wnid = option_wnid(o);
@@ -304,7 +305,7 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->dataset, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, r->path, -1, SQLITE_STATIC);
-	bind_opt(s, 4, entry_generator(o, m));
+	bind_opt(s, 4, gen);
 	bind_opt(s, 5, m->subset);
 	bind_opt(s, 6, o->label ? o->label : m->label);
 	bind_opt(s, 7, o->split ? o->split : m->split);
@@ -315,7 +316,7 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 	bind_opt(s, 9, wnid);
 	bind_opt(s, 10, cls >= 0 || (wnid && *wnid) ? src : NULL);
 	bind_opt(s, 11, o->license ? o->license : gic_license_default(m,
-		 o->label ? o->label : m->label, entry_generator(o, m)));
+		 o->label ? o->label : m->label, gen));
 	bind_opt(s, 12, r->source);
 	bind_opt(s, 13, r->file_id);
 }
@@ -522,7 +523,7 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 			int added, struct gic_ingest_stats *st)
 {
 	sqlite3_stmt *s = w->sel_entry;
-	int rc, have = 0, same = 0, same_file = 0;
+	int rc, have = 0, same = 0, same_file = 0, classless = 0;
 	char was[4096] = "";  /* GIC_MAX_PATH: the entry under another spelling */
 
 	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
@@ -532,6 +533,7 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 		have = 1;
 		same = !strcmp((const char *)sqlite3_column_text(s, 0), r->hex);
 		same_file = sqlite3_column_int(s, 1);
+		classless = sqlite3_column_int(s, 2);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -540,16 +542,19 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 	    (rc = respelled(w, r, st, was)) != 0) {
 		if (rc < 0)
 			return rc;
-		same = same_file = 1;
+		same = same_file = classless = 1;  /* that entry's class: unread */
 	}
 	if (same) {
+		const char *path = *was ? was : r->path;
 		uint64_t updated = st->updated;
 
 		st->present++;
-		if ((rc = gic_writer_update(w, r->dataset, *was ? was : r->path, st)) < 0 ||
-		    (rc = fill_val_class(w, r, *was ? was : r->path)) < 0)
+		if ((rc = gic_writer_update(w, r->dataset, path, st)) < 0 ||
+		    (classless && (rc = fill_val_class(w, r, path)) < 0))
 			return rc;
-		st->updated += rc > 0 && st->updated == updated;
+		/* one entry given a class and other fields is one update */
+		if (classless && rc > 0 && st->updated == updated)
+			st->updated++;
 		/* a file restored or copied back in place: remember it */
 		return same_file ? 0 : set_file_id(w, r, r->path);
 	}
