@@ -249,16 +249,15 @@ static int open_db(struct gic_catalog *c)
 			 "PRAGMA mmap_size = 4294967296;"
 			 "PRAGMA temp_store = MEMORY;", NULL, NULL, NULL))
 		return db_err(c->db, "configure catalog.db");
-	if (ro && (rc = user_version(c->db, &c->schema_version)) == 0 &&
-	    c->schema_version < gic_migrations_latest())
+	rc = ro ? user_version(c->db, &c->schema_version) :
+		  gic_migrate(c->db, &c->schema_version);
+	if (rc < 0)
+		return rc;
+	if (ro && c->schema_version < gic_migrations_latest())
 		return gic_seterr(GIC_ESCHEMA, "catalog schema is version %d; "
 				  "this gicat needs %d, and migrating needs "
 				  "write access to '%s'", c->schema_version,
 				  gic_migrations_latest(), p);
-	if (!ro && (rc = gic_migrate(c->db, &c->schema_version)) < 0)
-		return rc;
-	if (rc < 0)
-		return rc;
 	c->readonly = ro ? GIC_RO_ACCESS : c->schema_version >
 		      gic_migrations_latest() ? GIC_RO_SCHEMA : 0;
 	if ((rc = path_join(p, sizeof(p), c->dir, "objects")) < 0)

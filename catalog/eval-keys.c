@@ -314,14 +314,10 @@ static int row_set(struct keys *k, const char *name, char *set, size_t n)
 	size_t len = 0;
 
 	snprintf(test, sizeof(test), "test/%s", name);
-	if (set_index(k->e, name) >= 0 || set_index(k->e, test) < 0) {
-		snprintf(set, n, "%s", name);
-	} else {
-		snprintf(set, n, "%s", test);
+	if (set_index(k->e, name) >= 0 || set_index(k->e, test) >= 0) {
+		snprintf(set, n, "%s", set_index(k->e, name) >= 0 ? name : test);
 		return 0;
 	}
-	if (set_index(k->e, set) >= 0)
-		return 0;
 	for (int i = 0; i < k->e->nsets && len < sizeof(names); i++)
 		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
 					i ? ", " : "", k->e->sets[i].name);

@@ -186,9 +186,10 @@ static void merge_same(struct gic_resolved_set *s)
 	size_t o = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
-		struct gic_item *it = &s->items[i], *keep = &s->items[o - !!o];
+		struct gic_item *it = &s->items[i];
+		struct gic_item *keep = o ? &s->items[o - 1] : NULL;
 
-		if (o == 0 || strcmp(keep->sha256, it->sha256)) {
+		if (!keep || strcmp(keep->sha256, it->sha256)) {
 			s->items[o++] = *it;
 			continue;
 		}

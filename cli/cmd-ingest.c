@@ -58,7 +58,8 @@ static void skipped(const struct gic_ingest_stats *st)
 static void summary(const struct gic_ingest_stats *st, double secs,
 		    enum gic_store_mode mode)
 {
-	char updated[64] = "";
+	/* paths escaped: 4 bytes for each of 256 at most */
+	char updated[64] = "", now[1024], was[1024];
 
 	if (st->updated)
 		snprintf(updated, sizeof(updated), " (%llu updated from the "
@@ -84,29 +85,25 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			cli_s(st->repaired));
 	if (st->skipped)
 		skipped(st);
-	if (st->respelled) {
+	if (st->respelled)
 		fprintf(stderr, "  %llu of those already present are entries "
-			"under another spelling of their path (first: '",
-			(unsigned long long)st->respelled);
-		cli_put_escaped(stderr, st->respelled_now, SIZE_MAX);
-		fputs("', catalogued as '", stderr);
-		cli_put_escaped(stderr, st->respelled_was, SIZE_MAX);
-		fputs("'): not added again; paths are kept as given, so ingest "
-		      "a tree from the same directory each time\n", stderr);
-	}
+			"under another spelling of their path (first: '%s', "
+			"catalogued as '%s'): not added again; paths are kept as "
+			"given, so ingest a tree from the same directory each "
+			"time\n", (unsigned long long)st->respelled,
+			cli_esc(st->respelled_now, now, sizeof(now)),
+			cli_esc(st->respelled_was, was, sizeof(was)));
 	if (st->unknown_wnids)
 		fprintf(stderr, "  %llu entr%s a wnid that is none of the "
 			"1000 ImageNet classes (first: %s): kept with no class\n",
 			(unsigned long long)st->unknown_wnids, st->unknown_wnids ==
 			1 ? "y has" : "ies have", st->unknown_wnid);
-	if (st->fakes_without_generator) {
+	if (st->fakes_without_generator)
 		fprintf(stderr, "  %llu fake entr%s no generator: no folder of "
-			"the path names one (first: '",
-			(unsigned long long)st->fakes_without_generator,
-			st->fakes_without_generator == 1 ? "y has" : "ies have");
-		cli_put_escaped(stderr, st->fake_without_generator, SIZE_MAX);
-		fputs("'); --generator G sets it\n", stderr);
-	}
+			"the path names one (first: '%s'); --generator G sets "
+			"it\n", (unsigned long long)st->fakes_without_generator,
+			st->fakes_without_generator == 1 ? "y has" : "ies have",
+			cli_esc(st->fake_without_generator, now, sizeof(now)));
 	if (st->link_fallbacks)
 		fprintf(stderr, "  %llu files were copied, not %s: %s\n",
 			(unsigned long long)st->link_fallbacks,
@@ -191,12 +188,12 @@ static int ingest(struct gic_ingest_opts *o, char **paths, int n)
 	rc = gic_ingest(c, (const char *const *)paths, n, o, &st);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	progress_end(&r.prog);
-	if (rc < 0) {  /* a failure that stops a batch is the catalog's */
-		rc = cli_fail(rc, "ingest", rc == GIC_EUSAGE ? NULL : c->dir);
-		gic_catalog_close(c);
-		return rc;
-	}
+	/* a failure that stops a batch is the catalog's */
+	rc = rc < 0 ? cli_fail(rc, "ingest", rc == GIC_EUSAGE ? NULL : c->dir)
+		    : 0;
 	gic_catalog_close(c);
+	if (rc)
+		return rc;
 	summary(&st, (double)(t1.tv_sec - t0.tv_sec) +
 		(t1.tv_nsec - t0.tv_nsec) / 1e9, o->mode);
 	return st.rejected ? EXIT_PROBLEMS : EXIT_OK;
