@@ -125,11 +125,10 @@ static void wait_retry(struct gic_fetcher *f, struct gic_fetch_job *j,
 static void outcome(struct gic_fetcher *f, struct gic_fetch_job *j,
 		    CURLcode res, long retry_after, const char *reason)
 {
-	if (j->over_memory) {  /* gicat's own budget: not the URL's fault,
-				  nor one of its tries (alone it goes on) */
-		j->attempts--;
+	if (j->over_memory)  /* gicat's own budget, not the URL's fault
+				(alone it goes on): it waits */
 		wait_retry(f, j, 0);
-	} else if (j->too_big)
+	else if (j->too_big)
 		gic_fetch_give_up(f, j, reason, j->keep);
 	else if (res == CURLE_OK && j->http / 100 == 2)
 		gic_fetch_submit(f, j);
@@ -156,7 +155,7 @@ static void finish(struct gic_fetcher *f, CURL *e, CURLcode res)
 	j->final_url = url ? gic_fetch_mask_url(url) : NULL;
 	if (url && !j->final_url)
 		j->final_url = strdup(url);
-	j->attempts++;
+	j->attempts += !j->over_memory;  /* not one of the URL's tries */
 	gic_fetch_reason(j, res, reason, sizeof(reason));
 	curl_multi_remove_handle(f->multi, e);
 	curl_easy_cleanup(e);
