@@ -58,9 +58,8 @@ static void put_set(char **s, size_t *len, const struct gic_task_set *set)
 	if (set->max_per_class)
 		put_num(s, len, "max_per_class", set->max_per_class);
 	put(s, len, "stratify", set->stratify);
-	put(s, len, "degrade", set->degrade);
-	put(s, len, "degrade_real", set->degrade_real);
-	put(s, len, "degrade_fake", set->degrade_fake);
+	for (int i = 0; i < GIC_DEGRADE_KEYS; i++)
+		put(s, len, gic_task_degrade_keys[i], set->degrade[i]);
 }
 
 static void put_split(char **s, size_t *len, const struct gic_task *t)

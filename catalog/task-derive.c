@@ -145,23 +145,21 @@ static void clear(struct batch *b)
 
 /* The chain for an item of set s, or NULL when it stays as it is. */
 static const struct gic_ops *chain_for(const struct gic_item *it,
-				       const struct gic_ops ops[3])
+				       const struct gic_ops ops[GIC_DEGRADE_KEYS])
 {
-	if (!strcmp(it->label, "real") && ops[1].n)
-		return &ops[1];
-	if (!strcmp(it->label, "fake") && ops[2].n)
-		return &ops[2];
-	return ops[0].n ? &ops[0] : NULL;
+	if (!strcmp(it->label, "real") && ops[GIC_DEGRADE_REAL].n)
+		return &ops[GIC_DEGRADE_REAL];
+	if (!strcmp(it->label, "fake") && ops[GIC_DEGRADE_FAKE].n)
+		return &ops[GIC_DEGRADE_FAKE];
+	return ops[GIC_DEGRADE_ALL].n ? &ops[GIC_DEGRADE_ALL] : NULL;
 }
 
 static int parse_chains(const struct gic_task *t, const struct gic_task_set *d,
-			struct gic_ops ops[3])
+			struct gic_ops ops[GIC_DEGRADE_KEYS])
 {
-	const char *text[3] = { d->degrade, d->degrade_real, d->degrade_fake };
-
-	memset(ops, 0, 3 * sizeof(*ops));
-	for (int k = 0; k < 3; k++)
-		if (text[k] && gic_ops_parse(text[k], &ops[k]) < 0) {
+	memset(ops, 0, GIC_DEGRADE_KEYS * sizeof(*ops));
+	for (int k = 0; k < GIC_DEGRADE_KEYS; k++)
+		if (d->degrade[k] && gic_ops_parse(d->degrade[k], &ops[k]) < 0) {
 			char why[300];
 			snprintf(why, sizeof(why), "%s", gic_errmsg());
 			return gic_seterr(GIC_EUSAGE, "%s:%d: set '%s': %s", t->path,
@@ -207,7 +205,7 @@ static int derive_set(struct gic_catalog *c, const struct gic_task *t,
 		      struct gic_resolved_set *s, struct batch *b, size_t cap,
 		      int jobs, uint64_t *computed, uint64_t *reused)
 {
-	struct gic_ops ops[3];
+	struct gic_ops ops[GIC_DEGRADE_KEYS];
 	char hex[GIC_HEX_LEN + 1];
 	uint64_t bytes = 0;
 	int rc;
@@ -252,7 +250,7 @@ static int derive_set(struct gic_catalog *c, const struct gic_task *t,
 static int set_fits(const struct gic_task *t, const struct gic_resolved_set *s,
 		    sqlite3_stmt *q)
 {
-	struct gic_ops ops[3];
+	struct gic_ops ops[GIC_DEGRADE_KEYS];
 	char first[400] = "";
 	size_t bad = 0, degraded = 0;
 	int rc;
@@ -315,7 +313,8 @@ int gic_task_derive(struct gic_catalog *c, struct gic_resolved *r, int jobs,
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (int i = 0; i < r->nsets && rc == 0; i++) {
 		const struct gic_task_set *d = r->sets[i].def;
-		if (d->degrade || d->degrade_real || d->degrade_fake)
+		if (d->degrade[GIC_DEGRADE_ALL] || d->degrade[GIC_DEGRADE_REAL] ||
+		    d->degrade[GIC_DEGRADE_FAKE])
 			rc = derive_set(c, r->task, &r->sets[i], &b, cap,
 					jobs > 0 ? jobs : 1, computed, reused);
 	}

@@ -258,8 +258,8 @@ static int keep(struct parse *p, char **dst, const char *v, int cont)
 	return 1;
 }
 
-static const char *const ops_keys[] = { "degrade", "degrade_real",
-					 "degrade_fake" };
+const char *const gic_task_degrade_keys[GIC_DEGRADE_KEYS] = {
+	"degrade", "degrade_real", "degrade_fake" };
 
 static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 		   const char *v, int cont)
@@ -271,15 +271,12 @@ static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 			s->select_line = p->line;
 		return keep(p, &s->select, v, cont);
 	}
-	for (int i = 0; i < 3; i++) {
-		char **ops = i == 0 ? &s->degrade : i == 1 ? &s->degrade_real :
-			     &s->degrade_fake;
-
-		if (strcmp(k, ops_keys[i]))
+	for (int i = 0; i < GIC_DEGRADE_KEYS; i++) {
+		if (strcmp(k, gic_task_degrade_keys[i]))
 			continue;
 		if (!cont)
 			s->degrade_line[i] = p->line;
-		return keep(p, ops, v, cont);
+		return keep(p, &s->degrade[i], v, cont);
 	}
 	if (!strcmp(k, "balance")) {
 		if (strcmp(v, "label"))
@@ -456,14 +453,13 @@ static void check_select(struct parse *p, const char *expr, int line)
 /* An operation chain that does not parse is an error of its key. */
 static void check_ops(struct parse *p, const struct gic_task_set *s)
 {
-	const char *ops[] = { s->degrade, s->degrade_real, s->degrade_fake };
 	struct gic_ops o;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < GIC_DEGRADE_KEYS; i++) {
 		p->line = s->degrade_line[i];
-		if (ops[i] && gic_ops_parse(ops[i], &o) < 0)
-			fail(p, "set '%s': %s: %s", s->name, ops_keys[i],
-			     gic_errmsg());
+		if (s->degrade[i] && gic_ops_parse(s->degrade[i], &o) < 0)
+			fail(p, "set '%s': %s: %s", s->name,
+			     gic_task_degrade_keys[i], gic_errmsg());
 	}
 }
 
@@ -627,9 +623,8 @@ static void free_set(struct gic_task_set *s)
 	free(s->select);
 	free(s->balance);
 	free(s->stratify);
-	free(s->degrade);
-	free(s->degrade_real);
-	free(s->degrade_fake);
+	for (int i = 0; i < GIC_DEGRADE_KEYS; i++)
+		free(s->degrade[i]);
 }
 
 void gic_task_free(struct gic_task *t)

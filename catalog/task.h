@@ -14,6 +14,9 @@
 #define GIC_TASK_MAX_SETS 64
 
 /* One set section: [train], [val], [test NAME], or a [split] share. */
+enum { GIC_DEGRADE_ALL, GIC_DEGRADE_REAL, GIC_DEGRADE_FAKE, GIC_DEGRADE_KEYS };
+extern const char *const gic_task_degrade_keys[GIC_DEGRADE_KEYS];
+
 struct gic_task_set {
 	char *name;          /* "train", "val", "test/NAME": also its directory */
 	char *select;        /* query-language expression, or NULL (all) */
@@ -21,11 +24,13 @@ struct gic_task_set {
 	double fraction;     /* 0 < f <= 1; 1 = all */
 	int max_per_class;   /* 0 = no limit */
 	char *stratify;      /* "label", "class", "label,class" or NULL */
-	char *degrade, *degrade_real, *degrade_fake; /* op chains or NULL */
+	/* op chains or NULL: degrade, degrade_real, degrade_fake (the keys
+	 * gic_task_degrade_keys names, in this order) */
+	char *degrade[GIC_DEGRADE_KEYS];
 	double share;        /* > 0: this set is that share of [split] */
 	int line;            /* of the section header */
 	int select_line;     /* of its select key */
-	int degrade_line[3]; /* of its degrade, degrade_real, degrade_fake */
+	int degrade_line[GIC_DEGRADE_KEYS]; /* of each degrade key */
 };
 
 /* Something a task file may not mean, short of an error: a line of the
