@@ -99,7 +99,8 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 	 * the first response gave (a file that changed on a server without
 	 * validators, or one ignoring If-Range, says another) */
 	if (code == 206 && (j->resp_range != (int64_t)j->len ||
-			    j->resp_total != j->total || j->total < 0)) {
+			    j->resp_total != j->total || j->total < 0 ||
+			    j->resp_encoding[0])) {
 		j->bad_range = 1;
 		return -1;
 	}
@@ -108,14 +109,20 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 		j->total = j->resp_length;
 	}
 	j->keep = 1;
-	j->ranges = j->resp_ranges || code == 206;
 	memcpy(j->validator, j->resp_validator, sizeof(j->validator));
-	if (j->resp_length >= 0 &&
-	    j->len + (uint64_t)j->resp_length > f->max_bytes) {
+	/* libcurl undoes a Content-Encoding: what is kept are the decoded
+	 * bytes, capped as they come; the length and any range would count
+	 * the encoded ones, so such a body is never resumed */
+	j->ranges = (j->resp_ranges || code == 206) && !j->resp_encoding[0];
+	if (j->resp_encoding[0])
+		j->total = -1;
+	else if (j->resp_length >= 0 &&
+		 j->len + (uint64_t)j->resp_length > f->max_bytes) {
 		j->too_big = 1;
 		return -1;
 	}
-	if (j->resp_length > 0 && grow(j, (size_t)j->resp_length) < 0) {
+	if (j->resp_length > 0 && !j->resp_encoding[0] &&
+	    grow(j, (size_t)j->resp_length) < 0) {
 		if (!j->over_memory)
 			snprintf(j->err, sizeof(j->err), "cannot hold the "
 				 "announced %lld bytes in memory",
@@ -206,6 +213,9 @@ static void set_common(struct gic_fetcher *f, struct gic_fetch_job *j,
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, GIC_FETCH_USER_AGENT);
+	/* asks for the file as it is, yet decodes (gzip, deflate, br, zstd,
+	 * as libcurl was built) what a server compresses unasked */
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "identity");
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
@@ -298,7 +308,7 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	if (j->too_big && !j->keep)
 		k = snprintf(buf, n, "HTTP %ld with a body over the %llu-byte "
 			     "limit", j->http, (unsigned long long)j->f->max_bytes);
-	else if (j->too_big && j->resp_length > 0 &&
+	else if (j->too_big && j->resp_length > 0 && !j->resp_encoding[0] &&
 		 (uint64_t)j->resp_length > j->f->max_bytes)
 		k = snprintf(buf, n, "file too large: %lld bytes, over the "
 			     "%llu-byte limit", (long long)j->resp_length,
@@ -319,6 +329,9 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 		k = snprintf(buf, n, "downloads in memory would pass the "
 			     "%llu-byte budget (--max-memory)",
 			     (unsigned long long)j->f->max_memory);
+	else if (res == CURLE_BAD_CONTENT_ENCODING && j->resp_encoding[0])
+		k = snprintf(buf, n, "body sent with Content-Encoding: %s: %s",
+			     j->resp_encoding, what);
 	else if (res == CURLE_UNSUPPORTED_PROTOCOL && to && strcmp(to, url))
 		k = snprintf(buf, n, "redirect to '%s' refused: %s", to, what);
 	else

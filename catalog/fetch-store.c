@@ -52,15 +52,7 @@ static int examine(struct gic_fetcher *f, struct gic_fetch_job *j)
 	if (it->sha256 && strcmp(it->sha256, r->hex))
 		return gic_seterr(GIC_EBADIMG, "sha256 mismatch: the list says "
 				  "%s, the bytes are %s", it->sha256, r->hex);
-	rc = gic_probe(j->buf, j->len, &po, &r->info);
-	if (rc == GIC_EBADIMG && j->resp_encoding[0]) {
-		char why[400];
-		snprintf(why, sizeof(why), "%s", gic_errmsg());
-		return gic_seterr(rc, "%s (the server sent it with "
-				  "Content-Encoding: %s, which gicat does not "
-				  "undo)", why, j->resp_encoding);
-	}
-	return rc;
+	return gic_probe(j->buf, j->len, &po, &r->info);
 }
 
 static void work_one(struct gic_fetcher *f, struct gic_fetch_job *j)

@@ -5,6 +5,7 @@ Python standard library only.  Listens on 127.0.0.1 on a free port, writes
 the port to --port-file once it accepts connections, serves the files of
 --root, and appends one line per request to --log:
     <seconds since start> <path> range=<Range or -> if-range=<If-Range or ->
+        accept-encoding=<Accept-Encoding or ->
 It exits by itself after --lifetime seconds.
 
 Routes (NAME is a file in --root):
@@ -29,6 +30,8 @@ Routes (NAME is a file in --root):
   /huge              200 declaring Content-Length: 10 GiB
   /part/NAME         206, the file from byte 10, to a request without Range
   /gzip/NAME         the file gzipped, with Content-Encoding: gzip, unasked
+  /gzipbomb/N        N zero bytes gzipped (a few KB on the wire), likewise
+  /gzipbad/NAME      Content-Encoding: gzip on the file as it is (not gzip)
   /status/N          that status code
   /once404/NAME      404 on the first request, then /img/NAME
   /wait/MS/NAME      /img/NAME after MS milliseconds (a distant server)
@@ -66,9 +69,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def log_request_line(self):
-        line = "%.3f %s range=%s if-range=%s\n" % (
+        line = "%.3f %s range=%s if-range=%s accept-encoding=%s\n" % (
             time.monotonic() - START, self.path,
-            self.headers.get("Range", "-"), self.headers.get("If-Range", "-"))
+            self.headers.get("Range", "-"), self.headers.get("If-Range", "-"),
+            self.headers.get("Accept-Encoding", "-"))
         with LOCK:
             with open(self.server.log, "a") as f:
                 f.write(line)
@@ -235,8 +239,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"\x89PNG" + b"\0" * 65532)
             self.close_connection = True
-        elif kind == "gzip":
-            data = gzip.compress(self.file_bytes(name) or b"")
+        elif kind in ("gzip", "gzipbomb", "gzipbad"):
+            if kind == "gzipbomb":
+                data = b"\0" * int(name)
+            else:
+                data = self.file_bytes(name) or b""
+            if kind != "gzipbad":
+                data = gzip.compress(data, compresslevel=9)
             self.send_response(200)
             self.send_header("Content-Encoding", "gzip")
             self.send_header("Content-Length", str(len(data)))

@@ -428,10 +428,20 @@ test_expect_success 'a 206 to a request for the whole file is refused as such' '
 	test_grep "part/a.png.: HTTP 206 (a part of the file) to a request for all of it$" err
 '
 
-test_expect_success 'a body sent gzipped, unasked, is refused naming the encoding' '
-	echo "http://127.0.0.1:$(cat cred.port)/gzip/a.png" >gz.txt &&
-	test_expect_code 1 gicat fetch --dataset gz gz.txt 2>err &&
-	test_grep "gzip/a.png.: not a PNG or JPEG file (starts with 1f 8b 08 00) (the server sent it with Content-Encoding: gzip, which gicat does not undo)$" err
+test_expect_success 'a body gzipped unasked is decoded: the image is kept, capped as it inflates' '
+	P=http://127.0.0.1:$(cat cred.port) &&
+	printf "%s\n" "$P/gzip/a.png" "$P/gzipbomb/50000000" "$P/gzipbad/b.png" >gz.txt &&
+	test_expect_code 1 gicat fetch --dataset gz --max-bytes 1000000 gz.txt 2>err &&
+	gicat query --format csv --fields sha256,path "dataset = gz" >out &&
+	test_grep "^$(sha srv/a.png),$P/gzip/a.png$" out &&
+	test "$(wc -l <out)" = 2 &&
+	test_grep "gzipbomb/50000000.: file too large: over the 1000000-byte limit$" err &&
+	test_grep "gzipbad/b.png.: body sent with Content-Encoding: gzip: Error while processing content unencoding" err &&
+	grep "/gzip/a.png" cred.log >log &&
+	test_grep "accept-encoding=identity" log &&
+	test "$(state /gzip/a.png | cut -d"|" -f1)" = done &&
+	test "$(state /gzipbomb/50000000 | cut -d"|" -f1)" = failed &&
+	test "$(state /gzipbad/b.png | cut -d"|" -f1)" = failed
 '
 
 test_expect_success 'a password in a URL is sent, but neither stored nor shown' '
