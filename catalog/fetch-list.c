@@ -71,9 +71,9 @@ char *gic_fetch_mask_url(const char *url)
 	return out;
 }
 
-/* An absolute http or https URL, parsed as libcurl will. */
-/* url as a message shows it, whether it parses or not: a password in
- * its user part as ***. */
+/* url as a message shows it, whether it parses or not (a list refused
+ * for a bad URL): a password in its user part as ***.  Parsed URLs go
+ * through gic_fetch_mask_url. */
 static void shown(const char *url, char *out, size_t n)
 {
 	const char *auth = strstr(url, "://"), *at, *colon;
@@ -89,6 +89,7 @@ static void shown(const char *url, char *out, size_t n)
 		snprintf(out, n, "%.*s***%s", (int)(colon + 1 - url), url, at);
 }
 
+/* An absolute http or https URL, parsed as libcurl will. */
 static int check_url(struct parser *p, const char *url)
 {
 	CURLU *u = curl_url();
