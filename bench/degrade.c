@@ -198,6 +198,7 @@ static int run(const char *dir)
 
 int main(int argc, char **argv)
 {
+	gic_malloc_tune();  /* as gicat does: PIL keeps its blocks too */
 	if (argc == 4 && !strcmp(argv[1], "--make"))
 		return make(atol(argv[2]), argv[3]);
 	if (argc == 2 && argv[1][0] != '-')

@@ -148,6 +148,7 @@ static double time_it(int png, void (*fn)(const struct file *), size_t *n)
 
 int main(int argc, char **argv)
 {
+	gic_malloc_tune();  /* as gicat does, for both sides */
 	if (argc != 2) {
 		fputs("usage: probe DIR\n", stderr);
 		return 2;

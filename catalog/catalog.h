@@ -37,6 +37,9 @@ int gic_seterr(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void gic_clearerr(void);
 
+/* Lets freed image buffers be reused without new page faults (glibc's
+ * mallopt); for programs to call first thing, never called by the library. */
+void gic_malloc_tune(void);
 /* Makes room for element n of the array *arr (a T ** passed as void *)
  * of *cap elements of size sz: grows it to first, then by doubling.
  * 0, or GIC_ENOMEM with the array unchanged. */

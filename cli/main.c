@@ -295,6 +295,7 @@ int main(int argc, char **argv)
 	char prefix[32];
 	struct sigaction sa = { .sa_handler = on_sigbus };
 
+	gic_malloc_tune();
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
 	if (take_catalog_opt(&argc, argv) < 0) {
