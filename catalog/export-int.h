@@ -19,6 +19,8 @@ struct gic_out_file {
 	const char *set;                /* set name, or NULL */
 };
 
+#define GIC_EXPORT_DIRS 16
+
 struct gic_export_ctx {
 	struct gic_catalog *cat;
 	const struct gic_resolved *r;
@@ -30,8 +32,11 @@ struct gic_export_ctx {
 	uint64_t images, copied;
 	int copied_errno;            /* why the first copy was not a link */
 	uint64_t done, total;           /* progress */
-	char cached_dir[4096];          /* last parent directory opened */
-	int cached_fd;
+	/* parent directories held open: a set's items alternate between
+	 * its label directories */
+	struct { char *rel; int fd; } dirs[GIC_EXPORT_DIRS];
+	unsigned next_dir;              /* the slot to reuse next */
+	int overwrite;                  /* --force over an older export */
 };
 
 /* Opens (creating) the directory rel below the output directory and

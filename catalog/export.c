@@ -90,13 +90,15 @@ const char *gic_export_ext(const char *format)
 
 int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd)
 {
-	char buf[4096], *save = NULL, *comp;
+	char buf[4096], *save = NULL, *comp, *keep;
 	int cur, next;
+	unsigned slot;
 
-	if (!strcmp(rel, x->cached_dir) && x->cached_fd >= 0) {
-		*fd = x->cached_fd;
-		return 0;
-	}
+	for (int i = 0; i < GIC_EXPORT_DIRS && x->dirs[i].rel; i++)
+		if (!strcmp(rel, x->dirs[i].rel)) {
+			*fd = x->dirs[i].fd;
+			return 0;
+		}
 	if (snprintf(buf, sizeof(buf), "%s", rel) >= (int)sizeof(buf) ||
 	    rel[0] == '/')
 		return gic_seterr(GIC_EUSAGE, "bad output path '%s'", rel);
@@ -118,10 +120,17 @@ int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd)
 	if (cur < 0)
 		return gic_seterr(GIC_EIO, "'%s/%s': not a directory we may "
 				  "write (%s)", x->out, rel, strerror(errno));
-	if (x->cached_fd >= 0)
-		close(x->cached_fd);
-	snprintf(x->cached_dir, sizeof(x->cached_dir), "%s", rel);
-	x->cached_fd = cur;
+	if (!(keep = strdup(rel))) {
+		close(cur);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	slot = x->next_dir++ % GIC_EXPORT_DIRS;
+	if (x->dirs[slot].rel) {
+		free(x->dirs[slot].rel);
+		close(x->dirs[slot].fd);
+	}
+	x->dirs[slot].rel = keep;
+	x->dirs[slot].fd = cur;
 	*fd = cur;
 	return 0;
 }
@@ -185,7 +194,8 @@ int gic_export_write(struct gic_export_ctx *x, const char *rel,
 
 	if ((rc = parent_of(x, rel, &dfd, &base)) < 0)
 		return rc;
-	unlinkat(dfd, base, 0); /* --force over an older export */
+	if (x->overwrite)
+		unlinkat(dfd, base, 0);
 	if (write_at(dfd, base, buf, len) < 0)
 		return gic_seterr(GIC_EIO, "write '%s/%s': %s", x->out, rel,
 				  strerror(errno));
@@ -247,7 +257,8 @@ static int place(struct gic_export_ctx *x, const char *rel,
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	if ((rc = parent_of(x, rel, &dfd, &base)) < 0)
 		goto out;
-	unlinkat(dfd, base, 0);
+	if (x->overwrite)
+		unlinkat(dfd, base, 0);
 	/* a copy re-hashes what it writes; a link only looks */
 	if (m != GIC_EXP_COPY &&
 	    (rc = gic_export_object_sound(obj, it)) == GIC_ENOTFOUND) {
@@ -445,6 +456,7 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	x->outfd = open(x->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x->outfd < 0)
 		return gic_seterr(GIC_EIO, "'%s': %s", out, strerror(errno));
+	x->overwrite = nonempty;
 	return nonempty ? gic_export_clear(x->cat, x->out, x->outfd, cleared) : 0;
 }
 
@@ -487,8 +499,7 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 	       const char *out, const struct gic_export_opts *opts,
 	       struct gic_export_report *rep)
 {
-	struct gic_export_ctx x = { .cat = c, .r = r, .opts = opts, .outfd = -1,
-				    .cached_fd = -1 };
+	struct gic_export_ctx x = { .cat = c, .r = r, .opts = opts, .outfd = -1 };
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
@@ -528,8 +539,10 @@ out:
 		free(x.files[i].path);
 	free(x.files);
 	free(x.out);
-	if (x.cached_fd >= 0)
-		close(x.cached_fd);
+	for (int i = 0; i < GIC_EXPORT_DIRS && x.dirs[i].rel; i++) {
+		free(x.dirs[i].rel);
+		close(x.dirs[i].fd);
+	}
 	if (x.outfd >= 0)
 		close(x.outfd);
 	return rc;
