@@ -362,6 +362,12 @@ int gic_catalog_writable(struct gic_catalog *c);
  * (or found already stored, and counted on) while unreferenced ones are
  * removed.  GIC_EBUSY at once when another process writes. */
 int gic_catalog_lock_exclusive(struct gic_catalog *c);
+/* A read transaction around a loop of lookups, unless one is open: the
+ * WAL's read lock is then taken once (each statement on its own takes and
+ * drops it: two fcntl calls and an fstat).  1 when it began one, 0 when
+ * one was open, <0 on failure; gic_read_end(c, that) ends what it began. */
+int gic_read_begin(struct gic_catalog *c);
+void gic_read_end(struct gic_catalog *c, int began);
 /* One change to the catalog as a transaction: begun with the write lock
  * taken at once (a read transaction for a dry run, which never commits);
  * gic_tx_end commits when rc is 0 and it is no dry run, else rolls back,

@@ -347,6 +347,21 @@ void gic_catalog_close(struct gic_catalog *c)
 	free(c);
 }
 
+int gic_read_begin(struct gic_catalog *c)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		return 0;
+	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL))
+		return db_err(c->db, "begin");
+	return 1;
+}
+
+void gic_read_end(struct gic_catalog *c, int began)
+{
+	if (began > 0 && !sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+}
+
 int gic_tx_begin(struct gic_catalog *c, int dry_run)
 {
 	int rc;

@@ -372,15 +372,13 @@ int gic_dedup_phashes(struct gic_catalog *c, const char *const *sha256,
 		      size_t n, uint64_t *phash)
 {
 	sqlite3_stmt *s;
-	/* one read transaction, not one per image (each takes and drops
-	 * the WAL's read lock: two fcntl calls and an fstat) */
-	int own = sqlite3_get_autocommit(c->db), rc = 0;
+	int began, rc = 0;
 
 	if (sqlite3_prepare_v2(c->db, "SELECT phash FROM images WHERE sha256 "
 			       "= ?", -1, &s, NULL))
 		return db_err(c);
-	if (own && sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL))
-		rc = db_err(c);
+	if ((began = gic_read_begin(c)) < 0)
+		rc = began;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		sqlite3_bind_text(s, 1, sha256[i], -1, SQLITE_STATIC);
 		switch (sqlite3_step(s)) {
@@ -397,7 +395,6 @@ int gic_dedup_phashes(struct gic_catalog *c, const char *const *sha256,
 		sqlite3_reset(s);
 	}
 	sqlite3_finalize(s);
-	if (own && !sqlite3_get_autocommit(c->db))
-		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+	gic_read_end(c, began);
 	return rc;
 }

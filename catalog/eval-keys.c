@@ -391,12 +391,12 @@ int gic_eval_resolve(struct gic_catalog *c, struct gic_eval *e,
 		     struct gic_hit **hits, size_t *nhits)
 {
 	struct keys k = { .c = c, .e = e, .x = x, .o = o, .file = file };
-	int rc;
+	int rc, began;
 
 	*nhits = 0;
 	if (!(*hits = malloc((p->n ? p->n : 1) * sizeof(**hits))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if ((rc = prepare(&k)) < 0 || (rc = index_paths(&k)) < 0 ||
+	if ((rc = began = gic_read_begin(c)) < 0 || (rc = prepare(&k)) < 0 || (rc = index_paths(&k)) < 0 ||
 	    (rc = index_parents(&k)) < 0)
 		goto out;
 	for (size_t i = 0; i < p->n && rc >= 0; i++) {
@@ -407,6 +407,7 @@ int gic_eval_resolve(struct gic_catalog *c, struct gic_eval *e,
 out:
 	sqlite3_finalize(k.mat);
 	sqlite3_finalize(k.ent);
+	gic_read_end(c, began);
 	free(k.paths);
 	free(k.parents);
 	return rc < 0 ? rc : 0;

@@ -175,12 +175,16 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 	struct text csv = { 0 }, jl = { 0 };
 	char rel[4096], line[512];
 	sqlite3_stmt *q;
-	int rc = 0;
+	int began, rc = 0;
 
 	if (sqlite3_prepare_v2(x->cat->db, "SELECT ref_path, ref_mtime_ns FROM "
 			       "images WHERE sha256 = ?", -1, &q, NULL))
 		return gic_seterr(GIC_EDB, "look up images: %s",
 				  sqlite3_errmsg(x->cat->db));
+	if ((began = gic_read_begin(x->cat)) < 0) {
+		sqlite3_finalize(q);
+		return began;
+	}
 	add(&csv, "sha256,label,generator,class,path,object\n");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct gic_item *it = &s->items[i];
@@ -211,6 +215,7 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 		x->images++;
 	}
 	sqlite3_finalize(q);
+	gic_read_end(x->cat, began);
 	if (rc < 0) {
 		free(csv.s);
 		free(jl.s);

@@ -287,15 +287,17 @@ static int set_fits(const struct gic_task *t, const struct gic_resolved_set *s,
 int gic_task_check_fit(struct gic_catalog *c, const struct gic_resolved *r)
 {
 	sqlite3_stmt *q;
-	int rc = 0;
+	int began, rc;
 
 	if (sqlite3_prepare_v2(c->db, "SELECT width, height FROM images WHERE "
 			       "sha256 = ?", -1, &q, NULL))
 		return gic_seterr(GIC_EDB, "look up images: %s",
 				  sqlite3_errmsg(c->db));
+	rc = (began = gic_read_begin(c)) < 0 ? began : 0;
 	for (int i = 0; i < r->nsets && rc == 0; i++)
 		rc = set_fits(r->task, &r->sets[i], q);
 	sqlite3_finalize(q);
+	gic_read_end(c, began);
 	return rc;
 }
 
