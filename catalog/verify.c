@@ -251,7 +251,7 @@ int gic_verify(struct gic_catalog *c, int full,
 	       void *arg, struct gic_verify_report *rep)
 {
 	struct ctx x = { c, on_problem, arg, rep, NULL };
-	int rc;
+	int rc, began;
 
 	memset(rep, 0, sizeof(*rep));
 	if ((rc = integrity(&x, full ? "PRAGMA integrity_check" :
@@ -262,8 +262,10 @@ int gic_verify(struct gic_catalog *c, int full,
 	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM images WHERE sha256 = ?",
 			       -1, &x.has_row, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-	rc = c->odb->be->list(c->odb, count_orphan, &x, &rep->tmp_files,
-			      &rep->foreign);
+	if ((rc = began = gic_read_begin(c)) >= 0)
+		rc = c->odb->be->list(c->odb, count_orphan, &x,
+				      &rep->tmp_files, &rep->foreign);
+	gic_read_end(c, began);
 	sqlite3_finalize(x.has_row);
 	return rc;
 }
