@@ -19,18 +19,31 @@ fi
 n=$(sqlite3 "$work/cat/.gicat/catalog.db" "SELECT count(*) FROM entries")
 now() { date +%s.%N; }
 
-rm -rf "$work/out" "$work/cpal"
-t0=$(now)
-"$gicat" --catalog "$work/cat" split "$top/tasks/genimage/cross-sd14.ini" \
-	--out "$work/out" --mode link 2>/dev/null
-t1=$(now)
-cp -al "$work/cat/.gicat/objects" "$work/cpal"
-t2=$(now)
-split_t=$(echo "$t1 - $t0" | bc -l)
-cp_t=$(echo "$t2 - $t1" | bc -l)
-files=$(wc -l <"$work/out/MANIFEST.sha256")
-printf 'split benchmark: %s entries in the catalog, %s files written\n' "$n" "$files"
+runs=${BENCH_RUNS:-3}
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+# time_cmd FILE CMD...: appends CMD's wall seconds to FILE, after a sync,
+# so that neither side waits on the write-back of what ran before it
+time_cmd() {
+	f=$1; shift
+	sync
+	t0=$(now)
+	"$@" 2>/dev/null
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l >>"$f"
+}
+: >"$work/split.t"; : >"$work/cpal.t"
+for i in $(seq "$runs"); do
+	rm -rf "$work/out" "$work/cpal"
+	time_cmd "$work/split.t" "$gicat" --catalog "$work/cat" split \
+		"$top/tasks/genimage/cross-sd14.ini" --out "$work/out" --mode link
+	files=$(wc -l <"$work/out/MANIFEST.sha256")
+	time_cmd "$work/cpal.t" cp -al "$work/cat/.gicat/objects" "$work/cpal"
+done
+split_t=$(median <"$work/split.t")
+cp_t=$(median <"$work/cpal.t")
+printf 'split benchmark: %s entries in the catalog, %s files written, median of %s runs\n' \
+	"$n" "$files" "$runs"
 printf '  %-44s %8.3f s\n' "gicat split --mode link (imagefolder)" "$split_t"
 printf '  %-44s %8.3f s\n' "cp -al of the object store" "$cp_t"
 printf '  split / cp -al = %s   (target: split <= 15 s)\n' "$(echo "scale=2; $split_t / $cp_t" | bc -l)"
-rm -rf "$work/out" "$work/cpal"
+rm -rf "$work/out" "$work/cpal" "$work/split.t" "$work/cpal.t"

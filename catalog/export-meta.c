@@ -431,6 +431,26 @@ static int save_files(struct gic_export_ctx *x, sqlite3_int64 id)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* The records of earlier runs into the same directory go: what they list
+ * is gone (the directory was empty, or --force removed it first) or was
+ * written again, so only this run's describe it, and re-exporting into
+ * one directory does not grow the catalog by every file each time. */
+static int forget_older(struct gic_export_ctx *x, int64_t id)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(x->cat->db, "DELETE FROM materializations "
+				     "WHERE out_dir = ? AND id < ?", -1, &s,
+				     NULL)) != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(s, 1, x->out, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, id);
+	rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int gic_export_save(struct gic_export_ctx *x, int64_t *id)
 {
 	sqlite3 *db = x->cat->db;
@@ -458,6 +478,8 @@ int gic_export_save(struct gic_export_ctx *x, int64_t *id)
 	*id = sqlite3_last_insert_rowid(db);
 	if (rc == SQLITE_OK)
 		rc = save_files(x, *id);
+	if (rc == SQLITE_OK)
+		rc = forget_older(x, *id);
 	if (rc != SQLITE_OK || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) {
 		rc = gic_seterr(GIC_EDB, "record export: %s", sqlite3_errmsg(db));
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

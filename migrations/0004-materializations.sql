@@ -1,5 +1,7 @@
--- 0004-materializations: every split/export run, and every file it wrote,
--- so that `gicat split --check DIR` can prove an output still matches.
+-- 0004-materializations: the latest split/export run into each directory
+-- (a successful run replaces the record of earlier ones into the same
+-- --out), and every file it wrote, so that `gicat split --check DIR` can
+-- prove an output still matches.
 CREATE TABLE materializations (
   id INTEGER PRIMARY KEY,
   task_name TEXT NOT NULL,

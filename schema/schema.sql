@@ -79,8 +79,10 @@ LEFT JOIN classes c ON c.idx = e.class;
 -- migrations/0002-imagenet-classes.sql: fills classes with the 1000 rows of schema/imagenet_classes.tsv.
 
 
--- 0004-materializations: every split/export run, and every file it wrote,
--- so that `gicat split --check DIR` can prove an output still matches.
+-- 0004-materializations: the latest split/export run into each directory
+-- (a successful run replaces the record of earlier ones into the same
+-- --out), and every file it wrote, so that `gicat split --check DIR` can
+-- prove an output still matches.
 CREATE TABLE materializations (
   id INTEGER PRIMARY KEY, -- run number
   task_name TEXT NOT NULL, -- [task] name ('export' for gicat export)

@@ -446,6 +446,17 @@ test_expect_success 'every split is recorded in the catalog with its files' '
 	test "$n" -eq "$(wc -l <if/MANIFEST.sha256)" -o "$n" -eq $(($(wc -l <if/MANIFEST.sha256) + 1))
 '
 
+test_expect_success 'exporting again into a directory replaces its record: the catalog does not grow' '
+	gicat export "subset = sd14" --out again 2>/dev/null &&
+	rm -rf again && gicat export "subset = sd14" --out again 2>/dev/null &&
+	gicat export "subset = sd14" --out again --force 2>/dev/null &&
+	q="SELECT count(*), sum(files) FROM materializations WHERE out_dir LIKE '"'"'%/again'"'"'" &&
+	test "$(sqlite3 cat/.gicat/catalog.db "$q")" = "1|$(find again -type f | wc -l)" &&
+	q="SELECT count(*) FROM materialized_files f JOIN materializations m ON f.materialization_id = m.id WHERE m.out_dir LIKE '"'"'%/again'"'"'" &&
+	test "$(sqlite3 cat/.gicat/catalog.db "$q")" = "$(find again -type f | wc -l)" &&
+	gicat split --check again
+'
+
 test_expect_success 'names and paths that are not UTF-8: manifest and hf metadata stay whole JSON' '
 	mkdir -p nonutf && cp "$SHARED/data/pngsuite/basn0g08.png" "nonutf/bad$(printf "\377")name.png" &&
 	gicat ingest --dataset nonutf --generator "g$(printf "\376")" --label fake nonutf 2>/dev/null &&
