@@ -424,9 +424,11 @@ static void short_side_size(const struct gic_pixels *p, uint32_t n,
  * the pixel limit images are ingested under, or have a side longer than
  * its encoder can write (libpng's default user limit for PNG, which every
  * pixel operation ends in, JPEG's 65500), before anything is allocated.
- * A usage error: the chain does not fit this image.
+ * A usage error: the chain does not fit this image, a crop larger than
+ * the image neither.  Else *ow x *oh is the size the operation makes.
  */
-static int check_size(const struct gic_op *op, const struct gic_pixels *px)
+static int check_size(const struct gic_op *op, const struct gic_pixels *px,
+		      uint32_t *ow, uint32_t *oh)
 {
 	uint64_t w = px->w, h = px->h, pass = 0, side_max = PNG_USER_WIDTH_MAX;
 	const char *fmt = "PNG";
@@ -443,9 +445,14 @@ static int check_size(const struct gic_op *op, const struct gic_pixels *px)
 		side_max = JPEG_MAX_DIMENSION;
 		fmt = "JPEG";
 		break;
+	case GIC_OP_CENTER_CROP:  /* only ever smaller, or an error */
+		if ((uint32_t)op->n > px->w || (uint32_t)op->n > px->h)
+			return gic_seterr(GIC_EUSAGE, "cannot crop %dx%d out "
+					  "of a %ux%u image", op->n, op->n,
+					  px->w, px->h);
+		break;
 	case GIC_OP_BLUR:
 	case GIC_OP_PNG:
-	case GIC_OP_CENTER_CROP:  /* only ever smaller, or an error */
 		break;
 	}
 	if ((op->kind == GIC_OP_RESIZE_SHORT || op->kind == GIC_OP_RESIZE_SIZE) &&
@@ -474,34 +481,19 @@ static int check_size(const struct gic_op *op, const struct gic_pixels *px)
 				  (unsigned long long)h,
 				  (unsigned long long)side_max, fmt);
 	}
+	*ow = op->kind == GIC_OP_CENTER_CROP ? (uint32_t)op->n : (uint32_t)w;
+	*oh = op->kind == GIC_OP_CENTER_CROP ? (uint32_t)op->n : (uint32_t)h;
 	return 0;
 }
 
 int gic_ops_fit(const struct gic_ops *ops, uint32_t w, uint32_t h)
 {
 	struct gic_pixels px = { .w = w, .h = h };
-	uint64_t nw, nh;
 	int rc;
 
-	for (int i = 0; i < ops->n; i++) {
-		const struct gic_op *op = &ops->op[i];
-
-		if ((rc = check_size(op, &px)) < 0)
+	for (int i = 0; i < ops->n; i++)
+		if ((rc = check_size(&ops->op[i], &px, &px.w, &px.h)) < 0)
 			return rc;
-		if (op->kind == GIC_OP_RESIZE_SHORT) {
-			short_side_size(&px, (uint32_t)op->n, &nw, &nh);
-			px.w = (uint32_t)nw;
-			px.h = (uint32_t)nh;
-		} else if (op->kind == GIC_OP_RESIZE_SIZE) {
-			px.w = px.h = (uint32_t)op->n;
-		} else if (op->kind == GIC_OP_CENTER_CROP) {
-			if ((uint32_t)op->n > px.w || (uint32_t)op->n > px.h)
-				return gic_seterr(GIC_EUSAGE, "cannot crop %dx%d "
-						  "out of a %ux%u image", op->n,
-						  op->n, px.w, px.h);
-			px.w = px.h = (uint32_t)op->n;
-		}
-	}
 	return 0;
 }
 
@@ -509,21 +501,19 @@ int gic_ops_fit(const struct gic_ops *ops, uint32_t w, uint32_t h)
 static int apply(const struct gic_op *op, struct gic_pixels *px,
 		 unsigned char **enc, size_t *enclen)
 {
-	uint64_t w, h;
+	uint32_t w, h;
 	int rc;
 
-	if ((rc = check_size(op, px)) < 0)
+	if ((rc = check_size(op, px, &w, &h)) < 0)
 		return rc;
 	switch (op->kind) {
 	case GIC_OP_BLUR:
 		return gic_pixels_blur(px, op->milli_sigma / 1000.0);
 	case GIC_OP_RESIZE_SHORT:
-		short_side_size(px, (uint32_t)op->n, &w, &h);
-		return gic_pixels_resize(px, (uint32_t)w, (uint32_t)h);
 	case GIC_OP_RESIZE_SIZE:
-		return gic_pixels_resize(px, (uint32_t)op->n, (uint32_t)op->n);
+		return gic_pixels_resize(px, w, h);
 	case GIC_OP_CENTER_CROP:
-		return gic_pixels_crop(px, (uint32_t)op->n, (uint32_t)op->n);
+		return gic_pixels_crop(px, w, h);
 	case GIC_OP_JPEG:
 		return gic_pixels_encode_jpeg(px, op->quality, op->subsampling,
 					      enc, enclen);
