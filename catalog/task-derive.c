@@ -284,11 +284,13 @@ static int set_fits(const struct gic_task *t, const struct gic_resolved_set *s,
 			  s->def->line, s->def->name, bad, degraded, first);
 }
 
-int gic_task_check_fit(struct gic_catalog *c, const struct gic_resolved *r)
+int gic_task_check_fit(struct gic_catalog *c, struct gic_resolved *r)
 {
 	sqlite3_stmt *q;
 	int began, rc;
 
+	if (r->fits)
+		return 0;
 	if (sqlite3_prepare_v2(c->db, "SELECT width, height FROM images WHERE "
 			       "sha256 = ?", -1, &q, NULL))
 		return gic_seterr(GIC_EDB, "look up images: %s",
@@ -298,6 +300,7 @@ int gic_task_check_fit(struct gic_catalog *c, const struct gic_resolved *r)
 		rc = set_fits(r->task, &r->sets[i], q);
 	sqlite3_finalize(q);
 	gic_read_end(c, began);
+	r->fits = rc == 0;
 	return rc;
 }
 
@@ -315,8 +318,11 @@ int gic_task_derive(struct gic_catalog *c, struct gic_resolved *r, int jobs,
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (int i = 0; i < r->nsets && rc == 0; i++) {
 		const struct gic_task_set *d = r->sets[i].def;
-		if (d->degrade[GIC_DEGRADE_ALL] || d->degrade[GIC_DEGRADE_REAL] ||
-		    d->degrade[GIC_DEGRADE_FAKE])
+		int degraded = 0;
+
+		for (int k = 0; k < GIC_DEGRADE_KEYS; k++)
+			degraded |= d->degrade[k] != NULL;
+		if (degraded)
 			rc = derive_set(c, r->task, &r->sets[i], &b, cap,
 					jobs > 0 ? jobs : 1, computed, reused);
 	}

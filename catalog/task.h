@@ -113,6 +113,7 @@ struct gic_resolved {
 	char task_hash[GIC_HEX_LEN + 1]; /* SHA-256 of the canonical task */
 	struct gic_resolved_set sets[GIC_TASK_MAX_SETS];
 	int nsets;
+	int fits;       /* gic_task_check_fit passed: not checked again */
 };
 
 /*
@@ -138,9 +139,10 @@ int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
  * Does every image of the degraded sets fit its chain (no crop larger
  * than the image, no size past the limits)?  From the catalog's sizes,
  * deriving nothing: GIC_EUSAGE naming the set, how many do not fit and
- * the first of them.
+ * the first of them.  Once passed, not checked again for r (task check
+ * --items, then deriving).
  */
-int gic_task_check_fit(struct gic_catalog *c, const struct gic_resolved *r);
+int gic_task_check_fit(struct gic_catalog *c, struct gic_resolved *r);
 /* Frees what an item owns. */
 void gic_item_release(struct gic_item *it);
 /*
