@@ -311,11 +311,14 @@ static int set_index(const struct gic_eval *e, const char *name)
 static int row_set(struct keys *k, const char *name, char *set, size_t n)
 {
 	char test[256], names[512] = "";
+	const char *pick;
 	size_t len = 0;
 
 	snprintf(test, sizeof(test), "test/%s", name);
-	if (set_index(k->e, name) >= 0 || set_index(k->e, test) >= 0) {
-		snprintf(set, n, "%s", set_index(k->e, name) >= 0 ? name : test);
+	pick = set_index(k->e, name) >= 0 ? name :
+	       set_index(k->e, test) >= 0 ? test : NULL;
+	if (pick) {
+		snprintf(set, n, "%s", pick);
 		return 0;
 	}
 	for (int i = 0; i < k->e->nsets && len < sizeof(names); i++)
@@ -396,7 +399,8 @@ int gic_eval_resolve(struct gic_catalog *c, struct gic_eval *e,
 	*nhits = 0;
 	if (!(*hits = malloc((p->n ? p->n : 1) * sizeof(**hits))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if ((rc = began = gic_read_begin(c)) < 0 || (rc = prepare(&k)) < 0 || (rc = index_paths(&k)) < 0 ||
+	if ((rc = began = gic_read_begin(c)) < 0 || (rc = prepare(&k)) < 0 ||
+	    (rc = index_paths(&k)) < 0 ||
 	    (rc = index_parents(&k)) < 0)
 		goto out;
 	for (size_t i = 0; i < p->n && rc >= 0; i++) {
