@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <malloc.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,8 @@
 #include <jpeglib.h>
 #include <openssl/evp.h>
 #include <png.h>
+
+#include "catalog.h"  /* gic_malloc_tune only */
 
 /* nftw's callback takes no user pointer, so the loop's state is file-wide. */
 static struct {
@@ -240,10 +241,9 @@ int main(int argc, char **argv)
 {
 	double start, secs;
 
-	/* the allocator settings gicat runs with (gic_malloc_tune): the
-	 * loop is not made to pay page faults gicat avoids */
-	mallopt(M_MMAP_THRESHOLD, 32 << 20);
-	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	/* the allocator settings gicat runs with: the loop is not made to
+	 * pay page faults gicat avoids */
+	gic_malloc_tune();
 	if (argc != 2) {
 		fputs("usage: refloop DIR\n", stderr);
 		return 2;
