@@ -271,6 +271,9 @@ static int set_fits(const struct gic_task *t, const struct gic_resolved_set *s,
 		w = (uint32_t)sqlite3_column_int64(q, 0);
 		h = (uint32_t)sqlite3_column_int64(q, 1);
 		sqlite3_reset(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return gic_seterr(GIC_EDB, "look up images: %s",
+					  sqlite3_errstr(rc));
 		if (rc != SQLITE_ROW || gic_ops_fit(o, w, h) == 0)
 			continue;
 		if (!bad++)
