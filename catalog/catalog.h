@@ -40,6 +40,8 @@ void gic_clearerr(void);
 /* Lets freed image buffers be reused without new page faults (glibc's
  * mallopt); for programs to call first thing, never called by the library. */
 void gic_malloc_tune(void);
+/* Monotonic seconds, for durations. */
+double gic_now(void);
 /* Makes room for element n of the array *arr (a T ** passed as void *)
  * of *cap elements of size sz: grows it to first, then by doubling.
  * 0, or GIC_ENOMEM with the array unchanged. */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -252,6 +253,14 @@ int gic_suggest_closer(const char *name, size_t n, const char *word,
  * (some virtual machines).  Buffers below 32 MiB now come from the heap,
  * and up to 256 MiB free at its top is kept for the next image.
  */
+double gic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 void gic_malloc_tune(void)
 {
 #ifdef __GLIBC__

@@ -93,12 +93,7 @@ struct gic_fetcher {
 	struct gic_writer w;
 	struct gic_ingest_opts wopts;
 	struct sqlite3_stmt *known, *get_state, *add_state, *set_state;
-	size_t uncommitted;
-	double last_commit;
 };
-
-/* Monotonic seconds. */
-double gic_fetch_now(void);
 
 /* fetch-http.c: a ready easy handle for the job's next attempt. */
 int gic_fetch_easy(struct gic_fetcher *f, struct gic_fetch_job *j, CURL **out);
@@ -120,7 +115,7 @@ int gic_fetch_state_plan(struct gic_fetcher *f);
 /* The URL's row after this run: done, or failed with error. */
 int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
 			const char *error);
-/* Commits every second or so, and at the end (last = 1). */
+/* Commits when due (gic_writer_commit_due), and at the end (last = 1). */
 int gic_fetch_commit(struct gic_fetcher *f, int last);
 /* Commits (rc == 0) or keeps what is whole; returns rc or the commit's. */
 int gic_fetch_state_close(struct gic_fetcher *f, int rc);

@@ -13,9 +13,6 @@
 
 #include "fetch-int.h"
 
-#define COMMIT_EVERY 1.0      /* seconds */
-#define COMMIT_BATCH 2000     /* URLs */
-
 static const char *const state_sql[] = {
 	"SELECT storage FROM images WHERE sha256 = ?",
 	"SELECT status, sha256 FROM fetches WHERE dataset = ? AND url = ?",
@@ -77,17 +74,7 @@ static int begin(struct gic_fetcher *f)
 
 int gic_fetch_commit(struct gic_fetcher *f, int last)
 {
-	double t = gic_fetch_now();
-	int rc;
-
-	if (!last && f->uncommitted < COMMIT_BATCH &&
-	    t - f->last_commit < COMMIT_EVERY)
-		return 0;
-	if ((rc = gic_writer_commit(&f->w)) < 0)
-		return rc;
-	f->uncommitted = 0;
-	f->last_commit = t;
-	return 0;
+	return last ? gic_writer_commit(&f->w) : gic_writer_commit_due(&f->w);
 }
 
 static int key_cmp(const struct gic_fetcher *f, size_t i, size_t k)
@@ -254,7 +241,7 @@ int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
 							    : j->len));
 	bind_opt(s, 8, j->r.hex);
 	bind_opt(s, 9, j->final_url);
-	f->uncommitted++;
+	f->w.pending++;
 	rc = step(f, s, "record fetch state");
 	sqlite3_clear_bindings(s);
 	return rc;

@@ -318,9 +318,9 @@ int gic_fetch_write(struct gic_fetcher *f)
 			curl_multi_wakeup(f->multi); /* room for more transfers */
 		if (rc == 0)
 			rc = gic_fetch_commit(f, 0);
-		if (gic_fetch_now() - last >= REPORT_EVERY) {
+		if (gic_now() - last >= REPORT_EVERY) {
 			report(f);
-			last = gic_fetch_now();
+			last = gic_now();
 		}
 	}
 	report(f);

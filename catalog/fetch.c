@@ -29,14 +29,6 @@
 #define URLS_PER_JOB 256      /* URLs waiting for the writer (a commit) */
 #define POLL_MAX 0.1          /* seconds the transfer thread may sleep */
 
-double gic_fetch_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* xorshift64*: jitter for the backoff, in [0, 1). */
 static double rnd(struct gic_fetcher *f)
 {
@@ -77,7 +69,7 @@ static int next_job(struct gic_fetcher *f, double now,
 
 static int start_ready(struct gic_fetcher *f)
 {
-	double now = gic_fetch_now();
+	double now = gic_now();
 	int rc = 0;
 
 	while (f->active < f->jobs) {
@@ -115,7 +107,7 @@ static void wait_retry(struct gic_fetcher *f, struct gic_fetch_job *j,
 		gic_fetch_drop_body(j);
 		j->len = 0;
 	}
-	j->not_before = gic_fetch_now() +
+	j->not_before = gic_now() +
 			gic_fetch_backoff(j->attempts, retry_after, rnd(f));
 	f->waiting[f->nwaiting++] = j;
 }
@@ -185,7 +177,7 @@ static void reap(struct gic_fetcher *f)
  * POLL_MAX. */
 static int poll_ms(struct gic_fetcher *f)
 {
-	double t = POLL_MAX, now = gic_fetch_now();
+	double t = POLL_MAX, now = gic_now();
 
 	for (size_t i = 0; f->active < f->jobs && i < f->nwaiting; i++)
 		if (f->waiting[i]->not_before - now < t)
@@ -323,6 +315,9 @@ static int setup(struct gic_fetcher *f)
 	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 			  (long)(o->per_host ? o->per_host : f->jobs));
 	curl_multi_setopt(f->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	/* idle connections kept for reuse: by default 4 per running transfer,
+	 * so while the workers hold transfers back most would be closed */
+	curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, (long)f->jobs);
 	return 0;
 }
 

@@ -42,7 +42,9 @@ struct gic_writer {
 	struct gic_catalog *cat;
 	const struct gic_ingest_opts *opts;
 	int in_tx;
-	size_t pending;         /* results since the last commit */
+	size_t pending;         /* rows written since the last commit */
+	double last_commit;     /* when it ended (gic_now) */
+	double commit_cost;     /* and how long it took */
 	struct sqlite3_stmt *ins_image, *upgrade, *sel_entry, *ins_entry,
 		*upd_entry, *ins_reject, *del_reject, *refresh,
 		*sel_spelling, *upd_file_id, *sel_ref, *upd_opts, *upd_val;
@@ -76,6 +78,9 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 int gic_writer_update(struct gic_writer *w, const char *dataset,
 		      const char *path, struct gic_ingest_stats *st);
 int gic_writer_commit(struct gic_writer *w);
+/* Commits when due: after GIC_COMMIT_ROWS rows, or GIC_COMMIT_EVERY
+ * seconds after the last commit (at least 4 times what that one took). */
+int gic_writer_commit_due(struct gic_writer *w);
 /* Commits (rc == 0) or rolls back the last batch; frees statements. */
 int gic_writer_finish(struct gic_writer *w, int rc);
 

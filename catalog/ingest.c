@@ -310,20 +310,12 @@ static const char *dataset_for(struct pipeline *p, size_t i,
 	return p->root_names[p->files.files[i].root];
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The writer loop: consume results in order, in batched transactions. */
 static int write_all(struct pipeline *p, struct gic_writer *w,
 		     struct gic_ingest_stats *st)
 {
 	const struct gic_ingest_opts *o = p->opts;
-	double last_commit = now(), last_progress = 0;
+	double last_progress = 0;
 	int rc = 0;
 
 	for (size_t i = 0; i < p->files.n && rc == 0; i++) {
@@ -350,13 +342,11 @@ static int write_all(struct pipeline *p, struct gic_writer *w,
 		pthread_mutex_unlock(&p->mu);
 
 		st->files_done = i + 1;
-		if (rc == 0 && (w->pending >= 2000 || now() - last_commit > 1.0)) {
-			rc = gic_writer_commit(w);
-			last_commit = now();
-		}
-		if (o->on_progress && now() - last_progress > 0.1) {
+		if (rc == 0)
+			rc = gic_writer_commit_due(w);
+		if (o->on_progress && gic_now() - last_progress > 0.1) {
 			o->on_progress(o->arg, st);
-			last_progress = now();
+			last_progress = gic_now();
 		}
 	}
 	return rc;

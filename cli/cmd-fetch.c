@@ -30,14 +30,6 @@ struct args {
 	enum out_format fmt;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void on_failure(void *arg, const char *url, const char *reason)
 {
 	struct run *r = arg;
@@ -55,7 +47,7 @@ static void on_progress(void *arg, const struct gic_fetch_stats *st)
 {
 	struct run *r = arg;
 	struct progress *p = &r->prog;
-	double t = now(), el = t - p->start;
+	double t = gic_now(), el = t - p->start;
 
 	if (!p->on || t - p->last < 0.2 || el <= 0)
 		return;
@@ -248,7 +240,7 @@ static int fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 	a->o.arg = &r;
 	signal(SIGPIPE, SIG_IGN);
 	progress_start(&r.prog);
-	t0 = now();
+	t0 = gic_now();
 	rc = gic_fetch(c, l, &a->o, &st);
 	progress_end(&r.prog);
 	for (size_t i = 0; i < r.nfail; i++) {
@@ -258,7 +250,7 @@ static int fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 	free(r.failures);
 	if (rc < 0)  /* a failure that stops a run is the catalog's */
 		return cli_fail(rc, "fetch", rc == GIC_EUSAGE ? NULL : c->dir);
-	summary(&st, now() - t0);
+	summary(&st, gic_now() - t0);
 	return st.failed ? EXIT_PROBLEMS : EXIT_OK;
 }
 

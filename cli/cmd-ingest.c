@@ -175,7 +175,7 @@ static int ingest(struct gic_ingest_opts *o, char **paths, int n)
 	struct gic_ingest_stats st;
 	struct gic_catalog *c;
 	struct run r;
-	struct timespec t0, t1;
+	double took;
 	int rc;
 
 	if ((rc = cli_open("ingest", &c)))
@@ -184,9 +184,9 @@ static int ingest(struct gic_ingest_opts *o, char **paths, int n)
 	o->on_progress = on_progress;
 	o->arg = &r;
 	progress_start(&r.prog);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	took = gic_now();
 	rc = gic_ingest(c, (const char *const *)paths, n, o, &st);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	took = gic_now() - took;
 	progress_end(&r.prog);
 	/* a failure that stops a batch is the catalog's */
 	rc = rc < 0 ? cli_fail(rc, "ingest", rc == GIC_EUSAGE ? NULL : c->dir)
@@ -194,8 +194,7 @@ static int ingest(struct gic_ingest_opts *o, char **paths, int n)
 	gic_catalog_close(c);
 	if (rc)
 		return rc;
-	summary(&st, (double)(t1.tv_sec - t0.tv_sec) +
-		(t1.tv_nsec - t0.tv_nsec) / 1e9, o->mode);
+	summary(&st, took, o->mode);
 	return st.rejected ? EXIT_PROBLEMS : EXIT_OK;
 }
 

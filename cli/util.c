@@ -240,24 +240,16 @@ int cli_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 void progress_start(struct progress *p)
 {
 	p->on = isatty(STDERR_FILENO);
-	p->start = p->last = now();
+	p->start = p->last = gic_now();
 }
 
 void progress_show(struct progress *p, const char *what, uint64_t done,
 		   uint64_t total)
 {
-	double t = now(), el = t - p->start, rate = el > 0 ? done / el : 0;
+	double t = gic_now(), el = t - p->start, rate = el > 0 ? done / el : 0;
 	double eta = rate > 0 && total > done ? (total - done) / rate : 0;
 
 	if (!p->on || t - p->last < 0.2)
