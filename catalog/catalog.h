@@ -270,8 +270,10 @@ enum gic_put_how { GIC_PUT_EXISTED, GIC_PUT_COPIED, GIC_PUT_REFLINKED,
 /*
  * A storage backend.  Objects are immutable byte strings named by the
  * lowercase hex SHA-256 of their content.  After put returns 0 the object
- * is complete and checked, but get and stat may see it only after sync;
- * after sync returns 0 every object put before is durable and visible.
+ * is complete and checked, but get and stat may see it only after sync,
+ * and until then it may not be durable: a name nothing references may be
+ * what a power loss left of one, so put checks a name before trusting it.
+ * After sync returns 0 every object put before is durable and visible.
  * put is safe from several threads; sync is called by one.
  */
 struct gic_odb_backend {

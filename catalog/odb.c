@@ -1,20 +1,25 @@
 /*
  * odb.c - the local object store: objects/ab/cdef... named by SHA-256.
  *
- * A put writes (or reflinks, or hard-links) the bytes into a temporary file
- * in the target directory and re-hashes it when its bytes came from the
- * source file rather than the hashed buffer.  sync(), which the writer
- * calls before committing rows that reference new objects, then makes the
- * batch durable in three steps: one syncfs(2) flushes every temporary
- * file's data, the files are renamed into place like git's object files,
- * and a second syncfs(2) makes the directory entries durable.  So a name
- * under objects/ only ever points at bytes already on disk, as with an
- * fsync per file, but a batch of thousands of objects costs two flushes
- * instead of thousands (git's core.fsyncMethod=batch makes the same
- * trade).  The price: sync() also waits for other dirty data of the same
- * file system.  Until sync() an object is not visible to get() or stat().
- * A crash at any point leaves either nothing, a complete object, or a
- * temporary file ("tmp-*") that `gc` removes.  Objects are mode 0444.
+ * A put of copied bytes writes them into an unnamed file in the target
+ * directory (O_TMPFILE) and gives it the object's name once every byte is
+ * in: a killed put leaves nothing.  Links and reflinks, and copies where
+ * the file system or /proc cannot do that, go into a temporary file
+ * ("tmp-*", re-hashed when its bytes came from the source file rather
+ * than the hashed buffer), renamed into place at the next sync().
+ *
+ * sync(), which the writer calls before committing rows that reference
+ * new objects, makes the batch durable: one syncfs(2) flushes every new
+ * file's data, and when temporary files were renamed, a second one their
+ * directory entries.  A batch of thousands of objects costs one or two
+ * flushes instead of an fsync each (git's core.fsyncMethod=batch makes the
+ * same trade); the price is that sync() also waits for other dirty data of
+ * the same file system.  So an object a committed row references is on
+ * disk.  One nothing references yet may not be: after a power loss its
+ * name can point at bytes that never got there.  A put therefore re-hashes
+ * a name before trusting it (intact()) and replaces it when it does not
+ * hold its bytes, verify counts it as an orphan, and gc removes it, as it
+ * removes temporary files.  Objects are mode 0444.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -48,8 +53,10 @@ struct fs_odb {
 	char *dir;
 	int dirfd;            /* dir, held open for syncfs; -1: not open */
 	pthread_mutex_t mu;   /* guards the pending list (not dirfd: sync's) */
-	struct pending *pend; /* puts since the last sync */
+	struct pending *pend; /* temporary files since the last sync */
 	size_t npend, cap;
+	size_t placed;        /* objects named at put since the last sync */
+	_Atomic int no_tmpfile; /* O_TMPFILE or /proc is missing here */
 	long pid;             /* in temporary names */
 	_Atomic uint64_t made[4]; /* fan-out directories known to exist:
 				   * gicat never removes one */
@@ -183,6 +190,43 @@ static int intact(const char *final, const char *hex, size_t len)
 	return ok;
 }
 
+/*
+ * Writes a copy into an unnamed file in dir and names it final.  1: done;
+ * 0: not done, the caller goes the other way: O_TMPFILE or /proc/self/fd
+ * is missing (remembered), or final is taken (by the object, or by what a
+ * power loss left).
+ */
+static int put_unnamed(struct fs_odb *o, const char *dir, const char *final,
+		       const void *buf, size_t len)
+{
+	char fdpath[64];
+	int fd, rc = 0, err;
+
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444);
+	if (fd < 0) {
+		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
+			atomic_store(&o->no_tmpfile, 1);
+		return 0;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (write_all(fd, buf, len) < 0)
+		rc = gic_seterr(GIC_EIO, "write into '%s': %s", dir,
+				strerror(errno));
+	else if (linkat(AT_FDCWD, fdpath, AT_FDCWD, final, AT_SYMLINK_FOLLOW))
+		rc = -1;
+	else
+		rc = 1;
+	err = errno;
+	close(fd);
+	if (rc != -1)
+		return rc;
+	if (err == ENOENT)  /* no /proc */
+		atomic_store(&o->no_tmpfile, 1);
+	else if (err != EEXIST)
+		return gic_seterr(GIC_EIO, "name '%s': %s", final, strerror(err));
+	return 0;
+}
+
 /* Queues a written temporary file for the next sync(). */
 static int add_pending(struct fs_odb *o, const char *tmp, const char *hex)
 {
@@ -245,25 +289,37 @@ static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
 		  size_t len, const char *src, enum gic_store_mode mode,
 		  enum gic_put_how *how)
 {
+	struct fs_odb *o = fs(odb);
 	char dir[4096], final[4200], tmp[4200];
 	int rc, fd = -1;
 
-	snprintf(dir, sizeof(dir), "%s/%.2s", fs(odb)->dir, hex);
+	snprintf(dir, sizeof(dir), "%s/%.2s", o->dir, hex);
 	snprintf(final, sizeof(final), "%s/%s", dir, hex + 2);
+	if ((rc = fan_out(o, dir, hex)) < 0)
+		return rc;
+	/* a copy goes for the name at once: a new object costs no stat */
+	if ((mode == GIC_MODE_COPY || !src) && !atomic_load(&o->no_tmpfile) &&
+	    (rc = put_unnamed(o, dir, final, buf, len)) != 0) {
+		if (rc < 0)
+			return rc;
+		pthread_mutex_lock(&o->mu);
+		o->placed++;
+		pthread_mutex_unlock(&o->mu);
+		*how = GIC_PUT_COPIED;
+		return 0;
+	}
 	if (intact(final, hex, len)) {
 		*how = GIC_PUT_EXISTED;
 		return 0;
 	}
-	if ((rc = fan_out(fs(odb), dir, hex)) < 0)
-		return rc;
 	snprintf(tmp, sizeof(tmp), "%s/tmp-%.16s-%ld-%lu", dir, hex + 2,
-		 fs(odb)->pid, tmp_seq++);
+		 o->pid, tmp_seq++);
 	if ((rc = make_tmp(tmp, buf, len, src, mode, how, &fd)) == 0)
 		rc = settle(fd, tmp, hex, len, *how != GIC_PUT_COPIED);
 	if (fd >= 0)
 		close(fd);
 	if (rc == 0)
-		rc = add_pending(fs(odb), tmp, hex);
+		rc = add_pending(o, tmp, hex);
 	if (rc < 0)
 		unlink(tmp);
 	return rc;
@@ -279,16 +335,17 @@ static int fs_sync(struct gic_odb *odb)
 	struct fs_odb *o = fs(odb);
 	struct pending *batch;
 	char final[4200];
-	size_t n;
+	size_t n, placed;
 	int rc = 0;
 
 	pthread_mutex_lock(&o->mu);
 	batch = o->pend;
 	n = o->npend;
+	placed = o->placed;
 	o->pend = NULL;
-	o->npend = o->cap = 0;
+	o->npend = o->cap = o->placed = 0;
 	pthread_mutex_unlock(&o->mu);
-	if (n && (rc = flush(o)) == 0) {
+	if ((n || placed) && (rc = flush(o)) == 0 && n) {
 		for (size_t i = 0; i < n && rc == 0; i++) {
 			const char *hex = batch[i].hex;
 			snprintf(final, sizeof(final), "%s/%.2s/%s", o->dir, hex,

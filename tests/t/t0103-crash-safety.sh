@@ -1,7 +1,7 @@
 #!/bin/sh
 # kill -9 at several moments of an ingest: the catalog stays consistent
 # (verify --full is clean; leftovers are only harmless temporary files or
-# unreferenced objects) and a re-run ends with exactly the rows of an
+# whole unreferenced objects) and a re-run ends with exactly the rows of an
 # uninterrupted run.
 . "$(dirname "$0")/lib.sh"
 
@@ -32,6 +32,16 @@ for delay in 0.01 0.05 0.1 0.2 0.3 0.5; do
 		test "$(sqlite3 killed/.gicat/catalog.db "SELECT count(*) FROM entries e LEFT JOIN images i USING (sha256) WHERE i.sha256 IS NULL")" -eq 0
 	'
 done
+
+# An object is named only once it holds every byte: what a kill leaves
+# under objects/ is whole objects and temporary files, never a short one.
+test_expect_success 'every object name the kills left holds its bytes' '
+	find killed/.gicat/objects -type f ! -name "tmp-*" | while read -r f; do
+		name=$(basename "$(dirname "$f")")$(basename "$f") &&
+		test "$(sha256sum <"$f" | cut -d" " -f1)" = "$name" || echo "$f"
+	done >bad &&
+	test_cmp /dev/null bad
+'
 
 test_expect_success 'a re-run ends with exactly the rows of an uninterrupted run' '
 	(cd data && test_expect_code 1 gicat --catalog ../killed ingest genimage 2>/dev/null) &&
