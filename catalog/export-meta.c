@@ -23,10 +23,9 @@ struct text {
 	int oom;
 };
 
-static void add(struct text *t, const char *v)
+/* Appends the n bytes at v. */
+static void add_n(struct text *t, const char *v, size_t n)
 {
-	size_t n = strlen(v);
-
 	if (t->len + n + 1 > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 4096;
 		char *p;
@@ -39,8 +38,14 @@ static void add(struct text *t, const char *v)
 		t->s = p;
 		t->cap = cap;
 	}
-	memcpy(t->s + t->len, v, n + 1);
+	memcpy(t->s + t->len, v, n);
 	t->len += n;
+	t->s[t->len] = 0;
+}
+
+static void add(struct text *t, const char *v)
+{
+	add_n(t, v, strlen(v));
 }
 
 /* Appends obj as one JSON line and releases it. */
@@ -161,9 +166,13 @@ static int locate(struct gic_export_ctx *x, sqlite3_stmt *q,
 static void add_quoted(struct text *t, const char *v)
 {
 	add(t, "\"");
-	for (const char *p = v ? v : ""; *p; p++) {
-		char ch[3] = { *p, *p == '"' ? '"' : 0, 0 };
-		add(t, ch);
+	for (const char *p = v ? v : ""; *p; ) {
+		size_t n = strcspn(p, "\"");
+
+		add_n(t, p, n);
+		p += n;
+		if (*p)  /* a quote, doubled */
+			add(t, "\"\""), p++;
 	}
 	add(t, "\"");
 }

@@ -457,6 +457,17 @@ test_expect_success 'exporting again into a directory replaces its record: the c
 	gicat split --check again
 '
 
+test_expect_success 'manifest CSV: a path with quotes and commas reads back whole' '
+	mkdir -p quoted && cp "$SHARED/data/pngsuite/basn0g08.png" "quoted/say \"hi\", \"\"twice.png" &&
+	gicat ingest --dataset quoted --label real quoted 2>/dev/null &&
+	gicat export "dataset = quoted" --format manifest --out q-man 2>err &&
+	"$PY" -c "
+import csv
+(r,) = csv.DictReader(open(\"q-man/export.csv\"))
+assert r[\"path\"].endswith(\"/say \\\"hi\\\", \\\"\\\"twice.png\"), r
+"
+'
+
 test_expect_success 'names and paths that are not UTF-8: manifest and hf metadata stay whole JSON' '
 	mkdir -p nonutf && cp "$SHARED/data/pngsuite/basn0g08.png" "nonutf/bad$(printf "\377")name.png" &&
 	gicat ingest --dataset nonutf --generator "g$(printf "\376")" --label fake nonutf 2>/dev/null &&
