@@ -111,11 +111,14 @@ median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 # Each run writes into directories of its own: deleting the previous run's
 # files first would slow down whoever creates files next (ext4 skips
-# recently freed inodes).  Runs alternate which client goes first.
+# recently freed inodes).  Runs alternate which client goes first, and
+# start after a sync: neither then waits on the write-back of what ran
+# before it (gicat's syncfs would), and ext4 forgets freed inodes sooner.
 curl_run() { # DIR
 	mkdir -p "$1"
 	awk -v d="$1" '{printf "url = \"%s\"\noutput = \"%s/%05d\"\n", $0, d, NR}' \
 		"$work/list.txt" >"$work/curl.cfg"
+	sync
 	t0=$(now)
 	cpu "$work/curl.cpu" curl --parallel --parallel-max 16 -s -f -K "$work/curl.cfg" 2>/dev/null
 	t1=$(now)
@@ -124,6 +127,7 @@ curl_run() { # DIR
 }
 gicat_run() { # DIR
 	"$top/gicat" init "$1" 2>/dev/null
+	sync
 	t0=$(now)
 	cpu "$work/gicat.cpu" "$top/gicat" --catalog "$1" fetch --jobs 16 "$work/list.txt" 2>/dev/null
 	t1=$(now)
