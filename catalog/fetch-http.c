@@ -112,8 +112,12 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 	memcpy(j->validator, j->resp_validator, sizeof(j->validator));
 	/* libcurl undoes a Content-Encoding: what is kept are the decoded
 	 * bytes, capped as they come; the length and any range would count
-	 * the encoded ones, so such a body is never resumed */
-	j->ranges = (j->resp_ranges || code == 206) && !j->resp_encoding[0];
+	 * the encoded ones, so such a body is never resumed.  Nor is one
+	 * without a validator: only If-Range can tell that the file is still
+	 * the same (one replaced by another of the same length would say so
+	 * by nothing else) */
+	j->ranges = (j->resp_ranges || code == 206) && !j->resp_encoding[0] &&
+		    j->validator[0];
 	if (j->resp_encoding[0])
 		j->total = -1;
 	else if (j->resp_length >= 0 &&
@@ -185,15 +189,13 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 }
 
 /* Asks for the rest of a partial body, if the same content still is
- * what the server has (If-Range). */
+ * what the server has (If-Range: only bodies with a validator resume). */
 static int ask_rest(struct gic_fetch_job *j, CURL *e)
 {
 	char range[32], cond[300];
 
 	snprintf(range, sizeof(range), "%zu-", j->len);
 	curl_easy_setopt(e, CURLOPT_RANGE, range);
-	if (!j->validator[0])
-		return 0;
 	snprintf(cond, sizeof(cond), "If-Range: %s", j->validator);
 	if (!(j->headers = curl_slist_append(NULL, cond)))
 		return -1;
