@@ -178,3 +178,8 @@ LEFT JOIN classes c ON c.idx = e.class;
 ALTER TABLE entries ADD COLUMN file_id TEXT; -- 'device:inode' of the local file read at ingest (NULL for fetched entries and those of older catalogs): a path that is another spelling of a catalogued one is the same file only when this matches
 ALTER TABLE rejects ADD COLUMN file_id TEXT; -- 'device:inode' of the local file that was rejected (NULL for URLs, directories and files that could not be opened): the same file rejected under another spelling replaces this row, and ingesting it under any spelling clears it
 CREATE INDEX rejects_file_id ON rejects (file_id) WHERE file_id IS NOT NULL;
+
+-- 0009-subset-index: task sets select by subset and split (the shipped
+-- GenImage tasks: `subset = adm and split = val`); without an index each
+-- such set read every entry of its dataset to find its own.
+CREATE INDEX entries_subset_split ON entries (subset, split, label);
