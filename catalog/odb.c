@@ -55,7 +55,8 @@ struct fs_odb {
 	pthread_mutex_t mu;   /* guards the pending list (not dirfd: sync's) */
 	struct pending *pend; /* temporary files since the last sync */
 	size_t npend, cap;
-	size_t placed;        /* objects named at put since the last sync */
+	_Atomic int placed;   /* an object was named at put since the last
+				 sync */
 	_Atomic int no_tmpfile; /* O_TMPFILE or /proc is missing here */
 	long pid;             /* in temporary names */
 	_Atomic uint64_t made[4]; /* fan-out directories known to exist:
@@ -192,34 +193,34 @@ static int intact(const char *final, const char *hex, size_t len)
 
 /*
  * Writes a copy into an unnamed file in dir and names it final.  1: done;
- * 0: not done, the caller goes the other way: O_TMPFILE or /proc/self/fd
- * is missing (remembered), or final is taken (by the object, or by what a
- * power loss left).
+ * 0: not done, the caller goes the other way (which also says why the
+ * file could not be opened): O_TMPFILE or /proc/self/fd is missing
+ * (remembered), or final is taken (by the object, or by what a power
+ * loss left).
  */
 static int put_unnamed(struct fs_odb *o, const char *dir, const char *final,
 		       const void *buf, size_t len)
 {
 	char fdpath[64];
-	int fd, rc = 0, err;
+	int fd, named, err;
 
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444);
-	if (fd < 0) {
+	if ((fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444)) < 0) {
 		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
 			atomic_store(&o->no_tmpfile, 1);
 		return 0;
 	}
+	if (write_all(fd, buf, len) < 0) {
+		err = errno;
+		close(fd);
+		return gic_seterr(GIC_EIO, "write into '%s': %s", dir,
+				  strerror(err));
+	}
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-	if (write_all(fd, buf, len) < 0)
-		rc = gic_seterr(GIC_EIO, "write into '%s': %s", dir,
-				strerror(errno));
-	else if (linkat(AT_FDCWD, fdpath, AT_FDCWD, final, AT_SYMLINK_FOLLOW))
-		rc = -1;
-	else
-		rc = 1;
+	named = !linkat(AT_FDCWD, fdpath, AT_FDCWD, final, AT_SYMLINK_FOLLOW);
 	err = errno;
 	close(fd);
-	if (rc != -1)
-		return rc;
+	if (named)
+		return 1;
 	if (err == ENOENT)  /* no /proc */
 		atomic_store(&o->no_tmpfile, 1);
 	else if (err != EEXIST)
@@ -302,9 +303,7 @@ static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
 	    (rc = put_unnamed(o, dir, final, buf, len)) != 0) {
 		if (rc < 0)
 			return rc;
-		pthread_mutex_lock(&o->mu);
-		o->placed++;
-		pthread_mutex_unlock(&o->mu);
+		atomic_store(&o->placed, 1);
 		*how = GIC_PUT_COPIED;
 		return 0;
 	}
@@ -335,15 +334,14 @@ static int fs_sync(struct gic_odb *odb)
 	struct fs_odb *o = fs(odb);
 	struct pending *batch;
 	char final[4200];
-	size_t n, placed;
-	int rc = 0;
+	int rc = 0, placed = atomic_exchange(&o->placed, 0);
+	size_t n;
 
 	pthread_mutex_lock(&o->mu);
 	batch = o->pend;
 	n = o->npend;
-	placed = o->placed;
 	o->pend = NULL;
-	o->npend = o->cap = o->placed = 0;
+	o->npend = o->cap = 0;
 	pthread_mutex_unlock(&o->mu);
 	if ((n || placed) && (rc = flush(o)) == 0 && n) {
 		for (size_t i = 0; i < n && rc == 0; i++) {
