@@ -1,7 +1,8 @@
 /*
  * error.c - per-thread error messages and small shared helpers (growing
  * an array, SHA-256 of memory, file descriptors and files, as hex, the
- * "did you mean" of a misspelt name, and the allocator's settings).
+ * "did you mean" of a misspelt name, the allocator's settings, and a
+ * monotonic clock).
  *
  * Library functions report failures by returning a negative GIC_E* code
  * after calling gic_seterr() at the point where the failure is found; the
@@ -253,18 +254,18 @@ int gic_suggest_closer(const char *name, size_t n, const char *word,
  * (some virtual machines).  Buffers below 32 MiB now come from the heap,
  * and up to 256 MiB free at its top is kept for the next image.
  */
-double gic_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 void gic_malloc_tune(void)
 {
 #ifdef __GLIBC__
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #endif
+}
+
+double gic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }

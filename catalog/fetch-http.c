@@ -96,8 +96,8 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 	if (code / 100 != 2)
 		return 0; /* interim, redirect or error: body ignored */
 	/* the rest of the same file: where the kept bytes end, of the size
-	 * the first response gave (a file that changed on a server without
-	 * validators, or one ignoring If-Range, says another) */
+	 * the first response gave (a server ignoring If-Range says another
+	 * for a file replaced by a longer or shorter one) */
 	if (code == 206 && (j->resp_range != (int64_t)j->len ||
 			    j->resp_total != j->total || j->total < 0 ||
 			    j->resp_encoding[0])) {
