@@ -13,6 +13,7 @@
 # BENCH_RUNS (default 3) runs each; the figures are medians.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 runs=${BENCH_RUNS:-3}
 n=${DEDUP_N:-100000}
 work=$top/build/bench-work
@@ -26,8 +27,6 @@ for skew in "" --skewed; do
 		echo "nearbench: recall below 100%"
 done
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 timed() { # command...: median seconds of $runs runs, output discarded
 	for i in $(seq "$runs"); do
 		t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)

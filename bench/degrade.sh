@@ -11,6 +11,7 @@
 #   BENCH_DEGRADE_N (default 2000), BENCH_RUNS (default 3)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 n=${BENCH_DEGRADE_N:-2000}
 runs=${BENCH_RUNS:-3}
 work=$top/build/bench-work
@@ -32,7 +33,6 @@ for i in $(seq "$runs"); do
 done
 
 # median CPU seconds and mean output bytes per image, per (side, chain)
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 stat() { # side chain -> "seconds bytes"
 	t=$(awk -v s="$1" -v c="$2" '$1 == s && $2 == c {print $4}' "$work/degrade.$$" | median)
 	b=$(awk -v s="$1" -v c="$2" '$1 == s && $2 == c {print int($6 / $3); exit}' "$work/degrade.$$")

@@ -11,6 +11,7 @@
 # (default 2000) small images, BENCH_RUNS (default 3) runs each, medians.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 n=${BENCH_FETCH_N:-2000}
 runs=${BENCH_RUNS:-3}
 work=$top/build/bench-work/fetch
@@ -98,7 +99,6 @@ wait_server() {
 	ls "$corpus" | grep '^0' | sed "s|^|$base/|" >"$work/list.txt"
 }
 
-now() { date +%s.%N; }
 # cpu FILE CMD...: runs CMD, appending its user + system CPU seconds to FILE
 cpu() {
 	f=$1; shift
@@ -107,7 +107,6 @@ cpu() {
 }
 # us_per_image FILE: median CPU microseconds per image
 us_per_image() { echo "$(median <"$1") * 1000000 / $files" | bc -l; }
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 # Each run writes into directories of its own: deleting the previous run's
 # files first would slow down whoever creates files next (ext4 skips

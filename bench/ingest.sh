@@ -11,6 +11,7 @@
 # than git annex add.  BENCH_N (default 4000) and BENCH_RUNS (default 3).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 n=${BENCH_N:-4000}
 runs=${BENCH_RUNS:-3}
 work=$top/build/bench-work
@@ -25,8 +26,6 @@ fi
 files=$(find "$corpus/bench" -type f | wc -l)
 mb=$(du -sm "$corpus/bench" | cut -f1)
 
-now() { date +%s.%N; }
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 drop_cache_hint() { find "$corpus/bench" -type f -exec cat {} + >/dev/null 2>&1 || :; } # warm page cache
 
 drop_cache_hint

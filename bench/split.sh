@@ -5,6 +5,7 @@
 # Target (issue: tasks and exports): <= 15 s.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/bench/lib.sh"
 work=$top/build/bench-work/split
 train=${SPLIT_TRAIN:-114000}   # per label: 228,000 train entries
 val=${SPLIT_VAL:-6000}         # per label and generator: 96,000 val entries
@@ -19,10 +20,8 @@ fi
 # a catalog made by an older gicat is brought up to date before timing
 "$gicat" --catalog "$work/cat" migrate >/dev/null
 n=$(sqlite3 "$work/cat/.gicat/catalog.db" "SELECT count(*) FROM entries")
-now() { date +%s.%N; }
 
 runs=${BENCH_RUNS:-3}
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 # time_cmd FILE CMD...: appends CMD's wall seconds to FILE, after a sync,
 # so that neither side waits on the write-back of what ran before it
 time_cmd() {
