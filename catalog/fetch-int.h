@@ -87,6 +87,8 @@ struct gic_fetcher {
 	struct gic_fetch_job *done, *done_tail; /* to record */
 	size_t inwork;                  /* out of the transfers, not recorded */
 	size_t unchecked;               /* of those, bodies the workers hold */
+	size_t ndone;                   /* jobs in done */
+	int starved;                    /* the transfer thread found no room */
 	int stop;                       /* a runtime failure: everyone stops */
 	int transfers_over;
 	/* the writer and the fetches table (calling thread) */
@@ -115,8 +117,6 @@ int gic_fetch_state_plan(struct gic_fetcher *f);
 /* The URL's row after this run: done, or failed with error. */
 int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
 			const char *error);
-/* Commits when due (gic_writer_commit_due), and at the end (last = 1). */
-int gic_fetch_commit(struct gic_fetcher *f, int last);
 /* Commits (rc == 0) or keeps what is whole; returns rc or the commit's. */
 int gic_fetch_state_close(struct gic_fetcher *f, int rc);
 

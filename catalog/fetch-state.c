@@ -72,11 +72,6 @@ static int begin(struct gic_fetcher *f)
 	return 0;
 }
 
-int gic_fetch_commit(struct gic_fetcher *f, int last)
-{
-	return last ? gic_writer_commit(&f->w) : gic_writer_commit_due(&f->w);
-}
-
 static int key_cmp(const struct gic_fetcher *f, size_t i, size_t k)
 {
 	const struct gic_fetch_list *l = f->list;
@@ -205,8 +200,8 @@ int gic_fetch_state_plan(struct gic_fetcher *f)
 			f->queue[f->nqueue++] = i;
 	}
 	f->st->queued = f->nqueue;
-	if (rc == 0)
-		rc = gic_fetch_commit(f, 1);
+	/* the new rows commit with the first outcomes: the transfers start
+	 * now, not after a sync */
 out:
 	free(dup);
 	return rc;

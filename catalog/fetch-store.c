@@ -22,6 +22,7 @@
 
 #define MAX_WORKERS 64
 #define REPORT_EVERY 0.1      /* seconds between progress reports */
+#define DONE_BATCH 32         /* URLs that wake the writer */
 
 static void push(struct gic_fetch_job **head, struct gic_fetch_job **tail,
 		 struct gic_fetch_job *j)
@@ -35,6 +36,23 @@ static void push(struct gic_fetch_job **head, struct gic_fetch_job **tail,
 }
 
 /* ---- workers ------------------------------------------------------------ */
+
+/* Under mu: the transfer thread sleeps in curl_multi_poll until a socket
+ * or this wakes it (a write on a socket pair: not for every download). */
+static void wake_transfers(struct gic_fetcher *f)
+{
+	f->starved = 0;
+	curl_multi_wakeup(f->multi);
+}
+
+/* Under mu: a URL for the writer, which is woken once a batch is there
+ * (or the transfers are over); else it looks every REPORT_EVERY. */
+static void done_one(struct gic_fetcher *f, struct gic_fetch_job *j)
+{
+	push(&f->done, &f->done_tail, j);
+	if (++f->ndone >= DONE_BATCH || f->transfers_over)
+		pthread_cond_signal(&f->done_cv);
+}
 
 /* Hashes, checks and decodes a download; 0 when it may be stored. */
 static int examine(struct gic_fetcher *f, struct gic_fetch_job *j)
@@ -94,8 +112,9 @@ static void *worker(void *arg)
 		work_one(f, j);
 		pthread_mutex_lock(&f->mu);
 		f->unchecked--;
-		push(&f->done, &f->done_tail, j);
-		pthread_cond_signal(&f->done_cv);
+		done_one(f, j);
+		if (f->starved) /* room again, which a transfer waits for */
+			wake_transfers(f);
 	}
 	pthread_mutex_unlock(&f->mu);
 	return NULL;
@@ -165,9 +184,8 @@ void gic_fetch_give_up(struct gic_fetcher *f, struct gic_fetch_job *j,
 	j->failed = !content;
 	snprintf(j->r.reason, sizeof(j->r.reason), "%s", reason);
 	pthread_mutex_lock(&f->mu);
-	push(&f->done, &f->done_tail, j);
 	f->inwork++;
-	pthread_cond_signal(&f->done_cv);
+	done_one(f, j);
 	pthread_mutex_unlock(&f->mu);
 }
 
@@ -177,6 +195,7 @@ int gic_fetch_room(struct gic_fetcher *f, size_t bodies, size_t urls)
 
 	pthread_mutex_lock(&f->mu);
 	room = f->unchecked < bodies && f->inwork < urls;
+	f->starved = !room;
 	pthread_mutex_unlock(&f->mu);
 	return room;
 }
@@ -278,6 +297,7 @@ static struct gic_fetch_job *take_done(struct gic_fetcher *f, int *over)
 		pthread_cond_timedwait(&f->done_cv, &f->mu, &until);
 	j = f->done;
 	f->done = f->done_tail = NULL;
+	f->ndone = 0;
 	*over = !j && f->transfers_over && !f->inwork;
 	pthread_mutex_unlock(&f->mu);
 	return j;
@@ -313,11 +333,11 @@ int gic_fetch_write(struct gic_fetcher *f)
 		}
 		pthread_mutex_lock(&f->mu);
 		f->inwork -= n;
+		if (n && f->starved)
+			wake_transfers(f);
 		pthread_mutex_unlock(&f->mu);
-		if (n)
-			curl_multi_wakeup(f->multi); /* room for more transfers */
 		if (rc == 0)
-			rc = gic_fetch_commit(f, 0);
+			rc = gic_writer_commit_due(&f->w);
 		if (gic_now() - last >= REPORT_EVERY) {
 			report(f);
 			last = gic_now();
