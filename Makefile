@@ -3,6 +3,7 @@
 #   make test            builds and runs every test (last line: N passed, N failed)
 #   make demo            a small GenImage-like corpus, ingested and queried
 #   make bench           the benchmarks (figures beside their references)
+#   make fuzz            fuzzes the parsers with libFuzzer (clang; FUZZ_SECONDS)
 #   make SANITIZE=address,undefined test
 #   make install PREFIX=/usr/local
 
@@ -28,6 +29,7 @@ CLI_SRC := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 FIX_SRC := $(sort $(wildcard tests/fixtures/mk*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 EMBED := $(sort $(wildcard migrations/*.sql)) schema/imagenet_classes.tsv \
 	$(sort $(wildcard tasks/*/*.ini))
 
@@ -36,6 +38,7 @@ CLI_OBJ := $(CLI_SRC:%.c=build/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 FIX_BIN := $(FIX_SRC:tests/fixtures/%.c=build/fixtures/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
 all: deps-ok gicat $(FIX_BIN)
 
@@ -94,8 +97,20 @@ build/bench/%: bench/%.c build/libgicat.a
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) -o $@ $< build/libgicat.a $(LDSAN) $(LIBS)
 
-test: all $(UNIT_BIN)
+# Fuzz targets built with fuzz/driver.c instead of libFuzzer: they replay
+# files (the saved corpus in fuzz/corpus/), for make test.
+build/fuzz/%: fuzz/%.c build/fuzz/driver.o build/fuzz/text.o build/libgicat.a
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(filter %.o,$^) build/libgicat.a $(LDSAN) $(LIBS)
+
+.SECONDARY: build/fuzz/driver.o build/fuzz/text.o
+
+test: all $(UNIT_BIN) $(FUZZ_BIN)
 	@tests/run
+
+fuzz: deps-ok build/embed.c
+	@fuzz/run.sh $(FUZZ_SRC:fuzz/%.c=%)
 
 demo: all
 	@scripts/demo.sh
@@ -111,5 +126,5 @@ install: gicat
 clean:
 	rm -rf build gicat
 
-.PHONY: all deps-ok test demo bench install clean FORCE
+.PHONY: all deps-ok test demo bench fuzz install clean FORCE
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -108,7 +108,7 @@ static int png_in_run(struct png_in *s, uint64_t max, struct gic_pixels *out)
 	if (setjmp(png_jmpbuf(s->png)))
 		return GIC_EBADIMG;
 	png_set_read_fn(s->png, s, png_in_read);
-	png_set_benign_errors(s->png, 1);
+	probe_png_guard(s->png, max);
 	png_read_info(s->png, s->info);
 	w = png_get_image_width(s->png, s->info);
 	h = png_get_image_height(s->png, s->info);
@@ -195,6 +195,7 @@ static int decode_png(const unsigned char *buf, size_t len, uint64_t max,
 struct jpeg_err {
 	struct jpeg_error_mgr pub;
 	jmp_buf jb;
+	int rc;  /* the error gic_seterr was given */
 };
 
 static void jpeg_fail(j_common_ptr ci)
@@ -203,9 +204,22 @@ static void jpeg_fail(j_common_ptr ci)
 	char msg[JMSG_LENGTH_MAX];
 
 	(*ci->err->format_message)(ci, msg);
-	gic_seterr(GIC_EBADIMG, "%s JPEG: %s", ci->is_decompressor
-		   ? "invalid" : "cannot write", msg);
+	e->rc = gic_seterr(GIC_EBADIMG, "%s JPEG: %s", ci->is_decompressor
+			   ? "invalid" : "cannot write", msg);
 	longjmp(e->jb, 1);
+}
+
+/* Between passes: a file of too many scans stops, as gic_probe stops it. */
+static void jpeg_scans(j_common_ptr ci)
+{
+	struct jpeg_decompress_struct *d = (struct jpeg_decompress_struct *)ci;
+	struct jpeg_err *e = (struct jpeg_err *)(void *)ci->err;
+
+	if (d->input_scan_number > PROBE_JPEG_MAX_SCANS) {
+		e->rc = gic_seterr(GIC_ELIMIT, "progressive JPEG with more "
+				   "than %d scans", PROBE_JPEG_MAX_SCANS);
+		longjmp(e->jb, 1);
+	}
 }
 
 /* Warnings that mean the pixels are not all there fail the decode. */
@@ -229,6 +243,7 @@ static void jpeg_err_init(struct jpeg_err *e, struct jpeg_error_mgr **slot)
 struct jpeg_in {
 	struct jpeg_decompress_struct ci;
 	struct jpeg_err err;
+	struct jpeg_progress_mgr progress;
 	int created;
 	unsigned char *px, *row;
 };
@@ -255,9 +270,11 @@ static int jpeg_in_run(struct jpeg_in *s, const unsigned char *buf,
 	int cmyk, rc;
 
 	if (setjmp(s->err.jb))
-		return GIC_EBADIMG;
+		return s->err.rc ? s->err.rc : GIC_EBADIMG;
 	jpeg_create_decompress(ci);
 	s->created = 1;
+	s->progress.progress_monitor = jpeg_scans;
+	ci->progress = &s->progress;
 	jpeg_mem_src(ci, buf, (unsigned long)len);
 	jpeg_read_header(ci, TRUE);
 	if ((rc = probe_check_size(ci->image_width, ci->image_height, max)) < 0)

@@ -47,6 +47,21 @@ int probe_png(const unsigned char *buf, size_t len, uint64_t max_pixels,
 int probe_jpeg(const unsigned char *buf, size_t len, uint64_t max_pixels,
 	       struct gic_image_info *out);
 
+/*
+ * Scans a progressive JPEG may have.  Each scan is a pass over the whole
+ * coefficient buffer, so a small file of thousands of scans (every AC
+ * coefficient refined bit by bit) takes minutes to decode; encoders write
+ * about ten.
+ */
+#define PROBE_JPEG_MAX_SCANS 500
+
+struct png_struct_def;
+/* What every libpng reader of gicat sets before reading: a CRC error
+ * quits in any chunk, sides past max_pixels are refused, and no chunk may
+ * make libpng allocate (and zero) more than 16 MB -- a 2 GB tEXt length
+ * in an 8 KB file would otherwise cost seconds before failing. */
+void probe_png_guard(struct png_struct_def *png, uint64_t max_pixels);
+
 /* 0, or GIC_EBADIMG for a 0xN image, or GIC_ELIMIT over max_pixels. */
 int probe_check_size(uint64_t w, uint64_t h, uint64_t max_pixels);
 /* From a TIFF header + IFD0 (the part after "Exif\0\0"): the orientation

@@ -29,17 +29,9 @@ struct jpeg_err {
 	struct jpeg_error_mgr pub;
 	jmp_buf jb;
 	int corrupt;                /* stopped on a corrupt-data warning */
-	int scans;                  /* stopped past MAX_SCANS */
+	int scans;                  /* stopped past PROBE_JPEG_MAX_SCANS */
 	char msg[JMSG_LENGTH_MAX];
 };
-
-/*
- * Scans a progressive JPEG may have.  Each scan is a pass over the whole
- * coefficient buffer, so a small file of thousands of scans (every AC
- * coefficient refined bit by bit) takes minutes to decode; encoders write
- * about ten.
- */
-#define MAX_SCANS 500
 
 struct jpeg_state {
 	struct jpeg_decompress_struct ci;
@@ -92,7 +84,7 @@ static void on_progress(j_common_ptr ci)
 	struct jpeg_decompress_struct *d = (struct jpeg_decompress_struct *)ci;
 	struct jpeg_err *e = (struct jpeg_err *)ci->err;
 
-	if (d->input_scan_number > MAX_SCANS) {
+	if (d->input_scan_number > PROBE_JPEG_MAX_SCANS) {
 		e->scans = d->input_scan_number;
 		longjmp(e->jb, 1);
 	}
@@ -104,7 +96,7 @@ static int fail(struct jpeg_state *s)
 
 	if (s->err.scans)
 		return gic_seterr(GIC_ELIMIT, "progressive JPEG with more than "
-				  "%d scans (at scan %d)", MAX_SCANS,
+				  "%d scans (at scan %d)", PROBE_JPEG_MAX_SCANS,
 				  s->err.scans);
 	if (s->err.corrupt)
 		return gic_seterr(GIC_EBADIMG, "truncated or corrupt JPEG: %s",

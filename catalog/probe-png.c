@@ -224,21 +224,27 @@ static void collect_metadata(struct png_state *s)
 	}
 }
 
+void probe_png_guard(png_structp png, uint64_t max_pixels)
+{
+	png_uint_32 dim_max = max_pixels < PNG_UINT_31_MAX
+		? (png_uint_32)max_pixels : PNG_UINT_31_MAX;
+
+	png_set_benign_errors(png, 1);
+	/* a CRC error is corruption, in any chunk: the file is not as written */
+	png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+	png_set_user_limits(png, dim_max, dim_max);
+	png_set_chunk_malloc_max(png, CHUNK_MALLOC_MAX);
+}
+
 static int decode(struct png_state *s)
 {
-	png_uint_32 dim_max = s->max_pixels < PNG_UINT_31_MAX
-		? (png_uint_32)s->max_pixels : PNG_UINT_31_MAX;
 	int rc;
 
 	if (setjmp(png_jmpbuf(s->png)))
 		return fail(s);
 	png_set_read_fn(s->png, s, read_data);
 	png_set_read_user_chunk_fn(s->png, s, on_unknown_chunk);
-	png_set_benign_errors(s->png, 1);
-	/* a CRC error is corruption, in any chunk: the file is not as written */
-	png_set_crc_action(s->png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
-	png_set_user_limits(s->png, dim_max, dim_max);
-	png_set_chunk_malloc_max(s->png, CHUNK_MALLOC_MAX);
+	probe_png_guard(s->png, s->max_pixels);
 	s->stage = "in the header";
 	png_read_info(s->png, s->info);
 	s->warning[0] = '\0';

@@ -2,7 +2,8 @@
  * test-probe-limits.c - what gic_probe() refuses or must survive: every
  * truncation of a PNG and of JPEGs, files that are not images, the pixel
  * and side limits (from the header, and the caller's own), a progressive
- * JPEG of too many scans, the XMP DigitalSourceType in the forms XMP
+ * JPEG of too many scans, a chunk claiming 2 GB (and the same two refused
+ * by the degradations' decoder), the XMP DigitalSourceType in the forms XMP
  * writes it and in hostile packets that must still scan in linear time,
  * probing from several threads at once, and usage errors.
  *
@@ -26,6 +27,7 @@
 #include <jpeglib.h>
 
 #include "catalog.h"
+#include "degrade.h"
 #include "testprobe.h"
 
 /* ---- broken files and limits -------------------------------------------- */
@@ -143,6 +145,7 @@ static void test_jpeg_scan_limit(void **state)
 {
 	unsigned char *px = synth_rgb(64, 64, 0), *gray = malloc(64 * 64);
 	struct gic_image_info in;
+	struct gic_pixels rgb;
 
 	(void)state;
 	for (size_t i = 0; i < 64 * 64; i++)
@@ -159,10 +162,41 @@ static void test_jpeg_scan_limit(void **state)
 		if (bands == 46 && (rc != GIC_ELIMIT ||
 				    !strstr(gic_errmsg(), "more than 500 scans")))
 			fail_msg("507 scans: rc %d: %s", rc, gic_errmsg());
+		if (bands == 46 &&
+		    ((rc = gic_pixels_decode(b.p, b.n, 0, &rgb)) != GIC_ELIMIT ||
+		     !strstr(gic_errmsg(), "more than 500 scans")))
+			fail_msg("507 scans, decoded for a degradation: rc %d: %s",
+				 rc, gic_errmsg());
 		free(b.p);
 	}
 	free(gray);
 	free(px);
+}
+
+/* An 8 KB PNG (found by fuzz-probe) with a tEXt chunk of a wrong CRC,
+ * which the fast path leaves to libpng, then one whose length says 2 GB:
+ * a libpng that skips the first would allocate and zero 2 GB for the
+ * second (8 s here, and the memory) before finding the file short.  Both
+ * decoders refuse it at once, well under a second of CPU. */
+static void test_png_huge_chunk_length(void **state)
+{
+	size_t len;
+	unsigned char *p = test_read("fuzz/corpus/fuzz-probe/png-text-chunk-2gb",
+				     &len);
+	struct gic_image_info in;
+	struct gic_pixels rgb;
+	clock_t t = clock();
+	int rc;
+
+	(void)state;
+	if ((rc = gic_probe(p, len, NULL, &in)) != GIC_EBADIMG)
+		fail_msg("probe: rc %d: %s", rc, gic_errmsg());
+	if ((rc = gic_pixels_decode(p, len, 0, &rgb)) != GIC_EBADIMG)
+		fail_msg("decode: rc %d: %s", rc, gic_errmsg());
+	if ((double)(clock() - t) / CLOCKS_PER_SEC > 1)
+		fail_msg("refusing took %.1f s of CPU",
+			 (double)(clock() - t) / CLOCKS_PER_SEC);
+	free(p);
 }
 
 /* ---- XMP DigitalSourceType ---------------------------------------------- */
@@ -402,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_not_images_rejected),
 		cmocka_unit_test(test_pixel_limit),
 		cmocka_unit_test(test_jpeg_scan_limit),
+		cmocka_unit_test(test_png_huge_chunk_length),
 		cmocka_unit_test(test_xmp_source_type),
 		cmocka_unit_test(test_xmp_hostile_is_linear),
 		cmocka_unit_test(test_probe_from_threads),

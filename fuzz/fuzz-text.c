@@ -1,0 +1,130 @@
+/*
+ * fuzz-text.c - the parsers of text users write: the first byte picks
+ * one, the rest is its input.  Query expressions (whose SQL must never
+ * carry the user's text: literals are bound), task files, degradation
+ * chains, CSV/TSV records, outside text made a JSON string, URL lists
+ * (each format, and sniffed) and prediction files.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "catalog.h"
+#include "csv.h"
+#include "degrade.h"
+#include "eval.h"
+#include "fetch.h"
+#include "fuzz.h"
+#include "json.h"
+#include "task.h"
+
+static void query(const char *s)
+{
+	struct gic_sql sql;
+	int col;
+
+	if (gic_query_compile(s, &sql, &col) == 0) {
+		/* no quote of the user's: every literal is a parameter */
+		if (strchr(sql.where, '\'') || strchr(sql.where, '"') ||
+		    strchr(sql.where, ';'))
+			abort();
+		gic_sql_release(&sql);
+	}
+}
+
+static void task(const char *s)
+{
+	struct gic_task *t = NULL;
+
+	if (gic_task_parse(s, "fuzz.ini", &t) == 0)
+		gic_task_free(t);
+}
+
+static void ops(const char *s)
+{
+	struct gic_ops o, again;
+
+	/* the canonical text parses to itself */
+	if (gic_ops_parse(s, &o) == 0 &&
+	    (gic_ops_parse(o.canon, &again) || strcmp(o.canon, again.canon)))
+		abort();
+}
+
+static void records(char *s, char sep, int quotes)
+{
+	struct gic_records r;
+	char *rec, *f[64];
+
+	gic_records_init(&r, s, sep, quotes);
+	while ((rec = gic_records_next(&r)))
+		if (gic_csv_split(rec, sep, quotes, f, 64) > 0)
+			gic_trim(f[0]);
+}
+
+/* The list's name gives its format; "list" is sniffed from the text. */
+static void url_list(const char *s, size_t n, unsigned pick)
+{
+	static const char *const names[] = { "list.csv", "list.tsv",
+		"list.jsonl", "list.txt", "list" };
+	static struct gic_classes *cls;
+	struct gic_fetch_list *l = NULL;
+
+	if (!cls && gic_classes_builtin(&cls) < 0)
+		abort();
+	if (gic_fetch_list_parse(s, n, names[pick % 5], cls, &l) == 0)
+		gic_fetch_list_free(l);
+}
+
+static void on_problem(void *arg, enum gic_eval_problem kind,
+		       const char *where, const char *why)
+{
+	(void)arg;
+	if (kind >= GIC_EVAL_NKINDS || !where || !why)
+		abort();
+}
+
+/* The reader takes a path: the text goes through a memory file. */
+static void predictions(const char *s, size_t n)
+{
+	struct gic_eval_opts o = { .threshold = 0.5, .on_problem = on_problem };
+	struct gic_preds p = { 0 };
+	int fd = memfd_create("predictions", 0);
+	char path[64];
+	size_t bad;
+
+	if (fd < 0 || write(fd, s, n) != (ssize_t)n)
+		abort();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (gic_preds_read(path, &o, &p, &bad) == 0)
+		gic_preds_release(&p);
+	close(fd);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *raw = (const char *)data + 1;
+	char *s;
+	json_t *j;
+
+	if (size < 1 || !(s = fuzz_text(data + 1, size - 1)))
+		return 0;
+	switch (data[0] % 8) {
+	case 0: query(s); break;
+	case 1: task(s); break;
+	case 2: ops(s); break;
+	case 3: records(s, ',', 1); break;
+	case 4: records(s, '\t', 0); break;
+	case 5:
+		if ((j = gic_json_textn(raw, size - 1)))
+			json_decref(j);
+		break;
+	case 6: url_list(raw, size - 1, data[0] / 8); break;
+	default: predictions(raw, size - 1);
+	}
+	free(s);
+	return 0;
+}
