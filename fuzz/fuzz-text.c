@@ -3,7 +3,8 @@
  * one, the rest is its input.  Query expressions (whose SQL must never
  * carry the user's text: literals are bound), task files, degradation
  * chains, CSV/TSV records, outside text made a JSON string, URL lists
- * (each format, and sniffed) and prediction files.
+ * (each format, and sniffed), prediction files, what a path says (whose
+ * fields must stay in their vocabularies) and class tables.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,16 +67,15 @@ static void records(char *s, char sep, int quotes)
 }
 
 /* The list's name gives its format; "list" is sniffed from the text. */
+static const struct gic_classes *classes(void);
+
 static void url_list(const char *s, size_t n, unsigned pick)
 {
 	static const char *const names[] = { "list.csv", "list.tsv",
 		"list.jsonl", "list.txt", "list" };
-	static struct gic_classes *cls;
 	struct gic_fetch_list *l = NULL;
 
-	if (!cls && gic_classes_builtin(&cls) < 0)
-		abort();
-	if (gic_fetch_list_parse(s, n, names[pick % 5], cls, &l) == 0)
+	if (gic_fetch_list_parse(s, n, names[pick % 5], classes(), &l) == 0)
 		gic_fetch_list_free(l);
 }
 
@@ -104,15 +104,55 @@ static void predictions(const char *s, size_t n)
 	close(fd);
 }
 
+static const struct gic_classes *classes(void)
+{
+	static struct gic_classes *cls;
+
+	if (!cls && gic_classes_builtin(&cls) < 0)
+		abort();
+	return cls;
+}
+
+static int one_of(const char *v, const char *const *ok)
+{
+	for (; *ok; ok++)
+		if (!strcmp(v, *ok))
+			return 1;
+	return 0;
+}
+
+/* The first line is the ingest root, the rest the path under it. */
+static void path(char *s, unsigned pick)
+{
+	static const char *const labels[] = { "", "real", "fake", NULL };
+	static const char *const splits[] = { "", "train", "val", "test", NULL };
+	char *nl = strchr(s, '\n'), *root = NULL;
+	struct gic_path_meta m;
+
+	if (nl) {
+		*nl = '\0';
+		root = s;
+		s = nl + 1;
+	}
+	gic_path_parse((enum gic_layout)(pick % 4), s, root, classes(), NULL,
+		       &m);
+	if (m.class_idx < -1 || m.class_idx > 999 || !one_of(m.label, labels) ||
+	    !one_of(m.split, splits) || m.layout == GIC_LAYOUT_AUTO ||
+	    (m.class_idx >= 0 && m.wnid[0] &&
+	     strcmp(m.wnid, gic_classes_wnid(classes(), m.class_idx))))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *raw = (const char *)data + 1;
+	struct gic_classes *cls;
 	char *s;
 	json_t *j;
 
 	if (size < 1 || !(s = fuzz_text(data + 1, size - 1)))
 		return 0;
-	switch (data[0] % 8) {
+	switch (data[0] % 10) {
 	case 0: query(s); break;
 	case 1: task(s); break;
 	case 2: ops(s); break;
@@ -122,8 +162,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if ((j = gic_json_textn(raw, size - 1)))
 			json_decref(j);
 		break;
-	case 6: url_list(raw, size - 1, data[0] / 8); break;
-	default: predictions(raw, size - 1);
+	case 6: url_list(raw, size - 1, data[0] / 10); break;
+	case 7: predictions(raw, size - 1); break;
+	case 8: path(s, data[0] / 10); break;
+	default:
+		if (gic_classes_parse(s, &cls) == 0)
+			gic_classes_free(cls);
 	}
 	free(s);
 	return 0;
