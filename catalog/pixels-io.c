@@ -171,6 +171,8 @@ static int decode_png(const unsigned char *buf, size_t len, uint64_t max,
 	gic_image_info_release(&f.info);
 	if (rc)
 		return rc < 0 ? rc : 0;
+	if ((rc = probe_png_chunks(buf, len)) < 0)
+		return rc;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return gic_seterr(GIC_ENOMEM, "out of memory decoding PNG");

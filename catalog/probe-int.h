@@ -55,6 +55,16 @@ int probe_jpeg(const unsigned char *buf, size_t len, uint64_t max_pixels,
  */
 #define PROBE_JPEG_MAX_SCANS 500
 
+/*
+ * 0 when no chunk of the PNG in buf claims more bytes than the file has
+ * left, else GIC_EBADIMG, "truncated PNG: file ends after N bytes, in the
+ * header" (or in the image data, or after it).  Called before libpng
+ * reads: libpng allocates and zeroes a text chunk's claimed length before
+ * reading it, and its chunk size limit does not stop that here, so 4
+ * bytes of a 700-byte file would cost 2 GB and seconds.
+ */
+int probe_png_chunks(const unsigned char *buf, size_t len);
+
 struct png_struct_def;
 /* What every libpng reader of gicat sets before reading: a CRC error
  * quits in any chunk, sides past max_pixels are refused, and no chunk may

@@ -116,6 +116,30 @@ static int precheck_ihdr(const struct png_state *s)
 	return probe_check_size(w, h, s->max_pixels);
 }
 
+int probe_png_chunks(const unsigned char *buf, size_t len)
+{
+	const char *stage = "in the header";
+	size_t pos = 8;
+
+	while (len >= 12 && pos <= len - 12) {
+		const unsigned char *c = buf + pos;
+		png_uint_32 n = png_get_uint_32(c);
+
+		if (!memcmp(c + 4, "IDAT", 4))
+			stage = "in the image data";
+		else if (strcmp(stage, "in the header"))
+			stage = "after the image data, before IEND";
+		if (n > len - pos - 12)
+			return gic_seterr(GIC_EBADIMG, "truncated PNG: file "
+					  "ends after %zu bytes, %s", len,
+					  stage);
+		if (!memcmp(c + 4, "IEND", 4))
+			break;
+		pos += 12 + (size_t)n;
+	}
+	return 0;
+}
+
 static const char *mode_name(int color_type)
 {
 	switch (color_type) {
@@ -319,7 +343,8 @@ int probe_png(const unsigned char *buf, size_t len, uint64_t max_pixels,
 	s->max_pixels = max_pixels;
 	s->out = out;
 	rc = precheck_ihdr(s);
-	if (rc || (rc = try_fast(s)) != 0) {
+	if (rc || (rc = try_fast(s)) != 0 ||
+	    (rc = probe_png_chunks(buf, len)) < 0) {
 		rc = rc < 0 ? rc : 0;
 		goto out;
 	}
