@@ -67,7 +67,14 @@ static void records(char *s, char sep, int quotes)
 }
 
 /* The list's name gives its format; "list" is sniffed from the text. */
-static const struct gic_classes *classes(void);
+static const struct gic_classes *classes(void)
+{
+	static struct gic_classes *cls;
+
+	if (!cls && gic_classes_builtin(&cls) < 0)
+		abort();
+	return cls;
+}
 
 static void url_list(const char *s, size_t n, unsigned pick)
 {
@@ -102,15 +109,6 @@ static void predictions(const char *s, size_t n)
 	if (gic_preds_read(path, &o, &p, &bad) == 0)
 		gic_preds_release(&p);
 	close(fd);
-}
-
-static const struct gic_classes *classes(void)
-{
-	static struct gic_classes *cls;
-
-	if (!cls && gic_classes_builtin(&cls) < 0)
-		abort();
-	return cls;
 }
 
 static int one_of(const char *v, const char *const *ok)
