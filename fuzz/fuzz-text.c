@@ -66,7 +66,7 @@ static void records(char *s, char sep, int quotes)
 			gic_trim(f[0]);
 }
 
-/* The list's name gives its format; "list" is sniffed from the text. */
+/* The built-in ImageNet classes, loaded once. */
 static const struct gic_classes *classes(void)
 {
 	static struct gic_classes *cls;
@@ -76,6 +76,7 @@ static const struct gic_classes *classes(void)
 	return cls;
 }
 
+/* The list's name gives its format; "list" is sniffed from the text. */
 static void url_list(const char *s, size_t n, unsigned pick)
 {
 	static const char *const names[] = { "list.csv", "list.tsv",
