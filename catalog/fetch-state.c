@@ -61,17 +61,6 @@ int gic_fetch_state_close(struct gic_fetcher *f, int rc)
 	return gic_writer_finish(&f->w, rc);
 }
 
-/* Opens the writer's transaction for rows the writer does not write. */
-static int begin(struct gic_fetcher *f)
-{
-	if (f->w.in_tx)
-		return 0;
-	if (sqlite3_exec(f->cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
-		return db_fail(f, "begin");
-	f->w.in_tx = 1;
-	return 0;
-}
-
 static int key_cmp(const struct gic_fetcher *f, size_t i, size_t k)
 {
 	const struct gic_fetch_list *l = f->list;
@@ -186,7 +175,8 @@ int gic_fetch_state_plan(struct gic_fetcher *f)
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = find_duplicates(f, dup)) < 0 || (rc = begin(f)) < 0)
+	if ((rc = find_duplicates(f, dup)) < 0 ||
+	    (rc = gic_writer_begin(&f->w)) < 0)
 		goto out;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (dup[i]) {
@@ -221,7 +211,7 @@ int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
 	sqlite3_stmt *s = f->set_state;
 	int rc;
 
-	if ((rc = begin(f)) < 0)
+	if ((rc = gic_writer_begin(&f->w)) < 0)
 		return rc;
 	sqlite3_bind_text(s, 1, j->dataset, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, f->list->items[j->item].key, -1, SQLITE_STATIC);

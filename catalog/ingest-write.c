@@ -133,7 +133,7 @@ int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
 	return 0;
 }
 
-static int begin(struct gic_writer *w)
+int gic_writer_begin(struct gic_writer *w)
 {
 	if (w->in_tx)
 		return 0;
@@ -646,7 +646,7 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 
 	if (r->kind == GIC_R_FATAL)
 		return gic_seterr(GIC_EIO, "'%s': %s", r->path, r->reason);
-	if ((rc = begin(w)) < 0)
+	if ((rc = gic_writer_begin(w)) < 0)
 		return rc;
 	w->pending++;
 	st->bytes += r->bytes;
