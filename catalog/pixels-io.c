@@ -197,7 +197,7 @@ static int decode_png(const unsigned char *buf, size_t len, uint64_t max,
 struct jpeg_err {
 	struct jpeg_error_mgr pub;
 	jmp_buf jb;
-	int rc;  /* the error gic_seterr was given */
+	int rc;  /* why it jumped: the error gic_seterr was given */
 };
 
 static void jpeg_fail(j_common_ptr ci)
@@ -217,11 +217,8 @@ static void jpeg_scans(j_common_ptr ci)
 	struct jpeg_decompress_struct *d = (struct jpeg_decompress_struct *)ci;
 	struct jpeg_err *e = (struct jpeg_err *)(void *)ci->err;
 
-	if (d->input_scan_number > PROBE_JPEG_MAX_SCANS) {
-		e->rc = gic_seterr(GIC_ELIMIT, "progressive JPEG with more "
-				   "than %d scans", PROBE_JPEG_MAX_SCANS);
+	if ((e->rc = probe_jpeg_scans(d->input_scan_number)) < 0)
 		longjmp(e->jb, 1);
-	}
 }
 
 /* Warnings that mean the pixels are not all there fail the decode. */
@@ -272,7 +269,7 @@ static int jpeg_in_run(struct jpeg_in *s, const unsigned char *buf,
 	int cmyk, rc;
 
 	if (setjmp(s->err.jb))
-		return s->err.rc ? s->err.rc : GIC_EBADIMG;
+		return s->err.rc;
 	jpeg_create_decompress(ci);
 	s->created = 1;
 	s->progress.progress_monitor = jpeg_scans;

@@ -54,6 +54,10 @@ int probe_jpeg(const unsigned char *buf, size_t len, uint64_t max_pixels,
  * about ten.
  */
 #define PROBE_JPEG_MAX_SCANS 500
+/* For both JPEG readers' progress monitors: 0 while scan (the number of
+ * the scan being read) is within the limit, else GIC_ELIMIT with "more
+ * than 500 scans (at scan N)". */
+int probe_jpeg_scans(int scan);
 
 /*
  * 0 when no chunk of the PNG in buf claims more bytes than the file has
@@ -66,10 +70,11 @@ int probe_jpeg(const unsigned char *buf, size_t len, uint64_t max_pixels,
 int probe_png_chunks(const unsigned char *buf, size_t len);
 
 struct png_struct_def;
-/* What every libpng reader of gicat sets before reading: a CRC error
- * quits in any chunk, sides past max_pixels are refused, and no chunk may
- * make libpng allocate (and zero) more than 16 MB -- a 2 GB tEXt length
- * in an 8 KB file would otherwise cost seconds before failing. */
+/* What every libpng reader of gicat sets before reading, after
+ * probe_png_chunks: a CRC error quits in any chunk, sides past max_pixels
+ * are refused, and libpng's own chunk allocation limit is 16 MB (which
+ * does not hold for a text chunk's claimed length: probe_png_chunks
+ * does). */
 void probe_png_guard(struct png_struct_def *png, uint64_t max_pixels);
 
 /* 0, or GIC_EBADIMG for a 0xN image, or GIC_ELIMIT over max_pixels. */

@@ -29,7 +29,7 @@ struct jpeg_err {
 	struct jpeg_error_mgr pub;
 	jmp_buf jb;
 	int corrupt;                /* stopped on a corrupt-data warning */
-	int scans;                  /* stopped past PROBE_JPEG_MAX_SCANS */
+	int scans;                  /* stopped by probe_jpeg_scans */
 	char msg[JMSG_LENGTH_MAX];
 };
 
@@ -84,20 +84,25 @@ static void on_progress(j_common_ptr ci)
 	struct jpeg_decompress_struct *d = (struct jpeg_decompress_struct *)ci;
 	struct jpeg_err *e = (struct jpeg_err *)ci->err;
 
-	if (d->input_scan_number > PROBE_JPEG_MAX_SCANS) {
-		e->scans = d->input_scan_number;
+	if (probe_jpeg_scans(d->input_scan_number) < 0) {
+		e->scans = 1;
 		longjmp(e->jb, 1);
 	}
+}
+
+int probe_jpeg_scans(int scan)
+{
+	return scan <= PROBE_JPEG_MAX_SCANS ? 0 :
+	       gic_seterr(GIC_ELIMIT, "progressive JPEG with more than %d "
+			  "scans (at scan %d)", PROBE_JPEG_MAX_SCANS, scan);
 }
 
 static int fail(struct jpeg_state *s)
 {
 	struct jpeg_error_mgr *err = &s->err.pub;
 
-	if (s->err.scans)
-		return gic_seterr(GIC_ELIMIT, "progressive JPEG with more than "
-				  "%d scans (at scan %d)", PROBE_JPEG_MAX_SCANS,
-				  s->err.scans);
+	if (s->err.scans)  /* its message is set */
+		return GIC_ELIMIT;
 	if (s->err.corrupt)
 		return gic_seterr(GIC_EBADIMG, "truncated or corrupt JPEG: %s",
 				  s->err.msg);

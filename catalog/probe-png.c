@@ -79,6 +79,12 @@ static int on_unknown_chunk(png_structp png, png_unknown_chunkp chunk)
 	return 0;  /* libpng's default: skip ancillary, fail on critical */
 }
 
+static int truncated(size_t len, const char *stage)
+{
+	return gic_seterr(GIC_EBADIMG, "truncated PNG: file ends after %zu "
+			  "bytes, %s", len, stage);
+}
+
 /* Turns libpng's message into a reason the user can act on. */
 static int fail(struct png_state *s)
 {
@@ -87,9 +93,7 @@ static int fail(struct png_state *s)
 
 	snprintf(msg, sizeof(msg), "%s", gic_errmsg());
 	if (s->truncated)
-		return gic_seterr(GIC_EBADIMG,
-				  "truncated PNG: file ends after %zu bytes, %s",
-				  s->len, s->stage);
+		return truncated(s->len, s->stage);
 	n = strlen(msg);
 	if (n > 11 && !strcmp(msg + n - 11, ": CRC error"))
 		return gic_seterr(GIC_EBADIMG, "PNG CRC error in %.*s chunk",
@@ -118,21 +122,18 @@ static int precheck_ihdr(const struct png_state *s)
 
 int probe_png_chunks(const unsigned char *buf, size_t len)
 {
-	const char *stage = "in the header";
+	static const char *const stages[] = { "in the header",
+		"in the image data", "after the image data, before IEND" };
 	size_t pos = 8;
+	int at = 0;  /* stages[at]: before, at or after the IDAT chunks */
 
 	while (len >= 12 && pos <= len - 12) {
 		const unsigned char *c = buf + pos;
 		png_uint_32 n = png_get_uint_32(c);
 
-		if (!memcmp(c + 4, "IDAT", 4))
-			stage = "in the image data";
-		else if (strcmp(stage, "in the header"))
-			stage = "after the image data, before IEND";
+		at = !memcmp(c + 4, "IDAT", 4) ? 1 : at ? 2 : 0;
 		if (n > len - pos - 12)
-			return gic_seterr(GIC_EBADIMG, "truncated PNG: file "
-					  "ends after %zu bytes, %s", len,
-					  stage);
+			return truncated(len, stages[at]);
 		if (!memcmp(c + 4, "IEND", 4))
 			break;
 		pos += 12 + (size_t)n;
