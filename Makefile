@@ -110,7 +110,7 @@ test: all $(UNIT_BIN) $(FUZZ_BIN)
 	@tests/run
 
 fuzz: deps-ok build/embed.c
-	@fuzz/run.sh $(FUZZ_SRC:fuzz/%.c=%)
+	@PKGS="$(PKGS)" fuzz/run.sh $(FUZZ_SRC:fuzz/%.c=%)
 
 demo: all
 	@scripts/demo.sh

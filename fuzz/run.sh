@@ -1,7 +1,8 @@
 #!/bin/sh
-# fuzz/run.sh TARGET... - builds each fuzz/TARGET.c with clang and
-# libFuzzer (address and undefined-behaviour sanitizers on, the library
-# instrumented for coverage) in build/fuzz-clang/, then fuzzes it for
+# fuzz/run.sh TARGET... (make fuzz, which sets PKGS) - builds each
+# fuzz/TARGET.c with clang and libFuzzer (address and undefined-behaviour
+# sanitizers on, the library instrumented for coverage) in
+# build/fuzz-clang/, then fuzzes it for
 # FUZZ_SECONDS (default 60) from fuzz/corpus/TARGET/ (and, for the probe,
 # the PNG suite and JPEG samples).  New inputs go to
 # build/fuzz-clang/corpus-TARGET/, a crash to build/fuzz-clang/TARGET-crash-*;
@@ -13,7 +14,7 @@ cd "$top"
 secs=${FUZZ_SECONDS:-60}
 shared=${GICAT_SHARED:-$top/../shared}
 out=build/fuzz-clang
-pkgs="sqlite3 libcurl libpng libjpeg openssl jansson inih libarchive libdeflate"
+pkgs=${PKGS:?"the libraries' pkg-config names: run by make fuzz"}
 
 if ! command -v clang >/dev/null 2>&1; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
