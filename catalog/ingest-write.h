@@ -70,9 +70,10 @@ void gic_file_id(const struct stat *st, char out[48]);
 int gic_writer_check_opts(const struct gic_ingest_opts *o);
 int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
 		    const struct gic_ingest_opts *o);
-/* Opens the writer's transaction (BEGIN IMMEDIATE) unless it is open:
- * for rows of other tables a caller writes in it (fetch's state), each
- * counted in pending so that gic_writer_commit_due sees them. */
+/* Opens the writer's transaction (BEGIN IMMEDIATE) unless it is open,
+ * for rows of other tables a caller writes in it (fetch's state); the
+ * caller adds those rows to pending, so that gic_writer_commit_due
+ * counts them. */
 int gic_writer_begin(struct gic_writer *w);
 /* Records one result in the open transaction and updates st. */
 int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
