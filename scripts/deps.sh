@@ -26,9 +26,14 @@ for pair in $TOOLS; do
 	cmd=${pair%%:*}; deb=${pair#*:}
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $deb"
 done
-for pair in $PYMODS; do
-	mod=${pair%%:*}; deb=${pair#*:}
-	/usr/bin/python3 -c "import $mod" >/dev/null 2>&1 || missing="$missing $deb"
+# found, not imported: importing torchvision (torch) alone takes seconds,
+# and every make runs this script
+for pair in $(/usr/bin/python3 -c '
+import importlib.util, sys
+for pair in sys.argv[1:]:
+    if importlib.util.find_spec(pair.split(":")[0]) is None:
+        print(pair)' $PYMODS 2>/dev/null || echo "$PYMODS"); do
+	missing="$missing ${pair#*:}"
 done
 missing=$(echo $missing | tr ' ' '\n' | sort -u | tr '\n' ' ')
 [ -z "${missing% }" ] && exit 0
