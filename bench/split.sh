@@ -33,8 +33,15 @@ time_cmd() {
 	echo "$t1 - $t0" | bc -l >>"$f"
 }
 : >"$work/split.t"; : >"$work/cpal.t"
+# The previous run's output is moved aside, and deleted only at the end:
+# deleting 324,000 files right before a run slows down whoever creates
+# files next (ext4 skips recently freed inodes; see bench/fetch.sh).  The
+# same --out each time, so that the catalog replaces its record of it.
+rm -rf "$work/out" "$work/cpal" "$work/old"
+mkdir -p "$work/old"
 for i in $(seq "$runs"); do
-	rm -rf "$work/out" "$work/cpal"
+	[ ! -d "$work/out" ] || mv "$work/out" "$work/old/out-$i"
+	[ ! -d "$work/cpal" ] || mv "$work/cpal" "$work/old/cpal-$i"
 	time_cmd "$work/split.t" "$gicat" --catalog "$work/cat" split \
 		"$top/tasks/genimage/cross-sd14.ini" --out "$work/out" --mode link
 	files=$(wc -l <"$work/out/MANIFEST.sha256")
@@ -47,4 +54,4 @@ printf 'split benchmark: %s entries in the catalog, %s files written, median of 
 printf '  %-44s %8.3f s\n' "gicat split --mode link (imagefolder)" "$split_t"
 printf '  %-44s %8.3f s\n' "cp -al of the object store" "$cp_t"
 printf '  split / cp -al = %s   (target: split <= 15 s)\n' "$(echo "scale=2; $split_t / $cp_t" | bc -l)"
-rm -rf "$work/out" "$work/cpal" "$work/split.t" "$work/cpal.t"
+rm -rf "$work/out" "$work/cpal" "$work/old" "$work/split.t" "$work/cpal.t"
