@@ -156,7 +156,7 @@ measure() { # NAME TITLE
 		"gicat fetch --jobs 16 (into a catalog)" "$gicat_t" \
 		"$(rate "$gicat_t")" "$(mbs "$gicat_t")" "$entries"
 	printf '  gicat / curl throughput = %s   (target >= 0.8)\n' \
-		"$(echo "scale=3; $curl_t / $gicat_t" | bc -l)"
+		"$(ratio "$curl_t" "$gicat_t")"
 	printf '  CPU per image (user + system, median): curl %.0f us, gicat %.0f us\n' \
 		"$(us_per_image "$work/curl.cpu")" "$(us_per_image "$work/gicat.cpu")"
 }

@@ -55,7 +55,6 @@ if command -v git-annex >/dev/null 2>&1; then
 	chmod -R u+w "$work/annex" && rm -rf "$work/annex"
 fi
 
-ratio() { echo "scale=3; $1 / $2" | bc -l; }
 printf '\ningest benchmark: %s files, %s MB, median of %s runs\n' "$files" "$mb" "$runs"
 printf '  %-44s %8.3f s  %8.0f img/s\n' "reference loop (1 core, no catalog)" "$ref_t" "$(echo "$files / $ref_t" | bc -l)"
 printf '  %-44s %8.3f s  %8.0f img/s\n' "gicat ingest --jobs 2" "$ingest_t" "$(echo "$files / $ingest_t" | bc -l)"

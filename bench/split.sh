@@ -53,5 +53,5 @@ printf 'split benchmark: %s entries in the catalog, %s files written, median of 
 	"$n" "$files" "$runs"
 printf '  %-44s %8.3f s\n' "gicat split --mode link (imagefolder)" "$split_t"
 printf '  %-44s %8.3f s\n' "cp -al of the object store" "$cp_t"
-printf '  split / cp -al = %s   (target: split <= 15 s)\n' "$(echo "scale=2; $split_t / $cp_t" | bc -l)"
+printf '  split / cp -al = %s   (target: split <= 15 s)\n' "$(ratio "$split_t" "$cp_t" 2)"
 rm -rf "$work/out" "$work/cpal" "$work/old" "$work/split.t" "$work/cpal.t"
