@@ -108,7 +108,6 @@ static int png_in_run(struct png_in *s, uint64_t max, struct gic_pixels *out)
 	if (setjmp(png_jmpbuf(s->png)))
 		return GIC_EBADIMG;
 	png_set_read_fn(s->png, s, png_in_read);
-	probe_png_guard(s->png, max);
 	png_read_info(s->png, s->info);
 	w = png_get_image_width(s->png, s->info);
 	h = png_get_image_height(s->png, s->info);
@@ -171,18 +170,14 @@ static int decode_png(const unsigned char *buf, size_t len, uint64_t max,
 	gic_image_info_release(&f.info);
 	if (rc)
 		return rc < 0 ? rc : 0;
-	if ((rc = probe_png_chunks(buf, len)) < 0)
-		return rc;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return gic_seterr(GIC_ENOMEM, "out of memory decoding PNG");
 	s->buf = buf;
 	s->len = len;
-	s->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL,
-					png_in_error, png_quiet);
-	s->info = s->png ? png_create_info_struct(s->png) : NULL;
-	rc = s->info ? png_in_run(s, max, out)
-		     : gic_seterr(GIC_ENOMEM, "out of memory starting libpng");
+	if ((rc = probe_png_reader(buf, len, max, NULL, png_in_error,
+				   png_quiet, &s->png, &s->info)) == 0)
+		rc = png_in_run(s, max, out);
 	png_destroy_read_struct(s->png ? &s->png : NULL,
 				s->info ? &s->info : NULL, NULL);
 	free(s->px);

@@ -60,22 +60,24 @@ int probe_jpeg(const unsigned char *buf, size_t len, uint64_t max_pixels,
 int probe_jpeg_scans(int scan);
 
 /*
- * 0 when no chunk of the PNG in buf claims more bytes than the file has
- * left, else GIC_EBADIMG, "truncated PNG: file ends after N bytes, in the
- * header" (or in the image data, or after it).  Called before libpng
- * reads: libpng allocates and zeroes a text chunk's claimed length before
- * reading it, and its chunk size limit does not stop that here, so 4
- * bytes of a 700-byte file would cost 2 GB and seconds.
+ * How every libpng reader of gicat starts: 0 with *png and *info made
+ * (libpng's png_create_read_struct with err_ptr, err_fn and warn_fn;
+ * the caller frees both with png_destroy_read_struct), or an error and
+ * nothing made.  A PNG with a chunk that claims more bytes than the file
+ * has left is refused first, GIC_EBADIMG "truncated PNG: file ends after N
+ * bytes, in the header" (or in the image data, or after it): libpng
+ * allocates and zeroes a text chunk's claimed length before reading it,
+ * whatever its chunk size limit, so 4 bytes of a 700-byte file would cost
+ * 2 GB and seconds.  The reader then quits on a CRC error in any chunk,
+ * refuses sides past max_pixels and allocates at most 16 MB per chunk.
  */
-int probe_png_chunks(const unsigned char *buf, size_t len);
-
 struct png_struct_def;
-/* What every libpng reader of gicat sets before reading, after
- * probe_png_chunks: a CRC error quits in any chunk, sides past max_pixels
- * are refused, and libpng's own chunk allocation limit is 16 MB (which
- * does not hold for a text chunk's claimed length: probe_png_chunks
- * does). */
-void probe_png_guard(struct png_struct_def *png, uint64_t max_pixels);
+struct png_info_def;
+typedef void (*probe_png_msg_fn)(struct png_struct_def *, const char *);
+int probe_png_reader(const unsigned char *buf, size_t len,
+		     uint64_t max_pixels, void *err_ptr,
+		     probe_png_msg_fn err_fn, probe_png_msg_fn warn_fn,
+		     struct png_struct_def **png, struct png_info_def **info);
 
 /* 0, or GIC_EBADIMG for a 0xN image, or GIC_ELIMIT over max_pixels. */
 int probe_check_size(uint64_t w, uint64_t h, uint64_t max_pixels);

@@ -120,7 +120,8 @@ static int precheck_ihdr(const struct png_state *s)
 	return probe_check_size(w, h, s->max_pixels);
 }
 
-int probe_png_chunks(const unsigned char *buf, size_t len)
+/* 0, or the truncation of a chunk that claims more than the file has. */
+static int check_chunks(const unsigned char *buf, size_t len)
 {
 	static const char *const stages[] = { "in the header",
 		"in the image data", "after the image data, before IEND" };
@@ -249,16 +250,31 @@ static void collect_metadata(struct png_state *s)
 	}
 }
 
-void probe_png_guard(png_structp png, uint64_t max_pixels)
+int probe_png_reader(const unsigned char *buf, size_t len,
+		     uint64_t max_pixels, void *err_ptr,
+		     probe_png_msg_fn err_fn, probe_png_msg_fn warn_fn,
+		     png_structp *png, png_infop *info)
 {
 	png_uint_32 dim_max = max_pixels < PNG_UINT_31_MAX
 		? (png_uint_32)max_pixels : PNG_UINT_31_MAX;
+	int rc;
 
-	png_set_benign_errors(png, 1);
+	*png = NULL;
+	*info = NULL;
+	if ((rc = check_chunks(buf, len)) < 0)
+		return rc;
+	*png = png_create_read_struct(PNG_LIBPNG_VER_STRING, err_ptr,
+				      err_fn, warn_fn);
+	if (!*png || !(*info = png_create_info_struct(*png))) {
+		png_destroy_read_struct(png, NULL, NULL);  /* *png = NULL */
+		return gic_seterr(GIC_ENOMEM, "out of memory starting libpng");
+	}
+	png_set_benign_errors(*png, 1);
 	/* a CRC error is corruption, in any chunk: the file is not as written */
-	png_set_crc_action(png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
-	png_set_user_limits(png, dim_max, dim_max);
-	png_set_chunk_malloc_max(png, CHUNK_MALLOC_MAX);
+	png_set_crc_action(*png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
+	png_set_user_limits(*png, dim_max, dim_max);
+	png_set_chunk_malloc_max(*png, CHUNK_MALLOC_MAX);
+	return 0;
 }
 
 static int decode(struct png_state *s)
@@ -269,7 +285,6 @@ static int decode(struct png_state *s)
 		return fail(s);
 	png_set_read_fn(s->png, s, read_data);
 	png_set_read_user_chunk_fn(s->png, s, on_unknown_chunk);
-	probe_png_guard(s->png, s->max_pixels);
 	s->stage = "in the header";
 	png_read_info(s->png, s->info);
 	s->warning[0] = '\0';
@@ -345,19 +360,11 @@ int probe_png(const unsigned char *buf, size_t len, uint64_t max_pixels,
 	s->out = out;
 	rc = precheck_ihdr(s);
 	if (rc || (rc = try_fast(s)) != 0 ||
-	    (rc = probe_png_chunks(buf, len)) < 0) {
+	    (rc = probe_png_reader(buf, len, max_pixels, s, on_error,
+				   on_warning, &s->png, &s->info)) < 0)
 		rc = rc < 0 ? rc : 0;
-		goto out;
-	}
-	s->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, s, on_error,
-					on_warning);
-	s->info = s->png ? png_create_info_struct(s->png) : NULL;
-	if (!s->info) {
-		rc = gic_seterr(GIC_ENOMEM, "out of memory starting libpng");
-		goto out;
-	}
-	rc = decode(s);
-out:
+	else
+		rc = decode(s);
 	png_destroy_read_struct(s->png ? &s->png : NULL,
 				s->info ? &s->info : NULL, NULL);
 	free(s->row);
