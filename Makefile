@@ -99,12 +99,12 @@ build/bench/%: bench/%.c build/libgicat.a
 
 # Fuzz targets built with fuzz/driver.c instead of libFuzzer: they replay
 # files (the saved corpus in fuzz/corpus/), for make test.
-build/fuzz/%: fuzz/%.c build/fuzz/driver.o build/fuzz/text.o build/libgicat.a
+build/fuzz/%: fuzz/%.c build/fuzz/driver.o build/libgicat.a
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) -o $@ $< $(filter %.o,$^) build/libgicat.a $(LDSAN) $(LIBS)
 
-.SECONDARY: build/fuzz/driver.o build/fuzz/text.o
+.SECONDARY: build/fuzz/driver.o
 
 test: all $(UNIT_BIN) $(FUZZ_BIN)
 	@tests/run

@@ -12,7 +12,4 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* A NUL-terminated copy of data (malloc'd), or NULL when out of memory. */
-char *fuzz_text(const uint8_t *data, size_t size);
-
 #endif

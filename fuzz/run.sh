@@ -44,7 +44,7 @@ done
 failed=""
 for t in "$@"; do
 	echo "  LD (fuzz) $t"
-	clang $flags -fsanitize=fuzzer -o "$out/$t" "fuzz/$t.c" fuzz/text.c \
+	clang $flags -fsanitize=fuzzer -o "$out/$t" "fuzz/$t.c" \
 		"$out"/obj/*.o $(pkg-config --libs $pkgs) -lpthread -lm
 	mkdir -p "$out/corpus-$t" "fuzz/corpus/$t"
 	seeds="fuzz/corpus/$t"
