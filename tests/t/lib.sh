@@ -35,7 +35,12 @@ export UBSAN_OPTIONS="log_path=$SANLOG:exitcode=86:print_stacktrace=1"
 
 test_expect_success() { # title script
 	test_count=$((test_count + 1))
-	if (set -e; eval "$2") >"$TRASH/.out" 2>&1 && ! ls "$SANLOG".* >/dev/null 2>&1; then
+	# The script runs as a statement of its own: inside an && list (or an
+	# if) the shell would ignore its set -e, and a failing command in the
+	# middle of a script would go unnoticed.
+	(set -e; eval "$2") >"$TRASH/.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] && ! ls "$SANLOG".* >/dev/null 2>&1; then
 		echo "ok $test_count - $1"
 	else
 		cat "$SANLOG".* >>"$TRASH/.out" 2>/dev/null; rm -f "$SANLOG".*
