@@ -47,6 +47,7 @@ struct gic_fetch_job {
 	struct curl_slist *headers;
 	char err[CURL_ERROR_SIZE];
 	int failed;                /* given up without content: r.reason */
+	int stored;                /* known content, not downloaded */
 	struct gic_result r;       /* filled by a worker, then recorded */
 	struct gic_fetch_job *next; /* in the workers' and writer's queues */
 };
@@ -110,9 +111,15 @@ double gic_fetch_backoff(int attempts, long retry_after, double rnd);
 void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 		      size_t n);
 
+/* fetch-store.c: catalogues item i, never tried, as the stored image
+ * hex of `bytes` bytes that its row names (calling thread). */
+int gic_fetch_record_stored(struct gic_fetcher *f, size_t i, const char *hex,
+			    uint64_t bytes);
+
 /* fetch-state.c (calling thread) */
 int gic_fetch_state_open(struct gic_fetcher *f);
-/* Puts every URL of the list that is not done into f->queue. */
+/* Puts every URL of the list that is not done into f->queue, but for
+ * those it catalogues from the store (never tried, listed sha256 held). */
 int gic_fetch_state_plan(struct gic_fetcher *f);
 /* The URL's row after this run: done, or failed with error. */
 int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,

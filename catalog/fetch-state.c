@@ -14,8 +14,9 @@
 #include "fetch-int.h"
 
 static const char *const state_sql[] = {
-	"SELECT storage FROM images WHERE sha256 = ?",
-	"SELECT status, sha256 FROM fetches WHERE dataset = ? AND url = ?",
+	"SELECT storage, bytes, width, height FROM images WHERE sha256 = ?",
+	"SELECT status, sha256, attempts FROM fetches WHERE dataset = ? AND "
+	"url = ?",
 	"INSERT INTO fetches (dataset, url) VALUES (?, ?)",
 	"UPDATE fetches SET status = ?3, attempts = attempts + ?4, "
 	"http_status = ?5, last_error = ?6, bytes = ?7, sha256 = ?8, "
@@ -130,45 +131,85 @@ static int step(struct gic_fetcher *f, sqlite3_stmt *s, const char *what)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(f, what);
 }
 
-/* Is the URL done already?  Adds its row when it is new, and gives a done
- * URL's entry what the row (else the options) now says.  A done URL whose
- * row now names another sha256 than it gave is not done: fetched again,
- * its bytes are checked against the row. */
-static int plan_one(struct gic_fetcher *f, size_t i, int *done)
+/* Does the store hold the sha256 that item i's row names, whole, within
+ * this run's limits?  Then its size goes to *bytes. */
+static int stored(struct gic_fetcher *f, size_t i, uint64_t *bytes)
+{
+	const char *hex = f->list->items[i].sha256;
+	struct gic_probe_opts po = { .max_pixels = f->o->max_pixels };
+	struct gic_odb *odb = f->cat->odb;
+	sqlite3_stmt *s = f->known;
+	uint64_t size = 0;
+	int ok = 0;
+
+	if (!hex || f->o->download_known)
+		return 0;
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    !strcmp((const char *)sqlite3_column_text(s, 0), "object")) {
+		*bytes = (uint64_t)sqlite3_column_int64(s, 1);
+		ok = *bytes <= f->max_bytes &&
+		     gic_probe_check_size((uint32_t)sqlite3_column_int64(s, 2),
+					  (uint32_t)sqlite3_column_int64(s, 3),
+					  &po) == 0;
+	}
+	sqlite3_reset(s);
+	gic_clearerr();
+	/* a damaged object is downloaded again, and mended by the put */
+	return ok && odb->be->stat(odb, hex, &size) == 0 && size == *bytes;
+}
+
+/* What to do with item i: PLAN_FETCH; PLAN_DONE, when an earlier run did
+ * it (its entry then takes what the row, else the options, now say; a
+ * done URL whose row now names another sha256 than it gave is fetched
+ * again, its bytes checked against the row); PLAN_STORED, a URL never
+ * tried whose row names a sha256 the store holds, catalogued here.  Adds
+ * the URL's row when it is new. */
+enum plan { PLAN_FETCH, PLAN_DONE, PLAN_STORED };
+static int plan_one(struct gic_fetcher *f, size_t i, enum plan *out)
 {
 	const char *ds = gic_fetch_dataset(f->list, i, f->o->dataset);
 	const char *url = f->list->items[i].key;
+	const char *sha = f->list->items[i].sha256;
 	sqlite3_stmt *s = f->get_state;
-	int rc, have;
+	uint64_t bytes;
+	int rc, have, done, tried;
 
 	sqlite3_bind_text(s, 1, ds, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, url, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	have = rc == SQLITE_ROW;
-	*done = have && !strcmp((const char *)sqlite3_column_text(s, 0), "done");
-	if (*done && f->list->items[i].sha256 && sqlite3_column_text(s, 1) &&
-	    strcmp((const char *)sqlite3_column_text(s, 1),
-		   f->list->items[i].sha256))
-		*done = 0;
+	done = have && !strcmp((const char *)sqlite3_column_text(s, 0), "done");
+	if (done && sha && sqlite3_column_text(s, 1) &&
+	    strcmp((const char *)sqlite3_column_text(s, 1), sha))
+		done = 0;
+	tried = have && sqlite3_column_int64(s, 2) > 0;
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(f, "read fetch state");
-	if (*done) {
+	*out = done ? PLAN_DONE : PLAN_FETCH;
+	if (done) {
 		gic_fetch_row_opts(f, &f->list->items[i]);
 		return gic_writer_update(&f->w, ds, url, &f->st->ingest);
 	}
-	if (have)
+	if (!have) {
+		sqlite3_bind_text(f->add_state, 1, ds, -1, SQLITE_STATIC);
+		sqlite3_bind_text(f->add_state, 2, url, -1, SQLITE_STATIC);
+		if ((rc = step(f, f->add_state, "add fetch state")) < 0)
+			return rc;
+	}
+	if (tried || !stored(f, i, &bytes))
 		return 0;
-	sqlite3_bind_text(f->add_state, 1, ds, -1, SQLITE_STATIC);
-	sqlite3_bind_text(f->add_state, 2, url, -1, SQLITE_STATIC);
-	return step(f, f->add_state, "add fetch state");
+	*out = PLAN_STORED;
+	return gic_fetch_record_stored(f, i, sha, bytes);
 }
 
 int gic_fetch_state_plan(struct gic_fetcher *f)
 {
 	size_t n = f->list->n;
 	char *dup = calloc(n, 1);
-	int rc, done;
+	enum plan plan = PLAN_FETCH;
+	int rc;
 
 	f->queue = malloc(n * sizeof(*f->queue));
 	if (!dup || !f->queue) {
@@ -184,9 +225,9 @@ int gic_fetch_state_plan(struct gic_fetcher *f)
 			continue;
 		}
 		f->st->total++;
-		if ((rc = plan_one(f, i, &done)) == 0 && done)
+		if ((rc = plan_one(f, i, &plan)) == 0 && plan == PLAN_DONE)
 			f->st->already++;
-		else if (rc == 0)
+		else if (rc == 0 && plan == PLAN_FETCH)
 			f->queue[f->nqueue++] = i;
 	}
 	f->st->queued = f->nqueue;

@@ -274,10 +274,29 @@ static int record(struct gic_fetcher *f, struct gic_fetch_job *j)
 		if (o->on_failure)
 			o->on_failure(o->arg, it->key, r->reason);
 	} else if (rc == 0) {
-		f->st->done++;
+		*(j->stored ? &f->st->stored : &f->st->done) += 1;
 	}
 	gic_fetch_job_free(j);
 	return rc;
+}
+
+int gic_fetch_record_stored(struct gic_fetcher *f, size_t i, const char *hex,
+			    uint64_t bytes)
+{
+	struct gic_fetch_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	j->f = f;
+	j->item = i;
+	j->dataset = gic_fetch_dataset(f->list, i, f->o->dataset);
+	j->total = -1;
+	j->stored = 1;
+	j->r.kind = GIC_R_KNOWN;
+	j->r.how = GIC_PUT_EXISTED;
+	j->r.bytes = bytes;
+	snprintf(j->r.hex, sizeof(j->r.hex), "%s", hex);
+	return record(f, j);
 }
 
 /* Waits up to REPORT_EVERY for finished URLs; *over when none will come. */

@@ -84,7 +84,9 @@ struct gic_fetch_stats {
 	int disagree_line, disagree_first; /* the first such row, and the
 					      line of the row it repeats */
 	uint64_t queued;      /* URLs this run fetches */
-	uint64_t done;        /* of those: catalogued */
+	uint64_t stored;      /* URLs never tried whose listed sha256 the
+				 store holds: catalogued without a transfer */
+	uint64_t done;        /* of those queued: catalogued */
 	uint64_t failed;      /* of those: given up (HTTP, network, content) */
 	uint64_t attempts;    /* transfers started */
 	uint64_t retries;     /* transfers that were retries */
@@ -111,6 +113,8 @@ struct gic_fetch_opts {
 	int class_idx;
 	const struct gic_classes *classes; /* for the wnid of a class */
 	int workers;          /* hash/decode/store threads; 0: one per CPU */
+	int download_known;   /* download a URL never tried even when the
+				 store holds its listed sha256 */
 	/* Called from the calling thread only. */
 	void (*on_failure)(void *arg, const char *url, const char *reason);
 	void (*on_progress)(void *arg, const struct gic_fetch_stats *st);
@@ -118,7 +122,9 @@ struct gic_fetch_opts {
 };
 
 /*
- * Fetches every URL of l that is not done yet into the catalog.  A URL
+ * Fetches every URL of l that is not done yet into the catalog (a URL
+ * never tried whose listed sha256 the store holds is catalogued from the
+ * store, unless o->download_known).  A URL
  * that fails (HTTP error, network failure after its retries, content
  * rejected: not an image, truncated, over max_bytes, sha256 mismatch) is
  * recorded as failed with its reason and passed to on_failure; rejected

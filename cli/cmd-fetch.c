@@ -76,6 +76,10 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 		(unsigned long long)in->present,
 		(unsigned long long)in->changed,
 		(unsigned long long)st->retries, (unsigned long long)st->resumed);
+	if (st->stored)
+		fprintf(stderr, "  %llu URL%s listed with a sha256 already "
+			"stored: catalogued without a download\n",
+			(unsigned long long)st->stored, cli_s(st->stored));
 	if (in->updated)
 		fprintf(stderr, "  %llu entr%s updated from the list or the "
 			"options\n", (unsigned long long)in->updated,
@@ -144,6 +148,7 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "generator", 1, 0, 'g' }, { "label", 1, 0, 'l' },
 		{ "split", 1, 0, 's' }, { "class", 1, 0, 'c' },
 		{ "license", 1, 0, 'i' }, { "status", 0, 0, 'S' },
+		{ "download-known", 0, 0, 'K' },
 		{ "format", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0 } };
 	struct gic_fetch_opts *o = &a->o;
 	int ch, rc;
@@ -163,6 +168,7 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'c': a->class_arg = optarg; break;
 		case 'i': o->license = optarg; break;
 		case 'S': a->status = 1; break;
+		case 'K': o->download_known = 1; break;
 		case 'f':
 			if (out_format_parse(optarg, &a->fmt) < 0 ||
 			    a->fmt == OUT_PATHS)

@@ -125,7 +125,7 @@ static const struct cmd commands[] = {
 	  "[--max-bytes N] [--max-memory N] [--max-pixels N] [--timeout S] "
 	  "[--cacert FILE] [--dataset NAME] "
 	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
-	  "[--license ID] URLLIST | --status [--dataset NAME] [--format F] "
+	  "[--license ID] [--download-known] URLLIST | --status [--dataset NAME] [--format F] "
 	  "[URLLIST]",
 	  "download a URL list into the catalog; what is fetched so far",
 	  "  URLLIST      CSV, TSV or JSONL with a url column and any of sha256,\n"
@@ -140,6 +140,9 @@ static const struct cmd commands[] = {
 	  "               one download alone may always go on)\n"
 	  "  --max-pixels per image, from its header (default 100M)\n"
 	  "  --cacert F   trust the CAs in F instead of the system's\n"
+	  "  --download-known  also a URL never tried whose sha256 column\n"
+	  "               names an image the store holds (without it: catalogued\n"
+	  "               from the store, no transfer)\n"
 	  "  --status     URLs per state (of URLLIST, or all; with --dataset,\n"
 	  "               only that dataset's); failures listed\n" },
 	{ "degrade", cmd_degrade, "OPS SHA256|PREFIX > FILE",

@@ -499,4 +499,51 @@ test_expect_success 'a list refused for a bad URL does not show its password' '
 '
 kill "$(cat chg.pid)" 2>/dev/null
 
+# A URL listed with a sha256 that the store already holds needs no
+# transfer: its entry is made from the stored image, as ingest makes one
+# for a file of known content.  A URL tried before, a damaged object, or
+# --download-known: downloaded as usual.
+kn() { sqlite3 kn/.gicat/catalog.db "$1"; }
+kstate() { kn "SELECT status, attempts, coalesce(http_status, \"-\"), sha256 FROM fetches WHERE url LIKE \"%$1\""; }
+test_expect_success 'a listed sha256 already stored is catalogued without a download' '
+	gicat init kn 2>/dev/null &&
+	gicat --catalog kn ingest --dataset local srv/b.png srv/c.png srv/e.png >/dev/null 2>&1 &&
+	start_server kn &&
+	K=http://127.0.0.1:$(cat kn.port) &&
+	printf "url,sha256,label\n%s,%s,fake\n%s,,\n%s,%s,\n" "$K/img/b.png" "$(sha srv/b.png)" \
+		"$K/img/c.png" "$K/img/f.png" "$(sha srv/f.png)" >kn.csv &&
+	gicat --catalog kn fetch kn.csv 2>err &&
+	test_grep "^fetch: 3 URLs: 2 fetched, 0 failed, 0 done before" err &&
+	test_grep "^  1 URL listed with a sha256 already stored: catalogued without a download$" err &&
+	! grep -q " /img/b.png " kn.log &&
+	grep -q " /img/c.png " kn.log && grep -q " /img/f.png " kn.log &&
+	test "$(kstate /img/b.png)" = "done|0|-|$(sha srv/b.png)" &&
+	test "$(kstate /img/c.png)" = "done|1|200|$(sha srv/c.png)" &&
+	test "$(kn "SELECT sha256, label FROM entries WHERE path LIKE \"%/img/b.png\"")" = "$(sha srv/b.png)|fake" &&
+	gicat --catalog kn fetch --status kn.csv >st &&
+	test_grep "^done  *3 " st
+'
+
+test_expect_success 'a damaged object, a URL tried before, --download-known: downloaded' '
+	K=http://127.0.0.1:$(cat kn.port) &&
+	obj=kn/.gicat/objects/$(sha srv/e.png | cut -c1-2)/$(sha srv/e.png | cut -c3-) &&
+	chmod u+w "$obj" && printf x >>"$obj" &&
+	printf "url,sha256\n%s,%s\n" "$K/img/e.png" "$(sha srv/e.png)" >kn2.csv &&
+	gicat --catalog kn fetch kn2.csv 2>err &&
+	grep -q " /img/e.png " kn.log &&
+	test "$(kstate /img/e.png)" = "done|1|200|$(sha srv/e.png)" &&
+	test "$(sha "$obj")" = "$(sha srv/e.png)" &&
+	printf "url,sha256\n%s,%s\n" "$K/img/g.png" "$(sha srv/c.png)" >kn3.csv &&
+	: >kn.log &&
+	test_expect_code 1 gicat --catalog kn fetch --download-known kn3.csv 2>err &&
+	grep -q " /img/g.png " kn.log &&
+	test "$(kstate /img/g.png | cut -d"|" -f1-3)" = "failed|1|200" &&
+	: >kn.log &&
+	test_expect_code 1 gicat --catalog kn fetch kn3.csv 2>err &&
+	grep -q " /img/g.png " kn.log && ! grep -q "already stored" err &&
+	test "$(kstate /img/g.png | cut -d"|" -f1-3)" = "failed|2|200" &&
+	gicat --catalog kn verify --full >out && test_grep " 0 problems" out
+'
+kill "$(cat kn.pid)" 2>/dev/null
+
 test_done
