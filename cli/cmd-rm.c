@@ -2,7 +2,7 @@
  * cmd-rm.c - gicat rm [--dry-run] EXPR: takes the entries EXPR selects out
  * of the catalog (gc then deletes the images no entry uses), and says how
  * many, how many images are left without an entry, and how many fetched
- * URLs the next fetch of their list downloads again.
+ * URLs the next fetch of their list takes again.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -26,7 +26,7 @@ static void say(const struct gic_remove_report *r, int dry_run)
 			cli_word(img, "it and its object",
 				 "them and their objects"));
 	if (urls)
-		fprintf(stderr, "; %llu fetched %s downloaded again by the next "
+		fprintf(stderr, "; %llu fetched %s fetched again by the next "
 			"fetch of %s list", (unsigned long long)urls,
 			cli_word(urls, dry_run ? "URL would be" : "URL will be",
 				 dry_run ? "URLs would be" : "URLs will be"),

@@ -41,7 +41,7 @@ static const struct cmd commands[] = {
 	  "  --dry-run  say how many entries would go, changing nothing\n"
 	  "  The entries go in one transaction; their images and objects stay\n"
 	  "  until gc finds no entry uses them.  A fetched entry's URL is no\n"
-	  "  longer done: the next fetch of its list downloads it again.\n" },
+	  "  longer done: the next fetch of its list takes it again.\n" },
 	{ "mv", cmd_mv, "[--dry-run] [--dataset NAME] FROM TO",
 	  "rename the paths of the entries under FROM (a tree that moved)",
 	  "  FROM, TO   path prefixes as the entries have them (gicat query\n"

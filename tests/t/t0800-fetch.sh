@@ -268,7 +268,7 @@ test_expect_success 'JSONL lists: content already stored gets a new entry, not a
 
 test_expect_success 'rm of a fetched entry: its URL is no longer done, the next run fetches it again' '
 	gicat rm "dataset = mirror and path ~ \"*/k.png\"" 2>err &&
-	test "$(cat err)" = "rm: removed 1 entry; 1 image has no entry left (gicat gc deletes it and its object); 1 fetched URL will be downloaded again by the next fetch of its list" &&
+	test "$(cat err)" = "rm: removed 1 entry; 1 image has no entry left (gicat gc deletes it and its object); 1 fetched URL will be fetched again by the next fetch of its list" &&
 	gicat fetch --status --dataset mirror --format csv mirror.jsonl >out &&
 	test_grep "^new,1," out && test_grep "^done,1," out &&
 	gicat fetch mirror.jsonl 2>err &&
