@@ -241,13 +241,18 @@ static int open_db(struct gic_catalog *c)
 	sqlite3_busy_timeout(c->db, 30000);
 	/* Scans of millions of entries (stats, task sets, audits) read the
 	 * file through a mapping instead of a read() per page, and sort in
-	 * memory instead of temporary files: each halves their time. */
+	 * memory instead of temporary files: each halves their time.  A
+	 * transaction that changes more pages than SQLite's default 2 MB
+	 * cache holds writes them to the WAL and reads them back, page by
+	 * page (planning a fetch of 200,000 URLs: 4.3 s, 2.2 s with 128 MB;
+	 * the cache grows only as far as it is used). */
 	if ((!ro && sqlite3_exec(c->db, "PRAGMA journal_mode = WAL;"
 				 "PRAGMA synchronous = NORMAL;", NULL, NULL,
 				 NULL)) ||
 	    sqlite3_exec(c->db, "PRAGMA foreign_keys = ON;"
 			 "PRAGMA mmap_size = 4294967296;"
-			 "PRAGMA temp_store = MEMORY;", NULL, NULL, NULL))
+			 "PRAGMA temp_store = MEMORY;"
+			 "PRAGMA cache_size = -131072;", NULL, NULL, NULL))
 		return db_err(c->db, "configure catalog.db");
 	rc = ro ? user_version(c->db, &c->schema_version) :
 		  gic_migrate(c->db, &c->schema_version);

@@ -219,7 +219,13 @@ int gic_fetch_state_plan(struct gic_fetcher *f)
 	if ((rc = find_duplicates(f, dup)) < 0 ||
 	    (rc = gic_writer_begin(&f->w)) < 0)
 		goto out;
+	f->st->planning = 1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		/* a list of millions takes seconds: say so on a terminal */
+		if (i % 4096 == 4095 && f->o->on_progress) {
+			f->st->planned = i;
+			f->o->on_progress(f->o->arg, f->st);
+		}
 		if (dup[i]) {
 			f->st->duplicates++;
 			continue;
@@ -231,6 +237,8 @@ int gic_fetch_state_plan(struct gic_fetcher *f)
 			f->queue[f->nqueue++] = i;
 	}
 	f->st->queued = f->nqueue;
+	f->st->planned = n;
+	f->st->planning = 0;
 	/* the new rows commit with the first outcomes: the transfers start
 	 * now, not after a sync */
 out:

@@ -20,6 +20,8 @@ struct run {
 	struct progress prog;
 	char **failures;      /* "URL: reason", in the order they happened */
 	size_t nfail, cap;
+	size_t nurls;         /* rows of the list */
+	double began;         /* when the transfers began, after planning */
 };
 
 struct args {
@@ -46,11 +48,19 @@ static void on_progress(void *arg, const struct gic_fetch_stats *st)
 {
 	struct run *r = arg;
 	struct progress *p = &r->prog;
-	double t = gic_now(), el = t - p->start;
+	double t = gic_now(), el;
 
+	if (!st->planning && !r->began)
+		r->began = t;
+	el = t - (r->began ? r->began : p->start);
 	if (!p->on || t - p->last < 0.2 || el <= 0)
 		return;
 	p->last = t;
+	if (st->planning) {
+		fprintf(stderr, "\rfetch: looking up %llu/%zu URLs in the "
+			"catalog   ", (unsigned long long)st->planned, r->nurls);
+		return;
+	}
 	fprintf(stderr, "\rfetch %llu/%llu  %.0f img/s  %.1f MB/s  %llu failed   ",
 		(unsigned long long)(st->done + st->failed),
 		(unsigned long long)st->queued, st->done / el,
@@ -236,7 +246,7 @@ static int fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 		 struct args *a)
 {
 	struct gic_fetch_stats st;
-	struct run r = { 0 };
+	struct run r = { .nurls = l->n };
 	double t0;
 	int rc;
 
