@@ -70,7 +70,9 @@ struct gic_fetcher {
 	CURLSH *share;
 	CURL **handles;                 /* running transfers */
 	int active;
-	size_t *queue, nqueue, next;    /* items to fetch, in list order */
+	size_t *queue, next, seen;      /* items to fetch, in list order: the
+					   next to start, how many it knows
+					   of (published, below) */
 	struct gic_fetch_job **waiting; /* backing off before a retry */
 	size_t nwaiting;
 	uint64_t rng;
@@ -92,7 +94,13 @@ struct gic_fetcher {
 	int starved;                    /* the transfer thread found no room */
 	int stop;                       /* a runtime failure: everyone stops */
 	int transfers_over;
+	size_t published;               /* of queue[], those filled */
+	int plan_over;                  /* every URL is in queue[] or none
+					   of its business */
 	/* the writer and the fetches table (calling thread) */
+	size_t nqueue;                  /* queue[] filled so far */
+	size_t planned;                 /* list rows looked at so far */
+	char *dup;                      /* rows repeating an earlier one */
 	struct gic_writer w;
 	struct gic_ingest_opts wopts;
 	struct sqlite3_stmt *known, *get_state, *add_state, *set_state;
@@ -118,9 +126,13 @@ int gic_fetch_record_stored(struct gic_fetcher *f, size_t i, const char *hex,
 
 /* fetch-state.c (calling thread) */
 int gic_fetch_state_open(struct gic_fetcher *f);
-/* Puts every URL of the list that is not done into f->queue, but for
- * those it catalogues from the store (never tried, listed sha256 held). */
-int gic_fetch_state_plan(struct gic_fetcher *f);
+/* Prepares the planning: finds repeated rows, allocates f->queue. */
+int gic_fetch_state_plan_start(struct gic_fetcher *f);
+/* Looks up to `rows` more rows of the list, and puts those of URLs that
+ * are not done into f->queue, but for those it catalogues from the store
+ * (never tried, listed sha256 held); publishes them to the transfer
+ * thread.  *over once every row is planned. */
+int gic_fetch_state_plan(struct gic_fetcher *f, size_t rows, int *over);
 /* The URL's row after this run: done, or failed with error. */
 int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
 			const char *error);

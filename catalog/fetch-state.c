@@ -204,29 +204,26 @@ static int plan_one(struct gic_fetcher *f, size_t i, enum plan *out)
 	return gic_fetch_record_stored(f, i, sha, bytes);
 }
 
-int gic_fetch_state_plan(struct gic_fetcher *f)
+int gic_fetch_state_plan_start(struct gic_fetcher *f)
 {
 	size_t n = f->list->n;
-	char *dup = calloc(n, 1);
-	enum plan plan = PLAN_FETCH;
-	int rc;
 
-	f->queue = malloc(n * sizeof(*f->queue));
-	if (!dup || !f->queue) {
-		rc = gic_seterr(GIC_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = find_duplicates(f, dup)) < 0 ||
-	    (rc = gic_writer_begin(&f->w)) < 0)
-		goto out;
+	f->dup = calloc(n ? n : 1, 1);
+	f->queue = malloc((n ? n : 1) * sizeof(*f->queue));
+	if (!f->dup || !f->queue)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
 	f->st->planning = 1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		/* a list of millions takes seconds: say so on a terminal */
-		if (i % 4096 == 4095 && f->o->on_progress) {
-			f->st->planned = i;
-			f->o->on_progress(f->o->arg, f->st);
-		}
-		if (dup[i]) {
+	return find_duplicates(f, f->dup);
+}
+
+int gic_fetch_state_plan(struct gic_fetcher *f, size_t rows, int *over)
+{
+	size_t n = f->list->n, end = f->planned + rows < n ? f->planned + rows : n;
+	enum plan plan = PLAN_FETCH;
+	int rc = gic_writer_begin(&f->w);
+
+	for (size_t i = f->planned; i < end && rc == 0; i++) {
+		if (f->dup[i]) {
 			f->st->duplicates++;
 			continue;
 		}
@@ -236,13 +233,21 @@ int gic_fetch_state_plan(struct gic_fetcher *f)
 		else if (rc == 0 && plan == PLAN_FETCH)
 			f->queue[f->nqueue++] = i;
 	}
-	f->st->queued = f->nqueue;
-	f->st->planned = n;
-	f->st->planning = 0;
 	/* the new rows commit with the first outcomes: the transfers start
 	 * now, not after a sync */
-out:
-	free(dup);
+	f->planned = f->st->planned = end;
+	f->st->queued = f->nqueue;
+	*over = rc == 0 && end == n;
+	if (*over) {
+		f->st->planning = 0;
+		free(f->dup);
+		f->dup = NULL;
+	}
+	pthread_mutex_lock(&f->mu);
+	f->published = f->nqueue;
+	f->plan_over = *over;
+	pthread_mutex_unlock(&f->mu);
+	curl_multi_wakeup(f->multi);
 	return rc;
 }
 

@@ -23,6 +23,7 @@
 #define MAX_WORKERS 64
 #define REPORT_EVERY 0.1      /* seconds between progress reports */
 #define DONE_BATCH 32         /* URLs that wake the writer */
+#define PLAN_ROWS 1024        /* list rows the writer plans at a time */
 
 static void push(struct gic_fetch_job **head, struct gic_fetch_job **tail,
 		 struct gic_fetch_job *j)
@@ -299,8 +300,10 @@ int gic_fetch_record_stored(struct gic_fetcher *f, size_t i, const char *hex,
 	return record(f, j);
 }
 
-/* Waits up to REPORT_EVERY for finished URLs; *over when none will come. */
-static struct gic_fetch_job *take_done(struct gic_fetcher *f, int *over)
+/* Waits up to REPORT_EVERY (with wait) for finished URLs; *over when none
+ * will come. */
+static struct gic_fetch_job *take_done(struct gic_fetcher *f, int wait,
+				       int *over)
 {
 	struct gic_fetch_job *j;
 	struct timespec until;
@@ -312,7 +315,7 @@ static struct gic_fetch_job *take_done(struct gic_fetcher *f, int *over)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&f->mu);
-	if (!f->done && !(f->transfers_over && !f->inwork))
+	if (wait && !f->done && !(f->transfers_over && !f->inwork))
 		pthread_cond_timedwait(&f->done_cv, &f->mu, &until);
 	j = f->done;
 	f->done = f->done_tail = NULL;
@@ -340,9 +343,16 @@ int gic_fetch_write(struct gic_fetcher *f)
 	int rc = 0, over = 0;
 
 	while (rc == 0 && !over) {
-		struct gic_fetch_job *j = take_done(f, &over), *next;
+		int planning = f->st->planning, planned;
+		struct gic_fetch_job *j, *next;
 		size_t n = 0;
 
+		/* the rest of the list is planned while the first URLs are
+		 * fetched: a long list does not hold up the first transfer */
+		if (planning &&
+		    (rc = gic_fetch_state_plan(f, PLAN_ROWS, &planned)) < 0)
+			break;
+		j = take_done(f, !planning, &over);
 		for (; j; j = next, n++) {
 			next = j->next;
 			if (rc == 0)

@@ -39,6 +39,18 @@ static double rnd(struct gic_fetcher *f)
 	       9007199254740992.0;
 }
 
+/* Does queue[] hold a URL not started yet, now that the writer may have
+ * planned more? */
+static int queued(struct gic_fetcher *f)
+{
+	if (f->next < f->seen)
+		return 1;
+	pthread_mutex_lock(&f->mu);
+	f->seen = f->published;
+	pthread_mutex_unlock(&f->mu);
+	return f->next < f->seen;
+}
+
 /* The next job to start: a retry whose time has come, else a new URL. */
 static int next_job(struct gic_fetcher *f, double now,
 		    struct gic_fetch_job **out)
@@ -54,7 +66,7 @@ static int next_job(struct gic_fetcher *f, double now,
 			f->waiting[i] = f->waiting[--f->nwaiting];
 			return 0;
 		}
-	if (f->next >= f->nqueue || f->nwaiting >= waits ||
+	if (!queued(f) || f->nwaiting >= waits ||
 	    !gic_fetch_room(f, cap, (size_t)f->jobs * URLS_PER_JOB))
 		return 0;
 	if (!(j = calloc(1, sizeof(*j))))
@@ -187,12 +199,15 @@ static int poll_ms(struct gic_fetcher *f)
 
 static int more(struct gic_fetcher *f)
 {
-	int stop;
+	int stop, over;
 
 	pthread_mutex_lock(&f->mu);
 	stop = f->stop;
+	over = f->plan_over;
+	f->seen = f->published;
 	pthread_mutex_unlock(&f->mu);
-	return !stop && (f->next < f->nqueue || f->active || f->nwaiting);
+	return !stop && (f->next < f->seen || f->active || f->nwaiting ||
+			 !over);
 }
 
 static int run(struct gic_fetcher *f)
@@ -321,14 +336,16 @@ static int setup(struct gic_fetcher *f)
 	return 0;
 }
 
-/* Plans the run, then writes while the other threads fetch and store. */
+/* Plans the first URLs, then plans the others and writes while the other
+ * threads fetch and store. */
 static int go(struct gic_fetcher *f, int *threads)
 {
 	pthread_t tid;
-	int rc;
+	int rc, over;
 
 	if ((rc = gic_fetch_state_open(f)) < 0 ||
-	    (rc = gic_fetch_state_plan(f)) < 0)
+	    (rc = gic_fetch_state_plan_start(f)) < 0 ||
+	    (rc = gic_fetch_state_plan(f, (size_t)f->jobs * 4, &over)) < 0)
 		return rc;
 	*threads = 1;
 	if ((rc = gic_fetch_workers_start(f)) < 0)
@@ -374,6 +391,7 @@ out:
 	free(f.handles);
 	free(f.waiting);
 	free(f.queue);
+	free(f.dup);
 	curl_multi_cleanup(f.multi);
 	curl_share_cleanup(f.share);
 	if (global)

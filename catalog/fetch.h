@@ -84,7 +84,8 @@ struct gic_fetch_stats {
 	int disagree_line, disagree_first; /* the first such row, and the
 					      line of the row it repeats */
 	uint64_t planned;     /* rows of the list looked up so far */
-	int planning;         /* the lookup is going on: no transfer yet */
+	int planning;         /* the lookup goes on (beside the transfers):
+				 queued still grows */
 	uint64_t queued;      /* URLs this run fetches */
 	uint64_t stored;      /* URLs never tried whose listed sha256 the
 				 store holds: catalogued without a transfer */

@@ -21,7 +21,6 @@ struct run {
 	char **failures;      /* "URL: reason", in the order they happened */
 	size_t nfail, cap;
 	size_t nurls;         /* rows of the list */
-	double began;         /* when the transfers began, after planning */
 };
 
 struct args {
@@ -48,23 +47,20 @@ static void on_progress(void *arg, const struct gic_fetch_stats *st)
 {
 	struct run *r = arg;
 	struct progress *p = &r->prog;
-	double t = gic_now(), el;
+	double t = gic_now(), el = t - p->start;
 
-	if (!st->planning && !r->began)
-		r->began = t;
-	el = t - (r->began ? r->began : p->start);
 	if (!p->on || t - p->last < 0.2 || el <= 0)
 		return;
 	p->last = t;
-	if (st->planning) {
-		fprintf(stderr, "\rfetch: looking up %llu/%zu URLs in the "
-			"catalog   ", (unsigned long long)st->planned, r->nurls);
-		return;
-	}
-	fprintf(stderr, "\rfetch %llu/%llu  %.0f img/s  %.1f MB/s  %llu failed   ",
+	fprintf(stderr, "\rfetch %llu/%llu  %.0f img/s  %.1f MB/s  %llu failed",
 		(unsigned long long)(st->done + st->failed),
 		(unsigned long long)st->queued, st->done / el,
 		st->bytes / 1e6 / el, (unsigned long long)st->failed);
+	/* while the list is looked up, the URLs to fetch are still counted */
+	if (st->planning)
+		fprintf(stderr, "  (list: %llu/%zu rows looked up)",
+			(unsigned long long)st->planned, r->nurls);
+	fputs("\033[K", stderr);  /* the rest of a longer line before */
 }
 
 static void summary(const struct gic_fetch_stats *st, double secs)

@@ -35,6 +35,7 @@ Routes (NAME is a file in --root):
   /status/N          that status code
   /once404/NAME      404 on the first request, then /img/NAME
   /wait/MS/NAME      /img/NAME after MS milliseconds (a distant server)
+A query string is ignored: /img/NAME?1 and /img/NAME?2 are one file.
 With --tls CERT KEY, the same over HTTPS.
 """
 import argparse
@@ -190,7 +191,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
 
     def route(self):
-        parts = self.path.split("/", 2)
+        parts = self.path.split("?")[0].split("/", 2)  # a query: ignored
         kind = parts[1] if len(parts) > 1 else ""
         name = parts[2] if len(parts) > 2 else ""
         if kind == "img":

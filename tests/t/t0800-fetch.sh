@@ -544,6 +544,35 @@ test_expect_success 'a damaged object, a URL tried before, --download-known: dow
 	test "$(kstate /img/g.png | cut -d"|" -f1-3)" = "failed|2|200" &&
 	gicat --catalog kn verify --full >out && test_grep " 0 problems" out
 '
+# A list is looked up a thousand rows at a time while the transfers run:
+# repeated rows, URLs done before and URLs catalogued from the store fall
+# on every side of those boundaries, and each URL is still fetched once.
+test_expect_success 'a list of many chunks: every URL once, repeats and known content as in one' '
+	K=http://127.0.0.1:$(cat kn.port) &&
+	gicat init lg 2>/dev/null &&
+	gicat --catalog lg ingest --dataset local srv/b.png >/dev/null 2>&1 &&
+	awk -v k="$K" -v b="$(sha srv/b.png)" "BEGIN {
+		print \"url,sha256\";
+		for (i = 0; i < 4500; i++) {
+			if (i % 7 == 0) printf \"%s/img/b.png?%d,%s\\n\", k, i, b;
+			else printf \"%s/img/a.png?%d,\\n\", k, i;
+			if (i % 10 == 9) printf \"%s/img/a.png?%d,\\n\", k, i - 5;
+		} }" >lg.csv &&
+	test "$(grep -c "^" lg.csv)" -eq 4951 &&
+	: >kn.log &&
+	gicat --catalog lg fetch lg.csv 2>err &&
+	test_grep "^fetch: 4565 URLs: 3922 fetched, 0 failed, 0 done before" err &&
+	test_grep "^  643 URLs listed with a sha256 already stored" err &&
+	test_grep "^  385 repeated rows skipped" err &&
+	test "$(grep -c " /img/a.png?" kn.log)" -eq 3922 &&
+	test "$(cut -d" " -f2 kn.log | sort -u | grep -c "^")" -eq 3922 &&
+	! grep -q " /img/b.png" kn.log &&
+	test "$(sqlite3 lg/.gicat/catalog.db "SELECT count(*) FROM entries WHERE path LIKE \"http%\"")" -eq 4565 &&
+	: >kn.log &&
+	gicat --catalog lg fetch lg.csv 2>err &&
+	test_grep "^fetch: 4565 URLs: 0 fetched, 0 failed, 4565 done before" err &&
+	test_cmp /dev/null kn.log
+'
 kill "$(cat kn.pid)" 2>/dev/null
 
 test_done
