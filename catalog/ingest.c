@@ -361,14 +361,24 @@ static void release_slots(struct pipeline *p)
 	}
 }
 
-static int start(struct pipeline *p, pthread_t *tids, int jobs)
+/* Starts the workers (*workers of them), then the I/O threads; returns
+ * how many threads in all. */
+static int start(struct pipeline *p, pthread_t *tids, int jobs, int *workers)
 {
 	int n = 0;
 
+	/* counted before they run: one may be through its files at once */
+	pthread_mutex_lock(&p->mu);
+	p->workers_left = jobs;
+	pthread_mutex_unlock(&p->mu);
 	for (; n < jobs; n++)
 		if (pthread_create(&tids[n], NULL, worker, p))
 			break;
-	p->workers_left = n;
+	pthread_mutex_lock(&p->mu);
+	p->workers_left -= jobs - n;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	*workers = n;
 	if (n == 0)
 		return 0;
 	for (int i = 0; i < IO_THREADS; i++)
@@ -379,7 +389,8 @@ static int start(struct pipeline *p, pthread_t *tids, int jobs)
 
 static int run(struct pipeline *p, struct gic_ingest_stats *st)
 {
-	int jobs = p->opts->jobs > 0 ? p->opts->jobs : 1, started = 0, rc;
+	int jobs = p->opts->jobs > 0 ? p->opts->jobs : 1, started = 0, workers;
+	int rc;
 	pthread_t *tids = calloc((size_t)(jobs + IO_THREADS), sizeof(*tids));
 	struct gic_writer w;
 
@@ -392,7 +403,7 @@ static int run(struct pipeline *p, struct gic_ingest_stats *st)
 	}
 	if ((rc = gic_writer_init(&w, p->cat, p->opts)) < 0)
 		goto out;
-	if ((started = start(p, tids, jobs)) <= p->workers_left)
+	if ((started = start(p, tids, jobs, &workers)) <= workers)
 		rc = gic_seterr(GIC_ENOMEM, "cannot start threads");
 	else
 		rc = write_all(p, &w, st);

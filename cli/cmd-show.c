@@ -170,7 +170,7 @@ static void print_text(const json_t *doc)
 
 static int show(struct gic_catalog *c, const char *hex, int json)
 {
-	json_t *doc;
+	json_t *doc = NULL;
 	int rc;
 
 	if ((rc = image_doc(c, hex, &doc)))
