@@ -22,6 +22,11 @@ LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 ifdef SANITIZE
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDSAN = -fsanitize=$(SANITIZE)
+# ThreadSanitizer instruments the resolvers that pick a function's clone
+# for the CPU, which the loader runs before it is ready: no clones then.
+ifneq ($(findstring thread,$(SANITIZE)),)
+ALL_CFLAGS += -DGIC_NO_CLONES
+endif
 endif
 
 LIB_SRC := $(sort $(wildcard catalog/*.c))

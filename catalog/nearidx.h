@@ -34,7 +34,7 @@ struct gic_nearidx;
  * twice, with and without the popcnt instruction, and the loader picks
  * the one the CPU runs (about 3x faster than the portable bit tricks).
  */
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(GIC_NO_CLONES)
 #define GIC_POPCOUNT_FN __attribute__((target_clones("popcnt", "default")))
 #else
 #define GIC_POPCOUNT_FN

@@ -140,7 +140,11 @@ static void blur_border(struct blur *b, float *mid)
  * at load time.  Both do the same IEEE operations in the same order (no
  * FMA), so their results are identical.
  */
+#ifndef GIC_NO_CLONES
 #define BOTH_TARGETS __attribute__((target_clones("avx2", "default")))
+#else
+#define BOTH_TARGETS
+#endif
 
 /*
  * dst[j] for one BLOCK of floats from j on: w[0] taps[0][j] + the sum over

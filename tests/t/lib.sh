@@ -32,6 +32,7 @@ SANLOG=$TOP/build/trash/$TNAME.san
 rm -f "$SANLOG".*
 export ASAN_OPTIONS="log_path=$SANLOG:exitcode=86"
 export UBSAN_OPTIONS="log_path=$SANLOG:exitcode=86:print_stacktrace=1"
+export TSAN_OPTIONS="log_path=$SANLOG:exitcode=86"
 
 test_expect_success() { # title script
 	test_count=$((test_count + 1))
