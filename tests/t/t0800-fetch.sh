@@ -28,7 +28,7 @@ sha() { sha256sum "$1" | cut -c1-64; }
 start_server() {
 	name=$1; shift
 	python3 "$TOP/tests/fetch/server.py" --root srv --port-file "$name.port" \
-		--log "$name.log" --lifetime 60 "$@" 2>"$name.err" &
+		--log "$name.log" --lifetime 900 "$@" 2>"$name.err" &
 	echo $! >"$name.pid"
 	n=0
 	while [ ! -s "$name.port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
