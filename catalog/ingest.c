@@ -367,17 +367,18 @@ static int start(struct pipeline *p, pthread_t *tids, int jobs, int *workers)
 {
 	int n = 0;
 
-	/* counted before they run: one may be through its files at once */
-	pthread_mutex_lock(&p->mu);
+	/* counted before any runs (no lock needed yet): one may be through
+	 * its files at once; the I/O threads, which wait for the count to
+	 * fall to 0, start after the workers */
 	p->workers_left = jobs;
-	pthread_mutex_unlock(&p->mu);
 	for (; n < jobs; n++)
 		if (pthread_create(&tids[n], NULL, worker, p))
 			break;
-	pthread_mutex_lock(&p->mu);
-	p->workers_left -= jobs - n;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	if (n < jobs) {
+		pthread_mutex_lock(&p->mu);
+		p->workers_left -= jobs - n;
+		pthread_mutex_unlock(&p->mu);
+	}
 	*workers = n;
 	if (n == 0)
 		return 0;
