@@ -321,6 +321,10 @@ struct gic_odb {
 int gic_odb_fs_open(const char *dir, struct gic_odb **out);
 /* Path of an object in the fs backend (for `show`); malloc'd. */
 char *gic_odb_fs_path(struct gic_odb *odb, const char *hex);
+/* 1 when the store holds object hex at `bytes` bytes (known content need
+ * not be stored again), 0 when it is missing or another size (damaged:
+ * storing it again mends it). */
+int gic_odb_holds(struct gic_odb *odb, const char *hex, uint64_t bytes);
 
 /* ---- catalog ----------------------------------------------------------- */
 

@@ -137,9 +137,7 @@ static int stored(struct gic_fetcher *f, size_t i, uint64_t *bytes)
 {
 	const char *hex = f->list->items[i].sha256;
 	struct gic_probe_opts po = { .max_pixels = f->o->max_pixels };
-	struct gic_odb *odb = f->cat->odb;
 	sqlite3_stmt *s = f->known;
-	uint64_t size = 0;
 	int ok = 0;
 
 	if (!hex || f->o->download_known)
@@ -156,7 +154,7 @@ static int stored(struct gic_fetcher *f, size_t i, uint64_t *bytes)
 	sqlite3_reset(s);
 	gic_clearerr();
 	/* a damaged object is downloaded again, and mended by the put */
-	return ok && odb->be->stat(odb, hex, &size) == 0 && size == *bytes;
+	return ok && gic_odb_holds(f->cat->odb, hex, *bytes);
 }
 
 /* What to do with item i: PLAN_FETCH; PLAN_DONE, when an earlier run did

@@ -133,15 +133,6 @@ static void record_ref(struct gic_result *r, const char *path,
 			  st->st_mtim.tv_nsec;
 }
 
-/* Is the object of known content r there, with its size? */
-static int object_sound(struct pipeline *p, const struct gic_result *r)
-{
-	struct gic_odb *odb = p->cat->odb;
-	uint64_t size = 0;
-
-	return odb->be->stat(odb, r->hex, &size) == 0 && size == r->bytes;
-}
-
 /* Everything a worker does for one file. */
 static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 		    struct gic_result *r)
@@ -186,7 +177,7 @@ static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 	 * copy again is how a damaged object is mended.  Re-hashing every
 	 * known object by default would double the reading of a re-ingest. */
 	if (o->mode != GIC_MODE_REF &&
-	    (r->kind != GIC_R_KNOWN || o->repair || !object_sound(p, r)))
+	    (r->kind != GIC_R_KNOWN || o->repair || !gic_odb_holds(p->cat->odb, r->hex, r->bytes)))
 		return;
 	if (o->mode == GIC_MODE_REF)
 		record_ref(r, path, &st);

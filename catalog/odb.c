@@ -86,6 +86,13 @@ static struct fs_odb *fs(struct gic_odb *odb)
 	return (struct fs_odb *)odb;
 }
 
+int gic_odb_holds(struct gic_odb *odb, const char *hex, uint64_t bytes)
+{
+	uint64_t size = 0;
+
+	return odb->be->stat(odb, hex, &size) == 0 && size == bytes;
+}
+
 char *gic_odb_fs_path(struct gic_odb *odb, const char *hex)
 {
 	char *p = NULL;
