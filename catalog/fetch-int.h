@@ -99,7 +99,6 @@ struct gic_fetcher {
 					   of its business */
 	/* the writer and the fetches table (calling thread) */
 	size_t nqueue;                  /* queue[] filled so far */
-	size_t planned;                 /* list rows looked at so far */
 	char *dup;                      /* rows repeating an earlier one */
 	struct gic_writer w;
 	struct gic_ingest_opts wopts;
@@ -128,11 +127,11 @@ int gic_fetch_record_stored(struct gic_fetcher *f, size_t i, const char *hex,
 int gic_fetch_state_open(struct gic_fetcher *f);
 /* Prepares the planning: finds repeated rows, allocates f->queue. */
 int gic_fetch_state_plan_start(struct gic_fetcher *f);
-/* Looks up to `rows` more rows of the list, and puts those of URLs that
- * are not done into f->queue, but for those it catalogues from the store
- * (never tried, listed sha256 held); publishes them to the transfer
- * thread.  *over once every row is planned. */
-int gic_fetch_state_plan(struct gic_fetcher *f, size_t rows, int *over);
+/* Looks up to `rows` more rows of the list (f->st->planned so far), and
+ * puts those of URLs that are not done into f->queue, but for those it
+ * catalogues from the store (never tried, listed sha256 held); publishes
+ * them to the transfer thread. */
+int gic_fetch_state_plan(struct gic_fetcher *f, size_t rows);
 /* The URL's row after this run: done, or failed with error. */
 int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
 			const char *error);

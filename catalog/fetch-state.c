@@ -210,17 +210,17 @@ int gic_fetch_state_plan_start(struct gic_fetcher *f)
 	f->queue = malloc((n ? n : 1) * sizeof(*f->queue));
 	if (!f->dup || !f->queue)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	f->st->planning = 1;
 	return find_duplicates(f, f->dup);
 }
 
-int gic_fetch_state_plan(struct gic_fetcher *f, size_t rows, int *over)
+int gic_fetch_state_plan(struct gic_fetcher *f, size_t rows)
 {
-	size_t n = f->list->n, end = f->planned + rows < n ? f->planned + rows : n;
+	size_t n = f->list->n, from = f->st->planned;
+	size_t end = from + rows < n ? from + rows : n;
 	enum plan plan = PLAN_FETCH;
 	int rc = gic_writer_begin(&f->w);
 
-	for (size_t i = f->planned; i < end && rc == 0; i++) {
+	for (size_t i = from; i < end && rc == 0; i++) {
 		if (f->dup[i]) {
 			f->st->duplicates++;
 			continue;
@@ -233,17 +233,11 @@ int gic_fetch_state_plan(struct gic_fetcher *f, size_t rows, int *over)
 	}
 	/* the new rows commit with the first outcomes: the transfers start
 	 * now, not after a sync */
-	f->planned = f->st->planned = end;
+	f->st->planned = end;
 	f->st->queued = f->nqueue;
-	*over = rc == 0 && end == n;
-	if (*over) {
-		f->st->planning = 0;
-		free(f->dup);
-		f->dup = NULL;
-	}
 	pthread_mutex_lock(&f->mu);
 	f->published = f->nqueue;
-	f->plan_over = *over;
+	f->plan_over = rc == 0 && end == n;
 	pthread_mutex_unlock(&f->mu);
 	curl_multi_wakeup(f->multi);
 	return rc;

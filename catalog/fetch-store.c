@@ -343,14 +343,13 @@ int gic_fetch_write(struct gic_fetcher *f)
 	int rc = 0, over = 0;
 
 	while (rc == 0 && !over) {
-		int planning = f->st->planning, planned;
+		int planning = f->st->planned < f->list->n;
 		struct gic_fetch_job *j, *next;
 		size_t n = 0;
 
 		/* the rest of the list is planned while the first URLs are
 		 * fetched: a long list does not hold up the first transfer */
-		if (planning &&
-		    (rc = gic_fetch_state_plan(f, PLAN_ROWS, &planned)) < 0)
+		if (planning && (rc = gic_fetch_state_plan(f, PLAN_ROWS)) < 0)
 			break;
 		j = take_done(f, !planning, &over);
 		for (; j; j = next, n++) {

@@ -341,11 +341,11 @@ static int setup(struct gic_fetcher *f)
 static int go(struct gic_fetcher *f, int *threads)
 {
 	pthread_t tid;
-	int rc, over;
+	int rc;
 
 	if ((rc = gic_fetch_state_open(f)) < 0 ||
 	    (rc = gic_fetch_state_plan_start(f)) < 0 ||
-	    (rc = gic_fetch_state_plan(f, (size_t)f->jobs * 4, &over)) < 0)
+	    (rc = gic_fetch_state_plan(f, (size_t)f->jobs * 4)) < 0)
 		return rc;
 	*threads = 1;
 	if ((rc = gic_fetch_workers_start(f)) < 0)

@@ -83,9 +83,9 @@ struct gic_fetch_stats {
 				 the first is taken */
 	int disagree_line, disagree_first; /* the first such row, and the
 					      line of the row it repeats */
-	uint64_t planned;     /* rows of the list looked up so far */
-	int planning;         /* the lookup goes on (beside the transfers):
-				 queued still grows */
+	uint64_t planned;     /* rows of the list looked up so far; below the
+				 list's rows, queued still grows (the lookup
+				 goes on beside the transfers) */
 	uint64_t queued;      /* URLs this run fetches */
 	uint64_t stored;      /* URLs never tried whose listed sha256 the
 				 store holds: catalogued without a transfer */

@@ -57,7 +57,7 @@ static void on_progress(void *arg, const struct gic_fetch_stats *st)
 		(unsigned long long)st->queued, st->done / el,
 		st->bytes / 1e6 / el, (unsigned long long)st->failed);
 	/* while the list is looked up, the URLs to fetch are still counted */
-	if (st->planning)
+	if (st->planned < r->nurls)
 		fprintf(stderr, "  (list: %llu/%zu rows looked up)",
 			(unsigned long long)st->planned, r->nurls);
 	fputs("\033[K", stderr);  /* the rest of a longer line before */
