@@ -573,6 +573,20 @@ test_expect_success 'a list of many chunks: every URL once, repeats and known co
 	test_grep "^fetch: 4565 URLs: 0 fetched, 0 failed, 4565 done before" err &&
 	test_cmp /dev/null kn.log
 '
+# On a terminal the progress line says how far the list's lookup is while
+# it goes on: 60,000 rows of stored content take it a second or more, with
+# no transfer at all.
+test_expect_success 'on a terminal, progress counts the rows looked up while the lookup goes on' '
+	K=http://127.0.0.1:$(cat kn.port) &&
+	awk -v k="$K" -v b="$(sha srv/b.png)" "BEGIN {
+		print \"url,sha256\";
+		for (i = 0; i < 60000; i++) printf \"%s/img/b.png?t%d,%s\\n\", k, i, b; }" >lgt.csv &&
+	: >kn.log &&
+	script -qec "gicat --catalog lg fetch lgt.csv" /dev/null >lgt.out &&
+	test_grep "fetch 0/0 .*(list: [0-9]*/60000 rows looked up)" lgt.out &&
+	test_grep "60000 URLs listed with a sha256 already stored" lgt.out &&
+	test_cmp /dev/null kn.log
+'
 kill "$(cat kn.pid)" 2>/dev/null
 
 test_done
