@@ -79,6 +79,7 @@ struct gic_fetcher {
 	int transfer_rc;                /* and its message: */
 	char transfer_err[512];
 	_Atomic uint64_t bytes, attempts, retries_done, resumed;
+	_Atomic uint64_t reused;        /* downloads of catalogued content */
 	_Atomic uint64_t held;          /* bytes of every job's buffer */
 	uint64_t max_memory;
 	/* the workers */

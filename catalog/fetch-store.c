@@ -55,13 +55,18 @@ static void done_one(struct gic_fetcher *f, struct gic_fetch_job *j)
 		pthread_cond_signal(&f->done_cv);
 }
 
-/* Hashes, checks and decodes a download; 0 when it may be stored. */
-static int examine(struct gic_fetcher *f, struct gic_fetch_job *j)
+/*
+ * Hashes and checks a download, and decodes it unless the catalog holds
+ * that content already (r->kind says which); 0 when it may be stored.
+ */
+static int examine(struct gic_fetcher *f, struct gic_known *kn,
+		   struct gic_fetch_job *j)
 {
 	const struct gic_fetch_item *it = &f->list->items[j->item];
 	struct gic_probe_opts po = { .max_pixels = f->o->max_pixels };
 	struct gic_result *r = &j->r;
-	int rc;
+	uint32_t w = 0, h = 0;
+	int rc, k;
 
 	r->bytes = j->len;
 	if (j->len == 0)
@@ -71,17 +76,28 @@ static int examine(struct gic_fetcher *f, struct gic_fetch_job *j)
 	if (it->sha256 && strcmp(it->sha256, r->hex))
 		return gic_seterr(GIC_EBADIMG, "sha256 mismatch: the list says "
 				  "%s, the bytes are %s", it->sha256, r->hex);
-	return gic_probe(j->buf, j->len, &po, &r->info);
+	/* the writer tells new content from known (refine) unless a worker
+	 * found it catalogued; known content is not decoded again, but the
+	 * limits still hold */
+	k = gic_known_find(kn, r->hex, &w, &h);
+	r->kind = k == 1 ? GIC_R_KNOWN : k == 2 ? GIC_R_UPGRADE : GIC_R_NEW;
+	if (k == 0)
+		return gic_probe(j->buf, j->len, &po, &r->info);
+	atomic_fetch_add(&f->reused, 1);
+	return gic_probe_check_size(w, h, &po);
 }
 
-static void work_one(struct gic_fetcher *f, struct gic_fetch_job *j)
+static void work_one(struct gic_fetcher *f, struct gic_known *kn,
+		     struct gic_fetch_job *j)
 {
 	struct gic_odb *odb = f->cat->odb;
 	struct gic_result *r = &j->r;
-	int rc = examine(f, j);
+	int rc = examine(f, kn, j);
 
-	if (rc == 0) {
-		r->kind = GIC_R_NEW; /* the writer tells whether it is new */
+	if (rc == 0 && r->kind == GIC_R_KNOWN &&
+	    gic_odb_holds(odb, r->hex, j->len)) {
+		r->how = GIC_PUT_EXISTED;
+	} else if (rc == 0) { /* a missing or damaged object is mended */
 		if ((rc = odb->be->put(odb, r->hex, j->buf, j->len, NULL,
 				       GIC_MODE_COPY, &r->how)) < 0)
 			r->kind = GIC_R_FATAL;
@@ -97,7 +113,9 @@ static void work_one(struct gic_fetcher *f, struct gic_fetch_job *j)
 static void *worker(void *arg)
 {
 	struct gic_fetcher *f = arg;
+	struct gic_known kn;
 
+	gic_known_open(&kn, f->cat);
 	pthread_mutex_lock(&f->mu);
 	for (;;) {
 		struct gic_fetch_job *j;
@@ -110,7 +128,7 @@ static void *worker(void *arg)
 		if (!(f->todo = j->next))
 			f->todo_tail = NULL;
 		pthread_mutex_unlock(&f->mu);
-		work_one(f, j);
+		work_one(f, &kn, j);
 		pthread_mutex_lock(&f->mu);
 		f->unchecked--;
 		done_one(f, j);
@@ -118,6 +136,7 @@ static void *worker(void *arg)
 			wake_transfers(f);
 	}
 	pthread_mutex_unlock(&f->mu);
+	gic_known_close(&kn);
 	return NULL;
 }
 
@@ -333,6 +352,7 @@ static void report(struct gic_fetcher *f)
 	st->attempts = atomic_load(&f->attempts);
 	st->retries = atomic_load(&f->retries_done);
 	st->resumed = atomic_load(&f->resumed);
+	st->known = atomic_load(&f->reused);
 	if (f->o->on_progress)
 		f->o->on_progress(f->o->arg, st);
 }

@@ -66,6 +66,21 @@ void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
 /* The file_id of a local file: "dev:ino" of its stat. */
 void gic_file_id(const struct stat *st, char out[48]);
 
+/*
+ * Content already catalogued, looked up by a worker thread on a read-only
+ * connection of its own (known.c), so that it is not decoded again.
+ */
+struct gic_known {
+	struct sqlite3 *db;
+	struct sqlite3_stmt *q; /* NULL when the catalog could not be read */
+};
+void gic_known_open(struct gic_known *k, struct gic_catalog *c);
+/* 1: stored as an object, 2: as a ref, and its size goes to *w, *h;
+ * 0: not catalogued (or not readable). */
+int gic_known_find(struct gic_known *k, const char *hex, uint32_t *w,
+		   uint32_t *h);
+void gic_known_close(struct gic_known *k);
+
 /* Validates label/split/generator/license overrides. */
 int gic_writer_check_opts(const struct gic_ingest_opts *o);
 int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,

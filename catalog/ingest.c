@@ -99,24 +99,6 @@ out:
 	return rc;
 }
 
-/* Is this content already catalogued?  1 = as an object, 2 = as a ref;
- * then its size goes to *w, *h. */
-static int known(sqlite3_stmt *q, const char *hex, uint32_t *w, uint32_t *h)
-{
-	int k = 0;
-
-	if (!q)
-		return 0;
-	sqlite3_bind_text(q, 1, hex, GIC_HEX_LEN, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		k = strcmp((const char *)sqlite3_column_text(q, 0), "ref") ? 1 : 2;
-		*w = (uint32_t)sqlite3_column_int64(q, 1);
-		*h = (uint32_t)sqlite3_column_int64(q, 2);
-	}
-	sqlite3_reset(q);
-	return k;
-}
-
 static void reject(struct gic_result *r, int rc)
 {
 	r->kind = rc == GIC_EBADIMG || rc == GIC_ELIMIT || rc == GIC_EIO ||
@@ -134,7 +116,7 @@ static void record_ref(struct gic_result *r, const char *path,
 }
 
 /* Everything a worker does for one file. */
-static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
+static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 		    struct gic_result *r)
 {
 	const struct gic_ingest_opts *o = p->opts;
@@ -163,7 +145,7 @@ static void process(struct pipeline *p, sqlite3_stmt *q, size_t i,
 	r->bytes = (uint64_t)st.st_size;
 	if ((rc = gic_sha256_hex(r->buf, r->bytes, r->hex)) < 0)
 		goto fail;
-	k = known(q, r->hex, &w, &h);
+	k = gic_known_find(kn, r->hex, &w, &h);
 	r->kind = k == 1 || (k == 2 && o->mode == GIC_MODE_REF) ? GIC_R_KNOWN
 		: k == 2 ? GIC_R_UPGRADE : GIC_R_NEW;
 	/* known content is not decoded again, but the limits still hold */
@@ -232,27 +214,12 @@ static void *io_thread(void *arg)
 	return NULL;
 }
 
-static sqlite3_stmt *open_reader(struct pipeline *p, sqlite3 **db)
-{
-	sqlite3_stmt *q = NULL;
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/catalog.db", p->cat->dir);
-	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY |
-			    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
-		sqlite3_busy_timeout(*db, 30000);
-		sqlite3_prepare_v2(*db, "SELECT storage, width, height "
-				   "FROM images WHERE sha256 = ?", -1, &q, NULL);
-	}
-	return q; /* without it every file is simply decoded */
-}
-
 static void *worker(void *arg)
 {
 	struct pipeline *p = arg;
-	sqlite3 *db = NULL;
-	sqlite3_stmt *q = open_reader(p, &db);
+	struct gic_known kn;
 
+	gic_known_open(&kn, p->cat);
 	for (;;) {
 		struct gic_result *r;
 		size_t i;
@@ -271,7 +238,7 @@ static void *worker(void *arg)
 		r = &p->slots[i % p->window];
 		memset(r, 0, sizeof(*r));
 		r->index = i;
-		process(p, q, i, r);
+		process(p, &kn, i, r);
 		pthread_mutex_lock(&p->mu);
 		if (r->buf) {
 			p->ioq[p->io_tail++ % p->window] = i;
@@ -285,8 +252,7 @@ static void *worker(void *arg)
 	p->workers_left--;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	gic_known_close(&kn);
 	return NULL;
 }
 

@@ -84,8 +84,13 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 		(unsigned long long)st->retries, (unsigned long long)st->resumed);
 	if (st->stored)
 		fprintf(stderr, "  %llu URL%s listed with a sha256 already "
-			"stored: catalogued without a download\n",
+			"stored: catalogued without a download "
+			"(--download-known fetches them)\n",
 			(unsigned long long)st->stored, cli_s(st->stored));
+	if (st->known)
+		fprintf(stderr, "  %llu download%s of content already "
+			"catalogued: not decoded again\n",
+			(unsigned long long)st->known, cli_s(st->known));
 	if (in->updated)
 		fprintf(stderr, "  %llu entr%s updated from the list or the "
 			"options\n", (unsigned long long)in->updated,

@@ -514,7 +514,8 @@ test_expect_success 'a listed sha256 already stored is catalogued without a down
 		"$K/img/c.png" "$K/img/f.png" "$(sha srv/f.png)" >kn.csv &&
 	gicat --catalog kn fetch kn.csv 2>err &&
 	test_grep "^fetch: 3 URLs: 2 fetched, 0 failed, 0 done before" err &&
-	test_grep "^  1 URL listed with a sha256 already stored: catalogued without a download$" err &&
+	test_grep "^  1 URL listed with a sha256 already stored: catalogued without a download (--download-known fetches them)$" err &&
+	test_grep "^  1 download of content already catalogued: not decoded again$" err &&
 	! grep -q " /img/b.png " kn.log &&
 	grep -q " /img/c.png " kn.log && grep -q " /img/f.png " kn.log &&
 	test "$(kstate /img/b.png)" = "done|0|-|$(sha srv/b.png)" &&
@@ -522,6 +523,17 @@ test_expect_success 'a listed sha256 already stored is catalogued without a down
 	test "$(kn "SELECT sha256, label FROM entries WHERE path LIKE \"%/img/b.png\"")" = "$(sha srv/b.png)|fake" &&
 	gicat --catalog kn fetch --status kn.csv >st &&
 	test_grep "^done  *3 " st
+'
+
+test_expect_success 'content already catalogued, not decoded again, still meets the pixel limit' '
+	K=http://127.0.0.1:$(cat kn.port) &&
+	printf "url\n%s\n" "$K/img/c.png?again" >kn4.csv &&
+	test_expect_code 1 gicat --catalog kn fetch --max-pixels 100 kn4.csv 2>err &&
+	test_grep "^  1 download of content already catalogued: not decoded again$" err &&
+	test_grep "image is 32x32 (1024 px), over the 100 px limit" err &&
+	gicat --catalog kn fetch kn4.csv 2>err &&
+	test_grep "^  0 new images, 1 new entry, 0 already present" err &&
+	test_grep "^  1 download of content already catalogued" err
 '
 
 test_expect_success 'a damaged object, a URL tried before, --download-known: downloaded' '
