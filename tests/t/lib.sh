@@ -18,10 +18,24 @@ PATH=$TOP:$PATH
 test_count=0; test_failed=0
 PY=/usr/bin/python3  # Debian's, with the python3-* packages the tests use
 
+# genimage_tree DIR [--scale N]: the mini-GenImage tree of mkgenimage in
+# DIR, made once per build of mkgenimage and options, then copied: its
+# bytes depend on nothing else, and the copy is the test's own to change.
+genimage_tree() {
+	dir=$1; shift
+	cache=$TOP/build/fixtures/genimage-tree$(echo "$*" | tr -c 'a-z0-9' _)
+	if [ ! -f "$cache/.made" ] || [ "$FIXTURES/mkgenimage" -nt "$cache/.made" ]; then
+		rm -rf "$cache" "$cache.$$"
+		"$FIXTURES/mkgenimage" "$@" "$cache.$$" >/dev/null || return 1
+		touch "$cache.$$/.made"
+		mv "$cache.$$" "$cache" 2>/dev/null || rm -rf "$cache.$$"
+	fi
+	mkdir -p "$dir" && cp -R "$cache/." "$dir" && rm "$dir/.made"
+}
 # fixture_catalog: the mini-GenImage tree in data/, ingested into cat/
 # (its three corrupt files rejected), which $GICAT_DIR then names.
 fixture_catalog() {
-	"$FIXTURES/mkgenimage" data >/dev/null
+	genimage_tree data
 	gicat init cat 2>/dev/null
 	export GICAT_DIR="$TRASH/cat"
 	(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :

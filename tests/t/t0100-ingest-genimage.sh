@@ -4,7 +4,7 @@
 # are rejected and nothing of them is stored; a second run adds nothing.
 . "$(dirname "$0")/lib.sh"
 
-"$FIXTURES/mkgenimage" data >/dev/null
+genimage_tree data
 gicat init cat 2>/dev/null
 export GICAT_DIR="$TRASH/cat"
 FIELDS=path,generator,label,split,class,wnid

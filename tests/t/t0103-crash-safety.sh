@@ -5,7 +5,7 @@
 # uninterrupted run.
 . "$(dirname "$0")/lib.sh"
 
-"$FIXTURES/mkgenimage" --scale 2 data >/dev/null
+genimage_tree data --scale 2
 gicat init whole 2>/dev/null
 gicat init killed 2>/dev/null
 

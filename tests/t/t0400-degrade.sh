@@ -6,7 +6,7 @@
 # objects like any other, and clear errors.
 . "$(dirname "$0")/lib.sh"
 
-"$FIXTURES/mkgenimage" t >/dev/null
+genimage_tree t
 gicat init cat 2>/dev/null
 export GICAT_DIR="$TRASH/cat"
 gicat ingest t/genimage 2>/dev/null || : # the tree holds 3 broken files

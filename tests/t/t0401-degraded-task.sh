@@ -199,7 +199,7 @@ for d, t in ((\"twin/0_real/a.png\", \"one\"), (\"twin/1_fake/b.png\", \"two\"),
 # fixture's, so that there is time to): the catalog stays consistent, and
 # the next split writes what an uninterrupted one writes.
 test_expect_success 'a degraded split killed at any moment loses nothing' '
-	"$FIXTURES/mkgenimage" --scale 5 big >/dev/null &&
+	genimage_tree big --scale 5 &&
 	gicat init kc 2>/dev/null &&
 	(cd big && gicat --catalog ../kc ingest --jobs 2 genimage >/dev/null 2>&1 || :) &&
 	cp -a kc kc-whole &&

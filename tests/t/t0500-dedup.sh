@@ -6,7 +6,7 @@
 # restricts both listings; near duplicates link transitively.
 . "$(dirname "$0")/lib.sh"
 
-"$FIXTURES/mkgenimage" data >/dev/null
+genimage_tree data
 FAKE=genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG
 REAL=genimage/ADM/imagenet_ai_0508_adm/val/nature/ILSVRC2012_val_00002899.JPEG
 mkdir copies
