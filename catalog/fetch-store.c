@@ -120,8 +120,10 @@ static void *worker(void *arg)
 	for (;;) {
 		struct gic_fetch_job *j;
 
-		while (!f->stop && !f->todo)
+		while (!f->stop && !f->todo) {
+			gic_known_idle(&kn);
 			pthread_cond_wait(&f->work_cv, &f->mu);
+		}
 		if (f->stop)
 			break;
 		j = f->todo;

@@ -226,8 +226,10 @@ static void *worker(void *arg)
 
 		pthread_mutex_lock(&p->mu);
 		while (!p->stop && p->next < p->files.n &&
-		       p->next >= p->done + p->window)
+		       p->next >= p->done + p->window) {
+			gic_known_idle(&kn);
 			pthread_cond_wait(&p->cv, &p->mu);
+		}
 		if (p->stop || p->next >= p->files.n) {
 			pthread_mutex_unlock(&p->mu);
 			break;
