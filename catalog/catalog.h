@@ -321,6 +321,11 @@ struct gic_odb {
 int gic_odb_fs_open(const char *dir, struct gic_odb **out);
 /* Path of an object in the fs backend (for `show`); malloc'd. */
 char *gic_odb_fs_path(struct gic_odb *odb, const char *hex);
+/* The same as a directory descriptor (the store's, owned by it; -1 when
+ * it could not be opened) and the object's name below it, "ab/cdef...":
+ * *at() calls then do not walk the store's whole path for each object. */
+int gic_odb_fs_at(struct gic_odb *odb, const char *hex,
+		  char name[GIC_HEX_LEN + 2]);
 /* 1 when the store holds object hex at `bytes` bytes (known content need
  * not be stored again), 0 when it is missing or another size (damaged:
  * storing it again mends it). */

@@ -226,18 +226,50 @@ static int clone_at(const char *obj, int dfd, const char *base)
 	return err;
 }
 
+/* st is the object of it as the catalog says, or else damaged. */
+static int size_sound(const struct stat *st, const struct gic_item *it)
+{
+	if ((uint64_t)st->st_size == it->bytes)
+		return 0;
+	return gic_seterr(GIC_ECORRUPT, "object %s is damaged: %lld bytes, "
+			  "the catalog says %llu; run 'gicat verify --full'",
+			  it->sha256, (long long)st->st_size,
+			  (unsigned long long)it->bytes);
+}
+
 int gic_export_object_sound(const char *obj, const struct gic_item *it)
 {
 	struct stat st;
 
 	if (stat(obj, &st) < 0)
 		return GIC_ENOTFOUND;  /* unset: ref'd images have no object */
-	if ((uint64_t)st.st_size != it->bytes)
-		return gic_seterr(GIC_ECORRUPT, "object %s is damaged: %lld "
-				  "bytes, the catalog says %llu; run 'gicat "
-				  "verify --full'", it->sha256,
-				  (long long)st.st_size,
-				  (unsigned long long)it->bytes);
+	return size_sound(&st, it);
+}
+
+/*
+ * A hard link to its object as dfd/base, its size checked on the link
+ * (one look-up of the object's name, from the store's directory: a
+ * split links hundreds of thousands).  0, or the errno that makes it a
+ * copy (ENOENT: a ref'd image has no object); a damaged object is an
+ * error (*rc), and no link is left.
+ */
+static int link_object(struct gic_export_ctx *x, const struct gic_item *it,
+		       const char *obj, int dfd, const char *base, int *rc)
+{
+	char name[GIC_HEX_LEN + 2];
+	int ofd = gic_odb_fs_at(x->cat->odb, it->sha256, name);
+	struct stat st;
+
+	if (ofd < 0 ? linkat(AT_FDCWD, obj, dfd, base, 0) :
+	    linkat(ofd, name, dfd, base, 0))
+		return errno;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		*rc = gic_seterr(GIC_EIO, "stat of the link to object %s: %s",
+				 it->sha256, strerror(errno));
+	else
+		*rc = size_sound(&st, it);
+	if (*rc < 0)
+		unlinkat(dfd, base, 0);
 	return 0;
 }
 
@@ -260,15 +292,17 @@ static int place(struct gic_export_ctx *x, const char *rel,
 	if (x->overwrite)
 		unlinkat(dfd, base, 0);
 	/* a copy re-hashes what it writes; a link only looks */
-	if (m != GIC_EXP_COPY &&
+	if (m == GIC_EXP_LINK) {
+		if ((why = link_object(x, it, obj, dfd, base, &rc)) == 0 &&
+		    rc < 0)
+			goto out;
+	} else if (m != GIC_EXP_COPY &&
 	    (rc = gic_export_object_sound(obj, it)) == GIC_ENOTFOUND) {
 		why = ENOENT;
 		rc = 0;
 	} else if (rc < 0) {
 		goto out;
-	} else if (m == GIC_EXP_LINK)
-		why = linkat(AT_FDCWD, obj, dfd, base, 0) ? errno : 0;
-	else if (m == GIC_EXP_SYMLINK)
+	} else if (m == GIC_EXP_SYMLINK)
 		why = symlinkat(obj, dfd, base) ? errno : 0;
 	else if (m == GIC_EXP_REFLINK)
 		why = clone_at(obj, dfd, base);

@@ -102,6 +102,13 @@ char *gic_odb_fs_path(struct gic_odb *odb, const char *hex)
 	return p;
 }
 
+int gic_odb_fs_at(struct gic_odb *odb, const char *hex,
+		  char name[GIC_HEX_LEN + 2])
+{
+	snprintf(name, GIC_HEX_LEN + 2, "%.2s/%s", hex, hex + 2);
+	return fs(odb)->dirfd;
+}
+
 static int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
