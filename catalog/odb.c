@@ -52,6 +52,9 @@ struct fs_odb {
 	struct gic_odb base;
 	char *dir;
 	int dirfd;            /* dir, held open for syncfs; -1: not open */
+	int at_fd;            /* the same, as opened with the store and never
+				 changed after: puts on any thread name their
+				 files from it (-1: by full paths) */
 	pthread_mutex_t mu;   /* guards the pending list (not dirfd: sync's) */
 	struct pending *pend; /* temporary files since the last sync */
 	size_t npend, cap;
@@ -106,7 +109,7 @@ int gic_odb_fs_at(struct gic_odb *odb, const char *hex,
 		  char name[GIC_HEX_LEN + 2])
 {
 	snprintf(name, GIC_HEX_LEN + 2, "%.2s/%s", hex, hex + 2);
-	return fs(odb)->dirfd;
+	return fs(odb)->at_fd;
 }
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -212,13 +215,17 @@ static int intact(const char *final, const char *hex, size_t len)
  * (remembered), or final is taken (by the object, or by what a power
  * loss left).
  */
-static int put_unnamed(struct fs_odb *o, const char *dir, const char *final,
-		       const void *buf, size_t len)
+static int put_unnamed(struct fs_odb *o, const char *hex, const char *dir,
+		       const char *final, const void *buf, size_t len)
 {
-	char fdpath[64];
-	int fd, named, err;
+	char fdpath[64], sub[3] = { hex[0], hex[1], 0 }, name[GIC_HEX_LEN + 2];
+	int fd, named, err, at = o->at_fd;
 
-	if ((fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444)) < 0) {
+	/* names relative to the store's directory: no walk of its path */
+	snprintf(name, sizeof(name), "%s/%s", sub, hex + 2);
+	fd = at >= 0 ? openat(at, sub, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444)
+		     : open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444);
+	if (fd < 0) {
 		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
 			atomic_store(&o->no_tmpfile, 1);
 		return 0;
@@ -230,7 +237,8 @@ static int put_unnamed(struct fs_odb *o, const char *dir, const char *final,
 				  strerror(err));
 	}
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-	named = !linkat(AT_FDCWD, fdpath, AT_FDCWD, final, AT_SYMLINK_FOLLOW);
+	named = !(at >= 0 ? linkat(AT_FDCWD, fdpath, at, name, AT_SYMLINK_FOLLOW)
+		  : linkat(AT_FDCWD, fdpath, AT_FDCWD, final, AT_SYMLINK_FOLLOW));
 	err = errno;
 	close(fd);
 	if (named)
@@ -314,7 +322,7 @@ static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
 		return rc;
 	/* a copy goes for the name at once: a new object costs no stat */
 	if ((mode == GIC_MODE_COPY || !src) && !atomic_load(&o->no_tmpfile) &&
-	    (rc = put_unnamed(o, dir, final, buf, len)) != 0) {
+	    (rc = put_unnamed(o, hex, dir, final, buf, len)) != 0) {
 		if (rc < 0)
 			return rc;
 		atomic_store(&o->placed, 1);
@@ -595,7 +603,7 @@ int gic_odb_fs_open(const char *dir, struct gic_odb **out)
 	pthread_mutex_init(&o->mu, NULL);
 	o->pid = (long)getpid();
 	/* if the store is not there yet, flush() opens it later */
-	o->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	o->dirfd = o->at_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	o->base.be = &fs_backend;
 	*out = &o->base;
 	return 0;
