@@ -120,10 +120,8 @@ static void *worker(void *arg)
 	for (;;) {
 		struct gic_fetch_job *j;
 
-		while (!f->stop && !f->todo) {
-			gic_known_idle(&kn);
+		while (!f->stop && !f->todo)
 			pthread_cond_wait(&f->work_cv, &f->mu);
-		}
 		if (f->stop)
 			break;
 		j = f->todo;

@@ -73,18 +73,12 @@ void gic_file_id(const struct stat *st, char out[48]);
 struct gic_known {
 	struct sqlite3 *db;
 	struct sqlite3_stmt *q; /* NULL when the catalog could not be read */
-	int in_tx;              /* a read transaction is open: */
-	unsigned uses;          /*   look-ups in it */
-	double since;           /*   since when (gic_now) */
 };
 void gic_known_open(struct gic_known *k, struct gic_catalog *c);
 /* 1: stored as an object, 2: as a ref, and its size goes to *w, *h;
  * 0: not catalogued (or not readable). */
 int gic_known_find(struct gic_known *k, const char *hex, uint32_t *w,
 		   uint32_t *h);
-/* Ends the read transaction look-ups keep open: call it before the
- * thread waits for work. */
-void gic_known_idle(struct gic_known *k);
 void gic_known_close(struct gic_known *k);
 
 /* Validates label/split/generator/license overrides. */

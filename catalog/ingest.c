@@ -226,10 +226,8 @@ static void *worker(void *arg)
 
 		pthread_mutex_lock(&p->mu);
 		while (!p->stop && p->next < p->files.n &&
-		       p->next >= p->done + p->window) {
-			gic_known_idle(&kn);
+		       p->next >= p->done + p->window)
 			pthread_cond_wait(&p->cv, &p->mu);
-		}
 		if (p->stop || p->next >= p->files.n) {
 			pthread_mutex_unlock(&p->mu);
 			break;

@@ -5,11 +5,12 @@
  * the writer's thread.  What it sees is the last commit; content the
  * writer has not committed yet is simply decoded.
  *
- * A look-up in a read transaction of its own costs 6 us, 0.5 us inside
- * one already open: the reader keeps one open over up to KNOWN_USES
- * look-ups or KNOWN_SECS seconds (a snapshot that old only means some
- * known content is decoded again), and ends it before its thread waits
- * for work, so that no idle reader keeps the WAL from being reset.
+ * Each look-up is a read transaction of its own (6 us; 0.5 us inside one
+ * kept open).  Keeping one open over many look-ups would hold, at every
+ * commit of the writer, a snapshot older than that commit: its
+ * checkpoint would then never complete, and the WAL, never restarted,
+ * would grow for as long as an ingest runs (300 commits of a test: 14.6
+ * MB of WAL against 4.2 MB).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -18,9 +19,6 @@
 #include <sqlite3.h>
 
 #include "ingest-write.h"
-
-#define KNOWN_USES 256
-#define KNOWN_SECS 0.1
 
 void gic_known_open(struct gic_known *k, struct gic_catalog *c)
 {
@@ -45,16 +43,6 @@ int gic_known_find(struct gic_known *k, const char *hex, uint32_t *w,
 
 	if (!k->q)
 		return 0;
-	if (k->in_tx && (k->uses >= KNOWN_USES || gic_now() - k->since >
-			 KNOWN_SECS))
-		gic_known_idle(k);
-	if (!k->in_tx && sqlite3_exec(k->db, "BEGIN", NULL, NULL, NULL) ==
-	    SQLITE_OK) {
-		k->in_tx = 1;
-		k->uses = 0;
-		k->since = gic_now();
-	}
-	k->uses++;
 	sqlite3_bind_text(k->q, 1, hex, GIC_HEX_LEN, SQLITE_STATIC);
 	if (sqlite3_step(k->q) == SQLITE_ROW) {
 		found = strcmp((const char *)sqlite3_column_text(k->q, 0),
@@ -66,16 +54,8 @@ int gic_known_find(struct gic_known *k, const char *hex, uint32_t *w,
 	return found;
 }
 
-void gic_known_idle(struct gic_known *k)
-{
-	if (k->in_tx)
-		sqlite3_exec(k->db, "COMMIT", NULL, NULL, NULL);
-	k->in_tx = 0;
-}
-
 void gic_known_close(struct gic_known *k)
 {
-	gic_known_idle(k);
 	sqlite3_finalize(k->q);
 	sqlite3_close(k->db);
 	memset(k, 0, sizeof(*k));
