@@ -79,7 +79,7 @@ struct gic_fetcher {
 	int transfer_rc;                /* and its message: */
 	char transfer_err[512];
 	_Atomic uint64_t bytes, attempts, retries_done, resumed;
-	_Atomic uint64_t reused;        /* downloads of catalogued content */
+	_Atomic uint64_t known;         /* downloads of catalogued content */
 	_Atomic uint64_t held;          /* bytes of every job's buffer */
 	uint64_t max_memory;
 	/* the workers */
@@ -103,7 +103,8 @@ struct gic_fetcher {
 	char *dup;                      /* rows repeating an earlier one */
 	struct gic_writer w;
 	struct gic_ingest_opts wopts;
-	struct sqlite3_stmt *known, *get_state, *add_state, *set_state;
+	struct gic_known lookup;        /* images by sha256 */
+	struct sqlite3_stmt *get_state, *add_state, *set_state;
 };
 
 /* fetch-http.c: a ready easy handle for the job's next attempt. */

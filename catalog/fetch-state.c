@@ -14,7 +14,6 @@
 #include "fetch-int.h"
 
 static const char *const state_sql[] = {
-	"SELECT storage, bytes, width, height FROM images WHERE sha256 = ?",
 	"SELECT status, sha256, attempts FROM fetches WHERE dataset = ? AND "
 	"url = ?",
 	"INSERT INTO fetches (dataset, url) VALUES (?, ?)",
@@ -23,11 +22,11 @@ static const char *const state_sql[] = {
 	"final_url = ?9, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
 	"WHERE dataset = ?1 AND url = ?2",
 };
+#define NSTATE (sizeof(state_sql) / sizeof(state_sql[0]))
 
-static sqlite3_stmt **state_slot(struct gic_fetcher *f, int i)
+static sqlite3_stmt **state_slot(struct gic_fetcher *f, size_t i)
 {
-	sqlite3_stmt **v[] = { &f->known, &f->get_state, &f->add_state,
-			       &f->set_state };
+	sqlite3_stmt **v[] = { &f->get_state, &f->add_state, &f->set_state };
 	return v[i];
 }
 
@@ -44,9 +43,10 @@ int gic_fetch_state_open(struct gic_fetcher *f)
 	f->wopts.mode = GIC_MODE_COPY;
 	f->wopts.class_idx = -1;      /* classes come with each row's meta */
 	f->wopts.classes = o->classes;
-	if ((rc = gic_writer_init(&f->w, f->cat, &f->wopts)) < 0)
+	if ((rc = gic_writer_init(&f->w, f->cat, &f->wopts)) < 0 ||
+	    (rc = gic_known_prepare(&f->lookup, f->cat->db)) < 0)
 		return rc;
-	for (int i = 0; i < 4; i++)
+	for (size_t i = 0; i < NSTATE; i++)
 		if (sqlite3_prepare_v2(f->cat->db, state_sql[i], -1,
 				       state_slot(f, i), NULL))
 			return db_fail(f, "prepare fetch");
@@ -55,10 +55,11 @@ int gic_fetch_state_open(struct gic_fetcher *f)
 
 int gic_fetch_state_close(struct gic_fetcher *f, int rc)
 {
-	for (int i = 0; i < 4; i++) {
+	for (size_t i = 0; i < NSTATE; i++) {
 		sqlite3_finalize(*state_slot(f, i));
 		*state_slot(f, i) = NULL;
 	}
+	gic_known_close(&f->lookup);
 	return gic_writer_finish(&f->w, rc);
 }
 
@@ -137,24 +138,18 @@ static int stored(struct gic_fetcher *f, size_t i, uint64_t *bytes)
 {
 	const char *hex = f->list->items[i].sha256;
 	struct gic_probe_opts po = { .max_pixels = f->o->max_pixels };
-	sqlite3_stmt *s = f->known;
-	int ok = 0;
+	struct gic_known_size size = { 0 };
+	int ok;
 
 	if (!hex || f->o->download_known)
 		return 0;
-	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW &&
-	    !strcmp((const char *)sqlite3_column_text(s, 0), "object")) {
-		*bytes = (uint64_t)sqlite3_column_int64(s, 1);
-		ok = *bytes <= f->max_bytes &&
-		     gic_probe_check_size((uint32_t)sqlite3_column_int64(s, 2),
-					  (uint32_t)sqlite3_column_int64(s, 3),
-					  &po) == 0;
-	}
-	sqlite3_reset(s);
-	gic_clearerr();
+	ok = gic_known_find(&f->lookup, hex, &size) == GIC_KNOWN_OBJECT &&
+	     size.bytes <= f->max_bytes &&
+	     gic_probe_check_size(size.width, size.height, &po) == 0;
+	gic_clearerr();  /* otherwise it is downloaded, and checked then */
+	*bytes = size.bytes;
 	/* a damaged object is downloaded again, and mended by the put */
-	return ok && gic_odb_holds(f->cat->odb, hex, *bytes);
+	return ok && gic_odb_holds(f->cat->odb, hex, size.bytes);
 }
 
 /* What to do with item i: PLAN_FETCH; PLAN_DONE, when an earlier run did

@@ -65,7 +65,7 @@ static int examine(struct gic_fetcher *f, struct gic_known *kn,
 	const struct gic_fetch_item *it = &f->list->items[j->item];
 	struct gic_probe_opts po = { .max_pixels = f->o->max_pixels };
 	struct gic_result *r = &j->r;
-	uint32_t w = 0, h = 0;
+	struct gic_known_size size = { 0 };
 	int rc, k;
 
 	r->bytes = j->len;
@@ -76,15 +76,15 @@ static int examine(struct gic_fetcher *f, struct gic_known *kn,
 	if (it->sha256 && strcmp(it->sha256, r->hex))
 		return gic_seterr(GIC_EBADIMG, "sha256 mismatch: the list says "
 				  "%s, the bytes are %s", it->sha256, r->hex);
-	/* the writer tells new content from known (refine) unless a worker
-	 * found it catalogued; known content is not decoded again, but the
-	 * limits still hold */
-	k = gic_known_find(kn, r->hex, &w, &h);
-	r->kind = k == 1 ? GIC_R_KNOWN : k == 2 ? GIC_R_UPGRADE : GIC_R_NEW;
-	if (k == 0)
+	/* known content is not decoded again, but the limits still hold; a
+	 * look-up that fails (k < 0) only means decoding, as new content */
+	k = gic_known_find(kn, r->hex, &size);
+	r->kind = k == GIC_KNOWN_OBJECT ? GIC_R_KNOWN
+		: k == GIC_KNOWN_REF ? GIC_R_UPGRADE : GIC_R_NEW;
+	if (r->kind == GIC_R_NEW)
 		return gic_probe(j->buf, j->len, &po, &r->info);
-	atomic_fetch_add(&f->reused, 1);
-	return gic_probe_check_size(w, h, &po);
+	atomic_fetch_add(&f->known, 1);
+	return gic_probe_check_size(size.width, size.height, &po);
 }
 
 static void work_one(struct gic_fetcher *f, struct gic_known *kn,
@@ -254,21 +254,6 @@ void gic_fetch_row_opts(struct gic_fetcher *f, const struct gic_fetch_item *it)
 	f->w.class_source = it->class_idx >= 0 ? "list" : "option";
 }
 
-/* New content, content already stored, or known only as a ref? */
-static int refine(struct gic_fetcher *f, struct gic_result *r)
-{
-	sqlite3_stmt *s = f->known;
-	int rc;
-
-	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		r->kind = strcmp((const char *)sqlite3_column_text(s, 0), "ref")
-			? GIC_R_KNOWN : GIC_R_UPGRADE;
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB,
-		"look up image: %s", sqlite3_errmsg(f->cat->db));
-}
-
 /* Records one URL's outcome, reports it, and frees the job. */
 static int record(struct gic_fetcher *f, struct gic_fetch_job *j)
 {
@@ -283,9 +268,7 @@ static int record(struct gic_fetcher *f, struct gic_fetch_job *j)
 	gic_fetch_row_opts(f, it);
 	r->path = r->source = it->key;
 	r->dataset = j->dataset;
-	if (r->kind == GIC_R_NEW)
-		rc = refine(f, r);
-	if (rc == 0 && !j->failed)
+	if (!j->failed)
 		rc = gic_writer_apply(&f->w, r, &f->st->ingest);
 	if (rc == 0)
 		rc = gic_fetch_set_state(f, j, bad ? r->reason : NULL);
@@ -352,7 +335,7 @@ static void report(struct gic_fetcher *f)
 	st->attempts = atomic_load(&f->attempts);
 	st->retries = atomic_load(&f->retries_done);
 	st->resumed = atomic_load(&f->resumed);
-	st->known = atomic_load(&f->reused);
+	st->known = atomic_load(&f->known);
 	if (f->o->on_progress)
 		f->o->on_progress(f->o->arg, st);
 }

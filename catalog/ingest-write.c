@@ -668,7 +668,11 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 	if (r->kind == GIC_R_KNOWN && r->ref_path &&
 	    (rc = refresh_ref(w, r)) < 0)
 		return rc;
-	if (r->kind == GIC_R_UPGRADE) {
+	/* content a worker found known only as a ref, or took for new while
+	 * it was catalogued as one (a look-up sees the last commit): the
+	 * object now stored makes it an object */
+	if (r->kind == GIC_R_UPGRADE ||
+	    (r->kind == GIC_R_NEW && !added && !r->ref_path)) {
 		sqlite3_bind_text(w->upgrade, 1, r->hex, -1, SQLITE_STATIC);
 		if ((rc = step(w, w->upgrade, "store object")) < 0)
 			return rc;

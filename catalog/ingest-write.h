@@ -67,18 +67,27 @@ void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
 void gic_file_id(const struct stat *st, char out[48]);
 
 /*
- * Content already catalogued, looked up by a worker thread on a read-only
- * connection of its own (known.c), so that it is not decoded again.
+ * What the catalog holds of some content (known.c): for a worker, on a
+ * read-only connection of its own (gic_known_open), so that known
+ * content is not decoded again; for the writer, on the catalog's own
+ * connection (gic_known_prepare).
  */
 struct gic_known {
-	struct sqlite3 *db;
+	struct sqlite3 *own;    /* the worker's connection, or NULL */
 	struct sqlite3_stmt *q; /* NULL when the catalog could not be read */
 };
+enum { GIC_KNOWN_OBJECT = 1, GIC_KNOWN_REF = 2 };
+struct gic_known_size {
+	uint64_t bytes;
+	uint32_t width, height;
+};
 void gic_known_open(struct gic_known *k, struct gic_catalog *c);
-/* 1: stored as an object, 2: as a ref, and its size goes to *w, *h;
- * 0: not catalogued (or not readable). */
-int gic_known_find(struct gic_known *k, const char *hex, uint32_t *w,
-		   uint32_t *h);
+int gic_known_prepare(struct gic_known *k, struct sqlite3 *db);
+/* GIC_KNOWN_OBJECT or GIC_KNOWN_REF (stored as an object, or as a ref),
+ * its size in *size; 0: not catalogued (or no statement); a negative
+ * code on a database error. */
+int gic_known_find(struct gic_known *k, const char *hex,
+		   struct gic_known_size *size);
 void gic_known_close(struct gic_known *k);
 
 /* Validates label/split/generator/license overrides. */

@@ -122,8 +122,8 @@ static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 	const struct gic_ingest_opts *o = p->opts;
 	const char *path = gic_file_path(&p->files, i);
 	struct gic_probe_opts po = { .max_pixels = o->max_pixels };
+	struct gic_known_size size = { 0 };
 	struct stat st;
-	uint32_t w = 0, h = 0;
 	int rc, k;
 
 	gic_path_parse(o->layout, path, p->roots[p->files.files[i].root],
@@ -145,12 +145,14 @@ static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 	r->bytes = (uint64_t)st.st_size;
 	if ((rc = gic_sha256_hex(r->buf, r->bytes, r->hex)) < 0)
 		goto fail;
-	k = gic_known_find(kn, r->hex, &w, &h);
-	r->kind = k == 1 || (k == 2 && o->mode == GIC_MODE_REF) ? GIC_R_KNOWN
-		: k == 2 ? GIC_R_UPGRADE : GIC_R_NEW;
+	/* a look-up that fails (k < 0) only means decoding, as new content */
+	k = gic_known_find(kn, r->hex, &size);
+	r->kind = k == GIC_KNOWN_OBJECT ||
+		  (k == GIC_KNOWN_REF && o->mode == GIC_MODE_REF) ? GIC_R_KNOWN
+		: k == GIC_KNOWN_REF ? GIC_R_UPGRADE : GIC_R_NEW;
 	/* known content is not decoded again, but the limits still hold */
 	rc = r->kind == GIC_R_NEW ? gic_probe(r->buf, r->bytes, &po, &r->info)
-				  : gic_probe_check_size(w, h, &po);
+		: gic_probe_check_size(size.width, size.height, &po);
 	if (rc < 0)
 		goto fail;
 	/* r->buf goes to an I/O thread, for known content too when its
@@ -159,7 +161,8 @@ static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 	 * copy again is how a damaged object is mended.  Re-hashing every
 	 * known object by default would double the reading of a re-ingest. */
 	if (o->mode != GIC_MODE_REF &&
-	    (r->kind != GIC_R_KNOWN || o->repair || !gic_odb_holds(p->cat->odb, r->hex, r->bytes)))
+	    (r->kind != GIC_R_KNOWN || o->repair ||
+	     !gic_odb_holds(p->cat->odb, r->hex, r->bytes)))
 		return;
 	if (o->mode == GIC_MODE_REF)
 		record_ref(r, path, &st);

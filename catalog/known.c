@@ -1,9 +1,10 @@
 /*
- * known.c - a worker's look-up of content the catalog already holds, so
- * that ingest and fetch do not decode it again.  Each worker reads on a
- * read-only connection of its own: the catalog's connection belongs to
- * the writer's thread.  What it sees is the last commit; content the
- * writer has not committed yet is simply decoded.
+ * known.c - what the catalog already holds of some content, looked up by
+ * its sha256: ingest's and fetch's workers, so as not to decode it again
+ * (each on a read-only connection of its own: the catalog's connection
+ * belongs to the writer's thread), and fetch's writer, on the catalog's.
+ * A worker sees the last commit; content the writer has not committed yet
+ * is simply decoded.
  *
  * Each look-up is a read transaction of its own (6 us; 0.5 us inside one
  * kept open).  Keeping one open over many look-ups would hold, at every
@@ -20,35 +21,49 @@
 
 #include "ingest-write.h"
 
+static const char known_sql[] =
+	"SELECT storage, bytes, width, height FROM images WHERE sha256 = ?";
+
 void gic_known_open(struct gic_known *k, struct gic_catalog *c)
 {
 	char path[PATH_MAX];
 
 	memset(k, 0, sizeof(*k));
 	snprintf(path, sizeof(path), "%s/catalog.db", c->dir);
-	if (sqlite3_open_v2(path, &k->db, SQLITE_OPEN_READONLY |
+	if (sqlite3_open_v2(path, &k->own, SQLITE_OPEN_READONLY |
 			    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
-		sqlite3_busy_timeout(k->db, 30000);
-		sqlite3_prepare_v2(k->db, "SELECT storage, width, height "
-				   "FROM images WHERE sha256 = ?", -1, &k->q,
-				   NULL);
+		sqlite3_busy_timeout(k->own, 30000);
+		sqlite3_prepare_v2(k->own, known_sql, -1, &k->q, NULL);
 	}
 	/* without the statement every file is simply decoded */
 }
 
-int gic_known_find(struct gic_known *k, const char *hex, uint32_t *w,
-		   uint32_t *h)
+int gic_known_prepare(struct gic_known *k, struct sqlite3 *db)
 {
-	int found = 0;
+	memset(k, 0, sizeof(*k));
+	if (sqlite3_prepare_v2(db, known_sql, -1, &k->q, NULL))
+		return gic_seterr(GIC_EDB, "prepare image look-up: %s",
+				  sqlite3_errmsg(db));
+	return 0;
+}
+
+int gic_known_find(struct gic_known *k, const char *hex,
+		   struct gic_known_size *size)
+{
+	int rc, found = 0;
 
 	if (!k->q)
 		return 0;
-	sqlite3_bind_text(k->q, 1, hex, GIC_HEX_LEN, SQLITE_STATIC);
-	if (sqlite3_step(k->q) == SQLITE_ROW) {
+	sqlite3_bind_text(k->q, 1, hex, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(k->q)) == SQLITE_ROW) {
 		found = strcmp((const char *)sqlite3_column_text(k->q, 0),
-			       "ref") ? 1 : 2;
-		*w = (uint32_t)sqlite3_column_int64(k->q, 1);
-		*h = (uint32_t)sqlite3_column_int64(k->q, 2);
+			       "ref") ? GIC_KNOWN_OBJECT : GIC_KNOWN_REF;
+		size->bytes = (uint64_t)sqlite3_column_int64(k->q, 1);
+		size->width = (uint32_t)sqlite3_column_int64(k->q, 2);
+		size->height = (uint32_t)sqlite3_column_int64(k->q, 3);
+	} else if (rc != SQLITE_DONE) {
+		found = gic_seterr(GIC_EDB, "look up image %s: %s", hex,
+				   sqlite3_errmsg(sqlite3_db_handle(k->q)));
 	}
 	sqlite3_reset(k->q);
 	return found;
@@ -57,6 +72,6 @@ int gic_known_find(struct gic_known *k, const char *hex, uint32_t *w,
 void gic_known_close(struct gic_known *k)
 {
 	sqlite3_finalize(k->q);
-	sqlite3_close(k->db);
+	sqlite3_close(k->own);
 	memset(k, 0, sizeof(*k));
 }

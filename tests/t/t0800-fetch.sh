@@ -536,6 +536,17 @@ test_expect_success 'content already catalogued, not decoded again, still meets 
 	test_grep "^  1 download of content already catalogued" err
 '
 
+test_expect_success 'content catalogued only as a ref becomes an object when fetched' '
+	K=http://127.0.0.1:$(cat kn.port) &&
+	gicat --catalog kn ingest --mode ref --dataset local srv/m.png >/dev/null 2>&1 &&
+	test "$(kn "SELECT storage FROM images WHERE sha256 = \"$(sha srv/m.png)\"")" = ref &&
+	printf "url\n%s\n" "$K/img/m.png" >kn5.csv &&
+	gicat --catalog kn fetch kn5.csv 2>err &&
+	test_grep "^  1 download of content already catalogued: not decoded again$" err &&
+	test "$(kn "SELECT storage, ref_path IS NULL FROM images WHERE sha256 = \"$(sha srv/m.png)\"")" = "object|1" &&
+	gicat --catalog kn cat "$(sha srv/m.png)" | cmp - srv/m.png
+'
+
 test_expect_success 'a damaged object, a URL tried before, --download-known: downloaded' '
 	K=http://127.0.0.1:$(cat kn.port) &&
 	obj=kn/.gicat/objects/$(sha srv/e.png | cut -c1-2)/$(sha srv/e.png | cut -c3-) &&
