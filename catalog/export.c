@@ -257,11 +257,10 @@ static int link_object(struct gic_export_ctx *x, const struct gic_item *it,
 		       const char *obj, int dfd, const char *base, int *rc)
 {
 	char name[GIC_HEX_LEN + 2];
-	int ofd = gic_odb_fs_at(x->cat->odb, it->sha256, name);
+	int at = gic_odb_fs_at(x->cat->odb, it->sha256, name);
 	struct stat st;
 
-	if (ofd < 0 ? linkat(AT_FDCWD, obj, dfd, base, 0) :
-	    linkat(ofd, name, dfd, base, 0))
+	if (linkat(at < 0 ? AT_FDCWD : at, at < 0 ? obj : name, dfd, base, 0))
 		return errno;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		*rc = gic_seterr(GIC_EIO, "stat of the link to object %s: %s",

@@ -219,12 +219,12 @@ static int put_unnamed(struct fs_odb *o, const char *hex, const char *dir,
 		       const char *final, const void *buf, size_t len)
 {
 	char fdpath[64], sub[3] = { hex[0], hex[1], 0 }, name[GIC_HEX_LEN + 2];
-	int fd, named, err, at = o->at_fd;
-
 	/* names relative to the store's directory: no walk of its path */
+	int at = o->at_fd >= 0 ? o->at_fd : AT_FDCWD, fd, named, err;
+
 	snprintf(name, sizeof(name), "%s/%s", sub, hex + 2);
-	fd = at >= 0 ? openat(at, sub, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444)
-		     : open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444);
+	fd = openat(at, at == AT_FDCWD ? dir : sub,
+		    O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444);
 	if (fd < 0) {
 		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)
 			atomic_store(&o->no_tmpfile, 1);
@@ -237,8 +237,8 @@ static int put_unnamed(struct fs_odb *o, const char *hex, const char *dir,
 				  strerror(err));
 	}
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-	named = !(at >= 0 ? linkat(AT_FDCWD, fdpath, at, name, AT_SYMLINK_FOLLOW)
-		  : linkat(AT_FDCWD, fdpath, AT_FDCWD, final, AT_SYMLINK_FOLLOW));
+	named = !linkat(AT_FDCWD, fdpath, at, at == AT_FDCWD ? final : name,
+			AT_SYMLINK_FOLLOW);
 	err = errno;
 	close(fd);
 	if (named)
