@@ -65,8 +65,7 @@ static int examine(struct gic_fetcher *f, struct gic_known *kn,
 	const struct gic_fetch_item *it = &f->list->items[j->item];
 	struct gic_probe_opts po = { .max_pixels = f->o->max_pixels };
 	struct gic_result *r = &j->r;
-	struct gic_known_size size = { 0 };
-	int rc, k;
+	int rc;
 
 	r->bytes = j->len;
 	if (j->len == 0)
@@ -76,15 +75,10 @@ static int examine(struct gic_fetcher *f, struct gic_known *kn,
 	if (it->sha256 && strcmp(it->sha256, r->hex))
 		return gic_seterr(GIC_EBADIMG, "sha256 mismatch: the list says "
 				  "%s, the bytes are %s", it->sha256, r->hex);
-	/* known content is not decoded again, but the limits still hold; a
-	 * look-up that fails (k < 0) only means decoding, as new content */
-	k = gic_known_find(kn, r->hex, &size);
-	r->kind = k == GIC_KNOWN_OBJECT ? GIC_R_KNOWN
-		: k == GIC_KNOWN_REF ? GIC_R_UPGRADE : GIC_R_NEW;
-	if (r->kind == GIC_R_NEW)
-		return gic_probe(j->buf, j->len, &po, &r->info);
-	atomic_fetch_add(&f->known, 1);
-	return gic_probe_check_size(size.width, size.height, &po);
+	rc = gic_known_examine(kn, r, j->buf, &po, 0);
+	if (r->kind != GIC_R_NEW)
+		atomic_fetch_add(&f->known, 1);
+	return rc;
 }
 
 static void work_one(struct gic_fetcher *f, struct gic_known *kn,

@@ -88,6 +88,13 @@ int gic_known_prepare(struct gic_known *k, struct sqlite3 *db);
  * code on a database error. */
 int gic_known_find(struct gic_known *k, const char *hex,
 		   struct gic_known_size *size);
+/* r->kind for r->hex (of r->bytes bytes, in buf) from what the catalog
+ * holds: new content is decoded into r->info, known content only checked
+ * against po's limits from its catalogued size.  as_ref: a ref'd image
+ * is known (ingest --mode ref), else it is to be upgraded to an object. */
+int gic_known_examine(struct gic_known *k, struct gic_result *r,
+		      const unsigned char *buf,
+		      const struct gic_probe_opts *po, int as_ref);
 void gic_known_close(struct gic_known *k);
 
 /* Validates label/split/generator/license overrides. */

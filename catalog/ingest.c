@@ -122,9 +122,8 @@ static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 	const struct gic_ingest_opts *o = p->opts;
 	const char *path = gic_file_path(&p->files, i);
 	struct gic_probe_opts po = { .max_pixels = o->max_pixels };
-	struct gic_known_size size = { 0 };
 	struct stat st;
-	int rc, k;
+	int rc;
 
 	gic_path_parse(o->layout, path, p->roots[p->files.files[i].root],
 		       o->classes, o->val, &r->meta);
@@ -145,15 +144,8 @@ static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 	r->bytes = (uint64_t)st.st_size;
 	if ((rc = gic_sha256_hex(r->buf, r->bytes, r->hex)) < 0)
 		goto fail;
-	/* a look-up that fails (k < 0) only means decoding, as new content */
-	k = gic_known_find(kn, r->hex, &size);
-	r->kind = k == GIC_KNOWN_OBJECT ||
-		  (k == GIC_KNOWN_REF && o->mode == GIC_MODE_REF) ? GIC_R_KNOWN
-		: k == GIC_KNOWN_REF ? GIC_R_UPGRADE : GIC_R_NEW;
-	/* known content is not decoded again, but the limits still hold */
-	rc = r->kind == GIC_R_NEW ? gic_probe(r->buf, r->bytes, &po, &r->info)
-		: gic_probe_check_size(size.width, size.height, &po);
-	if (rc < 0)
+	if ((rc = gic_known_examine(kn, r, r->buf, &po,
+				    o->mode == GIC_MODE_REF)) < 0)
 		goto fail;
 	/* r->buf goes to an I/O thread, for known content too when its
 	 * object is gone or resized, or with --repair: the put re-hashes an

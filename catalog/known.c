@@ -69,6 +69,22 @@ int gic_known_find(struct gic_known *k, const char *hex,
 	return found;
 }
 
+int gic_known_examine(struct gic_known *k, struct gic_result *r,
+		      const unsigned char *buf,
+		      const struct gic_probe_opts *po, int as_ref)
+{
+	struct gic_known_size size = { 0 };
+	/* a look-up that fails (< 0) only means decoding, as new content */
+	int found = gic_known_find(k, r->hex, &size);
+
+	r->kind = found == GIC_KNOWN_OBJECT ||
+		  (found == GIC_KNOWN_REF && as_ref) ? GIC_R_KNOWN
+		: found == GIC_KNOWN_REF ? GIC_R_UPGRADE : GIC_R_NEW;
+	/* known content is not decoded again, but the limits still hold */
+	return r->kind == GIC_R_NEW ? gic_probe(buf, r->bytes, po, &r->info)
+		: gic_probe_check_size(size.width, size.height, po);
+}
+
 void gic_known_close(struct gic_known *k)
 {
 	sqlite3_finalize(k->q);
