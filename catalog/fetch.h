@@ -90,9 +90,10 @@ struct gic_fetch_stats {
 	uint64_t stored;      /* URLs never tried whose listed sha256 the
 				 store holds: catalogued without a transfer */
 	uint64_t done;        /* of those queued: catalogued */
-	uint64_t known;       /* of those, content the catalog held already
-				 (another URL's, or a file's): checked
-				 against its limits, not decoded again */
+	uint64_t known;       /* downloads of content the catalog held
+				 already (another URL's, or a file's):
+				 checked against the limits from its
+				 catalogued size, not decoded again */
 	uint64_t failed;      /* of those: given up (HTTP, network, content) */
 	uint64_t attempts;    /* transfers started */
 	uint64_t retries;     /* transfers that were retries */
