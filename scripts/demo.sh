@@ -1,16 +1,63 @@
 #!/bin/sh
 # demo.sh - `make demo`: a small GenImage-like tree, a catalog, an ingest,
-# stats, the rejected files and two queries, a task materialized and checked for leaks, the
-# degraded task (twice: the second run reuses every derivation), license and
-# bias audits, and sample predictions scored; all under ./demo (removed and
-# remade each run).
+# stats, the rejected files and two queries, a URL list fetched (twice), a
+# task materialized and checked for leaks, the degraded task (twice: the
+# second run reuses every derivation), license and bias audits, and sample
+# predictions scored; all under ./demo (removed and remade each run;
+# GICAT_DEMO_OUT names another directory, as the tests do).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/demo
+out=${GICAT_DEMO_OUT:-$top/demo}
 gicat=$top/gicat
 rm -rf "$out"
 mkdir -p "$out"
 say() { printf '\n== %s\n' "$*"; }
+server=""
+trap '[ -z "$server" ] || kill "$server" 2>/dev/null' EXIT
+
+# fetch_demo: a URL list of good and broken URLs, served on 127.0.0.1 by
+# the tests' fault-injecting server, fetched twice: the second run takes
+# only what failed (one URL answered 404 only the first time).
+fetch_demo() {
+	web=$out/web
+	mkdir -p "$web"
+	g=$out/data/genimage
+	cp "$g/stable_diffusion_v_1_4/imagenet_ai_0419_sdv4/train/ai/033_sdv4_00152.png" "$web/truncated.png"
+	find "$g/Midjourney" -name '*.png' | sort | head -3 | while read -r f; do cp "$f" "$web/"; done
+	find "$g/ADM" -name '*.JPEG' | sort | head -3 | while read -r f; do cp "$f" "$web/"; done
+	python3 "$top/tests/fetch/server.py" --root "$web" --port-file "$web/.port" \
+		--log /dev/null --lifetime 120 &
+	server=$!
+	while [ ! -s "$web/.port" ]; do sleep 0.05; done
+	base=http://127.0.0.1:$(cat "$web/.port")
+	{
+		echo "url,label,generator"
+		n=0
+		for f in $(cd "$web" && ls | grep -v truncated); do
+			case "$f" in *.png) lab=fake gen=midjourney ;; *) lab=real gen= ;; esac
+			route=img
+			case $n in 1) route=flaky ;; 2) route=redirect ;; 4) route=once404 ;; esac
+			echo "$base/$route/$f,$lab,$gen"
+			n=$((n + 1))
+		done
+		echo "$base/img/truncated.png,fake,midjourney"
+		echo "$base/html/page.png,fake,midjourney"
+		echo "$base/status/404,real,"
+		echo "$base/loop,real,"
+	} >"$out/urls.csv"
+	sed 's|^|  |' "$out/urls.csv"
+
+	say "gicat fetch --dataset web demo/urls.csv   (exit 1: some URLs are broken on purpose)"
+	"$gicat" fetch --dataset web --retries 2 "$out/urls.csv" || true
+
+	say "gicat fetch --status demo/urls.csv"
+	"$gicat" fetch --status --dataset web "$out/urls.csv" || true
+
+	say "gicat fetch --dataset web demo/urls.csv   (again: only the failures are tried; one now answers)"
+	"$gicat" fetch --dataset web --retries 2 "$out/urls.csv" || true
+	kill "$server" 2>/dev/null
+	server=""
+}
 
 say "generating a mini-GenImage tree in demo/data (8 generators, a few hundred real and fake images, 3 corrupt files)"
 "$top/build/fixtures/mkgenimage" --scale 2 "$out/data"
@@ -36,6 +83,8 @@ say "gicat query --limit 5 \"generator = adm and format = png\""
 
 say "gicat verify --full"
 "$gicat" verify --full
+
+fetch_demo
 
 say "gicat split genimage/cross-sd14 --out demo/sd14   (train on SD V1.4, test on all eight)"
 "$gicat" split genimage/cross-sd14 --out "$out/sd14"
