@@ -488,10 +488,14 @@ struct gic_gc_report {
 	uint64_t bytes;         /* the size of the objects and temporary
 				   files removed */
 	uint64_t young_objects, young_tmp; /* kept: changed within grace */
+	uint64_t exports, export_files; /* records of exports whose
+					   directory is gone, and the
+					   files they listed, removed */
 };
 
 /*
- * Removes image rows no entry uses, then temporary files and unreferenced
+ * Removes the records of exports (split, export) whose --out directory no
+ * longer exists, image rows no entry uses, then temporary files and unreferenced
  * objects that have not changed (ctime: content, links or mode) for grace
  * seconds, so that a concurrent ingest's fresh, not yet committed objects
  * survive; those it keeps are counted too.  dry_run: the same counts,

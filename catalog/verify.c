@@ -303,6 +303,55 @@ static int remove_orphan(const char *hex, void *arg)
 	"RECURSIVE keep(h) AS (SELECT sha256 FROM entries UNION SELECT " \
 	"derived FROM derivations JOIN keep ON parent = h) SELECT h FROM keep)"
 
+/* Records of exports whose directory is gone (deleted, or moved: its
+ * MANIFEST.sha256 still serves split --check): they describe nothing, and
+ * each holds a row per file written.  A directory that cannot be looked
+ * at for another reason (permissions, a disk not mounted where it was
+ * but its mount point gone too) is gone as well; one that exists stays. */
+static int forget_exports(struct gc_ctx *g)
+{
+	sqlite3 *db = g->c->db;
+	sqlite3_stmt *s = NULL, *del = NULL;
+	int rc, step = SQLITE_DONE;
+
+	if (!g->dry && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(db));
+	rc = sqlite3_prepare_v2(db, "SELECT id, out_dir, (SELECT count(*) FROM "
+				"materialized_files WHERE materialization_id = "
+				"m.id) FROM materializations m", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "DELETE FROM materializations WHERE "
+					"id = ?", -1, &del, NULL);
+	while (rc == SQLITE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *dir = (const char *)sqlite3_column_text(s, 1);
+		struct stat st;
+
+		if (dir && (stat(dir, &st) == 0 || errno != ENOENT))
+			continue;
+		g->rep->exports++;
+		g->rep->export_files += (uint64_t)sqlite3_column_int64(s, 2);
+		if (g->dry)
+			continue;
+		sqlite3_bind_int64(del, 1, sqlite3_column_int64(s, 0));
+		if (sqlite3_step(del) != SQLITE_DONE)
+			rc = SQLITE_ERROR;
+		sqlite3_reset(del);
+	}
+	if (rc == SQLITE_OK && step != SQLITE_DONE)
+		rc = step;
+	sqlite3_finalize(s);
+	sqlite3_finalize(del);
+	if (rc == SQLITE_OK && !g->dry &&
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL))
+		rc = SQLITE_ERROR;
+	if (rc == SQLITE_OK)
+		return 0;
+	rc = gic_seterr(GIC_EDB, "gc: export records: %s", sqlite3_errmsg(db));
+	if (!g->dry)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 /* Rows first: once they are gone, their objects are orphans.  A derived
  * image stays while what it was derived from stays.  A dry run notes the
  * rows in a temporary table instead (the catalog stays unlocked for
@@ -344,7 +393,8 @@ int gic_gc(struct gic_catalog *c, int64_t grace, int dry_run,
 	memset(rep, 0, sizeof(*rep));
 	if (!dry_run && (rc = gic_catalog_lock_exclusive(c)) < 0)
 		return rc;
-	rc = sweep(&g);
+	if ((rc = forget_exports(&g)) == 0)
+		rc = sweep(&g);
 	if (dry_run)
 		sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.gc_unused", NULL,
 			     NULL, NULL);

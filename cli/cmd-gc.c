@@ -1,9 +1,10 @@
 /*
- * cmd-gc.c - gicat gc [--grace SECONDS] [--dry-run]: removes image rows no
- * entry uses, temporary files, and objects nothing references, and says
- * how much that freed.  Files changed (ctime) within the grace period
- * (default one hour) are kept, and counted: a concurrent ingest may be
- * about to commit them.  --dry-run: the same report, nothing removed.
+ * cmd-gc.c - gicat gc [--grace SECONDS] [--dry-run]: removes the records
+ * of exports whose directory is gone, image rows no entry uses, temporary
+ * files, and objects nothing references, and says how much that freed.
+ * Files changed (ctime) within the grace period (default one hour) are
+ * kept, and counted: a concurrent ingest may be about to commit them.
+ * --dry-run: the same report, nothing removed.
  */
 #include <getopt.h>
 
@@ -34,6 +35,12 @@ int cmd_gc(int argc, char **argv)
 	gic_catalog_close(c);
 	if (rc < 0)
 		return cli_fail(rc, "gc", NULL);
+	if (r.exports)
+		printf("gc: %s the records of %llu export%s whose directory is "
+		       "gone (%llu file%s listed)\n", dry ? "would remove" :
+		       "removed", (unsigned long long)r.exports,
+		       cli_s(r.exports), (unsigned long long)r.export_files,
+		       cli_s(r.export_files));
 	printf("gc: %s %llu unused image row%s, %llu object%s, %llu temporary "
 	       "file%s (%s freed)\n", dry ? "would remove" :
 	       "removed", (unsigned long long)r.rows, cli_s(r.rows),

@@ -78,7 +78,10 @@ static const struct cmd commands[] = {
 	  "             or mode) is less than S seconds old (default 3600): a\n"
 	  "             running ingest may be about to commit them.  gc says\n"
 	  "             how many it kept; --grace 0 removes them all.\n"
-	  "  --dry-run  say what gc would remove and free, removing nothing\n" },
+	  "  --dry-run  say what gc would remove and free, removing nothing\n"
+	  "gc also forgets the records of splits and exports whose --out\n"
+	  "directory no longer exists (split --check of a moved output reads\n"
+	  "its MANIFEST.sha256).\n" },
 	{ "migrate", cmd_migrate, "[--status]",
 	  "apply or list schema migrations",
 	  "  --status  applied and pending migrations, changing nothing; exit 0\n"

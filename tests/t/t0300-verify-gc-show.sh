@@ -321,4 +321,22 @@ with open(p, \"r+b\") as f:
 	test_expect_code 3 gicat --catalog damaged query >out 2>err
 '
 
+test_expect_success 'gc forgets the records of exports whose directory is gone, and only those' '
+	gicat init cx 2>/dev/null &&
+	gicat --catalog cx ingest --dataset d --label fake img/basn0g08.png img/basn2c08.png 2>/dev/null &&
+	for d in e1 e2 e3; do gicat --catalog cx export --out $d 2>err || exit 1; done &&
+	n=$(sed -n "s/.* \([0-9]*\) files written.*/\1/p" err) && test "$n" -gt 4 &&
+	rm -r e1 && mv e2 moved &&
+	gicat --catalog cx gc --dry-run >out &&
+	test "$(head -1 out)" = "gc: would remove the records of 2 exports whose directory is gone ($((2 * n)) files listed)" &&
+	test "$(sqlite3 cx/.gicat/catalog.db "SELECT count(*) FROM materializations")" = 3 &&
+	gicat --catalog cx gc >out &&
+	test "$(head -1 out)" = "gc: removed the records of 2 exports whose directory is gone ($((2 * n)) files listed)" &&
+	test "$(sqlite3 cx/.gicat/catalog.db "SELECT out_dir FROM materializations")" = "$TRASH/e3" &&
+	test "$(sqlite3 cx/.gicat/catalog.db "SELECT count(DISTINCT materialization_id) FROM materialized_files")" = 1 &&
+	gicat --catalog cx split --check moved >out 2>&1 &&
+	gicat --catalog cx split --check e3 >out 2>&1 &&
+	gicat --catalog cx gc >out && ! grep export out
+'
+
 test_done
