@@ -1,6 +1,7 @@
 /*
- * export-int.h - what export.c, export-meta.c and export-tar.c share: the
- * state of one materialization and its list of written files.
+ * export-int.h - what export.c, export-place.c, export-meta.c and
+ * export-tar.c share: the state of one materialization and its list of
+ * written files.
  */
 #ifndef GIC_EXPORT_INT_H
 #define GIC_EXPORT_INT_H
@@ -42,6 +43,18 @@ struct gic_export_ctx {
 /* Opens (creating) the directory rel below the output directory and
  * returns an fd; never follows symlinks, never leaves the output. */
 int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd);
+/* Splits rel into its directory (opened, held by the context) and base
+ * name. */
+int gic_export_parent(struct gic_export_ctx *x, const char *rel, int *dfd,
+		      const char **base);
+/* Creates dfd/base (never there before, never a symlink followed) with
+ * buf; -1 and errno on failure. */
+int gic_export_write_at(int dfd, const char *base, const void *buf,
+			size_t len);
+/* export-place.c: the image files of a set (imagefolder, genimage, hf),
+ * on opts->jobs threads when it is large, recorded in the set's order. */
+int gic_export_images(struct gic_export_ctx *x,
+		      const struct gic_resolved_set *s, char *const *names);
 /* Writes a metadata file (bytes in memory) and records it. */
 int gic_export_write(struct gic_export_ctx *x, const char *rel,
 		     const void *buf, size_t len, const char *set);

@@ -12,12 +12,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -152,9 +150,8 @@ int gic_export_record(struct gic_export_ctx *x, const char *rel,
 	return 0;
 }
 
-/* Splits rel into its directory (opened) and base name. */
-static int parent_of(struct gic_export_ctx *x, const char *rel, int *dfd,
-		     const char **base)
+int gic_export_parent(struct gic_export_ctx *x, const char *rel, int *dfd,
+		      const char **base)
 {
 	char dir[4096];
 	const char *slash = strrchr(rel, '/');
@@ -168,7 +165,8 @@ static int parent_of(struct gic_export_ctx *x, const char *rel, int *dfd,
 	return gic_export_dir(x, dir, dfd);
 }
 
-static int write_at(int dfd, const char *base, const void *buf, size_t len)
+int gic_export_write_at(int dfd, const char *base, const void *buf,
+			size_t len)
 {
 	int fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 			O_CLOEXEC, 0644);
@@ -192,136 +190,15 @@ int gic_export_write(struct gic_export_ctx *x, const char *rel,
 	const char *base;
 	int dfd, rc;
 
-	if ((rc = parent_of(x, rel, &dfd, &base)) < 0)
+	if ((rc = gic_export_parent(x, rel, &dfd, &base)) < 0)
 		return rc;
 	if (x->overwrite)
 		unlinkat(dfd, base, 0);
-	if (write_at(dfd, base, buf, len) < 0)
+	if (gic_export_write_at(dfd, base, buf, len) < 0)
 		return gic_seterr(GIC_EIO, "write '%s/%s': %s", x->out, rel,
 				  strerror(errno));
 	gic_sha256_hex(buf, len, sha);
 	return gic_export_record(x, rel, sha, NULL, set);
-}
-
-/* FICLONE obj to dfd/base: 0, or the errno of the failure (which leaves
- * nothing behind). */
-static int clone_at(const char *obj, int dfd, const char *base)
-{
-	int src = open(obj, O_RDONLY | O_CLOEXEC), fd, err = 0;
-
-	if (src < 0)
-		return errno;
-	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err = errno;
-	} else {
-		if (ioctl(fd, FICLONE, src) < 0)
-			err = errno;
-		close(fd);
-		if (err)
-			unlinkat(dfd, base, 0);
-	}
-	close(src);
-	return err;
-}
-
-/* st is the object of it as the catalog says, or else damaged. */
-static int size_sound(const struct stat *st, const struct gic_item *it)
-{
-	if ((uint64_t)st->st_size == it->bytes)
-		return 0;
-	return gic_seterr(GIC_ECORRUPT, "object %s is damaged: %lld bytes, "
-			  "the catalog says %llu; run 'gicat verify --full'",
-			  it->sha256, (long long)st->st_size,
-			  (unsigned long long)it->bytes);
-}
-
-int gic_export_object_sound(const char *obj, const struct gic_item *it)
-{
-	struct stat st;
-
-	if (stat(obj, &st) < 0)
-		return GIC_ENOTFOUND;  /* unset: ref'd images have no object */
-	return size_sound(&st, it);
-}
-
-/*
- * A hard link to its object as dfd/base, its size checked on the link
- * (one look-up of the object's name, from the store's directory: a
- * split links hundreds of thousands).  0, or the errno that makes it a
- * copy (ENOENT: a ref'd image has no object); a damaged object is an
- * error (*rc), and no link is left.
- */
-static int link_object(struct gic_export_ctx *x, const struct gic_item *it,
-		       const char *obj, int dfd, const char *base, int *rc)
-{
-	char name[GIC_HEX_LEN + 2];
-	int at = gic_odb_fs_at(x->cat->odb, it->sha256, name);
-	struct stat st;
-
-	if (linkat(at < 0 ? AT_FDCWD : at, at < 0 ? obj : name, dfd, base, 0))
-		return errno;
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		*rc = gic_seterr(GIC_EIO, "stat of the link to object %s: %s",
-				 it->sha256, strerror(errno));
-	else
-		*rc = size_sound(&st, it);
-	if (*rc < 0)
-		unlinkat(dfd, base, 0);
-	return 0;
-}
-
-/* Places one image by link, symlink, reflink or copy; a link that cannot
- * be made is a copy, counted with the reason for the first. */
-static int place(struct gic_export_ctx *x, const char *rel,
-		 const struct gic_item *it, const char *set)
-{
-	char *obj = gic_odb_fs_path(x->cat->odb, it->sha256);
-	enum gic_export_mode m = x->opts->mode;
-	unsigned char *buf = NULL;
-	const char *base;
-	size_t len;
-	int dfd, rc, why = -1; /* -1: copy asked for */
-
-	if (!obj)
-		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if ((rc = parent_of(x, rel, &dfd, &base)) < 0)
-		goto out;
-	if (x->overwrite)
-		unlinkat(dfd, base, 0);
-	/* a copy re-hashes what it writes; a link only looks */
-	if (m == GIC_EXP_LINK) {
-		if ((why = link_object(x, it, obj, dfd, base, &rc)) == 0 &&
-		    rc < 0)
-			goto out;
-	} else if (m != GIC_EXP_COPY &&
-	    (rc = gic_export_object_sound(obj, it)) == GIC_ENOTFOUND) {
-		why = ENOENT;
-		rc = 0;
-	} else if (rc < 0) {
-		goto out;
-	} else if (m == GIC_EXP_SYMLINK)
-		why = symlinkat(obj, dfd, base) ? errno : 0;
-	else if (m == GIC_EXP_REFLINK)
-		why = clone_at(obj, dfd, base);
-	if (why) {
-		if ((rc = gic_image_read(x->cat, it->sha256, &buf, &len)) < 0)
-			goto out;
-		if (write_at(dfd, base, buf, len) < 0) {
-			rc = gic_seterr(GIC_EIO, "write '%s/%s': %s", x->out, rel,
-					strerror(errno));
-			goto out;
-		}
-		if (why > 0 && x->copied++ == 0)
-			x->copied_errno = why;
-	}
-	rc = gic_export_record(x, rel, it->sha256, it->sha256, set);
-	x->images++;
-out:
-	free(buf);
-	free(obj);
-	return rc;
 }
 
 /* File names of a set's items: "<16 hex>.<ext>", or the original base
@@ -416,33 +293,6 @@ char **gic_export_names(struct gic_export_ctx *x,
 		free(v[i].name);
 	free(v);
 	return names;
-}
-
-static void progress(struct gic_export_ctx *x)
-{
-	x->done++;
-	if (x->opts->on_progress && (x->done & 255) == 0)
-		x->opts->on_progress(x->opts->arg, x->done, x->total);
-}
-
-/* imagefolder, genimage, hf: one file per image under the set directory. */
-static int write_images(struct gic_export_ctx *x,
-			const struct gic_resolved_set *s, char *const *names)
-{
-	enum gic_export_format f = x->opts->format;
-	char rel[4096];
-	int rc = 0;
-
-	for (size_t i = 0; i < s->n && rc == 0; i++) {
-		if (f == GIC_FMT_HF)
-			snprintf(rel, sizeof(rel), "%s/%s", s->def->name, names[i]);
-		else
-			snprintf(rel, sizeof(rel), "%s/%s/%s", s->def->name,
-				 gic_export_label_dir(f, s->items[i].label), names[i]);
-		rc = place(x, rel, &s->items[i], s->def->name);
-		progress(x);
-	}
-	return rc;
 }
 
 void gic_export_names_free(char **names, size_t n)
@@ -551,7 +401,7 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 		else if (opts->format == GIC_FMT_WEBDATASET)
 			rc = gic_export_webdataset(&x, s);
 		else if (files)
-			rc = write_images(&x, s, names);
+			rc = gic_export_images(&x, s, names);
 		if (rc == 0)
 			rc = gic_export_set_meta(&x, s, names);
 		gic_export_names_free(names, s->n);

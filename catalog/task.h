@@ -173,6 +173,7 @@ struct gic_export_opts {
 	int original_names;     /* --names original */
 	int force;              /* write into a non-empty directory */
 	size_t shard_size;      /* webdataset samples per shard (default 1000) */
+	int jobs;               /* threads placing image files (<= 1: one) */
 	void (*on_progress)(void *arg, uint64_t done, uint64_t total);
 	void *arg;
 };

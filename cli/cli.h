@@ -162,8 +162,8 @@ struct export_args {
 	{ "out", 1, 0, 'o' }, { "format", 1, 0, 'f' }, { "mode", 1, 0, 'm' }, \
 	{ "names", 1, 0, 'N' }, { "shard-size", 1, 0, 'S' }, \
 	{ "force", 0, 0, 'F' }
-/* Handles one of EXPORT_LONG_OPTS, or 'j' (--jobs, for the commands that
- * derive degraded images): -1 to go on, or an exit code. */
+/* Handles one of EXPORT_LONG_OPTS, or 'j' (--jobs: threads that derive
+ * degraded images and place image files): -1 to go on, or an exit code. */
 int cli_export_opt(const char *cmd, int ch, const char *arg,
 		   struct export_args *a);
 /* After the options: --out given, and options that fit the format; 0 or

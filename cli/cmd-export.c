@@ -76,7 +76,8 @@ int cmd_export(int argc, char **argv)
 	static const struct option opts[] = {
 		EXPORT_LONG_OPTS, { "fraction", 1, 0, 'R' },
 		{ "max-per-class", 1, 0, 'M' }, { "balance", 1, 0, 'B' },
-		{ "seed", 1, 0, 'E' }, { "help", 0, 0, 'h' }, { 0 } };
+		{ "seed", 1, 0, 'E' }, { "jobs", 1, 0, 'j' },
+		{ "help", 0, 0, 'h' }, { 0 } };
 	struct export_args a = { .jobs = cli_default_jobs(),
 				 .opts = { .format = GIC_FMT_IMAGEFOLDER,
 					   .mode = GIC_EXP_LINK } };

@@ -144,6 +144,7 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 	progress_start(&p);
 	a->opts.on_progress = on_progress;
 	a->opts.arg = &p;
+	a->opts.jobs = a->jobs;
 	rc = gic_export(c, r, a->out, &a->opts, &rep);
 	progress_end(&p);
 	if (rc < 0)

@@ -110,16 +110,18 @@ static const struct cmd commands[] = {
 	  "             copy, reflink\n"
 	  "  --names    hash (default: first 16 hex digits of the SHA-256) or\n"
 	  "             original (base names, prefixed when two collide)\n"
-	  "  --jobs N   threads deriving degraded images (default: CPUs)\n"
+	  "  --jobs N   threads deriving degraded images and placing files\n"
+	  "             (default: CPUs)\n"
 	  "  --strict   a warning (as task check gives) is an error: exit 2,\n"
 	  "             nothing written\n"
 	  "  --check    every file present with its hash, nothing extra; with\n"
 	  "             TASK, also that TASK wrote the latest export into DIR\n" },
 	{ "export", cmd_export, "[EXPR] --out DIR [--format F] [--mode M] "
 	  "[--names N] [--shard-size N] [--force] [--fraction F] "
-	  "[--max-per-class N] [--balance label] [--seed N]",
+	  "[--max-per-class N] [--balance label] [--seed N] [--jobs N]",
 	  "write the entries matching EXPR as a one-set split",
-	  "  --format, --mode, --names, --shard-size, --force: as for split\n"
+	  "  --format, --mode, --names, --shard-size, --force, --jobs: as for\n"
+	  "                     split\n"
 	  "  --fraction F       a seeded sample: that share of the images\n"
 	  "  --max-per-class N  at most N images per ImageNet class\n"
 	  "  --balance label    as many real as fake images\n"

@@ -502,4 +502,44 @@ test_expect_success 'link, symlink and reflink modes refuse an object whose size
 	done
 '
 
+# A set large enough to be placed by threads (1,024 items or more): 1,300
+# tiny PNGs in two label directories, 40 more kept only by reference.
+test_expect_success 'a large set placed by threads: the same files and records as one thread' '
+	mkdir -p big/0_real big/1_fake big/ref &&
+	"$PY" -c "
+from PIL import Image
+for i in range(1340):
+    d = \"big/ref\" if i >= 1300 else \"big/1_fake\" if i % 2 else \"big/0_real\"
+    Image.new(\"RGB\", (4, 4), (i % 256, i // 256, 7)).save(\"%s/%04d.png\" % (d, i))
+" &&
+	gicat init cb 2>/dev/null &&
+	gicat --catalog cb ingest --dataset big big/0_real big/1_fake 2>/dev/null &&
+	gicat --catalog cb ingest --dataset big --label fake --mode ref big/ref 2>/dev/null &&
+	for j in 1 2 3; do
+		gicat --catalog cb export --jobs $j --out j$j 2>err$j || exit 1
+		(cd j$j && find . -type f | sort | xargs sha256sum) >files$j &&
+		sqlite3 cb/.gicat/catalog.db "SELECT path, sha256, image_sha256, set_name FROM materialized_files WHERE materialization_id = (SELECT id FROM materializations WHERE out_dir LIKE \"%/j$j\") ORDER BY path" >rec$j || exit 1
+	done &&
+	test "$(wc -l <files1)" -ge 1340 && test "$(wc -l <rec1)" -ge 1340 &&
+	test_cmp files1 files2 && test_cmp files1 files3 &&
+	test_cmp rec1 rec2 && test_cmp rec1 rec3 &&
+	for j in 1 2 3; do sed "s/j$j/jN/; s/#[0-9]*/#N/" err$j >got$j; done &&
+	mv got1 want &&
+	test_cmp want got2 && test_cmp want got3 &&
+	test_grep "40 files were copied, not hard-linked" err2 &&
+	test "$(find j2/export -type f -links +1 | wc -l)" -eq 1300
+'
+
+test_expect_success 'a damaged object in a large set: the same error with threads, nothing left' '
+	sha=$(sqlite3 cb/.gicat/catalog.db "SELECT image_sha256 FROM materialized_files WHERE path LIKE \"%/1_fake/%\" ORDER BY path DESC LIMIT 1") &&
+	obj=cb/.gicat/objects/$(echo $sha | cut -c1-2)/$(echo $sha | cut -c3-) &&
+	chmod u+w "$obj" && printf x >>"$obj" &&
+	test_expect_code 3 gicat --catalog cb export --jobs 1 --out d1 2>err1 &&
+	test_expect_code 3 gicat --catalog cb export --jobs 2 --out d2 2>err2 &&
+	test_grep "object $sha is damaged" err2 &&
+	sed "s/d1/dN/" err1 >want && sed "s/d2/dN/" err2 >got && test_cmp want got &&
+	test "$(find d2 -type f -o -type l | wc -l)" -eq 0 &&
+	truncate -s -1 "$obj"
+'
+
 test_done
