@@ -62,7 +62,8 @@ static int from_catalog(struct gic_catalog *c, const char *dir, int every,
 			       "SELECT DISTINCT path, '' FROM materialized_files"
 			       " WHERE materialization_id IN (SELECT id FROM "
 			       "materializations WHERE out_dir = ?)" :
-			       "SELECT path, sha256 FROM materialized_files"
+			       "SELECT path, coalesce(sha256, image_sha256) "
+			       "FROM materialized_files"
 			       " WHERE materialization_id = (SELECT max(id) FROM "
 			       "materializations WHERE out_dir = ?)", -1, &s, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));

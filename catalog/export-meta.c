@@ -424,11 +424,14 @@ static int save_files(struct gic_export_ctx *x, sqlite3_int64 id)
 		const struct gic_out_file *f = &x->files[i];
 		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_text(s, 2, f->path, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, f->sha256, -1, SQLITE_STATIC);
-		if (f->image[0])
+		/* an image file's hash is its image's: said once */
+		if (f->image[0]) {
+			sqlite3_bind_null(s, 3);
 			sqlite3_bind_text(s, 4, f->image, -1, SQLITE_STATIC);
-		else
+		} else {
+			sqlite3_bind_text(s, 3, f->sha256, -1, SQLITE_STATIC);
 			sqlite3_bind_null(s, 4);
+		}
 		if (f->set)
 			sqlite3_bind_text(s, 5, f->set, -1, SQLITE_STATIC);
 		else
