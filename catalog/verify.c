@@ -305,9 +305,9 @@ static int remove_orphan(const char *hex, void *arg)
 
 /* Records of exports whose directory is gone (deleted, or moved: its
  * MANIFEST.sha256 still serves split --check): they describe nothing, and
- * each holds a row per file written.  A directory that cannot be looked
- * at for another reason (permissions, a disk not mounted where it was
- * but its mount point gone too) is gone as well; one that exists stays. */
+ * each holds a row per file written (`files` of them).  Only a directory
+ * that does not exist (ENOENT) is gone: one that cannot be looked at
+ * (permissions) keeps its record. */
 static int forget_exports(struct gc_ctx *g)
 {
 	sqlite3 *db = g->c->db;
@@ -316,9 +316,8 @@ static int forget_exports(struct gc_ctx *g)
 
 	if (!g->dry && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
 		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(db));
-	rc = sqlite3_prepare_v2(db, "SELECT id, out_dir, (SELECT count(*) FROM "
-				"materialized_files WHERE materialization_id = "
-				"m.id) FROM materializations m", -1, &s, NULL);
+	rc = sqlite3_prepare_v2(db, "SELECT id, out_dir, files FROM "
+				"materializations", -1, &s, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, "DELETE FROM materializations WHERE "
 					"id = ?", -1, &del, NULL);
