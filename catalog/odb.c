@@ -220,9 +220,10 @@ static int put_unnamed(struct fs_odb *o, const char *hex, const char *dir,
 {
 	char fdpath[64], sub[3] = { hex[0], hex[1], 0 }, name[GIC_HEX_LEN + 2];
 	/* names relative to the store's directory: no walk of its path */
-	int at = o->at_fd >= 0 ? o->at_fd : AT_FDCWD, fd, named, err;
+	int at = gic_odb_fs_at(&o->base, hex, name), fd, named, err;
 
-	snprintf(name, sizeof(name), "%s/%s", sub, hex + 2);
+	if (at < 0)
+		at = AT_FDCWD;
 	fd = openat(at, at == AT_FDCWD ? dir : sub,
 		    O_TMPFILE | O_WRONLY | O_CLOEXEC, 0444);
 	if (fd < 0) {
