@@ -13,8 +13,6 @@
  * would grow for as long as an ingest runs (300 commits of a test: 14.6
  * MB of WAL against 4.2 MB).
  */
-#include <limits.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -26,11 +24,11 @@ static const char known_sql[] =
 
 void gic_known_open(struct gic_known *k, struct gic_catalog *c)
 {
-	char path[PATH_MAX];
+	const char *path = sqlite3_db_filename(c->db, "main");
 
 	memset(k, 0, sizeof(*k));
-	snprintf(path, sizeof(path), "%s/catalog.db", c->dir);
-	if (sqlite3_open_v2(path, &k->own, SQLITE_OPEN_READONLY |
+	if (path && *path &&
+	    sqlite3_open_v2(path, &k->own, SQLITE_OPEN_READONLY |
 			    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
 		sqlite3_busy_timeout(k->own, 30000);
 		sqlite3_prepare_v2(k->own, known_sql, -1, &k->q, NULL);
