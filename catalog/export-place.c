@@ -209,7 +209,7 @@ struct par {
 	char *const *names;
 	struct slot *slots;
 	struct dir dirs[MAX_DIRS];
-	int ndirs, nthreads;
+	int ndirs;
 	_Atomic uint64_t done;
 };
 
@@ -325,12 +325,12 @@ static int place_parallel(struct gic_export_ctx *x,
 	pthread_t tids[MAX_THREADS];
 	struct arg args[MAX_THREADS];
 	int rc, started = 1;
+	int threads = x->opts->jobs < MAX_THREADS ? x->opts->jobs : MAX_THREADS;
 
-	p.nthreads = x->opts->jobs < MAX_THREADS ? x->opts->jobs : MAX_THREADS;
 	if (!(p.slots = calloc(s->n, sizeof(*p.slots))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	if ((rc = plan(&p)) == 0) {
-		for (; started < p.nthreads; started++) {
+		for (; started < threads; started++) {
 			args[started] = (struct arg){ &p, started };
 			if (pthread_create(&tids[started], NULL, thread_main,
 					   &args[started]))
@@ -358,13 +358,15 @@ int gic_export_images(struct gic_export_ctx *x, const struct gic_resolved_set *s
 		      char *const *names)
 {
 	char rel[4096];
-	int rc = 1;
+	int rc;
 
+	/* place_parallel's 1: more directories than it groups, one thread */
 	if (x->opts->jobs > 1 && s->n >= PAR_MIN &&
 	    x->opts->mode != GIC_EXP_COPY &&
 	    (rc = place_parallel(x, s, names)) <= 0)
 		return rc;
-	for (size_t i = 0; i < s->n && rc >= 0; i++) {
+	rc = 0;
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		const struct gic_item *it = &s->items[i];
 		const char *base;
 		int dfd, why;
@@ -378,5 +380,5 @@ int gic_export_images(struct gic_export_ctx *x, const struct gic_resolved_set *s
 		if ((++x->done & 255) == 0)
 			progress(x, x->done);
 	}
-	return rc < 0 ? rc : 0;
+	return rc;
 }
