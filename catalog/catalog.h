@@ -504,6 +504,14 @@ struct gic_gc_report {
 int gic_gc(struct gic_catalog *c, int64_t grace, int dry_run,
 	   struct gic_gc_report *rep);
 
+/* The catalog file's size and how much of it is free pages (left by
+ * deleted rows; later writes reuse them). */
+int gic_catalog_space(struct gic_catalog *c, uint64_t *file, uint64_t *unused);
+/* Rewrites the catalog file without its free pages (SQLite's VACUUM, which
+ * needs temporary disk space of twice the new file: a copy, the WAL), under the exclusive
+ * lock gc takes. */
+int gic_catalog_vacuum(struct gic_catalog *c);
+
 /* Reads an image's bytes (object or ref file), checking its hash. */
 int gic_image_read(struct gic_catalog *c, const char *hex,
 		   unsigned char **buf, size_t *len);

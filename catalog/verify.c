@@ -399,3 +399,38 @@ int gic_gc(struct gic_catalog *c, int64_t grace, int dry_run,
 			     NULL, NULL);
 	return rc;
 }
+
+int gic_catalog_space(struct gic_catalog *c, uint64_t *file, uint64_t *unused)
+{
+	uint64_t pages, free_pages, page;
+	int rc;
+
+	if ((rc = gic_db_count(c, "PRAGMA page_count", &pages)) < 0 ||
+	    (rc = gic_db_count(c, "PRAGMA freelist_count", &free_pages)) < 0 ||
+	    (rc = gic_db_count(c, "PRAGMA page_size", &page)) < 0)
+		return rc;
+	*file = pages * page;
+	*unused = free_pages * page;
+	return 0;
+}
+
+/* VACUUM copies the catalog into a temporary database and back: on disk,
+ * not in memory as the connection's other temporary tables (a catalog of
+ * millions of entries is gigabytes).  Its new pages sit in the WAL until a
+ * checkpoint, which also truncates the file; a reader that holds the WAL
+ * only delays that to its next checkpoint. */
+int gic_catalog_vacuum(struct gic_catalog *c)
+{
+	int rc;
+
+	if ((rc = gic_catalog_lock_exclusive(c)) < 0)
+		return rc;
+	if (sqlite3_exec(c->db, "PRAGMA temp_store = FILE; VACUUM", NULL, NULL,
+			 NULL))
+		rc = gic_seterr(GIC_EDB, "vacuum: %s", sqlite3_errmsg(c->db));
+	sqlite3_exec(c->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+	if (rc == 0)
+		sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+			     NULL, NULL);
+	return rc;
+}

@@ -4,26 +4,84 @@
  * files, and objects nothing references, and says how much that freed.
  * Files changed (ctime) within the grace period (default one hour) are
  * kept, and counted: a concurrent ingest may be about to commit them.
- * --dry-run: the same report, nothing removed.
+ * --dry-run: the same report, nothing removed.  --vacuum: then rewrites
+ * the catalog file without its free pages; without it, gc says when they
+ * are a megabyte or more and a tenth of the file.
  */
 #include <getopt.h>
 
 #include "cli.h"
 
+static void report(const struct gic_gc_report *r, int dry, uint64_t grace)
+{
+	char size[32];
+
+	if (r->exports)
+		printf("gc: %s the records of %llu export%s whose directory is "
+		       "gone (%llu file%s listed)\n", dry ? "would remove" :
+		       "removed", (unsigned long long)r->exports,
+		       cli_s(r->exports), (unsigned long long)r->export_files,
+		       cli_s(r->export_files));
+	printf("gc: %s %llu unused image row%s, %llu object%s, %llu temporary "
+	       "file%s (%s freed)\n", dry ? "would remove" :
+	       "removed", (unsigned long long)r->rows, cli_s(r->rows),
+	       (unsigned long long)r->objects, cli_s(r->objects),
+	       (unsigned long long)r->tmp, cli_s(r->tmp),
+	       cli_size(r->bytes, size, sizeof(size)));
+	if (r->young_objects || r->young_tmp)
+		printf("gc: %s %llu object%s, %llu temporary file%s changed "
+		       "less than %llu seconds ago (--grace, for a store that "
+		       "machines share: the lock that keeps gc from running "
+		       "beside a writer may not reach across them); 'gicat gc "
+		       "--grace 0' removes them\n", dry ? "would keep" : "kept",
+		       (unsigned long long)r->young_objects,
+		       cli_s(r->young_objects), (unsigned long long)r->young_tmp,
+		       cli_s(r->young_tmp), (unsigned long long)grace);
+}
+
+/* The catalog file's free pages: given back (--vacuum), or mentioned when
+ * they are worth it. */
+static int space(struct gic_catalog *c, int dry, int vacuum)
+{
+	uint64_t file, unused, after, ignored;
+	char a[32], b[32];
+	int rc;
+
+	if ((rc = gic_catalog_space(c, &file, &unused)) < 0)
+		return rc;
+	cli_size(file, a, sizeof(a));
+	cli_size(unused, b, sizeof(b));
+	if (vacuum && dry)
+		printf("gc: --vacuum would rewrite the catalog file (%s) without "
+		       "its %s of free pages\n", a, b);
+	else if (vacuum) {
+		if ((rc = gic_catalog_vacuum(c)) < 0 ||
+		    (rc = gic_catalog_space(c, &after, &ignored)) < 0)
+			return rc;
+		printf("gc: rewrote the catalog file: %s -> %s\n", a,
+		       cli_size(after, b, sizeof(b)));
+	} else if (unused >= 1000000 && unused >= file / 10)
+		printf("gc: the catalog file holds %s of free pages (of %s), "
+		       "which later writes reuse; 'gicat gc --vacuum' gives "
+		       "them back to the file system\n", b, a);
+	return 0;
+}
+
 int cmd_gc(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "grace", 1, 0, 'g' }, { "dry-run", 0, 0, 'n' },
-		{ "help", 0, 0, 'h' }, { 0 } };
+		{ "vacuum", 0, 0, 'v' }, { "help", 0, 0, 'h' }, { 0 } };
 	struct gic_gc_report r;
 	uint64_t grace = 3600;
 	struct gic_catalog *c;
-	int ch, rc, dry = 0;
-	char size[32];
+	int ch, rc, dry = 0, vacuum = 0;
 
 	while ((ch = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
 		if (ch == 'n')
 			dry = 1;
+		else if (ch == 'v')
+			vacuum = 1;
 		else if (ch != 'g')
 			return cli_getopt_end("gc", ch);
 		else if (cli_parse_u64(optarg, &grace) < 0)
@@ -31,30 +89,10 @@ int cmd_gc(int argc, char **argv)
 	}
 	if ((rc = cli_open("gc", &c)))
 		return rc;
-	rc = gic_gc(c, (int64_t)grace, dry, &r);
+	if ((rc = gic_gc(c, (int64_t)grace, dry, &r)) == 0) {
+		report(&r, dry, grace);
+		rc = space(c, dry, vacuum);
+	}
 	gic_catalog_close(c);
-	if (rc < 0)
-		return cli_fail(rc, "gc", NULL);
-	if (r.exports)
-		printf("gc: %s the records of %llu export%s whose directory is "
-		       "gone (%llu file%s listed)\n", dry ? "would remove" :
-		       "removed", (unsigned long long)r.exports,
-		       cli_s(r.exports), (unsigned long long)r.export_files,
-		       cli_s(r.export_files));
-	printf("gc: %s %llu unused image row%s, %llu object%s, %llu temporary "
-	       "file%s (%s freed)\n", dry ? "would remove" :
-	       "removed", (unsigned long long)r.rows, cli_s(r.rows),
-	       (unsigned long long)r.objects, cli_s(r.objects),
-	       (unsigned long long)r.tmp, cli_s(r.tmp),
-	       cli_size(r.bytes, size, sizeof(size)));
-	if (r.young_objects || r.young_tmp)
-		printf("gc: %s %llu object%s, %llu temporary file%s changed "
-		       "less than %llu seconds ago (--grace, for a store that "
-		       "machines share: the lock that keeps gc from running "
-		       "beside a writer may not reach across them); 'gicat gc "
-		       "--grace 0' removes them\n", dry ? "would keep" : "kept",
-		       (unsigned long long)r.young_objects,
-		       cli_s(r.young_objects), (unsigned long long)r.young_tmp,
-		       cli_s(r.young_tmp), (unsigned long long)grace);
-	return 0;
+	return rc < 0 ? cli_fail(rc, "gc", NULL) : 0;
 }

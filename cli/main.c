@@ -72,13 +72,18 @@ static const struct cmd commands[] = {
 	  "                 and time of the last attempt\n" },
 	{ "verify", cmd_verify, "[--full]",
 	  "check the catalog and the store agree (--full re-hashes)", NULL },
-	{ "gc", cmd_gc, "[--grace SECONDS] [--dry-run]",
+	{ "gc", cmd_gc, "[--grace SECONDS] [--dry-run] [--vacuum]",
 	  "remove unreferenced objects and temporary files",
 	  "  --grace S  keep those whose ctime (last change of content, links\n"
 	  "             or mode) is less than S seconds old (default 3600): a\n"
 	  "             running ingest may be about to commit them.  gc says\n"
 	  "             how many it kept; --grace 0 removes them all.\n"
 	  "  --dry-run  say what gc would remove and free, removing nothing\n"
+	  "  --vacuum   then rewrite the catalog file without its free pages\n"
+	  "             (left by deleted rows: later writes reuse them; gc\n"
+	  "             says when they are 1 MB and a tenth of the file or\n"
+	  "             more); for a while it needs free disk space of twice\n"
+	  "             the rewritten file (a temporary copy, the WAL)\n"
 	  "gc also forgets the records of splits and exports whose --out\n"
 	  "directory no longer exists (split --check of a moved output reads\n"
 	  "its MANIFEST.sha256).\n" },
