@@ -334,8 +334,8 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 		nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
 	closedir(d);
 	if (nonempty && !x->opts->force)
-		return gic_seterr(GIC_EUSAGE, "'%s' is not empty: refusing to "
-				  "write into it (use --force)", out);
+		return gic_seterr(GIC_EUSAGE, "not empty: refusing to write "
+				  "into it (use --force)");
 	x->outfd = open(x->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x->outfd < 0)
 		return gic_seterr(GIC_EIO, "'%s': %s", out, strerror(errno));

@@ -371,6 +371,10 @@ static int on_key(struct parse *p, const char *section, const char *k,
 				p->t->split_select_line = p->line;
 			return keep(p, &p->t->split_select, v, cont);
 		}
+		if (!strcmp(k, "group") && strcmp(v, "sha256") &&
+		    strcmp(v, "class") && strcmp(v, "near_duplicate"))
+			return fail(p, "group must be sha256, class or "
+				    "near_duplicate, not '%s'", v);
 		if (!strcmp(k, "group"))
 			return keep(p, &p->t->split_group, v, 0);
 		if (!strcmp(k, "ratios"))
@@ -489,7 +493,6 @@ static void check_set_name(struct parse *p, const struct gic_task_set *s)
 static void validate(struct parse *p)
 {
 	struct gic_task *t = p->t;
-	const char *g = t->split_group;
 
 	if (t->nsets == 0 && !p->nerrs)
 		fail(p, "no sets: add [train], [val], [test NAME] or [split], "
@@ -497,10 +500,6 @@ static void validate(struct parse *p)
 	p->line = t->split_line;
 	if (t->has_split && !has_shares(t))
 		fail(p, "[split] needs ratios, e.g. ratios = train:0.8, test:0.2");
-	if (t->has_split && g && strcmp(g, "sha256") && strcmp(g, "class") &&
-	    strcmp(g, "near_duplicate"))
-		fail(p, "group must be sha256, class or near_duplicate, not '%s'",
-		     g);
 	check_select(p, t->split_select, t->split_select_line);
 	for (int i = 0; i < t->nsets; i++) {
 		struct gic_task_set *s = &t->sets[i];

@@ -33,9 +33,9 @@ static void summary(const struct dopts *o, const struct gic_dedup *d)
 			(unsigned long long)d->members,
 			(unsigned long long)d->images);
 	else
-		fprintf(stderr, "dedup: %llu images with more than one entry "
+		fprintf(stderr, "dedup: %llu image%s with more than one entry "
 			"(%llu entries), among %llu images\n",
-			(unsigned long long)d->groups,
+			(unsigned long long)d->groups, cli_s(d->groups),
 			(unsigned long long)d->members,
 			(unsigned long long)d->images);
 }

@@ -67,8 +67,9 @@ static int set(const char *expr, int nids, char **ids)
 	else if (rc < 0)
 		cli_fail(rc, "license set", expr);
 	else
-		fprintf(stderr, "license set: %llu entries changed%s\n",
-			(unsigned long long)changed, changed ? "" :
+		fprintf(stderr, "license set: %llu %s changed%s\n",
+			(unsigned long long)changed,
+			changed == 1 ? "entry" : "entries", changed ? "" :
 			" (no entry matches EXPR, or all have these licenses)");
 	gic_catalog_close(c);
 	free(list);

@@ -93,13 +93,14 @@ static const struct cmd commands[] = {
 	  "            also for a catalog from a newer gicat (never written:\n"
 	  "            migrate without --status refuses it, exit 3)\n" },
 	{ "task", cmd_task, "list | show [--items] [--format csv|jsonl] FILE | "
-	  "check [--strict] FILE", "shipped tasks; a task's sets; a task checked",
+	  "check [--strict] [--items] [--format csv|jsonl] FILE", "shipped tasks; a task's sets; a task checked",
 	  "  FILE is a task file or a shipped task's name (genimage/cross-sd14)\n"
 	  "  show: images per set and label; --items lists every image\n"
 	  "        (a degraded set's with its derived_sha256, as eval scores it)\n"
 	  "  check: errors (exit 1) and warnings (on stderr): empty or unbalanced\n"
 	  "         sets, unknown keys, test images that are training images too;\n"
-	  "         --strict: warnings exit 1 too\n" },
+	  "         --strict: warnings exit 1 too; --items and --format as\n"
+	  "         for show (the count of warnings then goes to stderr)\n" },
 	{ "split", cmd_split, "TASK --out DIR [--format imagefolder|genimage|hf|"
 	  "webdataset|manifest] [--mode link|symlink|copy|reflink] [--names "
 	  "hash|original] [--shard-size N] [--force] [--jobs N] [--strict] | "

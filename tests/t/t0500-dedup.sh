@@ -38,7 +38,7 @@ test_expect_success 'the photo found in three subsets is listed with its three e
 	test "$(tail -n +2 out | awk "{print \$1}" | sort -u | wc -l)" -eq 1 &&
 	tail -n +2 out | awk "{print \$2, \$5}" >got &&
 	printf "3 adm\n3 sd14\n3 sd15\n" >want && test_cmp want got &&
-	test_grep "1 images with more than one entry (3 entries), among 129 images" err
+	test_grep "1 image with more than one entry (3 entries), among 129 images" err
 '
 
 test_expect_success 'csv and jsonl carry full hashes, a header and integer counts' '

@@ -160,7 +160,9 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 	task_error bad8 "[task]\n[split]\nselect = label = fake\nratios = train:nan, test:0.5\n" \
 		"bad8.ini:4: ratios: bad share .train:nan." &&
 	task_error bad9 "[task]\n[split]\nselect = label = fake\nratios = train:0.5, test:0.4\n" \
-		"bad9.ini:4: ratios add up to 0.9, not 1"
+		"bad9.ini:4: ratios add up to 0.9, not 1" &&
+	task_error bad15 "[task]\n[split]\nselect = label = fake\nratios = train:0.5, test:0.5\ngroup = bogus\n" \
+		"bad15.ini:5: group must be sha256, class or near_duplicate, not .bogus."
 '
 
 test_expect_success 'task check lists every error of a file, in line order' '

@@ -214,7 +214,7 @@ test_expect_success 'split --check DIR --out OTHER is a usage error, not a silen
 
 test_expect_success 'a non-empty --out is refused unless --force; a missing parent is named' '
 	test_expect_code 2 gicat split $TASK --out if 2>err &&
-	test_grep "is not empty" err &&
+	test_grep "^gicat: split: .[^ ]*.: not empty: refusing to write into it (use --force)$" err &&
 	test_expect_code 2 gicat split $TASK --out nosuch/parent/out 2>err &&
 	test "$(cat err)" = "gicat: split: '"'"'nosuch/parent/out'"'"': cannot be created: its parent directory does not exist" &&
 	! test -e nosuch &&
@@ -490,7 +490,7 @@ test_expect_success 'a split that fails half-way takes back what it wrote: no --
 	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out half 2>err &&
 	test "$(find half -type f | wc -l)" -eq 0 &&
 	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out half 2>err &&
-	! grep -q "is not empty" err
+	! grep -q "not empty: refusing" err
 '
 
 test_expect_success 'link, symlink and reflink modes refuse an object whose size is not the catalogued one' '

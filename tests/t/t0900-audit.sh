@@ -66,7 +66,7 @@ test_expect_success 'ingest --license records a registered id; an unknown one is
 
 test_expect_success 'license set changes the licenses of the entries matching EXPR, all ids checked' '
 	gicat license set "dataset = own" MIT CC-BY-4.0 2>err &&
-	test_grep "1 entries changed" err &&
+	test_grep "license set: 1 entry changed$" err &&
 	test "$(q "license = \"MIT CC-BY-4.0\"")" -eq 1 &&
 	test_expect_code 2 gicat license set "dataset = own" MIT Bogus 2>err &&
 	test_grep "unknown license .Bogus." err &&
