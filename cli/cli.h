@@ -156,6 +156,8 @@ int cli_task_warnings(const char *cmd, struct gic_catalog *c,
 struct export_args {
 	const char *out;
 	int jobs;
+	const char *file_opt; /* --mode or --names, given: only for formats
+				 that write image files */
 	struct gic_export_opts opts;
 };
 #define EXPORT_LONG_OPTS \

@@ -29,6 +29,7 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 			return cli_usage_error(cmd, "%s", gic_errmsg());
 		return -1;
 	case 'm':
+		a->file_opt = "--mode";
 		if (gic_export_mode_from_name(arg, &a->opts.mode) < 0)
 			return cli_usage_error(cmd, "%s", gic_errmsg());
 		return -1;
@@ -36,6 +37,7 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 		if (strcmp(arg, "hash") && strcmp(arg, "original"))
 			return cli_usage_error(cmd, "--names is hash or original");
 		a->opts.original_names = !strcmp(arg, "original");
+		a->file_opt = "--names";
 		return -1;
 	case 'S':
 		if (cli_parse_u64(arg, &n) < 0 || n == 0 || n > 10000000)
@@ -54,6 +56,12 @@ int cli_export_args_check(const char *cmd, const struct export_args *a)
 	if (a->opts.shard_size && a->opts.format != GIC_FMT_WEBDATASET)
 		return cli_usage_error(cmd, "--shard-size is for --format "
 				       "webdataset, not %s",
+				       gic_export_format_name(a->opts.format));
+	if (a->file_opt && (a->opts.format == GIC_FMT_WEBDATASET ||
+			    a->opts.format == GIC_FMT_MANIFEST))
+		return cli_usage_error(cmd, "%s is for the formats that place "
+				       "image files (imagefolder, genimage, "
+				       "hf), not %s", a->file_opt,
 				       gic_export_format_name(a->opts.format));
 	return 0;
 }

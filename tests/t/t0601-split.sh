@@ -324,7 +324,12 @@ test_expect_success 'export samples as a task set does: --fraction, --max-per-cl
 	test_expect_code 2 gicat export --shard-size 5 --out x 2>err &&
 	test_grep "^gicat: export: --shard-size is for --format webdataset, not imagefolder$" err &&
 	test_expect_code 2 gicat split $TASK --format hf --shard-size 5 --out x 2>err &&
-	test_grep "not hf" err && ! test -e x
+	test_grep "not hf" err && ! test -e x &&
+	test_expect_code 2 gicat split $TASK --format webdataset --names original --out x 2>err &&
+	test_grep "^gicat: split: --names is for the formats that place image files (imagefolder, genimage, hf), not webdataset$" err &&
+	test_expect_code 2 gicat export --format manifest --mode symlink --out x 2>err &&
+	test_grep "^gicat: export: --mode is for the formats that place image files (imagefolder, genimage, hf), not manifest$" err &&
+	! test -e x
 '
 
 test_expect_success 'export of an empty selection warns, as split does, and still exits 0' '
