@@ -28,6 +28,8 @@ struct args {
 	const char *class_arg;
 	int status;
 	enum out_format fmt;
+	const char *fetch_opt;  /* an option for fetching, given */
+	int format_given;
 };
 
 static void on_failure(void *arg, const char *url, const char *reason)
@@ -162,9 +164,15 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "download-known", 0, 0, 'K' },
 		{ "format", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0 } };
 	struct gic_fetch_opts *o = &a->o;
-	int ch, rc;
+	int ch, rc, i = -1;
 
-	while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hj:", opts, &i)) != -1) {
+		/* --status reads the state: only --dataset and --format mean
+		 * anything to it, and --format only to it */
+		if (ch != 'S' && ch != 'd' && ch != 'f' && ch != 'h' &&
+		    ch != '?' && !a->fetch_opt)
+			a->fetch_opt = ch == 'j' && i < 0 ? "jobs" : opts[i].name;
+		i = -1;
 		switch (ch) {
 		case 'j': case 'H': case 'r': case 't': case 'B': case 'P':
 		case 'M':
@@ -181,6 +189,7 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'S': a->status = 1; break;
 		case 'K': o->download_known = 1; break;
 		case 'f':
+			a->format_given = 1;
 			if (out_format_parse(optarg, &a->fmt) < 0 ||
 			    a->fmt == OUT_PATHS)
 				return cli_usage_error("fetch", "--format takes "
@@ -190,6 +199,11 @@ static int parse(int argc, char **argv, struct args *a)
 			return cli_getopt_end("fetch", ch);
 		}
 	}
+	if (a->status && a->fetch_opt)
+		return cli_usage_error("fetch", "--%s is for fetching, not for "
+				       "--status", a->fetch_opt);
+	if (!a->status && a->format_given)
+		return cli_usage_error("fetch", "--format is for --status");
 	if (argc - optind > 1 || (!a->status && argc - optind != 1))
 		return cli_usage_error("fetch", a->status ? "give at most one "
 				       "URLLIST" : "give one URLLIST");

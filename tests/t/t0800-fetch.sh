@@ -228,7 +228,14 @@ test_expect_success '--status counts URLs per state, lists failures and exits 1'
 	gicat fetch --status other.txt >out &&
 	test_grep "^new  *1" out &&
 	test_expect_code 1 gicat fetch --status list.csv >out &&
-	test_grep "^done  *7" out
+	test_grep "^done  *7" out &&
+	test_expect_code 2 gicat fetch --status --download-known list.csv >out 2>err &&
+	test_grep "^gicat: fetch: --download-known is for fetching, not for --status$" err &&
+	test_expect_code 2 gicat fetch --status -j 4 >out 2>err &&
+	test_grep "^gicat: fetch: --jobs is for fetching, not for --status$" err &&
+	test_expect_code 2 gicat fetch --format csv other.txt >out 2>err &&
+	test_grep "^gicat: fetch: --format is for --status$" err &&
+	test "$(state /img/k.png)" = ""
 '
 
 test_expect_success '--status --dataset counts only the URLs of that dataset' '
