@@ -328,7 +328,7 @@ static char header_sep(const char *line)
 static int read_lines(struct reader *r, char *text)
 {
 	const char *first = text + strspn(text, " \t\r\n");
-	int rc = 0, json = *first == '{', header = !json;
+	int rc = 0, json = *first == '{', header = !json, rows = 0;
 	struct gic_records rec;
 	char *s;
 
@@ -345,10 +345,14 @@ static int read_lines(struct reader *r, char *text)
 			header = 0;
 		} else {
 			rc = csv_row(r, s);
+			rows++;
 		}
 	}
 	if (rc == 0 && header)
 		rc = gic_seterr(GIC_EUSAGE, "empty: no header row");
+	else if (rc == 0 && !json && !rows)
+		rc = gic_seterr(GIC_EUSAGE, "a header and no rows: no "
+				"predictions");
 	return rc;
 }
 

@@ -466,6 +466,9 @@ test_expect_success 'a bad predictions file is the subject of the error, named o
 	: >empty.csv &&
 	test_expect_code 2 gicat eval $TASK --predictions empty.csv 2>err &&
 	test "$(cat err)" = "gicat: eval: '"'"'empty.csv'"'"': empty: no header row" &&
+	printf "sha256,score\r\n\r\n" >header.csv &&
+	test_expect_code 2 gicat eval $TASK --predictions header.csv 2>err &&
+	test "$(cat err)" = "gicat: eval: '"'"'header.csv'"'"': a header and no rows: no predictions" &&
 	printf "name,score\nx,1\n" >nokey.csv &&
 	test_expect_code 2 gicat eval $TASK --predictions nokey.csv 2>err &&
 	test "$(cat err)" = "gicat: eval: '"'"'nokey.csv'"'"': line 1: the header names no sha256 or path column" &&
