@@ -464,6 +464,7 @@ int gic_move(struct gic_catalog *c, const char *from, const char *to,
 
 struct gic_verify_report {
 	uint64_t images, objects_checked, refs_checked;
+	uint64_t derived;       /* of images, those derived (degraded) */
 	uint64_t problems;      /* each was reported through on_problem */
 	uint64_t orphans;       /* objects no row references: harmless */
 	uint64_t tmp_files;     /* leftovers of interrupted writes: harmless */

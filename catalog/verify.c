@@ -257,7 +257,9 @@ int gic_verify(struct gic_catalog *c, int full,
 	if ((rc = integrity(&x, full ? "PRAGMA integrity_check" :
 			    "PRAGMA quick_check")) < 0 ||
 	    (rc = foreign_keys(&x)) < 0 ||
-	    (rc = check_images(&x, full)) < 0)
+	    (rc = check_images(&x, full)) < 0 ||
+	    (rc = gic_db_count(c, "SELECT count(DISTINCT derived) FROM "
+			       "derivations", &rep->derived)) < 0)
 		return rc;
 	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM images WHERE sha256 = ?",
 			       -1, &x.has_row, NULL))

@@ -510,10 +510,10 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 	if (rc == 0 && o->html && (rc = gic_prov_html(&p, o->title, &text)) == 0 &&
 	    write_html(o->html, text))
 		rc = GIC_EIO;
-	fprintf(stderr, "audit provenance: %llu real, %llu fake images; %zu "
+	fprintf(stderr, "audit provenance: %llu real, %llu fake %s; %zu "
 		"kinds of metadata, %zu label leaks\n",
 		(unsigned long long)p.nreal, (unsigned long long)p.nfake,
-		p.nfeatures, p.nleaks);
+		o->task_file ? "images" : "entries", p.nfeatures, p.nleaks);
 	rc = rc == GIC_EIO ? EXIT_RUNTIME :
 	     rc < 0 ? cli_fail(rc, "audit provenance", NULL) :
 	     !p.ngroups ? nothing_audited(c, o, "provenance") :

@@ -22,6 +22,7 @@ int cmd_verify(int argc, char **argv)
 	struct gic_verify_report rep;
 	struct gic_catalog *c;
 	int ch, full = 0, rc;
+	char derived[48] = "";
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'f')
@@ -38,8 +39,12 @@ int cmd_verify(int argc, char **argv)
 	gic_catalog_close(c);
 	if (rc < 0)
 		return cli_fail(rc, "verify", NULL);
-	printf("verify: %llu images: %llu objects%s, %llu referenced files "
+	if (rep.derived)
+		snprintf(derived, sizeof(derived), " (%llu derived)",
+			 (unsigned long long)rep.derived);
+	printf("verify: %llu images%s: %llu objects%s, %llu referenced files "
 	       "checked; %llu problem%s\n", (unsigned long long)rep.images,
+	       derived,
 	       (unsigned long long)rep.objects_checked, full ? " re-hashed" : "",
 	       (unsigned long long)rep.refs_checked,
 	       (unsigned long long)rep.problems, cli_s(rep.problems));
