@@ -12,31 +12,37 @@
 
 #include "cli.h"
 
+/* A summary, as rm's and the other commands that change the catalog: on
+ * stderr. */
 static void report(const struct gic_gc_report *r, int dry, uint64_t grace)
 {
+	FILE *o = stderr;
 	char size[32];
 
 	if (r->exports)
-		printf("gc: %s the records of %llu export%s whose directory is "
-		       "gone (%llu file%s listed)\n", dry ? "would remove" :
-		       "removed", (unsigned long long)r->exports,
-		       cli_s(r->exports), (unsigned long long)r->export_files,
-		       cli_s(r->export_files));
-	printf("gc: %s %llu unused image row%s, %llu object%s, %llu temporary "
-	       "file%s (%s freed)\n", dry ? "would remove" :
-	       "removed", (unsigned long long)r->rows, cli_s(r->rows),
-	       (unsigned long long)r->objects, cli_s(r->objects),
-	       (unsigned long long)r->tmp, cli_s(r->tmp),
-	       cli_size(r->bytes, size, sizeof(size)));
+		fprintf(o, "gc: %s the records of %llu export%s whose "
+			"directory is gone (%llu file%s listed)\n",
+			dry ? "would remove" : "removed",
+			(unsigned long long)r->exports, cli_s(r->exports),
+			(unsigned long long)r->export_files,
+			cli_s(r->export_files));
+	fprintf(o, "gc: %s %llu unused image row%s, %llu object%s, %llu "
+		"temporary file%s (%s freed)\n", dry ? "would remove" :
+		"removed", (unsigned long long)r->rows, cli_s(r->rows),
+		(unsigned long long)r->objects, cli_s(r->objects),
+		(unsigned long long)r->tmp, cli_s(r->tmp),
+		cli_size(r->bytes, size, sizeof(size)));
 	if (r->young_objects || r->young_tmp)
-		printf("gc: %s %llu object%s, %llu temporary file%s changed "
-		       "less than %llu seconds ago (--grace, for a store that "
-		       "machines share: the lock that keeps gc from running "
-		       "beside a writer may not reach across them); 'gicat gc "
-		       "--grace 0' removes them\n", dry ? "would keep" : "kept",
-		       (unsigned long long)r->young_objects,
-		       cli_s(r->young_objects), (unsigned long long)r->young_tmp,
-		       cli_s(r->young_tmp), (unsigned long long)grace);
+		fprintf(o, "gc: %s %llu object%s, %llu temporary file%s "
+			"changed less than %llu seconds ago (--grace, for a "
+			"store that machines share: the lock that keeps gc "
+			"from running beside a writer may not reach across "
+			"them); 'gicat gc --grace 0' removes them\n",
+			dry ? "would keep" : "kept",
+			(unsigned long long)r->young_objects,
+			cli_s(r->young_objects),
+			(unsigned long long)r->young_tmp, cli_s(r->young_tmp),
+			(unsigned long long)grace);
 }
 
 /* The catalog file's free pages: given back (--vacuum), or mentioned when
@@ -44,6 +50,7 @@ static void report(const struct gic_gc_report *r, int dry, uint64_t grace)
 static int space(struct gic_catalog *c, int dry, int vacuum)
 {
 	uint64_t file, unused, after, ignored;
+	FILE *o = stderr;
 	char a[32], b[32];
 	int rc;
 
@@ -52,18 +59,18 @@ static int space(struct gic_catalog *c, int dry, int vacuum)
 	cli_size(file, a, sizeof(a));
 	cli_size(unused, b, sizeof(b));
 	if (vacuum && dry)
-		printf("gc: --vacuum would rewrite the catalog file (%s) without "
-		       "its %s of free pages\n", a, b);
+		fprintf(o, "gc: --vacuum would rewrite the catalog file (%s) "
+			"without its %s of free pages\n", a, b);
 	else if (vacuum) {
 		if ((rc = gic_catalog_vacuum(c)) < 0 ||
 		    (rc = gic_catalog_space(c, &after, &ignored)) < 0)
 			return rc;
-		printf("gc: rewrote the catalog file: %s -> %s\n", a,
-		       cli_size(after, b, sizeof(b)));
+		fprintf(o, "gc: rewrote the catalog file: %s -> %s\n", a,
+			cli_size(after, b, sizeof(b)));
 	} else if (unused >= 1000000 && unused >= file / 10)
-		printf("gc: the catalog file holds %s of free pages (of %s), "
-		       "which later writes reuse; 'gicat gc --vacuum' gives "
-		       "them back to the file system\n", b, a);
+		fprintf(o, "gc: the catalog file holds %s of free pages (of "
+			"%s), which later writes reuse; 'gicat gc --vacuum' "
+			"gives them back to the file system\n", b, a);
 	return 0;
 }
 

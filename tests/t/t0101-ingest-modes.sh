@@ -40,7 +40,7 @@ test_expect_success 'gc of link-mode objects frees nothing while the originals s
 	gicat --catalog lgc ingest --mode link lgcsrc 2>/dev/null &&
 	test "$(stat -c %h lgcsrc/a.png)" -eq 2 &&
 	gicat --catalog lgc rm "dataset = lgcsrc" 2>/dev/null &&
-	gicat --catalog lgc gc --grace 0 >out &&
+	gicat --catalog lgc gc --grace 0 2>out &&
 	test_grep "^gc: removed 1 unused image row, 1 object, 0 temporary files (0 bytes freed)$" out &&
 	test "$(stat -c %h lgcsrc/a.png)" -eq 1
 '

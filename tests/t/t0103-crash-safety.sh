@@ -63,7 +63,7 @@ test_expect_success 'a re-run ends with exactly the rows of an uninterrupted run
 '
 
 test_expect_success 'gc then removes what the kills left, and verify stays clean' '
-	gicat --catalog killed gc --grace 0 >out &&
+	gicat --catalog killed gc --grace 0 2>out &&
 	gicat --catalog killed verify --full >out &&
 	! grep harmless out &&
 	test "$(find killed/.gicat/objects -type f | wc -l)" -eq "$(find whole/.gicat/objects -type f | wc -l)"

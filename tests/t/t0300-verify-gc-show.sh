@@ -143,10 +143,10 @@ test_expect_success 'leftover temporary files and orphans are harmless, gc remov
 	echo notes >c2/.gicat/objects/README &&
 	gicat --catalog c2 verify >out && test_grep "harmless: 1 unreferenced object, 1 temporary file (" out &&
 	test_grep "^verify: note: 2 entries under objects/ that gicat did not write" out &&
-	gicat --catalog c2 gc >out && test_grep "0 objects, 0 temporary" out &&
+	gicat --catalog c2 gc 2>out && test_grep "0 objects, 0 temporary" out &&
 	test_grep "^gc: kept 1 object, 1 temporary file changed less than 3600 seconds ago" out &&
 	test_grep "gicat gc --grace 0" out &&
-	gicat --catalog c2 gc --grace 0 >out && test_grep "1 object, 1 temporary" out &&
+	gicat --catalog c2 gc --grace 0 2>out && test_grep "1 object, 1 temporary" out &&
 	! grep kept out && test -f c2/.gicat/objects/ff/$stray &&
 	test -f c2/.gicat/objects/README &&
 	gicat --catalog c2 verify >out && ! grep harmless out
@@ -163,7 +163,7 @@ test_expect_success 'rm takes out the entries EXPR selects; gc then deletes what
 	gicat --catalog c5 rm dataset = a 2>err &&
 	test "$(cat err)" = "rm: removed 2 entries; 1 image has no entry left (gicat gc deletes it and its object)" &&
 	test "$(gicat --catalog c5 query --count)" -eq 1 &&
-	gicat --catalog c5 gc --grace 0 >out &&
+	gicat --catalog c5 gc --grace 0 2>out >stdout && ! test -s stdout &&
 	test "$(cat out)" = "gc: removed 1 unused image row, 1 object, 0 temporary files ($(stat -c %s img/basn2c08.png) bytes freed)" &&
 	gicat --catalog c5 verify --full >out && test_grep " 0 problems" out &&
 	gicat --catalog c5 cat "$(gicat --catalog c5 query --format csv --fields sha256 | tail -1)" | cmp - img/basn0g08.png
@@ -174,14 +174,14 @@ test_expect_success 'gc says how much it freed, in decimal units; --dry-run only
 	gicat --catalog c6 ingest m.png 2>/dev/null &&
 	gicat --catalog c6 rm "path = m.png" 2>/dev/null &&
 	mkdir -p c6/.gicat/objects/00 && touch c6/.gicat/objects/00/tmp-leftover &&
-	gicat --catalog c6 gc --dry-run >out &&
+	gicat --catalog c6 gc --dry-run 2>out &&
 	test_grep "^gc: would remove 1 unused image row, 0 objects, 0 temporary files (0 bytes freed)$" out &&
 	test_grep "^gc: would keep 1 object, 1 temporary file changed less than 3600 seconds ago" out &&
-	gicat --catalog c6 gc --dry-run --grace 0 >out &&
+	gicat --catalog c6 gc --dry-run --grace 0 2>out &&
 	test_grep "^gc: would remove 1 unused image row, 1 object, 1 temporary file (194.4 kB freed)$" out &&
 	test "$(sqlite3 c6/.gicat/catalog.db "SELECT count(*) FROM images")" -eq 1 &&
 	test "$(find c6/.gicat/objects -type f | wc -l)" -eq 2 &&
-	gicat --catalog c6 gc --grace 0 >out &&
+	gicat --catalog c6 gc --grace 0 2>out &&
 	test_grep "^gc: removed 1 unused image row, 1 object, 1 temporary file (194.4 kB freed)$" out &&
 	test "$(find c6/.gicat/objects -type f | wc -l)" -eq 0
 '
@@ -202,13 +202,13 @@ test_expect_success 'gc counts megabytes in decimal units too' '
 	gicat --catalog c6 ingest noise.png 2>/dev/null &&
 	gicat --catalog c6 rm "path = noise.png" 2>/dev/null &&
 	mb=$(stat -c %s noise.png | awk "{printf \"%.1f\", \$1 / 1e6}") &&
-	gicat --catalog c6 gc --grace 0 >out &&
+	gicat --catalog c6 gc --grace 0 2>out &&
 	test_grep "^gc: removed 1 unused image row, 1 object, 0 temporary files ($mb MB freed)$" out &&
 	head -c 2000 /dev/zero >c6/.gicat/objects/00/tmp-partial &&
-	gicat --catalog c6 gc --grace 0 >out &&
+	gicat --catalog c6 gc --grace 0 2>out &&
 	test_grep "^gc: removed 0 unused image rows, 0 objects, 1 temporary file (2.0 kB freed)$" out &&
 	ln noise.png c6/.gicat/objects/00/tmp-link-mode &&
-	gicat --catalog c6 gc --grace 0 >out &&
+	gicat --catalog c6 gc --grace 0 2>out &&
 	test_grep "^gc: removed 0 unused image rows, 0 objects, 1 temporary file (0 bytes freed)$" out &&
 	test -f noise.png
 '
@@ -219,11 +219,11 @@ test_expect_success 'gc refuses to run while another gicat writes; a writer wait
 	{ flock -s c6/.gicat/lock sleep 3 & } && sleep 0.3 &&
 	test_expect_code 3 gicat --catalog c6 gc 2>err &&
 	test_grep "^gicat: gc: another gicat is writing to this catalog (an ingest, fetch or split may be storing objects gc would remove): run gc when it has finished$" err &&
-	gicat --catalog c6 gc --dry-run >/dev/null && wait &&
+	gicat --catalog c6 gc --dry-run 2>/dev/null && wait &&
 	{ flock -x c6/.gicat/lock sleep 2 & } && sleep 0.3 &&
 	t0=$(date +%s.%N) && gicat --catalog c6 ingest noise.png 2>/dev/null && t1=$(date +%s.%N) &&
 	wait && awk "BEGIN {exit !($t1 - $t0 >= 1.2)}" &&
-	gicat --catalog c6 gc >out && test_grep "^gc: removed 0 unused image rows" out
+	gicat --catalog c6 gc 2>out && test_grep "^gc: removed 0 unused image rows" out
 '
 
 test_expect_success 'rm needs an EXPR; a bad one, or one that matches nothing, changes nothing' '
@@ -327,16 +327,16 @@ test_expect_success 'gc forgets the records of exports whose directory is gone, 
 	for d in e1 e2 e3; do gicat --catalog cx export --out $d 2>err || exit 1; done &&
 	n=$(sed -n "s/.* \([0-9]*\) files written.*/\1/p" err) && test "$n" -gt 4 &&
 	rm -r e1 && mv e2 moved &&
-	gicat --catalog cx gc --dry-run >out &&
+	gicat --catalog cx gc --dry-run 2>out &&
 	test "$(head -1 out)" = "gc: would remove the records of 2 exports whose directory is gone ($((2 * n)) files listed)" &&
 	test "$(sqlite3 cx/.gicat/catalog.db "SELECT count(*) FROM materializations")" = 3 &&
-	gicat --catalog cx gc >out &&
+	gicat --catalog cx gc 2>out &&
 	test "$(head -1 out)" = "gc: removed the records of 2 exports whose directory is gone ($((2 * n)) files listed)" &&
 	test "$(sqlite3 cx/.gicat/catalog.db "SELECT out_dir FROM materializations")" = "$TRASH/e3" &&
 	test "$(sqlite3 cx/.gicat/catalog.db "SELECT count(DISTINCT materialization_id) FROM materialized_files")" = 1 &&
 	gicat --catalog cx split --check moved >out 2>&1 &&
 	gicat --catalog cx split --check e3 >out 2>&1 &&
-	gicat --catalog cx gc >out && ! grep export out
+	gicat --catalog cx gc 2>out && ! grep export out
 '
 
 # Deleted rows leave free pages in the catalog file; a table of 2 MB of
@@ -346,15 +346,15 @@ test_expect_success 'gc says how much of the catalog file is free pages; --vacuu
 	sqlite3 cv/.gicat/catalog.db "CREATE TABLE junk(b); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) INSERT INTO junk SELECT zeroblob(4000) FROM n; DROP TABLE junk" &&
 	size() { sqlite3 cv/.gicat/catalog.db "PRAGMA page_count" | awk -v p="$(sqlite3 cv/.gicat/catalog.db "PRAGMA page_size")" "{print \$1 * p}"; } &&
 	before=$(size) && test "$before" -gt 2000000 &&
-	gicat --catalog cv gc >out &&
+	gicat --catalog cv gc 2>out &&
 	test_grep "^gc: the catalog file holds 2\.[0-9] MB of free pages (of 2\.[0-9] MB), which later writes reuse; .gicat gc --vacuum. gives them back to the file system$" out &&
-	gicat --catalog cv gc --dry-run --vacuum >out &&
+	gicat --catalog cv gc --dry-run --vacuum 2>out &&
 	test_grep "^gc: --vacuum would rewrite the catalog file (2\.[0-9] MB) without its 2\.[0-9] MB of free pages$" out &&
 	test "$(size)" = "$before" &&
-	gicat --catalog cv gc --vacuum >out &&
+	gicat --catalog cv gc --vacuum 2>out &&
 	test_grep "^gc: rewrote the catalog file: 2\.[0-9] MB -> [0-9.]* kB$" out &&
 	test "$(size)" -lt 1000000 && test "$(stat -c %s cv/.gicat/catalog.db)" -lt 1000000 &&
-	gicat --catalog cv gc >out && ! grep "free pages" out &&
+	gicat --catalog cv gc 2>out && ! grep "free pages" out &&
 	gicat --catalog cv verify --full >out && test_grep " 0 problems" out &&
 	test "$(gicat --catalog cv query --count)" -eq 1
 '

@@ -172,7 +172,7 @@ test_expect_success 'verify --full re-hashes derived objects; degrade refuses a 
 
 test_expect_success 'gc keeps derived images while their parent has an entry' '
 	n=$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM derivations") &&
-	gicat gc --grace 0 >out &&
+	gicat gc --grace 0 2>out &&
 	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM derivations")" -eq "$n" &&
 	test -f "$(obj "$(derived "$fake" "jpeg(quality=30)")")" &&
 	gicat verify >out && test_grep " 0 problems" out && ! grep harmless out
