@@ -305,8 +305,24 @@ static int open_parent(int outfd, const char *rel, char *buf, size_t size,
 	       (fd >= 0 ? close(fd) : 0, -1);
 }
 
-/* Removes rel below outfd (a file, or with dir an empty directory). */
-static int remove_below(int outfd, const char *rel, int dir)
+/* Whether the regular file rel below parent fd holds the content sha. */
+static int holds(int fd, const char *base, const char *sha)
+{
+	char got[GIC_HEX_LEN + 1];
+	int f = openat(fd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ok;
+	struct stat st;
+
+	if (f < 0)
+		return 0;
+	ok = fstat(f, &st) == 0 && S_ISREG(st.st_mode) &&
+	     gic_sha256_fd(f, got) == 0 && !strcmp(got, sha);
+	close(f);
+	return ok;
+}
+
+/* Removes rel below outfd (a file, or with dir an empty directory); with
+ * sha, a file only while it holds that content. */
+static int remove_below(int outfd, const char *rel, int dir, const char *sha)
 {
 	char buf[PATH_MAX];
 	const char *base;
@@ -314,7 +330,8 @@ static int remove_below(int outfd, const char *rel, int dir)
 
 	if (fd < 0)
 		return 0;
-	ok = unlinkat(fd, base, dir ? AT_REMOVEDIR : 0) == 0;
+	ok = (!sha || holds(fd, base, sha)) &&
+	     unlinkat(fd, base, dir ? AT_REMOVEDIR : 0) == 0;
 	close(fd);
 	return ok;
 }
@@ -329,7 +346,7 @@ static void remove_empty_dirs(int outfd, struct list *l)
 		snprintf(dir, sizeof(dir), "%s", l->v[i].path);
 		while ((slash = strrchr(dir, '/'))) {
 			*slash = '\0';
-			if (!remove_below(outfd, dir, 1))
+			if (!remove_below(outfd, dir, 1, NULL))
 				break;
 		}
 	}
@@ -364,7 +381,7 @@ static void prune_empty(int dfd, int depth)
 void gic_export_undo(int outfd, const struct gic_out_file *files, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		remove_below(outfd, files[i].path, 0);
+		remove_below(outfd, files[i].path, 0, NULL);
 	prune_empty(dup(outfd), 0);
 }
 
@@ -372,16 +389,22 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		     struct gic_export_cleared *out)
 {
 	struct list known = { 0 }, left = { 0 };
+	size_t recorded;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	rc = from_catalog(c, dir, 1, &known);
+	recorded = known.n;
 	if (rc >= 0)
 		rc = from_manifest(dir, &known);
 	if (rc == GIC_ENOTFOUND)
 		rc = 0; /* no MANIFEST.sha256: what the catalog knows */
+	/* What the catalog recorded, gicat wrote.  A MANIFEST line alone
+	 * vouches for nothing (any sha256sum listing reads as one): its file
+	 * goes only while it holds the content the line gives. */
 	for (size_t i = 0; rc >= 0 && i < known.n; i++)
-		out->removed += (uint64_t)remove_below(outfd, known.v[i].path, 0);
+		out->removed += (uint64_t)remove_below(outfd, known.v[i].path, 0,
+			i >= recorded && known.v[i].sha[0] ? known.v[i].sha : NULL);
 	if (rc >= 0) {
 		if (known.n)
 			qsort(known.v, known.n, sizeof(*known.v), by_path);

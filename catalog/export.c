@@ -328,7 +328,14 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 				  strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return gic_seterr(GIC_EUSAGE, "exists and is not a directory");
-	if (!(x->out = realpath(out, NULL)) || !(d = opendir(out)))
+	if (!(x->out = realpath(out, NULL)))
+		return gic_seterr(GIC_EIO, "%s", strerror(errno));
+	/* --force empties what it is given: never the catalog with it */
+	if ((dir = x->cat->real_dir) && !strncmp(dir, x->out, strlen(x->out)) &&
+	    (dir[strlen(x->out)] == '/' || !strcmp(x->out, "/")))
+		return gic_seterr(GIC_EUSAGE, "holds the catalog (%s): write "
+				  "exports elsewhere", dir);
+	if (!(d = opendir(out)))
 		return gic_seterr(GIC_EIO, "%s", strerror(errno));
 	while ((e = readdir(d)))
 		nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");

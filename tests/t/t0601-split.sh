@@ -276,6 +276,28 @@ test_expect_success '--force removes nothing through a symlink, whatever MANIFES
 	test_grep precious keep/train/x.png
 '
 
+test_expect_success '--force removes a file MANIFEST.sha256 alone lists only while it holds that content' '
+	gicat split $TASK --out moved 2>/dev/null && mv moved moved2 &&
+	echo mine >moved2/mine.txt && echo other >moved2/other.txt &&
+	printf "%064d  mine.txt\n" 0 >>moved2/MANIFEST.sha256 &&
+	(cd moved2 && sha256sum other.txt) >>moved2/MANIFEST.sha256 &&
+	gicat split $TASK --out moved2 --force 2>err &&
+	test_grep "keeps 1 file that no export wrote (mine.txt)" err &&
+	test_grep mine moved2/mine.txt && ! test -e moved2/other.txt &&
+	test_expect_code 1 gicat split --check moved2 >out 2>&1 && test_grep "mine.txt.: not part of the export" out
+'
+
+test_expect_success 'an --out that holds the catalog is refused, --force or not; the catalog stays' '
+	cp cat/.gicat/catalog.db db.before &&
+	printf "%064d  .gicat/catalog.db\n" 0 >cat/MANIFEST.sha256 &&
+	test_expect_code 2 gicat split $TASK --out cat --force 2>err &&
+	test_grep "^gicat: split: .cat.: holds the catalog (.*/cat/.gicat): write exports elsewhere$" err &&
+	test_expect_code 2 gicat export --out "$TRASH" --force 2>err &&
+	test_grep "holds the catalog" err &&
+	rm cat/MANIFEST.sha256 && cmp db.before cat/.gicat/catalog.db &&
+	gicat verify >/dev/null
+'
+
 test_expect_success 'nothing is written through a symlink planted in --out' '
 	mkdir trap outside && ln -s "$TRASH/outside" trap/train &&
 	test_must_fail gicat split $TASK --out trap --force 2>err &&
