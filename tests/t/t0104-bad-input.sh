@@ -312,4 +312,25 @@ test_expect_success 'a store that cannot be written stops the ingest (exit 3), n
 	test "$(sqlite3 full/.gicat/catalog.db "SELECT count(*) FROM entries")" -eq 0
 '
 
+# ztxt.png: 1x1 gray, then 100 zTXt chunks of 15 KB that each inflate to
+# 15 MiB of text: 1.5 MB of file, 1.5 GB of text were it all kept.
+python3 - <<'PY'
+import struct, zlib
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+z = zlib.compress(b"a" * (15 << 20), 9)
+text = b"".join(chunk(b"zTXt", b"k%d\0\0" % i + z) for i in range(100))
+open("ztxt.png", "wb").write(b"\x89PNG\r\n\x1a\n" +
+    chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)) + text +
+    chunk(b"IDAT", zlib.compress(b"\0\x80")) + chunk(b"IEND", b""))
+PY
+
+test_expect_success 'compressed PNG text that inflates to gigabytes is bounded in memory' '
+	mkdir zt && cp ztxt.png zt/ &&
+	/usr/bin/time -f "%M" -o zt.kb gicat ingest --dataset zt zt 2>err &&
+	test "$(tail -1 zt.kb)" -lt 400000 &&
+	test "$(gicat query --count "dataset = zt")" -eq 1 &&
+	gicat query --format csv --fields width,height "dataset = zt" | tail -1 | grep -qx "1,1"
+'
+
 test_done
