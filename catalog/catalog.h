@@ -552,6 +552,8 @@ struct gic_ingest_stats {
 	uint64_t skip_loop;     /*   links back to a directory on the path */
 	uint64_t skip_deep;     /*   directories nested too deep */
 	uint64_t skip_catalog;  /*   links into the catalog's own .gicat */
+	uint64_t skip_rewalk;   /*   directories reached through links more
+				     often than a walk takes one (64) */
 	uint64_t skip_long;     /*   paths too long; the rest are non-image
 				     names, specials, unreadable entries */
 	uint64_t bytes;         /* bytes read */

@@ -14,7 +14,10 @@
 struct gic_file {
 	size_t off; /* of the path in the arena */
 	int root;   /* index of the PATH argument it came from */
-	int dir_err;/* a directory that could not be read: its errno */
+	int dir_err;/* a directory that could not be read: its errno; an
+		       entry of a directory that could not be looked at
+		       (stat: a directory that may be listed, not entered):
+		       its errno, negated */
 };
 
 struct gic_filelist {
@@ -25,6 +28,12 @@ struct gic_filelist {
 	uint64_t skipped, unreadable;  /* not images; cannot be stat'ed */
 	uint64_t too_long, too_deep;  /* past GIC_MAX_PATH, GIC_MAX_DEPTH */
 	uint64_t loops;               /* links to a directory on the path */
+	/* directories walked, by device and inode (open addressing), with
+	 * how often: links can reach one through ever more paths (two links
+	 * a level, 30 levels: 2^30 walks of the deepest) */
+	struct gic_walked { dev_t dev; ino_t ino; uint32_t n; } *walked;
+	size_t nwalked, walked_cap;
+	uint64_t rewalks;             /* directories reached too often */
 	/* the catalog's .gicat and its directories, never walked into (a
 	 * link to them would add an entry per object); in_catalog counts */
 	struct { dev_t dev; ino_t ino; } *catalog_dirs;

@@ -128,8 +128,9 @@ static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 	gic_path_parse(o->layout, path, p->roots[p->files.files[i].root],
 		       o->classes, o->val, &r->meta);
 	if (p->files.files[i].dir_err) {
-		rc = gic_seterr(GIC_EIO, "cannot read directory: %s",
-				strerror(p->files.files[i].dir_err));
+		int e = p->files.files[i].dir_err;
+		rc = gic_seterr(GIC_EIO, "%s: %s", e > 0 ? "cannot read "
+				"directory" : "cannot look at it", strerror(abs(e)));
 		goto fail;
 	}
 	if (strlen(path) >= GIC_MAX_PATH) { /* only a PATH argument can be */
@@ -551,8 +552,10 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	st->skip_deep = p.files.too_deep;
 	st->skip_long = p.files.too_long;
 	st->skip_catalog = p.files.in_catalog;
+	st->skip_rewalk = p.files.rewalks;
 	st->skipped = p.files.skipped + p.files.unreadable + st->skip_loop +
-		      st->skip_deep + st->skip_long + st->skip_catalog;
+		      st->skip_deep + st->skip_long + st->skip_catalog +
+		      st->skip_rewalk;
 	if (rc == 0 && p.files.n)
 		rc = run(&p, st);
 	if (rc == 0)

@@ -106,6 +106,47 @@ struct walk {
 
 static int walk_dir(struct walk *w, size_t len, int depth);
 
+#define MAX_WALKS 64   /* walks of one directory, through links, at most */
+
+static size_t slot(const struct gic_walked *v, size_t cap, dev_t dev,
+		   ino_t ino)
+{
+	size_t i = (size_t)(ino * 0x9E3779B97F4A7C15ull ^ dev) & (cap - 1);
+
+	while (v[i].n && (v[i].dev != dev || v[i].ino != ino))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* Counts a walk of directory st: 1 when it has been walked MAX_WALKS
+ * times already, 0 to walk it, or GIC_ENOMEM. */
+static int walked_enough(struct gic_filelist *fl, const struct stat *st)
+{
+	size_t i;
+
+	if (2 * (fl->nwalked + 1) > fl->walked_cap) {
+		size_t cap = fl->walked_cap ? 2 * fl->walked_cap : 256;
+		struct gic_walked *v = calloc(cap, sizeof(*v));
+
+		if (!v)
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		for (size_t j = 0; j < fl->walked_cap; j++)
+			if (fl->walked[j].n)
+				v[slot(v, cap, fl->walked[j].dev,
+				       fl->walked[j].ino)] = fl->walked[j];
+		free(fl->walked);
+		fl->walked = v;
+		fl->walked_cap = cap;
+	}
+	i = slot(fl->walked, fl->walked_cap, st->st_dev, st->st_ino);
+	if (!fl->walked[i].n++) {
+		fl->walked[i].dev = st->st_dev;
+		fl->walked[i].ino = st->st_ino;
+		fl->nwalked++;
+	}
+	return fl->walked[i].n > MAX_WALKS;
+}
+
 /* Reads one directory's names, sorted; *out is an array of strdup'd names.
  * *err is errno when the directory cannot be opened. */
 static int read_names(const char *path, char ***out, size_t *n, int *err)
@@ -190,6 +231,7 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 	char *path = w->path;
 	size_t nl = strlen(name);
 	struct stat st;
+	int rc;
 
 	if (len + 1 + nl >= GIC_MAX_PATH) {
 		fl->too_long++;
@@ -198,8 +240,13 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 	path[len] = '/';
 	memcpy(path + len + 1, name, nl + 1);
 	if (stat(path, &st) < 0) {
-		fl->unreadable++;
-		return 0;
+		if (errno == ENOENT || errno == ELOOP) {
+			fl->unreadable++;  /* a dangling or looping symlink */
+			return 0;
+		}
+		/* a directory listed, not entered, hides what its entries
+		 * are: each is rejected with the reason, never missed */
+		return push(fl, path, len + 1 + nl, w->root, -errno);
 	}
 	if (S_ISDIR(st.st_mode)) {
 		if (in_catalog(fl, &st)) {
@@ -213,6 +260,10 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 		if (depth + 1 > GIC_MAX_DEPTH) {
 			fl->too_deep++;
 			return 0;
+		}
+		if ((rc = walked_enough(fl, &st)) != 0) {
+			fl->rewalks += rc > 0;
+			return rc < 0 ? rc : 0;
 		}
 		w->up[depth + 1].dev = st.st_dev;
 		w->up[depth + 1].ino = st.st_ino;
@@ -288,6 +339,7 @@ int gic_filelist_add(struct gic_filelist *fl, const char *arg, int root)
 void gic_filelist_release(struct gic_filelist *fl)
 {
 	free(fl->catalog_dirs);
+	free(fl->walked);
 	for (size_t i = 0; i < fl->ndirs; i++)
 		free(fl->dirs[i]);
 	free(fl->dirs);

@@ -29,16 +29,18 @@ static void on_progress(void *arg, const struct gic_ingest_stats *st)
 	progress_show(&r->prog, "ingest", st->files_done, st->files_total);
 }
 
-/* "skipped 5 entries (non-image or unreadable 3, symlink loop 2)" */
+/* "skipped 5 entries (non-image or dangling link 3, symlink loop 2)" */
 static void skipped(const struct gic_ingest_stats *st)
 {
 	const struct { uint64_t n; const char *why; } part[] = {
 		{ st->skipped - st->skip_loop - st->skip_deep - st->skip_long -
-		  st->skip_catalog, "non-image or unreadable" },
+		  st->skip_catalog - st->skip_rewalk,
+		  "non-image or dangling link" },
 		{ st->skip_loop, "symlink loop" },
 		{ st->skip_deep, "nested over 64 directories" },
 		{ st->skip_long, "path over 4095 bytes" },
 		{ st->skip_catalog, "link into the catalog" },
+		{ st->skip_rewalk, "directory reached by links over 64 times" },
 	};
 	const char *sep = "";
 

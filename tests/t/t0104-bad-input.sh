@@ -165,6 +165,19 @@ test_expect_success 'symlink loops are skipped and counted; the walk stays linea
 	test_grep "skipped 5 entries (symlink loop 5)" err
 '
 
+# fan/L0 .. fan/L12, each Li holding two links to L(i+1): no loop, but
+# 2^12 paths to the image in L12, 2^30 with 30 levels.
+test_expect_success 'links that reach one directory by ever more paths: it is walked 64 times at most' '
+	mkdir fan && for i in $(seq 0 12); do mkdir fan/L$i || return 1; done &&
+	for i in $(seq 0 11); do
+		ln -s ../L$((i + 1)) fan/L$i/a && ln -s ../L$((i + 1)) fan/L$i/b || return 1
+	done &&
+	cp "$PNGS/basn0g08.png" fan/L12/x.png &&
+	timeout 20 gicat ingest --dataset fan fan/L0 2>err &&
+	test "$(gicat query --count "dataset = fan")" -eq 64 &&
+	test_grep "directory reached by links over 64 times [0-9]" err
+'
+
 # as_user CMD...: CMD without root's power to read anything (as nobody
 # when root, in a catalog nobody may write), so permissions apply.  The
 # files sit under /tmp, which nobody can reach whatever the checkout's
@@ -192,6 +205,20 @@ test_expect_success 'an unreadable directory is rejected by name; the rest goes 
 	(cd "$perm" && as_user gicat --catalog cat ingest --dataset p tree 2>"$TRASH/err") &&
 	test "$(gicat --catalog "$perm/cat" query --count "dataset = p")" -eq 2 &&
 	test "$(gicat --catalog "$perm/cat" stats --rejects --format csv | wc -l)" -eq 1 &&
+	chmod -R u+rwx "$perm" && rm -rf "$perm"
+'
+
+test_expect_success 'a directory that may be listed, not entered: each entry rejected by name' '
+	perm=$(mktemp -d) && chmod 0755 "$perm" &&
+	mkdir -p "$perm/tree/listed" &&
+	cp "$PNGS/basn0g08.png" "$perm/tree/a.png" &&
+	cp "$PNGS/basn2c08.png" "$perm/tree/listed/b.png" &&
+	chmod 0644 "$perm/tree/listed" &&
+	gicat init "$perm/cat" 2>/dev/null &&
+	(cd "$perm" && test_expect_code 1 as_user gicat --catalog cat ingest \
+		--dataset p tree 2>"$TRASH/err") &&
+	test_grep "rejected: .tree/listed/b.png.: cannot look at it: Permission denied" err &&
+	test_grep "1 new entry, 0 already present, 0 changed, 1 rejected" err &&
 	chmod -R u+rwx "$perm" && rm -rf "$perm"
 '
 
