@@ -187,15 +187,21 @@ as_user() {
 	chown -R 65534:65534 "$perm" &&
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
 }
-test_expect_success 'an unreadable directory is rejected by name; the rest goes in' '
+# hidden_tree DIR MODE: $perm/tree with a.png and DIR/b.png, DIR in MODE,
+# ingested (as nobody when root) into $perm/cat: exit 1, stderr in err.
+hidden_tree() {
 	perm=$(mktemp -d) && chmod 0755 "$perm" &&
-	mkdir -p "$perm/tree/open" "$perm/tree/shut" &&
-	cp "$PNGS/basn0g08.png" "$perm/tree/open/a.png" &&
-	cp "$PNGS/basn2c08.png" "$perm/tree/shut/b.png" &&
-	chmod 0 "$perm/tree/shut" &&
+	mkdir -p "$perm/tree/$1" &&
+	cp "$PNGS/basn0g08.png" "$perm/tree/a.png" &&
+	cp "$PNGS/basn2c08.png" "$perm/tree/$1/b.png" &&
+	chmod "$2" "$perm/tree/$1" &&
 	gicat init "$perm/cat" 2>/dev/null &&
 	(cd "$perm" && test_expect_code 1 as_user gicat --catalog cat ingest \
-		--dataset p tree 2>"$TRASH/err") &&
+		--dataset p tree 2>"$TRASH/err")
+}
+
+test_expect_success 'an unreadable directory is rejected by name; the rest goes in' '
+	hidden_tree shut 0 &&
 	test_grep "rejected: .tree/shut.: cannot read directory: Permission denied" err &&
 	test_grep "1 new entry, 0 already present, 0 changed, 1 rejected" err &&
 	test "$(gicat --catalog "$perm/cat" query --count "dataset = p")" -eq 1 &&
@@ -209,14 +215,7 @@ test_expect_success 'an unreadable directory is rejected by name; the rest goes 
 '
 
 test_expect_success 'a directory that may be listed, not entered: each entry rejected by name' '
-	perm=$(mktemp -d) && chmod 0755 "$perm" &&
-	mkdir -p "$perm/tree/listed" &&
-	cp "$PNGS/basn0g08.png" "$perm/tree/a.png" &&
-	cp "$PNGS/basn2c08.png" "$perm/tree/listed/b.png" &&
-	chmod 0644 "$perm/tree/listed" &&
-	gicat init "$perm/cat" 2>/dev/null &&
-	(cd "$perm" && test_expect_code 1 as_user gicat --catalog cat ingest \
-		--dataset p tree 2>"$TRASH/err") &&
+	hidden_tree listed 0644 &&
 	test_grep "rejected: .tree/listed/b.png.: cannot look at it: Permission denied" err &&
 	test_grep "1 new entry, 0 already present, 0 changed, 1 rejected" err &&
 	chmod -R u+rwx "$perm" && rm -rf "$perm"
