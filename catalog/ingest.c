@@ -81,8 +81,11 @@ static int read_file(const char *path, uint64_t max_bytes,
 				(unsigned long long)max_bytes);
 		goto out;
 	}
+	/* a file under a raised --max-bytes that memory cannot hold is
+	 * refused like one over the limit: the rest of the batch goes on */
 	if (!(*buf = malloc((size_t)st->st_size))) {
-		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		rc = gic_seterr(GIC_ELIMIT, "file too large to hold in memory: "
+				"%lld bytes", (long long)st->st_size);
 		goto out;
 	}
 	while (got < (size_t)st->st_size &&

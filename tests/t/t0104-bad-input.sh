@@ -33,6 +33,18 @@ test_expect_success '--max-pixels and --max-bytes are enforced' '
 	gicat ingest big.jpg 2>err
 '
 
+# Where the kernel refuses what memory cannot hold (overcommit 0 or 2;
+# with 1 a 300 GB allocation succeeds and reading the file fills memory).
+if [ "$(cat /proc/sys/vm/overcommit_memory 2>/dev/null)" != 1 ]; then
+	test_expect_success 'a file under a raised --max-bytes that memory cannot hold is rejected; the batch goes on' '
+		mkdir sparse && cp "$PNGS/basn0g08.png" sparse/a.png && truncate -s 300G sparse/a.png &&
+		cp "$PNGS/basn2c08.png" sparse/c.png &&
+		test_expect_code 1 gicat ingest --dataset sparse --max-bytes 300G sparse 2>err &&
+		test_grep "^gicat: rejected: .sparse/a.png.: file too large to hold in memory: 322122547200 bytes$" err &&
+		test "$(gicat query --count "dataset = sparse")" -eq 1
+	'
+fi
+
 test_expect_success 'the limits apply to content the catalog already holds' '
 	cp "$PNGS/basn2c08.png" known.png &&
 	gicat ingest --dataset k1 known.png 2>err &&
