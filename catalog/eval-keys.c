@@ -277,6 +277,13 @@ static const char *strip(const char *p, int n)
 	return *p ? p : NULL;
 }
 
+/* No entry's or export's path is longer (ingest refuses such paths), nor
+ * deeper than ingest walks: a row's path is tried without at most this
+ * many leading components, so that a row of 80,000 '/' costs 64 look-ups,
+ * not 80,000 (or, stripped anew each time, 3.2 billion steps). */
+#define PATH_KEY_MAX 4095
+#define PATH_KEY_STRIP 64
+
 /* A path key: without as many leading components as the last match had
  * (a file of predictions is written one way), then as written, then
  * without one leading component after another. */
@@ -286,15 +293,21 @@ static int by_path(struct keys *k, const char *path, char sha[GIC_HEX_LEN + 1],
 	const char *p;
 	int rc;
 
+	if (strlen(path) > PATH_KEY_MAX)
+		return NONE;
 	if (k->skip && (p = strip(path, k->skip)) &&
 	    (rc = lookup(k, p, sha, set, setsize)) != NONE)
 		return rc;
-	for (int n = 0; (p = strip(path, n)); n++)
+	p = path;
+	for (int n = 0; p && *p && n <= PATH_KEY_STRIP; n++) {
 		if ((n != k->skip || !n) &&
 		    (rc = lookup(k, p, sha, set, setsize)) != NONE) {
 			k->skip = n;
 			return rc;
 		}
+		if ((p = strchr(p, '/')))
+			p++;
+	}
 	return NONE;
 }
 

@@ -228,7 +228,12 @@ test_expect_success 'sha256, its 16-hex prefix, export paths and original paths 
 	sed "2,\$s|^|exp/|" rel.csv >sub.csv &&
 	evalcsv sub.csv >out && test_cmp expect out &&
 	pred orig.csv path,score "\$6, h(\$2)" &&
-	evalcsv orig.csv >out && test_cmp expect out
+	evalcsv orig.csv >out && test_cmp expect out &&
+	cp orig.csv deep.csv &&
+	"$PY" -c "print(\"/\" * 80000 + \"x.png,0.5\")" >>deep.csv &&
+	"$PY" -c "print(\"a/\" * 3000 + \"x.png,0.5\")" >>deep.csv &&
+	timeout 20 gicat eval $TASK --format csv --predictions deep.csv >out 2>err &&
+	test_cmp expect out && test_grep "ignored 2 rows" err
 '
 
 test_expect_success 'a set column may name the set or its section; another name is a bad row listing the sets' '
