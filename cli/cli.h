@@ -37,6 +37,10 @@ int cli_getopt_end(const char *cmd, int c);
 void cli_print_error(const char *what, const char *subject);
 /* Up to n bytes of s, control characters as \xNN: a file name cannot
  * break an error line in two or send escape sequences. */
+/* How many bytes at s (left of them) are a control character that a
+ * terminal may act on, printed as \xNN each: C0 and DEL (1), C1 in UTF-8
+ * (0xc2 0x80..0x9f, CSI and OSC among them: 2); else 0. */
+size_t cli_ctrl_bytes(const char *s, size_t left);
 void cli_put_escaped(FILE *f, const char *s, size_t n);
 /* "gicat: what: 'subject': why" (n bytes of why), escaped so. */
 void cli_error_line(const char *what, const char *subject, const char *why,

@@ -151,21 +151,9 @@ struct table {
  * file name can hold ESC, and with it drive a terminal) as \xNN. */
 static char *cell_dup(sqlite3_stmt *s, int i)
 {
-	const unsigned char *v = sqlite3_column_text(s, i);
-	size_t n = 0;
-	char *out, *o;
+	const char *v = (const char *)sqlite3_column_text(s, i);
 
-	if (!v)
-		return strdup("-");
-	for (const unsigned char *c = v; *c; c++)
-		n += *c < 0x20 || *c == 0x7f ? 4 : 1;
-	if (!(o = out = malloc(n + 1)))
-		return NULL;
-	for (; *v; v++)
-		o += *v < 0x20 || *v == 0x7f ? sprintf(o, "\\x%02x", *v)
-					     : (*o = (char)*v, 1);
-	*o = '\0';
-	return out;
+	return v ? cli_escaped(v) : strdup("-");
 }
 
 static void table_line(FILE *o, const struct table *t, const char *const *v)

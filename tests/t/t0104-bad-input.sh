@@ -334,7 +334,15 @@ test_expect_success 'control characters in a file name cannot break or forge an 
 	test_expect_code 1 gicat ingest --dataset ctl ctl 2>err &&
 	test "$(grep -c "^gicat: " err)" -eq 1 &&
 	test_grep "^gicat: rejected: .ctl/a\\\\x0agicat: rejected: fake.jpg: ok\\\\x0a\\\\x1b\[31m.jpg.: " err &&
-	! grep -q "$(printf "\033")" err
+	! grep -q "$(printf "\033")" err &&
+	mkdir c1 && printf x >"c1/$(printf "b\302\2332J\302\235x.jpg")" &&
+	test_expect_code 1 gicat ingest --dataset c1 c1 2>err &&
+	test_grep "^gicat: rejected: .c1/b\\\\xc2\\\\x9b2J\\\\xc2\\\\x9dx.jpg.: " err &&
+	! grep -q "$(printf "\302\233")" err &&
+	cp "$PNGS/basn0g08.png" "c1/$(printf "ok\302\233.png")" && rm c1/b* &&
+	gicat ingest --dataset c1 c1 2>/dev/null &&
+	gicat query --fields path "dataset = c1" >out &&
+	test_grep "c1/ok\\\\xc2\\\\x9b.png" out && ! grep -q "$(printf "\302\233")" out
 '
 
 test_expect_success 'a store that cannot be written stops the ingest (exit 3), no file is blamed' '
