@@ -71,12 +71,28 @@ char *gic_fetch_mask_url(const char *url)
 	return out;
 }
 
+/* in with its control characters as \xNN: the messages of a list's bad
+ * rows are joined by newlines, one a row, and a quoted CSV field may hold
+ * one. */
+static void escape_controls(const char *in, char *out, size_t n)
+{
+	size_t o = 0;
+
+	for (; *in && o + 5 < n; in++)
+		o += (unsigned char)*in < 0x20 || *in == 0x7f ?
+		     (size_t)snprintf(out + o, n - o, "\\x%02x",
+				      (unsigned char)*in) :
+		     (out[o] = *in, 1);
+	out[o] = '\0';
+}
+
 /* url as a message shows it, whether it parses or not (a list refused
- * for a bad URL): a password in its user part as ***.  Parsed URLs go
- * through gic_fetch_mask_url. */
+ * for a bad URL): a password in its user part as ***, control characters
+ * escaped.  Parsed URLs go through gic_fetch_mask_url. */
 static void shown(const char *url, char *out, size_t n)
 {
 	const char *auth = strstr(url, "://"), *at, *colon;
+	char masked[1024];
 	size_t end;
 
 	auth = auth ? auth + 3 : url;
@@ -84,9 +100,11 @@ static void shown(const char *url, char *out, size_t n)
 	at = memrchr(auth, '@', end);
 	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (!colon)
-		snprintf(out, n, "%s", url);
+		snprintf(masked, sizeof(masked), "%s", url);
 	else
-		snprintf(out, n, "%.*s***%s", (int)(colon + 1 - url), url, at);
+		snprintf(masked, sizeof(masked), "%.*s***%s",
+			 (int)(colon + 1 - url), url, at);
+	escape_controls(masked, out, n);
 }
 
 /* An absolute http or https URL, parsed as libcurl will. */
