@@ -74,6 +74,8 @@ int gic_sha256_hex(const void *buf, size_t len, char hex[GIC_HEX_LEN + 1]);
 /* SHA-256 of a whole file (from offset 0 of fd, or by path). */
 int gic_sha256_fd(int fd, char hex[GIC_HEX_LEN + 1]);
 int gic_sha256_file(const char *path, char hex[GIC_HEX_LEN + 1]);
+/* The same, of path relative to the directory dfd (or AT_FDCWD). */
+int gic_sha256_file_at(int dfd, const char *path, char hex[GIC_HEX_LEN + 1]);
 /* 32 digest bytes as 64 lowercase hex digits. */
 void gic_hex32(const unsigned char md[32], char hex[GIC_HEX_LEN + 1]);
 int gic_is_hex_sha(const char *s);

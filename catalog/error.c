@@ -130,7 +130,12 @@ out:
 
 int gic_sha256_file(const char *path, char hex[GIC_HEX_LEN + 1])
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc;
+	return gic_sha256_file_at(AT_FDCWD, path, hex);
+}
+
+int gic_sha256_file_at(int dfd, const char *path, char hex[GIC_HEX_LEN + 1])
+{
+	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc;
 	struct stat st;
 
 	if (fd < 0)

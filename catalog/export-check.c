@@ -100,27 +100,39 @@ static int from_manifest(const char *dir, struct list *l)
 	return rc < 0 ? rc : push(l, "MANIFEST.sha256", NULL);
 }
 
-/* Every non-directory below dir, as paths relative to root. */
-static int walk(const char *root, const char *rel, struct list *l, int depth)
+/* Every non-directory below the directory dfd (closed here), as paths
+ * relative to the walk's start (rel: dfd's).  A directory nested deeper
+ * than any export nests is listed as it is, not entered. */
+static int walk(int dfd, const char *rel, struct list *l, int depth)
 {
-	char path[PATH_MAX], sub[PATH_MAX];
+	char sub[PATH_MAX];
 	struct dirent *e;
-	DIR *d;
-	int rc = 0;
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	int rc = 0, fd;
 
-	snprintf(path, sizeof(path), "%s%s%s", root, *rel ? "/" : "", rel);
-	if (depth > 32 || !(d = opendir(path)))
-		return gic_seterr(GIC_EIO, "'%s': %s", path, strerror(errno));
+	if (!d) {
+		rc = gic_seterr(GIC_EIO, "'%s': %s", *rel ? rel : ".",
+				strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		return rc;
+	}
 	while (rc == 0 && (e = readdir(d))) {
 		struct stat st;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISDIR(st.st_mode))
-			rc = walk(root, sub, l, depth + 1);
-		else
+		if (depth < 32 &&
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode)) {
+			fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
+				    O_NOFOLLOW | O_CLOEXEC);
+			rc = fd < 0 ? gic_seterr(GIC_EIO, "'%s': %s", sub,
+						 strerror(errno))
+				    : walk(fd, sub, l, depth + 1);
+		} else {
 			rc = push(l, sub, NULL);
+		}
 	}
 	closedir(d);
 	return rc;
@@ -135,12 +147,12 @@ static int leaves(const char *p)
 	       strstr(p, "/../") || (n >= 3 && !strcmp(p + n - 3, "/.."));
 }
 
-static void compare(const char *dir, struct list *want, struct list *have,
+static void compare(int dfd, struct list *want, struct list *have,
 		    void (*on_drift)(void *, const char *, const char *),
 		    void *arg, uint64_t *checked, uint64_t *drifts)
 {
 	size_t i = 0, j = 0;
-	char path[PATH_MAX], got[GIC_HEX_LEN + 1], why[128];
+	char got[GIC_HEX_LEN + 1], why[128];
 
 	while (i < want->n || j < have->n) {
 		int c = i == want->n ? 1 : j == have->n ? -1 :
@@ -159,8 +171,8 @@ static void compare(const char *dir, struct list *want, struct list *have,
 			continue;
 		}
 		(*checked)++;
-		snprintf(path, sizeof(path), "%s/%s", dir, want->v[i].path);
-		if (want->v[i].sha[0] && gic_sha256_file(path, got) < 0) {
+		if (want->v[i].sha[0] &&
+		    gic_sha256_file_at(dfd, want->v[i].path, got) < 0) {
 			on_drift(arg, want->v[i].path, gic_errmsg());
 			(*drifts)++;
 		} else if (want->v[i].sha[0] && strcmp(got, want->v[i].sha)) {
@@ -187,7 +199,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 {
 	struct list want = { 0 }, have = { 0 };
 	char *abs = realpath(dir, NULL);
-	int rc;
+	int rc, dfd = -1;
 
 	*checked = *drifts = 0;
 	if (!abs)
@@ -195,16 +207,20 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 	rc = c ? from_catalog(c, abs, 0, &want) : 0;
 	if (rc == 0)
 		rc = from_manifest(abs, &want);
+	if (rc >= 0 && (dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = gic_seterr(GIC_EIO, "%s", strerror(errno));
 	if (rc >= 0)
-		rc = walk(abs, "", &have, 0);
+		rc = walk(dup(dfd), "", &have, 0);
 	if (rc >= 0) {
 		if (want.n)
 			qsort(want.v, want.n, sizeof(*want.v), by_path);
 		if (have.n)
 			qsort(have.v, have.n, sizeof(*have.v), by_path);
-		compare(abs, &want, &have, on_drift, arg, checked, drifts);
+		compare(dfd, &want, &have, on_drift, arg, checked, drifts);
 		rc = 0;
 	}
+	if (dfd >= 0)
+		close(dfd);
 	release(&want);
 	release(&have);
 	free(abs);
@@ -305,19 +321,13 @@ static int open_parent(int outfd, const char *rel, char *buf, size_t size,
 	       (fd >= 0 ? close(fd) : 0, -1);
 }
 
-/* Whether the regular file rel below parent fd holds the content sha. */
+/* Whether base in directory fd is (or links to) a regular file holding
+ * the content sha: removing a link never touches its target. */
 static int holds(int fd, const char *base, const char *sha)
 {
 	char got[GIC_HEX_LEN + 1];
-	int f = openat(fd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ok;
-	struct stat st;
 
-	if (f < 0)
-		return 0;
-	ok = fstat(f, &st) == 0 && S_ISREG(st.st_mode) &&
-	     gic_sha256_fd(f, got) == 0 && !strcmp(got, sha);
-	close(f);
-	return ok;
+	return gic_sha256_file_at(fd, base, got) == 0 && !strcmp(got, sha);
 }
 
 /* Removes rel below outfd (a file, or with dir an empty directory); with
@@ -409,7 +419,7 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		if (known.n)
 			qsort(known.v, known.n, sizeof(*known.v), by_path);
 		remove_empty_dirs(outfd, &known);
-		rc = walk(dir, "", &left, 0);
+		rc = walk(dup(outfd), "", &left, 0);
 	}
 	if (rc >= 0 && left.n) {
 		qsort(left.v, left.n, sizeof(*left.v), by_path);

@@ -298,6 +298,20 @@ test_expect_success 'an --out that holds the catalog is refused, --force or not;
 	gicat verify >/dev/null
 '
 
+# An --out whose absolute path is 4,070 bytes: its files' paths pass
+# PATH_MAX, which only paths relative to --out stay under.
+test_expect_success 'split --check of an --out near PATH_MAX reads its files by relative paths' '
+	deep=$("$PY" -c "
+import os
+top = os.getcwd(); d = \"\"
+while len(top) + len(d) + 201 < 4070:
+    d += \"/\" + \"d\" * 200
+print(d[1:] + \"/\" + \"e\" * (4070 - len(top) - len(d) - 2))") &&
+	mkdir -p "$deep" && (cd "$deep" && gicat export "subset = sd14 and label = fake" --out o 2>/dev/null &&
+	gicat split --check o >out 2>&1) && test_grep " 0 drifts" "$deep/out" &&
+	rm -rf "$(echo "$deep" | cut -d/ -f1)"
+'
+
 test_expect_success 'nothing is written through a symlink planted in --out' '
 	mkdir trap outside && ln -s "$TRASH/outside" trap/train &&
 	test_must_fail gicat split $TASK --out trap --force 2>err &&
