@@ -271,7 +271,11 @@ test_expect_success 'mv refuses to merge into paths entries already have, and mo
 	gicat --catalog c7 mv --dataset nosuch new elsewhere 2>err && test_grep "moved 0 entries" err &&
 	test_grep "note: no entry of dataset .nosuch. has a path under .new." err &&
 	test_expect_code 2 gicat --catalog c7 mv new new/sub 2>err &&
-	test_grep "^gicat: mv: .new. and .new/sub. overlap: move through a third name$" err
+	test_grep "^gicat: mv: .new. and .new/sub. overlap: move through a third name$" err &&
+	long=$(printf "%04090d" 0 | tr 0 l) &&
+	test_expect_code 2 gicat --catalog c7 mv new "$long" 2>err &&
+	test_grep "^gicat: mv: .new/basn[^ ]*.png. would get a path over the 4095-byte limit$" err &&
+	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3
 '
 
 # as_reader CMD...: CMD run by someone who may read the catalog roc but
