@@ -158,9 +158,10 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 	if (rc < 0)
 		return cli_fail(rc, cmd, a->out);
 	if (rep.cleared.removed)
-		fprintf(stderr, "%s: --force: removed %llu files of an earlier "
+		fprintf(stderr, "%s: --force: removed %llu file%s of an earlier "
 			"export from %s\n", cmd,
-			(unsigned long long)rep.cleared.removed, a->out);
+			(unsigned long long)rep.cleared.removed,
+			cli_s(rep.cleared.removed), a->out);
 	snprintf(warn, sizeof(warn), "%s: warning", cmd);
 	if (rep.cleared.replaced)
 		cli_say(warn, "'%s': --force replaced %llu file%s that no "
@@ -177,15 +178,16 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 			rep.cleared.kept == 1 ? "" : ", ...",
 			rep.cleared.kept == 1 ? "it" : "them");
 	if (rep.copied_fallbacks)
-		cli_say(warn, "'%s': %llu files were copied, not %s: %s", a->out,
-			(unsigned long long)rep.copied_fallbacks,
+		cli_say(warn, "'%s': %llu file%s copied, not %s: %s",
+			a->out, (unsigned long long)rep.copied_fallbacks,
+			rep.copied_fallbacks == 1 ? " was" : "s were",
 			a->opts.mode == GIC_EXP_LINK ? "hard-linked" :
 			a->opts.mode == GIC_EXP_SYMLINK ? "symlinked" : "reflinked",
 			copied_why(rep.copied_errno, a->opts.mode));
 	/* manifest and webdataset place no image files: no mode to name */
-	fprintf(stderr, "%s: %llu images in %d set%s, %llu files written to %s "
-		"(%s%s%s; materialization #%lld in the catalog)\n", cmd,
-		(unsigned long long)rep.images, r->nsets,
+	fprintf(stderr, "%s: %llu image%s in %d set%s, %llu files written to "
+		"%s (%s%s%s; materialization #%lld in the catalog)\n", cmd,
+		(unsigned long long)rep.images, cli_s(rep.images), r->nsets,
 		r->nsets == 1 ? "" : "s",
 		(unsigned long long)rep.files, a->out,
 		gic_export_format_name(a->opts.format),
