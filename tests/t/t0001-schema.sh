@@ -69,7 +69,7 @@ test_expect_success 'a catalog of schema 9 is brought up to date; its export rec
 	sqlite3 c9/.gicat/catalog.db "INSERT INTO materializations (id, task_name, task_hash, seed, format, mode, out_dir, files) VALUES (1, \"t\", \"x\", 0, \"imagefolder\", \"link\", \"/nowhere\", 2);
 		INSERT INTO materialized_files VALUES (1, \"train/0_real/a.png\", \"$h\", \"$h\", \"train\"), (1, \"MANIFEST.sha256\", \"$m\", NULL, NULL);" &&
 	gicat --catalog c9 migrate >out 2>&1 &&
-	test "$(sqlite3 c9/.gicat/catalog.db "PRAGMA user_version")" = 10 &&
+	test "$(sqlite3 c9/.gicat/catalog.db "PRAGMA user_version")" = "$(ls "$TOP"/migrations/*.sql | wc -l)" &&
 	test "$(sqlite3 c9/.gicat/catalog.db "SELECT path, coalesce(sha256, \"-\"), coalesce(image_sha256, \"-\") FROM materialized_files ORDER BY path")" = "MANIFEST.sha256|$m|-
 train/0_real/a.png|-|$h" &&
 	dump c9/.gicat/catalog.db >upgraded && test_cmp documented upgraded
