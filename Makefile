@@ -70,7 +70,8 @@ build/%.o: %.c build/FLAGS
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-build/embed.c: scripts/embed.sh $(EMBED)
+# the directories too: a migration removed changes the list, not a file
+build/embed.c: scripts/embed.sh $(EMBED) $(sort $(dir $(EMBED)))
 	@mkdir -p build
 	@scripts/embed.sh $(EMBED) > $@.tmp && mv $@.tmp $@
 
