@@ -18,6 +18,8 @@
 #define BACKOFF_BASE 0.5
 #define BACKOFF_CAP 30.0
 #define RETRY_AFTER_CAP 60.0
+#define RESERVE_MAX (4u << 20) /* held for an announced length, at most:
+				    memory is charged as bytes arrive */
 
 /* A new response starts: forget what the previous one said. */
 static void status_line(struct gic_fetch_job *j, const char *line)
@@ -93,6 +95,7 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 {
 	long code = j->resp_code;
 
+	j->resp_done_at = gic_now();
 	if (code / 100 != 2)
 		return 0; /* interim, redirect or error: body ignored */
 	/* the rest of the same file: where the kept bytes end, of the size
@@ -125,8 +128,12 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 		j->too_big = 1;
 		return -1;
 	}
+	/* room for what is announced, up to RESERVE_MAX: a server that
+	 * announces 150 MB and sends 3 KB/s would otherwise hold a share of
+	 * --max-memory that the other downloads wait for, for a day */
 	if (j->resp_length > 0 && !j->resp_encoding[0] &&
-	    grow(j, (size_t)j->resp_length) < 0) {
+	    grow(j, (size_t)j->resp_length < RESERVE_MAX ?
+		    (size_t)j->resp_length : RESERVE_MAX) < 0) {
 		if (!j->over_memory)
 			snprintf(j->err, sizeof(j->err), "cannot hold the "
 				 "announced %lld bytes in memory",
@@ -188,6 +195,29 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* libcurl reads a redirect's body past on_body: capped here, in bytes
+ * like any other, and in time, as it carries nothing (a server sending
+ * one without end held a transfer for as long as it sent). */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct gic_fetch_job *j = arg;
+	struct gic_fetcher *f = j->f;
+
+	(void)ultotal, (void)ulnow;
+	if (!j->resp_done || j->resp_code / 100 != 3)
+		return 0;
+	if ((uint64_t)dltotal > f->max_bytes || (uint64_t)dlnow > f->max_bytes) {
+		j->too_big = 1;
+		return 1;
+	}
+	if (gic_now() - j->resp_done_at > (double)f->timeout) {
+		j->endless_redirect = 1;
+		return 1;
+	}
+	return 0;
+}
+
 /* Asks for the rest of a partial body, if the same content still is
  * what the server has (If-Range: only bodies with a validator resume). */
 static int ask_rest(struct gic_fetch_job *j, CURL *e)
@@ -214,6 +244,9 @@ static void set_common(struct gic_fetcher *f, struct gic_fetch_job *j,
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, j);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, GIC_FETCH_USER_AGENT);
 	/* asks for the file as it is, yet decodes (gzip, deflate, br, zstd,
 	 * as libcurl was built) what a server compresses unasked */
@@ -249,6 +282,7 @@ int gic_fetch_easy(struct gic_fetcher *f, struct gic_fetch_job *j, CURL **out)
 	set_common(f, j, e);
 	j->err[0] = '\0';
 	j->too_big = j->bad_range = j->keep = j->resp_done = 0;
+	j->endless_redirect = 0;
 	j->over_memory = 0;
 	j->ignored = 0;
 	j->resp_code = j->http = 0;
@@ -309,7 +343,8 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 
 	if (j->too_big && !j->keep)
 		k = snprintf(buf, n, "HTTP %ld with a body over the %llu-byte "
-			     "limit", j->http, (unsigned long long)j->f->max_bytes);
+			     "limit", j->resp_code ? j->resp_code : j->http,
+			     (unsigned long long)j->f->max_bytes);
 	else if (j->too_big && j->resp_length > 0 && !j->resp_encoding[0] &&
 		 (uint64_t)j->resp_length > j->f->max_bytes)
 		k = snprintf(buf, n, "file too large: %lld bytes, over the "
@@ -318,6 +353,12 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	else if (j->too_big)
 		k = snprintf(buf, n, "file too large: over the %llu-byte limit",
 			     (unsigned long long)j->f->max_bytes);
+	else if (j->endless_redirect)
+		k = snprintf(buf, n, "HTTP %ld whose body did not end within "
+			     "%ld s (--timeout)", j->resp_code, j->f->timeout);
+	else if (j->bad_range && res == CURLE_OK)
+		k = snprintf(buf, n, "resumed download: %zu bytes in all, where "
+			     "the file has %lld", j->len, (long long)j->total);
 	else if (res == CURLE_OK)
 		k = snprintf(buf, n, "HTTP %ld%s%s", j->http,
 			     j->phrase[0] ? " " : "", j->phrase);

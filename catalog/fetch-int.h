@@ -40,8 +40,11 @@ struct gic_fetch_job {
 	char resp_validator[256];
 	char resp_encoding[32];    /* Content-Encoding other than identity */
 	int resp_done;             /* its headers are over */
+	double resp_done_at;       /* when (gic_now): a redirect's body that
+				      libcurl reads and drops must end soon */
 	int keep;                  /* its body is the image */
 	int too_big, bad_range;    /* why a callback aborted the transfer */
+	int endless_redirect;      /* ... (a redirect's body past --timeout) */
 	int over_memory;           /* ... (the budget: retried, from 0) */
 	char *final_url;           /* after redirects, owned */
 	struct curl_slist *headers;

@@ -93,11 +93,12 @@ static void shown(const char *url, char *out, size_t n)
 {
 	const char *auth = strstr(url, "://"), *at, *colon;
 	char masked[1024];
-	size_t end;
 
+	/* the last '@' anywhere: a password with an unescaped '/', '?' or
+	 * '#' makes no URL, and is still to be masked (a path holding '@'
+	 * after a port is masked too: better more than less) */
 	auth = auth ? auth + 3 : url;
-	end = strcspn(auth, "/?#");
-	at = memrchr(auth, '@', end);
+	at = strrchr(auth, '@');
 	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (!colon)
 		snprintf(masked, sizeof(masked), "%s", url);

@@ -134,10 +134,10 @@ static void outcome(struct gic_fetcher *f, struct gic_fetch_job *j,
 		wait_retry(f, j, 0);
 	else if (j->too_big)
 		gic_fetch_give_up(f, j, reason, j->keep);
-	else if (res == CURLE_OK && j->http / 100 == 2)
+	else if (res == CURLE_OK && j->http / 100 == 2 && !j->bad_range)
 		gic_fetch_submit(f, j);
-	else if ((gic_fetch_transient(res, j->http) || j->bad_range) &&
-		 j->attempts <= f->retries)
+	else if ((gic_fetch_transient(res, j->http) ||
+		  (j->bad_range && j->len)) && j->attempts <= f->retries)
 		wait_retry(f, j, retry_after);
 	else
 		gic_fetch_give_up(f, j, reason, 0);
@@ -160,6 +160,11 @@ static void finish(struct gic_fetcher *f, CURL *e, CURLcode res)
 	if (url && !j->final_url)
 		j->final_url = strdup(url);
 	j->attempts += !j->over_memory;  /* not one of the URL's tries */
+	/* a resumed body ends where the file does: more or less is another
+	 * file, or a server that miscounts (started over, as a bad range) */
+	if (res == CURLE_OK && j->http == 206 && j->keep && j->total >= 0 &&
+	    j->len != (uint64_t)j->total)
+		j->bad_range = 1;
 	gic_fetch_reason(j, res, reason, sizeof(reason));
 	curl_multi_remove_handle(f->multi, e);
 	curl_easy_cleanup(e);

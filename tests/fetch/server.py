@@ -33,6 +33,12 @@ Routes (NAME is a file in --root):
   /gzipbomb/N        N zero bytes gzipped (a few KB on the wire), likewise
   /gzipbad/NAME      Content-Encoding: gzip on the file as it is (not gzip)
   /status/N          that status code
+  /redirendless/NAME 302 to /img/NAME whose body never ends (chunks for 30 s)
+  /redirhuge/NAME    302 to /img/NAME declaring Content-Length: 10 GiB
+  /droplong/NAME     as /drop/NAME, but the resumed 206 says the rest of
+                     the file and sends 1,000 bytes more than that
+  /announce/NAME     Content-Length: 150,000,000, then 3,000 bytes a second
+                     of zeros (for 30 s)
   /once404/NAME      404 on the first request, then /img/NAME
   /wait/MS/NAME      /img/NAME after MS milliseconds (a distant server)
 A query string is ignored: /img/NAME?1 and /img/NAME?2 are one file.
@@ -260,6 +266,50 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 len(data) - 1, len(data)))
             self.end_headers()
             self.wfile.write(data[10:])
+        elif kind == "redirendless":
+            self.send_response(302)
+            self.send_header("Location", "/img/" + name)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"x" * 65536
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+                time.sleep(0.05)
+            self.close_connection = True
+        elif kind == "redirhuge":
+            self.send_response(302)
+            self.send_header("Location", "/img/" + name)
+            self.send_header("Content-Length", str(10 << 30))
+            self.end_headers()
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                self.wfile.write(b"\0" * 65536)
+            self.close_connection = True
+        elif kind == "droplong" and first_hit(self.path):
+            self.drop(name, True)
+        elif kind == "droplong":
+            data = self.file_bytes(name)
+            start = int(self.headers.get("Range", "bytes=0-")[6:].split("-")[0])
+            self.send_response(206)
+            self.send_header("Content-Length", str(len(data) - start + 1000))
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("ETag", '"%s"' % hashlib.sha256(data).hexdigest()[:16])
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (
+                start, len(data) - 1, len(data)))
+            self.end_headers()
+            self.wfile.write(data[start:] + b"\0" * 1000)
+        elif kind == "announce":
+            self.send_response(200)
+            self.send_header("Content-Length", "150000000")
+            self.end_headers()
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                self.wfile.write(b"\0" * 3000)
+                self.wfile.flush()
+                time.sleep(1)
+            self.close_connection = True
         elif kind == "status":
             self.simple(int(name), b"status %s\n" % name.encode())
         else:

@@ -432,11 +432,39 @@ test_expect_success '--max-memory bounds what downloads hold at once: one passin
 	test_expect_code 2 gicat fetch --max-memory 0 mem.jsonl 2>err && test_grep "max-memory takes" err
 '
 
-test_expect_success 'a 206 to a request for the whole file is refused as such' '
+test_expect_success 'a 206 to a request for the whole file is refused as such, not retried' '
 	echo "http://127.0.0.1:$(cat cred.port)/part/a.png" >part.txt &&
-	test_expect_code 1 gicat fetch --retries 0 --dataset part part.txt 2>err &&
+	test_expect_code 1 gicat fetch --retries 2 --dataset part part.txt 2>err &&
 	test_grep "part/a.png.: HTTP 206 (a part of the file) to a request for all of it$" err
 '
+
+test_expect_success 'a redirect whose body never ends, or is announced as 10 GiB, fails within --timeout and the cap' '
+	P=http://127.0.0.1:$(cat cred.port) &&
+	printf "%s\n" "$P/redirendless/a.png" "$P/redirhuge/a.png" >redir.txt &&
+	t0=$(date +%s) &&
+	test_expect_code 1 timeout 20 gicat fetch --retries 0 --timeout 2 --max-bytes 1M --dataset redir redir.txt 2>err &&
+	test $(($(date +%s) - t0)) -lt 10 &&
+	test_grep "redirendless/a.png.: HTTP 302 with a body over the 1048576-byte limit$" err &&
+	test_grep "redirhuge/a.png.: HTTP 302 with a body over the 1048576-byte limit$" err &&
+	test_expect_code 1 timeout 20 gicat fetch --retries 0 --timeout 2 --dataset redir2 redir.txt 2>err &&
+	test_grep "redirendless/a.png.: HTTP 302 whose body did not end within 2 s (--timeout)$" err
+'
+
+test_expect_success 'a resumed 206 that runs past the file'"'"'s length is started over, never stored' '
+	echo "http://127.0.0.1:$(cat cred.port)/droplong/big.png" >long.txt &&
+	test_expect_code 1 gicat fetch --retries 1 --dataset long long.txt 2>err &&
+	test_grep "droplong/big.png.: resumed download: [0-9]* bytes in all, where the file has $(stat -c %s srv/big.png) (2 attempts)$" err &&
+	test "$(gicat query --count "dataset = long")" -eq 0
+'
+
+test_expect_success 'downloads announced as 150 MB that trickle do not hold --max-memory from the others' '
+	P=http://127.0.0.1:$(cat cred.port) &&
+	{ for i in 1 2 3 4; do echo "$P/announce/x?$i"; done
+	  for f in a b c; do echo "$P/img/$f.png"; done; } >ann.txt &&
+	test_expect_code 124 timeout 6 gicat fetch --dataset ann ann.txt 2>/dev/null;
+	test "$(gicat query --count "dataset = ann")" -eq 3
+'
+
 
 test_expect_success 'a body gzipped unasked is decoded: the image is kept, capped as it inflates' '
 	P=http://127.0.0.1:$(cat cred.port) &&
@@ -504,7 +532,12 @@ test_expect_success 'a list refused for a bad URL does not show its password' '
 	printf "url\nhttp://bob:s3cret@127.0.0.1:8x/a.png\n" >pw2.csv &&
 	test_expect_code 2 gicat fetch pw2.csv 2>err &&
 	test_grep "http://bob:\*\*\*@127.0.0.1:8x/a.png. is not a URL" err &&
-	! grep -q s3cret err
+	! grep -q s3cret err &&
+	for c in / "?" "#"; do
+		printf "url\nhttp://alice:Pa${c}ss1@127.0.0.1:1/x\n" >pw3.csv &&
+		test_expect_code 2 gicat fetch pw3.csv 2>err &&
+		test_grep "http://alice:\*\*\*@127.0.0.1:1/x" err && ! grep -q ss1 err || return 1
+	done
 '
 kill "$(cat chg.pid)" 2>/dev/null
 
