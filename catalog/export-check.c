@@ -117,6 +117,7 @@ static int walk(int dfd, const char *rel, struct list *l, int depth)
 			close(dfd);
 		return rc;
 	}
+	rewinddir(d);  /* a dup'ed descriptor shares its offset */
 	while (rc == 0 && (e = readdir(d))) {
 		struct stat st;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
@@ -373,6 +374,7 @@ static void prune_empty(int dfd, int depth)
 		close(dfd);
 		return;
 	}
+	rewinddir(d);  /* a dup'ed descriptor shares its offset */
 	while ((e = readdir(d))) {
 		int sub;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
@@ -395,6 +397,32 @@ void gic_export_undo(int outfd, const struct gic_out_file *files, size_t n)
 	prune_empty(dup(outfd), 0);
 }
 
+/* The catalog's records of dir go before any file of theirs: a run that
+ * fails or is killed after removing them must not leave a record saying
+ * the directory holds an export (its MANIFEST.sha256, if still there,
+ * lists what a later --force may remove). */
+static int forget_records(struct gic_catalog *c, const char *dir)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, "DELETE FROM materializations "
+					"WHERE out_dir = ?", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_OK &&
+	    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	rc = gic_seterr(GIC_EDB, "forget the records of '%s': %s", dir,
+			sqlite3_errmsg(c->db));
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		     struct gic_export_cleared *out)
 {
@@ -409,6 +437,8 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		rc = from_manifest(dir, &known);
 	if (rc == GIC_ENOTFOUND)
 		rc = 0; /* no MANIFEST.sha256: what the catalog knows */
+	if (rc >= 0)
+		rc = forget_records(c, dir);
 	/* What the catalog recorded, gicat wrote.  A MANIFEST line alone
 	 * vouches for nothing (any sha256sum listing reads as one): its file
 	 * goes only while it holds the content the line gives. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -302,6 +303,15 @@ void gic_export_names_free(char **names, size_t n)
 	free(names);
 }
 
+/* rc, for a directory this run must leave as it found it (another's
+ * export, a user's files): no undo, which prunes empty directories. */
+static int not_ours(struct gic_export_ctx *x, int rc)
+{
+	close(x->outfd);
+	x->outfd = -1;
+	return rc;
+}
+
 /* --out must be new or empty, unless --force: then what earlier exports
  * wrote there goes first, so that none of their images stays in a set. */
 static int open_out(struct gic_export_ctx *x, const char *out,
@@ -335,17 +345,27 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	    (dir[strlen(x->out)] == '/' || !strcmp(x->out, "/")))
 		return gic_seterr(GIC_EUSAGE, "holds the catalog (%s): write "
 				  "exports elsewhere", dir);
-	if (!(d = opendir(out)))
-		return gic_seterr(GIC_EIO, "%s", strerror(errno));
-	while ((e = readdir(d)))
-		nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	closedir(d);
-	if (nonempty && !x->opts->force)
-		return gic_seterr(GIC_EUSAGE, "not empty: refusing to write "
-				  "into it (use --force)");
 	x->outfd = open(x->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x->outfd < 0)
 		return gic_seterr(GIC_EIO, "'%s': %s", out, strerror(errno));
+	/* one export at a time into a directory: two --force runs removed
+	 * each other's files, and two into a new one could both find it
+	 * empty (held until the descriptor closes, at the end) */
+	if (flock(x->outfd, LOCK_EX | LOCK_NB) < 0)
+		return not_ours(x, errno == EWOULDBLOCK ?
+			gic_seterr(GIC_EBUSY, "another gicat is exporting into "
+				   "it: wait for it to finish") :
+			gic_seterr(GIC_EIO, "lock: %s", strerror(errno)));
+	if (!(d = fdopendir(dup(x->outfd))))
+		return not_ours(x, gic_seterr(GIC_EIO, "%s", strerror(errno)));
+	rewinddir(d);  /* shares its offset with outfd: read from the start */
+	while ((e = readdir(d)))
+		nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	rewinddir(d);  /* and leave it there for those that follow */
+	closedir(d);
+	if (nonempty && !x->opts->force)
+		return not_ours(x, gic_seterr(GIC_EUSAGE, "not empty: refusing "
+					      "to write into it (use --force)"));
 	x->overwrite = nonempty;
 	return nonempty ? gic_export_clear(x->cat, x->out, x->outfd, cleared) : 0;
 }

@@ -543,6 +543,31 @@ test_expect_success 'link, symlink and reflink modes refuse an object whose size
 	done
 '
 
+test_expect_success 'a --force that fails leaves no record of the export it removed; the retry needs no --force' '
+	sha=$(gicat task show --format csv $TASK | grep "^test/wukong," | head -1 | cut -d, -f2) &&
+	obj=badcat/.gicat/objects/$(echo $sha | cut -c1-2)/$(echo $sha | cut -c3-) &&
+	truncate -s -1 "$obj" &&
+	gicat --catalog badcat split $TASK --mode copy --out redo 2>/dev/null &&
+	printf x >>"$obj" &&
+	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out redo --force 2>err &&
+	test_grep "object $sha is corrupt" err &&
+	test "$(sqlite3 badcat/.gicat/catalog.db "SELECT count(*) FROM materializations WHERE out_dir LIKE \"%/redo\"")" -eq 0 &&
+	test -z "$(ls -A redo)" &&
+	truncate -s -1 "$obj" &&
+	gicat --catalog badcat split $TASK --mode copy --out redo 2>/dev/null &&
+	gicat --catalog badcat split --check redo >/dev/null &&
+	printf x >>"$obj"
+'
+
+test_expect_success 'one export at a time into a directory: another is refused while it runs' '
+	mkdir busy &&
+	{ flock busy sleep 2 & } && sleep 0.3 &&
+	test_expect_code 3 gicat split $TASK --out busy 2>err &&
+	test "$(cat err)" = "gicat: split: '"'"'busy'"'"': another gicat is exporting into it: wait for it to finish" &&
+	wait && test -z "$(ls -A busy)" &&
+	gicat split $TASK --out busy 2>/dev/null
+'
+
 # A set large enough to be placed by threads (1,024 items or more): 1,300
 # tiny PNGs in two label directories, 40 more kept only by reference.
 test_expect_success 'a large set placed by threads: the same files and records as one thread' '
