@@ -117,7 +117,6 @@ static int walk(int dfd, const char *rel, struct list *l, int depth)
 			close(dfd);
 		return rc;
 	}
-	rewinddir(d);  /* a dup'ed descriptor shares its offset */
 	while (rc == 0 && (e = readdir(d))) {
 		struct stat st;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
@@ -211,7 +210,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 	if (rc >= 0 && (dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		rc = gic_seterr(GIC_EIO, "%s", strerror(errno));
 	if (rc >= 0)
-		rc = walk(dup(dfd), "", &have, 0);
+		rc = walk(gic_export_dir_reopen(dfd), "", &have, 0);
 	if (rc >= 0) {
 		if (want.n)
 			qsort(want.v, want.n, sizeof(*want.v), by_path);
@@ -374,7 +373,6 @@ static void prune_empty(int dfd, int depth)
 		close(dfd);
 		return;
 	}
-	rewinddir(d);  /* a dup'ed descriptor shares its offset */
 	while ((e = readdir(d))) {
 		int sub;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
@@ -394,7 +392,7 @@ void gic_export_undo(int outfd, const struct gic_out_file *files, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		remove_below(outfd, files[i].path, 0, NULL);
-	prune_empty(dup(outfd), 0);
+	prune_empty(gic_export_dir_reopen(outfd), 0);
 }
 
 /* The catalog's records of dir go before any file of theirs: a run that
@@ -449,7 +447,7 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		if (known.n)
 			qsort(known.v, known.n, sizeof(*known.v), by_path);
 		remove_empty_dirs(outfd, &known);
-		rc = walk(dup(outfd), "", &left, 0);
+		rc = walk(gic_export_dir_reopen(outfd), "", &left, 0);
 	}
 	if (rc >= 0 && left.n) {
 		qsort(left.v, left.n, sizeof(*left.v), by_path);

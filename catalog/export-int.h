@@ -43,6 +43,10 @@ struct gic_export_ctx {
 /* Opens (creating) the directory rel below the output directory and
  * returns an fd; never follows symlinks, never leaves the output. */
 int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd);
+/* The directory dfd opened anew, to read its entries from the start: a
+ * dup() would share dfd's read offset, and a second walk of it would find
+ * nothing.  -1 and errno on failure. */
+int gic_export_dir_reopen(int dfd);
 /* Splits rel into its directory (opened, held by the context) and base
  * name. */
 int gic_export_parent(struct gic_export_ctx *x, const char *rel, int *dfd,

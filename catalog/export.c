@@ -87,6 +87,11 @@ const char *gic_export_ext(const char *format)
 	return !strcmp(format, "jpeg") ? "jpg" : format;
 }
 
+int gic_export_dir_reopen(int dfd)
+{
+	return openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd)
 {
 	char buf[4096], *save = NULL, *comp, *keep;
@@ -318,7 +323,7 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 		    struct gic_export_cleared *cleared)
 {
 	struct dirent *e;
-	int nonempty = 0;
+	int nonempty = 0, fd, rc;
 	const char *dir;
 	struct stat st;
 	DIR *d;
@@ -356,12 +361,14 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 			gic_seterr(GIC_EBUSY, "another gicat is exporting into "
 				   "it: wait for it to finish") :
 			gic_seterr(GIC_EIO, "lock: %s", strerror(errno)));
-	if (!(d = fdopendir(dup(x->outfd))))
-		return not_ours(x, gic_seterr(GIC_EIO, "%s", strerror(errno)));
-	rewinddir(d);  /* shares its offset with outfd: read from the start */
+	if ((fd = gic_export_dir_reopen(x->outfd)) < 0 || !(d = fdopendir(fd))) {
+		rc = gic_seterr(GIC_EIO, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return not_ours(x, rc);
+	}
 	while ((e = readdir(d)))
 		nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	rewinddir(d);  /* and leave it there for those that follow */
 	closedir(d);
 	if (nonempty && !x->opts->force)
 		return not_ours(x, gic_seterr(GIC_EUSAGE, "not empty: refusing "
