@@ -76,6 +76,14 @@ int gic_sha256_fd(int fd, char hex[GIC_HEX_LEN + 1]);
 int gic_sha256_file(const char *path, char hex[GIC_HEX_LEN + 1]);
 /* The same, of path relative to the directory dfd (or AT_FDCWD). */
 int gic_sha256_file_at(int dfd, const char *path, char hex[GIC_HEX_LEN + 1]);
+/* How many bytes at s (left of them) are a control character that a
+ * terminal may act on, shown as \xNN each: C0 and DEL (1), C1 in UTF-8
+ * (0xc2 0x80..0x9f, CSI and OSC among them: 2); else 0. */
+size_t gic_ctrl_bytes(const char *s, size_t left);
+/* s with its control characters as \xNN, into buf (cut to fit n): a
+ * name in a message cannot break its line or drive a terminal.  Returns
+ * buf. */
+const char *gic_esc(const char *s, char *buf, size_t n);
 /* 32 digest bytes as 64 lowercase hex digits. */
 void gic_hex32(const unsigned char md[32], char hex[GIC_HEX_LEN + 1]);
 int gic_is_hex_sha(const char *s);

@@ -77,6 +77,31 @@ int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first)
 	return 0;
 }
 
+size_t gic_ctrl_bytes(const char *s, size_t left)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (u[0] < 0x20 || u[0] == 0x7f)
+		return 1;
+	return left > 1 && u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f ? 2 : 0;
+}
+
+const char *gic_esc(const char *s, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t k = 0; s && *s && o + 9 <= n; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		k = k ? k - 1 : gic_ctrl_bytes(s, 2); /* s[1] is there: NUL at least */
+		o += (size_t)(k ? snprintf(buf + o, n - o, "\\x%02x", c) :
+			      snprintf(buf + o, n - o, "%c", c));
+	}
+	if (n)
+		buf[o < n ? o : n - 1] = '\0';
+	return buf;
+}
+
 void gic_hex32(const unsigned char md[32], char hex[GIC_HEX_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";

@@ -71,21 +71,6 @@ char *gic_fetch_mask_url(const char *url)
 	return out;
 }
 
-/* in with its control characters as \xNN: the messages of a list's bad
- * rows are joined by newlines, one a row, and a quoted CSV field may hold
- * one. */
-static void escape_controls(const char *in, char *out, size_t n)
-{
-	size_t o = 0;
-
-	for (; *in && o + 5 < n; in++)
-		o += (unsigned char)*in < 0x20 || *in == 0x7f ?
-		     (size_t)snprintf(out + o, n - o, "\\x%02x",
-				      (unsigned char)*in) :
-		     (out[o] = *in, 1);
-	out[o] = '\0';
-}
-
 /* url as a message shows it, whether it parses or not (a list refused
  * for a bad URL): a password in its user part as ***, control characters
  * escaped.  Parsed URLs go through gic_fetch_mask_url. */
@@ -105,7 +90,9 @@ static void shown(const char *url, char *out, size_t n)
 	else
 		snprintf(masked, sizeof(masked), "%.*s***%s",
 			 (int)(colon + 1 - url), url, at);
-	escape_controls(masked, out, n);
+	/* the messages of a list's bad rows are joined by newlines, one a
+	 * row, and a quoted CSV field may hold one */
+	gic_esc(masked, out, n);
 }
 
 /* An absolute http or https URL, parsed as libcurl will. */

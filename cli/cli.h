@@ -35,20 +35,14 @@ int cli_getopt_end(const char *cmd, int c);
 /* "gicat: what: 'subject': <gic_errmsg()>", once per line of a message
  * of several (a task file's errors). */
 void cli_print_error(const char *what, const char *subject);
-/* Up to n bytes of s, control characters as \xNN: a file name cannot
- * break an error line in two or send escape sequences. */
-/* How many bytes at s (left of them) are a control character that a
- * terminal may act on, printed as \xNN each: C0 and DEL (1), C1 in UTF-8
- * (0xc2 0x80..0x9f, CSI and OSC among them: 2); else 0. */
-size_t cli_ctrl_bytes(const char *s, size_t left);
+/* Up to n bytes of s, control characters as \xNN (gic_ctrl_bytes): a
+ * file name cannot break an error line in two or send escape sequences. */
 void cli_put_escaped(FILE *f, const char *s, size_t n);
 /* "gicat: what: 'subject': why" (n bytes of why), escaped so. */
 void cli_error_line(const char *what, const char *subject, const char *why,
 		    size_t n);
 /* The same, into a malloc'd string (NULL when out of memory). */
 char *cli_escaped(const char *s);
-/* s escaped so into buf (cut to fit n), for a table cell; returns buf. */
-const char *cli_esc(const char *s, char *buf, size_t n);
 /* "gicat: what: <the formatted text>" on stderr, escaped so as a whole. */
 void cli_say(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -160,10 +160,10 @@ static int on_row(void *arg, const struct gic_license_row *r)
 		printf("%-10s ", gic_license_problem_name(r->problem));
 		if (w->o->task_file)
 			printf("%-16s ", r->set);
-		printf("%-12s %-5s %s  [%s]\n", cli_esc(r->group, g, sizeof(g)),
+		printf("%-12s %-5s %s  [%s]\n", gic_esc(r->group, g, sizeof(g)),
 		       r->label ? r->label : "-",
-		       r->path ? cli_esc(r->path, path, sizeof(path)) : "-",
-		       r->detail ? cli_esc(r->detail, d, sizeof(d)) : "-");
+		       r->path ? gic_esc(r->path, path, sizeof(path)) : "-",
+		       r->detail ? gic_esc(r->detail, d, sizeof(d)) : "-");
 	}
 	w->n++;
 	if (w->o->html && w->nkeep < HTML_ROWS && keep_row(w, r) < 0)
@@ -315,7 +315,7 @@ static void bias_groups(const struct gic_bias *b, int sets)
 			snprintf(side, sizeof(side), "%u-%u", g->smin, g->smax);
 			set_cell(sw, b->sets[i].name);
 			printf("%-12s %-5s %7llu %7llu %7llu %-7s %-9s %6llu",
-			       cli_esc(g->group, gen, sizeof(gen)),
+			       gic_esc(g->group, gen, sizeof(gen)),
 			       g->label[0] ? g->label : "-",
 			       (unsigned long long)g->n, (unsigned long long)g->png,
 			       (unsigned long long)g->jpeg, q, side,
@@ -357,7 +357,7 @@ static void bias_hists(const struct gic_bias *b, int sets)
 
 			set_cell(sw, b->sets[i].name);
 			printf("%-12s %-5s %-36s %s\n",
-			       cli_esc(g->group, gen, sizeof(gen)),
+			       gic_esc(g->group, gen, sizeof(gen)),
 			       g->label[0] ? g->label : "-",
 			       bins(g->quality, gic_bias_qbin_names,
 				    GIC_BIAS_QBINS, q, sizeof(q)),
@@ -451,19 +451,19 @@ static void prov_groups(const struct gic_prov *p)
 		const struct gic_prov_group *g = &p->groups[i];
 		const char *sep = " ";
 
-		printf("%-12s %-5s %7llu", cli_esc(g->group, e, sizeof(e)),
+		printf("%-12s %-5s %7llu", gic_esc(g->group, e, sizeof(e)),
 		       g->label[0] ? g->label : "-", (unsigned long long)g->n);
 		for (int k = 0; k < GIC_PROV_FIXED; k++)
 			printf(" %*llu", (int)strlen(g->counts[k].name),
 			       (unsigned long long)g->counts[k].n);
 		for (size_t k = GIC_PROV_FIXED; k < g->ncounts; k++, sep = "; ")
 			printf("%s%s %llu", sep,
-			       cli_esc(g->counts[k].name, e, sizeof(e)),
+			       gic_esc(g->counts[k].name, e, sizeof(e)),
 			       (unsigned long long)g->counts[k].n);
 		for (int k = 0; k < GIC_PROV_FIXED; k++)
 			if (g->counts[k].top) {
 				printf("%s%s=%s", sep, g->counts[k].name,
-				       cli_esc(g->counts[k].top, e, sizeof(e)));
+				       gic_esc(g->counts[k].top, e, sizeof(e)));
 				sep = "; ";
 			}
 		putchar('\n');
@@ -480,7 +480,7 @@ static void prov_features(const struct gic_prov *p)
 	for (size_t i = 0; i < p->nfeatures; i++) {
 		const struct gic_prov_feature *x = &p->features[i];
 		pct(acc, sizeof(acc), x->accuracy);
-		printf("%-28s %8llu %8llu  ", cli_esc(x->name, name, sizeof(name)),
+		printf("%-28s %8llu %8llu  ", gic_esc(x->name, name, sizeof(name)),
 		       (unsigned long long)x->real, (unsigned long long)x->fake);
 		if (x->leak)
 			printf("LABEL LEAK: only %s images carry it (\"present "

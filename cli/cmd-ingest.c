@@ -92,8 +92,8 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			"catalogued as '%s'): not added again; paths are kept as "
 			"given, so ingest a tree from the same directory each "
 			"time\n", (unsigned long long)st->respelled,
-			cli_esc(st->respelled_now, now, sizeof(now)),
-			cli_esc(st->respelled_was, was, sizeof(was)));
+			gic_esc(st->respelled_now, now, sizeof(now)),
+			gic_esc(st->respelled_was, was, sizeof(was)));
 	if (st->unknown_wnids)
 		fprintf(stderr, "  %llu entr%s a wnid that is none of the "
 			"1000 ImageNet classes (first: %s): kept with no class\n",
@@ -104,7 +104,7 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			"the path names one (first: '%s'); --generator G sets "
 			"it\n", (unsigned long long)st->fakes_without_generator,
 			st->fakes_without_generator == 1 ? "y has" : "ies have",
-			cli_esc(st->fake_without_generator, now, sizeof(now)));
+			gic_esc(st->fake_without_generator, now, sizeof(now)));
 	if (st->link_fallbacks)
 		fprintf(stderr, "  %llu files were copied, not %s: %s\n",
 			(unsigned long long)st->link_fallbacks,

@@ -73,19 +73,10 @@ int cli_exit_code(int rc)
 	}
 }
 
-size_t cli_ctrl_bytes(const char *s, size_t left)
-{
-	const unsigned char *u = (const unsigned char *)s;
-
-	if (u[0] < 0x20 || u[0] == 0x7f)
-		return 1;
-	return left > 1 && u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f ? 2 : 0;
-}
-
 void cli_put_escaped(FILE *f, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n && s[i]; i++) {
-		size_t k = cli_ctrl_bytes(s + i, n - i);
+		size_t k = gic_ctrl_bytes(s + i, n - i);
 
 		for (size_t j = 0; j < k; j++)
 			fprintf(f, "\\x%02x", (unsigned char)s[i + j]);
@@ -106,22 +97,6 @@ char *cli_escaped(const char *s)
 		return NULL;
 	cli_put_escaped(f, s, strlen(s));
 	return fclose(f) == 0 ? out : (free(out), NULL);
-}
-
-const char *cli_esc(const char *s, char *buf, size_t n)
-{
-	size_t o = 0;
-
-	for (size_t k = 0; s && *s && o + 9 <= n; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		k = k ? k - 1 : cli_ctrl_bytes(s, 2); /* s[1] is there: NUL at least */
-		o += (size_t)(k ? snprintf(buf + o, n - o, "\\x%02x", c) :
-			      snprintf(buf + o, n - o, "%c", c));
-	}
-	if (n)
-		buf[o < n ? o : n - 1] = '\0';
-	return buf;
 }
 
 void cli_say(const char *what, const char *fmt, ...)
