@@ -402,47 +402,40 @@ void gic_export_undo(int outfd, const struct gic_out_file *files, size_t n)
 static int forget_records(struct gic_catalog *c, const char *dir)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	int rc;
 
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c->db, "DELETE FROM materializations "
-					"WHERE out_dir = ?", -1, &s, NULL);
-	if (rc == SQLITE_OK) {
+	if ((rc = gic_tx_begin(c, 0)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, "DELETE FROM materializations WHERE "
+			       "out_dir = ?", -1, &s, NULL) == SQLITE_OK)
 		sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
-		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-	}
+	if (!s || sqlite3_step(s) != SQLITE_DONE)
+		rc = gic_seterr(GIC_EDB, "forget the records of '%s': %s", dir,
+				sqlite3_errmsg(c->db));
 	sqlite3_finalize(s);
-	if (rc == SQLITE_OK &&
-	    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	rc = gic_seterr(GIC_EDB, "forget the records of '%s': %s", dir,
-			sqlite3_errmsg(c->db));
-	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return gic_tx_end(c, 0, rc);
 }
 
 int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		     struct gic_export_cleared *out)
 {
 	struct list known = { 0 }, left = { 0 };
-	size_t recorded;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	rc = from_catalog(c, dir, 1, &known);
-	recorded = known.n;
 	if (rc >= 0)
 		rc = from_manifest(dir, &known);
 	if (rc == GIC_ENOTFOUND)
 		rc = 0; /* no MANIFEST.sha256: what the catalog knows */
 	if (rc >= 0)
 		rc = forget_records(c, dir);
-	/* What the catalog recorded, gicat wrote.  A MANIFEST line alone
-	 * vouches for nothing (any sha256sum listing reads as one): its file
-	 * goes only while it holds the content the line gives. */
+	/* What the catalog recorded (listed without a hash), gicat wrote.
+	 * A MANIFEST line alone vouches for nothing (any sha256sum listing
+	 * reads as one): its file goes only while it holds the line's hash. */
 	for (size_t i = 0; rc >= 0 && i < known.n; i++)
 		out->removed += (uint64_t)remove_below(outfd, known.v[i].path, 0,
-			i >= recorded && known.v[i].sha[0] ? known.v[i].sha : NULL);
+			known.v[i].sha[0] ? known.v[i].sha : NULL);
 	if (rc >= 0) {
 		if (known.n)
 			qsort(known.v, known.n, sizeof(*known.v), by_path);

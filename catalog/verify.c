@@ -316,14 +316,14 @@ static int forget_exports(struct gc_ctx *g)
 	sqlite3_stmt *s = NULL, *del = NULL;
 	int rc, step = SQLITE_DONE;
 
-	if (!g->dry && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
-		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(db));
-	rc = sqlite3_prepare_v2(db, "SELECT id, out_dir, files FROM "
-				"materializations", -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "DELETE FROM materializations WHERE "
-					"id = ?", -1, &del, NULL);
-	while (rc == SQLITE_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+	if ((rc = gic_tx_begin(g->c, g->dry)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(db, "SELECT id, out_dir, files FROM "
+			       "materializations", -1, &s, NULL) ||
+	    sqlite3_prepare_v2(db, "DELETE FROM materializations WHERE id = ?",
+			       -1, &del, NULL))
+		step = SQLITE_ERROR;
+	while (step != SQLITE_ERROR && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *dir = (const char *)sqlite3_column_text(s, 1);
 		struct stat st;
 
@@ -331,26 +331,17 @@ static int forget_exports(struct gc_ctx *g)
 			continue;
 		g->rep->exports++;
 		g->rep->export_files += (uint64_t)sqlite3_column_int64(s, 2);
-		if (g->dry)
-			continue;
 		sqlite3_bind_int64(del, 1, sqlite3_column_int64(s, 0));
-		if (sqlite3_step(del) != SQLITE_DONE)
-			rc = SQLITE_ERROR;
+		if (!g->dry && sqlite3_step(del) != SQLITE_DONE)
+			step = SQLITE_ERROR;
 		sqlite3_reset(del);
 	}
-	if (rc == SQLITE_OK && step != SQLITE_DONE)
-		rc = step;
+	if (step != SQLITE_DONE)
+		rc = gic_seterr(GIC_EDB, "gc: export records: %s",
+				sqlite3_errmsg(db));
 	sqlite3_finalize(s);
 	sqlite3_finalize(del);
-	if (rc == SQLITE_OK && !g->dry &&
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL))
-		rc = SQLITE_ERROR;
-	if (rc == SQLITE_OK)
-		return 0;
-	rc = gic_seterr(GIC_EDB, "gc: export records: %s", sqlite3_errmsg(db));
-	if (!g->dry)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return rc;
+	return gic_tx_end(g->c, g->dry, rc);
 }
 
 /* Rows first: once they are gone, their objects are orphans.  A derived
