@@ -76,6 +76,9 @@ int gic_sha256_fd(int fd, char hex[GIC_HEX_LEN + 1]);
 int gic_sha256_file(const char *path, char hex[GIC_HEX_LEN + 1]);
 /* The same, of path relative to the directory dfd (or AT_FDCWD). */
 int gic_sha256_file_at(int dfd, const char *path, char hex[GIC_HEX_LEN + 1]);
+/* Whether path a is path b or lies below it, by components ("old"
+ * holds "old/x.png", not "oldish.png"; "/" holds every absolute path). */
+int gic_path_within(const char *a, const char *b);
 /* How many bytes at s (left of them) are a control character that a
  * terminal may act on, shown as \xNN each: C0 and DEL (1), C1 in UTF-8
  * (0xc2 0x80..0x9f, CSI and OSC among them: 2); else 0. */

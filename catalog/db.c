@@ -392,7 +392,6 @@ int gic_tx_end(struct gic_catalog *c, int dry_run, int rc)
 const char *gic_catalog_holds(struct gic_catalog *c, const char *path)
 {
 	const char *dir = c->real_dir;
-	size_t len = dir ? strlen(dir) : 0;
 	char *p = realpath(path, NULL), *copy;
 	int in;
 
@@ -400,7 +399,7 @@ const char *gic_catalog_holds(struct gic_catalog *c, const char *path)
 		p = realpath(dirname(copy), NULL);
 		free(copy);
 	}
-	in = dir && p && !strncmp(p, dir, len) && (!p[len] || p[len] == '/');
+	in = dir && p && gic_path_within(p, dir);
 	free(p);
 	return in ? dir : NULL;
 }

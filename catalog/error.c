@@ -77,6 +77,14 @@ int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first)
 	return 0;
 }
 
+int gic_path_within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return !strncmp(a, b, n) &&
+	       (!a[n] || a[n] == '/' || (n && b[n - 1] == '/'));
+}
+
 size_t gic_ctrl_bytes(const char *s, size_t left)
 {
 	const unsigned char *u = (const unsigned char *)s;

@@ -346,8 +346,7 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	if (!(x->out = realpath(out, NULL)))
 		return gic_seterr(GIC_EIO, "%s", strerror(errno));
 	/* --force empties what it is given: never the catalog with it */
-	if ((dir = x->cat->real_dir) && !strncmp(dir, x->out, strlen(x->out)) &&
-	    (dir[strlen(x->out)] == '/' || !strcmp(x->out, "/")))
+	if ((dir = x->cat->real_dir) && gic_path_within(dir, x->out))
 		return gic_seterr(GIC_EUSAGE, "holds the catalog (%s): write "
 				  "exports elsewhere", dir);
 	x->outfd = open(x->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -112,14 +112,6 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 	return rc < 0 ? rc : 0;
 }
 
-/* Is a b, or a path under b? */
-static int within(const char *a, const char *b)
-{
-	size_t n = strlen(b);
-
-	return !strncmp(a, b, n) && (!a[n] || a[n] == '/');
-}
-
 int gic_move(struct gic_catalog *c, const char *from, const char *to,
 	     const char *dataset, int dry_run, struct gic_move_report *rep)
 {
@@ -136,7 +128,7 @@ int gic_move(struct gic_catalog *c, const char *from, const char *to,
 		t[--nt] = '\0';
 	if (!nf || !nt)
 		return gic_seterr(GIC_EUSAGE, "FROM and TO may not be empty");
-	if (within(f, t) || within(t, f))
+	if (gic_path_within(f, t) || gic_path_within(t, f))
 		return gic_seterr(GIC_EUSAGE, "'%s' and '%s' overlap: move "
 				  "through a third name", f, t);
 	if (strlen(from) >= sizeof(f) || strlen(to) >= sizeof(t))
