@@ -68,12 +68,6 @@ static void take_clash(sqlite3_stmt *s, struct gic_move_report *rep)
 		 sqlite3_column_text(s, 2));
 }
 
-static void take_long(sqlite3_stmt *s, struct gic_move_report *rep)
-{
-	snprintf(rep->clash_path, sizeof(rep->clash_path), "%s",
-		 sqlite3_column_text(s, 0));
-}
-
 /* Counts, looks for a clash, then (unless dry_run) renames. */
 static int move_under(struct gic_catalog *c, const char *from, const char *to,
 		      const char *dataset, int dry_run,
@@ -88,11 +82,11 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 	    (rc = step_once(c, s, take_counts, rep)) < 0)
 		return rc;
 	/* no path longer than ingest takes (4095 bytes) */
-	if ((rc = prepare(c, "SELECT path FROM entries WHERE " UNDER " AND "
-			  "source IS NULL AND length(CAST(" NEW_PATH " AS BLOB)) "
-			  "> 4095 ORDER BY path LIMIT 1", from, to, dataset,
-			  &s)) < 0 ||
-	    (rc = step_once(c, s, take_long, rep)) != 0)
+	if ((rc = prepare(c, "SELECT path, " NEW_PATH ", dataset FROM entries "
+			  "WHERE " UNDER " AND source IS NULL AND length(CAST("
+			  NEW_PATH " AS BLOB)) > 4095 ORDER BY path LIMIT 1",
+			  from, to, dataset, &s)) < 0 ||
+	    (rc = step_once(c, s, take_clash, rep)) != 0)
 		return rc < 0 ? rc : gic_seterr(GIC_EUSAGE, "'%s' would get a "
 						"path over the 4095-byte limit",
 						rep->clash_path);

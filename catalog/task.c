@@ -371,12 +371,12 @@ static int on_key(struct parse *p, const char *section, const char *k,
 				p->t->split_select_line = p->line;
 			return keep(p, &p->t->split_select, v, cont);
 		}
-		if (!strcmp(k, "group") && strcmp(v, "sha256") &&
-		    strcmp(v, "class") && strcmp(v, "near_duplicate"))
-			return fail(p, "group must be sha256, class or "
-				    "near_duplicate, not '%s'", v);
 		if (!strcmp(k, "group"))
-			return keep(p, &p->t->split_group, v, 0);
+			return strcmp(v, "sha256") && strcmp(v, "class") &&
+			       strcmp(v, "near_duplicate") ?
+			       fail(p, "group must be sha256, class or "
+				    "near_duplicate, not '%s'", v) :
+			       keep(p, &p->t->split_group, v, 0);
 		if (!strcmp(k, "ratios"))
 			return gic_task_split_ratios(p->t, v) < 0 ?
 			       fail(p, "%s", gic_errmsg()) : 1;
