@@ -158,6 +158,8 @@ assert all(len(x[\"sha256\"]) == 64 for x in d[\"derivations\"]), d
 
 test_expect_success 'verify --full re-hashes derived objects; degrade refuses a corrupt one' '
 	gicat verify --full >out && test_grep " 0 problems" out &&
+	n=$(sqlite3 cat/.gicat/catalog.db "SELECT count(DISTINCT derived) FROM derivations") &&
+	test "$n" -gt 0 && test_grep "^verify: [0-9]* images ($n derived): " out &&
 	d=$(derived "$fake" "blur(sigma=3)|png()") && o=$(obj "$d") &&
 	chmod u+w "$o" && printf "\\001" | dd of="$o" bs=1 seek=60 conv=notrunc 2>/dev/null &&
 	test_expect_code 1 gicat verify --full >out 2>err &&

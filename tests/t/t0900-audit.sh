@@ -331,7 +331,9 @@ for name in (\"train\", \"test/sd14\"):
 
 test_expect_success 'provenance on the fixture: no metadata, no leak' '
 	gicat audit provenance "dataset = genimage" >out 2>err &&
-	test_grep "0 kinds of metadata, 0 label leaks" err &&
+	test_grep "^audit provenance: [0-9]* real, [0-9]* fake entries; 0 kinds of metadata, 0 label leaks$" err &&
+	gicat audit provenance --task genimage/cross-sd14 >/dev/null 2>err &&
+	test_grep "^audit provenance: [0-9]* real, [0-9]* fake images; " err &&
 	test_grep "no image carries any of this metadata" out
 '
 
