@@ -237,6 +237,8 @@ static int ask_rest(struct gic_fetch_job *j, CURL *e)
 static void set_common(struct gic_fetcher *f, struct gic_fetch_job *j,
 		       CURL *e)
 {
+	int tls = !strncasecmp(f->list->items[j->item].url, "https:", 6);
+
 	curl_easy_setopt(e, CURLOPT_URL, f->list->items[j->item].url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->err);
@@ -252,7 +254,9 @@ static void set_common(struct gic_fetcher *f, struct gic_fetch_job *j,
 	 * as libcurl was built) what a server compresses unasked */
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "identity");
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* what began over TLS stays there: no redirect to plain http */
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, tls ? "https"
+							     : "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)GIC_FETCH_MAX_REDIRS);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -265,8 +269,7 @@ static void set_common(struct gic_fetcher *f, struct gic_fetch_job *j,
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	/* over https, wait to learn whether a connection multiplexes (h2)
 	 * rather than open another; plain http never does */
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, (long)!strncasecmp(
-		f->list->items[j->item].url, "https:", 6));
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, (long)tls);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_SHARE, f->share);
@@ -375,6 +378,10 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	else if (res == CURLE_BAD_CONTENT_ENCODING && j->resp_encoding[0])
 		k = snprintf(buf, n, "body sent with Content-Encoding: %s: %s",
 			     j->resp_encoding, what);
+	else if (res == CURLE_UNSUPPORTED_PROTOCOL && to &&
+		 !strncasecmp(url, "https:", 6) && !strncasecmp(to, "http:", 5))
+		k = snprintf(buf, n, "redirect to '%s' refused: from https to "
+			     "plain http", to);
 	else if (res == CURLE_UNSUPPORTED_PROTOCOL && to && strcmp(to, url))
 		k = snprintf(buf, n, "redirect to '%s' refused: %s", to, what);
 	else

@@ -21,6 +21,8 @@ Routes (NAME is a file in --root):
   /redirect/NAME     302 to /img/NAME
   /loop              302 to itself
   /tofile/NAME       302 to file:///<root>/NAME
+  /tohttp/PORT/NAME  302 to http://127.0.0.1:PORT/img/NAME (from https, a
+                     downgrade)
   /endless           200 without a length, 64 KiB chunks until the client
                      gives up
   /errendless/N      the same with status N (an error page without end)
@@ -233,6 +235,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.simple(302, extra=[("Location", "/loop")])
         elif kind == "tofile":
             target = "file://" + os.path.join(self.server.root, name)
+            self.simple(302, extra=[("Location", target)])
+        elif kind == "tohttp":
+            port, _, name = name.partition("/")
+            target = "http://127.0.0.1:%d/img/%s" % (int(port), name)
             self.simple(302, extra=[("Location", target)])
         elif kind == "endless":
             self.endless()

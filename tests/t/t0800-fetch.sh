@@ -314,6 +314,17 @@ test_expect_success 'HTTPS: a self-signed certificate is refused, and accepted w
 	test "$(gicat query --count "path ~ \"https://*/m.png\"")" -eq 1
 '
 
+test_expect_success 'HTTPS: a redirect down to plain http is refused' '
+	HP=$(cat http.port) &&
+	printf "url\nhttps://127.0.0.1:%s/tohttp/%s/k.png\n" "$(cat tls.port)" "$HP" >down.csv &&
+	: >http.log &&
+	test_expect_code 1 gicat fetch --cacert cert.pem down.csv 2>err &&
+	test_grep "tohttp/$HP/k.png.: redirect to .http://127.0.0.1:$HP/img/k.png. refused: from https to plain http" err &&
+	test "$(state /tohttp/$HP/k.png)" = "failed|1|302" &&
+	! grep -q k.png http.log &&
+	test "$(gicat query --count "path ~ \"*tohttp*\"")" -eq 0
+'
+
 # start_nginx_h2 PORT: nginx serving srv/ over TLS with HTTP/2, logging
 # each request's protocol, connection serial and User-Agent
 start_nginx_h2() {
