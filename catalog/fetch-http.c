@@ -67,7 +67,9 @@ static void header_field(struct gic_fetch_job *j, const char *name,
 static int grow(struct gic_fetch_job *j, size_t n)
 {
 	struct gic_fetcher *f = j->f;
-	size_t cap = j->cap ? j->cap : 65536;
+	/* a first reservation is what it asks for: mostly the announced
+	 * length, which is small (and held from malloc's free chunks) */
+	size_t cap = j->cap ? j->cap : n > 16384 ? n : 16384;
 	uint64_t held = atomic_load(&f->held);
 	unsigned char *b;
 
