@@ -268,6 +268,7 @@ static void set_common(struct gic_fetcher *f, struct gic_fetch_job *j,
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, f->timeout);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)GIC_FETCH_LOW_SPEED);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, f->timeout);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, f->max_time);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	/* over https, wait to learn whether a connection multiplexes (h2)
 	 * rather than open another; plain http never does */
@@ -286,6 +287,7 @@ int gic_fetch_easy(struct gic_fetcher *f, struct gic_fetch_job *j, CURL **out)
 		return gic_seterr(GIC_ENOMEM, "cannot start a transfer");
 	set_common(f, j, e);
 	j->err[0] = '\0';
+	j->started = gic_now();
 	j->too_big = j->bad_range = j->keep = j->resp_done = 0;
 	j->endless_redirect = 0;
 	j->over_memory = 0;
@@ -361,6 +363,12 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	else if (j->endless_redirect)
 		k = snprintf(buf, n, "HTTP %ld whose body did not end within "
 			     "%ld s (--timeout)", j->resp_code, j->f->timeout);
+	else if (res == CURLE_OPERATION_TIMEDOUT && j->f->max_time &&
+		 /* libcurl counts on its own clock: ours may read a bit less */
+		 gic_now() - j->started >= 0.95 * (double)j->f->max_time)
+		k = snprintf(buf, n, "transfer not over after %ld s "
+			     "(--max-time): %zu bytes received", j->f->max_time,
+			     j->keep ? j->len : (size_t)j->ignored);
 	else if (j->bad_range && res == CURLE_OK)
 		k = snprintf(buf, n, "resumed download: %zu bytes in all, where "
 			     "the file has %lld", j->len, (long long)j->total);

@@ -26,6 +26,7 @@ struct gic_fetch_job {
 	long http;                 /* status of the last response, 0: none */
 	char phrase[64];           /* its reason phrase */
 	double not_before;         /* monotonic time of the next attempt */
+	double started;            /* ... and of this one's start */
 	int ranges;                /* buf came from a server taking ranges */
 	int64_t total;             /* the whole file's size as the response
 				      that began buf said it, -1: unknown */
@@ -66,7 +67,7 @@ struct gic_fetcher {
 	const struct gic_fetch_opts *o;
 	struct gic_fetch_stats *st;     /* the writer's */
 	int jobs, retries;
-	long timeout;
+	long timeout, max_time;         /* max_time 0: none */
 	uint64_t max_bytes;
 	/* the transfer thread's */
 	CURLM *multi;

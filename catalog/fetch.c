@@ -317,6 +317,8 @@ static int setup(struct gic_fetcher *f)
 	f->jobs = o->jobs ? o->jobs : GIC_FETCH_DEFAULT_JOBS;
 	f->retries = o->retries;
 	f->timeout = o->timeout ? o->timeout : GIC_FETCH_DEFAULT_TIMEOUT;
+	f->max_time = o->max_time < 0 ? 0 : o->max_time ? o->max_time :
+		      GIC_FETCH_DEFAULT_MAX_TIME;
 	f->max_bytes = o->max_bytes ? o->max_bytes : GIC_DEFAULT_MAX_BYTES;
 	f->max_memory = o->max_memory ? o->max_memory :
 			GIC_FETCH_DEFAULT_MAX_MEMORY;

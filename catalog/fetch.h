@@ -67,6 +67,10 @@ const char *gic_fetch_dataset(const struct gic_fetch_list *l, size_t i,
 #define GIC_FETCH_DEFAULT_JOBS 16
 #define GIC_FETCH_DEFAULT_RETRIES 3
 #define GIC_FETCH_DEFAULT_TIMEOUT 30
+/* Seconds one attempt may take in all: a server trickling just above
+ * GIC_FETCH_LOW_SPEED would otherwise hold a transfer for days (a retry
+ * resumes where it stopped, when the server takes ranges). */
+#define GIC_FETCH_DEFAULT_MAX_TIME 600
 /* Bytes all downloads may hold in memory at once (bodies in flight and
  * waiting to be checked); one download alone may always go on. */
 #define GIC_FETCH_DEFAULT_MAX_MEMORY (1ULL << 30)
@@ -110,6 +114,8 @@ struct gic_fetch_opts {
 				 error, 5xx or 429 (never after other 4xx) */
 	long timeout;         /* seconds to connect, and without
 				 GIC_FETCH_LOW_SPEED bytes/s; 0: default */
+	long max_time;        /* seconds an attempt may take in all;
+				 0: GIC_FETCH_DEFAULT_MAX_TIME, -1: no limit */
 	uint64_t max_bytes;   /* per image, enforced while downloading;
 				 0: GIC_DEFAULT_MAX_BYTES */
 	uint64_t max_pixels;  /* as for ingest; 0: default */

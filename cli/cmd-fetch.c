@@ -127,6 +127,7 @@ static int number(struct args *a, int ch, const char *v)
 	static const struct { int ch; const char *name; uint64_t lo, hi; } k[] = {
 		{ 'j', "--jobs", 1, 1024 }, { 'H', "--per-host", 1, 1024 },
 		{ 'r', "--retries", 0, 100 }, { 't', "--timeout", 1, 86400 },
+		{ 'T', "--max-time", 0, 604800 },
 		{ 'B', "--max-bytes", 1, UINT64_MAX },
 		{ 'M', "--max-memory", 1, UINT64_MAX },
 		{ 'P', "--max-pixels", 1, UINT64_MAX } };
@@ -143,6 +144,7 @@ static int number(struct args *a, int ch, const char *v)
 	case 'H': o->per_host = (int)n; break;
 	case 'r': o->retries = (int)n; break;
 	case 't': o->timeout = (long)n; break;
+	case 'T': o->max_time = n ? (long)n : -1; break;
 	case 'B': o->max_bytes = n; break;
 	case 'M': o->max_memory = n; break;
 	default: o->max_pixels = n; break;
@@ -155,6 +157,7 @@ static int parse(int argc, char **argv, struct args *a)
 	static const struct option opts[] = {
 		{ "jobs", 1, 0, 'j' }, { "per-host", 1, 0, 'H' },
 		{ "retries", 1, 0, 'r' }, { "timeout", 1, 0, 't' },
+		{ "max-time", 1, 0, 'T' },
 		{ "max-bytes", 1, 0, 'B' }, { "max-pixels", 1, 0, 'P' },
 		{ "max-memory", 1, 0, 'M' },
 		{ "cacert", 1, 0, 'C' }, { "dataset", 1, 0, 'd' },
@@ -174,8 +177,8 @@ static int parse(int argc, char **argv, struct args *a)
 			a->fetch_opt = ch == 'j' && i < 0 ? "jobs" : opts[i].name;
 		i = -1;
 		switch (ch) {
-		case 'j': case 'H': case 'r': case 't': case 'B': case 'P':
-		case 'M':
+		case 'j': case 'H': case 'r': case 't': case 'T': case 'B':
+		case 'P': case 'M':
 			if ((rc = number(a, ch, optarg)) >= 0)
 				return rc;
 			break;

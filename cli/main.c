@@ -134,7 +134,7 @@ static const struct cmd commands[] = {
 	  "  --seed N           the sample's seed (default 0), in task.ini\n" },
 	{ "fetch", cmd_fetch, "[--jobs N] [--per-host N] [--retries N] "
 	  "[--max-bytes N] [--max-memory N] [--max-pixels N] [--timeout S] "
-	  "[--cacert FILE] [--dataset NAME] "
+	  "[--max-time S] [--cacert FILE] [--dataset NAME] "
 	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
 	  "[--license ID] [--download-known] URLLIST | --status [--dataset NAME] [--format F] "
 	  "[URLLIST]",
@@ -146,6 +146,7 @@ static const struct cmd commands[] = {
 	  "               host (default: --jobs)\n"
 	  "  --retries N  after timeouts, connection errors, 5xx, 429 (default 3)\n"
 	  "  --timeout S  to connect, and below 1 KiB/s (default 30)\n"
+	  "  --max-time S one attempt in all (default 600; 0: no limit)\n"
 	  "  --max-bytes  per image, while downloading (default 256M)\n"
 	  "  --max-memory all downloads held in memory at once (default 1G;\n"
 	  "               one download alone may always go on)\n"

@@ -476,6 +476,18 @@ test_expect_success 'downloads announced as 150 MB that trickle do not hold --ma
 	test "$(gicat query --count "dataset = ann")" -eq 3
 '
 
+test_expect_success '--max-time bounds an attempt in all: a trickle above the low-speed limit ends' '
+	echo "http://127.0.0.1:$(cat cred.port)/announce/slowpoke" >mt.txt &&
+	t0=$(date +%s.%N) &&
+	test_expect_code 1 gicat fetch --max-time 2 --retries 1 --dataset mt mt.txt 2>err &&
+	awk -v a="$t0" -v b="$(date +%s.%N)" "BEGIN {exit !(b - a < 15)}" &&
+	test_grep "announce/slowpoke.: transfer not over after 2 s (--max-time): [1-9][0-9]* bytes received (2 attempts)$" err &&
+	test "$(state /announce/slowpoke)" = "failed|2|200" &&
+	test "$(gicat query --count "dataset = mt")" -eq 0 &&
+	test_expect_code 2 gicat fetch --max-time -1 mt.txt 2>err &&
+	test_grep "max-time takes 0..604800" err
+'
+
 
 test_expect_success 'a body gzipped unasked is decoded: the image is kept, capped as it inflates' '
 	P=http://127.0.0.1:$(cat cred.port) &&
