@@ -37,6 +37,9 @@ struct parse {
 	int in_split;
 	int header;              /* the reader just read a [section] line */
 	int header_line;         /* ... on this line */
+	char pending[128];       /* ... naming this section (inih opens it
+				    with its first key: one without keys
+				    is opened by the reader) */
 	int indented;            /* ... a line starting with white space */
 	char last_key[64];       /* for continuation lines */
 	int last_line;
@@ -46,8 +49,10 @@ struct parse {
 	} seen[32];
 	int nseen;
 	int skip;                /* in a section that could not be opened */
+	int ratios_given;        /* [split] has a ratios key, good or not */
 	struct problem {         /* errors found, kept in line order later */
-		int line;
+		int line, seq;
+		int warning;     /* one of the file's warnings, kept too */
 		char msg[240];
 	} errs[MAX_ERRORS];
 	int nerrs;               /* all of them, kept or not */
@@ -122,6 +127,35 @@ static int fail(struct parse *p, const char *fmt, ...)
 	return 0;
 }
 
+static int start_section(struct parse *p, const char *section);
+
+/* The section a header line names, as inih reads it: what lies between
+ * '[' and ']'. */
+static void section_name(const char *s, char *out, size_t n)
+{
+	const char *end = strchr(s, ']');
+
+	out[0] = '\0';
+	if (end)
+		snprintf(out, n, "%.*s", (int)(end - s - 1), s + 1);
+}
+
+/* A header followed by no key (another header, or the end, came first):
+ * its section is opened all the same, so that an empty [test x] is a set
+ * without select, not nothing. */
+static void open_empty(struct parse *p)
+{
+	int line = p->line;
+
+	p->header = 0;
+	p->nseen = 0;
+	if (!p->pending[0])
+		return;
+	p->line = p->header_line;
+	start_section(p, p->pending);
+	p->line = line;
+}
+
 /* fgets over the text, counting lines for the handler's messages. */
 static char *reader(char *buf, int size, void *stream)
 {
@@ -142,8 +176,11 @@ static char *reader(char *buf, int size, void *stream)
 	p->line++;
 	n = strspn(buf, " \t");
 	if (buf[n] == '[') {
+		if (p->header)
+			open_empty(p);
 		p->header = 1;
 		p->header_line = p->line;
+		section_name(buf + n, p->pending, sizeof(p->pending));
 	}
 	p->indented = n > 0;
 	return buf;
@@ -344,6 +381,30 @@ static int repeated(struct parse *p, const char *k, int cont)
 	return 0;
 }
 
+/* A share of [split] named almost like train, val or test ('tst') is a
+ * set of its own, which eval does not score: said, in case it is a typo. */
+static void odd_shares(struct parse *p)
+{
+	static const char *const usual[] = { "train", "val", "test", NULL };
+	const struct gic_task *t = p->t;
+
+	for (int i = 0; i < t->nsets; i++) {
+		const char *name = t->sets[i].name, *meant = NULL;
+		size_t best = GIC_SUGGEST_FAR;
+
+		if (t->sets[i].share <= 0 || !strcmp(name, "train") ||
+		    !strcmp(name, "val") || !strcmp(name, "test"))
+			continue;
+		for (int u = 0; usual[u]; u++)
+			if (gic_suggest_closer(name, strlen(name), usual[u],
+					       &best))
+				meant = usual[u];
+		if (meant)
+			add_warning(p, "ratios: set '%s' is a set of its own "
+				    "(did you mean '%s'?)", name, meant);
+	}
+}
+
 static int on_key(struct parse *p, const char *section, const char *k,
 		  const char *v)
 {
@@ -377,9 +438,13 @@ static int on_key(struct parse *p, const char *section, const char *k,
 			       fail(p, "group must be sha256, class or "
 				    "near_duplicate, not '%s'", v) :
 			       keep(p, &p->t->split_group, v, 0);
-		if (!strcmp(k, "ratios"))
-			return gic_task_split_ratios(p->t, v) < 0 ?
-			       fail(p, "%s", gic_errmsg()) : 1;
+		if (!strcmp(k, "ratios")) {
+			p->ratios_given = 1;
+			if (gic_task_split_ratios(p->t, v) < 0)
+				return fail(p, "%s", gic_errmsg());
+			odd_shares(p);
+			return 1;
+		}
 		return unknown_key(p, k, split_keys);
 	}
 	return set_key(p, p->set, k, v, cont);
@@ -426,14 +491,6 @@ int gic_task_split_ratios(struct gic_task *t, const char *ratios)
 	}
 	if (!(sum >= 0.999999 && sum <= 1.000001))
 		return gic_seterr(GIC_EUSAGE, "ratios add up to %g, not 1", sum);
-	return 0;
-}
-
-static int has_shares(const struct gic_task *t)
-{
-	for (int i = 0; i < t->nsets; i++)
-		if (t->sets[i].share > 0)
-			return 1;
 	return 0;
 }
 
@@ -498,8 +555,11 @@ static void validate(struct parse *p)
 		fail(p, "no sets: add [train], [val], [test NAME] or [split], "
 		     "each with its select = EXPR");
 	p->line = t->split_line;
-	if (t->has_split && !has_shares(t))
+	if (t->has_split && !p->ratios_given)
 		fail(p, "[split] needs ratios, e.g. ratios = train:0.8, test:0.2");
+	if (t->has_split && !t->split_select)
+		fail(p, "[split] has no select: say which images it deals out "
+		     "(select = EXPR)");
 	check_select(p, t->split_select, t->split_select_line);
 	for (int i = 0; i < t->nsets; i++) {
 		struct gic_task_set *s = &t->sets[i];
@@ -507,6 +567,9 @@ static void validate(struct parse *p)
 		if (s->share > 0 && (s->select || s->balance))
 			fail(p, "set '%s' comes from [split]: select it there",
 			     s->name);
+		else if (s->share <= 0 && !s->select)
+			fail(p, "set '%s' has no select: say which images it "
+			     "takes (select = EXPR)", s->name);
 		check_set_name(p, s);
 		check_select(p, s->select, s->select_line);
 		check_ops(p, s);
@@ -517,21 +580,37 @@ static int by_line(const void *a, const void *b)
 {
 	const struct problem *x = a, *y = b;
 
-	return (x->line > y->line) - (x->line < y->line);
+	if (x->line != y->line)
+		return (x->line > y->line) - (x->line < y->line);
+	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-/* All errors as one message, a "path:line: why" line each, in order. */
+/*
+ * All errors as one message, a "path:line: why" line each, in line order;
+ * with the file's warnings among them, while there is room (an unknown
+ * key may be what an error is about: a misspelt select).
+ */
 static int report(struct parse *p)
 {
 	char msg[MAX_ERRORS * 300 + 100];
 	size_t n = 0, kept = p->nerrs < MAX_ERRORS ? (size_t)p->nerrs : MAX_ERRORS;
 
+	for (size_t i = 0; i < kept; i++)
+		p->errs[i].seq = (int)i, p->errs[i].warning = 0;
+	for (int i = 0; i < p->t->nwarnings && kept < MAX_ERRORS; i++, kept++) {
+		p->errs[kept].line = p->t->warnings[i].line;
+		p->errs[kept].seq = (int)kept;
+		p->errs[kept].warning = 1;
+		snprintf(p->errs[kept].msg, sizeof(p->errs[kept].msg), "%.239s",
+			 p->t->warnings[i].msg);
+	}
 	qsort(p->errs, kept, sizeof(p->errs[0]), by_line);
 	msg[0] = '\0';
 	for (size_t i = 0; i < kept && n < sizeof(msg); i++)
-		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s:%d: %s",
-				      i ? "\n" : "", p->path, p->errs[i].line,
-				      p->errs[i].msg);
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s%s:%d: %s",
+				      i ? "\n" : "", p->errs[i].warning ?
+				      "warning: " : "", p->path,
+				      p->errs[i].line, p->errs[i].msg);
 	if (p->nerrs > MAX_ERRORS && n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - n, "\n%s: %d more errors",
 			 p->path, p->nerrs - MAX_ERRORS);
@@ -561,6 +640,8 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 		p.line = rc;
 		fail(&p, "syntax error");
 	}
+	if (p.header)
+		open_empty(&p);
 	validate(&p);
 	if (p.nerrs) {
 		rc = report(&p);

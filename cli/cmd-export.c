@@ -98,7 +98,7 @@ int cmd_export(int argc, char **argv)
 		return rc;
 	if (!(expr = cli_join_args(argc - optind, argv + optind)) ||
 	    gic_task_parse("[task]\nname = export\nseed = 0\n[set export]\n"
-			   "fraction = 1\n", "export", &t) < 0 ||
+			   "select =\n", "export", &t) < 0 ||
 	    (smp.balance && !(t->sets[0].balance = strdup("label")))) {
 		free(expr);
 		gic_task_free(t);
@@ -107,6 +107,7 @@ int cmd_export(int argc, char **argv)
 	t->seed = smp.seed;
 	t->sets[0].fraction = smp.fraction;
 	t->sets[0].max_per_class = (int)smp.max_per_class;
+	free(t->sets[0].select);
 	t->sets[0].select = expr;
 	/* checked here to be pointed at in EXPR, not in the task made of it */
 	if ((rc = cli_expr_check("export", expr)) || (rc = cli_open("export", &c)))

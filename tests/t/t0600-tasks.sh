@@ -6,6 +6,7 @@
 
 fixture_catalog
 exp() { awk -F "\t" "NR > 1 && \$7 == \"ok\" && ($1)" data/expected.tsv | wc -l; }
+SQ="'"
 
 test_expect_success 'task list shows the nine shipped GenImage tasks' '
 	gicat task list >out &&
@@ -149,7 +150,7 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 		"bad10.ini:2: set .labels.json. has the name of a file every export writes" &&
 	task_error bad11 "[task]\n[test]\nselect = label = fake\n[test x]\nselect = label = real\n" \
 		"bad11.ini:2: set .test. and set .test/x. cannot both be" &&
-	task_error bad12 "[task]\nname = x\n[train]\n" \
+	task_error bad12 "[task]\nname = x\n" \
 		"no sets: add \\[train\\], \\[val\\], \\[test NAME\\] or \\[split\\], each with its select = EXPR" &&
 	task_error bad13 "[task]\nseed = 1\nseed = 2\n[train]\nselect = label = fake\n" \
 		"bad13.ini:3: .seed. given twice in \\[task\\] (first on line 2)" &&
@@ -163,6 +164,49 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 		"bad9.ini:4: ratios add up to 0.9, not 1" &&
 	task_error bad15 "[task]\n[split]\nselect = label = fake\nratios = train:0.5, test:0.5\ngroup = bogus\n" \
 		"bad15.ini:5: group must be sha256, class or near_duplicate, not .bogus."
+'
+
+test_expect_success 'a set without select is an error, not the whole catalog; so is an empty section' '
+	printf "[task]\nname = t\n[train]\nselect = label = fake\n[test glide]\nbalance = label\n[test x]\n\n[val]\nselct = split = val\n" >nosel.ini &&
+	test_expect_code 1 gicat task check nosel.ini >out 2>err &&
+	cat >want <<-EOF &&
+	gicat: task: nosel.ini:5: set ${SQ}test/glide${SQ} has no select: say which images it takes (select = EXPR)
+	gicat: task: nosel.ini:7: set ${SQ}test/x${SQ} has no select: say which images it takes (select = EXPR)
+	gicat: task: nosel.ini:9: set ${SQ}val${SQ} has no select: say which images it takes (select = EXPR)
+	gicat: task: warning: nosel.ini:10: unknown key ${SQ}selct${SQ} ignored (did you mean ${SQ}select${SQ}?)
+	EOF
+	test_cmp want err &&
+	test_expect_code 2 gicat split nosel.ini --out never 2>err &&
+	test ! -e never &&
+	printf "[task]\n[split]\nratios = train:0.5, test:0.5\n" >nosel2.ini &&
+	test_expect_code 1 gicat task check nosel2.ini 2>err &&
+	test "$(cat err)" = "gicat: task: nosel2.ini:2: [split] has no select: say which images it deals out (select = EXPR)" &&
+	printf "[task]\n[train]\nselect =\n" >all.ini &&
+	gicat task show all.ini >out 2>err &&
+	test "$(sed -n "s/^train  *\([0-9]*\) .*/\1/p" out)" -eq \
+		"$(gicat query --format csv --fields sha256 | tail -n +2 | sort -u | wc -l)"
+'
+
+test_expect_success 'errors come with the file s warnings, in line order; a ratios key with an error is not missing' '
+	printf "[task]\nname = x\n[train]\nselect = label = fake\nfractoin = 0.5\n[test a]\nselect = label = real\nbalance = lable\n" >mixed.ini &&
+	test_expect_code 1 gicat task check mixed.ini 2>err &&
+	cat >want <<-EOF &&
+	gicat: task: warning: mixed.ini:5: unknown key ${SQ}fractoin${SQ} ignored (did you mean ${SQ}fraction${SQ}?)
+	gicat: task: mixed.ini:8: balance can only be ${SQ}label${SQ}, not ${SQ}lable${SQ}
+	EOF
+	test_cmp want err &&
+	printf "[task]\n[train]\nselect = label = fake\n[split]\nselect = label = real\nratios = train:0.8, test:0.2\n" >twice.ini &&
+	test_expect_code 1 gicat task check twice.ini 2>err &&
+	test "$(cat err)" = "gicat: task: twice.ini:6: set ${SQ}train${SQ} is defined twice"
+'
+
+test_expect_success 'a [split] share named almost like train, val or test is a warning' '
+	printf "[task]\n[split]\nselect = label = fake\nratios = train:0.8, val:0.1, tst:0.1\n" >tst.ini &&
+	gicat task check tst.ini >out 2>err &&
+	test_grep "^gicat: task: warning: tst.ini:4: ratios: set ${SQ}tst${SQ} is a set of its own (did you mean ${SQ}test${SQ}?)$" err &&
+	printf "[task]\n[split]\nselect = label = fake\nratios = train:0.8, holdout:0.2\n" >hold.ini &&
+	gicat task check hold.ini >out 2>err &&
+	! grep -q "set of its own" err
 '
 
 test_expect_success 'task check lists every error of a file, in line order' '
