@@ -213,6 +213,7 @@ struct named {
 	const char *dir;
 	char *name;
 	size_t idx;
+	int clash;
 };
 
 static int by_dir_name(const void *a, const void *b)
@@ -255,16 +256,55 @@ static char *original_name(const struct gic_item *it, const char *base)
 	       NULL : n;
 }
 
-static char *hash_name(const struct gic_item *it, const char *suffix)
+/* "<16 hex>_suffix", or without suffix "<hex>.<ext>", of 16 or (full)
+ * all 64 hex digits. */
+static char *hash_name(const struct gic_item *it, const char *suffix,
+		       int full)
 {
 	char *n = NULL;
 
 	if (suffix && asprintf(&n, "%.16s_%s", it->sha256, suffix) < 0)
 		return NULL;
-	if (!suffix && asprintf(&n, "%.16s.%s", it->sha256,
-				gic_export_ext(it->format)) < 0)
+	if (!suffix && asprintf(&n, "%.*s.%s", full ? GIC_HEX_LEN : 16,
+				it->sha256, gic_export_ext(it->format)) < 0)
 		return NULL;
 	return n;
+}
+
+/*
+ * Names that two items of a directory share are replaced: first by
+ * "<16 hex>_<name>", then, if that still collides (with an original
+ * named so, or two hashes alike in 16 digits), by "<64 hex>.<ext>",
+ * which no two items (distinct images) share.  Each round renames at
+ * least one name that is not its own full hash, so rounds end.  0, or -1
+ * when out of memory.
+ */
+static int unclash(struct named *v, size_t n, const struct gic_resolved_set *s)
+{
+	for (int round = 0;; round++) {
+		int any = 0;
+
+		qsort(v, n, sizeof(*v), by_dir_name);
+		for (size_t i = 0; i < n; i++) {
+			v[i].clash = (i > 0 && !by_dir_name(&v[i], &v[i - 1])) ||
+				     (i + 1 < n && !by_dir_name(&v[i], &v[i + 1]));
+			any |= v[i].clash;
+		}
+		if (!any)
+			return 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct gic_item *it = &s->items[v[i].idx];
+			char *name;
+
+			if (!v[i].clash)
+				continue;
+			if (!(name = round ? hash_name(it, NULL, 1) :
+					     hash_name(it, v[i].name, 0)))
+				return -1;
+			free(v[i].name);
+			v[i].name = name;
+		}
+	}
 }
 
 char **gic_export_names(struct gic_export_ctx *x,
@@ -273,6 +313,7 @@ char **gic_export_names(struct gic_export_ctx *x,
 	struct named *v = calloc(s->n + 1, sizeof(*v));
 	char **names = calloc(s->n + 1, sizeof(char *));
 	size_t i;
+	int ok = 1;
 
 	if (!v || !names) {
 		free(v);
@@ -286,18 +327,17 @@ char **gic_export_names(struct gic_export_ctx *x,
 		v[i].dir = gic_export_label_dir(x->opts->format, it->label);
 		v[i].idx = i;
 		v[i].name = x->opts->original_names && base && safe_name(base) ?
-			    original_name(it, base) : hash_name(it, NULL);
+			    original_name(it, base) : hash_name(it, NULL, 0);
+		ok = ok && v[i].name;
 	}
-	qsort(v, s->n, sizeof(*v), by_dir_name);
-	for (i = 0; i < s->n; i++) {
-		int dup = (i > 0 && !by_dir_name(&v[i], &v[i - 1])) ||
-			  (i + 1 < s->n && !by_dir_name(&v[i], &v[i + 1]));
-		names[v[i].idx] = dup ? hash_name(&s->items[v[i].idx], v[i].name)
-				      : strdup(v[i].name);
-	}
+	ok = ok && unclash(v, s->n, s) == 0;
 	for (i = 0; i < s->n; i++)
-		free(v[i].name);
+		names[v[i].idx] = v[i].name;
 	free(v);
+	if (!ok) {
+		gic_export_names_free(names, s->n);
+		return NULL;
+	}
 	return names;
 }
 

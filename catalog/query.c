@@ -356,6 +356,13 @@ static int parse_range(struct parser *p, const struct gic_field *f)
 		return gic_qfail(p, &lo, "empty range: %lld is above %lld",
 				 (long long)p->params[p->nparams - 2].i,
 				 (long long)p->params[p->nparams - 1].i);
+	/* a range may reach past the classes, not lie wholly outside them */
+	if (col->type == GIC_FT_INT && !strcmp(col->name, "class") &&
+	    (p->params[p->nparams - 1].i < 0 || p->params[p->nparams - 2].i > 999))
+		return gic_qfail(p, &lo, "class is 0..999: no class is in "
+				 "%lld..%lld",
+				 (long long)p->params[p->nparams - 2].i,
+				 (long long)p->params[p->nparams - 1].i);
 	return 0;
 }
 

@@ -43,6 +43,9 @@ void cli_error_line(const char *what, const char *subject, const char *why,
 		    size_t n);
 /* The same, into a malloc'd string (NULL when out of memory). */
 char *cli_escaped(const char *s);
+/* The formatted text on stderr, escaped so but for a newline ending it:
+ * every message that may hold a name, a path or a value given. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "gicat: what: <the formatted text>" on stderr, escaped so as a whole. */
 void cli_say(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -208,7 +208,7 @@ static int nothing_audited(struct gic_catalog *c, const struct aopts *o,
 {
 	char cmd[32];
 
-	fprintf(stderr, "gicat: audit %s: the selection matches no entries: "
+	cli_err("gicat: audit %s: the selection matches no entries: "
 		"nothing was audited\n", what);
 	snprintf(cmd, sizeof(cmd), "audit %s", what);
 	if (!o->src.task)
@@ -235,7 +235,7 @@ static int audit_license(struct gic_catalog *c, struct aopts *o)
 	if (rc == 0 && o->html &&
 	    (rc = gic_license_html(&a, w.keep, w.nkeep, o->title, &html)) == 0)
 		rc = write_html(o->html, html) ? GIC_EIO : 0;
-	fprintf(stderr, "audit license: %llu entries%s%s: %llu forbidden, %llu "
+	cli_err("audit license: %llu entries%s%s: %llu forbidden, %llu "
 		"without a license, %llu with an unknown license\n",
 		(unsigned long long)a.entries, o->use ? " for " : "",
 		o->use ? gic_use_name(o->use) : "",
@@ -368,7 +368,7 @@ static void bias_hists(const struct gic_bias *b, int sets)
 
 static int unchecked_shortcut(void)
 {
-	fprintf(stderr, "gicat: audit bias: --max-shortcut cannot be checked "
+	cli_err("gicat: audit bias: --max-shortcut cannot be checked "
 		"without both real and fake images\n");
 	return EXIT_PROBLEMS;
 }
@@ -410,11 +410,11 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 	best = gic_bias_max_accuracy(&b, &set, &rule);
 	pct(acc, sizeof(acc), best);
 	if (rule)
-		fprintf(stderr, "audit bias: best trivial rule: %s scores %s%s%s\n",
+		cli_err("audit bias: best trivial rule: %s scores %s%s%s\n",
 			rule->text, acc, o->task_file ? " on " : "",
 			o->task_file ? set->name : "");
 	else
-		fprintf(stderr, "audit bias: no rule scored: no set has both "
+		cli_err("audit bias: no rule scored: no set has both "
 			"real and fake images\n");
 	if (rc < 0)
 		rc = rc == GIC_EIO ? EXIT_RUNTIME : cli_fail(rc, "audit bias", NULL);
@@ -425,7 +425,7 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 	else if (o->max_shortcut >= 0 && best > o->max_shortcut) {
 		char lim[32];
 		pct(lim, sizeof(lim), o->max_shortcut);
-		fprintf(stderr, "gicat: audit bias: %s scores %s, over "
+		cli_err("gicat: audit bias: %s scores %s, over "
 			"--max-shortcut %s: a detector could learn that instead "
 			"of the pixels\n", rule->text, acc, lim);
 		rc = EXIT_PROBLEMS;
@@ -510,7 +510,7 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 	if (rc == 0 && o->html && (rc = gic_prov_html(&p, o->title, &text)) == 0 &&
 	    write_html(o->html, text))
 		rc = GIC_EIO;
-	fprintf(stderr, "audit provenance: %llu real, %llu fake %s; %zu "
+	cli_err("audit provenance: %llu real, %llu fake %s; %zu "
 		"kinds of metadata, %zu label leaks\n",
 		(unsigned long long)p.nreal, (unsigned long long)p.nfake,
 		o->task_file ? "images" : "entries", p.nfeatures, p.nleaks);

@@ -27,13 +27,13 @@ static int expr_error(const char *expr, int errcol)
 static void summary(const struct dopts *o, const struct gic_dedup *d)
 {
 	if (o->near)
-		fprintf(stderr, "dedup: %llu cluster%s of near duplicates within "
+		cli_err("dedup: %llu cluster%s of near duplicates within "
 			"distance %d (%llu images), among %llu images\n",
 			(unsigned long long)d->groups, cli_s(d->groups), o->distance,
 			(unsigned long long)d->members,
 			(unsigned long long)d->images);
 	else
-		fprintf(stderr, "dedup: %llu image%s with more than one entry "
+		cli_err("dedup: %llu image%s with more than one entry "
 			"(%llu entries), among %llu images\n",
 			(unsigned long long)d->groups, cli_s(d->groups),
 			(unsigned long long)d->members,

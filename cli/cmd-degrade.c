@@ -23,7 +23,7 @@ static int run(struct gic_catalog *c, const struct gic_ops *o,
 	if ((rc = gic_derive(c, parent, o->canon, hex, &computed)) < 0 ||
 	    (rc = gic_image_read(c, hex, &buf, &len)) < 0)
 		return cli_fail(rc, "degrade", parent);
-	fprintf(stderr, "degrade: %s %s: %s of %.12s (%zu bytes)\n",
+	cli_err("degrade: %s %s: %s of %.12s (%zu bytes)\n",
 		computed ? "computed" : "reused", hex, o->canon, parent, len);
 	rc = cli_write_stdout(buf, len); /* a failure is told at exit */
 	free(buf);

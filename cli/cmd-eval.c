@@ -45,7 +45,7 @@ static void tell_more(struct sink *s, int k)
 		"notes" };
 
 	if (k >= 0 && s->n[k] > LIST_MAX && !s->told[k]) {
-		fprintf(stderr, "gicat: eval: ... and %zu more %s\n",
+		cli_err("gicat: eval: ... and %zu more %s\n",
 			s->n[k] - LIST_MAX, what[k]);
 		s->told[k] = 1;
 	}
@@ -63,7 +63,7 @@ static void on_problem(void *arg, enum gic_eval_problem kind,
 		tell_more(s, s->last);
 	s->last = (int)kind;
 	if (s->n[kind]++ < LIST_MAX)
-		fprintf(stderr, "gicat: eval: %s'%s': %s\n", kind ==
+		cli_err("gicat: eval: %s'%s': %s\n", kind ==
 			GIC_EVAL_UNKNOWN ? "ignored: " : kind == GIC_EVAL_NOTE ?
 			"note: " : "", where, why);
 }
@@ -83,37 +83,37 @@ static int verdict(const struct gic_eval *e, const char *file,
 	for (int k = 0; k < e->nsets; k++)
 		unlabelled += e->sets[k].unlabelled;
 	if (unlabelled)
-		fprintf(stderr, "eval: %s: %zu images of the scored sets have no "
+		cli_err("eval: %s: %zu images of the scored sets have no "
 			"label (real or fake) and were not scored\n",
 			e->r->task->name, unlabelled);
 	if (e->unknown > e->originals)
-		fprintf(stderr, "eval: %s: ignored %zu row%s naming no image of "
+		cli_err("eval: %s: ignored %zu row%s naming no image of "
 			"the scored sets\n", file, e->unknown - e->originals,
 			cli_s(e->unknown - e->originals));
 	if (e->originals)
-		fprintf(stderr, "eval: %s: ignored %zu row%s that name%s the "
+		cli_err("eval: %s: ignored %zu row%s that name%s the "
 			"original of a degraded image: degraded sets are scored "
 			"by the derived image's sha256 or exported path\n", file,
 			e->originals, cli_s(e->originals),
 			e->originals == 1 ? "s" : "");
 	if (e->malformed) {
-		fprintf(stderr, "gicat: eval: '%s': %zu of %zu rows cannot be "
+		cli_err("gicat: eval: '%s': %zu of %zu rows cannot be "
 			"used; nothing scored\n", file, e->malformed, e->rows);
 		return EXIT_PROBLEMS;
 	}
 	if (e->missing && !a->allow_missing) {
-		fprintf(stderr, "gicat: eval: '%s': %zu of %zu images have no "
+		cli_err("gicat: eval: '%s': %zu of %zu images have no "
 			"prediction (--allow-missing scores the rest)\n", file,
 			e->missing, e->images);
 		return EXIT_PROBLEMS;
 	}
 	if (e->images && e->missing == e->images) {
-		fprintf(stderr, "gicat: eval: '%s': no prediction names an image "
+		cli_err("gicat: eval: '%s': no prediction names an image "
 			"of the task: nothing scored\n", file);
 		return EXIT_PROBLEMS;
 	}
 	if (e->missing)
-		fprintf(stderr, "eval: %s: %zu of %zu images (%.1f%%) have no "
+		cli_err("eval: %s: %zu of %zu images (%.1f%%) have no "
 			"prediction; scored the other %zu\n", file, e->missing,
 			e->images, 100.0 * (double)e->missing / (double)e->images,
 			e->images - e->missing);

@@ -117,16 +117,16 @@ int cmd_export(int argc, char **argv)
 	/* as split warns about an empty set (one label only is no news for
 	 * an ad-hoc subset: no warning about balance) */
 	if (r->sets[0].n == 0 && (n = matching(c, expr)) > 0) {
-		fprintf(stderr, "gicat: export: warning: '%s': %lld images "
+		cli_err("gicat: export: warning: '%s': %lld images "
 			"match, none is left after sampling%s: set 'export' is "
 			"empty\n", expr, n, smp.balance ? " (--balance label "
 			"needs both labels)" : "");
 	} else if (r->sets[0].n == 0 && *expr) {
-		fprintf(stderr, "gicat: export: warning: '%s': no image matches: "
+		cli_err("gicat: export: warning: '%s': no image matches: "
 			"set 'export' is empty\n", expr);
 		cli_select_hint("export", c, expr);
 	} else if (r->sets[0].n == 0)
-		fprintf(stderr, "gicat: export: warning: the catalog has no "
+		cli_err("gicat: export: warning: the catalog has no "
 			"image: set 'export' is empty\n");
 	rc = cli_export_run("export", c, r, &a);
 out:

@@ -60,7 +60,7 @@ static void on_progress(void *arg, const struct gic_fetch_stats *st)
 		st->bytes / 1e6 / el, (unsigned long long)st->failed);
 	/* while the list is looked up, the URLs to fetch are still counted */
 	if (st->planned < r->nurls)
-		fprintf(stderr, "  (list: %llu/%zu rows looked up)",
+		cli_err("  (list: %llu/%zu rows looked up)",
 			(unsigned long long)st->planned, r->nurls);
 	fputs("\033[K", stderr);  /* the rest of a longer line before */
 }
@@ -69,14 +69,14 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 {
 	const struct gic_ingest_stats *in = &st->ingest;
 
-	fprintf(stderr, "fetch: %llu URL%s: %llu fetched, %llu failed, %llu done "
+	cli_err("fetch: %llu URL%s: %llu fetched, %llu failed, %llu done "
 		"before (%.1f MB in %.1f s, %.0f images/s, %.1f MB/s)\n",
 		(unsigned long long)st->total, cli_s(st->total),
 		(unsigned long long)st->done,
 		(unsigned long long)st->failed, (unsigned long long)st->already,
 		st->bytes / 1e6, secs, secs > 0 ? st->done / secs : 0,
 		secs > 0 ? st->bytes / 1e6 / secs : 0);
-	fprintf(stderr, "  %llu new image%s, %llu new %s, %llu already "
+	cli_err("  %llu new image%s, %llu new %s, %llu already "
 		"present, %llu changed; %llu retries, %llu resumed\n",
 		(unsigned long long)in->new_images, cli_s(in->new_images),
 		(unsigned long long)in->new_entries,
@@ -85,26 +85,26 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 		(unsigned long long)in->changed,
 		(unsigned long long)st->retries, (unsigned long long)st->resumed);
 	if (st->stored)
-		fprintf(stderr, "  %llu URL%s listed with a sha256 already "
+		cli_err("  %llu URL%s listed with a sha256 already "
 			"stored: catalogued without a download "
 			"(--download-known fetches them)\n",
 			(unsigned long long)st->stored, cli_s(st->stored));
 	if (st->known)
-		fprintf(stderr, "  %llu download%s of content already "
+		cli_err("  %llu download%s of content already "
 			"catalogued: not decoded again\n",
 			(unsigned long long)st->known, cli_s(st->known));
 	if (in->updated)
-		fprintf(stderr, "  %llu entr%s updated from the list or the "
+		cli_err("  %llu entr%s updated from the list or the "
 			"options\n", (unsigned long long)in->updated,
 			in->updated == 1 ? "y" : "ies");
 	for (int i = 0; i < in->nreasons; i++)
-		fprintf(stderr, "  rejected %llu: %s\n",
+		cli_err("  rejected %llu: %s\n",
 			(unsigned long long)in->reasons[i].n, in->reasons[i].reason);
 	if (st->duplicates)
-		fprintf(stderr, "  %llu repeated rows skipped\n",
+		cli_err("  %llu repeated rows skipped\n",
 			(unsigned long long)st->duplicates);
 	if (st->disagreeing)
-		fprintf(stderr, "gicat: fetch: warning: %llu of them say other "
+		cli_err("gicat: fetch: warning: %llu of them say other "
 			"things of their URL than its first row (first: line %d, "
 			"against line %d): the first row is taken\n",
 			(unsigned long long)st->disagreeing, st->disagree_line,
@@ -250,7 +250,7 @@ static int status(struct gic_catalog *c, const struct gic_fetch_list *l,
 	if ((rc = gic_fetch_status(c, l, a->o.dataset, &sum, &bad)) < 0)
 		return cli_fail(rc, "fetch", NULL);
 	if (out_rows(sum, a->fmt, stdout) == 0)
-		fprintf(stderr, "fetch: the catalog has no URL%s%s%s%s\n",
+		cli_err("fetch: the catalog has no URL%s%s%s%s\n",
 			l ? " of this list" : "", a->o.dataset ?
 			" in dataset '" : "", a->o.dataset ? a->o.dataset : "",
 			a->o.dataset ? "'" : "");
@@ -277,7 +277,7 @@ static int fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 	rc = gic_fetch(c, l, &a->o, &st);
 	progress_end(&r.prog);
 	for (size_t i = 0; i < r.nfail; i++) {
-		fprintf(stderr, "%s\n", r.failures[i]);
+		cli_err("%s\n", r.failures[i]);
 		free(r.failures[i]);
 	}
 	free(r.failures);

@@ -44,16 +44,16 @@ static void skipped(const struct gic_ingest_stats *st)
 	};
 	const char *sep = "";
 
-	fprintf(stderr, "  skipped %llu entr%s (",
+	cli_err("  skipped %llu entr%s (",
 		(unsigned long long)st->skipped, st->skipped == 1 ? "y" : "ies");
 	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
 		if (!part[i].n)
 			continue;
-		fprintf(stderr, "%s%s %llu", sep, part[i].why,
+		cli_err("%s%s %llu", sep, part[i].why,
 			(unsigned long long)part[i].n);
 		sep = ", ";
 	}
-	fprintf(stderr, ")\n");
+	cli_err(")\n");
 }
 
 static void summary(const struct gic_ingest_stats *st, double secs,
@@ -65,7 +65,7 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 	if (st->updated)
 		snprintf(updated, sizeof(updated), " (%llu updated from the "
 			 "options)", (unsigned long long)st->updated);
-	fprintf(stderr, "ingest: %llu file%s: %llu new image%s, %llu new %s, "
+	cli_err("ingest: %llu file%s: %llu new image%s, %llu new %s, "
 		"%llu already present%s, %llu changed, %llu rejected "
 		"(%.1f MB in %.1f s, %.0f files/s)\n",
 		(unsigned long long)st->files_total, cli_s(st->files_total),
@@ -77,17 +77,17 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 		(unsigned long long)st->rejected, st->bytes / 1e6, secs,
 		secs > 0 ? st->files_done / secs : 0);
 	for (int i = 0; i < st->nreasons; i++)
-		fprintf(stderr, "  rejected %llu: %s\n",
+		cli_err("  rejected %llu: %s\n",
 			(unsigned long long)st->reasons[i].n, st->reasons[i].reason);
 	if (st->repaired)
-		fprintf(stderr, "  %llu object%s missing or damaged in the "
+		cli_err("  %llu object%s missing or damaged in the "
 			"store, stored again from the file%s\n",
 			(unsigned long long)st->repaired, cli_s(st->repaired),
 			cli_s(st->repaired));
 	if (st->skipped)
 		skipped(st);
 	if (st->respelled)
-		fprintf(stderr, "  %llu of those already present are entries "
+		cli_err("  %llu of those already present are entries "
 			"under another spelling of their path (first: '%s', "
 			"catalogued as '%s'): not added again; paths are kept as "
 			"given, so ingest a tree from the same directory each "
@@ -95,18 +95,18 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			gic_esc(st->respelled_now, now, sizeof(now)),
 			gic_esc(st->respelled_was, was, sizeof(was)));
 	if (st->unknown_wnids)
-		fprintf(stderr, "  %llu entr%s a wnid that is none of the "
+		cli_err("  %llu entr%s a wnid that is none of the "
 			"1000 ImageNet classes (first: %s): kept with no class\n",
 			(unsigned long long)st->unknown_wnids, st->unknown_wnids ==
 			1 ? "y has" : "ies have", st->unknown_wnid);
 	if (st->fakes_without_generator)
-		fprintf(stderr, "  %llu fake entr%s no generator: no folder of "
+		cli_err("  %llu fake entr%s no generator: no folder of "
 			"the path names one (first: '%s'); --generator G sets "
 			"it\n", (unsigned long long)st->fakes_without_generator,
 			st->fakes_without_generator == 1 ? "y has" : "ies have",
 			gic_esc(st->fake_without_generator, now, sizeof(now)));
 	if (st->link_fallbacks)
-		fprintf(stderr, "  %llu files were copied, not %s: %s\n",
+		cli_err("  %llu files were copied, not %s: %s\n",
 			(unsigned long long)st->link_fallbacks,
 			mode == GIC_MODE_LINK ? "hard-linked" : "reflinked",
 			mode == GIC_MODE_LINK ? "a hard link cannot cross file "

@@ -50,7 +50,7 @@ int cmd_init(int argc, char **argv)
 	}
 	if ((rc = gic_catalog_init(dir, &c)) < 0)
 		return cli_fail(rc, "init", dir);
-	fprintf(stderr, "gicat: created catalog in %s/.gicat (schema %d)\n",
+	cli_err("gicat: created catalog in %s/.gicat (schema %d)\n",
 		c->root, c->schema_version);
 	gic_catalog_close(c);
 	return 0;

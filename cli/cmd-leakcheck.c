@@ -86,7 +86,7 @@ int cmd_leakcheck(int argc, char **argv)
 		rc = cli_fail(rc, "leakcheck", argv[optind]);
 		goto out;
 	}
-	fprintf(stderr, "leakcheck: %llu train/test pairs within distance %d\n",
+	cli_err("leakcheck: %llu train/test pairs within distance %d\n",
 		(unsigned long long)n, (int)dist);
 	rc = n ? EXIT_PROBLEMS : EXIT_OK;
 out:

@@ -67,7 +67,7 @@ static int set(const char *expr, int nids, char **ids)
 	else if (rc < 0)
 		cli_fail(rc, "license set", expr);
 	else
-		fprintf(stderr, "license set: %llu %s changed%s\n",
+		cli_err("license set: %llu %s changed%s\n",
 			(unsigned long long)changed,
 			changed == 1 ? "entry" : "entries", changed ? "" :
 			" (no entry matches EXPR, or all have these licenses)");

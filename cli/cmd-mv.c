@@ -37,23 +37,23 @@ int cmd_mv(int argc, char **argv)
 	if (rc < 0)
 		return cli_fail(rc, "mv", NULL);
 	if (rc > 0) {
-		fprintf(stderr, "gicat: mv: '%s' would become '%s', a path "
+		cli_err("gicat: mv: '%s' would become '%s', a path "
 			"dataset %s already has: nothing moved\n",
 			rep.clash_path, rep.clash_to, rep.clash_dataset);
 		return EXIT_PROBLEMS;
 	}
-	fprintf(stderr, "mv: %s %llu %s from '%s' to '%s'", dry_run ?
+	cli_err("mv: %s %llu %s from '%s' to '%s'", dry_run ?
 		"would move" : "moved", (unsigned long long)rep.entries,
 		cli_word(rep.entries, "entry", "entries"), argv[optind],
 		argv[optind + 1]);
 	if (rep.fetched)
-		fprintf(stderr, "; %llu fetched %s left as %s (a URL)",
+		cli_err("; %llu fetched %s left as %s (a URL)",
 			(unsigned long long)rep.fetched,
 			cli_word(rep.fetched, "entry", "entries"),
 			cli_word(rep.fetched, "it is", "they are"));
 	fputc('\n', stderr);
 	if (!rep.entries && !rep.fetched)
-		fprintf(stderr, "gicat: mv: note: no entry%s%s%s has a path "
+		cli_err("gicat: mv: note: no entry%s%s%s has a path "
 			"under '%s' (paths as the entries have them: 'gicat "
 			"query --format paths' shows them)\n", dataset ?
 			" of dataset '" : "", dataset ? dataset : "",

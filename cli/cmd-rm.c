@@ -14,19 +14,19 @@ static void say(const struct gic_remove_report *r, int dry_run)
 {
 	uint64_t n = r->entries, img = r->images_left, urls = r->fetches;
 
-	fprintf(stderr, "rm: %s %llu %s", dry_run ? "would remove" : "removed",
+	cli_err("rm: %s %llu %s", dry_run ? "would remove" : "removed",
 		(unsigned long long)n, cli_word(n, "entry", "entries"));
 	if (img && dry_run)
-		fprintf(stderr, "; %llu image%s would have no entry left",
+		cli_err("; %llu image%s would have no entry left",
 			(unsigned long long)img, cli_s(img));
 	else if (img)
-		fprintf(stderr, "; %llu %s no entry left (gicat gc deletes %s)",
+		cli_err("; %llu %s no entry left (gicat gc deletes %s)",
 			(unsigned long long)img,
 			cli_word(img, "image has", "images have"),
 			cli_word(img, "it and its object",
 				 "them and their objects"));
 	if (urls)
-		fprintf(stderr, "; %llu fetched %s fetched again by the next "
+		cli_err("; %llu fetched %s fetched again by the next "
 			"fetch of %s list", (unsigned long long)urls,
 			cli_word(urls, dry_run ? "URL would be" : "URL will be",
 				 dry_run ? "URLs would be" : "URLs will be"),

@@ -91,7 +91,7 @@ static int split(const char *file, struct export_args *a, int strict)
 	    (rc = cli_task_warnings("split", c, r, &warnings)))
 		goto out;
 	if (strict && warnings) {
-		fprintf(stderr, "gicat: split: --strict: %zu warning%s, nothing "
+		cli_err("gicat: split: --strict: %zu warning%s, nothing "
 			"written\n", warnings, warnings == 1 ? "" : "s");
 		rc = EXIT_USAGE;
 		goto out;

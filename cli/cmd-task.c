@@ -106,7 +106,7 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 	if (check && (rc = cli_task_warnings("task", c, r, &warnings)) == 0) {
 		/* the report's last line, unless it would end a listing */
 		if (with_items)
-			fprintf(stderr, "task check: %zu warning%s\n", warnings,
+			cli_err("task check: %zu warning%s\n", warnings,
 				cli_s(warnings));
 		else
 			printf("%zu warning%s\n", warnings, cli_s(warnings));

@@ -82,7 +82,7 @@ int cli_derive(const char *cmd, struct gic_catalog *c, struct gic_resolved *r,
 	if ((rc = gic_task_derive(c, r, jobs, &computed, &reused)) < 0)
 		return cli_fail(rc, cmd, NULL);
 	if (computed + reused)
-		fprintf(stderr, "%s: degraded images: %llu computed%s, %llu "
+		cli_err("%s: degraded images: %llu computed%s, %llu "
 			"reused\n", cmd, (unsigned long long)computed,
 			computed && stored ? stored : "",
 			(unsigned long long)reused);
@@ -109,9 +109,9 @@ int cli_task_warnings(const char *cmd, struct gic_catalog *c,
 	if ((rc = gic_task_warnings(c, r, &w, count)) < 0)
 		return cli_fail(rc, cmd, NULL);
 	for (size_t i = 0; i < *count; i++) {
-		fprintf(stderr, "gicat: %s: warning: ", cmd);
+		cli_err("gicat: %s: warning: ", cmd);
 		cli_put_escaped(stderr, path, strlen(path));
-		fprintf(stderr, ":%d: ", w[i].line);
+		cli_err(":%d: ", w[i].line);
 		cli_put_escaped(stderr, w[i].msg, sizeof(w[i].msg));
 		fputc('\n', stderr);
 	}
@@ -158,7 +158,7 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 	if (rc < 0)
 		return cli_fail(rc, cmd, a->out);
 	if (rep.cleared.removed)
-		fprintf(stderr, "%s: --force: removed %llu file%s of an earlier "
+		cli_err("%s: --force: removed %llu file%s of an earlier "
 			"export from %s\n", cmd,
 			(unsigned long long)rep.cleared.removed,
 			cli_s(rep.cleared.removed), a->out);
@@ -185,7 +185,7 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 			a->opts.mode == GIC_EXP_SYMLINK ? "symlinked" : "reflinked",
 			copied_why(rep.copied_errno, a->opts.mode));
 	/* manifest and webdataset place no image files: no mode to name */
-	fprintf(stderr, "%s: %llu image%s in %d set%s, %llu files written to "
+	cli_err("%s: %llu image%s in %d set%s, %llu files written to "
 		"%s (%s%s%s; materialization #%lld in the catalog)\n", cmd,
 		(unsigned long long)rep.images, cli_s(rep.images), r->nsets,
 		r->nsets == 1 ? "" : "s",

@@ -30,7 +30,7 @@ void cli_select_hint(const char *cmd, struct gic_catalog *c, const char *expr)
 	char hint[512];
 
 	if (gic_select_hint(c, expr, hint, sizeof(hint)) > 0)
-		fprintf(stderr, "gicat: %s: note: %s\n", cmd, hint);
+		cli_err("gicat: %s: note: %s\n", cmd, hint);
 }
 
 int cli_format_opt(const char *cmd, const char *arg, int paths_ok,

@@ -344,10 +344,10 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], "move") || !strcmp(argv[1], "rename"))
 			near = cli_find_cmd("mv");
 		if (near)
-			fprintf(stderr, "gicat: '%s' is not a command; did you "
+			cli_err("gicat: '%s' is not a command; did you "
 				"mean '%s'?\n", argv[1], near->name);
 		else
-			fprintf(stderr, "gicat: '%s' is not a command; see "
+			cli_err("gicat: '%s' is not a command; see "
 				"'gicat help'\n", argv[1]);
 		return EXIT_USAGE;
 	}

@@ -30,6 +30,34 @@ static void usage_hint(const struct cmd *cmd)
 			cmd->name);
 }
 
+/* Writes the formatted text to stderr escaped (cli_put_escaped), all but
+ * a newline that ends it. */
+static void say_escaped(const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	int n = vasprintf(&msg, fmt, ap);
+	size_t len;
+
+	if (n < 0)
+		return;
+	len = (size_t)n;
+	if (len && msg[len - 1] == '\n')
+		len--;
+	cli_put_escaped(stderr, msg, len);
+	if (len < (size_t)n)
+		fputc('\n', stderr);
+	free(msg);
+}
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say_escaped(fmt, ap);
+	va_end(ap);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	const struct cmd *c = cli_find_cmd(cmd);
@@ -37,7 +65,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 	fprintf(stderr, "gicat: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say_escaped(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	if (c)
@@ -268,6 +296,21 @@ static int looks_like_path(const char *expr)
 	       (strchr(expr, '/') || strrchr(expr, '.'));
 }
 
+/* How many columns cli_put_escaped takes for n bytes of s. */
+static size_t escaped_len(const char *s, size_t n)
+{
+	size_t cols = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = gic_ctrl_bytes(s + i, n - i);
+
+		cols += k ? 4 * k : 1;
+		if (k)
+			i += k - 1;
+	}
+	return cols;
+}
+
 int cli_expr_error(const char *cmd, const char *expr, int col)
 {
 	size_t len = strlen(expr), at = col > 1 ? (size_t)col - 1 : 0;
@@ -284,12 +327,15 @@ int cli_expr_error(const char *cmd, const char *expr, int col)
 		to++;
 	pre = from ? "..." : "";
 	post = to < len ? "..." : "";
-	fprintf(stderr, "gicat: %s: %s\n  %s%.*s%s\n  %*s^\n", cmd, gic_errmsg(),
-		pre, (int)(to - from), expr + from, post,
-		(int)(strlen(pre) + at - from), "");
+	cli_err("gicat: %s: %s\n", cmd, gic_errmsg());
+	fprintf(stderr, "  %s", pre);
+	cli_put_escaped(stderr, expr + from, to - from);
+	/* the caret under the column as shown: a control byte takes four */
+	fprintf(stderr, "%s\n  %*s^\n", post,
+		(int)(strlen(pre) + escaped_len(expr + from, at - from)), "");
 	if (looks_like_path(expr))
-		fprintf(stderr, "gicat: %s: note: EXPR is field op value; entries "
-			"by path: gicat %s \"path = '%s'\" (a tree: \"path ~ "
+		cli_err("gicat: %s: note: EXPR is field op value; entries by "
+			"path: gicat %s \"path = '%s'\" (a tree: \"path ~ "
 			"'dir/*'\")\n", cmd, cmd, expr);
 	return EXIT_USAGE;
 }

@@ -17,6 +17,7 @@ export LC_ALL=C
 PATH=$TOP:$PATH
 test_count=0; test_failed=0
 PY=/usr/bin/python3  # Debian's, with the python3-* packages the tests use
+SQ="'"  # a single quote, for test scripts that are themselves quoted
 
 # genimage_tree DIR [--scale N]: the mini-GenImage tree of mkgenimage in
 # DIR, made once per build of mkgenimage and options, then copied: its

@@ -107,7 +107,10 @@ test_expect_success 'a value no image can have is a usage error naming the ones 
 	test_expect_code 2 gicat query "class != 1000" 2>err &&
 	test_grep "class is 0..999, not 1000" err &&
 	test "$(gicat query --count "label ~ \"f*\"")" -eq "$(gicat query --count "label = fake")" &&
-	test "$(gicat query --count "class in 990..2000")" -ge 0
+	test "$(gicat query --count "class in 990..2000")" -ge 0 &&
+	test_expect_code 2 gicat query "class in 1000..2000" 2>err &&
+	test_grep "class is 0..999: no class is in 1000..2000" err &&
+	test_expect_code 2 gicat query "class in -5..-1" 2>err
 '
 
 test_expect_success '--count with --group-by counts per group' '
@@ -239,6 +242,25 @@ test_expect_success 'tables show control characters of a path as \xNN: a file na
 	! grep -q "$(printf "\033")" out && ! grep -q "$(printf "\007")" out &&
 	grep -qF "esc/b\\x1b]0;title\\x07" out &&
 	gicat query --format paths "dataset = esc" | grep -q "$(printf "\033")"
+'
+
+test_expect_success 'messages show control characters of names, values and commands as \xNN' '
+	E=$(printf "\033") &&
+	mkdir -p "d${E}[2Jd" && cp "$SHARED/data/pngsuite/basn0g08.png" "d${E}[2Jd/" &&
+	gicat ingest "d${E}[2Jd" 2>/dev/null &&
+	gicat query "dataset = dx" >/dev/null 2>err &&
+	test_grep "note: no entry has dataset" err && grep -qF "d\\x1b[2Jd" err &&
+	gicat mv --dry-run "d${E}[2Jd" "n${E}[2Jx" 2>>err &&
+	gicat export "path = ${SQ}zz${E}[2J${SQ}" --out escx 2>>err &&
+	test_expect_code 2 gicat "q${E}[2J" 2>>err &&
+	test_expect_code 2 gicat query --format "t${E}[2J" 2>>err &&
+	test_expect_code 2 gicat query "genrator${E}[2J = sd14" 2>>err &&
+	! grep -q "$E" err &&
+	grep -qF "n\\x1b[2Jx" err && grep -qF "zz\\x1b[2J" err &&
+	test_grep "is not a command" err && grep -qF "unknown format ${SQ}t\\x1b[2J${SQ}" err &&
+	test_expect_code 2 gicat query "path = ${SQ}a${E}b${SQ} or gen = 1" 2>err &&
+	test "$(sed -n 2p err)" = "  path = ${SQ}a\\x1bb${SQ} or gen = 1" &&
+	test "$(sed -n 3p err)" = "                     ^"
 '
 
 test_done

@@ -6,7 +6,6 @@
 
 fixture_catalog
 exp() { awk -F "\t" "NR > 1 && \$7 == \"ok\" && ($1)" data/expected.tsv | wc -l; }
-SQ="'"
 
 test_expect_success 'task list shows the nine shipped GenImage tasks' '
 	gicat task list >out &&

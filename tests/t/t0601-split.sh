@@ -465,6 +465,21 @@ test_expect_success '--names original: unsafe original names become safe names i
 	(cd jail/out && sha256sum -c --quiet MANIFEST.sha256)
 '
 
+test_expect_success '--names original: a name taken by a prefixed one makes both the full hash' '
+	db=names-cat/.gicat/catalog.db &&
+	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 3 \
+		"subset = sd15 and split = train and label = fake" | tail -n +2) &&
+	a=$(echo $1 | cut -c1-16) && b=$(echo $2 | cut -c1-16) &&
+	sqlite3 $db "UPDATE entries SET path = '\''a/x.png'\'' WHERE sha256 = '\''$1'\'';
+		UPDATE entries SET path = '\''b/x.png'\'' WHERE sha256 = '\''$2'\'';
+		UPDATE entries SET path = '\''c/${a}_x.png'\'' WHERE sha256 = '\''$3'\''" &&
+	gicat --catalog names-cat export "sha256 in ($1, $2, $3)" --names original \
+		--out clash 2>err &&
+	printf "%s\n" "$1.png" "${b}_x.png" "$3.png" | sort >want &&
+	ls clash/export/1_fake >got && test_cmp want got &&
+	(cd clash && sha256sum -c --quiet MANIFEST.sha256)
+'
+
 test_expect_success '--names original: a name that is not UTF-8 becomes the hash; one without an image extension gets one' '
 	db=names-cat/.gicat/catalog.db &&
 	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 2 \
