@@ -252,6 +252,7 @@ int gic_audit_bias(struct gic_catalog *c, const struct gic_audit_src *src,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->unit = GIC_AUDIT_UNIT(src);
 	out->sets = calloc(cap, sizeof(*out->sets));
 	if (!d || !out->sets)
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");

@@ -221,11 +221,11 @@ static void histograms(FILE *o, const struct gic_bias_set *s)
 	fputs("</table>\n", o);
 }
 
-static void counts(FILE *o, const struct gic_bias_set *s)
+static void counts(FILE *o, const struct gic_bias_set *s, const char *unit)
 {
-	fputs("<table>\n<tr><th class=\"l\">generator</th><th class=\"l\">label"
-	      "</th><th>images</th><th>PNG</th><th>JPEG</th><th>JPEG quality</th>"
-	      "<th>short side</th>", o);
+	fprintf(o, "<table>\n<tr><th class=\"l\">generator</th><th class=\"l\">"
+		"label</th><th>%s</th><th>PNG</th><th>JPEG</th><th>JPEG "
+		"quality</th><th>short side</th>", unit);
 	for (int m = 0; m < GIC_BIAS_META; m++)
 		fprintf(o, "<th>%s</th>", gic_bias_meta_names[m]);
 	fputs("</tr>\n", o);
@@ -269,7 +269,7 @@ int gic_bias_html(const struct gic_bias *b, const char *title,
 		const struct gic_bias_set *s = &b->sets[i];
 		fputs("<h2>", o);
 		esc(o, strcmp(s->name, GIC_AUDIT_ALL) ? s->name :
-		    b->nsets > 1 ? "all sets" : "all images");
+		    b->nsets > 1 ? "all sets" : b->unit);
 		fprintf(o, "</h2>\n<p>%llu real, %llu fake", (unsigned long long)
 			s->nreal, (unsigned long long)s->nfake);
 		if (s->nunlabelled)
@@ -278,8 +278,9 @@ int gic_bias_html(const struct gic_bias *b, const char *title,
 		fputs(".</p>\n<h3>Trivial rules</h3>\n", o);
 		rule_bars(o, s, max_shortcut);
 		fputs("<h3>Counts</h3>\n", o);
-		counts(o, s);
-		fputs("<h3>Histograms (share of each row's images)</h3>\n", o);
+		counts(o, s, b->unit);
+		fprintf(o, "<h3>Histograms (share of each row's %s)</h3>\n",
+			b->unit);
 		histograms(o, s);
 	}
 	return finish(o, out);
@@ -441,8 +442,8 @@ static void feature_bars(FILE *o, const struct gic_prov *p)
 /* Images carrying each fixed piece of metadata, per generator and label. */
 static void group_table(FILE *o, const struct gic_prov *p)
 {
-	fputs("<table>\n<tr><th class=\"l\">generator</th><th class=\"l\">"
-	      "label</th><th>images</th>", o);
+	fprintf(o, "<table>\n<tr><th class=\"l\">generator</th><th class=\"l\">"
+		"label</th><th>%s</th>", p->unit);
 	for (int k = 0; k < GIC_PROV_FIXED && p->ngroups; k++) {
 		fputs("<th>", o);
 		esc(o, p->groups[0].counts[k].name);
@@ -472,19 +473,19 @@ int gic_prov_html(const struct gic_prov *p, const char *title, char **out)
 	if (!o)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	head(o, title);
-	fprintf(o, "<p>%llu real, %llu fake images; %zu kinds of metadata: "
+	fprintf(o, "<p>%llu real, %llu fake %s; %zu kinds of metadata: "
 		"<span class=\"%s\">%zu label leak%s</span> (metadata that only "
 		"one label carries gives the label away: a detector learns it "
 		"instead of the pixels).</p>\n", (unsigned long long)p->nreal,
-		(unsigned long long)p->nfake, p->nfeatures,
+		(unsigned long long)p->nfake, p->unit, p->nfeatures,
 		p->nleaks ? "warn" : "ok", p->nleaks, p->nleaks == 1 ? "" : "s");
-	fputs("<h2>Who carries what (share of real and of fake images)</h2>\n",
-	      o);
+	fprintf(o, "<h2>Who carries what (share of real and of fake %s)</h2>\n",
+		p->unit);
 	if (p->nfeatures)
 		feature_bars(o, p);
 	else
 		fputs("<p>No image carries any of this metadata.</p>\n", o);
-	fputs("<h2>Per generator and label (images)</h2>\n", o);
+	fprintf(o, "<h2>Per generator and label (%s)</h2>\n", p->unit);
 	group_table(o, p);
 	return finish(o, out);
 }

@@ -31,14 +31,14 @@ static json_t *range(int lo, int hi, int have)
 	return have ? json_pack("[i,i]", lo, hi) : json_null();
 }
 
-static json_t *bias_group(const struct gic_bias_group *g)
+static json_t *bias_group(const struct gic_bias_group *g, const char *unit)
 {
 	static const char *const fmt_names[2] = { "png", "jpeg" };
 	uint64_t fmt[2] = { g->png, g->jpeg };
 
 	return json_pack("{s:o,s:s?,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 			 "generator", gic_json_text(g->group), "label", g->label[0] ? g->label
-			 : NULL, "images", (json_int_t)g->n,
+			 : NULL, unit, (json_int_t)g->n,
 			 "format", bins(fmt, fmt_names, 2),
 			 "jpeg_quality", bins(g->quality, gic_bias_qbin_names,
 					      GIC_BIAS_QBINS),
@@ -62,14 +62,14 @@ static json_t *bias_rule(const struct gic_rule_score *r)
 			 real_or_null(r->fake_acc));
 }
 
-static json_t *bias_set(const struct gic_bias_set *s)
+static json_t *bias_set(const struct gic_bias_set *s, const char *unit)
 {
 	json_t *rules = json_array(), *groups = json_array();
 
 	for (int k = 0; k < GIC_BIAS_NRULES; k++)
 		json_array_append_new(rules, bias_rule(&s->rules[k]));
 	for (size_t i = 0; i < s->ngroups; i++)
-		json_array_append_new(groups, bias_group(&s->groups[i]));
+		json_array_append_new(groups, bias_group(&s->groups[i], unit));
 	return json_pack("{s:s,s:I,s:I,s:I,s:o,s:o}", "set", s->name, "real",
 			 (json_int_t)s->nreal, "fake", (json_int_t)s->nfake,
 			 "unlabelled", (json_int_t)s->nunlabelled, "rules", rules,
@@ -90,7 +90,7 @@ int gic_bias_json(const struct gic_bias *b, double max_shortcut, char **out)
 	double best = gic_bias_max_accuracy(b, NULL, NULL);
 
 	for (size_t i = 0; i < b->nsets; i++)
-		json_array_append_new(sets, bias_set(&b->sets[i]));
+		json_array_append_new(sets, bias_set(&b->sets[i], b->unit));
 	return dump(json_pack("{s:o,s:o,s:o,s:b}", "sets", sets,
 			      "max_accuracy", real_or_null(best),
 			      "max_shortcut", max_shortcut >= 0 ?
@@ -99,7 +99,7 @@ int gic_bias_json(const struct gic_bias *b, double max_shortcut, char **out)
 			      best > max_shortcut), out);
 }
 
-static json_t *prov_group(const struct gic_prov_group *g)
+static json_t *prov_group(const struct gic_prov_group *g, const char *unit)
 {
 	json_t *meta = json_object(), *values = json_object();
 
@@ -112,7 +112,7 @@ static json_t *prov_group(const struct gic_prov_group *g)
 	}
 	return json_pack("{s:o,s:s?,s:I,s:o,s:o}", "generator",
 			 gic_json_text(g->group),
-			 "label", g->label[0] ? g->label : NULL, "images",
+			 "label", g->label[0] ? g->label : NULL, unit,
 			 (json_int_t)g->n, "metadata", meta, "top_values", values);
 }
 
@@ -121,7 +121,7 @@ int gic_prov_json(const struct gic_prov *p, char **out)
 	json_t *groups = json_array(), *features = json_array();
 
 	for (size_t i = 0; i < p->ngroups; i++)
-		json_array_append_new(groups, prov_group(&p->groups[i]));
+		json_array_append_new(groups, prov_group(&p->groups[i], p->unit));
 	for (size_t i = 0; i < p->nfeatures; i++) {
 		const struct gic_prov_feature *x = &p->features[i];
 		json_array_append_new(features, json_pack(

@@ -237,6 +237,7 @@ int gic_audit_prov(struct gic_catalog *c, const struct gic_audit_src *src,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->unit = GIC_AUDIT_UNIT(src);
 	if ((rc = gic_audit_items(c, src, errcol)) < 0)
 		return rc;
 	rc = tally(c, out);

@@ -104,6 +104,9 @@ struct gic_audit_src {
 	const char *expr;
 	const struct gic_resolved *task; /* when set, expr is ignored */
 };
+/* What the audit counts: "entries" (of an expression) or "images" (of a
+ * task's sets, one per content). */
+#define GIC_AUDIT_UNIT(src) ((src)->task ? "images" : "entries")
 
 /*
  * Fills the temporary table audit_items of c's connection with the
@@ -225,6 +228,7 @@ struct gic_bias {
 				      there are several) GIC_AUDIT_ALL, the
 				      only one for an expression */
 	size_t nsets;
+	const char *unit;          /* GIC_AUDIT_UNIT */
 };
 
 /*
@@ -296,6 +300,7 @@ struct gic_prov {
 	struct gic_prov_feature *features; /* every metadata found, leaks
 					      first */
 	size_t nfeatures, nleaks;
+	const char *unit;          /* GIC_AUDIT_UNIT */
 };
 
 /*

@@ -302,7 +302,7 @@ static void bias_groups(const struct gic_bias *b, int sets)
 	putchar('\n');
 	set_cell(sw, "set");
 	printf("%-12s %-5s %7s %7s %7s %-7s %-9s %6s", "generator", "label",
-	       "images", "png", "jpeg", "quality", "side", "4:2:0");
+	       b->unit, "png", "jpeg", "quality", "side", "4:2:0");
 	for (int m = 0; m < GIC_BIAS_META; m++)
 		printf(" %5s", gic_bias_meta_names[m]);
 	putchar('\n');
@@ -441,7 +441,7 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 
 static void prov_groups(const struct gic_prov *p)
 {
-	printf("%-12s %-5s %7s", "generator", "label", "images");
+	printf("%-12s %-5s %7s", "generator", "label", p->unit);
 	char e[1024];
 
 	for (int k = 0; k < GIC_PROV_FIXED && p->ngroups; k++)
@@ -483,8 +483,9 @@ static void prov_features(const struct gic_prov *p)
 		printf("%-28s %8llu %8llu  ", gic_esc(x->name, name, sizeof(name)),
 		       (unsigned long long)x->real, (unsigned long long)x->fake);
 		if (x->leak)
-			printf("LABEL LEAK: only %s images carry it (\"present "
-			       "=> %s\" scores %s)\n", x->gives, x->gives, acc);
+			printf("LABEL LEAK: only %s %s carry it (\"present "
+			       "=> %s\" scores %s)\n", x->gives, p->unit, x->gives,
+			       acc);
 		else
 			printf("both labels (\"present => %s\" scores %s)\n",
 			       x->gives, acc);
@@ -513,7 +514,7 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 	cli_err("audit provenance: %llu real, %llu fake %s; %zu "
 		"kinds of metadata, %zu label leaks\n",
 		(unsigned long long)p.nreal, (unsigned long long)p.nfake,
-		o->task_file ? "images" : "entries", p.nfeatures, p.nleaks);
+		p.unit, p.nfeatures, p.nleaks);
 	rc = rc == GIC_EIO ? EXIT_RUNTIME :
 	     rc < 0 ? cli_fail(rc, "audit provenance", NULL) :
 	     !p.ngroups ? nothing_audited(c, o, "provenance") :

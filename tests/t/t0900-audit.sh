@@ -366,9 +366,9 @@ im.rotate(90, expand=True).save(\"meta/real/photo.jpg\", quality=90, exif=ex.tob
 		"exif_software,exif_make,exif_model,xmp_source_type,text_keys" | sort >want &&
 	test_cmp want got &&
 	test_expect_code 1 gicat audit provenance "dataset = meta or dataset = genimage" >out 2>err &&
-	grep -E "^text:parameters +0 +1  LABEL LEAK: only fake images" out &&
+	grep -E "^text:parameters +0 +1  LABEL LEAK: only fake entries" out &&
 	grep -E "^xmp_source_type +0 +1  LABEL LEAK: only fake" out &&
-	grep -E "^exif_software +1 +0  LABEL LEAK: only real images" out &&
+	grep -E "^exif_software +1 +0  LABEL LEAK: only real entries" out &&
 	grep -E "^sd +fake +2 .*text:parameters 1.*xmp_source_type=trainedAlgorithmicMedia" out &&
 	grep -E "^- +real +1 .*exif_software=GIMP 2.10.34; exif_make=Canon; exif_model=Canon EOS 5D Mark IV" out &&
 	test_expect_code 1 gicat audit provenance --format json "dataset = meta" >p.json 2>/dev/null &&
