@@ -63,16 +63,18 @@ void gic_eval_problem_at(const struct gic_eval_opts *o,
 			 enum gic_eval_problem kind, const char *file,
 			 int line, const char *fmt, ...)
 {
-	char where[512], why[512];
+	char why[512];
 	va_list ap;
+	int n;
 
 	if (!o || !o->on_problem)
 		return;
+	/* "'FILE': line N: why", as the header's errors and every list's */
+	n = snprintf(why, sizeof(why), "line %d: ", line);
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	vsnprintf(why + n, sizeof(why) - (size_t)n, fmt, ap);
 	va_end(ap);
-	snprintf(where, sizeof(where), "%s:%d", file, line);
-	o->on_problem(o->arg, kind, where, why);
+	o->on_problem(o->arg, kind, file, why);
 }
 /* A score: a finite number within [0, 1]. */
 static int parse_score(struct reader *r, const char *s, double *out)

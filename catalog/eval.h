@@ -108,7 +108,8 @@ enum gic_eval_problem {
 struct gic_eval_opts {
 	double threshold;        /* score >= threshold is fake (usually
 				    GIC_EVAL_THRESHOLD) */
-	/* where: "FILE:LINE" for rows, "SET: SHA256" for missing images */
+	/* where: the file for rows (why begins "line N: "), "SET: SHA256"
+	 * for missing images */
 	void (*on_problem)(void *arg, enum gic_eval_problem kind,
 			   const char *where, const char *why);
 	void *arg;

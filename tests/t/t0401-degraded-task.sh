@@ -134,7 +134,7 @@ test_expect_success 'eval says so when predictions name the originals of degrade
 	awk -F, -v OFS=, "BEGIN { print \"sha256,score\" } \$1 ~ /^test\\// {
 		print \$2, \$3 == \"fake\" ? 0.9 : 0.1 }" items.csv >originals.csv &&
 	test_expect_code 1 gicat eval genimage/degraded --predictions originals.csv >out 2>err &&
-	test_grep "^gicat: eval: ignored: .originals.csv:2.: sha256 .[0-9a-f]\{64\}. names the original of a degraded image" err &&
+	test_grep "^gicat: eval: ignored: .originals.csv.: line 2: sha256 .[0-9a-f]\{64\}. names the original of a degraded image" err &&
 	test_grep "^eval: originals.csv: ignored 48 rows that name the original of a degraded image: degraded sets are scored by the derived image.s sha256 or exported path$" err &&
 	! grep "naming no image" err &&
 	awk -F, -v OFS=, "BEGIN { print \"sha256,score\" } \$1 ~ /^test\\// {

@@ -103,8 +103,8 @@ test_expect_success 'predictions for images the task does not score are listed a
 	echo "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff,0.3" >>extra.csv &&
 	evalcsv extra.csv >out 2>err &&
 	evalcsv perfect.csv >expect && test_cmp expect out &&
-	test_grep "ignored: .extra.csv:$((ntest + 2)).: sha256 .$train. is no image of the scored sets" err &&
-	test_grep "ignored: .extra.csv:$((ntest + 3)).: sha256 .f\{64\}." err &&
+	test_grep "ignored: .extra.csv.: line $((ntest + 2)): sha256 .$train. is no image of the scored sets" err &&
+	test_grep "ignored: .extra.csv.: line $((ntest + 3)): sha256 .f\{64\}." err &&
 	test_grep "ignored 2 rows" err
 '
 
@@ -148,14 +148,14 @@ test_expect_success 'bad rows are reported with their line numbers and nothing i
 	test_expect_code 1 evalcsv bad.csv >out 2>err &&
 	test_must_fail test -s out &&
 	n=$((ntest + 1)) &&
-	test_grep "^gicat: eval: .bad.csv:$((n + 1)).: score 1.5 is outside \[0, 1\]$" err &&
-	test_grep "^gicat: eval: .bad.csv:$((n + 2)).: score -0.1 is outside \[0, 1\]$" err &&
-	test_grep "^gicat: eval: .bad.csv:$((n + 3)).: score .abc. is not a number$" err &&
-	test_grep "^gicat: eval: .bad.csv:$((n + 4)).: sha256 .12345. is not 64 hex digits" err &&
-	test_grep "^gicat: eval: .bad.csv:$((n + 5)).: 1 fields where the header has 2$" err &&
-	test_grep "^gicat: eval: .bad.csv:$((n + 6)).: unterminated quote$" err &&
-	test_grep "^gicat: eval: .bad.csv:$((n + 7)).: score 1e999 is outside \[0, 1\]$" err &&
-	test_grep "^gicat: eval: .bad.csv:$((n + 8)).: score .nan. is not a number$" err &&
+	test_grep "^gicat: eval: .bad.csv.: line $((n + 1)): score 1.5 is outside \[0, 1\]$" err &&
+	test_grep "^gicat: eval: .bad.csv.: line $((n + 2)): score -0.1 is outside \[0, 1\]$" err &&
+	test_grep "^gicat: eval: .bad.csv.: line $((n + 3)): score .abc. is not a number$" err &&
+	test_grep "^gicat: eval: .bad.csv.: line $((n + 4)): sha256 .12345. is not 64 hex digits" err &&
+	test_grep "^gicat: eval: .bad.csv.: line $((n + 5)): 1 fields where the header has 2$" err &&
+	test_grep "^gicat: eval: .bad.csv.: line $((n + 6)): unterminated quote$" err &&
+	test_grep "^gicat: eval: .bad.csv.: line $((n + 7)): score 1e999 is outside \[0, 1\]$" err &&
+	test_grep "^gicat: eval: .bad.csv.: line $((n + 8)): score .nan. is not a number$" err &&
 	test_grep "8 of $((ntest + 8)) rows cannot be used; nothing scored" err &&
 	! grep -q "no prediction" err
 '
@@ -165,13 +165,13 @@ test_expect_success 'a row without a key, or without score and pred, says what i
 	printf "{\"sha256\": \"%s\", \"prob\": 0.3}\n{\"sha256\": \"%s\", \"score\": null, \"pred\": \"\"}\n{\"hash\": \"%s\", \"score\": 0.3}\n{}\n" \
 		$sha $sha $sha >noscore.jsonl &&
 	test_expect_code 1 evalcsv noscore.jsonl 2>err &&
-	test_grep "noscore.jsonl:1.: no score and no pred (the row has: sha256, prob)$" err &&
-	test_grep "noscore.jsonl:2.: no score and no pred (the row has: sha256)$" err &&
-	test_grep "noscore.jsonl:3.: no sha256 and no path (the row has: hash, score)$" err &&
-	test_grep "noscore.jsonl:4.: no sha256 and no path (the row is empty)$" err &&
+	test_grep "noscore.jsonl.: line 1: no score and no pred (the row has: sha256, prob)$" err &&
+	test_grep "noscore.jsonl.: line 2: no score and no pred (the row has: sha256)$" err &&
+	test_grep "noscore.jsonl.: line 3: no sha256 and no path (the row has: hash, score)$" err &&
+	test_grep "noscore.jsonl.: line 4: no sha256 and no path (the row is empty)$" err &&
 	printf "sha256,score,Prob\n$sha,,0.3\n" >noscore.csv &&
 	test_expect_code 1 evalcsv noscore.csv 2>err &&
-	test_grep "noscore.csv:2.: no score and no pred (the row has: sha256, Prob)$" err
+	test_grep "noscore.csv.: line 2: no score and no pred (the row has: sha256, Prob)$" err
 '
 
 test_expect_success 'rows with score and pred are scored by score; a pred contradicting most scores refuses the file' '
@@ -181,18 +181,18 @@ test_expect_success 'rows with score and pred are scored by score; a pred contra
 	evalcsv both.csv --threshold 0.95 >out 2>err && ! test -s err &&
 	pred flipped.csv sha256,score,pred "\$2, (\$3 == \"fake\" ? 0.1 : 0.9), \$3" &&
 	test_expect_code 1 evalcsv flipped.csv >out 2>err &&
-	test_grep "^gicat: eval: .flipped.csv:2.: pred contradicts score (at 0.5 and at the threshold) on $ntest of $ntest rows that have both: is the score the probability of fake?$" err &&
+	test_grep "^gicat: eval: .flipped.csv.: line 2: pred contradicts score (at 0.5 and at the threshold) on $ntest of $ntest rows that have both: is the score the probability of fake?$" err &&
 	test_grep "$ntest of $ntest rows cannot be used; nothing scored" err &&
 	{ head -2 flipped.csv; tail -n +3 both.csv; } >onebad.csv &&
 	cut -d, -f1,2 onebad.csv >onebad-scores.csv &&
 	evalcsv onebad-scores.csv >expect &&
 	evalcsv onebad.csv >out 2>err && test_cmp expect out &&
-	test_grep "^gicat: eval: note: .onebad.csv:2.: pred contradicts score (at 0.5 and at the threshold) on 1 of $ntest rows that have both; scored by score$" err &&
+	test_grep "^gicat: eval: note: .onebad.csv.: line 2: pred contradicts score (at 0.5 and at the threshold) on 1 of $ntest rows that have both; scored by score$" err &&
 	pred cut03.csv sha256,score,pred "\$2, (\$3 == \"fake\" ? 0.4 : 0.1), \$3" &&
 	evalcsv cut03.csv --threshold 0.3 >out 2>err && ! test -s err &&
 	{ head -3 flipped.csv; tail -n +4 perfect.csv | sed "s/\$/,/"; } >fewpred.csv &&
 	evalcsv fewpred.csv >out 2>err &&
-	test_grep "note: .fewpred.csv:2.: pred contradicts score .* on 2 of 2 rows that have both; scored by score$" err
+	test_grep "note: .fewpred.csv.: line 2: pred contradicts score .* on 2 of 2 rows that have both; scored by score$" err
 '
 
 test_expect_success 'the same image twice: one score is fine, two scores are an error' '
@@ -201,7 +201,7 @@ test_expect_success 'the same image twice: one score is fine, two scores are an 
 	line=$(sed -n 2p perfect.csv) && sha=${line%,*} &&
 	echo "$sha,0.55" >>dup.csv &&
 	test_expect_code 1 evalcsv dup.csv 2>err &&
-	test_grep "dup.csv:$(wc -l <dup.csv).: $sha has score 0.55 here but ${line#*,} on line" err
+	test_grep "dup.csv.: line $(wc -l <dup.csv): $sha has score 0.55 here but ${line#*,} on line" err
 '
 
 test_expect_success 'CSV and JSONL input give identical results' '
@@ -244,7 +244,7 @@ test_expect_success 'a set column may name the set or its section; another name 
 	evalcsv set-short.csv >out && test_cmp expect out &&
 	sed "2s|,[^,]*\$|,nope|" set-short.csv >set-bad.csv &&
 	test_expect_code 1 evalcsv set-bad.csv 2>err &&
-	test_grep "set-bad.csv:2.: set .nope. is not a set this task scores (test/midjourney, test/sd14, " err
+	test_grep "set-bad.csv.: line 2: set .nope. is not a set this task scores (test/midjourney, test/sd14, " err
 '
 
 test_expect_success 'a row whose sha256 and path name different images is a bad row; a path of the trainer is fine' '
@@ -254,7 +254,7 @@ test_expect_success 'a row whose sha256 and path name different images is a bad 
 	evalcsv mine.csv >out && test_cmp expect out &&
 	awk -F, -v OFS=, "NR == 2 { t = \$2 } NR == 3 { \$2 = t } { print }" both.csv >swap.csv &&
 	test_expect_code 1 evalcsv swap.csv 2>err &&
-	test_grep "swap.csv:3.: sha256 .* and path .* name different images" err
+	test_grep "swap.csv.: line 3: sha256 .* and path .* name different images" err
 '
 
 test_expect_success 'pred 1.0 and 0.0 in CSV are fake and real, as in JSONL' '
@@ -295,7 +295,7 @@ test_expect_success 'original paths of degraded images are ignored, as their sha
 	origs deg.csv path >deg-path.csv && origs deg.csv sha256 >deg-sha.csv &&
 	test_expect_code 1 gicat eval genimage/degraded --predictions deg-path.csv >out 2>err &&
 	test_must_fail test -s out &&
-	test_grep "^gicat: eval: ignored: .deg-path.csv:2.: path .genimage/[^ ]*. names the original of a degraded image" err &&
+	test_grep "^gicat: eval: ignored: .deg-path.csv.: line 2: path .genimage/[^ ]*. names the original of a degraded image" err &&
 	! grep -e "names several" -e "cannot be used" err &&
 	test_expect_code 1 gicat eval genimage/degraded --predictions deg-sha.csv 2>sha-err &&
 	grep -v ": ignored: " sha-err | sed "s/deg-sha/deg-path/" >expect &&
@@ -378,7 +378,13 @@ test_expect_success 'a bad run list or a bad run fails the matrix' '
 	test_grep "line 1: expected TASK<TAB>PREDICTIONS" err &&
 	printf "genimage/cross-sd14\tbad.csv\ngenimage/cross-adm\tconst.csv\n" >bad2.tsv &&
 	test_expect_code 1 gicat eval --matrix bad2.tsv >out 2>err &&
-	test_must_fail test -s out && test_grep "bad.csv:$((ntest + 2)).: score 1.5" err
+	test_must_fail test -s out && test_grep "bad.csv.: line $((ntest + 2)): score 1.5" err &&
+	printf "genimage/cross-sd14\tnope.csv\n" >nope.tsv &&
+	test_expect_code 2 gicat eval --matrix nope.tsv 2>err &&
+	test "$(cat err)" = "gicat: eval --matrix: ${SQ}nope.tsv${SQ}: line 1: ${SQ}nope.csv${SQ}: cannot open: No such file or directory" &&
+	printf "\n# runs\nnosuch/task\trand.csv\n" >notask.tsv &&
+	test_expect_code 2 gicat eval --matrix notask.tsv 2>err &&
+	test_grep "^gicat: eval --matrix: .notask.tsv.: line 3: no task file .nosuch/task." err
 '
 
 test_expect_success 'the HTML heatmaps are self-contained pages with an inline SVG' '
@@ -442,7 +448,7 @@ test_expect_success 'a path that names different images in two datasets is a bad
 	printf "[task]\nname = two\n[test a]\nselect = dataset = nolabel or dataset = nolabel2\n" >two.ini &&
 	printf "path,score\nflat/a.png,0.5\n" >two.csv &&
 	test_expect_code 1 gicat eval two.ini --predictions two.csv 2>err &&
-	test_grep "two.csv:2.: path .flat/a.png. names several images (in different datasets)$" err
+	test_grep "two.csv.: line 2: path .flat/a.png. names several images (in different datasets)$" err
 '
 
 test_expect_success 'usage errors exit 2' '
@@ -482,7 +488,7 @@ test_expect_success 'a bad predictions file is the subject of the error, named o
 	test_grep "^gicat: eval: .notest.ini.: task .notest. has no test set" err &&
 	printf "genimage/cross-sd14\tempty.csv\n" >e.tsv &&
 	test_expect_code 2 gicat eval --matrix e.tsv 2>err &&
-	test "$(cat err)" = "gicat: eval --matrix: '"'"'empty.csv'"'"': empty: no header row"
+	test "$(cat err)" = "gicat: eval --matrix: ${SQ}e.tsv${SQ}: line 1: ${SQ}empty.csv${SQ}: empty: no header row"
 '
 
 test_done
