@@ -170,9 +170,15 @@ int gic_catalog_find(const char *explicit_root, char **root_out)
 
 	if (!explicit_root && env && *env)
 		explicit_root = env;
+	if (explicit_root && !is_catalog(explicit_root)) {
+		int rc = catalog_dir_itself(explicit_root, root_out);
+
+		if (rc < 0 && explicit_root == env)  /* where the name came from */
+			return gic_seterr(rc, "'%s' (from $GICAT_DIR) holds no "
+					  ".gicat catalog", env);
+		return rc;
+	}
 	if (explicit_root) {
-		if (!is_catalog(explicit_root))
-			return catalog_dir_itself(explicit_root, root_out);
 		*root_out = strdup(explicit_root);
 		return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
 	}
