@@ -261,12 +261,12 @@ static void csv_rows_and_line_numbers(void **state)
 	assert_null(p->v[1].set);
 	near(p->v[1].score, 1);
 	assert_string_equal(r.pr.text,
-		"0 gicat-test-eval.csv:5: score 1.5 is outside [0, 1]\n"
-		"0 gicat-test-eval.csv:6: score 'nan' is not a number\n"
-		"0 gicat-test-eval.csv:7: no score and no pred (the row has: path, "
+		"0 gicat-test-eval.csv: line 5: score 1.5 is outside [0, 1]\n"
+		"0 gicat-test-eval.csv: line 6: score 'nan' is not a number\n"
+		"0 gicat-test-eval.csv: line 7: no score and no pred (the row has: path, "
 		"label)\n"
-		"0 gicat-test-eval.csv:8: unterminated quote\n"
-		"0 gicat-test-eval.csv:9: 2 fields where the header has 4\n");
+		"0 gicat-test-eval.csv: line 8: unterminated quote\n"
+		"0 gicat-test-eval.csv: line 9: 2 fields where the header has 4\n");
 	gic_preds_release(p);
 }
 
@@ -287,7 +287,7 @@ static void csv_fields_spanning_lines(void **state)
 	near(r.p.v[0].score, 0.25);
 	assert_int_equal(r.p.v[1].line, 4);
 	near(r.p.v[1].score, 0.75);
-	assert_string_equal(r.pr.text, "0 gicat-test-eval-ml.csv:7: score 2 "
+	assert_string_equal(r.pr.text, "0 gicat-test-eval-ml.csv: line 7: score 2 "
 			    "is outside [0, 1]\n");
 	gic_preds_release(&r.p);
 }
@@ -316,13 +316,13 @@ static void jsonl_rows_and_pred(void **state)
 	near(p.v[1].score, 1);
 	assert_int_equal(p.v[2].kind, GIC_KEY_PATH);
 	near(p.v[2].score, 0);
-	assert_non_null(strstr(pr.text, "jsonl:4: sha256 '00eb81ebe2f165e' is "
+	assert_non_null(strstr(pr.text, "jsonl: line 4: sha256 '00eb81ebe2f165e' is "
 			       "not 64 hex digits (or a prefix of at least 16)"));
-	assert_non_null(strstr(pr.text, "jsonl:5: score must be a number"));
-	assert_non_null(strstr(pr.text, "jsonl:6: pred 'maybe' is not real, "
+	assert_non_null(strstr(pr.text, "jsonl: line 5: score must be a number"));
+	assert_non_null(strstr(pr.text, "jsonl: line 6: pred 'maybe' is not real, "
 			       "fake, 0 or 1"));
-	assert_non_null(strstr(pr.text, "jsonl:7: not JSON"));
-	assert_non_null(strstr(pr.text, "jsonl:8: not a JSON object"));
+	assert_non_null(strstr(pr.text, "jsonl: line 7: not JSON"));
+	assert_non_null(strstr(pr.text, "jsonl: line 8: not a JSON object"));
 	gic_preds_release(&p);
 	unlink(path);
 	free(path);
@@ -348,7 +348,7 @@ static void tsv_keeps_empty_fields(void **state)
 	assert_null(p.v[0].set);
 	assert_int_equal(p.v[1].kind, GIC_KEY_SHA256);
 	assert_string_equal(p.v[1].set, "test/x");
-	assert_string_equal(pr.text, "0 gicat-test-eval.tsv:4: 3 fields where "
+	assert_string_equal(pr.text, "0 gicat-test-eval.tsv: line 4: 3 fields where "
 			    "the header has 4\n");
 	gic_preds_release(&p);
 	unlink(path);
