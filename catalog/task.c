@@ -43,6 +43,9 @@ struct parse {
 	int indented;            /* ... a line starting with white space */
 	char last_key[64];       /* for continuation lines */
 	int last_line;
+	int keyed;               /* a key came since the last header: an
+				    indented line is then a continuation for
+				    inih, even one starting with '[' */
 	struct {                 /* the keys of the current section */
 		char key[64];
 		int line;
@@ -175,7 +178,8 @@ static char *reader(char *buf, int size, void *stream)
 	p->next += n;
 	p->line++;
 	n = strspn(buf, " \t");
-	if (buf[n] == '[') {
+	if (buf[n] == '[' && !(n > 0 && p->keyed)) {
+		p->keyed = 0;
 		if (p->header)
 			open_empty(p);
 		p->header = 1;
@@ -412,6 +416,8 @@ static int on_key(struct parse *p, const char *section, const char *k,
 	 * key's name: a continuation, not a repetition */
 	int cont = !strcmp(k, p->last_key) && p->line == p->last_line + 1 &&
 		   p->indented;
+
+	p->keyed = 1;
 
 	if (!*section)
 		return fail(p, "'%s' before any [section]", k), 1;

@@ -180,6 +180,9 @@ test_expect_success 'a set without select is an error, not the whole catalog; so
 	printf "[task]\n[split]\nratios = train:0.5, test:0.5\n" >nosel2.ini &&
 	test_expect_code 1 gicat task check nosel2.ini 2>err &&
 	test "$(cat err)" = "gicat: task: nosel2.ini:2: [split] has no select: say which images it deals out (select = EXPR)" &&
+	printf "[task]\n[train]\nselect = label = fake\n  [x]\n" >indent.ini &&
+	test_expect_code 1 gicat task check indent.ini 2>err &&
+	test_grep "^gicat: task: indent.ini:3: select: unexpected character .\[." err &&
 	printf "[task]\n[train]\nselect =\n" >all.ini &&
 	gicat task show all.ini >out 2>err &&
 	test "$(sed -n "s/^train  *\([0-9]*\) .*/\1/p" out)" -eq \
