@@ -85,9 +85,12 @@ void gic_best_threshold(const double *v, const uint64_t *nreal,
 							best, ra, fa };
 		}
 		if ((2 - fa - ra) / 2 > best) {    /* ">= v[i + 1] => fake" */
+			double rb = (double)r / (double)R;
+			double fb = (double)(F - f) / (double)F;
+
 			best = (2 - fa - ra) / 2;
 			*out = (struct gic_rule_score){ out->id, "", 0, v[i + 1],
-							best, 1 - ra, 1 - fa };
+							(rb + fb) / 2, rb, fb };
 		}
 	}
 }
@@ -136,7 +139,8 @@ static void score_fixed(struct gic_rule_score *r, const struct gic_bias_set *s,
 {
 	if (!s->nreal || !s->nfake)
 		return;
-	r->real_acc = 1.0 - (double)with[0] / (double)s->nreal;
+	/* a count over a count: exact ratios, as one computes them by hand */
+	r->real_acc = (double)(s->nreal - with[0]) / (double)s->nreal;
 	r->fake_acc = (double)with[1] / (double)s->nfake;
 	r->accuracy = (r->real_acc + r->fake_acc) / 2;
 }
