@@ -32,9 +32,15 @@ enum {
 
 /* The message of the last failure in this thread ("" when none). */
 const char *gic_errmsg(void);
-/* Sets the thread's message (printf format) and returns code. */
+/* Sets the thread's message (printf format) and returns code.  A message
+ * is one line: a newline in it (from a value quoted) is not a break. */
 int gic_seterr(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Sets a message of several failures, one line each, separated by '\n'
+ * (a task file's errors); the lines must hold no other newline. */
+int gic_seterr_lines(int code, const char *lines);
+/* 1 when the message was set by gic_seterr_lines. */
+int gic_errmsg_lines(void);
 void gic_clearerr(void);
 
 /* Lets freed image buffers be reused without new page faults (glibc's

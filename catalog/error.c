@@ -28,10 +28,16 @@
 #include "catalog.h"
 
 static _Thread_local char errbuf[16384]; /* a task file's 50 errors */
+static _Thread_local int errlines;       /* errbuf is lines (gic_seterr_lines) */
 
 const char *gic_errmsg(void)
 {
 	return errbuf;
+}
+
+int gic_errmsg_lines(void)
+{
+	return errlines;
 }
 
 int gic_seterr(int code, const char *fmt, ...)
@@ -41,12 +47,21 @@ int gic_seterr(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
 	va_end(ap);
+	errlines = 0;
+	return code;
+}
+
+int gic_seterr_lines(int code, const char *lines)
+{
+	snprintf(errbuf, sizeof(errbuf), "%s", lines);
+	errlines = 1;
 	return code;
 }
 
 void gic_clearerr(void)
 {
 	errbuf[0] = '\0';
+	errlines = 0;
 }
 
 void gic_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)

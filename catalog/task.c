@@ -598,8 +598,10 @@ static int by_line(const void *a, const void *b)
  */
 static int report(struct parse *p)
 {
-	char msg[MAX_ERRORS * 300 + 100];
+	char msg[MAX_ERRORS * 300 + 100], path[1100];
 	size_t n = 0, kept = p->nerrs < MAX_ERRORS ? (size_t)p->nerrs : MAX_ERRORS;
+
+	gic_esc(p->path, path, sizeof(path));  /* a newline in it breaks no line */
 
 	for (size_t i = 0; i < kept; i++)
 		p->errs[i].seq = (int)i, p->errs[i].warning = 0;
@@ -615,12 +617,12 @@ static int report(struct parse *p)
 	for (size_t i = 0; i < kept && n < sizeof(msg); i++)
 		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s%s:%d: %s",
 				      i ? "\n" : "", p->errs[i].warning ?
-				      "warning: " : "", p->path,
+				      "warning: " : "", path,
 				      p->errs[i].line, p->errs[i].msg);
 	if (p->nerrs > MAX_ERRORS && n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - n, "\n%s: %d more errors",
-			 p->path, p->nerrs - MAX_ERRORS);
-	return gic_seterr(GIC_EUSAGE, "%s", msg);
+			 path, p->nerrs - MAX_ERRORS);
+	return gic_seterr_lines(GIC_EUSAGE, msg);
 }
 
 int gic_task_parse(const char *text, const char *path, struct gic_task **out)

@@ -146,6 +146,10 @@ void cli_print_error(const char *what, const char *subject)
 {
 	const char *m = gic_errmsg();
 
+	if (!gic_errmsg_lines()) {  /* a newline in it is a value's */
+		cli_error_line(what, subject, m, strlen(m));
+		return;
+	}
 	do { /* a message of several lines (a task's errors): each prefixed */
 		size_t n = strcspn(m, "\n");
 		cli_error_line(what, subject, m, n);

@@ -408,6 +408,9 @@ test_expect_success 'a bad list is refused before anything is fetched, naming th
 	refused "url\nimg/k.png\n" "line 2: .img/k.png. is not a URL" &&
 	refused "url\n\"$B/a\nb.png\"\n" "line 2: .$B/a\\\\x0ab.png. is not a URL" &&
 	test "$(wc -l <err)" -eq 1 &&
+	refused "{\"url\": \"$B/img/k.png\", \"label\": \"ma\\\\nybe\"}\n" \
+		"^gicat: fetch: .list.bad.: line 1: label must be .real. or .fake., not .ma\\\\x0aybe.$" &&
+	test "$(wc -l <err)" -eq 1 &&
 	refused "{\"url\": \"$B/img/k.png\", \"class\": 3.5}\n" \
 		"line 1: .class. must be a whole number or a wnid" &&
 	test_expect_code 2 gicat fetch missing.csv 2>err &&
