@@ -41,6 +41,8 @@ int gic_seterr(int code, const char *fmt, ...)
 int gic_seterr_lines(int code, const char *lines);
 /* 1 when the message was set by gic_seterr_lines. */
 int gic_errmsg_lines(void);
+/* What a stat mode is, for messages: "a directory", "a FIFO", … */
+const char *gic_file_kind(unsigned mode);
 void gic_clearerr(void);
 
 /* Lets freed image buffers be reused without new page faults (glibc's

@@ -322,3 +322,10 @@ double gic_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+const char *gic_file_kind(unsigned mode)
+{
+	return S_ISDIR(mode) ? "a directory" : S_ISLNK(mode) ?
+	       "a symbolic link" : S_ISFIFO(mode) ? "a FIFO" : S_ISREG(mode) ?
+	       "a file" : "a device or socket";
+}

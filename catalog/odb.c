@@ -198,10 +198,10 @@ static int intact(const char *final, const char *hex, size_t len)
 	struct stat st;
 	int fd, ok;
 
-	if (stat(final, &st) < 0 || (size_t)st.st_size != len)
+	if (lstat(final, &st) < 0 || (size_t)st.st_size != len)
 		return 0;
 	if (!S_ISREG(st.st_mode) ||
-	    (fd = open(final, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+	    (fd = open(final, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)) < 0)
 		return 0;
 	ok = gic_sha256_fd(fd, got) == 0 && !strcmp(got, hex);
 	close(fd);
@@ -372,8 +372,12 @@ static int fs_sync(struct gic_odb *odb)
 			snprintf(final, sizeof(final), "%s/%.2s/%s", o->dir, hex,
 				 hex + 2);
 			if (rename(batch[i].tmp, final) < 0)
-				rc = gic_seterr(GIC_EIO, "rename to '%s': %s",
-						final, strerror(errno));
+				rc = gic_seterr(GIC_EIO, errno == EISDIR ||
+						errno == ENOTEMPTY ? "'%s' is a "
+						"directory where the object goes: "
+						"remove it by hand%.0s" :
+						"rename to '%s': %s", final,
+						strerror(errno));
 		}
 		if (rc == 0)
 			rc = flush(o);
@@ -388,7 +392,9 @@ static int fs_get(struct gic_odb *odb, const char *hex, unsigned char **buf,
 		  size_t *len)
 {
 	char *path = gic_odb_fs_path(odb, hex);
-	int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1, rc = 0;
+	/* an object is a file gicat wrote, never a link to one elsewhere */
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+				   O_NOFOLLOW) : -1, rc = 0;
 	struct stat st;
 	ssize_t n = 0;
 
@@ -430,9 +436,12 @@ static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size)
 
 	if (!path)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if (stat(path, &st) < 0)
+	if (lstat(path, &st) < 0)
 		rc = gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
-				"object %s: %s", hex, strerror(errno));
+				"cannot look at the object: %s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = gic_seterr(GIC_EIO, "the object is %s, not a file "
+				"(remove it)", gic_file_kind(st.st_mode));
 	else
 		*size = (uint64_t)st.st_size;
 	free(path);
@@ -444,7 +453,7 @@ static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size)
 static int older(int dirfd_, const char *name, int64_t before,
 		 struct stat *st)
 {
-	if (fstatat(dirfd_, name, st, 0) < 0)
+	if (fstatat(dirfd_, name, st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;
 	return st->st_ctime < before;
 }
@@ -459,23 +468,36 @@ struct tmp_sweep {
 	uint64_t *other;  /* files that are neither objects nor temporary */
 };
 
-static void tmp_file(int dirfd_, const char *name,
-		     const struct tmp_sweep *sw)
+/* 0, or a failure to remove one (gc then says so: a dry run counted
+ * it as removable). */
+static int tmp_file(int dirfd_, const char *name, const struct tmp_sweep *sw)
 {
 	struct stat st;
 	int old;
 
+	/* files only: a directory named so is not ours (left alone) */
+	if (fstatat(dirfd_, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		if (sw->other)
+			(*sw->other)++;
+		return 0;
+	}
 	if (!sw->before) {
 		if (sw->n)
 			(*sw->n)++;
 	} else if (!(old = older(dirfd_, name, sw->before, &st))) {
 		(*sw->kept)++;
-	} else if (old > 0 && (sw->dry || unlinkat(dirfd_, name, 0) == 0)) {
+	} else if (old > 0 && !sw->dry && unlinkat(dirfd_, name, 0) < 0) {
+		return gic_seterr(GIC_EIO, "remove temporary file '%s': %s",
+				  name, strerror(errno));
+	} else if (old > 0) {
 		(*sw->n)++;
 		/* a link-mode temporary is the user's file too: removing
 		 * it frees nothing */
-		*sw->bytes += st.st_nlink == 1 ? (uint64_t)st.st_size : 0;
+		*sw->bytes += S_ISREG(st.st_mode) && st.st_nlink == 1 ?
+			      (uint64_t)st.st_size : 0;
 	}
+	return 0;
 }
 
 /* Counts what objects/ holds besides its 256 xx/ directories. */
@@ -511,7 +533,7 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 			continue;
 		while (!rc && (d = readdir(dir))) {
 			if (!strncmp(d->d_name, "tmp-", 4)) {
-				tmp_file(dirfd(dir), d->d_name, sw);
+				rc = tmp_file(dirfd(dir), d->d_name, sw);
 				continue;
 			}
 			snprintf(hex, sizeof(hex), "%02x%.62s", i, d->d_name);
@@ -556,7 +578,8 @@ static int fs_del(struct gic_odb *odb, const char *hex, int64_t before,
 	*freed = 0;
 	if ((*done = older(AT_FDCWD, path, before, &st)) > 0)
 		/* a link-mode object is also the original: nothing freed */
-		*freed = st.st_nlink == 1 ? (uint64_t)st.st_size : 0;
+		*freed = S_ISREG(st.st_mode) && st.st_nlink == 1 ?
+			 (uint64_t)st.st_size : 0;
 	if (*done > 0 && !dry) {
 		if (unlink(path) < 0)
 			rc = gic_seterr(GIC_EIO, "remove object %s: %s", hex,

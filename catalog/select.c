@@ -262,9 +262,7 @@ int gic_read_verified(const char *path, const char *hex, unsigned char **buf,
 	if (!S_ISREG(st.st_mode)) {
 		rc = gic_seterr(GIC_ECORRUPT, "referenced file '%s' is no longer "
 				"a regular file (%s): ingest the image again",
-				path, S_ISDIR(st.st_mode) ? "a directory" :
-				S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or "
-				"socket");
+				path, gic_file_kind(st.st_mode));
 		goto out;
 	}
 	if (!(*buf = malloc((size_t)st.st_size + 1))) {

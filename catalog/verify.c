@@ -132,10 +132,15 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 	uint64_t size = 0;
 	size_t len;
 	char why[256];
+	int rc;
 
 	x->rep->objects_checked++;
-	if (x->c->odb->be->stat(x->c->odb, hex, &size) < 0) {
-		object_problem(x, hex, "object is missing from the store", 0);
+	if ((rc = x->c->odb->be->stat(x->c->odb, hex, &size)) < 0) {
+		/* or not a file (a directory, a link put there), or not to
+		 * be looked at: the backend's message says which */
+		snprintf(why, sizeof(why), "%s", rc == GIC_ENOTFOUND ?
+			 "object is missing from the store" : gic_errmsg());
+		object_problem(x, hex, why, 0);
 		return;
 	}
 	if ((int64_t)size != bytes) {

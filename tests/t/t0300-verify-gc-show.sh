@@ -152,6 +152,40 @@ test_expect_success 'leftover temporary files and orphans are harmless, gc remov
 	gicat --catalog c2 verify >out && ! grep harmless out
 '
 
+test_expect_success 'an object that is a directory, a link or a FIFO is named as such; repair replaces it' '
+	gicat init c9 2>/dev/null && gicat --catalog c9 ingest img 2>/dev/null &&
+	o9() { h=$(gicat --catalog c9 query --format csv --fields sha256 "path = img/$1" | tail -1) &&
+	       echo "c9/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-)"; } &&
+	d=$(o9 basn0g08.png) && l=$(o9 basn2c08.png) && f=$(o9 basn4a16.png) &&
+	rm -f "$d" "$l" "$f" && mkdir "$d" && cp img/basn2c08.png outside.png &&
+	ln -s "$TRASH/outside.png" "$l" && mkfifo "$f" &&
+	test_expect_code 1 gicat --catalog c9 verify --full >out 2>err &&
+	test_grep "the object is a directory, not a file (remove it); 1 entry, .img/basn0g08.png.: restore" err &&
+	test_grep "the object is a symbolic link, not a file (remove it); 1 entry, .img/basn2c08.png." err &&
+	test_grep "the object is a FIFO, not a file (remove it); 1 entry, .img/basn4a16.png." err &&
+	test_expect_code 3 gicat --catalog c9 ingest --repair img 2>err &&
+	test_grep "is a directory where the object goes: remove it by hand$" err &&
+	# the run that stopped at the directory may have replaced the others
+	rmdir "$d" && gicat --catalog c9 ingest --repair img 2>err &&
+	test_grep "^  [1-3] objects\{0,1\} missing or damaged in the store, stored again from the files\{0,1\}$" err &&
+	gicat --catalog c9 verify --full >out && test_grep " 0 problems" out &&
+	test -f "$l" && ! test -L "$l" && test -f outside.png
+'
+
+test_expect_success 'gc leaves a directory named like a temporary file; a link frees no bytes' '
+	mkdir -p c9/.gicat/objects/ab/tmp-dir/sub && echo x >c9/.gicat/objects/ab/tmp-dir/sub/f &&
+	echo y >c9/.gicat/objects/ab/tmp-file &&
+	mkdir -p c9/.gicat/objects/ef && ln -s "$TRASH/outside.png" c9/.gicat/objects/ef/$(printf "%062d" 1) &&
+	gicat --catalog c9 verify >out &&
+	test_grep "harmless: 1 unreferenced object, 1 temporary file (" out &&
+	test_grep "^verify: note: 1 entry under objects/ that gicat did not write" out &&
+	gicat --catalog c9 gc --dry-run --grace 0 2>dry &&
+	gicat --catalog c9 gc --grace 0 2>real &&
+	test "$(sed "s/would remove/removed/" dry)" = "$(cat real)" &&
+	test_grep "1 object, 1 temporary file (2 bytes freed)" real &&
+	test -d c9/.gicat/objects/ab/tmp-dir && test -f outside.png
+'
+
 test_expect_success 'rm takes out the entries EXPR selects; gc then deletes what no entry uses' '
 	gicat init c5 2>/dev/null && mkdir -p two && cp img/basn0g08.png img/basn2c08.png two/ &&
 	gicat --catalog c5 ingest --dataset a two 2>/dev/null &&
