@@ -385,6 +385,10 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 		k = snprintf(buf, n, "downloads in memory would pass the "
 			     "%llu-byte budget (--max-memory)",
 			     (unsigned long long)j->f->max_memory);
+	else if (res == CURLE_OUT_OF_MEMORY)  /* what libcurl says of both */
+		k = snprintf(buf, n, "libcurl gave up ('%s'): response "
+			     "headers over its limit (100 KiB), or a redirect "
+			     "to a URL too long", what);
 	else if (res == CURLE_BAD_CONTENT_ENCODING && j->resp_encoding[0])
 		k = snprintf(buf, n, "body sent with Content-Encoding: %s: %s",
 			     j->resp_encoding, what);

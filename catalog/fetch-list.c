@@ -125,6 +125,9 @@ static int check_row(struct parser *p, const char *const v[NCOLS],
 
 	if (!v[C_URL] || !*v[C_URL])
 		return bad(p, "url is empty");
+	if (strlen(v[C_URL]) > GIC_FETCH_MAX_URL)  /* servers stop at ~8 KiB */
+		return bad(p, "a URL of %zu bytes, over the %d-byte limit",
+			   strlen(v[C_URL]), GIC_FETCH_MAX_URL);
 	if (check_url(p, v[C_URL]) < 0)
 		return GIC_EUSAGE;
 	if ((x = v[C_LABEL]) && *x && strcmp(x, "real") && strcmp(x, "fake"))

@@ -77,6 +77,7 @@ const char *gic_fetch_dataset(const struct gic_fetch_list *l, size_t i,
 /* A transfer slower than this many bytes/s for `timeout` seconds fails. */
 #define GIC_FETCH_LOW_SPEED 1024
 #define GIC_FETCH_MAX_REDIRS 5
+#define GIC_FETCH_MAX_URL 65536     /* bytes of a URL in a list */
 #define GIC_FETCH_USER_AGENT "gicat/0.1"
 
 struct gic_fetch_stats {

@@ -23,6 +23,7 @@ Routes (NAME is a file in --root):
   /tofile/NAME       302 to file:///<root>/NAME
   /tohttp/PORT/NAME  302 to http://127.0.0.1:PORT/img/NAME (from https, a
                      downgrade)
+  /hugehdr/NAME      the file, after a 200 KB response header
   /endless           200 without a length, 64 KiB chunks until the client
                      gives up
   /errendless/N      the same with status N (an error page without end)
@@ -236,6 +237,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif kind == "tofile":
             target = "file://" + os.path.join(self.server.root, name)
             self.simple(302, extra=[("Location", target)])
+        elif kind == "hugehdr":
+            data = self.file_bytes(name) or b""
+            self.send_response(200)
+            self.send_header("X-Big", "a" * 200000)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
         elif kind == "tohttp":
             port, _, name = name.partition("/")
             target = "http://127.0.0.1:%d/img/%s" % (int(port), name)

@@ -479,6 +479,17 @@ test_expect_success 'downloads announced as 150 MB that trickle do not hold --ma
 	test "$(gicat query --count "dataset = ann")" -eq 3
 '
 
+test_expect_success 'headers over libcurl s limit, and a URL over 64 KiB, are said as such' '
+	P=http://127.0.0.1:$(cat cred.port) &&
+	echo "$P/hugehdr/a.png" >hh.txt &&
+	test_expect_code 1 gicat fetch --dataset hh hh.txt 2>err &&
+	test_grep "hugehdr/a.png.: libcurl gave up (.Out of memory.): response headers over its limit" err &&
+	test "$(gicat query --count "dataset = hh")" -eq 0 &&
+	printf "url\n$P/img/a.png?%070000d\n" 0 >long.csv &&
+	test_expect_code 2 gicat fetch long.csv 2>err &&
+	test_grep "^gicat: fetch: .long.csv.: line 2: a URL of 70[0-9]* bytes, over the 65536-byte limit$" err
+'
+
 test_expect_success '--max-time bounds an attempt in all: a trickle above the low-speed limit ends' '
 	echo "http://127.0.0.1:$(cat cred.port)/announce/slowpoke" >mt.txt &&
 	t0=$(date +%s.%N) &&
