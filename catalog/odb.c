@@ -371,13 +371,15 @@ static int fs_sync(struct gic_odb *odb)
 			const char *hex = batch[i].hex;
 			snprintf(final, sizeof(final), "%s/%.2s/%s", o->dir, hex,
 				 hex + 2);
-			if (rename(batch[i].tmp, final) < 0)
-				rc = gic_seterr(GIC_EIO, errno == EISDIR ||
-						errno == ENOTEMPTY ? "'%s' is a "
-						"directory where the object goes: "
-						"remove it by hand%.0s" :
-						"rename to '%s': %s", final,
-						strerror(errno));
+			if (rename(batch[i].tmp, final) == 0)
+				continue;
+			if (errno == EISDIR || errno == ENOTEMPTY)
+				rc = gic_seterr(GIC_EIO, "'%s' is a directory "
+						"where the object goes: remove "
+						"it by hand", final);
+			else
+				rc = gic_seterr(GIC_EIO, "rename to '%s': %s",
+						final, strerror(errno));
 		}
 		if (rc == 0)
 			rc = flush(o);
@@ -473,11 +475,12 @@ struct tmp_sweep {
 static int tmp_file(int dirfd_, const char *name, const struct tmp_sweep *sw)
 {
 	struct stat st;
-	int old;
+	int old = older(dirfd_, name, sw->before, &st);
 
+	if (old < 0)  /* gone meanwhile */
+		return 0;
 	/* files only: a directory named so is not ours (left alone) */
-	if (fstatat(dirfd_, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 		if (sw->other)
 			(*sw->other)++;
 		return 0;
@@ -485,12 +488,12 @@ static int tmp_file(int dirfd_, const char *name, const struct tmp_sweep *sw)
 	if (!sw->before) {
 		if (sw->n)
 			(*sw->n)++;
-	} else if (!(old = older(dirfd_, name, sw->before, &st))) {
+	} else if (!old) {
 		(*sw->kept)++;
-	} else if (old > 0 && !sw->dry && unlinkat(dirfd_, name, 0) < 0) {
+	} else if (!sw->dry && unlinkat(dirfd_, name, 0) < 0) {
 		return gic_seterr(GIC_EIO, "remove temporary file '%s': %s",
 				  name, strerror(errno));
-	} else if (old > 0) {
+	} else {
 		(*sw->n)++;
 		/* a link-mode temporary is the user's file too: removing
 		 * it frees nothing */
