@@ -36,8 +36,9 @@ int cli_getopt_end(const char *cmd, int c);
  * of several (a task file's errors). */
 void cli_print_error(const char *what, const char *subject);
 /* Up to n bytes of s, control characters as \xNN (gic_ctrl_bytes): a
- * file name cannot break an error line in two or send escape sequences. */
-void cli_put_escaped(FILE *f, const char *s, size_t n);
+ * file name cannot break an error line in two or send escape sequences.
+ * Returns the bytes written (a column count, for plain text). */
+size_t cli_put_escaped(FILE *f, const char *s, size_t n);
 /* "gicat: what: 'subject': why" (n bytes of why), escaped so. */
 void cli_error_line(const char *what, const char *subject, const char *why,
 		    size_t n);

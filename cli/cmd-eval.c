@@ -364,18 +364,15 @@ static int score_run(struct gic_catalog *c, struct runs *rs, int i,
 				  &reused)) < 0 ||
 	    (rc = gic_eval_run(c, rs->res[i], run->predictions, o,
 			       &rs->evals[i])) < 0) {
-		char *msg = NULL;
-		int n;
 		sink_end(o->arg);
 		/* the run's line, and the predictions when they are at fault */
-		n = rs->evals[i].nsets ?
-		    asprintf(&msg, "line %d: '%s': %s", run->line,
-			     run->predictions, gic_errmsg()) :
-		    asprintf(&msg, "line %d: %s", run->line, gic_errmsg());
-		if (n < 0)
-			return cli_fail(GIC_ENOMEM, "eval --matrix", NULL);
-		cli_error_line("eval --matrix", a->matrix, msg, (size_t)n);
-		free(msg);
+		if (rs->evals[i].nsets)
+			cli_say("eval --matrix", "'%s': line %d: '%s': %s",
+				a->matrix, run->line, run->predictions,
+				gic_errmsg());
+		else
+			cli_say("eval --matrix", "'%s': line %d: %s", a->matrix,
+				run->line, gic_errmsg());
 		return cli_exit_code(rc);
 	}
 	sink_end(o->arg);  /* this file's lists end before its summary */

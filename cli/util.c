@@ -101,18 +101,22 @@ int cli_exit_code(int rc)
 	}
 }
 
-void cli_put_escaped(FILE *f, const char *s, size_t n)
+size_t cli_put_escaped(FILE *f, const char *s, size_t n)
 {
+	size_t cols = 0;
+
 	for (size_t i = 0; i < n && s[i]; i++) {
 		size_t k = gic_ctrl_bytes(s + i, n - i);
 
 		for (size_t j = 0; j < k; j++)
 			fprintf(f, "\\x%02x", (unsigned char)s[i + j]);
+		cols += k ? 4 * k : 1;
 		if (k)
 			i += k - 1;
 		else
 			fputc(s[i], f);
 	}
+	return cols;
 }
 
 char *cli_escaped(const char *s)
@@ -300,25 +304,10 @@ static int looks_like_path(const char *expr)
 	       (strchr(expr, '/') || strrchr(expr, '.'));
 }
 
-/* How many columns cli_put_escaped takes for n bytes of s. */
-static size_t escaped_len(const char *s, size_t n)
-{
-	size_t cols = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t k = gic_ctrl_bytes(s + i, n - i);
-
-		cols += k ? 4 * k : 1;
-		if (k)
-			i += k - 1;
-	}
-	return cols;
-}
-
 int cli_expr_error(const char *cmd, const char *expr, int col)
 {
 	size_t len = strlen(expr), at = col > 1 ? (size_t)col - 1 : 0;
-	size_t from, to;
+	size_t from, to, shown;
 	const char *pre, *post;
 
 	if (at > len)
@@ -333,10 +322,10 @@ int cli_expr_error(const char *cmd, const char *expr, int col)
 	post = to < len ? "..." : "";
 	cli_err("gicat: %s: %s\n", cmd, gic_errmsg());
 	fprintf(stderr, "  %s", pre);
-	cli_put_escaped(stderr, expr + from, to - from);
 	/* the caret under the column as shown: a control byte takes four */
-	fprintf(stderr, "%s\n  %*s^\n", post,
-		(int)(strlen(pre) + escaped_len(expr + from, at - from)), "");
+	shown = cli_put_escaped(stderr, expr + from, at - from);
+	cli_put_escaped(stderr, expr + at, to - at);
+	fprintf(stderr, "%s\n  %*s^\n", post, (int)(strlen(pre) + shown), "");
 	if (looks_like_path(expr))
 		cli_err("gicat: %s: note: EXPR is field op value; entries by "
 			"path: gicat %s \"path = '%s'\" (a tree: \"path ~ "
