@@ -1,7 +1,8 @@
 /*
- * task.c - task files: parsing (inih), validation with line numbers, and
- * the shipped tasks compiled into the binary.  The canonical form that
- * exports record as task.ini, and hash, is task-canon.c.
+ * task.c - task files: parsing (inih) and validation with line numbers.
+ * Finding a task by name or path (the shipped tasks compiled into the
+ * binary) and freeing it is task-load.c; the canonical form that exports
+ * record as task.ini, and hash, is task-canon.c.
  *
  *   [task]        name, seed, description
  *   [train] [val] [test NAME] [set NAME]
@@ -15,13 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <ini.h>
 
 #include "catalog.h"
 #include "degrade.h"
-#include "embed.h"
 #include "task.h"
 
 #define MAX_ERRORS 50 /* errors reported for one file (the first by line);
@@ -660,73 +659,4 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 		t->name = strdup(path);
 	*out = t;
 	return 0;
-}
-
-int gic_task_load(const char *name_or_path, struct gic_task **out)
-{
-	const char *builtin = gic_task_builtin_text(name_or_path);
-	char *text;
-	size_t len;
-	int rc;
-
-	if ((rc = gic_read_input(name_or_path, 1 << 20, &text, &len)) < 0) {
-		if (rc == GIC_ENOTFOUND && builtin)
-			return gic_task_parse(builtin, name_or_path, out);
-		if (rc == GIC_ENOTFOUND && access(name_or_path, F_OK) != 0)
-			return gic_seterr(GIC_ENOTFOUND, "no task file '%s' and no "
-					  "shipped task of that name (see 'gicat "
-					  "task list')", name_or_path);
-		char why[256];
-		snprintf(why, sizeof(why), "%s", gic_errmsg());
-		return gic_seterr(rc, "task file '%s': %s", name_or_path, why);
-	}
-	rc = gic_task_parse(text, name_or_path, out);
-	free(text);
-	return rc;
-}
-
-const char *const *gic_task_builtin_names(void)
-{
-	return gic_builtin_task_names;
-}
-
-const char *gic_task_builtin_text(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n > 4 && !strcmp(name + n - 4, ".ini"))
-		n -= 4;
-	if (!strncmp(name, "tasks/", 6))
-		name += 6, n -= 6;
-	for (int i = 0; gic_builtin_task_names[i]; i++)
-		if (strlen(gic_builtin_task_names[i]) == n &&
-		    !strncmp(gic_builtin_task_names[i], name, n))
-			return gic_builtin_task_texts[i];
-	return NULL;
-}
-
-static void free_set(struct gic_task_set *s)
-{
-	free(s->name);
-	free(s->select);
-	free(s->balance);
-	free(s->stratify);
-	for (int i = 0; i < GIC_DEGRADE_KEYS; i++)
-		free(s->degrade[i]);
-}
-
-void gic_task_free(struct gic_task *t)
-{
-	if (!t)
-		return;
-	for (int i = 0; i < t->nsets; i++)
-		free_set(&t->sets[i]);
-	free(t->name);
-	free(t->description);
-	free(t->split_select);
-	free(t->split_group);
-	free(t->text);
-	free(t->path);
-	free(t->warnings);
-	free(t);
 }
