@@ -129,7 +129,7 @@ static int fail(struct parse *p, const char *fmt, ...)
 	return 0;
 }
 
-static int start_section(struct parse *p, const char *section);
+static int open_section(struct parse *p, const char *section);
 
 /* The section a header line names, as inih reads it: what lies between
  * '[' and ']'. */
@@ -147,15 +147,10 @@ static void section_name(const char *s, char *out, size_t n)
  * without select, not nothing. */
 static void open_empty(struct parse *p)
 {
-	int line = p->line;
-
 	p->header = 0;
 	p->nseen = 0;
-	if (!p->pending[0])
-		return;
-	p->line = p->header_line;
-	start_section(p, p->pending);
-	p->line = line;
+	if (p->pending[0])
+		open_section(p, p->pending);
 }
 
 /* fgets over the text, counting lines for the handler's messages. */
