@@ -55,18 +55,29 @@ static int bad(struct parser *p, const char *fmt, ...)
 	return gic_seterr(GIC_EUSAGE, "line %d: %s", p->line, msg);
 }
 
+/* u's URL with its password as ***, or NULL when it has none. */
+static char *masked(CURLU *u)
+{
+	char *pw = NULL, *m = NULL, *out = NULL;
+
+	if (!curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) && pw &&
+	    !curl_url_set(u, CURLUPART_PASSWORD, "***", 0) &&
+	    !curl_url_get(u, CURLUPART_URL, &m, 0))
+		out = strdup(m);
+	curl_free(pw);
+	curl_free(m);
+	return out;
+}
+
 char *gic_fetch_mask_url(const char *url)
 {
-	CURLU *u = curl_url();
-	char *pw = NULL, *masked = NULL, *out = NULL;
+	CURLU *u;
+	char *out = NULL;
 
-	if (u && !curl_url_set(u, CURLUPART_URL, url, 0) &&
-	    !curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) && pw &&
-	    !curl_url_set(u, CURLUPART_PASSWORD, "***", 0) &&
-	    !curl_url_get(u, CURLUPART_URL, &masked, 0))
-		out = strdup(masked);
-	curl_free(pw);
-	curl_free(masked);
+	if (!strchr(url, '@')) /* no user part, so no password */
+		return NULL;
+	if ((u = curl_url()) && !curl_url_set(u, CURLUPART_URL, url, 0))
+		out = masked(u);
 	curl_url_cleanup(u);
 	return out;
 }
@@ -74,10 +85,10 @@ char *gic_fetch_mask_url(const char *url)
 /* url as a message shows it, whether it parses or not (a list refused
  * for a bad URL): a password in its user part as ***, control characters
  * escaped.  Parsed URLs go through gic_fetch_mask_url. */
-static void shown(const char *url, char *out, size_t n)
+static const char *shown(const char *url, char *out, size_t n)
 {
 	const char *auth = strstr(url, "://"), *at, *colon;
-	char masked[1024];
+	char m[1024];
 
 	/* the last '@' anywhere: a password with an unescaped '/', '?' or
 	 * '#' makes no URL, and is still to be masked (a path holding '@'
@@ -86,50 +97,48 @@ static void shown(const char *url, char *out, size_t n)
 	at = strrchr(auth, '@');
 	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (!colon)
-		snprintf(masked, sizeof(masked), "%s", url);
+		snprintf(m, sizeof(m), "%s", url);
 	else
-		snprintf(masked, sizeof(masked), "%.*s***%s",
-			 (int)(colon + 1 - url), url, at);
+		snprintf(m, sizeof(m), "%.*s***%s", (int)(colon + 1 - url), url,
+			 at);
 	/* the messages of a list's bad rows are joined by newlines, one a
 	 * row, and a quoted CSV field may hold one */
-	gic_esc(masked, out, n);
+	gic_esc(m, out, n);
+	return out;
 }
 
-/* An absolute http or https URL, parsed as libcurl will. */
-static int check_url(struct parser *p, const char *url)
+/* An absolute http or https URL, parsed as libcurl will (once: *key is
+ * its masked form, NULL when it has no password). */
+static int check_url(struct parser *p, const char *url, char **key)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, show[1024];
 	CURLUcode uc;
 	int rc = 0;
 
+	*key = NULL;
 	if (!u)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	shown(url, show, sizeof(show));
 	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)))
-		rc = bad(p, "'%s' is not a URL: %s", show,
+		rc = bad(p, "'%s' is not a URL: %s", shown(url, show, sizeof(show)),
 			 curl_url_strerror(uc));
 	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
 		 (strcmp(scheme, "http") && strcmp(scheme, "https")))
-		rc = bad(p, "'%s' is not an http or https URL", show);
+		rc = bad(p, "'%s' is not an http or https URL",
+			 shown(url, show, sizeof(show)));
+	else if (strchr(url, '@'))
+		*key = masked(u);
 	curl_free(scheme);
 	curl_url_cleanup(u);
 	return rc;
 }
 
 /* Checks the values of one row; NULL or "" means not given. */
-static int check_row(struct parser *p, const char *const v[NCOLS],
-		     int *cls)
+static int check_fields(struct parser *p, const char *const v[NCOLS],
+			int *cls)
 {
 	const char *x;
 
-	if (!v[C_URL] || !*v[C_URL])
-		return bad(p, "url is empty");
-	if (strlen(v[C_URL]) > GIC_FETCH_MAX_URL)  /* servers stop at ~8 KiB */
-		return bad(p, "a URL of %zu bytes, over the %d-byte limit",
-			   strlen(v[C_URL]), GIC_FETCH_MAX_URL);
-	if (check_url(p, v[C_URL]) < 0)
-		return GIC_EUSAGE;
 	if ((x = v[C_LABEL]) && *x && strcmp(x, "real") && strcmp(x, "fake"))
 		return bad(p, "label must be 'real' or 'fake', not '%s'", x);
 	if ((x = v[C_SPLIT]) && *x && strcmp(x, "train") && strcmp(x, "val") &&
@@ -147,6 +156,26 @@ static int check_row(struct parser *p, const char *const v[NCOLS],
 	return 0;
 }
 
+/* Checks one row; *key as check_url's. */
+static int check_row(struct parser *p, const char *const v[NCOLS], int *cls,
+		     char **key)
+{
+	int rc;
+
+	*key = NULL;
+	if (!v[C_URL] || !*v[C_URL])
+		return bad(p, "url is empty");
+	if (strlen(v[C_URL]) > GIC_FETCH_MAX_URL)  /* servers stop at ~8 KiB */
+		return bad(p, "a URL of %zu bytes, over the %d-byte limit",
+			   strlen(v[C_URL]), GIC_FETCH_MAX_URL);
+	if ((rc = check_url(p, v[C_URL], key)) < 0 ||
+	    (rc = check_fields(p, v, cls)) < 0) {
+		free(*key);
+		*key = NULL;
+	}
+	return rc;
+}
+
 static char *dup_opt(const char *v)
 {
 	return v && *v ? strdup(v) : NULL;
@@ -156,19 +185,21 @@ static int add_item(struct parser *p, const char *const v[NCOLS])
 {
 	struct gic_fetch_list *l = p->l;
 	struct gic_fetch_item *it;
+	char *key;
 	int rc, cls = -1;
 
-	if ((rc = check_row(p, v, &cls)) < 0)
+	if ((rc = check_row(p, v, &cls, &key)) < 0)
 		return rc;
-	if (gic_grow(&l->items, l->n, &l->cap, sizeof(*l->items), 256))
+	if (gic_grow(&l->items, l->n, &l->cap, sizeof(*l->items), 256)) {
+		free(key);
 		return GIC_ENOMEM;
+	}
 	it = &l->items[l->n++];
 	memset(it, 0, sizeof(*it));
 	it->line = p->line;
 	it->class_idx = cls;
 	it->url = strdup(v[C_URL]);
-	if (it->url && !(it->key = gic_fetch_mask_url(it->url)))
-		it->key = it->url;
+	it->key = key ? key : it->url;
 	it->sha256 = dup_opt(v[C_SHA]);
 	it->dataset = dup_opt(v[C_DATASET]);
 	it->generator = dup_opt(v[C_GEN]);
