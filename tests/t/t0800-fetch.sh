@@ -502,6 +502,14 @@ test_expect_success '--max-time bounds an attempt in all: a trickle above the lo
 	test_grep "max-time takes 0..604800" err
 '
 
+test_expect_success '--max-time 0 sets no bound: an answer 2.5 s late still lands' '
+	echo "http://127.0.0.1:$(cat cred.port)/wait/2500/a.png" >late.txt &&
+	test_expect_code 1 gicat fetch --max-time 1 --retries 0 --dataset late late.txt 2>err &&
+	test_grep "wait/2500/a.png.: transfer not over after 1 s (--max-time): 0 bytes received" err &&
+	gicat fetch --max-time 0 --dataset late late.txt 2>err &&
+	test "$(gicat query --count "dataset = late")" -eq 1
+'
+
 
 test_expect_success 'a body gzipped unasked is decoded: the image is kept, capped as it inflates' '
 	P=http://127.0.0.1:$(cat cred.port) &&
