@@ -204,6 +204,19 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 	*checked = *drifts = 0;
 	if (!abs)
 		return gic_seterr(GIC_ENOTFOUND, "%s", strerror(errno));
+	if ((dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
+	    faccessat(dfd, GIC_EXPORT_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* whatever is there, it is not a whole export */
+		on_drift(arg, GIC_EXPORT_MARK, "an export into it was killed "
+			 "before it finished: split or export into it again");
+		*drifts = 1;
+		close(dfd);
+		free(abs);
+		return 0;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	dfd = -1;
 	rc = c ? from_catalog(c, abs, 0, &want) : 0;
 	if (rc == 0)
 		rc = from_manifest(abs, &want);
@@ -399,7 +412,7 @@ void gic_export_undo(int outfd, const struct gic_out_file *files, size_t n)
  * fails or is killed after removing them must not leave a record saying
  * the directory holds an export (its MANIFEST.sha256, if still there,
  * lists what a later --force may remove). */
-static int forget_records(struct gic_catalog *c, const char *dir)
+int gic_export_forget(struct gic_catalog *c, const char *dir)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -429,7 +442,7 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 	if (rc == GIC_ENOTFOUND)
 		rc = 0; /* no MANIFEST.sha256: what the catalog knows */
 	if (rc >= 0)
-		rc = forget_records(c, dir);
+		rc = gic_export_forget(c, dir);
 	/* What the catalog recorded (listed without a hash), gicat wrote.
 	 * A MANIFEST line alone vouches for nothing (any sha256sum listing
 	 * reads as one): its file goes only while it holds the line's hash. */
@@ -447,6 +460,8 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		if (!(out->left = calloc(left.n, sizeof(char *))))
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
 		for (size_t i = 0; rc >= 0 && i < left.n; i++) {
+			if (!strcmp(left.v[i].path, GIC_EXPORT_MARK))
+				continue;  /* stays until the export is done */
 			out->left[out->nleft++] = left.v[i].path;
 			left.v[i].path = NULL;
 		}

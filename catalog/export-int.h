@@ -11,6 +11,9 @@
 
 /* The first line of an export's task.ini, before the task's hash. */
 #define GIC_TASK_INI_HEAD "; task as resolved by gicat (hash "
+/* In --out while an export writes there: one that finds it left by a
+ * killed run replaces what that run wrote without --force. */
+#define GIC_EXPORT_MARK ".gicat-incomplete"
 
 /* A file the export wrote, for MANIFEST.sha256 and the catalog record. */
 struct gic_out_file {
@@ -38,6 +41,8 @@ struct gic_export_ctx {
 	struct { char *rel; int fd; } dirs[GIC_EXPORT_DIRS];
 	unsigned next_dir;              /* the slot to reuse next */
 	int overwrite;                  /* --force over an older export */
+	int resumed;                    /* over a killed run's files */
+	int marked;                     /* GIC_EXPORT_MARK is in --out */
 };
 
 /* Opens (creating) the directory rel below the output directory and
@@ -62,13 +67,16 @@ int gic_export_images(struct gic_export_ctx *x,
 /* Writes a metadata file (bytes in memory) and records it. */
 int gic_export_write(struct gic_export_ctx *x, const char *rel,
 		     const void *buf, size_t len, const char *set);
-/* Records a written file. */
+/* Forgets the catalog's records of the export directory dir (absolute):
+ * before any file in it is removed or written (export-check.c). */
+int gic_export_forget(struct gic_catalog *c, const char *dir);
 /* Removes the files of a failed run (and the directories they leave
  * empty), so that a retry needs no --force (export-check.c). */
 void gic_export_undo(int outfd, const struct gic_out_file *files, size_t n);
 /* Is the object file obj there with the size the catalog gives it?  0,
  * GIC_ENOTFOUND (no such file, no message) or GIC_ECORRUPT. */
 int gic_export_object_sound(const char *obj, const struct gic_item *it);
+/* Records a written file. */
 int gic_export_record(struct gic_export_ctx *x, const char *rel,
 		      const char *sha, const char *image, const char *set);
 /* "0_real", "ai", ... and the number labels.json gives it. */

@@ -357,13 +357,39 @@ static int not_ours(struct gic_export_ctx *x, int rc)
 	return rc;
 }
 
+/* Leaves GIC_EXPORT_MARK in --out, durably, before any file of the
+ * export: a run killed half-way is then known for what it is. */
+static int mark(struct gic_export_ctx *x)
+{
+	static const char text[] =
+		"An export by gicat is writing into this directory, or was "
+		"killed before it\nfinished. Split or export into it again: "
+		"what it left is replaced.\n";
+	int fd = openat(x->outfd, GIC_EXPORT_MARK, O_WRONLY | O_CREAT |
+			O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	if (fd < 0 || write(fd, text, sizeof(text) - 1) !=
+			      (ssize_t)(sizeof(text) - 1) ||
+	    fsync(fd) < 0 || fsync(x->outfd) < 0) {
+		int rc = gic_seterr(GIC_EIO, "write %s: %s", GIC_EXPORT_MARK,
+				    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlinkat(x->outfd, GIC_EXPORT_MARK, 0);
+		return rc;
+	}
+	close(fd);
+	x->marked = 1;
+	return 0;
+}
+
 /* --out must be new or empty, unless --force: then what earlier exports
  * wrote there goes first, so that none of their images stays in a set. */
 static int open_out(struct gic_export_ctx *x, const char *out,
 		    struct gic_export_cleared *cleared)
 {
 	struct dirent *e;
-	int nonempty = 0, fd, rc;
+	int nonempty = 0, found = 0, fd, rc;
 	const char *dir;
 	struct stat st;
 	DIR *d;
@@ -406,14 +432,24 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 			close(fd);
 		return not_ours(x, rc);
 	}
-	while ((e = readdir(d)))
+	while ((e = readdir(d))) {
 		nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+		found |= !strcmp(e->d_name, GIC_EXPORT_MARK);
+	}
 	closedir(d);
-	if (nonempty && !x->opts->force)
+	if (nonempty && !x->opts->force && !found)
 		return not_ours(x, gic_seterr(GIC_EUSAGE, "not empty: refusing "
 					      "to write into it (use --force)"));
 	x->overwrite = nonempty;
-	return nonempty ? gic_export_clear(x->cat, x->out, x->outfd, cleared) : 0;
+	x->resumed = found;
+	/* an empty --out may still have records (of an export removed by
+	 * hand): a run killed here must not leave them to describe it */
+	rc = nonempty ? gic_export_clear(x->cat, x->out, x->outfd, cleared)
+		      : gic_export_forget(x->cat, x->out);
+	if (rc < 0)
+		return rc;
+	x->marked = found;
+	return found ? 0 : mark(x);
 }
 
 static int by_str(const void *a, const void *b)
@@ -483,6 +519,7 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 		rc = gic_export_common_meta(&x);
 	if (rc == 0)
 		rc = gic_export_save(&x, &rep->materialization_id);
+	rep->resumed = x.resumed;
 	rep->images = x.images;
 	rep->files = x.nfiles;
 	rep->copied_fallbacks = x.copied;
@@ -491,6 +528,12 @@ out:
 	settle_left(&x, &rep->cleared);
 	if (rc < 0 && x.outfd >= 0)
 		gic_export_undo(x.outfd, x.files, x.nfiles);
+	/* done, or undone down to nothing; a run that failed with files
+	 * of others kept in --out leaves it, so the retry needs no --force */
+	if (x.marked && (rc == 0 || !x.overwrite || !rep->cleared.kept) &&
+	    unlinkat(x.outfd, GIC_EXPORT_MARK, 0) < 0 && rc == 0)
+		rc = gic_seterr(GIC_EIO, "remove %s: %s", GIC_EXPORT_MARK,
+				strerror(errno));
 	for (size_t i = 0; i < x.nfiles; i++)
 		free(x.files[i].path);
 	free(x.files);

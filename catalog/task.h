@@ -197,6 +197,7 @@ struct gic_export_report {
 				   ENOENT when the image has no object (stored
 				   by reference), EXDEV across file systems */
 	int64_t materialization_id;
+	int resumed;            /* --out held what a killed export left */
 	struct gic_export_cleared cleared; /* --force over an earlier export */
 };
 

@@ -158,12 +158,17 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 	if (rc < 0)
 		return cli_fail(rc, cmd, a->out);
 	if (rep.cleared.removed)
-		cli_err("%s: --force: removed %llu file%s of an earlier "
-			"export from %s\n", cmd,
+		cli_err("%s: %sremoved %llu file%s of an earlier "
+			"export from %s\n", cmd, a->opts.force ? "--force: " : "",
 			(unsigned long long)rep.cleared.removed,
 			cli_s(rep.cleared.removed), a->out);
 	snprintf(warn, sizeof(warn), "%s: warning", cmd);
-	if (rep.cleared.replaced)
+	if (rep.resumed) /* what it replaced, a killed run of it wrote */
+		cli_err("%s: %s held what an export killed before it finished "
+			"left: %llu file%s replaced\n", cmd, a->out,
+			(unsigned long long)rep.cleared.replaced,
+			cli_s(rep.cleared.replaced));
+	else if (rep.cleared.replaced)
 		cli_say(warn, "'%s': --force replaced %llu file%s that no "
 			"export wrote (%s%s): names this export writes", a->out,
 			(unsigned long long)rep.cleared.replaced,
