@@ -163,7 +163,8 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
  * touched file whose bytes are intact is no problem.
  */
 static void check_ref(struct ctx *x, const char *hex, const char *path,
-		      int64_t size, int64_t mtime_ns, int full)
+		      int64_t size, int64_t mtime_ns, int full,
+		      const char *dataset)
 {
 	char got[GIC_HEX_LEN + 1], why[256];
 	struct stat st;
@@ -171,8 +172,14 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 	x->rep->refs_checked++;
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT) {
-			problem(x, path, "referenced file is gone (moved? ingest "
-				"it from where it is now with --mode ref)");
+			int plain = !dataset[strspn(dataset, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")];
+			snprintf(why, sizeof(why), "referenced file is gone "
+				 "(moved? 'gicat mv' its tree, then ingest it "
+				 "from where it is now with --mode ref "
+				 "--dataset %s%s%s)", plain ? "" : "'", dataset,
+				 plain ? "" : "'");
+			problem(x, path, why);
 			return;
 		}
 		snprintf(why, sizeof(why), "referenced file cannot be read: %s",
@@ -211,19 +218,23 @@ static int check_images(struct ctx *x, int full)
 	sqlite3_stmt *s;
 	int rc;
 
+	/* a ref image no entry uses is gc's: its file is nobody's concern */
 	if (sqlite3_prepare_v2(x->c->db, "SELECT sha256, bytes, ref_path, "
-			       "ref_size, ref_mtime_ns FROM images ORDER BY sha256",
-			       -1, &s, NULL))
+			       "ref_size, ref_mtime_ns, (SELECT dataset FROM "
+			       "entries e WHERE e.sha256 = i.sha256 LIMIT 1) "
+			       "FROM images i ORDER BY sha256", -1, &s, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(x->c->db));
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *hex = (const char *)sqlite3_column_text(s, 0);
 		const char *ref = (const char *)sqlite3_column_text(s, 2);
 
+		const char *dataset = (const char *)sqlite3_column_text(s, 5);
+
 		x->rep->images++;
-		if (ref)
+		if (ref && dataset)
 			check_ref(x, hex, ref, sqlite3_column_int64(s, 3),
-				  sqlite3_column_int64(s, 4), full);
-		else
+				  sqlite3_column_int64(s, 4), full, dataset);
+		else if (!ref)
 			check_object(x, hex, sqlite3_column_int64(s, 1), full);
 	}
 	sqlite3_finalize(s);

@@ -107,12 +107,24 @@ test_expect_success 'verify reports a ref file that changed, and cat refuses it'
 	test_grep "changed since ingest" err
 '
 
+test_expect_success 'a changed ref file ingested again: verify passes over the image no entry uses now' '
+	gicat init rch 2>/dev/null && mkdir -p rchsrc && cp src/basn0g08.png rchsrc/ &&
+	gicat --catalog rch ingest --mode ref rchsrc 2>/dev/null &&
+	printf x >>rchsrc/basn0g08.png &&
+	gicat --catalog rch ingest --mode ref rchsrc 2>err &&
+	test_grep "1 changed" err &&
+	test "$(sqlite3 rch/.gicat/catalog.db "SELECT count(*) FROM images i WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.sha256 = i.sha256)")" -eq 1 &&
+	gicat --catalog rch verify >out 2>err && test_grep " 0 problems" out &&
+	gicat --catalog rch gc --grace 0 >/dev/null 2>&1 &&
+	test "$(sqlite3 rch/.gicat/catalog.db "SELECT count(*) FROM images")" -eq 1
+'
+
 test_expect_success 'a moved ref tree ingested again from its new place: the images point there' '
 	gicat init mv 2>/dev/null && mkdir -p old/d && cp src/basn2c08.png src/testorig.jpg old/d/ &&
 	gicat --catalog mv ingest --mode ref old/d 2>/dev/null &&
 	mv old new &&
 	test_expect_code 1 gicat --catalog mv verify 2>err >out &&
-	test_grep "old/d/basn2c08.png.: referenced file is gone (moved? ingest it from where it is now with --mode ref)$" err &&
+	test_grep "old/d/basn2c08.png.: referenced file is gone (moved? .gicat mv. its tree, then ingest it from where it is now with --mode ref --dataset d)$" err &&
 	gicat --catalog mv ingest --mode ref new/d 2>/dev/null &&
 	gicat --catalog mv verify --full >out 2>err && test_grep " 0 problems" out &&
 	test "$(sqlite3 mv/.gicat/catalog.db "SELECT count(*) FROM images WHERE ref_path LIKE '"'"'$TRASH/new/d/%'"'"'")" -eq 2 &&
