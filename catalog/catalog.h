@@ -579,6 +579,8 @@ struct gic_ingest_stats {
 				     names, specials, unreadable entries */
 	uint64_t bytes;         /* bytes read */
 	uint64_t link_fallbacks;/* link/reflink that had to copy */
+	uint64_t ref_held;      /* --mode ref files whose content the store
+				   holds as an object: entries of that */
 	uint64_t respelled;     /* files already entries of their dataset
 				   under another spelling of the path (also
 				   counted in present): the first of them */

@@ -663,6 +663,8 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 	if ((r->how == GIC_PUT_COPIED && w->opts->mode != GIC_MODE_COPY))
 		st->link_fallbacks++;
 	st->repaired += r->kind == GIC_R_KNOWN && r->how != GIC_PUT_EXISTED;
+	st->ref_held += w->opts->mode == GIC_MODE_REF &&
+			r->kind == GIC_R_KNOWN && r->held_object;
 	if (r->kind == GIC_R_NEW && (rc = insert_image(w, r, &added)) < 0)
 		return rc;
 	if (r->kind == GIC_R_KNOWN && r->ref_path &&

@@ -26,6 +26,7 @@ struct gic_result {
 	struct gic_image_info info;
 	struct gic_path_meta meta;
 	enum gic_put_how how;
+	int held_object;        /* GIC_R_KNOWN: an object in the store */
 	unsigned char *buf;     /* the file's bytes until stored, owned */
 	char *ref_path;         /* GIC_MODE_REF: absolute path, owned */
 	int64_t ref_size, ref_mtime_ns;

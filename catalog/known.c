@@ -75,6 +75,7 @@ int gic_known_examine(struct gic_known *k, struct gic_result *r,
 	/* a look-up that fails (< 0) only means decoding, as new content */
 	int found = gic_known_find(k, r->hex, &size);
 
+	r->held_object = found == GIC_KNOWN_OBJECT;
 	r->kind = found == GIC_KNOWN_OBJECT ||
 		  (found == GIC_KNOWN_REF && as_ref) ? GIC_R_KNOWN
 		: found == GIC_KNOWN_REF ? GIC_R_UPGRADE : GIC_R_NEW;

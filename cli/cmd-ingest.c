@@ -105,6 +105,15 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			"it\n", (unsigned long long)st->fakes_without_generator,
 			st->fakes_without_generator == 1 ? "y has" : "ies have",
 			gic_esc(st->fake_without_generator, now, sizeof(now)));
+	if (st->ref_held)
+		cli_err("  %llu file%s content the store already holds as "
+			"an object: %s entr%s that object (--mode ref keeps "
+			"nothing by reference for %s)\n",
+			(unsigned long long)st->ref_held,
+			st->ref_held == 1 ? "'s" : "s'",
+			st->ref_held == 1 ? "its" : "their",
+			st->ref_held == 1 ? "y uses" : "ies use",
+			st->ref_held == 1 ? "it" : "them");
 	if (st->link_fallbacks)
 		cli_err("  %llu files were copied, not %s: %s\n",
 			(unsigned long long)st->link_fallbacks,

@@ -119,6 +119,18 @@ test_expect_success 'a changed ref file ingested again: verify passes over the i
 	test "$(sqlite3 rch/.gicat/catalog.db "SELECT count(*) FROM images")" -eq 1
 '
 
+test_expect_success 'ref ingest of content stored as an object: its entries use the object, and ingest says so' '
+	gicat init rob 2>/dev/null && mkdir -p robsrc robref && cp src/basn2c08.png src/testorig.jpg robsrc/ &&
+	cp robsrc/* robref/ &&
+	gicat --catalog rob ingest robsrc 2>/dev/null &&
+	gicat --catalog rob ingest --mode ref robref 2>err &&
+	test_grep "^  2 files. content the store already holds as an object: their entries use that object (--mode ref keeps nothing by reference for them)$" err &&
+	test "$(sqlite3 rob/.gicat/catalog.db "SELECT count(*) FROM images WHERE storage = '"'"'object'"'"'")" -eq 2 &&
+	gicat --catalog rob ingest --mode ref robref 2>err &&
+	test_grep "^  2 files. content" err &&
+	gicat --catalog rob ingest robref 2>err && ! test_grep "holds as an object" err
+'
+
 test_expect_success 'a moved ref tree ingested again from its new place: the images point there' '
 	gicat init mv 2>/dev/null && mkdir -p old/d && cp src/basn2c08.png src/testorig.jpg old/d/ &&
 	gicat --catalog mv ingest --mode ref old/d 2>/dev/null &&
