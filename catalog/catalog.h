@@ -95,6 +95,8 @@ size_t gic_ctrl_bytes(const char *s, size_t left);
  * name in a message cannot break its line or drive a terminal.  Returns
  * buf. */
 const char *gic_esc(const char *s, char *buf, size_t n);
+/* Is s NULL, empty or only white space (an EXPR that says nothing)? */
+int gic_blank(const char *s);
 /* 32 digest bytes as 64 lowercase hex digits. */
 void gic_hex32(const unsigned char md[32], char hex[GIC_HEX_LEN + 1]);
 int gic_is_hex_sha(const char *s);

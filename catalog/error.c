@@ -100,6 +100,13 @@ int gic_path_within(const char *a, const char *b)
 	       (!a[n] || a[n] == '/' || (n && b[n - 1] == '/'));
 }
 
+int gic_blank(const char *s)
+{
+	while (s && isspace((unsigned char)*s))
+		s++;
+	return !s || !*s;
+}
+
 size_t gic_ctrl_bytes(const char *s, size_t left)
 {
 	const unsigned char *u = (const unsigned char *)s;

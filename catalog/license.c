@@ -167,6 +167,12 @@ static int check_one(void *arg, const char *id)
 		return gic_seterr(GIC_EUSAGE, "unknown license '%s' (see "
 				  "'gicat license list')", id);
 	}
+	for (const char *s = k->joined; s && *s; s += strcspn(s, " "),
+	     s += *s == ' ')
+		if (!strncmp(s, id, strlen(id)) && (!s[strlen(id)] ||
+						    s[strlen(id)] == ' '))
+			return gic_seterr(GIC_EUSAGE, "license '%s' is given "
+					  "twice", id);
 	if (!(p = realloc(k->joined, k->len + strlen(id) + 2)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	k->joined = p;
@@ -250,6 +256,9 @@ int gic_license_set(struct gic_catalog *c, const char *expr, const char *ids,
 	int rc;
 
 	*changed = 0;
+	if (gic_blank(expr)) /* not "every entry": a script's empty $VAR */
+		return gic_seterr(GIC_EUSAGE, "EXPR is blank: say which "
+				  "entries get the licenses");
 	if ((rc = gic_catalog_writable(c)) < 0 ||
 	    (rc = check_list(c, ids, &joined)) < 0)
 		return rc;

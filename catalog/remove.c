@@ -86,8 +86,9 @@ int gic_remove(struct gic_catalog *c, const char *expr, int dry_run,
 	int rc;
 
 	*rep = (struct gic_remove_report){ 0 };
-	if (!expr || !*expr)
-		return gic_seterr(GIC_EUSAGE, "EXPR is required");
+	if (gic_blank(expr)) /* not "every entry": a script's empty $VAR */
+		return gic_seterr(GIC_EUSAGE, "EXPR is blank: say which entries "
+				  "to remove");
 	if ((rc = gic_tx_begin(c, dry_run)) < 0)
 		return rc;
 	rc = gic_tx_end(c, dry_run, remove_selected(c, expr, dry_run, errcol,

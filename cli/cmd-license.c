@@ -61,7 +61,8 @@ static int set(const char *expr, int nids, char **ids)
 		cli_expr_error("license set", expr, errcol);
 	else if (rc == GIC_EUSAGE)
 		cli_usage_error("license", "%s%s", gic_errmsg(),
-				strpbrk(expr, "=<>~") || strstr(expr, " in ") ? "" :
+				strpbrk(expr, "=<>~") || strstr(expr, " in ") ||
+				gic_blank(expr) ? "" :
 				" (EXPR is one argument: quote it, as in 'gicat "
 				"license set \"dataset = x\" ID')");
 	else if (rc < 0)
@@ -71,6 +72,8 @@ static int set(const char *expr, int nids, char **ids)
 			(unsigned long long)changed,
 			changed == 1 ? "entry" : "entries", changed ? "" :
 			" (no entry matches EXPR, or all have these licenses)");
+	if (rc == 0 && !changed)
+		cli_select_hint("license set", c, expr);
 	gic_catalog_close(c);
 	free(list);
 	return cli_exit_code(rc);
@@ -95,5 +98,9 @@ int cmd_license(int argc, char **argv)
 		return list(f);
 	if (optind + 3 <= argc && !strcmp(argv[optind], "set"))
 		return set(argv[optind + 1], argc - optind - 2, argv + optind + 2);
+	if (optind < argc && !strcmp(argv[optind], "set"))
+		return cli_usage_error("license", "set takes EXPR and at least "
+				       "one license ID ('gicat license list' "
+				       "shows them)");
 	return cli_usage_error("license", "expected 'list' or 'set EXPR ID...'");
 }

@@ -54,6 +54,16 @@ test_expect_success 'a path where EXPR goes: the error says how to select entrie
 	test_expect_code 2 gicat query genrator = adm 2>err && ! grep "entries by path" err
 '
 
+test_expect_success 'rm with a blank EXPR (a script'"'"'s empty variables) is refused, nothing removed' '
+	n=$(gicat query --count) &&
+	E= &&
+	for args in "\"\"" "\" \"" "\"\" \"\"" "\"\$E\" \"\$E\"" "\"	\""; do
+		eval "test_expect_code 2 gicat rm $args" 2>err &&
+		test_grep "^gicat: rm: EXPR is blank: say which entries to remove$" err || return 1
+	done &&
+	test "$(gicat query --count)" -eq "$n"
+'
+
 test_expect_success 'an unknown field is a usage error pointing at its column' '
 	test_expect_code 2 gicat query "label = fake and genrator = sd14" 2>err &&
 	test_grep "unknown field .genrator." err &&

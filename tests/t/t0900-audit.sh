@@ -74,10 +74,22 @@ test_expect_success 'license set changes the licenses of the entries matching EX
 	test_expect_code 2 gicat license set "datset = own" MIT 2>err &&
 	test_grep "unknown field" err && test_grep "^   *\\^" err &&
 	test_expect_code 2 gicat license set "dataset = own" 2>err &&
+	test_grep "set takes EXPR and at least one license ID" err &&
+	test_expect_code 2 gicat license set "dataset = own" MIT CC0-1.0 MIT 2>err &&
+	test_grep "license .MIT. is given twice" err &&
+	test_expect_code 2 gicat ingest --license "MIT,MIT" own 2>err &&
+	test_grep "license .MIT. is given twice" err &&
+	test "$(q "license = \"MIT CC-BY-4.0\"")" -eq 1 &&
+	for blank in "" " " "	"; do
+		test_expect_code 2 gicat license set "$blank" MIT 2>err &&
+		test_grep "^gicat: license: EXPR is blank: say which entries get the licenses$" err || return 1
+	done &&
+	test "$(q "license = \"MIT CC-BY-4.0\"")" -eq 1 &&
 	test_expect_code 2 gicat license set dataset = own MIT 2>err &&
 	test_grep "unknown license .=.*EXPR is one argument: quote it" err &&
 	gicat license set "dataset = nosuch" MIT 2>err &&
-	test_grep "0 entries changed (no entry matches EXPR, or all have these licenses)" err
+	test_grep "0 entries changed (no entry matches EXPR, or all have these licenses)" err &&
+	test_grep "note: no entry has dataset .nosuch." err
 '
 
 test_expect_success 'GenImage fails audit license --use commercial and passes --use research' '
