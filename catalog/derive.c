@@ -199,6 +199,13 @@ int gic_derive(struct gic_catalog *c, const char *parent_hex, const char *ops,
 	if ((rc = gic_ops_parse(ops, &o)) < 0)
 		return rc;
 	rc = gic_derive_lookup(c, parent_hex, &o, out_hex, NULL);
+	/* a damaged object is made again, as a missing one is: the put
+	 * replaces it (the bytes are the same on every run) */
+	if (rc == 0 && (rc = gic_image_read(c, out_hex, &out, &outlen)) ==
+		       GIC_ECORRUPT)
+		rc = GIC_ENOTFOUND;
+	free(out);
+	out = NULL;
 	if (rc != GIC_ENOTFOUND)
 		return rc;
 	if ((rc = gic_catalog_writable(c)) < 0 ||

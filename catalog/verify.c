@@ -84,6 +84,30 @@ static int foreign_keys(struct ctx *x)
 		"foreign_key_check failed");
 }
 
+/* why: what, then how to make hex again when it is a derived image (a
+ * damaged one is replaced as a missing one is); -1 when it is none. */
+static int derived_from(struct ctx *x, const char *hex, char *why, size_t n,
+			const char *what)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(x->c->db, "SELECT parent, ops FROM derivations "
+			       "WHERE derived = ? ORDER BY parent, ops LIMIT 1",
+			       -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			snprintf(why, n, "%s; a derived image: 'gicat degrade "
+				 "\"%s\" %s >/dev/null' makes it again", what,
+				 (const char *)sqlite3_column_text(s, 1),
+				 (const char *)sqlite3_column_text(s, 0));
+			rc = 0;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /*
  * An object problem names the entries that show the image and how to
  * mend it: ingesting a good copy again puts a missing or resized object
@@ -119,7 +143,7 @@ static void object_problem(struct ctx *x, const char *hex, const char *what,
 			 fetched ? "download it and ingest the file" :
 			 "restore that file and ingest it again",
 			 repair ? " with --repair" : "");
-	else
+	else if (derived_from(x, hex, why, sizeof(why), what) < 0)
 		snprintf(why, sizeof(why), "%s; no entry shows it", what);
 	sqlite3_finalize(s);
 	problem(x, hex, why);
