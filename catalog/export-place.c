@@ -53,9 +53,14 @@ static int clone_at(const char *obj, int dfd, const char *base)
 	return err;
 }
 
-/* st is the object of it as the catalog says, or else damaged. */
+/* st (an lstat) is the object of it as the catalog says, or else
+ * damaged: a file of its size, never a link to one elsewhere. */
 static int size_sound(const struct stat *st, const struct gic_item *it)
 {
+	if (!S_ISREG(st->st_mode))
+		return gic_seterr(GIC_ECORRUPT, "object %s is %s, not a file; "
+				  "run 'gicat verify'", it->sha256,
+				  gic_file_kind(st->st_mode));
 	if ((uint64_t)st->st_size == it->bytes)
 		return 0;
 	return gic_seterr(GIC_ECORRUPT, "object %s is damaged: %lld bytes, "
@@ -68,7 +73,7 @@ int gic_export_object_sound(const char *obj, const struct gic_item *it)
 {
 	struct stat st;
 
-	if (stat(obj, &st) < 0)
+	if (lstat(obj, &st) < 0)
 		return GIC_ENOTFOUND;  /* unset: ref'd images have no object */
 	return size_sound(&st, it);
 }

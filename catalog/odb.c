@@ -295,9 +295,21 @@ static int flush(struct fs_odb *o)
 	return 0;
 }
 
+/* objects/xx (xx: the first two digits of hex) is no directory: code is
+ * GIC_ECORRUPT for a walk (verify names it), GIC_EIO for a put (the
+ * store cannot take objects: that stops an ingest, no file's fault). */
+static int not_fan_dir(int code, const char *hex, unsigned mode)
+{
+	return gic_seterr(code, "objects/%.2s is %s, not a directory: "
+			  "objects are kept in the store itself (put what it "
+			  "holds back in a directory of that name)", hex,
+			  gic_file_kind(mode));
+}
+
 /* Makes objects/xx once per store handle, not once per object. */
 static int fan_out(struct fs_odb *o, const char *dir, const char *hex)
 {
+	struct stat st;
 	unsigned v = (unsigned)strtoul((char[3]){ hex[0], hex[1], 0 }, NULL, 16);
 	uint64_t bit = 1ULL << (v % 64);
 
@@ -305,6 +317,12 @@ static int fan_out(struct fs_odb *o, const char *dir, const char *hex)
 		return 0;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return gic_seterr(GIC_EIO, "mkdir '%s': %s", dir, strerror(errno));
+	/* there already: a directory of the store, not a link out of it
+	 * (checked once a process, as the bit says) */
+	if (lstat(dir, &st) < 0)
+		return gic_seterr(GIC_EIO, "'%s': %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return not_fan_dir(GIC_EIO, hex, st.st_mode);
 	atomic_fetch_or(&o->made[v / 64 % 4], bit);
 	return 0;
 }
@@ -401,6 +419,11 @@ static int fs_get(struct gic_odb *odb, const char *hex, unsigned char **buf,
 	ssize_t n = 0;
 
 	*buf = NULL;
+	if (fd < 0 && errno == ELOOP) {
+		rc = gic_seterr(GIC_ECORRUPT, "object %s is a symbolic link, "
+				"not a file; run 'gicat verify'", hex);
+		goto out;
+	}
 	if (fd < 0) {
 		rc = gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
 				"object %s: %s", hex, strerror(errno));
@@ -517,6 +540,30 @@ static void count_top(const char *dir, uint64_t *other)
 		closedir(d);
 }
 
+/* Opens objects/xx/ as a directory of the store: ENOENT is 1 (none);
+ * anything else there, a symbolic link above all (gc would remove files
+ * elsewhere through it), is GIC_ECORRUPT. */
+static int fan_open(const char *sub, int i, DIR **out)
+{
+	int fd = open(sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	*out = NULL;
+	if (fd < 0 && errno == ENOENT)
+		return 1;
+	if (fd < 0 && lstat(sub, &st) == 0 && !S_ISDIR(st.st_mode))
+		return not_fan_dir(GIC_ECORRUPT, sub + strlen(sub) - 2,
+				   st.st_mode);
+	if (fd < 0 || !(*out = fdopendir(fd))) {
+		int rc = gic_seterr(GIC_EIO, "objects/%02x: %s", i,
+				    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	return 0;
+}
+
 /* Walks objects/xx/ directories, calling cb for every object and
  * tmp_file for every temporary file. */
 static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
@@ -532,8 +579,10 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 		DIR *dir;
 
 		snprintf(sub, sizeof(sub), "%s/%02x", fs(odb)->dir, i);
-		if (!(dir = opendir(sub)))
+		if ((rc = fan_open(sub, i, &dir)) != 0) {
+			rc = rc > 0 ? 0 : rc;
 			continue;
+		}
 		while (!rc && (d = readdir(dir))) {
 			if (!strncmp(d->d_name, "tmp-", 4)) {
 				rc = tmp_file(dirfd(dir), d->d_name, sw);

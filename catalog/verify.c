@@ -308,6 +308,10 @@ int gic_verify(struct gic_catalog *c, int full,
 		rc = c->odb->be->list(c->odb, count_orphan, &x,
 				      &rep->tmp_files, &rep->foreign);
 	gic_read_end(c, began);
+	if (rc == GIC_ECORRUPT) { /* the store's own layout: a problem */
+		problem(&x, "objects", gic_errmsg());
+		rc = 0;
+	}
 	sqlite3_finalize(x.has_row);
 	return rc;
 }

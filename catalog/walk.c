@@ -225,6 +225,28 @@ static int in_catalog(const struct gic_filelist *fl, const struct stat *st)
 	return 0;
 }
 
+/* Is the file path (stat st) a symbolic link to a file of the catalog's
+ * (an object, catalog.db)?  Only files on the catalog's file system are
+ * looked at again. */
+static int link_into_catalog(const struct gic_filelist *fl, const char *path,
+			     const struct stat *st)
+{
+	struct stat lst, dst;
+	char *real, *slash;
+	int in = 0;
+
+	if (!fl->ncatalog_dirs || st->st_dev != fl->catalog_dirs[0].dev ||
+	    lstat(path, &lst) < 0 || !S_ISLNK(lst.st_mode) ||
+	    !(real = realpath(path, NULL)))
+		return 0;
+	if ((slash = strrchr(real, '/')) && slash != real) {
+		*slash = '\0';
+		in = stat(real, &dst) == 0 && in_catalog(fl, &dst);
+	}
+	free(real);
+	return in;
+}
+
 static int visit(struct walk *w, size_t len, int depth, const char *name)
 {
 	struct gic_filelist *fl = w->fl;
@@ -271,6 +293,10 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 	}
 	if (!S_ISREG(st.st_mode) || !looks_like_image(path, name)) {
 		fl->skipped++;
+		return 0;
+	}
+	if (link_into_catalog(fl, path, &st)) {
+		fl->in_catalog++;
 		return 0;
 	}
 	return push(fl, path, len + 1 + nl, w->root, 0);

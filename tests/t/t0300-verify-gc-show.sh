@@ -186,6 +186,24 @@ test_expect_success 'gc leaves a directory named like a temporary file; a link f
 	test -d c9/.gicat/objects/ab/tmp-dir && test -f outside.png
 '
 
+test_expect_success 'a fan-out directory that is a link out of the store: verify names it, gc and ingest touch nothing through it' '
+	gicat init c10 2>/dev/null && mkdir -p i10 && cp img/basn2c08.png i10/ &&
+	gicat --catalog c10 ingest i10 2>/dev/null &&
+	h=$(gicat --catalog c10 query --format csv --fields sha256 | tail -1) && xx=$(echo $h | cut -c1-2) &&
+	mkdir away && mv c10/.gicat/objects/$xx away/ && ln -s "$TRASH/away/$xx" c10/.gicat/objects/$xx &&
+	echo precious >away/$xx/$(printf "%062d" 7) && echo t >away/$xx/tmp-old &&
+	test_expect_code 1 gicat --catalog c10 verify >out 2>err &&
+	test_grep "^gicat: verify: .objects.: objects/$xx is a symbolic link, not a directory: objects are kept in the store itself (put what it holds back in a directory of that name)$" err &&
+	test_expect_code 3 gicat --catalog c10 gc --grace 0 2>err &&
+	test_grep "objects/$xx is a symbolic link, not a directory" err &&
+	test -f away/$xx/$(printf "%062d" 7) && test -f away/$xx/tmp-old &&
+	test_expect_code 3 gicat --catalog c10 ingest --repair i10 2>err &&
+	test_grep "objects/$xx is a symbolic link, not a directory" err &&
+	rm c10/.gicat/objects/$xx && mv away/$xx c10/.gicat/objects/ &&
+	rm c10/.gicat/objects/$xx/$(printf "%062d" 7) c10/.gicat/objects/$xx/tmp-old &&
+	gicat --catalog c10 verify >out && test_grep " 0 problems" out
+'
+
 test_expect_success 'rm takes out the entries EXPR selects; gc then deletes what no entry uses' '
 	gicat init c5 2>/dev/null && mkdir -p two && cp img/basn0g08.png img/basn2c08.png two/ &&
 	gicat --catalog c5 ingest --dataset a two 2>/dev/null &&

@@ -628,6 +628,19 @@ else
 	echo "# SKIP: strace cannot trace here; the threads of a split are not counted"
 fi
 
+test_expect_success 'an object replaced by a symbolic link (of the right size): every mode refuses it' '
+	gicat init sl 2>/dev/null && mkdir -p sli && cp "$SHARED/data/pngsuite/basn2c08.png" sli/ &&
+	gicat --catalog sl ingest sli 2>/dev/null &&
+	h=$(gicat --catalog sl query --format csv --fields sha256 | tail -1) &&
+	o=sl/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-) &&
+	head -c $(stat -c %s "$o") /dev/urandom >evil.bin && rm -f "$o" && ln -s "$TRASH/evil.bin" "$o" &&
+	for m in link symlink reflink copy; do
+		test_expect_code 3 gicat --catalog sl export --mode $m --out sl-$m 2>err &&
+		test "$(cat err)" = "gicat: export: '"'"'sl-$m'"'"': object $h is a symbolic link, not a file; run '"'"'gicat verify'"'"'" &&
+		test "$(find sl-$m -type f -o -type l | wc -l)" -eq 0 || return 1
+	done
+'
+
 # kill -9 at growing delays until one lands while files are being placed
 # (the run's mark is in --out): what it left needs no --force to replace.
 test_expect_success 'an export killed half-way: split --check says so, the retry needs no --force' '
