@@ -87,8 +87,9 @@ static int from_manifest(const char *dir, struct list *l)
 
 	snprintf(path, sizeof(path), "%s/MANIFEST.sha256", dir);
 	if (!(f = fopen(path, "r")))
-		return gic_seterr(GIC_ENOTFOUND, "'%s' was not exported by this "
-				  "catalog and has no MANIFEST.sha256", dir);
+		return gic_seterr(GIC_ENOTFOUND, "not exported by this catalog, "
+				  "and no MANIFEST.sha256 in it says what it "
+				  "holds");
 	while (rc == 0 && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (strlen(line) < GIC_HEX_LEN + 3 || line[GIC_HEX_LEN] != ' ')

@@ -124,25 +124,27 @@ static void fmt_pixels(char *buf, size_t size, uint64_t n)
 		snprintf(buf, size, "%llu px", (unsigned long long)n);
 }
 
+/* The reason comes first, before a ':' (ingest groups rejects by it),
+ * then the size of this image. */
 int probe_check_size(uint64_t w, uint64_t h, uint64_t max_pixels)
 {
 	char have[32], limit[32];
 
 	if (!w || !h)
-		return gic_seterr(GIC_EBADIMG, "image is %llux%llu: empty",
+		return gic_seterr(GIC_EBADIMG, "empty image: %llux%llu",
 				  (unsigned long long)w, (unsigned long long)h);
 	if (w > GIC_MAX_SIDE || h > GIC_MAX_SIDE)
-		return gic_seterr(GIC_ELIMIT, "image is %llux%llu: a side over "
-				  "the %u-pixel limit", (unsigned long long)w,
-				  (unsigned long long)h, GIC_MAX_SIDE);
+		return gic_seterr(GIC_ELIMIT, "a side over the %u-pixel limit: "
+				  "image is %llux%llu", GIC_MAX_SIDE,
+				  (unsigned long long)w, (unsigned long long)h);
 	/* w and h are below 2^32, so the product cannot overflow */
 	if (w * h <= max_pixels)
 		return 0;
 	fmt_pixels(have, sizeof(have), w * h);
 	fmt_pixels(limit, sizeof(limit), max_pixels);
-	return gic_seterr(GIC_ELIMIT, "image is %llux%llu (%s), over the %s limit",
-			  (unsigned long long)w, (unsigned long long)h, have,
-			  limit);
+	return gic_seterr(GIC_ELIMIT, "over the pixel limit (%s): image is "
+			  "%llux%llu (%s)", limit, (unsigned long long)w,
+			  (unsigned long long)h, have);
 }
 
 static uint32_t get16(const unsigned char *p, int le)

@@ -96,7 +96,8 @@ static void tally_table(const struct gic_license_audit *a)
 /* The text of o (released), or NULL. */
 static char *dumps(json_t *o, size_t flags)
 {
-	char *t = o ? json_dumps(o, flags | JSON_PRESERVE_ORDER) : NULL;
+	char *t = o ? json_dumps(o, flags | JSON_PRESERVE_ORDER |
+				 JSON_REAL_PRECISION(15)) : NULL;
 
 	json_decref(o);
 	return t;

@@ -36,6 +36,7 @@ struct sink {
 	size_t n[GIC_EVAL_NKINDS];
 	int told[GIC_EVAL_NKINDS];  /* "... and N more" said */
 	int last;                   /* kind of the last problem, or -1 */
+	int allowed;                /* --allow-missing: missing is a note */
 };
 
 static void tell_more(struct sink *s, int k)
@@ -64,8 +65,9 @@ static void on_problem(void *arg, enum gic_eval_problem kind,
 	s->last = (int)kind;
 	if (s->n[kind]++ < LIST_MAX)
 		cli_err("gicat: eval: %s'%s': %s\n", kind ==
-			GIC_EVAL_UNKNOWN ? "ignored: " : kind == GIC_EVAL_NOTE ?
-			"note: " : "", where, why);
+			GIC_EVAL_UNKNOWN ? "ignored: " : kind == GIC_EVAL_NOTE ||
+			(kind == GIC_EVAL_MISSING && s->allowed) ? "note: " : "",
+			where, why);
 }
 
 static void sink_end(struct sink *s)
@@ -277,7 +279,7 @@ static int eval_task(const char *file, const struct args *a)
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
 	struct gic_eval e;
-	struct sink s = { .last = -1 };
+	struct sink s = { .last = -1, .allowed = a->allow_missing };
 	int rc;
 
 	o.arg = &s;
@@ -421,7 +423,9 @@ static int eval_matrix(const struct args *a)
 		 (!a->html || (worst = cli_output_allowed(c, "eval",
 							  a->html)) == 0))
 		for (int i = 0; i < rs.n && worst != EXIT_RUNTIME; i++) {
-			struct sink s = { .last = -1 };  /* lists per file */
+			/* lists per file */
+			struct sink s = { .last = -1,
+					  .allowed = a->allow_missing };
 			o.arg = &s;
 			if ((rc = score_run(c, &rs, i, &o, a)) > worst)
 				worst = rc;

@@ -65,8 +65,8 @@ static int set(const char *expr, int nids, char **ids)
 				gic_blank(expr) ? "" :
 				" (EXPR is one argument: quote it, as in 'gicat "
 				"license set \"dataset = x\" ID')");
-	else if (rc < 0)
-		cli_fail(rc, "license set", expr);
+	else if (rc < 0) /* the catalog's failure: EXPR is not its subject */
+		cli_fail(rc, "license set", NULL);
 	else
 		cli_err("license set: %llu %s changed%s\n",
 			(unsigned long long)changed,

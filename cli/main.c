@@ -54,8 +54,21 @@ static const struct cmd commands[] = {
 	{ "query", cmd_query,
 	  "[--format table|csv|jsonl|paths] [--count] [--group-by F,F] "
 	  "[--fields F,F] [--limit N] [EXPR]", "list entries matching EXPR",
-	  "  EXPR: field op value, joined by and/or/not and parentheses;\n"
-	  "  ops = != < <= > >= ~ 'glob*', in (a, b), in 0..99; see README.\n" },
+	  "  EXPR       field op value, joined by and/or/not and parentheses;\n"
+	  "             ops = != < <= > >= ~ 'glob*', in (a, b), in 0..99;\n"
+	  "             none: every entry (README: Query language)\n"
+	  "  --format   table (default), csv, jsonl, or paths (one a line)\n"
+	  "  --count    the number of matches only (with --group-by: per group)\n"
+	  "  --group-by F,F  counts per value of those fields\n"
+	  "  --fields F,F    the columns of the listing (default: table a\n"
+	  "             short set, csv and jsonl every field)\n"
+	  "  --limit N  the first N matches (in insertion order)\n"
+	  "  fields: sha256 dataset generator subset label split class wnid\n"
+	  "    class_name class_source path width height short_side format\n"
+	  "    bytes mode channels bit_depth jpeg_quality subsampling\n"
+	  "    progressive phash license source has_icc has_exif has_xmp\n"
+	  "    has_c2pa text_keys exif_software exif_make exif_model\n"
+	  "    xmp_source_type storage\n" },
 	{ "show", cmd_show, "[--format text|json] SHA256|PREFIX|PATH",
 	  "an image's metadata and every entry of it",
 	  "  --format json  one JSON document: the image's columns (null where\n"
@@ -170,7 +183,8 @@ static const struct cmd commands[] = {
 	  "  e.g. gicat degrade 'resize(short=64)|jpeg(quality=65)' 3fa9c2 > out.jpg\n" },
 	{ "eval", cmd_eval, "TASK --predictions FILE [--threshold T] [--format "
 	  "table|csv|json] [--html FILE] [--allow-missing] | --matrix RUNS.tsv "
-	  "[--metric M] [--threshold T] [--format F] [--html FILE]",
+	  "[--metric M] [--threshold T] [--format F] [--html FILE] "
+	  "[--allow-missing]",
 	  "score a detector's predictions per test set; a cross-generator matrix",
 	  "  --predictions F  CSV (header) or JSONL: sha256 (or a 16+ hex prefix)\n"
 	  "                   or path (in an export of TASK, or the original),\n"
@@ -179,7 +193,8 @@ static const struct cmd commands[] = {
 	  "  --threshold T    score >= T means fake (default 0.5)\n"
 	  "  --format F       table (%, GenImage's column order), csv\n"
 	  "                   (set,n,acc,real_acc,fake_acc,ap as fractions), json\n"
-	  "  --allow-missing  score the images that have a prediction\n"
+	  "  --allow-missing  score the images that have a prediction (those\n"
+	  "                   without are listed as notes); --matrix too\n"
 	  "  --matrix RUNS    one run a line: TASK<TAB>PREDICTIONS; rows = trained\n"
 	  "                   on, columns = tested on, with averages\n"
 	  "  --metric M       the matrix's metric: acc (default), real_acc,\n"

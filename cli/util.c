@@ -161,11 +161,28 @@ void cli_print_error(const char *what, const char *subject)
 	} while (*m++);
 }
 
+/* Does why (n bytes) name subject already: quoted, or, when it is long
+ * enough not to be there by chance (a hash, a path), as it is? */
+static int names(const char *why, size_t n, const char *subject)
+{
+	size_t len = strlen(subject);
+	char *q;
+	int in;
+
+	if (len >= 16 && memmem(why, n, subject, len))
+		return 1;
+	if (len > 4096 || asprintf(&q, "'%s'", subject) < 0)
+		return 0;
+	in = memmem(why, n, q, len + 2) != NULL;
+	free(q);
+	return in;
+}
+
 void cli_error_line(const char *what, const char *subject, const char *why,
 		    size_t n)
 {
 	fprintf(stderr, "gicat: %s: ", what);
-	if (subject) {
+	if (subject && !names(why, n, subject)) {
 		fputc('\'', stderr);
 		cli_put_escaped(stderr, subject, strlen(subject));
 		fputs("': ", stderr);

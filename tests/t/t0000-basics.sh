@@ -75,9 +75,16 @@ test_expect_success 'init refuses to make a catalog inside a .gicat directory' '
 	test_expect_code 2 gicat init into-objects 2>err && ! test -e cat/.gicat/objects/.gicat
 '
 
+test_expect_success 'query -h explains every option and names the fields' '
+	gicat query -h >out 2>&1 &&
+	for w in --format --count --group-by --fields --limit short_side jpeg_quality xmp_source_type; do
+		grep -q -e "$w" out || return 1
+	done
+'
+
 test_expect_success 'init refuses an existing catalog, and a DIR whose parent is missing' '
 	test_expect_code 2 gicat init cat 2>err &&
-	test_grep "already holds a catalog" err &&
+	test "$(cat err)" = "gicat: init: '"'"'cat'"'"' already holds a catalog" &&
 	test_expect_code 2 gicat init nosuch/deeper 2>err &&
 	test_grep "^gicat: init: .nosuch/deeper.: cannot be created: its parent directory does not exist$" err &&
 	! test -e nosuch

@@ -51,18 +51,25 @@ test_expect_success 'the limits apply to content the catalog already holds' '
 	cp "$PNGS/basn2c08.png" known.png &&
 	gicat ingest --dataset k1 known.png 2>err &&
 	test_expect_code 1 gicat ingest --dataset k2 --max-pixels 10 known.png 2>err &&
-	test_grep "rejected: .known.png.: image is 32x32 (1024 px), over the 10 px limit" err &&
+	test_grep "rejected: .known.png.: over the pixel limit (10 px): image is 32x32 (1024 px)$" err &&
 	test_expect_code 1 gicat ingest --dataset k3 --max-bytes 100 known.png 2>err &&
 	test_grep "rejected: .known.png.: file too large" err &&
 	test "$(gicat query --count "path = known.png")" -eq 1 &&
 	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM rejects WHERE path = '"'"'known.png'"'"'")" -eq 1
 '
 
+test_expect_success 'rejects over the pixel limit are summed up in one line, whatever their sizes' '
+	mkdir -p sizes && cp "$PNGS/basn2c08.png" "$PNGS/basi0g01.png" "$PNGS/s39n3p04.png" sizes/ &&
+	test_expect_code 1 gicat ingest --dataset sz --max-pixels 10 sizes 2>err &&
+	test_grep "^  rejected 3: over the pixel limit (10 px)$" err &&
+	test "$(grep -c "^  rejected" err)" -eq 1
+'
+
 test_expect_success 'the pixel limit applies to a ref image ingested again as a copy' '
 	cp "$PNGS/basn3p08.png" refd.png &&
 	gicat ingest --mode ref --dataset r1 refd.png 2>err &&
 	test_expect_code 1 gicat ingest --dataset r2 --max-pixels 10 refd.png 2>err &&
-	test_grep "rejected: .refd.png.: image is 32x32" err &&
+	test_grep "rejected: .refd.png.: over the pixel limit (10 px): image is 32x32" err &&
 	test "$(gicat query --count "path = refd.png")" -eq 1
 '
 

@@ -102,7 +102,7 @@ test_expect_success 'verify is clean, then exits 1 naming a corrupt object, its 
 	gicat verify >out &&
 	test_expect_code 1 gicat verify --full 2>err >out &&
 	test "$(wc -l <err)" -eq 1 &&
-	test_grep "$(first basn0g08.png).: object .* is corrupt (hash [0-9a-f]\\{64\\}); 2 entries, e.g. .img/basn0g08.png.: restore that file and ingest it again with --repair$" err
+	test_grep "^gicat: verify: object $(first basn0g08.png) is corrupt (hash [0-9a-f]\\{64\\}); 2 entries, e.g. .img/basn0g08.png.: restore that file and ingest it again with --repair$" err
 '
 
 test_expect_success 'verify exits 1 naming a missing object; cat fails with exit 3' '
@@ -354,6 +354,8 @@ test_expect_success 'a catalog that may be read but not written is read; writers
 	test_grep "no write access to the catalog (.*): it can be read, not changed" err &&
 	test_expect_code 3 as_reader --catalog "$roc" gc 2>err &&
 	test_grep "no write access" err &&
+	test_expect_code 3 as_reader --catalog "$roc" license set "label = real" MIT 2>err &&
+	test_grep "^gicat: license set: no write access to the catalog (.*): it can be read, not changed$" err &&
 	test "$(gicat --catalog "$roc" query --count)" -eq 2
 '
 chmod -R u+w "$roc" 2>/dev/null; [ "$roc" = "$TRASH/roc" ] || rm -rf "$roc"

@@ -208,6 +208,8 @@ test_expect_success 'split --check DIR --out OTHER is a usage error, not a silen
 	test_expect_code 2 gicat split --check if --out if2 2>err &&
 	test_grep "^gicat: split: " err &&
 	test_expect_code 2 gicat split --check 2>err &&
+	mkdir plain && test_expect_code 2 gicat split --check plain 2>err &&
+	test "$(cat err)" = "gicat: split --check: '"'"'plain'"'"': not exported by this catalog, and no MANIFEST.sha256 in it says what it holds" &&
 	test_expect_code 2 gicat split --check nosuchdir 2>err &&
 	test_grep "^gicat: split --check: .nosuchdir.: No such file or directory$" err
 '

@@ -62,9 +62,12 @@ test_expect_success 'hand-computed accuracy and AP on one set, the threshold edg
 		test-items.csv >hand.csv &&
 	test_expect_code 1 evalcsv hand.csv >out 2>err &&
 	test_grep "$((ntest - 8)) of $ntest images have no prediction" err &&
+	test_grep "^gicat: eval: .[0-9a-f]*.: no prediction (" err &&
 	test_must_fail test -s out &&
 	evalcsv hand.csv --allow-missing >out 2>err &&
 	test_grep "$((ntest - 8)) of $ntest images (86.7%) have no prediction; scored the other 8" err &&
+	test_grep "^gicat: eval: note: .[0-9a-f]*.: no prediction (" err &&
+	! test_grep "^gicat: eval: .[0-9a-f]*.: no prediction" err &&
 	grep "^test/sd14," out | awk -F, "{ exit !(\$2 == 8 && \$3 == 0.625 && \$4 == 0.5 &&
 		\$5 == 0.75 && (\$6 - (0.25 + 0.5 / 3 + 0.15 + 0.25 * 4 / 7))^2 < 1e-24) }" &&
 	test_grep "^test/adm,0,,,,$" out &&
@@ -211,7 +214,11 @@ test_expect_success 'CSV and JSONL input give identical results' '
 	evalcsv rand.csv >a && evalcsv rand.jsonl >b && test_cmp a b &&
 	gicat eval $TASK --format json --predictions rand.csv >a.json &&
 	gicat eval $TASK --format json --predictions rand.jsonl >b.json && test_cmp a.json b.json &&
-	! grep -q "^avg,$ntest,1,1,1,1" a
+	! grep -q "^avg,$ntest,1,1,1,1" a &&
+	! grep -E "[0-9]\.[0-9]{16}" a.json &&
+	grep "^avg," a | cut -d, -f3 >acc_csv &&
+	"$PY" -c "import json; print(json.load(open(\"a.json\"))[\"avg\"][\"acc\"])" >acc_json &&
+	awk "NR == FNR { a = \$1; next } { exit !((a - \$1)^2 < 1e-20) }" acc_csv acc_json
 '
 
 test_expect_success 'sha256, its 16-hex prefix, export paths and original paths give identical results' '

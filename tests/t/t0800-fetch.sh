@@ -617,7 +617,7 @@ test_expect_success 'content already catalogued, not decoded again, still meets 
 	printf "url\n%s\n" "$K/img/c.png?again" >kn4.csv &&
 	test_expect_code 1 gicat --catalog kn fetch --max-pixels 100 kn4.csv 2>err &&
 	test_grep "^  1 download of content already catalogued: not decoded again$" err &&
-	test_grep "image is 32x32 (1024 px), over the 100 px limit" err &&
+	test_grep "over the pixel limit (100 px): image is 32x32 (1024 px)" err &&
 	gicat --catalog kn fetch kn4.csv 2>err &&
 	test_grep "^  0 new images, 1 new entry, 0 already present" err &&
 	test_grep "^  1 download of content already catalogued" err
