@@ -497,6 +497,9 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 	memset(rep, 0, sizeof(*rep));
 	for (int i = 0; i < r->nsets; i++)
 		x.total += r->sets[i].n;
+	if (!x.total) /* a typo in a select, most likely: nothing written */
+		return gic_seterr(GIC_EUSAGE, "every set is empty: nothing to "
+				  "write");
 	if ((rc = gic_catalog_writable(c)) < 0 || (rc = open_out(&x, out, &rep->cleared)) < 0)
 		goto out;
 	for (int i = 0; i < r->nsets && rc == 0; i++) {

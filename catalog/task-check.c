@@ -95,17 +95,22 @@ static int merged(struct list *l, const struct gic_resolved_set *s)
 		   tail);
 }
 
-/* The warnings of one set of r (leaks: its pairs with train). */
-static int set_warnings(struct list *l, const struct gic_resolved_set *s,
-			uint64_t leaks)
+/* The warnings of one set of r (leaks: its pairs with train); an empty
+ * one says why when its select asks for a value no entry has. */
+static int set_warnings(struct gic_catalog *c, struct list *l,
+			const struct gic_resolved_set *s, uint64_t leaks)
 {
+	char hint[512] = "";
 	size_t lo = s->nreal < s->nfake ? s->nreal : s->nfake;
 	size_t hi = s->nreal < s->nfake ? s->nfake : s->nreal;
 	int line = s->def->line, rc = label_conflicts(l, s);
 
 	if (rc == 0)
 		rc = merged(l, s);
-	if (rc == 0 && s->n == 0)
+	if (rc == 0 && s->n == 0 && s->def->select &&
+	    gic_select_hint(c, s->def->select, hint, sizeof(hint)) > 0)
+		rc = add(l, line, "set '%s' is empty: %s", s->def->name, hint);
+	else if (rc == 0 && s->n == 0)
 		rc = add(l, line, "set '%s' is empty", s->def->name);
 	else if (rc == 0 && lo * 10 < hi * 9)
 		rc = add(l, line, "set '%s' is unbalanced: %zu real, %zu fake",
@@ -153,7 +158,7 @@ int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
 		rc = add(&l, line, "leakage not checked: %s", gic_errmsg());
 	}
 	for (int i = 0; i < r->nsets && rc == 0; i++)
-		rc = set_warnings(&l, &r->sets[i], k.pairs[i]);
+		rc = set_warnings(c, &l, &r->sets[i], k.pairs[i]);
 	if (rc < 0) {
 		free(l.v);
 		return gic_seterr(GIC_ENOMEM, "out of memory");

@@ -268,7 +268,7 @@ test_expect_success 'task check: warnings for unknown keys, empty, unbalanced an
 	INI
 	gicat task check warn.ini >out 2>err &&
 	test_grep "^gicat: task: warning: warn.ini:3: unknown key .colour. ignored$" err &&
-	test_grep "^gicat: task: warning: warn.ini:[0-9]*: set .test/empty. is empty$" err &&
+	test_grep "^gicat: task: warning: warn.ini:[0-9]*: set .test/empty. is empty: no entry has generator .nonesuch. (there are: adm, biggan, glide, midjourney, sd14, sd15, vqdm, ...)$" err &&
 	test_grep "^gicat: task: warning: warn.ini:[0-9]*: set .test/lopsided. is unbalanced" err &&
 	test_grep "^gicat: task: warning: warn.ini:[0-9]*: test set .test/leak. shares [0-9]* image pairs with train" err &&
 	test "$(wc -l <err)" -eq 5 &&

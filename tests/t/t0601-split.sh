@@ -370,14 +370,15 @@ test_expect_success 'export samples as a task set does: --fraction, --max-per-cl
 	! test -e x
 '
 
-test_expect_success 'export of an empty selection warns, as split does, and still exits 0' '
-	gicat export "generator = adm and class in 990..999" --out none 2>err &&
+test_expect_success 'export of an empty selection warns, as split does, and writes nothing (exit 2)' '
+	test_expect_code 2 gicat export "generator = adm and class in 990..999" --out none 2>err &&
 	test_grep "^gicat: export: warning: .generator = adm and class in 990..999.: no image matches: set .export. is empty$" err &&
-	test_grep "^export: 0 images in 1 set" err &&
+	test_grep "^gicat: export: .none.: every set is empty: nothing to write$" err &&
+	! test -e none &&
 	gicat export "generator = adm" --out some 2>err &&
 	! grep warning err &&
 	n=$(gicat query --format csv --fields sha256 "label = fake" | tail -n +2 | sort -u | wc -l) &&
-	gicat export --balance label "label = fake" --out onelabel 2>err &&
+	test_expect_code 2 gicat export --balance label "label = fake" --out onelabel 2>err &&
 	test_grep "^gicat: export: warning: .label = fake.: $n images match, none is left after sampling (--balance label needs both labels): set .export. is empty$" err
 '
 
