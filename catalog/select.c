@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,26 +67,6 @@ static char *first_text(struct gic_catalog *c, const char *sql, const char *v)
 	return out;
 }
 
-/* Appends " (there are: a, b, ...)" to buf: the first seven rows of
- * sql, and "..." when there are more. */
-static void list_values(struct gic_catalog *c, const char *sql, char *buf,
-			size_t size)
-{
-	size_t len = strlen(buf);
-	sqlite3_stmt *s;
-	int n = 0;
-
-	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
-		return;
-	for (; sqlite3_step(s) == SQLITE_ROW; n++)
-		gic_appendf(buf, size, &len, "%s%s", n ? ", " : " (there are: ",
-			    n < 7 ? (const char *)sqlite3_column_text(s, 0) :
-			    "...");
-	if (n)
-		gic_appendf(buf, size, &len, ")");
-	sqlite3_finalize(s);
-}
-
 /* Does some entry have field f = v (of a list field: v among its values)? */
 static int exists(struct gic_catalog *c, const struct gic_field *f,
 		  const char *v)
@@ -99,25 +80,83 @@ static int exists(struct gic_catalog *c, const struct gic_field *f,
 	return got != NULL;
 }
 
+#define HINT_VALUES 64   /* distinct values a hint looks at */
+#define HINT_VALUE_MAX 64 /* bytes of each (longer ones are no hint) */
+
+struct values {
+	char v[HINT_VALUES][HINT_VALUE_MAX];
+	size_t n;
+};
+
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void add_value(struct values *vs, const char *v, size_t n)
+{
+	if (!n || n >= HINT_VALUE_MAX || vs->n == HINT_VALUES)
+		return;
+	for (size_t i = 0; i < vs->n; i++)
+		if (!strncmp(vs->v[i], v, n) && !vs->v[i][n])
+			return;
+	memcpy(vs->v[vs->n], v, n);
+	vs->v[vs->n++][n] = '\0';
+}
+
+/* The values of f the entries have, sorted: a list field's one by one
+ * (license ids, not the lists they make). */
+static void values_of(struct gic_catalog *c, const struct gic_field *f,
+		      struct values *vs)
+{
+	char sql[512];
+	sqlite3_stmt *s;
+
+	vs->n = 0;
+	snprintf(sql, sizeof(sql), "SELECT DISTINCT %s FROM v_entries WHERE %s "
+		 "IS NOT NULL LIMIT 4096", f->sql, f->sql);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
+		return;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(s, 0);
+		for (size_t n; v && *v; v += n + (v[n] != '\0')) {
+			n = f->list ? strcspn(v, " ") : strlen(v);
+			add_value(vs, v, n);
+		}
+	}
+	sqlite3_finalize(s);
+	qsort(vs->v, vs->n, sizeof(vs->v[0]), by_text);
+}
+
 /* The hint for field f = v, which no entry has: the value in another
- * case, else the values there are. */
+ * case or a near spelling, else the values there are. */
 static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 		       const char *v, char *buf, size_t size)
 {
-	char sql[512], *got;
+	struct values *vs = malloc(sizeof(*vs));
+	size_t best = GIC_SUGGEST_FAR, len;
+	const char *near = NULL, *closest = NULL;
 
-	snprintf(sql, sizeof(sql), "SELECT %s FROM v_entries WHERE lower(%s) "
-		 "= lower(?1) LIMIT 1", f->sql, f->sql);
-	if ((got = first_text(c, sql, v))) {
-		snprintf(buf, size, "no entry has %s '%s'; did you mean '%s'?",
-			 f->name, v, got);
-		free(got);
-		return;
-	}
 	snprintf(buf, size, "no entry has %s '%s'", f->name, v);
-	snprintf(sql, sizeof(sql), "SELECT DISTINCT %s FROM v_entries WHERE %s "
-		 "IS NOT NULL ORDER BY 1 LIMIT 8", f->sql, f->sql);
-	list_values(c, sql, buf, size);
+	if (!vs)
+		return;
+	values_of(c, f, vs);
+	for (size_t i = 0; i < vs->n && !near; i++)
+		if (!strcasecmp(vs->v[i], v))
+			near = vs->v[i];
+	for (size_t i = 0; i < vs->n && !near; i++)
+		if (gic_suggest_closer(v, strlen(v), vs->v[i], &best))
+			closest = vs->v[i];  /* each one closer than the last */
+	near = near ? near : closest;
+	len = strlen(buf);
+	if (near)
+		gic_appendf(buf, size, &len, "; did you mean '%s'?", near);
+	for (size_t i = 0; !near && i < vs->n && i < 8; i++)
+		gic_appendf(buf, size, &len, "%s%s", i ? ", " : " (there are: ",
+			    i < 7 ? vs->v[i] : "...");
+	if (!near && vs->n)
+		gic_appendf(buf, size, &len, ")");
+	free(vs);
 }
 
 /* Is q's parameter i a name value that no entry has (for a list: nor any

@@ -261,7 +261,7 @@ test_expect_success 'messages show control characters of names, values and comma
 	gicat query "dataset = dx" >/dev/null 2>err &&
 	test_grep "note: no entry has dataset" err && grep -qF "d\\x1b[2Jd" err &&
 	gicat mv --dry-run "d${E}[2Jd" "n${E}[2Jx" 2>>err &&
-	gicat export "path = ${SQ}zz${E}[2J${SQ}" --out escx 2>>err &&
+	test_expect_code 2 gicat export "path = ${SQ}zz${E}[2J${SQ}" --out escx 2>>err &&
 	test_expect_code 2 gicat "q${E}[2J" 2>>err &&
 	test_expect_code 2 gicat query --format "t${E}[2J" 2>>err &&
 	test_expect_code 2 gicat query "genrator${E}[2J = sd14" 2>>err &&
