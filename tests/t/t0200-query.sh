@@ -151,6 +151,8 @@ test_expect_success 'an empty answer names the value no entry has, and what ther
 	test "$(cat err)" = "gicat: query: note: no entry has generator '"'"'Midjourney'"'"'; did you mean '"'"'midjourney'"'"'?" &&
 	gicat query "label = fake and split = test" >out 2>err &&
 	test_grep "^gicat: query: note: no entry has split .test. (there are: train, val)$" err &&
+	gicat query --count "split = tran" >out 2>err &&
+	test_grep "^gicat: query: note: no entry has split .tran.; did you mean .train.?$" err &&
 	gicat query --count "generator = adm and class = 999" >out 2>err &&
 	! test -s err &&
 	for e in "generator != zzz and label = real and label = fake" \
@@ -176,7 +178,9 @@ test_expect_success 'license = ID asks whether an entry has ID among its license
 	test "$(gicat query --count "license in (LicenseRef-ImageNet, LicenseRef-Midjourney)")" -eq $((real + mj)) &&
 	test "$(gicat query --count "license ~ \"*ImageNet\"")" -eq "$real" &&
 	test "$(gicat query --count "license = LicenseRef-Gen" 2>err)" -eq 0 &&
-	test_grep "^gicat: query: note: no entry has license .LicenseRef-Gen." err
+	test_grep "^gicat: query: note: no entry has license .LicenseRef-Gen." err &&
+	gicat query --count "license = CC-BY-4.0" >out 2>err &&
+	test_grep "^gicat: query: note: no entry has license .CC-BY-4.0. (there are: LicenseRef-GenImage, LicenseRef-ImageNet, LicenseRef-Midjourney)$" err
 '
 
 test_expect_success 'expressions at the nesting and and/or limits run; one past them is a usage error' '
