@@ -226,6 +226,19 @@ static int add(struct reader *r, const char *const v[NCOLS])
 	return 0;
 }
 
+/* A header without the columns what names: it says which it has. */
+static int no_column(struct reader *r, const char *what)
+{
+	char has[256] = "";
+	size_t len = 0;
+
+	for (int i = 0; i < r->nfields; i++)
+		gic_appendf(has, sizeof(has), &len, "%s%s", i ? ", " : "",
+			    r->head[i]);
+	return gic_seterr(GIC_EUSAGE, "line %d: the header names no %s column "
+			  "(it has: %s)", r->line, what, has);
+}
+
 /* The header row: which field holds which column. */
 static int csv_header(struct reader *r, char *line)
 {
@@ -241,11 +254,9 @@ static int csv_header(struct reader *r, char *line)
 		return gic_seterr(GIC_EUSAGE, "line %d: two '%s' columns in the "
 				  "header", r->line, col_names[dup]);
 	if (r->col[C_SHA] < 0 && r->col[C_PATH] < 0)
-		return gic_seterr(GIC_EUSAGE, "line %d: the header names no "
-				  "sha256 or path column", r->line);
+		return no_column(r, "sha256 or path");
 	if (r->col[C_SCORE] < 0 && r->col[C_PRED] < 0)
-		return gic_seterr(GIC_EUSAGE, "line %d: the header names no "
-				  "score or pred column", r->line);
+		return no_column(r, "score or pred");
 	return 0;
 }
 

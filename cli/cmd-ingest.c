@@ -87,11 +87,12 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 	if (st->skipped)
 		skipped(st);
 	if (st->respelled)
-		cli_err("  %llu of those already present are entries "
+		cli_err("  %llu of those already present %s "
 			"under another spelling of their path (first: '%s', "
 			"catalogued as '%s'): not added again; paths are kept as "
 			"given, so ingest a tree from the same directory each "
 			"time\n", (unsigned long long)st->respelled,
+			st->respelled == 1 ? "is an entry" : "are entries",
 			gic_esc(st->respelled_now, now, sizeof(now)),
 			gic_esc(st->respelled_was, was, sizeof(was)));
 	if (st->unknown_wnids)

@@ -49,8 +49,9 @@ static const struct cmd commands[] = {
 	  "  --dataset  only that dataset's entries\n"
 	  "  --dry-run  say how many entries would move, changing nothing\n"
 	  "  Nothing on disk is touched.  When a new path is one an entry of\n"
-	  "  the dataset already has, nothing moves (exit 1).  Fetched entries\n"
-	  "  keep their paths: their URLs.\n" },
+	  "  the dataset already has, nothing moves (exit 1); nor when one\n"
+	  "  would pass 4095 bytes (exit 2).  Fetched entries keep their\n"
+	  "  paths: their URLs.\n" },
 	{ "query", cmd_query,
 	  "[--format table|csv|jsonl|paths] [--count] [--group-by F,F] "
 	  "[--fields F,F] [--limit N] [EXPR]", "list entries matching EXPR",
@@ -209,9 +210,9 @@ static const struct cmd commands[] = {
 	  "  --distance N     0..10 (default 4)\n" },
 	{ "leakcheck", cmd_leakcheck, "TASK [--distance N] [--format table|csv|"
 	  "jsonl]", "train/test pairs that are the same image or near duplicates",
-	  "  exit 1 when any test image is a training image, byte for byte or\n"
-	  "  within N bits of pHash (default 4, at most 10); derived images are\n"
-	  "  compared through their originals\n" },
+	  "  exit 1 when any image of a test or val set is a training image,\n"
+	  "  byte for byte or within N bits of pHash (default 4, at most 10);\n"
+	  "  derived images are compared through their originals\n" },
 	{ "license", cmd_license, "list [--format table|csv|jsonl] | set EXPR "
 	  "ID...", "the license registry; set the licenses of entries",
 	  "  list   every registered license (SPDX ids and LicenseRef-...) with\n"
@@ -254,7 +255,7 @@ static void overview(FILE *f)
 {
 	fputs("usage: gicat [--catalog DIR] COMMAND [ARGS]\n\ncommands:\n", f);
 	for (const struct cmd *c = commands; c->name; c++)
-		fprintf(f, "  %-9s %s\n", c->name, c->summary);
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fputs("\n'gicat help COMMAND' or 'gicat COMMAND -h' shows a command's "
 	      "options.\n", f);
 }

@@ -406,15 +406,18 @@ int cli_output_allowed(struct gic_catalog *c, const char *cmd,
 	struct stat st;
 	int there;
 
+	/* one line each, exit 2: the options were right, the path is not */
 	if (dir)
-		return cli_usage_error(cmd, "'%s' is inside the catalog (%s): "
-				       "write reports elsewhere", path, dir);
+		return cli_fail(gic_seterr(GIC_EUSAGE, "inside the catalog (%s): "
+					   "write reports elsewhere", dir), cmd,
+				path);
 	/* said before the work, not after it */
 	copy = strdup(path);
 	there = copy && stat(dirname(copy), &st) == 0 && S_ISDIR(st.st_mode);
 	free(copy);
-	return there ? 0 : cli_usage_error(cmd, "'%s' cannot be written: its "
-					   "directory does not exist", path);
+	return there ? 0 : cli_fail(gic_seterr(GIC_EUSAGE, "cannot be written: "
+					       "its directory does not exist"),
+				    cmd, path);
 }
 
 /* Writes into a device, FIFO or socket as it stands, as cp would. */

@@ -50,7 +50,7 @@ fetch_demo() {
 	say "gicat fetch --dataset web demo/urls.csv   (exit 1: some URLs are broken on purpose)"
 	"$gicat" fetch --dataset web --retries 2 "$out/urls.csv" || true
 
-	say "gicat fetch --status demo/urls.csv"
+	say "gicat fetch --status --dataset web demo/urls.csv"
 	"$gicat" fetch --status --dataset web "$out/urls.csv" || true
 
 	say "gicat fetch --dataset web demo/urls.csv   (again: only the failures are tried; one now answers)"

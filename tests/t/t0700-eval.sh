@@ -474,9 +474,9 @@ test_expect_success 'usage errors exit 2' '
 	test_grep "^gicat: eval: .nope.csv.: cannot open" err &&
 	test_expect_code 2 gicat eval no-such-task --predictions rand.csv 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --html cat/.gicat/catalog.db 2>err &&
-	test_grep "^gicat: eval: .cat/.gicat/catalog.db. is inside the catalog" err &&
+	test_grep "^gicat: eval: .cat/.gicat/catalog.db.: inside the catalog" err &&
 	test_expect_code 2 gicat eval --matrix runs.tsv --html cat/.gicat/m.html 2>err &&
-	test_grep "is inside the catalog" err && ! test -e cat/.gicat/m.html &&
+	test_grep ": inside the catalog" err && ! test -e cat/.gicat/m.html &&
 	gicat query --count >/dev/null
 '
 
@@ -489,7 +489,7 @@ test_expect_success 'a bad predictions file is the subject of the error, named o
 	test "$(cat err)" = "gicat: eval: '"'"'header.csv'"'"': a header and no rows: no predictions" &&
 	printf "name,score\nx,1\n" >nokey.csv &&
 	test_expect_code 2 gicat eval $TASK --predictions nokey.csv 2>err &&
-	test "$(cat err)" = "gicat: eval: '"'"'nokey.csv'"'"': line 1: the header names no sha256 or path column" &&
+	test "$(cat err)" = "gicat: eval: '"'"'nokey.csv'"'"': line 1: the header names no sha256 or path column (it has: name, score)" &&
 	printf "[task]\nname = notest\n[train]\nselect = subset = adm\n" >notest.ini &&
 	test_expect_code 2 gicat eval notest.ini --predictions rand.csv 2>err &&
 	test_grep "^gicat: eval: .notest.ini.: task .notest. has no test set" err &&

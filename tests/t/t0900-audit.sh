@@ -464,7 +464,8 @@ test_expect_success 'an --html page is never written into the catalog, nor left 
 	cp cat/.gicat/catalog.db db.before &&
 	for sub in bias license provenance; do
 		test_expect_code 2 gicat audit $sub --html cat/.gicat/catalog.db 2>err &&
-		test_grep "^gicat: audit: .cat/.gicat/catalog.db. is inside the catalog (.*/cat/.gicat): write reports elsewhere$" err || return 1
+		test_grep "^gicat: audit: .cat/.gicat/catalog.db.: inside the catalog (.*/cat/.gicat): write reports elsewhere$" err &&
+		test "$(wc -l <err)" -eq 1 || return 1
 	done &&
 	cmp db.before cat/.gicat/catalog.db &&
 	mkdir -p ro/page.html && echo old >ro/page.html/keep &&
@@ -477,7 +478,7 @@ test_expect_success 'an --html page is never written into the catalog, nor left 
 test_expect_success '--html into a directory that does not exist is refused before any work' '
 	test_expect_code 2 gicat audit bias --html nodir/page.html >out 2>err &&
 	! test -s out && ! test -e nodir &&
-	test_grep "^gicat: audit: .nodir/page.html. cannot be written: its directory does not exist$" err &&
+	test "$(cat err)" = "gicat: audit: '"'"'nodir/page.html'"'"': cannot be written: its directory does not exist" &&
 	test_expect_code 2 gicat eval genimage/cross-sd14 --predictions x.csv --html nodir/p.html >out 2>err &&
 	test_grep "cannot be written: its directory does not exist" err
 '
