@@ -511,6 +511,8 @@ struct gic_gc_report {
 	uint64_t objects, tmp;  /* unreferenced objects, temporary files removed */
 	uint64_t bytes;         /* the size of the objects and temporary
 				   files removed */
+	uint64_t shared;        /* of those objects, files other names still
+				   hold (link-mode originals): nothing freed */
 	uint64_t young_objects, young_tmp; /* kept: changed within grace */
 	uint64_t exports, export_files; /* records of exports whose
 					   directory is gone, and the

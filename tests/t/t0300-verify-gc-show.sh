@@ -183,6 +183,7 @@ test_expect_success 'gc leaves a directory named like a temporary file; a link f
 	gicat --catalog c9 gc --grace 0 2>real &&
 	test "$(sed "s/would remove/removed/" dry)" = "$(cat real)" &&
 	test_grep "1 object, 1 temporary file (2 bytes freed)" real &&
+	! test_grep "hard link" real &&
 	test -d c9/.gicat/objects/ab/tmp-dir && test -f outside.png
 '
 
