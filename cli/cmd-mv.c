@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -58,5 +59,9 @@ int cmd_mv(int argc, char **argv)
 			"query --format paths' shows them)\n", dataset ?
 			" of dataset '" : "", dataset ? dataset : "",
 			dataset ? "'" : "", argv[optind]);
+	else if (rep.entries && !dry_run && access(argv[optind + 1], F_OK) < 0)
+		cli_err("gicat: mv: note: there is no '%s' here: mv renames "
+			"the paths the entries have, nothing on disk (move the "
+			"tree too, or 'gicat mv' back)\n", argv[optind + 1]);
 	return 0;
 }

@@ -300,7 +300,8 @@ test_expect_success 'mv renames the paths under a prefix; a re-ingest from there
 	test "$(cat err)" = "mv: would move 3 entries from '"'"'old/'"'"' to '"'"'new'"'"'" &&
 	test "$(gicat --catalog c7 query --count "path ~ \"old/*\"")" -eq 3 &&
 	gicat --catalog c7 mv old new 2>err &&
-	test "$(cat err)" = "mv: moved 3 entries from '"'"'old'"'"' to '"'"'new'"'"'" &&
+	test "$(cat err)" = "mv: moved 3 entries from '"'"'old'"'"' to '"'"'new'"'"'
+gicat: mv: note: there is no '"'"'new'"'"' here: mv renames the paths the entries have, nothing on disk (move the tree too, or '"'"'gicat mv'"'"' back)" &&
 	gicat --catalog c7 query --format csv --fields path >paths &&
 	printf "new/basn3p08.png\nnew/sub/basn0g08.png\nnew/sub/basn2c08.png\noldish.png\n" >want &&
 	tail -n +2 paths | sort >got && test_cmp want got &&
