@@ -43,16 +43,19 @@ struct parser {
 static int bad(struct parser *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Fails the list with "line N: <message>". */
+/* Fails the row with "line N: <message>", its control characters as
+ * \xNN: the rows' messages are joined by newlines, one a row, and a
+ * value may hold one. */
 static int bad(struct parser *p, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], esc[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return gic_seterr(GIC_EUSAGE, "line %d: %s", p->line, msg);
+	return gic_seterr(GIC_EUSAGE, "line %d: %s", p->line,
+			  gic_esc(msg, esc, sizeof(esc)));
 }
 
 /* u's URL with its password as ***, or NULL when it has none. */
@@ -334,29 +337,56 @@ static enum format guess(const char *path, const char *first)
 
 /* Feeds every non-blank record of text (modified in place) to the
  * parser. */
+#define BAD_ROWS_SHOWN 20 /* a list's bad rows named, one a line */
+
+/* Every bad row of a list is found in one reading: the first
+ * BAD_ROWS_SHOWN named, the others counted. */
+struct bad_rows {
+	char text[12288];
+	size_t len;
+	int n;
+};
+
+static void note_bad(struct bad_rows *b)
+{
+	if (b->n++ < BAD_ROWS_SHOWN)
+		gic_appendf(b->text, sizeof(b->text), &b->len, "%s%s",
+			    b->len ? "\n" : "", gic_errmsg());
+}
+
 static int read_lines(struct parser *p, char *text)
 {
 	int rc = 0, header = p->fmt == F_CSV || p->fmt == F_TSV;
+	struct bad_rows *bad = calloc(1, sizeof(*bad));
 	struct gic_records rec;
 	char *s;
 
+	if (!bad)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
 	gic_records_init(&rec, text, p->fmt == F_TSV ? '\t' : ',',
 			 p->fmt == F_CSV);
 	while (rc == 0 && (s = gic_records_next(&rec))) {
 		p->line = rec.line;
 		if (!*gic_trim(s))
 			continue;
-		if (header) {
+		if (header) {  /* a bad header: no row can be read */
 			rc = read_header(p, s);
 			header = 0;
-		} else if (p->fmt == F_JSONL) {
-			rc = read_json(p, s);
-		} else if (p->fmt == F_PLAIN) {
-			rc = read_plain(p, s);
-		} else {
-			rc = read_delimited(p, s);
+			continue;
+		}
+		rc = p->fmt == F_JSONL ? read_json(p, s) :
+		     p->fmt == F_PLAIN ? read_plain(p, s) : read_delimited(p, s);
+		if (rc == GIC_EUSAGE) {  /* a row's: the next rows are read */
+			note_bad(bad);
+			rc = 0;
 		}
 	}
+	if (rc == 0 && bad->n > BAD_ROWS_SHOWN)
+		gic_appendf(bad->text, sizeof(bad->text), &bad->len, "\n... and "
+			    "%d more bad rows", bad->n - BAD_ROWS_SHOWN);
+	if (rc == 0 && bad->n)
+		rc = gic_seterr_lines(GIC_EUSAGE, bad->text);
+	free(bad);
 	return rc;
 }
 

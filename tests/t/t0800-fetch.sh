@@ -413,6 +413,15 @@ test_expect_success 'a bad list is refused before anything is fetched, naming th
 	test "$(wc -l <err)" -eq 1 &&
 	refused "{\"url\": \"$B/img/k.png\", \"class\": 3.5}\n" \
 		"line 1: .class. must be a whole number or a wnid" &&
+	refused "url,label\n$B/img/k.png,bogus\nftp://x/y.png,real\n$B/img/m.png,fake\nnot a url,real\n" \
+		"^gicat: fetch: .list.bad.: line 2: label must be .real. or .fake., not .bogus.$" &&
+	test_grep "^gicat: fetch: .list.bad.: line 3: .ftp://x/y.png. is not an http or https URL$" err &&
+	test_grep "^gicat: fetch: .list.bad.: line 5: .not a url. is not a URL" err &&
+	test "$(wc -l <err)" -eq 3 &&
+	{ echo url; for i in $(seq 30); do echo "ftp://x/$i.png"; done; } >many.bad &&
+	test_expect_code 2 gicat fetch many.bad 2>err &&
+	test "$(grep -c "is not an http or https URL$" err)" -eq 20 &&
+	test_grep "^gicat: fetch: .many.bad.: \.\.\. and 10 more bad rows$" err &&
 	test_expect_code 2 gicat fetch missing.csv 2>err &&
 	test_grep "missing.csv.: cannot open" err &&
 	test_expect_code 2 gicat fetch --jobs 0 list.csv 2>err &&
