@@ -112,6 +112,11 @@ static int set_warnings(struct gic_catalog *c, struct list *l,
 		rc = add(l, line, "set '%s' is empty: %s", s->def->name, hint);
 	else if (rc == 0 && s->n == 0)
 		rc = add(l, line, "set '%s' is empty", s->def->name);
+	else if (rc == 0 && s->nreal + s->nfake == 0)
+		rc = add(l, line, "set '%s': no image has a label (real or "
+			 "fake; %zu image%s): a trainer learns nothing from it, "
+			 "eval scores none of it", s->def->name, s->n,
+			 s->n == 1 ? "" : "s");
 	else if (rc == 0 && lo * 10 < hi * 9)
 		rc = add(l, line, "set '%s' is unbalanced: %zu real, %zu fake",
 			 s->def->name, s->nreal, s->nfake);

@@ -153,7 +153,7 @@ static int on_row(void *arg, const struct gic_license_row *r)
 	} else {
 		/* the two columns of any width last: path, then the ids at fault */
 		if (!w->n)
-			printf("\n%-10s %s%-12s %-5s %s  [%s]\n", "problem",
+			printf("\n%-10s %s%-12s %-5s  %s  [%s]\n", "problem",
 			       w->o->task_file ? "set              " : "",
 			       "generator", "label", "path", "ids");
 		char g[96], path[4 * 4096], d[512];
@@ -161,7 +161,7 @@ static int on_row(void *arg, const struct gic_license_row *r)
 		printf("%-10s ", gic_license_problem_name(r->problem));
 		if (w->o->task_file)
 			printf("%-16s ", r->set);
-		printf("%-12s %-5s %s  [%s]\n", gic_esc(r->group, g, sizeof(g)),
+		printf("%-12s %-5s  %s  [%s]\n", gic_esc(r->group, g, sizeof(g)),
 		       r->label ? r->label : "-",
 		       r->path ? gic_esc(r->path, path, sizeof(path)) : "-",
 		       r->detail ? gic_esc(r->detail, d, sizeof(d)) : "-");

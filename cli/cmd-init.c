@@ -4,6 +4,7 @@
  * contain .gicat, as for every other command), else here.
  */
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,10 +27,30 @@ static int same_dir(const char *a, const char *b)
 	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* The nearest directory above root (absolute) that holds a catalog, in
+ * out; 0 when none does. */
+static int catalog_above(const char *root, char *out, size_t n)
+{
+	char *slash;
+	struct stat st;
+
+	snprintf(out, n, "%s", root);
+	while ((slash = strrchr(out, '/')) && slash != out) {
+		char db[4200];
+
+		*slash = '\0';
+		snprintf(db, sizeof(db), "%s/.gicat/catalog.db", out);
+		if (stat(db, &st) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", 0, 0, 'h' }, { 0 } };
 	const char *env = getenv("GICAT_DIR"), *dir = ".";
+	char above[4096];
 	struct gic_catalog *c;
 	int ch, rc;
 
@@ -52,6 +73,11 @@ int cmd_init(int argc, char **argv)
 		return cli_fail(rc, "init", dir);
 	cli_err("gicat: created catalog in %s/.gicat (schema %d)\n",
 		c->root, c->schema_version);
+	if (catalog_above(c->root, above, sizeof(above)))
+		cli_err("gicat: init: note: it is inside the tree of the "
+			"catalog in %s/.gicat: gicat run below %s now finds "
+			"the new one (--catalog or $GICAT_DIR choose)\n", above,
+			c->root);
 	gic_catalog_close(c);
 	return 0;
 }

@@ -35,12 +35,12 @@ static int print(void *arg, const struct gic_leak *l)
 		printf(",%d,%s\n", l->distance, kind);
 	} else {
 		if (!r->rows)
-			printf("%-16s %-8s  %-14s %s  <->  %s\n", "set",
+			printf("%-16s %-8s  %-14s  %s  <->  %s\n", "set",
 			       "distance", "kind", "test image", "train image");
-		printf("%-16s %-8d  %-14s ", l->test_set, l->distance, kind);
+		printf("%-16s %-8d  %-14s  ", l->test_set, l->distance, kind);
 		cli_put_escaped(stdout, l->test->path ? l->test->path : "-",
 				SIZE_MAX);
-		fputs("  <->  train ", stdout);
+		fputs("  <->  ", stdout);
 		cli_put_escaped(stdout, l->train->path ? l->train->path : "-",
 				SIZE_MAX);
 		putchar('\n');

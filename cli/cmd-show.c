@@ -127,7 +127,8 @@ static void put(const json_t *v)
 }
 
 /* The rows of doc's key under a heading naming their columns, a line
- * each; nothing when there are none. */
+ * each, the columns two spaces apart (a path may hold one); nothing when
+ * there are none. */
 static void print_rows(const json_t *doc, const char *key, const char *head)
 {
 	const json_t *row, *v;
@@ -141,7 +142,7 @@ static void print_rows(const json_t *doc, const char *key, const char *head)
 			printf("\n%s:\n", head);
 		json_object_foreach((json_t *)row, k, v) {
 			if (!first)
-				putchar(' ');
+				fputs("  ", stdout);
 			put(v);
 			first = 0;
 		}

@@ -82,6 +82,13 @@ test_expect_success 'query -h explains every option and names the fields' '
 	done
 '
 
+test_expect_success 'init inside the tree of another catalog notes which one is found where' '
+	gicat init outer 2>/dev/null && mkdir -p outer/in &&
+	gicat init outer/in 2>err &&
+	test_grep "^gicat: init: note: it is inside the tree of the catalog in $TRASH/outer/.gicat: gicat run below $TRASH/outer/in now finds the new one (--catalog or \$GICAT_DIR choose)$" err &&
+	gicat init elsewhere 2>err && ! test_grep "note" err
+'
+
 test_expect_success 'init refuses an existing catalog, and a DIR whose parent is missing' '
 	test_expect_code 2 gicat init cat 2>err &&
 	test "$(cat err)" = "gicat: init: '"'"'cat'"'"' already holds a catalog" &&

@@ -293,6 +293,15 @@ Fraction = 0.5
 colour = blue
 INI
 
+test_expect_success 'task check: a set with no labelled image is warned about' '
+	mkdir -p flat && cp "$SHARED/data/pngsuite/basn0g08.png" "$SHARED/data/pngsuite/basn2c08.png" flat/ &&
+	gicat ingest --dataset flatds flat 2>/dev/null &&
+	printf "[task]\nname = u\n[train]\nselect = label = fake\n[test flat]\nselect = dataset = flatds\n" >u.ini &&
+	gicat task check u.ini >out 2>err &&
+	test_grep "^gicat: task: warning: u.ini:5: set .test/flat.: no image has a label (real or fake; 2 images): a trainer learns nothing from it, eval scores none of it$" err &&
+	gicat rm "dataset = flatds" 2>/dev/null
+'
+
 test_expect_success 'task check: one prefixed warning line each, on stderr, in line order' '
 	gicat task check typo.ini >out 2>err &&
 	test "$(wc -l <err)" -eq 6 &&
