@@ -228,7 +228,7 @@ static int audit_license(struct gic_catalog *c, struct aopts *o)
 		return failed(o, rc, errcol);
 	if (o->json)
 		json_head(&a);
-	else
+	else if (a.entries)  /* no tables of nothing */
 		tally_table(&a);
 	rc = gic_license_audit_rows(&a, on_row, &w);
 	if (o->json)
@@ -236,12 +236,14 @@ static int audit_license(struct gic_catalog *c, struct aopts *o)
 	if (rc == 0 && o->html &&
 	    (rc = gic_license_html(&a, w.keep, w.nkeep, o->title, &html)) == 0)
 		rc = write_html(o->html, html) ? GIC_EIO : 0;
-	cli_err("audit license: %llu entries%s%s: %llu forbidden, %llu "
-		"without a license, %llu with an unknown license\n",
-		(unsigned long long)a.entries, o->use ? " for " : "",
-		o->use ? gic_use_name(o->use) : "",
-		(unsigned long long)a.forbidden, (unsigned long long)a.unlicensed,
-		(unsigned long long)a.unknown);
+	if (a.entries)
+		cli_err("audit license: %llu entries%s%s: %llu forbidden, %llu "
+			"without a license, %llu with an unknown license\n",
+			(unsigned long long)a.entries, o->use ? " for " : "",
+			o->use ? gic_use_name(o->use) : "",
+			(unsigned long long)a.forbidden,
+			(unsigned long long)a.unlicensed,
+			(unsigned long long)a.unknown);
 	if (rc < 0 && rc != GIC_EIO)
 		rc = cli_fail(rc, "audit license", NULL);
 	else if (rc == 0 && !a.entries)
@@ -390,14 +392,15 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 	const struct gic_rule_score *rule = NULL;
 	struct gic_bias b;
 	char *text = NULL, acc[16];
-	int errcol = 0, rc;
+	int errcol = 0, rc, none;
 	double best;
 
 	if ((rc = gic_audit_bias(c, &o->src, &b, &errcol)) < 0)
 		return failed(o, rc, errcol);
+	none = !bias_images(&b);  /* no tables of nothing: one message */
 	if (o->json && (rc = gic_bias_json(&b, o->max_shortcut, &text)) == 0)
 		puts(text);
-	if (!o->json) {
+	if (!o->json && !none) {
 		bias_rules(&b, o->task_file != NULL);
 		bias_groups(&b, o->task_file != NULL);
 		bias_hists(&b, o->task_file != NULL);
@@ -414,12 +417,12 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 		cli_err("audit bias: best trivial rule: %s scores %s%s%s\n",
 			rule->text, acc, o->task_file ? " on " : "",
 			o->task_file ? set->name : "");
-	else
+	else if (!none)
 		cli_err("audit bias: no rule scored: no set has both "
 			"real and fake images\n");
 	if (rc < 0)
 		rc = rc == GIC_EIO ? EXIT_RUNTIME : cli_fail(rc, "audit bias", NULL);
-	else if (!bias_images(&b))
+	else if (none)
 		rc = nothing_audited(c, o, "bias");
 	else if (o->max_shortcut >= 0 && isnan(best))
 		rc = unchecked_shortcut();
@@ -503,7 +506,7 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 		return failed(o, rc, errcol);
 	if (o->json && (rc = gic_prov_json(&p, &text)) == 0)
 		puts(text);
-	if (!o->json) {
+	if (!o->json && p.ngroups) {  /* no tables of nothing */
 		prov_groups(&p);
 		prov_features(&p);
 	}
@@ -512,10 +515,11 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 	if (rc == 0 && o->html && (rc = gic_prov_html(&p, o->title, &text)) == 0 &&
 	    write_html(o->html, text))
 		rc = GIC_EIO;
-	cli_err("audit provenance: %llu real, %llu fake %s; %zu "
-		"kinds of metadata, %zu label leaks\n",
-		(unsigned long long)p.nreal, (unsigned long long)p.nfake,
-		p.unit, p.nfeatures, p.nleaks);
+	if (p.ngroups)
+		cli_err("audit provenance: %llu real, %llu fake %s; %zu "
+			"kinds of metadata, %zu label leaks\n",
+			(unsigned long long)p.nreal, (unsigned long long)p.nfake,
+			p.unit, p.nfeatures, p.nleaks);
 	rc = rc == GIC_EIO ? EXIT_RUNTIME :
 	     rc < 0 ? cli_fail(rc, "audit provenance", NULL) :
 	     !p.ngroups ? nothing_audited(c, o, "provenance") :

@@ -213,8 +213,10 @@ test_expect_success 'bias on the fixture: format = png => fake scores 100%; --ma
 
 test_expect_success 'an audit of an empty selection fails: a typo cannot pass a gate' '
 	for a in license provenance bias; do
-		test_expect_code 1 gicat audit $a "dataset = GenImage" >/dev/null 2>err || return 1
+		test_expect_code 1 gicat audit $a "dataset = GenImage" >out 2>err || return 1
 		test_grep "^gicat: audit $a: the selection matches no entries: nothing was audited" err || return 1
+		test "$(wc -l <err)" -eq 2 && test_grep "note: no entry has dataset .GenImage.; did you mean .genimage.?" err || return 1
+		! test -s out || return 1
 	done &&
 	test_expect_code 1 gicat audit bias --max-shortcut 0.9 "dataset = genimage and label = fake" >/dev/null 2>err &&
 	test_grep "max-shortcut cannot be checked without both real and fake images" err &&
