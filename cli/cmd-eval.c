@@ -404,6 +404,24 @@ static int matrix_out(struct runs *rs, const struct args *a)
 	return rc;
 }
 
+/* Two runs trained on one generator make two rows of one name: said
+ * once for each pair, with their lines (rows keep the file's order). */
+static void same_rows(const struct runs *rs, const char *file)
+{
+	char t[64];
+
+	for (int i = 0; i < rs->n; i++)
+		for (int j = i + 1; j < rs->n; j++)
+			if (!strcmp(rs->evals[i].trained_on,
+				    rs->evals[j].trained_on))
+				cli_err("gicat: eval: note: '%s': lines %d and "
+					"%d both train on %s: two rows of that "
+					"name, in the file's order\n", file,
+					rs->list[i].line, rs->list[j].line,
+					gic_eval_title(rs->evals[i].trained_on,
+						       t, sizeof(t)));
+}
+
 static int eval_matrix(const struct args *a)
 {
 	struct gic_eval_opts o = { a->threshold, on_problem, NULL };
@@ -430,8 +448,10 @@ static int eval_matrix(const struct args *a)
 			if ((rc = score_run(c, &rs, i, &o, a)) > worst)
 				worst = rc;
 		}
-	if (worst == EXIT_OK)
+	if (worst == EXIT_OK) {
+		same_rows(&rs, a->matrix);
 		worst = matrix_out(&rs, a);
+	}
 	for (int i = 0; i < rs.n; i++) {
 		gic_resolved_free(rs.res ? rs.res[i] : NULL);
 		gic_task_free(rs.tasks ? rs.tasks[i] : NULL);

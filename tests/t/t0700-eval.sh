@@ -350,7 +350,8 @@ test_expect_success 'the matrix of three runs: rows in GenImage order, means of 
 			print \$2, \$3 == \"fake\" ? 0.8 : 0.2 }" >p-$g.csv || return 1
 	done &&
 	printf "# three runs\ngenimage/cross-glide\tp-glide.csv\ngenimage/cross-sd14\trand.csv\n\ngenimage/cross-adm\tconst.csv\n" >runs.tsv &&
-	gicat eval --matrix runs.tsv --format csv >m.csv &&
+	gicat eval --matrix runs.tsv --format csv >m.csv 2>err &&
+	! test_grep "both train on" err &&
 	cut -d, -f1 m.csv | paste -sd" " >rows && echo "trained_on sd14 adm glide avg" >expect &&
 	test_cmp expect rows &&
 	head -1 m.csv | grep -q "^trained_on,test/midjourney,test/sd14,test/sd15,test/adm,test/glide,test/wukong,test/vqdm,test/biggan,avg$" &&
@@ -365,6 +366,13 @@ test_expect_success 'the matrix of three runs: rows in GenImage order, means of 
 	test_grep "^GLIDE  *100.0 .* 100.0$" table &&
 	sed -n 2p table | grep -q "^SD V1.4 "
 '
+test_expect_success 'two runs trained on one generator: a note names their lines' '
+	printf "genimage/cross-adm\tconst.csv\ngenimage/cross-glide\tp-glide.csv\ngenimage/cross-adm\tp-adm.csv\n" >same.tsv &&
+	gicat eval --matrix same.tsv --format csv >m2.csv 2>err &&
+	test_grep "^gicat: eval: note: .same.tsv.: lines 1 and 3 both train on ADM: two rows of that name, in the file.s order$" err &&
+	test "$(grep -c "^adm," m2.csv)" -eq 2
+'
+
 
 test_expect_success 'the matrix takes --metric and a JSON form' '
 	gicat eval --matrix runs.tsv --metric fake_acc --format json >m.json &&
