@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -207,9 +208,14 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 		return gic_seterr(GIC_ENOTFOUND, "%s", strerror(errno));
 	if ((dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
 	    faccessat(dfd, GIC_EXPORT_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		/* whatever is there, it is not a whole export */
-		on_drift(arg, GIC_EXPORT_MARK, "an export into it was killed "
-			 "before it finished: split or export into it again");
+		/* whatever is there, it is not a whole export; a running
+		 * one holds the directory's lock */
+		int busy = flock(dfd, LOCK_SH | LOCK_NB) < 0 &&
+			   errno == EWOULDBLOCK;
+		on_drift(arg, GIC_EXPORT_MARK, busy ? "an export is writing "
+			 "into it now: check it when that is done" : "an export "
+			 "into it was killed before it finished: split or "
+			 "export into it again");
 		*drifts = 1;
 		close(dfd);
 		free(abs);

@@ -80,41 +80,41 @@ static int exists(struct gic_catalog *c, const struct gic_field *f,
 	return got != NULL;
 }
 
-#define HINT_VALUES 64   /* distinct values a hint looks at */
-#define HINT_VALUE_MAX 64 /* bytes of each (longer ones are no hint) */
+#define HINT_VALUES_MAX 65536 /* distinct values a hint looks through */
 
 struct values {
-	char v[HINT_VALUES][HINT_VALUE_MAX];
-	size_t n;
+	char **v;
+	size_t n, cap;
 };
 
 static int by_text(const void *a, const void *b)
 {
-	return strcmp(a, b);
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Appends v's n bytes; duplicates go at the end (sorted, then skipped). */
 static void add_value(struct values *vs, const char *v, size_t n)
 {
-	if (!n || n >= HINT_VALUE_MAX || vs->n == HINT_VALUES)
+	char *d;
+
+	if (!n || vs->n == HINT_VALUES_MAX ||
+	    gic_grow(&vs->v, vs->n, &vs->cap, sizeof(*vs->v), 64) < 0 ||
+	    !(d = strndup(v, n)))
 		return;
-	for (size_t i = 0; i < vs->n; i++)
-		if (!strncmp(vs->v[i], v, n) && !vs->v[i][n])
-			return;
-	memcpy(vs->v[vs->n], v, n);
-	vs->v[vs->n++][n] = '\0';
+	vs->v[vs->n++] = d;
 }
 
-/* The values of f the entries have, sorted: a list field's one by one
- * (license ids, not the lists they make). */
+/* Every value of f the entries have, sorted and unique: a list field's
+ * one by one (license ids, not the lists they make). */
 static void values_of(struct gic_catalog *c, const struct gic_field *f,
 		      struct values *vs)
 {
 	char sql[512];
 	sqlite3_stmt *s;
+	size_t k = 0;
 
-	vs->n = 0;
 	snprintf(sql, sizeof(sql), "SELECT DISTINCT %s FROM v_entries WHERE %s "
-		 "IS NOT NULL LIMIT 4096", f->sql, f->sql);
+		 "IS NOT NULL", f->sql, f->sql);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
 		return;
 	while (sqlite3_step(s) == SQLITE_ROW) {
@@ -125,38 +125,45 @@ static void values_of(struct gic_catalog *c, const struct gic_field *f,
 		}
 	}
 	sqlite3_finalize(s);
-	qsort(vs->v, vs->n, sizeof(vs->v[0]), by_text);
+	if (vs->n)
+		qsort(vs->v, vs->n, sizeof(*vs->v), by_text);
+	for (size_t i = 0; i < vs->n; i++)  /* unique */
+		if (k && !strcmp(vs->v[k - 1], vs->v[i]))
+			free(vs->v[i]);
+		else
+			vs->v[k++] = vs->v[i];
+	vs->n = k;
 }
 
 /* The hint for field f = v, which no entry has: the value in another
- * case or a near spelling, else the values there are. */
+ * case or a near spelling, else the first values there are. */
 static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 		       const char *v, char *buf, size_t size)
 {
-	struct values *vs = malloc(sizeof(*vs));
+	struct values vs = { 0 };
 	size_t best = GIC_SUGGEST_FAR, len;
 	const char *near = NULL, *closest = NULL;
 
 	snprintf(buf, size, "no entry has %s '%s'", f->name, v);
-	if (!vs)
-		return;
-	values_of(c, f, vs);
-	for (size_t i = 0; i < vs->n && !near; i++)
-		if (!strcasecmp(vs->v[i], v))
-			near = vs->v[i];
-	for (size_t i = 0; i < vs->n && !near; i++)
-		if (gic_suggest_closer(v, strlen(v), vs->v[i], &best))
-			closest = vs->v[i];  /* each one closer than the last */
+	values_of(c, f, &vs);
+	for (size_t i = 0; i < vs.n && !near; i++)
+		if (!strcasecmp(vs.v[i], v))
+			near = vs.v[i];
+	for (size_t i = 0; i < vs.n && !near; i++)
+		if (gic_suggest_closer(v, strlen(v), vs.v[i], &best))
+			closest = vs.v[i];  /* each one closer than the last */
 	near = near ? near : closest;
 	len = strlen(buf);
 	if (near)
 		gic_appendf(buf, size, &len, "; did you mean '%s'?", near);
-	for (size_t i = 0; !near && i < vs->n && i < 8; i++)
+	for (size_t i = 0; !near && i < vs.n && i < 8; i++)
 		gic_appendf(buf, size, &len, "%s%s", i ? ", " : " (there are: ",
-			    i < 7 ? vs->v[i] : "...");
-	if (!near && vs->n)
+			    i < 7 ? vs.v[i] : "...");
+	if (!near && vs.n)
 		gic_appendf(buf, size, &len, ")");
-	free(vs);
+	for (size_t i = 0; i < vs.n; i++)
+		free(vs.v[i]);
+	free(vs.v);
 }
 
 /* Is q's parameter i a name value that no entry has (for a list: nor any

@@ -33,9 +33,10 @@ static void report(const struct gic_gc_report *r, int dry, uint64_t grace)
 		(unsigned long long)r->tmp, cli_s(r->tmp),
 		cli_size(r->bytes, size, sizeof(size)));
 	if (r->shared)
-		fprintf(o, "gc: %llu of those objects %s elsewhere "
-			"(ingested with --mode link): removing %s frees no "
-			"space\n", (unsigned long long)r->shared,
+		fprintf(o, "gc: %llu of those objects %s elsewhere (a "
+			"--mode link ingest, or a split or export in link mode): "
+			"removing %s frees no space\n",
+			(unsigned long long)r->shared,
 			r->shared == 1 ? "is a hard link to a file that stays" :
 			"are hard links to files that stay",
 			r->shared == 1 ? "it" : "them");

@@ -161,15 +161,30 @@ void cli_print_error(const char *what, const char *subject)
 	} while (*m++);
 }
 
+/* Is subject (len bytes) in why (n bytes) as a word of its own, as a
+ * hash is in "object HASH is corrupt": not a part of a longer path? */
+static int has_word(const char *why, size_t n, const char *subject,
+		    size_t len)
+{
+	for (const char *p = why, *end = why + n; p < end; p++) {
+		if (!(p = memmem(p, (size_t)(end - p), subject, len)))
+			return 0;
+		if ((p == why || strchr(" (", p[-1])) &&
+		    (p + len == end || strchr(" ),:;", p[len])))
+			return 1;
+	}
+	return 0;
+}
+
 /* Does why (n bytes) name subject already: quoted, or, when it is long
- * enough not to be there by chance (a hash, a path), as it is? */
+ * enough not to be there by chance (a hash, a path), as a word? */
 static int names(const char *why, size_t n, const char *subject)
 {
 	size_t len = strlen(subject);
 	char *q;
 	int in;
 
-	if (len >= 16 && memmem(why, n, subject, len))
+	if (len >= 16 && has_word(why, n, subject, len))
 		return 1;
 	if (len > 4096 || asprintf(&q, "'%s'", subject) < 0)
 		return 0;

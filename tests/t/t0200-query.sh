@@ -151,6 +151,13 @@ test_expect_success 'an empty answer names the value no entry has, and what ther
 	test "$(cat err)" = "gicat: query: note: no entry has generator '"'"'Midjourney'"'"'; did you mean '"'"'midjourney'"'"'?" &&
 	gicat query "label = fake and split = test" >out 2>err &&
 	test_grep "^gicat: query: note: no entry has split .test. (there are: train, val)$" err &&
+	mkdir -p many && for i in $(seq -w 1 80); do
+		mkdir -p many/set0$i && cp "$SHARED/data/pngsuite/basn0g08.png" many/set0$i/ || return 1
+	done &&
+	(cd many && gicat --catalog "$GICAT_DIR" ingest set0* 2>/dev/null) &&
+	gicat query --count "dataset = SET079" >out 2>err &&
+	test_grep "did you mean .set079.?$" err &&
+	gicat rm "dataset ~ ${SQ}set0*${SQ}" 2>/dev/null &&
 	gicat query --count "split = tran" >out 2>err &&
 	test_grep "^gicat: query: note: no entry has split .tran.; did you mean .train.?$" err &&
 	gicat query --count "generator = adm and class = 999" >out 2>err &&

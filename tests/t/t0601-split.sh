@@ -588,6 +588,23 @@ test_expect_success 'one export at a time into a directory: another is refused w
 
 # A set large enough to be placed by threads (1,024 items or more): 1,300
 # tiny PNGs in two label directories, 40 more kept only by reference.
+test_expect_success 'split --check of a directory an export is writing into says so, not killed' '
+	mkdir -p running && : >running/.gicat-incomplete &&
+	{ flock running sleep 2 & } && sleep 0.3 &&
+	test_expect_code 1 gicat split --check running 2>err &&
+	test_grep "^gicat: split --check: .running/.gicat-incomplete.: an export is writing into it now: check it when that is done$" err &&
+	wait && rm -rf running
+'
+
+test_expect_success 'a long --out that holds the catalog is still named, not taken for the catalog path' '
+	mkdir -p a-long-outer-directory && gicat init a-long-outer-directory/in 2>/dev/null &&
+	cp "$SHARED/data/pngsuite/basn0g08.png" a-long-outer-directory/ &&
+	gicat --catalog a-long-outer-directory/in ingest a-long-outer-directory/basn0g08.png 2>/dev/null &&
+	test_expect_code 2 gicat --catalog a-long-outer-directory/in export --force --out "$TRASH/a-long-outer-directory" 2>err &&
+	test "$(cat err)" = "gicat: export: '"'"'$TRASH/a-long-outer-directory'"'"': holds the catalog ($TRASH/a-long-outer-directory/in/.gicat): write exports elsewhere" &&
+	test -f a-long-outer-directory/basn0g08.png
+'
+
 test_expect_success 'a large set placed by threads: the same files and records as one thread' '
 	mkdir -p big/0_real big/1_fake big/ref &&
 	"$PY" -c "
