@@ -323,9 +323,10 @@ struct gic_odb_backend {
 		    void *arg, uint64_t *tmp, uint64_t *other);
 	/* Deletes an object unless it changed at or after `before` (epoch
 	 * seconds): a concurrent ingest may be about to reference it.
-	 * *done: 1 deleted, 0 kept as too recent, -1 already gone.  dry:
+	 * *done: 1 deleted, 2 deleted but a file other names still hold
+	 * (nothing freed), 0 kept as too recent, -1 already gone.  dry:
 	 * deletes nothing, *done says what would happen.  *freed: the bytes
-	 * that frees (0 for a file other names still hold). */
+	 * that frees. */
 	int (*del)(struct gic_odb *odb, const char *hex, int64_t before,
 		   int dry, int *done, uint64_t *freed);
 	/* Removes temporary files that last changed before `before`,

@@ -201,13 +201,14 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 {
 	struct list want = { 0 }, have = { 0 };
 	char *abs = realpath(dir, NULL);
-	int rc, dfd = -1;
+	int rc, dfd, open_err = 0;
 
 	*checked = *drifts = 0;
 	if (!abs)
 		return gic_seterr(GIC_ENOTFOUND, "%s", strerror(errno));
-	if ((dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
-	    faccessat(dfd, GIC_EXPORT_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+	if ((dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		open_err = errno;  /* said after what the records say */
+	else if (faccessat(dfd, GIC_EXPORT_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		/* whatever is there, it is not a whole export; a running
 		 * one holds the directory's lock */
 		int busy = flock(dfd, LOCK_SH | LOCK_NB) < 0 &&
@@ -221,14 +222,11 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 		free(abs);
 		return 0;
 	}
-	if (dfd >= 0)
-		close(dfd);
-	dfd = -1;
 	rc = c ? from_catalog(c, abs, 0, &want) : 0;
 	if (rc == 0)
 		rc = from_manifest(abs, &want);
-	if (rc >= 0 && (dfd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		rc = gic_seterr(GIC_EIO, "%s", strerror(errno));
+	if (rc >= 0 && dfd < 0)
+		rc = gic_seterr(GIC_EIO, "%s", strerror(open_err));
 	if (rc >= 0)
 		rc = walk(gic_export_dir_reopen(dfd), "", &have, 0);
 	if (rc >= 0) {

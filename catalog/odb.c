@@ -628,17 +628,18 @@ static int fs_del(struct gic_odb *odb, const char *hex, int64_t before,
 	if (!path)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	*freed = 0;
-	if ((*done = older(AT_FDCWD, path, before, &st)) > 0)
-		/* a link-mode object is also the original: nothing freed */
-		*freed = S_ISREG(st.st_mode) && st.st_nlink == 1 ?
-			 (uint64_t)st.st_size : 0;
-	if (*done > 0 && !dry) {
-		if (unlink(path) < 0)
-			rc = gic_seterr(GIC_EIO, "remove object %s: %s", hex,
-					strerror(errno));
+	/* a link-mode object is also the original (or a link-mode split's
+	 * file): removing it frees nothing */
+	if ((*done = older(AT_FDCWD, path, before, &st)) > 0 &&
+	    S_ISREG(st.st_mode)) {
+		if (st.st_nlink == 1)
+			*freed = (uint64_t)st.st_size;
 		else
-			*done = 1;
+			*done = 2;
 	}
+	if (*done > 0 && !dry && unlink(path) < 0)
+		rc = gic_seterr(GIC_EIO, "remove object %s: %s", hex,
+				strerror(errno));
 	free(path);
 	return rc;
 }

@@ -328,19 +328,18 @@ static int remove_orphan(const char *hex, void *arg)
 {
 	struct gc_ctx *g = arg;
 	const struct gic_odb_backend *be = g->c->odb->be;
-	uint64_t freed = 0, size = 0;
-	int done = 0, rc, file;
+	uint64_t freed = 0;
+	int done = 0, rc;
 
 	if (referenced(g->has_row, hex))
 		return 0;
-	file = be->stat(g->c->odb, hex, &size) == 0; /* a file, not a link */
 	if ((rc = be->del(g->c->odb, hex, g->before, g->dry, &done,
 			  &freed)) < 0)
 		return rc;
 	if (done > 0) {
 		g->rep->objects++;
 		g->rep->bytes += freed;
-		g->rep->shared += file && !freed;  /* no object is empty */
+		g->rep->shared += done == 2;
 	} else if (done == 0) {
 		g->rep->young_objects++;
 	}
