@@ -225,18 +225,16 @@ static int in_catalog(const struct gic_filelist *fl, const struct stat *st)
 	return 0;
 }
 
-/* Is the file path (stat st) a symbolic link to a file of the catalog's
- * (an object, catalog.db)?  Only files on the catalog's file system are
- * looked at again. */
+/* Is the file path (stat st), reached through a symbolic link, a file of
+ * the catalog's (an object, catalog.db)? */
 static int link_into_catalog(const struct gic_filelist *fl, const char *path,
 			     const struct stat *st)
 {
-	struct stat lst, dst;
+	struct stat dst;
 	char *real, *slash;
 	int in = 0;
 
 	if (!fl->ncatalog_dirs || st->st_dev != fl->catalog_dirs[0].dev ||
-	    lstat(path, &lst) < 0 || !S_ISLNK(lst.st_mode) ||
 	    !(real = realpath(path, NULL)))
 		return 0;
 	if ((slash = strrchr(real, '/')) && slash != real) {
@@ -253,7 +251,7 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 	char *path = w->path;
 	size_t nl = strlen(name);
 	struct stat st;
-	int rc;
+	int rc, link = 0;
 
 	if (len + 1 + nl >= GIC_MAX_PATH) {
 		fl->too_long++;
@@ -261,7 +259,10 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 	}
 	path[len] = '/';
 	memcpy(path + len + 1, name, nl + 1);
-	if (stat(path, &st) < 0) {
+	/* lstat first: a link is followed, and known as one, at the price
+	 * of a second call for links only */
+	if (lstat(path, &st) < 0 ||
+	    ((link = S_ISLNK(st.st_mode)) && stat(path, &st) < 0)) {
 		if (errno == ENOENT || errno == ELOOP) {
 			fl->unreadable++;  /* a dangling or looping symlink */
 			return 0;
@@ -295,7 +296,7 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 		fl->skipped++;
 		return 0;
 	}
-	if (link_into_catalog(fl, path, &st)) {
+	if (link && link_into_catalog(fl, path, &st)) {
 		fl->in_catalog++;
 		return 0;
 	}
