@@ -383,6 +383,9 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out);
  * *root_out is malloc'd.
  */
 int gic_catalog_find(const char *explicit_root, char **root_out);
+/* The nearest directory at or above dir (absolute) that holds a catalog,
+ * malloc'd in *root_out; GIC_ENOTFOUND, with no message, when none. */
+int gic_catalog_upward(const char *dir, char **root_out);
 /* Opens the catalog at root, applying pending migrations in one
  * transaction.  A newer schema, or a catalog this process may not write,
  * opens read-only (c->readonly says which; writers are refused). */

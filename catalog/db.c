@@ -163,16 +163,35 @@ static int catalog_dir_itself(const char *arg, char **root_out)
 	return gic_seterr(GIC_ENOTFOUND, "'%s' holds no .gicat catalog", arg);
 }
 
+int gic_catalog_upward(const char *dir, char **root_out)
+{
+	char p[PATH_MAX], *slash;
+
+	*root_out = NULL;
+	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p))
+		return GIC_ENOTFOUND;
+	for (;;) {
+		if (is_catalog(p)) {
+			*root_out = strdup(p);
+			return *root_out ? 0 : gic_seterr(GIC_ENOMEM,
+							  "out of memory");
+		}
+		if (!(slash = strrchr(p, '/')) || (slash == p && !p[1]))
+			return GIC_ENOTFOUND;
+		slash[slash == p] = '\0';  /* "/x" goes to "/" */
+	}
+}
+
 int gic_catalog_find(const char *explicit_root, char **root_out)
 {
 	const char *env = getenv("GICAT_DIR");
-	char cwd[PATH_MAX], *slash;
+	char cwd[PATH_MAX];
+	int rc;
 
 	if (!explicit_root && env && *env)
 		explicit_root = env;
 	if (explicit_root && !is_catalog(explicit_root)) {
-		int rc = catalog_dir_itself(explicit_root, root_out);
-
+		rc = catalog_dir_itself(explicit_root, root_out);
 		if (rc < 0 && explicit_root == env)  /* where the name came from */
 			return gic_seterr(rc, "'%s' (from $GICAT_DIR) holds no "
 					  ".gicat catalog", env);
@@ -184,19 +203,8 @@ int gic_catalog_find(const char *explicit_root, char **root_out)
 	}
 	if (!getcwd(cwd, sizeof(cwd)))
 		return gic_seterr(GIC_EIO, "getcwd: %s", strerror(errno));
-	for (;;) {
-		if (is_catalog(cwd)) {
-			*root_out = strdup(cwd);
-			return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
-		}
-		if (!(slash = strrchr(cwd, '/')) || slash == cwd)
-			break;
-		*slash = '\0';
-	}
-	if (is_catalog("/")) {
-		*root_out = strdup("/");
-		return 0;
-	}
+	if ((rc = gic_catalog_upward(cwd, root_out)) != GIC_ENOTFOUND)
+		return rc;
 	return gic_seterr(GIC_ENOTFOUND,
 			  "no catalog here or in any parent (run 'gicat init' "
 			  "or pass --catalog DIR)");

@@ -4,7 +4,6 @@
  * contain .gicat, as for every other command), else here.
  */
 #include <getopt.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,30 +26,25 @@ static int same_dir(const char *a, const char *b)
 	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* The nearest directory above root (absolute) that holds a catalog, in
- * out; 0 when none does. */
-static int catalog_above(const char *root, char *out, size_t n)
+/* The catalog whose tree root (absolute) lies in, above root's own:
+ * gicat below root finds the new one now.  NULL when there is none. */
+static char *catalog_above(const char *root)
 {
-	char *slash;
-	struct stat st;
+	char *parent = strdup(root), *slash, *above = NULL;
 
-	snprintf(out, n, "%s", root);
-	while ((slash = strrchr(out, '/')) && slash != out) {
-		char db[4200];
-
+	if (parent && (slash = strrchr(parent, '/')) && slash != parent) {
 		*slash = '\0';
-		snprintf(db, sizeof(db), "%s/.gicat/catalog.db", out);
-		if (stat(db, &st) == 0)
-			return 1;
+		gic_catalog_upward(parent, &above);
 	}
-	return 0;
+	free(parent);
+	return above;
 }
 
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", 0, 0, 'h' }, { 0 } };
 	const char *env = getenv("GICAT_DIR"), *dir = ".";
-	char above[4096];
+	char *above;
 	struct gic_catalog *c;
 	int ch, rc;
 
@@ -73,11 +67,12 @@ int cmd_init(int argc, char **argv)
 		return cli_fail(rc, "init", dir);
 	cli_err("gicat: created catalog in %s/.gicat (schema %d)\n",
 		c->root, c->schema_version);
-	if (catalog_above(c->root, above, sizeof(above)))
+	if ((above = catalog_above(c->root)))
 		cli_err("gicat: init: note: it is inside the tree of the "
 			"catalog in %s/.gicat: gicat run below %s now finds "
 			"the new one (--catalog or $GICAT_DIR choose)\n", above,
 			c->root);
+	free(above);
 	gic_catalog_close(c);
 	return 0;
 }
