@@ -161,36 +161,27 @@ void cli_print_error(const char *what, const char *subject)
 	} while (*m++);
 }
 
-/* Is subject (len bytes) in why (n bytes) as a word of its own, as a
- * hash is in "object HASH is corrupt": not a part of a longer path? */
-static int has_word(const char *why, size_t n, const char *subject,
-		    size_t len)
-{
-	for (const char *p = why, *end = why + n; p < end; p++) {
-		if (!(p = memmem(p, (size_t)(end - p), subject, len)))
-			return 0;
-		if ((p == why || strchr(" (", p[-1])) &&
-		    (p + len == end || strchr(" ),:;", p[len])))
-			return 1;
-	}
-	return 0;
-}
-
 /* Does why (n bytes) name subject already: quoted, or, when it is long
- * enough not to be there by chance (a hash, a path), as a word? */
+ * enough not to be there by chance, as a word of its own (a hash in
+ * "object HASH is corrupt"), not a part of a longer path? */
 static int names(const char *why, size_t n, const char *subject)
 {
 	size_t len = strlen(subject);
-	char *q;
-	int in;
 
-	if (len >= 16 && has_word(why, n, subject, len))
-		return 1;
-	if (len > 4096 || asprintf(&q, "'%s'", subject) < 0)
-		return 0;
-	in = memmem(why, n, q, len + 2) != NULL;
-	free(q);
-	return in;
+	for (const char *p = why, *end = why + n; len && p < end; p++) {
+		const char *before, *after;
+
+		if (!(p = memmem(p, (size_t)(end - p), subject, len)))
+			return 0;
+		before = p > why ? p - 1 : NULL;
+		after = p + len < end ? p + len : NULL;
+		if (before && after && *before == '\'' && *after == '\'')
+			return 1;
+		if (len >= 16 && (!before || strchr(" (", *before)) &&
+		    (!after || strchr(" ),:;", *after)))
+			return 1;
+	}
+	return 0;
 }
 
 void cli_error_line(const char *what, const char *subject, const char *why,
