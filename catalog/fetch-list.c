@@ -335,8 +335,6 @@ static enum format guess(const char *path, const char *first)
 	return memchr(first, '\t', strcspn(first, "\n")) ? F_TSV : F_CSV;
 }
 
-/* Feeds every non-blank record of text (modified in place) to the
- * parser. */
 #define BAD_ROWS_SHOWN 20 /* a list's bad rows named, one a line */
 
 /* Every bad row of a list is found in one reading: the first
@@ -354,6 +352,8 @@ static void note_bad(struct bad_rows *b)
 			    b->len ? "\n" : "", gic_errmsg());
 }
 
+/* Feeds every non-blank record of text (modified in place) to the
+ * parser. */
 static int read_lines(struct parser *p, char *text)
 {
 	int rc = 0, header = p->fmt == F_CSV || p->fmt == F_TSV;

@@ -13,4 +13,8 @@ json_t *gic_json_textn(const char *text, size_t n);
 size_t gic_utf8_len(const unsigned char *s, size_t n);
 json_t *gic_json_text(const char *text);
 
+/* json_dumps's flag for reals: 15 digits, 0.709375 as csv prints it, not
+ * 0.70937499999999998. */
+#define GIC_JSON_REALS JSON_REAL_PRECISION(15)
+
 #endif

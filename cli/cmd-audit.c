@@ -21,6 +21,7 @@
 
 #include "audit.h"
 #include "cli.h"
+#include "json.h"
 
 #define HTML_ROWS 500   /* problem rows an HTML license report shows */
 
@@ -97,7 +98,7 @@ static void tally_table(const struct gic_license_audit *a)
 static char *dumps(json_t *o, size_t flags)
 {
 	char *t = o ? json_dumps(o, flags | JSON_PRESERVE_ORDER |
-				 JSON_REAL_PRECISION(15)) : NULL;
+				 GIC_JSON_REALS) : NULL;
 
 	json_decref(o);
 	return t;

@@ -114,9 +114,7 @@ json_t *out_rows_array(sqlite3_stmt *s)
  * obj. */
 static void dump(FILE *o, json_t *obj, size_t flags, const char *what)
 {
-	/* 15 digits: 0.709375, not 0.70937499999999998 (as csv prints it) */
-	char *text = obj ? json_dumps(obj, flags | JSON_REAL_PRECISION(15))
-			 : NULL;
+	char *text = obj ? json_dumps(obj, flags | GIC_JSON_REALS) : NULL;
 
 	if (text) {
 		fputs(text, o);
