@@ -242,16 +242,17 @@ static int check_images(struct ctx *x, int full)
 	sqlite3_stmt *s;
 	int rc;
 
-	/* a ref image no entry uses is gc's: its file is nobody's concern */
+	/* a ref image no entry uses is gc's: its file is nobody's concern
+	 * (an entry is looked up for ref images only) */
 	if (sqlite3_prepare_v2(x->c->db, "SELECT sha256, bytes, ref_path, "
-			       "ref_size, ref_mtime_ns, (SELECT dataset FROM "
-			       "entries e WHERE e.sha256 = i.sha256 LIMIT 1) "
-			       "FROM images i ORDER BY sha256", -1, &s, NULL))
+			       "ref_size, ref_mtime_ns, CASE WHEN ref_path IS "
+			       "NOT NULL THEN (SELECT dataset FROM entries e "
+			       "WHERE e.sha256 = i.sha256 LIMIT 1) END FROM "
+			       "images i ORDER BY sha256", -1, &s, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(x->c->db));
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *hex = (const char *)sqlite3_column_text(s, 0);
 		const char *ref = (const char *)sqlite3_column_text(s, 2);
-
 		const char *dataset = (const char *)sqlite3_column_text(s, 5);
 
 		x->rep->images++;
