@@ -153,6 +153,17 @@ struct check {
 	int count;
 };
 
+/* Is id one of the words of list (space-separated, may be NULL)? */
+static int listed(const char *list, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *s = list; s && *s; s += strcspn(s, " "), s += *s == ' ')
+		if (strcspn(s, " ") == n && !strncmp(s, id, n))
+			return 1;
+	return 0;
+}
+
 static int check_one(void *arg, const char *id)
 {
 	struct check *k = arg;
@@ -167,12 +178,8 @@ static int check_one(void *arg, const char *id)
 		return gic_seterr(GIC_EUSAGE, "unknown license '%s' (see "
 				  "'gicat license list')", id);
 	}
-	for (const char *s = k->joined; s && *s; s += strcspn(s, " "),
-	     s += *s == ' ')
-		if (!strncmp(s, id, strlen(id)) && (!s[strlen(id)] ||
-						    s[strlen(id)] == ' '))
-			return gic_seterr(GIC_EUSAGE, "license '%s' is given "
-					  "twice", id);
+	if (listed(k->joined, id))
+		return gic_seterr(GIC_EUSAGE, "license '%s' is given twice", id);
 	if (!(p = realloc(k->joined, k->len + strlen(id) + 2)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	k->joined = p;
