@@ -81,6 +81,7 @@ int gic_export_record(struct gic_export_ctx *x, const char *rel,
 		      const char *sha, const char *image, const char *set);
 /* "0_real", "ai", ... and the number labels.json gives it. */
 const char *gic_export_label_dir(enum gic_export_format f, const char *label);
+const char *gic_export_item_dir(enum gic_export_format f, const char *label);
 int gic_export_label_index(enum gic_export_format f, const char *label);
 /* "png" -> "png", "jpeg" -> "jpg". */
 const char *gic_export_ext(const char *format);

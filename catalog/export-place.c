@@ -176,13 +176,11 @@ static int place_rest(struct gic_export_ctx *x, const char *rel,
 static void item_rel(struct gic_export_ctx *x, const struct gic_resolved_set *s,
 		     char *const *names, size_t i, char *rel, size_t size)
 {
-	enum gic_export_format f = x->opts->format;
+	const char *dir = gic_export_item_dir(x->opts->format,
+					      s->items[i].label);
 
-	if (f == GIC_FMT_HF)
-		snprintf(rel, size, "%s/%s", s->def->name, names[i]);
-	else
-		snprintf(rel, size, "%s/%s/%s", s->def->name,
-			 gic_export_label_dir(f, s->items[i].label), names[i]);
+	snprintf(rel, size, "%s/%s%s%s", s->def->name, dir, *dir ? "/" : "",
+		 names[i]);
 }
 
 static void progress(struct gic_export_ctx *x, uint64_t done)

@@ -71,6 +71,13 @@ const char *gic_export_label_dir(enum gic_export_format f, const char *label)
 	return fake ? "1_fake" : "0_real";
 }
 
+/* The directory of a set an item goes into: hf puts both labels in one
+ * ("", the set's own), the others a directory per label. */
+const char *gic_export_item_dir(enum gic_export_format f, const char *label)
+{
+	return f == GIC_FMT_HF ? "" : gic_export_label_dir(f, label);
+}
+
 int gic_export_label_index(enum gic_export_format f, const char *label)
 {
 	int fake = !strcmp(label, "fake"), real = !strcmp(label, "real");
@@ -324,7 +331,7 @@ char **gic_export_names(struct gic_export_ctx *x,
 		const struct gic_item *it = &s->items[i];
 		const char *base = it->path ? strrchr(it->path, '/') : NULL;
 		base = base ? base + 1 : it->path;
-		v[i].dir = gic_export_label_dir(x->opts->format, it->label);
+		v[i].dir = gic_export_item_dir(x->opts->format, it->label);
 		v[i].idx = i;
 		v[i].name = x->opts->original_names && base && safe_name(base) ?
 			    original_name(it, base) : hash_name(it, NULL, 0);

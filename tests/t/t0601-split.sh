@@ -483,6 +483,21 @@ test_expect_success '--names original: a name taken by a prefixed one makes both
 	(cd clash && sha256sum -c --quiet MANIFEST.sha256)
 '
 
+test_expect_success '--names original --format hf: a real and a fake of one name share the directory, so both are prefixed' '
+	db=names-cat/.gicat/catalog.db &&
+	f=$(gicat --catalog names-cat query --format csv --fields sha256 --limit 1 \
+		"subset = glide and split = train and label = fake" | tail -n +2) &&
+	r=$(gicat --catalog names-cat query --format csv --fields sha256 --limit 1 \
+		"subset = glide and split = train and label = real" | tail -n +2) &&
+	sqlite3 $db "UPDATE entries SET path = '\''f/0001.png'\'' WHERE sha256 = '\''$f'\'';
+		UPDATE entries SET path = '\''r/0001.png'\'' WHERE sha256 = '\''$r'\''" &&
+	gicat --catalog names-cat export "sha256 in ($f, $r)" --names original --format hf --out hfclash 2>err &&
+	printf "%s\n" "$(echo $f | cut -c1-16)_0001.png" "$(echo $r | cut -c1-16)_0001.png" \
+		metadata.jsonl | sort >want &&
+	ls hfclash/export >got && test_cmp want got &&
+	(cd hfclash && sha256sum -c --quiet MANIFEST.sha256)
+'
+
 test_expect_success '--names original: a name that is not UTF-8 becomes the hash; one without an image extension gets one' '
 	db=names-cat/.gicat/catalog.db &&
 	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 2 \
