@@ -79,8 +79,7 @@ static json_t *bias_set(const struct gic_bias_set *s, const char *unit)
 /* Dumps and releases o. */
 static int dump(json_t *o, char **out)
 {
-	*out = o ? json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2) |
-			      GIC_JSON_REALS) : NULL;
+	*out = gic_json_dumps(o, JSON_PRESERVE_ORDER | JSON_INDENT(2));
 	json_decref(o);
 	return *out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
 }

@@ -19,6 +19,7 @@
 
 #include "csv.h"
 #include "eval-int.h"
+#include "json.h"
 
 enum { C_SHA, C_PATH, C_SCORE, C_PRED, C_SET, NCOLS };
 static const char *const col_names[NCOLS] = {
@@ -294,7 +295,7 @@ static int json_col(struct reader *r, json_t *j, int c, char *buf, size_t n,
 		if (json_is_integer(j))
 			snprintf(buf, n, "%lld", (long long)json_integer_value(j));
 		else
-			gic_eval_num(json_real_value(j), buf);
+			gic_real_text(json_real_value(j), buf);
 		*out = buf;
 		return 0;
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "eval-int.h"
+#include "json.h"
 
 /* ---- metrics ------------------------------------------------------------ */
 
@@ -37,18 +38,6 @@ double gic_metric_get(const struct gic_metrics *m, enum gic_metric which)
 	case GIC_M_AP: return m->ap;
 	default: return NAN;
 	}
-}
-
-const char *gic_eval_num(double v, char buf[32])
-{
-	if (isnan(v))
-		return strcpy(buf, "");
-	for (int digits = 15; digits <= 17; digits++) {
-		snprintf(buf, 32, "%.*g", digits, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	return buf;
 }
 
 static int by_score_desc(const void *a, const void *b)
@@ -321,8 +310,8 @@ static size_t dedup(struct gic_eval *e, struct gic_hit *h, size_t n,
 		e->malformed++;
 		gic_eval_problem_at(o, GIC_EVAL_MALFORMED, file, h[i].line,
 				    "%s has score %s here but %s on line %d",
-				    h[i].sha, gic_eval_num(h[i].score, a),
-				    gic_eval_num(last->score, b), last->line);
+				    h[i].sha, gic_real_text(h[i].score, a),
+				    gic_real_text(last->score, b), last->line);
 	}
 	return out;
 }

@@ -65,8 +65,6 @@ void gic_metrics_compute(struct gic_scored *v, size_t n, double threshold,
 void gic_metrics_mean(const struct gic_metrics *m, int n,
 		      struct gic_metrics *out);
 
-/* The shortest decimal text that reads back as v exactly; "" for NAN. */
-const char *gic_eval_num(double v, char buf[32]);
 /* GenImage's name for a generator or a test set: "sd14" and "test/sd14"
  * -> "SD V1.4", "avg" -> "Avg"; other names without "test/". */
 const char *gic_eval_title(const char *name, char *buf, size_t size);

@@ -4,6 +4,8 @@
  * to build or dump a string that is not UTF-8: a row would vanish.  Bytes
  * that are not part of a valid UTF-8 sequence become U+FFFD instead.
  */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,4 +60,66 @@ json_t *gic_json_textn(const char *text, size_t n)
 json_t *gic_json_text(const char *text)
 {
 	return gic_json_textn(text, text ? strlen(text) : 0);
+}
+
+const char *gic_real_text(double v, char buf[32])
+{
+	if (isnan(v))
+		return strcpy(buf, "");
+	for (int digits = 15; digits <= 17; digits++) {
+		snprintf(buf, 32, "%.*g", digits, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}
+
+/* Rewrites, in place, each real of JSON text t (a number outside strings
+ * with a point or an exponent) as its shortest exact text, keeping a point
+ * or an exponent: never longer than the 17 digits it was dumped with. */
+static void shorten_reals(char *t)
+{
+	char *w = t, num[40], buf[32];
+	int in_str = 0;
+
+	while (*t) {
+		size_t n = !in_str && (*t == '-' || (*t >= '0' && *t <= '9')) ?
+			   strspn(t, "+-.0123456789eE") : 0;
+
+		if (n && n < sizeof(num)) {
+			memcpy(num, t, n);
+			num[n] = 0;
+		}
+		if (n && n < sizeof(num) && strpbrk(num, ".eE")) {
+			size_t m = strlen(gic_real_text(strtod(num, NULL), buf));
+
+			if (!strpbrk(buf, ".e"))  /* still a real: 0.0, not 0 */
+				m = strlen(strcat(buf, ".0"));
+			memmove(w, buf, m);
+			w += m;
+			t += n;
+			continue;
+		}
+		if (n) {  /* an integer, as it is */
+			memmove(w, t, n);
+			w += n;
+			t += n;
+			continue;
+		}
+		if (in_str && *t == '\\' && t[1])
+			*w++ = *t++;
+		else if (*t == '"')
+			in_str = !in_str;
+		*w++ = *t++;
+	}
+	*w = 0;
+}
+
+char *gic_json_dumps(const json_t *o, size_t flags)
+{
+	char *t = o ? json_dumps(o, flags | JSON_REAL_PRECISION(17)) : NULL;
+
+	if (t)
+		shorten_reals(t);
+	return t;
 }

@@ -13,8 +13,11 @@ json_t *gic_json_textn(const char *text, size_t n);
 size_t gic_utf8_len(const unsigned char *s, size_t n);
 json_t *gic_json_text(const char *text);
 
-/* json_dumps's flag for reals: 15 digits, 0.709375 as csv prints it, not
- * 0.70937499999999998. */
-#define GIC_JSON_REALS JSON_REAL_PRECISION(15)
+/* The shortest decimal text that reads back as v exactly; "" for NAN. */
+const char *gic_real_text(double v, char buf[32]);
+/* json_dumps(o, flags) with every real in its shortest exact text
+ * (0.709375, not 0.70937499999999998, nor 15 digits that read back as
+ * another number); NULL when out of memory or o is NULL. */
+char *gic_json_dumps(const json_t *o, size_t flags);
 
 #endif

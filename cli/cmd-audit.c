@@ -97,8 +97,7 @@ static void tally_table(const struct gic_license_audit *a)
 /* The text of o (released), or NULL. */
 static char *dumps(json_t *o, size_t flags)
 {
-	char *t = o ? json_dumps(o, flags | JSON_PRESERVE_ORDER |
-				 GIC_JSON_REALS) : NULL;
+	char *t = gic_json_dumps(o, flags | JSON_PRESERVE_ORDER);
 
 	json_decref(o);
 	return t;

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "eval.h"
+#include "json.h"
 
 #define LIST_MAX 20
 
@@ -181,9 +182,9 @@ static void csv_metrics(const char *set, const struct gic_metrics *m)
 {
 	char b[4][32];
 
-	printf("%s,%zu,%s,%s,%s,%s\n", set, m->n, gic_eval_num(m->acc, b[0]),
-	       gic_eval_num(m->real_acc, b[1]), gic_eval_num(m->fake_acc, b[2]),
-	       gic_eval_num(m->ap, b[3]));
+	printf("%s,%zu,%s,%s,%s,%s\n", set, m->n, gic_real_text(m->acc, b[0]),
+	       gic_real_text(m->real_acc, b[1]), gic_real_text(m->fake_acc, b[2]),
+	       gic_real_text(m->ap, b[3]));
 }
 
 static json_t *jnum(double v)
@@ -328,7 +329,7 @@ static void print_matrix(const struct gic_grid *g, const struct runs *rs,
 		for (int r = 0; r < g->nrows; r++) {
 			out_csv_field(stdout, g->rows[r]);
 			for (int c = 0; c < g->ncols; c++)
-				printf(",%s", gic_eval_num(g->v[r * g->ncols + c], b));
+				printf(",%s", gic_real_text(g->v[r * g->ncols + c], b));
 			putchar('\n');
 		}
 	} else {

@@ -114,7 +114,7 @@ json_t *out_rows_array(sqlite3_stmt *s)
  * obj. */
 static void dump(FILE *o, json_t *obj, size_t flags, const char *what)
 {
-	char *text = obj ? json_dumps(obj, flags | GIC_JSON_REALS) : NULL;
+	char *text = gic_json_dumps(obj, flags);
 
 	if (text) {
 		fputs(text, o);

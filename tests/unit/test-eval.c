@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "eval.h"
+#include "json.h"
 
 #define S(score, fake) { score, fake }
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -73,7 +74,7 @@ static void ap_is_scikit_learns_to_the_bit(void **state)
 					    (i * 7 % 11) < 5 };
 	/* average_precision_score([int(i * 7 % 11 < 5) for i in range(300)],
 	 *                         [i * 37 % 100 / 100 for i in range(300)]) */
-	assert_string_equal(gic_eval_num(gic_average_precision(v, 300), got),
+	assert_string_equal(gic_real_text(gic_average_precision(v, 300), got),
 			    "0.4435351438834093");
 }
 
@@ -176,10 +177,10 @@ static void genimage_names_and_order(void **state)
 	assert_int_equal(gic_genimage_rank("test/other"), 8);
 	assert_int_equal(gic_metric_from_name("fake_acc"), GIC_M_FAKE_ACC);
 	assert_int_equal(gic_metric_from_name("auc"), -1);
-	assert_string_equal(gic_eval_num(0.1, b), "0.1");
-	assert_string_equal(gic_eval_num(1.0 / 3, b), "0.3333333333333333");
-	assert_string_equal(gic_eval_num(0.1 + 0.2, b), "0.30000000000000004");
-	assert_string_equal(gic_eval_num(NAN, b), "");
+	assert_string_equal(gic_real_text(0.1, b), "0.1");
+	assert_string_equal(gic_real_text(1.0 / 3, b), "0.3333333333333333");
+	assert_string_equal(gic_real_text(0.1 + 0.2, b), "0.30000000000000004");
+	assert_string_equal(gic_real_text(NAN, b), "");
 }
 
 /* ---- readers ------------------------------------------------------------ */
@@ -187,6 +188,27 @@ static void genimage_names_and_order(void **state)
 struct problems {
 	char text[4096];
 };
+
+/* JSON reals: the shortest text that reads back exactly, still a real;
+ * numbers inside strings, integers and keywords untouched. */
+static void json_reals_are_shortest_and_exact(void **state)
+{
+	json_t *o = json_pack("{s:f, s:f, s:f, s:f, s:f, s:i, s:s, s:b, s:n}",
+			      "a", 0.709375, "b", 0.35897064208984375,
+			      "c", 0.0, "d", -2.5e-7, "e", 1e300, "n", 12345,
+			      "s", "0.70937499999999998 \"1.0\" \\ e-1",
+			      "t", 1, "z");
+	char *t = gic_json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+
+	(void)state;
+	assert_non_null(t);
+	assert_string_equal(t, "{\"a\":0.709375,\"b\":0.35897064208984375,"
+			    "\"c\":0.0,\"d\":-2.5e-07,\"e\":1e+300,"
+			    "\"n\":12345,\"s\":\"0.70937499999999998 "
+			    "\\\"1.0\\\" \\\\ e-1\",\"t\":true,\"z\":null}");
+	free(t);
+	json_decref(o);
+}
 
 static void collect(void *arg, enum gic_eval_problem kind, const char *where,
 		    const char *why)
@@ -497,6 +519,7 @@ int main(void)
 		cmocka_unit_test(accuracy_and_the_threshold_edge),
 		cmocka_unit_test(avg_skips_undefined_values),
 		cmocka_unit_test(genimage_names_and_order),
+		cmocka_unit_test(json_reals_are_shortest_and_exact),
 		cmocka_unit_test(csv_rows_and_line_numbers),
 		cmocka_unit_test(csv_fields_spanning_lines),
 		cmocka_unit_test(jsonl_rows_and_pred),
