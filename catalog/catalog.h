@@ -64,6 +64,9 @@ void gic_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
  * than max bytes or a NUL byte, refused as soon as it is read. */
 #define GIC_MAX_TEXT_INPUT ((size_t)1 << 31)
 int gic_read_input(const char *path, size_t max, char **buf, size_t *len);
+/* 0 when gic_read_input could open path (a pipe is taken on trust), or
+ * its error: to refuse a missing file before work that needs it. */
+int gic_input_readable(const char *path);
 /* "Did you mean": offers the known words one by one for a misspelt
  * n-byte name, *best starting at GIC_SUGGEST_FAR.  1 when word is within
  * two edits of name (case aside; at most one edit per two bytes of name)

@@ -204,23 +204,47 @@ int gic_sha256_file_at(int dfd, const char *path, char hex[GIC_HEX_LEN + 1])
 	return rc;
 }
 
+/* path opened for reading as an input file (not a directory): *fd. */
+static int open_input(const char *path, int *fd)
+{
+	struct stat st;
+
+	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
+				  "cannot open: %s", strerror(errno));
+	if (fstat(*fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return gic_seterr(GIC_ENOTFOUND, "is a directory, not a file");
+	}
+	return 0;
+}
+
+int gic_input_readable(const char *path)
+{
+	struct stat st;
+	int fd, rc;
+
+	/* a pipe is left to its one reading: opened twice, its writer could
+	 * meet no reader between the two */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return 0;
+	if ((rc = open_input(path, &fd)) == 0)
+		close(fd);
+	return rc;
+}
+
 int gic_read_input(const char *path, size_t max, char **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+	int fd, rc;
 	size_t cap = 65536, n = 0;
-	struct stat st;
 	ssize_t got;
 	char *b = NULL;
 
 	*buf = NULL;
 	*len = 0;
-	if (fd < 0)
-		return gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
-				  "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return gic_seterr(GIC_ENOTFOUND, "is a directory, not a file");
-	}
+	if ((rc = open_input(path, &fd)) < 0)
+		return rc;
 	for (;;) {
 		if (n + 1 >= cap || !b) {
 			char *nb = n + 1 >= cap ? realloc(b, cap *= 2) : malloc(cap);

@@ -286,6 +286,11 @@ static int eval_task(const char *file, const struct args *a)
 	o.arg = &s;
 	if ((rc = gic_task_load(file, &t)) < 0)
 		return cli_fail(rc, "eval", NULL);
+	/* a mistyped file is said before any degraded image is computed */
+	if ((rc = gic_input_readable(a->predictions)) < 0) {
+		rc = cli_fail(rc, "eval", a->predictions);
+		goto out;
+	}
 	if ((rc = cli_open("eval", &c)) ||
 	    (a->html && (rc = cli_output_allowed(c, "eval", a->html))))
 		goto out;
@@ -353,6 +358,32 @@ static void print_matrix(const struct gic_grid *g, const struct runs *rs,
 	}
 }
 
+/* Says what stopped a run (with its predictions file when they are at
+ * fault) on its line; the exit code. */
+static int run_failed(int rc, const struct args *a, const struct gic_run *run,
+		      int predictions_at_fault)
+{
+	if (predictions_at_fault)
+		cli_say("eval --matrix", "'%s': line %d: '%s': %s", a->matrix,
+			run->line, run->predictions, gic_errmsg());
+	else
+		cli_say("eval --matrix", "'%s': line %d: %s", a->matrix,
+			run->line, gic_errmsg());
+	return cli_exit_code(rc);
+}
+
+/* Every run's predictions can be opened: a mistyped name is said before
+ * any run derives its degraded images. */
+static int all_readable(const struct runs *rs, const struct args *a)
+{
+	int rc;
+
+	for (int i = 0; i < rs->n; i++)
+		if ((rc = gic_input_readable(rs->list[i].predictions)) < 0)
+			return run_failed(rc, a, &rs->list[i], 1);
+	return EXIT_OK;
+}
+
 /* Loads, resolves and scores run i; returns an exit code. */
 static int score_run(struct gic_catalog *c, struct runs *rs, int i,
 		     const struct gic_eval_opts *o, const struct args *a)
@@ -368,15 +399,7 @@ static int score_run(struct gic_catalog *c, struct runs *rs, int i,
 	    (rc = gic_eval_run(c, rs->res[i], run->predictions, o,
 			       &rs->evals[i])) < 0) {
 		sink_end(o->arg);
-		/* the run's line, and the predictions when they are at fault */
-		if (rs->evals[i].nsets)
-			cli_say("eval --matrix", "'%s': line %d: '%s': %s",
-				a->matrix, run->line, run->predictions,
-				gic_errmsg());
-		else
-			cli_say("eval --matrix", "'%s': line %d: %s", a->matrix,
-				run->line, gic_errmsg());
-		return cli_exit_code(rc);
+		return run_failed(rc, a, run, rs->evals[i].nsets);
 	}
 	sink_end(o->arg);  /* this file's lists end before its summary */
 	return verdict(&rs->evals[i], run->predictions, a);
@@ -438,7 +461,8 @@ static int eval_matrix(const struct args *a)
 	if (!rs.tasks || !rs.res || !rs.evals)
 		worst = cli_fail(gic_seterr(GIC_ENOMEM, "out of memory"),
 				 "eval --matrix", NULL);
-	else if ((worst = cli_open("eval", &c)) == 0 &&
+	else if ((worst = all_readable(&rs, a)) == EXIT_OK &&
+		 (worst = cli_open("eval", &c)) == 0 &&
 		 (!a->html || (worst = cli_output_allowed(c, "eval",
 							  a->html)) == 0))
 		for (int i = 0; i < rs.n && worst != EXIT_RUNTIME; i++) {

@@ -485,6 +485,13 @@ test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 gicat task list --format csv 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions nope.csv 2>err &&
 	test_grep "^gicat: eval: .nope.csv.: cannot open" err &&
+	printf "[task]\nname = blur7\n[test a]\nselect = subset = sd15 and split = val\ndegrade = blur(sigma=7)\n" >blur7.ini &&
+	test_expect_code 2 gicat eval blur7.ini --predictions nope.csv 2>err &&
+	test "$(cat err)" = "gicat: eval: ${SQ}nope.csv${SQ}: cannot open: No such file or directory" &&
+	printf "blur7.ini\tnope.csv\n" >blur7.tsv &&
+	test_expect_code 2 gicat eval --matrix blur7.tsv 2>err &&
+	! grep -q "degraded images" err &&
+	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM derivations WHERE ops LIKE ${SQ}blur(sigma=7%${SQ}")" = 0 &&
 	test_expect_code 2 gicat eval no-such-task --predictions rand.csv 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --html cat/.gicat/catalog.db 2>err &&
 	test_grep "^gicat: eval: .cat/.gicat/catalog.db.: inside the catalog" err &&
