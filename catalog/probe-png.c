@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libdeflate.h>
 #include <png.h>
 
 #include "pngfast.h"
@@ -116,16 +117,36 @@ static int precheck_ihdr(const struct png_state *s)
 	const unsigned char *p = s->buf + 8;
 	uint32_t w, h;
 
-	if (s->len < 8 + 8 + 13 || memcmp(p + 4, "IHDR", 4))
+	/* a damaged header is a CRC error, whatever its sizes: libpng's */
+	if (s->len < 8 + 8 + 13 + 4 || png_get_uint_32(p) != 13 ||
+	    memcmp(p + 4, "IHDR", 4) ||
+	    libdeflate_crc32(0, p + 4, 4 + 13) != png_get_uint_32(p + 8 + 13))
 		return 0;
 	w = png_get_uint_32(p + 8);
 	h = png_get_uint_32(p + 12);
 	if (!w || !h || w > PNG_UINT_31_MAX || h > PNG_UINT_31_MAX)
-		return 0;  /* invalid: let libpng say so */
+		return gic_seterr(GIC_EBADIMG, "invalid PNG: IHDR %s out of "
+				  "range (image is %ux%u; a side is 1 to "
+				  "2^31-1)", !w || w > PNG_UINT_31_MAX ?
+				  "width" : "height", (unsigned)w, (unsigned)h);
 	return probe_check_size(w, h, s->max_pixels);
 }
 
-/* 0, or the truncation of a chunk that claims more than the file has. */
+/* Four letters, as a chunk type is. */
+static int chunk_type(const unsigned char *t)
+{
+	for (int i = 0; i < 4; i++)
+		if (!((t[i] | 0x20) >= 'a' && (t[i] | 0x20) <= 'z'))
+			return 0;
+	return 1;
+}
+
+/*
+ * 0, or the truncation of a chunk that claims more than the file has, or
+ * whose length, type and CRC do not all fit (libpng would allocate the
+ * claimed length of a text chunk before reading it: 2 GB for a 41-byte
+ * file).  Garbage where a chunk should start reads as such a claim.
+ */
 static int check_chunks(const unsigned char *buf, size_t len)
 {
 	static const char *const stages[] = { "in the header",
@@ -133,13 +154,23 @@ static int check_chunks(const unsigned char *buf, size_t len)
 	size_t pos = 8;
 	int at = 0;  /* stages[at]: before, at or after the IDAT chunks */
 
-	while (len >= 12 && pos <= len - 12) {
+	while (pos < len) {
 		const unsigned char *c = buf + pos;
-		png_uint_32 n = png_get_uint_32(c);
+		size_t left = len - pos;
+		png_uint_32 n = left >= 4 ? png_get_uint_32(c) : 0;
 
-		at = !memcmp(c + 4, "IDAT", 4) ? 1 : at ? 2 : 0;
-		if (n > len - pos - 12)
-			return truncated(len, stages[at]);
+		if (left >= 8)
+			at = !memcmp(c + 4, "IDAT", 4) ? 1 : at ? 2 : 0;
+		if (left < 12 || n > left - 12) {
+			char type[8] = "";
+
+			if (left >= 8 && chunk_type(c + 4))
+				snprintf(type, sizeof(type), " '%.4s'", c + 4);
+			return gic_seterr(GIC_EBADIMG, "truncated PNG: file ends "
+					  "after %zu bytes, %s (chunk%s at byte "
+					  "%zu needs %llu bytes)", len, stages[at], type,
+					  pos, 12ull + n);
+		}
 		if (!memcmp(c + 4, "IEND", 4))
 			break;
 		pos += 12 + (size_t)n;

@@ -53,6 +53,13 @@ static int reject_unknown(const unsigned char *buf, size_t len)
 	if (other)
 		return gic_seterr(GIC_EBADIMG, "not a PNG or JPEG file (%s)",
 				  other);
+	/* the start of a signature, and nothing after */
+	if (len >= 2 && len < sizeof(png_sig) && !memcmp(buf, png_sig, len))
+		return gic_seterr(GIC_EBADIMG, "truncated PNG: file ends "
+				  "after %zu bytes, in the signature", len);
+	if (len == 2 && !memcmp(buf, "\xff\xd8", len))
+		return gic_seterr(GIC_EBADIMG, "truncated JPEG: file ends "
+				  "after %zu bytes, in the signature", len);
 	/* the signature is built to show text-mode transfer damage */
 	if (len >= 4 && !strncasecmp((const char *)buf + 1, "PNG", 3))
 		return gic_seterr(GIC_EBADIMG, "damaged PNG signature (was "

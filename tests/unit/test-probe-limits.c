@@ -42,7 +42,8 @@ static void test_truncated_png_rejected(void **state)
 	/* every prefix, from the first byte to "all but the last" */
 	for (size_t cut = 1; cut < len; cut++) {
 		snprintf(what, sizeof(what), "basi2c08 cut at %zu", cut);
-		expect_reject(what, p, cut, 0, GIC_EBADIMG, NULL);
+		expect_reject(what, p, cut, 0, GIC_EBADIMG,
+			      cut > 1 ? "truncated PNG: file ends after" : NULL);
 	}
 	expect_reject("half a PNG", p, len / 2, 0, GIC_EBADIMG, "truncated PNG");
 	expect_reject("PNG without IEND", p, len - 12, 0, GIC_EBADIMG,
@@ -87,6 +88,8 @@ static void test_not_images_rejected(void **state)
 		      "truncated PNG");
 	expect_reject("a GIF", gif, sizeof(gif), 0, GIC_EBADIMG, "GIF");
 	expect_reject("text-mode PNG", crlf, 8, 0, GIC_EBADIMG, "signature");
+	expect_reject("ff d8", soi, 2, 0, GIC_EBADIMG, "truncated JPEG: file "
+		      "ends after 2 bytes, in the signature");
 	assert_string_equal(gic_sniff_format(png_sig, 8), "png");
 	assert_string_equal(gic_sniff_format(soi, 3), "jpeg");
 	assert_null(gic_sniff_format(png_sig, 7));
@@ -104,6 +107,9 @@ static void test_pixel_limit(void **state)
 	expect_reject("100000x100000 PNG", b.p, b.n, 0, GIC_ELIMIT,
 		      "over the pixel limit (100 Mpx): image is 100000x100000 (10000 Mpx)");
 	expect_reject("100000x100000 IHDR alone", b.p, 33, 0, GIC_ELIMIT, NULL);
+	b.p[32] ^= 1;  /* a header that is not as written: no size to trust */
+	expect_reject("100000x100000 IHDR, bad CRC", b.p, b.n, 0, GIC_EBADIMG,
+		      "PNG CRC error in IHDR chunk");
 	free(b.p);
 	b = crafted_png(1, 200000000, 1);
 	expect_reject("1x200000000 PNG", b.p, b.n, 0, GIC_ELIMIT,
@@ -115,7 +121,8 @@ static void test_pixel_limit(void **state)
 		      "a side over the 1000000-pixel limit: image is 100000000x1");
 	free(b.p);
 	b = crafted_png(0, 16, 1);
-	expect_reject("0x16 PNG", b.p, b.n, 0, GIC_EBADIMG, "width");
+	expect_reject("0x16 PNG", b.p, b.n, 0, GIC_EBADIMG, "invalid PNG: IHDR "
+		      "width out of range (image is 0x16; a side is 1 to 2^31-1)");
 	free(b.p);
 	/* an option below the real size, and exactly at it */
 	p = test_read_shared("data/pngsuite/basn2c08.png", &len);
@@ -218,6 +225,13 @@ static void test_png_huge_chunk_length(void **state)
 	expect_fast_reject("iTXt of 2 GB", q, n, "truncated PNG: file ends "
 			   "after 641 bytes, in the header");
 	expect_fast_reject("the fuzz corpus's file", p, len, "truncated PNG");
+	/* the claim's last bytes missing too: 41 bytes, not a chunk whole */
+	expect_fast_reject("iTXt of 2 GB in 41 bytes", q, sizeof(head),
+			   "truncated PNG: file ends after 41 bytes, in the "
+			   "header (chunk 'iTXt' at byte 33 needs 2013265932 "
+			   "bytes)");
+	expect_fast_reject("iTXt of 2 GB in 44 bytes", q, sizeof(head) + 3,
+			   "after 44 bytes, in the header (chunk 'iTXt'");
 	free(q);
 	free(p);
 }
