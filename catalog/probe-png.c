@@ -27,6 +27,9 @@
  * thousand 15 KB zTXt chunks, each inflating to 15 MiB, took 15 GB. */
 #define CHUNK_MALLOC_MAX (4u << 20)
 #define CHUNK_CACHE_MAX 32
+/* IDAT bytes libpng may read past the last row's own: the end of the
+ * zlib stream takes a few, and 64 KiB inflates to at most ~64 MiB. */
+#define EXCESS_IDAT_MAX ((size_t)64 << 10)
 
 struct png_state {
 	const unsigned char *buf;
@@ -37,6 +40,10 @@ struct png_state {
 	unsigned char *row;
 	const char *stage;        /* where reading stopped, for messages */
 	int truncated;
+	size_t idat_end;          /* where the last IDAT chunk ends */
+	size_t last_row_max;      /* >0: reading the last row, which may take
+				     so many IDAT bytes (see read_data) */
+	size_t last_row_took;     /* and took so many */
 	char warning[128];        /* the last warning, context for errors */
 	struct gic_image_info *out;
 	struct phash_acc acc;
@@ -70,6 +77,13 @@ static void read_data(png_structp png, png_bytep data, size_t n)
 		s->truncated = 1;
 		png_error(png, "unexpected end of file");
 	}
+	/* with the last row, libpng inflates what follows it to the end of
+	 * the stream, only to warn of too much data: a few KB of zlib can be
+	 * gigabytes of that */
+	if (s->last_row_max && s->pos < s->idat_end &&
+	    (s->last_row_took += n) > s->last_row_max)
+		png_error(png, "too much image data: the IDAT chunks go on "
+			  "far beyond the last row");
 	memcpy(data, s->buf + s->pos, n);
 	s->pos += n;
 }
@@ -178,6 +192,23 @@ static int check_chunks(const unsigned char *buf, size_t len)
 	return 0;
 }
 
+/* The end of the last IDAT chunk of a file check_chunks passed (0: none). */
+static size_t idat_end(const unsigned char *buf, size_t len)
+{
+	size_t pos = 8, end = 0;
+
+	while (len >= 12 && pos <= len - 12) {
+		size_t next = pos + 12 + png_get_uint_32(buf + pos);
+
+		if (!memcmp(buf + pos + 4, "IDAT", 4))
+			end = next;
+		else if (end)
+			break;
+		pos = next;
+	}
+	return end;
+}
+
 static const char *mode_name(int color_type)
 {
 	switch (color_type) {
@@ -217,11 +248,24 @@ static void setup(struct png_state *s)
 	png_read_update_info(png, info);
 }
 
+/* IDAT bytes the last row (pw pixels) may take: twice its filtered bytes
+ * (no encoder's deflate grows data by more), the end of the stream and
+ * libpng's read-ahead. */
+static size_t last_row_max(const struct png_state *s, uint32_t pw)
+{
+	uint64_t bits = (uint64_t)pw * s->out->channels * s->out->bit_depth;
+
+	return (size_t)(2 * ((bits + 7) / 8 + 1)) + EXCESS_IDAT_MAX;
+}
+
 static void read_rows(struct png_state *s)
 {
 	uint32_t w = s->out->width, h = s->out->height;
-	int rgb = png_get_channels(s->png, s->info) == 3;
+	int rgb = png_get_channels(s->png, s->info) == 3, last_pass = 0;
 
+	for (int pass = 0; pass < 7 && s->out->interlaced; pass++)
+		if (PNG_PASS_COLS(w, pass) && PNG_PASS_ROWS(h, pass))
+			last_pass = pass;
 	for (int pass = 0; pass < 7; pass++) {
 		uint32_t pw = w, ph = h, x0 = 0, dx = 1;
 
@@ -237,6 +281,8 @@ static void read_rows(struct png_state *s)
 			uint32_t y = s->out->interlaced
 				? PNG_ROW_FROM_PASS_ROW(j, pass) : j;
 
+			if (pass == last_pass && j == ph - 1)
+				s->last_row_max = last_row_max(s, pw);
 			png_read_row(s->png, s->row, NULL);
 			phash_acc_row(&s->acc, y, x0, dx, s->row, pw, rgb);
 		}
@@ -395,6 +441,7 @@ int probe_png(const unsigned char *buf, size_t len, uint64_t max_pixels,
 	s->len = len;
 	s->max_pixels = max_pixels;
 	s->out = out;
+	s->idat_end = idat_end(buf, len);
 	rc = precheck_ihdr(s);
 	if (rc || (rc = try_fast(s)) != 0 ||
 	    (rc = probe_png_reader(buf, len, max_pixels, s, on_error,

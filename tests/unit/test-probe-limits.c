@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include <jpeglib.h>
+#include <libdeflate.h>
 
 #include "catalog.h"
 #include "degrade.h"
@@ -234,6 +235,43 @@ static void test_png_huge_chunk_length(void **state)
 			   "after 44 bytes, in the header (chunk 'iTXt'");
 	free(q);
 	free(p);
+}
+
+/*
+ * A 16x16 PNG whose zlib stream goes on with 256 MiB of zeros after its
+ * rows, in 256 KB: libpng inflates all of it with the last row, to warn
+ * of too much data (a minute for a 10 MB file).  Refused as it reads on;
+ * a few bytes too many stay libpng's benign warning.
+ */
+static void test_png_excess_image_data(void **state)
+{
+	size_t raw = 16 * (1 + 16 * 3), big = raw + ((size_t)256 << 20), zn;
+	unsigned char *zeros = calloc(1, big), *z = malloc(big / 512);
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
+	struct gic_image_info in;
+	struct buf b;
+	clock_t t = clock();
+
+	(void)state;
+	assert_true(zeros && z && c);
+	zn = libdeflate_zlib_compress(c, zeros, big, z, big / 512);
+	assert_true(zn > 0);
+	b = png_of_idat(16, 16, z, zn);
+	expect_reject("256 MiB after the rows", b.p, b.n, 0, GIC_EBADIMG,
+		      "too much image data: the IDAT chunks go on far beyond "
+		      "the last row");
+	if ((double)(clock() - t) / CLOCKS_PER_SEC > 2)
+		fail_msg("refusing took %.1f s of CPU",
+			 (double)(clock() - t) / CLOCKS_PER_SEC);
+	free(b.p);
+	zn = libdeflate_zlib_compress(c, zeros, raw + 100, z, big / 512);
+	b = png_of_idat(16, 16, z, zn);
+	probe_buf("100 bytes after the rows", b, &in);
+	gic_image_info_release(&in);
+	free(b.p);
+	libdeflate_free_compressor(c);
+	free(z);
+	free(zeros);
 }
 
 /* ---- XMP DigitalSourceType ---------------------------------------------- */
@@ -482,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_pixel_limit),
 		cmocka_unit_test(test_jpeg_scan_limit),
 		cmocka_unit_test(test_png_huge_chunk_length),
+		cmocka_unit_test(test_png_excess_image_data),
 		cmocka_unit_test(test_xmp_source_type),
 		cmocka_unit_test(test_xmp_hostile_is_linear),
 		cmocka_unit_test(test_probe_from_threads),

@@ -115,6 +115,15 @@ struct buf crafted_png(uint32_t w, uint32_t h, int with_idat)
 	return b;
 }
 
+struct buf png_of_idat(uint32_t w, uint32_t h, const void *z, size_t zlen)
+{
+	struct buf b = crafted_png(w, h, 0);
+
+	add_chunk(&b, "IDAT", z, zlen, 0);
+	add_chunk(&b, "IEND", NULL, 0, 0);
+	return b;
+}
+
 struct buf png_with_chunk(const char *type, const void *data, size_t len,
 			  int bad_crc)
 {

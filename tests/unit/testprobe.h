@@ -55,6 +55,9 @@ void put32(unsigned char *p, uint32_t v);
 /* An RGB 8-bit PNG header with any dimensions, then IDAT and IEND. */
 struct buf crafted_png(uint32_t w, uint32_t h, int with_idat);
 
+/* An RGB 8-bit PNG of w x h whose one IDAT chunk holds z. */
+struct buf png_of_idat(uint32_t w, uint32_t h, const void *z, size_t zlen);
+
 /* A copy of a real PNG (basn2c08) with one chunk inserted after IHDR;
  * bad_crc stores a wrong CRC for it. */
 struct buf png_with_chunk(const char *type, const void *data, size_t len,
