@@ -24,12 +24,15 @@
 
 #define MIN_SIDE 128     /* scaled decode keeps this many px on the short side */
 #define APP_SNIFF_LEN 16 /* bytes of APP2/APP11 needed to recognise them */
+#define JPEG_JUNK_MAX 65536 /* junk bytes before EOI a file may carry */
 
 struct jpeg_err {
 	struct jpeg_error_mgr pub;
 	jmp_buf jb;
 	int corrupt;                /* stopped on a corrupt-data warning */
 	int scans;                  /* stopped by probe_jpeg_scans */
+	int in_scans;               /* the header is read: scan data follows */
+	size_t len;                 /* of the file */
 	char msg[JMSG_LENGTH_MAX];
 };
 
@@ -54,14 +57,30 @@ static void on_error(j_common_ptr ci)
 /*
  * Warnings libjpeg emits for data it could not decode and papered over.
  * The others leave the pixels intact: unknown JFIF revision or Adobe
- * transform, bad ICC chunk numbering, and junk bytes between segments
- * ("N extraneous bytes before marker 0xd9", which a few ImageNet photos
- * carry after their last scan and every reader accepts).
+ * transform, bad ICC chunk numbering, and some junk bytes between segments
+ * ("N extraneous bytes before marker 0xd9"): see harmless_junk().
  */
 static int is_corrupt_warning(int code)
 {
 	return code != JWRN_ADOBE_XFORM && code != JWRN_JFIF_MAJOR &&
 	       code != JWRN_BOGUS_ICC && code != JWRN_EXTRANEOUS_DATA;
+}
+
+/*
+ * Junk bytes before a marker: anywhere in the header, and a little before
+ * EOI, which a few ImageNet photos carry after their last scan (a few
+ * hundred bytes) and every reader accepts.  Junk before any other marker
+ * once scans began (a restart marker, the next scan) is refused: most
+ * often it is scan data the decoder did not take, because it lost step,
+ * and what it decoded is garbage.  So is junk before EOI of more than an
+ * eighth of the file, or of 64 KiB (a scan coded otherwise than its header
+ * says, padding to grow a file).
+ */
+static int harmless_junk(const struct jpeg_err *e, long count, int marker)
+{
+	return !e->in_scans || (marker == 0xd9 && count >= 0 &&
+				(size_t)count <= e->len / 8 &&
+				count <= JPEG_JUNK_MAX);
 }
 
 static void on_message(j_common_ptr ci, int level)
@@ -71,7 +90,9 @@ static void on_message(j_common_ptr ci, int level)
 	if (level != -1)
 		return;  /* trace messages */
 	ci->err->num_warnings++;
-	if (!is_corrupt_warning(ci->err->msg_code))
+	if (!is_corrupt_warning(ci->err->msg_code) &&
+	    (ci->err->msg_code != JWRN_EXTRANEOUS_DATA ||
+	     harmless_junk(e, ci->err->msg_parm.i[0], ci->err->msg_parm.i[1])))
 		return;
 	(*ci->err->format_message)(ci, e->msg);
 	e->corrupt = 1;
@@ -339,7 +360,9 @@ static int decode(struct jpeg_state *s, const unsigned char *buf, size_t len)
 	jpeg_save_markers(ci, JPEG_APP0 + 1, 0xffff);
 	jpeg_save_markers(ci, JPEG_APP0 + 2, APP_SNIFF_LEN);
 	jpeg_save_markers(ci, JPEG_APP0 + 11, APP_SNIFF_LEN);
+	s->err.len = len;
 	jpeg_read_header(ci, TRUE);
+	s->err.in_scans = 1;
 	describe(s);
 	rc = probe_check_size(ci->image_width, ci->image_height, s->max_pixels);
 	if (rc)

@@ -91,6 +91,20 @@ open(\"cut.jpg\", \"wb\").write(d[:len(d) * 3 // 4])
 	test_grep "cut.jpg.: truncated or corrupt JPEG: Premature end of JPEG file" err
 '
 
+test_expect_success 'scan data the decoder did not take is corruption: much junk before EOI, a wrong coding' '
+	"$PY" -c "
+d = open(\"$SHARED/data/jpeg/testorig.jpg\", \"rb\").read()
+open(\"pad.jpg\", \"wb\").write(d[:-2] + bytes(70000) + d[-2:])
+sof = d.find(b\"\\xff\\xc0\")
+open(\"sof9.jpg\", \"wb\").write(d[:sof] + b\"\\xff\\xc9\" + d[sof + 2:])
+" &&
+	for f in pad sof9; do
+		test_expect_code 1 gicat ingest $f.jpg 2>err &&
+		test_grep "$f.jpg.: truncated or corrupt JPEG: Corrupt JPEG data: [0-9]* extraneous bytes before marker 0xd9" err || return 1
+	done &&
+	test "$(gicat query --count "path in (${SQ}pad.jpg${SQ}, ${SQ}sof9.jpg${SQ})")" = 0
+'
+
 test_expect_success 'a text file named .png is rejected as not an image' '
 	echo "<html>404</html>" >page.png &&
 	test_expect_code 1 gicat ingest page.png 2>err &&

@@ -274,6 +274,74 @@ static void test_png_excess_image_data(void **state)
 	free(zeros);
 }
 
+/* b with n zero bytes inserted before the first marker `code` found after
+ * byte `from` (0 bytes: not found). */
+static struct buf junk_before(struct buf b, size_t from, int code, size_t n)
+{
+	struct buf r = { NULL, 0 };
+
+	for (size_t i = from; i + 1 < b.n; i++)
+		if (b.p[i] == 0xff && b.p[i + 1] == code) {
+			r.p = calloc(1, b.n + n);
+			memcpy(r.p, b.p, i);
+			memcpy(r.p + i + n, b.p + i, b.n - i);
+			r.n = b.n + n;
+			break;
+		}
+	return r;
+}
+
+/*
+ * Junk bytes before a marker (libjpeg's "extraneous bytes" warning): in
+ * the header, and a little before EOI, the pixels are intact; before a
+ * restart marker or between the scans of a progressive file, the decoder
+ * lost step and decoded garbage; so before EOI when it is a large part of
+ * the file.
+ */
+static void test_jpeg_junk_before_markers(void **state)
+{
+	unsigned char *px = synth_rgb(128, 128, 0);
+	struct buf rst = encode_jpeg(px, 128, 128, 3,
+				     &(struct jopts){ .quality = 90,
+						      .restart_rows = 1 });
+	struct buf prog = encode_jpeg(px, 128, 128, 3,
+				      &(struct jopts){ .quality = 90,
+						       .progressive = 1 });
+	size_t sos = 0;
+	struct buf j;
+	struct gic_image_info in;
+
+	(void)state;
+	j = junk_before(rst, 2, 0xdb, 16);  /* before DQT: the header */
+	assert_non_null(j.p);
+	probe_buf("junk in the header", j, &in);
+	gic_image_info_release(&in);
+	free(j.p);
+	j = junk_before(rst, 2, 0xd9, rst.n / 8 - 16);
+	probe_buf("junk before EOI, an eighth of the file", j, &in);
+	gic_image_info_release(&in);
+	free(j.p);
+	j = junk_before(rst, 2, 0xd9, rst.n / 4);
+	expect_reject("junk before EOI, a fifth", j.p, j.n, 0, GIC_EBADIMG,
+		      "extraneous bytes before marker 0xd9");
+	free(j.p);
+	j = junk_before(rst, 2, 0xd3, 8);
+	assert_non_null(j.p);
+	expect_reject("junk before RST3", j.p, j.n, 0, GIC_EBADIMG,
+		      "Corrupt JPEG data: 8 extraneous bytes before marker 0xd3");
+	free(j.p);
+	for (size_t i = 2; i + 1 < prog.n && !sos; i++)
+		sos = prog.p[i] == 0xff && prog.p[i + 1] == 0xda ? i : 0;
+	j = junk_before(prog, sos + 2, 0xda, 8);  /* before the second scan */
+	assert_non_null(j.p);
+	expect_reject("junk between progressive scans", j.p, j.n, 0,
+		      GIC_EBADIMG, "extraneous bytes before marker 0xda");
+	free(j.p);
+	free(rst.p);
+	free(prog.p);
+	free(px);
+}
+
 /* ---- XMP DigitalSourceType ---------------------------------------------- */
 
 /* The xmp_source_type gic_probe finds in xmp, as a PNG tEXt chunk keyed
@@ -521,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_jpeg_scan_limit),
 		cmocka_unit_test(test_png_huge_chunk_length),
 		cmocka_unit_test(test_png_excess_image_data),
+		cmocka_unit_test(test_jpeg_junk_before_markers),
 		cmocka_unit_test(test_xmp_source_type),
 		cmocka_unit_test(test_xmp_hostile_is_linear),
 		cmocka_unit_test(test_probe_from_threads),

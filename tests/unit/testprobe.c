@@ -218,6 +218,7 @@ struct buf encode_jpeg(const unsigned char *px, int w, int h, int comps,
 	}
 	if (o->progressive)
 		jpeg_simple_progression(&ci);
+	ci.restart_in_rows = o->restart_rows;
 	jpeg_scan_info script[1 + 63 * 11];
 	if (o->bands) {
 		int n = 0;

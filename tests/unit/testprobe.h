@@ -86,6 +86,7 @@ struct jopts {
 	int tweak;           /* add 1 to the last luminance step */
 	int bands;           /* progressive, gray: the first `bands` AC
 				coefficients sent bit by bit, 11 scans each */
+	int restart_rows;    /* a restart marker every so many MCU rows */
 	const struct marker *markers;
 };
 
