@@ -13,6 +13,7 @@
  * would grow for as long as an ingest runs (300 commits of a test: 14.6
  * MB of WAL against 4.2 MB).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -73,15 +74,25 @@ int gic_known_examine(struct gic_known *k, struct gic_result *r,
 {
 	struct gic_known_size size = { 0 };
 	/* a look-up that fails (< 0) only means decoding, as new content */
-	int found = gic_known_find(k, r->hex, &size);
+	int found = gic_known_find(k, r->hex, &size), rc;
 
 	r->held_object = found == GIC_KNOWN_OBJECT;
 	r->kind = found == GIC_KNOWN_OBJECT ||
 		  (found == GIC_KNOWN_REF && as_ref) ? GIC_R_KNOWN
 		: found == GIC_KNOWN_REF ? GIC_R_UPGRADE : GIC_R_NEW;
 	/* known content is not decoded again, but the limits still hold */
-	return r->kind == GIC_R_NEW ? gic_probe(buf, r->bytes, po, &r->info)
-		: gic_probe_check_size(size.width, size.height, po);
+	if (r->kind != GIC_R_NEW)
+		return gic_probe_check_size(size.width, size.height, po);
+	rc = gic_probe(buf, r->bytes, po, &r->info);
+	/* this image's need, not the batch's: refused, the rest goes on */
+	if (rc == GIC_ENOMEM) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "%s", gic_errmsg());
+		rc = gic_seterr(GIC_ELIMIT, "too large to decode in the memory "
+				"available (%s; fewer --jobs leave it more)", why);
+	}
+	return rc;
 }
 
 void gic_known_close(struct gic_known *k)

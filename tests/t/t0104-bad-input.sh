@@ -405,4 +405,30 @@ test_expect_success 'compressed PNG text that inflates to gigabytes is bounded i
 	gicat query --format csv --fields width,height "dataset = zt" | tail -1 | grep -qx "1,1"
 '
 
+test_expect_success 'an image too large for the memory there is is refused; the batch goes on' '
+	mkdir -p mem && "$PY" -c "
+import io
+from PIL import Image
+b = io.BytesIO()
+Image.new(\"RGB\", (64, 64), (9, 9, 9)).save(b, \"JPEG\", progressive=True, subsampling=0)
+d = bytearray(b.getvalue())
+sof = d.find(b\"\\xff\\xc2\")
+d[sof + 5:sof + 9] = bytes([0x1f, 0x40, 0x1f, 0x40])  # 8000x8000
+open(\"mem/big.jpg\", \"wb\").write(d)
+Image.new(\"RGB\", (64, 48), (5, 5, 5)).save(\"mem/small.jpg\")
+" &&
+	# 8000x8000 progressive: libjpeg asks for 3 x 128 MB of coefficients
+	if ldd "$GICAT_BIN" | grep -q libasan; then
+		ASAN_OPTIONS=$ASAN_OPTIONS:max_allocation_size_mb=100 \
+			gicat ingest --jobs 1 mem >out 2>err && rc=0 || rc=$?
+	else
+		(ulimit -v 400000 && exec gicat ingest --jobs 1 mem) >out 2>err &&
+			rc=0 || rc=$?
+	fi &&
+	test $rc = 1 &&
+	test_grep "^gicat: rejected: .mem/big.jpg.: too large to decode in the memory available (out of memory decoding JPEG: " err &&
+	test_grep "1 new image, 1 new entry" err &&
+	test "$(gicat query --count "path = ${SQ}mem/small.jpg${SQ}")" = 1
+'
+
 test_done
