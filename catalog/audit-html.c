@@ -323,10 +323,10 @@ static void license_bars(FILE *o, const struct gic_license_audit *a)
 
 static void registry_table(FILE *o, const struct gic_license_audit *a)
 {
-	fputs("<table>\n<tr><th class=\"l\">license</th><th class=\"l\">name</th>"
-	      "<th>entries</th><th>commercial</th><th>redistribution</th>"
-	      "<th>attribution</th><th>share-alike</th><th>this use</th></tr>\n",
-	      o);
+	fprintf(o, "<table>\n<tr><th class=\"l\">license</th><th class=\"l\">"
+		"name</th><th>%s</th><th>commercial</th><th>redistribution"
+		"</th><th>attribution</th><th>share-alike</th><th>this use"
+		"</th></tr>\n", a->unit);
 	for (size_t i = 0; i < a->nids; i++) {
 		const struct gic_license_tally *t = &a->ids[i];
 		fputs("<tr><td class=\"l\">", o);
@@ -389,7 +389,8 @@ int gic_license_html(const struct gic_license_audit *a,
 	if (!o)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	head(o, title);
-	fprintf(o, "<p>%llu entries audited", (unsigned long long)a->entries);
+	fprintf(o, "<p>%llu %s audited", (unsigned long long)a->entries,
+		a->unit);
 	if (a->use != GIC_USE_NONE)
 		fprintf(o, " for %s use", gic_use_name(a->use));
 	fprintf(o, ": <span class=\"%s\">%llu forbidden, %llu without a license, "

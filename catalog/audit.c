@@ -269,6 +269,7 @@ int gic_license_audit(struct gic_catalog *c, const struct gic_audit_src *src,
 	out->c = c;
 	out->use = use;
 	out->is_task = src->task != NULL;
+	out->unit = GIC_AUDIT_UNIT(src);
 	if ((rc = gic_license_list(c, &out->reg, &out->nreg)) < 0 ||
 	    (rc = gic_audit_items(c, src, errcol)) < 0 ||
 	    (rc = judge_all(out)) < 0)

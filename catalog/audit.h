@@ -144,6 +144,7 @@ struct gic_license_audit {
 	size_t nreg;
 	struct gic_catalog *c;
 	int is_task;
+	const char *unit;       /* GIC_AUDIT_UNIT: what `entries` counts */
 };
 
 /* What is wrong with one audited row. */

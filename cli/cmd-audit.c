@@ -74,7 +74,7 @@ struct lic_out {
 
 static void tally_table(const struct gic_license_audit *a)
 {
-	printf("%-24s %9s  %-10s %-14s %-11s %-11s %s\n", "license", "entries",
+	printf("%-24s %9s  %-10s %-14s %-11s %-11s %s\n", "license", a->unit,
 	       "commercial", "redistribution", "attribution", "share_alike",
 	       a->use == GIC_USE_NONE ? "registered" : "verdict");
 	for (size_t i = 0; i < a->nids; i++) {
@@ -181,12 +181,12 @@ static void json_head(const struct gic_license_audit *a)
 
 	for (size_t i = 0; i < a->nids; i++)
 		json_array_append_new(ids, json_pack("{s:s,s:I,s:b,s:b}", "id",
-			a->ids[i].id, "entries", (json_int_t)a->ids[i].entries,
+			a->ids[i].id, a->unit, (json_int_t)a->ids[i].entries,
 			"registered", a->ids[i].lic != NULL, "allowed",
 			a->ids[i].allowed));
 	t = dumps(json_pack("{s:s?,s:I,s:I,s:I,s:I,s:o}", "use",
 				 a->use == GIC_USE_NONE ? NULL :
-				 gic_use_name(a->use), "entries",
+				 gic_use_name(a->use), a->unit,
 				 (json_int_t)a->entries, "forbidden",
 				 (json_int_t)a->forbidden, "unlicensed",
 				 (json_int_t)a->unlicensed, "unknown",
@@ -237,9 +237,10 @@ static int audit_license(struct gic_catalog *c, struct aopts *o)
 	    (rc = gic_license_html(&a, w.keep, w.nkeep, o->title, &html)) == 0)
 		rc = write_html(o->html, html) ? GIC_EIO : 0;
 	if (a.entries)
-		cli_err("audit license: %llu entries%s%s: %llu forbidden, %llu "
+		cli_err("audit license: %llu %s%s%s: %llu forbidden, %llu "
 			"without a license, %llu with an unknown license\n",
-			(unsigned long long)a.entries, o->use ? " for " : "",
+			(unsigned long long)a.entries, a.unit,
+			o->use ? " for " : "",
 			o->use ? gic_use_name(o->use) : "",
 			(unsigned long long)a.forbidden,
 			(unsigned long long)a.unlicensed,

@@ -286,14 +286,14 @@ static int eval_task(const char *file, const struct args *a)
 	o.arg = &s;
 	if ((rc = gic_task_load(file, &t)) < 0)
 		return cli_fail(rc, "eval", NULL);
+	if ((rc = cli_open("eval", &c)) ||
+	    (a->html && (rc = cli_output_allowed(c, "eval", a->html))))
+		goto out;
 	/* a mistyped file is said before any degraded image is computed */
 	if ((rc = gic_input_readable(a->predictions)) < 0) {
 		rc = cli_fail(rc, "eval", a->predictions);
 		goto out;
 	}
-	if ((rc = cli_open("eval", &c)) ||
-	    (a->html && (rc = cli_output_allowed(c, "eval", a->html))))
-		goto out;
 	if ((rc = cli_resolve("eval", c, t, cli_default_jobs(), &r)))
 		goto out;
 	rc = gic_eval_run(c, r, a->predictions, &o, &e);
@@ -461,10 +461,10 @@ static int eval_matrix(const struct args *a)
 	if (!rs.tasks || !rs.res || !rs.evals)
 		worst = cli_fail(gic_seterr(GIC_ENOMEM, "out of memory"),
 				 "eval --matrix", NULL);
-	else if ((worst = all_readable(&rs, a)) == EXIT_OK &&
-		 (worst = cli_open("eval", &c)) == 0 &&
+	else if ((worst = cli_open("eval", &c)) == 0 &&
 		 (!a->html || (worst = cli_output_allowed(c, "eval",
-							  a->html)) == 0))
+							  a->html)) == 0) &&
+		 (worst = all_readable(&rs, a)) == EXIT_OK)
 		for (int i = 0; i < rs.n && worst != EXIT_RUNTIME; i++) {
 			/* lists per file */
 			struct sink s = { .last = -1,

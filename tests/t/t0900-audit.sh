@@ -158,7 +158,16 @@ EOF
 test_expect_success 'audit license --task audits every set and names it' '
 	test_expect_code 1 gicat audit license --use commercial --task sd14.ini >out 2>err &&
 	test "$(grep -c "^forbidden .* train " out)" -eq "$(gicat task show sd14.ini | awk "\$1 == \"train\" {print \$2}")" &&
-	grep -q "^forbidden .* test/all " out
+	grep -q "^forbidden .* test/all " out &&
+	head -1 out | grep -q "^license  *images  *commercial" &&
+	test_grep "^audit license: [0-9]* images for commercial: " err &&
+	gicat audit license --task sd14.ini --format json >j.json 2>/dev/null || : &&
+	"$PY" -c "
+import json
+d = json.load(open(\"j.json\"))
+assert d[\"images\"] > 0 and \"entries\" not in d, d.keys()
+assert all(\"images\" in l for l in d[\"licenses\"]), d[\"licenses\"]
+"
 '
 
 # misaligned COL N FILE: rows of FILE (up to its first empty line after
