@@ -68,11 +68,16 @@ static void on_progress(void *arg, const struct gic_fetch_stats *st)
 static void summary(const struct gic_fetch_stats *st, double secs)
 {
 	const struct gic_ingest_stats *in = &st->ingest;
+	char from_store[48] = "";
 
-	cli_err("fetch: %llu URL%s: %llu fetched, %llu failed, %llu done "
+	/* the buckets add up to the URLs: those the store had are one */
+	if (st->stored)
+		snprintf(from_store, sizeof(from_store), " %llu from the store,",
+			 (unsigned long long)st->stored);
+	cli_err("fetch: %llu URL%s: %llu fetched,%s %llu failed, %llu done "
 		"before (%.1f MB in %.1f s, %.0f images/s, %.1f MB/s)\n",
 		(unsigned long long)st->total, cli_s(st->total),
-		(unsigned long long)st->done,
+		(unsigned long long)st->done, from_store,
 		(unsigned long long)st->failed, (unsigned long long)st->already,
 		st->bytes / 1e6, secs, secs > 0 ? st->done / secs : 0,
 		secs > 0 ? st->bytes / 1e6 / secs : 0);

@@ -609,7 +609,7 @@ test_expect_success 'a listed sha256 already stored is catalogued without a down
 	printf "url,sha256,label\n%s,%s,fake\n%s,,\n%s,%s,\n" "$K/img/b.png" "$(sha srv/b.png)" \
 		"$K/img/c.png" "$K/img/f.png" "$(sha srv/f.png)" >kn.csv &&
 	gicat --catalog kn fetch kn.csv 2>err &&
-	test_grep "^fetch: 3 URLs: 2 fetched, 0 failed, 0 done before" err &&
+	test_grep "^fetch: 3 URLs: 2 fetched, 1 from the store, 0 failed, 0 done before" err &&
 	test_grep "^  1 URL listed with a sha256 already stored: catalogued without a download (--download-known fetches them)$" err &&
 	test_grep "^  1 download of content already catalogued: not decoded again$" err &&
 	! grep -q " /img/b.png " kn.log &&
@@ -680,7 +680,7 @@ test_expect_success 'a list of many chunks: every URL once, repeats and known co
 	test "$(grep -c "^" lg.csv)" -eq 4951 &&
 	: >kn.log &&
 	gicat --catalog lg fetch lg.csv 2>err &&
-	test_grep "^fetch: 4565 URLs: 3922 fetched, 0 failed, 0 done before" err &&
+	test_grep "^fetch: 4565 URLs: 3922 fetched, 643 from the store, 0 failed, 0 done before" err &&
 	test_grep "^  643 URLs listed with a sha256 already stored" err &&
 	test_grep "^  385 repeated rows skipped" err &&
 	test "$(grep -c " /img/a.png?" kn.log)" -eq 3922 &&
