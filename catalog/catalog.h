@@ -456,7 +456,10 @@ int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
 
 struct gic_remove_report {
 	uint64_t entries;       /* entries removed (or that would be) */
-	uint64_t images_left;   /* images no entry uses any more (gc's work) */
+	uint64_t images_left;   /* images no entry uses any more */
+	uint64_t images_kept;   /* of those, derived from an image that still
+				   has an entry: gc keeps them (the rest is
+				   gc's work) */
 	uint64_t fetches;       /* fetched URLs no longer done: the next
 				   fetch of their list downloads them again */
 };

@@ -47,6 +47,19 @@ out:
 	return rc;
 }
 
+/* The images of the selected entries that no other entry shows (g). */
+#define LEFT "FROM (SELECT DISTINCT sha256 FROM entries WHERE id IN " \
+	"temp.rm_ids) g WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE " \
+	"e.sha256 = g.sha256 AND e.id NOT IN temp.rm_ids)"
+/* Derived images among them with an ancestor that keeps an entry: gc
+ * keeps them, as derivations of an image in use.  The walk goes up from
+ * the selection's derived images only. */
+#define KEPT_DERIVED "WITH RECURSIVE up(d, h) AS (SELECT derived, parent " \
+	"FROM derivations WHERE derived IN (SELECT sha256 FROM entries WHERE " \
+	"id IN temp.rm_ids) UNION SELECT up.d, x.parent FROM derivations x " \
+	"JOIN up ON x.derived = up.h) SELECT d FROM up WHERE EXISTS (SELECT " \
+	"1 FROM entries e WHERE e.sha256 = up.h AND e.id NOT IN temp.rm_ids)"
+
 /* Counts, then (unless dry_run) deletes; inside the transaction. */
 static int remove_selected(struct gic_catalog *c, const char *expr,
 			   int dry_run, int *errcol,
@@ -63,11 +76,9 @@ static int remove_selected(struct gic_catalog *c, const char *expr,
 			 "KEY)", NULL, NULL, NULL))
 		return db_fail(c);
 	if ((rc = collect(c, expr, errcol, &rep->entries)) < 0 ||
-	    (rc = gic_db_count(c, "SELECT count(*) FROM (SELECT DISTINCT "
-			       "sha256 FROM entries WHERE id IN temp.rm_ids) g "
-			       "WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE "
-			       "e.sha256 = g.sha256 AND e.id NOT IN temp.rm_ids)",
-			       &rep->images_left)) < 0)
+	    (rc = gic_db_count(c, "SELECT count(*) " LEFT, &rep->images_left)) < 0 ||
+	    (rc = gic_db_count(c, "SELECT count(*) " LEFT " AND g.sha256 IN ("
+			       KEPT_DERIVED ")", &rep->images_kept)) < 0)
 		return rc;
 	snprintf(sql, sizeof(sql), "SELECT count(*) %s", fetched);
 	if ((rc = gic_db_count(c, sql, &rep->fetches)) < 0 || dry_run)
@@ -95,6 +106,6 @@ int gic_remove(struct gic_catalog *c, const char *expr, int dry_run,
 						    rep));
 	sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.rm_ids", NULL, NULL, NULL);
 	if (rc < 0 && !dry_run)
-		rep->entries = rep->images_left = rep->fetches = 0;
+		*rep = (struct gic_remove_report){ 0 };
 	return rc;
 }

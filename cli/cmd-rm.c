@@ -13,18 +13,33 @@
 static void say(const struct gic_remove_report *r, int dry_run)
 {
 	uint64_t n = r->entries, img = r->images_left, urls = r->fetches;
+	uint64_t kept = r->images_kept, gone = img - kept;
 
 	cli_err("rm: %s %llu %s", dry_run ? "would remove" : "removed",
 		(unsigned long long)n, cli_word(n, "entry", "entries"));
 	if (img && dry_run)
 		cli_err("; %llu image%s would have no entry left",
 			(unsigned long long)img, cli_s(img));
-	else if (img)
+	else if (img && !kept)
 		cli_err("; %llu %s no entry left (gicat gc deletes %s)",
 			(unsigned long long)img,
 			cli_word(img, "image has", "images have"),
 			cli_word(img, "it and its object",
 				 "them and their objects"));
+	else if (img) {  /* gc keeps derivations of images in use */
+		char del[96] = "";
+
+		if (gone)
+			snprintf(del, sizeof(del), "gicat gc deletes %llu and "
+				 "%s; ", (unsigned long long)gone,
+				 cli_word(gone, "its object", "their objects"));
+		cli_err("; %llu %s no entry left (%s%llu derived from %s "
+			"still in use %s)", (unsigned long long)img,
+			cli_word(img, "image has", "images have"), del,
+			(unsigned long long)kept,
+			cli_word(kept, "an image", "images"),
+			cli_word(kept, "stays", "stay"));
+	}
 	if (urls)
 		cli_err("; %llu fetched %s fetched again by the next "
 			"fetch of %s list", (unsigned long long)urls,

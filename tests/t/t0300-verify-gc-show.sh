@@ -222,6 +222,22 @@ test_expect_success 'rm takes out the entries EXPR selects; gc then deletes what
 	gicat --catalog c5 cat "$(gicat --catalog c5 query --format csv --fields sha256 | tail -1)" | cmp - img/basn0g08.png
 '
 
+test_expect_success 'rm says which images gc will keep: those derived from an image still in use' '
+	gicat init c5d 2>/dev/null && mkdir -p dv &&
+	cp img/basn0g08.png img/basn2c08.png dv/ &&
+	gicat --catalog c5d ingest --dataset keep dv/basn2c08.png 2>/dev/null &&
+	p=$(gicat --catalog c5d query --format csv --fields sha256 | tail -1) &&
+	gicat --catalog c5d degrade "jpeg(quality=50)" $p >dv/derived.jpg 2>/dev/null &&
+	gicat --catalog c5d ingest --dataset scratch dv/basn0g08.png dv/derived.jpg 2>/dev/null &&
+	gicat --catalog c5d rm "dataset = scratch" 2>err &&
+	test "$(cat err)" = "rm: removed 2 entries; 2 images have no entry left (gicat gc deletes 1 and its object; 1 derived from an image still in use stays)" &&
+	gicat --catalog c5d gc --grace 0 2>out &&
+	test_grep "^gc: removed 1 unused image row, 1 object," out &&
+	gicat --catalog c5d ingest --dataset scratch dv/derived.jpg 2>/dev/null &&
+	gicat --catalog c5d rm "dataset = scratch" 2>err &&
+	test "$(cat err)" = "rm: removed 1 entry; 1 image has no entry left (1 derived from an image still in use stays)"
+'
+
 test_expect_success 'gc says how much it freed, in decimal units; --dry-run only says it' '
 	gicat init c6 2>/dev/null && cp "$SHARED/data/jpeg/monkey16.png" m.png &&
 	gicat --catalog c6 ingest m.png 2>/dev/null &&
