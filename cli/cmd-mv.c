@@ -59,7 +59,7 @@ int cmd_mv(int argc, char **argv)
 			"query --format paths' shows them)\n", dataset ?
 			" of dataset '" : "", dataset ? dataset : "",
 			dataset ? "'" : "", argv[optind]);
-	else if (rep.entries && !dry_run && access(argv[optind + 1], F_OK) < 0)
+	else if (rep.entries && access(argv[optind + 1], F_OK) < 0)
 		cli_err("gicat: mv: note: there is no '%s' here: mv renames "
 			"the paths the entries have, nothing on disk (move the "
 			"tree too, or 'gicat mv' back)\n", argv[optind + 1]);

@@ -313,7 +313,8 @@ test_expect_success 'mv renames the paths under a prefix; a re-ingest from there
 	cp img/basn3p08.png old/ && cp img/basn4a08.png oldish.png &&
 	gicat --catalog c7 ingest --dataset d old oldish.png 2>/dev/null &&
 	gicat --catalog c7 mv --dry-run old/ new 2>err &&
-	test "$(cat err)" = "mv: would move 3 entries from '"'"'old/'"'"' to '"'"'new'"'"'" &&
+	test "$(cat err)" = "mv: would move 3 entries from '"'"'old/'"'"' to '"'"'new'"'"'
+gicat: mv: note: there is no '"'"'new'"'"' here: mv renames the paths the entries have, nothing on disk (move the tree too, or '"'"'gicat mv'"'"' back)" &&
 	test "$(gicat --catalog c7 query --count "path ~ \"old/*\"")" -eq 3 &&
 	gicat --catalog c7 mv old new 2>err &&
 	test "$(cat err)" = "mv: moved 3 entries from '"'"'old'"'"' to '"'"'new'"'"'
