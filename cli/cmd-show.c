@@ -107,7 +107,8 @@ static int image_doc(struct gic_catalog *c, const char *hex, json_t **out)
 }
 
 /* v as show prints it: text as is, a number in decimal, a list joined by
- * commas, '-' for null or an empty list. */
+ * spaces (licenses, as query and the query language write them; columns
+ * are two spaces apart), '-' for null or an empty list. */
 static void put(const json_t *v)
 {
 	size_t i, n = json_array_size(v);
@@ -120,7 +121,7 @@ static void put(const json_t *v)
 		for (i = 0; i < n; i++) {
 			put(json_array_get(v, i));
 			if (i + 1 < n)
-				putchar(',');
+				putchar(' ');
 		}
 	else
 		putchar('-');

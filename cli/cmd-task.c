@@ -125,22 +125,30 @@ int cmd_task(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "items", 0, 0, 'i' }, { "format", 1, 0, 'f' },
 		{ "strict", 0, 0, 's' }, { "help", 0, 0, 'h' }, { 0 } };
-	enum out_format f = OUT_CSV;
-	int ch, with_items = 0, strict = 0;
+	enum out_format f = OUT_TABLE;  /* the counts, unless --items */
+	int ch, with_items = 0, strict = 0, table = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'i')
 			with_items = 1;
 		else if (ch == 'f' && out_format_parse(optarg, &f) == 0 &&
-			 (f == OUT_CSV || f == OUT_JSONL))
-			with_items = 1;
+			 f != OUT_PATHS)
+			table = f == OUT_TABLE;
 		else if (ch == 'f')
-			return cli_usage_error("task", "--format is csv or jsonl");
+			return cli_usage_error("task", "--format is table (the "
+					       "counts), csv or jsonl (the items)");
 		else if (ch == 's')
 			strict = 1;
 		else
 			return cli_getopt_end("task", ch);
 	}
+	if (table && with_items)
+		return cli_usage_error("task", "--items are csv or jsonl, not a "
+				       "table");
+	if (f == OUT_TABLE)
+		f = OUT_CSV;  /* the items' format, when --items is not given */
+	else
+		with_items |= f == OUT_CSV || f == OUT_JSONL;
 	if (optind + 2 == argc && !strcmp(argv[optind], "check"))
 		return show(argv[optind + 1], 1 + strict, with_items, f);
 	if (strict)

@@ -106,10 +106,12 @@ static const struct cmd commands[] = {
 	  "  --status  applied and pending migrations, changing nothing; exit 0\n"
 	  "            also for a catalog from a newer gicat (never written:\n"
 	  "            migrate without --status refuses it, exit 3)\n" },
-	{ "task", cmd_task, "list | show [--items] [--format csv|jsonl] FILE | "
-	  "check [--strict] [--items] [--format csv|jsonl] FILE", "shipped tasks; a task's sets; a task checked",
+	{ "task", cmd_task, "list | show [--items] [--format table|csv|jsonl] "
+	  "FILE | check [--strict] [--items] [--format table|csv|jsonl] FILE",
+	  "shipped tasks; a task's sets; a task checked",
 	  "  FILE is a task file or a shipped task's name (genimage/cross-sd14)\n"
-	  "  show: images per set and label; --items lists every image\n"
+	  "  show: images per set and label (--format table, the default);\n"
+	  "        --items, or --format csv or jsonl, lists every image\n"
 	  "        (a degraded set's with its derived_sha256, as eval scores it)\n"
 	  "  check: errors (exit 1) and warnings (on stderr): empty or unbalanced\n"
 	  "         sets, unknown keys, test images that are training images too;\n"

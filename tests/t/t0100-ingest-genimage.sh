@@ -47,7 +47,7 @@ test_expect_success 'the real photo found in three subsets is one image and thre
 	test "$(grep -c "^genimage .*/train/nature/" show)" -eq 3 &&
 	p=$(grep "^genimage .*/train/nature/" show | head -1 | awk "{print \$NF}") &&
 	gicat show "$p" >show2 && test_cmp show show2 &&
-	test_grep "LicenseRef-GenImage,LicenseRef-ImageNet  $p$" show &&
+	test_grep " LicenseRef-GenImage LicenseRef-ImageNet  $p$" show &&
 	test_expect_code 2 gicat show "$p.nope" 2>err &&
 	test_grep "neither a hash (a prefix of at least 4 lowercase hex digits) nor an entry.s path" err
 '

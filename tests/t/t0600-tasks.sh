@@ -252,6 +252,18 @@ test_expect_success 'task show and check: a missing task file is a usage error (
 	test_expect_code 2 gicat task show nosuch.ini 2>err
 '
 
+test_expect_success 'task show --format: table is the counts (the default), csv and jsonl the items' '
+	gicat task show genimage/cross-sd14 >plain &&
+	gicat task show --format table genimage/cross-sd14 >table && test_cmp plain table &&
+	gicat task show --format jsonl genimage/cross-sd14 >items.jsonl &&
+	gicat task show --items --format jsonl genimage/cross-sd14 >items2.jsonl &&
+	test_cmp items.jsonl items2.jsonl && test -s items.jsonl &&
+	test_expect_code 2 gicat task show --items --format table genimage/cross-sd14 2>err &&
+	test_grep "items are csv or jsonl, not a table" err &&
+	test_expect_code 2 gicat task show --format paths genimage/cross-sd14 2>err &&
+	test_grep "format is table (the counts), csv or jsonl (the items)" err
+'
+
 test_expect_success 'task check: warnings for unknown keys, empty, unbalanced and leaking sets' '
 	cat >warn.ini <<-INI &&
 	[task]
