@@ -2,6 +2,7 @@
  * select.c - running query-language expressions against the catalog, and
  * reading an image's bytes back by (abbreviated) hash.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -221,12 +222,17 @@ int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 		       char hex[GIC_HEX_LEN + 1])
 {
 	size_t n = strlen(prefix);
-	char hi[GIC_HEX_LEN + 2];
+	char hi[GIC_HEX_LEN + 2], low[GIC_HEX_LEN + 1];
 	int rows;
 
-	if (n < 4 || n > GIC_HEX_LEN || strspn(prefix, "0123456789abcdef") != n)
+	if (n < 4 || n > GIC_HEX_LEN ||
+	    strspn(prefix, "0123456789abcdefABCDEF") != n)
 		return gic_seterr(GIC_EUSAGE, "not a hash, nor a prefix of at "
-				  "least 4 lowercase hex digits");
+				  "least 4 hex digits");
+	/* as other tools print it too (certutil: upper case) */
+	for (size_t i = 0; i <= n; i++)
+		low[i] = (char)tolower((unsigned char)prefix[i]);
+	prefix = low;
 	snprintf(hi, sizeof(hi), "%sg", prefix);
 	if ((rows = one_hash(c, "SELECT sha256 FROM images WHERE sha256 >= ?1 "
 			     "AND sha256 < ?2 ORDER BY sha256 LIMIT 2", prefix,
@@ -283,7 +289,7 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 				  "this file's content (and no entry its path)");
 	}
 	return rc == GIC_EUSAGE ? gic_seterr(GIC_EUSAGE, "neither a hash (a "
-		"prefix of at least 4 lowercase hex digits) nor an entry's path")
+		"prefix of at least 4 hex digits) nor an entry's path")
 		: gic_seterr(GIC_ENOTFOUND, "no image in the catalog has this "
 			     "hash or path");
 }

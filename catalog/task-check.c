@@ -121,9 +121,10 @@ static int set_warnings(struct gic_catalog *c, struct list *l,
 		rc = add(l, line, "set '%s' is unbalanced: %zu real, %zu fake",
 			 s->def->name, s->nreal, s->nfake);
 	if (rc == 0 && leaks)
-		rc = add(l, line, "test set '%s' shares %llu image pairs with "
-			 "train (same or near duplicates: see 'gicat leakcheck')",
-			 s->def->name, (unsigned long long)leaks);
+		rc = add(l, line, "test set '%s' shares %llu image pair%s "
+			 "with train (same or near duplicates: see 'gicat "
+			 "leakcheck')", s->def->name, (unsigned long long)leaks,
+			 leaks == 1 ? "" : "s");
 	return rc;
 }
 

@@ -86,8 +86,8 @@ int cmd_leakcheck(int argc, char **argv)
 		rc = cli_fail(rc, "leakcheck", argv[optind]);
 		goto out;
 	}
-	cli_err("leakcheck: %llu train/test pairs within distance %d\n",
-		(unsigned long long)n, (int)dist);
+	cli_err("leakcheck: %llu train/test pair%s within distance %d\n",
+		(unsigned long long)n, cli_s(n), (int)dist);
 	rc = n ? EXIT_PROBLEMS : EXIT_OK;
 out:
 	gic_resolved_free(r);

@@ -46,8 +46,8 @@ assert all(list(r)[:2] == [\"set\", \"test_sha256\"] for r in rows)
 
 test_expect_success 'task check warns about the leaking test sets' '
 	gicat task check genimage/cross-sd14 2>out >/dev/null &&
-	test_grep "test set .test/glide. shares 1 image pairs with train" out &&
-	test_grep "test set .test/adm. shares 1 image pairs with train" out
+	test_grep "test set .test/glide. shares 1 image pair with train" out &&
+	test_grep "test set .test/adm. shares 1 image pair with train" out
 '
 
 test_expect_success 'group = near_duplicate keeps every copy in one share' '
