@@ -27,7 +27,7 @@ test_expect_success 'its fetch stores the good URLs, lists the broken ones, then
 test_expect_success 'its split, audits and eval print what the README shows' '
 	test_grep "^split: degraded images: 0 computed, 96 reused$" out &&
 	test_grep "^leakcheck: 0 train/test pairs" out &&
-	test_grep "^audit license: 136 entries for commercial: 136 forbidden" out &&
+	test_grep "^audit license: 136 images for commercial: 136 forbidden" out &&
 	test_grep "^audit bias: best trivial rule: format = png => fake scores 100.0%" out &&
 	test_grep "^Acc  *100.0  *100.0" out
 '
