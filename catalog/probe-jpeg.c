@@ -344,6 +344,28 @@ static int prepare_row(const struct jpeg_state *s, unsigned char *row,
 	return 0;
 }
 
+/*
+ * A progressive file must send every coefficient of every component to
+ * full precision.  One cut short with an EOI put back (a download that
+ * stopped, "repaired") decodes without a warning, blurred or blocky:
+ * libjpeg notes only in coef_bits what its scans left out (-1: never
+ * sent; above 0: low bits never refined).
+ */
+static int progression_complete(j_decompress_ptr ci)
+{
+	if (!ci->progressive_mode)
+		return 0;
+	for (int c = 0; c < ci->num_components; c++)
+		for (int k = 0; k < DCTSIZE2; k++)
+			if (ci->coef_bits[c][k] != 0)
+				return gic_seterr(GIC_EBADIMG, "truncated or "
+					"corrupt JPEG: its progressive scans "
+					"end with coefficient %d of component "
+					"%d %s", k, c, ci->coef_bits[c][k] < 0 ?
+					"never sent" : "not fully refined");
+	return 0;
+}
+
 static int decode(struct jpeg_state *s, const unsigned char *buf, size_t len)
 {
 	struct jpeg_decompress_struct *ci = &s->ci;
@@ -387,6 +409,8 @@ static int decode(struct jpeg_state *s, const unsigned char *buf, size_t len)
 		}
 	}
 	jpeg_finish_decompress(ci);
+	if ((rc = progression_complete(ci)) < 0)
+		return rc;
 	s->out->phash = phash_acc_finish(&s->acc);
 	return 0;
 }

@@ -147,8 +147,8 @@ static void test_pixel_limit(void **state)
 
 
 /* A progressive JPEG refined bit by bit over too many scans is refused
- * (each scan is a pass over every coefficient); 45 bands, 496 scans, are
- * read, 46 bands, 507 scans, are not. */
+ * (each scan is a pass over every coefficient); 45 bands, 497 scans, are
+ * read, 46 bands, 508 scans, are not. */
 static void test_jpeg_scan_limit(void **state)
 {
 	unsigned char *px = synth_rgb(64, 64, 0), *gray = malloc(64 * 64);
@@ -164,16 +164,16 @@ static void test_jpeg_scan_limit(void **state)
 		int rc = gic_probe(b.p, b.n, NULL, &in);
 
 		if (bands == 45 && rc)
-			fail_msg("496 scans: %s", gic_errmsg());
+			fail_msg("497 scans: %s", gic_errmsg());
 		if (bands == 45)
 			gic_image_info_release(&in);
 		if (bands == 46 && (rc != GIC_ELIMIT ||
 				    !strstr(gic_errmsg(), "more than 500 scans")))
-			fail_msg("507 scans: rc %d: %s", rc, gic_errmsg());
+			fail_msg("508 scans: rc %d: %s", rc, gic_errmsg());
 		if (bands == 46 &&
 		    ((rc = gic_pixels_decode(b.p, b.n, 0, &rgb)) != GIC_ELIMIT ||
 		     !strstr(gic_errmsg(), "more than 500 scans")))
-			fail_msg("507 scans, decoded for a degradation: rc %d: %s",
+			fail_msg("508 scans, decoded for a degradation: rc %d: %s",
 				 rc, gic_errmsg());
 		free(b.p);
 	}
@@ -273,6 +273,44 @@ static void test_png_excess_image_data(void **state)
 	libdeflate_free_compressor(c);
 	free(z);
 	free(zeros);
+}
+
+/*
+ * A progressive JPEG cut after a scan, its EOI put back, decodes without
+ * a warning from libjpeg (blurred: coefficients never sent, or not fully
+ * refined); it is refused as truncated.  Cut after the last scan, whole.
+ */
+static void test_jpeg_progression_cut_short(void **state)
+{
+	unsigned char *px = synth_rgb(96, 64, 1);
+	struct buf p = encode_jpeg(px, 96, 64, 3, &(struct jopts){
+					   .quality = 90, .progressive = 1 });
+	size_t sos[16], nsos = 0;
+	struct gic_image_info in;
+	char what[64];
+
+	(void)state;
+	for (size_t i = 2; i + 1 < p.n && nsos < 16; i++)
+		if (p.p[i] == 0xff && p.p[i + 1] == 0xda)
+			sos[nsos++] = i;
+	assert_true(nsos >= 6);  /* libjpeg's simple progression: 10 */
+	for (size_t s = 1; s < nsos; s++) {  /* cut before scan s */
+		unsigned char *q = malloc(sos[s] + 2);
+
+		memcpy(q, p.p, sos[s]);
+		q[sos[s]] = 0xff;
+		q[sos[s] + 1] = 0xd9;
+		snprintf(what, sizeof(what), "cut before scan %zu of %zu", s + 1,
+			 nsos);
+		expect_reject(what, q, sos[s] + 2, 0, GIC_EBADIMG,
+			      "truncated or corrupt JPEG: its progressive scans "
+			      "end with coefficient ");
+		free(q);
+	}
+	probe_buf("all scans", p, &in);
+	gic_image_info_release(&in);
+	free(p.p);
+	free(px);
 }
 
 /* b with n zero bytes inserted before the first marker `code` found after
@@ -591,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_png_huge_chunk_length),
 		cmocka_unit_test(test_png_excess_image_data),
 		cmocka_unit_test(test_jpeg_junk_before_markers),
+		cmocka_unit_test(test_jpeg_progression_cut_short),
 		cmocka_unit_test(test_xmp_source_type),
 		cmocka_unit_test(test_xmp_hostile_is_linear),
 		cmocka_unit_test(test_probe_from_threads),

@@ -219,7 +219,7 @@ struct buf encode_jpeg(const unsigned char *px, int w, int h, int comps,
 	if (o->progressive)
 		jpeg_simple_progression(&ci);
 	ci.restart_in_rows = o->restart_rows;
-	jpeg_scan_info script[1 + 63 * 11];
+	jpeg_scan_info script[2 + 63 * 11];
 	if (o->bands) {
 		int n = 0;
 
@@ -228,6 +228,9 @@ struct buf encode_jpeg(const unsigned char *px, int w, int h, int comps,
 			for (int al = 10; al >= 0; al--)
 				script[n++] = (jpeg_scan_info){ 1, { 0 }, k, k,
 					al == 10 ? 0 : al + 1, al };
+		if (o->bands < 63)  /* the rest at once: every coefficient sent */
+			script[n++] = (jpeg_scan_info){ 1, { 0 }, o->bands + 1,
+							63, 0, 0 };
 		ci.scan_info = script;
 		ci.num_scans = n;
 	}

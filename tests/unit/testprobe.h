@@ -85,7 +85,8 @@ struct jopts {
 	int no_baseline;     /* allow quantisation steps above 255 */
 	int tweak;           /* add 1 to the last luminance step */
 	int bands;           /* progressive, gray: the first `bands` AC
-				coefficients sent bit by bit, 11 scans each */
+				coefficients sent bit by bit, 11 scans each,
+				then the rest in one scan */
 	int restart_rows;    /* a restart marker every so many MCU rows */
 	const struct marker *markers;
 };
