@@ -172,11 +172,15 @@ int gic_export_webdataset(struct gic_export_ctx *x,
 
 	for (size_t from = 0, k = 0; from < s->n && rc == 0; from += size, k++) {
 		size_t to = from + size < s->n ? from + size : s->n;
+		size_t at = x->nfiles;
+
 		snprintf(rel, sizeof(rel), "%s-%06zu.tar", s->def->name, k);
-		if ((rc = shard(x, s, from, to, rel, sha)) == 0)
-			rc = gic_export_record(x, rel, sha, NULL, s->def->name);
-		if (rc < 0)
+		/* recorded first: a shard that fails half-way is undone too */
+		if ((rc = gic_export_record(x, rel, "", NULL, s->def->name)) < 0 ||
+		    (rc = shard(x, s, from, to, rel, sha)) < 0)
 			break;
+		snprintf(x->files[at].sha256, sizeof(x->files[at].sha256), "%s",
+			 sha);
 		json_array_append_new(shards, json_pack("{s:s,s:I,s:s}", "file",
 			strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel, "samples",
 			(json_int_t)(to - from), "sha256", sha));

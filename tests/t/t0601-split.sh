@@ -564,6 +564,10 @@ test_expect_success 'a split that fails half-way takes back what it wrote: no --
 	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out half 2>err &&
 	test "$(find half -type f | wc -l)" -eq 0 &&
 	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out half 2>err &&
+	! grep -q "not empty: refusing" err &&
+	test_expect_code 3 gicat --catalog badcat split $TASK --format webdataset --out half-wds 2>err &&
+	test "$(find half-wds -type f | wc -l)" -eq 0 &&
+	test_expect_code 3 gicat --catalog badcat split $TASK --format webdataset --out half-wds 2>err &&
 	! grep -q "not empty: refusing" err
 '
 
