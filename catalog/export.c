@@ -223,21 +223,46 @@ struct named {
 	int clash;
 };
 
+/* Two names of one directory clash when they differ only in ASCII case:
+ * copied where case does not count (macOS, Windows), one file would
+ * replace the other.  Sorted so, they are neighbours. */
+static int same_name(const struct named *x, const struct named *y)
+{
+	return !strcmp(x->dir, y->dir) && !strcasecmp(x->name, y->name);
+}
+
 static int by_dir_name(const void *a, const void *b)
 {
 	const struct named *x = a, *y = b;
 	int c = strcmp(x->dir, y->dir);
 
+	c = c ? c : strcasecmp(x->name, y->name);
 	return c ? c : strcmp(x->name, y->name);
 }
 
+/* A Windows device name (CON, nul.png, COM1...), which no file may have. */
+static int device_name(const char *s)
+{
+	static const char *const dev[] = { "con", "prn", "aux", "nul" };
+	size_t n = strcspn(s, ".");
+
+	for (size_t i = 0; i < 4; i++)
+		if (n == 3 && !strncasecmp(s, dev[i], 3))
+			return 1;
+	return n == 4 && (!strncasecmp(s, "com", 3) ||
+			  !strncasecmp(s, "lpt", 3)) && s[3] >= '1' && s[3] <= '9';
+}
+
 /* A name to keep: no path tricks, no control characters, and UTF-8,
- * which metadata.jsonl and most trainers' file lists need. */
+ * which metadata.jsonl and most trainers' file lists need; nor what
+ * Windows refuses (< > : " | ? *, a device name, a last space or dot),
+ * where an export may well be copied. */
 static int safe_name(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (!*s || *s == '.' || n > 200)
+	if (!*s || *s == '.' || n > 200 || s[n - 1] == ' ' || s[n - 1] == '.' ||
+	    device_name(s) || strpbrk(s, "<>:\"|?*"))
 		return 0;
 	for (size_t i = 0; i < n; ) {
 		size_t len = gic_utf8_len((const unsigned char *)s + i, n - i);
@@ -249,18 +274,23 @@ static int safe_name(const char *s)
 	return 1;
 }
 
-/* base, with the image's extension added when it has none a loader would
- * take for an image (ImageFolder skips "photo"). */
+/* base, ending in the extension of the format written: kept when it
+ * says that format, put in place of another image extension (a degraded
+ * image, a JPEG named .png), added when there is none a loader would take
+ * for an image (ImageFolder skips "photo"). */
 static char *original_name(const struct gic_item *it, const char *base)
 {
 	const char *dot = strrchr(base, '.');
+	int png = dot && !strcasecmp(dot, ".png");
+	int jpg = dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
+	int stem = png || jpg ? (int)(dot - base) : (int)strlen(base);
 	char *n = NULL;
 
-	if (dot && (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") ||
-		    !strcasecmp(dot, ".jpeg")))
+	if ((png && !strcmp(it->format, "png")) ||
+	    (jpg && !strcmp(it->format, "jpeg")))
 		return strdup(base);
-	return asprintf(&n, "%s.%s", base, gic_export_ext(it->format)) < 0 ?
-	       NULL : n;
+	return asprintf(&n, "%.*s.%s", stem, base,
+			gic_export_ext(it->format)) < 0 ? NULL : n;
 }
 
 /* "<16 hex>_suffix", or without suffix "<hex>.<ext>", of 16 or (full)
@@ -279,12 +309,12 @@ static char *hash_name(const struct gic_item *it, const char *suffix,
 }
 
 /*
- * Names that two items of a directory share are replaced: first by
- * "<16 hex>_<name>", then, if that still collides (with an original
- * named so, or two hashes alike in 16 digits), by "<64 hex>.<ext>",
- * which no two items (distinct images) share.  Each round renames at
- * least one name that is not its own full hash, so rounds end.  0, or -1
- * when out of memory.
+ * Names that two items of a directory share (case aside) are replaced:
+ * first by "<16 hex>_<name>", then, if that still collides (with an
+ * original named so, or two hashes alike in 16 digits), by
+ * "<64 hex>.<ext>", which no two items (distinct images) share.  Each
+ * round renames at least one name that is not its own full hash, so
+ * rounds end.  0, or -1 when out of memory.
  */
 static int unclash(struct named *v, size_t n, const struct gic_resolved_set *s)
 {
@@ -293,8 +323,8 @@ static int unclash(struct named *v, size_t n, const struct gic_resolved_set *s)
 
 		qsort(v, n, sizeof(*v), by_dir_name);
 		for (size_t i = 0; i < n; i++) {
-			v[i].clash = (i > 0 && !by_dir_name(&v[i], &v[i - 1])) ||
-				     (i + 1 < n && !by_dir_name(&v[i], &v[i + 1]));
+			v[i].clash = (i > 0 && same_name(&v[i], &v[i - 1])) ||
+				     (i + 1 < n && same_name(&v[i], &v[i + 1]));
 			any |= v[i].clash;
 		}
 		if (!any)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ini.h>
 
@@ -202,6 +203,12 @@ static struct gic_task_set *new_set(struct gic_task *t, const char *name)
 	for (int i = 0; i < t->nsets; i++)
 		if (!strcmp(t->sets[i].name, name)) {
 			gic_seterr(GIC_EUSAGE, "set '%s' is defined twice", name);
+			return NULL;
+		} else if (!strcasecmp(t->sets[i].name, name)) {
+			/* one directory where case does not count (macOS,
+			 * Windows): the second set's files would land in it */
+			gic_seterr(GIC_EUSAGE, "set '%s' differs from set '%s' "
+				   "only in case", name, t->sets[i].name);
 			return NULL;
 		}
 	if (t->nsets == GIC_TASK_MAX_SETS) {

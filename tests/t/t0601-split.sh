@@ -485,17 +485,59 @@ test_expect_success '--names original: a name taken by a prefixed one makes both
 
 test_expect_success '--names original --format hf: a real and a fake of one name share the directory, so both are prefixed' '
 	db=names-cat/.gicat/catalog.db &&
-	f=$(gicat --catalog names-cat query --format csv --fields sha256 --limit 1 \
+	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 2 \
 		"subset = glide and split = train and label = fake" | tail -n +2) &&
-	r=$(gicat --catalog names-cat query --format csv --fields sha256 --limit 1 \
-		"subset = glide and split = train and label = real" | tail -n +2) &&
+	f=$1 r=$2 &&
 	sqlite3 $db "UPDATE entries SET path = '\''f/0001.png'\'' WHERE sha256 = '\''$f'\'';
-		UPDATE entries SET path = '\''r/0001.png'\'' WHERE sha256 = '\''$r'\''" &&
+		UPDATE entries SET path = '\''r/0001.png'\'', label = '\''real'\'' WHERE sha256 = '\''$r'\''" &&
 	gicat --catalog names-cat export "sha256 in ($f, $r)" --names original --format hf --out hfclash 2>err &&
 	printf "%s\n" "$(echo $f | cut -c1-16)_0001.png" "$(echo $r | cut -c1-16)_0001.png" \
 		metadata.jsonl | sort >want &&
 	ls hfclash/export >got && test_cmp want got &&
 	(cd hfclash && sha256sum -c --quiet MANIFEST.sha256)
+'
+
+test_expect_success '--names original: names alike but for case are prefixed; names Windows refuses become hashes' '
+	db=names-cat/.gicat/catalog.db &&
+	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 5 \
+		"split = val and label = fake" | tail -n +2) &&
+	sqlite3 $db "UPDATE entries SET path = '\''a/Photo.png'\'' WHERE sha256 = '\''$1'\'';
+		UPDATE entries SET path = '\''b/photo.PNG'\'' WHERE sha256 = '\''$2'\'';
+		UPDATE entries SET path = '\''c/what?.png'\'' WHERE sha256 = '\''$3'\'';
+		UPDATE entries SET path = '\''d/CON.png'\'' WHERE sha256 = '\''$4'\'';
+		UPDATE entries SET path = '\''e/dot.png.'\'' WHERE sha256 = '\''$5'\''" &&
+	gicat --catalog names-cat export "sha256 in ($1, $2, $3, $4, $5)" --names original \
+		--out casefold 2>err &&
+	p() { echo $1 | cut -c1-16; } &&
+	printf "%s\n" "$(p $1)_Photo.png" "$(p $2)_photo.PNG" "$(p $3).png" "$(p $4).png" \
+		"$(p $5).png" | sort >want &&
+	ls casefold/export/1_fake | sort >got && test_cmp want got
+'
+
+test_expect_success 'sets whose names differ only in case are an error: one directory on macOS and Windows' '
+	printf "[task]\nname = c\n[test Adm]\nselect = subset = adm\n[test adm]\nselect = subset = adm\n" >case.ini &&
+	test_expect_code 1 gicat task check case.ini 2>err &&
+	test_grep "set .test/adm. differs from set .test/Adm. only in case" err
+'
+
+test_expect_success '--names original: the extension is the written format (degraded images, a JPEG named .png)' '
+	gicat split genimage/degraded --names original --out deg-names 2>err &&
+	"$PY" -c "
+import os, sys
+bad = []
+for d, _, fs in os.walk(\"deg-names\"):
+    for f in fs:
+        ext = f.rsplit(\".\", 1)[-1].lower()
+        if ext not in (\"png\", \"jpg\", \"jpeg\"):
+            continue
+        head = open(os.path.join(d, f), \"rb\").read(4)
+        png = head.startswith(b\"\\x89PNG\")
+        if png != (ext == \"png\"):
+            bad.append(os.path.join(d, f))
+assert not bad, bad[:5]
+" &&
+	ls deg-names/test/jpeg30/1_fake | grep -q "_sdv4_.*\.jpg$" &&
+	(cd deg-names && sha256sum -c --quiet MANIFEST.sha256)
 '
 
 test_expect_success '--names original: a name that is not UTF-8 becomes the hash; one without an image extension gets one' '
