@@ -27,6 +27,8 @@
 struct expect {
 	char *path;
 	char sha[GIC_HEX_LEN + 1];
+	char *link;   /* found: a symbolic link, to this */
+	int dir;      /* found: an empty directory */
 };
 
 struct list {
@@ -41,6 +43,8 @@ static int push(struct list *l, const char *path, const char *sha)
 	if (!(l->v[l->n].path = strdup(path)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	snprintf(l->v[l->n].sha, sizeof(l->v[0].sha), "%s", sha ? sha : "");
+	l->v[l->n].link = NULL;
+	l->v[l->n].dir = 0;
 	l->n++;
 	return 0;
 }
@@ -103,11 +107,12 @@ static int from_manifest(const char *dir, struct list *l)
 }
 
 /* Every non-directory below the directory dfd (closed here), as paths
- * relative to the walk's start (rel: dfd's).  A directory nested deeper
- * than any export nests is listed as it is, not entered. */
-static int walk(int dfd, const char *rel, struct list *l, int depth)
+ * relative to the walk's start (rel: dfd's), a symbolic link with its
+ * target; with dirs, every empty directory too ("x/").  A directory
+ * nested deeper than any export nests is listed as it is, not entered. */
+static int walk(int dfd, const char *rel, struct list *l, int depth, int dirs)
 {
-	char sub[PATH_MAX];
+	char sub[PATH_MAX], to[PATH_MAX];
 	struct dirent *e;
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	int rc = 0, fd;
@@ -121,23 +126,48 @@ static int walk(int dfd, const char *rel, struct list *l, int depth)
 	}
 	while (rc == 0 && (e = readdir(d))) {
 		struct stat st;
+		int found = fstatat(dirfd(d), e->d_name, &st,
+				    AT_SYMLINK_NOFOLLOW) == 0;
+		size_t before = l->n;
+		ssize_t n;
+
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
-		if (depth < 32 &&
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISDIR(st.st_mode)) {
+		if (depth < 32 && found && S_ISDIR(st.st_mode)) {
 			fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
 				    O_NOFOLLOW | O_CLOEXEC);
 			rc = fd < 0 ? gic_seterr(GIC_EIO, "'%s': %s", sub,
 						 strerror(errno))
-				    : walk(fd, sub, l, depth + 1);
-		} else {
-			rc = push(l, sub, NULL);
+				    : walk(fd, sub, l, depth + 1, dirs);
+			if (rc == 0 && dirs && l->n == before &&
+			    (rc = push(l, strcat(sub, "/"), NULL)) == 0)
+				l->v[l->n - 1].dir = 1;
+		} else if ((rc = push(l, sub, NULL)) == 0 && found &&
+			   S_ISLNK(st.st_mode) &&
+			   (n = readlinkat(dirfd(d), e->d_name, to,
+					   sizeof(to) - 1)) >= 0) {
+			to[n] = '\0';
+			if (!(l->v[l->n - 1].link = strdup(to)))
+				rc = gic_seterr(GIC_ENOMEM, "out of memory");
 		}
 	}
 	closedir(d);
 	return rc;
+}
+
+/* A link's target that is the store's object of hash sha (the links a
+ * symlink-mode export makes): ".../objects/ab/cdef...". */
+static int object_link(const char *to, const char *sha)
+{
+	char tail[GIC_HEX_LEN + 16];
+	size_t n = strlen(to), k;
+
+	if (strlen(sha) != GIC_HEX_LEN)
+		return 0;
+	k = (size_t)snprintf(tail, sizeof(tail), "/objects/%.2s/%s", sha,
+			     sha + 2);
+	return n >= k && !strcmp(to + n - k, tail);
 }
 
 /* A MANIFEST path that would leave the export (never read). */
@@ -154,7 +184,7 @@ static void compare(int dfd, struct list *want, struct list *have,
 		    void *arg, uint64_t *checked, uint64_t *drifts)
 {
 	size_t i = 0, j = 0;
-	char got[GIC_HEX_LEN + 1], why[128];
+	char got[GIC_HEX_LEN + 1], why[PATH_MAX + 128];
 
 	while (i < want->n || j < have->n) {
 		int c = i == want->n ? 1 : j == have->n ? -1 :
@@ -168,12 +198,25 @@ static void compare(int dfd, struct list *want, struct list *have,
 			continue;
 		}
 		if (c > 0) {
-			on_drift(arg, have->v[j++].path, "not part of the export");
+			on_drift(arg, have->v[j].path, have->v[j].dir ?
+				 "an empty directory, not part of the export "
+				 "(ImageFolder would take it for a class)" :
+				 "not part of the export");
+			j++;
 			(*drifts)++;
 			continue;
 		}
 		(*checked)++;
-		if (want->v[i].sha[0] &&
+		if (have->v[j].link &&
+		    !object_link(have->v[j].link, want->v[i].sha)) {
+			/* what a file of the export points at can change
+			 * under it: only the store's objects are vouched for */
+			snprintf(why, sizeof(why), "a symbolic link to '%s', "
+				 "neither a file of the export nor its object "
+				 "in the store", have->v[j].link);
+			on_drift(arg, want->v[i].path, why);
+			(*drifts)++;
+		} else if (want->v[i].sha[0] &&
 		    gic_sha256_file_at(dfd, want->v[i].path, got) < 0) {
 			on_drift(arg, want->v[i].path, gic_errmsg());
 			(*drifts)++;
@@ -189,8 +232,10 @@ static void compare(int dfd, struct list *want, struct list *have,
 
 static void release(struct list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].path);
+		free(l->v[i].link);
+	}
 	free(l->v);
 }
 
@@ -228,7 +273,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 	if (rc >= 0 && dfd < 0)
 		rc = gic_seterr(GIC_EIO, "%s", strerror(open_err));
 	if (rc >= 0)
-		rc = walk(gic_export_dir_reopen(dfd), "", &have, 0);
+		rc = walk(gic_export_dir_reopen(dfd), "", &have, 0, 1);
 	if (rc >= 0) {
 		if (want.n)
 			qsort(want.v, want.n, sizeof(*want.v), by_path);
@@ -458,7 +503,7 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		if (known.n)
 			qsort(known.v, known.n, sizeof(*known.v), by_path);
 		remove_empty_dirs(outfd, &known);
-		rc = walk(gic_export_dir_reopen(outfd), "", &left, 0);
+		rc = walk(gic_export_dir_reopen(outfd), "", &left, 0, 0);
 	}
 	if (rc >= 0 && left.n) {
 		qsort(left.v, left.n, sizeof(*left.v), by_path);

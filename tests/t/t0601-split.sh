@@ -183,6 +183,20 @@ test_expect_success 'split --check is clean, then lists a changed, a missing and
 	rm "if2/train/x$(printf "\033")[2Jy"
 '
 
+test_expect_success 'split --check: a file made a link to a copy outside, an empty directory are drift; store links are not' '
+	cp -r if if3 &&
+	f=$(ls if3/train/1_fake | head -1) &&
+	cp if3/train/1_fake/$f outside.png && rm -f if3/train/1_fake/$f &&
+	ln -s "$PWD/outside.png" if3/train/1_fake/$f &&
+	mkdir if3/train/2_other &&
+	test_expect_code 1 gicat split --check if3 2>err >out &&
+	test_grep "train/1_fake/$f.: a symbolic link to .*outside.png., neither a file of the export nor its object in the store$" err &&
+	test_grep "train/2_other/.: an empty directory, not part of the export" err &&
+	test_grep " 2 drifts" out &&
+	gicat split $TASK --mode symlink --out sym-ok 2>/dev/null &&
+	gicat split --check sym-ok >out && test_grep " 0 drifts" out
+'
+
 test_expect_success 'split --check works from MANIFEST.sha256 where the catalog has no record' '
 	cp -r wds copied &&
 	gicat split --check copied >out && test_grep " 0 drifts" out &&
