@@ -527,6 +527,9 @@ struct gic_gc_report {
 	uint64_t exports, export_files; /* records of exports whose
 					   directory is gone, and the
 					   files they listed, removed */
+	uint64_t exported;      /* image rows no entry uses, kept because a
+				   live symlink or manifest export points at
+				   their objects */
 };
 
 /*

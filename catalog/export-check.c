@@ -230,6 +230,42 @@ static void compare(int dfd, struct list *want, struct list *have,
 	}
 }
 
+/* The objects a manifest export (the catalog's latest record of dir)
+ * lists by path: each must still be in the store. */
+static int listed_objects(struct gic_catalog *c, const char *dir,
+			  void (*on_drift)(void *, const char *, const char *),
+			  void *arg, uint64_t *drifts)
+{
+	sqlite3_stmt *s;
+	char what[GIC_HEX_LEN + 32];
+	int step;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT r.sha256, i.bytes, i.ref_path "
+			       "IS NOT NULL FROM export_refs r LEFT JOIN images "
+			       "i ON i.sha256 = r.sha256 WHERE "
+			       "r.materialization_id = (SELECT max(id) FROM "
+			       "materializations WHERE out_dir = ?) ORDER BY "
+			       "r.sha256", -1, &s, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *sha = (const char *)sqlite3_column_text(s, 0);
+
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL &&
+		    (sqlite3_column_int(s, 2) ||  /* a ref: verify's to check */
+		     gic_odb_holds(c->odb, sha, (uint64_t)sqlite3_column_int64(
+						   s, 1))))
+			continue;
+		snprintf(what, sizeof(what), "object %s", sha);
+		on_drift(arg, what, "listed by the manifest, gone from the "
+			 "store");
+		(*drifts)++;
+	}
+	sqlite3_finalize(s);
+	return step == SQLITE_DONE ? 0 :
+	       gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+}
+
 static void release(struct list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
@@ -280,7 +316,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 		if (have.n)
 			qsort(have.v, have.n, sizeof(*have.v), by_path);
 		compare(dfd, &want, &have, on_drift, arg, checked, drifts);
-		rc = 0;
+		rc = c ? listed_objects(c, abs, on_drift, arg, drifts) : 0;
 	}
 	if (dfd >= 0)
 		close(dfd);

@@ -443,6 +443,30 @@ static int save_files(struct gic_export_ctx *x, sqlite3_int64 id)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* A manifest lists objects by path: which, for gc and split --check. */
+static int save_refs(struct gic_export_ctx *x, sqlite3_int64 id)
+{
+	sqlite3_stmt *s;
+	int rc = SQLITE_DONE;
+
+	if (x->opts->format != GIC_FMT_MANIFEST)
+		return SQLITE_OK;
+	if (sqlite3_prepare_v2(x->cat->db, "INSERT OR IGNORE INTO export_refs "
+			       "(materialization_id, sha256) VALUES (?, ?)", -1,
+			       &s, NULL))
+		return SQLITE_ERROR;
+	for (int i = 0; i < x->r->nsets; i++)
+		for (size_t j = 0; j < x->r->sets[i].n && rc == SQLITE_DONE; j++) {
+			sqlite3_bind_int64(s, 1, id);
+			sqlite3_bind_text(s, 2, x->r->sets[i].items[j].sha256, -1,
+					  SQLITE_STATIC);
+			rc = sqlite3_step(s);
+			sqlite3_reset(s);
+		}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* The records of earlier runs into the same directory go: what they list
  * is gone (the directory was empty, or --force removed it first) or was
  * written again, so only this run's describe it, and re-exporting into
@@ -490,6 +514,8 @@ int gic_export_save(struct gic_export_ctx *x, int64_t *id)
 	*id = sqlite3_last_insert_rowid(db);
 	if (rc == SQLITE_OK)
 		rc = save_files(x, *id);
+	if (rc == SQLITE_OK)
+		rc = save_refs(x, *id);
 	if (rc == SQLITE_OK)
 		rc = forget_older(x, *id);
 	if (rc != SQLITE_OK || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) {

@@ -347,9 +347,20 @@ static int remove_orphan(const char *hex, void *arg)
 	return 0;
 }
 
-#define UNUSED_IMAGES "SELECT sha256 FROM images WHERE sha256 NOT IN (WITH " \
-	"RECURSIVE keep(h) AS (SELECT sha256 FROM entries UNION SELECT " \
-	"derived FROM derivations JOIN keep ON parent = h) SELECT h FROM keep)"
+/* What live exports point at, besides entries: the image files of
+ * symlink-mode exports, the objects manifests list (the records of gone
+ * exports are forgotten first). */
+#define EXPORTED "SELECT image_sha256 FROM materialized_files f JOIN " \
+	"materializations m ON m.id = f.materialization_id WHERE m.mode = " \
+	"'symlink' AND image_sha256 IS NOT NULL UNION SELECT sha256 FROM " \
+	"export_refs"
+/* Images gc removes: none that an entry uses, or an export (with
+ * EXPORTED as the second base), or that derives from one of those. */
+#define UNUSED(also) "SELECT sha256 FROM images WHERE sha256 NOT IN (WITH " \
+	"RECURSIVE keep(h) AS (SELECT sha256 FROM entries " also " UNION " \
+	"SELECT derived FROM derivations JOIN keep ON parent = h) SELECT h " \
+	"FROM keep)"
+#define UNUSED_IMAGES UNUSED("UNION " EXPORTED)
 
 /* Records of exports whose directory is gone (deleted, or moved: its
  * MANIFEST.sha256 still serves split --check): they describe nothing, and
@@ -407,6 +418,12 @@ static int sweep(struct gc_ctx *g)
 	if (g->dry && (rc = gic_db_count(c, "SELECT count(*) FROM "
 					  "temp.gc_unused", &g->rep->rows)) < 0)
 		return rc;
+	/* counted after the sweep: what no entry uses is all exports' now */
+	if ((rc = gic_db_count(c, "SELECT count(*) FROM (" UNUSED("") ")" ,
+			       &g->rep->exported)) < 0)
+		return rc;
+	if (g->dry)
+		g->rep->exported -= g->rep->rows;
 	if ((rc = c->odb->be->clean_tmp(c->odb, g->before, g->dry, &g->rep->tmp,
 					&g->rep->young_tmp, &g->rep->bytes)) < 0)
 		return rc;

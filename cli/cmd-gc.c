@@ -40,6 +40,13 @@ static void report(const struct gic_gc_report *r, int dry, uint64_t grace)
 			r->shared == 1 ? "is a hard link to a file that stays" :
 			"are hard links to files that stay",
 			r->shared == 1 ? "it" : "them");
+	if (r->exported)
+		fprintf(o, "gc: %s %llu image%s no entry uses: symlink or "
+			"manifest exports point at %s (remove those exports, "
+			"or export them again, then gc)\n",
+			dry ? "would keep" : "kept",
+			(unsigned long long)r->exported, cli_s(r->exported),
+			r->exported == 1 ? "its object" : "their objects");
 	if (r->young_objects || r->young_tmp)
 		fprintf(o, "gc: %s %llu object%s, %llu temporary file%s "
 			"changed less than %llu seconds ago (--grace, for a "

@@ -103,6 +103,13 @@ CREATE TABLE materialized_files (
   set_name TEXT, -- train, val, test/NAME; NULL for files of the whole output
   PRIMARY KEY (materialization_id, path)
 ) WITHOUT ROWID;
+-- 0011-export-refs: the images a manifest export lists by the paths of
+-- their objects; gc keeps them while the export lives.
+CREATE TABLE export_refs (
+  materialization_id INTEGER NOT NULL REFERENCES materializations (id) ON DELETE CASCADE, -- the run (a manifest export)
+  sha256 TEXT NOT NULL, -- an image whose object the manifest lists
+  PRIMARY KEY (materialization_id, sha256)
+) WITHOUT ROWID;
 
 -- 0005-fetch: the state of every URL given to `gicat fetch`, so that a
 -- re-run fetches only what is not done and `gicat fetch --status` can tell.

@@ -238,6 +238,35 @@ test_expect_success 'rm says which images gc will keep: those derived from an im
 	test "$(cat err)" = "rm: removed 1 entry; 1 image has no entry left (1 derived from an image still in use stays)"
 '
 
+test_expect_success 'gc keeps the objects live symlink and manifest exports point at, until those exports go' '
+	gicat init c5e 2>/dev/null && mkdir -p ex5 &&
+	cp img/basn0g08.png img/basn2c08.png img/basn3p08.png ex5/ &&
+	gicat --catalog c5e ingest --dataset u --label real ex5 2>/dev/null &&
+	gicat --catalog c5e export "path ~ ${SQ}*basn0g08*${SQ}" --mode symlink --out e-sym 2>/dev/null &&
+	gicat --catalog c5e export "path ~ ${SQ}*basn2c08*${SQ}" --format manifest --out e-man 2>/dev/null &&
+	gicat --catalog c5e export "" --out e-link 2>/dev/null &&
+	gicat --catalog c5e rm "dataset = u" 2>/dev/null &&
+	gicat --catalog c5e gc --dry-run --grace 0 2>out &&
+	test_grep "^gc: would remove 1 unused image row, 1 object," out &&
+	test_grep "^gc: would keep 2 images no entry uses: symlink or manifest exports point at their objects" out &&
+	gicat --catalog c5e gc --grace 0 2>out &&
+	test_grep "^gc: removed 1 unused image row, 1 object," out &&
+	test_grep "^gc: kept 2 images no entry uses" out &&
+	cmp e-sym/export/0_real/*.png img/basn0g08.png &&
+	gicat --catalog c5e split --check e-sym >out && test_grep " 0 drifts" out &&
+	gicat --catalog c5e split --check e-man >out && test_grep " 0 drifts" out &&
+	h=$(sha256sum img/basn2c08.png | cut -c1-64) &&
+	o=c5e/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-) &&
+	mv $o aside && test_expect_code 1 gicat --catalog c5e split --check e-man >out 2>err &&
+	test_grep "object $h.: listed by the manifest, gone from the store" err &&
+	mv aside $o &&
+	rm -rf e-sym e-man &&
+	gicat --catalog c5e gc --grace 0 2>out &&
+	test_grep "^gc: removed the records of 2 exports whose directory is gone" out &&
+	test_grep "^gc: removed 2 unused image rows, 2 objects," out &&
+	! grep -q "no entry uses" out
+'
+
 test_expect_success 'gc says how much it freed, in decimal units; --dry-run only says it' '
 	gicat init c6 2>/dev/null && cp "$SHARED/data/jpeg/monkey16.png" m.png &&
 	gicat --catalog c6 ingest m.png 2>/dev/null &&
