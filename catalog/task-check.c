@@ -120,6 +120,12 @@ static int set_warnings(struct gic_catalog *c, struct list *l,
 	else if (rc == 0 && lo * 10 < hi * 9)
 		rc = add(l, line, "set '%s' is unbalanced: %zu real, %zu fake",
 			 s->def->name, s->nreal, s->nfake);
+	if (rc == 0 && s->nreal + s->nfake && s->n > s->nreal + s->nfake)
+		rc = add(l, line, "set '%s': %zu image%s no label (real or "
+			 "fake): written to unlabelled/, which ImageFolder reads "
+			 "as a third class; eval scores none of them",
+			 s->def->name, s->n - s->nreal - s->nfake,
+			 s->n - s->nreal - s->nfake == 1 ? " has" : "s have");
 	if (rc == 0 && leaks)
 		rc = add(l, line, "test set '%s' shares %llu image pair%s "
 			 "with train (same or near duplicates: see 'gicat "

@@ -71,6 +71,14 @@ static long long matching(struct gic_catalog *c, const char *expr)
 	return n;
 }
 
+/* Labelled and unlabelled images in a layout of label directories. */
+static int unlabelled(const struct gic_resolved_set *s,
+		      enum gic_export_format f)
+{
+	return (f == GIC_FMT_IMAGEFOLDER || f == GIC_FMT_GENIMAGE) &&
+	       s->nreal + s->nfake && s->n > s->nreal + s->nfake;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -125,9 +133,16 @@ int cmd_export(int argc, char **argv)
 		cli_err("gicat: export: warning: '%s': no image matches: "
 			"set 'export' is empty\n", expr);
 		cli_select_hint("export", c, expr);
-	} else if (r->sets[0].n == 0)
+	} else if (r->sets[0].n == 0) {
 		cli_err("gicat: export: warning: the catalog has no "
 			"image: set 'export' is empty\n");
+	} else if (unlabelled(&r->sets[0], a.opts.format)) {
+		cli_err("gicat: export: warning: %zu of the %zu images have no "
+			"label (real or fake): written to export/unlabelled/, "
+			"which ImageFolder reads as a third class\n",
+			r->sets[0].n - r->sets[0].nreal - r->sets[0].nfake,
+			r->sets[0].n);
+	}
 	rc = cli_export_run("export", c, r, &a);
 out:
 	gic_resolved_free(r);

@@ -528,6 +528,21 @@ test_expect_success '--names original: names alike but for case are prefixed; na
 	ls casefold/export/1_fake | sort >got && test_cmp want got
 '
 
+test_expect_success 'unlabelled images beside labelled ones: export and task check warn of the third class' '
+	gicat init ul 2>/dev/null && mkdir -p ulsrc &&
+	cp "$SHARED/data/pngsuite/basn0g08.png" "$SHARED/data/pngsuite/basn2c08.png" ulsrc/ &&
+	gicat --catalog ul ingest --layout flat ulsrc 2>/dev/null &&
+	gicat --catalog ul ingest --label fake --dataset f "$SHARED/data/pngsuite/basn3p08.png" 2>/dev/null &&
+	gicat --catalog ul export "" --out ul-out 2>err &&
+	test_grep "^gicat: export: warning: 2 of the 3 images have no label (real or fake): written to export/unlabelled/, which ImageFolder reads as a third class$" err &&
+	test "$(ls ul-out/export/unlabelled | wc -l)" = 2 &&
+	gicat --catalog ul export "" --format hf --out ul-hf 2>err &&
+	! grep -q "third class" err &&
+	printf "[task]\nname = u\n[test x]\nselect = path ~ ${SQ}*${SQ}\n" >ul.ini &&
+	gicat --catalog ul task check ul.ini 2>err &&
+	test_grep "set .test/x.: 2 images have no label (real or fake): written to unlabelled/, which ImageFolder reads as a third class; eval scores none of them" err
+'
+
 test_expect_success 'sets whose names differ only in case are an error: one directory on macOS and Windows' '
 	printf "[task]\nname = c\n[test Adm]\nselect = subset = adm\n[test adm]\nselect = subset = adm\n" >case.ini &&
 	test_expect_code 1 gicat task check case.ini 2>err &&
