@@ -98,6 +98,12 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 	long code = j->resp_code;
 
 	j->resp_done_at = gic_now();
+	/* the rest of the file asked for is not there (the file was replaced
+	 * by a shorter one, and the server ignores If-Range): start over */
+	if (code == 416 && j->len) {
+		j->bad_range = 1;
+		return -1;
+	}
 	if (code / 100 != 2)
 		return 0; /* interim, redirect or error: body ignored */
 	/* the rest of the same file: where the kept bytes end, of the size
@@ -378,6 +384,9 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	else if (j->bad_range && !j->len)  /* no Range was asked */
 		k = snprintf(buf, n, "HTTP 206 (a part of the file) to a "
 			     "request for all of it");
+	else if (j->bad_range && j->resp_code == 416)
+		k = snprintf(buf, n, "resumed download: HTTP 416, the server "
+			     "has no such range (the file changed?)");
 	else if (j->bad_range)
 		k = snprintf(buf, n, "resumed download: the server sent "
 			     "another range than asked");

@@ -30,6 +30,9 @@ Routes (NAME is a file in --root):
   /changed/A+B       first request: A's length, half of A, connection closed,
                      no validator; later ones: B, a range of it saying B's
                      length (a file replaced between two attempts)
+  /shrunk/A+B        first request: A's length, half of A, connection closed,
+                     with an ETag; later ones: B, shorter, by a server that
+                     ignores If-Range: a range past B's end is 416
   /huge              200 declaring Content-Length: 10 GiB
   /part/NAME         206, the file from byte 10, to a request without Range
   /gzip/NAME         the file gzipped, with Content-Encoding: gzip, unasked
@@ -181,6 +184,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data[start:])
 
+    def shrunk(self, name):
+        """A+B: half of A with an ETag, then B (shorter) to every later
+        request, If-Range ignored: a range past B's end is 416."""
+        a, _, b = name.partition("+")
+        if first_hit(self.path):
+            return self.drop(a, True)
+        data = self.file_bytes(b)
+        rng = self.headers.get("Range")
+        start = int(rng[6:].split("-")[0]) if rng else 0
+        if start >= len(data):
+            return self.simple(416, b"", extra=[
+                ("Content-Range", "bytes */%d" % len(data))])
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def endless(self, code=200):
         self.send_response(code)
         self.send_header("Content-Type", "image/png")
@@ -254,6 +274,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.endless(int(name))
         elif kind == "changed":
             self.changed(name)
+        elif kind == "shrunk":
+            self.shrunk(name)
         elif kind == "huge":
             self.send_response(200)
             self.send_header("Content-Length", str(10 << 30))

@@ -571,6 +571,15 @@ test_expect_success 'a file replaced between two attempts is fetched again whole
 	gicat verify --full >out && test_grep " 0 problems" out
 '
 
+test_expect_success 'a resumed download answered 416 (the file shrank) starts over' '
+	printf "url\n$C/shrunk/big.png+d.jpg\n" >shrunk.csv &&
+	gicat fetch --dataset shrunk --retries 3 shrunk.csv 2>err &&
+	test "$(gicat query --format csv --fields sha256 "dataset = shrunk" | tail -1)" = "$(sha srv/d.jpg)" &&
+	grep " /shrunk/" chg.log >t && test "$(wc -l <t)" -eq 3 &&
+	sed -n 2p t | grep -q "range=bytes=" && sed -n 3p t | grep -q "range=- " &&
+	test "$(sql "SELECT attempts FROM fetches WHERE url LIKE \"%/shrunk/%\"")" = 3
+'
+
 test_expect_success 'an error page without end stops at --max-bytes, not retried' '
 	printf "url\n$C/errendless/404\n$C/errendless/503\n" >errend.csv &&
 	test_expect_code 1 timeout 60 gicat fetch --dataset errend --max-bytes 1M --retries 0 errend.csv 2>err &&
