@@ -10,6 +10,7 @@
  * the workers or the writer and a bounded number wait for a retry; the
  * bodies they all hold count against --max-memory.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,11 @@ int gic_fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 		goto out;
 	}
 	global = 1;
+	/* download buffers grow by doubling to megabytes: mapped on their
+	 * own, they move without a copy and go back to the system when
+	 * freed, where the heap would keep them (--max-memory held to what
+	 * it counts: 64 endless downloads peaked at 1.56 GB for 1 GiB) */
+	mallopt(M_MMAP_THRESHOLD, 256 << 10);
 	if ((rc = setup(&f)) == 0) {
 		state = 1;
 		rc = go(&f, &threads);
