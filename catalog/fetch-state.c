@@ -276,13 +276,16 @@ int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
 /* ---- gicat fetch --status ------------------------------------------------ */
 
 /* ?1: the dataset to keep, or NULL for all. */
+/* A URL planned but never tried (a run stopped before it) is new. */
+#define SHOWN(f) "CASE WHEN " f "status = 'pending' AND " f "attempts = 0 " \
+	"THEN 'new' ELSE coalesce(" f "status, 'new') END"
 static const char *const status_sql[] = {
-	"SELECT status, count(*) AS urls, sum(bytes) AS bytes FROM fetches "
-	"WHERE ?1 IS NULL OR dataset = ?1 GROUP BY status ORDER BY status",
+	"SELECT " SHOWN("") " AS status, count(*) AS urls, sum(bytes) AS bytes "
+	"FROM fetches WHERE ?1 IS NULL OR dataset = ?1 GROUP BY 1 ORDER BY 1",
 	"SELECT url, http_status, attempts, last_error, dataset FROM fetches "
 	"WHERE status = 'failed' AND (?1 IS NULL OR dataset = ?1) "
 	"ORDER BY dataset, url",
-	"SELECT coalesce(f.status, 'new') AS status, count(*) AS urls, "
+	"SELECT " SHOWN("f.") " AS status, count(*) AS urls, "
 	"sum(f.bytes) AS bytes FROM temp.fetch_list l LEFT JOIN fetches f "
 	"ON f.dataset = l.dataset AND f.url = l.url "
 	"WHERE ?1 IS NULL OR l.dataset = ?1 GROUP BY 1 ORDER BY 1",

@@ -235,7 +235,11 @@ test_expect_success '--status counts URLs per state, lists failures and exits 1'
 	test_grep "^gicat: fetch: --jobs is for fetching, not for --status$" err &&
 	test_expect_code 2 gicat fetch --format csv other.txt >out 2>err &&
 	test_grep "^gicat: fetch: --format is for --status$" err &&
-	test "$(state /img/k.png)" = ""
+	test "$(state /img/k.png)" = "" &&
+	cp -r cat stopped && sqlite3 stopped/.gicat/catalog.db \
+		"INSERT INTO fetches (dataset, url, status, attempts) VALUES (${SQ}list${SQ}, ${SQ}$B/img/never.png${SQ}, ${SQ}pending${SQ}, 0)" &&
+	test_expect_code 1 gicat --catalog stopped fetch --status --format csv >out 2>/dev/null &&
+	test_grep "^new,1," out
 '
 
 test_expect_success '--status --dataset counts only the URLs of that dataset' '
