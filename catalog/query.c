@@ -31,8 +31,9 @@
 #include "query-int.h"
 
 #define MAX_EXPR 65536
-#define MAX_DEPTH 80            /* SQLite's parser stack (100) holds
-				   about 90 nots */
+#define MAX_DEPTH 24            /* SQLite's parser stack (100) holds
+				   about 90 nots, but only 29 levels of
+				   parentheses around or-chains */
 #define MAX_JOINS 500           /* 'and'/'or' per expression: with the
 				   nesting, within SQLite's expression
 				   depth of 1000 */
@@ -284,13 +285,16 @@ static int list_values(struct parser *p, const struct gic_field *f)
 			return gic_qfail(p, &v, "a list cannot mix class numbers "
 					 "and wnids");
 		if (col && col->list) {
-			if ((rc = emit(p, " OR ")) >= 0)
+			/* ORs in groups of 100: SQLite's expression depth
+			 * (1000) holds 10,000 values so */
+			if ((rc = emit(p, count % 100 == 1 ? ") OR (" :
+				       " OR ")) >= 0)
 				rc = member(p, col);
 		} else if (col) {
 			rc = emit(p, ", ?");
 		} else {
 			col = column_for(f, &v);
-			if ((rc = emit(p, col->list ? "(" : col->sql)) >= 0)
+			if ((rc = emit(p, col->list ? "((" : col->sql)) >= 0)
 				rc = col->list ? member(p, col) :
 				     emit(p, " IN (?");
 		}
@@ -307,7 +311,7 @@ static int list_values(struct parser *p, const struct gic_field *f)
 				 gic_qdesc(&p->t, buf, sizeof(buf)));
 	if ((rc = gic_qlex(p)) < 0)
 		return rc;
-	return emit(p, ")");
+	return emit(p, col->list ? "))" : ")");
 }
 
 /* The values of one list are numbered together, for gic_select_hint. */

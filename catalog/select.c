@@ -34,7 +34,14 @@ int gic_select_prepare(struct gic_catalog *c, const char *cols,
 		goto out;
 	}
 	if (sqlite3_prepare_v2(c->db, sql, -1, out, NULL)) {
-		rc = gic_seterr(GIC_EDB, "prepare query: %s", sqlite3_errmsg(c->db));
+		const char *m = sqlite3_errmsg(c->db);
+		/* past what SQLite parses, within gicat's own limits: the
+		 * expression's fault, not the catalog's */
+		rc = strstr(m, "stack overflow") || strstr(m, "too large") ?
+		     gic_seterr(GIC_EUSAGE, "the expression is too complex for "
+				"SQLite (%s): fewer nested parentheses, or "
+				"'in (...)' for many values of one field", m) :
+		     gic_seterr(GIC_EDB, "prepare query: %s", m);
 		goto out;
 	}
 	for (size_t i = 0; i < q.nparams; i++) {
