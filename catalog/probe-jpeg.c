@@ -408,9 +408,11 @@ static int decode(struct jpeg_state *s, const unsigned char *buf, size_t len)
 				      ci->output_width, rgb);
 		}
 	}
-	jpeg_finish_decompress(ci);
+	/* all scans are in by now (a progressive file is read whole by
+	 * jpeg_start_decompress), and coef_bits goes with finish */
 	if ((rc = progression_complete(ci)) < 0)
 		return rc;
+	jpeg_finish_decompress(ci);
 	s->out->phash = phash_acc_finish(&s->acc);
 	return 0;
 }
