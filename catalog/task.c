@@ -43,6 +43,11 @@ struct parse {
 	int indented;            /* ... a line starting with white space */
 	char last_key[64];       /* for continuation lines */
 	int last_line;
+	int content_line;        /* the last line neither blank nor a
+				    comment, and the one before it: comments
+				    may stand between a key and its
+				    continuation (inih reads it so) */
+	int prev_content;
 	int keyed;               /* a key came since the last header: an
 				    indented line is then a continuation for
 				    inih, even one starting with '[' */
@@ -173,6 +178,10 @@ static char *reader(char *buf, int size, void *stream)
 	p->next += n;
 	p->line++;
 	n = strspn(buf, " \t");
+	if (!strchr(";#\r\n", buf[n])) {
+		p->prev_content = p->content_line;
+		p->content_line = p->line;
+	}
 	if (buf[n] == '[' && !(n > 0 && p->keyed)) {
 		p->keyed = 0;
 		if (p->header)
@@ -415,8 +424,8 @@ static int on_key(struct parse *p, const char *section, const char *k,
 {
 	/* inih hands an indented line after a key to the handler under that
 	 * key's name: a continuation, not a repetition */
-	int cont = !strcmp(k, p->last_key) && p->line == p->last_line + 1 &&
-		   p->indented;
+	int cont = !strcmp(k, p->last_key) &&
+		   p->prev_content == p->last_line && p->indented;
 
 	p->keyed = 1;
 

@@ -61,6 +61,15 @@ test_expect_success 'a task file with CRLF or lone-CR line ends is the same task
 	test_grep "bad.ini:5: .*fraction" err
 '
 
+test_expect_success 'a value continues on indented lines past comments and blank lines' '
+	printf "[task]\nname = x\n[train]\nselect = dataset = genimage\n# which split\n\n\tand split = train\n" >cont.ini &&
+	printf "[task]\nname = x\n[train]\nselect = dataset = genimage and split = train\n" >one.ini &&
+	gicat task show --items cont.ini >a && gicat task show --items one.ini >b && test_cmp a b &&
+	printf "[task]\nname = x\n[train]\nselect = label = fake\n# c\nselect = label = real\n" >twice.ini &&
+	test_expect_code 1 gicat task check twice.ini 2>err &&
+	test_grep "twice.ini:6: .select. given twice in \\[train\\] (first on line 4)" err
+'
+
 test_expect_success 'fraction, max_per_class and balance thin the sets as asked' '
 	gicat task show sample.ini >out &&
 	fakes=$(gicat query --count "label = fake") &&
