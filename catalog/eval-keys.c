@@ -34,6 +34,8 @@ struct keys {
 	int line;
 	sqlite3_stmt *mat, *ent;
 	int skip;                /* components stripped at the last match */
+	int depth;               /* the most '/' a known path has (entries,
+				    exports), or -1 until needed */
 	const struct gic_eval_img **paths; /* scored images by original path */
 	size_t npaths;
 	const char **parents;    /* originals of degraded images, sorted */
@@ -284,22 +286,49 @@ static const char *strip(const char *p, int n)
 #define PATH_KEY_MAX 4095
 #define PATH_KEY_STRIP 64
 
+/* k->depth, found once: a key with more components than any known path
+ * need not be looked up (a million unknown rows 40 deep took 8 minutes:
+ * two queries for each of their 41 tails). */
+static int known_depth(struct keys *k)
+{
+	uint64_t e = 0, m = 0;
+	int rc;
+
+	if (k->depth >= 0)
+		return 0;
+	if ((rc = gic_db_count(k->c, "SELECT coalesce(max(length(path) - "
+			       "length(replace(path, '/', ''))), 0) FROM "
+			       "entries", &e)) < 0 ||
+	    (rc = gic_db_count(k->c, "SELECT coalesce(max(length(path) - "
+			       "length(replace(path, '/', ''))), 0) FROM "
+			       "materialized_files", &m)) < 0)
+		return rc;
+	k->depth = (int)(e > m ? e : m);
+	return 0;
+}
+
 /* A path key: without as many leading components as the last match had
- * (a file of predictions is written one way), then as written, then
- * without one leading component after another. */
+ * (a file of predictions is written one way), then as written (or with
+ * no more components than the deepest known path), then without one
+ * leading component after another. */
 static int by_path(struct keys *k, const char *path, char sha[GIC_HEX_LEN + 1],
 		   char *set, size_t setsize)
 {
 	const char *p;
-	int rc;
+	int rc, slashes = 0, first;
 
 	if (strlen(path) > PATH_KEY_MAX)
 		return NONE;
 	if (k->skip && (p = strip(path, k->skip)) &&
 	    (rc = lookup(k, p, sha, set, setsize)) != NONE)
 		return rc;
-	p = path;
-	for (int n = 0; p && *p && n <= PATH_KEY_STRIP; n++) {
+	if ((rc = known_depth(k)) < 0)
+		return rc;
+	for (p = path; (p = strchr(p, '/')); p++)
+		slashes++;
+	first = slashes > k->depth ? slashes - k->depth : 0;
+	p = first ? strip(path, first) : path;
+	for (int n = first; p && *p && n <= first + PATH_KEY_STRIP; n++) {
 		if ((n != k->skip || !n) &&
 		    (rc = lookup(k, p, sha, set, setsize)) != NONE) {
 			k->skip = n;
@@ -406,7 +435,8 @@ int gic_eval_resolve(struct gic_catalog *c, struct gic_eval *e,
 		     const char *file, const struct gic_eval_opts *o,
 		     struct gic_hit **hits, size_t *nhits)
 {
-	struct keys k = { .c = c, .e = e, .x = x, .o = o, .file = file };
+	struct keys k = { .c = c, .e = e, .x = x, .o = o, .file = file,
+			  .depth = -1 };
 	int rc, began;
 
 	*nhits = 0;

@@ -239,6 +239,9 @@ test_expect_success 'sha256, its 16-hex prefix, export paths and original paths 
 	evalcsv abs.csv >out && test_cmp expect out &&
 	sed "2,\$s|^|exp/|" rel.csv >sub.csv &&
 	evalcsv sub.csv >out && test_cmp expect out &&
+	far=$("$PY" -c "print(\"/\".join(\"d%d\" % i for i in range(100)))") &&
+	sed "2,\$s|^|/$far/|" rel.csv >far.csv &&
+	evalcsv far.csv >out && test_cmp expect out &&
 	pred orig.csv path,score "\$6, h(\$2)" &&
 	evalcsv orig.csv >out && test_cmp expect out &&
 	cp orig.csv deep.csv &&
