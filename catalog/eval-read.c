@@ -299,8 +299,13 @@ static int json_col(struct reader *r, json_t *j, int c, char *buf, size_t n,
 		*out = buf;
 		return 0;
 	}
+	if (c == C_PRED && json_is_boolean(j)) {  /* true: fake, as 1 */
+		*out = json_is_true(j) ? "1" : "0";
+		return 0;
+	}
 	return bad(r, "'%s' must be a %s", col_names[c],
-		   c == C_SCORE ? "number" : "string"), -1;
+		   c == C_SCORE ? "number" : c == C_PRED ?
+		   "string, a number or a boolean" : "string"), -1;
 }
 
 static int json_row(struct reader *r, const char *line)

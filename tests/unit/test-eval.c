@@ -328,12 +328,14 @@ static void jsonl_rows_and_pred(void **state)
 		"{\"sha256\": \"" SHA_A "\", \"score\": \"0.5\"}\n"
 		"{\"sha256\": \"" SHA_A "\", \"pred\": \"maybe\"}\n"
 		"{\"sha256\": \"" SHA_A "\", \"score\": 0.5, \"score\": 1}\n"
-		"[1, 2]\n");
+		"[1, 2]\n"
+		"{\"path\": \"q.png\", \"pred\": true}\n"
+		"{\"path\": \"r.png\", \"pred\": [1]}\n");
 
 	(void)state;
 	assert_int_equal(gic_preds_read(path, &o, &p, &bad), 0);
-	assert_int_equal(p.n, 3);
-	assert_int_equal(bad, 5);
+	assert_int_equal(p.n, 4);
+	assert_int_equal(bad, 6);
 	assert_string_equal(p.v[1].key, "00eb81ebe2f165e2");
 	near(p.v[1].score, 1);
 	assert_int_equal(p.v[2].kind, GIC_KEY_PATH);
@@ -345,6 +347,9 @@ static void jsonl_rows_and_pred(void **state)
 			       "fake, 0 or 1"));
 	assert_non_null(strstr(pr.text, "jsonl: line 7: not JSON"));
 	assert_non_null(strstr(pr.text, "jsonl: line 8: not a JSON object"));
+	near(p.v[3].score, 1);  /* pred true: fake */
+	assert_non_null(strstr(pr.text, "jsonl: line 10: 'pred' must be a "
+			       "string, a number or a boolean"));
 	gic_preds_release(&p);
 	unlink(path);
 	free(path);
