@@ -188,6 +188,10 @@ static int bind_value(struct parser *p, const struct gic_field *f,
 		return add_param(p, v, GIC_FT_TEXT, 0, s, exact ? col : NULL);
 	}
 	rc = to_int(s, &i);
+	if (rc == -2 && !exact) {  /* a bound past any value: the end there */
+		i = s[0] == '-' ? INT64_MIN : INT64_MAX;
+		rc = 0;
+	}
 	free(s);
 	if (rc == -2)
 		return gic_qfail(p, v, "%s is out of range", gic_qdesc(v, buf, sizeof(buf)));

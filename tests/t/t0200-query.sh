@@ -190,6 +190,15 @@ test_expect_success 'license = ID asks whether an entry has ID among its license
 	test_grep "^gicat: query: note: no entry has license .CC-BY-4.0. (there are: LicenseRef-GenImage, LicenseRef-ImageNet, LicenseRef-Midjourney)$" err
 '
 
+test_expect_success 'a bound past any 64-bit value is that end of the range; an exact value past it is an error' '
+	all=$(gicat query --count) &&
+	test "$(gicat query --count "bytes < 99999999999999999999")" = "$all" &&
+	test "$(gicat query --count "bytes > -99999999999999999999")" = "$all" &&
+	test "$(gicat query --count "class in 0..99999999999999999999")" = "$(gicat query --count "class != null")" &&
+	test_expect_code 2 gicat query --count "class = 99999999999999999999" 2>err &&
+	test_grep "is out of range" err
+'
+
 test_expect_success 'expressions at the nesting and and/or limits run; one past them is a usage error' '
 	nots=$($PY -c "print(\"not \" * 24 + \"label = fake\")") &&
 	test "$(gicat query --count "$nots")" -eq "$(gicat query --count "label = fake")" &&
