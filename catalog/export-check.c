@@ -55,24 +55,35 @@ static int by_path(const void *a, const void *b)
 		      ((const struct expect *)b)->path);
 }
 
+/* The id of the catalog's latest record of the directory ?1. */
+#define LATEST "(SELECT max(id) FROM materializations WHERE out_dir = ?1)"
+
+/* sql prepared into *s with dir bound as ?1. */
+static int dir_query(struct gic_catalog *c, const char *sql, const char *dir,
+		     sqlite3_stmt **s)
+{
+	if (sqlite3_prepare_v2(c->db, sql, -1, s, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	sqlite3_bind_text(*s, 1, dir, -1, SQLITE_STATIC);
+	return 0;
+}
+
 /* From the catalog's latest record of dir, or with every, all its
  * records: 1 when a record was found. */
 static int from_catalog(struct gic_catalog *c, const char *dir, int every,
 			struct list *l)
 {
 	sqlite3_stmt *s;
-	int found = 0;
+	int found = 0, rc = dir_query(c, every ?
+			   "SELECT DISTINCT path, '' FROM materialized_files "
+			   "WHERE materialization_id IN (SELECT id FROM "
+			   "materializations WHERE out_dir = ?1)" :
+			   "SELECT path, coalesce(sha256, image_sha256) FROM "
+			   "materialized_files WHERE materialization_id = "
+			   LATEST, dir, &s);
 
-	if (sqlite3_prepare_v2(c->db, every ?
-			       "SELECT DISTINCT path, '' FROM materialized_files"
-			       " WHERE materialization_id IN (SELECT id FROM "
-			       "materializations WHERE out_dir = ?)" :
-			       "SELECT path, coalesce(sha256, image_sha256) "
-			       "FROM materialized_files"
-			       " WHERE materialization_id = (SELECT max(id) FROM "
-			       "materializations WHERE out_dir = ?)", -1, &s, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-	sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
+	if (rc < 0)
+		return rc;
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		found = 1;
 		if (push(l, (const char *)sqlite3_column_text(s, 0),
@@ -240,14 +251,11 @@ static int listed_objects(struct gic_catalog *c, const char *dir,
 	char what[GIC_HEX_LEN + 32];
 	int step;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT r.sha256, i.bytes, i.ref_path "
-			       "IS NOT NULL FROM export_refs r LEFT JOIN images "
-			       "i ON i.sha256 = r.sha256 WHERE "
-			       "r.materialization_id = (SELECT max(id) FROM "
-			       "materializations WHERE out_dir = ?) ORDER BY "
-			       "r.sha256", -1, &s, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-	sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
+	if ((step = dir_query(c, "SELECT r.sha256, i.bytes, i.ref_path IS NOT "
+			      "NULL FROM export_refs r LEFT JOIN images i ON "
+			      "i.sha256 = r.sha256 WHERE r.materialization_id = "
+			      LATEST " ORDER BY r.sha256", dir, &s)) < 0)
+		return step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *sha = (const char *)sqlite3_column_text(s, 0);
 
@@ -332,13 +340,11 @@ static int recorded_hash(struct gic_catalog *c, const char *dir,
 			 char hex[GIC_HEX_LEN + 1])
 {
 	sqlite3_stmt *s;
-	int found = 0;
+	int found = 0, rc = dir_query(c, "SELECT task_hash FROM materializations WHERE "
+			   "id = " LATEST, dir, &s);
 
-	if (sqlite3_prepare_v2(c->db, "SELECT task_hash FROM materializations "
-			       "WHERE out_dir = ? ORDER BY id DESC LIMIT 1", -1,
-			       &s, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-	sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
+	if (rc < 0)
+		return rc;
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		snprintf(hex, GIC_HEX_LEN + 1, "%s",
 			 (const char *)sqlite3_column_text(s, 0));
