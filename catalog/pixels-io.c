@@ -176,7 +176,7 @@ static int decode_png(const unsigned char *buf, size_t len, uint64_t max,
 	s->buf = buf;
 	s->len = len;
 	if ((rc = probe_png_reader(buf, len, max, NULL, png_in_error,
-				   png_quiet, &s->png, &s->info)) == 0)
+				   png_quiet, &s->png, &s->info, NULL)) == 0)
 		rc = png_in_run(s, max, out);
 	png_destroy_read_struct(s->png ? &s->png : NULL,
 				s->info ? &s->info : NULL, NULL);

@@ -160,8 +160,10 @@ static int chunk_type(const unsigned char *t)
  * whose length, type and CRC do not all fit (libpng would allocate the
  * claimed length of a text chunk before reading it: 2 GB for a 41-byte
  * file).  Garbage where a chunk should start reads as such a claim.
+ * *idat_end (if not NULL): where the last IDAT chunk ends (0: none).
  */
-static int check_chunks(const unsigned char *buf, size_t len)
+static int check_chunks(const unsigned char *buf, size_t len,
+			size_t *idat_end)
 {
 	static const char *const stages[] = { "in the header",
 		"in the image data", "after the image data, before IEND" };
@@ -188,25 +190,10 @@ static int check_chunks(const unsigned char *buf, size_t len)
 		if (!memcmp(c + 4, "IEND", 4))
 			break;
 		pos += 12 + (size_t)n;
+		if (at == 1 && idat_end)
+			*idat_end = pos;
 	}
 	return 0;
-}
-
-/* The end of the last IDAT chunk of a file check_chunks passed (0: none). */
-static size_t idat_end(const unsigned char *buf, size_t len)
-{
-	size_t pos = 8, end = 0;
-
-	while (len >= 12 && pos <= len - 12) {
-		size_t next = pos + 12 + png_get_uint_32(buf + pos);
-
-		if (!memcmp(buf + pos + 4, "IDAT", 4))
-			end = next;
-		else if (end)
-			break;
-		pos = next;
-	}
-	return end;
 }
 
 static const char *mode_name(int color_type)
@@ -335,7 +322,7 @@ static void collect_metadata(struct png_state *s)
 int probe_png_reader(const unsigned char *buf, size_t len,
 		     uint64_t max_pixels, void *err_ptr,
 		     probe_png_msg_fn err_fn, probe_png_msg_fn warn_fn,
-		     png_structp *png, png_infop *info)
+		     png_structp *png, png_infop *info, size_t *idat_end)
 {
 	png_uint_32 dim_max = max_pixels < PNG_UINT_31_MAX
 		? (png_uint_32)max_pixels : PNG_UINT_31_MAX;
@@ -343,7 +330,7 @@ int probe_png_reader(const unsigned char *buf, size_t len,
 
 	*png = NULL;
 	*info = NULL;
-	if ((rc = check_chunks(buf, len)) < 0)
+	if ((rc = check_chunks(buf, len, idat_end)) < 0)
 		return rc;
 	*png = png_create_read_struct(PNG_LIBPNG_VER_STRING, err_ptr,
 				      err_fn, warn_fn);
@@ -441,11 +428,11 @@ int probe_png(const unsigned char *buf, size_t len, uint64_t max_pixels,
 	s->len = len;
 	s->max_pixels = max_pixels;
 	s->out = out;
-	s->idat_end = idat_end(buf, len);
 	rc = precheck_ihdr(s);
 	if (rc || (rc = try_fast(s)) != 0 ||
 	    (rc = probe_png_reader(buf, len, max_pixels, s, on_error,
-				   on_warning, &s->png, &s->info)) < 0)
+				   on_warning, &s->png, &s->info,
+				   &s->idat_end)) < 0)
 		rc = rc < 0 ? rc : 0;
 	else
 		rc = decode(s);
