@@ -130,19 +130,25 @@ int cli_exit_code(int rc)
 
 size_t cli_put_escaped(FILE *f, const char *s, size_t n)
 {
+	static const char hex[] = "0123456789abcdef";
 	char buf[1024];  /* stderr has none: a write per byte otherwise */
 	size_t cols = 0, at = 0;
 
 	for (size_t i = 0; i < n && s[i]; i++) {
-		size_t k = gic_ctrl_bytes(s + i, n - i);
+		size_t k = gic_ctrl_bytes(s + i, n - i);  /* 0, 1 or 2 */
 
-		if (at + 4 * (k ? k : 1) > sizeof(buf)) {
+		if (at + 8 > sizeof(buf)) {
 			fwrite(buf, 1, at, f);
 			at = 0;
 		}
-		for (size_t j = 0; j < k && at + 4 <= sizeof(buf); j++)
-			at += (size_t)snprintf(buf + at, 5, "\\x%02x",
-					       (unsigned char)s[i + j]);
+		for (size_t j = 0; j < k; j++) {
+			unsigned char c = (unsigned char)s[i + j];
+
+			buf[at++] = '\\';
+			buf[at++] = 'x';
+			buf[at++] = hex[c >> 4];
+			buf[at++] = hex[c & 15];
+		}
 		cols += k ? 4 * k : 1;
 		if (k)
 			i += k - 1;

@@ -303,4 +303,16 @@ test_expect_success 'messages show control characters of names, values and comma
 	test "$(sed -n 3p err)" = "                     ^"
 '
 
+test_expect_success 'a message of many escaped bytes comes out whole, however long' '
+	E=$(printf "\033") &&
+	many=$("$PY" -c "print(\"x\" + \"\\x1b\" * 700 + \"y\")") &&
+	gicat query --count "dataset = ${SQ}$many${SQ}" >/dev/null 2>err &&
+	# the note holds a few hundred of them (its text has a bound):
+	# escaped, over 1,000 characters, written out in pieces
+	test "$(grep -o "x1b" err | wc -l)" -ge 400 &&
+	test "$(grep -o "x1b" err | wc -l)" -eq "$(grep -o "\\\\x1b" err | wc -l)" &&
+	grep -q "^gicat: query: note: no entry has dataset .x\\\\x1b\\\\x1b" err &&
+	! grep -q "$E" err
+'
+
 test_done
