@@ -163,7 +163,7 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 			(unsigned long long)rep.cleared.removed,
 			cli_s(rep.cleared.removed), a->out);
 	snprintf(warn, sizeof(warn), "%s: warning", cmd);
-	if (rep.resumed) /* what it replaced, a killed run of it wrote */
+	if (rep.resumed && rep.cleared.replaced) /* a killed run wrote */
 		cli_err("%s: %s held what an export killed before it finished "
 			"left: %llu file%s replaced\n", cmd, a->out,
 			(unsigned long long)rep.cleared.replaced,
