@@ -108,9 +108,8 @@ cpu() {
 # us_per_image FILE: median CPU microseconds per image
 us_per_image() { echo "$(median <"$1") * 1000000 / $files" | bc -l; }
 
-# Each run writes into directories of its own: deleting the previous run's
-# files first would slow down whoever creates files next (ext4 skips
-# recently freed inodes).  Runs alternate which client goes first, and
+# Each run writes into directories of its own, set aside when the
+# benchmark ends (bench/lib.sh: discard, on why nothing is deleted).  Runs alternate which client goes first, and
 # start after a sync: neither then waits on the write-back of what ran
 # before it (gicat's syncfs would), and ext4 forgets freed inodes sooner.
 curl_run() { # DIR
@@ -174,7 +173,7 @@ decode_floor() {
 		"$(us_per_image "$work/curl.cpu")"
 }
 
-rm -rf "$work/runs"
+discard "$work/runs"
 printf '\nfetch benchmark: %s images (%s KB) from 127.0.0.1, median of %s runs\n' \
 	"$files" "$kb" "$runs"
 if command -v nginx >/dev/null 2>&1; then
@@ -188,4 +187,4 @@ fi
 start_pyserver wait/20 && wait_server
 measure distant "tests/fetch/server.py answering each request after 20 ms, like a distant server"
 stop_server
-rm -rf "$work/runs"
+discard "$work/runs"

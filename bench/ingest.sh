@@ -34,7 +34,7 @@ ref_t=$(for i in $(seq "$runs"); do
 done | median)
 
 ingest_t=$(for i in $(seq "$runs"); do
-	rm -rf "$work/cat" && "$top/gicat" init "$work/cat" 2>/dev/null
+	discard "$work/cat" && "$top/gicat" init "$work/cat" 2>/dev/null
 	t0=$(now)
 	"$top/gicat" --catalog "$work/cat" ingest --jobs 2 "$corpus/bench" 2>/dev/null
 	t1=$(now)
@@ -46,13 +46,13 @@ dbbytes=$(stat -c %s "$work/cat/.gicat/catalog.db")
 
 annex_t=""
 if command -v git-annex >/dev/null 2>&1; then
-	rm -rf "$work/annex" && cp -r "$corpus/bench" "$work/annex"
+	discard "$work/annex" && cp -r "$corpus/bench" "$work/annex"
 	(cd "$work/annex" && git init -q && git annex init -q bench >/dev/null 2>&1)
 	t0=$(now)
 	(cd "$work/annex" && git annex add -q . >/dev/null 2>&1)
 	t1=$(now)
 	annex_t=$(echo "$t1 - $t0" | bc -l)
-	chmod -R u+w "$work/annex" && rm -rf "$work/annex"
+	discard "$work/annex"
 fi
 
 printf '\ningest benchmark: %s files, %s MB, median of %s runs\n' "$files" "$mb" "$runs"

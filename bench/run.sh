@@ -11,3 +11,8 @@ for b in ingest probe split degrade dedup fetch; do
 	printf '\n=== %s\n' "$b"
 	"$here/$b.sh" || echo "bench: $b failed (exit $?)"
 done
+# what the benchmarks set aside (bench/lib.sh: discard), deleted last
+if [ -d "$here/../build/bench-work/discard" ]; then
+	chmod -R u+w "$here/../build/bench-work/discard"
+	rm -rf "$here/../build/bench-work/discard"
+fi

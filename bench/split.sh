@@ -33,11 +33,10 @@ time_cmd() {
 	echo "$t1 - $t0" | bc -l >>"$f"
 }
 : >"$work/split.t"; : >"$work/cpal.t"
-# The previous run's output is moved aside, and deleted only at the end:
-# deleting 324,000 files right before a run slows down whoever creates
-# files next (ext4 skips recently freed inodes; see bench/fetch.sh).  The
-# same --out each time, so that the catalog replaces its record of it.
-rm -rf "$work/out" "$work/cpal" "$work/old"
+# The previous run's output is moved aside (bench/lib.sh: discard, on why
+# nothing is deleted while benchmarks run).  The same --out each time, so
+# that the catalog replaces its record of it.
+discard "$work/out" "$work/cpal" "$work/old"
 mkdir -p "$work/old"
 for i in $(seq "$runs"); do
 	[ ! -d "$work/out" ] || mv "$work/out" "$work/old/out-$i"
@@ -54,4 +53,4 @@ printf 'split benchmark: %s entries in the catalog, %s files written, median of 
 printf '  %-44s %8.3f s\n' "gicat split --mode link (imagefolder)" "$split_t"
 printf '  %-44s %8.3f s\n' "cp -al of the object store" "$cp_t"
 printf '  split / cp -al = %s   (target: split <= 15 s)\n' "$(ratio "$split_t" "$cp_t" 2)"
-rm -rf "$work/out" "$work/cpal" "$work/old" "$work/split.t" "$work/cpal.t"
+discard "$work/out" "$work/cpal" "$work/old" && rm -f "$work/split.t" "$work/cpal.t"
