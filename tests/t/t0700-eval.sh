@@ -147,6 +147,8 @@ test_expect_success 'bad rows are reported with their line numbers and nothing i
 	"unclosed,0.1
 	$sha,1e999
 	$sha,nan
+	$sha,0x1p-1
+	$sha,inf
 	EOF
 	test_expect_code 1 evalcsv bad.csv >out 2>err &&
 	test_must_fail test -s out &&
@@ -159,8 +161,22 @@ test_expect_success 'bad rows are reported with their line numbers and nothing i
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 6)): unterminated quote$" err &&
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 7)): score 1e999 is outside \[0, 1\]$" err &&
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 8)): score .nan. is not a number$" err &&
-	test_grep "8 of $((ntest + 8)) rows cannot be used; nothing scored" err &&
+	test_grep "^gicat: eval: .bad.csv.: line $((n + 9)): score .0x1p-1. is not a number$" err &&
+	test_grep "^gicat: eval: .bad.csv.: line $((n + 10)): score .inf. is not a number$" err &&
+	test_grep "10 of $((ntest + 10)) rows cannot be used; nothing scored" err &&
 	! grep -q "no prediction" err
+'
+
+test_expect_success 'a pred is real, fake, 0 or 1 (1.0 too), nothing else' '
+	pred preds.csv sha256,pred "\$2, (\$3 == \"fake\" ? \"1.0\" : \"Real\")" &&
+	evalcsv preds.csv >out &&
+	sha=$(sed -n 2p preds.csv | cut -d, -f1) &&
+	printf "%s,%s\n" $sha maybe $sha 0x1 $sha 2 $sha true $sha yes >>preds.csv &&
+	test_expect_code 1 evalcsv preds.csv >out 2>err &&
+	for v in maybe 0x1 2 true yes; do
+		test_grep "pred .$v. is not real, fake, 0 or 1$" err || return 1
+	done &&
+	test_grep "5 of $((ntest + 5)) rows cannot be used; nothing scored" err
 '
 
 test_expect_success 'a row without a key, or without score and pred, says what it has' '
