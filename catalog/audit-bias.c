@@ -27,7 +27,7 @@ const char *const gic_bias_sbin_names[GIC_BIAS_SBINS] = {
 const char *const gic_bias_sub_names[GIC_BIAS_SUBS] = {
 	"4:2:0", "4:2:2", "4:4:4", "other", "none" };
 const char *const gic_bias_meta_names[GIC_BIAS_META] = {
-	"exif", "xmp", "icc", "c2pa", "text" };
+	"exif", "xmp", "icc", "c2pa", "text", "trailing" };
 
 /* One audited image, as the columns of the scan give it. */
 struct img {
@@ -173,8 +173,9 @@ static int scan(struct gic_catalog *c, struct gic_bias *b,
 			       "a.label, ''), i.format, coalesce(i.jpeg_quality, "
 			       "0), i.width, i.height, i.bytes, i.subsampling, "
 			       "i.has_exif, i.has_xmp, i.has_icc, i.has_c2pa, "
-			       "i.text_keys IS NOT NULL FROM temp.audit_items a "
-			       "JOIN images i ON i.sha256 = a.sha256", -1, &q,
+			       "i.text_keys IS NOT NULL, i.trailing_bytes > 0 "
+			       "FROM temp.audit_items a JOIN images i ON "
+			       "i.sha256 = a.sha256", -1, &q,
 			       NULL))
 		return gic_seterr(GIC_EDB, "audit bias: %s", sqlite3_errmsg(c->db));
 	while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {

@@ -474,12 +474,12 @@ int gic_prov_html(const struct gic_prov *p, const char *title, char **out)
 	if (!o)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	head(o, title);
-	fprintf(o, "<p>%llu real, %llu fake %s; %zu kinds of metadata: "
+	fprintf(o, "<p>%llu real, %llu fake %s; %zu kind%s of metadata: "
 		"<span class=\"%s\">%zu label leak%s</span> (metadata that only "
 		"one label carries gives the label away: a detector learns it "
 		"instead of the pixels).</p>\n", (unsigned long long)p->nreal,
 		(unsigned long long)p->nfake, p->unit, p->nfeatures,
-		p->nleaks ? "warn" : "ok", p->nleaks, p->nleaks == 1 ? "" : "s");
+		p->nfeatures == 1 ? "" : "s", p->nleaks ? "warn" : "ok", p->nleaks, p->nleaks == 1 ? "" : "s");
 	fprintf(o, "<h2>Who carries what (share of real and of fake %s)</h2>\n",
 		p->unit);
 	if (p->nfeatures)

@@ -21,9 +21,9 @@
 /* The fixed pieces, in order: flags of images, then the values. */
 #define NFIXED GIC_PROV_FIXED
 static const char *const fixed[NFIXED] = {
-	"exif", "xmp", "icc", "c2pa", "text", "exif_software", "exif_make",
-	"exif_model", "xmp_source_type" };
-#define FIRST_VALUE 5   /* fixed[5..8] are columns with values */
+	"exif", "xmp", "icc", "c2pa", "text", "trailing", "exif_software",
+	"exif_make", "exif_model", "xmp_source_type" };
+#define FIRST_VALUE 6   /* fixed[6..9] are columns with values */
 
 #define FROM " FROM temp.audit_items a JOIN images i ON i.sha256 = a.sha256 "
 
@@ -99,10 +99,10 @@ static int tally(struct gic_catalog *c, struct gic_prov *p)
 	/* one image a row: grouping in SQL would sort them all */
 	if (sqlite3_prepare_v2(c->db, "SELECT a.grp, coalesce(a.label, ''), "
 			       "i.has_exif, i.has_xmp, i.has_icc, i.has_c2pa, "
-			       "i.text_keys IS NOT NULL, i.exif_software IS NOT "
-			       "NULL, i.exif_make IS NOT NULL, i.exif_model IS "
-			       "NOT NULL, i.xmp_source_type IS NOT NULL, "
-			       "i.text_keys" FROM, -1, &q, NULL))
+			       "i.text_keys IS NOT NULL, i.trailing_bytes > 0, "
+			       "i.exif_software IS NOT NULL, i.exif_make IS NOT "
+			       "NULL, i.exif_model IS NOT NULL, i.xmp_source_type"
+			       " IS NOT NULL, i.text_keys" FROM, -1, &q, NULL))
 		return db_fail(c);
 	while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *label = (const char *)sqlite3_column_text(q, 1);
@@ -118,7 +118,7 @@ static int tally(struct gic_catalog *c, struct gic_prov *p)
 		p->nfake += !strcmp(label, "fake");
 		for (int i = 0; i < NFIXED; i++)
 			g->counts[i].n += sqlite3_column_int(q, 2 + i) != 0;
-		rc = count_keys(g, (const char *)sqlite3_column_text(q, 11));
+		rc = count_keys(g, (const char *)sqlite3_column_text(q, 12));
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = db_fail(c);

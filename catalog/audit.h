@@ -178,7 +178,7 @@ void gic_license_audit_release(struct gic_license_audit *a);
 #define GIC_BIAS_QBINS 11   /* JPEG quality bins */
 #define GIC_BIAS_SBINS 11   /* short side bins */
 #define GIC_BIAS_SUBS 5     /* 4:2:0, 4:2:2, 4:4:4, other, none */
-#define GIC_BIAS_META 5     /* exif, xmp, icc, c2pa, text */
+#define GIC_BIAS_META 6     /* exif, xmp, icc, c2pa, text, trailing */
 extern const char *const gic_bias_qbin_names[GIC_BIAS_QBINS];
 extern const char *const gic_bias_sbin_names[GIC_BIAS_SBINS];
 extern const char *const gic_bias_sub_names[GIC_BIAS_SUBS];
@@ -271,9 +271,10 @@ struct gic_prov_count {
 };
 
 /* counts[0..GIC_PROV_FIXED) of a group: exif, xmp, icc, c2pa, text (any
- * PNG text), exif_software, exif_make, exif_model, xmp_source_type (the
- * last four with their most common value); then "text:KEY" per key. */
-#define GIC_PROV_FIXED 9
+ * PNG text), trailing (bytes after the end of the image), exif_software,
+ * exif_make, exif_model, xmp_source_type (the last four with their most
+ * common value); then "text:KEY" per key. */
+#define GIC_PROV_FIXED 10
 
 struct gic_prov_group {
 	char *group;

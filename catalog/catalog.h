@@ -136,6 +136,9 @@ struct gic_image_info {
 	 * its IPTC URI ("trainedAlgorithmicMedia"); "" when absent. */
 	char exif_software[64], exif_make[64], exif_model[64];
 	char xmp_source_type[64];
+	/* Bytes after the end of the image (PNG's IEND chunk, JPEG's EOI
+	 * marker): data no decoder reads, such as a file appended to it. */
+	uint64_t trailing_bytes;
 	uint64_t phash;       /* 64-bit DCT perceptual hash */
 };
 

@@ -22,7 +22,8 @@
 	"bit_depth, mode, jpeg_quality, quality_exact, subsampling, " \
 	"progressive, interlaced, has_icc, has_exif, has_xmp, has_c2pa, " \
 	"orientation, text_keys, exif_software, exif_make, exif_model, " \
-	"xmp_source_type, phash, storage, ref_path, ref_size, ref_mtime_ns"
+	"xmp_source_type, trailing_bytes, phash, storage, ref_path, " \
+	"ref_size, ref_mtime_ns"
 #define ENTRY_SET "sha256 = ?1, generator = ?4, subset = ?5, label = ?6, " \
 	"split = ?7, class = ?8, wnid = ?9, class_source = ?10, license = ?11, " \
 	"source = ?12, file_id = ?13"
@@ -38,7 +39,7 @@
 
 const char gic_image_insert_sql[] =
 	"INSERT INTO images (" IMAGE_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	"ON CONFLICT (sha256) DO NOTHING";
 
 static const char *const sql_text[] = {
@@ -230,6 +231,7 @@ void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
 	bind_opt(s, k++, in->exif_make);
 	bind_opt(s, k++, in->exif_model);
 	bind_opt(s, k++, in->xmp_source_type);
+	sqlite3_bind_int64(s, k++, (sqlite3_int64)in->trailing_bytes);
 	sqlite3_bind_int64(s, k++, (sqlite3_int64)in->phash);
 	sqlite3_bind_text(s, k++, ref_path ? "ref" : "object", -1,
 			  SQLITE_STATIC);

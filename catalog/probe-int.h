@@ -70,16 +70,21 @@ int probe_jpeg_scans(int scan);
  * whatever its chunk size limit, so 4 bytes of a 700-byte file would cost
  * 2 GB and seconds.  The reader then quits on a CRC error in any chunk,
  * refuses sides past max_pixels and allocates at most 16 MB per chunk.
- * *idat_end (if not NULL) gets where the file's last IDAT chunk ends.
+ * *at (if not NULL) gets where the file's chunks are.
  */
 struct png_struct_def;
 struct png_info_def;
 typedef void (*probe_png_msg_fn)(struct png_struct_def *, const char *);
+struct png_layout {
+	size_t idat_end;  /* where the last IDAT chunk ends (0: none) */
+	size_t end;       /* where IEND ends (0: no IEND): bytes after it
+			     are data no decoder reads */
+};
 int probe_png_reader(const unsigned char *buf, size_t len,
 		     uint64_t max_pixels, void *err_ptr,
 		     probe_png_msg_fn err_fn, probe_png_msg_fn warn_fn,
 		     struct png_struct_def **png, struct png_info_def **info,
-		     size_t *idat_end);
+		     struct png_layout *at);
 
 /* 0, or GIC_EBADIMG for a 0xN image, or GIC_ELIMIT over max_pixels. */
 int probe_check_size(uint64_t w, uint64_t h, uint64_t max_pixels);

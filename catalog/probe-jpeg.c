@@ -412,7 +412,8 @@ static int decode(struct jpeg_state *s, const unsigned char *buf, size_t len)
 	 * jpeg_start_decompress), and coef_bits goes with finish */
 	if ((rc = progression_complete(ci)) < 0)
 		return rc;
-	jpeg_finish_decompress(ci);
+	jpeg_finish_decompress(ci);  /* reads up to EOI, and no further */
+	s->out->trailing_bytes = ci->src->bytes_in_buffer;
 	s->out->phash = phash_acc_finish(&s->acc);
 	return 0;
 }

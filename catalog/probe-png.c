@@ -40,7 +40,7 @@ struct png_state {
 	unsigned char *row;
 	const char *stage;        /* where reading stopped, for messages */
 	int truncated;
-	size_t idat_end;          /* where the last IDAT chunk ends */
+	struct png_layout at;     /* where the IDAT chunks and IEND end */
 	size_t last_row_max;      /* >0: reading the last row, which may take
 				     so many IDAT bytes (see read_data) */
 	size_t last_row_took;     /* and took so many */
@@ -80,7 +80,7 @@ static void read_data(png_structp png, png_bytep data, size_t n)
 	/* with the last row, libpng inflates what follows it to the end of
 	 * the stream, only to warn of too much data: a few KB of zlib can be
 	 * gigabytes of that */
-	if (s->last_row_max && s->pos < s->idat_end &&
+	if (s->last_row_max && s->pos < s->at.idat_end &&
 	    (s->last_row_took += n) > s->last_row_max)
 		png_error(png, "too much image data: the IDAT chunks go on "
 			  "far beyond the last row");
@@ -160,11 +160,12 @@ static int chunk_type(const unsigned char *t)
  * whose length, type and CRC do not all fit (libpng would allocate the
  * claimed length of a text chunk before reading it: 2 GB for a 41-byte
  * file).  Garbage where a chunk should start reads as such a claim.
- * *idat_end (if not NULL): where the last IDAT chunk ends (0: none).
+ * *at: where the last IDAT chunk and IEND end.
  */
 static int check_chunks(const unsigned char *buf, size_t len,
-			size_t *idat_end)
+			struct png_layout *at_out)
 {
+	struct png_layout lay = { 0, 0 };
 	static const char *const stages[] = { "in the header",
 		"in the image data", "after the image data, before IEND" };
 	size_t pos = 8;
@@ -187,12 +188,15 @@ static int check_chunks(const unsigned char *buf, size_t len,
 					  "%zu needs %llu bytes)", len, stages[at], type,
 					  pos, 12ull + n);
 		}
-		if (!memcmp(c + 4, "IEND", 4))
-			break;
 		pos += 12 + (size_t)n;
-		if (at == 1 && idat_end)
-			*idat_end = pos;
+		if (!memcmp(c + 4, "IEND", 4)) {
+			lay.end = pos;
+			break;
+		}
+		if (at == 1)
+			lay.idat_end = pos;
 	}
+	*at_out = lay;
 	return 0;
 }
 
@@ -322,15 +326,16 @@ static void collect_metadata(struct png_state *s)
 int probe_png_reader(const unsigned char *buf, size_t len,
 		     uint64_t max_pixels, void *err_ptr,
 		     probe_png_msg_fn err_fn, probe_png_msg_fn warn_fn,
-		     png_structp *png, png_infop *info, size_t *idat_end)
+		     png_structp *png, png_infop *info, struct png_layout *at)
 {
+	struct png_layout lay;
 	png_uint_32 dim_max = max_pixels < PNG_UINT_31_MAX
 		? (png_uint_32)max_pixels : PNG_UINT_31_MAX;
 	int rc;
 
 	*png = NULL;
 	*info = NULL;
-	if ((rc = check_chunks(buf, len, idat_end)) < 0)
+	if ((rc = check_chunks(buf, len, at ? at : &lay)) < 0)
 		return rc;
 	*png = png_create_read_struct(PNG_LIBPNG_VER_STRING, err_ptr,
 				      err_fn, warn_fn);
@@ -432,10 +437,10 @@ int probe_png(const unsigned char *buf, size_t len, uint64_t max_pixels,
 	if (rc || (rc = try_fast(s)) != 0 ||
 	    (rc = probe_png_reader(buf, len, max_pixels, s, on_error,
 				   on_warning, &s->png, &s->info,
-				   &s->idat_end)) < 0)
+				   &s->at)) < 0)
 		rc = rc < 0 ? rc : 0;
-	else
-		rc = decode(s);
+	else if ((rc = decode(s)) == 0)  /* png_read_end found IEND */
+		out->trailing_bytes = len - s->at.end;
 	png_destroy_read_struct(s->png ? &s->png : NULL,
 				s->info ? &s->info : NULL, NULL);
 	free(s->row);

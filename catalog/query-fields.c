@@ -26,7 +26,8 @@ static const struct gic_field fields[] = {
 	INT(progressive), TEXT(phash), LIST(license), TEXT(source),
 	INT(has_icc), INT(has_exif), INT(has_xmp), INT(has_c2pa),
 	TEXT(text_keys), TEXT(exif_software), TEXT(exif_make),
-	TEXT(exif_model), TEXT(xmp_source_type), TEXT(storage),
+	TEXT(exif_model), TEXT(xmp_source_type), INT(trailing_bytes),
+	TEXT(storage),
 	{ NULL, NULL, GIC_FT_TEXT, 0, 0 },
 };
 #undef TEXT

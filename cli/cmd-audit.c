@@ -518,9 +518,10 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 		rc = GIC_EIO;
 	if (p.ngroups)
 		cli_err("audit provenance: %llu real, %llu fake %s; %zu "
-			"kinds of metadata, %zu label leaks\n",
+			"kind%s of metadata, %zu label leak%s\n",
 			(unsigned long long)p.nreal, (unsigned long long)p.nfake,
-			p.unit, p.nfeatures, p.nleaks);
+			p.unit, p.nfeatures, cli_s(p.nfeatures), p.nleaks,
+			cli_s(p.nleaks));
 	rc = rc == GIC_EIO ? EXIT_RUNTIME :
 	     rc < 0 ? cli_fail(rc, "audit provenance", NULL) :
 	     !p.ngroups ? nothing_audited(c, o, "provenance") :

@@ -74,8 +74,10 @@ static int image_doc(struct gic_catalog *c, const char *hex, json_t **out)
 			   "channels, bit_depth, mode, jpeg_quality, "
 			   "quality_exact, subsampling, progressive, interlaced, "
 			   "has_icc, has_exif, has_xmp, has_c2pa, orientation, "
-			   "text_keys, printf('%016x', phash) AS phash, storage,"
-			   " ref_path, added_at FROM images WHERE sha256 = ?",
+			   "text_keys, exif_software, exif_make, exif_model, "
+			   "xmp_source_type, trailing_bytes, printf('%016x', "
+			   "phash) AS phash, storage, ref_path, added_at FROM "
+			   "images WHERE sha256 = ?",
 			   hex, &s)))
 		return rc;
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -160,9 +162,9 @@ static void print_text(const json_t *doc)
 		if (json_is_array(v))
 			continue;
 		if (!strcmp(k, "object") && json_is_null(v))
-			printf("%-14s %s\n", k, "none: the bytes live at ref_path");
+			printf("%-15s %s\n", k, "none: the bytes live at ref_path");
 		else if (!json_is_null(v))
-			printf("%-14s ", k), put(v), putchar('\n');
+			printf("%-15s ", k), put(v), putchar('\n');
 	}
 	print_rows(doc, "entries", "entries (dataset generator subset label "
 		   "split class class_source license path)");

@@ -69,7 +69,7 @@ static const struct cmd commands[] = {
 	  "    bytes mode channels bit_depth jpeg_quality subsampling\n"
 	  "    progressive phash license source has_icc has_exif has_xmp\n"
 	  "    has_c2pa text_keys exif_software exif_make exif_model\n"
-	  "    xmp_source_type storage\n" },
+	  "    xmp_source_type trailing_bytes storage\n" },
 	{ "show", cmd_show, "[--format text|json] SHA256|PREFIX|PATH",
 	  "an image's metadata and every entry of it",
 	  "  --format json  one JSON document: the image's columns (null where\n"

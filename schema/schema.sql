@@ -163,6 +163,7 @@ ALTER TABLE images ADD COLUMN exif_software TEXT; -- EXIF IFD0 Software (0x0131)
 ALTER TABLE images ADD COLUMN exif_make TEXT; -- EXIF IFD0 Make (0x010f), the same way
 ALTER TABLE images ADD COLUMN exif_model TEXT; -- EXIF IFD0 Model (0x0110), the same way
 ALTER TABLE images ADD COLUMN xmp_source_type TEXT; -- XMP Iptc4xmpExt:DigitalSourceType, last part of the IPTC URI (trainedAlgorithmicMedia, ...)
+ALTER TABLE images ADD COLUMN trailing_bytes INTEGER; -- (0012) bytes after the end of the image (PNG IEND chunk, JPEG EOI marker), which no decoder reads; NULL for images probed before gicat recorded it
 DROP VIEW v_entries;
 CREATE VIEW v_entries AS
 SELECT e.id AS id, e.sha256 AS sha256, e.dataset AS dataset,
@@ -179,7 +180,8 @@ SELECT e.id AS id, e.sha256 AS sha256, e.dataset AS dataset,
        i.has_xmp AS has_xmp, i.has_c2pa AS has_c2pa,
        i.text_keys AS text_keys, i.storage AS storage,
        i.exif_software AS exif_software, i.exif_make AS exif_make,
-       i.exif_model AS exif_model, i.xmp_source_type AS xmp_source_type
+       i.exif_model AS exif_model, i.xmp_source_type AS xmp_source_type,
+       i.trailing_bytes AS trailing_bytes
 FROM entries e JOIN images i ON i.sha256 = e.sha256
 LEFT JOIN classes c ON c.idx = e.class;
 ALTER TABLE entries ADD COLUMN file_id TEXT; -- 'device:inode' of the local file read at ingest (NULL for fetched entries and those of older catalogs): a path that is another spelling of a catalogued one is the same file only when this matches
@@ -194,3 +196,6 @@ CREATE INDEX entries_subset_split ON entries (subset, split, label);
 -- 0010-lean-file-records: materialized_files rebuilt with sha256 NULL for
 -- image files (their hash is image_sha256): a third less per file.  The
 -- table above is the result.
+
+-- 0012-trailing-bytes: images.trailing_bytes and v_entries.trailing_bytes,
+-- above (the view as redefined then).

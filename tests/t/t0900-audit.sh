@@ -404,6 +404,40 @@ assert d[\"leaks\"] == len(leaks)
 "
 '
 
+test_expect_success 'bytes after IEND or EOI: measured at ingest, a label leak when one label has them' '
+	mkdir -p tail/fake tail/real &&
+	$PY -c "
+from PIL import Image
+im = Image.new(\"RGB\", (64, 48))
+im.putdata([((x * 5) % 256, (y * 9) % 256, (x + y) % 256) for y in range(48) for x in range(64)])
+im.save(\"tail/fake/plain.png\")
+im.transpose(Image.FLIP_TOP_BOTTOM).save(\"tail/fake/zip.png\")
+im.rotate(90, expand=True).save(\"tail/fake/pad.jpg\", quality=90)
+im.rotate(180).save(\"tail/real/photo.jpg\", quality=90)
+" &&
+	printf "PK\003\004appended" >>tail/fake/zip.png &&
+	head -c 4096 /dev/zero >>tail/fake/pad.jpg &&
+	gicat ingest --label fake --generator tl --dataset tail tail/fake 2>/dev/null &&
+	gicat ingest --label real --dataset tail tail/real 2>/dev/null &&
+	gicat query --format csv --fields path,trailing_bytes "dataset = tail" | sort >got &&
+	printf "%s\n" path,trailing_bytes tail/fake/pad.jpg,4096 tail/fake/plain.png,0 \
+		tail/fake/zip.png,12 tail/real/photo.jpg,0 >want &&
+	test_cmp want got &&
+	test "$(gicat query --format paths "dataset = tail and trailing_bytes > 0" | sort | tr "\n" " ")" = \
+		"tail/fake/pad.jpg tail/fake/zip.png " &&
+	gicat show tail/fake/zip.png >out && test_grep "^trailing_bytes  12$" out &&
+	test_expect_code 1 gicat audit provenance "dataset = tail" >out 2>err &&
+	grep -E "^trailing +0 +2  LABEL LEAK: only fake entries carry it" out &&
+	test_grep "^audit provenance: 1 real, 3 fake entries; 1 kind of metadata, 1 label leak$" err &&
+	gicat audit bias --format json "dataset = tail" >b.json 2>/dev/null &&
+	$PY -c "
+import json
+(s,) = json.load(open(\"b.json\"))[\"sets\"]
+meta = {g[\"label\"]: g[\"metadata\"][\"trailing\"] for g in s[\"groups\"]}
+assert meta == {\"fake\": 2, \"real\": 0}, meta
+"
+'
+
 test_expect_success 'control characters in text keys, values and paths are shown as \\xNN' '
 	mkdir -p ctl/fake ctl/real &&
 	$PY -c "

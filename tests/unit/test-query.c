@@ -86,7 +86,7 @@ static void field_table(void **state)
 		"jpeg_quality", "subsampling", "progressive", "phash", "license",
 		"source", "has_icc", "has_exif", "has_xmp", "has_c2pa",
 		"text_keys", "exif_software", "exif_make", "exif_model",
-		"xmp_source_type", "storage", NULL,
+		"xmp_source_type", "trailing_bytes", "storage", NULL,
 	};
 	const struct gic_field *f = gic_fields();
 	size_t i;
