@@ -163,8 +163,10 @@ static void hist(FILE *o, const struct gic_bias_group *g, const char *what,
 			"fill=\"%s\"><title>", b * HIST_BAR, HIST_H - h,
 			HIST_BAR - 2, h, fill);
 		esc(o, g->group);
-		fprintf(o, " %s, %s %s: %llu of %llu (%.1f%%)</title></rect>",
-			g->label, what, names[b], (unsigned long long)v[b],
+		fprintf(o, " %s, %s ", g->label, what);
+		esc(o, names[b]);  /* <128 */
+		fprintf(o, ": %llu of %llu (%.1f%%)</title></rect>",
+			(unsigned long long)v[b],
 			(unsigned long long)g->n, 100 * share(v[b], g->n));
 	}
 	fprintf(o, "<line x1=\"0\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#888\"/>"
@@ -295,7 +297,7 @@ static const char *yes_no(int v)
 
 static void license_bars(FILE *o, const struct gic_license_audit *a)
 {
-	uint64_t max = 1;
+	uint64_t max = a->unlicensed ? a->unlicensed : 1;  /* the last bar */
 
 	for (size_t i = 0; i < a->nids; i++)
 		if (a->ids[i].entries > max)
@@ -307,7 +309,7 @@ static void license_bars(FILE *o, const struct gic_license_audit *a)
 		uint64_t n = t ? t->entries : a->unlicensed;
 		int y = (int)i * ROW_H + 4;
 		int w = (int)lround((double)n / (double)max * BAR_W);
-		const char *fill = !t || !t->lic ? "#999" : t->allowed ? "#3a8"
+		const char *fill = !t || t->unknown ? "#999" : t->allowed ? "#3a8"
 						 : "#c33";
 
 		fprintf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
@@ -342,8 +344,9 @@ static void registry_table(FILE *o, const struct gic_license_audit *a)
 				yes_no(t->lic->share_alike));
 		else
 			fputs("<td></td><td></td><td></td><td></td>", o);
-		fprintf(o, "<td class=\"%s\">%s</td></tr>\n", t->allowed ? "ok" :
-			"warn", !t->lic ? "unknown" : a->use == GIC_USE_NONE ?
+		fprintf(o, "<td class=\"%s\">%s</td></tr>\n", t->allowed &&
+			!t->unknown ? "ok" : "warn", t->unknown ? "unknown" :
+			a->use == GIC_USE_NONE ?
 			"registered" : t->allowed ? "allowed" : "forbidden");
 	}
 	fputs("</table>\n", o);

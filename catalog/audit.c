@@ -179,6 +179,7 @@ static struct gic_license_tally *tally(struct gic_license_audit *a,
 	if (t && added) {
 		t->lic = gic_license_find(a->reg, a->nreg, id);
 		t->allowed = t->lic && gic_license_allows(t->lic, a->use);
+		t->unknown = !t->lic || !strcmp(id, GIC_LICENSE_UNKNOWN);
 	}
 	return t;
 }
@@ -191,7 +192,7 @@ static int judge_id(void *arg, const char *id)
 	if (!t)
 		return j->rc = gic_seterr(GIC_ENOMEM, "out of memory");
 	t->entries += j->rows;
-	if (!t->lic || !strcmp(id, GIC_LICENSE_UNKNOWN))
+	if (t->unknown)
 		add_id(j->unknown, sizeof(j->unknown), id);
 	else if (!t->allowed)
 		add_id(j->forbidden, sizeof(j->forbidden), id);

@@ -129,6 +129,8 @@ struct gic_license_tally {
 	const struct gic_license *lic; /* NULL when not registered */
 	uint64_t entries;              /* audited rows listing it */
 	int allowed;                   /* lic allows the use */
+	int unknown;                   /* not registered, or registered as
+					  LicenseRef-Unknown */
 };
 
 struct gic_license_audit {

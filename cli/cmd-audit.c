@@ -86,12 +86,20 @@ static void tally_table(const struct gic_license_audit *a)
 		       l ? (l->redistribution ? "yes" : "no") : "?",
 		       l ? (l->attribution ? "yes" : "no") : "?",
 		       l ? (l->share_alike ? "yes" : "no") : "?",
-		       !l ? "unknown" : a->use == GIC_USE_NONE ? "yes" :
+		       t->unknown ? "unknown" : a->use == GIC_USE_NONE ? "yes" :
 		       t->allowed ? "allowed" : "forbidden");
 	}
 	if (a->unlicensed)
 		printf("%-24s %9llu\n", "(no license)",
 		       (unsigned long long)a->unlicensed);
+}
+
+/* A JSON document and its newline; a failed write (its reason kept) is
+ * reported when the command ends. */
+static void put_doc(const char *text)
+{
+	if (cli_write_stdout(text, strlen(text)) == 0)
+		cli_write_stdout("\n", 1);
 }
 
 /* The text of o (released), or NULL. */
@@ -105,11 +113,16 @@ static char *dumps(json_t *o, size_t flags)
 
 static json_t *row_json(const struct gic_license_row *r)
 {
-	return json_pack("{s:s,s:s?,s:s?,s:s,s:s?,s:s,s:s?,s:s?,s:s?}", "problem",
-			 gic_license_problem_name(r->problem), "ids", r->detail,
-			 "set", r->set, "generator", r->group, "label", r->label,
-			 "sha256", r->sha256, "dataset", r->dataset, "path",
-			 r->path, "license", r->license);
+	/* names and paths as they are, bytes not UTF-8 as U+FFFD (json_pack
+	 * fails on them, and the row would be lost) */
+	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o}", "problem",
+			 gic_license_problem_name(r->problem), "ids",
+			 gic_json_text(r->detail), "set", gic_json_text(r->set),
+			 "generator", gic_json_text(r->group), "label",
+			 gic_json_text(r->label), "sha256", r->sha256,
+			 "dataset", gic_json_text(r->dataset), "path",
+			 gic_json_text(r->path), "license",
+			 gic_json_text(r->license));
 }
 
 static const char *dup(const char *s)
@@ -148,7 +161,10 @@ static int on_row(void *arg, const struct gic_license_row *r)
 
 	if (w->o->json) {
 		char *t = dumps(row_json(r), JSON_COMPACT);
-		printf("%s    %s", w->n ? ",\n" : "", t ? t : "{}");
+
+		if (!t)
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		printf("%s    %s", w->n ? ",\n" : "", t);
 		free(t);
 	} else {
 		/* the two columns of any width last: path, then the ids at fault */
@@ -180,8 +196,8 @@ static void json_head(const struct gic_license_audit *a)
 	size_t n;
 
 	for (size_t i = 0; i < a->nids; i++)
-		json_array_append_new(ids, json_pack("{s:s,s:I,s:b,s:b}", "id",
-			a->ids[i].id, a->unit, (json_int_t)a->ids[i].entries,
+		json_array_append_new(ids, json_pack("{s:o,s:I,s:b,s:b}", "id",
+			gic_json_text(a->ids[i].id), a->unit, (json_int_t)a->ids[i].entries,
 			"registered", a->ids[i].lic != NULL, "allowed",
 			a->ids[i].allowed));
 	t = dumps(json_pack("{s:s?,s:I,s:I,s:I,s:I,s:o}", "use",
@@ -347,13 +363,14 @@ static const char *bins(const uint64_t *v, const char *const *names, int n,
 /* The histograms behind the ranges of bias_groups. */
 static void bias_hists(const struct gic_bias *b, int sets)
 {
-	char q[256], side[256];
+	char q[256], side[256], head[2][64];
 	int sw = set_width(b, sets);
 
 	printf("\n");
 	set_cell(sw, "set");
-	printf("%-12s %-5s %-36s %s\n", "generator", "label",
-	       "jpeg quality (bin:images)", "short side (bin:images)");
+	snprintf(head[0], sizeof(head[0]), "jpeg quality (bin:%s)", b->unit);
+	snprintf(head[1], sizeof(head[1]), "short side (bin:%s)", b->unit);
+	printf("%-12s %-5s %-36s %s\n", "generator", "label", head[0], head[1]);
 	for (size_t i = 0; i < b->nsets; i++)
 		for (size_t j = 0; j < b->sets[i].ngroups; j++) {
 			const struct gic_bias_group *g = &b->sets[i].groups[j];
@@ -400,7 +417,7 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 		return failed(o, rc, errcol);
 	none = !bias_images(&b);  /* no tables of nothing: one message */
 	if (o->json && (rc = gic_bias_json(&b, o->max_shortcut, &text)) == 0)
-		puts(text);
+		put_doc(text);
 	if (!o->json && !none) {
 		bias_rules(&b, o->task_file != NULL);
 		bias_groups(&b, o->task_file != NULL);
@@ -491,6 +508,9 @@ static void prov_features(const struct gic_prov *p)
 			printf("LABEL LEAK: only %s %s carry it (\"present "
 			       "=> %s\" scores %s)\n", x->gives, p->unit, x->gives,
 			       acc);
+		else if (!p->nreal || !p->nfake)
+			printf("not judged: no %s %s audited\n",
+			       p->nreal ? "fake" : "real", p->unit);
 		else
 			printf("both labels (\"present => %s\" scores %s)\n",
 			       x->gives, acc);
@@ -506,7 +526,7 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 	if ((rc = gic_audit_prov(c, &o->src, &p, &errcol)) < 0)
 		return failed(o, rc, errcol);
 	if (o->json && (rc = gic_prov_json(&p, &text)) == 0)
-		puts(text);
+		put_doc(text);
 	if (!o->json && p.ngroups) {  /* no tables of nothing */
 		prov_groups(&p);
 		prov_features(&p);

@@ -458,6 +458,12 @@ int cli_output_allowed(struct gic_catalog *c, const char *cmd,
 	int there;
 
 	/* one line each, exit 2: the options were right, the path is not */
+	if (!*path)
+		return cli_fail(gic_seterr(GIC_EUSAGE, "an empty file name"),
+				cmd, path);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return cli_fail(gic_seterr(GIC_EUSAGE, "is a directory: name a "
+					   "file"), cmd, path);
 	if (dir)
 		return cli_fail(gic_seterr(GIC_EUSAGE, "inside the catalog (%s): "
 					   "write reports elsewhere", dir), cmd,

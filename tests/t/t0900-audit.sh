@@ -514,8 +514,8 @@ test_expect_success 'an --html page is never written into the catalog, nor left 
 	done &&
 	cmp db.before cat/.gicat/catalog.db &&
 	mkdir -p ro/page.html && echo old >ro/page.html/keep &&
-	test_expect_code 3 gicat audit bias --html ro/page.html >/dev/null 2>err &&
-	test_grep "^gicat: audit --html: .ro/page.html.: not written: Is a directory$" err &&
+	test_expect_code 2 gicat audit bias --html ro/page.html >/dev/null 2>err &&
+	test_grep "^gicat: audit: .ro/page.html.: is a directory: name a file$" err &&
 	test "$(cat ro/page.html/keep)" = old &&
 	test "$(ls ro)" = page.html
 '
@@ -526,6 +526,53 @@ test_expect_success '--html into a directory that does not exist is refused befo
 	test "$(cat err)" = "gicat: audit: '"'"'nodir/page.html'"'"': cannot be written: its directory does not exist" &&
 	test_expect_code 2 gicat eval genimage/cross-sd14 --predictions x.csv --html nodir/p.html >out 2>err &&
 	test_grep "cannot be written: its directory does not exist" err
+'
+
+test_expect_success '--html naming a directory or nothing is refused before any work' '
+	mkdir -p adir &&
+	test_expect_code 2 gicat audit bias --html adir >out 2>err && ! test -s out &&
+	test "$(cat err)" = "gicat: audit: '"'"'adir'"'"': is a directory: name a file" &&
+	test_expect_code 2 gicat audit provenance --html "" >out 2>err && ! test -s out &&
+	test "$(cat err)" = "gicat: audit: '"'"''"'"': an empty file name"
+'
+
+test_expect_success 'audits: odd names in JSON, bars in their frame, verdicts that say what was judged' '
+	mkdir -p odd/fake odd/real &&
+	$PY -c "
+from PIL import Image, PngImagePlugin
+info = PngImagePlugin.PngInfo()
+info.add_text(\"parameters\", \"steps 20\")
+Image.new(\"RGB\", (40, 30), (200, 10, 10)).save(\"odd/fake/a.png\", pnginfo=info)
+Image.new(\"RGB\", (40, 30), (10, 200, 10)).save(open(b\"odd/fake/x\xff.png\", \"wb\"), \"PNG\")
+Image.new(\"RGB\", (40, 30), (10, 10, 200)).save(\"odd/real/r.jpg\")
+" &&
+	gicat init oc 2>/dev/null &&
+	gicat --catalog oc ingest --label fake --generator "g$(printf "\377")" odd/fake 2>/dev/null &&
+	gicat --catalog oc ingest --label real --license MIT odd/real 2>/dev/null &&
+	test_expect_code 1 gicat --catalog oc audit license --format json >l.json 2>/dev/null &&
+	$PY -c "
+import json
+d = json.load(open(\"l.json\"))
+paths = sorted(p[\"path\"] for p in d[\"problems\"])
+assert paths == [\"odd/fake/a.png\", \"odd/fake/x\ufffd.png\"], paths
+assert all(p[\"generator\"] == \"g\ufffd\" for p in d[\"problems\"]), d
+" &&
+	# two unlicensed entries, one MIT: the longest bar is the unlicensed one
+	test_expect_code 1 gicat --catalog oc audit license --html l.html 2>/dev/null &&
+	svg=$(grep -o "<svg width=\"[0-9]*\"" l.html | head -1 | tr -dc 0-9) &&
+	grep -o "<rect x=\"[0-9]*\" y=\"[0-9]*\" width=\"[0-9]*\"" l.html |
+		awk -F\" -v w=$svg "{ if (\$2 + \$6 > w) bad = 1 } END { exit bad }" &&
+	gicat --catalog oc license set "label = fake" LicenseRef-Unknown 2>/dev/null &&
+	test_expect_code 1 gicat --catalog oc audit license --use commercial >out 2>/dev/null &&
+	grep -E "^LicenseRef-Unknown +2 .* unknown$" out &&
+	gicat --catalog oc audit provenance "label = fake" >out 2>/dev/null &&
+	test_grep "^text  .*  not judged: no real entries audited$" out &&
+	gicat --catalog oc audit bias >out 2>/dev/null &&
+	test_grep "jpeg quality (bin:entries) *short side (bin:entries)" out &&
+	gicat --catalog oc audit bias --html b.html 2>/dev/null &&
+	! grep -q "<title>[^<]*<[0-9]" b.html && grep -q "short side &lt;128" b.html &&
+	test_expect_code 3 gicat --catalog oc audit bias --format json >/dev/full 2>err &&
+	test_grep "^gicat: write to stdout: No space left on device$" err
 '
 
 test_expect_success '--html into a FIFO writes through it; through a symlink replaces its target, the link stays' '
