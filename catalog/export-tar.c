@@ -91,9 +91,18 @@ static char *sample_json(struct gic_export_ctx *x, const struct gic_item *it)
 	return s;
 }
 
+/* Why writing the shard failed: the file's write (a full disk), else
+ * what libarchive says, if anything. */
+static const char *why(struct archive *a, const struct sink *k)
+{
+	const char *s = archive_error_string(a);
+
+	return k->failed ? strerror(k->failed) : s ? s : "out of memory";
+}
+
 /* One sample: the image bytes (hash-checked) and its JSON. */
 static int add_sample(struct gic_export_ctx *x, struct archive *a,
-		      const struct gic_item *it)
+		      const struct sink *k, const struct gic_item *it)
 {
 	unsigned char *buf = NULL;
 	char name[64], *meta = NULL;
@@ -111,7 +120,7 @@ static int add_sample(struct gic_export_ctx *x, struct archive *a,
 	free(buf);
 	free(meta);
 	return rc == 0 && meta ? 0 : gic_seterr(GIC_EIO, "write shard: %s",
-						 archive_error_string(a));
+						 why(a, k));
 }
 
 /* Writes items [from, to) as the shard rel; its hash goes to sha. */
@@ -144,12 +153,12 @@ static int shard(struct gic_export_ctx *x, const struct gic_resolved_set *s,
 		archive_write_set_format_pax_restricted(a);
 		if (archive_write_open(a, &k, NULL, sink_write, NULL) != ARCHIVE_OK)
 			rc = gic_seterr(GIC_EIO, "shard '%s': %s", rel,
-					archive_error_string(a));
+					why(a, &k));
 	}
 	for (size_t i = from; i < to && rc == 0; i++, x->images++)
-		rc = add_sample(x, a, &s->items[i]);
+		rc = add_sample(x, a, &k, &s->items[i]);
 	if (a && archive_write_close(a) != ARCHIVE_OK && rc == 0)
-		rc = gic_seterr(GIC_EIO, "shard '%s': %s", rel, strerror(k.failed));
+		rc = gic_seterr(GIC_EIO, "shard '%s': %s", rel, why(a, &k));
 	if (rc == 0) {
 		EVP_DigestFinal_ex(k.md, md, &mdlen);
 		gic_hex32(md, sha);

@@ -186,14 +186,24 @@ int gic_export_write_at(int dfd, const char *base, const void *buf,
 	const char *p = buf;
 	ssize_t n;
 
+	int err;
+
 	if (fd < 0)
 		return -1;
 	for (; len; p += n, len -= (size_t)n)
-		if ((n = write(fd, p, len)) < 0) {
-			close(fd);
-			return -1;
-		}
-	return close(fd);
+		if ((n = write(fd, p, len)) < 0)
+			break;
+	if (!len && close(fd) == 0)
+		return 0;
+	/* a short file is not left to look like an exported one (a full
+	 * disk): the cleanup of a failed export removes only what it
+	 * recorded */
+	err = errno;
+	if (len)
+		close(fd);
+	unlinkat(dfd, base, 0);
+	errno = err;
+	return -1;
 }
 
 int gic_export_write(struct gic_export_ctx *x, const char *rel,

@@ -792,4 +792,23 @@ test_expect_success 'a damaged object in a large set: the same error with thread
 	truncate -s -1 "$obj"
 '
 
+# A full disk, where a small file system can be mounted (root, and a
+# kernel that lets it): the file being copied when it filled up goes too.
+if mkdir -p full && mount -t tmpfs -o size=1m tmpfs full 2>/dev/null; then
+	test_expect_success 'an export that fills the disk leaves nothing, says why, and the retry needs no --force' '
+		for f in imagefolder hf webdataset; do
+			m="--mode copy" && test $f != webdataset || m= &&
+			test_expect_code 3 gicat --catalog cb export --format $f $m --out full/$f 2>err &&
+			test_grep "No space left on device" err && ! test_grep "(null)" err &&
+			test -z "$(find full/$f -type f 2>/dev/null)" || return 1
+		done &&
+		mount -o remount,size=64m full &&
+		gicat --catalog cb export --mode copy --out full/imagefolder 2>err &&
+		gicat --catalog cb split --check full/imagefolder >out && test_grep " 0 drifts" out
+	'
+	umount full
+else
+	echo "# SKIP: no tmpfs can be mounted here; a full disk is not tried"
+fi
+
 test_done
