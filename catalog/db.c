@@ -6,6 +6,7 @@
  * applied in one transaction when a catalog is opened; a catalog written by
  * a newer binary opens read-only and every write is refused.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <libgen.h>
@@ -108,6 +109,37 @@ static int is_catalog(const char *root)
 
 	return !path_join(p, sizeof(p), root, ".gicat/catalog.db") &&
 	       stat(p, &st) == 0;
+}
+
+/* Is root's catalog one that an init killed before it had a schema: a
+ * database without tables, and no object stored yet? */
+static int init_unfinished(const char *root)
+{
+	char p[PATH_MAX];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int tables = -1, objects = 1;
+	DIR *d;
+
+	if (path_join(p, sizeof(p), root, ".gicat/catalog.db") < 0)
+		return 0;
+	if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1,
+			       &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		tables = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	if (tables == 0 && !path_join(p, sizeof(p), root, ".gicat/objects") &&
+	    (d = opendir(p))) {
+		struct dirent *e;
+
+		objects = 0;
+		while ((e = readdir(d)))
+			objects += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+		closedir(d);
+	}
+	return tables == 0 && !objects;
 }
 
 /* Does path name a directory called .gicat (with trailing slashes)? */
@@ -238,7 +270,29 @@ static int open_readonly(struct gic_catalog *c, const char *p)
 	return 0;
 }
 
-static int open_db(struct gic_catalog *c)
+/* A catalog.db without a schema is one that lost it (emptied by a failed
+ * copy or a stray '>'): migrating it would make an empty catalog of a
+ * store full of objects, which gc would then delete.  Only init (fresh)
+ * gives a database its schema. */
+static int has_schema(struct gic_catalog *c, const char *path)
+{
+	sqlite3_stmt *st;
+	int n;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM sqlite_master",
+			       -1, &st, NULL))
+		return db_err(c->db, "read the schema");
+	n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (n < 0)
+		return db_err(c->db, "read the schema");
+	return n ? 0 : gic_seterr(GIC_EDB, "'%s' holds no catalog (an empty "
+				  "database): restore it from a backup; "
+				  "'gicat init' makes a new one only where "
+				  "there is none", path);
+}
+
+static int open_db(struct gic_catalog *c, int fresh)
 {
 	char p[PATH_MAX];
 	int rc, ro;
@@ -253,6 +307,9 @@ static int open_db(struct gic_catalog *c)
 		return gic_seterr(GIC_EDB, "open '%s': %s", p,
 				  c->db ? sqlite3_errmsg(c->db) : "out of memory");
 	sqlite3_busy_timeout(c->db, 30000);
+	/* before anything writes to it (journal_mode would) */
+	if (!fresh && (rc = has_schema(c, p)) < 0)
+		return rc;
 	/* Scans of millions of entries (stats, task sets, audits) read the
 	 * file through a mapping instead of a read() per page, and sort in
 	 * memory instead of temporary files: each halves their time.  A
@@ -284,7 +341,8 @@ static int open_db(struct gic_catalog *c)
 	return gic_odb_fs_open(p, &c->odb);
 }
 
-int gic_catalog_open(const char *root, struct gic_catalog **out)
+static int open_catalog(const char *root, int fresh,
+			struct gic_catalog **out)
 {
 	struct gic_catalog *c = calloc(1, sizeof(*c));
 	int rc;
@@ -302,12 +360,17 @@ int gic_catalog_open(const char *root, struct gic_catalog **out)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	}
 	c->real_dir = realpath(c->dir, NULL); /* .gicat may be a link */
-	if ((rc = open_db(c)) < 0) {
+	if ((rc = open_db(c, fresh)) < 0) {
 		gic_catalog_close(c);
 		return rc;
 	}
 	*out = c;
 	return 0;
+}
+
+int gic_catalog_open(const char *root, struct gic_catalog **out)
+{
+	return open_catalog(root, 0, out);
 }
 
 int gic_catalog_init(const char *dir, struct gic_catalog **out)
@@ -328,7 +391,7 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 				  "directory does not exist");
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
 		return gic_seterr(GIC_EIO, "mkdir '%s': %s", dir, strerror(errno));
-	if (is_catalog(dir))
+	if (is_catalog(dir) && !init_unfinished(dir))
 		return gic_seterr(GIC_EUSAGE, "'%s' already holds a catalog", dir);
 	if ((rc = path_join(p, sizeof(p), dir, ".gicat")) < 0)
 		return rc;
@@ -348,7 +411,7 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 		return rc;
 	}
 	sqlite3_close(db);
-	return gic_catalog_open(dir, out);
+	return open_catalog(dir, 1, out);
 }
 
 void gic_catalog_close(struct gic_catalog *c)

@@ -427,6 +427,21 @@ with open(p, \"r+b\") as f:
 	test_expect_code 3 gicat --catalog damaged query >out 2>err
 '
 
+test_expect_success 'an emptied catalog.db is refused, never made a new catalog whose gc empties the store' '
+	cp -r cat emptied && : >emptied/.gicat/catalog.db && rm -f emptied/.gicat/catalog.db-* &&
+	n=$(find emptied/.gicat/objects -type f | wc -l) && test "$n" -gt 0 &&
+	for cmd in verify "gc --grace 0" stats query; do
+		test_expect_code 3 gicat --catalog emptied $cmd >out 2>err &&
+		test_grep "catalog.db. holds no catalog (an empty database): restore it from a backup" err || return 1
+	done &&
+	test "$(find emptied/.gicat/objects -type f | wc -l)" -eq "$n" &&
+	test ! -s emptied/.gicat/catalog.db &&
+	test_expect_code 2 gicat init emptied 2>err && test_grep "already holds a catalog" err &&
+	# an init killed before the schema, with no object yet, is finished by init
+	mkdir -p unfinished/.gicat/objects && : >unfinished/.gicat/catalog.db &&
+	gicat init unfinished 2>err && gicat --catalog unfinished stats >/dev/null
+'
+
 test_expect_success 'gc forgets the records of exports whose directory is gone, and only those' '
 	gicat init cx 2>/dev/null &&
 	gicat --catalog cx ingest --dataset d --label fake img/basn0g08.png img/basn2c08.png 2>/dev/null &&
