@@ -408,6 +408,13 @@ int gic_catalog_writable(struct gic_catalog *c);
  * (or found already stored, and counted on) while unreferenced ones are
  * removed.  GIC_EBUSY at once when another process writes. */
 int gic_catalog_lock_exclusive(struct gic_catalog *c);
+/* For a reader that checks objects against rows (verify): the shared lock
+ * as writers take it, so that a gc neither starts nor runs meanwhile
+ * (rows of a snapshot whose objects it removed would look missing).
+ * Waits for a gc that runs; where the lock file cannot be opened (a
+ * catalog this user cannot write to, where it cannot run gc) goes on
+ * without. */
+void gic_catalog_hold(struct gic_catalog *c);
 /* A read transaction around a loop of lookups, unless one is open: the
  * WAL's read lock is then taken once (each statement on its own takes and
  * drops it: two fcntl calls and an fstat).  1 when it began one, 0 when

@@ -535,6 +535,12 @@ int gic_catalog_writable(struct gic_catalog *c)
 	return c->lock_mode ? 0 : lock(c, LOCK_SH);
 }
 
+void gic_catalog_hold(struct gic_catalog *c)
+{
+	if (!c->lock_mode && !c->readonly)
+		lock(c, LOCK_SH);
+}
+
 int gic_catalog_lock_exclusive(struct gic_catalog *c)
 {
 	int rc;
@@ -544,7 +550,7 @@ int gic_catalog_lock_exclusive(struct gic_catalog *c)
 	if ((rc = lock(c, LOCK_EX | LOCK_NB)) == GIC_EBUSY)
 		return gic_seterr(GIC_EBUSY, "another gicat is writing to this "
 				  "catalog (an ingest, fetch or split may be "
-				  "storing objects gc would remove): run gc when "
-				  "it has finished");
+				  "storing objects gc would remove) or verifying "
+				  "it: run gc when it has finished");
 	return rc;
 }

@@ -295,6 +295,7 @@ int gic_verify(struct gic_catalog *c, int full,
 	int rc, began;
 
 	memset(rep, 0, sizeof(*rep));
+	gic_catalog_hold(c);
 	if ((rc = integrity(&x, full ? "PRAGMA integrity_check" :
 			    "PRAGMA quick_check")) < 0 ||
 	    (rc = foreign_keys(&x)) < 0 ||

@@ -316,12 +316,20 @@ test_expect_success 'gc counts megabytes in decimal units too' '
 test_expect_success 'gc refuses to run while another gicat writes; a writer waits for a gc' '
 	{ flock -s c6/.gicat/lock sleep 3 & } && sleep 0.3 &&
 	test_expect_code 3 gicat --catalog c6 gc 2>err &&
-	test_grep "^gicat: gc: another gicat is writing to this catalog (an ingest, fetch or split may be storing objects gc would remove): run gc when it has finished$" err &&
+	test_grep "^gicat: gc: another gicat is writing to this catalog (an ingest, fetch or split may be storing objects gc would remove) or verifying it: run gc when it has finished$" err &&
 	gicat --catalog c6 gc --dry-run 2>/dev/null && wait &&
 	{ flock -x c6/.gicat/lock sleep 2 & } && sleep 0.3 &&
 	t0=$(date +%s.%N) && gicat --catalog c6 ingest noise.png 2>/dev/null && t1=$(date +%s.%N) &&
 	wait && awk "BEGIN {exit !($t1 - $t0 >= 1.2)}" &&
 	gicat --catalog c6 gc 2>out && test_grep "^gc: removed 0 unused image rows" out
+'
+
+# A verify read beside a gc would find the objects of rows its snapshot
+# still has gone: it waits for a gc, and a gc does not start beside it.
+test_expect_success 'verify waits for a gc that runs' '
+	{ flock -x c6/.gicat/lock sleep 2 & } && sleep 0.3 &&
+	t0=$(date +%s.%N) && gicat --catalog c6 verify --full 2>/dev/null && t1=$(date +%s.%N) &&
+	wait && awk "BEGIN {exit !($t1 - $t0 >= 1.2)}"
 '
 
 test_expect_success 'rm needs an EXPR; a bad one, or one that matches nothing, changes nothing' '
