@@ -109,13 +109,19 @@ static void reject(struct gic_result *r, int rc)
 	snprintf(r->reason, sizeof(r->reason), "%s", gic_errmsg());
 }
 
-static void record_ref(struct gic_result *r, const char *path,
-		       const struct stat *st)
+/* What --mode ref records: the file's absolute path (the image's only
+ * copy is found by it), size and mtime. */
+static int record_ref(struct gic_result *r, const char *path,
+		      const struct stat *st)
 {
-	r->ref_path = realpath(path, NULL);
+	if (!(r->ref_path = realpath(path, NULL)))
+		return gic_seterr(errno == ENOMEM ? GIC_ENOMEM : GIC_EIO,
+				  "--mode ref needs its absolute path, which "
+				  "cannot be had: %s", strerror(errno));
 	r->ref_size = (int64_t)st->st_size;
 	r->ref_mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
 			  st->st_mtim.tv_nsec;
+	return 0;
 }
 
 /* Everything a worker does for one file. */
@@ -160,8 +166,8 @@ static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 	    (r->kind != GIC_R_KNOWN || o->repair ||
 	     !gic_odb_holds(p->cat->odb, r->hex, r->bytes)))
 		return;
-	if (o->mode == GIC_MODE_REF)
-		record_ref(r, path, &st);
+	if (o->mode == GIC_MODE_REF && (rc = record_ref(r, path, &st)) < 0)
+		goto fail;
 	free(r->buf);
 	r->buf = NULL;
 	return;

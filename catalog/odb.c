@@ -139,7 +139,11 @@ static int make_tmp(const char *tmp, const void *buf, size_t len,
 {
 	int src_fd;
 
-	if (mode == GIC_MODE_LINK && src && link(src, tmp) == 0) {
+	/* a symbolic link in the tree: the file it names is linked, not the
+	 * link itself (which would be the object, and one relative to the
+	 * wrong directory) */
+	if (mode == GIC_MODE_LINK && src &&
+	    linkat(AT_FDCWD, src, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) {
 		*how = GIC_PUT_LINKED;
 		chmod(tmp, 0444);
 		*fd = open(tmp, O_RDONLY | O_CLOEXEC);

@@ -35,6 +35,16 @@ test_expect_success 'link: writing to the original corrupts the object; ingestin
 	test "$(stat -c %h "$f")" -eq 2 && test "$(stat -c %a "$f")" = 444
 '
 
+test_expect_success 'link through symbolic links (absolute, relative) links the files they name' '
+	mkdir -p syms/t syms/s && cp src/basn2c08.png syms/s/b.png && cp src/basn0g08.png syms/s/a.png &&
+	ln -s "$TRASH/syms/s/b.png" syms/t/b.png && ln -s ../s/a.png syms/t/a.png &&
+	gicat init lsym 2>/dev/null && gicat --catalog lsym ingest --mode link syms/t 2>err &&
+	test_grep " 2 new images" err &&
+	test -z "$(find lsym/.gicat/objects -type l)" &&
+	test "$(stat -c %h syms/s/a.png)" -eq 2 && test "$(stat -c %h syms/s/b.png)" -eq 2 &&
+	gicat --catalog lsym verify --full 2>/dev/null
+'
+
 test_expect_success 'gc of link-mode objects frees nothing while the originals stay, and says so' '
 	gicat init lgc 2>/dev/null && mkdir -p lgcsrc && cp src/basn2c08.png lgcsrc/a.png &&
 	gicat --catalog lgc ingest --mode link lgcsrc 2>/dev/null &&
@@ -163,6 +173,25 @@ test_expect_success 'a ref file replaced by a FIFO, a directory or a link loop: 
 	rmdir oddsrc/a.png && ln -s a.png oddsrc/a.png &&
 	test_expect_code 1 gicat --catalog odd verify >out 2>&1 &&
 	test_grep "a.png.: referenced file cannot be read: Too many levels of symbolic links" out
+'
+
+test_expect_success 'ref of a file whose absolute path is too long: rejected, nothing recorded' '
+	gicat init rdeep 2>/dev/null &&
+	# a shell cannot cd that deep; Python goes down one level at a time
+	$PY -c "
+import os, shutil, subprocess, sys
+n = \"d\" * 200
+for i in range(21):
+    os.makedirs(n, exist_ok=True); os.chdir(n)
+shutil.copy(\"$TRASH/src/basn2c08.png\", \"x.png\")
+os.chdir(\"..\")
+with open(\"$TRASH/err\", \"w\") as err:
+    rc = subprocess.call([\"gicat\", \"--catalog\", \"$TRASH/rdeep\", \"ingest\", \"--mode\", \"ref\", n], stderr=err)
+sys.exit(rc != 1)
+" &&
+	test_grep "x.png.: --mode ref needs its absolute path, which cannot be had: File name too long$" err &&
+	test "$(gicat --catalog rdeep query --count)" -eq 0 &&
+	gicat --catalog rdeep verify 2>/dev/null
 '
 
 test_expect_success 'a ref image ingested later with copy becomes an object' '
