@@ -41,6 +41,8 @@ struct pipeline {
 	struct gic_filelist files;
 	const char *const *roots; /* the PATH arguments */
 	char **root_names;      /* basename of each PATH argument */
+	char **root_full;       /* each PATH argument as an absolute path,
+				   "." and ".." resolved (see root_name) */
 	struct gic_result *slots;
 	size_t window;
 	size_t next;            /* next index a worker takes */
@@ -124,6 +126,30 @@ static int record_ref(struct gic_result *r, const char *path,
 	return 0;
 }
 
+/* What the path says (layout, generator, label, split, class), read from
+ * it spelt in full: "." (inside a subset's folder), ".." or "train" name
+ * no folder above them, and the folder above train|val names the subset. */
+static void parse_path(struct pipeline *p, size_t i, const char *path,
+		       struct gic_path_meta *m)
+{
+	const char *root = p->roots[p->files.files[i].root];
+	const char *full = p->root_full[p->files.files[i].root];
+	size_t n = strlen(root);
+	char *spelt = NULL;
+
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	if (!strncmp(path, root, n) &&
+	    asprintf(&spelt, "%s%s", full, path + n) >= 0) {
+		gic_path_parse(p->opts->layout, spelt, full, p->opts->classes,
+			       p->opts->val, m);
+		free(spelt);
+		return;
+	}
+	gic_path_parse(p->opts->layout, path, root, p->opts->classes,
+		       p->opts->val, m);
+}
+
 /* Everything a worker does for one file. */
 static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 		    struct gic_result *r)
@@ -134,8 +160,7 @@ static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 	struct stat st;
 	int rc;
 
-	gic_path_parse(o->layout, path, p->roots[p->files.files[i].root],
-		       o->classes, o->val, &r->meta);
+	parse_path(p, i, path, &r->meta);
 	if (p->files.files[i].dir_err) {
 		int e = p->files.files[i].dir_err;
 		rc = gic_seterr(GIC_EIO, "%s: %s", e > 0 ? "cannot read "
@@ -266,7 +291,9 @@ static const char *dataset_for(struct pipeline *p, size_t i,
 {
 	if (p->opts->dataset)
 		return p->opts->dataset;
-	if (m->layout == GIC_LAYOUT_GENIMAGE)
+	/* GenImage's layout is not only GenImage's: its dataset (and its
+	 * terms) only where a folder names one of its subsets */
+	if (m->layout == GIC_LAYOUT_GENIMAGE && m->subset[0])
 		return "genimage";
 	return p->root_names[p->files.files[i].root];
 }
@@ -395,13 +422,14 @@ static size_t drop_last(const char *buf, size_t n)
 }
 
 /*
- * The default dataset name for a PATH argument: the name of the directory
- * it names, or of the one that holds it when it is a file, with "." and
- * ".." and repeated or trailing slashes resolved against the working
- * directory ("." is the working directory's name).  Symbolic links are not
- * followed: a link to a tree gives the link's name.
+ * A PATH argument spelt in full (*full), and the default dataset name for
+ * it (returned): the name of the directory it names, or of the one that
+ * holds it when it is a file, with "." and ".." and repeated or trailing
+ * slashes resolved against the working directory ("." is the working
+ * directory's name).  Symbolic links are not followed: a link to a tree
+ * gives the link's name.
  */
-static char *root_name(const char *path)
+static char *root_name(const char *path, char **full_out)
 {
 	char cwd[PATH_MAX] = "", *full, *s, *name;
 	struct stat st;
@@ -423,6 +451,11 @@ static char *root_name(const char *path)
 			memmove(full + n, s, len);
 			n += len;
 		}
+	}
+	full[n] = '\0';
+	if (!(*full_out = strdup(n ? full : "/"))) {
+		free(full);
+		return NULL;
 	}
 	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
 		n = drop_last(full, n);
@@ -512,10 +545,11 @@ static int collect(struct pipeline *p, const char *const *paths, int n)
 
 	if ((rc = catalog_dirs(p)) < 0)
 		return rc;
-	if (!(p->root_names = calloc((size_t)n, sizeof(char *))))
+	if (!(p->root_names = calloc((size_t)n, sizeof(char *))) ||
+	    !(p->root_full = calloc((size_t)n, sizeof(char *))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (int i = 0; i < n; i++) {
-		p->root_names[i] = root_name(paths[i]);
+		p->root_names[i] = root_name(paths[i], &p->root_full[i]);
 		if (!p->root_names[i])
 			return gic_seterr(GIC_ENOMEM, "out of memory");
 		if ((rc = gic_filelist_add(&p->files, paths[i], i)) < 0)
@@ -571,7 +605,10 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 		rc = clear_dir_rejects(c, &p.files);
 	for (int i = 0; p.root_names && i < npaths; i++)
 		free(p.root_names[i]);
+	for (int i = 0; p.root_full && i < npaths; i++)
+		free(p.root_full[i]);
 	free(p.root_names);
+	free(p.root_full);
 	gic_filelist_release(&p.files);
 	pthread_cond_destroy(&p.cv);
 	pthread_mutex_destroy(&p.mu);

@@ -129,6 +129,33 @@ test_expect_success 'the generator is never read from folders above the PATH arg
 	sort got >got.s && sort want | test_cmp - got.s
 '
 
+test_expect_success 'ingest from inside a subset folder (., .., train) gets its generator and split' '
+	gicat init inside 2>/dev/null &&
+	(cd data/genimage/ADM/imagenet_ai_0508_adm &&
+	 gicat --catalog ../../../../inside ingest --dataset dot . 2>/dev/null;
+	 gicat --catalog ../../../../inside ingest --dataset tr train 2>/dev/null;
+	 cd train && gicat --catalog ../../../../../inside ingest --dataset up .. 2>/dev/null;
+	 gicat --catalog ../../../../../inside ingest --dataset ai ai 2>/dev/null; :) &&
+	test "$(gicat --catalog inside query --count "subset = adm")" -eq "$(gicat --catalog inside query --count)" &&
+	test "$(gicat --catalog inside query --count "label = fake and generator = null")" -eq 0 &&
+	for d in dot up; do
+		test "$(gicat --catalog inside query --count "dataset = $d")" -eq \
+			"$(gicat query --count "subset = adm")" || return 1
+	done &&
+	test "$(gicat --catalog inside query --count "dataset = ai and split = train and label = fake")" -gt 0
+'
+
+test_expect_success 'a tree laid out like GenImage but not GenImage: its own dataset, no GenImage terms' '
+	mkdir -p mydata/train/ai mydata/val/nature &&
+	cp data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG mydata/train/ai/ &&
+	cp data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG mydata/val/nature/x.png &&
+	gicat init mine 2>/dev/null && gicat --catalog mine ingest mydata 2>/dev/null &&
+	gicat --catalog mine query --format csv --fields dataset,license,label,split >got &&
+	printf "%s\n" dataset,license,label,split mydata,,fake,train mydata,,real,val >want &&
+	test_cmp want got &&
+	test "$(gicat --catalog mine task show --items genimage/all 2>/dev/null | wc -l)" -le 1
+'
+
 test_expect_success '--label real leaves no generator, even in a generator folder' '
 	gicat --catalog gen ingest --dataset r --label real glide_project/ADM 2>/dev/null &&
 	test "$(gicat --catalog gen query --format csv --fields generator,label "dataset = r" | tail -1)" = ",real" &&
