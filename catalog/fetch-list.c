@@ -205,7 +205,10 @@ static int add_item(struct parser *p, const char *const v[NCOLS])
 	it->key = key ? key : it->url;
 	it->sha256 = dup_opt(v[C_SHA]);
 	it->dataset = dup_opt(v[C_DATASET]);
-	it->generator = dup_opt(v[C_GEN]);
+	/* a known generator by its canonical id (SD14, imagenet_ai_0419_sdv4:
+	 * sd14), as tasks select it */
+	it->generator = dup_opt(gic_generator_alias(v[C_GEN]) ?
+				gic_generator_alias(v[C_GEN]) : v[C_GEN]);
 	it->label = dup_opt(v[C_LABEL]);
 	it->split = dup_opt(v[C_SPLIT]);
 	it->license = dup_opt(v[C_LICENSE]);

@@ -97,6 +97,8 @@ int gic_writer_check_opts(const struct gic_ingest_opts *o)
 				  "not '%s'", o->split);
 	if (o->class_idx > 999)
 		return gic_seterr(GIC_EUSAGE, "class must be 0..999");
+	if (o->generator && !*o->generator)
+		return gic_seterr(GIC_EUSAGE, "--generator needs a name");
 	if (o->generator && o->label && !strcmp(o->label, "real"))
 		return gic_seterr(GIC_EUSAGE, "--generator with --label real: a "
 				  "real image has no generator");

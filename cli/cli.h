@@ -200,6 +200,16 @@ int cmd_license(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
+/* --generator G: a known generator by its canonical id (SD14 and
+ * imagenet_ai_0419_sdv4 are sd14, which tasks select), any other name as
+ * given. */
+static inline const char *cli_generator(const char *g)
+{
+	const char *id = gic_generator_alias(g);
+
+	return id ? id : g;
+}
+
 /* "s" unless n is 1: "%llu problem%s", n, cli_s(n). */
 static inline const char *cli_s(unsigned long long n)
 {

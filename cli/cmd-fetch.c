@@ -189,7 +189,7 @@ static int parse(int argc, char **argv, struct args *a)
 			break;
 		case 'C': o->cacert = optarg; break;
 		case 'd': o->dataset = optarg; break;
-		case 'g': o->generator = optarg; break;
+		case 'g': o->generator = cli_generator(optarg); break;
 		case 'l': o->label = optarg; break;
 		case 's': o->split = optarg; break;
 		case 'c': a->class_arg = optarg; break;

@@ -147,7 +147,7 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 				return cli_usage_error("ingest", "%s", gic_errmsg());
 			break;
 		case 'd': o->dataset = optarg; break;
-		case 'g': o->generator = optarg; break;
+		case 'g': o->generator = cli_generator(optarg); break;
 		case 'l': o->label = optarg; break;
 		case 's': o->split = optarg; break;
 		case 'c': *class_arg = optarg; break;
