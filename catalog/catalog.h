@@ -205,6 +205,9 @@ struct gic_path_meta {
 	char wnid[16];        /* "n01440764" or "" */
 	char class_source[16];/* "filename", "wnid", "val_labels", "folder", "" */
 	enum gic_layout layout; /* the layout that matched (never AUTO) */
+	char disagree[64];    /* how the file's GenImage-style name and its
+				 folders disagree ("its name says sd14, its
+				 folder adm"), or "": the folders count */
 };
 
 /*
@@ -616,6 +619,9 @@ struct gic_ingest_stats {
 	char unknown_wnid[16];  /*   the first of them */
 	uint64_t fakes_without_generator; /* fake entries with no generator */
 	char fake_without_generator[256]; /*   the first of them (its path) */
+	uint64_t disagreeing;   /* entries whose file name and folders say
+				   different things (gic_path_meta.disagree) */
+	char disagree[384];     /*   the first: 'path': how */
 	int nreasons;           /* rejects grouped by the reason's first part */
 	struct { char reason[64]; uint64_t n; } reasons[GIC_MAX_REASONS];
 };

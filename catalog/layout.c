@@ -222,19 +222,23 @@ static int name_fields(struct span stem, struct span *f)
 }
 
 /*
- * GenImage fake names (GENIMAGE.md §2).  Returns 1 and *idx (0..999, or -1
- * when the class field is not a number in range) when the name has one of
- * the shapes, 0 otherwise.
+ * GenImage fake names (GENIMAGE.md §2).  Returns 1, *idx (0..999, or -1
+ * when the class field is not a number in range) and *gen (the generator
+ * the name says) when the name has one of the shapes, 0 otherwise.
  */
-static int fake_name_class(const struct span *f, int nf, int *idx)
+static int fake_name_class(const struct span *f, int nf, int *idx,
+			   const char **gen)
 {
-	static const char *const simple[] = { "sdv4", "sdv5", "biggan", "adm",
-					      "midjourney" };
+	static const char *const simple[][2] = { { "sdv4", "sd14" },
+		{ "sdv5", "sd15" }, { "biggan", "biggan" }, { "adm", "adm" },
+		{ "midjourney", "midjourney" } };
 
 	if (nf == 3) {
 		for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
-			if (span_is(f[1], simple[i]) && all_digits(f[2].s, f[2].n)) {
+			if (span_is(f[1], simple[i][0]) &&
+			    all_digits(f[2].s, f[2].n)) {
 				*idx = class_number(f[0]);
+				*gen = simple[i][1];
 				return 1;
 			}
 		}
@@ -242,6 +246,7 @@ static int fake_name_class(const struct span *f, int nf, int *idx)
 		    strncasecmp(f[2].s, "image", 5) == 0 &&
 		    all_digits(f[2].s + 5, f[2].n - 5)) {
 			*idx = class_number(f[0]);
+			*gen = "wukong";
 			return 1;
 		}
 	}
@@ -251,9 +256,40 @@ static int fake_name_class(const struct span *f, int nf, int *idx)
 	    all_digits(f[1].s, f[1].n) && all_digits(f[2].s, f[2].n) &&
 	    all_digits(f[3].s, f[3].n) && all_digits(f[6].s, f[6].n)) {
 		*idx = class_number(f[4]);
+		*gen = span_is(f[5], "glide") ? "glide" : "vqdm";
 		return 1;
 	}
 	return 0;
+}
+
+/* A folder and the file's GenImage-style name that say different things:
+ * noted in m->disagree (the folder is what counts). */
+static void check_name(struct gic_path_meta *m, struct span stem)
+{
+	struct span f[MAXFIELDS];
+	int nf = name_fields(stem, f), idx = -1;
+	const char *gen = NULL;
+	int fake = fake_name_class(f, nf, &idx, &gen);
+	int real = !fake && nf == 2 && is_wnid(f[0]) &&
+		   all_digits(f[1].s, f[1].n);
+
+	if (fake && !strcmp(m->label, "real"))
+		snprintf(m->disagree, sizeof(m->disagree), "its name is a %s "
+			 "fake's, its folder a real one's", gen);
+	else if (real && !strcmp(m->label, "fake"))
+		snprintf(m->disagree, sizeof(m->disagree), "its name is a real "
+			 "photo's, its folder a fake one's");
+	else if (fake && m->generator[0] && strcmp(gen, m->generator))
+		snprintf(m->disagree, sizeof(m->disagree), "its name says %s, "
+			 "its folder %s", gen, m->generator);
+	if (m->disagree[0] || strcmp(m->class_source, "folder"))
+		return;
+	if (real && m->wnid[0] && strncasecmp(f[0].s, m->wnid, 9))
+		snprintf(m->disagree, sizeof(m->disagree), "its name says "
+			 "%.9s, its folder %s", f[0].s, m->wnid);
+	else if (fake && idx >= 0 && m->class_idx >= 0 && idx != m->class_idx)
+		snprintf(m->disagree, sizeof(m->disagree), "its name says class "
+			 "%d, its folder %d", idx, m->class_idx);
 }
 
 /* The file-name class rules; stem is the name without its extension. */
@@ -263,9 +299,10 @@ static void name_class(struct gic_path_meta *m, struct span stem,
 {
 	struct span f[MAXFIELDS];
 	int nf = name_fields(stem, f), idx;
+	const char *gen;
 	char id[32];
 
-	if (fake_name_class(f, nf, &idx)) {
+	if (fake_name_class(f, nf, &idx, &gen)) {
 		if (idx >= 0)
 			set_class(m, idx, NULL, "filename", classes);
 	} else if (nf == 2 && is_wnid(f[0]) && all_digits(f[1].s, f[1].n)) {
@@ -437,4 +474,6 @@ void gic_path_parse(enum gic_layout layout, const char *relpath,
 		imagefolder_parse(c, n, out, classes);
 	if (n > 0 && !out->class_source[0])
 		name_class(out, stem_of(c[n - 1]), classes, val);
+	if (n > 0 && layout != GIC_LAYOUT_FLAT)
+		check_name(out, stem_of(c[n - 1]));
 }

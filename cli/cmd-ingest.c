@@ -106,6 +106,13 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			"it\n", (unsigned long long)st->fakes_without_generator,
 			st->fakes_without_generator == 1 ? "y has" : "ies have",
 			gic_esc(st->fake_without_generator, now, sizeof(now)));
+	if (st->disagreeing)
+		cli_err("  %llu entr%s a file name that says otherwise than "
+			"%s folders (first: %s): the folders are taken\n",
+			(unsigned long long)st->disagreeing,
+			st->disagreeing == 1 ? "y has" : "ies have",
+			st->disagreeing == 1 ? "its" : "their",
+			gic_esc(st->disagree, now, sizeof(now)));
 	if (st->ref_held)
 		cli_err("  %llu file%s content the store already holds as "
 			"an object: %s entr%s that object (--mode ref keeps "

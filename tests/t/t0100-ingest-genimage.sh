@@ -168,6 +168,27 @@ test_expect_success '--generator takes a known generator by its id, another name
 	printf "%s\n" dataset,generator a,sd14 b,sd14 c,MyGen >want && test_cmp want got
 '
 
+test_expect_success 'a file name that says another generator, label or class than its folders is noted' '
+	gicat init fx 2>/dev/null &&
+	(cd data && gicat --catalog ../fx ingest --val-labels LOC_val_solution.csv genimage 2>../fxerr; :) &&
+	test_grep " new entries" fxerr && ! test_grep "says otherwise" fxerr &&
+	S=data/genimage/stable_diffusion_v_1_4/imagenet_ai_0419_sdv4/train/ai &&
+	mkdir -p odd/imagenet_ai_0508_adm/val/ai odd/imagenet_ai_0508_adm/val/nature odd/if/1_fake/n01440764 &&
+	cp $S/281_sdv4_00174.png odd/imagenet_ai_0508_adm/val/ai/ &&
+	cp $S/281_sdv4_00174.png odd/imagenet_ai_0508_adm/val/nature/x_281_sdv4_1.png &&
+	cp $S/281_sdv4_00174.png odd/imagenet_ai_0508_adm/val/nature/ &&
+	cp $S/281_sdv4_00174.png odd/if/1_fake/n01440764/ &&
+	gicat init oddc 2>/dev/null &&
+	gicat --catalog oddc ingest odd/imagenet_ai_0508_adm/val/ai 2>err &&
+	test_grep "^  1 entry has a file name that says otherwise than its folders (first: .odd/imagenet_ai_0508_adm/val/ai/281_sdv4_00174.png.: its name says sd14, its folder adm): the folders are taken$" err &&
+	gicat --catalog oddc ingest odd/imagenet_ai_0508_adm/val/nature 2>err &&
+	test_grep "(first: .*/nature/281_sdv4_00174.png.: its name is a sd14 fake.s, its folder a real one.s)" err &&
+	test_grep "^  1 entry has" err &&
+	gicat --catalog oddc ingest odd/if 2>err &&
+	test_grep "its name says class 281, its folder 0)" err &&
+	test "$(gicat --catalog oddc query --format csv --fields generator,class "path ~ ${SQ}*if*${SQ}" | tail -1)" = ",0"
+'
+
 test_expect_success '--label real leaves no generator, even in a generator folder' '
 	gicat --catalog gen ingest --dataset r --label real glide_project/ADM 2>/dev/null &&
 	test "$(gicat --catalog gen query --format csv --fields generator,label "dataset = r" | tail -1)" = ",real" &&
