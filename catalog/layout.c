@@ -417,8 +417,12 @@ static void imagefolder_parse(const struct span *c, int n,
 			      struct gic_path_meta *m,
 			      const struct gic_classes *classes)
 {
-	for (int i = n - 2; i >= 0 && i >= n - 4; i--) {
-		const char *lab = folder_label(c[i]), *split;
+	const char *split = NULL, *gen = NULL;
+	char name[256];
+	int i;
+
+	for (i = n - 2; i >= 0 && i >= n - 3; i--) {
+		const char *lab = folder_label(c[i]);
 
 		if (lab && !m->label[0]) {
 			snprintf(m->label, sizeof(m->label), "%s", lab);
@@ -426,10 +430,25 @@ static void imagefolder_parse(const struct span *c, int n,
 		}
 		if (!lab && !m->class_source[0] && folder_class(m, c[i], classes))
 			continue;
-		if ((split = split_name(c[i], 1)))
-			snprintf(m->split, sizeof(m->split), "%s", split);
 		break;
 	}
+	/* the split may sit above a generator's folder and a category's
+	 * (AIGCDetectBenchmark's test/ADM/1_fake, CNNDetection's
+	 * train/airplane/0_real and test/biggan/car/1_fake) */
+	for (int k = 0; i >= 0 && k < 3 && !split; i--, k++) {
+		if ((split = split_name(c[i], 1)) || gen || c[i].n >= sizeof(name))
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)c[i].n, c[i].s);
+		gen = gic_generator_alias(name);
+	}
+	if (!split)
+		return;
+	snprintf(m->split, sizeof(m->split), "%s", split);
+	if (!gen)
+		return;
+	snprintf(m->subset, sizeof(m->subset), "%s", gen);
+	if (!strcmp(m->label, "fake"))
+		snprintf(m->generator, sizeof(m->generator), "%s", gen);
 }
 
 /* How many components a path has ("." ones do not count). */

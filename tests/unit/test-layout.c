@@ -270,6 +270,15 @@ static void imagefolder_layout(void **state)
 		 "- - - -1 - - imagefolder");
 	check("ds/17/x.png", "- - - -1 - - flat");
 	check_as(GIC_LAYOUT_IMAGEFOLDER, "x.png", "- - - -1 - - imagefolder");
+	/* AIGCDetectBenchmark and CNNDetection: a generator's folder, a
+	 * category's, under the split */
+	check("aigc/test/ADM/1_fake/a.png", "adm fake test -1 - - imagefolder");
+	check("aigc/test/ADM/0_real/a.png", "- real test -1 - - imagefolder");
+	check("cnn/test/biggan/car/1_fake/a.png",
+	      "biggan fake test -1 - - imagefolder");
+	check("cnn/train/airplane/0_real/a.png", "- real train -1 - - imagefolder");
+	/* a generator's name with no split above it is not read */
+	check("glide_stuff/ADM/1_fake/a.png", "- fake - -1 - - imagefolder");
 }
 
 static void flat_layout(void **state)
