@@ -619,6 +619,9 @@ struct gic_ingest_stats {
 	char unknown_wnid[16];  /*   the first of them */
 	uint64_t fakes_without_generator; /* fake entries with no generator */
 	char fake_without_generator[256]; /*   the first of them (its path) */
+	uint64_t other_files;   /* changed entries now another file than the
+				   one catalogued at that path */
+	char other_file[256];   /*   the first of them (its path) */
 	uint64_t disagreeing;   /* entries whose file name and folders say
 				   different things (gic_path_meta.disagree) */
 	char disagree[384];     /*   the first: 'path': how */

@@ -46,8 +46,8 @@ static const char *const sql_text[] = {
 	gic_image_insert_sql,
 	"UPDATE images SET storage = 'object', ref_path = NULL, ref_size = NULL,"
 	" ref_mtime_ns = NULL WHERE sha256 = ? AND storage = 'ref'",
-	"SELECT sha256, file_id IS ?3, class IS NULL AND wnid IS NULL FROM "
-	"entries WHERE dataset = ?1 AND path = ?2",
+	"SELECT sha256, file_id IS ?3, class IS NULL AND wnid IS NULL, "
+	"file_id IS NOT NULL FROM entries WHERE dataset = ?1 AND path = ?2",
 	"INSERT INTO entries (sha256, dataset, path, generator, subset, label, "
 	"split, class, wnid, class_source, license, source, file_id) VALUES "
 	"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -550,7 +550,7 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 			int added, struct gic_ingest_stats *st)
 {
 	sqlite3_stmt *s = w->sel_entry;
-	int rc, have = 0, same = 0, same_file = 0, classless = 0;
+	int rc, have = 0, same = 0, same_file = 0, classless = 0, other = 0;
 	char was[4096] = "";  /* GIC_MAX_PATH: the entry under another spelling */
 
 	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
@@ -561,6 +561,8 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 		same = !strcmp((const char *)sqlite3_column_text(s, 0), r->hex);
 		same_file = sqlite3_column_int(s, 1);
 		classless = sqlite3_column_int(s, 2);
+		/* the entry was read from another file (device and inode) */
+		other = !same_file && sqlite3_column_int(s, 3) && r->file_id[0];
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -594,6 +596,8 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 	if (r->meta.disagree[0] && !st->disagreeing++)
 		snprintf(st->disagree, sizeof(st->disagree), "'%s': %s", r->path,
 			 r->meta.disagree);
+	if (have && other && !st->other_files++)
+		snprintf(st->other_file, sizeof(st->other_file), "%s", r->path);
 	if (have)
 		st->changed++;
 	else

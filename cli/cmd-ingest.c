@@ -106,6 +106,16 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			"it\n", (unsigned long long)st->fakes_without_generator,
 			st->fakes_without_generator == 1 ? "y has" : "ies have",
 			gic_esc(st->fake_without_generator, now, sizeof(now)));
+	if (st->other_files)
+		cli_err("  %llu of those changed %s another file than the one "
+			"catalogued at %s path (first: '%s'): paths are kept as "
+			"given, so a file of another tree at the same relative "
+			"path replaces it; ingest each tree from the same "
+			"directory, or give it a --dataset of its own\n",
+			(unsigned long long)st->other_files,
+			st->other_files == 1 ? "is" : "are",
+			st->other_files == 1 ? "its" : "their",
+			gic_esc(st->other_file, now, sizeof(now)));
 	if (st->disagreeing)
 		cli_err("  %llu entr%s a file name that says otherwise than "
 			"%s folders (first: %s): the folders are taken\n",

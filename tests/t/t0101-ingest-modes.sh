@@ -209,6 +209,18 @@ test_expect_success 'one file under three spellings in one run is one entry' '
 	test "$(gicat --catalog spell query --count)" -eq 1
 '
 
+test_expect_success 'another tree'"'"'s file at the same relative path replaces the entry, and the summary says so' '
+	gicat init twotrees 2>/dev/null && mkdir -p X/photos Y/photos &&
+	cp src/basn2c08.png X/photos/x.png && cp src/basn0g08.png Y/photos/x.png &&
+	(cd X && gicat --catalog ../twotrees ingest photos 2>/dev/null) &&
+	(cd Y && gicat --catalog ../twotrees ingest photos 2>../err) &&
+	test_grep " 1 changed," err &&
+	test_grep "^  1 of those changed is another file than the one catalogued at its path (first: .photos/x.png.): paths are kept as given" err &&
+	cp src/testorig.jpg Y/photos/x.png &&
+	(cd Y && gicat --catalog ../twotrees ingest photos 2>../err) &&
+	test_grep " 1 changed," err && ! test_grep "another file" err
+'
+
 test_expect_success 'the default dataset is the name of the directory given or holding the file' '
 	gicat init names 2>/dev/null &&
 	mkdir -p pics/sub && cp src/basn2c08.png pics/ && cp src/basn0g08.png pics/sub/ &&
