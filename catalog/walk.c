@@ -149,7 +149,8 @@ static int walked_enough(struct gic_filelist *fl, const struct stat *st)
 
 /* Reads one directory's names, sorted; *out is an array of strdup'd names.
  * *err is errno when the directory cannot be opened. */
-static int read_names(const char *path, char ***out, size_t *n, int *err)
+static int read_names(const char *path, char ***out, size_t *n, int *err,
+		      uint64_t *hidden)
 {
 	DIR *d = opendir(path);
 	struct dirent *e;
@@ -164,8 +165,13 @@ static int read_names(const char *path, char ***out, size_t *n, int *err)
 		return 0;
 	}
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
+		if (e->d_name[0] == '.') {  /* .git, .DS_Store, ._x.png; a
+					       catalog's own .gicat is no news */
+			*hidden += strcmp(e->d_name, ".") &&
+				   strcmp(e->d_name, "..") &&
+				   strcmp(e->d_name, ".gicat");
 			continue;
+		}
 		if ((rc = gic_grow(&v, *n, &cap, sizeof(*v), 64)) < 0)
 			break;
 		if (!(v[*n] = strdup(e->d_name))) {
@@ -323,7 +329,8 @@ static int walk_dir(struct walk *w, size_t len, int depth)
 
 	/* a directory that cannot be read goes on the list: ingest rejects
 	 * it with the reason, and the rest of the tree is still taken */
-	if ((rc = read_names(w->path, &names, &n, &err)) == 0 && err)
+	if ((rc = read_names(w->path, &names, &n, &err,
+			     &w->fl->hidden)) == 0 && err)
 		return push(w->fl, w->path, len, w->root, err);
 	if (rc == 0)
 		rc = note_dir(w->fl, w->path);

@@ -177,6 +177,15 @@ test_expect_success 'non-image names inside trees are skipped, not rejected' '
 	gicat ingest tree 2>err && test_grep "skipped 1" err
 '
 
+test_expect_success 'hidden names (.DS_Store, ._x.png, .cache/) are not walked, and counted' '
+	mkdir -p hid/.cache && cp "$SHARED/data/pngsuite/basn2c08.png" hid/.x.png &&
+	cp "$SHARED/data/pngsuite/basn2c08.png" hid/.cache/y.png &&
+	cp "$SHARED/data/pngsuite/basn0g08.png" hid/seen.png &&
+	gicat init hidc 2>/dev/null && gicat --catalog hidc ingest hid 2>err &&
+	test_grep "^ingest: 1 file: 1 new image" err &&
+	test_grep "^  skipped 2 entries (hidden name 2)$" err
+'
+
 test_expect_success 'paths past the length limit are skipped with a count, not a crash' '
 	python3 -c "
 import os, shutil
