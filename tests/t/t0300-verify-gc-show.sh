@@ -362,7 +362,12 @@ gicat: mv: note: there is no '"'"'new'"'"' here: mv renames the paths the entrie
 	mv old new && gicat --catalog c7 ingest --dataset d new 2>err &&
 	test_grep "0 new entries, 3 already present" err &&
 	gicat --catalog c7 show new/sub/basn0g08.png >/dev/null &&
-	gicat --catalog c7 verify >out && test_grep " 0 problems" out
+	gicat --catalog c7 verify >out && test_grep " 0 problems" out &&
+	# TO as ingest spells paths: no ./, no //; moved back by that name
+	gicat --catalog c7 mv new .//new2// 2>/dev/null &&
+	test "$(gicat --catalog c7 query --count "path ~ \"new2/*\"")" -eq 3 &&
+	gicat --catalog c7 mv new2 new 2>/dev/null &&
+	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3
 '
 
 test_expect_success 'mv refuses to merge into paths entries already have, and moving nothing' '
