@@ -106,8 +106,8 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 	return rc < 0 ? rc : 0;
 }
 
-/* TO in the spelling ingest would give it: no leading "./", no repeated
- * '/' (FROM is matched as the entries spell it, whatever that is). */
+/* TO without a leading "./" or a repeated '/', so that the entries can be
+ * named again by it (FROM is matched as the entries spell it). */
 static void tidy(char *t)
 {
 	const char *r = t;
