@@ -7,6 +7,7 @@
  * keep a sorted array and answer with bsearch.  Neither assumes its input
  * is sorted.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,8 +295,9 @@ int gic_class_parse(const struct gic_classes *cls, const char *s)
 	long n;
 
 	errno = 0;
-	n = strtol(s, &end, 10);
-	if (*s && !*end && !errno && n >= 0 && n <= 999)
+	n = strtol(s, &end, 10);  /* digits only: not " 5", "+5" */
+	if (isdigit((unsigned char)*s) && !*end && !errno && n >= 0 &&
+	    n <= 999)
 		return (int)n;
 	return cls ? gic_classes_index(cls, s) : -1;
 }

@@ -301,6 +301,9 @@ test_expect_success '--class takes an index or a wnid; anything else is a usage 
 	test_expect_code 2 gicat ingest --class nope cls.png 2>err &&
 	test_grep "not .nope." err &&
 	test_expect_code 2 gicat ingest --class 1000 cls.png 2>err &&
+	for c in " 5" "+5" "5 " ""; do
+		test_expect_code 2 gicat ingest --class "$c" cls.png 2>err || return 1
+	done &&
 	gicat ingest --dataset c1 --class n01443537 cls.png 2>err &&
 	test "$(gicat query --format csv --fields class,class_source "dataset = c1" | tail -1)" = "1,option"
 '
