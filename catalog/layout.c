@@ -413,7 +413,7 @@ static int folder_class(struct gic_path_meta *m, struct span c,
 /* [split/][label/][class/]FILE, label and class in either order: walk up
  * from the parent while folders name a label or a class; the first folder
  * that names neither may name the split. */
-static void imagefolder_parse(const struct span *c, int n,
+static void imagefolder_parse(const struct span *c, int n, int root,
 			      struct gic_path_meta *m,
 			      const struct gic_classes *classes)
 {
@@ -421,7 +421,12 @@ static void imagefolder_parse(const struct span *c, int n,
 	char name[256];
 	int i;
 
-	for (i = n - 2; i >= 0 && i >= n - 3; i--) {
+	/* folders from the file up to the PATH argument's own name: what
+	 * lies above it is the user's (/home/val/projects/mine/0_real is
+	 * not a val split) */
+	if (root < 0)
+		root = 0;
+	for (i = n - 2; i >= root && i >= n - 3; i--) {
 		const char *lab = folder_label(c[i]);
 
 		if (lab && !m->label[0]) {
@@ -435,7 +440,7 @@ static void imagefolder_parse(const struct span *c, int n,
 	/* the split may sit above a generator's folder and a category's
 	 * (AIGCDetectBenchmark's test/ADM/1_fake, CNNDetection's
 	 * train/airplane/0_real and test/biggan/car/1_fake) */
-	for (int k = 0; i >= 0 && k < 3 && !split; i--, k++) {
+	for (int k = 0; i >= root && k < 3 && !split; i--, k++) {
 		if ((split = split_name(c[i], 1)) || gen || c[i].n >= sizeof(name))
 			continue;
 		snprintf(name, sizeof(name), "%.*s", (int)c[i].n, c[i].s);
@@ -490,7 +495,7 @@ void gic_path_parse(enum gic_layout layout, const char *relpath,
 	if (layout == GIC_LAYOUT_GENIMAGE && genimage_match(c, n))
 		genimage_parse(c, n, rc, out);
 	else if (layout == GIC_LAYOUT_IMAGEFOLDER)
-		imagefolder_parse(c, n, out, classes);
+		imagefolder_parse(c, n, rc, out, classes);
 	if (n > 0 && !out->class_source[0])
 		name_class(out, stem_of(c[n - 1]), classes, val);
 	if (n > 0 && layout != GIC_LAYOUT_FLAT)

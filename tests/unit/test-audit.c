@@ -308,7 +308,8 @@ static int collect(void *arg, const char *id)
 
 static void test_license_lists_and_defaults(void **state)
 {
-	struct gic_path_meta m = { .layout = GIC_LAYOUT_GENIMAGE };
+	struct gic_path_meta m = { .layout = GIC_LAYOUT_GENIMAGE,
+				   .subset = "adm" };
 	char unknown[] = "LicenseRef-Unknown", nc[] = "CC-BY-NC-4.0", t[] = "t";
 	struct gic_license l = { unknown, t, NULL, t, 0, 0, 0, 0 };
 	char out[256] = "";
@@ -324,6 +325,10 @@ static void test_license_lists_and_defaults(void **state)
 			    "LicenseRef-GenImage");
 	m.layout = GIC_LAYOUT_IMAGEFOLDER;
 	assert_null(gic_license_default(&m, "real", NULL));
+	/* GenImage's layout, no GenImage subset: someone else's data */
+	m.layout = GIC_LAYOUT_GENIMAGE;
+	m.subset[0] = '\0';
+	assert_null(gic_license_default(&m, "fake", "adm"));
 	assert_false(gic_license_allows(&l, GIC_USE_RESEARCH));
 	l.id = nc;
 	l.redistribution = 1;

@@ -281,6 +281,28 @@ static void imagefolder_layout(void **state)
 	check("glide_stuff/ADM/1_fake/a.png", "- fake - -1 - - imagefolder");
 }
 
+/* imagefolder reads no folder above the PATH argument's own name */
+static void imagefolder_stops_at_the_root(void **state)
+{
+	struct gic_path_meta m;
+	const char *f = "/home/val/projects/mine/0_real/a.png";
+
+	(void)state;
+	gic_path_parse(GIC_LAYOUT_AUTO, f, "/home/val/projects/mine", NULL,
+		       NULL, &m);
+	assert_string_equal(m.label, "real");
+	assert_string_equal(m.split, "");
+	gic_path_parse(GIC_LAYOUT_AUTO, f, NULL, NULL, NULL, &m);
+	assert_string_equal(m.split, "val");
+	f = "/d/aigc/test/ADM/1_fake/a.png";
+	gic_path_parse(GIC_LAYOUT_AUTO, f, "/d/aigc/test", NULL, NULL, &m);
+	assert_string_equal(m.split, "test");
+	assert_string_equal(m.generator, "adm");
+	gic_path_parse(GIC_LAYOUT_AUTO, f, "/d/aigc/test/ADM", NULL, NULL, &m);
+	assert_string_equal(m.split, "");
+	assert_string_equal(m.generator, "");
+}
+
 static void flat_layout(void **state)
 {
 	(void)state;
@@ -467,6 +489,7 @@ int main(void)
 		cmocka_unit_test(generator_not_above_the_root),
 		cmocka_unit_test(bad_names_have_no_class),
 		cmocka_unit_test(imagefolder_layout),
+		cmocka_unit_test(imagefolder_stops_at_the_root),
 		cmocka_unit_test(flat_layout),
 		cmocka_unit_test(generator_aliases),
 		cmocka_unit_test(layout_names),
