@@ -217,14 +217,21 @@ struct gic_path_meta {
  * parent folder names a label or a wnid, else FLAT.  root is that PATH
  * argument: a subset's generator is looked for in the folder above
  * train|val and then upward no further than root's own name (NULL: the
- * whole path).  classes and val may be NULL.
+ * whole path); above (or NULL) names the folder holding root, found from
+ * the working directory, which is the subset's when root is train|val and
+ * it is named exactly as one.  classes and val may be NULL.
  */
 void gic_path_parse(enum gic_layout layout, const char *relpath,
-		    const char *root, const struct gic_classes *classes,
+		    const char *root, const char *above,
+		    const struct gic_classes *classes,
 		    const struct gic_val_labels *val, struct gic_path_meta *out);
 /* Canonical generator id for a folder name ("imagenet_ai_0419_sdv4" ->
  * "sd14", "Midjourney" -> "midjourney") or NULL when not known. */
 const char *gic_generator_alias(const char *folder);
+/* The same for a name that is exactly one of the aliases ("ADM",
+ * "imagenet_ai_0508_adm"), not one merely holding one as a word
+ * ("glide_project", "midjourney_v6"): NULL otherwise. */
+const char *gic_generator_exact(const char *name);
 
 /* ---- query language ---------------------------------------------------- */
 

@@ -207,8 +207,8 @@ static int add_item(struct parser *p, const char *const v[NCOLS])
 	it->dataset = dup_opt(v[C_DATASET]);
 	/* a known generator by its canonical id (SD14, imagenet_ai_0419_sdv4:
 	 * sd14), as tasks select it */
-	it->generator = dup_opt(gic_generator_alias(v[C_GEN]) ?
-				gic_generator_alias(v[C_GEN]) : v[C_GEN]);
+	it->generator = dup_opt(gic_generator_exact(v[C_GEN]) ?
+				gic_generator_exact(v[C_GEN]) : v[C_GEN]);
 	it->label = dup_opt(v[C_LABEL]);
 	it->split = dup_opt(v[C_SPLIT]);
 	it->license = dup_opt(v[C_LICENSE]);

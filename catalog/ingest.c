@@ -126,27 +126,62 @@ static int record_ref(struct gic_result *r, const char *path,
 	return 0;
 }
 
-/* What the path says (layout, generator, label, split, class), read from
- * it spelt in full: "." (inside a subset's folder), ".." or "train" name
- * no folder above them, and the folder above train|val names the subset. */
+/* Components of path other than "." and "..": what the user named. */
+static int named(const char *path)
+{
+	int n = 0;
+
+	for (const char *s = path; *s; ) {
+		size_t k;
+
+		s += strspn(s, "/");
+		k = strcspn(s, "/");
+		n += k && !(k == 1 && s[0] == '.') &&
+		     !(k == 2 && s[0] == '.' && s[1] == '.');
+		s += k;
+	}
+	return n;
+}
+
+/*
+ * What the path says (layout, generator, label, split, class): the PATH
+ * argument as given, with "." and ".." read as the directories they are
+ * (`gicat ingest .` inside imagenet_ai_0508_adm is that folder, not
+ * nothing); and the name of the folder holding it, for a PATH argument
+ * that is a subset's train or val.  Nothing else above it is read.
+ */
 static void parse_path(struct pipeline *p, size_t i, const char *path,
 		       struct gic_path_meta *m)
 {
 	const char *root = p->roots[p->files.files[i].root];
 	const char *full = p->root_full[p->files.files[i].root];
-	size_t n = strlen(root);
-	char *spelt = NULL;
+	size_t n = strlen(root), at = strlen(full);
+	char *spelt = NULL, above[256] = "";
+	int k = named(root);
 
 	while (n > 1 && root[n - 1] == '/')
 		n--;
-	if (!strncmp(path, root, n) &&
-	    asprintf(&spelt, "%s%s", full, path + n) >= 0) {
-		gic_path_parse(p->opts->layout, spelt, full, p->opts->classes,
+	/* the last k components of full are root's own (at least one) */
+	for (int c = 0; at > 0 && c < (k ? k : 1); c++)
+		while (at > 0 && full[--at] != '/')
+			;
+	if (at > 0) {  /* the folder holding root */
+		size_t b = at;
+
+		while (b > 0 && full[b - 1] != '/')
+			b--;
+		snprintf(above, sizeof(above), "%.*s", (int)(at - b), full + b);
+	}
+	if (root[0] != '/' && strncmp(path, root, n) == 0 &&
+	    asprintf(&spelt, "%s%s", full + at + (full[at] == '/'),
+		     path + n) >= 0) {
+		gic_path_parse(p->opts->layout, spelt, full + at +
+			       (full[at] == '/'), above, p->opts->classes,
 			       p->opts->val, m);
 		free(spelt);
 		return;
 	}
-	gic_path_parse(p->opts->layout, path, root, p->opts->classes,
+	gic_path_parse(p->opts->layout, path, root, above, p->opts->classes,
 		       p->opts->val, m);
 }
 

@@ -346,11 +346,22 @@ static int genimage_match(const struct span *c, int n)
 		&& split_name(c[n - 3], 0);
 }
 
+const char *gic_generator_exact(const char *name)
+{
+	for (size_t i = 0; name && i < NALIASES; i++)
+		if (!strcasecmp(name, aliases[i].name))
+			return aliases[i].id;
+	return NULL;
+}
+
 /* The generator of the subset holding c[top]: that folder or, when it is
  * not a known name, the nearest known one above it up to c[root] (the
  * folder ingest was given: what lies above it is the user's, not the
- * dataset's, and a path spelt in full must mean what a relative one does). */
-static const char *subset_generator(const struct span *c, int top, int root)
+ * dataset's, and a path spelt in full must mean what a relative one does).
+ * When train|val is root itself, the folder holding it (above, resolved
+ * from the working directory) is the subset's if named exactly as one. */
+static const char *subset_generator(const struct span *c, int top, int root,
+				    const char *above)
 {
 	char name[256];
 	const char *id;
@@ -362,18 +373,18 @@ static const char *subset_generator(const struct span *c, int top, int root)
 		if ((id = gic_generator_alias(name)))
 			return id;
 	}
-	return NULL;
+	return top < 0 ? gic_generator_exact(above) : NULL;
 }
 
 static void genimage_parse(const struct span *c, int n, int root,
-			   struct gic_path_meta *m)
+			   const char *above, struct gic_path_meta *m)
 {
 	int fake = span_is(c[n - 2], "ai");
 	const char *gen;
 
 	snprintf(m->split, sizeof(m->split), "%s", split_name(c[n - 3], 0));
 	snprintf(m->label, sizeof(m->label), "%s", fake ? "fake" : "real");
-	if (!(gen = subset_generator(c, n - 4, root)))
+	if (!(gen = subset_generator(c, n - 4, root, above)))
 		return;
 	snprintf(m->subset, sizeof(m->subset), "%s", gen);
 	/* real images belong to no generator, whatever subset holds them */
@@ -413,20 +424,15 @@ static int folder_class(struct gic_path_meta *m, struct span c,
 /* [split/][label/][class/]FILE, label and class in either order: walk up
  * from the parent while folders name a label or a class; the first folder
  * that names neither may name the split. */
-static void imagefolder_parse(const struct span *c, int n, int root,
+static void imagefolder_parse(const struct span *c, int n,
 			      struct gic_path_meta *m,
 			      const struct gic_classes *classes)
 {
-	const char *split = NULL, *gen = NULL;
+	const char *split = NULL, *gen = NULL, *s, *g = NULL;
 	char name[256];
 	int i;
 
-	/* folders from the file up to the PATH argument's own name: what
-	 * lies above it is the user's (/home/val/projects/mine/0_real is
-	 * not a val split) */
-	if (root < 0)
-		root = 0;
-	for (i = n - 2; i >= root && i >= n - 3; i--) {
+	for (i = n - 2; i >= 0 && i >= n - 3; i--) {
 		const char *lab = folder_label(c[i]);
 
 		if (lab && !m->label[0]) {
@@ -439,12 +445,19 @@ static void imagefolder_parse(const struct span *c, int n, int root,
 	}
 	/* the split may sit above a generator's folder and a category's
 	 * (AIGCDetectBenchmark's test/ADM/1_fake, CNNDetection's
-	 * train/airplane/0_real and test/biggan/car/1_fake) */
-	for (int k = 0; i >= root && k < 3 && !split; i--, k++) {
-		if ((split = split_name(c[i], 1)) || gen || c[i].n >= sizeof(name))
+	 * train/airplane/0_real and test/biggan/car/1_fake); the outermost
+	 * split name is the split, as CNNDetection's test set has a category
+	 * named train (test/progan/train/1_fake) */
+	for (int k = 0; i >= 0 && k < 3; i--, k++) {
+		if ((s = split_name(c[i], 1))) {
+			split = s;
+			gen = g;
+			continue;
+		}
+		if (g || c[i].n >= sizeof(name))
 			continue;
 		snprintf(name, sizeof(name), "%.*s", (int)c[i].n, c[i].s);
-		gen = gic_generator_alias(name);
+		g = gic_generator_alias(name);
 	}
 	if (!split)
 		return;
@@ -473,7 +486,8 @@ static int depth(const char *path)
 }
 
 void gic_path_parse(enum gic_layout layout, const char *relpath,
-		    const char *root, const struct gic_classes *classes,
+		    const char *root, const char *above,
+		    const struct gic_classes *classes,
 		    const struct gic_val_labels *val, struct gic_path_meta *out)
 {
 	struct span c[MAXCOMP];
@@ -493,9 +507,9 @@ void gic_path_parse(enum gic_layout layout, const char *relpath,
 	}
 	out->layout = layout;
 	if (layout == GIC_LAYOUT_GENIMAGE && genimage_match(c, n))
-		genimage_parse(c, n, rc, out);
+		genimage_parse(c, n, rc, above, out);
 	else if (layout == GIC_LAYOUT_IMAGEFOLDER)
-		imagefolder_parse(c, n, rc, out, classes);
+		imagefolder_parse(c, n, out, classes);
 	if (n > 0 && !out->class_source[0])
 		name_class(out, stem_of(c[n - 1]), classes, val);
 	if (n > 0 && layout != GIC_LAYOUT_FLAT)

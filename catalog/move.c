@@ -106,22 +106,6 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 	return rc < 0 ? rc : 0;
 }
 
-/* TO without a leading "./" or a repeated '/', so that the entries can be
- * named again by it (FROM is matched as the entries spell it). */
-static void tidy(char *t)
-{
-	const char *r = t;
-	char *w = t;
-
-	while (r[0] == '.' && r[1] == '/')
-		for (r += 2; *r == '/'; r++)
-			;
-	for (; *r; r++)
-		if (!(*r == '/' && w > t && w[-1] == '/'))
-			*w++ = *r;
-	*w = '\0';
-}
-
 int gic_move(struct gic_catalog *c, const char *from, const char *to,
 	     const char *dataset, int dry_run, struct gic_move_report *rep)
 {
@@ -134,7 +118,6 @@ int gic_move(struct gic_catalog *c, const char *from, const char *to,
 	snprintf(t, sizeof(t), "%s", to);
 	for (nf = strlen(f); nf > 1 && f[nf - 1] == '/'; )
 		f[--nf] = '\0';
-	tidy(t);
 	for (nt = strlen(t); nt > 1 && t[nt - 1] == '/'; )
 		t[--nt] = '\0';
 	if (!nf || !nt)

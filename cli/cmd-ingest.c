@@ -108,18 +108,19 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			st->fakes_without_generator == 1 ? "y has" : "ies have",
 			gic_esc(st->fake_without_generator, now, sizeof(now)));
 	if (st->other_files)
-		cli_err("  %llu of those changed %s another file than the one "
-			"catalogued at %s path (first: '%s'): paths are kept as "
-			"given, so a file of another tree at the same relative "
-			"path replaces it; ingest each tree from the same "
-			"directory, or give it a --dataset of its own\n",
+		cli_err("  %llu of those changed %s another file (device and "
+			"inode) than the one catalogued at %s path (first: '%s'): "
+			"a file saved by renaming (rsync, editors) is one; if it "
+			"is another tree's under the same relative path, it "
+			"replaced the first tree's entry: ingest each tree from "
+			"the same directory, or give it a --dataset of its own\n",
 			(unsigned long long)st->other_files,
 			st->other_files == 1 ? "is" : "are",
 			st->other_files == 1 ? "its" : "their",
 			gic_esc(st->other_file, now, sizeof(now)));
 	if (st->disagreeing)
 		cli_err("  %llu entr%s a file name that says otherwise than "
-			"%s folders (first: %s): the folders are taken\n",
+			"%s folders (first: %s): the name is not taken\n",
 			(unsigned long long)st->disagreeing,
 			st->disagreeing == 1 ? "y has" : "ies have",
 			st->disagreeing == 1 ? "its" : "their",

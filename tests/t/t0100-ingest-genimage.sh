@@ -129,20 +129,26 @@ test_expect_success 'the generator is never read from folders above the PATH arg
 	sort got >got.s && sort want | test_cmp - got.s
 '
 
-test_expect_success 'ingest from inside a subset folder (., .., train) gets its generator and split' '
-	gicat init inside 2>/dev/null &&
+test_expect_success 'ingest from inside a subset folder (., .., train) gets its generator; nothing else above is read' '
+	gicat init inside 2>/dev/null && I=$TRASH/inside &&
 	(cd data/genimage/ADM/imagenet_ai_0508_adm &&
-	 gicat --catalog ../../../../inside ingest --dataset dot . 2>/dev/null;
-	 gicat --catalog ../../../../inside ingest --dataset tr train 2>/dev/null;
-	 cd train && gicat --catalog ../../../../../inside ingest --dataset up .. 2>/dev/null;
-	 gicat --catalog ../../../../../inside ingest --dataset ai ai 2>/dev/null; :) &&
-	test "$(gicat --catalog inside query --count "subset = adm")" -eq "$(gicat --catalog inside query --count)" &&
-	test "$(gicat --catalog inside query --count "label = fake and generator = null")" -eq 0 &&
+	 { gicat --catalog $I ingest --dataset dot . 2>/dev/null || test $? = 1; } &&
+	 { gicat --catalog $I ingest --dataset tr train 2>/dev/null || test $? = 1; } &&
+	 cd train && { gicat --catalog $I ingest --dataset up .. 2>/dev/null || test $? = 1; } &&
+	 { gicat --catalog $I ingest --dataset ai ai 2>/dev/null || test $? = 1; }) &&
 	for d in dot up; do
 		test "$(gicat --catalog inside query --count "dataset = $d")" -eq \
+			"$(gicat query --count "subset = adm")" &&
+		test "$(gicat --catalog inside query --count "dataset = $d and subset = adm")" -eq \
 			"$(gicat query --count "subset = adm")" || return 1
 	done &&
-	test "$(gicat --catalog inside query --count "dataset = ai and split = train and label = fake")" -gt 0
+	test "$(gicat --catalog inside query --count "dataset = tr and label = fake and generator = adm and split = train")" -gt 0 &&
+	# ai given inside train: the split above it is not read, as for any tree
+	test "$(gicat --catalog inside query --count "dataset = ai and label = fake and split = null and generator = null")" -gt 0 &&
+	# a folder above train that merely holds a generator name is the user'"'"'s
+	mkdir -p glide_work/train/ai && cp data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG glide_work/train/ai/ &&
+	(cd glide_work && gicat --catalog $I ingest --dataset gw train 2>/dev/null) &&
+	test "$(gicat --catalog inside query --format csv --fields generator,split "dataset = gw" | tail -1)" = ",train"
 '
 
 test_expect_success 'a tree laid out like GenImage but not GenImage: its own dataset, no GenImage terms' '
@@ -162,10 +168,11 @@ test_expect_success '--generator takes a known generator by its id, another name
 	gicat --catalog gens ingest --label fake --generator SD14 --dataset a gt 2>/dev/null &&
 	gicat --catalog gens ingest --label fake --generator imagenet_ai_0419_sdv4 --dataset b gt 2>/dev/null &&
 	gicat --catalog gens ingest --label fake --generator MyGen --dataset c gt 2>/dev/null &&
+	gicat --catalog gens ingest --label fake --generator midjourney_v6 --dataset e gt 2>/dev/null &&
 	test_expect_code 2 gicat --catalog gens ingest --label fake --generator "" --dataset d gt 2>err &&
 	test_grep "^gicat: ingest: --generator needs a name$" err &&
 	gicat --catalog gens query --format csv --fields dataset,generator >got &&
-	printf "%s\n" dataset,generator a,sd14 b,sd14 c,MyGen >want && test_cmp want got
+	printf "%s\n" dataset,generator a,sd14 b,sd14 c,MyGen e,midjourney_v6 >want && test_cmp want got
 '
 
 test_expect_success 'a file name that says another generator, label or class than its folders is noted' '
@@ -180,7 +187,7 @@ test_expect_success 'a file name that says another generator, label or class tha
 	cp $S/281_sdv4_00174.png odd/if/1_fake/n01440764/ &&
 	gicat init oddc 2>/dev/null &&
 	gicat --catalog oddc ingest odd/imagenet_ai_0508_adm/val/ai 2>err &&
-	test_grep "^  1 entry has a file name that says otherwise than its folders (first: .odd/imagenet_ai_0508_adm/val/ai/281_sdv4_00174.png.: its name says sd14, its folder adm): the folders are taken$" err &&
+	test_grep "^  1 entry has a file name that says otherwise than its folders (first: .odd/imagenet_ai_0508_adm/val/ai/281_sdv4_00174.png.: its name says sd14, its folder adm): the name is not taken$" err &&
 	gicat --catalog oddc ingest odd/imagenet_ai_0508_adm/val/nature 2>err &&
 	test_grep "(first: .*/nature/281_sdv4_00174.png.: its name is a sd14 fake.s, its folder a real one.s)" err &&
 	test_grep "^  1 entry has" err &&

@@ -215,7 +215,7 @@ test_expect_success 'another tree'"'"'s file at the same relative path replaces 
 	(cd X && gicat --catalog ../twotrees ingest photos 2>/dev/null) &&
 	(cd Y && gicat --catalog ../twotrees ingest photos 2>../err) &&
 	test_grep " 1 changed," err &&
-	test_grep "^  1 of those changed is another file than the one catalogued at its path (first: .photos/x.png.): paths are kept as given" err &&
+	test_grep "^  1 of those changed is another file (device and inode) than the one catalogued at its path (first: .photos/x.png.): a file saved by renaming" err &&
 	cp src/testorig.jpg Y/photos/x.png &&
 	(cd Y && gicat --catalog ../twotrees ingest photos 2>../err) &&
 	test_grep " 1 changed," err && ! test_grep "another file" err
