@@ -205,6 +205,8 @@ struct gic_path_meta {
 	char wnid[16];        /* "n01440764" or "" */
 	char class_source[16];/* "filename", "wnid", "val_labels", "folder", "" */
 	enum gic_layout layout; /* the layout that matched (never AUTO) */
+	int val_unlabelled;   /* an ImageNet val photo's name, with no class
+				 from --val-labels */
 	char disagree[64];    /* how the file's GenImage-style name and its
 				 folders disagree ("its name says sd14, its
 				 folder adm"), or "": the folders count */
@@ -627,6 +629,8 @@ struct gic_ingest_stats {
 	char unknown_wnid[16];  /*   the first of them */
 	uint64_t fakes_without_generator; /* fake entries with no generator */
 	char fake_without_generator[256]; /*   the first of them (its path) */
+	uint64_t val_unlabelled; /* ImageNet val photos left without a class */
+	char val_unlabelled_first[256]; /*   the first of them (its path) */
 	uint64_t other_files;   /* changed entries now another file than the
 				   one catalogued at that path */
 	char other_file[256];   /*   the first of them (its path) */

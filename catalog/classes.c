@@ -176,7 +176,7 @@ const char *gic_classes_wnid(const struct gic_classes *c, int idx)
 static int val_line(const char *path, char *s, size_t len, int lineno,
 		    struct val_entry *e)
 {
-	char *comma = memchr(s, ',', len);
+	char *comma = memchr(s, ',', len), *dot;
 	size_t wlen;
 
 	if (!comma || comma == s)
@@ -188,6 +188,9 @@ static int val_line(const char *path, char *s, size_t len, int lineno,
 				  "start with a wnid like n01440764", path,
 				  lineno);
 	*comma = '\0';
+	/* "ILSVRC2012_val_00000001.JPEG" names the file: the id is without */
+	if ((dot = strrchr(s, '.')))
+		*dot = '\0';
 	e->id = s;
 	memcpy(e->wnid, comma + 1, WNID_LEN);
 	e->wnid[WNID_LEN] = '\0';

@@ -593,6 +593,10 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 		return rc;
 	note_class(w, r, st);  /* new and changed entries, not every re-run */
 	note_generator(w, r, st);
+	if (r->meta.val_unlabelled && w->opts->class_idx < 0 &&
+	    !st->val_unlabelled++)
+		snprintf(st->val_unlabelled_first,
+			 sizeof(st->val_unlabelled_first), "%s", r->path);
 	if (r->meta.disagree[0] && !st->disagreeing++)
 		snprintf(st->disagree, sizeof(st->disagree), "'%s': %s", r->path,
 			 r->meta.disagree);

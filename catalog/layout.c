@@ -318,6 +318,8 @@ static void name_class(struct gic_path_meta *m, struct span stem,
 		snprintf(id, sizeof(id), "ILSVRC2012_val_%.8s", f[2].s);
 		if ((wnid = gic_val_labels_get(val, id)))
 			set_class(m, -1, wnid, "val_labels", classes);
+		else
+			m->val_unlabelled = 1;
 	}
 }
 

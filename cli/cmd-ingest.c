@@ -58,7 +58,7 @@ static void skipped(const struct gic_ingest_stats *st)
 }
 
 static void summary(const struct gic_ingest_stats *st, double secs,
-		    enum gic_store_mode mode)
+		    enum gic_store_mode mode, int val_given)
 {
 	/* paths escaped: 4 bytes for each of 256 at most */
 	char updated[64] = "", now[1024], was[1024];
@@ -107,6 +107,14 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			"it\n", (unsigned long long)st->fakes_without_generator,
 			st->fakes_without_generator == 1 ? "y has" : "ies have",
 			gic_esc(st->fake_without_generator, now, sizeof(now)));
+	if (st->val_unlabelled)
+		cli_err("  %llu ImageNet val photo%s no class (first: '%s'): "
+			"%s\n", (unsigned long long)st->val_unlabelled,
+			st->val_unlabelled == 1 ? " has" : "s have",
+			gic_esc(st->val_unlabelled_first, now, sizeof(now)),
+			val_given ? "not in the --val-labels file" : "--val-labels "
+			"LOC_val_solution.csv (ImageNet's) gives them one, now "
+			"or in a later ingest");
 	if (st->other_files)
 		cli_err("  %llu of those changed %s another file (device and "
 			"inode) than the one catalogued at %s path (first: '%s'): "
@@ -224,7 +232,7 @@ static int ingest(struct gic_ingest_opts *o, char **paths, int n)
 	gic_catalog_close(c);
 	if (rc)
 		return rc;
-	summary(&st, took, o->mode);
+	summary(&st, took, o->mode, o->val != NULL);
 	return st.rejected ? EXIT_PROBLEMS : EXIT_OK;
 }
 

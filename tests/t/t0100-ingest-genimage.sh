@@ -114,6 +114,20 @@ test_expect_success 'a --val-labels forgotten at first is applied by ingesting a
 	test_cmp want got
 '
 
+test_expect_success 'val photos left without a class are counted; ImageIds may carry the file extension' '
+	n=$(gicat query --count "class_source = val_labels") && test "$n" -gt 0 &&
+	m=$(gicat query --count "path ~ ${SQ}*/ILSVRC2012_val_*${SQ}") && test "$m" -gt "$n" &&
+	gicat init nv 2>/dev/null &&
+	(cd data && { gicat --catalog ../nv ingest genimage 2>../nverr || test $? = 1; }) &&
+	test_grep "^  $m ImageNet val photos have no class (first: .*ILSVRC2012_val_.*): --val-labels LOC_val_solution.csv (ImageNet.s) gives them one, now or in a later ingest$" nverr &&
+	sed "1!s/^\([^,]*\),/\1.JPEG,/" data/LOC_val_solution.csv >withext.csv &&
+	gicat init ve 2>/dev/null &&
+	(cd data && { gicat --catalog ../ve ingest --val-labels ../withext.csv genimage 2>../veerr || test $? = 1; }) &&
+	# the fixture has one photo the file lacks
+	test_grep "^  $((m - n)) ImageNet val photo has no class (first: .*): not in the --val-labels file$" veerr &&
+	test "$(gicat --catalog ve query --count "class_source = val_labels")" -eq "$n"
+'
+
 test_expect_success 'the generator is never read from folders above the PATH argument' '
 	gicat init gen 2>/dev/null &&
 	mkdir -p glide_project/sdxl/train/ai glide_project/ADM/val/ai &&
