@@ -102,7 +102,12 @@ static int image_doc(struct gic_catalog *c, const char *hex, json_t **out)
 			   "parent", hex)) ||
 	    (rc = add_rows(c, doc, "derivations", "SELECT ops, derived AS "
 			   "sha256 FROM derivations WHERE parent = ? ORDER BY "
-			   "ops, codec", hex)))
+			   "ops, codec", hex)) ||
+	    /* an entry whose file was since refused (it went bad): the entry
+	     * keeps the image it had, and says so */
+	    (rc = add_rows(c, doc, "rejected", "SELECT r.path, r.reason FROM "
+			   "rejects r JOIN entries e ON e.path = r.path WHERE "
+			   "e.sha256 = ? ORDER BY r.path", hex)))
 		return json_decref(doc), rc;
 	*out = doc;
 	return 0;
@@ -170,6 +175,8 @@ static void print_text(const json_t *doc)
 		   "split class class_source license path)");
 	print_rows(doc, "derived_from", "derived from (parent ops)");
 	print_rows(doc, "derivations", "derivations (ops sha256)");
+	print_rows(doc, "rejected", "files of entries refused by a later "
+		   "ingest; the entries keep this image (path reason)");
 }
 
 static int show(struct gic_catalog *c, const char *hex, int json)

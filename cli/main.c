@@ -74,7 +74,9 @@ static const struct cmd commands[] = {
 	  "an image's metadata and every entry of it",
 	  "  --format json  one JSON document: the image's columns (null where\n"
 	  "                 not known), \"object\", \"entries\" (licenses as a\n"
-	  "                 list), \"derived_from\" and \"derivations\"\n" },
+	  "                 list), \"derived_from\", \"derivations\" and\n"
+	  "                 \"rejected\" (entries' files a later ingest\n"
+	  "                 refused; the entries keep this image)\n" },
 	{ "cat", cmd_cat, "SHA256|PREFIX", "write an image's bytes to stdout",
 	  NULL },
 	{ "stats", cmd_stats, "[--format table|json] [EXPR] | --rejects "

@@ -177,6 +177,19 @@ test_expect_success 'non-image names inside trees are skipped, not rejected' '
 	gicat ingest tree 2>err && test_grep "skipped 1" err
 '
 
+test_expect_success 'a catalogued file that went bad: rejected, the entry kept, and show says so' '
+	mkdir -p wentbad && cp "$SHARED/data/pngsuite/basn2c08.png" wentbad/x.png &&
+	gicat init wb 2>/dev/null && gicat --catalog wb ingest wentbad 2>/dev/null &&
+	head -c 100 "$SHARED/data/pngsuite/basn2c08.png" >wentbad/x.png &&
+	test_expect_code 1 gicat --catalog wb ingest wentbad 2>err &&
+	test_grep "^gicat: rejected: .wentbad/x.png.: truncated PNG" err &&
+	gicat --catalog wb show wentbad/x.png >out &&
+	test_grep "^files of entries refused by a later ingest; the entries keep this image (path reason):$" out &&
+	test_grep "^wentbad/x.png  truncated PNG: " out &&
+	gicat --catalog wb show --format json wentbad/x.png >j &&
+	$PY -c "import json; d = json.load(open(\"j\")); assert d[\"rejected\"][0][\"path\"] == \"wentbad/x.png\", d"
+'
+
 test_expect_success 'hidden names (.DS_Store, ._x.png, .cache/) are not walked, and counted' '
 	mkdir -p hid/.cache && cp "$SHARED/data/pngsuite/basn2c08.png" hid/.x.png &&
 	cp "$SHARED/data/pngsuite/basn2c08.png" hid/.cache/y.png &&
