@@ -378,44 +378,6 @@ static void note_generator(const struct gic_writer *w,
 			 sizeof(st->fake_without_generator), "%s", r->path);
 }
 
-/* p without leading "/", "./" and "../" components. */
-static const char *strip_up(const char *p)
-{
-	for (;;) {
-		if (*p == '/')
-			p++;
-		else if (!strncmp(p, "./", 2))
-			p += 2;
-		else if (!strncmp(p, "../", 3))
-			p += 3;
-		else
-			return p;
-	}
-}
-
-/* Are a and b one file named from two working directories ("../t/x.png"
- * and "t/x.png"): after strip_up, the same, or one a tail of the other
- * that starts after a '/'? */
-static int same_tail(const char *a, const char *b)
-{
-	size_t na, nb;
-
-	a = strip_up(a);
-	b = strip_up(b);
-	na = strlen(a);
-	nb = strlen(b);
-	if (na < nb)
-		return same_tail(b, a);
-	return na == nb ? !strcmp(a, b)
-			: a[na - nb - 1] == '/' && !strcmp(a + na - nb, b);
-}
-
-void gic_file_id(const struct stat *st, char out[48])
-{
-	snprintf(out, 48, "%llu:%llu", (unsigned long long)st->st_dev,
-		 (unsigned long long)st->st_ino);
-}
-
 /* Records r's file_id on the entry of r's dataset at path. */
 static int set_file_id(struct gic_writer *w, const struct gic_result *r,
 		       const char *path)
@@ -428,37 +390,9 @@ static int set_file_id(struct gic_writer *w, const struct gic_result *r,
 	return step(w, s, "update entry");
 }
 
-/* The inode part of a file_id ("dev:ino"): a device number can change
- * (a disk plugged in again, a remount) while the file stays the same. */
-static const char *inode_of(const char *file_id)
-{
-	const char *colon = file_id ? strchr(file_id, ':') : NULL;
-
-	return colon ? colon + 1 : "";
-}
-
-/* Is the catalogued entry at was, with file_id id (NULL: recorded before
- * schema 7), the file r was read from? */
-static int same_file(const struct gic_result *r, const char *was,
-		     const char *id)
-{
-	char now[48];
-	struct stat st;
-
-	if (id)
-		return !strcmp(inode_of(id), inode_of(r->file_id));
-	/* no identity recorded: if was still names a file from here, it must
-	 * be this one; if not (another working directory), the path tails
-	 * and the content are all there is to go on */
-	if (stat(was, &st) < 0)
-		return 1;
-	gic_file_id(&st, now);
-	return !strcmp(inode_of(now), inode_of(r->file_id));
-}
-
 /* 1 when r's file is already an entry of its dataset under another
  * spelling of r's path: the same content, read from the same file (see
- * same_file), at a path that same_tail relates.  Paths are kept as given,
+ * gic_same_file), at a path that gic_same_tail relates.  Paths are kept as given,
  * so a tree ingested again from another directory would otherwise count
  * every image twice; a copy of a file is another file, and an entry.  The
  * entry found gets r's file_id when it had none. */
@@ -473,7 +407,8 @@ static int respelled(struct gic_writer *w, const struct gic_result *r,
 	while (!hit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(s, 0);
 		const char *id = (const char *)sqlite3_column_text(s, 1);
-		if (!same_tail(path, r->path) || !same_file(r, path, id))
+		if (!gic_same_tail(path, r->path) ||
+		    !gic_same_file(r->file_id, path, id))
 			continue;
 		hit = 1;
 		had_id = id != NULL;

@@ -66,6 +66,13 @@ void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
 
 /* The file_id of a local file: "dev:ino" of its stat. */
 void gic_file_id(const struct stat *st, char out[48]);
+/* Are a and b one file named from two working directories ("../t/x.png"
+ * and "t/x.png"): without leading "/", "./" and "../", the same, or one
+ * a tail of the other that starts after a '/'? */
+int gic_same_tail(const char *a, const char *b);
+/* Is the catalogued entry at was, with file_id id (NULL: recorded before
+ * schema 7), the file whose file_id is file_id? */
+int gic_same_file(const char *file_id, const char *was, const char *id);
 
 /*
  * What the catalog holds of some content (known.c): for a worker, on a
