@@ -35,14 +35,22 @@
 #define WINDOW_PER_JOB 64
 #define IO_THREADS 4
 
+/* A PATH argument as its files' paths are read (root_setup). */
+struct root {
+	char *name;             /* its default dataset name (root_name) */
+	size_t given;           /* its length as given, trailing '/' off */
+	char *spelt;            /* as parsed: as given, or for a relative
+				   one its named components, "." and ".."
+				   read as the directories they are */
+	char above[256];        /* the name of the folder holding it */
+};
+
 struct pipeline {
 	struct gic_catalog *cat;
 	const struct gic_ingest_opts *opts;
 	struct gic_filelist files;
 	const char *const *roots; /* the PATH arguments */
-	char **root_names;      /* basename of each PATH argument */
-	char **root_full;       /* each PATH argument as an absolute path,
-				   "." and ".." resolved (see root_name) */
+	struct root *rootinfo;  /* what each of them names (collect) */
 	struct gic_result *slots;
 	size_t window;
 	size_t next;            /* next index a worker takes */
@@ -143,46 +151,26 @@ static int named(const char *path)
 	return n;
 }
 
-/*
- * What the path says (layout, generator, label, split, class): the PATH
- * argument as given, with "." and ".." read as the directories they are
- * (`gicat ingest .` inside imagenet_ai_0508_adm is that folder, not
- * nothing); and the name of the folder holding it, for a PATH argument
- * that is a subset's train or val.  Nothing else above it is read.
- */
+/* What the path says (layout, generator, label, split, class): read with
+ * the PATH argument as root_setup spelt it (a file's path starts with the
+ * argument as given). */
 static void parse_path(struct pipeline *p, size_t i, const char *path,
 		       struct gic_path_meta *m)
 {
-	const char *root = p->roots[p->files.files[i].root];
-	const char *full = p->root_full[p->files.files[i].root];
-	size_t n = strlen(root), at = strlen(full);
-	char *spelt = NULL, above[256] = "";
-	int k = named(root);
+	const char *given = p->roots[p->files.files[i].root];
+	const struct root *ri = &p->rootinfo[p->files.files[i].root];
+	char spelt[2 * GIC_MAX_PATH + 2];
 
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	/* the last k components of full are root's own (at least one) */
-	for (int c = 0; at > 0 && c < (k ? k : 1); c++)
-		while (at > 0 && full[--at] != '/')
-			;
-	if (at > 0) {  /* the folder holding root */
-		size_t b = at;
-
-		while (b > 0 && full[b - 1] != '/')
-			b--;
-		snprintf(above, sizeof(above), "%.*s", (int)(at - b), full + b);
-	}
-	if (root[0] != '/' && strncmp(path, root, n) == 0 &&
-	    asprintf(&spelt, "%s%s", full + at + (full[at] == '/'),
-		     path + n) >= 0) {
-		gic_path_parse(p->opts->layout, spelt, full + at +
-			       (full[at] == '/'), above, p->opts->classes,
-			       p->opts->val, m);
-		free(spelt);
+	if (ri->spelt && !strncmp(path, given, ri->given) &&
+	    (size_t)snprintf(spelt, sizeof(spelt), "%s%s",
+					  ri->spelt, path + ri->given) <
+			 sizeof(spelt)) {
+		gic_path_parse(p->opts->layout, spelt, ri->spelt, ri->above,
+			       p->opts->classes, p->opts->val, m);
 		return;
 	}
-	gic_path_parse(p->opts->layout, path, root, above, p->opts->classes,
-		       p->opts->val, m);
+	gic_path_parse(p->opts->layout, path, given, ri->above,
+		       p->opts->classes, p->opts->val, m);
 }
 
 /* Everything a worker does for one file. */
@@ -330,7 +318,7 @@ static const char *dataset_for(struct pipeline *p, size_t i,
 	 * terms) only where a folder names one of its subsets */
 	if (m->layout == GIC_LAYOUT_GENIMAGE && m->subset[0])
 		return "genimage";
-	return p->root_names[p->files.files[i].root];
+	return p->rootinfo[p->files.files[i].root].name;
 }
 
 /* The writer loop: consume results in order, in batched transactions. */
@@ -500,6 +488,47 @@ static char *root_name(const char *path, char **full_out)
 	return name;
 }
 
+/*
+ * Reads the PATH argument given once for all its files: the folder holding
+ * it (for a subset's train|val given from inside the subset's folder), and
+ * for a relative one its named components ("." and ".." read as the
+ * directories they are: `gicat ingest .` inside imagenet_ai_0508_adm is
+ * that folder, not nothing).  Nothing else above it is read.
+ */
+static int root_setup(struct root *ri, const char *given)
+{
+	char *full = NULL;
+	size_t at;
+	int k = named(given);
+
+	if (!(ri->name = root_name(given, &full)))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (ri->given = strlen(given); ri->given > 1 &&
+	     given[ri->given - 1] == '/'; ri->given--)
+		;
+	/* the last k components of full are the argument's own (one for
+	 * "." and "..") */
+	at = strlen(full);
+	for (int c = 0; at > 0 && c < (k ? k : 1); c++)
+		while (at > 0 && full[--at] != '/')
+			;
+	if (at > 0) {
+		size_t b = at;
+
+		while (b > 0 && full[b - 1] != '/')
+			b--;
+		snprintf(ri->above, sizeof(ri->above), "%.*s", (int)(at - b),
+			 full + b);
+	}
+	if (given[0] != '/' && !(ri->spelt = strdup(full + at +
+						    (full[at] == '/')))) {
+		free(full);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	free(full);
+	return 0;
+}
+
 /* A directory that was rejected as unreadable and has now been read
  * leaves rejects, as a fixed file does. */
 static int clear_dir_rejects(struct gic_catalog *c,
@@ -580,14 +609,11 @@ static int collect(struct pipeline *p, const char *const *paths, int n)
 
 	if ((rc = catalog_dirs(p)) < 0)
 		return rc;
-	if (!(p->root_names = calloc((size_t)n, sizeof(char *))) ||
-	    !(p->root_full = calloc((size_t)n, sizeof(char *))))
+	if (!(p->rootinfo = calloc((size_t)n, sizeof(*p->rootinfo))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (int i = 0; i < n; i++) {
-		p->root_names[i] = root_name(paths[i], &p->root_full[i]);
-		if (!p->root_names[i])
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		if ((rc = gic_filelist_add(&p->files, paths[i], i)) < 0)
+		if ((rc = root_setup(&p->rootinfo[i], paths[i])) < 0 ||
+		    (rc = gic_filelist_add(&p->files, paths[i], i)) < 0)
 			return rc;
 	}
 	return 0;
@@ -639,12 +665,11 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 		rc = run(&p, st);
 	if (rc == 0)
 		rc = clear_dir_rejects(c, &p.files);
-	for (int i = 0; p.root_names && i < npaths; i++)
-		free(p.root_names[i]);
-	for (int i = 0; p.root_full && i < npaths; i++)
-		free(p.root_full[i]);
-	free(p.root_names);
-	free(p.root_full);
+	for (int i = 0; p.rootinfo && i < npaths; i++) {
+		free(p.rootinfo[i].name);
+		free(p.rootinfo[i].spelt);
+	}
+	free(p.rootinfo);
 	gic_filelist_release(&p.files);
 	pthread_cond_destroy(&p.cv);
 	pthread_mutex_destroy(&p.mu);
