@@ -111,24 +111,33 @@ static int is_catalog(const char *root)
 	       stat(p, &st) == 0;
 }
 
+/* How many tables, indexes and views db has (0: no schema), or -1. */
+static int schema_size(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1,
+			       &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 /* Is root's catalog one that an init killed before it had a schema: a
  * database without tables, and no object stored yet? */
 static int init_unfinished(const char *root)
 {
 	char p[PATH_MAX];
 	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
 	int tables = -1, objects = 1;
 	DIR *d;
 
 	if (path_join(p, sizeof(p), root, ".gicat/catalog.db") < 0)
 		return 0;
-	if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1,
-			       &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		tables = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
+		tables = schema_size(db);
 	sqlite3_close(db);
 	if (tables == 0 && !path_join(p, sizeof(p), root, ".gicat/objects") &&
 	    (d = opendir(p))) {
@@ -276,14 +285,8 @@ static int open_readonly(struct gic_catalog *c, const char *p)
  * gives a database its schema. */
 static int has_schema(struct gic_catalog *c, const char *path)
 {
-	sqlite3_stmt *st;
-	int n;
+	int n = schema_size(c->db);
 
-	if (sqlite3_prepare_v2(c->db, "SELECT count(*) FROM sqlite_master",
-			       -1, &st, NULL))
-		return db_err(c->db, "read the schema");
-	n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	sqlite3_finalize(st);
 	if (n < 0)
 		return db_err(c->db, "read the schema");
 	return n ? 0 : gic_seterr(GIC_EDB, "'%s' holds no catalog (an empty "
