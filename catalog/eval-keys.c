@@ -291,19 +291,17 @@ static const char *strip(const char *p, int n)
  * two queries for each of their 41 tails). */
 static int known_depth(struct keys *k)
 {
-	uint64_t e = 0, m = 0;
+	uint64_t d = 0;
 	int rc;
 
 	if (k->depth >= 0)
 		return 0;
 	if ((rc = gic_db_count(k->c, "SELECT coalesce(max(length(path) - "
-			       "length(replace(path, '/', ''))), 0) FROM "
-			       "entries", &e)) < 0 ||
-	    (rc = gic_db_count(k->c, "SELECT coalesce(max(length(path) - "
-			       "length(replace(path, '/', ''))), 0) FROM "
-			       "materialized_files", &m)) < 0)
+			       "length(replace(path, '/', ''))), 0) FROM (SELECT "
+			       "path FROM entries UNION ALL SELECT path FROM "
+			       "materialized_files)", &d)) < 0)
 		return rc;
-	k->depth = (int)(e > m ? e : m);
+	k->depth = (int)d;
 	return 0;
 }
 
