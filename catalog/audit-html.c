@@ -482,7 +482,8 @@ int gic_prov_html(const struct gic_prov *p, const char *title, char **out)
 		"one label carries gives the label away: a detector learns it "
 		"instead of the pixels).</p>\n", (unsigned long long)p->nreal,
 		(unsigned long long)p->nfake, p->unit, p->nfeatures,
-		p->nfeatures == 1 ? "" : "s", p->nleaks ? "warn" : "ok", p->nleaks, p->nleaks == 1 ? "" : "s");
+		p->nfeatures == 1 ? "" : "s", p->nleaks ? "warn" : "ok",
+		p->nleaks, p->nleaks == 1 ? "" : "s");
 	fprintf(o, "<h2>Who carries what (share of real and of fake %s)</h2>\n",
 		p->unit);
 	if (p->nfeatures)
