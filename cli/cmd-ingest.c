@@ -57,6 +57,20 @@ static void skipped(const struct gic_ingest_stats *st)
 	cli_err(")\n");
 }
 
+/* "  N ONE|MANY WHAT (first: 'FIRST'): TAIL", when n is not 0. */
+static void note(uint64_t n, const char *one, const char *many,
+		 const char *what, const char *first, int quote,
+		 const char *tail)
+{
+	char e[1024];  /* escaped: 4 bytes for each of 256 at most */
+
+	if (n)
+		cli_err("  %llu %s %s (first: %s%s%s): %s\n",
+			(unsigned long long)n, n == 1 ? one : many, what,
+			quote ? "'" : "", gic_esc(first, e, sizeof(e)),
+			quote ? "'" : "", tail);
+}
+
 static void summary(const struct gic_ingest_stats *st, double secs,
 		    enum gic_store_mode mode, int val_given)
 {
@@ -107,32 +121,24 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			"it\n", (unsigned long long)st->fakes_without_generator,
 			st->fakes_without_generator == 1 ? "y has" : "ies have",
 			gic_esc(st->fake_without_generator, now, sizeof(now)));
-	if (st->val_unlabelled)
-		cli_err("  %llu ImageNet val photo%s no class (first: '%s'): "
-			"%s\n", (unsigned long long)st->val_unlabelled,
-			st->val_unlabelled == 1 ? " has" : "s have",
-			gic_esc(st->val_unlabelled_first, now, sizeof(now)),
-			val_given ? "not in the --val-labels file" : "--val-labels "
-			"LOC_val_solution.csv (ImageNet's) gives them one, now "
-			"or in a later ingest");
-	if (st->other_files)
-		cli_err("  %llu of those changed %s another file (device and "
-			"inode) than the one catalogued at %s path (first: '%s'): "
-			"a file saved by renaming (rsync, editors) is one; if it "
-			"is another tree's under the same relative path, it "
-			"replaced the first tree's entry: ingest each tree from "
-			"the same directory, or give it a --dataset of its own\n",
-			(unsigned long long)st->other_files,
-			st->other_files == 1 ? "is" : "are",
-			st->other_files == 1 ? "its" : "their",
-			gic_esc(st->other_file, now, sizeof(now)));
-	if (st->disagreeing)
-		cli_err("  %llu entr%s a file name that says otherwise than "
-			"%s folders (first: %s): the name is not taken\n",
-			(unsigned long long)st->disagreeing,
-			st->disagreeing == 1 ? "y has" : "ies have",
-			st->disagreeing == 1 ? "its" : "their",
-			gic_esc(st->disagree, now, sizeof(now)));
+	note(st->val_unlabelled, "ImageNet val photo has", "ImageNet val "
+	     "photos have", "no class", st->val_unlabelled_first, 1,
+	     val_given ? "not in the --val-labels file" : "--val-labels "
+	     "LOC_val_solution.csv (ImageNet's) gives them one, now or in a "
+	     "later ingest");
+	note(st->other_files, "of those changed is", "of those changed are",
+	     st->other_files == 1 ? "another file (device and inode) than the "
+	     "one catalogued at its path" : "another file (device and inode) "
+	     "than the one catalogued at their path", st->other_file, 1,
+	     "a file saved by renaming (rsync, editors) is one; if it is "
+	     "another tree's under the same relative path, it replaced the "
+	     "first tree's entry: ingest each tree from the same directory, "
+	     "or give it a --dataset of its own");
+	/* its first is "'path': how" */
+	note(st->disagreeing, "entry has", "entries have", st->disagreeing == 1 ?
+	     "a file name that says otherwise than its folders" : "a file name "
+	     "that says otherwise than their folders", st->disagree, 0,
+	     "the name is not taken");
 	if (st->ref_held)
 		cli_err("  %llu file%s content the store already holds as "
 			"an object: %s entr%s that object (--mode ref keeps "
