@@ -573,6 +573,22 @@ int gic_catalog_space(struct gic_catalog *c, uint64_t *file, uint64_t *unused);
  * lock gc takes. */
 int gic_catalog_vacuum(struct gic_catalog *c);
 
+/* What migrations added as columns that only a decode can fill
+ * (trailing_bytes, 0012), for images catalogued before them. */
+struct gic_backfill_report {
+	uint64_t measured;      /* images whose columns were filled */
+	uint64_t failed;        /* each was reported through on_problem */
+};
+/* The number of images still to measure. */
+int gic_backfill_pending(struct gic_catalog *c, uint64_t *n);
+/* Reads (checking its hash) and decodes each image still to measure and
+ * fills its columns, committed in batches; an image that cannot be read
+ * or decoded is passed to on_problem (hash, why) and left as it was. */
+int gic_backfill(struct gic_catalog *c,
+		 void (*on_problem)(void *arg, const char *hex,
+				    const char *why),
+		 void *arg, struct gic_backfill_report *rep);
+
 /* Reads an image's bytes (object or ref file), checking its hash. */
 int gic_image_read(struct gic_catalog *c, const char *hex,
 		   unsigned char **buf, size_t *len);

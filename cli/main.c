@@ -103,11 +103,15 @@ static const struct cmd commands[] = {
 	  "gc also forgets the records of splits and exports whose --out\n"
 	  "directory no longer exists (split --check of a moved output reads\n"
 	  "its MANIFEST.sha256).\n" },
-	{ "migrate", cmd_migrate, "[--status]",
+	{ "migrate", cmd_migrate, "[--status | --measure]",
 	  "apply or list schema migrations",
-	  "  --status  applied and pending migrations, changing nothing; exit 0\n"
-	  "            also for a catalog from a newer gicat (never written:\n"
-	  "            migrate without --status refuses it, exit 3)\n" },
+	  "  --status   applied and pending migrations, changing nothing; exit 0\n"
+	  "             also for a catalog from a newer gicat (never written:\n"
+	  "             migrate without --status refuses it, exit 3)\n"
+	  "  --measure  also decode the images catalogued before a migration\n"
+	  "             that added what only a decode finds (trailing_bytes,\n"
+	  "             0012), to fill it in; one that cannot be read or\n"
+	  "             decoded is named and left empty (exit 1)\n" },
 	{ "task", cmd_task, "list | show [--items] [--format table|csv|jsonl] "
 	  "FILE | check [--strict] [--items] [--format table|csv|jsonl] FILE",
 	  "shipped tasks; a task's sets; a task checked",

@@ -163,7 +163,7 @@ ALTER TABLE images ADD COLUMN exif_software TEXT; -- EXIF IFD0 Software (0x0131)
 ALTER TABLE images ADD COLUMN exif_make TEXT; -- EXIF IFD0 Make (0x010f), the same way
 ALTER TABLE images ADD COLUMN exif_model TEXT; -- EXIF IFD0 Model (0x0110), the same way
 ALTER TABLE images ADD COLUMN xmp_source_type TEXT; -- XMP Iptc4xmpExt:DigitalSourceType, last part of the IPTC URI (trainedAlgorithmicMedia, ...)
-ALTER TABLE images ADD COLUMN trailing_bytes INTEGER; -- (0012) bytes after the end of the image (PNG IEND chunk, JPEG EOI marker), which no decoder reads; NULL for images probed before gicat recorded it
+ALTER TABLE images ADD COLUMN trailing_bytes INTEGER; -- (0012) bytes after the end of the image (PNG IEND chunk, JPEG EOI marker), which no decoder reads; NULL for images probed before gicat recorded it, until `gicat migrate --measure`
 DROP VIEW v_entries;
 CREATE VIEW v_entries AS
 SELECT e.id AS id, e.sha256 AS sha256, e.dataset AS dataset,

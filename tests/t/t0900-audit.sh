@@ -438,6 +438,37 @@ assert meta == {\"fake\": 2, \"real\": 0}, meta
 "
 '
 
+
+test_expect_success 'migrate --measure fills trailing_bytes for images catalogued before 0012' '
+	db=cat/.gicat/catalog.db &&
+	fields=exif_software,exif_make,exif_model,xmp_source_type &&
+	gicat query --format csv --fields path,$fields "dataset = meta" | sort >meta.want &&
+	sqlite3 $db "UPDATE images SET trailing_bytes = NULL WHERE sha256 IN
+		(SELECT sha256 FROM entries WHERE dataset = ${SQ}tail${SQ})" &&
+	sqlite3 $db "UPDATE images SET trailing_bytes = NULL, exif_software = NULL,
+		exif_make = NULL, exif_model = NULL, xmp_source_type = NULL WHERE sha256 IN
+		(SELECT sha256 FROM entries WHERE dataset = ${SQ}meta${SQ})" &&
+	gicat migrate >out &&
+	test_grep "^migrate: 7 images catalogued before 0012 have no trailing_bytes: ${SQ}gicat migrate --measure${SQ} decodes them to fill it in$" out &&
+	test -z "$(gicat query --format paths "dataset = tail and trailing_bytes != null")" &&
+	zip=$(gicat query --format csv --fields sha256 "path = ${SQ}tail/fake/zip.png${SQ}" | tail -1) &&
+	obj=cat/.gicat/objects/$(echo $zip | cut -c1-2)/$(echo $zip | cut -c3-) &&
+	mv $obj zip.obj &&
+	test_expect_code 1 gicat migrate --measure >out 2>err &&
+	test_grep "^migrate: trailing_bytes measured for 6 of 7 images; 1 could not be read or decoded$" out &&
+	gicat query --format csv --fields path,$fields "dataset = meta" | sort >meta.got &&
+	test_cmp meta.want meta.got &&
+	test_grep "^gicat: migrate: object $zip is missing from the store" err &&
+	test "$(gicat query --format paths "dataset = tail and trailing_bytes = null")" = tail/fake/zip.png &&
+	mv zip.obj $obj &&
+	gicat migrate --measure >out &&
+	test_grep "^migrate: trailing_bytes measured for 1 of 1 image; 0 could not be read or decoded$" out &&
+	gicat query --format csv --fields path,trailing_bytes "dataset = tail" | sort >got &&
+	test_cmp want got &&
+	gicat migrate >out && ! grep trailing out &&
+	test_expect_code 2 gicat migrate --status --measure 2>err &&
+	test_grep "not with --measure" err
+'
 test_expect_success 'control characters in text keys, values and paths are shown as \\xNN' '
 	mkdir -p ctl/fake ctl/real &&
 	$PY -c "
