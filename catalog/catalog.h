@@ -549,20 +549,30 @@ struct gic_gc_report {
 	uint64_t exports, export_files; /* records of exports whose
 					   directory is gone, and the
 					   files they listed, removed */
+	uint64_t exports_kept;  /* records of symlink or manifest exports
+				   whose directory is gone, kept (without
+				   GIC_GC_FORGET_GONE) */
 	uint64_t exported;      /* image rows no entry uses, kept because a
 				   live symlink or manifest export points at
 				   their objects */
 };
 
+enum {
+	GIC_GC_DRY_RUN = 1,     /* the same counts, nothing removed (the rows
+				   are deleted in a transaction rolled back) */
+	GIC_GC_FORGET_GONE = 2, /* also the records of gone exports whose
+				   files pointed into the store */
+};
 /*
  * Removes the records of exports (split, export) whose --out directory no
- * longer exists, image rows no entry uses, then temporary files and unreferenced
- * objects that have not changed (ctime: content, links or mode) for grace
- * seconds, so that a concurrent ingest's fresh, not yet committed objects
- * survive; those it keeps are counted too.  dry_run: the same counts,
- * nothing removed (the rows are deleted in a transaction rolled back).
+ * longer exists (but those of symlink and manifest exports, which a moved
+ * directory still needs: only with GIC_GC_FORGET_GONE), image rows no entry
+ * or export uses, then temporary files and unreferenced objects that have
+ * not changed (ctime: content, links or mode) for grace seconds, so that a
+ * concurrent ingest's fresh, not yet committed objects survive; those it
+ * keeps are counted too.  flags: GIC_GC_*.
  */
-int gic_gc(struct gic_catalog *c, int64_t grace, int dry_run,
+int gic_gc(struct gic_catalog *c, int64_t grace, int flags,
 	   struct gic_gc_report *rep);
 
 /* The catalog file's size and how much of it is free pages (left by

@@ -322,7 +322,7 @@ struct gc_ctx {
 	struct gic_catalog *c;
 	sqlite3_stmt *has_row;
 	int64_t before;
-	int dry;
+	int dry, forget_gone;
 	struct gic_gc_report *rep;
 };
 
@@ -353,8 +353,9 @@ static int remove_orphan(const char *hex, void *arg)
  * exports are forgotten first). */
 #define EXPORTED "SELECT image_sha256 FROM materialized_files f JOIN " \
 	"materializations m ON m.id = f.materialization_id WHERE m.mode = " \
-	"'symlink' AND image_sha256 IS NOT NULL UNION SELECT sha256 FROM " \
-	"export_refs"
+	"'symlink' AND image_sha256 IS NOT NULL AND m.id NOT IN " \
+	"temp.gc_gone UNION SELECT sha256 FROM export_refs WHERE " \
+	"materialization_id NOT IN temp.gc_gone"
 /* Images gc removes: none that an entry uses, or an export (with
  * EXPORTED as the second base), or that derives from one of those. */
 #define UNUSED(also) "SELECT sha256 FROM images WHERE sha256 NOT IN (WITH " \
@@ -367,19 +368,28 @@ static int remove_orphan(const char *hex, void *arg)
  * MANIFEST.sha256 still serves split --check): they describe nothing, and
  * each holds a row per file written (`files` of them).  Only a directory
  * that does not exist (ENOENT) is gone: one that cannot be looked at
- * (permissions) keeps its record. */
+ * (permissions) keeps its record.  So does one whose files point into the
+ * store (symlink mode, a manifest export), unless GIC_GC_FORGET_GONE: if it
+ * was moved, not deleted, its links would break with the objects gone. */
 static int forget_exports(struct gc_ctx *g)
 {
 	sqlite3 *db = g->c->db;
 	sqlite3_stmt *s = NULL, *del = NULL;
-	int rc, step = SQLITE_DONE;
+	int rc = 0, step = SQLITE_DONE;
 
-	if ((rc = gic_tx_begin(g->c, g->dry)) < 0)
+	/* a dry run notes the records it would remove instead: EXPORTED
+	 * leaves them out */
+	if (sqlite3_exec(db, "CREATE TEMP TABLE gc_gone (id INTEGER PRIMARY "
+			 "KEY)", NULL, NULL, NULL))
+		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(db));
+	if (!g->dry && (rc = gic_tx_begin(g->c, 0)) < 0)
 		return rc;
-	if (sqlite3_prepare_v2(db, "SELECT id, out_dir, files FROM "
+	if (sqlite3_prepare_v2(db, "SELECT id, out_dir, files, mode = "
+			       "'symlink' OR format = 'manifest' FROM "
 			       "materializations", -1, &s, NULL) ||
-	    sqlite3_prepare_v2(db, "DELETE FROM materializations WHERE id = ?",
-			       -1, &del, NULL))
+	    sqlite3_prepare_v2(db, g->dry ? "INSERT INTO temp.gc_gone "
+			       "VALUES (?)" : "DELETE FROM materializations "
+			       "WHERE id = ?", -1, &del, NULL))
 		step = SQLITE_ERROR;
 	while (step != SQLITE_ERROR && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *dir = (const char *)sqlite3_column_text(s, 1);
@@ -387,10 +397,14 @@ static int forget_exports(struct gc_ctx *g)
 
 		if (dir && (stat(dir, &st) == 0 || errno != ENOENT))
 			continue;
+		if (sqlite3_column_int(s, 3) && !g->forget_gone) {
+			g->rep->exports_kept++;
+			continue;
+		}
 		g->rep->exports++;
 		g->rep->export_files += (uint64_t)sqlite3_column_int64(s, 2);
 		sqlite3_bind_int64(del, 1, sqlite3_column_int64(s, 0));
-		if (!g->dry && sqlite3_step(del) != SQLITE_DONE)
+		if (sqlite3_step(del) != SQLITE_DONE)
 			step = SQLITE_ERROR;
 		sqlite3_reset(del);
 	}
@@ -399,7 +413,7 @@ static int forget_exports(struct gc_ctx *g)
 				sqlite3_errmsg(db));
 	sqlite3_finalize(s);
 	sqlite3_finalize(del);
-	return gic_tx_end(g->c, g->dry, rc);
+	return g->dry ? rc : gic_tx_end(g->c, 0, rc);
 }
 
 /* Rows first: once they are gone, their objects are orphans.  A derived
@@ -439,11 +453,12 @@ static int sweep(struct gc_ctx *g)
 	return rc;
 }
 
-int gic_gc(struct gic_catalog *c, int64_t grace, int dry_run,
+int gic_gc(struct gic_catalog *c, int64_t grace, int flags,
 	   struct gic_gc_report *rep)
 {
+	int dry_run = !!(flags & GIC_GC_DRY_RUN);
 	struct gc_ctx g = { c, NULL, (int64_t)time(NULL) - grace + 1, dry_run,
-			    rep };
+			    !!(flags & GIC_GC_FORGET_GONE), rep };
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
@@ -451,9 +466,8 @@ int gic_gc(struct gic_catalog *c, int64_t grace, int dry_run,
 		return rc;
 	if ((rc = forget_exports(&g)) == 0)
 		rc = sweep(&g);
-	if (dry_run)
-		sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.gc_unused", NULL,
-			     NULL, NULL);
+	sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.gc_unused; DROP TABLE "
+		     "IF EXISTS temp.gc_gone", NULL, NULL, NULL);
 	return rc;
 }
 

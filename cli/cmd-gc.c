@@ -40,6 +40,16 @@ static void report(const struct gic_gc_report *r, int dry, uint64_t grace)
 			r->shared == 1 ? "is a hard link to a file that stays" :
 			"are hard links to files that stay",
 			r->shared == 1 ? "it" : "them");
+	if (r->exports_kept)
+		fprintf(o, "gc: kept the records of %llu symlink or manifest "
+			"export%s whose directory is gone: moved elsewhere, "
+			"%s files would still point into the store; if "
+			"deleted, 'gicat gc --forget-gone' removes %s\n",
+			(unsigned long long)r->exports_kept,
+			cli_s(r->exports_kept),
+			r->exports_kept == 1 ? "its" : "their",
+			r->exports_kept == 1 ? "that record" :
+			"those records");
 	if (r->exported)
 		fprintf(o, "gc: %s %llu image%s no entry uses: symlink or "
 			"manifest exports point at %s (remove those exports, "
@@ -93,25 +103,31 @@ int cmd_gc(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "grace", 1, 0, 'g' }, { "dry-run", 0, 0, 'n' },
-		{ "vacuum", 0, 0, 'v' }, { "help", 0, 0, 'h' }, { 0 } };
+		{ "vacuum", 0, 0, 'v' }, { "forget-gone", 0, 0, 'f' },
+		{ "help", 0, 0, 'h' }, { 0 } };
 	struct gic_gc_report r;
 	uint64_t grace = 3600;
 	struct gic_catalog *c;
-	int ch, rc, dry = 0, vacuum = 0;
+	int ch, rc, dry = 0, vacuum = 0, forget = 0;
 
 	while ((ch = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
 		if (ch == 'n')
 			dry = 1;
 		else if (ch == 'v')
 			vacuum = 1;
+		else if (ch == 'f')
+			forget = 1;
 		else if (ch != 'g')
 			return cli_getopt_end("gc", ch);
-		else if (cli_parse_u64(optarg, &grace) < 0)
-			return cli_usage_error("gc", "bad --grace '%s'", optarg);
+		else if (cli_parse_u64(optarg, &grace) < 0 || grace > INT64_MAX)
+			return cli_usage_error("gc", "bad --grace '%s' (seconds, "
+					       "at most %lld)", optarg,
+					       (long long)INT64_MAX);
 	}
 	if ((rc = cli_open("gc", &c)))
 		return rc;
-	if ((rc = gic_gc(c, (int64_t)grace, dry, &r)) == 0) {
+	if ((rc = gic_gc(c, (int64_t)grace, (dry ? GIC_GC_DRY_RUN : 0) |
+			 (forget ? GIC_GC_FORGET_GONE : 0), &r)) == 0) {
 		report(&r, dry, grace);
 		rc = space(c, dry, vacuum);
 	}

@@ -88,7 +88,8 @@ static const struct cmd commands[] = {
 	  "                 and time of the last attempt\n" },
 	{ "verify", cmd_verify, "[--full]",
 	  "check the catalog and the store agree (--full re-hashes)", NULL },
-	{ "gc", cmd_gc, "[--grace SECONDS] [--dry-run] [--vacuum]",
+	{ "gc", cmd_gc, "[--grace SECONDS] [-n|--dry-run] [--vacuum] "
+	  "[--forget-gone]",
 	  "remove unreferenced objects and temporary files",
 	  "  --grace S  keep those whose ctime (last change of content, links\n"
 	  "             or mode) is less than S seconds old (default 3600): a\n"
@@ -100,9 +101,14 @@ static const struct cmd commands[] = {
 	  "             says when they are 1 MB and a tenth of the file or\n"
 	  "             more); for a while it needs free disk space of twice\n"
 	  "             the rewritten file (a temporary copy, the WAL)\n"
+	  "  --forget-gone\n"
+	  "             also forget the records of symlink and manifest\n"
+	  "             exports whose --out is gone (below), letting go of\n"
+	  "             the objects they alone kept\n"
 	  "gc also forgets the records of splits and exports whose --out\n"
 	  "directory no longer exists (split --check of a moved output reads\n"
-	  "its MANIFEST.sha256).\n" },
+	  "its MANIFEST.sha256), but for symlink and manifest exports, whose\n"
+	  "files point into the store: moved, not deleted, they would break.\n" },
 	{ "migrate", cmd_migrate, "[--status | --measure]",
 	  "apply or list schema migrations",
 	  "  --status   applied and pending migrations, changing nothing; exit 0\n"

@@ -260,11 +260,29 @@ test_expect_success 'gc keeps the objects live symlink and manifest exports poin
 	mv $o aside && test_expect_code 1 gicat --catalog c5e split --check e-man >out 2>err &&
 	test_grep "object $h.: listed by the manifest, gone from the store" err &&
 	mv aside $o &&
-	rm -rf e-sym e-man &&
+	mv e-sym e-sym-moved && rm -rf e-man &&
 	gicat --catalog c5e gc --grace 0 2>out &&
+	test_grep "^gc: kept the records of 2 symlink or manifest exports whose directory is gone: moved elsewhere, their files would still point into the store; if deleted, .gicat gc --forget-gone. removes those records$" out &&
+	test_grep "^gc: removed 0 unused image rows, 0 objects," out &&
+	cmp e-sym-moved/export/0_real/*.png img/basn0g08.png &&
+	gicat --catalog c5e split --check e-sym-moved >out && test_grep " 0 drifts" out &&
+	gicat --catalog c5e gc --grace 0 --forget-gone --dry-run 2>out &&
+	test_grep "^gc: would remove the records of 2 exports whose directory is gone" out &&
+	test_grep "^gc: would remove 2 unused image rows, 2 objects," out &&
+	gicat --catalog c5e gc --grace 0 --forget-gone 2>out &&
 	test_grep "^gc: removed the records of 2 exports whose directory is gone" out &&
 	test_grep "^gc: removed 2 unused image rows, 2 objects," out &&
 	! grep -q "no entry uses" out
+'
+
+test_expect_success 'gc --grace: seconds up to 2^63-1 (more is a usage error, not a wrap to "now")' '
+	gicat init c5g 2>/dev/null &&
+	gicat --catalog c5g ingest img/basn0g08.png 2>/dev/null &&
+	gicat --catalog c5g rm "path ~ ${SQ}*basn0g08*${SQ}" 2>/dev/null &&
+	gicat --catalog c5g gc --dry-run --grace 9223372036854775807 2>out &&
+	test_grep "^gc: would remove 1 unused image row, 0 objects," out &&
+	test_expect_code 2 gicat --catalog c5g gc --dry-run --grace 18446744073709551615 2>err &&
+	test_grep "bad --grace .18446744073709551615. (seconds, at most 9223372036854775807)" err
 '
 
 test_expect_success 'gc says how much it freed, in decimal units; --dry-run only says it' '
