@@ -50,8 +50,8 @@ int cmd_verify(int argc, char **argv)
 	       (unsigned long long)rep.problems, cli_s(rep.problems));
 	if (rep.orphans || rep.tmp_files)
 		printf("verify: harmless: %llu unreferenced object%s, %llu "
-		       "temporary file%s (left by rm, or by an interrupted "
-		       "run; 'gicat gc' removes them once an hour old, 'gicat "
+		       "temporary file%s (left by a gc that kept young ones, "
+		       "or by an interrupted run; 'gicat gc' removes them once an hour old, 'gicat "
 		       "gc --grace 0' now)\n",
 		       (unsigned long long)rep.orphans, cli_s(rep.orphans),
 		       (unsigned long long)rep.tmp_files, cli_s(rep.tmp_files));

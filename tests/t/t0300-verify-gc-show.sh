@@ -141,13 +141,15 @@ test_expect_success 'leftover temporary files and orphans are harmless, gc remov
 	mkdir -p c2/.gicat/objects/ff && echo x >c2/.gicat/objects/ff/$(printf "%062d" 0) &&
 	stray=$(printf "%062d" 0 | tr 0 Z) && echo mine >c2/.gicat/objects/ff/$stray &&
 	echo notes >c2/.gicat/objects/README &&
+	mkdir c2/.gicat/objects/ff/$(printf "%062d" 5) &&
 	gicat --catalog c2 verify >out && test_grep "harmless: 1 unreferenced object, 1 temporary file (" out &&
-	test_grep "^verify: note: 2 entries under objects/ that gicat did not write" out &&
+	test_grep "^verify: note: 3 entries under objects/ that gicat did not write" out &&
 	gicat --catalog c2 gc 2>out && test_grep "0 objects, 0 temporary" out &&
 	test_grep "^gc: kept 1 object, 1 temporary file changed less than 3600 seconds ago" out &&
 	test_grep "gicat gc --grace 0" out &&
 	gicat --catalog c2 gc --grace 0 2>out && test_grep "1 object, 1 temporary" out &&
 	! grep kept out && test -f c2/.gicat/objects/ff/$stray &&
+	test -d c2/.gicat/objects/ff/$(printf "%062d" 5) &&
 	test -f c2/.gicat/objects/README &&
 	gicat --catalog c2 verify >out && ! grep harmless out
 '
