@@ -386,12 +386,13 @@ struct gic_catalog {
 	char *real_dir;      /* dir with links resolved, or NULL */
 	int schema_version;  /* after migrations */
 	int readonly;        /* GIC_RO_SCHEMA: newer than this binary;
-				GIC_RO_ACCESS: no write access */
+				GIC_RO_ACCESS: no write access;
+				GIC_RO_OLDER: older, opened as is */
 	int lock_fd;         /* .gicat/lock, once locked (else -1) */
 	int lock_mode;       /* LOCK_SH or LOCK_EX held on it, or 0 */
 };
 
-enum { GIC_RO_SCHEMA = 1, GIC_RO_ACCESS = 2 };
+enum { GIC_RO_SCHEMA = 1, GIC_RO_ACCESS = 2, GIC_RO_OLDER = 3 };
 
 /* Creates DIR/.gicat (catalog.db + objects/); GIC_EUSAGE if it exists. */
 int gic_catalog_init(const char *dir, struct gic_catalog **out);
@@ -408,6 +409,9 @@ int gic_catalog_upward(const char *dir, char **root_out);
  * transaction.  A newer schema, or a catalog this process may not write,
  * opens read-only (c->readonly says which; writers are refused). */
 int gic_catalog_open(const char *root, struct gic_catalog **out);
+/* Opens it without migrating: read-only when its schema is not this
+ * gicat's (to list what is pending). */
+int gic_catalog_open_as_is(const char *root, struct gic_catalog **out);
 void gic_catalog_close(struct gic_catalog *c);
 /*
  * GIC_ESCHEMA when the catalog is read-only because of a newer schema.

@@ -295,8 +295,11 @@ static int has_schema(struct gic_catalog *c, const char *path)
 				  "there is none", path);
 }
 
-static int open_db(struct gic_catalog *c, int fresh)
+enum { OPEN_MIGRATE, OPEN_FRESH, OPEN_AS_IS };
+
+static int open_db(struct gic_catalog *c, int how)
 {
+	int fresh = how == OPEN_FRESH;
 	char p[PATH_MAX];
 	int rc, ro;
 
@@ -328,23 +331,26 @@ static int open_db(struct gic_catalog *c, int fresh)
 			 "PRAGMA temp_store = MEMORY;"
 			 "PRAGMA cache_size = -131072;", NULL, NULL, NULL))
 		return db_err(c->db, "configure catalog.db");
-	rc = ro ? user_version(c->db, &c->schema_version) :
-		  gic_migrate(c->db, &c->schema_version);
+	rc = ro || how == OPEN_AS_IS ? user_version(c->db, &c->schema_version) :
+	     gic_migrate(c->db, &c->schema_version);
 	if (rc < 0)
 		return rc;
-	if (ro && c->schema_version < gic_migrations_latest())
+	if (ro && how != OPEN_AS_IS &&
+	    c->schema_version < gic_migrations_latest())
 		return gic_seterr(GIC_ESCHEMA, "catalog schema is version %d; "
 				  "this gicat needs %d, and migrating needs "
 				  "write access to '%s'", c->schema_version,
 				  gic_migrations_latest(), p);
 	c->readonly = ro ? GIC_RO_ACCESS : c->schema_version >
-		      gic_migrations_latest() ? GIC_RO_SCHEMA : 0;
+		      gic_migrations_latest() ? GIC_RO_SCHEMA :
+		      c->schema_version < gic_migrations_latest() ?
+		      GIC_RO_OLDER : 0;
 	if ((rc = path_join(p, sizeof(p), c->dir, "objects")) < 0)
 		return rc;
 	return gic_odb_fs_open(p, &c->odb);
 }
 
-static int open_catalog(const char *root, int fresh,
+static int open_catalog(const char *root, int how,
 			struct gic_catalog **out)
 {
 	struct gic_catalog *c = calloc(1, sizeof(*c));
@@ -363,7 +369,7 @@ static int open_catalog(const char *root, int fresh,
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	}
 	c->real_dir = realpath(c->dir, NULL); /* .gicat may be a link */
-	if ((rc = open_db(c, fresh)) < 0) {
+	if ((rc = open_db(c, how)) < 0) {
 		gic_catalog_close(c);
 		return rc;
 	}
@@ -373,7 +379,12 @@ static int open_catalog(const char *root, int fresh,
 
 int gic_catalog_open(const char *root, struct gic_catalog **out)
 {
-	return open_catalog(root, 0, out);
+	return open_catalog(root, OPEN_MIGRATE, out);
+}
+
+int gic_catalog_open_as_is(const char *root, struct gic_catalog **out)
+{
+	return open_catalog(root, OPEN_AS_IS, out);
 }
 
 int gic_catalog_init(const char *dir, struct gic_catalog **out)
@@ -414,7 +425,7 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 		return rc;
 	}
 	sqlite3_close(db);
-	return open_catalog(dir, 1, out);
+	return open_catalog(dir, OPEN_FRESH, out);
 }
 
 void gic_catalog_close(struct gic_catalog *c)
@@ -530,6 +541,11 @@ int gic_catalog_writable(struct gic_catalog *c)
 	if (c->readonly == GIC_RO_ACCESS)
 		return gic_seterr(GIC_EIO, "no write access to the catalog "
 				  "('%s'): it can be read, not changed", c->dir);
+	if (c->readonly == GIC_RO_OLDER)
+		return gic_seterr(GIC_ESCHEMA, "catalog schema is version %d, "
+				  "older than this gicat (%d): 'gicat migrate' "
+				  "brings it up to date", c->schema_version,
+				  gic_migrations_latest());
 	if (c->readonly)
 		return gic_seterr(GIC_ESCHEMA,
 				  "catalog schema is version %d, newer than this "

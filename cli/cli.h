@@ -70,6 +70,8 @@ extern const char *cli_catalog_opt;
 /* Finds and opens the catalog; on failure prints and returns the exit
  * code (> 0), else 0. */
 int cli_open(const char *cmd, struct gic_catalog **c);
+/* The same, not migrating it (gic_catalog_open_as_is). */
+int cli_open_as_is(const char *cmd, struct gic_catalog **c);
 /* A bad expression: the message, the expression (a window around col
  * when it is long, "..." marking what is left out), a caret under column
  * col (1-based); returns EXIT_USAGE. */

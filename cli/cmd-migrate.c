@@ -51,7 +51,8 @@ int cmd_migrate(int argc, char **argv)
 		{ "status", 0, 0, 's' }, { "measure", 0, 0, 'm' },
 		{ "help", 0, 0, 'h' }, { 0 } };
 	struct gic_catalog *c;
-	int ch, status = 0, run = 0, rc;
+	int ch, status = 0, run = 0, rc, before, latest;
+	char pending[80] = "";
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 's')
@@ -67,21 +68,37 @@ int cmd_migrate(int argc, char **argv)
 	if (status && run)
 		return cli_usage_error("migrate", "--status only reads: not "
 				       "with --measure");
-	if ((rc = cli_open("migrate", &c)))
+	/* as it is first: --status changes nothing, and migrate says what
+	 * it applied */
+	if ((rc = cli_open_as_is("migrate", &c)))
 		return rc;
-	if (status) {
-		for (int v = 1; v <= gic_migrations_latest(); v++)
-			if (gic_migration_name(v))
-				printf("%s  %s\n", v <= c->schema_version ?
-				       "applied" : "pending", gic_migration_name(v));
+	before = c->schema_version;
+	if (!status && c->readonly == GIC_RO_OLDER) {
+		gic_catalog_close(c);
+		if ((rc = cli_open("migrate", &c)))
+			return rc;
 	}
-	printf("schema version %d (this gicat knows %d)%s\n", c->schema_version,
-	       gic_migrations_latest(), c->readonly == GIC_RO_SCHEMA ?
+	latest = gic_migrations_latest();
+	for (int v = 1; v <= latest; v++) {
+		const char *name = gic_migration_name(v);
+
+		if (name && status)
+			printf("%s  %s\n", v <= c->schema_version ? "applied" :
+			       "pending", name);
+		else if (name && v > before && v <= c->schema_version)
+			printf("migrate: applied %s\n", name);
+	}
+	if (c->schema_version < latest)
+		snprintf(pending, sizeof(pending), ": %d pending ('gicat "
+			 "migrate' applies them)", latest - c->schema_version);
+	printf("schema version %d (this gicat knows %d)%s%s\n",
+	       c->schema_version, latest, c->readonly == GIC_RO_SCHEMA ?
 	       ": newer than this gicat, which reads it but never writes it" :
-	       c->readonly ? ": read-only here (no write access)" : "");
+	       pending, c->readonly == GIC_RO_ACCESS ?
+	       ": read-only here (no write access)" : "");
 	rc = c->readonly && !status ?
 	     cli_fail(gic_catalog_writable(c), "migrate", c->root) : 0;
-	if (rc == 0 && c->readonly != GIC_RO_SCHEMA && c->schema_version >= 12)
+	if (rc == 0 && c->schema_version >= 12)
 		rc = measure(c, run);
 	gic_catalog_close(c);
 	return rc;

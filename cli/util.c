@@ -293,18 +293,29 @@ int cli_finish_stdout(int code)
 	return EXIT_RUNTIME;
 }
 
-int cli_open(const char *cmd, struct gic_catalog **c)
+static int open_with(const char *cmd, struct gic_catalog **c,
+		     int (*open)(const char *, struct gic_catalog **))
 {
 	char *root = NULL;
 	int rc;
 
 	if ((rc = gic_catalog_find(cli_catalog_opt, &root)) < 0)
 		return cli_fail(rc, cmd, NULL);
-	rc = gic_catalog_open(root, c);
+	rc = open(root, c);
 	if (rc < 0)
 		rc = cli_fail(rc, cmd, root);
 	free(root);
 	return rc;
+}
+
+int cli_open(const char *cmd, struct gic_catalog **c)
+{
+	return open_with(cmd, c, gic_catalog_open);
+}
+
+int cli_open_as_is(const char *cmd, struct gic_catalog **c)
+{
+	return open_with(cmd, c, gic_catalog_open_as_is);
 }
 
 int cli_parse_u64(const char *s, uint64_t *out)

@@ -68,8 +68,16 @@ test_expect_success 'a catalog of schema 9 is brought up to date; its export rec
 	m=fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210 &&
 	sqlite3 c9/.gicat/catalog.db "INSERT INTO materializations (id, task_name, task_hash, seed, format, mode, out_dir, files) VALUES (1, \"t\", \"x\", 0, \"imagefolder\", \"link\", \"/nowhere\", 2);
 		INSERT INTO materialized_files VALUES (1, \"train/0_real/a.png\", \"$h\", \"$h\", \"train\"), (1, \"MANIFEST.sha256\", \"$m\", NULL, NULL);" &&
+	latest=$(ls "$TOP"/migrations/*.sql | wc -l) &&
+	gicat --catalog c9 migrate --status >out &&
+	test "$(sqlite3 c9/.gicat/catalog.db "PRAGMA user_version")" = 9 &&
+	test_grep "^applied  0009-subset-index$" out &&
+	test_grep "^pending  0010-lean-file-records$" out &&
+	test_grep "^schema version 9 (this gicat knows $latest): $((latest - 9)) pending (.gicat migrate. applies them)$" out &&
 	gicat --catalog c9 migrate >out 2>&1 &&
-	test "$(sqlite3 c9/.gicat/catalog.db "PRAGMA user_version")" = "$(ls "$TOP"/migrations/*.sql | wc -l)" &&
+	test "$(head -1 out)" = "migrate: applied 0010-lean-file-records" &&
+	test_grep "^schema version $latest (this gicat knows $latest)$" out &&
+	test "$(sqlite3 c9/.gicat/catalog.db "PRAGMA user_version")" = "$latest" &&
 	test "$(sqlite3 c9/.gicat/catalog.db "SELECT path, coalesce(sha256, \"-\"), coalesce(image_sha256, \"-\") FROM materialized_files ORDER BY path")" = "MANIFEST.sha256|$m|-
 train/0_real/a.png|-|$h" &&
 	dump c9/.gicat/catalog.db >upgraded && test_cmp documented upgraded
