@@ -46,6 +46,7 @@ int cmd_init(int argc, char **argv)
 	const char *env = getenv("GICAT_DIR"), *dir = ".";
 	char *above;
 	struct gic_catalog *c;
+	struct stat st;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
@@ -63,6 +64,11 @@ int cmd_init(int argc, char **argv)
 	} else if (env && *env) {
 		dir = env;
 	}
+	if (!*dir)
+		return cli_usage_error("init", "DIR is empty");
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		return cli_usage_error("init", "'%s' is %s, not a directory",
+				       dir, gic_file_kind(st.st_mode));
 	if ((rc = gic_catalog_init(dir, &c)) < 0)
 		return cli_fail(rc, "init", dir);
 	cli_err("gicat: created catalog in %s/.gicat (schema %d)\n",

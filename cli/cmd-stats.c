@@ -19,7 +19,7 @@ static const struct section {
 	const char *title, *json_key, *cols, *tail;
 } sections[] = {
 	{ NULL, NULL, "count(*) AS entries, count(DISTINCT sha256) AS images, "
-	  "sum(bytes) AS entry_bytes", "" },
+	  "coalesce(sum(bytes), 0) AS entry_bytes", "" },
 	{ "per subset, generator, label and split:", "groups",
 	  "dataset, subset, generator, label, split, count(*) AS entries",
 	  "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5" },

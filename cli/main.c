@@ -36,13 +36,13 @@ static const struct cmd commands[] = {
 	  "                   it, only a missing or resized object is)\n"
 	  "  --generator, --label, --split, --class and --license also set\n"
 	  "  those fields on files already catalogued.\n" },
-	{ "rm", cmd_rm, "[--dry-run] EXPR",
+	{ "rm", cmd_rm, "[-n|--dry-run] EXPR",
 	  "remove the entries matching EXPR (gc then deletes unused images)",
 	  "  --dry-run  say how many entries would go, changing nothing\n"
 	  "  The entries go in one transaction; their images and objects stay\n"
 	  "  until gc finds no entry uses them.  A fetched entry's URL is no\n"
 	  "  longer done: the next fetch of its list takes it again.\n" },
-	{ "mv", cmd_mv, "[--dry-run] [--dataset NAME] FROM TO",
+	{ "mv", cmd_mv, "[-n|--dry-run] [--dataset NAME] FROM TO",
 	  "rename the paths of the entries under FROM (a tree that moved)",
 	  "  FROM, TO   path prefixes as the entries have them (gicat query\n"
 	  "             shows them): 'old' takes old/x.png, not oldish.png\n"

@@ -97,7 +97,10 @@ test_expect_success 'init refuses an existing catalog, and a DIR whose parent is
 	test "$(cat err)" = "gicat: init: '"'"'cat'"'"' already holds a catalog" &&
 	test_expect_code 2 gicat init nosuch/deeper 2>err &&
 	test_grep "^gicat: init: .nosuch/deeper.: cannot be created: its parent directory does not exist$" err &&
-	! test -e nosuch
+	! test -e nosuch &&
+	: >afile && test_expect_code 2 gicat init afile 2>err &&
+	test_grep "^gicat: init: .afile. is a file, not a directory$" err &&
+	test_expect_code 2 gicat init "" 2>err && test_grep "^gicat: init: DIR is empty$" err
 '
 
 test_expect_success 'init creates the catalog where --catalog or GICAT_DIR say' '

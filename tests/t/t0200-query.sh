@@ -253,6 +253,12 @@ import json
 d = json.load(open(\"js2\"))
 assert \"rejected\" not in d and {g[\"generator\"] for g in d[\"groups\"]} == {\"sd14\"}, d
 " &&
+	gicat stats --format json "generator = nothing_such" >js3 &&
+	"$PY" -c "
+import json
+d = json.load(open(\"js3\"))
+assert (d[\"entries\"], d[\"images\"], d[\"entry_bytes\"], d[\"groups\"]) == (0, 0, 0, []), d
+" &&
 	test_expect_code 2 gicat stats --format csv 2>err &&
 	test_grep "stats: unknown format .csv. (table or json; the rejected files also as csv or jsonl)" err &&
 	test_expect_code 2 gicat stats --format json --rejects 2>err &&
