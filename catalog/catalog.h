@@ -486,6 +486,9 @@ struct gic_remove_report {
 	uint64_t images_kept;   /* of those, derived from an image that still
 				   has an entry: gc keeps them (the rest is
 				   gc's work) */
+	uint64_t derived_gone;  /* images without an entry derived from the
+				   images left (not those kept): gc deletes
+				   them too */
 	uint64_t fetches;       /* fetched URLs no longer done: the next
 				   fetch of their list downloads them again */
 };

@@ -60,6 +60,15 @@ out:
 	"JOIN up ON x.derived = up.h) SELECT d FROM up WHERE EXISTS (SELECT " \
 	"1 FROM entries e WHERE e.sha256 = up.h AND e.id NOT IN temp.rm_ids)"
 
+/* Derived images without an entry that gc deletes with the images left
+ * (not those kept): their derivations, down to any that keeps an entry. */
+#define DERIVED_GONE "WITH RECURSIVE down(h) AS (SELECT g.sha256 " LEFT \
+	" AND g.sha256 NOT IN (" KEPT_DERIVED ") UNION SELECT x.derived FROM " \
+	"derivations x JOIN down ON x.parent = down.h WHERE NOT EXISTS " \
+	"(SELECT 1 FROM entries e WHERE e.sha256 = x.derived AND e.id NOT " \
+	"IN temp.rm_ids)) SELECT count(*) FROM down WHERE h NOT IN (SELECT " \
+	"g.sha256 " LEFT ")"
+
 /* Counts, then (unless dry_run) deletes; inside the transaction. */
 static int remove_selected(struct gic_catalog *c, const char *expr,
 			   int dry_run, int *errcol,
@@ -78,7 +87,8 @@ static int remove_selected(struct gic_catalog *c, const char *expr,
 	if ((rc = collect(c, expr, errcol, &rep->entries)) < 0 ||
 	    (rc = gic_db_count(c, "SELECT count(*) " LEFT, &rep->images_left)) < 0 ||
 	    (rc = gic_db_count(c, "SELECT count(*) " LEFT " AND g.sha256 IN ("
-			       KEPT_DERIVED ")", &rep->images_kept)) < 0)
+			       KEPT_DERIVED ")", &rep->images_kept)) < 0 ||
+	    (rc = gic_db_count(c, DERIVED_GONE, &rep->derived_gone)) < 0)
 		return rc;
 	snprintf(sql, sizeof(sql), "SELECT count(*) %s", fetched);
 	if ((rc = gic_db_count(c, sql, &rep->fetches)) < 0 || dry_run)

@@ -10,36 +10,45 @@
 
 #include "cli.h"
 
+/* What gc does with the images left: "gicat gc deletes it and its object,
+ * and 2 images derived from it; 1 derived from an image still in use
+ * stays". */
+static void images_left(const struct gic_remove_report *r, int dry_run)
+{
+	uint64_t img = r->images_left, kept = r->images_kept;
+	uint64_t gone = img - kept, der = r->derived_gone;
+
+	cli_err("; %llu %s no entry left (", (unsigned long long)img,
+		dry_run ? cli_word(img, "image would have", "images would have")
+		: cli_word(img, "image has", "images have"));
+	if (gone == img)
+		cli_err("gicat gc %s %s", dry_run ? "would delete" : "deletes",
+			cli_word(gone, "it and its object",
+				 "them and their objects"));
+	else if (gone)
+		cli_err("gicat gc %s %llu and %s", dry_run ? "would delete" :
+			"deletes", (unsigned long long)gone,
+			cli_word(gone, "its object", "their objects"));
+	if (der)
+		cli_err(", and %llu image%s derived from %s",
+			(unsigned long long)der, cli_s(der),
+			cli_word(gone, "it", "them"));
+	if (kept)
+		cli_err("%s%llu derived from %s still in use %s", gone ? "; " :
+			"", (unsigned long long)kept,
+			cli_word(kept, "an image", "images"),
+			dry_run ? "would stay" : cli_word(kept, "stays", "stay"));
+	cli_err(")");
+}
+
 static void say(const struct gic_remove_report *r, int dry_run)
 {
-	uint64_t n = r->entries, img = r->images_left, urls = r->fetches;
-	uint64_t kept = r->images_kept, gone = img - kept;
+	uint64_t n = r->entries, urls = r->fetches;
 
 	cli_err("rm: %s %llu %s", dry_run ? "would remove" : "removed",
 		(unsigned long long)n, cli_word(n, "entry", "entries"));
-	if (img && dry_run)
-		cli_err("; %llu image%s would have no entry left",
-			(unsigned long long)img, cli_s(img));
-	else if (img && !kept)
-		cli_err("; %llu %s no entry left (gicat gc deletes %s)",
-			(unsigned long long)img,
-			cli_word(img, "image has", "images have"),
-			cli_word(img, "it and its object",
-				 "them and their objects"));
-	else if (img) {  /* gc keeps derivations of images in use */
-		char del[96] = "";
-
-		if (gone)
-			snprintf(del, sizeof(del), "gicat gc deletes %llu and "
-				 "%s; ", (unsigned long long)gone,
-				 cli_word(gone, "its object", "their objects"));
-		cli_err("; %llu %s no entry left (%s%llu derived from %s "
-			"still in use %s)", (unsigned long long)img,
-			cli_word(img, "image has", "images have"), del,
-			(unsigned long long)kept,
-			cli_word(kept, "an image", "images"),
-			cli_word(kept, "stays", "stay"));
-	}
+	if (r->images_left)
+		images_left(r, dry_run);
 	if (urls)
 		cli_err("; %llu fetched %s fetched again by the next "
 			"fetch of %s list", (unsigned long long)urls,

@@ -213,7 +213,7 @@ test_expect_success 'rm takes out the entries EXPR selects; gc then deletes what
 	gicat --catalog c5 ingest --dataset b two/basn0g08.png 2>/dev/null &&
 	test "$(gicat --catalog c5 query --count)" -eq 3 &&
 	gicat --catalog c5 rm --dry-run "dataset = a" 2>err &&
-	test "$(cat err)" = "rm: would remove 2 entries; 1 image would have no entry left" &&
+	test "$(cat err)" = "rm: would remove 2 entries; 1 image would have no entry left (gicat gc would delete it and its object)" &&
 	test "$(gicat --catalog c5 query --count)" -eq 3 &&
 	gicat --catalog c5 rm dataset = a 2>err &&
 	test "$(cat err)" = "rm: removed 2 entries; 1 image has no entry left (gicat gc deletes it and its object)" &&
@@ -237,7 +237,13 @@ test_expect_success 'rm says which images gc will keep: those derived from an im
 	test_grep "^gc: removed 1 unused image row, 1 object," out &&
 	gicat --catalog c5d ingest --dataset scratch dv/derived.jpg 2>/dev/null &&
 	gicat --catalog c5d rm "dataset = scratch" 2>err &&
-	test "$(cat err)" = "rm: removed 1 entry; 1 image has no entry left (1 derived from an image still in use stays)"
+	test "$(cat err)" = "rm: removed 1 entry; 1 image has no entry left (1 derived from an image still in use stays)" &&
+	gicat --catalog c5d rm --dry-run "dataset = keep" 2>err &&
+	test "$(cat err)" = "rm: would remove 1 entry; 1 image would have no entry left (gicat gc would delete it and its object, and 1 image derived from it)" &&
+	gicat --catalog c5d rm "dataset = keep" 2>err &&
+	test "$(cat err)" = "rm: removed 1 entry; 1 image has no entry left (gicat gc deletes it and its object, and 1 image derived from it)" &&
+	gicat --catalog c5d gc --grace 0 2>out &&
+	test_grep "^gc: removed 2 unused image rows, 2 objects," out
 '
 
 test_expect_success 'gc keeps the objects live symlink and manifest exports point at, until those exports go' '
@@ -361,7 +367,7 @@ test_expect_success 'rm needs an EXPR; a bad one, or one that matches nothing, c
 	test_grep "^rm: removed 0 entries$" err &&
 	test_grep "^gicat: rm: note: no entry has dataset .B.; did you mean .b.?" err &&
 	gicat --catalog c5 rm --dry-run "dataset = b" 2>err &&
-	test "$(cat err)" = "rm: would remove 1 entry; 1 image would have no entry left" &&
+	test "$(cat err)" = "rm: would remove 1 entry; 1 image would have no entry left (gicat gc would delete it and its object)" &&
 	test "$(gicat --catalog c5 query --count)" -eq 1
 '
 
