@@ -97,15 +97,54 @@ static int derived_from(struct ctx *x, const char *hex, char *why, size_t n,
 			       -1, &s, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) == SQLITE_ROW) {
-			snprintf(why, n, "%s; a derived image: 'gicat degrade "
+			const char *parent =
+				(const char *)sqlite3_column_text(s, 0);
+			uint64_t size;
+
+			snprintf(why, n, "%s; a derived image: %s'gicat degrade "
 				 "\"%s\" %s >/dev/null' makes it again", what,
-				 (const char *)sqlite3_column_text(s, 1),
-				 (const char *)sqlite3_column_text(s, 0));
+				 x->c->odb->be->stat(x->c->odb, parent, &size) < 0 ?
+				 "its parent's object is not there either: once "
+				 "that is mended, " : "",
+				 (const char *)sqlite3_column_text(s, 1), parent);
 			rc = 0;
 		}
 	}
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/* The path of an entry that shows the image, to name in the remedy: an
+ * ingested one before a fetched one (whose path is its URL), and among
+ * the first few, one whose file is still there with the image's size
+ * (paths are as given to ingest: relative ones hold from where it ran).
+ * malloc'd; NULL when none or out of memory. */
+static char *example_path(struct ctx *x, const char *hex)
+{
+	sqlite3_stmt *s = NULL;
+	char *first = NULL, *found = NULL;
+
+	if (sqlite3_prepare_v2(x->c->db, "SELECT e.path, i.bytes FROM entries "
+			       "e JOIN images i ON i.sha256 = e.sha256 WHERE "
+			       "e.sha256 = ? ORDER BY e.source IS NOT NULL, "
+			       "e.id LIMIT 16", -1, &s, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	while (!found && sqlite3_step(s) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(s, 0);
+		struct stat st;
+
+		if (!first)
+			first = strdup(p);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size == sqlite3_column_int64(s, 1))
+			found = strdup(p);
+	}
+	sqlite3_finalize(s);
+	if (!found)
+		return first;
+	free(first);
+	return found;
 }
 
 /*
@@ -120,21 +159,20 @@ static void object_problem(struct ctx *x, const char *hex, const char *what,
 	char why[GIC_MAX_WHY];
 	sqlite3_stmt *s = NULL;
 	long long n = 0;
-	const char *path = NULL;
+	char *path = NULL;
 	int fetched = 0;
 
-	if (sqlite3_prepare_v2(x->c->db, "SELECT count(*), (SELECT path FROM "
-			       "entries WHERE sha256 = ?1 ORDER BY source IS NOT "
-			       "NULL, id LIMIT 1), min(source IS NOT NULL) FROM "
-			       "entries WHERE sha256 = ?1", -1, &s,
+	if (sqlite3_prepare_v2(x->c->db, "SELECT count(*), min(source IS NOT "
+			       "NULL) FROM entries WHERE sha256 = ?1", -1, &s,
 			       NULL) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) == SQLITE_ROW) {
 			n = sqlite3_column_int64(s, 0);
-			path = (const char *)sqlite3_column_text(s, 1);
-			fetched = sqlite3_column_int(s, 2);
+			fetched = sqlite3_column_int(s, 1);
 		}
 	}
+	if (n > 0)
+		path = example_path(x, hex);
 	/* a fetched entry's path is its URL: a re-fetch skips it as done,
 	 * but a downloaded copy ingested from any path puts the object back */
 	if (n > 0 && path)
@@ -146,6 +184,7 @@ static void object_problem(struct ctx *x, const char *hex, const char *what,
 	else if (derived_from(x, hex, why, sizeof(why), what) < 0)
 		snprintf(why, sizeof(why), "%s; no entry shows it", what);
 	sqlite3_finalize(s);
+	free(path);
 	problem(x, hex, why);
 }
 
