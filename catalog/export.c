@@ -430,6 +430,33 @@ static int mark(struct gic_export_ctx *x)
 	return 0;
 }
 
+int gic_export_out_check(struct gic_catalog *c, const char *out)
+{
+	const char *dir, *slash = strrchr(out, '/');
+	struct stat st;
+	char *parent;
+	int gone;
+
+	if (!*out)
+		return gic_seterr(GIC_EUSAGE, "--out is empty");
+	if ((dir = gic_catalog_holds(c, out)))
+		return gic_seterr(GIC_EUSAGE, "inside the catalog (%s): write "
+				  "exports elsewhere", dir);
+	if (stat(out, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : gic_seterr(GIC_EUSAGE,
+			"exists and is not a directory");
+	if (lstat(out, &st) == 0)
+		return gic_seterr(GIC_EUSAGE, "a symlink to nothing");
+	if (!slash || slash == out) /* here, or in / */
+		return 0;
+	if (!(parent = strndup(out, (size_t)(slash - out))))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	gone = stat(parent, &st) < 0 && errno == ENOENT;
+	free(parent);
+	return gone ? gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
+				 "directory does not exist") : 0;
+}
+
 /* --out must be new or empty, unless --force: then what earlier exports
  * wrote there goes first, so that none of their images stays in a set. */
 static int open_out(struct gic_export_ctx *x, const char *out,
@@ -441,12 +468,9 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	struct stat st;
 	DIR *d;
 
-	if (!*out)
-		return gic_seterr(GIC_EUSAGE, "--out is empty");
-	if ((dir = gic_catalog_holds(x->cat, out)))
-		return gic_seterr(GIC_EUSAGE, "inside the catalog (%s): write "
-				  "exports elsewhere", dir);
-	if (mkdir(out, 0777) < 0 && errno == ENOENT)
+	if ((rc = gic_export_out_check(x->cat, out)) < 0)
+		return rc;
+	if (mkdir(out, 0777) < 0 && errno == ENOENT) /* gone meanwhile */
 		return gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
 				  "directory does not exist");
 	if (mkdir(out, 0777) < 0 && errno != EEXIST)

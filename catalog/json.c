@@ -71,6 +71,9 @@ const char *gic_real_text(double v, char buf[32])
 		if (strtod(buf, NULL) == v)
 			break;
 	}
+	if (isfinite(v) && !strpbrk(buf, ".e")) /* a real still: 1.0, as
+						    SQLite and JSON write it */
+		strcat(buf, ".0");
 	return buf;
 }
 

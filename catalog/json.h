@@ -13,7 +13,8 @@ json_t *gic_json_textn(const char *text, size_t n);
 size_t gic_utf8_len(const unsigned char *s, size_t n);
 json_t *gic_json_text(const char *text);
 
-/* The shortest decimal text that reads back as v exactly; "" for NAN. */
+/* The shortest decimal text that reads back as v exactly, with a point or
+ * an exponent (1.0, not 1); "" for NAN. */
 const char *gic_real_text(double v, char buf[32]);
 /* json_dumps(o, flags) with every real in its shortest exact text
  * (0.709375, not 0.70937499999999998, nor 15 digits that read back as

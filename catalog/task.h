@@ -206,6 +206,9 @@ int gic_export_mode_from_name(const char *s, enum gic_export_mode *m);
 const char *gic_export_format_name(enum gic_export_format f);
 const char *gic_export_mode_name(enum gic_export_mode m);
 
+/* What out may not be, known before anything is computed (empty, inside
+ * the catalog, not a directory, no parent): GIC_EUSAGE with the reason. */
+int gic_export_out_check(struct gic_catalog *c, const char *out);
 /*
  * Writes the resolved sets under out (created; refused when non-empty
  * unless opts->force) with MANIFEST.sha256, LICENSES.md, task.ini and the

@@ -85,7 +85,12 @@ char *cli_join_args(int argc, char **argv);
 /* bytes for people, in decimal units: "512 bytes", "1.5 kB", "3.1 MB",
  * "2.7 GB"; buf holds at least 32 bytes. */
 const char *cli_size(uint64_t bytes, char *buf, size_t size);
+/* A number, optionally with a binary suffix (k or K = 1024, M, G), for
+ * bytes and the like; -1 when it is not one or overflows. */
 int cli_parse_u64(const char *s, uint64_t *out);
+/* The same with decimal suffixes (k or K = 1000, M = 10^6, G = 10^9), for
+ * counts such as pixels ("100M" is the 100 Mpx limit). */
+int cli_parse_count(const char *s, uint64_t *out);
 
 /* A progress line on stderr when it is a terminal; silent otherwise. */
 struct progress {
@@ -175,6 +180,10 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 /* After the options: --out given, and options that fit the format; 0 or
  * the exit code of a usage error. */
 int cli_export_args_check(const char *cmd, const struct export_args *a);
+/* --out checked before the sets are worked out (derived images included):
+ * 0, or the exit code of a usage error, said. */
+int cli_export_out_check(const char *cmd, struct gic_catalog *c,
+			 const struct export_args *a);
 int cli_export_run(const char *cmd, struct gic_catalog *c,
 		   const struct gic_resolved *r, struct export_args *a);
 

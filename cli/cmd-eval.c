@@ -504,7 +504,11 @@ static int option(int ch, const char *arg, struct args *a)
 					       "--matrix)");
 		a->predictions = arg;
 		return -1;
-	case 'M': a->matrix = arg; return -1;
+	case 'M': /* eval --matrix -h: help, not a file named -h */
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))
+			return cli_getopt_end("eval", 'h');
+		a->matrix = arg;
+		return -1;
 	case 'H': a->html = arg; return -1;
 	case 'A': a->allow_missing = 1; return -1;
 	case 't':

@@ -118,7 +118,9 @@ int cmd_export(int argc, char **argv)
 	free(t->sets[0].select);
 	t->sets[0].select = expr;
 	/* checked here to be pointed at in EXPR, not in the task made of it */
-	if ((rc = cli_expr_check("export", expr)) || (rc = cli_open("export", &c)))
+	if ((rc = cli_expr_check("export", expr)) ||
+	    (rc = cli_open("export", &c)) ||
+	    (rc = cli_export_out_check("export", c, &a)))
 		goto out;
 	if ((rc = cli_resolve("export", c, t, a.jobs, &r)))
 		goto out;

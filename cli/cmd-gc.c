@@ -124,6 +124,9 @@ int cmd_gc(int argc, char **argv)
 					       "at most %lld)", optarg,
 					       (long long)INT64_MAX);
 	}
+	if (optind < argc) /* a mistyped option must not run gc for real */
+		return cli_usage_error("gc", "unexpected argument '%s'",
+				       argv[optind]);
 	if ((rc = cli_open("gc", &c)))
 		return rc;
 	if ((rc = gic_gc(c, (int64_t)grace, (dry ? GIC_GC_DRY_RUN : 0) |

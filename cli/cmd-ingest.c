@@ -196,7 +196,8 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 			o->jobs = (int)n;
 			break;
 		case 'P': case 'B':
-			if (cli_parse_u64(optarg, &n) < 0 || n == 0)
+			if ((ch == 'P' ? cli_parse_count(optarg, &n) :
+			     cli_parse_u64(optarg, &n)) < 0 || n == 0)
 				return cli_usage_error("ingest", "bad number '%s'",
 						       optarg);
 			*(ch == 'P' ? &o->max_pixels : &o->max_bytes) = n;

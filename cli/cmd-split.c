@@ -85,7 +85,8 @@ static int split(const char *file, struct export_args *a, int strict)
 
 	if ((rc = gic_task_load(file, &t)) < 0)
 		return cli_fail(rc, "split", NULL);
-	if ((rc = cli_open("split", &c)))
+	if ((rc = cli_open("split", &c)) ||
+	    (rc = cli_export_out_check("split", c, a)))
 		goto out;
 	if ((rc = cli_resolve("split", c, t, a->jobs, &r)) ||
 	    (rc = cli_task_warnings("split", c, r, &warnings)))

@@ -66,6 +66,14 @@ int cli_export_args_check(const char *cmd, const struct export_args *a)
 	return 0;
 }
 
+int cli_export_out_check(const char *cmd, struct gic_catalog *c,
+			 const struct export_args *a)
+{
+	int rc = gic_export_out_check(c, a->out);
+
+	return rc < 0 ? cli_fail(rc, cmd, a->out) : 0;
+}
+
 int cli_default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);

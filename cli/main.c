@@ -118,8 +118,9 @@ static const struct cmd commands[] = {
 	  "             that added what only a decode finds (trailing_bytes,\n"
 	  "             0012), to fill it in; one that cannot be read or\n"
 	  "             decoded is named and left empty (exit 1)\n" },
-	{ "task", cmd_task, "list | show [--items] [--format table|csv|jsonl] "
-	  "FILE | check [--strict] [--items] [--format table|csv|jsonl] FILE",
+	{ "task", cmd_task, "list | show [--format table | --items [--format "
+	  "csv|jsonl]] FILE | check [--strict] [--format table | --items "
+	  "[--format csv|jsonl]] FILE",
 	  "shipped tasks; a task's sets; a task checked",
 	  "  FILE is a task file or a shipped task's name (genimage/cross-sd14)\n"
 	  "  show: images per set and label (--format table, the default);\n"
@@ -282,6 +283,9 @@ int cmd_help(int argc, char **argv)
 		overview(stdout);
 		return 0;
 	}
+	if (argc > 2)
+		return cli_usage_error("help", "one COMMAND at a time, not '%s'",
+				       argv[2]);
 	/* gicat help -h: help's own usage */
 	c = cli_find_cmd(!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ?
 			 "help" : argv[1]);

@@ -318,10 +318,15 @@ int cli_open_as_is(const char *cmd, struct gic_catalog **c)
 	return open_with(cmd, c, gic_catalog_open_as_is);
 }
 
-int cli_parse_u64(const char *s, uint64_t *out)
+/* A decimal number with an optional suffix from units ("kMG"), each a
+ * power of base (1000 or 1024); -1 on anything else or an overflow. */
+static int parse_scaled(const char *s, uint64_t base, uint64_t *out)
 {
+	static const char units[] = "kMG";
 	char *end;
+	const char *u;
 	unsigned long long v;
+	uint64_t mul = 1;
 
 	errno = 0;
 	if (!*s || *s == '-')
@@ -329,16 +334,25 @@ int cli_parse_u64(const char *s, uint64_t *out)
 	v = strtoull(s, &end, 10);
 	if (errno || end == s)
 		return -1;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'M': v <<= 20; end++; break;
-	case 'G': v <<= 30; end++; break;
-	default: break;
+	if (*end && (u = strchr(units, *end == 'K' ? 'k' : *end))) {
+		for (const char *p = units; p <= u; p++)
+			mul *= base;
+		end++;
 	}
-	if (*end)
+	if (*end || v > UINT64_MAX / mul)
 		return -1;
-	*out = v;
+	*out = v * mul;
 	return 0;
+}
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+	return parse_scaled(s, 1024, out);
+}
+
+int cli_parse_count(const char *s, uint64_t *out)
+{
+	return parse_scaled(s, 1000, out);
 }
 
 void progress_start(struct progress *p)

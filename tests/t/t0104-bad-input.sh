@@ -30,7 +30,12 @@ test_expect_success '--max-pixels and --max-bytes are enforced' '
 	test_grep "over the" err &&
 	test_expect_code 1 gicat ingest --max-bytes 1k big.jpg 2>err &&
 	test_grep "file too large" err &&
-	gicat ingest big.jpg 2>err
+	gicat ingest big.jpg 2>err &&
+	cp "$PNGS/basn0g08.png" k32.png &&
+	test_expect_code 1 gicat ingest --max-pixels 1k k32.png 2>err &&
+	test_grep "over the pixel limit (1000 px): image is 32x32 (1024 px)" err &&
+	test_expect_code 2 gicat ingest --max-bytes 17179869184G k32.png 2>err &&
+	test_grep "bad number .17179869184G." err
 '
 
 # Where the kernel refuses what memory cannot hold (overcommit 0 or 2;

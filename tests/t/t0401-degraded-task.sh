@@ -8,6 +8,18 @@
 
 fixture_catalog
 
+test_expect_success 'a bad --out is refused before any image is derived' '
+	: >afile &&
+	for out in nosuch/x afile "$TRASH/cat/.gicat/x"; do
+		test_expect_code 2 gicat split genimage/degraded --out "$out" 2>err &&
+		! grep computed err && test "$(wc -l <err)" -eq 1 || exit 1
+	done &&
+	test_grep "^gicat: split: .$TRASH/cat/.gicat/x.: inside the catalog" err &&
+	test_expect_code 2 gicat export "generator = sd14" --out nosuch/x 2>err &&
+	test_grep "^gicat: export: .nosuch/x.: cannot be created: its parent directory does not exist$" err &&
+	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM derivations")" = 0
+'
+
 test_expect_success 'degraded.ini makes six degraded test sets and says what it computed' '
 	gicat split genimage/degraded --jobs 2 --out deg 2>err &&
 	test_grep "degraded images: [1-9][0-9]* computed, 0 reused" err &&
@@ -96,7 +108,7 @@ test_expect_success 'eval scores a degraded set by the exported paths' '
 		case $f in */1_fake/*) s=0.9 ;; *) s=0.1 ;; esac
 		echo "$f,$s"; done | sed "1i path,score" >preds.csv &&
 	gicat eval genimage/degraded --predictions preds.csv --format csv >res.csv &&
-	test_grep "^test/jpeg30,[0-9]*,1,1,1,1$" res.csv &&
+	test_grep "^test/jpeg30,[0-9]*,1.0,1.0,1.0,1.0$" res.csv &&
 	test_grep "^avg," res.csv
 '
 
@@ -110,7 +122,7 @@ test_expect_success 'eval scores a degraded set by the derived images'"'"' sha25
 	gicat eval genimage/degraded --predictions bypath.csv --format csv >want &&
 	gicat eval genimage/degraded --predictions bysha.csv --format csv >got 2>err &&
 	test_cmp want got && ! grep -e ignored -e "no prediction" err &&
-	test "$(grep -c ",1,1,1,1$" got)" -lt 7
+	test "$(grep -c ",1.0,1.0,1.0,1.0$" got)" -lt 7
 '
 
 test_expect_success 'task show --items gives degraded images their derived sha256' '

@@ -28,8 +28,8 @@ test_expect_success 'a perfect predictor scores 1 on every test set, in GenImage
 	pred perfect.csv sha256,score "\$2, (\$3 == \"fake\" ? 0.9 : 0.1)" &&
 	evalcsv perfect.csv >out &&
 	{ echo set,n,acc,real_acc,fake_acc,ap
-	  gicat task show $TASK | awk "/^test\\// {print \$1 \",\" \$2 \",1,1,1,1\"}"
-	  echo "avg,$ntest,1,1,1,1"; } >expect &&
+	  gicat task show $TASK | awk "/^test\\// {print \$1 \",\" \$2 \",1.0,1.0,1.0,1.0\"}"
+	  echo "avg,$ntest,1.0,1.0,1.0,1.0"; } >expect &&
 	test_cmp expect out
 '
 
@@ -49,7 +49,7 @@ test_expect_success 'a constant "fake" is right on every fake: acc 0.5, AP 0.5 (
 	pred const.csv sha256,pred "\$2, \"fake\"" &&
 	evalcsv const.csv >out &&
 	tail -n +2 out | cut -d, -f3- | sort -u >vals &&
-	echo 0.5,0,1,0.5 >expect && test_cmp expect vals
+	echo 0.5,0.0,1.0,0.5 >expect && test_cmp expect vals
 '
 
 # test/sd14: fakes 0.9 0.6 0.5 0.2, reals 0.7 0.5 0.3 0.1.  At 0.5 (a score
@@ -230,14 +230,14 @@ test_expect_success 'CSV and JSONL input give identical results' '
 	evalcsv rand.csv >a && evalcsv rand.jsonl >b && test_cmp a b &&
 	gicat eval $TASK --format json --predictions rand.csv >a.json &&
 	gicat eval $TASK --format json --predictions rand.jsonl >b.json && test_cmp a.json b.json &&
-	! grep -q "^avg,$ntest,1,1,1,1" a &&
+	! grep -q "^avg,$ntest,1.0,1.0,1.0,1.0" a &&
 	grep -v "^set," a | cut -d, -f3- | tr , "\n" | sort -u >nums_csv &&
 	"$PY" -c "
 import json, sys
 d = json.load(open(\"a.json\"), parse_float=str)
 for m in [d[\"avg\"]] + list(d[\"sets\"].values() if isinstance(d[\"sets\"], dict) else d[\"sets\"]):
     for k in (\"acc\", \"real_acc\", \"fake_acc\", \"ap\"):
-        print(m[k][:-2] if m[k].endswith(\".0\") else m[k])
+        print(m[k])
 " | sort -u >nums_json &&
 	test_cmp nums_csv nums_json
 '
@@ -340,7 +340,7 @@ test_expect_success 'an original path is its image where a set scores it undegra
 	origs mixed.csv path >mixed-path.csv && origs mixed.csv sha256 >mixed-sha.csv &&
 	gicat eval mixed.ini --allow-missing --format csv --predictions mixed-sha.csv >expect 2>/dev/null &&
 	gicat eval mixed.ini --allow-missing --format csv --predictions mixed-path.csv >out 2>err &&
-	test_cmp expect out && test_grep "^test/plain,[1-9][0-9]*,1,1,1,1$" out &&
+	test_cmp expect out && test_grep "^test/plain,[1-9][0-9]*,1.0,1.0,1.0,1.0$" out &&
 	! grep "ignored" err
 '
 
@@ -380,7 +380,7 @@ test_expect_success 'the matrix of three runs: rows in GenImage order, means of 
 	test_cmp expect rows &&
 	head -1 m.csv | grep -q "^trained_on,test/midjourney,test/sd14,test/sd15,test/adm,test/glide,test/wukong,test/vqdm,test/biggan,avg$" &&
 	grep "^adm," m.csv >adm && echo adm,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5 >expect && test_cmp expect adm &&
-	grep "^glide," m.csv >glide && echo glide,1,1,1,1,1,1,1,1,1 >expect && test_cmp expect glide &&
+	grep "^glide," m.csv >glide && echo glide,1.0,1.0,1.0,1.0,1.0,1.0,1.0,1.0,1.0 >expect && test_cmp expect glide &&
 	evalcsv rand.csv | tail -n +2 | cut -d, -f3 | paste -sd, >sd14 &&
 	grep "^sd14," m.csv | cut -d, -f2- >got && test_cmp sd14 got &&
 	awk -F, "NR > 1 && \$1 != \"avg\" { for (i = 2; i <= NF; i++) s[i] += \$i }
@@ -466,7 +466,7 @@ test_expect_success 'the test share of a [split] section is scored (val is not, 
 	test "$(wc -l <sp.csv)" -gt 1 &&
 	gicat eval sp.ini --predictions sp.csv --format csv >out &&
 	test "$(cut -d, -f1 out | tr "\n" " ")" = "set test avg " &&
-	test_grep "^test,$(($(wc -l <sp.csv) - 1)),1,1,1,1$" out
+	test_grep "^test,$(($(wc -l <sp.csv) - 1)),1.0,1.0,1.0,1.0$" out
 '
 
 test_expect_success 'images without a label are not scored, and eval says so' '
