@@ -36,6 +36,7 @@ FIX_SRC := $(sort $(wildcard tests/fixtures/mk*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz-*.c))
 EMBED := $(sort $(wildcard migrations/*.sql)) schema/imagenet_classes.tsv \
+	schema/generators.tsv \
 	$(sort $(wildcard tasks/*/*.ini))
 
 LIB_OBJ := $(LIB_SRC:%.c=build/%.o) build/embed.o

@@ -219,7 +219,7 @@ static int new_set(struct gic_bias *b, const char *name)
 	snprintf(s->rules[GIC_RULE_PNG].text, sizeof(s->rules[0].text),
 		 "format = png => fake");
 	snprintf(s->rules[GIC_RULE_SIZES].text, sizeof(s->rules[0].text),
-		 "short_side in (128, 256, 512, 1024) => fake");
+		 "short_side in (%s) => fake", gic_generator_sides());
 	return 0;
 }
 

@@ -37,8 +37,7 @@ int rule_data_add(struct rule_data *d, int fake, const char *format,
 	int png = format && !strcmp(format, "png");
 
 	d->png[fake] += (uint64_t)png;
-	d->sizes[fake] += side == 128 || side == 256 || side == 512 ||
-			  side == 1024;
+	d->sizes[fake] += gic_generator_side(side);
 	if (push(d, FEAT_SIDE, fake, side) < 0 ||
 	    push(d, FEAT_QUALITY, fake, png ? 101 : quality) < 0 ||
 	    push(d, FEAT_BPP, fake, (double)bytes / ((double)w * h)) < 0)

@@ -227,8 +227,26 @@ void gic_path_parse(enum gic_layout layout, const char *relpath,
 		    const char *root, const char *above,
 		    const struct gic_classes *classes,
 		    const struct gic_val_labels *val, struct gic_path_meta *out);
+/* ---- generators: schema/generators.tsv, built in ------------------------ */
+
+struct gic_generator {
+	const char *id;            /* canonical: "sd14" */
+	const char *name;          /* as GenImage's tables title it: "SD V1.4" */
+	const char *folder;        /* GenImage's subset folder */
+	unsigned fake_side;        /* its fakes' side in GenImage, in px */
+	const char *fake_licenses; /* the licenses of its GenImage fakes */
+};
+/* The vocabulary, in the order of GenImage's tables; *n entries. */
+const struct gic_generator *gic_generators(int *n);
+/* The entry of a canonical id, or NULL. */
+const struct gic_generator *gic_generator_by_id(const char *id);
+/* 1 when side is the side of some generator's fakes, else 0; the list of
+ * those sides, ascending ("128, 256, 512, 1024"). */
+int gic_generator_side(uint32_t side);
+const char *gic_generator_sides(void);
 /* Canonical generator id for a folder name ("imagenet_ai_0419_sdv4" ->
- * "sd14", "Midjourney" -> "midjourney") or NULL when not known. */
+ * "sd14", "Midjourney" -> "midjourney", "flat_glide" -> "glide") or NULL
+ * when not known. */
 const char *gic_generator_alias(const char *folder);
 /* The same for a name that is exactly one of the aliases ("ADM",
  * "imagenet_ai_0508_adm"), not one merely holding one as a word

@@ -69,7 +69,7 @@ static int matrix_cols(const struct gic_eval *runs, int n, const char **cols)
 {
 	int nc = 0;
 
-	for (int rank = 0; rank <= GIC_GENIMAGE_OTHER; rank++)
+	for (int rank = 0; rank <= gic_genimage_ranks(); rank++)
 		for (int i = 0; i < n; i++)
 			for (int k = 0; k < runs[i].nsets; k++) {
 				const char *s = runs[i].sets[k].name;
@@ -113,7 +113,7 @@ int gic_eval_matrix(const struct gic_eval *runs, int n, enum gic_metric m,
 
 	if ((rc = grid_alloc(g, n + 1, nc + 1)) < 0)
 		return rc;
-	for (int rank = 0; rank <= GIC_GENIMAGE_OTHER; rank++)
+	for (int rank = 0; rank <= gic_genimage_ranks(); rank++)
 		for (int i = 0; i < n; i++) {
 			if (gic_genimage_rank(runs[i].trained_on) != rank)
 				continue;

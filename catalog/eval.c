@@ -164,15 +164,6 @@ void gic_metrics_mean(const struct gic_metrics *m, int n,
 
 /* ---- names and GenImage's order ---------------------------------------- */
 
-static const char *const genimage[][2] = {
-	{ "midjourney", "Midjourney" }, { "sd14", "SD V1.4" },
-	{ "sd15", "SD V1.5" }, { "adm", "ADM" }, { "glide", "GLIDE" },
-	{ "wukong", "Wukong" }, { "vqdm", "VQDM" }, { "biggan", "BigGAN" },
-};
-#define NGEN GIC_GENIMAGE_OTHER
-_Static_assert(sizeof(genimage) / sizeof(genimage[0]) == NGEN,
-	       "one name per generator of GenImage's tables");
-
 static const char *const other_titles[][2] = {
 	{ "avg", "Avg" }, { "acc", "Acc" }, { "real_acc", "Real acc" },
 	{ "fake_acc", "Fake acc" }, { "ap", "AP" }, { "n", "n" },
@@ -183,23 +174,35 @@ static const char *no_test(const char *name)
 	return strncmp(name, "test/", 5) ? name : name + 5;
 }
 
+int gic_genimage_ranks(void)
+{
+	int n;
+
+	gic_generators(&n);
+	return n;
+}
+
 int gic_genimage_rank(const char *name)
 {
+	int n;
+	const struct gic_generator *g = gic_generators(&n);
+
 	name = no_test(name);
-	for (int i = 0; i < NGEN; i++)
-		if (!strcmp(name, genimage[i][0]))
+	for (int i = 0; i < n; i++)
+		if (!strcmp(name, g[i].id))
 			return i;
-	return NGEN;
+	return n;
 }
 
 const char *gic_eval_title(const char *name, char *buf, size_t size)
 {
-	int g = gic_genimage_rank(name);
+	int n, g = gic_genimage_rank(name);
+	const struct gic_generator *gens = gic_generators(&n);
 
 	for (size_t i = 0; i < sizeof(other_titles) / sizeof(*other_titles); i++)
 		if (!strcmp(name, other_titles[i][0]))
 			name = other_titles[i][1];
-	snprintf(buf, size, "%s", g < NGEN ? genimage[g][1] : no_test(name));
+	snprintf(buf, size, "%s", g < n ? gens[g].name : no_test(name));
 	return buf;
 }
 
@@ -233,7 +236,7 @@ static int choose_sets(struct gic_eval *e)
 {
 	const struct gic_resolved *r = e->r;
 
-	for (int rank = 0; rank <= NGEN; rank++)
+	for (int rank = 0; rank <= gic_genimage_ranks(); rank++)
 		for (int i = 0; i < r->nsets; i++) {
 			const char *name = r->sets[i].def->name;
 			if ((!strncmp(name, "test/", 5) ||

@@ -68,11 +68,11 @@ void gic_metrics_mean(const struct gic_metrics *m, int n,
 /* GenImage's name for a generator or a test set: "sd14" and "test/sd14"
  * -> "SD V1.4", "avg" -> "Avg"; other names without "test/". */
 const char *gic_eval_title(const char *name, char *buf, size_t size);
-/* Position of a generator (or "test/<generator>") in GenImage's tables:
- * Midjourney 0, SD V1.4 1, ... BigGAN 7; any other name
- * GIC_GENIMAGE_OTHER. */
-#define GIC_GENIMAGE_OTHER 8
+/* Position of a generator (or "test/<generator>") in GenImage's tables
+ * (schema/generators.tsv): Midjourney 0, SD V1.4 1, ... BigGAN 7; any
+ * other name gic_genimage_ranks(), the number of generators. */
 int gic_genimage_rank(const char *name);
+int gic_genimage_ranks(void);
 
 /* ---- predictions (eval-read.c) ---------------------------------------- */
 

@@ -24,35 +24,6 @@ struct span {
 	size_t n;
 };
 
-/* Folder names and generator ids -> canonical id.  Matching is
- * case-insensitive; see gic_generator_alias(). */
-static const struct {
-	const char *name;
-	const char *id;
-} aliases[] = {
-	{ "imagenet_midjourney", "midjourney" },
-	{ "imagenet_ai_0419_sdv4", "sd14" },
-	{ "imagenet_ai_0424_sdv5", "sd15" },
-	{ "imagenet_ai_0424_wukong", "wukong" },
-	{ "imagenet_ai_0508_adm", "adm" },
-	{ "imagenet_glide", "glide" },
-	{ "imagenet_ai_0419_vqdm", "vqdm" },
-	{ "imagenet_ai_0419_biggan", "biggan" },
-	{ "stable_diffusion_v_1_4", "sd14" },
-	{ "stable_diffusion_v_1_5", "sd15" },
-	{ "sdv4", "sd14" },
-	{ "sdv5", "sd15" },
-	{ "midjourney", "midjourney" },
-	{ "sd14", "sd14" },
-	{ "sd15", "sd15" },
-	{ "wukong", "wukong" },
-	{ "adm", "adm" },
-	{ "glide", "glide" },
-	{ "vqdm", "vqdm" },
-	{ "biggan", "biggan" },
-};
-#define NALIASES (sizeof(aliases) / sizeof(aliases[0]))
-
 int gic_layout_from_name(const char *name, enum gic_layout *out)
 {
 	static const char *const names[] = { "auto", "genimage",
@@ -66,52 +37,6 @@ int gic_layout_from_name(const char *name, enum gic_layout *out)
 	}
 	return gic_seterr(GIC_EUSAGE, "unknown layout '%s' (expected auto, "
 			  "genimage, imagefolder or flat)", name ? name : "");
-}
-
-/* ---- generator aliases ----------------------------------------------- */
-
-static int is_sep(char c)
-{
-	return c == '_' || c == '-' || c == '.' || c == ' ';
-}
-
-/* Does name contain word (case-insensitively) with a separator or the end
- * of name on both sides? */
-static int has_token(const char *name, const char *word)
-{
-	size_t n = strlen(name), w = strlen(word);
-
-	for (size_t i = 0; i + w <= n; i++) {
-		if ((i == 0 || is_sep(name[i - 1])) &&
-		    (i + w == n || is_sep(name[i + w])) &&
-		    strncasecmp(name + i, word, w) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * Exact names first; then names that contain an alias as a whole token,
- * because people rename and flatten the tree ("glide_val", "flat_sd14").
- * A name with tokens of two different generators is not guessed at.
- */
-const char *gic_generator_alias(const char *folder)
-{
-	const char *found = NULL;
-
-	if (!folder || !*folder)
-		return NULL;
-	for (size_t i = 0; i < NALIASES; i++)
-		if (strcasecmp(folder, aliases[i].name) == 0)
-			return aliases[i].id;
-	for (size_t i = 0; i < NALIASES; i++) {
-		if (!has_token(folder, aliases[i].name))
-			continue;
-		if (found && strcmp(found, aliases[i].id) != 0)
-			return NULL;
-		found = aliases[i].id;
-	}
-	return found;
 }
 
 /* ---- path components ------------------------------------------------- */
@@ -346,14 +271,6 @@ static int genimage_match(const struct span *c, int n)
 {
 	return n >= 3 && (span_is(c[n - 2], "ai") || span_is(c[n - 2], "nature"))
 		&& split_name(c[n - 3], 0);
-}
-
-const char *gic_generator_exact(const char *name)
-{
-	for (size_t i = 0; name && i < NALIASES; i++)
-		if (!strcasecmp(name, aliases[i].name))
-			return aliases[i].id;
-	return NULL;
 }
 
 /* The generator of the subset holding c[top]: that folder or, when it is

@@ -215,12 +215,14 @@ int gic_license_check(struct gic_catalog *c, const char *ids)
 const char *gic_license_default(const struct gic_path_meta *m,
 				const char *label, const char *generator)
 {
+	const struct gic_generator *g;
+
 	if (m->layout != GIC_LAYOUT_GENIMAGE || !m->subset[0])
 		return NULL;  /* a tree laid out like GenImage, not GenImage */
 	if (label && !strcmp(label, "real"))
 		return "LicenseRef-GenImage LicenseRef-ImageNet";
-	if (generator && !strcmp(generator, "midjourney"))
-		return "LicenseRef-GenImage LicenseRef-Midjourney";
+	if ((g = gic_generator_by_id(generator)) && *g->fake_licenses)
+		return g->fake_licenses;
 	return "LicenseRef-GenImage";
 }
 

@@ -3,6 +3,7 @@
 # so the binary needs nothing from the source tree at run time.
 #   migrations/NNNN-name.sql -> gic_migrations[] in version order
 #   schema/imagenet_classes.tsv -> gic_builtin_classes_tsv
+#   schema/generators.tsv -> gic_builtin_generators_tsv
 #   tasks/DIR/NAME.ini -> gic_builtin_task_names[] ("DIR/NAME") and texts[]
 set -eu
 cstr() { sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$/\\n"/' "$1"; }
@@ -23,8 +24,9 @@ done
 echo '{ 0, 0, 0 } };'
 for f in "$@"; do
 	case "$f" in
-	*/imagenet_classes.tsv)
-		echo 'const char gic_builtin_classes_tsv[] ='
+	*/imagenet_classes.tsv | */generators.tsv)
+		name=$(basename "$f" .tsv | sed 's/^imagenet_//')
+		echo "const char gic_builtin_${name}_tsv[] ="
 		cstr "$f"
 		echo ';'
 		;;

@@ -17,6 +17,25 @@ test_expect_success 'schema/schema.sql equals all migrations applied to an empty
 	test_cmp documented migrated
 '
 
+test_expect_success 'schema/generators.tsv: GenImage'"'"'s eight, in its order, with licenses the registry has' '
+	test "$(cut -f1 "$TOP/schema/generators.tsv" | paste -sd" ")" = \
+		"id midjourney sd14 sd15 adm glide wukong vqdm biggan" &&
+	tail -n +2 "$TOP/schema/generators.tsv" | cut -f6 | tr " " "\n" | sort -u >used &&
+	cut -f1 "$TOP/schema/licenses.tsv" | sort -u >known &&
+	test -z "$(comm -23 used known)" &&
+	mkdir -p gv && cd gv &&
+	for row in $(tail -n +2 "$TOP/schema/generators.tsv" | cut -f1,3 | tr "\t" :); do
+		id=${row%%:*} folder=${row#*:} &&
+		mkdir -p "$folder/val/ai" && cp "$SHARED/data/pngsuite/basn2c08.png" "$folder/val/ai/$id.png" || exit 1
+	done &&
+	gicat init . 2>/dev/null && gicat ingest . 2>/dev/null &&
+	gicat query --format csv --fields generator,path | tail -n +2 | sort >got &&
+	tail -n +2 "$TOP/schema/generators.tsv" | awk -F"\t" "{print \$1 \",./\" \$3 \"/val/ai/\" \$1 \".png\"}" | sort >want &&
+	test_cmp want got &&
+	test "$(gicat query --format csv --fields license "generator = midjourney" | tail -1)" = \
+		"LicenseRef-GenImage LicenseRef-Midjourney"
+'
+
 test_expect_success 'user_version is the latest migration' '
 	n=$(ls "$TOP"/migrations/*.sql | sed "s|.*/0*||; s|-.*||" | sort -n | tail -1) &&
 	v=$(sqlite3 cat/.gicat/catalog.db "PRAGMA user_version") &&
