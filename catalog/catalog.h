@@ -633,6 +633,14 @@ int gic_image_path(struct gic_catalog *c, const char *hex, char **path);
 /* Reads a whole file that must hold the content hex (GIC_ECORRUPT if not). */
 int gic_read_verified(const char *path, const char *hex, unsigned char **buf,
 		      size_t *len);
+/* SQL: up to two distinct images of the entries whose path is ?1, in any
+ * dataset, found on the (dataset, path) index with the datasets walked one
+ * by one, not by a scan of every entry. */
+#define GIC_SQL_AT_PATH "WITH RECURSIVE d(x) AS (SELECT min(dataset) FROM " \
+	"entries UNION ALL SELECT (SELECT min(dataset) FROM entries WHERE " \
+	"dataset > d.x) FROM d WHERE d.x IS NOT NULL) SELECT DISTINCT " \
+	"e.sha256 FROM d JOIN entries e ON e.dataset = d.x AND e.path = ?1 " \
+	"LIMIT 2"
 /* Resolves a hash prefix (>= 4 hex digits) to the full hash. */
 int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 		       char hex[GIC_HEX_LEN + 1]);

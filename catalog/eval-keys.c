@@ -49,13 +49,6 @@ struct keys {
 	"NULL) FROM materializations m JOIN materialized_files f ON " \
 	"f.materialization_id = m.id WHERE f.path = ?2 AND f.image_sha256 IS " \
 	"NOT NULL ORDER BY m.task_hash = ?1 DESC, m.id DESC LIMIT 1"
-/* Entries with that original path in any dataset: the datasets are
- * walked on the (dataset, path) index, so no table scan is needed. */
-#define SQL_ENT "WITH RECURSIVE d(x) AS (SELECT min(dataset) FROM entries " \
-	"UNION ALL SELECT (SELECT min(dataset) FROM entries WHERE dataset > " \
-	"d.x) FROM d WHERE d.x IS NOT NULL) SELECT DISTINCT e.sha256 FROM d " \
-	"JOIN entries e ON e.dataset = d.x AND e.path = ?1 LIMIT 2"
-
 __attribute__((format(printf, 3, 4)))
 static int report(struct keys *k, enum gic_eval_problem kind,
 		  const char *fmt, ...)
@@ -233,7 +226,8 @@ static int original(struct keys *k, const char *kind, const char *key)
 static int prepare(struct keys *k)
 {
 	if (sqlite3_prepare_v2(k->c->db, SQL_MAT, -1, &k->mat, NULL) ||
-	    sqlite3_prepare_v2(k->c->db, SQL_ENT, -1, &k->ent, NULL))
+	    sqlite3_prepare_v2(k->c->db, GIC_SQL_AT_PATH, -1, &k->ent,
+			       NULL))
 		return gic_seterr(GIC_EDB, "eval: %s", sqlite3_errmsg(k->c->db));
 	sqlite3_bind_text(k->mat, 1, k->e->r->task_hash, -1, SQLITE_STATIC);
 	return 0;

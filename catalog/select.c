@@ -279,8 +279,7 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 	rc = gic_resolve_prefix(c, arg, hex);
 	if (rc != GIC_EUSAGE && rc != GIC_ENOTFOUND)
 		return rc;
-	if ((rows = one_hash(c, "SELECT DISTINCT sha256 FROM entries WHERE "
-			     "path = ?1 LIMIT 2", arg, NULL, hex)) < 0)
+	if ((rows = one_hash(c, GIC_SQL_AT_PATH, arg, NULL, hex)) < 0)
 		return rows;
 	if (rows == 1)
 		return 0;
