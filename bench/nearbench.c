@@ -153,6 +153,7 @@ static void die_rc(const char *what)
 struct result {
 	double build, pairs, comps, brute;
 	size_t found, other, cfound, bhits;
+	int blocks, radius;
 };
 
 static void run_once(const struct input *in, int d, struct result *r,
@@ -165,6 +166,7 @@ static void run_once(const struct input *in, int d, struct result *r,
 
 	if (gic_nearidx_build(in->h, in->n, d, &ix) < 0)
 		die_rc("build");
+	r->blocks = gic_nearidx_blocks(ix, &r->radius);
 	t1 = now();
 	if (gic_nearidx_pairs(ix, on_pair, &sc) < 0)
 		die_rc("pairs");
@@ -194,9 +196,9 @@ static void report(const struct input *in, int d, int runs,
 	peak_mb = ru.ru_maxrss / 1024.0;
 	printf("\nnear-duplicate benchmark: %zu random 64-bit hashes%s, %zu "
 	       "planted pairs at distance 1-4,\n  distance %d, multi-index "
-	       "hashing with %d blocks, median of %d runs\n", in->n,
-	       in->skewed ? " (top 16 bits from 64 patterns)" : "",
-	       in->planted, d, d + 1, runs);
+	       "hashing with %d blocks of radius %d, median of %d runs\n",
+	       in->n, in->skewed ? " (top 16 bits from 64 patterns)" : "",
+	       in->planted, d, r->blocks, r->radius, runs);
 	printf("  %-40s %8.3f s\n", "build the index", med[0]);
 	printf("  %-40s %8.3f s   %zu planted + %zu other pairs\n",
 	       "all pairs within the distance", med[1], r->found, r->other);

@@ -2,17 +2,19 @@
  * nearidx.h - finding 64-bit perceptual hashes within a small Hamming
  * distance of each other, in memory and in sub-quadratic time.
  *
- * Multi-index hashing: for a distance d the hash is cut into d + 1 blocks
- * of bits (interleaved: bit k in block k mod (d + 1), so that the pHash's
+ * Multi-index hashing: for a distance d the hash is cut into m blocks of
+ * bits (interleaved: bit k in block k mod m, so that the pHash's
  * correlated low-frequency bits spread over all blocks).  Two hashes at
- * distance <= d agree exactly on at
- * least one block (pigeonhole), so for each block the hashes are sorted by
- * that block's bits, candidates are the hashes sharing a block value, and
- * each candidate is verified by a popcount.  A pair is reported only from
- * the first block on which it agrees, so exactly once.  Memory: the hashes
- * plus one array of 32-bit positions per block, (8 + 4 (d + 1)) bytes a
- * hash.  Work grows with n^2 / 2^(64 / (d + 1)): fine for d <= 4 over
- * millions of hashes, for d = 10 over some hundred thousand.
+ * distance <= d are within r = d / m of each other on at least one block
+ * (pigeonhole), so for each block the hashes are sorted by that block's
+ * bits, candidates are the hashes whose block value is within r, and each
+ * candidate is verified by a popcount.  A pair is reported only from the
+ * first block on which it is within r, so exactly once.  m = d + 1 (r = 0:
+ * exact blocks) for small distances; 4 blocks of 16 bits and radius 1 or
+ * 2 where that does less work (d = 10 over millions of hashes: 18 times
+ * less; nearidx.c: choose_blocks).  Memory: the hashes plus one array of
+ * 32-bit positions per block, (8 + 4m) bytes a hash, and with a radius a
+ * copy of the hashes per block, 8m more.
  *
  * Everything is deterministic: the same input gives the same output in the
  * same order.  Part of the library: nothing here prints or exits.
@@ -47,8 +49,14 @@ struct gic_nearidx;
  */
 int gic_nearidx_build(const uint64_t *h, size_t n, int d,
 		      struct gic_nearidx **out);
+/* The same with the number of blocks given (0: chosen as above; else
+ * d + 1, or 4..d where d / blocks <= 2), for tests and benchmarks. */
+int gic_nearidx_build_blocks(const uint64_t *h, size_t n, int d, int blocks,
+			     struct gic_nearidx **out);
 void gic_nearidx_free(struct gic_nearidx *ix);
 size_t gic_nearidx_count(const struct gic_nearidx *ix);
+/* How many blocks the index cut the hashes into, and their radius. */
+int gic_nearidx_blocks(const struct gic_nearidx *ix, int *radius);
 
 /*
  * Calls cb(arg, i, j, dist) once for every pair of positions i < j whose

@@ -115,14 +115,31 @@ static void brute_pairs(const uint64_t *h, size_t n, int d, struct pairs *out)
 				collect(out, i, j, gic_hamming(h[i], h[j]));
 }
 
-static struct gic_nearidx *build(const uint64_t *h, size_t n, int d)
+/* blocks: 0 lets the index choose (exact blocks at these sizes). */
+static struct gic_nearidx *build(const uint64_t *h, size_t n, int d,
+				 int blocks)
 {
 	struct gic_nearidx *ix = NULL;
-	int rc = gic_nearidx_build(h, n, d, &ix);
+	int rc = gic_nearidx_build_blocks(h, n, d, blocks, &ix), radius;
 
 	if (rc)
-		fail_msg("build n=%zu d=%d: %d %s", n, d, rc, gic_errmsg());
+		fail_msg("build n=%zu d=%d blocks=%d: %d %s", n, d, blocks, rc,
+			 gic_errmsg());
+	if (blocks)
+		assert_int_equal(gic_nearidx_blocks(ix, &radius), blocks);
 	return ix;
+}
+
+/* The next block count to try for d after m (0 first: the index's
+ * choice): d + 1 exact blocks, then 4..d blocks of a radius; -1 after. */
+static int next_blocks(int d, int m)
+{
+	if (m == 0)
+		return d + 1;
+	for (m = m == d + 1 ? d : m - 1; m >= 4; m--)
+		if (d / m <= 2)
+			return m;
+	return -1;
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -134,17 +151,22 @@ static void test_pairs_match_brute_force(void **state)
 
 	(void)state;
 	for (int d = 0; d <= GIC_NEAR_MAX_DISTANCE; d++) {
-		struct gic_nearidx *ix = build(h, N, d);
-		struct pairs got = { 0 }, want = { 0 };
+		struct pairs want = { 0 };
 
 		brute_pairs(h, N, d, &want);
 		assert_true(want.n > 30);
-		assert_int_equal(gic_nearidx_pairs(ix, collect, &got), 0);
-		expect_pairs("all pairs", d, &got, &want);
-		assert_int_equal(gic_nearidx_count(ix), N);
-		free(got.p);
+		for (int m = 0; m >= 0; m = next_blocks(d, m)) {
+			struct gic_nearidx *ix = build(h, N, d, m);
+			struct pairs got = { 0 };
+
+			assert_int_equal(gic_nearidx_pairs(ix, collect, &got), 0);
+			expect_pairs(m ? "all pairs, blocks given" :
+				     "all pairs", d, &got, &want);
+			assert_int_equal(gic_nearidx_count(ix), N);
+			free(got.p);
+			gic_nearidx_free(ix);
+		}
 		free(want.p);
-		gic_nearidx_free(ix);
 	}
 	free(h);
 }
@@ -155,8 +177,9 @@ static void test_query_matches_brute_force(void **state)
 	uint64_t *h = clustered(N, 2, 8), s = 99;
 
 	(void)state;
-	for (int d = 0; d <= GIC_NEAR_MAX_DISTANCE; d++) {
-		struct gic_nearidx *ix = build(h, N, d);
+	for (int d = 0; d <= GIC_NEAR_MAX_DISTANCE; d++)
+	    for (int m = 0; m >= 0; m = next_blocks(d, m)) {
+		struct gic_nearidx *ix = build(h, N, d, m);
 
 		for (int k = 0; k < Q; k++) {
 			uint64_t q = k % 2 ? rnd(&s) :
@@ -224,7 +247,7 @@ static void test_block_edges(void **state)
 		}
 		h[n++] = 0;
 		h[n++] = ~0ULL;
-		ix = build(h, n, d);
+		ix = build(h, n, d, 0);
 		brute_pairs(h, n, d, &want);
 		assert_int_equal(gic_nearidx_pairs(ix, collect, &got), 0);
 		expect_pairs("block edges", d, &got, &want);
@@ -245,7 +268,7 @@ static void test_identical_hashes(void **state)
 	(void)state;
 	for (size_t i = 0; i < N; i++)
 		h[i] = i % 7 && i < SAME + SAME / 5 ? 0xdeadbeefcafef00dULL : rnd(&s);
-	ix = build(h, N, 4);
+	ix = build(h, N, 4, 0);
 	brute_pairs(h, N, 4, &want);
 	assert_true(want.n >= SAME * (SAME - 1) / 2);
 	assert_int_equal(gic_nearidx_pairs(ix, collect, &got), 0);
@@ -316,7 +339,7 @@ static void test_deterministic(void **state)
 
 	(void)state;
 	for (int k = 0; k < 2; k++) {
-		struct gic_nearidx *ix = build(h, N, 5);
+		struct gic_nearidx *ix = build(h, N, 5, 0);
 
 		assert_int_equal(gic_nearidx_pairs(ix, collect, k ? &two : &one), 0);
 		gic_nearidx_free(ix);
@@ -345,7 +368,7 @@ static int stop_query(void *arg, size_t i, int dist)
 static void test_callbacks_stop(void **state)
 {
 	uint64_t h[4] = { 1, 1, 3, 3 };
-	struct gic_nearidx *ix = build(h, 4, 2);
+	struct gic_nearidx *ix = build(h, 4, 2, 0);
 	int calls = 0;
 
 	(void)state;
@@ -374,11 +397,18 @@ static void test_bad_arguments_and_empty_sets(void **state)
 	assert_int_equal(gic_near_components(&h, 1, 11, &root), GIC_EUSAGE);
 	assert_int_equal(gic_near_cross(&h, 1, &h, 1, -2, collect, &got),
 			 GIC_EUSAGE);
-	ix = build(NULL, 0, 4);
-	assert_int_equal(gic_nearidx_pairs(ix, collect, &got), 0);
-	assert_int_equal(gic_nearidx_query(ix, 0, collect_one, &got), 0);
-	assert_int_equal(got.n, 0);
-	gic_nearidx_free(ix);
+	assert_int_equal(gic_nearidx_build_blocks(&h, 1, 10, 3, &ix),
+			 GIC_EUSAGE);
+	assert_non_null(strstr(gic_errmsg(), "3 blocks for distance 10"));
+	assert_int_equal(gic_nearidx_build_blocks(&h, 1, 4, 5 - 4, &ix),
+			 GIC_EUSAGE);
+	for (int m = 0; m <= 4; m += 4) { /* exact blocks, a radius */
+		ix = build(NULL, 0, 8, m);
+		assert_int_equal(gic_nearidx_pairs(ix, collect, &got), 0);
+		assert_int_equal(gic_nearidx_query(ix, 0, collect_one, &got), 0);
+		assert_int_equal(got.n, 0);
+		gic_nearidx_free(ix);
+	}
 	gic_nearidx_free(NULL);
 	assert_int_equal(gic_near_components(NULL, 0, 4, NULL), 0);
 	assert_int_equal(gic_near_components(&h, 1, 0, &root), 0);
