@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "eval-int.h"
 #include "json.h"
 
@@ -208,15 +210,46 @@ const char *gic_eval_title(const char *name, char *buf, size_t size)
 
 /* ---- scoring a task ----------------------------------------------------- */
 
+/* The only generator of the fakes a skipped (unresolved) train set
+ * selects, by a query; "" when none or several. */
+static void selected_generator(struct gic_catalog *c, const char *select,
+			       char *buf, size_t size)
+{
+	sqlite3_stmt *s = NULL;
+	char *expr = NULL;
+	int errcol, rows = 0;
+
+	*buf = '\0';
+	if (asprintf(&expr, "%s%s%slabel = fake", select ? "(" : "",
+		     select ? select : "", select ? ") and " : "") < 0)
+		return;
+	if (gic_select_prepare(c, "DISTINCT generator", expr, "LIMIT 2", &s,
+			       &errcol, NULL) == 0)
+		while (sqlite3_step(s) == SQLITE_ROW && rows++ < 2)
+			snprintf(buf, size, "%s", rows == 1 &&
+				 sqlite3_column_text(s, 0) ?
+				 (const char *)sqlite3_column_text(s, 0) : "");
+	sqlite3_finalize(s);
+	free(expr);
+}
+
 /* The train set's only generator, else the task's name. */
-static void trained_on(const struct gic_resolved *r, char *buf, size_t size)
+static void trained_on(struct gic_catalog *c, const struct gic_resolved *r,
+		       char *buf, size_t size)
 {
 	const char *gen = NULL;
+	char one[64];
 
 	snprintf(buf, size, "%s", r->task->name ? r->task->name : "?");
 	for (int i = 0; i < r->nsets; i++) {
 		if (strcmp(r->sets[i].def->name, "train"))
 			continue;
+		if (r->sets[i].skipped) {
+			selected_generator(c, r->sets[i].def->select, one,
+					   sizeof(one));
+			gen = *one ? one : NULL;
+			continue;
+		}
 		for (size_t j = 0; j < r->sets[i].n; j++) {
 			const char *g = r->sets[i].items[j].generator;
 			if (!g || strcmp(r->sets[i].items[j].label, "fake"))
@@ -391,7 +424,7 @@ int gic_eval_run(struct gic_catalog *c, const struct gic_resolved *r,
 	memset(e, 0, sizeof(*e));
 	e->r = r;
 	e->threshold = o->threshold;
-	trained_on(r, e->trained_on, sizeof(e->trained_on));
+	trained_on(c, r, e->trained_on, sizeof(e->trained_on));
 	if ((rc = choose_sets(e)) < 0 || (rc = build_index(e, &x)) < 0)
 		goto out;
 	if ((rc = gic_preds_read(predictions, o, &p, &e->malformed)) < 0)

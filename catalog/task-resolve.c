@@ -327,8 +327,26 @@ out:
 	return rc;
 }
 
+/* Empties a set that is not wanted. */
+static void skip_set(struct gic_resolved_set *rs)
+{
+	for (size_t j = 0; j < rs->n; j++)
+		gic_item_release(&rs->items[j]);
+	free(rs->items);
+	rs->items = NULL;
+	rs->n = rs->nreal = rs->nfake = 0;
+	rs->skipped = 1;
+}
+
 int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
 		     struct gic_resolved **out)
+{
+	return gic_task_resolve_some(c, t, NULL, out);
+}
+
+int gic_task_resolve_some(struct gic_catalog *c, const struct gic_task *t,
+			  int (*want)(const struct gic_task_set *def),
+			  struct gic_resolved **out)
 {
 	struct gic_resolved *r = calloc(1, sizeof(*r));
 	int rc = 0;
@@ -347,6 +365,10 @@ int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
 	if (t->has_split)
 		rc = deal(c, t, r);
 	for (int i = 0; i < t->nsets && rc == 0; i++) {
+		if (want && !want(&t->sets[i])) {
+			skip_set(&r->sets[i]);
+			continue;
+		}
 		if (t->sets[i].share <= 0)
 			rc = select_items(c, t->sets[i].select, t->sets[i].select_line,
 					  t->path, &r->sets[i]);

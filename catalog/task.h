@@ -106,6 +106,7 @@ struct gic_resolved_set {
 	struct gic_item *items;  /* sorted by sha256 */
 	size_t n;
 	size_t nreal, nfake;
+	int skipped;             /* not resolved (gic_task_resolve_some) */
 };
 
 struct gic_resolved {
@@ -125,6 +126,12 @@ struct gic_resolved {
  */
 int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
 		     struct gic_resolved **out);
+/* The same for the sets want says yes to; the others stay empty, with
+ * skipped set (a [split] share is dealt, then dropped).  For a command
+ * that needs a few sets of a task whose train set is millions. */
+int gic_task_resolve_some(struct gic_catalog *c, const struct gic_task *t,
+			  int (*want)(const struct gic_task_set *def),
+			  struct gic_resolved **out);
 void gic_resolved_free(struct gic_resolved *r);
 /*
  * Everything that task check and split warn about, in line order (sets

@@ -100,9 +100,17 @@ int cli_derive(const char *cmd, struct gic_catalog *c, struct gic_resolved *r,
 int cli_resolve(const char *cmd, struct gic_catalog *c,
 		const struct gic_task *t, int jobs, struct gic_resolved **r)
 {
+	return cli_resolve_some(cmd, c, t, NULL, jobs, r);
+}
+
+int cli_resolve_some(const char *cmd, struct gic_catalog *c,
+		     const struct gic_task *t,
+		     int (*want)(const struct gic_task_set *def), int jobs,
+		     struct gic_resolved **r)
+{
 	int rc;
 
-	if ((rc = gic_task_resolve(c, t, r)) < 0)
+	if ((rc = gic_task_resolve_some(c, t, want, r)) < 0)
 		return cli_fail(rc, cmd, NULL);
 	return cli_derive(cmd, c, *r, jobs, NULL);
 }
