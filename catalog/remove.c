@@ -47,10 +47,12 @@ out:
 	return rc;
 }
 
-/* The images of the selected entries that no other entry shows (g). */
-#define LEFT "FROM (SELECT DISTINCT sha256 FROM entries WHERE id IN " \
-	"temp.rm_ids) g WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE " \
-	"e.sha256 = g.sha256 AND e.id NOT IN temp.rm_ids)"
+/* The images of the selected entries that no other entry shows, noted
+ * once in temp.rm_left for the counts below. */
+#define LEFT "INSERT INTO temp.rm_left SELECT sha256 FROM (SELECT DISTINCT " \
+	"sha256 FROM entries WHERE id IN temp.rm_ids) g WHERE NOT EXISTS " \
+	"(SELECT 1 FROM entries e WHERE e.sha256 = g.sha256 AND e.id NOT IN " \
+	"temp.rm_ids)"
 /* Derived images among them with an ancestor that keeps an entry: gc
  * keeps them, as derivations of an image in use.  The walk goes up from
  * the selection's derived images only. */
@@ -62,12 +64,12 @@ out:
 
 /* Derived images without an entry that gc deletes with the images left
  * (not those kept): their derivations, down to any that keeps an entry. */
-#define DERIVED_GONE "WITH RECURSIVE down(h) AS (SELECT g.sha256 " LEFT \
-	" AND g.sha256 NOT IN (" KEPT_DERIVED ") UNION SELECT x.derived FROM " \
-	"derivations x JOIN down ON x.parent = down.h WHERE NOT EXISTS " \
-	"(SELECT 1 FROM entries e WHERE e.sha256 = x.derived AND e.id NOT " \
-	"IN temp.rm_ids)) SELECT count(*) FROM down WHERE h NOT IN (SELECT " \
-	"g.sha256 " LEFT ")"
+#define DERIVED_GONE "WITH RECURSIVE down(h) AS (SELECT sha256 FROM " \
+	"temp.rm_left WHERE sha256 NOT IN (" KEPT_DERIVED ") UNION SELECT " \
+	"x.derived FROM derivations x JOIN down ON x.parent = down.h WHERE " \
+	"NOT EXISTS (SELECT 1 FROM entries e WHERE e.sha256 = x.derived AND " \
+	"e.id NOT IN temp.rm_ids)) SELECT count(*) FROM down WHERE h NOT IN " \
+	"temp.rm_left"
 
 /* Counts, then (unless dry_run) deletes; inside the transaction. */
 static int remove_selected(struct gic_catalog *c, const char *expr,
@@ -82,12 +84,18 @@ static int remove_selected(struct gic_catalog *c, const char *expr,
 	int rc;
 
 	if (sqlite3_exec(c->db, "CREATE TEMP TABLE rm_ids (id INTEGER PRIMARY "
-			 "KEY)", NULL, NULL, NULL))
+			 "KEY); CREATE TEMP TABLE rm_left (sha256 TEXT PRIMARY "
+			 "KEY) WITHOUT ROWID", NULL, NULL, NULL))
 		return db_fail(c);
-	if ((rc = collect(c, expr, errcol, &rep->entries)) < 0 ||
-	    (rc = gic_db_count(c, "SELECT count(*) " LEFT, &rep->images_left)) < 0 ||
-	    (rc = gic_db_count(c, "SELECT count(*) " LEFT " AND g.sha256 IN ("
-			       KEPT_DERIVED ")", &rep->images_kept)) < 0 ||
+	if ((rc = collect(c, expr, errcol, &rep->entries)) < 0)
+		return rc;
+	if (sqlite3_exec(c->db, LEFT, NULL, NULL, NULL))
+		return db_fail(c);
+	if ((rc = gic_db_count(c, "SELECT count(*) FROM temp.rm_left",
+			       &rep->images_left)) < 0 ||
+	    (rc = gic_db_count(c, "SELECT count(*) FROM temp.rm_left WHERE "
+			       "sha256 IN (" KEPT_DERIVED ")",
+			       &rep->images_kept)) < 0 ||
 	    (rc = gic_db_count(c, DERIVED_GONE, &rep->derived_gone)) < 0)
 		return rc;
 	snprintf(sql, sizeof(sql), "SELECT count(*) %s", fetched);
@@ -114,7 +122,8 @@ int gic_remove(struct gic_catalog *c, const char *expr, int dry_run,
 		return rc;
 	rc = gic_tx_end(c, dry_run, remove_selected(c, expr, dry_run, errcol,
 						    rep));
-	sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.rm_ids", NULL, NULL, NULL);
+	sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.rm_ids; DROP TABLE IF "
+		     "EXISTS temp.rm_left", NULL, NULL, NULL);
 	if (rc < 0 && !dry_run)
 		*rep = (struct gic_remove_report){ 0 };
 	return rc;
