@@ -223,12 +223,14 @@ static void selected_generator(struct gic_catalog *c, const char *select,
 	if (asprintf(&expr, "%s%s%slabel = fake", select ? "(" : "",
 		     select ? select : "", select ? ") and " : "") < 0)
 		return;
-	if (gic_select_prepare(c, "DISTINCT generator", expr, "LIMIT 2", &s,
+	if (gic_select_prepare(c, "DISTINCT generator", expr, "LIMIT 3", &s,
 			       &errcol, NULL) == 0)
-		while (sqlite3_step(s) == SQLITE_ROW && rows++ < 2)
-			snprintf(buf, size, "%s", rows == 1 &&
-				 sqlite3_column_text(s, 0) ?
-				 (const char *)sqlite3_column_text(s, 0) : "");
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			const char *g = (const char *)sqlite3_column_text(s, 0);
+
+			if (g) /* fakes of no generator: as the items count */
+				snprintf(buf, size, "%s", ++rows == 1 ? g : "");
+		}
 	sqlite3_finalize(s);
 	free(expr);
 }

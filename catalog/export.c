@@ -432,7 +432,8 @@ static int mark(struct gic_export_ctx *x)
 
 int gic_export_out_check(struct gic_catalog *c, const char *out)
 {
-	const char *dir, *slash = strrchr(out, '/');
+	const char *dir, *slash;
+	size_t len = strlen(out);
 	struct stat st;
 	char *parent;
 	int gone;
@@ -447,9 +448,13 @@ int gic_export_out_check(struct gic_catalog *c, const char *out)
 			"exists and is not a directory");
 	if (lstat(out, &st) == 0)
 		return gic_seterr(GIC_EUSAGE, "a symlink to nothing");
-	if (!slash || slash == out) /* here, or in / */
+	while (len > 1 && out[len - 1] == '/') /* "new/" is "new" */
+		len--;
+	for (slash = out + len; slash > out && slash[-1] != '/'; slash--)
+		;
+	if (slash <= out + 1) /* here, or in / */
 		return 0;
-	if (!(parent = strndup(out, (size_t)(slash - out))))
+	if (!(parent = strndup(out, (size_t)(slash - 1 - out))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	gone = stat(parent, &st) < 0 && errno == ENOENT;
 	free(parent);

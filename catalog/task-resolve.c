@@ -81,6 +81,16 @@ static void note_label(struct gic_item *it, sqlite3_stmt *s)
 		snprintf(it->other_label, sizeof(it->other_label), "%s", v);
 }
 
+/* A bad select expression, named by the task file's line. */
+static int select_error(const char *path, int line, int errcol)
+{
+	char why[512];
+
+	snprintf(why, sizeof(why), "%s", gic_errmsg());
+	return gic_seterr(GIC_EUSAGE, "%s:%d: select: %s (column %d)", path,
+			  line, why, errcol);
+}
+
 /* The images selected by expr: one item per content, represented by its
  * entry of smallest (dataset, path), whatever order they were added in. */
 static int select_items(struct gic_catalog *c, const char *expr, int line,
@@ -92,12 +102,8 @@ static int select_items(struct gic_catalog *c, const char *expr, int line,
 
 	rc = gic_select_prepare(c, COLS, expr, "ORDER BY sha256, dataset, path",
 				&s, &errcol, NULL);
-	if (rc == GIC_EUSAGE) {
-		char why[512];
-		snprintf(why, sizeof(why), "%s", gic_errmsg());
-		return gic_seterr(rc, "%s:%d: select: %s (column %d)", path, line,
-				  why, errcol);
-	}
+	if (rc == GIC_EUSAGE)
+		return select_error(path, line, errcol);
 	if (rc < 0)
 		return rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -327,6 +333,20 @@ out:
 	return rc;
 }
 
+/* A skipped set's select is still checked: a bad one is an error. */
+static int check_select(struct gic_catalog *c, const struct gic_task *t,
+			const struct gic_task_set *def)
+{
+	sqlite3_stmt *s = NULL;
+	int errcol = 0, rc;
+
+	rc = gic_select_prepare(c, "1", def->select, "LIMIT 0", &s, &errcol,
+				NULL);
+	sqlite3_finalize(s);
+	return rc == GIC_EUSAGE ? select_error(t->path, def->select_line,
+					       errcol) : rc;
+}
+
 /* Empties a set that is not wanted. */
 static void skip_set(struct gic_resolved_set *rs)
 {
@@ -365,8 +385,10 @@ int gic_task_resolve_some(struct gic_catalog *c, const struct gic_task *t,
 	if (t->has_split)
 		rc = deal(c, t, r);
 	for (int i = 0; i < t->nsets && rc == 0; i++) {
-		if (want && !want(&t->sets[i])) {
+		/* a share of [split] is dealt with the others: kept */
+		if (want && !want(&t->sets[i]) && t->sets[i].share <= 0) {
 			skip_set(&r->sets[i]);
+			rc = check_select(c, t, &t->sets[i]);
 			continue;
 		}
 		if (t->sets[i].share <= 0)

@@ -99,13 +99,16 @@ static int derived_from(struct ctx *x, const char *hex, char *why, size_t n,
 		if (sqlite3_step(s) == SQLITE_ROW) {
 			const char *parent =
 				(const char *)sqlite3_column_text(s, 0);
-			uint64_t size;
+			char *bytes = NULL; /* the parent's object or ref file */
+			struct stat st;
+			int gone = gic_image_path(x->c, parent, &bytes) < 0 ||
+				   stat(bytes, &st) < 0;
 
+			free(bytes);
 			snprintf(why, n, "%s; a derived image: %s'gicat degrade "
 				 "\"%s\" %s >/dev/null' makes it again", what,
-				 x->c->odb->be->stat(x->c->odb, parent, &size) < 0 ?
-				 "its parent's object is not there either: once "
-				 "that is mended, " : "",
+				 gone ? "its parent's bytes are not there either: "
+				 "once they are mended, " : "",
 				 (const char *)sqlite3_column_text(s, 1), parent);
 			rc = 0;
 		}

@@ -172,7 +172,7 @@ test_expect_success 'verify --full re-hashes derived objects; degrade makes a da
 	test_grep "^gicat: verify: .$d.: object is missing from the store; a derived image: .gicat degrade" err &&
 	po=$(obj "$fake") && mv "$po" parent.obj &&
 	test_expect_code 1 gicat verify >out 2>err &&
-	test_grep "^gicat: verify: .$d.: object is missing from the store; a derived image: its parent.s object is not there either: once that is mended, .gicat degrade" err &&
+	test_grep "^gicat: verify: .$d.: object is missing from the store; a derived image: its parent.s bytes are not there either: once they are mended, .gicat degrade" err &&
 	mv parent.obj "$po" &&
 	gicat degrade "blur(sigma=3)" "$fake" >b3.png 2>err &&
 	test_grep computed err && cmp b1.png b3.png &&

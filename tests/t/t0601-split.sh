@@ -234,6 +234,8 @@ test_expect_success 'a non-empty --out is refused unless --force; a missing pare
 	test_expect_code 2 gicat split $TASK --out nosuch/parent/out 2>err &&
 	test "$(cat err)" = "gicat: split: '"'"'nosuch/parent/out'"'"': cannot be created: its parent directory does not exist" &&
 	! test -e nosuch &&
+	gicat split $TASK --out slashed/ 2>err && test -f slashed/MANIFEST.sha256 &&
+	mkdir -p up && gicat split $TASK --out up/slashed// 2>err && test -f up/slashed/MANIFEST.sha256 &&
 	echo x >afile && ln -s nowhere/x dangling &&
 	test_expect_code 2 gicat split $TASK --out afile 2>err &&
 	test "$(cat err)" = "gicat: split: '"'"'afile'"'"': exists and is not a directory" &&

@@ -466,7 +466,22 @@ test_expect_success 'the test share of a [split] section is scored (val is not, 
 	test "$(wc -l <sp.csv)" -gt 1 &&
 	gicat eval sp.ini --predictions sp.csv --format csv >out &&
 	test "$(cut -d, -f1 out | tr "\n" " ")" = "set test avg " &&
-	test_grep "^test,$(($(wc -l <sp.csv) - 1)),1.0,1.0,1.0,1.0$" out
+	test_grep "^test,$(($(wc -l <sp.csv) - 1)),1.0,1.0,1.0,1.0$" out &&
+	printf "[task]\nname = spadm\n[split]\nselect = dataset = genimage and subset = adm\nratios = train:0.5, test:0.5\n" >spadm.ini &&
+	gicat task show --items spadm.ini | awk -F, -v OFS=, "NR == 1 { print \"sha256,pred\" }
+		\$1 == \"test\" { print \$2, \$3 }" >spadm.csv &&
+	gicat eval spadm.ini --predictions spadm.csv --format json >spadm.json &&
+	$PY -c "
+import json
+v = json.load(open(\"spadm.json\"))
+assert v[\"trained_on\"] == \"adm\", v[\"trained_on\"]
+"
+'
+
+test_expect_success 'eval reads no train set, but still refuses a bad select in it' '
+	printf "[task]\nname = bad\n[train]\nselect = generator = = adm\n[test adm]\nselect = generator = adm and split = val\n" >badtrain.ini &&
+	test_expect_code 2 gicat eval badtrain.ini --predictions val.csv 2>err &&
+	test_grep "badtrain.ini:4: select: " err
 '
 
 test_expect_success 'images without a label are not scored, and eval says so' '
