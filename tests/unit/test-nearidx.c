@@ -71,7 +71,11 @@ static int collect(void *arg, size_t i, size_t j, int dist)
 		ps->p = realloc(ps->p, ps->cap * sizeof(*ps->p));
 		assert_non_null(ps->p);
 	}
-	ps->p[ps->n++] = (struct pair){ i, j, dist };
+	/* padding zeroed too: pair lists are compared as memory */
+	memset(&ps->p[ps->n], 0, sizeof(*ps->p));
+	ps->p[ps->n].i = i;
+	ps->p[ps->n].j = j;
+	ps->p[ps->n++].dist = dist;
 	return 0;
 }
 
