@@ -498,12 +498,24 @@ int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
 
 /* ---- removing entries ------------------------------------------------- */
 
+/* SQL: the images live exports point into the store for (a symlink-mode
+ * export's links, a manifest export's object paths), but those of the
+ * records whose ids the SQL gone yields: gc keeps them. */
+#define GIC_SQL_EXPORTED(gone) "SELECT image_sha256 FROM " \
+	"materialized_files f JOIN materializations m ON m.id = " \
+	"f.materialization_id WHERE m.mode = 'symlink' AND image_sha256 IS " \
+	"NOT NULL AND m.id NOT IN (" gone ") UNION SELECT sha256 FROM " \
+	"export_refs WHERE materialization_id NOT IN (" gone ")"
+
 struct gic_remove_report {
 	uint64_t entries;       /* entries removed (or that would be) */
 	uint64_t images_left;   /* images no entry uses any more */
 	uint64_t images_kept;   /* of those, derived from an image that still
 				   has an entry: gc keeps them (the rest is
 				   gc's work) */
+	uint64_t images_exported; /* of images_left (not kept), those live
+				     symlink or manifest exports point at:
+				     gc keeps them */
 	uint64_t derived_gone;  /* images without an entry derived from the
 				   images left (not those kept): gc deletes
 				   them too */

@@ -62,14 +62,20 @@ out:
 	"JOIN up ON x.derived = up.h) SELECT d FROM up WHERE EXISTS (SELECT " \
 	"1 FROM entries e WHERE e.sha256 = up.h AND e.id NOT IN temp.rm_ids)"
 
+/* What live exports point at: gc keeps it (every record: rm does not
+ * look for gone directories as gc does). */
+#define EXPORTED GIC_SQL_EXPORTED("SELECT 0 WHERE 0")
+
 /* Derived images without an entry that gc deletes with the images left
- * (not those kept): their derivations, down to any that keeps an entry. */
+ * (not those kept): their derivations, down to any that keeps an entry or
+ * an export. */
 #define DERIVED_GONE "WITH RECURSIVE down(h) AS (SELECT sha256 FROM " \
-	"temp.rm_left WHERE sha256 NOT IN (" KEPT_DERIVED ") UNION SELECT " \
-	"x.derived FROM derivations x JOIN down ON x.parent = down.h WHERE " \
-	"NOT EXISTS (SELECT 1 FROM entries e WHERE e.sha256 = x.derived AND " \
-	"e.id NOT IN temp.rm_ids)) SELECT count(*) FROM down WHERE h NOT IN " \
-	"temp.rm_left"
+	"temp.rm_left WHERE sha256 NOT IN (" KEPT_DERIVED ") AND sha256 NOT " \
+	"IN (" EXPORTED ") UNION SELECT x.derived FROM derivations x JOIN " \
+	"down ON x.parent = down.h WHERE NOT EXISTS (SELECT 1 FROM entries e " \
+	"WHERE e.sha256 = x.derived AND e.id NOT IN temp.rm_ids) AND " \
+	"x.derived NOT IN (" EXPORTED ")) SELECT count(*) FROM down WHERE h " \
+	"NOT IN temp.rm_left"
 
 /* Counts, then (unless dry_run) deletes; inside the transaction. */
 static int remove_selected(struct gic_catalog *c, const char *expr,
@@ -96,6 +102,9 @@ static int remove_selected(struct gic_catalog *c, const char *expr,
 	    (rc = gic_db_count(c, "SELECT count(*) FROM temp.rm_left WHERE "
 			       "sha256 IN (" KEPT_DERIVED ")",
 			       &rep->images_kept)) < 0 ||
+	    (rc = gic_db_count(c, "SELECT count(*) FROM temp.rm_left WHERE "
+			       "sha256 NOT IN (" KEPT_DERIVED ") AND sha256 IN ("
+			       EXPORTED ")", &rep->images_exported)) < 0 ||
 	    (rc = gic_db_count(c, DERIVED_GONE, &rep->derived_gone)) < 0)
 		return rc;
 	snprintf(sql, sizeof(sql), "SELECT count(*) %s", fetched);

@@ -393,11 +393,7 @@ static int remove_orphan(const char *hex, void *arg)
 /* What live exports point at, besides entries: the image files of
  * symlink-mode exports, the objects manifests list (the records of gone
  * exports are forgotten first). */
-#define EXPORTED "SELECT image_sha256 FROM materialized_files f JOIN " \
-	"materializations m ON m.id = f.materialization_id WHERE m.mode = " \
-	"'symlink' AND image_sha256 IS NOT NULL AND m.id NOT IN " \
-	"temp.gc_gone UNION SELECT sha256 FROM export_refs WHERE " \
-	"materialization_id NOT IN temp.gc_gone"
+#define EXPORTED GIC_SQL_EXPORTED("SELECT id FROM temp.gc_gone")
 /* Images gc removes: none that an entry uses, or an export (with
  * EXPORTED as the second base), or that derives from one of those. */
 #define UNUSED(also) "SELECT sha256 FROM images WHERE sha256 NOT IN (WITH " \

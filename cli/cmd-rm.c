@@ -16,7 +16,8 @@
 static void images_left(const struct gic_remove_report *r, int dry_run)
 {
 	uint64_t img = r->images_left, kept = r->images_kept;
-	uint64_t gone = img - kept, der = r->derived_gone;
+	uint64_t exp = r->images_exported, gone = img - kept - exp;
+	uint64_t der = r->derived_gone;
 
 	cli_err("; %llu %s no entry left (", (unsigned long long)img,
 		dry_run ? cli_word(img, "image would have", "images would have")
@@ -38,6 +39,10 @@ static void images_left(const struct gic_remove_report *r, int dry_run)
 			"", (unsigned long long)kept,
 			cli_word(kept, "an image", "images"),
 			dry_run ? "would stay" : cli_word(kept, "stays", "stay"));
+	if (exp)
+		cli_err("%s%llu that symlink or manifest exports point at %s",
+			gone || kept ? "; " : "", (unsigned long long)exp,
+			dry_run ? "would stay" : cli_word(exp, "stays", "stay"));
 	cli_err(")");
 }
 

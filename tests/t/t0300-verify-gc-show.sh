@@ -257,7 +257,8 @@ test_expect_success 'gc keeps the objects live symlink and manifest exports poin
 	gicat --catalog c5e export "path ~ ${SQ}*basn0g08*${SQ}" --mode symlink --out e-sym 2>/dev/null &&
 	gicat --catalog c5e export "path ~ ${SQ}*basn2c08*${SQ}" --format manifest --out e-man 2>/dev/null &&
 	gicat --catalog c5e export "" --out e-link 2>/dev/null &&
-	gicat --catalog c5e rm "dataset = u" 2>/dev/null &&
+	gicat --catalog c5e rm "dataset = u" 2>err &&
+	test "$(cat err)" = "rm: removed 3 entries; 3 images have no entry left (gicat gc deletes 1 and its object; 2 that symlink or manifest exports point at stay)" &&
 	gicat --catalog c5e gc --dry-run --grace 0 2>out &&
 	test_grep "^gc: would remove 1 unused image row, 1 object," out &&
 	test_grep "^gc: would keep 2 images no entry uses: symlink or manifest exports point at their objects" out &&
