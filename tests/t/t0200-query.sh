@@ -278,6 +278,34 @@ assert row[\"path\"].endswith(\"bad\ufffd\ufffdutf.png\"), row[\"path\"]
 	gicat dedup --format jsonl "dataset = nonutf" >/dev/null
 '
 
+test_expect_success 'jsonl rows escape what JSON must and keep UTF-8 as it is; json documents agree' '
+	mkdir -p odd && i=0 &&
+	for name in "q\"uote" "back\\slash" "$(printf "tab\tnl\ncr\rbs\bff\fx\001y\037z\177")" \
+		"caf$(printf "\303\251")-$(printf "\360\237\230\200")" "over$(printf "\300\257")long" \
+		"sur$(printf "\355\240\200")rogate" "cut$(printf "\342\202")"; do
+		i=$((i + 1)) &&
+		cp "$SHARED/data/pngsuite/basn0g08.png" "odd/$i-$name.png" || exit 1
+	done &&
+	gicat ingest --dataset odd odd 2>/dev/null &&
+	gicat query --format jsonl --fields path,width "dataset = odd" >rows &&
+	"$PY" -c "
+import json, os
+got = sorted(json.loads(l)[\"path\"] for l in open(\"rows\", \"rb\"))
+# each byte that is not UTF-8 becomes one U+FFFD
+fix = lambda n: \"\".join(\"\\ufffd\" if 0xdc80 <= ord(c) <= 0xdcff else c for c in n.decode(\"utf-8\", \"surrogateescape\"))
+want = sorted(\"odd/\" + fix(n) for n in os.listdir(b\"odd\"))
+assert got == want, (got, want)
+" &&
+	h=$(gicat query --format csv --fields sha256 "dataset = odd" | sed -n 2p) &&
+	gicat show --format json $h >doc.json &&
+	"$PY" -c "
+import json
+d = json.load(open(\"doc.json\", \"rb\"))
+rows = sorted(json.loads(l)[\"path\"] for l in open(\"rows\", \"rb\"))
+assert sorted(e[\"path\"] for e in d[\"entries\"] if e[\"dataset\"] == \"odd\") == rows, d[\"entries\"]
+"
+'
+
 test_expect_success 'tables show control characters of a path as \xNN: a file name cannot drive the terminal' '
 	mkdir -p esc && cp "$SHARED/data/pngsuite/basn0g08.png" "esc/$(printf "a\033[31mred")" &&
 	printf junk >"esc/$(printf "b\033]0;title\007.png")" &&
