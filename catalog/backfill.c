@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-#include "catalog.h"
+#include "maint.h"
 
 #define BATCH 256
 

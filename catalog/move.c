@@ -9,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#include "catalog.h"
+#include "maint.h"
 
 /* The entries of ?1 (path prefix), ?3 (dataset or NULL); ?2 is the new
  * prefix, NEW_PATH the path an entry gets (of table alias t). */

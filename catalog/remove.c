@@ -10,7 +10,7 @@
 
 #include <sqlite3.h>
 
-#include "catalog.h"
+#include "maint.h"
 
 static int db_fail(struct gic_catalog *c)
 {

@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#include "catalog.h"
+#include "maint.h"
 
 /* A problem line: a path of up to 4095 bytes and the words around it. */
 #define GIC_MAX_WHY 4608

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "catalog.h"
+#include "maint.h"
 #include "task.h"
 
 /* Exit codes (README): */

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "degrade.h"
+#include "maint.h"
 #include "testpixels.h"
 
 static char tmpdir[] = "/tmp/gicat-test-degrade-XXXXXX";
