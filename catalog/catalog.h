@@ -223,6 +223,9 @@ struct gic_path_meta {
  * the working directory, which is the subset's when root is train|val and
  * it is named exactly as one.  classes and val may be NULL.
  */
+/* The components of path other than "." and "..": what its spelling
+ * names ("./a/../b" names two). */
+int gic_path_named(const char *path);
 void gic_path_parse(enum gic_layout layout, const char *relpath,
 		    const char *root, const char *above,
 		    const struct gic_classes *classes,

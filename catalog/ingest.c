@@ -134,23 +134,6 @@ static int record_ref(struct gic_result *r, const char *path,
 	return 0;
 }
 
-/* Components of path other than "." and "..": what the user named. */
-static int named(const char *path)
-{
-	int n = 0;
-
-	for (const char *s = path; *s; ) {
-		size_t k;
-
-		s += strspn(s, "/");
-		k = strcspn(s, "/");
-		n += k && !(k == 1 && s[0] == '.') &&
-		     !(k == 2 && s[0] == '.' && s[1] == '.');
-		s += k;
-	}
-	return n;
-}
-
 /* What the path says (layout, generator, label, split, class): read with
  * the PATH argument as root_setup spelt it (a file's path starts with the
  * argument as given). */
@@ -499,7 +482,7 @@ static int root_setup(struct root *ri, const char *given)
 {
 	char *full = NULL;
 	size_t at;
-	int k = named(given);
+	int k = gic_path_named(given);
 
 	if (!(ri->name = root_name(given, &full)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");

@@ -388,8 +388,7 @@ static void imagefolder_parse(const struct span *c, int n,
 		snprintf(m->generator, sizeof(m->generator), "%s", gen);
 }
 
-/* How many components a path has ("." ones do not count). */
-static int depth(const char *path)
+int gic_path_named(const char *path)
 {
 	int n = 0;
 
@@ -398,7 +397,8 @@ static int depth(const char *path)
 
 		s += strspn(s, "/");
 		k = strcspn(s, "/");
-		n += k > 0 && !(k == 1 && *s == '.');
+		n += k && !(k == 1 && s[0] == '.') &&
+		     !(k == 2 && s[0] == '.' && s[1] == '.');
 		s += k;
 	}
 	return n;
@@ -412,7 +412,8 @@ void gic_path_parse(enum gic_layout layout, const char *relpath,
 	struct span c[MAXCOMP];
 	int n = split_path(relpath ? relpath : "", c, MAXCOMP);
 	/* c[rc] is root's last component; what is above it is not read */
-	int rc = root && relpath ? n - 1 - (depth(relpath) - depth(root)) : 0;
+	int rc = root && relpath ? n - 1 - (gic_path_named(relpath) -
+					   gic_path_named(root)) : 0;
 
 	memset(out, 0, sizeof(*out));
 	out->class_idx = -1;
