@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -432,10 +433,9 @@ static int mark(struct gic_export_ctx *x)
 
 int gic_export_out_check(struct gic_catalog *c, const char *out)
 {
-	const char *dir, *slash;
-	size_t len = strlen(out);
+	const char *dir;
 	struct stat st;
-	char *parent;
+	char *copy;
 	int gone;
 
 	if (!*out)
@@ -448,16 +448,10 @@ int gic_export_out_check(struct gic_catalog *c, const char *out)
 			"exists and is not a directory");
 	if (lstat(out, &st) == 0)
 		return gic_seterr(GIC_EUSAGE, "a symlink to nothing");
-	while (len > 1 && out[len - 1] == '/') /* "new/" is "new" */
-		len--;
-	for (slash = out + len; slash > out && slash[-1] != '/'; slash--)
-		;
-	if (slash <= out + 1) /* here, or in / */
-		return 0;
-	if (!(parent = strndup(out, (size_t)(slash - 1 - out))))
+	if (!(copy = strdup(out)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	gone = stat(parent, &st) < 0 && errno == ENOENT;
-	free(parent);
+	gone = stat(dirname(copy), &st) < 0 && errno == ENOENT; /* "a/b/": a */
+	free(copy);
 	return gone ? gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
 				 "directory does not exist") : 0;
 }
