@@ -48,11 +48,11 @@ out:
 }
 
 /* The images of the selected entries that no other entry shows, noted
- * once in temp.rm_left for the counts below. */
-#define LEFT "INSERT INTO temp.rm_left SELECT sha256 FROM (SELECT DISTINCT " \
-	"sha256 FROM entries WHERE id IN temp.rm_ids) g WHERE NOT EXISTS " \
-	"(SELECT 1 FROM entries e WHERE e.sha256 = g.sha256 AND e.id NOT IN " \
-	"temp.rm_ids)"
+ * once in temp.rm_left (stays NULL: gc deletes it) for the counts below. */
+#define LEFT "INSERT INTO temp.rm_left (sha256) SELECT sha256 FROM (SELECT " \
+	"DISTINCT sha256 FROM entries WHERE id IN temp.rm_ids) g WHERE NOT " \
+	"EXISTS (SELECT 1 FROM entries e WHERE e.sha256 = g.sha256 AND e.id " \
+	"NOT IN temp.rm_ids)"
 /* Derived images among them with an ancestor that keeps an entry: gc
  * keeps them, as derivations of an image in use.  The walk goes up from
  * the selection's derived images only. */
@@ -70,12 +70,11 @@ out:
  * (not those kept): their derivations, down to any that keeps an entry or
  * an export. */
 #define DERIVED_GONE "WITH RECURSIVE down(h) AS (SELECT sha256 FROM " \
-	"temp.rm_left WHERE sha256 NOT IN (" KEPT_DERIVED ") AND sha256 NOT " \
-	"IN (" EXPORTED ") UNION SELECT x.derived FROM derivations x JOIN " \
-	"down ON x.parent = down.h WHERE NOT EXISTS (SELECT 1 FROM entries e " \
-	"WHERE e.sha256 = x.derived AND e.id NOT IN temp.rm_ids) AND " \
-	"x.derived NOT IN (" EXPORTED ")) SELECT count(*) FROM down WHERE h " \
-	"NOT IN temp.rm_left"
+	"temp.rm_left WHERE stays IS NULL UNION SELECT x.derived FROM " \
+	"derivations x JOIN down ON x.parent = down.h WHERE NOT EXISTS " \
+	"(SELECT 1 FROM entries e WHERE e.sha256 = x.derived AND e.id NOT " \
+	"IN temp.rm_ids) AND x.derived NOT IN (" EXPORTED ")) SELECT " \
+	"count(*) FROM down WHERE h NOT IN (SELECT sha256 FROM temp.rm_left)"
 
 /* Counts, then (unless dry_run) deletes; inside the transaction. */
 static int remove_selected(struct gic_catalog *c, const char *expr,
@@ -91,20 +90,22 @@ static int remove_selected(struct gic_catalog *c, const char *expr,
 
 	if (sqlite3_exec(c->db, "CREATE TEMP TABLE rm_ids (id INTEGER PRIMARY "
 			 "KEY); CREATE TEMP TABLE rm_left (sha256 TEXT PRIMARY "
-			 "KEY) WITHOUT ROWID", NULL, NULL, NULL))
+			 "KEY, stays TEXT) WITHOUT ROWID", NULL, NULL, NULL))
 		return db_fail(c);
 	if ((rc = collect(c, expr, errcol, &rep->entries)) < 0)
 		return rc;
-	if (sqlite3_exec(c->db, LEFT, NULL, NULL, NULL))
+	/* why gc keeps one: derived from an image in use, or exported */
+	if (sqlite3_exec(c->db, LEFT "; UPDATE temp.rm_left SET stays = "
+			 "'derived' WHERE sha256 IN (" KEPT_DERIVED "); UPDATE "
+			 "temp.rm_left SET stays = 'exported' WHERE stays IS "
+			 "NULL AND sha256 IN (" EXPORTED ")", NULL, NULL, NULL))
 		return db_fail(c);
 	if ((rc = gic_db_count(c, "SELECT count(*) FROM temp.rm_left",
 			       &rep->images_left)) < 0 ||
 	    (rc = gic_db_count(c, "SELECT count(*) FROM temp.rm_left WHERE "
-			       "sha256 IN (" KEPT_DERIVED ")",
-			       &rep->images_kept)) < 0 ||
+			       "stays = 'derived'", &rep->images_kept)) < 0 ||
 	    (rc = gic_db_count(c, "SELECT count(*) FROM temp.rm_left WHERE "
-			       "sha256 NOT IN (" KEPT_DERIVED ") AND sha256 IN ("
-			       EXPORTED ")", &rep->images_exported)) < 0 ||
+			       "stays = 'exported'", &rep->images_exported)) < 0 ||
 	    (rc = gic_db_count(c, DERIVED_GONE, &rep->derived_gone)) < 0)
 		return rc;
 	snprintf(sql, sizeof(sql), "SELECT count(*) %s", fetched);
