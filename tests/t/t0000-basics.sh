@@ -15,7 +15,8 @@ test_expect_success 'a command with -h prints its usage on stdout' '
 	test_grep "usage: gicat ingest" out &&
 	gicat help query >out &&
 	test_grep "usage: gicat query" out &&
-	gicat help -h >out && test_grep "usage: gicat help" out
+	gicat help -h >out && test_grep "usage: gicat help" out &&
+	test_expect_code 2 gicat help query extra 2>err && test_grep "one COMMAND at a time, not .extra." err
 '
 
 test_expect_success 'every option a command accepts is in its -h' '

@@ -510,6 +510,7 @@ test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold 1.5 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold x 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --format xml 2>err &&
+	gicat eval --matrix -h >out && test_grep "^usage: gicat eval" out &&
 	test_expect_code 2 gicat eval --matrix runs.tsv --predictions rand.csv 2>err &&
 	test_expect_code 2 gicat eval --matrix runs.tsv --metric auc 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --predictions perfect.csv 2>err &&
