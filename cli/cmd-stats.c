@@ -14,35 +14,102 @@
 
 #include "cli.h"
 
-/* The three sections, each a column list and what follows WHERE. */
+/*
+ * One scan of what EXPR selects fills temp.stats, its counts per
+ * (dataset, subset, generator, label, split, format, mode): a few hundred
+ * rows, from which the sections are read; the number of distinct images,
+ * which those counts cannot give, is one more query: an index scan of
+ * entries when there is no EXPR.
+ */
+static const char fill_cols[] =
+	"dataset, subset, generator, label, split, format, mode, "
+	"count(*), coalesce(sum(bytes), 0), min(short_side), max(short_side)";
+
+/* The three sections, each a column list and what follows FROM
+ * temp.stats (the first adds the images). */
 static const struct section {
 	const char *title, *json_key, *cols, *tail;
 } sections[] = {
-	{ NULL, NULL, "count(*) AS entries, count(DISTINCT sha256) AS images, "
+	{ NULL, NULL, "coalesce(sum(n), 0) AS entries, ?1 AS images, "
 	  "coalesce(sum(bytes), 0) AS entry_bytes", "" },
 	{ "per subset, generator, label and split:", "groups",
-	  "dataset, subset, generator, label, split, count(*) AS entries",
+	  "dataset, subset, generator, label, split, sum(n) AS entries",
 	  "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5" },
-	{ "per format:", "formats", "format, mode, count(*) AS entries, "
-	  "min(short_side) AS min_short, max(short_side) AS max_short",
+	{ "per format:", "formats", "format, mode, sum(n) AS entries, "
+	  "min(lo) AS min_short, max(hi) AS max_short",
 	  "GROUP BY 1, 2 ORDER BY 1, 2" },
 };
 
-/* Section k of the entries expr selects: printed as a table, or added to
- * doc (the totals as its first keys, the others as arrays). */
-static int section(struct gic_catalog *c, int k, const char *expr,
+/* The catalog's last error, as the command's failure. */
+static int db_fail(struct gic_catalog *c)
+{
+	return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
+			"stats", NULL);
+}
+
+/* temp.stats for expr, and in *images how many distinct images it
+ * selects; an exit code on failure. */
+static int fill(struct gic_catalog *c, const char *expr,
+		sqlite3_int64 *images)
+{
+	sqlite3_stmt *s = NULL, *ins = NULL;
+	int errcol = 0, rc;
+
+	if (sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.stats; "
+			 "CREATE TEMP TABLE stats(dataset, subset, generator, "
+			 "label, split, format, mode, n, bytes, lo, hi)",
+			 NULL, NULL, NULL) ||
+	    sqlite3_prepare_v2(c->db, "INSERT INTO temp.stats VALUES "
+			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &ins,
+			       NULL))
+		return db_fail(c);
+	rc = gic_select_prepare(c, fill_cols, expr, "GROUP BY 1, 2, 3, 4, 5, "
+				"6, 7", &s, &errcol, NULL);
+	if (rc < 0) {
+		sqlite3_finalize(ins);
+		return rc == GIC_EUSAGE ? cli_expr_error("stats", expr, errcol)
+					: cli_fail(rc, "stats", NULL);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < sqlite3_column_count(s); i++)
+			sqlite3_bind_value(ins, i + 1, sqlite3_column_value(s, i));
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		sqlite3_reset(ins);
+	}
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(s);
+		rc = *expr ? gic_select_prepare(c, "count(DISTINCT sha256)",
+						expr, "", &s, &errcol, NULL)
+			   : sqlite3_prepare_v2(c->db, "SELECT count(DISTINCT "
+						"sha256) FROM entries", -1, &s,
+						NULL);
+		if (rc == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+			*images = sqlite3_column_int64(s, 0);
+	}
+	rc = rc == SQLITE_ROW ? 0 : db_fail(c);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Section k, read from temp.stats: printed as a table, or added to doc
+ * (the totals as its first keys, the others as arrays). */
+static int section(struct gic_catalog *c, int k, sqlite3_int64 images,
 		   json_t *doc)
 {
 	const struct section *sec = &sections[k];
+	char sql[512];
 	sqlite3_stmt *s;
-	int errcol = 0, rc;
 
-	rc = gic_select_prepare(c, sec->cols, expr, sec->tail, &s, &errcol,
-				NULL);
-	if (rc == GIC_EUSAGE)
-		return cli_expr_error("stats", expr, errcol);
-	if (rc < 0)
-		return cli_fail(rc, "stats", NULL);
+	snprintf(sql, sizeof sql, "SELECT %s FROM temp.stats %s", sec->cols,
+		 sec->tail);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
+		return db_fail(c);
+	if (k == 0)
+		sqlite3_bind_int64(s, 1, images);
 	if (doc && sec->json_key) {
 		json_object_set_new(doc, sec->json_key, out_rows_array(s));
 	} else if (doc) {
@@ -93,10 +160,11 @@ static int list_rejects(struct gic_catalog *c, enum out_format fmt)
 static int summary(struct gic_catalog *c, const char *expr, int json)
 {
 	json_t *doc = json ? json_object() : NULL;
-	int rc = 0;
+	sqlite3_int64 images = 0;
+	int rc = fill(c, expr, &images);
 
 	for (size_t k = 0; !rc && k < sizeof(sections) / sizeof(*sections); k++)
-		rc = section(c, (int)k, expr, doc);
+		rc = section(c, (int)k, images, doc);
 	if (!rc && !*expr)
 		rejects(c, doc);
 	if (!rc && doc)

@@ -235,6 +235,24 @@ test_expect_success 'stats shows subset and generator as the query fields name t
 	test "$(gicat query --count "subset = adm and generator = null and label = real and split = train")" -eq 4
 '
 
+test_expect_success 'stats counts images, bytes and short sides as query sees them, with and without EXPR' '
+	for e in "" "label = real" "generator = sd14 or class in 0..9"; do
+		gicat stats --format json $e >js &&
+		gicat query --format csv --fields sha256,bytes,format,mode,short_side $e >rows.csv &&
+		"$PY" -c "
+import csv, json
+d = json.load(open(\"js\"))
+rows = list(csv.DictReader(open(\"rows.csv\")))
+assert d[\"entries\"] == len(rows), (d, len(rows))
+assert d[\"images\"] == len({r[\"sha256\"] for r in rows}) < len(rows), d
+assert d[\"entry_bytes\"] == sum(int(r[\"bytes\"]) for r in rows), d
+for f in d[\"formats\"]:
+    s = [int(r[\"short_side\"]) for r in rows if (r[\"format\"], r[\"mode\"]) == (f[\"format\"], f[\"mode\"])]
+    assert (f[\"min_short\"], f[\"max_short\"]) == (min(s), max(s)), f
+" || return 1
+	done
+'
+
 test_expect_success 'stats --format json is one document with the same counts as the table' '
 	gicat stats --format json >js &&
 	test "$(head -1 js)" = "{" &&
