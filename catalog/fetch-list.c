@@ -111,18 +111,27 @@ static const char *shown(const char *url, char *out, size_t n)
 }
 
 /* An absolute http or https URL, parsed as libcurl will (once: *key is
- * its masked form, NULL when it has no password). */
-static int check_url(struct parser *p, const char *url, char **key)
+ * its masked form, NULL when it has no password).  Spaces, which URLs
+ * copied from web pages carry, are allowed, and *wire is then the URL
+ * with them as %20, which is what is requested (NULL when it is url). */
+static int check_url(struct parser *p, const char *url, char **key,
+		     char **wire)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, show[1024];
 	CURLUcode uc;
 	int rc = 0;
 
-	*key = NULL;
+	*key = *wire = NULL;
 	if (!u)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)))
+	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) == CURLUE_BAD_PATH &&
+	    strchr(url, ' ') &&
+	    !(uc = curl_url_set(u, CURLUPART_URL, url,
+				CURLU_ALLOW_SPACE | CURLU_URLENCODE)) &&
+	    curl_url_get(u, CURLUPART_URL, wire, 0))
+		uc = CURLUE_OUT_OF_MEMORY;
+	if (uc)
 		rc = bad(p, "'%s' is not a URL: %s", shown(url, show, sizeof(show)),
 			 curl_url_strerror(uc));
 	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
@@ -159,22 +168,23 @@ static int check_fields(struct parser *p, const char *const v[NCOLS],
 	return 0;
 }
 
-/* Checks one row; *key as check_url's. */
+/* Checks one row; *key and *wire as check_url's. */
 static int check_row(struct parser *p, const char *const v[NCOLS], int *cls,
-		     char **key)
+		     char **key, char **wire)
 {
 	int rc;
 
-	*key = NULL;
+	*key = *wire = NULL;
 	if (!v[C_URL] || !*v[C_URL])
 		return bad(p, "url is empty");
 	if (strlen(v[C_URL]) > GIC_FETCH_MAX_URL)  /* servers stop at ~8 KiB */
 		return bad(p, "a URL of %zu bytes, over the %d-byte limit",
 			   strlen(v[C_URL]), GIC_FETCH_MAX_URL);
-	if ((rc = check_url(p, v[C_URL], key)) < 0 ||
+	if ((rc = check_url(p, v[C_URL], key, wire)) < 0 ||
 	    (rc = check_fields(p, v, cls)) < 0) {
 		free(*key);
-		*key = NULL;
+		curl_free(*wire);
+		*key = *wire = NULL;
 	}
 	return rc;
 }
@@ -188,21 +198,24 @@ static int add_item(struct parser *p, const char *const v[NCOLS])
 {
 	struct gic_fetch_list *l = p->l;
 	struct gic_fetch_item *it;
-	char *key;
+	char *key, *wire;
 	int rc, cls = -1;
 
-	if ((rc = check_row(p, v, &cls, &key)) < 0)
+	if ((rc = check_row(p, v, &cls, &key, &wire)) < 0)
 		return rc;
 	if (gic_grow(&l->items, l->n, &l->cap, sizeof(*l->items), 256)) {
 		free(key);
+		curl_free(wire);
 		return GIC_ENOMEM;
 	}
 	it = &l->items[l->n++];
 	memset(it, 0, sizeof(*it));
 	it->line = p->line;
 	it->class_idx = cls;
-	it->url = strdup(v[C_URL]);
-	it->key = key ? key : it->url;
+	it->url = strdup(wire ? wire : v[C_URL]);
+	/* as listed: spaces as they were, a password masked */
+	it->key = key ? key : wire ? strdup(v[C_URL]) : it->url;
+	curl_free(wire);
 	it->sha256 = dup_opt(v[C_SHA]);
 	it->dataset = dup_opt(v[C_DATASET]);
 	/* a known generator by its canonical id (SD14, imagenet_ai_0419_sdv4:
@@ -216,7 +229,7 @@ static int add_item(struct parser *p, const char *const v[NCOLS])
 		*s = (char)tolower((unsigned char)*s);
 	if (it->sha256 && !gic_is_hex_sha(it->sha256))
 		return bad(p, "sha256 must be 64 hex digits, not '%s'", v[C_SHA]);
-	if (!it->url)
+	if (!it->url || !it->key)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	return 0;
 }

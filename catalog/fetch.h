@@ -18,10 +18,11 @@
 
 /* One row of a URL list.  Strings are owned by the list; NULL = empty. */
 struct gic_fetch_item {
-	char *url;            /* as given: what is requested */
-	char *key;            /* url with a password masked ("user:***@"):
-				 what the catalog stores and messages show;
-				 url itself when it has none */
+	char *url;            /* what is requested: as given, with spaces
+				 as %20 */
+	char *key;            /* as given, with a password masked
+				 ("user:***@"): what the catalog stores and
+				 messages show; url itself when they agree */
 	char *sha256;         /* expected SHA-256, lowercase hex, or NULL */
 	char *dataset, *generator, *label, *split, *license;
 	int class_idx;        /* 0..999 (an index or a wnid in the list), -1 */

@@ -395,6 +395,17 @@ test_expect_success 'a plain list from http.server; --max-bytes stops a download
 	test "$(sql "SELECT count(*) FROM rejects WHERE path LIKE \"%big.png\"")" -eq 0
 '
 
+test_expect_success 'a URL with spaces is requested with them as %20, catalogued as listed' '
+	P=http://127.0.0.1:$(sed -n "s/.* port \([0-9]*\) .*/\1/p" plain.out) &&
+	cp srv/a.png "srv/with space.png" &&
+	printf "url\n%s\n" "$P/with space.png" >space.csv &&
+	gicat fetch --dataset spaced space.csv 2>err &&
+	test "$(gicat query --count "dataset = spaced and path = \"$P/with space.png\"")" -eq 1 &&
+	test_grep "GET /with%20space.png " plain.out &&
+	gicat fetch --dataset spaced space.csv 2>err &&
+	test_grep "1 done before" err
+'
+
 # refused CONTENT PATTERN: fetch refuses list.bad (exit 2) with PATTERN
 refused() {
 	printf "$1" >list.bad && test_expect_code 2 gicat fetch list.bad 2>err &&
