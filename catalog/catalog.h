@@ -573,6 +573,11 @@ struct gic_ingest_stats {
 	uint64_t other_files;   /* changed entries now another file than the
 				   one catalogued at that path */
 	char other_file[256];   /*   the first of them (its path) */
+	uint64_t other_subsets; /* files of the same content as the entry at
+				   their path, but of another subset
+				   (GenImage's real photos recur): not added */
+	char other_subset[256]; /*   the first of them (its path) */
+	char other_subset_was[32], other_subset_now[32]; /* its subsets */
 	uint64_t disagreeing;   /* entries whose file name and folders say
 				   different things (gic_path_meta.disagree) */
 	char disagree[384];     /*   the first: 'path': how */

@@ -47,7 +47,8 @@ static const char *const sql_text[] = {
 	"UPDATE images SET storage = 'object', ref_path = NULL, ref_size = NULL,"
 	" ref_mtime_ns = NULL WHERE sha256 = ? AND storage = 'ref'",
 	"SELECT sha256, file_id IS ?3, class IS NULL AND wnid IS NULL, "
-	"file_id IS NOT NULL FROM entries WHERE dataset = ?1 AND path = ?2",
+	"file_id IS NOT NULL, subset FROM entries "
+	"WHERE dataset = ?1 AND path = ?2",
 	"INSERT INTO entries (sha256, dataset, path, generator, subset, label, "
 	"split, class, wnid, class_source, license, source, file_id) VALUES "
 	"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -479,6 +480,28 @@ static int fill_val_class(struct gic_writer *w, const struct gic_result *r,
 	return sqlite3_changes(w->cat->db) > 0;
 }
 
+/* 1 when r, of the same content as the entry at its path (of subset
+ * was), is of another subset: noted in st, and the entry is left as it is.
+ * GenImage's real photos recur across subsets, so a subset ingested from
+ * inside its folder has paths another one ingested so has too. */
+static int other_subset(const struct gic_result *r, const unsigned char *was,
+			struct gic_ingest_stats *st)
+{
+	const char *now = r->meta.subset;
+
+	if (!was || !*now || !strcmp((const char *)was, now))
+		return 0;
+	if (!st->other_subsets++) {
+		snprintf(st->other_subset, sizeof(st->other_subset), "%s",
+			 r->path);
+		snprintf(st->other_subset_was, sizeof(st->other_subset_was),
+			 "%s", (const char *)was);
+		snprintf(st->other_subset_now, sizeof(st->other_subset_now),
+			 "%s", now);
+	}
+	return 1;
+}
+
 /* added: r's image row was inserted just now, so no entry can be r's file
  * under another spelling (one of this run would have inserted it). */
 static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
@@ -486,6 +509,7 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 {
 	sqlite3_stmt *s = w->sel_entry;
 	int rc, have = 0, same = 0, same_file = 0, classless = 0, other = 0;
+	int clash = 0;
 	char was[4096] = "";  /* GIC_MAX_PATH: the entry under another spelling */
 
 	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
@@ -498,6 +522,8 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 		classless = sqlite3_column_int(s, 2);
 		/* the entry was read from another file (device and inode) */
 		other = !same_file && sqlite3_column_int(s, 3) && r->file_id[0];
+		if (same && !same_file)
+			clash = other_subset(r, sqlite3_column_text(s, 4), st);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -508,6 +534,8 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 			return rc;
 		same = same_file = classless = 1;  /* that entry's class: unread */
 	}
+	if (clash)
+		return 0;
 	if (same) {
 		const char *path = *was ? was : r->path;
 		uint64_t updated = st->updated;

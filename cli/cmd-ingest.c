@@ -134,6 +134,16 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 	     "another tree's under the same relative path, it replaced the "
 	     "first tree's entry: ingest each tree from the same directory, "
 	     "or give it a --dataset of its own");
+	if (st->other_subsets) {
+		snprintf(was, sizeof(was), "'%s': %s there, %s here",
+			 gic_esc(st->other_subset, now, sizeof(now)),
+			 st->other_subset_was, st->other_subset_now);
+		note(st->other_subsets, "file is another subset's",
+		     "files are other subsets'", "at the path of an entry", was,
+		     0, "not added; paths are kept as given, so ingest the "
+		     "subsets from one directory (the one above them), or each "
+		     "with a --dataset of its own");
+	}
 	/* its first is "'path': how" */
 	note(st->disagreeing, "entry has", "entries have", st->disagreeing == 1 ?
 	     "a file name that says otherwise than its folders" : "a file name "

@@ -220,6 +220,19 @@ test_expect_success '--label real leaves no generator, even in a generator folde
 	test_grep "real image has no generator" err
 '
 
+test_expect_success 'a real photo of two subsets ingested from inside each: the clash is said, not passed over' '
+	mkdir -p two/BigGAN/imagenet_ai_0419_biggan/train/nature two/ADM/imagenet_ai_0508_adm/train/nature &&
+	cp "$SHARED/data/pngsuite/basn2c08.png" two/BigGAN/imagenet_ai_0419_biggan/train/nature/n01440764_9.JPEG &&
+	cp "$SHARED/data/pngsuite/basn2c08.png" two/ADM/imagenet_ai_0508_adm/train/nature/n01440764_9.JPEG &&
+	gicat init twocat 2>/dev/null &&
+	(cd two/BigGAN/imagenet_ai_0419_biggan && gicat --catalog "$TRASH/twocat" ingest train 2>/dev/null) &&
+	(cd two/ADM/imagenet_ai_0508_adm && gicat --catalog "$TRASH/twocat" ingest train 2>"$TRASH/err") &&
+	test_grep "^  1 file is another subset.s at the path of an entry (first: .train/nature/n01440764_9.JPEG.: biggan there, adm here): not added; paths are kept as given, so ingest the subsets from one directory (the one above them), or each with a --dataset of its own$" err &&
+	test "$(gicat --catalog twocat query --format csv --fields subset | tail -n +2)" = biggan &&
+	(cd two && gicat --catalog "$TRASH/twocat" ingest --dataset whole BigGAN ADM 2>/dev/null) &&
+	test "$(gicat --catalog twocat query --count "dataset = whole and label = real")" -eq 2
+'
+
 test_expect_success 'verify --full is clean after ingest' '
 	gicat verify --full >out && test_grep " 0 problems" out
 '
