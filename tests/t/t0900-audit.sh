@@ -312,7 +312,7 @@ test_expect_success 'the shipped unbiased-sd14 takes away the shortcuts that cro
 		mkdir -p ub/$sd/$s/ai ub/$sd/$s/nature &&
 		cp data/$sd/$s/ai/* ub/$sd/$s/ai/ || exit 1
 	done &&
-	# reals: four per split at quality 96 inside 460..564 px, and two
+	# reals: four per split at quality 96 inside 450..550 px, and two
 	# that the task must leave out (quality 75; short side 375)
 	$PY -c "
 from PIL import Image, ImageDraw
