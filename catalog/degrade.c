@@ -255,16 +255,26 @@ static int build_blur(const struct call *c, struct gic_op *op)
 	return 0;
 }
 
+/* resize()'s filters, by enum gic_filter */
+static const char *const filter_names[] = { "bicubic", "bilinear",
+					    "lanczos" };
+
 static int build_resize(const struct call *c, struct gic_op *op)
 {
-	static const char *const keys[] = { "short", "size", NULL };
+	static const char *const keys[] = { "short", "size", "filter", NULL };
 	const char *s = get(c, "short"), *z = get(c, "size");
+	const char *f = get(c, "filter");
 	int rc;
 
 	if ((rc = check_keys(c, keys)) < 0)
 		return rc;
 	if (!s == !z)
 		return gic_seterr(GIC_EUSAGE, "resize: give short=N or size=N");
+	for (op->filter = 0; f && strcmp(f, filter_names[op->filter]);)
+		if (++op->filter == sizeof(filter_names) / sizeof(*filter_names))
+			return gic_seterr(GIC_EUSAGE, "resize: filter must be "
+					  "bicubic, bilinear or lanczos, not "
+					  "%s", f);
 	op->kind = s ? GIC_OP_RESIZE_SHORT : GIC_OP_RESIZE_SIZE;
 	return int_in(c, s ? "short" : "size", s ? s : z, 1, GIC_OP_MAX_SIDE,
 		      &op->n);
@@ -336,9 +346,11 @@ static int print_op(char *buf, size_t size, const struct gic_op *op)
 		return snprintf(buf, size, "blur(sigma=%d.%03d)", m / 1000,
 				m % 1000);
 	case GIC_OP_RESIZE_SHORT:
-		return snprintf(buf, size, "resize(short=%d)", op->n);
-	case GIC_OP_RESIZE_SIZE:
-		return snprintf(buf, size, "resize(size=%d)", op->n);
+	case GIC_OP_RESIZE_SIZE:  /* the default filter unsaid */
+		return snprintf(buf, size, "resize(%s=%d%s%s)",
+				op->kind == GIC_OP_RESIZE_SHORT ? "short" :
+				"size", op->n, op->filter ? ",filter=" : "",
+				op->filter ? filter_names[op->filter] : "");
 	case GIC_OP_CENTER_CROP:
 		return snprintf(buf, size, "center_crop(%d)", op->n);
 	}
@@ -511,7 +523,7 @@ static int apply(const struct gic_op *op, struct gic_pixels *px,
 		return gic_pixels_blur(px, op->milli_sigma / 1000.0);
 	case GIC_OP_RESIZE_SHORT:
 	case GIC_OP_RESIZE_SIZE:
-		return gic_pixels_resize(px, w, h);
+		return gic_pixels_resize(px, w, h, op->filter);
 	case GIC_OP_CENTER_CROP:
 		return gic_pixels_crop(px, w, h);
 	case GIC_OP_JPEG:

@@ -28,8 +28,9 @@ enum gic_op_kind {
 	GIC_OP_JPEG,        /* jpeg(quality=Q[,subsampling=420|444]) */
 	GIC_OP_PNG,         /* png() */
 	GIC_OP_BLUR,        /* blur(sigma=S) */
-	GIC_OP_RESIZE_SHORT,/* resize(short=N): short side N, aspect kept */
-	GIC_OP_RESIZE_SIZE, /* resize(size=N): N x N */
+	GIC_OP_RESIZE_SHORT,/* resize(short=N[,filter=F]): short side N,
+			       aspect kept */
+	GIC_OP_RESIZE_SIZE, /* resize(size=N[,filter=F]): N x N */
 	GIC_OP_CENTER_CROP, /* center_crop(N): the central N x N */
 };
 
@@ -39,6 +40,7 @@ struct gic_op {
 	int subsampling;    /* jpeg: 420 (default) or 444 */
 	int milli_sigma;    /* blur: sigma in thousandths, 1..100000 */
 	int n;              /* resize, center_crop: pixels, 1..GIC_OP_MAX_SIDE */
+	int filter;         /* resize: enum gic_filter */
 };
 
 #define GIC_OPS_MAX 16
@@ -136,13 +138,21 @@ void gic_pixels_release(struct gic_pixels *p);
  */
 int gic_pixels_blur(struct gic_pixels *p, double sigma);
 
+/* resize()'s filters, as PIL names them (Image.BICUBIC, ...). */
+enum gic_filter {
+	GIC_FILTER_BICUBIC,  /* the default: a = -0.5 cubic, support 2 */
+	GIC_FILTER_BILINEAR, /* triangle, support 1 (torchvision's default) */
+	GIC_FILTER_LANCZOS,  /* sinc windowed by sinc, support 3 */
+};
+
 /*
- * Resizes to w x h in place with PIL's antialiased bicubic filter
- * (Image.resize(..., Image.BICUBIC)): a = -0.5 cubic whose support widens
- * by the scale factor when shrinking, 22-bit fixed-point weights,
- * horizontal pass first.  Same size: nothing to do.
+ * Resizes to w x h in place as PIL's Image.resize does with an
+ * antialiased filter: its support widens by the scale factor when
+ * shrinking, 22-bit fixed-point weights, horizontal pass first.  Same
+ * size: nothing to do.
  */
-int gic_pixels_resize(struct gic_pixels *p, uint32_t w, uint32_t h);
+int gic_pixels_resize(struct gic_pixels *p, uint32_t w, uint32_t h,
+		      enum gic_filter filter);
 
 /* The central w x h of p, in place: offsets floor((W - w) / 2) and
  * floor((H - h) / 2).  GIC_EUSAGE when the image is smaller. */

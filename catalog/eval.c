@@ -166,9 +166,13 @@ void gic_metrics_mean(const struct gic_metrics *m, int n,
 
 /* ---- names and GenImage's order ---------------------------------------- */
 
+/* Rows and columns GenImage's tables title otherwise than gicat names
+ * them: metrics, and the sets of genimage/degraded (GENIMAGE.md 4). */
 static const char *const other_titles[][2] = {
 	{ "avg", "Avg" }, { "acc", "Acc" }, { "real_acc", "Real acc" },
 	{ "fake_acc", "Fake acc" }, { "ap", "AP" }, { "n", "n" },
+	{ "lr112", "LR112" }, { "lr64", "LR64" }, { "jpeg65", "JPEG65" },
+	{ "jpeg30", "JPEG30" },
 };
 
 static const char *no_test(const char *name)
@@ -201,10 +205,11 @@ const char *gic_eval_title(const char *name, char *buf, size_t size)
 	int n, g = gic_genimage_rank(name);
 	const struct gic_generator *gens = gic_generators(&n);
 
+	name = no_test(name);
 	for (size_t i = 0; i < sizeof(other_titles) / sizeof(*other_titles); i++)
 		if (!strcmp(name, other_titles[i][0]))
 			name = other_titles[i][1];
-	snprintf(buf, size, "%s", g < n ? gens[g].name : no_test(name));
+	snprintf(buf, size, "%s", g < n ? gens[g].name : name);
 	return buf;
 }
 

@@ -290,7 +290,7 @@ out:
 	return rc;
 }
 
-/* ---- resize: PIL's ImagingResample with the bicubic filter ------------- */
+/* ---- resize: PIL's ImagingResample ------------------------------------- */
 
 #define PRECISION_BITS 22   /* PIL's: 32 - 8 bits of sample - 2 of headroom */
 
@@ -312,12 +312,34 @@ static double bicubic(double x)
 	return 0;
 }
 
+static double bilinear(double x)
+{
+	x = fabs(x);
+	return x < 1 ? 1 - x : 0;
+}
+
+static double sinc(double x)
+{
+	return x == 0 ? 1 : sin(M_PI * x) / (M_PI * x);
+}
+
+static double lanczos(double x)
+{
+	return x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0;
+}
+
+/* enum gic_filter's, in its order: PIL's filters and their supports */
+static const struct filter {
+	double (*f)(double);
+	double support;
+} filters[] = { { bicubic, 2 }, { bilinear, 1 }, { lanczos, 3 } };
+
 /* One output pixel's weights: PIL's precompute_coeffs, then
  * normalize_coeffs_8bpc (rounding half away from zero). */
-static void coeffs_one(struct coeffs *c, uint32_t in, double scale,
-		       uint32_t xx, double *w)
+static void coeffs_one(struct coeffs *c, const struct filter *f,
+		       uint32_t in, double scale, uint32_t xx, double *w)
 {
-	double fscale = scale < 1 ? 1 : scale, support = 2 * fscale;
+	double fscale = scale < 1 ? 1 : scale, support = f->support * fscale;
 	double center = (xx + 0.5) * scale, sum = 0;
 	int xmin = (int)(center - support + 0.5);
 	int xmax = (int)(center + support + 0.5);
@@ -329,7 +351,7 @@ static void coeffs_one(struct coeffs *c, uint32_t in, double scale,
 		xmax = (int)in;
 	xmax -= xmin;
 	for (int x = 0; x < xmax; x++)
-		sum += w[x] = bicubic((x + xmin - center + 0.5) / fscale);
+		sum += w[x] = f->f((x + xmin - center + 0.5) / fscale);
 	for (int x = 0; x < xmax; x++) {
 		double v = (sum != 0 ? w[x] / sum : w[x]) * (1 << PRECISION_BITS);
 
@@ -339,18 +361,19 @@ static void coeffs_one(struct coeffs *c, uint32_t in, double scale,
 	c->bounds[2 * xx + 1] = xmax;
 }
 
-static int coeffs_init(struct coeffs *c, uint32_t in, uint32_t out)
+static int coeffs_init(struct coeffs *c, const struct filter *f,
+		       uint32_t in, uint32_t out)
 {
 	double scale = (double)in / out;
 	double *w;
 
-	c->ksize = (int)ceil(2 * (scale < 1 ? 1 : scale)) * 2 + 1;
+	c->ksize = (int)ceil(f->support * (scale < 1 ? 1 : scale)) * 2 + 1;
 	c->k = calloc((size_t)out * c->ksize, sizeof(*c->k));
 	c->bounds = malloc(2 * (size_t)out * sizeof(*c->bounds));
 	w = malloc((size_t)c->ksize * sizeof(*w));
 	if (c->k && c->bounds && w)
 		for (uint32_t xx = 0; xx < out; xx++)
-			coeffs_one(c, in, scale, xx, w);
+			coeffs_one(c, f, in, scale, xx, w);
 	free(w);
 	return c->k && c->bounds && w ? 0 : gic_seterr(GIC_ENOMEM,
 		"out of memory for a resize");
@@ -463,8 +486,10 @@ static int resample_h(const unsigned char *in, uint32_t inw,
 	return rc;
 }
 
-int gic_pixels_resize(struct gic_pixels *p, uint32_t w, uint32_t h)
+int gic_pixels_resize(struct gic_pixels *p, uint32_t w, uint32_t h,
+		      enum gic_filter filter)
 {
+	const struct filter *f = &filters[filter];
 	struct coeffs ch = { 0 }, cv = { 0 };
 	struct gic_pixels tmp = { 0 }, out = { 0 };
 	const unsigned char *src = p->rgb;
@@ -473,8 +498,8 @@ int gic_pixels_resize(struct gic_pixels *p, uint32_t w, uint32_t h)
 
 	if (w == p->w && h == p->h)
 		return 0;
-	if ((rc = coeffs_init(&ch, p->w, w)) < 0 ||
-	    (rc = coeffs_init(&cv, p->h, h)) < 0)
+	if ((rc = coeffs_init(&ch, f, p->w, w)) < 0 ||
+	    (rc = coeffs_init(&cv, f, p->h, h)) < 0)
 		goto out;
 	if (h != p->h) { /* only the input rows the vertical pass reads */
 		first = (uint32_t)cv.bounds[0];

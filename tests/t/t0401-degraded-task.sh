@@ -109,7 +109,9 @@ test_expect_success 'eval scores a degraded set by the exported paths' '
 		echo "$f,$s"; done | sed "1i path,score" >preds.csv &&
 	gicat eval genimage/degraded --predictions preds.csv --format csv >res.csv &&
 	test_grep "^test/jpeg30,[0-9]*,1.0,1.0,1.0,1.0$" res.csv &&
-	test_grep "^avg," res.csv
+	test_grep "^avg," res.csv &&
+	gicat eval genimage/degraded --predictions preds.csv >table &&
+	head -1 table | grep -qE "^ +LR112 +LR64 +JPEG65 +JPEG30 +blur3 +blur5 +Avg$"
 '
 
 test_expect_success 'eval scores a degraded set by the derived images'"'"' sha256 too' '

@@ -74,6 +74,9 @@ static void test_canonical_text(void **state)
 		{ "resize(short=112)", "resize(short=112)|png()" },
 		{ "resize(size=64) | jpeg(quality=65)",
 		  "resize(size=64)|jpeg(quality=65)" },
+		{ "resize(filter=bicubic,short=112)", "resize(short=112)|png()" },
+		{ "resize(filter=bilinear,size=8)",
+		  "resize(size=8,filter=bilinear)|png()" },
 		{ "png()", "png()" },
 		{ "png()|blur(sigma=1)|png()", "blur(sigma=1)|png()" },
 		{ "center_crop(256)", "center_crop(256)|png()" },
@@ -126,6 +129,8 @@ static void test_parse_errors(void **state)
 		{ "resize(size=20000)", "resize: size must be 1..16384, not 20000" },
 		{ "resize(short=64,size=64)", "resize: give short=N or size=N" },
 		{ "resize()", "resize: give short=N or size=N" },
+		{ "resize(short=8,filter=nearest)", "resize: filter must be "
+		  "bicubic, bilinear or lanczos, not nearest" },
 		{ "center_crop()",
 		  "center_crop: expected one size, as in center_crop(256)" },
 		{ "center_crop(0)", "center_crop: size must be 1..16384, not 0" },
@@ -264,6 +269,7 @@ static void test_resize_sizes(void **state)
 	expect_resized("resize(short=112)", 375, 500, 112, 149);
 	expect_resized("resize(short=64)", 512, 512, 64, 64);
 	expect_resized("resize(size=64)", 500, 333, 64, 64);
+	expect_resized("resize(short=64,filter=lanczos)", 500, 333, 96, 64);
 	expect_resized("resize(short=300)", 200, 100, 600, 300); /* up */
 	expect_resized("center_crop(50)|resize(short=20)", 90, 70, 20, 20);
 }
@@ -275,11 +281,13 @@ static void test_resize_keeps_flat_images(void **state)
 	struct gic_pixels p, q;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (size_t i = 0; i < 3 * sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t k = i / 3;  /* each size with each filter */
+
 		make(&p, 64, 48, flat);
-		assert_int_equal(gic_pixels_resize(&p, sizes[i][0],
-						   sizes[i][1]), 0);
-		make(&q, sizes[i][0], sizes[i][1], flat);
+		assert_int_equal(gic_pixels_resize(&p, sizes[k][0], sizes[k][1],
+						   (enum gic_filter)(i % 3)), 0);
+		make(&q, sizes[k][0], sizes[k][1], flat);
 		assert_memory_equal(p.rgb, q.rgb, (size_t)q.w * q.h * 3);
 		gic_pixels_release(&p);
 		gic_pixels_release(&q);
