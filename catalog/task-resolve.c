@@ -7,6 +7,7 @@
  * always gives the same sets, whatever order the images were ingested in,
  * and an image keeps its [split] set when others are added.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,21 +154,80 @@ static uint64_t group_of(const struct gic_item *it, int by_label, int by_class)
 	return g;
 }
 
+/* A group of thin(): r[start..end), and how many of it stay. */
+struct group {
+	size_t start, end, keep;
+	uint64_t rest;    /* fraction: what flooring its share cut off */
+	uint64_t tie;     /* fraction: a seeded rank among equal rests */
+};
+
+static int by_rest(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	if (x->rest != y->rest)
+		return x->rest > y->rest ? -1 : 1;
+	return x->tie < y->tie ? -1 : x->tie > y->tie;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+#define BILLION 1000000000u
+
 /*
- * Keeps, in each group, the items of lowest rank: `keep(group size)` of
- * them.  keep_all and the group key decide fraction, max_per_class and
- * balance alike.
+ * A fraction f (ppb billionths) of n items in groups: round(f * n) in
+ * all, each group its share f * size rounded down, and the items that leaves over one each to
+ * the groups whose shares lost most (largest remainders; equal ones in a
+ * seeded order).  So no group is more than one item off its share, and
+ * the total is that of no groups: 0.5 of 60 items in 25 groups of 1..5 is
+ * 30, not the 41 that rounding each group up made.
+ */
+static void fraction_quotas(struct group *g, size_t ng, uint64_t ppb,
+			    int64_t seed, const char *salt)
+{
+	uint64_t total = 0, want, given = 0;
+	char key[32];
+
+	for (size_t k = 0; k < ng; k++) {
+		/* in billionths: exact, so 0.3 of 5 is 1.5 and rounds up */
+		uint64_t share = ppb * (g[k].end - g[k].start);
+
+		g[k].keep = share / BILLION;
+		g[k].rest = share % BILLION;
+		snprintf(key, sizeof(key), "%zu", k);
+		g[k].tie = gic_task_rank(seed, salt, key);
+		total += g[k].end - g[k].start;
+		given += g[k].keep;
+	}
+	want = (ppb * total + BILLION / 2) / BILLION;
+	qsort(g, ng, sizeof(*g), by_rest);
+	for (size_t k = 0; k < ng && given < want; k++, given++)
+		g[k].keep++;
+	qsort(g, ng, sizeof(*g), by_start);
+}
+
+/*
+ * Keeps, in each group (by label, class, both or none), the items of
+ * lowest seeded rank: ppb billionths of them all (when not 0, see
+ * fraction_quotas), else at most max of each group.  The same walk
+ * decides fraction, max_per_class and balance.
  */
 static int thin(struct gic_resolved_set *rs, int64_t seed, const char *salt,
-		int by_label, int by_class, size_t (*keep)(size_t n, size_t arg),
-		size_t arg)
+		int by_label, int by_class, uint64_t ppb, size_t max)
 {
 	struct ranked *r = calloc(rs->n ? rs->n : 1, sizeof(*r));
+	struct group *g = calloc(rs->n ? rs->n : 1, sizeof(*g));
 	char *drop = calloc(rs->n ? rs->n : 1, 1);
-	size_t i, j, k, out = 0;
+	size_t i, j, k, out = 0, ng = 0;
 
-	if (!r || !drop) {
+	if (!r || !g || !drop) {
 		free(r);
+		free(g);
 		free(drop);
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	}
@@ -177,13 +237,17 @@ static int thin(struct gic_resolved_set *rs, int64_t seed, const char *salt,
 		r[i].idx = i;
 	}
 	qsort(r, rs->n, sizeof(*r), by_group_rank);
-	for (i = 0; i < rs->n; i = j) {
+	for (i = 0; i < rs->n; i = j, ng++) {
 		for (j = i; j < rs->n && r[j].group == r[i].group; j++)
 			;
-		size_t n = keep(j - i, arg);
-		for (k = i + n; k < j; k++)
-			drop[r[k].idx] = 1;
+		g[ng] = (struct group){ .start = i, .end = j,
+					.keep = j - i < max ? j - i : max };
 	}
+	if (ppb)
+		fraction_quotas(g, ng, ppb, seed, salt);
+	for (k = 0; k < ng; k++)
+		for (i = g[k].start + g[k].keep; i < g[k].end; i++)
+			drop[r[i].idx] = 1;
 	for (i = 0; i < rs->n; i++) {
 		if (drop[i])
 			gic_item_release(&rs->items[i]);
@@ -192,18 +256,9 @@ static int thin(struct gic_resolved_set *rs, int64_t seed, const char *salt,
 	}
 	rs->n = out;
 	free(r);
+	free(g);
 	free(drop);
 	return 0;
-}
-
-static size_t keep_fraction(size_t n, size_t millionths)
-{
-	return (size_t)((double)n * (double)millionths / 1e9 + 0.5);
-}
-
-static size_t keep_max(size_t n, size_t max)
-{
-	return n < max ? n : max;
 }
 
 static void count_labels(struct gic_resolved_set *rs)
@@ -226,18 +281,18 @@ static int sample(const struct gic_task *t, struct gic_resolved_set *rs)
 
 	if (d->fraction < 1) {
 		snprintf(salt, sizeof(salt), "%s/fraction", d->name);
-		rc = thin(rs, t->seed, salt, sl, sc, keep_fraction,
-			  (size_t)(d->fraction * 1e9));
+		rc = thin(rs, t->seed, salt, sl, sc,
+			  (uint64_t)llround(d->fraction * BILLION), SIZE_MAX);
 	}
 	if (rc == 0 && d->max_per_class) {
 		snprintf(salt, sizeof(salt), "%s/max_per_class", d->name);
-		rc = thin(rs, t->seed, salt, sl, 1, keep_max,
+		rc = thin(rs, t->seed, salt, sl, 1, 0,
 			  (size_t)d->max_per_class);
 	}
 	count_labels(rs);
 	if (rc == 0 && d->balance) {
 		snprintf(salt, sizeof(salt), "%s/balance", d->name);
-		rc = thin(rs, t->seed, salt, 1, 0, keep_max,
+		rc = thin(rs, t->seed, salt, 1, 0, 0,
 			  rs->nreal < rs->nfake ? rs->nreal : rs->nfake);
 		count_labels(rs);
 	}

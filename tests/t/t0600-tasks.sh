@@ -80,6 +80,26 @@ test_expect_success 'fraction, max_per_class and balance thin the sets as asked'
 	awk "\$1 == \"test/balanced\" && \$3 != \$4 {exit 1}" out
 '
 
+test_expect_success 'a stratified fraction keeps round(f x n) in all, each stratum within one of its share' '
+	for f in 0.5 0.3 0.1; do
+		printf "[task]\nseed = 5\n[train]\nselect = dataset = genimage and class >= 0\nfraction = $f\nstratify = label,class\n" >strat.ini &&
+		gicat task show --items strat.ini | awk -F, "NR > 1 {print \$3 \",\" \$5}" | sort | uniq -c >kept &&
+		gicat query --format csv --fields sha256,label,class "dataset = genimage and class >= 0" |
+			tail -n +2 | sort -u | cut -d, -f2,3 | sort | uniq -c >all &&
+		"$PY" -c "
+import sys
+f = float(sys.argv[1])
+def counts(p):
+    return {k: int(n) for n, k in (l.split() for l in open(p))}
+have, kept = counts(\"all\"), counts(\"kept\")
+n = sum(have.values())
+assert sum(kept.values()) == int(f * n + 0.5), (f, n, sum(kept.values()))
+for k, m in have.items():
+    assert abs(kept.get(k, 0) - f * m) < 1, (k, m, kept.get(k, 0))
+" $f || return 1
+	done
+'
+
 test_expect_success 'stratify = label,class: max_per_class keeps one of each (label, class) pair' '
 	printf "[task]\nseed = 3\n[val]\nselect = split = val and class >= 0\nmax_per_class = 1\nstratify = label,class\n" \
 		>pairs.ini &&
