@@ -194,7 +194,7 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 		sqlite3_finalize(q);
 		return began;
 	}
-	add(&csv, "sha256,label,generator,class,path,object\n");
+	add(&csv, "sha256,path,label,generator,class,object\n");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct gic_item *it = &s->items[i];
 		char *obj;
@@ -204,19 +204,20 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 			free(obj);
 			break;
 		}
-		o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "sha256",
-				      it->sha256, "label", it->label, "generator",
-				      opt_str(it->generator), "class", opt_class(it),
-				      "path", opt_str(it->path), "object",
-				      opt_str(obj));
+		/* SPEC's order: sha256, path, label, generator, class, object */
+		o = json_pack("{s:s,s:o,s:s,s:o,s:o,s:o}", "sha256",
+			      it->sha256, "path", opt_str(it->path), "label",
+			      it->label, "generator", opt_str(it->generator),
+			      "class", opt_class(it), "object", opt_str(obj));
 		add_json(&jl, o);
-		snprintf(line, sizeof(line), "%s,%s,%s,", it->sha256, it->label,
+		add(&csv, it->sha256);
+		add(&csv, ",");
+		add_quoted(&csv, it->path);
+		snprintf(line, sizeof(line), ",%s,%s,", it->label,
 			 it->generator ? it->generator : "");
 		add(&csv, line);
 		if (it->class_idx >= 0)
 			snprintf(line, sizeof(line), "%d", it->class_idx), add(&csv, line);
-		add(&csv, ",");
-		add_quoted(&csv, it->path);
 		add(&csv, ",");
 		add_quoted(&csv, obj);
 		add(&csv, "\n");

@@ -139,6 +139,8 @@ test_expect_success 'manifest layout lists objects without copying' '
 	test_grep "files written to man (manifest; materialization" err &&
 	test "$(tail -n +2 man/train.csv | wc -l)" -eq "$(count train 2)" &&
 	test "$(wc -l <man/test/vqdm.jsonl)" -eq "$(count test/vqdm 2)" &&
+	test "$(head -1 man/train.csv)" = "sha256,path,label,generator,class,object" &&
+	head -1 man/train.jsonl | grep -q "^{\"sha256\":\"[0-9a-f]*\",\"path\":\"[^\"]*\",\"label\":\"[a-z]*\",\"generator\":[^,]*,\"class\":[^,]*,\"object\":\"/" &&
 	! ls man/train 2>/dev/null
 '
 
