@@ -573,6 +573,9 @@ struct gic_ingest_stats {
 	uint64_t other_files;   /* changed entries now another file than the
 				   one catalogued at that path */
 	char other_file[256];   /*   the first of them (its path) */
+	uint64_t misfits;       /* entries whose path does not fit the layout
+				   --layout forced (no label or split read) */
+	char misfit[256];       /*   the first of them (its path) */
 	uint64_t other_subsets; /* files of the same content as the entry at
 				   their path, but of another subset
 				   (GenImage's real photos recur): not added */

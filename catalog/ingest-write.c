@@ -379,6 +379,22 @@ static void note_generator(const struct gic_writer *w,
 			 sizeof(st->fake_without_generator), "%s", r->path);
 }
 
+/* Counts paths that do not fit the layout the options force: a genimage
+ * path without .../{train,val}/{ai,nature}/, an imagefolder one without a
+ * label or class folder. */
+static void note_misfit(const struct gic_writer *w,
+			const struct gic_result *r,
+			struct gic_ingest_stats *st)
+{
+	const struct gic_path_meta *m = &r->meta;
+	enum gic_layout l = w->opts->layout;
+
+	if (((l == GIC_LAYOUT_GENIMAGE && !m->label[0]) ||
+	     (l == GIC_LAYOUT_IMAGEFOLDER && !m->label[0] &&
+	      strcmp(m->class_source, "folder"))) && !st->misfits++)
+		snprintf(st->misfit, sizeof(st->misfit), "%s", r->path);
+}
+
 /* Records r's file_id on the entry of r's dataset at path. */
 static int set_file_id(struct gic_writer *w, const struct gic_result *r,
 		       const char *path)
@@ -556,6 +572,7 @@ static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
 		return rc;
 	note_class(w, r, st);  /* new and changed entries, not every re-run */
 	note_generator(w, r, st);
+	note_misfit(w, r, st);
 	if (r->meta.val_unlabelled && w->opts->class_idx < 0 &&
 	    !st->val_unlabelled++)
 		snprintf(st->val_unlabelled_first,

@@ -72,8 +72,10 @@ static void note(uint64_t n, const char *one, const char *many,
 }
 
 static void summary(const struct gic_ingest_stats *st, double secs,
-		    enum gic_store_mode mode, int val_given)
+		    const struct gic_ingest_opts *o)
 {
+	enum gic_store_mode mode = o->mode;
+	int val_given = o->val != NULL;
 	/* paths escaped: 4 bytes for each of 256 at most */
 	char updated[64] = "", now[1024], was[1024];
 
@@ -134,6 +136,12 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 	     "another tree's under the same relative path, it replaced the "
 	     "first tree's entry: ingest each tree from the same directory, "
 	     "or give it a --dataset of its own");
+	note(st->misfits, "file does not", "files do not", o->layout ==
+	     GIC_LAYOUT_GENIMAGE ? "fit --layout genimage, .../{train,val}/"
+	     "{ai,nature}/FILE" : "fit --layout imagefolder, a label or class "
+	     "folder above FILE", st->misfit, 1, o->layout ==
+	     GIC_LAYOUT_GENIMAGE ? "catalogued with no label, split or "
+	     "generator" : "catalogued with no label or class from folders");
 	if (st->other_subsets) {
 		snprintf(was, sizeof(was), "'%s': %s there, %s here",
 			 gic_esc(st->other_subset, now, sizeof(now)),
@@ -249,7 +257,7 @@ static int ingest(struct gic_ingest_opts *o, char **paths, int n)
 	gic_catalog_close(c);
 	if (rc)
 		return rc;
-	summary(&st, took, o->mode, o->val != NULL);
+	summary(&st, took, o);
 	return st.rejected ? EXIT_PROBLEMS : EXIT_OK;
 }
 

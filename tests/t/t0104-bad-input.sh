@@ -297,6 +297,19 @@ test_expect_success 'a wnid outside the 1000 classes is kept with no class, and 
 	test "$(gicat query --count "dataset = odd and class = 0")" -eq 1
 '
 
+test_expect_success 'files that do not fit a --layout given are counted and named, not passed over' '
+	mkdir -p misfit/imagenet_ai_0419_sdv4/train/ai misfit/loose &&
+	cp "$SHARED/data/pngsuite/basn2c08.png" misfit/imagenet_ai_0419_sdv4/train/ai/000_sdv4_00001.png &&
+	cp "$SHARED/data/pngsuite/basn0g08.png" misfit/loose/a.png &&
+	cp "$SHARED/data/pngsuite/basn6a08.png" misfit/loose/b.png &&
+	gicat ingest --dataset mis --layout genimage misfit 2>err &&
+	test_grep "^  2 files do not fit --layout genimage, \.\.\./{train,val}/{ai,nature}/FILE (first: .misfit/loose/a.png.): catalogued with no label, split or generator$" err &&
+	gicat ingest --dataset mis --layout genimage misfit 2>err && ! grep -q "do not fit" err &&
+	gicat ingest --dataset mis2 --layout imagefolder misfit/loose 2>err &&
+	test_grep "^  2 files do not fit --layout imagefolder, a label or class folder above FILE (first: .misfit/loose/a.png.)" err &&
+	gicat ingest --dataset mis3 misfit/loose 2>err && ! grep -q "do not fit" err
+'
+
 test_expect_success 'a tree deeper than the nesting limit keeps what is shallow enough' '
 	python3 -c "
 import os, shutil
