@@ -167,8 +167,9 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			st->ref_held == 1 ? "y uses" : "ies use",
 			st->ref_held == 1 ? "it" : "them");
 	if (st->link_fallbacks)
-		cli_err("  %llu files were copied, not %s: %s\n",
+		cli_err("  %llu %s copied, not %s: %s\n",
 			(unsigned long long)st->link_fallbacks,
+			st->link_fallbacks == 1 ? "file was" : "files were",
 			mode == GIC_MODE_LINK ? "hard-linked" : "reflinked",
 			mode == GIC_MODE_LINK ? "a hard link cannot cross file "
 			"systems (is the catalog on another one?)" : "the file "
