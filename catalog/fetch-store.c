@@ -248,6 +248,25 @@ void gic_fetch_row_opts(struct gic_fetcher *f, const struct gic_fetch_item *it)
 	f->w.class_source = it->class_idx >= 0 ? "list" : "option";
 }
 
+/* What url's path says, read as ingest reads a file's path (percent-
+ * escapes decoded; the query left out) when o asks for a layout. */
+static void url_meta(const struct gic_fetch_opts *o, const char *url,
+		     struct gic_path_meta *m)
+{
+	CURLU *u = curl_url();
+	char *path = NULL;
+
+	memset(m, 0, sizeof(*m));
+	m->layout = GIC_LAYOUT_FLAT;
+	m->class_idx = -1;
+	if (o->use_layout && u && !curl_url_set(u, CURLUPART_URL, url, 0) &&
+	    !curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE))
+		gic_path_parse(o->layout, path, NULL, NULL, o->classes, o->val,
+			       m);
+	curl_free(path);
+	curl_url_cleanup(u);
+}
+
 /* Records one URL's outcome, reports it, and frees the job. */
 static int record(struct gic_fetcher *f, struct gic_fetch_job *j)
 {
@@ -256,9 +275,7 @@ static int record(struct gic_fetcher *f, struct gic_fetch_job *j)
 	struct gic_result *r = &j->r;
 	int rc = 0, bad = j->failed || r->kind == GIC_R_REJECT;
 
-	memset(&r->meta, 0, sizeof(r->meta));
-	r->meta.layout = GIC_LAYOUT_FLAT;
-	r->meta.class_idx = -1;
+	url_meta(o, it->url, &r->meta);
 	gic_fetch_row_opts(f, it);
 	r->path = r->source = it->key;
 	r->dataset = j->dataset;

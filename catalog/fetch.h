@@ -127,6 +127,11 @@ struct gic_fetch_opts {
 	const char *dataset, *generator, *label, *split, *license;
 	int class_idx;
 	const struct gic_classes *classes; /* for the wnid of a class */
+	int use_layout;       /* read each URL's path with layout, as ingest
+				 reads a file's (the row and the options
+				 win); else only the row and the options */
+	enum gic_layout layout;
+	const struct gic_val_labels *val; /* for use_layout, or NULL */
 	int workers;          /* hash/decode/store threads; 0: one per CPU */
 	int download_known;   /* download a URL never tried even when the
 				 store holds its listed sha256 */

@@ -25,7 +25,7 @@ struct run {
 
 struct args {
 	struct gic_fetch_opts o;
-	const char *class_arg;
+	const char *class_arg, *val_path;
 	int status;
 	enum out_format fmt;
 	const char *fetch_opt;  /* an option for fetching, given */
@@ -170,7 +170,8 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "generator", 1, 0, 'g' }, { "label", 1, 0, 'l' },
 		{ "split", 1, 0, 's' }, { "class", 1, 0, 'c' },
 		{ "license", 1, 0, 'i' }, { "status", 0, 0, 'S' },
-		{ "download-known", 0, 0, 'K' },
+		{ "download-known", 0, 0, 'K' }, { "layout", 1, 0, 'y' },
+		{ "val-labels", 1, 0, 'v' }, { "mode", 1, 0, 'm' },
 		{ "format", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0 } };
 	struct gic_fetch_opts *o = &a->o;
 	int ch, rc, i = -1;
@@ -197,6 +198,20 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'i': o->license = optarg; break;
 		case 'S': a->status = 1; break;
 		case 'K': o->download_known = 1; break;
+		case 'v': a->val_path = optarg; break;
+		case 'y':
+			if (gic_layout_from_name(optarg, &o->layout) < 0)
+				return cli_fail(GIC_EUSAGE, "fetch", NULL);
+			o->use_layout = 1;
+			break;
+		case 'm':
+			if (strcmp(optarg, "copy"))
+				return cli_usage_error("fetch", "--mode %s: "
+						       "downloaded images are "
+						       "stored as copies; only "
+						       "--mode copy applies",
+						       optarg);
+			break;
 		case 'f':
 			a->format_given = 1;
 			if (out_format_parse(optarg, &a->fmt) < 0 ||
@@ -208,6 +223,9 @@ static int parse(int argc, char **argv, struct args *a)
 			return cli_getopt_end("fetch", ch);
 		}
 	}
+	if (a->val_path && !o->use_layout)
+		return cli_usage_error("fetch", "--val-labels is read with "
+				       "--layout: give one (auto, genimage)");
 	if (a->status && a->fetch_opt)
 		return cli_usage_error("fetch", "--%s is for fetching, not for "
 				       "--status", a->fetch_opt);
@@ -297,14 +315,21 @@ static int run_cmd(struct args *a, const char *path, struct gic_classes *cls)
 {
 	struct gic_fetch_list *l = NULL;
 	struct gic_catalog *c = NULL;
+	struct gic_val_labels *val = NULL;
 	int rc;
 
-	if (path && (rc = gic_fetch_list_load(path, cls, &l)) < 0)
+	if (a->val_path && (rc = gic_val_labels_load(a->val_path, &val)) < 0)
+		return cli_fail(rc, "fetch", a->val_path);
+	a->o.val = val;
+	if (path && (rc = gic_fetch_list_load(path, cls, &l)) < 0) {
+		gic_val_labels_free(val);
 		return cli_fail(rc, "fetch", path);
+	}
 	if ((rc = cli_open("fetch", &c)) == 0)
 		rc = a->status ? status(c, l, a) : fetch(c, l, a);
 	gic_catalog_close(c);
 	gic_fetch_list_free(l);
+	gic_val_labels_free(val);
 	return rc;
 }
 

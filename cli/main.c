@@ -165,7 +165,8 @@ static const struct cmd commands[] = {
 	  "[--max-bytes N] [--max-memory N] [--max-pixels N] [--timeout S] "
 	  "[--max-time S] [--cacert FILE] [--dataset NAME] "
 	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
-	  "[--license ID] [--download-known] URLLIST | --status [--dataset NAME] [--format F] "
+	  "[--license ID] [--layout L [--val-labels F]] [--mode copy] "
+	  "[--download-known] URLLIST | --status [--dataset NAME] [--format F] "
 	  "[URLLIST]",
 	  "download a URL list into the catalog; what is fetched so far",
 	  "  URLLIST      CSV, TSV or JSONL with a url column and any of sha256,\n"
@@ -181,6 +182,9 @@ static const struct cmd commands[] = {
 	  "               one download alone may always go on)\n"
 	  "  --max-pixels per image, from its header (default 100M)\n"
 	  "  --cacert F   trust the CAs in F instead of the system's\n"
+	  "  --layout L   read each URL's path as ingest reads a file's\n"
+	  "               (auto, genimage, imagefolder, flat); --val-labels F\n"
+	  "               as for ingest.  Without it: the list and options only\n"
 	  "  --download-known  also a URL never tried whose sha256 column\n"
 	  "               names an image the store holds (without it: catalogued\n"
 	  "               from the store, no transfer)\n"

@@ -91,6 +91,30 @@ test_expect_success 'each fetched URL is an entry: path and source are the URL, 
 	test_cmp want got
 '
 
+test_expect_success '--layout reads a URL'"'"'s path as ingest reads a file'"'"'s; --mode copy is the only mode' '
+	cp srv/b.png srv/0_adm_174.PNG && cp "$JPEGS/testorig.jpg" srv/ILSVRC2012_val_00000001.JPEG &&
+	G=$B/img/GenImage/ADM/imagenet_ai_0508_adm &&
+	printf "url,split\n%s,\n%s,\n%s,test\n" "$G/train/ai/0_adm_174.PNG" \
+		"$G/val/nature/ILSVRC2012_val_00000001.JPEG" "$B/img/GenImage/other/x/0_adm_174.PNG" >gi.csv &&
+	printf "ImageId,PredictionString\nILSVRC2012_val_00000001,n01443537 1 2 3 4\n" >vl.csv &&
+	gicat init laycat 2>/dev/null &&
+	gicat --catalog laycat fetch --layout auto --val-labels vl.csv --mode copy --dataset mirror gi.csv 2>err &&
+	gicat --catalog laycat query --format csv --fields generator,subset,label,split,class,class_source,license |
+		tail -n +2 | sort >got &&
+	cat >want <<-EOF &&
+	,,,test,0,filename,
+	,adm,real,val,1,val_labels,LicenseRef-GenImage LicenseRef-ImageNet
+	adm,adm,fake,train,0,filename,LicenseRef-GenImage
+	EOF
+	test_cmp want got &&
+	test_expect_code 2 gicat --catalog laycat fetch --mode link gi.csv 2>err &&
+	test_grep "^gicat: fetch: --mode link: downloaded images are stored as copies; only --mode copy applies$" err &&
+	test_expect_code 2 gicat --catalog laycat fetch --val-labels vl.csv gi.csv 2>err &&
+	test_grep "^gicat: fetch: --val-labels is read with --layout" err &&
+	test_expect_code 2 gicat --catalog laycat fetch --layout nested gi.csv 2>err &&
+	test_grep "^gicat: fetch: unknown layout" err
+'
+
 test_expect_success 'the bytes are the served files, whole: fetched hashes match' '
 	for f in a b c f i; do sha srv/$f.png; done >want.raw && sha srv/d.jpg >>want.raw &&
 	sort want.raw >want &&
