@@ -349,3 +349,60 @@ int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
 	sqlite3_bind_text(*failed, 1, dataset, -1, SQLITE_TRANSIENT);
 	return 0;
 }
+
+/* The first column of the one-row sql, bound to text ?1, as an integer:
+ * -1 on failure. */
+static sqlite3_int64 one_int(struct gic_catalog *c, const char *sql,
+			     const char *p1)
+{
+	sqlite3_stmt *s;
+	sqlite3_int64 v = -1;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
+		return -1;
+	sqlite3_bind_text(s, 1, p1, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+int gic_fetch_elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
+			char *ds, size_t size, uint64_t *n)
+{
+	sqlite3_stmt *s;
+	sqlite3_int64 own, other;
+	int rc;
+
+	*n = 0;
+	*ds = '\0';
+	own = one_int(c, "SELECT EXISTS (SELECT 1 FROM fetches WHERE "
+		      "dataset = ?1)", l->name);
+	other = one_int(c, "SELECT EXISTS (SELECT 1 FROM fetches WHERE "
+			"dataset != ?1)", l->name);
+	if (own < 0 || other < 0)
+		return gic_seterr(GIC_EDB, "fetch state: %s",
+				  sqlite3_errmsg(c->db));
+	if (own || !other)
+		return 0;
+	if ((rc = load_list(c, l, NULL)) < 0)
+		return rc;
+	/* by dataset, a PRIMARY KEY lookup per row of the list */
+	if (sqlite3_prepare_v2(c->db, "SELECT d.dataset, (SELECT count(*) FROM "
+			       "temp.fetch_list t JOIN fetches f ON f.dataset = "
+			       "d.dataset AND f.url = t.url WHERE t.dataset = ?1 "
+			       "AND f.status = 'done') AS n FROM (SELECT DISTINCT "
+			       "dataset FROM fetches WHERE dataset != ?1) d "
+			       "ORDER BY n DESC, d.dataset LIMIT 1", -1, &s,
+			       NULL))
+		return gic_seterr(GIC_EDB, "fetch state: %s",
+				  sqlite3_errmsg(c->db));
+	sqlite3_bind_text(s, 1, l->name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		snprintf(ds, size, "%s", (const char *)sqlite3_column_text(s, 0));
+		*n = (uint64_t)sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	       gic_seterr(GIC_EDB, "fetch state: %s", sqlite3_errmsg(c->db));
+}

@@ -264,6 +264,31 @@ static long print_failed(sqlite3_stmt *s)
 	return n;
 }
 
+/* Without --dataset, where a list's URLs are done if not under its own
+ * name: a note (what is "this" that a run fetches into or counts). */
+static int elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
+		     const struct args *a, const char *what, const char *tail)
+{
+	char ds[256], *e = NULL, *p = NULL, *name = NULL;
+	uint64_t n;
+	int rc;
+
+	if (!l || a->o.dataset)
+		return 0;
+	if ((rc = gic_fetch_elsewhere(c, l, ds, sizeof(ds), &n)) < 0)
+		return cli_fail(rc, "fetch", NULL);
+	if (n && (e = cli_escaped(ds)) && (p = cli_escaped(l->path)) &&
+	    (name = cli_escaped(l->name)))
+		cli_err("gicat: fetch: note: %llu URL%s of '%s' %s done in "
+			"dataset '%s', not in '%s', %s; --dataset %s %s\n",
+			(unsigned long long)n, cli_s(n), p,
+			n == 1 ? "is" : "are", e, name, what, e, tail);
+	free(e);
+	free(p);
+	free(name);
+	return 0;
+}
+
 static int status(struct gic_catalog *c, const struct gic_fetch_list *l,
 		  const struct args *a)
 {
@@ -271,6 +296,8 @@ static int status(struct gic_catalog *c, const struct gic_fetch_list *l,
 	long failed;
 	int rc;
 
+	if ((rc = elsewhere(c, l, a, "which this counts", "counts those")))
+		return rc;
 	if ((rc = gic_fetch_status(c, l, a->o.dataset, &sum, &bad)) < 0)
 		return cli_fail(rc, "fetch", NULL);
 	if (out_rows(sum, a->fmt, stdout) == 0)
@@ -292,6 +319,9 @@ static int fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 	double t0;
 	int rc;
 
+	if ((rc = elsewhere(c, l, a, "which this run fetches into",
+			    "goes on with that one")))
+		return rc;
 	a->o.on_failure = on_failure;
 	a->o.on_progress = on_progress;
 	a->o.arg = &r;

@@ -266,6 +266,22 @@ test_expect_success '--status counts URLs per state, lists failures and exits 1'
 	test_grep "^new,1," out
 '
 
+test_expect_success 'a list fetched under --dataset, then run or asked about without it: a note says where its URLs are done' '
+	cp list.csv renamed.csv &&
+	gicat fetch --status renamed.csv >out 2>err &&
+	test_grep "^new  *16" out &&
+	test_grep "^gicat: fetch: note: 7 URLs of .renamed.csv. are done in dataset .list., not in .renamed., which this counts; --dataset list counts those$" err &&
+	gicat fetch --status --dataset list renamed.csv >out 2>err || : &&
+	! grep -q note err &&
+	gicat fetch --status list.csv >out 2>err || : &&
+	! grep -q note err &&
+	head -2 list.csv >one.csv && cp -r cat notecat &&
+	gicat --catalog notecat fetch one.csv 2>err &&
+	test_grep "^gicat: fetch: note: 1 URL of .one.csv. is done in dataset .list., not in .one., which this run fetches into; --dataset list goes on with that one$" err &&
+	gicat --catalog notecat fetch one.csv 2>err &&
+	! grep -q note err
+'
+
 test_expect_success '--status --dataset counts only the URLs of that dataset' '
 	test_expect_code 1 gicat fetch --status --dataset list --format csv >out 2>err &&
 	grep -v ^status out | cut -d, -f1,2 >got &&
