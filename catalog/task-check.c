@@ -95,6 +95,16 @@ static int merged(struct list *l, const struct gic_resolved_set *s)
 		   tail);
 }
 
+/* For a set without real images whose select asks for a generator: why
+ * (GenImage's real photos have none, their subset says where they are). */
+static const char *no_real_hint(const struct gic_resolved_set *s)
+{
+	return !s->nreal && s->def->select &&
+	       strcasestr(s->def->select, "generator") ?
+	       " (real images have no generator: 'subset = sd14' selects "
+	       "the real photos of a GenImage subset with its fakes)" : "";
+}
+
 /* The warnings of one set of r (leaks: its pairs with train); an empty
  * one says why when its select asks for a value no entry has. */
 static int set_warnings(struct gic_catalog *c, struct list *l,
@@ -111,15 +121,17 @@ static int set_warnings(struct gic_catalog *c, struct list *l,
 	    gic_select_hint(c, s->def->select, hint, sizeof(hint)) > 0)
 		rc = add(l, line, "set '%s' is empty: %s", s->def->name, hint);
 	else if (rc == 0 && s->n == 0)
-		rc = add(l, line, "set '%s' is empty", s->def->name);
+		rc = add(l, line, "set '%s' is empty%s", s->def->name,
+			 no_real_hint(s));
 	else if (rc == 0 && s->nreal + s->nfake == 0)
 		rc = add(l, line, "set '%s': no image has a label (real or "
 			 "fake; %zu image%s): a trainer learns nothing from it, "
 			 "eval scores none of it", s->def->name, s->n,
 			 s->n == 1 ? "" : "s");
 	else if (rc == 0 && lo * 10 < hi * 9)
-		rc = add(l, line, "set '%s' is unbalanced: %zu real, %zu fake",
-			 s->def->name, s->nreal, s->nfake);
+		rc = add(l, line, "set '%s' is unbalanced: %zu real, %zu "
+			 "fake%s", s->def->name, s->nreal, s->nfake,
+			 no_real_hint(s));
 	if (rc == 0 && s->nreal + s->nfake && s->n > s->nreal + s->nfake)
 		rc = add(l, line, "set '%s': %zu image%s no label (real or "
 			 "fake): written to unlabelled/, which ImageFolder reads "

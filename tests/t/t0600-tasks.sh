@@ -100,6 +100,15 @@ for k, m in have.items():
 	done
 '
 
+test_expect_success 'a set selecting a generator gets no real photos, and the warning says why' '
+	printf "[task]\n[train]\nselect = dataset = ${SQ}genimage${SQ} and generator = ${SQ}sd14${SQ} and split = ${SQ}train${SQ}\nbalance = label\n[test mj]\nselect = generator = ${SQ}midjourney${SQ} and split = ${SQ}val${SQ}\n" >bygen.ini &&
+	gicat task check bygen.ini 2>err >/dev/null &&
+	test_grep "bygen.ini:2: set .train. is empty (real images have no generator: .subset = sd14. selects the real photos of a GenImage subset with its fakes)$" err &&
+	test_grep "bygen.ini:5: set .test/mj. is unbalanced: 0 real, [0-9]* fake (real images have no generator" err &&
+	sed "s/generator = /subset = /g" bygen.ini >bysub.ini &&
+	gicat task check bysub.ini 2>err >/dev/null && ! grep -q "no generator" err
+'
+
 test_expect_success 'stratify = label,class: max_per_class keeps one of each (label, class) pair' '
 	printf "[task]\nseed = 3\n[val]\nselect = split = val and class >= 0\nmax_per_class = 1\nstratify = label,class\n" \
 		>pairs.ini &&
