@@ -85,6 +85,36 @@ char *gic_fetch_mask_url(const char *url)
 	return out;
 }
 
+static int has_password(CURLU *u)
+{
+	char *pw = NULL;
+	int has = !curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) && pw;
+
+	curl_free(pw);
+	return has;
+}
+
+/* url as listed with the password of its user part as ***, for a URL
+ * that parsed (so no '/', '?' or '#' in its user part), malloc'd; NULL
+ * when it has no password (or out of memory, said by the caller's
+ * check). */
+static char *masked_text(const char *url)
+{
+	const char *auth = strstr(url, "://"), *at = NULL, *colon;
+	char *out = NULL;
+	size_t n;
+
+	auth = auth ? auth + 3 : url;
+	n = strcspn(auth, "/?#");
+	for (size_t i = 0; i < n; i++)
+		at = auth[i] == '@' ? auth + i : at;
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon && asprintf(&out, "%.*s***%s", (int)(colon + 1 - url), url,
+			      at) < 0)
+		out = NULL;
+	return out;
+}
+
 /* url as a message shows it, whether it parses or not (a list refused
  * for a bad URL): a password in its user part as ***, control characters
  * escaped.  Parsed URLs go through gic_fetch_mask_url. */
@@ -113,7 +143,8 @@ static const char *shown(const char *url, char *out, size_t n)
 /* An absolute http or https URL, parsed as libcurl will (once: *key is
  * its masked form, NULL when it has no password).  Spaces, which URLs
  * copied from web pages carry, are allowed, and *wire is then the URL
- * with them as %20, which is what is requested (NULL when it is url). */
+ * with them escaped (%20; + in the query), which is what is requested
+ * (NULL when it is url). */
 static int check_url(struct parser *p, const char *url, char **key,
 		     char **wire)
 {
@@ -125,11 +156,12 @@ static int check_url(struct parser *p, const char *url, char **key,
 	*key = *wire = NULL;
 	if (!u)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) == CURLUE_BAD_PATH &&
-	    strchr(url, ' ') &&
+	if ((uc = curl_url_set(u, CURLUPART_URL, url, 0)) && strchr(url, ' ') &&
 	    !(uc = curl_url_set(u, CURLUPART_URL, url,
 				CURLU_ALLOW_SPACE | CURLU_URLENCODE)) &&
-	    curl_url_get(u, CURLUPART_URL, wire, 0))
+	    /* a fragment is not sent, and libcurl escapes no space in it */
+	    (curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) ||
+	     curl_url_get(u, CURLUPART_URL, wire, 0)))
 		uc = CURLUE_OUT_OF_MEMORY;
 	if (uc)
 		rc = bad(p, "'%s' is not a URL: %s", shown(url, show, sizeof(show)),
@@ -138,8 +170,10 @@ static int check_url(struct parser *p, const char *url, char **key,
 		 (strcmp(scheme, "http") && strcmp(scheme, "https")))
 		rc = bad(p, "'%s' is not an http or https URL",
 			 shown(url, show, sizeof(show)));
-	else if (strchr(url, '@'))
-		*key = masked(u);
+	else if (strchr(url, '@') && has_password(u) &&
+		 /* with spaces: as listed, not encoded */
+		 !(*key = *wire ? masked_text(url) : masked(u)))
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
 	curl_free(scheme);
 	curl_url_cleanup(u);
 	return rc;

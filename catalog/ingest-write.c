@@ -381,7 +381,7 @@ static void note_generator(const struct gic_writer *w,
 
 /* Counts paths that do not fit the layout the options force: a genimage
  * path without .../{train,val}/{ai,nature}/, an imagefolder one without a
- * label or class folder. */
+ * label or class folder; not when --label gives what they lack. */
 static void note_misfit(const struct gic_writer *w,
 			const struct gic_result *r,
 			struct gic_ingest_stats *st)
@@ -389,7 +389,8 @@ static void note_misfit(const struct gic_writer *w,
 	const struct gic_path_meta *m = &r->meta;
 	enum gic_layout l = w->opts->layout;
 
-	if (((l == GIC_LAYOUT_GENIMAGE && !m->label[0]) ||
+	if (!w->opts->label &&
+	    ((l == GIC_LAYOUT_GENIMAGE && !m->label[0]) ||
 	     (l == GIC_LAYOUT_IMAGEFOLDER && !m->label[0] &&
 	      strcmp(m->class_source, "folder"))) && !st->misfits++)
 		snprintf(st->misfit, sizeof(st->misfit), "%s", r->path);

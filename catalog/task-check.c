@@ -95,12 +95,14 @@ static int merged(struct list *l, const struct gic_resolved_set *s)
 		   tail);
 }
 
-/* For a set without real images whose select asks for a generator: why
- * (GenImage's real photos have none, their subset says where they are). */
+/* For a set that selected fakes and no real image, asking for a
+ * generator and not a label: why (GenImage's real photos have no
+ * generator; their subset says where they are). */
 static const char *no_real_hint(const struct gic_resolved_set *s)
 {
-	return !s->nreal && s->def->select &&
-	       strcasestr(s->def->select, "generator") ?
+	return s->only_fakes && s->def->select &&
+	       strcasestr(s->def->select, "generator") &&
+	       !strcasestr(s->def->select, "label") ?
 	       " (real images have no generator: 'subset = sd14' selects "
 	       "the real photos of a GenImage subset with its fakes)" : "";
 }

@@ -213,12 +213,12 @@ static void fraction_quotas(struct group *g, size_t ng, uint64_t ppb,
 
 /*
  * Keeps, in each group (by label, class, both or none), the items of
- * lowest seeded rank: ppb billionths of them all (when not 0, see
+ * lowest seeded rank: ppb billionths of them all (when not -1, see
  * fraction_quotas), else at most max of each group.  The same walk
  * decides fraction, max_per_class and balance.
  */
 static int thin(struct gic_resolved_set *rs, int64_t seed, const char *salt,
-		int by_label, int by_class, uint64_t ppb, size_t max)
+		int by_label, int by_class, int64_t ppb, size_t max)
 {
 	struct ranked *r = calloc(rs->n ? rs->n : 1, sizeof(*r));
 	struct group *g = calloc(rs->n ? rs->n : 1, sizeof(*g));
@@ -243,8 +243,8 @@ static int thin(struct gic_resolved_set *rs, int64_t seed, const char *salt,
 		g[ng] = (struct group){ .start = i, .end = j,
 					.keep = j - i < max ? j - i : max };
 	}
-	if (ppb)
-		fraction_quotas(g, ng, ppb, seed, salt);
+	if (ppb >= 0)
+		fraction_quotas(g, ng, (uint64_t)ppb, seed, salt);
 	for (k = 0; k < ng; k++)
 		for (i = g[k].start + g[k].keep; i < g[k].end; i++)
 			drop[r[i].idx] = 1;
@@ -282,17 +282,18 @@ static int sample(const struct gic_task *t, struct gic_resolved_set *rs)
 	if (d->fraction < 1) {
 		snprintf(salt, sizeof(salt), "%s/fraction", d->name);
 		rc = thin(rs, t->seed, salt, sl, sc,
-			  (uint64_t)llround(d->fraction * BILLION), SIZE_MAX);
+			  (int64_t)llround(d->fraction * BILLION), SIZE_MAX);
 	}
 	if (rc == 0 && d->max_per_class) {
 		snprintf(salt, sizeof(salt), "%s/max_per_class", d->name);
-		rc = thin(rs, t->seed, salt, sl, 1, 0,
+		rc = thin(rs, t->seed, salt, sl, 1, -1,
 			  (size_t)d->max_per_class);
 	}
 	count_labels(rs);
+	rs->only_fakes = !rs->nreal && rs->nfake;  /* before balance */
 	if (rc == 0 && d->balance) {
 		snprintf(salt, sizeof(salt), "%s/balance", d->name);
-		rc = thin(rs, t->seed, salt, 1, 0, 0,
+		rc = thin(rs, t->seed, salt, 1, 0, -1,
 			  rs->nreal < rs->nfake ? rs->nreal : rs->nfake);
 		count_labels(rs);
 	}

@@ -107,6 +107,8 @@ struct gic_resolved_set {
 	size_t n;
 	size_t nreal, nfake;
 	int skipped;             /* not resolved (gic_task_resolve_some) */
+	int only_fakes;          /* selected fakes and no real image (before
+				    balance = label emptied it) */
 };
 
 struct gic_resolved {

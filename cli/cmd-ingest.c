@@ -140,8 +140,8 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 	     GIC_LAYOUT_GENIMAGE ? "fit --layout genimage, .../{train,val}/"
 	     "{ai,nature}/FILE" : "fit --layout imagefolder, a label or class "
 	     "folder above FILE", st->misfit, 1, o->layout ==
-	     GIC_LAYOUT_GENIMAGE ? "catalogued with no label, split or "
-	     "generator" : "catalogued with no label or class from folders");
+	     GIC_LAYOUT_GENIMAGE ? "its path gives it no label, split or "
+	     "generator" : "its path gives it no label or class");
 	if (st->other_subsets) {
 		snprintf(was, sizeof(was), "'%s': %s there, %s here",
 			 gic_esc(st->other_subset, now, sizeof(now)),

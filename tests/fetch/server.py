@@ -60,6 +60,7 @@ import ssl
 import sys
 import threading
 import time
+import urllib.parse
 
 START = time.monotonic()
 LOCK = threading.Lock()
@@ -91,7 +92,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 f.write(line)
 
     def file_bytes(self, name):
-        path = os.path.join(self.server.root, os.path.basename(name))
+        path = os.path.join(self.server.root, os.path.basename(urllib.parse.unquote(name)))
         try:
             with open(path, "rb") as f:
                 return f.read()

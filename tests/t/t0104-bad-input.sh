@@ -303,7 +303,8 @@ test_expect_success 'files that do not fit a --layout given are counted and name
 	cp "$SHARED/data/pngsuite/basn0g08.png" misfit/loose/a.png &&
 	cp "$SHARED/data/pngsuite/basn6a08.png" misfit/loose/b.png &&
 	gicat ingest --dataset mis --layout genimage misfit 2>err &&
-	test_grep "^  2 files do not fit --layout genimage, \.\.\./{train,val}/{ai,nature}/FILE (first: .misfit/loose/a.png.): catalogued with no label, split or generator$" err &&
+	test_grep "^  2 files do not fit --layout genimage, \.\.\./{train,val}/{ai,nature}/FILE (first: .misfit/loose/a.png.): its path gives it no label, split or generator$" err &&
+	gicat ingest --dataset mis4 --layout genimage --label fake misfit 2>err && ! grep -q "do not fit" err &&
 	gicat ingest --dataset mis --layout genimage misfit 2>err && ! grep -q "do not fit" err &&
 	gicat ingest --dataset mis2 --layout imagefolder misfit/loose 2>err &&
 	test_grep "^  2 files do not fit --layout imagefolder, a label or class folder above FILE (first: .misfit/loose/a.png.)" err &&

@@ -97,7 +97,10 @@ assert sum(kept.values()) == int(f * n + 0.5), (f, n, sum(kept.values()))
 for k, m in have.items():
     assert abs(kept.get(k, 0) - f * m) < 1, (k, m, kept.get(k, 0))
 " $f || return 1
-	done
+	done &&
+	printf "[task]\n[train]\nselect = dataset = genimage\nfraction = 0.0000000001\n[test t]\nselect = dataset = genimage\nfraction = 0.0000000001\nstratify = label\n" >tiny.ini &&
+	gicat task show tiny.ini 2>/dev/null >out &&
+	test "$(awk "NR > 2 {n += \$2} END {print n}" out)" -eq 0
 '
 
 test_expect_success 'a set selecting a generator gets no real photos, and the warning says why' '
@@ -105,6 +108,8 @@ test_expect_success 'a set selecting a generator gets no real photos, and the wa
 	gicat task check bygen.ini 2>err >/dev/null &&
 	test_grep "bygen.ini:2: set .train. is empty (real images have no generator: .subset = sd14. selects the real photos of a GenImage subset with its fakes)$" err &&
 	test_grep "bygen.ini:5: set .test/mj. is unbalanced: 0 real, [0-9]* fake (real images have no generator" err &&
+	printf "[task]\n[test e]\nselect = generator = adm and width > 100000\n[test f]\nselect = label = fake and generator = adm\n" >nohint.ini &&
+	gicat task check nohint.ini 2>err >/dev/null; ! grep -q "no generator" err &&
 	sed "s/generator = /subset = /g" bygen.ini >bysub.ini &&
 	gicat task check bysub.ini 2>err >/dev/null && ! grep -q "no generator" err
 '

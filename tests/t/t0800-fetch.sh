@@ -435,15 +435,17 @@ test_expect_success 'a plain list from http.server; --max-bytes stops a download
 	test "$(sql "SELECT count(*) FROM rejects WHERE path LIKE \"%big.png\"")" -eq 0
 '
 
-test_expect_success 'a URL with spaces is requested with them as %20, catalogued as listed' '
+test_expect_success 'a URL with spaces is requested with them escaped (%20, + in the query), catalogued as listed' '
 	P=http://127.0.0.1:$(sed -n "s/.* port \([0-9]*\) .*/\1/p" plain.out) &&
 	cp srv/a.png "srv/with space.png" &&
-	printf "url\n%s\n" "$P/with space.png" >space.csv &&
+	printf "url\n%s\n%s\n" "$P/with space.png" "$P/e.png?v=a b#c d" >space.csv &&
 	gicat fetch --dataset spaced space.csv 2>err &&
 	test "$(gicat query --count "dataset = spaced and path = \"$P/with space.png\"")" -eq 1 &&
+	test "$(gicat query --count "dataset = spaced and path = \"$P/e.png?v=a b#c d\"")" -eq 1 &&
 	test_grep "GET /with%20space.png " plain.out &&
+	test_grep "GET /e.png?v=a+b " plain.out &&
 	gicat fetch --dataset spaced space.csv 2>err &&
-	test_grep "1 done before" err
+	test_grep "2 done before" err
 '
 
 # refused CONTENT PATTERN: fetch refuses list.bad (exit 2) with PATTERN
@@ -593,16 +595,17 @@ test_expect_success 'a body gzipped unasked is decoded: the image is kept, cappe
 
 test_expect_success 'a password in a URL is sent, but neither stored nor shown' '
 	C=http://alice:s3cret@127.0.0.1:$(cat cred.port) &&
-	printf "url\n%s\n%s\n" "$C/img/k.png" "$C/status/404" >cred.csv &&
+	printf "url\n%s\n%s\n%s\n" "$C/img/k.png" "$C/status/404" "$C/img/with space.png" >cred.csv &&
 	test_expect_code 1 gicat fetch --dataset cred cred.csv 2>err &&
 	test_grep "alice:\*\*\*@127.0.0.1:[0-9]*/status/404.: HTTP 404" err &&
 	gicat query --format csv --fields path,source "dataset = cred" >out &&
 	test_grep "^http://alice:\*\*\*@127.0.0.1:[0-9]*/img/k.png," out &&
+	test_grep "^http://alice:\*\*\*@127.0.0.1:[0-9]*/img/with space.png," out &&
 	gicat fetch --status --dataset cred >>out 2>&1 || : &&
 	sqlite3 "$DB" .dump >>out &&
 	! grep -q s3cret out err &&
 	gicat fetch --dataset cred cred.csv 2>err || : &&
-	test_grep "^fetch: 2 URLs: 0 fetched, 1 failed, 1 done before" err
+	test_grep "^fetch: 3 URLs: 0 fetched, 1 failed, 2 done before" err
 '
 
 kill $(cat ./*.pid) 2>/dev/null
