@@ -451,53 +451,35 @@ static int remove_below(int outfd, const char *rel, int dir, const char *sha)
 	return ok;
 }
 
-/* Removes the directories of the listed files that are left empty,
+/* Removes the directories of path (below outfd) that are left empty,
  * deepest first. */
-static void remove_empty_dirs(int outfd, struct list *l)
+static void remove_dirs_of(int outfd, const char *path)
 {
 	char dir[PATH_MAX], *slash;
 
-	for (size_t i = l->n; i-- > 0; ) {
-		snprintf(dir, sizeof(dir), "%s", l->v[i].path);
-		while ((slash = strrchr(dir, '/'))) {
-			*slash = '\0';
-			if (!remove_below(outfd, dir, 1, NULL))
-				break;
-		}
+	snprintf(dir, sizeof(dir), "%s", path);
+	while ((slash = strrchr(dir, '/'))) {
+		*slash = '\0';
+		if (!remove_below(outfd, dir, 1, NULL))
+			break;
 	}
 }
 
-/* Removes the empty directories below dfd (closed here), deepest first,
- * never through a symlink. */
-static void prune_empty(int dfd, int depth)
+/* The same for every listed file, deepest first. */
+static void remove_empty_dirs(int outfd, struct list *l)
 {
-	DIR *d = fdopendir(dfd);
-	struct dirent *e;
-
-	if (!d) {
-		close(dfd);
-		return;
-	}
-	while ((e = readdir(d))) {
-		int sub;
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    depth > 32)
-			continue;
-		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
-			     O_NOFOLLOW | O_CLOEXEC);
-		if (sub >= 0) {
-			prune_empty(sub, depth + 1);
-			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR); /* if empty */
-		}
-	}
-	closedir(d);
+	for (size_t i = l->n; i-- > 0; )
+		remove_dirs_of(outfd, l->v[i].path);
 }
 
-void gic_export_undo(int outfd, const struct gic_out_file *files, size_t n)
+void gic_export_undo(struct gic_export_ctx *x)
 {
-	for (size_t i = 0; i < n; i++)
-		remove_below(outfd, files[i].path, 0, NULL);
-	prune_empty(gic_export_dir_reopen(outfd), 0);
+	for (size_t i = 0; i < x->nfiles; i++)
+		remove_below(x->outfd, x->files[i].path, 0, NULL);
+	for (size_t i = x->nfiles; i-- > 0; )
+		remove_dirs_of(x->outfd, x->files[i].path);
+	for (size_t i = x->nmade; i-- > 0; )  /* children were made later */
+		remove_below(x->outfd, x->made[i], 1, NULL);
 }
 
 /* The catalog's records of dir go before any file of theirs: a run that

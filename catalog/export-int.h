@@ -40,6 +40,9 @@ struct gic_export_ctx {
 	 * its label directories */
 	struct { char *rel; int fd; } dirs[GIC_EXPORT_DIRS];
 	unsigned next_dir;              /* the slot to reuse next */
+	char **made;                    /* directories this run created,
+					   parents first */
+	size_t nmade, made_cap;
 	int overwrite;                  /* --force over an older export */
 	int resumed;                    /* over a killed run's files */
 	int marked;                     /* GIC_EXPORT_MARK is in --out */
@@ -70,9 +73,11 @@ int gic_export_write(struct gic_export_ctx *x, const char *rel,
 /* Forgets the catalog's records of the export directory dir (absolute):
  * before any file in it is removed or written (export-check.c). */
 int gic_export_forget(struct gic_catalog *c, const char *dir);
-/* Removes the files of a failed run (and the directories they leave
- * empty), so that a retry needs no --force (export-check.c). */
-void gic_export_undo(int outfd, const struct gic_out_file *files, size_t n);
+/* Removes the files of a failed run, then the directories it created
+ * and those of its files, when left empty (never another's: a user's
+ * empty directory in --out stays), so that a retry needs no --force
+ * (export-check.c). */
+void gic_export_undo(struct gic_export_ctx *x);
 /* Is the object file obj there with the size the catalog gives it?  0,
  * GIC_ENOTFOUND (no such file, no message) or GIC_ECORRUPT. */
 int gic_export_object_sound(const char *obj, const struct gic_item *it);

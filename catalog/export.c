@@ -100,10 +100,24 @@ int gic_export_dir_reopen(int dfd)
 	return openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* Notes the directory rel, which this run created (for an undo). */
+static int note_made(struct gic_export_ctx *x, const char *rel)
+{
+	char *keep = strdup(rel);
+
+	if (!keep || gic_grow(&x->made, x->nmade, &x->made_cap,
+			      sizeof(*x->made), 16) < 0) {
+		free(keep);
+		return GIC_ENOMEM;
+	}
+	x->made[x->nmade++] = keep;
+	return 0;
+}
+
 int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd)
 {
-	char buf[4096], *save = NULL, *comp, *keep;
-	int cur, next;
+	char buf[4096], made[4096] = "", *save = NULL, *comp, *keep;
+	int cur, next, made_now;
 	unsigned slot;
 
 	for (int i = 0; i < GIC_EXPORT_DIRS && x->dirs[i].rel; i++)
@@ -121,11 +135,19 @@ int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd)
 			close(cur);
 			return gic_seterr(GIC_EUSAGE, "bad output path '%s'", rel);
 		}
-		if (mkdirat(cur, comp, 0777) < 0 && errno != EEXIST)
+		/* made: the path down to comp (as long as rel, which fits) */
+		snprintf(made + strlen(made), sizeof(made) - strlen(made),
+			 "%s%s", *made ? "/" : "", comp);
+		made_now = mkdirat(cur, comp, 0777) == 0;
+		if (!made_now && errno != EEXIST) {
 			next = -1;
-		else
+		} else if (made_now && note_made(x, made) < 0) {
+			close(cur);
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		} else {
 			next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 				      O_CLOEXEC);
+		}
 		close(cur);
 		cur = next;
 	}
@@ -600,7 +622,7 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 out:
 	settle_left(&x, &rep->cleared);
 	if (rc < 0 && x.outfd >= 0)
-		gic_export_undo(x.outfd, x.files, x.nfiles);
+		gic_export_undo(&x);
 	/* done, or undone down to nothing; a run that failed with files
 	 * of others kept in --out leaves it, so the retry needs no --force */
 	if (x.marked && (rc == 0 || !x.overwrite || !rep->cleared.kept) &&
@@ -610,6 +632,9 @@ out:
 	for (size_t i = 0; i < x.nfiles; i++)
 		free(x.files[i].path);
 	free(x.files);
+	for (size_t i = 0; i < x.nmade; i++)
+		free(x.made[i]);
+	free(x.made);
 	free(x.out);
 	for (int i = 0; i < GIC_EXPORT_DIRS && x.dirs[i].rel; i++) {
 		free(x.dirs[i].rel);

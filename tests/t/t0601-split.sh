@@ -643,7 +643,11 @@ test_expect_success 'a split that fails half-way takes back what it wrote: no --
 	test_expect_code 3 gicat --catalog badcat split $TASK --format webdataset --out half-wds 2>err &&
 	test "$(find half-wds -type f | wc -l)" -eq 0 &&
 	test_expect_code 3 gicat --catalog badcat split $TASK --format webdataset --out half-wds 2>err &&
-	! grep -q "not empty: refusing" err
+	! grep -q "not empty: refusing" err &&
+	mkdir -p mine/emptyuserdir mine/photos/2024 && echo k >mine/keep.txt &&
+	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out mine --force 2>err &&
+	test -d mine/emptyuserdir && test -d mine/photos/2024 && test -f mine/keep.txt &&
+	! test -e mine/train && ! test -e mine/test
 '
 
 test_expect_success 'link, symlink and reflink modes refuse an object whose size is not the catalogued one' '
