@@ -32,14 +32,16 @@ struct parse {
 	const char *path;
 	const char *next;        /* the reader's position in the text */
 	int line;                /* of the line inih handed to the handler */
-	char section[128];       /* current section, to spot new headers */
+	char section[160];       /* current section, whole */
 	struct gic_task_set *set;/* current set section, or NULL */
 	int in_split;
 	int header;              /* the reader just read a [section] line */
 	int header_line;         /* ... on this line */
-	char pending[128];       /* ... naming this section (inih opens it
+	char pending[160];       /* ... naming this section (inih opens it
 				    with its first key: one without keys
-				    is opened by the reader) */
+				    is opened by the reader; inih's own
+				    copy is cut at 49 bytes) */
+	char ini_section[64];    /* inih's name of the section open */
 	int indented;            /* ... a line starting with white space */
 	char last_key[64];       /* for continuation lines */
 	int last_line;
@@ -194,9 +196,11 @@ static char *reader(char *buf, int size, void *stream)
 	return buf;
 }
 
+/* A set name: a directory name of its own in any export (not hidden,
+ * so neither . nor .. nor the mark an export leaves while it runs). */
 static int set_name_ok(const char *s)
 {
-	if (!*s || !strcmp(s, ".") || !strcmp(s, ".."))
+	if (!*s || *s == '.' || strlen(s) > GIC_TASK_NAME_MAX)
 		return 0;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
@@ -255,8 +259,9 @@ static int start_section(struct parse *p, const char *section)
 		snprintf(name, sizeof(name), "%s", section + 4);
 	else
 		return fail(p, "unknown section [%s] (task, train, val, test NAME,"
-			    " set NAME, split; a name is letters, digits, . _ -,"
-			    " and not . or ..)", section);
+			    " set NAME, split; a name is up to %d characters: "
+			    "letters, digits, . _ -, not starting with .)", section,
+			    GIC_TASK_NAME_MAX);
 	if (!(s = new_set(p->t, name)))
 		return fail(p, "%s", gic_errmsg());
 	s->line = p->line;
@@ -431,11 +436,16 @@ static int on_key(struct parse *p, const char *section, const char *k,
 
 	if (!*section)
 		return fail(p, "'%s' before any [section]", k), 1;
-	if (p->header || strcmp(section, p->section)) {
+	if (p->header || strcmp(section, p->ini_section)) {
+		snprintf(p->ini_section, sizeof(p->ini_section), "%s", section);
+		/* the reader's copy of the header when it is this one, whole */
+		if (p->header && !strncmp(p->pending, section, strlen(section)))
+			section = p->pending;
 		p->header = 0;
 		p->nseen = 0;
 		p->skip = !open_section(p, section);
 	}
+	section = p->section;
 	if (p->skip || repeated(p, k, cont))
 		return 1;
 	snprintf(p->last_key, sizeof(p->last_key), "%s", k);

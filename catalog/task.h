@@ -12,6 +12,7 @@
 /* ---- tasks: benchmark definitions (task.c, task-resolve.c) ------------ */
 
 #define GIC_TASK_MAX_SETS 64
+#define GIC_TASK_NAME_MAX 100  /* characters of a set's NAME */
 
 /* One set section: [train], [val], [test NAME], or a [split] share. */
 enum { GIC_DEGRADE_ALL, GIC_DEGRADE_REAL, GIC_DEGRADE_FAKE, GIC_DEGRADE_KEYS };

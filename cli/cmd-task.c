@@ -29,11 +29,16 @@ static int list(void)
 
 static void summary(const struct gic_resolved *r)
 {
+	int w = 24;  /* the set column: as wide as its longest name */
+
+	for (int i = 0; i < r->nsets; i++)
+		if ((int)strlen(r->sets[i].def->name) > w)
+			w = (int)strlen(r->sets[i].def->name);
 	printf("task %s (seed %lld, hash %.16s)\n", r->task->name,
 	       (long long)r->task->seed, r->task_hash);
-	printf("%-24s %8s %8s %8s\n", "set", "images", "real", "fake");
+	printf("%-*s %8s %8s %8s\n", w, "set", "images", "real", "fake");
 	for (int i = 0; i < r->nsets; i++)
-		printf("%-24s %8zu %8zu %8zu\n", r->sets[i].def->name,
+		printf("%-*s %8zu %8zu %8zu\n", w, r->sets[i].def->name,
 		       r->sets[i].n, r->sets[i].nreal, r->sets[i].nfake);
 }
 

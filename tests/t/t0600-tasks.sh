@@ -173,6 +173,14 @@ task_error() {
 	printf "$2" >"$1.ini" && test_expect_code 1 gicat task check "$1.ini" 2>err &&
 	test_grep "$3" err
 }
+test_expect_success 'set names longer than inih keeps of a section are read whole' '
+	n1=stable_diffusion_v_1_4_guidance_7_5_steps_50_seed_1 &&
+	n2=stable_diffusion_v_1_4_guidance_7_5_steps_50_seed_2 &&
+	printf "[task]\n[test $n1]\nselect = label = fake\n[test $n2]\nselect = label = real\n" >longnames.ini &&
+	gicat task check longnames.ini >out 2>err &&
+	test_grep "^test/$n1 " out && test_grep "^test/$n2 " out
+'
+
 test_expect_success 'task check: errors name the file and line, exit 1' '
 	task_error bad1 "[task]\nname = x\n[train]\nselect = genrator = sd14\n" \
 		"bad1.ini:4: select: unknown field .genrator." &&
@@ -182,6 +190,11 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 		"bad3.ini:4: bad value for fraction" &&
 	task_error bad4 "[task]\n[test ../x]\nselect = label = fake\n" \
 		"unknown section \\[test ../x\\]" &&
+	task_error bad8 "[task]\n[set .gicat-incomplete]\nselect = label = fake\n" \
+		"bad8.ini:2: unknown section \\[set .gicat-incomplete\\] (.*not starting with .)" &&
+	long=$(printf "%0101d" 0) &&
+	task_error bad9 "[task]\n[test $long]\nselect = label = fake\n" \
+		"bad9.ini:2: unknown section .* a name is up to 100 characters" &&
 	task_error bad6 "[task]\n[train]\nselect = label = fake\nfraction = nan\n" \
 		"bad6.ini:4: bad value for fraction" &&
 	task_error bad7 "[task]\n[train]\nselect = label = fake\ndegrade = blur(sigma=0)\n" \
