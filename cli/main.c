@@ -185,6 +185,8 @@ static const struct cmd commands[] = {
 	  "  --layout L   read each URL's path as ingest reads a file's\n"
 	  "               (auto, genimage, imagefolder, flat); --val-labels F\n"
 	  "               as for ingest.  Without it: the list and options only\n"
+	  "  --mode copy  as downloads are always stored (the other modes\n"
+	  "               of ingest do not apply)\n"
 	  "  --download-known  also a URL never tried whose sha256 column\n"
 	  "               names an image the store holds (without it: catalogued\n"
 	  "               from the store, no transfer)\n"
