@@ -86,6 +86,33 @@ const char *gic_license_default(const struct gic_path_meta *m,
  */
 int gic_license_set(struct gic_catalog *c, const char *expr, const char *ids,
 		    int *errcol, uint64_t *changed);
+/* ids checked as by gic_license_check, joined by single spaces into
+ * *joined (malloc'd). */
+int gic_license_join(struct gic_catalog *c, const char *ids, char **joined);
+
+/* ---- licenses attached to a dataset or a generator (license-rules.c) -- */
+
+struct gic_license_rules;
+int gic_license_rules_load(struct gic_catalog *c,
+			   struct gic_license_rules **out);
+void gic_license_rules_free(struct gic_license_rules *r);
+/* The licenses of a new entry of dataset and generator (NULL: none)
+ * that would have base (NULL: none): base when no rule applies, else
+ * base's ids, then the dataset's and the generator's it lacks, in buf
+ * (NULL when they pass size). */
+const char *gic_license_rules_for(const struct gic_license_rules *r,
+				  const char *dataset, const char *generator,
+				  const char *base, char *buf, size_t size);
+/*
+ * Attaches ids to the dataset or generator (kind "dataset" or
+ * "generator") name, replacing what it had attached, and adds them to
+ * the licenses of its entries now, in one transaction; *changed = entries
+ * whose licenses changed.  ids NULL: the rule goes, and the entries keep
+ * what they have.
+ */
+int gic_license_rule_set(struct gic_catalog *c, const char *kind,
+			 const char *name, const char *ids, uint64_t *changed);
+
 /*
  * The Markdown of one license for LICENSES.md: name, URL, what it allows
  * (commercial use, redistribution), what it asks (attribution,

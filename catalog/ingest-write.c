@@ -121,20 +121,37 @@ static const char *entry_generator(const struct gic_ingest_opts *o,
 	return m->generator[0] || !label ? m->generator : m->subset;
 }
 
+/* The writer's statements and rules. */
+static void release(struct gic_writer *w)
+{
+	for (size_t i = 0; i < NSTMT; i++) {
+		sqlite3_finalize(*stmt_slot(w, i));
+		*stmt_slot(w, i) = NULL;
+	}
+	gic_license_rules_free(w->rules);
+	w->rules = NULL;
+}
+
 int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
 		    const struct gic_ingest_opts *o)
 {
+	int rc;
+
 	memset(w, 0, sizeof(*w));
 	w->cat = c;
 	w->opts = o;
 	w->last_commit = gic_now();
 	if (o->license && gic_license_check(c, o->license) < 0)
 		return GIC_EUSAGE;
-	for (size_t i = 0; i < NSTMT; i++)
+	if ((rc = gic_license_rules_load(c, &w->rules)) < 0)
+		return rc;
+	for (size_t i = 0; i < NSTMT && rc == 0; i++)
 		if (sqlite3_prepare_v2(c->db, sql_text[i], -1, stmt_slot(w, i),
 				       NULL))
-			return db_fail(w, "prepare ingest");
-	return 0;
+			rc = db_fail(w, "prepare ingest");
+	if (rc < 0)  /* nothing to finish: what was made goes */
+		release(w);
+	return rc;
 }
 
 int gic_writer_begin(struct gic_writer *w)
@@ -323,8 +340,9 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 	const struct gic_ingest_opts *o = w->opts;
 	const struct gic_path_meta *m = &r->meta;
 	int cls = o->class_idx >= 0 ? o->class_idx : m->class_idx;
-	const char *wnid = m->wnid, *src = m->class_source;
+	const char *wnid = m->wnid, *src = m->class_source, *lic;
 	const char *gen = entry_generator(o, m);
+	char rules[1024];
 
 	if (o->class_idx >= 0) {
 		wnid = option_wnid(o);
@@ -343,8 +361,14 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 		sqlite3_bind_null(s, 8);
 	bind_opt(s, 9, wnid);
 	bind_opt(s, 10, cls >= 0 || (wnid && *wnid) ? src : NULL);
-	bind_opt(s, 11, o->license ? o->license : gic_license_default(m,
-		 o->label ? o->label : m->label, gen));
+	lic = o->license ? o->license : gic_license_rules_for(w->rules,
+		r->dataset, gen, gic_license_default(m, o->label ? o->label :
+						     m->label, gen), rules,
+		sizeof(rules));
+	if (lic)  /* rules: a buffer of this frame */
+		sqlite3_bind_text(s, 11, lic, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 11);
 	bind_opt(s, 12, r->source);
 	bind_opt(s, 13, r->file_id);
 }
@@ -687,7 +711,6 @@ int gic_writer_finish(struct gic_writer *w, int rc)
 		rc = gic_writer_commit(w);
 	else if (w->in_tx && gic_writer_commit(w) < 0) /* keep what is whole */
 		sqlite3_exec(w->cat->db, "ROLLBACK", NULL, NULL, NULL);
-	for (size_t i = 0; i < NSTMT; i++)
-		sqlite3_finalize(*stmt_slot(w, i));
+	release(w);
 	return rc;
 }

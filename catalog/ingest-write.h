@@ -51,6 +51,8 @@ struct gic_writer {
 		*sel_spelling, *upd_file_id, *sel_ref, *upd_opts, *upd_val;
 	const char *class_source; /* of a class the options give: NULL is
 				     "option" */
+	struct gic_license_rules *rules; /* licenses of datasets and
+					    generators (license-rules.c) */
 };
 
 /*

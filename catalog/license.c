@@ -207,6 +207,11 @@ static int check_list(struct gic_catalog *c, const char *ids, char **joined)
 	return rc;
 }
 
+int gic_license_join(struct gic_catalog *c, const char *ids, char **joined)
+{
+	return check_list(c, ids, joined);
+}
+
 int gic_license_check(struct gic_catalog *c, const char *ids)
 {
 	return check_list(c, ids, NULL);

@@ -1,8 +1,11 @@
 /*
  * cmd-license.c - gicat license list [--format table|csv|jsonl]: the
  * license registry; gicat license set EXPR ID...: the licenses of every
- * entry matching EXPR (all of the ids apply at once).  An id that is not
- * in the registry is a usage error.
+ * entry matching EXPR (all of the ids apply at once); license set
+ * --dataset NAME | --generator G ID...: licenses attached to a dataset or
+ * a generator, its entries' now and its new entries' later; license
+ * unset --dataset NAME | --generator G; license rules: those attached.
+ * An id that is not in the registry is a usage error.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -15,7 +18,8 @@
 
 #define YES_NO(col) "iif(" #col ", 'yes', 'no') AS " #col
 
-static int list(enum out_format f)
+/* The rows of sql, as f says. */
+static int rows(const char *what, const char *sql, enum out_format f)
 {
 	struct gic_catalog *c;
 	sqlite3_stmt *s;
@@ -23,23 +27,64 @@ static int list(enum out_format f)
 
 	if ((rc = cli_open("license", &c)))
 		return rc;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL)) {
+		rc = cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
+			      what, NULL);
+	} else {
+		out_rows(s, f, stdout);
+		rc = cli_finish_rows(what, s);
+	}
+	gic_catalog_close(c);
+	return rc;
+}
+
+static int list(enum out_format f)
+{
 	/* the table shows what fits on a line, its flags as yes/no (as the
 	 * audits print them); csv and jsonl everything, flags as 1/0 */
-	rc = sqlite3_prepare_v2(c->db, f == OUT_TABLE ?
+	return rows("license list", f == OUT_TABLE ?
 		"SELECT id, " YES_NO(commercial) ", " YES_NO(redistribution)
 		", " YES_NO(attribution) ", " YES_NO(share_alike) ", name "
 		"FROM licenses ORDER BY id" :
 		"SELECT id, name, url, commercial, redistribution, attribution, "
-		"share_alike, terms FROM licenses ORDER BY id", -1, &s, NULL);
-	if (rc) {
-		rc = cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
-			      "license list", NULL);
-	} else {
-		out_rows(s, f, stdout);
-		rc = cli_finish_rows("license list", s);
+		"share_alike, terms FROM licenses ORDER BY id", f);
+}
+
+/* license set --dataset|--generator NAME ID... (nids 0: unset). */
+static int set_rule(const char *kind, const char *name, int nids,
+		    char **ids)
+{
+	const char *what = nids ? "license set" : "license unset";
+	struct gic_catalog *c;
+	char *list = nids ? cli_join_args(nids, ids) : NULL;
+	uint64_t changed = 0;
+	int rc;
+
+	if (nids && !list)
+		return cli_fail(gic_seterr(GIC_ENOMEM, "out of memory"), what,
+				NULL);
+	if ((rc = cli_open("license", &c)) == 0) {
+		char shown[1024];
+
+		gic_esc(name, shown, sizeof(shown));
+		rc = gic_license_rule_set(c, kind, name, list, &changed);
+		if (rc == GIC_EUSAGE)
+			cli_usage_error("license", "%s", gic_errmsg());
+		else if (rc < 0)
+			cli_fail(rc, what, NULL);
+		else if (nids)
+			cli_err("license set: %s '%s' has %s now, and its new "
+				"entries will; %llu %s changed\n", kind, shown,
+				list, (unsigned long long)changed,
+				changed == 1 ? "entry" : "entries");
+		else
+			cli_err("license unset: %s '%s' has no licenses of its "
+				"own now; its entries keep theirs\n", kind,
+				shown);
+		gic_catalog_close(c);
 	}
-	gic_catalog_close(c);
-	return rc;
+	free(list);
+	return rc < 0 ? cli_exit_code(rc) : rc;
 }
 
 static int set(const char *expr, int nids, char **ids)
@@ -82,8 +127,10 @@ static int set(const char *expr, int nids, char **ids)
 int cmd_license(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "format", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0 } };
+		{ "format", 1, 0, 'f' }, { "dataset", 1, 0, 'd' },
+		{ "generator", 1, 0, 'g' }, { "help", 0, 0, 'h' }, { 0 } };
 	enum out_format f = OUT_TABLE;
+	const char *kind = NULL, *name = NULL, *verb;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
@@ -91,9 +138,33 @@ int cmd_license(int argc, char **argv)
 				  f == OUT_PATHS))
 			return cli_usage_error("license", "--format is table, csv "
 					       "or jsonl");
-		else if (ch != 'f')
+		else if ((ch == 'd' || ch == 'g') && kind)
+			return cli_usage_error("license", "give --dataset or "
+					       "--generator, once");
+		else if (ch == 'd' || ch == 'g') {
+			kind = ch == 'd' ? "dataset" : "generator";
+			name = ch == 'd' ? optarg : cli_generator(optarg);
+		} else if (ch != 'f')
 			return cli_getopt_end("license", ch);
 	}
+	verb = optind < argc ? argv[optind] : "";
+	if (kind && strcmp(verb, "set") && strcmp(verb, "unset"))
+		return cli_usage_error("license", "--%s is for 'set' and "
+				       "'unset'", kind);
+	if (kind && !strcmp(verb, "set") && optind + 2 > argc)
+		return cli_usage_error("license", "set --%s %s takes at least "
+				       "one license ID", kind, name);
+	if (kind && !strcmp(verb, "unset") && optind + 1 != argc)
+		return cli_usage_error("license", "unset --%s %s takes no ID",
+				       kind, name);
+	if (kind)
+		return set_rule(kind, name, argc - optind - 1, argv + optind + 1);
+	if (!strcmp(verb, "unset"))
+		return cli_usage_error("license", "unset takes --dataset NAME "
+				       "or --generator G");
+	if (optind + 1 == argc && !strcmp(verb, "rules"))
+		return rows("license rules", "SELECT kind, name, licenses FROM "
+			    "license_rules ORDER BY kind, name", f);
 	if (optind + 1 == argc && !strcmp(argv[optind], "list"))
 		return list(f);
 	if (optind + 3 <= argc && !strcmp(argv[optind], "set"))
@@ -102,5 +173,7 @@ int cmd_license(int argc, char **argv)
 		return cli_usage_error("license", "set takes EXPR and at least "
 				       "one license ID ('gicat license list' "
 				       "shows them)");
-	return cli_usage_error("license", "expected 'list' or 'set EXPR ID...'");
+	return cli_usage_error("license", "expected 'list', 'rules', 'set EXPR "
+			       "ID...', 'set --dataset NAME|--generator G "
+			       "ID...' or 'unset --dataset NAME|--generator G'");
 }

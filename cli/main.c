@@ -235,12 +235,21 @@ static const struct cmd commands[] = {
 	  "  byte for byte or within N bits of pHash (default 4, at most 10);\n"
 	  "  derived images are compared through their originals\n" },
 	{ "license", cmd_license, "list [--format table|csv|jsonl] | set EXPR "
-	  "ID...", "the license registry; set the licenses of entries",
+	  "ID... | set --dataset NAME|--generator G ID... | unset --dataset "
+	  "NAME|--generator G | rules [--format F]",
+	  "the license registry; the licenses of entries, datasets, generators",
 	  "  list   every registered license (SPDX ids and LicenseRef-...) with\n"
 	  "         its flags: commercial use, redistribution, attribution,\n"
 	  "         share-alike; csv and jsonl add the URL and terms\n"
 	  "  set    give every entry matching EXPR these licenses (all apply);\n"
-	  "         an id not in the registry is a usage error\n" },
+	  "         an id not in the registry is a usage error\n"
+	  "  set --dataset NAME | --generator G\n"
+	  "         attach them to a dataset or generator: its entries get\n"
+	  "         them now (with the other kind's, if any), and its new\n"
+	  "         entries when ingest or fetch is given no license\n"
+	  "  unset  --dataset NAME | --generator G: no longer attached (the\n"
+	  "         entries keep theirs)\n"
+	  "  rules  what is attached to datasets and generators\n" },
 	{ "audit", cmd_audit, "license [--use commercial|research|redistribute] "
 	  "[EXPR | --task FILE] [--format table|json] [--html FILE] | "
 	  "provenance [EXPR | --task FILE] [--format table|json] [--html FILE] | "

@@ -199,3 +199,16 @@ CREATE INDEX entries_subset_split ON entries (subset, split, label);
 
 -- 0012-trailing-bytes: images.trailing_bytes and v_entries.trailing_bytes,
 -- above (the view as redefined then).
+
+-- 0013-license-rules: licenses attached to a dataset or a generator:
+-- what ingest and fetch give the new entries of that dataset or generator
+-- when no --license (or list column) is given (the union of both rules
+-- when both apply), and what `gicat license set --dataset|--generator`
+-- gives the entries already there.  entries.license stays the licenses
+-- that apply.
+CREATE TABLE license_rules (
+  kind TEXT NOT NULL CHECK (kind IN ('dataset', 'generator')), -- what the rule attaches to
+  name TEXT NOT NULL, -- the dataset's name, or the generator's id (sd14, ...)
+  licenses TEXT NOT NULL, -- registered license ids separated by single spaces
+  PRIMARY KEY (kind, name)
+) WITHOUT ROWID;

@@ -91,20 +91,21 @@ test_expect_success 'each fetched URL is an entry: path and source are the URL, 
 	test_cmp want got
 '
 
-test_expect_success '--layout reads a URL'"'"'s path as ingest reads a file'"'"'s; --mode copy is the only mode' '
+test_expect_success '--layout reads a URL'"'"'s path as ingest reads a file'"'"'s (licenses attached to the dataset added); --mode copy is the only mode' '
 	cp srv/b.png srv/0_adm_174.PNG && cp "$JPEGS/testorig.jpg" srv/ILSVRC2012_val_00000001.JPEG &&
 	G=$B/img/GenImage/ADM/imagenet_ai_0508_adm &&
 	printf "url,split\n%s,\n%s,\n%s,test\n" "$G/train/ai/0_adm_174.PNG" \
 		"$G/val/nature/ILSVRC2012_val_00000001.JPEG" "$B/img/GenImage/other/x/0_adm_174.PNG" >gi.csv &&
 	printf "ImageId,PredictionString\nILSVRC2012_val_00000001,n01443537 1 2 3 4\n" >vl.csv &&
 	gicat init laycat 2>/dev/null &&
+	gicat --catalog laycat license set --dataset mirror CC0-1.0 2>/dev/null &&
 	gicat --catalog laycat fetch --layout auto --val-labels vl.csv --mode copy --dataset mirror gi.csv 2>err &&
 	gicat --catalog laycat query --format csv --fields generator,subset,label,split,class,class_source,license |
 		tail -n +2 | sort >got &&
 	cat >want <<-EOF &&
-	,,,test,0,filename,
-	,adm,real,val,1,val_labels,LicenseRef-GenImage LicenseRef-ImageNet
-	adm,adm,fake,train,0,filename,LicenseRef-GenImage
+	,,,test,0,filename,CC0-1.0
+	,adm,real,val,1,val_labels,LicenseRef-GenImage LicenseRef-ImageNet CC0-1.0
+	adm,adm,fake,train,0,filename,LicenseRef-GenImage CC0-1.0
 	EOF
 	test_cmp want got &&
 	test_expect_code 2 gicat --catalog laycat fetch --mode link gi.csv 2>err &&

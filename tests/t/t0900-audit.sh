@@ -92,6 +92,48 @@ test_expect_success 'license set changes the licenses of the entries matching EX
 	test_grep "note: no entry has dataset .nosuch." err
 '
 
+test_expect_success 'licenses attached to a dataset or a generator: added to its entries now and to new ones' '
+	gicat init rulecat 2>/dev/null && mkdir -p ra rb rc &&
+	cp "$SHARED/data/pngsuite/basn2c08.png" ra/ && cp "$SHARED/data/pngsuite/basn0g08.png" rb/ &&
+	cp "$SHARED/data/pngsuite/basn6a08.png" rc/ &&
+	gicat --catalog rulecat ingest --dataset mine --generator sdxl ra 2>/dev/null &&
+	gicat --catalog rulecat license set --dataset mine CC-BY-4.0 2>err &&
+	test_grep "^license set: dataset .mine. has CC-BY-4.0 now, and its new entries will; 1 entry changed$" err &&
+	gicat --catalog rulecat license set --generator sdxl CreativeML-OpenRAIL-M 2>err &&
+	test_grep "generator .sdxl. has CreativeML-OpenRAIL-M now" err &&
+	gicat --catalog rulecat ingest --dataset mine --generator sdxl rb 2>/dev/null &&
+	gicat --catalog rulecat ingest --dataset other --generator sdxl rc 2>/dev/null &&
+	gicat --catalog rulecat ingest --dataset mine --license MIT --generator x rc 2>/dev/null &&
+	gicat --catalog rulecat query --format csv --fields dataset,path,license | sort >got &&
+	cat >want <<-EOF &&
+	dataset,path,license
+	mine,ra/basn2c08.png,CC-BY-4.0 CreativeML-OpenRAIL-M
+	mine,rb/basn0g08.png,CC-BY-4.0 CreativeML-OpenRAIL-M
+	mine,rc/basn6a08.png,MIT
+	other,rc/basn6a08.png,CreativeML-OpenRAIL-M
+	EOF
+	test_cmp want got &&
+	gicat --catalog rulecat license rules --format csv >rules &&
+	printf "kind,name,licenses\ndataset,mine,CC-BY-4.0\ngenerator,sdxl,CreativeML-OpenRAIL-M\n" >want &&
+	test_cmp want rules &&
+	gicat --catalog rulecat license unset --dataset mine 2>err &&
+	test "$(gicat --catalog rulecat query --count "dataset = mine and license ~ ${SQ}*CC-BY-4.0*${SQ}")" -eq 2 &&
+	test_expect_code 2 gicat --catalog rulecat license set --dataset mine Bogus 2>err &&
+	test_grep "unknown license .Bogus." err &&
+	test_expect_code 2 gicat --catalog rulecat license set --dataset mine 2>err &&
+	test_grep "takes at least one license ID" err &&
+	test_expect_code 2 gicat --catalog rulecat license list --dataset mine 2>err &&
+	test_expect_code 2 gicat --catalog rulecat license unset 2>err
+'
+
+test_expect_success 'a generator attached a license: GenImage entries keep their terms and gain it' '
+	cp -r cat gencat &&
+	n=$(gicat --catalog gencat query --count "generator = sd14") &&
+	gicat --catalog gencat license set --generator sd14 CreativeML-OpenRAIL-M 2>err &&
+	test_grep "; $n entries changed$" err &&
+	test "$(gicat --catalog gencat query --count "generator = sd14 and license = ${SQ}LicenseRef-GenImage CreativeML-OpenRAIL-M${SQ}")" -eq "$n"
+'
+
 test_expect_success 'GenImage fails audit license --use commercial and passes --use research' '
 	test_expect_code 1 gicat audit license --use commercial "dataset = genimage" >out 2>err &&
 	test_grep "$nall entries for commercial: $nall forbidden, 0 without" err &&
