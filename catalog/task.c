@@ -27,6 +27,8 @@
 #define MAX_ERRORS 50 /* errors reported for one file (the first by line);
 			 the rest counted */
 
+#define INI_LINE_MAX (1 << 16)  /* inih's buffer at most, NUL included */
+
 struct parse {
 	struct gic_task *t;
 	const char *path;
@@ -42,6 +44,8 @@ struct parse {
 				    is opened by the reader; inih's own
 				    copy is cut at 49 bytes) */
 	char ini_section[64];    /* inih's name of the section open */
+	int mid_line;            /* the reader stopped inside a line */
+	int long_line;           /* the first line over INI_LINE_MAX, or 0 */
 	int indented;            /* ... a line starting with white space */
 	char last_key[64];       /* for continuation lines */
 	int last_line;
@@ -161,23 +165,41 @@ static void open_empty(struct parse *p)
 		open_section(p, p->pending);
 }
 
-/* fgets over the text, counting lines for the handler's messages. */
+/*
+ * fgets over the text, counting lines for the handler's messages.  inih
+ * asks for a long line in pieces, growing its buffer: a piece that goes
+ * on a line is not a new one.  A line longer than inih takes in all
+ * (INI_LINE_MAX) is skipped whole and noted, where inih would read its
+ * rest as lines of their own.
+ */
 static char *reader(char *buf, int size, void *stream)
 {
 	struct parse *p = stream;
 	const char *nl;
 	size_t n;
+	int start = !p->mid_line;
 
 	if (!*p->next)
 		return NULL;
 	nl = strpbrk(p->next, "\r\n");  /* LF, CRLF or a lone CR */
 	n = nl ? (size_t)(nl - p->next) + 1 + (nl[0] == '\r' && nl[1] == '\n')
 	       : strlen(p->next);
+	if (start && n >= INI_LINE_MAX - 1) {
+		p->line++;
+		if (!p->long_line)
+			p->long_line = p->line;
+		p->next += n;
+		snprintf(buf, (size_t)size, "\n");
+		return buf;
+	}
 	if (n >= (size_t)size)
 		n = (size_t)size - 1;
 	memcpy(buf, p->next, n);
 	buf[n] = '\0';
 	p->next += n;
+	p->mid_line = n && !strchr("\r\n", buf[n - 1]) && *p->next;
+	if (!start)
+		return buf;
 	p->line++;
 	n = strspn(buf, " \t");
 	if (!strchr(";#\r\n", buf[n])) {
@@ -662,11 +684,15 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 	/* select expressions outgrow inih's default 200-byte lines */
 	ini_use_stack = 0;
 	ini_allow_realloc = 1;
-	ini_max_line = 1 << 16;
+	ini_max_line = INI_LINE_MAX;
 	rc = ini_parse_stream(reader, &p, handler, &p);
 	if (rc > 0) {
 		p.line = rc;
 		fail(&p, "syntax error");
+	}
+	if (p.long_line) {
+		p.line = p.long_line;
+		fail(&p, "a line longer than %d bytes", INI_LINE_MAX - 3);
 	}
 	if (p.header)
 		open_empty(&p);

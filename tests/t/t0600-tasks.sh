@@ -173,6 +173,21 @@ task_error() {
 	printf "$2" >"$1.ini" && test_expect_code 1 gicat task check "$1.ini" 2>err &&
 	test_grep "$3" err
 }
+test_expect_success 'lines after a long select keep their numbers; a line over 64 KiB is refused, not split' '
+	"$PY" -c "
+s = \"select = \" + \" or \".join([\"label = fake\"] * 30)
+open(\"ll.ini\", \"w\").write(\"[task]\\nname = x\\n[train]\\n\" + s + \"\\nfraction = 7\\n\")
+p = \"description = \"
+open(\"huge.ini\", \"w\").write(\"[task]\\nname = s\\n\" + p + \"A\" * (65535 - len(p)) +
+    \"[test hidden]\\nselect = label = fake\\n[train]\\nselect = label = real\\n\")
+" &&
+	test_expect_code 1 gicat task check ll.ini 2>err &&
+	test_grep "ll.ini:5: bad value for fraction" err &&
+	test_expect_code 1 gicat task check huge.ini >out 2>err &&
+	test_grep "huge.ini:3: a line longer than 65533 bytes" err &&
+	! grep -q hidden out
+'
+
 test_expect_success 'set names longer than inih keeps of a section are read whole' '
 	n1=stable_diffusion_v_1_4_guidance_7_5_steps_50_seed_1 &&
 	n2=stable_diffusion_v_1_4_guidance_7_5_steps_50_seed_2 &&
