@@ -40,28 +40,7 @@ static const char *const css =
 /* The first n bytes of s (up to a NUL), escaped for HTML. */
 static void escn(FILE *o, const char *s, size_t n)
 {
-	size_t len;
-
-	if (s)
-		n = strnlen(s, n);
-	for (; s && n; s += len, n -= len) {
-		len = 1;
-		switch (*s) {
-		case '<': fputs("&lt;", o); break;
-		case '>': fputs("&gt;", o); break;
-		case '&': fputs("&amp;", o); break;
-		case '"': fputs("&quot;", o); break;
-		default:
-			/* the page is UTF-8: other bytes (Latin-1 PNG text
-			 * keys) become U+FFFD, as in JSON */
-			if ((len = gic_utf8_len((const unsigned char *)s, n))) {
-				fwrite(s, 1, len, o);
-			} else {
-				fputs("&#xFFFD;", o);
-				len = 1;
-			}
-		}
-	}
+	gic_html_escn(o, s, n);
 }
 
 static void esc(FILE *o, const char *s)

@@ -90,10 +90,13 @@ int gic_sha256_file_at(int dfd, const char *path, char hex[GIC_HEX_LEN + 1]);
 /* Whether path a is path b or lies below it, by components ("old"
  * holds "old/x.png", not "oldish.png"; "/" holds every absolute path). */
 int gic_path_within(const char *a, const char *b);
-/* How many bytes at s (left of them) are a control character that a
- * terminal may act on, shown as \xNN each: C0 and DEL (1), C1 in UTF-8
- * (0xc2 0x80..0x9f, CSI and OSC among them: 2); else 0. */
-size_t gic_ctrl_bytes(const char *s, size_t left);
+/* The next character of s (left bytes of it, left >= 1) as text shown
+ * on a terminal: its length in bytes, and in *esc whether it is shown as
+ * \xNN each: a control character a terminal may act on (C0 and DEL: 1;
+ * C1 in UTF-8, 0xc2 0x80..0x9f, CSI and OSC among them: 2), or a byte
+ * that begins no UTF-8 character (1: a lone 0x9b is CSI to an 8-bit
+ * terminal); else a character, kept. */
+size_t gic_text_step(const char *s, size_t left, int *esc);
 /* s with its control characters as \xNN, into buf (cut to fit n): a
  * name in a message cannot break its line or drive a terminal.  Returns
  * buf. */

@@ -26,6 +26,7 @@
 #include <openssl/evp.h>
 
 #include "catalog.h"
+#include "json.h"
 
 static _Thread_local char errbuf[16384]; /* a task file's 50 errors */
 static _Thread_local int errlines;       /* errbuf is lines (gic_seterr_lines) */
@@ -107,25 +108,36 @@ int gic_blank(const char *s)
 	return !s || !*s;
 }
 
-size_t gic_ctrl_bytes(const char *s, size_t left)
+size_t gic_text_step(const char *s, size_t left, int *esc)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	size_t len;
 
+	*esc = 1;
 	if (u[0] < 0x20 || u[0] == 0x7f)
 		return 1;
-	return left > 1 && u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f ? 2 : 0;
+	if (left > 1 && u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
+		return 2;
+	if (!(len = gic_utf8_len(u, left)))
+		return 1;
+	*esc = 0;
+	return len;
 }
 
 const char *gic_esc(const char *s, char *buf, size_t n)
 {
-	size_t o = 0;
+	size_t o = 0, left = s ? strlen(s) : 0;
 
-	for (size_t k = 0; s && *s && o + 9 <= n; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (left && o + 17 <= n) {  /* 4 bytes as \xNN, and the NUL */
+		int esc;
+		size_t k = gic_text_step(s, left, &esc);
 
-		k = k ? k - 1 : gic_ctrl_bytes(s, 2); /* s[1] is there: NUL at least */
-		o += (size_t)(k ? snprintf(buf + o, n - o, "\\x%02x", c) :
-			      snprintf(buf + o, n - o, "%c", c));
+		for (size_t i = 0; i < k; i++)
+			o += (size_t)(esc ? snprintf(buf + o, n - o, "\\x%02x",
+						     (unsigned char)s[i]) :
+				      snprintf(buf + o, n - o, "%c", s[i]));
+		s += k;
+		left -= k;
 	}
 	if (n)
 		buf[o < n ? o : n - 1] = '\0';

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "json.h"
 
 /* ---- grids -------------------------------------------------------------- */
 
@@ -173,15 +174,7 @@ static void colour(double v, unsigned char rgb[3])
 
 static void esc(FILE *o, const char *s)
 {
-	for (; *s; s++)
-		switch (*s) {
-		case '&': fputs("&amp;", o); break;
-		case '<': fputs("&lt;", o); break;
-		case '>': fputs("&gt;", o); break;
-		case '"': fputs("&quot;", o); break;
-		case '\'': fputs("&#39;", o); break;
-		default: fputc(*s, o);
-		}
+	gic_html_escn(o, s, (size_t)-1);
 }
 
 static void text(FILE *o, int x, int y, const char *anchor, const char *fill,

@@ -286,21 +286,36 @@ static int device_name(const char *s)
 			  !strncasecmp(s, "lpt", 3)) && s[3] >= '1' && s[3] <= '9';
 }
 
-/* A name to keep: no path tricks, no control characters, and UTF-8,
- * which metadata.jsonl and most trainers' file lists need; nor what
- * Windows refuses (< > : " | ? *, a device name, a last space or dot),
- * where an export may well be copied. */
+/* Is the UTF-8 character at u (len bytes) a bidirectional control,
+ * which shows a name otherwise than it is ("x\u202egnp.exe"): U+061C,
+ * U+200E..U+200F, U+202A..U+202E, U+2066..U+2069? */
+static int bidi_control(const unsigned char *u, size_t len)
+{
+	return (len == 2 && u[0] == 0xd8 && u[1] == 0x9c) ||
+	       (len == 3 && u[0] == 0xe2 && u[1] == 0x80 &&
+		(u[2] == 0x8e || u[2] == 0x8f ||
+		 (u[2] >= 0xaa && u[2] <= 0xae))) ||
+	       (len == 3 && u[0] == 0xe2 && u[1] == 0x81 && u[2] >= 0xa6 &&
+		u[2] <= 0xa9);
+}
+
+/* A name to keep: no path tricks, no control characters (C0, DEL, C1,
+ * bidirectional ones), and UTF-8, which metadata.jsonl and most trainers'
+ * file lists need; nor what Windows refuses (< > : " | ? *, a device
+ * name, a last space or dot), where an export may well be copied. */
 static int safe_name(const char *s)
 {
 	size_t n = strlen(s);
 
 	if (!*s || *s == '.' || n > 200 || s[n - 1] == ' ' || s[n - 1] == '.' ||
-	    device_name(s) || strpbrk(s, "<>:\"|?*"))
+	    device_name(s) || strpbrk(s, "<>:\"|?*/\\"))
 		return 0;
 	for (size_t i = 0; i < n; ) {
-		size_t len = gic_utf8_len((const unsigned char *)s + i, n - i);
-		if (!len || (unsigned char)s[i] < 0x20 || s[i] == '/' ||
-		    s[i] == '\\' || s[i] == 0x7f)
+		const unsigned char *u = (const unsigned char *)s + i;
+		int esc;
+		size_t len = gic_text_step(s + i, n - i, &esc);
+
+		if (esc || bidi_control(u, len))
 			return 0;
 		i += len;
 	}

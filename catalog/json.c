@@ -126,3 +126,31 @@ char *gic_json_dumps(const json_t *o, size_t flags)
 		shorten_reals(t);
 	return t;
 }
+
+void gic_html_escn(FILE *o, const char *s, size_t n)
+{
+	size_t len;
+
+	if (s)
+		n = strnlen(s, n);
+	for (; s && n; s += len, n -= len) {
+		len = 1;
+		switch (*s) {
+		case '<': fputs("&lt;", o); break;
+		case '>': fputs("&gt;", o); break;
+		case '&': fputs("&amp;", o); break;
+		case '"': fputs("&quot;", o); break;
+		case '\'': fputs("&#39;", o); break;
+		default:
+			/* the page is UTF-8: other bytes (Latin-1 PNG text
+			 * keys, a name in another encoding) become U+FFFD,
+			 * as in JSON */
+			if ((len = gic_utf8_len((const unsigned char *)s, n))) {
+				fwrite(s, 1, len, o);
+			} else {
+				fputs("&#xFFFD;", o);
+				len = 1;
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@
 #define GICAT_JSON_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -20,5 +21,9 @@ const char *gic_real_text(double v, char buf[32]);
  * (0.709375, not 0.70937499999999998, nor 15 digits that read back as
  * another number); NULL when out of memory or o is NULL. */
 char *gic_json_dumps(const json_t *o, size_t flags);
+
+/* The first n bytes of s (up to a NUL; s NULL: nothing) escaped for
+ * HTML text and attribute values, bytes that are not UTF-8 as U+FFFD. */
+void gic_html_escn(FILE *o, const char *s, size_t n);
 
 #endif

@@ -36,7 +36,7 @@ int cli_getopt_end(const char *cmd, int c);
 /* "gicat: what: 'subject': <gic_errmsg()>", once per line of a message
  * of several (a task file's errors). */
 void cli_print_error(const char *what, const char *subject);
-/* Up to n bytes of s, control characters as \xNN (gic_ctrl_bytes): a
+/* Up to n bytes of s, control characters as \xNN (gic_text_step): a
  * file name cannot break an error line in two or send escape sequences.
  * Returns the bytes written (a column count, for plain text). */
 size_t cli_put_escaped(FILE *f, const char *s, size_t n);

@@ -139,16 +139,25 @@ struct text_row {
 	char cell[GIC_TASK_MAX_SETS + 1][24];
 };
 
+/* A row's or column's title as a terminal shows it (a generator's name
+ * is the user's: its control characters as \xNN). */
+static const char *shown_title(const char *name, char *buf, size_t n)
+{
+	char raw[256];
+
+	return gic_esc(gic_eval_title(name, raw, sizeof(raw)), buf, n);
+}
+
 /* A grid as an aligned table of percentages, under the nextra rows of
  * extra. */
 static void table(const struct gic_grid *g, const char *corner,
 		  const struct text_row *extra, int nextra)
 {
-	char t[256], b[32];
+	char t[1024], b[32];
 	int lw = (int)strlen(corner), w[GIC_TASK_MAX_SETS + 1];
 
 	for (int r = 0; r < g->nrows; r++) {
-		int n = (int)strlen(gic_eval_title(g->rows[r], t, sizeof(t)));
+		int n = (int)strlen(shown_title(g->rows[r], t, sizeof(t)));
 		lw = n > lw ? n : lw;
 	}
 	for (int x = 0; x < nextra; x++)
@@ -156,7 +165,7 @@ static void table(const struct gic_grid *g, const char *corner,
 			lw = (int)strlen(extra[x].label);
 	printf("%-*s", lw, corner);
 	for (int c = 0; c < g->ncols && c <= GIC_TASK_MAX_SETS; c++) {
-		int n = (int)strlen(gic_eval_title(g->cols[c], t, sizeof(t)));
+		int n = (int)strlen(shown_title(g->cols[c], t, sizeof(t)));
 		w[c] = n > 5 ? n : 5;
 		for (int x = 0; x < nextra; x++)
 			if ((int)strlen(extra[x].cell[c]) > w[c])
@@ -171,7 +180,7 @@ static void table(const struct gic_grid *g, const char *corner,
 		putchar('\n');
 	}
 	for (int r = 0; r < g->nrows; r++) {
-		printf("%-*s", lw, gic_eval_title(g->rows[r], t, sizeof(t)));
+		printf("%-*s", lw, shown_title(g->rows[r], t, sizeof(t)));
 		for (int c = 0; c < g->ncols && c <= GIC_TASK_MAX_SETS; c++)
 			printf("  %*s", w[c], pct(g->v[r * g->ncols + c], b));
 		putchar('\n');
@@ -212,9 +221,10 @@ static void json_eval(const struct gic_eval *e)
 		json_array_append_new(sets, s);
 	}
 	out_json_doc(stdout,
-		     json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:o,s:o}",
-			   "task", e->r->task->name, "task_hash", e->r->task_hash,
-			   "trained_on", e->trained_on, "threshold", e->threshold,
+		     json_pack("{s:o,s:s,s:o,s:f,s:I,s:I,s:I,s:I,s:o,s:o}",
+			   "task", gic_json_text(e->r->task->name), "task_hash",
+			   e->r->task_hash, "trained_on",
+			   gic_json_text(e->trained_on), "threshold", e->threshold,
 			   "rows", (json_int_t)e->rows, "images",
 			   (json_int_t)e->images, "missing", (json_int_t)e->missing,
 			   "ignored", (json_int_t)e->unknown, "sets", sets, "avg",
@@ -352,14 +362,17 @@ static void print_matrix(const struct gic_grid *g, const struct runs *rs,
 			for (int c = 0; c < g->ncols; c++)
 				json_object_set_new(v, g->cols[c],
 						    jnum(g->v[r * g->ncols + c]));
-			json_array_append_new(rows, json_pack("{s:s,s:o}",
-				"trained_on", g->rows[r], "values", v));
+			json_array_append_new(rows, json_pack("{s:o,s:o}",
+				"trained_on", gic_json_text(g->rows[r]),
+				"values", v));
 		}
 		for (int i = 0; i < rs->n; i++)
-			json_array_append_new(runs, json_pack("{s:s,s:s,s:s}",
-				"task", rs->tasks[i]->name, "predictions",
-				rs->list[i].predictions, "trained_on",
-				rs->evals[i].trained_on));
+			json_array_append_new(runs, json_pack("{s:o,s:o,s:o}",
+				"task", gic_json_text(rs->tasks[i]->name),
+				"predictions",
+				gic_json_text(rs->list[i].predictions),
+				"trained_on",
+				gic_json_text(rs->evals[i].trained_on)));
 		out_json_doc(stdout, json_pack("{s:s,s:f,s:o,s:o}", "metric",
 				   gic_metric_name(a->metric), "threshold",
 				   a->threshold, "rows", rows, "runs", runs));

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "dedup.h"
+#include "json.h"
 
 struct run {
 	enum out_format fmt;
@@ -22,11 +23,12 @@ static int print(void *arg, const struct gic_leak *l)
 	const char *kind = l->same_image ? "same image" : "near duplicate";
 
 	if (r->fmt == OUT_JSONL) {
-		out_json_line(stdout, json_pack("{s:s,s:s,s:s?,s:s,s:s?,s:i,s:s}",
+		out_json_line(stdout, json_pack("{s:s,s:s,s:o,s:s,s:o,s:i,s:s}",
 			"set", l->test_set, "test_sha256", l->test->sha256,
-			"test_path", l->test->path, "train_sha256",
-			l->train->sha256, "train_path", l->train->path,
-			"distance", l->distance, "kind", kind));
+			"test_path", gic_json_text(l->test->path),
+			"train_sha256", l->train->sha256, "train_path",
+			gic_json_text(l->train->path), "distance", l->distance,
+			"kind", kind));
 	} else if (r->fmt == OUT_CSV) {
 		printf("%s,%s,", l->test_set, l->test->sha256);
 		out_csv_field(stdout, l->test->path);

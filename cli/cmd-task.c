@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "json.h"
 
 static int list(void)
 {
@@ -34,7 +35,10 @@ static void summary(const struct gic_resolved *r)
 	for (int i = 0; i < r->nsets; i++)
 		if ((int)strlen(r->sets[i].def->name) > w)
 			w = (int)strlen(r->sets[i].def->name);
-	printf("task %s (seed %lld, hash %.16s)\n", r->task->name,
+	char name[1024];  /* the file's: control characters as \xNN */
+
+	printf("task %s (seed %lld, hash %.16s)\n",
+	       gic_esc(r->task->name, name, sizeof(name)),
 	       (long long)r->task->seed, r->task_hash);
 	printf("%-*s %8s %8s %8s\n", w, "set", "images", "real", "fake");
 	for (int i = 0; i < r->nsets; i++)
@@ -56,13 +60,17 @@ static void items(const struct gic_resolved *r, enum out_format f)
 			const char *derived = *it->parent ? it->sha256 : NULL;
 
 			if (f == OUT_JSONL) {
+				/* names and paths are the user's: any bytes
+				 * (gic_json_text: bad UTF-8 as U+FFFD) */
 				out_json_line(stdout, json_pack(
-					"{s:s,s:s,s:s,s:s?,s:o,s:s?,s:s?}", "set",
+					"{s:s,s:s,s:s,s:o,s:o,s:o,s:s?}", "set",
 					r->sets[i].def->name, "sha256", sha,
-					"label", it->label, "generator", it->generator,
+					"label", it->label, "generator",
+					gic_json_text(it->generator),
 					"class", it->class_idx >= 0 ?
 					json_integer(it->class_idx) : json_null(),
-					"path", it->path, "derived_sha256", derived));
+					"path", gic_json_text(it->path),
+					"derived_sha256", derived));
 				continue;
 			}
 			printf("%s,%s,%s,", r->sets[i].def->name, sha, it->label);

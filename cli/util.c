@@ -134,14 +134,15 @@ size_t cli_put_escaped(FILE *f, const char *s, size_t n)
 	char buf[1024];  /* stderr has none: a write per byte otherwise */
 	size_t cols = 0, at = 0;
 
-	for (size_t i = 0; i < n && s[i]; i++) {
-		size_t k = gic_ctrl_bytes(s + i, n - i);  /* 0, 1 or 2 */
+	for (size_t i = 0, k; i < n && s[i]; i += k) {
+		int esc;
 
-		if (at + 8 > sizeof(buf)) {
+		k = gic_text_step(s + i, n - i, &esc);  /* 1..4 bytes */
+		if (at + 16 > sizeof(buf)) {
 			fwrite(buf, 1, at, f);
 			at = 0;
 		}
-		for (size_t j = 0; j < k; j++) {
+		for (size_t j = 0; j < k && esc; j++) {
 			unsigned char c = (unsigned char)s[i + j];
 
 			buf[at++] = '\\';
@@ -149,11 +150,9 @@ size_t cli_put_escaped(FILE *f, const char *s, size_t n)
 			buf[at++] = hex[c >> 4];
 			buf[at++] = hex[c & 15];
 		}
-		cols += k ? 4 * k : 1;
-		if (k)
-			i += k - 1;
-		else
-			buf[at++] = s[i];
+		if (!esc)
+			memcpy(buf + at, s + i, k), at += k;
+		cols += esc ? 4 * k : 1;  /* a character, one column */
 	}
 	fwrite(buf, 1, at, f);
 	return cols;

@@ -333,7 +333,16 @@ test_expect_success 'tables show control characters of a path as \xNN: a file na
 	gicat stats --rejects >out &&
 	! grep -q "$(printf "\033")" out && ! grep -q "$(printf "\007")" out &&
 	grep -qF "esc/b\\x1b]0;title\\x07" out &&
-	gicat query --format paths "dataset = esc" | grep -q "$(printf "\033")"
+	gicat query --format paths "dataset = esc" | grep -q "$(printf "\033")" &&
+	mkdir -p c1 && cp "$SHARED/data/pngsuite/basn2c08.png" "c1/$(printf "c\2332J\235x")" &&
+	gicat ingest --dataset c1 c1 2>/dev/null &&
+	gicat query --fields path "dataset = c1" >out &&
+	grep -qF "c1/c\x9b2J\x9dx" out &&
+	printf "[task]\nname = a\033]0;pwned\007\n[train]\nselect = dataset = c1\n" >te.ini &&
+	gicat task show te.ini >out && ! grep -q "$(printf "\033")" out &&
+	grep -qF "task a\x1b]0;pwned\x07 (seed" out &&
+	gicat task show --items --format jsonl te.ini >items.jsonl &&
+	test "$(wc -l <items.jsonl)" -eq 1 && "$PY" -c "import json; json.loads(open(\"items.jsonl\").read())"
 '
 
 test_expect_success 'messages show control characters of names, values and commands as \xNN' '

@@ -579,8 +579,12 @@ test_expect_success '--names original: a name that is not UTF-8 becomes the hash
 		"subset = adm and split = train and label = fake" | tail -n +2) &&
 	sqlite3 $db "UPDATE entries SET path = '\''genimage/x/ai/bad'\'' || CAST(x'\''ff'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$1'\'';
 		UPDATE entries SET path = '\''genimage/x/ai/noext'\'' WHERE sha256 = '\''$2'\''" &&
-	gicat --catalog names-cat export "sha256 in ($1, $2)" --names original --format hf --out hfn 2>err &&
-	{ echo "$(echo $1 | cut -c1-16).png"; echo noext.png; } | sort >want &&
+	set -- "$@" $(gicat --catalog names-cat query --format csv --fields sha256 --limit 2 \
+		"subset = sd14 and split = train and label = fake" | tail -n +2) &&
+	sqlite3 $db "UPDATE entries SET path = '\''genimage/x/ai/c1'\'' || CAST(x'\''c29b'\'' AS TEXT) || '\''x.png'\'' WHERE sha256 = '\''$3'\'';
+		UPDATE entries SET path = '\''genimage/x/ai/rlo'\'' || CAST(x'\''e280ae'\'' AS TEXT) || '\''gnp.exe.png'\'' WHERE sha256 = '\''$4'\''" &&
+	gicat --catalog names-cat export "sha256 in ($1, $2, $3, $4)" --names original --format hf --out hfn 2>err &&
+	{ for h in $1 $3 $4; do echo "$(echo $h | cut -c1-16).png"; done; echo noext.png; } | sort >want &&
 	ls hfn/export >got.all && grep -v metadata.jsonl got.all >got && test_cmp want got &&
 	$PY -c "
 import json, os
