@@ -104,7 +104,7 @@ static int verdict(const struct gic_eval *e, const char *file,
 			"used; nothing scored\n", file, e->malformed, e->rows);
 		return EXIT_PROBLEMS;
 	}
-	if (e->missing && !a->allow_missing) {
+	if (e->missing && !a->allow_missing && e->missing < e->images) {
 		cli_err("gicat: eval: '%s': %zu of %zu images have no "
 			"prediction (--allow-missing scores the rest)\n", file,
 			e->missing, e->images);

@@ -165,6 +165,8 @@ static int summary(struct gic_catalog *c, const char *expr, int json)
 
 	for (size_t k = 0; !rc && k < sizeof(sections) / sizeof(*sections); k++)
 		rc = section(c, (int)k, images, doc);
+	if (!rc && !images && *expr)  /* a value no entry has: said */
+		cli_select_hint("stats", c, expr);
 	if (!rc && !*expr)
 		rejects(c, doc);
 	if (!rc && doc)

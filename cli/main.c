@@ -199,8 +199,9 @@ static const struct cmd commands[] = {
 	  "    png()                 lossless PNG (ends any chain that does not\n"
 	  "                          end with jpeg() or png())\n"
 	  "    blur(sigma=S)         Gaussian, radius ceil(3 sigma), mirrored edges\n"
-	  "    resize(short=N)       short side N, aspect kept (antialiased bicubic)\n"
-	  "    resize(size=N)        N x N\n"
+	  "    resize(short=N[,filter=F])  short side N, aspect kept; F as PIL:\n"
+	  "                          bicubic (default), bilinear, lanczos\n"
+	  "    resize(size=N[,filter=F])  N x N\n"
 	  "    center_crop(N)        the central N x N\n"
 	  "  e.g. gicat degrade 'resize(short=64)|jpeg(quality=65)' 3fa9c2 > out.jpg\n" },
 	{ "eval", cmd_eval, "TASK --predictions FILE [--threshold T] [--format "

@@ -271,6 +271,8 @@ import json
 d = json.load(open(\"js2\"))
 assert \"rejected\" not in d and {g[\"generator\"] for g in d[\"groups\"]} == {\"sd14\"}, d
 " &&
+	gicat stats "generator = Midjourney" >/dev/null 2>err &&
+	test_grep "note: no entry has generator .Midjourney.; did you mean .midjourney.?" err &&
 	gicat stats --format json "generator = nothing_such" >js3 &&
 	"$PY" -c "
 import json
