@@ -673,7 +673,7 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 	if (r->kind == GIC_R_REJECT) {
 		st->rejected++;
 		count_reason(st, r->reason);
-		if ((rc = clear_reject(w, r)) < 0)
+		if ((rc = clear_reject(w, r)) < 0 || r->missing)
 			return rc;
 		sqlite3_bind_text(w->ins_reject, 1, r->path, -1, SQLITE_STATIC);
 		sqlite3_bind_text(w->ins_reject, 2, r->reason, -1, SQLITE_STATIC);

@@ -31,6 +31,8 @@ struct gic_result {
 	char *ref_path;         /* GIC_MODE_REF: absolute path, owned */
 	int64_t ref_size, ref_mtime_ns;
 	char reason[512];
+	int missing;            /* GIC_R_REJECT: there is no such file (not
+				   kept in rejects: no file to mend) */
 	const char *path;       /* set by the writer */
 	const char *dataset;    /* set by the writer */
 	const char *source;     /* where the bytes came from when not a

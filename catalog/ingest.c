@@ -74,8 +74,9 @@ static int read_file(const char *path, uint64_t max_bytes,
 	ssize_t n;
 
 	*buf = NULL;
-	if (fd < 0)
-		return gic_seterr(GIC_EIO, "cannot open: %s", strerror(errno));
+	if (fd < 0)  /* no such file: a typo, or gone since the walk */
+		return gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
+				  "cannot open: %s", strerror(errno));
 	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		rc = gic_seterr(GIC_EIO, "not a regular file");
 		goto out;
@@ -180,8 +181,10 @@ static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 		goto fail;
 	}
 	if ((rc = read_file(path, o->max_bytes ? o->max_bytes :
-			    GIC_DEFAULT_MAX_BYTES, &r->buf, &st, r->file_id)) < 0)
+			    GIC_DEFAULT_MAX_BYTES, &r->buf, &st, r->file_id)) < 0) {
+		r->missing = rc == GIC_ENOTFOUND;
 		goto fail;
+	}
 	r->bytes = (uint64_t)st.st_size;
 	if ((rc = gic_sha256_hex(r->buf, r->bytes, r->hex)) < 0)
 		goto fail;

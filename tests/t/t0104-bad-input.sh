@@ -351,12 +351,19 @@ test_expect_success 'a missing --val-labels file is a usage error, like any miss
 	test_grep "not a text file (NUL byte)" err
 '
 
-test_expect_success 'a missing path is rejected like a bad file; the batch goes on (exit 1)' '
+test_expect_success 'a missing path is rejected like a bad file; the batch goes on (exit 1); rejects keeps no row of it' '
 	mkdir mp && cp "$PNGS/basn0g08.png" mp/a.png && cp "$PNGS/basn2c08.png" mp/b.png &&
 	test_expect_code 1 gicat ingest --dataset mp mp/a.png no/such/dir mp/b.png 2>err &&
 	test "$(grep -c "^gicat: " err)" -eq 1 &&
 	test_grep "^gicat: rejected: .no/such/dir.: cannot open: No such file or directory$" err &&
-	test "$(gicat query --count "dataset = mp")" -eq 2
+	test "$(gicat query --count "dataset = mp")" -eq 2 &&
+	! gicat stats --rejects --format csv | grep -q "^no/such/dir," &&
+	printf junk >mp/gone.png &&
+	test_expect_code 1 gicat ingest --dataset mp mp/gone.png 2>/dev/null &&
+	gicat stats --rejects --format csv | grep -q "^mp/gone.png," &&
+	rm mp/gone.png &&
+	test_expect_code 1 gicat ingest --dataset mp mp/gone.png 2>/dev/null &&
+	! gicat stats --rejects --format csv | grep -q "^mp/gone.png,"
 '
 
 test_expect_success 'a PATH argument past the length limit is rejected; the batch goes on (exit 1)' '
