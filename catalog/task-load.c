@@ -11,6 +11,26 @@
 #include "embed.h"
 #include "task.h"
 
+/* No such file and no shipped task: the shipped name it is a typo of,
+ * if any ("genimage/cross-sd41": did you mean genimage/cross-sd14?). */
+static int not_found(const char *name)
+{
+	const char *meant = NULL;
+	size_t best = GIC_SUGGEST_FAR, n = strlen(name);
+
+	if (n > 4 && !strcmp(name + n - 4, ".ini"))
+		n -= 4;
+	for (int i = 0; gic_builtin_task_names[i]; i++)
+		if (gic_suggest_closer(name, n, gic_builtin_task_names[i], &best))
+			meant = gic_builtin_task_names[i];
+	if (meant)
+		return gic_seterr(GIC_ENOTFOUND, "no task file '%s' and no "
+				  "shipped task of that name (did you mean "
+				  "'%s'?)", name, meant);
+	return gic_seterr(GIC_ENOTFOUND, "no task file '%s' and no shipped "
+			  "task of that name (see 'gicat task list')", name);
+}
+
 int gic_task_load(const char *name_or_path, struct gic_task **out)
 {
 	const char *builtin = gic_task_builtin_text(name_or_path);
@@ -22,9 +42,7 @@ int gic_task_load(const char *name_or_path, struct gic_task **out)
 		if (rc == GIC_ENOTFOUND && builtin)
 			return gic_task_parse(builtin, name_or_path, out);
 		if (rc == GIC_ENOTFOUND && access(name_or_path, F_OK) != 0)
-			return gic_seterr(GIC_ENOTFOUND, "no task file '%s' and no "
-					  "shipped task of that name (see 'gicat "
-					  "task list')", name_or_path);
+			return not_found(name_or_path);
 		char why[256];
 		snprintf(why, sizeof(why), "%s", gic_errmsg());
 		return gic_seterr(rc, "task file '%s': %s", name_or_path, why);

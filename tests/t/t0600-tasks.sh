@@ -320,7 +320,10 @@ test_expect_success 'past 50 errors, the first 50 by line are shown, whenever th
 test_expect_success 'task show and check: a missing task file is a usage error (exit 2)' '
 	test_expect_code 2 gicat task check nosuch.ini 2>err &&
 	test_grep "no task file .nosuch.ini." err &&
-	test_expect_code 2 gicat task show nosuch.ini 2>err
+	test_expect_code 2 gicat task show nosuch.ini 2>err &&
+	test_grep "(see .gicat task list.)$" err &&
+	test_expect_code 2 gicat task show genimage/cross-sd41 2>err &&
+	test_grep "shipped task of that name (did you mean .genimage/cross-sd14.?)$" err
 '
 
 test_expect_success 'task show --format: table is the counts (the default), csv and jsonl the items' '
