@@ -245,9 +245,9 @@ static const struct cmd commands[] = {
 	  "  set    give every entry matching EXPR these licenses (all apply);\n"
 	  "         an id not in the registry is a usage error\n"
 	  "  set --dataset NAME | --generator G\n"
-	  "         attach them to a dataset or generator: its entries get\n"
-	  "         them now (with the other kind's, if any), and its new\n"
-	  "         entries when ingest or fetch is given no license\n"
+	  "         attach them to a dataset or generator: added to the\n"
+	  "         licenses of its entries now, and of its new entries\n"
+	  "         when ingest or fetch is given no license\n"
 	  "  unset  --dataset NAME | --generator G: no longer attached (the\n"
 	  "         entries keep theirs)\n"
 	  "  rules  what is attached to datasets and generators\n" },
