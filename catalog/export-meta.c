@@ -468,6 +468,22 @@ static int save_refs(struct gic_export_ctx *x, sqlite3_int64 id)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* id is the last materialization number given. */
+static int note_number(sqlite3 *db, sqlite3_int64 id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO counters "
+				    "(name, value) VALUES ('materialization', "
+				    "?)", -1, &s, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, id);
+		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* The records of earlier runs into the same directory go: what they list
  * is gone (the directory was empty, or --force removed it first) or was
  * written again, so only this run's describe it, and re-exporting into
@@ -496,9 +512,14 @@ int gic_export_save(struct gic_export_ctx *x, int64_t *id)
 
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
 		return gic_seterr(GIC_EDB, "record export: %s", sqlite3_errmsg(db));
-	rc = sqlite3_prepare_v2(db, "INSERT INTO materializations (task_name, "
-				"task_hash, seed, format, mode, out_dir, files) "
-				"VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &s, NULL);
+	/* a number never given before (counters), not the next row id */
+	rc = sqlite3_prepare_v2(db, "INSERT INTO materializations (id, "
+				"task_name, task_hash, seed, format, mode, "
+				"out_dir, files) VALUES (1 + max((SELECT "
+				"coalesce(max(id), 0) FROM materializations), "
+				"coalesce((SELECT value FROM counters WHERE name "
+				"= 'materialization'), 0)), ?, ?, ?, ?, ?, ?, ?)",
+				-1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, x->r->task->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, x->r->task_hash, -1, SQLITE_STATIC);
@@ -513,6 +534,8 @@ int gic_export_save(struct gic_export_ctx *x, int64_t *id)
 	}
 	sqlite3_finalize(s);
 	*id = sqlite3_last_insert_rowid(db);
+	if (rc == SQLITE_OK)
+		rc = note_number(db, *id);
 	if (rc == SQLITE_OK)
 		rc = save_files(x, *id);
 	if (rc == SQLITE_OK)

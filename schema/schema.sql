@@ -212,3 +212,10 @@ CREATE TABLE license_rules (
   licenses TEXT NOT NULL, -- registered license ids separated by single spaces
   PRIMARY KEY (kind, name)
 ) WITHOUT ROWID;
+
+-- 0014-counters: numbers that never come back (a materialization's,
+-- which its row id alone would give again once the last row is deleted).
+CREATE TABLE counters (
+  name TEXT PRIMARY KEY NOT NULL, -- what is counted: 'materialization'
+  value INTEGER NOT NULL -- the last number given
+) WITHOUT ROWID;

@@ -610,6 +610,16 @@ test_expect_success 'exporting again into a directory replaces its record: the c
 	gicat split --check again
 '
 
+test_expect_success 'a materialization number is never given twice, also after gc forgets the last one' '
+	cp -r cat numcat &&
+	gicat --catalog numcat export "subset = adm" --out num1 2>err1 &&
+	n1=$(sed -n "s/.*materialization #\([0-9]*\) .*/\1/p" err1) &&
+	rm -rf num1 && gicat --catalog numcat gc 2>/dev/null &&
+	gicat --catalog numcat export "subset = adm" --out num2 2>err2 &&
+	n2=$(sed -n "s/.*materialization #\([0-9]*\) .*/\1/p" err2) &&
+	test -n "$n1" && test "$n2" -eq $((n1 + 1))
+'
+
 test_expect_success 'manifest CSV: a path with quotes and commas reads back whole' '
 	mkdir -p quoted && cp "$SHARED/data/pngsuite/basn0g08.png" "quoted/say \"hi\", \"\"twice.png" &&
 	gicat ingest --dataset quoted --label real quoted 2>/dev/null &&
