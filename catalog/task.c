@@ -1,5 +1,6 @@
 /*
- * task.c - task files: parsing (inih) and validation with line numbers.
+ * task.c - task files: parsing (inih), with line numbers; the checks that
+ * need the whole file, and the report of errors, are task-validate.c.
  * Finding a task by name or path (the shipped tasks compiled into the
  * binary) and freeing it is task-load.c; the canonical form that exports
  * record as task.ini, and hash, is task-canon.c.
@@ -23,55 +24,7 @@
 #include "catalog.h"
 #include "degrade.h"
 #include "task.h"
-
-#define MAX_ERRORS 50 /* errors reported for one file (the first by line);
-			 the rest counted */
-
-#define INI_LINE_MAX (1 << 16)  /* inih's buffer at most, NUL included */
-
-struct parse {
-	struct gic_task *t;
-	const char *path;
-	const char *next;        /* the reader's position in the text */
-	int line;                /* of the line inih handed to the handler */
-	char section[160];       /* current section, whole */
-	struct gic_task_set *set;/* current set section, or NULL */
-	int in_split;
-	int header;              /* the reader just read a [section] line */
-	int header_line;         /* ... on this line */
-	char pending[160];       /* ... naming this section (inih opens it
-				    with its first key: one without keys
-				    is opened by the reader; inih's own
-				    copy is cut at 49 bytes) */
-	char ini_section[64];    /* inih's name of the section open */
-	int mid_line;            /* the reader stopped inside a line */
-	int long_line;           /* the first line over INI_LINE_MAX, or 0 */
-	int indented;            /* ... a line starting with white space */
-	char last_key[64];       /* for continuation lines */
-	int last_line;
-	int content_line;        /* the last line neither blank nor a
-				    comment, and the one before it: comments
-				    may stand between a key and its
-				    continuation (inih reads it so) */
-	int prev_content;
-	int keyed;               /* a key came since the last header: an
-				    indented line is then a continuation for
-				    inih, even one starting with '[' */
-	struct {                 /* the keys of the current section */
-		char key[64];
-		int line;
-	} seen[32];
-	int nseen;
-	int skip;                /* in a section that could not be opened */
-	int ratios_given;        /* [split] has a ratios key, good or not */
-	struct problem {         /* errors found, kept in line order later */
-		int line, seq;
-		int warning;     /* one of the file's warnings, kept too */
-		char msg[240];
-	} errs[MAX_ERRORS];
-	int nerrs;               /* all of them, kept or not */
-	size_t warnings_cap;     /* of t->warnings */
-};
+#include "task-int.h"
 
 __attribute__((format(printf, 2, 3)))
 static void add_warning(struct parse *p, const char *fmt, ...)
@@ -114,8 +67,7 @@ static int unknown_key(struct parse *p, const char *k, const char *const *keys)
 	return 1;
 }
 
-__attribute__((format(printf, 2, 3)))
-static int fail(struct parse *p, const char *fmt, ...)
+int gic_task_fail(struct parse *p, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -280,12 +232,12 @@ static int start_section(struct parse *p, const char *section)
 	else if (!strncmp(section, "set ", 4) && set_name_ok(section + 4))
 		snprintf(name, sizeof(name), "%s", section + 4);
 	else
-		return fail(p, "unknown section [%s] (task, train, val, test NAME,"
+		return gic_task_fail(p, "unknown section [%s] (task, train, val, test NAME,"
 			    " set NAME, split; a name is up to %d characters: "
 			    "letters, digits, . _ -, not starting with .)", section,
 			    GIC_TASK_NAME_MAX);
 	if (!(s = new_set(p->t, name)))
-		return fail(p, "%s", gic_errmsg());
+		return gic_task_fail(p, "%s", gic_errmsg());
 	s->line = p->line;
 	p->set = s;
 	return 1;
@@ -313,7 +265,7 @@ static int parse_number(struct parse *p, const char *key, const char *v,
 	*out = strtod(v, &end);
 	if (errno || end == v || *end || !(*out >= lo && *out <= hi) || /* NaN */
 	    (whole && *out != (double)(long long)*out))
-		return fail(p, "bad value for %s: '%s'", key, v);
+		return gic_task_fail(p, "bad value for %s: '%s'", key, v);
 	return 1;
 }
 
@@ -325,7 +277,7 @@ static int keep(struct parse *p, char **dst, const char *v, int cont)
 	if (cont && *dst) {
 		size_t a = strlen(*dst);
 		if (!(n = realloc(*dst, a + strlen(v) + 2)))
-			return fail(p, "out of memory");
+			return gic_task_fail(p, "out of memory");
 		n[a] = ' ';
 		strcpy(n + a + 1, v);
 		*dst = n;
@@ -358,13 +310,13 @@ static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 	}
 	if (!strcmp(k, "balance")) {
 		if (strcmp(v, "label"))
-			return fail(p, "balance can only be 'label', not '%s'", v);
+			return gic_task_fail(p, "balance can only be 'label', not '%s'", v);
 		return keep(p, &s->balance, v, 0);
 	}
 	if (!strcmp(k, "stratify")) {
 		if (strcmp(v, "label") && strcmp(v, "class") &&
 		    strcmp(v, "label,class") && strcmp(v, "class,label"))
-			return fail(p, "stratify takes label, class or label,class,"
+			return gic_task_fail(p, "stratify takes label, class or label,class,"
 				    " not '%s'", v);
 		return keep(p, &s->stratify, v, 0);
 	}
@@ -396,7 +348,7 @@ static int task_key(struct parse *p, const char *k, const char *v, int cont)
 		errno = 0;
 		t->seed = strtoll(v, &end, 10);
 		if (errno || end == v || *end)
-			return fail(p, "seed must be an integer, not '%s'", v);
+			return gic_task_fail(p, "seed must be an integer, not '%s'", v);
 		return 1;
 	}
 	return unknown_key(p, k, task_keys);
@@ -410,7 +362,7 @@ static int repeated(struct parse *p, const char *k, int cont)
 		return 0;
 	for (int i = 0; i < p->nseen; i++)
 		if (!strcmp(p->seen[i].key, k)) {
-			fail(p, "'%s' given twice in [%s] (first on line %d); a "
+			gic_task_fail(p, "'%s' given twice in [%s] (first on line %d); a "
 			     "long value goes on indented lines below it", k,
 			     p->section, p->seen[i].line);
 			return 1;
@@ -457,7 +409,7 @@ static int on_key(struct parse *p, const char *section, const char *k,
 	p->keyed = 1;
 
 	if (!*section)
-		return fail(p, "'%s' before any [section]", k), 1;
+		return gic_task_fail(p, "'%s' before any [section]", k), 1;
 	if (p->header || strcmp(section, p->ini_section)) {
 		snprintf(p->ini_section, sizeof(p->ini_section), "%s", section);
 		/* the reader's copy of the header when it is this one, whole */
@@ -483,13 +435,13 @@ static int on_key(struct parse *p, const char *section, const char *k,
 		if (!strcmp(k, "group"))
 			return strcmp(v, "sha256") && strcmp(v, "class") &&
 			       strcmp(v, "near_duplicate") ?
-			       fail(p, "group must be sha256, class or "
+			       gic_task_fail(p, "group must be sha256, class or "
 				    "near_duplicate, not '%s'", v) :
 			       keep(p, &p->t->split_group, v, 0);
 		if (!strcmp(k, "ratios")) {
 			p->ratios_given = 1;
 			if (gic_task_split_ratios(p->t, v) < 0)
-				return fail(p, "%s", gic_errmsg());
+				return gic_task_fail(p, "%s", gic_errmsg());
 			odd_shares(p);
 			return 1;
 		}
@@ -542,131 +494,6 @@ int gic_task_split_ratios(struct gic_task *t, const char *ratios)
 	return 0;
 }
 
-/* A select expression that does not compile is an error at its line
- * (the catalog is not needed to tell). */
-static void check_select(struct parse *p, const char *expr, int line)
-{
-	struct gic_sql sql;
-	int errcol = 0;
-
-	if (!expr)
-		return;
-	if (gic_query_compile(expr, &sql, &errcol) < 0) {
-		p->line = line;
-		fail(p, "select: %s (column %d)", gic_errmsg(), errcol);
-		return;
-	}
-	gic_sql_release(&sql);
-}
-
-/* An operation chain that does not parse is an error of its key. */
-static void check_ops(struct parse *p, const struct gic_task_set *s)
-{
-	struct gic_ops o;
-
-	for (int i = 0; i < GIC_DEGRADE_KEYS; i++) {
-		p->line = s->degrade_line[i];
-		if (s->degrade[i] && gic_ops_parse(s->degrade[i], &o) < 0)
-			fail(p, "set '%s': %s: %s", s->name,
-			     gic_task_degrade_keys[i], gic_errmsg());
-	}
-}
-
-/* A set whose directory an export would write over or into: one named
- * like a file every export writes, or "test" beside test/NAME sets. */
-static void check_set_name(struct parse *p, const struct gic_task_set *s)
-{
-	static const char *const files[] = { "task.ini", "MANIFEST.sha256",
-					     "labels.json", "LICENSES.md" };
-	const struct gic_task *t = p->t;
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++)
-		if (!strcmp(s->name, files[i]))
-			fail(p, "set '%s' has the name of a file every export "
-			     "writes: name it otherwise", s->name);
-	for (int i = 0; i < t->nsets && !strcmp(s->name, "test"); i++)
-		if (!strncmp(t->sets[i].name, "test/", 5)) {
-			fail(p, "set 'test' and set '%s' cannot both be: an "
-			     "export puts test/NAME sets in the directory test/",
-			     t->sets[i].name);
-			break;
-		}
-}
-
-/* Checks that need the whole file: what each set may combine, every
- * select expression and every operation chain. */
-static void validate(struct parse *p)
-{
-	struct gic_task *t = p->t;
-
-	if (t->nsets == 0 && !p->nerrs)
-		fail(p, "no sets: add [train], [val], [test NAME] or [split], "
-		     "each with its select = EXPR");
-	p->line = t->split_line;
-	if (t->has_split && !p->ratios_given)
-		fail(p, "[split] needs ratios, e.g. ratios = train:0.8, test:0.2");
-	if (t->has_split && !t->split_select)
-		fail(p, "[split] has no select: say which images it deals out "
-		     "(select = EXPR)");
-	check_select(p, t->split_select, t->split_select_line);
-	for (int i = 0; i < t->nsets; i++) {
-		struct gic_task_set *s = &t->sets[i];
-		p->line = s->line;
-		if (s->share > 0 && (s->select || s->balance))
-			fail(p, "set '%s' comes from [split]: select it there",
-			     s->name);
-		else if (s->share <= 0 && !s->select)
-			fail(p, "set '%s' has no select: say which images it "
-			     "takes (select = EXPR)", s->name);
-		check_set_name(p, s);
-		check_select(p, s->select, s->select_line);
-		check_ops(p, s);
-	}
-}
-
-static int by_line(const void *a, const void *b)
-{
-	const struct problem *x = a, *y = b;
-
-	if (x->line != y->line)
-		return (x->line > y->line) - (x->line < y->line);
-	return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
-/*
- * All errors as one message, a "path:line: why" line each, in line order;
- * with the file's warnings among them, while there is room (an unknown
- * key may be what an error is about: a misspelt select).
- */
-static int report(struct parse *p)
-{
-	char msg[MAX_ERRORS * 300 + 100], path[1100];
-	size_t n = 0, kept = p->nerrs < MAX_ERRORS ? (size_t)p->nerrs : MAX_ERRORS;
-
-	gic_esc(p->path, path, sizeof(path));  /* a newline in it breaks no line */
-
-	for (size_t i = 0; i < kept; i++)
-		p->errs[i].seq = (int)i, p->errs[i].warning = 0;
-	for (int i = 0; i < p->t->nwarnings && kept < MAX_ERRORS; i++, kept++) {
-		p->errs[kept].line = p->t->warnings[i].line;
-		p->errs[kept].seq = (int)kept;
-		p->errs[kept].warning = 1;
-		snprintf(p->errs[kept].msg, sizeof(p->errs[kept].msg), "%.239s",
-			 p->t->warnings[i].msg);
-	}
-	qsort(p->errs, kept, sizeof(p->errs[0]), by_line);
-	msg[0] = '\0';
-	for (size_t i = 0; i < kept && n < sizeof(msg); i++)
-		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s%s:%d: %s",
-				      i ? "\n" : "", p->errs[i].warning ?
-				      "warning: " : "", path,
-				      p->errs[i].line, p->errs[i].msg);
-	if (p->nerrs > MAX_ERRORS && n < sizeof(msg))
-		snprintf(msg + n, sizeof(msg) - n, "\n%s: %d more errors",
-			 path, p->nerrs - MAX_ERRORS);
-	return gic_seterr_lines(GIC_EUSAGE, msg);
-}
-
 int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 {
 	struct parse p = { 0 };
@@ -688,17 +515,17 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 	rc = ini_parse_stream(reader, &p, handler, &p);
 	if (rc > 0) {
 		p.line = rc;
-		fail(&p, "syntax error");
+		gic_task_fail(&p, "syntax error");
 	}
 	if (p.long_line) {
 		p.line = p.long_line;
-		fail(&p, "a line longer than %d bytes", INI_LINE_MAX - 3);
+		gic_task_fail(&p, "a line longer than %d bytes", INI_LINE_MAX - 3);
 	}
 	if (p.header)
 		open_empty(&p);
-	validate(&p);
+	gic_task_validate(&p);
 	if (p.nerrs) {
-		rc = report(&p);
+		rc = gic_task_report(&p);
 		gic_task_free(t);
 		return rc;
 	}

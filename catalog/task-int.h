@@ -1,0 +1,69 @@
+/* task-int.h - the state of parsing a task file, shared by task.c (the
+ * parsing) and task-validate.c (the checks of the whole file, and the
+ * report of its errors). */
+#ifndef GICAT_TASK_INT_H
+#define GICAT_TASK_INT_H
+
+#include "task.h"
+
+#define MAX_ERRORS 50 /* errors reported for one file (the first by line);
+			 the rest counted */
+
+#define INI_LINE_MAX (1 << 16)  /* inih's buffer at most, NUL included */
+
+struct parse {
+	struct gic_task *t;
+	const char *path;
+	const char *next;        /* the reader's position in the text */
+	int line;                /* of the line inih handed to the handler */
+	char section[160];       /* current section, whole */
+	struct gic_task_set *set;/* current set section, or NULL */
+	int in_split;
+	int header;              /* the reader just read a [section] line */
+	int header_line;         /* ... on this line */
+	char pending[160];       /* ... naming this section (inih opens it
+				    with its first key: one without keys
+				    is opened by the reader; inih's own
+				    copy is cut at 49 bytes) */
+	char ini_section[64];    /* inih's name of the section open */
+	int mid_line;            /* the reader stopped inside a line */
+	int long_line;           /* the first line over INI_LINE_MAX, or 0 */
+	int indented;            /* ... a line starting with white space */
+	char last_key[64];       /* for continuation lines */
+	int last_line;
+	int content_line;        /* the last line neither blank nor a
+				    comment, and the one before it: comments
+				    may stand between a key and its
+				    continuation (inih reads it so) */
+	int prev_content;
+	int keyed;               /* a key came since the last header: an
+				    indented line is then a continuation for
+				    inih, even one starting with '[' */
+	struct {                 /* the keys of the current section */
+		char key[64];
+		int line;
+	} seen[32];
+	int nseen;
+	int skip;                /* in a section that could not be opened */
+	int ratios_given;        /* [split] has a ratios key, good or not */
+	struct problem {         /* errors found, kept in line order later */
+		int line, seq;
+		int warning;     /* one of the file's warnings, kept too */
+		char msg[240];
+	} errs[MAX_ERRORS];
+	int nerrs;               /* all of them, kept or not */
+	size_t warnings_cap;     /* of t->warnings */
+};
+
+/* Notes an error at p->line (errors are collected, so that the whole file
+ * is read); returns 0. */
+__attribute__((format(printf, 2, 3)))
+int gic_task_fail(struct parse *p, const char *fmt, ...);
+/* Checks that need the whole file: what each set may combine, every
+ * select expression and every operation chain. */
+void gic_task_validate(struct parse *p);
+/* All errors as one message (GIC_EUSAGE), a "path:line: why" line each,
+ * in line order, with the file's warnings among them. */
+int gic_task_report(struct parse *p);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * task-validate.c - the checks of a task file that need all of it (what
+ * each set may combine, every select expression and operation chain, set
+ * names an export could not write), and the report of a file's errors in
+ * line order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "degrade.h"
+#include "task-int.h"
+
+/* A select expression that does not compile is an error at its line
+ * (the catalog is not needed to tell). */
+static void check_select(struct parse *p, const char *expr, int line)
+{
+	struct gic_sql sql;
+	int errcol = 0;
+
+	if (!expr)
+		return;
+	if (gic_query_compile(expr, &sql, &errcol) < 0) {
+		p->line = line;
+		gic_task_fail(p, "select: %s (column %d)", gic_errmsg(), errcol);
+		return;
+	}
+	gic_sql_release(&sql);
+}
+
+/* An operation chain that does not parse is an error of its key. */
+static void check_ops(struct parse *p, const struct gic_task_set *s)
+{
+	struct gic_ops o;
+
+	for (int i = 0; i < GIC_DEGRADE_KEYS; i++) {
+		p->line = s->degrade_line[i];
+		if (s->degrade[i] && gic_ops_parse(s->degrade[i], &o) < 0)
+			gic_task_fail(p, "set '%s': %s: %s", s->name,
+			     gic_task_degrade_keys[i], gic_errmsg());
+	}
+}
+
+/* A set whose directory an export would write over or into: one named
+ * like a file every export writes, or "test" beside test/NAME sets. */
+static void check_set_name(struct parse *p, const struct gic_task_set *s)
+{
+	static const char *const files[] = { "task.ini", "MANIFEST.sha256",
+					     "labels.json", "LICENSES.md" };
+	const struct gic_task *t = p->t;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++)
+		if (!strcmp(s->name, files[i]))
+			gic_task_fail(p, "set '%s' has the name of a file every export "
+			     "writes: name it otherwise", s->name);
+	for (int i = 0; i < t->nsets && !strcmp(s->name, "test"); i++)
+		if (!strncmp(t->sets[i].name, "test/", 5)) {
+			gic_task_fail(p, "set 'test' and set '%s' cannot both be: an "
+			     "export puts test/NAME sets in the directory test/",
+			     t->sets[i].name);
+			break;
+		}
+}
+
+void gic_task_validate(struct parse *p)
+{
+	struct gic_task *t = p->t;
+
+	if (t->nsets == 0 && !p->nerrs)
+		gic_task_fail(p, "no sets: add [train], [val], [test NAME] or [split], "
+		     "each with its select = EXPR");
+	p->line = t->split_line;
+	if (t->has_split && !p->ratios_given)
+		gic_task_fail(p, "[split] needs ratios, e.g. ratios = train:0.8, test:0.2");
+	if (t->has_split && !t->split_select)
+		gic_task_fail(p, "[split] has no select: say which images it deals out "
+		     "(select = EXPR)");
+	check_select(p, t->split_select, t->split_select_line);
+	for (int i = 0; i < t->nsets; i++) {
+		struct gic_task_set *s = &t->sets[i];
+		p->line = s->line;
+		if (s->share > 0 && (s->select || s->balance))
+			gic_task_fail(p, "set '%s' comes from [split]: select it there",
+			     s->name);
+		else if (s->share <= 0 && !s->select)
+			gic_task_fail(p, "set '%s' has no select: say which images it "
+			     "takes (select = EXPR)", s->name);
+		check_set_name(p, s);
+		check_select(p, s->select, s->select_line);
+		check_ops(p, s);
+	}
+}
+
+static int by_line(const void *a, const void *b)
+{
+	const struct problem *x = a, *y = b;
+
+	if (x->line != y->line)
+		return (x->line > y->line) - (x->line < y->line);
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The warnings come among the errors while there is room: an unknown key
+ * may be what an error is about (a misspelt select). */
+int gic_task_report(struct parse *p)
+{
+	char msg[MAX_ERRORS * 300 + 100], path[1100];
+	size_t n = 0, kept = p->nerrs < MAX_ERRORS ? (size_t)p->nerrs : MAX_ERRORS;
+
+	gic_esc(p->path, path, sizeof(path));  /* a newline in it breaks no line */
+
+	for (size_t i = 0; i < kept; i++)
+		p->errs[i].seq = (int)i, p->errs[i].warning = 0;
+	for (int i = 0; i < p->t->nwarnings && kept < MAX_ERRORS; i++, kept++) {
+		p->errs[kept].line = p->t->warnings[i].line;
+		p->errs[kept].seq = (int)kept;
+		p->errs[kept].warning = 1;
+		snprintf(p->errs[kept].msg, sizeof(p->errs[kept].msg), "%.239s",
+			 p->t->warnings[i].msg);
+	}
+	qsort(p->errs, kept, sizeof(p->errs[0]), by_line);
+	msg[0] = '\0';
+	for (size_t i = 0; i < kept && n < sizeof(msg); i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s%s:%d: %s",
+				      i ? "\n" : "", p->errs[i].warning ?
+				      "warning: " : "", path,
+				      p->errs[i].line, p->errs[i].msg);
+	if (p->nerrs > MAX_ERRORS && n < sizeof(msg))
+		snprintf(msg + n, sizeof(msg) - n, "\n%s: %d more errors",
+			 path, p->nerrs - MAX_ERRORS);
+	return gic_seterr_lines(GIC_EUSAGE, msg);
+}
