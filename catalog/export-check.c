@@ -476,8 +476,6 @@ void gic_export_undo(struct gic_export_ctx *x)
 {
 	for (size_t i = 0; i < x->nfiles; i++)
 		remove_below(x->outfd, x->files[i].path, 0, NULL);
-	for (size_t i = x->nfiles; i-- > 0; )
-		remove_dirs_of(x->outfd, x->files[i].path);
 	for (size_t i = x->nmade; i-- > 0; )  /* children were made later */
 		remove_below(x->outfd, x->made[i], 1, NULL);
 }

@@ -73,10 +73,10 @@ int gic_export_write(struct gic_export_ctx *x, const char *rel,
 /* Forgets the catalog's records of the export directory dir (absolute):
  * before any file in it is removed or written (export-check.c). */
 int gic_export_forget(struct gic_catalog *c, const char *dir);
-/* Removes the files of a failed run, then the directories it created
- * and those of its files, when left empty (never another's: a user's
- * empty directory in --out stays), so that a retry needs no --force
- * (export-check.c). */
+/* Removes the files of a failed run, then the directories it created,
+ * when left empty (never another's: a user's empty directory in --out
+ * stays, even where the export would have written), so that a retry needs
+ * no --force (export-check.c). */
 void gic_export_undo(struct gic_export_ctx *x);
 /* Is the object file obj there with the size the catalog gives it?  0,
  * GIC_ENOTFOUND (no such file, no message) or GIC_ECORRUPT. */

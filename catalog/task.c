@@ -117,56 +117,78 @@ static void open_empty(struct parse *p)
 		open_section(p, p->pending);
 }
 
-/*
- * fgets over the text, counting lines for the handler's messages.  inih
- * asks for a long line in pieces, growing its buffer: a piece that goes
- * on a line is not a new one.  A line longer than inih takes in all
- * (INI_LINE_MAX) is skipped whole and noted, where inih would read its
- * rest as lines of their own.
- */
-static char *reader(char *buf, int size, void *stream)
+/* At the start of a line of n bytes (its end not counted): what the
+ * handler needs to know of it (header, indentation, content). */
+static void line_start(struct parse *p, const char *s, size_t n)
 {
-	struct parse *p = stream;
-	const char *nl;
-	size_t n;
-	int start = !p->mid_line;
+	size_t ws = strspn(s, " \t");
+	char head[sizeof(p->pending) + 2];
 
-	if (!*p->next)
-		return NULL;
-	nl = strpbrk(p->next, "\r\n");  /* LF, CRLF or a lone CR */
-	n = nl ? (size_t)(nl - p->next) + 1 + (nl[0] == '\r' && nl[1] == '\n')
-	       : strlen(p->next);
-	if (start && n >= INI_LINE_MAX - 1) {
-		p->line++;
-		if (!p->long_line)
-			p->long_line = p->line;
-		p->next += n;
-		snprintf(buf, (size_t)size, "\n");
-		return buf;
-	}
-	if (n >= (size_t)size)
-		n = (size_t)size - 1;
-	memcpy(buf, p->next, n);
-	buf[n] = '\0';
-	p->next += n;
-	p->mid_line = n && !strchr("\r\n", buf[n - 1]) && *p->next;
-	if (!start)
-		return buf;
+	ws = ws < n ? ws : n;
 	p->line++;
-	n = strspn(buf, " \t");
-	if (!strchr(";#\r\n", buf[n])) {
+	if (ws < n && !strchr(";#", s[ws])) {
 		p->prev_content = p->content_line;
 		p->content_line = p->line;
 	}
-	if (buf[n] == '[' && !(n > 0 && p->keyed)) {
+	if (ws < n && s[ws] == '[' && !(ws > 0 && p->keyed)) {
 		p->keyed = 0;
 		if (p->header)
 			open_empty(p);
 		p->header = 1;
 		p->header_line = p->line;
-		section_name(buf + n, p->pending, sizeof(p->pending));
+		/* the name whole (inih keeps 49 bytes of it); one too long
+		 * for pending is cut, and refused as a set name then */
+		snprintf(head, sizeof(head), "%.*s", (int)(n - ws), s + ws);
+		section_name(head, p->pending, sizeof(p->pending));
+		if (!p->pending[0] && n - ws >= sizeof(head) - 1)
+			snprintf(p->pending, sizeof(p->pending), "%.*s",
+				 (int)sizeof(p->pending) - 1, head + 1);
 	}
-	p->indented = n > 0;
+	p->indented = ws > 0;
+}
+
+/*
+ * fgets over the text for inih, counting lines for the handler's
+ * messages.  Each line ends in a plain '\n' whatever ended it (CRLF, a
+ * lone CR: inih knows only '\n').  inih asks for a long line in pieces,
+ * growing its buffer while a piece fills it: a piece is given whole or
+ * fills the buffer, and only the first counts as a line.  A line longer
+ * than inih takes in all (INI_LINE_MAX) is skipped whole and noted,
+ * where inih would read its rest as lines of their own.
+ */
+static char *reader(char *buf, int size, void *stream)
+{
+	struct parse *p = stream;
+	size_t len, eol, n;
+
+	if (!*p->next && !p->mid_line)
+		return NULL;
+	len = strcspn(p->next, "\r\n");           /* the line's content */
+	eol = !p->next[len] ? 0 : p->next[len] == '\r' &&
+	      p->next[len + 1] == '\n' ? 2 : 1;
+	if (!p->mid_line) {
+		line_start(p, p->next, len);
+		if (len > INI_LINE_MAX - 3) {
+			if (!p->long_line)
+				p->long_line = p->line;
+			p->next += len + eol;
+			snprintf(buf, (size_t)size, "\n");
+			return buf;
+		}
+	}
+	if (len >= (size_t)size - 1) {  /* fills the buffer: inih grows it */
+		n = (size_t)size - 1;
+		memcpy(buf, p->next, n);
+		buf[n] = '\0';
+		p->next += n;
+		p->mid_line = 1;
+		return buf;
+	}
+	memcpy(buf, p->next, len);
+	buf[len] = '\n';
+	buf[len + 1] = '\0';
+	p->next += len + eol;
+	p->mid_line = 0;
 	return buf;
 }
 

@@ -185,7 +185,23 @@ open(\"huge.ini\", \"w\").write(\"[task]\\nname = s\\n\" + p + \"A\" * (65535 - 
 	test_grep "ll.ini:5: bad value for fraction" err &&
 	test_expect_code 1 gicat task check huge.ini >out 2>err &&
 	test_grep "huge.ini:3: a line longer than 65533 bytes" err &&
-	! grep -q hidden out
+	! grep -q hidden out &&
+	"$PY" -c "
+l = \"select = label = fake and path != \" + chr(39)
+l += \"x\" * (197 - len(l)) + chr(39)
+open(\"crlf.ini\", \"w\", newline=\"\").write(\"\\r\\n\".join([\"[task]\", \"name = t\", \"[train]\", l, \"fraction = 2\", \"\"]))
+open(\"cr.ini\", \"w\", newline=\"\").write(\"\\r\".join([\"[task]\", \"name = t\", \"description = \" + \"d\" * 184,
+    \"[train]\", \"select = label = fake\", \"fraction = 2\", \"\"]))
+open(\"longhead.ini\", \"w\").write(\"[task]\\nname = t\\n[train]\\nselect = label = fake\\n[test \" + \"a\" * 250 +
+    \"]\\nselect = label = real\\n\")
+p = \"description = \"
+open(\"crlfmax.ini\", \"w\", newline=\"\").write(\"[task]\\r\\nname = s\\r\\n\" + p + \"A\" * (65533 - len(p)) +
+    \"\\r\\n[train]\\r\\nselect = label = real\\r\\n\")
+" &&
+	test_expect_code 1 gicat task check crlf.ini 2>err && test_grep "crlf.ini:5: bad value for fraction" err &&
+	test_expect_code 1 gicat task check cr.ini 2>err && test_grep "cr.ini:6: bad value for fraction" err &&
+	test_expect_code 1 gicat task check longhead.ini 2>err && test_grep "longhead.ini:5: unknown section" err &&
+	gicat task check crlfmax.ini >/dev/null 2>&1
 '
 
 test_expect_success 'set names longer than inih keeps of a section are read whole' '

@@ -658,10 +658,10 @@ test_expect_success 'a split that fails half-way takes back what it wrote: no --
 	test "$(find half-wds -type f | wc -l)" -eq 0 &&
 	test_expect_code 3 gicat --catalog badcat split $TASK --format webdataset --out half-wds 2>err &&
 	! grep -q "not empty: refusing" err &&
-	mkdir -p mine/emptyuserdir mine/photos/2024 && echo k >mine/keep.txt &&
+	mkdir -p mine/emptyuserdir mine/photos/2024 mine/train/1_fake && echo k >mine/keep.txt &&
 	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out mine --force 2>err &&
 	test -d mine/emptyuserdir && test -d mine/photos/2024 && test -f mine/keep.txt &&
-	! test -e mine/train && ! test -e mine/test
+	test -d mine/train/1_fake && ! test -e mine/train/0_real && ! test -e mine/test
 '
 
 test_expect_success 'link, symlink and reflink modes refuse an object whose size is not the catalogued one' '
