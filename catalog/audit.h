@@ -107,8 +107,8 @@ const char *gic_license_rules_for(const struct gic_license_rules *r,
  * Attaches ids to the dataset or generator (kind "dataset" or
  * "generator") name, replacing what it had attached, and adds them to
  * the licenses of its entries now, in one transaction; *changed = entries
- * whose licenses changed.  ids NULL: the rule goes, and the entries keep
- * what they have.
+ * whose licenses changed.  ids NULL: the rule goes (*changed = 1 when
+ * there was one), and the entries keep what they have.
  */
 int gic_license_rule_set(struct gic_catalog *c, const char *kind,
 			 const char *name, const char *ids, uint64_t *changed);

@@ -205,6 +205,8 @@ int gic_license_rule_set(struct gic_catalog *c, const char *kind,
 	}
 	rc = s && sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(c, "license set");
 	sqlite3_finalize(s);
+	if (rc == 0 && !joined)  /* unset: whether there was one */
+		*changed = (uint64_t)sqlite3_changes(c->db);
 	if (rc == 0 && joined)
 		rc = apply(c, *kind, name, joined, changed);
 	if (rc == 0 && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL))

@@ -50,6 +50,20 @@ static int list(enum out_format f)
 		"share_alike, terms FROM licenses ORDER BY id", f);
 }
 
+/* When no entry has the dataset or generator name, the note a query
+ * asking for it gets ("did you mean 'genimage'?"). */
+static void name_hint(struct gic_catalog *c, const char *kind,
+		      const char *name)
+{
+	char *expr = NULL;
+
+	if (strchr(name, '\'') || asprintf(&expr, "%s = '%s'", kind,
+					     name) < 0)
+		return;
+	cli_select_hint("license set", c, expr);
+	free(expr);
+}
+
 /* license set --dataset|--generator NAME ID... (nids 0: unset). */
 static int set_rule(const char *kind, const char *name, int nids,
 		    char **ids)
@@ -77,10 +91,16 @@ static int set_rule(const char *kind, const char *name, int nids,
 				"entries will; %llu %s changed\n", kind, shown,
 				list, (unsigned long long)changed,
 				changed == 1 ? "entry" : "entries");
-		else
+		else if (changed)
 			cli_err("license unset: %s '%s' has no licenses of its "
 				"own now; its entries keep theirs\n", kind,
 				shown);
+		else
+			cli_err("license unset: %s '%s' had no licenses "
+				"attached ('gicat license rules' lists them)\n",
+				kind, shown);
+		if (rc == 0 && !changed && nids)  /* a name no entry has */
+			name_hint(c, kind, name);
 		gic_catalog_close(c);
 	}
 	free(list);
