@@ -36,6 +36,9 @@ int cli_getopt_end(const char *cmd, int c);
 /* "gicat: what: 'subject': <gic_errmsg()>", once per line of a message
  * of several (a task file's errors). */
 void cli_print_error(const char *what, const char *subject);
+/* Columns s takes on a terminal as cli_put_escaped writes it (\xNN:
+ * four; an East Asian wide character: two). */
+size_t cli_text_width(const char *s);
 /* Up to n bytes of s, control characters as \xNN (gic_text_step): a
  * file name cannot break an error line in two or send escape sequences.
  * Returns the bytes written (a column count, for plain text). */

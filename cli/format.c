@@ -156,10 +156,15 @@ static char *cell_dup(sqlite3_stmt *s, int i)
 	return v ? cli_escaped(v) : strdup("-");
 }
 
+/* A row, its cells padded to the columns' widths (in terminal columns,
+ * not bytes: a UTF-8 name lines up). */
 static void table_line(FILE *o, const struct table *t, const char *const *v)
 {
-	for (int i = 0; i + 1 < t->ncol; i++)
-		fprintf(o, "%-*s  ", t->width[i], v[i]);
+	for (int i = 0; i + 1 < t->ncol; i++) {
+		int pad = t->width[i] - (int)cli_text_width(v[i]);
+
+		fprintf(o, "%s%*s  ", v[i], pad > 0 ? pad : 0, "");
+	}
 	fprintf(o, "%s\n", v[t->ncol - 1]);
 }
 
@@ -177,13 +182,13 @@ static long table_rows(sqlite3_stmt *s, FILE *o)
 	for (int i = 0; i < t.ncol; i++) {
 		const char *name = sqlite3_column_name(s, i);
 		hdr[i] = strdup(name ? name : "?");
-		t.width[i] = hdr[i] ? (int)strlen(hdr[i]) : 1;
+		t.width[i] = hdr[i] ? (int)cli_text_width(hdr[i]) : 1;
 	}
 	while (t.cells && t.rows < TABLE_SAMPLE &&
 	       sqlite3_step(s) == SQLITE_ROW) {
 		for (int i = 0; i < t.ncol; i++) {
 			char *v = cell_dup(s, i);
-			int w = v ? (int)strlen(v) : 0;
+			int w = v ? (int)cli_text_width(v) : 0;
 			t.cells[t.rows * t.ncol + i] = v;
 			if (w > t.width[i])
 				t.width[i] = w;

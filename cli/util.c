@@ -128,6 +128,38 @@ int cli_exit_code(int rc)
 	}
 }
 
+/* Columns a terminal gives the UTF-8 character at u (len bytes): 2 for
+ * the East Asian wide ranges (CJK, Hangul, full-width forms), else 1. */
+static int char_width(const unsigned char *u, size_t len)
+{
+	uint32_t c = len == 1 ? u[0] : len == 2 ? (u[0] & 0x1fu) << 6 |
+		     (u[1] & 0x3fu) : len == 3 ? (u[0] & 0x0fu) << 12 |
+		     (u[1] & 0x3fu) << 6 | (u[2] & 0x3fu) : (u[0] & 0x07u) << 18 |
+		     (u[1] & 0x3fu) << 12 | (u[2] & 0x3fu) << 6 | (u[3] & 0x3fu);
+
+	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
+	       (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+	       (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+	       (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x20000 && c <= 0x3fffd)
+	       ? 2 : 1;
+}
+
+size_t cli_text_width(const char *s)
+{
+	size_t cols = 0, left = strlen(s);
+
+	while (left) {
+		int esc;
+		size_t k = gic_text_step(s, left, &esc);
+
+		cols += esc ? 4 * k : (size_t)char_width((const unsigned char *)s,
+							 k);
+		s += k;
+		left -= k;
+	}
+	return cols;
+}
+
 size_t cli_put_escaped(FILE *f, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -152,7 +184,8 @@ size_t cli_put_escaped(FILE *f, const char *s, size_t n)
 		}
 		if (!esc)
 			memcpy(buf + at, s + i, k), at += k;
-		cols += esc ? 4 * k : 1;  /* a character, one column */
+		cols += esc ? 4 * k : (size_t)char_width((const unsigned char *)s + i,
+							 k);
 	}
 	fwrite(buf, 1, at, f);
 	return cols;
