@@ -70,7 +70,7 @@ static const char *const sql_text[] = {
 };
 #define NSTMT (sizeof(sql_text) / sizeof(sql_text[0]))
 
-static int db_fail(struct gic_writer *w, const char *what)
+int gic_writer_fail(struct gic_writer *w, const char *what)
 {
 	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(w->cat->db));
 }
@@ -106,21 +106,6 @@ int gic_writer_check_opts(const struct gic_ingest_opts *o)
 	return 0;
 }
 
-/* An entry's generator: the option's, else the path's; none for a real
- * image, whatever its folders say; a fake from a subset's real folder
- * (--label fake) gets the subset's. */
-static const char *entry_generator(const struct gic_ingest_opts *o,
-				   const struct gic_path_meta *m)
-{
-	const char *label = o->label ? o->label : m->label;
-
-	if (label && !strcmp(label, "real"))
-		return NULL;
-	if (o->generator)
-		return o->generator;
-	return m->generator[0] || !label ? m->generator : m->subset;
-}
-
 /* The writer's statements and rules. */
 static void release(struct gic_writer *w)
 {
@@ -148,7 +133,7 @@ int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
 	for (size_t i = 0; i < NSTMT && rc == 0; i++)
 		if (sqlite3_prepare_v2(c->db, sql_text[i], -1, stmt_slot(w, i),
 				       NULL))
-			rc = db_fail(w, "prepare ingest");
+			rc = gic_writer_fail(w, "prepare ingest");
 	if (rc < 0)  /* nothing to finish: what was made goes */
 		release(w);
 	return rc;
@@ -159,7 +144,7 @@ int gic_writer_begin(struct gic_writer *w)
 	if (w->in_tx)
 		return 0;
 	if (sqlite3_exec(w->cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
-		return db_fail(w, "begin");
+		return gic_writer_fail(w, "begin");
 	w->in_tx = 1;
 	return 0;
 }
@@ -176,7 +161,7 @@ int gic_writer_commit(struct gic_writer *w)
 	if ((rc = odb->be->sync(odb)) < 0)
 		return rc;
 	if (sqlite3_exec(w->cat->db, "COMMIT", NULL, NULL, NULL))
-		return db_fail(w, "commit");
+		return gic_writer_fail(w, "commit");
 	w->in_tx = 0;
 	w->pending = 0;
 	w->last_commit = gic_now();
@@ -200,8 +185,7 @@ int gic_writer_commit_due(struct gic_writer *w)
 	return gic_writer_commit(w);
 }
 
-/* Binds text, or NULL for NULL / "". */
-static void bind_opt(sqlite3_stmt *s, int i, const char *v)
+void gic_bind_opt(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v && *v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
@@ -209,12 +193,12 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
-static int step(struct gic_writer *w, sqlite3_stmt *s, const char *what)
+int gic_writer_step(struct gic_writer *w, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
 
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(w, what);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : gic_writer_fail(w, what);
 }
 
 void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
@@ -238,7 +222,7 @@ void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
 	} else {
 		k += 2;
 	}
-	bind_opt(s, k++, in->subsampling);
+	gic_bind_opt(s, k++, in->subsampling);
 	sqlite3_bind_int(s, k++, in->progressive);
 	sqlite3_bind_int(s, k++, in->interlaced);
 	sqlite3_bind_int(s, k++, in->has_icc);
@@ -246,11 +230,11 @@ void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
 	sqlite3_bind_int(s, k++, in->has_xmp);
 	sqlite3_bind_int(s, k++, in->has_c2pa);
 	sqlite3_bind_int(s, k++, in->orientation);
-	bind_opt(s, k++, in->text_keys);
-	bind_opt(s, k++, in->exif_software);
-	bind_opt(s, k++, in->exif_make);
-	bind_opt(s, k++, in->exif_model);
-	bind_opt(s, k++, in->xmp_source_type);
+	gic_bind_opt(s, k++, in->text_keys);
+	gic_bind_opt(s, k++, in->exif_software);
+	gic_bind_opt(s, k++, in->exif_make);
+	gic_bind_opt(s, k++, in->exif_model);
+	gic_bind_opt(s, k++, in->xmp_source_type);
 	sqlite3_bind_int64(s, k++, (sqlite3_int64)in->trailing_bytes);
 	sqlite3_bind_int64(s, k++, (sqlite3_int64)in->phash);
 	sqlite3_bind_text(s, k++, ref_path ? "ref" : "object", -1,
@@ -269,7 +253,7 @@ static int insert_image(struct gic_writer *w, const struct gic_result *r,
 
 	gic_image_row_bind(w->ins_image, r->hex, r->bytes, &r->info, r->ref_path,
 			   r->ref_size, r->ref_mtime_ns);
-	if ((rc = step(w, w->ins_image, "insert image")) < 0)
+	if ((rc = gic_writer_step(w, w->ins_image, "insert image")) < 0)
 		return rc;
 	*added = sqlite3_changes(w->cat->db) > 0;
 	return 0;
@@ -309,7 +293,7 @@ static int refresh_ref(struct gic_writer *w, const struct gic_result *r)
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(w, "look up ref");
+		return gic_writer_fail(w, "look up ref");
 	if (!move)
 		return 0;
 	s = w->refresh;
@@ -317,301 +301,7 @@ static int refresh_ref(struct gic_writer *w, const struct gic_result *r)
 	sqlite3_bind_int64(s, 2, r->ref_mtime_ns);
 	sqlite3_bind_text(s, 3, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, r->ref_path, -1, SQLITE_STATIC);
-	return step(w, s, "refresh ref");
-}
-
-/* The wnid of the class --class gives, or NULL. */
-static const char *option_wnid(const struct gic_ingest_opts *o)
-{
-	return o->class_idx >= 0 && o->classes ?
-	       gic_classes_wnid(o->classes, o->class_idx) : NULL;
-}
-
-/* Where the class the options give comes from. */
-static const char *class_source(const struct gic_writer *w)
-{
-	return w->class_source ? w->class_source : "option";
-}
-
-/* Binds ?1..?12 of the entry statements from r and the overrides. */
-static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
-		       const struct gic_result *r)
-{
-	const struct gic_ingest_opts *o = w->opts;
-	const struct gic_path_meta *m = &r->meta;
-	int cls = o->class_idx >= 0 ? o->class_idx : m->class_idx;
-	const char *wnid = m->wnid, *src = m->class_source, *lic;
-	const char *gen = entry_generator(o, m);
-	char rules[1024];
-
-	if (o->class_idx >= 0) {
-		wnid = option_wnid(o);
-		src = class_source(w);
-	}
-	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->dataset, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, r->path, -1, SQLITE_STATIC);
-	bind_opt(s, 4, gen);
-	bind_opt(s, 5, m->subset);
-	bind_opt(s, 6, o->label ? o->label : m->label);
-	bind_opt(s, 7, o->split ? o->split : m->split);
-	if (cls >= 0)
-		sqlite3_bind_int(s, 8, cls);
-	else
-		sqlite3_bind_null(s, 8);
-	bind_opt(s, 9, wnid);
-	bind_opt(s, 10, cls >= 0 || (wnid && *wnid) ? src : NULL);
-	lic = o->license ? o->license : gic_license_rules_for(w->rules,
-		r->dataset, gen, gic_license_default(m, o->label ? o->label :
-						     m->label, gen), rules,
-		sizeof(rules));
-	if (lic)  /* rules: a buffer of this frame */
-		sqlite3_bind_text(s, 11, lic, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, 11);
-	bind_opt(s, 12, r->source);
-	bind_opt(s, 13, r->file_id);
-}
-
-/* Counts entries whose wnid is none of the 1000 classes (kept, with no
- * class): an ImageNet-21k or mistyped folder name, say. */
-static void note_class(const struct gic_writer *w, const struct gic_result *r,
-		       struct gic_ingest_stats *st)
-{
-	const struct gic_path_meta *m = &r->meta;
-
-	if (w->opts->class_idx >= 0 || !w->opts->classes || m->class_idx >= 0 ||
-	    !m->wnid[0])
-		return;
-	if (!st->unknown_wnids++)
-		snprintf(st->unknown_wnid, sizeof(st->unknown_wnid), "%s",
-			 m->wnid);
-}
-
-/* Counts fakes that neither the options nor the path give a generator. */
-static void note_generator(const struct gic_writer *w,
-			   const struct gic_result *r,
-			   struct gic_ingest_stats *st)
-{
-	const struct gic_ingest_opts *o = w->opts;
-	const char *label = o->label ? o->label : r->meta.label;
-	const char *gen = entry_generator(o, &r->meta);
-
-	if (label && !strcmp(label, "fake") && (!gen || !*gen) &&
-	    !st->fakes_without_generator++)
-		snprintf(st->fake_without_generator,
-			 sizeof(st->fake_without_generator), "%s", r->path);
-}
-
-/* Counts paths that do not fit the layout the options force: a genimage
- * path without .../{train,val}/{ai,nature}/, an imagefolder one without a
- * label or class folder; not when --label gives what they lack. */
-static void note_misfit(const struct gic_writer *w,
-			const struct gic_result *r,
-			struct gic_ingest_stats *st)
-{
-	const struct gic_path_meta *m = &r->meta;
-	enum gic_layout l = w->opts->layout;
-
-	if (!w->opts->label &&
-	    ((l == GIC_LAYOUT_GENIMAGE && !m->label[0]) ||
-	     (l == GIC_LAYOUT_IMAGEFOLDER && !m->label[0] &&
-	      strcmp(m->class_source, "folder"))) && !st->misfits++)
-		snprintf(st->misfit, sizeof(st->misfit), "%s", r->path);
-}
-
-/* Records r's file_id on the entry of r's dataset at path. */
-static int set_file_id(struct gic_writer *w, const struct gic_result *r,
-		       const char *path)
-{
-	sqlite3_stmt *s = w->upd_file_id;
-
-	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
-	bind_opt(s, 3, r->file_id);
-	return step(w, s, "update entry");
-}
-
-/* 1 when r's file is already an entry of its dataset under another
- * spelling of r's path: the same content, read from the same file (see
- * gic_same_file), at a path that gic_same_tail relates.  Paths are kept as given,
- * so a tree ingested again from another directory would otherwise count
- * every image twice; a copy of a file is another file, and an entry.  The
- * entry found gets r's file_id when it had none. */
-static int respelled(struct gic_writer *w, const struct gic_result *r,
-		     struct gic_ingest_stats *st, char was[4096])
-{
-	sqlite3_stmt *s = w->sel_spelling;
-	int rc, hit = 0, had_id = 1;
-
-	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->dataset, -1, SQLITE_STATIC);
-	while (!hit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *path = (const char *)sqlite3_column_text(s, 0);
-		const char *id = (const char *)sqlite3_column_text(s, 1);
-		if (!gic_same_tail(path, r->path) ||
-		    !gic_same_file(r->file_id, path, id))
-			continue;
-		hit = 1;
-		had_id = id != NULL;
-		snprintf(was, 4096, "%s", path);
-		if (!st->respelled++) {
-			snprintf(st->respelled_was, sizeof(st->respelled_was),
-				 "%s", path);
-			snprintf(st->respelled_now, sizeof(st->respelled_now),
-				 "%s", r->path);
-		}
-	}
-	sqlite3_reset(s);
-	if (!hit && rc != SQLITE_DONE)
-		return db_fail(w, "look up entries");
-	if (hit && !had_id && (rc = set_file_id(w, r, was)) < 0)
-		return rc;
-	return hit;
-}
-
-int gic_writer_update(struct gic_writer *w, const char *dataset,
-		      const char *path, struct gic_ingest_stats *st)
-{
-	const struct gic_ingest_opts *o = w->opts;
-	sqlite3_stmt *s = w->upd_opts;
-	int rc;
-
-	if (!o->generator && !o->label && !o->split && o->class_idx < 0 &&
-	    !o->license)
-		return 0;
-	sqlite3_bind_text(s, 1, dataset, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
-	bind_opt(s, 3, o->generator);
-	bind_opt(s, 4, o->label);
-	bind_opt(s, 5, o->split);
-	if (o->class_idx >= 0)
-		sqlite3_bind_int(s, 6, o->class_idx);
-	else
-		sqlite3_bind_null(s, 6);
-	bind_opt(s, 7, option_wnid(o));
-	bind_opt(s, 8, o->license);
-	bind_opt(s, 9, class_source(w));
-	if ((rc = step(w, s, "update entry")) < 0)
-		return rc;
-	st->updated += sqlite3_changes(w->cat->db) > 0;
-	return 0;
-}
-
-/* A class --val-labels gives an entry that has none (it was ingested
- * without the file): 1 when it was given. */
-static int fill_val_class(struct gic_writer *w, const struct gic_result *r,
-			  const char *path)
-{
-	const struct gic_path_meta *m = &r->meta;
-	sqlite3_stmt *s = w->upd_val;
-	int rc;
-
-	if (w->opts->class_idx >= 0 || strcmp(m->class_source, "val_labels"))
-		return 0;
-	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
-	if (m->class_idx >= 0)
-		sqlite3_bind_int(s, 3, m->class_idx);
-	else
-		sqlite3_bind_null(s, 3);
-	bind_opt(s, 4, m->wnid);
-	if ((rc = step(w, s, "update entry")) < 0)
-		return rc;
-	return sqlite3_changes(w->cat->db) > 0;
-}
-
-/* 1 when r, of the same content as the entry at its path (of subset
- * was), is of another subset: noted in st, and the entry is left as it is.
- * GenImage's real photos recur across subsets, so a subset ingested from
- * inside its folder has paths another one ingested so has too. */
-static int other_subset(const struct gic_result *r, const unsigned char *was,
-			struct gic_ingest_stats *st)
-{
-	const char *now = r->meta.subset;
-
-	if (!was || !*now || !strcmp((const char *)was, now))
-		return 0;
-	if (!st->other_subsets++) {
-		snprintf(st->other_subset, sizeof(st->other_subset), "%s",
-			 r->path);
-		snprintf(st->other_subset_was, sizeof(st->other_subset_was),
-			 "%s", (const char *)was);
-		snprintf(st->other_subset_now, sizeof(st->other_subset_now),
-			 "%s", now);
-	}
-	return 1;
-}
-
-/* added: r's image row was inserted just now, so no entry can be r's file
- * under another spelling (one of this run would have inserted it). */
-static int upsert_entry(struct gic_writer *w, const struct gic_result *r,
-			int added, struct gic_ingest_stats *st)
-{
-	sqlite3_stmt *s = w->sel_entry;
-	int rc, have = 0, same = 0, same_file = 0, classless = 0, other = 0;
-	int clash = 0;
-	char was[4096] = "";  /* GIC_MAX_PATH: the entry under another spelling */
-
-	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, r->path, -1, SQLITE_STATIC);
-	bind_opt(s, 3, r->file_id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		have = 1;
-		same = !strcmp((const char *)sqlite3_column_text(s, 0), r->hex);
-		same_file = sqlite3_column_int(s, 1);
-		classless = sqlite3_column_int(s, 2);
-		/* the entry was read from another file (device and inode) */
-		other = !same_file && sqlite3_column_int(s, 3) && r->file_id[0];
-		if (same && !same_file)
-			clash = other_subset(r, sqlite3_column_text(s, 4), st);
-	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(w, "look up entry");
-	if (!same && !have && !added && r->file_id[0] &&
-	    (rc = respelled(w, r, st, was)) != 0) {
-		if (rc < 0)
-			return rc;
-		same = same_file = classless = 1;  /* that entry's class: unread */
-	}
-	if (clash)
-		return 0;
-	if (same) {
-		const char *path = *was ? was : r->path;
-		uint64_t updated = st->updated;
-
-		st->present++;
-		if ((rc = gic_writer_update(w, r->dataset, path, st)) < 0 ||
-		    (classless && (rc = fill_val_class(w, r, path)) < 0))
-			return rc;
-		/* one entry given a class and other fields is one update */
-		if (classless && rc > 0 && st->updated == updated)
-			st->updated++;
-		/* a file restored or copied back in place: remember it */
-		return same_file ? 0 : set_file_id(w, r, r->path);
-	}
-	s = have ? w->upd_entry : w->ins_entry;
-	bind_entry(w, s, r);
-	if ((rc = step(w, s, have ? "update entry" : "insert entry")) < 0)
-		return rc;
-	note_class(w, r, st);  /* new and changed entries, not every re-run */
-	note_generator(w, r, st);
-	note_misfit(w, r, st);
-	if (r->meta.val_unlabelled && w->opts->class_idx < 0 &&
-	    !st->val_unlabelled++)
-		snprintf(st->val_unlabelled_first,
-			 sizeof(st->val_unlabelled_first), "%s", r->path);
-	if (r->meta.disagree[0] && !st->disagreeing++)
-		snprintf(st->disagree, sizeof(st->disagree), "'%s': %s", r->path,
-			 r->meta.disagree);
-	if (have && other && !st->other_files++)
-		snprintf(st->other_file, sizeof(st->other_file), "%s", r->path);
-	if (have)
-		st->changed++;
-	else
-		st->new_entries++;
-	return 0;
+	return gic_writer_step(w, s, "refresh ref");
 }
 
 static int find_reason(const struct gic_ingest_stats *st, const char *reason,
@@ -631,8 +321,8 @@ static int find_reason(const struct gic_ingest_stats *st, const char *reason,
 static int clear_reject(struct gic_writer *w, const struct gic_result *r)
 {
 	sqlite3_bind_text(w->del_reject, 1, r->path, -1, SQLITE_STATIC);
-	bind_opt(w->del_reject, 2, r->file_id);
-	return step(w, w->del_reject, "clear reject");
+	gic_bind_opt(w->del_reject, 2, r->file_id);
+	return gic_writer_step(w, w->del_reject, "clear reject");
 }
 
 /* Counts a reject under its reason's first part ("truncated PNG"); once
@@ -677,8 +367,8 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 			return rc;
 		sqlite3_bind_text(w->ins_reject, 1, r->path, -1, SQLITE_STATIC);
 		sqlite3_bind_text(w->ins_reject, 2, r->reason, -1, SQLITE_STATIC);
-		bind_opt(w->ins_reject, 3, r->file_id);
-		return step(w, w->ins_reject, "record reject");
+		gic_bind_opt(w->ins_reject, 3, r->file_id);
+		return gic_writer_step(w, w->ins_reject, "record reject");
 	}
 	if ((r->how == GIC_PUT_COPIED && w->opts->mode != GIC_MODE_COPY))
 		st->link_fallbacks++;
@@ -696,11 +386,11 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 	if (r->kind == GIC_R_UPGRADE ||
 	    (r->kind == GIC_R_NEW && !added && !r->ref_path)) {
 		sqlite3_bind_text(w->upgrade, 1, r->hex, -1, SQLITE_STATIC);
-		if ((rc = step(w, w->upgrade, "store object")) < 0)
+		if ((rc = gic_writer_step(w, w->upgrade, "store object")) < 0)
 			return rc;
 	}
 	st->new_images += (uint64_t)added;
-	if ((rc = upsert_entry(w, r, added, st)) < 0)
+	if ((rc = gic_writer_entry(w, r, added, st)) < 0)
 		return rc;
 	return clear_reject(w, r);
 }

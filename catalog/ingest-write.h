@@ -132,4 +132,18 @@ int gic_writer_commit_due(struct gic_writer *w);
 /* Commits (rc == 0) or rolls back the last batch; frees statements. */
 int gic_writer_finish(struct gic_writer *w, int rc);
 
+/* ---- shared by ingest-write.c and ingest-entry.c ---------------------- */
+
+/* The catalog's last error, as what failed. */
+int gic_writer_fail(struct gic_writer *w, const char *what);
+/* Binds text, or NULL for NULL / "". */
+void gic_bind_opt(struct sqlite3_stmt *s, int i, const char *v);
+/* Steps s once and resets it; a failure is the catalog's, as what. */
+int gic_writer_step(struct gic_writer *w, struct sqlite3_stmt *s,
+		    const char *what);
+/* The entry of r (its image row written; added: just now), inserted or
+ * updated, and the summary's notes of it (ingest-entry.c). */
+int gic_writer_entry(struct gic_writer *w, const struct gic_result *r,
+		     int added, struct gic_ingest_stats *st);
+
 #endif
