@@ -83,8 +83,14 @@ static int verdict(const struct gic_eval *e, const char *file,
 {
 	size_t unlabelled = 0;
 
-	for (int k = 0; k < e->nsets; k++)
+	for (int k = 0; k < e->nsets; k++) {
 		unlabelled += e->sets[k].unlabelled;
+		/* a column of the paper's table missing from Avg: said */
+		if (!e->sets[k].images)
+			cli_err("gicat: eval: warning: set '%s' has no image: "
+				"scored as n 0, and left out of avg\n",
+				e->sets[k].name);
+	}
 	if (unlabelled)
 		cli_err("eval: %s: %zu images of the scored sets have no "
 			"label (real or fake) and were not scored\n",

@@ -66,8 +66,9 @@ int cmd_leakcheck(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
 		if (ch == 'd' && (cli_parse_u64(optarg, &dist) < 0 ||
 				  dist > GIC_NEAR_MAX_DISTANCE))
-			return cli_usage_error("leakcheck", "--distance is 0..%d",
-					       GIC_NEAR_MAX_DISTANCE);
+			return cli_usage_error("leakcheck", "--distance must be "
+					       "0..%d, not '%s'",
+					       GIC_NEAR_MAX_DISTANCE, optarg);
 		else if (ch == 'f' && (out_format_parse(optarg, &run.fmt) < 0 ||
 				       run.fmt == OUT_PATHS))
 			return cli_usage_error("leakcheck", "--format is table, "

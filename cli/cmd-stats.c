@@ -32,7 +32,7 @@ static const struct section {
 } sections[] = {
 	{ NULL, NULL, "coalesce(sum(n), 0) AS entries, ?1 AS images, "
 	  "coalesce(sum(bytes), 0) AS entry_bytes", "" },
-	{ "per subset, generator, label and split:", "groups",
+	{ "per dataset, subset, generator, label and split:", "groups",
 	  "dataset, subset, generator, label, split, sum(n) AS entries",
 	  "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5" },
 	{ "per format:", "formats", "format, mode, sum(n) AS entries, "

@@ -222,7 +222,7 @@ test_expect_success 'expressions at the nesting and and/or limits run; one past 
 
 test_expect_success 'stats prints totals and per-subset counts' '
 	gicat stats >out &&
-	test_grep "per subset, generator, label and split" out &&
+	test_grep "per dataset, subset, generator, label and split" out &&
 	test_grep "^genimage  *sd14  *sd14  *fake  *train" out &&
 	gicat stats "generator = sd14" >out2 && ! grep biggan out2
 '

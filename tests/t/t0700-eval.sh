@@ -447,6 +447,15 @@ select = dataset = genimage and subset = adm and split = train
 select = dataset = genimage and subset = adm and split = val
 INI
 
+test_expect_success 'a scored set with no image is warned of: n 0, left out of avg' '
+	printf "[task]\n[train]\nselect = subset = sd14 and split = train\n[test sd14]\nselect = subset = sd14 and split = val\n[test none]\nselect = subset = nosuch\n" >empty.ini &&
+	gicat task show --items empty.ini 2>/dev/null | awk -F, "NR > 1 && \$1 ~ /^test/ {print \$2 \",\" (\$3 == \"fake\" ? 0.9 : 0.1)}" |
+		sed "1i sha256,score" >empty.csv &&
+	gicat eval empty.ini --predictions empty.csv --format csv >out 2>err &&
+	test_grep "^gicat: eval: warning: set .test/none. has no image: scored as n 0, and left out of avg$" err &&
+	test_grep "^test/none,0,,,,$" out
+'
+
 test_expect_success 'a task without test sets is scored on val; trained on its generator' '
 	gicat task show --items val.ini | awk -F, -v OFS=, "NR == 1 { print \"sha256,pred\" }
 		\$1 == \"val\" { print \$2, \$3 }" >val.csv &&
