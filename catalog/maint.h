@@ -104,7 +104,9 @@ struct gic_gc_report {
 				   GIC_GC_FORGET_GONE) */
 	uint64_t exported;      /* image rows no entry uses, kept because a
 				   live symlink or manifest export points at
-				   their objects */
+				   their objects, or at those they derive
+				   from */
+	uint64_t exported_direct; /* of those, the ones it points at */
 };
 
 enum {

@@ -477,6 +477,12 @@ static int sweep(struct gc_ctx *g)
 		return rc;
 	if (g->dry)
 		g->rep->exported -= g->rep->rows;
+	/* of those, the ones exports point at themselves (the others derive
+	 * from them) */
+	if ((rc = gic_db_count(c, "SELECT count(*) FROM (" UNUSED("") ") u "
+			       "WHERE u.sha256 IN (" EXPORTED ")",
+			       &g->rep->exported_direct)) < 0)
+		return rc;
 	if ((rc = c->odb->be->clean_tmp(c->odb, g->before, g->dry, &g->rep->tmp,
 					&g->rep->young_tmp, &g->rep->bytes)) < 0)
 		return rc;

@@ -50,13 +50,23 @@ static void report(const struct gic_gc_report *r, int dry, uint64_t grace)
 			r->exports_kept == 1 ? "its" : "their",
 			r->exports_kept == 1 ? "that record" :
 			"those records");
-	if (r->exported)
+	if (r->exported && r->exported_direct == r->exported)
 		fprintf(o, "gc: %s %llu image%s no entry uses: symlink or "
 			"manifest exports point at %s (remove those exports, "
 			"or export them again, then gc)\n",
 			dry ? "would keep" : "kept",
 			(unsigned long long)r->exported, cli_s(r->exported),
 			r->exported == 1 ? "its object" : "their objects");
+	else if (r->exported)
+		fprintf(o, "gc: %s %llu image%s no entry uses: symlink or "
+			"manifest exports point at %llu, and %llu %s from "
+			"those (remove those exports, or export them again, "
+			"then gc)\n", dry ? "would keep" : "kept",
+			(unsigned long long)r->exported, cli_s(r->exported),
+			(unsigned long long)r->exported_direct,
+			(unsigned long long)(r->exported - r->exported_direct),
+			r->exported - r->exported_direct == 1 ? "derives" :
+			"derive");
 	if (r->young_objects || r->young_tmp)
 		fprintf(o, "gc: %s %llu object%s, %llu temporary file%s "
 			"changed less than %llu seconds ago (--grace, for a "

@@ -250,6 +250,17 @@ test_expect_success 'rm says which images gc will keep: those derived from an im
 	test_grep "^gc: removed 2 unused image rows, 2 objects," out
 '
 
+test_expect_success 'gc says which images it keeps exports point at, and which derive from those' '
+	gicat init c5f 2>/dev/null && mkdir -p ex6 && cp img/basn0g08.png ex6/ &&
+	gicat --catalog c5f ingest --dataset u --label real ex6 2>/dev/null &&
+	h=$(sha256sum img/basn0g08.png | cut -c1-64) &&
+	gicat --catalog c5f degrade "blur(sigma=1)" $h >/dev/null 2>&1 &&
+	gicat --catalog c5f export "" --mode symlink --out f-sym 2>/dev/null &&
+	gicat --catalog c5f rm "dataset = u" 2>/dev/null &&
+	gicat --catalog c5f gc --dry-run --grace 0 2>out &&
+	test_grep "^gc: would keep 2 images no entry uses: symlink or manifest exports point at 1, and 1 derives from those" out
+'
+
 test_expect_success 'gc keeps the objects live symlink and manifest exports point at, until those exports go' '
 	gicat init c5e 2>/dev/null && mkdir -p ex5 &&
 	cp img/basn0g08.png img/basn2c08.png img/basn3p08.png ex5/ &&
