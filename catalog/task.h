@@ -239,6 +239,20 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 				      const char *why),
 		     void *arg, uint64_t *checked, uint64_t *drifts);
 /*
+ * For a check of dir against the task r resolves now: each set whose
+ * images are not the ones dir's latest export recorded for it goes to
+ * on_set (how many the task takes now, how many the export has, how many
+ * only the task, only the export), a drift each.  Sets that degrade, and
+ * exports that record no images per set (webdataset, manifest), are not
+ * compared.
+ */
+int gic_export_check_sets(struct gic_catalog *c, const char *dir,
+			  const struct gic_resolved *r,
+			  void (*on_set)(void *arg, const char *set,
+					 size_t now, size_t had,
+					 size_t only_now, size_t only_had),
+			  void *arg, uint64_t *drifts);
+/*
  * The hash of the task last exported into dir: from the catalog's latest
  * record of dir (c may be NULL), else from the first line of dir's
  * task.ini.  GIC_ENOTFOUND when neither says.

@@ -40,6 +40,31 @@ static int same_task(struct gic_catalog *c, const char *dir,
 	return 0;
 }
 
+static void on_set(void *arg, const char *set, size_t now, size_t had,
+		   size_t only_now, size_t only_had)
+{
+	cli_say("split --check", "'%s': set '%s': the task takes %zu images "
+		"now, the export has %zu (%zu only the task, %zu only the "
+		"export): the catalog changed since ('split --force' writes "
+		"it again)", (const char *)arg, set, now, had, only_now,
+		only_had);
+}
+
+/* With a catalog that recorded dir: the sets t resolves to now against
+ * the ones written.  A drift for each that differs. */
+static int same_sets(struct gic_catalog *c, const char *dir,
+		     const struct gic_task *t, uint64_t *drifts)
+{
+	struct gic_resolved *r = NULL;
+	int rc;
+
+	if (!c || (rc = gic_task_resolve(c, t, &r)) < 0)
+		return c ? rc : 0;
+	rc = gic_export_check_sets(c, dir, r, on_set, (void *)dir, drifts);
+	gic_resolved_free(r);
+	return rc;
+}
+
 static int check(const char *dir, const char *task_file)
 {
 	struct gic_catalog *c = NULL;
@@ -57,8 +82,13 @@ static int check(const char *dir, const char *task_file)
 		goto out;
 	}
 	rc = gic_export_check(c, dir, on_drift, (void *)dir, &checked, &drifts);
-	if (rc == 0 && t)
+	if (rc == 0 && t) {
+		uint64_t before = drifts;
+
 		rc = same_task(c, dir, t, &drifts);
+		if (rc == 0 && drifts == before)  /* the task's: as it is now? */
+			rc = same_sets(c, dir, t, &drifts);
+	}
 	if (rc < 0) {
 		rc = cli_fail(rc, "split --check", dir);
 		goto out;

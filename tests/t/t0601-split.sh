@@ -208,6 +208,17 @@ test_expect_success 'split --check works from MANIFEST.sha256 where the catalog 
 	test_grep "\.\./etc/hostname.: a path outside the export: not read$" err
 '
 
+test_expect_success 'split TASK --out DIR --check: a set the task now resolves otherwise is a drift' '
+	cp -r cat chgcat &&
+	gicat --catalog chgcat split $TASK --out chg 2>/dev/null &&
+	gicat --catalog chgcat split $TASK --out chg --check >out && test_grep " 0 drifts" out &&
+	gicat --catalog chgcat rm "subset = adm and split = val" 2>/dev/null &&
+	test_expect_code 1 gicat --catalog chgcat split $TASK --out chg --check >out 2>err &&
+	test_grep " 1 drift$" out &&
+	test_grep "^gicat: split --check: .chg.: set .test/adm.: the task takes 0 images now, the export has [1-9][0-9]* (0 only the task, [1-9][0-9]* only the export): the catalog changed since" err &&
+	gicat --catalog chgcat split --check chg >out && test_grep " 0 drifts" out
+'
+
 test_expect_success 'split TASK --out DIR --check (SPEC form) checks DIR and that TASK wrote it' '
 	gicat split $TASK --out if --check >out && test_grep " 0 drifts" out &&
 	gicat split --out if --check >out && test_grep " 0 drifts" out &&
