@@ -39,6 +39,8 @@ void cli_print_error(const char *what, const char *subject);
 /* Columns s takes on a terminal as cli_put_escaped writes it (\xNN:
  * four; an East Asian wide character: two). */
 size_t cli_text_width(const char *s);
+/* s (already escaped), then spaces to width terminal columns. */
+void cli_put_padded(FILE *o, const char *s, int width);
 /* Up to n bytes of s, control characters as \xNN (gic_text_step): a
  * file name cannot break an error line in two or send escape sequences.
  * Returns the bytes written (a column count, for plain text). */

@@ -334,8 +334,9 @@ static void bias_groups(const struct gic_bias *b, int sets)
 				snprintf(q, sizeof(q), "%d-%d", g->qmin, g->qmax);
 			snprintf(side, sizeof(side), "%u-%u", g->smin, g->smax);
 			set_cell(sw, b->sets[i].name);
-			printf("%-12s %-5s %7llu %7llu %7llu %-7s %-9s %6llu",
-			       gic_esc(g->group, gen, sizeof(gen)),
+			cli_put_padded(stdout, gic_esc(g->group, gen,
+						       sizeof(gen)), 12);
+			printf(" %-5s %7llu %7llu %7llu %-7s %-9s %6llu",
 			       g->label[0] ? g->label : "-",
 			       (unsigned long long)g->n, (unsigned long long)g->png,
 			       (unsigned long long)g->jpeg, q, side,
@@ -377,8 +378,9 @@ static void bias_hists(const struct gic_bias *b, int sets)
 			char gen[96];
 
 			set_cell(sw, b->sets[i].name);
-			printf("%-12s %-5s %-36s %s\n",
-			       gic_esc(g->group, gen, sizeof(gen)),
+			cli_put_padded(stdout, gic_esc(g->group, gen,
+						       sizeof(gen)), 12);
+			printf(" %-5s %-36s %s\n",
 			       g->label[0] ? g->label : "-",
 			       bins(g->quality, gic_bias_qbin_names,
 				    GIC_BIAS_QBINS, q, sizeof(q)),
@@ -473,8 +475,9 @@ static void prov_groups(const struct gic_prov *p)
 		const struct gic_prov_group *g = &p->groups[i];
 		const char *sep = " ";
 
-		printf("%-12s %-5s %7llu", gic_esc(g->group, e, sizeof(e)),
-		       g->label[0] ? g->label : "-", (unsigned long long)g->n);
+		cli_put_padded(stdout, gic_esc(g->group, e, sizeof(e)), 12);
+		printf(" %-5s %7llu", g->label[0] ? g->label : "-",
+		       (unsigned long long)g->n);
 		for (int k = 0; k < GIC_PROV_FIXED; k++)
 			printf(" %*llu", (int)strlen(g->counts[k].name),
 			       (unsigned long long)g->counts[k].n);

@@ -87,9 +87,9 @@ static int verdict(const struct gic_eval *e, const char *file,
 		unlabelled += e->sets[k].unlabelled;
 		/* a column of the paper's table missing from Avg: said */
 		if (!e->sets[k].images)
-			cli_err("gicat: eval: warning: set '%s' has no image: "
-				"scored as n 0, and left out of avg\n",
-				e->sets[k].name);
+			cli_err("gicat: eval: warning: %s: set '%s' has no "
+				"image: scored as n 0, and left out of avg\n",
+				file, e->sets[k].name);
 	}
 	if (unlabelled)
 		cli_err("eval: %s: %zu images of the scored sets have no "
@@ -163,7 +163,8 @@ static void table(const struct gic_grid *g, const char *corner,
 	int lw = (int)strlen(corner), w[GIC_TASK_MAX_SETS + 1];
 
 	for (int r = 0; r < g->nrows; r++) {
-		int n = (int)strlen(shown_title(g->rows[r], t, sizeof(t)));
+		int n = (int)cli_text_width(shown_title(g->rows[r], t,
+							sizeof(t)));
 		lw = n > lw ? n : lw;
 	}
 	for (int x = 0; x < nextra; x++)
@@ -171,12 +172,14 @@ static void table(const struct gic_grid *g, const char *corner,
 			lw = (int)strlen(extra[x].label);
 	printf("%-*s", lw, corner);
 	for (int c = 0; c < g->ncols && c <= GIC_TASK_MAX_SETS; c++) {
-		int n = (int)strlen(shown_title(g->cols[c], t, sizeof(t)));
+		int n = (int)cli_text_width(shown_title(g->cols[c], t,
+							sizeof(t)));
 		w[c] = n > 5 ? n : 5;
 		for (int x = 0; x < nextra; x++)
 			if ((int)strlen(extra[x].cell[c]) > w[c])
 				w[c] = (int)strlen(extra[x].cell[c]);
-		printf("  %*s", w[c], t);
+		printf("  %*s%s", w[c] - (int)cli_text_width(t) > 0 ?
+		       w[c] - (int)cli_text_width(t) : 0, "", t);
 	}
 	putchar('\n');
 	for (int x = 0; x < nextra; x++) {
@@ -186,7 +189,7 @@ static void table(const struct gic_grid *g, const char *corner,
 		putchar('\n');
 	}
 	for (int r = 0; r < g->nrows; r++) {
-		printf("%-*s", lw, shown_title(g->rows[r], t, sizeof(t)));
+		cli_put_padded(stdout, shown_title(g->rows[r], t, sizeof(t)), lw);
 		for (int c = 0; c < g->ncols && c <= GIC_TASK_MAX_SETS; c++)
 			printf("  %*s", w[c], pct(g->v[r * g->ncols + c], b));
 		putchar('\n');

@@ -43,11 +43,11 @@ static int same_task(struct gic_catalog *c, const char *dir,
 static void on_set(void *arg, const char *set, size_t now, size_t had,
 		   size_t only_now, size_t only_had)
 {
-	cli_say("split --check", "'%s': set '%s': the task takes %zu images "
+	cli_say("split --check", "'%s': set '%s': the task takes %zu image%s "
 		"now, the export has %zu (%zu only the task, %zu only the "
 		"export): the catalog changed since ('split --force' writes "
-		"it again)", (const char *)arg, set, now, had, only_now,
-		only_had);
+		"it again)", (const char *)arg, set, now, cli_s(now), had,
+		only_now, only_had);
 }
 
 /* With a catalog that recorded dir: the sets t resolves to now against

@@ -161,9 +161,8 @@ static char *cell_dup(sqlite3_stmt *s, int i)
 static void table_line(FILE *o, const struct table *t, const char *const *v)
 {
 	for (int i = 0; i + 1 < t->ncol; i++) {
-		int pad = t->width[i] - (int)cli_text_width(v[i]);
-
-		fprintf(o, "%s%*s  ", v[i], pad > 0 ? pad : 0, "");
+		cli_put_padded(o, v[i], t->width[i]);
+		fputs("  ", o);
 	}
 	fprintf(o, "%s\n", v[t->ncol - 1]);
 }

@@ -129,7 +129,8 @@ int cli_exit_code(int rc)
 }
 
 /* Columns a terminal gives the UTF-8 character at u (len bytes): 2 for
- * the East Asian wide ranges (CJK, Hangul, full-width forms), else 1. */
+ * the East Asian wide ranges (CJK, Hangul, full-width forms) and emoji,
+ * 0 for combining marks and zero-width characters, else 1. */
 static int char_width(const unsigned char *u, size_t len)
 {
 	uint32_t c = len == 1 ? u[0] : len == 2 ? (u[0] & 0x1fu) << 6 |
@@ -137,11 +138,24 @@ static int char_width(const unsigned char *u, size_t len)
 		     (u[1] & 0x3fu) << 6 | (u[2] & 0x3fu) : (u[0] & 0x07u) << 18 |
 		     (u[1] & 0x3fu) << 12 | (u[2] & 0x3fu) << 6 | (u[3] & 0x3fu);
 
+	if ((c >= 0x300 && c <= 0x36f) || (c >= 0x1ab0 && c <= 0x1aff) ||
+	    (c >= 0x1dc0 && c <= 0x1dff) || (c >= 0x200b && c <= 0x200f) ||
+	    (c >= 0x20d0 && c <= 0x20ff) || (c >= 0xfe00 && c <= 0xfe0f) ||
+	    (c >= 0xfe20 && c <= 0xfe2f))
+		return 0;
 	return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) ||
 	       (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
 	       (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-	       (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x20000 && c <= 0x3fffd)
+	       (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
+	       (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd)
 	       ? 2 : 1;
+}
+
+void cli_put_padded(FILE *o, const char *s, int width)
+{
+	int pad = width - (int)cli_text_width(s);
+
+	fprintf(o, "%s%*s", s, pad > 0 ? pad : 0, "");
 }
 
 size_t cli_text_width(const char *s)

@@ -452,7 +452,7 @@ test_expect_success 'a scored set with no image is warned of: n 0, left out of a
 	gicat task show --items empty.ini 2>/dev/null | awk -F, "NR > 1 && \$1 ~ /^test/ {print \$2 \",\" (\$3 == \"fake\" ? 0.9 : 0.1)}" |
 		sed "1i sha256,score" >empty.csv &&
 	gicat eval empty.ini --predictions empty.csv --format csv >out 2>err &&
-	test_grep "^gicat: eval: warning: set .test/none. has no image: scored as n 0, and left out of avg$" err &&
+	test_grep "^gicat: eval: warning: empty.csv: set .test/none. has no image: scored as n 0, and left out of avg$" err &&
 	test_grep "^test/none,0,,,,$" out
 '
 
