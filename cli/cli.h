@@ -58,6 +58,9 @@ void cli_say(const char *what, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* cli_print_error; returns the exit code for rc. */
 int cli_fail(int rc, const char *what, const char *subject);
+/* db's last error (SQLite's message) as what's failure, about subject
+ * (may be NULL): cli_fail of a GIC_EDB. */
+int cli_db_fail(struct sqlite3 *db, const char *what, const char *subject);
 int cli_exit_code(int rc);
 /* Writes bytes to stdout now; on failure returns EXIT_RUNTIME, keeping
  * the reason for cli_finish_stdout to report. */

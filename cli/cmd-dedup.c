@@ -55,8 +55,7 @@ static int run(struct gic_catalog *c, const struct dopts *o,
 	out_rows(d->rows, o->fmt, stdout);
 	rc = sqlite3_errcode(c->db);
 	if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
-		rc = cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
-			      "dedup", NULL);
+		rc = cli_db_fail(c->db, "dedup", NULL);
 	else
 		rc = EXIT_OK;
 	summary(o, d);

@@ -28,8 +28,7 @@ static int rows(const char *what, const char *sql, enum out_format f)
 	if ((rc = cli_open("license", &c)))
 		return rc;
 	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL)) {
-		rc = cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
-			      what, NULL);
+		rc = cli_db_fail(c->db, what, NULL);
 	} else {
 		out_rows(s, f, stdout);
 		rc = cli_finish_rows(what, s);

@@ -19,8 +19,7 @@ static int query(struct gic_catalog *c, const char *sql, const char *hex,
 		 sqlite3_stmt **s)
 {
 	if (sqlite3_prepare_v2(c->db, sql, -1, s, NULL))
-		return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
-				"show", hex);
+		return cli_db_fail(c->db, "show", hex);
 	sqlite3_bind_text(*s, 1, hex, -1, SQLITE_STATIC);
 	return 0;
 }

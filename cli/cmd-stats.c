@@ -40,13 +40,6 @@ static const struct section {
 	  "GROUP BY 1, 2 ORDER BY 1, 2" },
 };
 
-/* The catalog's last error, as the command's failure. */
-static int db_fail(struct gic_catalog *c)
-{
-	return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db)),
-			"stats", NULL);
-}
-
 /* temp.stats for expr, and in *images how many distinct images it
  * selects; an exit code on failure. */
 static int fill(struct gic_catalog *c, const char *expr,
@@ -62,7 +55,7 @@ static int fill(struct gic_catalog *c, const char *expr,
 	    sqlite3_prepare_v2(c->db, "INSERT INTO temp.stats VALUES "
 			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &ins,
 			       NULL))
-		return db_fail(c);
+		return cli_db_fail(c->db, "stats", NULL);
 	rc = gic_select_prepare(c, fill_cols, expr, "GROUP BY 1, 2, 3, 4, 5, "
 				"6, 7", &s, &errcol, NULL);
 	if (rc < 0) {
@@ -89,7 +82,7 @@ static int fill(struct gic_catalog *c, const char *expr,
 		if (rc == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
 			*images = sqlite3_column_int64(s, 0);
 	}
-	rc = rc == SQLITE_ROW ? 0 : db_fail(c);
+	rc = rc == SQLITE_ROW ? 0 : cli_db_fail(c->db, "stats", NULL);
 	sqlite3_finalize(ins);
 	sqlite3_finalize(s);
 	return rc;
@@ -107,7 +100,7 @@ static int section(struct gic_catalog *c, int k, sqlite3_int64 images,
 	snprintf(sql, sizeof sql, "SELECT %s FROM temp.stats %s", sec->cols,
 		 sec->tail);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
-		return db_fail(c);
+		return cli_db_fail(c->db, "stats", NULL);
 	if (k == 0)
 		sqlite3_bind_int64(s, 1, images);
 	if (doc && sec->json_key) {

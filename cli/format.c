@@ -227,8 +227,7 @@ int cli_finish_rows(const char *cmd, sqlite3_stmt *s)
 	int rc = sqlite3_errcode(db);
 
 	if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		rc = cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(db)), cmd,
-			      NULL);
+		rc = cli_db_fail(db, cmd, NULL);
 		sqlite3_finalize(s);
 		return rc;
 	}

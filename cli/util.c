@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
 #include "cli.h"
 
 void cli_usage(const struct cmd *cmd, FILE *f)
@@ -292,6 +294,12 @@ int cli_fail(int rc, const char *what, const char *subject)
 {
 	cli_print_error(what, subject);
 	return cli_exit_code(rc);
+}
+
+int cli_db_fail(sqlite3 *db, const char *what, const char *subject)
+{
+	return cli_fail(gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(db)), what,
+			subject);
 }
 
 /* Why the first write to stdout failed (0: none did). */
