@@ -94,20 +94,20 @@ static int has_password(CURLU *u)
 	return has;
 }
 
-/* url as listed with the password of its user part as ***, for a URL
- * that parsed (so no '/', '?' or '#' in its user part), malloc'd; NULL
- * when it has no password (or out of memory, said by the caller's
- * check). */
-static char *masked_text(const char *url)
+/* url with the password of its user part as ***, malloc'd; NULL when it
+ * has none (or out of memory).  The user part ends at the last '@' before
+ * the path when authority_only (a URL that parsed: its user part holds no
+ * '/', '?' or '#'), else at the last '@' anywhere (a URL that did not
+ * parse may have a password with them, still to be masked; a path holding
+ * '@' after a port is masked too: better more than less). */
+static char *mask_text(const char *url, int authority_only)
 {
-	const char *auth = strstr(url, "://"), *at = NULL, *colon;
+	const char *auth = strstr(url, "://"), *at, *colon;
 	char *out = NULL;
-	size_t n;
 
 	auth = auth ? auth + 3 : url;
-	n = strcspn(auth, "/?#");
-	for (size_t i = 0; i < n; i++)
-		at = auth[i] == '@' ? auth + i : at;
+	at = authority_only ? memrchr(auth, '@', strcspn(auth, "/?#"))
+			    : strrchr(auth, '@');
 	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (colon && asprintf(&out, "%.*s***%s", (int)(colon + 1 - url), url,
 			      at) < 0)
@@ -120,23 +120,12 @@ static char *masked_text(const char *url)
  * escaped.  Parsed URLs go through gic_fetch_mask_url. */
 static const char *shown(const char *url, char *out, size_t n)
 {
-	const char *auth = strstr(url, "://"), *at, *colon;
-	char m[1024];
+	char *m = mask_text(url, 0);
 
-	/* the last '@' anywhere: a password with an unescaped '/', '?' or
-	 * '#' makes no URL, and is still to be masked (a path holding '@'
-	 * after a port is masked too: better more than less) */
-	auth = auth ? auth + 3 : url;
-	at = strrchr(auth, '@');
-	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-	if (!colon)
-		snprintf(m, sizeof(m), "%s", url);
-	else
-		snprintf(m, sizeof(m), "%.*s***%s", (int)(colon + 1 - url), url,
-			 at);
 	/* the messages of a list's bad rows are joined by newlines, one a
 	 * row, and a quoted CSV field may hold one */
-	gic_esc(m, out, n);
+	gic_esc(m ? m : url, out, n);
+	free(m);
 	return out;
 }
 
@@ -172,7 +161,7 @@ static int check_url(struct parser *p, const char *url, char **key,
 			 shown(url, show, sizeof(show)));
 	else if (strchr(url, '@') && has_password(u) &&
 		 /* with spaces: as listed, not encoded */
-		 !(*key = *wire ? masked_text(url) : masked(u)))
+		 !(*key = *wire ? mask_text(url, 1) : masked(u)))
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
 	curl_free(scheme);
 	curl_url_cleanup(u);
