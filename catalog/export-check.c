@@ -603,8 +603,8 @@ int gic_export_check_sets(struct gic_catalog *c, const char *dir,
 
 	if (!abs)
 		return gic_seterr(GIC_ENOTFOUND, "%s", strerror(errno));
-	for (int k = 0; k < r->nsets && rc == 0 && records_images(c, abs);
-	     k++) {
+	for (int k = 0, yes = records_images(c, abs); yes && k < r->nsets &&
+	     rc == 0; k++) {
 		const struct gic_resolved_set *rs = &r->sets[k];
 		char (*v)[GIC_HEX_LEN + 1];
 		size_t i = 0, j = 0, only_now = 0, only_had = 0;
