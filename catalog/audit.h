@@ -70,6 +70,9 @@ int gic_license_check(struct gic_catalog *c, const char *ids);
  */
 int gic_license_each(const char *ids, int (*cb)(void *arg, const char *id),
 		     void *arg);
+/* Is id one of the ids of list (separated by single spaces; may be
+ * NULL)? */
+int gic_license_listed(const char *list, const char *id);
 /*
  * The licenses ingest gives an entry when none is asked for: for the
  * GenImage layout, GenImage's terms on everything, plus ImageNet's on real

@@ -92,9 +92,8 @@ static int add_id(void *arg, const char *id)
 	char **b = arg, *buf = b[0];
 	size_t size = (size_t)(b[1] - b[0]), n = strlen(id), len = strlen(buf);
 
-	for (const char *s = buf; *s; s += strcspn(s, " "), s += *s == ' ')
-		if (strcspn(s, " ") == n && !strncmp(s, id, n))
-			return 0;
+	if (gic_license_listed(buf, id))
+		return 0;
 	if (len + n + 2 > size)
 		return -1;
 	snprintf(buf + len, size - len, "%s%s", len ? " " : "", id);

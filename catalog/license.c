@@ -153,8 +153,7 @@ struct check {
 	int count;
 };
 
-/* Is id one of the words of list (space-separated, may be NULL)? */
-static int listed(const char *list, const char *id)
+int gic_license_listed(const char *list, const char *id)
 {
 	size_t n = strlen(id);
 
@@ -178,7 +177,7 @@ static int check_one(void *arg, const char *id)
 		return gic_seterr(GIC_EUSAGE, "unknown license '%s' (see "
 				  "'gicat license list')", id);
 	}
-	if (listed(k->joined, id))
+	if (gic_license_listed(k->joined, id))
 		return gic_seterr(GIC_EUSAGE, "license '%s' is given twice", id);
 	if (!(p = realloc(k->joined, k->len + strlen(id) + 2)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
