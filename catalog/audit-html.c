@@ -37,15 +37,9 @@ static const char *const css =
 	"svg text{font-size:12px}svg .s{font-size:9px}"
 	".warn{color:#b00;font-weight:bold}.ok{color:#070}svg .warn{fill:#b00}";
 
-/* The first n bytes of s (up to a NUL), escaped for HTML. */
-static void escn(FILE *o, const char *s, size_t n)
-{
-	gic_html_escn(o, s, n);
-}
-
 static void esc(FILE *o, const char *s)
 {
-	escn(o, s, (size_t)-1);
+	gic_html_escn(o, s, (size_t)-1);
 }
 
 /* "=>" as the arrow it stands for. */
@@ -57,7 +51,7 @@ static void esc_rule(FILE *o, const char *s)
 		esc(o, s);
 		return;
 	}
-	escn(o, s, (size_t)(arrow - s));
+	gic_html_escn(o, s, (size_t)(arrow - s));
 	fputs("&#8658;", o);
 	esc(o, arrow + 2);
 }
