@@ -350,41 +350,36 @@ int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
 	return 0;
 }
 
-/* The first column of the one-row sql, bound to text ?1, as an integer:
- * -1 on failure. */
-static sqlite3_int64 one_int(struct gic_catalog *c, const char *sql,
-			     const char *p1)
+/* Whether the list's default dataset has no URL in the catalog yet,
+ * while others have: 1, 0, or a negative code. */
+static int only_elsewhere(struct gic_catalog *c, const char *name)
 {
 	sqlite3_stmt *s;
-	sqlite3_int64 v = -1;
+	int rc = -1;
 
-	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
-		return -1;
-	sqlite3_bind_text(s, 1, p1, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
+	if (sqlite3_prepare_v2(c->db, "SELECT NOT EXISTS (SELECT 1 FROM "
+			       "fetches WHERE dataset = ?1) AND EXISTS (SELECT "
+			       "1 FROM fetches WHERE dataset != ?1)", -1, &s,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			rc = sqlite3_column_int(s, 0);
+	}
 	sqlite3_finalize(s);
-	return v;
+	return rc < 0 ? gic_seterr(GIC_EDB, "fetch state: %s",
+				   sqlite3_errmsg(c->db)) : rc;
 }
 
 int gic_fetch_elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
 			char *ds, size_t size, uint64_t *n)
 {
 	sqlite3_stmt *s;
-	sqlite3_int64 own, other;
 	int rc;
 
 	*n = 0;
 	*ds = '\0';
-	own = one_int(c, "SELECT EXISTS (SELECT 1 FROM fetches WHERE "
-		      "dataset = ?1)", l->name);
-	other = one_int(c, "SELECT EXISTS (SELECT 1 FROM fetches WHERE "
-			"dataset != ?1)", l->name);
-	if (own < 0 || other < 0)
-		return gic_seterr(GIC_EDB, "fetch state: %s",
-				  sqlite3_errmsg(c->db));
-	if (own || !other)
-		return 0;
+	if ((rc = only_elsewhere(c, l->name)) <= 0)
+		return rc;
 	if ((rc = load_list(c, l, NULL)) < 0)
 		return rc;
 	/* by dataset, a PRIMARY KEY lookup per row of the list */
