@@ -426,6 +426,28 @@ test_expect_success 'a bad run list or a bad run fails the matrix' '
 	test_grep "^gicat: eval --matrix: .notask.tsv.: line 3: no task file .nosuch/task." err
 '
 
+test_expect_success 'a generator name with ESC and bytes that are not UTF-8: escaped in tables, U+FFFD in JSON and HTML' '
+	gicat init gencat 2>/dev/null && mkdir -p gf gr &&
+	cp "$SHARED/data/pngsuite/basn2c08.png" gf/ && cp "$SHARED/data/pngsuite/basn0g08.png" gr/ &&
+	gicat --catalog gencat ingest --dataset g --label fake --generator "$(printf "evil\033[2J\377")" gf 2>/dev/null &&
+	gicat --catalog gencat ingest --dataset g --label real gr 2>/dev/null &&
+	printf "[task]\nname = t\n[train]\nselect = dataset = g\n[test t]\nselect = dataset = g\n" >gen.ini &&
+	gicat --catalog gencat task show --items gen.ini | awk -F, "NR > 1 {print \$2 \",\" (\$3 == \"fake\" ? 0.9 : 0.1)}" |
+		sed "1i sha256,score" >gen.csv &&
+	printf "gen.ini\tgen.csv\n" >gen.tsv &&
+	gicat --catalog gencat eval --matrix gen.tsv --html gen.html >out &&
+	! grep -q "$(printf "\033")" out && grep -qF "evil\x1b[2J\xff" out &&
+	! grep -q "$(printf "\377")" gen.html && grep -qF "&#xFFFD;" gen.html &&
+	gicat --catalog gencat eval --matrix gen.tsv --format json >m.json &&
+	gicat --catalog gencat eval gen.ini --predictions gen.csv --format json >e.json &&
+	"$PY" -c "
+import json
+m, e = json.load(open(\"m.json\")), json.load(open(\"e.json\"))
+assert m[\"rows\"][0][\"trained_on\"] == m[\"runs\"][0][\"trained_on\"] == \"evil\x1b[2J\ufffd\", m
+assert e[\"trained_on\"] == \"evil\x1b[2J\ufffd\", e
+"
+'
+
 test_expect_success 'the HTML heatmaps are self-contained pages with an inline SVG' '
 	gicat eval $TASK --predictions rand.csv --html one.html >/dev/null &&
 	gicat eval --matrix runs.tsv --html m.html --format csv >/dev/null &&
