@@ -176,12 +176,12 @@ static int parse(int argc, char **argv, struct args *a)
 	struct gic_fetch_opts *o = &a->o;
 	int ch, rc, i = -1;
 
-	while ((ch = getopt_long(argc, argv, "hj:", opts, &i)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hj:m:f:", opts, &i)) != -1) {
 		/* --status reads the state: only --dataset and --format mean
 		 * anything to it, and --format only to it */
 		if (ch != 'S' && ch != 'd' && ch != 'f' && ch != 'h' &&
 		    ch != '?' && !a->fetch_opt)
-			a->fetch_opt = ch == 'j' && i < 0 ? "jobs" : opts[i].name;
+			a->fetch_opt = i >= 0 ? opts[i].name : ch == 'j' ? "jobs" : "mode";
 		i = -1;
 		switch (ch) {
 		case 'j': case 'H': case 'r': case 't': case 'T': case 'B':

@@ -192,7 +192,7 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 	uint64_t n;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hj:m:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'L':
 			if (gic_layout_from_name(optarg, &o->layout) < 0)

@@ -33,6 +33,18 @@ test_expect_success 'every option a command accepts is in its -h' '
 	test_expect_code 2 gicat audit provenance --html p.html 2>err
 '
 
+test_expect_success 'the short options README lists work wherever their long option does' '
+	for c in $(gicat help | sed -n "s/^  \([a-z]*\) .*/\1/p"); do
+		gicat $c -h >out &&
+		for o in format:f mode:m out:o jobs:j predictions:p threshold:t; do
+			grep -q "^  --${o%:*} " out || grep -q "\[--${o%:*} " out || continue
+			gicat $c -${o#*:} 2>err
+			test_grep "requires an argument" err ||
+			{ echo "gicat $c -${o#*:} is not --${o%:*}"; exit 1; }
+		done
+	done
+'
+
 test_expect_success 'an unknown command or option is a usage error (exit 2)' '
 	test_expect_code 2 gicat frobnicate 2>err &&
 	test_grep "not a command" err &&
