@@ -157,9 +157,15 @@ int gic_writer_commit(struct gic_writer *w)
 
 	if (!w->in_tx)
 		return 0;
-	/* objects first: a committed row never points at a missing object */
-	if ((rc = odb->be->sync(odb)) < 0)
+	/* objects first: a committed row never points at a missing object.
+	 * A failed sync has dropped the batch's files, or cannot say they
+	 * are on disk: its rows go too, and finish finds nothing to keep */
+	if ((rc = odb->be->sync(odb)) < 0) {
+		sqlite3_exec(w->cat->db, "ROLLBACK", NULL, NULL, NULL);
+		w->in_tx = 0;
+		w->pending = 0;
 		return rc;
+	}
 	if (sqlite3_exec(w->cat->db, "COMMIT", NULL, NULL, NULL))
 		return gic_writer_fail(w, "commit");
 	w->in_tx = 0;

@@ -319,6 +319,9 @@ static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
 		return 0;
 	}
 	if (intact(final, hex, len)) {
+		/* maybe still only in the page cache (a writer killed before
+		 * its sync, another process now): the batch's sync syncs */
+		atomic_store(&o->placed, 1);
 		*how = GIC_PUT_EXISTED;
 		return 0;
 	}

@@ -80,4 +80,30 @@ test_expect_success 'SIGBUS (a mapped file unreadable) is one line and exit 3, n
 	gicat --catalog killed verify >out && test_grep " 0 problems" out
 '
 
+test_expect_success 'a batch whose objects cannot be put in place is not committed' '
+	# more files than one transaction takes: the failure is at a commit
+	# mid-run, after which the writer stops
+	$PY - many <<-\EOF &&
+	import os, struct, sys, zlib
+	def chunk(t, d):
+	    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+	os.mkdir(sys.argv[1])
+	for i in range(2500):
+	    raw = b"".join(b"\0" + bytes((i & 255, i >> 8, y) * 8) for y in range(8))
+	    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 2, 0, 0, 0))
+	    png += chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+	    open("%s/p%05d.png" % (sys.argv[1], i), "wb").write(png)
+	EOF
+	h=$(sha256sum many/p00010.png | cut -c1-64) &&
+	gicat init cm 2>/dev/null &&
+	mkdir -p cm/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-)/x &&
+	test_expect_code 3 gicat --catalog cm ingest --mode link many 2>err &&
+	test_grep "is a directory where the object goes: remove it by hand$" err &&
+	gicat --catalog cm verify >out && test_grep " 0 problems" out &&
+	rm -r cm/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-) &&
+	gicat --catalog cm ingest --mode link many 2>/dev/null &&
+	test "$(gicat --catalog cm query --count)" -eq 2500 &&
+	gicat --catalog cm verify --full >out && test_grep " 0 problems" out
+'
+
 test_done
