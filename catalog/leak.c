@@ -53,14 +53,18 @@ static int phashes(struct gic_catalog *c, const struct gic_resolved_set *s,
 	int rc;
 
 	*out = calloc(s->n + 1, sizeof(**out));
-	if (!shas || !*out) {
-		free(shas);
-		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if (!shas || !*out)
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+	else {
+		for (size_t i = 0; i < s->n; i++)
+			shas[i] = original(&s->items[i]);
+		rc = gic_dedup_phashes(c, shas, s->n, *out);
 	}
-	for (size_t i = 0; i < s->n; i++)
-		shas[i] = original(&s->items[i]);
-	rc = gic_dedup_phashes(c, shas, s->n, *out);
 	free(shas);
+	if (rc < 0) { /* the caller has nothing to free */
+		free(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 

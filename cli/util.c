@@ -3,6 +3,7 @@
  * finding the catalog, number parsing, and the progress line.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -574,23 +575,28 @@ int cli_write_text(const char *cmd, const char *path, const char *text)
 	const char *dest = path;
 	struct stat st;
 	FILE *f = NULL;
-	int ok;
+	int ok, fd = -1;
 
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return write_through(cmd, path, text);
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
 	    (real = realpath(path, NULL)))
 		dest = real;  /* replace what the link points at */
+	/* a name of its own (not a link someone left there), on disk
+	 * before it replaces the report */
 	ok = asprintf(&tmp, "%s.tmp-%ld", dest, (long)getpid()) >= 0 &&
-	     (f = fopen(tmp, "w")) && fputs(text, f) >= 0;
-	if (f && fclose(f) != 0)
+	     (fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			     O_CLOEXEC, 0666)) >= 0 &&
+	     (f = fdopen(fd, "w")) && fputs(text, f) >= 0 &&
+	     fflush(f) == 0 && fsync(fd) == 0;
+	if (f ? fclose(f) != 0 : fd >= 0 && close(fd) != 0)
 		ok = 0;
 	if (ok && rename(tmp, dest) != 0)
 		ok = 0;
 	if (!ok) {
 		int rc = cli_fail(gic_seterr(GIC_EIO, "not written: %s",
 					     strerror(errno)), cmd, path);
-		if (tmp)
+		if (fd >= 0) /* only a file this call made */
 			unlink(tmp);
 		free(tmp);
 		free(real);
