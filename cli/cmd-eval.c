@@ -116,6 +116,11 @@ static int verdict(const struct gic_eval *e, const char *file,
 			e->missing, e->images);
 		return EXIT_PROBLEMS;
 	}
+	if (!e->images && !unlabelled) { /* the wrong catalog, likely */
+		cli_err("gicat: eval: the scored sets of %s hold no image in "
+			"this catalog: nothing scored\n", e->r->task->name);
+		return EXIT_PROBLEMS;
+	}
 	if (e->images && e->missing == e->images) {
 		cli_err("gicat: eval: '%s': no prediction names an image "
 			"of the task: nothing scored\n", file);

@@ -303,7 +303,10 @@ test_expect_success 'exported paths of a copy of the task (another description) 
 	evalcsv rand.csv >expect && test_cmp expect out &&
 	printf "path,score\nnot/here.png,0.5\n" >none.csv &&
 	test_expect_code 1 gicat eval copy.ini --predictions none.csv --allow-missing 2>err &&
-	test_grep "no prediction names an image of the task: nothing scored" err
+	test_grep "no prediction names an image of the task: nothing scored" err &&
+	gicat init nocat 2>/dev/null &&
+	test_expect_code 1 gicat --catalog nocat eval copy.ini --predictions none.csv 2>err &&
+	test_grep "^gicat: eval: the scored sets of .* hold no image in this catalog: nothing scored$" err
 '
 
 test_expect_success 'a path in a set the task does not score is ignored; unknown paths too' '
