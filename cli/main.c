@@ -290,7 +290,7 @@ static void overview(FILE *f)
 	for (const struct cmd *c = commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fputs("\n'gicat help COMMAND' or 'gicat COMMAND -h' shows a command's "
-	      "options.\n", f);
+	      "options; 'gicat --version' the version.\n", f);
 }
 
 int cmd_help(int argc, char **argv)
@@ -377,9 +377,15 @@ int main(int argc, char **argv)
 		overview(stdout);
 		return cli_finish_stdout(0);
 	}
-	if (!strcmp(argv[1], "--version")) {
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("gicat 0.1 (schema %d)\n", gic_migrations_latest());
 		return cli_finish_stdout(0);
+	}
+	if (argv[1][0] == '-') { /* an option before the command */
+		cli_err("gicat: '%s' is not an option of gicat itself (those "
+			"are --catalog DIR, --version, --help); a command's "
+			"options go after it\n", argv[1]);
+		return EXIT_USAGE;
 	}
 	if (!(c = cli_find_cmd(argv[1]))) {
 		const struct cmd *near = NULL;

@@ -38,7 +38,7 @@ test_expect_success 'the short options README lists work wherever their long opt
 		gicat $c -h >out &&
 		for o in format:f mode:m out:o jobs:j predictions:p threshold:t; do
 			grep -q "^  --${o%:*} " out || grep -q "\[--${o%:*} " out || continue
-			gicat $c -${o#*:} 2>err
+			test_expect_code 2 gicat $c -${o#*:} 2>err
 			test_grep "requires an argument" err ||
 			{ echo "gicat $c -${o#*:} is not --${o%:*}"; exit 1; }
 		done
@@ -62,6 +62,11 @@ test_expect_success 'an unknown command or option is a usage error (exit 2)' '
 	test "$(head -1 err)" = "gicat: split: option '"'"'--out'"'"' requires an argument" &&
 	test_expect_code 2 gicat stats -x 2>err &&
 	test "$(head -1 err)" = "gicat: stats: invalid option -- '"'"'x'"'"'" &&
+	test_expect_code 2 gicat -v 2>err &&
+	test_grep "^gicat: .-v. is not an option of gicat itself (those are --catalog DIR, --version, --help); a command.s options go after it$" err &&
+	test_expect_code 2 gicat --verbose query 2>err && test_grep "is not an option of gicat itself" err &&
+	gicat -V >out && gicat --version >out2 && test_cmp out out2 && test_grep "^gicat [0-9.]* (schema [0-9]*)$" out &&
+	gicat help | tail -1 >out && test_grep "gicat --version" out &&
 	test_expect_code 2 gicat 2>err
 '
 
