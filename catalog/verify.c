@@ -216,7 +216,16 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 		return;
 	}
 	if (full && gic_image_read(x->c, hex, &buf, &len) < 0) {
-		snprintf(why, sizeof(why), "%s", gic_errmsg());
+		const char *m = gic_errmsg();
+		size_t h = strlen(hex);
+
+		/* the hash is the line's subject: "object is corrupt (...)",
+		 * not "object HASH is corrupt (...)" after it */
+		if (!strncmp(m, "object ", 7) && !strncmp(m + 7, hex, h) &&
+		    m[7 + h] == ' ')
+			snprintf(why, sizeof(why), "object%s", m + 7 + h);
+		else
+			snprintf(why, sizeof(why), "%s", m);
 		object_problem(x, hex, why, 1);
 	}
 	free(buf);

@@ -102,7 +102,7 @@ test_expect_success 'verify is clean, then exits 1 naming a corrupt object, its 
 	gicat verify >out &&
 	test_expect_code 1 gicat verify --full 2>err >out &&
 	test "$(wc -l <err)" -eq 1 &&
-	test_grep "^gicat: verify: object $(first basn0g08.png) is corrupt (hash [0-9a-f]\\{64\\}); 2 entries, e.g. .img/basn0g08.png.: restore that file and ingest it again with --repair$" err &&
+	test_grep "^gicat: verify: .$(first basn0g08.png).: object is corrupt (hash [0-9a-f]\\{64\\}); 2 entries, e.g. .img/basn0g08.png.: restore that file and ingest it again with --repair$" err &&
 	mv img/basn0g08.png aside.png &&
 	test_expect_code 1 gicat verify --full 2>err >out &&
 	test_grep "; 2 entries, e.g. .img2/basn0g08.png.: restore that file" err &&

@@ -168,7 +168,7 @@ test_expect_success 'verify --full re-hashes derived objects; degrade makes a da
 	d=$(derived "$fake" "blur(sigma=3)|png()") && o=$(obj "$d") &&
 	chmod u+w "$o" && printf "\\001" | dd of="$o" bs=1 seek=60 conv=notrunc 2>/dev/null &&
 	test_expect_code 1 gicat verify --full >out 2>err &&
-	test_grep "^gicat: verify: object $d is corrupt (hash [0-9a-f]*); a derived image: .gicat degrade \"blur(sigma=3)|png()\" $fake >/dev/null. makes it again$" err &&
+	test_grep "^gicat: verify: .$d.: object is corrupt (hash [0-9a-f]*); a derived image: .gicat degrade \"blur(sigma=3)|png()\" $fake >/dev/null. makes it again$" err &&
 	gicat degrade "blur(sigma=3)|png()" "$fake" >b2.png 2>err &&
 	test_grep computed err && cmp b1.png b2.png &&
 	gicat verify --full >out && test_grep " 0 problems" out &&
