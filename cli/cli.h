@@ -100,6 +100,10 @@ int cli_parse_u64(const char *s, uint64_t *out);
 /* The same with decimal suffixes (k or K = 1000, M = 10^6, G = 10^9), for
  * counts such as pixels ("100M" is the 100 Mpx limit). */
 int cli_parse_count(const char *s, uint64_t *out);
+/* --max-pixels (cli_parse_count) or another size limit (cli_parse_u64),
+ * non-zero, into *out: -1, or the exit code of a usage error naming opt. */
+int cli_limit_opt(const char *cmd, const char *opt, const char *v,
+		  uint64_t *out);
 
 /* A progress line on stderr when it is a terminal; silent otherwise. */
 struct progress {

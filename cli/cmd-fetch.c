@@ -119,8 +119,9 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 static int parse_count(const char *opt, const char *v, uint64_t lo,
 		       uint64_t hi, uint64_t *out)
 {
-	if ((strcmp(opt, "--max-pixels") ? cli_parse_u64(v, out) :
-	     cli_parse_count(v, out)) < 0 || *out < lo || *out > hi)
+	if (hi == UINT64_MAX) /* a limit in bytes or pixels */
+		return cli_limit_opt("fetch", opt, v, out);
+	if (cli_parse_u64(v, out) < 0 || *out < lo || *out > hi)
 		return cli_usage_error("fetch", "%s takes %llu..%llu, not '%s'",
 				       opt, (unsigned long long)lo,
 				       (unsigned long long)hi, v);

@@ -190,7 +190,7 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 		{ "max-pixels", 1, 0, 'P' }, { "max-bytes", 1, 0, 'B' },
 		{ "repair", 0, 0, 'R' }, { "help", 0, 0, 'h' }, { 0 } };
 	uint64_t n;
-	int ch;
+	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "hj:m:", opts, NULL)) != -1) {
 		switch (ch) {
@@ -215,10 +215,10 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 			o->jobs = (int)n;
 			break;
 		case 'P': case 'B':
-			if ((ch == 'P' ? cli_parse_count(optarg, &n) :
-			     cli_parse_u64(optarg, &n)) < 0 || n == 0)
-				return cli_usage_error("ingest", "bad number '%s'",
-						       optarg);
+			if ((rc = cli_limit_opt("ingest", ch == 'P' ?
+						"--max-pixels" : "--max-bytes",
+						optarg, &n)) >= 0)
+				return rc;
 			*(ch == 'P' ? &o->max_pixels : &o->max_bytes) = n;
 			break;
 		case 'R': o->repair = 1; break;

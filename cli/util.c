@@ -410,6 +410,21 @@ int cli_parse_count(const char *s, uint64_t *out)
 	return parse_scaled(s, 1000, out);
 }
 
+int cli_limit_opt(const char *cmd, const char *opt, const char *v,
+		  uint64_t *out)
+{
+	int pixels = !strcmp(opt, "--max-pixels");
+
+	if ((pixels ? cli_parse_count(v, out) : cli_parse_u64(v, out)) < 0 ||
+	    *out == 0)
+		return cli_usage_error(cmd, "%s takes a positive number, with "
+				       "k, M or G for %s (e.g. %s), not '%s'",
+				       opt, pixels ? "10^3, 10^6, 10^9" :
+				       "KiB, MiB, GiB", pixels ? "100M" : "64M",
+				       v);
+	return -1;
+}
+
 void progress_start(struct progress *p)
 {
 	p->on = isatty(STDERR_FILENO);
