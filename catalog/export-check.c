@@ -525,7 +525,7 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		if (known.n)
 			qsort(known.v, known.n, sizeof(*known.v), by_path);
 		remove_empty_dirs(outfd, &known);
-		rc = walk(gic_export_dir_reopen(outfd), "", &left, 0, 0);
+		rc = walk(gic_export_dir_reopen(outfd), "", &left, 0, 1);
 	}
 	if (rc >= 0 && left.n) {
 		qsort(left.v, left.n, sizeof(*left.v), by_path);

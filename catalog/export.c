@@ -564,8 +564,26 @@ static int by_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Does this export write a file below the directory dir ("x/y/")?
+ * written: its paths, sorted. */
+static int writes_into(char **written, size_t n, const char *dir)
+{
+	size_t lo = 0, hi = n, len = strlen(dir);
+
+	while (lo < hi) { /* the first path not before dir */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(written[mid], dir) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && !strncmp(written[lo], dir, len);
+}
+
 /* Sorts the files --force found and left into those this export wrote
- * over and those that stay; frees the list. */
+ * over and those that stay, and the empty directories it left into
+ * those it writes into and those that stay empty; frees the list. */
 static void settle_left(struct gic_export_ctx *x, struct gic_export_cleared *c)
 {
 	char **written;
@@ -578,8 +596,21 @@ static void settle_left(struct gic_export_ctx *x, struct gic_export_cleared *c)
 	if (written)
 		qsort(written, x->nfiles, sizeof(char *), by_str);
 	for (size_t i = 0; i < c->nleft; i++) {
-		int over = written && bsearch(&c->left[i], written, x->nfiles,
-					      sizeof(char *), by_str);
+		size_t len = strlen(c->left[i]);
+		int dir = len && c->left[i][len - 1] == '/', over;
+
+		if (dir) { /* ImageFolder would take it for a class */
+			if ((!written || !writes_into(written, x->nfiles,
+						      c->left[i])) &&
+			    !c->kept_dirs++)
+				snprintf(c->first_kept_dir,
+					 sizeof(c->first_kept_dir), "%s",
+					 c->left[i]);
+			free(c->left[i]);
+			continue;
+		}
+		over = written && bsearch(&c->left[i], written, x->nfiles,
+					  sizeof(char *), by_str);
 		if (over && !c->replaced++)
 			snprintf(c->first_replaced, sizeof(c->first_replaced),
 				 "%s", c->left[i]);

@@ -198,6 +198,16 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 			rep.cleared.kept == 1 ? "" : "s", rep.cleared.first_kept,
 			rep.cleared.kept == 1 ? "" : ", ...",
 			rep.cleared.kept == 1 ? "it" : "them");
+	if (rep.cleared.kept_dirs)
+		cli_say(warn, "'%s' keeps %llu empty director%s that no export "
+			"made (%s%s): ImageFolder would take %s for a class; "
+			"split --check will list %s", a->out,
+			(unsigned long long)rep.cleared.kept_dirs,
+			rep.cleared.kept_dirs == 1 ? "y" : "ies",
+			rep.cleared.first_kept_dir,
+			rep.cleared.kept_dirs == 1 ? "" : ", ...",
+			rep.cleared.kept_dirs == 1 ? "it" : "each",
+			rep.cleared.kept_dirs == 1 ? "it" : "them");
 	if (rep.copied_fallbacks)
 		cli_say(warn, "'%s': %llu file%s copied, not %s: %s",
 			a->out, (unsigned long long)rep.copied_fallbacks,

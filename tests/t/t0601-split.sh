@@ -282,10 +282,14 @@ test_expect_success '--force replaces an earlier export: no stale image stays, o
 '
 
 test_expect_success '--force over a directory no export wrote: its files stay, named in a warning' '
-	mkdir -p foreign/sub && echo mine >foreign/sub/x.jpg &&
+	mkdir -p foreign/sub foreign/train/2_other foreign/train/0_real &&
+	echo mine >foreign/sub/x.jpg &&
 	gicat split $TASK --out foreign --force 2>err &&
 	test_grep "keeps 1 file that no export wrote (sub/x.jpg)" err &&
-	test_grep mine foreign/sub/x.jpg
+	test_grep "^gicat: split: warning: .foreign. keeps 1 empty directory that no export made (train/2_other/): ImageFolder would take it for a class; split --check will list it$" err &&
+	test_grep mine foreign/sub/x.jpg &&
+	test_expect_code 1 gicat split --check foreign 2>err &&
+	test "$(wc -l <err)" -eq 2 && test_grep "train/2_other/" err
 '
 
 test_expect_success '--force over files named like the export'"'"'s own: said to be replaced, not kept' '
