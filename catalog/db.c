@@ -185,7 +185,8 @@ static int within_gicat(const char *path)
 
 /* --catalog DIR/.gicat (the catalog directory itself, as git takes
  * --git-dir) means DIR. */
-static int catalog_dir_itself(const char *arg, char **root_out)
+static int catalog_dir_itself(const char *arg, const char *from,
+			      char **root_out)
 {
 	size_t n = strlen(arg);
 	char p[PATH_MAX];
@@ -201,7 +202,15 @@ static int catalog_dir_itself(const char *arg, char **root_out)
 							 "/" : ".");
 		return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
 	}
-	return gic_seterr(GIC_ENOTFOUND, "'%s' holds no .gicat catalog", arg);
+	/* from: where arg came from, when not --catalog */
+	if (stat(arg, &st) < 0)
+		return gic_seterr(GIC_ENOTFOUND, "'%s'%s: %s", arg, from,
+				  strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return gic_seterr(GIC_ENOTFOUND, "'%s'%s is not a directory",
+				  arg, from);
+	return gic_seterr(GIC_ENOTFOUND, "'%s'%s holds no .gicat catalog", arg,
+			  from);
 }
 
 int gic_catalog_upward(const char *dir, char **root_out)
@@ -231,13 +240,9 @@ int gic_catalog_find(const char *explicit_root, char **root_out)
 
 	if (!explicit_root && env && *env)
 		explicit_root = env;
-	if (explicit_root && !is_catalog(explicit_root)) {
-		rc = catalog_dir_itself(explicit_root, root_out);
-		if (rc < 0 && explicit_root == env)  /* where the name came from */
-			return gic_seterr(rc, "'%s' (from $GICAT_DIR) holds no "
-					  ".gicat catalog", env);
-		return rc;
-	}
+	if (explicit_root && !is_catalog(explicit_root))
+		return catalog_dir_itself(explicit_root, explicit_root == env ?
+					  " (from $GICAT_DIR)" : "", root_out);
 	if (explicit_root) {
 		*root_out = strdup(explicit_root);
 		return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");

@@ -102,7 +102,9 @@ static int from_manifest(const char *dir, struct list *l)
 	int rc = 0;
 
 	snprintf(path, sizeof(path), "%s/MANIFEST.sha256", dir);
-	if (!(f = fopen(path, "r")))
+	if (!(f = fopen(path, "r")) && errno == ENOTDIR)
+		return gic_seterr(GIC_ENOTFOUND, "not a directory");
+	if (!f)
 		return gic_seterr(GIC_ENOTFOUND, "not exported by this catalog, "
 				  "and no MANIFEST.sha256 in it says what it "
 				  "holds");

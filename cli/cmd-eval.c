@@ -550,8 +550,8 @@ static int option(int ch, const char *arg, struct args *a)
 	case 't':
 		a->threshold = strtod(arg, &end);
 		if (!*arg || *end || !(a->threshold >= 0 && a->threshold <= 1))
-			return cli_usage_error("eval", "--threshold '%s' is not a "
-					       "number in [0, 1]", arg);
+			return cli_usage_error("eval", "--threshold takes a number "
+					       "in [0, 1], not '%s'", arg);
 		return -1;
 	case 'f':
 		if (!strcmp(arg, "table") || !strcmp(arg, "csv") ||

@@ -238,7 +238,9 @@ test_expect_success 'split --check DIR --out OTHER is a usage error, not a silen
 	mkdir plain && test_expect_code 2 gicat split --check plain 2>err &&
 	test "$(cat err)" = "gicat: split --check: '"'"'plain'"'"': not exported by this catalog, and no MANIFEST.sha256 in it says what it holds" &&
 	test_expect_code 2 gicat split --check nosuchdir 2>err &&
-	test_grep "^gicat: split --check: .nosuchdir.: No such file or directory$" err
+	test_grep "^gicat: split --check: .nosuchdir.: No such file or directory$" err &&
+	echo x >plainfile && test_expect_code 2 gicat split --check plainfile 2>err &&
+	test "$(cat err)" = "gicat: split --check: ${SQ}plainfile${SQ}: not a directory"
 '
 
 test_expect_success 'a non-empty --out is refused unless --force; a missing parent is named' '
