@@ -214,7 +214,9 @@ test_expect_success 'bad chains and hashes are usage errors with the reason' '
 	refused "center_crop(300)" "$fake" "cannot crop 300x300 out of a 256x256 image" &&
 	refused "png()" ffffffffff "no image" &&
 	test_expect_code 2 gicat degrade "png()" >/dev/null 2>err &&
-	test_grep "expected OPS and one hash" err
+	test_grep "expected OPS and one hash" err &&
+	test_expect_code 2 gicat degrade $fake "jpeg(quality=30)" >/dev/null 2>err &&
+	test_grep "^gicat: degrade: OPS comes first, then the hash: gicat degrade .jpeg(quality=30). $fake$" err
 '
 
 test_expect_success 'an operation whose result is too large fails before it allocates' '
