@@ -25,16 +25,59 @@ static const char *strip_up(const char *p)
 	}
 }
 
+/* p into out (n bytes) with its "" and "." components dropped and each
+ * "x/.." taken out, as text ("a//./b/../c" is "a/c"; a leading ".."
+ * stays): 0, or -1 when it does not fit.  Only a spelling to compare:
+ * through a symbolic link, "x/.." is elsewhere, which the file's identity
+ * (gic_same_file) then tells. */
+static int clean(const char *p, char *out, size_t n)
+{
+	size_t len = 0, keep = 0; /* out[0..keep) is what ".." cannot undo */
+
+	if (*p == '/')
+		out[len++] = '/', keep = 1;
+	while (*p) {
+		size_t k = strcspn(p, "/");
+		int up = k == 2 && !strncmp(p, "..", 2);
+
+		if (up && len > keep) { /* "x/.." goes */
+			while (len > keep && out[len - 1] != '/')
+				len--;
+			if (len > keep)
+				len--;
+		} else if (k && !(k == 1 && *p == '.') && !(up && keep == 1 &&
+							    *out == '/')) {
+			if (len + k + 2 > n)
+				return -1;
+			if (len && out[len - 1] != '/')
+				out[len++] = '/';
+			memcpy(out + len, p, k);
+			len += k;
+			if (up)
+				keep = len;
+		}
+		p += k + (p[k] == '/');
+	}
+	out[len] = '\0';
+	return 0;
+}
+
 int gic_same_tail(const char *a, const char *b)
 {
+	char ca[4200], cb[4200];
 	size_t na, nb;
 
-	a = strip_up(a);
-	b = strip_up(b);
+	if (clean(a, ca, sizeof(ca)) < 0 || clean(b, cb, sizeof(cb)) < 0)
+		return 0;
+	a = strip_up(ca);
+	b = strip_up(cb);
 	na = strlen(a);
 	nb = strlen(b);
-	if (na < nb)
-		return gic_same_tail(b, a);
+	if (na < nb) {
+		const char *t = a;
+		a = b, b = t;
+		na ^= nb, nb ^= na, na ^= nb;
+	}
 	return na == nb ? !strcmp(a, b)
 			: a[na - nb - 1] == '/' && !strcmp(a + na - nb, b);
 }

@@ -206,7 +206,14 @@ test_expect_success 'one file under three spellings in one run is one entry' '
 	test_grep "^ingest: 3 files: 1 new image, 1 new entry, 2 already present" err &&
 	test_grep "2 of those already present are entries under another spelling" err &&
 	gicat --catalog spell ingest --dataset d3 d3 ./d3 2>err &&
-	test "$(gicat --catalog spell query --count)" -eq 1
+	test "$(gicat --catalog spell query --count)" -eq 1 &&
+	mkdir -p d3/sub && cp src/basn0g08.png d3/sub/b.png &&
+	gicat --catalog spell ingest d3 2>err &&
+	for p in d3/ d3/. d3/sub/.. d3//sub/.. ./d3/./sub/../; do
+		gicat --catalog spell ingest $p 2>err &&
+		test_grep " 0 new entries, 2 already present" err || exit 1
+	done &&
+	test "$(gicat --catalog spell query --count dataset = d3)" -eq 2
 '
 
 test_expect_success 'another tree'"'"'s file at the same relative path replaces the entry, and the summary says so' '

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "catalog.h"
+#include "ingest-write.h"
 
 static struct gic_classes *classes;     /* the built-in table */
 static struct gic_val_labels *val;      /* from write_val_csv() */
@@ -447,6 +448,36 @@ static void val_labels_loading(void **state)
 }
 
 /* The real file has 50,000 rows; they must all load and be found. */
+/* Two spellings of one path from two working directories, ".", ".."
+ * and "//" taken out as text (the file's identity decides the rest). */
+static void same_tail_spellings(void **state)
+{
+	static const struct { const char *a, *b; int same; } t[] = {
+		{ "t/x.png", "t/x.png", 1 },
+		{ "../t/x.png", "t/x.png", 1 },
+		{ "/home/u/t/x.png", "t/x.png", 1 },
+		{ "dupt/./sub/x.png", "dupt/sub/x.png", 1 },
+		{ "dupt/sub/../sub/x.png", "dupt/sub/x.png", 1 },
+		{ "dupt//sub/x.png", "dupt/sub/x.png", 1 },
+		{ "./dupt/sub/./x.png", "../dupt/sub/x.png", 1 },
+		{ "/../a/x.png", "a/x.png", 1 },
+		{ "a/b/../../c/x.png", "c/x.png", 1 },
+		{ "../../c/x.png", "c/x.png", 1 },
+		{ "dupt/sub/../x.png", "dupt/sub/x.png", 0 },
+		{ "xt/x.png", "t/x.png", 0 },
+		{ "t/x.png", "t/y.png", 0 },
+		{ "t/x.png/..", "t", 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (gic_same_tail(t[i].a, t[i].b) != t[i].same ||
+		    gic_same_tail(t[i].b, t[i].a) != t[i].same)
+			fail_msg("'%s' and '%s': expected %d", t[i].a, t[i].b,
+				 t[i].same);
+	}
+}
+
 static void val_labels_full_size(void **state)
 {
 	size_t cap = 50000 * 64 + 64, len = 0;
@@ -476,6 +507,7 @@ static void val_labels_full_size(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(same_tail_spellings),
 		cmocka_unit_test(genimage_fakes_of_every_generator),
 		cmocka_unit_test(genimage_reals_have_no_generator),
 		cmocka_unit_test(classes_are_optional),
