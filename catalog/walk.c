@@ -68,10 +68,7 @@ static int sniff(const char *path)
 	return n > 0 && gic_sniff_format(head, (size_t)n) != NULL;
 }
 
-/* Image extensions are taken as they are (a truncated or mislabelled file
- * is then rejected with its reason); anything else only if it sniffs as an
- * image. */
-static int looks_like_image(const char *path, const char *name)
+static int image_extension(const char *name)
 {
 	static const char *const exts[] = {
 		"png", "jpg", "jpeg", "jpe", "jfif", "webp", "gif", "bmp",
@@ -82,7 +79,16 @@ static int looks_like_image(const char *path, const char *name)
 	for (int i = 0; dot && exts[i]; i++)
 		if (!strcasecmp(dot + 1, exts[i]))
 			return 1;
-	return sniff(path);
+	return 0;
+}
+
+/* Image extensions are taken as they are (a truncated or mislabelled file,
+ * a FIFO or device named like an image, is then rejected with its reason);
+ * any other regular file only if it sniffs as an image. */
+static int looks_like_image(const char *path, const char *name,
+			    const struct stat *st)
+{
+	return image_extension(name) || (S_ISREG(st->st_mode) && sniff(path));
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -298,7 +304,7 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 		w->up[depth + 1].ino = st.st_ino;
 		return walk_dir(w, len + 1 + nl, depth + 1);
 	}
-	if (!S_ISREG(st.st_mode) || !looks_like_image(path, name)) {
+	if (!looks_like_image(path, name, &st)) {
 		fl->skipped++;
 		return 0;
 	}
