@@ -239,6 +239,7 @@ struct jpeg_in {
 	struct jpeg_err err;
 	struct jpeg_progress_mgr progress;
 	int created;
+	uint64_t reserved;      /* probe_jpeg_reserve */
 	unsigned char *px, *row;
 };
 
@@ -277,6 +278,7 @@ static int jpeg_in_run(struct jpeg_in *s, const unsigned char *buf,
 	       ci->jpeg_color_space == JCS_YCCK;
 	ci->out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
 	ci->dct_method = JDCT_ISLOW;
+	s->reserved = probe_jpeg_reserve(ci);
 	jpeg_start_decompress(ci);
 	if (!(s->px = malloc((size_t)ci->output_width * ci->output_height * 3
 			     + 16)) ||
@@ -312,6 +314,7 @@ static int decode_jpeg(const unsigned char *buf, size_t len, uint64_t max,
 	rc = jpeg_in_run(s, buf, len, max, out);
 	if (s->created)
 		jpeg_destroy_decompress(&s->ci);
+	probe_jpeg_release(s->reserved);
 	free(s->px);
 	free(s->row);
 	free(s);

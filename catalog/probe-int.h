@@ -59,6 +59,14 @@ int probe_jpeg(const unsigned char *buf, size_t len, uint64_t max_pixels,
  * than 500 scans (at scan N)". */
 int probe_jpeg_scans(int scan);
 
+/* After jpeg_read_header: waits for, and takes, the share of the
+ * decoders' memory budget a progressive file's coefficients need (0 for a
+ * sequential file); probe_jpeg_release gives it back once the decoder is
+ * destroyed. */
+struct jpeg_decompress_struct;
+uint64_t probe_jpeg_reserve(const struct jpeg_decompress_struct *ci);
+void probe_jpeg_release(uint64_t n);
+
 /*
  * How every libpng reader of gicat starts: 0 with *png and *info made
  * (libpng's png_create_read_struct with err_ptr, err_fn and warn_fn;

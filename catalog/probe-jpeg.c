@@ -42,9 +42,84 @@ struct jpeg_state {
 	struct jpeg_progress_mgr progress;
 	int created;
 	uint64_t max_pixels;
+	uint64_t reserved;          /* of the decoders' budget, held */
 	struct gic_image_info *out;
 	struct phash_acc acc;
 };
+
+/*
+ * A progressive (or multi-scan) file is decoded from the coefficients of
+ * the whole image, held at once: 128 bytes a block of 8x8 of each
+ * component, up to 8 bytes a pixel (800 MB for a CMYK file at the 100 Mpx
+ * limit, from a file of a few MB).  The decoders of all threads share
+ * DECODE_BUDGET of it, in turn: one that needs more than is left waits, and
+ * one that needs more than all of it waits to run alone.  A sequential
+ * file streams in a few rows of blocks and takes none.
+ */
+#define DECODE_BUDGET ((uint64_t)1 << 30)
+
+static pthread_mutex_t budget_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t budget_cv = PTHREAD_COND_INITIALIZER;
+static uint64_t budget_used, budget_next, budget_serving; /* FIFO turns */
+
+static void budget_take(uint64_t n)
+{
+	uint64_t turn;
+
+	pthread_mutex_lock(&budget_mu);
+	turn = budget_next++;
+	while (turn != budget_serving ||
+	       (budget_used && budget_used + n > DECODE_BUDGET))
+		pthread_cond_wait(&budget_cv, &budget_mu);
+	budget_used += n;
+	budget_serving++;
+	pthread_cond_broadcast(&budget_cv);
+	pthread_mutex_unlock(&budget_mu);
+}
+
+static void budget_give(uint64_t n)
+{
+	pthread_mutex_lock(&budget_mu);
+	budget_used -= n;
+	pthread_cond_broadcast(&budget_cv);
+	pthread_mutex_unlock(&budget_mu);
+}
+
+/* The bytes of the whole-image coefficient buffer libjpeg will allocate
+ * (jdcoefct.c: each component's blocks rounded up to its sampling
+ * factors), or 0 when it decodes scan by scan. */
+static uint64_t coef_bytes(const struct jpeg_decompress_struct *ci)
+{
+	uint64_t n = 0;
+
+	if (!ci->progressive_mode && ci->comps_in_scan >= ci->num_components)
+		return 0;
+	for (int c = 0; c < ci->num_components; c++) {
+		const jpeg_component_info *k = &ci->comp_info[c];
+		uint64_t w = k->width_in_blocks, h = k->height_in_blocks;
+		uint64_t hs = (uint64_t)k->h_samp_factor,
+			 vs = (uint64_t)k->v_samp_factor;
+
+		n += (w + hs - 1) / hs * hs * ((h + vs - 1) / vs * vs) *
+		     DCTSIZE2 * sizeof(JCOEF);
+	}
+	return n;
+}
+
+uint64_t probe_jpeg_reserve(const struct jpeg_decompress_struct *ci)
+{
+	uint64_t n = coef_bytes(ci);
+
+	if (n)
+		budget_take(n);
+	return n;
+}
+
+void probe_jpeg_release(uint64_t n)
+{
+	if (n)
+		budget_give(n);
+}
 
 static void on_error(j_common_ptr ci)
 {
@@ -390,6 +465,7 @@ static int decode(struct jpeg_state *s, const unsigned char *buf, size_t len)
 	if (rc)
 		return rc;
 	setup(s);
+	s->reserved = probe_jpeg_reserve(ci);
 	jpeg_start_decompress(ci);
 	rows = (*ci->mem->alloc_sarray)((j_common_ptr)ci, JPOOL_IMAGE,
 					ci->output_width *
@@ -436,6 +512,7 @@ int probe_jpeg(const unsigned char *buf, size_t len, uint64_t max_pixels,
 	rc = decode(s, buf, len);
 	if (s->created)
 		jpeg_destroy_decompress(&s->ci);
+	probe_jpeg_release(s->reserved); /* once freed */
 	free(s);
 	return rc;
 }

@@ -467,6 +467,22 @@ test_expect_success 'compressed PNG text that inflates to gigabytes is bounded i
 	gicat query --format csv --fields width,height "dataset = zt" | tail -1 | grep -qx "1,1"
 '
 
+test_expect_success 'progressive JPEGs decoded at once share one memory budget, whatever --jobs' '
+	# each 1.6 MB file needs 800 MB of coefficients (10000x10000 CMYK,
+	# 4:4:4): three at once would take 2.4 GB
+	mkdir prog && $PY -W ignore - <<-\EOF &&
+	from PIL import Image
+	for i in range(3):
+	    Image.new("CMYK", (10000, 10000 - i), (0, 200, 30, 5)).save(
+	        "prog/p%d.jpg" % i, "JPEG", quality=1, progressive=True, subsampling=0)
+	EOF
+	/usr/bin/time -f "%M" -o prog.kb gicat ingest --jobs 3 --dataset prog prog 2>err &&
+	test_grep " 3 new images," err &&
+	test "$(tail -1 prog.kb)" -lt 1400000 &&
+	/usr/bin/time -f "%M" -o prog.kb gicat degrade "resize(size=16)" $(sha256sum prog/p0.jpg | cut -c1-64) >p16.png &&
+	test "$(tail -1 prog.kb)" -lt 2000000  # 300 MB of pixels besides
+'
+
 test_expect_success 'an image too large for the memory there is is refused; the batch goes on' '
 	mkdir -p mem && "$PY" -c "
 import io
