@@ -468,7 +468,23 @@ static int mark(struct gic_export_ctx *x)
 	return 0;
 }
 
-int gic_export_out_check(struct gic_catalog *c, const char *out)
+/* A directory with entries, none of them the mark of a killed export. */
+static int foreign_entries(const char *out)
+{
+	DIR *d = opendir(out);
+	struct dirent *e;
+	int other = 0, marked = 0;
+
+	while (d && (e = readdir(d))) {
+		other |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+		marked |= !strcmp(e->d_name, GIC_EXPORT_MARK);
+	}
+	if (d)
+		closedir(d);
+	return other && !marked;
+}
+
+int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
 {
 	const char *dir;
 	struct stat st;
@@ -480,9 +496,15 @@ int gic_export_out_check(struct gic_catalog *c, const char *out)
 	if ((dir = gic_catalog_holds(c, out)))
 		return gic_seterr(GIC_EUSAGE, "inside the catalog (%s): write "
 				  "exports elsewhere", dir);
-	if (stat(out, &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 : gic_seterr(GIC_EUSAGE,
-			"exists and is not a directory");
+	if (stat(out, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return gic_seterr(GIC_EUSAGE, "exists and is not a "
+					  "directory");
+		if (!force && foreign_entries(out))
+			return gic_seterr(GIC_EUSAGE, "not empty: refusing to "
+					  "write into it (use --force)");
+		return 0;
+	}
 	if (lstat(out, &st) == 0)
 		return gic_seterr(GIC_EUSAGE, "a symlink to nothing");
 	if (!(copy = strdup(out)))
@@ -504,7 +526,7 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	struct stat st;
 	DIR *d;
 
-	if ((rc = gic_export_out_check(x->cat, out)) < 0)
+	if ((rc = gic_export_out_check(x->cat, out, 1)) < 0)
 		return rc;
 	if (mkdir(out, 0777) < 0 && errno == ENOENT) /* gone meanwhile */
 		return gic_seterr(GIC_EUSAGE, "cannot be created: its parent "

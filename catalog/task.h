@@ -218,8 +218,9 @@ const char *gic_export_format_name(enum gic_export_format f);
 const char *gic_export_mode_name(enum gic_export_mode m);
 
 /* What out may not be, known before anything is computed (empty, inside
- * the catalog, not a directory, no parent): GIC_EUSAGE with the reason. */
-int gic_export_out_check(struct gic_catalog *c, const char *out);
+ * the catalog, not a directory, no parent, not empty without force nor
+ * the mark of a killed export): GIC_EUSAGE with the reason. */
+int gic_export_out_check(struct gic_catalog *c, const char *out, int force);
 /*
  * Writes the resolved sets under out (created; refused when non-empty
  * unless opts->force) with MANIFEST.sha256, LICENSES.md, task.ini and the

@@ -69,7 +69,7 @@ int cli_export_args_check(const char *cmd, const struct export_args *a)
 int cli_export_out_check(const char *cmd, struct gic_catalog *c,
 			 const struct export_args *a)
 {
-	int rc = gic_export_out_check(c, a->out);
+	int rc = gic_export_out_check(c, a->out, a->opts.force);
 
 	return rc < 0 ? cli_fail(rc, cmd, a->out) : 0;
 }

@@ -9,11 +9,14 @@
 fixture_catalog
 
 test_expect_success 'a bad --out is refused before any image is derived' '
-	: >afile &&
-	for out in nosuch/x afile "$TRASH/cat/.gicat/x"; do
+	: >afile && mkdir full && echo x >full/f &&
+	for out in nosuch/x afile "$TRASH/cat/.gicat/x" full; do
 		test_expect_code 2 gicat split genimage/degraded --out "$out" 2>err &&
 		! grep computed err && test "$(wc -l <err)" -eq 1 || exit 1
 	done &&
+	test_expect_code 2 gicat split genimage/degraded --out full 2>err &&
+	test_grep "^gicat: split: .full.: not empty: refusing to write into it (use --force)$" err &&
+	test_expect_code 2 gicat split genimage/degraded --out "$TRASH/cat/.gicat/x" 2>err &&
 	test_grep "^gicat: split: .$TRASH/cat/.gicat/x.: inside the catalog" err &&
 	test_expect_code 2 gicat export "generator = sd14" --out nosuch/x 2>err &&
 	test_grep "^gicat: export: .nosuch/x.: cannot be created: its parent directory does not exist$" err &&
