@@ -151,9 +151,18 @@ int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd)
 		close(cur);
 		cur = next;
 	}
-	if (cur < 0)
-		return gic_seterr(GIC_EIO, "'%s/%s': not a directory we may "
-				  "write (%s)", x->out, rel, strerror(errno));
+	if (cur < 0) { /* made: the path down to where it failed */
+		int e = errno;
+		struct stat st;
+
+		if (fstatat(x->outfd, made, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			return gic_seterr(GIC_EIO, "its '%s' is a symbolic "
+					  "link: an export writes into "
+					  "directories only (remove it)", made);
+		return gic_seterr(GIC_EIO, "its '%s': not a directory we may "
+				  "write (%s)", made, strerror(e));
+	}
 	if (!(keep = strdup(rel))) {
 		close(cur);
 		return gic_seterr(GIC_ENOMEM, "out of memory");

@@ -294,6 +294,15 @@ test_expect_success '--force over a directory no export wrote: its files stay, n
 	test "$(wc -l <err)" -eq 2 && test_grep "train/2_other/" err
 '
 
+test_expect_success '--force over a set directory that is a symbolic link: named, nothing written through it' '
+	mkdir -p symset elsewhere && ln -s "$TRASH/elsewhere" symset/train &&
+	test_expect_code 3 gicat split $TASK --out symset --force 2>err &&
+	test "$(cat err)" = "gicat: split: ${SQ}symset${SQ}: its ${SQ}train${SQ} is a symbolic link: an export writes into directories only (remove it)" &&
+	test -z "$(ls -A elsewhere)" &&
+	rm symset/train && gicat split $TASK --out symset 2>err &&
+	gicat split --check symset >out && test_grep " 0 drifts" out
+'
+
 test_expect_success '--force over files named like the export'"'"'s own: said to be replaced, not kept' '
 	f=$(ls if/train/1_fake | head -1) &&
 	mkdir -p named/train/1_fake && echo mine >named/task.ini &&
