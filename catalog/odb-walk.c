@@ -175,11 +175,14 @@ int odb_fs_clean_tmp(struct gic_odb *odb, int64_t before, int dry,
 int odb_fs_del(struct gic_odb *odb, const char *hex, int64_t before,
 	       int dry, int *done, uint64_t *freed)
 {
-	char *path = gic_odb_fs_path(odb, hex);
+	char *path;
 	struct stat st;
 	int rc = 0;
 
-	if (!path)
+	*freed = 0;
+	if ((rc = odb_hex_check(hex)) < 0)
+		return rc;
+	if (!(path = gic_odb_fs_path(odb, hex)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	*freed = 0;
 	/* a link-mode object is also the original (or a link-mode split's

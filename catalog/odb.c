@@ -381,10 +381,18 @@ static int fs_sync(struct gic_odb *odb)
 	return rc;
 }
 
+int odb_hex_check(const char *hex)
+{
+	return gic_is_hex_sha(hex) ? 0 : gic_seterr(GIC_ECORRUPT, "'%.80s' is "
+		"not a SHA-256 (64 lowercase hex digits): a catalog row gicat "
+		"did not write", hex);
+}
+
 static int fs_get(struct gic_odb *odb, const char *hex, unsigned char **buf,
 		  size_t *len)
 {
-	char *path = gic_odb_fs_path(odb, hex);
+	int valid = gic_is_hex_sha(hex);
+	char *path = valid ? gic_odb_fs_path(odb, hex) : NULL;
 	/* an object is a file gicat wrote, never a link to one elsewhere */
 	int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
 				   O_NOFOLLOW) : -1, rc = 0;
@@ -392,6 +400,8 @@ static int fs_get(struct gic_odb *odb, const char *hex, unsigned char **buf,
 	ssize_t n = 0;
 
 	*buf = NULL;
+	if (!valid)
+		return odb_hex_check(hex);
 	if (fd < 0 && errno == ELOOP) {
 		rc = gic_seterr(GIC_ECORRUPT, "object %s is a symbolic link, "
 				"not a file; run 'gicat verify'", hex);
@@ -428,11 +438,13 @@ out:
 
 static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size)
 {
-	char *path = gic_odb_fs_path(odb, hex);
+	char *path;
 	struct stat st;
 	int rc = 0;
 
-	if (!path)
+	if ((rc = odb_hex_check(hex)) < 0)
+		return rc;
+	if (!(path = gic_odb_fs_path(odb, hex)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	if (lstat(path, &st) < 0)
 		rc = gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,

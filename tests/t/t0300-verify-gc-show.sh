@@ -89,6 +89,21 @@ test_expect_success 'cat to a full disk: one line with the real reason, exit 3' 
 	fi
 '
 
+test_expect_success 'a catalog row whose sha256 is not one never leads the store outside objects/' '
+	v=$(printf "%048d" 0) && gicat init vb 2>/dev/null && mkdir -p victim && echo keep >victim/$v &&
+	cp img/basn2c08.png vb.png && gicat --catalog vb ingest vb.png 2>/dev/null &&
+	bad="../../../victim/$v" &&
+	sqlite3 vb/.gicat/catalog.db "CREATE TEMP TABLE t AS SELECT * FROM images;
+		UPDATE t SET sha256 = ${SQ}$bad${SQ}; INSERT INTO images SELECT * FROM t;" &&
+	for full in "" --full; do
+		test_expect_code 1 gicat --catalog vb verify $full >out 2>err &&
+		test_grep " 1 problem$" out &&
+		test "$(cat err)" = "gicat: verify: ${SQ}$bad${SQ} is not a SHA-256 (64 lowercase hex digits): a catalog row gicat did not write; no entry shows it" || exit 1
+	done &&
+	gicat --catalog vb gc --grace 0 2>/dev/null && test "$(cat victim/$v)" = keep &&
+	gicat --catalog vb verify >out && test_grep " 0 problems" out
+'
+
 test_expect_success 'unknown and too-short prefixes are usage errors' '
 	test_expect_code 2 gicat show ffffffffff 2>err && test_grep "no image" err &&
 	test_expect_code 2 gicat show ab 2>err && test_grep "at least 4" err
