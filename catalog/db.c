@@ -294,10 +294,16 @@ static int has_schema(struct gic_catalog *c, const char *path)
 
 	if (n < 0)
 		return db_err(c->db, "read the schema");
-	return n ? 0 : gic_seterr(GIC_EDB, "'%s' holds no catalog (an empty "
-				  "database): restore it from a backup; "
-				  "'gicat init' makes a new one only where "
-				  "there is none", path);
+	if (n)
+		return 0;
+	if (init_unfinished(c->root)) /* and the store holds nothing */
+		return gic_seterr(GIC_EDB, "'%s' holds no catalog and the "
+				  "store no object: an init that did not "
+				  "finish; run 'gicat init' again", path);
+	return gic_seterr(GIC_EDB, "'%s' holds no catalog (an empty "
+			  "database), while the store holds objects: restore "
+			  "it from a backup; 'gicat init' makes a new one "
+			  "only where there is none", path);
 }
 
 enum { OPEN_MIGRATE, OPEN_FRESH, OPEN_AS_IS };

@@ -506,13 +506,15 @@ test_expect_success 'an emptied catalog.db is refused, never made a new catalog 
 	n=$(find emptied/.gicat/objects -type f | wc -l) && test "$n" -gt 0 &&
 	for cmd in verify "gc --grace 0" stats query; do
 		test_expect_code 3 gicat --catalog emptied $cmd >out 2>err &&
-		test_grep "catalog.db. holds no catalog (an empty database): restore it from a backup" err || return 1
+		test_grep "catalog.db. holds no catalog (an empty database), while the store holds objects: restore it from a backup" err || return 1
 	done &&
 	test "$(find emptied/.gicat/objects -type f | wc -l)" -eq "$n" &&
 	test ! -s emptied/.gicat/catalog.db &&
 	test_expect_code 2 gicat init emptied 2>err && test_grep "already holds a catalog" err &&
 	# an init killed before the schema, with no object yet, is finished by init
 	mkdir -p unfinished/.gicat/objects && : >unfinished/.gicat/catalog.db &&
+	test_expect_code 3 gicat --catalog unfinished stats 2>err &&
+	test_grep "catalog.db. holds no catalog and the store no object: an init that did not finish; run .gicat init. again$" err &&
 	gicat init unfinished 2>err && gicat --catalog unfinished stats >/dev/null
 '
 
