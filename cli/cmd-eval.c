@@ -549,7 +549,9 @@ static int option(int ch, const char *arg, struct args *a)
 	case 'A': a->allow_missing = 1; return -1;
 	case 't':
 		a->threshold = strtod(arg, &end);
-		if (!*arg || *end || !(a->threshold >= 0 && a->threshold <= 1))
+		/* decimal, as scores are: strtod would take " 1", 0x1p-1 */
+		if (!*arg || *end || arg[strspn(arg, "0123456789.eE+-")] ||
+		    !(a->threshold >= 0 && a->threshold <= 1))
 			return cli_usage_error("eval", "--threshold takes a number "
 					       "in [0, 1], not '%s'", arg);
 		return -1;

@@ -384,7 +384,7 @@ static int parse_scaled(const char *s, uint64_t base, uint64_t *out)
 	uint64_t mul = 1;
 
 	errno = 0;
-	if (!*s || *s == '-')
+	if (*s < '0' || *s > '9') /* strtoull would take " 5", "-5", "+5" */
 		return -1;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s)

@@ -38,6 +38,8 @@ test_expect_success '--max-pixels and --max-bytes are enforced' '
 	test_grep "^gicat: ingest: --max-bytes takes a positive number, with k, M or G for KiB, MiB, GiB (e.g. 64M), not .17179869184G.$" err &&
 	test_expect_code 2 gicat ingest --max-pixels 10x k32.png 2>err &&
 	test_grep "^gicat: ingest: --max-pixels takes a positive number, with k, M or G for 10^3, 10^6, 10^9 (e.g. 100M), not .10x.$" err &&
+	test_expect_code 2 gicat ingest --max-bytes " 5" k32.png 2>err &&
+	test_expect_code 2 gicat ingest --max-bytes +5 k32.png 2>err &&
 	test_expect_code 2 gicat fetch --max-bytes 0 x.csv 2>err &&
 	test_grep "^gicat: fetch: --max-bytes takes a positive number" err
 '

@@ -543,6 +543,8 @@ test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 gicat eval $TASK 2>err && test_grep "expected TASK --predictions FILE" err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold 1.5 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold x 2>err &&
+	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold 0x1p-1 2>err &&
+	test_grep "^gicat: eval: --threshold takes a number in \[0, 1\], not .0x1p-1.$" err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --format xml 2>err &&
 	gicat eval --matrix -h >out && test_grep "^usage: gicat eval" out &&
 	test_expect_code 2 gicat eval --matrix runs.tsv --predictions rand.csv 2>err &&
