@@ -306,8 +306,8 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 			   errno == EWOULDBLOCK;
 		on_drift(arg, GIC_EXPORT_MARK, busy ? "an export is writing "
 			 "into it now: check it when that is done" : "an export "
-			 "into it was killed before it finished: split or "
-			 "export into it again");
+			 "into it did not finish (killed, or it failed): split "
+			 "or export into it again");
 		*drifts = 1;
 		close(dfd);
 		free(abs);

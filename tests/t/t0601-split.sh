@@ -815,7 +815,7 @@ test_expect_success 'an export killed half-way: split --check says so, the retry
 	done &&
 	test -e kl/.gicat-incomplete &&
 	test_expect_code 1 gicat --catalog cb split --check kl >out 2>&1 &&
-	test "$(cat out)" = "gicat: split --check: '"'"'kl/.gicat-incomplete'"'"': an export into it was killed before it finished: split or export into it again
+	test "$(cat out)" = "gicat: split --check: '"'"'kl/.gicat-incomplete'"'"': an export into it did not finish (killed, or it failed): split or export into it again
 split --check: 0 files checked, 1 drift" &&
 	gicat --catalog cb export --jobs 1 --mode copy --out kl 2>err &&
 	# killed after its record was committed, the run left a whole
