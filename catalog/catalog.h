@@ -385,8 +385,12 @@ struct gic_odb {
 
 /* The local file-system backend rooted at dir (".../.gicat/objects"). */
 int gic_odb_fs_open(const char *dir, struct gic_odb **out);
-/* Path of an object in the fs backend (for `show`); malloc'd. */
+/* Path of an object in the fs backend (for `show`); malloc'd.  NULL
+ * when out of memory, or when hex is not an object's name (64 lowercase
+ * hex digits: a row gicat did not write, never a path out of the store);
+ * gic_odb_path_err(hex) then sets and returns the error. */
 char *gic_odb_fs_path(struct gic_odb *odb, const char *hex);
+int gic_odb_path_err(const char *hex);
 /* The same as a directory descriptor (the store's, owned by it; -1 when
  * it could not be opened) and the object's name below it, "ab/cdef...":
  * *at() calls then do not walk the store's whole path for each object. */

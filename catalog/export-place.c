@@ -93,7 +93,7 @@ static int link_object(struct gic_export_ctx *x, const struct gic_item *it,
 	struct stat st;
 
 	if (at < 0 && !(obj = gic_odb_fs_path(x->cat->odb, it->sha256))) {
-		*rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		*rc = gic_odb_path_err(it->sha256);
 		return 0;
 	}
 	if (linkat(at < 0 ? AT_FDCWD : at, at < 0 ? obj : name, dfd, base, 0))
@@ -132,7 +132,7 @@ static int place_fast(struct gic_export_ctx *x, const struct gic_item *it,
 	if (m == GIC_EXP_LINK)
 		return link_object(x, it, dfd, base, rc);
 	if (!(obj = gic_odb_fs_path(x->cat->odb, it->sha256))) {
-		*rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		*rc = gic_odb_path_err(it->sha256);
 		return 0;
 	}
 	if ((*rc = gic_export_object_sound(obj, it)) == GIC_ENOTFOUND) {

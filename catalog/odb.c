@@ -69,14 +69,23 @@ char *gic_odb_fs_path(struct gic_odb *odb, const char *hex)
 {
 	char *p = NULL;
 
-	if (asprintf(&p, "%s/%.2s/%s", fs(odb)->dir, hex, hex + 2) < 0)
+	if (!gic_is_hex_sha(hex) ||
+	    asprintf(&p, "%s/%.2s/%s", fs(odb)->dir, hex, hex + 2) < 0)
 		return NULL;
 	return p;
+}
+
+int gic_odb_path_err(const char *hex)
+{
+	return gic_is_hex_sha(hex) ? gic_seterr(GIC_ENOMEM, "out of memory")
+				   : odb_hex_check(hex);
 }
 
 int gic_odb_fs_at(struct gic_odb *odb, const char *hex,
 		  char name[GIC_HEX_LEN + 2])
 {
+	if (!gic_is_hex_sha(hex)) /* the caller's gic_odb_fs_path says */
+		return -1;
 	snprintf(name, GIC_HEX_LEN + 2, "%.2s/%s", hex, hex + 2);
 	return fs(odb)->at_fd;
 }

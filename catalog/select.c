@@ -373,7 +373,7 @@ int gic_image_path(struct gic_catalog *c, const char *hex, char **path)
 	int rc = ref_path_of(c, hex, path);
 
 	if (rc == 0 && !*path && !(*path = gic_odb_fs_path(c->odb, hex)))
-		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		rc = gic_odb_path_err(hex);
 	return rc;
 }
 

@@ -584,6 +584,15 @@ static int write_through(const char *cmd, const char *path, const char *text)
 					    strerror(errno)), cmd, path);
 }
 
+/* The process's umask (reading it means setting it: put back). */
+static mode_t cli_umask(void)
+{
+	mode_t m = umask(022);
+
+	umask(m);
+	return m;
+}
+
 int cli_write_text(const char *cmd, const char *path, const char *text)
 {
 	char *tmp = NULL, *real = NULL;
@@ -597,11 +606,12 @@ int cli_write_text(const char *cmd, const char *path, const char *text)
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
 	    (real = realpath(path, NULL)))
 		dest = real;  /* replace what the link points at */
-	/* a name of its own (not a link someone left there), on disk
-	 * before it replaces the report */
-	ok = asprintf(&tmp, "%s.tmp-%ld", dest, (long)getpid()) >= 0 &&
-	     (fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-			     O_CLOEXEC, 0666)) >= 0 &&
+	/* a name of its own (mkstemp: never a file or link someone left
+	 * there), as readable as a new file, on disk before it replaces
+	 * the report */
+	ok = asprintf(&tmp, "%s.tmp-XXXXXX", dest) >= 0 &&
+	     (fd = mkostemp(tmp, O_CLOEXEC)) >= 0 &&
+	     fchmod(fd, 0666 & ~cli_umask()) == 0 &&
 	     (f = fdopen(fd, "w")) && fputs(text, f) >= 0 &&
 	     fflush(f) == 0 && fsync(fd) == 0;
 	if (f ? fclose(f) != 0 : fd >= 0 && close(fd) != 0)

@@ -90,8 +90,8 @@ test_expect_success 'cat to a full disk: one line with the real reason, exit 3' 
 '
 
 test_expect_success 'a catalog row whose sha256 is not one never leads the store outside objects/' '
-	v=$(printf "%048d" 0) && gicat init vb 2>/dev/null && mkdir -p victim && echo keep >victim/$v &&
-	cp img/basn2c08.png vb.png && gicat --catalog vb ingest vb.png 2>/dev/null &&
+	v=$(printf "%048d" 0) && gicat init vb 2>/dev/null && mkdir -p victim &&
+	cp img/basn2c08.png vb.png && cp vb.png victim/$v && gicat --catalog vb ingest vb.png 2>/dev/null &&
 	bad="../../../victim/$v" &&
 	sqlite3 vb/.gicat/catalog.db "CREATE TEMP TABLE t AS SELECT * FROM images;
 		UPDATE t SET sha256 = ${SQ}$bad${SQ}; INSERT INTO images SELECT * FROM t;" &&
@@ -100,7 +100,14 @@ test_expect_success 'a catalog row whose sha256 is not one never leads the store
 		test_grep " 1 problem$" out &&
 		test "$(cat err)" = "gicat: verify: ${SQ}$bad${SQ} is not a SHA-256 (64 lowercase hex digits): a catalog row gicat did not write; no entry shows it" || exit 1
 	done &&
-	gicat --catalog vb gc --grace 0 2>/dev/null && test "$(cat victim/$v)" = keep &&
+	sqlite3 vb/.gicat/catalog.db "INSERT INTO entries (sha256, dataset, path) VALUES (${SQ}$bad${SQ}, ${SQ}forged${SQ}, ${SQ}f.png${SQ})" &&
+	for m in symlink link reflink copy; do
+		test_expect_code 3 gicat --catalog vb export "dataset = forged" --out ex-$m --mode $m --names original 2>err &&
+		test_grep "is not a SHA-256 (64 lowercase hex digits): a catalog row gicat did not write" err &&
+		test -z "$(find ex-$m -name f.png)" || exit 1
+	done &&
+	sqlite3 vb/.gicat/catalog.db "DELETE FROM entries WHERE dataset = ${SQ}forged${SQ}" &&
+	gicat --catalog vb gc --grace 0 2>/dev/null && cmp vb.png victim/$v &&
 	gicat --catalog vb verify >out && test_grep " 0 problems" out
 '
 

@@ -590,7 +590,13 @@ test_expect_success 'an --html page is never written into the catalog, nor left 
 	test_expect_code 2 gicat audit bias --html ro/page.html >/dev/null 2>err &&
 	test_grep "^gicat: audit: .ro/page.html.: is a directory: name a file$" err &&
 	test "$(cat ro/page.html/keep)" = old &&
-	test "$(ls ro)" = page.html
+	test "$(ls ro)" = page.html &&
+	# what a killed run with this very pid left, or a link put there,
+	# neither stops the page nor is written through
+	mkdir -p pid && echo other >pid/mine &&
+	test_expect_code 1 sh -c "touch pid/r.html.tmp-\$\$ && ln -s mine pid/r.html.tmp-XXXXXX && exec gicat audit license --html pid/r.html" >/dev/null 2>err &&
+	grep -q "<html" pid/r.html && test "$(cat pid/mine)" = other &&
+	test "$(stat -c %a pid/r.html)" = "$(touch pid/new && stat -c %a pid/new)"
 '
 
 test_expect_success '--html into a directory that does not exist is refused before any work' '
