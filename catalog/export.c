@@ -619,8 +619,11 @@ static void settle_left(struct gic_export_ctx *x, struct gic_export_cleared *c)
 {
 	char **written;
 
-	if (!c->nleft)
-		return;  /* the usual case: no sorted copy of every path */
+	if (!c->nleft) { /* the usual case: no sorted copy of every path */
+		free(c->left);
+		c->left = NULL;
+		return;
+	}
 	written = calloc(x->nfiles + 1, sizeof(char *));
 	for (size_t i = 0; written && i < x->nfiles; i++)
 		written[i] = x->files[i].path;
