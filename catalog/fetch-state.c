@@ -21,12 +21,15 @@ static const char *const state_sql[] = {
 	"http_status = ?5, last_error = ?6, bytes = ?7, sha256 = ?8, "
 	"final_url = ?9, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
 	"WHERE dataset = ?1 AND url = ?2",
+	/* a fetched entry is there while its URL is done, no longer */
+	"DELETE FROM entries WHERE dataset = ? AND path = ?",
 };
 #define NSTATE (sizeof(state_sql) / sizeof(state_sql[0]))
 
 static sqlite3_stmt **state_slot(struct gic_fetcher *f, size_t i)
 {
-	sqlite3_stmt **v[] = { &f->get_state, &f->add_state, &f->set_state };
+	sqlite3_stmt **v[] = { &f->get_state, &f->add_state, &f->set_state,
+			       &f->withdraw };
 	return v[i];
 }
 
@@ -270,6 +273,18 @@ int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
 	f->w.pending++;
 	rc = step(f, s, "record fetch state");
 	sqlite3_clear_bindings(s);
+	/* a URL done before that fails now (its row names another sha256
+	 * than it serves, say): its entry goes, as rm's would, so the
+	 * catalog never holds an entry of a failed URL; the image stays
+	 * until gc finds no entry uses it */
+	if (rc == 0 && error) {
+		s = f->withdraw;
+		sqlite3_bind_text(s, 1, j->dataset, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, f->list->items[j->item].key, -1,
+				  SQLITE_STATIC);
+		if ((rc = step(f, s, "remove the entry of a failed URL")) == 0)
+			f->st->withdrawn += (uint64_t)sqlite3_changes(f->cat->db);
+	}
 	return rc;
 }
 

@@ -101,6 +101,7 @@ struct gic_fetch_stats {
 				 checked against the limits from its
 				 catalogued size, not decoded again */
 	uint64_t failed;      /* of those: given up (HTTP, network, content) */
+	uint64_t withdrawn;   /* of those: done before, their entries removed */
 	uint64_t attempts;    /* transfers started */
 	uint64_t retries;     /* transfers that were retries */
 	uint64_t resumed;     /* retries that asked for the rest with Range */

@@ -105,6 +105,12 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 	for (int i = 0; i < in->nreasons; i++)
 		cli_err("  rejected %llu: %s\n",
 			(unsigned long long)in->reasons[i].n, in->reasons[i].reason);
+	if (st->withdrawn)
+		cli_err("  %llu URL%s done before failed this time: %s "
+			"entr%s removed (gc deletes images no entry uses)\n",
+			(unsigned long long)st->withdrawn, cli_s(st->withdrawn),
+			st->withdrawn == 1 ? "its" : "their",
+			st->withdrawn == 1 ? "y" : "ies");
 	if (st->duplicates)
 		cli_err("  %llu repeated rows skipped\n",
 			(unsigned long long)st->duplicates);

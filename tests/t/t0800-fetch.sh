@@ -193,12 +193,18 @@ test_expect_success 'a re-run with changed columns updates the done entries and 
 '
 
 test_expect_success 'a done URL whose row now names another sha256 is fetched again and checked' '
+	test "$(gicat query --count "dataset = list and path = ${SQ}$B/img/a.png${SQ}")" -eq 1 &&
 	printf "url,sha256\n%s,%064d\n" "$B/img/a.png" 0 >wrongsha.csv &&
 	test_expect_code 1 gicat fetch --dataset list wrongsha.csv 2>err &&
 	test_grep "img/a.png.: sha256 mismatch" err &&
+	test_grep "^  1 URL done before failed this time: its entry removed (gc deletes images no entry uses)$" err &&
+	# a failed URL has no entry, only its reject
+	test "$(gicat query --count "dataset = list and path = ${SQ}$B/img/a.png${SQ}")" -eq 0 &&
+	test "$(state /img/a.png | cut -d"|" -f1)" = failed &&
 	printf "url,sha256\n%s,%s\n" "$B/img/a.png" "$(sha srv/a.png)" >rightsha.csv &&
 	gicat fetch --dataset list rightsha.csv 2>err &&
-	test "$(state /img/a.png | cut -d"|" -f1)" = done
+	test "$(state /img/a.png | cut -d"|" -f1)" = done &&
+	test "$(gicat query --count "dataset = list and path = ${SQ}$B/img/a.png${SQ}")" -eq 1
 '
 
 test_expect_success 'a fetched image whose object is lost: verify says to download it and ingest it' '
