@@ -486,6 +486,9 @@ test_expect_success 'a bad list is refused before anything is fetched, naming th
 	test_expect_code 2 gicat fetch many.bad 2>err &&
 	test "$(grep -c "is not an http or https URL$" err)" -eq 20 &&
 	test_grep "^gicat: fetch: .many.bad.: \.\.\. and 10 more bad rows$" err &&
+	printf "url,generator,label\n$B/img/k.png,sd14,\n$B/img/m.png,,\n" >gen.bad &&
+	test_expect_code 2 gicat fetch --label real gen.bad 2>err &&
+	test "$(cat err)" = "gicat: fetch: ${SQ}gen.bad${SQ}: line 2: a real image has no generator (generator ${SQ}sd14${SQ}, label real from --label)" &&
 	test_expect_code 2 gicat fetch missing.csv 2>err &&
 	test_grep "missing.csv.: cannot open" err &&
 	test_expect_code 2 gicat fetch --jobs 0 list.csv 2>err &&
