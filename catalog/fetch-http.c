@@ -118,6 +118,8 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 	if (code != 206) {
 		j->len = 0;
 		j->total = j->resp_length;
+	} else { /* a resume the server took, not one only asked for */
+		atomic_fetch_add(&f->resumed, 1);
 	}
 	j->keep = 1;
 	memcpy(j->validator, j->resp_validator, sizeof(j->validator));

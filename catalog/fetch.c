@@ -104,7 +104,6 @@ static int start_ready(struct gic_fetcher *f)
 		f->handles[f->active++] = e;
 		atomic_fetch_add(&f->attempts, 1);
 		atomic_fetch_add(&f->retries_done, j->attempts > 0);
-		atomic_fetch_add(&f->resumed, j->len > 0);
 	}
 	return rc;
 }

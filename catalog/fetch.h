@@ -104,7 +104,8 @@ struct gic_fetch_stats {
 	uint64_t withdrawn;   /* of those: done before, their entries removed */
 	uint64_t attempts;    /* transfers started */
 	uint64_t retries;     /* transfers that were retries */
-	uint64_t resumed;     /* retries that asked for the rest with Range */
+	uint64_t resumed;     /* retries the server answered with the rest
+				 (206 to a Range), not started over */
 	uint64_t bytes;       /* body bytes received, every attempt counted */
 	struct gic_ingest_stats ingest; /* what the writer did: new images and
 					   entries, rejects by reason */

@@ -74,7 +74,8 @@ test_expect_success 'good URLs are catalogued, broken ones fail with their reaso
 	test_grep "status/404.: HTTP 404 Not Found$" err &&
 	test_grep "once404/j.png.: HTTP 404 Not Found$" err &&
 	test_grep "trunc.png.: truncated PNG" err &&
-	test_grep "^fetch: 16 URLs: 6 fetched, 10 failed, 0 done before" err
+	test_grep "^fetch: 16 URLs: 6 fetched, 10 failed, 0 done before" err &&
+	test_grep "; [0-9]* retries, 1 resumed$" err  # /drop/d.jpg; /dropplain has no ranges
 '
 
 test_expect_success 'each fetched URL is an entry: path and source are the URL, columns from the list' '
@@ -642,6 +643,7 @@ test_expect_success 'a file replaced between two attempts is fetched again whole
 test_expect_success 'a resumed download answered 416 (the file shrank) starts over' '
 	printf "url\n$C/shrunk/big.png+d.jpg\n" >shrunk.csv &&
 	gicat fetch --dataset shrunk --retries 3 shrunk.csv 2>err &&
+	test_grep "; 2 retries, 0 resumed$" err &&
 	test "$(gicat query --format csv --fields sha256 "dataset = shrunk" | tail -1)" = "$(sha srv/d.jpg)" &&
 	grep " /shrunk/" chg.log >t && test "$(wc -l <t)" -eq 3 &&
 	sed -n 2p t | grep -q "range=bytes=" && sed -n 3p t | grep -q "range=- " &&
