@@ -300,7 +300,11 @@ static const char *const status_sql[] = {
 	"SELECT url, http_status, attempts, last_error, dataset FROM fetches "
 	"WHERE status = 'failed' AND (?1 IS NULL OR dataset = ?1) "
 	"ORDER BY dataset, url",
-	"SELECT " SHOWN("f.") " AS status, count(*) AS urls, "
+	/* done with another sha256 than the list now names: fetched
+	 * again by the next run */
+	"SELECT CASE WHEN f.status = 'done' AND l.sha256 IS NOT NULL AND "
+	"f.sha256 IS NOT l.sha256 THEN 'changed' ELSE " SHOWN("f.") " END "
+	"AS status, count(*) AS urls, "
 	"sum(f.bytes) AS bytes FROM temp.fetch_list l LEFT JOIN fetches f "
 	"ON f.dataset = l.dataset AND f.url = l.url "
 	"WHERE ?1 IS NULL OR l.dataset = ?1 GROUP BY 1 ORDER BY 1",
@@ -318,11 +322,11 @@ static int load_list(struct gic_catalog *c, const struct gic_fetch_list *l,
 	int rc = 0;
 
 	if (sqlite3_exec(c->db, "CREATE TEMP TABLE IF NOT EXISTS fetch_list ("
-			 "dataset TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY"
-			 " (dataset, url)) WITHOUT ROWID; DELETE FROM "
-			 "temp.fetch_list; BEGIN", NULL, NULL, NULL) ||
+			 "dataset TEXT NOT NULL, url TEXT NOT NULL, sha256 TEXT,"
+			 " PRIMARY KEY (dataset, url)) WITHOUT ROWID; DELETE "
+			 "FROM temp.fetch_list; BEGIN", NULL, NULL, NULL) ||
 	    sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO temp.fetch_list "
-			       "VALUES (?, ?)", -1, &s, NULL)) {
+			       "VALUES (?, ?, ?)", -1, &s, NULL)) {
 		rc = gic_seterr(GIC_EDB, "fetch status: %s",
 				sqlite3_errmsg(c->db));
 		goto out;
@@ -331,6 +335,11 @@ static int load_list(struct gic_catalog *c, const struct gic_fetch_list *l,
 		sqlite3_bind_text(s, 1, gic_fetch_dataset(l, i, dflt), -1,
 				  SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, l->items[i].key, -1, SQLITE_STATIC);
+		if (l->items[i].sha256)
+			sqlite3_bind_text(s, 3, l->items[i].sha256, -1,
+					  SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 3);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			rc = gic_seterr(GIC_EDB, "fetch status: %s",
 					sqlite3_errmsg(c->db));

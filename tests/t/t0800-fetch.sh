@@ -196,6 +196,8 @@ test_expect_success 'a re-run with changed columns updates the done entries and 
 test_expect_success 'a done URL whose row now names another sha256 is fetched again and checked' '
 	test "$(gicat query --count "dataset = list and path = ${SQ}$B/img/a.png${SQ}")" -eq 1 &&
 	printf "url,sha256\n%s,%064d\n" "$B/img/a.png" 0 >wrongsha.csv &&
+	gicat fetch --status --dataset list --format csv wrongsha.csv >out 2>/dev/null &&
+	test "$(cat out)" = "$(printf "status,urls,bytes\nchanged,1,%s" "$(stat -c %s srv/a.png)")" &&
 	test_expect_code 1 gicat fetch --dataset list wrongsha.csv 2>err &&
 	test_grep "img/a.png.: sha256 mismatch" err &&
 	test_grep "^  1 URL done before failed this time: its entry removed (gc deletes images no entry uses)$" err &&
