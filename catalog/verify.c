@@ -515,7 +515,11 @@ int gic_gc(struct gic_catalog *c, int64_t grace, int flags,
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
-	if (!dry_run && (rc = gic_catalog_lock_exclusive(c)) < 0)
+	/* a dry run beside a writer would count its uncommitted objects as
+	 * garbage: it is refused like gc (but where gc could not run at all,
+	 * a read-only catalog, it only reads) */
+	if ((!dry_run || !c->readonly) &&
+	    (rc = gic_catalog_lock_exclusive(c)) < 0)
 		return rc;
 	if ((rc = forget_exports(&g)) == 0)
 		rc = sweep(&g);

@@ -385,7 +385,8 @@ test_expect_success 'gc refuses to run while another gicat writes; a writer wait
 	{ flock -s c6/.gicat/lock sleep 3 & } && sleep 0.3 &&
 	test_expect_code 3 gicat --catalog c6 gc 2>err &&
 	test_grep "^gicat: gc: another gicat is writing to this catalog (an ingest, fetch or split may be storing objects gc would remove) or verifying it: run gc when it has finished$" err &&
-	gicat --catalog c6 gc --dry-run 2>/dev/null && wait &&
+	test_expect_code 3 gicat --catalog c6 gc --dry-run 2>err &&
+	test_grep "^gicat: gc: another gicat is writing to this catalog" err && wait &&
 	{ flock -x c6/.gicat/lock sleep 2 & } && sleep 0.3 &&
 	t0=$(date +%s.%N) && gicat --catalog c6 ingest noise.png 2>/dev/null && t1=$(date +%s.%N) &&
 	wait && awk "BEGIN {exit !($t1 - $t0 >= 1.2)}" &&
