@@ -77,6 +77,13 @@ int gic_input_readable(const char *path);
 int gic_suggest_closer(const char *name, size_t n, const char *word,
 		       size_t *best);
 
+/* SQL: does the entry path P (as ingested, relative) name the file of the
+ * absolute path F, as its tail ("A/x.png" of "/data/A/x.png")? */
+#define GIC_SQL_TAIL_OF(F, P) \
+	"(" F " = " P " OR (length(" F ") > length(" P ") AND substr(" F \
+	", -length(" P ")) = " P " AND substr(" F ", -length(" P ") - 1, " \
+	"1) = '/'))"
+
 /* ---- hashing ----------------------------------------------------------- */
 
 #define GIC_HEX_LEN 64

@@ -59,8 +59,10 @@ static const char *const sql_text[] = {
 	"WHERE sha256 = ?3 AND storage = 'ref'",
 	"SELECT path, file_id FROM entries WHERE sha256 = ? AND dataset = ?",
 	"UPDATE entries SET file_id = ?3 WHERE dataset = ?1 AND path = ?2",
-	"SELECT ref_path, ref_size, ref_mtime_ns FROM images WHERE sha256 = ? "
-	"AND storage = 'ref'",
+	"SELECT ref_path, ref_size, ref_mtime_ns, EXISTS (SELECT 1 FROM "
+	"entries e WHERE e.sha256 = images.sha256 AND "
+	GIC_SQL_TAIL_OF("images.ref_path", "e.path") ") FROM images WHERE "
+	"sha256 = ? AND storage = 'ref'",
 	"UPDATE entries SET " OPTS_SET " WHERE dataset = ?1 AND path = ?2 AND "
 	"NOT (generator IS " OPTS_GEN " AND label IS coalesce(?4, "
 	"label) AND split IS coalesce(?5, split) AND (?6 IS NULL OR class IS "
@@ -282,8 +284,9 @@ static int ref_intact(const char *was, int64_t size, int64_t mtime_ns)
  * what verify compares with from here on (a touched file stops being
  * reported).  From another path: the ref moves there when the recorded
  * file is gone or changed (a tree moved, then ingested from its new
- * place), and stays while that file is intact.  An object is left as it
- * is.
+ * place), or is no entry's file any more (its entries removed), and
+ * stays while that file is intact and an entry's.  An object is left as
+ * it is.
  */
 static int refresh_ref(struct gic_writer *w, const struct gic_result *r)
 {
@@ -294,6 +297,7 @@ static int refresh_ref(struct gic_writer *w, const struct gic_result *r)
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *was = (const char *)sqlite3_column_text(s, 0);
 		move = !was || !strcmp(was, r->ref_path) ||
+		       !sqlite3_column_int(s, 3) ||
 		       !ref_intact(was, sqlite3_column_int64(s, 1),
 				   sqlite3_column_int64(s, 2));
 	}

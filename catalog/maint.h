@@ -34,6 +34,9 @@ struct gic_remove_report {
 				   them too */
 	uint64_t fetches;       /* fetched URLs no longer done: the next
 				   fetch of their list downloads them again */
+	uint64_t refs_read_removed; /* images stored by reference (ref mode)
+				   that other entries still use, whose bytes
+				   are read from a removed entry's file */
 };
 
 /*

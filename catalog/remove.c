@@ -77,6 +77,16 @@ out:
 	"count(*) FROM down WHERE h NOT IN (SELECT sha256 FROM temp.rm_left)"
 
 /* Counts, then (unless dry_run) deletes; inside the transaction. */
+/* Images stored by reference that entries left still use, whose file
+ * (ref_path, absolute) is a removed entry's (its path, as ingested, the
+ * tail of ref_path): the remaining entries read it. */
+#define REFS_READ_REMOVED \
+	"SELECT count(DISTINCT i.sha256) FROM images i JOIN entries e ON " \
+	"e.sha256 = i.sha256 AND e.id IN temp.rm_ids WHERE i.storage = " \
+	"'ref' AND " GIC_SQL_TAIL_OF("i.ref_path", "e.path") " AND " \
+	"EXISTS (SELECT 1 FROM entries k WHERE k.sha256 = i.sha256 AND " \
+	"k.id NOT IN temp.rm_ids)"
+
 static int remove_selected(struct gic_catalog *c, const char *expr,
 			   int dry_run, int *errcol,
 			   struct gic_remove_report *rep)
@@ -109,7 +119,9 @@ static int remove_selected(struct gic_catalog *c, const char *expr,
 	    (rc = gic_db_count(c, DERIVED_GONE, &rep->derived_gone)) < 0)
 		return rc;
 	snprintf(sql, sizeof(sql), "SELECT count(*) %s", fetched);
-	if ((rc = gic_db_count(c, sql, &rep->fetches)) < 0 || dry_run)
+	if ((rc = gic_db_count(c, sql, &rep->fetches)) < 0 ||
+	    (rc = gic_db_count(c, REFS_READ_REMOVED, &rep->refs_read_removed))
+	    < 0 || dry_run)
 		return rc;
 	snprintf(sql, sizeof(sql), "DELETE %s", fetched);
 	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) ||

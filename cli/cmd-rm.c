@@ -61,6 +61,16 @@ static void say(const struct gic_remove_report *r, int dry_run)
 				 dry_run ? "URLs would be" : "URLs will be"),
 			cli_word(urls, "its", "their"));
 	fputc('\n', stderr);
+	if (r->refs_read_removed)
+		cli_err("rm: note: %llu image%s stored by reference (--mode "
+			"ref) that other entries use %s from a removed "
+			"entry's file: keep it until the other entries' files "
+			"are ingested again with --mode ref (and their "
+			"--dataset), which points %s there\n",
+			(unsigned long long)r->refs_read_removed,
+			cli_s(r->refs_read_removed),
+			r->refs_read_removed == 1 ? "is read" : "are read",
+			r->refs_read_removed == 1 ? "it" : "them");
 }
 
 int cmd_rm(int argc, char **argv)

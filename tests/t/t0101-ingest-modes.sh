@@ -130,6 +130,18 @@ test_expect_success 'a changed ref file ingested again: verify passes over the i
 	test "$(sqlite3 rch/.gicat/catalog.db "SELECT count(*) FROM images")" -eq 1
 '
 
+test_expect_success 'rm of the entries whose file a ref image reads: said, and ingest moves the ref to a remaining entry' '
+	gicat init rrm 2>/dev/null && mkdir -p rrmA rrmB && cp src/basn0g08.png src/basn2c08.png rrmA/ &&
+	cp rrmA/* rrmB/ &&
+	gicat --catalog rrm ingest --mode ref --dataset A rrmA 2>/dev/null &&
+	gicat --catalog rrm ingest --mode ref --dataset B rrmB 2>/dev/null &&
+	gicat --catalog rrm rm "dataset = A" 2>err &&
+	test_grep "^rm: note: 2 images stored by reference (--mode ref) that other entries use are read from a removed entry${SQ}s file: keep it until the other entries${SQ} files are ingested again with --mode ref (and their --dataset), which points them there$" err &&
+	gicat --catalog rrm ingest --mode ref --dataset B rrmB 2>/dev/null &&
+	rm -r rrmA && gicat --catalog rrm verify >out && test_grep " 0 problems" out &&
+	gicat --catalog rrm rm "dataset = B" 2>err && ! test_grep "note" err
+'
+
 test_expect_success 'ref ingest of content stored as an object: its entries use the object, and ingest says so' '
 	gicat init rob 2>/dev/null && mkdir -p robsrc robref && cp src/basn2c08.png src/testorig.jpg robsrc/ &&
 	cp robsrc/* robref/ &&
