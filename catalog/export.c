@@ -291,27 +291,29 @@ static int mark(struct gic_export_ctx *x)
 }
 
 /* A directory with entries, none of them the mark of a killed export. */
-static int foreign_entries(const char *out)
+/* What the directory d (closed here; NULL: nothing) holds: anything,
+ * and the mark of an export that did not finish. */
+static void contents(DIR *d, int *nonempty, int *marked)
 {
-	DIR *d = opendir(out);
 	struct dirent *e;
-	int other = 0, marked = 0;
 
+	*nonempty = *marked = 0;
 	while (d && (e = readdir(d))) {
-		other |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-		marked |= !strcmp(e->d_name, GIC_EXPORT_MARK);
+		*nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+		*marked |= !strcmp(e->d_name, GIC_EXPORT_MARK);
 	}
 	if (d)
 		closedir(d);
-	return other && !marked;
 }
+
+#define NOT_EMPTY "not empty: refusing to write into it (use --force)"
 
 int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
 {
 	const char *dir;
 	struct stat st;
 	char *copy;
-	int gone;
+	int gone, nonempty, marked;
 
 	if (!*out)
 		return gic_seterr(GIC_EUSAGE, "--out is empty");
@@ -322,9 +324,9 @@ int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
 		if (!S_ISDIR(st.st_mode))
 			return gic_seterr(GIC_EUSAGE, "exists and is not a "
 					  "directory");
-		if (!force && foreign_entries(out))
-			return gic_seterr(GIC_EUSAGE, "not empty: refusing to "
-					  "write into it (use --force)");
+		contents(force ? NULL : opendir(out), &nonempty, &marked);
+		if (nonempty && !marked)
+			return gic_seterr(GIC_EUSAGE, NOT_EMPTY);
 		return 0;
 	}
 	if (lstat(out, &st) == 0)
@@ -342,8 +344,7 @@ int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
 static int open_out(struct gic_export_ctx *x, const char *out,
 		    struct gic_export_cleared *cleared)
 {
-	struct dirent *e;
-	int nonempty = 0, found = 0, fd, rc;
+	int nonempty, found, fd, rc;
 	const char *dir;
 	struct stat st;
 	DIR *d;
@@ -383,14 +384,9 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 			close(fd);
 		return not_ours(x, rc);
 	}
-	while ((e = readdir(d))) {
-		nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-		found |= !strcmp(e->d_name, GIC_EXPORT_MARK);
-	}
-	closedir(d);
+	contents(d, &nonempty, &found);
 	if (nonempty && !x->opts->force && !found)
-		return not_ours(x, gic_seterr(GIC_EUSAGE, "not empty: refusing "
-					      "to write into it (use --force)"));
+		return not_ours(x, gic_seterr(GIC_EUSAGE, NOT_EMPTY));
 	x->overwrite = nonempty;
 	x->resumed = found;
 	/* an empty --out may still have records (of an export removed by
