@@ -50,10 +50,6 @@ int odb_fs_list(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 		void *arg, uint64_t *tmp, uint64_t *other);
 int odb_fs_clean_tmp(struct gic_odb *odb, int64_t before, int dry,
 		     uint64_t *n, uint64_t *kept, uint64_t *bytes);
-/* 0 when hex is an object's name (64 lowercase hex digits), else
- * GIC_ECORRUPT: a row no gicat wrote must not name a file elsewhere
- * ("../../x") for the store to read or delete. */
-int odb_hex_check(const char *hex);
 int odb_fs_del(struct gic_odb *odb, const char *hex, int64_t before,
 	       int dry, int *done, uint64_t *freed);
 

@@ -180,11 +180,8 @@ int odb_fs_del(struct gic_odb *odb, const char *hex, int64_t before,
 	int rc = 0;
 
 	*freed = 0;
-	if ((rc = odb_hex_check(hex)) < 0)
-		return rc;
 	if (!(path = gic_odb_fs_path(odb, hex)))
-		return gic_seterr(GIC_ENOMEM, "out of memory");
-	*freed = 0;
+		return gic_odb_path_err(hex);
 	/* a link-mode object is also the original (or a link-mode split's
 	 * file): removing it frees nothing */
 	if ((*done = older(AT_FDCWD, path, before, &st)) > 0 &&

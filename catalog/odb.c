@@ -77,8 +77,13 @@ char *gic_odb_fs_path(struct gic_odb *odb, const char *hex)
 
 int gic_odb_path_err(const char *hex)
 {
-	return gic_is_hex_sha(hex) ? gic_seterr(GIC_ENOMEM, "out of memory")
-				   : odb_hex_check(hex);
+	/* a row no gicat wrote must not name a file elsewhere ("../../x")
+	 * for the store to read, link or delete */
+	if (!gic_is_hex_sha(hex))
+		return gic_seterr(GIC_ECORRUPT, "'%.80s' is not a SHA-256 (64 "
+				  "lowercase hex digits): a catalog row gicat "
+				  "did not write", hex);
+	return gic_seterr(GIC_ENOMEM, "out of memory");
 }
 
 int gic_odb_fs_at(struct gic_odb *odb, const char *hex,
@@ -390,18 +395,10 @@ static int fs_sync(struct gic_odb *odb)
 	return rc;
 }
 
-int odb_hex_check(const char *hex)
-{
-	return gic_is_hex_sha(hex) ? 0 : gic_seterr(GIC_ECORRUPT, "'%.80s' is "
-		"not a SHA-256 (64 lowercase hex digits): a catalog row gicat "
-		"did not write", hex);
-}
-
 static int fs_get(struct gic_odb *odb, const char *hex, unsigned char **buf,
 		  size_t *len)
 {
-	int valid = gic_is_hex_sha(hex);
-	char *path = valid ? gic_odb_fs_path(odb, hex) : NULL;
+	char *path = gic_odb_fs_path(odb, hex);
 	/* an object is a file gicat wrote, never a link to one elsewhere */
 	int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
 				   O_NOFOLLOW) : -1, rc = 0;
@@ -409,8 +406,8 @@ static int fs_get(struct gic_odb *odb, const char *hex, unsigned char **buf,
 	ssize_t n = 0;
 
 	*buf = NULL;
-	if (!valid)
-		return odb_hex_check(hex);
+	if (!path)
+		return gic_odb_path_err(hex);
 	if (fd < 0 && errno == ELOOP) {
 		rc = gic_seterr(GIC_ECORRUPT, "object %s is a symbolic link, "
 				"not a file; run 'gicat verify'", hex);
@@ -451,10 +448,8 @@ static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size)
 	struct stat st;
 	int rc = 0;
 
-	if ((rc = odb_hex_check(hex)) < 0)
-		return rc;
 	if (!(path = gic_odb_fs_path(odb, hex)))
-		return gic_seterr(GIC_ENOMEM, "out of memory");
+		return gic_odb_path_err(hex);
 	if (lstat(path, &st) < 0)
 		rc = gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
 				"cannot look at the object: %s", strerror(errno));
