@@ -42,13 +42,16 @@ int cmd_degrade(int argc, char **argv)
 	if (argc - optind != 2)
 		return cli_usage_error("degrade", "expected OPS and one hash");
 	if ((rc = gic_ops_parse(argv[optind], &o)) < 0) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", gic_errmsg());
 		if (gic_ops_parse(argv[optind + 1], &o) == 0)
 			return cli_usage_error("degrade", "OPS comes first, "
 					       "then the hash: gicat degrade "
 					       "'%s' %s", argv[optind + 1],
 					       argv[optind]);
-		gic_ops_parse(argv[optind], &o); /* its message again */
-		return cli_fail(rc, "degrade", argv[optind]);
+		return cli_fail(gic_seterr(rc, "%s", why), "degrade",
+				argv[optind]);
 	}
 	if ((rc = cli_stdout_not_terminal("degrade")) ||
 	    (rc = cli_open("degrade", &c)))

@@ -585,7 +585,7 @@ static int write_through(const char *cmd, const char *path, const char *text)
 }
 
 /* The process's umask (reading it means setting it: put back). */
-static mode_t cli_umask(void)
+static mode_t current_umask(void)
 {
 	mode_t m = umask(022);
 
@@ -611,7 +611,7 @@ int cli_write_text(const char *cmd, const char *path, const char *text)
 	 * the report */
 	ok = asprintf(&tmp, "%s.tmp-XXXXXX", dest) >= 0 &&
 	     (fd = mkostemp(tmp, O_CLOEXEC)) >= 0 &&
-	     fchmod(fd, 0666 & ~cli_umask()) == 0 &&
+	     fchmod(fd, 0666 & ~current_umask()) == 0 &&
 	     (f = fdopen(fd, "w")) && fputs(text, f) >= 0 &&
 	     fflush(f) == 0 && fsync(fd) == 0;
 	if (f ? fclose(f) != 0 : fd >= 0 && close(fd) != 0)
