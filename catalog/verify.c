@@ -197,7 +197,7 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 	unsigned char *buf = NULL;
 	uint64_t size = 0;
 	size_t len;
-	char why[256];
+	char why[256], got[GIC_HEX_LEN + 1];
 	int rc;
 
 	x->rep->objects_checked++;
@@ -215,19 +215,17 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 		object_problem(x, hex, why, 0);
 		return;
 	}
-	if (full && gic_image_read(x->c, hex, &buf, &len) < 0) {
-		const char *m = gic_errmsg();
-		size_t h = strlen(hex);
-
-		/* the hash is the line's subject: "object is corrupt (...)",
-		 * not "object HASH is corrupt (...)" after it */
-		if (!strncmp(m, "object ", 7) && !strncmp(m + 7, hex, h) &&
-		    m[7 + h] == ' ')
-			snprintf(why, sizeof(why), "object%s", m + 7 + h);
-		else
-			snprintf(why, sizeof(why), "%s", m);
+	if (!full)
+		return;
+	/* read and hashed here, not by gic_image_read: the hash is the
+	 * line's subject, and its message would name it again */
+	why[0] = '\0';
+	if (x->c->odb->be->get(x->c->odb, hex, &buf, &len) < 0)
+		snprintf(why, sizeof(why), "%s", gic_errmsg());
+	else if (gic_sha256_hex(buf, len, got) == 0 && strcmp(got, hex))
+		snprintf(why, sizeof(why), "object is corrupt (hash %s)", got);
+	if (why[0])
 		object_problem(x, hex, why, 1);
-	}
 	free(buf);
 }
 
