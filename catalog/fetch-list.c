@@ -299,6 +299,13 @@ static int read_plain(struct parser *p, char *line)
 	line = gic_trim(line);
 	if (*line == '#')
 		return 0;
+	/* "URL  # note": a '#' after a space starts a comment (a URL's own
+	 * '#', its fragment, follows no space) */
+	for (char *s = line; *s; s++)
+		if ((*s == ' ' || *s == '\t') && s[strspn(s, " \t")] == '#') {
+			*s = '\0';
+			break;
+		}
 	v[C_URL] = line;
 	return add_item(p, v);
 }

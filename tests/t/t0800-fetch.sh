@@ -430,14 +430,15 @@ else
 	echo "# skipped the HTTP/2 test: nginx is not installed"
 fi
 
-test_expect_success 'a plain list from http.server; --max-bytes stops a download as it arrives' '
+test_expect_success 'a plain list (a comment after a URL) from http.server; --max-bytes stops a download as it arrives' '
 	(python3 -u -m http.server --bind 127.0.0.1 --directory srv 0 >plain.out 2>&1 &
 	 echo $! >plain.pid) &&
 	n=0 && while ! grep -q "port" plain.out && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done &&
 	P=http://127.0.0.1:$(sed -n "s/.* port \([0-9]*\) .*/\1/p" plain.out) &&
-	printf "# two images\n%s\n%s\n" "$P/e.png" "$P/big.png" >plain.txt &&
+	printf "# two images\n%s  # the small one\n%s\n" "$P/e.png" "$P/big.png" >plain.txt &&
 	test_expect_code 1 gicat fetch --max-bytes 64k --dataset web plain.txt 2>err &&
 	test_grep "big.png.: file too large: 194438 bytes, over the 65536-byte limit" err &&
+	test "$(gicat query --count "dataset = web and path = \"$P/e.png\"")" -eq 1 &&
 	test "$(gicat query --count "dataset = web")" -eq 1 &&
 	gicat fetch --dataset web --class n01443537 --label fake plain.txt 2>err &&
 	test "$(gicat query --count "dataset = web")" -eq 2 &&
