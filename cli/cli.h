@@ -245,6 +245,9 @@ static inline const char *cli_s(unsigned long long n)
 	return n == 1 ? "" : "s";
 }
 
+/* The lines "  rejected N: REASON" of an ingest's or a fetch's summary. */
+void cli_print_rejects(const struct gic_ingest_stats *st);
+
 /* one or many, as n says, for words "s" does not make: "entry" or
  * "entries", "image has" or "images have". */
 static inline const char *cli_word(unsigned long long n, const char *one,

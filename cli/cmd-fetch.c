@@ -102,9 +102,7 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 		cli_err("  %llu entr%s updated from the list or the "
 			"options\n", (unsigned long long)in->updated,
 			in->updated == 1 ? "y" : "ies");
-	for (int i = 0; i < in->nreasons; i++)
-		cli_err("  rejected %llu: %s\n",
-			(unsigned long long)in->reasons[i].n, in->reasons[i].reason);
+	cli_print_rejects(in);
 	if (st->withdrawn)
 		cli_err("  %llu URL%s done before failed this time: %s "
 			"entr%s removed (gc deletes images no entry uses)\n",

@@ -93,9 +93,7 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 		(unsigned long long)st->changed,
 		(unsigned long long)st->rejected, st->bytes / 1e6, secs,
 		secs > 0 ? st->files_done / secs : 0);
-	for (int i = 0; i < st->nreasons; i++)
-		cli_err("  rejected %llu: %s\n",
-			(unsigned long long)st->reasons[i].n, st->reasons[i].reason);
+	cli_print_rejects(st);
 	if (st->repaired)
 		cli_err("  %llu object%s missing or damaged in the "
 			"store, stored again from the file%s\n",
