@@ -37,7 +37,9 @@ const char *gic_errmsg(void);
 int gic_seterr(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Sets a message of several failures, one line each, separated by '\n'
- * (a task file's errors); the lines must hold no other newline. */
+ * (a task file's errors); the lines must hold no other newline, and fit
+ * in GIC_ERRMSG_MAX bytes. */
+#define GIC_ERRMSG_MAX 16384
 int gic_seterr_lines(int code, const char *lines);
 /* 1 when the message was set by gic_seterr_lines. */
 int gic_errmsg_lines(void);

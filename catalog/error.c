@@ -28,7 +28,7 @@
 #include "catalog.h"
 #include "json.h"
 
-static _Thread_local char errbuf[16384]; /* a task file's 50 errors */
+static _Thread_local char errbuf[GIC_ERRMSG_MAX]; /* a task file's 50 errors */
 static _Thread_local int errlines;       /* errbuf is lines (gic_seterr_lines) */
 
 const char *gic_errmsg(void)

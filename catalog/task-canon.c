@@ -64,28 +64,38 @@ static void put_set(char **s, size_t *len, const struct gic_task_set *set)
 
 static void put_split(char **s, size_t *len, const struct gic_task *t)
 {
-	char ratios[1024] = "";
+	size_t size = 1, n = 0;
+	char *ratios;
 
 	put(s, len, "\n[split]", "");
 	put(s, len, "select", t->split_select);
 	put(s, len, "group", t->split_group ? t->split_group : "sha256");
-	for (int i = 0; i < t->nsets; i++) {
-		size_t n = strlen(ratios);
-		if (t->sets[i].share > 0)
-			snprintf(ratios + n, sizeof(ratios) - n, "%s%s:%.10g",
-				 n ? ", " : "", t->sets[i].name, t->sets[i].share);
+	for (int i = 0; i < t->nsets; i++)  /* name, ", ", ":" and a %.10g */
+		size += strlen(t->sets[i].name) + 24;
+	if (!(ratios = malloc(size))) {
+		free(*s);
+		*s = NULL;
+		return;
 	}
+	ratios[0] = '\0';
+	for (int i = 0; i < t->nsets; i++)
+		if (t->sets[i].share > 0)
+			n += (size_t)snprintf(ratios + n, size - n, "%s%s:%.10g",
+					      n ? ", " : "", t->sets[i].name,
+					      t->sets[i].share);
 	put(s, len, "ratios", ratios);
+	free(ratios);
 }
 
 char *gic_task_canonical(const struct gic_task *t)
 {
 	size_t len = 0;
-	char *s = calloc(1, 1);
+	char *s = calloc(1, 1), seed[32];
 
 	put(&s, &len, "[task]", "");
 	put(&s, &len, "name", t->name);
-	put_num(&s, &len, "seed", (double)t->seed);
+	snprintf(seed, sizeof(seed), "%lld", (long long)t->seed);  /* exact */
+	put(&s, &len, "seed", seed);
 	put(&s, &len, "description", t->description);
 	if (t->has_split)
 		put_split(&s, &len, t);

@@ -140,6 +140,12 @@ static int set_warnings(struct gic_catalog *c, struct list *l,
 			 "as a third class; eval scores none of them",
 			 s->def->name, s->n - s->nreal - s->nfake,
 			 s->n - s->nreal - s->nfake == 1 ? " has" : "s have");
+	if (rc == 0 && s->no_class)
+		rc = add(l, line, "set '%s': %zu images have no class: "
+			 "max_per_class capped them as one class, keeping %zu "
+			 "(GenImage's real val photos get their classes from "
+			 "ingest --val-labels)", s->def->name, s->no_class,
+			 s->no_class_kept);
 	if (rc == 0 && leaks)
 		rc = add(l, line, "test set '%s' shares %llu image pair%s "
 			 "with train (same or near duplicates: see 'gicat "

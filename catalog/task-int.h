@@ -45,7 +45,10 @@ struct parse {
 	} seen[32];
 	int nseen;
 	int skip;                /* in a section that could not be opened */
-	int ratios_given;        /* [split] has a ratios key, good or not */
+	int ratios_line;         /* [split]'s ratios key, good or not */
+	double ratios_sum;       /* ... its shares added, over all its lines */
+	int ratios_bad;          /* ... a share refused (so no sum to check) */
+	int task_line;           /* the [task] header, once there is one */
 	struct problem {         /* errors found, kept in line order later */
 		int line, seq;
 		int warning;     /* one of the file's warnings, kept too */
@@ -59,6 +62,9 @@ struct parse {
  * is read); returns 0. */
 __attribute__((format(printf, 2, 3)))
 int gic_task_fail(struct parse *p, const char *fmt, ...);
+/* Notes a warning at p->line. */
+__attribute__((format(printf, 2, 3)))
+void gic_task_warn(struct parse *p, const char *fmt, ...);
 /* Checks that need the whole file: what each set may combine, every
  * select expression and every operation chain. */
 void gic_task_validate(struct parse *p);

@@ -270,30 +270,41 @@ static void count_labels(struct gic_resolved_set *rs)
 	}
 }
 
-/* fraction, max_per_class, balance: in that order. */
+static size_t count_no_class(const struct gic_resolved_set *rs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n; i++)
+		n += rs->items[i].class_idx < 0;
+	return n;
+}
+
+/* fraction, max_per_class, balance: in that order.  Which images stay
+ * depends on the seed, the step and their content, not on the set's
+ * name: two sets selecting alike keep the same images (the degraded
+ * task's six test sets are one set of images, degraded six ways). */
 static int sample(const struct gic_task *t, struct gic_resolved_set *rs)
 {
 	const struct gic_task_set *d = rs->def;
 	int sl = d->stratify && strstr(d->stratify, "label");
 	int sc = d->stratify && strstr(d->stratify, "class");
-	char salt[200];
 	int rc = 0;
 
-	if (d->fraction < 1) {
-		snprintf(salt, sizeof(salt), "%s/fraction", d->name);
-		rc = thin(rs, t->seed, salt, sl, sc,
+	if (d->fraction < 1)
+		rc = thin(rs, t->seed, "fraction", sl, sc,
 			  (int64_t)llround(d->fraction * BILLION), SIZE_MAX);
-	}
 	if (rc == 0 && d->max_per_class) {
-		snprintf(salt, sizeof(salt), "%s/max_per_class", d->name);
-		rc = thin(rs, t->seed, salt, sl, 1, -1,
+		size_t before = count_no_class(rs);
+
+		rc = thin(rs, t->seed, "max_per_class", sl, 1, -1,
 			  (size_t)d->max_per_class);
+		rs->no_class_kept = count_no_class(rs);
+		rs->no_class = before > rs->no_class_kept ? before : 0;
 	}
 	count_labels(rs);
 	rs->only_fakes = !rs->nreal && rs->nfake;  /* before balance */
 	if (rc == 0 && d->balance) {
-		snprintf(salt, sizeof(salt), "%s/balance", d->name);
-		rc = thin(rs, t->seed, salt, 1, 0, -1,
+		rc = thin(rs, t->seed, "balance", 1, 0, -1,
 			  rs->nreal < rs->nfake ? rs->nreal : rs->nfake);
 		count_labels(rs);
 	}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "catalog.h"
 #include "degrade.h"
@@ -42,18 +43,40 @@ static void check_ops(struct parse *p, const struct gic_task_set *s)
 	}
 }
 
+/* The length of a set's directory at the top of an export: "test" of
+ * "test/x". */
+static size_t top_len(const char *name)
+{
+	const char *slash = strchr(name, '/');
+
+	return slash ? (size_t)(slash - name) : strlen(name);
+}
+
 /* A set whose directory an export would write over or into: one named
- * like a file every export writes, or "test" beside test/NAME sets. */
+ * like a file every export writes, or "test" beside test/NAME sets; and
+ * where case does not count (macOS, Windows), "TEST" beside test/x. */
 static void check_set_name(struct parse *p, const struct gic_task_set *s)
 {
 	static const char *const files[] = { "task.ini", "MANIFEST.sha256",
 					     "labels.json", "LICENSES.md" };
 	const struct gic_task *t = p->t;
+	size_t n = top_len(s->name);
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++)
-		if (!strcmp(s->name, files[i]))
+		if (!strcasecmp(s->name, files[i]))
 			gic_task_fail(p, "set '%s' has the name of a file every export "
 			     "writes: name it otherwise", s->name);
+	for (int i = 0; i < t->nsets && &t->sets[i] != s; i++) {
+		const char *o = t->sets[i].name;
+
+		/* names differing in case only: new_set said so */
+		if ((strchr(o, '/') || strchr(s->name, '/')) &&
+		    top_len(o) == n && !strncasecmp(o, s->name, n) &&
+		    strncmp(o, s->name, n))
+			gic_task_fail(p, "set '%s' and set '%s' would share a "
+				      "directory where case does not count (macOS, "
+				      "Windows)", o, s->name);
+	}
 	for (int i = 0; i < t->nsets && !strcmp(s->name, "test"); i++)
 		if (!strncmp(t->sets[i].name, "test/", 5)) {
 			gic_task_fail(p, "set 'test' and set '%s' cannot both be: an "
@@ -71,11 +94,15 @@ void gic_task_validate(struct parse *p)
 		gic_task_fail(p, "no sets: add [train], [val], [test NAME] or [split], "
 		     "each with its select = EXPR");
 	p->line = t->split_line;
-	if (t->has_split && !p->ratios_given)
+	if (t->has_split && !p->ratios_line)
 		gic_task_fail(p, "[split] needs ratios, e.g. ratios = train:0.8, test:0.2");
 	if (t->has_split && !t->split_select)
 		gic_task_fail(p, "[split] has no select: say which images it deals out "
 		     "(select = EXPR)");
+	p->line = p->ratios_line;
+	if (p->ratios_line && !p->ratios_bad &&
+	    gic_task_ratios_sum(p->ratios_sum) < 0)
+		gic_task_fail(p, "%s", gic_errmsg());
 	check_select(p, t->split_select, t->split_select_line);
 	for (int i = 0; i < t->nsets; i++) {
 		struct gic_task_set *s = &t->sets[i];
@@ -87,6 +114,10 @@ void gic_task_validate(struct parse *p)
 			gic_task_fail(p, "set '%s' has no select: say which images it "
 			     "takes (select = EXPR)", s->name);
 		check_set_name(p, s);
+		if (s->stratify && s->fraction >= 1 && !s->max_per_class)
+			gic_task_warn(p, "set '%s': stratify applies to fraction "
+					 "and max_per_class, and it has neither",
+					 s->name);
 		check_select(p, s->select, s->select_line);
 		check_ops(p, s);
 	}
@@ -105,29 +136,42 @@ static int by_line(const void *a, const void *b)
  * may be what an error is about (a misspelt select). */
 int gic_task_report(struct parse *p)
 {
-	char msg[MAX_ERRORS * 300 + 100], path[1100];
-	size_t n = 0, kept = p->nerrs < MAX_ERRORS ? (size_t)p->nerrs : MAX_ERRORS;
+	char msg[GIC_ERRMSG_MAX], path[1100];
+	size_t n = 0, i, kept = p->nerrs < MAX_ERRORS ? (size_t)p->nerrs :
+				MAX_ERRORS;
+	int shown = 0;
 
 	gic_esc(p->path, path, sizeof(path));  /* a newline in it breaks no line */
 
-	for (size_t i = 0; i < kept; i++)
+	for (i = 0; i < kept; i++)
 		p->errs[i].seq = (int)i, p->errs[i].warning = 0;
-	for (int i = 0; i < p->t->nwarnings && kept < MAX_ERRORS; i++, kept++) {
-		p->errs[kept].line = p->t->warnings[i].line;
+	for (int w = 0; w < p->t->nwarnings && kept < MAX_ERRORS; w++, kept++) {
+		p->errs[kept].line = p->t->warnings[w].line;
 		p->errs[kept].seq = (int)kept;
 		p->errs[kept].warning = 1;
 		snprintf(p->errs[kept].msg, sizeof(p->errs[kept].msg), "%.239s",
-			 p->t->warnings[i].msg);
+			 p->t->warnings[w].msg);
 	}
 	qsort(p->errs, kept, sizeof(p->errs[0]), by_line);
 	msg[0] = '\0';
-	for (size_t i = 0; i < kept && n < sizeof(msg); i++)
-		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s%s%s:%d: %s",
-				      i ? "\n" : "", p->errs[i].warning ?
-				      "warning: " : "", path,
-				      p->errs[i].line, p->errs[i].msg);
-	if (p->nerrs > MAX_ERRORS && n < sizeof(msg))
-		snprintf(msg + n, sizeof(msg) - n, "\n%s: %d more errors",
-			 path, p->nerrs - MAX_ERRORS);
+	/* whole lines, while the line saying how many more still fits */
+	for (i = 0; i < kept; i++) {
+		char line[sizeof(path) + sizeof(p->errs[0].msg) + 40];
+		int len = p->errs[i].line ?
+			  snprintf(line, sizeof(line), "%s%s%s:%d: %s", i ?
+				   "\n" : "", p->errs[i].warning ? "warning: " :
+				   "", path, p->errs[i].line, p->errs[i].msg) :
+			  snprintf(line, sizeof(line), "%s%s: %s", i ? "\n" :
+				   "", path, p->errs[i].msg);  /* empty file */
+
+		if (n + (size_t)len + sizeof(path) + 40 > sizeof(msg))
+			break;
+		memcpy(msg + n, line, (size_t)len + 1);
+		n += (size_t)len;
+		shown += !p->errs[i].warning;
+	}
+	if (p->nerrs > shown)
+		snprintf(msg + n, sizeof(msg) - n, "\n%s: %d more error%s",
+			 path, p->nerrs - shown, p->nerrs - shown == 1 ? "" : "s");
 	return gic_seterr_lines(GIC_EUSAGE, msg);
 }

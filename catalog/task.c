@@ -26,8 +26,7 @@
 #include "task.h"
 #include "task-int.h"
 
-__attribute__((format(printf, 2, 3)))
-static void add_warning(struct parse *p, const char *fmt, ...)
+void gic_task_warn(struct parse *p, const char *fmt, ...)
 {
 	struct gic_task *t = p->t;
 	struct gic_task_warning *w;
@@ -60,10 +59,10 @@ static int unknown_key(struct parse *p, const char *k, const char *const *keys)
 		if (gic_suggest_closer(k, strlen(k), *keys, &best))
 			meant = *keys;
 	if (meant)
-		add_warning(p, "unknown key '%s' ignored (did you mean '%s'?)", k,
+		gic_task_warn(p, "unknown key '%s' ignored (did you mean '%s'?)", k,
 			    meant);
 	else
-		add_warning(p, "unknown key '%s' ignored", k);
+		gic_task_warn(p, "unknown key '%s' ignored", k);
 	return 1;
 }
 
@@ -94,6 +93,7 @@ int gic_task_fail(struct parse *p, const char *fmt, ...)
 }
 
 static int open_section(struct parse *p, const char *section);
+static int split_shares(struct gic_task *t, const char *ratios, double *sum);
 
 /* The section a header line names, as inih reads it: what lies between
  * '[' and ']'. */
@@ -237,12 +237,19 @@ static int start_section(struct parse *p, const char *section)
 	struct gic_task_set *s;
 	char name[160];
 
+	int *first = !strcmp(section, "task") ? &p->task_line :
+		     !strcmp(section, "split") ? &p->t->split_line : NULL;
+
 	snprintf(p->section, sizeof(p->section), "%s", section);
 	p->set = NULL;
 	p->in_split = !strcmp(section, "split");
-	if (!strcmp(section, "task") || p->in_split) {
-		if (p->in_split)
-			p->t->has_split = 1, p->t->split_line = p->line;
+	if (first) {
+		/* a second one would silently win, key by key */
+		if (*first)
+			return gic_task_fail(p, "section [%s] given twice (first "
+					     "on line %d)", section, *first);
+		*first = p->line;
+		p->t->has_split |= p->in_split;
 		return 1;
 	}
 	if (!strcmp(section, "train") || !strcmp(section, "val"))
@@ -291,6 +298,16 @@ static int parse_number(struct parse *p, const char *key, const char *v,
 	return 1;
 }
 
+/* A key of one value followed by an indented line, which inih hands
+ * over as a continuation: refused, as it would replace the value. */
+static int one_value(struct parse *p, const char *k, int cont)
+{
+	if (cont)
+		gic_task_fail(p, "'%s' takes one value, not continued on an "
+			      "indented line", k);
+	return !cont;
+}
+
 /* Replaces *dst, or appends to it for a continuation line. */
 static int keep(struct parse *p, char **dst, const char *v, int cont)
 {
@@ -330,17 +347,28 @@ static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 			s->degrade_line[i] = p->line;
 		return keep(p, &s->degrade[i], v, cont);
 	}
+	if ((!strcmp(k, "balance") || !strcmp(k, "stratify") ||
+	     !strcmp(k, "fraction") || !strcmp(k, "max_per_class")) &&
+	    !one_value(p, k, cont))
+		return 1;
 	if (!strcmp(k, "balance")) {
 		if (strcmp(v, "label"))
 			return gic_task_fail(p, "balance can only be 'label', not '%s'", v);
 		return keep(p, &s->balance, v, 0);
 	}
 	if (!strcmp(k, "stratify")) {
-		if (strcmp(v, "label") && strcmp(v, "class") &&
-		    strcmp(v, "label,class") && strcmp(v, "class,label"))
+		char w[32];
+		size_t n = 0;
+
+		for (const char *c = v; *c && n < sizeof(w) - 1; c++)
+			if (*c != ' ' && *c != '\t')  /* "label, class" */
+				w[n++] = *c;
+		w[n] = '\0';
+		if (strcmp(w, "label") && strcmp(w, "class") &&
+		    strcmp(w, "label,class") && strcmp(w, "class,label"))
 			return gic_task_fail(p, "stratify takes label, class or label,class,"
 				    " not '%s'", v);
-		return keep(p, &s->stratify, v, 0);
+		return keep(p, &s->stratify, w, 0);
 	}
 	if (!strcmp(k, "fraction")) {
 		if (!parse_number(p, "fraction (0 < f <= 1)", v, 1e-12, 1, 0, &d))
@@ -362,6 +390,8 @@ static int task_key(struct parse *p, const char *k, const char *v, int cont)
 	struct gic_task *t = p->t;
 	char *end;
 
+	if ((!strcmp(k, "name") || !strcmp(k, "seed")) && !one_value(p, k, cont))
+		return 1;
 	if (!strcmp(k, "name"))
 		return keep(p, &t->name, v, 0);
 	if (!strcmp(k, "description"))
@@ -415,7 +445,7 @@ static void odd_shares(struct parse *p)
 					       &best))
 				meant = usual[u];
 		if (meant)
-			add_warning(p, "ratios: set '%s' is a set of its own "
+			gic_task_warn(p, "ratios: set '%s' is a set of its own "
 				    "(did you mean '%s'?)", name, meant);
 	}
 }
@@ -432,6 +462,13 @@ static int on_key(struct parse *p, const char *section, const char *k,
 
 	if (!*section)
 		return gic_task_fail(p, "'%s' before any [section]", k), 1;
+	if (p->header && !p->pending[0]) {
+		/* "[test x" without ']': inih reports it, and goes on in the
+		 * section before, which these keys are not of */
+		p->header = 0;
+		p->skip = 1;
+		return 1;
+	}
 	if (p->header || strcmp(section, p->ini_section)) {
 		snprintf(p->ini_section, sizeof(p->ini_section), "%s", section);
 		/* the reader's copy of the header when it is this one, whole */
@@ -454,16 +491,21 @@ static int on_key(struct parse *p, const char *section, const char *k,
 				p->t->split_select_line = p->line;
 			return keep(p, &p->t->split_select, v, cont);
 		}
+		if (!strcmp(k, "group") && !one_value(p, k, cont))
+			return 1;
 		if (!strcmp(k, "group"))
 			return strcmp(v, "sha256") && strcmp(v, "class") &&
 			       strcmp(v, "near_duplicate") ?
 			       gic_task_fail(p, "group must be sha256, class or "
 				    "near_duplicate, not '%s'", v) :
 			       keep(p, &p->t->split_group, v, 0);
-		if (!strcmp(k, "ratios")) {
-			p->ratios_given = 1;
-			if (gic_task_split_ratios(p->t, v) < 0)
+		if (!strcmp(k, "ratios")) {  /* may go on over lines */
+			if (!cont)
+				p->ratios_line = p->line;
+			if (split_shares(p->t, v, &p->ratios_sum) < 0) {
+				p->ratios_bad = 1;  /* said: no sum */
 				return gic_task_fail(p, "%s", gic_errmsg());
+			}
 			odd_shares(p);
 			return 1;
 		}
@@ -480,40 +522,81 @@ static int handler(void *user, const char *section, const char *k,
 	return 1;
 }
 
-int gic_task_split_ratios(struct gic_task *t, const char *ratios)
+/* The shares of a line of ratios, added as sets and to *sum. */
+static int split_shares(struct gic_task *t, const char *ratios, double *sum)
 {
-	char buf[1024], *save = NULL, *tok;
-	double sum = 0;
+	char *buf = strdup(ratios), *save = NULL, *tok;
+	int rc = 0;
 
-	snprintf(buf, sizeof(buf), "%s", ratios);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	if (!buf)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	for (tok = strtok_r(buf, ",", &save); tok && rc == 0;
+	     tok = strtok_r(NULL, ",", &save)) {
 		char *colon = strchr(tok, ':'), *end, *name = tok;
 		struct gic_task_set *s;
 		double v;
 
 		while (isspace((unsigned char)*name))
 			name++;
-		if (!colon)
-			return gic_seterr(GIC_EUSAGE, "ratios: expected name:share, "
-					  "not '%s'", name);
+		if (!*name)  /* "train:0.8," ending a line that goes on */
+			continue;
+		if (!colon) {
+			rc = gic_seterr(GIC_EUSAGE, "ratios: expected name:share, "
+					"not '%s'", name);
+			break;
+		}
 		*colon = '\0';
 		for (end = colon; end > name && isspace((unsigned char)end[-1]); )
 			*--end = '\0';
 		v = strtod(colon + 1, &end);
 		while (isspace((unsigned char)*end))
 			end++;
-		if (*end || !(v > 0 && v <= 1) || !set_name_ok(name)) /* NaN */
-			return gic_seterr(GIC_EUSAGE, "ratios: bad share '%s:%s'",
-					  name, colon + 1);
-		if (!(s = new_set(t, name)))
-			return GIC_EUSAGE;
+		if (*end || !(v > 0 && v <= 1) || !set_name_ok(name)) { /* NaN */
+			rc = gic_seterr(GIC_EUSAGE, "ratios: bad share '%s:%s'",
+					name, colon + 1);
+			break;
+		}
+		if (!(s = new_set(t, name))) {
+			rc = GIC_EUSAGE;
+			break;
+		}
 		s->share = v;
 		s->line = t->split_line;
-		sum += v;
+		*sum += v;
 	}
+	free(buf);
+	return rc;
+}
+
+int gic_task_split_ratios(struct gic_task *t, const char *ratios)
+{
+	double sum = 0;
+	int rc = split_shares(t, ratios, &sum);
+
+	return rc < 0 ? rc : gic_task_ratios_sum(sum);
+}
+
+int gic_task_ratios_sum(double sum)
+{
 	if (!(sum >= 0.999999 && sum <= 1.000001))
 		return gic_seterr(GIC_EUSAGE, "ratios add up to %g, not 1", sum);
 	return 0;
+}
+
+/* A task without a name is named after its file, not the path to it (a
+ * task's name is in its hash: one spelling of the path, or another
+ * working directory, must not make another task): "t/mine.ini" is
+ * "mine". */
+static char *name_of_file(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	size_t n;
+
+	b = b ? b + 1 : path;
+	n = strlen(b);
+	if (n > 4 && !strcmp(b + n - 4, ".ini"))
+		n -= 4;
+	return strndup(b, n);
 }
 
 int gic_task_parse(const char *text, const char *path, struct gic_task **out)
@@ -529,7 +612,9 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 	}
 	p.t = t;
 	p.path = path;
-	p.next = text;
+	/* a UTF-8 BOM: inih skips it, but the reader, which sees the
+	 * headers whole, must too */
+	p.next = strncmp(text, "\xEF\xBB\xBF", 3) ? text : text + 3;
 	/* select expressions outgrow inih's default 200-byte lines */
 	ini_use_stack = 0;
 	ini_allow_realloc = 1;
@@ -551,8 +636,10 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 		gic_task_free(t);
 		return rc;
 	}
-	if (!t->name)
-		t->name = strdup(path);
+	if (!t->name && !(t->name = name_of_file(path))) {
+		gic_task_free(t);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
 	*out = t;
 	return 0;
 }

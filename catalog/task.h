@@ -72,6 +72,8 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out);
 void gic_task_free(struct gic_task *t);
 /* Adds the sets of a [split] "ratios = train:0.8, val:0.1, test:0.1". */
 int gic_task_split_ratios(struct gic_task *t, const char *ratios);
+/* 0 when the shares of a [split] add up to 1, else GIC_EUSAGE. */
+int gic_task_ratios_sum(double sum);
 /* The shipped tasks: names (NULL-terminated) and their text. */
 const char *const *gic_task_builtin_names(void);
 const char *gic_task_builtin_text(const char *name);
@@ -110,6 +112,9 @@ struct gic_resolved_set {
 	int skipped;             /* not resolved (gic_task_resolve_some) */
 	int only_fakes;          /* selected fakes and no real image (before
 				    balance = label emptied it) */
+	size_t no_class;         /* images without a class that
+				    max_per_class capped as one class ... */
+	size_t no_class_kept;    /* ... and how many of them it kept */
 };
 
 struct gic_resolved {

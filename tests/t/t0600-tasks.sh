@@ -471,4 +471,88 @@ test_expect_success 'an image whose entries disagree on the label is a warning n
 	gicat task check conf.ini 2>err && ! grep "both real and fake" err
 '
 
+test_expect_success 'the task hash and task.ini keep a long seed and a long ratios whole; a nameless task is named after its file' '
+	printf "[task]\nname = x\nseed = 12345678901\n[train]\nselect = split = train\nfraction = 0.5\n" >seed1.ini &&
+	sed "s/8901$/8902/" seed1.ini >seed2.ini &&
+	test "$(gicat task show seed1.ini | head -1)" != "$(gicat task show seed2.ini | sed "s/8902/8901/" | head -1)" &&
+	gicat split seed1.ini --out seedout --format manifest 2>/dev/null &&
+	test_grep "^seed = 12345678901$" seedout/task.ini &&
+	gicat task check seedout/task.ini >/dev/null 2>&1 &&
+	$PY -c "print(\"[split]\nselect = split = train\nratios = \" + \",\".join(\"set%04d:.015625\" % i for i in range(64)))" >r64.ini &&
+	gicat split r64.ini --out r64out --format manifest 2>/dev/null &&
+	test "$(grep -o "set00[0-9]*:0.015625" r64out/task.ini | wc -l)" -eq 64 &&
+	gicat task check r64out/task.ini >/dev/null 2>&1 &&
+	mkdir -p sub && printf "[train]\nselect = split = train\n" >sub/noname.ini &&
+	gicat split sub/noname.ini --out nn1 --format manifest 2>/dev/null &&
+	(cd sub && gicat split ./noname.ini --out ../nn2 --format manifest 2>/dev/null) &&
+	diff -r nn1 nn2 && test_grep "^name = noname$" nn1/task.ini
+'
+
+test_expect_success 'a section given twice, an indented line below a one-value key, an unclosed header: errors at their lines' '
+	printf "[task]\nname = a\nseed = 1\n   2\n[train]\nselect = split = train\nfraction = 0.5\n  0.25\n[task]\nname = b\n[split]\nselect = split = val\ngroup = class\n  sha256\nratios = x:1\n[split]\nselect = split = val\n[test y\nselect = split = val\n" >twice.ini &&
+	test_expect_code 1 gicat task check twice.ini 2>err &&
+	cat >want <<-EOF &&
+	gicat: task: twice.ini:4: ${SQ}seed${SQ} takes one value, not continued on an indented line
+	gicat: task: twice.ini:8: ${SQ}fraction${SQ} takes one value, not continued on an indented line
+	gicat: task: twice.ini:9: section [task] given twice (first on line 1)
+	gicat: task: twice.ini:14: ${SQ}group${SQ} takes one value, not continued on an indented line
+	gicat: task: twice.ini:16: section [split] given twice (first on line 11)
+	gicat: task: twice.ini:18: syntax error
+	EOF
+	test_cmp want err
+'
+
+test_expect_success 'ratios go on over lines; stratify takes spaces; a BOM hides no header' '
+	printf "[split]\nselect = split = val\nratios = a:0.5,\n   b:0.5\n" >cont.ini &&
+	gicat task show cont.ini >out &&
+	printf "[test a]\nselect = split = val\n" >whole.ini &&
+	gicat task show whole.ini >out2 &&
+	test "$(awk "\$1 == \"a\" || \$1 == \"b\" {n += \$2} END {print n}" out)" -eq "$(awk "\$1 == \"test/a\" {print \$2}" out2)" &&
+	test "$(awk "\$1 == \"a\" {print \$2}" out)" -gt 0 &&
+	printf "[test a]\nselect = split = val\nfraction = 0.5\nstratify = label , class\n" >st.ini &&
+	gicat task check st.ini >/dev/null 2>err && ! grep -q stratify err &&
+	printf "\357\273\277[test abcdefghij_abcdefghij_abcdefghij_abcdefghij_abcdefghij]\nselect = split = val\n" >bom.ini &&
+	gicat task show bom.ini >out &&
+	test_grep "^test/abcdefghij_abcdefghij_abcdefghij_abcdefghij_abcdefghij " out &&
+	printf "\357\273\277[train]\n[test x]\nselect = split = val\n" >bom2.ini &&
+	test_expect_code 1 gicat task check bom2.ini 2>err &&
+	test_grep "bom2.ini:1: set .train. has no select" err
+'
+
+test_expect_success 'set names that clash where case does not count; stratify with nothing to stratify; an empty file' '
+	printf "[set TEST]\nselect = split = val\n[test x]\nselect = split = val\n[set Task.ini]\nselect = split = val\n" >case.ini &&
+	test_expect_code 1 gicat task check case.ini 2>err &&
+	test_grep "case.ini:3: set .TEST. and set .test/x. would share a directory" err &&
+	test_grep "case.ini:5: set .Task.ini. has the name of a file every export writes" err &&
+	printf "[test a]\nselect = split = val\nstratify = label\n" >st2.ini &&
+	gicat task check st2.ini >/dev/null 2>err &&
+	test_grep "warning: st2.ini:1: set .test/a.: stratify applies to fraction and max_per_class, and it has neither" err &&
+	: >empty.ini &&
+	test_expect_code 1 gicat task check empty.ini 2>err &&
+	test_grep "^gicat: task: empty.ini: no sets" err
+'
+
+test_expect_success 'two sets selecting alike keep the same images; max_per_class says how many classless images it capped' '
+	printf "[test a]\nselect = subset = glide and split = val\nbalance = label\n[test b]\nselect = subset = glide and split = val\nbalance = label\n" >alike.ini &&
+	gicat task show --format csv alike.ini >alike.csv &&
+	awk -F, "NR > 1 && \$1 == \"test/a\" {print \$2}" alike.csv >a &&
+	awk -F, "NR > 1 && \$1 == \"test/b\" {print \$2}" alike.csv >b &&
+	test -s a && test_cmp a b &&
+	gicat init nolabels 2>/dev/null &&
+	(cd data && GICAT_DIR=$TRASH/nolabels gicat ingest genimage 2>/dev/null) || : &&
+	printf "[test b]\nselect = subset = sd14 and split = val\nmax_per_class = 2\n" >cap.ini &&
+	GICAT_DIR=$TRASH/nolabels gicat task check cap.ini >/dev/null 2>err &&
+	test_grep "set .test/b.: 4 images have no class: max_per_class capped them as one class, keeping 2" err
+'
+
+test_expect_success 'many errors under a long path: whole lines, then how many more' '
+	d=$(printf "d%.0s" $(seq 100)) && d=$d/$d/$d && mkdir -p $d &&
+	$PY -c "
+for i in range(60): print(\"[test s%d]\nselect = genrator = x%d\" % (i, i))" >$d/many.ini &&
+	test_expect_code 1 gicat task check $d/many.ini 2>err &&
+	test "$(grep -c "unknown field .genrator." err)" -eq "$(($(wc -l <err) - 1))" &&
+	n=$(sed -n "s/.*many.ini: \([0-9]*\) more errors$/\1/p" err) &&
+	test "$((n + $(wc -l <err) - 1))" -eq 60
+'
+
 test_done
