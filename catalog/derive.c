@@ -67,15 +67,23 @@ static int step_done(struct gic_catalog *c, sqlite3_stmt *s, const char *what)
 	return rc == SQLITE_DONE ? 0 : db_fail(c, what);
 }
 
-/* The images row of a derived object, from what gic_probe says of it. */
+/* The images row of a derived object, from what gic_probe says of it;
+ * a row there already for a file ingested with --mode ref (the same
+ * bytes) now names the object, which gc would otherwise delete. */
 static int insert_image(struct gic_catalog *c, const char *hex, size_t len,
 			const struct gic_image_info *in)
 {
 	sqlite3_stmt *s;
+	int rc;
 
 	if (sqlite3_prepare_v2(c->db, gic_image_insert_sql, -1, &s, NULL))
 		return db_fail(c, "record derived image");
 	gic_image_row_bind(s, hex, len, in, NULL, 0, 0);
+	if ((rc = step_done(c, s, "record derived image")) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, gic_image_stored_sql, -1, &s, NULL))
+		return db_fail(c, "record derived image");
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
 	return step_done(c, s, "record derived image");
 }
 

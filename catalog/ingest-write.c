@@ -42,10 +42,13 @@ const char gic_image_insert_sql[] =
 	"?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	"ON CONFLICT (sha256) DO NOTHING";
 
+const char gic_image_stored_sql[] =
+	"UPDATE images SET storage = 'object', ref_path = NULL, ref_size = NULL,"
+	" ref_mtime_ns = NULL WHERE sha256 = ? AND storage = 'ref'";
+
 static const char *const sql_text[] = {
 	gic_image_insert_sql,
-	"UPDATE images SET storage = 'object', ref_path = NULL, ref_size = NULL,"
-	" ref_mtime_ns = NULL WHERE sha256 = ? AND storage = 'ref'",
+	gic_image_stored_sql,
 	"SELECT sha256, file_id IS ?3, class IS NULL AND wnid IS NULL, "
 	"file_id IS NOT NULL, subset FROM entries "
 	"WHERE dataset = ?1 AND path = ?2",

@@ -64,6 +64,10 @@ struct gic_writer {
  * bytes are an object in the store.
  */
 extern const char gic_image_insert_sql[];
+/* Once the bytes of a ref'd image are stored as an object (a copy
+ * ingested, a derivation that came out alike): the row says so, bind the
+ * sha256. */
+extern const char gic_image_stored_sql[];
 void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
 			uint64_t bytes, const struct gic_image_info *in,
 			const char *ref_path, int64_t ref_size, int64_t ref_mtime_ns);

@@ -192,6 +192,21 @@ test_expect_success 'gc keeps derived images while their parent has an entry' '
 	gicat verify >out && test_grep " 0 problems" out && ! grep harmless out
 '
 
+test_expect_success 'a derived image ingested before as a ref'"'"'d file: its row names the object, which gc keeps' '
+	gicat degrade "blur(sigma=1.5)" "$fake" >pre.png 2>/dev/null &&
+	d=$(derived "$fake" "blur(sigma=1.5)|png()") && test -n "$d" &&
+	gicat init refcat 2>/dev/null &&
+	gicat --catalog refcat ingest --layout flat --dataset one "$(gicat show --format json "$fake" | $PY -c "import json,sys; print(json.load(sys.stdin)[\"entries\"][0][\"path\"])")" 2>/dev/null &&
+	gicat --catalog refcat ingest --mode ref --layout flat --dataset other pre.png 2>/dev/null &&
+	gicat --catalog refcat degrade "blur(sigma=1.5)" "$fake" >/dev/null 2>err &&
+	test "$(sqlite3 refcat/.gicat/catalog.db "SELECT storage FROM images WHERE ref_path IS NULL AND sha256 = ${SQ}$d${SQ}")" = object &&
+	echo x >>pre.png &&
+	gicat --catalog refcat degrade "blur(sigma=1.5)" "$fake" >again.png 2>err &&
+	test_grep "^degrade: reused" err &&
+	gicat --catalog refcat gc --grace 0 2>/dev/null &&
+	gicat --catalog refcat verify --full >out && test_grep " 0 problems" out
+'
+
 test_expect_success 'a chain runs in order: crop, resize, then JPEG' '
 	gicat degrade "center_crop(200)|resize(size=50)|jpeg(quality=80)" "$fake" >c.jpg 2>err &&
 	d=$(derived "$fake" "center_crop(200)|resize(size=50)|jpeg(quality=80)") &&
