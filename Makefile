@@ -9,7 +9,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS := sqlite3 libcurl libpng libjpeg openssl jansson inih libarchive libdeflate
+PKGS := sqlite3 libcurl libpng libjpeg openssl jansson inih libarchive libdeflate zlib
 TEST_PKGS := cmocka
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

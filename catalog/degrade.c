@@ -10,27 +10,42 @@
  *   arg   := KEY "=" VALUE | VALUE
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jpeglib.h>
 #include <png.h>
-#include <zlib.h> /* ZLIB_VERSION: zlib makes the PNG bytes */
+#include <zlib.h> /* zlib makes the PNG bytes */
 
 #include "degrade.h"
 
-/* Bumped whenever an operation's output bytes change for the same input. */
-#define ALGORITHM_VERSION "1"
+/* Bumped whenever an operation's output bytes change for the same input
+ * (2: center_crop's offsets rounded as torchvision's CenterCrop). */
+#define ALGORITHM_VERSION "2"
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
+static char codec[160];
+static pthread_once_t codec_once = PTHREAD_ONCE_INIT;
+
+/* libpng and zlib say which version runs (an upgrade of the shared
+ * library without a rebuild is another codec); libjpeg-turbo 2.x has no
+ * such call: the version built against. */
+static void codec_init(void)
+{
+	snprintf(codec, sizeof(codec), "gicat-degrade " ALGORITHM_VERSION
+		 "; libjpeg-turbo " XSTR(LIBJPEG_TURBO_VERSION)
+		 "; libpng %s; zlib %s", png_get_libpng_ver(NULL),
+		 zlibVersion());
+}
+
 const char *gic_degrade_codec(void)
 {
-	return "gicat-degrade " ALGORITHM_VERSION
-	       "; libjpeg-turbo " XSTR(LIBJPEG_TURBO_VERSION)
-	       "; libpng " PNG_LIBPNG_VER_STRING "; zlib " ZLIB_VERSION;
+	pthread_once(&codec_once, codec_init);
+	return codec;
 }
 
 /* ---- parsing -------------------------------------------------------------- */

@@ -535,6 +535,16 @@ out:
 	return rc;
 }
 
+/* Where a centred crop starts when d pixels are left over: round(d / 2)
+ * rounding halves to even, as torchvision's CenterCrop (Python's round):
+ * 159 left over start the crop at 80, 3 at 2, 5 at 2. */
+static uint32_t center_offset(uint32_t d)
+{
+	uint32_t k = d / 2;
+
+	return (d & 1) && (k & 1) ? k + 1 : k;
+}
+
 int gic_pixels_crop(struct gic_pixels *p, uint32_t w, uint32_t h)
 {
 	uint32_t x0, y0;
@@ -542,8 +552,8 @@ int gic_pixels_crop(struct gic_pixels *p, uint32_t w, uint32_t h)
 	if (w > p->w || h > p->h)
 		return gic_seterr(GIC_EUSAGE, "cannot crop %ux%u out of a %ux%u "
 				  "image", w, h, p->w, p->h);
-	x0 = (p->w - w) / 2;
-	y0 = (p->h - h) / 2;
+	x0 = center_offset(p->w - w);
+	y0 = center_offset(p->h - h);
 	for (uint32_t y = 0; y < h; y++)
 		memmove(p->rgb + (size_t)y * w * 3,
 			p->rgb + ((size_t)(y0 + y) * p->w + x0) * 3,

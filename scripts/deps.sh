@@ -9,7 +9,7 @@ set -u
 LIBS="sqlite3:libsqlite3-dev libcurl:libcurl4-openssl-dev libpng:libpng-dev
 libjpeg:libjpeg62-turbo-dev openssl:libssl-dev jansson:libjansson-dev
 inih:libinih-dev cmocka:libcmocka-dev libarchive:libarchive-dev
-libdeflate:libdeflate-dev"
+libdeflate:libdeflate-dev zlib:zlib1g-dev"
 TOOLS="pkg-config:pkg-config sqlite3:sqlite3 cc:gcc make:make python3:python3 bc:bc
 curl:curl openssl:openssl nginx:nginx script:bsdutils"
 # Debian's Python modules the tests use as independent references

@@ -207,6 +207,41 @@ test_expect_success 'a derived image ingested before as a ref'"'"'d file: its ro
 	gicat --catalog refcat verify --full >out && test_grep " 0 problems" out
 '
 
+test_expect_success 'resize(short=256)|center_crop(224) is torchvision'"'"'s Resize(256, BICUBIC) and CenterCrop(224), pixel for pixel' '
+	$PY -c "import torchvision" 2>/dev/null || { echo "SKIP: no torchvision"; exit 1; }
+	$PY -c "
+import random
+from PIL import Image
+random.seed(7)
+for w, h in ((500, 334), (227, 149), (333, 500)):
+    im = Image.new(\"RGB\", (w, h))
+    im.putdata([tuple(random.randrange(256) for _ in range(3)) for _ in range(w * h)])
+    im.save(\"crop%dx%d.png\" % (w, h))
+" &&
+	gicat init cropcat 2>/dev/null &&
+	gicat --catalog cropcat ingest --layout flat --dataset crops crop*.png 2>/dev/null &&
+	for f in crop*.png; do
+		h=$(sha256sum $f | cut -c1-64) &&
+		gicat --catalog cropcat degrade "resize(short=256)|center_crop(224)" $h >$f.gicat.png 2>/dev/null &&
+		gicat --catalog cropcat degrade "center_crop(100)" $h >$f.c100.png 2>/dev/null || return 1
+	done &&
+	$PY -c "
+import sys
+from PIL import Image, ImageChops
+import torchvision.transforms as T
+bad = 0
+for w, h in ((500, 334), (227, 149), (333, 500)):
+    src = Image.open(\"crop%dx%d.png\" % (w, h)).convert(\"RGB\")
+    for ops, tf in ((\"gicat\", T.Compose([T.Resize(256, T.InterpolationMode.BICUBIC), T.CenterCrop(224)])),
+                    (\"c100\", T.CenterCrop(100))):
+        want = tf(src)
+        got = Image.open(\"crop%dx%d.png.%s.png\" % (w, h, ops)).convert(\"RGB\")
+        if got.size != want.size or ImageChops.difference(got, want).getbbox():
+            print(\"differs:\", w, h, ops); bad += 1
+sys.exit(bad)
+"
+'
+
 test_expect_success 'a chain runs in order: crop, resize, then JPEG' '
 	gicat degrade "center_crop(200)|resize(size=50)|jpeg(quality=80)" "$fake" >c.jpg 2>err &&
 	d=$(derived "$fake" "center_crop(200)|resize(size=50)|jpeg(quality=80)") &&
