@@ -40,8 +40,8 @@ struct root {
 	char *name;             /* its default dataset name (root_name) */
 	size_t given;           /* its length as given, trailing '/' off */
 	char *spelt;            /* as parsed: as given, or for a relative
-				   one its named components, "." and ".."
-				   read as the directories they are */
+				   one spelt in full, "." and ".." read as
+				   the directories they are */
 	char above[256];        /* the name of the folder holding it */
 };
 
@@ -477,9 +477,9 @@ static char *root_name(const char *path, char **full_out)
 /*
  * Reads the PATH argument given once for all its files: the folder holding
  * it (for a subset's train|val given from inside the subset's folder), and
- * for a relative one its named components ("." and ".." read as the
- * directories they are: `gicat ingest .` inside imagenet_ai_0508_adm is
- * that folder, not nothing).  Nothing else above it is read.
+ * for a relative one the same path spelt in full ("." and ".." read as
+ * the directories they are: `gicat ingest ai` inside train/ is
+ * .../imagenet_ai_0508_adm/train/ai, as its absolute path says).
  */
 static int root_setup(struct root *ri, const char *given)
 {
@@ -506,8 +506,9 @@ static int root_setup(struct root *ri, const char *given)
 		snprintf(ri->above, sizeof(ri->above), "%.*s", (int)(at - b),
 			 full + b);
 	}
-	if (given[0] != '/' && !(ri->spelt = strdup(full + at +
-						    (full[at] == '/')))) {
+	/* a relative one is read as the same path spelt in full is: its
+	 * files' folders above it (train/ai, the subset's) say the same */
+	if (given[0] != '/' && !(ri->spelt = strdup(full))) {
 		free(full);
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	}

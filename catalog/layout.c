@@ -275,10 +275,11 @@ static int genimage_match(const struct span *c, int n)
 
 /* The generator of the subset holding c[top]: that folder or, when it is
  * not a known name, the nearest known one above it up to c[root] (the
- * folder ingest was given: what lies above it is the user's, not the
- * dataset's, and a path spelt in full must mean what a relative one does).
- * When train|val is root itself, the folder holding it (above, resolved
- * from the working directory) is the subset's if named exactly as one. */
+ * folder ingest was given).  Above c[root] the folders are the user's,
+ * not the dataset's: c[top] there is the subset's only when named
+ * exactly as one (imagenet_ai_0508_adm, ADM; glide_work is not), and
+ * nothing above it is read.  When train|val is the whole path, the
+ * folder holding it (above) is read so. */
 static const char *subset_generator(const struct span *c, int top, int root,
 				    const char *above)
 {
@@ -289,7 +290,8 @@ static const char *subset_generator(const struct span *c, int top, int root,
 		if (c[i].n >= sizeof(name))
 			continue;
 		snprintf(name, sizeof(name), "%.*s", (int)c[i].n, c[i].s);
-		if ((id = gic_generator_alias(name)))
+		if ((id = i >= root ? gic_generator_alias(name) :
+			  gic_generator_exact(name)))
 			return id;
 	}
 	return top < 0 ? gic_generator_exact(above) : NULL;

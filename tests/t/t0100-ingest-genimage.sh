@@ -143,7 +143,7 @@ test_expect_success 'the generator is never read from folders above the PATH arg
 	sort got >got.s && sort want | test_cmp - got.s
 '
 
-test_expect_success 'ingest from inside a subset folder (., .., train) gets its generator; nothing else above is read' '
+test_expect_success 'ingest from inside a subset folder (., .., train, ai) gets its generator; a relative path reads as its full spelling' '
 	gicat init inside 2>/dev/null && I=$TRASH/inside &&
 	(cd data/genimage/ADM/imagenet_ai_0508_adm &&
 	 { gicat --catalog $I ingest --dataset dot . 2>/dev/null || test $? = 1; } &&
@@ -157,12 +157,18 @@ test_expect_success 'ingest from inside a subset folder (., .., train) gets its 
 			"$(gicat query --count "subset = adm")" || return 1
 	done &&
 	test "$(gicat --catalog inside query --count "dataset = tr and label = fake and generator = adm and split = train")" -gt 0 &&
-	# ai given inside train: the split above it is not read, as for any tree
-	test "$(gicat --catalog inside query --count "dataset = ai and label = fake and split = null and generator = null")" -gt 0 &&
+	# ai given inside train: train/ai, as its full path says
+	test "$(gicat --catalog inside query --count "dataset = ai and label = fake and split = train and generator = adm")" -eq \
+		"$(gicat query --count "subset = adm and split = train and label = fake")" &&
+	(cd data/genimage/ADM/imagenet_ai_0508_adm/train/ai &&
+	 gicat --catalog $I ingest --dataset one 0_adm_174.PNG 2>/dev/null) &&
+	test "$(gicat --catalog inside query --format csv --fields generator,split,label "dataset = one" | tail -1)" = "adm,train,fake" &&
 	# a folder above train that merely holds a generator name is the user'"'"'s
 	mkdir -p glide_work/train/ai && cp data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG glide_work/train/ai/ &&
 	(cd glide_work && gicat --catalog $I ingest --dataset gw train 2>/dev/null) &&
-	test "$(gicat --catalog inside query --format csv --fields generator,split "dataset = gw" | tail -1)" = ",train"
+	test "$(gicat --catalog inside query --format csv --fields generator,split "dataset = gw" | tail -1)" = ",train" &&
+	gicat --catalog $I ingest --dataset gwfull "$TRASH/glide_work/train" 2>/dev/null &&
+	test "$(gicat --catalog inside query --format csv --fields generator,split "dataset = gwfull" | tail -1)" = ",train"
 '
 
 test_expect_success 'a tree laid out like GenImage but not GenImage: its own dataset, no GenImage terms' '
