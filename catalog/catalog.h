@@ -592,6 +592,9 @@ struct gic_ingest_stats {
 	uint64_t misfits;       /* entries whose path does not fit the layout
 				   --layout forced (no label or split read) */
 	char misfit[256];       /*   the first of them (its path) */
+	uint64_t unlabelled;    /* entries no folder gave a label, under
+				   --layout auto or flat, without --label */
+	char unlabelled_first[256]; /* the first of them (its path) */
 	uint64_t other_subsets; /* files of the same content as the entry at
 				   their path, but of another subset
 				   (GenImage's real photos recur): not added */

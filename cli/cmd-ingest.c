@@ -140,6 +140,10 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 	     "folder above FILE", st->misfit, 1, o->layout ==
 	     GIC_LAYOUT_GENIMAGE ? "its path gives it no label, split or "
 	     "generator" : "its path gives it no label or class");
+	note(st->unlabelled, "entry has", "entries have", "no label",
+	     st->unlabelled_first, 1, "no folder of the path says real or "
+	     "fake (.../{train,val}/{ai,nature}/FILE, or a label folder such "
+	     "as real, fake, 0_real, 1_fake); --label sets it");
 	if (st->other_subsets) {
 		snprintf(was, sizeof(was), "'%s': %s there, %s here",
 			 gic_esc(st->other_subset, now, sizeof(now)),

@@ -171,6 +171,18 @@ test_expect_success 'ingest from inside a subset folder (., .., train, ai) gets 
 	test "$(gicat --catalog inside query --format csv --fields generator,split "dataset = gwfull" | tail -1)" = ",train"
 '
 
+test_expect_success 'files in folders of their own inside a GenImage tree: the summary counts the entries left without a label' '
+	mkdir -p mp/wukong/imagenet_ai_0424_wukong/train/ai/extra mp/wukong/imagenet_ai_0424_wukong/train/other &&
+	cp data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG mp/wukong/imagenet_ai_0424_wukong/train/ai/1_wukong_1.png &&
+	cp data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG mp/wukong/imagenet_ai_0424_wukong/train/ai/extra/ &&
+	cp data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG mp/wukong/imagenet_ai_0424_wukong/train/other/ &&
+	gicat init mpcat 2>/dev/null && gicat --catalog mpcat ingest mp 2>err &&
+	test_grep "^  2 entries have no label (first: .mp/wukong/imagenet_ai_0424_wukong/train/[aio][a-z]*/.*0_adm_174.PNG.): no folder of the path says real or fake" err &&
+	test "$(gicat --catalog mpcat query --count "label = null")" -eq 2 &&
+	gicat init mpcat2 2>/dev/null && gicat --catalog mpcat2 ingest --label fake mp 2>err &&
+	! grep -q "no label" err
+'
+
 test_expect_success 'a tree laid out like GenImage but not GenImage: its own dataset, no GenImage terms' '
 	mkdir -p mydata/train/ai mydata/val/nature &&
 	cp data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG mydata/train/ai/ &&
