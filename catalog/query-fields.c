@@ -3,6 +3,7 @@
  * the same-named column of v_entries), a suggestion for a misspelt one,
  * and, for fields with a closed set of values, whether a value is one.
  */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,9 +97,40 @@ static void load_classes(void)
 		classes = NULL; /* then wnids go unchecked */
 }
 
+/* sha256 and phash are lower-case hex of a fixed length: a prefix, or
+ * upper case, would match nothing, silently. */
+static int hex_check(const struct gic_field *col, const char *s, char *why,
+		     size_t size)
+{
+	size_t want = !strcmp(col->name, "sha256") ? 64 :
+		      !strcmp(col->name, "phash") ? 16 : 0;
+	size_t n = strlen(s);
+
+	if (!want || (n == want && strspn(s, "0123456789abcdef") == n))
+		return 0;
+	if (n && strspn(s, "0123456789abcdefABCDEF") == n && n < want) {
+		char low[64];
+
+		for (size_t i = 0; i <= n; i++)
+			low[i] = (char)tolower((unsigned char)s[i]);
+		snprintf(why, size, "%s is %zu hex digits, not %zu: for those "
+			 "starting so, %s ~ '%s*'", col->name, want, n,
+			 col->name, low);
+	}
+	else if (n && strspn(s, "0123456789abcdefABCDEF") == n)
+		snprintf(why, size, "%s is %zu lower-case hex digits%s", col->name,
+			 want, n == want ? ": write it in lower case" : "");
+	else
+		snprintf(why, size, "%s is %zu hex digits, not '%.80s'",
+			 col->name, want, s);
+	return -1;
+}
+
 int gic_field_value_check(const struct gic_field *col, const char *s,
 			  int as_class, char *why, size_t size)
 {
+	if (hex_check(col, s, why, size) < 0)
+		return -1;
 	if (!strcmp(col->name, "wnid")) {
 		/* wnid = X finds entries kept with a wnid outside the 1000
 		 * classes too; class = X names one of the classes */

@@ -364,6 +364,11 @@ static int parse_range(struct parser *p, const struct gic_field *f)
 		return gic_qfail(p, &lo, "empty range: %lld is above %lld",
 				 (long long)p->params[p->nparams - 2].i,
 				 (long long)p->params[p->nparams - 1].i);
+	if (col->type == GIC_FT_TEXT &&
+	    strcmp(p->params[p->nparams - 2].s, p->params[p->nparams - 1].s) > 0)
+		return gic_qfail(p, &lo, "empty range: '%.60s' sorts after '%.60s'",
+				 p->params[p->nparams - 2].s,
+				 p->params[p->nparams - 1].s);
 	/* a range may reach past the classes, not lie wholly outside them */
 	if (col->type == GIC_FT_INT && !strcmp(col->name, "class") &&
 	    (p->params[p->nparams - 1].i < 0 || p->params[p->nparams - 2].i > 999))

@@ -172,7 +172,7 @@ int cmd_query(int argc, char **argv)
 		case 'g': q.group = optarg; break;
 		case 'F': q.fields = optarg; break;
 		case 'n':
-			if (cli_parse_u64(optarg, &n) < 0)
+			if (cli_parse_u64(optarg, &n) < 0 || n > INT64_MAX)
 				return cli_usage_error("query", "bad --limit '%s'",
 						       optarg);
 			q.limit = (long long)n;

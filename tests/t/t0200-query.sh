@@ -397,4 +397,22 @@ test_expect_success 'a message of many escaped bytes comes out whole, however lo
 	! grep -q "$E" err
 '
 
+test_expect_success 'a hash prefix or upper-case hex is refused with the glob that finds it; a reversed text range, a --limit past 2^63' '
+	h=$(gicat query --format csv --fields sha256 --limit 1 | tail -1) &&
+	p=$(echo $h | cut -c1-12) &&
+	test_expect_code 2 gicat query "sha256 = $p" 2>err &&
+	test_grep "sha256 is 64 hex digits, not 12: for those starting so, sha256 ~ ${SQ}$p\*${SQ}" err &&
+	test "$(gicat query --count "sha256 ~ ${SQ}$p*${SQ}")" -eq 1 &&
+	H=$(echo $h | tr a-f A-F) &&
+	test_expect_code 2 gicat query "sha256 = $H" 2>err &&
+	test_grep "sha256 is 64 lower-case hex digits: write it in lower case" err &&
+	test_expect_code 2 gicat query "phash in (abc)" 2>err &&
+	test_grep "phash is 16 hex digits" err &&
+	test "$(gicat query --count "sha256 = $h")" -eq "$(gicat query --count "sha256 ~ ${SQ}$h${SQ}")" &&
+	test_expect_code 2 gicat query "generator in m..a" 2>err &&
+	test_grep "empty range: .m. sorts after .a." err &&
+	test_expect_code 2 gicat query --limit 18446744073709551615 2>err &&
+	test_grep "bad --limit" err
+'
+
 test_done
