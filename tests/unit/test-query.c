@@ -142,7 +142,10 @@ static void values(void **state)
 	check("split = 'and'", "split = ? | 'and'");
 	check("split = 'null'", "split = ? | 'null'");
 	/* a text field keeps a number as written */
-	check("sha256 = 0123", "sha256 = ? | '0123'");
+	check("sha256 = 0123456789012345678901234567890123456789012345678901234567890123",
+	      "sha256 = ? | '0123456789012345678901234567890123456789012345678901234567890123'");
+	check("sha256 = 0123", "error at 10: sha256 is 64 hex digits, not 4: "
+	      "for those starting so, sha256 ~ '0123*'");
 	check("phash = 00ff00ff00ff00ff", "phash = ? | '00ff00ff00ff00ff'");
 	check("subsampling = 4:2:0", "subsampling = ? | '4:2:0'");
 	check("path = a/b-c.png", "path = ? | 'a/b-c.png'");
