@@ -13,18 +13,77 @@
 #include "degrade.h"
 #include "task-int.h"
 
-/* A select expression that does not compile is an error at its line
- * (the catalog is not needed to tell). */
+/* The start of the line after the one at s: a line ends as the reader
+ * ends it (CRLF, LF or a lone CR). */
+static const char *next_line(const char *s)
+{
+	s += strcspn(s, "\r\n");
+	return s + (s[0] == '\r' && s[1] == '\n' ? 2 : s[0] != '\0');
+}
+
+/* Where column col of a select value lies in the file: the value began
+ * on line key_line and may go on over indented lines, which inih joined
+ * with a space (each cut at an inline " ;" comment, trimmed).  0 when the
+ * lines read do not spell the value. */
+static int value_place(const char *text, int key_line, const char *expr,
+		       int col, int *line, int *column)
+{
+	const char *s = strncmp(text, "\xEF\xBB\xBF", 3) ? text : text + 3;
+	size_t off = 0, want = col > 0 ? (size_t)col - 1 : 0;
+
+	for (int l = 1; l < key_line && *s; l++)
+		s = next_line(s);
+	for (int l = key_line; *s; l++, s = next_line(s)) {
+		size_t len = strcspn(s, "\r\n"), ws = strspn(s, " \t");
+		const char *v = s, *end = s + len, *c;
+
+		if (l == key_line) {  /* "select = VALUE" */
+			while (v < end && *v != '=' && *v != ':')
+				v++;
+			if (v++ == end)
+				return 0;
+		} else if (ws >= len || s[ws] == ';' || s[ws] == '#') {
+			continue;     /* blank or a comment: inih skips it */
+		} else if (ws == 0) {
+			return 0;     /* not a continuation */
+		}
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		for (c = v; c < end && !(*c == ';' && c > v &&
+					 (c[-1] == ' ' || c[-1] == '\t')); c++)
+			;
+		while (c > v && (c[-1] == ' ' || c[-1] == '\t'))
+			c--;
+		if (strncmp(expr + off, v, (size_t)(c - v)))
+			return 0;
+		if (want <= off + (size_t)(c - v)) {
+			*line = l;
+			*column = (int)(v - s) + (int)(want >= off ? want - off : 0) + 1;
+			return 1;
+		}
+		off += (size_t)(c - v) + 1;
+	}
+	return 0;
+}
+
+/* A select expression that does not compile is an error at the line and
+ * column of the file where it went wrong (the catalog is not needed to
+ * tell). */
 static void check_select(struct parse *p, const char *expr, int line)
 {
 	struct gic_sql sql;
-	int errcol = 0;
+	int errcol = 0, col;
 
 	if (!expr)
 		return;
 	if (gic_query_compile(expr, &sql, &errcol) < 0) {
 		p->line = line;
-		gic_task_fail(p, "select: %s (column %d)", gic_errmsg(), errcol);
+		if (value_place(p->t->text, line, expr, errcol, &p->line, &col))
+			gic_task_fail(p, "select: %s (column %d)", gic_errmsg(),
+				      col);
+		else
+			gic_task_fail(p, "select: %s (column %d of the value)",
+				      gic_errmsg(), errcol);
 		return;
 	}
 	gic_sql_release(&sql);

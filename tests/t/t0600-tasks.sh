@@ -269,7 +269,7 @@ test_expect_success 'a set without select is an error, not the whole catalog; so
 	test "$(cat err)" = "gicat: task: nosel2.ini:2: [split] has no select: say which images it deals out (select = EXPR)" &&
 	printf "[task]\n[train]\nselect = label = fake\n  [x]\n" >indent.ini &&
 	test_expect_code 1 gicat task check indent.ini 2>err &&
-	test_grep "^gicat: task: indent.ini:3: select: unexpected character .\[." err &&
+	test_grep "^gicat: task: indent.ini:4: select: unexpected character .\[. .*(column 3)$" err &&
 	printf "[task]\n[train]\nselect =\n" >all.ini &&
 	gicat task show all.ini >out 2>err &&
 	test "$(sed -n "s/^train  *\([0-9]*\) .*/\1/p" out)" -eq \
@@ -543,6 +543,17 @@ test_expect_success 'two sets selecting alike keep the same images; max_per_clas
 	printf "[test b]\nselect = subset = sd14 and split = val\nmax_per_class = 2\n" >cap.ini &&
 	GICAT_DIR=$TRASH/nolabels gicat task check cap.ini >/dev/null 2>err &&
 	test_grep "set .test/b.: 4 images have no class: max_per_class capped them as one class, keeping 2" err
+'
+
+test_expect_success 'a select error is placed at its line and column in the file, over continuation lines and comments' '
+	printf "[task]\nname = a\n[train]\nselect = split = train and\n   ; a comment\n   genrator = sd14\n[test b]\nselect = generator == sd14\n[test c]\nselect = split = val  ; val only\n   and (label = x\n" >place.ini &&
+	test_expect_code 1 gicat task check place.ini 2>err &&
+	cat >want <<-EOF &&
+	gicat: task: place.ini:6: select: unknown field ${SQ}genrator${SQ} (did you mean ${SQ}generator${SQ}?) (column 4)
+	gicat: task: place.ini:8: select: expected a value after ${SQ}=${SQ} (column 21)
+	gicat: task: place.ini:11: select: label is ${SQ}real${SQ} or ${SQ}fake${SQ}, not ${SQ}x${SQ} (column 17)
+	EOF
+	test_cmp want err
 '
 
 test_expect_success 'many errors under a long path: whole lines, then how many more' '
