@@ -163,4 +163,20 @@ test_expect_success 'dedup -h prints usage on stdout' '
 	gicat dedup -h >out && test_grep "^usage: gicat dedup \[--near" out
 '
 
+test_expect_success 'flat images (one colour, a pixel, a line, 2x2) hash alike whatever their colour; black hashes to 0' '
+	mkdir -p flat &&
+	$PY -c "
+from PIL import Image
+for v in (1, 128, 129, 255): Image.new(\"L\", (64, 64), v).save(\"flat/grey%03d.png\" % v)
+Image.new(\"L\", (64, 64), 0).save(\"flat/black.png\")
+Image.new(\"RGB\", (1, 1), (200, 10, 10)).save(\"flat/red1x1.png\")
+Image.new(\"RGB\", (1, 7), (20, 100, 10)).save(\"flat/green1x7.png\")
+Image.new(\"RGB\", (2, 2), (20, 100, 10)).save(\"flat/g2x2.png\")
+" &&
+	gicat init flatcat 2>/dev/null &&
+	gicat --catalog flatcat ingest --dataset flat flat 2>/dev/null &&
+	test "$(gicat --catalog flatcat query --count "phash = 8000000000000000")" -eq 7 &&
+	test "$(gicat --catalog flatcat query --format csv --fields phash "path ~ ${SQ}*black.png${SQ}" | tail -1)" = 0000000000000000
+'
+
 test_done
