@@ -9,10 +9,17 @@
 
 #include "dedup.h"
 
+/* The pairs of one test image at a time: a test image of many (black,
+ * flat) near duplicates in train holds as many, not the whole set's
+ * pairs, which grow with the square of a set of such images. */
 struct pairs {
 	struct gic_leak *v;
 	size_t n, cap;
+	size_t ia;            /* the test item whose pairs v holds */
 	const struct gic_resolved_set *train, *test;
+	int (*cb)(void *, const struct gic_leak *);
+	void *arg;
+	uint64_t count;
 };
 
 /* The image whose pHash stands for an item: its original when derived. */
@@ -21,11 +28,38 @@ static const char *original(const struct gic_item *it)
 	return it->parent[0] ? it->parent : it->sha256;
 }
 
+static int by_train(const void *a, const void *b)
+{
+	const struct gic_leak *x = a, *y = b;
+
+	return strcmp(x->train->sha256, y->train->sha256);
+}
+
+/* Hands the pairs of one test item to the callback, by train sha256:
+ * items are sorted by sha256, and gic_near_cross goes through the test
+ * items in order, so the pairs go out by (test, train). */
+static int flush(struct pairs *p)
+{
+	int rc = 0;
+
+	if (p->n > 1)
+		qsort(p->v, p->n, sizeof(*p->v), by_train);
+	for (size_t i = 0; rc == 0 && i < p->n; i++)
+		rc = p->cb ? p->cb(p->arg, &p->v[i]) : 0;
+	p->count += p->n;
+	p->n = 0;
+	return rc;
+}
+
 static int collect(void *arg, size_t ia, size_t ib, int dist)
 {
 	struct pairs *p = arg;
 	struct gic_leak *l;
+	int rc;
 
+	if (ia != p->ia && (rc = flush(p)) != 0)
+		return rc;
+	p->ia = ia;
 	if (gic_grow(&p->v, p->n, &p->cap, sizeof(*p->v), 64))
 		return GIC_ENOMEM;
 	l = &p->v[p->n++];
@@ -35,14 +69,6 @@ static int collect(void *arg, size_t ia, size_t ib, int dist)
 	l->distance = dist;
 	l->same_image = !strcmp(original(l->test), original(l->train));
 	return 0;
-}
-
-static int by_test_then_train(const void *a, const void *b)
-{
-	const struct gic_leak *x = a, *y = b;
-	int c = strcmp(x->test->sha256, y->test->sha256);
-
-	return c ? c : strcmp(x->train->sha256, y->train->sha256);
 }
 
 /* The pHashes of a set's items (of their originals). */
@@ -73,17 +99,15 @@ static int one_set(struct gic_catalog *c, const struct gic_resolved_set *train,
 		   int distance, int (*cb)(void *, const struct gic_leak *),
 		   void *arg, uint64_t *count)
 {
-	struct pairs p = { .train = train, .test = test };
+	struct pairs p = { .train = train, .test = test, .cb = cb, .arg = arg };
 	uint64_t *h = NULL;
 	int rc;
 
 	if ((rc = phashes(c, test, &h)) == 0)
 		rc = gic_near_cross(h, test->n, th, train->n, distance, collect, &p);
-	if (rc == 0 && p.n) /* qsort must not see the NULL of an empty list */
-		qsort(p.v, p.n, sizeof(*p.v), by_test_then_train);
-	for (size_t i = 0; rc == 0 && i < p.n; i++)
-		rc = cb ? cb(arg, &p.v[i]) : 0;
-	*count += p.n;
+	if (rc == 0)
+		rc = flush(&p);
+	*count += p.count;
 	free(p.v);
 	free(h);
 	return rc;

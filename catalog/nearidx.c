@@ -475,8 +475,7 @@ int gic_nearidx_query(const struct gic_nearidx *ix, uint64_t q,
 /* ---- cross pairs ------------------------------------------------------- */
 
 struct cross {
-	size_t q;           /* the position being queried */
-	int swapped;        /* the index holds a, queries come from b */
+	size_t q;           /* the position of a being queried */
 	int (*cb)(void *arg, size_t ia, size_t ib, int dist);
 	void *arg;
 };
@@ -485,8 +484,7 @@ static int cross_hit(void *arg, size_t i, int dist)
 {
 	struct cross *x = arg;
 
-	return x->swapped ? x->cb(x->arg, i, x->q, dist) :
-			    x->cb(x->arg, x->q, i, dist);
+	return x->cb(x->arg, x->q, i, dist);
 }
 
 int gic_near_cross(const uint64_t *a, size_t na, const uint64_t *b,
@@ -494,17 +492,14 @@ int gic_near_cross(const uint64_t *a, size_t na, const uint64_t *b,
 		   int (*cb)(void *arg, size_t ia, size_t ib, int dist),
 		   void *arg)
 {
-	struct cross x = { .swapped = na > nb, .cb = cb, .arg = arg };
-	const uint64_t *qs = x.swapped ? b : a;
-	size_t nq = x.swapped ? nb : na;
+	struct cross x = { .cb = cb, .arg = arg };
 	struct gic_nearidx *ix;
 	int rc;
 
-	if ((rc = gic_nearidx_build(x.swapped ? a : b, x.swapped ? na : nb, d,
-				    &ix)) < 0)
+	if ((rc = gic_nearidx_build(b, nb, d, &ix)) < 0)
 		return rc;
-	for (x.q = 0; x.q < nq && rc == 0; x.q++)
-		rc = gic_nearidx_query(ix, qs[x.q], cross_hit, &x);
+	for (x.q = 0; x.q < na && rc == 0; x.q++)
+		rc = gic_nearidx_query(ix, a[x.q], cross_hit, &x);
 	gic_nearidx_free(ix);
 	return rc;
 }

@@ -78,9 +78,10 @@ int gic_nearidx_query(const struct gic_nearidx *ix, uint64_t q,
 
 /*
  * Every cross pair: calls cb(arg, ia, ib, dist) once for each ia < na,
- * ib < nb with a[ia] and b[ib] within distance d.  The larger side is
- * indexed and the smaller one queried against it.  A non-zero return
- * from cb stops and is returned.
+ * ib < nb with a[ia] and b[ib] within distance d.  b is indexed and a
+ * queried against it in order, so cb sees ia never decrease (the pairs
+ * of one ia together, their ib in no order).  A non-zero return from cb
+ * stops and is returned.
  */
 int gic_near_cross(const uint64_t *a, size_t na, const uint64_t *b,
 		   size_t nb, int d,

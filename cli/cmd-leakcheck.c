@@ -5,6 +5,7 @@
  */
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -51,6 +52,14 @@ static int print(void *arg, const struct gic_leak *l)
 	return 0;
 }
 
+static int has_train(const struct gic_task *t)
+{
+	for (int i = 0; i < t->nsets; i++)
+		if (!strcmp(t->sets[i].name, "train"))
+			return 1;
+	return 0;
+}
+
 int cmd_leakcheck(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -80,6 +89,12 @@ int cmd_leakcheck(int argc, char **argv)
 		return cli_usage_error("leakcheck", "expected one TASK");
 	if ((rc = gic_task_load(argv[optind], &t)) < 0)
 		return cli_fail(rc, "leakcheck", NULL);
+	if (!has_train(t)) {  /* "0 pairs" would say it was checked */
+		rc = cli_usage_error("leakcheck", "task '%s' has no train set: "
+				     "leakcheck compares every other set with "
+				     "it", argv[optind]);
+		goto out;
+	}
 	if ((rc = cli_open("leakcheck", &c)))
 		goto out;
 	if (run.fmt == OUT_CSV)

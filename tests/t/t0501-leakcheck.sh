@@ -73,4 +73,33 @@ test_expect_success 'a bad distance is a usage error' '
 	test_expect_code 2 gicat leakcheck --distance 11 genimage/cross-sd14 2>err
 '
 
+test_expect_success 'a task without a train set is a usage error, not "0 pairs"' '
+	printf "[task]\nname = x\n[test a]\nselect = split = val\n" >notrain.ini &&
+	test_expect_code 2 gicat leakcheck notrain.ini 2>err &&
+	test_grep "has no train set" err
+'
+
+test_expect_success '2,000 flat training images and 2,000 flat test images: 4 million pairs counted in bounded memory' '
+	gicat init flat 2>/dev/null &&
+	sqlite3 flat/.gicat/catalog.db "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 3999)
+		INSERT INTO images (sha256, bytes, format, width, height, channels, bit_depth, mode, phash, storage)
+		SELECT printf(${SQ}%064x${SQ}, i), 1, ${SQ}png${SQ}, 8, 8, 3, 8, ${SQ}rgb${SQ}, 0, ${SQ}object${SQ} FROM n;
+		WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 3999)
+		INSERT INTO entries (sha256, dataset, path, split, label)
+		SELECT printf(${SQ}%064x${SQ}, i), ${SQ}flat${SQ}, i || ${SQ}.png${SQ},
+		       CASE WHEN i < 2000 THEN ${SQ}train${SQ} ELSE ${SQ}val${SQ} END, ${SQ}fake${SQ} FROM n" &&
+	printf "[train]\nselect = split = train\n[test v]\nselect = split = val\n" >flat.ini &&
+	GICAT_DIR=$TRASH/flat $PY -c "
+import resource, subprocess, sys
+r = subprocess.run([\"gicat\", \"task\", \"check\", \"flat.ini\"], capture_output=True, text=True)
+sys.stderr.write(r.stderr)
+kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(kb)
+sys.exit(0 if \"shares 4000000 image pairs\" in r.stderr else 1)
+" >rss 2>err &&
+	test_grep "test set .test/v. shares 4000000 image pairs with train" err &&
+	# the pairs one test image at a time: 4 million of them held took 200 MB
+	{ grep -q __asan_init "$(command -v gicat)" || test "$(cat rss)" -lt 100000; }
+'
+
 test_done
