@@ -439,7 +439,7 @@ static int holds(int fd, const char *base, const char *sha)
 
 /* Removes rel below outfd (a file, or with dir an empty directory); with
  * sha, a file only while it holds that content. */
-static int remove_below(int outfd, const char *rel, int dir, const char *sha)
+int gic_export_remove(int outfd, const char *rel, int dir, const char *sha)
 {
 	char buf[PATH_MAX];
 	const char *base;
@@ -455,14 +455,14 @@ static int remove_below(int outfd, const char *rel, int dir, const char *sha)
 
 /* Removes the directories of path (below outfd) that are left empty,
  * deepest first. */
-static void remove_dirs_of(int outfd, const char *path)
+void gic_export_remove_dirs_of(int outfd, const char *path)
 {
 	char dir[PATH_MAX], *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	while ((slash = strrchr(dir, '/'))) {
 		*slash = '\0';
-		if (!remove_below(outfd, dir, 1, NULL))
+		if (!gic_export_remove(outfd, dir, 1, NULL))
 			break;
 	}
 }
@@ -471,15 +471,15 @@ static void remove_dirs_of(int outfd, const char *path)
 static void remove_empty_dirs(int outfd, struct list *l)
 {
 	for (size_t i = l->n; i-- > 0; )
-		remove_dirs_of(outfd, l->v[i].path);
+		gic_export_remove_dirs_of(outfd, l->v[i].path);
 }
 
 void gic_export_undo(struct gic_export_ctx *x)
 {
 	for (size_t i = 0; i < x->nfiles; i++)
-		remove_below(x->outfd, x->files[i].path, 0, NULL);
+		gic_export_remove(x->outfd, x->files[i].path, 0, NULL);
 	for (size_t i = x->nmade; i-- > 0; )  /* children were made later */
-		remove_below(x->outfd, x->made[i], 1, NULL);
+		gic_export_remove(x->outfd, x->made[i], 1, NULL);
 }
 
 /* The catalog's records of dir go before any file of theirs: a run that
@@ -509,9 +509,14 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 	struct list known = { 0 }, left = { 0 };
 	int rc;
 
+	char hex[GIC_HEX_LEN + 1];
+
 	memset(out, 0, sizeof(*out));
 	rc = from_catalog(c, dir, 1, &known);
-	if (rc >= 0)
+	/* a MANIFEST.sha256 speaks for an export (copied from elsewhere)
+	 * only beside the task.ini an export writes: any sha256sum listing
+	 * of one's own files is named so too */
+	if (rc >= 0 && task_ini_hash(dir, hex) == 1)
 		rc = from_manifest(dir, &known);
 	if (rc == GIC_ENOTFOUND)
 		rc = 0; /* no MANIFEST.sha256: what the catalog knows */
@@ -521,7 +526,7 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 	 * A MANIFEST line alone vouches for nothing (any sha256sum listing
 	 * reads as one): its file goes only while it holds the line's hash. */
 	for (size_t i = 0; rc >= 0 && i < known.n; i++)
-		out->removed += (uint64_t)remove_below(outfd, known.v[i].path, 0,
+		out->removed += (uint64_t)gic_export_remove(outfd, known.v[i].path, 0,
 			known.v[i].sha[0] ? known.v[i].sha : NULL);
 	if (rc >= 0) {
 		if (known.n)

@@ -48,6 +48,19 @@ struct gic_export_ctx {
 	int marked;                     /* GIC_EXPORT_MARK is in --out */
 };
 
+/* Removes rel below outfd (a directory when dir, only if empty; a file
+ * only while it holds sha, when given); 1 when it went. */
+int gic_export_remove(int outfd, const char *rel, int dir, const char *sha);
+/* Removes the directories of path (below outfd) left empty, deepest
+ * first. */
+void gic_export_remove_dirs_of(int outfd, const char *path);
+/* Leaves GIC_EXPORT_MARK in outfd, durably, listing the files kept there
+ * from before this run. */
+int gic_export_mark(int outfd, char *const *kept, size_t nkept);
+/* Over the mark of a killed run: removes from outfd, and from c->left,
+ * what was not listed in the mark as there before that run. */
+int gic_export_resume(int outfd, struct gic_export_cleared *c);
+
 /* Opens (creating) the directory rel below the output directory and
  * returns an fd; never follows symlinks, never leaves the output. */
 int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd);

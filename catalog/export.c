@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "export-int.h"
 #include "json.h"
 
@@ -264,32 +266,6 @@ static int not_ours(struct gic_export_ctx *x, int rc)
 	return rc;
 }
 
-/* Leaves GIC_EXPORT_MARK in --out, durably, before any file of the
- * export: a run killed half-way is then known for what it is. */
-static int mark(struct gic_export_ctx *x)
-{
-	static const char text[] =
-		"An export by gicat is writing into this directory, or was "
-		"killed before it\nfinished. Split or export into it again: "
-		"what it left is replaced.\n";
-	int fd = openat(x->outfd, GIC_EXPORT_MARK, O_WRONLY | O_CREAT |
-			O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-
-	if (fd < 0 || write(fd, text, sizeof(text) - 1) !=
-			      (ssize_t)(sizeof(text) - 1) ||
-	    fsync(fd) < 0 || fsync(x->outfd) < 0) {
-		int rc = gic_seterr(GIC_EIO, "write %s: %s", GIC_EXPORT_MARK,
-				    strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		unlinkat(x->outfd, GIC_EXPORT_MARK, 0);
-		return rc;
-	}
-	close(fd);
-	x->marked = 1;
-	return 0;
-}
-
 /* A directory with entries, none of them the mark of a killed export. */
 /* What the directory d (closed here; NULL: nothing) holds: anything,
  * and the mark of an export that did not finish. */
@@ -339,6 +315,33 @@ int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
 				 "directory does not exist") : 0;
 }
 
+/* Refuses an --out that holds a file the catalog keeps by reference
+ * (ingest --mode ref): an export there would write over it, or --force
+ * remove it. */
+static int holds_refs(struct gic_catalog *c, const char *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT ref_path FROM images WHERE "
+			       "storage = 'ref' AND (ref_path = ?1 OR "
+			       "substr(ref_path, 1, length(?1) + 1) = ?1 || '/') "
+			       "LIMIT 1", -1, &s, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	sqlite3_bind_text(s, 1, out, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = gic_seterr(GIC_EUSAGE, "holds files the catalog uses by "
+				"reference (ingest --mode ref), such as '%s': "
+				"write exports elsewhere",
+				(const char *)sqlite3_column_text(s, 0));
+	else
+		rc = rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "%s",
+							sqlite3_errmsg(c->db));
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* --out must be new or empty, unless --force: then what earlier exports
  * wrote there goes first, so that none of their images stays in a set. */
 static int open_out(struct gic_export_ctx *x, const char *out,
@@ -363,10 +366,13 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 		return gic_seterr(GIC_EUSAGE, "exists and is not a directory");
 	if (!(x->out = realpath(out, NULL)))
 		return gic_seterr(GIC_EIO, "%s", strerror(errno));
-	/* --force empties what it is given: never the catalog with it */
+	/* --force empties what it is given: never the catalog with it,
+	 * nor the files it keeps by reference */
 	if ((dir = x->cat->real_dir) && gic_path_within(dir, x->out))
 		return gic_seterr(GIC_EUSAGE, "holds the catalog (%s): write "
 				  "exports elsewhere", dir);
+	if ((rc = holds_refs(x->cat, x->out)) < 0)
+		return rc;
 	x->outfd = open(x->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x->outfd < 0)
 		return gic_seterr(GIC_EIO, "'%s': %s", out, strerror(errno));
@@ -393,10 +399,13 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	 * hand): a run killed here must not leave them to describe it */
 	rc = nonempty ? gic_export_clear(x->cat, x->out, x->outfd, cleared)
 		      : gic_export_forget(x->cat, x->out);
-	if (rc < 0)
-		return rc;
-	x->marked = found;
-	return found ? 0 : mark(x);
+	/* a killed run's files: all but those its mark says were here */
+	if (rc == 0 && found)
+		rc = gic_export_resume(x->outfd, cleared);
+	if (rc == 0 && !found)
+		rc = gic_export_mark(x->outfd, cleared->left, cleared->nleft);
+	x->marked = rc == 0;
+	return rc;
 }
 
 static int by_str(const void *a, const void *b)

@@ -198,6 +198,7 @@ struct gic_export_opts {
  * the first of each, in path order, named. */
 struct gic_export_cleared {
 	uint64_t removed, kept, replaced;
+	uint64_t killed;        /* files a killed run left, removed */
 	uint64_t kept_dirs;     /* empty directories no export made, kept */
 	char first_kept[256], first_replaced[256], first_kept_dir[256];
 	char **left;            /* gic_export_clear: the others, sorted;

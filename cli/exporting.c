@@ -179,12 +179,12 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 			(unsigned long long)rep.cleared.removed,
 			cli_s(rep.cleared.removed), a->out);
 	snprintf(warn, sizeof(warn), "%s: warning", cmd);
-	if (rep.resumed && rep.cleared.replaced) /* a killed run wrote */
-		cli_err("%s: %s held what an export killed before it finished "
-			"left: %llu file%s replaced\n", cmd, a->out,
-			(unsigned long long)rep.cleared.replaced,
-			cli_s(rep.cleared.replaced));
-	else if (rep.cleared.replaced)
+	if (rep.cleared.killed)
+		cli_err("%s: removed %llu file%s that an export killed before "
+			"it finished left in %s\n", cmd,
+			(unsigned long long)rep.cleared.killed,
+			cli_s(rep.cleared.killed), a->out);
+	if (rep.cleared.replaced)
 		cli_say(warn, "'%s': --force replaced %llu file%s that no "
 			"export wrote (%s%s): names this export writes", a->out,
 			(unsigned long long)rep.cleared.replaced,

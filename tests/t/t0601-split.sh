@@ -820,12 +820,47 @@ split --check: 0 files checked, 1 drift" &&
 	gicat --catalog cb export --jobs 1 --mode copy --out kl 2>err &&
 	# killed after its record was committed, the run left a whole
 	# export that is removed like any earlier one
-	test_grep "^export: kl held what an export killed before it finished left: [1-9][0-9]* files\{0,1\} replaced$\|^export: removed [1-9][0-9]* files of an earlier export from kl$" err &&
-	! test_grep " 0 files replaced" err &&
+	test_grep "^export: removed [1-9][0-9]* files\{0,1\} that an export killed before it finished left in kl$\|^export: removed [1-9][0-9]* files of an earlier export from kl$" err &&
 	! test_grep "warning" err &&
 	! test -e kl/.gicat-incomplete &&
 	gicat --catalog cb split --check kl >out && test_grep " 0 drifts" out &&
 	diff -r j1 kl
+'
+
+test_expect_success 'another export into what a killed one left: none of the killed run'"'"'s files stay, files that were there before do' '
+	gicat --catalog cb export --jobs 1 --mode copy --out sub1 "label = fake" 2>/dev/null &&
+	for try in 1 2 3 4 5; do
+		rm -rf k2 && mkdir k2 && echo mine >k2/notes.txt &&
+		{ gicat --catalog cb export --force --jobs 1 --mode copy --out k2 2>/dev/null & } &&
+		pid=$! &&
+		while kill -0 $pid 2>/dev/null && test "$(find k2 -name "*.png" 2>/dev/null | wc -l)" -lt 20; do
+			sleep 0.005
+		done
+		kill -9 $pid 2>/dev/null; wait
+		test -e k2/.gicat-incomplete && test "$(find k2 -name "*.png" | wc -l)" -ge 20 && break
+	done &&
+	test -e k2/.gicat-incomplete &&
+	gicat --catalog cb export --jobs 1 --mode copy --out k2 "label = fake" 2>err &&
+	test_grep "^export: removed [1-9][0-9]* files\{0,1\} that an export killed before it finished left in k2$" err &&
+	test_grep "keeps 1 file that no export wrote (notes.txt)" err &&
+	test "$(cat k2/notes.txt)" = mine && rm k2/notes.txt &&
+	diff -r sub1 k2
+'
+
+test_expect_success '--force trusts a MANIFEST.sha256 only beside an export'"'"'s task.ini; an --out holding ref'"'"'d files is refused' '
+	src=data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG &&
+	mkdir -p own/imgs && cp "$src" own/imgs/a.png && (cd own && sha256sum imgs/a.png >MANIFEST.sha256) &&
+	gicat export --force --out own "label = fake" 2>err &&
+	test -f own/imgs/a.png &&
+	test_grep "keeps 1 file that no export wrote (imgs/a.png)" err &&
+	gicat init refs 2>/dev/null &&
+	mkdir -p refd/imgs && cp "$src" refd/imgs/b.png &&
+	gicat --catalog refs ingest --mode ref --layout flat --dataset r --label real refd 2>/dev/null &&
+	for o in refd refd/imgs; do
+		test_expect_code 2 gicat --catalog refs export --force --out $o 2>err &&
+		test_grep "holds files the catalog uses by reference (ingest --mode ref), such as .*/refd/imgs/b.png" err || return 1
+	done &&
+	test -f refd/imgs/b.png && gicat --catalog refs verify >/dev/null
 '
 
 test_expect_success 'a damaged object in a large set: the same error with threads, nothing left' '

@@ -1,0 +1,145 @@
+/*
+ * export-mark.c - the mark an export leaves in --out while it writes
+ * (GIC_EXPORT_MARK), and the resumption of a run killed before it
+ * finished.  The mark lists the files that were in --out before the run
+ * (kept by --force, or none in a new directory), so the next run removes
+ * everything else there: the killed run's images and shards, which no
+ * record or manifest lists, would otherwise stay in the new export.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "export-int.h"
+
+static const char text[] =
+	"An export by gicat is writing into this directory, or was killed "
+	"before it\nfinished. Split or export into it again: what it left is "
+	"replaced.\n";
+/* then the files that were here before it, escaped, one a line */
+static const char kept_head[] = "Here before it, and kept:\n";
+
+#define ESC_MAX (4 * PATH_MAX + 1)
+
+int gic_export_mark(int outfd, char *const *kept, size_t nkept)
+{
+	int fd = openat(outfd, GIC_EXPORT_MARK, O_WRONLY | O_CREAT | O_TRUNC |
+			O_NOFOLLOW | O_CLOEXEC, 0644), rc = 0;
+	char *buf = malloc(ESC_MAX);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+
+	if (!buf)
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+	else if (!f)
+		rc = gic_seterr(GIC_EIO, "write %s: %s", GIC_EXPORT_MARK,
+				strerror(errno));
+	else {
+		fputs(text, f);
+		fputs(kept_head, f);
+		for (size_t i = 0; i < nkept; i++)
+			fprintf(f, "%s\n", gic_esc(kept[i], buf, ESC_MAX));
+		if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0 ||
+		    fsync(outfd) < 0)
+			rc = gic_seterr(GIC_EIO, "write %s: %s", GIC_EXPORT_MARK,
+					strerror(errno));
+	}
+	if (f)
+		fclose(f);
+	else if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlinkat(outfd, GIC_EXPORT_MARK, 0);
+	free(buf);
+	return rc;
+}
+
+/* The mark's list of kept paths (escaped), or *n == (size_t)-1 when the
+ * mark has none (written by an older gicat: nothing is known to be the
+ * killed run's). */
+static int read_kept(int outfd, char ***out, size_t *n)
+{
+	int fd = openat(outfd, GIC_EXPORT_MARK, O_RDONLY | O_NOFOLLOW |
+			O_CLOEXEC);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	char *line = NULL;
+	size_t cap = 0, size = 0;
+	ssize_t len;
+	int listed = 0, rc = 0;
+
+	*out = NULL;
+	*n = (size_t)-1;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while (rc == 0 && (len = getline(&line, &size, f)) > 0) {
+		if (line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (!listed) {
+			listed = !strncmp(line, kept_head, sizeof(kept_head) - 2);
+			if (listed)
+				*n = 0;
+			continue;
+		}
+		if (gic_grow(out, *n, &cap, sizeof(**out), 16) ||
+		    !((*out)[*n] = strdup(line)))
+			rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		else
+			(*n)++;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int gic_export_resume(int outfd, struct gic_export_cleared *c)
+{
+	char **kept = NULL, *buf = malloc(ESC_MAX);
+	size_t nkept = 0, out = 0;
+	int rc = buf ? read_kept(outfd, &kept, &nkept) :
+		 gic_seterr(GIC_ENOMEM, "out of memory");
+
+	if (rc < 0 || nkept == (size_t)-1) {
+		free(buf);
+		return rc;
+	}
+	if (nkept)
+		qsort(kept, nkept, sizeof(*kept), by_str);
+	/* an empty directory is listed only when nothing is below it */
+	for (size_t i = 0; i < c->nleft; i++) {
+		const char *p = c->left[i], *e = gic_esc(p, buf, ESC_MAX);
+		size_t len = strlen(p);
+
+		if (nkept && bsearch(&e, kept, nkept, sizeof(*kept), by_str)) {
+			c->left[out++] = c->left[i];
+			continue;
+		}
+		if (len && p[len - 1] != '/') {
+			c->killed += (uint64_t)gic_export_remove(outfd, p, 0,
+								 NULL);
+			gic_export_remove_dirs_of(outfd, p);
+		} else if (len) {  /* an empty directory it made */
+			snprintf(buf, ESC_MAX, "%.*s", (int)(len - 1), p);
+			gic_export_remove(outfd, buf, 1, NULL);
+			gic_export_remove_dirs_of(outfd, buf);
+		}
+		free(c->left[i]);
+		c->left[i] = NULL;
+	}
+	c->nleft = out;
+	for (size_t i = 0; i < nkept; i++)
+		free(kept[i]);
+	free(kept);
+	free(buf);
+	return 0;
+}
