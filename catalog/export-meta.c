@@ -177,6 +177,16 @@ static void add_quoted(struct text *t, const char *v)
 	add(t, "\"");
 }
 
+/* A CSV field quoted only when it must be (a comma, a quote, a line
+ * break in it). */
+static void add_field(struct text *t, const char *v)
+{
+	if (v && v[strcspn(v, ",\"\r\n")])
+		add_quoted(t, v);
+	else if (v)
+		add(t, v);
+}
+
 /* manifest: <set>.csv and <set>.jsonl naming where each image's bytes
  * are: the object store, or a ref image's own file. */
 static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set *s)
@@ -213,9 +223,11 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 		add(&csv, it->sha256);
 		add(&csv, ",");
 		add_quoted(&csv, it->path);
-		snprintf(line, sizeof(line), ",%s,%s,", it->label,
-			 it->generator ? it->generator : "");
-		add(&csv, line);
+		add(&csv, ",");
+		add_field(&csv, it->label);  /* names from folders: any text */
+		add(&csv, ",");
+		add_field(&csv, it->generator);
+		add(&csv, ",");
 		if (it->class_idx >= 0)
 			snprintf(line, sizeof(line), "%d", it->class_idx), add(&csv, line);
 		add(&csv, ",");

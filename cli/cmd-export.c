@@ -79,6 +79,22 @@ static int unlabelled(const struct gic_resolved_set *s,
 	       s->nreal + s->nfake && s->n > s->nreal + s->nfake;
 }
 
+/* The export's task.ini records EXPR as a select = line, which INI would
+ * cut at a line break or at " ;" (a comment): such an EXPR is refused,
+ * so that the task.ini reads back as the export's task. */
+static int ini_safe(const char *expr)
+{
+	for (const char *p = expr; *p; p++)
+		if (*p == '\n' || *p == '\r' || (*p == ';' && p > expr &&
+						  (p[-1] == ' ' || p[-1] == '\t')))
+			return cli_usage_error("export", "EXPR holds %s, which "
+					       "task.ini cannot record (INI ends a "
+					       "line there): match it with ? in a glob "
+					       "(path ~ 'x?; y')", *p == ';' ?
+					       "a ';' after a space" : "a line break");
+	return 0;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -118,7 +134,7 @@ int cmd_export(int argc, char **argv)
 	free(t->sets[0].select);
 	t->sets[0].select = expr;
 	/* checked here to be pointed at in EXPR, not in the task made of it */
-	if ((rc = cli_expr_check("export", expr)) ||
+	if ((rc = cli_expr_check("export", expr)) || (rc = ini_safe(expr)) ||
 	    (rc = cli_open("export", &c)) ||
 	    (rc = cli_export_out_check("export", c, &a)))
 		goto out;

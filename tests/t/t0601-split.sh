@@ -863,6 +863,23 @@ test_expect_success '--force trusts a MANIFEST.sha256 only beside an export'"'"'
 	test -f refd/imgs/b.png && gicat --catalog refs verify >/dev/null
 '
 
+test_expect_success 'manifest CSV quotes a generator with a comma or a quote; an EXPR task.ini cannot record is refused' '
+	gicat init gq 2>/dev/null && mkdir -p gqd &&
+	cp data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG gqd/ &&
+	gicat --catalog gq ingest --layout flat --dataset gq --label fake --generator "my,gen \"x\"" gqd 2>/dev/null &&
+	gicat --catalog gq export --format manifest --out gqman 2>/dev/null &&
+	$PY -c "
+import csv, sys
+rows = list(csv.DictReader(open(\"gqman/export.csv\")))
+sys.exit(not (len(rows) == 1 and rows[0][\"generator\"] == \"my,gen \\\"x\\\"\" and rows[0][\"object\"].startswith(\"/\")))
+" &&
+	test_expect_code 2 gicat export "dataset = ${SQ}odd${SQ} or path = ${SQ}x ; y${SQ}" --out semi 2>err &&
+	test_grep "EXPR holds a .;. after a space, which task.ini cannot record" err &&
+	test_expect_code 2 gicat export "dataset = ${SQ}odd
+[train]${SQ}" --out nl 2>err &&
+	test_grep "EXPR holds a line break" err && test ! -e semi && test ! -e nl
+'
+
 test_expect_success 'a damaged object in a large set: the same error with threads, nothing left' '
 	sha=$(sqlite3 cb/.gicat/catalog.db "SELECT image_sha256 FROM materialized_files WHERE path LIKE \"%/1_fake/%\" ORDER BY path DESC LIMIT 1") &&
 	obj=cb/.gicat/objects/$(echo $sha | cut -c1-2)/$(echo $sha | cut -c3-) &&
