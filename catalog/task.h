@@ -218,6 +218,17 @@ struct gic_export_report {
 	struct gic_export_cleared cleared; /* --force over an earlier export */
 };
 
+/* Images a new split of a task puts in another set than the last split of
+ * the same task (same hash) did: how many, the first, where it was. */
+struct gic_moved {
+	uint64_t n;
+	int64_t earlier;        /* that split's materialization, 0: none */
+	char dir[1024];         /* ... its --out */
+	char first[GIC_HEX_LEN + 1], was[128], now[128];
+};
+int gic_export_moved(struct gic_catalog *c, const struct gic_resolved *r,
+		     struct gic_moved *m);
+
 int gic_export_format_from_name(const char *s, enum gic_export_format *f);
 int gic_export_mode_from_name(const char *s, enum gic_export_mode *m);
 const char *gic_export_format_name(enum gic_export_format f);

@@ -104,6 +104,33 @@ out:
 	return rc;
 }
 
+/* Images this split puts in another set than the last split of the task
+ * did: a warning (one more for --strict). */
+static int moved_warning(struct gic_catalog *c, const struct gic_resolved *r,
+			 size_t *warnings)
+{
+	const char *g = r->task->split_group;
+	struct gic_moved m;
+	char dir[4096];
+	int rc;
+
+	if ((rc = gic_export_moved(c, r, &m)) < 0)
+		return cli_fail(rc, "split", NULL);
+	if (!m.n)
+		return 0;
+	cli_err("gicat: split: warning: %llu image%s in another set than the "
+		"last split of this task (#%lld, into %s) put %s: the first, "
+		"%.12s, was in %s, now in %s%s; results on the two splits do "
+		"not compare, and a model trained on that one has seen images "
+		"this one tests\n", (unsigned long long)m.n, m.n == 1 ? " is" :
+		"s are", (long long)m.earlier, gic_esc(m.dir, dir, sizeof(dir)),
+		m.n == 1 ? "it" : "them", m.first, m.was, m.now,
+		g && !strcmp(g, "near_duplicate") ? " (images added since "
+		"joined near-duplicate clusters, which move whole)" : "");
+	(*warnings)++;
+	return 0;
+}
+
 /* strict: any warning refuses the task, as an error in it would. */
 static int split(const char *file, struct export_args *a, int strict)
 {
@@ -119,7 +146,8 @@ static int split(const char *file, struct export_args *a, int strict)
 	    (rc = cli_export_out_check("split", c, a)))
 		goto out;
 	if ((rc = cli_resolve("split", c, t, a->jobs, &r)) ||
-	    (rc = cli_task_warnings("split", c, r, &warnings)))
+	    (rc = cli_task_warnings("split", c, r, &warnings)) ||
+	    (rc = moved_warning(c, r, &warnings)))
 		goto out;
 	if (strict && warnings) {
 		cli_err("gicat: split: --strict: %zu warning%s, nothing "

@@ -102,4 +102,31 @@ sys.exit(0 if \"shares 4000000 image pairs\" in r.stderr else 1)
 	{ grep -q __asan_init "$(command -v gicat)" || test "$(cat rss)" -lt 100000; }
 '
 
+test_expect_success 'a split whose images moved sets since the last split of the task says so (near-duplicate clusters joined)' '
+	mkdir -p nd1 nd2 &&
+	$PY -c "
+import random
+from PIL import Image
+for i in range(30):
+    r = random.Random(i)
+    im = Image.new(\"RGB\", (6, 6))
+    im.putdata([tuple(r.randrange(256) for _ in range(3)) for _ in range(36)])
+    im = im.resize((256, 256), Image.BICUBIC)
+    im.save(\"nd1/b%02d.png\" % i)
+    im.save(\"nd1/b%02d_q75.jpg\" % i, quality=75)
+    for q in (60, 70, 80, 90):
+        im.save(\"nd2/b%02d_q%d.jpg\" % (i, q), quality=q)
+" &&
+	gicat init ndcat 2>/dev/null &&
+	gicat --catalog ndcat ingest --dataset d --label fake nd1 2>/dev/null &&
+	printf "[task]\nname = nd\nseed = 1\n[split]\nselect = dataset = d\ngroup = near_duplicate\nratios = train:0.5, test:0.5\n" >nd.ini &&
+	gicat --catalog ndcat split nd.ini --out ndo1 2>err &&
+	! grep -q "another set" err &&
+	gicat --catalog ndcat split nd.ini --out ndo2 2>err &&
+	! grep -q "another set" err &&
+	gicat --catalog ndcat ingest --dataset d --label fake nd2 2>/dev/null &&
+	gicat --catalog ndcat split nd.ini --out ndo3 2>err &&
+	test_grep "^gicat: split: warning: [0-9]* images\{0,1\} .* in another set than the last split of this task (#2, into .*ndo2) put .*: the first, [0-9a-f]\{12\}, was in t[a-z]*, now in t[a-z]* (images added since joined near-duplicate clusters, which move whole)" err
+'
+
 test_done
