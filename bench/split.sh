@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/split.sh - materializing a 324,000-entry catalog (one generator's
 # train split + every generator's val split, small files) as hard links
-# with manifests, beside `cp -al` of the same objects: the link-farm limit.
+# with manifests, beside `cp -al` of the same objects: the link-farm limit;
+# then a count and a group-by, beside the sqlite3 shell.
 # Target (issue: tasks and exports): <= 15 s.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,3 +55,27 @@ printf '  %-44s %8.3f s\n' "gicat split --mode link (imagefolder)" "$split_t"
 printf '  %-44s %8.3f s\n' "cp -al of the object store" "$cp_t"
 printf '  split / cp -al = %s   (target: split <= 15 s)\n' "$(ratio "$split_t" "$cp_t" 2)"
 discard "$work/out" "$work/cpal" "$work/old" && rm -f "$work/split.t" "$work/cpal.t"
+
+# Queries on the same catalog, beside the sqlite3 shell reading the same
+# rows of entries: a count and a group-by need no image row.
+: >"$work/q1.t"; : >"$work/q1r.t"; : >"$work/q2.t"; : >"$work/q2r.t"
+db="$work/cat/.gicat/catalog.db"
+hush() { "$@" >/dev/null; }
+for i in $(seq "$runs"); do
+	time_cmd "$work/q1.t" hush "$gicat" --catalog "$work/cat" query --count
+	time_cmd "$work/q1r.t" hush sqlite3 "$db" "SELECT count(*) FROM entries"
+	time_cmd "$work/q2.t" hush "$gicat" --catalog "$work/cat" query \
+		--group-by generator,label,split
+	time_cmd "$work/q2r.t" hush sqlite3 "$db" "SELECT generator, label, \
+		split, count(*) FROM entries GROUP BY 1, 2, 3"
+done
+q1=$(median <"$work/q1.t"); q1r=$(median <"$work/q1r.t")
+q2=$(median <"$work/q2.t"); q2r=$(median <"$work/q2r.t")
+printf '\nqueries on the same catalog, median of %s runs\n' "$runs"
+printf '  %-44s %8.3f s   sqlite3 shell: %.3f s   ratio %s\n' \
+	"gicat query --count" "$q1" "$q1r" "$(ratio "$q1" "$q1r" 2)"
+printf '  %-44s %8.3f s   sqlite3 shell: %.3f s   ratio %s\n' \
+	"gicat query --group-by generator,label,split" "$q2" "$q2r" \
+	"$(ratio "$q2" "$q2r" 2)"
+rm -f "$work/q1.t" "$work/q1r.t" "$work/q2.t" "$work/q2r.t"
+

@@ -27,13 +27,24 @@ int gic_select_prepare(struct gic_catalog *c, const char *cols,
 	*out = NULL;
 	if ((rc = gic_query_compile(expr ? expr : "", &q, errcol)) < 0)
 		return rc;
-	if (asprintf(&sql, "SELECT %s FROM v_entries WHERE %s %s", cols,
-		     q.where, tail ? tail : "") < 0) {
-		sql = NULL;
-		rc = gic_seterr(GIC_ENOMEM, "out of memory");
-		goto out;
+	/* entries alone when every column named is one of theirs (the
+	 * view's others fail to prepare so): the view joins each entry to
+	 * its image, a random lookup by text key that made a count of 2.7M
+	 * entries take 5 s instead of 0.1 s */
+	for (int pass = 0; pass < 2; pass++) {
+		free(sql);
+		if (asprintf(&sql, "SELECT %s FROM %s WHERE %s %s", cols,
+			     pass ? "v_entries" : "entries", q.where,
+			     tail ? tail : "") < 0) {
+			sql = NULL;
+			rc = gic_seterr(GIC_ENOMEM, "out of memory");
+			goto out;
+		}
+		if (sqlite3_prepare_v2(c->db, sql, -1, out, NULL) == SQLITE_OK ||
+		    strncmp(sqlite3_errmsg(c->db), "no such column", 14))
+			break;
 	}
-	if (sqlite3_prepare_v2(c->db, sql, -1, out, NULL)) {
+	if (!*out) {
 		const char *m = sqlite3_errmsg(c->db);
 		/* past what SQLite parses, within gicat's own limits: the
 		 * expression's fault, not the catalog's */
