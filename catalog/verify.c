@@ -27,7 +27,16 @@ struct ctx {
 	void *arg;
 	struct gic_verify_report *rep;
 	sqlite3_stmt *has_row;
+	void (*on_progress)(void *arg, uint64_t done, uint64_t total);
+	uint64_t done, total;   /* images, then store files: twice images */
 };
+
+static void step(struct ctx *x)
+{
+	if (x->on_progress)
+		x->on_progress(x->arg, x->done < x->total ? ++x->done : x->done,
+			       x->total);
+}
 
 static void problem(struct ctx *x, const char *subject, const char *why)
 {
@@ -305,6 +314,7 @@ static int check_images(struct ctx *x, int full)
 		const char *dataset = (const char *)sqlite3_column_text(s, 5);
 
 		x->rep->images++;
+		step(x);
 		if (ref && dataset)
 			check_ref(x, hex, ref, sqlite3_column_int64(s, 3),
 				  sqlite3_column_int64(s, 4), full, dataset);
@@ -330,6 +340,7 @@ static int count_orphan(const char *hex, void *arg)
 {
 	struct ctx *x = arg;
 
+	step(x);
 	if (!referenced(x->has_row, hex))
 		x->rep->orphans++;
 	return 0;
@@ -338,13 +349,19 @@ static int count_orphan(const char *hex, void *arg)
 int gic_verify(struct gic_catalog *c, int full,
 	       void (*on_problem)(void *arg, const char *subject,
 				  const char *why),
+	       void (*on_progress)(void *arg, uint64_t done, uint64_t total),
 	       void *arg, struct gic_verify_report *rep)
 {
-	struct ctx x = { c, on_problem, arg, rep, NULL };
+	struct ctx x = { c, on_problem, arg, rep, NULL, on_progress, 0, 0 };
+	uint64_t images = 0;
 	int rc, began;
 
 	memset(rep, 0, sizeof(*rep));
 	gic_catalog_hold(c);
+	if (on_progress &&
+	    (rc = gic_db_count(c, "SELECT count(*) FROM images", &images)) < 0)
+		return rc;
+	x.total = 2 * images;
 	if ((rc = integrity(&x, full ? "PRAGMA integrity_check" :
 			    "PRAGMA quick_check")) < 0 ||
 	    (rc = foreign_keys(&x)) < 0 ||

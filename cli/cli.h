@@ -109,6 +109,8 @@ int cli_limit_opt(const char *cmd, const char *opt, const char *v,
 struct progress {
 	int on;
 	double start, last;
+	double t0;              /* the first count heard, and when: the rate */
+	uint64_t d0;            /*   is over what came since, not the set-up */
 };
 void progress_start(struct progress *p);
 void progress_show(struct progress *p, const char *what, uint64_t done,

@@ -11,8 +11,13 @@
 
 static void on_problem(void *arg, const char *subject, const char *why)
 {
-	(void)arg;
+	progress_end(arg);  /* the line is the problem's */
 	cli_error_line("verify", subject, why, strlen(why)); /* paths escaped */
+}
+
+static void on_progress(void *arg, uint64_t done, uint64_t total)
+{
+	progress_show(arg, "verify", done, total);
 }
 
 int cmd_verify(int argc, char **argv)
@@ -20,6 +25,7 @@ int cmd_verify(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "full", 0, 0, 'f' }, { "help", 0, 0, 'h' }, { 0 } };
 	struct gic_verify_report rep;
+	struct progress prog;
 	struct gic_catalog *c;
 	int ch, full = 0, rc;
 	char derived[48] = "";
@@ -35,7 +41,9 @@ int cmd_verify(int argc, char **argv)
 				       argv[optind]);
 	if ((rc = cli_open("verify", &c)))
 		return rc;
-	rc = gic_verify(c, full, on_problem, NULL, &rep);
+	progress_start(&prog);
+	rc = gic_verify(c, full, on_problem, on_progress, &prog, &rep);
+	progress_end(&prog);
 	gic_catalog_close(c);
 	if (rc < 0)
 		return cli_fail(rc, "verify", NULL);

@@ -429,20 +429,32 @@ void progress_start(struct progress *p)
 {
 	p->on = isatty(STDERR_FILENO);
 	p->start = p->last = gic_now();
+	p->t0 = 0;
+	p->d0 = 0;
 }
 
 void progress_show(struct progress *p, const char *what, uint64_t done,
 		   uint64_t total)
 {
-	double t = gic_now(), el = t - p->start, rate = el > 0 ? done / el : 0;
-	double eta = rate > 0 && total > done ? (total - done) / rate : 0;
+	double t = gic_now(), el, rate, eta;
 
+	if (!p->t0) {
+		p->t0 = t;
+		p->d0 = done;
+	}
+	el = t - p->t0;
+	rate = el > 0 && done > p->d0 ? (double)(done - p->d0) / el : 0;
+	eta = rate > 0 && total > done ? (total - done) / rate : 0;
 	if (!p->on || t - p->last < 0.2)
 		return;
 	p->last = t;
-	fprintf(stderr, "\r%s %llu/%llu  %.0f/s  ETA %d:%02d   ", what,
-		(unsigned long long)done, (unsigned long long)total, rate,
-		(int)eta / 60, (int)eta % 60);
+	if (el < 0.5)  /* too soon to tell a rate */
+		fprintf(stderr, "\r%s %llu/%llu   ", what,
+			(unsigned long long)done, (unsigned long long)total);
+	else
+		fprintf(stderr, "\r%s %llu/%llu  %.0f/s  ETA %d:%02d   ", what,
+			(unsigned long long)done, (unsigned long long)total,
+			rate, (int)eta / 60, (int)eta % 60);
 }
 
 void progress_end(struct progress *p)
