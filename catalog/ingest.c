@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -308,6 +309,33 @@ static const char *dataset_for(struct pipeline *p, size_t i,
 }
 
 /* The writer loop: consume results in order, in batched transactions. */
+#define IDLE_COMMIT 0.5 /* seconds the writer waits before committing */
+
+/* Under p->mu: waits for the next result.  A batch of rows open while the
+ * next file is slow to come (a stalled read on a network mount) is
+ * committed after IDLE_COMMIT, so that the write lock it holds does not
+ * keep other gicat processes waiting, and failing after 30 s. */
+static int wait_next(struct pipeline *p, struct gic_writer *w)
+{
+	struct timespec until;
+	int rc;
+
+	if (!w->in_tx) {
+		pthread_cond_wait(&p->cv, &p->mu);
+		return 0;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += (long)(IDLE_COMMIT * 1e9);
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	if (pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT)
+		return 0;
+	pthread_mutex_unlock(&p->mu);
+	rc = gic_writer_commit(w);
+	pthread_mutex_lock(&p->mu);
+	return rc;
+}
+
 static int write_all(struct pipeline *p, struct gic_writer *w,
 		     struct gic_ingest_stats *st)
 {
@@ -319,9 +347,11 @@ static int write_all(struct pipeline *p, struct gic_writer *w,
 		struct gic_result *r = &p->slots[i % p->window];
 
 		pthread_mutex_lock(&p->mu);
-		while (!r->ready || r->index != i)
-			pthread_cond_wait(&p->cv, &p->mu);
+		while (rc == 0 && (!r->ready || r->index != i))
+			rc = wait_next(p, w);
 		pthread_mutex_unlock(&p->mu);
+		if (rc < 0)
+			break;
 
 		r->path = gic_file_path(&p->files, i);
 		r->dataset = dataset_for(p, i, &r->meta);

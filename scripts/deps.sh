@@ -11,7 +11,7 @@ libjpeg:libjpeg62-turbo-dev openssl:libssl-dev jansson:libjansson-dev
 inih:libinih-dev cmocka:libcmocka-dev libarchive:libarchive-dev
 libdeflate:libdeflate-dev zlib:zlib1g-dev"
 TOOLS="pkg-config:pkg-config sqlite3:sqlite3 cc:gcc make:make python3:python3 bc:bc
-curl:curl openssl:openssl nginx:nginx script:bsdutils"
+curl:curl openssl:openssl nginx:nginx script:bsdutils strace:strace"
 # Debian's Python modules the tests use as independent references
 # (module : package), checked with Debian's own /usr/bin/python3.
 PYMODS="PIL:python3-pil torchvision:python3-torchvision sklearn:python3-sklearn"

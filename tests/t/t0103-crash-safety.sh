@@ -106,4 +106,31 @@ test_expect_success 'a batch whose objects cannot be put in place is not committ
 	gicat --catalog cm verify --full >out && test_grep " 0 problems" out
 '
 
+# strace holds one read of the ingest for 8 s (a stalled network mount);
+# its open batch of rows is committed meanwhile, so another writer goes on.
+test_expect_success 'a stalled read during ingest does not keep other writers waiting for the write lock' '
+	mkdir -p stall/1_fake other &&
+	$PY -c "
+from PIL import Image
+for i in range(600):
+    Image.new(\"RGB\", (32, 32), (i % 256, i // 256, 7)).save(\"stall/1_fake/i%04d.png\" % i)
+Image.new(\"RGB\", (32, 32), (1, 2, 3)).save(\"other/o.png\")
+" &&
+	gicat init st 2>/dev/null &&
+	gicat --catalog st ingest --dataset other other 2>/dev/null &&
+	(strace -f -o /dev/null -e trace=read -e inject=read:delay_enter=8000000:when=300 \
+		gicat --catalog st ingest --jobs 1 --dataset b2 stall >/dev/null 2>&1 &) &&
+	sleep 2 &&
+	$PY -c "
+import subprocess, sys, time
+t = time.time()
+r = subprocess.run([\"gicat\", \"--catalog\", \"st\", \"license\", \"set\", \"dataset = other\", \"MIT\"])
+sys.exit(r.returncode or (time.time() - t > 3))
+" &&
+	n=0 && while [ "$(gicat --catalog st query --count "dataset = b2")" -lt 600 ] && [ $n -lt 150 ]; do
+		sleep 0.2; n=$((n + 1))
+	done &&
+	test "$(gicat --catalog st query --count "dataset = b2")" -eq 600
+'
+
 test_done
