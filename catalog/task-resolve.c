@@ -436,7 +436,7 @@ int gic_task_resolve_some(struct gic_catalog *c, const struct gic_task *t,
 			  struct gic_resolved **out)
 {
 	struct gic_resolved *r = calloc(1, sizeof(*r));
-	int rc = 0;
+	int rc = 0, began;
 
 	*out = NULL;
 	if (!r)
@@ -449,6 +449,14 @@ int gic_task_resolve_some(struct gic_catalog *c, const struct gic_task *t,
 	r->nsets = t->nsets;
 	for (int i = 0; i < t->nsets; i++)
 		r->sets[i].def = &t->sets[i];
+	/* the shared lock writers take, held until the catalog closes: no gc
+	 * removes an object of what is resolved before it is exported; and
+	 * one snapshot for every set, whatever rm or ingest do meanwhile */
+	gic_catalog_hold(c);
+	if ((began = gic_read_begin(c)) < 0) {
+		gic_resolved_free(r);
+		return began;
+	}
 	if (t->has_split)
 		rc = deal(c, t, r);
 	for (int i = 0; i < t->nsets && rc == 0; i++) {
@@ -464,6 +472,7 @@ int gic_task_resolve_some(struct gic_catalog *c, const struct gic_task *t,
 		if (rc == 0)
 			rc = sample(t, &r->sets[i]);
 	}
+	gic_read_end(c, began);
 	if (rc < 0) {
 		gic_resolved_free(r);
 		return rc;
