@@ -238,7 +238,16 @@ void cli_say(const char *what, const char *fmt, ...)
 void cli_print_error(const char *what, const char *subject)
 {
 	const char *m = gic_errmsg();
+	char busy[1200];
 
+	/* SQLite's words for a write lock another process held through
+	 * the whole busy timeout */
+	if (!gic_errmsg_lines() && strstr(m, "database is locked")) {
+		snprintf(busy, sizeof(busy), "%.900s (another gicat has been "
+			 "writing the catalog for 30 s: run this again once it "
+			 "is done)", m);
+		m = busy;
+	}
 	if (!gic_errmsg_lines()) {  /* a newline in it is a value's */
 		cli_error_line(what, subject, m, strlen(m));
 		return;
