@@ -402,7 +402,7 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 {
 	char p[PATH_MAX];
 	sqlite3 *db = NULL;
-	int rc;
+	int rc, dfd = -1;
 
 	/* --catalog X/.gicat means X elsewhere: never a .gicat in a .gicat */
 	if (names_gicat(dir))
@@ -422,21 +422,37 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 		return rc;
 	if (mkdir(p, 0777) < 0 && errno != EEXIST)
 		return gic_seterr(GIC_EIO, "mkdir '%s': %s", p, strerror(errno));
+	/* two inits at once: one makes the catalog, the other finds it */
+	if ((dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    flock(dfd, LOCK_EX) < 0) {
+		rc = gic_seterr(GIC_EIO, "'%s': %s", p, strerror(errno));
+		goto out;
+	}
+	if (is_catalog(dir) && !init_unfinished(dir)) {
+		rc = gic_seterr(GIC_EUSAGE, "'%s' already holds a catalog", dir);
+		goto out;
+	}
 	if ((rc = path_join(p, sizeof(p), dir, ".gicat/objects")) < 0)
-		return rc;
-	if (mkdir(p, 0777) < 0 && errno != EEXIST)
-		return gic_seterr(GIC_EIO, "mkdir '%s': %s", p, strerror(errno));
+		goto out;
+	if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+		rc = gic_seterr(GIC_EIO, "mkdir '%s': %s", p, strerror(errno));
+		goto out;
+	}
 	if ((rc = path_join(p, sizeof(p), dir, ".gicat/catalog.db")) < 0)
-		return rc;
+		goto out;
 	if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL)) {
 		rc = gic_seterr(GIC_EDB, "create '%s': %s", p,
 				db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
-		return rc;
+		goto out;
 	}
 	sqlite3_close(db);
-	return open_catalog(dir, OPEN_FRESH, out);
+	rc = open_catalog(dir, OPEN_FRESH, out);
+out:
+	if (dfd >= 0)
+		close(dfd);  /* the lock with it */
+	return rc;
 }
 
 void gic_catalog_close(struct gic_catalog *c)

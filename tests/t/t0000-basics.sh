@@ -173,4 +173,13 @@ test_expect_success 'a full stdout is a failure, not success' '
 	fi
 '
 
+test_expect_success 'two inits of one directory at once: one creates the catalog, the other finds it' '
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		rm -rf race &&
+		{ gicat init race >out1 2>&1 & gicat init race >out2 2>&1 || :; wait || :; } &&
+		test "$(cat out1 out2 | grep -c "created catalog")" -eq 1 &&
+		test "$(cat out1 out2 | grep -c "already holds a catalog")" -eq 1 || return 1
+	done
+'
+
 test_done
