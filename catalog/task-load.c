@@ -20,9 +20,17 @@ static int not_found(const char *name)
 
 	if (n > 4 && !strcmp(name + n - 4, ".ini"))
 		n -= 4;
-	for (int i = 0; gic_builtin_task_names[i]; i++)
-		if (gic_suggest_closer(name, n, gic_builtin_task_names[i], &best))
-			meant = gic_builtin_task_names[i];
+	for (int i = 0; gic_builtin_task_names[i]; i++) {
+		const char *b = gic_builtin_task_names[i];
+		const char *slash = strrchr(b, '/');
+
+		if (gic_suggest_closer(name, n, b, &best))
+			meant = b;
+		/* "cross-sd14": the shipped name without its folder */
+		if (!meant && slash && strlen(slash + 1) == n &&
+		    !strncmp(slash + 1, name, n))
+			meant = b, best = 0;
+	}
 	if (meant)
 		return gic_seterr(GIC_ENOTFOUND, "no task file '%s' and no "
 				  "shipped task of that name (did you mean "

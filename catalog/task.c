@@ -211,7 +211,8 @@ static struct gic_task_set *new_set(struct gic_task *t, const char *name)
 
 	for (int i = 0; i < t->nsets; i++)
 		if (!strcmp(t->sets[i].name, name)) {
-			gic_seterr(GIC_EUSAGE, "set '%s' is defined twice", name);
+			gic_seterr(GIC_EUSAGE, "set '%s' is defined twice (first "
+				   "on line %d)", name, t->sets[i].line);
 			return NULL;
 		} else if (!strcasecmp(t->sets[i].name, name)) {
 			/* one directory where case does not count (macOS,

@@ -118,12 +118,16 @@ static int verdict(const struct gic_eval *e, const char *file,
 	}
 	if (!e->images && !unlabelled) { /* the wrong catalog, likely */
 		cli_err("gicat: eval: the scored sets of %s hold no image in "
-			"this catalog: nothing scored\n", e->r->task->name);
+			"this catalog: nothing scored (is --catalog the one "
+			"the task was split from?)\n", e->r->task->name);
 		return EXIT_PROBLEMS;
 	}
 	if (e->images && e->missing == e->images) {
 		cli_err("gicat: eval: '%s': no prediction names an image "
-			"of the task: nothing scored\n", file);
+			"of the task: nothing scored (paths are those of an "
+			"export of this task by this catalog, or of its "
+			"entries; is --catalog the one it was split from?)\n",
+			file);
 		return EXIT_PROBLEMS;
 	}
 	if (e->missing)

@@ -12,6 +12,14 @@
 
 #include "cli.h"
 
+/* When an export that keeps images is one whose directory is gone, the
+ * remedy is to forget it. */
+static const char *gone_hint(const struct gic_gc_report *r)
+{
+	return r->exports_kept ? "; an export already deleted: 'gicat gc "
+				 "--forget-gone'" : "";
+}
+
 /* A summary, as rm's and the other commands that change the catalog: on
  * stderr. */
 static void report(const struct gic_gc_report *r, int dry, uint64_t grace)
@@ -41,10 +49,11 @@ static void report(const struct gic_gc_report *r, int dry, uint64_t grace)
 			"are hard links to files that stay",
 			r->shared == 1 ? "it" : "them");
 	if (r->exports_kept)
-		fprintf(o, "gc: kept the records of %llu symlink or manifest "
+		fprintf(o, "gc: %s the records of %llu symlink or manifest "
 			"export%s whose directory is gone: moved elsewhere, "
 			"%s files would still point into the store; if "
 			"deleted, 'gicat gc --forget-gone' removes %s\n",
+			dry ? "would keep" : "kept",
 			(unsigned long long)r->exports_kept,
 			cli_s(r->exports_kept),
 			r->exports_kept == 1 ? "its" : "their",
@@ -53,20 +62,21 @@ static void report(const struct gic_gc_report *r, int dry, uint64_t grace)
 	if (r->exported && r->exported_direct == r->exported)
 		fprintf(o, "gc: %s %llu image%s no entry uses: symlink or "
 			"manifest exports point at %s (remove those exports, "
-			"or export them again, then gc)\n",
+			"or export them again, then gc%s)\n",
 			dry ? "would keep" : "kept",
 			(unsigned long long)r->exported, cli_s(r->exported),
-			r->exported == 1 ? "its object" : "their objects");
+			r->exported == 1 ? "its object" : "their objects",
+			gone_hint(r));
 	else if (r->exported)
 		fprintf(o, "gc: %s %llu image%s no entry uses: symlink or "
 			"manifest exports point at %llu, and %llu %s from "
 			"those (remove those exports, or export them again, "
-			"then gc)\n", dry ? "would keep" : "kept",
+			"then gc%s)\n", dry ? "would keep" : "kept",
 			(unsigned long long)r->exported, cli_s(r->exported),
 			(unsigned long long)r->exported_direct,
 			(unsigned long long)(r->exported - r->exported_direct),
 			r->exported - r->exported_direct == 1 ? "derives" :
-			"derive");
+			"derive", gone_hint(r));
 	if (r->young_objects || r->young_tmp)
 		fprintf(o, "gc: %s %llu object%s, %llu temporary file%s "
 			"changed less than %llu seconds ago (--grace, for a "

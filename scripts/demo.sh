@@ -30,6 +30,7 @@ fetch_demo() {
 	server=$!
 	while [ ! -s "$web/.port" ]; do sleep 0.05; done
 	base=http://127.0.0.1:$(cat "$web/.port")
+	say "a URL list for a local server, demo/urls.csv (some URLs broken on purpose)"
 	{
 		echo "url,label,generator"
 		n=0
@@ -66,7 +67,7 @@ say "gicat init demo/catalog"
 "$gicat" init "$out/catalog"
 export GICAT_DIR="$out/catalog"
 
-say "gicat ingest --val-labels LOC_val_solution.csv genimage   (exit 1: three files are corrupt on purpose)"
+say "gicat ingest --val-labels LOC_val_solution.csv genimage   (exit 1: three files are corrupt on purpose; one val photo is missing from the labels file on purpose)"
 (cd "$out/data" && "$gicat" ingest --val-labels LOC_val_solution.csv genimage) || true
 
 say "gicat stats"
@@ -93,7 +94,7 @@ ls "$out/sd14" "$out/sd14/train"
 say "gicat leakcheck genimage/cross-sd14"
 "$gicat" leakcheck genimage/cross-sd14 || true
 
-say "gicat split genimage/degraded --out demo/degraded   (six degraded test sets), then again"
+say "gicat split genimage/degraded --out demo/degraded   (six degraded test sets), then again with --force (the derived images are reused)"
 "$gicat" split genimage/degraded --out "$out/degraded"
 "$gicat" split genimage/degraded --out "$out/degraded" --force
 ls "$out/degraded/test"
@@ -102,7 +103,7 @@ say "gicat audit license --use commercial --task genimage/cross-sd14   (exit 1: 
 "$gicat" audit license --use commercial --task genimage/cross-sd14 \
 	--html "$out/license.html" >"$out/license.txt" || true
 head -7 "$out/license.txt"
-echo "... $(grep -c '^forbidden' "$out/license.txt") entries listed in demo/license.txt; page: demo/license.html"
+echo "... $(grep -c '^forbidden' "$out/license.txt") forbidden images listed in demo/license.txt; page: demo/license.html"
 
 say "gicat audit bias --task genimage/cross-sd14   (trivial rules that need no pixels)"
 "$gicat" audit bias --task genimage/cross-sd14 --html "$out/bias.html" >"$out/bias.txt"

@@ -29,6 +29,11 @@ test_expect_success 'task show --items: an image without a class has an empty cl
 	grep -q "\"class\":null" items.jsonl && ! grep -q "\"class\":-1" items.jsonl
 '
 
+test_expect_success 'a shipped task named without its folder is suggested with it' '
+	test_expect_code 2 gicat task show cross-sd14 2>err &&
+	test_grep "no task file .cross-sd14. and no shipped task of that name (did you mean .genimage/cross-sd14.?)" err
+'
+
 test_expect_success 'a shipped task is found by name or as a file' '
 	gicat task show genimage/cross-adm.ini >a &&
 	gicat task show "$TOP/tasks/genimage/cross-adm.ini" >b &&
@@ -286,7 +291,7 @@ test_expect_success 'errors come with the file s warnings, in line order; a rati
 	test_cmp want err &&
 	printf "[task]\n[train]\nselect = label = fake\n[split]\nselect = label = real\nratios = train:0.8, test:0.2\n" >twice.ini &&
 	test_expect_code 1 gicat task check twice.ini 2>err &&
-	test "$(cat err)" = "gicat: task: twice.ini:6: set ${SQ}train${SQ} is defined twice"
+	test "$(cat err)" = "gicat: task: twice.ini:6: set ${SQ}train${SQ} is defined twice (first on line 2)"
 '
 
 test_expect_success 'a [split] share named almost like train, val or test is a warning' '
