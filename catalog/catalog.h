@@ -593,7 +593,7 @@ struct gic_ingest_stats {
 				   --layout forced (no label or split read) */
 	char misfit[256];       /*   the first of them (its path) */
 	uint64_t unlabelled;    /* entries no folder gave a label, under
-				   --layout auto or flat, without --label */
+				   --layout auto, without --label */
 	char unlabelled_first[256]; /* the first of them (its path) */
 	uint64_t other_subsets; /* files of the same content as the entry at
 				   their path, but of another subset

@@ -539,7 +539,8 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		if (!(out->left = calloc(left.n, sizeof(char *))))
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
 		for (size_t i = 0; rc >= 0 && i < left.n; i++) {
-			if (!strcmp(left.v[i].path, GIC_EXPORT_MARK))
+			if (!strcmp(left.v[i].path, GIC_EXPORT_MARK) ||
+			    !strcmp(left.v[i].path, GIC_EXPORT_MARK_TMP))
 				continue;  /* stays until the export is done */
 			out->left[out->nleft++] = left.v[i].path;
 			left.v[i].path = NULL;

@@ -14,6 +14,9 @@
 /* In --out while an export writes there: one that finds it left by a
  * killed run replaces what that run wrote without --force. */
 #define GIC_EXPORT_MARK ".gicat-incomplete"
+/* ... written under this name first (one left by a run killed while
+ * writing it is its own, as the mark is) */
+#define GIC_EXPORT_MARK_TMP ".gicat-incomplete.tmp"
 
 /* A file the export wrote, for MANIFEST.sha256 and the catalog record. */
 struct gic_out_file {

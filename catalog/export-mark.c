@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "export-int.h"
@@ -20,17 +21,25 @@ static const char text[] =
 	"An export by gicat is writing into this directory, or was killed "
 	"before it\nfinished. Split or export into it again: what it left is "
 	"replaced.\n";
-/* then the files that were here before it, escaped, one a line */
+/* then the files that were here before it, escaped, one a line, and the
+ * end: a list without it is not trusted (nothing is removed by it) */
 static const char kept_head[] = "Here before it, and kept:\n";
+static const char kept_end[] = "(end)";
 
 #define ESC_MAX (4 * PATH_MAX + 1)
 
+/* Written whole under another name, then renamed: a mark is there with
+ * its whole list, or not at all. */
 int gic_export_mark(int outfd, char *const *kept, size_t nkept)
 {
-	int fd = openat(outfd, GIC_EXPORT_MARK, O_WRONLY | O_CREAT | O_TRUNC |
-			O_NOFOLLOW | O_CLOEXEC, 0644), rc = 0;
+	int fd, rc = 0;
 	char *buf = malloc(ESC_MAX);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+	FILE *f;
+
+	unlinkat(outfd, GIC_EXPORT_MARK_TMP, 0);  /* of a run killed while writing it */
+	fd = openat(outfd, GIC_EXPORT_MARK_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
 
 	if (!buf)
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
@@ -42,7 +51,9 @@ int gic_export_mark(int outfd, char *const *kept, size_t nkept)
 		fputs(kept_head, f);
 		for (size_t i = 0; i < nkept; i++)
 			fprintf(f, "%s\n", gic_esc(kept[i], buf, ESC_MAX));
+		fprintf(f, "%s\n", kept_end);
 		if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0 ||
+		    renameat(outfd, GIC_EXPORT_MARK_TMP, outfd, GIC_EXPORT_MARK) < 0 ||
 		    fsync(outfd) < 0)
 			rc = gic_seterr(GIC_EIO, "write %s: %s", GIC_EXPORT_MARK,
 					strerror(errno));
@@ -51,15 +62,17 @@ int gic_export_mark(int outfd, char *const *kept, size_t nkept)
 		fclose(f);
 	else if (fd >= 0)
 		close(fd);
-	if (rc < 0)
+	if (rc < 0) {
+		unlinkat(outfd, GIC_EXPORT_MARK_TMP, 0);
 		unlinkat(outfd, GIC_EXPORT_MARK, 0);
+	}
 	free(buf);
 	return rc;
 }
 
 /* The mark's list of kept paths (escaped), or *n == (size_t)-1 when the
- * mark has none (written by an older gicat: nothing is known to be the
- * killed run's). */
+ * mark has none whole (written by an older gicat, or damaged): nothing is
+ * known to be the killed run's. */
 static int read_kept(int outfd, char ***out, size_t *n)
 {
 	int fd = openat(outfd, GIC_EXPORT_MARK, O_RDONLY | O_NOFOLLOW |
@@ -68,7 +81,7 @@ static int read_kept(int outfd, char ***out, size_t *n)
 	char *line = NULL;
 	size_t cap = 0, size = 0;
 	ssize_t len;
-	int listed = 0, rc = 0;
+	int listed = 0, ended = 0, rc = 0;
 
 	*out = NULL;
 	*n = (size_t)-1;
@@ -86,6 +99,10 @@ static int read_kept(int outfd, char ***out, size_t *n)
 				*n = 0;
 			continue;
 		}
+		if (!strcmp(line, kept_end)) {
+			ended = 1;
+			break;
+		}
 		if (gic_grow(out, *n, &cap, sizeof(**out), 16) ||
 		    !((*out)[*n] = strdup(line)))
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
@@ -94,7 +111,36 @@ static int read_kept(int outfd, char ***out, size_t *n)
 	}
 	free(line);
 	fclose(f);
+	if (rc == 0 && !ended) {  /* cut short: trusted for nothing */
+		for (size_t i = 0; listed && i < *n; i++)
+			free((*out)[i]);
+		free(*out);
+		*out = NULL;
+		*n = (size_t)-1;
+	}
 	return rc;
+}
+
+/* Makes the directory rel below outfd, with its parents, following no
+ * symbolic link. */
+static void mkdirs(int outfd, const char *rel)
+{
+	char path[PATH_MAX], *save = NULL;
+	int cur = dup(outfd);
+
+	snprintf(path, sizeof(path), "%s", rel);
+	for (char *c = strtok_r(path, "/", &save); c && cur >= 0;
+	     c = strtok_r(NULL, "/", &save)) {
+		int next;
+
+		mkdirat(cur, c, 0777);
+		next = openat(cur, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			      O_CLOEXEC);
+		close(cur);
+		cur = next;
+	}
+	if (cur >= 0)
+		close(cur);
 }
 
 static int by_str(const void *a, const void *b)
@@ -137,6 +183,16 @@ int gic_export_resume(int outfd, struct gic_export_cleared *c)
 		c->left[i] = NULL;
 	}
 	c->nleft = out;
+	/* an empty directory of the user's that the killed run wrote into
+	 * went with its files: made again */
+	for (size_t i = 0; i < c->nleft; i++) {
+		size_t len = strlen(c->left[i]);
+
+		if (len > 1 && c->left[i][len - 1] == '/') {
+			snprintf(buf, ESC_MAX, "%.*s", (int)(len - 1), c->left[i]);
+			mkdirs(outfd, buf);
+		}
+	}
 	for (size_t i = 0; i < nkept; i++)
 		free(kept[i]);
 	free(kept);

@@ -275,7 +275,8 @@ static void contents(DIR *d, int *nonempty, int *marked)
 
 	*nonempty = *marked = 0;
 	while (d && (e = readdir(d))) {
-		*nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+		*nonempty |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+			     strcmp(e->d_name, GIC_EXPORT_MARK_TMP);
 		*marked |= !strcmp(e->d_name, GIC_EXPORT_MARK);
 	}
 	if (d)

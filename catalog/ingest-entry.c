@@ -116,8 +116,8 @@ static void note_generator(const struct gic_writer *w,
 /* Counts paths that do not fit the layout the options force: a genimage
  * path without .../{train,val}/{ai,nature}/, an imagefolder one without a
  * label or class folder; not when --label gives what they lack.  Under
- * the other layouts, the entries left without a label (a folder of its
- * own in a GenImage tree, train/ai/extra/, is one). */
+ * --layout auto, the entries left without a label (a folder of its own
+ * in a GenImage tree, train/ai/extra/, is one). */
 static void note_misfit(const struct gic_writer *w,
 			const struct gic_result *r,
 			struct gic_ingest_stats *st)
@@ -130,8 +130,8 @@ static void note_misfit(const struct gic_writer *w,
 	     (l == GIC_LAYOUT_IMAGEFOLDER && !m->label[0] &&
 	      strcmp(m->class_source, "folder"))) && !st->misfits++)
 		snprintf(st->misfit, sizeof(st->misfit), "%s", r->path);
-	if (!w->opts->label && !m->label[0] && (l == GIC_LAYOUT_AUTO ||
-	    l == GIC_LAYOUT_FLAT) && !st->unlabelled++)
+	if (!w->opts->label && !m->label[0] && l == GIC_LAYOUT_AUTO &&
+	    !st->unlabelled++)
 		snprintf(st->unlabelled_first, sizeof(st->unlabelled_first),
 			 "%s", r->path);
 }

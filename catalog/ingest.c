@@ -315,21 +315,26 @@ static const char *dataset_for(struct pipeline *p, size_t i,
  * next file is slow to come (a stalled read on a network mount) is
  * committed after IDLE_COMMIT, so that the write lock it holds does not
  * keep other gicat processes waiting, and failing after 30 s. */
-static int wait_next(struct pipeline *p, struct gic_writer *w)
+static int wait_next(struct pipeline *p, struct gic_writer *w,
+		     struct timespec *until)
 {
-	struct timespec until;
 	int rc;
 
 	if (!w->in_tx) {
 		pthread_cond_wait(&p->cv, &p->mu);
 		return 0;
 	}
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += (long)(IDLE_COMMIT * 1e9);
-	until.tv_sec += until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
-	if (pthread_cond_timedwait(&p->cv, &p->mu, &until) != ETIMEDOUT)
+	/* from the first wait for this result: other results that come
+	 * meanwhile wake the writer, and must not put the commit off */
+	if (!until->tv_sec) {
+		clock_gettime(CLOCK_REALTIME, until);
+		until->tv_nsec += (long)(IDLE_COMMIT * 1e9);
+		until->tv_sec += until->tv_nsec / 1000000000L;
+		until->tv_nsec %= 1000000000L;
+	}
+	if (pthread_cond_timedwait(&p->cv, &p->mu, until) != ETIMEDOUT)
 		return 0;
+	until->tv_sec = 0;  /* committed: none is open to wait for */
 	pthread_mutex_unlock(&p->mu);
 	rc = gic_writer_commit(w);
 	pthread_mutex_lock(&p->mu);
@@ -345,10 +350,11 @@ static int write_all(struct pipeline *p, struct gic_writer *w,
 
 	for (size_t i = 0; i < p->files.n && rc == 0; i++) {
 		struct gic_result *r = &p->slots[i % p->window];
+		struct timespec until = { 0 };
 
 		pthread_mutex_lock(&p->mu);
 		while (rc == 0 && (!r->ready || r->index != i))
-			rc = wait_next(p, w);
+			rc = wait_next(p, w, &until);
 		pthread_mutex_unlock(&p->mu);
 		if (rc < 0)
 			break;

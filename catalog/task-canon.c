@@ -30,12 +30,22 @@ static void put(char **s, size_t *len, const char *key, const char *v)
 				"%s = %s\n", key, v);
 }
 
+/* The shortest text that reads back as v: 0.1 as "0.1", and a value
+ * with more digits with all of them (two tasks apart in the 12th digit
+ * are two tasks). */
+static const char *num(double v, char buf[32])
+{
+	snprintf(buf, 32, "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, 32, "%.17g", v);
+	return buf;
+}
+
 static void put_num(char **s, size_t *len, const char *key, double v)
 {
-	char buf[64];
+	char buf[32];
 
-	snprintf(buf, sizeof(buf), "%.10g", v);
-	put(s, len, key, buf);
+	put(s, len, key, num(v, buf));
 }
 
 static void put_set(char **s, size_t *len, const struct gic_task_set *set)
@@ -70,19 +80,22 @@ static void put_split(char **s, size_t *len, const struct gic_task *t)
 	put(s, len, "\n[split]", "");
 	put(s, len, "select", t->split_select);
 	put(s, len, "group", t->split_group ? t->split_group : "sha256");
-	for (int i = 0; i < t->nsets; i++)  /* name, ", ", ":" and a %.10g */
-		size += strlen(t->sets[i].name) + 24;
+	for (int i = 0; i < t->nsets; i++)  /* name, ", ", ":" and a number */
+		size += strlen(t->sets[i].name) + 36;
 	if (!(ratios = malloc(size))) {
 		free(*s);
 		*s = NULL;
 		return;
 	}
 	ratios[0] = '\0';
-	for (int i = 0; i < t->nsets; i++)
+	for (int i = 0; i < t->nsets; i++) {
+		char buf[32];
+
 		if (t->sets[i].share > 0)
-			n += (size_t)snprintf(ratios + n, size - n, "%s%s:%.10g",
+			n += (size_t)snprintf(ratios + n, size - n, "%s%s:%s",
 					      n ? ", " : "", t->sets[i].name,
-					      t->sets[i].share);
+					      num(t->sets[i].share, buf));
+	}
 	put(s, len, "ratios", ratios);
 	free(ratios);
 }

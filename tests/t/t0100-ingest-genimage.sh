@@ -180,6 +180,8 @@ test_expect_success 'files in folders of their own inside a GenImage tree: the s
 	test_grep "^  2 entries have no label (first: .mp/wukong/imagenet_ai_0424_wukong/train/[aio][a-z]*/.*0_adm_174.PNG.): no folder of the path says real or fake" err &&
 	test "$(gicat --catalog mpcat query --count "label = null")" -eq 2 &&
 	gicat init mpcat2 2>/dev/null && gicat --catalog mpcat2 ingest --label fake mp 2>err &&
+	! grep -q "no label" err &&
+	gicat init mpcat3 2>/dev/null && gicat --catalog mpcat3 ingest --layout flat mp 2>err &&
 	! grep -q "no label" err
 '
 

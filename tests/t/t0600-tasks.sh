@@ -477,11 +477,13 @@ test_expect_success 'an image whose entries disagree on the label is a warning n
 '
 
 test_expect_success 'the task hash and task.ini keep a long seed and a long ratios whole; a nameless task is named after its file' '
-	printf "[task]\nname = x\nseed = 12345678901\n[train]\nselect = split = train\nfraction = 0.5\n" >seed1.ini &&
+	printf "[task]\nname = x\nseed = 12345678901\n[train]\nselect = split = train\nfraction = 0.5\n[set f]\nselect = split = val\nfraction = 0.12345678949\n" >seed1.ini &&
 	sed "s/8901$/8902/" seed1.ini >seed2.ini &&
 	test "$(gicat task show seed1.ini | head -1)" != "$(gicat task show seed2.ini | sed "s/8902/8901/" | head -1)" &&
 	gicat split seed1.ini --out seedout --format manifest 2>/dev/null &&
 	test_grep "^seed = 12345678901$" seedout/task.ini &&
+	test_grep "^fraction = 0.12345678949$" seedout/task.ini &&
+	test_grep "^fraction = 0.5$" seedout/task.ini &&
 	gicat task check seedout/task.ini >/dev/null 2>&1 &&
 	$PY -c "print(\"[split]\nselect = split = train\nratios = \" + \",\".join(\"set%04d:.015625\" % i for i in range(64)))" >r64.ini &&
 	gicat split r64.ini --out r64out --format manifest 2>/dev/null &&

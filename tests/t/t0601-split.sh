@@ -847,6 +847,19 @@ test_expect_success 'another export into what a killed one left: none of the kil
 	diff -r sub1 k2
 '
 
+test_expect_success 'a mark whose list of kept files was cut short removes nothing of them' '
+	mkdir -p cut/export && for i in 1 2 3; do echo mine >cut/u$i.txt; done &&
+	echo stale >cut/export/stale.png &&
+	printf "An export by gicat is writing into this directory\nHere before it, and kept:\nu1.txt\nu" >cut/.gicat-incomplete &&
+	gicat export --out cut "label = fake" 2>err &&
+	test -f cut/u1.txt && test -f cut/u2.txt && test -f cut/u3.txt &&
+	! grep -q "killed before it finished left" err &&
+	printf "An export by gicat\nHere before it, and kept:\nu1.txt\nu2.txt\nu3.txt\n(end)\n" >cut/.gicat-incomplete &&
+	gicat export --out cut "label = fake" 2>err &&
+	test -f cut/u1.txt && test -f cut/u2.txt && test -f cut/u3.txt &&
+	test ! -e cut/export/stale.png
+'
+
 test_expect_success '--force trusts a MANIFEST.sha256 only beside an export'"'"'s task.ini; an --out holding ref'"'"'d files is refused' '
 	src=data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG &&
 	mkdir -p own/imgs && cp "$src" own/imgs/a.png && (cd own && sha256sum imgs/a.png >MANIFEST.sha256) &&
