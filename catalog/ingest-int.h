@@ -54,4 +54,19 @@ static inline const char *gic_file_path(const struct gic_filelist *fl,
 	return fl->arena + fl->files[i].off;
 }
 
+/* A PATH argument as its files' paths are read (ingest-root.c). */
+struct gic_ingest_root {
+	char *name;             /* its default dataset name */
+	size_t given;           /* its length as given, trailing '/' off */
+	char *spelt;            /* as parsed: as given, or for a relative
+				   one spelt in full, "." and ".." read as
+				   the directories they are */
+	char above[256];        /* the name of the folder holding it */
+};
+int gic_ingest_root_setup(struct gic_ingest_root *ri, const char *given);
+/* What path, a file of the PATH argument given, says: into m. */
+void gic_ingest_root_parse(const struct gic_ingest_root *ri, const char *given,
+			   const char *path, const struct gic_ingest_opts *o,
+			   struct gic_path_meta *m);
+
 #endif

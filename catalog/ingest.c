@@ -36,22 +36,12 @@
 #define WINDOW_PER_JOB 64
 #define IO_THREADS 4
 
-/* A PATH argument as its files' paths are read (root_setup). */
-struct root {
-	char *name;             /* its default dataset name (root_name) */
-	size_t given;           /* its length as given, trailing '/' off */
-	char *spelt;            /* as parsed: as given, or for a relative
-				   one spelt in full, "." and ".." read as
-				   the directories they are */
-	char above[256];        /* the name of the folder holding it */
-};
-
 struct pipeline {
 	struct gic_catalog *cat;
 	const struct gic_ingest_opts *opts;
 	struct gic_filelist files;
 	const char *const *roots; /* the PATH arguments */
-	struct root *rootinfo;  /* what each of them names (collect) */
+	struct gic_ingest_root *rootinfo; /* what each of them names (collect) */
 	struct gic_result *slots;
 	size_t window;
 	size_t next;            /* next index a worker takes */
@@ -136,26 +126,13 @@ static int record_ref(struct gic_result *r, const char *path,
 	return 0;
 }
 
-/* What the path says (layout, generator, label, split, class): read with
- * the PATH argument as root_setup spelt it (a file's path starts with the
- * argument as given). */
+/* What the path says (layout, generator, label, split, class). */
 static void parse_path(struct pipeline *p, size_t i, const char *path,
 		       struct gic_path_meta *m)
 {
-	const char *given = p->roots[p->files.files[i].root];
-	const struct root *ri = &p->rootinfo[p->files.files[i].root];
-	char spelt[2 * GIC_MAX_PATH + 2];
+	int k = p->files.files[i].root;
 
-	if (ri->spelt && !strncmp(path, given, ri->given) &&
-	    (size_t)snprintf(spelt, sizeof(spelt), "%s%s",
-					  ri->spelt, path + ri->given) <
-			 sizeof(spelt)) {
-		gic_path_parse(p->opts->layout, spelt, ri->spelt, ri->above,
-			       p->opts->classes, p->opts->val, m);
-		return;
-	}
-	gic_path_parse(p->opts->layout, path, given, ri->above,
-		       p->opts->classes, p->opts->val, m);
+	gic_ingest_root_parse(&p->rootinfo[k], p->roots[k], path, p->opts, m);
 }
 
 /* Everything a worker does for one file. */
@@ -458,100 +435,6 @@ out:
 	return rc;
 }
 
-/* Drops the last component of the n-byte absolute path in buf. */
-static size_t drop_last(const char *buf, size_t n)
-{
-	while (n && buf[--n] != '/')
-		;
-	return n;
-}
-
-/*
- * A PATH argument spelt in full (*full), and the default dataset name for
- * it (returned): the name of the directory it names, or of the one that
- * holds it when it is a file, with "." and ".." and repeated or trailing
- * slashes resolved against the working directory ("." is the working
- * directory's name).  Symbolic links are not followed: a link to a tree
- * gives the link's name.
- */
-static char *root_name(const char *path, char **full_out)
-{
-	char cwd[PATH_MAX] = "", *full, *s, *name;
-	struct stat st;
-	size_t n = 0, len;
-
-	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
-		snprintf(cwd, sizeof(cwd), ".");
-	if (asprintf(&full, "%s/%s", cwd, path) < 0)
-		return NULL;
-	/* normalise in place: the result never outruns what is read */
-	for (s = full; *s; s += len) {
-		while (*s == '/')
-			s++;
-		len = strcspn(s, "/");
-		if (len == 2 && !strncmp(s, "..", 2)) {
-			n = drop_last(full, n);
-		} else if (len && !(len == 1 && *s == '.')) {
-			full[n++] = '/';
-			memmove(full + n, s, len);
-			n += len;
-		}
-	}
-	full[n] = '\0';
-	if (!(*full_out = strdup(n ? full : "/"))) {
-		free(full);
-		return NULL;
-	}
-	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
-		n = drop_last(full, n);
-	full[n] = '\0';
-	name = strdup(n ? strrchr(full, '/') + 1 : "/");
-	free(full);
-	return name;
-}
-
-/*
- * Reads the PATH argument given once for all its files: the folder holding
- * it (for a subset's train|val given from inside the subset's folder), and
- * for a relative one the same path spelt in full ("." and ".." read as
- * the directories they are: `gicat ingest ai` inside train/ is
- * .../imagenet_ai_0508_adm/train/ai, as its absolute path says).
- */
-static int root_setup(struct root *ri, const char *given)
-{
-	char *full = NULL;
-	size_t at;
-	int k = gic_path_named(given);
-
-	if (!(ri->name = root_name(given, &full)))
-		return gic_seterr(GIC_ENOMEM, "out of memory");
-	for (ri->given = strlen(given); ri->given > 1 &&
-	     given[ri->given - 1] == '/'; ri->given--)
-		;
-	/* the last k components of full are the argument's own (one for
-	 * "." and "..") */
-	at = strlen(full);
-	for (int c = 0; at > 0 && c < (k ? k : 1); c++)
-		while (at > 0 && full[--at] != '/')
-			;
-	if (at > 0) {
-		size_t b = at;
-
-		while (b > 0 && full[b - 1] != '/')
-			b--;
-		snprintf(ri->above, sizeof(ri->above), "%.*s", (int)(at - b),
-			 full + b);
-	}
-	/* a relative one is read as the same path spelt in full is: its
-	 * files' folders above it (train/ai, the subset's) say the same */
-	if (given[0] != '/' && !(ri->spelt = strdup(full))) {
-		free(full);
-		return gic_seterr(GIC_ENOMEM, "out of memory");
-	}
-	free(full);
-	return 0;
-}
-
 /* A directory that was rejected as unreadable and has now been read
  * leaves rejects, as a fixed file does. */
 static int clear_dir_rejects(struct gic_catalog *c,
@@ -635,7 +518,7 @@ static int collect(struct pipeline *p, const char *const *paths, int n)
 	if (!(p->rootinfo = calloc((size_t)n, sizeof(*p->rootinfo))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (int i = 0; i < n; i++) {
-		if ((rc = root_setup(&p->rootinfo[i], paths[i])) < 0 ||
+		if ((rc = gic_ingest_root_setup(&p->rootinfo[i], paths[i])) < 0 ||
 		    (rc = gic_filelist_add(&p->files, paths[i], i)) < 0)
 			return rc;
 	}
