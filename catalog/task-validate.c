@@ -21,6 +21,17 @@ static const char *next_line(const char *s)
 	return s + (s[0] == '\r' && s[1] == '\n' ? 2 : s[0] != '\0');
 }
 
+/* The characters of the first n bytes of UTF-8 text: a column as an
+ * editor counts it. */
+static int chars(const char *s, size_t n)
+{
+	int c = 0;
+
+	for (size_t i = 0; i < n && s[i]; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
 /* Where column col of a select value lies in the file: the value began
  * on line key_line and may go on over indented lines, which inih joined
  * with a space (each cut at an inline " ;" comment, trimmed).  0 when the
@@ -58,7 +69,8 @@ static int value_place(const char *text, int key_line, const char *expr,
 			return 0;
 		if (want <= off + (size_t)(c - v)) {
 			*line = l;
-			*column = (int)(v - s) + (int)(want >= off ? want - off : 0) + 1;
+			*column = chars(s, (size_t)(v - s) + (want >= off ?
+							   want - off : 0)) + 1;
 			return 1;
 		}
 		off += (size_t)(c - v) + 1;

@@ -553,12 +553,13 @@ test_expect_success 'two sets selecting alike keep the same images; max_per_clas
 '
 
 test_expect_success 'a select error is placed at its line and column in the file, over continuation lines and comments' '
-	printf "[task]\nname = a\n[train]\nselect = split = train and\n   ; a comment\n   genrator = sd14\n[test b]\nselect = generator == sd14\n[test c]\nselect = split = val  ; val only\n   and (label = x\n" >place.ini &&
+	printf "[task]\nname = a\n[train]\nselect = split = train and\n   ; a comment\n   genrator = sd14\n[test b]\nselect = generator == sd14\n[test c]\nselect = split = val  ; val only\n   and (label = x\n[test d]\nselect = path ~ ${SQ}\303\251\303\251\303\251\303\251${SQ} and widht > 1\n" >place.ini &&
 	test_expect_code 1 gicat task check place.ini 2>err &&
 	cat >want <<-EOF &&
 	gicat: task: place.ini:6: select: unknown field ${SQ}genrator${SQ} (did you mean ${SQ}generator${SQ}?) (column 4)
 	gicat: task: place.ini:8: select: expected a value after ${SQ}=${SQ} (column 21)
 	gicat: task: place.ini:11: select: label is ${SQ}real${SQ} or ${SQ}fake${SQ}, not ${SQ}x${SQ} (column 17)
+	gicat: task: place.ini:13: select: unknown field ${SQ}widht${SQ} (did you mean ${SQ}width${SQ}?) (column 28)
 	EOF
 	test_cmp want err
 '
