@@ -453,14 +453,17 @@ int gic_export_remove(int outfd, const char *rel, int dir, const char *sha)
 	return ok;
 }
 
-/* Removes the directories of path (below outfd) that are left empty,
- * deepest first. */
-void gic_export_remove_dirs_of(int outfd, const char *path)
+void gic_export_remove_dirs_of(int outfd, const char *path,
+			       int (*keep)(void *arg, const char *dir),
+			       void *arg)
 {
 	char dir[PATH_MAX], *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	while ((slash = strrchr(dir, '/'))) {
+		slash[1] = '\0';  /* "a/b/" */
+		if (keep && keep(arg, dir))
+			break;
 		*slash = '\0';
 		if (!gic_export_remove(outfd, dir, 1, NULL))
 			break;
@@ -471,7 +474,7 @@ void gic_export_remove_dirs_of(int outfd, const char *path)
 static void remove_empty_dirs(int outfd, struct list *l)
 {
 	for (size_t i = l->n; i-- > 0; )
-		gic_export_remove_dirs_of(outfd, l->v[i].path);
+		gic_export_remove_dirs_of(outfd, l->v[i].path, NULL, NULL);
 }
 
 void gic_export_undo(struct gic_export_ctx *x)

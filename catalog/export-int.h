@@ -55,8 +55,10 @@ struct gic_export_ctx {
  * only while it holds sha, when given); 1 when it went. */
 int gic_export_remove(int outfd, const char *rel, int dir, const char *sha);
 /* Removes the directories of path (below outfd) left empty, deepest
- * first. */
-void gic_export_remove_dirs_of(int outfd, const char *path);
+ * first, up to one ("a/b/") that keep (when given) says stays. */
+void gic_export_remove_dirs_of(int outfd, const char *path,
+			       int (*keep)(void *arg, const char *dir),
+			       void *arg);
 /* Leaves GIC_EXPORT_MARK in outfd, durably, listing the files kept there
  * from before this run. */
 int gic_export_mark(int outfd, char *const *kept, size_t nkept);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "export-int.h"
@@ -36,9 +35,10 @@ int gic_export_mark(int outfd, char *const *kept, size_t nkept)
 	char *buf = malloc(ESC_MAX);
 	FILE *f;
 
-	unlinkat(outfd, GIC_EXPORT_MARK_TMP, 0);  /* of a run killed while writing it */
-	fd = openat(outfd, GIC_EXPORT_MARK_TMP, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0644);
+	/* one a run killed while writing it left */
+	unlinkat(outfd, GIC_EXPORT_MARK_TMP, 0);
+	fd = openat(outfd, GIC_EXPORT_MARK_TMP, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0644);
 	f = fd < 0 ? NULL : fdopen(fd, "w");
 
 	if (!buf)
@@ -53,8 +53,8 @@ int gic_export_mark(int outfd, char *const *kept, size_t nkept)
 			fprintf(f, "%s\n", gic_esc(kept[i], buf, ESC_MAX));
 		fprintf(f, "%s\n", kept_end);
 		if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0 ||
-		    renameat(outfd, GIC_EXPORT_MARK_TMP, outfd, GIC_EXPORT_MARK) < 0 ||
-		    fsync(outfd) < 0)
+		    renameat(outfd, GIC_EXPORT_MARK_TMP, outfd,
+			     GIC_EXPORT_MARK) < 0 || fsync(outfd) < 0)
 			rc = gic_seterr(GIC_EIO, "write %s: %s", GIC_EXPORT_MARK,
 					strerror(errno));
 	}
@@ -121,81 +121,70 @@ static int read_kept(int outfd, char ***out, size_t *n)
 	return rc;
 }
 
-/* Makes the directory rel below outfd, with its parents, following no
- * symbolic link. */
-static void mkdirs(int outfd, const char *rel)
-{
-	char path[PATH_MAX], *save = NULL;
-	int cur = dup(outfd);
-
-	snprintf(path, sizeof(path), "%s", rel);
-	for (char *c = strtok_r(path, "/", &save); c && cur >= 0;
-	     c = strtok_r(NULL, "/", &save)) {
-		int next;
-
-		mkdirat(cur, c, 0777);
-		next = openat(cur, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			      O_CLOEXEC);
-		close(cur);
-		cur = next;
-	}
-	if (cur >= 0)
-		close(cur);
-}
-
 static int by_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The mark's list, sorted, and a buffer to escape a path into. */
+struct kept {
+	char **v;
+	size_t n;
+	char *buf;
+};
+
+/* Is rel ("a/b" or "a/b/") listed as kept? */
+static int is_kept(void *arg, const char *rel)
+{
+	struct kept *k = arg;
+	const char *e = gic_esc(rel, k->buf, ESC_MAX);
+
+	return k->n && bsearch(&e, k->v, k->n, sizeof(*k->v), by_str);
+}
+
+/* Removes path below outfd, a file or (ending in '/') an empty directory
+ * the killed run made, then its directories left empty up to one kept:
+ * the user's empty directory the killed run wrote into stays.  1 for a
+ * file removed. */
+static int remove_left(int outfd, const char *path, struct kept *k)
+{
+	size_t len = strlen(path);
+	int dir = len && path[len - 1] == '/', gone;
+	char rel[PATH_MAX];
+
+	snprintf(rel, sizeof(rel), "%.*s", (int)(len - dir), path);
+	gone = gic_export_remove(outfd, rel, dir, NULL);
+	gic_export_remove_dirs_of(outfd, rel, is_kept, k);
+	return !dir && gone;
+}
+
 int gic_export_resume(int outfd, struct gic_export_cleared *c)
 {
-	char **kept = NULL, *buf = malloc(ESC_MAX);
-	size_t nkept = 0, out = 0;
-	int rc = buf ? read_kept(outfd, &kept, &nkept) :
+	struct kept k = { .buf = malloc(ESC_MAX) };
+	size_t out = 0;
+	int rc = k.buf ? read_kept(outfd, &k.v, &k.n) :
 		 gic_seterr(GIC_ENOMEM, "out of memory");
 
-	if (rc < 0 || nkept == (size_t)-1) {
-		free(buf);
+	if (rc < 0 || k.n == (size_t)-1) {
+		free(k.buf);
 		return rc;
 	}
-	if (nkept)
-		qsort(kept, nkept, sizeof(*kept), by_str);
+	if (k.n)
+		qsort(k.v, k.n, sizeof(*k.v), by_str);
 	/* an empty directory is listed only when nothing is below it */
 	for (size_t i = 0; i < c->nleft; i++) {
-		const char *p = c->left[i], *e = gic_esc(p, buf, ESC_MAX);
-		size_t len = strlen(p);
-
-		if (nkept && bsearch(&e, kept, nkept, sizeof(*kept), by_str)) {
+		if (is_kept(&k, c->left[i])) {
 			c->left[out++] = c->left[i];
 			continue;
 		}
-		if (len && p[len - 1] != '/') {
-			c->killed += (uint64_t)gic_export_remove(outfd, p, 0,
-								 NULL);
-			gic_export_remove_dirs_of(outfd, p);
-		} else if (len) {  /* an empty directory it made */
-			snprintf(buf, ESC_MAX, "%.*s", (int)(len - 1), p);
-			gic_export_remove(outfd, buf, 1, NULL);
-			gic_export_remove_dirs_of(outfd, buf);
-		}
+		c->killed += (uint64_t)remove_left(outfd, c->left[i], &k);
 		free(c->left[i]);
 		c->left[i] = NULL;
 	}
 	c->nleft = out;
-	/* an empty directory of the user's that the killed run wrote into
-	 * went with its files: made again */
-	for (size_t i = 0; i < c->nleft; i++) {
-		size_t len = strlen(c->left[i]);
-
-		if (len > 1 && c->left[i][len - 1] == '/') {
-			snprintf(buf, ESC_MAX, "%.*s", (int)(len - 1), c->left[i]);
-			mkdirs(outfd, buf);
-		}
-	}
-	for (size_t i = 0; i < nkept; i++)
-		free(kept[i]);
-	free(kept);
-	free(buf);
+	for (size_t i = 0; i < k.n; i++)
+		free(k.v[i]);
+	free(k.v);
+	free(k.buf);
 	return 0;
 }

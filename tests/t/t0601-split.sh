@@ -860,6 +860,16 @@ test_expect_success 'a mark whose list of kept files was cut short removes nothi
 	test ! -e cut/export/stale.png
 '
 
+test_expect_success 'an empty directory of the user'"'"'s that a killed run wrote into stays when its files go' '
+	mkdir -p kd/export/1_fake kd/sub && echo mine >kd/sub/u.txt &&
+	echo stale >kd/export/1_fake/stale.png &&
+	printf "An export by gicat\nHere before it, and kept:\nexport/\nsub/u.txt\n(end)\n" >kd/.gicat-incomplete &&
+	gicat export --format manifest --out kd "label = fake" 2>err &&
+	test_grep "^export: removed 1 file that an export killed before it finished left in kd$" err &&
+	test -d kd/export && test ! -e kd/export/1_fake && test -f kd/sub/u.txt &&
+	test -f kd/export.csv
+'
+
 test_expect_success '--force trusts a MANIFEST.sha256 only beside an export'"'"'s task.ini; an --out holding ref'"'"'d files is refused' '
 	src=data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG &&
 	mkdir -p own/imgs && cp "$src" own/imgs/a.png && (cd own && sha256sum imgs/a.png >MANIFEST.sha256) &&
