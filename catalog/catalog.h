@@ -231,16 +231,12 @@ struct gic_path_meta {
  * parent folder names a label or a wnid, else FLAT.  root is that PATH
  * argument: a subset's generator is looked for in the folder above
  * train|val and then upward no further than root's own name (NULL: the
- * whole path); above (or NULL) names the folder holding root, found from
- * the working directory, which is the subset's when root is train|val and
- * it is named exactly as one.  classes and val may be NULL.
+ * whole path), or above root when named exactly as a subset (ingest
+ * reads a relative PATH spelt in full, so that the folders above it say
+ * so).  classes and val may be NULL.
  */
-/* The components of path other than "." and "..": what its spelling
- * names ("./a/../b" names two). */
-int gic_path_named(const char *path);
 void gic_path_parse(enum gic_layout layout, const char *relpath,
-		    const char *root, const char *above,
-		    const struct gic_classes *classes,
+		    const char *root, const struct gic_classes *classes,
 		    const struct gic_val_labels *val, struct gic_path_meta *out);
 /* ---- generators: schema/generators.tsv, built in ------------------------ */
 

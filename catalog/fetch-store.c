@@ -261,7 +261,7 @@ static void url_meta(const struct gic_fetch_opts *o, const char *url,
 	m->class_idx = -1;
 	if (o->use_layout && u && !curl_url_set(u, CURLUPART_URL, url, 0) &&
 	    !curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE))
-		gic_path_parse(o->layout, path, NULL, NULL, o->classes, o->val,
+		gic_path_parse(o->layout, path, NULL, o->classes, o->val,
 			       m);
 	curl_free(path);
 	curl_url_cleanup(u);

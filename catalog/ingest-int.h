@@ -61,7 +61,6 @@ struct gic_ingest_root {
 	char *spelt;            /* as parsed: as given, or for a relative
 				   one spelt in full, "." and ".." read as
 				   the directories they are */
-	char above[256];        /* the name of the folder holding it */
 };
 int gic_ingest_root_setup(struct gic_ingest_root *ri, const char *given);
 /* What path, a file of the PATH argument given, says: into m. */

@@ -66,44 +66,25 @@ static char *root_name(const char *path, char **full_out)
 }
 
 /*
- * Reads the PATH argument given once for all its files: the folder holding
- * it (for a subset's train|val given from inside the subset's folder), and
- * for a relative one the same path spelt in full ("." and ".." read as
- * the directories they are: `gicat ingest ai` inside train/ is
- * .../imagenet_ai_0508_adm/train/ai, as its absolute path says).
+ * Reads the PATH argument given once for all its files: its dataset name,
+ * and for a relative one the same path spelt in full ("." and ".." read
+ * as the directories they are: `gicat ingest ai` inside train/ is
+ * .../imagenet_ai_0508_adm/train/ai, as its absolute path says, and the
+ * folders above it, the subset's, say the same).
  */
 int gic_ingest_root_setup(struct gic_ingest_root *ri, const char *given)
 {
 	char *full = NULL;
-	size_t at;
-	int k = gic_path_named(given);
 
 	if (!(ri->name = root_name(given, &full)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (ri->given = strlen(given); ri->given > 1 &&
 	     given[ri->given - 1] == '/'; ri->given--)
 		;
-	/* the last k components of full are the argument's own (one for
-	 * "." and "..") */
-	at = strlen(full);
-	for (int c = 0; at > 0 && c < (k ? k : 1); c++)
-		while (at > 0 && full[--at] != '/')
-			;
-	if (at > 0) {
-		size_t b = at;
-
-		while (b > 0 && full[b - 1] != '/')
-			b--;
-		snprintf(ri->above, sizeof(ri->above), "%.*s", (int)(at - b),
-			 full + b);
-	}
-	/* a relative one is read as the same path spelt in full is: its
-	 * files' folders above it (train/ai, the subset's) say the same */
-	if (given[0] != '/' && !(ri->spelt = strdup(full))) {
+	if (given[0] != '/')
+		ri->spelt = full;
+	else
 		free(full);
-		return gic_seterr(GIC_ENOMEM, "out of memory");
-	}
-	free(full);
 	return 0;
 }
 
@@ -120,10 +101,9 @@ void gic_ingest_root_parse(const struct gic_ingest_root *ri, const char *given,
 	    (size_t)snprintf(spelt, sizeof(spelt), "%s%s",
 					  ri->spelt, path + ri->given) <
 			 sizeof(spelt)) {
-		gic_path_parse(o->layout, spelt, ri->spelt, ri->above,
-			       o->classes, o->val, m);
+		gic_path_parse(o->layout, spelt, ri->spelt, o->classes,
+			       o->val, m);
 		return;
 	}
-	gic_path_parse(o->layout, path, given, ri->above, o->classes, o->val,
-		       m);
+	gic_path_parse(o->layout, path, given, o->classes, o->val, m);
 }

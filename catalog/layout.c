@@ -278,10 +278,8 @@ static int genimage_match(const struct span *c, int n)
  * folder ingest was given).  Above c[root] the folders are the user's,
  * not the dataset's: c[top] there is the subset's only when named
  * exactly as one (imagenet_ai_0508_adm, ADM; glide_work is not), and
- * nothing above it is read.  When train|val is the whole path, the
- * folder holding it (above) is read so. */
-static const char *subset_generator(const struct span *c, int top, int root,
-				    const char *above)
+ * nothing above it is read. */
+static const char *subset_generator(const struct span *c, int top, int root)
 {
 	char name[256];
 	const char *id;
@@ -294,18 +292,18 @@ static const char *subset_generator(const struct span *c, int top, int root,
 			  gic_generator_exact(name)))
 			return id;
 	}
-	return top < 0 ? gic_generator_exact(above) : NULL;
+	return NULL;
 }
 
 static void genimage_parse(const struct span *c, int n, int root,
-			   const char *above, struct gic_path_meta *m)
+			   struct gic_path_meta *m)
 {
 	int fake = span_is(c[n - 2], "ai");
 	const char *gen;
 
 	snprintf(m->split, sizeof(m->split), "%s", split_name(c[n - 3], 0));
 	snprintf(m->label, sizeof(m->label), "%s", fake ? "fake" : "real");
-	if (!(gen = subset_generator(c, n - 4, root, above)))
+	if (!(gen = subset_generator(c, n - 4, root)))
 		return;
 	snprintf(m->subset, sizeof(m->subset), "%s", gen);
 	/* real images belong to no generator, whatever subset holds them */
@@ -390,7 +388,9 @@ static void imagefolder_parse(const struct span *c, int n,
 		snprintf(m->generator, sizeof(m->generator), "%s", gen);
 }
 
-int gic_path_named(const char *path)
+/* The components of path other than "." and "..": what its spelling
+ * names ("./a/../b" names two). */
+static int path_named(const char *path)
 {
 	int n = 0;
 
@@ -407,15 +407,14 @@ int gic_path_named(const char *path)
 }
 
 void gic_path_parse(enum gic_layout layout, const char *relpath,
-		    const char *root, const char *above,
-		    const struct gic_classes *classes,
+		    const char *root, const struct gic_classes *classes,
 		    const struct gic_val_labels *val, struct gic_path_meta *out)
 {
 	struct span c[MAXCOMP];
 	int n = split_path(relpath ? relpath : "", c, MAXCOMP);
 	/* c[rc] is root's last component; what is above it is not read */
-	int rc = root && relpath ? n - 1 - (gic_path_named(relpath) -
-					   gic_path_named(root)) : 0;
+	int rc = root && relpath ? n - 1 - (path_named(relpath) -
+					   path_named(root)) : 0;
 
 	memset(out, 0, sizeof(*out));
 	out->class_idx = -1;
@@ -429,7 +428,7 @@ void gic_path_parse(enum gic_layout layout, const char *relpath,
 	}
 	out->layout = layout;
 	if (layout == GIC_LAYOUT_GENIMAGE && genimage_match(c, n))
-		genimage_parse(c, n, rc, above, out);
+		genimage_parse(c, n, rc, out);
 	else if (layout == GIC_LAYOUT_IMAGEFOLDER)
 		imagefolder_parse(c, n, out, classes);
 	if (n > 0 && !out->class_source[0])

@@ -133,8 +133,7 @@ static void path(char *s, unsigned pick)
 		root = s;
 		s = nl + 1;
 	}
-	/* the folder holding root: the root itself, when there is one */
-	gic_path_parse((enum gic_layout)(pick % 4), s, root, root, classes(),
+	gic_path_parse((enum gic_layout)(pick % 4), s, root, classes(),
 		       NULL, &m);
 	if (m.class_idx < -1 || m.class_idx > 999 || !one_of(m.label, labels) ||
 	    !one_of(m.split, splits) || m.layout == GIC_LAYOUT_AUTO ||
