@@ -25,12 +25,7 @@ static const char *strip_up(const char *p)
 	}
 }
 
-/* p into out (n bytes) with its "" and "." components dropped and each
- * "x/.." taken out, as text ("a//./b/../c" is "a/c"; a leading ".."
- * stays): 0, or -1 when it does not fit.  Only a spelling to compare:
- * through a symbolic link, "x/.." is elsewhere, which the file's identity
- * (gic_same_file) then tells. */
-static int clean(const char *p, char *out, size_t n)
+int gic_path_clean(const char *p, char *out, size_t n)
 {
 	size_t len = 0, keep = 0; /* out[0..keep) is what ".." cannot undo */
 
@@ -67,17 +62,19 @@ int gic_same_tail(const char *a, const char *b)
 	char ca[4200], cb[4200];
 	size_t na, nb;
 
-	if (clean(a, ca, sizeof(ca)) < 0 || clean(b, cb, sizeof(cb)) < 0)
+	if (gic_path_clean(a, ca, sizeof(ca)) < 0 ||
+	    gic_path_clean(b, cb, sizeof(cb)) < 0)
 		return 0;
 	a = strip_up(ca);
 	b = strip_up(cb);
+	if (strlen(a) < strlen(b)) {  /* a the longer */
+		const char *t = a;
+
+		a = b;
+		b = t;
+	}
 	na = strlen(a);
 	nb = strlen(b);
-	if (na < nb) {
-		const char *t = a;
-		a = b, b = t;
-		na ^= nb, nb ^= na, na ^= nb;
-	}
 	return na == nb ? !strcmp(a, b)
 			: a[na - nb - 1] == '/' && !strcmp(a + na - nb, b);
 }

@@ -12,14 +12,7 @@
 #include <unistd.h>
 
 #include "ingest-int.h"
-
-/* Drops the last component of the n-byte absolute path in buf. */
-static size_t drop_last(const char *buf, size_t n)
-{
-	while (n && buf[--n] != '/')
-		;
-	return n;
-}
+#include "ingest-write.h"
 
 /*
  * A PATH argument spelt in full (*full), and the default dataset name for
@@ -31,38 +24,35 @@ static size_t drop_last(const char *buf, size_t n)
  */
 static char *root_name(const char *path, char **full_out)
 {
-	char cwd[PATH_MAX] = "", *full, *s, *name;
+	char cwd[PATH_MAX] = "", *joined, *full, *end, *start;
 	struct stat st;
-	size_t n = 0, len;
+	size_t size;
 
 	if (path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), ".");
-	if (asprintf(&full, "%s/%s", cwd, path) < 0)
+	if (asprintf(&joined, "%s/%s", cwd, path) < 0)
 		return NULL;
-	/* normalise in place: the result never outruns what is read */
-	for (s = full; *s; s += len) {
-		while (*s == '/')
-			s++;
-		len = strcspn(s, "/");
-		if (len == 2 && !strncmp(s, "..", 2)) {
-			n = drop_last(full, n);
-		} else if (len && !(len == 1 && *s == '.')) {
-			full[n++] = '/';
-			memmove(full + n, s, len);
-			n += len;
-		}
-	}
-	full[n] = '\0';
-	if (!(*full_out = strdup(n ? full : "/"))) {
+	size = strlen(joined) + 2;
+	if (!(full = malloc(size)) || gic_path_clean(joined, full, size) < 0) {
+		free(joined);
 		free(full);
 		return NULL;
 	}
+	free(joined);
+	*full_out = full;
+	/* the last component, or for a file the one before it */
+	end = full + strlen(full);
 	if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode))
-		n = drop_last(full, n);
-	full[n] = '\0';
-	name = strdup(n ? strrchr(full, '/') + 1 : "/");
-	free(full);
-	return name;
+		while (end > full && *--end != '/')
+			;
+	for (start = end; start > full && start[-1] != '/'; start--)
+		;
+	if (!(start = start < end ? strndup(start, (size_t)(end - start)) :
+				    strdup("/"))) {
+		free(full);
+		*full_out = NULL;
+	}
+	return start;
 }
 
 /*

@@ -72,6 +72,12 @@ void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
 			uint64_t bytes, const struct gic_image_info *in,
 			const char *ref_path, int64_t ref_size, int64_t ref_mtime_ns);
 
+/* p into out (n bytes) with its "" and "." components dropped and each
+ * "x/.." taken out, as text ("a//./b/../c" is "a/c"; a leading ".."
+ * stays, "/.." is "/"): 0, or -1 when it does not fit (strlen(p) + 2
+ * bytes always do).  A spelling only: through a symbolic link, "x/.."
+ * is elsewhere, which the file's identity (gic_same_file) then tells. */
+int gic_path_clean(const char *p, char *out, size_t n);
 /* The file_id of a local file: "dev:ino" of its stat. */
 void gic_file_id(const struct stat *st, char out[48]);
 /* Are a and b one file named from two working directories ("../t/x.png"
