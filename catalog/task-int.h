@@ -4,6 +4,8 @@
 #ifndef GICAT_TASK_INT_H
 #define GICAT_TASK_INT_H
 
+#include <string.h>
+
 #include "task.h"
 
 #define MAX_ERRORS 50 /* errors reported for one file (the first by line);
@@ -14,7 +16,8 @@
 struct parse {
 	struct gic_task *t;
 	const char *path;
-	const char *next;        /* the reader's position in the text */
+	const char *text;        /* the text, after a UTF-8 BOM if any */
+	const char *next;        /* the reader's position in it */
 	int line;                /* of the line inih handed to the handler */
 	char section[160];       /* current section, whole */
 	struct gic_task_set *set;/* current set section, or NULL */
@@ -57,6 +60,14 @@ struct parse {
 	int nerrs;               /* all of them, kept or not */
 	size_t warnings_cap;     /* of t->warnings */
 };
+
+/* The start of the line after the one at s (text): a line ends in CRLF,
+ * LF or a lone CR. */
+static inline const char *gic_task_next_line(const char *s)
+{
+	s += strcspn(s, "\r\n");
+	return s + (s[0] == '\r' && s[1] == '\n' ? 2 : s[0] != '\0');
+}
 
 /* Notes an error at p->line (errors are collected, so that the whole file
  * is read); returns 0. */

@@ -13,14 +13,6 @@
 #include "degrade.h"
 #include "task-int.h"
 
-/* The start of the line after the one at s: a line ends as the reader
- * ends it (CRLF, LF or a lone CR). */
-static const char *next_line(const char *s)
-{
-	s += strcspn(s, "\r\n");
-	return s + (s[0] == '\r' && s[1] == '\n' ? 2 : s[0] != '\0');
-}
-
 /* The characters of the first n bytes of UTF-8 text: a column as an
  * editor counts it. */
 static int chars(const char *s, size_t n)
@@ -36,15 +28,14 @@ static int chars(const char *s, size_t n)
  * on line key_line and may go on over indented lines, which inih joined
  * with a space (each cut at an inline " ;" comment, trimmed).  0 when the
  * lines read do not spell the value. */
-static int value_place(const char *text, int key_line, const char *expr,
+static int value_place(const char *s, int key_line, const char *expr,
 		       int col, int *line, int *column)
 {
-	const char *s = strncmp(text, "\xEF\xBB\xBF", 3) ? text : text + 3;
 	size_t off = 0, want = col > 0 ? (size_t)col - 1 : 0;
 
 	for (int l = 1; l < key_line && *s; l++)
-		s = next_line(s);
-	for (int l = key_line; *s; l++, s = next_line(s)) {
+		s = gic_task_next_line(s);
+	for (int l = key_line; *s; l++, s = gic_task_next_line(s)) {
 		size_t len = strcspn(s, "\r\n"), ws = strspn(s, " \t");
 		const char *v = s, *end = s + len, *c;
 
@@ -90,7 +81,7 @@ static void check_select(struct parse *p, const char *expr, int line)
 		return;
 	if (gic_query_compile(expr, &sql, &errcol) < 0) {
 		p->line = line;
-		if (value_place(p->t->text, line, expr, errcol, &p->line, &col))
+		if (value_place(p->text, line, expr, errcol, &p->line, &col))
 			gic_task_fail(p, "select: %s (column %d)", gic_errmsg(),
 				      col);
 		else
@@ -172,8 +163,8 @@ void gic_task_validate(struct parse *p)
 		     "(select = EXPR)");
 	p->line = p->ratios_line;
 	if (p->ratios_line && !p->ratios_bad &&
-	    gic_task_ratios_sum(p->ratios_sum) < 0)
-		gic_task_fail(p, "%s", gic_errmsg());
+	    !(p->ratios_sum >= 0.999999 && p->ratios_sum <= 1.000001))
+		gic_task_fail(p, "ratios add up to %g, not 1", p->ratios_sum);
 	check_select(p, t->split_select, t->split_select_line);
 	for (int i = 0; i < t->nsets; i++) {
 		struct gic_task_set *s = &t->sets[i];

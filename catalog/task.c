@@ -164,8 +164,7 @@ static char *reader(char *buf, int size, void *stream)
 	if (!*p->next && !p->mid_line)
 		return NULL;
 	len = strcspn(p->next, "\r\n");           /* the line's content */
-	eol = !p->next[len] ? 0 : p->next[len] == '\r' &&
-	      p->next[len + 1] == '\n' ? 2 : 1;
+	eol = (size_t)(gic_task_next_line(p->next) - p->next) - len;
 	if (!p->mid_line) {
 		line_start(p, p->next, len);
 		if (len > INI_LINE_MAX - 3) {
@@ -299,14 +298,22 @@ static int parse_number(struct parse *p, const char *key, const char *v,
 	return 1;
 }
 
-/* A key of one value followed by an indented line, which inih hands
- * over as a continuation: refused, as it would replace the value. */
-static int one_value(struct parse *p, const char *k, int cont)
+/* Is k a key of one value in the section open?  An indented line below
+ * one, which inih hands over as a continuation, would replace the
+ * value.  (select, degrade*, description and ratios go on over lines.) */
+static int one_value(const struct parse *p, const char *k)
 {
-	if (cont)
-		gic_task_fail(p, "'%s' takes one value, not continued on an "
-			      "indented line", k);
-	return !cont;
+	static const char *const task[] = { "name", "seed", NULL };
+	static const char *const split[] = { "group", NULL };
+	static const char *const set[] = { "balance", "stratify", "fraction",
+					   "max_per_class", NULL };
+	const char *const *keys = !strcmp(p->section, "task") ? task :
+				  p->in_split ? split : set;
+
+	for (int i = 0; keys[i]; i++)
+		if (!strcmp(k, keys[i]))
+			return 1;
+	return 0;
 }
 
 /* Replaces *dst, or appends to it for a continuation line. */
@@ -348,10 +355,6 @@ static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 			s->degrade_line[i] = p->line;
 		return keep(p, &s->degrade[i], v, cont);
 	}
-	if ((!strcmp(k, "balance") || !strcmp(k, "stratify") ||
-	     !strcmp(k, "fraction") || !strcmp(k, "max_per_class")) &&
-	    !one_value(p, k, cont))
-		return 1;
 	if (!strcmp(k, "balance")) {
 		if (strcmp(v, "label"))
 			return gic_task_fail(p, "balance can only be 'label', not '%s'", v);
@@ -391,8 +394,6 @@ static int task_key(struct parse *p, const char *k, const char *v, int cont)
 	struct gic_task *t = p->t;
 	char *end;
 
-	if ((!strcmp(k, "name") || !strcmp(k, "seed")) && !one_value(p, k, cont))
-		return 1;
 	if (!strcmp(k, "name"))
 		return keep(p, &t->name, v, 0);
 	if (!strcmp(k, "description"))
@@ -482,6 +483,9 @@ static int on_key(struct parse *p, const char *section, const char *k,
 	section = p->section;
 	if (p->skip || repeated(p, k, cont))
 		return 1;
+	if (cont && one_value(p, k))
+		return gic_task_fail(p, "'%s' takes one value, not continued "
+				     "on an indented line", k), 1;
 	snprintf(p->last_key, sizeof(p->last_key), "%s", k);
 	p->last_line = p->line;
 	if (!strcmp(section, "task"))
@@ -492,8 +496,6 @@ static int on_key(struct parse *p, const char *section, const char *k,
 				p->t->split_select_line = p->line;
 			return keep(p, &p->t->split_select, v, cont);
 		}
-		if (!strcmp(k, "group") && !one_value(p, k, cont))
-			return 1;
 		if (!strcmp(k, "group"))
 			return strcmp(v, "sha256") && strcmp(v, "class") &&
 			       strcmp(v, "near_duplicate") ?
@@ -569,21 +571,6 @@ static int split_shares(struct gic_task *t, const char *ratios, double *sum)
 	return rc;
 }
 
-int gic_task_split_ratios(struct gic_task *t, const char *ratios)
-{
-	double sum = 0;
-	int rc = split_shares(t, ratios, &sum);
-
-	return rc < 0 ? rc : gic_task_ratios_sum(sum);
-}
-
-int gic_task_ratios_sum(double sum)
-{
-	if (!(sum >= 0.999999 && sum <= 1.000001))
-		return gic_seterr(GIC_EUSAGE, "ratios add up to %g, not 1", sum);
-	return 0;
-}
-
 /* A task without a name is named after its file, not the path to it (a
  * task's name is in its hash: one spelling of the path, or another
  * working directory, must not make another task): "t/mine.ini" is
@@ -615,7 +602,7 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 	p.path = path;
 	/* a UTF-8 BOM: inih skips it, but the reader, which sees the
 	 * headers whole, must too */
-	p.next = strncmp(text, "\xEF\xBB\xBF", 3) ? text : text + 3;
+	p.text = p.next = strncmp(text, "\xEF\xBB\xBF", 3) ? text : text + 3;
 	/* select expressions outgrow inih's default 200-byte lines */
 	ini_use_stack = 0;
 	ini_allow_realloc = 1;

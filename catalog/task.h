@@ -70,10 +70,6 @@ struct gic_task {
 int gic_task_load(const char *name_or_path, struct gic_task **out);
 int gic_task_parse(const char *text, const char *path, struct gic_task **out);
 void gic_task_free(struct gic_task *t);
-/* Adds the sets of a [split] "ratios = train:0.8, val:0.1, test:0.1". */
-int gic_task_split_ratios(struct gic_task *t, const char *ratios);
-/* 0 when the shares of a [split] add up to 1, else GIC_EUSAGE. */
-int gic_task_ratios_sum(double sum);
 /* The shipped tasks: names (NULL-terminated) and their text. */
 const char *const *gic_task_builtin_names(void);
 const char *gic_task_builtin_text(const char *name);
