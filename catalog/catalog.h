@@ -79,6 +79,10 @@ int gic_input_readable(const char *path);
 int gic_suggest_closer(const char *name, size_t n, const char *word,
 		       size_t *best);
 
+/* SQL: is the path P the directory D or below it ("D/..."), as text? */
+#define GIC_SQL_UNDER(P, D) \
+	"(" P " = " D " OR substr(" P ", 1, length(" D ") + 1) = " D " || '/')"
+
 /* SQL: does the entry path P (as ingested, relative) name the file of the
  * absolute path F, as its tail ("A/x.png" of "/data/A/x.png")? */
 #define GIC_SQL_TAIL_OF(F, P) \

@@ -416,8 +416,6 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 				  "directory does not exist");
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
 		return gic_seterr(GIC_EIO, "mkdir '%s': %s", dir, strerror(errno));
-	if (is_catalog(dir) && !init_unfinished(dir))
-		return gic_seterr(GIC_EUSAGE, "'%s' already holds a catalog", dir);
 	if ((rc = path_join(p, sizeof(p), dir, ".gicat")) < 0)
 		return rc;
 	if (mkdir(p, 0777) < 0 && errno != EEXIST)

@@ -510,9 +510,8 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		     struct gic_export_cleared *out)
 {
 	struct list known = { 0 }, left = { 0 };
-	int rc;
-
 	char hex[GIC_HEX_LEN + 1];
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	rc = from_catalog(c, dir, 1, &known);

@@ -266,7 +266,6 @@ static int not_ours(struct gic_export_ctx *x, int rc)
 	return rc;
 }
 
-/* A directory with entries, none of them the mark of a killed export. */
 /* What the directory d (closed here; NULL: nothing) holds: anything,
  * and the mark of an export that did not finish. */
 static void contents(DIR *d, int *nonempty, int *marked)
@@ -325,9 +324,8 @@ static int holds_refs(struct gic_catalog *c, const char *out)
 	int rc;
 
 	if (sqlite3_prepare_v2(c->db, "SELECT ref_path FROM images WHERE "
-			       "storage = 'ref' AND (ref_path = ?1 OR "
-			       "substr(ref_path, 1, length(?1) + 1) = ?1 || '/') "
-			       "LIMIT 1", -1, &s, NULL))
+			       "storage = 'ref' AND " GIC_SQL_UNDER("ref_path",
+			       "?1") " LIMIT 1", -1, &s, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
 	sqlite3_bind_text(s, 1, out, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);

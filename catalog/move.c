@@ -13,8 +13,7 @@
 
 /* The entries of ?1 (path prefix), ?3 (dataset or NULL); ?2 is the new
  * prefix, NEW_PATH the path an entry gets (of table alias t). */
-#define UNDER "(path = ?1 OR substr(path, 1, length(?1) + 1) = ?1 || '/') " \
-	"AND (?3 IS NULL OR dataset = ?3)"
+#define UNDER GIC_SQL_UNDER("path", "?1") " AND (?3 IS NULL OR dataset = ?3)"
 #define NEW_PATH_OF(t) "?2 || substr(" t "path, length(?1) + 1)"
 #define NEW_PATH NEW_PATH_OF("")
 

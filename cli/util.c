@@ -445,8 +445,11 @@ void progress_start(struct progress *p)
 void progress_show(struct progress *p, const char *what, uint64_t done,
 		   uint64_t total)
 {
-	double t = gic_now(), el, rate, eta;
+	double t, el, rate, eta;
 
+	if (!p->on)  /* not a terminal: nothing to work out */
+		return;
+	t = gic_now();
 	if (!p->t0) {
 		p->t0 = t;
 		p->d0 = done;
@@ -454,7 +457,7 @@ void progress_show(struct progress *p, const char *what, uint64_t done,
 	el = t - p->t0;
 	rate = el > 0 && done > p->d0 ? (double)(done - p->d0) / el : 0;
 	eta = rate > 0 && total > done ? (total - done) / rate : 0;
-	if (!p->on || t - p->last < 0.2)
+	if (t - p->last < 0.2)
 		return;
 	p->last = t;
 	if (el < 0.5)  /* too soon to tell a rate */
