@@ -307,8 +307,11 @@ test_expect_success 'gc keeps the objects live symlink and manifest exports poin
 	test_grep "object $h.: listed by the manifest, gone from the store" err &&
 	mv aside $o &&
 	mv e-sym e-sym-moved && rm -rf e-man &&
+	gicat --catalog c5e gc --grace 0 --dry-run 2>out &&
+	test_grep "^gc: would keep the records of 2 symlink or manifest exports whose directory is gone" out &&
 	gicat --catalog c5e gc --grace 0 2>out &&
 	test_grep "^gc: kept the records of 2 symlink or manifest exports whose directory is gone: moved elsewhere, their files would still point into the store; if deleted, .gicat gc --forget-gone. removes those records$" out &&
+	test_grep "^gc: kept 2 images no entry uses: .*then gc; an export already deleted: .gicat gc --forget-gone.)$" out &&
 	test_grep "^gc: removed 0 unused image rows, 0 objects," out &&
 	cmp e-sym-moved/export/0_real/*.png img/basn0g08.png &&
 	gicat --catalog c5e split --check e-sym-moved >out && test_grep " 0 drifts" out &&
