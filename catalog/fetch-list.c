@@ -36,6 +36,7 @@ enum format { F_CSV, F_TSV, F_JSONL, F_PLAIN };
 struct parser {
 	struct gic_fetch_list *l;
 	const struct gic_classes *cls;
+	const char *label;    /* what rows without a label take (--label) */
 	enum format fmt;
 	int col[NCOLS];       /* field index of each column, -1 if absent */
 	int line;
@@ -181,9 +182,11 @@ static int check_fields(struct parser *p, const char *const v[NCOLS],
 		return bad(p, "split must be train, val or test, not '%s'", x);
 	if ((x = v[C_GEN]) && strlen(x) > GEN_MAX)
 		return bad(p, "generator '%s' is too long", x);
-	if (x && *x && v[C_LABEL] && !strcmp(v[C_LABEL], "real"))
-		return bad(p, "a real image has no generator (generator '%s')",
-			   x);
+	if (x && *x && v[C_LABEL] && *v[C_LABEL] ? !strcmp(v[C_LABEL], "real") :
+	    x && *x && p->label && !strcmp(p->label, "real"))
+		return bad(p, "a real image has no generator (generator '%s'%s)",
+			   x, v[C_LABEL] && *v[C_LABEL] ? "" :
+			   ", label real from --label");
 	*cls = -1;
 	if ((x = v[C_CLASS]) && *x && (*cls = gic_class_parse(p->cls, x)) < 0)
 		return bad(p, "class must be 0..999 or an ImageNet wnid, not "
@@ -447,10 +450,10 @@ static char *base_name(const char *path)
 }
 
 int gic_fetch_list_parse(const char *text, size_t len, const char *path,
-			 const struct gic_classes *cls,
+			 const struct gic_classes *cls, const char *label,
 			 struct gic_fetch_list **out)
 {
-	struct parser p = { .cls = cls };
+	struct parser p = { .cls = cls, .label = label };
 	char *copy = NULL, *start;
 	int rc;
 
@@ -478,7 +481,7 @@ out:
 }
 
 int gic_fetch_list_load(const char *path, const struct gic_classes *cls,
-			struct gic_fetch_list **out)
+			const char *label, struct gic_fetch_list **out)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -486,7 +489,7 @@ int gic_fetch_list_load(const char *path, const struct gic_classes *cls,
 
 	*out = NULL;
 	if ((rc = gic_read_input(path, GIC_MAX_TEXT_INPUT, &buf, &len)) == 0)
-		rc = gic_fetch_list_parse(buf, len, path, cls, out);
+		rc = gic_fetch_list_parse(buf, len, path, cls, label, out);
 	free(buf);
 	return rc;
 }

@@ -49,14 +49,16 @@ struct gic_fetch_list {
  * line TSV, else CSV.  CSV and TSV take a header row naming the columns.
  * Columns: url (required), sha256, dataset, generator, label (real/fake),
  * split (train/val/test), class (0..999 or a wnid, looked up in cls,
- * which may be NULL), license; others are ignored.
- * A bad row fails the whole list with GIC_EUSAGE and "line N: why".
+ * which may be NULL), license; others are ignored.  label (or NULL) is
+ * the label rows without one take (--label): a generator with it real is
+ * a bad row too.  A bad row fails the whole list with GIC_EUSAGE and
+ * "line N: why".
  */
 int gic_fetch_list_load(const char *path, const struct gic_classes *cls,
-			struct gic_fetch_list **out);
+			const char *label, struct gic_fetch_list **out);
 /* The same from text in memory; path gives the format and the name. */
 int gic_fetch_list_parse(const char *text, size_t len, const char *path,
-			 const struct gic_classes *cls,
+			 const struct gic_classes *cls, const char *label,
 			 struct gic_fetch_list **out);
 void gic_fetch_list_free(struct gic_fetch_list *l);
 /* The dataset of item i: its own column, else dflt, else l->name. */

@@ -316,26 +316,6 @@ static int status(struct gic_catalog *c, const struct gic_fetch_list *l,
 	return failed ? EXIT_PROBLEMS : EXIT_OK;
 }
 
-/* Rows naming a generator but no label, which --label real would make
- * reals with a generator: each named, as the list's bad rows are. */
-static int real_with_generator(const struct gic_fetch_list *l,
-			       const struct args *a)
-{
-	char esc[256];
-	int n = 0;
-
-	if (!a->o.label || strcmp(a->o.label, "real"))
-		return 0;
-	for (size_t i = 0; i < l->n; i++)
-		if (l->items[i].generator && !l->items[i].label && ++n)
-			cli_err("gicat: fetch: '%s': line %d: a real image has "
-				"no generator (generator '%s', label real from "
-				"--label)\n", l->path, l->items[i].line,
-				gic_esc(l->items[i].generator, esc,
-					sizeof(esc)));
-	return n ? EXIT_USAGE : 0;
-}
-
 static int fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 		 struct args *a)
 {
@@ -376,14 +356,9 @@ static int run_cmd(struct args *a, const char *path, struct gic_classes *cls)
 	if (a->val_path && (rc = gic_val_labels_load(a->val_path, &val)) < 0)
 		return cli_fail(rc, "fetch", a->val_path);
 	a->o.val = val;
-	if (path && (rc = gic_fetch_list_load(path, cls, &l)) < 0) {
+	if (path && (rc = gic_fetch_list_load(path, cls, a->o.label, &l)) < 0) {
 		gic_val_labels_free(val);
 		return cli_fail(rc, "fetch", path);
-	}
-	if (!a->status && (rc = real_with_generator(l, a))) {
-		gic_fetch_list_free(l);
-		gic_val_labels_free(val);
-		return rc;
 	}
 	if ((rc = cli_open("fetch", &c)) == 0)
 		rc = a->status ? status(c, l, a) : fetch(c, l, a);

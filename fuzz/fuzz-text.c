@@ -83,7 +83,7 @@ static void url_list(const char *s, size_t n, unsigned pick)
 		"list.jsonl", "list.txt", "list" };
 	struct gic_fetch_list *l = NULL;
 
-	if (gic_fetch_list_parse(s, n, names[pick % 5], classes(), &l) == 0)
+	if (gic_fetch_list_parse(s, n, names[pick % 5], classes(), NULL, &l) == 0)
 		gic_fetch_list_free(l);
 }
 

@@ -37,7 +37,7 @@ static struct gic_fetch_list *parse(const char *text, const char *path)
 {
 	struct gic_fetch_list *l = NULL;
 
-	if (gic_fetch_list_parse(text, strlen(text), path, classes, &l) < 0)
+	if (gic_fetch_list_parse(text, strlen(text), path, classes, NULL, &l) < 0)
 		fail_msg("%s: %s", path, gic_errmsg());
 	return l;
 }
@@ -48,7 +48,7 @@ static const char *refused(const char *text, const char *path)
 	struct gic_fetch_list *l = NULL;
 
 	assert_int_equal(gic_fetch_list_parse(text, strlen(text), path,
-					      classes, &l), GIC_EUSAGE);
+					      classes, NULL, &l), GIC_EUSAGE);
 	assert_null(l);
 	return gic_errmsg();
 }
@@ -196,7 +196,15 @@ static void test_bad_rows_name_their_line(void **state)
 			fail_msg("case %zu: expected '%s', got '%s'", i,
 				 cases[i][2], msg);
 	}
-	assert_int_equal(gic_fetch_list_parse("url\0x", 5, "l.csv", classes,
+	/* --label real for rows without a label: a generator is bad too,
+	 * and one with its own label fake is not */
+	assert_int_equal(gic_fetch_list_parse(
+		"url,label,generator\nhttp://h/a,fake,adm\nhttp://h/b,,adm\n",
+		56, "l.csv", classes, "real", &(struct gic_fetch_list *){ 0 }),
+		GIC_EUSAGE);
+	assert_string_equal(gic_errmsg(), "line 3: a real image has no generator "
+			    "(generator 'adm', label real from --label)");
+	assert_int_equal(gic_fetch_list_parse("url\0x", 5, "l.csv", classes, NULL,
 					      &(struct gic_fetch_list *){ 0 }),
 			 GIC_EUSAGE);
 }
