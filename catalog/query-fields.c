@@ -105,24 +105,24 @@ static int hex_check(const struct gic_field *col, const char *s, char *why,
 	size_t want = !strcmp(col->name, "sha256") ? 64 :
 		      !strcmp(col->name, "phash") ? 16 : 0;
 	size_t n = strlen(s);
+	int hex = n && strspn(s, "0123456789abcdefABCDEF") == n;
+	char low[64];
 
 	if (!want || (n == want && strspn(s, "0123456789abcdef") == n))
 		return 0;
-	if (n && strspn(s, "0123456789abcdefABCDEF") == n && n < want) {
-		char low[64];
-
+	if (hex && n < want) {  /* a prefix, as table prints hashes */
 		for (size_t i = 0; i <= n; i++)
 			low[i] = (char)tolower((unsigned char)s[i]);
 		snprintf(why, size, "%s is %zu hex digits, not %zu: for those "
 			 "starting so, %s ~ '%s*'", col->name, want, n,
 			 col->name, low);
-	}
-	else if (n && strspn(s, "0123456789abcdefABCDEF") == n)
+	} else if (hex) {
 		snprintf(why, size, "%s is %zu lower-case hex digits%s", col->name,
 			 want, n == want ? ": write it in lower case" : "");
-	else
+	} else {
 		snprintf(why, size, "%s is %zu hex digits, not '%.80s'",
 			 col->name, want, s);
+	}
 	return -1;
 }
 
