@@ -17,13 +17,16 @@
 /*
  * One scan of what EXPR selects fills temp.stats, its counts per
  * (dataset, subset, generator, label, split, format, mode): a few hundred
- * rows, from which the sections are read; the number of distinct images,
- * which those counts cannot give, is one more query: an index scan of
- * entries when there is no EXPR.
+ * rows, from which the sections are read.  The rows are summed here, in a
+ * hash table, not by SQLite's GROUP BY, which sorted all 2.7 million rows
+ * of GenImage (12 s, of which the scan is 4).  The number of distinct
+ * images, which those counts cannot give, is one more query: an index
+ * scan of entries when there is no EXPR.
  */
+#define NKEY 7
 static const char fill_cols[] =
-	"dataset, subset, generator, label, split, format, mode, "
-	"count(*), coalesce(sum(bytes), 0), min(short_side), max(short_side)";
+	"dataset, subset, generator, label, split, format, mode, bytes, "
+	"short_side";
 
 /* The three sections, each a column list and what follows FROM
  * temp.stats (the first adds the images). */
@@ -40,12 +43,125 @@ static const struct section {
 	  "GROUP BY 1, 2 ORDER BY 1, 2" },
 };
 
+struct group {
+	struct group *next;     /* in its bucket */
+	sqlite3_int64 n, bytes, lo, hi;
+	int has_short;          /* lo and hi were set */
+	size_t keylen;
+	unsigned char key[];    /* per column: 0 (NULL) or 1, length, bytes */
+};
+
+struct groups {
+	struct group *bucket[1024];
+	size_t keycap;
+	unsigned char *key;     /* the current row's key */
+};
+
+/* The row's key in g->key (columns 0..NKEY-1, NULL apart from ''); its
+ * length, or 0 when out of memory. */
+static size_t row_key(struct groups *g, sqlite3_stmt *s)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < NKEY; i++) {
+		const unsigned char *t = sqlite3_column_text(s, i);
+		size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
+
+		if (len + n + 1 + sizeof n > g->keycap) {
+			size_t cap = 2 * (len + n + 1 + sizeof n);
+			unsigned char *k = realloc(g->key, cap);
+
+			if (!k)
+				return 0;
+			g->key = k;
+			g->keycap = cap;
+		}
+		g->key[len++] = t != NULL;
+		memcpy(g->key + len, &n, sizeof n);
+		memcpy(g->key + len + sizeof n, t ? t : (const unsigned char *)"", n);
+		len += sizeof n + n;
+	}
+	return len;
+}
+
+/* Adds the row to its group; 0, or -1 when out of memory. */
+static int add_row(struct groups *g, sqlite3_stmt *s)
+{
+	size_t len = row_key(g, s), h = 5381;
+	struct group *e;
+
+	if (!len)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		h = h * 33 + g->key[i];
+	h %= sizeof g->bucket / sizeof *g->bucket;
+	for (e = g->bucket[h]; e; e = e->next)
+		if (e->keylen == len && !memcmp(e->key, g->key, len))
+			break;
+	if (!e) {
+		if (!(e = calloc(1, sizeof *e + len)))
+			return -1;
+		memcpy(e->key, g->key, e->keylen = len);
+		e->next = g->bucket[h];
+		g->bucket[h] = e;
+	}
+	e->n++;
+	e->bytes += sqlite3_column_int64(s, NKEY);
+	if (sqlite3_column_type(s, NKEY + 1) != SQLITE_NULL) {
+		sqlite3_int64 v = sqlite3_column_int64(s, NKEY + 1);
+
+		e->lo = e->has_short && e->lo < v ? e->lo : v;
+		e->hi = e->has_short && e->hi > v ? e->hi : v;
+		e->has_short = 1;
+	}
+	return 0;
+}
+
+/* Each group as a row of temp.stats; frees them. */
+static int store_groups(struct groups *g, sqlite3_stmt *ins)
+{
+	int rc = SQLITE_DONE;
+
+	for (size_t b = 0; b < sizeof g->bucket / sizeof *g->bucket; b++)
+		for (struct group *e = g->bucket[b], *next; e; e = next) {
+			const unsigned char *k = e->key;
+
+			next = e->next;
+			for (int i = 0; i < NKEY; i++) {
+				size_t n;
+
+				memcpy(&n, k + 1, sizeof n);
+				if (*k)
+					sqlite3_bind_text(ins, i + 1, (const char *)k + 1 + sizeof n,
+							  (int)n, SQLITE_STATIC);
+				else
+					sqlite3_bind_null(ins, i + 1);
+				k += 1 + sizeof n + n;
+			}
+			sqlite3_bind_int64(ins, NKEY + 1, e->n);
+			sqlite3_bind_int64(ins, NKEY + 2, e->bytes);
+			if (e->has_short) {
+				sqlite3_bind_int64(ins, NKEY + 3, e->lo);
+				sqlite3_bind_int64(ins, NKEY + 4, e->hi);
+			} else {
+				sqlite3_bind_null(ins, NKEY + 3);
+				sqlite3_bind_null(ins, NKEY + 4);
+			}
+			if (rc == SQLITE_DONE && sqlite3_step(ins) != SQLITE_DONE)
+				rc = SQLITE_ERROR;
+			sqlite3_reset(ins);
+			free(e);
+		}
+	return rc;
+}
+
 /* temp.stats for expr, and in *images how many distinct images it
  * selects; an exit code on failure. */
 static int fill(struct gic_catalog *c, const char *expr,
 		sqlite3_int64 *images)
 {
 	sqlite3_stmt *s = NULL, *ins = NULL;
+	struct groups g = { 0 };
 	int errcol = 0, rc;
 
 	if (sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.stats; "
@@ -56,21 +172,22 @@ static int fill(struct gic_catalog *c, const char *expr,
 			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &ins,
 			       NULL))
 		return cli_db_fail(c->db, "stats", NULL);
-	rc = gic_select_prepare(c, fill_cols, expr, "GROUP BY 1, 2, 3, 4, 5, "
-				"6, 7", &s, &errcol, NULL);
+	rc = gic_select_prepare(c, fill_cols, expr, "", &s, &errcol, NULL);
 	if (rc < 0) {
 		sqlite3_finalize(ins);
 		return rc == GIC_EUSAGE ? cli_expr_error("stats", expr, errcol)
 					: cli_fail(rc, "stats", NULL);
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		for (int i = 0; i < sqlite3_column_count(s); i++)
-			sqlite3_bind_value(ins, i + 1, sqlite3_column_value(s, i));
-		if (sqlite3_step(ins) != SQLITE_DONE) {
-			rc = SQLITE_ERROR;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (add_row(&g, s) < 0)
 			break;
-		}
-		sqlite3_reset(ins);
+	if (store_groups(&g, ins) != SQLITE_DONE && rc == SQLITE_DONE)
+		rc = SQLITE_ERROR;
+	free(g.key);
+	if (rc == SQLITE_ROW) {
+		sqlite3_finalize(s);
+		sqlite3_finalize(ins);
+		return cli_fail(GIC_ENOMEM, "stats", NULL);
 	}
 	if (rc == SQLITE_DONE) {
 		sqlite3_finalize(s);
