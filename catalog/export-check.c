@@ -210,6 +210,12 @@ static void compare(int dfd, struct list *want, struct list *have,
 			(*drifts)++;
 			continue;
 		}
+		if (c > 0 && have->v[j].dir &&
+		    gic_export_dir_wanted(want->v, want->n, sizeof(*want->v),
+					  have->v[j].path)) {
+			j++;  /* the empty label directory of a set */
+			continue;
+		}
 		if (c > 0) {
 			on_drift(arg, have->v[j].path, have->v[j].dir ?
 				 "an empty directory, not part of the export "
@@ -470,11 +476,26 @@ void gic_export_remove_dirs_of(int outfd, const char *path,
 	}
 }
 
-/* The same for every listed file, deepest first. */
+/* The same for every listed file, deepest first, with the pair of its
+ * label directory, which a set of one label keeps empty. */
 static void remove_empty_dirs(int outfd, struct list *l)
 {
-	for (size_t i = l->n; i-- > 0; )
+	char pair[PATH_MAX], *slash, *name;
+	const char *other;
+
+	for (size_t i = l->n; i-- > 0; ) {
+		snprintf(pair, sizeof(pair), "%s", l->v[i].path);
+		if ((slash = strrchr(pair, '/'))) {
+			*slash = '\0';
+			name = strrchr(pair, '/') ? strrchr(pair, '/') + 1 : pair;
+			if ((other = gic_export_label_pair(name)) &&
+			    (size_t)(name - pair) + strlen(other) < sizeof(pair)) {
+				strcpy(name, other);
+				gic_export_remove(outfd, pair, 1, NULL);
+			}
+		}
 		gic_export_remove_dirs_of(outfd, l->v[i].path, NULL, NULL);
+	}
 }
 
 void gic_export_undo(struct gic_export_ctx *x)

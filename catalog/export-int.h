@@ -106,6 +106,16 @@ int gic_export_record(struct gic_export_ctx *x, const char *rel,
 const char *gic_export_label_dir(enum gic_export_format f, const char *label);
 const char *gic_export_item_dir(enum gic_export_format f, const char *label);
 int gic_export_label_index(enum gic_export_format f, const char *label);
+/* The other label directory of a layout's pair: "0_real" <-> "1_fake",
+ * "nature" <-> "ai"; NULL for any other name. */
+const char *gic_export_label_pair(const char *name);
+/* Is dir ("x/y/") a directory of the export whose files are paths (sorted;
+ * each the first member of an element stride bytes long): one holding a
+ * file, or a label directory whose pair holds one (a set of one label
+ * keeps the other's directory, empty, so that ImageFolder numbers the
+ * labels as labels.json does)? */
+int gic_export_dir_wanted(const void *paths, size_t n, size_t stride,
+			  const char *dir);
 /* "png" -> "png", "jpeg" -> "jpg". */
 const char *gic_export_ext(const char *format);
 

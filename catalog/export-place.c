@@ -357,11 +357,37 @@ static int place_parallel(struct gic_export_ctx *x,
 	return rc;  /* 1: too many directories for threads */
 }
 
+/* Both label directories of a set with a labelled image, in the layouts
+ * that have them: ImageFolder numbers the directories it finds, so a set
+ * of fakes alone would load as class 0, which labels.json calls real. */
+static int label_dirs(struct gic_export_ctx *x, const struct gic_resolved_set *s)
+{
+	enum gic_export_format f = x->opts->format;
+	char rel[4096];
+	int rc = 0, fd;
+
+	if (f != GIC_FMT_IMAGEFOLDER && f != GIC_FMT_GENIMAGE)
+		return 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (gic_export_label_index(f, s->items[i].label) >= 0) {
+			for (int k = 0; k < 2 && rc == 0; k++) {
+				snprintf(rel, sizeof(rel), "%s/%s", s->def->name,
+					 gic_export_label_dir(f, k ? "fake" : "real"));
+				rc = gic_export_dir(x, rel, &fd);
+			}
+			break;
+		}
+	return rc;
+}
+
 int gic_export_images(struct gic_export_ctx *x, const struct gic_resolved_set *s,
 		      char *const *names)
 {
 	char rel[4096];
 	int rc;
+
+	if ((rc = label_dirs(x, s)) < 0)
+		return rc;
 
 	/* place_parallel's 1: more directories than it groups, one thread */
 	if (x->opts->jobs > 1 && s->n >= PAR_MIN &&

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,59 @@ const char *gic_export_label_dir(enum gic_export_format f, const char *label)
 	if (f == GIC_FMT_GENIMAGE)
 		return fake ? "ai" : "nature";
 	return fake ? "1_fake" : "0_real";
+}
+
+const char *gic_export_label_pair(const char *name)
+{
+	static const char *const pairs[][2] = { { "0_real", "1_fake" },
+						{ "nature", "ai" } };
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++)
+		for (int k = 0; k < 2; k++)
+			if (!strcmp(name, pairs[i][k]))
+				return pairs[i][!k];
+	return NULL;
+}
+
+/* Is a path of paths (sorted; each the first member of an element stride
+ * bytes long) below the directory dir ("x/y/")? */
+static int has_below(const void *paths, size_t n, size_t stride,
+		     const char *dir)
+{
+	size_t lo = 0, hi = n, len = strlen(dir);
+#define PATH_AT(i) (*(char *const *)((const char *)paths + (i) * stride))
+
+	while (lo < hi) { /* the first path not before dir */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(PATH_AT(mid), dir) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && !strncmp(PATH_AT(lo), dir, len);
+#undef PATH_AT
+}
+
+int gic_export_dir_wanted(const void *paths, size_t n, size_t stride,
+			  const char *dir)
+{
+	char pair[PATH_MAX];
+	size_t len = strlen(dir), base;
+	const char *other;
+
+	if (has_below(paths, n, stride, dir))
+		return 1;
+	if (len < 2 || len >= sizeof(pair))
+		return 0;
+	memcpy(pair, dir, len - 1);  /* "x/y": its last name, y */
+	pair[len - 1] = '\0';
+	base = (size_t)(strrchr(pair, '/') ? strrchr(pair, '/') + 1 - pair : 0);
+	if (!(other = gic_export_label_pair(pair + base)) ||
+	    base + strlen(other) + 2 > sizeof(pair))
+		return 0;
+	snprintf(pair + base, sizeof(pair) - base, "%s/", other);
+	return has_below(paths, n, stride, pair);
 }
 
 /* The directory of a set an item goes into: hf puts both labels in one
@@ -412,23 +466,6 @@ static int by_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Does this export write a file below the directory dir ("x/y/")?
- * written: its paths, sorted. */
-static int writes_into(char **written, size_t n, const char *dir)
-{
-	size_t lo = 0, hi = n, len = strlen(dir);
-
-	while (lo < hi) { /* the first path not before dir */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(written[mid], dir) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && !strncmp(written[lo], dir, len);
-}
-
 /* Sorts the files --force found and left into those this export wrote
  * over and those that stay, and the empty directories it left into
  * those it writes into and those that stay empty; frees the list. */
@@ -451,8 +488,9 @@ static void settle_left(struct gic_export_ctx *x, struct gic_export_cleared *c)
 		int dir = len && c->left[i][len - 1] == '/', over;
 
 		if (dir) { /* ImageFolder would take it for a class */
-			if ((!written || !writes_into(written, x->nfiles,
-						      c->left[i])) &&
+			if ((!written ||
+			     !gic_export_dir_wanted(written, x->nfiles,
+						    sizeof(char *), c->left[i])) &&
 			    !c->kept_dirs++)
 				snprintf(c->first_kept_dir,
 					 sizeof(c->first_kept_dir), "%s",

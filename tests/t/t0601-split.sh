@@ -371,6 +371,29 @@ test_expect_success 'export writes an ad-hoc subset as one set' '
 	test_grep "^select = generator = adm and class in 0..499" ex/task.ini
 '
 
+test_expect_success 'a set of one label keeps the other label directory, empty: ImageFolder numbers labels as labels.json does' '
+	gicat export "generator = adm" --out one-fk 2>err &&
+	test -d one-fk/export/0_real && test -z "$(ls one-fk/export/0_real)" &&
+	test "$(ls one-fk/export/1_fake | wc -l)" -eq "$(gicat query --count "generator = adm")" &&
+	gicat export "label = real and subset = adm" --format genimage --out one-rl 2>err &&
+	test -d one-rl/export/ai && test -z "$(ls one-rl/export/ai)" && test -n "$(ls one-rl/export/nature)" &&
+	gicat split --check one-fk >out && gicat split --check one-rl >out &&
+	$PY -c "
+import os
+for out, want in ((\"one-fk\", [\"0_real\", \"1_fake\"]), (\"one-rl\", [\"ai\", \"nature\"])):
+    found = sorted(e.name for e in os.scandir(out + \"/export\") if e.is_dir())
+    assert found == want, (out, found)  # what ImageFolder numbers 0 and 1
+" &&
+	gicat export "generator = adm" --format hf --out one-fk-hf 2>err &&
+	test -z "$(find one-fk-hf -mindepth 2 -type d)" &&
+	gicat export "subset = biggan" --out one-fk --force 2>err &&
+	! grep "empty director" err && gicat split --check one-fk >out &&
+	gicat export "generator = adm" --out one-fk/inner 2>err &&
+	gicat export "label = fake and subset = sd14" --out one-fk/inner --force --format genimage 2>err &&
+	! grep "empty director" err && test ! -e one-fk/inner/export/0_real &&
+	test -d one-fk/inner/export/nature
+'
+
 test_expect_success 'an image without a label is exported as unlabelled in every layout, never as real' '
 	mkdir -p nolabel && cp "$SHARED/data/pngsuite/basn2c08.png" "nolabel/a b.png" &&
 	gicat ingest --dataset nolabel nolabel 2>/dev/null &&
