@@ -36,11 +36,13 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
+/* v: set, group, label, sha256, path, license; entry: the entry's id */
 static int insert(struct gic_catalog *c, sqlite3_stmt *ins,
-		  const char *const v[7])
+		  const char *const v[6], sqlite3_int64 entry)
 {
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < 6; i++)
 		bind_opt(ins, i + 1, v[i]);
+	sqlite3_bind_int64(ins, 7, entry);
 	if (sqlite3_step(ins) != SQLITE_DONE)
 		return db_fail(c, "audit");
 	sqlite3_reset(ins);
@@ -56,11 +58,11 @@ static int from_task(struct gic_catalog *c, const struct gic_resolved *r,
 		const struct gic_resolved_set *s = &r->sets[i];
 		for (size_t j = 0; j < s->n && rc == 0; j++) {
 			const struct gic_item *it = &s->items[j];
-			const char *v[7] = { s->def->name, it->generator ?
+			const char *v[6] = { s->def->name, it->generator ?
 				it->generator : it->subset ? it->subset : "-",
 				it->label[0] ? it->label : NULL, it->sha256,
-				NULL, it->path, it->license };
-			rc = insert(c, ins, v);
+				it->path, it->license };
+			rc = insert(c, ins, v, it->entry_id);
 		}
 	}
 	return rc;
@@ -73,15 +75,15 @@ static int from_expr(struct gic_catalog *c, const char *expr,
 	int rc, step;
 
 	rc = gic_select_prepare(c, "coalesce(generator, subset, '-'), label, "
-				"sha256, dataset, path, license", expr,
+				"sha256, path, license, id", expr,
 				"ORDER BY id", &s, errcol, NULL);
 	if (rc < 0)
 		return rc;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *v[7] = { GIC_AUDIT_ALL };
-		for (int i = 0; i < 6; i++)
+		const char *v[6] = { GIC_AUDIT_ALL };
+		for (int i = 0; i < 5; i++)
 			v[i + 1] = (const char *)sqlite3_column_text(s, i);
-		if ((rc = insert(c, ins, v)) < 0)
+		if ((rc = insert(c, ins, v, sqlite3_column_int64(s, 5))) < 0)
 			break;
 	}
 	if (rc == 0 && step != SQLITE_DONE)
@@ -99,7 +101,7 @@ int gic_audit_items(struct gic_catalog *c, const struct gic_audit_src *src,
 	gic_audit_items_drop(c);
 	if (sqlite3_exec(c->db, "CREATE TEMP TABLE audit_items (set_name TEXT "
 			 "NOT NULL, grp TEXT NOT NULL, label TEXT, sha256 TEXT "
-			 "NOT NULL, dataset TEXT, path TEXT, license TEXT); "
+			 "NOT NULL, path TEXT, license TEXT, entry_id INTEGER); "
 			 "BEGIN", NULL, NULL, NULL) ||
 	    sqlite3_prepare_v2(c->db, "INSERT INTO temp.audit_items VALUES "
 			       "(?, ?, ?, ?, ?, ?, ?)", -1, &ins, NULL)) {
@@ -311,8 +313,9 @@ int gic_license_audit_rows(struct gic_license_audit *a,
 	int rc = 0, step;
 
 	if (sqlite3_prepare_v2(a->c->db, "SELECT a.set_name, a.grp, a.label, "
-			       "a.sha256, a.dataset, a.path, a.license, "
+			       "a.sha256, e.dataset, a.path, a.license, "
 			       "v.unknown, v.forbidden FROM temp.audit_items a "
+			       "LEFT JOIN entries e ON e.id = a.entry_id "
 			       "LEFT JOIN temp.audit_verdicts v ON v.license = "
 			       "a.license WHERE a.license IS NULL OR v.license "
 			       "IS NOT NULL ORDER BY a.rowid", -1, &s, NULL))

@@ -173,6 +173,7 @@ assert kinds.count(\"unlicensed\") == d[\"unlicensed\"] == 2, d
 assert kinds.count(\"unknown\") == d[\"unknown\"] == 1, d
 assert kinds.count(\"forbidden\") == d[\"forbidden\"] == $nall - 2, d
 assert all(p[\"set\"] is None for p in d[\"problems\"])
+assert all(p[\"dataset\"] for p in d[\"problems\"]), d[\"problems\"][:2]
 ids = {l[\"id\"]: l for l in d[\"licenses\"]}
 assert ids[\"MIT\"][\"allowed\"] and not ids[\"LicenseRef-GenImage\"][\"allowed\"]
 assert not ids[\"Made-Up-1.0\"][\"registered\"]
@@ -209,6 +210,12 @@ import json
 d = json.load(open(\"j.json\"))
 assert d[\"images\"] > 0 and \"entries\" not in d, d.keys()
 assert all(\"images\" in l for l in d[\"licenses\"]), d[\"licenses\"]
+" &&
+	test_expect_code 1 gicat audit license --use commercial --task sd14.ini --format json >j.json 2>/dev/null &&
+	"$PY" -c "
+import json
+d = json.load(open(\"j.json\"))
+assert d[\"problems\"] and all(p[\"dataset\"] == \"genimage\" for p in d[\"problems\"]), d[\"problems\"][:2]
 "
 '
 
