@@ -49,8 +49,8 @@ static int count_leak(void *arg, const struct gic_leak *l)
 	return 0;
 }
 
-/* Images of s whose entries in the selection disagree on the label. */
-static int label_conflicts(struct list *l, const struct gic_resolved_set *s)
+size_t gic_set_label_conflicts(const struct gic_resolved_set *s,
+			       const char *narrow, char *buf, size_t size)
 {
 	const struct gic_item *first = NULL;
 	size_t n = 0;
@@ -58,14 +58,24 @@ static int label_conflicts(struct list *l, const struct gic_resolved_set *s)
 	for (size_t i = 0; i < s->n; i++)
 		if (s->items[i].other_label[0] && !n++)
 			first = &s->items[i];
-	if (!n)
+	if (n)
+		snprintf(buf, size, "%zu image%s entries labelled both real "
+			 "and fake (first: %.12s, '%s'): taken as %s, the "
+			 "label of %s first entry by (dataset, path); fix the "
+			 "labels or narrow %s", n, n == 1 ? " has" :
+			 "s have", first->sha256, first->path ? first->path : "",
+			 first->label, n == 1 ? "its" : "each one's", narrow);
+	return n;
+}
+
+/* Images of s whose entries in the selection disagree on the label. */
+static int label_conflicts(struct list *l, const struct gic_resolved_set *s)
+{
+	char why[1024];
+
+	if (!gic_set_label_conflicts(s, "select", why, sizeof(why)))
 		return 0;
-	return add(l, s->def->line, "set '%s': %zu image%s entries labelled "
-		   "both real and fake (first: %.12s, '%s'): taken as %s, the "
-		   "label of %s first entry by (dataset, path); fix the labels "
-		   "or narrow select", s->def->name, n, n == 1 ? " has" :
-		   "s have", first->sha256, first->path ? first->path : "",
-		   first->label, n == 1 ? "its" : "each one's");
+	return add(l, s->def->line, "set '%s': %s", s->def->name, why);
 }
 
 /* Degraded images that several originals of the set became. */
@@ -97,14 +107,23 @@ static int merged(struct list *l, const struct gic_resolved_set *s)
 
 /* For a set that selected fakes and no real image, asking for a
  * generator and not a label: why (GenImage's real photos have no
- * generator; their subset says where they are). */
-static const char *no_real_hint(const struct gic_resolved_set *s)
+ * generator; their subset says where they are), in buf; "" otherwise. */
+static const char *no_real_hint(const struct gic_resolved_set *s, char *buf,
+				size_t size)
 {
-	return s->only_fakes && s->def->select &&
-	       strcasestr(s->def->select, "generator") &&
-	       !strcasestr(s->def->select, "label") ?
-	       " (real images have no generator: 'subset = sd14' selects "
-	       "the real photos of a GenImage subset with its fakes)" : "";
+	if (!s->only_fakes || !s->def->select ||
+	    !strcasestr(s->def->select, "generator") ||
+	    strcasestr(s->def->select, "label"))
+		return "";
+	if (s->fakes_subset[0])
+		snprintf(buf, size, " (real images have no generator: "
+			 "'subset = %s' selects the real photos of that "
+			 "GenImage subset with its fakes)", s->fakes_subset);
+	else
+		snprintf(buf, size, " (real images have no generator: "
+			 "'subset = NAME' selects the real photos of a "
+			 "GenImage subset with its fakes)");
+	return buf;
 }
 
 /* The warnings of one set of r (leaks: its pairs with train); an empty
@@ -124,7 +143,7 @@ static int set_warnings(struct gic_catalog *c, struct list *l,
 		rc = add(l, line, "set '%s' is empty: %s", s->def->name, hint);
 	else if (rc == 0 && s->n == 0)
 		rc = add(l, line, "set '%s' is empty%s", s->def->name,
-			 no_real_hint(s));
+			 no_real_hint(s, hint, sizeof(hint)));
 	else if (rc == 0 && s->nreal + s->nfake == 0)
 		rc = add(l, line, "set '%s': no image has a label (real or "
 			 "fake; %zu image%s): a trainer learns nothing from it, "
@@ -133,7 +152,7 @@ static int set_warnings(struct gic_catalog *c, struct list *l,
 	else if (rc == 0 && lo * 10 < hi * 9)
 		rc = add(l, line, "set '%s' is unbalanced: %zu real, %zu "
 			 "fake%s", s->def->name, s->nreal, s->nfake,
-			 no_real_hint(s));
+			 no_real_hint(s, hint, sizeof(hint)));
 	if (rc == 0 && s->nreal + s->nfake && s->n > s->nreal + s->nfake)
 		rc = add(l, line, "set '%s': %zu image%s no label (real or "
 			 "fake): written to unlabelled/, which ImageFolder reads "

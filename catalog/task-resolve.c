@@ -303,6 +303,17 @@ static int sample(const struct gic_task *t, struct gic_resolved_set *rs)
 	}
 	count_labels(rs);
 	rs->only_fakes = !rs->nreal && rs->nfake;  /* before balance */
+	for (size_t i = 0; rs->only_fakes && i < rs->n; i++) {
+		const char *sub = rs->items[i].subset;
+
+		if (!sub || strlen(sub) >= sizeof(rs->fakes_subset) ||
+		    (i && strcmp(sub, rs->fakes_subset))) {
+			rs->fakes_subset[0] = '\0';
+			break;
+		}
+		if (!i)
+			strcpy(rs->fakes_subset, sub);
+	}
 	if (rc == 0 && d->balance) {
 		rc = thin(rs, t->seed, "balance", 1, 0, -1,
 			  rs->nreal < rs->nfake ? rs->nreal : rs->nfake);

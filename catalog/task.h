@@ -108,6 +108,7 @@ struct gic_resolved_set {
 	int skipped;             /* not resolved (gic_task_resolve_some) */
 	int only_fakes;          /* selected fakes and no real image (before
 				    balance = label emptied it) */
+	char fakes_subset[32];   /* ... then the subset of them all, if one */
 	size_t no_class;         /* images without a class that
 				    max_per_class capped as one class ... */
 	size_t no_class_kept;    /* ... and how many of them it kept */
@@ -146,6 +147,11 @@ void gic_resolved_free(struct gic_resolved *r);
  */
 int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
 		      struct gic_task_warning **out, size_t *n);
+/* How many images of s have entries labelled both real and fake, and in
+ * buf (when any) a sentence saying so, which label each is taken as and
+ * what to do (narrow: what selected them, "select" or "EXPR"). */
+size_t gic_set_label_conflicts(const struct gic_resolved_set *s,
+			       const char *narrow, char *buf, size_t size);
 /*
  * Does every image of the degraded sets fit its chain (no crop larger
  * than the image, no size past the limits)?  From the catalog's sizes,

@@ -110,7 +110,7 @@ int cmd_export(int argc, char **argv)
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
 	long long n;
-	char *expr;
+	char *expr, why[1024];
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "ho:f:m:j:", opts, NULL)) != -1)
@@ -161,6 +161,9 @@ int cmd_export(int argc, char **argv)
 			r->sets[0].n - r->sets[0].nreal - r->sets[0].nfake,
 			r->sets[0].n);
 	}
+	if (r->sets[0].n && gic_set_label_conflicts(&r->sets[0], "EXPR",
+						    why, sizeof(why)))
+		cli_err("gicat: export: warning: '%s': %s\n", expr, why);
 	rc = cli_export_run("export", c, r, &a);
 out:
 	gic_resolved_free(r);

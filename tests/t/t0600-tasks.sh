@@ -111,8 +111,8 @@ for k, m in have.items():
 test_expect_success 'a set selecting a generator gets no real photos, and the warning says why' '
 	printf "[task]\n[train]\nselect = dataset = ${SQ}genimage${SQ} and generator = ${SQ}sd14${SQ} and split = ${SQ}train${SQ}\nbalance = label\n[test mj]\nselect = generator = ${SQ}midjourney${SQ} and split = ${SQ}val${SQ}\n" >bygen.ini &&
 	gicat task check bygen.ini 2>err >/dev/null &&
-	test_grep "bygen.ini:2: set .train. is empty (real images have no generator: .subset = sd14. selects the real photos of a GenImage subset with its fakes)$" err &&
-	test_grep "bygen.ini:5: set .test/mj. is unbalanced: 0 real, [0-9]* fake (real images have no generator" err &&
+	test_grep "bygen.ini:2: set .train. is empty (real images have no generator: .subset = sd14. selects the real photos of that GenImage subset with its fakes)$" err &&
+	test_grep "bygen.ini:5: set .test/mj. is unbalanced: 0 real, [0-9]* fake (real images have no generator: .subset = midjourney. selects" err &&
 	printf "[task]\n[test e]\nselect = generator = adm and width > 100000\n[test f]\nselect = label = fake and generator = adm\n" >nohint.ini &&
 	gicat task check nohint.ini 2>err >/dev/null; ! grep -q "no generator" err &&
 	sed "s/generator = /subset = /g" bygen.ini >bysub.ini &&
@@ -472,6 +472,10 @@ test_expect_success 'an image whose entries disagree on the label is a warning n
 	printf "[task]\nname = c\n[train]\nselect = subset = sd14 and split = train\n[test adm]\nselect = (subset = adm and split = val) or dataset = conf\n" >conf.ini &&
 	gicat task check conf.ini 2>err &&
 	test_grep "^gicat: task: warning: conf.ini:5: set .test/adm.: 1 image has entries labelled both real and fake (first: $sha, .conf/x.png.): taken as real, the label of its first entry by (dataset, path); fix the labels or narrow select$" err &&
+	full=$(sha256sum "$f" | cut -c1-64) &&
+	gicat export "sha256 = $full" --out conf-ex 2>err &&
+	test_grep "^gicat: export: warning: .sha256 = $full.: 1 image has entries labelled both real and fake (first: $sha, .conf/x.png.): taken as real, the label of its first entry by (dataset, path); fix the labels or narrow EXPR$" err &&
+	test -n "$(ls conf-ex/export/0_real)" &&
 	gicat rm "dataset = conf" 2>/dev/null &&
 	gicat task check conf.ini 2>err && ! grep "both real and fake" err
 '
