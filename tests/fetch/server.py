@@ -33,6 +33,8 @@ Routes (NAME is a file in --root):
   /shrunk/A+B        first request: A's length, half of A, connection closed,
                      with an ETag; later ones: B, shorter, by a server that
                      ignores If-Range: a range past B's end is 416
+  /shifted/NAME      as /drop/NAME, but a resume is answered 206 with the
+                     file's first bytes, not the range asked
   /huge              200 declaring Content-Length: 10 GiB
   /part/NAME         206, the file from byte 10, to a request without Range
   /gzip/NAME         the file gzipped, with Content-Encoding: gzip, unasked
@@ -202,6 +204,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def shifted(self, name):
+        """The file to a request without Range; to a resume, a 206 of
+        the length asked, but from the file's start."""
+        data = self.file_bytes(name)
+        rng = self.headers.get("Range")
+        if not rng:
+            return self.serve_file(name)
+        start = int(rng[6:].split("-")[0])
+        self.send_response(206)
+        self.send_header("Content-Range", "bytes 0-%d/%d" % (len(data) - start - 1, len(data)))
+        self.send_header("Content-Length", str(len(data) - start))
+        self.end_headers()
+        self.wfile.write(data[:len(data) - start])
+
     def endless(self, code=200):
         self.send_response(code)
         self.send_header("Content-Type", "image/png")
@@ -246,6 +262,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.drop(name, False)
         elif kind == "dropplain":
             self.serve_file(name, ranges=False)
+        elif kind == "shifted" and first_hit(self.path):
+            self.drop(name, True)
+        elif kind == "shifted":
+            self.shifted(name)
         elif kind == "slow":
             self.drip(name)
         elif kind == "html":

@@ -99,6 +99,7 @@ test_expect_success 'a batch whose objects cannot be put in place is not committ
 	mkdir -p cm/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-)/x &&
 	test_expect_code 3 gicat --catalog cm ingest --mode link many 2>err &&
 	test_grep "is a directory where the object goes: remove it by hand$" err &&
+	test -z "$(find cm/.gicat/objects -name "tmp-*")" &&
 	gicat --catalog cm verify >out && test_grep " 0 problems" out &&
 	rm -r cm/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-) &&
 	gicat --catalog cm ingest --mode link many 2>/dev/null &&

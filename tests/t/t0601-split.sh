@@ -114,6 +114,9 @@ for s in (\"wds/train\", \"wds/test/biggan\"):
         assert keys[0::2] == keys[1::2], names
         assert all(n.endswith(\".json\") for n in names[1::2])
         assert len(names) // 2 == sh[\"samples\"] <= 7
+        for m in tarfile.open(s.rsplit(\"/\", 1)[0] + \"/\" + sh[\"file\"]):
+            # fixed, so that the shards are the same bytes on any day
+            assert (m.mtime, m.uid, m.gid, m.uname, m.gname, m.mode) == (0, 0, 0, \"\", \"\", 0o644), m
         total += sh[\"samples\"]
     assert total == idx[\"samples\"]
 " &&
@@ -320,6 +323,14 @@ test_expect_success '--force removes nothing through a symlink, whatever MANIFES
 		>forced/MANIFEST.sha256 &&
 	test_must_fail gicat split $TASK --out forced --force 2>err &&
 	test_grep precious keep/train/x.png
+'
+
+test_expect_success '--force over an export whose set directory became a link outside: nothing there goes' '
+	gicat split $TASK --out outlink 2>/dev/null && mkdir -p keep2 &&
+	mv outlink/train keep2/train && ln -s "$TRASH/keep2/train" outlink/train &&
+	n=$(find keep2/train -type f | wc -l) && test "$n" -gt 0 &&
+	test_must_fail gicat split $TASK --out outlink --force 2>err &&
+	test "$(find keep2/train -type f | wc -l)" -eq "$n"
 '
 
 test_expect_success '--force removes a file MANIFEST.sha256 alone lists only while it holds that content' '

@@ -653,6 +653,25 @@ test_expect_success 'a resumed download answered 416 (the file shrank) starts ov
 	test "$(sql "SELECT attempts FROM fetches WHERE url LIKE \"%/shrunk/%\"")" = 3
 '
 
+test_expect_success 'a resume answered with another range than asked fails the try; the next starts over' '
+	printf "url\n$C/shifted/big.png\n" >shifted.csv &&
+	test_expect_code 1 gicat fetch --dataset shifted --retries 1 shifted.csv 2>err &&
+	test_grep "shifted/big.png.: resumed download: the server sent another range than asked" err &&
+	test "$(gicat query --count "dataset = shifted")" -eq 0 &&
+	gicat fetch --dataset shifted --retries 0 shifted.csv 2>err &&
+	test "$(gicat query --format csv --fields sha256 "dataset = shifted" | tail -1)" = "$(sha srv/big.png)" &&
+	gicat verify --full >out && test_grep " 0 problems" out
+'
+
+test_expect_success '--max-bytes takes a file of exactly that size, announced or not, and refuses one byte more' '
+	size=$(stat -c %s srv/a.png) &&
+	printf "url\n$C/img/a.png\n$C/gzip/a.png\n" >cap.csv &&
+	test_expect_code 1 gicat fetch --dataset cap --retries 0 --max-bytes $((size - 1)) cap.csv 2>err &&
+	test "$(grep -c "a.png.: file too large: .*over the $((size - 1))-byte limit" err)" -eq 2 &&
+	gicat fetch --dataset cap --retries 0 --max-bytes $size cap.csv 2>err &&
+	test "$(gicat query --count "dataset = cap")" -eq 2
+'
+
 test_expect_success 'an error page without end stops at --max-bytes, not retried' '
 	printf "url\n$C/errendless/404\n$C/errendless/503\n" >errend.csv &&
 	test_expect_code 1 timeout 60 gicat fetch --dataset errend --max-bytes 1M --retries 0 errend.csv 2>err &&
