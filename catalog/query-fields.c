@@ -80,10 +80,11 @@ const struct gic_field *gic_field_suggest(const char *name, size_t n)
  * matches nothing, and is much more likely a typo ("label = FAKE"). */
 static const struct vocab {
 	const char *field;
-	const char *const words[2];
+	const char *const words[4];  /* NULL after the last */
 	const char *say;
 } vocabs[] = {
 	{ "label", { "real", "fake" }, "'real' or 'fake'" },
+	{ "split", { "train", "val", "test" }, "'train', 'val' or 'test'" },
 	{ "format", { "png", "jpeg" }, "'png' or 'jpeg'" },
 	{ "storage", { "object", "ref" }, "'object' or 'ref'" },
 };
@@ -150,7 +151,7 @@ int gic_field_value_check(const struct gic_field *col, const char *s,
 		const struct vocab *w = &vocabs[k];
 		if (strcmp(col->name, w->field))
 			continue;
-		for (size_t j = 0; j < 2; j++)
+		for (size_t j = 0; w->words[j]; j++)
 			if (!strcmp(s, w->words[j]))
 				return 0;
 		snprintf(why, size, "%s is %s, not '%s'", w->field, w->say, s);

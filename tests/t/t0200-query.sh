@@ -107,6 +107,9 @@ test_expect_success 'bad tokens are usage errors, not crashes' '
 test_expect_success 'a value no image can have is a usage error naming the ones it can' '
 	test_expect_code 2 gicat query "label = FAKE" 2>err &&
 	test_grep "label is .real. or .fake., not .FAKE." err &&
+	test_expect_code 2 gicat query "split = training" 2>err &&
+	test_grep "split is .train., .val. or .test., not .training." err &&
+	test "$(gicat query --count "split in (train, val, test)")" -eq "$(gicat query --count "split != null")" &&
 	test_expect_code 2 gicat query "format in (png, gif)" 2>err &&
 	test_grep "format is .png. or .jpeg., not .gif." err &&
 	test_expect_code 2 gicat query "class = n99999999" 2>err &&
@@ -158,8 +161,8 @@ test_expect_success 'an empty answer names the value no entry has, and what ther
 	gicat query --count "dataset = SET079" >out 2>err &&
 	test_grep "did you mean .set079.?$" err &&
 	gicat rm "dataset ~ ${SQ}set0*${SQ}" 2>/dev/null &&
-	gicat query --count "split = tran" >out 2>err &&
-	test_grep "^gicat: query: note: no entry has split .tran.; did you mean .train.?$" err &&
+	gicat query --count "subset = admm" >out 2>err &&
+	test_grep "^gicat: query: note: no entry has subset .admm.; did you mean .adm.?$" err &&
 	gicat query --count "generator = adm and class = 999" >out 2>err &&
 	! test -s err &&
 	for e in "generator != zzz and label = real and label = fake" \
@@ -167,8 +170,8 @@ test_expect_success 'an empty answer names the value no entry has, and what ther
 		"license = LicenseRef-ImageNet"; do
 		gicat query --count "$e" >out 2>err && ! test -s err || return 1
 	done &&
-	gicat query --count "generator in (adm, nope) and split = nope2" >out 2>err &&
-	test_grep "no entry has split .nope2." err &&
+	gicat query --count "generator in (adm, nope) and subset = nope2" >out 2>err &&
+	test_grep "no entry has subset .nope2." err &&
 	gicat query --count "generator = zzz" >out 2>err &&
 	test_grep "(there are: adm, biggan, glide, midjourney, sd14, sd15, vqdm, \.\.\.)$" err &&
 	gicat query --limit 0 "generator in (adm, zzz)" >out 2>err && ! test -s err &&

@@ -139,8 +139,8 @@ static void values(void **state)
 	check("dataset = \"it's\"", "dataset = ? | 'it's'");
 	check("dataset = 'back\\slash'", "dataset = ? | 'back\\slash'");
 	check("dataset = ''", "dataset = ? | ''");
-	check("split = 'and'", "split = ? | 'and'");
-	check("split = 'null'", "split = ? | 'null'");
+	check("subset = 'and'", "subset = ? | 'and'");
+	check("subset = 'null'", "subset = ? | 'null'");
 	/* a text field keeps a number as written */
 	check("sha256 = 0123456789012345678901234567890123456789012345678901234567890123",
 	      "sha256 = ? | '0123456789012345678901234567890123456789012345678901234567890123'");
