@@ -31,6 +31,16 @@ static int not_found(const char *name)
 		    !strncmp(slash + 1, name, n))
 			meant = b, best = 0;
 	}
+	/* "mytask" for mytask.ini */
+	if (n == strlen(name) && n < 4096) {
+		char ini[4100];
+
+		snprintf(ini, sizeof(ini), "%s.ini", name);
+		if (access(ini, F_OK) == 0)
+			return gic_seterr(GIC_ENOTFOUND, "no task file '%s' "
+					  "and no shipped task of that name "
+					  "(did you mean '%s'?)", name, ini);
+	}
 	if (meant)
 		return gic_seterr(GIC_ENOTFOUND, "no task file '%s' and no "
 				  "shipped task of that name (did you mean "

@@ -197,9 +197,14 @@ int cmd_split(int argc, char **argv)
 	struct export_args a = { .jobs = cli_default_jobs(),
 				 .opts = { .format = GIC_FMT_IMAGEFOLDER,
 					   .mode = GIC_EXP_LINK } };
+	const char *unchecked = NULL;  /* an option --check has no use for */
 	int ch, rc, checking = 0, strict = 0;
 
 	while ((ch = getopt_long(argc, argv, "ho:f:m:j:", opts, NULL)) != -1) {
+		for (int i = 0; !unchecked && ch != 'c' && ch != 'o' &&
+				opts[i].name; i++)
+			if (opts[i].val == ch)
+				unchecked = opts[i].name;
 		if (ch == 'c')
 			checking = 1;
 		else if (ch == 's')
@@ -207,9 +212,10 @@ int cmd_split(int argc, char **argv)
 		else if ((rc = cli_export_opt("split", ch, optarg, &a)) >= 0)
 			return rc;
 	}
-	if (checking && strict)
-		return cli_usage_error("split", "--strict is for a split, not "
-				       "--check");
+	/* --check reads what the recorded export wrote, in its format */
+	if (checking && unchecked)
+		return cli_usage_error("split", "--%s is for a split, not "
+				       "--check", unchecked);
 	if (checking)
 		return check_args(argc - optind, argv + optind, a.out);
 	if (argc - optind != 1)

@@ -344,7 +344,10 @@ test_expect_success 'task show and check: a missing task file is a usage error (
 	test_expect_code 2 gicat task show nosuch.ini 2>err &&
 	test_grep "(see .gicat task list.)$" err &&
 	test_expect_code 2 gicat task show genimage/cross-sd41 2>err &&
-	test_grep "shipped task of that name (did you mean .genimage/cross-sd14.?)$" err
+	test_grep "shipped task of that name (did you mean .genimage/cross-sd14.?)$" err &&
+	printf "[task]\n[train]\nselect = label = fake\n" >mine.ini &&
+	test_expect_code 2 gicat task show mine 2>err &&
+	test "$(cat err)" = "gicat: task: no task file ${SQ}mine${SQ} and no shipped task of that name (did you mean ${SQ}mine.ini${SQ}?)"
 '
 
 test_expect_success 'task show --format: table is the counts (the default), csv and jsonl the items' '

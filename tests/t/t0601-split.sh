@@ -243,7 +243,13 @@ test_expect_success 'split --check DIR --out OTHER is a usage error, not a silen
 	test_expect_code 2 gicat split --check nosuchdir 2>err &&
 	test_grep "^gicat: split --check: .nosuchdir.: No such file or directory$" err &&
 	echo x >plainfile && test_expect_code 2 gicat split --check plainfile 2>err &&
-	test "$(cat err)" = "gicat: split --check: ${SQ}plainfile${SQ}: not a directory"
+	test "$(cat err)" = "gicat: split --check: ${SQ}plainfile${SQ}: not a directory" &&
+	for o in "format webdataset" "mode copy" "names original" "force" "jobs 2" "shard-size 5"; do
+		test_expect_code 2 gicat split $TASK --out if --check --$o 2>err &&
+		test "$(head -1 err)" = "gicat: split: --${o%% *} is for a split, not --check" || return 1
+	done &&
+	test_expect_code 2 gicat split --check if -j 2 2>err &&
+	test_grep "^gicat: split: --jobs is for a split, not --check$" err
 '
 
 test_expect_success 'a non-empty --out is refused unless --force; a missing parent is named' '
