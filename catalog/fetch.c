@@ -10,10 +10,12 @@
  * the workers or the writer and a bounded number wait for a retry; the
  * bodies they all hold count against --max-memory.
  */
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -269,9 +271,18 @@ static void *transfers(void *arg)
  * every https URL of the list, one by one. */
 static int check_cacert(const char *path)
 {
-	X509_STORE *st = X509_STORE_new();
-	int ok = st && X509_STORE_load_file(st, path) == 1;
+	X509_STORE *st;
+	struct stat sb;
+	int ok;
 
+	if (stat(path, &sb) < 0)
+		return gic_seterr(GIC_EUSAGE, "--cacert '%s': %s", path,
+				  strerror(errno));
+	if (S_ISDIR(sb.st_mode))
+		return gic_seterr(GIC_EUSAGE, "--cacert '%s' is a directory, "
+				  "not a file of certificates", path);
+	st = X509_STORE_new();
+	ok = st && X509_STORE_load_file(st, path) == 1;
 	X509_STORE_free(st);
 	return ok ? 0 : gic_seterr(GIC_EUSAGE, "--cacert '%s' holds no PEM "
 				   "certificate", path);

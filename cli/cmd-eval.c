@@ -566,7 +566,8 @@ static int option(int ch, const char *arg, struct args *a)
 				 F_JSON;
 			return -1;
 		}
-		return cli_usage_error("eval", "--format is table, csv or json");
+		return cli_usage_error("eval", "--format is table, csv or json, "
+				       "not '%s'", arg);
 	case 'm':
 		if ((m = gic_metric_from_name(arg)) < 0)
 			return cli_usage_error("eval", "--metric is acc, real_acc, "

@@ -213,7 +213,8 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 			break;
 		case 'j':
 			if (cli_parse_u64(optarg, &n) < 0 || n < 1 || n > 256)
-				return cli_usage_error("ingest", "--jobs takes 1..256");
+				return cli_usage_error("ingest", "--jobs takes "
+						       "1..256, not '%s'", optarg);
 			o->jobs = (int)n;
 			break;
 		case 'P': case 'B':

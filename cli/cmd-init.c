@@ -71,7 +71,7 @@ int cmd_init(int argc, char **argv)
 				       dir, gic_file_kind(st.st_mode));
 	if ((rc = gic_catalog_init(dir, &c)) < 0)
 		return cli_fail(rc, "init", dir);
-	cli_err("gicat: created catalog in %s/.gicat (schema %d)\n",
+	cli_err("init: created catalog in %s/.gicat (schema %d)\n",
 		c->root, c->schema_version);
 	if ((above = catalog_above(c->root)))
 		cli_err("gicat: init: note: it is inside the tree of the "

@@ -78,10 +78,9 @@ int cmd_leakcheck(int argc, char **argv)
 			return cli_usage_error("leakcheck", "--distance must be "
 					       "0..%d, not '%s'",
 					       GIC_NEAR_MAX_DISTANCE, optarg);
-		else if (ch == 'f' && (out_format_parse(optarg, &run.fmt) < 0 ||
-				       run.fmt == OUT_PATHS))
-			return cli_usage_error("leakcheck", "--format is table, "
-					       "csv or jsonl");
+		else if (ch == 'f' &&
+			 (rc = cli_format_opt("leakcheck", optarg, 0, &run.fmt)) >= 0)
+			return rc;
 		else if (ch != 'd' && ch != 'f')
 			return cli_getopt_end("leakcheck", ch);
 	}

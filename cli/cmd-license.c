@@ -150,13 +150,11 @@ int cmd_license(int argc, char **argv)
 		{ "generator", 1, 0, 'g' }, { "help", 0, 0, 'h' }, { 0 } };
 	enum out_format f = OUT_TABLE;
 	const char *kind = NULL, *name = NULL, *verb;
-	int ch;
+	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
-		if (ch == 'f' && (out_format_parse(optarg, &f) < 0 ||
-				  f == OUT_PATHS))
-			return cli_usage_error("license", "--format is table, csv "
-					       "or jsonl");
+		if (ch == 'f' && (rc = cli_format_opt("license", optarg, 0, &f)) >= 0)
+			return rc;
 		else if ((ch == 'd' || ch == 'g') && kind)
 			return cli_usage_error("license", "give --dataset or "
 					       "--generator, once");

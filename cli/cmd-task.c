@@ -149,7 +149,8 @@ int cmd_task(int argc, char **argv)
 			table = f == OUT_TABLE;
 		else if (ch == 'f')
 			return cli_usage_error("task", "--format is table (the "
-					       "counts), csv or jsonl (the items)");
+					       "counts), csv or jsonl (the items), "
+					       "not '%s'", optarg);
 		else if (ch == 's')
 			strict = 1;
 		else
@@ -172,6 +173,11 @@ int cmd_task(int argc, char **argv)
 				  : list();
 	if (optind + 2 == argc && !strcmp(argv[optind], "show"))
 		return show(argv[optind + 1], 0, with_items, f);
+	if (optind < argc && strcmp(argv[optind], "list") &&
+	    strcmp(argv[optind], "show") && strcmp(argv[optind], "check"))
+		return cli_usage_error("task", "no task command '%s' (list, "
+				       "show FILE or check FILE)", argv[optind]);
 	return cli_usage_error("task", "expected 'list', 'show FILE' or "
-			       "'check FILE'");
+			       "'check FILE'%s", optind + 2 < argc ?
+			       " (one FILE: quote a path with spaces)" : "");
 }

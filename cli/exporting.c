@@ -21,7 +21,8 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 	case 'F': a->opts.force = 1; return -1;
 	case 'j':
 		if (cli_parse_u64(arg, &n) < 0 || n < 1 || n > 64)
-			return cli_usage_error(cmd, "--jobs takes 1..64");
+			return cli_usage_error(cmd, "--jobs takes 1..64, not "
+					       "'%s'", arg);
 		a->jobs = (int)n;
 		return -1;
 	case 'f':
@@ -35,7 +36,8 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 		return -1;
 	case 'N':
 		if (strcmp(arg, "hash") && strcmp(arg, "original"))
-			return cli_usage_error(cmd, "--names is hash or original");
+			return cli_usage_error(cmd, "--names is hash or "
+					       "original, not '%s'", arg);
 		a->opts.original_names = !strcmp(arg, "original");
 		a->file_opt = "--names";
 		return -1;

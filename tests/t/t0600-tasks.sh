@@ -347,7 +347,11 @@ test_expect_success 'task show and check: a missing task file is a usage error (
 	test_grep "shipped task of that name (did you mean .genimage/cross-sd14.?)$" err &&
 	printf "[task]\n[train]\nselect = label = fake\n" >mine.ini &&
 	test_expect_code 2 gicat task show mine 2>err &&
-	test "$(cat err)" = "gicat: task: no task file ${SQ}mine${SQ} and no shipped task of that name (did you mean ${SQ}mine.ini${SQ}?)"
+	test "$(cat err)" = "gicat: task: no task file ${SQ}mine${SQ} and no shipped task of that name (did you mean ${SQ}mine.ini${SQ}?)" &&
+	test_expect_code 2 gicat task shwo mine.ini 2>err &&
+	test "$(head -1 err)" = "gicat: task: no task command ${SQ}shwo${SQ} (list, show FILE or check FILE)" &&
+	test_expect_code 2 gicat task show my task.ini 2>err &&
+	test "$(head -1 err)" = "gicat: task: expected ${SQ}list${SQ}, ${SQ}show FILE${SQ} or ${SQ}check FILE${SQ} (one FILE: quote a path with spaces)"
 '
 
 test_expect_success 'task show --format: table is the counts (the default), csv and jsonl the items' '

@@ -362,6 +362,8 @@ test_expect_success 'HTTPS: a self-signed certificate is refused, and accepted w
 	echo junk >junk.pem &&
 	test_expect_code 2 gicat fetch --cacert junk.pem tls.csv 2>err &&
 	test "$(cat err)" = "gicat: fetch: --cacert '"'"'junk.pem'"'"' holds no PEM certificate" &&
+	mkdir -p certdir && test_expect_code 2 gicat fetch --cacert certdir tls.csv 2>err &&
+	test "$(cat err)" = "gicat: fetch: --cacert '"'"'certdir'"'"' is a directory, not a file of certificates" &&
 	test "$(state /img/m.png)" = "failed|1|" &&
 	gicat fetch --cacert cert.pem tls.csv 2>err &&
 	test "$(state /img/m.png)" = "done|2|200" &&
