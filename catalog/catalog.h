@@ -415,6 +415,11 @@ int gic_odb_holds(struct gic_odb *odb, const char *hex, uint64_t bytes);
 struct sqlite3;
 struct sqlite3_stmt;
 
+/* What a long operation is doing ("set 'train'") and how far it is
+ * (total 0: not known beforehand). */
+typedef void (*gic_progress_fn)(void *arg, const char *what, uint64_t done,
+				uint64_t total);
+
 struct gic_catalog {
 	struct sqlite3 *db;
 	struct gic_odb *odb;
@@ -427,6 +432,8 @@ struct gic_catalog {
 				GIC_RO_OLDER: older, opened as is */
 	int lock_fd;         /* .gicat/lock, once locked (else -1) */
 	int lock_mode;       /* LOCK_SH or LOCK_EX held on it, or 0 */
+	gic_progress_fn progress; /* gic_catalog_on_progress */
+	void *progress_arg;
 };
 
 enum { GIC_RO_SCHEMA = 1, GIC_RO_ACCESS = 2, GIC_RO_OLDER = 3 };
@@ -468,6 +475,13 @@ int gic_catalog_lock_exclusive(struct gic_catalog *c);
  * catalog this user cannot write to, where it cannot run gc) goes on
  * without. */
 void gic_catalog_hold(struct gic_catalog *c);
+/* Long operations of c (resolving a task's sets, the leak check, the
+ * near-duplicate search) call fn now and then (NULL: none): the library
+ * prints nothing itself. */
+void gic_catalog_on_progress(struct gic_catalog *c, gic_progress_fn fn,
+			     void *arg);
+void gic_progress(struct gic_catalog *c, const char *what, uint64_t done,
+		  uint64_t total);
 /* A read transaction around a loop of lookups, unless one is open: the
  * WAL's read lock is then taken once (each statement on its own takes and
  * drops it: two fcntl calls and an fstat).  1 when it began one, 0 when

@@ -585,6 +585,20 @@ void gic_catalog_hold(struct gic_catalog *c)
 		lock(c, LOCK_SH);
 }
 
+void gic_catalog_on_progress(struct gic_catalog *c, gic_progress_fn fn,
+			     void *arg)
+{
+	c->progress = fn;
+	c->progress_arg = arg;
+}
+
+void gic_progress(struct gic_catalog *c, const char *what, uint64_t done,
+		  uint64_t total)
+{
+	if (c->progress)
+		c->progress(c->progress_arg, what, done, total);
+}
+
 int gic_catalog_lock_exclusive(struct gic_catalog *c)
 {
 	int rc;

@@ -130,12 +130,16 @@ int gic_leakcheck(struct gic_catalog *c, const struct gic_resolved *r,
 			train = &r->sets[i];
 	if (!train || train->n == 0)
 		return 0;
+	gic_progress(c, "leak check: reading the train set's hashes", 0, 0);
 	if ((rc = phashes(c, train, &th)) < 0)
 		return rc;
-	for (int i = 0; i < r->nsets && rc == 0; i++)
+	for (int i = 0; i < r->nsets && rc == 0; i++) {
+		gic_progress(c, "leak check: test sets", (uint64_t)i,
+			     (uint64_t)r->nsets);
 		if (&r->sets[i] != train && r->sets[i].n)
 			rc = one_set(c, train, th, &r->sets[i], distance, cb, arg,
 				     count);
+	}
 	free(th);
 	return rc;
 }

@@ -99,7 +99,9 @@ static int select_items(struct gic_catalog *c, const char *expr, int line,
 {
 	sqlite3_stmt *s;
 	size_t cap = 0;
+	uint64_t rows = 0;
 	int errcol = 0, rc;
+	char what[160];
 
 	rc = gic_select_prepare(c, COLS, expr, "ORDER BY sha256, dataset, path",
 				&s, &errcol, NULL);
@@ -107,8 +109,15 @@ static int select_items(struct gic_catalog *c, const char *expr, int line,
 		return select_error(path, line, errcol);
 	if (rc < 0)
 		return rc;
+	/* the first row comes once SQLite has sorted them all */
+	snprintf(what, sizeof(what), "task: set '%.64s': entries read",
+		 out->def ? out->def->name : "[split]");
+	gic_progress(c, what, 0, 0);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *sha = (const char *)sqlite3_column_text(s, 1);
+
+		if ((++rows & 0xffff) == 0)
+			gic_progress(c, what, rows, 0);
 		if (out->n && !strcmp(out->items[out->n - 1].sha256, sha)) {
 			note_label(&out->items[out->n - 1], s);
 			continue;

@@ -111,11 +111,17 @@ struct progress {
 	double start, last;
 	double t0;              /* the first count heard, and when: the rate */
 	uint64_t d0;            /*   is over what came since, not the set-up */
+	char what[160];         /* the phase a hook last showed */
 };
 void progress_start(struct progress *p);
+/* "WHAT DONE/TOTAL  RATE/s  ETA m:ss" (TOTAL 0: not known, no ETA) */
 void progress_show(struct progress *p, const char *what, uint64_t done,
 		   uint64_t total);
 void progress_end(struct progress *p);
+/* The catalog's long operations (a task's sets resolved, the leak check)
+ * shown on p's line until unhooked (which clears it). */
+void cli_progress_hook(struct gic_catalog *c, struct progress *p);
+void cli_progress_unhook(struct gic_catalog *c, struct progress *p);
 
 /* Row output. */
 enum out_format { OUT_TABLE, OUT_CSV, OUT_JSONL, OUT_PATHS };

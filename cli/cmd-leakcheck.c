@@ -16,12 +16,15 @@
 struct run {
 	enum out_format fmt;
 	int rows;               /* printed so far (the table's header first) */
+	struct progress prog;   /* on a terminal, cleared before a pair */
 };
 
 static int print(void *arg, const struct gic_leak *l)
 {
 	struct run *r = arg;
 	const char *kind = l->same_image ? "same image" : "near duplicate";
+
+	progress_end(&r->prog);
 
 	if (r->fmt == OUT_JSONL) {
 		out_json_line(stdout, json_pack("{s:s,s:s,s:o,s:s,s:o,s:i,s:s}",
@@ -65,7 +68,7 @@ int cmd_leakcheck(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "distance", 1, 0, 'd' }, { "format", 1, 0, 'f' },
 		{ "help", 0, 0, 'h' }, { 0 } };
-	struct run run = { OUT_TABLE, 0 };
+	struct run run = { .fmt = OUT_TABLE };
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
@@ -98,11 +101,14 @@ int cmd_leakcheck(int argc, char **argv)
 		goto out;
 	if (run.fmt == OUT_CSV)
 		puts("set,test_sha256,test_path,train_sha256,train_path,distance,kind");
+	cli_progress_hook(c, &run.prog);
 	if ((rc = gic_task_resolve(c, t, &r)) < 0 ||
 	    (rc = gic_leakcheck(c, r, (int)dist, print, &run, &n)) < 0) {
+		cli_progress_unhook(c, &run.prog);
 		rc = cli_fail(rc, "leakcheck", argv[optind]);
 		goto out;
 	}
+	cli_progress_unhook(c, &run.prog);
 	cli_err("leakcheck: %llu train/test pair%s within distance %d\n",
 		(unsigned long long)n, cli_s(n), (int)dist);
 	rc = n ? EXIT_PROBLEMS : EXIT_OK;

@@ -90,6 +90,7 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
+	struct progress prog;
 	size_t warnings;
 	int rc;
 
@@ -100,8 +101,10 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 	}
 	if ((rc = cli_open("task", &c)))
 		goto out;
-	if ((rc = gic_task_resolve(c, t, &r)) < 0 ||
-	    (check && (rc = gic_task_check_fit(c, r)) < 0)) {
+	cli_progress_hook(c, &prog);
+	rc = gic_task_resolve(c, t, &r);
+	cli_progress_unhook(c, &prog);
+	if (rc < 0 || (check && (rc = gic_task_check_fit(c, r)) < 0)) {
 		cli_print_error("task", NULL);
 		rc = check && rc == GIC_EUSAGE ? EXIT_PROBLEMS : cli_exit_code(rc);
 		goto out;

@@ -110,9 +110,13 @@ int cli_resolve_some(const char *cmd, struct gic_catalog *c,
 		     int (*want)(const struct gic_task_set *def), int jobs,
 		     struct gic_resolved **r)
 {
+	struct progress prog;
 	int rc;
 
-	if ((rc = gic_task_resolve_some(c, t, want, r)) < 0)
+	cli_progress_hook(c, &prog);
+	rc = gic_task_resolve_some(c, t, want, r);
+	cli_progress_unhook(c, &prog);
+	if (rc < 0)
 		return cli_fail(rc, cmd, NULL);
 	return cli_derive(cmd, c, *r, jobs, NULL);
 }
@@ -122,9 +126,13 @@ int cli_task_warnings(const char *cmd, struct gic_catalog *c,
 {
 	struct gic_task_warning *w;
 	const char *path = r->task->path;
+	struct progress prog;
 	int rc;
 
-	if ((rc = gic_task_warnings(c, r, &w, count)) < 0)
+	cli_progress_hook(c, &prog);
+	rc = gic_task_warnings(c, r, &w, count);
+	cli_progress_unhook(c, &prog);
+	if (rc < 0)
 		return cli_fail(rc, cmd, NULL);
 	for (size_t i = 0; i < *count; i++) {
 		cli_err("gicat: %s: warning: ", cmd);

@@ -440,6 +440,7 @@ void progress_start(struct progress *p)
 	p->start = p->last = gic_now();
 	p->t0 = 0;
 	p->d0 = 0;
+	p->what[0] = '\0';
 }
 
 void progress_show(struct progress *p, const char *what, uint64_t done,
@@ -460,13 +461,40 @@ void progress_show(struct progress *p, const char *what, uint64_t done,
 	if (t - p->last < 0.2)
 		return;
 	p->last = t;
-	if (el < 0.5)  /* too soon to tell a rate */
-		fprintf(stderr, "\r%s %llu/%llu   ", what,
-			(unsigned long long)done, (unsigned long long)total);
-	else
-		fprintf(stderr, "\r%s %llu/%llu  %.0f/s  ETA %d:%02d   ", what,
-			(unsigned long long)done, (unsigned long long)total,
-			rate, (int)eta / 60, (int)eta % 60);
+	fprintf(stderr, "\r\033[K%s %llu", what, (unsigned long long)done);
+	if (total)
+		fprintf(stderr, "/%llu", (unsigned long long)total);
+	if (el >= 0.5 && rate > 0)  /* not too soon to tell a rate */
+		fprintf(stderr, "  %.0f/s", rate);
+	if (el >= 0.5 && rate > 0 && total)
+		fprintf(stderr, "  ETA %d:%02d", (int)eta / 60, (int)eta % 60);
+}
+
+/* The catalog's progress hook: the line of each phase starts afresh. */
+static void progress_hook(void *arg, const char *what, uint64_t done,
+			  uint64_t total)
+{
+	struct progress *p = arg;
+
+	if (strncmp(p->what, what, sizeof(p->what) - 1)) {
+		snprintf(p->what, sizeof(p->what), "%s", what);
+		p->t0 = p->last = 0;
+	}
+	progress_show(p, what, done, total);
+	if (!done)  /* the rate counts from the first progress made */
+		p->t0 = 0;
+}
+
+void cli_progress_hook(struct gic_catalog *c, struct progress *p)
+{
+	progress_start(p);
+	gic_catalog_on_progress(c, p->on ? progress_hook : NULL, p);
+}
+
+void cli_progress_unhook(struct gic_catalog *c, struct progress *p)
+{
+	gic_catalog_on_progress(c, NULL, NULL);
+	progress_end(p);
 }
 
 void progress_end(struct progress *p)

@@ -33,6 +33,15 @@ im.save(\"data/genimage/ADM/imagenet_ai_0508_adm/val/nature/reencoded.JPEG\", qu
 	grep "^test/adm,.*reencoded.JPEG,.*,[0-4],near duplicate$" out
 '
 
+test_expect_success 'on a terminal a progress line names the set read, then the leak check, and is cleared before each pair' '
+	script -qec "gicat leakcheck genimage/cross-sd14" /dev/null >tty.out </dev/null || : &&
+	test_grep "$(printf "\r")$(printf "\033")\[Ktask: set .train.: entries read 0" tty.out &&
+	test_grep "leak check: test sets [0-9]*/9" tty.out &&
+	test_grep "$(printf "\033")\[Ktest/glide  *0  *same image" tty.out &&
+	test_expect_code 1 gicat leakcheck genimage/cross-sd14 >out 2>err &&
+	! grep -q "$(printf "\r")" err out && test "$(wc -l <err)" -eq 1
+'
+
 test_expect_success 'jsonl lists the same pairs as objects' '
 	test_expect_code 1 gicat leakcheck --format jsonl genimage/cross-sd14 >out.jsonl 2>err &&
 	$PY -c "
