@@ -180,6 +180,19 @@ test_expect_success 'leftover temporary files and orphans are harmless, gc remov
 	gicat --catalog c2 verify >out && ! grep harmless out
 '
 
+test_expect_success 'an object file of an image stored by reference is no object in use: gc removes it, the image stays' '
+	gicat init cref 2>/dev/null && mkdir -p refimg && cp img/basn0g08.png refimg/ &&
+	gicat --catalog cref ingest --mode ref --dataset d refimg 2>/dev/null &&
+	h=$(sha256sum refimg/basn0g08.png | cut -c1-64) &&
+	o=cref/.gicat/objects/$(echo $h | cut -c1-2) && mkdir -p $o &&
+	cp refimg/basn0g08.png $o/$(echo $h | cut -c3-) &&
+	gicat --catalog cref gc --grace 0 2>err &&
+	test_grep "^gc: removed 0 unused image rows, 1 object," err &&
+	! test -e $o/$(echo $h | cut -c3-) &&
+	test "$(gicat --catalog cref query --count "storage = ref")" -eq 1 &&
+	gicat --catalog cref verify >out && test_grep " 0 problems" out
+'
+
 test_expect_success 'an object that is a directory, a link or a FIFO is named as such; repair replaces it' '
 	gicat init c9 2>/dev/null && gicat --catalog c9 ingest img 2>/dev/null &&
 	o9() { h=$(gicat --catalog c9 query --format csv --fields sha256 "path = img/$1" | tail -1) &&

@@ -86,7 +86,7 @@ test_expect_success 'fraction, max_per_class and balance thin the sets as asked'
 '
 
 test_expect_success 'a stratified fraction keeps round(f x n) in all, each stratum within one of its share' '
-	for f in 0.5 0.3 0.1; do
+	for f in 0.5 0.3 0.1 0.7; do
 		printf "[task]\nseed = 5\n[train]\nselect = dataset = genimage and class >= 0\nfraction = $f\nstratify = label,class\n" >strat.ini &&
 		gicat task show --items strat.ini | awk -F, "NR > 1 {print \$3 \",\" \$5}" | sort | uniq -c >kept &&
 		gicat query --format csv --fields sha256,label,class "dataset = genimage and class >= 0" |
@@ -170,6 +170,14 @@ test_expect_success 'group = class keeps each class inside one share' '
 	gicat task show --format csv byclass.ini | tail -n +2 | cut -d, -f1,5 | sort -u |
 		cut -d, -f2 | sort | uniq -d >split_classes &&
 	test ! -s split_classes
+'
+
+test_expect_success 'group = class keeps class 0 inside one share too, whatever the seed' '
+	for s in 1 2 3 4 5 6 7 8; do
+		sed "s/^seed = 1\$/seed = $s/" byclass.ini >byclass$s.ini &&
+		gicat task show --format csv byclass$s.ini | awk -F, "\$5 == \"0\" {print \$1}" | sort -u >c0 &&
+		test "$(wc -l <c0)" -eq 1 || return 1
+	done
 '
 
 # task_error NAME CONTENT PATTERN: task check refuses NAME.ini (exit 1)

@@ -20,6 +20,7 @@
 #include <jpeglib.h>
 
 #include "audit.h"
+#include "audit-int.h"
 #include "probe-int.h"
 
 /* ---- EXIF ---------------------------------------------------------- */
@@ -276,6 +277,14 @@ static void test_best_threshold(void **state)
 		gic_best_threshold(v, &one_r, &one_f, 1, &s);
 		assert_true(s.accuracy == 0.5);
 	}
+	/* a tie: the first threshold (in value order) that scores best */
+	{
+		double tv[3] = { 1, 2, 3 };
+		uint64_t tr[3] = { 0, 1, 1 }, tf[3] = { 1, 1, 0 };
+
+		gic_best_threshold(tv, tr, tf, 3, &s);
+		assert_true(s.below && s.threshold == 1 && s.accuracy == 0.75);
+	}
 	/* random data against brute force */
 	srand(7);
 	for (int round = 0; round < 200; round++) {
@@ -292,6 +301,27 @@ static void test_best_threshold(void **state)
 		assert_true(fabs(s.accuracy - brute(vv, rr, ff, n)) < 1e-12);
 		assert_true(fabs((s.real_acc + s.fake_acc) / 2 - s.accuracy) < 1e-12);
 	}
+}
+
+/* The sizes rule looks at the short side, whichever it is. */
+static void test_sizes_rule_short_side(void **state)
+{
+	static const struct { uint32_t w, h; uint64_t hit; } c[] = {
+		{ 128, 300, 1 }, { 256, 256, 1 }, { 700, 512, 1 },
+		{ 1024, 2000, 1 }, { 384, 512, 0 }, { 768, 1024, 0 },
+		{ 127, 128, 0 }, { 1023, 1023, 0 }, { 2048, 2048, 0 } };
+	struct rule_data d;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	for (size_t i = 0; i < sizeof(c) / sizeof(*c); i++) {
+		uint64_t before = d.sizes[1];
+
+		assert_int_equal(rule_data_add(&d, 1, "png", c[i].w, c[i].h, 0,
+					       1000), 0);
+		assert_true(d.sizes[1] - before == c[i].hit);
+	}
+	rule_data_free(&d);
 }
 
 /* ---- licenses ----------------------------------------------------- */
@@ -369,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_exif_long_values_are_cut),
 		cmocka_unit_test(test_xmp_forms),
 		cmocka_unit_test(test_probe_jpeg_provenance),
+		cmocka_unit_test(test_sizes_rule_short_side),
 		cmocka_unit_test(test_best_threshold),
 		cmocka_unit_test(test_license_lists_and_defaults),
 		cmocka_unit_test(test_license_markdown),

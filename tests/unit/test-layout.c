@@ -251,6 +251,9 @@ static void bad_names_have_no_class(void **state)
 	      "sd14 fake train -1 - - genimage");
 	check("imagenet_glide/train/ai/GLIDE_1000_200_08_1808_glide_00033.png",
 	      "glide fake train -1 - - genimage");
+	/* the last field is a number too */
+	check("imagenet_glide/train/ai/GLIDE_1000_200_08_007_glide_x1.png",
+	      "glide fake train -1 - - genimage");
 	check("imagenet_glide/train/ai/GLIDE_1000_200_808_glide_00033.png",
 	      "glide fake train -1 - - genimage");
 	check("imagenet_glide/train/nature/n0144076_1.JPEG",

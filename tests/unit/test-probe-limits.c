@@ -121,6 +121,8 @@ static void test_pixel_limit(void **state)
 	expect_reject("100000000x1 PNG", b.p, b.n, 0, GIC_ELIMIT,
 		      "a side over the 1000000-pixel limit: image is 100000000x1");
 	free(b.p);
+	assert_int_equal(gic_probe_check_size(16, 0, NULL), GIC_EBADIMG);
+	assert_int_equal(gic_probe_check_size(0, 16, NULL), GIC_EBADIMG);
 	b = crafted_png(0, 16, 1);
 	expect_reject("0x16 PNG", b.p, b.n, 0, GIC_EBADIMG, "invalid PNG: IHDR "
 		      "width out of range (image is 0x16; a side is 1 to 2^31-1)");

@@ -202,6 +202,9 @@ static void lists_and_ranges(void **state)
 	check("class in (1)", "class IN (?) | 1");
 	check("class in 0..99", "class BETWEEN ? AND ? | 0 99");
 	check("class in -5..5", "class BETWEEN ? AND ? | -5 5");
+	/* ranges that touch 0..999 at one end are not outside it */
+	check("class in 999..1200", "class BETWEEN ? AND ? | 999 1200");
+	check("class in -3..0", "class BETWEEN ? AND ? | -3 0");
 	check("width IN 256 .. 512", "width BETWEEN ? AND ? | 256 512");
 	check("class in 7..7", "class BETWEEN ? AND ? | 7 7");
 	check("wnid in n01440764..n01443537",
