@@ -2,7 +2,8 @@
 # bench/split.sh - materializing a 324,000-entry catalog (one generator's
 # train split + every generator's val split, small files) as hard links
 # with manifests, beside `cp -al` of the same objects: the link-farm limit;
-# then a count and a group-by, beside the sqlite3 shell.
+# then a count, a group-by and stats, beside the sqlite3 shell; and gc
+# --dry-run beside gc on a catalog where many images lost their entries.
 # Target (issue: tasks and exports): <= 15 s.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -79,3 +80,36 @@ printf '  %-44s %8.3f s   sqlite3 shell: %.3f s   ratio %s\n' \
 	"$(ratio "$q2" "$q2r" 2)"
 rm -f "$work/q1.t" "$work/q1r.t" "$work/q2.t" "$work/q2r.t"
 
+
+# stats on the same catalog (it counts formats too: every entry joined to
+# its image), beside the sqlite3 shell grouping the same join
+: >"$work/st.t"; : >"$work/str.t"
+for i in $(seq "$runs"); do
+	time_cmd "$work/st.t" hush "$gicat" --catalog "$work/cat" stats
+	time_cmd "$work/str.t" hush sqlite3 "$db" "SELECT e.dataset, e.subset, \
+		e.generator, e.label, e.split, i.format, i.mode, count(*), \
+		sum(i.bytes) FROM entries e JOIN images i ON i.sha256 = e.sha256 \
+		GROUP BY 1, 2, 3, 4, 5, 6, 7"
+done
+st=$(median <"$work/st.t"); str=$(median <"$work/str.t")
+printf '  %-44s %8.3f s   sqlite3 shell: %.3f s   ratio %s\n' \
+	"gicat stats" "$st" "$str" "$(ratio "$st" "$str" 2)"
+rm -f "$work/st.t" "$work/str.t"
+
+# gc --dry-run where many images lost their entries (it looks every object
+# up among them), beside gc itself on the same state: a fresh 36,000-entry
+# catalog each run, its 20,000 train entries removed
+: >"$work/gcd.t"; : >"$work/gc.t"
+for i in $(seq "$runs"); do
+	discard "$work/gccat"
+	"$gicat" init "$work/gccat" 2>/dev/null
+	"$top/build/bench/mkcatalog" "$work/gccat" 10000 1000 >/dev/null
+	"$gicat" --catalog "$work/gccat" rm "split = train" 2>/dev/null
+	time_cmd "$work/gcd.t" "$gicat" --catalog "$work/gccat" gc --dry-run --grace 0
+	time_cmd "$work/gc.t" "$gicat" --catalog "$work/gccat" gc --grace 0
+done
+gcd=$(median <"$work/gcd.t"); gct=$(median <"$work/gc.t")
+printf '\ngc, 20,000 images without entries among 36,000, median of %s runs\n' "$runs"
+printf '  %-44s %8.3f s   gc itself: %.3f s   ratio %s\n' \
+	"gicat gc --dry-run" "$gcd" "$gct" "$(ratio "$gcd" "$gct" 2)"
+discard "$work/gccat" && rm -f "$work/gcd.t" "$work/gc.t"
