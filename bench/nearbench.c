@@ -173,7 +173,7 @@ static void run_once(const struct input *in, int d, struct result *r,
 	t2 = now();
 	gic_nearidx_free(ix);
 	t3 = now();
-	if (gic_near_components(in->h, in->n, d, root) < 0)
+	if (gic_near_components(in->h, in->n, d, root, NULL, NULL) < 0)
 		die_rc("components");
 	r->comps = now() - t3;
 	r->build = t1 - t0;

@@ -136,13 +136,15 @@ int gic_near_clusters_build(struct gic_catalog *c, const char *expr,
 				  distance, GIC_NEAR_MAX_DISTANCE);
 	if (!(m = calloc(1, sizeof(*m))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
+	gic_progress(c, "near duplicates: reading the hashes", 0, 0);
 	if ((rc = load(c, expr, m, errcol)) < 0)
 		goto out;
 	if (!(m->root = malloc((m->n ? m->n : 1) * sizeof(*m->root)))) {
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = gic_near_components(m->phash, m->n, distance, m->root);
+	rc = gic_near_components(m->phash, m->n, distance, m->root, c->progress,
+				 c->progress_arg);
 out:
 	if (rc < 0)
 		gic_near_clusters_free(m);

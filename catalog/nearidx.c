@@ -40,7 +40,26 @@ struct gic_nearidx {
 	uint64_t *h;                    /* permuted */
 	struct block blk[GIC_NEAR_MAX_DISTANCE + 1];
 	uint64_t perm[8][256];          /* permuted bits of each input byte */
+	gic_progress_fn progress;       /* gic_nearidx_pairs: how far */
+	void *progress_arg;
 };
+
+void gic_nearidx_on_progress(struct gic_nearidx *ix, gic_progress_fn fn,
+			     void *arg)
+{
+	ix->progress = fn;
+	ix->progress_arg = arg;
+}
+
+/* After the bucket [s, e) of block bi: now and then, how far the scan is
+ * (each block scans every hash). */
+static void scanned(const struct gic_nearidx *ix, int bi, size_t s, size_t e)
+{
+	if (ix->progress && (s >> 16 != e >> 16 || e == ix->n))
+		ix->progress(ix->progress_arg, "near duplicates: hashes compared",
+			     (uint64_t)bi * ix->n + e,
+			     (uint64_t)ix->nblocks * ix->n);
+}
 
 static uint64_t key_of(const struct block *b, uint64_t h)
 {
@@ -409,6 +428,7 @@ static int pairs_near(const struct gic_nearidx *ix,
 				bucket_of(ix, b, keys[k], &s2, &e2);
 				rc = bucket_cross(ix, bi, s, e, s2, e2, cb, arg);
 			}
+			scanned(ix, bi, s, e);
 		}
 	}
 	return rc;
@@ -437,6 +457,7 @@ int gic_nearidx_pairs(const struct gic_nearidx *ix,
 			for (e = s + 1; e < ix->n && key_of(b, hs[e]) == key; e++)
 				;
 			rc = bucket_pairs(ix, bi, hs, b->ord, s, e, cb, arg);
+			scanned(ix, bi, s, e);
 		}
 	}
 	free(hs);
@@ -579,7 +600,8 @@ out:
 	return rc;
 }
 
-int gic_near_components(const uint64_t *h, size_t n, int d, uint32_t *root)
+int gic_near_components(const uint64_t *h, size_t n, int d, uint32_t *root,
+			gic_progress_fn progress, void *arg)
 {
 	struct distinct u = { 0 };
 	struct gic_nearidx *ix = NULL;
@@ -597,6 +619,7 @@ int gic_near_components(const uint64_t *h, size_t n, int d, uint32_t *root)
 		goto out;
 	}
 	f.rep = u.rep;
+	gic_nearidx_on_progress(ix, progress, arg);
 	for (size_t k = 0; k < u.m; k++)
 		f.parent[k] = (uint32_t)k;
 	if ((rc = gic_nearidx_pairs(ix, uf_union, &f)) < 0)

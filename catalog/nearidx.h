@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catalog.h"
+
 #define GIC_NEAR_MAX_DISTANCE 10
 /* Positions are 32-bit: at most this many hashes. */
 #define GIC_NEAR_MAX_HASHES 0xfffffffeu
@@ -67,6 +69,11 @@ int gic_nearidx_blocks(const struct gic_nearidx *ix, int *radius);
 int gic_nearidx_pairs(const struct gic_nearidx *ix,
 		      int (*cb)(void *arg, size_t i, size_t j, int dist),
 		      void *arg);
+/* gic_nearidx_pairs, and gic_near_components with a progress function,
+ * call fn now and then with how many hashes they compared of how many
+ * (NULL: none). */
+void gic_nearidx_on_progress(struct gic_nearidx *ix, gic_progress_fn fn,
+			     void *arg);
 
 /*
  * Calls cb(arg, i, dist) once for every position i whose hash is within
@@ -96,6 +103,7 @@ int gic_near_cross(const uint64_t *a, size_t na, const uint64_t *b,
  * order of their images' sha256, root[i] names the image whose sha256 is
  * the component's stable id.
  */
-int gic_near_components(const uint64_t *h, size_t n, int d, uint32_t *root);
+int gic_near_components(const uint64_t *h, size_t n, int d, uint32_t *root,
+			gic_progress_fn progress, void *arg);
 
 #endif

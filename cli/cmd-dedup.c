@@ -44,10 +44,13 @@ static int run(struct gic_catalog *c, const struct dopts *o,
 	       const char *expr)
 {
 	struct gic_dedup *d = NULL;
+	struct progress prog;
 	int rc, errcol = 0, abbrev = o->fmt == OUT_TABLE;
 
+	cli_progress_hook(c, &prog);
 	rc = o->near ? gic_dedup_near(c, expr, o->distance, abbrev, &d, &errcol)
 		     : gic_dedup_exact(c, expr, abbrev, &d, &errcol);
+	cli_progress_unhook(c, &prog);
 	if (rc == GIC_EUSAGE && errcol)
 		return expr_error(expr, errcol);
 	if (rc < 0)

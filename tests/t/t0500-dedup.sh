@@ -61,6 +61,13 @@ test_expect_success 'EXPR counts copies among the selected entries only' '
 	test "$(wc -l <out)" -eq 1
 '
 
+test_expect_success 'on a terminal dedup --near shows how many hashes it compared, and clears the line' '
+	script -qec "gicat dedup --near" /dev/null >tty.out </dev/null &&
+	test_grep "$(printf "\033")\[Knear duplicates: hashes compared [0-9]*/[0-9]*" tty.out &&
+	test_grep "$(printf "\033")\[Kcluster  *size" tty.out &&
+	gicat dedup --near >out 2>err && ! grep -q "$(printf "\r")" out err
+'
+
 test_expect_success 'distinct fixture images are no near duplicates, even at distance 10' '
 	gicat dedup --near --distance 10 "dataset = genimage" >out 2>err &&
 	test "$(wc -l <out)" -eq 1 &&

@@ -277,7 +277,7 @@ static void test_identical_hashes(void **state)
 	assert_true(want.n >= SAME * (SAME - 1) / 2);
 	assert_int_equal(gic_nearidx_pairs(ix, collect, &got), 0);
 	expect_pairs("identical", 4, &got, &want);
-	assert_int_equal(gic_near_components(h, N, 4, root), 0);
+	assert_int_equal(gic_near_components(h, N, 4, root, NULL, NULL), 0);
 	for (size_t i = 0; i < N; i++)
 		if (h[i] == 0xdeadbeefcafef00dULL)
 			assert_int_equal(root[i], 1);
@@ -318,7 +318,7 @@ static void test_components(void **state)
 	(void)state;
 	for (int d = 0; d <= 6; d += 3) {
 		brute_components(h, N, d, want);
-		assert_int_equal(gic_near_components(h, N, d, got), 0);
+		assert_int_equal(gic_near_components(h, N, d, got, NULL, NULL), 0);
 		for (size_t i = 0; i < N; i++)
 			if (got[i] != want[i])
 				fail_msg("d=%d: root of %zu is %u, expected %u", d,
@@ -326,10 +326,10 @@ static void test_components(void **state)
 	}
 	/* 0x3f - 0x7 - 0x0 is a chain at d = 3 although 0x3f and 0 are 6
 	 * apart; the last two are a pair of their own */
-	assert_int_equal(gic_near_components(chain, 5, 3, croot), 0);
+	assert_int_equal(gic_near_components(chain, 5, 3, croot, NULL, NULL), 0);
 	assert_memory_equal(croot, ((uint32_t[]){ 0, 0, 0, 3, 3 }),
 			    sizeof(croot));
-	assert_int_equal(gic_near_components(chain, 5, 2, croot), 0);
+	assert_int_equal(gic_near_components(chain, 5, 2, croot, NULL, NULL), 0);
 	assert_memory_equal(croot, ((uint32_t[]){ 0, 1, 2, 3, 3 }),
 			    sizeof(croot));
 	free(h);
@@ -398,7 +398,7 @@ static void test_bad_arguments_and_empty_sets(void **state)
 	assert_null(ix);
 	assert_int_equal(gic_nearidx_build(&h, 1, 11, &ix), GIC_EUSAGE);
 	assert_non_null(strstr(gic_errmsg(), "0..10"));
-	assert_int_equal(gic_near_components(&h, 1, 11, &root), GIC_EUSAGE);
+	assert_int_equal(gic_near_components(&h, 1, 11, &root, NULL, NULL), GIC_EUSAGE);
 	assert_int_equal(gic_near_cross(&h, 1, &h, 1, -2, collect, &got),
 			 GIC_EUSAGE);
 	assert_int_equal(gic_nearidx_build_blocks(&h, 1, 10, 3, &ix),
@@ -414,8 +414,8 @@ static void test_bad_arguments_and_empty_sets(void **state)
 		gic_nearidx_free(ix);
 	}
 	gic_nearidx_free(NULL);
-	assert_int_equal(gic_near_components(NULL, 0, 4, NULL), 0);
-	assert_int_equal(gic_near_components(&h, 1, 0, &root), 0);
+	assert_int_equal(gic_near_components(NULL, 0, 4, NULL, NULL, NULL), 0);
+	assert_int_equal(gic_near_components(&h, 1, 0, &root, NULL, NULL), 0);
 	assert_int_equal(root, 0);
 	assert_int_equal(gic_near_cross(&h, 1, NULL, 0, 4, collect, &got), 0);
 	assert_int_equal(got.n, 0);
