@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "export-int.h"
@@ -192,6 +193,48 @@ static int leaves(const char *p)
 	       strstr(p, "/../") || (n >= 3 && !strcmp(p + n - 3, "/.."));
 }
 
+/* The label directories a set of one label keeps empty, in a layout with
+ * label directories (labels.json names them: real_dir, fake_dir): one
+ * missing (lost by a copy that skips empty directories, or an export
+ * older than them) is a drift, as ImageFolder would then number the
+ * labels otherwise. */
+static void missing_pairs(const char *abs, const struct list *want,
+			  const struct list *have,
+			  void (*on_drift)(void *, const char *, const char *),
+			  void *arg, uint64_t *drifts)
+{
+	char dir[PATH_MAX], last[PATH_MAX] = "", *slash, *name;
+	const char *other, *real, *fake;
+	json_t *labels;
+
+	snprintf(dir, sizeof(dir), "%s/labels.json", abs);
+	labels = json_load_file(dir, 0, NULL);
+	real = json_string_value(json_object_get(labels, "real_dir"));
+	fake = json_string_value(json_object_get(labels, "fake_dir"));
+	for (size_t i = 0; real && fake && i < want->n; i++) {
+		snprintf(dir, sizeof(dir), "%s", want->v[i].path);
+		if (!(slash = strrchr(dir, '/')))
+			continue;
+		*slash = '\0';  /* the file's directory, once */
+		if (!strcmp(dir, last))
+			continue;
+		snprintf(last, sizeof(last), "%s", dir);
+		name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+		other = !strcmp(name, real) ? fake : !strcmp(name, fake) ? real
+						   : NULL;
+		if (!other || (size_t)(name - dir) + strlen(other) + 2 > sizeof(dir))
+			continue;
+		sprintf(name, "%s/", other);
+		if (gic_export_has_below(have->v, have->n, sizeof(*have->v), dir))
+			continue;
+		on_drift(arg, dir, "missing: the empty directory of the other "
+			 "label (without it ImageFolder numbers this set's one "
+			 "label 0; make it, or split --force again)");
+		(*drifts)++;
+	}
+	json_decref(labels);
+}
+
 static void compare(int dfd, struct list *want, struct list *have,
 		    void (*on_drift)(void *, const char *, const char *),
 		    void *arg, uint64_t *checked, uint64_t *drifts)
@@ -332,6 +375,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 		if (have.n)
 			qsort(have.v, have.n, sizeof(*have.v), by_path);
 		compare(dfd, &want, &have, on_drift, arg, checked, drifts);
+		missing_pairs(abs, &want, &have, on_drift, arg, drifts);
 		rc = c ? listed_objects(c, abs, on_drift, arg, drifts) : 0;
 	}
 	if (dfd >= 0)

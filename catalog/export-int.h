@@ -109,6 +109,10 @@ int gic_export_label_index(enum gic_export_format f, const char *label);
 /* The other label directory of a layout's pair: "0_real" <-> "1_fake",
  * "nature" <-> "ai"; NULL for any other name. */
 const char *gic_export_label_pair(const char *name);
+/* Is a path of paths (sorted; each the first member of an element stride
+ * bytes long) below the directory dir ("x/y/"), or dir itself? */
+int gic_export_has_below(const void *paths, size_t n, size_t stride,
+			 const char *dir);
 /* Is dir ("x/y/") a directory of the export whose files are paths (sorted;
  * each the first member of an element stride bytes long): one holding a
  * file, or a label directory whose pair holds one (a set of one label

@@ -86,10 +86,8 @@ const char *gic_export_label_pair(const char *name)
 	return NULL;
 }
 
-/* Is a path of paths (sorted; each the first member of an element stride
- * bytes long) below the directory dir ("x/y/")? */
-static int has_below(const void *paths, size_t n, size_t stride,
-		     const char *dir)
+int gic_export_has_below(const void *paths, size_t n, size_t stride,
+			 const char *dir)
 {
 	size_t lo = 0, hi = n, len = strlen(dir);
 #define PATH_AT(i) (*(char *const *)((const char *)paths + (i) * stride))
@@ -113,7 +111,7 @@ int gic_export_dir_wanted(const void *paths, size_t n, size_t stride,
 	size_t len = strlen(dir), base;
 	const char *other;
 
-	if (has_below(paths, n, stride, dir))
+	if (gic_export_has_below(paths, n, stride, dir))
 		return 1;
 	if (len < 2 || len >= sizeof(pair))
 		return 0;
@@ -124,7 +122,7 @@ int gic_export_dir_wanted(const void *paths, size_t n, size_t stride,
 	    base + strlen(other) + 2 > sizeof(pair))
 		return 0;
 	snprintf(pair + base, sizeof(pair) - base, "%s/", other);
-	return has_below(paths, n, stride, pair);
+	return gic_export_has_below(paths, n, stride, pair);
 }
 
 /* The directory of a set an item goes into: hf puts both labels in one

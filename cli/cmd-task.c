@@ -181,6 +181,7 @@ int cmd_task(int argc, char **argv)
 		return cli_usage_error("task", "no task command '%s' (list, "
 				       "show FILE or check FILE)", argv[optind]);
 	return cli_usage_error("task", "expected 'list', 'show FILE' or "
-			       "'check FILE'%s", optind + 2 < argc ?
+			       "'check FILE'%s", optind + 2 < argc &&
+			       strcmp(argv[optind], "list") ?
 			       " (one FILE: quote a path with spaces)" : "");
 }

@@ -403,6 +403,12 @@ for out, want in ((\"one-fk\", [\"0_real\", \"1_fake\"]), (\"one-rl\", [\"ai\", 
 " &&
 	gicat export "generator = adm" --format hf --out one-fk-hf 2>err &&
 	test -z "$(find one-fk-hf -mindepth 2 -type d)" &&
+	rmdir one-rl/export/ai && test_expect_code 1 gicat split --check one-rl >out 2>err &&
+	test "$(cat err)" = "gicat: split --check: ${SQ}one-rl/export/ai/${SQ}: missing: the empty directory of the other label (without it ImageFolder numbers this set${SQ}s one label 0; make it, or split --force again)" &&
+	mkdir one-rl/export/ai && gicat split --check one-rl >out &&
+	printf "[task]\n[test ai]\nselect = generator = adm\n" >setai.ini &&
+	gicat split setai.ini --format hf --out one-ai-hf 2>/dev/null &&
+	gicat split --check one-ai-hf >out && test_grep " 0 drifts" out &&
 	gicat export "subset = biggan" --out one-fk --force 2>err &&
 	! grep "empty director" err && gicat split --check one-fk >out &&
 	gicat export "generator = adm" --out one-fk/inner 2>err &&
