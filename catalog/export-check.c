@@ -56,12 +56,8 @@ static int by_path(const void *a, const void *b)
 		      ((const struct expect *)b)->path);
 }
 
-/* The id of the catalog's latest record of the directory ?1. */
-#define LATEST "(SELECT max(id) FROM materializations WHERE out_dir = ?1)"
-
-/* sql prepared into *s with dir bound as ?1. */
-static int dir_query(struct gic_catalog *c, const char *sql, const char *dir,
-		     sqlite3_stmt **s)
+int gic_export_dir_query(struct gic_catalog *c, const char *sql,
+			 const char *dir, struct sqlite3_stmt **s)
 {
 	if (sqlite3_prepare_v2(c->db, sql, -1, s, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
@@ -75,13 +71,13 @@ static int from_catalog(struct gic_catalog *c, const char *dir, int every,
 			struct list *l)
 {
 	sqlite3_stmt *s;
-	int found = 0, rc = dir_query(c, every ?
-			   "SELECT DISTINCT path, '' FROM materialized_files "
-			   "WHERE materialization_id IN (SELECT id FROM "
-			   "materializations WHERE out_dir = ?1)" :
-			   "SELECT path, coalesce(sha256, image_sha256) FROM "
-			   "materialized_files WHERE materialization_id = "
-			   LATEST, dir, &s);
+	int found = 0, rc = gic_export_dir_query(c, every ?
+		"SELECT DISTINCT path, '' FROM materialized_files WHERE "
+		"materialization_id IN (SELECT id FROM materializations WHERE "
+		"out_dir = ?1)" :
+		"SELECT path, coalesce(sha256, image_sha256) FROM "
+		"materialized_files WHERE materialization_id = "
+		GIC_EXPORT_LATEST, dir, &s);
 
 	if (rc < 0)
 		return rc;
@@ -302,10 +298,12 @@ static int listed_objects(struct gic_catalog *c, const char *dir,
 	char what[GIC_HEX_LEN + 32];
 	int step;
 
-	if ((step = dir_query(c, "SELECT r.sha256, i.bytes, i.ref_path IS NOT "
-			      "NULL FROM export_refs r LEFT JOIN images i ON "
-			      "i.sha256 = r.sha256 WHERE r.materialization_id = "
-			      LATEST " ORDER BY r.sha256", dir, &s)) < 0)
+	if ((step = gic_export_dir_query(c, "SELECT r.sha256, i.bytes, "
+					 "i.ref_path IS NOT NULL FROM export_refs "
+					 "r LEFT JOIN images i ON i.sha256 = "
+					 "r.sha256 WHERE r.materialization_id = "
+					 GIC_EXPORT_LATEST " ORDER BY r.sha256",
+					 dir, &s)) < 0)
 		return step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *sha = (const char *)sqlite3_column_text(s, 0);
@@ -384,65 +382,6 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 	release(&have);
 	free(abs);
 	return rc;
-}
-
-/* The task hash of the catalog's latest record of dir (absolute): 1 when
- * there is one. */
-static int recorded_hash(struct gic_catalog *c, const char *dir,
-			 char hex[GIC_HEX_LEN + 1])
-{
-	sqlite3_stmt *s;
-	int found = 0, rc = dir_query(c, "SELECT task_hash FROM materializations WHERE "
-			   "id = " LATEST, dir, &s);
-
-	if (rc < 0)
-		return rc;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		snprintf(hex, GIC_HEX_LEN + 1, "%s",
-			 (const char *)sqlite3_column_text(s, 0));
-		found = 1;
-	}
-	sqlite3_finalize(s);
-	return found;
-}
-
-/* The task hash on the first line of dir/task.ini: 1 when it has one. */
-static int task_ini_hash(const char *dir, char hex[GIC_HEX_LEN + 1])
-{
-	char path[PATH_MAX], line[256];
-	size_t head = strlen(GIC_TASK_INI_HEAD);
-	int found = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/task.ini", dir);
-	if (!(f = fopen(path, "r")))
-		return 0;
-	if (fgets(line, sizeof(line), f) && !strncmp(line, GIC_TASK_INI_HEAD, head)
-	    && strspn(line + head, "0123456789abcdef") == GIC_HEX_LEN) {
-		memcpy(hex, line + head, GIC_HEX_LEN);
-		hex[GIC_HEX_LEN] = '\0';
-		found = 1;
-	}
-	fclose(f);
-	return found;
-}
-
-int gic_export_task_hash(struct gic_catalog *c, const char *dir,
-			 char hex[GIC_HEX_LEN + 1])
-{
-	char *abs = realpath(dir, NULL);
-	int rc;
-
-	if (!abs)
-		return gic_seterr(GIC_ENOTFOUND, "%s", strerror(errno));
-	rc = c ? recorded_hash(c, abs, hex) : 0;
-	if (rc == 0)
-		rc = task_ini_hash(abs, hex);
-	free(abs);
-	if (rc == 0)
-		rc = gic_seterr(GIC_ENOTFOUND, "neither the catalog nor its "
-				"task.ini says which task wrote it");
-	return rc < 0 ? rc : 0;
 }
 
 /*
@@ -583,7 +522,7 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 	/* a MANIFEST.sha256 speaks for an export (copied from elsewhere)
 	 * only beside the task.ini an export writes: any sha256sum listing
 	 * of one's own files is named so too */
-	if (rc >= 0 && task_ini_hash(dir, hex) == 1)
+	if (rc >= 0 && gic_export_task_ini_hash(dir, hex) == 1)
 		rc = from_manifest(dir, &known);
 	if (rc == GIC_ENOTFOUND)
 		rc = 0; /* no MANIFEST.sha256: what the catalog knows */
@@ -616,99 +555,4 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 	release(&known);
 	release(&left);
 	return rc < 0 ? rc : 0;
-}
-
-/* A set's images as dir's latest export recorded them (files with an
- * image_sha256), sorted: how many, or a negative code. */
-static long recorded_images(struct gic_catalog *c, const char *abs,
-			    const char *set, char (**v)[GIC_HEX_LEN + 1])
-{
-	sqlite3_stmt *s;
-	size_t n = 0, cap = 0;
-	int rc;
-
-	*v = NULL;
-	if ((rc = dir_query(c, "SELECT DISTINCT image_sha256 FROM "
-			    "materialized_files WHERE materialization_id = "
-			    LATEST " AND set_name = ?2 AND image_sha256 IS NOT "
-			    "NULL ORDER BY 1", abs, &s)) < 0)
-		return rc;
-	sqlite3_bind_text(s, 2, set, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (gic_grow(v, n, &cap, sizeof(**v), 256) < 0)
-			break;
-		snprintf((*v)[n++], GIC_HEX_LEN + 1, "%s",
-			 (const char *)sqlite3_column_text(s, 0));
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		free(*v);
-		*v = NULL;
-		return gic_seterr(GIC_EDB, "read the export's records: %s",
-				  sqlite3_errmsg(c->db));
-	}
-	return (long)n;
-}
-
-/* Whether dir's latest export records a file per image (imagefolder,
- * genimage, hf; not webdataset shards nor manifest lists). */
-static int records_images(struct gic_catalog *c, const char *abs)
-{
-	sqlite3_stmt *s;
-	int yes = 0;
-
-	if (dir_query(c, "SELECT format IN ('imagefolder', 'genimage', 'hf') "
-		      "FROM materializations WHERE id = " LATEST, abs, &s) < 0)
-		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		yes = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return yes;
-}
-
-int gic_export_check_sets(struct gic_catalog *c, const char *dir,
-			  const struct gic_resolved *r,
-			  void (*on_set)(void *arg, const char *set,
-					 size_t now, size_t had,
-					 size_t only_now, size_t only_had),
-			  void *arg, uint64_t *drifts)
-{
-	char *abs = realpath(dir, NULL);
-	int rc = 0;
-
-	if (!abs)
-		return gic_seterr(GIC_ENOTFOUND, "%s", strerror(errno));
-	for (int k = 0, yes = records_images(c, abs); yes && k < r->nsets &&
-	     rc == 0; k++) {
-		const struct gic_resolved_set *rs = &r->sets[k];
-		char (*v)[GIC_HEX_LEN + 1];
-		size_t i = 0, j = 0, only_now = 0, only_had = 0;
-		long n;
-		int degraded = 0;
-
-		for (int d = 0; d < GIC_DEGRADE_KEYS; d++)
-			degraded |= rs->def->degrade[d] != NULL;
-		if (degraded || rs->skipped)  /* derived images: not derived */
-			continue;
-		if ((n = recorded_images(c, abs, rs->def->name, &v)) < 0) {
-			rc = (int)n;
-			continue;
-		}
-		while (i < rs->n || j < (size_t)n) {  /* both sorted */
-			int cmp = i == rs->n ? 1 : j == (size_t)n ? -1 :
-				  strcmp(rs->items[i].sha256, v[j]);
-			only_now += cmp < 0;
-			only_had += cmp > 0;
-			i += cmp <= 0;
-			j += cmp >= 0;
-		}
-		free(v);
-		if (only_now || only_had) {
-			(*drifts)++;
-			on_set(arg, rs->def->name, rs->n, (size_t)n, only_now,
-			       only_had);
-		}
-	}
-	free(abs);
-	return rc;
 }

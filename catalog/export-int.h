@@ -51,6 +51,17 @@ struct gic_export_ctx {
 	int marked;                     /* GIC_EXPORT_MARK is in --out */
 };
 
+/* SQL: the id of the catalog's latest record of the directory ?1. */
+#define GIC_EXPORT_LATEST \
+	"(SELECT max(id) FROM materializations WHERE out_dir = ?1)"
+struct sqlite3_stmt;
+/* sql prepared into *s with dir bound as ?1 (export-check.c). */
+int gic_export_dir_query(struct gic_catalog *c, const char *sql,
+			 const char *dir, struct sqlite3_stmt **s);
+/* The task hash on the first line of dir/task.ini: 1 when it has one
+ * (export-task.c). */
+int gic_export_task_ini_hash(const char *dir, char hex[GIC_HEX_LEN + 1]);
+
 /* Removes rel below outfd (a directory when dir, only if empty; a file
  * only while it holds sha, when given); 1 when it went. */
 int gic_export_remove(int outfd, const char *rel, int dir, const char *sha);
