@@ -199,36 +199,33 @@ static void missing_pairs(const char *abs, const struct list *want,
 			  void (*on_drift)(void *, const char *, const char *),
 			  void *arg, uint64_t *drifts)
 {
-	char dir[PATH_MAX], last[PATH_MAX] = "", *slash, *name;
-	const char *other, *real, *fake;
+	char pair[PATH_MAX];
+	const char *path, *slash, *last = NULL;
+	size_t lastlen = 0;
 	json_t *labels;
+	int dirs;
 
-	snprintf(dir, sizeof(dir), "%s/labels.json", abs);
-	labels = json_load_file(dir, 0, NULL);
-	real = json_string_value(json_object_get(labels, "real_dir"));
-	fake = json_string_value(json_object_get(labels, "fake_dir"));
-	for (size_t i = 0; real && fake && i < want->n; i++) {
-		snprintf(dir, sizeof(dir), "%s", want->v[i].path);
-		if (!(slash = strrchr(dir, '/')))
+	snprintf(pair, sizeof(pair), "%s/labels.json", abs);
+	labels = json_load_file(pair, 0, NULL);
+	dirs = json_object_get(labels, "real_dir") &&
+	       json_object_get(labels, "fake_dir");
+	json_decref(labels);
+	for (size_t i = 0; dirs && i < want->n; i++) {
+		path = want->v[i].path;
+		if (!(slash = strrchr(path, '/')) ||  /* its directory, once */
+		    ((size_t)(slash - path) == lastlen &&
+		     !strncmp(path, last, lastlen)))
 			continue;
-		*slash = '\0';  /* the file's directory, once */
-		if (!strcmp(dir, last))
+		last = path;
+		lastlen = (size_t)(slash - path);
+		if (!gic_export_label_sibling(path, lastlen, pair, sizeof(pair)) ||
+		    gic_export_has_below(have->v, have->n, sizeof(*have->v), pair))
 			continue;
-		snprintf(last, sizeof(last), "%s", dir);
-		name = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-		other = !strcmp(name, real) ? fake : !strcmp(name, fake) ? real
-						   : NULL;
-		if (!other || (size_t)(name - dir) + strlen(other) + 2 > sizeof(dir))
-			continue;
-		sprintf(name, "%s/", other);
-		if (gic_export_has_below(have->v, have->n, sizeof(*have->v), dir))
-			continue;
-		on_drift(arg, dir, "missing: the empty directory of the other "
+		on_drift(arg, pair, "missing: the empty directory of the other "
 			 "label (without it ImageFolder numbers this set's one "
 			 "label 0; make it, or split --force again)");
 		(*drifts)++;
 	}
-	json_decref(labels);
 }
 
 static void compare(int dfd, struct list *want, struct list *have,
@@ -463,19 +460,16 @@ void gic_export_remove_dirs_of(int outfd, const char *path,
  * label directory, which a set of one label keeps empty. */
 static void remove_empty_dirs(int outfd, struct list *l)
 {
-	char pair[PATH_MAX], *slash, *name;
-	const char *other;
+	char pair[PATH_MAX];
+	const char *slash;
 
 	for (size_t i = l->n; i-- > 0; ) {
-		snprintf(pair, sizeof(pair), "%s", l->v[i].path);
-		if ((slash = strrchr(pair, '/'))) {
-			*slash = '\0';
-			name = strrchr(pair, '/') ? strrchr(pair, '/') + 1 : pair;
-			if ((other = gic_export_label_pair(name)) &&
-			    (size_t)(name - pair) + strlen(other) < sizeof(pair)) {
-				strcpy(name, other);
-				gic_export_remove(outfd, pair, 1, NULL);
-			}
+		if ((slash = strrchr(l->v[i].path, '/')) &&
+		    gic_export_label_sibling(l->v[i].path,
+					     (size_t)(slash - l->v[i].path),
+					     pair, sizeof(pair))) {
+			pair[strlen(pair) - 1] = '\0';  /* no '/' to remove */
+			gic_export_remove(outfd, pair, 1, NULL);
 		}
 		gic_export_remove_dirs_of(outfd, l->v[i].path, NULL, NULL);
 	}

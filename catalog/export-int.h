@@ -117,9 +117,12 @@ int gic_export_record(struct gic_export_ctx *x, const char *rel,
 const char *gic_export_label_dir(enum gic_export_format f, const char *label);
 const char *gic_export_item_dir(enum gic_export_format f, const char *label);
 int gic_export_label_index(enum gic_export_format f, const char *label);
-/* The other label directory of a layout's pair: "0_real" <-> "1_fake",
- * "nature" <-> "ai"; NULL for any other name. */
-const char *gic_export_label_pair(const char *name);
+/* When the directory path[0..dirlen) is a label directory ("0_real" and
+ * "1_fake", "nature" and "ai" are pairs), the other of its pair beside it
+ * ("x/1_fake/" for "x/0_real") into out: 1, or 0 (another name, or too
+ * long). */
+int gic_export_label_sibling(const char *path, size_t dirlen, char *out,
+			     size_t size);
 /* Is a path of paths (sorted; each the first member of an element stride
  * bytes long) below the directory dir ("x/y/"), or dir itself? */
 int gic_export_has_below(const void *paths, size_t n, size_t stride,
@@ -131,6 +134,8 @@ int gic_export_has_below(const void *paths, size_t n, size_t stride,
  * labels as labels.json does)? */
 int gic_export_dir_wanted(const void *paths, size_t n, size_t stride,
 			  const char *dir);
+/* qsort/bsearch order of char * strings. */
+int gic_export_by_str(const void *a, const void *b);
 /* "png" -> "png", "jpeg" -> "jpg". */
 const char *gic_export_ext(const char *format);
 

@@ -121,11 +121,6 @@ static int read_kept(int outfd, char ***out, size_t *n)
 	return rc;
 }
 
-static int by_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The mark's list, sorted, and a buffer to escape a path into. */
 struct kept {
 	char **v;
@@ -139,7 +134,8 @@ static int is_kept(void *arg, const char *rel)
 	struct kept *k = arg;
 	const char *e = gic_esc(rel, k->buf, ESC_MAX);
 
-	return k->n && bsearch(&e, k->v, k->n, sizeof(*k->v), by_str);
+	return k->n && bsearch(&e, k->v, k->n, sizeof(*k->v),
+			       gic_export_by_str);
 }
 
 /* Removes path below outfd, a file or (ending in '/') an empty directory
@@ -170,7 +166,7 @@ int gic_export_resume(int outfd, struct gic_export_cleared *c)
 		return rc;
 	}
 	if (k.n)
-		qsort(k.v, k.n, sizeof(*k.v), by_str);
+		qsort(k.v, k.n, sizeof(*k.v), gic_export_by_str);
 	/* an empty directory is listed only when nothing is below it */
 	for (size_t i = 0; i < c->nleft; i++) {
 		if (is_kept(&k, c->left[i])) {

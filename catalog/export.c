@@ -74,16 +74,22 @@ const char *gic_export_label_dir(enum gic_export_format f, const char *label)
 	return fake ? "1_fake" : "0_real";
 }
 
-const char *gic_export_label_pair(const char *name)
+int gic_export_label_sibling(const char *path, size_t dirlen, char *out,
+			     size_t size)
 {
 	static const char *const pairs[][2] = { { "0_real", "1_fake" },
 						{ "nature", "ai" } };
+	size_t base = dirlen;
 
+	while (base > 0 && path[base - 1] != '/')
+		base--;
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++)
 		for (int k = 0; k < 2; k++)
-			if (!strcmp(name, pairs[i][k]))
-				return pairs[i][!k];
-	return NULL;
+			if (strlen(pairs[i][k]) == dirlen - base &&
+			    !strncmp(path + base, pairs[i][k], dirlen - base))
+				return snprintf(out, size, "%.*s%s/", (int)base,
+						path, pairs[i][!k]) < (int)size;
+	return 0;
 }
 
 int gic_export_has_below(const void *paths, size_t n, size_t stride,
@@ -108,21 +114,12 @@ int gic_export_dir_wanted(const void *paths, size_t n, size_t stride,
 			  const char *dir)
 {
 	char pair[PATH_MAX];
-	size_t len = strlen(dir), base;
-	const char *other;
+	size_t len = strlen(dir);
 
-	if (gic_export_has_below(paths, n, stride, dir))
-		return 1;
-	if (len < 2 || len >= sizeof(pair))
-		return 0;
-	memcpy(pair, dir, len - 1);  /* "x/y": its last name, y */
-	pair[len - 1] = '\0';
-	base = (size_t)(strrchr(pair, '/') ? strrchr(pair, '/') + 1 - pair : 0);
-	if (!(other = gic_export_label_pair(pair + base)) ||
-	    base + strlen(other) + 2 > sizeof(pair))
-		return 0;
-	snprintf(pair + base, sizeof(pair) - base, "%s/", other);
-	return gic_export_has_below(paths, n, stride, pair);
+	return gic_export_has_below(paths, n, stride, dir) ||
+	       (len > 1 && gic_export_label_sibling(dir, len - 1, pair,
+						    sizeof(pair)) &&
+		gic_export_has_below(paths, n, stride, pair));
 }
 
 /* The directory of a set an item goes into: hf puts both labels in one
@@ -459,7 +456,7 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	return rc;
 }
 
-static int by_str(const void *a, const void *b)
+int gic_export_by_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -480,7 +477,7 @@ static void settle_left(struct gic_export_ctx *x, struct gic_export_cleared *c)
 	for (size_t i = 0; written && i < x->nfiles; i++)
 		written[i] = x->files[i].path;
 	if (written)
-		qsort(written, x->nfiles, sizeof(char *), by_str);
+		qsort(written, x->nfiles, sizeof(char *), gic_export_by_str);
 	for (size_t i = 0; i < c->nleft; i++) {
 		size_t len = strlen(c->left[i]);
 		int dir = len && c->left[i][len - 1] == '/', over;
@@ -497,7 +494,7 @@ static void settle_left(struct gic_export_ctx *x, struct gic_export_cleared *c)
 			continue;
 		}
 		over = written && bsearch(&c->left[i], written, x->nfiles,
-					  sizeof(char *), by_str);
+					  sizeof(char *), gic_export_by_str);
 		if (over && !c->replaced++)
 			snprintf(c->first_replaced, sizeof(c->first_replaced),
 				 "%s", c->left[i]);
