@@ -476,7 +476,7 @@ int gic_catalog_lock_exclusive(struct gic_catalog *c);
  * without. */
 void gic_catalog_hold(struct gic_catalog *c);
 /* Long operations of c (resolving a task's sets, the leak check, the
- * near-duplicate search) call fn now and then (NULL: none): the library
+ * near-duplicate search, verify) call fn now and then (NULL: none): the library
  * prints nothing itself. */
 void gic_catalog_on_progress(struct gic_catalog *c, gic_progress_fn fn,
 			     void *arg);

@@ -83,15 +83,15 @@ struct gic_verify_report {
  * Checks SQLite integrity and foreign keys, that every stored object exists
  * with its size, every ref file still has its size and mtime; with full,
  * re-hashes every object and ref file.  Each problem is passed to
- * on_problem (subject, why); on_progress (may be NULL) hears how far it
- * is: images checked, then store files walked, of twice the images.
+ * on_problem (subject, why); the catalog's progress hook hears how far
+ * it is ("verify"): images checked, then store files walked, of twice the
+ * images.
  * Returns 0 when the checks ran (problems or not), negative when they
  * could not run.
  */
 int gic_verify(struct gic_catalog *c, int full,
 	       void (*on_problem)(void *arg, const char *subject,
 				  const char *why),
-	       void (*on_progress)(void *arg, uint64_t done, uint64_t total),
 	       void *arg, struct gic_verify_report *rep);
 
 struct gic_gc_report {

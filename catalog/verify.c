@@ -27,15 +27,14 @@ struct ctx {
 	void *arg;
 	struct gic_verify_report *rep;
 	sqlite3_stmt *has_row;
-	void (*on_progress)(void *arg, uint64_t done, uint64_t total);
 	uint64_t done, total;   /* images, then store files: twice images */
 };
 
 static void step(struct ctx *x)
 {
-	if (x->on_progress)
-		x->on_progress(x->arg, x->done < x->total ? ++x->done : x->done,
-			       x->total);
+	if (x->c->progress)
+		gic_progress(x->c, "verify",
+			     x->done < x->total ? ++x->done : x->done, x->total);
 }
 
 static void problem(struct ctx *x, const char *subject, const char *why)
@@ -349,16 +348,15 @@ static int count_orphan(const char *hex, void *arg)
 int gic_verify(struct gic_catalog *c, int full,
 	       void (*on_problem)(void *arg, const char *subject,
 				  const char *why),
-	       void (*on_progress)(void *arg, uint64_t done, uint64_t total),
 	       void *arg, struct gic_verify_report *rep)
 {
-	struct ctx x = { c, on_problem, arg, rep, NULL, on_progress, 0, 0 };
+	struct ctx x = { c, on_problem, arg, rep, NULL, 0, 0 };
 	uint64_t images = 0;
 	int rc, began;
 
 	memset(rep, 0, sizeof(*rep));
 	gic_catalog_hold(c);
-	if (on_progress &&
+	if (c->progress &&
 	    (rc = gic_db_count(c, "SELECT count(*) FROM images", &images)) < 0)
 		return rc;
 	x.total = 2 * images;

@@ -15,11 +15,6 @@ static void on_problem(void *arg, const char *subject, const char *why)
 	cli_error_line("verify", subject, why, strlen(why)); /* paths escaped */
 }
 
-static void on_progress(void *arg, uint64_t done, uint64_t total)
-{
-	progress_show(arg, "verify", done, total);
-}
-
 int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -41,9 +36,9 @@ int cmd_verify(int argc, char **argv)
 				       argv[optind]);
 	if ((rc = cli_open("verify", &c)))
 		return rc;
-	progress_start(&prog);
-	rc = gic_verify(c, full, on_problem, on_progress, &prog, &rep);
-	progress_end(&prog);
+	cli_progress_hook(c, &prog);
+	rc = gic_verify(c, full, on_problem, &prog, &rep);
+	cli_progress_unhook(c, &prog);
 	gic_catalog_close(c);
 	if (rc < 0)
 		return cli_fail(rc, "verify", NULL);

@@ -107,7 +107,7 @@ static void test_derive_once_then_reuse(void **state)
 	assert_string_equal(hex, again);
 	assert_int_equal(access(obj, R_OK), 0);
 	free(obj);
-	assert_int_equal(gic_verify(c, 1, no_problem, NULL, NULL, &rep), 0);
+	assert_int_equal(gic_verify(c, 1, no_problem, NULL, &rep), 0);
 	assert_int_equal(rep.images, 2);
 	/* gc keeps what was derived from a kept image */
 	assert_int_equal(gic_gc(c, 0, 0, &gc), 0);
