@@ -78,6 +78,37 @@ static void ap_is_scikit_learns_to_the_bit(void **state)
 			    "0.4435351438834093");
 }
 
+/* Distinct scores, so that the terms are as many as the images: NumPy
+ * splits a sum of more than 128 in halves, and one of more than 8192 in
+ * blocks of 8192 added one after another. */
+static void ap_of_many_distinct_scores_is_scikit_learns(void **state)
+{
+	/* s = [(i * 2654435761 % 2**32) / 2**32 for i in range(n)]
+	 * y = [int(i * 7 % 11 < 5) for i in range(n)]
+	 * average_precision_score(y, s) (scikit-learn 1.2.1, NumPy 1.24) */
+	static const struct { size_t n; const char *ap; } want[] = {
+		{ 129, "0.5282625407287544" },
+		{ 8193, "0.45583816015059403" },
+		{ 10000, "0.4574728045787199" },
+		{ 65536, "0.4550349283037561" },
+		{ 100000, "0.45459065073198623" },
+	};
+	struct gic_scored *v = calloc(100000, sizeof(*v));
+	char got[32];
+
+	(void)state;
+	assert_non_null(v);
+	for (size_t k = 0; k < N(want); k++) {
+		for (size_t i = 0; i < want[k].n; i++)
+			v[i] = (struct gic_scored){
+				(double)(uint32_t)(i * 2654435761u) / 4294967296.0,
+				i * 7 % 11 < 5 };
+		assert_string_equal(gic_real_text(gic_average_precision(
+				v, want[k].n), got), want[k].ap);
+	}
+	free(v);
+}
+
 static void ap_ignores_input_order_within_ties(void **state)
 {
 	struct gic_scored x[] = { S(0.5, 1), S(0.5, 0), S(0.5, 0), S(0.2, 1) };
@@ -520,6 +551,7 @@ int main(void)
 		cmocka_unit_test(ap_by_hand),
 		cmocka_unit_test(ap_ignores_input_order_within_ties),
 		cmocka_unit_test(ap_is_scikit_learns_to_the_bit),
+		cmocka_unit_test(ap_of_many_distinct_scores_is_scikit_learns),
 		cmocka_unit_test(one_class_has_no_ap),
 		cmocka_unit_test(accuracy_and_the_threshold_edge),
 		cmocka_unit_test(avg_skips_undefined_values),
