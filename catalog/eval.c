@@ -4,6 +4,7 @@
  * GenImage's order), and matching predictions to their images.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,27 +347,36 @@ static int by_hit(const void *a, const void *b)
 	return x->line - y->line;
 }
 
-/* Drops repeated predictions; a repeat with another score is an error. */
+/*
+ * Drops repeated predictions; a repeat with another score is an error.  A
+ * row for one set repeats a row for every set (no set, a hash) of its
+ * image; rows for two sets are two predictions.
+ */
 static size_t dedup(struct gic_eval *e, struct gic_hit *h, size_t n,
 		    const char *file, const struct gic_eval_opts *o)
 {
-	size_t out = 0;
+	size_t out = 0, any = SIZE_MAX;  /* the image's row for every set */
 
-	qsort(h, n, sizeof(*h), by_hit);
+	qsort(h, n, sizeof(*h), by_hit);  /* that row first, set -1 */
 	for (size_t i = 0; i < n; i++) {
-		struct gic_hit *last = out ? &h[out - 1] : NULL;
-		if (!last || strcmp(last->sha, h[i].sha) || last->set != h[i].set) {
+		const struct gic_hit *last = out ? &h[out - 1] : NULL, *was;
+		int same = last && !strcmp(last->sha, h[i].sha);
+		char a[32], b[32];
+		if (!same)
+			any = h[i].set < 0 ? out : SIZE_MAX;
+		was = same && last->set == h[i].set ? last :
+		      same && any != SIZE_MAX ? &h[any] : NULL;
+		if (!was) {
 			h[out++] = h[i];
 			continue;
 		}
-		if (last->score == h[i].score)
+		if (was->score == h[i].score)
 			continue;
-		char a[32], b[32];
 		e->malformed++;
 		gic_eval_problem_at(o, GIC_EVAL_MALFORMED, file, h[i].line,
 				    "%s has score %s here but %s on line %d",
 				    h[i].sha, gic_real_text(h[i].score, a),
-				    gic_real_text(last->score, b), last->line);
+				    gic_real_text(was->score, b), was->line);
 	}
 	return out;
 }

@@ -223,6 +223,31 @@ test_expect_success 'the same image twice: one score is fine, two scores are an 
 	test_grep "dup.csv.: line $(wc -l <dup.csv): $sha has score 0.55 here but ${line#*,} on line" err
 '
 
+test_expect_success 'a row for every set and a row for its set give one image two scores: an error' '
+	line=$(sed -n 2p perfect.csv) && sha=${line%,*} && score=${line#*,} &&
+	set=$(awk -F, -v s=$sha "\$2 == s { print \$1; exit }" test-items.csv) &&
+	{ echo sha256,score,set; tail -n +2 perfect.csv | sed "s/\$/,/"; } >any.csv &&
+	{ cat any.csv; echo "$sha,$score,$set"; } >same.csv &&
+	evalcsv same.csv >out && evalcsv perfect.csv >expect && test_cmp expect out &&
+	{ cat any.csv; echo "$sha,0.55,$set"; } >two.csv &&
+	test_expect_code 1 evalcsv two.csv 2>err &&
+	test_grep "two.csv.: line $(wc -l <two.csv): $sha has score 0.55 here but $score on line 2$" err &&
+	{ echo sha256,score,set; echo "$sha,0.55,$set"; tail -n +2 any.csv; } >first.csv &&
+	test_expect_code 1 evalcsv first.csv 2>err &&
+	test_grep "first.csv.: line 2: $sha has score 0.55 here but $score on line 3$" err
+'
+
+test_expect_success 'an image in two scored sets takes each set'"'"'s own row' '
+	printf "[task]\nname = twice\n[test a]\nselect = subset = sd14 and split = val\n[test b]\nselect = subset = sd14 and split = val\n" >twice.ini &&
+	gicat task show --items twice.ini 2>/dev/null >twice.csv &&
+	{ echo sha256,score,set
+	  awk -F, -v OFS=, "\$1 == \"test/a\" { print \$2, (\$3 == \"fake\" ? 0.9 : 0.1), \"b\"
+		print \$2, (\$3 == \"fake\" ? 0.1 : 0.9), \"a\" }" twice.csv; } >each.csv &&
+	gicat eval twice.ini --format csv --predictions each.csv >out &&
+	test_grep "^test/a,[1-9][0-9]*,0.0,0.0,0.0,0.5$" out &&
+	test_grep "^test/b,[1-9][0-9]*,1.0,1.0,1.0,1.0$" out
+'
+
 test_expect_success 'CSV and JSONL input give identical results' '
 	pred rand.csv sha256,score "\$2, h(\$2)" &&
 	awk -F, "NR > 1 { printf \"{\\\"score\\\": %s, \\\"sha256\\\": \\\"%s\\\"}\\n\", \$2, \$1 }" \
