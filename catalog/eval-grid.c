@@ -65,7 +65,8 @@ int gic_eval_grid(const struct gic_eval *e, struct gic_grid *g)
 	return grid_names(g);
 }
 
-/* The union of the runs' set names, in GenImage's order, then as met. */
+/* The union of the runs' set names, in GenImage's order, then as met;
+ * GIC_EUSAGE when they are more than a matrix has columns. */
 static int matrix_cols(const struct gic_eval *runs, int n, const char **cols)
 {
 	int nc = 0;
@@ -77,7 +78,14 @@ static int matrix_cols(const struct gic_eval *runs, int n, const char **cols)
 				int seen = gic_genimage_rank(s) != rank;
 				for (int j = 0; j < nc && !seen; j++)
 					seen = !strcmp(cols[j], s);
-				if (!seen && nc < GIC_TASK_MAX_SETS)
+				if (!seen && nc == GIC_TASK_MAX_SETS)
+					return gic_seterr(GIC_EUSAGE, "its runs "
+						"score more than %d different "
+						"test sets, a column each: "
+						"more than a matrix has (are "
+						"the sets named alike in each "
+						"task?)", GIC_TASK_MAX_SETS);
+				if (!seen)
 					cols[nc++] = s;
 			}
 	return nc;
@@ -112,6 +120,9 @@ int gic_eval_matrix(const struct gic_eval *runs, int n, enum gic_metric m,
 	const char *cols[GIC_TASK_MAX_SETS];
 	int nc = matrix_cols(runs, n, cols), row = 0, rc;
 
+	memset(g, 0, sizeof(*g));
+	if (nc < 0)
+		return nc;
 	if ((rc = grid_alloc(g, n + 1, nc + 1)) < 0)
 		return rc;
 	for (int rank = 0; rank <= gic_genimage_ranks(); rank++)

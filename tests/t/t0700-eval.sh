@@ -454,6 +454,25 @@ test_expect_success 'a bad run list or a bad run fails the matrix' '
 	test_grep "^gicat: eval --matrix: .notask.tsv.: line 3: no task file .nosuch/task." err
 '
 
+test_expect_success 'runs of more test sets in all than a matrix has columns are refused, not cut' '
+	for t in a b; do
+		{ printf "[task]\nname = many-$t\n"
+		  for i in $(seq 40); do
+			printf "[test $t$i]\nselect = subset = sd14 and split = val\n"
+		  done; } >many-$t.ini || return 1
+	done &&
+	{ echo sha256,score; gicat task show --items many-a.ini 2>/dev/null |
+	  awk -F, -v OFS=, "NR > 1 { print \$2, \$3 == \"fake\" ? 0.9 : 0.1 }" |
+	  sort -u; } >many.csv &&
+	printf "many-a.ini\tmany.csv\n" >one.tsv &&
+	gicat eval --matrix one.tsv --format csv >out 2>err &&
+	test "$(head -1 out | tr , "\n" | grep -c "^test/a")" -eq 40 &&
+	printf "many-a.ini\tmany.csv\nmany-b.ini\tmany.csv\n" >many.tsv &&
+	test_expect_code 2 gicat eval --matrix many.tsv --format csv >out 2>err &&
+	test_must_fail test -s out &&
+	test_grep "^gicat: eval --matrix: .many.tsv.: its runs score more than 64 different test sets, a column each" err
+'
+
 test_expect_success 'a generator name with ESC and bytes that are not UTF-8: escaped in tables, U+FFFD in JSON and HTML' '
 	gicat init gencat 2>/dev/null && mkdir -p gf gr &&
 	cp "$SHARED/data/pngsuite/basn2c08.png" gf/ && cp "$SHARED/data/pngsuite/basn0g08.png" gr/ &&
