@@ -91,6 +91,34 @@ test_expect_success '--allow-missing: the table has a missing row under n; CSV k
 	! grep "^missing" out
 '
 
+test_expect_success 'thresholds 0 and 1 are cuts too: everything fake, only a score of 1 fake' '
+	evalcsv hand.csv --allow-missing --threshold 0 2>/dev/null >out &&
+	grep "^test/sd14," out | cut -d, -f3-5 >got && echo 0.5,0.0,1.0 >expect &&
+	test_cmp expect got &&
+	evalcsv hand.csv --allow-missing --threshold 1 2>/dev/null >out &&
+	grep "^test/sd14," out | cut -d, -f3-5 >got && echo 0.5,1.0,0.0 >expect &&
+	test_cmp expect got
+'
+
+test_expect_success 'JSON counts each set'"'"'s scored reals and fakes, and its missing images' '
+	gicat eval $TASK --predictions hand.csv --allow-missing --format json >j 2>/dev/null &&
+	"$PY" - j test-items.csv <<-\EOF
+	import csv, json, sys
+	j = json.load(open(sys.argv[1]))
+	want = {}
+	for row in csv.reader(open(sys.argv[2])):
+	    w = want.setdefault(row[0], {"real": 0, "fake": 0})
+	    w[row[2]] += 1
+	for s in j["sets"]:
+	    w = want[s["set"]]
+	    scored = s["set"] == "test/sd14"  # hand.csv scores only that set
+	    assert (s["real"], s["fake"]) == ((w["real"], w["fake"]) if scored else (0, 0)), (s, w)
+	    assert s["n"] == s["real"] + s["fake"], s
+	    assert s["missing"] == (0 if scored else w["real"] + w["fake"]), s
+	assert j["missing"] == sum(s["missing"] for s in j["sets"]) == len(open(sys.argv[2]).readlines()) - 8, j
+	EOF
+'
+
 test_expect_success 'images without a prediction are listed by hash and path; exit 1' '
 	head -3 perfect.csv >part.csv &&
 	test_expect_code 1 gicat eval $TASK --predictions part.csv 2>err >out &&
@@ -165,6 +193,22 @@ test_expect_success 'bad rows are reported with their line numbers and nothing i
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 10)): score .inf. is not a number$" err &&
 	test_grep "10 of $((ntest + 10)) rows cannot be used; nothing scored" err &&
 	! grep -q "no prediction" err
+'
+
+test_expect_success 'a score needs digits; a row with a field too many is bad; a blank line is no row' '
+	sha=$(sed -n 2p perfect.csv | cut -d, -f1) && n=$(wc -l <perfect.csv) &&
+	{ cat perfect.csv
+	  printf "%s,.\n%s,-\n%s,1e\n%s,+\n%s,0.9,x\n   \n\t\n%s,9e-1\n" \
+		$sha $sha $sha $sha $sha $sha; } >digits.csv &&
+	test_expect_code 1 evalcsv digits.csv >out 2>err &&
+	test_must_fail test -s out &&
+	test_grep "^gicat: eval: .digits.csv.: line $((n + 1)): score .\.. is not a number$" err &&
+	test_grep "^gicat: eval: .digits.csv.: line $((n + 2)): score .-. is not a number$" err &&
+	test_grep "^gicat: eval: .digits.csv.: line $((n + 3)): score .1e. is not a number$" err &&
+	test_grep "^gicat: eval: .digits.csv.: line $((n + 4)): score .+. is not a number$" err &&
+	test_grep "^gicat: eval: .digits.csv.: line $((n + 5)): 3 fields where the header has 2$" err &&
+	test_grep "5 of $((n + 5)) rows cannot be used; nothing scored" err &&
+	! grep "line $((n + 8))" err
 '
 
 test_expect_success 'a pred is real, fake, 0 or 1 (1.0 too), nothing else' '
@@ -301,6 +345,14 @@ test_expect_success 'a set column may name the set or its section; another name 
 	sed "2s|,[^,]*\$|,nope|" set-short.csv >set-bad.csv &&
 	test_expect_code 1 evalcsv set-bad.csv 2>err &&
 	test_grep "set-bad.csv.: line 2: set .nope. is not a set this task scores (test/midjourney, test/sd14, " err
+'
+
+test_expect_success 'a set column that disagrees with the set of an export path is a bad row' '
+	f=$(cd exp && find test/adm -type f | head -1) &&
+	printf "path,score,set\n%s,0.5,sd14\n%s,0.5,adm\n" "$f" "$f" >mis.csv &&
+	test_expect_code 1 evalcsv mis.csv --allow-missing >out 2>err &&
+	test_grep "^gicat: eval: .mis.csv.: line 2: set .sd14., but .$f. is in set .test/adm.$" err &&
+	! grep "line 3" err
 '
 
 test_expect_success 'a row whose sha256 and path name different images is a bad row; a path of the trainer is fine' '
