@@ -22,8 +22,9 @@
 #include "degrade.h"
 
 /* Bumped whenever an operation's output bytes change for the same input
- * (2: center_crop's offsets rounded as torchvision's CenterCrop). */
-#define ALGORITHM_VERSION "2"
+ * (2: center_crop's offsets rounded as torchvision's CenterCrop; 3: CMYK
+ * JPEGs without an Adobe marker read inverted, as Pillow reads them). */
+#define ALGORITHM_VERSION "3"
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
@@ -372,9 +373,15 @@ static int print_op(char *buf, size_t size, const struct gic_op *op)
 	return 0;
 }
 
+static int too_many(void)
+{
+	return gic_seterr(GIC_EUSAGE, "at most %d operations, %d without a "
+			  "final jpeg() or png()", GIC_OPS_MAX, GIC_OPS_MAX - 1);
+}
+
 /* Drops png() before other operations, ends the chain with an encoder, and
  * writes the canonical text. */
-static void canonicalize(struct gic_ops *o)
+static int canonicalize(struct gic_ops *o)
 {
 	size_t at = 0;
 	int n = 0;
@@ -384,15 +391,21 @@ static void canonicalize(struct gic_ops *o)
 			o->op[n++] = o->op[i];
 	o->n = n;
 	if (!is_encoder(&o->op[n - 1])) {
+		if (n == GIC_OPS_MAX)
+			return too_many();
 		memset(&o->op[n], 0, sizeof(o->op[n]));
 		o->op[o->n++].kind = GIC_OP_PNG;
 	}
-	for (int i = 0; i < o->n; i++) {
+	for (int i = 0; i < o->n && at < sizeof(o->canon); i++) {
 		if (i)
 			o->canon[at++] = '|';
 		at += (size_t)print_op(o->canon + at, sizeof(o->canon) - at,
 				       &o->op[i]);
 	}
+	if (at >= sizeof(o->canon))  /* GIC_OPS_TEXT_MAX has room for any */
+		return gic_seterr(GIC_EUSAGE, "canonical chain longer than %zu "
+				  "characters", sizeof(o->canon) - 1);
+	return 0;
 }
 
 int gic_ops_parse(const char *text, struct gic_ops *out)
@@ -402,14 +415,12 @@ int gic_ops_parse(const char *text, struct gic_ops *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (strlen(text) >= GIC_OPS_TEXT_MAX / 2)
+	if (strlen(text) >= GIC_OPS_TEXT_MAX)
 		return gic_seterr(GIC_EUSAGE, "operation chain longer than %d "
-				  "characters", GIC_OPS_TEXT_MAX / 2 - 1);
+				  "characters", GIC_OPS_TEXT_MAX - 1);
 	for (;;) {
-		/* one slot stays free for the png() canonicalize may add */
-		if (out->n == GIC_OPS_MAX - 1)
-			return gic_seterr(GIC_EUSAGE, "at most %d operations",
-					  GIC_OPS_MAX - 1);
+		if (out->n == GIC_OPS_MAX)
+			return too_many();
 		if ((rc = parse_call(&c, &p)) < 0 ||
 		    (rc = build(&c, &out->op[out->n])) < 0)
 			return rc;
@@ -424,8 +435,7 @@ int gic_ops_parse(const char *text, struct gic_ops *out)
 					  "'|'");
 		p++;
 	}
-	canonicalize(out);
-	return 0;
+	return canonicalize(out);
 }
 
 /* ---- applying a chain -------------------------------------------------- */

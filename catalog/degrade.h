@@ -44,7 +44,10 @@ struct gic_op {
 };
 
 #define GIC_OPS_MAX 16
-#define GIC_OPS_TEXT_MAX 512   /* longest chain text accepted */
+/* Room for the longest chain text accepted, and for the canonical text of
+ * any chain (16 operations of at most 35 characters and their '|'s), so
+ * that a canonical text is always a chain too. */
+#define GIC_OPS_TEXT_MAX 640
 #define GIC_OP_MAX_SIDE 16384
 
 /*

@@ -243,15 +243,17 @@ struct jpeg_in {
 	unsigned char *px, *row;
 };
 
-/* Pillow's cmyk2rgb: R = (255 - K) - round(C (255 - K) / 255). */
+/* Pillow's cmyk2rgb: R = (255 - K) - round(C (255 - K) / 255), of CMYK
+ * read inverted, as Pillow, browsers and Adobe (which writes nearly every
+ * CMYK JPEG) read it, with an Adobe marker or without. */
 static void cmyk_to_rgb(unsigned char *dst, const unsigned char *src,
-			uint32_t n, int inverted)
+			uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++, src += 4, dst += 3) {
-		unsigned k = inverted ? 255u - src[3] : src[3], nk = 255 - k;
+		unsigned k = 255u - src[3], nk = 255 - k;
 
 		for (int c = 0; c < 3; c++) {
-			unsigned v = (inverted ? 255u - src[c] : src[c]) * nk + 128;
+			unsigned v = (255u - src[c]) * nk + 128;
 
 			dst[c] = (unsigned char)(nk - (((v >> 8) + v) >> 8));
 		}
@@ -291,8 +293,7 @@ static int jpeg_in_run(struct jpeg_in *s, const unsigned char *buf,
 
 		jpeg_read_scanlines(ci, &row, 1);
 		if (cmyk)
-			cmyk_to_rgb(dst, s->row, ci->output_width,
-				    ci->saw_Adobe_marker);
+			cmyk_to_rgb(dst, s->row, ci->output_width);
 	}
 	jpeg_finish_decompress(ci);
 	out->w = ci->output_width;

@@ -394,21 +394,23 @@ static void setup(struct jpeg_state *s)
 
 /*
  * Turns a row of CMYK into RGB, or keeps the first component of an unknown
- * colour space, in place; returns whether the row is now RGB.  Adobe writes
- * CMYK inverted (255 = no ink), which is what nearly all CMYK JPEGs are.
+ * colour space, in place; returns whether the row is now RGB.  CMYK is
+ * read inverted (255 = no ink), as Adobe writes it, which is what nearly
+ * all CMYK JPEGs are, and as Pillow and browsers read every one, with an
+ * Adobe marker or without.
  */
 static int prepare_row(const struct jpeg_state *s, unsigned char *row,
 		       uint32_t n)
 {
-	int nc = s->ci.output_components, inverted = s->ci.saw_Adobe_marker;
+	int nc = s->ci.output_components;
 
 	if (s->ci.out_color_space == JCS_CMYK) {
 		for (uint32_t i = 0; i < n; i++) {
 			const unsigned char *p = row + 4 * (size_t)i;
-			unsigned rgb[3], k = inverted ? p[3] : 255u - p[3];
+			unsigned rgb[3], k = p[3];
 
 			for (int j = 0; j < 3; j++)
-				rgb[j] = (inverted ? p[j] : 255u - p[j]) * k / 255;
+				rgb[j] = p[j] * k / 255u;
 			for (int j = 0; j < 3; j++)
 				row[3 * (size_t)i + j] = (unsigned char)rgb[j];
 		}

@@ -125,6 +125,107 @@ test_expect_success 'blur(sigma=3) agrees with PIL (PSNR >= 35 dB); resize(short
 	cat psnr.out
 '
 
+test_expect_success 'a CMYK JPEG is read inverted, as PIL does, with or without an Adobe marker' '
+	mkdir cmyk && cp "$SHARED/data/jpeg/derived/testorig_cmyk.jpg" cmyk/adobe.jpg &&
+	/usr/bin/python3 - cmyk/adobe.jpg cmyk/plain.jpg <<-\EOF &&
+	import sys
+	b = open(sys.argv[1], "rb").read()
+	out, i = bytearray(b[:2]), 2
+	while b[i] == 0xFF and b[i + 1] not in (0xDA, 0xD9):
+	    n = 2 + int.from_bytes(b[i + 2:i + 4], "big")
+	    if b[i + 1] != 0xEE:  # APP14, Adobe
+	        out += b[i:i + n]
+	    i += n
+	out += b[i:]
+	assert len(out) < len(b), "no Adobe marker to strip"
+	open(sys.argv[2], "wb").write(out)
+	EOF
+	gicat ingest cmyk 2>/dev/null &&
+	for f in adobe plain; do
+		h=$(gicat query --format csv --fields sha256 "path = cmyk/$f.jpg" | tail -1) &&
+		gicat degrade "png()" "$h" >cmyk/$f.png 2>/dev/null &&
+		gicat query --format csv --fields phash "path = cmyk/$f.jpg" | tail -1 >cmyk/$f.phash || return 1
+	done &&
+	test_cmp cmyk/adobe.phash cmyk/plain.phash &&
+	/usr/bin/python3 - cmyk <<-\EOF
+	import sys
+	from PIL import Image
+	d = sys.argv[1]
+	for f in ("adobe", "plain"):
+	    want = Image.open("%s/%s.jpg" % (d, f)).convert("RGB").tobytes()
+	    got = Image.open("%s/%s.png" % (d, f)).convert("RGB").tobytes()
+	    assert got == want, f
+	EOF
+'
+
+test_expect_success 'jpeg(quality=Q) writes byte for byte what PIL'"'"'s save(quality=Q) writes, 4:2:0 and 4:4:4' '
+	p=$(gicat query --format paths --limit 1 "sha256 = $fake") &&
+	for q in 95 75 30 1; do
+		gicat degrade "jpeg(quality=$q)" "$fake" >q$q.jpg 2>/dev/null &&
+		gicat degrade "jpeg(quality=$q,subsampling=444)" "$fake" >q${q}s.jpg 2>/dev/null || return 1
+	done &&
+	/usr/bin/python3 - "$p" <<-\EOF
+	import io, sys
+	from PIL import Image
+	im = Image.open(sys.argv[1]).convert("RGB")
+	for q in (95, 75, 30, 1):
+	    for sub, suffix in ((2, ""), (0, "s")):
+	        b = io.BytesIO()
+	        im.save(b, "JPEG", quality=q, subsampling=sub)
+	        assert open("q%d%s.jpg" % (q, suffix), "rb").read() == b.getvalue(), (q, suffix)
+	EOF
+'
+
+# The pixels of blur, resize and center_crop on inputs of every kind (gray,
+# 16-bit, alpha, gray+alpha, CMYK), pinned: a change to any of them must
+# bump ALGORITHM_VERSION in catalog/degrade.c (the codec version derived
+# objects are recorded under), and then these digests.
+test_expect_success 'the pixels of each operation are pinned, with the codec version they are recorded under' '
+	mkdir pin &&
+	for f in jpeg/testorig.png pngsuite/basn2c16.png pngsuite/basn6a08.png \
+		pngsuite/basn4a08.png jpeg/derived/testorig_cmyk.jpg; do
+		cp "$SHARED/data/$f" pin/ || return 1
+	done &&
+	gicat ingest pin 2>/dev/null &&
+	: >pins &&
+	for f in testorig.png basn2c16.png basn6a08.png basn4a08.png testorig_cmyk.jpg; do
+		h=$(gicat query --format csv --fields sha256 "path = pin/$f" | tail -1) &&
+		for c in "blur(sigma=1.7)" "blur(sigma=3.1)" "resize(short=23)" "center_crop(17)"; do
+			gicat degrade "$c" "$h" >pin/out.png 2>/dev/null &&
+			/usr/bin/python3 -c "
+import hashlib, sys
+from PIL import Image
+px = Image.open(\"pin/out.png\").convert(\"RGB\").tobytes()
+print(hashlib.sha256(px).hexdigest()[:16], sys.argv[1], sys.argv[2])" "$f" "$c" >>pins || return 1
+		done
+	done &&
+	cat >want <<-\EOF &&
+	23ce7f1da4b6d904 testorig.png blur(sigma=1.7)
+	7a3d2425a6b8139b testorig.png blur(sigma=3.1)
+	1656f1a2a5432e93 testorig.png resize(short=23)
+	6efadc9749b7e4f6 testorig.png center_crop(17)
+	e49548dc415000f4 basn2c16.png blur(sigma=1.7)
+	f8ea8b4852dca8c9 basn2c16.png blur(sigma=3.1)
+	ea72173d6cadb5e7 basn2c16.png resize(short=23)
+	390489076d2462b9 basn2c16.png center_crop(17)
+	d1311f9bd36f8911 basn6a08.png blur(sigma=1.7)
+	d1cd95022f4fe33e basn6a08.png blur(sigma=3.1)
+	53bc0836ba704e0f basn6a08.png resize(short=23)
+	11d4d68cd192e621 basn6a08.png center_crop(17)
+	fa07a1ffe1f53a54 basn4a08.png blur(sigma=1.7)
+	31110cd5a4563a43 basn4a08.png blur(sigma=3.1)
+	64879d45129023d8 basn4a08.png resize(short=23)
+	2119f9b68eab1b7d basn4a08.png center_crop(17)
+	a07f868b99ac916a testorig_cmyk.jpg blur(sigma=1.7)
+	2490c42c9306c519 testorig_cmyk.jpg blur(sigma=3.1)
+	c0c46e7f165795d5 testorig_cmyk.jpg resize(short=23)
+	a71cfe3266f55d2b testorig_cmyk.jpg center_crop(17)
+	EOF
+	test_cmp want pins &&
+	sqlite3 cat/.gicat/catalog.db "SELECT DISTINCT substr(codec, 1, 16) FROM derivations" >codec &&
+	echo "gicat-degrade 3;" >want && test_cmp want codec
+'
+
 test_expect_success 'derived bytes are the same in another catalog' '
 	gicat init cat2 2>/dev/null &&
 	gicat --catalog cat2 ingest t/genimage/ADM/imagenet_ai_0508_adm/val 2>/dev/null &&
@@ -267,6 +368,24 @@ test_expect_success 'bad chains and hashes are usage errors with the reason' '
 	test_grep "expected OPS and one hash" err &&
 	test_expect_code 2 gicat degrade $fake "jpeg(quality=30)" >/dev/null 2>err &&
 	test_grep "^gicat: degrade: OPS comes first, then the hash: gicat degrade .jpeg(quality=30). $fake$" err
+'
+
+test_expect_success 'the longest chains derive, and their canonical text is a chain again' '
+	c15=$(printf "blur(sigma=.5)|%.0s" $(seq 14))blur\(sigma=.5\) &&
+	gicat degrade "$c15" "$fake" >c15.png 2>err &&
+	canon=$(sed -n "s/^degrade: computed [0-9a-f]*: \(.*\) of [0-9a-f]* (.*$/\1/p" err) &&
+	test "$canon" = "$(printf "blur(sigma=0.5)|%.0s" $(seq 15))png()" &&
+	gicat degrade "$canon" "$fake" >again.png 2>err && test_grep "^degrade: reused " err &&
+	cmp c15.png again.png &&
+	gicat degrade "$c15|jpeg(quality=90)" "$fake" >/dev/null &&
+	refused "$c15|blur(sigma=1)" "$fake" "at most 16 operations, 15 without a final jpeg() or png()" &&
+	long=$(printf "blur(sigma=.001)|%.0s" $(seq 14))"jpeg(quality=9)" &&
+	test ${#long} -gt 250 &&
+	gicat degrade "$long" "$fake" >/dev/null 2>err &&
+	canon=$(sed -n "s/^degrade: computed [0-9a-f]*: \(.*\) of [0-9a-f]* (.*$/\1/p" err) &&
+	gicat degrade "$canon" "$fake" >/dev/null 2>err && test_grep "^degrade: reused " err &&
+	refused "jpeg(quality=+65)" "$fake" "jpeg: quality" &&
+	refused "blur(sigma=$(printf "%0700d" 1))" "$fake" "operation chain longer than"
 '
 
 test_expect_success 'an operation whose result is too large fails before it allocates' '

@@ -157,8 +157,12 @@ static void test_parse_errors(void **state)
 	}
 	for (int i = 1; i < 16; i++)
 		strcat(many, "|png()");
+	assert_int_equal(gic_ops_parse(many, &o), 0);  /* png() only once */
+	assert_string_equal(o.canon, "png()");
+	strcat(many, "|png()");
 	assert_int_equal(gic_ops_parse(many, &o), GIC_EUSAGE);
-	assert_string_equal(gic_errmsg(), "at most 15 operations");
+	assert_string_equal(gic_errmsg(), "at most 16 operations, 15 without "
+			    "a final jpeg() or png()");
 }
 
 /* ---- blur against a double-precision reference -------------------------- */
