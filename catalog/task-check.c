@@ -166,7 +166,7 @@ static int set_warnings(struct gic_catalog *c, struct list *l,
 			 "ingest --val-labels)", s->def->name, s->no_class,
 			 s->no_class_kept);
 	if (rc == 0 && leaks)
-		rc = add(l, line, "test set '%s' shares %llu image pair%s "
+		rc = add(l, line, "set '%s' shares %llu image pair%s "
 			 "with train (same or near duplicates: see 'gicat "
 			 "leakcheck')", s->def->name, (unsigned long long)leaks,
 			 leaks == 1 ? "" : "s");

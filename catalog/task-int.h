@@ -42,11 +42,11 @@ struct parse {
 	int keyed;               /* a key came since the last header: an
 				    indented line is then a continuation for
 				    inih, even one starting with '[' */
-	struct {                 /* the keys of the current section */
-		char key[64];
+	struct seen_key {        /* the keys of the current section */
+		char *key;
 		int line;
-	} seen[32];
-	int nseen;
+	} *seen;
+	size_t nseen, seen_cap;
 	int skip;                /* in a section that could not be opened */
 	int ratios_line;         /* [split]'s ratios key, good or not */
 	double ratios_sum;       /* ... its shares added, over all its lines */

@@ -109,10 +109,17 @@ static void section_name(const char *s, char *out, size_t n)
 /* A header followed by no key (another header, or the end, came first):
  * its section is opened all the same, so that an empty [test x] is a set
  * without select, not nothing. */
+static void forget_keys(struct parse *p)
+{
+	for (size_t i = 0; i < p->nseen; i++)
+		free(p->seen[i].key);
+	p->nseen = 0;
+}
+
 static void open_empty(struct parse *p)
 {
 	p->header = 0;
-	p->nseen = 0;
+	forget_keys(p);
 	if (p->pending[0])
 		open_section(p, p->pending);
 }
@@ -414,17 +421,17 @@ static int repeated(struct parse *p, const char *k, int cont)
 {
 	if (cont)
 		return 0;
-	for (int i = 0; i < p->nseen; i++)
+	for (size_t i = 0; i < p->nseen; i++)
 		if (!strcmp(p->seen[i].key, k)) {
 			gic_task_fail(p, "'%s' given twice in [%s] (first on line %d); a "
 			     "long value goes on indented lines below it", k,
 			     p->section, p->seen[i].line);
 			return 1;
 		}
-	if (p->nseen < (int)(sizeof(p->seen) / sizeof(*p->seen))) {
-		snprintf(p->seen[p->nseen].key, sizeof(p->seen[0].key), "%s", k);
-		p->seen[p->nseen++].line = p->line;
-	}
+	if (gic_grow(&p->seen, p->nseen, &p->seen_cap, sizeof(*p->seen), 16) ||
+	    !(p->seen[p->nseen].key = strdup(k)))
+		return gic_task_fail(p, "out of memory"), 1;
+	p->seen[p->nseen++].line = p->line;
 	return 0;
 }
 
@@ -477,7 +484,7 @@ static int on_key(struct parse *p, const char *section, const char *k,
 		if (p->header && !strncmp(p->pending, section, strlen(section)))
 			section = p->pending;
 		p->header = 0;
-		p->nseen = 0;
+		forget_keys(p);
 		p->skip = !open_section(p, section);
 	}
 	section = p->section;
@@ -619,6 +626,8 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 	if (p.header)
 		open_empty(&p);
 	gic_task_validate(&p);
+	forget_keys(&p);
+	free(p.seen);
 	if (p.nerrs) {
 		rc = gic_task_report(&p);
 		gic_task_free(t);

@@ -73,7 +73,8 @@ void gic_task_free(struct gic_task *t);
 /* The shipped tasks: names (NULL-terminated) and their text. */
 const char *const *gic_task_builtin_names(void);
 const char *gic_task_builtin_text(const char *name);
-/* The task written out canonically (every key, sorted sets): what exports
+/* The task written out canonically (every key, numbers in one spelling;
+ * sets in the file's order, select and stratify as written): what exports
  * record as task.ini.  malloc'd. */
 char *gic_task_canonical(const struct gic_task *t);
 /* The task's hash: the SHA-256 of its canonical text (what exports record,

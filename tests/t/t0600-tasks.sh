@@ -392,7 +392,7 @@ test_expect_success 'task check: warnings for unknown keys, empty, unbalanced an
 	test_grep "^gicat: task: warning: warn.ini:3: unknown key .colour. ignored$" err &&
 	test_grep "^gicat: task: warning: warn.ini:[0-9]*: set .test/empty. is empty: no entry has generator .nonesuch. (there are: adm, biggan, glide, midjourney, sd14, sd15, vqdm, ...)$" err &&
 	test_grep "^gicat: task: warning: warn.ini:[0-9]*: set .test/lopsided. is unbalanced" err &&
-	test_grep "^gicat: task: warning: warn.ini:[0-9]*: test set .test/leak. shares [0-9]* image pairs\{0,1\} with train" err &&
+	test_grep "^gicat: task: warning: warn.ini:[0-9]*: set .test/leak. shares [0-9]* image pairs\{0,1\} with train" err &&
 	test "$(wc -l <err)" -eq 5 &&
 	! grep "warning:" out &&
 	test "$(tail -1 out)" = "5 warnings"
@@ -512,6 +512,54 @@ test_expect_success 'the task hash and task.ini keep a long seed and a long rati
 	gicat split sub/noname.ini --out nn1 --format manifest 2>/dev/null &&
 	(cd sub && gicat split ./noname.ini --out ../nn2 --format manifest 2>/dev/null) &&
 	diff -r nn1 nn2 && test_grep "^name = noname$" nn1/task.ini
+'
+
+test_expect_success 'a key given twice is an error however many keys stand between' '
+	{ echo "[train]"; echo "select = label = fake"
+	  for i in $(seq 40); do echo "k$i = 1"; done
+	  echo "select = label = real"; } >twice40.ini &&
+	test_expect_code 1 gicat task check twice40.ini 2>err &&
+	test_grep "twice40.ini:43: .select. given twice in \[train\] (first on line 2)" err
+'
+
+test_expect_success '[split] shares follow the ratios; another seed deals otherwise' '
+	printf "[task]\nname = thirds\nseed = 1\n[split]\nselect = label = fake or label = real\nratios = a:0.5, b:0.25, c:0.25\n" >thirds.ini &&
+	gicat task show --items thirds.ini | tail -n +2 | cut -d, -f1,2 | sort >t1 &&
+	n=$(wc -l <t1) && test "$n" -gt 100 &&
+	for share in a:0.5 b:0.25 c:0.25; do
+		got=$(grep -c "^${share%:*}," t1) &&
+		awk -v got=$got -v n=$n -v f=${share#*:} "BEGIN { exit !(got >= n * f - 0.15 * n && got <= n * f + 0.15 * n) }" || return 1
+	done &&
+	sed "s/^seed = 1$/seed = 2/" thirds.ini >thirds2.ini &&
+	gicat task show --items thirds2.ini | tail -n +2 | cut -d, -f1,2 | sort >t2 &&
+	test "$(wc -l <t2)" -eq "$n" && ! cmp -s t1 t2
+'
+
+test_expect_success 'ratios over 1, a fraction of 0 and a seed not in decimal are errors' '
+	printf "[split]\nselect = label = fake\nratios = a:0.6, b:0.6\n" >over.ini &&
+	test_expect_code 1 gicat task check over.ini 2>err &&
+	test_grep "over.ini:3: ratios add up to 1.2, not 1" err &&
+	printf "[train]\nselect = label = fake\nfraction = 0\n" >f0.ini &&
+	test_expect_code 1 gicat task check f0.ini 2>err &&
+	test_grep "f0.ini:3: bad value for fraction (0 < f <= 1): .0." err &&
+	printf "[task]\nseed = 0x10\n[train]\nselect = label = fake\n" >hex.ini &&
+	test_expect_code 1 gicat task check hex.ini 2>err &&
+	test_grep "hex.ini:2: seed must be an integer, not .0x10." err &&
+	printf "[task]\nname = s\nseed = 010\n[train]\nselect = label = fake\nfraction = 0.5\n" >s010.ini &&
+	sed "s/^seed = 010$/seed = 10/" s010.ini >s10.ini &&
+	test "$(gicat task show s010.ini | head -1)" = "$(gicat task show s10.ini | head -1)"
+'
+
+test_expect_success 'the task hash covers the description, max_per_class, stratify and group' '
+	printf "[task]\nname = h\ndescription = one\n[train]\nselect = label = fake\nmax_per_class = 3\nstratify = label\n[split]\nselect = label = real\ngroup = sha256\nratios = a:0.5, b:0.5\n" >h0.ini &&
+	sed "s/^description = one$/description = two/" h0.ini >h1.ini &&
+	sed "s/^max_per_class = 3$/max_per_class = 4/" h0.ini >h2.ini &&
+	sed "s/^stratify = label$/stratify = label,class/" h0.ini >h3.ini &&
+	sed "s/^group = sha256$/group = class/" h0.ini >h4.ini &&
+	for i in 0 1 2 3 4; do
+		gicat task show h$i.ini | head -1 | sed "s/.*hash //" || return 1
+	done >hashes &&
+	test "$(sort -u hashes | wc -l)" -eq 5
 '
 
 test_expect_success 'a section given twice, an indented line below a one-value key, an unclosed header: errors at their lines' '

@@ -511,7 +511,7 @@ test_expect_success 'split warns as task check does: one prefixed line each, in 
 	test_cmp want got &&
 	sed "s/^gicat: split: warning: leaky.ini:\([0-9]*\): .*/\1/" got >lines &&
 	printf "5\n6\n8\n10\n11\n" >want && test_cmp want lines &&
-	test_grep "^gicat: split: warning: leaky.ini:6: test set .test/leak. shares [0-9]* image pairs\{0,1\} with train (same or near duplicates: see .gicat leakcheck.)$" got &&
+	test_grep "^gicat: split: warning: leaky.ini:6: set .test/leak. shares [0-9]* image pairs\{0,1\} with train (same or near duplicates: see .gicat leakcheck.)$" got &&
 	test_grep "^gicat: split: warning: leaky.ini:5: unknown key .fractoin. ignored (did you mean .fraction.?)$" got &&
 	! grep -v "^gicat: split: warning: \|^split: " err &&
 	test -d leaky/train
