@@ -9,14 +9,24 @@
 
 #include "dedup.h"
 
+/* One original of a set's item, hashed: an item stands for its image, or
+ * for its original when derived, and for a second original when two
+ * degraded to the same bytes (item->merged), which may be a training
+ * image where the one kept is not. */
+struct orig {
+	const struct gic_item *item;
+	const char *sha;
+};
+
 /* The pairs of one test image at a time: a test image of many (black,
  * flat) near duplicates in train holds as many, not the whole set's
  * pairs, which grow with the square of a set of such images. */
 struct pairs {
 	struct gic_leak *v;
 	size_t n, cap;
-	size_t ia;            /* the test item whose pairs v holds */
-	const struct gic_resolved_set *train, *test;
+	const struct gic_item *cur;  /* the test item whose pairs v holds */
+	const struct orig *test, *train;
+	const char *test_set;
 	int (*cb)(void *, const struct gic_leak *);
 	void *arg;
 	uint64_t count;
@@ -28,25 +38,36 @@ static const char *original(const struct gic_item *it)
 	return it->parent[0] ? it->parent : it->sha256;
 }
 
+/* By train sha256; of one train item (met through two originals), the
+ * same image first, then the nearest. */
 static int by_train(const void *a, const void *b)
 {
 	const struct gic_leak *x = a, *y = b;
+	int d = strcmp(x->train->sha256, y->train->sha256);
 
-	return strcmp(x->train->sha256, y->train->sha256);
+	if (d)
+		return d;
+	if (x->same_image != y->same_image)
+		return y->same_image - x->same_image;
+	return x->distance - y->distance;
 }
 
-/* Hands the pairs of one test item to the callback, by train sha256:
- * items are sorted by sha256, and gic_near_cross goes through the test
- * items in order, so the pairs go out by (test, train). */
+/* Hands the pairs of one test item to the callback, by train sha256, each
+ * train item once: items are sorted by sha256, and gic_near_cross goes
+ * through the test originals in order (an item's next to each other), so
+ * the pairs go out by (test, train). */
 static int flush(struct pairs *p)
 {
 	int rc = 0;
 
 	if (p->n > 1)
 		qsort(p->v, p->n, sizeof(*p->v), by_train);
-	for (size_t i = 0; rc == 0 && i < p->n; i++)
+	for (size_t i = 0; rc == 0 && i < p->n; i++) {
+		if (i && p->v[i].train == p->v[i - 1].train)
+			continue;
 		rc = p->cb ? p->cb(p->arg, &p->v[i]) : 0;
-	p->count += p->n;
+		p->count++;
+	}
 	p->n = 0;
 	return rc;
 }
@@ -57,59 +78,83 @@ static int collect(void *arg, size_t ia, size_t ib, int dist)
 	struct gic_leak *l;
 	int rc;
 
-	if (ia != p->ia && (rc = flush(p)) != 0)
+	if (p->test[ia].item != p->cur && (rc = flush(p)) != 0)
 		return rc;
-	p->ia = ia;
+	p->cur = p->test[ia].item;
 	if (gic_grow(&p->v, p->n, &p->cap, sizeof(*p->v), 64))
 		return GIC_ENOMEM;
 	l = &p->v[p->n++];
-	l->test = &p->test->items[ia];
-	l->train = &p->train->items[ib];
-	l->test_set = p->test->def->name;
+	l->test = p->test[ia].item;
+	l->train = p->train[ib].item;
+	l->test_set = p->test_set;
 	l->distance = dist;
-	l->same_image = !strcmp(original(l->test), original(l->train));
+	l->same_image = !strcmp(p->test[ia].sha, p->train[ib].sha);
 	return 0;
 }
 
-/* The pHashes of a set's items (of their originals). */
+/* The pHashes of a set's originals, in item order, and whose they are. */
 static int phashes(struct gic_catalog *c, const struct gic_resolved_set *s,
-		   uint64_t **out)
+		   uint64_t **out, struct orig **who, size_t *n)
 {
-	const char **shas = calloc(s->n + 1, sizeof(*shas));
+	const char **shas;
+	size_t m = 0;
 	int rc;
 
-	*out = calloc(s->n + 1, sizeof(**out));
-	if (!shas || !*out)
+	for (size_t i = 0; i < s->n; i++)
+		m += 1 + (s->items[i].merged[0] != '\0');
+	shas = calloc(m + 1, sizeof(*shas));
+	*out = calloc(m + 1, sizeof(**out));
+	*who = calloc(m + 1, sizeof(**who));
+	*n = m;
+	if (!shas || !*out || !*who)
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
 	else {
-		for (size_t i = 0; i < s->n; i++)
-			shas[i] = original(&s->items[i]);
-		rc = gic_dedup_phashes(c, shas, s->n, *out);
+		m = 0;
+		for (size_t i = 0; i < s->n; i++) {
+			const struct gic_item *it = &s->items[i];
+			(*who)[m] = (struct orig){ it, original(it) };
+			shas[m] = (*who)[m].sha;
+			m++;
+			if (it->merged[0]) {
+				(*who)[m] = (struct orig){ it, it->merged };
+				shas[m++] = it->merged;
+			}
+		}
+		rc = gic_dedup_phashes(c, shas, m, *out);
 	}
 	free(shas);
 	if (rc < 0) { /* the caller has nothing to free */
 		free(*out);
+		free(*who);
 		*out = NULL;
+		*who = NULL;
 	}
 	return rc;
 }
 
-static int one_set(struct gic_catalog *c, const struct gic_resolved_set *train,
-		   const uint64_t *th, const struct gic_resolved_set *test,
-		   int distance, int (*cb)(void *, const struct gic_leak *),
-		   void *arg, uint64_t *count)
+static int one_set(struct gic_catalog *c, const struct orig *train,
+		   const uint64_t *th, size_t ntrain,
+		   const struct gic_resolved_set *test, int distance,
+		   int (*cb)(void *, const struct gic_leak *), void *arg,
+		   uint64_t *count)
 {
-	struct pairs p = { .train = train, .test = test, .cb = cb, .arg = arg };
+	struct pairs p = { .train = train, .test_set = test->def->name,
+			   .cb = cb, .arg = arg };
+	struct orig *who = NULL;
 	uint64_t *h = NULL;
+	size_t n = 0;
 	int rc;
 
-	if ((rc = phashes(c, test, &h)) == 0)
-		rc = gic_near_cross(h, test->n, th, train->n, distance, collect, &p);
+	if ((rc = phashes(c, test, &h, &who, &n)) == 0) {
+		p.test = who;
+		rc = gic_near_cross(h, n, th, ntrain, distance, collect, &p);
+	}
 	if (rc == 0)
 		rc = flush(&p);
 	*count += p.count;
 	free(p.v);
 	free(h);
+	free(who);
 	return rc;
 }
 
@@ -118,7 +163,9 @@ int gic_leakcheck(struct gic_catalog *c, const struct gic_resolved *r,
 		  void *arg, uint64_t *count)
 {
 	const struct gic_resolved_set *train = NULL;
+	struct orig *tw = NULL;
 	uint64_t *th = NULL;
+	size_t nt = 0;
 	int rc = 0;
 
 	*count = 0;
@@ -131,15 +178,16 @@ int gic_leakcheck(struct gic_catalog *c, const struct gic_resolved *r,
 	if (!train || train->n == 0)
 		return 0;
 	gic_progress(c, "leak check: reading the train set's hashes", 0, 0);
-	if ((rc = phashes(c, train, &th)) < 0)
+	if ((rc = phashes(c, train, &th, &tw, &nt)) < 0)
 		return rc;
 	for (int i = 0; i < r->nsets && rc == 0; i++) {
 		gic_progress(c, "leak check: test sets", (uint64_t)i,
 			     (uint64_t)r->nsets);
 		if (&r->sets[i] != train && r->sets[i].n)
-			rc = one_set(c, train, th, &r->sets[i], distance, cb, arg,
-				     count);
+			rc = one_set(c, tw, th, nt, &r->sets[i], distance, cb,
+				     arg, count);
 	}
 	free(th);
+	free(tw);
 	return rc;
 }

@@ -70,7 +70,8 @@ static int parse_distance(const char *s, int *out)
 {
 	uint64_t v;
 
-	if (cli_parse_u64(s, &v) < 0 || v > GIC_NEAR_MAX_DISTANCE)
+	if (s[strspn(s, "0123456789")] || cli_parse_u64(s, &v) < 0 ||
+	    v > GIC_NEAR_MAX_DISTANCE)  /* bits: no size suffix */
 		return cli_usage_error("dedup", "--distance must be 0..%d, not "
 				       "'%s'", GIC_NEAR_MAX_DISTANCE, s);
 	*out = (int)v;

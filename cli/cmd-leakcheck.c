@@ -76,7 +76,8 @@ int cmd_leakcheck(int argc, char **argv)
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
-		if (ch == 'd' && (cli_parse_u64(optarg, &dist) < 0 ||
+		if (ch == 'd' && (optarg[strspn(optarg, "0123456789")] ||
+				  cli_parse_u64(optarg, &dist) < 0 ||
 				  dist > GIC_NEAR_MAX_DISTANCE))
 			return cli_usage_error("leakcheck", "--distance must be "
 					       "0..%d, not '%s'",

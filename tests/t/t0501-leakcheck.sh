@@ -78,8 +78,37 @@ test_expect_success 'group = near_duplicate keeps every copy in one share' '
 	paste -d, clusters shares | awk -F, "{ if (\$1 in s && s[\$1] != \$3) bad = 1; s[\$1] = \$3 } END { exit bad }"
 '
 
-test_expect_success 'a bad distance is a usage error' '
-	test_expect_code 2 gicat leakcheck --distance 11 genimage/cross-sd14 2>err
+# A JPEG and a PNG of its decoded pixels: two images (their pHashes, one
+# from a reduced decode, differ) that degrade to the same bytes, kept once.
+test_expect_success 'a training image that a degraded test image was merged from is a leak' '
+	mkdir merge && $PY -c "
+import random
+from PIL import Image
+r = random.Random(7)
+im = Image.frombytes(\"RGB\", (1100, 1100), bytes(r.randrange(256) for _ in range(1100 * 1100 * 3)))
+im.save(\"merge/q.jpg\", quality=90)
+Image.open(\"merge/q.jpg\").convert(\"RGB\").save(\"merge/q.png\")
+" &&
+	gicat ingest --dataset m --label fake merge 2>/dev/null &&
+	for t in png jpg; do
+		printf "[train]\nselect = dataset = m and path ~ \"*/q.$t\"\n[test deg]\nselect = dataset = m\ndegrade = jpeg(quality=90)\n" >m-$t.ini &&
+		gicat task check --items m-$t.ini >out 2>err &&
+		test_grep "degraded image is the result of several originals" err &&
+		test_grep "set .test/deg. shares 1 image pair with train" err || return 1
+	done
+'
+
+test_expect_success 'a bad distance is a usage error; --distance counts bits (no size suffix)' '
+	for d in 11 -1 x 0k 1M ""; do
+		test_expect_code 2 gicat leakcheck --distance "$d" genimage/cross-sd14 2>err &&
+		test_grep "distance must be 0..10, not .$d." err &&
+		test_expect_code 2 gicat dedup --near --distance "$d" 2>err &&
+		test_grep "distance must be 0..10, not .$d." err || return 1
+	done &&
+	test_expect_code 1 gicat leakcheck --distance 0 genimage/cross-sd14 >out 2>/dev/null &&
+	awk "NR > 1 && \$2 != 0 { exit 1 }" out &&
+	test_expect_code 1 gicat leakcheck --distance 10 genimage/cross-sd14 >out10 2>/dev/null &&
+	test "$(wc -l <out10)" -ge "$(wc -l <out)"
 '
 
 test_expect_success 'a task without a train set is a usage error, not "0 pairs"' '
