@@ -56,6 +56,8 @@ double gic_now(void);
  * of *cap elements of size sz: grows it to first, then by doubling.
  * 0, or GIC_ENOMEM with the array unchanged. */
 int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first);
+/* qsort/bsearch order of an array of char * (strcmp of the strings). */
+int gic_strp_cmp(const void *a, const void *b);
 /* Appends the formatted text to buf (size bytes, *len used), cut short
  * at the end of buf: lists of names and counts in messages. */
 void gic_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)

@@ -78,6 +78,11 @@ void gic_appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
 	*len = n < 0 || (size_t)n >= size - *len ? size - 1 : *len + (size_t)n;
 }
 
+int gic_strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first)
 {
 	size_t want = *cap ? 2 * *cap : first;

@@ -182,11 +182,6 @@ static int item_path(const struct keys *k, const char *p,
 	return 1;
 }
 
-static int by_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The originals of the degraded images, to tell a row naming one why it
  * does not count. */
 static int index_parents(struct keys *k)
@@ -196,7 +191,7 @@ static int index_parents(struct keys *k)
 	for (size_t i = 0; i < k->x->n; i++)
 		if (*k->x->v[i].it->parent)
 			k->parents[k->nparents++] = k->x->v[i].it->parent;
-	qsort(k->parents, k->nparents, sizeof(*k->parents), by_str);
+	qsort(k->parents, k->nparents, sizeof(*k->parents), gic_strp_cmp);
 	return 0;
 }
 

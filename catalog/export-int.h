@@ -134,8 +134,6 @@ int gic_export_has_below(const void *paths, size_t n, size_t stride,
  * labels as labels.json does)? */
 int gic_export_dir_wanted(const void *paths, size_t n, size_t stride,
 			  const char *dir);
-/* qsort/bsearch order of char * strings. */
-int gic_export_by_str(const void *a, const void *b);
 /* "png" -> "png", "jpeg" -> "jpg". */
 const char *gic_export_ext(const char *format);
 

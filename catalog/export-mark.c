@@ -135,7 +135,7 @@ static int is_kept(void *arg, const char *rel)
 	const char *e = gic_esc(rel, k->buf, ESC_MAX);
 
 	return k->n && bsearch(&e, k->v, k->n, sizeof(*k->v),
-			       gic_export_by_str);
+			       gic_strp_cmp);
 }
 
 /* Removes path below outfd, a file or (ending in '/') an empty directory
@@ -166,7 +166,7 @@ int gic_export_resume(int outfd, struct gic_export_cleared *c)
 		return rc;
 	}
 	if (k.n)
-		qsort(k.v, k.n, sizeof(*k.v), gic_export_by_str);
+		qsort(k.v, k.n, sizeof(*k.v), gic_strp_cmp);
 	/* an empty directory is listed only when nothing is below it */
 	for (size_t i = 0; i < c->nleft; i++) {
 		if (is_kept(&k, c->left[i])) {

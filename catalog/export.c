@@ -456,11 +456,6 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	return rc;
 }
 
-int gic_export_by_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Sorts the files --force found and left into those this export wrote
  * over and those that stay, and the empty directories it left into
  * those it writes into and those that stay empty; frees the list. */
@@ -477,7 +472,7 @@ static void settle_left(struct gic_export_ctx *x, struct gic_export_cleared *c)
 	for (size_t i = 0; written && i < x->nfiles; i++)
 		written[i] = x->files[i].path;
 	if (written)
-		qsort(written, x->nfiles, sizeof(char *), gic_export_by_str);
+		qsort(written, x->nfiles, sizeof(char *), gic_strp_cmp);
 	for (size_t i = 0; i < c->nleft; i++) {
 		size_t len = strlen(c->left[i]);
 		int dir = len && c->left[i][len - 1] == '/', over;
@@ -494,7 +489,7 @@ static void settle_left(struct gic_export_ctx *x, struct gic_export_cleared *c)
 			continue;
 		}
 		over = written && bsearch(&c->left[i], written, x->nfiles,
-					  sizeof(char *), gic_export_by_str);
+					  sizeof(char *), gic_strp_cmp);
 		if (over && !c->replaced++)
 			snprintf(c->first_replaced, sizeof(c->first_replaced),
 				 "%s", c->left[i]);

@@ -106,11 +106,6 @@ struct values {
 	size_t n, cap;
 };
 
-static int by_text(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Appends v's n bytes; duplicates go at the end (sorted, then skipped). */
 static void add_value(struct values *vs, const char *v, size_t n)
 {
@@ -145,7 +140,7 @@ static void values_of(struct gic_catalog *c, const struct gic_field *f,
 	}
 	sqlite3_finalize(s);
 	if (vs->n)
-		qsort(vs->v, vs->n, sizeof(*vs->v), by_text);
+		qsort(vs->v, vs->n, sizeof(*vs->v), gic_strp_cmp);
 	for (size_t i = 0; i < vs->n; i++)  /* unique */
 		if (k && !strcmp(vs->v[k - 1], vs->v[i]))
 			free(vs->v[i]);

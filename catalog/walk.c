@@ -91,11 +91,6 @@ static int looks_like_image(const char *path, const char *name,
 	return image_extension(name) || (S_ISREG(st->st_mode) && sniff(path));
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 #define MAX_ANCESTORS 64
 
 /* One walk of a PATH argument: the path being built and the directories
@@ -188,7 +183,7 @@ static int read_names(const char *path, char ***out, size_t *n, int *err,
 	}
 	closedir(d);
 	if (*n)
-		qsort(v, *n, sizeof(*v), cmp_names);
+		qsort(v, *n, sizeof(*v), gic_strp_cmp);
 	*out = v;
 	return rc;
 }
