@@ -66,18 +66,6 @@ static int run(struct gic_catalog *c, const struct dopts *o,
 	return rc;
 }
 
-static int parse_distance(const char *s, int *out)
-{
-	uint64_t v;
-
-	if (s[strspn(s, "0123456789")] || cli_parse_u64(s, &v) < 0 ||
-	    v > GIC_NEAR_MAX_DISTANCE)  /* bits: no size suffix */
-		return cli_usage_error("dedup", "--distance must be 0..%d, not "
-				       "'%s'", GIC_NEAR_MAX_DISTANCE, s);
-	*out = (int)v;
-	return 0;
-}
-
 int cmd_dedup(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -92,7 +80,7 @@ int cmd_dedup(int argc, char **argv)
 		switch (ch) {
 		case 'N': o.near = 1; break;
 		case 'd':
-			if ((rc = parse_distance(optarg, &o.distance)))
+			if ((rc = cli_distance_opt("dedup", optarg, &o.distance)))
 				return rc;
 			break;
 		case 'f':

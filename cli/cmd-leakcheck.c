@@ -72,16 +72,13 @@ int cmd_leakcheck(int argc, char **argv)
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
-	uint64_t n = 0, dist = GIC_NEAR_DEFAULT_DISTANCE;
-	int ch, rc;
+	uint64_t n = 0;
+	int ch, rc, dist = GIC_NEAR_DEFAULT_DISTANCE;
 
 	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
-		if (ch == 'd' && (optarg[strspn(optarg, "0123456789")] ||
-				  cli_parse_u64(optarg, &dist) < 0 ||
-				  dist > GIC_NEAR_MAX_DISTANCE))
-			return cli_usage_error("leakcheck", "--distance must be "
-					       "0..%d, not '%s'",
-					       GIC_NEAR_MAX_DISTANCE, optarg);
+		if (ch == 'd' && (rc = cli_distance_opt("leakcheck", optarg,
+							&dist)))
+			return rc;
 		else if (ch == 'f' &&
 			 (rc = cli_format_opt("leakcheck", optarg, 0, &run.fmt)) >= 0)
 			return rc;
@@ -103,15 +100,15 @@ int cmd_leakcheck(int argc, char **argv)
 	if (run.fmt == OUT_CSV)
 		puts("set,test_sha256,test_path,train_sha256,train_path,distance,kind");
 	cli_progress_hook(c, &run.prog);
-	if ((rc = gic_task_resolve(c, t, &r)) < 0 ||
-	    (rc = gic_leakcheck(c, r, (int)dist, print, &run, &n)) < 0) {
-		cli_progress_unhook(c, &run.prog);
+	if ((rc = gic_task_resolve(c, t, &r)) >= 0)
+		rc = gic_leakcheck(c, r, dist, print, &run, &n);
+	cli_progress_unhook(c, &run.prog);
+	if (rc < 0) {
 		rc = cli_fail(rc, "leakcheck", argv[optind]);
 		goto out;
 	}
-	cli_progress_unhook(c, &run.prog);
 	cli_err("leakcheck: %llu train/test pair%s within distance %d\n",
-		(unsigned long long)n, cli_s(n), (int)dist);
+		(unsigned long long)n, cli_s(n), dist);
 	rc = n ? EXIT_PROBLEMS : EXIT_OK;
 out:
 	gic_resolved_free(r);

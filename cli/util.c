@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "nearidx.h"
 
 void cli_usage(const struct cmd *cmd, FILE *f)
 {
@@ -417,6 +418,18 @@ int cli_parse_u64(const char *s, uint64_t *out)
 int cli_parse_count(const char *s, uint64_t *out)
 {
 	return parse_scaled(s, 1000, out);
+}
+
+int cli_distance_opt(const char *cmd, const char *v, int *out)
+{
+	uint64_t d;
+
+	if (v[strspn(v, "0123456789")] || cli_parse_u64(v, &d) < 0 ||
+	    d > GIC_NEAR_MAX_DISTANCE)
+		return cli_usage_error(cmd, "--distance must be 0..%d, not '%s'",
+				       GIC_NEAR_MAX_DISTANCE, v);
+	*out = (int)d;
+	return 0;
 }
 
 int cli_limit_opt(const char *cmd, const char *opt, const char *v,
