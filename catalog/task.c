@@ -106,9 +106,7 @@ static void section_name(const char *s, char *out, size_t n)
 		snprintf(out, n, "%.*s", (int)(end - s - 1), s + 1);
 }
 
-/* A header followed by no key (another header, or the end, came first):
- * its section is opened all the same, so that an empty [test x] is a set
- * without select, not nothing. */
+/* The keys seen in a section, forgotten when the next one opens. */
 static void forget_keys(struct parse *p)
 {
 	for (size_t i = 0; i < p->nseen; i++)
@@ -116,6 +114,9 @@ static void forget_keys(struct parse *p)
 	p->nseen = 0;
 }
 
+/* A header followed by no key (another header, or the end, came first):
+ * its section is opened all the same, so that an empty [test x] is a set
+ * without select, not nothing. */
 static void open_empty(struct parse *p)
 {
 	p->header = 0;
