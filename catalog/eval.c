@@ -81,16 +81,20 @@ static double pairwise_sum(const struct gic_scored *a, size_t n)
 	return res;
 }
 
+/* NumPy's reduction buffer, in elements (np.getbufsize()). */
+#define NP_BUFSIZE 8192
+
 /* What np.sum does to a float64 array: the reduction hands the pairwise
- * sum blocks of 8192 elements (its buffer size), added one after another
- * to 0.  Over 8192 terms one pairwise sum of them all differs in the last
- * bit about one time in three. */
+ * sum blocks of NP_BUFSIZE elements, added one after another to 0.  Over
+ * that many terms one pairwise sum of them all differs in the last bit
+ * about one time in three. */
 static double np_sum(const struct gic_scored *a, size_t n)
 {
 	double res = 0.0;
 
-	for (size_t i = 0; i < n; i += 8192)
-		res += pairwise_sum(a + i, n - i < 8192 ? n - i : 8192);
+	for (size_t i = 0; i < n; i += NP_BUFSIZE)
+		res += pairwise_sum(a + i, n - i < NP_BUFSIZE ? n - i
+							       : NP_BUFSIZE);
 	return res;
 }
 
