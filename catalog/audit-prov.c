@@ -71,19 +71,31 @@ static struct gic_prov_group *group_for(struct gic_prov *p, const char *grp,
 	return g;
 }
 
-/* Counts "text:KEY" for each key of a comma-separated list. */
+/* Whether the key at..at+len of the comma-separated list keys appears
+ * in it before at. */
+static int key_seen(const char *keys, const char *at, size_t len)
+{
+	for (const char *s = keys; s < at; s += strcspn(s, ",") + 1)
+		if (strcspn(s, ",") == len && !memcmp(s, at, len))
+			return 1;
+	return 0;
+}
+
+/* Counts "text:KEY" for each key of an image's comma-separated list, once
+ * however many chunks carry it (two "Comment" chunks are one image). */
 static int count_keys(struct gic_prov_group *g, const char *keys)
 {
 	char name[160];
 
-	while (keys && *keys) {
-		size_t len = strcspn(keys, ",");
+	for (const char *at = keys; at && *at;) {
+		const char *key = at;
+		size_t len = strcspn(key, ",");
 		struct gic_prov_count *k;
 
-		snprintf(name, sizeof(name), "text:%.*s", (int)len, keys);
-		keys += len + (keys[len] == ',');
-		if (!len)
+		at += len + (key[len] == ',');
+		if (!len || key_seen(keys, key, len))
 			continue;
+		snprintf(name, sizeof(name), "text:%.*s", (int)len, key);
 		if (!(k = count_for(g, name)))
 			return gic_seterr(GIC_ENOMEM, "out of memory");
 		k->n++;

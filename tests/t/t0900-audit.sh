@@ -554,6 +554,44 @@ im.transpose(Image.FLIP_TOP_BOTTOM).save(\"meta/fake/photo-fake.jpg\", quality=8
 	grep -E "^exif_make +1 +1  both labels" out
 '
 
+test_expect_success 'provenance counts images, not chunks; the most common value; leaks first; unlabeled not judged' '
+	mkdir -p pv/real pv/fake pv/other &&
+	$PY -c "
+from PIL import Image, PngImagePlugin
+def img(i):
+    return Image.new(\"RGB\", (48, 40), (20 * i, 255 - 20 * i, 7 * i))
+def jpg(i, path, **tags):
+    ex = Image.Exif()
+    for k, v in tags.items():
+        ex[{\"make\": 0x010F, \"software\": 0x0131}[k]] = v
+    img(i).save(path, quality=90, exif=ex.tobytes())
+def png(i, path, comments):
+    info = PngImagePlugin.PngInfo()
+    for c in range(comments):
+        info.add_text(\"Comment\", \"c%d\" % c)
+    img(i).save(path, pnginfo=info)
+jpg(1, \"pv/real/a.jpg\", make=\"Canon\", software=\"A\")
+jpg(2, \"pv/real/b.jpg\", make=\"Canon\", software=\"B\")
+jpg(3, \"pv/real/c.jpg\", make=\"Nikon\", software=\"B\")
+png(4, \"pv/real/d.png\", 1)
+png(5, \"pv/fake/f.png\", 3)
+jpg(6, \"pv/fake/g.jpg\", make=\"Canon\")
+png(7, \"pv/fake/h.png\", 0)
+jpg(8, \"pv/other/u.jpg\", software=\"X\")
+" &&
+	gicat ingest --dataset pv --generator g pv/real pv/fake 2>/dev/null &&
+	gicat ingest --dataset pv pv/other 2>/dev/null &&
+	test "$(gicat query --count "dataset = pv and label = null")" -eq 1 &&
+	test_expect_code 1 gicat audit provenance "dataset = pv" >out 2>err &&
+	test_grep "^audit provenance: 4 real, 3 fake entries; .*, 1 label leak$" err &&
+	grep -E "^g +fake +3 .* text:Comment 1; exif_make=Canon$" out &&
+	grep -E "^- +real +4 .* text:Comment 1; exif_software=B; exif_make=Canon$" out &&
+	grep -E "^exif_software +3 +0  LABEL LEAK: only real entries" out &&
+	grep -E "^exif_make +3 +1  both labels \(\"present => real\" scores 70.8%\)$" out &&
+	grep -E "^text:Comment +1 +1  both labels \(\"present => fake\" scores 54.2%\)$" out &&
+	sed -n "/^metadata /,\$p" out | awk "/LABEL LEAK/ && seen { exit 1 } /both labels/ { seen = 1 }"
+'
+
 test_expect_success 'a PNG text key that is not UTF-8 is U+FFFD in the HTML page, as in JSON' '
 	mkdir -p latin &&
 	$PY -c "
