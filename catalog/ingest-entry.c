@@ -71,10 +71,11 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 		sqlite3_bind_null(s, 8);
 	gic_bind_opt(s, 9, wnid);
 	gic_bind_opt(s, 10, cls >= 0 || (wnid && *wnid) ? src : NULL);
-	lic = o->license ? o->license : gic_license_rules_for(w->rules,
-		r->dataset, gen, gic_license_default(m, o->label ? o->label :
-						     m->label, gen), rules,
-		sizeof(rules));
+	/* the option's ids as stored lists have them ("A,B" is "A B") */
+	lic = o->license ? gic_license_canon(o->license, rules, sizeof(rules))
+	      : gic_license_rules_for(w->rules, r->dataset, gen,
+			gic_license_default(m, o->label ? o->label : m->label,
+					    gen), rules, sizeof(rules));
 	if (lic)  /* rules: a buffer of this frame */
 		sqlite3_bind_text(s, 11, lic, -1, SQLITE_TRANSIENT);
 	else
@@ -191,6 +192,7 @@ int gic_writer_update(struct gic_writer *w, const char *dataset,
 {
 	const struct gic_ingest_opts *o = w->opts;
 	sqlite3_stmt *s = w->upd_opts;
+	char lic[1024];
 	int rc;
 
 	if (!o->generator && !o->label && !o->split && o->class_idx < 0 &&
@@ -206,7 +208,8 @@ int gic_writer_update(struct gic_writer *w, const char *dataset,
 	else
 		sqlite3_bind_null(s, 6);
 	gic_bind_opt(s, 7, option_wnid(o));
-	gic_bind_opt(s, 8, o->license);
+	gic_bind_opt(s, 8, o->license ? gic_license_canon(o->license, lic,
+							   sizeof(lic)) : NULL);
 	gic_bind_opt(s, 9, class_source(w));
 	if ((rc = gic_writer_step(w, s, "update entry")) < 0)
 		return rc;

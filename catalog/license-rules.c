@@ -114,6 +114,11 @@ static const char *join3(const char *base, const char *a, const char *b,
 	return buf;
 }
 
+const char *gic_license_canon(const char *ids, char *buf, size_t size)
+{
+	return join3(ids, NULL, NULL, buf, size);
+}
+
 const char *gic_license_rules_for(const struct gic_license_rules *r,
 				  const char *dataset, const char *generator,
 				  const char *base, char *buf, size_t size)

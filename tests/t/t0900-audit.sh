@@ -92,6 +92,25 @@ test_expect_success 'license set changes the licenses of the entries matching EX
 	test_grep "note: no entry has dataset .nosuch." err
 '
 
+test_expect_success 'ids given with commas or extra blanks are stored one space apart; an empty list is refused' '
+	gicat init sepcat 2>/dev/null && mkdir -p sep &&
+	cp "$SHARED/data/pngsuite/basn2c08.png" sep/a.png && cp "$SHARED/data/pngsuite/basn0g08.png" sep/b.png &&
+	gicat --catalog sepcat ingest --license "MIT,CC0-1.0" sep/a.png 2>/dev/null &&
+	gicat --catalog sepcat ingest --license " CC-BY-4.0 ,	MIT " sep/b.png 2>/dev/null &&
+	printf "%s\n" path,license "sep/a.png,MIT CC0-1.0" "sep/b.png,CC-BY-4.0 MIT" >want &&
+	gicat --catalog sepcat query --format csv --fields path,license | sort >got &&
+	test_cmp want got &&
+	test "$(gicat --catalog sepcat query --count "license = MIT")" -eq 2 &&
+	gicat --catalog sepcat ingest --license "CC0-1.0,MIT" sep/a.png 2>/dev/null &&
+	gicat --catalog sepcat license set "path = ${SQ}sep/b.png${SQ}" "CC0-1.0,MIT" 2>/dev/null &&
+	test "$(gicat --catalog sepcat query --count "license = ${SQ}CC0-1.0 MIT${SQ}")" -eq 2 &&
+	test_expect_code 2 gicat --catalog sepcat license set "dataset = sep" "" 2>err &&
+	test_grep "no license id given" err &&
+	test_expect_code 2 gicat --catalog sepcat ingest --license " , " sep/a.png 2>err &&
+	test_grep "no license id given" err &&
+	test "$(gicat --catalog sepcat query --count "license = ${SQ}CC0-1.0 MIT${SQ}")" -eq 2
+'
+
 test_expect_success 'licenses attached to a dataset or a generator: added to its entries now and to new ones' '
 	gicat init rulecat 2>/dev/null && mkdir -p ra rb rc &&
 	cp "$SHARED/data/pngsuite/basn2c08.png" ra/ && cp "$SHARED/data/pngsuite/basn0g08.png" rb/ &&
