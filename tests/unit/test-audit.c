@@ -112,6 +112,18 @@ static void test_exif_bad_offsets_are_ignored(void **state)
 	assert_string_equal(in.exif_software, "");
 	assert_string_equal(in.exif_make, "");
 	assert_string_equal(in.exif_model, "EOS");
+	/* a value of another type than ASCII is not text */
+	memset(&in, 0, sizeof(in));
+	put16(&t, 10 + 24 + 2, 7);               /* UNDEFINED */
+	probe_exif(t.b, t.n, &in);
+	assert_string_equal(in.exif_model, "");
+	/* not TIFF: the byte order mark without 42 */
+	memset(&in, 0, sizeof(in));
+	put16(&t, 10 + 24 + 2, 2);
+	put16(&t, 2, 43);
+	probe_exif(t.b, t.n, &in);
+	assert_string_equal(in.exif_model, "");
+	put16(&t, 2, 42);
 	/* cut anywhere, the parser stays inside the buffer (ASan checks) */
 	for (size_t n = 0; n < t.n; n++) {
 		struct gic_image_info cut = { 0 };
@@ -162,6 +174,9 @@ static void test_xmp_forms(void **state)
 		 "Media'/>", "compositeWithTrainedAlgorithmicMedia");
 	xmp_case("<x:DigitalSourceType>\n  algorithmicMedia </x:"
 		 "DigitalSourceType>", "algorithmicMedia");
+	xmp_case("<x:DigitalSourceType>http://cv.iptc.org/newscodes/"
+		 "digitalsourcetype/digitalCapture/ </x:DigitalSourceType>",
+		 "digitalCapture");
 	/* no value: an unprefixed word, a closing tag alone, cut packets */
 	xmp_case("the DigitalSourceType is unknown", "");
 	xmp_case("</Iptc4xmpExt:DigitalSourceType>x<", "");
@@ -383,11 +398,22 @@ static void test_license_markdown(void **state)
 	assert_non_null(strstr(md, "shared under \"Creative Commons BY-SA\""));
 	assert_non_null(strstr(md, "Share alike."));
 	free(md);
-	l.attribution = l.share_alike = l.commercial = 0;
+	/* each flag its own line: Midjourney's terms ask credit, no
+	 * share-alike, and allow sharing but not commercial use */
+	l.share_alike = l.commercial = 0;
+	md = gic_license_markdown(&l);
+	assert_non_null(strstr(md, "commercial use: not allowed"));
+	assert_non_null(strstr(md, "redistribution: allowed"));
+	assert_non_null(strstr(md, "attribution required: yes"));
+	assert_non_null(strstr(md, "share-alike: no"));
+	assert_non_null(strstr(md, "attribution: credit"));
+	assert_null(strstr(md, "shared under"));
+	free(md);
+	l.attribution = 0;
 	l.url = NULL;
 	md = gic_license_markdown(&l);
 	assert_null(strstr(md, "attribution: credit"));
-	assert_non_null(strstr(md, "commercial use: not allowed"));
+	assert_non_null(strstr(md, "attribution required: no"));
 	free(md);
 }
 
