@@ -271,6 +271,18 @@ test_expect_success 'LICENSES.md of an export: every license with its flags and 
 	test_grep "https://docs.midjourney.com" exp/LICENSES.md
 '
 
+test_expect_success 'LICENSES.md flags files with no license and ids not in the registry' '
+	cp "$SHARED/data/pngsuite/basn6a08.png" sep/c.png &&
+	gicat --catalog sepcat ingest sep/c.png 2>/dev/null &&
+	sqlite3 sepcat/.gicat/catalog.db "UPDATE entries SET license = ${SQ}Made-Up-1.0 MIT${SQ} WHERE path = ${SQ}sep/b.png${SQ}" &&
+	gicat --catalog sepcat export "dataset = sep" --out sepexp 2>/dev/null &&
+	test_grep "^| unknown | 1 |" sepexp/LICENSES.md &&
+	test_grep "No license was recorded for these files" sepexp/LICENSES.md &&
+	test_grep "^| Made-Up-1.0 | 1 |" sepexp/LICENSES.md &&
+	test_grep "Not in the license registry" sepexp/LICENSES.md &&
+	test_grep "^| MIT | 2 |" sepexp/LICENSES.md
+'
+
 test_expect_success 'bias on the fixture: format = png => fake scores 100%; --max-shortcut 0.6 exits 1' '
 	test_expect_code 1 gicat audit bias --max-shortcut 0.6 "dataset = genimage" >bias 2>err &&
 	grep -E "^format = png => fake +100.0% +100.0% +100.0%$" bias &&
