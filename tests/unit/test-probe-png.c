@@ -210,7 +210,9 @@ static void test_png_metadata_chunks(void **state)
 	static const char xmp[] = "XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta/>";
 	static const char exif[] = "II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0"
 				   "\x08\0\0\0\0\0\0\0";
+	const size_t big_len = (5u << 20);
 	struct gic_image_info in;
+	unsigned char *big;
 	struct buf b;
 
 	(void)state;
@@ -218,6 +220,15 @@ static void test_png_metadata_chunks(void **state)
 	probe_buf("caBX", b, &in);
 	expect_eq("caBX", "has_c2pa", in.has_c2pa, 1);
 	free(b.p);
+	/* a manifest over the 4 MiB libpng buffers (one with many
+	 * ingredients' thumbnails) is skipped, and still a manifest */
+	big = calloc(1, big_len);
+	memcpy(big + 4, "jumb", 4);
+	b = png_with_chunk("caBX", big, big_len, 0);
+	probe_buf("big caBX", b, &in);
+	expect_eq("big caBX", "has_c2pa", in.has_c2pa, 1);
+	free(b.p);
+	free(big);
 	b = png_with_chunk("iTXt", xmp, sizeof(xmp) - 1, 0);
 	probe_buf("XMP", b, &in);
 	expect_eq("XMP", "has_xmp", in.has_xmp, 1);
