@@ -104,7 +104,7 @@ for s in (\"hf/train\", \"hf/test/glide\"):
 test_expect_success 'webdataset: adjacent samples, counts equal to the index' '
 	gicat split $TASK --format webdataset --shard-size 7 --out wds 2>err &&
 	$PY -c "
-import json, tarfile
+import json, os, tarfile
 for s in (\"wds/train\", \"wds/test/biggan\"):
     idx = json.load(open(s + \"-index.json\"))
     total = 0
@@ -119,8 +119,56 @@ for s in (\"wds/train\", \"wds/test/biggan\"):
             assert (m.mtime, m.uid, m.gid, m.uname, m.gname, m.mode) == (0, 0, 0, \"\", \"\", 0o644), m
         total += sh[\"samples\"]
     assert total == idx[\"samples\"]
+    # every shard full but the last, named in sequence, and no other
+    base, n = s.rsplit(\"/\", 1)[1], idx[\"samples\"]
+    assert (idx[\"set\"], idx[\"shard_size\"]) == (s[4:], 7), idx
+    assert [sh[\"samples\"] for sh in idx[\"shards\"]] == [min(7, n - k) for k in range(0, n, 7)], idx
+    assert [sh[\"file\"] for sh in idx[\"shards\"]] == [\"%s-%06d.tar\" % (base, k) for k in range(len(idx[\"shards\"]))], idx
+    on_disk = [f for f in os.listdir(os.path.dirname(s)) if f.startswith(base + \"-\") and f.endswith(\".tar\")]
+    assert sorted(on_disk) == [sh[\"file\"] for sh in idx[\"shards\"]], on_disk
 " &&
 	(cd wds && sha256sum -c --quiet MANIFEST.sha256)
+'
+
+test_expect_success 'webdataset: each sample is its image and what the catalog says of it; --shard-size 1 and 10000000 split the same samples' '
+	gicat query --format jsonl --fields sha256,label,generator,class,wnid "dataset = genimage" >entries.jsonl &&
+	gicat split $TASK --format webdataset --shard-size 1 --out wds-1 2>err &&
+	gicat split $TASK --format webdataset --shard-size 10000000 --out wds-all 2>err &&
+	$PY -c "
+import hashlib, json, os, tarfile
+entries = {}
+for l in open(\"entries.jsonl\"):
+    e = json.loads(l)
+    entries.setdefault(e[\"sha256\"], []).append(e)
+labels = json.load(open(\"wds/labels.json\"))
+def samples(out, s):
+    idx, got = json.load(open(out + \"/\" + s + \"-index.json\")), []
+    for sh in idx[\"shards\"]:
+        t = tarfile.open(os.path.dirname(out + \"/\" + s) + \"/\" + sh[\"file\"])
+        ms = t.getmembers()
+        assert len(ms) == 2 * sh[\"samples\"], sh
+        for img, meta in zip(ms[0::2], ms[1::2]):
+            got.append((img.name, t.extractfile(img).read(), meta.name, t.extractfile(meta).read()))
+    assert len(got) == idx[\"samples\"]
+    return idx, got
+for s in (\"train\", \"test/midjourney\", \"test/biggan\"):
+    idx, got = samples(\"wds\", s)
+    for img, data, meta, text in got:
+        m = json.loads(text)
+        assert list(m) == [\"sha256\", \"label\", \"label_name\", \"generator\", \"class\", \"wnid\"], m
+        assert hashlib.sha256(data).hexdigest() == m[\"sha256\"], img
+        assert img.split(\".\")[0] == meta[:-5] == m[\"sha256\"][:16], (img, meta)
+        assert labels[str(m[\"label\"])] == m[\"label_name\"], m
+        assert {k: m[k] for k in (\"generator\", \"class\", \"wnid\")} | {\"sha256\": m[\"sha256\"], \"label\": m[\"label_name\"]} in entries[m[\"sha256\"]], m
+    keys = [g[0] for g in got]
+    assert keys == sorted(keys, key=lambda k: k.split(\".\")[0]), keys
+    one, all_ = samples(\"wds-1\", s), samples(\"wds-all\", s)
+    assert [sh[\"samples\"] for sh in one[0][\"shards\"]] == [1] * idx[\"samples\"], one[0]
+    assert len(all_[0][\"shards\"]) == 1 and all_[0][\"shard_size\"] == 10000000, all_[0]
+    assert one[1] == all_[1] == got, s
+" &&
+	(cd wds-1 && sha256sum -c --quiet MANIFEST.sha256) &&
+	gicat split --check wds-1 >out && test_grep " 0 drifts" out
 '
 
 test_expect_success 'labels.json names only what the layout has: directories where there are' '
