@@ -588,18 +588,22 @@ test_expect_success 'symlink mode points at the objects; --names original keeps 
 test_expect_success '--names original: unsafe original names become safe names inside --out' '
 	cp -a cat names-cat &&
 	db=names-cat/.gicat/catalog.db &&
-	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 3 \
+	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 4 \
 		"subset = sd14 and split = train and label = fake" | tail -n +2) &&
 	sqlite3 $db "UPDATE entries SET path = '\''genimage/x/ai/..'\'' WHERE sha256 = '\''$1'\'';
 		UPDATE entries SET path = '\''genimage/x/ai/two'\'' || char(10) || '\''lines.png'\''
-			WHERE sha256 = '\''$2'\''" &&
+			WHERE sha256 = '\''$2'\'';
+		UPDATE entries SET path = '\''genimage/x/ai/.hidden.png'\'' WHERE sha256 = '\''$4'\''" &&
+	set -- "$@" $(gicat --catalog names-cat query --format csv --fields sha256 --limit 1 \
+		"subset = vqdm and split = train and label = fake" | tail -n +2) &&
+	sqlite3 $db "UPDATE entries SET path = '\''genimage/x/ai/back\\slash.png'\'' WHERE sha256 = '\''$5'\''" &&
 	plain=$(sqlite3 $db "SELECT path FROM entries WHERE sha256 = '\''$3'\'' LIMIT 1") &&
 	mkdir jail &&
-	gicat --catalog names-cat export "sha256 in ($1, $2, $3)" --names original \
+	gicat --catalog names-cat export "sha256 in ($1, $2, $3, $4, $5)" --names original \
 		--out jail/out 2>err &&
-	{ echo "$(echo $1 | cut -c1-16).png"; echo "$(echo $2 | cut -c1-16).png"
+	{ for h in $1 $2 $4 $5; do echo "$(echo $h | cut -c1-16).png"; done
 	  basename "$plain"; } | sort >want &&
-	ls jail/out/export/1_fake >got && test_cmp want got &&
+	ls -A jail/out/export/1_fake >got && test_cmp want got &&
 	test "$(ls jail)" = out &&
 	test "$(find jail -type f ! -name MANIFEST.sha256 | wc -l)" -eq "$(wc -l <jail/out/MANIFEST.sha256)" &&
 	! grep "\\\\" jail/out/MANIFEST.sha256 &&
@@ -637,18 +641,19 @@ test_expect_success '--names original --format hf: a real and a fake of one name
 
 test_expect_success '--names original: names alike but for case are prefixed; names Windows refuses become hashes' '
 	db=names-cat/.gicat/catalog.db &&
-	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 5 \
+	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 6 \
 		"split = val and label = fake" | tail -n +2) &&
 	sqlite3 $db "UPDATE entries SET path = '\''a/Photo.png'\'' WHERE sha256 = '\''$1'\'';
 		UPDATE entries SET path = '\''b/photo.PNG'\'' WHERE sha256 = '\''$2'\'';
 		UPDATE entries SET path = '\''c/what?.png'\'' WHERE sha256 = '\''$3'\'';
 		UPDATE entries SET path = '\''d/CON.png'\'' WHERE sha256 = '\''$4'\'';
-		UPDATE entries SET path = '\''e/dot.png.'\'' WHERE sha256 = '\''$5'\''" &&
-	gicat --catalog names-cat export "sha256 in ($1, $2, $3, $4, $5)" --names original \
+		UPDATE entries SET path = '\''e/dot.png.'\'' WHERE sha256 = '\''$5'\'';
+		UPDATE entries SET path = '\''f/Lpt9.x.png'\'' WHERE sha256 = '\''$6'\''" &&
+	gicat --catalog names-cat export "sha256 in ($1, $2, $3, $4, $5, $6)" --names original \
 		--out casefold 2>err &&
 	p() { echo $1 | cut -c1-16; } &&
 	printf "%s\n" "$(p $1)_Photo.png" "$(p $2)_photo.PNG" "$(p $3).png" "$(p $4).png" \
-		"$(p $5).png" | sort >want &&
+		"$(p $5).png" "$(p $6).png" | sort >want &&
 	ls casefold/export/1_fake | sort >got && test_cmp want got
 '
 
