@@ -171,9 +171,13 @@ for s in (\"train\", \"test/midjourney\", \"test/biggan\"):
 	gicat split --check wds-1 >out && test_grep " 0 drifts" out
 '
 
-test_expect_success 'labels.json names only what the layout has: directories where there are' '
+test_expect_success 'labels.json names only what the layout has, and what it names is each image'"'"'s label: directories, hf metadata rows' '
 	$PY -c "
 import json, os
+entries = {}
+for l in open(\"entries.jsonl\"):
+    e = json.loads(l)
+    entries.setdefault(e[\"sha256\"][:16], []).append(e)
 for out, dirs in ((\"if\", 1), (\"gi\", 1), (\"hf\", 0), (\"wds\", 0)):
     lab = json.load(open(out + \"/labels.json\"))
     assert sorted(lab[k] for k in (\"0\", \"1\")) == [\"fake\", \"real\"], (out, lab)
@@ -182,6 +186,14 @@ for out, dirs in ((\"if\", 1), (\"gi\", 1), (\"hf\", 0), (\"wds\", 0)):
     for d in named:
         assert os.path.isdir(out + \"/train/\" + d), (out, d)
     assert set(lab) - {\"0\", \"1\", \"real_dir\", \"fake_dir\"} == set(), (out, lab)
+    for label in (\"real\", \"fake\"):  # the files of each label directory
+        for f in os.listdir(out + \"/train/\" + lab[label + \"_dir\"]) if dirs else ():
+            assert {e[\"label\"] for e in entries[f[:16]]} == {label}, (out, f, label)
+    for s in (\"train\", \"test/glide\", \"test/midjourney\") if out == \"hf\" else ():
+        for l in open(out + \"/\" + s + \"/metadata.jsonl\"):
+            r = json.loads(l)
+            want = [{\"label\": e[\"label\"], \"generator\": e[\"generator\"], \"class\": e[\"class\"]} for e in entries[r[\"sha256\"][:16]]]
+            assert {\"label\": lab[str(r[\"label\"])], \"generator\": r[\"generator\"], \"class\": r[\"class\"]} in want, (r, want)
 "
 '
 
