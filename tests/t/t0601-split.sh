@@ -204,7 +204,23 @@ test_expect_success 'manifest layout lists objects without copying' '
 	test "$(wc -l <man/test/vqdm.jsonl)" -eq "$(count test/vqdm 2)" &&
 	test "$(head -1 man/train.csv)" = "sha256,path,label,generator,class,object" &&
 	head -1 man/train.jsonl | grep -q "^{\"sha256\":\"[0-9a-f]*\",\"path\":\"[^\"]*\",\"label\":\"[a-z]*\",\"generator\":[^,]*,\"class\":[^,]*,\"object\":\"/" &&
-	! ls man/train 2>/dev/null
+	! ls man/train 2>/dev/null &&
+	gicat query --format jsonl --fields sha256,path,label,generator,class "dataset = genimage" >man-entries.jsonl &&
+	$PY -c "
+import csv, json
+entries = [json.loads(l) for l in open(\"man-entries.jsonl\")]
+classes = set()
+for s in (\"train\", \"test/adm\", \"test/midjourney\"):
+    rows = [json.loads(l) for l in open(\"man/\" + s + \".jsonl\")]
+    # the CSV says what the JSONL says (no class, no generator: empty)
+    text = [{k: \"\" if v is None else str(v) for k, v in r.items()} for r in rows]
+    assert list(csv.DictReader(open(\"man/\" + s + \".csv\"))) == text, s
+    for r in rows:
+        assert {k: r[k] for k in (\"sha256\", \"path\", \"label\", \"generator\", \"class\")} in entries, r
+        assert r[\"object\"].endswith(\"/objects/\" + r[\"sha256\"][:2] + \"/\" + r[\"sha256\"][2:]), r
+        classes.add(r[\"class\"])
+assert 0 in classes, classes  # a class 0, which is no empty field
+"
 '
 
 test_expect_success 'manifest: every object it names is there; a ref image is named by its own file, checked' '
