@@ -166,18 +166,32 @@ static int walk(int dfd, const char *rel, struct list *l, int depth, int dirs)
 	return rc;
 }
 
-/* A link's target that is the store's object of hash sha (the links a
- * symlink-mode export makes): ".../objects/ab/cdef...". */
-static int object_link(const char *to, const char *sha)
+/* The link path (below dfd, its target to) is the store's object of hash
+ * sha (the links a symlink-mode export makes): named ".../objects/ab/
+ * cdef...", and with the catalog c that recorded the export, the very
+ * file of c's store, not a copy named so elsewhere (which could change
+ * under the export). */
+static int object_link(struct gic_catalog *c, int dfd, const char *path,
+		       const char *to, const char *sha)
 {
-	char tail[GIC_HEX_LEN + 16];
+	char tail[GIC_HEX_LEN + 16], *obj;
 	size_t n = strlen(to), k;
+	struct stat a, b;
+	int same;
 
 	if (strlen(sha) != GIC_HEX_LEN)
 		return 0;
 	k = (size_t)snprintf(tail, sizeof(tail), "/objects/%.2s/%s", sha,
 			     sha + 2);
-	return n >= k && !strcmp(to + n - k, tail);
+	if (n < k || strcmp(to + n - k, tail))
+		return 0;
+	if (!c)  /* an export from elsewhere: its store is not here */
+		return 1;
+	obj = gic_odb_fs_path(c->odb, sha);
+	same = obj && stat(obj, &a) == 0 && fstatat(dfd, path, &b, 0) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	free(obj);
+	return same;
 }
 
 /* A MANIFEST path that would leave the export (never read). */
@@ -228,7 +242,8 @@ static void missing_pairs(const char *abs, const struct list *want,
 	}
 }
 
-static void compare(int dfd, struct list *want, struct list *have,
+static void compare(struct gic_catalog *cat, int dfd, struct list *want,
+		    struct list *have,
 		    void (*on_drift)(void *, const char *, const char *),
 		    void *arg, uint64_t *checked, uint64_t *drifts)
 {
@@ -263,7 +278,8 @@ static void compare(int dfd, struct list *want, struct list *have,
 		}
 		(*checked)++;
 		if (have->v[j].link &&
-		    !object_link(have->v[j].link, want->v[i].sha)) {
+		    !object_link(cat, dfd, have->v[j].path, have->v[j].link,
+				 want->v[i].sha)) {
 			/* what a file of the export points at can change
 			 * under it: only the store's objects are vouched for */
 			snprintf(why, sizeof(why), "a symbolic link to '%s', "
@@ -336,7 +352,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 {
 	struct list want = { 0 }, have = { 0 };
 	char *abs = realpath(dir, NULL);
-	int rc, dfd, open_err = 0;
+	int rc, dfd, open_err = 0, recorded;
 
 	*checked = *drifts = 0;
 	if (!abs)
@@ -358,6 +374,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 		return 0;
 	}
 	rc = c ? from_catalog(c, abs, 0, &want) : 0;
+	recorded = rc == 1;
 	if (rc == 0)
 		rc = from_manifest(abs, &want);
 	if (rc >= 0 && dfd < 0)
@@ -369,7 +386,8 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 			qsort(want.v, want.n, sizeof(*want.v), by_path);
 		if (have.n)
 			qsort(have.v, have.n, sizeof(*have.v), by_path);
-		compare(dfd, &want, &have, on_drift, arg, checked, drifts);
+		compare(recorded ? c : NULL, dfd, &want, &have, on_drift, arg,
+			checked, drifts);
 		missing_pairs(abs, &want, &have, on_drift, arg, drifts);
 		rc = c ? listed_objects(c, abs, on_drift, arg, drifts) : 0;
 	}

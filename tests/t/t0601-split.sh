@@ -264,7 +264,7 @@ test_expect_success 'split --check is clean, then lists a changed, a missing and
 	rm "if2/train/x$(printf "\033")[2Jy"
 '
 
-test_expect_success 'split --check: a file made a link to a copy outside, an empty directory are drift; store links are not' '
+test_expect_success 'split --check: a file made a link to a copy outside (named like its object too), an empty directory are drift; store links are not' '
 	cp -r if if3 &&
 	f=$(ls if3/train/1_fake | head -1) &&
 	cp if3/train/1_fake/$f outside.png && rm -f if3/train/1_fake/$f &&
@@ -275,7 +275,14 @@ test_expect_success 'split --check: a file made a link to a copy outside, an emp
 	test_grep "train/2_other/.: an empty directory, not part of the export" err &&
 	test_grep " 2 drifts" out &&
 	gicat split $TASK --mode symlink --out sym-ok 2>/dev/null &&
-	gicat split --check sym-ok >out && test_grep " 0 drifts" out
+	gicat split --check sym-ok >out && test_grep " 0 drifts" out &&
+	cp -a sym-ok sym-copy && gicat split --check sym-copy >out && test_grep " 0 drifts" out &&
+	l=$(find sym-ok/train -type l | head -1) && o=$(readlink "$l") &&
+	far=not-the-store/objects/$(basename "$(dirname "$o")") && mkdir -p $far &&
+	cp "$o" $far/ && rm "$l" && ln -s "$PWD/$far/$(basename "$o")" "$l" &&
+	test_expect_code 1 gicat split --check sym-ok 2>err >out &&
+	test_grep "${l#sym-ok/}.: a symbolic link to .*/not-the-store/objects/.*, neither a file of the export nor its object in the store$" err &&
+	test_grep " 1 drift$" out
 '
 
 test_expect_success 'split --check works from MANIFEST.sha256 where the catalog has no record' '
