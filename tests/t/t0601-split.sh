@@ -475,6 +475,7 @@ test_expect_success 'a set of one label keeps the other label directory, empty: 
 	gicat export "generator = adm" --out one-fk 2>err &&
 	test -d one-fk/export/0_real && test -z "$(ls one-fk/export/0_real)" &&
 	test "$(ls one-fk/export/1_fake | wc -l)" -eq "$(gicat query --count "generator = adm")" &&
+	test_grep "^; export: $(gicat query --count "generator = adm") images (0 real, $(gicat query --count "generator = adm") fake)$" one-fk/task.ini &&
 	gicat export "label = real and subset = adm" --format genimage --out one-rl 2>err &&
 	test -d one-rl/export/ai && test -z "$(ls one-rl/export/ai)" && test -n "$(ls one-rl/export/nature)" &&
 	gicat split --check one-fk >out && gicat split --check one-rl >out &&
