@@ -376,8 +376,14 @@ static int fs_sync(struct gic_odb *odb)
 			const char *hex = batch[i].hex;
 			snprintf(final, sizeof(final), "%s/%.2s/%s", o->dir, hex,
 				 hex + 2);
-			if (rename(batch[i].tmp, final) == 0)
+			/* rename(2) onto a link of the same inode does
+			 * nothing: where final already is this file (one
+			 * file linked twice, through two of its names or by
+			 * two processes), the temporary name would stay */
+			if (rename(batch[i].tmp, final) == 0) {
+				unlink(batch[i].tmp);
 				continue;
+			}
 			if (errno == EISDIR || errno == ENOTEMPTY)
 				rc = gic_seterr(GIC_EIO, "'%s' is a directory "
 						"where the object goes: remove "

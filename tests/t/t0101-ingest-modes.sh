@@ -45,6 +45,17 @@ test_expect_success 'link through symbolic links (absolute, relative) links the 
 	gicat --catalog lsym verify --full 2>/dev/null
 '
 
+# (xd/a.png ends in d/a.png, but is no other spelling of it)
+test_expect_success 'link of two names of one file (d/a.png, xd/a.png): an entry each, one object, no temporary file left' '
+	gicat init lhl 2>/dev/null && mkdir -p hl/d hl/xd && cp src/basn2c08.png hl/d/a.png &&
+	ln hl/d/a.png hl/xd/a.png &&
+	(cd hl && gicat --catalog ../lhl ingest --mode link --dataset hl d xd 2>../err) &&
+	test_grep " 1 new image, 2 new entries" err &&
+	test -z "$(find lhl/.gicat/objects -name "tmp-*")" &&
+	test "$(stat -c %h hl/d/a.png)" -eq 3 &&
+	gicat --catalog lhl verify >out && ! grep harmless out
+'
+
 test_expect_success 'gc of link-mode objects frees nothing while the originals stay, and says so' '
 	gicat init lgc 2>/dev/null && mkdir -p lgcsrc && cp src/basn2c08.png lgcsrc/a.png &&
 	gicat --catalog lgc ingest --mode link lgcsrc 2>/dev/null &&

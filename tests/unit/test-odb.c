@@ -5,7 +5,8 @@
  * durable, and a batch of links never synced leaves nothing; a name that
  * holds other bytes (what a power loss can leave) is replaced; puts from
  * several threads at once, of the same object too, while batches are
- * synced; a hard-linked source that changes while it is stored is refused.
+ * synced; a hard-linked source that changes while it is stored is refused;
+ * one file linked twice (by two of its names) leaves one object.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -213,6 +214,37 @@ static void test_concurrent_puts(void **state)
 	odb->be->free(odb);
 }
 
+/* One file linked twice before a sync, through two of its names (hard
+ * links of each other, as a deduplicated tree has): one object, the
+ * file's third name, and no temporary file left. */
+static void test_one_file_linked_twice(void **state)
+{
+	struct gic_odb *odb = open_empty();
+	char buf[600], hex[GIC_HEX_LEN + 1], src[300], twin[300];
+	enum gic_put_how how;
+	struct stat st;
+
+	(void)state;
+	snprintf(src, sizeof(src), "%s/source", tmpdir);
+	snprintf(twin, sizeof(twin), "%s/twin", tmpdir);
+	write_sample(src, 9, sizeof(buf));
+	assert_int_equal(link(src, twin), 0);
+	sample(9, buf, sizeof(buf), hex);
+	assert_int_equal(odb->be->put(odb, hex, buf, sizeof(buf), src,
+				      GIC_MODE_LINK, &how), 0);
+	assert_int_equal(how, GIC_PUT_LINKED);
+	assert_int_equal(odb->be->put(odb, hex, buf, sizeof(buf), twin,
+				      GIC_MODE_LINK, &how), 0);
+	assert_int_equal(how, GIC_PUT_LINKED);
+	assert_int_equal(odb->be->sync(odb), 0);
+	assert_int_equal(count_files(), 1);
+	assert_int_equal(stat(src, &st), 0);
+	assert_int_equal(st.st_nlink, 3);
+	unlink(src);
+	unlink(twin);
+	odb->be->free(odb);
+}
+
 static void test_changed_link_source_refused(void **state)
 {
 	struct gic_odb *odb = open_empty();
@@ -256,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_torn_name_replaced),
 		cmocka_unit_test(test_concurrent_puts),
 		cmocka_unit_test(test_changed_link_source_refused),
+		cmocka_unit_test(test_one_file_linked_twice),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
