@@ -14,10 +14,11 @@ test_expect_success 'copy stores an independent read-only copy' '
 	test "$(stat -c %h "$f")" -eq 1 && test "$(stat -c %a "$f")" = 444
 '
 
-test_expect_success 'link shares the inode of the original' '
-	cp -r src lsrc &&
+test_expect_success 'link shares the inode of the original, which becomes read-only as an object is' '
+	cp -r src lsrc && chmod 644 lsrc/* &&
 	gicat --catalog link ingest --mode link lsrc 2>err &&
 	test "$(stat -c %h lsrc/testorig.jpg)" -eq 2 &&
+	test "$(stat -c %a lsrc/testorig.jpg)" = 444 &&
 	! grep "were copied" err
 '
 
