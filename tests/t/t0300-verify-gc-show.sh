@@ -178,6 +178,25 @@ test_expect_success 'ingesting the originals again puts a missing object back; -
 	test "$(stat -c %a "$(obj basn0g08.png)")" = 444
 '
 
+test_expect_success 'verify without --full names an object of another size; ingesting its file again mends it' '
+	gicat init csz 2>/dev/null && gicat --catalog csz ingest img 2>/dev/null &&
+	h=$(gicat --catalog csz query --format csv --fields sha256 "path = img/basn0g08.png" | tail -1) &&
+	o=csz/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-) &&
+	chmod u+w "$o" && printf x >>"$o" &&
+	test_expect_code 1 gicat --catalog csz verify 2>err >out &&
+	test_grep "^gicat: verify: .$h.: object has 139 bytes, catalog says 138; 1 entry, .img/basn0g08.png.: restore that file and ingest it again$" err &&
+	gicat --catalog csz ingest img 2>err &&
+	test_grep "^  1 object missing or damaged in the store, stored again from the file$" err &&
+	gicat --catalog csz verify --full >out && test_grep " 0 problems" out
+'
+
+test_expect_success 'verify --full checks the indexes against their tables (integrity_check)' '
+	gicat init cix 2>/dev/null && gicat --catalog cix ingest img 2>/dev/null &&
+	sqlite3 cix/.gicat/catalog.db "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = ${SQ}CREATE INDEX entries_sha256 ON entries (path)${SQ} WHERE name = ${SQ}entries_sha256${SQ}" &&
+	test_expect_code 1 gicat --catalog cix verify --full 2>err >out &&
+	test_grep "^gicat: verify: .catalog.db.: row [0-9]* missing from index entries_sha256$" err
+'
+
 test_expect_success 'verify names a dangling reference in the catalog: table, row, parent' '
 	gicat init c3 2>/dev/null && gicat --catalog c3 ingest img 2>/dev/null &&
 	h=$(gicat --catalog c3 query --format csv --fields sha256 "path = img/basn2c08.png" | tail -1) &&
