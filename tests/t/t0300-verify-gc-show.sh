@@ -249,6 +249,8 @@ test_expect_success 'an object that is a directory, a link or a FIFO is named as
 	test_grep "the object is a directory, not a file (remove it); 1 entry, .img/basn0g08.png.: restore" err &&
 	test_grep "the object is a symbolic link, not a file (remove it); 1 entry, .img/basn2c08.png." err &&
 	test_grep "the object is a FIFO, not a file (remove it); 1 entry, .img/basn4a16.png." err &&
+	test_expect_code 3 gicat --catalog c9 cat "$(basename "$(dirname "$l")")$(basename "$l")" >/dev/null 2>err &&
+	test_grep "is a symbolic link, not a file; run .gicat verify.$" err &&
 	test_expect_code 3 gicat --catalog c9 ingest --repair img 2>err &&
 	test_grep "is a directory where the object goes: remove it by hand$" err &&
 	# the run that stopped at the directory may have replaced the others
