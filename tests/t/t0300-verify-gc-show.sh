@@ -467,6 +467,9 @@ test_expect_success 'verify waits for a gc that runs' '
 test_expect_success 'rm needs an EXPR; a bad one, or one that matches nothing, changes nothing' '
 	test_expect_code 2 gicat --catalog c5 rm 2>err &&
 	test_grep "^gicat: rm: EXPR is required" err &&
+	test_expect_code 2 gicat --catalog c5 rm "" 2>err &&
+	test_grep "^gicat: rm: EXPR is blank: say which entries to remove$" err &&
+	test_expect_code 2 gicat --catalog c5 rm " " "" 2>err &&
 	test_expect_code 2 gicat --catalog c5 rm "dataset =" 2>err &&
 	test_grep "expected a value" err &&
 	gicat --catalog c5 rm "dataset = B" 2>err &&
