@@ -231,7 +231,17 @@ for i in range(42):
     os.mkdir(\"a\" * 100); os.chdir(\"a\" * 100)
 shutil.copy(\"$PNGS/basn0g08.png\", \"x.png\")
 " &&
-	gicat ingest deep 2>err && test_grep "skipped 1 entry (path over 4095 bytes 1)" err
+	gicat ingest deep 2>err && test_grep "skipped 1 entry (path over 4095 bytes 1)" err &&
+	# paths of 4095 bytes (taken) and 4096 (skipped), as walked
+	python3 -c "
+import os, shutil
+d = \"edge/\" + \"/\".join([\"e\" * 200] * 20)
+os.makedirs(d); os.chdir(d)
+for n, png in ((4095, \"basn3p08\"), (4096, \"basn2c16\")):
+    shutil.copy(\"$PNGS/%s.png\" % png, \"f\" * (n - len(d) - 5) + \".png\")
+" &&
+	gicat ingest --dataset edge edge 2>err && test_grep "skipped 1 entry (path over 4095 bytes 1)" err &&
+	test "$(gicat query --count "dataset = edge")" -eq 1
 '
 
 test_expect_success 'symlink loops are skipped and counted; the walk stays linear' '
@@ -386,10 +396,10 @@ test_expect_success 'a missing path is rejected like a bad file; the batch goes 
 '
 
 test_expect_success 'a PATH argument past the length limit is rejected; the batch goes on (exit 1)' '
-	long=$(python3 -c "print(\"x/\" * 2100 + \"a.png\")") &&
+	long=$(python3 -c "print(\"x/\" * 2045 + \"ab.png\")") &&
 	test_expect_code 1 gicat ingest --dataset lp mp/a.png "$long" mp/b.png 2>err &&
 	test "$(grep -c "^gicat: " err)" -eq 1 &&
-	test_grep "^gicat: rejected: .x/x/x/.*: path too long: 4205 bytes, over the 4095-byte limit$" err &&
+	test_grep "^gicat: rejected: .x/x/x/.*: path too long: 4096 bytes, over the 4095-byte limit$" err &&
 	test "$(gicat query --count "dataset = lp")" -eq 2
 '
 
