@@ -458,9 +458,10 @@ test_expect_success 'control characters in a file name cannot break or forge an 
 	test_grep "c1/ok\\\\xc2\\\\x9b.png" out && ! grep -q "$(printf "\302\233")" out
 '
 
-test_expect_success 'a store that cannot be written stops the ingest (exit 3), no file is blamed' '
+test_expect_success 'a store that cannot be written stops the ingest (exit 3), no file is blamed, what came before is kept' '
 	gicat init full 2>/dev/null &&
 	mkdir fullsrc && cp "$SHARED/data/pngsuite/basn2c08.png" fullsrc/ &&
+	cp "$PNGS/basn0g08.png" fullsrc/a.png &&
 	sha=$(sha256sum fullsrc/basn2c08.png | cut -c1-64) &&
 	pre=$(echo $sha | cut -c1-2) &&
 	touch full/.gicat/objects/$pre &&
@@ -468,7 +469,9 @@ test_expect_success 'a store that cannot be written stops the ingest (exit 3), n
 	! grep "^gicat: rejected" err &&
 	test_grep "^gicat: ingest: .*objects/[0-9a-f][0-9a-f] is a file, not a directory: objects are kept in the store itself" err &&
 	test "$(sqlite3 full/.gicat/catalog.db "SELECT count(*) FROM rejects")" -eq 0 &&
-	test "$(sqlite3 full/.gicat/catalog.db "SELECT count(*) FROM entries")" -eq 0
+	test "$(sqlite3 full/.gicat/catalog.db "SELECT path FROM entries")" = fullsrc/a.png &&
+	rm full/.gicat/objects/$pre && gicat --catalog full verify --full >out &&
+	test_grep " 0 problems" out
 '
 
 # ztxt.png: 1x1 gray, then 100 zTXt chunks of 15 KB that each inflate to
