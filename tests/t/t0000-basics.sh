@@ -16,7 +16,9 @@ test_expect_success 'a command with -h prints its usage on stdout' '
 	gicat help query >out &&
 	test_grep "usage: gicat query" out &&
 	gicat help -h >out && test_grep "usage: gicat help" out &&
-	test_expect_code 2 gicat help query extra 2>err && test_grep "one COMMAND at a time, not .extra." err
+	test_expect_code 2 gicat help query extra 2>err && test_grep "one COMMAND at a time, not .extra." err &&
+	test_expect_code 2 gicat help frobnicate >out 2>err && ! test -s out &&
+	test_grep "^gicat: help: no command .frobnicate.$" err
 '
 
 test_expect_success 'every option a command accepts is in its -h' '
@@ -53,6 +55,21 @@ test_expect_success 'a bad option value is a usage error that names it' '
 		"dedup --format Q1" "query --format Q1" "audit bias --format Q1" "stats --format Q1"; do
 		test_expect_code 2 gicat $c 2>err &&
 		grep -q "^gicat: [a-z]*: .*${SQ}Q1${SQ}" err || { echo "gicat $c:"; cat err; return 1; }
+	done
+'
+
+test_expect_success 'a size takes k or K, M, G; one past 2^64 is a usage error, not a wrap' '
+	for c in "ingest nosuch" "fetch nosuch.csv"; do
+		for v in 1k 1K 2M 3G 18446744073709551615 17179869183G; do
+			test_expect_code 2 gicat ${c% *} --max-bytes $v ${c#* } 2>err &&
+			! grep -q "max-bytes" err || { echo "$c $v:"; cat err; return 1; }
+		done &&
+		for v in 17179869184G 17179869185G 18014398509481985k 18446744073709551616 \
+			99999999999999999999 1T 1KK 1.5k 0x10 -1 " 1" ""; do
+			test_expect_code 2 gicat ${c% *} --max-bytes "$v" ${c#* } 2>err &&
+			test_grep "^gicat: ${c% *}: --max-bytes takes a positive number" err ||
+			{ echo "$c $v"; return 1; }
+		done || return 1
 	done
 '
 
@@ -178,9 +195,20 @@ test_expect_success '--catalog and GICAT_DIR name the catalog explicitly' '
 	! grep "gicat: gicat:" err
 '
 
+test_expect_success 'after --, --catalog is an argument of the command, not the option' '
+	test_expect_code 2 gicat --catalog cat query -- --catalog nowhere 2>err &&
+	test_grep "^gicat: query: unexpected character" err &&
+	test_expect_code 2 gicat --catalog cat query -- --catalog=nowhere 2>err &&
+	test_grep "^gicat: query: unexpected character" err
+'
+
 test_expect_success 'a full stdout is a failure, not success' '
 	if test -w /dev/full; then
-		test_expect_code 3 gicat --catalog cat help >/dev/full 2>err
+		for a in help --help --version "help query" "query -h"; do
+			test_expect_code 3 gicat --catalog cat $a >/dev/full 2>err &&
+			test_grep "^gicat: write to stdout: No space left on device$" err ||
+			return 1
+		done
 	fi
 '
 
