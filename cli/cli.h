@@ -104,8 +104,13 @@ int cli_parse_count(const char *s, uint64_t *out);
  * non-zero, into *out: -1, or the exit code of a usage error naming opt. */
 int cli_limit_opt(const char *cmd, const char *opt, const char *v,
 		  uint64_t *out);
-/* --distance of the near-duplicate search: bits, 0..GIC_NEAR_MAX_DISTANCE,
- * digits only (no size suffix); 0, or the exit code of a usage error. */
+/* A count or a time in seconds (--limit, --jobs, --grace): digits only,
+ * no size suffix, lo..hi, into *out: -1, or the exit code of a usage
+ * error naming opt. */
+int cli_number_opt(const char *cmd, const char *opt, const char *v,
+		   uint64_t lo, uint64_t hi, uint64_t *out);
+/* --distance of the near-duplicate search: bits, 0..GIC_NEAR_MAX_DISTANCE
+ * (cli_number_opt); 0, or the exit code of a usage error. */
 int cli_distance_opt(const char *cmd, const char *v, int *out);
 
 /* A progress line on stderr when it is a terminal; silent otherwise. */

@@ -125,11 +125,7 @@ static int parse_count(const char *opt, const char *v, uint64_t lo,
 {
 	if (hi == UINT64_MAX) /* a limit in bytes or pixels */
 		return cli_limit_opt("fetch", opt, v, out);
-	if (cli_parse_u64(v, out) < 0 || *out < lo || *out > hi)
-		return cli_usage_error("fetch", "%s takes %llu..%llu, not '%s'",
-				       opt, (unsigned long long)lo,
-				       (unsigned long long)hi, v);
-	return -1;
+	return cli_number_opt("fetch", opt, v, lo, hi, out);
 }
 
 /* A numeric option into its field; returns -1 to go on or an exit code. */

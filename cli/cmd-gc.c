@@ -139,10 +139,9 @@ int cmd_gc(int argc, char **argv)
 			forget = 1;
 		else if (ch != 'g')
 			return cli_getopt_end("gc", ch);
-		else if (cli_parse_u64(optarg, &grace) < 0 || grace > INT64_MAX)
-			return cli_usage_error("gc", "bad --grace '%s' (seconds, "
-					       "at most %lld)", optarg,
-					       (long long)INT64_MAX);
+		else if ((rc = cli_number_opt("gc", "--grace", optarg, 0,
+					      INT64_MAX, &grace)) >= 0)
+			return rc;
 	}
 	if (optind < argc) /* a mistyped option must not run gc for real */
 		return cli_usage_error("gc", "unexpected argument '%s'",

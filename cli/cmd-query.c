@@ -172,9 +172,9 @@ int cmd_query(int argc, char **argv)
 		case 'g': q.group = optarg; break;
 		case 'F': q.fields = optarg; break;
 		case 'n':
-			if (cli_parse_u64(optarg, &n) < 0 || n > INT64_MAX)
-				return cli_usage_error("query", "bad --limit '%s'",
-						       optarg);
+			if ((rc = cli_number_opt("query", "--limit", optarg, 0,
+						 INT64_MAX, &n)) >= 0)
+				return rc;
 			q.limit = (long long)n;
 			break;
 		default:

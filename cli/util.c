@@ -420,14 +420,27 @@ int cli_parse_count(const char *s, uint64_t *out)
 	return parse_scaled(s, 1000, out);
 }
 
+int cli_number_opt(const char *cmd, const char *opt, const char *v,
+		   uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	/* digits only: k of seconds or of bits is no unit, and "1k" jobs
+	 * or matches read as 1024 surprise whoever meant 1000 */
+	if (v[strspn(v, "0123456789")] || cli_parse_count(v, out) < 0 ||
+	    *out < lo || *out > hi)
+		return cli_usage_error(cmd, "%s takes %llu..%llu, not '%s'", opt,
+				       (unsigned long long)lo,
+				       (unsigned long long)hi, v);
+	return -1;
+}
+
 int cli_distance_opt(const char *cmd, const char *v, int *out)
 {
 	uint64_t d;
+	int rc = cli_number_opt(cmd, "--distance", v, 0, GIC_NEAR_MAX_DISTANCE,
+				&d);
 
-	if (v[strspn(v, "0123456789")] || cli_parse_u64(v, &d) < 0 ||
-	    d > GIC_NEAR_MAX_DISTANCE)
-		return cli_usage_error(cmd, "--distance must be 0..%d, not '%s'",
-				       GIC_NEAR_MAX_DISTANCE, v);
+	if (rc >= 0)
+		return rc;
 	*out = (int)d;
 	return 0;
 }

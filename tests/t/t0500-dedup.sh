@@ -153,7 +153,7 @@ test_expect_success '--distance bounds the Hamming distance' '
 
 test_expect_success 'bad options and expressions are usage errors' '
 	test_expect_code 2 gicat dedup --near --distance 11 2>err &&
-	test_grep "distance must be 0..10" err &&
+	test_grep "distance takes 0..10" err &&
 	test_expect_code 2 gicat dedup --near --distance -1 2>/dev/null &&
 	test_expect_code 2 gicat dedup --near --distance four 2>/dev/null &&
 	test_expect_code 2 gicat dedup --distance 3 2>err &&

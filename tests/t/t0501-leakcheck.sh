@@ -101,9 +101,9 @@ Image.open(\"merge/q.jpg\").convert(\"RGB\").save(\"merge/q.png\")
 test_expect_success 'a bad distance is a usage error; --distance counts bits (no size suffix)' '
 	for d in 11 -1 x 0k 1M ""; do
 		test_expect_code 2 gicat leakcheck --distance "$d" genimage/cross-sd14 2>err &&
-		test_grep "distance must be 0..10, not .$d." err &&
+		test_grep "distance takes 0..10, not .$d." err &&
 		test_expect_code 2 gicat dedup --near --distance "$d" 2>err &&
-		test_grep "distance must be 0..10, not .$d." err || return 1
+		test_grep "distance takes 0..10, not .$d." err || return 1
 	done &&
 	test_expect_code 1 gicat leakcheck --distance 0 genimage/cross-sd14 >out 2>/dev/null &&
 	awk "NR > 1 && \$2 != 0 { exit 1 }" out &&
