@@ -215,10 +215,9 @@ static int parse(int argc, char **argv, struct args *a)
 			break;
 		case 'f':
 			a->format_given = 1;
-			if (out_format_parse(optarg, &a->fmt) < 0 ||
-			    a->fmt == OUT_PATHS)
-				return cli_usage_error("fetch", "--format takes "
-						       "table, csv or jsonl");
+			if ((rc = cli_format_opt("fetch", optarg, 0,
+						 &a->fmt)) >= 0)
+				return rc;
 			break;
 		default:
 			return cli_getopt_end("fetch", ch);

@@ -52,7 +52,9 @@ test_expect_success 'a bad option value is a usage error that names it' '
 	for c in "ingest --jobs Q1 x" "split t.ini --out o --jobs Q1" "split t.ini --out o --names Q1" \
 		"export --out o --jobs Q1" "leakcheck t.ini --format Q1" "license list --format Q1" \
 		"task show t.ini --format Q1" "eval t.ini --predictions p --format Q1" \
-		"dedup --format Q1" "query --format Q1" "audit bias --format Q1" "stats --format Q1"; do
+		"dedup --format Q1" "query --format Q1" "audit bias --format Q1" "stats --format Q1" \
+		"fetch --status --format Q1" "eval --matrix m --metric Q1" "show --format Q1 x" \
+		"stats --rejects --format Q1" "gc --grace Q1" "query --limit Q1"; do
 		test_expect_code 2 gicat $c 2>err &&
 		grep -q "^gicat: [a-z]*: .*${SQ}Q1${SQ}" err || { echo "gicat $c:"; cat err; return 1; }
 	done
