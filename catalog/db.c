@@ -126,13 +126,14 @@ static int schema_size(sqlite3 *db)
 }
 
 /* Is root's catalog one that an init killed before it had a schema: a
- * database without tables, and no object stored yet? */
+ * database without tables, and no object stored yet (no objects/ at all
+ * is none either: nothing a new schema could orphan)? */
 static int init_unfinished(const char *root)
 {
 	char p[PATH_MAX];
 	sqlite3 *db = NULL;
 	int tables = -1, objects = 1;
-	DIR *d;
+	DIR *d = NULL;
 
 	if (path_join(p, sizeof(p), root, ".gicat/catalog.db") < 0)
 		return 0;
@@ -140,7 +141,9 @@ static int init_unfinished(const char *root)
 		tables = schema_size(db);
 	sqlite3_close(db);
 	if (tables == 0 && !path_join(p, sizeof(p), root, ".gicat/objects") &&
-	    (d = opendir(p))) {
+	    !(d = opendir(p)) && errno == ENOENT)
+		objects = 0;
+	if (d) {
 		struct dirent *e;
 
 		objects = 0;
