@@ -285,29 +285,33 @@ static int labels_json(struct gic_export_ctx *x)
 	return flush(x, &t, "labels.json", NULL);
 }
 
-/* License ids of the exported files and how many files carry each. */
+/* License ids of the exported files and how many files carry each (ids
+ * as gic_license_each gives them: cut at 127 bytes). */
 struct lic {
-	char id[96];
+	char id[128];
 	uint64_t n;
 };
 
-static void count_license(struct lic *v, int *n, int max, const char *ids)
-{
-	char buf[512], *save = NULL, *tok;
+struct lics {
+	struct lic *v;
+	size_t n, cap;
+};
 
-	snprintf(buf, sizeof(buf), "%s", ids && *ids ? ids : "unknown");
-	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		int i;
-		for (i = 0; i < *n && strcmp(v[i].id, tok); i++)
-			;
-		if (i == *n) {
-			if (*n == max)
-				continue;
-			v[*n].n = 0;
-			snprintf(v[(*n)++].id, sizeof(v[0].id), "%s", tok);
-		}
-		v[i].n++;
+static int count_license(void *arg, const char *id)
+{
+	struct lics *l = arg;
+	size_t i;
+
+	for (i = 0; i < l->n && strcmp(l->v[i].id, id); i++)
+		;
+	if (i == l->n) {
+		if (gic_grow(&l->v, l->n, &l->cap, sizeof(*l->v), 8))
+			return -1;
+		l->v[l->n].n = 0;
+		snprintf(l->v[l->n++].id, sizeof(l->v[0].id), "%s", id);
 	}
+	l->v[i].n++;
+	return 0;
 }
 
 static int by_id(const void *a, const void *b)
@@ -339,33 +343,38 @@ static void license_terms(struct gic_export_ctx *x, const char *id,
 
 static int licenses_md(struct gic_export_ctx *x)
 {
-	struct lic v[64];
+	struct lics l = { 0 };
 	struct text t = { 0 };
 	char line[256];
-	int n = 0;
 
 	for (int i = 0; i < x->r->nsets; i++)
-		for (size_t j = 0; j < x->r->sets[i].n; j++)
-			count_license(v, &n, 64, x->r->sets[i].items[j].license);
-	qsort(v, (size_t)n, sizeof(*v), by_id);
+		for (size_t j = 0; j < x->r->sets[i].n; j++) {
+			const char *ids = x->r->sets[i].items[j].license;
+			if (gic_license_each(ids && *ids ? ids : "unknown",
+					     count_license, &l))
+				t.oom = 1;
+		}
+	if (l.n)
+		qsort(l.v, l.n, sizeof(*l.v), by_id);
 	add(&t, "# Licenses\n\nEvery image in this export, by the license(s) its "
 	    "catalog entry carries.\n\n| license | files |\n|---|---|\n");
-	for (int i = 0; i < n; i++) {
-		snprintf(line, sizeof(line), "| %.95s | %llu |\n", v[i].id,
-			 (unsigned long long)v[i].n);
+	for (size_t i = 0; i < l.n; i++) {
+		snprintf(line, sizeof(line), "| %s | %llu |\n", l.v[i].id,
+			 (unsigned long long)l.v[i].n);
 		add(&t, line);
 	}
 	add(&t, "\n");
-	for (int i = 0; i < n; i++) {
-		snprintf(line, sizeof(line), "## %.95s\n\n", v[i].id);
+	for (size_t i = 0; i < l.n; i++) {
+		snprintf(line, sizeof(line), "## %s\n\n", l.v[i].id);
 		add(&t, line);
-		if (!strcmp(v[i].id, "unknown"))
+		if (!strcmp(l.v[i].id, "unknown"))
 			add(&t, "  No license was recorded for these files: find out "
 			    "their terms before any use.\n");
 		else
-			license_terms(x, v[i].id, &t);
+			license_terms(x, l.v[i].id, &t);
 		add(&t, "\n");
 	}
+	free(l.v);
 	return flush(x, &t, "LICENSES.md", NULL);
 }
 

@@ -283,6 +283,15 @@ test_expect_success 'LICENSES.md flags files with no license and ids not in the 
 	test_grep "^| MIT | 2 |" sepexp/LICENSES.md
 '
 
+test_expect_success 'LICENSES.md lists every id of a long list, none cut or dropped' '
+	ids=$(seq -f "LicenseRef-Made-Up-%03g" 1 80 | tr "\n" " ") &&
+	sqlite3 sepcat/.gicat/catalog.db "UPDATE entries SET license = ${SQ}$ids MIT${SQ} WHERE path = ${SQ}sep/b.png${SQ}" &&
+	gicat --catalog sepcat export "dataset = sep" --out sepexp80 2>/dev/null &&
+	test "$(grep -c "^| LicenseRef-Made-Up-0[0-9][0-9] | 1 |$" sepexp80/LICENSES.md)" -eq 80 &&
+	test "$(grep -c "^## LicenseRef-Made-Up-" sepexp80/LICENSES.md)" -eq 80 &&
+	test_grep "^| MIT | 2 |" sepexp80/LICENSES.md
+'
+
 test_expect_success 'bias on the fixture: format = png => fake scores 100%; --max-shortcut 0.6 exits 1' '
 	test_expect_code 1 gicat audit bias --max-shortcut 0.6 "dataset = genimage" >bias 2>err &&
 	grep -E "^format = png => fake +100.0% +100.0% +100.0%$" bias &&
