@@ -34,11 +34,8 @@ static int sampling_opt(int ch, const char *arg, struct sampling *s)
 					       "number in (0, 1], not '%s'", arg);
 		return -1;
 	case 'M':
-		if (cli_parse_u64(arg, &s->max_per_class) < 0 ||
-		    s->max_per_class < 1 || s->max_per_class > 1000000000)
-			return cli_usage_error("export", "--max-per-class takes "
-					       "1..1e9, not '%s'", arg);
-		return -1;
+		return cli_number_opt("export", "--max-per-class", arg, 1,
+				      1000000000, &s->max_per_class);
 	case 'B':
 		if (strcmp(arg, "label"))
 			return cli_usage_error("export", "--balance can only be "

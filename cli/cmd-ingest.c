@@ -212,9 +212,9 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 				return cli_usage_error("ingest", "%s", gic_errmsg());
 			break;
 		case 'j':
-			if (cli_parse_u64(optarg, &n) < 0 || n < 1 || n > 256)
-				return cli_usage_error("ingest", "--jobs takes "
-						       "1..256, not '%s'", optarg);
+			if ((rc = cli_number_opt("ingest", "--jobs", optarg, 1,
+						 256, &n)) >= 0)
+				return rc;
 			o->jobs = (int)n;
 			break;
 		case 'P': case 'B':

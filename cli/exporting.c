@@ -15,16 +15,15 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 		   struct export_args *a)
 {
 	uint64_t n;
+	int rc;
 
 	switch (ch) {
 	case 'o': a->out = arg; return -1;
 	case 'F': a->opts.force = 1; return -1;
 	case 'j':
-		if (cli_parse_u64(arg, &n) < 0 || n < 1 || n > 64)
-			return cli_usage_error(cmd, "--jobs takes 1..64, not "
-					       "'%s'", arg);
-		a->jobs = (int)n;
-		return -1;
+		if ((rc = cli_number_opt(cmd, "--jobs", arg, 1, 64, &n)) < 0)
+			a->jobs = (int)n;
+		return rc;
 	case 'f':
 		if (gic_export_format_from_name(arg, &a->opts.format) < 0)
 			return cli_usage_error(cmd, "%s", gic_errmsg());
@@ -42,10 +41,10 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 		a->file_opt = "--names";
 		return -1;
 	case 'S':
-		if (cli_parse_u64(arg, &n) < 0 || n == 0 || n > 10000000)
-			return cli_usage_error(cmd, "bad --shard-size '%s'", arg);
-		a->opts.shard_size = (size_t)n;
-		return -1;
+		if ((rc = cli_number_opt(cmd, "--shard-size", arg, 1, 10000000,
+					 &n)) < 0)
+			a->opts.shard_size = (size_t)n;
+		return rc;
 	default:
 		return cli_getopt_end(cmd, ch);
 	}

@@ -537,10 +537,14 @@ test_expect_success 'export samples as a task set does: --fraction, --max-per-cl
 	test_grep "^gicat: export: --shard-size is for --format webdataset, not imagefolder$" err &&
 	test_expect_code 2 gicat split $TASK --format hf --shard-size 5 --out x 2>err &&
 	test_grep "not hf" err && ! test -e x &&
-	for n in 0 -1 10000001 1x ""; do  # 0 is no size (it was taken as the default, 1000)
+	for n in 0 -1 10000001 1x "" 1k; do  # 0 is no size (it was taken as the default, 1000)
 		test_expect_code 2 gicat split $TASK --format webdataset --shard-size "$n" --out x 2>err &&
-		test_grep "^gicat: split: bad --shard-size .$n.$" err || return 1
+		test_grep "^gicat: split: --shard-size takes 1..10000000, not .$n.$" err || return 1
 	done &&
+	test_expect_code 2 gicat export --max-per-class 1k --out x 2>err &&
+	test_grep "^gicat: export: --max-per-class takes 1..1000000000, not .1k.$" err &&
+	test_expect_code 2 gicat split $TASK --jobs 1k --out x 2>err &&
+	test_grep "^gicat: split: --jobs takes 1..64, not .1k.$" err && ! test -e x &&
 	test_expect_code 2 gicat split $TASK --format webdataset --names original --out x 2>err &&
 	test_grep "^gicat: split: --names is for the formats that place image files (imagefolder, genimage, hf), not webdataset$" err &&
 	test_expect_code 2 gicat export --format manifest --mode symlink --out x 2>err &&
