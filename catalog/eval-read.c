@@ -333,8 +333,30 @@ static int json_col(struct reader *r, json_t *j, int c, char *buf, size_t n,
 		   "string, a number or a boolean" : "string"), -1;
 }
 
+/* The member of o named name in any case, as CSV headers are matched;
+ * -1 (a bad row) when two members differ only in case ("score" and
+ * "Score": which one counts would be a guess). */
+static int json_member(struct reader *r, json_t *o, int c, json_t **out)
+{
+	const char *k, *first = NULL;
+	json_t *v;
+
+	*out = NULL;
+	json_object_foreach(o, k, v) {
+		if (strcasecmp(k, col_names[c]))
+			continue;
+		if (first)
+			return bad(r, "two '%s' keys: '%s' and '%s'",
+				   col_names[c], first, k), -1;
+		first = k;
+		*out = v;
+	}
+	return 0;
+}
+
 static int json_row(struct reader *r, const char *line)
 {
+	json_t *m;
 	const char *v[NCOLS];
 	char num[NCOLS][40];
 	json_error_t err;
@@ -348,8 +370,8 @@ static int json_row(struct reader *r, const char *line)
 		goto out;
 	}
 	for (int c = 0; c < NCOLS; c++)
-		if (json_col(r, json_object_get(o, col_names[c]), c, num[c],
-			     sizeof(num[c]), &v[c]) < 0)
+		if (json_member(r, o, c, &m) < 0 ||
+		    json_col(r, m, c, num[c], sizeof(num[c]), &v[c]) < 0)
 			goto out;
 	r->obj = o;
 	rc = add(r, v);

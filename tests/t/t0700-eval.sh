@@ -292,13 +292,18 @@ test_expect_success 'an image in two scored sets takes each set'"'"'s own row' '
 	test_grep "^test/b,[1-9][0-9]*,1.0,1.0,1.0,1.0$" out
 '
 
-test_expect_success 'CSV and JSONL input give identical results' '
+test_expect_success 'CSV and JSONL input give identical results; JSONL keys in any case, as CSV headers' '
 	pred rand.csv sha256,score "\$2, h(\$2)" &&
 	awk -F, "NR > 1 { printf \"{\\\"score\\\": %s, \\\"sha256\\\": \\\"%s\\\"}\\n\", \$2, \$1 }" \
 		rand.csv >rand.jsonl &&
 	evalcsv rand.csv >a && evalcsv rand.jsonl >b && test_cmp a b &&
 	gicat eval $TASK --format json --predictions rand.csv >a.json &&
 	gicat eval $TASK --format json --predictions rand.jsonl >b.json && test_cmp a.json b.json &&
+	sed "s/score/Score/; s/sha256/SHA256/" rand.jsonl >upper.jsonl &&
+	evalcsv upper.jsonl >b && test_cmp a b &&
+	sed -n 1p upper.jsonl | sed "s/^{/{\"score\": 0.5, /" >twice.jsonl &&
+	test_expect_code 1 evalcsv twice.jsonl 2>err &&
+	test_grep "twice.jsonl.: line 1: two .score. keys: .score. and .Score.$" err &&
 	! grep -q "^avg,$ntest,1.0,1.0,1.0,1.0" a &&
 	grep -v "^set," a | cut -d, -f3- | tr , "\n" | sort -u >nums_csv &&
 	"$PY" -c "
