@@ -8,7 +8,9 @@
  * of the same task wrote (which also gives the set), then among every
  * entry's original path.  A path that is not found as written is tried
  * again without its leading components, so an absolute path into an
- * export, or a trainer's "OUT/test/adm/0_real/….png", is found too.
+ * export, or a trainer's "OUT/test/adm/0_real/….png", is found too; and,
+ * when that finds nothing, in its lexical form ("OUT//test/./…" as
+ * "OUT/test/…").
  * A row naming the original of a degraded image, by its sha256 or its
  * path, is ignored with that reason: degraded sets are scored by the
  * derived images.
@@ -298,8 +300,8 @@ static int known_depth(struct keys *k)
  * (a file of predictions is written one way), then as written (or with
  * no more components than the deepest known path), then without one
  * leading component after another. */
-static int by_path(struct keys *k, const char *path, char sha[GIC_HEX_LEN + 1],
-		   char *set, size_t setsize)
+static int by_path_as(struct keys *k, const char *path,
+		      char sha[GIC_HEX_LEN + 1], char *set, size_t setsize)
 {
 	const char *p;
 	int rc, slashes = 0, first;
@@ -325,6 +327,46 @@ static int by_path(struct keys *k, const char *path, char sha[GIC_HEX_LEN + 1],
 			p++;
 	}
 	return NONE;
+}
+
+/* p without its empty and "." components ("out//test/./a.png" is
+ * "out/test/a.png", as open(2) reads it; a leading '/' is kept; ".." is
+ * left, which a symbolic link would make mean another directory), in
+ * buf of PATH_KEY_MAX + 1 (p is no longer). */
+static const char *lexical(const char *p, char *buf)
+{
+	size_t n = 0;
+
+	if (*p == '/')
+		buf[n++] = '/';
+	while (*p) {
+		size_t len = strcspn(p, "/");
+
+		if (len && !(len == 1 && *p == '.')) {
+			if (n && buf[n - 1] != '/')
+				buf[n++] = '/';
+			memcpy(buf + n, p, len);
+			n += len;
+		}
+		p += len + (p[len] == '/');
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A path key as written, else its lexical form, when that differs (a
+ * trainer's "OUT//test/..." or "./test/..."; tried second, as a URL's
+ * "//" is an entry's path as written). */
+static int by_path(struct keys *k, const char *path, char sha[GIC_HEX_LEN + 1],
+		   char *set, size_t setsize)
+{
+	char buf[PATH_KEY_MAX + 1];
+	int rc = by_path_as(k, path, sha, set, setsize);
+
+	if (rc != NONE || strlen(path) > PATH_KEY_MAX ||
+	    !strcmp(lexical(path, buf), path))
+		return rc;
+	return by_path_as(k, buf, sha, set, setsize);
 }
 
 static int set_index(const struct gic_eval *e, const char *name)

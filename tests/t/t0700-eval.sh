@@ -316,7 +316,7 @@ for m in [d[\"avg\"]] + list(d[\"sets\"].values() if isinstance(d[\"sets\"], dic
 	test_cmp nums_csv nums_json
 '
 
-test_expect_success 'sha256, its 16-hex prefix, export paths and original paths give identical results' '
+test_expect_success 'sha256, its 16-hex prefix, export paths (with // and ./ too) and original paths give identical results' '
 	gicat split $TASK --out exp 2>/dev/null &&
 	evalcsv rand.csv >expect &&
 	pred prefix.csv sha256,score "substr(\$2, 1, 16), h(\$2)" &&
@@ -329,6 +329,11 @@ test_expect_success 'sha256, its 16-hex prefix, export paths and original paths 
 	evalcsv abs.csv >out && test_cmp expect out &&
 	sed "2,\$s|^|exp/|" rel.csv >sub.csv &&
 	evalcsv sub.csv >out && test_cmp expect out &&
+	sed "2,\$s|^|./exp//|; s|/\([01]_\)|/./\1|" rel.csv >dots.csv &&
+	test_grep "^\./exp//test/.*/\./[01]_" dots.csv &&
+	evalcsv dots.csv >out && test_cmp expect out &&
+	sed "2,\$s|^|$TRASH//exp/./|" rel.csv >absdots.csv &&
+	evalcsv absdots.csv >out && test_cmp expect out &&
 	far=$("$PY" -c "print(\"/\".join(\"d%d\" % i for i in range(100)))") &&
 	sed "2,\$s|^|/$far/|" rel.csv >far.csv &&
 	evalcsv far.csv >out && test_cmp expect out &&
