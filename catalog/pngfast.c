@@ -30,8 +30,10 @@
 #include "probe-int.h"
 
 #define MAX_DIM 1000000u           /* libpng's default user limit */
-#define MAX_ANC_LEN (4u << 20)     /* below libpng's chunk size limit */
-#define MAX_ANC 64                 /* far below libpng's chunk cache */
+#define MAX_ANC_LEN PROBE_PNG_CHUNK_MALLOC_MAX  /* libpng's chunk size limit */
+/* libpng keeps so many text and unknown chunks and drops the text of the
+ * rest: counting every ancillary chunk keeps all text as libpng has it */
+#define MAX_ANC (PROBE_PNG_CHUNK_CACHE_MAX - 2)
 #define MAX_IDAT_LEN 8000000u      /* libpng's default chunk size limit */
 #define MAX_RAW (64u << 20)        /* larger images stream through libpng */
 

@@ -68,6 +68,19 @@ uint64_t probe_jpeg_reserve(const struct jpeg_decompress_struct *ci);
 void probe_jpeg_release(uint64_t n);
 
 /*
+ * Largest ancillary chunk the libpng readers may buffer (iCCP, zTXt, iTXt,
+ * eXIf...), decompressed, and their chunk cache: libpng keeps the first
+ * PROBE_PNG_CHUNK_CACHE_MAX - 2 text and unknown chunks and, past them,
+ * only checks CRCs (the text of later chunks is dropped).  Together they
+ * bound what a file's metadata can hold in memory (124 MiB), where a 15 MB
+ * file of a thousand 15 KB zTXt chunks, each inflating to 15 MiB, took
+ * 15 GB.  pngfast declines what these limits would make libpng see
+ * differently.
+ */
+#define PROBE_PNG_CHUNK_MALLOC_MAX (4u << 20)
+#define PROBE_PNG_CHUNK_CACHE_MAX 32
+
+/*
  * How every libpng reader of gicat starts: 0 with *png and *info made
  * (libpng's png_create_read_struct with err_ptr, err_fn and warn_fn;
  * the caller frees both with png_destroy_read_struct), or an error and
@@ -77,7 +90,8 @@ void probe_jpeg_release(uint64_t n);
  * allocates and zeroes a text chunk's claimed length before reading it,
  * whatever its chunk size limit, so 4 bytes of a 700-byte file would cost
  * 2 GB and seconds.  The reader then quits on a CRC error in any chunk,
- * refuses sides past max_pixels and allocates at most 16 MB per chunk.
+ * refuses sides past max_pixels and buffers at most
+ * PROBE_PNG_CHUNK_MALLOC_MAX bytes per ancillary chunk.
  * *at (if not NULL) gets where the file's chunks are.
  */
 struct png_struct_def;

@@ -20,13 +20,6 @@
 #include "pngfast.h"
 #include "probe-int.h"
 
-/* Largest ancillary chunk libpng may buffer (iCCP, zTXt, iTXt, eXIf...),
- * decompressed, and how many it keeps: past CHUNK_CACHE_MAX - 1 text and
- * unknown chunks it only checks their CRCs.  Together they bound what a
- * file's metadata can hold in memory (124 MiB), where a 15 MB file of a
- * thousand 15 KB zTXt chunks, each inflating to 15 MiB, took 15 GB. */
-#define CHUNK_MALLOC_MAX (4u << 20)
-#define CHUNK_CACHE_MAX 32
 /* IDAT bytes libpng may read past the last row's own: the end of the
  * zlib stream takes a few, and 64 KiB inflates to at most ~64 MiB. */
 #define EXCESS_IDAT_MAX ((size_t)64 << 10)
@@ -347,8 +340,8 @@ int probe_png_reader(const unsigned char *buf, size_t len,
 	/* a CRC error is corruption, in any chunk: the file is not as written */
 	png_set_crc_action(*png, PNG_CRC_ERROR_QUIT, PNG_CRC_ERROR_QUIT);
 	png_set_user_limits(*png, dim_max, dim_max);
-	png_set_chunk_malloc_max(*png, CHUNK_MALLOC_MAX);
-	png_set_chunk_cache_max(*png, CHUNK_CACHE_MAX);
+	png_set_chunk_malloc_max(*png, PROBE_PNG_CHUNK_MALLOC_MAX);
+	png_set_chunk_cache_max(*png, PROBE_PNG_CHUNK_CACHE_MAX);
 	return 0;
 }
 

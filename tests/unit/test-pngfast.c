@@ -534,6 +534,36 @@ static void test_bad_structure(void **state)
 	}
 }
 
+/* libpng keeps 30 text and unknown chunks (the chunk cache the library
+ * sets) and drops the text chunks past them: a file with more is declined,
+ * or its text keys would not be those libpng gives. */
+static void test_many_chunks(void **state)
+{
+	static const int texts[] = {30, 31, 40, 1, 2, 1};
+	static const int unknown[] = {0, 0, 0, 29, 29, 40};
+	unsigned char raw[RAW_LEN];
+
+	(void)state;
+	make_raw(raw);
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct buf pre = {0}, b;
+		char key[16];
+
+		for (int k = 0; k < unknown[i]; k++)
+			chunk(&pre, "prVt", "x", 1);
+		for (int k = 0; k < texts[i]; k++) {
+			snprintf(key, sizeof(key), "k%d", k);
+			chunk(&pre, "tEXt", key, strlen(key) + 1);
+		}
+		b = craft(raw, RAW_LEN, &pre, NULL, 8192, NULL, 0);
+		if (texts[i] + unknown[i] <= 30)
+			assert_int_equal(agree(b.p, b.n), 1);
+		same_both_ways(b.p, b.n, NULL);
+		free(b.p);
+		free(pre.p);
+	}
+}
+
 static int fail_row(void *arg, uint32_t y, const unsigned char *px)
 {
 	(void)px;
@@ -590,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_damage),
 		cmocka_unit_test(test_bad_data),
 		cmocka_unit_test(test_bad_structure),
+		cmocka_unit_test(test_many_chunks),
 		cmocka_unit_test(test_limit_and_row_error),
 		cmocka_unit_test(test_fixture),
 	};
