@@ -541,6 +541,69 @@ static void test_bad_structure(void **state)
 	}
 }
 
+/* Recomputes the CRC of the chunk at byte `at` of b, after a change. */
+static void fix_crc(struct buf *b, size_t at)
+{
+	const unsigned char *c = b->p + at;
+	uint32_t n = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 |
+		     (uint32_t)c[2] << 8 | c[3];
+	uint32_t crc = libdeflate_crc32(0, c + 4, (size_t)n + 4);
+	unsigned char *d = b->p + at + 8 + n;
+
+	d[0] = (unsigned char)(crc >> 24);
+	d[1] = (unsigned char)(crc >> 16);
+	d[2] = (unsigned char)(crc >> 8);
+	d[3] = (unsigned char)crc;
+}
+
+/* Where the IHDR chunk and its fields, and craft()'s first IDAT (no
+ * chunks before it) and its zlib header, are. */
+#define IHDR_AT 8
+#define IHDR_DEPTH (IHDR_AT + 8 + 8)
+#define IHDR_INTERLACE (IHDR_AT + 8 + 12)
+#define IDAT_AT (IHDR_AT + 12 + 13)
+#define ZLIB_AT (IDAT_AT + 8)
+
+/* Headers that say something else of the same bytes, the CRCs right:
+ * another bit depth, Adam7 where the passes take as many bytes as the
+ * rows (1 pixel wide), a zlib window smaller than the image. */
+static void test_relabelled(void **state)
+{
+	static const unsigned char depths[] = {1, 2, 4, 16};
+	unsigned char raw[RAW_LEN], px[9 * 4];
+	struct buf b;
+
+	(void)state;
+	make_raw(raw);
+	for (size_t i = 0; i < sizeof(depths); i++) {
+		b = craft(raw, RAW_LEN, NULL, NULL, 8192, NULL, 0);
+		b.p[IHDR_DEPTH] = depths[i];
+		fix_crc(&b, IHDR_AT);
+		declined(&b, 0);
+		free(b.p);
+	}
+	for (uint32_t h = 1; h <= 9; h += 8) {
+		fill(px, 1, h, 4, h);
+		b = libpng_write(1, h, 6, 6, PNG_ALL_FILTERS, px);
+		b.p[IHDR_INTERLACE] = 1;
+		fix_crc(&b, IHDR_AT);
+		declined(&b, 1);
+		free(b.p);
+	}
+	for (unsigned cinfo = 0; cinfo < 7; cinfo++) {
+		unsigned cmf = cinfo << 4 | 8, flg = 0x80;
+
+		flg += 31 - (cmf << 8 | flg) % 31;  /* the header's check */
+		b = craft(raw, RAW_LEN, NULL, NULL, 8192, NULL, 0);
+		b.p[ZLIB_AT] = (unsigned char)cmf;
+		b.p[ZLIB_AT + 1] = (unsigned char)flg;
+		fix_crc(&b, IDAT_AT);
+		assert_int_equal(agree(b.p, b.n),
+				 RAW_LEN <= (size_t)256 << cinfo);
+		free(b.p);
+	}
+}
+
 /* libpng keeps 30 text and unknown chunks (the chunk cache the library
  * sets) and drops the text chunks past them: a file with more is declined,
  * or its text keys would not be those libpng gives. */
@@ -628,6 +691,7 @@ int main(void)
 		cmocka_unit_test(test_bad_data),
 		cmocka_unit_test(test_bad_structure),
 		cmocka_unit_test(test_many_chunks),
+		cmocka_unit_test(test_relabelled),
 		cmocka_unit_test(test_limit_and_row_error),
 		cmocka_unit_test(test_fixture),
 	};
