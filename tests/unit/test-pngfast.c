@@ -31,6 +31,7 @@
 #include "catalog.h"
 #include "degrade.h"
 #include "pngfast.h"
+#include "probe-int.h"
 
 #define MKGENIMAGE "build/fixtures/mkgenimage"
 
@@ -604,6 +605,56 @@ static void test_relabelled(void **state)
 	}
 }
 
+/* Text and EXIF that libpng drops or cuts short (a compressed iTXt whose
+ * stream is broken, a bad byte order, XMP after a NUL), and text chunks
+ * at the chunk size limit libpng is given and past it (where it only
+ * warns): pngfast declines them or reads them as libpng does. */
+static void test_metadata_edges(void **state)
+{
+	static const char xmp[] = "XML:com.adobe.xmp\0<x:xmpmeta>\0"
+		"<rdf:Description Iptc4xmpExt:DigitalSourceType=\"http://cv.iptc"
+		".org/newscodes/digitalsourcetype/trainedAlgorithmicMedia\"/>";
+	static const struct {
+		const char *type, *data;
+		size_t n;
+	} odd[] = {
+		{"iTXt", "k\0\1\0\0\0\x78\x9c garbage", 15},
+		{"eXIf", "MI\0\x2a\0\0\0\x08\0\0", 10},
+		{"eXIf", "XX\0\x2a\0\0\0\x08\0\0", 10},
+		{"tEXt", xmp, sizeof(xmp) - 1},
+	};
+	unsigned char raw[RAW_LEN];
+	struct buf b;
+
+	(void)state;
+	make_raw(raw);
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		struct buf pre = {0};
+
+		chunk(&pre, odd[i].type, odd[i].data, odd[i].n);
+		b = craft(raw, RAW_LEN, &pre, NULL, 8192, NULL, 0);
+		agree(b.p, b.n);
+		same_both_ways(b.p, b.n, NULL);
+		free(b.p);
+		free(pre.p);
+	}
+	for (size_t n = PROBE_PNG_CHUNK_MALLOC_MAX;
+	     n <= PROBE_PNG_CHUNK_MALLOC_MAX + 1; n++) {
+		unsigned char *text = malloc(n);
+		struct buf pre = {0};
+
+		assert_non_null(text);
+		memset(text, 'a', n);
+		text[1] = '\0';
+		chunk(&pre, "tEXt", text, n);
+		b = craft(raw, RAW_LEN, &pre, NULL, 8192, NULL, 0);
+		same_both_ways(b.p, b.n, NULL);
+		free(b.p);
+		free(pre.p);
+		free(text);
+	}
+}
+
 /* libpng keeps 30 text and unknown chunks (the chunk cache the library
  * sets) and drops the text chunks past them: a file with more is declined,
  * or its text keys would not be those libpng gives. */
@@ -692,6 +743,7 @@ int main(void)
 		cmocka_unit_test(test_bad_structure),
 		cmocka_unit_test(test_many_chunks),
 		cmocka_unit_test(test_relabelled),
+		cmocka_unit_test(test_metadata_edges),
 		cmocka_unit_test(test_limit_and_row_error),
 		cmocka_unit_test(test_fixture),
 	};
