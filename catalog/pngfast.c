@@ -12,10 +12,13 @@
  * compressed iTXt), and anything out of order or after IEND.
  *
  * One difference is left: libdeflate is a little more lenient than zlib
- * with deflate streams no encoder writes (distance codes 30 and 31, more
- * than 286 length or 30 distance codes declared, an incomplete code-length
- * code).  Such a stream, with a right Adler-32 and CRCs, decodes here and
- * is rejected by libpng.
+ * with deflate streams no encoder writes (length codes 286 and 287, which
+ * it reads as 258 like code 285, distance codes 30 and 31, more than 286
+ * length or 30 distance codes declared, an incomplete code-length code).
+ * Such a stream, with a right Adler-32 and CRCs, decodes here and is
+ * rejected by libpng.  One flipped bit does it: code 285 of a fixed
+ * Huffman block becomes 286 or 287, the output and its Adler-32 unchanged,
+ * so damage done before the CRCs were computed can get through.
  */
 #include <stdio.h>
 #include <stdlib.h>
