@@ -522,8 +522,71 @@ int gic_export_forget(struct gic_catalog *c, const char *dir)
 	return gic_tx_end(c, 0, rc);
 }
 
+/* Keeps in l only the files that are there to remove: what the catalog
+ * recorded (listed without a hash), gicat wrote; a MANIFEST line alone
+ * vouches for nothing (any sha256sum listing reads as one), so its file
+ * goes only while it holds the line's hash.  Sorted by path. */
+static void to_remove(int outfd, struct list *l)
+{
+	char buf[PATH_MAX];
+	const char *base;
+	size_t out = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		int fd = l->v[i].sha[0] ? open_parent(outfd, l->v[i].path, buf,
+						      sizeof(buf), &base) : -1;
+		int goes = !l->v[i].sha[0] || (fd >= 0 &&
+					       holds(fd, base, l->v[i].sha));
+
+		if (fd >= 0)
+			close(fd);
+		if (goes)
+			l->v[out++] = l->v[i];
+		else
+			free(l->v[i].path);
+	}
+	l->n = out;
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), by_path);
+}
+
+/* The mark, before any file goes, listing what stays: the files not in
+ * gone and the empty directories clearing it leaves.  A run killed while
+ * removing gone (whose records are forgotten first) is then resumed like
+ * one killed while writing, and what was still there of gone goes. */
+static int mark_first(int outfd, const struct list *gone)
+{
+	struct list all = { 0 };
+	char **kept = NULL;
+	size_t n = 0;
+	int rc = walk(gic_export_dir_reopen(outfd), "", &all, 0, 1);
+
+	if (rc == 0 && all.n && !(kept = calloc(all.n, sizeof(*kept))))
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+	for (size_t i = 0; rc == 0 && i < all.n; i++) {
+		const struct expect *e = &all.v[i];
+
+		if (!strcmp(e->path, GIC_EXPORT_MARK) ||
+		    !strcmp(e->path, GIC_EXPORT_MARK_TMP) ||
+		    (!e->dir && bsearch(e, gone->v, gone->n, sizeof(*gone->v),
+					by_path)) ||
+		    (e->dir && gic_export_dir_wanted(gone->v, gone->n,
+						     sizeof(*gone->v), e->path)))
+			continue;
+		kept[n++] = e->path;
+	}
+	if (rc == 0) {
+		if (n)
+			qsort(kept, n, sizeof(*kept), gic_strp_cmp);
+		rc = gic_export_mark(outfd, kept, n);
+	}
+	free(kept);
+	release(&all);
+	return rc;
+}
+
 int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
-		     struct gic_export_cleared *out)
+		     int mark, struct gic_export_cleared *out)
 {
 	struct list known = { 0 }, left = { 0 };
 	char hex[GIC_HEX_LEN + 1];
@@ -539,16 +602,15 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 	if (rc == GIC_ENOTFOUND)
 		rc = 0; /* no MANIFEST.sha256: what the catalog knows */
 	if (rc >= 0)
+		to_remove(outfd, &known);
+	if (rc >= 0 && mark)
+		rc = mark_first(outfd, &known);
+	if (rc >= 0)
 		rc = gic_export_forget(c, dir);
-	/* What the catalog recorded (listed without a hash), gicat wrote.
-	 * A MANIFEST line alone vouches for nothing (any sha256sum listing
-	 * reads as one): its file goes only while it holds the line's hash. */
 	for (size_t i = 0; rc >= 0 && i < known.n; i++)
-		out->removed += (uint64_t)gic_export_remove(outfd, known.v[i].path, 0,
-			known.v[i].sha[0] ? known.v[i].sha : NULL);
+		out->removed += (uint64_t)gic_export_remove(outfd,
+			known.v[i].path, 0, NULL);
 	if (rc >= 0) {
-		if (known.n)
-			qsort(known.v, known.n, sizeof(*known.v), by_path);
 		remove_empty_dirs(outfd, &known);
 		rc = walk(gic_export_dir_reopen(outfd), "", &left, 0, 1);
 	}

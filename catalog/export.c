@@ -443,15 +443,17 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 		return not_ours(x, gic_seterr(GIC_EUSAGE, NOT_EMPTY));
 	x->overwrite = nonempty;
 	x->resumed = found;
-	/* an empty --out may still have records (of an export removed by
-	 * hand): a run killed here must not leave them to describe it */
-	rc = nonempty ? gic_export_clear(x->cat, x->out, x->outfd, cleared)
-		      : gic_export_forget(x->cat, x->out);
+	/* the mark goes first (a new one by the clear, before it removes
+	 * anything); an empty --out may still have records (of an export
+	 * removed by hand): a run killed here must not leave them to
+	 * describe it */
+	if (nonempty)
+		rc = gic_export_clear(x->cat, x->out, x->outfd, !found, cleared);
+	else if ((rc = gic_export_forget(x->cat, x->out)) == 0)
+		rc = gic_export_mark(x->outfd, NULL, 0);
 	/* a killed run's files: all but those its mark says were here */
 	if (rc == 0 && found)
 		rc = gic_export_resume(x->outfd, cleared);
-	if (rc == 0 && !found)
-		rc = gic_export_mark(x->outfd, cleared->left, cleared->nleft);
 	x->marked = rc == 0;
 	return rc;
 }

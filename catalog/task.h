@@ -287,9 +287,11 @@ int gic_export_task_hash(struct gic_catalog *c, const char *dir,
  * earlier exports wrote there: those of the catalog's records of dir and
  * those its MANIFEST.sha256 lists; then their directories left empty.
  * Paths go down from outfd one component at a time, never through a
- * symlink, and never up.  Other files stay, listed in out->left.
+ * symlink, and never up.  Other files stay, listed in out->left.  With
+ * mark, first leaves the mark of an unfinished export (listing those
+ * others), so that a run killed while removing is resumed.
  */
 int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
-		     struct gic_export_cleared *out);
+		     int mark, struct gic_export_cleared *out);
 
 #endif

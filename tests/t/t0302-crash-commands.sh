@@ -1,0 +1,97 @@
+#!/bin/sh
+# kill -9 inside the commands that write, besides ingest (t0103): split
+# and export.
+#
+# strace sends the SIGKILL at the Nth call of a system call, so each kill
+# lands at the same point on every run.  After each kill verify --full is
+# clean, and the same command run again ends in exactly the state of one
+# uninterrupted run: the catalog's rows, the store's objects, the output,
+# no temporary file, no mark.
+. "$(dirname "$0")/lib.sh"
+
+# (LeakSanitizer cannot run under ptrace)
+killat() { # SYSCALL N CMD...: CMD, killed at its Nth SYSCALL (it must be)
+	s=$1 n=$2; shift 2
+	set +e
+	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" strace -f -qq -o /dev/null \
+		-e trace="$s" -e inject="$s":signal=SIGKILL:when="$n" "$@" \
+		>/dev/null 2>&1
+	rc=$?
+	set -e
+	test "$rc" -eq 137 || { echo "not killed at $s:$n (exit $rc)"; return 1; }
+}
+if ! strace -f -qq -o /dev/null -e trace=unlink true 2>/dev/null; then
+	echo "# SKIP: strace cannot trace here (ptrace not permitted)"
+	test_done
+	exit
+fi
+
+fixture_catalog
+mv cat base
+H=$(sqlite3 base/.gicat/catalog.db "SELECT sha256 FROM entries WHERE generator = 'wukong' ORDER BY path LIMIT 1")
+
+state() { # the rows that matter, the store's files, what out is
+	sqlite3 cat/.gicat/catalog.db "
+		SELECT sha256, dataset, generator, label, split, path, license
+		FROM entries ORDER BY dataset, path;
+		SELECT sha256, bytes FROM images ORDER BY sha256;
+		SELECT parent, ops, codec, derived FROM derivations ORDER BY 1, 2;
+		SELECT m.out_dir, m.task_hash, m.format, m.mode, m.files, f.path,
+		       f.sha256, f.image_sha256 FROM materializations m JOIN
+		       materialized_files f ON f.materialization_id = m.id
+		ORDER BY 1, 6;"
+	(cd cat/.gicat/objects && find . | sort)
+	if test -e out; then
+		find out -printf "%y %p %l\n" | sort
+		find out -type f -exec sha256sum {} + | sort -k2
+	fi
+}
+# fresh: the fixture's catalog as cat, SETUP run on it, no out
+fresh() {
+	rm -rf cat out && cp -a base cat && eval "$setup" >/dev/null 2>&1
+}
+
+# crash_test TITLE SETUP CMD SYSCALL:N...: CMD run whole once, then for
+# each point killed there and run again, which must end the same
+crash_test() {
+	title=$1 setup=$2 cmd=$3; shift 3
+	points=$*
+	test_expect_success "$title: killed at $points, then run again" '
+		fresh && eval "$cmd" >/dev/null 2>&1 && state >want &&
+		for p in $points; do
+			fresh &&
+			eval "killat ${p%:*} ${p#*:} $cmd" &&
+			gicat --catalog cat verify --full >out.v 2>&1 ||
+				{ echo "at $p:"; cat out.v; return 1; }
+			eval "$cmd" >/dev/null 2>out.e ||
+				{ echo "at $p, the re-run:"; cat out.e; return 1; }
+			state >got &&
+			test_cmp want got || { echo "at $p"; return 1; }
+		done
+	'
+}
+
+export GICAT_DIR="$TRASH/cat"
+T=genimage/cross-sd14
+
+# A --force run forgets the earlier export's record, then removes its
+# files: killed in between, nothing said those that were still there
+# were not the user's, and the re-run kept them in the new export.
+setup="gicat split genimage/cross-adm --out out"
+test_expect_success 'split --force killed while it removes an earlier export: check says so, the re-run removes the rest' '
+	fresh && killat unlinkat 8 gicat split $T --out out --force &&
+	gicat verify --full >/dev/null &&
+	test_expect_code 1 gicat split --check out >check 2>&1 &&
+	test_grep "did not finish (killed, or it failed)" check &&
+	gicat split $T --out out 2>err &&
+	! grep warning err &&
+	gicat split --check out >check && test_grep " 0 drifts" check &&
+	mkdir whole && gicat split $T --out whole/out 2>/dev/null &&
+	diff -r whole/out out
+'
+crash_test 'split --force over an earlier export' "$setup" \
+	"gicat split $T --out out --force" \
+	unlinkat:2 unlinkat:40 unlinkat:120 linkat:30 renameat:1 pwrite64:3 \
+	pwrite64:20
+
+test_done
