@@ -137,7 +137,12 @@ static int init_unfinished(const char *root)
 
 	if (path_join(p, sizeof(p), root, ".gicat/catalog.db") < 0)
 		return 0;
-	if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
+	/* read-write where it may: an init killed in its first write (the
+	 * switch to WAL) leaves a hot journal, which only a writer rolls
+	 * back; read-only, the database cannot be read and passed for a
+	 * catalog, so init refused what every other command called an
+	 * unfinished init */
+	if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
 		tables = schema_size(db);
 	sqlite3_close(db);
 	if (tables == 0 && !path_join(p, sizeof(p), root, ".gicat/objects") &&

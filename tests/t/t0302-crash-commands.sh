@@ -1,6 +1,6 @@
 #!/bin/sh
 # kill -9 inside the commands that write, besides ingest (t0103): split
-# and export.
+# and export, init.
 #
 # strace sends the SIGKILL at the Nth call of a system call, so each kill
 # lands at the same point on every run.  After each kill verify --full is
@@ -93,5 +93,16 @@ crash_test 'split --force over an earlier export' "$setup" \
 	"gicat split $T --out out --force" \
 	unlinkat:2 unlinkat:40 unlinkat:120 linkat:30 renameat:1 pwrite64:3 \
 	pwrite64:20
+
+# The first write of a new catalog.db (its switch to WAL) goes through a
+# rollback journal: killed before that is deleted, a read-only look at
+# the database could not read it, so init took it for a catalog, while
+# every other command said to run init again.
+test_expect_success 'init killed as it deletes its first journal: init again completes it' '
+	killat unlink 1 gicat init ki &&
+	test -e ki/.gicat/catalog.db-journal &&
+	gicat init ki 2>err && test_grep "^init: created catalog" err &&
+	gicat --catalog ki verify >out && test_grep " 0 problems" out
+'
 
 test_done
