@@ -1,6 +1,6 @@
 #!/bin/sh
 # kill -9 inside the commands that write, besides ingest (t0103): split
-# and export, init.
+# and export, gc, degrade, rm, init.
 #
 # strace sends the SIGKILL at the Nth call of a system call, so each kill
 # lands at the same point on every run.  After each kill verify --full is
@@ -93,6 +93,28 @@ crash_test 'split --force over an earlier export' "$setup" \
 	"gicat split $T --out out --force" \
 	unlinkat:2 unlinkat:40 unlinkat:120 linkat:30 renameat:1 pwrite64:3 \
 	pwrite64:20
+
+setup=
+crash_test 'split of a degraded task (derived objects made on the way)' "" \
+	"gicat split genimage/degraded --out out --mode copy" \
+	linkat:20 linkat:45 pwrite64:40 pwrite64:150 mkdirat:10
+
+crash_test 'export as webdataset' "" \
+	"gicat export 'split = val' --out out --format webdataset --shard-size 10" \
+	write:100 write:400 renameat:1 pwrite64:15
+
+crash_test 'degrade' "" \
+	"gicat degrade 'resize(short=64)|jpeg(quality=30)' $H >out" \
+	linkat:1 pwrite64:2 pwrite64:20 fdatasync:1
+
+setup="gicat export 'generator = adm' --out gone --mode symlink &&
+	gicat rm 'generator = sd14 or generator = adm' && rm -r gone"
+crash_test 'gc --forget-gone' "$setup" "gicat gc --grace 0 --forget-gone" \
+	unlink:1 unlink:12 pwrite64:3 pwrite64:25
+
+setup=
+crash_test 'rm' "" "gicat rm 'generator = sd14 or split = val'" \
+	pwrite64:2 pwrite64:40 fdatasync:2
 
 # The first write of a new catalog.db (its switch to WAL) goes through a
 # rollback journal: killed before that is deleted, a read-only look at
