@@ -539,6 +539,12 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 	}
 	if (rc == 0)
 		rc = gic_export_common_meta(&x);
+	/* the files on disk before the record that vouches for them: after
+	 * a power loss a recorded export is whole (one syncfs, as the store's
+	 * batches; links and copies alike) */
+	if (rc == 0 && syncfs(x.outfd) < 0)
+		rc = gic_seterr(GIC_EIO, "sync '%s': %s", x.out,
+				strerror(errno));
 	if (rc == 0)
 		rc = gic_export_save(&x, &rep->materialization_id);
 	rep->resumed = x.resumed;
