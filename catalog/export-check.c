@@ -568,8 +568,8 @@ static int mark_first(int outfd, const struct list *gone)
 
 		if (!strcmp(e->path, GIC_EXPORT_MARK) ||
 		    !strcmp(e->path, GIC_EXPORT_MARK_TMP) ||
-		    (!e->dir && bsearch(e, gone->v, gone->n, sizeof(*gone->v),
-					by_path)) ||
+		    (!e->dir && gone->n && bsearch(e, gone->v, gone->n,
+						   sizeof(*gone->v), by_path)) ||
 		    (e->dir && gic_export_dir_wanted(gone->v, gone->n,
 						     sizeof(*gone->v), e->path)))
 			continue;
