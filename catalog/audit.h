@@ -108,7 +108,8 @@ const char *gic_license_rules_for(const struct gic_license_rules *r,
 				  const char *base, char *buf, size_t size);
 /* A list of ids however it is separated ("A,B", "A  B") as the catalog
  * stores lists, separated by single spaces (what `license = ID` matches),
- * in buf; NULL when it passes size. */
+ * in buf; ids itself when that passes size (never NULL: a list is never
+ * dropped). */
 const char *gic_license_canon(const char *ids, char *buf, size_t size);
 /*
  * Attaches ids to the dataset or generator (kind "dataset" or

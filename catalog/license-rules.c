@@ -116,7 +116,7 @@ static const char *join3(const char *base, const char *a, const char *b,
 
 const char *gic_license_canon(const char *ids, char *buf, size_t size)
 {
-	return join3(ids, NULL, NULL, buf, size);
+	return join3(ids, NULL, NULL, buf, size) ? buf : ids;
 }
 
 const char *gic_license_rules_for(const struct gic_license_rules *r,
