@@ -90,17 +90,11 @@ int cli_expr_check(const char *cmd, const char *expr);
 /* "A B C" from arguments: how every command takes EXPR, so that it may
  * be given unquoted; "" from none; malloc'd. */
 char *cli_join_args(int argc, char **argv);
-/* Parses a size with an optional k/M/G suffix, or a count. */
 /* bytes for people, in decimal units: "512 bytes", "1.5 kB", "3.1 MB",
  * "2.7 GB"; buf holds at least 32 bytes. */
 const char *cli_size(uint64_t bytes, char *buf, size_t size);
-/* A number, optionally with a binary suffix (k or K = 1024, M, G), for
- * bytes and the like; -1 when it is not one or overflows. */
-int cli_parse_u64(const char *s, uint64_t *out);
-/* The same with decimal suffixes (k or K = 1000, M = 10^6, G = 10^9), for
- * counts such as pixels ("100M" is the 100 Mpx limit). */
-int cli_parse_count(const char *s, uint64_t *out);
-/* --max-pixels (cli_parse_count) or another size limit (cli_parse_u64),
+/* numopt.c.  --max-pixels (k, M, G for 10^3, 10^6, 10^9: "100M" is the
+ * 100 Mpx limit) or another size limit (k or K, M, G for KiB, MiB, GiB),
  * non-zero, into *out: -1, or the exit code of a usage error naming opt. */
 int cli_limit_opt(const char *cmd, const char *opt, const char *v,
 		  uint64_t *out);

@@ -1,6 +1,7 @@
 /*
  * util.c - the CLI's shared plumbing: usage and error messages, exit codes,
- * finding the catalog, number parsing, and the progress line.
+ * finding the catalog, EXPR errors, writing output files (numeric options
+ * are in numopt.c, the progress line in progress.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,6 @@
 #include <sqlite3.h>
 
 #include "cli.h"
-#include "nearidx.h"
 
 void cli_usage(const struct cmd *cmd, FILE *f)
 {
@@ -381,152 +381,6 @@ int cli_open(const char *cmd, struct gic_catalog **c)
 int cli_open_as_is(const char *cmd, struct gic_catalog **c)
 {
 	return open_with(cmd, c, gic_catalog_open_as_is);
-}
-
-/* A decimal number with an optional suffix from units ("kMG"), each a
- * power of base (1000 or 1024); -1 on anything else or an overflow. */
-static int parse_scaled(const char *s, uint64_t base, uint64_t *out)
-{
-	static const char units[] = "kMG";
-	char *end;
-	const char *u;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	errno = 0;
-	if (*s < '0' || *s > '9') /* strtoull would take " 5", "-5", "+5" */
-		return -1;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	if (*end && (u = strchr(units, *end == 'K' ? 'k' : *end))) {
-		for (const char *p = units; p <= u; p++)
-			mul *= base;
-		end++;
-	}
-	if (*end || v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
-int cli_parse_u64(const char *s, uint64_t *out)
-{
-	return parse_scaled(s, 1024, out);
-}
-
-int cli_parse_count(const char *s, uint64_t *out)
-{
-	return parse_scaled(s, 1000, out);
-}
-
-int cli_number_opt(const char *cmd, const char *opt, const char *v,
-		   uint64_t lo, uint64_t hi, uint64_t *out)
-{
-	/* digits only: k of seconds or of bits is no unit, and "1k" jobs
-	 * or matches read as 1024 surprise whoever meant 1000 */
-	if (v[strspn(v, "0123456789")] || cli_parse_count(v, out) < 0 ||
-	    *out < lo || *out > hi)
-		return cli_usage_error(cmd, "%s takes %llu..%llu, not '%s'", opt,
-				       (unsigned long long)lo,
-				       (unsigned long long)hi, v);
-	return -1;
-}
-
-int cli_distance_opt(const char *cmd, const char *v, int *out)
-{
-	uint64_t d;
-	int rc = cli_number_opt(cmd, "--distance", v, 0, GIC_NEAR_MAX_DISTANCE,
-				&d);
-
-	if (rc >= 0)
-		return rc;
-	*out = (int)d;
-	return 0;
-}
-
-int cli_limit_opt(const char *cmd, const char *opt, const char *v,
-		  uint64_t *out)
-{
-	int pixels = !strcmp(opt, "--max-pixels");
-
-	if ((pixels ? cli_parse_count(v, out) : cli_parse_u64(v, out)) < 0 ||
-	    *out == 0)
-		return cli_usage_error(cmd, "%s takes a positive number, with "
-				       "k, M or G for %s (e.g. %s), not '%s'",
-				       opt, pixels ? "10^3, 10^6, 10^9" :
-				       "KiB, MiB, GiB", pixels ? "100M" : "64M",
-				       v);
-	return -1;
-}
-
-void progress_start(struct progress *p)
-{
-	p->on = isatty(STDERR_FILENO);
-	p->start = p->last = gic_now();
-	p->t0 = 0;
-	p->d0 = 0;
-	p->what[0] = '\0';
-}
-
-void progress_show(struct progress *p, const char *what, uint64_t done,
-		   uint64_t total)
-{
-	double t, el, rate, eta;
-
-	if (!p->on)  /* not a terminal: nothing to work out */
-		return;
-	t = gic_now();
-	if (!p->t0) {
-		p->t0 = t;
-		p->d0 = done;
-	}
-	el = t - p->t0;
-	rate = el > 0 && done > p->d0 ? (double)(done - p->d0) / el : 0;
-	eta = rate > 0 && total > done ? (total - done) / rate : 0;
-	if (t - p->last < 0.2)
-		return;
-	p->last = t;
-	fprintf(stderr, "\r\033[K%s %llu", what, (unsigned long long)done);
-	if (total)
-		fprintf(stderr, "/%llu", (unsigned long long)total);
-	if (el >= 0.5 && rate > 0)  /* not too soon to tell a rate */
-		fprintf(stderr, "  %.0f/s", rate);
-	if (el >= 0.5 && rate > 0 && total)
-		fprintf(stderr, "  ETA %d:%02d", (int)eta / 60, (int)eta % 60);
-}
-
-/* The catalog's progress hook: the line of each phase starts afresh. */
-static void progress_hook(void *arg, const char *what, uint64_t done,
-			  uint64_t total)
-{
-	struct progress *p = arg;
-
-	if (strncmp(p->what, what, sizeof(p->what) - 1)) {
-		snprintf(p->what, sizeof(p->what), "%s", what);
-		p->t0 = p->last = 0;
-	}
-	progress_show(p, what, done, total);
-	if (!done)  /* the rate counts from the first progress made */
-		p->t0 = 0;
-}
-
-void cli_progress_hook(struct gic_catalog *c, struct progress *p)
-{
-	progress_start(p);
-	gic_catalog_on_progress(c, p->on ? progress_hook : NULL, p);
-}
-
-void cli_progress_unhook(struct gic_catalog *c, struct progress *p)
-{
-	gic_catalog_on_progress(c, NULL, NULL);
-	progress_end(p);
-}
-
-void progress_end(struct progress *p)
-{
-	if (p->on)
-		fputs("\r\033[K", stderr);
 }
 
 /* Characters of EXPR shown on each side of an error's column. */
