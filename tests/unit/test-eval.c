@@ -5,7 +5,6 @@
  * files (CSV and JSONL, every bad row reported with its line), run lists,
  * the cross-generator grid and the HTML page.
  */
-#include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +16,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "testdata.h"
 
 #include "eval.h"
 #include "json.h"
@@ -253,25 +254,6 @@ static void collect(void *arg, enum gic_eval_problem kind, const char *where,
 }
 
 static char tmpdir[] = "/tmp/gicat-test-eval-XXXXXX";
-
-/* The directory and what a failed test left in it (a failing assertion
- * leaves its function before the unlink). */
-static void rm_tmpdir(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char *path;
-
-	while (d && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    asprintf(&path, "%s/%s", tmpdir, e->d_name) > 0) {
-			unlink(path);
-			free(path);
-		}
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
-}
 
 /* A file of this run's own directory, so that runs in parallel (plain and
  * sanitized builds) never share one. */
@@ -592,6 +574,6 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		return perror("mkdtemp"), 1;
 	failed = cmocka_run_group_tests(tests, NULL, NULL);
-	rm_tmpdir();
+	test_rm_tree(tmpdir);  /* with what a failing test left in it */
 	return failed;
 }
