@@ -87,6 +87,11 @@ test_grep() {
 	grep -q -e "$1" "$2" && return 0
 	echo "no line matching '$1' in $2:" >&2; sed 's/^/| /' "$2" >&2; return 1
 }
+# test_grep_all file pattern...: test_grep of each pattern in file.
+test_grep_all() {
+	f=$1; shift
+	for p in "$@"; do test_grep "$p" "$f" || return 1; done
+}
 test_done() {
 	echo "1..$test_count"
 	[ "$test_failed" -eq 0 ]

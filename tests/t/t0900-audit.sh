@@ -262,13 +262,11 @@ test_expect_success 'task tables stay aligned with long set names and license li
 
 test_expect_success 'LICENSES.md of an export: every license with its flags and attribution line' '
 	gicat export "generator = midjourney or (subset = midjourney and label = real)" --out exp 2>/dev/null &&
-	test_grep "^## LicenseRef-Midjourney" exp/LICENSES.md &&
-	test_grep "^| LicenseRef-ImageNet | $(q "subset = midjourney and label = real") |" exp/LICENSES.md &&
-	test_grep "commercial use: not allowed" exp/LICENSES.md &&
-	test_grep "redistribution: not allowed" exp/LICENSES.md &&
-	test_grep "attribution: credit \"GenImage dataset terms" exp/LICENSES.md &&
-	test_grep "share-alike: yes" exp/LICENSES.md &&
-	test_grep "https://docs.midjourney.com" exp/LICENSES.md
+	test_grep_all exp/LICENSES.md "^## LicenseRef-Midjourney" \
+		"^| LicenseRef-ImageNet | $(q "subset = midjourney and label = real") |" \
+		"commercial use: not allowed" "redistribution: not allowed" \
+		"attribution: credit \"GenImage dataset terms" "share-alike: yes" \
+		"https://docs.midjourney.com"
 '
 
 test_expect_success 'LICENSES.md flags files with no license and ids not in the registry' '
@@ -276,11 +274,9 @@ test_expect_success 'LICENSES.md flags files with no license and ids not in the 
 	gicat --catalog sepcat ingest sep/c.png 2>/dev/null &&
 	sqlite3 sepcat/.gicat/catalog.db "UPDATE entries SET license = ${SQ}Made-Up-1.0 MIT${SQ} WHERE path = ${SQ}sep/b.png${SQ}" &&
 	gicat --catalog sepcat export "dataset = sep" --out sepexp 2>/dev/null &&
-	test_grep "^| unknown | 1 |" sepexp/LICENSES.md &&
-	test_grep "No license was recorded for these files" sepexp/LICENSES.md &&
-	test_grep "^| Made-Up-1.0 | 1 |" sepexp/LICENSES.md &&
-	test_grep "Not in the license registry" sepexp/LICENSES.md &&
-	test_grep "^| MIT | 2 |" sepexp/LICENSES.md
+	test_grep_all sepexp/LICENSES.md "^| unknown | 1 |" \
+		"No license was recorded for these files" "^| Made-Up-1.0 | 1 |" \
+		"Not in the license registry" "^| MIT | 2 |"
 '
 
 test_expect_success 'LICENSES.md lists every id of a long list, none cut or dropped' '

@@ -19,6 +19,7 @@
 
 #include <jpeglib.h>
 
+#include "testdata.h"
 #include "audit.h"
 #include "audit-int.h"
 #include "probe-int.h"
@@ -391,29 +392,25 @@ static void test_license_markdown(void **state)
 
 	(void)state;
 	md = gic_license_markdown(&l);
-	assert_non_null(md);
-	assert_non_null(strstr(md, "commercial use: allowed"));
-	assert_non_null(strstr(md, "attribution: credit \"Creative Commons "
-			       "BY-SA\" (https://example.org/by-sa)"));
-	assert_non_null(strstr(md, "shared under \"Creative Commons BY-SA\""));
-	assert_non_null(strstr(md, "Share alike."));
+	assert_contains(md, "commercial use: allowed",
+			"attribution: credit \"Creative Commons BY-SA\" "
+			"(https://example.org/by-sa)",
+			"shared under \"Creative Commons BY-SA\"", "Share alike.");
 	free(md);
 	/* each flag its own line: Midjourney's terms ask credit, no
 	 * share-alike, and allow sharing but not commercial use */
 	l.share_alike = l.commercial = 0;
 	md = gic_license_markdown(&l);
-	assert_non_null(strstr(md, "commercial use: not allowed"));
-	assert_non_null(strstr(md, "redistribution: allowed"));
-	assert_non_null(strstr(md, "attribution required: yes"));
-	assert_non_null(strstr(md, "share-alike: no"));
-	assert_non_null(strstr(md, "attribution: credit"));
-	assert_null(strstr(md, "shared under"));
+	assert_contains(md, "commercial use: not allowed",
+			"redistribution: allowed", "attribution required: yes",
+			"share-alike: no", "attribution: credit");
+	assert_lacks(md, "shared under");
 	free(md);
 	l.attribution = 0;
 	l.url = NULL;
 	md = gic_license_markdown(&l);
-	assert_null(strstr(md, "attribution: credit"));
-	assert_non_null(strstr(md, "attribution required: no"));
+	assert_lacks(md, "attribution: credit");
+	assert_contains(md, "attribution required: no");
 	free(md);
 }
 

@@ -2,7 +2,8 @@
  * testdata.h - reading test input in the unit tests: a whole file, or a
  * file of the shared sample data ($GICAT_SHARED, else ../shared, as the
  * tests run from the repository root); a scratch catalog, and removing a
- * scratch tree.  Include after <cmocka.h>.
+ * scratch tree; and text checked for the strings it must (not) hold.
+ * Include after <cmocka.h>.
  */
 #ifndef GIC_TESTDATA_H
 #define GIC_TESTDATA_H
@@ -11,6 +12,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -98,5 +100,19 @@ static int test_catalog_new(char dir[64], struct gic_catalog **cat)
 	}
 	return 0;
 }
+
+/* Fails unless text (not NULL) holds every string given, naming the
+ * first one it lacks; assert_lacks: none of them, naming the first it
+ * holds. */
+#define assert_contains(text, ...) test_strings_((text), 1, __VA_ARGS__)
+#define assert_lacks(text, ...) test_strings_((text), 0, __VA_ARGS__)
+#define test_strings_(text, want, ...) do {                                 \
+	const char *const s_[] = { __VA_ARGS__ };                           \
+	assert_non_null(text);                                              \
+	for (size_t i_ = 0; i_ < sizeof(s_) / sizeof(*s_); i_++)            \
+		if ((strstr((text), s_[i_]) != NULL) != (want))             \
+			fail_msg("'%s' %s in:\n%s", s_[i_],                 \
+				 (want) ? "not" : "unexpectedly", (text));  \
+} while (0)
 
 #endif
