@@ -441,9 +441,8 @@ static int holds(int fd, const char *base, const char *sha)
 	return gic_sha256_file_at(fd, base, got) == 0 && !strcmp(got, sha);
 }
 
-/* Removes rel below outfd (a file, or with dir an empty directory); with
- * sha, a file only while it holds that content. */
-int gic_export_remove(int outfd, const char *rel, int dir, const char *sha)
+/* Removes rel below outfd (a file, or with dir an empty directory). */
+int gic_export_remove(int outfd, const char *rel, int dir)
 {
 	char buf[PATH_MAX];
 	const char *base;
@@ -451,8 +450,7 @@ int gic_export_remove(int outfd, const char *rel, int dir, const char *sha)
 
 	if (fd < 0)
 		return 0;
-	ok = (!sha || holds(fd, base, sha)) &&
-	     unlinkat(fd, base, dir ? AT_REMOVEDIR : 0) == 0;
+	ok = unlinkat(fd, base, dir ? AT_REMOVEDIR : 0) == 0;
 	close(fd);
 	return ok;
 }
@@ -469,7 +467,7 @@ void gic_export_remove_dirs_of(int outfd, const char *path,
 		if (keep && keep(arg, dir))
 			break;
 		*slash = '\0';
-		if (!gic_export_remove(outfd, dir, 1, NULL))
+		if (!gic_export_remove(outfd, dir, 1))
 			break;
 	}
 }
@@ -487,7 +485,7 @@ static void remove_empty_dirs(int outfd, struct list *l)
 					     (size_t)(slash - l->v[i].path),
 					     pair, sizeof(pair))) {
 			pair[strlen(pair) - 1] = '\0';  /* no '/' to remove */
-			gic_export_remove(outfd, pair, 1, NULL);
+			gic_export_remove(outfd, pair, 1);
 		}
 		gic_export_remove_dirs_of(outfd, l->v[i].path, NULL, NULL);
 	}
@@ -496,9 +494,9 @@ static void remove_empty_dirs(int outfd, struct list *l)
 void gic_export_undo(struct gic_export_ctx *x)
 {
 	for (size_t i = 0; i < x->nfiles; i++)
-		gic_export_remove(x->outfd, x->files[i].path, 0, NULL);
+		gic_export_remove(x->outfd, x->files[i].path, 0);
 	for (size_t i = x->nmade; i-- > 0; )  /* children were made later */
-		gic_export_remove(x->outfd, x->made[i], 1, NULL);
+		gic_export_remove(x->outfd, x->made[i], 1);
 }
 
 /* The catalog's records of dir go before any file of theirs: a run that
@@ -609,7 +607,7 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 		rc = gic_export_forget(c, dir);
 	for (size_t i = 0; rc >= 0 && i < known.n; i++)
 		out->removed += (uint64_t)gic_export_remove(outfd,
-			known.v[i].path, 0, NULL);
+							    known.v[i].path, 0);
 	if (rc >= 0) {
 		remove_empty_dirs(outfd, &known);
 		rc = walk(gic_export_dir_reopen(outfd), "", &left, 0, 1);

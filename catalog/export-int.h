@@ -62,9 +62,9 @@ int gic_export_dir_query(struct gic_catalog *c, const char *sql,
  * (export-task.c). */
 int gic_export_task_ini_hash(const char *dir, char hex[GIC_HEX_LEN + 1]);
 
-/* Removes rel below outfd (a directory when dir, only if empty; a file
- * only while it holds sha, when given); 1 when it went. */
-int gic_export_remove(int outfd, const char *rel, int dir, const char *sha);
+/* Removes rel below outfd (a directory when dir, only if empty); 1 when
+ * it went. */
+int gic_export_remove(int outfd, const char *rel, int dir);
 /* Removes the directories of path (below outfd) left empty, deepest
  * first, up to one ("a/b/") that keep (when given) says stays. */
 void gic_export_remove_dirs_of(int outfd, const char *path,

@@ -149,7 +149,7 @@ static int remove_left(int outfd, const char *path, struct kept *k)
 	char rel[PATH_MAX];
 
 	snprintf(rel, sizeof(rel), "%.*s", (int)(len - dir), path);
-	gone = gic_export_remove(outfd, rel, dir, NULL);
+	gone = gic_export_remove(outfd, rel, dir);
 	gic_export_remove_dirs_of(outfd, rel, is_kept, k);
 	return !dir && gone;
 }
