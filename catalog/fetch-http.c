@@ -62,6 +62,14 @@ static void header_field(struct gic_fetch_job *j, const char *name,
 		snprintf(j->resp_encoding, sizeof(j->resp_encoding), "%s", v);
 }
 
+/* Does a response's validator say the file is the one begun?  An ETag
+ * is quoted, a Last-Modified date is not: only like is compared, and a
+ * response without one says nothing. */
+static int same_file(const char *was, const char *now)
+{
+	return !*now || (*was == '"') != (*now == '"') || !strcmp(was, now);
+}
+
 /* Room for n more bytes, within the memory budget: a download that would
  * pass it while others hold memory stops, and is retried. */
 static int grow(struct gic_fetch_job *j, size_t n)
@@ -107,11 +115,13 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 	if (code / 100 != 2)
 		return 0; /* interim, redirect or error: body ignored */
 	/* the rest of the same file: where the kept bytes end, of the size
-	 * the first response gave (a server ignoring If-Range says another
-	 * for a file replaced by a longer or shorter one) */
+	 * the first response gave and with its validator (a server ignoring
+	 * If-Range says another length for a file replaced by a longer or
+	 * shorter one, and its ETag for one of the same length) */
 	if (code == 206 && (j->resp_range != (int64_t)j->len ||
 			    j->resp_total != j->total || j->total < 0 ||
-			    j->resp_encoding[0])) {
+			    j->resp_encoding[0] ||
+			    !same_file(j->validator, j->resp_validator))) {
 		j->bad_range = 1;
 		return -1;
 	}
@@ -389,6 +399,11 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	else if (j->bad_range && j->resp_code == 416)
 		k = snprintf(buf, n, "resumed download: HTTP 416, the server "
 			     "has no such range (the file changed?)");
+	else if (j->bad_range && !same_file(j->validator, j->resp_validator))
+		k = snprintf(buf, n, "resumed download: the file changed (%s "
+			     "%s now, %s before)", *j->validator == '"' ?
+			     "ETag" : "Last-Modified", j->resp_validator,
+			     j->validator);
 	else if (j->bad_range)
 		k = snprintf(buf, n, "resumed download: the server sent "
 			     "another range than asked");

@@ -33,6 +33,9 @@ Routes (NAME is a file in --root):
   /shrunk/A+B        first request: A's length, half of A, connection closed,
                      with an ETag; later ones: B, shorter, by a server that
                      ignores If-Range: a range past B's end is 416
+  /replaced/A+B      first request: half of A with its ETag, connection
+                     closed; later ones: B (of A's length), If-Range
+                     ignored: a range of B, with B's ETag
   /shifted/NAME      as /drop/NAME, but a resume is answered 206 with the
                      file's first bytes, not the range asked
   /huge              200 declaring Content-Length: 10 GiB
@@ -204,6 +207,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def replaced(self, name):
+        """A+B of one length: half of A with an ETag, then B to every
+        later request by a server that ignores If-Range, yet answers a
+        range with B's own ETag."""
+        a, _, b = name.partition("+")
+        if first_hit(self.path):
+            return self.drop(a, True)
+        data = self.file_bytes(b)
+        rng = self.headers.get("Range")
+        start = int(rng[6:].split("-")[0]) if rng else 0
+        self.send_response(206 if start else 200)
+        self.send_header("Content-Length", str(len(data) - start))
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("ETag", '"%s"' % hashlib.sha256(data).hexdigest()[:16])
+        if start:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (
+                start, len(data) - 1, len(data)))
+        self.end_headers()
+        self.wfile.write(data[start:])
+
     def shifted(self, name):
         """The file to a request without Range; to a resume, a 206 of
         the length asked, but from the file's start."""
@@ -297,6 +320,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.changed(name)
         elif kind == "shrunk":
             self.shrunk(name)
+        elif kind == "replaced":
+            self.replaced(name)
         elif kind == "huge":
             self.send_response(200)
             self.send_header("Content-Length", str(10 << 30))

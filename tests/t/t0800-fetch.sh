@@ -655,6 +655,31 @@ test_expect_success 'a resumed download answered 416 (the file shrank) starts ov
 	test "$(sql "SELECT attempts FROM fetches WHERE url LIKE \"%/shrunk/%\"")" = 3
 '
 
+# A server that ignores If-Range answers a range of the file that replaced
+# the one begun; its own ETag says so, where the length cannot (the same).
+test_expect_success 'a resumed 206 with another ETag than the bytes kept is started over, never spliced' '
+	"$PY" -c "
+import random
+from PIL import Image
+random.seed(7)
+for n in (\"rep1\", \"rep2\"):
+    im = Image.new(\"RGB\", (48, 48))
+    im.putdata([tuple(random.randrange(256) for _ in range(3)) for _ in range(48 * 48)])
+    im.save(\"srv/%s.png\" % n, compress_level=0)
+" &&
+	test "$(wc -c <srv/rep1.png)" -eq "$(wc -c <srv/rep2.png)" &&
+	printf "url\n$C/replaced/rep1.png+rep2.png?1\n" >rep1.csv &&
+	test_expect_code 1 gicat fetch --dataset rep1 --retries 1 rep1.csv 2>err &&
+	test_grep "replaced/rep1.png+rep2.png?1.: resumed download: the file changed (ETag .* now, .* before) (2 attempts)$" err &&
+	test "$(gicat query --count "dataset = rep1")" -eq 0 &&
+	printf "url\n$C/replaced/rep1.png+rep2.png?2\n" >rep2.csv &&
+	gicat fetch --dataset rep2 rep2.csv 2>err &&
+	test_grep "; 2 retries, 0 resumed$" err &&
+	test "$(gicat query --format csv --fields sha256 "dataset = rep2" | tail -1)" = "$(sha srv/rep2.png)" &&
+	grep " /replaced/rep1.png+rep2.png?2 " chg.log >t && test "$(wc -l <t)" -eq 3 &&
+	sed -n 2p t | grep -q "range=bytes=" && sed -n 3p t | grep -q "range=- "
+'
+
 test_expect_success 'a resume answered with another range than asked fails the try; the next starts over' '
 	printf "url\n$C/shifted/big.png\n" >shifted.csv &&
 	test_expect_code 1 gicat fetch --dataset shifted --retries 1 shifted.csv 2>err &&
