@@ -33,6 +33,8 @@ Routes (NAME is a file in --root):
   /shrunk/A+B        first request: A's length, half of A, connection closed,
                      with an ETag; later ones: B, shorter, by a server that
                      ignores If-Range: a range past B's end is 416
+  /rangeless/NAME    as /drop/NAME (Accept-Ranges, an ETag), but later
+                     requests get 200 and the whole file, Range ignored
   /replaced/A+B      first request: half of A with its ETag, connection
                      closed; later ones: B (of A's length), If-Range
                      ignored: a range of B, with B's ETag
@@ -320,6 +322,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.changed(name)
         elif kind == "shrunk":
             self.shrunk(name)
+        elif kind == "rangeless" and first_hit(self.path):
+            self.drop(name, True)
+        elif kind == "rangeless":
+            self.serve_file(name, ranges=False)
         elif kind == "replaced":
             self.replaced(name)
         elif kind == "huge":

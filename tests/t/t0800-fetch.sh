@@ -655,6 +655,16 @@ test_expect_success 'a resumed download answered 416 (the file shrank) starts ov
 	test "$(sql "SELECT attempts FROM fetches WHERE url LIKE \"%/shrunk/%\"")" = 3
 '
 
+test_expect_success 'a resume answered 200 with the whole file (Range ignored) keeps that file, not the bytes before it too' '
+	printf "url\n$C/rangeless/big.png\n" >rangeless.csv &&
+	gicat fetch --dataset rangeless rangeless.csv 2>err &&
+	test_grep "; 1 retries, 0 resumed$" err &&
+	test "$(gicat query --format csv --fields sha256 "dataset = rangeless" | tail -1)" = "$(sha srv/big.png)" &&
+	grep " /rangeless/big.png " chg.log >t && test "$(wc -l <t)" -eq 2 &&
+	sed -n 2p t | grep -q "range=bytes=$(($(wc -c <srv/big.png) / 2))- if-range=\"" &&
+	test "$(state /rangeless/big.png)" = "done|2|200"
+'
+
 # A server that ignores If-Range answers a range of the file that replaced
 # the one begun; its own ETag says so, where the length cannot (the same).
 test_expect_success 'a resumed 206 with another ETag than the bytes kept is started over, never spliced' '
