@@ -313,15 +313,19 @@ static int read_plain(struct parser *p, char *line)
 	return add_item(p, v);
 }
 
-/* A JSON value as column text: strings as they are, integers printed. */
+/* A JSON value as column text: strings without the spaces around them,
+ * as a CSV field's (a copy in *own, for the caller to free), integers
+ * printed. */
 static int json_col(struct parser *p, json_t *j, int c, char *buf, size_t n,
-		    const char **out)
+		    char **own, const char **out)
 {
 	*out = NULL;
 	if (!j || json_is_null(j))
 		return 0;
 	if (json_is_string(j)) {
-		*out = json_string_value(j);
+		if (!(*own = strdup(json_string_value(j))))
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		*out = gic_trim(*own);
 		return 0;
 	}
 	if (json_is_integer(j) && c == C_CLASS) {
@@ -343,7 +347,7 @@ static int json_col(struct parser *p, json_t *j, int c, char *buf, size_t n,
 static int read_json(struct parser *p, char *line)
 {
 	const char *v[NCOLS];
-	char num[32];
+	char num[32], *own[NCOLS] = { 0 };
 	json_error_t err;
 	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &err);
 	int rc = 0;
@@ -356,9 +360,11 @@ static int read_json(struct parser *p, char *line)
 	}
 	for (int c = 0; c < NCOLS && rc == 0; c++)
 		rc = json_col(p, json_object_get(o, col_names[c]), c, num,
-			      sizeof(num), &v[c]);
+			      sizeof(num), &own[c], &v[c]);
 	if (rc == 0)
 		rc = add_item(p, v);
+	for (int c = 0; c < NCOLS; c++)
+		free(own[c]);
 out:
 	json_decref(o);
 	return rc;

@@ -143,6 +143,16 @@ static void test_jsonl(void **state)
 	assert_string_equal(gic_fetch_dataset(l, 1, "opt"), "opt");
 	assert_string_equal(gic_fetch_dataset(l, 1, NULL), "x");
 	gic_fetch_list_free(l);
+	/* values lose the spaces around them, as CSV fields do: a URL's
+	 * trailing space would be requested as %20, another URL */
+	l = parse("{\"url\": \" http://h/3.png \", \"label\": \"fake \", "
+		  "\"split\": \" val\"}\n", "y.jsonl");
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->items[0].url, "http://h/3.png");
+	assert_string_equal(l->items[0].key, "http://h/3.png");
+	assert_string_equal(l->items[0].label, "fake");
+	assert_string_equal(l->items[0].split, "val");
+	gic_fetch_list_free(l);
 }
 
 static void test_plain(void **state)
