@@ -333,24 +333,14 @@ static int json_col(struct reader *r, json_t *j, int c, char *buf, size_t n,
 		   "string, a number or a boolean" : "string"), -1;
 }
 
-/* The member of o named name in any case, as CSV headers are matched;
- * -1 (a bad row) when two members differ only in case ("score" and
- * "Score": which one counts would be a guess). */
+/* The member of o for column c, in any case (gic_json_member). */
 static int json_member(struct reader *r, json_t *o, int c, json_t **out)
 {
-	const char *k, *first = NULL;
-	json_t *v;
+	const char *k1, *k2;
 
-	*out = NULL;
-	json_object_foreach(o, k, v) {
-		if (strcasecmp(k, col_names[c]))
-			continue;
-		if (first)
-			return bad(r, "two '%s' keys: '%s' and '%s'",
-				   col_names[c], first, k), -1;
-		first = k;
-		*out = v;
-	}
+	if (gic_json_member(o, col_names[c], out, &k1, &k2) < 0)
+		return bad(r, "two '%s' keys: '%s' and '%s'", col_names[c], k1,
+			   k2), -1;
 	return 0;
 }
 

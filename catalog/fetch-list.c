@@ -21,6 +21,7 @@
 
 #include "csv.h"
 #include "fetch.h"
+#include "json.h"
 
 enum { C_URL, C_SHA, C_DATASET, C_GEN, C_LABEL, C_SPLIT, C_CLASS,
        C_LICENSE, NCOLS };
@@ -285,8 +286,14 @@ static int read_delimited(struct parser *p, char *line)
 	int n = gic_csv_split(line, sep, p->fmt == F_CSV, f,
 			      GIC_CSV_MAX_FIELDS);
 
+	int empty = 1;
+
 	if (n < 0)
 		return bad(p, "unterminated quote");
+	for (int i = 0; i < n && i < GIC_CSV_MAX_FIELDS; i++)
+		empty &= !*gic_trim(f[i]);
+	if (empty) /* ",,,": a spreadsheet's row below its data */
+		return 0;
 	for (int c = 0; c < NCOLS; c++) {
 		int k = p->col[c];
 
@@ -358,9 +365,16 @@ static int read_json(struct parser *p, char *line)
 		rc = bad(p, "not a JSON object");
 		goto out;
 	}
-	for (int c = 0; c < NCOLS && rc == 0; c++)
-		rc = json_col(p, json_object_get(o, col_names[c]), c, num,
-			      sizeof(num), &own[c], &v[c]);
+	for (int c = 0; c < NCOLS && rc == 0; c++) {
+		const char *k1, *k2;
+		json_t *m;
+
+		if (gic_json_member(o, col_names[c], &m, &k1, &k2) < 0)
+			rc = bad(p, "two '%s' keys: '%s' and '%s'", col_names[c],
+				 k1, k2);
+		else
+			rc = json_col(p, m, c, num, sizeof(num), &own[c], &v[c]);
+	}
 	if (rc == 0)
 		rc = add_item(p, v);
 	for (int c = 0; c < NCOLS; c++)

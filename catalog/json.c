@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json.h"
 
@@ -60,6 +61,27 @@ json_t *gic_json_textn(const char *text, size_t n)
 json_t *gic_json_text(const char *text)
 {
 	return gic_json_textn(text, text ? strlen(text) : 0);
+}
+
+int gic_json_member(json_t *o, const char *name, json_t **out,
+		    const char **first, const char **second)
+{
+	const char *k;
+	json_t *v;
+
+	*out = NULL;
+	*first = NULL;
+	json_object_foreach(o, k, v) {
+		if (strcasecmp(k, name))
+			continue;
+		if (*first) {
+			*second = k;
+			return -1;
+		}
+		*first = k;
+		*out = v;
+	}
+	return 0;
 }
 
 const char *gic_real_text(double v, char buf[32])

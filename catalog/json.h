@@ -14,6 +14,13 @@ json_t *gic_json_textn(const char *text, size_t n);
 size_t gic_utf8_len(const unsigned char *s, size_t n);
 json_t *gic_json_text(const char *text);
 
+/* The member of o named name in any case, as CSV headers are matched, in
+ * *out (NULL when none); -1 when two members differ only in case ("url"
+ * and "URL": which one counts would be a guess), *first and *second then
+ * naming them. */
+int gic_json_member(json_t *o, const char *name, json_t **out,
+		    const char **first, const char **second);
+
 /* The shortest decimal text that reads back as v exactly, with a point or
  * an exponent (1.0, not 1); "" for NAN. */
 const char *gic_real_text(double v, char buf[32]);

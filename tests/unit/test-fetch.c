@@ -110,6 +110,23 @@ static void test_csv_multiline_fields(void **state)
 	assert_non_null(strstr(why, "quote"));
 }
 
+/* A row of empty fields, as spreadsheets write below their data, is a
+ * blank line, not a row without a URL. */
+static void test_empty_rows_skipped(void **state)
+{
+	struct gic_fetch_list *l = parse("url,label,class\n"
+					 "http://h/a.png,real,1\n"
+					 ",,\n , ,\"\"\n,,\n", "l.csv");
+
+	(void)state;
+	assert_int_equal(l->n, 1);
+	gic_fetch_list_free(l);
+	l = parse("url\tlabel\n\t\nhttp://h/b.png\tfake\n\t\t\n", "l.tsv");
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->items[0].line, 3);
+	gic_fetch_list_free(l);
+}
+
 static void test_tsv_and_sniffing(void **state)
 {
 	struct gic_fetch_list *l = parse("split\turl\tgenerator\n"
@@ -153,6 +170,16 @@ static void test_jsonl(void **state)
 	assert_string_equal(l->items[0].label, "fake");
 	assert_string_equal(l->items[0].split, "val");
 	gic_fetch_list_free(l);
+	/* keys in any case, as CSV headers are matched */
+	l = parse("{\"URL\": \"http://h/4.png\", \"Label\": \"real\"}\n",
+		  "z.jsonl");
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->items[0].url, "http://h/4.png");
+	assert_string_equal(l->items[0].label, "real");
+	gic_fetch_list_free(l);
+	assert_string_equal(refused("{\"url\": \"http://h/5.png\", "
+				    "\"Url\": \"http://h/6.png\"}\n", "z.jsonl"),
+			    "line 1: two 'url' keys: 'url' and 'Url'");
 }
 
 static void test_plain(void **state)
@@ -292,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_csv_multiline_fields),
 		cmocka_unit_test(test_tsv_and_sniffing),
 		cmocka_unit_test(test_jsonl),
+		cmocka_unit_test(test_empty_rows_skipped),
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_bad_rows_name_their_line),
 		cmocka_unit_test(test_class_parse),
