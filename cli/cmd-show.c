@@ -103,10 +103,11 @@ static int image_doc(struct gic_catalog *c, const char *hex, json_t **out)
 			   "sha256 FROM derivations WHERE parent = ? ORDER BY "
 			   "ops, codec", hex)) ||
 	    /* an entry whose file was since refused (it went bad): the entry
-	     * keeps the image it had, and says so */
-	    (rc = add_rows(c, doc, "rejected", "SELECT r.path, r.reason FROM "
-			   "rejects r JOIN entries e ON e.path = r.path WHERE "
-			   "e.sha256 = ? ORDER BY r.path", hex)))
+	     * keeps the image it had, and says so (once, though entries of
+	     * several datasets have its path) */
+	    (rc = add_rows(c, doc, "rejected", "SELECT path, reason FROM "
+			   "rejects WHERE path IN (SELECT path FROM entries "
+			   "WHERE sha256 = ?) ORDER BY path", hex)))
 		return json_decref(doc), rc;
 	*out = doc;
 	return 0;

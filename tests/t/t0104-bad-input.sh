@@ -214,6 +214,19 @@ test_expect_success 'a catalogued file that went bad: rejected, the entry kept, 
 	$PY -c "import json; d = json.load(open(\"j\")); assert d[\"rejected\"][0][\"path\"] == \"wentbad/x.png\", d"
 '
 
+test_expect_success 'show names a refused file once, however many datasets have an entry at its path' '
+	mkdir -p bad2 && cp "$SHARED/data/pngsuite/basn2c08.png" bad2/x.png &&
+	gicat init wb2 2>/dev/null &&
+	gicat --catalog wb2 ingest --dataset d1 bad2 2>/dev/null &&
+	gicat --catalog wb2 ingest --dataset d2 bad2 2>/dev/null &&
+	head -c 100 "$SHARED/data/pngsuite/basn2c08.png" >bad2/x.png &&
+	test_expect_code 1 gicat --catalog wb2 ingest --dataset d1 bad2 2>/dev/null &&
+	gicat --catalog wb2 show bad2/x.png >out &&
+	test "$(grep -c "^bad2/x.png  truncated PNG: " out)" -eq 1 &&
+	gicat --catalog wb2 show --format json bad2/x.png >j &&
+	$PY -c "import json; d = json.load(open(\"j\")); assert len(d[\"entries\"]) == 2 and len(d[\"rejected\"]) == 1, d"
+'
+
 test_expect_success 'hidden names (.DS_Store, ._x.png, .cache/) are not walked, and counted' '
 	mkdir -p hid/.cache && cp "$SHARED/data/pngsuite/basn2c08.png" hid/.x.png &&
 	cp "$SHARED/data/pngsuite/basn2c08.png" hid/.cache/y.png &&
