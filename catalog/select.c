@@ -261,15 +261,19 @@ int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 }
 
 /* A local file, spelt any way, named by its content: 1 when the catalog
- * has an image of its bytes, 0 when not, < 0 failure. */
+ * has an image of its bytes, 0 when not, < 0 failure (a file that cannot
+ * be read is one: whether an image has its bytes is not known). */
 static int by_content(struct gic_catalog *c, const char *path,
 		      char hex[GIC_HEX_LEN + 1])
 {
-	char got[GIC_HEX_LEN + 1];
+	char got[GIC_HEX_LEN + 1], why[512];
 	int rows;
 
-	if (gic_sha256_file(path, got) < 0)
-		return 0;
+	if ((rows = gic_sha256_file(path, got)) < 0) {
+		snprintf(why, sizeof(why), "%s", gic_errmsg());
+		return gic_seterr(rows, "no entry has this path, and the file "
+				  "could not be read: %s", why);
+	}
 	if ((rows = one_hash(c, "SELECT sha256 FROM images WHERE sha256 = ?1",
 			     got, NULL, hex)) < 0)
 		return rows;

@@ -31,6 +31,16 @@ test_expect_success 'show takes a file however it is spelt, and a copy of it, by
 	test_grep "no image in the catalog has this file.s content" err
 '
 
+test_expect_success 'show of a file it cannot read says why, not that no image has its content' '
+	# /proc/self/mem: a regular file whose first bytes cannot be read
+	if test -e /proc/self/mem; then
+		test_expect_code 3 gicat show /proc/self/mem 2>err &&
+		test "$(wc -l <err)" -eq 1 &&
+		test_grep "^gicat: show: ./proc/self/mem.: no entry has this path, and the file could not be read: .*Input/output error$" err &&
+		! grep "no image" err
+	fi
+'
+
 test_expect_success 'show --format json carries the same facts as the text' '
 	h=$(first basn2c08.png) &&
 	gicat show --format json "$h" >js &&
