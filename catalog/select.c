@@ -211,22 +211,25 @@ int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
 }
 
 /* Runs sql (?1 = a, ?2 = b unless NULL; at most two rows of one hash):
- * the first hash into hex; the number of rows, or < 0. */
+ * the first hash into hex; the number of rows, or < 0 (a catalog that
+ * cannot be read is no catalog without the image). */
 static int one_hash(struct gic_catalog *c, const char *sql, const char *a,
 		    const char *b, char hex[GIC_HEX_LEN + 1])
 {
 	sqlite3_stmt *s;
-	int rows = 0;
+	int rows = 0, rc = SQLITE_DONE;
 
 	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
 	sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
 	if (b)
 		sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
-	for (; sqlite3_step(s) == SQLITE_ROW && rows < 2; rows++)
+	for (; rows < 2 && (rc = sqlite3_step(s)) == SQLITE_ROW; rows++)
 		if (rows == 0)
 			snprintf(hex, GIC_HEX_LEN + 1, "%s",
 				 (const char *)sqlite3_column_text(s, 0));
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		rows = gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
 	sqlite3_finalize(s);
 	return rows;
 }
@@ -371,11 +374,15 @@ static int ref_path_of(struct gic_catalog *c, const char *hex, char **ref)
 	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0) &&
 	    !(*ref = strdup((const char *)sqlite3_column_text(s, 0))))
 		rc = SQLITE_NOMEM;
-	sqlite3_finalize(s);
 	if (rc == SQLITE_NOMEM)
-		return gic_seterr(GIC_ENOMEM, "out of memory");
-	return rc == SQLITE_ROW ? 0 : gic_seterr(GIC_ENOTFOUND, "no image %s",
-						 hex);
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		rc = gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	else
+		rc = rc == SQLITE_ROW ? 0 : gic_seterr(GIC_ENOTFOUND,
+						       "no image %s", hex);
+	sqlite3_finalize(s);
+	return rc;
 }
 
 int gic_image_path(struct gic_catalog *c, const char *hex, char **path)

@@ -582,7 +582,7 @@ test_expect_success 'gc -h says the grace period is measured on the ctime' '
 	gicat gc -h >out && test_grep "ctime" out && test_grep "grace 0 removes" out
 '
 
-test_expect_success 'stats and query on a catalog damaged past its header: exit 3, not empty tables' '
+test_expect_success 'stats, query, show and cat on a catalog damaged past its header: exit 3, not empty tables or no image' '
 	cp -r cat damaged &&
 	"$PY" -c "
 import os
@@ -594,7 +594,13 @@ with open(p, \"r+b\") as f:
 " &&
 	test_expect_code 3 gicat --catalog damaged stats >out 2>err &&
 	test "$(wc -l <err)" -eq 1 && test_grep "^gicat: stats: .*malformed" err &&
-	test_expect_code 3 gicat --catalog damaged query >out 2>err
+	test_expect_code 3 gicat --catalog damaged query >out 2>err &&
+	# not "no image in the catalog has this hash": that is not known
+	h=$(first basn2c08.png) &&
+	test_expect_code 3 gicat --catalog damaged show "$h" >out 2>err &&
+	test_grep "^gicat: show: .$h.: .*malformed" err &&
+	test_expect_code 3 gicat --catalog damaged cat "$h" >out 2>err &&
+	test_grep "^gicat: cat: .$h.: .*malformed" err && test ! -s out
 '
 
 test_expect_success 'an emptied catalog.db is refused, never made a new catalog whose gc empties the store' '
