@@ -235,23 +235,26 @@ static int section(struct gic_catalog *c, int k, sqlite3_int64 images,
 	}
 	return cli_finish_rows("stats", s);
 }
-/* How many files ingest refused: in doc, or a line naming the list. */
-static void rejects(struct gic_catalog *c, json_t *doc)
+/* How many files ingest refused: in doc, or a line naming the list; 0,
+ * or an exit code when they cannot be counted. */
+static int rejects(struct gic_catalog *c, json_t *doc)
 {
 	sqlite3_stmt *s;
-	sqlite3_int64 n = 0;
+	sqlite3_int64 n;
 
 	if (sqlite3_prepare_v2(c->db, "SELECT count(*) AS rejected FROM rejects",
 			       -1, &s, NULL))
-		return;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int64(s, 0);
+		return cli_db_fail(c->db, "stats", NULL);
+	if (sqlite3_step(s) != SQLITE_ROW)
+		return cli_finish_rows("stats", s);
+	n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	if (doc)
 		json_object_set_new(doc, "rejected", json_integer(n));
 	else if (n)
 		printf("\nrejected files: %lld (listed by: gicat stats "
 		       "--rejects)\n", n);
+	return 0;
 }
 
 /* Every rejected file: path, reason and time of the last attempt. */
@@ -278,7 +281,7 @@ static int summary(struct gic_catalog *c, const char *expr, int json)
 	if (!rc && !images && *expr)  /* a value no entry has: said */
 		cli_select_hint("stats", c, expr);
 	if (!rc && !*expr)
-		rejects(c, doc);
+		rc = rejects(c, doc);
 	if (!rc && doc)
 		out_json_doc(stdout, json_incref(doc));
 	json_decref(doc);

@@ -603,6 +603,29 @@ with open(p, \"r+b\") as f:
 	test_grep "^gicat: cat: .$h.: .*malformed" err && test ! -s out
 '
 
+test_expect_success 'stats on a catalog whose list of rejected files cannot be read: exit 3, not 0 rejected' '
+	cp -r cat damrej && echo junk >junk.png &&
+	test_expect_code 1 gicat --catalog damrej ingest junk.png 2>/dev/null &&
+	"$PY" -c "
+import sqlite3
+p = \"damrej/.gicat/catalog.db\"
+db = sqlite3.connect(p)
+db.execute(\"PRAGMA wal_checkpoint(TRUNCATE)\")
+pages = [r[0] for r in db.execute(\"SELECT rootpage FROM sqlite_master WHERE tbl_name = \x27rejects\x27\")]
+size = db.execute(\"PRAGMA page_size\").fetchone()[0]
+db.close()
+with open(p, \"r+b\") as f:
+    for pg in pages:
+        f.seek((pg - 1) * size)
+        f.write(b\"\\x0d\\xff\\xff\\xff\")
+" &&
+	for f in table json; do
+		test_expect_code 3 gicat --catalog damrej stats --format $f >out 2>err &&
+		test_grep "^gicat: stats: .*malformed" err &&
+		! grep -q "\"rejected\": 0" out || return 1
+	done
+'
+
 test_expect_success 'an emptied catalog.db is refused, never made a new catalog whose gc empties the store' '
 	cp -r cat emptied && : >emptied/.gicat/catalog.db && rm -f emptied/.gicat/catalog.db-* &&
 	n=$(find emptied/.gicat/objects -type f | wc -l) && test "$n" -gt 0 &&
