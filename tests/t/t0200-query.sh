@@ -329,6 +329,23 @@ assert sorted(e[\"path\"] for e in d[\"entries\"] if e[\"dataset\"] == \"odd\") 
 "
 '
 
+test_expect_success 'csv quotes what RFC 4180 needs: a csv reader gets every path back' '
+	mkdir -p "\"csvq" && i=0 &&
+	for name in "com,ma" "q\"uote" "$(printf "nl\nx")" "$(printf "cr\rx")" "plain" " spaced "; do
+		i=$((i + 1)) &&
+		cp "$SHARED/data/pngsuite/basn0g08.png" "\"csvq/$i-$name.png" || exit 1
+	done &&
+	gicat ingest --dataset csvq "\"csvq" 2>/dev/null &&
+	gicat query --format csv --fields path,dataset "dataset = csvq" >rows.csv &&
+	"$PY" -c "
+import csv, os
+rows = list(csv.reader(open(\"rows.csv\", newline=\"\"), strict=True))
+assert rows[0] == [\"path\", \"dataset\"], rows[0]
+assert all(len(r) == 2 and r[1] == \"csvq\" for r in rows[1:]), rows
+assert sorted(r[0] for r in rows[1:]) == sorted(\"\\\"csvq/\" + n for n in os.listdir(\"\\\"csvq\")), rows
+"
+'
+
 test_expect_success 'tables show control characters of a path as \xNN: a file name cannot drive the terminal' '
 	mkdir -p esc && cp "$SHARED/data/pngsuite/basn0g08.png" "esc/$(printf "a\033[31mred")" &&
 	printf junk >"esc/$(printf "b\033]0;title\007.png")" &&

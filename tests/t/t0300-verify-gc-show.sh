@@ -126,6 +126,34 @@ test_expect_success 'unknown and too-short prefixes are usage errors' '
 	test_expect_code 2 gicat show ab 2>err && test_grep "at least 4" err
 '
 
+test_expect_success 'a prefix two images share is a usage error for show and cat; more digits pick one' '
+	mkdir -p twins && "$PY" -c "
+import hashlib, struct, zlib
+def chunk(t, d):
+    return struct.pack(\">I\", len(d)) + t + d + struct.pack(\">I\", zlib.crc32(t + d))
+seen = {}
+for i in range(1 << 20):
+    png = (b\"\\x89PNG\\r\\n\\x1a\\n\" + chunk(b\"IHDR\", struct.pack(\">IIBBBBB\", 1, 1, 8, 0, 0, 0, 0)) +
+           chunk(b\"tEXt\", b\"n\\0%d\" % i) + chunk(b\"IDAT\", zlib.compress(b\"\\0\\0\")) + chunk(b\"IEND\", b\"\"))
+    h = hashlib.sha256(png).hexdigest()[:4]
+    if h in seen:
+        open(\"twins/a.png\", \"wb\").write(seen[h])
+        open(\"twins/b.png\", \"wb\").write(png)
+        break
+    seen[h] = png
+" &&
+	gicat init ctw 2>/dev/null && gicat --catalog ctw ingest twins 2>/dev/null &&
+	a=$(sha256sum twins/a.png | cut -c1-64) && b=$(sha256sum twins/b.png | cut -c1-64) &&
+	p=$(echo $a | cut -c1-4) && test "$(echo $b | cut -c1-4)" = "$p" &&
+	for cmd in show cat; do
+		test_expect_code 2 gicat --catalog ctw $cmd $p >out 2>err &&
+		test "$(cat err)" = "gicat: $cmd: ${SQ}$p${SQ}: this prefix matches several images; give more digits" &&
+		test ! -s out || return 1
+	done &&
+	gicat --catalog ctw show $a >out && test_grep "^sha256 *$a$" out &&
+	gicat --catalog ctw cat $b | cmp - twins/b.png
+'
+
 test_expect_success 'verify is clean, then exits 1 naming a corrupt object, its entries, the remedy' '
 	mkdir img2 && cp img/basn0g08.png img2/ && gicat ingest img2 2>/dev/null &&
 	gicat verify --full >out && test_grep " 0 problems" out &&
