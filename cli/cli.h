@@ -155,9 +155,11 @@ void out_json_line(FILE *o, struct json_t *obj);
  * write theirs), and releases it; lost output reported as above. */
 void out_json_doc(FILE *o, struct json_t *obj);
 /* The current row of s as a JSON object (types as out_rows writes them),
- * and every remaining row of s as an array of such objects. */
-struct json_t *out_row_object(struct sqlite3_stmt *s);
-struct json_t *out_rows_array(struct sqlite3_stmt *s);
+ * and every remaining row of s as an array of such objects.  Text that is
+ * not UTF-8 is made JSON (U+FFFD for such bytes); raw, it is kept byte for
+ * byte, for a caller that prints it escaped (a JSON dump of it fails). */
+struct json_t *out_row_object(struct sqlite3_stmt *s, int raw);
+struct json_t *out_rows_array(struct sqlite3_stmt *s, int raw);
 
 /* Files a command writes besides stdout (--html). */
 /* 0 when path is outside the catalog c's own directory (where a report

@@ -24,7 +24,8 @@ static int query(struct gic_catalog *c, const char *sql, const char *hex,
 	return 0;
 }
 
-/* Space-separated license ids as a list. */
+/* Space-separated license ids as a list (of the bytes as they are: ids
+ * are split out of text that is either JSON's already, or raw). */
 static json_t *id_list(const char *ids)
 {
 	json_t *list = json_array();
@@ -32,16 +33,17 @@ static json_t *id_list(const char *ids)
 	while (ids && *ids) {
 		size_t n = strcspn(ids, " ");
 		if (n)
-			json_array_append_new(list, json_stringn(ids, n));
+			json_array_append_new(list, json_stringn_nocheck(ids, n));
 		ids += n + (ids[n] == ' ');
 	}
 	return list;
 }
 
-/* Adds the rows of sql (hex bound) to doc under key, as an array; 0, or
- * show's exit code.  A "licenses" column becomes a list, in its place. */
+/* Adds the rows of sql (hex bound) to doc under key, as an array (text
+ * raw or not: out_row_object); 0, or show's exit code.  A "licenses"
+ * column becomes a list, in its place. */
 static int add_rows(struct gic_catalog *c, json_t *doc, const char *key,
-		    const char *sql, const char *hex)
+		    const char *sql, const char *hex, int raw)
 {
 	json_t *rows, *row, *lic;
 	sqlite3_stmt *s;
@@ -50,7 +52,7 @@ static int add_rows(struct gic_catalog *c, json_t *doc, const char *key,
 
 	if ((rc = query(c, sql, hex, &s)))
 		return rc;
-	rows = out_rows_array(s);
+	rows = out_rows_array(s, raw);
 	if ((rc = cli_finish_rows("show", s)))
 		return json_decref(rows), rc;
 	json_array_foreach(rows, i, row)
@@ -61,8 +63,11 @@ static int add_rows(struct gic_catalog *c, json_t *doc, const char *key,
 	return 0;
 }
 
-/* Everything show says about hex, as one JSON object. */
-static int image_doc(struct gic_catalog *c, const char *hex, json_t **out)
+/* Everything show says about hex, as one JSON object; raw: its text byte
+ * for byte, for the text output to escape as tables do (a name that is
+ * not UTF-8 shows its bytes, not U+FFFD). */
+static int image_doc(struct gic_catalog *c, const char *hex, int raw,
+		     json_t **out)
 {
 	json_t *doc = NULL;
 	sqlite3_stmt *s;
@@ -80,7 +85,7 @@ static int image_doc(struct gic_catalog *c, const char *hex, json_t **out)
 			   hex, &s)))
 		return rc;
 	if (sqlite3_step(s) == SQLITE_ROW)
-		doc = out_row_object(s);
+		doc = out_row_object(s, raw);
 	if ((rc = cli_finish_rows("show", s)))
 		return json_decref(doc), rc;
 	if (!doc)
@@ -89,25 +94,26 @@ static int image_doc(struct gic_catalog *c, const char *hex, json_t **out)
 	/* a ref image has no object: its bytes are only at ref_path */
 	ref = !strcmp(json_string_value(json_object_get(doc, "storage")), "ref");
 	obj = ref ? NULL : gic_odb_fs_path(c->odb, hex);
-	json_object_set_new(doc, "object", obj ? gic_json_textn(obj, strlen(obj))
-						: json_null());
+	json_object_set_new(doc, "object", !obj ? json_null() : raw ?
+			    json_string_nocheck(obj) :
+			    gic_json_textn(obj, strlen(obj)));
 	free(obj);
 	if ((rc = add_rows(c, doc, "entries", "SELECT dataset, generator, "
 			   "subset, label, split, class, class_source, license "
 			   "AS licenses, path FROM entries WHERE sha256 = ? "
-			   "ORDER BY id", hex)) ||
+			   "ORDER BY id", hex, raw)) ||
 	    (rc = add_rows(c, doc, "derived_from", "SELECT parent, ops FROM "
 			   "derivations WHERE derived = ? ORDER BY ops, codec, "
-			   "parent", hex)) ||
+			   "parent", hex, raw)) ||
 	    (rc = add_rows(c, doc, "derivations", "SELECT ops, derived AS "
 			   "sha256 FROM derivations WHERE parent = ? ORDER BY "
-			   "ops, codec", hex)) ||
+			   "ops, codec", hex, raw)) ||
 	    /* an entry whose file was since refused (it went bad): the entry
 	     * keeps the image it had, and says so (once, though entries of
 	     * several datasets have its path) */
 	    (rc = add_rows(c, doc, "rejected", "SELECT path, reason FROM "
 			   "rejects WHERE path IN (SELECT path FROM entries "
-			   "WHERE sha256 = ?) ORDER BY path", hex)))
+			   "WHERE sha256 = ?) ORDER BY path", hex, raw)))
 		return json_decref(doc), rc;
 	*out = doc;
 	return 0;
@@ -184,7 +190,7 @@ static int show(struct gic_catalog *c, const char *hex, int json)
 	json_t *doc = NULL;
 	int rc;
 
-	if ((rc = image_doc(c, hex, &doc)))
+	if ((rc = image_doc(c, hex, !json, &doc)))
 		return rc;
 	if (json)
 		out_json_doc(stdout, doc);

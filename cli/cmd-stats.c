@@ -221,10 +221,10 @@ static int section(struct gic_catalog *c, int k, sqlite3_int64 images,
 	if (k == 0)
 		sqlite3_bind_int64(s, 1, images);
 	if (doc && sec->json_key) {
-		json_object_set_new(doc, sec->json_key, out_rows_array(s));
+		json_object_set_new(doc, sec->json_key, out_rows_array(s, 0));
 	} else if (doc) {
 		if (sqlite3_step(s) == SQLITE_ROW) {
-			json_t *row = out_row_object(s);
+			json_t *row = out_row_object(s, 0);
 			json_object_update(doc, row);
 			json_decref(row);
 		}

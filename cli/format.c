@@ -74,7 +74,16 @@ static void csv_row(sqlite3_stmt *s, FILE *o, int header)
 	fputc('\n', o);
 }
 
-json_t *out_row_object(sqlite3_stmt *s)
+/* Column i's text as a JSON string: made valid UTF-8, or raw, as it is. */
+static json_t *text_value(sqlite3_stmt *s, int i, int raw)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	size_t len = (size_t)sqlite3_column_bytes(s, i);
+
+	return raw && t ? json_stringn_nocheck(t, len) : gic_json_textn(t, len);
+}
+
+json_t *out_row_object(sqlite3_stmt *s, int raw)
 {
 	json_t *obj = json_object();
 	int n = sqlite3_column_count(s);
@@ -92,20 +101,19 @@ json_t *out_row_object(sqlite3_stmt *s)
 			v = json_null();
 			break;
 		default:
-			v = gic_json_textn((const char *)sqlite3_column_text(s, i),
-					   (size_t)sqlite3_column_bytes(s, i));
+			v = text_value(s, i, raw);
 		}
 		json_object_set_new_nocheck(obj, sqlite3_column_name(s, i), v);
 	}
 	return obj;
 }
 
-json_t *out_rows_array(sqlite3_stmt *s)
+json_t *out_rows_array(sqlite3_stmt *s, int raw)
 {
 	json_t *a = json_array();
 
 	while (sqlite3_step(s) == SQLITE_ROW)
-		json_array_append_new(a, out_row_object(s));
+		json_array_append_new(a, out_row_object(s, raw));
 	return a;
 }
 

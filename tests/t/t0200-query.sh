@@ -367,6 +367,21 @@ test_expect_success 'tables show control characters of a path as \xNN: a file na
 	test "$(wc -l <items.jsonl)" -eq 1 && "$PY" -c "import json; json.loads(open(\"items.jsonl\").read())"
 '
 
+test_expect_success 'show writes the bytes of a name that are not UTF-8 as \xNN, as tables do, not as U+FFFD' '
+	mkdir -p latin && cp "$SHARED/data/pngsuite/basn2c08.png" "latin/$(printf "caf\351 \033.png")" &&
+	gicat ingest --dataset latin latin 2>/dev/null &&
+	gicat query --fields path "dataset = latin" >out && grep -qF "latin/caf\xe9 \x1b.png" out &&
+	gicat show "$(printf "latin/caf\351 \033.png")" >out &&
+	grep -qF "latin/caf\xe9 \x1b.png" out && ! grep -q "$(printf "\357\277\275")" out &&
+	! grep -q "$(printf "\033")" out &&
+	gicat show --format json "$(printf "latin/caf\351 \033.png")" >js &&
+	"$PY" -c "
+import json
+d = json.load(open(\"js\", \"rb\"))
+assert \"latin/caf\\ufffd \\x1b.png\" in [e[\"path\"] for e in d[\"entries\"]], d[\"entries\"]
+"
+'
+
 test_expect_success 'table columns line up in terminal columns for UTF-8 names (wide ones count two)' '
 	mkdir -p wide && cp "$SHARED/data/pngsuite/basn2c08.png" "wide/héllo_日本.png" &&
 	cp "$SHARED/data/pngsuite/basn0g08.png" wide/plain.png &&
