@@ -274,7 +274,11 @@ static int summary(struct gic_catalog *c, const char *expr, int json)
 {
 	json_t *doc = json ? json_object() : NULL;
 	sqlite3_int64 images = 0;
-	int rc = fill(c, expr, &images);
+	/* one snapshot: the entries, images and rejected files counted
+	 * while an ingest commits batches agree with each other */
+	int began = gic_read_begin(c);
+	int rc = began < 0 ? cli_fail(began, "stats", NULL) :
+		 fill(c, expr, &images);
 
 	for (size_t k = 0; !rc && k < sizeof(sections) / sizeof(*sections); k++)
 		rc = section(c, (int)k, images, doc);
@@ -282,6 +286,8 @@ static int summary(struct gic_catalog *c, const char *expr, int json)
 		cli_select_hint("stats", c, expr);
 	if (!rc && !*expr)
 		rc = rejects(c, doc);
+	if (began >= 0)
+		gic_read_end(c, began);
 	if (!rc && doc)
 		out_json_doc(stdout, json_incref(doc));
 	json_decref(doc);
