@@ -528,6 +528,10 @@ int gic_ops_fit(const struct gic_ops *ops, uint32_t w, uint32_t h)
 	struct gic_pixels px = { .w = w, .h = h };
 	int rc;
 
+	/* gic_degrade_bytes decodes nothing past the default limit, though
+	 * ingest --max-pixels may have let a larger image in */
+	if ((rc = gic_probe_check_size(w, h, NULL)) < 0)
+		return rc;
 	for (int i = 0; i < ops->n; i++)
 		if ((rc = check_size(&ops->op[i], &px, &px.w, &px.h)) < 0)
 			return rc;

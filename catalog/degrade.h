@@ -99,8 +99,9 @@ int gic_degrade_bytes(const unsigned char *in, size_t len,
 
 /*
  * Does ops fit a w x h image?  The sizes it goes through, from the header
- * alone: 0, or the GIC_EUSAGE gic_degrade_bytes would fail with (a crop
- * larger than the image, a size past the limits).
+ * alone: 0, or the error gic_degrade_bytes would fail with: GIC_EUSAGE (a
+ * crop larger than the image, a size past the limits), GIC_ELIMIT (an
+ * image past GIC_DEFAULT_MAX_PIXELS, which ingest --max-pixels can let in).
  */
 int gic_ops_fit(const struct gic_ops *ops, uint32_t w, uint32_t h);
 

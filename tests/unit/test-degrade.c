@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "degrade.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -344,6 +346,67 @@ static void test_degrade_errors(void **state)
 	free(png);
 }
 
+/* A w x h 8-bit gray PNG whose IDAT holds no rows: enough for a decoder
+ * to reach its size check, and no more. */
+static size_t png_header_only(unsigned char *b, uint32_t w, uint32_t h)
+{
+	static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n',
+					      0x1a, '\n' };
+	unsigned char ihdr[13] = { w >> 24, w >> 16 & 255, w >> 8 & 255,
+				   w & 255, h >> 24, h >> 16 & 255,
+				   h >> 8 & 255, h & 255, 8, 0, 0, 0, 0 };
+	unsigned char z[16];
+	uLongf zlen = sizeof(z);
+	size_t n = sizeof(sig);
+
+	assert_int_equal(compress(z, &zlen, (const Bytef *)"", 0), Z_OK);
+	memcpy(b, sig, n);
+	for (int i = 0; i < 3; i++) {
+		const char *type = i == 0 ? "IHDR" : i == 1 ? "IDAT" : "IEND";
+		const unsigned char *d = i == 0 ? ihdr : z;
+		uint32_t len = i == 0 ? 13 : i == 1 ? (uint32_t)zlen : 0;
+		uint32_t crc;
+
+		b[n] = 0, b[n + 1] = 0, b[n + 2] = len >> 8, b[n + 3] = len & 255;
+		memcpy(b + n + 4, type, 4);
+		memcpy(b + n + 8, d, len);
+		crc = (uint32_t)crc32(0, b + n + 4, 4 + len);
+		b[n + 8 + len] = crc >> 24, b[n + 9 + len] = crc >> 16 & 255;
+		b[n + 10 + len] = crc >> 8 & 255, b[n + 11 + len] = crc & 255;
+		n += 12 + len;
+	}
+	return n;
+}
+
+/* gic_ops_fit says, from the size alone, what gic_degrade_bytes fails
+ * with, so that task check and split refuse before deriving anything:
+ * also for an image past the pixel limit the decoder takes, which ingest
+ * --max-pixels can let into a catalog. */
+static void test_fit_agrees_with_degrade(void **state)
+{
+	unsigned char png[128], *out = NULL;
+	size_t len, outlen;
+	struct gic_ops o;
+	char why[256];
+
+	(void)state;
+	assert_int_equal(gic_ops_parse("center_crop(16)", &o), 0);
+	assert_int_equal(gic_ops_fit(&o, 20, 10), GIC_EUSAGE);
+	assert_string_equal(gic_errmsg(), "cannot crop 16x16 out of a 20x10 "
+			    "image");
+	assert_int_equal(gic_ops_fit(&o, 20, 16), 0);
+
+	assert_int_equal(gic_ops_parse("resize(short=64)", &o), 0);
+	assert_int_equal(gic_ops_fit(&o, 10000, 10000), 0);
+	len = png_header_only(png, 10001, 10001);
+	assert_int_equal(gic_degrade_bytes(png, len, &o, &out, &outlen),
+			 GIC_ELIMIT);
+	assert_null(out);
+	snprintf(why, sizeof(why), "%s", gic_errmsg());
+	assert_int_equal(gic_ops_fit(&o, 10001, 10001), GIC_ELIMIT);
+	assert_string_equal(gic_errmsg(), why);
+}
+
 /* ---- determinism across threads ------------------------------------------ */
 
 struct job {
@@ -416,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_resize_keeps_flat_images),
 		cmocka_unit_test(test_center_crop),
 		cmocka_unit_test(test_degrade_errors),
+		cmocka_unit_test(test_fit_agrees_with_degrade),
 		cmocka_unit_test(test_same_bytes_in_every_thread),
 		cmocka_unit_test(test_codec_names_its_libraries),
 	};
