@@ -158,8 +158,9 @@ enum gic_filter {
 int gic_pixels_resize(struct gic_pixels *p, uint32_t w, uint32_t h,
 		      enum gic_filter filter);
 
-/* The central w x h of p, in place: offsets floor((W - w) / 2) and
- * floor((H - h) / 2).  GIC_EUSAGE when the image is smaller. */
+/* The central w x h of p, in place: offsets round((W - w) / 2) and
+ * round((H - h) / 2), halves to even, as torchvision's CenterCrop.
+ * GIC_EUSAGE when the image is smaller. */
 int gic_pixels_crop(struct gic_pixels *p, uint32_t w, uint32_t h);
 
 /*
