@@ -136,7 +136,9 @@ void gic_pixels_release(struct gic_pixels *p);
  * Separable Gaussian blur in place: weights exp(-x^2 / 2 sigma^2) for
  * |x| <= ceil(3 sigma), normalised; edges mirrored (d c b a | a b c d ...,
  * repeatedly for kernels wider than the image).  Weights are rounded to
- * multiples of 2^-16 before use, so results do not depend on libm.
+ * multiples of 2^-16 before use, so a libm whose exp() differs in the
+ * last bits changes a result only where a weight falls within that of a
+ * rounding boundary (the pinned digests of the tests would show it).
  * Work is 2 (2 ceil(3 sigma) + 1) taps per sample; memory the image plus
  * min(2 ceil(3 sigma) + 1, h) rows of floats.
  */
