@@ -542,9 +542,11 @@ int gic_image_read(struct gic_catalog *c, const char *hex,
 /* Where an image's bytes are (object file or ref'd original); malloc'd.
  * With gic_read_verified, lets worker threads read without the catalog. */
 int gic_image_path(struct gic_catalog *c, const char *hex, char **path);
-/* Reads a whole file that must hold the content hex (GIC_ECORRUPT if not). */
-int gic_read_verified(const char *path, const char *hex, unsigned char **buf,
-		      size_t *len);
+/* Reads a whole file that must hold the content hex, of bytes bytes (0:
+ * not known); GIC_ECORRUPT if not (a file of another size is refused
+ * unread). */
+int gic_read_verified(const char *path, const char *hex, uint64_t bytes,
+		      unsigned char **buf, size_t *len);
 /* SQL: up to two distinct images of the entries whose path is ?1, in any
  * dataset, found on the (dataset, path) index with the datasets walked one
  * by one, not by a scan of every entry. */

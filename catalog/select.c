@@ -313,8 +313,8 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 			     "hash or path");
 }
 
-int gic_read_verified(const char *path, const char *hex, unsigned char **buf,
-		      size_t *len)
+int gic_read_verified(const char *path, const char *hex, uint64_t bytes,
+		      unsigned char **buf, size_t *len)
 {
 	char got[GIC_HEX_LEN + 1];
 	struct stat st;
@@ -334,6 +334,13 @@ int gic_read_verified(const char *path, const char *hex, unsigned char **buf,
 		rc = gic_seterr(GIC_ECORRUPT, "referenced file '%s' is no longer "
 				"a regular file (%s): ingest the image again",
 				path, gic_file_kind(st.st_mode));
+		goto out;
+	}
+	if (bytes && (uint64_t)st.st_size != bytes) {
+		rc = gic_seterr(GIC_ECORRUPT, "'%s' does not hold %s: it changed "
+				"since ingest (%lld bytes, the image has %llu)",
+				path, hex, (long long)st.st_size,
+				(unsigned long long)bytes);
 		goto out;
 	}
 	if (!(*buf = malloc((size_t)st.st_size + 1))) {
@@ -359,18 +366,22 @@ out:
 	return rc;
 }
 
-/* The ref_path of image hex into *ref (NULL when it is in the store). */
-static int ref_path_of(struct gic_catalog *c, const char *hex, char **ref)
+/* The ref_path of image hex into *ref (NULL when it is in the store),
+ * its size into *bytes (NULL: not wanted). */
+static int ref_path_of(struct gic_catalog *c, const char *hex, char **ref,
+		       uint64_t *bytes)
 {
 	sqlite3_stmt *s;
 	int rc;
 
 	*ref = NULL;
-	if (sqlite3_prepare_v2(c->db, "SELECT ref_path FROM images WHERE "
-			       "sha256 = ?", -1, &s, NULL))
+	if (sqlite3_prepare_v2(c->db, "SELECT ref_path, bytes FROM images "
+			       "WHERE sha256 = ?", -1, &s, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
 	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && bytes)
+		*bytes = (uint64_t)sqlite3_column_int64(s, 1);
 	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0) &&
 	    !(*ref = strdup((const char *)sqlite3_column_text(s, 0))))
 		rc = SQLITE_NOMEM;
@@ -387,7 +398,7 @@ static int ref_path_of(struct gic_catalog *c, const char *hex, char **ref)
 
 int gic_image_path(struct gic_catalog *c, const char *hex, char **path)
 {
-	int rc = ref_path_of(c, hex, path);
+	int rc = ref_path_of(c, hex, path, NULL);
 
 	if (rc == 0 && !*path && !(*path = gic_odb_fs_path(c->odb, hex)))
 		rc = gic_odb_path_err(hex);
@@ -398,12 +409,13 @@ int gic_image_read(struct gic_catalog *c, const char *hex,
 		   unsigned char **buf, size_t *len)
 {
 	char got[GIC_HEX_LEN + 1], *ref;
+	uint64_t bytes;
 	int rc;
 
-	if ((rc = ref_path_of(c, hex, &ref)) < 0)
+	if ((rc = ref_path_of(c, hex, &ref, &bytes)) < 0)
 		return rc;
 	if (ref) {
-		rc = gic_read_verified(ref, hex, buf, len);
+		rc = gic_read_verified(ref, hex, bytes, buf, len);
 		free(ref);
 		return rc;
 	}

@@ -43,7 +43,8 @@ static void run_job(struct job *j)
 	unsigned char *in = NULL;
 	size_t len;
 
-	j->rc = gic_read_verified(j->path, j->it->sha256, &in, &len);
+	j->rc = gic_read_verified(j->path, j->it->sha256, j->it->bytes, &in,
+				  &len);
 	if (j->rc == 0)
 		j->rc = gic_degrade_bytes(in, len, j->ops, &j->out, &j->outlen);
 	if (j->rc == 0)

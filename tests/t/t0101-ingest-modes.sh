@@ -130,6 +130,16 @@ test_expect_success 'verify reports a ref file that changed, and cat refuses it'
 	test_grep "changed since ingest" err
 '
 
+test_expect_success 'a ref file grown huge: cat refuses it by its size, reading none of it' '
+	cp -p rsrc/basn0g08.png keep.png &&
+	truncate -s 64G rsrc/basn0g08.png &&
+	h=$(gicat --catalog ref query --format csv --fields sha256 "path ~ \"*basn0g08.png\"" | tail -1) &&
+	test_expect_code 3 gicat --catalog ref cat "$h" >out 2>err &&
+	test_grep "basn0g08.png. does not hold $h: it changed since ingest (68719476736 bytes, the image has 138)" err &&
+	! test -s out &&
+	cp -p keep.png rsrc/basn0g08.png
+'
+
 test_expect_success 'a changed ref file ingested again: verify passes over the image no entry uses now' '
 	gicat init rch 2>/dev/null && mkdir -p rchsrc && cp src/basn0g08.png rchsrc/ &&
 	gicat --catalog rch ingest --mode ref rchsrc 2>/dev/null &&
