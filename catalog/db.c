@@ -268,11 +268,15 @@ int gic_catalog_find(const char *explicit_root, char **root_out)
  * Opens a catalog this process may not write (a read-only mount, another
  * user's files): read-only, which in WAL mode needs the -wal and -shm
  * files a writer keeps while it runs; when there are none (no writer
- * since the last one closed), as immutable, which needs nothing.
+ * since the last one closed), as immutable, which needs nothing.  A -wal
+ * left with commits in it (a writer killed, a copy without its -shm)
+ * holds what catalog.db does not yet: immutable would not read it, and
+ * show the catalog as it was before them.
  */
 static int open_readonly(struct gic_catalog *c, const char *p)
 {
 	char uri[3 * PATH_MAX + 32], *o = uri;
+	struct stat st;
 
 	if (sqlite3_open_v2(p, &c->db, SQLITE_OPEN_READONLY, NULL) == 0 &&
 	    sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema", NULL,
@@ -280,6 +284,12 @@ static int open_readonly(struct gic_catalog *c, const char *p)
 		return 0;
 	sqlite3_close(c->db);
 	c->db = NULL;
+	if (snprintf(uri, sizeof(uri), "%s-wal", p) < (int)sizeof(uri) &&
+	    stat(uri, &st) == 0 && st.st_size > 0)
+		return gic_seterr(GIC_EDB, "'%s' holds changes not yet in "
+				  "catalog.db, which only a user with write "
+				  "access to '%s' can read: any gicat command "
+				  "run as one moves them there", uri, c->dir);
 	o += sprintf(o, "file:");
 	for (const unsigned char *s = (const unsigned char *)p; *s; s++)
 		o += strchr("?#%", *s) || *s < 0x20 || *s > 0x7e ?

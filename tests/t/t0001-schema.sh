@@ -102,4 +102,32 @@ train/0_real/a.png|-|$h" &&
 	dump c9/.gicat/catalog.db >upgraded && test_cmp documented upgraded
 '
 
+# as_reader CMD...: CMD run by someone who may read the catalog in $roc but
+# not write it (root: the nobody user, on a catalog in a directory of its
+# own; anyone else: the catalog made read-only)
+roc=$TRASH/roc
+if [ "$(id -u)" = 0 ]; then
+	roc=$(mktemp -d /tmp/gicat-roc-XXXXXX) && chmod 755 "$roc"
+	as_reader() { runuser -u nobody -- "$TOP/gicat" "$@"; }
+else
+	as_reader() { "$TOP/gicat" "$@"; }
+fi
+test_expect_success 'a reader who cannot replay a left-over WAL is refused, not shown the catalog before it' '
+	gicat init "$roc" 2>/dev/null && cp "$SHARED/data/pngsuite/basn0g08.png" "$roc/" &&
+	gicat --catalog "$roc" ingest "$roc" 2>/dev/null &&
+	$PY -c "import os, sqlite3
+db = sqlite3.connect(\"$roc/.gicat/catalog.db\")
+db.execute(\"UPDATE entries SET dataset = ${SQ}renamed${SQ}\"); db.commit()
+os._exit(0)" &&
+	test -s "$roc/.gicat/catalog.db-wal" && rm "$roc/.gicat/catalog.db-shm" &&
+	{ [ "$(id -u)" = 0 ] || chmod -R a-w "$roc/.gicat"; } &&
+	test_expect_code 3 as_reader --catalog "$roc" query --format csv --fields dataset >out 2>err &&
+	! grep "$(basename "$roc")" out &&
+	test_grep "catalog.db-wal. holds changes" err &&
+	{ [ "$(id -u)" = 0 ] || chmod -R u+w "$roc/.gicat"; } &&
+	test "$(gicat --catalog "$roc" query --format csv --fields dataset | tail -1)" = renamed &&
+	test "$(as_reader --catalog "$roc" query --format csv --fields dataset | tail -1)" = renamed
+'
+chmod -R u+w "$roc" 2>/dev/null; [ "$roc" = "$TRASH/roc" ] || rm -rf "$roc"
+
 test_done
