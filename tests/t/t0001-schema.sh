@@ -102,6 +102,36 @@ train/0_real/a.png|-|$h" &&
 	dump c9/.gicat/catalog.db >upgraded && test_cmp documented upgraded
 '
 
+test_expect_success 'a migration that fails undoes those applied before it in the run; the next run applies them all' '
+	mkdir -p c12/.gicat/objects &&
+	for m in "$TOP"/migrations/*.sql; do
+		case $m in */001[34]-*) ;; *) cat "$m" ;; esac
+	done >c12.sql &&
+	sqlite3 c12/.gicat/catalog.db <c12.sql &&
+	sqlite3 c12/.gicat/catalog.db "PRAGMA user_version = 12; CREATE TABLE counters (x)" &&
+	test_expect_code 3 gicat --catalog c12 migrate >out 2>err &&
+	test_grep "migration 0014-counters: table counters already exists" err &&
+	test "$(sqlite3 c12/.gicat/catalog.db "PRAGMA user_version")" = 12 &&
+	test -z "$(sqlite3 c12/.gicat/catalog.db "SELECT name FROM sqlite_master WHERE name = ${SQ}license_rules${SQ}")" &&
+	sqlite3 c12/.gicat/catalog.db "DROP TABLE counters" &&
+	gicat --catalog c12 migrate >out &&
+	test_grep "^migrate: applied 0013-license-rules$" out &&
+	test_grep "^migrate: applied 0014-counters$" out &&
+	dump c12/.gicat/catalog.db >upgraded && test_cmp documented upgraded
+'
+
+test_expect_success 'a writer waits for another to finish rather than fail at once' '
+	gicat init busy 2>/dev/null && {
+	$PY -c "import sqlite3, time
+db = sqlite3.connect(\"busy/.gicat/catalog.db\", isolation_level=None)
+db.execute(\"BEGIN IMMEDIATE\"); print(\"held\", flush=True); time.sleep(2)
+db.execute(\"ROLLBACK\")" >held & } &&
+	n=0 && while ! test -s held && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done &&
+	test -s held &&
+	gicat --catalog busy license set --dataset waits MIT 2>err &&
+	wait && test "$(sqlite3 busy/.gicat/catalog.db "SELECT licenses FROM license_rules")" = MIT
+'
+
 # as_reader CMD...: CMD run by someone who may read the catalog in $roc but
 # not write it (root: the nobody user, on a catalog in a directory of its
 # own; anyone else: the catalog made read-only)
