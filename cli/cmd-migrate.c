@@ -92,7 +92,7 @@ int cmd_migrate(int argc, char **argv)
 		snprintf(pending, sizeof(pending), ": %d pending ('gicat "
 			 "migrate' applies them)", latest - c->schema_version);
 	printf("schema version %d (this gicat knows %d)%s%s\n",
-	       c->schema_version, latest, c->readonly == GIC_RO_SCHEMA ?
+	       c->schema_version, latest, c->schema_version > latest ?
 	       ": newer than this gicat, which reads it but never writes it" :
 	       pending, c->readonly == GIC_RO_ACCESS ?
 	       ": read-only here (no write access)" : "");

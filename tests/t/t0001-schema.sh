@@ -158,6 +158,13 @@ os._exit(0)" &&
 	test "$(gicat --catalog "$roc" query --format csv --fields dataset | tail -1)" = renamed &&
 	test "$(as_reader --catalog "$roc" query --format csv --fields dataset | tail -1)" = renamed
 '
+test_expect_success 'migrate --status says a catalog it may not write is from a newer gicat' '
+	sqlite3 "$roc/.gicat/catalog.db" "PRAGMA user_version = 999" &&
+	{ [ "$(id -u)" = 0 ] || chmod -R a-w "$roc/.gicat"; } &&
+	as_reader --catalog "$roc" migrate --status >out &&
+	test_grep "^schema version 999 (this gicat knows [0-9]*): newer than this gicat, which reads it but never writes it: read-only here (no write access)$" out &&
+	{ [ "$(id -u)" = 0 ] || chmod -R u+w "$roc/.gicat"; }
+'
 chmod -R u+w "$roc" 2>/dev/null; [ "$roc" = "$TRASH/roc" ] || rm -rf "$roc"
 
 test_done
