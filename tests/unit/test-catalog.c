@@ -1,8 +1,9 @@
 /*
  * test-catalog.c - what the commands that change or write next to a
  * catalog rely on: gic_catalog_holds (is a path the catalog's directory or
- * inside it, spelt any way, made yet or not) and gic_tx_begin/_end (a
- * change commits whole or not at all; a dry run never commits).
+ * inside it, spelt any way, made yet or not), gic_tx_begin/_end (a
+ * change commits whole or not at all; a dry run never commits) and the
+ * foreign keys an opened catalog enforces.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -132,11 +133,41 @@ static void test_transactions(void **state)
 	assert_int_equal(sqlite3_get_autocommit(cat->db), 1);
 }
 
+/* Reopened as every command opens it, the catalog enforces its foreign
+ * keys: deleting a materialization takes its file records with it (gc
+ * and split rely on that), and an entry cannot name an unknown image. */
+static void test_foreign_keys(void **state)
+{
+	sqlite3_stmt *s;
+
+	(void)state;
+	gic_catalog_close(cat);
+	assert_int_equal(gic_catalog_open(dir, &cat), 0);
+	assert_int_equal(sqlite3_exec(cat->db,
+		"INSERT INTO materializations (id, task_name, task_hash, seed, "
+		"format, mode, out_dir, files) VALUES (7, 't', 'x', 0, "
+		"'imagefolder', 'copy', '/nowhere', 1);"
+		"INSERT INTO materialized_files VALUES (7, 'MANIFEST', 'aa', "
+		"NULL, NULL);"
+		"DELETE FROM materializations WHERE id = 7",
+		NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(cat->db, "SELECT count(*) FROM "
+					    "materialized_files", -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), 0);
+	sqlite3_finalize(s);
+	assert_int_not_equal(sqlite3_exec(cat->db, "INSERT INTO entries "
+		"(sha256, dataset, path) VALUES ('nothere', 'd', 'p')", NULL,
+		NULL, NULL), SQLITE_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_holds),
 		cmocka_unit_test(test_transactions),
+		cmocka_unit_test(test_foreign_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
