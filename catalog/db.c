@@ -58,6 +58,20 @@ static int user_version(sqlite3 *db, int *v)
 	return rc;
 }
 
+/* How many tables, indexes and views db has (0: no schema), or -1. */
+static int schema_size(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1,
+			       &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 int gic_migrate(sqlite3 *db, int *version_out)
 {
 	char pragma[64];
@@ -72,6 +86,17 @@ int gic_migrate(sqlite3 *db, int *version_out)
 		return db_err(db, "begin migration");
 	if ((rc = user_version(db, &v)) < 0) /* another process may have won */
 		goto fail;
+	/* version 0 is an empty database; one with tables lost its version
+	 * (sqlite3's .dump does not copy it): migrating it from the start
+	 * could only fail, on tables it already has */
+	if (v == 0 && schema_size(db) > 0) {
+		rc = gic_seterr(GIC_ESCHEMA, "catalog.db holds a schema but no "
+				"schema version (PRAGMA user_version is 0), as "
+				"a copy made with sqlite3's .dump does: give it "
+				"the version of the catalog it was copied from "
+				"(sqlite3 catalog.db 'PRAGMA user_version = N')");
+		goto fail;
+	}
 	for (const struct gic_migration *m = gic_migrations; m->sql; m++) {
 		if (m->version <= v)
 			continue;
@@ -109,20 +134,6 @@ static int is_catalog(const char *root)
 
 	return !path_join(p, sizeof(p), root, ".gicat/catalog.db") &&
 	       stat(p, &st) == 0;
-}
-
-/* How many tables, indexes and views db has (0: no schema), or -1. */
-static int schema_size(sqlite3 *db)
-{
-	sqlite3_stmt *st = NULL;
-	int n = -1;
-
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1,
-			       &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
 }
 
 /* Is root's catalog one that an init killed before it had a schema: a

@@ -132,6 +132,17 @@ db.execute(\"ROLLBACK\")" >held & } &&
 	wait && test "$(sqlite3 busy/.gicat/catalog.db "SELECT licenses FROM license_rules")" = MIT
 '
 
+test_expect_success 'a copy that lost its schema version (sqlite3 .dump) is refused, saying so, not migrated again' '
+	mkdir -p dumped/.gicat/objects &&
+	sqlite3 c9/.gicat/catalog.db .dump | sqlite3 dumped/.gicat/catalog.db &&
+	test "$(sqlite3 dumped/.gicat/catalog.db "PRAGMA user_version")" = 0 &&
+	test_expect_code 3 gicat --catalog dumped query --count 2>err &&
+	test_grep "holds a schema but no schema version (PRAGMA user_version is 0)" err &&
+	test "$(sqlite3 dumped/.gicat/catalog.db "PRAGMA user_version")" = 0 &&
+	sqlite3 dumped/.gicat/catalog.db "PRAGMA user_version = $(sqlite3 c9/.gicat/catalog.db "PRAGMA user_version")" &&
+	test "$(gicat --catalog dumped query --count)" = 0
+'
+
 # as_reader CMD...: CMD run by someone who may read the catalog in $roc but
 # not write it (root: the nobody user, on a catalog in a directory of its
 # own; anyone else: the catalog made read-only)
