@@ -158,7 +158,8 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 	note(st->disagreeing, "entry has", "entries have", st->disagreeing == 1 ?
 	     "a file name that says otherwise than its folders" : "a file name "
 	     "that says otherwise than their folders", st->disagree, 0,
-	     "the name is not taken");
+	     "the folders are taken, the name only for a class they do not "
+	     "give");
 	if (st->ref_held)
 		cli_err("  %llu file%s content the store already holds as "
 			"an object: %s entr%s that object (--mode ref keeps "

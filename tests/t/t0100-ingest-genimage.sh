@@ -221,13 +221,20 @@ test_expect_success 'a file name that says another generator, label or class tha
 	cp $S/281_sdv4_00174.png odd/if/1_fake/n01440764/ &&
 	gicat init oddc 2>/dev/null &&
 	gicat --catalog oddc ingest odd/imagenet_ai_0508_adm/val/ai 2>err &&
-	test_grep "^  1 entry has a file name that says otherwise than its folders (first: .odd/imagenet_ai_0508_adm/val/ai/281_sdv4_00174.png.: its name says sd14, its folder adm): the name is not taken$" err &&
+	test_grep "^  1 entry has a file name that says otherwise than its folders (first: .odd/imagenet_ai_0508_adm/val/ai/281_sdv4_00174.png.: its name says sd14, its folder adm): the folders are taken, the name only for a class they do not give$" err &&
 	gicat --catalog oddc ingest odd/imagenet_ai_0508_adm/val/nature 2>err &&
 	test_grep "(first: .*/nature/281_sdv4_00174.png.: its name is a sd14 fake.s, its folder a real one.s)" err &&
 	test_grep "^  1 entry has" err &&
 	gicat --catalog oddc ingest odd/if 2>err &&
 	test_grep "its name says class 281, its folder 0)" err &&
 	test "$(gicat --catalog oddc query --format csv --fields generator,class "path ~ ${SQ}*if*${SQ}" | tail -1)" = ",0"
+'
+
+test_expect_success 'the note on a name that disagrees with its folders says the name still gives a class no folder gives' '
+	gicat init oddn 2>/dev/null &&
+	gicat --catalog oddn ingest odd/imagenet_ai_0508_adm/val/ai 2>err &&
+	test_grep "its name says sd14, its folder adm): the folders are taken, the name only for a class they do not give$" err &&
+	test "$(gicat --catalog oddn query --format csv --fields generator,class,class_source | tail -1)" = "adm,281,filename"
 '
 
 test_expect_success '--label real leaves no generator, even in a generator folder' '
