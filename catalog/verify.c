@@ -243,6 +243,12 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
  * which; full re-hashes every ref'd file of the recorded size, so a
  * touched file whose bytes are intact is no problem.
  */
+/* what a ref'd file whose bytes changed asks of the user: its entries
+ * point at the image it held, which ingest --mode ref moves to what it
+ * holds now (the old image is then gc's) */
+#define REF_CHANGED_REMEDY ": restore it, or ingest it again with --mode " \
+	"ref to catalogue what it holds now"
+
 static void check_ref(struct ctx *x, const char *hex, const char *path,
 		      int64_t size, int64_t mtime_ns, int full,
 		      const char *dataset)
@@ -275,15 +281,15 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 	}
 	if (st.st_size != size) {
 		snprintf(why, sizeof(why), "content changed since ingest: %lld "
-			 "bytes, catalog says %lld", (long long)st.st_size,
-			 (long long)size);
+			 "bytes, catalog says %lld%s", (long long)st.st_size,
+			 (long long)size, REF_CHANGED_REMEDY);
 		problem(x, path, why);
 	} else if (full) {
 		if (gic_sha256_file(path, got) < 0)
 			problem(x, path, gic_errmsg());
 		else if (strcmp(got, hex)) {
 			snprintf(why, sizeof(why), "content changed since ingest "
-				 "(hash %s)", got);
+				 "(hash %s)%s", got, REF_CHANGED_REMEDY);
 			problem(x, path, why);
 		}
 	} else if ((int64_t)st.st_mtim.tv_sec * 1000000000 +

@@ -152,6 +152,21 @@ test_expect_success 'a changed ref file ingested again: verify passes over the i
 	test "$(sqlite3 rch/.gicat/catalog.db "SELECT count(*) FROM images")" -eq 1
 '
 
+test_expect_success 'verify says what to do about a ref file whose content changed' '
+	gicat init rcv 2>/dev/null && mkdir -p rcvsrc && cp src/basn0g08.png src/testorig.jpg rcvsrc/ &&
+	gicat --catalog rcv ingest --mode ref rcvsrc 2>/dev/null &&
+	printf x >>rcvsrc/basn0g08.png &&
+	cp -p rcvsrc/testorig.jpg keep.jpg &&
+	printf "\\377" | dd of=rcvsrc/testorig.jpg bs=1 seek=2000 conv=notrunc 2>/dev/null &&
+	touch -r keep.jpg rcvsrc/testorig.jpg &&
+	test_expect_code 1 gicat --catalog rcv verify --full 2>err >out &&
+	test_grep "rcvsrc/basn0g08.png.: content changed since ingest: 139 bytes, catalog says 138: restore it, or ingest it again with --mode ref to catalogue what it holds now$" err &&
+	test_grep "rcvsrc/testorig.jpg.: content changed since ingest (hash [0-9a-f]\\{64\\}): restore it, or ingest it again with --mode ref to catalogue what it holds now$" err &&
+	cp -p keep.jpg rcvsrc/testorig.jpg &&
+	gicat --catalog rcv ingest --mode ref rcvsrc 2>/dev/null &&
+	gicat --catalog rcv verify --full >out 2>err && test_grep " 0 problems" out
+'
+
 test_expect_success 'rm of the entries whose file a ref image reads: said, and ingest moves the ref to a remaining entry' '
 	gicat init rrm 2>/dev/null && mkdir -p rrmA rrmB && cp src/basn0g08.png src/basn2c08.png rrmA/ &&
 	cp rrmA/* rrmB/ &&
