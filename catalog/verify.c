@@ -237,18 +237,18 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 	free(buf);
 }
 
-/*
- * A ref'd file of another size changed; one whose mtime alone moved (a
- * touch, a copy that kept the bytes) may not have.  The quick check says
- * which; full re-hashes every ref'd file of the recorded size, so a
- * touched file whose bytes are intact is no problem.
- */
 /* what a ref'd file whose bytes changed asks of the user: its entries
  * point at the image it held, which ingest --mode ref moves to what it
  * holds now (the old image is then gc's) */
 #define REF_CHANGED_REMEDY ": restore it, or ingest it again with --mode " \
 	"ref to catalogue what it holds now"
 
+/*
+ * A ref'd file of another size changed; one whose mtime alone moved (a
+ * touch, a copy that kept the bytes) may not have.  The quick check says
+ * which; full re-hashes every ref'd file of the recorded size, so a
+ * touched file whose bytes are intact is no problem.
+ */
 static void check_ref(struct ctx *x, const char *hex, const char *path,
 		      int64_t size, int64_t mtime_ns, int full,
 		      const char *dataset)
