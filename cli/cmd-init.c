@@ -52,7 +52,9 @@ int cmd_init(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
 		return cli_getopt_end("init", ch);
 	if (argc - optind > 1)
-		return cli_usage_error("init", "too many arguments");
+		return cli_usage_error("init", "unexpected argument '%s' (init "
+				       "makes one catalog, in DIR)",
+				       argv[optind + 1]);
 	if (optind < argc) {
 		dir = argv[optind];
 		if (cli_catalog_opt && !same_dir(cli_catalog_opt, dir))

@@ -168,6 +168,9 @@ test_expect_success 'init: a DIR argument wins over GICAT_DIR; unlike --catalog 
 	test -f c-same/.gicat/catalog.db &&
 	test_expect_code 2 gicat --catalog c-x init c-y 2>err &&
 	test_grep "init: --catalog .c-x. and DIR .c-y. differ" err &&
+	! test -e c-x && ! test -e c-y &&
+	test_expect_code 2 gicat init c-x c-y 2>err &&
+	test_grep "^gicat: init: unexpected argument .c-y. (init makes one catalog, in DIR)$" err &&
 	! test -e c-x && ! test -e c-y
 '
 
