@@ -24,8 +24,8 @@ struct gic_remove_report {
 	uint64_t entries;       /* entries removed (or that would be) */
 	uint64_t images_left;   /* images no entry uses any more */
 	uint64_t images_kept;   /* of those, derived from an image that still
-				   has an entry: gc keeps them (the rest is
-				   gc's work) */
+				   has an entry or that an export points at:
+				   gc keeps them (the rest is gc's work) */
 	uint64_t images_exported; /* of images_left (not kept), those live
 				     symlink or manifest exports point at:
 				     gc keeps them */

@@ -53,18 +53,19 @@ out:
 	"DISTINCT sha256 FROM entries WHERE id IN temp.rm_ids) g WHERE NOT " \
 	"EXISTS (SELECT 1 FROM entries e WHERE e.sha256 = g.sha256 AND e.id " \
 	"NOT IN temp.rm_ids)"
-/* Derived images among them with an ancestor that keeps an entry: gc
- * keeps them, as derivations of an image in use.  The walk goes up from
- * the selection's derived images only. */
+/* What live exports point at: gc keeps it (every record: rm does not
+ * look for gone directories as gc does). */
+#define EXPORTED GIC_SQL_EXPORTED("SELECT 0 WHERE 0")
+
+/* Derived images among them with an ancestor that keeps an entry or that
+ * an export points at: gc keeps them, as derivations of an image in use.
+ * The walk goes up from the selection's derived images only. */
 #define KEPT_DERIVED "WITH RECURSIVE up(d, h) AS (SELECT derived, parent " \
 	"FROM derivations WHERE derived IN (SELECT sha256 FROM entries WHERE " \
 	"id IN temp.rm_ids) UNION SELECT up.d, x.parent FROM derivations x " \
 	"JOIN up ON x.derived = up.h) SELECT d FROM up WHERE EXISTS (SELECT " \
-	"1 FROM entries e WHERE e.sha256 = up.h AND e.id NOT IN temp.rm_ids)"
-
-/* What live exports point at: gc keeps it (every record: rm does not
- * look for gone directories as gc does). */
-#define EXPORTED GIC_SQL_EXPORTED("SELECT 0 WHERE 0")
+	"1 FROM entries e WHERE e.sha256 = up.h AND e.id NOT IN temp.rm_ids) " \
+	"OR up.h IN (" EXPORTED ")"
 
 /* Derived images without an entry that gc deletes with the images left
  * (not those kept): their derivations, down to any that keeps an entry or

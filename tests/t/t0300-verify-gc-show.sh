@@ -370,6 +370,19 @@ test_expect_success 'rm says which images gc will keep: those derived from an im
 	test_grep "^gc: removed 2 unused image rows, 2 objects," out
 '
 
+test_expect_success 'rm counts as kept an image derived from one a symlink export points at, as gc keeps it' '
+	gicat init c5x 2>/dev/null && mkdir -p dx && cp img/basn2c08.png dx/ &&
+	gicat --catalog c5x ingest --dataset u --label real dx 2>/dev/null &&
+	p=$(gicat --catalog c5x query --format csv --fields sha256 | tail -1) &&
+	gicat --catalog c5x export "" --mode symlink --out x-sym 2>/dev/null &&
+	gicat --catalog c5x degrade "jpeg(quality=50)" $p >derived-x.jpg 2>/dev/null &&
+	gicat --catalog c5x ingest --dataset scratch --label fake derived-x.jpg 2>/dev/null &&
+	gicat --catalog c5x rm "dataset = u or dataset = scratch" 2>err &&
+	test "$(cat err)" = "rm: removed 2 entries; 2 images have no entry left (1 derived from an image still in use stays; 1 that symlink or manifest exports point at stays)" &&
+	gicat --catalog c5x gc --grace 0 2>out &&
+	test_grep "^gc: removed 0 unused image rows, 0 objects," out
+'
+
 test_expect_success 'gc says which images it keeps exports point at, and which derive from those' '
 	gicat init c5f 2>/dev/null && mkdir -p ex6 && cp img/basn0g08.png ex6/ &&
 	gicat --catalog c5f ingest --dataset u --label real ex6 2>/dev/null &&
