@@ -113,6 +113,11 @@ int gic_move(struct gic_catalog *c, const char *from, const char *to,
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
+	/* no entry's path is that long, nor may one become so */
+	if (strlen(from) >= sizeof(f) || strlen(to) >= sizeof(t))
+		return gic_seterr(GIC_EUSAGE, "%s is over the 4095-byte limit "
+				  "of a path", strlen(to) >= sizeof(t) ? "TO" :
+				  "FROM");
 	snprintf(f, sizeof(f), "%s", from);
 	snprintf(t, sizeof(t), "%s", to);
 	for (nf = strlen(f); nf > 1 && f[nf - 1] == '/'; )
@@ -124,8 +129,6 @@ int gic_move(struct gic_catalog *c, const char *from, const char *to,
 	if (gic_path_within(f, t) || gic_path_within(t, f))
 		return gic_seterr(GIC_EUSAGE, "'%s' and '%s' overlap: move "
 				  "through a third name", f, t);
-	if (strlen(from) >= sizeof(f) || strlen(to) >= sizeof(t))
-		return gic_seterr(GIC_ELIMIT, "FROM or TO is too long");
 	if ((rc = gic_tx_begin(c, dry_run)) < 0)
 		return rc;
 	rc = gic_tx_end(c, dry_run, move_under(c, f, t, dataset, dry_run, rep));

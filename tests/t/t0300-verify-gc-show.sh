@@ -576,6 +576,11 @@ test_expect_success 'mv refuses to merge into paths entries already have, and mo
 	test_expect_code 2 gicat --catalog c7 mv new "$long" 2>err &&
 	test_grep "^gicat: mv: .new/sub/basn0g08.png. would get a path over the 4095-byte limit$" err &&
 	gicat --catalog c7 mv new "${long%l}" 2>/dev/null && gicat --catalog c7 mv "${long%l}" new 2>/dev/null &&
+	# a TO (or FROM) no path could have: the same usage error, not a failure
+	test_expect_code 2 gicat --catalog c7 mv new "$long$long" 2>err &&
+	test_grep "^gicat: mv: TO is over the 4095-byte limit of a path$" err &&
+	test_expect_code 2 gicat --catalog c7 mv --dry-run "$long$long" new 2>err &&
+	test_grep "^gicat: mv: FROM is over the 4095-byte limit of a path$" err &&
 	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3
 '
 
