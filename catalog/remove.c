@@ -7,9 +7,12 @@
  * objects and derivations, until gc finds that no entry uses them.
  */
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
+#include "ingest-write.h"
 #include "maint.h"
 
 static int db_fail(struct gic_catalog *c)
@@ -77,17 +80,60 @@ out:
 	"IN temp.rm_ids) AND x.derived NOT IN (" EXPORTED ")) SELECT " \
 	"count(*) FROM down WHERE h NOT IN (SELECT sha256 FROM temp.rm_left)"
 
-/* Counts, then (unless dry_run) deletes; inside the transaction. */
-/* Images stored by reference that entries left still use, whose file
- * (ref_path, absolute) is a removed entry's (its path, as ingested, the
- * tail of ref_path): the remaining entries read it. */
-#define REFS_READ_REMOVED \
-	"SELECT count(DISTINCT i.sha256) FROM images i JOIN entries e ON " \
-	"e.sha256 = i.sha256 AND e.id IN temp.rm_ids WHERE i.storage = " \
-	"'ref' AND " GIC_SQL_TAIL_OF("i.ref_path", "e.path") " AND " \
-	"EXISTS (SELECT 1 FROM entries k WHERE k.sha256 = i.sha256 AND " \
-	"k.id NOT IN temp.rm_ids)"
+/* Images stored by reference that entries left still use, with the
+ * removed entries that show them: refs_read_removed's candidates. */
+#define REFS_OF_REMOVED \
+	"SELECT i.sha256, i.ref_path, e.path, e.file_id FROM images i JOIN " \
+	"entries e ON e.sha256 = i.sha256 AND e.id IN temp.rm_ids WHERE " \
+	"i.storage = 'ref' AND i.ref_path IS NOT NULL AND EXISTS (SELECT 1 " \
+	"FROM entries k WHERE k.sha256 = i.sha256 AND k.id NOT IN " \
+	"temp.rm_ids) ORDER BY i.sha256"
 
+/* May ref_path (absolute) be the file of the entry at path?  By the
+ * path's tail ("./A/x.png", "../A/x.png" and "A/x.png" all name
+ * "/data/A/x.png"), or, through a symbolic link, by the file's identity
+ * where the entry has one and the file is there.  Saying so once too
+ * often costs a note; once too few, the remaining entries' image. */
+static int is_file_of(const char *ref_path, const char *path,
+		      const char *file_id)
+{
+	struct stat st;
+	char now[48];
+
+	if (gic_same_tail(ref_path, path))
+		return 1;
+	if (!file_id || stat(ref_path, &st) < 0)
+		return 0;
+	gic_file_id(&st, now);
+	return gic_same_file(now, path, file_id);
+}
+
+/* The images stored by reference that entries left still use, whose file
+ * is a removed entry's: the remaining entries read it. */
+static int refs_read_removed(struct gic_catalog *c, uint64_t *n)
+{
+	sqlite3_stmt *s;
+	char last[GIC_HEX_LEN + 1] = "";
+	int step;
+
+	if (sqlite3_prepare_v2(c->db, REFS_OF_REMOVED, -1, &s, NULL))
+		return db_fail(c);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *hex = (const char *)sqlite3_column_text(s, 0);
+
+		if (!hex || !strcmp(hex, last) ||
+		    !is_file_of((const char *)sqlite3_column_text(s, 1),
+				(const char *)sqlite3_column_text(s, 2),
+				(const char *)sqlite3_column_text(s, 3)))
+			continue;
+		snprintf(last, sizeof(last), "%s", hex);
+		(*n)++;
+	}
+	sqlite3_finalize(s);
+	return step == SQLITE_DONE ? 0 : db_fail(c);
+}
+
+/* Counts, then (unless dry_run) deletes; inside the transaction. */
 static int remove_selected(struct gic_catalog *c, const char *expr,
 			   int dry_run, int *errcol,
 			   struct gic_remove_report *rep)
@@ -121,8 +167,8 @@ static int remove_selected(struct gic_catalog *c, const char *expr,
 		return rc;
 	snprintf(sql, sizeof(sql), "SELECT count(*) %s", fetched);
 	if ((rc = gic_db_count(c, sql, &rep->fetches)) < 0 ||
-	    (rc = gic_db_count(c, REFS_READ_REMOVED, &rep->refs_read_removed))
-	    < 0 || dry_run)
+	    (rc = refs_read_removed(c, &rep->refs_read_removed)) < 0 ||
+	    dry_run)
 		return rc;
 	snprintf(sql, sizeof(sql), "DELETE %s", fetched);
 	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) ||

@@ -179,6 +179,26 @@ test_expect_success 'rm of the entries whose file a ref image reads: said, and i
 	gicat --catalog rrm rm "dataset = B" 2>err && ! test_grep "note" err
 '
 
+test_expect_success 'rm says so too of entries ingested as ./DIR, ../DIR or through a symbolic link' '
+	gicat init rrd 2>/dev/null && mkdir -p rrdA rrdB sub && cp src/basn0g08.png rrdA/ && cp src/basn0g08.png rrdB/ &&
+	gicat --catalog rrd ingest --mode ref --dataset rrdA ./rrdA 2>/dev/null &&
+	(cd sub && gicat --catalog ../rrd ingest --mode ref --dataset rrdB ../rrdB 2>/dev/null) &&
+	r=$(sqlite3 rrd/.gicat/catalog.db "SELECT ref_path FROM images") &&
+	read=$(basename "$(dirname "$r")") && case $read in rrdA) other=rrdB ;; rrdB) other=rrdA ;; esac &&
+	gicat --catalog rrd rm --dry-run "dataset = $other" 2>err && ! test_grep "note" err &&
+	gicat --catalog rrd rm --dry-run "dataset = $read" 2>err &&
+	test_grep "^rm: note: 1 image stored by reference (--mode ref) that other entries use is read from a removed entry${SQ}s file" err &&
+	# entries of a catalog older than file identities: by the path alone
+	sqlite3 rrd/.gicat/catalog.db "UPDATE entries SET file_id = NULL" &&
+	gicat --catalog rrd rm "dataset = $read" 2>err &&
+	test_grep "^rm: note: 1 image stored by reference (--mode ref) that other entries use is read from a removed entry${SQ}s file" err &&
+	# through a symbolic link, where the ref is the file the link names
+	ln -s rrdA lnk && gicat --catalog rrd ingest --mode ref --dataset L lnk 2>/dev/null &&
+	sqlite3 rrd/.gicat/catalog.db "UPDATE images SET ref_path = ${SQ}$TRASH/rrdA/basn0g08.png${SQ}" &&
+	gicat --catalog rrd rm "dataset = L" 2>err &&
+	test_grep "^rm: note: 1 image stored by reference" err
+'
+
 test_expect_success 'ref ingest of content stored as an object: its entries use the object, and ingest says so' '
 	gicat init rob 2>/dev/null && mkdir -p robsrc robref && cp src/basn2c08.png src/testorig.jpg robsrc/ &&
 	cp robsrc/* robref/ &&
