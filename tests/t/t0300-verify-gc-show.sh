@@ -383,6 +383,18 @@ test_expect_success 'rm counts as kept an image derived from one a symlink expor
 	test_grep "^gc: removed 0 unused image rows, 0 objects," out
 '
 
+test_expect_success 'rm does not count a degraded image a symlink export points at among what gc deletes' '
+	gicat init c5y 2>/dev/null && mkdir -p dy && cp img/basn2c08.png dy/ &&
+	gicat --catalog c5y ingest --dataset u --label real dy 2>/dev/null &&
+	printf "[task]\nname = dg\n[test x]\nselect = dataset = u\ndegrade = jpeg(quality=50)\n" >dg.ini &&
+	gicat --catalog c5y split dg.ini --mode symlink --out y-sym 2>/dev/null &&
+	gicat --catalog c5y rm "dataset = u" 2>err &&
+	test "$(cat err)" = "rm: removed 1 entry; 1 image has no entry left (gicat gc deletes it and its object)" &&
+	gicat --catalog c5y gc --grace 0 2>out &&
+	test_grep "^gc: removed 1 unused image row, 1 object," out &&
+	test_grep "^gc: kept 1 image no entry uses" out
+'
+
 test_expect_success 'gc says which images it keeps exports point at, and which derive from those' '
 	gicat init c5f 2>/dev/null && mkdir -p ex6 && cp img/basn0g08.png ex6/ &&
 	gicat --catalog c5f ingest --dataset u --label real ex6 2>/dev/null &&
@@ -576,6 +588,10 @@ test_expect_success 'mv refuses to merge into paths entries already have, and mo
 	test_expect_code 2 gicat --catalog c7 mv new "$long" 2>err &&
 	test_grep "^gicat: mv: .new/sub/basn0g08.png. would get a path over the 4095-byte limit$" err &&
 	gicat --catalog c7 mv new "${long%l}" 2>/dev/null && gicat --catalog c7 mv "${long%l}" new 2>/dev/null &&
+	# bytes, not characters: 2040 two-byte ones and "/sub/basn0g08.png" make 4097 bytes
+	wide=$(printf "%02040d" 0 | sed "s/0/\xc3\xa9/g") &&
+	test_expect_code 2 gicat --catalog c7 mv new "$wide" 2>err &&
+	test_grep "^gicat: mv: .new/sub/basn0g08.png. would get a path over the 4095-byte limit$" err &&
 	# a TO (or FROM) no path could have: the same usage error, not a failure
 	test_expect_code 2 gicat --catalog c7 mv new "$long$long" 2>err &&
 	test_grep "^gicat: mv: TO is over the 4095-byte limit of a path$" err &&
