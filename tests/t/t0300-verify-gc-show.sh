@@ -383,6 +383,24 @@ test_expect_success 'rm counts as kept an image derived from one a symlink expor
 	test_grep "^gc: removed 0 unused image rows, 0 objects," out
 '
 
+test_expect_success 'rm counts what gc keeps down a chain of derivations: through images without entries, up to one with' '
+	gicat init c5z 2>/dev/null && mkdir -p dz && cp img/basn2c08.png dz/ &&
+	gicat --catalog c5z ingest --dataset keep --label real dz 2>/dev/null &&
+	p=$(gicat --catalog c5z query --format csv --fields sha256 | tail -1) &&
+	gicat --catalog c5z degrade "resize(short=16)|png()" $p >d1.png 2>/dev/null &&
+	gicat --catalog c5z degrade "jpeg(quality=50)" $(sha256sum d1.png | cut -c1-64) >d2.jpg 2>/dev/null &&
+	gicat --catalog c5z ingest --dataset scratch --label fake d2.jpg 2>/dev/null &&
+	gicat --catalog c5z rm --dry-run "dataset = scratch" 2>err &&
+	test "$(cat err)" = "rm: would remove 1 entry; 1 image would have no entry left (1 derived from an image still in use would stay)" &&
+	# the other way round: the derived image keeps its entry, its parent goes
+	gicat --catalog c5z rm "dataset = keep" 2>err &&
+	test "$(cat err)" = "rm: removed 1 entry; 1 image has no entry left (gicat gc deletes it and its object, and 1 image derived from it)" &&
+	gicat --catalog c5z gc --grace 0 2>out &&
+	test_grep "^gc: removed 2 unused image rows, 2 objects," out &&
+	test "$(gicat --catalog c5z query --count)" -eq 1 &&
+	gicat --catalog c5z verify --full >out && test_grep " 0 problems" out
+'
+
 test_expect_success 'rm does not count a degraded image a symlink export points at among what gc deletes' '
 	gicat init c5y 2>/dev/null && mkdir -p dy && cp img/basn2c08.png dy/ &&
 	gicat --catalog c5y ingest --dataset u --label real dy 2>/dev/null &&
