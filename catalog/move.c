@@ -120,15 +120,17 @@ int gic_move(struct gic_catalog *c, const char *from, const char *to,
 				  "FROM");
 	snprintf(f, sizeof(f), "%s", from);
 	snprintf(t, sizeof(t), "%s", to);
-	for (nf = strlen(f); nf > 1 && f[nf - 1] == '/'; )
-		f[--nf] = '\0';
-	for (nt = strlen(t); nt > 1 && t[nt - 1] == '/'; )
-		t[--nt] = '\0';
-	if (!nf || !nt)
+	if (!*from || !*to)
 		return gic_seterr(GIC_EUSAGE, "FROM and TO may not be empty");
+	/* without trailing '/'s: the root directory "/" becomes "", the
+	 * prefix of every absolute path ("" || "/x.png") */
+	for (nf = strlen(f); nf > 0 && f[nf - 1] == '/'; )
+		f[--nf] = '\0';
+	for (nt = strlen(t); nt > 0 && t[nt - 1] == '/'; )
+		t[--nt] = '\0';
 	if (gic_path_within(f, t) || gic_path_within(t, f))
 		return gic_seterr(GIC_EUSAGE, "'%s' and '%s' overlap: move "
-				  "through a third name", f, t);
+				  "through a third name", from, to);
 	if ((rc = gic_tx_begin(c, dry_run)) < 0)
 		return rc;
 	rc = gic_tx_end(c, dry_run, move_under(c, f, t, dataset, dry_run, rep));

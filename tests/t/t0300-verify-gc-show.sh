@@ -618,6 +618,19 @@ test_expect_success 'mv refuses to merge into paths entries already have, and mo
 	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3
 '
 
+test_expect_success 'mv from and to the root directory: / is the prefix of every absolute path' '
+	gicat init c7r 2>/dev/null && mkdir -p rt/sub && cp img/basn0g08.png rt/sub/ &&
+	gicat --catalog c7r ingest --dataset r rt 2>/dev/null &&
+	gicat --catalog c7r mv rt/ / 2>/dev/null &&
+	test "$(gicat --catalog c7r query --format paths)" = /sub/basn0g08.png &&
+	test_expect_code 2 gicat --catalog c7r mv / "$TRASH/x" 2>err &&
+	test_grep "^gicat: mv: ./. and .$TRASH/x. overlap: move through a third name$" err &&
+	gicat --catalog c7r mv / rt 2>err &&
+	test_grep "^mv: moved 1 entry from ./. to .rt.$" err &&
+	test "$(gicat --catalog c7r query --format paths)" = rt/sub/basn0g08.png &&
+	gicat --catalog c7r verify --full >out && test_grep " 0 problems" out
+'
+
 test_expect_success 'mv leaves fetched entries as they are: their paths are their URLs' '
 	gicat init cf 2>/dev/null && mkdir -p web && cp img/basn0g08.png img/basn2c08.png web/ &&
 	gicat --catalog cf ingest --dataset w web 2>/dev/null &&
