@@ -144,13 +144,24 @@ int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
 	return rc;
 }
 
+/* The license rules are read again in each transaction: a `license set
+ * --dataset` that another gicat commits between two batches gave the
+ * entries of the earlier ones its licenses, and the later ones get them
+ * here (the table holds a row per dataset or generator: a short read). */
 int gic_writer_begin(struct gic_writer *w)
 {
+	struct gic_license_rules *rules;
+	int rc;
+
 	if (w->in_tx)
 		return 0;
 	if (sqlite3_exec(w->cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
 		return gic_writer_fail(w, "begin");
 	w->in_tx = 1;
+	if ((rc = gic_license_rules_load(w->cat, &rules)) < 0)
+		return rc;
+	gic_license_rules_free(w->rules);
+	w->rules = rules;
 	return 0;
 }
 

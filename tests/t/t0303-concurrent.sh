@@ -2,7 +2,8 @@
 # Two gicat processes on one catalog at once: writers share .gicat/lock,
 # gc takes it alone, so gc never removes what another run is about to
 # reference; two ingests of the same files make one object and right
-# entries.
+# entries; what `license set --dataset` attaches reaches the entries an
+# ingest running meanwhile adds.
 #
 # strace stops the first command (SIGSTOP) at the Nth call of a system
 # call, the test waits until it is stopped, runs the second one, then
@@ -127,6 +128,18 @@ test_expect_success 'verify beside an ingest finds no problem; a gc beside verif
 	test_expect_code 3 gicat gc --grace 0 2>err &&
 	test_grep "another gicat is writing to this catalog (.*) or verifying it" err &&
 	resume
+'
+
+# license set --dataset: the dataset's entries now, and its new ones.  An
+# ingest that read the rules before the set, and adds its entries after
+# it, must give them the licenses too.
+test_expect_success 'license set --dataset during an ingest of that dataset reaches all its entries' '
+	fresh &&
+	cd data && stopat clone,clone3 1 gicat ingest --dataset mine $G && cd .. &&
+	gicat license set --dataset mine MIT 2>/dev/null &&
+	test_expect_code 1 resume &&
+	test "$(gicat query --count "dataset = mine")" -eq 127 &&
+	test "$(gicat query --count "dataset = mine and license = MIT")" -eq 127
 '
 
 leftover
