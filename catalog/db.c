@@ -568,7 +568,9 @@ char *gic_column_dup(sqlite3_stmt *s, int i)
 	return v ? strdup(v) : NULL;
 }
 
-/* flock(op) on .gicat/lock, opened (created) the first time. */
+/* flock(op) on .gicat/lock, opened (created) the first time; read-only
+ * when this user may not write it (a reader, a file another user made):
+ * flock needs no write access, so readers hold it too. */
 static int lock(struct gic_catalog *c, int op)
 {
 	char path[PATH_MAX];
@@ -577,6 +579,8 @@ static int lock(struct gic_catalog *c, int op)
 		snprintf(path, sizeof(path), "%s/lock", c->dir);
 		c->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 				  0644);
+		if (c->lock_fd < 0 && (errno == EACCES || errno == EROFS))
+			c->lock_fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (c->lock_fd < 0)
 			return gic_seterr(GIC_EIO, "open '%s': %s", path,
 					  strerror(errno));
@@ -610,8 +614,8 @@ int gic_catalog_writable(struct gic_catalog *c)
 
 void gic_catalog_hold(struct gic_catalog *c)
 {
-	if (!c->lock_mode && !c->readonly)
-		lock(c, LOCK_SH);
+	if (!c->lock_mode)
+		lock(c, LOCK_SH); /* no lock file, none made: nothing held */
 }
 
 void gic_catalog_on_progress(struct gic_catalog *c, gic_progress_fn fn,

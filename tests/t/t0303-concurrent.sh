@@ -130,6 +130,30 @@ test_expect_success 'verify beside an ingest finds no problem; a gc beside verif
 	resume
 '
 
+# Someone who may read the catalog but not write its lock file (another
+# user; root: nobody, on a catalog in a directory of its own) verifies:
+# the lock is taken through a read-only descriptor, so a gc beside that
+# verify is refused too, and the owner's gc takes it so when the file is
+# read-only to the owner as well.
+if [ "$(id -u)" = 0 ]; then
+	roc=$(mktemp -d /tmp/gicat-roc-XXXXXX) && chmod 755 "$roc"
+	reader="setpriv --reuid=65534 --regid=65534 --clear-groups"
+else
+	roc=$TRASH/roc
+	reader=
+fi
+test_expect_success 'a reader that may not write the lock file holds it while verifying: gc beside it is refused' '
+	gicat init "$roc" 2>/dev/null && cp -r data/$G/ADM "$roc/" &&
+	{ gicat --catalog "$roc" ingest "$roc" 2>/dev/null || :; } &&
+	chmod 444 "$roc/.gicat/lock" &&
+	stopat getdents64 1 $reader "$TOP/gicat" --catalog "$roc" verify --full &&
+	test_expect_code 3 gicat --catalog "$roc" gc --grace 0 2>err &&
+	test_grep "another gicat is writing to this catalog (.*) or verifying it" err &&
+	resume && test_grep " 0 problems$" stopped.out &&
+	gicat --catalog "$roc" gc --grace 0 2>err && test_grep "^gc: removed" err
+'
+chmod -R u+w "$roc" 2>/dev/null; [ "$roc" = "$TRASH/roc" ] || rm -rf "$roc"
+
 # license set --dataset: the dataset's entries now, and its new ones.  An
 # ingest that read the rules before the set, and adds its entries after
 # it, must give them the licenses too.
