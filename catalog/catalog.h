@@ -473,8 +473,9 @@ int gic_catalog_lock_exclusive(struct gic_catalog *c);
 /* For a reader that checks objects against rows (verify): the shared lock
  * as writers take it, so that a gc neither starts nor runs meanwhile
  * (rows of a snapshot whose objects it removed would look missing).
- * Waits for a gc that runs; where the lock file cannot be opened (a
- * catalog this user cannot write to, where it cannot run gc) goes on
+ * Waits for a gc that runs; taken read-only by a user who may not write
+ * the lock file; where there is none and it cannot be made (a catalog
+ * no writer has used, in a directory this user cannot write) goes on
  * without. */
 void gic_catalog_hold(struct gic_catalog *c);
 /* Long operations of c (resolving a task's sets, the leak check, the
