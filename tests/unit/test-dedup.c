@@ -221,6 +221,83 @@ static void test_phashes_and_cross_pairs(void **state)
 	assert_string_equal(h.s, "0-0:0 0-1:3 1-1:3 2-2:1 ");
 }
 
+/* A hex sha256 of one repeated digit, for the leak check's items. */
+static const char *digits(char c)
+{
+	static char s[10][GIC_HEX_LEN + 1];
+	char *p = s[c - '0'];
+
+	memset(p, c, GIC_HEX_LEN);
+	p[GIC_HEX_LEN] = '\0';
+	return p;
+}
+
+struct leaks {
+	char s[512];
+};
+
+static int on_leak(void *arg, const struct gic_leak *l)
+{
+	struct leaks *k = arg;
+	size_t len = strlen(k->s);
+
+	snprintf(k->s + len, sizeof(k->s) - len, "%s %.1s-%.1s %d %s|",
+		 l->test_set, l->test->sha256, l->train->sha256, l->distance,
+		 l->same_image ? "same" : "near");
+	return 0;
+}
+
+/*
+ * Items compared through their originals, both of an item two originals
+ * degraded to: a pair of one test and one train item is listed once, as
+ * the same image when one of its originals is, even where another
+ * original of the other item has the very same pHash (flat images).
+ */
+static void test_leakcheck_pairs_items_once(void **state)
+{
+	static char train_name[] = "train", test_name[] = "test/x";
+	struct gic_task_set train_def = { .name = train_name },
+			    test_def = { .name = test_name };
+	struct gic_item train[3] = { 0 }, test[3] = { 0 };
+	struct gic_resolved r = { .nsets = 2 };
+	struct leaks k = { "" };
+	uint64_t count = 0;
+	char sql[512];
+
+	(void)state;
+	/* 7 and 8: two flat images, different bytes, the same pHash */
+	for (char c = '7'; c <= '8'; c++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO images (sha256, bytes, "
+			 "format, width, height, channels, bit_depth, mode, phash, "
+			 "storage) VALUES ('%s', 1, 'png', 8, 8, 3, 8, 'rgb', "
+			 "%lld, 'object')", digits(c),
+			 (long long)0x8000000000000000ULL);
+		assert_int_equal(sqlite3_exec(cat->db, sql, NULL, NULL, NULL),
+				 SQLITE_OK);
+	}
+	/* train: 1 degraded from 7 and from 8, a, e */
+	strcpy(train[0].sha256, digits('1'));
+	strcpy(train[0].parent, digits('7'));
+	strcpy(train[0].merged, digits('8'));
+	strcpy(train[1].sha256, sha('a'));
+	strcpy(train[2].sha256, sha('e'));
+	/* test: 2 degraded from f and from d (d is 1 from e), b (3 from a),
+	 * and 8, itself an original of train's 1, 0 from its other */
+	strcpy(test[0].sha256, digits('2'));
+	strcpy(test[0].parent, sha('f'));
+	strcpy(test[0].merged, sha('d'));
+	strcpy(test[1].sha256, sha('b'));
+	strcpy(test[2].sha256, digits('8'));
+	r.sets[0] = (struct gic_resolved_set){ .def = &train_def,
+					       .items = train, .n = 3 };
+	r.sets[1] = (struct gic_resolved_set){ .def = &test_def,
+					       .items = test, .n = 3 };
+	assert_int_equal(gic_leakcheck(cat, &r, 3, on_leak, &k, &count), 0);
+	assert_string_equal(k.s, "test/x 2-e 1 near|test/x b-a 3 near|"
+			    "test/x 8-1 0 same|");
+	assert_int_equal(count, 3);
+}
+
 static void test_listings_leave_no_transaction(void **state)
 {
 	struct gic_dedup *d;
@@ -255,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_cluster_map),
 		cmocka_unit_test(test_phashes_and_cross_pairs),
 		cmocka_unit_test(test_listings_leave_no_transaction),
+		cmocka_unit_test(test_leakcheck_pairs_items_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
