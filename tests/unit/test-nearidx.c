@@ -335,6 +335,95 @@ static void test_components(void **state)
 	free(h);
 }
 
+/* Sets that break bucket-based searches: one value throughout (0, all
+ * ones, another), few values repeated, hashes that differ only in the
+ * bits of one block of m interleaved blocks or that all share one block's
+ * bucket, and pHash-like ones whose top bits take a few values while the
+ * rest are mostly zero. */
+enum { ALL_EQUAL, ALL_ZERO, ALL_ONES, FEW_VALUES, ONE_BLOCK, ONE_BUCKET,
+       LOW_ENTROPY, KINDS };
+
+static void adversarial(int kind, uint64_t *h, size_t n, uint64_t *s)
+{
+	int m = 2 + (int)(rnd(s) % 10);
+	uint64_t blk = 0, base = rnd(s);
+
+	for (int k = 0; k < 64; k++)
+		if (k % m == (int)(base % (uint64_t)m))
+			blk |= 1ULL << k;
+	for (size_t i = 0; i < n; i++)
+		switch (kind) {
+		case ALL_EQUAL: h[i] = base; break;
+		case ALL_ZERO: h[i] = 0; break;
+		case ALL_ONES: h[i] = ~0ULL; break;
+		case FEW_VALUES: h[i] = i > 3 ? h[rnd(s) % 4] : rnd(s); break;
+		case ONE_BLOCK: h[i] = base ^ (rnd(s) & blk); break;
+		case ONE_BUCKET: h[i] = (base & blk) |
+					(rnd(s) & rnd(s) & rnd(s) & ~blk); break;
+		default:
+			h[i] = (rnd(s) % 3 * 0x5a5a5aULL) << 40 |
+			       (rnd(s) & rnd(s) & rnd(s) & 0xffffffffffULL);
+		}
+}
+
+/* Components from the brute-force pairs: the smallest position of each. */
+static void pair_components(const struct pairs *p, size_t n, uint32_t *lab)
+{
+	for (size_t i = 0; i < n; i++)
+		lab[i] = (uint32_t)i;
+	for (size_t k = 0; k < p->n; k++) {
+		uint32_t a = (uint32_t)p->p[k].i, b = (uint32_t)p->p[k].j;
+
+		while (lab[a] != a)
+			a = lab[a];
+		while (lab[b] != b)
+			b = lab[b];
+		if (a < b)
+			lab[b] = a;
+		else
+			lab[a] = b;
+	}
+	for (size_t i = 0; i < n; i++)
+		lab[i] = lab[lab[i]]; /* labels point below: one pass ends */
+}
+
+static void test_adversarial_sets(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 2, 3, 63, 64, 65, 255, 256, 257 };
+	uint64_t h[257], s = 11;
+	uint32_t got[257], want[257];
+
+	(void)state;
+	for (int kind = 0; kind < KINDS; kind++)
+	    for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++)
+		for (int d = 0; d <= GIC_NEAR_MAX_DISTANCE; d++) {
+			size_t n = sizes[k];
+			struct pairs want_p = { 0 };
+
+			adversarial(kind, h, n, &s);
+			brute_pairs(h, n, d, &want_p);
+			for (int m = 0; m >= 0; m = next_blocks(d, m)) {
+				struct gic_nearidx *ix = build(h, n, d, m);
+				struct pairs got_p = { 0 };
+
+				assert_int_equal(gic_nearidx_pairs(ix, collect,
+								   &got_p), 0);
+				expect_pairs("adversarial set", d, &got_p, &want_p);
+				free(got_p.p);
+				gic_nearidx_free(ix);
+			}
+			pair_components(&want_p, n, want);
+			assert_int_equal(gic_near_components(h, n, d, got, NULL,
+							     NULL), 0);
+			for (size_t i = 0; i < n; i++)
+				if (got[i] != want[i])
+					fail_msg("set %d, n=%zu, d=%d: root of %zu "
+						 "is %u, expected %u", kind, n, d,
+						 i, got[i], want[i]);
+			free(want_p.p);
+		}
+}
+
 static void test_deterministic(void **state)
 {
 	enum { N = 3000 };
@@ -430,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_block_edges),
 		cmocka_unit_test(test_identical_hashes),
 		cmocka_unit_test(test_components),
+		cmocka_unit_test(test_adversarial_sets),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_callbacks_stop),
 		cmocka_unit_test(test_bad_arguments_and_empty_sets),
