@@ -2,8 +2,8 @@
  * nearidx.c - multi-index hashing over 64-bit hashes (see nearidx.h), the
  * cross-set search built on it, and union-find clustering.
  *
- * Blocks interleave the bits: block b holds bits b, b + (d + 1), b + 2(d + 1)
- * and so on.  The pHash's low-frequency bits (its top bits) are strongly
+ * Blocks interleave the bits: of m blocks, block b holds bits b, b + m,
+ * b + 2m and so on.  The pHash's low-frequency bits (its top bits) are strongly
  * correlated from image to image; contiguous blocks would put them all in
  * one block whose few common values make huge buckets.  The index stores
  * each hash with its bits permuted so that every block is contiguous in

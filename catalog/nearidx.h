@@ -10,9 +10,9 @@
  * bits, candidates are the hashes whose block value is within r, and each
  * candidate is verified by a popcount.  A pair is reported only from the
  * first block on which it is within r, so exactly once.  m = d + 1 (r = 0:
- * exact blocks) for small distances; 4 blocks of 16 bits and radius 1 or
- * 2 where that does less work (d = 10 over millions of hashes: 18 times
- * less; nearidx.c: choose_blocks).  Memory: the hashes plus one array of
+ * exact blocks) for small distances; m of 4..d blocks (at most 16 bits
+ * each) and radius d / m of 1 or 2 where the estimated work is less (d =
+ * 10 over millions of hashes: 18 times less; nearidx.c: choose_blocks).  Memory: the hashes plus one array of
  * 32-bit positions per block, (8 + 4m) bytes a hash, and with a radius a
  * copy of the hashes per block, 8m more.
  *

@@ -215,8 +215,8 @@ static void test_phashes_and_cross_pairs(void **state)
 	assert_true(ptest[2] == 0xfff0000000000000ULL);
 	assert_int_equal(gic_dedup_phashes(cat, bad, 2, pbad), GIC_ENOTFOUND);
 	assert_non_null(strstr(gic_errmsg(), "'0000'"));
-	/* the smaller set (test) is queried against the larger: the order
-	 * follows the test images */
+	/* test (b) is indexed and train (a) queried against it: the order
+	 * follows the train images */
 	assert_int_equal(gic_near_cross(ptrain, 4, ptest, 3, 3, on_cross, &h), 0);
 	assert_string_equal(h.s, "0-0:0 0-1:3 1-1:3 2-2:1 ");
 }
