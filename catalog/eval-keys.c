@@ -10,7 +10,8 @@
  * again without its leading components, so an absolute path into an
  * export, or a trainer's "OUT/test/adm/0_real/….png", is found too; and,
  * when that finds nothing, in its lexical form ("OUT//test/./…" as
- * "OUT/test/…").
+ * "OUT/test/…"), and with backslashes as '/' (a trainer on Windows:
+ * "D:\runs\test\adm\…").
  * A row naming the original of a degraded image, by its sha256 or its
  * path, is ignored with that reason: degraded sets are scored by the
  * derived images.
@@ -356,17 +357,24 @@ static const char *lexical(const char *p, char *buf)
 
 /* A path key as written, else its lexical form, when that differs (a
  * trainer's "OUT//test/..." or "./test/..."; tried second, as a URL's
- * "//" is an entry's path as written). */
+ * "//" is an entry's path as written), else, when it has backslashes,
+ * with them as '/' (last: on Linux a backslash may be in a file name). */
 static int by_path(struct keys *k, const char *path, char sha[GIC_HEX_LEN + 1],
 		   char *set, size_t setsize)
 {
-	char buf[PATH_KEY_MAX + 1];
+	char buf[PATH_KEY_MAX + 1], slashed[PATH_KEY_MAX + 1];
 	int rc = by_path_as(k, path, sha, set, setsize);
 
-	if (rc != NONE || strlen(path) > PATH_KEY_MAX ||
-	    !strcmp(lexical(path, buf), path))
+	if (rc != NONE || strlen(path) > PATH_KEY_MAX)
 		return rc;
-	return by_path_as(k, buf, sha, set, setsize);
+	if (strcmp(lexical(path, buf), path) &&
+	    (rc = by_path_as(k, buf, sha, set, setsize)) != NONE)
+		return rc;
+	if (!strchr(path, '\\'))
+		return rc;
+	for (size_t i = 0; i <= strlen(path); i++)
+		slashed[i] = path[i] == '\\' ? '/' : path[i];
+	return by_path_as(k, lexical(slashed, buf), sha, set, setsize);
 }
 
 static int set_index(const struct gic_eval *e, const char *name)

@@ -82,7 +82,10 @@ keys = {'rel': lambda r: r[1], 'dot': lambda r: './' + r[1],
         'abs': lambda r: os.path.join(os.path.abspath(out), r[1]),
         'outrel': lambda r: os.path.join(out, r[1]),
         'sha': lambda r: r[2], 'sha16': lambda r: r[2][:16],
-        'other': lambda r: r[4]}
+        'other': lambda r: r[4],
+        # a trainer on Windows: backslashes, a drive
+        'win': lambda r: r[1].replace('/', '\\'),
+        'winabs': lambda r: 'D:\\runs\\' + r[1].replace('/', '\\')}
 col = 'sha256' if kind.startswith('sha') or fmt == 'webdataset' else 'path'
 nl, bom = ('\r\n' if variant == 'crlf' else '\n'), \
           ('\ufeff' if variant == 'bom' else '')
@@ -124,7 +127,7 @@ fixture_catalog
 for fmt in imagefolder genimage hf; do
 	for names in hash original; do
 		test_expect_success "cross-adm, $fmt --names $names: every path key and hash" "
-			roundtrip genimage/cross-adm $fmt $names rel abs dot outrel sha sha16
+			roundtrip genimage/cross-adm $fmt $names rel abs dot outrel sha sha16 win winabs
 		"
 	done
 done
