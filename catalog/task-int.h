@@ -31,6 +31,7 @@ struct parse {
 	char ini_section[64];    /* inih's name of the section open */
 	int mid_line;            /* the reader stopped inside a line */
 	int long_line;           /* the first line over INI_LINE_MAX, or 0 */
+	int syntax_line;         /* the first line inih cannot read, or 0 */
 	int indented;            /* ... a line starting with white space */
 	char last_key[64];       /* for continuation lines */
 	int last_line;

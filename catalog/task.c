@@ -125,6 +125,37 @@ static void open_empty(struct parse *p)
 		open_section(p, p->pending);
 }
 
+/* Where inih's reading of the n bytes at s stops: at one of chars, or
+ * at an inline comment (a ';' after white space); n when at neither. */
+static size_t ini_stop(const char *s, size_t n, const char *chars)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strchr(chars, s[i]) ||
+		    (s[i] == ';' && i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t')))
+			return i;
+	return n;
+}
+
+/* A line inih finds no sense in: neither a comment, nor a continuation,
+ * nor a closed [section] header, nor key = value (or key: value).  inih
+ * reports the first of them only: each is an error here. */
+static int bad_line(const struct parse *p, const char *s, size_t ws, size_t n)
+{
+	const char *c = s + ws;
+	size_t i;
+
+	if (ws >= n || strchr(";#", *c) || (ws > 0 && p->keyed) ||
+	    n > INI_LINE_MAX - 3)  /* skipped whole, and said */
+		return 0;
+	n -= ws;
+	if (*c == '[') {
+		i = ini_stop(c + 1, n - 1, "]");
+		return i == n - 1 || c[1 + i] != ']';
+	}
+	i = ini_stop(c, n, "=:");
+	return i == n || c[i] == ';';
+}
+
 /* At the start of a line of n bytes (its end not counted): what the
  * handler needs to know of it (header, indentation, content). */
 static void line_start(struct parse *p, const char *s, size_t n)
@@ -134,6 +165,11 @@ static void line_start(struct parse *p, const char *s, size_t n)
 
 	ws = ws < n ? ws : n;
 	p->line++;
+	if (bad_line(p, s, ws, n)) {
+		if (!p->syntax_line)
+			p->syntax_line = p->line;
+		gic_task_fail(p, "syntax error");
+	}
 	if (ws < n && !strchr(";#", s[ws])) {
 		p->prev_content = p->content_line;
 		p->content_line = p->line;
@@ -616,7 +652,8 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 	ini_allow_realloc = 1;
 	ini_max_line = INI_LINE_MAX;
 	rc = ini_parse_stream(reader, &p, handler, &p);
-	if (rc > 0) {
+	if (rc > 0 && (!p.syntax_line || rc < p.syntax_line)) {
+		/* the reader found the lines inih would, from the first */
 		p.line = rc;
 		gic_task_fail(&p, "syntax error");
 	}

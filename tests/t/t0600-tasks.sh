@@ -641,4 +641,16 @@ for i in range(60): print(\"[test s%d]\nselect = genrator = x%d\" % (i, i))" >$d
 	test "$((n + $(wc -l <err) - 1))" -eq 60
 '
 
+test_expect_success 'every line that is neither a key, a [section] nor a comment is an error of its own' '
+	printf "[task]\nname = a\nseed 1\n[train]\nselect = split = train\n  and label = fake\nbalance label\n[test b\n[test c] ; a comment\nselect = split = val\nfraction ; 0.5\n" >bad.ini &&
+	test_expect_code 1 gicat task check bad.ini 2>err &&
+	cat >want <<-EOF &&
+	gicat: task: bad.ini:3: syntax error
+	gicat: task: bad.ini:7: syntax error
+	gicat: task: bad.ini:8: syntax error
+	gicat: task: bad.ini:11: syntax error
+	EOF
+	test_cmp want err
+'
+
 test_done
