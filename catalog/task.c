@@ -95,16 +95,6 @@ int gic_task_fail(struct parse *p, const char *fmt, ...)
 static int open_section(struct parse *p, const char *section);
 static int split_shares(struct gic_task *t, const char *ratios, double *sum);
 
-/* The section a header line names, as inih reads it: what lies between
- * '[' and ']'. */
-static void section_name(const char *s, char *out, size_t n)
-{
-	const char *end = strchr(s, ']');
-
-	out[0] = '\0';
-	if (end)
-		snprintf(out, n, "%.*s", (int)(end - s - 1), s + 1);
-}
 
 /* The keys seen in a section, forgotten when the next one opens. */
 static void forget_keys(struct parse *p)
@@ -134,6 +124,17 @@ static size_t ini_stop(const char *s, size_t n, const char *chars)
 		    (s[i] == ';' && i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t')))
 			return i;
 	return n;
+}
+
+/* The section a header line names, as inih reads it: what lies between
+ * '[' and ']' (none when an inline comment comes first: unclosed). */
+static void section_name(const char *s, char *out, size_t n)
+{
+	const char *end = s + 1 + ini_stop(s + 1, strlen(s + 1), "]");
+
+	out[0] = '\0';
+	if (*end == ']')
+		snprintf(out, n, "%.*s", (int)(end - s - 1), s + 1);
 }
 
 /* A line inih finds no sense in: neither a comment, nor a continuation,

@@ -653,4 +653,14 @@ test_expect_success 'every line that is neither a key, a [section] nor a comment
 	test_cmp want err
 '
 
+test_expect_success 'a header cut by an inline comment is unclosed, and its keys belong to no set' '
+	printf "[train]\nselect = split = train\n[test x ; the val split]\nselect = split = val\n[test y ;]\n" >cut.ini &&
+	test_expect_code 1 gicat task check cut.ini 2>err &&
+	cat >want <<-EOF &&
+	gicat: task: cut.ini:3: syntax error
+	gicat: task: cut.ini:5: syntax error
+	EOF
+	test_cmp want err
+'
+
 test_done
