@@ -439,6 +439,9 @@ static int task_key(struct parse *p, const char *k, const char *v, int cont)
 	struct gic_task *t = p->t;
 	char *end;
 
+	if (!strcmp(k, "name") && !*v)  /* eval, exports would show "" */
+		return gic_task_fail(p, "name is empty (without the key, the "
+				     "task is named after its file)");
 	if (!strcmp(k, "name"))
 		return keep(p, &t->name, v, 0);
 	if (!strcmp(k, "description"))

@@ -663,4 +663,10 @@ test_expect_success 'a header cut by an inline comment is unclosed, and its keys
 	test_cmp want err
 '
 
+test_expect_success 'an empty name is an error, not a task named nothing' '
+	printf "[task]\nname =\n[train]\nselect = split = train\n" >noname.ini &&
+	test_expect_code 1 gicat task check noname.ini 2>err &&
+	test_grep "noname.ini:2: name is empty" err
+'
+
 test_done
