@@ -669,4 +669,14 @@ test_expect_success 'an empty name is an error, not a task named nothing' '
 	test_grep "noname.ini:2: name is empty" err
 '
 
+test_expect_success 'unbalanced is more than 10% apart: 10 real and 9 fake are not, 11 and 9 are' '
+	fakes="(label = fake and generator = glide and split = val) or (label = fake and subset = midjourney and split = train)" &&
+	printf "[test a]\nselect = (split = train and label = real and (subset = sd14 or subset = sd15 or subset = adm)) or $fakes\n" >ten.ini &&
+	gicat task check --strict ten.ini >out &&
+	test_grep "^test/a  *19  *10  *9$" out &&
+	printf "[test a]\nselect = (split = train and label = real and (subset = sd15 or subset = adm or subset = midjourney)) or $fakes\n" >eleven.ini &&
+	test_expect_code 1 gicat task check --strict eleven.ini >out 2>err &&
+	test_grep "eleven.ini:1: set .test/a. is unbalanced: 11 real, 9 fake" err
+'
+
 test_done
