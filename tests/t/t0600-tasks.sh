@@ -679,4 +679,10 @@ test_expect_success 'unbalanced is more than 10% apart: 10 real and 9 fake are n
 	test_grep "eleven.ini:1: set .test/a. is unbalanced: 11 real, 9 fake" err
 '
 
+test_expect_success 'ratios whose decimal shares add up to 1 are taken, though their doubles do not' '
+	printf "[split]\nselect = split = train\nratios = train:0.7, val:0.2, test:0.1\n" >r721.ini &&
+	gicat task check r721.ini >out &&
+	test_grep "^test " out
+'
+
 test_done
