@@ -115,13 +115,16 @@ static void open_empty(struct parse *p)
 		open_section(p, p->pending);
 }
 
+/* What inih skips as white space (isspace; a line holds no '\n' or '\r'). */
+#define INI_SPACE " \t\v\f"
+
 /* Where inih's reading of the n bytes at s stops: at one of chars, or
  * at an inline comment (a ';' after white space); n when at neither. */
 static size_t ini_stop(const char *s, size_t n, const char *chars)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strchr(chars, s[i]) ||
-		    (s[i] == ';' && i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t')))
+		    (s[i] == ';' && i > 0 && strchr(INI_SPACE, s[i - 1])))
 			return i;
 	return n;
 }
@@ -161,7 +164,7 @@ static int bad_line(const struct parse *p, const char *s, size_t ws, size_t n)
  * handler needs to know of it (header, indentation, content). */
 static void line_start(struct parse *p, const char *s, size_t n)
 {
-	size_t ws = strspn(s, " \t");
+	size_t ws = strspn(s, INI_SPACE);
 	char head[sizeof(p->pending) + 2];
 
 	ws = ws < n ? ws : n;

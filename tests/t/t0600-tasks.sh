@@ -653,6 +653,11 @@ test_expect_success 'every line that is neither a key, a [section] nor a comment
 	test_cmp want err
 '
 
+test_expect_success 'white space is what inih skips: a vertical tab or form feed starts a continuation line' '
+	printf "[train]\nselect = split = train\n\v and label = fake\n\f and class < 5\nfraction = 0.5\f; half\n" >ws.ini &&
+	gicat task check ws.ini 2>err && ! grep "syntax error" err
+'
+
 test_expect_success 'a header cut by an inline comment is unclosed, and its keys belong to no set' '
 	printf "[train]\nselect = split = train\n[test x ; the val split]\nselect = split = val\n[test y ;]\n" >cut.ini &&
 	test_expect_code 1 gicat task check cut.ini 2>err &&
