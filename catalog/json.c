@@ -149,6 +149,12 @@ char *gic_json_dumps(const json_t *o, size_t flags)
 	return t;
 }
 
+static int html_control(const unsigned char *s)
+{
+	return (s[0] < 0x20 && s[0] != '\t' && s[0] != '\n' && s[0] != '\r') ||
+	       s[0] == 0x7f || (s[0] == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0);
+}
+
 void gic_html_escn(FILE *o, const char *s, size_t n)
 {
 	size_t len;
@@ -166,12 +172,15 @@ void gic_html_escn(FILE *o, const char *s, size_t n)
 		default:
 			/* the page is UTF-8: other bytes (Latin-1 PNG text
 			 * keys, a name in another encoding) become U+FFFD,
-			 * as in JSON */
-			if ((len = gic_utf8_len((const unsigned char *)s, n))) {
+			 * as in JSON; so do control characters (C0 but tab
+			 * and newlines, DEL, C1), which HTML forbids even as
+			 * references and which make an inline SVG bad XML */
+			if ((len = gic_utf8_len((const unsigned char *)s, n)) &&
+			    !html_control((const unsigned char *)s)) {
 				fwrite(s, 1, len, o);
 			} else {
 				fputs("&#xFFFD;", o);
-				len = 1;
+				len = len ? len : 1;
 			}
 		}
 	}
