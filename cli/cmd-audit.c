@@ -80,7 +80,9 @@ static void tally_table(const struct gic_license_audit *a)
 	for (size_t i = 0; i < a->nids; i++) {
 		const struct gic_license_tally *t = &a->ids[i];
 		const struct gic_license *l = t->lic;
-		printf("%-24s %9llu  %-10s %-14s %-11s %-11s %s\n", t->id,
+		char id[256];
+		printf("%-24s %9llu  %-10s %-14s %-11s %-11s %s\n",
+		       gic_esc(t->id, id, sizeof(id)),
 		       (unsigned long long)t->entries,
 		       l ? (l->commercial ? "yes" : "no") : "?",
 		       l ? (l->redistribution ? "yes" : "no") : "?",

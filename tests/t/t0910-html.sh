@@ -4,7 +4,8 @@
 # control characters and bytes that are not UTF-8 in a dataset, generator,
 # license id and task name.  Every page is checked with Python's parsers:
 # tags balanced, attributes quoted, one <html>, a charset, nothing fetched,
-# no control character, each inline SVG well-formed XML.
+# no control character, each inline SVG well-formed XML.  The license
+# table on a terminal escapes them too.
 . "$(dirname "$0")/lib.sh"
 
 gicat init cat 2>/dev/null
@@ -92,6 +93,12 @@ test_expect_success 'pages about hostile names are well-formed, escaped, without
 	grep -qF "d&lt;b&gt;&amp;&quot;x&#39;" b.html &&
 	grep -qF "L&lt;i&gt;&amp;&quot;&#39;" l.html &&
 	grep -qF "T&lt;n&gt;&amp;&quot;&#39;" e.html
+'
+
+test_expect_success 'the license table shows an id'"'"'s control characters as \\xNN, as the problem rows do' '
+	test_expect_code 1 gicat audit license >out 2>/dev/null &&
+	! grep -q "$(printf "[\001\033]")" out &&
+	grep -qF "L<i>&\"${SQ}\\x01\\x1b\\xff " out
 '
 
 test_done
