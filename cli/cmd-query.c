@@ -37,16 +37,15 @@ static char *all_fields(void)
 	return s;
 }
 
-/* Validated "f1, f2" for GROUP BY or --fields from "f1,f2" (the SQL comes
- * from the field table, never from the argument). */
-static int field_list(const char *opt, const char *spec, char *out,
-		      size_t size)
+/* Validated "f1, f2" for GROUP BY or --fields from "f1,f2" in buf, which
+ * it splits (the SQL comes from the field table, never from the
+ * argument). */
+static int split_fields(const char *opt, char *buf, char *out, size_t size)
 {
-	char buf[512], *save = NULL, *tok;
+	char *save = NULL, *tok;
 	const struct gic_field *seen[64];
 	size_t nseen = 0;
 
-	snprintf(buf, sizeof(buf), "%s", spec);
 	out[0] = '\0';
 	for (tok = strtok_r(buf, ", ", &save); tok;
 	     tok = strtok_r(NULL, ", ", &save)) {
@@ -70,6 +69,22 @@ static int field_list(const char *opt, const char *spec, char *out,
 		strcat(out, f->sql);
 	}
 	return out[0] ? 0 : cli_usage_error("query", "%s needs fields", opt);
+}
+
+/* split_fields of the whole of spec, however long: a cut would leave a
+ * prefix that may name another field ("class_name" as "class"). */
+static int field_list(const char *opt, const char *spec, char *out,
+		      size_t size)
+{
+	char *buf = strdup(spec);
+	int rc;
+
+	if (!buf)
+		return cli_fail(gic_seterr(GIC_ENOMEM, "out of memory"), "query",
+				NULL);
+	rc = split_fields(opt, buf, out, size);
+	free(buf);
+	return rc;
 }
 
 struct qopts {

@@ -450,4 +450,12 @@ test_expect_success 'a hash prefix or upper-case hex is refused with the glob th
 	test_grep "^gicat: query: --limit takes 0..9223372036854775807, not .18446744073709551615.$" err
 '
 
+test_expect_success '--fields and --group-by read a long list whole: a name past 511 bytes is not cut short' '
+	pad=$(printf "%500s" "") &&
+	gicat query --limit 1 --format csv --fields "label,${pad}class_name" >out &&
+	test "$(head -1 out)" = "label,class_name" &&
+	gicat query --limit 1 --format csv --group-by "label,${pad}class_name" >out &&
+	test "$(head -1 out)" = "label,class_name,count"
+'
+
 test_done
