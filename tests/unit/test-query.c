@@ -77,6 +77,15 @@ static void check_err_(const char *expr, int want_col, const char *want_msg,
 #define check(expr, want) check_(expr, want, __FILE__, __LINE__)
 #define check_err(expr, col, msg) check_err_(expr, col, msg, __FILE__, __LINE__)
 
+/* " name " in a static buffer, to look a name up in a spaced list. */
+static const char *spaced(const char *name)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), " %s ", name);
+	return buf;
+}
+
 static void field_table(void **state)
 {
 	static const char *const order[] = {
@@ -98,6 +107,19 @@ static void field_table(void **state)
 		assert_string_equal(f[i].sql, order[i]);
 	}
 	assert_null(f[i].name);
+	/* the numbers ('~' refuses them, values must be integers), the free
+	 * names (an empty answer names the values there are) and the one
+	 * list (license = ID: one of its ids) */
+	for (i = 0; f[i].name; i++) {
+		assert_int_equal(f[i].type, strstr(" class width height short_side "
+			"bytes channels bit_depth jpeg_quality progressive has_icc "
+			"has_exif has_xmp has_c2pa trailing_bytes ", spaced(f[i].name))
+			? GIC_FT_INT : GIC_FT_TEXT);
+		assert_int_equal(f[i].name_like, strstr(" dataset generator subset "
+			"split mode subsampling class_source license ",
+			spaced(f[i].name)) != NULL);
+		assert_int_equal(f[i].list, !strcmp(f[i].name, "license"));
+	}
 	assert_int_equal(gic_field_find("class")->type, GIC_FT_INT);
 	assert_int_equal(gic_field_find("has_c2pa")->type, GIC_FT_INT);
 	assert_int_equal(gic_field_find("phash")->type, GIC_FT_TEXT);
