@@ -42,12 +42,14 @@ static const struct {
 	{ 'f', 0x5555555555555555ULL, "ds1", "f.png", "train" },
 };
 
-static const char *sha(char letter)
+/* A hex sha256 of one repeated hex digit ('a'..'f' for the rows above,
+ * '0'..'9' for the leak check's items). */
+static const char *sha(char digit)
 {
-	static char s[6][GIC_HEX_LEN + 1];
-	char *p = s[letter - 'a'];
+	static char s[128][GIC_HEX_LEN + 1];
+	char *p = s[digit & 127];
 
-	memset(p, letter, GIC_HEX_LEN);
+	memset(p, digit, GIC_HEX_LEN);
 	p[GIC_HEX_LEN] = '\0';
 	return p;
 }
@@ -221,17 +223,6 @@ static void test_phashes_and_cross_pairs(void **state)
 	assert_string_equal(h.s, "0-0:0 0-1:3 1-1:3 2-2:1 ");
 }
 
-/* A hex sha256 of one repeated digit, for the leak check's items. */
-static const char *digits(char c)
-{
-	static char s[10][GIC_HEX_LEN + 1];
-	char *p = s[c - '0'];
-
-	memset(p, c, GIC_HEX_LEN);
-	p[GIC_HEX_LEN] = '\0';
-	return p;
-}
-
 struct leaks {
 	char s[512];
 };
@@ -270,24 +261,24 @@ static void test_leakcheck_pairs_items_once(void **state)
 		snprintf(sql, sizeof(sql), "INSERT INTO images (sha256, bytes, "
 			 "format, width, height, channels, bit_depth, mode, phash, "
 			 "storage) VALUES ('%s', 1, 'png', 8, 8, 3, 8, 'rgb', "
-			 "%lld, 'object')", digits(c),
+			 "%lld, 'object')", sha(c),
 			 (long long)0x8000000000000000ULL);
 		assert_int_equal(sqlite3_exec(cat->db, sql, NULL, NULL, NULL),
 				 SQLITE_OK);
 	}
 	/* train: 1 degraded from 7 and from 8, a, e */
-	strcpy(train[0].sha256, digits('1'));
-	strcpy(train[0].parent, digits('7'));
-	strcpy(train[0].merged, digits('8'));
+	strcpy(train[0].sha256, sha('1'));
+	strcpy(train[0].parent, sha('7'));
+	strcpy(train[0].merged, sha('8'));
 	strcpy(train[1].sha256, sha('a'));
 	strcpy(train[2].sha256, sha('e'));
 	/* test: 2 degraded from f and from d (d is 1 from e), b (3 from a),
 	 * and 8, itself an original of train's 1, 0 from its other */
-	strcpy(test[0].sha256, digits('2'));
+	strcpy(test[0].sha256, sha('2'));
 	strcpy(test[0].parent, sha('f'));
 	strcpy(test[0].merged, sha('d'));
 	strcpy(test[1].sha256, sha('b'));
-	strcpy(test[2].sha256, digits('8'));
+	strcpy(test[2].sha256, sha('8'));
 	r.sets[0] = (struct gic_resolved_set){ .def = &train_def,
 					       .items = train, .n = 3 };
 	r.sets[1] = (struct gic_resolved_set){ .def = &test_def,
