@@ -129,12 +129,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if start >= len(data) and start:
             return self.simple(416, b"", extra=[
                 ("Content-Range", "bytes */%d" % len(data))])
+        self.send_part(data, start, [("Content-Type", "application/octet-stream")] +
+                       ([("Accept-Ranges", "bytes"), ("ETag", etag)] if ranges else []))
+
+    def range_start(self):
+        """Where the Range asked starts (0 without one)."""
+        rng = self.headers.get("Range")
+        return int(rng[6:].split("-")[0]) if rng else 0
+
+    def send_part(self, data, start, headers=()):
+        """data from start: a 206 saying which part, or the whole as a 200."""
         self.send_response(206 if start else 200)
-        self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(len(data) - start))
-        if ranges:
-            self.send_header("Accept-Ranges", "bytes")
-            self.send_header("ETag", etag)
+        for k, v in headers:
+            self.send_header(k, v)
         if start:
             self.send_header("Content-Range", "bytes %d-%d/%d" % (
                 start, len(data) - 1, len(data)))
@@ -180,17 +188,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
-        data = self.file_bytes(b)
-        rng = self.headers.get("Range")
-        start = int(rng[6:].split("-")[0]) if rng else 0
-        self.send_response(206 if start else 200)
-        self.send_header("Content-Length", str(len(data) - start))
-        self.send_header("Accept-Ranges", "bytes")
-        if start:
-            self.send_header("Content-Range", "bytes %d-%d/%d" % (
-                start, len(data) - 1, len(data)))
-        self.end_headers()
-        self.wfile.write(data[start:])
+        self.send_part(self.file_bytes(b), self.range_start(),
+                       [("Accept-Ranges", "bytes")])
 
     def shrunk(self, name):
         """A+B: half of A with an ETag, then B (shorter) to every later
@@ -199,8 +198,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if first_hit(self.path):
             return self.drop(a, True)
         data = self.file_bytes(b)
-        rng = self.headers.get("Range")
-        start = int(rng[6:].split("-")[0]) if rng else 0
+        start = self.range_start()
         if start >= len(data):
             return self.simple(416, b"", extra=[
                 ("Content-Range", "bytes */%d" % len(data))])
@@ -217,26 +215,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if first_hit(self.path):
             return self.drop(a, True)
         data = self.file_bytes(b)
-        rng = self.headers.get("Range")
-        start = int(rng[6:].split("-")[0]) if rng else 0
-        self.send_response(206 if start else 200)
-        self.send_header("Content-Length", str(len(data) - start))
-        self.send_header("Accept-Ranges", "bytes")
-        self.send_header("ETag", '"%s"' % hashlib.sha256(data).hexdigest()[:16])
-        if start:
-            self.send_header("Content-Range", "bytes %d-%d/%d" % (
-                start, len(data) - 1, len(data)))
-        self.end_headers()
-        self.wfile.write(data[start:])
+        self.send_part(data, self.range_start(), [
+            ("Accept-Ranges", "bytes"),
+            ("ETag", '"%s"' % hashlib.sha256(data).hexdigest()[:16])])
 
     def shifted(self, name):
         """The file to a request without Range; to a resume, a 206 of
         the length asked, but from the file's start."""
         data = self.file_bytes(name)
-        rng = self.headers.get("Range")
-        if not rng:
+        start = self.range_start()
+        if not start:
             return self.serve_file(name)
-        start = int(rng[6:].split("-")[0])
         self.send_response(206)
         self.send_header("Content-Range", "bytes 0-%d/%d" % (len(data) - start - 1, len(data)))
         self.send_header("Content-Length", str(len(data) - start))
