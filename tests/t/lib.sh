@@ -41,6 +41,25 @@ fixture_catalog() {
 	export GICAT_DIR="$TRASH/cat"
 	(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
 }
+# reader_catalog: $roc, where to make a catalog that someone who may read
+# but not write it reads, as_reader gicat... (root: the nobody user, $roc
+# a directory of its own under /tmp that nobody can reach; anyone else:
+# the test makes $roc/.gicat read-only); $reader is the prefix that does
+# it (empty when not root), for a command another program starts.
+# reader_done removes what reader_catalog made.
+reader_catalog() {
+	if [ "$(id -u)" = 0 ]; then
+		roc=$(mktemp -d /tmp/gicat-roc-XXXXXX) && chmod 755 "$roc"
+		reader="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	else
+		roc=$TRASH/roc reader=
+	fi
+}
+as_reader() { $reader "$TOP/gicat" "$@"; }
+reader_done() {
+	chmod -R u+w "$roc" 2>/dev/null
+	[ "$roc" = "$TRASH/roc" ] || rm -rf "$roc"
+}
 # Under SANITIZE=..., reports go to files that every test checks, so a
 # report fails the test even where the command was expected to fail.  An
 # allocation memory cannot hold returns NULL, as it does without ASan.

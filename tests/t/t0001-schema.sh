@@ -143,16 +143,7 @@ test_expect_success 'a copy that lost its schema version (sqlite3 .dump) is refu
 	test "$(gicat --catalog dumped query --count)" = 0
 '
 
-# as_reader CMD...: CMD run by someone who may read the catalog in $roc but
-# not write it (root: the nobody user, on a catalog in a directory of its
-# own; anyone else: the catalog made read-only)
-roc=$TRASH/roc
-if [ "$(id -u)" = 0 ]; then
-	roc=$(mktemp -d /tmp/gicat-roc-XXXXXX) && chmod 755 "$roc"
-	as_reader() { runuser -u nobody -- "$TOP/gicat" "$@"; }
-else
-	as_reader() { "$TOP/gicat" "$@"; }
-fi
+reader_catalog
 test_expect_success 'a reader who cannot replay a left-over WAL is refused, not shown the catalog before it' '
 	gicat init "$roc" 2>/dev/null && cp "$SHARED/data/pngsuite/basn0g08.png" "$roc/" &&
 	gicat --catalog "$roc" ingest "$roc" 2>/dev/null &&
@@ -176,6 +167,6 @@ test_expect_success 'migrate --status says a catalog it may not write is from a 
 	test_grep "^schema version 999 (this gicat knows [0-9]*): newer than this gicat, which reads it but never writes it: read-only here (no write access)$" out &&
 	{ [ "$(id -u)" = 0 ] || chmod -R u+w "$roc/.gicat"; }
 '
-chmod -R u+w "$roc" 2>/dev/null; [ "$roc" = "$TRASH/roc" ] || rm -rf "$roc"
+reader_done
 
 test_done

@@ -641,16 +641,7 @@ test_expect_success 'mv leaves fetched entries as they are: their paths are thei
 	test "$(gicat --catalog cf query --count "path = ${SQ}$u${SQ}")" -eq 1
 '
 
-# as_reader CMD...: CMD run by someone who may read the catalog roc but
-# not write it (root: the nobody user, on a copy in a directory of its
-# own; anyone else: the catalog made read-only)
-roc=$TRASH/roc
-if [ "$(id -u)" = 0 ]; then
-	roc=$(mktemp -d /tmp/gicat-roc-XXXXXX) && chmod 755 "$roc"
-	as_reader() { runuser -u nobody -- "$TOP/gicat" "$@"; }
-else
-	as_reader() { "$TOP/gicat" "$@"; }
-fi
+reader_catalog
 test_expect_success 'a catalog that may be read but not written is read; writers are refused (exit 3)' '
 	gicat init "$roc" 2>/dev/null && cp img/basn2c08.png img/basn0g08.png "$roc/" &&
 	gicat --catalog "$roc" ingest "$roc" 2>/dev/null &&
@@ -669,7 +660,7 @@ test_expect_success 'a catalog that may be read but not written is read; writers
 	test_grep "^gicat: license set: no write access to the catalog (.*): it can be read, not changed$" err &&
 	test "$(gicat --catalog "$roc" query --count)" -eq 2
 '
-chmod -R u+w "$roc" 2>/dev/null; [ "$roc" = "$TRASH/roc" ] || rm -rf "$roc"
+reader_done
 
 test_expect_success 'gc -h says the grace period is measured on the ctime' '
 	gicat gc -h >out && test_grep "ctime" out && test_grep "grace 0 removes" out

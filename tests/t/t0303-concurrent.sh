@@ -137,13 +137,7 @@ test_expect_success 'verify beside an ingest finds no problem; a gc beside verif
 # the lock is taken through a read-only descriptor, so a gc beside that
 # verify is refused too, and the owner's gc takes it so when the file is
 # read-only to the owner as well.
-if [ "$(id -u)" = 0 ]; then
-	roc=$(mktemp -d /tmp/gicat-roc-XXXXXX) && chmod 755 "$roc"
-	reader="setpriv --reuid=65534 --regid=65534 --clear-groups"
-else
-	roc=$TRASH/roc
-	reader=
-fi
+reader_catalog
 test_expect_success 'a reader that may not write the lock file holds it while verifying: gc beside it is refused' '
 	gicat init "$roc" 2>/dev/null && cp -r data/$G/ADM "$roc/" &&
 	{ gicat --catalog "$roc" ingest "$roc" 2>/dev/null || :; } &&
@@ -154,7 +148,7 @@ test_expect_success 'a reader that may not write the lock file holds it while ve
 	resume && test_grep " 0 problems$" stopped.out &&
 	gicat --catalog "$roc" gc --grace 0 2>err && test_grep "^gc: removed" err
 '
-chmod -R u+w "$roc" 2>/dev/null; [ "$roc" = "$TRASH/roc" ] || rm -rf "$roc"
+reader_done
 
 # license set --dataset: the dataset's entries now, and its new ones.  An
 # ingest that read the rules before the set, and adds its entries after
