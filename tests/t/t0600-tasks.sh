@@ -641,16 +641,17 @@ for i in range(60): print(\"[test s%d]\nselect = genrator = x%d\" % (i, i))" >$d
 	test "$((n + $(wc -l <err) - 1))" -eq 60
 '
 
+# syntax_errors FILE LINE...: task check FILE says exactly that these
+# lines are syntax errors (exit 1)
+syntax_errors() {
+	f=$1; shift
+	for l; do echo "gicat: task: $f:$l: syntax error"; done >want &&
+	test_expect_code 1 gicat task check "$f" 2>err && test_cmp want err
+}
+
 test_expect_success 'every line that is neither a key, a [section] nor a comment is an error of its own' '
 	printf "[task]\nname = a\nseed 1\n[train]\nselect = split = train\n  and label = fake\nbalance label\n[test b\n[test c] ; a comment\nselect = split = val\nfraction ; 0.5\n" >bad.ini &&
-	test_expect_code 1 gicat task check bad.ini 2>err &&
-	cat >want <<-EOF &&
-	gicat: task: bad.ini:3: syntax error
-	gicat: task: bad.ini:7: syntax error
-	gicat: task: bad.ini:8: syntax error
-	gicat: task: bad.ini:11: syntax error
-	EOF
-	test_cmp want err
+	syntax_errors bad.ini 3 7 8 11
 '
 
 test_expect_success 'white space is what inih skips: a vertical tab or form feed starts a continuation line' '
@@ -660,12 +661,7 @@ test_expect_success 'white space is what inih skips: a vertical tab or form feed
 
 test_expect_success 'a header cut by an inline comment is unclosed, and its keys belong to no set' '
 	printf "[train]\nselect = split = train\n[test x ; the val split]\nselect = split = val\n[test y ;]\n" >cut.ini &&
-	test_expect_code 1 gicat task check cut.ini 2>err &&
-	cat >want <<-EOF &&
-	gicat: task: cut.ini:3: syntax error
-	gicat: task: cut.ini:5: syntax error
-	EOF
-	test_cmp want err
+	syntax_errors cut.ini 3 5
 '
 
 test_expect_success 'an empty name is an error, not a task named nothing' '
