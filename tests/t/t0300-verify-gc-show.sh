@@ -370,10 +370,17 @@ test_expect_success 'rm says which images gc will keep: those derived from an im
 	test_grep "^gc: removed 2 unused image rows, 2 objects," out
 '
 
+# one_real CATALOG DATASET: a new catalog whose one entry, in DATASET, is
+# basn2c08.png labelled real; its hash in $p
+one_real() {
+	gicat init "$1" 2>/dev/null && mkdir -p "$1-src" &&
+	cp img/basn2c08.png "$1-src/" &&
+	gicat --catalog "$1" ingest --dataset "$2" --label real "$1-src" 2>/dev/null &&
+	p=$(gicat --catalog "$1" query --format csv --fields sha256 | tail -1)
+}
+
 test_expect_success 'rm counts as kept an image derived from one a symlink export points at, as gc keeps it' '
-	gicat init c5x 2>/dev/null && mkdir -p dx && cp img/basn2c08.png dx/ &&
-	gicat --catalog c5x ingest --dataset u --label real dx 2>/dev/null &&
-	p=$(gicat --catalog c5x query --format csv --fields sha256 | tail -1) &&
+	one_real c5x u &&
 	gicat --catalog c5x export "" --mode symlink --out x-sym 2>/dev/null &&
 	gicat --catalog c5x degrade "jpeg(quality=50)" $p >derived-x.jpg 2>/dev/null &&
 	gicat --catalog c5x ingest --dataset scratch --label fake derived-x.jpg 2>/dev/null &&
@@ -384,9 +391,7 @@ test_expect_success 'rm counts as kept an image derived from one a symlink expor
 '
 
 test_expect_success 'rm counts what gc keeps down a chain of derivations: through images without entries, up to one with' '
-	gicat init c5z 2>/dev/null && mkdir -p dz && cp img/basn2c08.png dz/ &&
-	gicat --catalog c5z ingest --dataset keep --label real dz 2>/dev/null &&
-	p=$(gicat --catalog c5z query --format csv --fields sha256 | tail -1) &&
+	one_real c5z keep &&
 	gicat --catalog c5z degrade "resize(short=16)|png()" $p >d1.png 2>/dev/null &&
 	gicat --catalog c5z degrade "jpeg(quality=50)" $(sha256sum d1.png | cut -c1-64) >d2.jpg 2>/dev/null &&
 	gicat --catalog c5z ingest --dataset scratch --label fake d2.jpg 2>/dev/null &&
@@ -402,8 +407,7 @@ test_expect_success 'rm counts what gc keeps down a chain of derivations: throug
 '
 
 test_expect_success 'rm does not count a degraded image a symlink export points at among what gc deletes' '
-	gicat init c5y 2>/dev/null && mkdir -p dy && cp img/basn2c08.png dy/ &&
-	gicat --catalog c5y ingest --dataset u --label real dy 2>/dev/null &&
+	one_real c5y u &&
 	printf "[task]\nname = dg\n[test x]\nselect = dataset = u\ndegrade = jpeg(quality=50)\n" >dg.ini &&
 	gicat --catalog c5y split dg.ini --mode symlink --out y-sym 2>/dev/null &&
 	gicat --catalog c5y rm "dataset = u" 2>err &&
