@@ -372,7 +372,7 @@ static int by_path(struct keys *k, const char *path, char sha[GIC_HEX_LEN + 1],
 		return rc;
 	if (!strchr(path, '\\'))
 		return rc;
-	for (size_t i = 0; i <= strlen(path); i++)
+	for (size_t i = 0, n = strlen(path); i <= n; i++)
 		slashed[i] = path[i] == '\\' ? '/' : path[i];
 	return by_path_as(k, lexical(slashed, buf), sha, set, setsize);
 }

@@ -125,7 +125,7 @@ static void release(struct gic_writer *w)
 int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
 		    const struct gic_ingest_opts *o)
 {
-	int rc;
+	int rc = 0;
 
 	memset(w, 0, sizeof(*w));
 	w->cat = c;
@@ -133,8 +133,7 @@ int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
 	w->last_commit = gic_now();
 	if (o->license && gic_license_check(c, o->license) < 0)
 		return GIC_EUSAGE;
-	if ((rc = gic_license_rules_load(c, &w->rules)) < 0)
-		return rc;
+	/* the license rules: read by gic_writer_begin, in each transaction */
 	for (size_t i = 0; i < NSTMT && rc == 0; i++)
 		if (sqlite3_prepare_v2(c->db, sql_text[i], -1, stmt_slot(w, i),
 				       NULL))
