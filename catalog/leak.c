@@ -10,9 +10,9 @@
 #include "dedup.h"
 
 /* One original of a set's item, hashed: an item stands for its image, or
- * for its original when derived, and for a second original when two
- * degraded to the same bytes (item->merged), which may be a training
- * image where the one kept is not. */
+ * for its original when derived, and for the other originals that
+ * degraded to the same bytes (item->merged), any of which may be a
+ * training image where the one kept is not. */
 struct orig {
 	const struct gic_item *item;
 	const char *sha;
@@ -101,7 +101,7 @@ static int phashes(struct gic_catalog *c, const struct gic_resolved_set *s,
 	int rc;
 
 	for (size_t i = 0; i < s->n; i++)
-		m += 1 + (s->items[i].merged[0] != '\0');
+		m += 1 + s->items[i].nmerged;
 	shas = calloc(m + 1, sizeof(*shas));
 	*out = calloc(m + 1, sizeof(**out));
 	*who = calloc(m + 1, sizeof(**who));
@@ -115,9 +115,9 @@ static int phashes(struct gic_catalog *c, const struct gic_resolved_set *s,
 			(*who)[m] = (struct orig){ it, original(it) };
 			shas[m] = (*who)[m].sha;
 			m++;
-			if (it->merged[0]) {
-				(*who)[m] = (struct orig){ it, it->merged };
-				shas[m++] = it->merged;
+			for (size_t k = 0; k < it->nmerged; k++) {
+				(*who)[m] = (struct orig){ it, it->merged[k] };
+				shas[m++] = it->merged[k];
 			}
 		}
 		rc = gic_dedup_phashes(c, shas, m, *out);

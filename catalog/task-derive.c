@@ -178,28 +178,43 @@ static int cmp_sha(const void *a, const void *b)
 	return c ? c : strcmp(x->parent, y->parent);
 }
 
+/* Adds original sha to the item keep stands for. */
+static int add_merged(struct gic_item *keep, const char *sha)
+{
+	char (*m)[GIC_HEX_LEN + 1] = realloc(keep->merged, (keep->nmerged + 1) *
+						sizeof(*m));
+
+	if (!m)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	memcpy(m[keep->nmerged++], sha, sizeof(*m));
+	keep->merged = m;
+	return 0;
+}
+
 /* Keeps once an image that several originals degrade to (two that
- * differed only in metadata, say), as the first original's item. */
-static void merge_same(struct gic_resolved_set *s)
+ * differed only in metadata, say), as the first original's item, which
+ * names the others (each may be a training image: leak checks need all). */
+static int merge_same(struct gic_resolved_set *s)
 {
 	size_t o = 0;
+	int rc = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
 		struct gic_item *it = &s->items[i];
 		struct gic_item *keep = o ? &s->items[o - 1] : NULL;
 
-		if (!keep || strcmp(keep->sha256, it->sha256)) {
+		if (rc || !keep || strcmp(keep->sha256, it->sha256)) {
 			s->items[o++] = *it;
 			continue;
 		}
-		if (!keep->merged[0])
-			memcpy(keep->merged, it->parent, sizeof(keep->merged));
+		rc = add_merged(keep, it->parent);
 		keep->merged_conflict |= strcmp(keep->label, it->label) != 0;
 		s->nreal -= !strcmp(it->label, "real");
 		s->nfake -= !strcmp(it->label, "fake");
 		gic_item_release(it);
 	}
 	s->n = o;
+	return rc;
 }
 
 static int derive_set(struct gic_catalog *c, const struct gic_task *t,
@@ -243,7 +258,7 @@ static int derive_set(struct gic_catalog *c, const struct gic_task *t,
 	if (s->n)
 		qsort(s->items, s->n, sizeof(*s->items), cmp_sha);
 	if (rc == 0)
-		merge_same(s);
+		rc = merge_same(s);
 	return rc;
 }
 

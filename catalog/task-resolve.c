@@ -50,6 +50,7 @@ void gic_item_release(struct gic_item *it)
 	free(it->path);
 	free(it->license);
 	free(it->ops);
+	free(it->merged);
 }
 
 static void item_from_row(struct gic_item *it, sqlite3_stmt *s)

@@ -90,9 +90,11 @@ struct gic_item {
 	char label[8];                /* real / fake */
 	char other_label[8];          /* another label an entry of this
 					 image in the selection has, or "" */
-	char merged[GIC_HEX_LEN + 1]; /* another original of the set that
-					 degrades to this same image (the
-					 set keeps it once), or "" */
+	char (*merged)[GIC_HEX_LEN + 1]; /* the other originals of the
+					 set that degrade to this same
+					 image (the set keeps it once), or
+					 NULL; owned */
+	size_t nmerged;               /* ... how many */
 	int merged_conflict;          /* ... labelled otherwise */
 	char *generator, *subset, *path, *license, *ops; /* owned, may be NULL */
 	char format[8];

@@ -98,6 +98,39 @@ Image.open(\"merge/q.jpg\").convert(\"RGB\").save(\"merge/q.png\")
 	done
 '
 
+# Three originals of one degraded image: two PNGs of the same pixels (one
+# with a text chunk) and the JPEG they came from, whose sha256 sorts last,
+# so it is neither the original kept nor the first one merged into it.
+test_expect_success 'the third original merged into a degraded test image is checked too' '
+	mkdir merge3 && $PY -c "
+import hashlib, io, random
+from PIL import Image, PngImagePlugin
+r = random.Random(7)
+im = Image.frombytes(\"RGB\", (1100, 1100), bytes(r.randrange(256) for _ in range(1100 * 1100 * 3)))
+buf = io.BytesIO(); im.save(buf, \"JPEG\", quality=90)
+px = Image.open(io.BytesIO(buf.getvalue())).convert(\"RGB\")
+pngs = []
+for text in (None, \"b\"):
+	b = io.BytesIO(); info = PngImagePlugin.PngInfo()
+	if text: info.add_text(\"k\", text)
+	px.save(b, \"PNG\", pnginfo=info); pngs.append(b.getvalue())
+top = max(hashlib.sha256(b).hexdigest() for b in pngs)
+for i in range(1000):
+	b = io.BytesIO(); im.save(b, \"JPEG\", quality=90, comment=b\"c%d\" % i)
+	if hashlib.sha256(b.getvalue()).hexdigest() > top: break
+open(\"merge3/q.jpg\", \"wb\").write(b.getvalue())
+open(\"merge3/q.png\", \"wb\").write(pngs[0])
+open(\"merge3/q-text.png\", \"wb\").write(pngs[1])
+" &&
+	gicat ingest --dataset m3 --label fake merge3 2>/dev/null &&
+	printf "[train]\nselect = dataset = m3 and path ~ \"*/q.jpg\"\n[test deg]\nselect = dataset = m3\ndegrade = jpeg(quality=90)\n" >m3.ini &&
+	gicat task check --items m3.ini >out 2>err &&
+	test_grep "degraded image is the result of several originals, kept once (first: [0-9a-f]*, from [0-9a-f]* and [0-9a-f]* and 1 more)" err &&
+	test_grep "set .test/deg. shares 1 image pair with train" err &&
+	test_expect_code 1 gicat leakcheck m3.ini >out 2>err &&
+	test_grep "^test/deg  *0  *same image  *[^ ].*  <->  [^ ].*q.jpg$" out
+'
+
 test_expect_success 'a bad distance is a usage error; --distance counts bits (no size suffix)' '
 	for d in 11 -1 x 0k 1M ""; do
 		test_expect_code 2 gicat leakcheck --distance "$d" genimage/cross-sd14 2>err &&
