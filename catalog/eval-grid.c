@@ -137,6 +137,7 @@ int gic_eval_matrix(const struct gic_eval *runs, int n, enum gic_metric m,
 			row++;
 		}
 	g->rows[n] = strdup("avg");
+	g->avg_row = 1;
 	for (int c = 0; c <= nc; c++) {
 		g->cols[c] = strdup(c < nc ? cols[c] : "avg");
 		g->v[n * g->ncols + c] = col_mean(g, n, c);
@@ -197,11 +198,6 @@ static void text(FILE *o, int x, int y, const char *anchor, const char *fill,
 	fputs("</text>\n", o);
 }
 
-static int is_avg(const char *name)
-{
-	return !strcmp(name, "avg");
-}
-
 struct frame {
 	int label_w;             /* the row labels' column */
 	int width, height;
@@ -223,9 +219,9 @@ static int frame(const struct gic_grid *g, struct frame *f)
 	}
 	f->label_w = w * CHAR_W + 16;
 	for (int c = 0, x = f->label_w; c < g->ncols; c++, x += CELL_W)
-		f->x[c] = x += is_avg(g->cols[c]) ? GAP : 0;
+		f->x[c] = x += c == g->ncols - 1 ? GAP : 0;
 	for (int r = 0, y = HEAD_H; r < g->nrows; r++, y += CELL_H)
-		f->y[r] = y += is_avg(g->rows[r]) ? GAP : 0;
+		f->y[r] = y += g->avg_row && r == g->nrows - 1 ? GAP : 0;
 	f->width = (g->ncols ? f->x[g->ncols - 1] : f->label_w) + CELL_W + 8;
 	if (f->width < 360)
 		f->width = 360;

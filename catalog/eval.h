@@ -197,6 +197,8 @@ struct gic_grid {
 	int nrows, ncols;
 	char **rows, **cols;     /* names: "sd14", "test/sd14", "avg", "acc" */
 	double *v;               /* nrows * ncols, row-major; NAN: empty */
+	int avg_row;             /* the last row is the means (the last
+				    column always is) */
 };
 
 /* Metrics as rows (acc, real_acc, fake_acc, ap), sets and avg as columns. */

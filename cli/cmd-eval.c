@@ -469,12 +469,18 @@ static int matrix_out(struct runs *rs, const struct args *a)
 }
 
 /* Two runs trained on one generator make two rows of one name: said
- * once for each pair, with their lines (rows keep the file's order). */
+ * once for each pair, with their lines (rows keep the file's order); so
+ * is a run whose row has the mean row's name. */
 static void same_rows(const struct runs *rs, const char *file)
 {
 	char t[64];
 
-	for (int i = 0; i < rs->n; i++)
+	for (int i = 0; i < rs->n; i++) {
+		if (!strcmp(rs->evals[i].trained_on, "avg"))
+			cli_err("gicat: eval: note: '%s': line %d trains on "
+				"'avg' (its task's name), as the mean row is "
+				"called: the mean row is the last\n", file,
+				rs->list[i].line);
 		for (int j = i + 1; j < rs->n; j++)
 			if (!strcmp(rs->evals[i].trained_on,
 				    rs->evals[j].trained_on))
@@ -484,6 +490,7 @@ static void same_rows(const struct runs *rs, const char *file)
 					rs->list[i].line, rs->list[j].line,
 					gic_eval_title(rs->evals[i].trained_on,
 						       t, sizeof(t)));
+	}
 }
 
 static int eval_matrix(const struct args *a)

@@ -487,6 +487,19 @@ test_expect_success 'two runs trained on one generator: a note names their lines
 	test "$(grep -c "^adm," m2.csv)" -eq 2
 '
 
+test_expect_success 'a run trained on "avg" (its task name) is told from the mean row, which stays last' '
+	sed "s|^name = .*|name = avg|; s|^select = dataset = genimage and subset = adm and split = train|select = dataset = genimage and split = train|" \
+		$TOP/tasks/genimage/cross-adm.ini >avg.ini &&
+	printf "avg.ini\tconst.csv\ngenimage/cross-adm\tconst.csv\n" >avg.tsv &&
+	gicat eval --matrix avg.tsv --format csv --html avg.html >m3.csv 2>err &&
+	test_grep "^gicat: eval: note: .avg.tsv.: line 1 trains on .avg. (its task.s name), as the mean row is called: the mean row is the last$" err &&
+	test "$(cut -d, -f1 m3.csv | paste -sd" ")" = "trained_on adm avg avg" &&
+	# the gap before the mean row only: row labels 0, 1, 2 at y, y + h, y + 2h + gap
+	grep -o "<text x=\"[0-9]*\" y=\"[0-9]*\" text-anchor=\"end\"[^>]*>\(ADM\|avg\|Avg\)</text>" avg.html | sed "s/.* y=\"\([0-9]*\)\".*/\1/" >ys &&
+	test "$(wc -l <ys)" -eq 3 &&
+	awk "NR == 1 { a = \$1 } NR == 2 { b = \$1 } NR == 3 { c = \$1 } END { exit !(c - b > b - a) }" ys &&
+	test "$(head -3 ys | awk "NR > 1 { print \$1 - p } { p = \$1 }" | sort -u | wc -l)" -eq 2
+'
 
 test_expect_success 'the matrix takes --metric and a JSON form' '
 	gicat eval --matrix runs.tsv --metric fake_acc --format json >m.json &&
