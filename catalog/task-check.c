@@ -83,7 +83,7 @@ static int merged(struct list *l, const struct gic_resolved_set *s)
 {
 	const struct gic_item *first = NULL;
 	size_t n = 0, conflicts = 0;
-	char tail[160] = "", more[32] = "";
+	char tail[160] = "", more[32] = " and";
 
 	for (size_t i = 0; i < s->n; i++) {
 		if (!s->items[i].nmerged)
@@ -99,12 +99,12 @@ static int merged(struct list *l, const struct gic_resolved_set *s)
 			 "labelled real and fake, each taken as its first "
 			 "original's label (by hash)", conflicts);
 	if (first->nmerged > 1)
-		snprintf(more, sizeof(more), " and %zu more", first->nmerged - 1);
+		snprintf(more, sizeof(more), ", %zu more and", first->nmerged - 1);
 	return add(l, s->def->line, "set '%s': %zu degraded image%s the "
 		   "result of several originals, kept once (first: %.12s, from "
-		   "%.12s and %.12s%s)%s", s->def->name, n, n == 1 ? " is" :
-		   "s are each", first->sha256, first->parent, first->merged[0],
-		   more, tail);
+		   "%.12s%s %.12s)%s", s->def->name, n, n == 1 ? " is" :
+		   "s are each", first->sha256, first->parent, more,
+		   first->merged[0], tail);
 }
 
 /* For a set that selected fakes and no real image, asking for a
