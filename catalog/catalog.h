@@ -543,6 +543,10 @@ int gic_image_read(struct gic_catalog *c, const char *hex,
 /* Where an image's bytes are (object file or ref'd original); malloc'd.
  * With gic_read_verified, lets worker threads read without the catalog. */
 int gic_image_path(struct gic_catalog *c, const char *hex, char **path);
+/* What an error about a damaged image (an object or a ref'd file) says
+ * to do next. */
+#define GIC_DAMAGED_HINT "'gicat verify --full' lists each image so " \
+	"damaged, with what to do"
 /* Reads a whole file that must hold the content hex, of bytes bytes (0:
  * not known); GIC_ECORRUPT if not (a file of another size is refused
  * unread). */

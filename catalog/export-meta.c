@@ -119,9 +119,9 @@ static int check_ref(const char *path, const struct gic_item *it,
 	if ((uint64_t)st.st_size != it->bytes)
 		return gic_seterr(GIC_ECORRUPT, "'%s' (image %s, ingested with "
 				  "--mode ref) changed since ingest: %lld bytes, "
-				  "the catalog says %llu", path, it->sha256,
+				  "the catalog says %llu: %s", path, it->sha256,
 				  (long long)st.st_size,
-				  (unsigned long long)it->bytes);
+				  (unsigned long long)it->bytes, GIC_DAMAGED_HINT);
 	if ((int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
 	    mtime_ns)
 		return 0;
@@ -129,7 +129,7 @@ static int check_ref(const char *path, const struct gic_item *it,
 		return GIC_EIO;
 	return strcmp(got, it->sha256) ? gic_seterr(GIC_ECORRUPT, "'%s' "
 		"(ingested with --mode ref) changed since ingest: its hash is "
-		"%s, not %s", path, got, it->sha256) : 0;
+		"%s, not %s: %s", path, got, it->sha256, GIC_DAMAGED_HINT) : 0;
 }
 
 /* Where a manifest sends a loader for it: its object (checked to be there

@@ -338,9 +338,9 @@ int gic_read_verified(const char *path, const char *hex, uint64_t bytes,
 	}
 	if (bytes && (uint64_t)st.st_size != bytes) {
 		rc = gic_seterr(GIC_ECORRUPT, "'%s' does not hold %s: it changed "
-				"since ingest (%lld bytes, the image has %llu)",
-				path, hex, (long long)st.st_size,
-				(unsigned long long)bytes);
+				"since ingest (%lld bytes, the image has %llu)"
+				": %s", path, hex, (long long)st.st_size,
+				(unsigned long long)bytes, GIC_DAMAGED_HINT);
 		goto out;
 	}
 	if (!(*buf = malloc((size_t)st.st_size + 1))) {
@@ -356,7 +356,8 @@ int gic_read_verified(const char *path, const char *hex, uint64_t bytes,
 	}
 	if ((rc = gic_sha256_hex(*buf, *len, got)) == 0 && strcmp(got, hex))
 		rc = gic_seterr(GIC_ECORRUPT, "'%s' does not hold %s: it changed "
-				"since ingest (hash %s)", path, hex, got);
+				"since ingest (hash %s): %s", path, hex, got,
+				GIC_DAMAGED_HINT);
 out:
 	close(fd);
 	if (rc) {
@@ -427,8 +428,8 @@ int gic_image_read(struct gic_catalog *c, const char *hex,
 	if ((rc = gic_sha256_hex(*buf, *len, got)) == 0 && strcmp(got, hex)) {
 		free(*buf);
 		*buf = NULL;
-		rc = gic_seterr(GIC_ECORRUPT, "object %s is corrupt (hash %s)",
-				hex, got);
+		rc = gic_seterr(GIC_ECORRUPT, "object %s is corrupt (hash %s): "
+				"%s", hex, got, GIC_DAMAGED_HINT);
 	}
 	return rc;
 }

@@ -135,7 +135,7 @@ test_expect_success 'a ref file grown huge: cat refuses it by its size, reading 
 	truncate -s 64G rsrc/basn0g08.png &&
 	h=$(gicat --catalog ref query --format csv --fields sha256 "path ~ \"*basn0g08.png\"" | tail -1) &&
 	test_expect_code 3 gicat --catalog ref cat "$h" >out 2>err &&
-	test_grep "basn0g08.png. does not hold $h: it changed since ingest (68719476736 bytes, the image has 138)" err &&
+	test_grep "basn0g08.png. does not hold $h: it changed since ingest (68719476736 bytes, the image has 138): .gicat verify --full. lists each image so damaged, with what to do$" err &&
 	! test -s out &&
 	cp -p keep.png rsrc/basn0g08.png
 '
