@@ -242,11 +242,12 @@ void cli_print_error(const char *what, const char *subject)
 	char busy[1200];
 
 	/* SQLite's words for a write lock another process held through
-	 * the whole busy timeout */
+	 * the whole busy timeout (30 s), or took between this one's read
+	 * and its write (at once) */
 	if (!gic_errmsg_lines() && strstr(m, "database is locked")) {
-		snprintf(busy, sizeof(busy), "%.900s (another gicat has been "
-			 "writing the catalog for 30 s: run this again once it "
-			 "is done)", m);
+		snprintf(busy, sizeof(busy), "%.900s (another process is "
+			 "writing the catalog: run this again once it is "
+			 "done)", m);
 		m = busy;
 	}
 	if (!gic_errmsg_lines()) {  /* a newline in it is a value's */
