@@ -16,6 +16,20 @@ static void on_problem(void *arg, const char *hex, const char *why)
 	cli_error_line("migrate", hex, why, strlen(why));
 }
 
+/* Who may run --measure on c, when this gicat may not. */
+static const char *who_measures(const struct gic_catalog *c)
+{
+	switch (c->readonly) {
+	case GIC_RO_ACCESS:
+		return ", run by a user who may write the catalog,";
+	case GIC_RO_SCHEMA:
+		return ", run by a gicat that knows its schema,";
+	case GIC_RO_OLDER:
+		return ", after 'gicat migrate',";
+	}
+	return "";
+}
+
 /* Fills what a migration could not (--measure), or says how much there
  * is to fill.  Returns the exit code. */
 static int measure(struct gic_catalog *c, int run)
@@ -30,9 +44,9 @@ static int measure(struct gic_catalog *c, int run)
 		if (n)
 			printf("migrate: %llu image%s catalogued before 0012 "
 			       "%s no trailing_bytes: 'gicat migrate "
-			       "--measure' decodes them to fill it in\n",
+			       "--measure'%s decodes them to fill it in\n",
 			       (unsigned long long)n, cli_s(n),
-			       n == 1 ? "has" : "have");
+			       n == 1 ? "has" : "have", who_measures(c));
 		return 0;
 	}
 	rc = gic_backfill(c, on_problem, NULL, &rep);
