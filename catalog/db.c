@@ -55,6 +55,12 @@ static int user_version(sqlite3 *db, int *v)
 	rc = sqlite3_step(st) == SQLITE_ROW ? 0 : db_err(db, "read schema version");
 	*v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	if (rc == 0 && *v < 0) /* set by hand: neither empty nor a migration */
+		rc = gic_seterr(GIC_ESCHEMA, "catalog.db has schema version %d "
+				"(PRAGMA user_version), which no gicat writes: "
+				"give it the version of the catalog it was "
+				"copied from (sqlite3 catalog.db 'PRAGMA "
+				"user_version = N')", *v);
 	return rc;
 }
 

@@ -143,6 +143,16 @@ test_expect_success 'a copy that lost its schema version (sqlite3 .dump) is refu
 	test "$(gicat --catalog dumped query --count)" = 0
 '
 
+test_expect_success 'a negative schema version (set by hand) is refused by every command, saying so' '
+	sqlite3 dumped/.gicat/catalog.db "PRAGMA user_version = -3" &&
+	for cmd in "query --count" "migrate --status" "migrate" "stats"; do
+		test_expect_code 3 gicat --catalog dumped $cmd >out 2>err &&
+		test_grep "catalog.db has schema version -3 (PRAGMA user_version), which no gicat writes: give it the version of the catalog it was copied from" err &&
+		! test -s out || return 1
+	done &&
+	test "$(sqlite3 dumped/.gicat/catalog.db "PRAGMA user_version")" = -3
+'
+
 reader_catalog
 test_expect_success 'a reader who cannot replay a left-over WAL is refused, not shown the catalog before it' '
 	gicat init "$roc" 2>/dev/null && cp "$SHARED/data/pngsuite/basn0g08.png" "$roc/" &&
