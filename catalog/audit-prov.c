@@ -81,6 +81,24 @@ static int key_seen(const char *keys, const char *at, size_t len)
 	return 0;
 }
 
+/* "text:KEY" for the len bytes at key, as the PNG has the keyword (its
+ * ',' and '%' are %2C and %25 in the list). */
+static void text_name(char *name, size_t size, const char *key, size_t len)
+{
+	size_t at = (size_t)snprintf(name, size, "text:");
+
+	for (size_t i = 0; i < len && at + 1 < size; i++) {
+		if (key[i] == '%' && i + 2 < len && key[i + 1] == '2' &&
+		    (key[i + 2] == 'C' || key[i + 2] == '5')) {
+			name[at++] = key[i + 2] == 'C' ? ',' : '%';
+			i += 2;
+		} else {
+			name[at++] = key[i];
+		}
+	}
+	name[at] = '\0';
+}
+
 /* Counts "text:KEY" for each key of an image's comma-separated list, once
  * however many chunks carry it (two "Comment" chunks are one image). */
 static int count_keys(struct gic_prov_group *g, const char *keys)
@@ -95,7 +113,7 @@ static int count_keys(struct gic_prov_group *g, const char *keys)
 		at += len + (key[len] == ',');
 		if (!len || key_seen(keys, key, len))
 			continue;
-		snprintf(name, sizeof(name), "text:%.*s", (int)len, key);
+		text_name(name, sizeof(name), key, len);
 		if (!(k = count_for(g, name)))
 			return gic_seterr(GIC_ENOMEM, "out of memory");
 		k->n++;

@@ -462,7 +462,7 @@ static const char *mode_name(int channels)
 	return names[channels - 1];
 }
 
-/* Text keys joined by ',' in file order, and the XMP of any text chunk
+/* Text keys joined by ',' in file order (probe_text_key), and the XMP of any text chunk
  * keyed "XML:com.adobe.xmp", as probe-png.c reads them from libpng. */
 static int fill_text(const struct walk *s, struct gic_image_info *info)
 {
@@ -472,17 +472,14 @@ static int fill_text(const struct walk *s, struct gic_image_info *info)
 	if (!s->n_text)
 		return 0;
 	for (int i = 0; i < s->n_text; i++)
-		size += s->text[i].key_len + 1;
+		size += 3 * s->text[i].key_len + 1;
 	keys = malloc(size);
 	if (!keys)
 		return gic_seterr(GIC_ENOMEM, "out of memory reading PNG text");
 	for (int i = 0; i < s->n_text; i++) {
 		const struct text *t = &s->text[i];
 
-		if (at)
-			keys[at++] = ',';
-		memcpy(keys + at, t->key, t->key_len);
-		at += t->key_len;
+		at = probe_text_key(keys, at, (const char *)t->key, t->key_len);
 		if (t->key_len != 17 || memcmp(t->key, "XML:com.adobe.xmp", 17))
 			continue;
 		info->has_xmp = 1;

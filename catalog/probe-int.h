@@ -115,6 +115,11 @@ int probe_check_size(uint64_t w, uint64_t h, uint64_t max_pixels);
  * Offsets outside the data are ignored. */
 void probe_exif(const unsigned char *tiff, size_t len,
 		struct gic_image_info *out);
+/* Appends PNG text keyword key (len bytes) to the comma-separated list
+ * at dst + at, after a comma unless first, with ',' and '%' written
+ * %2C and %25 so that a keyword is one key (room: 3 * len + 1); the new
+ * length. */
+size_t probe_text_key(char *dst, size_t at, const char *key, size_t len);
 /* The DigitalSourceType of an XMP packet into out->xmp_source_type. */
 void probe_xmp(const char *xmp, size_t len, struct gic_image_info *out);
 

@@ -275,7 +275,8 @@ static void read_rows(struct png_state *s)
 	}
 }
 
-/* Keys of all text chunks, joined by ','; notes XMP on the way. */
+/* Keys of all text chunks, joined by ',' (probe_text_key); notes XMP on
+ * the way. */
 static int collect_text(struct png_state *s)
 {
 	png_textp text = NULL;
@@ -286,7 +287,7 @@ static int collect_text(struct png_state *s)
 	if (n <= 0)
 		return 0;
 	for (int i = 0; i < n; i++)
-		size += strlen(text[i].key) + 1;
+		size += 3 * strlen(text[i].key) + 1;
 	keys = malloc(size);
 	if (!keys)
 		return gic_seterr(GIC_ENOMEM, "out of memory reading PNG text");
@@ -297,9 +298,9 @@ static int collect_text(struct png_state *s)
 				probe_xmp(text[i].text, strlen(text[i].text),
 					  s->out);
 		}
-		at += (size_t)snprintf(keys + at, size - at, "%s%s",
-				       at ? "," : "", text[i].key);
+		at = probe_text_key(keys, at, text[i].key, strlen(text[i].key));
 	}
+	keys[at] = '\0';
 	s->out->text_keys = keys;
 	return 0;
 }

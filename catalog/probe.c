@@ -345,6 +345,20 @@ static const char *xmp_value(struct xmp_scan *x, const char *at, size_t *len)
 	return at + 2;
 }
 
+size_t probe_text_key(char *dst, size_t at, const char *key, size_t len)
+{
+	if (at)
+		dst[at++] = ',';
+	for (size_t i = 0; i < len; i++)
+		if (key[i] == ',' || key[i] == '%') {
+			memcpy(dst + at, key[i] == ',' ? "%2C" : "%25", 3);
+			at += 3;
+		} else {
+			dst[at++] = key[i];
+		}
+	return at;
+}
+
 void probe_xmp(const char *xmp, size_t n, struct gic_image_info *out)
 {
 	static const char name[] = "DigitalSourceType";

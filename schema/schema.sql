@@ -27,7 +27,7 @@ CREATE TABLE images (
   has_xmp INTEGER NOT NULL DEFAULT 0, -- 1 when XMP is present (APP1 / iTXt XML:com.adobe.xmp)
   has_c2pa INTEGER NOT NULL DEFAULT 0, -- 1 when a C2PA/JUMBF manifest is present (APP11 / caBX)
   orientation INTEGER NOT NULL DEFAULT 0, -- EXIF orientation 1..8, 0 when absent
-  text_keys TEXT, -- PNG tEXt/zTXt/iTXt keywords, comma-separated (e.g. parameters); NULL if none
+  text_keys TEXT, -- PNG tEXt/zTXt/iTXt keywords, comma-separated (e.g. parameters; a keyword's own , and % are written %2C and %25); NULL if none
   phash INTEGER NOT NULL, -- 64-bit DCT perceptual hash as a signed integer (query shows 16 hex digits)
   decode_status TEXT NOT NULL DEFAULT 'ok', -- 'ok': the image decoded completely at ingest
   storage TEXT NOT NULL CHECK (storage IN ('object', 'ref')), -- 'object' (bytes in objects/) or 'ref' (only the original file, see ref_*)

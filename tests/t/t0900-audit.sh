@@ -489,6 +489,33 @@ assert d[\"leaks\"] == len(leaks)
 "
 '
 
+# A PNG keyword may hold a comma (and a %): in the comma-separated
+# text_keys they are written %2C (%25), one key is one key.  tEXt takes
+# the fast decode, zTXt libpng's.
+test_expect_success 'a text key with a comma is one key, in text_keys and in the audit, on both PNG paths' '
+	mkdir -p comma/fake comma/real &&
+	$PY -c "
+from PIL import Image, PngImagePlugin
+im = Image.new(\"RGB\", (40, 40), (9, 80, 200))
+for name, z in ((\"t\", False), (\"z\", True)):
+	info = PngImagePlugin.PngInfo()
+	info.add_text(\"Steps,Seed\", \"20,1\", zip=z)
+	info.add_text(\"50%\", \"x\", zip=z)
+	im.save(\"comma/fake/%s.png\" % name, pnginfo=info)
+im.save(\"comma/real/r.jpg\")
+" &&
+	gicat ingest --label fake --generator c --dataset comma comma/fake 2>/dev/null &&
+	gicat ingest --label real --dataset comma comma/real 2>/dev/null &&
+	gicat query --format csv --fields path,text_keys "dataset = comma and format = png" | sort >got &&
+	printf "%s\n" "comma/fake/t.png,\"Steps%2CSeed,50%25\"" "comma/fake/z.png,\"Steps%2CSeed,50%25\"" "path,text_keys" >want &&
+	test_cmp want got &&
+	test "$(gicat query --count "text_keys ~ \"*Steps%2CSeed*\"")" -eq 2 &&
+	test_expect_code 1 gicat audit provenance "dataset = comma" >out 2>err &&
+	grep -E "^text:Steps,Seed +0 +2  LABEL LEAK: only fake entries" out &&
+	grep -E "^text:50% +0 +2  LABEL LEAK: only fake entries" out &&
+	! grep -E "^text:(Steps|Seed|50%25) " out
+'
+
 test_expect_success 'bytes after IEND or EOI: measured at ingest, a label leak when one label has them' '
 	mkdir -p tail/fake tail/real &&
 	$PY -c "
