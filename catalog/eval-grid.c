@@ -164,7 +164,8 @@ void gic_grid_release(struct gic_grid *g)
 #define HEAD_H 40
 #define GAP 8                    /* before the avg row and column */
 #define LEGEND_H 64
-#define CHAR_W 8
+#define CHAR_W 8                 /* room for a character, to be safe */
+#define GLYPH_W 7                /* ... the mean one of a 13px sans-serif */
 
 /* The colour scale: viridis, from 0% (dark violet) to 100% (yellow). */
 static const unsigned char stops[][3] = {
@@ -200,6 +201,9 @@ static void text(FILE *o, int x, int y, const char *anchor, const char *fill,
 
 struct frame {
 	int label_w;             /* the row labels' column */
+	int head_h;              /* the column names' row */
+	int slant;               /* a column name is wider than a cell: all
+				    are drawn at 45 degrees */
 	int width, height;
 	int *x, *y;              /* of each column and row */
 };
@@ -207,7 +211,7 @@ struct frame {
 static int frame(const struct gic_grid *g, struct frame *f)
 {
 	char buf[256];
-	int w = 0;
+	int w = 0, head = 0, reach;
 
 	f->x = calloc((size_t)g->ncols + 1, sizeof(int));
 	f->y = calloc((size_t)g->nrows + 1, sizeof(int));
@@ -217,15 +221,26 @@ static int frame(const struct gic_grid *g, struct frame *f)
 		int n = (int)strlen(gic_eval_title(g->rows[r], buf, sizeof(buf)));
 		w = n > w ? n : w;
 	}
+	for (int c = 0; c < g->ncols; c++) {
+		int n = (int)strlen(gic_eval_title(g->cols[c], buf, sizeof(buf)));
+		head = n > head ? n : head;
+	}
 	f->label_w = w * CHAR_W + 16;
+	f->slant = head * GLYPH_W > CELL_W - 4;
+	/* a name at 45 degrees rises and reaches right by 0.71 of its length */
+	reach = f->slant ? head * CHAR_W * 71 / 100 : 0;
+	f->head_h = HEAD_H + reach;
 	for (int c = 0, x = f->label_w; c < g->ncols; c++, x += CELL_W)
 		f->x[c] = x += c == g->ncols - 1 ? GAP : 0;
-	for (int r = 0, y = HEAD_H; r < g->nrows; r++, y += CELL_H)
+	for (int r = 0, y = f->head_h; r < g->nrows; r++, y += CELL_H)
 		f->y[r] = y += g->avg_row && r == g->nrows - 1 ? GAP : 0;
 	f->width = (g->ncols ? f->x[g->ncols - 1] : f->label_w) + CELL_W + 8;
+	if (g->ncols && f->x[g->ncols - 1] + CELL_W / 2 + reach + 8 > f->width)
+		f->width = f->x[g->ncols - 1] + CELL_W / 2 + reach + 8;
 	if (f->width < 360)
 		f->width = 360;
-	f->height = (g->nrows ? f->y[g->nrows - 1] : HEAD_H) + CELL_H + LEGEND_H;
+	f->height = (g->nrows ? f->y[g->nrows - 1] : f->head_h) + CELL_H +
+		    LEGEND_H;
 	return 0;
 }
 
@@ -233,9 +248,19 @@ static void cells(FILE *o, const struct gic_grid *g, const struct frame *f)
 {
 	char buf[256];
 
-	for (int c = 0; c < g->ncols; c++)
-		text(o, f->x[c] + CELL_W / 2, HEAD_H - 12, "middle", "#222",
-		     gic_eval_title(g->cols[c], buf, sizeof(buf)));
+	for (int c = 0; c < g->ncols; c++) {
+		int x = f->x[c] + CELL_W / 2, y = f->head_h - 12;
+
+		gic_eval_title(g->cols[c], buf, sizeof(buf));
+		if (!f->slant) {
+			text(o, x, y, "middle", "#222", buf);
+			continue;
+		}
+		fprintf(o, "<text x=\"%d\" y=\"%d\" transform=\"rotate(-45 %d "
+			"%d)\" text-anchor=\"start\" fill=\"#222\">", x, y, x, y);
+		esc(o, buf);
+		fputs("</text>\n", o);
+	}
 	for (int r = 0; r < g->nrows; r++) {
 		text(o, f->label_w - 10, f->y[r] + CELL_H / 2 + 5, "end", "#222",
 		     gic_eval_title(g->rows[r], buf, sizeof(buf)));

@@ -582,6 +582,34 @@ test_expect_success 'the HTML heatmaps are self-contained pages with an inline S
 	test "$(grep -c "<rect " m.html)" -eq $((4 * 9 + 1))
 '
 
+# Column names up to the set name's limit: horizontal ones overlap their
+# neighbours beyond a cell's width; slanted, each has room, and the
+# picture holds them all.
+test_expect_success 'long test set names are drawn slanted in the heatmap, inside the picture' '
+	sed "s/^\[test midjourney\]/[test midjourney-upscaled-and-recompressed]/; s/^\[test sd14\]/[test stable-diffusion-1.4-val]/" \
+		$TOP/tasks/genimage/cross-sd14.ini >long.ini &&
+	gicat eval long.ini --predictions rand.csv --html long.html >/dev/null &&
+	"$PY" - long.html one.html <<-\EOF
+	import re, sys
+	for name, slanted in ((sys.argv[1], True), (sys.argv[2], False)):
+	    page = open(name).read()
+	    w = int(re.search(r"<svg width=\"(\d+)\" height=\"(\d+)\"", page).group(1))
+	    heads = re.findall(r"<text x=\"(\d+)\" y=\"(\d+)\"( transform=\"rotate\(-45 \d+ \d+\)\")? text-anchor=\"(middle|start)\" fill=\"#222\">([^<]*)</text>", page)
+	    heads = [h for h in heads if not h[4].endswith("%")]  # not the legend
+	    assert len(heads) == 9, (name, heads)
+	    assert all(bool(h[2]) == slanted for h in heads), (name, heads)
+	    for x, y, rot, anchor, text in heads:
+	        reach = int(x) + (len(text) * 8 * 0.71 if rot else len(text) * 4)
+	        assert reach <= w, (name, text, reach, w)
+	        if not rot:
+	            assert len(text) * 7 <= 80, (name, text)
+	    ys = [int(y) for y in re.findall(r"<rect x=\"\d+\" y=\"(\d+)\"", page)]
+	    longest = max(len(h[4]) for h in heads)
+	    if slanted:  # the rows start below the longest name
+	        assert min(ys) >= longest * 8 * 0.7, (min(ys), longest)
+	EOF
+'
+
 cat >val.ini <<'INI'
 [task]
 name = small
