@@ -374,6 +374,34 @@ int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
 	return 0;
 }
 
+int gic_fetch_forget_failed(struct gic_catalog *c,
+			    const struct gic_fetch_list *l,
+			    const char *dataset, uint64_t *n)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, step = SQLITE_ERROR;
+
+	*n = 0;
+	if ((l && (rc = load_list(c, l, dataset)) < 0) ||
+	    (rc = gic_tx_begin(c, 0)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, l ? "DELETE FROM fetches WHERE status = "
+			       "'failed' AND (?1 IS NULL OR dataset = ?1) AND "
+			       "(dataset, url) IN (SELECT dataset, url FROM "
+			       "temp.fetch_list)" : "DELETE FROM fetches WHERE "
+			       "status = 'failed' AND (?1 IS NULL OR dataset = "
+			       "?1)", -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, dataset, -1, SQLITE_STATIC);
+		step = sqlite3_step(s);
+	}
+	if (step == SQLITE_DONE)
+		*n = (uint64_t)sqlite3_changes(c->db);
+	rc = step == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "forget failed "
+						 "URLs: %s", sqlite3_errmsg(c->db));
+	sqlite3_finalize(s);
+	return gic_tx_end(c, 0, rc);
+}
+
 /* Whether the list's default dataset has no URL in the catalog yet,
  * while others have: 1, 0, or a negative code. */
 static int only_elsewhere(struct gic_catalog *c, const char *name)

@@ -174,6 +174,15 @@ int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
 		     struct sqlite3_stmt **failed);
 
 /*
+ * Forgets the failed URLs (their rows in fetches) of list l (NULL: of
+ * every list) in dataset (NULL: in any; as for gic_fetch_status), so
+ * that --status stops listing them; *n: how many.  Done URLs are kept.
+ */
+int gic_fetch_forget_failed(struct gic_catalog *c,
+			    const struct gic_fetch_list *l,
+			    const char *dataset, uint64_t *n);
+
+/*
  * For a list run without --dataset whose default dataset (the list's
  * name) has no URL in the catalog yet: the other dataset in which most
  * of its rows of that default are done (in ds, size bytes), and how many

@@ -3,6 +3,7 @@
  * into the catalog (gic_fetch), with a progress line on a terminal, then
  * every failure one line each and a summary; exit 1 when any URL failed.
  * gicat fetch --status [URLLIST]: what the catalog knows of those URLs.
+ * gicat fetch --forget-failed [URLLIST]: forgets those that failed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,7 +27,7 @@ struct run {
 struct args {
 	struct gic_fetch_opts o;
 	const char *class_arg, *val_path;
-	int status;
+	int status, forget;
 	enum out_format fmt;
 	const char *fetch_opt;  /* an option for fetching, given */
 	int format_given;
@@ -171,6 +172,7 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "generator", 1, 0, 'g' }, { "label", 1, 0, 'l' },
 		{ "split", 1, 0, 's' }, { "class", 1, 0, 'c' },
 		{ "license", 1, 0, 'i' }, { "status", 0, 0, 'S' },
+		{ "forget-failed", 0, 0, 'F' },
 		{ "download-known", 0, 0, 'K' }, { "layout", 1, 0, 'y' },
 		{ "val-labels", 1, 0, 'v' }, { "mode", 1, 0, 'm' },
 		{ "format", 1, 0, 'f' }, { "help", 0, 0, 'h' }, { 0 } };
@@ -178,9 +180,11 @@ static int parse(int argc, char **argv, struct args *a)
 	int ch, rc, i = -1;
 
 	while ((ch = getopt_long(argc, argv, "hj:m:f:", opts, &i)) != -1) {
-		/* --status reads the state: only --dataset and --format mean
-		 * anything to it, and --format only to it */
-		if (ch != 'S' && ch != 'd' && ch != 'f' && ch != 'h' &&
+		/* --status reads the state, --forget-failed edits it: only
+		 * --dataset and --format mean anything to them, and --format
+		 * only to --status */
+		if (ch != 'S' && ch != 'F' && ch != 'd' && ch != 'f' &&
+		    ch != 'h' &&
 		    ch != '?' && !a->fetch_opt)
 			a->fetch_opt = i >= 0 ? opts[i].name : ch == 'j' ? "jobs" : "mode";
 		i = -1;
@@ -198,6 +202,7 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'c': a->class_arg = optarg; break;
 		case 'i': o->license = optarg; break;
 		case 'S': a->status = 1; break;
+		case 'F': a->forget = 1; break;
 		case 'K': o->download_known = 1; break;
 		case 'v': a->val_path = optarg; break;
 		case 'y':
@@ -226,14 +231,20 @@ static int parse(int argc, char **argv, struct args *a)
 	if (a->val_path && !o->use_layout)
 		return cli_usage_error("fetch", "--val-labels is read with "
 				       "--layout: give one (auto, genimage)");
-	if (a->status && a->fetch_opt)
+	if (a->status && a->forget)
+		return cli_usage_error("fetch", "--forget-failed and --status: "
+				       "give one");
+	if ((a->status || a->forget) && a->fetch_opt)
 		return cli_usage_error("fetch", "--%s is for fetching, not for "
-				       "--status", a->fetch_opt);
+				       "--%s", a->fetch_opt, a->status ?
+				       "status" : "forget-failed");
 	if (!a->status && a->format_given)
 		return cli_usage_error("fetch", "--format is for --status");
-	if (argc - optind > 1 || (!a->status && argc - optind != 1))
-		return cli_usage_error("fetch", a->status ? "give at most one "
-				       "URLLIST" : "give one URLLIST");
+	if (argc - optind > 1 ||
+	    (!a->status && !a->forget && argc - optind != 1))
+		return cli_usage_error("fetch", a->status || a->forget ?
+				       "give at most one URLLIST" :
+				       "give one URLLIST");
 	if (o->cacert && access(o->cacert, R_OK) < 0)
 		return cli_fail(gic_seterr(errno == ENOENT ? GIC_ENOTFOUND :
 					   GIC_EIO, "cannot open: %s",
@@ -311,6 +322,22 @@ static int status(struct gic_catalog *c, const struct gic_fetch_list *l,
 	return failed ? EXIT_PROBLEMS : EXIT_OK;
 }
 
+static int forget(struct gic_catalog *c, const struct gic_fetch_list *l,
+		  const struct args *a)
+{
+	uint64_t n;
+	int rc;
+
+	if ((rc = elsewhere(c, l, a, "which this forgets of",
+			    "forgets those")))
+		return rc;
+	if ((rc = gic_fetch_forget_failed(c, l, a->o.dataset, &n)) < 0)
+		return cli_fail(rc, "fetch", c->dir);
+	cli_err("fetch: forgot %llu failed URL%s\n", (unsigned long long)n,
+		cli_s(n));
+	return EXIT_OK;
+}
+
 static int fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 		 struct args *a)
 {
@@ -356,7 +383,8 @@ static int run_cmd(struct args *a, const char *path, struct gic_classes *cls)
 		return cli_fail(rc, "fetch", path);
 	}
 	if ((rc = cli_open("fetch", &c)) == 0)
-		rc = a->status ? status(c, l, a) : fetch(c, l, a);
+		rc = a->status ? status(c, l, a) : a->forget ?
+		     forget(c, l, a) : fetch(c, l, a);
 	gic_catalog_close(c);
 	gic_fetch_list_free(l);
 	gic_val_labels_free(val);

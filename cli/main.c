@@ -168,7 +168,7 @@ static const struct cmd commands[] = {
 	  "[--generator G] [--label real|fake] [--split S] [--class IDX|WNID] "
 	  "[--license ID] [--layout L [--val-labels F]] [--mode copy] "
 	  "[--download-known] URLLIST | --status [--dataset NAME] [--format F] "
-	  "[URLLIST]",
+	  "[URLLIST] | --forget-failed [--dataset NAME] [URLLIST]",
 	  "download a URL list into the catalog; what is fetched so far",
 	  "  URLLIST      CSV, TSV or JSONL with a url column and any of sha256,\n"
 	  "               dataset, generator, label, split, class, license;\n"
@@ -193,7 +193,9 @@ static const struct cmd commands[] = {
 	  "               names an image the store holds (without it: catalogued\n"
 	  "               from the store, no transfer)\n"
 	  "  --status     URLs per state (of URLLIST, or all; with --dataset,\n"
-	  "               only that dataset's); failures listed\n" },
+	  "               only that dataset's); failures listed\n"
+	  "  --forget-failed  forget those failed URLs (--status stops\n"
+	  "               listing them; a run tries them as new)\n" },
 	{ "degrade", cmd_degrade, "OPS SHA256|PREFIX > FILE",
 	  "one degraded image (derived once, then reused) on stdout",
 	  "  OPS: operations joined by '|', applied in order:\n"

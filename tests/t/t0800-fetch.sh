@@ -307,6 +307,34 @@ test_expect_success '--status --dataset counts only the URLs of that dataset' '
 	test_grep "status.*--dataset" out
 '
 
+test_expect_success '--forget-failed forgets the failed URLs of a list, a dataset or all; never a done one' '
+	cp -r cat forget &&
+	fs() { gicat --catalog forget fetch --status --format csv "$@" | grep -v ^status | cut -d, -f1,2; } &&
+	{ head -1 list.csv; grep -e /status/404 -e /loop list.csv; } >two.csv &&
+	gicat --catalog forget fetch --forget-failed two.csv 2>err &&
+	test_grep "^fetch: forgot 0 failed URLs$" err &&
+	gicat --catalog forget fetch --forget-failed --dataset list two.csv >out 2>err &&
+	test_grep "^fetch: forgot 2 failed URLs$" err && ! test -s out &&
+	test "$(fs 2>/dev/null | paste -sd" ")" = "done,7 failed,7" &&
+	test "$(fs --dataset list two.csv)" = "new,2" &&
+	gicat --catalog forget fetch --forget-failed --dataset nosuchds 2>err &&
+	test_grep "^fetch: forgot 0 failed URLs$" err &&
+	gicat --catalog forget fetch --forget-failed --dataset list list.csv 2>err &&
+	test_grep "^fetch: forgot 7 failed URLs$" err &&
+	gicat --catalog forget fetch --status >out 2>err &&
+	test "$(fs | paste -sd" ")" = "done,7" &&
+	cp -r cat forget2 &&
+	gicat --catalog forget2 fetch --forget-failed 2>err &&
+	test_grep "^fetch: forgot 9 failed URLs$" err &&
+	gicat --catalog forget2 fetch --status >/dev/null &&
+	test_expect_code 2 gicat fetch --forget-failed --status 2>err &&
+	test_grep "^gicat: fetch: --forget-failed and --status: give one$" err &&
+	test_expect_code 2 gicat fetch --forget-failed -j 2 2>err &&
+	test_grep "^gicat: fetch: --jobs is for fetching, not for --forget-failed$" err &&
+	test_expect_code 2 gicat fetch --forget-failed --format csv 2>err &&
+	test_grep "^gicat: fetch: --format is for --status$" err
+'
+
 test_expect_success 'JSONL lists: content already stored gets a new entry, not a second object' '
 	objects=$(find cat/.gicat/objects -type f | wc -l) &&
 	printf "%s\n" "{\"url\": \"$B/img/a.png\", \"dataset\": \"mirror\", \"class\": 7, \"label\": \"real\"}" \
