@@ -53,44 +53,51 @@ void rule_data_free(struct rule_data *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* The best threshold so far, its score as 2RF times the accuracy:
+ * integers, so that scores equal on paper tie. */
+struct sweep {
+	uint64_t R, F;
+	int64_t best;       /* -1 before the first rule */
+	struct gic_rule_score *out;
+};
+
+/* One candidate, in tie order: only a better score replaces the best. */
+static void consider(struct sweep *w, int below, double t, uint64_t ok_r,
+		     uint64_t ok_f)
+{
+	int64_t score = (int64_t)(ok_r * w->F + ok_f * w->R);
+
+	if (score <= w->best)
+		return;
+	w->best = score;
+	w->out->below = below;
+	w->out->threshold = t;
+	w->out->real_acc = (double)ok_r / (double)w->R;
+	w->out->fake_acc = (double)ok_f / (double)w->F;
+	w->out->accuracy = (w->out->real_acc + w->out->fake_acc) / 2;
+}
+
 void gic_best_threshold(const double *v, const uint64_t *nreal,
 			const uint64_t *nfake, size_t n,
 			struct gic_rule_score *out)
 {
-	uint64_t R = 0, F = 0, r = 0, f = 0;
-	double best = -1;
+	struct sweep w = { 0, 0, -1, out };
+	uint64_t r = 0, f = 0;  /* images below v[i], then up to v[i] */
 
 	out->threshold = out->accuracy = out->real_acc = out->fake_acc = NAN;
 	for (size_t i = 0; i < n; i++)
-		R += nreal[i], F += nfake[i];
-	if (!R || !F)
+		w.R += nreal[i], w.F += nfake[i];
+	if (!w.R || !w.F)
 		return;
-	/* one value: no threshold separates anything; all are called fake */
-	out->below = 0;
-	out->threshold = v[0];
-	out->real_acc = 0;
-	out->fake_acc = 1;
-	out->accuracy = 0.5;
-	for (size_t i = 0; i + 1 < n; i++) {
-		double fa, ra;
+	/* counts far below 2^31: the scores fit in 63 bits */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r_below = r, f_below = f;
 
 		r += nreal[i];
 		f += nfake[i];
-		fa = (double)f / (double)F;        /* "<= v[i] => fake" */
-		ra = (double)(R - r) / (double)R;
-		if ((fa + ra) / 2 > best) {
-			best = (fa + ra) / 2;
-			*out = (struct gic_rule_score){ out->id, "", 1, v[i],
-							best, ra, fa };
-		}
-		if ((2 - fa - ra) / 2 > best) {    /* ">= v[i + 1] => fake" */
-			double rb = (double)r / (double)R;
-			double fb = (double)(F - f) / (double)F;
-
-			best = (2 - fa - ra) / 2;
-			*out = (struct gic_rule_score){ out->id, "", 0, v[i + 1],
-							(rb + fb) / 2, rb, fb };
-		}
+		/* "<= v[i] => fake" before ">= v[i] => fake": the tie order */
+		consider(&w, 1, v[i], w.R - r, f);
+		consider(&w, 0, v[i], r_below, w.F - f_below);
 	}
 }
 

@@ -319,6 +319,37 @@ static void test_best_threshold(void **state)
 	}
 }
 
+/*
+ * Ties keep the smaller threshold, "<=" before ">=" on the same value,
+ * whether the scores tie on paper only (2/3 + 1/3 rounds above 1 one way
+ * and not the other) or because one value leaves nothing to separate.
+ */
+static void test_best_threshold_ties(void **state)
+{
+	static const struct {
+		size_t n;
+		double v[3];
+		uint64_t r[3], f[3];
+		double t, acc;
+	} c[] = {
+		/* "<= 2" and ">= 2" both score 3/4 */
+		{ 3, { 1, 2, 3 }, { 1, 0, 1 }, { 0, 2, 0 }, 2, 0.75 },
+		/* every rule scores 1/2; computed naively ">= 2" wins */
+		{ 2, { 1, 2 }, { 2, 1 }, { 2, 1 }, 1, 0.5 },
+		/* one value: everything is called fake either way */
+		{ 1, { 7 }, { 2 }, { 3 }, 7, 0.5 },
+	};
+	struct gic_rule_score s = { .id = "x" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(*c); i++) {
+		gic_best_threshold(c[i].v, c[i].r, c[i].f, c[i].n, &s);
+		assert_true(s.below);
+		assert_true(s.threshold == c[i].t);
+		assert_true(s.accuracy == c[i].acc);
+	}
+}
+
 /* The sizes rule looks at the short side, whichever it is. */
 static void test_sizes_rule_short_side(void **state)
 {
@@ -424,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_probe_jpeg_provenance),
 		cmocka_unit_test(test_sizes_rule_short_side),
 		cmocka_unit_test(test_best_threshold),
+		cmocka_unit_test(test_best_threshold_ties),
 		cmocka_unit_test(test_license_lists_and_defaults),
 		cmocka_unit_test(test_license_markdown),
 	};
