@@ -289,9 +289,11 @@ double gic_bias_max_accuracy(const struct gic_bias *b,
 	for (size_t i = 0; i < b->nsets; i++)
 		for (int k = 0; k < GIC_BIAS_NRULES; k++) {
 			const struct gic_rule_score *r = &b->sets[i].rules[k];
-			/* ties (up to rounding) keep the first rule */
+			/* ties keep the first rule; equal scores are equal
+			 * doubles (audit-rules.c), and a score a hair above
+			 * another must still be the one --max-shortcut sees */
 			if (isnan(r->accuracy) ||
-			    (!isnan(best) && r->accuracy <= best + 1e-12))
+			    (!isnan(best) && r->accuracy <= best))
 				continue;
 			best = r->accuracy;
 			if (set)

@@ -53,6 +53,21 @@ void rule_data_free(struct rule_data *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/*
+ * Sets the scores of a rule that is right on ok_r of R reals and ok_f of F
+ * fakes.  The accuracy is one division of integers (exact while 2RF is
+ * below 2^53): the double nearest the true score, the same for the same
+ * fraction however it was reached, so that a rule scoring exactly A is not
+ * above --max-shortcut A by a rounding of (ok_r / R + ok_f / F) / 2.
+ */
+static void balanced(struct gic_rule_score *s, uint64_t ok_r, uint64_t R,
+		     uint64_t ok_f, uint64_t F)
+{
+	s->real_acc = (double)ok_r / (double)R;
+	s->fake_acc = (double)ok_f / (double)F;
+	s->accuracy = (double)(ok_r * F + ok_f * R) / (double)(2 * R * F);
+}
+
 /* The best threshold so far, its score as 2RF times the accuracy:
  * integers, so that scores equal on paper tie. */
 struct sweep {
@@ -72,9 +87,7 @@ static void consider(struct sweep *w, int below, double t, uint64_t ok_r,
 	w->best = score;
 	w->out->below = below;
 	w->out->threshold = t;
-	w->out->real_acc = (double)ok_r / (double)w->R;
-	w->out->fake_acc = (double)ok_f / (double)w->F;
-	w->out->accuracy = (w->out->real_acc + w->out->fake_acc) / 2;
+	balanced(w->out, ok_r, w->R, ok_f, w->F);
 }
 
 void gic_best_threshold(const double *v, const uint64_t *nreal,
@@ -143,12 +156,8 @@ static int merge(struct rule_data *d, int f, struct distinct *m)
 static void score_fixed(struct gic_rule_score *r, const struct gic_bias_set *s,
 			const uint64_t with[2])
 {
-	if (!s->nreal || !s->nfake)
-		return;
-	/* a count over a count: exact ratios, as one computes them by hand */
-	r->real_acc = (double)(s->nreal - with[0]) / (double)s->nreal;
-	r->fake_acc = (double)with[1] / (double)s->nfake;
-	r->accuracy = (r->real_acc + r->fake_acc) / 2;
+	if (s->nreal && s->nfake)
+		balanced(r, s->nreal - with[0], s->nreal, with[1], s->nfake);
 }
 
 int rule_data_score(struct rule_data *d, struct gic_bias_set *s)

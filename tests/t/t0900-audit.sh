@@ -345,6 +345,30 @@ print(want)
 "
 '
 
+test_expect_success 'a rule scoring exactly --max-shortcut is not over it' '
+	# one real JPEG, 16 PNG and 9 JPEG fakes, all of one size and weight:
+	# format = png => fake (and quality >= 101) score (1 + 16/25) / 2 =
+	# 0.82, which (1 + 0.64) / 2 rounds to just above 0.82
+	gicat init boundcat 2>/dev/null &&
+	sqlite3 boundcat/.gicat/catalog.db "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 25)
+		INSERT INTO images (sha256, bytes, format, width, height, channels, bit_depth, mode, jpeg_quality, phash, storage)
+		SELECT printf(${SQ}%064x${SQ}, i), 90000, CASE WHEN i BETWEEN 1 AND 16 THEN ${SQ}png${SQ} ELSE ${SQ}jpeg${SQ} END,
+		       300, 300, 3, 8, ${SQ}rgb${SQ}, CASE WHEN i BETWEEN 1 AND 16 THEN NULL ELSE 90 END, 0, ${SQ}object${SQ} FROM n;
+		WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 25)
+		INSERT INTO entries (sha256, dataset, path, label)
+		SELECT printf(${SQ}%064x${SQ}, i), ${SQ}b${SQ}, i || ${SQ}.img${SQ},
+		       CASE WHEN i = 0 THEN ${SQ}real${SQ} ELSE ${SQ}fake${SQ} END FROM n" &&
+	gicat --catalog boundcat audit bias --max-shortcut 0.82 >/dev/null 2>err &&
+	test_grep "best trivial rule: format = png => fake scores 82.0%" err &&
+	test_expect_code 1 gicat --catalog boundcat audit bias --max-shortcut 0.8199 >/dev/null 2>&1 &&
+	gicat --catalog boundcat audit bias --max-shortcut 0.82 --format json >b.json 2>/dev/null &&
+	$PY -c "
+import json
+d = json.load(open(\"b.json\"))
+assert d[\"max_accuracy\"] == 0.82 and d[\"exceeded\"] is False, d
+"
+'
+
 test_expect_success 'synthetic catalog whose fakes are JPEG: the format rule falls to chance' '
 	mkdir -p synth/real synth/fake &&
 	ls data/genimage/ADM/*/val/nature/*.JPEG data/genimage/VQDM/*/val/nature/*.JPEG | head -8 |

@@ -350,6 +350,29 @@ static void test_best_threshold_ties(void **state)
 	}
 }
 
+/* The best rule of all sets is the highest score, however close the
+ * others come; of equal scores the first. */
+static void test_max_accuracy(void **state)
+{
+	struct gic_bias_set sets[2];
+	struct gic_bias b = { sets, 2, "entries" };
+	const struct gic_bias_set *set = NULL;
+	const struct gic_rule_score *rule = NULL;
+
+	(void)state;
+	memset(sets, 0, sizeof(sets));
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < GIC_BIAS_NRULES; k++)
+			sets[i].rules[k].accuracy = NAN;
+	sets[0].rules[GIC_RULE_PNG].accuracy = 0.8;
+	sets[1].rules[GIC_RULE_SIZES].accuracy = 0.8;
+	assert_true(gic_bias_max_accuracy(&b, &set, &rule) == 0.8);
+	assert_ptr_equal(rule, &sets[0].rules[GIC_RULE_PNG]);
+	sets[1].rules[GIC_RULE_SIZES].accuracy = nextafter(0.8, 1);
+	assert_true(gic_bias_max_accuracy(&b, &set, &rule) == nextafter(0.8, 1));
+	assert_ptr_equal(set, &sets[1]);
+}
+
 /* The sizes rule looks at the short side, whichever it is. */
 static void test_sizes_rule_short_side(void **state)
 {
@@ -456,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_sizes_rule_short_side),
 		cmocka_unit_test(test_best_threshold),
 		cmocka_unit_test(test_best_threshold_ties),
+		cmocka_unit_test(test_max_accuracy),
 		cmocka_unit_test(test_license_lists_and_defaults),
 		cmocka_unit_test(test_license_markdown),
 	};
