@@ -88,15 +88,19 @@ int gic_bias_json(const struct gic_bias *b, double max_shortcut, char **out)
 {
 	json_t *sets = json_array();
 	double best = gic_bias_max_accuracy(b, NULL, NULL);
+	int limit = max_shortcut >= 0;
 
 	for (size_t i = 0; i < b->nsets; i++)
 		json_array_append_new(sets, bias_set(&b->sets[i], b->unit));
-	return dump(json_pack("{s:o,s:o,s:o,s:b}", "sets", sets,
+	/* exceeded: null when no rule could be scored against the limit
+	 * (no set with both labels), which fails the gate all the same */
+	return dump(json_pack("{s:o,s:o,s:o,s:o}", "sets", sets,
 			      "max_accuracy", real_or_null(best),
-			      "max_shortcut", max_shortcut >= 0 ?
-			      json_real(max_shortcut) : json_null(), "exceeded",
-			      max_shortcut >= 0 && !isnan(best) &&
-			      best > max_shortcut), out);
+			      "max_shortcut", limit ? json_real(max_shortcut) :
+			      json_null(), "exceeded", limit && isnan(best) ?
+			      json_null() : json_boolean(limit && !isnan(best) &&
+							 best > max_shortcut)),
+		    out);
 }
 
 static json_t *prov_group(const struct gic_prov_group *g, const char *unit)

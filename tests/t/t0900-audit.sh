@@ -314,6 +314,8 @@ test_expect_success 'an audit of an empty selection fails: a typo cannot pass a 
 	done &&
 	test_expect_code 1 gicat audit bias --max-shortcut 0.9 "dataset = genimage and label = fake" >/dev/null 2>err &&
 	test_grep "max-shortcut cannot be checked without both real and fake images" err &&
+	test_expect_code 1 gicat audit bias --max-shortcut 0.9 --format json "dataset = genimage and label = fake" >b.json 2>/dev/null &&
+	$PY -c "import json; d = json.load(open(\"b.json\")); assert d[\"max_accuracy\"] is None and d[\"exceeded\"] is None, d" &&
 	gicat audit bias "dataset = genimage and label = fake" >/dev/null 2>&1
 '
 
