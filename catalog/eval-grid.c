@@ -185,6 +185,23 @@ static void colour(double v, unsigned char rgb[3])
 					       f * (stops[i + 1][k] - stops[i][k]));
 }
 
+/* Black or white, whichever contrasts more with rgb by WCAG 2's relative
+ * luminance L: (L + 0.05) / 0.05 against 1.05 / (L + 0.05), equal at
+ * L = 0.179, both 4.58:1 there.  A threshold on the gamma-encoded values
+ * puts white on viridis' teals and greens at 3:1 or less. */
+static const char *ink(const unsigned char rgb[3])
+{
+	static const double weight[3] = { 0.2126, 0.7152, 0.0722 };
+	double l = 0;
+
+	for (int k = 0; k < 3; k++) {
+		double c = rgb[k] / 255.0;
+		l += weight[k] * (c <= 0.04045 ? c / 12.92 :
+				  pow((c + 0.055) / 1.055, 2.4));
+	}
+	return l > 0.179 ? "#000" : "#fff";
+}
+
 static void esc(FILE *o, const char *s)
 {
 	gic_html_escn(o, s, (size_t)-1);
@@ -274,8 +291,7 @@ static void cells(FILE *o, const struct gic_grid *g, const struct frame *f)
 				f->y[r], CELL_W, CELL_H, rgb[0], rgb[1], rgb[2]);
 			snprintf(buf, sizeof(buf), isnan(v) ? "-" : "%.1f", v * 100);
 			text(o, f->x[c] + CELL_W / 2, f->y[r] + CELL_H / 2 + 5,
-			     "middle", isnan(v) || 0.299 * rgb[0] + 0.587 * rgb[1] +
-			     0.114 * rgb[2] > 140 ? "#000" : "#fff", buf);
+			     "middle", ink(rgb), buf);
 		}
 	}
 }

@@ -582,6 +582,28 @@ test_expect_success 'the HTML heatmaps are self-contained pages with an inline S
 	test "$(grep -c "<rect " m.html)" -eq $((4 * 9 + 1))
 '
 
+# WCAG 2 contrast of each cell's number against its colour: 4.5:1 at
+# least, what small text needs; white on viridis' greens and teals is 3:1
+# or less.
+test_expect_success 'the numbers in heatmap cells contrast with their colour (4.5:1)' '
+	"$PY" - one.html m.html <<-\EOF
+	import re, sys
+	def lum(c):
+	    v = [int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+	    v = [x / 12.92 if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4 for x in v]
+	    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]
+	n = 0
+	for name in sys.argv[1:]:
+	    cells = re.findall(r"<rect [^>]*fill=\"(#[0-9a-f]{6})\" stroke=\"#fff\"/>\n<text [^>]*fill=\"(#[0-9a-f]{3,6})\">([^<]*)<", open(name).read())
+	    for bg, fg, v in cells:
+	        fg = "#" + "".join(2 * c for c in fg[1:]) if len(fg) == 4 else fg
+	        a, b = sorted((lum(bg), lum(fg)))
+	        assert (b + 0.05) / (a + 0.05) >= 4.5, (name, v, bg, fg)
+	        n += 1
+	assert n > 40, n
+	EOF
+'
+
 # Column names up to the set name's limit: horizontal ones overlap their
 # neighbours beyond a cell's width; slanted, each has room, and the
 # picture holds them all.
