@@ -164,8 +164,7 @@ void gic_grid_release(struct gic_grid *g)
 #define HEAD_H 40
 #define GAP 8                    /* before the avg row and column */
 #define LEGEND_H 64
-#define CHAR_W 8                 /* room for a character, to be safe */
-#define GLYPH_W 7                /* ... the mean one of a 13px sans-serif */
+#define FONT_PX 13               /* of the names and numbers */
 
 /* The colour scale: viridis, from 0% (dark violet) to 100% (yellow). */
 static const unsigned char stops[][3] = {
@@ -225,9 +224,19 @@ struct frame {
 	int *x, *y;              /* of each column and row */
 };
 
-static int frame(const struct gic_grid *g, struct frame *f)
+/* Pixels of the title name is shown under: a name of wide letters (W, M,
+ * capitals) takes half as much again as one of the same length in lower
+ * case, one in CJK twice as much. */
+static int title_w(const char *name)
 {
 	char buf[256];
+
+	return gic_html_text_w(gic_eval_title(name, buf, sizeof(buf)),
+			       FONT_PX, 0);
+}
+
+static int frame(const struct gic_grid *g, struct frame *f)
+{
 	int w = 0, head = 0, reach;
 
 	f->x = calloc((size_t)g->ncols + 1, sizeof(int));
@@ -235,17 +244,17 @@ static int frame(const struct gic_grid *g, struct frame *f)
 	if (!f->x || !f->y)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (int r = 0; r < g->nrows; r++) {
-		int n = (int)strlen(gic_eval_title(g->rows[r], buf, sizeof(buf)));
+		int n = title_w(g->rows[r]);
 		w = n > w ? n : w;
 	}
 	for (int c = 0; c < g->ncols; c++) {
-		int n = (int)strlen(gic_eval_title(g->cols[c], buf, sizeof(buf)));
+		int n = title_w(g->cols[c]);
 		head = n > head ? n : head;
 	}
-	f->label_w = w * CHAR_W + 16;
-	f->slant = head * GLYPH_W > CELL_W - 4;
+	f->label_w = w + 16;
+	f->slant = head > CELL_W - 4;
 	/* a name at 45 degrees rises and reaches right by 0.71 of its length */
-	reach = f->slant ? head * CHAR_W * 71 / 100 : 0;
+	reach = f->slant ? head * 71 / 100 : 0;
 	f->head_h = HEAD_H + reach;
 	for (int c = 0, x = f->label_w; c < g->ncols; c++, x += CELL_W)
 		f->x[c] = x += c == g->ncols - 1 ? GAP : 0;
@@ -334,8 +343,9 @@ int gic_grid_html(const struct gic_grid *g, const char *title,
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
 	      "\n<title>", o);
 	esc(o, title);
-	fputs("</title>\n<style>body{font-family:sans-serif;margin:2em;color:#222}"
-	      "svg text{font-size:13px}</style>\n</head>\n<body>\n<h1>", o);
+	fprintf(o, "</title>\n<style>body{font-family:sans-serif;margin:2em;"
+		"color:#222}svg text{font-size:%dpx}</style>\n</head>\n<body>\n"
+		"<h1>", FONT_PX);
 	esc(o, title);
 	fputs("</h1>\n<p>", o);
 	esc(o, caption);

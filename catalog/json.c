@@ -185,3 +185,33 @@ void gic_html_escn(FILE *o, const char *s, size_t n)
 		}
 	}
 }
+
+/* A character's advance in thousandths of an em, at least DejaVu Sans's
+ * (the widest of the usual sans-serif fonts, and the one a page falls back
+ * to on most Linux systems): glyphs as narrow as i and f; M, W, m, w and
+ * the wide symbols; other capitals; the rest of ASCII; any other
+ * character an em, as a CJK one or U+FFFD is. */
+static int advance(const unsigned char *s)
+{
+	if (*s >= 0x7f || *s < 0x20)  /* U+FFFD for a control character */
+		return 1000;
+	if (strchr(" !'(),-./:;I[\\]`fijlrt|J", *s))
+		return 420;
+	if (strchr("#%&+<=>@MW^mw~", *s))
+		return 1000;
+	return *s >= 'A' && *s <= 'Z' ? 800 : 640;
+}
+
+int gic_html_text_w(const char *s, int px, int bold)
+{
+	long w = 0;
+	size_t n = s ? strlen(s) : 0, len;
+
+	for (; n; s += len, n -= len) {
+		len = gic_utf8_len((const unsigned char *)s, n);
+		len = len ? len : 1;  /* a byte that is not UTF-8: U+FFFD */
+		w += advance((const unsigned char *)s);
+	}
+	/* DejaVu Sans Bold is up to 15% wider */
+	return (int)((w * px * (bold ? 115 : 100) + 99999) / 100000);
+}

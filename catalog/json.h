@@ -32,5 +32,9 @@ char *gic_json_dumps(const json_t *o, size_t flags);
 /* The first n bytes of s (up to a NUL; s NULL: nothing) escaped for
  * HTML text and attribute values, bytes that are not UTF-8 as U+FFFD. */
 void gic_html_escn(FILE *o, const char *s, size_t n);
+/* Pixels that s takes in a px-pixel sans-serif (bold: in bold), shown as
+ * gic_html_escn shows it: rather too many than too few, so that what is
+ * laid out by it is not clipped or run into its neighbour. */
+int gic_html_text_w(const char *s, int px, int bold);
 
 #endif

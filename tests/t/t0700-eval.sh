@@ -632,6 +632,42 @@ test_expect_success 'long test set names are drawn slanted in the heatmap, insid
 	EOF
 '
 
+# Names of wide letters: 8 W are 103 pixels in DejaVu Sans 13px, more than
+# a cell, though 8 characters of a mean width fit; a row label as wide
+# must still start inside the picture.  The widths are DejaVu Sans's
+# advances (em), the widest of the usual sans-serif fonts.
+test_expect_success 'names of wide letters neither overlap their neighbours nor leave the heatmap' '
+	gicat init widecat 2>/dev/null && mkdir -p wf wr &&
+	cp "$SHARED/data/pngsuite/basn2c08.png" wf/ && cp "$SHARED/data/pngsuite/basn0g08.png" wr/ &&
+	gicat --catalog widecat ingest --dataset w --label fake --generator WMWMWMWMWMWM wf 2>/dev/null &&
+	gicat --catalog widecat ingest --dataset w --label real wr 2>/dev/null &&
+	printf "[task]\nname = w\n[train]\nselect = dataset = w\n" >wide.ini &&
+	for t in WWWWWWWW MMMMMMMMM b; do
+		printf "[test $t]\nselect = dataset = w\n" >>wide.ini || return 1
+	done &&
+	gicat --catalog widecat task show --items wide.ini | awk -F, "NR > 1 {print \$2 \",\" (\$3 == \"fake\" ? 0.9 : 0.1)}" |
+		sort -u | sed "1i sha256,score" >wide.csv &&
+	printf "wide.ini\twide.csv\n" >wide.tsv &&
+	gicat --catalog widecat eval --matrix wide.tsv --html wide.html >/dev/null &&
+	"$PY" - wide.html <<-\EOF
+	import re, sys
+	em = {"W": 0.989, "M": 0.863, "A": 0.684, "v": 0.592, "g": 0.635, "b": 0.635,
+	      "P": 0.603, "R": 0.695, "F": 0.575, "a": 0.613, "k": 0.579, "c": 0.55,
+	      "e": 0.615, "l": 0.278, " ": 0.318}
+	def width(s):
+	    return sum(em[c] for c in s) * 13
+	page = open(sys.argv[1]).read()
+	texts = re.findall(r"<text x=\"(\d+)\" y=\"(\d+)\"( transform=\"[^\"]*\")? text-anchor=\"(\w+)\" fill=\"#222\">([^<]*)</text>", page)
+	heads = [(int(x), t) for x, y, rot, a, t in texts if a == "middle" and not rot and not t.endswith("%")]
+	rows = [(int(x), t) for x, y, rot, a, t in texts if a == "end"]
+	assert "WMWMWMWMWMWM" in [t for x, t in rows], rows
+	for x, t in rows:
+	    assert x - width(t) >= 0, (t, x, width(t))
+	for x, t in heads:
+	    assert width(t) <= 84 - 4, (t, width(t))
+	EOF
+'
+
 cat >val.ini <<'INI'
 [task]
 name = small
