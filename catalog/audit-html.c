@@ -22,7 +22,8 @@
 
 #define BAR_W 360       /* accuracy and license bars, 100% */
 #define ROW_H 22
-#define LABEL_W 330     /* rule texts and license ids */
+#define LABEL_W 330     /* rule texts, license ids, metadata: at least */
+#define FONT_PX 12      /* of the labels */
 #define HIST_BAR 13     /* one bin of a histogram */
 #define HIST_H 44
 #define HIST_PAD 18     /* room on the right for the last bin's name */
@@ -34,7 +35,7 @@ static const char *const css =
 	"td,th{border:1px solid #ddd;padding:2px 6px;text-align:right;"
 	"vertical-align:bottom}"
 	"th{background:#f3f3f3}td.l,th.l{text-align:left}td.l{white-space:nowrap}"
-	"svg text{font-size:12px}svg .s{font-size:9px}"
+	"svg text{font-size:12px}svg .s{font-size:9px}"  /* 12: FONT_PX */
 	".warn{color:#b00;font-weight:bold}.ok{color:#070}svg .warn{fill:#b00}";
 
 static void esc(FILE *o, const char *s)
@@ -80,6 +81,14 @@ static int finish(FILE *o, char **out)
 static double share(uint64_t k, uint64_t n)
 {
 	return n ? (double)k / (double)n : 0;
+}
+
+/* The label column of a bar chart, whose labels end where the bars start:
+ * LABEL_W, or wider for a label that needs it (a PNG text key may have 79
+ * characters), which would lose its start off the left of the picture. */
+static int label_col(int widest)
+{
+	return widest + 16 > LABEL_W ? widest + 16 : LABEL_W;
 }
 
 /* ---- bias ----------------------------------------------------------- */
@@ -271,12 +280,17 @@ static const char *yes_no(int v)
 static void license_bars(FILE *o, const struct gic_license_audit *a)
 {
 	uint64_t max = a->unlicensed ? a->unlicensed : 1;  /* the last bar */
+	int widest = 0, lw;
 
-	for (size_t i = 0; i < a->nids; i++)
+	for (size_t i = 0; i < a->nids; i++) {
+		int w = gic_html_text_w(a->ids[i].id, FONT_PX, 0);
 		if (a->ids[i].entries > max)
 			max = a->ids[i].entries;
+		widest = w > widest ? w : widest;
+	}
+	lw = label_col(widest);
 	fprintf(o, "<svg width=\"%d\" height=\"%d\" role=\"img\">\n",
-		LABEL_W + BAR_W + 90, (int)(a->nids + 1) * ROW_H + 4);
+		lw + BAR_W + 90, (int)(a->nids + 1) * ROW_H + 4);
 	for (size_t i = 0; i <= a->nids; i++) {
 		const struct gic_license_tally *t = i < a->nids ? &a->ids[i] : NULL;
 		uint64_t n = t ? t->entries : a->unlicensed;
@@ -286,11 +300,11 @@ static void license_bars(FILE *o, const struct gic_license_audit *a)
 						 : "#c33";
 
 		fprintf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
-			LABEL_W - 8, y + 14);
+			lw - 8, y + 14);
 		esc(o, t ? t->id : "(no license)");
 		fprintf(o, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" height="
 			"\"16\" fill=\"%s\"/>\n<text x=\"%d\" y=\"%d\">%llu</text>\n",
-			LABEL_W, y, w, fill, LABEL_W + w + 4, y + 13,
+			lw, y, w, fill, lw + w + 4, y + 13,
 			(unsigned long long)n);
 	}
 	fputs("</svg>\n", o);
@@ -389,29 +403,37 @@ int gic_license_html(const struct gic_license_audit *a,
  * it, as two bars; leaks (one label only) are named in red. */
 static void feature_bars(FILE *o, const struct gic_prov *p)
 {
+	int widest = 0, lw;
+
+	for (size_t i = 0; i < p->nfeatures; i++) {
+		int w = gic_html_text_w(p->features[i].name, FONT_PX,
+					p->features[i].leak);
+		widest = w > widest ? w : widest;
+	}
+	lw = label_col(widest);
 	fprintf(o, "<svg width=\"%d\" height=\"%d\" role=\"img\">\n",
-		LABEL_W + BAR_W + 60, (int)p->nfeatures * 2 * ROW_H + 4);
+		lw + BAR_W + 60, (int)p->nfeatures * 2 * ROW_H + 4);
 	for (size_t i = 0; i < p->nfeatures; i++) {
 		const struct gic_prov_feature *f = &p->features[i];
 		int y = (int)i * 2 * ROW_H + 4;  /* a real and a fake bar */
 		double r = share(f->real, p->nreal), k = share(f->fake, p->nfake);
 
 		fprintf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\"%s>",
-			LABEL_W - 8, y + 18, f->leak ? " class=\"warn\"" : "");
+			lw - 8, y + 18, f->leak ? " class=\"warn\"" : "");
 		esc(o, f->name);
 		fprintf(o, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" "
 			"height=\"12\" fill=\"#38c\"><title>real: %llu of %llu"
 			"</title></rect>\n<text x=\"%d\" y=\"%d\" class=\"s\">"
-			"real %.1f%%</text>\n", LABEL_W, y,
+			"real %.1f%%</text>\n", lw, y,
 			(int)lround(r * BAR_W), (unsigned long long)f->real,
 			(unsigned long long)p->nreal,
-			LABEL_W + (int)lround(r * BAR_W) + 4, y + 10, r * 100);
+			lw + (int)lround(r * BAR_W) + 4, y + 10, r * 100);
 		fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"12\" "
 			"fill=\"#e83\"><title>fake: %llu of %llu</title></rect>\n"
 			"<text x=\"%d\" y=\"%d\" class=\"s\">fake %.1f%%</text>\n",
-			LABEL_W, y + 14, (int)lround(k * BAR_W),
+			lw, y + 14, (int)lround(k * BAR_W),
 			(unsigned long long)f->fake, (unsigned long long)p->nfake,
-			LABEL_W + (int)lround(k * BAR_W) + 4, y + 24, k * 100);
+			lw + (int)lround(k * BAR_W) + 4, y + 24, k * 100);
 	}
 	fputs("</svg>\n", o);
 }

@@ -95,6 +95,41 @@ test_expect_success 'pages about hostile names are well-formed, escaped, without
 	grep -qF "T&lt;n&gt;&amp;&quot;&#39;" e.html
 '
 
+# A PNG text key may be 79 bytes: "text:" and 79 K are 560 pixels in
+# DejaVu Sans Bold 12px (a leak is bold), more than a fixed label column;
+# and a hand-edited license id as long.  Labels are right-aligned to the
+# bars, so one too long lost its start off the left of the picture.
+test_expect_success 'long metadata names and license ids start inside their chart' '
+	gicat init kcat 2>/dev/null && mkdir -p kf kr &&
+	"$PY" -c "
+from PIL import Image, PngImagePlugin
+info = PngImagePlugin.PngInfo()
+info.add_text(\"K\" * 79, \"x\")
+Image.new(\"RGB\", (32, 32), (9, 9, 9)).save(\"kf/k.png\", pnginfo=info)
+" &&
+	cp "$SHARED/data/pngsuite/basn0g08.png" kr/ &&
+	gicat --catalog kcat ingest --dataset k --label fake kf 2>/dev/null &&
+	gicat --catalog kcat ingest --dataset k --label real --license MIT kr 2>/dev/null &&
+	sqlite3 kcat/.gicat/catalog.db "UPDATE entries SET license = '"'"'$(printf "K%.0s" $(seq 60))'"'"' WHERE label = '"'"'fake'"'"'" &&
+	test_expect_code 1 gicat --catalog kcat audit provenance --html kp.html >/dev/null 2>&1 &&
+	test_expect_code 1 gicat --catalog kcat audit license --html kl.html >/dev/null 2>&1 &&
+	"$PY" - kp.html kl.html <<-\EOF
+	import re, sys
+	# DejaVu Sans advances (em), regular and bold
+	em = {"K": (0.656, 0.775), "t": (0.392, 0.478), "e": (0.615, 0.678),
+	      "x": (0.592, 0.645), ":": (0.337, 0.4)}
+	n = 0
+	for name in sys.argv[1:]:
+	    for x, cls, t in re.findall(r"<text x=\"(\d+)\" y=\"\d+\" text-anchor=\"end\"( class=\"warn\")?>([^<]*)</text>", open(name).read()):
+	        if "KKKK" not in t:
+	            continue
+	        w = sum(em[c][bool(cls)] for c in t) * 12
+	        assert int(x) - w >= 0, (name, t, x, w)
+	        n += 1
+	assert n == 2, n
+	EOF
+'
+
 test_expect_success 'the license table shows an id'"'"'s control characters as \\xNN, as the problem rows do' '
 	test_expect_code 1 gicat audit license >out 2>/dev/null &&
 	! grep -q "$(printf "[\001\033]")" out &&
