@@ -35,6 +35,9 @@ static const char *const css =
 	"td,th{border:1px solid #ddd;padding:2px 6px;text-align:right;"
 	"vertical-align:bottom}"
 	"th{background:#f3f3f3}td.l,th.l{text-align:left}td.l{white-space:nowrap}"
+	/* a path or a license's name on one line made the table wider than
+	 * the page: these may wrap, anywhere in a path */
+	"td.w{white-space:normal;overflow-wrap:anywhere}"
 	"svg text{font-size:12px}svg .s{font-size:9px}"  /* 12: FONT_PX */
 	".warn{color:#b00;font-weight:bold}.ok{color:#070}svg .warn{fill:#b00}";
 
@@ -320,7 +323,7 @@ static void registry_table(FILE *o, const struct gic_license_audit *a)
 		const struct gic_license_tally *t = &a->ids[i];
 		fputs("<tr><td class=\"l\">", o);
 		esc(o, t->id);
-		fputs("</td><td class=\"l\">", o);
+		fputs("</td><td class=\"l w\">", o);
 		esc(o, t->lic ? t->lic->name : "not in the registry");
 		fprintf(o, "</td><td>%llu</td>", (unsigned long long)t->entries);
 		if (t->lic)
@@ -360,7 +363,8 @@ static void problem_rows(FILE *o, const struct gic_license_audit *a,
 		for (int c = 0; c < 6; c++) {
 			if (c == 2 && !a->is_task)
 				continue;
-			fputs("<td class=\"l\">", o);
+			fputs(c == 5 /* the path */ ? "<td class=\"l w\">" :
+			      "<td class=\"l\">", o);
 			esc(o, cells[c] ? cells[c] : "");
 			fputs("</td>", o);
 		}

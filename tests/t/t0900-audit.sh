@@ -815,6 +815,26 @@ test_expect_success 'HTML pages are self-contained: no script, nothing fetched, 
 		"$($PY -c "import json; print(json.load(open(\"prov.json\"))[\"leaks\"])")"
 '
 
+# A path or a license's name kept on one line makes the problems table
+# wider than the page, the ends of the paths past its right edge.
+test_expect_success 'long cells of the license page may wrap, so its tables fit the page' '
+	"$PY" - lic.html <<-\EOF
+	import re, sys
+	page = open(sys.argv[1]).read()
+	style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+	rules = dict(re.findall(r"([^{}]+)\{([^}]*)\}", style))
+	def wraps(cls):
+	    return any("td." + c in sel.split(",") and "white-space:normal" in body and
+	               "overflow-wrap:anywhere" in body for c in cls for sel, body in rules.items())
+	n = 0
+	for cls, text in re.findall(r"<td(?: class=\"([^\"]*)\")?>([^<]*)</td>", page):
+	    if len(text) > 50:
+	        assert wraps(cls.split()), (cls, text)
+	        n += 1
+	assert n > 10, n
+	EOF
+'
+
 if command -v chromium >/dev/null 2>&1; then
 	test_expect_success 'chromium renders the three pages to PNG without a console error' '
 		render bias.html && render lic.html && render prov.html
