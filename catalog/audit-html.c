@@ -392,9 +392,16 @@ int gic_license_html(const struct gic_license_audit *a,
 		a->forbidden || a->unlicensed || a->unknown ? "warn" : "ok",
 		(unsigned long long)a->forbidden,
 		(unsigned long long)a->unlicensed, (unsigned long long)a->unknown);
-	fputs("<h2>Entries per license</h2>\n<p>Green: allows the use; red: "
-	      "forbids it; grey: unknown. An entry under several licenses "
-	      "counts under each.</p>\n", o);
+	/* without a use every registered license is green: saying it
+	 * allows one would claim a judgement that was not made */
+	fputs("<h2>Entries per license</h2>\n<p>Green: ", o);
+	if (a->use != GIC_USE_NONE)
+		fprintf(o, "allows the use (%s); red: forbids it; grey: an "
+			"unknown license, or none.", gic_use_name(a->use));
+	else
+		fputs("in the registry; grey: an unknown license, or none (no "
+		      "use judged).", o);
+	fputs(" An entry under several licenses counts under each.</p>\n", o);
 	license_bars(o, a);
 	registry_table(o, a);
 	problem_rows(o, a, rows, n);

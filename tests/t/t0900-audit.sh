@@ -835,6 +835,13 @@ test_expect_success 'long cells of the license page may wrap, so its tables fit 
 	EOF
 '
 
+test_expect_success 'the license chart'"'"'s legend speaks of a use only when one is judged' '
+	gicat audit license --html lnone.html >/dev/null 2>&1 || : &&
+	grep -q "^<p>Green: allows the use (commercial); red: forbids it; grey: an unknown license, or none\." lic.html &&
+	grep -q "^<p>Green: in the registry; grey: an unknown license, or none (no use judged)\." lnone.html &&
+	! grep -q "allows" lnone.html
+'
+
 if command -v chromium >/dev/null 2>&1; then
 	test_expect_success 'chromium renders the three pages to PNG without a console error' '
 		render bias.html && render lic.html && render prov.html
