@@ -164,6 +164,9 @@ void gic_grid_release(struct gic_grid *g)
 #define HEAD_H 40
 #define GAP 8                    /* before the avg row and column */
 #define LEGEND_H 64
+#define LEGEND_W 300             /* the colour scale */
+#define NO_SCORE "- no score"    /* the legend of a cell without a value */
+#define NO_SCORE_GREY 0xee
 #define FONT_PX 13               /* of the names and numbers */
 
 /* The colour scale: viridis, from 0% (dark violet) to 100% (yellow). */
@@ -220,6 +223,7 @@ struct frame {
 	int head_h;              /* the column names' row */
 	int slant;               /* a column name is wider than a cell: all
 				    are drawn at 45 degrees */
+	int gaps;                /* some cells have no value */
 	int width, height;
 	int *x, *y;              /* of each column and row */
 };
@@ -237,7 +241,7 @@ static int title_w(const char *name)
 
 static int frame(const struct gic_grid *g, struct frame *f)
 {
-	int w = 0, head = 0, reach;
+	int w = 0, head = 0, reach, need;
 
 	f->x = calloc((size_t)g->ncols + 1, sizeof(int));
 	f->y = calloc((size_t)g->nrows + 1, sizeof(int));
@@ -263,6 +267,13 @@ static int frame(const struct gic_grid *g, struct frame *f)
 	f->width = (g->ncols ? f->x[g->ncols - 1] : f->label_w) + CELL_W + 8;
 	if (g->ncols && f->x[g->ncols - 1] + CELL_W / 2 + reach + 8 > f->width)
 		f->width = f->x[g->ncols - 1] + CELL_W / 2 + reach + 8;
+	for (int i = 0; i < g->nrows * g->ncols; i++)
+		f->gaps |= isnan(g->v[i]);
+	/* the grey swatch and its name, right of the scale */
+	need = f->label_w + LEGEND_W + 50 + gic_html_text_w(NO_SCORE, FONT_PX,
+							    0) + 8;
+	if (f->gaps && need > f->width)
+		f->width = need;
 	if (f->width < 360)
 		f->width = 360;
 	f->height = (g->nrows ? f->y[g->nrows - 1] : f->head_h) + CELL_H +
@@ -292,7 +303,8 @@ static void cells(FILE *o, const struct gic_grid *g, const struct frame *f)
 		     gic_eval_title(g->rows[r], buf, sizeof(buf)));
 		for (int c = 0; c < g->ncols; c++) {
 			double v = g->v[r * g->ncols + c];
-			unsigned char rgb[3] = { 0xee, 0xee, 0xee };
+			unsigned char rgb[3] = { NO_SCORE_GREY, NO_SCORE_GREY,
+						 NO_SCORE_GREY };
 			if (!isnan(v))
 				colour(v, rgb);
 			fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
@@ -307,7 +319,7 @@ static void cells(FILE *o, const struct gic_grid *g, const struct frame *f)
 
 static void legend(FILE *o, const struct frame *f)
 {
-	int x = f->label_w, y = f->height - LEGEND_H + 16, w = 300;
+	int x = f->label_w, y = f->height - LEGEND_H + 16, w = LEGEND_W;
 	unsigned char rgb[3];
 	char buf[16];
 
@@ -327,6 +339,14 @@ static void legend(FILE *o, const struct frame *f)
 			"stroke=\"#444\"/>\n", tx, y + 14, tx, y + 19);
 		snprintf(buf, sizeof(buf), "%d%%", 25 * i);
 		text(o, tx, y + 32, "middle", "#222", buf);
+	}
+	/* the grey of a set without images, or a metric it cannot have (AP
+	 * without fakes), is no colour of the scale: say what it is */
+	if (f->gaps) {
+		fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" "
+			"fill=\"#%02x%02x%02x\" stroke=\"#888\"/>\n", x + w + 30,
+			y, NO_SCORE_GREY, NO_SCORE_GREY, NO_SCORE_GREY);
+		text(o, x + w + 50, y + 12, "start", "#222", NO_SCORE);
 	}
 }
 

@@ -130,6 +130,22 @@ Image.new(\"RGB\", (32, 32), (9, 9, 9)).save(\"kf/k.png\", pnginfo=info)
 	EOF
 '
 
+# The empty set has no score: its cells are grey with a dash, which the
+# legend explains, inside the picture (t0700 counts the rectangles of a
+# heatmap without one: no such entry).
+test_expect_success 'a heatmap with cells without a score says what their grey means' '
+	"$PY" - e.html <<-\EOF
+	import re, sys
+	page = open(sys.argv[1]).read()
+	w = int(re.search(r"<svg width=\"(\d+)\"", page).group(1))
+	assert re.search(r"<rect [^>]*fill=\"#eeeeee\" stroke=\"#fff\"/>\n<text [^>]*>-</text>", page)
+	swatch = re.search(r"<rect x=\"(\d+)\" y=\"\d+\" width=\"14\" height=\"14\" fill=\"#eeeeee\" stroke=\"#888\"/>\n<text x=\"(\d+)\" [^>]*>- no score</text>", page)
+	assert swatch, "no legend for the grey cells"
+	assert int(swatch.group(2)) + 8 * 10 <= w, (swatch.groups(), w)
+	EOF
+	grep -q ">- no score</text>" m.html
+'
+
 test_expect_success 'the license table shows an id'"'"'s control characters as \\xNN, as the problem rows do' '
 	test_expect_code 1 gicat audit license >out 2>/dev/null &&
 	! grep -q "$(printf "[\001\033]")" out &&
