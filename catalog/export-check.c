@@ -91,20 +91,22 @@ static int from_catalog(struct gic_catalog *c, const char *dir, int every,
 	return found;
 }
 
-/* From DIR/MANIFEST.sha256 ("<sha256>  <path>" lines). */
-static int from_manifest(const char *dir, struct list *l)
+/* From MANIFEST.sha256 ("<sha256>  <path>" lines) in the directory dfd:
+ * opened below it, as an absolute path near PATH_MAX could not be. */
+static int from_manifest(int dfd, struct list *l)
 {
-	char path[PATH_MAX], line[PATH_MAX + 80];
-	FILE *f;
-	int rc = 0;
+	char line[PATH_MAX + 80];
+	int fd = openat(dfd, "MANIFEST.sha256", O_RDONLY | O_NONBLOCK |
+			O_CLOEXEC), rc = 0;
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 
-	snprintf(path, sizeof(path), "%s/MANIFEST.sha256", dir);
-	if (!(f = fopen(path, "r")) && errno == ENOTDIR)
-		return gic_seterr(GIC_ENOTFOUND, "not a directory");
-	if (!f)
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return gic_seterr(GIC_ENOTFOUND, "not exported by this catalog, "
 				  "and no MANIFEST.sha256 in it says what it "
 				  "holds");
+	}
 	while (rc == 0 && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (strlen(line) < GIC_HEX_LEN + 3 || line[GIC_HEX_LEN] != ' ')
@@ -208,7 +210,7 @@ static int leaves(const char *p)
  * missing (lost by a copy that skips empty directories, or an export
  * older than them) is a drift, as ImageFolder would then number the
  * labels otherwise. */
-static void missing_pairs(const char *abs, const struct list *want,
+static void missing_pairs(int dfd, const struct list *want,
 			  const struct list *have,
 			  void (*on_drift)(void *, const char *, const char *),
 			  void *arg, uint64_t *drifts)
@@ -216,11 +218,12 @@ static void missing_pairs(const char *abs, const struct list *want,
 	char pair[PATH_MAX];
 	const char *path, *slash, *last = NULL;
 	size_t lastlen = 0;
-	json_t *labels;
-	int dirs;
+	int fd = openat(dfd, "labels.json", O_RDONLY | O_NONBLOCK |
+			O_CLOEXEC), dirs;
+	json_t *labels = fd < 0 ? NULL : json_loadfd(fd, 0, NULL);
 
-	snprintf(pair, sizeof(pair), "%s/labels.json", abs);
-	labels = json_load_file(pair, 0, NULL);
+	if (fd >= 0)
+		close(fd);
 	dirs = json_object_get(labels, "real_dir") &&
 	       json_object_get(labels, "fake_dir");
 	json_decref(labels);
@@ -375,8 +378,10 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 	}
 	rc = c ? from_catalog(c, abs, 0, &want) : 0;
 	recorded = rc == 1;
-	if (rc == 0)
-		rc = from_manifest(abs, &want);
+	if (rc == 0 && open_err == ENOTDIR)
+		rc = gic_seterr(GIC_ENOTFOUND, "not a directory");
+	else if (rc == 0)
+		rc = from_manifest(dfd, &want);
 	if (rc >= 0 && dfd < 0)
 		rc = gic_seterr(GIC_EIO, "%s", strerror(open_err));
 	if (rc >= 0)
@@ -388,7 +393,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 			qsort(have.v, have.n, sizeof(*have.v), by_path);
 		compare(recorded ? c : NULL, dfd, &want, &have, on_drift, arg,
 			checked, drifts);
-		missing_pairs(abs, &want, &have, on_drift, arg, drifts);
+		missing_pairs(dfd, &want, &have, on_drift, arg, drifts);
 		rc = c ? listed_objects(c, abs, on_drift, arg, drifts) : 0;
 	}
 	if (dfd >= 0)
@@ -595,8 +600,8 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 	/* a MANIFEST.sha256 speaks for an export (copied from elsewhere)
 	 * only beside the task.ini an export writes: any sha256sum listing
 	 * of one's own files is named so too */
-	if (rc >= 0 && gic_export_task_ini_hash(dir, hex) == 1)
-		rc = from_manifest(dir, &known);
+	if (rc >= 0 && gic_export_task_ini_hash(outfd, hex) == 1)
+		rc = from_manifest(outfd, &known);
 	if (rc == GIC_ENOTFOUND)
 		rc = 0; /* no MANIFEST.sha256: what the catalog knows */
 	if (rc >= 0)

@@ -58,9 +58,9 @@ struct sqlite3_stmt;
 /* sql prepared into *s with dir bound as ?1 (export-check.c). */
 int gic_export_dir_query(struct gic_catalog *c, const char *sql,
 			 const char *dir, struct sqlite3_stmt **s);
-/* The task hash on the first line of dir/task.ini: 1 when it has one
- * (export-task.c). */
-int gic_export_task_ini_hash(const char *dir, char hex[GIC_HEX_LEN + 1]);
+/* The task hash on the first line of task.ini in the directory dfd: 1
+ * when it has one (export-task.c). */
+int gic_export_task_ini_hash(int dfd, char hex[GIC_HEX_LEN + 1]);
 
 /* Removes rel below outfd (a directory when dir, only if empty); 1 when
  * it went. */

@@ -5,10 +5,11 @@
  * --check`.
  */
 #include <errno.h>
-#include <limits.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -35,16 +36,19 @@ static int recorded_hash(struct gic_catalog *c, const char *dir,
 	return found;
 }
 
-int gic_export_task_ini_hash(const char *dir, char hex[GIC_HEX_LEN + 1])
+int gic_export_task_ini_hash(int dfd, char hex[GIC_HEX_LEN + 1])
 {
-	char path[PATH_MAX], line[256];
+	char line[256];
 	size_t head = strlen(GIC_TASK_INI_HEAD);
-	int found = 0;
-	FILE *f;
+	int fd = openat(dfd, "task.ini", O_RDONLY | O_NONBLOCK | O_CLOEXEC),
+	    found = 0;
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 
-	snprintf(path, sizeof(path), "%s/task.ini", dir);
-	if (!(f = fopen(path, "r")))
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return 0;
+	}
 	if (fgets(line, sizeof(line), f) && !strncmp(line, GIC_TASK_INI_HEAD, head)
 	    && strspn(line + head, "0123456789abcdef") == GIC_HEX_LEN) {
 		memcpy(hex, line + head, GIC_HEX_LEN);
@@ -59,13 +63,16 @@ int gic_export_task_hash(struct gic_catalog *c, const char *dir,
 			 char hex[GIC_HEX_LEN + 1])
 {
 	char *abs = realpath(dir, NULL);
-	int rc;
+	int rc, dfd;
 
 	if (!abs)
 		return gic_seterr(GIC_ENOTFOUND, "%s", strerror(errno));
 	rc = c ? recorded_hash(c, abs, hex) : 0;
-	if (rc == 0)
-		rc = gic_export_task_ini_hash(abs, hex);
+	if (rc == 0 && (dfd = open(abs, O_RDONLY | O_DIRECTORY |
+				   O_CLOEXEC)) >= 0) {
+		rc = gic_export_task_ini_hash(dfd, hex);
+		close(dfd);
+	}
 	free(abs);
 	if (rc == 0)
 		rc = gic_seterr(GIC_ENOTFOUND, "neither the catalog nor its "

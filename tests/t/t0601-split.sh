@@ -458,6 +458,36 @@ print(d[1:] + \"/\" + \"e\" * (4070 - len(top) - len(d) - 2))") &&
 	rm -rf "$(echo "$deep" | cut -d/ -f1)"
 '
 
+# An --out of 4,089 bytes: even its labels.json, task.ini and
+# MANIFEST.sha256 are past PATH_MAX as absolute paths.
+test_expect_success 'split --check of an --out at PATH_MAX reads its own labels.json, task.ini and MANIFEST.sha256' '
+	deep=$("$PY" -c "
+import os
+top = os.getcwd(); d = \"\"
+while len(top) + len(d) + 201 < 4087:
+    d += \"/\" + \"d\" * 200
+print(d[1:] + \"/\" + \"e\" * (4087 - len(top) - len(d) - 2))") &&
+	gicat init far-cat 2>/dev/null &&
+	mkdir -p "$deep" && (cd "$deep" &&
+	gicat export "subset = sd14 and label = fake" --out o 2>/dev/null &&
+	gicat --catalog "$TRASH/far-cat" split --check o >out 2>&1 &&
+	gicat --catalog "$TRASH/far-cat" split o/task.ini --out o --check >>out 2>&1 &&
+	rmdir o/export/0_real && ! gicat split --check o >>out 2>&1) &&
+	test "$(grep -c " 0 drifts" "$deep/out")" = 2 &&
+	test_grep "export/0_real/.: missing: the empty directory" "$deep/out" &&
+	rm -rf "$(echo "$deep" | cut -d/ -f1)"
+'
+
+test_expect_success 'split --check does not wait on a labels.json, task.ini or MANIFEST.sha256 made a FIFO' '
+	gicat export "subset = sd14 and label = fake" --out fifo 2>/dev/null &&
+	rm fifo/labels.json && mkfifo fifo/labels.json &&
+	test_expect_code 1 timeout 20 gicat split --check fifo 2>err &&
+	test_grep "fifo/labels.json.: .labels.json.: not a regular file" err &&
+	rm fifo/MANIFEST.sha256 fifo/task.ini && mkfifo fifo/MANIFEST.sha256 fifo/task.ini &&
+	test_expect_code 1 timeout 20 gicat --catalog far-cat split $TASK --out fifo --check 2>err &&
+	test_grep "neither the catalog nor its task.ini says which task wrote it" err
+'
+
 test_expect_success 'nothing is written through a symlink planted in --out' '
 	mkdir trap outside && ln -s "$TRASH/outside" trap/train &&
 	test_must_fail gicat split $TASK --out trap --force 2>err &&
