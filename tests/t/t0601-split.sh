@@ -610,6 +610,14 @@ test_expect_success 'split warns about empty sets like task check, and still exi
 	grep "is empty" err >got && test_cmp want got
 '
 
+test_expect_success 'an empty set writes no directory in any layout (hf: no metadata.jsonl alone)' '
+	for f in imagefolder genimage hf; do
+		gicat split genimage/unbiased-sd14 --format $f --out ub-$f 2>/dev/null &&
+		test "$(ls ub-$f/test)" = sd14 && test ! -e ub-$f/train &&
+		gicat split --check ub-$f >out && test_grep " 0 drifts" out || return 1
+	done
+'
+
 # Warnings of every kind; the unknown keys are found first, whatever
 # their lines.
 cat >leaky.ini <<'INI'
