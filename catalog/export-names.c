@@ -20,12 +20,69 @@ struct named {
 	int clash;
 };
 
-/* Two names of one directory clash when they differ only in ASCII case:
+/*
+ * Capital letters and what they are in lower case, beyond ASCII's: the
+ * Latin of Latin-1 and Extended-A, Greek, Cyrillic and full-width Latin,
+ * which a file system where case does not count (macOS, Windows) folds as
+ * it folds A-Z.  A table, not a locale's towlower(), so that the names are
+ * the same on every machine.  With step 2 every other code point from
+ * first is a capital, its lower case the next one.
+ */
+static const struct { unsigned first, last; int delta, step; } capitals[] = {
+	{ 0x41, 0x5a, 0x20, 1 }, { 0xc0, 0xd6, 0x20, 1 }, { 0xd8, 0xde, 0x20, 1 },
+	{ 0x100, 0x12e, 1, 2 }, { 0x132, 0x136, 1, 2 }, { 0x139, 0x147, 1, 2 },
+	{ 0x14a, 0x176, 1, 2 }, { 0x178, 0x178, 0xff - 0x178, 1 },
+	{ 0x179, 0x17d, 1, 2 }, { 0x386, 0x386, 0x26, 1 },
+	{ 0x388, 0x38a, 0x25, 1 }, { 0x38c, 0x38c, 0x40, 1 },
+	{ 0x38e, 0x38f, 0x3f, 1 }, { 0x391, 0x3a1, 0x20, 1 },
+	{ 0x3a3, 0x3ab, 0x20, 1 }, { 0x400, 0x40f, 0x50, 1 },
+	{ 0x410, 0x42f, 0x20, 1 }, { 0x460, 0x480, 1, 2 }, { 0x48a, 0x4be, 1, 2 },
+	{ 0x4d0, 0x52e, 1, 2 }, { 0xff21, 0xff3a, 0x20, 1 },
+};
+
+/* The code point at *s in lower case; *s moves past it.  Names are
+ * UTF-8 (safe_name) or hashes; a stray byte stands for itself. */
+static unsigned next_lower(const char **s)
+{
+	const unsigned char *u = (const unsigned char *)*s;
+	int n = u[0] < 0xc0 ? 1 : u[0] < 0xe0 ? 2 : u[0] < 0xf0 ? 3 : 4;
+	unsigned c = n == 1 ? u[0] : u[0] & (0x7fu >> n);
+
+	for (int i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80) {  /* cut short: the byte alone */
+			n = 1;
+			c = u[0];
+			break;
+		}
+		c = c << 6 | (u[i] & 0x3f);
+	}
+	*s += n;
+	for (size_t i = 0; i < sizeof(capitals) / sizeof(*capitals); i++)
+		if (c >= capitals[i].first && c <= capitals[i].last &&
+		    (c - capitals[i].first) % (unsigned)capitals[i].step == 0)
+			return c + (unsigned)capitals[i].delta;
+	return c;
+}
+
+/* strcasecmp() with the capitals above: 0 for "Ärger" and "ärger". */
+static int casecmp(const char *a, const char *b)
+{
+	for (;;) {
+		unsigned x = next_lower(&a), y = next_lower(&b);
+
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (!x)
+			return 0;
+	}
+}
+
+/* Two names of one directory clash when they differ only in case:
  * copied where case does not count (macOS, Windows), one file would
  * replace the other.  Sorted so, they are neighbours. */
 static int same_name(const struct named *x, const struct named *y)
 {
-	return !strcmp(x->dir, y->dir) && !strcasecmp(x->name, y->name);
+	return !strcmp(x->dir, y->dir) && !casecmp(x->name, y->name);
 }
 
 static int by_dir_name(const void *a, const void *b)
@@ -33,7 +90,7 @@ static int by_dir_name(const void *a, const void *b)
 	const struct named *x = a, *y = b;
 	int c = strcmp(x->dir, y->dir);
 
-	c = c ? c : strcasecmp(x->name, y->name);
+	c = c ? c : casecmp(x->name, y->name);
 	return c ? c : strcmp(x->name, y->name);
 }
 

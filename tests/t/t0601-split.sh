@@ -739,6 +739,23 @@ test_expect_success '--names original: names alike but for case are prefixed; na
 	ls casefold/export/1_fake | sort >got && test_cmp want got
 '
 
+test_expect_success '--names original: names alike but for the case of a letter beyond ASCII are prefixed too' '
+	db=names-cat/.gicat/catalog.db &&
+	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 6 \
+		"split = val and label = fake" | tail -n +2) &&
+	sqlite3 $db "UPDATE entries SET path = '\''a/'\'' || CAST(x'\''c384'\'' AS TEXT) || '\''rger.png'\'' WHERE sha256 = '\''$1'\'';
+		UPDATE entries SET path = '\''b/'\'' || CAST(x'\''c3a4'\'' AS TEXT) || '\''rger.png'\'' WHERE sha256 = '\''$2'\'';
+		UPDATE entries SET path = '\''c/'\'' || CAST(x'\''d096'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$3'\'';
+		UPDATE entries SET path = '\''d/'\'' || CAST(x'\''d0b6'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$4'\'';
+		UPDATE entries SET path = '\''e/'\'' || CAST(x'\''cea3'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$5'\'';
+		UPDATE entries SET path = '\''f/'\'' || CAST(x'\''cf83'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$6'\''" &&
+	gicat --catalog names-cat export "sha256 in ($1, $2, $3, $4, $5, $6)" --names original \
+		--out casefold8 2>err &&
+	ls casefold8/export/1_fake >got &&
+	test "$(grep -c "^[0-9a-f]\{16\}_" got)" = 6 &&
+	(cd casefold8 && sha256sum -c --quiet MANIFEST.sha256)
+'
+
 test_expect_success 'unlabelled images beside labelled ones: export and task check warn of the third class' '
 	gicat init ul 2>/dev/null && mkdir -p ulsrc &&
 	cp "$SHARED/data/pngsuite/basn0g08.png" "$SHARED/data/pngsuite/basn2c08.png" ulsrc/ &&
