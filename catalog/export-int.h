@@ -153,5 +153,10 @@ int gic_export_save(struct gic_export_ctx *x, int64_t *id);
 /* export-tar.c: a set as WebDataset shards plus their index. */
 int gic_export_webdataset(struct gic_export_ctx *x,
 			  const struct gic_resolved_set *s);
+/* The sample key of item i of s (sorted by sha256): its first 16 hex
+ * digits, or all 64 when a neighbour shares those 16 (a loader would
+ * join the two into one sample). */
+void gic_export_sample_key(const struct gic_resolved_set *s, size_t i,
+			   char key[GIC_HEX_LEN + 1]);
 
 #endif

@@ -100,21 +100,33 @@ static const char *why(struct archive *a, const struct sink *k)
 	return k->failed ? strerror(k->failed) : s ? s : "out of memory";
 }
 
-/* One sample: the image bytes (hash-checked) and its JSON. */
-static int add_sample(struct gic_export_ctx *x, struct archive *a,
-		      const struct sink *k, const struct gic_item *it)
+void gic_export_sample_key(const struct gic_resolved_set *s, size_t i,
+			   char key[GIC_HEX_LEN + 1])
 {
+	const char *h = s->items[i].sha256;
+	int whole = (i > 0 && !strncmp(h, s->items[i - 1].sha256, 16)) ||
+		    (i + 1 < s->n && !strncmp(h, s->items[i + 1].sha256, 16));
+
+	snprintf(key, GIC_HEX_LEN + 1, "%.*s", whole ? GIC_HEX_LEN : 16, h);
+}
+
+/* Sample i of s: the image bytes (hash-checked) and its JSON. */
+static int add_sample(struct gic_export_ctx *x, struct archive *a,
+		      const struct sink *k, const struct gic_resolved_set *s,
+		      size_t i)
+{
+	const struct gic_item *it = &s->items[i];
 	unsigned char *buf = NULL;
-	char name[64], *meta = NULL;
+	char key[GIC_HEX_LEN + 1], name[GIC_HEX_LEN + 16], *meta = NULL;
 	size_t len;
 	int rc;
 
 	if ((rc = gic_image_read(x->cat, it->sha256, &buf, &len)) < 0)
 		return rc;
-	snprintf(name, sizeof(name), "%.16s.%s", it->sha256,
-		 gic_export_ext(it->format));
+	gic_export_sample_key(s, i, key);
+	snprintf(name, sizeof(name), "%s.%s", key, gic_export_ext(it->format));
 	rc = add_member(a, name, buf, len);
-	snprintf(name, sizeof(name), "%.16s.json", it->sha256);
+	snprintf(name, sizeof(name), "%s.json", key);
 	if (rc == 0 && (meta = sample_json(x, it)))
 		rc = add_member(a, name, meta, strlen(meta));
 	free(buf);
@@ -156,7 +168,7 @@ static int shard(struct gic_export_ctx *x, const struct gic_resolved_set *s,
 					why(a, &k));
 	}
 	for (size_t i = from; i < to && rc == 0; i++, x->images++)
-		rc = add_sample(x, a, &k, &s->items[i]);
+		rc = add_sample(x, a, &k, s, i);
 	if (a && archive_write_close(a) != ARCHIVE_OK && rc == 0)
 		rc = gic_seterr(GIC_EIO, "shard '%s': %s", rel, why(a, &k));
 	if (rc == 0) {
