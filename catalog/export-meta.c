@@ -345,11 +345,29 @@ static void license_terms(struct gic_export_ctx *x, const char *id,
 	gic_licenses_free(reg, n);
 }
 
+/* A license id as Markdown shows it whole, in a table cell or a heading:
+ * control characters as \xNN, '|' as "\|" (an id no registry has, from a
+ * hand-edited catalog, may hold anything). */
+static const char *md_id(const char *id, char *buf, size_t n)
+{
+	char shown[200];
+	size_t o = 0;
+
+	gic_esc(id, shown, sizeof(shown));
+	for (const char *p = shown; *p && o + 3 < n; p++) {
+		if (*p == '|')
+			buf[o++] = '\\';
+		buf[o++] = *p;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static int licenses_md(struct gic_export_ctx *x)
 {
 	struct lics l = { 0 };
 	struct text t = { 0 };
-	char line[256];
+	char line[512], id[420];
 
 	for (int i = 0; i < x->r->nsets; i++)
 		for (size_t j = 0; j < x->r->sets[i].n; j++) {
@@ -363,13 +381,15 @@ static int licenses_md(struct gic_export_ctx *x)
 	add(&t, "# Licenses\n\nEvery image in this export, by the license(s) its "
 	    "catalog entry carries.\n\n| license | files |\n|---|---|\n");
 	for (size_t i = 0; i < l.n; i++) {
-		snprintf(line, sizeof(line), "| %s | %llu |\n", l.v[i].id,
+		snprintf(line, sizeof(line), "| %s | %llu |\n",
+			 md_id(l.v[i].id, id, sizeof(id)),
 			 (unsigned long long)l.v[i].n);
 		add(&t, line);
 	}
 	add(&t, "\n");
 	for (size_t i = 0; i < l.n; i++) {
-		snprintf(line, sizeof(line), "## %s\n\n", l.v[i].id);
+		snprintf(line, sizeof(line), "## %s\n\n",
+			 md_id(l.v[i].id, id, sizeof(id)));
 		add(&t, line);
 		if (!strcmp(l.v[i].id, "unknown"))
 			add(&t, "  No license was recorded for these files: find out "

@@ -152,4 +152,16 @@ test_expect_success 'the license table shows an id'"'"'s control characters as \
 	grep -qF "L<i>&\"${SQ}\\x01\\x1b\\xff " out
 '
 
+test_expect_success 'LICENSES.md of an export: a hand-edited id with | and control characters stays one table cell' '
+	cp -r kcat mdcat &&
+	sqlite3 mdcat/.gicat/catalog.db "UPDATE entries SET license = '"'"'a|b$(printf "\033")c'"'"' WHERE label = '"'"'fake'"'"'" &&
+	gicat --catalog mdcat export --format manifest --out mdout "dataset = k" 2>/dev/null &&
+	! grep -q "$(printf "\033")" mdout/LICENSES.md &&
+	sed -n "/^| license | files |$/,/^$/p" mdout/LICENSES.md | grep "^| " >rows &&
+	test "$(wc -l <rows)" -eq 3 &&
+	sed "s/\\\\|//g" rows | awk -F"|" "NF != 4 { exit 1 }" &&
+	grep -qF "| a\|b\x1bc | 1 |" rows &&
+	grep -qF "## a\|b\x1bc" mdout/LICENSES.md
+'
+
 test_done
