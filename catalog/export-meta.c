@@ -89,10 +89,6 @@ static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *
 	struct text t = { 0 };
 	char rel[4096];
 
-	/* an empty set writes no directory, as in the other layouts: one
-	 * holding only an empty metadata.jsonl is no dataset to load */
-	if (!s->n)
-		return 0;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct gic_item *it = &s->items[i];
 		json_t *o = json_object();

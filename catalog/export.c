@@ -525,9 +525,13 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 		const struct gic_resolved_set *s = &r->sets[i];
 		int files = opts->format != GIC_FMT_WEBDATASET &&
 			    opts->format != GIC_FMT_MANIFEST;
-		char **names = files ? gic_export_names(&x, s) : NULL;
+		char **names = NULL;
 
-		if (files && !names)
+		/* an empty set writes nothing, in any layout: no directory,
+		 * no metadata.jsonl, shard index or manifest of no image */
+		if (!s->n)
+			continue;
+		if (files && !(names = gic_export_names(&x, s)))
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
 		else if (opts->format == GIC_FMT_WEBDATASET)
 			rc = gic_export_webdataset(&x, s);

@@ -610,10 +610,19 @@ test_expect_success 'split warns about empty sets like task check, and still exi
 	grep "is empty" err >got && test_cmp want got
 '
 
-test_expect_success 'an empty set writes no directory in any layout (hf: no metadata.jsonl alone)' '
+test_expect_success 'an empty set writes nothing in any layout (hf: no metadata.jsonl alone; no empty shard index or manifest)' '
 	for f in imagefolder genimage hf; do
 		gicat split genimage/unbiased-sd14 --format $f --out ub-$f 2>/dev/null &&
 		test "$(ls ub-$f/test)" = sd14 && test ! -e ub-$f/train &&
+		gicat split --check ub-$f >out && test_grep " 0 drifts" out || return 1
+	done &&
+	gicat split genimage/unbiased-sd14 --format webdataset --out ub-webdataset 2>/dev/null &&
+	test "$(ls ub-webdataset/test | paste -sd" ")" = "sd14-000000.tar sd14-index.json" &&
+	test ! -e ub-webdataset/train-index.json &&
+	gicat split genimage/unbiased-sd14 --format manifest --out ub-manifest 2>/dev/null &&
+	test "$(ls ub-manifest/test | paste -sd" ")" = "sd14.csv sd14.jsonl" &&
+	test ! -e ub-manifest/train.csv &&
+	for f in webdataset manifest; do
 		gicat split --check ub-$f >out && test_grep " 0 drifts" out || return 1
 	done
 '
