@@ -94,17 +94,30 @@ static int by_dir_name(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
-/* A Windows device name (CON, nul.png, COM1...), which no file may have. */
+/* A Windows device name (CON, nul.png, COM1...), which no file may have:
+ * the part before the first dot, spaces at its end ignored as Windows
+ * ignores them ("CON .png"), is CON, PRN, AUX, NUL, CONIN$, CONOUT$, or
+ * COM or LPT and a digit 1-9 or a superscript 1, 2 or 3. */
 static int device_name(const char *s)
 {
-	static const char *const dev[] = { "con", "prn", "aux", "nul" };
+	static const char *const dev[] = { "con", "prn", "aux", "nul",
+					   "conin$", "conout$" };
+	static const char *const sup[] = { "\xc2\xb9", "\xc2\xb2", "\xc2\xb3" };
 	size_t n = strcspn(s, ".");
 
-	for (size_t i = 0; i < 4; i++)
-		if (n == 3 && !strncasecmp(s, dev[i], 3))
+	while (n && s[n - 1] == ' ')
+		n--;
+	for (size_t i = 0; i < sizeof(dev) / sizeof(*dev); i++)
+		if (n == strlen(dev[i]) && !strncasecmp(s, dev[i], n))
 			return 1;
-	return n == 4 && (!strncasecmp(s, "com", 3) ||
-			  !strncasecmp(s, "lpt", 3)) && s[3] >= '1' && s[3] <= '9';
+	if (n < 4 || (strncasecmp(s, "com", 3) && strncasecmp(s, "lpt", 3)))
+		return 0;
+	if (n == 4)
+		return s[3] >= '1' && s[3] <= '9';
+	for (size_t i = 0; i < 3; i++)
+		if (n == 5 && !memcmp(s + 3, sup[i], 2))
+			return 1;
+	return 0;
 }
 
 /* Is the UTF-8 character at u (len bytes) a bidirectional control,

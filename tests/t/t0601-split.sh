@@ -765,6 +765,22 @@ test_expect_success '--names original: names alike but for the case of a letter 
 	(cd casefold8 && sha256sum -c --quiet MANIFEST.sha256)
 '
 
+test_expect_success '--names original: device names with spaces before the dot, superscript digits or CONIN$ become hashes' '
+	db=names-cat/.gicat/catalog.db &&
+	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 5 \
+		"split = val and label = fake" | tail -n +2) &&
+	sqlite3 $db "UPDATE entries SET path = '\''a/CON .png'\'' WHERE sha256 = '\''$1'\'';
+		UPDATE entries SET path = '\''b/nul  .x.png'\'' WHERE sha256 = '\''$2'\'';
+		UPDATE entries SET path = '\''c/COM'\'' || CAST(x'\''c2b9'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$3'\'';
+		UPDATE entries SET path = '\''d/conin\$.png'\'' WHERE sha256 = '\''$4'\'';
+		UPDATE entries SET path = '\''e/CONSOLE.png'\'' WHERE sha256 = '\''$5'\''" &&
+	gicat --catalog names-cat export "sha256 in ($1, $2, $3, $4, $5)" --names original \
+		--out devnames 2>err &&
+	p() { echo $1 | cut -c1-16; } &&
+	printf "%s\n" "$(p $1).png" "$(p $2).png" "$(p $3).png" "$(p $4).png" CONSOLE.png | sort >want &&
+	ls devnames/export/1_fake | sort >got && test_cmp want got
+'
+
 test_expect_success 'unlabelled images beside labelled ones: export and task check warn of the third class' '
 	gicat init ul 2>/dev/null && mkdir -p ulsrc &&
 	cp "$SHARED/data/pngsuite/basn0g08.png" "$SHARED/data/pngsuite/basn2c08.png" ulsrc/ &&
