@@ -188,6 +188,10 @@ static int absent(struct gic_catalog *c, const struct gic_sql *q, size_t i)
 
 	if (!p->eq || !p->eq->name_like)
 		return 0;
+	/* a list's values are one question, which its first value (they
+	 * are consecutive) answered: asking again for each is quadratic */
+	if (p->list && i > 0 && q->params[i - 1].list == p->list)
+		return 0;
 	for (size_t j = 0; j < q->nparams; j++)
 		if ((j == i || (p->list && q->params[j].list == p->list)) &&
 		    exists(c, q->params[j].eq, q->params[j].s))

@@ -178,6 +178,16 @@ test_expect_success 'an empty answer names the value no entry has, and what ther
 	test "$(gicat query --count "generator = adm" 2>err)" -gt 0 && ! test -s err
 '
 
+test_expect_success 'the note for an empty answer looks each value of a long list up once' '
+	# 2,000 values, one of which an entry has: asking, for each of
+	# them, whether any value of the list is there took minutes
+	many=$($PY -c "print(\", \".join(\"x%d\" % i for i in range(2000)))") &&
+	test "$(timeout 20 gicat query --count "generator in ($many, adm) and dataset = zzz" 2>err)" -eq 0 &&
+	test_grep "^gicat: query: note: no entry has dataset .zzz." err &&
+	test "$(timeout 20 gicat query --count "generator in ($many) and label = fake" 2>err)" -eq 0 &&
+	test_grep "^gicat: query: note: no entry has generator .x0." err
+'
+
 test_expect_success 'license = ID asks whether an entry has ID among its licenses; in and != too' '
 	n=$(gicat query --count) && real=$(gicat query --count "label = real") &&
 	test "$(gicat query --count "license = LicenseRef-ImageNet")" -eq "$real" &&
