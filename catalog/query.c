@@ -39,6 +39,8 @@
 				   depth of 1000 */
 #define MAX_IN 10000
 #define MAX_PARAMS 30000        /* SQLite allows 32766 per statement */
+#define MAX_GLOB 50000          /* SQLite's longest GLOB pattern: past
+				   it, the query fails at its first row */
 
 /* SQL of each enum op; != is IS NOT so that it holds for NULL columns */
 static const char *const sql_ops[] = { "=", "IS NOT", "<", "<=", ">", ">=",
@@ -232,6 +234,7 @@ static int parse_op(struct parser *p, const struct gic_field *f)
 {
 	struct tok opt = p->t, v;
 	const struct gic_field *col;
+	size_t n;
 	int rc;
 
 	if ((rc = gic_qlex(p)) < 0 || (rc = expect_value(p, &v)) < 0)
@@ -261,9 +264,15 @@ static int parse_op(struct parser *p, const struct gic_field *f)
 	    (rc = emit(p, sql_ops[opt.op])) < 0 || (rc = emit(p, " ?")) < 0)
 		return rc;
 	if ((rc = bind_value(p, f, col, &v, opt.op == OP_EQ ||
-			     opt.op == OP_NE)) == 0 && opt.op != OP_EQ)
+			     opt.op == OP_NE)) < 0)
+		return rc;
+	if (opt.op != OP_EQ)
 		p->params[p->nparams - 1].eq = NULL;
-	return rc;
+	n = opt.op == OP_GLOB ? strlen(p->params[p->nparams - 1].s) : 0;
+	if (n > MAX_GLOB)
+		return gic_qfail(p, &v, "a glob is at most %d bytes, not %zu",
+				 MAX_GLOB, n);
+	return 0;
 }
 
 /* FIELD in ( value, ... ); p->t is the '('. */

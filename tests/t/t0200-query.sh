@@ -104,6 +104,14 @@ test_expect_success 'bad tokens are usage errors, not crashes' '
 	do test_expect_code 2 gicat query "$e" 2>err || exit 1; done
 '
 
+test_expect_success 'a glob longer than SQLite takes is a usage error at its column, not a failed query' '
+	long=$($PY -c "print(\"*\" + \"x\" * 50000)") &&
+	test_expect_code 2 gicat query --count "label = fake or path ~ ${SQ}$long${SQ}" 2>err &&
+	test_grep "^gicat: query: a glob is at most 50000 bytes, not 50001$" err &&
+	test "$(sed -n 3p err)" = "  $(printf "%23s")^" &&
+	test "$(gicat query --count "path ~ ${SQ}${long#?}${SQ}")" -eq 0
+'
+
 test_expect_success 'a value no image can have is a usage error naming the ones it can' '
 	test_expect_code 2 gicat query "label = FAKE" 2>err &&
 	test_grep "label is .real. or .fake., not .FAKE." err &&
