@@ -444,18 +444,24 @@ int cli_expr_check(const char *cmd, const char *expr)
 
 char *cli_join_args(int argc, char **argv)
 {
-	size_t len = 1;
+	size_t len = 1, at = 0;
 	char *s;
 
 	for (int i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;
 	if (!(s = calloc(1, len)))
 		return NULL;
+	/* appended at the end kept, not strcat's walk from the start each
+	 * time: 200,000 words took a second that way */
 	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+
 		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
+			s[at++] = ' ';
+		memcpy(s + at, argv[i], n);
+		at += n;
 	}
+	s[at] = '\0';
 	return s;
 }
 
