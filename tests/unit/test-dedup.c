@@ -250,6 +250,7 @@ static void test_leakcheck_pairs_items_once(void **state)
 	struct gic_task_set train_def = { .name = train_name },
 			    test_def = { .name = test_name };
 	struct gic_item train[3] = { 0 }, test[3] = { 0 };
+	char train_merged[1][GIC_HEX_LEN + 1], test_merged[1][GIC_HEX_LEN + 1];
 	struct gic_resolved r = { .nsets = 2 };
 	struct leaks k = { "" };
 	uint64_t count = 0;
@@ -269,14 +270,18 @@ static void test_leakcheck_pairs_items_once(void **state)
 	/* train: 1 degraded from 7 and from 8, a, e */
 	strcpy(train[0].sha256, sha('1'));
 	strcpy(train[0].parent, sha('7'));
-	strcpy(train[0].merged, sha('8'));
+	strcpy(train_merged[0], sha('8'));
+	train[0].merged = train_merged;
+	train[0].nmerged = 1;
 	strcpy(train[1].sha256, sha('a'));
 	strcpy(train[2].sha256, sha('e'));
 	/* test: 2 degraded from f and from d (d is 1 from e), b (3 from a),
 	 * and 8, itself an original of train's 1, 0 from its other */
 	strcpy(test[0].sha256, sha('2'));
 	strcpy(test[0].parent, sha('f'));
-	strcpy(test[0].merged, sha('d'));
+	strcpy(test_merged[0], sha('d'));
+	test[0].merged = test_merged;
+	test[0].nmerged = 1;
 	strcpy(test[1].sha256, sha('b'));
 	strcpy(test[2].sha256, sha('8'));
 	r.sets[0] = (struct gic_resolved_set){ .def = &train_def,
