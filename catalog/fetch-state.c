@@ -423,7 +423,7 @@ static int only_elsewhere(struct gic_catalog *c, const char *name)
 }
 
 int gic_fetch_elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
-			char *ds, size_t size, uint64_t *n)
+			const char *status, char *ds, size_t size, uint64_t *n)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -438,13 +438,14 @@ int gic_fetch_elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
 	if (sqlite3_prepare_v2(c->db, "SELECT d.dataset, (SELECT count(*) FROM "
 			       "temp.fetch_list t JOIN fetches f ON f.dataset = "
 			       "d.dataset AND f.url = t.url WHERE t.dataset = ?1 "
-			       "AND f.status = 'done') AS n FROM (SELECT DISTINCT "
+			       "AND f.status = ?2) AS n FROM (SELECT DISTINCT "
 			       "dataset FROM fetches WHERE dataset != ?1) d "
 			       "ORDER BY n DESC, d.dataset LIMIT 1", -1, &s,
 			       NULL))
 		return gic_seterr(GIC_EDB, "fetch state: %s",
 				  sqlite3_errmsg(c->db));
 	sqlite3_bind_text(s, 1, l->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		snprintf(ds, size, "%s", (const char *)sqlite3_column_text(s, 0));
 		*n = (uint64_t)sqlite3_column_int64(s, 1);

@@ -185,12 +185,12 @@ int gic_fetch_forget_failed(struct gic_catalog *c,
 /*
  * For a list run without --dataset whose default dataset (the list's
  * name) has no URL in the catalog yet: the other dataset in which most
- * of its rows of that default are done (in ds, size bytes), and how many
- * (*n; 0 when none, as when the list was fetched under its own name).
- * So a list fetched with --dataset web and run again without it can be
- * told apart from a new one.
+ * of its rows of that default have status ("done", "failed"; in ds, size
+ * bytes), and how many (*n; 0 when none, as when the list was fetched
+ * under its own name).  So a list fetched with --dataset web and run
+ * again without it can be told apart from a new one.
  */
 int gic_fetch_elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
-			char *ds, size_t size, uint64_t *n);
+			const char *status, char *ds, size_t size, uint64_t *n);
 
 #endif

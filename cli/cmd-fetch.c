@@ -275,10 +275,12 @@ static long print_failed(sqlite3_stmt *s)
 	return n;
 }
 
-/* Without --dataset, where a list's URLs are done if not under its own
- * name: a note (what is "this" that a run fetches into or counts). */
+/* Without --dataset, where a list's URLs are done (or failed, status)
+ * if not under its own name: a note (what is "this" that a run fetches
+ * into, counts or forgets of). */
 static int elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
-		     const struct args *a, const char *what, const char *tail)
+		     const struct args *a, const char *status, const char *what,
+		     const char *tail)
 {
 	char ds[256], *e = NULL, *p = NULL, *name = NULL;
 	uint64_t n;
@@ -286,14 +288,15 @@ static int elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
 
 	if (!l || a->o.dataset)
 		return 0;
-	if ((rc = gic_fetch_elsewhere(c, l, ds, sizeof(ds), &n)) < 0)
+	if ((rc = gic_fetch_elsewhere(c, l, status, ds, sizeof(ds), &n)) < 0)
 		return cli_fail(rc, "fetch", NULL);
 	if (n && (e = cli_escaped(ds)) && (p = cli_escaped(l->path)) &&
 	    (name = cli_escaped(l->name)))
-		cli_err("gicat: fetch: note: %llu URL%s of '%s' %s done in "
-			"dataset '%s', not in '%s', %s; --dataset %s %s\n",
+		cli_err("gicat: fetch: note: %llu URL%s of '%s' %s in dataset "
+			"'%s', not in '%s', %s; --dataset %s %s\n",
 			(unsigned long long)n, cli_s(n), p,
-			n == 1 ? "is" : "are", e, name, what, e, tail);
+			strcmp(status, "done") ? status : n == 1 ? "is done" :
+			"are done", e, name, what, e, tail);
 	free(e);
 	free(p);
 	free(name);
@@ -307,7 +310,8 @@ static int status(struct gic_catalog *c, const struct gic_fetch_list *l,
 	long failed;
 	int rc;
 
-	if ((rc = elsewhere(c, l, a, "which this counts", "counts those")))
+	if ((rc = elsewhere(c, l, a, "done", "which this counts",
+			    "counts those")))
 		return rc;
 	if ((rc = gic_fetch_status(c, l, a->o.dataset, &sum, &bad)) < 0)
 		return cli_fail(rc, "fetch", NULL);
@@ -328,7 +332,7 @@ static int forget(struct gic_catalog *c, const struct gic_fetch_list *l,
 	uint64_t n;
 	int rc;
 
-	if ((rc = elsewhere(c, l, a, "which this forgets of",
+	if ((rc = elsewhere(c, l, a, "failed", "which this forgets of",
 			    "forgets those")))
 		return rc;
 	if ((rc = gic_fetch_forget_failed(c, l, a->o.dataset, &n)) < 0)
@@ -346,7 +350,7 @@ static int fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 	double t0;
 	int rc;
 
-	if ((rc = elsewhere(c, l, a, "which this run fetches into",
+	if ((rc = elsewhere(c, l, a, "done", "which this run fetches into",
 			    "goes on with that one")))
 		return rc;
 	a->o.on_failure = on_failure;

@@ -312,6 +312,7 @@ test_expect_success '--forget-failed forgets the failed URLs of a list, a datase
 	fs() { gicat --catalog forget fetch --status --format csv "$@" | grep -v ^status | cut -d, -f1,2; } &&
 	{ head -1 list.csv; grep -e /status/404 -e /loop list.csv; } >two.csv &&
 	gicat --catalog forget fetch --forget-failed two.csv 2>err &&
+	test_grep "^gicat: fetch: note: 2 URLs of .two.csv. failed in dataset .list., not in .two., which this forgets of; --dataset list forgets those$" err &&
 	test_grep "^fetch: forgot 0 failed URLs$" err &&
 	gicat --catalog forget fetch --forget-failed --dataset list two.csv >out 2>err &&
 	test_grep "^fetch: forgot 2 failed URLs$" err && ! test -s out &&
