@@ -146,6 +146,8 @@ static const struct cmd commands[] = {
 	  "             copy, reflink\n"
 	  "  --names    hash (default: first 16 hex digits of the SHA-256) or\n"
 	  "             original (base names, prefixed when two collide)\n"
+	  "  --shard-size N  webdataset samples per tar (default 1000)\n"
+	  "  --force    replace an earlier export in DIR\n"
 	  "  --jobs N   threads deriving degraded images and placing files\n"
 	  "             (default: CPUs)\n"
 	  "  --strict   a warning (as task check gives) is an error: exit 2,\n"

@@ -35,6 +35,16 @@ test_expect_success 'every option a command accepts is in its -h' '
 	test_expect_code 2 gicat audit provenance --html p.html 2>err
 '
 
+test_expect_success 'the options export -h explains "as for split" split -h explains' '
+	gicat export -h >out &&
+	sed -n "s/^  \(--.*\): as for\$/\1/p" out | tr -d , >opts &&
+	test -s opts &&
+	gicat split -h >out &&
+	for o in $(cat opts); do
+		grep -q "^  $o " out || { echo "gicat split -h does not explain $o"; exit 1; }
+	done
+'
+
 test_expect_success 'the short options README lists work wherever their long option does' '
 	for c in $(gicat help | sed -n "s/^  \([a-z]*\) .*/\1/p"); do
 		gicat $c -h >out &&
