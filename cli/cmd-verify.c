@@ -45,11 +45,12 @@ int cmd_verify(int argc, char **argv)
 	if (rep.derived)
 		snprintf(derived, sizeof(derived), " (%llu derived)",
 			 (unsigned long long)rep.derived);
-	printf("verify: %llu images%s: %llu objects%s, %llu referenced files "
-	       "checked; %llu problem%s\n", (unsigned long long)rep.images,
-	       derived,
-	       (unsigned long long)rep.objects_checked, full ? " re-hashed" : "",
-	       (unsigned long long)rep.refs_checked,
+	printf("verify: %llu image%s%s: %llu object%s%s, %llu referenced "
+	       "file%s checked; %llu problem%s\n", (unsigned long long)rep.images,
+	       cli_s(rep.images), derived,
+	       (unsigned long long)rep.objects_checked,
+	       cli_s(rep.objects_checked), full ? " re-hashed" : "",
+	       (unsigned long long)rep.refs_checked, cli_s(rep.refs_checked),
 	       (unsigned long long)rep.problems, cli_s(rep.problems));
 	if (rep.orphans || rep.tmp_files)
 		printf("verify: harmless: %llu unreferenced object%s, %llu "

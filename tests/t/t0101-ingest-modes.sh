@@ -90,7 +90,11 @@ test_expect_success 'ref stores nothing and reads the original back' '
 	test_grep "^ref_path  *$TRASH/rsrc/testorig.jpg$" out &&
 	test_grep "^object  *none: the bytes live at ref_path$" out &&
 	! grep "/objects/" out &&
-	gicat --catalog ref verify --full >out && test_grep " 3 referenced files" out
+	gicat --catalog ref verify --full >out && test_grep " 3 referenced files" out &&
+	gicat init one 2>/dev/null && cp "$SHARED/data/pngsuite/basn0g08.png" one/ &&
+	gicat --catalog one ingest --mode ref one 2>/dev/null &&
+	gicat --catalog one verify >out &&
+	test "$(cat out)" = "verify: 1 image: 0 objects, 1 referenced file checked; 0 problems"
 '
 
 test_expect_success 'a touched ref file: verify asks for --full, which finds it intact' '
