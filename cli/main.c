@@ -80,8 +80,8 @@ static const struct cmd commands[] = {
 	{ "cat", cmd_cat, "SHA256|PREFIX", "write an image's bytes to stdout",
 	  NULL },
 	{ "stats", cmd_stats, "[--format table|json] [EXPR] | --rejects "
-	  "[--format table|csv|jsonl]", "counts per subset, generator, label, "
-	  "split",
+	  "[--format table|csv|jsonl]", "counts per dataset, subset, generator, "
+	  "label, split",
 	  "  --format json  the totals, \"groups\", \"formats\" and \"rejected\"\n"
 	  "                 (without EXPR) as one JSON document\n"
 	  "  --rejects      every file ingest or fetch refused: path, reason\n"
