@@ -2,8 +2,9 @@
  * generators.c - the generator vocabulary (schema/generators.tsv, built
  * into the binary): canonical ids in the order of GenImage's tables, their
  * titles there, their folder names and other aliases, their fakes' size
- * and licenses; and a generator from a folder or a name.  Read once, on
- * first use, into tables that never change after.
+ * and licenses; and a generator from a folder or a name (its id, title,
+ * folder or an alias).  Read once, on first use, into tables that never
+ * change after.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@ static struct gic_generator gens[MAX_GENERATORS];
 static int ngens;
 static struct {
 	const char *name, *id;
-} names[MAX_NAMES];  /* every id, folder and alias -> its id */
+} names[MAX_NAMES];  /* every id, title, folder and alias -> its id */
 static size_t nnames;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -50,6 +51,7 @@ static void add_row(char *line)
 	g->fake_side = (unsigned)strtoul(f[4], NULL, 10);
 	g->fake_licenses = f[5];
 	add_name(g->id, g->id);
+	add_name(g->name, g->id);   /* "SD V1.4", as the paper's tables */
 	add_name(g->folder, g->id);
 	while ((alias = strsep(&f[3], ",")))
 		add_name(alias, g->id);

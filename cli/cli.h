@@ -241,9 +241,9 @@ int cmd_license(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
-/* --generator G: a known generator by its canonical id (SD14 and
- * imagenet_ai_0419_sdv4 are sd14, which tasks select), any other name
- * (midjourney_v6 too) as given. */
+/* --generator G: a known generator by its canonical id (SD14, "SD V1.4"
+ * and imagenet_ai_0419_sdv4 are sd14, which tasks select), any other
+ * name (midjourney_v6 too) as given. */
 static inline const char *cli_generator(const char *g)
 {
 	const char *id = gic_generator_exact(g);

@@ -196,17 +196,18 @@ test_expect_success 'a tree laid out like GenImage but not GenImage: its own dat
 	test "$(gicat --catalog mine task show --items genimage/all 2>/dev/null | wc -l)" -le 1
 '
 
-test_expect_success '--generator takes a known generator by its id, another name as given, not an empty one' '
+test_expect_success '--generator takes a known generator by its id or title, another name as given, not an empty one' '
 	mkdir -p gt && cp data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG gt/ &&
 	gicat init gens 2>/dev/null &&
 	gicat --catalog gens ingest --label fake --generator SD14 --dataset a gt 2>/dev/null &&
 	gicat --catalog gens ingest --label fake --generator imagenet_ai_0419_sdv4 --dataset b gt 2>/dev/null &&
 	gicat --catalog gens ingest --label fake --generator MyGen --dataset c gt 2>/dev/null &&
 	gicat --catalog gens ingest --label fake --generator midjourney_v6 --dataset e gt 2>/dev/null &&
+	gicat --catalog gens ingest --label fake --generator "SD V1.4" --dataset f gt 2>/dev/null &&
 	test_expect_code 2 gicat --catalog gens ingest --label fake --generator "" --dataset d gt 2>err &&
 	test_grep "^gicat: ingest: --generator needs a name$" err &&
 	gicat --catalog gens query --format csv --fields dataset,generator >got &&
-	printf "%s\n" dataset,generator a,sd14 b,sd14 c,MyGen e,midjourney_v6 >want && test_cmp want got
+	printf "%s\n" dataset,generator a,sd14 b,sd14 c,MyGen e,midjourney_v6 f,sd14 >want && test_cmp want got
 '
 
 test_expect_success 'a file name that says another generator, label or class than its folders is noted' '

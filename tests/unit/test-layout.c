@@ -321,6 +321,8 @@ static void generator_aliases(void **state)
 		{ "wukong", "wukong" }, { "ADM", "adm" }, { "glide", "glide" },
 		{ "GLIDE", "glide" }, { "VQDM", "vqdm" }, { "BigGAN", "biggan" },
 		{ "sd14", "sd14" }, { "SD15", "sd15" }, { "flat_glide", "glide" },
+		/* the titles of GenImage's tables */
+		{ "SD V1.4", "sd14" }, { "sd v1.5", "sd15" }, { "Wukong", "wukong" },
 		{ "stable_diffusion_v_1_4-part2", "sd14" },
 		{ "genimage", NULL }, { "imagenet", NULL }, { "ai", NULL },
 		{ "gliders", NULL }, { "adm_vs_glide", NULL }, { "", NULL },
