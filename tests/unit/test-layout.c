@@ -323,6 +323,7 @@ static void generator_aliases(void **state)
 		{ "sd14", "sd14" }, { "SD15", "sd15" }, { "flat_glide", "glide" },
 		/* the titles of GenImage's tables */
 		{ "SD V1.4", "sd14" }, { "sd v1.5", "sd15" }, { "Wukong", "wukong" },
+		{ "SD1.4", "sd14" }, { "sd1.5", "sd15" }, { "SD1.5_val", "sd15" },
 		{ "stable_diffusion_v_1_4-part2", "sd14" },
 		{ "genimage", NULL }, { "imagenet", NULL }, { "ai", NULL },
 		{ "gliders", NULL }, { "adm_vs_glide", NULL }, { "", NULL },
