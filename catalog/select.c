@@ -150,18 +150,21 @@ static void values_of(struct gic_catalog *c, const struct gic_field *f,
 }
 
 /* The hint for field f = v, which no entry has: the value in another
- * case or a near spelling, else the first values there are. */
+ * case, the generator v names ("SD V1.4" for sd14) or a near spelling,
+ * else the first values there are. */
 static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 		       const char *v, char *buf, size_t size)
 {
 	struct values vs = { 0 };
 	size_t best = GIC_SUGGEST_FAR, len;
 	const char *near = NULL, *closest = NULL;
+	const char *id = !strcmp(f->name, "generator") ||
+			 !strcmp(f->name, "subset") ? gic_generator_exact(v) : NULL;
 
 	snprintf(buf, size, "no entry has %s '%s'", f->name, v);
 	values_of(c, f, &vs);
 	for (size_t i = 0; i < vs.n && !near; i++)
-		if (!strcasecmp(vs.v[i], v))
+		if (!strcasecmp(vs.v[i], v) || (id && !strcmp(vs.v[i], id)))
 			near = vs.v[i];
 	for (size_t i = 0; i < vs.n && !near; i++)
 		if (gic_suggest_closer(v, strlen(v), vs.v[i], &best))

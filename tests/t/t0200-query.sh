@@ -171,6 +171,10 @@ test_expect_success 'an empty answer names the value no entry has, and what ther
 	gicat rm "dataset ~ ${SQ}set0*${SQ}" 2>/dev/null &&
 	gicat query --count "subset = admm" >out 2>err &&
 	test_grep "^gicat: query: note: no entry has subset .admm.; did you mean .adm.?$" err &&
+	gicat query --count "generator = stable_diffusion_v_1_4" >out 2>err &&
+	test_grep "^gicat: query: note: no entry has generator .stable_diffusion_v_1_4.; did you mean .sd14.?$" err &&
+	gicat query --count "subset = ${SQ}SD V1.5${SQ}" >out 2>err &&
+	test_grep "^gicat: query: note: no entry has subset .SD V1.5.; did you mean .sd15.?$" err &&
 	gicat query --count "generator = adm and class = 999" >out 2>err &&
 	! test -s err &&
 	for e in "generator != zzz and label = real and label = fake" \
