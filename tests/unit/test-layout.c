@@ -125,6 +125,50 @@ static void genimage_fakes_of_every_generator(void **state)
 	      "vqdm fake val 17 n01580077 filename genimage");
 }
 
+/* Each subset's folders, both splits, real and fake, with and without the
+ * inner imagenet_* folder, and the subset names of GenImage's tables. */
+static void genimage_every_subset_and_split(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "Midjourney/imagenet_midjourney/val/ai/208_midjourney_76.png",
+		  "midjourney fake val 208 n02099712 filename genimage" },
+		{ "imagenet_midjourney/val/nature/ILSVRC2012_val_00000744.JPEG",
+		  "- real val 0 n01440764 val_labels genimage" },
+		{ "Midjourney/train/ai/5_midjourney_1234.png",
+		  "midjourney fake train 5 n01496331 filename genimage" },
+		{ "stable_diffusion_v_1_4/imagenet_ai_0419_sdv4/val/ai/033_sdv4_00152.png",
+		  "sd14 fake val 33 n01664065 filename genimage" },
+		{ "stable_diffusion_v_1_5/imagenet_ai_0424_sdv5/train/ai/001_sdv5_00094.png",
+		  "sd15 fake train 1 n01443537 filename genimage" },
+		{ "stable_diffusion_v_1_5/train/nature/n03495258_20762.JPEG",
+		  "- real train 594 n03495258 wnid genimage" },
+		{ "wukong/imagenet_ai_0424_wukong/val/ai/729_wukong_image188.png",
+		  "wukong fake val 729 n03961711 filename genimage" },
+		{ "wukong/val/nature/ILSVRC2012_val_00000001.JPEG",
+		  "- real val 65 n01751748 val_labels genimage" },
+		{ "imagenet_ai_0508_adm/train/ai/115_adm_141.PNG",
+		  "adm fake train 115 n01950731 filename genimage" },
+		{ "imagenet_glide/val/ai/GLIDE_1000_200_08_808_glide_00033.png",
+		  "glide fake val 808 n04259630 filename genimage" },
+		{ "VQDM/imagenet_ai_0419_vqdm/train/ai/VQDM_1000_200_00_017_vqdm_00020.png",
+		  "vqdm fake train 17 n01580077 filename genimage" },
+		{ "VQDM/val/ai/VQDM_1000_200_00_017_vqdm_00020.png",
+		  "vqdm fake val 17 n01580077 filename genimage" },
+		{ "BigGAN/imagenet_ai_0419_biggan/val/ai/116_biggan_00094.png",
+		  "biggan fake val 116 n01955084 filename genimage" },
+		{ "BigGAN/imagenet_ai_0419_biggan/val/nature/ILSVRC2012_val_00000744.JPEG",
+		  "- real val 0 n01440764 val_labels genimage" },
+		{ "SD V1.4/train/ai/033_sdv4_00134.png",
+		  "sd14 fake train 33 n01664065 filename genimage" },
+		{ "SD1.5/val/ai/001_sdv5_00094.png",
+		  "sd15 fake val 1 n01443537 filename genimage" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check(cases[i][0], cases[i][1]);
+}
+
 static void genimage_reals_have_no_generator(void **state)
 {
 	(void)state;
@@ -510,6 +554,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(same_tail_spellings),
 		cmocka_unit_test(genimage_fakes_of_every_generator),
+		cmocka_unit_test(genimage_every_subset_and_split),
 		cmocka_unit_test(genimage_reals_have_no_generator),
 		cmocka_unit_test(classes_are_optional),
 		cmocka_unit_test(genimage_path_forms),
