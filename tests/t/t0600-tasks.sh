@@ -13,6 +13,50 @@ test_expect_success 'task list shows the nine shipped GenImage tasks' '
 	test_grep "^genimage/all " out
 '
 
+test_expect_success 'the shipped GenImage tasks are GENIMAGE.md sections 4 and 5, for every generator' '
+	$PY -c "
+import configparser, sys
+top = sys.argv[1]
+rows = [l.split(chr(9)) for l in open(top + \"/schema/generators.tsv\").read().splitlines()[1:] if l]
+ids = [r[0] for r in rows]
+side = {r[0]: int(r[4]) for r in rows}
+assert side == {\"midjourney\": 1024, \"sd14\": 512, \"sd15\": 512, \"wukong\": 512,
+                \"adm\": 256, \"glide\": 256, \"vqdm\": 256, \"biggan\": 128}, side
+def sets(name):
+    c = configparser.ConfigParser(interpolation=None, comment_prefixes=(\";\", \"#\"))
+    c.read(top + \"/tasks/genimage/\" + name + \".ini\")
+    return [(s, dict(c[s])) for s in c.sections() if s != \"task\"]
+def sel(g, split, more=\"\"):
+    return \"dataset = genimage and subset = %s and split = %s%s\" % (g, split, more)
+def train(select, **kw):
+    return [(\"train\", dict(select=select, **kw))]
+def test(name, select, **kw):
+    return (\"test \" + name, dict(select=select, balance=\"label\", **kw))
+# task 1 and 3: one train split or all of them, every val split balanced
+tests = [test(g, sel(g, \"val\")) for g in ids]
+for g in ids:
+    assert sets(\"cross-\" + g) == train(sel(g, \"train\")) + tests, g
+assert sets(\"all\") == train(\"dataset = genimage and split = train\") + tests
+# task 2: SD V1.4 val degraded six ways
+deg = [(\"lr112\", \"resize(short=112)\"), (\"lr64\", \"resize(short=64)\"),
+       (\"jpeg65\", \"jpeg(quality=65)\"), (\"jpeg30\", \"jpeg(quality=30)\"),
+       (\"blur3\", \"blur(sigma=3)\"), (\"blur5\", \"blur(sigma=5)\")]
+assert sets(\"degraded\") == train(sel(\"sd14\", \"train\")) + \
+    [test(n, sel(\"sd14\", \"val\"), degrade=d) for n, d in deg]
+# section 5: reals q96 in a window around the fake size, all JPEG q96
+window = {1024: (900, 1100), 512: (450, 550), 256: (225, 275), 128: (112, 138)}
+def unbiased(g, split):
+    lo, hi = window[side[g]]
+    return dict(select=sel(g, split, \" and (label = fake or (jpeg_quality = 96\"
+                           \" and short_side in %d..%d))\" % (lo, hi)),
+                balance=\"label\",
+                degrade=\"center_crop(%d)|jpeg(quality=96)\" % (side[g] * 7 // 8))
+for g in ids:
+    assert sets(\"unbiased-\" + g) == [(\"train\", unbiased(g, \"train\"))] + \
+        [(\"test \" + t, unbiased(t, \"val\")) for t in ids], g
+" "$TOP"
+'
+
 test_expect_success 'cross-sd14 trains on the sd14 subset and tests every generator, balanced' '
 	gicat task show genimage/cross-sd14 >out &&
 	train=$(awk "\$1 == \"train\" {print \$2}" out) &&
