@@ -135,6 +135,16 @@ static int verdict(const struct gic_eval *e, const char *file,
 			"prediction; scored the other %zu\n", file, e->missing,
 			e->images, 100.0 * (double)e->missing / (double)e->images,
 			e->images - e->missing);
+	/* a weak detector misses fakes, not reals too: both far below
+	 * chance is a file whose labels are swapped (a trainer on the
+	 * genimage layout, where ai is class 0, writing its class index) */
+	if (e->avg.nreal >= 10 && e->avg.nfake >= 10 && e->avg.real_acc < 0.2 &&
+	    e->avg.fake_acc < 0.2)
+		cli_err("gicat: eval: note: %s: %.1f%% of reals and %.1f%% of "
+			"fakes are called right: are real and fake the other "
+			"way round? (gicat reads 1, 'fake' and a high score as "
+			"fake; the genimage layout numbers ai as 0)\n", file,
+			100 * e->avg.real_acc, 100 * e->avg.fake_acc);
 	return EXIT_OK;
 }
 
