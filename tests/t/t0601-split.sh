@@ -730,53 +730,45 @@ test_expect_success '--names original --format hf: a real and a fake of one name
 	(cd hfclash && sha256sum -c --quiet MANIFEST.sha256)
 '
 
+# named_export OUT PATH...: the first val fakes of names-cat, as many as
+# PATHs, take those paths (in order; $hashes lists them) and are exported
+# with --names original into OUT.
+named_export() {
+	out=$1 && shift &&
+	hashes=$(gicat --catalog names-cat query --format csv --fields sha256 \
+		--limit $# "split = val and label = fake" | tail -n +2) &&
+	sql= &&
+	for h in $hashes; do
+		sql="$sql UPDATE entries SET path = '$1' WHERE sha256 = '$h';" &&
+		shift || return 1
+	done &&
+	sqlite3 names-cat/.gicat/catalog.db "$sql" &&
+	gicat --catalog names-cat export "sha256 in ($(echo $hashes | tr " " ,))" \
+		--names original --out "$out" 2>err
+}
+p() { echo $1 | cut -c1-16; }
+
 test_expect_success '--names original: names alike but for case are prefixed; names Windows refuses become hashes' '
-	db=names-cat/.gicat/catalog.db &&
-	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 6 \
-		"split = val and label = fake" | tail -n +2) &&
-	sqlite3 $db "UPDATE entries SET path = '\''a/Photo.png'\'' WHERE sha256 = '\''$1'\'';
-		UPDATE entries SET path = '\''b/photo.PNG'\'' WHERE sha256 = '\''$2'\'';
-		UPDATE entries SET path = '\''c/what?.png'\'' WHERE sha256 = '\''$3'\'';
-		UPDATE entries SET path = '\''d/CON.png'\'' WHERE sha256 = '\''$4'\'';
-		UPDATE entries SET path = '\''e/dot.png.'\'' WHERE sha256 = '\''$5'\'';
-		UPDATE entries SET path = '\''f/Lpt9.x.png'\'' WHERE sha256 = '\''$6'\''" &&
-	gicat --catalog names-cat export "sha256 in ($1, $2, $3, $4, $5, $6)" --names original \
-		--out casefold 2>err &&
-	p() { echo $1 | cut -c1-16; } &&
+	named_export casefold a/Photo.png b/photo.PNG "c/what?.png" d/CON.png e/dot.png. f/Lpt9.x.png &&
+	set -- $hashes &&
 	printf "%s\n" "$(p $1)_Photo.png" "$(p $2)_photo.PNG" "$(p $3).png" "$(p $4).png" \
 		"$(p $5).png" "$(p $6).png" | sort >want &&
 	ls casefold/export/1_fake | sort >got && test_cmp want got
 '
 
 test_expect_success '--names original: names alike but for the case of a letter beyond ASCII are prefixed too' '
-	db=names-cat/.gicat/catalog.db &&
-	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 6 \
-		"split = val and label = fake" | tail -n +2) &&
-	sqlite3 $db "UPDATE entries SET path = '\''a/'\'' || CAST(x'\''c384'\'' AS TEXT) || '\''rger.png'\'' WHERE sha256 = '\''$1'\'';
-		UPDATE entries SET path = '\''b/'\'' || CAST(x'\''c3a4'\'' AS TEXT) || '\''rger.png'\'' WHERE sha256 = '\''$2'\'';
-		UPDATE entries SET path = '\''c/'\'' || CAST(x'\''d096'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$3'\'';
-		UPDATE entries SET path = '\''d/'\'' || CAST(x'\''d0b6'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$4'\'';
-		UPDATE entries SET path = '\''e/'\'' || CAST(x'\''cea3'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$5'\'';
-		UPDATE entries SET path = '\''f/'\'' || CAST(x'\''cf83'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$6'\''" &&
-	gicat --catalog names-cat export "sha256 in ($1, $2, $3, $4, $5, $6)" --names original \
-		--out casefold8 2>err &&
+	named_export casefold8 "a/$(printf "\303\204")rger.png" "b/$(printf "\303\244")rger.png" \
+		"c/$(printf "\320\226").png" "d/$(printf "\320\266").png" \
+		"e/$(printf "\316\243").png" "f/$(printf "\317\203").png" &&
 	ls casefold8/export/1_fake >got &&
 	test "$(grep -c "^[0-9a-f]\{16\}_" got)" = 6 &&
 	(cd casefold8 && sha256sum -c --quiet MANIFEST.sha256)
 '
 
 test_expect_success '--names original: device names with spaces before the dot, superscript digits or CONIN$ become hashes' '
-	db=names-cat/.gicat/catalog.db &&
-	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 5 \
-		"split = val and label = fake" | tail -n +2) &&
-	sqlite3 $db "UPDATE entries SET path = '\''a/CON .png'\'' WHERE sha256 = '\''$1'\'';
-		UPDATE entries SET path = '\''b/nul  .x.png'\'' WHERE sha256 = '\''$2'\'';
-		UPDATE entries SET path = '\''c/COM'\'' || CAST(x'\''c2b9'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$3'\'';
-		UPDATE entries SET path = '\''d/conin\$.png'\'' WHERE sha256 = '\''$4'\'';
-		UPDATE entries SET path = '\''e/CONSOLE.png'\'' WHERE sha256 = '\''$5'\''" &&
-	gicat --catalog names-cat export "sha256 in ($1, $2, $3, $4, $5)" --names original \
-		--out devnames 2>err &&
-	p() { echo $1 | cut -c1-16; } &&
+	named_export devnames "a/CON .png" "b/nul  .x.png" "c/COM$(printf "\302\271").png" \
+		"d/conin\$.png" e/CONSOLE.png &&
+	set -- $hashes &&
 	printf "%s\n" "$(p $1).png" "$(p $2).png" "$(p $3).png" "$(p $4).png" CONSOLE.png | sort >want &&
 	ls devnames/export/1_fake | sort >got && test_cmp want got
 '
