@@ -444,15 +444,20 @@ test_expect_success 'an --out that holds the catalog is refused, --force or not;
 	gicat verify >/dev/null
 '
 
+# deep_dir N: a relative directory name whose absolute path is N bytes.
+deep_dir() {
+	"$PY" -c "
+import os, sys
+n = int(sys.argv[1]); top = os.getcwd(); d = ''
+while len(top) + len(d) + 201 < n:
+    d += '/' + 'd' * 200
+print(d[1:] + '/' + 'e' * (n - len(top) - len(d) - 2))" "$1"
+}
+
 # An --out whose absolute path is 4,070 bytes: its files' paths pass
 # PATH_MAX, which only paths relative to --out stay under.
 test_expect_success 'split --check of an --out near PATH_MAX reads its files by relative paths' '
-	deep=$("$PY" -c "
-import os
-top = os.getcwd(); d = \"\"
-while len(top) + len(d) + 201 < 4070:
-    d += \"/\" + \"d\" * 200
-print(d[1:] + \"/\" + \"e\" * (4070 - len(top) - len(d) - 2))") &&
+	deep=$(deep_dir 4070) &&
 	mkdir -p "$deep" && (cd "$deep" && gicat export "subset = sd14 and label = fake" --out o 2>/dev/null &&
 	gicat split --check o >out 2>&1) && test_grep " 0 drifts" "$deep/out" &&
 	rm -rf "$(echo "$deep" | cut -d/ -f1)"
@@ -461,12 +466,7 @@ print(d[1:] + \"/\" + \"e\" * (4070 - len(top) - len(d) - 2))") &&
 # An --out of 4,089 bytes: even its labels.json, task.ini and
 # MANIFEST.sha256 are past PATH_MAX as absolute paths.
 test_expect_success 'split --check of an --out at PATH_MAX reads its own labels.json, task.ini and MANIFEST.sha256' '
-	deep=$("$PY" -c "
-import os
-top = os.getcwd(); d = \"\"
-while len(top) + len(d) + 201 < 4087:
-    d += \"/\" + \"d\" * 200
-print(d[1:] + \"/\" + \"e\" * (4087 - len(top) - len(d) - 2))") &&
+	deep=$(deep_dir 4087) &&
 	gicat init far-cat 2>/dev/null &&
 	mkdir -p "$deep" && (cd "$deep" &&
 	gicat export "subset = sd14 and label = fake" --out o 2>/dev/null &&
