@@ -342,28 +342,29 @@ static void license_terms(struct gic_export_ctx *x, const char *id,
 }
 
 /* A license id as Markdown shows it whole, in a table cell or a heading:
- * control characters as \xNN, '|' as "\|" (an id no registry has, from a
- * hand-edited catalog, may hold anything). */
+ * '|' and '\' as "\|" and "\\" (an id's own backslash would escape the
+ * one of its '|' and make that a cell border again), then control
+ * characters as \xNN (an id no registry has, from a hand-edited catalog,
+ * may hold anything).  buf: 4 times 256 bytes and some. */
 static const char *md_id(const char *id, char *buf, size_t n)
 {
-	char shown[200];
+	char md[2 * 128];  /* ids are cut at 127 bytes */
 	size_t o = 0;
 
-	gic_esc(id, shown, sizeof(shown));
-	for (const char *p = shown; *p && o + 3 < n; p++) {
-		if (*p == '|')
-			buf[o++] = '\\';
-		buf[o++] = *p;
+	for (const char *p = id; *p && o + 3 < sizeof(md); p++) {
+		if (*p == '|' || *p == '\\')
+			md[o++] = '\\';
+		md[o++] = *p;
 	}
-	buf[o] = '\0';
-	return buf;
+	md[o] = '\0';
+	return gic_esc(md, buf, n);
 }
 
 static int licenses_md(struct gic_export_ctx *x)
 {
 	struct lics l = { 0 };
 	struct text t = { 0 };
-	char line[512], id[420];
+	char line[1100], id[1040];
 
 	for (int i = 0; i < x->r->nsets; i++)
 		for (size_t j = 0; j < x->r->sets[i].n; j++) {

@@ -164,4 +164,17 @@ test_expect_success 'LICENSES.md of an export: a hand-edited id with | and contr
 	grep -qF "## a\|b\x1bc" mdout/LICENSES.md
 '
 
+# GFM reads "\\" as an escaped backslash: an id's own backslash before its
+# '|' would leave that '|' a cell border, unless it is escaped too.
+test_expect_success 'LICENSES.md: a backslash of an id is escaped, so the id stays one cell' '
+	cp -r kcat bscat &&
+	sqlite3 bscat/.gicat/catalog.db "UPDATE entries SET license = '"'"'a\\|b'"'"' WHERE label = '"'"'fake'"'"'" &&
+	gicat --catalog bscat export --format manifest --out bsout "dataset = k" 2>/dev/null &&
+	sed -n "/^| license | files |$/,/^$/p" bsout/LICENSES.md | grep "^| " >rows &&
+	test "$(wc -l <rows)" -eq 3 &&
+	sed "s/\\\\.//g" rows | awk -F"|" "NF != 4 { exit 1 }" &&
+	grep -qF "| a\\\\\\|b | 1 |" rows &&
+	grep -qF "## a\\\\\\|b" bsout/LICENSES.md
+'
+
 test_done
