@@ -765,6 +765,20 @@ test_expect_success '--names original: names alike but for the case of a letter 
 	(cd casefold8 && sha256sum -c --quiet MANIFEST.sha256)
 '
 
+test_expect_success '--names original: the Cyrillic capitals between U+04C0 and U+04CE fold too' '
+	db=names-cat/.gicat/catalog.db &&
+	set -- $(gicat --catalog names-cat query --format csv --fields sha256 --limit 4 \
+		"split = val and label = fake" | tail -n +2) &&
+	sqlite3 $db "UPDATE entries SET path = '\''a/'\'' || CAST(x'\''d381'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$1'\'';
+		UPDATE entries SET path = '\''b/'\'' || CAST(x'\''d382'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$2'\'';
+		UPDATE entries SET path = '\''c/'\'' || CAST(x'\''d380'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$3'\'';
+		UPDATE entries SET path = '\''d/'\'' || CAST(x'\''d38f'\'' AS TEXT) || '\''.png'\'' WHERE sha256 = '\''$4'\''" &&
+	gicat --catalog names-cat export "sha256 in ($1, $2, $3, $4)" --names original \
+		--out casefold9 2>err &&
+	ls casefold9/export/1_fake >got &&
+	test "$(grep -c "^[0-9a-f]\{16\}_" got)" = 4
+'
+
 test_expect_success '--names original: device names with spaces before the dot, superscript digits or CONIN$ become hashes' '
 	named_export devnames "a/CON .png" "b/nul  .x.png" "c/COM$(printf "\302\271").png" \
 		"d/conin\$.png" e/CONSOLE.png &&
