@@ -540,6 +540,32 @@ static void html_is_self_contained(void **state)
 	gic_grid_release(&g);
 }
 
+/* Text is measured at least as wide as DejaVu Sans draws it, regular and
+ * bold: its advances in thousandths of an em (rounded up), the narrowest
+ * classes' widest letters among them. */
+static void text_width_covers_dejavu_sans(void **state)
+{
+	static const struct {
+		const char *s;
+		int regular, bold;
+	} adv[] = {
+		{ "`", 500, 500 }, { "r", 412, 494 }, { "t", 393, 479 },
+		{ "f", 353, 436 }, { "i", 278, 343 }, { "\"", 460, 521 },
+		{ "0", 637, 696 }, { "O", 788, 851 }, { "m", 975, 1042 },
+		{ "W", 989, 1104 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N(adv); i++) {
+		if (gic_html_text_w(adv[i].s, 1000, 0) < adv[i].regular ||
+		    gic_html_text_w(adv[i].s, 1000, 1) < adv[i].bold)
+			fail_msg("'%s': %d (bold %d), DejaVu Sans %d (%d)",
+				 adv[i].s, gic_html_text_w(adv[i].s, 1000, 0),
+				 gic_html_text_w(adv[i].s, 1000, 1),
+				 adv[i].regular, adv[i].bold);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +586,7 @@ int main(void)
 		cmocka_unit_test(run_lists),
 		cmocka_unit_test(matrix_rows_columns_and_means),
 		cmocka_unit_test(html_is_self_contained),
+		cmocka_unit_test(text_width_covers_dejavu_sans),
 	};
 
 	int failed;
