@@ -140,7 +140,7 @@ static int verdict(const struct gic_eval *e, const char *file,
 	 * genimage layout, where ai is class 0, writing its class index) */
 	if (e->avg.nreal >= 10 && e->avg.nfake >= 10 && e->avg.real_acc < 0.2 &&
 	    e->avg.fake_acc < 0.2)
-		cli_err("gicat: eval: note: %s: %.1f%% of reals and %.1f%% of "
+		cli_err("gicat: eval: note: '%s': %.1f%% of reals and %.1f%% of "
 			"fakes are called right: are real and fake the other "
 			"way round? (gicat reads 1, 'fake' and a high score as "
 			"fake; the genimage layout numbers ai as 0)\n", file,

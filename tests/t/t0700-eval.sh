@@ -36,7 +36,7 @@ test_expect_success 'a perfect predictor scores 1 on every test set, in GenImage
 test_expect_success 'preds the other way round (0 read as fake, as a genimage-layout trainer numbers them) get a note, not a refusal' '
 	pred swapped01.csv sha256,pred "\$2, (\$3 == \"fake\" ? 0 : 1)" &&
 	evalcsv swapped01.csv >out 2>err &&
-	test_grep "^gicat: eval: note: swapped01.csv: 0.0% of reals and 0.0% of fakes are called right: are real and fake the other way round? (gicat reads 1, .fake. and a high score as fake; the genimage layout numbers ai as 0)$" err &&
+	test_grep "^gicat: eval: note: .swapped01.csv.: 0.0% of reals and 0.0% of fakes are called right: are real and fake the other way round? (gicat reads 1, .fake. and a high score as fake; the genimage layout numbers ai as 0)$" err &&
 	evalcsv perfect.csv >out 2>err && ! grep -q "other way round" err
 '
 
