@@ -380,7 +380,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 	recorded = rc == 1;
 	if (rc == 0 && open_err == ENOTDIR)
 		rc = gic_seterr(GIC_ENOTFOUND, "not a directory");
-	else if (rc == 0)
+	else if (rc == 0 && dfd >= 0)
 		rc = from_manifest(dfd, &want);
 	if (rc >= 0 && dfd < 0)
 		rc = gic_seterr(GIC_EIO, "%s", strerror(open_err));

@@ -248,6 +248,21 @@ test_expect_success 'the same task gives byte-identical output in another direct
 	diff -r if if2
 '
 
+reader_catalog
+test_expect_success 'split --check of a directory it may enter but not read says so' '
+	gicat init "$roc" 2>/dev/null && cp "$SHARED/data/pngsuite/basn0g08.png" "$roc/" &&
+	gicat --catalog "$roc" ingest --label fake "$roc" 2>/dev/null &&
+	gicat --catalog "$roc" export --out "$roc/out" 2>/dev/null &&
+	gicat init "$roc/other" 2>/dev/null &&
+	chmod -R a+rX "$roc" && chmod 311 "$roc/out" &&
+	for cat in "$roc" "$roc/other"; do
+		test_expect_code 3 as_reader --catalog "$cat" split --check "$roc/out" 2>err &&
+		test_grep "Permission denied" err || return 1
+	done &&
+	chmod 755 "$roc/out"
+'
+reader_done
+
 test_expect_success 'split --check is clean, then lists a changed, a missing and an extra file' '
 	gicat split --check if >out && test_grep " 0 drifts" out &&
 	f=$(ls if2/train/1_fake | head -1) && g=$(ls if2/train/0_real | head -1) &&
