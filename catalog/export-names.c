@@ -26,7 +26,8 @@ struct named {
  * which a file system where case does not count (macOS, Windows) folds as
  * it folds A-Z.  A table, not a locale's towlower(), so that the names are
  * the same on every machine.  With step 2 every other code point from
- * first is a capital, its lower case the next one.
+ * first is a capital, its lower case the next one.  Greek's final
+ * sigma folds to sigma, as both are capital Sigma.
  */
 static const struct { unsigned first, last; int delta, step; } capitals[] = {
 	{ 0x41, 0x5a, 0x20, 1 }, { 0xc0, 0xd6, 0x20, 1 }, { 0xd8, 0xde, 0x20, 1 },
@@ -35,7 +36,8 @@ static const struct { unsigned first, last; int delta, step; } capitals[] = {
 	{ 0x179, 0x17d, 1, 2 }, { 0x386, 0x386, 0x26, 1 },
 	{ 0x388, 0x38a, 0x25, 1 }, { 0x38c, 0x38c, 0x40, 1 },
 	{ 0x38e, 0x38f, 0x3f, 1 }, { 0x391, 0x3a1, 0x20, 1 },
-	{ 0x3a3, 0x3ab, 0x20, 1 }, { 0x400, 0x40f, 0x50, 1 },
+	{ 0x3a3, 0x3ab, 0x20, 1 }, { 0x3c2, 0x3c2, 1, 1 } /* final sigma */,
+	{ 0x3d8, 0x3ee, 1, 2 }, { 0x400, 0x40f, 0x50, 1 },
 	{ 0x410, 0x42f, 0x20, 1 }, { 0x460, 0x480, 1, 2 }, { 0x48a, 0x4be, 1, 2 },
 	{ 0x4c0, 0x4c0, 0xf, 1 }, { 0x4c1, 0x4cd, 1, 2 }, { 0x4d0, 0x52e, 1, 2 },
 	{ 0xff21, 0xff3a, 0x20, 1 },

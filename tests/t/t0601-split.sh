@@ -774,9 +774,11 @@ test_expect_success '--names original: names alike but for case are prefixed; na
 test_expect_success '--names original: names alike but for the case of a letter beyond ASCII are prefixed too' '
 	named_export casefold8 "a/$(printf "\303\204")rger.png" "b/$(printf "\303\244")rger.png" \
 		"c/$(printf "\320\226").png" "d/$(printf "\320\266").png" \
-		"e/$(printf "\316\243").png" "f/$(printf "\317\203").png" &&
+		"e/$(printf "\316\243").png" "f/$(printf "\317\203").png" \
+		"g/$(printf "\317\202")x.png" "h/$(printf "\316\243")X.png" \
+		"i/$(printf "\317\230").png" "j/$(printf "\317\231").png" &&
 	ls casefold8/export/1_fake >got &&
-	test "$(grep -c "^[0-9a-f]\{16\}_" got)" = 6 &&
+	test "$(grep -c "^[0-9a-f]\{16\}_" got)" = 10 &&
 	(cd casefold8 && sha256sum -c --quiet MANIFEST.sha256)
 '
 
