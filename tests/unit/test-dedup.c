@@ -238,6 +238,18 @@ static int on_leak(void *arg, const struct gic_leak *l)
 	return 0;
 }
 
+/* Item it as image img, degraded from parent and from other (held in
+ * merged, which it points to). */
+static void degraded(struct gic_item *it, char merged[][GIC_HEX_LEN + 1],
+		     char img, char parent, char other)
+{
+	strcpy(it->sha256, sha(img));
+	strcpy(it->parent, sha(parent));
+	strcpy(merged[0], sha(other));
+	it->merged = merged;
+	it->nmerged = 1;
+}
+
 /*
  * Items compared through their originals, both of an item two originals
  * degraded to: a pair of one test and one train item is listed once, as
@@ -268,20 +280,12 @@ static void test_leakcheck_pairs_items_once(void **state)
 				 SQLITE_OK);
 	}
 	/* train: 1 degraded from 7 and from 8, a, e */
-	strcpy(train[0].sha256, sha('1'));
-	strcpy(train[0].parent, sha('7'));
-	strcpy(train_merged[0], sha('8'));
-	train[0].merged = train_merged;
-	train[0].nmerged = 1;
+	degraded(&train[0], train_merged, '1', '7', '8');
 	strcpy(train[1].sha256, sha('a'));
 	strcpy(train[2].sha256, sha('e'));
 	/* test: 2 degraded from f and from d (d is 1 from e), b (3 from a),
 	 * and 8, itself an original of train's 1, 0 from its other */
-	strcpy(test[0].sha256, sha('2'));
-	strcpy(test[0].parent, sha('f'));
-	strcpy(test_merged[0], sha('d'));
-	test[0].merged = test_merged;
-	test[0].nmerged = 1;
+	degraded(&test[0], test_merged, '2', 'f', 'd');
 	strcpy(test[1].sha256, sha('b'));
 	strcpy(test[2].sha256, sha('8'));
 	r.sets[0] = (struct gic_resolved_set){ .def = &train_def,
