@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "catalog.h"
 #include "json.h"
 
 size_t gic_utf8_len(const unsigned char *s, size_t n)
@@ -149,15 +150,10 @@ char *gic_json_dumps(const json_t *o, size_t flags)
 	return t;
 }
 
-static int html_control(const unsigned char *s)
-{
-	return (s[0] < 0x20 && s[0] != '\t' && s[0] != '\n' && s[0] != '\r') ||
-	       s[0] == 0x7f || (s[0] == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0);
-}
-
 void gic_html_escn(FILE *o, const char *s, size_t n)
 {
 	size_t len;
+	int esc;
 
 	if (s)
 		n = strnlen(s, n);
@@ -175,13 +171,11 @@ void gic_html_escn(FILE *o, const char *s, size_t n)
 			 * as in JSON; so do control characters (C0 but tab
 			 * and newlines, DEL, C1), which HTML forbids even as
 			 * references and which make an inline SVG bad XML */
-			if ((len = gic_utf8_len((const unsigned char *)s, n)) &&
-			    !html_control((const unsigned char *)s)) {
+			len = gic_text_step(s, n, &esc);
+			if (!esc || strchr("\t\n\r", *s))
 				fwrite(s, 1, len, o);
-			} else {
+			else
 				fputs("&#xFFFD;", o);
-				len = len ? len : 1;
-			}
 		}
 	}
 }
