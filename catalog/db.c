@@ -45,6 +45,10 @@ static int db_err(sqlite3 *db, const char *what)
 	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(db));
 }
 
+/* What a catalog.db whose schema version is lost or wrong needs. */
+#define SET_VERSION "give it the version of the catalog it was copied " \
+	"from (sqlite3 catalog.db 'PRAGMA user_version = N')"
+
 static int user_version(sqlite3 *db, int *v)
 {
 	sqlite3_stmt *st;
@@ -58,9 +62,7 @@ static int user_version(sqlite3 *db, int *v)
 	if (rc == 0 && *v < 0) /* set by hand: neither empty nor a migration */
 		rc = gic_seterr(GIC_ESCHEMA, "catalog.db has schema version %d "
 				"(PRAGMA user_version), which no gicat writes: "
-				"give it the version of the catalog it was "
-				"copied from (sqlite3 catalog.db 'PRAGMA "
-				"user_version = N')", *v);
+				SET_VERSION, *v);
 	return rc;
 }
 
@@ -98,9 +100,8 @@ int gic_migrate(sqlite3 *db, int *version_out)
 	if (v == 0 && schema_size(db) > 0) {
 		rc = gic_seterr(GIC_ESCHEMA, "catalog.db holds a schema but no "
 				"schema version (PRAGMA user_version is 0), as "
-				"a copy made with sqlite3's .dump does: give it "
-				"the version of the catalog it was copied from "
-				"(sqlite3 catalog.db 'PRAGMA user_version = N')");
+				"a copy made with sqlite3's .dump does: "
+				SET_VERSION);
 		goto fail;
 	}
 	for (const struct gic_migration *m = gic_migrations; m->sql; m++) {
