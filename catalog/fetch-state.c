@@ -374,6 +374,10 @@ int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
 	return 0;
 }
 
+/* The failed URLs of dataset ?1 (NULL: of any), of every list. */
+#define FORGET "DELETE FROM fetches WHERE status = 'failed' AND (?1 IS " \
+	"NULL OR dataset = ?1)"
+
 int gic_fetch_forget_failed(struct gic_catalog *c,
 			    const struct gic_fetch_list *l,
 			    const char *dataset, uint64_t *n)
@@ -385,12 +389,9 @@ int gic_fetch_forget_failed(struct gic_catalog *c,
 	if ((l && (rc = load_list(c, l, dataset)) < 0) ||
 	    (rc = gic_tx_begin(c, 0)) < 0)
 		return rc;
-	if (sqlite3_prepare_v2(c->db, l ? "DELETE FROM fetches WHERE status = "
-			       "'failed' AND (?1 IS NULL OR dataset = ?1) AND "
-			       "(dataset, url) IN (SELECT dataset, url FROM "
-			       "temp.fetch_list)" : "DELETE FROM fetches WHERE "
-			       "status = 'failed' AND (?1 IS NULL OR dataset = "
-			       "?1)", -1, &s, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(c->db, l ? FORGET " AND (dataset, url) IN (SELECT "
+			       "dataset, url FROM temp.fetch_list)" : FORGET,
+			       -1, &s, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, dataset, -1, SQLITE_STATIC);
 		step = sqlite3_step(s);
 	}
