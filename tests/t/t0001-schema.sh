@@ -70,8 +70,12 @@ test_expect_success 'a catalog from a newer gicat is read but never written' '
 '
 
 test_expect_success 'migrate --status reads a newer catalog (exit 0); migrate refuses it (exit 3)' '
+	sqlite3 cat/.gicat/catalog.db "INSERT INTO images (sha256, bytes, format, width, height, channels, bit_depth, mode, phash, storage)
+		VALUES (printf(${SQ}%064x${SQ}, 1), 1, ${SQ}png${SQ}, 8, 8, 3, 8, ${SQ}rgb${SQ}, 0, ${SQ}object${SQ})" &&
 	gicat --catalog cat migrate --status >out 2>err &&
 	test_grep "^schema version 999 (this gicat knows [0-9]*): newer than this gicat" out &&
+	test_grep "^migrate: 1 image catalogued before 0012 has no trailing_bytes: .gicat migrate --measure., run by a gicat that knows its schema, decodes them to fill it in$" out &&
+	sqlite3 cat/.gicat/catalog.db "DELETE FROM images" &&
 	! test -s err &&
 	test_expect_code 3 gicat --catalog cat migrate >out 2>err &&
 	test_grep "refusing to write" err
@@ -100,6 +104,19 @@ test_expect_success 'a catalog of schema 9 is brought up to date; its export rec
 	test "$(sqlite3 c9/.gicat/catalog.db "SELECT path, coalesce(sha256, \"-\"), coalesce(image_sha256, \"-\") FROM materialized_files ORDER BY path")" = "MANIFEST.sha256|$m|-
 train/0_real/a.png|-|$h" &&
 	dump c9/.gicat/catalog.db >upgraded && test_cmp documented upgraded
+'
+
+test_expect_success 'migrate --status of an older catalog with images to measure says to migrate first' '
+	mkdir -p c13/.gicat/objects &&
+	for m in "$TOP"/migrations/00*.sql; do
+		n=$(basename "$m" | cut -c1-4) && [ "$n" -le 13 ] && cat "$m" || :
+	done | sqlite3 c13/.gicat/catalog.db &&
+	sqlite3 c13/.gicat/catalog.db "PRAGMA user_version = 13;
+		INSERT INTO images (sha256, bytes, format, width, height, channels, bit_depth, mode, phash, storage)
+		VALUES (printf(${SQ}%064x${SQ}, 1), 1, ${SQ}png${SQ}, 8, 8, 3, 8, ${SQ}rgb${SQ}, 0, ${SQ}object${SQ})" &&
+	gicat --catalog c13 migrate --status >out &&
+	test_grep "^migrate: 1 image catalogued before 0012 has no trailing_bytes: .gicat migrate --measure., after .gicat migrate., decodes them to fill it in$" out &&
+	test "$(sqlite3 c13/.gicat/catalog.db "PRAGMA user_version")" = 13
 '
 
 test_expect_success 'a migration that fails undoes those applied before it in the run; the next run applies them all' '
