@@ -166,7 +166,10 @@ test_expect_success 'verify is clean, then exits 1 naming a corrupt object, its 
 	mv img/basn0g08.png aside.png &&
 	test_expect_code 1 gicat verify --full 2>err >out &&
 	test_grep "; 2 entries, e.g. .img2/basn0g08.png.: restore that file" err &&
-	mv aside.png img/basn0g08.png
+	mv aside.png img/basn0g08.png &&
+	test_expect_code 3 gicat cat "$(first basn0g08.png)" >out 2>err &&
+	test_grep "object $(first basn0g08.png) is corrupt (hash [0-9a-f]\{64\}): .gicat verify --full. lists each image so damaged, with what to do$" err &&
+	! test -s out
 '
 
 test_expect_success 'verify on a terminal shows how far it is, and clears that line for a problem' '
