@@ -47,6 +47,14 @@ static int split_fields(const char *opt, char *buf, char *out, size_t size)
 	size_t nseen = 0;
 
 	out[0] = '\0';
+	/* strtok_r would pass over "a,,b": a name left out is a mistake */
+	for (const char *p = buf, *comma; buf[strspn(buf, " ")] && p;
+	     p = comma ? comma + 1 : NULL) {
+		comma = strchr(p, ',');
+		if (strspn(p, " ") >= (size_t)((comma ? comma : strchr(p, 0)) - p))
+			return cli_usage_error("query", "%s: empty field name "
+					       "in '%s'", opt, buf);
+	}
 	for (tok = strtok_r(buf, ", ", &save); tok;
 	     tok = strtok_r(NULL, ", ", &save)) {
 		const struct gic_field *f = gic_field_find(tok), *near;

@@ -76,6 +76,16 @@ test_expect_success 'an unknown field is a usage error pointing at its column' '
 	test_grep "unexpected character .\*. (a glob is a string: path ~ .\*adm\*.)" err
 '
 
+test_expect_success 'an empty name in --fields or --group-by is an error, not skipped' '
+	for l in "path,,sha256" "path," ",path" "path, ,sha256"; do
+		test_expect_code 2 gicat query --fields "$l" >out 2>err && ! test -s out &&
+		test_grep "^gicat: query: --fields: empty field name in .$l." err &&
+		test_expect_code 2 gicat query --group-by "$l" >out 2>err && ! test -s out &&
+		test_grep "^gicat: query: --group-by: empty field name" err || return 1
+	done &&
+	gicat query --limit 1 --fields "path, sha256" >out && test_grep "^path  *sha256" out
+'
+
 test_expect_success 'a long expression is echoed as a window around the error' '
 	e=$(python3 -c "print(\"label = fake or \" * 400 + \"genrator = x\" + \" or label = real\" * 99)") &&
 	test_expect_code 2 gicat query "$e" 2>err &&
