@@ -375,31 +375,57 @@ int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
 }
 
 /* The failed URLs of dataset ?1 (NULL: of any), of every list. */
-#define FORGET "DELETE FROM fetches WHERE status = 'failed' AND (?1 IS " \
-	"NULL OR dataset = ?1)"
+#define FAILED "FROM fetches WHERE status = 'failed' AND (?1 IS NULL OR " \
+	"dataset = ?1)"
+#define OF_LIST " AND (dataset, url) IN (SELECT dataset, url FROM " \
+	"temp.fetch_list)"
+
+/*
+ * Forgetting a URL also drops the rejects row its content left (a page
+ * instead of an image), unless the URL is still listed in another
+ * dataset: rejects are kept by path, and a URL's path is the URL.
+ */
+static const char *const forget_sql[2][4] = {
+	{ "CREATE TEMP TABLE IF NOT EXISTS forgot (url TEXT PRIMARY KEY)",
+	  "INSERT OR IGNORE INTO temp.forgot SELECT url " FAILED,
+	  "DELETE " FAILED,
+	  "DELETE FROM rejects WHERE path IN temp.forgot AND path NOT IN "
+	  "(SELECT url FROM fetches)" },
+	{ NULL, "INSERT OR IGNORE INTO temp.forgot SELECT url " FAILED OF_LIST,
+	  "DELETE " FAILED OF_LIST, NULL },
+};
 
 int gic_fetch_forget_failed(struct gic_catalog *c,
 			    const struct gic_fetch_list *l,
 			    const char *dataset, uint64_t *n)
 {
-	sqlite3_stmt *s = NULL;
-	int rc, step = SQLITE_ERROR;
+	int rc;
 
 	*n = 0;
 	if ((l && (rc = load_list(c, l, dataset)) < 0) ||
 	    (rc = gic_tx_begin(c, 0)) < 0)
 		return rc;
-	if (sqlite3_prepare_v2(c->db, l ? FORGET " AND (dataset, url) IN (SELECT "
-			       "dataset, url FROM temp.fetch_list)" : FORGET,
-			       -1, &s, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(s, 1, dataset, -1, SQLITE_STATIC);
-		step = sqlite3_step(s);
+	rc = sqlite3_exec(c->db, forget_sql[0][0], NULL, NULL, NULL) ||
+	     sqlite3_exec(c->db, "DELETE FROM temp.forgot", NULL, NULL, NULL) ?
+	     -1 : 0;
+	for (int i = 1; i < 4 && rc == 0; i++) {
+		const char *sql = forget_sql[l && forget_sql[1][i]][i];
+		sqlite3_stmt *s = NULL;
+
+		rc = -1;
+		if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) == SQLITE_OK) {
+			if (sqlite3_bind_parameter_count(s))
+				sqlite3_bind_text(s, 1, dataset, -1,
+						  SQLITE_STATIC);
+			rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+		}
+		if (rc == 0 && i == 2)
+			*n = (uint64_t)sqlite3_changes(c->db);
+		sqlite3_finalize(s);
 	}
-	if (step == SQLITE_DONE)
-		*n = (uint64_t)sqlite3_changes(c->db);
-	rc = step == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "forget failed "
-						 "URLs: %s", sqlite3_errmsg(c->db));
-	sqlite3_finalize(s);
+	if (rc < 0)
+		rc = gic_seterr(GIC_EDB, "forget failed URLs: %s",
+				sqlite3_errmsg(c->db));
 	return gic_tx_end(c, 0, rc);
 }
 

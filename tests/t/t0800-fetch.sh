@@ -314,6 +314,8 @@ test_expect_success '--forget-failed forgets the failed URLs of a list, a datase
 	gicat --catalog forget fetch --forget-failed two.csv 2>err &&
 	test_grep "^gicat: fetch: note: 2 URLs of .two.csv. failed in dataset .list., not in .two., which this forgets of; --dataset list forgets those$" err &&
 	test_grep "^fetch: forgot 0 failed URLs$" err &&
+	rejects=$(sqlite3 forget/.gicat/catalog.db "SELECT count(*) FROM rejects") &&
+	test "$rejects" -eq 5 &&
 	gicat --catalog forget fetch --forget-failed --dataset list two.csv >out 2>err &&
 	test_grep "^fetch: forgot 2 failed URLs$" err && ! test -s out &&
 	test "$(fs 2>/dev/null | paste -sd" ")" = "done,7 failed,7" &&
@@ -322,11 +324,18 @@ test_expect_success '--forget-failed forgets the failed URLs of a list, a datase
 	test_grep "^fetch: forgot 0 failed URLs$" err &&
 	gicat --catalog forget fetch --forget-failed --dataset list list.csv 2>err &&
 	test_grep "^fetch: forgot 7 failed URLs$" err &&
+	test "$(sqlite3 forget/.gicat/catalog.db "SELECT count(*) FROM rejects")" -eq 0 &&
+	gicat --catalog forget stats --rejects >out 2>&1 && ! grep -F "$B" out &&
 	gicat --catalog forget fetch --status >out 2>err &&
 	test "$(fs | paste -sd" ")" = "done,7" &&
 	cp -r cat forget2 &&
-	gicat --catalog forget2 fetch --forget-failed 2>err &&
+	sqlite3 forget2/.gicat/catalog.db "INSERT INTO fetches (dataset, url, status) SELECT \"other\", path, \"failed\" FROM rejects WHERE path LIKE \"%/html/x.png\"" &&
+	gicat --catalog forget2 fetch --forget-failed --dataset list 2>err &&
 	test_grep "^fetch: forgot 9 failed URLs$" err &&
+	test "$(sqlite3 forget2/.gicat/catalog.db "SELECT path FROM rejects" | sed "s|$B||")" = /html/x.png &&
+	gicat --catalog forget2 fetch --forget-failed 2>err &&
+	test_grep "^fetch: forgot 1 failed URL$" err &&
+	test "$(sqlite3 forget2/.gicat/catalog.db "SELECT count(*) FROM rejects")" -eq 0 &&
 	gicat --catalog forget2 fetch --status >/dev/null &&
 	test_expect_code 2 gicat fetch --forget-failed --status 2>err &&
 	test_grep "^gicat: fetch: --forget-failed and --status: give one$" err &&
