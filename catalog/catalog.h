@@ -459,6 +459,11 @@ int gic_catalog_open(const char *root, struct gic_catalog **out);
  * gicat's (to list what is pending). */
 int gic_catalog_open_as_is(const char *root, struct gic_catalog **out);
 void gic_catalog_close(struct gic_catalog *c);
+/* How long a catalog opened after this call waits for another process's
+ * write to end before a statement fails ("database is locked"), for the
+ * whole process (default 30,000 ms). */
+void gic_set_busy_timeout(int ms);
+int gic_busy_timeout(void);
 /*
  * GIC_ESCHEMA when the catalog is read-only because of a newer schema.
  * Otherwise takes, until the catalog is closed, a shared lock on

@@ -344,6 +344,18 @@ static int has_schema(struct gic_catalog *c, const char *path)
 
 enum { OPEN_MIGRATE, OPEN_FRESH, OPEN_AS_IS };
 
+static int busy_ms = 30000;
+
+void gic_set_busy_timeout(int ms)
+{
+	busy_ms = ms;
+}
+
+int gic_busy_timeout(void)
+{
+	return busy_ms;
+}
+
 static int open_db(struct gic_catalog *c, int how)
 {
 	int fresh = how == OPEN_FRESH;
@@ -359,7 +371,7 @@ static int open_db(struct gic_catalog *c, int how)
 	if (!ro && sqlite3_open_v2(p, &c->db, SQLITE_OPEN_READWRITE, NULL))
 		return gic_seterr(GIC_EDB, "open '%s': %s", p,
 				  c->db ? sqlite3_errmsg(c->db) : "out of memory");
-	sqlite3_busy_timeout(c->db, 30000);
+	sqlite3_busy_timeout(c->db, busy_ms);
 	/* before anything writes to it (journal_mode would) */
 	if (!fresh && (rc = has_schema(c, p)) < 0)
 		return rc;

@@ -31,7 +31,7 @@ void gic_known_open(struct gic_known *k, struct gic_catalog *c)
 	if (path && *path &&
 	    sqlite3_open_v2(path, &k->own, SQLITE_OPEN_READONLY |
 			    SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
-		sqlite3_busy_timeout(k->own, 30000);
+		sqlite3_busy_timeout(k->own, gic_busy_timeout());
 		sqlite3_prepare_v2(k->own, known_sql, -1, &k->q, NULL);
 	}
 	/* without the statement every file is simply decoded */

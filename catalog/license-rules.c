@@ -150,7 +150,7 @@ static int apply(struct gic_catalog *c, char kind, const char *name,
 			       "?2 AND license IS ?3" : "UPDATE entries SET "
 			       "license = ?1 WHERE generator = ?2 AND license "
 			       "IS ?3", -1, &upd, NULL)) {
-		rc = db_fail(c, "license set");
+		rc = db_fail(c, "apply the license rule");
 		goto out;
 	}
 	sqlite3_bind_text(vals, 1, name, -1, SQLITE_STATIC);
@@ -170,7 +170,7 @@ static int apply(struct gic_catalog *c, char kind, const char *name,
 		*changed += (uint64_t)sqlite3_changes(c->db);
 		sqlite3_reset(upd);
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(c, "license set");
+	rc = rc == SQLITE_DONE ? 0 : db_fail(c, "apply the license rule");
 out:
 	sqlite3_finalize(vals);
 	sqlite3_finalize(upd);
@@ -195,7 +195,7 @@ int gic_license_rule_set(struct gic_catalog *c, const char *kind,
 		return rc;
 	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) {
 		free(joined);
-		return db_fail(c, "license set");
+		return db_fail(c, "record the license rule");
 	}
 	if (sqlite3_prepare_v2(c->db, joined ?
 			       "INSERT OR REPLACE INTO license_rules (kind, "
@@ -207,14 +207,14 @@ int gic_license_rule_set(struct gic_catalog *c, const char *kind,
 		if (joined)
 			sqlite3_bind_text(s, 3, joined, -1, SQLITE_STATIC);
 	}
-	rc = s && sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(c, "license set");
+	rc = s && sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(c, "record the license rule");
 	sqlite3_finalize(s);
 	if (rc == 0 && !joined)  /* unset: whether there was one */
 		*changed = (uint64_t)sqlite3_changes(c->db);
 	if (rc == 0 && joined)
 		rc = apply(c, *kind, name, joined, changed);
 	if (rc == 0 && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL))
-		rc = db_fail(c, "license set");
+		rc = db_fail(c, "record the license rule");
 	if (rc < 0) {
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 		*changed = 0;

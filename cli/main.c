@@ -293,6 +293,10 @@ static void overview(FILE *f)
 	fputs("usage: gicat [--catalog DIR] COMMAND [ARGS]\n\ncommands:\n", f);
 	for (const struct cmd *c = commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fputs("\nenvironment:\n"
+	      "  GICAT_DIR           the catalog when --catalog is not given\n"
+	      "  GICAT_BUSY_TIMEOUT  seconds a writer waits for another "
+	      "(default 30)\n", f);
 	fputs("\n'gicat help COMMAND' or 'gicat COMMAND -h' shows a command's "
 	      "options; 'gicat --version' the version.\n", f);
 }
@@ -360,6 +364,28 @@ static void on_sigbus(int sig)
 	_exit(EXIT_RUNTIME);
 }
 
+/* $GICAT_BUSY_TIMEOUT: seconds to wait for another process's write to
+ * end (digits, a fraction allowed), 0 to 86400; unset, SQLite waits 30 s.
+ * Scripts that would rather fail at once than wait set 0. */
+static int take_busy_timeout(void)
+{
+	const char *v = getenv("GICAT_BUSY_TIMEOUT");
+	char *end;
+	double s;
+
+	if (!v)
+		return 0;
+	s = strtod(v, &end);
+	if (v[0] < '0' || v[0] > '9' || *end || strspn(v, "0123456789.") !=
+	    strlen(v) || !(s <= 86400)) {
+		cli_err("gicat: GICAT_BUSY_TIMEOUT takes seconds (0 to 86400), "
+			"not '%s'\n", v);
+		return -1;
+	}
+	gic_set_busy_timeout((int)(s * 1000 + 0.5));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
@@ -373,6 +399,8 @@ int main(int argc, char **argv)
 		fputs("gicat: --catalog needs a directory\n", stderr);
 		return EXIT_USAGE;
 	}
+	if (take_busy_timeout() < 0)
+		return EXIT_USAGE;
 	if (argc < 2) {
 		overview(stderr);
 		return EXIT_USAGE;

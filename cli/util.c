@@ -242,8 +242,8 @@ void cli_print_error(const char *what, const char *subject)
 	char busy[1200];
 
 	/* SQLite's words for a write lock another process held through
-	 * the whole busy timeout (30 s), or took between this one's read
-	 * and its write (at once) */
+	 * the whole busy timeout ($GICAT_BUSY_TIMEOUT), or took between
+	 * this one's read and its write (at once) */
 	if (!gic_errmsg_lines() && strstr(m, "database is locked")) {
 		snprintf(busy, sizeof(busy), "%.900s (another process is "
 			 "writing the catalog: run this again once it is "

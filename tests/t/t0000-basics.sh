@@ -233,6 +233,38 @@ test_expect_success 'a count or a time in seconds takes digits only: no size suf
 	gicat --catalog cat query --limit 007 >/dev/null
 '
 
+test_expect_success 'another process writing: a reader goes on, a writer waits GICAT_BUSY_TIMEOUT seconds, then says so' '
+	rm -f held release &&
+	python3 -c "
+import os, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute(\"BEGIN IMMEDIATE\")
+open(\"held\", \"w\").close()
+for _ in range(600):
+    if os.path.exists(\"release\"):
+        break
+    time.sleep(0.05)
+db.execute(\"ROLLBACK\")
+" cat/.gicat/catalog.db &
+	holder=$! &&
+	while ! test -e held; do sleep 0.05; done &&
+	gicat --catalog cat query --count >out && test "$(cat out)" = 0 &&
+	start=$(date +%s) &&
+	test_expect_code 3 env GICAT_BUSY_TIMEOUT=0.5 gicat --catalog cat license set --dataset x MIT 2>err &&
+	test $(($(date +%s) - start)) -lt 10 &&
+	test "$(wc -l <err)" -eq 1 &&
+	test "$(cat err)" = "gicat: license set: record the license rule: database is locked (another process is writing the catalog: run this again once it is done)" &&
+	test_expect_code 3 env GICAT_BUSY_TIMEOUT=0 gicat --catalog cat rm "label = real" 2>err &&
+	test "$(cat err)" = "gicat: rm: begin: database is locked (another process is writing the catalog: run this again once it is done)" &&
+	for v in x -1 1e9 86401 "" " 1"; do
+		test_expect_code 2 env GICAT_BUSY_TIMEOUT="$v" gicat --catalog cat query --count 2>err &&
+		test "$(cat err)" = "gicat: GICAT_BUSY_TIMEOUT takes seconds (0 to 86400), not ${SQ}$v${SQ}" || return 1
+	done &&
+	touch release && wait $holder &&
+	GICAT_BUSY_TIMEOUT=0 gicat --catalog cat license set --dataset x MIT 2>err &&
+	gicat help >out && test_grep "^  GICAT_BUSY_TIMEOUT  seconds a writer waits" out
+'
+
 test_expect_success 'a full stdout is a failure, not success' '
 	if test -w /dev/full; then
 		for a in help --help --version "help query" "query -h"; do
