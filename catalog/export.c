@@ -92,22 +92,31 @@ int gic_export_label_sibling(const char *path, size_t dirlen, char *out,
 	return 0;
 }
 
+/* The path of element i of an array of structs (stride bytes each) that
+ * start with one: copied out, as the array is only as aligned as the
+ * compiler knows from a void pointer. */
+static const char *path_at(const void *paths, size_t i, size_t stride)
+{
+	const char *p;
+
+	memcpy(&p, (const char *)paths + i * stride, sizeof(p));
+	return p;
+}
+
 int gic_export_has_below(const void *paths, size_t n, size_t stride,
 			 const char *dir)
 {
 	size_t lo = 0, hi = n, len = strlen(dir);
-#define PATH_AT(i) (*(char *const *)((const char *)paths + (i) * stride))
 
 	while (lo < hi) { /* the first path not before dir */
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (strcmp(PATH_AT(mid), dir) < 0)
+		if (strcmp(path_at(paths, mid, stride), dir) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < n && !strncmp(PATH_AT(lo), dir, len);
-#undef PATH_AT
+	return lo < n && !strncmp(path_at(paths, lo, stride), dir, len);
 }
 
 int gic_export_dir_wanted(const void *paths, size_t n, size_t stride,

@@ -55,6 +55,7 @@ static void line_close(FILE *m, char **text, size_t *len)
 
 /* Writes the formatted text to stderr escaped (cli_put_escaped), all but
  * a newline that ends it. */
+__attribute__((format(printf, 1, 0)))
 static void say_escaped(const char *fmt, va_list ap)
 {
 	char *msg = NULL;
