@@ -47,9 +47,13 @@ struct keys {
 
 /* The latest export that wrote the file at path: one of this task first
  * (its set is the row's), else of any task (a copy of the task file with
- * another description, say: the image must be one this task scores). */
+ * another description, say: the image must be one this task scores).
+ * CROSS JOIN keeps the exports the outer loop, so the file is one search
+ * of the primary key (materialization_id, path) per export: left to
+ * itself, SQLite scanned every file every export wrote for each row
+ * (25,000 rows by exported path, 155,000 files recorded: 6 minutes). */
 #define SQL_MAT "SELECT f.image_sha256, iif(m.task_hash = ?1, f.set_name, " \
-	"NULL) FROM materializations m JOIN materialized_files f ON " \
+	"NULL) FROM materializations m CROSS JOIN materialized_files f ON " \
 	"f.materialization_id = m.id WHERE f.path = ?2 AND f.image_sha256 IS " \
 	"NOT NULL ORDER BY m.task_hash = ?1 DESC, m.id DESC LIMIT 1"
 __attribute__((format(printf, 3, 4)))
