@@ -10,14 +10,28 @@
 #include "audit.h"
 
 /*
+ * A hash index of the names of such an array, for one that may hold many
+ * (PNG text keys: a set whose every image has its own key would make a
+ * search of the array per key quadratic).  Zero it to start; it indexes
+ * the elements appended since its last use, by audit_named or not, and
+ * is void once the array is reordered.  audit_names_free releases it.
+ */
+struct audit_names {
+	size_t *slot;            /* element index + 1, 0 for empty */
+	size_t cap, indexed;     /* cap a power of two, or 0 */
+};
+void audit_names_free(struct audit_names *ix);
+
+/*
  * In the array *arr of *n elements of size sz, each beginning with its
  * malloc'd char * name: the element named name, or else a new zeroed one
  * holding a copy of name, appended (*added = 1 then, when added is not
  * NULL).  NULL when out of memory.  arr is the address of the array
- * pointer (a struct x ** passed as void *).
+ * pointer (a struct x ** passed as void *).  ix, when not NULL, is the
+ * array's index (else the array is searched).
  */
 void *audit_named(void *arr, size_t *n, size_t sz, const char *name,
-		  int *added);
+		  int *added, struct audit_names *ix);
 
 /* The features of the threshold rules, in the order of their rules. */
 enum { FEAT_SIDE, FEAT_QUALITY, FEAT_BPP, NFEAT };

@@ -33,10 +33,11 @@ static int db_fail(struct gic_catalog *c)
 }
 
 static struct gic_prov_count *count_for(struct gic_prov_group *g,
-					const char *name)
+					const char *name,
+					struct audit_names *ix)
 {
 	return audit_named(&g->counts, &g->ncounts, sizeof(g->counts[0]),
-			   name, NULL);
+			   name, NULL, ix);
 }
 
 static struct gic_prov_group *find_group(struct gic_prov *p, const char *grp,
@@ -66,7 +67,7 @@ static struct gic_prov_group *group_for(struct gic_prov *p, const char *grp,
 	if (!(g->group = strdup(grp)))
 		return NULL;
 	for (int i = 0; i < NFIXED; i++)
-		if (!count_for(g, fixed[i]))
+		if (!count_for(g, fixed[i], NULL))
 			return NULL;
 	return g;
 }
@@ -100,8 +101,10 @@ static void text_name(char *name, size_t size, const char *key, size_t len)
 }
 
 /* Counts "text:KEY" for each key of an image's comma-separated list, once
- * however many chunks carry it (two "Comment" chunks are one image). */
-static int count_keys(struct gic_prov_group *g, const char *keys)
+ * however many chunks carry it (two "Comment" chunks are one image); ix
+ * indexes g's counts. */
+static int count_keys(struct gic_prov_group *g, struct audit_names *ix,
+		      const char *keys)
 {
 	char name[160];
 
@@ -114,7 +117,7 @@ static int count_keys(struct gic_prov_group *g, const char *keys)
 		if (!len || key_seen(keys, key, len))
 			continue;
 		text_name(name, sizeof(name), key, len);
-		if (!(k = count_for(g, name)))
+		if (!(k = count_for(g, name, ix)))
 			return gic_seterr(GIC_ENOMEM, "out of memory");
 		k->n++;
 	}
@@ -123,6 +126,8 @@ static int count_keys(struct gic_prov_group *g, const char *keys)
 
 static int tally(struct gic_catalog *c, struct gic_prov *p)
 {
+	struct audit_names *ix = NULL;  /* each group's counts by name */
+	size_t nix = 0;
 	sqlite3_stmt *q;
 	int rc = 0, step;
 
@@ -139,7 +144,16 @@ static int tally(struct gic_catalog *c, struct gic_prov *p)
 		struct gic_prov_group *g = group_for(p, (const char *)
 						     sqlite3_column_text(q, 0),
 						     label);
-		if (!g) {
+		size_t gi = g ? (size_t)(g - p->groups) : 0;
+		struct audit_names *more;
+
+		if (g && gi >= nix && (more = realloc(ix, (gi + 1) *
+						      sizeof(*ix)))) {
+			ix = more;
+			memset(ix + nix, 0, (gi + 1 - nix) * sizeof(*ix));
+			nix = gi + 1;
+		}
+		if (!g || gi >= nix) {
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
 			break;
 		}
@@ -148,11 +162,15 @@ static int tally(struct gic_catalog *c, struct gic_prov *p)
 		p->nfake += !strcmp(label, "fake");
 		for (int i = 0; i < NFIXED; i++)
 			g->counts[i].n += sqlite3_column_int(q, 2 + i) != 0;
-		rc = count_keys(g, (const char *)sqlite3_column_text(q, 12));
+		rc = count_keys(g, &ix[gi], (const char *)
+				sqlite3_column_text(q, 12));
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = db_fail(c);
 	sqlite3_finalize(q);
+	for (size_t i = 0; i < nix; i++)
+		audit_names_free(&ix[i]);
+	free(ix);
 	return rc;
 }
 
@@ -185,10 +203,11 @@ static int top_values(struct gic_catalog *c, struct gic_prov *p, int f)
 }
 
 static struct gic_prov_feature *feature_for(struct gic_prov *p,
-					    const char *name)
+					    const char *name,
+					    struct audit_names *ix)
 {
 	return audit_named(&p->features, &p->nfeatures,
-			   sizeof(p->features[0]), name, NULL);
+			   sizeof(p->features[0]), name, NULL, ix);
 }
 
 /* Whether x points to a label, and how well it does so (balanced). */
@@ -217,6 +236,8 @@ static int by_verdict(const void *a, const void *b)
 
 static int features(struct gic_prov *p)
 {
+	struct audit_names ix = { 0 };
+
 	for (size_t i = 0; i < p->ngroups; i++) {
 		const struct gic_prov_group *g = &p->groups[i];
 		int real = !strcmp(g->label, "real"), fake = !strcmp(g->label, "fake");
@@ -225,11 +246,14 @@ static int features(struct gic_prov *p)
 			struct gic_prov_feature *x;
 			if (!g->counts[k].n)
 				continue;
-			if (!(x = feature_for(p, g->counts[k].name)))
+			if (!(x = feature_for(p, g->counts[k].name, &ix))) {
+				audit_names_free(&ix);
 				return gic_seterr(GIC_ENOMEM, "out of memory");
+			}
 			*(real ? &x->real : &x->fake) += g->counts[k].n;
 		}
 	}
+	audit_names_free(&ix);
 	for (size_t i = 0; i < p->nfeatures; i++)
 		judge(p, &p->features[i]);
 	if (p->nfeatures)

@@ -146,13 +146,67 @@ static void add_id(char *list, size_t size, const char *id)
 	snprintf(list + n, size - n, "%s%s", n ? " " : "", id);
 }
 
+static size_t name_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037u;  /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return (size_t)(h ^ h >> 32);
+}
+
+void audit_names_free(struct audit_names *ix)
+{
+	free(ix->slot);
+	memset(ix, 0, sizeof(*ix));
+}
+
+/* ix brought up to the n elements of v, with room for one more; -1 when
+ * out of memory. */
+static int names_sync(struct audit_names *ix, const char *v, size_t n,
+		      size_t sz)
+{
+	char *name;
+
+	if (2 * (n + 1) > ix->cap) {
+		size_t cap = 64;
+		while (cap < 4 * (n + 1))
+			cap *= 2;
+		free(ix->slot);
+		if (!(ix->slot = calloc(cap, sizeof(*ix->slot)))) {
+			memset(ix, 0, sizeof(*ix));
+			return -1;
+		}
+		ix->cap = cap;
+		ix->indexed = 0;
+	}
+	for (; ix->indexed < n; ix->indexed++) {
+		size_t h;
+		memcpy(&name, v + ix->indexed * sz, sizeof(name));
+		for (h = name_hash(name) & (ix->cap - 1); ix->slot[h];
+		     h = (h + 1) & (ix->cap - 1))
+			;
+		ix->slot[h] = ix->indexed + 1;
+	}
+	return 0;
+}
+
 void *audit_named(void *arr, size_t *n, size_t sz, const char *name,
-		  int *added)
+		  int *added, struct audit_names *ix)
 {
 	char *v, *el, *copy, *have;
 
 	memcpy(&v, arr, sizeof(v));
-	for (size_t i = 0; i < *n; i++) {
+	if (ix && names_sync(ix, v, *n, sz) < 0)
+		return NULL;
+	for (size_t h = ix ? name_hash(name) & (ix->cap - 1) : 0;
+	     ix && ix->slot[h]; h = (h + 1) & (ix->cap - 1)) {
+		el = v + (ix->slot[h] - 1) * sz;
+		memcpy(&have, el, sizeof(have));
+		if (!strcmp(have, name))
+			return el;
+	}
+	for (size_t i = 0; !ix && i < *n; i++) {
 		memcpy(&have, v + i * sz, sizeof(have));
 		if (!strcmp(have, name))
 			return v + i * sz;
@@ -176,7 +230,7 @@ static struct gic_license_tally *tally(struct gic_license_audit *a,
 {
 	int added = 0;
 	struct gic_license_tally *t = audit_named(&a->ids, &a->nids,
-						  sizeof(*t), id, &added);
+						  sizeof(*t), id, &added, NULL);
 
 	if (t && added) {
 		t->lic = gic_license_find(a->reg, a->nreg, id);
