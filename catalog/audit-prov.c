@@ -127,7 +127,7 @@ static int count_keys(struct gic_prov_group *g, struct audit_names *ix,
 static int tally(struct gic_catalog *c, struct gic_prov *p)
 {
 	struct audit_names *ix = NULL;  /* each group's counts by name */
-	size_t nix = 0;
+	size_t nix = 0, cap = 0;
 	sqlite3_stmt *q;
 	int rc = 0, step;
 
@@ -145,14 +145,11 @@ static int tally(struct gic_catalog *c, struct gic_prov *p)
 						     sqlite3_column_text(q, 0),
 						     label);
 		size_t gi = g ? (size_t)(g - p->groups) : 0;
-		struct audit_names *more;
 
-		if (g && gi >= nix && (more = realloc(ix, (gi + 1) *
-						      sizeof(*ix)))) {
-			ix = more;
-			memset(ix + nix, 0, (gi + 1 - nix) * sizeof(*ix));
-			nix = gi + 1;
-		}
+		/* a group is new when it is the last: its index too */
+		if (g && gi == nix &&
+		    gic_grow(&ix, nix, &cap, sizeof(*ix), 16) == 0)
+			memset(&ix[nix++], 0, sizeof(*ix));
 		if (!g || gi >= nix) {
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
 			break;

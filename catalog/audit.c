@@ -161,13 +161,20 @@ void audit_names_free(struct audit_names *ix)
 	memset(ix, 0, sizeof(*ix));
 }
 
+/* The name an element begins with. */
+static const char *name_of(const char *el)
+{
+	const char *name;
+
+	memcpy(&name, el, sizeof(name));
+	return name;
+}
+
 /* ix brought up to the n elements of v, with room for one more; -1 when
  * out of memory. */
 static int names_sync(struct audit_names *ix, const char *v, size_t n,
 		      size_t sz)
 {
-	char *name;
-
 	if (2 * (n + 1) > ix->cap) {
 		size_t cap = 64;
 		while (cap < 4 * (n + 1))
@@ -181,11 +188,10 @@ static int names_sync(struct audit_names *ix, const char *v, size_t n,
 		ix->indexed = 0;
 	}
 	for (; ix->indexed < n; ix->indexed++) {
-		size_t h;
-		memcpy(&name, v + ix->indexed * sz, sizeof(name));
-		for (h = name_hash(name) & (ix->cap - 1); ix->slot[h];
-		     h = (h + 1) & (ix->cap - 1))
-			;
+		size_t h = name_hash(name_of(v + ix->indexed * sz));
+
+		while (ix->slot[h &= ix->cap - 1])
+			h++;
 		ix->slot[h] = ix->indexed + 1;
 	}
 	return 0;
@@ -194,22 +200,20 @@ static int names_sync(struct audit_names *ix, const char *v, size_t n,
 void *audit_named(void *arr, size_t *n, size_t sz, const char *name,
 		  int *added, struct audit_names *ix)
 {
-	char *v, *el, *copy, *have;
+	char *v, *el, *copy;
 
 	memcpy(&v, arr, sizeof(v));
-	if (ix && names_sync(ix, v, *n, sz) < 0)
-		return NULL;
-	for (size_t h = ix ? name_hash(name) & (ix->cap - 1) : 0;
-	     ix && ix->slot[h]; h = (h + 1) & (ix->cap - 1)) {
-		el = v + (ix->slot[h] - 1) * sz;
-		memcpy(&have, el, sizeof(have));
-		if (!strcmp(have, name))
-			return el;
-	}
-	for (size_t i = 0; !ix && i < *n; i++) {
-		memcpy(&have, v + i * sz, sizeof(have));
-		if (!strcmp(have, name))
-			return v + i * sz;
+	if (ix) {
+		if (names_sync(ix, v, *n, sz) < 0)
+			return NULL;
+		for (size_t h = name_hash(name); ix->slot[h &= ix->cap - 1]; h++)
+			if (!strcmp(name_of(el = v + (ix->slot[h] - 1) * sz),
+				    name))
+				return el;
+	} else {
+		for (size_t i = 0; i < *n; i++)
+			if (!strcmp(name_of(el = v + i * sz), name))
+				return el;
 	}
 	if (!(v = realloc(v, (*n + 1) * sz)))
 		return NULL;

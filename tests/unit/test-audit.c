@@ -4,7 +4,7 @@
  * at offsets, offsets outside the data, the forms XMP writes a property
  * in), a JPEG probed end to end with those markers, the best-threshold
  * search against brute force, and license lists, defaults and the
- * LICENSES.md text.
+ * LICENSES.md text; names found by the index as by a search.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -468,6 +468,51 @@ static void test_license_markdown(void **state)
 	free(md);
 }
 
+/* ---- names --------------------------------------------------------- */
+
+/* audit_named with an index finds what the plain search finds, across
+ * the index's growth, names appended behind its back, and names that
+ * collide in a small table. */
+static void test_named_index(void **state)
+{
+	struct gic_prov_count *plain = NULL, *fast = NULL;
+	struct audit_names ix = { 0 };
+	size_t np = 0, nf = 0;
+	char name[32];
+
+	(void)state;
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < 3000; i++) {
+			int ap = 0, af = 0;
+			struct gic_prov_count *p, *f;
+
+			snprintf(name, sizeof(name), "text:key%d",
+				 (i * 7919) % 2000);
+			p = audit_named(&plain, &np, sizeof(*plain), name, &ap,
+					NULL);
+			f = audit_named(&fast, &nf, sizeof(*fast), name, &af,
+					i % 500 ? &ix : NULL);
+			assert_non_null(p);
+			assert_non_null(f);
+			assert_int_equal(ap, af);
+			assert_int_equal(p - plain, f - fast);
+			assert_string_equal(f->name, name);
+			f->n++;
+		}
+	assert_int_equal(nf, 2000);
+	assert_int_equal(np, nf);
+	for (size_t i = 0; i < nf; i++) {
+		assert_string_equal(plain[i].name, fast[i].name);
+		assert_true(fast[i].n == 3 || fast[i].n == 6);
+		free(plain[i].name);
+		free(fast[i].name);
+	}
+	free(plain);
+	free(fast);
+	audit_names_free(&ix);
+	assert_null(ix.slot);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_max_accuracy),
 		cmocka_unit_test(test_license_lists_and_defaults),
 		cmocka_unit_test(test_license_markdown),
+		cmocka_unit_test(test_named_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
