@@ -383,16 +383,17 @@ int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
 /*
  * Forgetting a URL also drops the rejects row its content left (a page
  * instead of an image), unless the URL is still listed in another
- * dataset: rejects are kept by path, and a URL's path is the URL.
+ * dataset: rejects are kept by path, and a URL's path is the URL.  The
+ * steps, of every failed URL (0) or of the list's (1); the count is the
+ * second's.
  */
-static const char *const forget_sql[2][4] = {
-	{ "CREATE TEMP TABLE IF NOT EXISTS forgot (url TEXT PRIMARY KEY)",
-	  "INSERT OR IGNORE INTO temp.forgot SELECT url " FAILED,
-	  "DELETE " FAILED,
-	  "DELETE FROM rejects WHERE path IN temp.forgot AND path NOT IN "
-	  "(SELECT url FROM fetches)" },
-	{ NULL, "INSERT OR IGNORE INTO temp.forgot SELECT url " FAILED OF_LIST,
-	  "DELETE " FAILED OF_LIST, NULL },
+#define DROP_REJECTS "DELETE FROM rejects WHERE path IN temp.forgot AND " \
+	"path NOT IN (SELECT url FROM fetches)"
+static const char *const forget_sql[2][3] = {
+	{ "INSERT OR IGNORE INTO temp.forgot SELECT url " FAILED,
+	  "DELETE " FAILED, DROP_REJECTS },
+	{ "INSERT OR IGNORE INTO temp.forgot SELECT url " FAILED OF_LIST,
+	  "DELETE " FAILED OF_LIST, DROP_REJECTS },
 };
 
 int gic_fetch_forget_failed(struct gic_catalog *c,
@@ -405,21 +406,19 @@ int gic_fetch_forget_failed(struct gic_catalog *c,
 	if ((l && (rc = load_list(c, l, dataset)) < 0) ||
 	    (rc = gic_tx_begin(c, 0)) < 0)
 		return rc;
-	rc = sqlite3_exec(c->db, forget_sql[0][0], NULL, NULL, NULL) ||
-	     sqlite3_exec(c->db, "DELETE FROM temp.forgot", NULL, NULL, NULL) ?
-	     -1 : 0;
-	for (int i = 1; i < 4 && rc == 0; i++) {
-		const char *sql = forget_sql[l && forget_sql[1][i]][i];
+	rc = sqlite3_exec(c->db, "CREATE TEMP TABLE IF NOT EXISTS forgot (url "
+			  "TEXT PRIMARY KEY); DELETE FROM temp.forgot", NULL,
+			  NULL, NULL) ? -1 : 0;
+	for (int i = 0; i < 3 && rc == 0; i++) {
 		sqlite3_stmt *s = NULL;
 
 		rc = -1;
-		if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) == SQLITE_OK) {
-			if (sqlite3_bind_parameter_count(s))
-				sqlite3_bind_text(s, 1, dataset, -1,
-						  SQLITE_STATIC);
+		if (sqlite3_prepare_v2(c->db, forget_sql[l != NULL][i], -1, &s,
+				       NULL) == SQLITE_OK) {
+			sqlite3_bind_text(s, 1, dataset, -1, SQLITE_STATIC);
 			rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
 		}
-		if (rc == 0 && i == 2)
+		if (rc == 0 && i == 1)
 			*n = (uint64_t)sqlite3_changes(c->db);
 		sqlite3_finalize(s);
 	}
