@@ -47,13 +47,16 @@ static int split_fields(const char *opt, char *buf, char *out, size_t size)
 	size_t nseen = 0;
 
 	out[0] = '\0';
-	/* strtok_r would pass over "a,,b": a name left out is a mistake */
-	for (const char *p = buf, *comma; buf[strspn(buf, " ")] && p;
-	     p = comma ? comma + 1 : NULL) {
-		comma = strchr(p, ',');
-		if (strspn(p, " ") >= (size_t)((comma ? comma : strchr(p, 0)) - p))
+	/* strtok_r would pass over "a,,b": a name left out is a mistake
+	 * (no name at all is, below) */
+	for (const char *p = buf; buf[strspn(buf, " ")]; p++) {
+		size_t len = strcspn(p, ",");
+
+		if (strspn(p, " ") >= len)
 			return cli_usage_error("query", "%s: empty field name "
 					       "in '%s'", opt, buf);
+		if (!*(p += len))
+			break;
 	}
 	for (tok = strtok_r(buf, ", ", &save); tok;
 	     tok = strtok_r(NULL, ", ", &save)) {
