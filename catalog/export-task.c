@@ -87,7 +87,7 @@ static long recorded_images(struct gic_catalog *c, const char *abs,
 {
 	sqlite3_stmt *s;
 	size_t n = 0, cap = 0;
-	int rc, grown = 0;
+	int rc, err = 0;
 
 	*v = NULL;
 	if ((rc = gic_export_dir_query(c, "SELECT DISTINCT image_sha256 FROM "
@@ -98,19 +98,19 @@ static long recorded_images(struct gic_catalog *c, const char *abs,
 		return rc;
 	sqlite3_bind_text(s, 2, set, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((grown = gic_grow(v, n, &cap, sizeof(**v), 256)) < 0)
+		if ((err = gic_grow(v, n, &cap, sizeof(**v), 256)) < 0)
 			break;
 		snprintf((*v)[n++], GIC_HEX_LEN + 1, "%s",
 			 (const char *)sqlite3_column_text(s, 0));
 	}
-	if (rc != SQLITE_DONE && grown == 0)
-		grown = gic_seterr(GIC_EDB, "read the export's records: %s",
-				   sqlite3_errmsg(c->db));
+	if (rc != SQLITE_DONE && err == 0)  /* else out of memory, said */
+		err = gic_seterr(GIC_EDB, "read the export's records: %s",
+				 sqlite3_errmsg(c->db));
 	sqlite3_finalize(s);
-	if (grown < 0) {  /* out of memory, as gic_grow said, or the error */
+	if (err < 0) {
 		free(*v);
 		*v = NULL;
-		return grown;
+		return err;
 	}
 	return (long)n;
 }

@@ -207,7 +207,8 @@ int gic_license_rule_set(struct gic_catalog *c, const char *kind,
 		if (joined)
 			sqlite3_bind_text(s, 3, joined, -1, SQLITE_STATIC);
 	}
-	rc = s && sqlite3_step(s) == SQLITE_DONE ? 0 : db_fail(c, "record the license rule");
+	rc = s && sqlite3_step(s) == SQLITE_DONE ? 0 :
+	     db_fail(c, "record the license rule");
 	sqlite3_finalize(s);
 	if (rc == 0 && !joined)  /* unset: whether there was one */
 		*changed = (uint64_t)sqlite3_changes(c->db);
