@@ -205,7 +205,8 @@ const char *gic_classes_wnid(const struct gic_classes *c, int idx);
  * may be NULL): its index, or -1. */
 int gic_class_parse(const struct gic_classes *cls, const char *s);
 
-/* ILSVRC2012 validation labels (image id -> wnid), LOC_val_solution.csv. */
+/* ILSVRC2012 validation labels (image id -> wnid), LOC_val_solution.csv.
+ * A bad file's message names the line, not the file (the caller does). */
 struct gic_val_labels;
 int gic_val_labels_load(const char *path, struct gic_val_labels **out);
 /* wnid for "ILSVRC2012_val_00000744" (no extension) or NULL. */

@@ -173,19 +173,18 @@ const char *gic_classes_wnid(const struct gic_classes *c, int idx)
 
 /* One "ImageId,wnid ..." line (s is writable: the id is NUL-terminated
  * in place) into e. */
-static int val_line(const char *path, char *s, size_t len, int lineno,
-		    struct val_entry *e)
+static int val_line(char *s, size_t len, int lineno, struct val_entry *e)
 {
 	char *comma = memchr(s, ',', len), *dot;
 	size_t wlen;
 
 	if (!comma || comma == s)
-		return gic_seterr(GIC_EUSAGE, "%s:%d: expected "
-				  "'ImageId,PredictionString'", path, lineno);
+		return gic_seterr(GIC_EUSAGE, "line %d: expected "
+				  "'ImageId,PredictionString'", lineno);
 	wlen = strcspn(comma + 1, " \t\r\n");
 	if (!is_wnid(comma + 1, wlen))
-		return gic_seterr(GIC_EUSAGE, "%s:%d: PredictionString does not "
-				  "start with a wnid like n01440764", path,
+		return gic_seterr(GIC_EUSAGE, "line %d: PredictionString does "
+				  "not start with a wnid like n01440764",
 				  lineno);
 	*comma = '\0';
 	/* "ILSVRC2012_val_00000001.JPEG" names the file: the id is without */
@@ -205,7 +204,7 @@ static int cmp_val(const void *a, const void *b)
 }
 
 /* Sorts v->e and rejects one id labelled with two different wnids. */
-static int val_sort(const char *path, struct gic_val_labels *v)
+static int val_sort(struct gic_val_labels *v)
 {
 	if (v->n)
 		qsort(v->e, v->n, sizeof(v->e[0]), cmp_val);
@@ -213,16 +212,15 @@ static int val_sort(const char *path, struct gic_val_labels *v)
 		const struct val_entry *a = &v->e[i - 1], *b = &v->e[i];
 
 		if (strcmp(a->id, b->id) == 0 && strcmp(a->wnid, b->wnid) != 0)
-			return gic_seterr(GIC_EUSAGE, "%s:%d: %s is labelled %s "
-					  "here and %s on line %d", path,
-					  b->line, b->id, b->wnid, a->wnid,
-					  a->line);
+			return gic_seterr(GIC_EUSAGE, "line %d: %s is labelled "
+					  "%s here and %s on line %d", b->line,
+					  b->id, b->wnid, a->wnid, a->line);
 	}
 	return 0;
 }
 
 /* Splits buf into lines and parses every data line into v->e. */
-static int val_parse(const char *path, char *buf, struct gic_val_labels *v)
+static int val_parse(char *buf, struct gic_val_labels *v)
 {
 	size_t lines = 1;
 	char *s, *next;
@@ -241,13 +239,13 @@ static int val_parse(const char *path, char *buf, struct gic_val_labels *v)
 		if (len == 0 || (lineno == 1 && strncmp(s, "ImageId", 7) == 0))
 			continue;
 		s[len] = '\0';
-		if ((rc = val_line(path, s, len, lineno, &v->e[v->n])) < 0)
+		if ((rc = val_line(s, len, lineno, &v->e[v->n])) < 0)
 			return rc;
 		v->n++;
 	}
 	if (v->n == 0)
-		return gic_seterr(GIC_EUSAGE, "%s: no labels found", path);
-	return val_sort(path, v);
+		return gic_seterr(GIC_EUSAGE, "no labels found");
+	return val_sort(v);
 }
 
 int gic_val_labels_load(const char *path, struct gic_val_labels **out)
@@ -262,8 +260,8 @@ int gic_val_labels_load(const char *path, struct gic_val_labels **out)
 	if ((rc = gic_read_input(path, VAL_MAX_BYTES, &v->buf, &len)) < 0)
 		goto out;
 	/* a byte-order mark (a spreadsheet's "CSV UTF-8") is not the header */
-	rc = val_parse(path, v->buf + (strncmp(v->buf, "\xef\xbb\xbf", 3) ?
-				       0 : 3), v);
+	rc = val_parse(v->buf + (strncmp(v->buf, "\xef\xbb\xbf", 3) ? 0 : 3),
+		       v);
 out:
 	if (rc < 0)
 		gic_val_labels_free(v);

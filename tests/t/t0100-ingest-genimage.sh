@@ -128,6 +128,17 @@ test_expect_success 'val photos left without a class are counted; ImageIds may c
 	test "$(gicat --catalog ve query --count "class_source = val_labels")" -eq "$n"
 '
 
+test_expect_success 'a bad --val-labels file is named once, its row by line, as other lists are' '
+	printf "ImageId,PredictionString\nILSVRC2012_val_00000001,dog 1 2\n" >badval.csv &&
+	test_expect_code 2 gicat ingest --val-labels badval.csv data/genimage 2>err &&
+	echo "gicat: ingest: ${SQ}badval.csv${SQ}: line 2: PredictionString does not start with a wnid like n01440764" >want &&
+	test_cmp want err &&
+	printf "ImageId,PredictionString\n" >noval.csv &&
+	test_expect_code 2 gicat fetch --layout genimage --val-labels noval.csv x.csv 2>err &&
+	echo "gicat: fetch: ${SQ}noval.csv${SQ}: no labels found" >want &&
+	test_cmp want err
+'
+
 test_expect_success 'the generator is never read from folders above the PATH argument' '
 	gicat init gen 2>/dev/null &&
 	mkdir -p glide_project/sdxl/train/ai glide_project/ADM/val/ai &&
