@@ -140,10 +140,12 @@ int cmd_export(int argc, char **argv)
 	/* as split warns about an empty set (one label only is no news for
 	 * an ad-hoc subset: no warning about balance) */
 	if (r->sets[0].n == 0 && (n = matching(c, expr)) > 0) {
-		cli_err("gicat: export: warning: '%s': %lld images "
-			"match, none is left after sampling%s: set 'export' is "
-			"empty\n", expr, n, smp.balance ? " (--balance label "
-			"needs both labels)" : "");
+		/* without EXPR, the whole catalog: no '' to name */
+		cli_err("gicat: export: warning: %s%s%s%lld images match, none "
+			"is left after sampling%s: set 'export' is empty\n",
+			*expr ? "'" : "", expr, *expr ? "': " : "", n,
+			smp.balance ? " (--balance label needs both labels)" :
+			"");
 	} else if (r->sets[0].n == 0 && *expr) {
 		cli_err("gicat: export: warning: '%s': no image matches: "
 			"set 'export' is empty\n", expr);

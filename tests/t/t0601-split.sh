@@ -606,7 +606,10 @@ test_expect_success 'export of an empty selection warns, as split does, and writ
 	! grep warning err &&
 	n=$(gicat query --format csv --fields sha256 "label = fake" | tail -n +2 | sort -u | wc -l) &&
 	test_expect_code 2 gicat export --balance label "label = fake" --out onelabel 2>err &&
-	test_grep "^gicat: export: warning: .label = fake.: $n images match, none is left after sampling (--balance label needs both labels): set .export. is empty$" err
+	test_grep "^gicat: export: warning: .label = fake.: $n images match, none is left after sampling (--balance label needs both labels): set .export. is empty$" err &&
+	all=$(gicat query --format csv --fields sha256 | tail -n +2 | sort -u | wc -l) &&
+	test_expect_code 2 gicat export --fraction 0.000001 --out tiny 2>err &&
+	test_grep "^gicat: export: warning: $all images match, none is left after sampling: set .export. is empty$" err
 '
 
 test_expect_success 'a bad EXPR of export is shown with a caret, like query shows it' '
