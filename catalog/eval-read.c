@@ -351,10 +351,12 @@ static int json_row(struct reader *r, const char *line)
 	char num[NCOLS][40];
 	json_error_t err;
 	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &err);
+	char why[JSON_ERROR_TEXT_LENGTH + 32];
 	int rc = 0;
 
 	if (!o)
-		return bad(r, "not JSON: %s", err.text);
+		return bad(r, "not JSON: %s",
+			   gic_json_why(&err, why, sizeof(why)));
 	if (!json_is_object(o)) {
 		rc = bad(r, "not a JSON object");
 		goto out;

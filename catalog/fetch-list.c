@@ -357,10 +357,12 @@ static int read_json(struct parser *p, char *line)
 	char num[32], *own[NCOLS] = { 0 };
 	json_error_t err;
 	json_t *o = json_loads(line, JSON_REJECT_DUPLICATES, &err);
+	char why[JSON_ERROR_TEXT_LENGTH + 32];
 	int rc = 0;
 
-	if (!o)
-		return bad(p, "%s", err.text);
+	if (!o)  /* as eval says of a predictions file */
+		return bad(p, "not JSON: %s",
+			   gic_json_why(&err, why, sizeof(why)));
 	if (!json_is_object(o)) {
 		rc = bad(p, "not a JSON object");
 		goto out;

@@ -64,6 +64,18 @@ json_t *gic_json_text(const char *text)
 	return gic_json_textn(text, text ? strlen(text) : 0);
 }
 
+const char *gic_json_why(const json_error_t *err, char *buf, size_t size)
+{
+	const char *near = strstr(err->text, " near '");
+
+	if (json_error_code(err) == json_error_null_character)
+		snprintf(buf, size, "a string holds \\u0000, a NUL%s",
+			 near ? near : "");
+	else
+		snprintf(buf, size, "%s", err->text);
+	return buf;
+}
+
 int gic_json_member(json_t *o, const char *name, json_t **out,
 		    const char **first, const char **second)
 {

@@ -21,6 +21,12 @@ json_t *gic_json_text(const char *text);
 int gic_json_member(json_t *o, const char *name, json_t **out,
 		    const char **first, const char **second);
 
+/* What jansson found wrong with a line of JSON, in buf (size bytes), for
+ * a message: its own words, but for a \u0000, which it names by the flag
+ * that would let it in (JSON_ALLOW_NUL), no help to whoever wrote the
+ * file.  Returns buf. */
+const char *gic_json_why(const json_error_t *err, char *buf, size_t size);
+
 /* The shortest decimal text that reads back as v exactly, with a point or
  * an exponent (1.0, not 1); "" for NAN. */
 const char *gic_real_text(double v, char buf[32]);

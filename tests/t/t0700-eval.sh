@@ -239,6 +239,9 @@ test_expect_success 'a row without a key, or without score and pred, says what i
 	test_grep "noscore.jsonl.: line 2: no score and no pred (the row has: sha256)$" err &&
 	test_grep "noscore.jsonl.: line 3: no sha256 and no path (the row has: hash, score)$" err &&
 	test_grep "noscore.jsonl.: line 4: no sha256 and no path (the row is empty)$" err &&
+	printf "{\"sha256\": \"%s\\\\u0000\", \"score\": 0.3}\n" $sha >nul.jsonl &&
+	test_expect_code 1 evalcsv nul.jsonl 2>err &&
+	test_grep "nul.jsonl.: line 1: not JSON: a string holds .u0000, a NUL$" err &&
 	printf "sha256,score,Prob\n$sha,,0.3\n" >noscore.csv &&
 	test_expect_code 1 evalcsv noscore.csv 2>err &&
 	test_grep "noscore.csv.: line 2: no score and no pred (the row has: sha256, Prob)$" err

@@ -216,7 +216,10 @@ static void test_bad_rows_name_their_line(void **state)
 		{ "{\"url\": \"http://h/a\"}\n[1]\n", "l.jsonl",
 		  "line 2: not a JSON object" },
 		{ "{\"url\": 5}\n", "l.jsonl", "line 1: 'url' must be a string" },
-		{ "{\"url\": \"http://h/a\",\n", "l.jsonl", "line 1: " },
+		{ "{\"url\": \"http://h/a\",\n", "l.jsonl", "line 1: not JSON: " },
+		{ "{\"url\": \"http://h/a\\u0000\"}\n", "l.jsonl",
+		  "line 1: not JSON: a string holds \\u0000, a NUL near "
+		  "'\"http://h/a\\u0000\"'" },
 		{ "url,generator\nhttp://h/a,0123456789012345678901234567890123\n",
 		  "l.csv", "line 2: generator '0123456789012345678901234567890123' "
 		  "is too long" },
