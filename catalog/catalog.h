@@ -213,9 +213,15 @@ int gic_val_labels_load(const char *path, struct gic_val_labels **out);
 const char *gic_val_labels_get(const struct gic_val_labels *v, const char *id);
 void gic_val_labels_free(struct gic_val_labels *v);
 
+/* Longest dataset name given (a file name's limit: without one, a
+ * directory's name is taken) and generator id. */
+#define GIC_DATASET_MAX 255
+#define GIC_GENERATOR_MAX 31
+
 /* Everything a path says.  Empty string / -1 = unknown. */
 struct gic_path_meta {
-	char generator[32];   /* "sd14", ..., or "" (real, or unknown) */
+	char generator[GIC_GENERATOR_MAX + 1]; /* "sd14", ..., or "" (real,
+						  or unknown) */
 	char label[8];        /* "real", "fake" or "" */
 	char split[8];        /* "train", "val", "test" or "" */
 	char subset[32];      /* GenImage subset folder's generator id, for
@@ -635,6 +641,12 @@ struct gic_ingest_stats {
 	int nreasons;           /* rejects grouped by the reason's first part */
 	struct { char reason[64]; uint64_t n; } reasons[GIC_MAX_REASONS];
 };
+
+/* GIC_EUSAGE, saying "WHAT needs a name", "WHAT is N bytes long: at most
+ * MAX" or "WHAT holds a control character (0xNN)", unless name is 1..max
+ * bytes without a control character (a name is a value users type in
+ * queries; a tab or an escape in it can only be a mistake). */
+int gic_name_check(const char *what, const char *name, size_t max);
 
 struct gic_ingest_opts {
 	enum gic_layout layout;

@@ -31,9 +31,6 @@ static const char *const col_names[NCOLS] = {
 
 enum format { F_CSV, F_TSV, F_JSONL, F_PLAIN };
 
-/* Longest generator id the entry writer keeps (struct gic_path_meta). */
-#define GEN_MAX 31
-
 struct parser {
 	struct gic_fetch_list *l;
 	const struct gic_classes *cls;
@@ -181,8 +178,12 @@ static int check_fields(struct parser *p, const char *const v[NCOLS],
 	if ((x = v[C_SPLIT]) && *x && strcmp(x, "train") && strcmp(x, "val") &&
 	    strcmp(x, "test"))
 		return bad(p, "split must be train, val or test, not '%s'", x);
-	if ((x = v[C_GEN]) && strlen(x) > GEN_MAX)
-		return bad(p, "generator '%s' is too long", x);
+	if ((x = v[C_DATASET]) && *x &&
+	    gic_name_check("dataset", x, GIC_DATASET_MAX) < 0)
+		return bad(p, "%s", gic_errmsg());
+	if ((x = v[C_GEN]) && *x &&
+	    gic_name_check("generator", x, GIC_GENERATOR_MAX) < 0)
+		return bad(p, "%s", gic_errmsg());
 	if (x && *x && v[C_LABEL] && *v[C_LABEL] ? !strcmp(v[C_LABEL], "real") :
 	    x && *x && p->label && !strcmp(p->label, "real"))
 		return bad(p, "a real image has no generator (generator '%s'%s)",

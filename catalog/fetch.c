@@ -310,9 +310,9 @@ static int check_opts(struct gic_catalog *c, const struct gic_fetch_list *l,
 					  l->items[i].line, why);
 		}
 
-	if (o->generator && strlen(o->generator) >= 32)
-		return gic_seterr(GIC_EUSAGE, "generator '%s' is too long",
-				  o->generator);
+	if (o->generator && (rc = gic_name_check("--generator", o->generator,
+						 GIC_GENERATOR_MAX)) < 0)
+		return rc;
 	if (o->jobs < 0 || o->per_host < 0 || o->retries < 0 || o->timeout < 0)
 		return gic_seterr(GIC_EUSAGE, "fetch option %s is negative",
 				  o->jobs < 0 ? "jobs" : o->per_host < 0 ?

@@ -90,10 +90,29 @@ static sqlite3_stmt **stmt_slot(struct gic_writer *w, size_t i)
 	return v[i];
 }
 
+int gic_name_check(const char *what, const char *name, size_t max)
+{
+	size_t len = strlen(name);
+
+	if (!len)
+		return gic_seterr(GIC_EUSAGE, "%s needs a name", what);
+	if (len > max)
+		return gic_seterr(GIC_EUSAGE, "%s is %zu bytes long: at most %zu",
+				  what, len, max);
+	for (const unsigned char *s = (const unsigned char *)name; *s; s++)
+		if (*s < 0x20 || *s == 0x7f)
+			return gic_seterr(GIC_EUSAGE, "%s holds a control "
+					  "character (0x%02x)", what, *s);
+	return 0;
+}
+
 int gic_writer_check_opts(const struct gic_ingest_opts *o)
 {
-	if (o->dataset && !*o->dataset)
-		return gic_seterr(GIC_EUSAGE, "--dataset needs a name");
+	int rc;
+
+	if (o->dataset && (rc = gic_name_check("--dataset", o->dataset,
+					       GIC_DATASET_MAX)) < 0)
+		return rc;
 	if (o->label && strcmp(o->label, "real") && strcmp(o->label, "fake"))
 		return gic_seterr(GIC_EUSAGE, "label must be 'real' or 'fake', "
 				  "not '%s'", o->label);
@@ -103,8 +122,9 @@ int gic_writer_check_opts(const struct gic_ingest_opts *o)
 				  "not '%s'", o->split);
 	if (o->class_idx > 999)
 		return gic_seterr(GIC_EUSAGE, "class must be 0..999");
-	if (o->generator && !*o->generator)
-		return gic_seterr(GIC_EUSAGE, "--generator needs a name");
+	if (o->generator && (rc = gic_name_check("--generator", o->generator,
+						 GIC_GENERATOR_MAX)) < 0)
+		return rc;
 	if (o->generator && o->label && !strcmp(o->label, "real"))
 		return gic_seterr(GIC_EUSAGE, "--generator with --label real: a "
 				  "real image has no generator");

@@ -183,6 +183,25 @@ test_expect_success 'an empty --dataset is a usage error, for ingest and fetch' 
 	test_grep "dataset needs a name" err
 '
 
+test_expect_success 'a --dataset or --generator name is bounded and holds no control character, for ingest and fetch' '
+	long=$(printf "%0256d" 0) &&
+	test_expect_code 2 gicat --catalog own ingest --dataset "$long" own/pics 2>err &&
+	test_grep "^gicat: ingest: --dataset is 256 bytes long: at most 255$" err &&
+	test_expect_code 2 gicat --catalog own ingest --label fake --generator "$(printf "%032d" 0)" own/pics 2>err &&
+	test_grep "^gicat: ingest: --generator is 32 bytes long: at most 31$" err &&
+	test_expect_code 2 gicat --catalog own ingest --dataset "$(printf "a\tb")" own/pics 2>err &&
+	test_grep "^gicat: ingest: --dataset holds a control character (0x09)$" err &&
+	test_expect_code 2 gicat --catalog own fetch --generator "$(printf "x\033")" urls.txt 2>err &&
+	test_grep "^gicat: fetch: --generator holds a control character (0x1b)$" err &&
+	printf "url,dataset\nhttp://127.0.0.1:1/a.png,\"a\nb\"\n" >nl.csv &&
+	test_expect_code 2 gicat --catalog own fetch nl.csv 2>err &&
+	test_grep "line 2: dataset holds a control character (0x0a)" err &&
+	printf "url,generator\nhttp://127.0.0.1:1/a.png,%s\n" "$(printf "%032d" 0)" >gen.csv &&
+	test_expect_code 2 gicat --catalog own fetch --label fake gen.csv 2>err &&
+	test_grep "line 2: generator is 32 bytes long: at most 31" err &&
+	test "$(gicat --catalog own query --count)" -eq 2
+'
+
 test_expect_success 'a walk does not follow a link into the catalog: skipped and counted' '
 	sub=$(ls own/.gicat/objects | head -1) &&
 	ln -s .gicat/objects own/objlink && ln -s "../.gicat/objects/$sub" own/pics/sublink &&

@@ -561,7 +561,9 @@ test_expect_success 'runs of more test sets in all than a matrix has columns are
 test_expect_success 'a generator name with ESC and bytes that are not UTF-8: escaped in tables, U+FFFD in JSON and HTML' '
 	gicat init gencat 2>/dev/null && mkdir -p gf gr &&
 	cp "$SHARED/data/pngsuite/basn2c08.png" gf/ && cp "$SHARED/data/pngsuite/basn0g08.png" gr/ &&
-	gicat --catalog gencat ingest --dataset g --label fake --generator "$(printf "evil\033[2J\377")" gf 2>/dev/null &&
+	gicat --catalog gencat ingest --dataset g --label fake --generator evil gf 2>/dev/null &&
+	# ingest refuses the ESC now; a catalog made before keeps it
+	sqlite3 gencat/.gicat/catalog.db "UPDATE entries SET generator = ${SQ}evil${SQ} || char(27) || ${SQ}[2J${SQ} || CAST(x${SQ}ff${SQ} AS TEXT) WHERE dataset = ${SQ}g${SQ}" &&
 	gicat --catalog gencat ingest --dataset g --label real gr 2>/dev/null &&
 	printf "[task]\nname = t\n[train]\nselect = dataset = g\n[test t]\nselect = dataset = g\n" >gen.ini &&
 	gicat --catalog gencat task show --items gen.ini | awk -F, "NR > 1 {print \$2 \",\" (\$3 == \"fake\" ? 0.9 : 0.1)}" |

@@ -617,7 +617,9 @@ info.add_text(\"esc\x1b[2Jkey\", \"v\x1b[31mred\")
 im.save(\"ctl/fake/e\x1b[31mvil\nname.png\", pnginfo=info)
 im.save(\"ctl/real/r.jpg\")
 " &&
-	gicat ingest --label fake --generator "g$(printf "\033")x" --dataset ctl ctl/fake 2>/dev/null &&
+	gicat ingest --label fake --generator g --dataset ctl ctl/fake 2>/dev/null &&
+	# ingest refuses such a name now; a catalog made before keeps it
+	sqlite3 cat/.gicat/catalog.db "UPDATE entries SET generator = ${SQ}g${SQ} || char(27) || ${SQ}x${SQ} WHERE dataset = ${SQ}ctl${SQ}" &&
 	gicat ingest --label real --dataset ctl ctl/real 2>/dev/null &&
 	test_expect_code 1 gicat audit provenance "dataset = ctl" >out 2>/dev/null &&
 	! grep -q "$(printf "\033")" out &&

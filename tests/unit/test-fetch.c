@@ -221,8 +221,7 @@ static void test_bad_rows_name_their_line(void **state)
 		  "line 1: not JSON: a string holds \\u0000, a NUL near "
 		  "'\"http://h/a\\u0000\"'" },
 		{ "url,generator\nhttp://h/a,0123456789012345678901234567890123\n",
-		  "l.csv", "line 2: generator '0123456789012345678901234567890123' "
-		  "is too long" },
+		  "l.csv", "line 2: generator is 34 bytes long: at most 31" },
 		{ "url\n\n", "l.csv", "no URLs in the list" },
 		{ "url,label,generator\nhttp://h/a,fake,adm\nhttp://h/b,real,adm\n",
 		  "l.csv", "line 3: a real image has no generator (generator 'adm')" },
