@@ -301,9 +301,27 @@ static void overview(FILE *f)
 	      "options; 'gicat --version' the version.\n", f);
 }
 
+/* The command meant by a name that is none, or NULL. */
+static const struct cmd *near_cmd(const char *name)
+{
+	const struct cmd *near = NULL;
+	size_t best = GIC_SUGGEST_FAR;
+
+	for (const struct cmd *k = commands; k->name; k++)
+		if (gic_suggest_closer(name, strlen(name), k->name, &best))
+			near = k;
+	/* the words other tools taught people for rm and mv */
+	if (!strcmp(name, "remove") || !strcmp(name, "delete") ||
+	    !strcmp(name, "del"))
+		near = cli_find_cmd("rm");
+	if (!strcmp(name, "move") || !strcmp(name, "rename"))
+		near = cli_find_cmd("mv");
+	return near;
+}
+
 int cmd_help(int argc, char **argv)
 {
-	const struct cmd *c;
+	const struct cmd *c, *near;
 
 	if (argc < 2) {
 		overview(stdout);
@@ -315,6 +333,9 @@ int cmd_help(int argc, char **argv)
 	/* gicat help -h: help's own usage */
 	c = cli_find_cmd(!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ?
 			 "help" : argv[1]);
+	if (!c && (near = near_cmd(argv[1])))
+		return cli_usage_error("help", "no command '%s' (did you mean "
+				       "'%s'?)", argv[1], near->name);
 	if (!c)
 		return cli_usage_error("help", "no command '%s'", argv[1]);
 	cli_usage(c, stdout);
@@ -420,19 +441,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!(c = cli_find_cmd(argv[1]))) {
-		const struct cmd *near = NULL;
-		size_t best = GIC_SUGGEST_FAR;
+		const struct cmd *near = near_cmd(argv[1]);
 
-		for (const struct cmd *k = commands; k->name; k++)
-			if (gic_suggest_closer(argv[1], strlen(argv[1]), k->name,
-					       &best))
-				near = k;
-		/* the words other tools taught people for rm and mv */
-		if (!strcmp(argv[1], "remove") || !strcmp(argv[1], "delete") ||
-		    !strcmp(argv[1], "del"))
-			near = cli_find_cmd("rm");
-		if (!strcmp(argv[1], "move") || !strcmp(argv[1], "rename"))
-			near = cli_find_cmd("mv");
 		if (near)
 			cli_err("gicat: '%s' is not a command; did you "
 				"mean '%s'?\n", argv[1], near->name);
