@@ -190,6 +190,13 @@ int cmd_license(int argc, char **argv)
 		return cli_usage_error("license", "set takes EXPR and at least "
 				       "one license ID ('gicat license list' "
 				       "shows them)");
+	if (optind + 1 < argc && (!strcmp(verb, "list") ||
+				  !strcmp(verb, "rules")))
+		return cli_usage_error("license", "%s takes no argument, not "
+				       "'%s'", verb, argv[optind + 1]);
+	if (optind < argc && strcmp(verb, "list") && strcmp(verb, "rules"))
+		return cli_usage_error("license", "no license command '%s' "
+				       "(list, set, unset or rules)", verb);
 	return cli_usage_error("license", "expected 'list', 'rules', 'set EXPR "
 			       "ID...', 'set --dataset NAME|--generator G "
 			       "ID...' or 'unset --dataset NAME|--generator G'");

@@ -92,6 +92,17 @@ test_expect_success 'license set changes the licenses of the entries matching EX
 	test_grep "note: no entry has dataset .nosuch." err
 '
 
+test_expect_success 'a misspelt license command is named; list and rules take no argument' '
+	test_expect_code 2 gicat license lsit 2>err &&
+	test_grep "^gicat: license: no license command .lsit. (list, set, unset or rules)$" err &&
+	test_expect_code 2 gicat license list "dataset = own" 2>err &&
+	test_grep "^gicat: license: list takes no argument, not .dataset = own.$" err &&
+	test_expect_code 2 gicat license rules own 2>err &&
+	test_grep "^gicat: license: rules takes no argument, not .own.$" err &&
+	test_expect_code 2 gicat license 2>err &&
+	test_grep "^gicat: license: expected .list., .rules." err
+'
+
 test_expect_success 'ids given with commas or extra blanks are stored one space apart; an empty list is refused' '
 	gicat init sepcat 2>/dev/null && mkdir -p sep &&
 	cp "$SHARED/data/pngsuite/basn2c08.png" sep/a.png && cp "$SHARED/data/pngsuite/basn0g08.png" sep/b.png &&
