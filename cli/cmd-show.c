@@ -120,45 +120,78 @@ static int image_doc(struct gic_catalog *c, const char *hex, int raw,
 }
 
 /* v as show prints it: text as is, a number in decimal, a list joined by
- * spaces (licenses, as query and the query language write them; columns
- * are two spaces apart), '-' for null or an empty list. */
-static void put(const json_t *v)
+ * spaces (licenses, as query and the query language write them), '-' for
+ * null or an empty list. */
+static void put(FILE *o, const json_t *v)
 {
 	size_t i, n = json_array_size(v);
 
 	if (json_is_string(v))  /* names, text keys: escaped */
-		cli_put_escaped(stdout, json_string_value(v), SIZE_MAX);
+		cli_put_escaped(o, json_string_value(v), SIZE_MAX);
 	else if (json_is_integer(v))
-		printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		fprintf(o, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (n)
 		for (i = 0; i < n; i++) {
-			put(json_array_get(v, i));
+			put(o, json_array_get(v, i));
 			if (i + 1 < n)
-				putchar(' ');
+				putc(' ', o);
 		}
 	else
-		putchar('-');
+		putc('-', o);
 }
 
+/* Terminal columns put() takes for v. */
+static int put_width(const json_t *v)
+{
+	char *buf = NULL;
+	size_t len = 0, w = 1;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (m) {
+		put(m, v);
+		fclose(m);
+		w = buf ? cli_text_width(buf) : 1;
+	}
+	free(buf);
+	return (int)w;
+}
+
+#define SHOW_COLS 16
+
 /* The rows of doc's key under a heading naming their columns, a line
- * each, the columns two spaces apart (a path may hold one); nothing when
- * there are none. */
+ * each, the columns aligned two spaces apart at least (a path or a list
+ * of licenses may hold one); nothing when there are none. */
 static void print_rows(const json_t *doc, const char *key, const char *head)
 {
-	const json_t *row, *v;
+	const json_t *rows = json_object_get(doc, key), *row, *v;
+	int width[SHOW_COLS] = { 0 };
 	const char *k;
 	size_t i;
 
-	json_array_foreach(json_object_get(doc, key), i, row) {
-		int first = 1;
+	json_array_foreach(rows, i, row) {
+		int j = 0;
+
+		json_object_foreach((json_t *)row, k, v) {
+			int w = j < SHOW_COLS ? put_width(v) : 0;
+
+			if (j < SHOW_COLS && w > width[j])
+				width[j] = w;
+			j++;
+		}
+	}
+	json_array_foreach(rows, i, row) {
+		int j = 0, n = (int)json_object_size(row);
 
 		if (i == 0)
 			printf("\n%s:\n", head);
 		json_object_foreach((json_t *)row, k, v) {
-			if (!first)
-				fputs("  ", stdout);
-			put(v);
-			first = 0;
+			int w = put_width(v);
+
+			put(stdout, v);
+			if (j + 1 < n)
+				printf("%*s", 2 + (j < SHOW_COLS && width[j] > w ?
+						  width[j] - w : 0), "");
+			j++;
 		}
 		putchar('\n');
 	}
@@ -175,7 +208,7 @@ static void print_text(const json_t *doc)
 		if (!strcmp(k, "object") && json_is_null(v))
 			printf("%-15s %s\n", k, "none: the bytes live at ref_path");
 		else if (!json_is_null(v))
-			printf("%-15s ", k), put(v), putchar('\n');
+			printf("%-15s ", k), put(stdout, v), putchar('\n');
 	}
 	print_rows(doc, "entries", "entries (dataset generator subset label "
 		   "split class class_source license path)");

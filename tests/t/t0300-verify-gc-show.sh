@@ -19,6 +19,18 @@ test_expect_success 'show finds an image by a prefix and lists its entries' '
 	test -f "$(sed -n "s/^object  *//p" out)"
 '
 
+test_expect_success 'show lines up the columns of entries of different widths' '
+	gicat init sc 2>/dev/null && mkdir -p sc-a longer-name &&
+	cp img/basn2c08.png sc-a/x.png && cp img/basn2c08.png longer-name/x.png &&
+	gicat --catalog sc ingest sc-a 2>/dev/null &&
+	gicat --catalog sc ingest --license "MIT CC0-1.0" longer-name 2>/dev/null &&
+	gicat --catalog sc show sc-a/x.png >out &&
+	sed -n "/^entries/,/^\$/p" out | grep -v "^entries" | grep . >rows &&
+	test "$(wc -l <rows)" -eq 2 &&
+	test_grep "^longer-name  -  -  -  -  -  -  MIT CC0-1.0  longer-name/x.png$" rows &&
+	test_grep "^sc-a         -  -  -  -  -  -  -            sc-a/x.png$" rows
+'
+
 test_expect_success 'show takes a file however it is spelt, and a copy of it, by its content' '
 	h=$(first basn2c08.png) &&
 	for p in ./img/basn2c08.png "$TRASH/img/basn2c08.png"; do

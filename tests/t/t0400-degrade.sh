@@ -239,8 +239,8 @@ test_expect_success 'derived bytes are the same in another catalog' '
 test_expect_success 'show lists derivations, and the parent of a derived image' '
 	gicat show "$fake" >show &&
 	test_grep "^derivations (ops sha256):" show &&
-	test_grep "^blur(sigma=3)|png()  $(derived "$fake" "blur(sigma=3)|png()")$" show &&
-	test_grep "^jpeg(quality=30)  [0-9a-f]\{64\}$" show &&
+	test_grep "^blur(sigma=3)|png()  *$(derived "$fake" "blur(sigma=3)|png()")$" show &&
+	test_grep "^jpeg(quality=30)  *[0-9a-f]\{64\}$" show &&
 	gicat show "$(derived "$fake" "jpeg(quality=30)")" >show &&
 	test_grep "^derived from (parent ops):" show &&
 	test_grep "^$fake  jpeg(quality=30)$" show &&
