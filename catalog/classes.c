@@ -182,10 +182,15 @@ static int val_line(char *s, size_t len, int lineno, struct val_entry *e)
 		return gic_seterr(GIC_EUSAGE, "line %d: expected "
 				  "'ImageId,PredictionString'", lineno);
 	wlen = strcspn(comma + 1, " \t\r\n");
+	/* a first line that is neither the header nor a row: another file */
+	if (!is_wnid(comma + 1, wlen) && lineno == 1)
+		return gic_seterr(GIC_EUSAGE, "line 1: expected the header "
+				  "'ImageId,PredictionString' of ImageNet's "
+				  "LOC_val_solution.csv, not '%.*s'",
+				  (int)(len > 60 ? 60 : len), s);
 	if (!is_wnid(comma + 1, wlen))
 		return gic_seterr(GIC_EUSAGE, "line %d: PredictionString does "
-				  "not start with a wnid like n01440764",
-				  lineno);
+				  "not start with a wnid like n01440764", lineno);
 	*comma = '\0';
 	/* "ILSVRC2012_val_00000001.JPEG" names the file: the id is without */
 	if ((dot = strrchr(s, '.')))

@@ -412,6 +412,14 @@ test_expect_success 'a missing --val-labels file is a usage error, like any miss
 	test_grep "not a text file (NUL byte)" err
 '
 
+test_expect_success 'another CSV given as --val-labels is named by its first line' '
+	cp "$PNGS/basn0g08.png" vl.png &&
+	printf "path,score\nx.png,0.5\n" >preds.csv &&
+	test_expect_code 2 gicat ingest --val-labels preds.csv vl.png 2>err &&
+	echo "gicat: ingest: ${SQ}preds.csv${SQ}: line 1: expected the header ${SQ}ImageId,PredictionString${SQ} of ImageNet${SQ}s LOC_val_solution.csv, not ${SQ}path,score${SQ}" >want &&
+	test_cmp want err
+'
+
 test_expect_success 'a missing path is rejected like a bad file; the batch goes on (exit 1); rejects keeps no row of it' '
 	mkdir mp && cp "$PNGS/basn0g08.png" mp/a.png && cp "$PNGS/basn2c08.png" mp/b.png &&
 	test_expect_code 1 gicat ingest --dataset mp mp/a.png no/such/dir mp/b.png 2>err &&

@@ -474,14 +474,27 @@ static void val_labels_loading(void **state)
 
 	write_temp("ImageId,PredictionString\nILSVRC2012_val_00000001,dog 1 2\n", path);
 	assert_int_equal(gic_val_labels_load(path, &v), GIC_EUSAGE);
-	assert_string_equal(gic_errmsg(), "line 2: PredictionString does not "
-			    "start with a wnid like n01440764");
+	assert_string_equal(gic_errmsg(), "line 2: PredictionString does not start "
+			    "with a wnid like n01440764");
 	unlink(path);
 
 	write_temp("a,n00000001\nb,n00000002\na,n00000003\n", path);
 	assert_int_equal(gic_val_labels_load(path, &v), GIC_EUSAGE);
-	assert_string_equal(gic_errmsg(), "line 3: a is labelled n00000003 "
-			    "here and n00000001 on line 1");
+	assert_string_equal(gic_errmsg(), "line 3: a is labelled n00000003 here and "
+			    "n00000001 on line 1");
+	unlink(path);
+
+	/* another CSV given by mistake: its header is named */
+	write_temp("path,score\nx.png,0.5\n", path);
+	assert_int_equal(gic_val_labels_load(path, &v), GIC_EUSAGE);
+	assert_string_equal(gic_errmsg(), "line 1: expected the header "
+			    "'ImageId,PredictionString' of ImageNet's "
+			    "LOC_val_solution.csv, not 'path,score'");
+	unlink(path);
+
+	write_temp("ImageId,PredictionString\n", path);
+	assert_int_equal(gic_val_labels_load(path, &v), GIC_EUSAGE);
+	assert_string_equal(gic_errmsg(), "no labels found");
 	unlink(path);
 
 	assert_int_equal(gic_val_labels_load("/nonexistent/LOC_val_solution.csv", &v),
