@@ -100,7 +100,8 @@ int cli_limit_opt(const char *cmd, const char *opt, const char *v,
 		  uint64_t *out);
 /* A count or a time in seconds (--limit, --jobs, --grace): digits only,
  * no size suffix, lo..hi, into *out: -1, or the exit code of a usage
- * error naming opt. */
+ * error naming opt (and lo..hi, unless hi is INT64_MAX or more: a bound
+ * no one types, so "a whole number" or "at most"). */
 int cli_number_opt(const char *cmd, const char *opt, const char *v,
 		   uint64_t lo, uint64_t hi, uint64_t *out);
 /* --distance of the near-duplicate search: bits, 0..GIC_NEAR_MAX_DISTANCE

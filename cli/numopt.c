@@ -55,12 +55,23 @@ int cli_number_opt(const char *cmd, const char *opt, const char *v,
 {
 	/* digits only: k of seconds or of bits is no unit, and "1k" jobs
 	 * or matches read as 1024 surprise whoever meant 1000 */
-	if (v[strspn(v, "0123456789")] || parse_count(v, out) < 0 ||
-	    *out < lo || *out > hi)
+	int digits = *v && !v[strspn(v, "0123456789")];
+
+	if (digits && parse_count(v, out) == 0 && *out >= lo && *out <= hi)
+		return -1;
+	/* a bound no one types (--limit, --grace) is not a range to show */
+	if (hi < INT64_MAX)
 		return cli_usage_error(cmd, "%s takes %llu..%llu, not '%s'", opt,
 				       (unsigned long long)lo,
 				       (unsigned long long)hi, v);
-	return -1;
+	if (!digits)
+		return cli_usage_error(cmd, "%s takes a whole number (digits "
+				       "only), not '%s'", opt, v);
+	if (parse_count(v, out) == 0 && *out < lo)
+		return cli_usage_error(cmd, "%s takes %llu or more, not '%s'",
+				       opt, (unsigned long long)lo, v);
+	return cli_usage_error(cmd, "%s takes at most %llu, not '%s'", opt,
+			       (unsigned long long)hi, v);
 }
 
 int cli_distance_opt(const char *cmd, const char *v, int *out)
