@@ -157,9 +157,16 @@ static int check_keys(const struct call *c, const char *const *keys)
 					  "not '%s'", c->name, c->args[i].val);
 		for (const char *const *s = keys; *s; s++)
 			known |= !strcmp(*s, k);
-		if (!known)
+		if (!known) {
+			char list[64] = "";
+			for (const char *const *s = keys; *s; s++)
+				snprintf(list + strlen(list), sizeof(list) -
+					 strlen(list), "%s%s", s == keys ?
+					 "" : ", ", *s);
 			return gic_seterr(GIC_EUSAGE, "%s: unknown parameter "
-					  "'%s'", c->name, k);
+					  "'%s' (it takes %s)", c->name, k,
+					  list);
+		}
 		for (int j = 0; j < i; j++)
 			if (!strcmp(c->args[j].key, k))
 				return gic_seterr(GIC_EUSAGE, "%s: %s given "
@@ -258,8 +265,8 @@ static int build_blur(const struct call *c, struct gic_op *op)
 				  "blur(sigma=3)");
 	rc = parse_milli(s, &milli);
 	if (rc == -1)
-		return gic_seterr(GIC_EUSAGE, "blur: sigma must be a number, "
-				  "not %s", s);
+		return gic_seterr(GIC_EUSAGE, "blur: sigma must be a decimal "
+				  "number such as 1.5, not %s", s);
 	if (rc == -2)
 		return gic_seterr(GIC_EUSAGE, "blur: sigma takes at most 3 "
 				  "decimals, not %s", s);

@@ -112,7 +112,10 @@ static void test_parse_errors(void **state)
 		{ "jpeg()", "jpeg: quality is required, as in jpeg(quality=75)" },
 		{ "jpeg(quality=50,subsampling=422)",
 		  "jpeg: subsampling must be 420 or 444, not 422" },
-		{ "jpeg(qualty=50)", "jpeg: unknown parameter 'qualty'" },
+		{ "jpeg(qualty=50)", "jpeg: unknown parameter 'qualty' (it "
+		  "takes quality, subsampling)" },
+		{ "resize(shrot=5)", "resize: unknown parameter 'shrot' (it "
+		  "takes short, size, filter)" },
 		{ "jpeg(quality=50,quality=60)", "jpeg: quality given twice" },
 		{ "jpeg(50)", "jpeg: expected name=value, not '50'" },
 		{ "jpeg(quality=50,)", "jpeg: empty parameter" },
@@ -121,8 +124,10 @@ static void test_parse_errors(void **state)
 		{ "jpeg", "jpeg: expected '(' after 'jpeg'" },
 		{ "blur(sigma=-1)", "blur: sigma must be > 0" },
 		{ "blur(sigma=0)", "blur: sigma must be > 0" },
-		{ "blur(sigma=x)", "blur: sigma must be a number, not x" },
-		{ "blur(sigma=1e3)", "blur: sigma must be a number, not 1e3" },
+		{ "blur(sigma=x)", "blur: sigma must be a decimal number such as "
+		  "1.5, not x" },
+		{ "blur(sigma=1e-300)", "blur: sigma must be a decimal number "
+		  "such as 1.5, not 1e-300" },
 		{ "blur(sigma=0.0001)",
 		  "blur: sigma takes at most 3 decimals, not 0.0001" },
 		{ "blur(sigma=101)", "blur: sigma must be at most 100" },
