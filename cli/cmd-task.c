@@ -180,6 +180,10 @@ int cmd_task(int argc, char **argv)
 	    strcmp(argv[optind], "show") && strcmp(argv[optind], "check"))
 		return cli_usage_error("task", "no task command '%s' (list, "
 				       "show FILE or check FILE)", argv[optind]);
+	if (optind + 1 == argc && strcmp(argv[optind], "list"))
+		return cli_usage_error("task", "%s takes a task FILE (a path, "
+				       "or a name from 'gicat task list')",
+				       argv[optind]);
 	return cli_usage_error("task", "expected 'list', 'show FILE' or "
 			       "'check FILE'%s", optind + 2 < argc &&
 			       strcmp(argv[optind], "list") ?

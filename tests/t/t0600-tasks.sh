@@ -403,7 +403,11 @@ test_expect_success 'task show and check: a missing task file is a usage error (
 	test_expect_code 2 gicat task shwo mine.ini 2>err &&
 	test "$(head -1 err)" = "gicat: task: no task command ${SQ}shwo${SQ} (list, show FILE or check FILE)" &&
 	test_expect_code 2 gicat task show my task.ini 2>err &&
-	test "$(head -1 err)" = "gicat: task: expected ${SQ}list${SQ}, ${SQ}show FILE${SQ} or ${SQ}check FILE${SQ} (one FILE: quote a path with spaces)"
+	test "$(head -1 err)" = "gicat: task: expected ${SQ}list${SQ}, ${SQ}show FILE${SQ} or ${SQ}check FILE${SQ} (one FILE: quote a path with spaces)" &&
+	for c in show check; do
+		test_expect_code 2 gicat task $c 2>err &&
+		test "$(head -1 err)" = "gicat: task: $c takes a task FILE (a path, or a name from ${SQ}gicat task list${SQ})" || return 1
+	done
 '
 
 test_expect_success 'task show --format: table is the counts (the default), csv and jsonl the items' '
