@@ -152,9 +152,13 @@ static int bad_line(const struct parse *p, const char *s, size_t ws, size_t n)
 	    n > INI_LINE_MAX - 3)  /* skipped whole, and said */
 		return 0;
 	n -= ws;
-	if (*c == '[') {
+	if (*c == '[') {  /* closed, and nothing but a comment after it */
 		i = ini_stop(c + 1, n - 1, "]");
-		return i == n - 1 || c[1 + i] != ']';
+		if (i == n - 1 || c[1 + i] != ']')
+			return 1;
+		for (i += 2; i < n && strchr(INI_SPACE, c[i]); i++)
+			;
+		return i < n && !strchr(";#", c[i]);
 	}
 	i = ini_stop(c, n, "=:");
 	return i == n || c[i] == ';';

@@ -699,7 +699,9 @@ syntax_errors() {
 
 test_expect_success 'every line that is neither a key, a [section] nor a comment is an error of its own' '
 	printf "[task]\nname = a\nseed 1\n[train]\nselect = split = train\n  and label = fake\nbalance label\n[test b\n[test c] ; a comment\nselect = split = val\nfraction ; 0.5\n" >bad.ini &&
-	syntax_errors bad.ini 3 7 8 11
+	syntax_errors bad.ini 3 7 8 11 &&
+	printf "[train]\nselect = split = train\n[test a]b]\nselect = split = val\n[test c] junk\nselect = split = val\n[test d]\t# a note\nselect = split = val\n" >tail.ini &&
+	syntax_errors tail.ini 3 5
 '
 
 test_expect_success 'white space is what inih skips: a vertical tab or form feed starts a continuation line' '
