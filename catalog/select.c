@@ -315,9 +315,9 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 				  "this file's content (and no entry its path)");
 	}
 	return rc == GIC_EUSAGE ? gic_seterr(GIC_EUSAGE, "neither a hash (a "
-		"prefix of at least 4 hex digits) nor an entry's path")
-		: gic_seterr(GIC_ENOTFOUND, "no image in the catalog has this "
-			     "hash or path");
+		"prefix of at least 4 hex digits), an entry's path nor a file "
+		"here") : gic_seterr(GIC_ENOTFOUND, "no image in the catalog "
+				     "has this hash or path");
 }
 
 int gic_read_verified(const char *path, const char *hex, uint64_t bytes,

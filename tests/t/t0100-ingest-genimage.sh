@@ -49,7 +49,7 @@ test_expect_success 'the real photo found in three subsets is one image and thre
 	gicat show "$p" >show2 && test_cmp show show2 &&
 	test_grep " LicenseRef-GenImage LicenseRef-ImageNet  $p$" show &&
 	test_expect_code 2 gicat show "$p.nope" 2>err &&
-	test_grep "neither a hash (a prefix of at least 4 hex digits) nor an entry.s path" err &&
+	test_grep "neither a hash (a prefix of at least 4 hex digits), an entry.s path nor a file here$" err &&
 	gicat show "$(awk "{print toupper(substr(\$2, 1, 12))}" dups)" >show3 &&
 	test_cmp show show3
 '
