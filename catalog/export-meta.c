@@ -4,28 +4,43 @@
  * MANIFEST.sha256 (sha256sum -c compatible), and the catalog's record of
  * every file written.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "audit.h"
 #include "export-int.h"
 #include "json.h"
 
-/* A growing text buffer. */
+/* A growing text buffer; or, once text_open has opened its file, a
+ * window on that file: a set's metadata names every image, and a set of
+ * millions held whole took as much memory as the items themselves. */
 struct text {
 	char *s;
 	size_t len, cap;
 	int oom;
+	EVP_MD_CTX *md;  /* streaming (text_open): what was written, hashed */
+	int fd, dfd, err; /* ... the file, its directory, a write's errno */
+	char *base;      /* ... its name in dfd */
 };
+
+#define TEXT_SPILL (1 << 20)
+
+static void spill(struct text *t);
 
 /* Appends the n bytes at v. */
 static void add_n(struct text *t, const char *v, size_t n)
 {
+	if (t->md && t->len >= TEXT_SPILL)
+		spill(t);
 	if (t->len + n + 1 > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 4096;
 		char *p;
@@ -61,12 +76,104 @@ static void add_json(struct text *t, json_t *obj)
 	json_decref(obj);
 }
 
+/* Writes out and hashes what a streamed text holds (on a write error,
+ * drops it: flush reports the error). */
+static void spill(struct text *t)
+{
+	const char *p = t->s;
+	size_t left = t->len;
+	ssize_t n;
+
+	if (t->err || t->oom)
+		left = 0;
+	for (; left; p += n, left -= (size_t)n)
+		if ((n = write(t->fd, p, left)) < 0) {
+			t->err = errno;
+			break;
+		}
+	if (!t->err && !t->oom)
+		EVP_DigestUpdate(t->md, t->s, t->len);
+	t->len = 0;
+}
+
+/* Streams t into the file rel, which flush ends (recorded then, as
+ * gic_export_write records a file), a MiB at a time. */
+static int text_open(struct gic_export_ctx *x, struct text *t, const char *rel)
+{
+	const char *base;
+	int dfd, rc;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = t->dfd = -1;
+	if ((rc = gic_export_parent(x, rel, &dfd, &base)) < 0)
+		return rc;
+	if (x->overwrite)
+		unlinkat(dfd, base, 0);
+	if (!(t->md = EVP_MD_CTX_new()) || !(t->base = strdup(base)) ||
+	    !EVP_DigestInit_ex(t->md, EVP_sha256(), NULL))
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+	/* its own descriptor of the directory: gic_export_dir may close
+	 * the one it gave before the file is done */
+	else if ((t->dfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0)) < 0 ||
+		 (t->fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL |
+				 O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
+		rc = gic_seterr(GIC_EIO, "write '%s/%s': %s", x->out, rel,
+				strerror(errno));
+	if (rc < 0) {
+		if (t->dfd >= 0)
+			close(t->dfd);
+		EVP_MD_CTX_free(t->md);
+		free(t->base);
+		memset(t, 0, sizeof(*t));
+	}
+	return rc;
+}
+
+/* Ends a streamed text: the file done and recorded, or (an error, or
+ * rel NULL: the export failed meanwhile) removed, as a short file is not
+ * left to look like an exported one. */
+static int text_end(struct gic_export_ctx *x, struct text *t, const char *rel,
+		    const char *set)
+{
+	char sha[GIC_HEX_LEN + 1];
+	unsigned char md[32];
+	unsigned int mdlen;
+	int rc = 0;
+
+	if (rel)
+		spill(t);
+	if (rel && !t->oom && !t->err && close(t->fd) < 0)
+		t->err = errno;
+	else if (!rel || t->oom || t->err)
+		close(t->fd);
+	if (!rel || t->oom || t->err) {
+		unlinkat(t->dfd, t->base, 0);
+		if (rel)
+			rc = t->oom ? gic_seterr(GIC_ENOMEM, "out of memory") :
+			     gic_seterr(GIC_EIO, "write '%s/%s': %s", x->out,
+					rel, strerror(t->err));
+	} else {
+		EVP_DigestFinal_ex(t->md, md, &mdlen);
+		gic_hex32(md, sha);
+		rc = gic_export_record(x, rel, sha, NULL, set);
+	}
+	close(t->dfd);
+	EVP_MD_CTX_free(t->md);
+	free(t->base);
+	free(t->s);
+	memset(t, 0, sizeof(*t));
+	return rc;
+}
+
 static int flush(struct gic_export_ctx *x, struct text *t, const char *rel,
 		 const char *set)
 {
-	int rc = t->oom ? gic_seterr(GIC_ENOMEM, "out of memory") :
-		 gic_export_write(x, rel, t->s ? t->s : "", t->len, set);
+	int rc;
 
+	if (t->md)
+		return text_end(x, t, rel, set);
+	rc = t->oom ? gic_seterr(GIC_ENOMEM, "out of memory") :
+	     gic_export_write(x, rel, t->s ? t->s : "", t->len, set);
 	free(t->s);
 	memset(t, 0, sizeof(*t));
 	return rc;
@@ -86,9 +193,13 @@ static json_t *opt_class(const struct gic_item *it)
 static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *s,
 		       char *const *names)
 {
-	struct text t = { 0 };
+	struct text t;
 	char rel[4096];
+	int rc;
 
+	snprintf(rel, sizeof(rel), "%s/metadata.jsonl", s->def->name);
+	if ((rc = text_open(x, &t, rel)) < 0)
+		return rc;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct gic_item *it = &s->items[i];
 		json_t *o = json_object();
@@ -100,7 +211,6 @@ static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *
 		json_object_set_new(o, "sha256", json_string(it->sha256));
 		add_json(&t, o);
 	}
-	snprintf(rel, sizeof(rel), "%s/metadata.jsonl", s->def->name);
 	return flush(x, &t, rel, s->def->name);
 }
 
@@ -191,8 +301,8 @@ static void add_field(struct text *t, const char *v)
  * are: the object store, or a ref image's own file. */
 static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set *s)
 {
-	struct text csv = { 0 }, jl = { 0 };
-	char rel[4096], line[512];
+	struct text csv, jl;
+	char rel[4096], jrel[4096], line[512];
 	sqlite3_stmt *q;
 	int began, rc = 0;
 
@@ -203,6 +313,16 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 	if ((began = gic_read_begin(x->cat)) < 0) {
 		sqlite3_finalize(q);
 		return began;
+	}
+	snprintf(rel, sizeof(rel), "%s.csv", s->def->name);
+	snprintf(jrel, sizeof(jrel), "%s.jsonl", s->def->name);
+	if ((rc = text_open(x, &csv, rel)) == 0 &&
+	    (rc = text_open(x, &jl, jrel)) < 0)
+		text_end(x, &csv, NULL, NULL);
+	if (rc < 0) {
+		sqlite3_finalize(q);
+		gic_read_end(x->cat, began);
+		return rc;
 	}
 	add(&csv, "sha256,path,label,generator,class,object\n");
 	for (size_t i = 0; i < s->n; i++) {
@@ -238,17 +358,13 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 	}
 	sqlite3_finalize(q);
 	gic_read_end(x->cat, began);
-	if (rc < 0) {
-		free(csv.s);
-		free(jl.s);
-		return rc;
-	}
-	snprintf(rel, sizeof(rel), "%s.csv", s->def->name);
-	rc = flush(x, &csv, rel, s->def->name);
-	snprintf(rel, sizeof(rel), "%s.jsonl", s->def->name);
 	if (rc == 0)
-		return flush(x, &jl, rel, s->def->name);
-	free(jl.s);
+		rc = flush(x, &csv, rel, s->def->name);
+	else
+		text_end(x, &csv, NULL, NULL);
+	if (rc == 0)
+		return flush(x, &jl, jrel, s->def->name);
+	text_end(x, &jl, NULL, NULL);
 	return rc;
 }
 
@@ -426,8 +542,11 @@ static int by_path(const void *a, const void *b)
 
 static int manifest_sha256(struct gic_export_ctx *x)
 {
-	struct text t = { 0 };
+	struct text t;
+	int rc;
 
+	if ((rc = text_open(x, &t, "MANIFEST.sha256")) < 0)
+		return rc;
 	if (x->nfiles)
 		qsort(x->files, x->nfiles, sizeof(*x->files), by_path);
 	for (size_t i = 0; i < x->nfiles; i++) {
