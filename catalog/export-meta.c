@@ -96,6 +96,18 @@ static void spill(struct text *t)
 	t->len = 0;
 }
 
+/* Releases what text_open took (its file closed already, or never
+ * opened). */
+static void text_free(struct text *t)
+{
+	if (t->dfd >= 0)
+		close(t->dfd);
+	EVP_MD_CTX_free(t->md);
+	free(t->base);
+	free(t->s);
+	memset(t, 0, sizeof(*t));
+}
+
 /* Streams t into the file rel, which flush ends (recorded then, as
  * gic_export_write records a file), a MiB at a time. */
 static int text_open(struct gic_export_ctx *x, struct text *t, const char *rel)
@@ -119,13 +131,8 @@ static int text_open(struct gic_export_ctx *x, struct text *t, const char *rel)
 				 O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
 		rc = gic_seterr(GIC_EIO, "write '%s/%s': %s", x->out, rel,
 				strerror(errno));
-	if (rc < 0) {
-		if (t->dfd >= 0)
-			close(t->dfd);
-		EVP_MD_CTX_free(t->md);
-		free(t->base);
-		memset(t, 0, sizeof(*t));
-	}
+	if (rc < 0)
+		text_free(t);
 	return rc;
 }
 
@@ -157,11 +164,7 @@ static int text_end(struct gic_export_ctx *x, struct text *t, const char *rel,
 		gic_hex32(md, sha);
 		rc = gic_export_record(x, rel, sha, NULL, set);
 	}
-	close(t->dfd);
-	EVP_MD_CTX_free(t->md);
-	free(t->base);
-	free(t->s);
-	memset(t, 0, sizeof(*t));
+	text_free(t);
 	return rc;
 }
 
