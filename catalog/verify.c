@@ -489,7 +489,7 @@ static int forget_exports(struct gc_ctx *g)
 static int sweep(struct gc_ctx *g)
 {
 	struct gic_catalog *c = g->c;
-	int rc;
+	int rc, began;
 
 	/* keyed: the dry run looks each object up in it (a table without a
 	 * key was indexed anew for every lookup: hours for 100k rows) */
@@ -502,15 +502,20 @@ static int sweep(struct gc_ctx *g)
 	if (g->dry && (rc = gic_db_count(c, "SELECT count(*) FROM "
 					  "temp.gc_unused", &g->rep->rows)) < 0)
 		return rc;
-	/* counted after the sweep: what no entry uses is all exports' now */
-	if ((rc = gic_db_count(c, "SELECT count(*) FROM (" UNUSED("") ")" ,
+	/* counted after the sweep: what no entry uses is all exports' now
+	 * (found once: at 2.7M entries the query takes 10 s) */
+	if (sqlite3_exec(c->db, "CREATE TEMP TABLE gc_unentried (sha256 TEXT "
+			 "PRIMARY KEY); INSERT OR IGNORE INTO temp.gc_unentried "
+			 UNUSED(""), NULL, NULL, NULL))
+		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(c->db));
+	if ((rc = gic_db_count(c, "SELECT count(*) FROM temp.gc_unentried",
 			       &g->rep->exported)) < 0)
 		return rc;
 	if (g->dry)
 		g->rep->exported -= g->rep->rows;
 	/* of those, the ones exports point at themselves (the others derive
 	 * from them) */
-	if ((rc = gic_db_count(c, "SELECT count(*) FROM (" UNUSED("") ") u "
+	if ((rc = gic_db_count(c, "SELECT count(*) FROM temp.gc_unentried u "
 			       "WHERE u.sha256 IN (" EXPORTED ")",
 			       &g->rep->exported_direct)) < 0)
 		return rc;
@@ -524,7 +529,13 @@ static int sweep(struct gc_ctx *g)
 			       "sha256 = ?1 AND ref_path IS NULL", -1,
 			       &g->has_row, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-	rc = c->odb->be->list(c->odb, remove_orphan, g, NULL, NULL);
+	/* a dry run, which removes nothing, looks the objects up in one
+	 * read transaction (not one each: 15% of its walk in lock calls);
+	 * gc itself looks each up as it is now, just before removing it */
+	began = g->dry ? gic_read_begin(c) : 0;
+	rc = began < 0 ? began : c->odb->be->list(c->odb, remove_orphan, g,
+						   NULL, NULL);
+	gic_read_end(c, began);
 	sqlite3_finalize(g->has_row);
 	return rc;
 }
@@ -547,7 +558,8 @@ int gic_gc(struct gic_catalog *c, int64_t grace, int flags,
 	if ((rc = forget_exports(&g)) == 0)
 		rc = sweep(&g);
 	sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.gc_unused; DROP TABLE "
-		     "IF EXISTS temp.gc_gone", NULL, NULL, NULL);
+		     "IF EXISTS temp.gc_unentried; DROP TABLE IF EXISTS "
+		     "temp.gc_gone", NULL, NULL, NULL);
 	return rc;
 }
 
