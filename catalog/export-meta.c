@@ -4,183 +4,17 @@
  * MANIFEST.sha256 (sha256sum -c compatible), and the catalog's record of
  * every file written.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "audit.h"
-#include "export-int.h"
+#include "export-text.h"
 #include "json.h"
-
-/* A growing text buffer; or, once text_open has opened its file, a
- * window on that file: a set's metadata names every image, and a set of
- * millions held whole took as much memory as the items themselves. */
-struct text {
-	char *s;
-	size_t len, cap;
-	int oom;
-	EVP_MD_CTX *md;  /* streaming (text_open): what was written, hashed */
-	int fd, dfd, err; /* ... the file, its directory, a write's errno */
-	char *base;      /* ... its name in dfd */
-};
-
-#define TEXT_SPILL (1 << 20)
-
-static void spill(struct text *t);
-
-/* Appends the n bytes at v. */
-static void add_n(struct text *t, const char *v, size_t n)
-{
-	if (t->md && t->len >= TEXT_SPILL)
-		spill(t);
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 4096;
-		char *p;
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		if (!(p = realloc(t->s, cap))) {
-			t->oom = 1;
-			return;
-		}
-		t->s = p;
-		t->cap = cap;
-	}
-	memcpy(t->s + t->len, v, n);
-	t->len += n;
-	t->s[t->len] = 0;
-}
-
-static void add(struct text *t, const char *v)
-{
-	add_n(t, v, strlen(v));
-}
-
-/* Appends obj as one JSON line and releases it. */
-static void add_json(struct text *t, json_t *obj)
-{
-	char *line = json_dumps(obj, JSON_PRESERVE_ORDER | JSON_COMPACT);
-
-	if (!line)
-		t->oom = 1;
-	else
-		add(t, line), add(t, "\n");
-	free(line);
-	json_decref(obj);
-}
-
-/* Writes out and hashes what a streamed text holds (on a write error,
- * drops it: flush reports the error). */
-static void spill(struct text *t)
-{
-	const char *p = t->s;
-	size_t left = t->len;
-	ssize_t n;
-
-	if (t->err || t->oom)
-		left = 0;
-	for (; left; p += n, left -= (size_t)n)
-		if ((n = write(t->fd, p, left)) < 0) {
-			t->err = errno;
-			break;
-		}
-	if (!t->err && !t->oom)
-		EVP_DigestUpdate(t->md, t->s, t->len);
-	t->len = 0;
-}
-
-/* Releases what text_open took (its file closed already, or never
- * opened). */
-static void text_free(struct text *t)
-{
-	if (t->dfd >= 0)
-		close(t->dfd);
-	EVP_MD_CTX_free(t->md);
-	free(t->base);
-	free(t->s);
-	memset(t, 0, sizeof(*t));
-}
-
-/* Streams t into the file rel, which flush ends (recorded then, as
- * gic_export_write records a file), a MiB at a time. */
-static int text_open(struct gic_export_ctx *x, struct text *t, const char *rel)
-{
-	const char *base;
-	int dfd, rc;
-
-	memset(t, 0, sizeof(*t));
-	t->fd = t->dfd = -1;
-	if ((rc = gic_export_parent(x, rel, &dfd, &base)) < 0)
-		return rc;
-	if (x->overwrite)
-		unlinkat(dfd, base, 0);
-	if (!(t->md = EVP_MD_CTX_new()) || !(t->base = strdup(base)) ||
-	    !EVP_DigestInit_ex(t->md, EVP_sha256(), NULL))
-		rc = gic_seterr(GIC_ENOMEM, "out of memory");
-	/* its own descriptor of the directory: gic_export_dir may close
-	 * the one it gave before the file is done */
-	else if ((t->dfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0)) < 0 ||
-		 (t->fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL |
-				 O_NOFOLLOW | O_CLOEXEC, 0644)) < 0)
-		rc = gic_seterr(GIC_EIO, "write '%s/%s': %s", x->out, rel,
-				strerror(errno));
-	if (rc < 0)
-		text_free(t);
-	return rc;
-}
-
-/* Ends a streamed text: the file done and recorded, or (an error, or
- * rel NULL: the export failed meanwhile) removed, as a short file is not
- * left to look like an exported one. */
-static int text_end(struct gic_export_ctx *x, struct text *t, const char *rel,
-		    const char *set)
-{
-	char sha[GIC_HEX_LEN + 1];
-	unsigned char md[32];
-	unsigned int mdlen;
-	int rc = 0;
-
-	if (rel)
-		spill(t);
-	if (rel && !t->oom && !t->err && close(t->fd) < 0)
-		t->err = errno;
-	else if (!rel || t->oom || t->err)
-		close(t->fd);
-	if (!rel || t->oom || t->err) {
-		unlinkat(t->dfd, t->base, 0);
-		if (rel)
-			rc = t->oom ? gic_seterr(GIC_ENOMEM, "out of memory") :
-			     gic_seterr(GIC_EIO, "write '%s/%s': %s", x->out,
-					rel, strerror(t->err));
-	} else {
-		EVP_DigestFinal_ex(t->md, md, &mdlen);
-		gic_hex32(md, sha);
-		rc = gic_export_record(x, rel, sha, NULL, set);
-	}
-	text_free(t);
-	return rc;
-}
-
-static int flush(struct gic_export_ctx *x, struct text *t, const char *rel,
-		 const char *set)
-{
-	int rc;
-
-	if (t->md)
-		return text_end(x, t, rel, set);
-	rc = t->oom ? gic_seterr(GIC_ENOMEM, "out of memory") :
-	     gic_export_write(x, rel, t->s ? t->s : "", t->len, set);
-	free(t->s);
-	memset(t, 0, sizeof(*t));
-	return rc;
-}
 
 static json_t *opt_str(const char *v)
 {
@@ -201,7 +35,7 @@ static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *
 	int rc;
 
 	snprintf(rel, sizeof(rel), "%s/metadata.jsonl", s->def->name);
-	if ((rc = text_open(x, &t, rel)) < 0)
+	if ((rc = gic_text_open(x, &t, rel)) < 0)
 		return rc;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct gic_item *it = &s->items[i];
@@ -212,9 +46,9 @@ static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *
 		json_object_set_new(o, "generator", opt_str(it->generator));
 		json_object_set_new(o, "class", opt_class(it));
 		json_object_set_new(o, "sha256", json_string(it->sha256));
-		add_json(&t, o);
+		gic_text_json(&t, o);
 	}
-	return flush(x, &t, rel, s->def->name);
+	return gic_text_flush(x, &t, rel, s->def->name);
 }
 
 /* A ref image's file: there with the size and mtime it was ingested
@@ -275,31 +109,6 @@ static int locate(struct gic_export_ctx *x, sqlite3_stmt *q,
 	return rc;
 }
 
-/* Appends v as one CSV field, quoted (paths may hold commas, quotes). */
-static void add_quoted(struct text *t, const char *v)
-{
-	add(t, "\"");
-	for (const char *p = v ? v : ""; *p; ) {
-		size_t n = strcspn(p, "\"");
-
-		add_n(t, p, n);
-		p += n;
-		if (*p)  /* a quote, doubled */
-			add(t, "\"\""), p++;
-	}
-	add(t, "\"");
-}
-
-/* A CSV field quoted only when it must be (a comma, a quote, a line
- * break in it). */
-static void add_field(struct text *t, const char *v)
-{
-	if (v && v[strcspn(v, ",\"\r\n")])
-		add_quoted(t, v);
-	else if (v)
-		add(t, v);
-}
-
 /* manifest: <set>.csv and <set>.jsonl naming where each image's bytes
  * are: the object store, or a ref image's own file. */
 static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set *s)
@@ -319,15 +128,15 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 	}
 	snprintf(rel, sizeof(rel), "%s.csv", s->def->name);
 	snprintf(jrel, sizeof(jrel), "%s.jsonl", s->def->name);
-	if ((rc = text_open(x, &csv, rel)) == 0 &&
-	    (rc = text_open(x, &jl, jrel)) < 0)
-		text_end(x, &csv, NULL, NULL);
+	if ((rc = gic_text_open(x, &csv, rel)) == 0 &&
+	    (rc = gic_text_open(x, &jl, jrel)) < 0)
+		gic_text_flush(x, &csv, NULL, NULL);
 	if (rc < 0) {
 		sqlite3_finalize(q);
 		gic_read_end(x->cat, began);
 		return rc;
 	}
-	add(&csv, "sha256,path,label,generator,class,object\n");
+	gic_text_add(&csv, "sha256,path,label,generator,class,object\n");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct gic_item *it = &s->items[i];
 		char *obj;
@@ -342,32 +151,32 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 			      it->sha256, "path", opt_str(it->path), "label",
 			      it->label, "generator", opt_str(it->generator),
 			      "class", opt_class(it), "object", opt_str(obj));
-		add_json(&jl, o);
-		add(&csv, it->sha256);
-		add(&csv, ",");
-		add_quoted(&csv, it->path);
-		add(&csv, ",");
-		add_field(&csv, it->label);  /* names from folders: any text */
-		add(&csv, ",");
-		add_field(&csv, it->generator);
-		add(&csv, ",");
+		gic_text_json(&jl, o);
+		gic_text_add(&csv, it->sha256);
+		gic_text_add(&csv, ",");
+		gic_text_quoted(&csv, it->path);
+		gic_text_add(&csv, ",");
+		gic_text_field(&csv, it->label);  /* names from folders: any text */
+		gic_text_add(&csv, ",");
+		gic_text_field(&csv, it->generator);
+		gic_text_add(&csv, ",");
 		if (it->class_idx >= 0)
-			snprintf(line, sizeof(line), "%d", it->class_idx), add(&csv, line);
-		add(&csv, ",");
-		add_quoted(&csv, obj);
-		add(&csv, "\n");
+			snprintf(line, sizeof(line), "%d", it->class_idx), gic_text_add(&csv, line);
+		gic_text_add(&csv, ",");
+		gic_text_quoted(&csv, obj);
+		gic_text_add(&csv, "\n");
 		free(obj);
 		x->images++;
 	}
 	sqlite3_finalize(q);
 	gic_read_end(x->cat, began);
 	if (rc == 0)
-		rc = flush(x, &csv, rel, s->def->name);
+		rc = gic_text_flush(x, &csv, rel, s->def->name);
 	else
-		text_end(x, &csv, NULL, NULL);
+		gic_text_flush(x, &csv, NULL, NULL);
 	if (rc == 0)
-		return flush(x, &jl, jrel, s->def->name);
-	text_end(x, &jl, NULL, NULL);
+		return gic_text_flush(x, &jl, jrel, s->def->name);
+	gic_text_flush(x, &jl, NULL, NULL);
 	return rc;
 }
 
@@ -400,8 +209,8 @@ static int labels_json(struct gic_export_ctx *x)
 		json_object_set_new(o, "fake_dir", json_string(
 			gic_export_label_dir(f, "fake")));
 	}
-	add_json(&t, o);
-	return flush(x, &t, "labels.json", NULL);
+	gic_text_json(&t, o);
+	return gic_text_flush(x, &t, "labels.json", NULL);
 }
 
 /* License ids of the exported files and how many files carry each (ids
@@ -454,7 +263,7 @@ static void license_terms(struct gic_export_ctx *x, const char *id,
 	md = l ? gic_license_markdown(l) : NULL;
 	if (l && !md)
 		t->oom = 1;
-	add(t, md ? md : "  Not in the license registry: find out the terms of "
+	gic_text_add(t, md ? md : "  Not in the license registry: find out the terms of "
 	    "these files before any use.\n");
 	free(md);
 	gic_licenses_free(reg, n);
@@ -494,28 +303,28 @@ static int licenses_md(struct gic_export_ctx *x)
 		}
 	if (l.n)
 		qsort(l.v, l.n, sizeof(*l.v), by_id);
-	add(&t, "# Licenses\n\nEvery image in this export, by the license(s) its "
+	gic_text_add(&t, "# Licenses\n\nEvery image in this export, by the license(s) its "
 	    "catalog entry carries.\n\n| license | files |\n|---|---|\n");
 	for (size_t i = 0; i < l.n; i++) {
 		snprintf(line, sizeof(line), "| %s | %llu |\n",
 			 md_id(l.v[i].id, id, sizeof(id)),
 			 (unsigned long long)l.v[i].n);
-		add(&t, line);
+		gic_text_add(&t, line);
 	}
-	add(&t, "\n");
+	gic_text_add(&t, "\n");
 	for (size_t i = 0; i < l.n; i++) {
 		snprintf(line, sizeof(line), "## %s\n\n",
 			 md_id(l.v[i].id, id, sizeof(id)));
-		add(&t, line);
+		gic_text_add(&t, line);
 		if (!strcmp(l.v[i].id, "unknown"))
-			add(&t, "  No license was recorded for these files: find out "
+			gic_text_add(&t, "  No license was recorded for these files: find out "
 			    "their terms before any use.\n");
 		else
 			license_terms(x, l.v[i].id, &t);
-		add(&t, "\n");
+		gic_text_add(&t, "\n");
 	}
 	free(l.v);
-	return flush(x, &t, "LICENSES.md", NULL);
+	return gic_text_flush(x, &t, "LICENSES.md", NULL);
 }
 
 static int task_ini(struct gic_export_ctx *x)
@@ -525,16 +334,16 @@ static int task_ini(struct gic_export_ctx *x)
 
 	snprintf(line, sizeof(line), GIC_TASK_INI_HEAD "%s)\n",
 		 x->r->task_hash);
-	add(&t, line);
+	gic_text_add(&t, line);
 	for (int i = 0; i < x->r->nsets; i++) {
 		const struct gic_resolved_set *s = &x->r->sets[i];
 		snprintf(line, sizeof(line), "; %s: %zu images (%zu real, %zu fake)\n",
 			 s->def->name, s->n, s->nreal, s->nfake);
-		add(&t, line);
+		gic_text_add(&t, line);
 	}
-	add(&t, canon ? canon : "");
+	gic_text_add(&t, canon ? canon : "");
 	free(canon);
-	return flush(x, &t, "task.ini", NULL);
+	return gic_text_flush(x, &t, "task.ini", NULL);
 }
 
 static int by_path(const void *a, const void *b)
@@ -548,17 +357,17 @@ static int manifest_sha256(struct gic_export_ctx *x)
 	struct text t;
 	int rc;
 
-	if ((rc = text_open(x, &t, "MANIFEST.sha256")) < 0)
+	if ((rc = gic_text_open(x, &t, "MANIFEST.sha256")) < 0)
 		return rc;
 	if (x->nfiles)
 		qsort(x->files, x->nfiles, sizeof(*x->files), by_path);
 	for (size_t i = 0; i < x->nfiles; i++) {
-		add(&t, x->files[i].sha256);
-		add(&t, "  ");
-		add(&t, x->files[i].path);
-		add(&t, "\n");
+		gic_text_add(&t, x->files[i].sha256);
+		gic_text_add(&t, "  ");
+		gic_text_add(&t, x->files[i].path);
+		gic_text_add(&t, "\n");
 	}
-	return flush(x, &t, "MANIFEST.sha256", NULL);
+	return gic_text_flush(x, &t, "MANIFEST.sha256", NULL);
 }
 
 int gic_export_common_meta(struct gic_export_ctx *x)
