@@ -583,21 +583,30 @@ static int handler(void *user, const char *section, const char *k,
 /* The shares of a line of ratios, added as sets and to *sum. */
 static int split_shares(struct gic_task *t, const char *ratios, double *sum)
 {
-	char *buf = strdup(ratios), *save = NULL, *tok;
+	char *buf = strdup(ratios), *tok, *next;
 	int rc = 0;
 
 	if (!buf)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	for (tok = strtok_r(buf, ",", &save); tok && rc == 0;
-	     tok = strtok_r(NULL, ",", &save)) {
-		char *colon = strchr(tok, ':'), *end, *name = tok;
+	for (tok = buf; tok && rc == 0; tok = next) {
+		char *colon, *end, *name = tok;
 		struct gic_task_set *s;
 		double v;
 
+		if ((next = strchr(tok, ',')))
+			*next++ = '\0';
 		while (isspace((unsigned char)*name))
 			name++;
-		if (!*name)  /* "train:0.8," ending a line that goes on */
-			continue;
+		if (!*name && !next && tok != buf)
+			break;  /* "train:0.8," ending a line that goes on */
+		if (!*name) {
+			rc = gic_seterr(GIC_EUSAGE, next ? "ratios: an empty "
+					"share before a comma" : "ratios: no "
+					"shares, e.g. ratios = train:0.8, "
+					"test:0.2");
+			break;
+		}
+		colon = strchr(name, ':');
 		if (!colon) {
 			rc = gic_seterr(GIC_EUSAGE, "ratios: expected name:share, "
 					"not '%s'", name);

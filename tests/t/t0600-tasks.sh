@@ -305,6 +305,14 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 		"bad8.ini:4: ratios: bad share .train:nan." &&
 	task_error bad9 "[task]\n[split]\nselect = label = fake\nratios = train:0.5, test:0.4\n" \
 		"bad9.ini:4: ratios add up to 0.9, not 1" &&
+	task_error bad16 "[task]\n[split]\nselect = label = fake\nratios = train:0.5,, test:0.5\n" \
+		"bad16.ini:4: ratios: an empty share before a comma" &&
+	task_error bad17 "[task]\n[split]\nselect = label = fake\nratios = , train:0.5, test:0.5\n" \
+		"bad17.ini:4: ratios: an empty share before a comma" &&
+	task_error bad18 "[task]\n[split]\nselect = label = fake\nratios =\n" \
+		"bad18.ini:4: ratios: no shares, e.g. ratios = train:0.8, test:0.2" &&
+	printf "[task]\n[split]\nselect = label = fake\nratios = train:0.5,\n  test:0.5\n" >cont2.ini &&
+	gicat task check cont2.ini >/dev/null &&
 	task_error bad15 "[task]\n[split]\nselect = label = fake\nratios = train:0.5, test:0.5\ngroup = bogus\n" \
 		"bad15.ini:5: group must be sha256, class or near_duplicate, not .bogus."
 '
