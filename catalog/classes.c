@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "csv.h"
 #include "embed.h"
 
 #define NCLASSES 1000
@@ -172,31 +173,34 @@ const char *gic_classes_wnid(const struct gic_classes *c, int idx)
 /* ---- validation labels ---------------------------------------------- */
 
 /* One "ImageId,wnid ..." line (s is writable: the id is NUL-terminated
- * in place) into e. */
+ * in place) into e.  Fields may be quoted, as a CSV writer may leave
+ * them. */
 static int val_line(char *s, size_t len, int lineno, struct val_entry *e)
 {
-	char *comma = memchr(s, ',', len), *dot;
-	size_t wlen;
+	char *f[2], *dot;
+	int n = gic_csv_split(s, ',', 1, f, 2);
+	size_t wlen = n == 2 ? strcspn(f[1], " \t") : 0;
 
-	if (!comma || comma == s)
-		return gic_seterr(GIC_EUSAGE, "line %d: expected "
-				  "'ImageId,PredictionString'", lineno);
-	wlen = strcspn(comma + 1, " \t\r\n");
+	if (n < 0)
+		return gic_seterr(GIC_EUSAGE, "line %d: a quote is not closed "
+				  "where its field ends", lineno);
 	/* a first line that is neither the header nor a row: another file */
-	if (!is_wnid(comma + 1, wlen) && lineno == 1)
+	if (lineno == 1 && (n != 2 || !is_wnid(f[1], wlen)))
 		return gic_seterr(GIC_EUSAGE, "line 1: expected the header "
 				  "'ImageId,PredictionString' of ImageNet's "
 				  "LOC_val_solution.csv, not '%.*s'",
 				  (int)(len > 60 ? 60 : len), s);
-	if (!is_wnid(comma + 1, wlen))
+	if (n != 2 || !*f[0])
+		return gic_seterr(GIC_EUSAGE, "line %d: expected "
+				  "'ImageId,PredictionString'", lineno);
+	if (!is_wnid(f[1], wlen))
 		return gic_seterr(GIC_EUSAGE, "line %d: PredictionString does "
 				  "not start with a wnid like n01440764", lineno);
-	*comma = '\0';
 	/* "ILSVRC2012_val_00000001.JPEG" names the file: the id is without */
-	if ((dot = strrchr(s, '.')))
+	if ((dot = strrchr(f[0], '.')))
 		*dot = '\0';
-	e->id = s;
-	memcpy(e->wnid, comma + 1, WNID_LEN);
+	e->id = f[0];
+	memcpy(e->wnid, f[1], WNID_LEN);
 	e->wnid[WNID_LEN] = '\0';
 	e->line = lineno;
 	return 0;

@@ -136,7 +136,21 @@ test_expect_success 'a bad --val-labels file is named once, its row by line, as 
 	printf "ImageId,PredictionString\n" >noval.csv &&
 	test_expect_code 2 gicat fetch --layout genimage --val-labels noval.csv x.csv 2>err &&
 	echo "gicat: fetch: ${SQ}noval.csv${SQ}: no labels found" >want &&
+	test_cmp want err &&
+	printf "ImageId,PredictionString\n\"ILSVRC2012_val_00000001,n01751748 1 2\n" >openq.csv &&
+	test_expect_code 2 gicat ingest --val-labels openq.csv data/genimage 2>err &&
+	echo "gicat: ingest: ${SQ}openq.csv${SQ}: line 2: a quote is not closed where its field ends" >want &&
 	test_cmp want err
+'
+
+test_expect_success 'a --val-labels file written with quotes gives the same classes' '
+	sed "1!s/^\([^,]*\),\(.*\)$/\"\1\", \"\2\"/" data/LOC_val_solution.csv >quoted.csv &&
+	grep -q "^\"ILSVRC" quoted.csv &&
+	gicat init vq 2>/dev/null &&
+	(cd data && test_expect_code 1 gicat --catalog ../vq ingest --val-labels ../quoted.csv genimage 2>/dev/null) &&
+	gicat --catalog vq query --format csv --fields path,class,wnid,class_source "class_source = val_labels" >got &&
+	gicat query --format csv --fields path,class,wnid,class_source "class_source = val_labels" >want &&
+	test -s want && test_cmp want got
 '
 
 test_expect_success 'the generator is never read from folders above the PATH argument' '
