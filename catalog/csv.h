@@ -21,6 +21,9 @@ char *gic_trim(char *s);
  */
 int gic_csv_split(char *s, char sep, int quotes, char **f, int max);
 
+/* What a -1 from gic_csv_split is, said alike by every reader. */
+#define GIC_CSV_OPEN_QUOTE "a quote is not closed where its field ends"
+
 /*
  * Maps a header row's n fields (trimmed, compared without case) to the
  * ncols known column names: col[c] is the field index of names[c], or -1.

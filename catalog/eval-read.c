@@ -293,7 +293,7 @@ static int csv_row(struct reader *r, char *line)
 	int n = gic_csv_split(line, r->sep, 1, f, MAX_FIELDS);
 
 	if (n < 0)
-		return bad(r, "unterminated quote");
+		return bad(r, "%s", GIC_CSV_OPEN_QUOTE);
 	if (n != r->nfields)
 		return bad(r, "%d fields where the header has %d", n, r->nfields);
 	for (int c = 0; c < NCOLS; c++)

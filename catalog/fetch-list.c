@@ -266,7 +266,7 @@ static int add_item(struct parser *p, const char *const v[NCOLS])
 static int read_header(struct parser *p, char *line)
 {
 	char *f[GIC_CSV_MAX_FIELDS], sep = p->fmt == F_TSV ? '\t' : ',';
-	int n = gic_csv_split(line, sep, p->fmt == F_CSV, f,
+	int n = gic_csv_split(line, sep, 1, f,
 			      GIC_CSV_MAX_FIELDS);
 	int dup;
 
@@ -284,13 +284,13 @@ static int read_delimited(struct parser *p, char *line)
 {
 	char *f[GIC_CSV_MAX_FIELDS], sep = p->fmt == F_TSV ? '\t' : ',';
 	const char *v[NCOLS];
-	int n = gic_csv_split(line, sep, p->fmt == F_CSV, f,
+	int n = gic_csv_split(line, sep, 1, f,
 			      GIC_CSV_MAX_FIELDS);
 
 	int empty = 1;
 
 	if (n < 0)
-		return bad(p, "unterminated quote");
+		return bad(p, "%s", GIC_CSV_OPEN_QUOTE);
 	for (int i = 0; i < n && i < GIC_CSV_MAX_FIELDS; i++)
 		empty &= !*gic_trim(f[i]);
 	if (empty) /* ",,,": a spreadsheet's row below its data */
@@ -436,7 +436,7 @@ static int read_lines(struct parser *p, char *text)
 	if (!bad)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	gic_records_init(&rec, text, p->fmt == F_TSV ? '\t' : ',',
-			 p->fmt == F_CSV);
+			 p->fmt == F_CSV || p->fmt == F_TSV);
 	while (rc == 0 && (s = gic_records_next(&rec))) {
 		p->line = rec.line;
 		if (!*gic_trim(s))

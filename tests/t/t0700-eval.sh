@@ -193,7 +193,7 @@ test_expect_success 'bad rows are reported with their line numbers and nothing i
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 3)): score .abc. is not a number$" err &&
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 4)): sha256 .12345. is not 64 hex digits" err &&
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 5)): 1 fields where the header has 2$" err &&
-	test_grep "^gicat: eval: .bad.csv.: line $((n + 6)): unterminated quote$" err &&
+	test_grep "^gicat: eval: .bad.csv.: line $((n + 6)): a quote is not closed where its field ends$" err &&
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 7)): score 1e999 is outside \[0, 1\]$" err &&
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 8)): score .nan. is not a number$" err &&
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 9)): score .0x1p-1. is not a number$" err &&

@@ -320,7 +320,7 @@ static void csv_rows_and_line_numbers(void **state)
 		"0 gicat-test-eval.csv: line 6: score 'nan' is not a number\n"
 		"0 gicat-test-eval.csv: line 7: no score and no pred (the row has: path, "
 		"label)\n"
-		"0 gicat-test-eval.csv: line 8: unterminated quote\n"
+		"0 gicat-test-eval.csv: line 8: a quote is not closed where its field ends\n"
 		"0 gicat-test-eval.csv: line 9: 2 fields where the header has 4\n");
 	gic_preds_release(p);
 }

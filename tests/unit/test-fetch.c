@@ -139,6 +139,13 @@ static void test_tsv_and_sniffing(void **state)
 	assert_string_equal(l->items[0].split, "train");
 	assert_string_equal(l->items[0].generator, "sd14");
 	gic_fetch_list_free(l);
+	/* quoted as pandas' to_csv(sep='\t') quotes, like predictions */
+	l = parse("\"url\"\t\"label\"\n\"http://h/a.png\"\t\"fake\"\n",
+		  "l.tsv");
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->items[0].url, "http://h/a.png");
+	assert_string_equal(l->items[0].label, "fake");
+	gic_fetch_list_free(l);
 }
 
 static void test_jsonl(void **state)
@@ -211,8 +218,8 @@ static void test_bad_rows_name_their_line(void **state)
 		  "line 2: sha256 must be 64 hex digits, not 'abc'" },
 		{ "url,label\n,real\n", "l.csv", "line 2: url is empty" },
 		{ "link,label\n", "l.csv", "line 1: no 'url' column in the header" },
-		{ "url\n\"http://h/a\n", "l.csv", "line 2: unterminated quote" },
-		{ "url\n\"http://h/a\"x\n", "l.csv", "line 2: unterminated quote" },
+		{ "url\n\"http://h/a\n", "l.csv", "line 2: a quote is not closed where its field ends" },
+		{ "url\n\"http://h/a\"x\n", "l.csv", "line 2: a quote is not closed where its field ends" },
 		{ "{\"url\": \"http://h/a\"}\n[1]\n", "l.jsonl",
 		  "line 2: not a JSON object" },
 		{ "{\"url\": 5}\n", "l.jsonl", "line 1: 'url' must be a string" },
