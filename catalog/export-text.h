@@ -23,7 +23,7 @@ struct text {
 };
 
 /* A text held whole starts as { 0 }; gic_text_open streams one into the
- * file rel instead, a MiB at a time. */
+ * file rel instead, 64 KiB at a time. */
 int gic_text_open(struct gic_export_ctx *x, struct text *t, const char *rel);
 /* Appends the n bytes at v; a string; obj as one JSON line (released);
  * v as one CSV field, quoted; the same quoted only when it must be (a
