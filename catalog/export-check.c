@@ -24,12 +24,14 @@
 #include <sqlite3.h>
 
 #include "export-int.h"
+#include "rehash.h"
 
 struct expect {
 	char *path;
 	char sha[GIC_HEX_LEN + 1];
 	char *link;   /* found: a symbolic link, to this */
 	int dir;      /* found: an empty directory */
+	ino_t ino;    /* found: its inode */
 };
 
 struct list {
@@ -46,6 +48,7 @@ static int push(struct list *l, const char *path, const char *sha)
 	snprintf(l->v[l->n].sha, sizeof(l->v[0].sha), "%s", sha ? sha : "");
 	l->v[l->n].link = NULL;
 	l->v[l->n].dir = 0;
+	l->v[l->n].ino = 0;
 	l->n++;
 	return 0;
 }
@@ -155,13 +158,16 @@ static int walk(int dfd, const char *rel, struct list *l, int depth, int dirs)
 			if (rc == 0 && dirs && l->n == before &&
 			    (rc = push(l, strcat(sub, "/"), NULL)) == 0)
 				l->v[l->n - 1].dir = 1;
-		} else if ((rc = push(l, sub, NULL)) == 0 && found &&
-			   S_ISLNK(st.st_mode) &&
-			   (n = readlinkat(dirfd(d), e->d_name, to,
-					   sizeof(to) - 1)) >= 0) {
-			to[n] = '\0';
-			if (!(l->v[l->n - 1].link = strdup(to)))
-				rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		} else if ((rc = push(l, sub, NULL)) == 0) {
+			l->v[l->n - 1].ino = e->d_ino;
+			if (found && S_ISLNK(st.st_mode) &&
+			    (n = readlinkat(dirfd(d), e->d_name, to,
+					    sizeof(to) - 1)) >= 0) {
+				to[n] = '\0';
+				if (!(l->v[l->n - 1].link = strdup(to)))
+					rc = gic_seterr(GIC_ENOMEM,
+							"out of memory");
+			}
 		}
 	}
 	closedir(d);
@@ -245,13 +251,48 @@ static void missing_pairs(int dfd, const struct list *want,
 	}
 }
 
+/* The files compare re-hashes: collected on its first pass, read all
+ * at once (gic_rehash), and taken in the same order on its second. */
+struct hashes {
+	struct gic_rehash *v;
+	size_t n, cap, next;
+	int collect, oom;
+	char one[GIC_HEX_LEN + 1];
+};
+
+/* The file want, found as have: on the second pass its hash, or NULL
+ * (the error set) for one that could not be read; NULL on the first. */
+static const char *hashed(struct hashes *h, int dfd,
+			  const struct expect *want, const struct expect *have)
+{
+	struct gic_rehash *r;
+
+	if (h->collect) {
+		if (gic_grow(&h->v, h->n, &h->cap, sizeof(*h->v), 1024))
+			h->oom = 1;
+		else
+			h->v[h->n++] = (struct gic_rehash){
+				.path = want->path, .ino = have->ino };
+		return NULL;
+	}
+	if (h->next == h->n || h->v[h->next].path != want->path)
+		/* the directory changed between the passes */
+		return gic_sha256_file_at(dfd, want->path, h->one) < 0 ? NULL :
+		       h->one;
+	r = &h->v[h->next++];
+	if (!r->got[0])
+		gic_seterr(GIC_EIO, "%s", r->err ? r->err : "out of memory");
+	return r->got[0] ? r->got : NULL;
+}
+
 static void compare(struct gic_catalog *cat, int dfd, struct list *want,
-		    struct list *have,
+		    struct list *have, struct hashes *h,
 		    void (*on_drift)(void *, const char *, const char *),
 		    void *arg, uint64_t *checked, uint64_t *drifts)
 {
 	size_t i = 0, j = 0;
-	char got[GIC_HEX_LEN + 1], why[PATH_MAX + 128];
+	const char *got;
+	char why[PATH_MAX + 128];
 
 	while (i < want->n || j < have->n) {
 		int c = i == want->n ? 1 : j == have->n ? -1 :
@@ -291,7 +332,7 @@ static void compare(struct gic_catalog *cat, int dfd, struct list *want,
 			on_drift(arg, want->v[i].path, why);
 			(*drifts)++;
 		} else if (want->v[i].sha[0] &&
-		    gic_sha256_file_at(dfd, want->v[i].path, got) < 0) {
+			   !(got = hashed(h, dfd, &want->v[i], &have->v[j]))) {
 			on_drift(arg, want->v[i].path, gic_errmsg());
 			(*drifts)++;
 		} else if (want->v[i].sha[0] && strcmp(got, want->v[i].sha)) {
@@ -302,6 +343,35 @@ static void compare(struct gic_catalog *cat, int dfd, struct list *want,
 		}
 		i++, j++;
 	}
+}
+
+/* Nothing said, nothing counted: the first pass of compare. */
+static void quiet(void *arg, const char *path, const char *why)
+{
+	(void)arg, (void)path, (void)why;
+}
+
+/* compare, with the files to hash read all at once between its passes. */
+static int compare_all(struct gic_catalog *cat, int dfd, struct list *want,
+		       struct list *have, int jobs,
+		       void (*on_drift)(void *, const char *, const char *),
+		       void *arg, uint64_t *checked, uint64_t *drifts)
+{
+	struct hashes h = { .collect = 1 };
+	uint64_t n1 = 0, n2 = 0;
+	int rc;
+
+	compare(cat, dfd, want, have, &h, quiet, NULL, &n1, &n2);
+	rc = h.oom ? gic_seterr(GIC_ENOMEM, "out of memory") :
+	     gic_rehash(dfd, h.v, h.n, jobs);
+	h.collect = 0;
+	if (rc == 0)
+		compare(cat, dfd, want, have, &h, on_drift, arg, checked,
+			drifts);
+	for (size_t k = 0; k < h.n; k++)
+		free(h.v[k].err);
+	free(h.v);
+	return rc;
 }
 
 /* The objects a manifest export (the catalog's latest record of dir)
@@ -348,7 +418,7 @@ static void release(struct list *l)
 	free(l->v);
 }
 
-int gic_export_check(struct gic_catalog *c, const char *dir,
+int gic_export_check(struct gic_catalog *c, const char *dir, int jobs,
 		     void (*on_drift)(void *arg, const char *path,
 				      const char *why),
 		     void *arg, uint64_t *checked, uint64_t *drifts)
@@ -391,8 +461,10 @@ int gic_export_check(struct gic_catalog *c, const char *dir,
 			qsort(want.v, want.n, sizeof(*want.v), by_path);
 		if (have.n)
 			qsort(have.v, have.n, sizeof(*have.v), by_path);
-		compare(recorded ? c : NULL, dfd, &want, &have, on_drift, arg,
-			checked, drifts);
+		rc = compare_all(recorded ? c : NULL, dfd, &want, &have, jobs,
+				 on_drift, arg, checked, drifts);
+	}
+	if (rc >= 0) {
 		missing_pairs(dfd, &want, &have, on_drift, arg, drifts);
 		rc = c ? listed_objects(c, abs, on_drift, arg, drifts) : 0;
 	}

@@ -65,7 +65,11 @@ static int same_sets(struct gic_catalog *c, const char *dir,
 	return rc;
 }
 
-static int check(const char *dir, const char *task_file)
+/* Files --check reads at once by default: its threads wait on the disk
+ * (324,000 files not cached: 53 s with one, 16 s with 16). */
+#define CHECK_JOBS 16
+
+static int check(const char *dir, const char *task_file, int jobs)
 {
 	struct gic_catalog *c = NULL;
 	struct gic_task *t = NULL;
@@ -81,7 +85,8 @@ static int check(const char *dir, const char *task_file)
 		rc = cli_fail(rc, "split --check", NULL);
 		goto out;
 	}
-	rc = gic_export_check(c, dir, on_drift, (void *)dir, &checked, &drifts);
+	rc = gic_export_check(c, dir, jobs, on_drift, (void *)dir, &checked,
+			      &drifts);
 	if (rc == 0 && t) {
 		uint64_t before = drifts;
 
@@ -170,23 +175,25 @@ static int is_dir(const char *path, struct stat *st)
 
 /* --check with its arguments: "--check DIR", "--out DIR --check", or
  * "TASK --out DIR --check"; a directory given both ways must be one. */
-static int check_args(int nargs, char **args, const char *out)
+static int check_args(int nargs, char **args, const char *out, int jobs)
 {
 	struct stat a, b;
 
+	if (!jobs)
+		jobs = CHECK_JOBS;
 	if (nargs > 1 || (nargs == 0 && !out))
 		return cli_usage_error("split", "--check takes one DIR (or "
 				       "--out DIR, with TASK or not)");
 	if (!out)
-		return check(args[0], NULL);
+		return check(args[0], NULL, jobs);
 	if (nargs == 0)
-		return check(out, NULL);
+		return check(out, NULL, jobs);
 	if (!is_dir(args[0], &a))
-		return check(out, args[0]);
+		return check(out, args[0], jobs);
 	if (!is_dir(out, &b) || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
 		return cli_usage_error("split", "--check '%s' and --out '%s' name "
 				       "two directories: give one", args[0], out);
-	return check(out, NULL);
+	return check(out, NULL, jobs);
 }
 
 int cmd_split(int argc, char **argv)
@@ -194,15 +201,14 @@ int cmd_split(int argc, char **argv)
 	static const struct option opts[] = {
 		EXPORT_LONG_OPTS, { "jobs", 1, 0, 'j' }, { "check", 0, 0, 'c' },
 		{ "strict", 0, 0, 's' }, { "help", 0, 0, 'h' }, { 0 } };
-	struct export_args a = { .jobs = cli_default_jobs(),
-				 .opts = { .format = GIC_FMT_IMAGEFOLDER,
+	struct export_args a = { .opts = { .format = GIC_FMT_IMAGEFOLDER,
 					   .mode = GIC_EXP_LINK } };
 	const char *unchecked = NULL;  /* an option --check has no use for */
 	int ch, rc, checking = 0, strict = 0;
 
 	while ((ch = getopt_long(argc, argv, "ho:f:m:j:", opts, NULL)) != -1) {
 		for (int i = 0; !unchecked && ch != 'c' && ch != 'o' &&
-				opts[i].name; i++)
+				ch != 'j' && opts[i].name; i++)
 			if (opts[i].val == ch)
 				unchecked = opts[i].name;
 		if (ch == 'c')
@@ -217,10 +223,12 @@ int cmd_split(int argc, char **argv)
 		return cli_usage_error("split", "--%s is for a split, not "
 				       "--check", unchecked);
 	if (checking)
-		return check_args(argc - optind, argv + optind, a.out);
+		return check_args(argc - optind, argv + optind, a.out, a.jobs);
 	if (argc - optind != 1)
 		return cli_usage_error("split", "expected one TASK");
 	if ((rc = cli_export_args_check("split", &a)))
 		return rc;
+	if (!a.jobs)
+		a.jobs = cli_default_jobs();
 	return split(argv[optind], &a, strict);
 }

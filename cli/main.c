@@ -134,9 +134,7 @@ static const struct cmd commands[] = {
 	{ "split", cmd_split, "TASK --out DIR [--format imagefolder|genimage|hf|"
 	  "webdataset|manifest] [--mode link|symlink|copy|reflink] [--names "
 	  "hash|original] [--shard-size N] [--force] [--jobs N] [--strict] | "
-	  "--check DIR "
-	  "| [TASK] "
-	  "--out DIR --check",
+	  "--check DIR [--jobs N] | [TASK] --out DIR --check [--jobs N]",
 	  "materialize a task's sets for a trainer; check an output",
 	  "  TASK       a task file or a shipped task (genimage/cross-sd14)\n"
 	  "  --format   imagefolder (default): SET/0_real, SET/1_fake\n"
@@ -149,7 +147,8 @@ static const struct cmd commands[] = {
 	  "  --shard-size N  webdataset samples per tar (default 1000)\n"
 	  "  --force    replace an earlier export in DIR\n"
 	  "  --jobs N   threads deriving degraded images and placing files\n"
-	  "             (default: CPUs)\n"
+	  "             (default: CPUs); with --check, files read at once\n"
+	  "             (default 16)\n"
 	  "  --strict   a warning (as task check gives) is an error: exit 2,\n"
 	  "             nothing written\n"
 	  "  --check    every file present with its hash, nothing extra; with\n"

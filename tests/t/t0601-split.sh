@@ -263,20 +263,29 @@ test_expect_success 'split --check of a directory it may enter but not read says
 '
 reader_done
 
-test_expect_success 'split --check is clean, then lists a changed, a missing and an extra file' '
+test_expect_success 'split --check is clean, then lists a changed, a missing, an unreadable and an extra file, alike with any --jobs' '
 	gicat split --check if >out && test_grep " 0 drifts" out &&
 	f=$(ls if2/train/1_fake | head -1) && g=$(ls if2/train/0_real | head -1) &&
+	h=$(ls if2/train/0_real | tail -1) &&
 	chmod u+w if2/train/1_fake/$f && printf x >>if2/train/1_fake/$f &&
 	rm if2/train/0_real/$g && echo hi >if2/train/extra.txt &&
+	rm if2/train/0_real/$h && mkfifo if2/train/0_real/$h &&
 	echo hi >"if2/train/x$(printf "\033")[2Jy" &&
 	test_expect_code 1 gicat split --check if2 2>err >out &&
 	test_grep "train/1_fake/$f.: changed" err &&
 	test_grep "train/0_real/$g.: missing" err &&
+	test_grep "train/0_real/$h.: .*not a regular file" err &&
 	test_grep "train/extra.txt.: not part of the export" err &&
 	test_grep "train/x\\\\x1b\[2Jy.: not part of the export" err &&
 	! grep -q "$(printf "\033")" err &&
-	test_grep " 4 drifts" out &&
-	rm "if2/train/x$(printf "\033")[2Jy"
+	test_grep " 5 drifts" out &&
+	for j in 1 3 64; do
+		test_expect_code 1 gicat split --check if2 --jobs $j 2>err$j >out$j &&
+		test_cmp err err$j && test_cmp out out$j || return 1
+	done &&
+	test_expect_code 2 gicat split --check if2 --jobs 0 2>err &&
+	test_grep "^gicat: split: --jobs" err &&
+	rm "if2/train/x$(printf "\033")[2Jy" if2/train/0_real/$h
 '
 
 test_expect_success 'split --check: a file made a link to a copy outside (named like its object too), an empty directory are drift; store links are not' '
@@ -342,12 +351,10 @@ test_expect_success 'split --check DIR --out OTHER is a usage error, not a silen
 	test_grep "^gicat: split --check: .nosuchdir.: No such file or directory$" err &&
 	echo x >plainfile && test_expect_code 2 gicat split --check plainfile 2>err &&
 	test "$(cat err)" = "gicat: split --check: ${SQ}plainfile${SQ}: not a directory" &&
-	for o in "format webdataset" "mode copy" "names original" "force" "jobs 2" "shard-size 5"; do
+	for o in "format webdataset" "mode copy" "names original" "force" "shard-size 5"; do
 		test_expect_code 2 gicat split $TASK --out if --check --$o 2>err &&
 		test "$(head -1 err)" = "gicat: split: --${o%% *} is for a split, not --check" || return 1
-	done &&
-	test_expect_code 2 gicat split --check if -j 2 2>err &&
-	test_grep "^gicat: split: --jobs is for a split, not --check$" err
+	done
 '
 
 test_expect_success 'a non-empty --out is refused unless --force; a missing parent is named' '

@@ -1,0 +1,30 @@
+/*
+ * rehash.h - the SHA-256 of many files below one directory, in parallel
+ * and in the order they lie on the disk (rehash.c).
+ */
+#ifndef GIC_REHASH_H
+#define GIC_REHASH_H
+
+#include <sys/types.h>
+
+#include "catalog.h"
+
+/* Reads in flight at once, at most: more wait on the disk, not the CPU. */
+#define GIC_REHASH_MAX_THREADS 64
+
+struct gic_rehash {
+	const char *path;              /* below the directory */
+	ino_t ino;                     /* its inode: the order of reading */
+	char got[GIC_HEX_LEN + 1];     /* its sha256; "" when not read */
+	char *err;                     /* ... why (malloc'd; NULL: out of
+					  memory) */
+};
+
+/*
+ * Hashes the n files of v below dfd with up to threads threads (the
+ * calling one among them), filling got or err of each.  Returns 0, or
+ * an error when nothing could be started.
+ */
+int gic_rehash(int dfd, struct gic_rehash *v, size_t n, int threads);
+
+#endif
