@@ -303,9 +303,22 @@ static int elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
 	return 0;
 }
 
+#define NO_URLS_MAX 384
+
+/* What a status with no rows, or a forget that found nothing, says. */
+static const char *no_urls(const struct gic_fetch_list *l,
+			   const struct args *a, char *buf)
+{
+	snprintf(buf, NO_URLS_MAX, "the catalog has no URL%s%s%s%s",
+		 l ? " of this list" : "", a->o.dataset ? " in dataset '" : "",
+		 a->o.dataset ? a->o.dataset : "", a->o.dataset ? "'" : "");
+	return buf;
+}
+
 static int status(struct gic_catalog *c, const struct gic_fetch_list *l,
 		  const struct args *a)
 {
+	char none[NO_URLS_MAX];
 	sqlite3_stmt *sum = NULL, *bad = NULL;
 	long failed;
 	int rc;
@@ -316,10 +329,7 @@ static int status(struct gic_catalog *c, const struct gic_fetch_list *l,
 	if ((rc = gic_fetch_status(c, l, a->o.dataset, &sum, &bad)) < 0)
 		return cli_fail(rc, "fetch", NULL);
 	if (out_rows(sum, a->fmt, stdout) == 0)
-		cli_err("fetch: the catalog has no URL%s%s%s%s\n",
-			l ? " of this list" : "", a->o.dataset ?
-			" in dataset '" : "", a->o.dataset ? a->o.dataset : "",
-			a->o.dataset ? "'" : "");
+		cli_err("fetch: %s\n", no_urls(l, a, none));
 	failed = print_failed(bad);
 	sqlite3_finalize(sum);
 	sqlite3_finalize(bad);
@@ -329,6 +339,8 @@ static int status(struct gic_catalog *c, const struct gic_fetch_list *l,
 static int forget(struct gic_catalog *c, const struct gic_fetch_list *l,
 		  const struct args *a)
 {
+	sqlite3_stmt *sum = NULL, *bad = NULL;
+	char none[NO_URLS_MAX], why[NO_URLS_MAX + 4] = "";
 	uint64_t n;
 	int rc;
 
@@ -337,8 +349,17 @@ static int forget(struct gic_catalog *c, const struct gic_fetch_list *l,
 		return rc;
 	if ((rc = gic_fetch_forget_failed(c, l, a->o.dataset, &n)) < 0)
 		return cli_fail(rc, "fetch", c->dir);
-	cli_err("fetch: forgot %llu failed URL%s\n", (unsigned long long)n,
-		cli_s(n));
+	/* a dataset named wrong forgets nothing: say that it has nothing */
+	if (n == 0 && !l && a->o.dataset &&
+	    (rc = gic_fetch_status(c, NULL, a->o.dataset, &sum, &bad)) == 0 &&
+	    sqlite3_step(sum) != SQLITE_ROW)
+		snprintf(why, sizeof(why), " (%s)", no_urls(l, a, none));
+	sqlite3_finalize(sum);
+	sqlite3_finalize(bad);
+	if (rc < 0)
+		return cli_fail(rc, "fetch", NULL);
+	cli_err("fetch: forgot %llu failed URL%s%s\n", (unsigned long long)n,
+		cli_s(n), why);
 	return EXIT_OK;
 }
 
