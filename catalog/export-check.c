@@ -4,10 +4,8 @@
  * record of the latest materialization into DIR, or, for a directory the
  * catalog never wrote (copied from another machine), from its own
  * MANIFEST.sha256.  Every file is re-hashed; missing, changed and extra
- * files are each reported.
- *
- * gic_export_clear is --force: it removes what earlier exports wrote into
- * a directory, from the same two sources, and nothing else.
+ * files are each reported.  The lists of an export's files (recorded,
+ * listed, found) serve export-clear.c's removal too.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,20 +24,7 @@
 #include "export-int.h"
 #include "rehash.h"
 
-struct expect {
-	char *path;
-	char sha[GIC_HEX_LEN + 1];
-	char *link;   /* found: a symbolic link, to this */
-	int dir;      /* found: an empty directory */
-	ino_t ino;    /* found: its inode */
-};
-
-struct list {
-	struct expect *v;
-	size_t n, cap;
-};
-
-static int push(struct list *l, const char *path, const char *sha)
+static int push(struct gic_export_files *l, const char *path, const char *sha)
 {
 	if (gic_grow(&l->v, l->n, &l->cap, sizeof(*l->v), 1024))
 		return GIC_ENOMEM;
@@ -53,10 +38,10 @@ static int push(struct list *l, const char *path, const char *sha)
 	return 0;
 }
 
-static int by_path(const void *a, const void *b)
+int gic_export_file_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct expect *)a)->path,
-		      ((const struct expect *)b)->path);
+	return strcmp(((const struct gic_export_file *)a)->path,
+		      ((const struct gic_export_file *)b)->path);
 }
 
 int gic_export_dir_query(struct gic_catalog *c, const char *sql,
@@ -70,8 +55,8 @@ int gic_export_dir_query(struct gic_catalog *c, const char *sql,
 
 /* From the catalog's latest record of dir, or with every, all its
  * records: 1 when a record was found. */
-static int from_catalog(struct gic_catalog *c, const char *dir, int every,
-			struct list *l)
+int gic_export_recorded(struct gic_catalog *c, const char *dir, int every,
+			struct gic_export_files *l)
 {
 	sqlite3_stmt *s;
 	int found = 0, rc = gic_export_dir_query(c, every ?
@@ -96,7 +81,7 @@ static int from_catalog(struct gic_catalog *c, const char *dir, int every,
 
 /* From MANIFEST.sha256 ("<sha256>  <path>" lines) in the directory dfd:
  * opened below it, as an absolute path near PATH_MAX could not be. */
-static int from_manifest(int dfd, struct list *l)
+int gic_export_listed(int dfd, struct gic_export_files *l)
 {
 	char line[PATH_MAX + 80];
 	int fd = openat(dfd, "MANIFEST.sha256", O_RDONLY | O_NONBLOCK |
@@ -125,7 +110,8 @@ static int from_manifest(int dfd, struct list *l)
  * relative to the walk's start (rel: dfd's), a symbolic link with its
  * target; with dirs, every empty directory too ("x/").  A directory
  * nested deeper than any export nests is listed as it is, not entered. */
-static int walk(int dfd, const char *rel, struct list *l, int depth, int dirs)
+int gic_export_walk(int dfd, const char *rel, struct gic_export_files *l,
+		    int depth, int dirs)
 {
 	char sub[PATH_MAX], to[PATH_MAX];
 	struct dirent *e;
@@ -154,7 +140,7 @@ static int walk(int dfd, const char *rel, struct list *l, int depth, int dirs)
 				    O_NOFOLLOW | O_CLOEXEC);
 			rc = fd < 0 ? gic_seterr(GIC_EIO, "'%s': %s", sub,
 						 strerror(errno))
-				    : walk(fd, sub, l, depth + 1, dirs);
+				    : gic_export_walk(fd, sub, l, depth + 1, dirs);
 			if (rc == 0 && dirs && l->n == before &&
 			    (rc = push(l, strcat(sub, "/"), NULL)) == 0)
 				l->v[l->n - 1].dir = 1;
@@ -216,8 +202,8 @@ static int leaves(const char *p)
  * missing (lost by a copy that skips empty directories, or an export
  * older than them) is a drift, as ImageFolder would then number the
  * labels otherwise. */
-static void missing_pairs(int dfd, const struct list *want,
-			  const struct list *have,
+static void missing_pairs(int dfd, const struct gic_export_files *want,
+			  const struct gic_export_files *have,
 			  void (*on_drift)(void *, const char *, const char *),
 			  void *arg, uint64_t *drifts)
 {
@@ -263,7 +249,7 @@ struct hashes {
 /* The file want, found as have: on the second pass its hash, or NULL
  * (the error set) for one that could not be read; NULL on the first. */
 static const char *hashed(struct hashes *h, int dfd,
-			  const struct expect *want, const struct expect *have)
+			  const struct gic_export_file *want, const struct gic_export_file *have)
 {
 	struct gic_rehash *r;
 
@@ -285,8 +271,8 @@ static const char *hashed(struct hashes *h, int dfd,
 	return r->got[0] ? r->got : NULL;
 }
 
-static void compare(struct gic_catalog *cat, int dfd, struct list *want,
-		    struct list *have, struct hashes *h,
+static void compare(struct gic_catalog *cat, int dfd, struct gic_export_files *want,
+		    struct gic_export_files *have, struct hashes *h,
 		    void (*on_drift)(void *, const char *, const char *),
 		    void *arg, uint64_t *checked, uint64_t *drifts)
 {
@@ -352,8 +338,8 @@ static void quiet(void *arg, const char *path, const char *why)
 }
 
 /* compare, with the files to hash read all at once between its passes. */
-static int compare_all(struct gic_catalog *cat, int dfd, struct list *want,
-		       struct list *have, int jobs,
+static int compare_all(struct gic_catalog *cat, int dfd, struct gic_export_files *want,
+		       struct gic_export_files *have, int jobs,
 		       void (*on_drift)(void *, const char *, const char *),
 		       void *arg, uint64_t *checked, uint64_t *drifts)
 {
@@ -409,7 +395,7 @@ static int listed_objects(struct gic_catalog *c, const char *dir,
 	       gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
 }
 
-static void release(struct list *l)
+void gic_export_files_free(struct gic_export_files *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].path);
@@ -423,7 +409,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir, int jobs,
 				      const char *why),
 		     void *arg, uint64_t *checked, uint64_t *drifts)
 {
-	struct list want = { 0 }, have = { 0 };
+	struct gic_export_files want = { 0 }, have = { 0 };
 	char *abs = realpath(dir, NULL);
 	int rc, dfd, open_err = 0, recorded;
 
@@ -446,21 +432,21 @@ int gic_export_check(struct gic_catalog *c, const char *dir, int jobs,
 		free(abs);
 		return 0;
 	}
-	rc = c ? from_catalog(c, abs, 0, &want) : 0;
+	rc = c ? gic_export_recorded(c, abs, 0, &want) : 0;
 	recorded = rc == 1;
 	if (rc == 0 && open_err == ENOTDIR)
 		rc = gic_seterr(GIC_ENOTFOUND, "not a directory");
 	else if (rc == 0 && dfd >= 0)
-		rc = from_manifest(dfd, &want);
+		rc = gic_export_listed(dfd, &want);
 	if (rc >= 0 && dfd < 0)
 		rc = gic_seterr(GIC_EIO, "%s", strerror(open_err));
 	if (rc >= 0)
-		rc = walk(gic_export_dir_reopen(dfd), "", &have, 0, 1);
+		rc = gic_export_walk(gic_export_dir_reopen(dfd), "", &have, 0, 1);
 	if (rc >= 0) {
 		if (want.n)
-			qsort(want.v, want.n, sizeof(*want.v), by_path);
+			qsort(want.v, want.n, sizeof(*want.v), gic_export_file_cmp);
 		if (have.n)
-			qsort(have.v, have.n, sizeof(*have.v), by_path);
+			qsort(have.v, have.n, sizeof(*have.v), gic_export_file_cmp);
 		rc = compare_all(recorded ? c : NULL, dfd, &want, &have, jobs,
 				 on_drift, arg, checked, drifts);
 	}
@@ -470,238 +456,8 @@ int gic_export_check(struct gic_catalog *c, const char *dir, int jobs,
 	}
 	if (dfd >= 0)
 		close(dfd);
-	release(&want);
-	release(&have);
+	gic_export_files_free(&want);
+	gic_export_files_free(&have);
 	free(abs);
 	return rc;
-}
-
-/*
- * Opens the directory of rel below outfd, one component at a time and
- * never through a symlink; *base is rel's last component.  -1 for a path
- * that is not a plain relative one.
- */
-static int open_parent(int outfd, const char *rel, char *buf, size_t size,
-		       const char **base)
-{
-	char *slash, *comp, *save = NULL;
-	int fd, next;
-
-	if (!*rel || *rel == '/' || strlen(rel) >= size)
-		return -1;
-	snprintf(buf, size, "%s", rel);
-	if (!(slash = strrchr(buf, '/'))) {
-		*base = buf;
-		return dup(outfd);
-	}
-	*slash = '\0';
-	*base = slash + 1;
-	fd = dup(outfd);
-	for (comp = strtok_r(buf, "/", &save); comp && fd >= 0;
-	     comp = strtok_r(NULL, "/", &save)) {
-		next = strcmp(comp, "..") && strcmp(comp, ".") ?
-		       openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-			      O_CLOEXEC) : -1;
-		close(fd);
-		fd = next;
-	}
-	return **base && strcmp(*base, "..") && strcmp(*base, ".") ? fd :
-	       (fd >= 0 ? close(fd) : 0, -1);
-}
-
-/* Whether base in directory fd is (or links to) a regular file holding
- * the content sha: removing a link never touches its target. */
-static int holds(int fd, const char *base, const char *sha)
-{
-	char got[GIC_HEX_LEN + 1];
-
-	return gic_sha256_file_at(fd, base, got) == 0 && !strcmp(got, sha);
-}
-
-/* Removes rel below outfd (a file, or with dir an empty directory). */
-int gic_export_remove(int outfd, const char *rel, int dir)
-{
-	char buf[PATH_MAX];
-	const char *base;
-	int fd = open_parent(outfd, rel, buf, sizeof(buf), &base), ok;
-
-	if (fd < 0)
-		return 0;
-	ok = unlinkat(fd, base, dir ? AT_REMOVEDIR : 0) == 0;
-	close(fd);
-	return ok;
-}
-
-void gic_export_remove_dirs_of(int outfd, const char *path,
-			       int (*keep)(void *arg, const char *dir),
-			       void *arg)
-{
-	char dir[PATH_MAX], *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	while ((slash = strrchr(dir, '/'))) {
-		slash[1] = '\0';  /* "a/b/" */
-		if (keep && keep(arg, dir))
-			break;
-		*slash = '\0';
-		if (!gic_export_remove(outfd, dir, 1))
-			break;
-	}
-}
-
-/* The same for every listed file, deepest first, with the pair of its
- * label directory, which a set of one label keeps empty. */
-static void remove_empty_dirs(int outfd, struct list *l)
-{
-	char pair[PATH_MAX];
-	const char *slash;
-
-	for (size_t i = l->n; i-- > 0; ) {
-		if ((slash = strrchr(l->v[i].path, '/')) &&
-		    gic_export_label_sibling(l->v[i].path,
-					     (size_t)(slash - l->v[i].path),
-					     pair, sizeof(pair))) {
-			pair[strlen(pair) - 1] = '\0';  /* no '/' to remove */
-			gic_export_remove(outfd, pair, 1);
-		}
-		gic_export_remove_dirs_of(outfd, l->v[i].path, NULL, NULL);
-	}
-}
-
-void gic_export_undo(struct gic_export_ctx *x)
-{
-	for (size_t i = 0; i < x->nfiles; i++)
-		gic_export_remove(x->outfd, x->files[i].path, 0);
-	for (size_t i = x->nmade; i-- > 0; )  /* children were made later */
-		gic_export_remove(x->outfd, x->made[i], 1);
-}
-
-/* The catalog's records of dir go before any file of theirs: a run that
- * fails or is killed after removing them must not leave a record saying
- * the directory holds an export (its MANIFEST.sha256, if still there,
- * lists what a later --force may remove). */
-int gic_export_forget(struct gic_catalog *c, const char *dir)
-{
-	sqlite3_stmt *s = NULL;
-	int rc;
-
-	if ((rc = gic_tx_begin(c, 0)) < 0)
-		return rc;
-	if (sqlite3_prepare_v2(c->db, "DELETE FROM materializations WHERE "
-			       "out_dir = ?", -1, &s, NULL) == SQLITE_OK)
-		sqlite3_bind_text(s, 1, dir, -1, SQLITE_STATIC);
-	if (!s || sqlite3_step(s) != SQLITE_DONE)
-		rc = gic_seterr(GIC_EDB, "forget the records of '%s': %s", dir,
-				sqlite3_errmsg(c->db));
-	sqlite3_finalize(s);
-	return gic_tx_end(c, 0, rc);
-}
-
-/* Keeps in l only the files that are there to remove: what the catalog
- * recorded (listed without a hash), gicat wrote; a MANIFEST line alone
- * vouches for nothing (any sha256sum listing reads as one), so its file
- * goes only while it holds the line's hash.  Sorted by path. */
-static void to_remove(int outfd, struct list *l)
-{
-	char buf[PATH_MAX];
-	const char *base;
-	size_t out = 0;
-
-	for (size_t i = 0; i < l->n; i++) {
-		int fd = l->v[i].sha[0] ? open_parent(outfd, l->v[i].path, buf,
-						      sizeof(buf), &base) : -1;
-		int goes = !l->v[i].sha[0] || (fd >= 0 &&
-					       holds(fd, base, l->v[i].sha));
-
-		if (fd >= 0)
-			close(fd);
-		if (goes)
-			l->v[out++] = l->v[i];
-		else
-			free(l->v[i].path);
-	}
-	l->n = out;
-	if (l->n)
-		qsort(l->v, l->n, sizeof(*l->v), by_path);
-}
-
-/* The mark, before any file goes, listing what stays: the files not in
- * gone and the empty directories clearing it leaves.  A run killed while
- * removing gone (whose records are forgotten first) is then resumed like
- * one killed while writing, and what was still there of gone goes. */
-static int mark_first(int outfd, const struct list *gone)
-{
-	struct list all = { 0 };
-	char **kept = NULL;
-	size_t n = 0;
-	int rc = walk(gic_export_dir_reopen(outfd), "", &all, 0, 1);
-
-	if (rc == 0 && all.n && !(kept = calloc(all.n, sizeof(*kept))))
-		rc = gic_seterr(GIC_ENOMEM, "out of memory");
-	for (size_t i = 0; rc == 0 && i < all.n; i++) {
-		const struct expect *e = &all.v[i];
-
-		if (!strcmp(e->path, GIC_EXPORT_MARK) ||
-		    !strcmp(e->path, GIC_EXPORT_MARK_TMP) ||
-		    (!e->dir && gone->n && bsearch(e, gone->v, gone->n,
-						   sizeof(*gone->v), by_path)) ||
-		    (e->dir && gic_export_dir_wanted(gone->v, gone->n,
-						     sizeof(*gone->v), e->path)))
-			continue;
-		kept[n++] = e->path;
-	}
-	if (rc == 0) {
-		if (n)
-			qsort(kept, n, sizeof(*kept), gic_strp_cmp);
-		rc = gic_export_mark(outfd, kept, n);
-	}
-	free(kept);
-	release(&all);
-	return rc;
-}
-
-int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
-		     int mark, struct gic_export_cleared *out)
-{
-	struct list known = { 0 }, left = { 0 };
-	char hex[GIC_HEX_LEN + 1];
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = from_catalog(c, dir, 1, &known);
-	/* a MANIFEST.sha256 speaks for an export (copied from elsewhere)
-	 * only beside the task.ini an export writes: any sha256sum listing
-	 * of one's own files is named so too */
-	if (rc >= 0 && gic_export_task_ini_hash(outfd, hex) == 1)
-		rc = from_manifest(outfd, &known);
-	if (rc == GIC_ENOTFOUND)
-		rc = 0; /* no MANIFEST.sha256: what the catalog knows */
-	if (rc >= 0)
-		to_remove(outfd, &known);
-	if (rc >= 0 && mark)
-		rc = mark_first(outfd, &known);
-	if (rc >= 0)
-		rc = gic_export_forget(c, dir);
-	for (size_t i = 0; rc >= 0 && i < known.n; i++)
-		out->removed += (uint64_t)gic_export_remove(outfd,
-							    known.v[i].path, 0);
-	if (rc >= 0) {
-		remove_empty_dirs(outfd, &known);
-		rc = walk(gic_export_dir_reopen(outfd), "", &left, 0, 1);
-	}
-	if (rc >= 0 && left.n) {
-		qsort(left.v, left.n, sizeof(*left.v), by_path);
-		if (!(out->left = calloc(left.n, sizeof(char *))))
-			rc = gic_seterr(GIC_ENOMEM, "out of memory");
-		for (size_t i = 0; rc >= 0 && i < left.n; i++) {
-			if (!strcmp(left.v[i].path, GIC_EXPORT_MARK) ||
-			    !strcmp(left.v[i].path, GIC_EXPORT_MARK_TMP))
-				continue;  /* stays until the export is done */
-			out->left[out->nleft++] = left.v[i].path;
-			left.v[i].path = NULL;
-		}
-	}
-	release(&known);
-	release(&left);
-	return rc < 0 ? rc : 0;
 }

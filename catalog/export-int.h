@@ -6,6 +6,8 @@
 #ifndef GIC_EXPORT_INT_H
 #define GIC_EXPORT_INT_H
 
+#include <sys/types.h>
+
 #include "catalog.h"
 #include "task.h"
 
@@ -61,6 +63,35 @@ int gic_export_dir_query(struct gic_catalog *c, const char *sql,
 /* The task hash on the first line of task.ini in the directory dfd: 1
  * when it has one (export-task.c). */
 int gic_export_task_ini_hash(int dfd, char hex[GIC_HEX_LEN + 1]);
+
+/* The files of an export: as recorded or listed (a path and its hash), or
+ * as found in the directory (export-check.c). */
+struct gic_export_file {
+	char *path;
+	char sha[GIC_HEX_LEN + 1];
+	char *link;   /* found: a symbolic link, to this */
+	int dir;      /* found: an empty directory */
+	ino_t ino;    /* found: its inode */
+};
+
+struct gic_export_files {
+	struct gic_export_file *v;
+	size_t n, cap;
+};
+
+/* The files the catalog's latest record of dir lists (with every, all its
+ * records', without hashes): 1 when it has a record. */
+int gic_export_recorded(struct gic_catalog *c, const char *dir, int every,
+			struct gic_export_files *l);
+/* The files MANIFEST.sha256 in the directory dfd lists, and itself. */
+int gic_export_listed(int dfd, struct gic_export_files *l);
+/* Every non-directory below the directory dfd (closed here), as paths
+ * relative to rel (dfd's); with dirs, each empty directory too ("x/"). */
+int gic_export_walk(int dfd, const char *rel, struct gic_export_files *l,
+		    int depth, int dirs);
+/* qsort's order of files: by path. */
+int gic_export_file_cmp(const void *a, const void *b);
+void gic_export_files_free(struct gic_export_files *l);
 
 /* Removes rel below outfd (a directory when dir, only if empty); 1 when
  * it went. */
