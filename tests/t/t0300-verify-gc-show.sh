@@ -791,6 +791,37 @@ test_expect_success 'gc says how much of the catalog file is free pages; --vacuu
 	test "$(gicat --catalog cv query --count)" -eq 1
 '
 
+# verify --full reads objects ahead of its check, at most 512 of them:
+# 700 objects make it wait for the check to move on.
+test_expect_success 'verify --full names each damaged object of a large store, in hash order, once' '
+	mkdir many && "$PY" -c "
+import struct, zlib
+def chunk(t, d):
+    return struct.pack(\">I\", len(d)) + t + d + struct.pack(\">I\", zlib.crc32(t + d))
+for i in range(700):
+    raw = b\"\".join(b\"\\0\" + bytes((i * 7 + x * 3 + y) % 256 for x in range(8)) + bytes([i % 256, i // 256] * 4) for y in range(8))
+    png = b\"\\x89PNG\\r\\n\\x1a\\n\" + chunk(b\"IHDR\", struct.pack(\">IIBBBBB\", 16, 8, 8, 0, 0, 0, 0)) + chunk(b\"IDAT\", zlib.compress(raw)) + chunk(b\"IEND\", b\"\")
+    open(\"many/%03d.png\" % i, \"wb\").write(png)
+" &&
+	gicat init vm 2>/dev/null && gicat --catalog vm ingest --label real many 2>/dev/null &&
+	test "$(gicat --catalog vm query --count)" -eq 700 &&
+	gicat --catalog vm verify --full >out && test_grep "700 objects re-hashed.* 0 problems" out &&
+	ls vm/.gicat/objects/??/* | sort | sed -n "3p;350p;690p" >picked &&
+	for o in $(cat picked); do
+		chmod u+w "$o" || return 1
+	done &&
+	"$PY" -c "
+import sys
+for p in open(\"picked\").read().split():
+    b = bytearray(open(p, \"rb\").read()); b[60] ^= 1; open(p, \"wb\").write(b)
+" &&
+	test_expect_code 1 gicat --catalog vm verify --full 2>err >out &&
+	test_grep " 3 problems" out &&
+	sed "s|^gicat: verify: .\([0-9a-f]*\).: object is corrupt.*|\1|" err >got &&
+	sed "s|.*/\(..\)/\(.*\)|\1\2|" picked >want &&
+	test_cmp want got
+'
+
 test_expect_success 'gc --vacuum waits for no writer: refused while another gicat writes' '
 	{ flock -s cv/.gicat/lock sleep 2 & } && sleep 0.3 &&
 	test_expect_code 3 gicat --catalog cv gc --vacuum 2>err && wait &&

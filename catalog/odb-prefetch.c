@@ -1,0 +1,136 @@
+/*
+ * odb-prefetch.c - objects of the local store read ahead, by threads, of
+ * one that goes through them in a known order (verify --full, in hash
+ * order).  That reader then finds each object in the page cache instead
+ * of waiting for the disk one small file after another; what it checks,
+ * and the order it says things in, do not change.  The threads stay at
+ * most a window ahead, so that what they read is still cached when its
+ * turn comes.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "catalog.h"
+
+#define WINDOW 512      /* objects read ahead of the reader, at most */
+#define MAX_THREADS 64
+
+struct gic_odb_prefetch {
+	struct gic_odb *odb;
+	unsigned char (*sha)[32];
+	size_t n, cap;
+	size_t next, pos;       /* next to read ahead; where the reader is */
+	int stop, nthreads, started;
+	pthread_mutex_t lock;
+	pthread_cond_t moved;   /* pos moved on, or stop */
+	pthread_t tids[MAX_THREADS];
+};
+
+/* Reads object k to its end (into the page cache). */
+static void read_ahead(struct gic_odb_prefetch *p, size_t k, char *buf,
+		       size_t size)
+{
+	char hex[GIC_HEX_LEN + 1], name[GIC_HEX_LEN + 2];
+	int at, fd;
+
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", p->sha[k][i]);
+	if ((at = gic_odb_fs_at(p->odb, hex, name)) < 0 ||
+	    (fd = openat(at, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+			 O_CLOEXEC)) < 0)
+		return;  /* the reader finds out what is wrong with it */
+	while (read(fd, buf, size) > 0)
+		;
+	close(fd);
+}
+
+static void *worker(void *arg)
+{
+	struct gic_odb_prefetch *p = arg;
+	char buf[1 << 16];
+
+	for (;;) {
+		size_t k;
+
+		pthread_mutex_lock(&p->lock);
+		while (!p->stop && p->next < p->n && p->next >= p->pos + WINDOW)
+			pthread_cond_wait(&p->moved, &p->lock);
+		if (p->stop || p->next >= p->n) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		k = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		read_ahead(p, k, buf, sizeof(buf));
+	}
+}
+
+struct gic_odb_prefetch *gic_odb_prefetch_new(struct gic_odb *odb)
+{
+	struct gic_odb_prefetch *p = calloc(1, sizeof(*p));
+
+	if (p)
+		p->odb = odb;
+	return p;
+}
+
+static int nibble(char c)
+{
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+int gic_odb_prefetch_add(struct gic_odb_prefetch *p, const char *hex)
+{
+	if (!hex || !gic_is_hex_sha(hex))
+		return 0;  /* not an object's name: nothing to read */
+	if (gic_grow(&p->sha, p->n, &p->cap, sizeof(*p->sha), 4096) < 0)
+		return GIC_ENOMEM;
+	for (int i = 0; i < 32; i++)
+		p->sha[p->n][i] = (unsigned char)(nibble(hex[2 * i]) << 4 |
+						  nibble(hex[2 * i + 1]));
+	p->n++;
+	return 0;
+}
+
+void gic_odb_prefetch_start(struct gic_odb_prefetch *p, int threads)
+{
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->moved, NULL);
+	if (threads > MAX_THREADS)
+		threads = MAX_THREADS;
+	for (; p->nthreads < threads; p->nthreads++)
+		if (pthread_create(&p->tids[p->nthreads], NULL, worker, p))
+			break;  /* fewer: the reader waits more, no harm */
+	p->started = 1;
+}
+
+void gic_odb_prefetch_at(struct gic_odb_prefetch *p, size_t pos)
+{
+	if (!p || !p->started || (pos & 31))  /* woken every 32 objects */
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->pos = pos;
+	pthread_cond_broadcast(&p->moved);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void gic_odb_prefetch_stop(struct gic_odb_prefetch *p)
+{
+	if (!p)
+		return;
+	if (p->started) {
+		pthread_mutex_lock(&p->lock);
+		p->stop = 1;
+		pthread_cond_broadcast(&p->moved);
+		pthread_mutex_unlock(&p->lock);
+		for (int i = 0; i < p->nthreads; i++)
+			pthread_join(p->tids[i], NULL);
+		pthread_cond_destroy(&p->moved);
+		pthread_mutex_destroy(&p->lock);
+	}
+	free(p->sha);
+	free(p);
+}
