@@ -177,9 +177,14 @@ const char *gic_classes_wnid(const struct gic_classes *c, int idx)
  * them. */
 static int val_line(char *s, size_t len, int lineno, struct val_entry *e)
 {
-	char *f[2], *dot;
-	int n = gic_csv_split(s, ',', 1, f, 2);
-	size_t wlen = n == 2 ? strcspn(f[1], " \t") : 0;
+	char *f[2], *dot, head[61];
+	int n;
+	size_t wlen;
+
+	/* the line as it was, to name another file by (split cuts it) */
+	snprintf(head, sizeof(head), "%.*s", (int)(len > 60 ? 60 : len), s);
+	n = gic_csv_split(s, ',', 1, f, 2);
+	wlen = n == 2 ? strcspn(f[1], " \t") : 0;
 
 	if (n < 0)
 		return gic_seterr(GIC_EUSAGE, "line %d: " GIC_CSV_OPEN_QUOTE,
@@ -188,8 +193,7 @@ static int val_line(char *s, size_t len, int lineno, struct val_entry *e)
 	if (lineno == 1 && (n != 2 || !is_wnid(f[1], wlen)))
 		return gic_seterr(GIC_EUSAGE, "line 1: expected the header "
 				  "'ImageId,PredictionString' of ImageNet's "
-				  "LOC_val_solution.csv, not '%.*s'",
-				  (int)(len > 60 ? 60 : len), s);
+				  "LOC_val_solution.csv, not '%s'", head);
 	if (n != 2 || !*f[0])
 		return gic_seterr(GIC_EUSAGE, "line %d: expected "
 				  "'ImageId,PredictionString'", lineno);
