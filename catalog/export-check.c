@@ -337,8 +337,16 @@ static void quiet(void *arg, const char *path, const char *why)
 	(void)arg, (void)path, (void)why;
 }
 
-/* compare, with the files to hash read all at once between its passes. */
-static int compare_all(struct gic_catalog *cat, int dfd, struct gic_export_files *want,
+/* The progress of the reading, through the catalog's hook. */
+static void tick(void *arg, size_t done, size_t total)
+{
+	gic_progress(arg, "split --check: files read", done, total);
+}
+
+/* compare, with the files to hash read all at once between its passes
+ * (c, when given, shows how far they are). */
+static int compare_all(struct gic_catalog *c, struct gic_catalog *cat,
+		       int dfd, struct gic_export_files *want,
 		       struct gic_export_files *have, int jobs,
 		       void (*on_drift)(void *, const char *, const char *),
 		       void *arg, uint64_t *checked, uint64_t *drifts)
@@ -349,7 +357,7 @@ static int compare_all(struct gic_catalog *cat, int dfd, struct gic_export_files
 
 	compare(cat, dfd, want, have, &h, quiet, NULL, &n1, &n2);
 	rc = h.oom ? gic_seterr(GIC_ENOMEM, "out of memory") :
-	     gic_rehash(dfd, h.v, h.n, jobs);
+	     gic_rehash(dfd, h.v, h.n, jobs, c ? tick : NULL, c);
 	h.collect = 0;
 	if (rc == 0)
 		compare(cat, dfd, want, have, &h, on_drift, arg, checked,
@@ -447,7 +455,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir, int jobs,
 			qsort(want.v, want.n, sizeof(*want.v), gic_export_file_cmp);
 		if (have.n)
 			qsort(have.v, have.n, sizeof(*have.v), gic_export_file_cmp);
-		rc = compare_all(recorded ? c : NULL, dfd, &want, &have, jobs,
+		rc = compare_all(c, recorded ? c : NULL, dfd, &want, &have, jobs,
 				 on_drift, arg, checked, drifts);
 	}
 	if (rc >= 0) {

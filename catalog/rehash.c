@@ -24,6 +24,8 @@ struct pool {
 	struct slot *order;     /* v by inode */
 	size_t n, next;
 	pthread_mutex_t lock;
+	void (*tick)(void *arg, size_t done, size_t total);
+	void *arg;
 };
 
 static void hash_one(int dfd, struct gic_rehash *r)
@@ -35,11 +37,10 @@ static void hash_one(int dfd, struct gic_rehash *r)
 	r->err = strdup(gic_errmsg());  /* NULL: out of memory, said so */
 }
 
-/* Takes the files one at a time, in the pool's order. */
-static void *worker(void *arg)
+/* Takes the files one at a time, in the pool's order; the calling
+ * thread (ticks) says how far they are, every 1,024. */
+static void take(struct pool *p, int ticks)
 {
-	struct pool *p = arg;
-
 	for (;;) {
 		size_t k;
 
@@ -47,9 +48,17 @@ static void *worker(void *arg)
 		k = p->next++;
 		pthread_mutex_unlock(&p->lock);
 		if (k >= p->n)
-			return NULL;
+			return;
+		if (ticks && p->tick && k && (k & 1023) == 0)
+			p->tick(p->arg, k, p->n);
 		hash_one(p->dfd, &p->v[p->order[k].i]);
 	}
+}
+
+static void *worker(void *arg)
+{
+	take(arg, 0);
+	return NULL;
 }
 
 static int by_ino(const void *a, const void *b)
@@ -61,9 +70,11 @@ static int by_ino(const void *a, const void *b)
 	return (x->i > y->i) - (x->i < y->i);
 }
 
-int gic_rehash(int dfd, struct gic_rehash *v, size_t n, int threads)
+int gic_rehash(int dfd, struct gic_rehash *v, size_t n, int threads,
+	       void (*tick)(void *arg, size_t done, size_t total), void *arg)
 {
-	struct pool p = { .dfd = dfd, .v = v, .n = n };
+	struct pool p = { .dfd = dfd, .v = v, .n = n, .tick = tick,
+			  .arg = arg };
 	pthread_t tids[GIC_REHASH_MAX_THREADS];
 	int started = 0;
 
@@ -79,10 +90,12 @@ int gic_rehash(int dfd, struct gic_rehash *v, size_t n, int threads)
 		threads = GIC_REHASH_MAX_THREADS;
 	if ((size_t)threads > n)
 		threads = (int)n;
+	if (tick)
+		tick(arg, 0, n);
 	for (; started < threads - 1; started++)
 		if (pthread_create(&tids[started], NULL, worker, &p))
 			break;  /* fewer threads: slower, not wrong */
-	worker(&p);
+	take(&p, 1);
 	for (int k = 0; k < started; k++)
 		pthread_join(tids[k], NULL);
 	pthread_mutex_destroy(&p.lock);

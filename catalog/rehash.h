@@ -22,9 +22,11 @@ struct gic_rehash {
 
 /*
  * Hashes the n files of v below dfd with up to threads threads (the
- * calling one among them), filling got or err of each.  Returns 0, or
- * an error when nothing could be started.
+ * calling one among them), filling got or err of each; tick (may be
+ * NULL) is called by the calling thread as files are taken, with how
+ * many are.  Returns 0, or an error when nothing could be started.
  */
-int gic_rehash(int dfd, struct gic_rehash *v, size_t n, int threads);
+int gic_rehash(int dfd, struct gic_rehash *v, size_t n, int threads,
+	       void (*tick)(void *arg, size_t done, size_t total), void *arg);
 
 #endif

@@ -256,8 +256,8 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 /*
  * Checks an output directory against its recorded materialization (or,
  * when the catalog has none, its MANIFEST.sha256): every file present with
- * its hash (read by jobs threads), nothing extra.  Each drift goes to
- * on_drift (path, why).
+ * its hash (read by jobs threads, their progress through c's hook),
+ * nothing extra.  Each drift goes to on_drift (path, why).
  */
 int gic_export_check(struct gic_catalog *c, const char *dir, int jobs,
 		     void (*on_drift)(void *arg, const char *path,

@@ -12,9 +12,17 @@
 
 #include "cli.h"
 
+struct checking {
+	const char *dir;
+	struct progress prog;  /* the files read, on a terminal */
+};
+
 static void on_drift(void *arg, const char *path, const char *why)
 {
-	cli_say("split --check", "'%s/%s': %s", (const char *)arg, path, why);
+	struct checking *k = arg;
+
+	progress_end(&k->prog);  /* the line is the drift's */
+	cli_say("split --check", "'%s/%s': %s", k->dir, path, why);
 }
 
 /* Is dir's latest export one of t?  A drift when it is not. */
@@ -71,6 +79,7 @@ static int same_sets(struct gic_catalog *c, const char *dir,
 
 static int check(const char *dir, const char *task_file, int jobs)
 {
+	struct checking k = { .dir = dir };
 	struct gic_catalog *c = NULL;
 	struct gic_task *t = NULL;
 	uint64_t checked, drifts;
@@ -85,8 +94,11 @@ static int check(const char *dir, const char *task_file, int jobs)
 		rc = cli_fail(rc, "split --check", NULL);
 		goto out;
 	}
-	rc = gic_export_check(c, dir, jobs, on_drift, (void *)dir, &checked,
-			      &drifts);
+	if (c)  /* without, no line: k.prog stays off */
+		cli_progress_hook(c, &k.prog);
+	rc = gic_export_check(c, dir, jobs, on_drift, &k, &checked, &drifts);
+	if (c)
+		cli_progress_unhook(c, &k.prog);
 	if (rc == 0 && t) {
 		uint64_t before = drifts;
 

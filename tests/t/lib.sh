@@ -41,6 +41,28 @@ fixture_catalog() {
 	export GICAT_DIR="$TRASH/cat"
 	(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
 }
+# on_tty CMD...: runs CMD with a terminal for its output (stdout and
+# stderr), writes what it wrote as a Python bytes literal (escapes shown:
+# \x1b[K) and exits as it did.
+on_tty() {
+	"$PY" -c '
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        d = os.read(fd, 65536)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+sys.stdout.write(repr(out))
+sys.exit(os.WEXITSTATUS(os.waitpid(pid, 0)[1]))
+' "$@"
+}
 # reader_catalog: $roc, where to make a catalog that someone who may read
 # but not write it reads, as_reader gicat... (root: the nobody user, $roc
 # a directory of its own under /tmp that nobody can reach; anyone else:

@@ -288,6 +288,14 @@ test_expect_success 'split --check is clean, then lists a changed, a missing, an
 	rm "if2/train/x$(printf "\033")[2Jy" if2/train/0_real/$h
 '
 
+test_expect_success 'split --check on a terminal shows the files read, and clears that line for a drift' '
+	test_expect_code 1 on_tty gicat split --check if2 >tty &&
+	test_grep "split --check: files read 0/[1-9]" tty &&
+	test_grep "x1b\\[Kgicat: split --check: .if2/train/0_real/[^ ]*: missing" tty &&
+	test_expect_code 1 gicat split --check if2 >out 2>err &&
+	! grep "files read" out err
+'
+
 test_expect_success 'split --check: a file made a link to a copy outside (named like its object too), an empty directory are drift; store links are not' '
 	cp -r if if3 &&
 	f=$(ls if3/train/1_fake | head -1) &&
