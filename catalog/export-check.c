@@ -249,7 +249,8 @@ struct hashes {
 /* The file want, found as have: on the second pass its hash, or NULL
  * (the error set) for one that could not be read; NULL on the first. */
 static const char *hashed(struct hashes *h, int dfd,
-			  const struct gic_export_file *want, const struct gic_export_file *have)
+			  const struct gic_export_file *want,
+			  const struct gic_export_file *have)
 {
 	struct gic_rehash *r;
 
@@ -271,7 +272,8 @@ static const char *hashed(struct hashes *h, int dfd,
 	return r->got[0] ? r->got : NULL;
 }
 
-static void compare(struct gic_catalog *cat, int dfd, struct gic_export_files *want,
+static void compare(struct gic_catalog *cat, int dfd,
+		    struct gic_export_files *want,
 		    struct gic_export_files *have, struct hashes *h,
 		    void (*on_drift)(void *, const char *, const char *),
 		    void *arg, uint64_t *checked, uint64_t *drifts)

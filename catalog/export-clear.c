@@ -184,7 +184,8 @@ static int mark_first(int outfd, const struct gic_export_files *gone)
 		if (!strcmp(e->path, GIC_EXPORT_MARK) ||
 		    !strcmp(e->path, GIC_EXPORT_MARK_TMP) ||
 		    (!e->dir && gone->n && bsearch(e, gone->v, gone->n,
-						   sizeof(*gone->v), gic_export_file_cmp)) ||
+						   sizeof(*gone->v),
+						   gic_export_file_cmp)) ||
 		    (e->dir && gic_export_dir_wanted(gone->v, gone->n,
 						     sizeof(*gone->v), e->path)))
 			continue;
