@@ -2,7 +2,8 @@
 # bench/split.sh - materializing a 324,000-entry catalog (one generator's
 # train split + every generator's val split, small files) as hard links
 # with manifests, beside `cp -al` of the same objects: the link-farm limit;
-# then a count, a group-by and stats, beside the sqlite3 shell; and gc
+# split --check and verify --full beside sha256sum; then a count, a
+# group-by and stats, beside the sqlite3 shell; and gc
 # --dry-run beside gc on a catalog where many images lost their entries.
 # Target (issue: tasks and exports): <= 15 s.
 set -eu
@@ -56,6 +57,44 @@ printf 'split benchmark: %s entries in the catalog, %s files written, median of 
 printf '  %-44s %8.3f s\n' "gicat split --mode link (imagefolder)" "$split_t"
 printf '  %-44s %8.3f s\n' "cp -al of the object store" "$cp_t"
 printf '  split / cp -al = %s   (target: split <= 15 s)\n' "$(ratio "$split_t" "$cp_t" 2)"
+
+# split --check of that export (every file re-hashed, 16 read at once),
+# beside sha256sum -c of its MANIFEST.sha256 (one file after the other);
+# then verify --full (objects read ahead) beside sha256sum of every object
+# in hash order.  Cached: medians; as root, also once each with the page
+# cache dropped before, where the reading waits on the disk.
+: >"$work/chk.t"; : >"$work/sum.t"
+sumc() { (cd "$work/out" && sha256sum -c --quiet MANIFEST.sha256); }
+sumo() { (cd "$work/cat/.gicat/objects" && find . -type f | sort | xargs -r sha256sum); }
+for i in $(seq "$runs"); do
+	time_cmd "$work/chk.t" hush "$gicat" --catalog "$work/cat" split \
+		--check "$work/out"
+	time_cmd "$work/sum.t" hush sumc
+done
+chk=$(median <"$work/chk.t"); sum=$(median <"$work/sum.t")
+printf '\nsplit --check of its %s files, cached, median of %s runs\n' \
+	"$files" "$runs"
+printf '  %-44s %8.3f s   sha256sum -c: %.3f s   ratio %s\n' \
+	"gicat split --check" "$chk" "$sum" "$(ratio "$chk" "$sum" 2)"
+rm -f "$work/chk.t" "$work/sum.t"
+if [ "$(id -u)" = 0 ] && [ -w /proc/sys/vm/drop_caches ]; then
+	cold() {
+		sync && echo 3 >/proc/sys/vm/drop_caches
+		t0=$(now); "$@" >/dev/null 2>&1; t1=$(now)
+		echo "$t1 - $t0" | bc -l
+	}
+	chk=$(cold "$gicat" --catalog "$work/cat" split --check "$work/out")
+	sum=$(cold sumc)
+	ver=$(cold "$gicat" --catalog "$work/cat" verify --full)
+	obj=$(cold sumo)
+	printf '\nthe same with the page cache dropped before each, one run each\n'
+	printf '  %-44s %8.3f s   sha256sum -c: %.3f s   ratio %s\n' \
+		"gicat split --check" "$chk" "$sum" "$(ratio "$chk" "$sum" 2)"
+	printf '  %-44s %8.3f s   sha256sum of the objects: %.3f s   ratio %s\n' \
+		"gicat verify --full" "$ver" "$obj" "$(ratio "$ver" "$obj" 2)"
+else
+	printf '  (not root: the runs with the page cache dropped are skipped)\n'
+fi
 
 # eval of the split's test sets with predictions keyed by exported path
 # (each looked up among the files the catalog recorded for its exports),
