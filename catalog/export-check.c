@@ -126,8 +126,12 @@ int gic_export_walk(int dfd, const char *rel, struct gic_export_files *l,
 		return rc;
 	}
 	while (rc == 0 && (e = readdir(d))) {
-		struct stat st;
-		int found = fstatat(dirfd(d), e->d_name, &st,
+		struct stat st = { .st_mode = DTTOIF(e->d_type) };
+		/* the type from the directory, where the file system gives
+		 * it: a stat per file reads every inode, one after the other
+		 * (the re-hash then reads them on several threads) */
+		int found = e->d_type != DT_UNKNOWN ||
+			    fstatat(dirfd(d), e->d_name, &st,
 				    AT_SYMLINK_NOFOLLOW) == 0;
 		size_t before = l->n;
 		ssize_t n;
