@@ -120,6 +120,9 @@ const char *gic_esc(const char *s, char *buf, size_t n);
 int gic_blank(const char *s);
 /* 32 digest bytes as 64 lowercase hex digits. */
 void gic_hex32(const unsigned char md[32], char hex[GIC_HEX_LEN + 1]);
+/* The reverse, for 64 lowercase hex digits (gic_is_hex_sha): lowercase
+ * hex sorts like the bytes, so both forms sort alike. */
+void gic_unhex32(const char *hex, unsigned char md[32]);
 int gic_is_hex_sha(const char *s);
 
 /* ---- probe: decode an image fully and describe it ---------------------- */

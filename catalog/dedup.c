@@ -46,31 +46,6 @@ static int exec(struct gic_catalog *c, const char *sql)
 	return sqlite3_exec(c->db, sql, NULL, NULL, NULL) ? db_err(c) : 0;
 }
 
-/* Lowercase hex digits sort like the nibbles they stand for, so byte
- * order of the binary form is the order of the hex form. */
-static void hex_to_bin(const char *hex, unsigned char bin[SHA_BYTES])
-{
-	for (int i = 0; i < SHA_BYTES; i++) {
-		int hi = hex[2 * i], lo = hex[2 * i + 1];
-
-		hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
-		lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
-		bin[i] = (unsigned char)(hi << 4 | lo);
-	}
-}
-
-static void bin_to_hex(const unsigned char bin[SHA_BYTES],
-		       char hex[GIC_HEX_LEN + 1])
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (int i = 0; i < SHA_BYTES; i++) {
-		hex[2 * i] = digits[bin[i] >> 4];
-		hex[2 * i + 1] = digits[bin[i] & 15];
-	}
-	hex[GIC_HEX_LEN] = '\0';
-}
-
 /* ---- clusters ---------------------------------------------------------- */
 
 /* Appends one selected row (rows come sorted by sha256; an image's other
@@ -83,7 +58,7 @@ static int push(struct gic_near_clusters *m, const char *hex,
 	if (!hex || !phash || !gic_is_hex_sha(hex))
 		return gic_seterr(GIC_ECORRUPT, "an image row has a bad sha256 "
 				  "'%s'", hex ? hex : "");
-	hex_to_bin(hex, bin);
+	gic_unhex32(hex, bin);
 	if (m->n && !memcmp(m->sha[m->n - 1], bin, SHA_BYTES))
 		return 0;
 	if (m->n == m->cap) {
@@ -181,11 +156,11 @@ int gic_near_cluster_of(const struct gic_near_clusters *m,
 
 	if (!gic_is_hex_sha(sha256))
 		return gic_seterr(GIC_EUSAGE, "'%s' is not a sha256", sha256);
-	hex_to_bin(sha256, key);
+	gic_unhex32(sha256, key);
 	if (!(hit = bsearch(key, m->sha, m->n, SHA_BYTES, cmp_sha)))
 		return gic_seterr(GIC_ENOTFOUND, "image %s is not selected",
 				  sha256);
-	bin_to_hex(m->sha[m->root[hit - m->sha]], cluster);
+	gic_hex32(m->sha[m->root[hit - m->sha]], cluster);
 	return 0;
 }
 
@@ -323,8 +298,8 @@ static int fill_near(struct gic_dedup *d, const struct gic_near_clusters *m)
 			continue;
 		d->groups += r == i;
 		d->members++;
-		bin_to_hex(m->sha[i], hex);
-		bin_to_hex(m->sha[r], id);
+		gic_hex32(m->sha[i], hex);
+		gic_hex32(m->sha[r], id);
 		sqlite3_bind_text(ins, 1, hex, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins, 2, id, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(ins, 3, size[r]);

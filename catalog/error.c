@@ -149,6 +149,17 @@ const char *gic_esc(const char *s, char *buf, size_t n)
 	return buf;
 }
 
+void gic_unhex32(const char *hex, unsigned char md[32])
+{
+	for (int i = 0; i < 32; i++) {
+		int hi = hex[2 * i], lo = hex[2 * i + 1];
+
+		hi = hi <= '9' ? hi - '0' : hi - 'a' + 10;
+		lo = lo <= '9' ? lo - '0' : lo - 'a' + 10;
+		md[i] = (unsigned char)(hi << 4 | lo);
+	}
+}
+
 void gic_hex32(const unsigned char md[32], char hex[GIC_HEX_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";

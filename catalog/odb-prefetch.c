@@ -9,7 +9,6 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -36,8 +35,7 @@ static void read_ahead(struct gic_odb_prefetch *p, size_t k, char *buf,
 	char hex[GIC_HEX_LEN + 1], name[GIC_HEX_LEN + 2];
 	int at, fd;
 
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", p->sha[k][i]);
+	gic_hex32(p->sha[k], hex);
 	if ((at = gic_odb_fs_at(p->odb, hex, name)) < 0 ||
 	    (fd = openat(at, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
 			 O_CLOEXEC)) < 0)
@@ -77,21 +75,13 @@ struct gic_odb_prefetch *gic_odb_prefetch_new(struct gic_odb *odb)
 	return p;
 }
 
-static int nibble(char c)
-{
-	return c <= '9' ? c - '0' : c - 'a' + 10;
-}
-
 int gic_odb_prefetch_add(struct gic_odb_prefetch *p, const char *hex)
 {
 	if (!hex || !gic_is_hex_sha(hex))
 		return 0;  /* not an object's name: nothing to read */
 	if (gic_grow(&p->sha, p->n, &p->cap, sizeof(*p->sha), 4096) < 0)
 		return GIC_ENOMEM;
-	for (int i = 0; i < 32; i++)
-		p->sha[p->n][i] = (unsigned char)(nibble(hex[2 * i]) << 4 |
-						  nibble(hex[2 * i + 1]));
-	p->n++;
+	gic_unhex32(hex, p->sha[p->n++]);
 	return 0;
 }
 
