@@ -42,6 +42,18 @@ static struct gic_fetch_list *parse(const char *text, const char *path)
 	return l;
 }
 
+/* A list of one row, read as its url and label. */
+static void one_row(const char *text, const char *path, const char *url,
+		    const char *label)
+{
+	struct gic_fetch_list *l = parse(text, path);
+
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->items[0].url, url);
+	assert_string_equal(l->items[0].label, label);
+	gic_fetch_list_free(l);
+}
+
 /* The error message of a list that must be refused. */
 static const char *refused(const char *text, const char *path)
 {
@@ -140,12 +152,8 @@ static void test_tsv_and_sniffing(void **state)
 	assert_string_equal(l->items[0].generator, "sd14");
 	gic_fetch_list_free(l);
 	/* quoted as pandas' to_csv(sep='\t') quotes, like predictions */
-	l = parse("\"url\"\t\"label\"\n\"http://h/a.png\"\t\"fake\"\n",
-		  "l.tsv");
-	assert_int_equal(l->n, 1);
-	assert_string_equal(l->items[0].url, "http://h/a.png");
-	assert_string_equal(l->items[0].label, "fake");
-	gic_fetch_list_free(l);
+	one_row("\"url\"\t\"label\"\n\"http://h/a.png\"\t\"fake\"\n",
+		"l.tsv", "http://h/a.png", "fake");
 }
 
 static void test_jsonl(void **state)
@@ -178,12 +186,8 @@ static void test_jsonl(void **state)
 	assert_string_equal(l->items[0].split, "val");
 	gic_fetch_list_free(l);
 	/* keys in any case, as CSV headers are matched */
-	l = parse("{\"URL\": \"http://h/4.png\", \"Label\": \"real\"}\n",
-		  "z.jsonl");
-	assert_int_equal(l->n, 1);
-	assert_string_equal(l->items[0].url, "http://h/4.png");
-	assert_string_equal(l->items[0].label, "real");
-	gic_fetch_list_free(l);
+	one_row("{\"URL\": \"http://h/4.png\", \"Label\": \"real\"}\n",
+		"z.jsonl", "http://h/4.png", "real");
 	assert_string_equal(refused("{\"url\": \"http://h/5.png\", "
 				    "\"Url\": \"http://h/6.png\"}\n", "z.jsonl"),
 			    "line 1: two 'url' keys: 'url' and 'Url'");
