@@ -300,10 +300,6 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 	}
 }
 
-/* Objects read at once ahead of verify --full (it waits on the disk, not
- * on SHA-256): 324,000 objects not cached, 61 s -> 19 s. */
-#define PREFETCH_THREADS 16
-
 /* With --full, the store's objects in the order check_images reads them,
  * read ahead by threads; NULL without (or when out of memory: slower,
  * not wrong). */
@@ -328,7 +324,7 @@ static struct gic_odb_prefetch *read_ahead(struct ctx *x, int full)
 		return NULL;
 	}
 	if (p)
-		gic_odb_prefetch_start(p, PREFETCH_THREADS);
+		gic_odb_prefetch_start(p, GIC_DISK_READS);
 	return p;
 }
 

@@ -73,10 +73,6 @@ static int same_sets(struct gic_catalog *c, const char *dir,
 	return rc;
 }
 
-/* Files --check reads at once by default: its threads wait on the disk
- * (324,000 files not cached: 53 s with one, 16 s with 16). */
-#define CHECK_JOBS 16
-
 static int check(const char *dir, const char *task_file, int jobs)
 {
 	struct checking k = { .dir = dir };
@@ -192,7 +188,7 @@ static int check_args(int nargs, char **args, const char *out, int jobs)
 	struct stat a, b;
 
 	if (!jobs)
-		jobs = CHECK_JOBS;
+		jobs = GIC_DISK_READS;
 	if (nargs > 1 || (nargs == 0 && !out))
 		return cli_usage_error("split", "--check takes one DIR (or "
 				       "--out DIR, with TASK or not)");
