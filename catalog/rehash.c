@@ -8,6 +8,7 @@
  * on a disk that seeks (on that virtual disk, alone, 48-54 s).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,8 +23,8 @@ struct pool {
 	int dfd;
 	struct gic_rehash *v;
 	struct slot *order;     /* v by inode */
-	size_t n, next;
-	pthread_mutex_t lock;
+	size_t n;
+	atomic_size_t next;     /* the next file of order to take */
 	void (*tick)(void *arg, size_t done, size_t total);
 	void *arg;
 };
@@ -41,14 +42,7 @@ static void hash_one(int dfd, struct gic_rehash *r)
  * thread (ticks) says how far they are, every 1,024. */
 static void take(struct pool *p, int ticks)
 {
-	for (;;) {
-		size_t k;
-
-		pthread_mutex_lock(&p->lock);
-		k = p->next++;
-		pthread_mutex_unlock(&p->lock);
-		if (k >= p->n)
-			return;
+	for (size_t k; (k = atomic_fetch_add(&p->next, 1)) < p->n; ) {
 		if (ticks && p->tick && k && (k & 1023) == 0)
 			p->tick(p->arg, k, p->n);
 		hash_one(p->dfd, &p->v[p->order[k].i]);
@@ -85,7 +79,6 @@ int gic_rehash(int dfd, struct gic_rehash *v, size_t n, int threads,
 	for (size_t i = 0; i < n; i++)
 		p.order[i] = (struct slot){ v[i].ino, i };
 	qsort(p.order, n, sizeof(*p.order), by_ino);
-	pthread_mutex_init(&p.lock, NULL);
 	if (threads > GIC_REHASH_MAX_THREADS)
 		threads = GIC_REHASH_MAX_THREADS;
 	if ((size_t)threads > n)
@@ -98,7 +91,6 @@ int gic_rehash(int dfd, struct gic_rehash *v, size_t n, int threads,
 	take(&p, 1);
 	for (int k = 0; k < started; k++)
 		pthread_join(tids[k], NULL);
-	pthread_mutex_destroy(&p.lock);
 	free(p.order);
 	return 0;
 }
