@@ -22,6 +22,7 @@
 #include <ini.h>
 
 #include "catalog.h"
+#include "csv.h"
 #include "degrade.h"
 #include "task.h"
 #include "task-int.h"
@@ -580,33 +581,33 @@ static int handler(void *user, const char *section, const char *k,
 	return 1;
 }
 
-/* The shares of a line of ratios, added as sets and to *sum. */
+/* The shares of a line of ratios, added as sets and to *sum.  The
+ * fields are CSV's (trimmed); an empty one only ends a line that goes on
+ * ("train:0.8,"). */
 static int split_shares(struct gic_task *t, const char *ratios, double *sum)
 {
-	char *buf = strdup(ratios), *tok, *next;
-	int rc = 0;
+	char *buf = strdup(ratios), *f[GIC_TASK_MAX_SETS + 2];
+	int n = buf ? gic_csv_split(buf, ',', 0, f, GIC_TASK_MAX_SETS + 2) : 0;
+	int rc = buf ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
+	int commas = n - 1;
 
-	if (!buf)
-		return gic_seterr(GIC_ENOMEM, "out of memory");
-	for (tok = buf; tok && rc == 0; tok = next) {
-		char *colon, *end, *name = tok;
+	if (n > GIC_TASK_MAX_SETS + 1)  /* the rest is not stored */
+		rc = gic_seterr(GIC_EUSAGE, "too many sets (at most %d)",
+				GIC_TASK_MAX_SETS);
+	if (rc == 0 && n > 1 && !*f[n - 1])
+		n--;
+	for (int i = 0; i < n && rc == 0; i++) {
+		char *name = f[i], *colon = strchr(name, ':'), *end;
 		struct gic_task_set *s;
 		double v;
 
-		if ((next = strchr(tok, ',')))
-			*next++ = '\0';
-		while (isspace((unsigned char)*name))
-			name++;
-		if (!*name && !next && tok != buf)
-			break;  /* "train:0.8," ending a line that goes on */
 		if (!*name) {
-			rc = gic_seterr(GIC_EUSAGE, next ? "ratios: an empty "
+			rc = gic_seterr(GIC_EUSAGE, commas ? "ratios: an empty "
 					"share before a comma" : "ratios: no "
 					"shares, e.g. ratios = train:0.8, "
 					"test:0.2");
 			break;
 		}
-		colon = strchr(name, ':');
 		if (!colon) {
 			rc = gic_seterr(GIC_EUSAGE, "ratios: expected name:share, "
 					"not '%s'", name);
