@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include <unistd.h>
 
 #include "export-int.h"
+#include "forkjoin.h"
 
 #define PAR_MIN 1024   /* items below which one thread places a set */
 #define CHUNK 256      /* items a thread takes at a time */
@@ -218,8 +218,10 @@ struct par {
 
 /* Thread k places chunks of its own directory first, then helps with
  * the others'; thread 0 (the caller's) reports progress. */
-static void run(struct par *p, int k)
+static void run(void *arg, int k)
 {
+	struct par *p = arg;
+
 	for (int t = 0; t < p->ndirs; t++) {
 		struct dir *d = &p->dirs[(k + t) % p->ndirs];
 		size_t i0;
@@ -241,19 +243,6 @@ static void run(struct par *p, int k)
 				progress(p->x, p->x->done + atomic_load(&p->done));
 		}
 	}
-}
-
-struct arg {
-	struct par *p;
-	int k;
-};
-
-static void *thread_main(void *v)
-{
-	struct arg *a = v;
-
-	run(a->p, a->k);
-	return NULL;
 }
 
 /* Opens each item's directory and groups the items by it; 1 when there
@@ -325,23 +314,13 @@ static int place_parallel(struct gic_export_ctx *x,
 			  const struct gic_resolved_set *s, char *const *names)
 {
 	struct par p = { .x = x, .s = s, .names = names };
-	pthread_t tids[MAX_THREADS];
-	struct arg args[MAX_THREADS];
-	int rc, started = 1;
-	int threads = x->opts->jobs < MAX_THREADS ? x->opts->jobs : MAX_THREADS;
+	int rc;
 
 	if (!(p.slots = calloc(s->n, sizeof(*p.slots))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	if ((rc = plan(&p)) == 0) {
-		for (; started < threads; started++) {
-			args[started] = (struct arg){ &p, started };
-			if (pthread_create(&tids[started], NULL, thread_main,
-					   &args[started]))
-				break;
-		}
-		run(&p, 0);
-		for (int k = 1; k < started; k++)
-			pthread_join(tids[k], NULL);
+		gic_fork_join(x->opts->jobs < MAX_THREADS ? x->opts->jobs
+			      : MAX_THREADS, run, &p);
 		rc = settle(&p);
 		x->done += s->n;
 	}

@@ -7,11 +7,11 @@
  * once, on a virtual disk), and the inodes' order is where the files lie
  * on a disk that seeks (on that virtual disk, alone, 48-54 s).
  */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "forkjoin.h"
 #include "rehash.h"
 
 struct slot {
@@ -40,19 +40,15 @@ static void hash_one(int dfd, struct gic_rehash *r)
 
 /* Takes the files one at a time, in the pool's order; the calling
  * thread (ticks) says how far they are, every 1,024. */
-static void take(struct pool *p, int ticks)
+static void take(void *arg, int thread)
 {
+	struct pool *p = arg;
+
 	for (size_t k; (k = atomic_fetch_add(&p->next, 1)) < p->n; ) {
-		if (ticks && p->tick && k && (k & 1023) == 0)
+		if (thread == 0 && p->tick && k && (k & 1023) == 0)
 			p->tick(p->arg, k, p->n);
 		hash_one(p->dfd, &p->v[p->order[k].i]);
 	}
-}
-
-static void *worker(void *arg)
-{
-	take(arg, 0);
-	return NULL;
 }
 
 static int by_ino(const void *a, const void *b)
@@ -69,9 +65,6 @@ int gic_rehash(int dfd, struct gic_rehash *v, size_t n, int threads,
 {
 	struct pool p = { .dfd = dfd, .v = v, .n = n, .tick = tick,
 			  .arg = arg };
-	pthread_t tids[GIC_REHASH_MAX_THREADS];
-	int started = 0;
-
 	if (n == 0)
 		return 0;
 	if (!(p.order = malloc(n * sizeof(*p.order))))
@@ -79,18 +72,11 @@ int gic_rehash(int dfd, struct gic_rehash *v, size_t n, int threads,
 	for (size_t i = 0; i < n; i++)
 		p.order[i] = (struct slot){ v[i].ino, i };
 	qsort(p.order, n, sizeof(*p.order), by_ino);
-	if (threads > GIC_REHASH_MAX_THREADS)
-		threads = GIC_REHASH_MAX_THREADS;
 	if ((size_t)threads > n)
 		threads = (int)n;
 	if (tick)
 		tick(arg, 0, n);
-	for (; started < threads - 1; started++)
-		if (pthread_create(&tids[started], NULL, worker, &p))
-			break;  /* fewer threads: slower, not wrong */
-	take(&p, 1);
-	for (int k = 0; k < started; k++)
-		pthread_join(tids[k], NULL);
+	gic_fork_join(threads, take, &p);
 	free(p.order);
 	return 0;
 }

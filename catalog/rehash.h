@@ -9,9 +9,6 @@
 
 #include "catalog.h"
 
-/* Reads in flight at once, at most: more wait on the disk, not the CPU. */
-#define GIC_REHASH_MAX_THREADS 64
-
 struct gic_rehash {
 	const char *path;              /* below the directory */
 	ino_t ino;                     /* its inode: the order of reading */
@@ -22,9 +19,9 @@ struct gic_rehash {
 
 /*
  * Hashes the n files of v below dfd with up to threads threads (the
- * calling one among them), filling got or err of each; tick (may be
- * NULL) is called by the calling thread as files are taken, with how
- * many are.  Returns 0, or an error when nothing could be started.
+ * calling one among them; at most GIC_FORK_MAX), filling got or err of
+ * each; tick (may be NULL) is called by the calling thread as files are
+ * taken, with how many are.  Returns 0, or an error when out of memory.
  */
 int gic_rehash(int dfd, struct gic_rehash *v, size_t n, int threads,
 	       void (*tick)(void *arg, size_t done, size_t total), void *arg);

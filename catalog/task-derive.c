@@ -8,7 +8,7 @@
  * bytes do not depend on the thread that made them, so neither does any
  * export.
  */
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "degrade.h"
+#include "forkjoin.h"
 #include "task.h"
 
 #define BATCH_PER_JOB 32
@@ -34,8 +35,7 @@ struct job {
 struct batch {
 	struct job *v;
 	size_t n;
-	size_t next;
-	pthread_mutex_t mu;
+	atomic_size_t next;
 };
 
 static void run_job(struct job *j)
@@ -54,37 +54,19 @@ static void run_job(struct job *j)
 	free(in);
 }
 
-static void *worker(void *arg)
+static void worker(void *arg, int thread)
 {
 	struct batch *b = arg;
 
-	for (;;) {
-		size_t i;
-
-		pthread_mutex_lock(&b->mu);
-		i = b->next++;
-		pthread_mutex_unlock(&b->mu);
-		if (i >= b->n)
-			return NULL;
+	(void)thread;
+	for (size_t i; (i = atomic_fetch_add(&b->next, 1)) < b->n; )
 		run_job(&b->v[i]);
-	}
 }
 
 static void compute(struct batch *b, int jobs)
 {
-	pthread_t t[64];
-	int started = 0;
-
-	b->next = 0;
-	pthread_mutex_init(&b->mu, NULL);
-	for (; started < jobs && started < 64; started++)
-		if (pthread_create(&t[started], NULL, worker, b))
-			break;
-	if (started == 0)
-		worker(b);
-	for (int i = 0; i < started; i++)
-		pthread_join(t[i], NULL);
-	pthread_mutex_destroy(&b->mu);
+	atomic_store(&b->next, 0);
+	gic_fork_join(jobs, worker, b);
 }
 
 /* Switches the item over to its derived image, of size bytes. */
