@@ -423,11 +423,12 @@ int gic_odb_fs_at(struct gic_odb *odb, const char *hex,
 int gic_odb_holds(struct gic_odb *odb, const char *hex, uint64_t bytes);
 
 /*
- * Objects of the local store read ahead, by threads, of a reader that
- * goes through them in the order they were added: each is then in the
- * page cache when its turn comes (odb-prefetch.c).  new, add each object
- * (a name that is not an object's is skipped), start; the reader says
- * where it is (the index of the object it reads next) with at; stop
+ * Objects of the local store, and files outside it, read ahead, by
+ * threads, of a reader that goes through them in the order they were
+ * added: each is then in the page cache when its turn comes
+ * (odb-prefetch.c).  new, add each object (a name that is not an
+ * object's is skipped) or add_file each file, start; the reader says
+ * where it is (the index of what it reads next) with at; stop
  * joins the threads and frees it all.  Only a hint: nothing read is
  * checked, nothing fails but add (out of memory).
  */
@@ -438,6 +439,7 @@ struct gic_odb_prefetch;
 #define GIC_DISK_READS 16
 struct gic_odb_prefetch *gic_odb_prefetch_new(struct gic_odb *odb);
 int gic_odb_prefetch_add(struct gic_odb_prefetch *p, const char *hex);
+int gic_odb_prefetch_add_file(struct gic_odb_prefetch *p, const char *path);
 void gic_odb_prefetch_start(struct gic_odb_prefetch *p, int threads);
 void gic_odb_prefetch_at(struct gic_odb_prefetch *p, size_t pos);
 void gic_odb_prefetch_stop(struct gic_odb_prefetch *p);

@@ -1,6 +1,7 @@
 /*
- * odb-prefetch.c - objects of the local store read ahead, by threads, of
- * one that goes through them in a known order (verify --full, in hash
+ * odb-prefetch.c - objects of the local store, and the files outside it
+ * that images stored by reference are, read ahead, by threads, of one
+ * that goes through them in a known order (verify --full, in hash
  * order).  That reader then finds each object in the page cache instead
  * of waiting for the disk one small file after another; what it checks,
  * and the order it says things in, do not change.  The threads stay at
@@ -10,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -17,10 +19,17 @@
 #define WINDOW 512      /* objects read ahead of the reader, at most */
 #define MAX_THREADS 64
 
+struct ahead {
+	unsigned char sha[32];  /* an object's name ... */
+	size_t path;            /* ... or 1 + where in paths a file's is */
+};
+
 struct gic_odb_prefetch {
 	struct gic_odb *odb;
-	unsigned char (*sha)[32];
+	struct ahead *v;        /* in the reader's order */
 	size_t n, cap;
+	char *paths;            /* the files', each ended by a NUL */
+	size_t plen, pcap;
 	size_t next, pos;       /* next to read ahead; where the reader is */
 	int stop, nthreads, started;
 	pthread_mutex_t lock;
@@ -28,17 +37,23 @@ struct gic_odb_prefetch {
 	pthread_t tids[MAX_THREADS];
 };
 
-/* Reads object k to its end (into the page cache). */
+/* Reads object or file k to its end (into the page cache). */
 static void read_ahead(struct gic_odb_prefetch *p, size_t k, char *buf,
 		       size_t size)
 {
 	char hex[GIC_HEX_LEN + 1], name[GIC_HEX_LEN + 2];
 	int at, fd;
 
-	gic_hex32(p->sha[k], hex);
-	if ((at = gic_odb_fs_at(p->odb, hex, name)) < 0 ||
-	    (fd = openat(at, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
-			 O_CLOEXEC)) < 0)
+	if (p->v[k].path)  /* O_NONBLOCK: a FIFO there does not hold us */
+		fd = open(p->paths + p->v[k].path - 1, O_RDONLY | O_NONBLOCK |
+			  O_CLOEXEC);
+	else if ((at = gic_odb_fs_at(p->odb, (gic_hex32(p->v[k].sha, hex),
+					      hex), name)) < 0)
+		return;
+	else
+		fd = openat(at, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+			    O_CLOEXEC);
+	if (fd < 0)
 		return;  /* the reader finds out what is wrong with it */
 	while (read(fd, buf, size) > 0)
 		;
@@ -79,9 +94,25 @@ int gic_odb_prefetch_add(struct gic_odb_prefetch *p, const char *hex)
 {
 	if (!hex || !gic_is_hex_sha(hex))
 		return 0;  /* not an object's name: nothing to read */
-	if (gic_grow(&p->sha, p->n, &p->cap, sizeof(*p->sha), 4096) < 0)
+	if (gic_grow(&p->v, p->n, &p->cap, sizeof(*p->v), 4096) < 0)
 		return GIC_ENOMEM;
-	gic_unhex32(hex, p->sha[p->n++]);
+	p->v[p->n].path = 0;
+	gic_unhex32(hex, p->v[p->n++].sha);
+	return 0;
+}
+
+int gic_odb_prefetch_add_file(struct gic_odb_prefetch *p, const char *path)
+{
+	size_t len = strlen(path) + 1;
+
+	while (p->plen + len > p->pcap)
+		if (gic_grow(&p->paths, p->pcap, &p->pcap, 1, 1 << 16) < 0)
+			return GIC_ENOMEM;
+	if (gic_grow(&p->v, p->n, &p->cap, sizeof(*p->v), 4096) < 0)
+		return GIC_ENOMEM;
+	memcpy(p->paths + p->plen, path, len);
+	p->v[p->n++].path = p->plen + 1;
+	p->plen += len;
 	return 0;
 }
 
@@ -121,6 +152,7 @@ void gic_odb_prefetch_stop(struct gic_odb_prefetch *p)
 		pthread_cond_destroy(&p->moved);
 		pthread_mutex_destroy(&p->lock);
 	}
-	free(p->sha);
+	free(p->v);
+	free(p->paths);
 	free(p);
 }

@@ -300,9 +300,9 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 	}
 }
 
-/* With --full, the store's objects in the order check_images reads them,
- * read ahead by threads; NULL without (or when out of memory: slower,
- * not wrong). */
+/* With --full, the store's objects and the ref'd files in the order
+ * check_images reads them, read ahead by threads; NULL without (or when
+ * out of memory: slower, not wrong). */
 static struct gic_odb_prefetch *read_ahead(struct ctx *x, int full)
 {
 	struct gic_odb_prefetch *p = full ? gic_odb_prefetch_new(x->c->odb) :
@@ -310,14 +310,19 @@ static struct gic_odb_prefetch *read_ahead(struct ctx *x, int full)
 	sqlite3_stmt *s = NULL;
 	int rc = p ? SQLITE_ROW : SQLITE_DONE;
 
-	if (p && sqlite3_prepare_v2(x->c->db, "SELECT sha256 FROM images "
-				    "WHERE ref_path IS NULL ORDER BY sha256",
-				    -1, &s, NULL))
+	if (p && sqlite3_prepare_v2(x->c->db, "SELECT sha256, ref_path FROM "
+				    "images i WHERE ref_path IS NULL OR EXISTS "
+				    "(SELECT 1 FROM entries e WHERE e.sha256 = "
+				    "i.sha256) ORDER BY sha256", -1, &s, NULL))
 		rc = SQLITE_ERROR;
-	while (rc == SQLITE_ROW && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (gic_odb_prefetch_add(p, (const char *)
-					 sqlite3_column_text(s, 0)) < 0)
+	while (rc == SQLITE_ROW && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *ref = (const char *)sqlite3_column_text(s, 1);
+
+		if ((ref ? gic_odb_prefetch_add_file(p, ref) :
+		     gic_odb_prefetch_add(p, (const char *)
+					  sqlite3_column_text(s, 0))) < 0)
 			rc = SQLITE_NOMEM;
+	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		gic_odb_prefetch_stop(p);
@@ -331,7 +336,7 @@ static struct gic_odb_prefetch *read_ahead(struct ctx *x, int full)
 static int check_images(struct ctx *x, int full)
 {
 	struct gic_odb_prefetch *ahead = read_ahead(x, full);
-	size_t objects = 0;
+	size_t files = 0;       /* read by now: objects and ref'd files */
 	sqlite3_stmt *s;
 	int rc;
 
@@ -352,11 +357,12 @@ static int check_images(struct ctx *x, int full)
 
 		x->rep->images++;
 		step(x);
-		if (ref && dataset)
+		if (ref && dataset) {
+			gic_odb_prefetch_at(ahead, files++);
 			check_ref(x, hex, ref, sqlite3_column_int64(s, 3),
 				  sqlite3_column_int64(s, 4), full, dataset);
-		else if (!ref) {
-			gic_odb_prefetch_at(ahead, objects++);
+		} else if (!ref) {
+			gic_odb_prefetch_at(ahead, files++);
 			check_object(x, hex, sqlite3_column_int64(s, 1), full);
 		}
 	}

@@ -805,6 +805,24 @@ for p in open(\"picked\").read().split():
 	test_cmp want got
 '
 
+# ... and the files of images stored by reference alike, in the same
+# order: objects and ref'd files are read ahead as one list.
+test_expect_success 'verify --full names each changed ref'"'"'d file among objects, in hash order, once' '
+	gicat init vref 2>/dev/null && gicat --catalog vref ingest --label real --mode ref many 2>/dev/null &&
+	cp img/basn0g08.png img/basn2c08.png . && gicat --catalog vref ingest --label real basn0g08.png basn2c08.png 2>/dev/null &&
+	gicat --catalog vref verify --full >out && test_grep "2 objects re-hashed, 700 referenced files checked; 0 problems" out &&
+	gicat --catalog vref query --format csv --fields sha256,path "storage = ref" | sed 1d | sort |
+		sed -n "5p;400p;699p" | cut -d, -f2 >picked &&
+	"$PY" -c "
+for p in open(\"picked\").read().split():
+    b = bytearray(open(p, \"rb\").read()); b[60] ^= 1; open(p, \"wb\").write(b)
+" &&
+	test_expect_code 1 gicat --catalog vref verify --full 2>err >out &&
+	test_grep " 3 problems" out &&
+	sed "s|^gicat: verify: .\([^ ]*\).: content changed since ingest.*|\1|" err >got &&
+	sed "s|^|$PWD/|" picked >want && test_cmp want got
+'
+
 test_expect_success 'gc --vacuum waits for no writer: refused while another gicat writes' '
 	{ flock -s cv/.gicat/lock sleep 2 & } && sleep 0.3 &&
 	test_expect_code 3 gicat --catalog cv gc --vacuum 2>err && wait &&
