@@ -1,0 +1,422 @@
+#!/bin/sh
+# split and export, the safety of --out: a non-empty --out refused unless
+# --force, and what --force replaces and what it keeps; nothing written or
+# removed through a symlink planted in --out; an --out inside or holding
+# the catalog refused; --out paths at PATH_MAX, FIFOs in it; an export that
+# fails, is killed or fills the disk takes back what it wrote, and the
+# retry needs no --force; one export at a time into a directory; damaged
+# objects refused in every mode; a large set placed by threads as by one.
+. "$(dirname "$0")/lib.sh"
+
+fixture_catalog
+TASK=genimage/cross-sd14
+# An earlier export of $TASK: the non-empty --out to refuse and to replace
+# with --force, and what exports into other directories are compared with.
+gicat split $TASK --out if 2>/dev/null
+
+test_expect_success 'a non-empty --out is refused unless --force; a missing parent is named' '
+	test_expect_code 2 gicat split $TASK --out if 2>err &&
+	test_grep "^gicat: split: .[^ ]*.: not empty: refusing to write into it (use --force)$" err &&
+	test_expect_code 2 gicat split $TASK --out nosuch/parent/out 2>err &&
+	test "$(cat err)" = "gicat: split: '"'"'nosuch/parent/out'"'"': cannot be created: its parent directory does not exist" &&
+	! test -e nosuch &&
+	gicat split $TASK --out slashed/ 2>err && test -f slashed/MANIFEST.sha256 &&
+	mkdir -p up && gicat split $TASK --out up/slashed// 2>err && test -f up/slashed/MANIFEST.sha256 &&
+	echo x >afile && ln -s nowhere/x dangling &&
+	test_expect_code 2 gicat split $TASK --out afile 2>err &&
+	test "$(cat err)" = "gicat: split: '"'"'afile'"'"': exists and is not a directory" &&
+	test_expect_code 2 gicat split $TASK --out dangling 2>err &&
+	test_grep "^gicat: split: .dangling.: a symlink to nothing" err &&
+	gicat split $TASK --out if --force 2>err &&
+	gicat split --check if >out && test_grep " 0 drifts" out
+'
+
+test_expect_success '--force replaces an earlier export: no stale image stays, other files do' '
+	gicat split genimage/cross-adm --out re 2>err &&
+	echo notes >re/notes.txt &&
+	gicat split $TASK --out re --force 2>err &&
+	test_grep "removed [0-9]* files of an earlier export" err &&
+	test_grep "warning: .re. keeps 1 file that no export wrote (notes.txt)" err &&
+	rm re/notes.txt &&
+	gicat split --check re >out && test_grep " 0 drifts" out &&
+	diff -r if re
+'
+
+test_expect_success '--force over a directory no export wrote: its files stay, named in a warning' '
+	mkdir -p foreign/sub foreign/train/2_other foreign/train/0_real &&
+	echo mine >foreign/sub/x.jpg &&
+	gicat split $TASK --out foreign --force 2>err &&
+	test_grep "keeps 1 file that no export wrote (sub/x.jpg)" err &&
+	test_grep "^gicat: split: warning: .foreign. keeps 1 empty directory that no export made (train/2_other/): ImageFolder would take it for a class; split --check will list it$" err &&
+	test_grep mine foreign/sub/x.jpg &&
+	test_expect_code 1 gicat split --check foreign 2>err &&
+	test "$(wc -l <err)" -eq 2 && test_grep "train/2_other/" err
+'
+
+test_expect_success '--force over files named like the export'"'"'s own: said to be replaced, not kept' '
+	f=$(ls if/train/1_fake | head -1) &&
+	mkdir -p named/train/1_fake && echo mine >named/task.ini &&
+	echo mine >named/train/1_fake/$f && echo mine >named/notes.txt &&
+	gicat split $TASK --out named --force 2>err &&
+	test_grep "^gicat: split: warning: .named.: --force replaced 2 files that no export wrote (task.ini, ...): names this export writes$" err &&
+	test_grep "keeps 1 file that no export wrote (notes.txt)" err &&
+	! grep -q mine named/task.ini && test_grep mine named/notes.txt
+'
+
+test_expect_success '--force removes a file MANIFEST.sha256 alone lists only while it holds that content' '
+	gicat split $TASK --out moved 2>/dev/null && mv moved moved2 &&
+	echo mine >moved2/mine.txt && echo other >moved2/other.txt &&
+	printf "%064d  mine.txt\n" 0 >>moved2/MANIFEST.sha256 &&
+	(cd moved2 && sha256sum other.txt) >>moved2/MANIFEST.sha256 &&
+	gicat split $TASK --out moved2 --force 2>err &&
+	test_grep "keeps 1 file that no export wrote (mine.txt)" err &&
+	test_grep mine moved2/mine.txt && ! test -e moved2/other.txt &&
+	test_expect_code 1 gicat split --check moved2 >out 2>&1 && test_grep "mine.txt.: not part of the export" out
+'
+
+test_expect_success '--force trusts a MANIFEST.sha256 only beside an export'"'"'s task.ini; an --out holding ref'"'"'d files is refused' '
+	src=data/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG &&
+	mkdir -p own/imgs && cp "$src" own/imgs/a.png && (cd own && sha256sum imgs/a.png >MANIFEST.sha256) &&
+	gicat export --force --out own "label = fake" 2>err &&
+	test -f own/imgs/a.png &&
+	test_grep "keeps 1 file that no export wrote (imgs/a.png)" err &&
+	gicat init refs 2>/dev/null &&
+	mkdir -p refd/imgs && cp "$src" refd/imgs/b.png &&
+	gicat --catalog refs ingest --mode ref --layout flat --dataset r --label real refd 2>/dev/null &&
+	for o in refd refd/imgs; do
+		test_expect_code 2 gicat --catalog refs export --force --out $o 2>err &&
+		test_grep "holds files the catalog uses by reference (ingest --mode ref), such as .*/refd/imgs/b.png" err || return 1
+	done &&
+	test -f refd/imgs/b.png && gicat --catalog refs verify >/dev/null
+'
+
+test_expect_success '--force over a set directory that is a symbolic link: named, nothing written through it' '
+	mkdir -p symset elsewhere && ln -s "$TRASH/elsewhere" symset/train &&
+	test_expect_code 3 gicat split $TASK --out symset --force 2>err &&
+	test "$(cat err)" = "gicat: split: ${SQ}symset${SQ}: its ${SQ}train${SQ} is a symbolic link: an export writes into directories only (remove it)" &&
+	test -z "$(ls -A elsewhere)" &&
+	rm symset/train && gicat split $TASK --out symset 2>err &&
+	gicat split --check symset >out && test_grep " 0 drifts" out
+'
+
+test_expect_success '--force removes nothing through a symlink, whatever MANIFEST.sha256 lists' '
+	mkdir -p forced keep/train && echo precious >keep/train/x.png &&
+	ln -s "$TRASH/keep/train" forced/train &&
+	printf "%064d  train/x.png\n%064d  ../keep/train/x.png\n%064d  /etc/hostname\n" 0 0 0 \
+		>forced/MANIFEST.sha256 &&
+	test_must_fail gicat split $TASK --out forced --force 2>err &&
+	test_grep precious keep/train/x.png
+'
+
+test_expect_success '--force over an export whose set directory became a link outside: nothing there goes' '
+	gicat split $TASK --out outlink 2>/dev/null && mkdir -p keep2 &&
+	mv outlink/train keep2/train && ln -s "$TRASH/keep2/train" outlink/train &&
+	n=$(find keep2/train -type f | wc -l) && test "$n" -gt 0 &&
+	test_must_fail gicat split $TASK --out outlink --force 2>err &&
+	test "$(find keep2/train -type f | wc -l)" -eq "$n"
+'
+
+test_expect_success 'nothing is written through a symlink planted in --out' '
+	mkdir trap outside && ln -s "$TRASH/outside" trap/train &&
+	test_must_fail gicat split $TASK --out trap --force 2>err &&
+	test -z "$(ls outside)"
+'
+
+test_expect_success 'an --out inside the catalog'"'"'s .gicat is refused, --force or not; nothing is written' '
+	ls -a cat/.gicat >before &&
+	for o in cat/.gicat cat/.gicat/new cat/.gicat/objects "$TRASH/cat/.gicat/objects/../x"; do
+		test_expect_code 2 gicat split $TASK --out "$o" --force 2>err &&
+		test_grep "^gicat: split: .$o.: inside the catalog (.*/cat/.gicat): write exports elsewhere$" err || return 1
+	done &&
+	test_expect_code 2 gicat export --out cat/.gicat/e "label = fake" 2>err &&
+	test_grep "inside the catalog" err &&
+	ls -a cat/.gicat >after && test_cmp before after &&
+	! test -e cat/.gicat/objects/MANIFEST.sha256
+'
+
+test_expect_success 'an --out that holds the catalog is refused, --force or not; the catalog stays' '
+	cp cat/.gicat/catalog.db db.before &&
+	printf "%064d  .gicat/catalog.db\n" 0 >cat/MANIFEST.sha256 &&
+	test_expect_code 2 gicat split $TASK --out cat --force 2>err &&
+	test_grep "^gicat: split: .cat.: holds the catalog (.*/cat/.gicat): write exports elsewhere$" err &&
+	test_expect_code 2 gicat export --out "$TRASH" --force 2>err &&
+	test_grep "holds the catalog" err &&
+	rm cat/MANIFEST.sha256 && cmp db.before cat/.gicat/catalog.db &&
+	gicat verify >/dev/null
+'
+
+test_expect_success 'a long --out that holds the catalog is still named, not taken for the catalog path' '
+	mkdir -p a-long-outer-directory && gicat init a-long-outer-directory/in 2>/dev/null &&
+	cp "$SHARED/data/pngsuite/basn0g08.png" a-long-outer-directory/ &&
+	gicat --catalog a-long-outer-directory/in ingest a-long-outer-directory/basn0g08.png 2>/dev/null &&
+	test_expect_code 2 gicat --catalog a-long-outer-directory/in export --force --out "$TRASH/a-long-outer-directory" 2>err &&
+	test "$(cat err)" = "gicat: export: '"'"'$TRASH/a-long-outer-directory'"'"': holds the catalog ($TRASH/a-long-outer-directory/in/.gicat): write exports elsewhere" &&
+	test -f a-long-outer-directory/basn0g08.png
+'
+
+# deep_dir N: a relative directory name whose absolute path is N bytes.
+deep_dir() {
+	"$PY" -c "
+import os, sys
+n = int(sys.argv[1]); top = os.getcwd(); d = ''
+while len(top) + len(d) + 201 < n:
+    d += '/' + 'd' * 200
+print(d[1:] + '/' + 'e' * (n - len(top) - len(d) - 2))" "$1"
+}
+
+# An --out whose absolute path is 4,070 bytes: its files' paths pass
+# PATH_MAX, which only paths relative to --out stay under.
+test_expect_success 'split --check of an --out near PATH_MAX reads its files by relative paths' '
+	deep=$(deep_dir 4070) &&
+	mkdir -p "$deep" && (cd "$deep" && gicat export "subset = sd14 and label = fake" --out o 2>/dev/null &&
+	gicat split --check o >out 2>&1) && test_grep " 0 drifts" "$deep/out" &&
+	rm -rf "$(echo "$deep" | cut -d/ -f1)"
+'
+
+# An --out of 4,089 bytes: even its labels.json, task.ini and
+# MANIFEST.sha256 are past PATH_MAX as absolute paths.
+test_expect_success 'split --check of an --out at PATH_MAX reads its own labels.json, task.ini and MANIFEST.sha256' '
+	deep=$(deep_dir 4087) &&
+	gicat init far-cat 2>/dev/null &&
+	mkdir -p "$deep" && (cd "$deep" &&
+	gicat export "subset = sd14 and label = fake" --out o 2>/dev/null &&
+	gicat --catalog "$TRASH/far-cat" split --check o >out 2>&1 &&
+	gicat --catalog "$TRASH/far-cat" split o/task.ini --out o --check >>out 2>&1 &&
+	rmdir o/export/0_real && ! gicat split --check o >>out 2>&1) &&
+	test "$(grep -c " 0 drifts" "$deep/out")" = 2 &&
+	test_grep "export/0_real/.: missing: the empty directory" "$deep/out" &&
+	rm -rf "$(echo "$deep" | cut -d/ -f1)"
+'
+
+test_expect_success 'split --check does not wait on a labels.json, task.ini or MANIFEST.sha256 made a FIFO' '
+	gicat export "subset = sd14 and label = fake" --out fifo 2>/dev/null &&
+	rm fifo/labels.json && mkfifo fifo/labels.json &&
+	test_expect_code 1 timeout 20 gicat split --check fifo 2>err &&
+	test_grep "fifo/labels.json.: .labels.json.: not a regular file" err &&
+	rm fifo/MANIFEST.sha256 fifo/task.ini && mkfifo fifo/MANIFEST.sha256 fifo/task.ini &&
+	test_expect_code 1 timeout 20 gicat --catalog far-cat split $TASK --out fifo --check 2>err &&
+	test_grep "neither the catalog nor its task.ini says which task wrote it" err
+'
+
+test_expect_success 'a split that fails half-way takes back what it wrote: no --force needed to retry' '
+	cp -r cat badcat &&
+	sha=$(gicat task show --format csv $TASK | grep "^test/wukong," | head -1 | cut -d, -f2) &&
+	obj=badcat/.gicat/objects/$(echo $sha | cut -c1-2)/$(echo $sha | cut -c3-) &&
+	chmod u+w "$obj" && printf x >>"$obj" &&
+	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out half 2>err &&
+	test "$(find half -type f | wc -l)" -eq 0 &&
+	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out half 2>err &&
+	! grep -q "not empty: refusing" err &&
+	test_expect_code 3 gicat --catalog badcat split $TASK --format webdataset --out half-wds 2>err &&
+	test "$(find half-wds -type f | wc -l)" -eq 0 &&
+	test_expect_code 3 gicat --catalog badcat split $TASK --format webdataset --out half-wds 2>err &&
+	! grep -q "not empty: refusing" err &&
+	mkdir -p mine/emptyuserdir mine/photos/2024 mine/train/1_fake && echo k >mine/keep.txt &&
+	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out mine --force 2>err &&
+	test -d mine/emptyuserdir && test -d mine/photos/2024 && test -f mine/keep.txt &&
+	test -d mine/train/1_fake && ! test -e mine/train/0_real && ! test -e mine/test
+'
+
+test_expect_success 'link, symlink and reflink modes refuse an object whose size is not the catalogued one' '
+	sha=$(gicat task show --format csv $TASK | grep "^test/wukong," | head -1 | cut -d, -f2) &&
+	for m in link symlink reflink; do
+		test_expect_code 3 gicat --catalog badcat split $TASK --mode $m --out bad-$m 2>err &&
+		test_grep "^gicat: split: .bad-$m.: object $sha is damaged: [0-9]* bytes, the catalog says [0-9]*; run .gicat verify --full.$" err &&
+		test "$(find bad-$m -type f -o -type l | wc -l)" -eq 0 || return 1
+	done
+'
+
+test_expect_success 'a --force that fails leaves no record of the export it removed; the retry needs no --force' '
+	sha=$(gicat task show --format csv $TASK | grep "^test/wukong," | head -1 | cut -d, -f2) &&
+	obj=badcat/.gicat/objects/$(echo $sha | cut -c1-2)/$(echo $sha | cut -c3-) &&
+	truncate -s -1 "$obj" &&
+	gicat --catalog badcat split $TASK --mode copy --out redo 2>/dev/null &&
+	printf x >>"$obj" &&
+	test_expect_code 3 gicat --catalog badcat split $TASK --mode copy --out redo --force 2>err &&
+	test_grep "object $sha is corrupt" err &&
+	test "$(sqlite3 badcat/.gicat/catalog.db "SELECT count(*) FROM materializations WHERE out_dir LIKE \"%/redo\"")" -eq 0 &&
+	test -z "$(ls -A redo)" &&
+	truncate -s -1 "$obj" &&
+	gicat --catalog badcat split $TASK --mode copy --out redo 2>/dev/null &&
+	gicat --catalog badcat split --check redo >/dev/null &&
+	printf x >>"$obj"
+'
+
+test_expect_success 'an object replaced by a symbolic link (of the right size): every mode refuses it' '
+	gicat init sl 2>/dev/null && mkdir -p sli && cp "$SHARED/data/pngsuite/basn2c08.png" sli/ &&
+	gicat --catalog sl ingest sli 2>/dev/null &&
+	h=$(gicat --catalog sl query --format csv --fields sha256 | tail -1) &&
+	o=sl/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-) &&
+	head -c $(stat -c %s "$o") /dev/urandom >evil.bin && rm -f "$o" && ln -s "$TRASH/evil.bin" "$o" &&
+	for m in link symlink reflink copy; do
+		test_expect_code 3 gicat --catalog sl export --mode $m --out sl-$m 2>err &&
+		test "$(cat err)" = "gicat: export: '"'"'sl-$m'"'"': object $h is a symbolic link, not a file; run '"'"'gicat verify'"'"'" &&
+		test "$(find sl-$m -type f -o -type l | wc -l)" -eq 0 || return 1
+	done
+'
+
+test_expect_success 'one export at a time into a directory: another is refused while it runs' '
+	mkdir busy &&
+	{ flock busy sleep 2 & } && sleep 0.3 &&
+	test_expect_code 3 gicat split $TASK --out busy 2>err &&
+	test "$(cat err)" = "gicat: split: '"'"'busy'"'"': another gicat is exporting into it: wait for it to finish" &&
+	wait && test -z "$(ls -A busy)" &&
+	gicat split $TASK --out busy 2>/dev/null
+'
+
+test_expect_success 'split --check of a directory an export is writing into says so, not killed' '
+	mkdir -p running && : >running/.gicat-incomplete &&
+	{ flock running sleep 2 & } && sleep 0.3 &&
+	test_expect_code 1 gicat split --check running 2>err &&
+	test_grep "^gicat: split --check: .running/.gicat-incomplete.: an export is writing into it now: check it when that is done$" err &&
+	wait && rm -rf running
+'
+
+# A set large enough to be placed by threads (1,024 items or more): 1,300
+# tiny PNGs in two label directories, 40 more kept only by reference.
+test_expect_success 'a large set placed by threads: the same files and records as one thread' '
+	mkdir -p big/0_real big/1_fake big/ref &&
+	"$PY" -c "
+from PIL import Image
+for i in range(1340):
+    d = \"big/ref\" if i >= 1300 else \"big/1_fake\" if i % 2 else \"big/0_real\"
+    Image.new(\"RGB\", (4, 4), (i % 256, i // 256, 7)).save(\"%s/%04d.png\" % (d, i))
+" &&
+	gicat init cb 2>/dev/null &&
+	gicat --catalog cb ingest --dataset big big/0_real big/1_fake 2>/dev/null &&
+	gicat --catalog cb ingest --dataset big --label fake --mode ref big/ref 2>/dev/null &&
+	for j in 1 2 3; do
+		gicat --catalog cb export --jobs $j --out j$j 2>err$j || exit 1
+		(cd j$j && find . -type f | sort | xargs sha256sum) >files$j &&
+		sqlite3 cb/.gicat/catalog.db "SELECT path, sha256, image_sha256, set_name FROM materialized_files WHERE materialization_id = (SELECT id FROM materializations WHERE out_dir LIKE \"%/j$j\") ORDER BY path" >rec$j || exit 1
+	done &&
+	test "$(wc -l <files1)" -ge 1340 && test "$(wc -l <rec1)" -ge 1340 &&
+	test_cmp files1 files2 && test_cmp files1 files3 &&
+	test_cmp rec1 rec2 && test_cmp rec1 rec3 &&
+	for j in 1 2 3; do sed "s/j$j/jN/; s/#[0-9]*/#N/" err$j >got$j; done &&
+	mv got1 want &&
+	test_cmp want got2 && test_cmp want got3 &&
+	test_grep "40 files were copied, not hard-linked" err2 &&
+	test "$(find j2/export -type f -links +1 | wc -l)" -eq 1300
+'
+
+# Which thread links each file: strace, where it may trace (not in every
+# container; LeakSanitizer cannot run under it, so it is off there).
+# Threads take 256 items at a time, each from a directory of its own
+# where it can, so how many each links varies from run to run.
+if strace -f -qq -e trace=linkat -o /dev/null true 2>/dev/null; then
+	test_expect_success 'with --jobs 2 two threads link the files of a large set, with --jobs 1 one' '
+		for j in 1 2; do
+			ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" strace -f -qq -e trace=linkat -o st$j gicat --catalog cb export --jobs $j --out s$j 2>/dev/null || exit 1
+			grep "linkat(" st$j | awk "{print \$1}" | sort | uniq -c >per-thread$j || exit 1
+		done &&
+		test "$(wc -l <per-thread1)" -eq 1 && test "$(wc -l <per-thread2)" -eq 2 &&
+		awk "{n += \$1} END {exit n != 1340}" per-thread2
+	'
+else
+	echo "# SKIP: strace cannot trace here; the threads of a split are not counted"
+fi
+
+# kill -9 as soon as the first image is in place (the run's mark is in
+# --out), tried again should the run finish first: what it left needs no
+# --force to replace.
+test_expect_success 'an export killed half-way: split --check says so, the retry needs no --force' '
+	for try in 1 2 3 4 5; do
+		rm -rf kl &&
+		{ gicat --catalog cb export --jobs 1 --mode copy --out kl 2>/dev/null & } &&
+		pid=$! &&
+		while kill -0 $pid 2>/dev/null && test -z "$(find kl -name "*.png" 2>/dev/null | head -1)"; do
+			sleep 0.005
+		done
+		kill -9 $pid 2>/dev/null; wait
+		test -e kl/.gicat-incomplete && test -n "$(find kl -name "*.png" | head -1)" && break
+	done &&
+	test -e kl/.gicat-incomplete &&
+	test_expect_code 1 gicat --catalog cb split --check kl >out 2>&1 &&
+	test "$(cat out)" = "gicat: split --check: '"'"'kl/.gicat-incomplete'"'"': an export into it did not finish (killed, or it failed): split or export into it again
+split --check: 0 files checked, 1 drift" &&
+	gicat --catalog cb export --jobs 1 --mode copy --out kl 2>err &&
+	# killed after its record was committed, the run left a whole
+	# export that is removed like any earlier one
+	test_grep "^export: removed [1-9][0-9]* files\{0,1\} that an export killed before it finished left in kl$\|^export: removed [1-9][0-9]* files of an earlier export from kl$" err &&
+	! test_grep "warning" err &&
+	! test -e kl/.gicat-incomplete &&
+	gicat --catalog cb split --check kl >out && test_grep " 0 drifts" out &&
+	diff -r j1 kl
+'
+
+test_expect_success 'another export into what a killed one left: none of the killed run'"'"'s files stay, files that were there before do' '
+	gicat --catalog cb export --jobs 1 --mode copy --out sub1 "label = fake" 2>/dev/null &&
+	for try in 1 2 3 4 5; do
+		rm -rf k2 && mkdir k2 && echo mine >k2/notes.txt &&
+		{ gicat --catalog cb export --force --jobs 1 --mode copy --out k2 2>/dev/null & } &&
+		pid=$! &&
+		while kill -0 $pid 2>/dev/null && test "$(find k2 -name "*.png" 2>/dev/null | wc -l)" -lt 20; do
+			sleep 0.005
+		done
+		kill -9 $pid 2>/dev/null; wait
+		test -e k2/.gicat-incomplete && test "$(find k2 -name "*.png" | wc -l)" -ge 20 && break
+	done &&
+	test -e k2/.gicat-incomplete &&
+	gicat --catalog cb export --jobs 1 --mode copy --out k2 "label = fake" 2>err &&
+	test_grep "^export: removed [1-9][0-9]* files\{0,1\} that an export killed before it finished left in k2$" err &&
+	test_grep "keeps 1 file that no export wrote (notes.txt)" err &&
+	test "$(cat k2/notes.txt)" = mine && rm k2/notes.txt &&
+	diff -r sub1 k2
+'
+
+test_expect_success 'a mark whose list of kept files was cut short removes nothing of them' '
+	mkdir -p cut/export && for i in 1 2 3; do echo mine >cut/u$i.txt; done &&
+	echo stale >cut/export/stale.png &&
+	printf "An export by gicat is writing into this directory\nHere before it, and kept:\nu1.txt\nu" >cut/.gicat-incomplete &&
+	gicat export --out cut "label = fake" 2>err &&
+	test -f cut/u1.txt && test -f cut/u2.txt && test -f cut/u3.txt &&
+	! grep -q "killed before it finished left" err &&
+	printf "An export by gicat\nHere before it, and kept:\nu1.txt\nu2.txt\nu3.txt\n(end)\n" >cut/.gicat-incomplete &&
+	gicat export --out cut "label = fake" 2>err &&
+	test -f cut/u1.txt && test -f cut/u2.txt && test -f cut/u3.txt &&
+	test ! -e cut/export/stale.png
+'
+
+test_expect_success 'an empty directory of the user'"'"'s that a killed run wrote into stays when its files go' '
+	mkdir -p kd/export/1_fake kd/sub && echo mine >kd/sub/u.txt &&
+	echo stale >kd/export/1_fake/stale.png &&
+	printf "An export by gicat\nHere before it, and kept:\nexport/\nsub/u.txt\n(end)\n" >kd/.gicat-incomplete &&
+	gicat export --format manifest --out kd "label = fake" 2>err &&
+	test_grep "^export: removed 1 file that an export killed before it finished left in kd$" err &&
+	test -d kd/export && test ! -e kd/export/1_fake && test -f kd/sub/u.txt &&
+	test -f kd/export.csv
+'
+
+test_expect_success 'a damaged object in a large set: the same error with threads, nothing left' '
+	sha=$(sqlite3 cb/.gicat/catalog.db "SELECT image_sha256 FROM materialized_files WHERE path LIKE \"%/1_fake/%\" ORDER BY path DESC LIMIT 1") &&
+	obj=cb/.gicat/objects/$(echo $sha | cut -c1-2)/$(echo $sha | cut -c3-) &&
+	chmod u+w "$obj" && printf x >>"$obj" &&
+	test_expect_code 3 gicat --catalog cb export --jobs 1 --out d1 2>err1 &&
+	test_expect_code 3 gicat --catalog cb export --jobs 2 --out d2 2>err2 &&
+	test_grep "object $sha is damaged" err2 &&
+	sed "s/d1/dN/" err1 >want && sed "s/d2/dN/" err2 >got && test_cmp want got &&
+	test "$(find d2 -type f -o -type l | wc -l)" -eq 0 &&
+	truncate -s -1 "$obj"
+'
+
+# A full disk, where a small file system can be mounted (root, and a
+# kernel that lets it): the file being copied when it filled up goes too.
+if mkdir -p full && mount -t tmpfs -o size=1m tmpfs full 2>/dev/null; then
+	test_expect_success 'an export that fills the disk leaves nothing, says why, and the retry needs no --force' '
+		for f in imagefolder hf webdataset; do
+			m="--mode copy" && test $f != webdataset || m= &&
+			test_expect_code 3 gicat --catalog cb export --format $f $m --out full/$f 2>err &&
+			test_grep "No space left on device" err && ! test_grep "(null)" err &&
+			test -z "$(find full/$f -type f 2>/dev/null)" || return 1
+		done &&
+		mount -o remount,size=64m full &&
+		gicat --catalog cb export --mode copy --out full/imagefolder 2>err &&
+		gicat --catalog cb split --check full/imagefolder >out && test_grep " 0 drifts" out
+	'
+	umount full
+else
+	echo "# SKIP: no tmpfs can be mounted here; a full disk is not tried"
+fi
+
+test_done
