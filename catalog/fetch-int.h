@@ -164,6 +164,10 @@ int gic_fetch_write(struct gic_fetcher *f);
 /* The writer's options for one row: its columns, else the options'; for
  * a new entry and for updating one catalogued before alike. */
 void gic_fetch_row_opts(struct gic_fetcher *f, const struct gic_fetch_item *it);
+/* What url's path says, read as ingest reads a file's path (percent-
+ * escapes decoded; the query left out) when o asks for a layout. */
+void gic_fetch_url_meta(const struct gic_fetch_opts *o, const char *url,
+			struct gic_path_meta *m);
 void gic_fetch_job_free(struct gic_fetch_job *j);
 /* Frees the job's body, giving its bytes back to the memory budget. */
 void gic_fetch_drop_body(struct gic_fetch_job *j);

@@ -185,8 +185,13 @@ static int plan_one(struct gic_fetcher *f, size_t i, enum plan *out)
 		return db_fail(f, "read fetch state");
 	*out = done ? PLAN_DONE : PLAN_FETCH;
 	if (done) {
+		struct gic_path_meta m;
+
 		gic_fetch_row_opts(f, &f->list->items[i]);
-		return gic_writer_update(&f->w, ds, url, &f->st->ingest);
+		if (f->o->val)  /* --val-labels now, maybe not then */
+			gic_fetch_url_meta(f->o, f->list->items[i].url, &m);
+		return gic_writer_update(&f->w, ds, url, f->o->val ? &m : NULL,
+					 &f->st->ingest);
 	}
 	if (!have) {
 		sqlite3_bind_text(f->add_state, 1, ds, -1, SQLITE_STATIC);

@@ -248,9 +248,7 @@ void gic_fetch_row_opts(struct gic_fetcher *f, const struct gic_fetch_item *it)
 	f->w.class_source = it->class_idx >= 0 ? "list" : "option";
 }
 
-/* What url's path says, read as ingest reads a file's path (percent-
- * escapes decoded; the query left out) when o asks for a layout. */
-static void url_meta(const struct gic_fetch_opts *o, const char *url,
+void gic_fetch_url_meta(const struct gic_fetch_opts *o, const char *url,
 		     struct gic_path_meta *m)
 {
 	CURLU *u = curl_url();
@@ -275,7 +273,7 @@ static int record(struct gic_fetcher *f, struct gic_fetch_job *j)
 	struct gic_result *r = &j->r;
 	int rc = 0, bad = j->failed || r->kind == GIC_R_REJECT;
 
-	url_meta(o, it->url, &r->meta);
+	gic_fetch_url_meta(o, it->url, &r->meta);
 	gic_fetch_row_opts(f, it);
 	r->path = r->source = it->key;
 	r->dataset = j->dataset;

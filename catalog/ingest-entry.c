@@ -187,8 +187,32 @@ static int respelled(struct gic_writer *w, const struct gic_result *r,
 	return hit;
 }
 
-int gic_writer_update(struct gic_writer *w, const char *dataset,
-		      const char *path, struct gic_ingest_stats *st)
+/* A class --val-labels gives, in m, an entry that has none (it was
+ * ingested without the file): 1 when it was given. */
+static int val_class(struct gic_writer *w, const char *dataset,
+		     const char *path, const struct gic_path_meta *m)
+{
+	sqlite3_stmt *s = w->upd_val;
+	int rc;
+
+	if (w->opts->class_idx >= 0 || strcmp(m->class_source, "val_labels"))
+		return 0;
+	sqlite3_bind_text(s, 1, dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
+	if (m->class_idx >= 0)
+		sqlite3_bind_int(s, 3, m->class_idx);
+	else
+		sqlite3_bind_null(s, 3);
+	gic_bind_opt(s, 4, m->wnid);
+	if ((rc = gic_writer_step(w, s, "update entry")) < 0)
+		return rc;
+	return sqlite3_changes(w->cat->db) > 0;
+}
+
+/* The options' fields given to the entry (dataset, path): 1 when that
+ * changed any. */
+static int opts_fields(struct gic_writer *w, const char *dataset,
+		       const char *path)
 {
 	const struct gic_ingest_opts *o = w->opts;
 	sqlite3_stmt *s = w->upd_opts;
@@ -213,31 +237,20 @@ int gic_writer_update(struct gic_writer *w, const char *dataset,
 	gic_bind_opt(s, 9, class_source(w));
 	if ((rc = gic_writer_step(w, s, "update entry")) < 0)
 		return rc;
-	st->updated += sqlite3_changes(w->cat->db) > 0;
-	return 0;
+	return sqlite3_changes(w->cat->db) > 0;
 }
 
-/* A class --val-labels gives an entry that has none (it was ingested
- * without the file): 1 when it was given. */
-static int fill_val_class(struct gic_writer *w, const struct gic_result *r,
-			  const char *path)
+int gic_writer_update(struct gic_writer *w, const char *dataset,
+		      const char *path, const struct gic_path_meta *m,
+		      struct gic_ingest_stats *st)
 {
-	const struct gic_path_meta *m = &r->meta;
-	sqlite3_stmt *s = w->upd_val;
-	int rc;
+	int a, b = 0;
 
-	if (w->opts->class_idx >= 0 || strcmp(m->class_source, "val_labels"))
-		return 0;
-	sqlite3_bind_text(s, 1, r->dataset, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, path, -1, SQLITE_STATIC);
-	if (m->class_idx >= 0)
-		sqlite3_bind_int(s, 3, m->class_idx);
-	else
-		sqlite3_bind_null(s, 3);
-	gic_bind_opt(s, 4, m->wnid);
-	if ((rc = gic_writer_step(w, s, "update entry")) < 0)
-		return rc;
-	return sqlite3_changes(w->cat->db) > 0;
+	if ((a = opts_fields(w, dataset, path)) < 0 ||
+	    (m && (b = val_class(w, dataset, path, m)) < 0))
+		return a < 0 ? a : b;
+	st->updated += a || b;  /* a class and other fields: one update */
+	return 0;
 }
 
 /* 1 when r, of the same content as the entry at its path (of subset
@@ -298,15 +311,11 @@ int gic_writer_entry(struct gic_writer *w, const struct gic_result *r,
 		return 0;
 	if (same) {
 		const char *path = *was ? was : r->path;
-		uint64_t updated = st->updated;
 
 		st->present++;
-		if ((rc = gic_writer_update(w, r->dataset, path, st)) < 0 ||
-		    (classless && (rc = fill_val_class(w, r, path)) < 0))
+		if ((rc = gic_writer_update(w, r->dataset, path, classless ?
+					    &r->meta : NULL, st)) < 0)
 			return rc;
-		/* one entry given a class and other fields is one update */
-		if (classless && rc > 0 && st->updated == updated)
-			st->updated++;
 		/* a file restored or copied back in place: remember it */
 		return same_file ? 0 : set_file_id(w, r, r->path);
 	}

@@ -131,10 +131,13 @@ int gic_writer_begin(struct gic_writer *w);
 /* Records one result in the open transaction and updates st. */
 int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 		     struct gic_ingest_stats *st);
-/* Gives the catalogued entry (dataset, path) the fields the options set,
- * counting it in st->updated when that changed any. */
+/* Gives the catalogued entry (dataset, path) the fields the options set
+ * and, when it has no class, the one --val-labels gives its file name in
+ * m (NULL: none; the options give no class), counting it in st->updated
+ * when that changed any. */
 int gic_writer_update(struct gic_writer *w, const char *dataset,
-		      const char *path, struct gic_ingest_stats *st);
+		      const char *path, const struct gic_path_meta *m,
+		      struct gic_ingest_stats *st);
 int gic_writer_commit(struct gic_writer *w);
 /* Commits when due: after GIC_COMMIT_ROWS rows, or GIC_COMMIT_EVERY
  * seconds after the last commit (at least 4 times what that one took). */

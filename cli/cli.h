@@ -258,8 +258,19 @@ static inline const char *cli_s(unsigned long long n)
 	return n == 1 ? "" : "s";
 }
 
-/* The lines "  rejected N: REASON" of an ingest's or a fetch's summary. */
+/* ---- entry-notes.c: under the summary of an ingest or a fetch ---- */
+
+/* "  N ONE|MANY WHAT (first: 'FIRST'): TAIL", when n is not 0 (FIRST
+ * escaped; quoted when quote). */
+void cli_note(uint64_t n, const char *one, const char *many, const char *what,
+	      const char *first, int quote, const char *tail);
+/* The lines "  rejected N: REASON". */
 void cli_print_rejects(const struct gic_ingest_stats *st);
+/* What the entries lack or their paths say otherwise: unknown wnids, no
+ * generator, no class (val_given: --val-labels was), no fit to layout,
+ * no label, names against folders; cmd says what a later run is. */
+void cli_print_entry_notes(const char *cmd, const struct gic_ingest_stats *st,
+			   enum gic_layout layout, int val_given);
 
 /* one or many, as n says, for words "s" does not make: "entry" or
  * "entries", "image has" or "images have". */

@@ -66,7 +66,8 @@ static void on_progress(void *arg, const struct gic_fetch_stats *st)
 	fputs("\033[K", stderr);  /* the rest of a longer line before */
 }
 
-static void summary(const struct gic_fetch_stats *st, double secs)
+static void summary(const struct gic_fetch_stats *st, double secs,
+		    const struct gic_fetch_opts *o)
 {
 	const struct gic_ingest_stats *in = &st->ingest;
 	char from_store[48] = "";
@@ -104,6 +105,7 @@ static void summary(const struct gic_fetch_stats *st, double secs)
 			"options\n", (unsigned long long)in->updated,
 			in->updated == 1 ? "y" : "ies");
 	cli_print_rejects(in);
+	cli_print_entry_notes("fetch", in, o->layout, o->val != NULL);
 	if (st->withdrawn)
 		cli_err("  %llu URL%s done before failed this time: %s "
 			"entr%s removed (gc deletes images no entry uses)\n",
@@ -389,7 +391,7 @@ static int fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 	free(r.failures);
 	if (rc < 0)  /* a failure that stops a run is the catalog's */
 		return cli_fail(rc, "fetch", rc == GIC_EUSAGE ? NULL : c->dir);
-	summary(&st, gic_now() - t0);
+	summary(&st, gic_now() - t0, &a->o);
 	return st.failed ? EXIT_PROBLEMS : EXIT_OK;
 }
 

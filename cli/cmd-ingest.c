@@ -57,20 +57,6 @@ static void skipped(const struct gic_ingest_stats *st)
 	cli_err(")\n");
 }
 
-/* "  N ONE|MANY WHAT (first: 'FIRST'): TAIL", when n is not 0. */
-static void note(uint64_t n, const char *one, const char *many,
-		 const char *what, const char *first, int quote,
-		 const char *tail)
-{
-	char e[1024];  /* escaped: 4 bytes for each of 256 at most */
-
-	if (n)
-		cli_err("  %llu %s %s (first: %s%s%s): %s\n",
-			(unsigned long long)n, n == 1 ? one : many, what,
-			quote ? "'" : "", gic_esc(first, e, sizeof(e)),
-			quote ? "'" : "", tail);
-}
-
 static void summary(const struct gic_ingest_stats *st, double secs,
 		    const struct gic_ingest_opts *o)
 {
@@ -94,6 +80,7 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 		(unsigned long long)st->rejected, st->bytes / 1e6, secs,
 		secs > 0 ? st->files_done / secs : 0);
 	cli_print_rejects(st);
+	cli_print_entry_notes("ingest", st, o->layout, val_given);
 	if (st->repaired)
 		cli_err("  %llu object%s missing or damaged in the "
 			"store, stored again from the file%s\n",
@@ -110,56 +97,24 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			st->respelled == 1 ? "is an entry" : "are entries",
 			gic_esc(st->respelled_now, now, sizeof(now)),
 			gic_esc(st->respelled_was, was, sizeof(was)));
-	if (st->unknown_wnids)
-		cli_err("  %llu entr%s a wnid that is none of the "
-			"1000 ImageNet classes (first: %s): kept with no class\n",
-			(unsigned long long)st->unknown_wnids, st->unknown_wnids ==
-			1 ? "y has" : "ies have", st->unknown_wnid);
-	if (st->fakes_without_generator)
-		cli_err("  %llu fake entr%s no generator: no folder of "
-			"the path names one (first: '%s'); --generator G sets "
-			"it\n", (unsigned long long)st->fakes_without_generator,
-			st->fakes_without_generator == 1 ? "y has" : "ies have",
-			gic_esc(st->fake_without_generator, now, sizeof(now)));
-	note(st->val_unlabelled, "ImageNet val photo has", "ImageNet val "
-	     "photos have", "no class", st->val_unlabelled_first, 1,
-	     val_given ? "not in the --val-labels file" : "--val-labels "
-	     "LOC_val_solution.csv (ImageNet's) gives them one, now or in a "
-	     "later ingest");
-	note(st->other_files, "of those changed is", "of those changed are",
-	     st->other_files == 1 ? "another file (device and inode) than the "
-	     "one catalogued at its path" : "another file (device and inode) "
-	     "than the one catalogued at their path", st->other_file, 1,
-	     "a file saved by renaming (rsync, editors) is one; if it is "
-	     "another tree's under the same relative path, it replaced the "
-	     "first tree's entry: ingest each tree from the same directory, "
-	     "or give it a --dataset of its own");
-	note(st->misfits, "file does not", "files do not", o->layout ==
-	     GIC_LAYOUT_GENIMAGE ? "fit --layout genimage, .../{train,val}/"
-	     "{ai,nature}/FILE" : "fit --layout imagefolder, a label or class "
-	     "folder above FILE", st->misfit, 1, o->layout ==
-	     GIC_LAYOUT_GENIMAGE ? "its path gives it no label, split or "
-	     "generator" : "its path gives it no label or class");
-	note(st->unlabelled, "entry has", "entries have", "no label",
-	     st->unlabelled_first, 1, "no folder of the path says real or "
-	     "fake (.../{train,val}/{ai,nature}/FILE, or a label folder such "
-	     "as real, fake, 0_real, 1_fake); --label sets it");
+	cli_note(st->other_files, "of those changed is", "of those changed "
+		 "are", st->other_files == 1 ? "another file (device and "
+		 "inode) than the one catalogued at its path" : "another file "
+		 "(device and inode) than the one catalogued at their path",
+		 st->other_file, 1, "a file saved by renaming (rsync, editors) "
+		 "is one; if it is another tree's under the same relative path, "
+		 "it replaced the first tree's entry: ingest each tree from the "
+		 "same directory, or give it a --dataset of its own");
 	if (st->other_subsets) {
 		snprintf(was, sizeof(was), "'%s': %s there, %s here",
 			 gic_esc(st->other_subset, now, sizeof(now)),
 			 st->other_subset_was, st->other_subset_now);
-		note(st->other_subsets, "file is another subset's",
-		     "files are other subsets'", "at the path of an entry", was,
-		     0, "not added; paths are kept as given, so ingest the "
-		     "subsets from one directory (the one above them), or each "
-		     "with a --dataset of its own");
+		cli_note(st->other_subsets, "file is another subset's",
+			 "files are other subsets'", "at the path of an entry",
+			 was, 0, "not added; paths are kept as given, so ingest "
+			 "the subsets from one directory (the one above them), "
+			 "or each with a --dataset of its own");
 	}
-	/* its first is "'path': how" */
-	note(st->disagreeing, "entry has", "entries have", st->disagreeing == 1 ?
-	     "a file name that says otherwise than its folders" : "a file name "
-	     "that says otherwise than their folders", st->disagree, 0,
-	     "the folders are taken, the name only for a class they do not "
-	     "give");
 	if (st->ref_held)
 		cli_err("  %llu file%s content the store already holds as "
 			"an object: %s entr%s that object (--mode ref keeps "

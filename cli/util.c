@@ -571,10 +571,3 @@ int cli_write_text(const char *cmd, const char *path, const char *text)
 	free(real);
 	return 0;
 }
-
-void cli_print_rejects(const struct gic_ingest_stats *st)
-{
-	for (int i = 0; i < st->nreasons; i++)
-		cli_err("  rejected %llu: %s\n",
-			(unsigned long long)st->reasons[i].n, st->reasons[i].reason);
-}

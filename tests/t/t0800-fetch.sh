@@ -117,6 +117,21 @@ test_expect_success '--layout reads a URL'"'"'s path as ingest reads a file'"'"'
 	test_grep "^gicat: fetch: unknown layout" err
 '
 
+test_expect_success 'a val photo fetched without --val-labels is named in the summary; a re-run with them gives it its class' '
+	G=$B/img/GenImage/ADM/imagenet_ai_0508_adm &&
+	printf "url\n%s\n" "$G/val/nature/ILSVRC2012_val_00000001.JPEG" >val.csv &&
+	gicat init valcat 2>/dev/null &&
+	gicat --catalog valcat fetch --layout genimage val.csv 2>err &&
+	test_grep "^  1 ImageNet val photo has no class (first: .$G/val/nature/ILSVRC2012_val_00000001.JPEG.): --val-labels LOC_val_solution.csv (ImageNet${SQ}s) gives them one, now or in a later fetch$" err &&
+	test "$(gicat --catalog valcat query --count "class = null")" -eq 1 &&
+	gicat --catalog valcat fetch --layout genimage --val-labels vl.csv val.csv 2>err &&
+	test_grep "^fetch: 1 URL: 0 fetched, 0 failed, 1 done before" err &&
+	test_grep "^  1 entry updated from the list or the options$" err &&
+	test "$(gicat --catalog valcat query --format csv --fields class,wnid,class_source | sed 1d)" = "1,n01443537,val_labels" &&
+	gicat --catalog valcat fetch --layout genimage --val-labels vl.csv val.csv 2>err &&
+	! grep "updated" err
+'
+
 test_expect_success 'the bytes are the served files, whole: fetched hashes match' '
 	for f in a b c f i; do sha srv/$f.png; done >want.raw && sha srv/d.jpg >>want.raw &&
 	sort want.raw >want &&
