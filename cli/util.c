@@ -427,6 +427,11 @@ int cli_expr_error(const char *cmd, const char *expr, int col)
 		cli_err("gicat: %s: note: EXPR is field op value; entries by "
 			"path: gicat %s \"path = '%s'\" (a tree: \"path ~ "
 			"'dir/*'\")\n", cmd, cmd, expr);
+	else if (strstr(gic_errmsg(), "expected an operator after"))
+		cli_err("gicat: %s: note: EXPR is field op value, and the "
+			"shell takes an unquoted > or >= for itself (the output "
+			"goes to a file named by what follows): gicat %s "
+			"'width > 300'\n", cmd, cmd);
 	return EXIT_USAGE;
 }
 

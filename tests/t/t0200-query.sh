@@ -47,6 +47,16 @@ test_expect_success '--group-by counts per group' '
 	grep "^sd14,fake,$(exp "\$2 == \"sd14\"")$" g
 '
 
+test_expect_success 'an EXPR the shell cut at an unquoted > gets a note saying to quote it; a file named by the rest is what the shell made' '
+	test_expect_code 2 gicat query --count width > 300 2>err &&
+	test -f 300 && rm 300 &&
+	test_grep "^gicat: query: expected an operator after .width., got end of expression$" err &&
+	test_grep "^gicat: query: note: EXPR is field op value, and the shell takes an unquoted > or >= for itself (the output goes to a file named by what follows): gicat query .width > 300.$" err &&
+	test_expect_code 2 gicat stats "width 300" 2>err &&
+	test_grep "^gicat: stats: note: EXPR is field op value.*gicat stats .width > 300.$" err &&
+	test_expect_code 2 gicat query "width >" 2>err && ! grep "note:" err
+'
+
 test_expect_success 'a path where EXPR goes: the error says how to select entries by path' '
 	test_expect_code 2 gicat query data/genimage/ADM/x.png 2>err &&
 	test_grep "^gicat: query: note: EXPR is field op value; entries by path: gicat query \"path = .data/genimage/ADM/x.png.\" (a tree: \"path ~ .dir/\*.\")$" err &&
