@@ -77,6 +77,10 @@ struct gic_verify_report {
 	uint64_t orphans;       /* objects no row references: harmless */
 	uint64_t tmp_files;     /* leftovers of interrupted writes: harmless */
 	uint64_t foreign;       /* other files under objects/: left alone */
+	uint64_t touched;       /* full: ref'd files whose mtime alone moved
+				   (their bytes re-hashed, intact), which a
+				   quick verify still reports */
+	char touched_first[4096];  /* ... the first of them */
 };
 
 /*

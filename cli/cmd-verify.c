@@ -59,6 +59,19 @@ int cmd_verify(int argc, char **argv)
 		       "gc --grace 0' now)\n",
 		       (unsigned long long)rep.orphans, cli_s(rep.orphans),
 		       (unsigned long long)rep.tmp_files, cli_s(rep.tmp_files));
+	if (rep.touched) {
+		char e[4 * sizeof(rep.touched_first)];
+
+		printf("verify: note: %llu referenced file%s touched since "
+		       "ingest, %s bytes intact (first: '%s'): a verify without "
+		       "--full reports %s by %s mtime until ingest --mode ref "
+		       "records the new one\n", (unsigned long long)rep.touched,
+		       rep.touched == 1 ? " was" : "s were",
+		       rep.touched == 1 ? "its" : "their",
+		       gic_esc(rep.touched_first, e, sizeof(e)),
+		       rep.touched == 1 ? "it" : "them",
+		       rep.touched == 1 ? "its" : "their");
+	}
 	if (rep.foreign)
 		printf("verify: note: %llu entr%s under objects/ that gicat did "
 		       "not write (neither objects nor temporary files): left "
