@@ -83,9 +83,11 @@ static int verdict(const struct gic_eval *e, const char *file,
 {
 	size_t unlabelled = 0;
 
-	for (int k = 0; k < e->nsets; k++) {
+	for (int k = 0; k < e->nsets; k++)
 		unlabelled += e->sets[k].unlabelled;
-		/* a column of the paper's table missing from Avg: said */
+	for (int k = 0; k < e->nsets && (e->images || unlabelled); k++) {
+		/* a column of the paper's table missing from Avg: said (of
+		 * every column, the catalog is said below) */
 		if (!e->sets[k].images)
 			cli_err("gicat: eval: warning: %s: set '%s' has no "
 				"image: scored as n 0, and left out of avg\n",
@@ -120,6 +122,14 @@ static int verdict(const struct gic_eval *e, const char *file,
 		cli_err("gicat: eval: the scored sets of %s hold no image in "
 			"this catalog: nothing scored (is --catalog the one "
 			"the task was split from?)\n", e->r->task->name);
+		return EXIT_PROBLEMS;
+	}
+	if (e->images && e->missing == e->images && e->originals) {
+		cli_err("gicat: eval: '%s': no prediction names an image "
+			"of the task: %zu name%s the original of a degraded "
+			"image, which the task scores by the derived image's "
+			"sha256 or exported path (gicat split writes them)\n",
+			file, e->originals, e->originals == 1 ? "s" : "");
 		return EXIT_PROBLEMS;
 	}
 	if (e->images && e->missing == e->images) {

@@ -154,6 +154,7 @@ test_expect_success 'eval says so when predictions name the originals of degrade
 	test_grep "^gicat: eval: ignored: .originals.csv.: line 2: sha256 .[0-9a-f]\{64\}. names the original of a degraded image" err &&
 	test_grep "^eval: originals.csv: ignored 48 rows that name the original of a degraded image: degraded sets are scored by the derived image.s sha256 or exported path$" err &&
 	! grep "naming no image" err &&
+	test "$(tail -1 err)" = "gicat: eval: ${SQ}originals.csv${SQ}: no prediction names an image of the task: 48 name the original of a degraded image, which the task scores by the derived image${SQ}s sha256 or exported path (gicat split writes them)" &&
 	awk -F, -v OFS=, "BEGIN { print \"sha256,score\" } \$1 ~ /^test\\// {
 		print \$7, \$3 == \"fake\" ? 0.9 : 0.1 }" items.csv >derived.csv &&
 	gicat eval genimage/degraded --predictions derived.csv --format csv >got &&
