@@ -295,7 +295,10 @@ static int csv_row(struct reader *r, char *line)
 	if (n < 0)
 		return bad(r, "%s", GIC_CSV_OPEN_QUOTE);
 	if (n != r->nfields)
-		return bad(r, "%d fields where the header has %d", n, r->nfields);
+		return bad(r, "%d field%s where the header has %d%s", n,
+			   n == 1 ? "" : "s", r->nfields, n > 1 ? "" :
+			   r->sep == '\t' ? " (fields are separated by tabs)" :
+			   " (fields are separated by commas)");
 	for (int c = 0; c < NCOLS; c++)
 		v[c] = r->col[c] >= 0 ? f[r->col[c]] : NULL;
 	r->fields = f;

@@ -66,11 +66,16 @@ json_t *gic_json_text(const char *text)
 
 const char *gic_json_why(const json_error_t *err, char *buf, size_t size)
 {
+	static const char eof[] = " near end of file";  /* of the line */
 	const char *near = strstr(err->text, " near '");
+	size_t len = strlen(err->text), tail = sizeof(eof) - 1;
 
 	if (json_error_code(err) == json_error_null_character)
 		snprintf(buf, size, "a string holds \\u0000, a NUL%s",
 			 near ? near : "");
+	else if (len >= tail && !strcmp(err->text + len - tail, eof))
+		snprintf(buf, size, "%.*s at the end of the line",
+			 (int)(len - tail), err->text);
 	else
 		snprintf(buf, size, "%s", err->text);
 	return buf;

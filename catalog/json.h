@@ -24,7 +24,8 @@ int gic_json_member(json_t *o, const char *name, json_t **out,
 /* What jansson found wrong with a line of JSON, in buf (size bytes), for
  * a message: its own words, but for a \u0000, which it names by the flag
  * that would let it in (JSON_ALLOW_NUL), no help to whoever wrote the
- * file.  Returns buf. */
+ * file, and for the end of the line, which it calls the end of the file.
+ * Returns buf. */
 const char *gic_json_why(const json_error_t *err, char *buf, size_t size);
 
 /* The shortest decimal text that reads back as v exactly, with a point or

@@ -192,7 +192,7 @@ test_expect_success 'bad rows are reported with their line numbers and nothing i
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 2)): score -0.1 is outside \[0, 1\]$" err &&
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 3)): score .abc. is not a number$" err &&
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 4)): sha256 .12345. is not 64 hex digits" err &&
-	test_grep "^gicat: eval: .bad.csv.: line $((n + 5)): 1 fields where the header has 2$" err &&
+	test_grep "^gicat: eval: .bad.csv.: line $((n + 5)): 1 field where the header has 2 (fields are separated by commas)$" err &&
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 6)): a quote is not closed where its field ends$" err &&
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 7)): score 1e999 is outside \[0, 1\]$" err &&
 	test_grep "^gicat: eval: .bad.csv.: line $((n + 8)): score .nan. is not a number$" err &&
@@ -242,6 +242,9 @@ test_expect_success 'a row without a key, or without score and pred, says what i
 	printf "{\"sha256\": \"%s\\\\u0000\", \"score\": 0.3}\n" $sha >nul.jsonl &&
 	test_expect_code 1 evalcsv nul.jsonl 2>err &&
 	test_grep "nul.jsonl.: line 1: not JSON: a string holds .u0000, a NUL$" err &&
+	printf "{\"sha256\": \"%s\", \"score\": 0.3\n" $sha >open.jsonl &&
+	test_expect_code 1 evalcsv open.jsonl 2>err &&
+	test_grep "open.jsonl.: line 1: not JSON: .}. expected at the end of the line$" err &&
 	printf "sha256,score,Prob\n$sha,,0.3\n" >noscore.csv &&
 	test_expect_code 1 evalcsv noscore.csv 2>err &&
 	test_grep "noscore.csv.: line 2: no score and no pred (the row has: sha256, Prob)$" err
