@@ -228,15 +228,20 @@ static int catalog_dir_itself(const char *arg, const char *from,
 							 "/" : ".");
 		return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
 	}
-	/* from: where arg came from, when not --catalog */
-	if (stat(arg, &st) < 0)
-		return gic_seterr(GIC_ENOTFOUND, "'%s'%s: %s", arg, from,
-				  strerror(errno));
+	/* from: where arg came from */
+	if (stat(arg, &st) < 0) {
+		int e = errno;
+
+		return gic_seterr(GIC_ENOTFOUND, "'%s'%s: %s%s%s%s", arg, from,
+				  strerror(e), e == ENOENT ? " ('gicat init " :
+				  "", e == ENOENT ? arg : "", e == ENOENT ?
+				  "' makes a catalog there)" : "");
+	}
 	if (!S_ISDIR(st.st_mode))
 		return gic_seterr(GIC_ENOTFOUND, "'%s'%s is not a directory",
 				  arg, from);
-	return gic_seterr(GIC_ENOTFOUND, "'%s'%s holds no .gicat catalog", arg,
-			  from);
+	return gic_seterr(GIC_ENOTFOUND, "'%s'%s holds no .gicat catalog "
+			  "('gicat init %s' makes one)", arg, from, arg);
 }
 
 int gic_catalog_upward(const char *dir, char **root_out)
@@ -268,7 +273,8 @@ int gic_catalog_find(const char *explicit_root, char **root_out)
 		explicit_root = env;
 	if (explicit_root && !is_catalog(explicit_root))
 		return catalog_dir_itself(explicit_root, explicit_root == env ?
-					  " (from $GICAT_DIR)" : "", root_out);
+					  " (from $GICAT_DIR)" : " (--catalog)",
+					  root_out);
 	if (explicit_root) {
 		*root_out = strdup(explicit_root);
 		return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");

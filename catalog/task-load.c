@@ -59,7 +59,10 @@ int gic_task_load(const char *name_or_path, struct gic_task **out)
 	if ((rc = gic_read_input(name_or_path, 1 << 20, &text, &len)) < 0) {
 		if (rc == GIC_ENOTFOUND && builtin)
 			return gic_task_parse(builtin, name_or_path, out);
-		if (rc == GIC_ENOTFOUND && access(name_or_path, F_OK) != 0)
+		/* ./x.ini, ../x.ini, /x.ini can only be files */
+		if (rc == GIC_ENOTFOUND && access(name_or_path, F_OK) != 0 &&
+		    name_or_path[0] != '/' && strncmp(name_or_path, "./", 2) &&
+		    strncmp(name_or_path, "../", 3))
 			return not_found(name_or_path);
 		char why[256];
 		snprintf(why, sizeof(why), "%s", gic_errmsg());

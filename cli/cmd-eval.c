@@ -625,7 +625,11 @@ int cmd_eval(int argc, char **argv)
 		return argc == optind && !a.predictions ? eval_matrix(&a) :
 		       cli_usage_error("eval", "--matrix takes no TASK and no "
 				       "--predictions");
-	if (argc - optind != 1 || !a.predictions)
+	if (argc - optind == 1 && !a.predictions)
+		return cli_usage_error("eval", "--predictions FILE is required "
+				       "(CSV or JSONL: sha256 or path, and "
+				       "score or pred)");
+	if (argc - optind != 1)
 		return cli_usage_error("eval", "expected TASK --predictions FILE");
 	if (a.metric_given)
 		return cli_usage_error("eval", "--metric is for --matrix (a run "

@@ -201,15 +201,15 @@ test_expect_success '--catalog and GICAT_DIR name the catalog explicitly' '
 	(cd cat && gicat --catalog .gicat/ query --count >../out) && test_cmp expect out &&
 	test_expect_code 2 gicat --catalog nowhere/.gicat query 2>err &&
 	test_expect_code 2 gicat --catalog nowhere query 2>err &&
-	test "$(cat err)" = "gicat: query: ${SQ}nowhere${SQ}: No such file or directory" &&
+	test "$(cat err)" = "gicat: query: ${SQ}nowhere${SQ} (--catalog): No such file or directory (${SQ}gicat init nowhere${SQ} makes a catalog there)" &&
 	mkdir -p bare && test_expect_code 2 gicat --catalog bare query 2>err &&
-	test "$(cat err)" = "gicat: query: ${SQ}bare${SQ} holds no .gicat catalog" &&
+	test "$(cat err)" = "gicat: query: ${SQ}bare${SQ} (--catalog) holds no .gicat catalog (${SQ}gicat init bare${SQ} makes one)" &&
 	test_expect_code 2 env GICAT_DIR=bare gicat query 2>err &&
-	test "$(cat err)" = "gicat: query: ${SQ}bare${SQ} (from \$GICAT_DIR) holds no .gicat catalog" &&
+	test "$(cat err)" = "gicat: query: ${SQ}bare${SQ} (from \$GICAT_DIR) holds no .gicat catalog (${SQ}gicat init bare${SQ} makes one)" &&
 	test_expect_code 2 env GICAT_DIR=nowhere gicat query 2>err &&
-	test "$(cat err)" = "gicat: query: ${SQ}nowhere${SQ} (from \$GICAT_DIR): No such file or directory" &&
+	test "$(cat err)" = "gicat: query: ${SQ}nowhere${SQ} (from \$GICAT_DIR): No such file or directory (${SQ}gicat init nowhere${SQ} makes a catalog there)" &&
 	echo x >afile2 && test_expect_code 2 gicat --catalog afile2 query 2>err &&
-	test "$(cat err)" = "gicat: query: ${SQ}afile2${SQ} is not a directory" &&
+	test "$(cat err)" = "gicat: query: ${SQ}afile2${SQ} (--catalog) is not a directory" &&
 	test_expect_code 2 gicat query --catalog 2>err &&
 	test_grep "^gicat: --catalog needs a directory$" err &&
 	! grep "gicat: gicat:" err

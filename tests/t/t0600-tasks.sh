@@ -403,6 +403,8 @@ test_expect_success 'task show and check: a missing task file is a usage error (
 	test_grep "no task file .nosuch.ini." err &&
 	test_expect_code 2 gicat task show nosuch.ini 2>err &&
 	test_grep "(see .gicat task list.)$" err &&
+	test_expect_code 2 gicat task check ./nosuch.ini 2>err &&
+	test "$(cat err)" = "gicat: task: task file ${SQ}./nosuch.ini${SQ}: cannot open: No such file or directory" &&
 	test_expect_code 2 gicat task show genimage/cross-sd41 2>err &&
 	test_grep "shipped task of that name (did you mean .genimage/cross-sd14.?)$" err &&
 	printf "[task]\n[train]\nselect = label = fake\n" >mine.ini &&

@@ -761,7 +761,9 @@ test_expect_success 'a path that names different images in two datasets is a bad
 '
 
 test_expect_success 'usage errors exit 2' '
-	test_expect_code 2 gicat eval $TASK 2>err && test_grep "expected TASK --predictions FILE" err &&
+	test_expect_code 2 gicat eval $TASK 2>err &&
+	test_grep "^gicat: eval: --predictions FILE is required (CSV or JSONL: sha256 or path, and score or pred)$" err &&
+	test_expect_code 2 gicat eval --predictions rand.csv 2>err && test_grep "expected TASK --predictions FILE" err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold 1.5 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold x 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold 0x1p-1 2>err &&
