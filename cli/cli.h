@@ -24,6 +24,9 @@ struct cmd {
 };
 
 const struct cmd *cli_find_cmd(const char *name);
+/* The command's argc and argv (main gives them), for cli_getopt_end to
+ * name a misspelt option. */
+void cli_set_args(int argc, char **argv);
 /* Prints the usage of cmd to f. */
 void cli_usage(const struct cmd *cmd, FILE *f);
 /* For bad options: prints "gicat: <cmd>: <msg>" and usage; returns 2. */

@@ -454,5 +454,6 @@ int main(int argc, char **argv)
 	 * argv[0]: make them read like every other error */
 	snprintf(prefix, sizeof(prefix), "gicat: %s", c->name);
 	argv[1] = prefix;
+	cli_set_args(argc - 1, argv + 1);
 	return cli_finish_stdout(c->fn(argc - 1, argv + 1));
 }

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -105,16 +106,57 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+static int cmd_argc;
+static char **cmd_argv;
+
+void cli_set_args(int argc, char **argv)
+{
+	cmd_argc = argc;
+	cmd_argv = argv;
+}
+
+/* The option of cmd's usage and help closest to a misspelt one (--bad
+ * or --bad=VALUE), or NULL; its name goes to out. */
+static const char *near_option(const struct cmd *k, const char *bad,
+			       char *out, size_t size)
+{
+	const char *texts[] = { k->usage, k->help };
+	size_t best = GIC_SUGGEST_FAR, n = strcspn(bad + 2, "=");
+	const char *meant = NULL;
+
+	for (int t = 0; t < 2 && texts[t]; t++)
+		for (const char *p = texts[t]; (p = strstr(p, "--")); ) {
+			size_t len = strspn(p += 2, "abcdefghijklmnopqrstuvwxyz"
+					    "0123456789-");
+			char word[GIC_SUGGEST_LONGEST + 1];
+
+			if (!len || len > GIC_SUGGEST_LONGEST)
+				continue;
+			snprintf(word, sizeof(word), "%.*s", (int)len, p);
+			if (gic_suggest_closer(bad + 2, n, word, &best)) {
+				snprintf(out, size, "--%s", word);
+				meant = out;
+			}
+		}
+	return meant;
+}
+
 int cli_getopt_end(const char *cmd, int c)
 {
 	const struct cmd *k = cli_find_cmd(cmd);
+	const char *bad = optind > 0 && optind <= cmd_argc ?
+			  cmd_argv[optind - 1] : NULL;
+	char meant[GIC_SUGGEST_LONGEST + 3];
 
 	if (c == 'h') {
 		cli_usage(k, stdout);
 		return EXIT_OK;
 	}
 	/* getopt already said what was wrong, as "gicat: CMD: ..." (main
-	 * makes argv[0] that) */
+	 * makes argv[0] that); of an unknown long option, what was meant */
+	if (c == '?' && optopt == 0 && bad && !strncmp(bad, "--", 2) &&
+	    near_option(k, bad, meant, sizeof(meant)))
+		cli_err("gicat: %s: did you mean '%s'?\n", cmd, meant);
 	usage_hint(k);
 	return EXIT_USAGE;
 }

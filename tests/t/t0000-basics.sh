@@ -103,6 +103,13 @@ test_expect_success 'an unknown command or option is a usage error (exit 2)' '
 	test "$(wc -l <err)" -eq 3 &&
 	test "$(head -1 err)" = "gicat: query: unrecognized option '"'"'--bogus'"'"'" &&
 	test "$(sed -n 2p err | cut -d" " -f1-3)" = "usage: gicat query" &&
+	test_expect_code 2 gicat query --grup-by label 2>err &&
+	test "$(sed -n 2p err)" = "gicat: query: did you mean ${SQ}--group-by${SQ}?" &&
+	test_expect_code 2 gicat stats --rejcts 2>err &&
+	test "$(sed -n 2p err)" = "gicat: stats: did you mean ${SQ}--rejects${SQ}?" &&
+	test_expect_code 2 gicat task show --formt=csv genimage/all 2>err &&
+	test "$(sed -n 2p err)" = "gicat: task: did you mean ${SQ}--format${SQ}?" &&
+	test_expect_code 2 gicat split --out 2>err && ! grep "did you mean" err &&
 	test_expect_code 2 gicat split --out 2>err &&
 	test "$(head -1 err)" = "gicat: split: option '"'"'--out'"'"' requires an argument" &&
 	test_expect_code 2 gicat stats -x 2>err &&
