@@ -88,7 +88,7 @@ static const struct cmd commands[] = {
 	  "                 and time of the last attempt\n" },
 	{ "verify", cmd_verify, "[--full]",
 	  "check the catalog and the store agree (--full re-hashes)", NULL },
-	{ "gc", cmd_gc, "[--grace SECONDS] [-n|--dry-run] [--vacuum] "
+	{ "gc", cmd_gc, "[--grace S] [-n|--dry-run] [--vacuum] "
 	  "[--forget-gone]",
 	  "remove unreferenced objects and temporary files",
 	  "  --grace S  keep those whose ctime (last change of content, links\n"
@@ -154,7 +154,7 @@ static const struct cmd commands[] = {
 	  "  --check    every file present with its hash, nothing extra; with\n"
 	  "             TASK, also that TASK wrote the latest export into DIR\n" },
 	{ "export", cmd_export, "[EXPR] --out DIR [--format F] [--mode M] "
-	  "[--names N] [--shard-size N] [--force] [--fraction F] "
+	  "[--names hash|original] [--shard-size N] [--force] [--fraction F] "
 	  "[--max-per-class N] [--balance label] [--seed N] [--jobs N]",
 	  "write the entries matching EXPR as a one-set split",
 	  "  --format, --mode, --names, --shard-size, --force, --jobs: as for\n"
