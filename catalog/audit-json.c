@@ -55,8 +55,10 @@ static json_t *bias_group(const struct gic_bias_group *g, const char *unit)
 
 static json_t *bias_rule(const struct gic_rule_score *r)
 {
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "rule", r->id, "text",
-			 r->text, "threshold", real_or_null(r->threshold),
+	/* a threshold rule without real and fake images has no text */
+	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "rule", r->id, "text",
+			 *r->text ? json_string(r->text) : json_null(),
+			 "threshold", real_or_null(r->threshold),
 			 "accuracy", real_or_null(r->accuracy), "real_acc",
 			 real_or_null(r->real_acc), "fake_acc",
 			 real_or_null(r->fake_acc));

@@ -327,6 +327,13 @@ test_expect_success 'an audit of an empty selection fails: a typo cannot pass a 
 	test_grep "max-shortcut cannot be checked without both real and fake images" err &&
 	test_expect_code 1 gicat audit bias --max-shortcut 0.9 --format json "dataset = genimage and label = fake" >b.json 2>/dev/null &&
 	$PY -c "import json; d = json.load(open(\"b.json\")); assert d[\"max_accuracy\"] is None and d[\"exceeded\"] is None, d" &&
+	$PY -c "
+import json
+d = json.load(open(\"b.json\"))
+rules = [r for s in d[\"sets\"] for r in s[\"rules\"]]
+assert rules and all(r[\"text\"] is None or r[\"text\"] for r in rules), rules
+assert any(r[\"threshold\"] is None and r[\"text\"] is None for r in rules), rules
+" &&
 	gicat audit bias "dataset = genimage and label = fake" >/dev/null 2>&1
 '
 
