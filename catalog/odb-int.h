@@ -33,7 +33,13 @@ struct fs_odb {
 	long pid;             /* in temporary names */
 	_Atomic uint64_t made[4]; /* fan-out directories known to exist:
 				   * gicat never removes one */
+	_Atomic int root_ok;  /* objects/ itself known to be a directory */
 };
+
+/* objects/ itself a directory, not a symbolic link out of the catalog
+ * (another catalog's store, whose objects this one's gc would take for
+ * garbage, and whose gc this one's): 0, or an error of code. */
+int odb_root_check(struct fs_odb *o, int code);
 
 static inline struct fs_odb *fs(struct gic_odb *odb)
 {

@@ -124,8 +124,10 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 		void *arg, const struct tmp_sweep *sw)
 {
 	char sub[4200], hex[GIC_HEX_LEN + 1];
-	int rc = 0;
+	int rc = odb_root_check(fs(odb), GIC_ECORRUPT);
 
+	if (rc < 0)
+		return rc;
 	if (sw->other)
 		count_top(fs(odb)->dir, sw->other);
 	for (int i = 0; i < 256 && !rc; i++) {

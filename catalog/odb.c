@@ -290,15 +290,34 @@ int odb_not_fan_dir(int code, const char *hex, unsigned mode)
 			  gic_file_kind(mode));
 }
 
+int odb_root_check(struct fs_odb *o, int code)
+{
+	struct stat st;
+
+	if (atomic_load(&o->root_ok) || lstat(o->dir, &st) < 0)
+		return 0;  /* missing: made at the first put */
+	if (S_ISDIR(st.st_mode)) {
+		atomic_store(&o->root_ok, 1);
+		return 0;
+	}
+	return gic_seterr(code, "objects is %s, not a directory: objects are "
+			  "kept in the catalog's own .gicat/objects (move what "
+			  "it points to back there; a bind mount can hold "
+			  "it on another disk)", gic_file_kind(st.st_mode));
+}
+
 /* Makes objects/xx once per store handle, not once per object. */
 static int fan_out(struct fs_odb *o, const char *dir, const char *hex)
 {
 	struct stat st;
 	unsigned v = (unsigned)strtoul((char[3]){ hex[0], hex[1], 0 }, NULL, 16);
 	uint64_t bit = 1ULL << (v % 64);
+	int rc;
 
 	if (atomic_load(&o->made[v / 64 % 4]) & bit)
 		return 0;
+	if ((rc = odb_root_check(o, GIC_EIO)) < 0)
+		return rc;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return gic_seterr(GIC_EIO, "mkdir '%s': %s", dir, strerror(errno));
 	/* there already: a directory of the store, not a link out of it

@@ -311,6 +311,22 @@ test_expect_success 'gc leaves a directory named like a temporary file; a link f
 	test -d c9/.gicat/objects/ab/tmp-dir && test -f outside.png
 '
 
+test_expect_success 'a store that is a link to another catalog'"'"'s: verify names it, gc and ingest touch nothing through it' '
+	gicat init c11 2>/dev/null && mkdir -p i11 && cp img/basn2c08.png img/basn0g08.png i11/ &&
+	gicat --catalog c11 ingest i11 2>/dev/null &&
+	gicat init c12 2>/dev/null && rm -r c12/.gicat/objects && ln -s "$TRASH/c11/.gicat/objects" c12/.gicat/objects &&
+	test_expect_code 1 gicat --catalog c12 verify >out 2>err &&
+	test_grep "^gicat: verify: .objects.: objects is a symbolic link, not a directory: objects are kept in the catalog${SQ}s own .gicat/objects (move what it points to back there; a bind mount can hold it on another disk)$" err &&
+	! grep "unreferenced" out &&
+	test_expect_code 3 gicat --catalog c12 gc --grace 0 2>err &&
+	test_grep "^gicat: gc: objects is a symbolic link, not a directory" err &&
+	test_expect_code 3 gicat --catalog c12 ingest img/basn6a08.png 2>err &&
+	test_grep "objects is a symbolic link, not a directory" err &&
+	test "$(gicat --catalog c12 query --count)" -eq 0 &&
+	gicat --catalog c11 verify --full >out && test_grep "2 objects re-hashed.* 0 problems" out &&
+	test "$(find c11/.gicat/objects -type f | wc -l)" -eq 2
+'
+
 test_expect_success 'a fan-out directory that is a link out of the store: verify names it, gc and ingest touch nothing through it' '
 	gicat init c10 2>/dev/null && mkdir -p i10 && cp img/basn2c08.png i10/ &&
 	gicat --catalog c10 ingest i10 2>/dev/null &&
