@@ -118,8 +118,9 @@ static int write_all(int fd, const void *buf, size_t len)
  */
 static int make_tmp(const char *tmp, const void *buf, size_t len,
 		    const char *src, enum gic_store_mode mode,
-		    enum gic_put_how *how, int *fd)
+		    enum gic_put_how *how, int *fd, mode_t *was)
 {
+	struct stat st;
 	int src_fd;
 
 	/* a symbolic link in the tree: the file it names is linked, not the
@@ -128,6 +129,9 @@ static int make_tmp(const char *tmp, const void *buf, size_t len,
 	if (mode == GIC_MODE_LINK && src &&
 	    linkat(AT_FDCWD, src, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0) {
 		*how = GIC_PUT_LINKED;
+		if (stat(tmp, &st) == 0)  /* the user's file's, given back
+					     if it is not stored */
+			*was = st.st_mode & 07777;
 		chmod(tmp, 0444);
 		*fd = open(tmp, O_RDONLY | O_CLOEXEC);
 		return *fd >= 0 ? 0 : gic_seterr(GIC_EIO, "open '%s': %s", tmp,
@@ -164,17 +168,19 @@ static int settle(int fd, const char *tmp, const char *hex, size_t len,
 
 	if (fstat(fd, &st) < 0)
 		return gic_seterr(GIC_EIO, "stat '%s': %s", tmp, strerror(errno));
+	/* the file's (the one being ingested, named by the caller) */
 	if ((size_t)st.st_size != len)
-		return gic_seterr(GIC_ECORRUPT, "'%s' changed while being stored "
-				  "(%zu bytes, now %lld)", tmp, len,
-				  (long long)st.st_size);
+		return gic_seterr(GIC_ECORRUPT, "the file changed while being "
+				  "stored (%zu bytes read, now %lld): nothing "
+				  "stored", len, (long long)st.st_size);
 	if (!rehash)
 		return 0;
 	if ((rc = gic_sha256_fd(fd, got)) < 0)
 		return rc;
 	if (strcmp(got, hex))
-		return gic_seterr(GIC_ECORRUPT, "source changed while being "
-				  "stored: re-hash of %s gave %s", hex, got);
+		return gic_seterr(GIC_ECORRUPT, "the file changed while being "
+				  "stored (its bytes read hash to %.12s..., now "
+				  "to %.12s...): nothing stored", hex, got);
 	return 0;
 }
 
@@ -336,6 +342,7 @@ static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
 {
 	struct fs_odb *o = fs(odb);
 	char dir[4096], final[4200], tmp[4200];
+	mode_t was = (mode_t)-1;
 	int rc, fd = -1;
 
 	snprintf(dir, sizeof(dir), "%s/%.2s", o->dir, hex);
@@ -360,12 +367,14 @@ static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
 	}
 	snprintf(tmp, sizeof(tmp), "%s/tmp-%.16s-%ld-%lu", dir, hex + 2,
 		 o->pid, tmp_seq++);
-	if ((rc = make_tmp(tmp, buf, len, src, mode, how, &fd)) == 0)
+	if ((rc = make_tmp(tmp, buf, len, src, mode, how, &fd, &was)) == 0)
 		rc = settle(fd, tmp, hex, len, *how != GIC_PUT_COPIED);
 	if (fd >= 0)
 		close(fd);
 	if (rc == 0)
 		rc = add_pending(o, tmp, hex);
+	if (rc < 0 && was != (mode_t)-1)  /* linked: the user's file */
+		chmod(tmp, was);  /* not stored: the file as it was */
 	if (rc < 0)
 		unlink(tmp);
 	return rc;

@@ -368,6 +368,28 @@ test_expect_success 'ingesting again with --label, --generator, --split, --class
 	test "$(gicat --catalog rl query --count)" -eq 2
 '
 
+# A file that grows while --mode link stores it (appended to all the
+# time: the bytes linked are not those hashed, nearly every time) is
+# rejected, and left as it was: writable, nothing catalogued.
+test_expect_success 'link mode: a file that changes while being stored is rejected, its mode given back' '
+	gicat init grow 2>/dev/null
+	mkdir -p growing
+	cp src/basn2c08.png growing/a.png
+	chmod 644 growing/a.png
+	{ while :; do printf x >>growing/a.png; done & }
+	w=$!
+	for i in $(seq 50); do
+		gicat --catalog grow ingest --mode link growing 2>err || break
+		gicat --catalog grow rm "path ~ ${SQ}*${SQ}" >/dev/null 2>&1
+		gicat --catalog grow gc --grace 0 >/dev/null 2>&1
+		chmod 644 growing/a.png
+	done
+	kill $w; wait $w 2>/dev/null || :
+	test_grep "^gicat: rejected: .growing/a.png.: the file changed while being stored (.*): nothing stored$" err &&
+	test "$(stat -c %a growing/a.png)" = 644 &&
+	test "$(gicat --catalog grow query --count)" -eq 0
+'
+
 test_expect_success 'an unknown mode is a usage error; so is --repair with ref' '
 	test_expect_code 2 gicat --catalog copy ingest --mode move src 2>err &&
 	test_grep "unknown mode" err &&
