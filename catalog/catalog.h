@@ -544,6 +544,10 @@ struct sqlite3_stmt;
 /* A malloc'd copy of column i of the current row of s; NULL for SQL NULL
  * (or out of memory). */
 char *gic_column_dup(struct sqlite3_stmt *s, int i);
+/* SQLite's message for db's last error, in buf (size bytes), with the
+ * system's reason when a file operation failed: "disk I/O error (No space
+ * left on device)".  Returns buf. */
+const char *gic_db_errmsg(struct sqlite3 *db, char *buf, size_t size);
 
 /* Migrations known to this binary and the catalog's version. */
 int gic_migrations_latest(void);

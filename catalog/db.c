@@ -40,9 +40,24 @@ const char *gic_migration_name(int version)
 	return NULL;
 }
 
+const char *gic_db_errmsg(sqlite3 *db, char *buf, size_t size)
+{
+	int code = sqlite3_errcode(db) & 0xff, e = sqlite3_system_errno(db);
+
+	if (e && (code == SQLITE_IOERR || code == SQLITE_FULL ||
+		  code == SQLITE_CANTOPEN))
+		snprintf(buf, size, "%s (%s)", sqlite3_errmsg(db), strerror(e));
+	else
+		snprintf(buf, size, "%s", sqlite3_errmsg(db));
+	return buf;
+}
+
 static int db_err(sqlite3 *db, const char *what)
 {
-	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(db));
+	char why[512];
+
+	return gic_seterr(GIC_EDB, "%s: %s", what,
+			  gic_db_errmsg(db, why, sizeof(why)));
 }
 
 /* What a catalog.db whose schema version is lost or wrong needs. */

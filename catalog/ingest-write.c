@@ -77,7 +77,10 @@ static const char *const sql_text[] = {
 
 int gic_writer_fail(struct gic_writer *w, const char *what)
 {
-	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(w->cat->db));
+	char why[512];
+
+	return gic_seterr(GIC_EDB, "%s: %s", what,
+			  gic_db_errmsg(w->cat->db, why, sizeof(why)));
 }
 
 static sqlite3_stmt **stmt_slot(struct gic_writer *w, size_t i)

@@ -136,4 +136,21 @@ sys.exit(r.returncode or (time.time() - t > 3))
 	test "$(gicat --catalog st query --count "dataset = b2")" -eq 600
 '
 
+# A catalog on a full disk (where a small file system can be mounted):
+# SQLite's "disk I/O error" says which.
+if mkdir -p fulldisk && mount -t tmpfs -o size=4m tmpfs fulldisk 2>/dev/null; then
+	test_expect_success 'a catalog on a full disk: the error says the disk is full, and reads work once it is not' '
+		gicat init fulldisk 2>/dev/null &&
+		gicat --catalog fulldisk ingest "$SHARED"/data/pngsuite/basn2c08.png 2>/dev/null &&
+		{ dd if=/dev/zero of=fulldisk/fill bs=4k 2>/dev/null || :; } &&
+		test_expect_code 3 gicat --catalog fulldisk query --count 2>err &&
+		test_grep "^gicat: query: .*: disk I/O error (No space left on device)$" err &&
+		rm fulldisk/fill &&
+		test "$(gicat --catalog fulldisk query --count)" -eq 1
+	'
+	umount fulldisk
+else
+	echo "# SKIP: no tmpfs can be mounted here; a full disk is not tried"
+fi
+
 test_done
