@@ -113,7 +113,7 @@ void gic_export_sample_key(const struct gic_resolved_set *s, size_t i,
 /* Sample i of s: the image bytes (hash-checked) and its JSON. */
 static int add_sample(struct gic_export_ctx *x, struct archive *a,
 		      const struct sink *k, const struct gic_resolved_set *s,
-		      size_t i)
+		      size_t i, const char *rel)
 {
 	const struct gic_item *it = &s->items[i];
 	unsigned char *buf = NULL;
@@ -131,7 +131,7 @@ static int add_sample(struct gic_export_ctx *x, struct archive *a,
 		rc = add_member(a, name, meta, strlen(meta));
 	free(buf);
 	free(meta);
-	return rc == 0 && meta ? 0 : gic_seterr(GIC_EIO, "write shard: %s",
+	return rc == 0 && meta ? 0 : gic_seterr(GIC_EIO, "shard '%s': %s", rel,
 						 why(a, k));
 }
 
@@ -168,7 +168,7 @@ static int shard(struct gic_export_ctx *x, const struct gic_resolved_set *s,
 					why(a, &k));
 	}
 	for (size_t i = from; i < to && rc == 0; i++, x->images++)
-		rc = add_sample(x, a, &k, s, i);
+		rc = add_sample(x, a, &k, s, i, rel);
 	if (a && archive_write_close(a) != ARCHIVE_OK && rc == 0)
 		rc = gic_seterr(GIC_EIO, "shard '%s': %s", rel, why(a, &k));
 	if (rc == 0) {

@@ -408,6 +408,7 @@ if mkdir -p full && mount -t tmpfs -o size=1m tmpfs full 2>/dev/null; then
 			m="--mode copy" && test $f != webdataset || m= &&
 			test_expect_code 3 gicat --catalog cb export --format $f $m --out full/$f 2>err &&
 			test_grep "No space left on device" err && ! test_grep "(null)" err &&
+			{ test $f != webdataset || test_grep "shard .[^ ]*\.tar.: No space left on device$" err; } &&
 			test -z "$(find full/$f -type f 2>/dev/null)" || return 1
 		done &&
 		mount -o remount,size=64m full &&
