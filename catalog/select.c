@@ -164,6 +164,9 @@ static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 	snprintf(buf, size, "no entry has %s '%s'", f->name, v);
 	values_of(c, f, &vs);
 	for (size_t i = 0; i < vs.n && !near; i++)
+		if (!strcmp(vs.v[i], v))  /* not by the time this looked */
+			near = "";
+	for (size_t i = 0; i < vs.n && !near; i++)
 		if (!strcasecmp(vs.v[i], v) || (id && !strcmp(vs.v[i], id)))
 			near = vs.v[i];
 	for (size_t i = 0; i < vs.n && !near; i++)
@@ -171,7 +174,10 @@ static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 			closest = vs.v[i];  /* each one closer than the last */
 	near = near ? near : closest;
 	len = strlen(buf);
-	if (near)
+	if (near && !*near)
+		gic_appendf(buf, size, &len, " (another gicat has added some "
+			    "since)");
+	else if (near)
 		gic_appendf(buf, size, &len, "; did you mean '%s'?", near);
 	for (size_t i = 0; !near && i < vs.n && i < 8; i++)
 		gic_appendf(buf, size, &len, "%s%s", i ? ", " : " (there are: ",
