@@ -13,6 +13,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -428,7 +429,7 @@ static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 		return keep(p, &s->stratify, w, 0);
 	}
 	if (!strcmp(k, "fraction")) {
-		if (!parse_number(p, "fraction (0 < f <= 1)", v, 1e-12, 1, 0, &d))
+		if (!parse_number(p, "fraction (1e-12 <= f <= 1)", v, 1e-12, 1, 0, &d))
 			return 0;
 		s->fraction = d;
 		return 1;
@@ -457,6 +458,10 @@ static int task_key(struct parse *p, const char *k, const char *v, int cont)
 	if (!strcmp(k, "seed")) {
 		errno = 0;
 		t->seed = strtoll(v, &end, 10);
+		if (errno == ERANGE)
+			return gic_task_fail(p, "seed must be an integer from "
+					     "%lld to %lld, not '%s'", LLONG_MIN,
+					     LLONG_MAX, v);
 		if (errno || end == v || *end)
 			return gic_task_fail(p, "seed must be an integer, not '%s'", v);
 		return 1;

@@ -46,8 +46,10 @@ static int sampling_opt(int ch, const char *arg, struct sampling *s)
 		errno = 0;
 		s->seed = strtoll(arg, &end, 10);
 		if (end == arg || *end || errno)
-			return cli_usage_error("export", "--seed takes an integer, "
-					       "not '%s'", arg);
+			return cli_usage_error("export", "--seed takes an integer%s, "
+					       "not '%s'", errno == ERANGE ?
+					       " from -9223372036854775808 to "
+					       "9223372036854775807" : "", arg);
 		return -1;
 	}
 }

@@ -510,7 +510,7 @@ test_expect_success 'task check: a bad max_per_class is one error, worded as the
 		test_grep "^gicat: task: mpc.ini:4: bad value for max_per_class (1..1e9): .$v.$" err || return 1
 	done &&
 	task_error fr "[task]\n[train]\nselect = label = fake\nfraction = 2\n" \
-		"^gicat: task: fr.ini:4: bad value for fraction (0 < f <= 1): .2.$"
+		"^gicat: task: fr.ini:4: bad value for fraction (1e-12 <= f <= 1): .2.$"
 '
 
 cat >clean.ini <<'INI'
@@ -599,10 +599,13 @@ test_expect_success 'ratios over 1, a fraction of 0 and a seed not in decimal ar
 	test_grep "over.ini:3: ratios add up to 1.2, not 1" err &&
 	printf "[train]\nselect = label = fake\nfraction = 0\n" >f0.ini &&
 	test_expect_code 1 gicat task check f0.ini 2>err &&
-	test_grep "f0.ini:3: bad value for fraction (0 < f <= 1): .0." err &&
+	test_grep "f0.ini:3: bad value for fraction (1e-12 <= f <= 1): .0." err &&
 	printf "[task]\nseed = 0x10\n[train]\nselect = label = fake\n" >hex.ini &&
 	test_expect_code 1 gicat task check hex.ini 2>err &&
 	test_grep "hex.ini:2: seed must be an integer, not .0x10." err &&
+	printf "[task]\nseed = 18446744073709551616\n[train]\nselect = label = fake\n" >big.ini &&
+	test_expect_code 1 gicat task check big.ini 2>err &&
+	test_grep "big.ini:2: seed must be an integer from -9223372036854775808 to 9223372036854775807, not .18446744073709551616." err &&
 	printf "[task]\nname = s\nseed = 010\n[train]\nselect = label = fake\nfraction = 0.5\n" >s010.ini &&
 	sed "s/^seed = 010$/seed = 10/" s010.ini >s10.ini &&
 	test "$(gicat task show s010.ini | head -1)" = "$(gicat task show s10.ini | head -1)"
