@@ -3,6 +3,8 @@
  * what was rejected, and what the entries lack or their paths say
  * otherwise (no label, no class, no generator, a layout they do not fit).
  */
+#include <string.h>
+
 #include "cli.h"
 
 void cli_note(uint64_t n, const char *one, const char *many, const char *what,
@@ -52,9 +54,11 @@ void cli_print_entry_notes(const char *cmd, const struct gic_ingest_stats *st,
 		 GIC_LAYOUT_GENIMAGE ? "its path gives it no label, split or "
 		 "generator" : "its path gives it no label or class");
 	cli_note(st->unlabelled, "entry has", "entries have", "no label",
-		 st->unlabelled_first, 1, "no folder of the path says real or "
-		 "fake (.../{train,val}/{ai,nature}/FILE, or a label folder "
-		 "such as real, fake, 0_real, 1_fake); --label sets it");
+		 st->unlabelled_first, 1, strcmp(cmd, "fetch") ? "no folder "
+		 "of the path says real or fake (.../{train,val}/{ai,nature}/"
+		 "FILE, or a label folder such as real, fake, 0_real, 1_fake); "
+		 "--label sets it" : "neither the list's label column nor "
+		 "--label gives one (nor, with --layout, a folder of the URL)");
 	/* its first is "'path': how" */
 	cli_note(st->disagreeing, "entry has", "entries have", st->disagreeing ==
 		 1 ? "a file name that says otherwise than its folders" : "a "

@@ -129,7 +129,10 @@ test_expect_success 'a val photo fetched without --val-labels is named in the su
 	test_grep "^  1 entry updated from the list or the options$" err &&
 	test "$(gicat --catalog valcat query --format csv --fields class,wnid,class_source | sed 1d)" = "1,n01443537,val_labels" &&
 	gicat --catalog valcat fetch --layout genimage --val-labels vl.csv val.csv 2>err &&
-	! grep "updated" err
+	! grep "updated" err &&
+	printf "url\n%s\n" "$B/img/a.png" >nolabel.csv &&
+	gicat --catalog valcat fetch nolabel.csv 2>err &&
+	test_grep "^  1 entry has no label (first: .$B/img/a.png.): neither the list${SQ}s label column nor --label gives one (nor, with --layout, a folder of the URL)$" err
 '
 
 test_expect_success 'the bytes are the served files, whole: fetched hashes match' '
