@@ -790,6 +790,14 @@ test_expect_success 'gc says how much of the catalog file is free pages; --vacuu
 	test "$(gicat --catalog cv query --count)" -eq 1
 '
 
+# flip_picked: one bit of byte 60 flipped in each file the file picked names.
+flip_picked() {
+	"$PY" -c "
+for p in open('picked').read().split():
+    b = bytearray(open(p, 'rb').read()); b[60] ^= 1; open(p, 'wb').write(b)
+"
+}
+
 # verify --full reads objects ahead of its check, at most 512 of them:
 # 700 objects make it wait for the check to move on.
 test_expect_success 'verify --full names each damaged object of a large store, in hash order, once' '
@@ -809,11 +817,7 @@ for i in range(700):
 	for o in $(cat picked); do
 		chmod u+w "$o" || return 1
 	done &&
-	"$PY" -c "
-import sys
-for p in open(\"picked\").read().split():
-    b = bytearray(open(p, \"rb\").read()); b[60] ^= 1; open(p, \"wb\").write(b)
-" &&
+	flip_picked &&
 	test_expect_code 1 gicat --catalog vm verify --full 2>err >out &&
 	test_grep " 3 problems" out &&
 	sed "s|^gicat: verify: .\([0-9a-f]*\).: object is corrupt.*|\1|" err >got &&
@@ -829,10 +833,7 @@ test_expect_success 'verify --full names each changed ref'"'"'d file among objec
 	gicat --catalog vref verify --full >out && test_grep "2 objects re-hashed, 700 referenced files checked; 0 problems" out &&
 	gicat --catalog vref query --format csv --fields sha256,path "storage = ref" | sed 1d | sort |
 		sed -n "5p;400p;699p" | cut -d, -f2 >picked &&
-	"$PY" -c "
-for p in open(\"picked\").read().split():
-    b = bytearray(open(p, \"rb\").read()); b[60] ^= 1; open(p, \"wb\").write(b)
-" &&
+	flip_picked &&
 	test_expect_code 1 gicat --catalog vref verify --full 2>err >out &&
 	test_grep " 3 problems" out &&
 	sed "s|^gicat: verify: .\([^ ]*\).: content changed since ingest.*|\1|" err >got &&
