@@ -18,8 +18,10 @@
 #include "catalog.h"
 #include "dedup.h"
 
+/* the entries' own columns: an image's (format, bytes) are joined in
+ * afterwards, by image_columns() */
 #define COLS "id, sha256, label, generator, subset, class, wnid, path, " \
-	"license, format, bytes"
+	"license"
 
 uint64_t gic_task_rank(int64_t seed, const char *salt, const char *key)
 {
@@ -70,8 +72,6 @@ static void item_from_row(struct gic_item *it, sqlite3_stmt *s)
 		snprintf(it->wnid, sizeof(it->wnid), "%s", v);
 	it->path = gic_column_dup(s, 7);
 	it->license = gic_column_dup(s, 8);
-	snprintf(it->format, sizeof(it->format), "%s", sqlite3_column_text(s, 9));
-	it->bytes = (uint64_t)sqlite3_column_int64(s, 10);
 }
 
 /* Notes another label that another entry of the item's image gives. */
@@ -91,6 +91,75 @@ static int select_error(const char *path, int line, int errcol)
 	snprintf(why, sizeof(why), "%s", gic_errmsg());
 	return gic_seterr(GIC_EUSAGE, "%s:%d: select: %s (column %d)", path,
 			  line, why, errcol);
+}
+
+/* Rows of images s steps over before it seeks instead: a set of most
+ * images is read in one pass, a small one by a seek each. */
+#define SEEK_AFTER 16
+
+/* Positions s (images from ?1 on, in hash order) on the row of hex, or
+ * past it when there is none: stepping from where it is when hex is
+ * near, seeking when not.  *have: s is on a row; *cmp: 0 when it is
+ * hex's. */
+static int image_row(sqlite3_stmt *s, const char *hex, int *have, int *cmp)
+{
+	int rc = SQLITE_ROW;
+
+	*cmp = *have ? strcmp((const char *)sqlite3_column_text(s, 0), hex) : 1;
+	for (int k = 0; *have && *cmp < 0 && k < SEEK_AFTER; k++) {
+		*have = (rc = sqlite3_step(s)) == SQLITE_ROW;
+		*cmp = *have ? strcmp((const char *)sqlite3_column_text(s, 0),
+				      hex) : 1;
+	}
+	if (!*have || *cmp < 0) {
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, hex, -1, SQLITE_TRANSIENT);
+		*have = (rc = sqlite3_step(s)) == SQLITE_ROW;
+		*cmp = *have ? strcmp((const char *)sqlite3_column_text(s, 0),
+				      hex) : 1;
+	}
+	return *have || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Each item's image's format and size, the items being in hash order: a
+ * merge along the images table.  Joining every entry to its image in
+ * SQLite looked each image up in the entries' order, at random, and made
+ * the sort carry their columns: 228,000 items of 324,000 images, 2.6 s
+ * where the entries alone, sorted, take 0.9 s and the images in order
+ * 0.2 s.  An entry whose image row is missing (a catalog verify calls
+ * damaged) is left out, as the join left it.
+ */
+static int image_columns(struct gic_catalog *c, struct gic_resolved_set *out)
+{
+	sqlite3_stmt *s;
+	size_t k = 0;
+	int have = 0, cmp, rc = 0;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT sha256, format, bytes FROM "
+			       "images WHERE sha256 >= ?1 ORDER BY sha256", -1,
+			       &s, NULL))
+		return gic_seterr(GIC_EDB, "images: %s", sqlite3_errmsg(c->db));
+	for (size_t i = 0; i < out->n; i++) {
+		struct gic_item *it = &out->items[i];
+
+		if (rc == 0 && (rc = image_row(s, it->sha256, &have, &cmp)) < 0)
+			rc = gic_seterr(GIC_EDB, "images: %s",
+					sqlite3_errmsg(c->db));
+		if (rc == 0 && cmp) {
+			gic_item_release(it);
+			continue;
+		}
+		if (rc == 0) {
+			snprintf(it->format, sizeof(it->format), "%s",
+				 sqlite3_column_text(s, 1));
+			it->bytes = (uint64_t)sqlite3_column_int64(s, 2);
+		}
+		out->items[k++] = *it;  /* after an error: kept, to be freed */
+	}
+	out->n = k;
+	sqlite3_finalize(s);
+	return rc;
 }
 
 /* The images selected by expr: one item per content, represented by its
@@ -131,8 +200,9 @@ static int select_items(struct gic_catalog *c, const char *expr, int line,
 		item_from_row(&out->items[out->n++], s);
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "select: %s",
-						   sqlite3_errmsg(c->db));
+	if (rc != SQLITE_DONE)
+		return gic_seterr(GIC_EDB, "select: %s", sqlite3_errmsg(c->db));
+	return image_columns(c, out);
 }
 
 /* Items with their rank, for sorting within groups. */
