@@ -77,6 +77,12 @@ int gic_task_fail(struct parse *p, const char *fmt, ...);
 /* Notes a warning at p->line. */
 __attribute__((format(printf, 2, 3)))
 void gic_task_warn(struct parse *p, const char *fmt, ...);
+/* inih's reader over p->text (task-lines.c): a line at a time, each
+ * counted and checked as it starts. */
+char *gic_task_reader(char *buf, int size, void *stream);
+/* Opens the section of a header no key followed (task.c): an empty
+ * [test x] is a set without select, not nothing. */
+void gic_task_open_empty(struct parse *p);
 /* Checks that need the whole file: what each set may combine, every
  * select expression and every operation chain. */
 void gic_task_validate(struct parse *p);

@@ -109,140 +109,12 @@ static void forget_keys(struct parse *p)
 /* A header followed by no key (another header, or the end, came first):
  * its section is opened all the same, so that an empty [test x] is a set
  * without select, not nothing. */
-static void open_empty(struct parse *p)
+void gic_task_open_empty(struct parse *p)
 {
 	p->header = 0;
 	forget_keys(p);
 	if (p->pending[0])
 		open_section(p, p->pending);
-}
-
-/* What inih skips as white space (isspace; a line holds no '\n' or '\r'). */
-#define INI_SPACE " \t\v\f"
-
-/* Where inih's reading of the n bytes at s stops: at one of chars, or
- * at an inline comment (a ';' after white space); n when at neither. */
-static size_t ini_stop(const char *s, size_t n, const char *chars)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strchr(chars, s[i]) ||
-		    (s[i] == ';' && i > 0 && strchr(INI_SPACE, s[i - 1])))
-			return i;
-	return n;
-}
-
-/* The section a header line names, as inih reads it: what lies between
- * '[' and ']' (none when an inline comment comes first: unclosed). */
-static void section_name(const char *s, char *out, size_t n)
-{
-	const char *end = s + 1 + ini_stop(s + 1, strlen(s + 1), "]");
-
-	out[0] = '\0';
-	if (*end == ']')
-		snprintf(out, n, "%.*s", (int)(end - s - 1), s + 1);
-}
-
-/* A line inih finds no sense in: neither a comment, nor a continuation,
- * nor a closed [section] header, nor key = value (or key: value).  inih
- * reports the first of them only: each is an error here. */
-static int bad_line(const struct parse *p, const char *s, size_t ws, size_t n)
-{
-	const char *c = s + ws;
-	size_t i;
-
-	if (ws >= n || strchr(";#", *c) || (ws > 0 && p->keyed) ||
-	    n > INI_LINE_MAX - 3)  /* skipped whole, and said */
-		return 0;
-	n -= ws;
-	if (*c == '[') {  /* closed, and nothing but a comment after it */
-		i = ini_stop(c + 1, n - 1, "]");
-		if (i == n - 1 || c[1 + i] != ']')
-			return 1;
-		for (i += 2; i < n && strchr(INI_SPACE, c[i]); i++)
-			;
-		return i < n && !strchr(";#", c[i]);
-	}
-	i = ini_stop(c, n, "=:");
-	return i == n || c[i] == ';';
-}
-
-/* At the start of a line of n bytes (its end not counted): what the
- * handler needs to know of it (header, indentation, content). */
-static void line_start(struct parse *p, const char *s, size_t n)
-{
-	size_t ws = strspn(s, INI_SPACE);
-	char head[sizeof(p->pending) + 2];
-
-	ws = ws < n ? ws : n;
-	p->line++;
-	if (bad_line(p, s, ws, n)) {
-		if (!p->syntax_line)
-			p->syntax_line = p->line;
-		gic_task_fail(p, "syntax error");
-	}
-	if (ws < n && !strchr(";#", s[ws])) {
-		p->prev_content = p->content_line;
-		p->content_line = p->line;
-	}
-	if (ws < n && s[ws] == '[' && !(ws > 0 && p->keyed)) {
-		p->keyed = 0;
-		if (p->header)
-			open_empty(p);
-		p->header = 1;
-		p->header_line = p->line;
-		/* the name whole (inih keeps 49 bytes of it); one too long
-		 * for pending is cut, and refused as a set name then */
-		snprintf(head, sizeof(head), "%.*s", (int)(n - ws), s + ws);
-		section_name(head, p->pending, sizeof(p->pending));
-		if (!p->pending[0] && n - ws >= sizeof(head) - 1)
-			snprintf(p->pending, sizeof(p->pending), "%.*s",
-				 (int)sizeof(p->pending) - 1, head + 1);
-	}
-	p->indented = ws > 0;
-}
-
-/*
- * fgets over the text for inih, counting lines for the handler's
- * messages.  Each line ends in a plain '\n' whatever ended it (CRLF, a
- * lone CR: inih knows only '\n').  inih asks for a long line in pieces,
- * growing its buffer while a piece fills it: a piece is given whole or
- * fills the buffer, and only the first counts as a line.  A line longer
- * than inih takes in all (INI_LINE_MAX) is skipped whole and noted,
- * where inih would read its rest as lines of their own.
- */
-static char *reader(char *buf, int size, void *stream)
-{
-	struct parse *p = stream;
-	size_t len, eol, n;
-
-	if (!*p->next && !p->mid_line)
-		return NULL;
-	len = strcspn(p->next, "\r\n");           /* the line's content */
-	eol = (size_t)(gic_task_next_line(p->next) - p->next) - len;
-	if (!p->mid_line) {
-		line_start(p, p->next, len);
-		if (len > INI_LINE_MAX - 3) {
-			if (!p->long_line)
-				p->long_line = p->line;
-			p->next += len + eol;
-			snprintf(buf, (size_t)size, "\n");
-			return buf;
-		}
-	}
-	if (len >= (size_t)size - 1) {  /* fills the buffer: inih grows it */
-		n = (size_t)size - 1;
-		memcpy(buf, p->next, n);
-		buf[n] = '\0';
-		p->next += n;
-		p->mid_line = 1;
-		return buf;
-	}
-	memcpy(buf, p->next, len);
-	buf[len] = '\n';
-	buf[len + 1] = '\0';
-	p->next += len + eol;
-	p->mid_line = 0;
-	return buf;
 }
 
 /* A set name: a directory name of its own in any export (not hidden,
@@ -677,7 +549,7 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 	ini_use_stack = 0;
 	ini_allow_realloc = 1;
 	ini_max_line = INI_LINE_MAX;
-	rc = ini_parse_stream(reader, &p, handler, &p);
+	rc = ini_parse_stream(gic_task_reader, &p, handler, &p);
 	if (rc > 0 && (!p.syntax_line || rc < p.syntax_line)) {
 		/* the reader found the lines inih would, from the first */
 		p.line = rc;
@@ -688,7 +560,7 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 		gic_task_fail(&p, "a line longer than %d bytes", INI_LINE_MAX - 3);
 	}
 	if (p.header)
-		open_empty(&p);
+		gic_task_open_empty(&p);
 	gic_task_validate(&p);
 	forget_keys(&p);
 	free(p.seen);
