@@ -105,13 +105,14 @@ static int image_row(sqlite3_stmt *s, const char *hex, int *have, int *cmp)
 {
 	int rc = SQLITE_ROW;
 
-	*cmp = *have ? strcmp((const char *)sqlite3_column_text(s, 0), hex) : 1;
-	for (int k = 0; *have && *cmp < 0 && k < SEEK_AFTER; k++) {
-		*have = (rc = sqlite3_step(s)) == SQLITE_ROW;
+	for (int k = 0; k <= SEEK_AFTER; k++) {
 		*cmp = *have ? strcmp((const char *)sqlite3_column_text(s, 0),
 				      hex) : 1;
+		if (!*have || *cmp >= 0 || k == SEEK_AFTER)
+			break;
+		*have = (rc = sqlite3_step(s)) == SQLITE_ROW;
 	}
-	if (!*have || *cmp < 0) {
+	if (!*have || *cmp < 0) {  /* far ahead, or past the end: seek */
 		sqlite3_reset(s);
 		sqlite3_bind_text(s, 1, hex, -1, SQLITE_TRANSIENT);
 		*have = (rc = sqlite3_step(s)) == SQLITE_ROW;
