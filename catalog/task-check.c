@@ -128,6 +128,22 @@ static const char *no_real_hint(const struct gic_resolved_set *s, char *buf,
 	return buf;
 }
 
+int gic_set_empty_why(struct gic_catalog *c, const struct gic_resolved_set *s,
+		      char *buf, size_t size)
+{
+	char hint[512] = "";
+
+	if (s->n)
+		return 0;
+	if (s->def->select &&
+	    gic_select_hint(c, s->def->select, hint, sizeof(hint)) > 0)
+		snprintf(buf, size, "set '%s' is empty: %s", s->def->name, hint);
+	else
+		snprintf(buf, size, "set '%s' is empty%s", s->def->name,
+			 no_real_hint(s, hint, sizeof(hint)));
+	return 1;
+}
+
 /* The warnings of one set of r (leaks: its pairs with train); an empty
  * one says why when its select asks for a value no entry has. */
 static int set_warnings(struct gic_catalog *c, struct list *l,
@@ -140,12 +156,8 @@ static int set_warnings(struct gic_catalog *c, struct list *l,
 
 	if (rc == 0)
 		rc = merged(l, s);
-	if (rc == 0 && s->n == 0 && s->def->select &&
-	    gic_select_hint(c, s->def->select, hint, sizeof(hint)) > 0)
-		rc = add(l, line, "set '%s' is empty: %s", s->def->name, hint);
-	else if (rc == 0 && s->n == 0)
-		rc = add(l, line, "set '%s' is empty%s", s->def->name,
-			 no_real_hint(s, hint, sizeof(hint)));
+	if (rc == 0 && gic_set_empty_why(c, s, hint, sizeof(hint)))
+		rc = add(l, line, "%s", hint);
 	else if (rc == 0 && s->nreal + s->nfake == 0)
 		rc = add(l, line, "set '%s': no image has a label (real or "
 			 "fake; %zu image%s): a trainer learns nothing from it, "

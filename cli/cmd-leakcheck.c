@@ -63,6 +63,36 @@ static int has_train(const struct gic_task *t)
 	return 0;
 }
 
+/* Empty sets, as split warns of them; a train set or every other set
+ * empty compares nothing, which "0 pairs" would hide: a usage error. */
+static int empty_sets(struct gic_catalog *c, const struct gic_resolved *r)
+{
+	const char *path = r->task->path, *why = NULL;
+	size_t others = 0;
+	char msg[1024];
+
+	for (int i = 0; i < r->nsets; i++) {
+		const struct gic_resolved_set *s = &r->sets[i];
+		int train = !strcmp(s->def->name, "train");
+
+		if (!train)
+			others += s->n;
+		if (!gic_set_empty_why(c, s, msg, sizeof(msg)))
+			continue;
+		cli_err("gicat: leakcheck: warning: ");
+		cli_put_escaped(stderr, path, strlen(path));
+		cli_err(":%d: ", s->def->line);
+		cli_put_escaped(stderr, msg, strlen(msg));
+		fputc('\n', stderr);
+		if (train)
+			why = "set 'train' selects no image in this catalog";
+	}
+	if (!why && !others)
+		why = "no set but train selects an image in this catalog";
+	return why ? cli_fail(gic_seterr(GIC_EUSAGE, "nothing compared: %s",
+					 why), "leakcheck", path) : 0;
+}
+
 int cmd_leakcheck(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -100,9 +130,12 @@ int cmd_leakcheck(int argc, char **argv)
 	if (run.fmt == OUT_CSV)
 		puts("set,test_sha256,test_path,train_sha256,train_path,distance,kind");
 	cli_progress_hook(c, &run.prog);
-	if ((rc = gic_task_resolve(c, t, &r)) >= 0)
+	if ((rc = gic_task_resolve(c, t, &r)) >= 0 &&
+	    (rc = empty_sets(c, r)) == 0)
 		rc = gic_leakcheck(c, r, dist, print, &run, &n);
 	cli_progress_unhook(c, &run.prog);
+	if (rc > 0)
+		goto out;
 	if (rc < 0) {
 		rc = cli_fail(rc, "leakcheck", argv[optind]);
 		goto out;

@@ -150,6 +150,22 @@ test_expect_success 'a task without a train set is a usage error, not "0 pairs"'
 	test_grep "has no train set" err
 '
 
+test_expect_success 'a train set, or every test set, that selects nothing is a usage error naming it, not "0 pairs"' '
+	printf "[task]\nname = x\n[train]\nselect = subset = sd41\n[test a]\nselect = subset = adm\n" >typo.ini &&
+	test_expect_code 2 gicat leakcheck typo.ini >out 2>err &&
+	! test -s out &&
+	test_grep "^gicat: leakcheck: warning: typo.ini:3: set .train. is empty: no entry has subset .sd41." err &&
+	test_grep "^gicat: leakcheck: .typo.ini.: nothing compared: set .train. selects no image in this catalog$" err &&
+	! grep "pairs within" err &&
+	printf "[task]\nname = x\n[train]\nselect = subset = adm\n[test a]\nselect = subset = nosuch\n" >typo2.ini &&
+	test_expect_code 2 gicat leakcheck typo2.ini 2>err &&
+	test_grep "typo2.ini:5: set .test/a. is empty: no entry has subset .nosuch." err &&
+	test_grep "nothing compared: no set but train selects an image in this catalog$" err &&
+	gicat init empty 2>/dev/null &&
+	test_expect_code 2 gicat --catalog empty leakcheck genimage/cross-sd14 2>err &&
+	test_grep "nothing compared: set .train. selects no image in this catalog" err
+'
+
 test_expect_success '2,000 flat training images and 2,000 flat test images: 4 million pairs counted in bounded memory' '
 	gicat init flat 2>/dev/null &&
 	sqlite3 flat/.gicat/catalog.db "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 3999)
