@@ -340,39 +340,6 @@ static void contents(DIR *d, int *nonempty, int *marked)
 		closedir(d);
 }
 
-#define NOT_EMPTY "not empty: refusing to write into it (use --force)"
-
-int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
-{
-	const char *dir;
-	struct stat st;
-	char *copy;
-	int gone, nonempty, marked;
-
-	if (!*out)
-		return gic_seterr(GIC_EUSAGE, "--out is empty");
-	if ((dir = gic_catalog_holds(c, out)))
-		return gic_seterr(GIC_EUSAGE, "inside the catalog (%s): write "
-				  "exports elsewhere", dir);
-	if (stat(out, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			return gic_seterr(GIC_EUSAGE, "exists and is not a "
-					  "directory");
-		contents(force ? NULL : opendir(out), &nonempty, &marked);
-		if (nonempty && !marked)
-			return gic_seterr(GIC_EUSAGE, NOT_EMPTY);
-		return 0;
-	}
-	if (lstat(out, &st) == 0)
-		return gic_seterr(GIC_EUSAGE, "a symlink to nothing");
-	if (!(copy = strdup(out)))
-		return gic_seterr(GIC_ENOMEM, "out of memory");
-	gone = stat(dirname(copy), &st) < 0 && errno == ENOENT; /* "a/b/": a */
-	free(copy);
-	return gone ? gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
-				 "directory does not exist") : 0;
-}
-
 /* Refuses an --out that holds a file the catalog keeps by reference
  * (ingest --mode ref): an export there would write over it, or --force
  * remove it. */
@@ -399,13 +366,64 @@ static int holds_refs(struct gic_catalog *c, const char *out)
 	return rc;
 }
 
+/* --force empties what it is given: never the catalog with it, nor the
+ * files it keeps by reference (real: --out's real path). */
+static int holds_ours(struct gic_catalog *c, const char *real)
+{
+	const char *dir = c->real_dir;
+
+	if (dir && gic_path_within(dir, real))
+		return gic_seterr(GIC_EUSAGE, "holds the catalog (%s): write "
+				  "exports elsewhere", dir);
+	return holds_refs(c, real);
+}
+
+#define NOT_EMPTY "not empty: refusing to write into it (use --force)"
+
+int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
+{
+	const char *dir;
+	struct stat st;
+	char *copy, *real;
+	int gone, nonempty, marked;
+
+	if (!*out)
+		return gic_seterr(GIC_EUSAGE, "--out is empty");
+	if ((dir = gic_catalog_holds(c, out)))
+		return gic_seterr(GIC_EUSAGE, "inside the catalog (%s): write "
+				  "exports elsewhere", dir);
+	if (stat(out, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return gic_seterr(GIC_EUSAGE, "exists and is not a "
+					  "directory");
+		if ((real = realpath(out, NULL))) {
+			int rc = holds_ours(c, real);
+
+			free(real);
+			if (rc < 0)
+				return rc;
+		}
+		contents(force ? NULL : opendir(out), &nonempty, &marked);
+		if (nonempty && !marked)
+			return gic_seterr(GIC_EUSAGE, NOT_EMPTY);
+		return 0;
+	}
+	if (lstat(out, &st) == 0)
+		return gic_seterr(GIC_EUSAGE, "a symlink to nothing");
+	if (!(copy = strdup(out)))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	gone = stat(dirname(copy), &st) < 0 && errno == ENOENT; /* "a/b/": a */
+	free(copy);
+	return gone ? gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
+				 "directory does not exist") : 0;
+}
+
 /* --out must be new or empty, unless --force: then what earlier exports
  * wrote there goes first, so that none of their images stays in a set. */
 static int open_out(struct gic_export_ctx *x, const char *out,
 		    struct gic_export_cleared *cleared)
 {
 	int nonempty, found, fd, rc;
-	const char *dir;
 	struct stat st;
 	DIR *d;
 
@@ -423,12 +441,7 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 		return gic_seterr(GIC_EUSAGE, "exists and is not a directory");
 	if (!(x->out = realpath(out, NULL)))
 		return gic_seterr(GIC_EIO, "%s", strerror(errno));
-	/* --force empties what it is given: never the catalog with it,
-	 * nor the files it keeps by reference */
-	if ((dir = x->cat->real_dir) && gic_path_within(dir, x->out))
-		return gic_seterr(GIC_EUSAGE, "holds the catalog (%s): write "
-				  "exports elsewhere", dir);
-	if ((rc = holds_refs(x->cat, x->out)) < 0)
+	if ((rc = holds_ours(x->cat, x->out)) < 0)  /* again: it may be new */
 		return rc;
 	x->outfd = open(x->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x->outfd < 0)

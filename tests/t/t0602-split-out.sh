@@ -85,7 +85,9 @@ test_expect_success '--force trusts a MANIFEST.sha256 only beside an export'"'"'
 	gicat --catalog refs ingest --mode ref --layout flat --dataset r --label real refd 2>/dev/null &&
 	for o in refd refd/imgs; do
 		test_expect_code 2 gicat --catalog refs export --force --out $o 2>err &&
-		test_grep "holds files the catalog uses by reference (ingest --mode ref), such as .*/refd/imgs/b.png" err || return 1
+		test_grep "holds files the catalog uses by reference (ingest --mode ref), such as .*/refd/imgs/b.png" err &&
+		test_expect_code 2 gicat --catalog refs export --out $o 2>err &&
+		test_grep "holds files the catalog uses by reference" err || return 1
 	done &&
 	test -f refd/imgs/b.png && gicat --catalog refs verify >/dev/null
 '
@@ -139,8 +141,12 @@ test_expect_success 'an --out that holds the catalog is refused, --force or not;
 	printf "%064d  .gicat/catalog.db\n" 0 >cat/MANIFEST.sha256 &&
 	test_expect_code 2 gicat split $TASK --out cat --force 2>err &&
 	test_grep "^gicat: split: .cat.: holds the catalog (.*/cat/.gicat): write exports elsewhere$" err &&
+	test_expect_code 2 gicat split $TASK --out cat 2>err &&
+	test_grep "^gicat: split: .cat.: holds the catalog (.*/cat/.gicat): write exports elsewhere$" err &&
 	test_expect_code 2 gicat export --out "$TRASH" --force 2>err &&
 	test_grep "holds the catalog" err &&
+	test_expect_code 2 gicat export --out "$TRASH" 2>err &&
+	test_grep "holds the catalog" err && ! grep -e "--force" err &&
 	rm cat/MANIFEST.sha256 && cmp db.before cat/.gicat/catalog.db &&
 	gicat verify >/dev/null
 '
