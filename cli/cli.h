@@ -6,6 +6,7 @@
 #ifndef GIC_CLI_H
 #define GIC_CLI_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "catalog.h"
@@ -24,9 +25,10 @@ struct cmd {
 };
 
 const struct cmd *cli_find_cmd(const char *name);
-/* The command's argc and argv (main gives them), for cli_getopt_end to
- * name a misspelt option. */
-void cli_set_args(int argc, char **argv);
+/* getopt_long, remembering what it parsed so that cli_getopt_end can say
+ * in one line what was wrong with an option (getopt itself says nothing). */
+int cli_getopt(int argc, char **argv, const char *shorts,
+	       const struct option *longs, int *index);
 /* Prints the usage of cmd to f. */
 void cli_usage(const struct cmd *cmd, FILE *f);
 /* For bad options: prints "gicat: <cmd>: <msg>" and usage; returns 2. */

@@ -642,7 +642,7 @@ int cmd_audit(int argc, char **argv)
 	struct gic_catalog *c = NULL;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1)
+	while ((ch = cli_getopt(argc, argv, "hf:", opts, NULL)) != -1)
 		if ((rc = parse_opt(&o, ch, optarg)) >= 0)
 			return rc;
 	if (optind >= argc)

@@ -16,7 +16,7 @@ int cmd_cat(int argc, char **argv)
 	size_t len = 0;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+	while ((ch = cli_getopt(argc, argv, "h", opts, NULL)) != -1)
 		return cli_getopt_end("cat", ch);
 	if (argc - optind != 1)
 		return cli_usage_error("cat", "expected one hash");

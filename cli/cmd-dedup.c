@@ -76,7 +76,7 @@ int cmd_dedup(int argc, char **argv)
 	char *expr;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "hf:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'N': o.near = 1; break;
 		case 'd':

@@ -37,7 +37,7 @@ int cmd_degrade(int argc, char **argv)
 	struct gic_ops o;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+	while ((ch = cli_getopt(argc, argv, "h", opts, NULL)) != -1)
 		return cli_getopt_end("degrade", ch);
 	if (argc - optind != 2)
 		return cli_usage_error("degrade", "expected OPS and one hash");

@@ -618,7 +618,7 @@ int cmd_eval(int argc, char **argv)
 			  .metric = GIC_M_ACC };
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "hp:t:f:", opts, NULL)) != -1)
+	while ((ch = cli_getopt(argc, argv, "hp:t:f:", opts, NULL)) != -1)
 		if ((rc = option(ch, optarg, &a)) >= 0)
 			return rc;
 	if (a.matrix)

@@ -112,7 +112,7 @@ int cmd_export(int argc, char **argv)
 	char *expr, why[1024];
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "ho:f:m:j:", opts, NULL)) != -1)
+	while ((ch = cli_getopt(argc, argv, "ho:f:m:j:", opts, NULL)) != -1)
 		if ((rc = strchr("RMBE", ch) && ch ?
 			  sampling_opt(ch, optarg, &smp) :
 			  cli_export_opt("export", ch, optarg, &a)) >= 0)

@@ -181,7 +181,7 @@ static int parse(int argc, char **argv, struct args *a)
 	struct gic_fetch_opts *o = &a->o;
 	int ch, rc, i = -1;
 
-	while ((ch = getopt_long(argc, argv, "hj:m:f:", opts, &i)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "hj:m:f:", opts, &i)) != -1) {
 		/* --status reads the state, --forget-failed edits it: only
 		 * --dataset and --format mean anything to them, and --format
 		 * only to --status */

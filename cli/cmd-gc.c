@@ -130,7 +130,7 @@ int cmd_gc(int argc, char **argv)
 	struct gic_catalog *c;
 	int ch, rc, dry = 0, vacuum = 0, forget = 0;
 
-	while ((ch = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "nh", opts, NULL)) != -1) {
 		if (ch == 'n')
 			dry = 1;
 		else if (ch == 'v')

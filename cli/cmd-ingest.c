@@ -150,7 +150,7 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 	uint64_t n;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "hj:m:", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "hj:m:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'L':
 			if (gic_layout_from_name(optarg, &o->layout) < 0)

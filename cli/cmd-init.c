@@ -49,7 +49,7 @@ int cmd_init(int argc, char **argv)
 	struct stat st;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+	while ((ch = cli_getopt(argc, argv, "h", opts, NULL)) != -1)
 		return cli_getopt_end("init", ch);
 	if (argc - optind > 1)
 		return cli_usage_error("init", "unexpected argument '%s' (init "

@@ -105,7 +105,7 @@ int cmd_leakcheck(int argc, char **argv)
 	uint64_t n = 0;
 	int ch, rc, dist = GIC_NEAR_DEFAULT_DISTANCE;
 
-	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "hf:", opts, NULL)) != -1) {
 		if (ch == 'd' && (rc = cli_distance_opt("leakcheck", optarg,
 							&dist)))
 			return rc;

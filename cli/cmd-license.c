@@ -152,7 +152,7 @@ int cmd_license(int argc, char **argv)
 	const char *kind = NULL, *name = NULL, *verb;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "hf:", opts, NULL)) != -1) {
 		if (ch == 'f' && (rc = cli_format_opt("license", optarg, 0, &f)) >= 0)
 			return rc;
 		else if ((ch == 'd' || ch == 'g') && kind)

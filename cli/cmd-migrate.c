@@ -68,7 +68,7 @@ int cmd_migrate(int argc, char **argv)
 	int ch, status = 0, run = 0, rc, before, latest;
 	char pending[80] = "";
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 's')
 			status = 1;
 		else if (ch == 'm')

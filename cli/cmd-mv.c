@@ -19,7 +19,7 @@ int cmd_mv(int argc, char **argv)
 	const char *dataset = NULL;
 	int ch, rc, dry_run = 0;
 
-	while ((ch = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "nh", opts, NULL)) != -1) {
 		if (ch == 'n')
 			dry_run = 1;
 		else if (ch == 'd')

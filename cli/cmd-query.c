@@ -187,7 +187,7 @@ int cmd_query(int argc, char **argv)
 	char *expr;
 	int ch, rc, fmt_given = 0;
 
-	while ((ch = getopt_long(argc, argv, "hf:n:", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "hf:n:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			if ((rc = cli_format_opt("query", optarg, 1, &q.fmt)) >= 0)

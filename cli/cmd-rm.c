@@ -82,7 +82,7 @@ int cmd_rm(int argc, char **argv)
 	int ch, rc, dry_run = 0, errcol = 0;
 	char *expr;
 
-	while ((ch = getopt_long(argc, argv, "nh", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "nh", opts, NULL)) != -1) {
 		if (ch != 'n')
 			return cli_getopt_end("rm", ch);
 		dry_run = 1;

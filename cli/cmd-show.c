@@ -240,7 +240,7 @@ int cmd_show(int argc, char **argv)
 	struct gic_catalog *c;
 	int ch, rc, json = 0;
 
-	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "hf:", opts, NULL)) != -1) {
 		if (ch != 'f')
 			return cli_getopt_end("show", ch);
 		if (!(json = !strcmp(optarg, "json")) && strcmp(optarg, "text"))

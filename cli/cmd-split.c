@@ -214,7 +214,7 @@ int cmd_split(int argc, char **argv)
 	const char *unchecked = NULL;  /* an option --check has no use for */
 	int ch, rc, checking = 0, strict = 0;
 
-	while ((ch = getopt_long(argc, argv, "ho:f:m:j:", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "ho:f:m:j:", opts, NULL)) != -1) {
 		for (int i = 0; !unchecked && ch != 'c' && ch != 'o' &&
 				ch != 'j' && opts[i].name; i++)
 			if (opts[i].val == ch)

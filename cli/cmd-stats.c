@@ -318,7 +318,7 @@ int cmd_stats(int argc, char **argv)
 	int ch, rc, list = 0, json = 0;
 	char *expr;
 
-	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "hf:", opts, NULL)) != -1) {
 		if (ch == 'r')
 			list = 1;
 		else if (ch == 'f')

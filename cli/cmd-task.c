@@ -144,7 +144,7 @@ int cmd_task(int argc, char **argv)
 	enum out_format f = OUT_TABLE;  /* the counts, unless --items */
 	int ch, with_items = 0, strict = 0, table = 0;
 
-	while ((ch = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "hf:", opts, NULL)) != -1) {
 		if (ch == 'i')
 			with_items = 1;
 		else if (ch == 'f' && out_format_parse(optarg, &f) == 0 &&

@@ -25,7 +25,7 @@ int cmd_verify(int argc, char **argv)
 	int ch, full = 0, rc;
 	char derived[48] = "";
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'f')
 			full = 1;
 		else

@@ -409,7 +409,6 @@ static int take_busy_timeout(void)
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
-	char prefix[32];
 	struct sigaction sa = { .sa_handler = on_sigbus };
 
 	gic_malloc_tune();
@@ -450,10 +449,5 @@ int main(int argc, char **argv)
 				"'gicat help'\n", argv[1]);
 		return EXIT_USAGE;
 	}
-	/* getopt starts its messages ("unrecognized option '--x'") with
-	 * argv[0]: make them read like every other error */
-	snprintf(prefix, sizeof(prefix), "gicat: %s", c->name);
-	argv[1] = prefix;
-	cli_set_args(argc - 1, argv + 1);
 	return cli_finish_stdout(c->fn(argc - 1, argv + 1));
 }

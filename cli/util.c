@@ -106,13 +106,24 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int cmd_argc;
-static char **cmd_argv;
+/* What the last cli_getopt call parsed, for cli_getopt_end to say what
+ * was wrong with an option. */
+static struct {
+	int argc;
+	char **argv;
+	const char *shorts;
+	const struct option *longs;
+} parsed;
 
-void cli_set_args(int argc, char **argv)
+int cli_getopt(int argc, char **argv, const char *shorts,
+	       const struct option *longs, int *index)
 {
-	cmd_argc = argc;
-	cmd_argv = argv;
+	parsed.argc = argc;
+	parsed.argv = argv;
+	parsed.shorts = shorts;
+	parsed.longs = longs;
+	opterr = 0;  /* its messages take two lines with a suggestion */
+	return getopt_long(argc, argv, shorts, longs, index);
 }
 
 /* The option of cmd's usage and help closest to a misspelt one (--bad
@@ -141,22 +152,71 @@ static const char *near_option(const struct cmd *k, const char *bad,
 	return meant;
 }
 
+/* The long option arg (--name or --name=value) names: the one it spells
+ * out or abbreviates; NULL when none, or several, which go to alts
+ * ("--fields, --format"). */
+static const struct option *long_named(const char *arg, char *alts,
+				       size_t size)
+{
+	size_t n = strcspn(arg + 2, "="), len = 0;
+	const struct option *found = NULL;
+	int many = 0;
+
+	alts[0] = 0;
+	for (const struct option *o = parsed.longs; o && o->name; o++) {
+		if (strncmp(o->name, arg + 2, n))
+			continue;
+		if (strlen(o->name) == n)
+			return o;
+		many += found != NULL;
+		found = o;
+		if (len < size)
+			len += (size_t)snprintf(alts + len, size - len, "%s--%s",
+						len ? ", " : "", o->name);
+	}
+	if (!many)
+		alts[0] = 0;
+	return many ? NULL : found;
+}
+
+/* getopt's error (it printed none) as one line: the option, what was
+ * wrong, and for a misspelt long one what was meant. */
+static void bad_option(const struct cmd *k, const char *cmd)
+{
+	const char *arg = optind > 0 && optind <= parsed.argc ?
+			  parsed.argv[optind - 1] : "";
+	char meant[GIC_SUGGEST_LONGEST + 3], alts[256] = "";
+	int n = (int)strcspn(arg, "=");
+	const struct option *o = NULL;
+
+	if (!strncmp(arg, "--", 2) && arg[2])
+		o = long_named(arg, alts, sizeof(alts));
+	if (optopt && !(o && o->val == optopt))  /* a short option */
+		cli_say(cmd, "'-%c': %s", optopt, parsed.shorts &&
+			strchr(parsed.shorts, optopt) ? "needs a value" :
+			"unknown option");
+	else if (o)
+		cli_say(cmd, "'%.*s': %s", n, arg, arg[n] ? "takes no value" :
+			"needs a value");
+	else if (alts[0])
+		cli_say(cmd, "'%.*s': ambiguous: %s", n, arg, alts);
+	else if (near_option(k, arg, meant, sizeof(meant)))
+		cli_say(cmd, "'%.*s': unknown option; did you mean '%s'?", n,
+			arg, meant);
+	else
+		cli_say(cmd, "'%.*s': unknown option", n, arg);
+}
+
 int cli_getopt_end(const char *cmd, int c)
 {
 	const struct cmd *k = cli_find_cmd(cmd);
-	const char *bad = optind > 0 && optind <= cmd_argc ?
-			  cmd_argv[optind - 1] : NULL;
-	char meant[GIC_SUGGEST_LONGEST + 3];
 
 	if (c == 'h') {
 		cli_usage(k, stdout);
 		return EXIT_OK;
 	}
-	/* getopt already said what was wrong, as "gicat: CMD: ..." (main
-	 * makes argv[0] that); of an unknown long option, what was meant */
-	if (c == '?' && optopt == 0 && bad && !strncmp(bad, "--", 2) &&
-	    near_option(k, bad, meant, sizeof(meant)))
-		cli_err("gicat: %s: did you mean '%s'?\n", cmd, meant);
+	if (c == '?' || c == ':')
+		bad_option(k, cmd);
 	usage_hint(k);
 	return EXIT_USAGE;
 }
