@@ -356,7 +356,8 @@ static int has_schema(struct gic_catalog *c, const char *path)
 	if (init_unfinished(c->root)) /* and the store holds nothing */
 		return gic_seterr(GIC_EDB, "'%s' holds no catalog and the "
 				  "store no object: an init that did not "
-				  "finish; run 'gicat init' again", path);
+				  "finish; run 'gicat init %s' again", path,
+				  c->root);
 	return gic_seterr(GIC_EDB, "'%s' holds no catalog (an empty "
 			  "database), while the store holds objects: restore "
 			  "it from a backup; 'gicat init' makes a new one "

@@ -743,12 +743,12 @@ test_expect_success 'an emptied catalog.db is refused, never made a new catalog 
 	# an init killed before the schema, with no object yet, is finished by init
 	mkdir -p unfinished/.gicat/objects && : >unfinished/.gicat/catalog.db &&
 	test_expect_code 3 gicat --catalog unfinished stats 2>err &&
-	test_grep "catalog.db. holds no catalog and the store no object: an init that did not finish; run .gicat init. again$" err &&
+	test_grep "catalog.db. holds no catalog and the store no object: an init that did not finish; run .gicat init $TRASH/unfinished. again$" err &&
 	gicat init unfinished 2>err && gicat --catalog unfinished stats >/dev/null &&
 	# nor does an empty catalog.db beside no objects/ at all claim a store
 	mkdir -p nostore/.gicat && : >nostore/.gicat/catalog.db &&
 	test_expect_code 3 gicat --catalog nostore stats 2>err &&
-	test_grep "catalog.db. holds no catalog and the store no object: an init that did not finish; run .gicat init. again$" err &&
+	test_grep "catalog.db. holds no catalog and the store no object: an init that did not finish; run .gicat init $TRASH/nostore. again$" err &&
 	gicat init nostore 2>err && gicat --catalog nostore stats >/dev/null
 '
 
