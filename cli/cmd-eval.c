@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -607,6 +608,24 @@ static int option(int ch, const char *arg, struct args *a)
 	}
 }
 
+/* eval TASK FILE, or FILE TASK: the predictions file named without its
+ * option; the one that ends as predictions do (.csv, .jsonl) is it. */
+static int two_args(char **v)
+{
+	static const char *const ends[] = { ".csv", ".jsonl", ".json", ".tsv",
+					    ".txt" };
+	int first = 0;
+
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		size_t n = strlen(v[0]), e = strlen(ends[i]);
+
+		first |= n > e && !strcasecmp(v[0] + n - e, ends[i]);
+	}
+	return cli_usage_error("eval", "the predictions file goes after "
+			       "--predictions: gicat eval %s --predictions %s",
+			       v[first], v[!first]);
+}
+
 int cmd_eval(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -629,6 +648,8 @@ int cmd_eval(int argc, char **argv)
 		return cli_usage_error("eval", "--predictions FILE is required "
 				       "(CSV or JSONL: sha256 or path, and "
 				       "score or pred)");
+	if (argc - optind == 2 && !a.predictions)
+		return two_args(argv + optind);
 	if (argc - optind != 1)
 		return cli_usage_error("eval", "expected TASK --predictions FILE");
 	if (a.metric_given)

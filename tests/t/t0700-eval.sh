@@ -764,6 +764,10 @@ test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 gicat eval $TASK 2>err &&
 	test_grep "^gicat: eval: --predictions FILE is required (CSV or JSONL: sha256 or path, and score or pred)$" err &&
 	test_expect_code 2 gicat eval --predictions rand.csv 2>err && test_grep "expected TASK --predictions FILE" err &&
+	test_expect_code 2 gicat eval rand.csv $TASK 2>err &&
+	test_grep "^gicat: eval: the predictions file goes after --predictions: gicat eval $TASK --predictions rand.csv$" err &&
+	test_expect_code 2 gicat eval $TASK rand.csv 2>err &&
+	test_grep "gicat eval $TASK --predictions rand.csv$" err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold 1.5 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold x 2>err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --threshold 0x1p-1 2>err &&
