@@ -8,6 +8,11 @@
 
 #include "task.h"
 
+/* What a line the reader or inih finds no sense in is told, and what
+ * would have been one. */
+#define GIC_TASK_SYNTAX "syntax error (a line is a [section], key = value, " \
+	"a ; or # comment, or an indented continuation of the value above)"
+
 #define MAX_ERRORS 50 /* errors reported for one file (the first by line);
 			 the rest counted */
 

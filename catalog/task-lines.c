@@ -71,7 +71,7 @@ static void line_start(struct parse *p, const char *s, size_t n)
 	if (bad_line(p, s, ws, n)) {
 		if (!p->syntax_line)
 			p->syntax_line = p->line;
-		gic_task_fail(p, "syntax error");
+		gic_task_fail(p, "%s", GIC_TASK_SYNTAX);
 	}
 	if (ws < n && !strchr(";#", s[ws])) {
 		p->prev_content = p->content_line;

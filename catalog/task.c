@@ -553,7 +553,7 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 	if (rc > 0 && (!p.syntax_line || rc < p.syntax_line)) {
 		/* the reader found the lines inih would, from the first */
 		p.line = rc;
-		gic_task_fail(&p, "syntax error");
+		gic_task_fail(&p, "%s", GIC_TASK_SYNTAX);
 	}
 	if (p.long_line) {
 		p.line = p.long_line;

@@ -632,7 +632,7 @@ test_expect_success 'a section given twice, an indented line below a one-value k
 	gicat: task: twice.ini:9: section [task] given twice (first on line 1)
 	gicat: task: twice.ini:14: ${SQ}group${SQ} takes one value, not continued on an indented line
 	gicat: task: twice.ini:16: section [split] given twice (first on line 11)
-	gicat: task: twice.ini:18: syntax error
+	gicat: task: twice.ini:18: syntax error (a line is a [section], key = value, a ; or # comment, or an indented continuation of the value above)
 	EOF
 	test_cmp want err
 '
@@ -706,7 +706,7 @@ for i in range(60): print(\"[test s%d]\nselect = genrator = x%d\" % (i, i))" >$d
 # lines are syntax errors (exit 1)
 syntax_errors() {
 	f=$1; shift
-	for l; do echo "gicat: task: $f:$l: syntax error"; done >want &&
+	for l; do echo "gicat: task: $f:$l: syntax error (a line is a [section], key = value, a ; or # comment, or an indented continuation of the value above)"; done >want &&
 	test_expect_code 1 gicat task check "$f" 2>err && test_cmp want err
 }
 
