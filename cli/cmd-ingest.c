@@ -29,7 +29,7 @@ static void on_progress(void *arg, const struct gic_ingest_stats *st)
 	progress_show(&r->prog, "ingest", st->files_done, st->files_total);
 }
 
-/* "skipped 5 entries (non-image or dangling link 3, symlink loop 2)" */
+/* "skipped 5 files (non-image or dangling link 3, symlink loop 2)" */
 static void skipped(const struct gic_ingest_stats *st)
 {
 	const struct { uint64_t n; const char *why; } part[] = {
@@ -45,8 +45,8 @@ static void skipped(const struct gic_ingest_stats *st)
 	};
 	const char *sep = "";
 
-	cli_err("  skipped %llu entr%s (",
-		(unsigned long long)st->skipped, st->skipped == 1 ? "y" : "ies");
+	cli_err("  skipped %llu file%s (",
+		(unsigned long long)st->skipped, cli_s(st->skipped));
 	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
 		if (!part[i].n)
 			continue;

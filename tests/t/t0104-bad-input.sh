@@ -209,7 +209,7 @@ test_expect_success 'a walk does not follow a link into the catalog: skipped and
 	o=$(ls own/.gicat/objects/$sub | head -1) &&
 	ln -s "../.gicat/objects/$sub/$o" own/pics/obj.png && ln -s ../.gicat/catalog.db own/pics/db.png &&
 	gicat --catalog own ingest own 2>err &&
-	test_grep "skipped 5 entries (link into the catalog 5)" err &&
+	test_grep "skipped 5 files (link into the catalog 5)" err &&
 	test_grep " 0 rejected" err &&
 	test "$(gicat --catalog own query --count)" -eq 2 &&
 	rm own/objlink own/pics/sublink own/gicatlink own/pics/obj.png own/pics/db.png
@@ -252,7 +252,7 @@ test_expect_success 'hidden names (.DS_Store, ._x.png, .cache/) are not walked, 
 	cp "$SHARED/data/pngsuite/basn0g08.png" hid/seen.png &&
 	gicat init hidc 2>/dev/null && gicat --catalog hidc ingest hid 2>err &&
 	test_grep "^ingest: 1 file: 1 new image" err &&
-	test_grep "^  skipped 2 entries (hidden name 2)$" err
+	test_grep "^  skipped 2 files (hidden name 2)$" err
 '
 
 test_expect_success 'paths past the length limit are skipped with a count, not a crash' '
@@ -263,7 +263,7 @@ for i in range(42):
     os.mkdir(\"a\" * 100); os.chdir(\"a\" * 100)
 shutil.copy(\"$PNGS/basn0g08.png\", \"x.png\")
 " &&
-	gicat ingest deep 2>err && test_grep "skipped 1 entry (path over 4095 bytes 1)" err &&
+	gicat ingest deep 2>err && test_grep "skipped 1 file (path over 4095 bytes 1)" err &&
 	# paths of 4095 bytes (taken) and 4096 (skipped), as walked
 	python3 -c "
 import os, shutil
@@ -272,7 +272,7 @@ os.makedirs(d); os.chdir(d)
 for n, png in ((4095, \"basn3p08\"), (4096, \"basn2c16\")):
     shutil.copy(\"$PNGS/%s.png\" % png, \"f\" * (n - len(d) - 5) + \".png\")
 " &&
-	gicat ingest --dataset edge edge 2>err && test_grep "skipped 1 entry (path over 4095 bytes 1)" err &&
+	gicat ingest --dataset edge edge 2>err && test_grep "skipped 1 file (path over 4095 bytes 1)" err &&
 	test "$(gicat query --count "dataset = edge")" -eq 1
 '
 
@@ -288,7 +288,7 @@ test_expect_success 'symlink loops are skipped and counted; the walk stays linea
 	timeout 10 gicat ingest --dataset loop loop 2>err &&
 	test "$(gicat query --count "dataset = loop")" -eq 3 &&
 	test "$(gicat query --count "dataset = loop and path = loop/other/c.png")" -eq 1 &&
-	test_grep "skipped 5 entries (symlink loop 5)" err
+	test_grep "skipped 5 files (symlink loop 5)" err
 '
 
 # fan/L0 .. fan/L12, each Li holding two links to L(i+1): no loop, but
@@ -386,7 +386,7 @@ for i in range(1, 71):
 	gicat ingest --dataset nest nest 2>err &&
 	test "$(gicat query --count "dataset = nest")" -eq 2 &&
 	test "$(gicat query --count "dataset = nest and path ~ \"*/at64.png\"")" -eq 1 &&
-	test_grep "skipped 1 entry (nested over 64 directories 1)" err
+	test_grep "skipped 1 file (nested over 64 directories 1)" err
 '
 
 test_expect_success '--class takes an index or a wnid; anything else is a usage error' '
@@ -472,7 +472,7 @@ test_expect_success 'a FIFO is refused, never waited on; /dev/zero as a text inp
 	test_grep "^gicat: rejected: .specials/b.png.: not a regular file$" err &&
 	test_grep "^gicat: rejected: .specials/c.jpg.: not a regular file$" err &&
 	test_grep "1 new entry, 0 already present, 0 changed, 2 rejected" err &&
-	test_grep "skipped 1 entry (non-image or dangling link 1)" err &&
+	test_grep "skipped 1 file (non-image or dangling link 1)" err &&
 	test_expect_code 2 timeout 20 gicat fetch /dev/zero 2>err &&
 	test_grep "not a text file (NUL byte)" err &&
 	test_expect_code 2 timeout 20 gicat eval genimage/cross-sd14 --predictions /dev/zero 2>err &&
