@@ -124,6 +124,13 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			st->ref_held == 1 ? "its" : "their",
 			st->ref_held == 1 ? "y uses" : "ies use",
 			st->ref_held == 1 ? "it" : "them");
+	if (mode == GIC_MODE_LINK && st->new_images > st->link_fallbacks)
+		cli_err("  %llu original%s now hard-linked into the store, "
+			"read-only (--mode link): write to a copy, never to the "
+			"file, which is the object\n",
+			(unsigned long long)(st->new_images - st->link_fallbacks),
+			st->new_images - st->link_fallbacks == 1 ? " is" :
+			"s are");
 	if (st->link_fallbacks)
 		cli_err("  %llu %s copied, not %s: %s\n",
 			(unsigned long long)st->link_fallbacks,

@@ -19,6 +19,8 @@ test_expect_success 'link shares the inode of the original, which becomes read-o
 	gicat --catalog link ingest --mode link lsrc 2>err &&
 	test "$(stat -c %h lsrc/testorig.jpg)" -eq 2 &&
 	test "$(stat -c %a lsrc/testorig.jpg)" = 444 &&
+	n=$(ls lsrc | wc -l) &&
+	test_grep "^  $n originals are now hard-linked into the store, read-only (--mode link): write to a copy, never to the file, which is the object$" err &&
 	! grep "were copied" err
 '
 
