@@ -489,28 +489,49 @@ static int matrix_out(struct runs *rs, const struct args *a)
 	return rc;
 }
 
-/* Two runs trained on one generator make two rows of one name: said
- * once for each pair, with their lines (rows keep the file's order); so
+/* "1, 3 and 5" of the first n (at most 10) of lines, "... and 4 more"
+ * when there are more (total). */
+static void line_list(const int *v, int n, int total, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (int k = 0; k < n && len < size; k++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%d", !k ? "" :
+					k == n - 1 && total == n ? " and " :
+					", ", v[k]);
+	if (total > n && len < size)
+		snprintf(buf + len, size - len, " and %d more", total - n);
+}
+
+/* Runs trained on one generator make rows of one name: said once for
+ * each name, with the lines of its runs (rows keep the file's order); so
  * is a run whose row has the mean row's name. */
 static void same_rows(const struct runs *rs, const char *file)
 {
-	char t[64];
+	char t[64], lines[160];
 
 	for (int i = 0; i < rs->n; i++) {
-		if (!strcmp(rs->evals[i].trained_on, "avg"))
+		const char *name = rs->evals[i].trained_on;
+		int seen = 0, same = 0, v[10];
+
+		if (!strcmp(name, "avg"))
 			cli_err("gicat: eval: note: '%s': line %d trains on "
 				"'avg' (its task's name), as the mean row is "
 				"called: the mean row is the last\n", file,
 				rs->list[i].line);
-		for (int j = i + 1; j < rs->n; j++)
-			if (!strcmp(rs->evals[i].trained_on,
-				    rs->evals[j].trained_on))
-				cli_err("gicat: eval: note: '%s': lines %d and "
-					"%d both train on %s: two rows of that "
-					"name, in the file's order\n", file,
-					rs->list[i].line, rs->list[j].line,
-					gic_eval_title(rs->evals[i].trained_on,
-						       t, sizeof(t)));
+		for (int j = 0; j < i && !seen; j++)
+			seen = !strcmp(rs->evals[j].trained_on, name);
+		for (int j = i; j < rs->n && !seen; j++)
+			if (!strcmp(rs->evals[j].trained_on, name) &&
+			    same++ < 10)
+				v[same - 1] = rs->list[j].line;
+		if (same < 2)
+			continue;
+		line_list(v, same < 10 ? same : 10, same, lines, sizeof(lines));
+		cli_err("gicat: eval: note: '%s': lines %s train on %s: %d "
+			"rows of that name, in the file's order\n", file, lines,
+			gic_eval_title(name, t, sizeof(t)), same);
 	}
 }
 
