@@ -43,6 +43,10 @@ struct keys {
 	size_t npaths;
 	const char **parents;    /* originals of degraded images, sorted */
 	size_t nparents;
+	uint64_t misses;         /* path keys found nowhere, so far */
+	uint64_t *names;         /* then: hashes of every known path's last
+				    component (entries, exports), sorted */
+	size_t nnames;
 };
 
 /* The latest export that wrote the file at path: one of this task first
@@ -301,6 +305,83 @@ static int known_depth(struct keys *k)
 	return 0;
 }
 
+/* After this many path keys found nowhere (a trainer's own paths beside
+ * their sha256, or another dataset's), the last components of all known
+ * paths are read once: a key whose last component no known path has is
+ * then none of them, without a query for each of its tails (200,000
+ * rows of "/home/me/run/GEN/N.png" with their sha256 took 34 s). */
+#define NAMES_AFTER 1000
+
+static uint64_t name_hash(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	uint64_t h = 0xcbf29ce484222325ULL;  /* FNV-1a */
+
+	for (const unsigned char *u = (const unsigned char *)(slash ? slash + 1 :
+							      path); *u; u++)
+		h = (h ^ *u) * 0x100000001b3ULL;
+	return h;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int index_names(struct keys *k)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(k->c->db, "SELECT path FROM entries UNION ALL "
+			       "SELECT path FROM materialized_files", -1, &s,
+			       NULL))
+		return gic_seterr(GIC_EDB, "eval: %s", sqlite3_errmsg(k->c->db));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(s, 0);
+
+		if (gic_grow(&k->names, k->nnames, &cap, sizeof(*k->names),
+			     4096) < 0) {
+			sqlite3_finalize(s);
+			return GIC_ENOMEM;
+		}
+		k->names[k->nnames++] = name_hash(p ? p : "");
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return gic_seterr(GIC_EDB, "eval: %s", sqlite3_errmsg(k->c->db));
+	qsort(k->names, k->nnames, sizeof(*k->names), u64_cmp);
+	if (!k->names)  /* built, empty */
+		k->names = malloc(1);
+	return k->names ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
+}
+
+/* 0 when no known path ends as path does; 1 when one may (or not yet
+ * known); < 0 on failure. */
+static int name_known(struct keys *k, const char *path)
+{
+	uint64_t h = name_hash(path);
+	size_t lo = 0, hi = k->nnames;
+	int rc;
+
+	if (!k->names && k->misses < NAMES_AFTER)
+		return 1;
+	if (!k->names && (rc = index_names(k)) < 0)
+		return rc;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->names[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->nnames && k->names[lo] == h;
+}
+
 /* A path key: without as many leading components as the last match had
  * (a file of predictions is written one way), then as written (or with
  * no more components than the deepest known path), then without one
@@ -313,6 +394,8 @@ static int by_path_as(struct keys *k, const char *path,
 
 	if (strlen(path) > PATH_KEY_MAX)
 		return NONE;
+	if ((rc = name_known(k, path)) <= 0)
+		return rc;
 	if (k->skip && (p = strip(path, k->skip)) &&
 	    (rc = lookup(k, p, sha, set, setsize)) != NONE)
 		return rc;
@@ -331,6 +414,7 @@ static int by_path_as(struct keys *k, const char *path,
 		if ((p = strchr(p, '/')))
 			p++;
 	}
+	k->misses++;
 	return NONE;
 }
 
@@ -498,5 +582,6 @@ out:
 	gic_read_end(c, began);
 	free(k.paths);
 	free(k.parents);
+	free(k.names);
 	return rc < 0 ? rc : 0;
 }

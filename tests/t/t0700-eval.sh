@@ -359,6 +359,23 @@ test_expect_success 'sha256, its 16-hex prefix, export paths (with // and ./ too
 	test_cmp expect out && test_grep "ignored 2 rows" err
 '
 
+test_expect_success 'after 1,000 paths found nowhere, paths are still found: export files, originals, absolute, by sha256 beside a path of the trainer' '
+	{ echo path,score; seq 1200 | sed "s|.*|/home/me/run/gen/&.png,0.5|"; } >unk.csv &&
+	{ tail -n +2 abs.csv; tail -n +2 orig.csv; tail -n +2 sub.csv; } >>unk.csv &&
+	gicat eval $TASK --format csv --predictions unk.csv >out 2>err &&
+	test_cmp expect out && test_grep "ignored 1200 rows" err &&
+	{ echo sha256,path,score; seq 1200 | sed "s|.*|/home/me/run/gen/&.png|" >mine &&
+	  awk -F, -v OFS=, "$H { print \$2, h(\$2) }" test-items.csv >shas &&
+	  for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21; do cat shas; done |
+	  head -1200 | paste -d, - mine | awk -F, -v OFS=, "{ print \$1, \$3, \$2 }"; } >mixed.csv &&
+	evalcsv mixed.csv >out && test_cmp expect out &&
+	awk -F, "NR == 1 { s = \$2 } NR == 2 { print s \",\" \$6 \",0.5\" }" test-items.csv >>mixed.csv &&
+	test_expect_code 1 evalcsv mixed.csv >/dev/null 2>err &&
+	test_grep "mixed.csv.: line 1202: sha256 .* and path .* name different images" err &&
+	{ echo sha256,path,score; awk -F, -v OFS=, "$H { print \$2, \$6, h(\$2) }" test-items.csv; } >agree.csv &&
+	evalcsv agree.csv >out && test_cmp expect out
+'
+
 test_expect_success 'a set column may name the set or its section; another name is a bad row listing the sets' '
 	{ echo sha256,score,set; awk -F, -v OFS=, "$H { print \$2, h(\$2), \$1 }" test-items.csv; } >set-full.csv &&
 	sed "2,\$s|,test/\([^,]*\)\$|,\1|" set-full.csv >set-short.csv &&
