@@ -31,51 +31,77 @@ struct args {
 	int allow_missing;
 };
 
-/* Problems as they are reported: the first LIST_MAX of each kind, then
- * how many more, said where that kind's list ends (when another kind
- * follows, or at the end). */
+/* Problems as they are reported, said when the file is done: of each
+ * kind, the LIST_MAX of the first lines (rows are checked in two passes,
+ * reading and then matching keys, which report out of line order), in
+ * line order, then how many more. */
+struct told {
+	int line;      /* the row's, or 0 (images without a prediction) */
+	char *text;
+};
+
 struct sink {
 	size_t n[GIC_EVAL_NKINDS];
-	int told[GIC_EVAL_NKINDS];  /* "... and N more" said */
-	int last;                   /* kind of the last problem, or -1 */
+	struct told list[GIC_EVAL_NKINDS][LIST_MAX];
 	int allowed;                /* --allow-missing: missing is a note */
 };
 
-static void tell_more(struct sink *s, int k)
+/* Keeps the problem in k's list, in line order (equal lines, and the
+ * lineless, in the order they came), when it is among its first lines. */
+static void keep(struct sink *s, int k, int line, char *text)
 {
-	static const char *const what[GIC_EVAL_NKINDS] = {
-		"bad rows", "ignored rows", "images without a prediction",
-		"notes" };
+	size_t n = s->n[k] < LIST_MAX ? s->n[k] : LIST_MAX, at = n;
+	struct told *l = s->list[k];
 
-	if (k >= 0 && s->n[k] > LIST_MAX && !s->told[k]) {
-		cli_err("gicat: eval: ... and %zu more %s\n",
-			s->n[k] - LIST_MAX, what[k]);
-		s->told[k] = 1;
+	while (at > 0 && l[at - 1].line > line)
+		at--;
+	if (at == LIST_MAX) {  /* after every line listed */
+		free(text);
+		return;
 	}
+	if (n == LIST_MAX)
+		free(l[--n].text);
+	memmove(l + at + 1, l + at, (n - at) * sizeof(*l));
+	l[at] = (struct told){ line, text };
 }
 
 static void on_problem(void *arg, enum gic_eval_problem kind,
 		       const char *where, const char *why)
 {
 	struct sink *s = arg;
+	char *text = NULL;
+	int line = strncmp(why, "line ", 5) ? 0 : atoi(why + 5);
 
 	/* images a bad row meant to score would be listed as missing too */
 	if (kind == GIC_EVAL_MISSING && s->n[GIC_EVAL_MALFORMED])
 		return;
-	if (s->last != (int)kind)
-		tell_more(s, s->last);
-	s->last = (int)kind;
-	if (s->n[kind]++ < LIST_MAX)
-		cli_err("gicat: eval: %s'%s': %s\n", kind ==
-			GIC_EVAL_UNKNOWN ? "ignored: " : kind == GIC_EVAL_NOTE ||
-			(kind == GIC_EVAL_MISSING && s->allowed) ? "note: " : "",
-			where, why);
+	if (asprintf(&text, "gicat: eval: %s'%s': %s\n", kind ==
+		     GIC_EVAL_UNKNOWN ? "ignored: " : kind == GIC_EVAL_NOTE ||
+		     (kind == GIC_EVAL_MISSING && s->allowed) ? "note: " : "",
+		     where, why) < 0)
+		text = NULL;
+	keep(s, kind, line, text);
+	s->n[kind]++;
 }
 
 static void sink_end(struct sink *s)
 {
-	for (int k = 0; k < GIC_EVAL_NKINDS; k++)
-		tell_more(s, k);
+	static const char *const what[GIC_EVAL_NKINDS] = {
+		"bad rows", "ignored rows", "images without a prediction",
+		"notes" };
+
+	for (int k = 0; k < GIC_EVAL_NKINDS; k++) {
+		for (size_t i = 0; i < s->n[k] && i < LIST_MAX; i++) {
+			if (s->list[k][i].text)
+				fputs(s->list[k][i].text, stderr);
+			free(s->list[k][i].text);
+			s->list[k][i].text = NULL;
+		}
+		if (s->n[k] > LIST_MAX)
+			cli_err("gicat: eval: ... and %zu more %s\n",
+				s->n[k] - LIST_MAX, what[k]);
+		s->n[k] = 0;
+	}
 }
 
 /* Whether the runs may be scored; says why not. */
@@ -336,7 +362,7 @@ static int eval_task(const char *file, const struct args *a)
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
 	struct gic_eval e;
-	struct sink s = { .last = -1, .allowed = a->allow_missing };
+	struct sink s = { .allowed = a->allow_missing };
 	int rc;
 
 	o.arg = &s;
@@ -556,8 +582,7 @@ static int eval_matrix(const struct args *a)
 		 (worst = all_readable(&rs, a)) == EXIT_OK)
 		for (int i = 0; i < rs.n && worst != EXIT_RUNTIME; i++) {
 			/* lists per file */
-			struct sink s = { .last = -1,
-					  .allowed = a->allow_missing };
+			struct sink s = { .allowed = a->allow_missing };
 			o.arg = &s;
 			if ((rc = score_run(c, &rs, i, &o, a)) > worst)
 				worst = rc;

@@ -376,7 +376,7 @@ test_expect_success 'after 1,000 paths found nowhere, paths are still found: exp
 	evalcsv agree.csv >out && test_cmp expect out
 '
 
-test_expect_success 'a set column may name the set or its section; another name is a bad row listing the sets' '
+test_expect_success 'a set column may name the set or its section; another name is a bad row listing the sets; bad rows are listed in line order' '
 	{ echo sha256,score,set; awk -F, -v OFS=, "$H { print \$2, h(\$2), \$1 }" test-items.csv; } >set-full.csv &&
 	sed "2,\$s|,test/\([^,]*\)\$|,\1|" set-full.csv >set-short.csv &&
 	! grep -q ",test/" set-short.csv &&
@@ -384,7 +384,14 @@ test_expect_success 'a set column may name the set or its section; another name 
 	evalcsv set-short.csv >out && test_cmp expect out &&
 	sed "2s|,[^,]*\$|,nope|" set-short.csv >set-bad.csv &&
 	test_expect_code 1 evalcsv set-bad.csv 2>err &&
-	test_grep "set-bad.csv.: line 2: set .nope. is not a set this task scores (test/midjourney, test/sd14, " err
+	test_grep "set-bad.csv.: line 2: set .nope. is not a set this task scores (test/midjourney, test/sd14, " err &&
+	sed "3s|,[^,]*,\([^,]*\)\$|,abc,\1|" set-bad.csv >order.csv &&
+	for i in $(seq 30); do sed -n 2p set-bad.csv; done >>order.csv &&
+	for i in $(seq 30); do sed -n 3p order.csv; done >>order.csv &&
+	test_expect_code 1 evalcsv order.csv 2>err &&
+	grep -o "line [0-9]*:" err | head -20 | sed "s/[^0-9]//g" | paste -sd" " >got &&
+	echo 2 3 $(seq 62 79) >want && test_cmp want got &&
+	test_grep "^gicat: eval: ... and 42 more bad rows$" err
 '
 
 test_expect_success 'a set column that disagrees with the set of an export path is a bad row' '
