@@ -174,6 +174,11 @@ int cmd_license(int argc, char **argv)
 	if (kind && !strcmp(verb, "unset") && optind + 1 != argc)
 		return cli_usage_error("license", "unset --%s %s takes no ID",
 				       kind, name);
+	/* set: as ingest takes names; unset: any rule there is, to remove */
+	if (kind && !strcmp(verb, "set") && (rc = gic_name_check(*kind == 'd' ? "--dataset" :
+					 "--generator", name, *kind == 'd' ?
+					 GIC_DATASET_MAX : GIC_GENERATOR_MAX)))
+		return cli_usage_error("license", "%s", gic_errmsg());
 	if (kind)
 		return set_rule(kind, name, argc - optind - 1, argv + optind + 1);
 	if (!strcmp(verb, "unset"))

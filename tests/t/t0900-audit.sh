@@ -153,7 +153,12 @@ test_expect_success 'licenses attached to a dataset or a generator: added to its
 	test_expect_code 2 gicat --catalog rulecat license set --dataset mine 2>err &&
 	test_grep "takes at least one license ID" err &&
 	test_expect_code 2 gicat --catalog rulecat license list --dataset mine 2>err &&
-	test_expect_code 2 gicat --catalog rulecat license unset 2>err
+	test_expect_code 2 gicat --catalog rulecat license unset 2>err &&
+	test_expect_code 2 gicat --catalog rulecat license set --dataset "$(printf "a\tb")" MIT 2>err &&
+	test_grep "^gicat: license: --dataset holds a control character (0x09)$" err &&
+	test_expect_code 2 gicat --catalog rulecat license set --generator "" MIT 2>err &&
+	test_grep "^gicat: license: --generator needs a name$" err &&
+	gicat --catalog rulecat license rules >after && ! grep -q "a.*b.*MIT" after
 '
 
 test_expect_success 'a generator attached a license: GenImage entries keep their terms and gain it' '
