@@ -69,6 +69,24 @@ static int value_place(const char *s, int key_line, const char *expr,
 	return 0;
 }
 
+/* Whether the value of the key on key_line (and its continuations) was
+ * cut at an inline comment: " ;" inside quotes ends it there too. */
+static int cut_at_comment(const char *s, int key_line)
+{
+	for (int l = 1; l < key_line && *s; l++)
+		s = gic_task_next_line(s);
+	for (int l = key_line; *s; l++, s = gic_task_next_line(s)) {
+		size_t len = strcspn(s, "\r\n"), ws = strspn(s, " \t");
+
+		if (l > key_line && (ws == 0 || ws >= len))
+			return 0;  /* not a continuation */
+		for (size_t i = ws + 1; i < len; i++)
+			if (s[i] == ';' && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+				return 1;
+	}
+	return 0;
+}
+
 /* A select expression that does not compile is an error at the line and
  * column of the file where it went wrong (the catalog is not needed to
  * tell). */
@@ -80,6 +98,12 @@ static void check_select(struct parse *p, const char *expr, int line)
 	if (!expr)
 		return;
 	if (gic_query_compile(expr, &sql, &errcol) < 0) {
+		if (!strcmp(gic_errmsg(), "unterminated string") &&
+		    cut_at_comment(p->text, line))
+			gic_seterr(GIC_EUSAGE, "unterminated string: a ';' "
+				   "after white space starts a comment, inside "
+				   "quotes too (write it without the space "
+				   "before it)");
 		p->line = line;
 		if (value_place(p->text, line, expr, errcol, &p->line, &col))
 			gic_task_fail(p, "select: %s (column %d)", gic_errmsg(),

@@ -717,6 +717,17 @@ test_expect_success 'every line that is neither a key, a [section] nor a comment
 	syntax_errors tail.ini 3 5
 '
 
+test_expect_success 'a " ;" inside quotes starts a comment too, and the unterminated string says so' '
+	printf "[train]\nselect = dataset = ${SQ}x ;y${SQ}\n" >semi.ini &&
+	test_expect_code 1 gicat task check semi.ini 2>err &&
+	test "$(cat err)" = "gicat: task: semi.ini:2: select: unterminated string: a ${SQ};${SQ} after white space starts a comment, inside quotes too (write it without the space before it) (column 20)" &&
+	printf "[train]\nselect = dataset = ${SQ}x\n" >quote.ini &&
+	test_expect_code 1 gicat task check quote.ini 2>err &&
+	test "$(cat err)" = "gicat: task: quote.ini:2: select: unterminated string (column 20)" &&
+	printf "[train]\nselect = dataset = ${SQ}x;y${SQ}\n" >nosp.ini &&
+	gicat task check nosp.ini 2>err && test_grep "no entry has dataset .x;y." err
+'
+
 test_expect_success 'white space is what inih skips: a vertical tab or form feed starts a continuation line' '
 	printf "[train]\nselect = split = train\n\v and label = fake\n\f and class < 5\nfraction = 0.5\f; half\n" >ws.ini &&
 	gicat task check ws.ini 2>err && ! grep "syntax error" err
