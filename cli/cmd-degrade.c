@@ -6,6 +6,7 @@
  */
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "degrade.h"
@@ -42,16 +43,19 @@ int cmd_degrade(int argc, char **argv)
 	if (argc - optind != 2)
 		return cli_usage_error("degrade", "expected OPS and one hash");
 	if ((rc = gic_ops_parse(argv[optind], &o)) < 0) {
-		char why[512];
+		char why[512], chain[80];
 
 		snprintf(why, sizeof(why), "%s", gic_errmsg());
+		/* a chain past the limit is named by its start, as query
+		 * shows 60 characters of an expression */
+		snprintf(chain, sizeof(chain), strlen(argv[optind]) > 72 ?
+			 "%.60s..." : "%s", argv[optind]);
 		if (gic_ops_parse(argv[optind + 1], &o) == 0)
 			return cli_usage_error("degrade", "OPS comes first, "
 					       "then the hash: gicat degrade "
 					       "'%s' %s", argv[optind + 1],
 					       argv[optind]);
-		return cli_fail(gic_seterr(rc, "%s", why), "degrade",
-				argv[optind]);
+		return cli_fail(gic_seterr(rc, "%s", why), "degrade", chain);
 	}
 	if ((rc = cli_stdout_not_terminal("degrade")) ||
 	    (rc = cli_open("degrade", &c)))

@@ -367,7 +367,10 @@ test_expect_success 'bad chains and hashes are usage errors with the reason' '
 	test_expect_code 2 gicat degrade "png()" >/dev/null 2>err &&
 	test_grep "expected OPS and one hash" err &&
 	test_expect_code 2 gicat degrade $fake "jpeg(quality=30)" >/dev/null 2>err &&
-	test_grep "^gicat: degrade: OPS comes first, then the hash: gicat degrade .jpeg(quality=30). $fake$" err
+	test_grep "^gicat: degrade: OPS comes first, then the hash: gicat degrade .jpeg(quality=30). $fake$" err &&
+	long="jpeg(quality=$(printf "%0700d" 5))" &&
+	test_expect_code 2 gicat degrade "$long" "$fake" >/dev/null 2>err &&
+	test "$(cat err)" = "gicat: degrade: ${SQ}jpeg(quality=$(printf "%047d" 0)...${SQ}: operation chain longer than 639 characters"
 '
 
 test_expect_success 'the longest chains derive, and their canonical text is a chain again' '
