@@ -56,6 +56,11 @@ double gic_now(void);
  * of *cap elements of size sz: grows it to first, then by doubling.
  * 0, or GIC_ENOMEM with the array unchanged. */
 int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first);
+/* Whether s is a decimal number, as CSV and JSON write them ("0.5", ".5",
+ * "1e-3", "-0"), and not any of what strtod takes besides (blanks before
+ * it, "0x1p-1", "inf", "nan"); 1 with its value in *out (-0 as 0, one
+ * below the smallest double 0, one above the largest +-HUGE_VAL), or 0. */
+int gic_decimal(const char *s, double *out);
 /* qsort/bsearch order of an array of char * (strcmp of the strings). */
 int gic_strp_cmp(const void *a, const void *b);
 /* Appends the formatted text to buf (size bytes, *len used), cut short

@@ -388,3 +388,29 @@ const char *gic_file_kind(unsigned mode)
 	       "a symbolic link" : S_ISFIFO(mode) ? "a FIFO" : S_ISREG(mode) ?
 	       "a file" : "a device or socket";
 }
+
+int gic_decimal(const char *s, double *out)
+{
+	const char *p = s + (*s == '+' || *s == '-');
+	size_t digits = 0;
+
+	for (; isdigit((unsigned char)*p); p++)
+		digits++;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			digits++;
+	if (!digits)
+		return 0;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		p += *p == '+' || *p == '-';
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p)
+		return 0;
+	*out = strtod(s, NULL) + 0.0;  /* -0 as 0 */
+	return 1;
+}

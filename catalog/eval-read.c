@@ -77,43 +77,13 @@ void gic_eval_problem_at(const struct gic_eval_opts *o,
 	va_end(ap);
 	o->on_problem(o->arg, kind, file, why);
 }
-/* Is s a decimal number, as CSV and JSON write them ("0.5", ".5", "1e-3",
- * "-0"), and not any of what strtod takes besides: blanks before it,
- * "0x1p-1", "inf", "nan"? */
-static int decimal(const char *s)
-{
-	size_t digits = 0;
-
-	s += *s == '+' || *s == '-';
-	for (; isdigit((unsigned char)*s); s++)
-		digits++;
-	if (*s == '.')
-		for (s++; isdigit((unsigned char)*s); s++)
-			digits++;
-	if (!digits)
-		return 0;
-	if (*s == 'e' || *s == 'E') {
-		s++;
-		s += *s == '+' || *s == '-';
-		if (!isdigit((unsigned char)*s))
-			return 0;
-		while (isdigit((unsigned char)*s))
-			s++;
-	}
-	return !*s;
-}
-
 /* A score: a finite decimal number within [0, 1]. */
 static int parse_score(struct reader *r, const char *s, double *out)
 {
-	char *end;
-
-	if (!decimal(s))
+	if (!gic_decimal(s, out))
 		return bad(r, "score '%s' is not a number", s), -1;
-	errno = 0;
-	*out = strtod(s, &end);
 	/* 1e-400 is a number (0, as a double); 1e999 one far above 1 */
-	if (*out < 0 || *out > 1 || (errno == ERANGE && fabs(*out) >= 1))
+	if (*out < 0 || *out > 1)
 		return bad(r, "score %s is outside [0, 1]", s), -1;
 	return 0;
 }
@@ -122,7 +92,10 @@ static int parse_score(struct reader *r, const char *s, double *out)
  * JSON 1.0 is). */
 static int parse_pred(struct reader *r, const char *s, double *out)
 {
-	double d = decimal(s) ? strtod(s, NULL) : -1;
+	double d;
+
+	if (!gic_decimal(s, &d))
+		d = -1;
 
 	if (!strcasecmp(s, "fake") || d == 1)
 		*out = 1;

@@ -214,11 +214,7 @@ static int open_section(struct parse *p, const char *section)
 static int parse_number(struct parse *p, const char *key, const char *v,
 			double lo, double hi, int whole, double *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtod(v, &end);
-	if (errno || end == v || *end || !(*out >= lo && *out <= hi) || /* NaN */
+	if (!gic_decimal(v, out) || !(*out >= lo && *out <= hi) ||
 	    (whole && *out != (double)(long long)*out))
 		return gic_task_fail(p, "bad value for %s: '%s'", key, v);
 	return 1;
@@ -474,7 +470,7 @@ static int split_shares(struct gic_task *t, const char *ratios, double *sum)
 	if (rc == 0 && n > 1 && !*f[n - 1])
 		n--;
 	for (int i = 0; i < n && rc == 0; i++) {
-		char *name = f[i], *colon = strchr(name, ':'), *end;
+		char *name = f[i], *colon = strchr(name, ':'), *end, *share;
 		struct gic_task_set *s;
 		double v;
 
@@ -493,10 +489,13 @@ static int split_shares(struct gic_task *t, const char *ratios, double *sum)
 		*colon = '\0';
 		for (end = colon; end > name && isspace((unsigned char)end[-1]); )
 			*--end = '\0';
-		v = strtod(colon + 1, &end);
-		while (isspace((unsigned char)*end))
-			end++;
-		if (*end || !(v > 0 && v <= 1) || !set_name_ok(name)) { /* NaN */
+		for (share = colon + 1; isspace((unsigned char)*share); share++)
+			;
+		for (end = share + strlen(share); end > share &&
+		     isspace((unsigned char)end[-1]); )
+			*--end = '\0';
+		if (!gic_decimal(share, &v) || !(v > 0 && v <= 1) ||
+		    !set_name_ok(name)) {
 			rc = gic_seterr(GIC_EUSAGE, "ratios: bad share '%s:%s'",
 					name, colon + 1);
 			break;

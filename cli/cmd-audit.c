@@ -560,8 +560,6 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 
 static int parse_opt(struct aopts *o, int ch, const char *arg)
 {
-	char *end;
-
 	switch (ch) {
 	case 't': o->task_file = arg; return -1;
 	case 'H': o->html = arg; return -1;
@@ -576,10 +574,8 @@ static int parse_opt(struct aopts *o, int ch, const char *arg)
 			return cli_usage_error("audit", "%s", gic_errmsg());
 		return -1;
 	case 'm':
-		errno = 0;
-		o->max_shortcut = strtod(arg, &end);
-		if (errno || end == arg || *end || !(o->max_shortcut >= 0) ||
-		    o->max_shortcut > 1)
+		if (!gic_decimal(arg, &o->max_shortcut) ||
+		    !(o->max_shortcut >= 0 && o->max_shortcut <= 1))
 			return cli_usage_error("audit", "--max-shortcut is an "
 					       "accuracy from 0 to 1, not '%s'",
 					       arg);

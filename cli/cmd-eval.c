@@ -607,7 +607,6 @@ static int eval_matrix(const struct args *a)
 
 static int option(int ch, const char *arg, struct args *a)
 {
-	char *end;
 	int m;
 
 	switch (ch) {
@@ -626,9 +625,8 @@ static int option(int ch, const char *arg, struct args *a)
 	case 'H': a->html = arg; return -1;
 	case 'A': a->allow_missing = 1; return -1;
 	case 't':
-		a->threshold = strtod(arg, &end);
 		/* decimal, as scores are: strtod would take " 1", 0x1p-1 */
-		if (!*arg || *end || arg[strspn(arg, "0123456789.eE+-")] ||
+		if (!gic_decimal(arg, &a->threshold) ||
 		    !(a->threshold >= 0 && a->threshold <= 1))
 			return cli_usage_error("eval", "--threshold takes a number "
 					       "in [0, 1], not '%s'", arg);

@@ -28,8 +28,8 @@ static int sampling_opt(int ch, const char *arg, struct sampling *s)
 
 	switch (ch) {
 	case 'R':
-		s->fraction = strtod(arg, &end);
-		if (end == arg || *end || !(s->fraction > 0 && s->fraction <= 1))
+		if (!gic_decimal(arg, &s->fraction) ||
+		    !(s->fraction > 0 && s->fraction <= 1))
 			return cli_usage_error("export", "--fraction takes a "
 					       "number in (0, 1], not '%s'", arg);
 		return -1;

@@ -318,6 +318,14 @@ test_expect_success 'bias on the fixture: format = png => fake scores 100%; --ma
 	test "$(awk "/^adm +real / && /:/ { for (i = 3; i <= NF; i++) {
 		split(\$i, a, \":\"); n += a[2] }; print n }" bias)" -eq 16 &&
 	test_expect_code 2 gicat audit bias --max-shortcut 1.5 2>err &&
+	for v in 0x1p-1 " 0.5" inf nan 1e999 ""; do
+		test_expect_code 2 gicat audit bias --max-shortcut "$v" 2>err &&
+		test_grep "^gicat: audit: --max-shortcut is an accuracy from 0 to 1, not .$v.$" err || return 1
+	done &&
+	test_expect_code 1 gicat audit bias --max-shortcut -0 "dataset = genimage" >/dev/null 2>err &&
+	test_grep "over --max-shortcut 0.0%" err &&
+	test_expect_code 1 gicat audit bias --max-shortcut 1e-400 "dataset = genimage" >/dev/null 2>err &&
+	test_grep "over --max-shortcut 0.0%" err &&
 	test_expect_code 2 gicat audit bias "generatr = x" 2>err && test_grep "unknown field" err
 '
 
