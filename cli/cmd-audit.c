@@ -615,7 +615,7 @@ static int load_source(struct gic_catalog *c, struct aopts *o)
 	if (!o->task_file)
 		return 0;
 	if ((rc = gic_task_load(o->task_file, &o->task)) < 0)
-		return cli_fail(rc, "audit", o->task_file);
+		return cli_fail(rc, "audit", NULL);  /* it names the file */
 	/* the sets as exported: degraded images computed (or reused) */
 	if ((rc = cli_resolve("audit", c, o->task, cli_default_jobs(), &o->r)))
 		return rc;
