@@ -473,9 +473,9 @@ int gic_runs_read(const char *path, struct gic_run **out, int *n)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? strndup(path, (size_t)(slash - path)) : NULL;
-	char *buf = NULL, *s;
+	char *buf = NULL, *s, bad[2048] = "";
 	struct gic_records rec;
-	size_t len;
+	size_t len, nbad = 0, blen = 0;
 	int rc;
 
 	*out = NULL;
@@ -495,8 +495,19 @@ int gic_runs_read(const char *path, struct gic_run **out, int *n)
 		}
 		*out = g;
 		memset(&g[*n], 0, sizeof(*g));
-		rc = run_line(s, dir, line, &g[(*n)++]);
+		/* every bad line said, the first 10 of them one a line */
+		if ((rc = run_line(s, dir, line, &g[(*n)++])) == GIC_EUSAGE) {
+			if (nbad++ < 10)
+				gic_appendf(bad, sizeof(bad), &blen, "%s%s",
+					    blen ? "\n" : "", gic_errmsg());
+			rc = 0;
+		}
 	}
+	if (rc == 0 && nbad > 10)
+		gic_appendf(bad, sizeof(bad), &blen, "\n... and %zu more bad "
+			    "lines", nbad - 10);
+	if (rc == 0 && nbad)
+		rc = gic_seterr_lines(GIC_EUSAGE, bad);
 	if (rc == 0 && *n == 0)
 		rc = gic_seterr(GIC_EUSAGE, "no runs in the list");
 out:

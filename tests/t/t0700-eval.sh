@@ -558,10 +558,15 @@ assert len(m[\"runs\"]) == 3 and m[\"runs\"][0][\"task\"] == \"genimage/cross-gl
 "
 '
 
-test_expect_success 'a bad run list or a bad run fails the matrix' '
+test_expect_success 'a bad run list (every bad line said, the first 10) or a bad run fails the matrix' '
 	printf "genimage/cross-sd14 rand.csv\n" >bad.tsv &&
 	test_expect_code 2 gicat eval --matrix bad.tsv 2>err &&
 	test_grep "line 1: expected TASK<TAB>PREDICTIONS" err &&
+	{ for i in $(seq 12); do printf "x%d\n" $i; done; printf "genimage/cross-sd14\trand.csv\n"; } >bad12.tsv &&
+	test_expect_code 2 gicat eval --matrix bad12.tsv 2>err &&
+	test "$(wc -l <err)" -eq 11 &&
+	test "$(grep -c "^gicat: eval --matrix: .bad12.tsv.: line [0-9]*: expected TASK<TAB>PREDICTIONS$" err)" -eq 10 &&
+	test "$(tail -1 err)" = "gicat: eval --matrix: ${SQ}bad12.tsv${SQ}: ... and 2 more bad lines" &&
 	printf "genimage/cross-sd14\tbad.csv\ngenimage/cross-adm\tconst.csv\n" >bad2.tsv &&
 	test_expect_code 1 gicat eval --matrix bad2.tsv >out 2>err &&
 	test_must_fail test -s out && test_grep "bad.csv.: line $((ntest + 2)): score 1.5" err &&
