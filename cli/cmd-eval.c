@@ -4,7 +4,7 @@
  * eval --matrix RUNS.tsv: the cross-generator matrix of several runs;
  * --html draws either as a heatmap.  Bad rows, predictions for images the
  * task does not score and images without a prediction are listed (the
- * first LIST_MAX of each kind) and counted.
+ * first EVAL_LIST_MAX of each kind, in line order) and counted.
  */
 #include <getopt.h>
 #include <math.h>
@@ -15,10 +15,9 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "eval-sink.h"
 #include "eval.h"
 #include "json.h"
-
-#define LIST_MAX 20
 
 enum fmt { F_TABLE, F_CSV, F_JSON };
 
@@ -30,79 +29,6 @@ struct args {
 	int metric_given;
 	int allow_missing;
 };
-
-/* Problems as they are reported, said when the file is done: of each
- * kind, the LIST_MAX of the first lines (rows are checked in two passes,
- * reading and then matching keys, which report out of line order), in
- * line order, then how many more. */
-struct told {
-	int line;      /* the row's, or 0 (images without a prediction) */
-	char *text;
-};
-
-struct sink {
-	size_t n[GIC_EVAL_NKINDS];
-	struct told list[GIC_EVAL_NKINDS][LIST_MAX];
-	int allowed;                /* --allow-missing: missing is a note */
-};
-
-/* Keeps the problem in k's list, in line order (equal lines, and the
- * lineless, in the order they came), when it is among its first lines. */
-static void keep(struct sink *s, int k, int line, char *text)
-{
-	size_t n = s->n[k] < LIST_MAX ? s->n[k] : LIST_MAX, at = n;
-	struct told *l = s->list[k];
-
-	while (at > 0 && l[at - 1].line > line)
-		at--;
-	if (at == LIST_MAX) {  /* after every line listed */
-		free(text);
-		return;
-	}
-	if (n == LIST_MAX)
-		free(l[--n].text);
-	memmove(l + at + 1, l + at, (n - at) * sizeof(*l));
-	l[at] = (struct told){ line, text };
-}
-
-static void on_problem(void *arg, enum gic_eval_problem kind,
-		       const char *where, const char *why)
-{
-	struct sink *s = arg;
-	char *text = NULL;
-	int line = strncmp(why, "line ", 5) ? 0 : atoi(why + 5);
-
-	/* images a bad row meant to score would be listed as missing too */
-	if (kind == GIC_EVAL_MISSING && s->n[GIC_EVAL_MALFORMED])
-		return;
-	if (asprintf(&text, "gicat: eval: %s'%s': %s\n", kind ==
-		     GIC_EVAL_UNKNOWN ? "ignored: " : kind == GIC_EVAL_NOTE ||
-		     (kind == GIC_EVAL_MISSING && s->allowed) ? "note: " : "",
-		     where, why) < 0)
-		text = NULL;
-	keep(s, kind, line, text);
-	s->n[kind]++;
-}
-
-static void sink_end(struct sink *s)
-{
-	static const char *const what[GIC_EVAL_NKINDS] = {
-		"bad rows", "ignored rows", "images without a prediction",
-		"notes" };
-
-	for (int k = 0; k < GIC_EVAL_NKINDS; k++) {
-		for (size_t i = 0; i < s->n[k] && i < LIST_MAX; i++) {
-			if (s->list[k][i].text)
-				fputs(s->list[k][i].text, stderr);
-			free(s->list[k][i].text);
-			s->list[k][i].text = NULL;
-		}
-		if (s->n[k] > LIST_MAX)
-			cli_err("gicat: eval: ... and %zu more %s\n",
-				s->n[k] - LIST_MAX, what[k]);
-		s->n[k] = 0;
-	}
-}
 
 /* Whether the runs may be scored; says why not. */
 static int verdict(const struct gic_eval *e, const char *file,
@@ -357,7 +283,7 @@ static int scored_set(const struct gic_task_set *def)
 
 static int eval_task(const char *file, const struct args *a)
 {
-	struct gic_eval_opts o = { a->threshold, on_problem, NULL };
+	struct gic_eval_opts o = { a->threshold, eval_on_problem, NULL };
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
@@ -380,7 +306,7 @@ static int eval_task(const char *file, const struct args *a)
 				   cli_default_jobs(), &r)))
 		goto out;
 	rc = gic_eval_run(c, r, a->predictions, &o, &e);
-	sink_end(&s);
+	eval_sink_end(&s);
 	if (rc < 0)
 		rc = cli_fail(rc, "eval", e.nsets ? a->predictions : file);
 	else if ((rc = verdict(&e, a->predictions, a)) == EXIT_OK)
@@ -485,10 +411,10 @@ static int score_run(struct gic_catalog *c, struct runs *rs, int i,
 				  &reused)) < 0 ||
 	    (rc = gic_eval_run(c, rs->res[i], run->predictions, o,
 			       &rs->evals[i])) < 0) {
-		sink_end(o->arg);
+		eval_sink_end(o->arg);
 		return run_failed(rc, a, run, rs->evals[i].nsets);
 	}
-	sink_end(o->arg);  /* this file's lists end before its summary */
+	eval_sink_end(o->arg);  /* this file's lists end before its summary */
 	return verdict(&rs->evals[i], run->predictions, a);
 }
 
@@ -563,7 +489,7 @@ static void same_rows(const struct runs *rs, const char *file)
 
 static int eval_matrix(const struct args *a)
 {
-	struct gic_eval_opts o = { a->threshold, on_problem, NULL };
+	struct gic_eval_opts o = { a->threshold, eval_on_problem, NULL };
 	struct gic_catalog *c = NULL;
 	struct runs rs = { 0 };
 	int rc, worst = EXIT_OK;
