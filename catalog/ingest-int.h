@@ -54,6 +54,12 @@ static inline const char *gic_file_path(const struct gic_filelist *fl,
 	return fl->arena + fl->files[i].off;
 }
 
+/* Reads path whole, up to max_bytes, into *buf, refusing a file that
+ * changed while it was read (ingest-read.c); *st and file_id describe it
+ * from when it is known to be a regular file (a reject names it too). */
+int gic_ingest_read(const char *path, uint64_t max_bytes, unsigned char **buf,
+		    struct stat *st, char file_id[48]);
+
 /* A PATH argument as its files' paths are read (ingest-root.c). */
 struct gic_ingest_root {
 	char *name;             /* its default dataset name */

@@ -54,56 +54,6 @@ struct pipeline {
 	pthread_cond_t cv;
 };
 
-/* Reads path whole, up to max_bytes, into *buf; *st and file_id describe
- * it from when it is known to be a regular file (a reject names it too). */
-static int read_file(const char *path, uint64_t max_bytes,
-		     unsigned char **buf, struct stat *st, char file_id[48])
-{
-	/* O_NONBLOCK: a FIFO is refused below, not waited on */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc = 0;
-	size_t got = 0;
-	ssize_t n;
-
-	*buf = NULL;
-	if (fd < 0)  /* no such file: a typo, or gone since the walk */
-		return gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
-				  "cannot open: %s", strerror(errno));
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		rc = gic_seterr(GIC_EIO, "not a regular file");
-		goto out;
-	}
-	gic_file_id(st, file_id); /* a reject is of this file, too */
-	if (st->st_size == 0) {
-		rc = gic_seterr(GIC_EBADIMG, "empty file: 0 bytes");
-		goto out;
-	}
-	if ((uint64_t)st->st_size > max_bytes) {
-		rc = gic_seterr(GIC_ELIMIT, "file too large: %lld bytes, over "
-				"the %llu-byte limit", (long long)st->st_size,
-				(unsigned long long)max_bytes);
-		goto out;
-	}
-	/* a file under a raised --max-bytes that memory cannot hold is
-	 * refused like one over the limit: the rest of the batch goes on */
-	if (!(*buf = malloc((size_t)st->st_size))) {
-		rc = gic_seterr(GIC_ELIMIT, "file too large to hold in memory: "
-				"%lld bytes", (long long)st->st_size);
-		goto out;
-	}
-	while (got < (size_t)st->st_size &&
-	       (n = read(fd, *buf + got, (size_t)st->st_size - got)) > 0)
-		got += (size_t)n;
-	if (got != (size_t)st->st_size)
-		rc = gic_seterr(GIC_EIO, "short read (file changed?)");
-out:
-	close(fd);
-	if (rc) {
-		free(*buf);
-		*buf = NULL;
-	}
-	return rc;
-}
-
 static void reject(struct gic_result *r, int rc)
 {
 	r->kind = rc == GIC_EBADIMG || rc == GIC_ELIMIT || rc == GIC_EIO ||
@@ -158,7 +108,7 @@ static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 				GIC_MAX_PATH - 1);
 		goto fail;
 	}
-	if ((rc = read_file(path, o->max_bytes ? o->max_bytes :
+	if ((rc = gic_ingest_read(path, o->max_bytes ? o->max_bytes :
 			    GIC_DEFAULT_MAX_BYTES, &r->buf, &st, r->file_id)) < 0) {
 		r->missing = rc == GIC_ENOTFOUND;
 		goto fail;
