@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -321,11 +322,41 @@ static int check_opts(struct gic_catalog *c, const struct gic_fetch_list *l,
 	return gic_writer_check_opts(&io);
 }
 
+/* Descriptors besides the transfers' sockets: the catalog, the objects
+ * being written, libcurl's own, the list. */
+#define FDS_SPARE 64
+
+/* Room for a socket per transfer: the soft open-file limit raised
+ * towards the hard one when it is short (1024 is a common soft limit,
+ * and --jobs goes to 1024); when even that is short, fewer transfers at
+ * once (st->jobs_cut), rather than a run that dies of EMFILE. */
+static void fd_room(struct gic_fetcher *f)
+{
+	rlim_t want = (rlim_t)f->jobs + FDS_SPARE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= want)
+		return;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > rl.rlim_cur) {
+		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY &&
+			      rl.rlim_max < want ? rl.rlim_max : want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= want)
+		return;
+	f->jobs = rl.rlim_cur > 2 * FDS_SPARE ?
+		  (int)(rl.rlim_cur - FDS_SPARE) : (int)(rl.rlim_cur / 4) + 1;
+	f->st->jobs_cut = f->jobs;
+}
+
 static int setup(struct gic_fetcher *f)
 {
 	const struct gic_fetch_opts *o = f->o;
 
 	f->jobs = o->jobs ? o->jobs : GIC_FETCH_DEFAULT_JOBS;
+	fd_room(f);
 	f->retries = o->retries;
 	f->timeout = o->timeout ? o->timeout : GIC_FETCH_DEFAULT_TIMEOUT;
 	f->max_time = o->max_time < 0 ? 0 : o->max_time ? o->max_time :

@@ -109,6 +109,9 @@ struct gic_fetch_stats {
 	uint64_t resumed;     /* retries the server answered with the rest
 				 (206 to a Range), not started over */
 	uint64_t bytes;       /* body bytes received, every attempt counted */
+	int jobs_cut;         /* transfers at once, when the open-file limit
+				 (raised as far as it goes) allowed fewer
+				 than jobs; else 0 */
 	struct gic_ingest_stats ingest; /* what the writer did: new images and
 					   entries, rejects by reason */
 };

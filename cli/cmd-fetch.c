@@ -113,8 +113,11 @@ static void summary(const struct gic_fetch_stats *st, double secs,
 			st->withdrawn == 1 ? "its" : "their",
 			st->withdrawn == 1 ? "y" : "ies");
 	if (st->duplicates)
-		cli_err("  %llu repeated rows skipped\n",
-			(unsigned long long)st->duplicates);
+		cli_err("  %llu repeated row%s skipped\n",
+			(unsigned long long)st->duplicates, cli_s(st->duplicates));
+	if (st->jobs_cut)
+		cli_err("  %d transfers at once, not --jobs: the open-file "
+			"limit allows no more ('ulimit -n')\n", st->jobs_cut);
 	if (st->disagreeing)
 		cli_err("gicat: fetch: warning: %llu of them say other "
 			"things of their URL than its first row (first: line %d, "

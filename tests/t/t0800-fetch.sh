@@ -370,7 +370,7 @@ test_expect_success 'JSONL lists: content already stored gets a new entry, not a
 		"{\"url\": \"$B/img/k.png\", \"dataset\": \"mirror\"}" >mirror.jsonl &&
 	gicat fetch mirror.jsonl 2>err &&
 	test_grep "1 new image, 2 new entries" err &&
-	test_grep "1 repeated rows skipped" err &&
+	test_grep "1 repeated row skipped" err &&
 	test "$(find cat/.gicat/objects -type f | wc -l)" -eq $((objects + 1)) &&
 	test "$(gicat query --count "dataset = mirror and class = 7 and label = real")" -eq 1 &&
 	! grep warning err &&
@@ -899,6 +899,21 @@ test_expect_success 'on a terminal, progress counts the rows looked up while the
 	test_grep "fetch 0/0 .*(list: [0-9]*/60000 rows looked up)" lgt.out &&
 	test_grep "60000 URLs listed with a sha256 already stored" lgt.out &&
 	test_cmp /dev/null kn.log
+'
+# --jobs takes up to 1024, a common soft limit of open files: the soft
+# limit is raised towards the hard one; where the hard one is short too,
+# fewer transfers run at once, and the run still fetches everything.
+test_expect_success 'more --jobs than open files allow: the limit is raised, or the transfers are fewer' '
+	K=http://127.0.0.1:$(cat kn.port) &&
+	awk -v k="$K" "BEGIN { print \"url\"; for (i = 0; i < 300; i++) printf \"%s/img/a.png?fd%d\\n\", k, i }" >fd.csv &&
+	gicat init fdcat 2>/dev/null &&
+	(ulimit -Sn 150 && gicat --catalog fdcat fetch --jobs 1024 fd.csv) 2>err &&
+	test_grep "^fetch: 300 URLs: 300 fetched, 0 failed" err &&
+	! grep "transfers at once" err &&
+	sed "s/?fd/?hd/" fd.csv >hd.csv &&
+	(ulimit -n 150 && gicat --catalog fdcat fetch --jobs 1024 hd.csv) 2>err &&
+	test_grep "^fetch: 300 URLs: 300 fetched, 0 failed" err &&
+	test_grep "^  86 transfers at once, not --jobs: the open-file limit allows no more (.ulimit -n.)$" err
 '
 kill "$(cat kn.pid)" 2>/dev/null
 
