@@ -89,11 +89,13 @@ static int differ(const char *a, const char *b)
 	return (a || b) && (!a || !b || strcmp(a, b));
 }
 
-/* Do two rows of one URL say different things about it? */
+/* Do two rows of one URL say different things about it?  (Passwords too:
+ * the catalog keeps none, so user:a@ and user:b@ are one URL, which the
+ * first row's is fetched as.) */
 static int disagree(const struct gic_fetch_item *a,
 		    const struct gic_fetch_item *b)
 {
-	return differ(a->sha256, b->sha256) ||
+	return strcmp(a->url, b->url) || differ(a->sha256, b->sha256) ||
 	       differ(a->generator, b->generator) ||
 	       differ(a->label, b->label) || differ(a->split, b->split) ||
 	       differ(a->license, b->license) || a->class_idx != b->class_idx;

@@ -677,7 +677,12 @@ test_expect_success 'a password in a URL is sent, but neither stored nor shown' 
 	sqlite3 "$DB" .dump >>out &&
 	! grep -q s3cret out err &&
 	gicat fetch --dataset cred cred.csv 2>err || : &&
-	test_grep "^fetch: 3 URLs: 0 fetched, 1 failed, 2 done before" err
+	test_grep "^fetch: 3 URLs: 0 fetched, 1 failed, 2 done before" err &&
+	printf "url\n%s\n%s\n" "http://alice:wrong@${C#*@}/img/m.png" "$C/img/m.png" >pw2.csv &&
+	gicat fetch --dataset cred2 pw2.csv 2>err || : &&
+	test_grep "^  1 repeated row skipped$" err &&
+	test_grep "^gicat: fetch: warning: 1 of them say other things of their URL than its first row (first: line 3, against line 2): the first row is taken$" err &&
+	! grep -q -e s3cret -e wrong err
 '
 
 kill $(cat ./*.pid) 2>/dev/null
