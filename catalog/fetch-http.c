@@ -327,7 +327,7 @@ int gic_fetch_transient(CURLcode res, long http)
 {
 	switch (res) {
 	case CURLE_OK:
-		return http >= 500 || http == 429 || http == 408;
+		return (http >= 500 && http <= 599) || http == 429 || http == 408;
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:

@@ -590,6 +590,14 @@ test_expect_success 'a 206 to a request for the whole file is refused as such, n
 	test_grep "part/a.png.: HTTP 206 (a part of the file) to a request for all of it$" err
 '
 
+test_expect_success 'only 5xx, 408 and 429 are retried: a status of 600 or more is not' '
+	P=http://127.0.0.1:$(cat cred.port) &&
+	printf "%s\n" "$P/status/999" "$P/status/599" >odd.txt &&
+	test_expect_code 1 gicat fetch --retries 1 --dataset odd odd.txt 2>err &&
+	test_grep "status/999.: HTTP 999[^(]*$" err &&
+	test_grep "status/599.: HTTP 599 .*(2 attempts)$" err
+'
+
 test_expect_success 'a redirect whose body never ends, or is announced as 10 GiB, fails within --timeout and the cap' '
 	P=http://127.0.0.1:$(cat cred.port) &&
 	printf "%s\n" "$P/redirendless/a.png" "$P/redirhuge/a.png" >redir.txt &&
