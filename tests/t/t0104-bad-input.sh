@@ -482,7 +482,7 @@ test_expect_success 'a FIFO is refused, never waited on; /dev/zero as a text inp
 	test_grep "not a text file (NUL byte)" err
 '
 
-test_expect_success 'control characters in a file name cannot break or forge an error line' '
+test_expect_success 'control characters (and bidirectional ones) in a file name cannot break or forge an error line' '
 	mkdir ctl && printf x >"ctl/$(printf "a\ngicat: rejected: fake.jpg: ok\n\033[31m.jpg")" &&
 	test_expect_code 1 gicat ingest --dataset ctl ctl 2>err &&
 	test "$(grep -c "^gicat: " err)" -eq 1 &&
@@ -495,7 +495,11 @@ test_expect_success 'control characters in a file name cannot break or forge an 
 	cp "$PNGS/basn0g08.png" "c1/$(printf "ok\302\233.png")" && rm c1/b* &&
 	gicat ingest --dataset c1 c1 2>/dev/null &&
 	gicat query --fields path "dataset = c1" >out &&
-	test_grep "c1/ok\\\\xc2\\\\x9b.png" out && ! grep -q "$(printf "\302\233")" out
+	test_grep "c1/ok\\\\xc2\\\\x9b.png" out && ! grep -q "$(printf "\302\233")" out &&
+	mkdir bidi && printf x >"bidi/$(printf "gpj.\342\200\256x.png")" &&
+	test_expect_code 1 gicat ingest --dataset bidi bidi 2>err &&
+	test_grep "^gicat: rejected: .bidi/gpj.\\\\xe2\\\\x80\\\\xaex.png.: " err &&
+	! grep -q "$(printf "\342\200\256")" err
 '
 
 test_expect_success 'a store that cannot be written stops the ingest (exit 3), no file is blamed, what came before is kept' '
