@@ -374,34 +374,80 @@ static int compare_all(struct gic_catalog *c, struct gic_catalog *cat,
 	return rc;
 }
 
+/* What is wrong with the file of a ref image (ingested with --mode ref),
+ * which a manifest lists as its object, into why; NULL when nothing: the
+ * size it had, and when its mtime moved, its hash. */
+static const char *ref_drift(const char *path, const char *hex, int64_t size,
+			     int64_t mtime_ns, char *why, size_t n)
+{
+	char got[GIC_HEX_LEN + 1];
+	struct stat st;
+	int len = snprintf(why, n, "listed by the manifest: its file '%s' "
+			   "(ingested with --mode ref) ", path);
+
+	if (len < 0 || (size_t)len >= n)
+		len = 0;
+	if (stat(path, &st) < 0)
+		snprintf(why + len, n - (size_t)len, "%s", errno == ENOENT ?
+			 "is gone" : strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(why + len, n - (size_t)len, "is no longer a regular "
+			 "file");
+	else if (st.st_size != size)
+		snprintf(why + len, n - (size_t)len, "changed since ingest: "
+			 "%lld bytes, the catalog says %lld",
+			 (long long)st.st_size, (long long)size);
+	else if ((int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
+		 mtime_ns)
+		return NULL;
+	else if (gic_sha256_file(path, got) < 0)
+		snprintf(why + len, n - (size_t)len, "cannot be read: %s",
+			 gic_errmsg());
+	else if (strcmp(got, hex))
+		snprintf(why + len, n - (size_t)len, "changed since ingest: "
+			 "its hash is %.16s, not %.16s", got, hex);
+	else
+		return NULL;
+	return why;
+}
+
 /* The objects a manifest export (the catalog's latest record of dir)
- * lists by path: each must still be in the store. */
+ * lists by path: each must still be in the store, or for a ref image,
+ * its file as it was ingested. */
 static int listed_objects(struct gic_catalog *c, const char *dir,
 			  void (*on_drift)(void *, const char *, const char *),
 			  void *arg, uint64_t *drifts)
 {
 	sqlite3_stmt *s;
-	char what[GIC_HEX_LEN + 32];
+	char what[GIC_HEX_LEN + 32], why[PATH_MAX + 256];
 	int step;
 
 	if ((step = gic_export_dir_query(c, "SELECT r.sha256, i.bytes, "
-					 "i.ref_path IS NOT NULL FROM export_refs "
-					 "r LEFT JOIN images i ON i.sha256 = "
+					 "i.ref_path, i.ref_size, "
+					 "i.ref_mtime_ns FROM export_refs r "
+					 "LEFT JOIN images i ON i.sha256 = "
 					 "r.sha256 WHERE r.materialization_id = "
 					 GIC_EXPORT_LATEST " ORDER BY r.sha256",
 					 dir, &s)) < 0)
 		return step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *sha = (const char *)sqlite3_column_text(s, 0);
+		const char *ref = (const char *)sqlite3_column_text(s, 2);
+		const char *bad = "listed by the manifest, gone from the store";
 
-		if (sqlite3_column_type(s, 1) != SQLITE_NULL &&
-		    (sqlite3_column_int(s, 2) ||  /* a ref: verify's to check */
-		     gic_odb_holds(c->odb, sha, (uint64_t)sqlite3_column_int64(
-						   s, 1))))
+		if (sqlite3_column_type(s, 1) == SQLITE_NULL)
+			;  /* no longer catalogued: gone from the store */
+		else if (ref)
+			bad = ref_drift(ref, sha, sqlite3_column_int64(s, 3),
+					sqlite3_column_int64(s, 4), why,
+					sizeof(why));
+		else if (gic_odb_holds(c->odb, sha, (uint64_t)
+				       sqlite3_column_int64(s, 1)))
+			bad = NULL;
+		if (!bad)
 			continue;
 		snprintf(what, sizeof(what), "object %s", sha);
-		on_drift(arg, what, "listed by the manifest, gone from the "
-			 "store");
+		on_drift(arg, what, bad);
 		(*drifts)++;
 	}
 	sqlite3_finalize(s);

@@ -846,4 +846,24 @@ test_expect_success 'gc --vacuum waits for no writer: refused while another gica
 	test_grep "another gicat is writing" err
 '
 
+test_expect_success 'split --check of a manifest export checks the files of ref images as it does objects' '
+	gicat init cman 2>/dev/null && mkdir rimg &&
+	cp img/basn0g08.png img/basn2c08.png img/basn3p08.png rimg/ &&
+	gicat --catalog cman ingest --mode ref --dataset r --label real rimg 2>/dev/null &&
+	gicat --catalog cman export "" --format manifest --out r-man 2>/dev/null &&
+	gicat --catalog cman split --check r-man >out && test_grep " 0 drifts" out &&
+	touch -d 2001-01-01 rimg/basn0g08.png &&
+	gicat --catalog cman split --check r-man >out && test_grep " 0 drifts" out &&
+	printf X | dd of=rimg/basn2c08.png bs=1 seek=60 conv=notrunc 2>/dev/null &&
+	printf X >>rimg/basn3p08.png &&
+	test_expect_code 1 gicat --catalog cman split --check r-man >out 2>err &&
+	test_grep "object [0-9a-f]*.: listed by the manifest: its file .*/rimg/basn2c08.png. (ingested with --mode ref) changed since ingest: its hash is [0-9a-f]\{16\}, not [0-9a-f]\{16\}$" err &&
+	test_grep "rimg/basn3p08.png. (ingested with --mode ref) changed since ingest: [0-9]* bytes, the catalog says [0-9]*$" err &&
+	test_grep " 2 drifts" out &&
+	rm rimg/basn0g08.png &&
+	test_expect_code 1 gicat --catalog cman split --check r-man >out 2>err &&
+	test_grep "rimg/basn0g08.png. (ingested with --mode ref) is gone$" err &&
+	test_grep " 3 drifts" out
+'
+
 test_done
