@@ -231,8 +231,11 @@ static void missing_pairs(int dfd, const struct gic_export_files *want,
 			continue;
 		last = path;
 		lastlen = (size_t)(slash - path);
+		/* a sibling with files of its own was not empty: they are
+		 * listed as missing one by one */
 		if (!gic_export_label_sibling(path, lastlen, pair, sizeof(pair)) ||
-		    gic_export_has_below(have->v, have->n, sizeof(*have->v), pair))
+		    gic_export_has_below(have->v, have->n, sizeof(*have->v), pair) ||
+		    gic_export_has_below(want->v, want->n, sizeof(*want->v), pair))
 			continue;
 		on_drift(arg, pair, "missing: the empty directory of the other "
 			 "label (without it ImageFolder numbers this set's one "

@@ -35,6 +35,11 @@ for out, want in ((\"one-fk\", [\"0_real\", \"1_fake\"]), (\"one-rl\", [\"ai\", 
 	rmdir one-rl/export/ai && test_expect_code 1 gicat split --check one-rl >out 2>err &&
 	test "$(cat err)" = "gicat: split --check: ${SQ}one-rl/export/ai/${SQ}: missing: the empty directory of the other label (without it ImageFolder numbers this set${SQ}s one label 0; make it, or split --force again)" &&
 	mkdir one-rl/export/ai && gicat split --check one-rl >out &&
+	gicat export "generator = adm or subset = sd14" --out two 2>/dev/null &&
+	n=$(ls two/export/0_real | wc -l) && rm -r two/export/0_real &&
+	test_expect_code 1 gicat split --check two >out 2>err &&
+	test "$(grep -c ": missing$" err)" -eq "$n" && ! grep -q "empty directory" err &&
+	test_grep " $n drifts" out &&
 	printf "[task]\n[test ai]\nselect = generator = adm\n" >setai.ini &&
 	gicat split setai.ini --format hf --out one-ai-hf 2>/dev/null &&
 	gicat split --check one-ai-hf >out && test_grep " 0 drifts" out &&
