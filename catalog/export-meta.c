@@ -192,23 +192,37 @@ int gic_export_set_meta(struct gic_export_ctx *x, const struct gic_resolved_set 
 
 /* Which number is which label, and where the layout has label
  * directories (imagefolder, genimage), their names: hf and webdataset
- * carry the number in each file's metadata instead. */
+ * carry the number in each file's metadata instead.  Images without a
+ * label, when there are any, are -1 in the metadata and unlabelled/ in
+ * the directories, which ImageFolder numbers 2 (after the labels'). */
 static int labels_json(struct gic_export_ctx *x)
 {
 	enum gic_export_format f = x->opts->format;
+	int dirs = f == GIC_FMT_IMAGEFOLDER || f == GIC_FMT_GENIMAGE;
 	struct text t = { 0 };
 	json_t *o = json_object();
+	size_t unlabelled = 0;
+
+	for (int i = 0; i < x->r->nsets; i++)
+		unlabelled += x->r->sets[i].n - x->r->sets[i].nreal -
+			      x->r->sets[i].nfake;
 
 	json_object_set_new(o, gic_export_label_index(f, "real") ? "1" : "0",
 			    json_string("real"));
 	json_object_set_new(o, gic_export_label_index(f, "fake") ? "1" : "0",
 			    json_string("fake"));
-	if (f == GIC_FMT_IMAGEFOLDER || f == GIC_FMT_GENIMAGE) {
+	if (unlabelled)
+		json_object_set_new(o, dirs ? "2" : "-1",
+				    json_string("unlabelled"));
+	if (dirs) {
 		json_object_set_new(o, "real_dir", json_string(
 			gic_export_label_dir(f, "real")));
 		json_object_set_new(o, "fake_dir", json_string(
 			gic_export_label_dir(f, "fake")));
 	}
+	if (dirs && unlabelled)
+		json_object_set_new(o, "unlabelled_dir", json_string(
+			gic_export_label_dir(f, "none")));
 	gic_text_json(&t, o);
 	return gic_text_flush(x, &t, "labels.json", NULL);
 }

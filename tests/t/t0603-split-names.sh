@@ -70,8 +70,11 @@ test_expect_success 'unlabelled images beside labelled ones: export and task che
 	gicat --catalog ul export "" --out ul-out 2>err &&
 	test_grep "^gicat: export: warning: 2 of the 3 images have no label (real or fake): written to export/unlabelled/, which ImageFolder reads as a third class$" err &&
 	test "$(ls ul-out/export/unlabelled | wc -l)" = 2 &&
+	test "$(cat ul-out/labels.json)" = "{\"0\":\"real\",\"1\":\"fake\",\"2\":\"unlabelled\",\"real_dir\":\"0_real\",\"fake_dir\":\"1_fake\",\"unlabelled_dir\":\"unlabelled\"}" &&
+	$PY -c "import os; assert sorted(os.listdir(\"ul-out/export\")) == [\"0_real\", \"1_fake\", \"unlabelled\"]" &&
 	gicat --catalog ul export "" --format hf --out ul-hf 2>err &&
 	! grep -q "third class" err &&
+	test "$(cat ul-hf/labels.json)" = "{\"0\":\"real\",\"1\":\"fake\",\"-1\":\"unlabelled\"}" &&
 	printf "[task]\nname = u\n[test x]\nselect = path ~ ${SQ}*${SQ}\n" >ul.ini &&
 	gicat --catalog ul task check ul.ini 2>err &&
 	test_grep "set .test/x.: 2 images have no label (real or fake): written to unlabelled/, which ImageFolder reads as a third class; eval scores none of them" err
