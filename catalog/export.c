@@ -216,7 +216,7 @@ int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd)
 
 		if (fstatat(x->outfd, made, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISLNK(st.st_mode))
-			return gic_seterr(GIC_EIO, "its '%s' is a symbolic "
+			return gic_seterr(GIC_EUSAGE, "its '%s' is a symbolic "
 					  "link: an export writes into "
 					  "directories only (remove it)", made);
 		return gic_seterr(GIC_EIO, "its '%s': not a directory we may "
