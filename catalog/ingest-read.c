@@ -87,11 +87,19 @@ int gic_ingest_read(const char *path, uint64_t max_bytes,
 
 	clock_gettime(CLOCK_REALTIME, &t0);
 	*buf = NULL;
+	if (fd < 0 && errno == ENXIO && stat(path, st) == 0)  /* a socket */
+		return gic_seterr(GIC_EIO, "not a regular file (%s)",
+				  gic_file_kind(st->st_mode));
 	if (fd < 0)  /* no such file: a typo, or gone since the walk */
 		return gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
 				  "cannot open: %s", strerror(errno));
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		rc = gic_seterr(GIC_EIO, "not a regular file");
+	if (fstat(fd, st) < 0) {
+		rc = gic_seterr(GIC_EIO, "stat: %s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		rc = gic_seterr(GIC_EIO, "not a regular file (%s)",
+				gic_file_kind(st->st_mode));
 		goto out;
 	}
 	gic_file_id(st, file_id); /* a reject is of this file, too */

@@ -465,14 +465,17 @@ test_expect_success 'twenty kinds of reject: the summary groups the rest as othe
 test_expect_success 'a FIFO is refused, never waited on; /dev/zero as a text input stops at once' '
 	mkfifo fifo.png &&
 	test_expect_code 1 timeout 20 gicat ingest --dataset fifo fifo.png 2>err &&
-	test_grep "^gicat: rejected: .fifo.png.: not a regular file$" err &&
+	test_grep "^gicat: rejected: .fifo.png.: not a regular file (a FIFO)$" err &&
 	mkdir specials && cp "$PNGS/basn2c08.png" specials/a.png && mkfifo specials/b.png &&
 	ln -s /dev/zero specials/c.jpg && mkfifo specials/notes &&
 	test_expect_code 1 timeout 20 gicat ingest --dataset specials specials 2>err &&
-	test_grep "^gicat: rejected: .specials/b.png.: not a regular file$" err &&
-	test_grep "^gicat: rejected: .specials/c.jpg.: not a regular file$" err &&
+	test_grep "^gicat: rejected: .specials/b.png.: not a regular file (a FIFO)$" err &&
+	test_grep "^gicat: rejected: .specials/c.jpg.: not a regular file (a device or socket)$" err &&
 	test_grep "1 new entry, 0 already present, 0 changed, 2 rejected" err &&
 	test_grep "skipped 1 file (non-image or dangling link 1)" err &&
+	$PY -c "import socket; socket.socket(socket.AF_UNIX).bind(\"specials/d.png\")" &&
+	test_expect_code 1 timeout 20 gicat ingest --dataset specials specials/d.png 2>err &&
+	test_grep "^gicat: rejected: .specials/d.png.: not a regular file (a device or socket)$" err &&
 	test_expect_code 2 timeout 20 gicat fetch /dev/zero 2>err &&
 	test_grep "not a text file (NUL byte)" err &&
 	test_expect_code 2 timeout 20 gicat eval genimage/cross-sd14 --predictions /dev/zero 2>err &&
