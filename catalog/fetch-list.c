@@ -275,6 +275,10 @@ static int read_header(struct parser *p, char *line)
 			   "gicat reads", n, GIC_CSV_MAX_FIELDS);
 	if ((dup = gic_csv_columns(f, n, col_names, NCOLS, p->col)) >= 0)
 		return bad(p, "two '%s' columns in the header", col_names[dup]);
+	if (p->col[C_URL] < 0 && n == 1 && strchr(f[0], sep == ',' ? '\t' : ','))
+		return bad(p, "no 'url' column in the header (its fields are "
+			   "separated by %s: name the list .%s)", sep == ',' ?
+			   "tabs" : "commas", sep == ',' ? "tsv" : "csv");
 	if (p->col[C_URL] < 0)
 		return bad(p, "no 'url' column in the header");
 	return 0;

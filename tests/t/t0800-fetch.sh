@@ -528,7 +528,10 @@ test_expect_success 'a bad list is refused before anything is fetched, naming th
 		"^gicat: fetch: .list.bad.: line 3: label must be .real. or .fake., not .maybe." &&
 	refused "url,label,Label\n$B/img/k.png,real,fake\n" \
 		"line 1: two .label. columns in the header" &&
-	refused "link\n$B/img/k.png\n" "line 1: no .url. column" &&
+	refused "link\n$B/img/k.png\n" "line 1: no .url. column in the header$" &&
+	printf "url\tlabel\n$B/img/k.png\treal\n" >tabs.csv &&
+	test_expect_code 2 gicat fetch tabs.csv 2>err &&
+	test_grep "line 1: no .url. column in the header (its fields are separated by tabs: name the list .tsv)$" err &&
 	refused "url\n$B/img/k.png\nftp://127.0.0.1/k.png\n" \
 		"line 3: .ftp://127.0.0.1/k.png. is not an http or https URL" &&
 	refused "url\nimg/k.png\n" "line 2: .img/k.png. is not a URL" &&
