@@ -20,9 +20,12 @@ static const char text[] =
 	"An export by gicat is writing into this directory, or was killed "
 	"before it\nfinished. Split or export into it again: what it left is "
 	"replaced.\n";
-/* then the files that were here before it, escaped, one a line, and the
- * end: a list without it is not trusted (nothing is removed by it) */
+/* then the files that were here before it, escaped, one a line after
+ * two spaces (so that no file's name, "(end)" included, reads as the
+ * end), and the end: a list without it is not trusted (nothing is
+ * removed by it), nor one with a line of neither kind */
 static const char kept_head[] = "Here before it, and kept:\n";
+static const char kept_item[] = "  ";
 static const char kept_end[] = "(end)";
 
 #define ESC_MAX (4 * PATH_MAX + 1)
@@ -50,7 +53,8 @@ int gic_export_mark(int outfd, char *const *kept, size_t nkept)
 		fputs(text, f);
 		fputs(kept_head, f);
 		for (size_t i = 0; i < nkept; i++)
-			fprintf(f, "%s\n", gic_esc(kept[i], buf, ESC_MAX));
+			fprintf(f, "%s%s\n", kept_item, gic_esc(kept[i], buf,
+								  ESC_MAX));
 		fprintf(f, "%s\n", kept_end);
 		if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0 ||
 		    renameat(outfd, GIC_EXPORT_MARK_TMP, outfd,
@@ -103,15 +107,17 @@ static int read_kept(int outfd, char ***out, size_t *n)
 			ended = 1;
 			break;
 		}
+		if (strncmp(line, kept_item, sizeof(kept_item) - 1))
+			break;  /* damaged, or an older gicat's */
 		if (gic_grow(out, *n, &cap, sizeof(**out), 16) ||
-		    !((*out)[*n] = strdup(line)))
+		    !((*out)[*n] = strdup(line + sizeof(kept_item) - 1)))
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
 		else
 			(*n)++;
 	}
 	free(line);
 	fclose(f);
-	if (rc == 0 && !ended) {  /* cut short: trusted for nothing */
+	if (rc < 0 || !ended) {  /* cut short: trusted for nothing */
 		for (size_t i = 0; listed && i < *n; i++)
 			free((*out)[i]);
 		free(*out);

@@ -374,20 +374,34 @@ test_expect_success 'another export into what a killed one left: none of the kil
 test_expect_success 'a mark whose list of kept files was cut short removes nothing of them' '
 	mkdir -p cut/export && for i in 1 2 3; do echo mine >cut/u$i.txt; done &&
 	echo stale >cut/export/stale.png &&
-	printf "An export by gicat is writing into this directory\nHere before it, and kept:\nu1.txt\nu" >cut/.gicat-incomplete &&
+	printf "An export by gicat is writing into this directory\nHere before it, and kept:\n  u1.txt\n  u" >cut/.gicat-incomplete &&
 	gicat export --out cut "label = fake" 2>err &&
 	test -f cut/u1.txt && test -f cut/u2.txt && test -f cut/u3.txt &&
 	! grep -q "killed before it finished left" err &&
-	printf "An export by gicat\nHere before it, and kept:\nu1.txt\nu2.txt\nu3.txt\n(end)\n" >cut/.gicat-incomplete &&
+	printf "An export by gicat\nHere before it, and kept:\n  u1.txt\n  u2.txt\n  u3.txt\n(end)\n" >cut/.gicat-incomplete &&
 	gicat export --out cut "label = fake" 2>err &&
 	test -f cut/u1.txt && test -f cut/u2.txt && test -f cut/u3.txt &&
 	test ! -e cut/export/stale.png
 '
 
+test_expect_success 'a file of the user named (end) is listed as kept like any other, and kept' '
+	mkdir -p endf/export && echo a >"endf/(end)" && echo b >endf/aa.txt && echo c >endf/zz.txt &&
+	echo stale >endf/export/stale.png &&
+	printf "An export by gicat\nHere before it, and kept:\n  (end)\n  aa.txt\n  zz.txt\n(end)\n" >endf/.gicat-incomplete &&
+	gicat export --out endf "label = fake" 2>err &&
+	test -f "endf/(end)" && test -f endf/aa.txt && test -f endf/zz.txt &&
+	test ! -e endf/export/stale.png &&
+	printf "An export by gicat\nHere before it, and kept:\naa.txt\n(end)\n" >endf/.gicat-incomplete &&
+	echo stale >endf/export/stale2.png &&
+	gicat export --out endf "label = fake" 2>err &&
+	test -f "endf/(end)" && test -f endf/aa.txt && test -f endf/zz.txt &&
+	! grep -q "killed before it finished left" err
+'
+
 test_expect_success 'an empty directory of the user'"'"'s that a killed run wrote into stays when its files go' '
 	mkdir -p kd/export/1_fake kd/sub && echo mine >kd/sub/u.txt &&
 	echo stale >kd/export/1_fake/stale.png &&
-	printf "An export by gicat\nHere before it, and kept:\nexport/\nsub/u.txt\n(end)\n" >kd/.gicat-incomplete &&
+	printf "An export by gicat\nHere before it, and kept:\n  export/\n  sub/u.txt\n(end)\n" >kd/.gicat-incomplete &&
 	gicat export --format manifest --out kd "label = fake" 2>err &&
 	test_grep "^export: removed 1 file that an export killed before it finished left in kd$" err &&
 	test -d kd/export && test ! -e kd/export/1_fake && test -f kd/sub/u.txt &&
