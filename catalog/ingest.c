@@ -241,7 +241,8 @@ static const char *dataset_for(struct pipeline *p, size_t i,
 /* Under p->mu: waits for the next result.  A batch of rows open while the
  * next file is slow to come (a stalled read on a network mount) is
  * committed after IDLE_COMMIT, so that the write lock it holds does not
- * keep other gicat processes waiting, and failing after 30 s. */
+ * keep other gicat processes waiting (they give up after their 30 s busy
+ * timeout). */
 static int wait_next(struct pipeline *p, struct gic_writer *w,
 		     struct timespec *until)
 {

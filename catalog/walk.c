@@ -149,7 +149,7 @@ static int walked_enough(struct gic_filelist *fl, const struct stat *st)
 }
 
 /* Reads one directory's names, sorted; *out is an array of strdup'd names.
- * *err is errno when the directory cannot be opened. */
+ * *err is errno when the directory cannot be opened or read whole. */
 static int read_names(const char *path, char ***out, size_t *n, int *err,
 		      uint64_t *hidden)
 {
@@ -165,7 +165,7 @@ static int read_names(const char *path, char ***out, size_t *n, int *err,
 		*err = errno;
 		return 0;
 	}
-	while ((e = readdir(d))) {
+	while ((errno = 0, e = readdir(d))) {
 		if (e->d_name[0] == '.') {  /* .git, .DS_Store, ._x.png; a
 					       catalog's own .gicat is no news */
 			*hidden += strcmp(e->d_name, ".") &&
@@ -180,6 +180,12 @@ static int read_names(const char *path, char ***out, size_t *n, int *err,
 			break;
 		}
 		(*n)++;
+	}
+	if (!e && errno && rc == 0) {  /* an I/O error part of the way: the
+					  directory is rejected, not cut short */
+		*err = errno;
+		while (*n)
+			free(v[--*n]);
 	}
 	closedir(d);
 	if (*n)
