@@ -44,13 +44,15 @@ deg = [(\"lr112\", \"resize(short=112)\"), (\"lr64\", \"resize(short=64)\"),
 assert sets(\"degraded\") == train(sel(\"sd14\", \"train\")) + \
     [test(n, sel(\"sd14\", \"val\"), degrade=d) for n, d in deg]
 # section 5: reals q96 in a window around the fake size, all JPEG q96
+# twice, a crop between (the fakes compressed once more, as the reals were)
 window = {1024: (900, 1100), 512: (450, 550), 256: (225, 275), 128: (112, 138)}
 def unbiased(g, split):
     lo, hi = window[side[g]]
     return dict(select=sel(g, split, \" and (label = fake or (jpeg_quality = 96\"
                            \" and short_side in %d..%d))\" % (lo, hi)),
                 balance=\"label\",
-                degrade=\"center_crop(%d)|jpeg(quality=96)\" % (side[g] * 7 // 8))
+                degrade_real=\"center_crop(%d)|jpeg(quality=96)\" % (side[g] * 7 // 8),
+                degrade_fake=\"jpeg(quality=96)|center_crop(%d)|jpeg(quality=96)\" % (side[g] * 7 // 8))
 for g in ids:
     assert sets(\"unbiased-\" + g) == [(\"train\", unbiased(g, \"train\"))] + \
         [(\"test \" + t, unbiased(t, \"val\")) for t in ids], g

@@ -497,6 +497,52 @@ for name in (\"train\", \"test/sd14\"):
 "
 '
 
+# Reals and fakes of near-identical content: the size per pixel of the
+# derived images tells their compression history apart when the fakes
+# are compressed once and the reals (already quality 96) twice; the
+# shipped unbiased tasks compress the fakes twice too.
+test_expect_success 'unbiased-sd14 gives reals and fakes one compression history: bytes per pixel no longer separates them' '
+	sd=genimage/stable_diffusion_v_1_4/imagenet_ai_0419_sdv4 &&
+	$PY -c "
+from PIL import Image, ImageDraw
+import os, random
+sd = \"hist/$sd\"
+r0 = random.Random(7)
+small = Image.new(\"RGB\", (16, 16))
+small.putdata([tuple(r0.randrange(256) for _ in range(3)) for _ in range(256)])
+base = Image.blend(small.resize((512, 512), Image.BICUBIC),
+                   Image.effect_noise((512, 512), 20).convert(\"RGB\"), 0.2)
+def img(seed):
+    r = random.Random(seed); im = base.copy(); d = ImageDraw.Draw(im)
+    x, y = r.randrange(64, 400), r.randrange(64, 400)
+    d.rectangle((x, y, x + 12, y + 12), fill=tuple(r.randrange(256) for _ in range(3)))
+    return im
+for s, b in ((\"train\", 0), (\"val\", 1000)):
+    os.makedirs(\"%s/%s/ai\" % (sd, s)); os.makedirs(\"%s/%s/nature\" % (sd, s))
+    for i in range(8):
+        img(b + i).save(\"%s/%s/ai/%03d_sdv4_%05d.png\" % (sd, s, i, i))
+        name = \"n01440764_%d.JPEG\" % (10 + i) if s == \"train\" else \"ILSVRC2012_val_%08d.JPEG\" % (1 + i)
+        img(b + 500 + i).save(\"%s/%s/nature/%s\" % (sd, s, name), quality=96)
+" &&
+	gicat init histcat 2>/dev/null &&
+	{ (cd hist && gicat --catalog ../histcat ingest genimage >/dev/null 2>&1) || :; } &&
+	sed "s/^degrade_fake = jpeg(quality=96)|/degrade_fake = /" "$TOP/tasks/genimage/unbiased-sd14.ini" >once.ini &&
+	! grep -q "degrade_fake = jpeg(quality=96)|" once.ini &&
+	for t in genimage/unbiased-sd14 once.ini; do
+		gicat --catalog histcat audit bias --task $t --format json >hist-${t##*/}.json 2>/dev/null || :
+	done &&
+	$PY -c "
+import json
+def bpp(f, name):
+    (s,) = [s for s in json.load(open(f))[\"sets\"] if s[\"set\"] == name]
+    return {r[\"rule\"]: r[\"accuracy\"] for r in s[\"rules\"]}[\"bytes_per_pixel\"]
+for name in (\"train\", \"test/sd14\"):
+    once, twice = bpp(\"hist-once.ini.json\", name), bpp(\"hist-unbiased-sd14.json\", name)
+    assert once == 1 and twice < 0.8, (name, once, twice)
+    print(name, once, twice)
+"
+'
+
 test_expect_success 'provenance on the fixture: no metadata, no leak' '
 	gicat audit provenance "dataset = genimage" >out 2>err &&
 	test_grep "^audit provenance: [0-9]* real, [0-9]* fake entries; 0 kinds of metadata, 0 label leaks$" err &&
