@@ -28,7 +28,7 @@ int gic_derive_lookup(struct gic_catalog *c, const char *parent_hex,
 		      uint64_t *bytes)
 {
 	sqlite3_stmt *s;
-	uint64_t size;
+	uint64_t size, want = 0;
 	int rc;
 
 	if (sqlite3_prepare_v2(c->db, "SELECT d.derived, i.bytes FROM "
@@ -43,8 +43,9 @@ int gic_derive_lookup(struct gic_catalog *c, const char *parent_hex,
 	if (rc == SQLITE_ROW) {
 		snprintf(out_hex, GIC_HEX_LEN + 1, "%s",
 			 (const char *)sqlite3_column_text(s, 0));
+		want = (uint64_t)sqlite3_column_int64(s, 1);
 		if (bytes)
-			*bytes = (uint64_t)sqlite3_column_int64(s, 1);
+			*bytes = want;
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -52,10 +53,16 @@ int gic_derive_lookup(struct gic_catalog *c, const char *parent_hex,
 	if (rc == SQLITE_DONE)
 		return gic_seterr(GIC_ENOTFOUND, "%s of %s not derived yet",
 				  ops->canon, parent_hex);
-	/* a recorded derivation whose object went missing is made again */
+	/* a recorded derivation whose object went missing, or has another
+	 * size (damaged: cut short), is made again; the put replaces it */
 	if ((rc = c->odb->be->stat(c->odb, out_hex, &size)) < 0)
 		return rc == GIC_ENOTFOUND ? gic_seterr(GIC_ENOTFOUND, "object %s "
 				"is missing", out_hex) : rc;
+	if (size != want)
+		return gic_seterr(GIC_ENOTFOUND, "object %s is damaged: %llu "
+				  "bytes, the catalog says %llu", out_hex,
+				  (unsigned long long)size,
+				  (unsigned long long)want);
 	return 0;
 }
 
