@@ -451,6 +451,9 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 	else if (o->max_shortcut >= 0 && best > o->max_shortcut) {
 		char lim[32];
 		pct(lim, sizeof(lim), o->max_shortcut);
+		if (!strcmp(lim, acc))  /* 0.9999 under 100%: as given */
+			snprintf(lim, sizeof(lim), "%.10g%%",
+				 100 * o->max_shortcut);
 		cli_err("gicat: audit bias: %s scores %s, over "
 			"--max-shortcut %s: a detector could learn that instead "
 			"of the pixels\n", rule->text, acc, lim);

@@ -325,6 +325,8 @@ test_expect_success 'bias on the fixture: format = png => fake scores 100%; --ma
 		test_expect_code 2 gicat audit bias --max-shortcut "$v" 2>err &&
 		test_grep "^gicat: audit: --max-shortcut is an accuracy from 0 to 1, not .$v.$" err || return 1
 	done &&
+	test_expect_code 1 gicat audit bias --max-shortcut 0.9999 "dataset = genimage" >/dev/null 2>err &&
+	test_grep "scores 100.0%, over --max-shortcut 99.99%:" err &&
 	test_expect_code 1 gicat audit bias --max-shortcut -0 "dataset = genimage" >/dev/null 2>err &&
 	test_grep "over --max-shortcut 0.0%" err &&
 	test_expect_code 1 gicat audit bias --max-shortcut 1e-400 "dataset = genimage" >/dev/null 2>err &&
