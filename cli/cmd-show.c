@@ -102,12 +102,14 @@ static int image_doc(struct gic_catalog *c, const char *hex, int raw,
 			   "subset, label, split, class, class_source, license "
 			   "AS licenses, path FROM entries WHERE sha256 = ? "
 			   "ORDER BY id", hex, raw)) ||
-	    (rc = add_rows(c, doc, "derived_from", "SELECT parent, ops FROM "
-			   "derivations WHERE derived = ? ORDER BY ops, codec, "
-			   "parent", hex, raw)) ||
-	    (rc = add_rows(c, doc, "derivations", "SELECT ops, derived AS "
-			   "sha256 FROM derivations WHERE parent = ? ORDER BY "
-			   "ops, codec", hex, raw)) ||
+	    /* one derivation recorded under two codec versions with the
+	     * same result is one line */
+	    (rc = add_rows(c, doc, "derived_from", "SELECT DISTINCT parent, "
+			   "ops FROM derivations WHERE derived = ? ORDER BY "
+			   "ops, parent", hex, raw)) ||
+	    (rc = add_rows(c, doc, "derivations", "SELECT DISTINCT ops, "
+			   "derived AS sha256 FROM derivations WHERE parent = ? "
+			   "ORDER BY ops, derived", hex, raw)) ||
 	    /* an entry whose file was since refused (it went bad): the entry
 	     * keeps the image it had, and says so (once, though entries of
 	     * several datasets have its path) */

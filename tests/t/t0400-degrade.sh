@@ -241,7 +241,15 @@ test_expect_success 'show lists derivations, and the parent of a derived image' 
 	test_grep "^derivations (ops sha256):" show &&
 	test_grep "^blur(sigma=3)|png()  *$(derived "$fake" "blur(sigma=3)|png()")$" show &&
 	test_grep "^jpeg(quality=30)  *[0-9a-f]\{64\}$" show &&
-	gicat show "$(derived "$fake" "jpeg(quality=30)")" >show &&
+	sqlite3 cat/.gicat/catalog.db "INSERT INTO derivations (parent, ops, codec, derived, bytes, width, height, format)
+		SELECT parent, ops, ${SQ}an older codec${SQ}, derived, bytes, width, height, format FROM derivations
+		WHERE parent = ${SQ}$fake${SQ} AND ops = ${SQ}jpeg(quality=30)${SQ}" &&
+	gicat show "$fake" >show &&
+	test "$(grep -c "^jpeg(quality=30) " show)" -eq 1 &&
+	sqlite3 cat/.gicat/catalog.db "SELECT derived FROM derivations WHERE codec = ${SQ}an older codec${SQ}" >older &&
+	gicat show "$(cat older)" >show &&
+	test "$(grep -c "jpeg(quality=30)$" show)" -eq 1 &&
+	sqlite3 cat/.gicat/catalog.db "DELETE FROM derivations WHERE codec = ${SQ}an older codec${SQ}" &&
 	test_grep "^derived from (parent ops):" show &&
 	test_grep "^$fake  jpeg(quality=30)$" show &&
 	test_grep "^format *jpeg$" show &&
