@@ -26,12 +26,19 @@ int gic_qfail(struct parser *p, const struct tok *at, const char *fmt, ...)
 
 const char *gic_qdesc(const struct tok *t, char *buf, size_t size)
 {
+	/* a string token has its quotes: shown as it is written */
+	int q = t->kind != T_STR;
+
 	if (t->kind == T_END)
 		return "end of expression";
+	if (!q && t->n == 2)
+		return "an empty string";
 	if (t->n > 40)
-		snprintf(buf, size, "'%.37s...'", t->s);
+		snprintf(buf, size, "%s%.37s...%s", q ? "'" : "", t->s,
+			 q ? "'" : "");
 	else
-		snprintf(buf, size, "'%.*s'", (int)t->n, t->s);
+		snprintf(buf, size, "%s%.*s%s", q ? "'" : "", (int)t->n, t->s,
+			 q ? "'" : "");
 	return buf;
 }
 

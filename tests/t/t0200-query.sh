@@ -121,7 +121,11 @@ test_expect_success 'options that would be ignored together are usage errors' '
 
 test_expect_success 'bad tokens are usage errors, not crashes' '
 	for e in "label =" "(label = fake" "label = fake)" "class = abc" "label == fake" "path ~" "class in 5..";
-	do test_expect_code 2 gicat query "$e" 2>err || exit 1; done
+	do test_expect_code 2 gicat query "$e" 2>err || exit 1; done &&
+	test_expect_code 2 gicat query "class = ${SQ}${SQ}" 2>err &&
+	test "$(head -1 err)" = "gicat: query: ${SQ}class${SQ} takes an integer or a wnid, got an empty string" &&
+	test_expect_code 2 gicat query "width = ${SQ}abc${SQ}" 2>err &&
+	test "$(head -1 err)" = "gicat: query: ${SQ}width${SQ} takes an integer, got ${SQ}abc${SQ}"
 '
 
 test_expect_success 'a glob longer than SQLite takes is a usage error at its column, not a failed query' '
