@@ -260,7 +260,7 @@ static void errors_point_at_the_token(void **state)
 	check_err("label = real and", 17,
 		  "expected a field name after 'and', got end of expression");
 	check_err("= 1", 1, "expected a field name, got '='");
-	check_err("'label' = real", 1, "expected a field name, got ''label''");
+	check_err("'label' = real", 1, "expected a field name, got 'label'");
 	check_err("label # real", 7, "unexpected character '#'");
 	check_err("label = FAKE", 9, "label is 'real' or 'fake', not 'FAKE'");
 	check_err("class in (3, 1000)", 14, "class is 0..999, not 1000");
@@ -268,7 +268,7 @@ static void errors_point_at_the_token(void **state)
 	check_err("label = \x01", 9, "unexpected byte 0x01");
 	check_err("width = abc", 9, "'width' takes an integer, got 'abc'");
 	check_err("width = 1.5", 9, "'width' takes an integer, got '1.5'");
-	check_err("width = '512px'", 9, "'width' takes an integer, got ''512px''");
+	check_err("width = '512px'", 9, "'width' takes an integer, got '512px'");
 	check_err("class = dog", 9, "'class' takes an integer or a wnid, got 'dog'");
 	check_err("bytes = 9223372036854775808", 9,
 		  "'9223372036854775808' is out of range");
