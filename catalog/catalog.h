@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -61,6 +62,12 @@ int gic_grow(void *arr, size_t n, size_t *cap, size_t sz, size_t first);
  * it, "0x1p-1", "inf", "nan"); 1 with its value in *out (-0 as 0, one
  * below the smallest double 0, one above the largest +-HUGE_VAL), or 0. */
 int gic_decimal(const char *s, double *out);
+/* A file time (st_mtim, st_ctim) in nanoseconds, as ref_mtime_ns holds
+ * it. */
+static inline int64_t gic_ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
 /* qsort/bsearch order of an array of char * (strcmp of the strings). */
 int gic_strp_cmp(const void *a, const void *b);
 /* Appends the formatted text to buf (size bytes, *len used), cut short

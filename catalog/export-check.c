@@ -378,8 +378,7 @@ static int compare_all(struct gic_catalog *c, struct gic_catalog *cat,
 }
 
 /* What is wrong with the file of a ref image (ingested with --mode ref),
- * which a manifest lists as its object, into why; NULL when nothing: the
- * size it had, and when its mtime moved, its hash. */
+ * which a manifest lists as its object, into why; NULL when nothing. */
 static const char *ref_drift(const char *path, const char *hex, int64_t size,
 			     int64_t mtime_ns, char *why, size_t n)
 {
@@ -387,30 +386,33 @@ static const char *ref_drift(const char *path, const char *hex, int64_t size,
 	struct stat st;
 	int len = snprintf(why, n, "listed by the manifest: its file '%s' "
 			   "(ingested with --mode ref) ", path);
+	char *at = why + (len > 0 && (size_t)len < n ? len : 0);
+	size_t left = n - (size_t)(at - why);
 
-	if (len < 0 || (size_t)len >= n)
-		len = 0;
-	if (stat(path, &st) < 0)
-		snprintf(why + len, n - (size_t)len, "%s", errno == ENOENT ?
-			 "is gone" : strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		snprintf(why + len, n - (size_t)len, "is no longer a regular "
-			 "file");
-	else if (st.st_size != size)
-		snprintf(why + len, n - (size_t)len, "changed since ingest: "
-			 "%lld bytes, the catalog says %lld",
-			 (long long)st.st_size, (long long)size);
-	else if ((int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
-		 mtime_ns)
+	switch (gic_export_ref_change(path, hex, (uint64_t)size, mtime_ns, &st,
+				      got)) {
+	case GIC_REF_SAME:
 		return NULL;
-	else if (gic_sha256_file(path, got) < 0)
-		snprintf(why + len, n - (size_t)len, "cannot be read: %s",
-			 gic_errmsg());
-	else if (strcmp(got, hex))
-		snprintf(why + len, n - (size_t)len, "changed since ingest: "
-			 "its hash is %.16s, not %.16s", got, hex);
-	else
-		return NULL;
+	case GIC_REF_GONE:
+		snprintf(at, left, "%s", errno == ENOENT ? "is gone" :
+			 strerror(errno));
+		break;
+	case GIC_REF_NOT_FILE:
+		snprintf(at, left, "is no longer a regular file");
+		break;
+	case GIC_REF_RESIZED:
+		snprintf(at, left, "changed since ingest: %lld bytes, the "
+			 "catalog says %lld", (long long)st.st_size,
+			 (long long)size);
+		break;
+	case GIC_REF_UNREADABLE:
+		snprintf(at, left, "cannot be read: %s", gic_errmsg());
+		break;
+	case GIC_REF_CHANGED:
+		snprintf(at, left, "changed since ingest: its hash is %.16s, "
+			 "not %.16s", got, hex);
+		break;
+	}
 	return why;
 }
 
@@ -438,13 +440,14 @@ static int listed_objects(struct gic_catalog *c, const char *dir,
 		const char *ref = (const char *)sqlite3_column_text(s, 2);
 		const char *bad = "listed by the manifest, gone from the store";
 
-		if (sqlite3_column_type(s, 1) == SQLITE_NULL)
-			;  /* no longer catalogued: gone from the store */
-		else if (ref)
+		/* ref: a catalogued ref image; no bytes: no longer catalogued,
+		 * so gone from the store too */
+		if (ref)
 			bad = ref_drift(ref, sha, sqlite3_column_int64(s, 3),
 					sqlite3_column_int64(s, 4), why,
 					sizeof(why));
-		else if (gic_odb_holds(c->odb, sha, (uint64_t)
+		else if (sqlite3_column_type(s, 1) != SQLITE_NULL &&
+			 gic_odb_holds(c->odb, sha, (uint64_t)
 				       sqlite3_column_int64(s, 1)))
 			bad = NULL;
 		if (!bad)

@@ -6,6 +6,8 @@
 #ifndef GIC_EXPORT_INT_H
 #define GIC_EXPORT_INT_H
 
+#include <sys/stat.h>
+
 #include <sys/types.h>
 
 #include "catalog.h"
@@ -141,6 +143,16 @@ void gic_export_undo(struct gic_export_ctx *x);
 /* Is the object file obj there with the size the catalog gives it?  0,
  * GIC_ENOTFOUND (no such file, no message) or GIC_ECORRUPT. */
 int gic_export_object_sound(const char *obj, const struct gic_item *it);
+/* What became of the file of a ref image (ingest --mode ref) since it
+ * was ingested with bytes and mtime_ns: told by its size and mtime, and
+ * when the mtime moved, by its hash (into got).  GIC_REF_GONE leaves
+ * errno; GIC_REF_UNREADABLE the error set. */
+enum gic_ref_change { GIC_REF_SAME, GIC_REF_GONE, GIC_REF_NOT_FILE,
+		      GIC_REF_RESIZED, GIC_REF_UNREADABLE, GIC_REF_CHANGED };
+enum gic_ref_change gic_export_ref_change(const char *path, const char *sha,
+					  uint64_t bytes, int64_t mtime_ns,
+					  struct stat *st,
+					  char got[GIC_HEX_LEN + 1]);
 /* Records a written file. */
 int gic_export_record(struct gic_export_ctx *x, const char *rel,
 		      const char *sha, const char *image, const char *set);

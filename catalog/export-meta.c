@@ -51,6 +51,24 @@ static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *
 	return gic_text_flush(x, &t, rel, s->def->name);
 }
 
+enum gic_ref_change gic_export_ref_change(const char *path, const char *sha,
+					  uint64_t bytes, int64_t mtime_ns,
+					  struct stat *st,
+					  char got[GIC_HEX_LEN + 1])
+{
+	if (stat(path, st) < 0)
+		return GIC_REF_GONE;
+	if (!S_ISREG(st->st_mode))
+		return GIC_REF_NOT_FILE;
+	if ((uint64_t)st->st_size != bytes)
+		return GIC_REF_RESIZED;
+	if (gic_ns(&st->st_mtim) == mtime_ns)
+		return GIC_REF_SAME;
+	if (gic_sha256_file(path, got) < 0)
+		return GIC_REF_UNREADABLE;
+	return strcmp(got, sha) ? GIC_REF_CHANGED : GIC_REF_SAME;
+}
+
 /* A ref image's file: there with the size and mtime it was ingested
  * with, or (the mtime moved) with its bytes' hash. */
 static int check_ref(const char *path, const struct gic_item *it,
@@ -59,24 +77,28 @@ static int check_ref(const char *path, const struct gic_item *it,
 	char got[GIC_HEX_LEN + 1];
 	struct stat st;
 
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+	switch (gic_export_ref_change(path, it->sha256, it->bytes, mtime_ns,
+				      &st, got)) {
+	case GIC_REF_SAME:
+		return 0;
+	case GIC_REF_GONE:
+	case GIC_REF_NOT_FILE:
 		return gic_seterr(GIC_ECORRUPT, "'%s' (image %s, ingested with "
 				  "--mode ref) is gone or not a file: run "
 				  "'gicat verify'", path, it->sha256);
-	if ((uint64_t)st.st_size != it->bytes)
+	case GIC_REF_RESIZED:
 		return gic_seterr(GIC_ECORRUPT, "'%s' (image %s, ingested with "
 				  "--mode ref) changed since ingest: %lld bytes, "
 				  "the catalog says %llu: %s", path, it->sha256,
 				  (long long)st.st_size,
 				  (unsigned long long)it->bytes, GIC_DAMAGED_HINT);
-	if ((int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
-	    mtime_ns)
-		return 0;
-	if (gic_sha256_file(path, got) < 0)
+	case GIC_REF_UNREADABLE:
 		return GIC_EIO;
-	return strcmp(got, it->sha256) ? gic_seterr(GIC_ECORRUPT, "'%s' "
-		"(ingested with --mode ref) changed since ingest: its hash is "
-		"%s, not %s: %s", path, got, it->sha256, GIC_DAMAGED_HINT) : 0;
+	default:
+		return gic_seterr(GIC_ECORRUPT, "'%s' (ingested with --mode "
+				  "ref) changed since ingest: its hash is %s, not "
+				  "%s: %s", path, got, it->sha256, GIC_DAMAGED_HINT);
+	}
 }
 
 /* Where a manifest sends a loader for it: its object (checked to be there

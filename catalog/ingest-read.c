@@ -20,16 +20,11 @@
  * which leaves its times as they were: such a file is read twice. */
 #define RACY_NS 1000000000LL
 
-static long long ns(const struct timespec *t)
-{
-	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
-}
-
 static int same_stat(const struct stat *a, const struct stat *b)
 {
 	return a->st_size == b->st_size && a->st_ino == b->st_ino &&
-	       ns(&a->st_mtim) == ns(&b->st_mtim) &&
-	       ns(&a->st_ctim) == ns(&b->st_ctim);
+	       gic_ns(&a->st_mtim) == gic_ns(&b->st_mtim) &&
+	       gic_ns(&a->st_ctim) == gic_ns(&b->st_ctim);
 }
 
 /* Do the len bytes of buf still match the file at fd? */
@@ -62,7 +57,7 @@ static int settled(int fd, const struct stat *st, const unsigned char *buf,
 
 	if (fstat(fd, &now) < 0)
 		return gic_seterr(GIC_EIO, "stat: %s", strerror(errno));
-	if (same_stat(st, &now) && (ns(&st->st_mtim) < ns(t0) - RACY_NS ||
+	if (same_stat(st, &now) && (gic_ns(&st->st_mtim) < gic_ns(t0) - RACY_NS ||
 				    (reread_same(fd, buf, len) &&
 				     fstat(fd, &now) == 0 && same_stat(st, &now))))
 		return 0;

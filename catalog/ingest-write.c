@@ -309,9 +309,7 @@ static int ref_intact(const char *was, int64_t size, int64_t mtime_ns)
 	struct stat st;
 
 	return stat(was, &st) == 0 && S_ISREG(st.st_mode) &&
-	       st.st_size == size &&
-	       (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec ==
-	       mtime_ns;
+	       st.st_size == size && gic_ns(&st.st_mtim) == mtime_ns;
 }
 
 /*

@@ -71,8 +71,7 @@ static int record_ref(struct gic_result *r, const char *path,
 				  "--mode ref needs its absolute path, which "
 				  "cannot be had: %s", strerror(errno));
 	r->ref_size = (int64_t)st->st_size;
-	r->ref_mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
-			  st->st_mtim.tv_nsec;
+	r->ref_mtime_ns = gic_ns(&st->st_mtim);
 	return 0;
 }
 

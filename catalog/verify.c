@@ -249,11 +249,6 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
  * which; full re-hashes every ref'd file of the recorded size, so a
  * touched file whose bytes are intact is no problem.
  */
-static int64_t mtime_of(const struct stat *st)
-{
-	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-}
-
 static void check_ref(struct ctx *x, const char *hex, const char *path,
 		      int64_t size, int64_t mtime_ns, int full,
 		      const char *dataset)
@@ -296,10 +291,10 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 			snprintf(why, sizeof(why), "content changed since ingest "
 				 "(hash %s)%s", got, REF_CHANGED_REMEDY);
 			problem(x, path, why);
-		} else if (mtime_of(&st) != mtime_ns && !x->rep->touched++)
+		} else if (gic_ns(&st.st_mtim) != mtime_ns && !x->rep->touched++)
 			snprintf(x->rep->touched_first,
 				 sizeof(x->rep->touched_first), "%s", path);
-	} else if (mtime_of(&st) != mtime_ns) {
+	} else if (gic_ns(&st.st_mtim) != mtime_ns) {
 		problem(x, path, "mtime changed since ingest (size did not): "
 			"'gicat verify --full' re-hashes it; ingesting it again "
 			"with --mode ref records the new mtime");
