@@ -427,6 +427,8 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	struct stat st;
 	DIR *d;
 
+	/* an --out there already is refused here if it holds the catalog or
+	 * its ref'd files (a scan of the images); one made below is empty */
 	if ((rc = gic_export_out_check(x->cat, out, 1)) < 0)
 		return rc;
 	if (mkdir(out, 0777) < 0 && errno == ENOENT) /* gone meanwhile */
@@ -441,8 +443,6 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 		return gic_seterr(GIC_EUSAGE, "exists and is not a directory");
 	if (!(x->out = realpath(out, NULL)))
 		return gic_seterr(GIC_EIO, "%s", strerror(errno));
-	if ((rc = holds_ours(x->cat, x->out)) < 0)  /* again: it may be new */
-		return rc;
 	x->outfd = open(x->out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x->outfd < 0)
 		return gic_seterr(GIC_EIO, "'%s': %s", out, strerror(errno));
