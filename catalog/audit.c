@@ -148,10 +148,8 @@ static void add_id(char *list, size_t size, const char *id)
 
 static size_t name_hash(const char *s)
 {
-	uint64_t h = 14695981039346656037u;  /* FNV-1a */
+	uint64_t h = gic_fnv1a(s);
 
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211u;
 	return (size_t)(h ^ h >> 32);
 }
 

@@ -68,6 +68,8 @@ static inline int64_t gic_ns(const struct timespec *t)
 {
 	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
 }
+/* The 64-bit FNV-1a hash of a string: for tables of names in memory. */
+uint64_t gic_fnv1a(const char *s);
 /* qsort/bsearch order of an array of char * (strcmp of the strings). */
 int gic_strp_cmp(const void *a, const void *b);
 /* Appends the formatted text to buf (size bytes, *len used), cut short

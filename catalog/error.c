@@ -419,3 +419,12 @@ int gic_decimal(const char *s, double *out)
 	*out = strtod(s, NULL) + 0.0;  /* -0 as 0 */
 	return 1;
 }
+
+uint64_t gic_fnv1a(const char *s)
+{
+	uint64_t h = 14695981039346656037u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211u;
+	return h;
+}

@@ -44,7 +44,8 @@ struct keys {
 	const char **parents;    /* originals of degraded images, sorted */
 	size_t nparents;
 	uint64_t misses;         /* path keys found nowhere, so far */
-	uint64_t *names;         /* then: hashes of every known path's last
+	int named;               /* after NAMES_AFTER of them, names holds */
+	uint64_t *names;         /* the hashes of every known path's last
 				    component (entries, exports), sorted */
 	size_t nnames;
 };
@@ -315,12 +316,8 @@ static int known_depth(struct keys *k)
 static uint64_t name_hash(const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	uint64_t h = 0xcbf29ce484222325ULL;  /* FNV-1a */
 
-	for (const unsigned char *u = (const unsigned char *)(slash ? slash + 1 :
-							      path); *u; u++)
-		h = (h ^ *u) * 0x100000001b3ULL;
-	return h;
+	return gic_fnv1a(slash ? slash + 1 : path);
 }
 
 static int u64_cmp(const void *a, const void *b)
@@ -353,33 +350,26 @@ static int index_names(struct keys *k)
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return gic_seterr(GIC_EDB, "eval: %s", sqlite3_errmsg(k->c->db));
-	qsort(k->names, k->nnames, sizeof(*k->names), u64_cmp);
-	if (!k->names)  /* built, empty */
-		k->names = malloc(1);
-	return k->names ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
+	if (k->nnames)
+		qsort(k->names, k->nnames, sizeof(*k->names), u64_cmp);
+	k->named = 1;
+	return 0;
 }
 
 /* 0 when no known path ends as path does; 1 when one may (or not yet
  * known); < 0 on failure. */
 static int name_known(struct keys *k, const char *path)
 {
-	uint64_t h = name_hash(path);
-	size_t lo = 0, hi = k->nnames;
+	uint64_t h;
 	int rc;
 
-	if (!k->names && k->misses < NAMES_AFTER)
+	if (!k->named && k->misses < NAMES_AFTER)
 		return 1;
-	if (!k->names && (rc = index_names(k)) < 0)
+	if (!k->named && (rc = index_names(k)) < 0)
 		return rc;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (k->names[mid] < h)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < k->nnames && k->names[lo] == h;
+	h = name_hash(path);
+	return k->nnames && bsearch(&h, k->names, k->nnames,
+				    sizeof(*k->names), u64_cmp) != NULL;
 }
 
 /* A path key: without as many leading components as the last match had
