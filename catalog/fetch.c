@@ -335,12 +335,11 @@ static void fd_room(struct gic_fetcher *f)
 	rlim_t want = (rlim_t)f->jobs + FDS_SPARE;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur >= want)
+	/* RLIM_INFINITY is above any number */
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
 		return;
-	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > rl.rlim_cur) {
-		rl.rlim_cur = rl.rlim_max != RLIM_INFINITY &&
-			      rl.rlim_max < want ? rl.rlim_max : want;
+	if (rl.rlim_max > rl.rlim_cur) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			getrlimit(RLIMIT_NOFILE, &rl);
 	}
