@@ -469,6 +469,8 @@ static int run_line(char *s, const char *dir, int line, struct gic_run *run)
 	return 0;
 }
 
+#define BAD_RUNS_SHOWN 10 /* bad lines of a run list named, one a line */
+
 int gic_runs_read(const char *path, struct gic_run **out, int *n)
 {
 	const char *slash = strrchr(path, '/');
@@ -497,15 +499,15 @@ int gic_runs_read(const char *path, struct gic_run **out, int *n)
 		memset(&g[*n], 0, sizeof(*g));
 		/* every bad line said, the first 10 of them one a line */
 		if ((rc = run_line(s, dir, line, &g[(*n)++])) == GIC_EUSAGE) {
-			if (nbad++ < 10)
+			if (nbad++ < BAD_RUNS_SHOWN)
 				gic_appendf(bad, sizeof(bad), &blen, "%s%s",
 					    blen ? "\n" : "", gic_errmsg());
 			rc = 0;
 		}
 	}
-	if (rc == 0 && nbad > 10)
+	if (rc == 0 && nbad > BAD_RUNS_SHOWN)
 		gic_appendf(bad, sizeof(bad), &blen, "\n... and %zu more bad "
-			    "lines", nbad - 10);
+			    "lines", nbad - BAD_RUNS_SHOWN);
 	if (rc == 0 && nbad)
 		rc = gic_seterr_lines(GIC_EUSAGE, bad);
 	if (rc == 0 && *n == 0)

@@ -441,7 +441,10 @@ static int matrix_out(struct runs *rs, const struct args *a)
 	return rc;
 }
 
-/* "1, 3 and 5" of the first n (at most 10) of lines, "... and 4 more"
+/* Lines named in a note about runs of one name, at most. */
+#define SAME_LINES_MAX 10
+
+/* "1, 3 and 5" of the first n (at most SAME_LINES_MAX) of lines, "... and 4 more"
  * when there are more (total). */
 static void line_list(const int *v, int n, int total, char *buf, size_t size)
 {
@@ -465,7 +468,7 @@ static void same_rows(const struct runs *rs, const char *file)
 
 	for (int i = 0; i < rs->n; i++) {
 		const char *name = rs->evals[i].trained_on;
-		int seen = 0, same = 0, v[10];
+		int seen = 0, same = 0, v[SAME_LINES_MAX];
 
 		if (!strcmp(name, "avg"))
 			cli_err("gicat: eval: note: '%s': line %d trains on "
@@ -476,11 +479,12 @@ static void same_rows(const struct runs *rs, const char *file)
 			seen = !strcmp(rs->evals[j].trained_on, name);
 		for (int j = i; j < rs->n && !seen; j++)
 			if (!strcmp(rs->evals[j].trained_on, name) &&
-			    same++ < 10)
+			    same++ < SAME_LINES_MAX)
 				v[same - 1] = rs->list[j].line;
 		if (same < 2)
 			continue;
-		line_list(v, same < 10 ? same : 10, same, lines, sizeof(lines));
+		line_list(v, same < SAME_LINES_MAX ? same : SAME_LINES_MAX,
+			  same, lines, sizeof(lines));
 		cli_err("gicat: eval: note: '%s': lines %s train on %s: %d "
 			"rows of that name, in the file's order\n", file, lines,
 			gic_eval_title(name, t, sizeof(t)), same);
