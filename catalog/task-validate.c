@@ -24,18 +24,26 @@ static int chars(const char *s, size_t n)
 	return c;
 }
 
-/* Where column col of a select value lies in the file: the value began
- * on line key_line and may go on over indented lines, which inih joined
- * with a space (each cut at an inline " ;" comment, trimmed).  0 when the
- * lines read do not spell the value. */
-static int value_place(const char *s, int key_line, const char *expr,
-		       int col, int *line, int *column)
-{
-	size_t off = 0, want = col > 0 ? (size_t)col - 1 : 0;
+/* One line of a key's value as inih read it: the text [v, end) after
+ * the '=' (or the indentation of a continuation), cut at an inline " ;"
+ * comment and trimmed. */
+struct value_line {
+	const char *s, *v, *end;  /* the line, the value's start and end */
+	int line;                 /* its number in the file */
+	int cut;                  /* an inline comment ended it */
+};
 
-	for (int l = 1; l < key_line && *s; l++)
+/* The lines of the value of the key on line key_line: the key's own,
+ * then indented lines (which inih joins with a space; it skips blank and
+ * comment lines between them).  Call with vl->s NULL first; 0 at the end. */
+static int value_next(const char *text, int key_line, struct value_line *vl)
+{
+	const char *s = vl->s ? gic_task_next_line(vl->s) : text;
+	int l = vl->s ? vl->line + 1 : 1;
+
+	for (; l < key_line && *s; l++)
 		s = gic_task_next_line(s);
-	for (int l = key_line; *s; l++, s = gic_task_next_line(s)) {
+	for (; *s; l++, s = gic_task_next_line(s)) {
 		size_t len = strcspn(s, "\r\n"), ws = strspn(s, " \t");
 		const char *v = s, *end = s + len, *c;
 
@@ -54,36 +62,48 @@ static int value_place(const char *s, int key_line, const char *expr,
 		for (c = v; c < end && !(*c == ';' && c > v &&
 					 (c[-1] == ' ' || c[-1] == '\t')); c++)
 			;
+		vl->cut = c < end;
 		while (c > v && (c[-1] == ' ' || c[-1] == '\t'))
 			c--;
-		if (strncmp(expr + off, v, (size_t)(c - v)))
-			return 0;
-		if (want <= off + (size_t)(c - v)) {
-			*line = l;
-			*column = chars(s, (size_t)(v - s) + (want >= off ?
-							   want - off : 0)) + 1;
-			return 1;
-		}
-		off += (size_t)(c - v) + 1;
+		vl->s = s, vl->v = v, vl->end = c, vl->line = l;
+		return 1;
 	}
 	return 0;
 }
 
-/* Whether the value of the key on key_line (and its continuations) was
- * cut at an inline comment: " ;" inside quotes ends it there too. */
-static int cut_at_comment(const char *s, int key_line)
+/* Where column col of a select value lies in the file: the value began
+ * on line key_line.  0 when the lines read do not spell the value. */
+static int value_place(const char *text, int key_line, const char *expr,
+		       int col, int *line, int *column)
 {
-	for (int l = 1; l < key_line && *s; l++)
-		s = gic_task_next_line(s);
-	for (int l = key_line; *s; l++, s = gic_task_next_line(s)) {
-		size_t len = strcspn(s, "\r\n"), ws = strspn(s, " \t");
+	struct value_line vl = { 0 };
+	size_t off = 0, want = col > 0 ? (size_t)col - 1 : 0;
 
-		if (l > key_line && (ws == 0 || ws >= len))
-			return 0;  /* not a continuation */
-		for (size_t i = ws + 1; i < len; i++)
-			if (s[i] == ';' && (s[i - 1] == ' ' || s[i - 1] == '\t'))
-				return 1;
+	while (value_next(text, key_line, &vl)) {
+		size_t n = (size_t)(vl.end - vl.v);
+
+		if (strncmp(expr + off, vl.v, n))
+			return 0;
+		if (want <= off + n) {
+			*line = vl.line;
+			*column = chars(vl.s, (size_t)(vl.v - vl.s) +
+					(want >= off ? want - off : 0)) + 1;
+			return 1;
+		}
+		off += n + 1;
 	}
+	return 0;
+}
+
+/* Whether the value of the key on key_line was cut at an inline comment:
+ * " ;" inside quotes ends it there too. */
+static int cut_at_comment(const char *text, int key_line)
+{
+	struct value_line vl = { 0 };
+
+	while (value_next(text, key_line, &vl))
+		if (vl.cut)
+			return 1;
 	return 0;
 }
 

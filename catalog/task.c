@@ -382,13 +382,8 @@ static void odd_shares(struct parse *p)
 }
 
 static int on_key(struct parse *p, const char *section, const char *k,
-		  const char *v)
+		  const char *v, int cont)
 {
-	/* inih hands an indented line after a key to the handler under that
-	 * key's name: a continuation, not a repetition */
-	int cont = !strcmp(k, p->last_key) &&
-		   p->prev_content == p->last_line && p->indented;
-
 	p->keyed = 1;
 
 	if (!*section)
@@ -446,11 +441,39 @@ static int on_key(struct parse *p, const char *section, const char *k,
 	return set_key(p, p->set, k, v, cont);
 }
 
+/* A copy of a continuation line's value cut at an inline comment (a ';'
+ * after white space), or NULL when it has none: inih (r55) cuts a key's
+ * own line there but hands its continuation lines over whole. */
+static char *uncomment(const char *v)
+{
+	const char *c = v;
+	char *cut;
+	size_t n;
+
+	while (*c && !(*c == ';' && c > v && isspace((unsigned char)c[-1])))
+		c++;
+	if (!*c)
+		return NULL;
+	for (n = (size_t)(c - v); n && isspace((unsigned char)v[n - 1]); n--)
+		;
+	if ((cut = malloc(n + 1)))
+		memcpy(cut, v, n), cut[n] = 0;
+	return cut;
+}
+
 /* inih's handler: errors are collected, so that the whole file is read. */
 static int handler(void *user, const char *section, const char *k,
 		   const char *v)
 {
-	on_key(user, section, k, v);
+	struct parse *p = user;
+	/* inih hands an indented line after a key to the handler under that
+	 * key's name: a continuation, not a repetition */
+	int cont = !strcmp(k, p->last_key) &&
+		   p->prev_content == p->last_line && p->indented;
+	char *cut = cont ? uncomment(v) : NULL;
+
+	on_key(p, section, k, cut ? cut : v, cont);
+	free(cut);
 	return 1;
 }
 

@@ -727,7 +727,16 @@ test_expect_success 'a " ;" inside quotes starts a comment too, and the untermin
 	test_expect_code 1 gicat task check quote.ini 2>err &&
 	test "$(cat err)" = "gicat: task: quote.ini:2: select: unterminated string (column 20)" &&
 	printf "[train]\nselect = dataset = ${SQ}x;y${SQ}\n" >nosp.ini &&
-	gicat task check nosp.ini 2>err && test_grep "no entry has dataset .x;y." err
+	gicat task check nosp.ini 2>err && test_grep "no entry has dataset .x;y." err &&
+	printf "[train]\nselect = dataset =\n\n  ${SQ}x ;y${SQ}\n" >semi2.ini &&
+	test_expect_code 1 gicat task check semi2.ini 2>err &&
+	test_grep "semi2.ini:4: select: unterminated string: a ${SQ};${SQ} after white space" err &&
+	printf "[train]\nselect = split = val   ; val only\n   and label = fake    ; fakes\n   and widht > 1 ; w\n" >cont.ini &&
+	test_expect_code 1 gicat task check cont.ini 2>err &&
+	test "$(cat err)" = "gicat: task: cont.ini:4: select: unknown field ${SQ}widht${SQ} (did you mean ${SQ}width${SQ}?) (column 8)" &&
+	sed "\$d" cont.ini >cont2.ini && gicat task show cont2.ini >out &&
+	printf "[task]\nname = cont2\n[train]\nselect = split = val and label = fake\n" >one.ini &&
+	gicat task show one.ini >want && test "$(head -n1 out)" = "$(head -n1 want)"
 '
 
 test_expect_success 'white space is what inih skips: a vertical tab or form feed starts a continuation line' '
