@@ -173,6 +173,57 @@ static int note_made(struct gic_export_ctx *x, const char *rel)
 	return 0;
 }
 
+/* 1 (and the error set) when rel below outfd is a symbolic link or
+ * another file where an export wants a directory; 0 when it is one or
+ * is not there. */
+static int not_dir(int outfd, const char *rel)
+{
+	struct stat st;
+
+	if (fstatat(outfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    S_ISDIR(st.st_mode))
+		return 0;
+	if (S_ISLNK(st.st_mode))
+		gic_seterr(GIC_EUSAGE, "its '%s' is a symbolic link: an export "
+			   "writes into directories only (remove it)", rel);
+	else
+		gic_seterr(GIC_EUSAGE, "its '%s' is not a directory: an export "
+			   "writes a directory there (remove it)", rel);
+	return 1;
+}
+
+/* Refuses, before --force removes anything, an --out where a directory
+ * of a set this export writes (or a label directory of one) is a
+ * symbolic link or a file: the export would fail there after the older
+ * one was gone. */
+static int dirs_check(const struct gic_export_ctx *x)
+{
+	enum gic_export_format f = x->opts->format;
+	int labels = f == GIC_FMT_IMAGEFOLDER || f == GIC_FMT_GENIMAGE;
+	char rel[4096];
+
+	for (int i = 0; i < x->r->nsets; i++) {
+		const struct gic_resolved_set *s = &x->r->sets[i];
+
+		for (int k = -1; s->n && k < (labels ? 2 : 0); k++) {
+			char *c = rel;
+
+			snprintf(rel, sizeof(rel), "%s%s%s", s->def->name,
+				 k < 0 ? "" : "/", k < 0 ? "" :
+				 gic_export_label_dir(f, k ? "fake" : "real"));
+			do {  /* each prefix, from the top down */
+				char keep = *(c = c + strcspn(c, "/"));
+
+				*c = '\0';
+				if (not_dir(x->outfd, rel))
+					return GIC_EUSAGE;
+				*c = keep;
+			} while (*c++);
+		}
+	}
+	return 0;
+}
+
 int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd)
 {
 	char buf[4096], made[4096] = "", *save = NULL, *comp, *keep;
@@ -212,14 +263,9 @@ int gic_export_dir(struct gic_export_ctx *x, const char *rel, int *fd)
 	}
 	if (cur < 0) { /* made: the path down to where it failed */
 		int e = errno;
-		struct stat st;
 
-		if (fstatat(x->outfd, made, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(st.st_mode))
-			return gic_seterr(GIC_EUSAGE, "its '%s' is a symbolic "
-					  "link: an export writes into "
-					  "directories only (remove it)", made);
-		return gic_seterr(GIC_EIO, "its '%s': not a directory we may "
+		return not_dir(x->outfd, made) ? GIC_EUSAGE :
+		       gic_seterr(GIC_EIO, "its '%s': not a directory we may "
 				  "write (%s)", made, strerror(e));
 	}
 	if (!(keep = strdup(rel))) {
@@ -463,6 +509,8 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	contents(d, &nonempty, &found);
 	if (nonempty && !x->opts->force && !found)
 		return not_ours(x, gic_seterr(GIC_EUSAGE, NOT_EMPTY));
+	if (nonempty && (rc = dirs_check(x)) < 0)
+		return not_ours(x, rc);
 	x->overwrite = nonempty;
 	x->resumed = found;
 	/* the mark goes first (a new one by the clear, before it removes

@@ -101,6 +101,22 @@ test_expect_success '--force over a set directory that is a symbolic link: named
 	gicat split --check symset >out && test_grep " 0 drifts" out
 '
 
+test_expect_success '--force over an export whose set or label directory became a link or a file: refused before it removes anything' '
+	(cd symset && find . -type f | sort) >before &&
+	for d in train:link train/0_real:link test/adm:file; do
+		how=${d#*:} d=${d%:*} &&
+		mv symset/$d saved &&
+		if test $how = link; then ln -s "$TRASH/elsewhere" symset/$d; else : >symset/$d; fi &&
+		test_expect_code 2 gicat split $TASK --out symset --force 2>err &&
+		test_grep "its ${SQ}$d${SQ} is .* (remove it)$" err &&
+		rm symset/$d && mv saved symset/$d &&
+		(cd symset && find . -type f | sort) >after &&
+		test_cmp before after || return 1
+	done &&
+	test -z "$(ls -A elsewhere)" &&
+	gicat split --check symset >out && test_grep " 0 drifts" out
+'
+
 test_expect_success '--force removes nothing through a symlink, whatever MANIFEST.sha256 lists' '
 	mkdir -p forced keep/train && echo precious >keep/train/x.png &&
 	ln -s "$TRASH/keep/train" forced/train &&
