@@ -383,7 +383,10 @@ struct gic_catalog {
 
 enum { GIC_RO_SCHEMA = 1, GIC_RO_ACCESS = 2, GIC_RO_OLDER = 3 };
 
-/* Creates DIR/.gicat (catalog.db + objects/); GIC_EUSAGE if it exists. */
+/* Creates DIR/.gicat (catalog.db + objects/), and DIR and its parents
+ * when missing: 0.  1 when DIR holds a catalog already, which *out then
+ * is (opened as gic_catalog_open does).  GIC_ESCHEMA for a store that
+ * holds objects but lost its catalog.db. */
 int gic_catalog_init(const char *dir, struct gic_catalog **out);
 /*
  * Finds the catalog: explicit (the --catalog value) if given, else

@@ -192,6 +192,65 @@ static int init_unfinished(const char *root)
 	return tables == 0 && !objects;
 }
 
+/* Does root's objects/ hold a file in a fan-out directory? */
+static int store_has_objects(const char *root)
+{
+	char p[PATH_MAX], sub[PATH_MAX + 4];
+	struct dirent *e, *f;
+	DIR *d, *x;
+	int found = 0;
+
+	if (path_join(p, sizeof(p), root, ".gicat/objects") < 0 ||
+	    !(d = opendir(p)))
+		return 0;
+	while (!found && (e = readdir(d))) {
+		if (e->d_name[0] == '.' ||
+		    snprintf(sub, sizeof(sub), "%s/%s", p, e->d_name) >=
+		    (int)sizeof(sub) || !(x = opendir(sub)))
+			continue;
+		while (!found && (f = readdir(x)))
+			found = f->d_name[0] != '.';
+		closedir(x);
+	}
+	closedir(d);
+	return found;
+}
+
+/* The error of a store whose catalog.db is gone (from: where root came
+ * from): a new catalog would call every object unreferenced, and gc
+ * delete them all. */
+static int lost_catalog(const char *root, const char *from)
+{
+	return gic_seterr(GIC_ESCHEMA, "'%s'%s: its .gicat/objects holds "
+			  "objects but catalog.db is missing: restore it from "
+			  "a backup, or remove .gicat to start again (a new "
+			  "catalog would let gc delete every object)", root,
+			  from);
+}
+
+/* mkdir -p dir: it and the directories above it that are missing. */
+static int make_dirs(const char *dir)
+{
+	char p[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(p))
+		return gic_seterr(GIC_EUSAGE, "path too long");
+	memcpy(p, dir, n + 1);
+	for (char *s = p + 1;; s++) {
+		char c = *s;
+
+		if (c && c != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0777) < 0 && errno != EEXIST)
+			return gic_seterr(GIC_EIO, "mkdir '%s': %s", p,
+					  strerror(errno));
+		if (!(*s = c))
+			return 0;
+	}
+}
+
 /* Does path name a directory called .gicat (with trailing slashes)? */
 static int names_gicat(const char *path)
 {
@@ -233,6 +292,9 @@ static int catalog_dir_itself(const char *arg, const char *from,
 	char p[PATH_MAX];
 	struct stat st;
 
+	if (!n)
+		return gic_seterr(GIC_EUSAGE, "an empty catalog directory "
+				  "name%s", from);
 	while (n > 1 && arg[n - 1] == '/')
 		n--;
 	if (names_gicat(arg) &&
@@ -255,6 +317,8 @@ static int catalog_dir_itself(const char *arg, const char *from,
 	if (!S_ISDIR(st.st_mode))
 		return gic_seterr(GIC_ENOTFOUND, "'%s'%s is not a directory",
 				  arg, from);
+	if (store_has_objects(arg))
+		return lost_catalog(arg, from);
 	return gic_seterr(GIC_ENOTFOUND, "'%s'%s holds no .gicat catalog "
 			  "('gicat init %s' makes one)", arg, from, arg);
 }
@@ -272,6 +336,8 @@ int gic_catalog_upward(const char *dir, char **root_out)
 			return *root_out ? 0 : gic_seterr(GIC_ENOMEM,
 							  "out of memory");
 		}
+		if (store_has_objects(p))
+			return lost_catalog(p, "");
 		if (!(slash = strrchr(p, '/')) || (slash == p && !p[1]))
 			return GIC_ENOTFOUND;
 		slash[slash == p] = '\0';  /* "/x" goes to "/" */
@@ -481,11 +547,8 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 	if (within_gicat(dir))
 		return gic_seterr(GIC_EUSAGE, "inside a catalog's .gicat "
 				  "directory: a catalog cannot be made there");
-	if (mkdir(dir, 0777) < 0 && errno == ENOENT)
-		return gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
-				  "directory does not exist");
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
-		return gic_seterr(GIC_EIO, "mkdir '%s': %s", dir, strerror(errno));
+	if ((rc = make_dirs(dir)) < 0)
+		return rc;
 	if ((rc = path_join(p, sizeof(p), dir, ".gicat")) < 0)
 		return rc;
 	if (mkdir(p, 0777) < 0 && errno != EEXIST)
@@ -497,7 +560,14 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 		goto out;
 	}
 	if (is_catalog(dir) && !init_unfinished(dir)) {
-		rc = gic_seterr(GIC_EUSAGE, "'%s' already holds a catalog", dir);
+		close(dfd);  /* the one that made it is done */
+		dfd = -1;
+		rc = gic_catalog_open(dir, out);
+		rc = rc < 0 ? rc : 1;
+		goto out;
+	}
+	if (!is_catalog(dir) && store_has_objects(dir)) {
+		rc = lost_catalog(dir, "");
 		goto out;
 	}
 	if ((rc = path_join(p, sizeof(p), dir, ".gicat/objects")) < 0)

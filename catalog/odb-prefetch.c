@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -42,6 +43,7 @@ static void read_ahead(struct gic_odb_prefetch *p, size_t k, char *buf,
 		       size_t size)
 {
 	char hex[GIC_HEX_LEN + 1], name[GIC_HEX_LEN + 2];
+	struct stat st;
 	int at, fd;
 
 	if (p->v[k].path)  /* O_NONBLOCK: a FIFO there does not hold us */
@@ -55,8 +57,14 @@ static void read_ahead(struct gic_odb_prefetch *p, size_t k, char *buf,
 			    O_CLOEXEC);
 	if (fd < 0)
 		return;  /* the reader finds out what is wrong with it */
-	while (read(fd, buf, size) > 0)
-		;
+	/* a regular file's bytes only, as far as it had them: a ref'd path
+	 * that became /dev/zero (or a file that grows) must not keep the
+	 * thread, which the reader joins, reading for ever */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		for (off_t left = st.st_size, n; left > 0; left -= n)
+			if ((n = read(fd, buf, (size_t)left < size ?
+				      (size_t)left : size)) <= 0)
+				break;
 	close(fd);
 }
 

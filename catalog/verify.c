@@ -465,11 +465,14 @@ static int remove_orphan(const char *hex, void *arg)
  * exports are forgotten first). */
 #define EXPORTED GIC_SQL_EXPORTED("SELECT id FROM temp.gc_gone")
 /* Images gc removes: none that an entry uses, or an export (with
- * EXPORTED as the second base), or that derives from one of those. */
+ * EXPORTED as the second base), or that derives from one of those.  The
+ * entries are read from their table, not from the index on sha256: an
+ * index that lost rows (which verify's quick_check does not see) would
+ * have the objects of those entries deleted. */
 #define UNUSED(also) "SELECT sha256 FROM images WHERE sha256 NOT IN (WITH " \
-	"RECURSIVE keep(h) AS (SELECT sha256 FROM entries " also " UNION " \
-	"SELECT derived FROM derivations JOIN keep ON parent = h) SELECT h " \
-	"FROM keep)"
+	"RECURSIVE keep(h) AS (SELECT sha256 FROM entries NOT INDEXED " \
+	also " UNION SELECT derived FROM derivations JOIN keep ON " \
+	"parent = h) SELECT h FROM keep)"
 #define UNUSED_IMAGES UNUSED("UNION " EXPORTED)
 
 /* Records of exports whose directory is gone (deleted, or moved: its

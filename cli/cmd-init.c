@@ -73,6 +73,13 @@ int cmd_init(int argc, char **argv)
 				       dir, gic_file_kind(st.st_mode));
 	if ((rc = gic_catalog_init(dir, &c)) < 0)
 		return cli_fail(rc, "init", dir);
+	if (rc == 1) {  /* as git init says "Reinitialized": a script re-run */
+		cli_err("init: %s/.gicat already holds a catalog (schema %d): "
+			"its objects and rows stay as they are\n", c->root,
+			c->schema_version);
+		gic_catalog_close(c);
+		return 0;
+	}
 	cli_err("init: created catalog in %s/.gicat (schema %d)\n",
 		c->root, c->schema_version);
 	if ((above = catalog_above(c->root)))

@@ -233,6 +233,15 @@ test_expect_success 'verify --full checks the indexes against their tables (inte
 	test_grep "^gicat: verify: .catalog.db.: row [0-9]* missing from index entries_sha256$" err
 '
 
+test_expect_success 'gc keeps the images of entries an index on them lost (it reads the table)' '
+	gicat init cix2 2>/dev/null && gicat --catalog cix2 ingest img 2>/dev/null &&
+	n=$(find cix2/.gicat/objects -type f | wc -l) &&
+	sqlite3 cix2/.gicat/catalog.db "DROP INDEX entries_sha256; CREATE INDEX entries_sha256 ON entries (sha256) WHERE id % 2 = 0; PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = ${SQ}CREATE INDEX entries_sha256 ON entries (sha256)${SQ} WHERE name = ${SQ}entries_sha256${SQ}" &&
+	gicat --catalog cix2 gc --grace 0 2>err &&
+	test_grep "^gc: removed 0 unused image rows, 0 objects" err &&
+	test "$(find cix2/.gicat/objects -type f | wc -l)" -eq "$n"
+'
+
 test_expect_success 'verify names a dangling reference in the catalog: table, row, parent' '
 	gicat init c3 2>/dev/null && gicat --catalog c3 ingest img 2>/dev/null &&
 	h=$(gicat --catalog c3 query --format csv --fields sha256 "path = img/basn2c08.png" | tail -1) &&
@@ -739,7 +748,8 @@ test_expect_success 'an emptied catalog.db is refused, never made a new catalog 
 	done &&
 	test "$(find emptied/.gicat/objects -type f | wc -l)" -eq "$n" &&
 	test ! -s emptied/.gicat/catalog.db &&
-	test_expect_code 2 gicat init emptied 2>err && test_grep "already holds a catalog" err &&
+	test_expect_code 3 gicat init emptied 2>err &&
+	test_grep "catalog.db. holds no catalog (an empty database), while the store holds objects: restore it from a backup" err &&
 	# an init killed before the schema, with no object yet, is finished by init
 	mkdir -p unfinished/.gicat/objects && : >unfinished/.gicat/catalog.db &&
 	test_expect_code 3 gicat --catalog unfinished stats 2>err &&
@@ -750,6 +760,22 @@ test_expect_success 'an emptied catalog.db is refused, never made a new catalog 
 	test_expect_code 3 gicat --catalog nostore stats 2>err &&
 	test_grep "catalog.db. holds no catalog and the store no object: an init that did not finish; run .gicat init $TRASH/nostore. again$" err &&
 	gicat init nostore 2>err && gicat --catalog nostore stats >/dev/null
+'
+
+test_expect_success 'a deleted catalog.db is refused too: named, found upward, and init makes no new one' '
+	cp -r cat lost && rm -f lost/.gicat/catalog.db* &&
+	n=$(find lost/.gicat/objects -type f | wc -l) && test "$n" -gt 0 &&
+	why="its .gicat/objects holds objects but catalog.db is missing: restore it from a backup, or remove .gicat to start again (a new catalog would let gc delete every object)" &&
+	test_expect_code 3 gicat --catalog lost verify 2>err &&
+	test "$(cat err)" = "gicat: verify: ${SQ}lost${SQ} (--catalog): $why" &&
+	(cd lost && unset GICAT_DIR && test_expect_code 3 gicat gc --grace 0 2>../err) &&
+	test "$(cat err)" = "gicat: gc: ${SQ}$TRASH/lost${SQ}: $why" &&
+	test_expect_code 3 gicat init lost 2>err &&
+	test "$(cat err)" = "gicat: init: ${SQ}lost${SQ}: $why" &&
+	test ! -e lost/.gicat/catalog.db &&
+	test "$(find lost/.gicat/objects -type f | wc -l)" -eq "$n" &&
+	test_expect_code 2 gicat --catalog "" stats 2>err &&
+	test "$(cat err)" = "gicat: stats: an empty catalog directory name (--catalog)"
 '
 
 test_expect_success 'gc forgets the records of exports whose directory is gone, and only those' '
@@ -864,6 +890,15 @@ test_expect_success 'split --check of a manifest export checks the files of ref 
 	test_expect_code 1 gicat --catalog cman split --check r-man >out 2>err &&
 	test_grep "rimg/basn0g08.png. (ingested with --mode ref) is gone$" err &&
 	test_grep " 3 drifts" out
+'
+
+test_expect_success 'verify --full over a ref file that became an endless one (/dev/zero): named, not read for ever' '
+	gicat init czero 2>/dev/null && mkdir -p zimg && cp img/basn0g08.png img/basn2c08.png zimg/ &&
+	gicat --catalog czero ingest --mode ref --dataset d --label real zimg 2>/dev/null &&
+	rm zimg/basn0g08.png && ln -s /dev/zero zimg/basn0g08.png &&
+	test_expect_code 1 timeout 60 gicat --catalog czero verify --full >out 2>err &&
+	test "$(cat err)" = "gicat: verify: ${SQ}$TRASH/zimg/basn0g08.png${SQ}: referenced file is no longer a regular file (ingest the image again)" &&
+	test_grep " 1 problem$" out
 '
 
 test_done
