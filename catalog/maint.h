@@ -55,6 +55,11 @@ struct gic_move_report {
 	uint64_t fetched;       /* fetched entries under from, left as they
 				   are: their path is their URL */
 	char clash_path[4096], clash_to[4096], clash_dataset[256];
+	/* how the new path clashes: the same path as another entry's, a path
+	 * under the file of the entry clash_other, or the path of a
+	 * directory that holds the entry clash_other */
+	enum { GIC_CLASH_SAME, GIC_CLASH_UNDER, GIC_CLASH_OVER } clash_kind;
+	char clash_other[4096];
 };
 
 /*
@@ -62,8 +67,9 @@ struct gic_move_report {
  * or lies under from + "/" to lie under to instead, in one transaction:
  * a tree that moved.  Paths are text as ingest kept them (a trailing '/'
  * of from or to is dropped); nothing on disk is touched.  Returns 1,
- * moving nothing, when a new path is one its dataset already has (the
- * first such in rep->clash_*); dry_run: counts only.
+ * moving nothing, when a new path is one its dataset already has, or
+ * lies under the path of one of its entries (the first such in
+ * rep->clash_*); dry_run: counts only.
  */
 int gic_move(struct gic_catalog *c, const char *from, const char *to,
 	     const char *dataset, int dry_run, struct gic_move_report *rep);

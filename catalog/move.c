@@ -67,6 +67,71 @@ static void take_clash(sqlite3_stmt *s, struct gic_move_report *rep)
 		 sqlite3_column_text(s, 2));
 }
 
+static void take_other(sqlite3_stmt *s, struct gic_move_report *rep)
+{
+	take_clash(s, rep);
+	snprintf(rep->clash_other, sizeof(rep->clash_other), "%s",
+		 sqlite3_column_text(s, 3));
+}
+
+/* A moved entry whose new path would lie under the file of an entry that
+ * stays (TO, or a directory above it, is that entry's path): one path a
+ * file and a directory at once.  1 (rep->clash_* set) when there is one. */
+static int under_a_file(struct gic_catalog *c, const char *from,
+			const char *to, const char *dataset,
+			struct gic_move_report *rep)
+{
+	char p[4096];
+	int rc = 0;
+
+	for (size_t i = 1; rc == 0 && i <= strlen(to); i++) {
+		sqlite3_stmt *s;
+
+		if (to[i] != '/' && to[i])
+			continue;
+		snprintf(p, sizeof(p), "%.*s", (int)i, to);
+		/* at TO itself only what lay below FROM goes below it */
+		if ((rc = prepare(c, "SELECT m, ?2 || substr(m, length(?1) + "
+				  "1), d, ?4 FROM (SELECT d, (SELECT path FROM "
+				  "entries WHERE dataset = d AND " UNDER " AND "
+				  "source IS NULL AND (?4 != ?2 OR path != ?1) "
+				  "ORDER BY path LIMIT 1) AS m FROM (SELECT "
+				  "DISTINCT dataset AS d FROM entries WHERE ?3 "
+				  "IS NULL OR dataset = ?3) WHERE EXISTS (SELECT "
+				  "1 FROM entries WHERE dataset = d AND path = "
+				  "?4)) WHERE m IS NOT NULL ORDER BY d LIMIT 1",
+				  from, to, dataset, &s)) < 0)
+			return rc;
+		sqlite3_bind_text(s, 4, p, -1, SQLITE_STATIC);
+		rc = step_once(c, s, take_other, rep);
+	}
+	rep->clash_kind = GIC_CLASH_UNDER;
+	return rc;
+}
+
+/* An entry moved as a file (its path is FROM) whose new path, TO, is a
+ * directory of entries that stay.  1 (rep->clash_* set) when so. */
+static int over_entries(struct gic_catalog *c, const char *from,
+			const char *to, const char *dataset,
+			struct gic_move_report *rep)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* '0' follows '/': the range is the paths under TO + "/" */
+	if ((rc = prepare(c, "SELECT path, ?2, dataset, g FROM (SELECT path, "
+			  "dataset, (SELECT f.path FROM entries f WHERE "
+			  "f.dataset = e.dataset AND f.path > ?2 || '/' AND "
+			  "f.path < ?2 || '0' ORDER BY f.path LIMIT 1) AS g "
+			  "FROM entries e WHERE path = ?1 AND (?3 IS NULL OR "
+			  "dataset = ?3) AND source IS NULL) WHERE g IS NOT "
+			  "NULL ORDER BY dataset LIMIT 1", from, to, dataset,
+			  &s)) < 0)
+		return rc;
+	rep->clash_kind = GIC_CLASH_OVER;
+	return step_once(c, s, take_other, rep);
+}
+
 /* Counts, looks for a clash, then (unless dry_run) renames. */
 static int move_under(struct gic_catalog *c, const char *from, const char *to,
 		      const char *dataset, int dry_run,
@@ -95,7 +160,9 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 			  "(SELECT 1 FROM entries f WHERE f.dataset = e.dataset "
 			  "AND f.path = " NEW_PATH_OF("e.") ") ORDER BY path "
 			  "LIMIT 1", from, to, dataset, &s)) < 0 ||
-	    (rc = step_once(c, s, take_clash, rep)) != 0 || dry_run)
+	    (rc = step_once(c, s, take_clash, rep)) != 0 ||
+	    (rc = under_a_file(c, from, to, dataset, rep)) != 0 ||
+	    (rc = over_entries(c, from, to, dataset, rep)) != 0 || dry_run)
 		return rc;
 	if ((rc = prepare(c, "UPDATE entries SET path = " NEW_PATH " WHERE "
 			  UNDER " AND source IS NULL", from, to, dataset,

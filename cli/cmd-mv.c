@@ -38,9 +38,18 @@ int cmd_mv(int argc, char **argv)
 	if (rc < 0)
 		return cli_fail(rc, "mv", NULL);
 	if (rc > 0) {
-		cli_err("gicat: mv: '%s' would become '%s', a path "
-			"dataset %s already has: nothing moved\n",
-			rep.clash_path, rep.clash_to, rep.clash_dataset);
+		cli_err("gicat: mv: '%s' would become '%s', ", rep.clash_path,
+			rep.clash_to);
+		if (rep.clash_kind == GIC_CLASH_SAME)
+			cli_err("a path dataset %s already has",
+				rep.clash_dataset);
+		else
+			cli_err("%s '%s', an entry of dataset %s",
+				rep.clash_kind == GIC_CLASH_UNDER ?
+				"a path under the file of" :
+				"the directory of", rep.clash_other,
+				rep.clash_dataset);
+		cli_err(": nothing moved\n");
 		return EXIT_PROBLEMS;
 	}
 	cli_err("mv: %s %llu %s from '%s' to '%s'", dry_run ?

@@ -645,6 +645,17 @@ test_expect_success 'mv refuses to merge into paths entries already have, and mo
 	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3
 '
 
+test_expect_success 'mv refuses a path under the file of an entry, and a file at the path of a directory of entries' '
+	test_expect_code 1 gicat --catalog c7 mv new/sub/basn0g08.png other/basn3p08.png/x.png 2>err &&
+	test "$(cat err)" = "gicat: mv: ${SQ}new/sub/basn0g08.png${SQ} would become ${SQ}other/basn3p08.png/x.png${SQ}, a path under the file of ${SQ}other/basn3p08.png${SQ}, an entry of dataset d: nothing moved" &&
+	test_expect_code 1 gicat --catalog c7 mv new/sub other/basn3p08.png 2>err &&
+	test_grep "would become .other/basn3p08.png/basn0g08.png., a path under the file of .other/basn3p08.png." err &&
+	test_expect_code 1 gicat --catalog c7 mv -n new/sub/basn0g08.png other 2>err &&
+	test "$(cat err)" = "gicat: mv: ${SQ}new/sub/basn0g08.png${SQ} would become ${SQ}other${SQ}, the directory of ${SQ}other/basn3p08.png${SQ}, an entry of dataset d: nothing moved" &&
+	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3 &&
+	gicat --catalog c7 mv -n new/sub/basn0g08.png other/x.png 2>err && test_grep "would move 1 entry" err
+'
+
 test_expect_success 'mv from and to the root directory: / is the prefix of every absolute path' '
 	gicat init c7r 2>/dev/null && mkdir -p rt/sub && cp img/basn0g08.png rt/sub/ &&
 	gicat --catalog c7r ingest --dataset r rt 2>/dev/null &&
