@@ -10,9 +10,10 @@
 #include "dedup.h"
 
 /* One original of a set's item, hashed: an item stands for its image, or
- * for its original when derived, and for the other originals that
- * degraded to the same bytes (item->merged), any of which may be a
- * training image where the one kept is not. */
+ * for its original when derived (and for the derived bytes themselves,
+ * which a set of the other side may hold as they are), and for the other
+ * originals that degraded to the same bytes (item->merged), any of which
+ * may be a training image where the one kept is not. */
 struct orig {
 	const struct gic_item *item;
 	const char *sha;
@@ -92,69 +93,97 @@ static int collect(void *arg, size_t ia, size_t ib, int dist)
 	return 0;
 }
 
-/* The pHashes of a set's originals, in item order, and whose they are. */
-static int phashes(struct gic_catalog *c, const struct gic_resolved_set *s,
-		   uint64_t **out, struct orig **who, size_t *n)
-{
-	const char **shas;
-	size_t m = 0;
-	int rc;
+/* The pHashes of a set's originals (and derived images), in item order,
+ * and whose they are. */
+struct hashed {
+	uint64_t *h;
+	struct orig *who;
+	size_t n;
+	char (*known)[GIC_HEX_LEN + 1]; /* derived images the catalog has
+					   for items not derived here */
+};
 
+static void hashed_free(struct hashed *x)
+{
+	free(x->h);
+	free(x->who);
+	free(x->known);
+	memset(x, 0, sizeof(*x));
+}
+
+static int phashes(struct gic_catalog *c, const struct gic_task *t,
+		   const struct gic_resolved_set *s, struct hashed *x)
+{
+	const char **shas = NULL;
+	size_t m = 0;
+	int rc = 0, degraded = 0;
+
+	for (int k = 0; k < GIC_DEGRADE_KEYS; k++)
+		degraded |= s->def->degrade[k] != NULL;
+	/* a set that is degraded but was not derived here (leakcheck, task
+	 * check without --items): the derived images made before, which a
+	 * split of it holds */
+	if (degraded && s->n) {
+		if (!(x->known = calloc(s->n, sizeof(*x->known))))
+			rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		else
+			rc = gic_task_derived_known(c, t, s, x->known);
+		if (rc < 0)
+			goto out;
+	}
 	for (size_t i = 0; i < s->n; i++)
-		m += 1 + s->items[i].nmerged;
+		m += 1 + (s->items[i].parent[0] || (x->known &&
+						    x->known[i][0])) +
+		     s->items[i].nmerged;
 	shas = calloc(m + 1, sizeof(*shas));
-	*out = calloc(m + 1, sizeof(**out));
-	*who = calloc(m + 1, sizeof(**who));
-	*n = m;
-	if (!shas || !*out || !*who)
+	x->h = calloc(m + 1, sizeof(*x->h));
+	x->who = calloc(m + 1, sizeof(*x->who));
+	if (!shas || !x->h || !x->who) {
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
-	else {
-		m = 0;
-		for (size_t i = 0; i < s->n; i++) {
-			const struct gic_item *it = &s->items[i];
-			(*who)[m] = (struct orig){ it, original(it) };
-			shas[m] = (*who)[m].sha;
-			m++;
-			for (size_t k = 0; k < it->nmerged; k++) {
-				(*who)[m] = (struct orig){ it, it->merged[k] };
-				shas[m++] = it->merged[k];
-			}
-		}
-		rc = gic_dedup_phashes(c, shas, m, *out);
+		goto out;
 	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct gic_item *it = &s->items[i];
+		const char *derived = it->parent[0] ? it->sha256 :
+				      x->known ? x->known[i] : "";
+
+		x->who[x->n++] = (struct orig){ it, original(it) };
+		if (*derived)  /* and the bytes the set holds */
+			x->who[x->n++] = (struct orig){ it, derived };
+		for (size_t k = 0; k < it->nmerged; k++)
+			x->who[x->n++] = (struct orig){ it, it->merged[k] };
+	}
+	for (size_t i = 0; i < x->n; i++)
+		shas[i] = x->who[i].sha;
+	rc = gic_dedup_phashes(c, shas, x->n, x->h);
+out:
 	free(shas);
-	if (rc < 0) { /* the caller has nothing to free */
-		free(*out);
-		free(*who);
-		*out = NULL;
-		*who = NULL;
-	}
+	if (rc < 0)  /* the caller has nothing to free */
+		hashed_free(x);
 	return rc;
 }
 
-static int one_set(struct gic_catalog *c, const struct orig *train,
-		   const uint64_t *th, size_t ntrain,
+static int one_set(struct gic_catalog *c, const struct gic_task *t,
+		   const struct hashed *train,
 		   const struct gic_resolved_set *test, int distance,
 		   int (*cb)(void *, const struct gic_leak *), void *arg,
 		   uint64_t *count)
 {
-	struct pairs p = { .train = train, .test_set = test->def->name,
+	struct pairs p = { .train = train->who, .test_set = test->def->name,
 			   .cb = cb, .arg = arg };
-	struct orig *who = NULL;
-	uint64_t *h = NULL;
-	size_t n = 0;
+	struct hashed x = { 0 };
 	int rc;
 
-	if ((rc = phashes(c, test, &h, &who, &n)) == 0) {
-		p.test = who;
-		rc = gic_near_cross(h, n, th, ntrain, distance, collect, &p);
+	if ((rc = phashes(c, t, test, &x)) == 0) {
+		p.test = x.who;
+		rc = gic_near_cross(x.h, x.n, train->h, train->n, distance,
+				    collect, &p);
 	}
 	if (rc == 0)
 		rc = flush(&p);
 	*count += p.count;
 	free(p.v);
-	free(h);
-	free(who);
+	hashed_free(&x);
 	return rc;
 }
 
@@ -163,9 +192,7 @@ int gic_leakcheck(struct gic_catalog *c, const struct gic_resolved *r,
 		  void *arg, uint64_t *count)
 {
 	const struct gic_resolved_set *train = NULL;
-	struct orig *tw = NULL;
-	uint64_t *th = NULL;
-	size_t nt = 0;
+	struct hashed tr = { 0 };
 	int rc = 0;
 
 	*count = 0;
@@ -178,16 +205,15 @@ int gic_leakcheck(struct gic_catalog *c, const struct gic_resolved *r,
 	if (!train || train->n == 0)
 		return 0;
 	gic_progress(c, "leak check: reading the train set's hashes", 0, 0);
-	if ((rc = phashes(c, train, &th, &tw, &nt)) < 0)
+	if ((rc = phashes(c, r->task, train, &tr)) < 0)
 		return rc;
 	for (int i = 0; i < r->nsets && rc == 0; i++) {
 		gic_progress(c, "leak check: test sets", (uint64_t)i,
 			     (uint64_t)r->nsets);
 		if (&r->sets[i] != train && r->sets[i].n)
-			rc = one_set(c, tw, th, nt, &r->sets[i], distance, cb,
-				     arg, count);
+			rc = one_set(c, r->task, &tr, &r->sets[i], distance,
+				     cb, arg, count);
 	}
-	free(th);
-	free(tw);
+	hashed_free(&tr);
 	return rc;
 }

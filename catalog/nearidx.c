@@ -493,38 +493,6 @@ int gic_nearidx_query(const struct gic_nearidx *ix, uint64_t q,
 	return 0;
 }
 
-/* ---- cross pairs ------------------------------------------------------- */
-
-struct cross {
-	size_t q;           /* the position of a being queried */
-	int (*cb)(void *arg, size_t ia, size_t ib, int dist);
-	void *arg;
-};
-
-static int cross_hit(void *arg, size_t i, int dist)
-{
-	struct cross *x = arg;
-
-	return x->cb(x->arg, x->q, i, dist);
-}
-
-int gic_near_cross(const uint64_t *a, size_t na, const uint64_t *b,
-		   size_t nb, int d,
-		   int (*cb)(void *arg, size_t ia, size_t ib, int dist),
-		   void *arg)
-{
-	struct cross x = { .cb = cb, .arg = arg };
-	struct gic_nearidx *ix;
-	int rc;
-
-	if ((rc = gic_nearidx_build(b, nb, d, &ix)) < 0)
-		return rc;
-	for (x.q = 0; x.q < na && rc == 0; x.q++)
-		rc = gic_nearidx_query(ix, a[x.q], cross_hit, &x);
-	gic_nearidx_free(ix);
-	return rc;
-}
-
 /* ---- connected components --------------------------------------------- */
 
 /*
@@ -597,6 +565,71 @@ static int distinct_values(const uint64_t *h, size_t n, struct distinct *u)
 	}
 out:
 	free(all.ord);
+	return rc;
+}
+
+/* ---- cross pairs ------------------------------------------------------- */
+
+/* b's positions by distinct value: those of value k are
+ * pos[start[k]..start[k + 1]), in order. */
+struct cross {
+	size_t q;           /* the position of a being queried */
+	const uint32_t *start, *pos;
+	int (*cb)(void *arg, size_t ia, size_t ib, int dist);
+	void *arg;
+};
+
+static int cross_hit(void *arg, size_t k, int dist)
+{
+	struct cross *x = arg;
+	int rc = 0;
+
+	for (uint32_t i = x->start[k]; i < x->start[k + 1] && rc == 0; i++)
+		rc = x->cb(x->arg, x->q, x->pos[i], dist);
+	return rc;
+}
+
+int gic_near_cross(const uint64_t *a, size_t na, const uint64_t *b,
+		   size_t nb, int d,
+		   int (*cb)(void *arg, size_t ia, size_t ib, int dist),
+		   void *arg)
+{
+	struct cross x = { .cb = cb, .arg = arg };
+	struct distinct u = { 0 };
+	struct gic_nearidx *ix = NULL;
+	uint32_t *start = NULL, *pos = NULL;
+	int rc;
+
+	/* the index holds each value once: 120,000 copies of one training
+	 * hash made every query scan them all (a query's time grew with
+	 * the copies, not with its hits) */
+	if ((rc = distinct_values(b, nb, &u)) < 0)
+		goto out;
+	start = calloc(u.m + 2, sizeof(*start));
+	pos = malloc((nb ? nb : 1) * sizeof(*pos));
+	if (!start || !pos) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nb; i++)  /* counts, then where each starts */
+		start[u.group[i] + 2]++;
+	for (size_t k = 2; k < u.m + 2; k++)
+		start[k] += start[k - 1];
+	for (size_t i = 0; i < nb; i++)
+		pos[start[u.group[i] + 1]++] = (uint32_t)i;
+	x.start = start;
+	x.pos = pos;
+	if ((rc = gic_nearidx_build(u.val, u.m, d, &ix)) < 0)
+		goto out;
+	for (x.q = 0; x.q < na && rc == 0; x.q++)
+		rc = gic_nearidx_query(ix, a[x.q], cross_hit, &x);
+out:
+	gic_nearidx_free(ix);
+	free(start);
+	free(pos);
+	free(u.val);
+	free(u.rep);
+	free(u.group);
 	return rc;
 }
 

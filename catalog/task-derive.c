@@ -330,3 +330,43 @@ int gic_task_derive(struct gic_catalog *c, struct gic_resolved *r, int jobs,
 	free(b.v);
 	return rc;
 }
+
+int gic_task_derived_known(struct gic_catalog *c, const struct gic_task *t,
+			   const struct gic_resolved_set *s,
+			   char (*known)[GIC_HEX_LEN + 1])
+{
+	struct gic_ops ops[GIC_DEGRADE_KEYS];
+	sqlite3_stmt *q;
+	int began, rc;
+
+	for (size_t i = 0; i < s->n; i++)
+		known[i][0] = '\0';
+	if ((rc = parse_chains(t, s->def, ops)) < 0)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, "SELECT d.derived FROM derivations d "
+			       "JOIN images i ON i.sha256 = d.derived WHERE "
+			       "d.parent = ? AND d.ops = ? AND d.codec = ?", -1,
+			       &q, NULL))
+		return gic_seterr(GIC_EDB, "look up derivations: %s",
+				  sqlite3_errmsg(c->db));
+	sqlite3_bind_text(q, 3, gic_degrade_codec(), -1, SQLITE_STATIC);
+	rc = (began = gic_read_begin(c)) < 0 ? began : 0;
+	for (size_t i = 0; i < s->n && rc == 0; i++) {
+		const struct gic_ops *o = chain_for(&s->items[i], ops);
+
+		if (!o || s->items[i].parent[0])
+			continue;
+		sqlite3_bind_text(q, 1, s->items[i].sha256, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, o->canon, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			snprintf(known[i], GIC_HEX_LEN + 1, "%s",
+				 (const char *)sqlite3_column_text(q, 0));
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+		     gic_seterr(GIC_EDB, "look up derivations: %s",
+				sqlite3_errstr(rc));
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	gic_read_end(c, began);
+	return rc;
+}

@@ -182,6 +182,13 @@ void gic_item_release(struct gic_item *it);
 int gic_task_derive(struct gic_catalog *c, struct gic_resolved *r, int jobs,
 		    uint64_t *computed, uint64_t *reused);
 
+/* For each item of set s that its chain would degrade and that is not
+ * derived yet: the derived image the catalog already records for it into
+ * known[i] (s->n of them), "" when none (nothing is computed). */
+int gic_task_derived_known(struct gic_catalog *c, const struct gic_task *t,
+			   const struct gic_resolved_set *s,
+			   char (*known)[GIC_HEX_LEN + 1]);
+
 /* Seeded position of key in [0, 2^64): the task's notion of randomness. */
 uint64_t gic_task_rank(int64_t seed, const char *salt, const char *key);
 

@@ -127,12 +127,16 @@ int cmd_leakcheck(int argc, char **argv)
 	}
 	if ((rc = cli_open("leakcheck", &c)))
 		goto out;
-	if (run.fmt == OUT_CSV)
-		puts("set,test_sha256,test_path,train_sha256,train_path,distance,kind");
 	cli_progress_hook(c, &run.prog);
+	/* the header once the sets can be compared: a usage error leaves
+	 * no header-only file behind "> leaks.csv" */
 	if ((rc = gic_task_resolve(c, t, &r)) >= 0 &&
-	    (rc = empty_sets(c, r)) == 0)
+	    (rc = empty_sets(c, r)) == 0) {
+		if (run.fmt == OUT_CSV)
+			puts("set,test_sha256,test_path,train_sha256,"
+			     "train_path,distance,kind");
 		rc = gic_leakcheck(c, r, dist, print, &run, &n);
+	}
 	cli_progress_unhook(c, &run.prog);
 	if (rc > 0)
 		goto out;

@@ -131,6 +131,23 @@ open(\"merge3/q-text.png\", \"wb\").write(pngs[1])
 	test_grep "^test/deg  *0  *same image  *[^ ].*  <->  [^ ].*q.jpg$" out
 '
 
+# A center crop moves the pHash far from its original's (28-44 bits here):
+# only the derived bytes themselves match the training file.
+test_expect_success 'a training file that is a degraded test image byte for byte is a leak, derived now or before' '
+	printf "[task]\nname = cc\n[train]\nselect = subset = sd14 and split = train\n[test crop]\nselect = subset = sd14 and split = val and label = real\ndegrade = center_crop(64)\n" >cc.ini &&
+	gicat leakcheck cc.ini >out 2>err && test_grep " 0 train/test pairs" err &&
+	gicat task check --items --format csv cc.ini 2>/dev/null | grep "^test/crop," | cut -d, -f7 | head -2 >derived &&
+	test "$(wc -l <derived)" -eq 2 &&
+	for d in $(cat derived); do gicat cat $d >$SD14/train/ai/cc_$d.png || return 1; done &&
+	(cd data && test_expect_code 1 gicat ingest genimage/stable_diffusion_v_1_4 2>err) &&
+	test_grep " 2 new entries" data/err &&
+	test_expect_code 1 gicat leakcheck --format csv cc.ini >out 2>err &&
+	test "$(grep -c ",0,same image$" out)" -eq 2 &&
+	for d in $(cat derived); do grep -q ",[^,]*cc_$d.png,0,same image$" out || return 1; done &&
+	gicat task check cc.ini 2>err && test_grep "set .test/crop. shares 2 image pairs with train" err &&
+	gicat task check --items cc.ini >/dev/null 2>err && test_grep "set .test/crop. shares 2 image pairs with train" err
+'
+
 test_expect_success 'a bad distance is a usage error; --distance counts bits (no size suffix)' '
 	for d in 11 -1 x 0k 1M ""; do
 		test_expect_code 2 gicat leakcheck --distance "$d" genimage/cross-sd14 2>err &&
@@ -163,7 +180,9 @@ test_expect_success 'a train set, or every test set, that selects nothing is a u
 	test_grep "nothing compared: no set but train selects an image in this catalog$" err &&
 	gicat init empty 2>/dev/null &&
 	test_expect_code 2 gicat --catalog empty leakcheck genimage/cross-sd14 2>err &&
-	test_grep "nothing compared: set .train. selects no image in this catalog" err
+	test_grep "nothing compared: set .train. selects no image in this catalog" err &&
+	test_expect_code 2 gicat --catalog empty leakcheck --format csv genimage/cross-sd14 >out 2>err &&
+	test_grep "nothing compared" err && test ! -s out
 '
 
 test_expect_success '2,000 flat training images and 2,000 flat test images: 4 million pairs counted in bounded memory' '

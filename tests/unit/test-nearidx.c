@@ -233,6 +233,36 @@ static void test_cross_matches_brute_force(void **state)
 	free(all);
 }
 
+/* Many copies of a few values on both sides (the index holds each value
+ * once and expands a hit to every copy): the pairs of brute force, each
+ * once, and the pairs of one position of a together. */
+static void test_cross_of_copies(void **state)
+{
+	enum { NA = 400, NB = 900 };
+	uint64_t a[NA], b[NB], s = 7;
+
+	(void)state;
+	for (size_t i = 0; i < NB; i++)
+		b[i] = i % 3 ? 0x8000000000000000ULL ^ (i % 5) : rnd(&s);
+	for (size_t i = 0; i < NA; i++)
+		a[i] = i % 2 ? 0x8000000000000000ULL ^ flip_bits(&s, (int)(i % 7)) :
+		       b[rnd(&s) % NB];
+	for (int d = 0; d <= GIC_NEAR_MAX_DISTANCE; d += 5) {
+		struct pairs got = { 0 }, want = { 0 };
+
+		for (size_t i = 0; i < NA; i++)
+			for (size_t j = 0; j < NB; j++)
+				if (gic_hamming(a[i], b[j]) <= d)
+					collect(&want, i, j, gic_hamming(a[i], b[j]));
+		assert_int_equal(gic_near_cross(a, NA, b, NB, d, collect, &got), 0);
+		for (size_t k = 1; k < got.n; k++)
+			assert_true(got.p[k].i >= got.p[k - 1].i);
+		expect_pairs("cross of copies", d, &got, &want);
+		free(got.p);
+		free(want.p);
+	}
+}
+
 /* Pairs that differ in each bit position (so on the first and last bit
  * of every block), and the two extreme hashes. */
 static void test_block_edges(void **state)
@@ -516,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_pairs_match_brute_force),
 		cmocka_unit_test(test_query_matches_brute_force),
 		cmocka_unit_test(test_cross_matches_brute_force),
+		cmocka_unit_test(test_cross_of_copies),
 		cmocka_unit_test(test_block_edges),
 		cmocka_unit_test(test_identical_hashes),
 		cmocka_unit_test(test_components),
