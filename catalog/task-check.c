@@ -4,6 +4,7 @@
  * sets that share images with train.  One list in line order, so that
  * task check and split say the same things the same way.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +188,33 @@ static int set_warnings(struct gic_catalog *c, struct list *l,
 	return rc;
 }
 
+/* A [split] share that got far from its ratio, as groups too large to
+ * deal evenly do (a near-duplicate cluster of most of the pool): off by
+ * more than 5 points of the pool and than chance dealing single images
+ * would be (4 standard deviations of the binomial). */
+static int share_off(struct list *l, const struct gic_resolved *r,
+		     const struct gic_resolved_set *s)
+{
+	double p = (double)r->pool, f = s->def->share, want = f * p;
+	double off = fabs((double)s->dealt - want);
+	char by[200] = "";
+
+	if (f <= 0 || !r->pool || off <= 0.05 * p ||
+	    off <= 4 * sqrt(p * f * (1 - f)))
+		return 0;
+	if (r->largest > 1 && !strncmp(r->largest_key, "class:", 6))
+		snprintf(by, sizeof(by), ", and the largest, class %s, holds "
+			 "%zu images", r->largest_key + 6, r->largest);
+	else if (r->largest > 1)
+		snprintf(by, sizeof(by), ", and the largest, near-duplicate "
+			 "cluster %.12s, holds %zu images", r->largest_key,
+			 r->largest);
+	return add(l, s->def->line, "set '%s' got %zu of the %zu images "
+		   "[split] deals (%.1f%%), where its ratio asks %.1f%%: each "
+		   "group goes whole to one set%s", s->def->name, s->dealt,
+		   r->pool, 100.0 * (double)s->dealt / p, 100 * f, by);
+}
+
 /* Line order; of one line, the order they were found in (a stable
  * insertion sort: a task has a handful of warnings). */
 static void sort_lines(struct list *l)
@@ -223,7 +251,8 @@ int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
 		rc = add(&l, line, "leakage not checked: %s", gic_errmsg());
 	}
 	for (int i = 0; i < r->nsets && rc == 0; i++)
-		rc = set_warnings(c, &l, &r->sets[i], k.pairs[i]);
+		if ((rc = set_warnings(c, &l, &r->sets[i], k.pairs[i])) == 0)
+			rc = share_off(&l, r, &r->sets[i]);
 	if (rc < 0) {
 		free(l.v);
 		return gic_seterr(GIC_ENOMEM, "out of memory");

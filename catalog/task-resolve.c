@@ -416,12 +416,10 @@ static void group_key(const struct gic_task *t, const struct gic_item *it,
 		snprintf(buf, size, "%s", it->sha256);
 }
 
-/* The share set that the group key of an item ranks into. */
-static int share_set(const struct gic_task *t, const struct gic_resolved *r,
-		     const char *key)
+/* The share set that a group key ranked rank (gic_task_rank) goes to. */
+static int share_set(const struct gic_resolved *r, uint64_t rank)
 {
-	double u = (double)gic_task_rank(t->seed, "split", key) /
-		   18446744073709551616.0, acc = 0;
+	double u = (double)rank / 18446744073709551616.0, acc = 0;
 	int k, last = -1;
 
 	for (k = 0; k < r->nsets; k++) {
@@ -441,6 +439,42 @@ static void pool_release(struct gic_resolved_set *pool)
 	free(pool->items);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The largest group of the pool (by its rank, which names it), when it
+ * holds more than one image, into r->largest and r->largest_key. */
+static void largest_group(const struct gic_task *t, struct gic_resolved *r,
+			  const struct gic_resolved_set *pool,
+			  const struct gic_near_clusters *nd,
+			  const uint64_t *rank)
+{
+	uint64_t *v = malloc((pool->n ? pool->n : 1) * sizeof(*v)), best = 0;
+	size_t run = 0;
+
+	if (!v)
+		return;  /* a warning less, not a failure */
+	memcpy(v, rank, pool->n * sizeof(*v));
+	qsort(v, pool->n, sizeof(*v), cmp_u64);
+	for (size_t i = 0; i < pool->n; i++, run++) {
+		if (i && v[i] != v[i - 1])
+			run = 0;
+		if (run + 1 > r->largest)
+			r->largest = run + 1, best = v[i];
+	}
+	free(v);
+	for (size_t i = 0; r->largest > 1 && i < pool->n; i++)
+		if (rank[i] == best) {
+			group_key(t, &pool->items[i], nd, r->largest_key,
+				  sizeof(r->largest_key));
+			break;
+		}
+}
+
 /*
  * Deals the [split] pool out to the share sets by rank of the group key.
  * Each set is allocated once, at its final size: the pool may hold every
@@ -453,6 +487,7 @@ static int deal(struct gic_catalog *c, const struct gic_task *t,
 	struct gic_near_clusters *nd = NULL;
 	size_t count[GIC_TASK_MAX_SETS] = { 0 };
 	unsigned char *which = NULL;
+	uint64_t *rank = NULL;
 	char key[128];
 	int rc, errcol = 0;
 
@@ -464,21 +499,28 @@ static int deal(struct gic_catalog *c, const struct gic_task *t,
 					  GIC_NEAR_DEFAULT_DISTANCE, &nd,
 					  &errcol)) < 0)
 		goto out;
-	if (pool.n && !(which = malloc(pool.n))) {
+	if (pool.n && (!(which = malloc(pool.n)) ||
+		       !(rank = malloc(pool.n * sizeof(*rank))))) {
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < pool.n; i++) {
 		group_key(t, &pool.items[i], nd, key, sizeof(key));
-		which[i] = (unsigned char)share_set(t, r, key);
+		rank[i] = gic_task_rank(t->seed, "split", key);
+		which[i] = (unsigned char)share_set(r, rank[i]);
 		count[which[i]]++;
 	}
-	for (int k = 0; k < r->nsets; k++)
+	r->pool = pool.n;
+	if (t->split_group && strcmp(t->split_group, "sha256"))
+		largest_group(t, r, &pool, nd, rank);
+	for (int k = 0; k < r->nsets; k++) {
+		r->sets[k].dealt = count[k];
 		if (count[k] && !(r->sets[k].items =
 				  malloc(count[k] * sizeof(struct gic_item)))) {
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
 			goto out;
 		}
+	}
 	/* the pool is sorted by sha256, so is every set dealt from it */
 	for (size_t i = 0; i < pool.n; i++) {
 		struct gic_resolved_set *rs = &r->sets[which[i]];
@@ -487,6 +529,7 @@ static int deal(struct gic_catalog *c, const struct gic_task *t,
 	pool.n = 0;
 out:
 	free(which);
+	free(rank);
 	pool_release(&pool);
 	gic_near_clusters_free(nd);
 	return rc;

@@ -115,6 +115,7 @@ struct gic_resolved_set {
 	size_t no_class;         /* images without a class that
 				    max_per_class capped as one class ... */
 	size_t no_class_kept;    /* ... and how many of them it kept */
+	size_t dealt;            /* a [split] share: the images dealt to it */
 };
 
 struct gic_resolved {
@@ -123,6 +124,10 @@ struct gic_resolved {
 	struct gic_resolved_set sets[GIC_TASK_MAX_SETS];
 	int nsets;
 	int fits;       /* gic_task_check_fit passed: not checked again */
+	/* [split]: the images dealt, and the largest group (of more than
+	 * one image) that went whole to one set: its size and key */
+	size_t pool, largest;
+	char largest_key[128];
 };
 
 /*

@@ -131,6 +131,24 @@ open(\"merge3/q-text.png\", \"wb\").write(pngs[1])
 	test_grep "^test/deg  *0  *same image  *[^ ].*  <->  [^ ].*q.jpg$" out
 '
 
+test_expect_success 'a near-duplicate cluster of most of the pool turns the ratios over: task check says so, and why' '
+	mkdir -p lump/real lump/fake && $PY -c "
+import random
+from PIL import Image
+r = random.Random(1)
+for i in range(150):
+    Image.new(\"RGB\", (32, 32 + i % 7), (i, 2 * i % 256, 1)).save(\"lump/%s/flat%03d.png\" % (\"real\" if i % 2 else \"fake\", i))
+for i in range(100):
+    Image.frombytes(\"L\", (32, 32), bytes(r.getrandbits(8) for _ in range(1024))).save(\"lump/%s/noise%03d.png\" % (\"real\" if i % 2 else \"fake\", i))
+" &&
+	gicat init lumpcat 2>/dev/null && gicat --catalog lumpcat ingest --dataset lump lump 2>/dev/null &&
+	printf "[task]\nname = lump\n[split]\nselect = dataset = lump\nratios = train:0.8, test:0.2\ngroup = near_duplicate\n" >lump.ini &&
+	test_expect_code 1 gicat --catalog lumpcat task check --strict lump.ini >out 2>err &&
+	test_grep "^gicat: task: warning: lump.ini:3: set .test. got [0-9]* of the 250 images \[split\] deals ([0-9.]*%), where its ratio asks 20.0%: each group goes whole to one set, and the largest, near-duplicate cluster [0-9a-f]\{12\}, holds 150 images$" err &&
+	sed "s/near_duplicate/sha256/" lump.ini >lump2.ini &&
+	gicat --catalog lumpcat task check lump2.ini >out 2>err && ! grep "whole to one set" err
+'
+
 # A center crop moves the pHash far from its original's (28-44 bits here):
 # only the derived bytes themselves match the training file.
 test_expect_success 'a training file that is a degraded test image byte for byte is a leak, derived now or before' '
