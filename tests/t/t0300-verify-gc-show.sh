@@ -692,6 +692,10 @@ test_expect_success 'a catalog that may be read but not written is read; writers
 	as_reader --catalog "$roc" migrate --status >out &&
 	test_grep "read-only here (no write access)" out &&
 	test_grep "^migrate: 2 images catalogued before 0012 have no trailing_bytes: .gicat migrate --measure., run by a user who may write the catalog, decodes them to fill it in$" out &&
+	as_reader --catalog "$roc" migrate >out 2>err &&
+	test_grep "^schema version [0-9]* (this gicat knows [0-9]*): read-only here (no write access)$" out &&
+	test_expect_code 3 as_reader --catalog "$roc" migrate --measure >out 2>err &&
+	test_grep "no write access" err &&
 	test_expect_code 3 as_reader --catalog "$roc" rm "label = real" 2>err &&
 	test_grep "no write access to the catalog (.*): it can be read, not changed" err &&
 	test_expect_code 3 as_reader --catalog "$roc" gc 2>err &&
