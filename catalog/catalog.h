@@ -125,8 +125,7 @@ int gic_path_within(const char *a, const char *b);
  * C1 in UTF-8, 0xc2 0x80..0x9f, CSI and OSC among them: 2), or a byte
  * that begins no UTF-8 character (1: a lone 0x9b is CSI to an 8-bit
  * terminal), or a bidirectional control (U+202E and its kind: 2 or 3,
- * which would reorder the rest of the line), or a backslash before an x
- * (1: every \x shown is an escape); else a character, kept. */
+ * which would reorder the rest of the line); else a character, kept. */
 size_t gic_text_step(const char *s, size_t left, int *esc);
 /* s with its control characters as \xNN, into buf (cut to fit n): a
  * name in a message cannot break its line or drive a terminal.  Returns

@@ -119,10 +119,7 @@ size_t gic_text_step(const char *s, size_t left, int *esc)
 	size_t len;
 
 	*esc = 1;
-	/* a backslash before an x too: "\\x0a" in a name would read as the
-	 * escape of a newline */
-	if (u[0] < 0x20 || u[0] == 0x7f || (u[0] == '\\' && left > 1 &&
-					    u[1] == 'x'))
+	if (u[0] < 0x20 || u[0] == 0x7f)
 		return 1;
 	if (left > 1 && u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
 		return 2;
