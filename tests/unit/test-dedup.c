@@ -269,13 +269,16 @@ static void test_leakcheck_pairs_items_once(void **state)
 	char sql[512];
 
 	(void)state;
-	/* 7 and 8: two flat images, different bytes, the same pHash */
-	for (char c = '7'; c <= '8'; c++) {
+	/* 7 and 8: two flat images, different bytes, the same pHash; 1 and
+	 * 2, the degraded images, far from every other (their own bytes are
+	 * compared too) */
+	for (const char *c = "7812"; *c; c++) {
 		snprintf(sql, sizeof(sql), "INSERT INTO images (sha256, bytes, "
 			 "format, width, height, channels, bit_depth, mode, phash, "
 			 "storage) VALUES ('%s', 1, 'png', 8, 8, 3, 8, 'rgb', "
-			 "%lld, 'object')", sha(c),
-			 (long long)0x8000000000000000ULL);
+			 "%lld, 'object')", sha(*c), (long long)(*c == '1' ?
+			 0x00ff00ff00ff00ffULL : *c == '2' ? 0x0f0f0f0f0f0f0f0fULL :
+			 0x8000000000000000ULL));
 		assert_int_equal(sqlite3_exec(cat->db, sql, NULL, NULL, NULL),
 				 SQLITE_OK);
 	}
