@@ -268,10 +268,16 @@ static int within_gicat(const char *path)
 	char *real = realpath(path, NULL), *parent, *slash;
 	int in = strstr(path, ".gicat/") == path || strstr(path, "/.gicat/");
 
-	if (!real && (parent = strdup(path))) {  /* not made yet: its parent */
-		if ((slash = strrchr(parent, '/')) && slash != parent)
+	/* not made yet: the nearest directory above it that is (init makes
+	 * the missing ones, which a symlink there may put inside a .gicat) */
+	if (!real && (parent = strdup(path))) {
+		while (!real && (slash = strrchr(parent, '/')) &&
+		       slash != parent) {
 			*slash = '\0';
-		real = realpath(slash ? parent : ".", NULL);
+			real = realpath(parent, NULL);
+		}
+		if (!real)
+			real = realpath(slash == parent ? "/" : ".", NULL);
 		free(parent);
 	}
 	if (real) {
@@ -299,11 +305,24 @@ static int catalog_dir_itself(const char *arg, const char *from,
 		n--;
 	if (names_gicat(arg) &&
 	    snprintf(p, sizeof(p), "%.*s/catalog.db", (int)n, arg) <
-	    (int)sizeof(p) && stat(p, &st) == 0) {
-		n = n == 6 ? 0 : n - 7;
-		*root_out = n ? strndup(arg, n) : strdup(n == 0 && arg[0] == '/' ?
-							 "/" : ".");
-		return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
+	    (int)sizeof(p)) {
+		size_t r = n == 6 ? 0 : n - 7;
+		char *root = r ? strndup(arg, r) : strdup(arg[0] == '/' ? "/" :
+							  ".");
+
+		if (!root)
+			return gic_seterr(GIC_ENOMEM, "out of memory");
+		if (stat(p, &st) == 0) {
+			*root_out = root;
+			return 0;
+		}
+		if (store_has_objects(root)) {
+			int rc = lost_catalog(root, from);
+
+			free(root);
+			return rc;
+		}
+		free(root);
 	}
 	/* from: where arg came from */
 	if (stat(arg, &st) < 0) {
@@ -562,7 +581,7 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 	if (is_catalog(dir) && !init_unfinished(dir)) {
 		close(dfd);  /* the one that made it is done */
 		dfd = -1;
-		rc = gic_catalog_open(dir, out);
+		rc = gic_catalog_open_as_is(dir, out);  /* no migration */
 		rc = rc < 0 ? rc : 1;
 		goto out;
 	}

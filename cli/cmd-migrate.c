@@ -113,7 +113,7 @@ int cmd_migrate(int argc, char **argv)
 	/* read-only: refused when there is something to write (a newer
 	 * schema is never written), fine when there is nothing to apply */
 	rc = c->readonly && !status && (c->readonly != GIC_RO_ACCESS || run ||
-					c->schema_version < latest) ?
+					c->schema_version != latest) ?
 	     cli_fail(gic_catalog_writable(c), "migrate", c->root) : 0;
 	if (rc == 0 && c->schema_version >= 12)
 		rc = measure(c, run);

@@ -147,7 +147,10 @@ test_expect_success 'init refuses to make a catalog inside a .gicat directory' '
 	test_grep "init: .cat/.gicat/objects.: inside a catalog.s .gicat directory" err &&
 	test_expect_code 2 gicat init cat/.gicat/objects/new 2>err && ! test -e cat/.gicat/objects/new &&
 	ln -s cat/.gicat/objects into-objects &&
-	test_expect_code 2 gicat init into-objects 2>err && ! test -e cat/.gicat/objects/.gicat
+	test_expect_code 2 gicat init into-objects 2>err && ! test -e cat/.gicat/objects/.gicat &&
+	ln -s cat/.gicat into-gicat &&
+	test_expect_code 2 gicat init into-gicat/objects/new/deeper 2>err &&
+	test_grep "inside a catalog.s .gicat directory" err && ! test -e cat/.gicat/objects/new
 '
 
 test_expect_success 'query -h explains every option and names the fields' '

@@ -783,6 +783,8 @@ test_expect_success 'a deleted catalog.db is refused too: named, found upward, a
 	why="its .gicat/objects holds objects but catalog.db is missing: restore it from a backup, or remove .gicat to start again (a new catalog would let gc delete every object)" &&
 	test_expect_code 3 gicat --catalog lost verify 2>err &&
 	test "$(cat err)" = "gicat: verify: ${SQ}lost${SQ} (--catalog): $why" &&
+	test_expect_code 3 gicat --catalog lost/.gicat/ verify 2>err &&
+	test "$(cat err)" = "gicat: verify: ${SQ}lost${SQ} (--catalog): $why" &&
 	(cd lost && unset GICAT_DIR && test_expect_code 3 gicat gc --grace 0 2>../err) &&
 	test "$(cat err)" = "gicat: gc: ${SQ}$TRASH/lost${SQ}: $why" &&
 	test_expect_code 3 gicat init lost 2>err &&
