@@ -193,11 +193,12 @@ static int not_dir(int outfd, const char *rel)
 }
 
 /* Refuses, before --force removes anything, an --out where a directory
- * of a set this export writes (or a label directory of one) is a
- * symbolic link or a file: the export would fail there after the older
- * one was gone. */
+ * of a set this export writes (or a label directory of one, unlabelled/
+ * too) is a symbolic link or a file: the export would fail there after
+ * the older one was gone. */
 static int dirs_check(const struct gic_export_ctx *x)
 {
+	static const char *const label[] = { "real", "fake", "" };
 	enum gic_export_format f = x->opts->format;
 	int labels = f == GIC_FMT_IMAGEFOLDER || f == GIC_FMT_GENIMAGE;
 	char rel[4096];
@@ -205,12 +206,12 @@ static int dirs_check(const struct gic_export_ctx *x)
 	for (int i = 0; i < x->r->nsets; i++) {
 		const struct gic_resolved_set *s = &x->r->sets[i];
 
-		for (int k = -1; s->n && k < (labels ? 2 : 0); k++) {
+		for (int k = -1; s->n && k < (labels ? 3 : 0); k++) {
 			char *c = rel;
 
 			snprintf(rel, sizeof(rel), "%s%s%s", s->def->name,
 				 k < 0 ? "" : "/", k < 0 ? "" :
-				 gic_export_label_dir(f, k ? "fake" : "real"));
+				 gic_export_label_dir(f, label[k]));
 			do {  /* each prefix, from the top down */
 				char keep = *(c = c + strcspn(c, "/"));
 

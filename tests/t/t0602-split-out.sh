@@ -114,7 +114,16 @@ test_expect_success '--force over an export whose set or label directory became 
 		test_cmp before after || return 1
 	done &&
 	test -z "$(ls -A elsewhere)" &&
-	gicat split --check symset >out && test_grep " 0 drifts" out
+	gicat split --check symset >out && test_grep " 0 drifts" out &&
+	mkdir -p ulimg && cp "$SHARED/data/pngsuite/basn0g08.png" ulimg/ &&
+	gicat init ulcat 2>/dev/null && gicat --catalog ulcat ingest --layout flat --dataset u ulimg 2>/dev/null &&
+	gicat --catalog ulcat export --out ulx 2>/dev/null && test -d ulx/export/unlabelled &&
+	(cd ulx && find . -type f | sort) >before &&
+	mv ulx/export/unlabelled saved && ln -s "$TRASH/elsewhere" ulx/export/unlabelled &&
+	test_expect_code 2 gicat --catalog ulcat export --out ulx --force 2>err &&
+	test_grep "its .export/unlabelled. is a symbolic link" err &&
+	rm ulx/export/unlabelled && mv saved ulx/export/unlabelled &&
+	(cd ulx && find . -type f | sort) >after && test_cmp before after
 '
 
 test_expect_success '--force removes nothing through a symlink, whatever MANIFEST.sha256 lists' '
