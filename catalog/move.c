@@ -74,10 +74,41 @@ static void take_other(sqlite3_stmt *s, struct gic_move_report *rep)
 		 sqlite3_column_text(s, 3));
 }
 
-/* A moved entry whose new path would lie under the file of an entry that
- * stays (TO, or a directory above it, is that entry's path): one path a
- * file and a directory at once.  1 (rep->clash_* set) when there is one. */
-static int under_a_file(struct gic_catalog *c, const char *from,
+/* The datasets (only ?3 when given), from the (dataset, path) index one
+ * step at a time: a handful of lookups, not a scan of every entry. */
+#define DATASETS "WITH RECURSIVE ds(d) AS (SELECT min(dataset) FROM " \
+	"entries WHERE ?3 IS NULL OR dataset = ?3 UNION ALL SELECT (SELECT " \
+	"min(dataset) FROM entries WHERE dataset > d AND (?3 IS NULL OR " \
+	"dataset = ?3)) FROM ds WHERE d IS NOT NULL) "
+/* The paths under P + "/" ('0' follows '/'), of column C. */
+#define BELOW(C, P) C " > " P " || '/' AND " C " < " P " || '0'"
+
+/* Runs sql (with ?4 bound to p when not NULL) for a clash of kind k. */
+static int clash(struct gic_catalog *c, const char *sql, const char *from,
+		 const char *to, const char *dataset, const char *p, int k,
+		 struct gic_move_report *rep)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = prepare(c, sql, from, to, dataset, &s)) < 0)
+		return rc;
+	if (p)
+		sqlite3_bind_text(s, 4, p, -1, SQLITE_STATIC);
+	rep->clash_kind = k;
+	return step_once(c, s, take_other, rep);
+}
+
+/*
+ * A moved entry whose new path would lie under the file of an entry that
+ * stays, or be the path of a directory of entries that stay: one path a
+ * file and a directory at once.  1 (rep->clash_* set) when there is one.
+ * The files: TO or a directory above it (each checked), or one below TO
+ * whose counterpart below FROM is a directory of moved entries; the
+ * directories: those below TO (a moved file becomes TO itself, or moved
+ * files land there), looked for only when anything stays below TO.
+ */
+static int file_and_dir(struct gic_catalog *c, const char *from,
 			const char *to, const char *dataset,
 			struct gic_move_report *rep)
 {
@@ -85,51 +116,40 @@ static int under_a_file(struct gic_catalog *c, const char *from,
 	int rc = 0;
 
 	for (size_t i = 1; rc == 0 && i <= strlen(to); i++) {
-		sqlite3_stmt *s;
-
 		if (to[i] != '/' && to[i])
 			continue;
 		snprintf(p, sizeof(p), "%.*s", (int)i, to);
 		/* at TO itself only what lay below FROM goes below it */
-		if ((rc = prepare(c, "SELECT m, ?2 || substr(m, length(?1) + "
-				  "1), d, ?4 FROM (SELECT d, (SELECT path FROM "
-				  "entries WHERE dataset = d AND " UNDER " AND "
-				  "source IS NULL AND (?4 != ?2 OR path != ?1) "
-				  "ORDER BY path LIMIT 1) AS m FROM (SELECT "
-				  "DISTINCT dataset AS d FROM entries WHERE ?3 "
-				  "IS NULL OR dataset = ?3) WHERE EXISTS (SELECT "
-				  "1 FROM entries WHERE dataset = d AND path = "
-				  "?4)) WHERE m IS NOT NULL ORDER BY d LIMIT 1",
-				  from, to, dataset, &s)) < 0)
-			return rc;
-		sqlite3_bind_text(s, 4, p, -1, SQLITE_STATIC);
-		rc = step_once(c, s, take_other, rep);
+		rc = clash(c, DATASETS "SELECT m, ?2 || substr(m, length(?1) "
+			   "+ 1), d, ?4 FROM (SELECT d, (SELECT path FROM "
+			   "entries WHERE dataset = d AND " UNDER " AND source "
+			   "IS NULL AND (?4 != ?2 OR path != ?1) ORDER BY path "
+			   "LIMIT 1) AS m FROM ds WHERE d IS NOT NULL AND EXISTS "
+			   "(SELECT 1 FROM entries WHERE dataset = d AND path = "
+			   "?4)) WHERE m IS NOT NULL ORDER BY d LIMIT 1", from,
+			   to, dataset, p, GIC_CLASH_UNDER, rep);
 	}
-	rep->clash_kind = GIC_CLASH_UNDER;
+	if (rc == 0)
+		rc = clash(c, DATASETS "SELECT e.path, ?2 || substr(e.path, "
+			   "length(?1) + 1), e.dataset, f.path FROM ds JOIN "
+			   "entries f ON f.dataset = ds.d AND " BELOW("f.path",
+			   "?2") " JOIN entries e ON e.dataset = f.dataset AND "
+			   BELOW("e.path", "?1 || substr(f.path, length(?2) + "
+			   "1)") " AND e.source IS NULL ORDER BY f.path, e.path "
+			   "LIMIT 1", from, to, dataset, NULL, GIC_CLASH_UNDER,
+			   rep);
+	if (rc == 0)
+		rc = clash(c, DATASETS "SELECT path, ?2 || substr(path, "
+			   "length(?1) + 1), dataset, g FROM (SELECT path, "
+			   "dataset, (SELECT f.path FROM entries f WHERE "
+			   "f.dataset = e.dataset AND " BELOW("f.path", "?2 || "
+			   "substr(e.path, length(?1) + 1)") " ORDER BY f.path "
+			   "LIMIT 1) AS g FROM entries e WHERE " UNDER " AND "
+			   "source IS NULL AND EXISTS (SELECT 1 FROM ds JOIN "
+			   "entries f ON f.dataset = ds.d AND " BELOW("f.path",
+			   "?2") ")) WHERE g IS NOT NULL ORDER BY path LIMIT 1",
+			   from, to, dataset, NULL, GIC_CLASH_OVER, rep);
 	return rc;
-}
-
-/* An entry moved as a file (its path is FROM) whose new path, TO, is a
- * directory of entries that stay.  1 (rep->clash_* set) when so. */
-static int over_entries(struct gic_catalog *c, const char *from,
-			const char *to, const char *dataset,
-			struct gic_move_report *rep)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	/* '0' follows '/': the range is the paths under TO + "/" */
-	if ((rc = prepare(c, "SELECT path, ?2, dataset, g FROM (SELECT path, "
-			  "dataset, (SELECT f.path FROM entries f WHERE "
-			  "f.dataset = e.dataset AND f.path > ?2 || '/' AND "
-			  "f.path < ?2 || '0' ORDER BY f.path LIMIT 1) AS g "
-			  "FROM entries e WHERE path = ?1 AND (?3 IS NULL OR "
-			  "dataset = ?3) AND source IS NULL) WHERE g IS NOT "
-			  "NULL ORDER BY dataset LIMIT 1", from, to, dataset,
-			  &s)) < 0)
-		return rc;
-	rep->clash_kind = GIC_CLASH_OVER;
-	return step_once(c, s, take_other, rep);
 }
 
 /* Counts, looks for a clash, then (unless dry_run) renames. */
@@ -144,6 +164,17 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 			  "count(*) FILTER (WHERE source IS NOT NULL) FROM "
 			  "entries WHERE " UNDER, from, to, dataset, &s)) < 0 ||
 	    (rc = step_once(c, s, take_counts, rep)) < 0)
+		return rc;
+	/* a file moved to "/" would have the empty path */
+	if (!*to && (rc = prepare(c, "SELECT path, '/', dataset FROM entries "
+				  "WHERE path = ?1 AND (?3 IS NULL OR dataset "
+				  "= ?3) AND source IS NULL LIMIT 1", from, to,
+				  dataset, &s)) == 0 &&
+	    (rc = step_once(c, s, take_clash, rep)) != 0)
+		return rc < 0 ? rc : gic_seterr(GIC_EUSAGE, "'%s' is the path "
+						"of a file: it cannot become "
+						"'/'", rep->clash_path);
+	if (rc < 0)
 		return rc;
 	/* no path longer than ingest takes (4095 bytes) */
 	if ((rc = prepare(c, "SELECT path, " NEW_PATH ", dataset FROM entries "
@@ -161,8 +192,7 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 			  "AND f.path = " NEW_PATH_OF("e.") ") ORDER BY path "
 			  "LIMIT 1", from, to, dataset, &s)) < 0 ||
 	    (rc = step_once(c, s, take_clash, rep)) != 0 ||
-	    (rc = under_a_file(c, from, to, dataset, rep)) != 0 ||
-	    (rc = over_entries(c, from, to, dataset, rep)) != 0 || dry_run)
+	    (rc = file_and_dir(c, from, to, dataset, rep)) != 0 || dry_run)
 		return rc;
 	if ((rc = prepare(c, "UPDATE entries SET path = " NEW_PATH " WHERE "
 			  UNDER " AND source IS NULL", from, to, dataset,

@@ -653,7 +653,21 @@ test_expect_success 'mv refuses a path under the file of an entry, and a file at
 	test_expect_code 1 gicat --catalog c7 mv -n new/sub/basn0g08.png other 2>err &&
 	test "$(cat err)" = "gicat: mv: ${SQ}new/sub/basn0g08.png${SQ} would become ${SQ}other${SQ}, the directory of ${SQ}other/basn3p08.png${SQ}, an entry of dataset d: nothing moved" &&
 	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3 &&
-	gicat --catalog c7 mv -n new/sub/basn0g08.png other/x.png 2>err && test_grep "would move 1 entry" err
+	gicat --catalog c7 mv -n new/sub/basn0g08.png other/x.png 2>err && test_grep "would move 1 entry" err &&
+	# below TO: a file whose counterpart below FROM is a directory, and
+	# a directory whose counterpart is a file
+	mkdir -p deep/dst/k2 deep/src/k deep/src2 deep/dst2/a &&
+	cp img/basn0g08.png deep/dst/k && cp img/basn2c08.png deep/dst/k2/w.png &&
+	cp img/basn3p08.png deep/src/k/z.png && cp img/basn6a08.png deep/src2/a &&
+	cp img/basn2c08.png deep/dst2/a/x.png &&
+	gicat init cdeep 2>/dev/null && gicat --catalog cdeep ingest --layout flat --dataset d --label real deep 2>/dev/null &&
+	test_expect_code 1 gicat --catalog cdeep mv -n deep/src deep/dst 2>err &&
+	test "$(cat err)" = "gicat: mv: ${SQ}deep/src/k/z.png${SQ} would become ${SQ}deep/dst/k/z.png${SQ}, a path under the file of ${SQ}deep/dst/k${SQ}, an entry of dataset d: nothing moved" &&
+	test_expect_code 1 gicat --catalog cdeep mv -n deep/src2 deep/dst2 2>err &&
+	test "$(cat err)" = "gicat: mv: ${SQ}deep/src2/a${SQ} would become ${SQ}deep/dst2/a${SQ}, the directory of ${SQ}deep/dst2/a/x.png${SQ}, an entry of dataset d: nothing moved" &&
+	test_expect_code 2 gicat --catalog cdeep mv deep/src2/a / 2>err &&
+	test "$(cat err)" = "gicat: mv: ${SQ}deep/src2/a${SQ} is the path of a file: it cannot become ${SQ}/${SQ}" &&
+	gicat --catalog cdeep mv -n deep/src deep/new 2>err && test_grep "would move 1 entry" err
 '
 
 test_expect_success 'mv from and to the root directory: / is the prefix of every absolute path' '
