@@ -97,6 +97,10 @@ struct gic_leak {
 	const char *test_set;
 	int distance;           /* 0 with same_image: the very same bytes */
 	int same_image;
+	/* the images of the pair: each item's own, but for the same image
+	 * the one both are (a degraded item's original, or its derived
+	 * bytes, which its sha256 need not be before it is derived) */
+	const char *test_sha, *train_sha;
 };
 
 /*

@@ -90,6 +90,8 @@ static int collect(void *arg, size_t ia, size_t ib, int dist)
 	l->test_set = p->test_set;
 	l->distance = dist;
 	l->same_image = !strcmp(p->test[ia].sha, p->train[ib].sha);
+	l->test_sha = l->same_image ? p->test[ia].sha : l->test->sha256;
+	l->train_sha = l->same_image ? p->train[ib].sha : l->train->sha256;
 	return 0;
 }
 

@@ -28,15 +28,15 @@ static int print(void *arg, const struct gic_leak *l)
 
 	if (r->fmt == OUT_JSONL) {
 		out_json_line(stdout, json_pack("{s:s,s:s,s:o,s:s,s:o,s:i,s:s}",
-			"set", l->test_set, "test_sha256", l->test->sha256,
+			"set", l->test_set, "test_sha256", l->test_sha,
 			"test_path", gic_json_text(l->test->path),
-			"train_sha256", l->train->sha256, "train_path",
+			"train_sha256", l->train_sha, "train_path",
 			gic_json_text(l->train->path), "distance", l->distance,
 			"kind", kind));
 	} else if (r->fmt == OUT_CSV) {
-		printf("%s,%s,", l->test_set, l->test->sha256);
+		printf("%s,%s,", l->test_set, l->test_sha);
 		out_csv_field(stdout, l->test->path);
-		printf(",%s,", l->train->sha256);
+		printf(",%s,", l->train_sha);
 		out_csv_field(stdout, l->train->path);
 		printf(",%d,%s\n", l->distance, kind);
 	} else {

@@ -161,7 +161,7 @@ test_expect_success 'a training file that is a degraded test image byte for byte
 	test_grep " 2 new entries" data/err &&
 	test_expect_code 1 gicat leakcheck --format csv cc.ini >out 2>err &&
 	test "$(grep -c ",0,same image$" out)" -eq 2 &&
-	for d in $(cat derived); do grep -q ",[^,]*cc_$d.png,0,same image$" out || return 1; done &&
+	for d in $(cat derived); do grep -q "^test/crop,$d,[^,]*,$d,[^,]*cc_$d.png,0,same image$" out || return 1; done &&
 	gicat task check cc.ini 2>err && test_grep "set .test/crop. shares 2 image pairs with train" err &&
 	gicat task check --items cc.ini >/dev/null 2>err && test_grep "set .test/crop. shares 2 image pairs with train" err
 '
