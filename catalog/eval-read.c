@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include <jansson.h>
@@ -432,18 +433,17 @@ void gic_preds_release(struct gic_preds *p)
  * such a file exists (else as written: a shipped task's name). */
 static char *near(const char *dir, const char *path, int always)
 {
+	struct stat st;
 	char *joined;
-	FILE *f;
 
 	if (path[0] == '/' || !dir)
 		return strdup(path);
 	if (asprintf(&joined, "%s/%s", dir, path) < 0)
 		return NULL;
-	if (always || (f = fopen(joined, "r")) != NULL) {
-		if (!always)
-			fclose(f);
+	/* a file there (a directory of the same name, such as one holding
+	 * a shipped task's predictions, is none) */
+	if (always || (stat(joined, &st) == 0 && !S_ISDIR(st.st_mode)))
 		return joined;
-	}
 	free(joined);
 	return strdup(path);
 }
@@ -484,7 +484,8 @@ int gic_runs_read(const char *path, struct gic_run **out, int *n)
 	*n = 0;
 	if ((rc = slurp(path, &buf, &len)) < 0)
 		goto out;
-	gic_records_init(&rec, buf, '\t', 0);
+	gic_records_init(&rec, buf + (strncmp(buf, "\xef\xbb\xbf", 3) ? 0 : 3),
+			 '\t', 0);  /* a BOM, as a predictions file may have */
 	while (rc == 0 && (s = gic_records_next(&rec))) {
 		int line = rec.line;
 

@@ -545,6 +545,14 @@ test_expect_success 'a run trained on "avg" (its task name) is told from the mea
 	test "$(head -3 ys | awk "NR > 1 { print \$1 - p } { p = \$1 }" | sort -u | wc -l)" -eq 2
 '
 
+test_expect_success 'a run list with a BOM, kept beside a directory named like its shipped task, finds the task from anywhere' '
+	mkdir -p ml/genimage/cross-glide && cp p-glide.csv ml/genimage/cross-glide/p.csv &&
+	printf "\357\273\277genimage/cross-glide\tgenimage/cross-glide/p.csv\n" >ml/runs.tsv &&
+	gicat eval --matrix ml/runs.tsv --format csv >m4.csv 2>err &&
+	grep -q "^glide,1.0,1.0," m4.csv &&
+	(cd ml && gicat eval --matrix runs.tsv --format csv) >m5.csv && test_cmp m4.csv m5.csv
+'
+
 test_expect_success 'the matrix takes --metric and a JSON form' '
 	gicat eval --matrix runs.tsv --metric fake_acc --format json >m.json &&
 	$PY -c "
