@@ -26,6 +26,7 @@ struct gic_hit {
 	char sha[GIC_HEX_LEN + 1];
 	int set;                 /* the set it is for, or -1: every set */
 	double score;
+	int hard;                /* gic_pred.hard */
 	int line;
 };
 

@@ -533,6 +533,7 @@ static int resolve(struct keys *k, const struct gic_pred *p, struct gic_hit *h)
 		snprintf(set, sizeof(set), "%s", named);
 	h->set = *set ? set_index(k->e, set) : -1;
 	h->score = p->score;
+	h->hard = p->hard;
 	h->line = p->line;
 	if (*set && h->set < 0)
 		return report(k, GIC_EVAL_UNKNOWN, "'%s' is in set '%s', which is "

@@ -202,6 +202,7 @@ static int add(struct reader *r, const char *const v[NCOLS])
 	} else if (v[C_PRED] && *v[C_PRED]) {
 		if (parse_pred(r, v[C_PRED], &p.score) < 0)
 			return 0;
+		p.hard = 1;
 	} else {
 		return lacks(r, "no score and no pred");
 	}

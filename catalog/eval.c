@@ -140,7 +140,8 @@ void gic_metrics_compute(struct gic_scored *v, size_t n, double threshold,
 	memset(out, 0, sizeof(*out));
 	out->n = n;
 	for (size_t i = 0; i < n; i++) {
-		int called_fake = v[i].score >= threshold;
+		int called_fake = v[i].hard ? v[i].score == 1 :
+				  v[i].score >= threshold;
 		if (v[i].fake) {
 			out->nfake++;
 			fake_ok += called_fake;
@@ -424,7 +425,7 @@ static int score_sets(struct gic_eval *e, const struct gic_hit *h, size_t n,
 			}
 			if (p) {
 				v[nv++] = (struct gic_scored){ p->score,
-					!strcmp(it->label, "fake") };
+					!strcmp(it->label, "fake"), p->hard };
 				continue;
 			}
 			s->missing++;

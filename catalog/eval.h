@@ -29,6 +29,8 @@
 struct gic_scored {
 	double score;            /* probability of fake, 0..1 */
 	int fake;                /* the truth: 1 fake, 0 real */
+	int hard;                /* score is a call (0 or 1): called fake
+				    when 1, whatever the threshold */
 };
 
 struct gic_metrics {
@@ -87,6 +89,8 @@ struct gic_pred {
 	char *path;              /* its path too, when it is keyed by sha256
 				    (both must name one image); owned */
 	double score;            /* score, or pred as 0 (real) / 1 (fake) */
+	int hard;                /* a pred alone: a call, not cut at the
+				    threshold */
 };
 
 struct gic_preds {

@@ -218,6 +218,14 @@ test_expect_success 'a score needs digits; a row with a field too many is bad; a
 	! grep "line $((n + 8))" err
 '
 
+test_expect_success 'a pred is a call: any threshold scores it as it is, 0 and 1 too' '
+	pred calls.csv sha256,pred "\$2, \$3" &&
+	for t in 0 0.5 1; do
+		gicat eval genimage/cross-sd14 --predictions calls.csv --threshold $t --format csv >out &&
+		grep -q "^avg,[0-9]*,1.0,1.0,1.0,1.0$" out || return 1
+	done
+'
+
 test_expect_success 'a pred is real, fake, 0 or 1 (1.0 too), nothing else' '
 	pred preds.csv sha256,pred "\$2, (\$3 == \"fake\" ? \"1.0\" : \"Real\")" &&
 	evalcsv preds.csv >out &&
