@@ -241,7 +241,7 @@ static int print_eval(const struct gic_eval *e, const struct args *a)
 {
 	struct gic_grid g;
 	struct text_row counts[2] = { { .label = "n" }, { .label = "missing" } };
-	char title[512], caption[512], t[64];
+	char title[512], caption[512], t[64], num[32];
 	int rc;
 
 	if (a->fmt == F_CSV) {
@@ -266,8 +266,9 @@ static int print_eval(const struct gic_eval *e, const struct args *a)
 		table(&g, "", counts, e->missing ? 2 : 1);
 	snprintf(title, sizeof(title), "%s", e->r->task->name);
 	snprintf(caption, sizeof(caption), "Trained on %s; scores (%%) per test "
-		 "set at threshold %g (score >= threshold means fake).",
-		 gic_eval_title(e->trained_on, t, sizeof(t)), e->threshold);
+		 "set at threshold %s (score >= threshold means fake).",
+		 gic_eval_title(e->trained_on, t, sizeof(t)),
+		 gic_real_text(e->threshold, num));
 	if (a->html)
 		rc = write_html(a->html, &g, title, caption);
 	gic_grid_release(&g);
@@ -421,7 +422,7 @@ static int score_run(struct gic_catalog *c, struct runs *rs, int i,
 static int matrix_out(struct runs *rs, const struct args *a)
 {
 	struct gic_grid g;
-	char title[128], caption[512];
+	char title[128], caption[512], num[32];
 	int rc;
 
 	if ((rc = gic_eval_matrix(rs->evals, rs->n, a->metric, &g)) < 0)
@@ -433,8 +434,8 @@ static int matrix_out(struct runs *rs, const struct args *a)
 
 	snprintf(title, sizeof(title), "Cross-generator %s", what[a->metric]);
 	snprintf(caption, sizeof(caption), "Rows: trained on; columns: tested "
-		 "on; Avg: the means (%%; threshold %g, score >= threshold "
-		 "means fake).", a->threshold);
+		 "on; Avg: the means (%%; threshold %s, score >= threshold "
+		 "means fake).", gic_real_text(a->threshold, num));
 	if (a->html)
 		rc = write_html(a->html, &g, title, caption);
 	gic_grid_release(&g);

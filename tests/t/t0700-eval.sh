@@ -646,7 +646,11 @@ test_expect_success 'the HTML heatmaps are self-contained pages with an inline S
 		! grep -qiE "http:|https:|src=|href=|<script|<link|@import|url\\([^#]" $f || return 1
 	done &&
 	grep -q ">Midjourney</text>" one.html && grep -q ">GLIDE</text>" m.html &&
-	test "$(grep -c "<rect " m.html)" -eq $((4 * 9 + 1))
+	test "$(grep -c "<rect " m.html)" -eq $((4 * 9 + 1)) &&
+	gicat eval $TASK --predictions rand.csv --threshold 0.4999999 --html t.html >/dev/null &&
+	grep -q "at threshold 0.4999999 (score" t.html &&
+	gicat eval --matrix runs.tsv --threshold 0.4999999 --html mt.html >/dev/null &&
+	grep -q "threshold 0.4999999, score" mt.html
 '
 
 # WCAG 2 contrast of each cell's number against its colour: 4.5:1 at
