@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sqlite3.h>
 
@@ -485,12 +486,29 @@ static int row_set(struct keys *k, const char *name, char *set, size_t n)
 		      "scores (%s)", name, names), REPORTED;
 }
 
+/* Is the file name of path (before its extension) 16 or more hex digits
+ * that begin sha, as an export names an image's file?  Then it is that
+ * image wherever the file was copied to, without a lookup of each tail
+ * of the path (1,000,000 rows of a copied export took 121 s, not 5). */
+static int named_by(const char *path, const char *sha)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strcspn(base, ".");
+	return n >= 16 && n <= GIC_HEX_LEN && strspn(base, "0123456789abcdef"
+						     "ABCDEF") >= n &&
+	       !strncasecmp(base, sha, n);
+}
+
 /* A row keyed by sha256 whose path names another image of the task. */
 static int same_image(struct keys *k, const struct gic_pred *p,
 		      const char *sha)
 {
 	char other[GIC_HEX_LEN + 1], set[256];
-	int rc = by_path(k, p->path, other, set, sizeof(set));
+	int rc = named_by(p->path, sha) ? NONE :
+		 by_path(k, p->path, other, set, sizeof(set));
 
 	if (rc != FOUND || !strcmp(other, sha))
 		return rc < 0 ? rc : 0;  /* a path of the trainer's own: fine */

@@ -218,6 +218,11 @@ test_expect_success 'a score needs digits; a row with a field too many is bad; a
 	! grep "line $((n + 8))" err
 '
 
+test_expect_success 'a row keyed by sha256 beside a copied export file named by its hash is that image' '
+	pred copied.csv sha256,path,score "\$2, \"/scratch/copy/\" substr(\$2, 1, 16) \".png\", (\$3 == \"fake\" ? 0.9 : 0.1)" &&
+	evalcsv copied.csv >out && grep -q "^avg,[0-9]*,1.0,1.0,1.0,1.0$" out
+'
+
 test_expect_success 'a pred is a call: any threshold scores it as it is, 0 and 1 too' '
 	pred calls.csv sha256,pred "\$2, \$3" &&
 	for t in 0 0.5 1; do
