@@ -185,7 +185,8 @@ void gic_metrics_mean(const struct gic_metrics *m, int n,
 /* ---- names and GenImage's order ---------------------------------------- */
 
 /* Rows and columns GenImage's tables title otherwise than gicat names
- * them: metrics, and the sets of genimage/degraded (GENIMAGE.md 4). */
+ * them: metrics, and the sets of genimage/degraded (GENIMAGE.md 4).  The
+ * mean's first: a test set of that name skips it. */
 static const char *const other_titles[][2] = {
 	{ "avg", "Avg" }, { "acc", "Acc" }, { "real_acc", "Real acc" },
 	{ "fake_acc", "Fake acc" }, { "ap", "AP" }, { "n", "n" },
@@ -222,11 +223,14 @@ const char *gic_eval_title(const char *name, char *buf, size_t size)
 {
 	int n, g = gic_genimage_rank(name);
 	const struct gic_generator *gens = gic_generators(&n);
+	const char *bare = no_test(name);
 
-	name = no_test(name);
-	for (size_t i = 0; i < sizeof(other_titles) / sizeof(*other_titles); i++)
-		if (!strcmp(name, other_titles[i][0]))
-			name = other_titles[i][1];
+	/* a set named avg ([test avg]) keeps its name: Avg is the mean's */
+	for (size_t i = bare != name; i < sizeof(other_titles) /
+	     sizeof(*other_titles); i++)
+		if (!strcmp(bare, other_titles[i][0]))
+			bare = other_titles[i][1];
+	name = bare;
 	snprintf(buf, size, "%s", g < n ? gens[g].name : name);
 	return buf;
 }

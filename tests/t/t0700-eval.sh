@@ -223,6 +223,14 @@ test_expect_success 'a row keyed by sha256 beside a copied export file named by 
 	evalcsv copied.csv >out && grep -q "^avg,[0-9]*,1.0,1.0,1.0,1.0$" out
 '
 
+test_expect_success 'a test set named avg keeps its name beside the Avg of the means' '
+	sed "s/^\[test adm\]/[test avg]/" $TOP/tasks/genimage/cross-sd14.ini >avgset.ini &&
+	gicat task show --items avgset.ini | awk -F, "NR > 1 && /^test\// { print \$2 \",\" (\$3 == \"fake\" ? 0.9 : 0.1) }" |
+		sed "1i sha256,score" >avp.csv &&
+	gicat eval avgset.ini --predictions avp.csv >out &&
+	head -1 out | grep -q " avg  *Avg$"
+'
+
 test_expect_success 'a pred is a call: any threshold scores it as it is, 0 and 1 too' '
 	pred calls.csv sha256,pred "\$2, \$3" &&
 	for t in 0 0.5 1; do
