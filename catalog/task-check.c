@@ -136,7 +136,12 @@ int gic_set_empty_why(struct gic_catalog *c, const struct gic_resolved_set *s,
 
 	if (s->n)
 		return 0;
-	if (s->def->select &&
+	if (s->only_fakes && s->def->balance && !*no_real_hint(s, hint,
+							       sizeof(hint)))
+		snprintf(buf, size, "set '%s' is empty: its select finds fake "
+			 "images and no real one, and balance = label keeps as "
+			 "many fakes as reals", s->def->name);
+	else if (s->def->select &&
 	    gic_select_hint(c, s->def->select, hint, sizeof(hint)) > 0)
 		snprintf(buf, size, "set '%s' is empty: %s", s->def->name, hint);
 	else

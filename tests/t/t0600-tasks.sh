@@ -154,6 +154,12 @@ for k, m in have.items():
 	test "$(awk "NR > 2 {n += \$2} END {print n}" out)" -eq 0
 '
 
+test_expect_success 'a balanced set whose select finds fakes and no real image says so, not just empty' '
+	printf "[task]\n[train]\nselect = subset = sd14 and split = train and (label = fake or jpeg_quality = 101)\nbalance = label\n" >onlyfake.ini &&
+	gicat task check onlyfake.ini 2>err >/dev/null &&
+	test "$(cat err)" = "gicat: task: warning: onlyfake.ini:2: set ${SQ}train${SQ} is empty: its select finds fake images and no real one, and balance = label keeps as many fakes as reals"
+'
+
 test_expect_success 'a set selecting a generator gets no real photos, and the warning says why' '
 	printf "[task]\n[train]\nselect = dataset = ${SQ}genimage${SQ} and generator = ${SQ}sd14${SQ} and split = ${SQ}train${SQ}\nbalance = label\n[test mj]\nselect = generator = ${SQ}midjourney${SQ} and split = ${SQ}val${SQ}\n" >bygen.ini &&
 	gicat task check bygen.ini 2>err >/dev/null &&

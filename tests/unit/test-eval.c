@@ -22,7 +22,7 @@
 #include "eval.h"
 #include "json.h"
 
-#define S(score, fake) { score, fake }
+#define S(score, fake) { score, fake, 0 }
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static void near_(double got, double want, const char *file, int line)
@@ -73,7 +73,7 @@ static void ap_is_scikit_learns_to_the_bit(void **state)
 	(void)state;
 	for (int i = 0; i < 300; i++)   /* scores 0, .01 .. .99: many ties */
 		v[i] = (struct gic_scored){ (i * 37 % 100) / 100.0,
-					    (i * 7 % 11) < 5 };
+					    (i * 7 % 11) < 5, 0 };
 	/* average_precision_score([int(i * 7 % 11 < 5) for i in range(300)],
 	 *                         [i * 37 % 100 / 100 for i in range(300)]) */
 	assert_string_equal(gic_real_text(gic_average_precision(v, 300), got),
@@ -104,7 +104,7 @@ static void ap_of_many_distinct_scores_is_scikit_learns(void **state)
 		for (size_t i = 0; i < want[k].n; i++)
 			v[i] = (struct gic_scored){
 				(double)(uint32_t)(i * 2654435761u) / 4294967296.0,
-				i * 7 % 11 < 5 };
+				i * 7 % 11 < 5, 0 };
 		assert_string_equal(gic_real_text(gic_average_precision(
 				v, want[k].n), got), want[k].ap);
 	}
