@@ -29,6 +29,7 @@ enum {
 	GIC_ELIMIT = -9,    /* input exceeds a configured limit */
 	GIC_EAMBIG = -10,   /* an abbreviated hash matches several objects */
 	GIC_EBUSY = -11,    /* another process holds what is needed */
+	GIC_EACCESS = -12,  /* this user may not read what is needed */
 };
 
 /* The message of the last failure in this thread ("" when none). */

@@ -96,6 +96,10 @@ static int fan_open(const char *sub, int i, DIR **out)
 	if (fd < 0 && lstat(sub, &st) == 0 && !S_ISDIR(st.st_mode))
 		return odb_not_fan_dir(GIC_ECORRUPT, sub + strlen(sub) - 2,
 				   st.st_mode);
+	if (fd < 0 && errno == EACCES)
+		return gic_seterr(GIC_EACCESS, "'%s': this user may not read "
+				  "it (Permission denied): fix the store's "
+				  "permissions, or run this as its owner", sub);
 	if (fd < 0 || !(*out = fdopendir(fd))) {
 		int rc = gic_seterr(GIC_EIO, "objects/%02x: %s", i,
 				    strerror(errno));

@@ -448,7 +448,8 @@ static int fs_get(struct gic_odb *odb, const char *hex, unsigned char **buf,
 		goto out;
 	}
 	if (fd < 0) {
-		rc = gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
+		rc = gic_seterr(errno == ENOENT ? GIC_ENOTFOUND :
+				errno == EACCES ? GIC_EACCESS : GIC_EIO,
 				"object %s: %s", hex, strerror(errno));
 		goto out;
 	}
@@ -485,7 +486,8 @@ static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size)
 	if (!(path = gic_odb_fs_path(odb, hex)))
 		return gic_odb_path_err(hex);
 	if (lstat(path, &st) < 0)
-		rc = gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
+		rc = gic_seterr(errno == ENOENT ? GIC_ENOTFOUND :
+				errno == EACCES ? GIC_EACCESS : GIC_EIO,
 				"cannot look at the object: %s", strerror(errno));
 	else if (!S_ISREG(st.st_mode))
 		rc = gic_seterr(GIC_EIO, "the object is %s, not a file "

@@ -209,7 +209,9 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 	int rc;
 
 	x->rep->objects_checked++;
-	if ((rc = x->c->odb->be->stat(x->c->odb, hex, &size)) < 0) {
+	if ((rc = x->c->odb->be->stat(x->c->odb, hex, &size)) == GIC_EACCESS)
+		goto no_access;
+	if (rc < 0) {
 		/* or not a file (a directory, a link put there), or not to
 		 * be looked at: the backend's message says which */
 		snprintf(why, sizeof(why), "%s", rc == GIC_ENOTFOUND ?
@@ -228,13 +230,21 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 	/* read and hashed here, not by gic_image_read: the hash is the
 	 * line's subject, and its message would name it again */
 	why[0] = '\0';
-	if (x->c->odb->be->get(x->c->odb, hex, &buf, &len) < 0)
+	if ((rc = x->c->odb->be->get(x->c->odb, hex, &buf, &len)) ==
+	    GIC_EACCESS)
+		goto no_access;
+	if (rc < 0)
 		snprintf(why, sizeof(why), "%s", gic_errmsg());
 	else if (gic_sha256_hex(buf, len, got) == 0 && strcmp(got, hex))
 		snprintf(why, sizeof(why), "object is corrupt (hash %s)", got);
 	if (why[0])
 		object_problem(x, hex, why, 1);
 	free(buf);
+	return;
+no_access:  /* not damage: ingesting it again would not mend it */
+	problem(x, hex, "this user may not read the object (Permission "
+		"denied): fix the store's permissions, or run verify as its "
+		"owner");
 }
 
 /* what a ref'd file whose bytes changed asks of the user: its entries
