@@ -1,6 +1,6 @@
 /*
- * db.c - finding, creating and opening a catalog (.gicat/ with catalog.db
- * and objects/), and applying the embedded schema migrations.
+ * db.c - creating and opening a catalog (.gicat/ with catalog.db and
+ * objects/; find.c finds it), and applying the embedded schema migrations.
  *
  * The schema version lives in PRAGMA user_version.  Pending migrations are
  * applied in one transaction when a catalog is opened; a catalog written by
@@ -22,6 +22,7 @@
 
 #include "catalog.h"
 #include "embed.h"
+#include "find.h"
 
 int gic_migrations_latest(void)
 {
@@ -142,22 +143,6 @@ fail:
 	return rc;
 }
 
-static int path_join(char *buf, size_t size, const char *a, const char *b)
-{
-	if ((size_t)snprintf(buf, size, "%s/%s", a, b) >= size)
-		return gic_seterr(GIC_ELIMIT, "path too long: '%s/%s'", a, b);
-	return 0;
-}
-
-static int is_catalog(const char *root)
-{
-	char p[PATH_MAX];
-	struct stat st;
-
-	return !path_join(p, sizeof(p), root, ".gicat/catalog.db") &&
-	       stat(p, &st) == 0;
-}
-
 /* Is root's catalog one that an init killed before it had a schema: a
  * database without tables, and no object stored yet (no objects/ at all
  * is none either: nothing a new schema could orphan)? */
@@ -168,7 +153,7 @@ static int init_unfinished(const char *root)
 	int tables = -1, objects = 1;
 	DIR *d = NULL;
 
-	if (path_join(p, sizeof(p), root, ".gicat/catalog.db") < 0)
+	if (gic_path_join(p, sizeof(p), root, ".gicat/catalog.db") < 0)
 		return 0;
 	/* read-write where it may: an init killed in its first write (the
 	 * switch to WAL) leaves a hot journal, which only a writer rolls
@@ -178,7 +163,8 @@ static int init_unfinished(const char *root)
 	if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
 		tables = schema_size(db);
 	sqlite3_close(db);
-	if (tables == 0 && !path_join(p, sizeof(p), root, ".gicat/objects") &&
+	if (tables == 0 &&
+	    !gic_path_join(p, sizeof(p), root, ".gicat/objects") &&
 	    !(d = opendir(p)) && errno == ENOENT)
 		objects = 0;
 	if (d) {
@@ -190,42 +176,6 @@ static int init_unfinished(const char *root)
 		closedir(d);
 	}
 	return tables == 0 && !objects;
-}
-
-/* Does root's objects/ hold a file in a fan-out directory? */
-static int store_has_objects(const char *root)
-{
-	char p[PATH_MAX], sub[PATH_MAX + 4];
-	struct dirent *e, *f;
-	DIR *d, *x;
-	int found = 0;
-
-	if (path_join(p, sizeof(p), root, ".gicat/objects") < 0 ||
-	    !(d = opendir(p)))
-		return 0;
-	while (!found && (e = readdir(d))) {
-		if (e->d_name[0] == '.' ||
-		    snprintf(sub, sizeof(sub), "%s/%s", p, e->d_name) >=
-		    (int)sizeof(sub) || !(x = opendir(sub)))
-			continue;
-		while (!found && (f = readdir(x)))
-			found = f->d_name[0] != '.';
-		closedir(x);
-	}
-	closedir(d);
-	return found;
-}
-
-/* The error of a store whose catalog.db is gone (from: where root came
- * from): a new catalog would call every object unreferenced, and gc
- * delete them all. */
-static int lost_catalog(const char *root, const char *from)
-{
-	return gic_seterr(GIC_ESCHEMA, "'%s'%s: its .gicat/objects holds "
-			  "objects but catalog.db is missing: restore it from "
-			  "a backup, or remove .gicat to start again (a new "
-			  "catalog would let gc delete every object)", root,
-			  from);
 }
 
 /* mkdir -p dir: it and the directories above it that are missing. */
@@ -249,143 +199,6 @@ static int make_dirs(const char *dir)
 		if (!(*s = c))
 			return 0;
 	}
-}
-
-/* Does path name a directory called .gicat (with trailing slashes)? */
-static int names_gicat(const char *path)
-{
-	size_t n = strlen(path);
-
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	return n >= 6 && !strncmp(path + n - 6, ".gicat", 6) &&
-	       (n == 6 || path[n - 7] == '/');
-}
-
-/* Is path, or where its links lead, under a directory named .gicat? */
-static int within_gicat(const char *path)
-{
-	char *real = realpath(path, NULL), *parent, *slash;
-	int in = strstr(path, ".gicat/") == path || strstr(path, "/.gicat/");
-
-	/* not made yet: the nearest directory above it that is (init makes
-	 * the missing ones, which a symlink there may put inside a .gicat) */
-	if (!real && (parent = strdup(path))) {
-		while (!real && (slash = strrchr(parent, '/')) &&
-		       slash != parent) {
-			*slash = '\0';
-			real = realpath(parent, NULL);
-		}
-		if (!real)
-			real = realpath(slash == parent ? "/" : ".", NULL);
-		free(parent);
-	}
-	if (real) {
-		size_t n = strlen(real);
-		in = in || strstr(real, "/.gicat/") ||
-		     (n >= 7 && !strcmp(real + n - 7, "/.gicat"));
-		free(real);
-	}
-	return in;
-}
-
-/* --catalog DIR/.gicat (the catalog directory itself, as git takes
- * --git-dir) means DIR. */
-static int catalog_dir_itself(const char *arg, const char *from,
-			      char **root_out)
-{
-	size_t n = strlen(arg);
-	char p[PATH_MAX];
-	struct stat st;
-
-	if (!n)
-		return gic_seterr(GIC_EUSAGE, "an empty catalog directory "
-				  "name%s", from);
-	while (n > 1 && arg[n - 1] == '/')
-		n--;
-	if (names_gicat(arg) &&
-	    snprintf(p, sizeof(p), "%.*s/catalog.db", (int)n, arg) <
-	    (int)sizeof(p)) {
-		size_t r = n == 6 ? 0 : n - 7;
-		char *root = r ? strndup(arg, r) : strdup(arg[0] == '/' ? "/" :
-							  ".");
-
-		if (!root)
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		if (stat(p, &st) == 0) {
-			*root_out = root;
-			return 0;
-		}
-		if (store_has_objects(root)) {
-			int rc = lost_catalog(root, from);
-
-			free(root);
-			return rc;
-		}
-		free(root);
-	}
-	/* from: where arg came from */
-	if (stat(arg, &st) < 0) {
-		int e = errno;
-
-		return gic_seterr(GIC_ENOTFOUND, "'%s'%s: %s%s%s%s", arg, from,
-				  strerror(e), e == ENOENT ? " ('gicat init " :
-				  "", e == ENOENT ? arg : "", e == ENOENT ?
-				  "' makes a catalog there)" : "");
-	}
-	if (!S_ISDIR(st.st_mode))
-		return gic_seterr(GIC_ENOTFOUND, "'%s'%s is not a directory",
-				  arg, from);
-	if (store_has_objects(arg))
-		return lost_catalog(arg, from);
-	return gic_seterr(GIC_ENOTFOUND, "'%s'%s holds no .gicat catalog "
-			  "('gicat init %s' makes one)", arg, from, arg);
-}
-
-int gic_catalog_upward(const char *dir, char **root_out)
-{
-	char p[PATH_MAX], *slash;
-
-	*root_out = NULL;
-	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p))
-		return GIC_ENOTFOUND;
-	for (;;) {
-		if (is_catalog(p)) {
-			*root_out = strdup(p);
-			return *root_out ? 0 : gic_seterr(GIC_ENOMEM,
-							  "out of memory");
-		}
-		if (store_has_objects(p))
-			return lost_catalog(p, "");
-		if (!(slash = strrchr(p, '/')) || (slash == p && !p[1]))
-			return GIC_ENOTFOUND;
-		slash[slash == p] = '\0';  /* "/x" goes to "/" */
-	}
-}
-
-int gic_catalog_find(const char *explicit_root, char **root_out)
-{
-	const char *env = getenv("GICAT_DIR");
-	char cwd[PATH_MAX];
-	int rc;
-
-	if (!explicit_root && env && *env)
-		explicit_root = env;
-	if (explicit_root && !is_catalog(explicit_root))
-		return catalog_dir_itself(explicit_root, explicit_root == env ?
-					  " (from $GICAT_DIR)" : " (--catalog)",
-					  root_out);
-	if (explicit_root) {
-		*root_out = strdup(explicit_root);
-		return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
-	}
-	if (!getcwd(cwd, sizeof(cwd)))
-		return gic_seterr(GIC_EIO, "getcwd: %s", strerror(errno));
-	if ((rc = gic_catalog_upward(cwd, root_out)) != GIC_ENOTFOUND)
-		return rc;
-	return gic_seterr(GIC_ENOTFOUND,
-			  "no catalog here or in any parent (run 'gicat init' "
-			  "or pass --catalog DIR)");
 }
 
 /*
@@ -469,7 +282,7 @@ static int open_db(struct gic_catalog *c, int how)
 	char p[PATH_MAX];
 	int rc, ro;
 
-	if ((rc = path_join(p, sizeof(p), c->dir, "catalog.db")) < 0)
+	if ((rc = gic_path_join(p, sizeof(p), c->dir, "catalog.db")) < 0)
 		return rc;
 	/* writing needs the file and, for the WAL, its directory */
 	ro = access(p, W_OK) < 0 || access(c->dir, W_OK) < 0;
@@ -511,7 +324,7 @@ static int open_db(struct gic_catalog *c, int how)
 		      gic_migrations_latest() ? GIC_RO_SCHEMA :
 		      c->schema_version < gic_migrations_latest() ?
 		      GIC_RO_OLDER : 0;
-	if ((rc = path_join(p, sizeof(p), c->dir, "objects")) < 0)
+	if ((rc = gic_path_join(p, sizeof(p), c->dir, "objects")) < 0)
 		return rc;
 	return gic_odb_fs_open(p, &c->odb);
 }
@@ -560,15 +373,15 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 	int rc, dfd = -1;
 
 	/* --catalog X/.gicat means X elsewhere: never a .gicat in a .gicat */
-	if (names_gicat(dir))
+	if (gic_names_gicat(dir))
 		return gic_seterr(GIC_EUSAGE, "a catalog is made in the directory "
 				  "that is to hold .gicat, not in .gicat itself");
-	if (within_gicat(dir))
+	if (gic_within_gicat(dir))
 		return gic_seterr(GIC_EUSAGE, "inside a catalog's .gicat "
 				  "directory: a catalog cannot be made there");
 	if ((rc = make_dirs(dir)) < 0)
 		return rc;
-	if ((rc = path_join(p, sizeof(p), dir, ".gicat")) < 0)
+	if ((rc = gic_path_join(p, sizeof(p), dir, ".gicat")) < 0)
 		return rc;
 	if (mkdir(p, 0777) < 0 && errno != EEXIST)
 		return gic_seterr(GIC_EIO, "mkdir '%s': %s", p, strerror(errno));
@@ -578,24 +391,24 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out)
 		rc = gic_seterr(GIC_EIO, "'%s': %s", p, strerror(errno));
 		goto out;
 	}
-	if (is_catalog(dir) && !init_unfinished(dir)) {
+	if (gic_catalog_at(dir) && !init_unfinished(dir)) {
 		close(dfd);  /* the one that made it is done */
 		dfd = -1;
 		rc = gic_catalog_open_as_is(dir, out);  /* no migration */
 		rc = rc < 0 ? rc : 1;
 		goto out;
 	}
-	if (!is_catalog(dir) && store_has_objects(dir)) {
-		rc = lost_catalog(dir, "");
+	if (!gic_catalog_at(dir) && gic_store_has_objects(dir)) {
+		rc = gic_lost_catalog(dir, "");
 		goto out;
 	}
-	if ((rc = path_join(p, sizeof(p), dir, ".gicat/objects")) < 0)
+	if ((rc = gic_path_join(p, sizeof(p), dir, ".gicat/objects")) < 0)
 		goto out;
 	if (mkdir(p, 0777) < 0 && errno != EEXIST) {
 		rc = gic_seterr(GIC_EIO, "mkdir '%s': %s", p, strerror(errno));
 		goto out;
 	}
-	if ((rc = path_join(p, sizeof(p), dir, ".gicat/catalog.db")) < 0)
+	if ((rc = gic_path_join(p, sizeof(p), dir, ".gicat/catalog.db")) < 0)
 		goto out;
 	if (sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL)) {
