@@ -105,13 +105,27 @@ int gic_bias_json(const struct gic_bias *b, double max_shortcut, char **out)
 		    out);
 }
 
+/* meta[name] += n, name's bytes that are not UTF-8 as U+FFFD: jansson
+ * refuses such a key, and a PNG text keyword is Latin-1 ("text:\xe4"
+ * would be lost, leak and all).  Two keys that become one add up. */
+static void add_count(json_t *meta, const char *name, uint64_t n)
+{
+	json_t *key = gic_json_text(name);
+	const char *k = key ? json_string_value(key) : name;
+	json_t *had = json_object_get(meta, k);
+
+	json_object_set_new(meta, k, json_integer((json_int_t)n +
+			    (had ? json_integer_value(had) : 0)));
+	json_decref(key);
+}
+
 static json_t *prov_group(const struct gic_prov_group *g, const char *unit)
 {
 	json_t *meta = json_object(), *values = json_object();
 
 	for (size_t k = 0; k < g->ncounts; k++) {
 		const struct gic_prov_count *c = &g->counts[k];
-		json_object_set_new(meta, c->name, json_integer((json_int_t)c->n));
+		add_count(meta, c->name, c->n);
 		if (c->top)
 			json_object_set_new(values, c->name,
 					    gic_json_text(c->top));
@@ -131,7 +145,8 @@ int gic_prov_json(const struct gic_prov *p, char **out)
 	for (size_t i = 0; i < p->nfeatures; i++) {
 		const struct gic_prov_feature *x = &p->features[i];
 		json_array_append_new(features, json_pack(
-			"{s:s,s:I,s:I,s:b,s:s,s:o}", "metadata", x->name, "real",
+			"{s:o,s:I,s:I,s:b,s:s,s:o}", "metadata",
+			gic_json_text(x->name), "real",
 			(json_int_t)x->real, "fake", (json_int_t)x->fake, "leak",
 			x->leak, "gives", x->gives, "accuracy",
 			real_or_null(x->accuracy)));

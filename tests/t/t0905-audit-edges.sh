@@ -1,0 +1,34 @@
+#!/bin/sh
+# Audits at their edges, each a case a review found wrong: provenance JSON
+# with a PNG text keyword that is not UTF-8 (PNG keywords are Latin-1).
+. "$(dirname "$0")/lib.sh"
+
+gicat init cat 2>/dev/null
+export GICAT_DIR="$TRASH/cat"
+
+test_expect_success 'a Latin-1 PNG text key is a leak in JSON as in the table' '
+	mkdir -p latin/fake latin/real &&
+	$PY -c "
+from PIL import Image, PngImagePlugin
+info = PngImagePlugin.PngInfo()
+info.add_text(\"Beschreibung\\xe4\", \"KI-Bild\")
+Image.new(\"RGB\", (40, 40), (9, 80, 200)).save(\"latin/fake/k.png\", pnginfo=info)
+Image.new(\"RGB\", (40, 40), (90, 8, 20)).save(\"latin/real/r.png\")
+" &&
+	gicat ingest --label fake --generator k latin/fake 2>/dev/null &&
+	gicat ingest --label real latin/real 2>/dev/null &&
+	test_expect_code 1 gicat audit provenance >out 2>/dev/null &&
+	grep -E "^text:Beschreibung.xe4 +0 +1  LABEL LEAK" out &&
+	test_expect_code 1 gicat audit provenance --format json >p.json 2>/dev/null &&
+	$PY -c "
+import json
+d = json.load(open(\"p.json\"))
+names = [f[\"metadata\"] for f in d[\"features\"] if f[\"leak\"]]
+assert d[\"leaks\"] == len(names) == 2, d
+assert \"text:Beschreibung\\ufffd\" in names, names
+(fake,) = [g for g in d[\"groups\"] if g[\"label\"] == \"fake\"]
+assert fake[\"metadata\"][\"text:Beschreibung\\ufffd\"] == 1, fake
+"
+'
+
+test_done
