@@ -293,6 +293,10 @@ static void set_common(struct gic_fetcher *f, struct gic_fetch_job *j,
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, (long)tls);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/* through an https proxy, the proxy's "200 Connection established"
+	 * is not the server's response: seen by on_header, it started a
+	 * resumed body over, and the server's 206 then failed the URL */
+	curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
 	curl_easy_setopt(e, CURLOPT_SHARE, f->share);
 }
 

@@ -1,0 +1,50 @@
+#!/bin/sh
+# gicat fetch at its edges: through an https proxy (CONNECT), --cacert
+# against the system's CA directory, and URL lists whose rows have more
+# fields than their header.  Servers on 127.0.0.1, started here.
+. "$(dirname "$0")/lib.sh"
+
+PNGS=$SHARED/data/pngsuite
+JPEGS=$SHARED/data/jpeg
+gicat init cat 2>/dev/null
+export GICAT_DIR="$TRASH/cat"
+DB=cat/.gicat/catalog.db
+mkdir srv
+cp "$PNGS/basn0g08.png" srv/a.png
+cp "$PNGS/basn2c08.png" srv/b.png
+cp "$JPEGS/testorig.jpg" srv/d.jpg
+sql() { sqlite3 "$DB" "$1"; }
+
+# start PROGRAM NAME ARGS...: a helper of tests/fetch in the background,
+# its port in NAME.port once it listens.
+start() {
+	prog=$1 name=$2; shift 2
+	python3 "$TOP/tests/fetch/$prog" --port-file "$name.port" \
+		--log "$name.log" --lifetime 600 "$@" 2>"$name.err" &
+	echo $! >"$name.pid"
+	n=0
+	while [ ! -s "$name.port" ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+}
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout key.pem -out cert.pem -days 1 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 2>/dev/null
+start server.py http --root srv
+start server.py tls --root srv --tls cert.pem key.pem
+start proxy.py proxy
+B=http://127.0.0.1:$(cat http.port)
+T=https://127.0.0.1:$(cat tls.port)
+
+test_expect_success 'through an https proxy a dropped download resumes: the proxy'"'"'s 200 is not the response' '
+	printf "url\n%s\n" "$T/drop/d.jpg" >proxied.csv &&
+	https_proxy=http://127.0.0.1:$(cat proxy.port) \
+		gicat fetch --cacert cert.pem proxied.csv 2>err &&
+	test_grep "^fetch: 1 URL: 1 fetched, 0 failed" err &&
+	test_grep "; 1 retries, 1 resumed$" err &&
+	test "$(grep -c "^127.0.0.1:" proxy.log)" -eq 2 &&
+	test_grep "/drop/d.jpg range=bytes=[1-9][0-9]*- " tls.log &&
+	test "$(sql "SELECT sha256 FROM fetches WHERE url LIKE \"%/drop/d.jpg\"")" = \
+		"$(sha256sum srv/d.jpg | cut -c1-64)"
+'
+
+kill $(cat ./*.pid) 2>/dev/null
+test_done
