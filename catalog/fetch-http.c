@@ -281,8 +281,11 @@ static void set_common(struct gic_fetcher *f, struct gic_fetch_job *j,
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)GIC_FETCH_MAX_REDIRS);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (f->o->cacert)
+	if (f->o->cacert) {  /* instead of the system's: its CA directory,
+				which libcurl reads beside CAINFO, goes too */
 		curl_easy_setopt(e, CURLOPT_CAINFO, f->o->cacert);
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	}
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, f->timeout);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)GIC_FETCH_LOW_SPEED);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, f->timeout);

@@ -46,5 +46,28 @@ test_expect_success 'through an https proxy a dropped download resumes: the prox
 		"$(sha256sum srv/d.jpg | cut -c1-64)"
 '
 
+# --cacert FILE trusts the CAs in FILE instead of the system's: the
+# system's CA directory (libcurl's CApath, /etc/ssl/certs) is replaced, in
+# a mount namespace of the test's own, by one that trusts the server.
+test_expect_success '--cacert FILE trusts FILE only, not the system CA directory too' '
+	if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
+		echo "# skipped: needs root and unshare -m"; exit 0; fi
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -keyout other.key -out other.pem -days 1 -subj /CN=other \
+		2>/dev/null &&
+	# the server trusted by the directory alone, not by the bundle in it
+	mkdir sysca && cp other.pem sysca/ca-certificates.crt &&
+	cp cert.pem "sysca/$(openssl x509 -hash -noout -in cert.pem).0" &&
+	printf "url\n%s\n" "$T/img/b.png?ca" >ca.csv &&
+	# the stand-in system directory is read: the server is trusted
+	unshare -m sh -c "mount --bind \"$TRASH/sysca\" /etc/ssl/certs &&
+		\"$GICAT_BIN\" fetch --dataset sys ca.csv" 2>err &&
+	test_grep "^fetch: 1 URL: 1 fetched" err &&
+	test_expect_code 1 unshare -m sh -c "mount --bind \"$TRASH/sysca\" /etc/ssl/certs &&
+		\"$GICAT_BIN\" fetch --cacert other.pem --dataset own ca.csv" 2>err &&
+	test_grep "b.png?ca.: SSL certificate problem" err &&
+	test "$(sql "SELECT status FROM fetches WHERE dataset = \"own\"")" = failed
+'
+
 kill $(cat ./*.pid) 2>/dev/null
 test_done
