@@ -36,12 +36,18 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
+/* Whether a license list names no id ("", " , "): no license at all. */
+static int no_ids(const char *list)
+{
+	return list && !list[strspn(list, " ,\t")];
+}
+
 /* v: set, group, label, sha256, path, license; entry: the entry's id */
 static int insert(struct gic_catalog *c, sqlite3_stmt *ins,
 		  const char *const v[6], sqlite3_int64 entry)
 {
 	for (int i = 0; i < 6; i++)
-		bind_opt(ins, i + 1, v[i]);
+		bind_opt(ins, i + 1, i == 5 && no_ids(v[i]) ? NULL : v[i]);
 	sqlite3_bind_int64(ins, 7, entry);
 	if (sqlite3_step(ins) != SQLITE_DONE)
 		return db_fail(c, "audit");

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Audits at their edges, each a case a review found wrong: provenance JSON
-# with a PNG text keyword that is not UTF-8 (PNG keywords are Latin-1).
+# with a PNG text keyword that is not UTF-8 (PNG keywords are Latin-1);
+# a license list that names no id (a hand-edited or old catalog).
 . "$(dirname "$0")/lib.sh"
 
 gicat init cat 2>/dev/null
@@ -28,6 +29,21 @@ assert d[\"leaks\"] == len(names) == 2, d
 assert \"text:Beschreibung\\ufffd\" in names, names
 (fake,) = [g for g in d[\"groups\"] if g[\"label\"] == \"fake\"]
 assert fake[\"metadata\"][\"text:Beschreibung\\ufffd\"] == 1, fake
+"
+'
+
+test_expect_success 'a license list naming no id is no license, as LICENSES.md says' '
+	sqlite3 cat/.gicat/catalog.db "UPDATE entries SET license = \"\" WHERE label = \"fake\";
+		UPDATE entries SET license = \" , \" WHERE label = \"real\"" &&
+	test_expect_code 1 gicat audit license >out 2>err &&
+	test_grep "2 entries: 0 forbidden, 2 without a license, 0 with an unknown" err &&
+	test "$(grep -c "^unlicensed " out)" -eq 2 &&
+	test_expect_code 1 gicat audit license --format json >l.json 2>/dev/null &&
+	$PY -c "
+import json
+d = json.load(open(\"l.json\"))
+assert d[\"unlicensed\"] == 2 and d[\"licenses\"] == [], d
+assert [p[\"problem\"] for p in d[\"problems\"]] == [\"unlicensed\"] * 2, d
 "
 '
 
