@@ -333,7 +333,8 @@ static int licenses_md(struct gic_export_ctx *x)
 	for (int i = 0; i < x->r->nsets; i++)
 		for (size_t j = 0; j < x->r->sets[i].n; j++) {
 			const char *ids = x->r->sets[i].items[j].license;
-			if (gic_license_each(ids && *ids ? ids : "unknown",
+			if (gic_license_each(ids && ids[strspn(ids, " ,\t")] ?
+					     ids : "unknown",
 					     count_license, &l))
 				t.oom = 1;
 		}

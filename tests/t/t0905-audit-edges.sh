@@ -44,7 +44,9 @@ import json
 d = json.load(open(\"l.json\"))
 assert d[\"unlicensed\"] == 2 and d[\"licenses\"] == [], d
 assert [p[\"problem\"] for p in d[\"problems\"]] == [\"unlicensed\"] * 2, d
-"
+" &&
+	gicat export "" --out ex 2>/dev/null &&
+	grep -x "| unknown | 2 |" ex/LICENSES.md
 '
 
 test_done
