@@ -37,6 +37,7 @@ struct parser {
 	const char *label;    /* what rows without a label take (--label) */
 	enum format fmt;
 	int col[NCOLS];       /* field index of each column, -1 if absent */
+	int nfields;          /* fields of the header */
 	int line;
 };
 static int bad(struct parser *p, const char *fmt, ...)
@@ -281,6 +282,7 @@ static int read_header(struct parser *p, char *line)
 			   "tabs" : "commas", sep == ',' ? "tsv" : "csv");
 	if (p->col[C_URL] < 0)
 		return bad(p, "no 'url' column in the header");
+	p->nfields = n;
 	return 0;
 }
 
@@ -299,6 +301,14 @@ static int read_delimited(struct parser *p, char *line)
 		empty &= !*gic_trim(f[i]);
 	if (empty) /* ",,,": a spreadsheet's row below its data */
 		return 0;
+	/* a value past the header's fields: mostly a URL with a comma
+	 * (w_100,h_100), unquoted, which would be fetched cut there */
+	for (int i = p->nfields; i < n && i < GIC_CSV_MAX_FIELDS; i++)
+		if (*f[i])
+			return bad(p, "%d fields where the header has %d: a "
+				   "value holding a %s (a URL may) must be "
+				   "quoted", n, p->nfields,
+				   sep == ',' ? "comma" : "tab");
 	for (int c = 0; c < NCOLS; c++) {
 		int k = p->col[c];
 

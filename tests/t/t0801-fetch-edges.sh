@@ -69,5 +69,22 @@ test_expect_success '--cacert FILE trusts FILE only, not the system CA directory
 	test "$(sql "SELECT status FROM fetches WHERE dataset = \"own\"")" = failed
 '
 
+# An unquoted comma in a URL (a CDN's w_100,h_100) splits its row: the URL
+# cut at the comma is another URL, never to be fetched in its stead.
+test_expect_success 'a row with more fields than its header is refused, naming the line; empty ones are not' '
+	before=$(sql "SELECT count(*) FROM fetches") &&
+	printf "url\n%s\n" "$B/img/a.png?w_100,h_100" >comma.csv &&
+	test_expect_code 2 gicat fetch comma.csv 2>err &&
+	test "$(cat err)" = "gicat: fetch: ${SQ}comma.csv${SQ}: line 2: 2 fields where the header has 1: a value holding a comma (a URL may) must be quoted" &&
+	printf "url\tlabel\n%s\treal\tx\n" "$B/img/a.png?t" >extra.tsv &&
+	test_expect_code 2 gicat fetch extra.tsv 2>err &&
+	test_grep "line 2: 3 fields where the header has 2: a value holding a tab (a URL may) must be quoted$" err &&
+	test "$(sql "SELECT count(*) FROM fetches")" -eq "$before" &&
+	! grep -q "w_100" http.log &&
+	printf "url,label\n\"%s\",real,,\n" "$B/img/a.png?w_100,h_100" >quoted.csv &&
+	gicat fetch quoted.csv 2>err &&
+	test "$(sql "SELECT url FROM fetches WHERE dataset = \"quoted\"")" = "$B/img/a.png?w_100,h_100"
+'
+
 kill $(cat ./*.pid) 2>/dev/null
 test_done
