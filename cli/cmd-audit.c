@@ -227,8 +227,9 @@ static int nothing_audited(struct gic_catalog *c, const struct aopts *o,
 {
 	char cmd[32];
 
-	cli_err("gicat: audit %s: the selection matches no entries: "
-		"nothing was audited\n", what);
+	cli_err("gicat: audit %s: %s: nothing was audited\n", what,
+		o->src.task ? "the task's sets hold no images" :
+		"the selection matches no entries");
 	snprintf(cmd, sizeof(cmd), "audit %s", what);
 	if (!o->src.task)
 		cli_select_hint(cmd, c, o->src.expr);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Audits at their edges, each a case a review found wrong: provenance JSON
 # with a PNG text keyword that is not UTF-8 (PNG keywords are Latin-1);
-# a license list that names no id (a hand-edited or old catalog).
+# a license list that names no id (a hand-edited or old catalog); a task
+# whose sets are empty, which no "selection" matched.
 . "$(dirname "$0")/lib.sh"
 
 gicat init cat 2>/dev/null
@@ -47,6 +48,15 @@ assert [p[\"problem\"] for p in d[\"problems\"]] == [\"unlicensed\"] * 2, d
 " &&
 	gicat export "" --out ex 2>/dev/null &&
 	grep -x "| unknown | 2 |" ex/LICENSES.md
+'
+
+test_expect_success 'a task of empty sets: the message names the task, not a selection' '
+	printf "[task]\nname = e\n[test a]\nselect = generator = nosuch\n" >empty.ini &&
+	for a in bias license provenance; do
+		test_expect_code 1 gicat audit $a --task empty.ini >/dev/null 2>err &&
+		test_grep "^gicat: audit $a: the task${SQ}s sets hold no images: nothing was audited" err &&
+		! grep "selection" err || return 1
+	done
 '
 
 test_done
