@@ -32,6 +32,7 @@ struct jpeg_err {
 	int corrupt;                /* stopped on a corrupt-data warning */
 	int scans;                  /* stopped by probe_jpeg_scans */
 	int in_scans;               /* the header is read: scan data follows */
+	unsigned comps_sent;        /* bit c: component c was in a scan */
 	size_t len;                 /* of the file */
 	char msg[JMSG_LENGTH_MAX];
 };
@@ -174,12 +175,22 @@ static void on_message(j_common_ptr ci, int level)
 	longjmp(e->jb, 1);  /* decoding on would only produce grey */
 }
 
+/* Notes the components of the scan being read. */
+static void note_scan(struct jpeg_decompress_struct *d)
+{
+	struct jpeg_err *e = (struct jpeg_err *)d->err;
+
+	for (int i = 0; i < d->comps_in_scan; i++)
+		e->comps_sent |= 1u << d->cur_comp_info[i]->component_index;
+}
+
 /* Called between passes: stops a file with too many scans. */
 static void on_progress(j_common_ptr ci)
 {
 	struct jpeg_decompress_struct *d = (struct jpeg_decompress_struct *)ci;
 	struct jpeg_err *e = (struct jpeg_err *)ci->err;
 
+	note_scan(d);
 	if (probe_jpeg_scans(d->input_scan_number) < 0) {
 		e->scans = 1;
 		longjmp(e->jb, 1);
@@ -426,10 +437,19 @@ static int prepare_row(const struct jpeg_state *s, unsigned char *row,
  * full precision.  One cut short with an EOI put back (a download that
  * stopped, "repaired") decodes without a warning, blurred or blocky:
  * libjpeg notes only in coef_bits what its scans left out (-1: never
- * sent; above 0: low bits never refined).
+ * sent; above 0: low bits never refined).  A sequential file with a scan
+ * per component, cut so, decodes a component never sent as flat grey:
+ * note_scan keeps which were.
  */
 static int progression_complete(j_decompress_ptr ci)
 {
+	const struct jpeg_err *e = (const struct jpeg_err *)ci->err;
+
+	for (int c = 0; !ci->progressive_mode && c < ci->num_components; c++)
+		if (!(e->comps_sent >> c & 1))
+			return gic_seterr(GIC_EBADIMG, "truncated or corrupt "
+					  "JPEG: its scans end with component "
+					  "%d never sent", c);
 	if (!ci->progressive_mode)
 		return 0;
 	for (int c = 0; c < ci->num_components; c++)
@@ -462,6 +482,7 @@ static int decode(struct jpeg_state *s, const unsigned char *buf, size_t len)
 	s->err.len = len;
 	jpeg_read_header(ci, TRUE);
 	s->err.in_scans = 1;
+	note_scan(ci);
 	describe(s);
 	rc = probe_check_size(ci->image_width, ci->image_height, s->max_pixels);
 	if (rc)

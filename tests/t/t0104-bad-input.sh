@@ -116,6 +116,26 @@ open(\"sof9.jpg\", \"wb\").write(d[:sof] + b\"\\xff\\xc9\" + d[sof + 2:])
 	test "$(gicat query --count "path in (${SQ}pad.jpg${SQ}, ${SQ}sof9.jpg${SQ})")" = 0
 '
 
+# seq.jpg: 16x16, one sequential scan a component (as jpegtran -scans
+# writes), each 4 blocks of DC diff 0 and EOB; seq2.jpg: cut before the
+# third scan, its EOI put back, which libjpeg decodes without a word.
+test_expect_success 'a sequential JPEG whose scans end before every component is sent is refused' '
+	mkdir seq && "$PY" -c "
+import struct
+def seg(m, d): return bytes([255, m]) + struct.pack(\">H\", len(d) + 2) + d
+one = bytes([1] + [0] * 15) + bytes(1)
+head = (bytes([255, 216]) + seg(0xdb, bytes(1) + bytes([1] * 64)) +
+        seg(0xc0, struct.pack(\">BHHB\", 8, 16, 16, 3) + bytes([1, 17, 0, 2, 17, 0, 3, 17, 0])) +
+        seg(0xc4, bytes([0]) + one) + seg(0xc4, bytes([16]) + one))
+scans = [seg(0xda, bytes([1, c, 0, 0, 63, 0])) + bytes(1) for c in (1, 2, 3)]
+open(\"seq/seq.jpg\", \"wb\").write(head + b\"\".join(scans) + bytes([255, 217]))
+open(\"seq/seq2.jpg\", \"wb\").write(head + b\"\".join(scans[:2]) + bytes([255, 217]))
+" &&
+	test_expect_code 1 gicat ingest --dataset seq seq 2>err &&
+	test_grep "^gicat: rejected: .seq/seq2.jpg.: truncated or corrupt JPEG: its scans end with component 2 never sent$" err &&
+	test "$(gicat query --format csv --fields path,width,mode "dataset = seq" | tail -n +2)" = "seq/seq.jpg,16,rgb"
+'
+
 test_expect_success 'a text file named .png is rejected as not an image' '
 	echo "<html>404</html>" >page.png &&
 	test_expect_code 1 gicat ingest page.png 2>err &&
