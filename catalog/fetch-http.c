@@ -332,6 +332,9 @@ int gic_fetch_easy(struct gic_fetcher *f, struct gic_fetch_job *j, CURL **out)
 
 int gic_fetch_transient(CURLcode res, long http)
 {
+	/* a 404 whose page breaks off is still a 404: not retried */
+	if (http >= 400 && http <= 499 && http != 408 && http != 429)
+		return 0;
 	switch (res) {
 	case CURLE_OK:
 		return (http >= 500 && http <= 599) || http == 429 || http == 408;
@@ -400,6 +403,9 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	else if (res == CURLE_OK)
 		k = snprintf(buf, n, "HTTP %ld%s%s", j->http,
 			     j->phrase[0] ? " " : "", j->phrase);
+	else if (j->http >= 400 && j->resp_done && !j->keep)
+		k = snprintf(buf, n, "HTTP %ld%s%s (its page broke off: %s)",
+			     j->http, j->phrase[0] ? " " : "", j->phrase, what);
 	else if (j->bad_range && !j->len)  /* no Range was asked */
 		k = snprintf(buf, n, "HTTP 206 (a part of the file) to a "
 			     "request for all of it");

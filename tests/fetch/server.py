@@ -46,6 +46,8 @@ Routes (NAME is a file in --root):
   /gzipbomb/N        N zero bytes gzipped (a few KB on the wire), likewise
   /gzipbad/NAME      Content-Encoding: gzip on the file as it is (not gzip)
   /status/N          that status code
+  /cut/N             that status code with a page that breaks off: 10 of
+                     the 1,000 bytes announced, then the connection closed
   /redirendless/NAME 302 to /img/NAME whose body never ends (chunks for 30 s)
   /redirhuge/NAME    302 to /img/NAME declaring Content-Length: 10 GiB
   /droplong/NAME     as /drop/NAME, but the resumed 206 says the rest of
@@ -386,6 +388,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"\0" * 3000)
                 self.wfile.flush()
                 time.sleep(1)
+            self.close_connection = True
+        elif kind == "cut":
+            self.send_response(int(name))
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"not here\n\n")
+            self.wfile.flush()
             self.close_connection = True
         elif kind == "status":
             self.simple(int(name), b"status %s\n" % name.encode())

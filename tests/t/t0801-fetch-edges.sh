@@ -86,5 +86,17 @@ test_expect_success 'a row with more fields than its header is refused, naming t
 	test "$(sql "SELECT url FROM fetches WHERE dataset = \"quoted\"")" = "$B/img/a.png?w_100,h_100"
 '
 
+# "No retry on other 4xx": also when the error page breaks off, which
+# libcurl reports as a transfer error; the status is the reason given.
+test_expect_success 'a 404 whose page breaks off is not retried and says HTTP 404; a 503 so is retried' '
+	printf "url\n%s\n%s\n" "$B/cut/404" "$B/cut/503" >cut.csv &&
+	test_expect_code 1 gicat fetch --retries 2 cut.csv 2>err &&
+	test "$(grep -c " /cut/404 " http.log)" -eq 1 &&
+	test "$(grep -c " /cut/503 " http.log)" -eq 3 &&
+	test_grep "^gicat: fetch: .$B/cut/404.: HTTP 404 Not Found (its page broke off: transfer closed with 990 bytes remaining to read)$" err &&
+	test_grep "^gicat: fetch: .$B/cut/503.: HTTP 503 Service Unavailable (its page broke off: .*) (3 attempts)$" err &&
+	test "$(sql "SELECT status, attempts, http_status FROM fetches WHERE url LIKE \"%/cut/404\"")" = "failed|1|404"
+'
+
 kill $(cat ./*.pid) 2>/dev/null
 test_done

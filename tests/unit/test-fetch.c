@@ -308,6 +308,11 @@ static void test_what_is_retried(void **state)
 	assert_false(gic_fetch_transient(CURLE_UNSUPPORTED_PROTOCOL, 302));
 	assert_false(gic_fetch_transient(CURLE_PEER_FAILED_VERIFICATION, 0));
 	assert_false(gic_fetch_transient(CURLE_WRITE_ERROR, 200));
+	/* an error page cut short says its status still */
+	assert_false(gic_fetch_transient(CURLE_PARTIAL_FILE, 404));
+	assert_false(gic_fetch_transient(CURLE_RECV_ERROR, 403));
+	assert_true(gic_fetch_transient(CURLE_PARTIAL_FILE, 429));
+	assert_true(gic_fetch_transient(CURLE_PARTIAL_FILE, 503));
 }
 
 static void test_backoff(void **state)
