@@ -201,7 +201,8 @@ static void json_head(const struct gic_license_audit *a)
 		json_array_append_new(ids, json_pack("{s:o,s:I,s:b,s:b}", "id",
 			gic_json_text(a->ids[i].id), a->unit, (json_int_t)a->ids[i].entries,
 			"registered", a->ids[i].lic != NULL, "allowed",
-			a->ids[i].allowed));
+			/* LicenseRef-Unknown allows nothing: it is a problem */
+			a->ids[i].allowed && !a->ids[i].unknown));
 	t = dumps(json_pack("{s:s?,s:I,s:I,s:I,s:I,s:o}", "use",
 				 a->use == GIC_USE_NONE ? NULL :
 				 gic_use_name(a->use), a->unit,

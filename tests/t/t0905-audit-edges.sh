@@ -2,7 +2,8 @@
 # Audits at their edges, each a case a review found wrong: provenance JSON
 # with a PNG text keyword that is not UTF-8 (PNG keywords are Latin-1);
 # a license list that names no id (a hand-edited or old catalog); a task
-# whose sets are empty, which no "selection" matched.
+# whose sets are empty, which no "selection" matched; LicenseRef-Unknown
+# "allowed" in JSON while it makes every entry a problem.
 . "$(dirname "$0")/lib.sh"
 
 gicat init cat 2>/dev/null
@@ -56,6 +57,20 @@ test_expect_success 'a task of empty sets: the message names the task, not a sel
 		test_expect_code 1 gicat audit $a --task empty.ini >/dev/null 2>err &&
 		test_grep "^gicat: audit $a: the task${SQ}s sets hold no images: nothing was audited" err &&
 		! grep "selection" err || return 1
+	done
+'
+
+test_expect_success 'JSON: LicenseRef-Unknown is not allowed, with or without --use' '
+	gicat license set "label = fake" LicenseRef-Unknown 2>/dev/null &&
+	for use in "" "--use commercial" "--use research"; do
+		test_expect_code 1 gicat audit license $use --format json "label = fake" >u.json 2>/dev/null &&
+		$PY -c "
+import json
+d = json.load(open(\"u.json\"))
+(l,) = d[\"licenses\"]
+assert l[\"id\"] == \"LicenseRef-Unknown\" and l[\"registered\"] and not l[\"allowed\"], l
+assert d[\"unknown\"] == 1, d
+" || return 1
 	done
 '
 
