@@ -251,6 +251,9 @@ struct gic_path_meta {
 	enum gic_layout layout; /* the layout that matched (never AUTO) */
 	int val_unlabelled;   /* an ImageNet val photo's name, with no class
 				 from --val-labels */
+	int class_unread;     /* a GenImage fake's name whose class field is
+				 none of 0..999 ("1808_sdv5_1"), no folder
+				 giving one */
 	char disagree[64];    /* how the file's GenImage-style name and its
 				 folders disagree ("its name says sd14, its
 				 folder adm"), or "": the folders count */
@@ -565,6 +568,8 @@ struct gic_ingest_stats {
 	char fake_without_generator[256]; /*   the first of them (its path) */
 	uint64_t val_unlabelled; /* ImageNet val photos left without a class */
 	char val_unlabelled_first[256]; /*   the first of them (its path) */
+	uint64_t odd_class_names; /* entries with gic_path_meta.class_unread */
+	char odd_class_name[256]; /*   the first of them (its path) */
 	uint64_t other_files;   /* changed entries now another file than the
 				   one catalogued at that path */
 	char other_file[256];   /*   the first of them (its path) */

@@ -330,6 +330,10 @@ int gic_writer_entry(struct gic_writer *w, const struct gic_result *r,
 	    !st->val_unlabelled++)
 		snprintf(st->val_unlabelled_first,
 			 sizeof(st->val_unlabelled_first), "%s", r->path);
+	if (r->meta.class_unread && w->opts->class_idx < 0 &&
+	    !st->odd_class_names++)
+		snprintf(st->odd_class_name, sizeof(st->odd_class_name), "%s",
+			 r->path);
 	if (r->meta.disagree[0] && !st->disagreeing++)
 		snprintf(st->disagree, sizeof(st->disagree), "'%s': %s", r->path,
 			 r->meta.disagree);

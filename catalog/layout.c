@@ -230,6 +230,8 @@ static void name_class(struct gic_path_meta *m, struct span stem,
 	if (fake_name_class(f, nf, &idx, &gen)) {
 		if (idx >= 0)
 			set_class(m, idx, NULL, "filename", classes);
+		else
+			m->class_unread = 1;
 	} else if (nf == 2 && is_wnid(f[0]) && all_digits(f[1].s, f[1].n)) {
 		/* n01440764_10026: ImageNet train */
 		snprintf(id, sizeof(id), "%.9s", f[0].s);
