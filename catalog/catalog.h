@@ -597,6 +597,10 @@ struct gic_ingest_stats {
  * queries; a tab or an escape in it can only be a mistake). */
 int gic_name_check(const char *what, const char *name, size_t max);
 
+/* The same for a dataset name taken from a file's name (whose: "the
+ * folder's", "the list's"), saying so and that --dataset sets another. */
+int gic_default_dataset_check(const char *name, const char *whose);
+
 struct gic_ingest_opts {
 	enum gic_layout layout;
 	const char *dataset;    /* NULL: "genimage" for that layout, else the

@@ -311,6 +311,13 @@ static int check_opts(struct gic_catalog *c, const struct gic_fetch_list *l,
 					  l->items[i].line, why);
 		}
 
+	for (size_t i = 0; !o->dataset && i < l->n; i++)
+		if (!l->items[i].dataset) {  /* some row takes the list's name */
+			if ((rc = gic_default_dataset_check(l->name,
+							    "the list's")) < 0)
+				return rc;
+			break;
+		}
 	if (o->generator && (rc = gic_name_check("--generator", o->generator,
 						 GIC_GENERATOR_MAX)) < 0)
 		return rc;

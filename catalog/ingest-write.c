@@ -109,6 +109,16 @@ int gic_name_check(const char *what, const char *name, size_t max)
 	return 0;
 }
 
+int gic_default_dataset_check(const char *name, const char *whose)
+{
+	char e[4 * GIC_DATASET_MAX + 8], what[sizeof(e) + 96];
+
+	snprintf(what, sizeof(what), "the default dataset name '%s' (%s name; "
+		 "--dataset NAME sets another)", gic_esc(name, e, sizeof(e)),
+		 whose);
+	return gic_name_check(what, name, GIC_DATASET_MAX);
+}
+
 int gic_writer_check_opts(const struct gic_ingest_opts *o)
 {
 	int rc;

@@ -469,6 +469,8 @@ static int collect(struct pipeline *p, const char *const *paths, int n)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	for (int i = 0; i < n; i++) {
 		if ((rc = gic_ingest_root_setup(&p->rootinfo[i], paths[i])) < 0 ||
+		    (!p->opts->dataset && (rc = gic_default_dataset_check(
+				p->rootinfo[i].name, "the folder's")) < 0) ||
 		    (rc = gic_filelist_add(&p->files, paths[i], i)) < 0)
 			return rc;
 	}

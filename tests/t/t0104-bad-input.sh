@@ -390,6 +390,15 @@ test_expect_success 'a GenImage fake name whose class field is none of 0..999 is
 	gicat ingest --dataset oddc --layout genimage oddc 2>err && ! grep -q "0..999" err
 '
 
+test_expect_success 'a folder name with a control character is no default dataset name: refused, --dataset gives one' '
+	tab=$(printf "a\tb") && mkdir "$tab" &&
+	cp "$SHARED/data/pngsuite/basn0g08.png" "$tab/" &&
+	test_expect_code 2 gicat ingest "$tab" 2>err &&
+	test "$(cat err)" = "gicat: ingest: the default dataset name ${SQ}a\x09b${SQ} (the folder${SQ}s name; --dataset NAME sets another) holds a control character (0x09)" &&
+	gicat ingest --dataset tabbed "$tab" 2>err &&
+	test "$(gicat query --count "dataset = tabbed")" -eq 1
+'
+
 test_expect_success 'files that do not fit a --layout given are counted and named, not passed over' '
 	mkdir -p misfit/imagenet_ai_0419_sdv4/train/ai misfit/loose &&
 	cp "$SHARED/data/pngsuite/basn2c08.png" misfit/imagenet_ai_0419_sdv4/train/ai/000_sdv4_00001.png &&

@@ -86,6 +86,17 @@ test_expect_success 'a row with more fields than its header is refused, naming t
 	test "$(sql "SELECT url FROM fetches WHERE dataset = \"quoted\"")" = "$B/img/a.png?w_100,h_100"
 '
 
+test_expect_success 'a list name with a control character is no default dataset name: refused unless each row or --dataset names one' '
+	tab=$(printf "l\tm.csv") &&
+	printf "url\n%s\n" "$B/img/a.png?tab" >"$tab" &&
+	test_expect_code 2 gicat fetch "$tab" 2>err &&
+	test "$(cat err)" = "gicat: fetch: the default dataset name ${SQ}l\x09m${SQ} (the list${SQ}s name; --dataset NAME sets another) holds a control character (0x09)" &&
+	! grep -q "a.png?tab" http.log &&
+	printf "url,dataset\n%s,rowset\n" "$B/img/a.png?tab" >"$tab" &&
+	gicat fetch "$tab" 2>err &&
+	test "$(sql "SELECT dataset FROM fetches WHERE url LIKE \"%?tab\"")" = rowset
+'
+
 # "No retry on other 4xx": also when the error page breaks off, which
 # libcurl reports as a transfer error; the status is the reason given.
 test_expect_success 'a 404 whose page breaks off is not retried and says HTTP 404; a 503 so is retried' '
