@@ -244,7 +244,10 @@ static int open_input(const char *path, int *fd)
 
 	if ((*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
-				  "cannot open: %s", strerror(errno));
+				  "cannot open: %s%s", strerror(errno),
+				  errno == ENOENT && !strcmp(path, "-") ?
+				  " (- is no standard input here: give "
+				  "/dev/stdin)" : "");
 	if (fstat(*fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(*fd);
 		*fd = -1;
