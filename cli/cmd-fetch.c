@@ -84,13 +84,15 @@ static void summary(const struct gic_fetch_stats *st, double secs,
 		st->bytes / 1e6, secs, secs > 0 ? st->done / secs : 0,
 		secs > 0 ? st->bytes / 1e6 / secs : 0);
 	cli_err("  %llu new image%s, %llu new %s, %llu already "
-		"present, %llu changed; %llu retries, %llu resumed\n",
+		"present, %llu changed; %llu %s, %llu resumed\n",
 		(unsigned long long)in->new_images, cli_s(in->new_images),
 		(unsigned long long)in->new_entries,
 		cli_word(in->new_entries, "entry", "entries"),
 		(unsigned long long)in->present,
 		(unsigned long long)in->changed,
-		(unsigned long long)st->retries, (unsigned long long)st->resumed);
+		(unsigned long long)st->retries,
+		cli_word(st->retries, "retry", "retries"),
+		(unsigned long long)st->resumed);
 	if (st->stored)
 		cli_err("  %llu URL%s listed with a sha256 already "
 			"stored: catalogued without a download "

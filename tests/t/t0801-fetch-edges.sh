@@ -39,7 +39,7 @@ test_expect_success 'through an https proxy a dropped download resumes: the prox
 	https_proxy=http://127.0.0.1:$(cat proxy.port) \
 		gicat fetch --cacert cert.pem proxied.csv 2>err &&
 	test_grep "^fetch: 1 URL: 1 fetched, 0 failed" err &&
-	test_grep "; 1 retries, 1 resumed$" err &&
+	test_grep "; 1 retry, 1 resumed$" err &&
 	test "$(grep -c "^127.0.0.1:" proxy.log)" -eq 2 &&
 	test_grep "/drop/d.jpg range=bytes=[1-9][0-9]*- " tls.log &&
 	test "$(sql "SELECT sha256 FROM fetches WHERE url LIKE \"%/drop/d.jpg\"")" = \
