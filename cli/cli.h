@@ -34,6 +34,9 @@ void cli_usage(const struct cmd *cmd, FILE *f);
 /* For bad options: prints "gicat: <cmd>: <msg>" and usage; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* For a misspelt subcommand: "; did you mean 'WORD'?" with the one of
+ * words (NULL-terminated) closest to bad, or "" when none is close. */
+const char *cli_meant(const char *bad, const char *const *words);
 /* Handles -h/--help and unknown options the same way in every command:
  * returns -1 to go on, or an exit code. */
 int cli_getopt_end(const char *cmd, int c);

@@ -597,7 +597,9 @@ static int check_opts(const struct aopts *o)
 
 	if (!lic && !bias && strcmp(o->sub, "provenance"))
 		return cli_usage_error("audit", "no audit '%s' (license, "
-				       "provenance or bias)", o->sub);
+				       "provenance or bias)%s", o->sub,
+				       cli_meant(o->sub, (const char *[]){
+				       "license", "provenance", "bias", NULL }));
 	if (o->use != GIC_USE_NONE && !lic)
 		return cli_usage_error("audit", "--use is for 'audit license'");
 	if (o->max_shortcut >= 0 && !bias)

@@ -201,7 +201,9 @@ int cmd_license(int argc, char **argv)
 				       "'%s'", verb, argv[optind + 1]);
 	if (optind < argc && strcmp(verb, "list") && strcmp(verb, "rules"))
 		return cli_usage_error("license", "no license command '%s' "
-				       "(list, set, unset or rules)", verb);
+				       "(list, set, unset or rules)%s", verb,
+				       cli_meant(verb, (const char *[]){ "list",
+				       "set", "unset", "rules", NULL }));
 	return cli_usage_error("license", "expected 'list', 'rules', 'set EXPR "
 			       "ID...', 'set --dataset NAME|--generator G "
 			       "ID...' or 'unset --dataset NAME|--generator G'");

@@ -179,7 +179,9 @@ int cmd_task(int argc, char **argv)
 	if (optind < argc && strcmp(argv[optind], "list") &&
 	    strcmp(argv[optind], "show") && strcmp(argv[optind], "check"))
 		return cli_usage_error("task", "no task command '%s' (list, "
-				       "show FILE or check FILE)", argv[optind]);
+				       "show FILE or check FILE)%s", argv[optind],
+				       cli_meant(argv[optind], (const char *[]){
+				       "list", "show", "check", NULL }));
 	if (optind + 1 == argc && strcmp(argv[optind], "list"))
 		return cli_usage_error("task", "%s takes a task FILE (a path, "
 				       "or a name from 'gicat task list')",

@@ -106,6 +106,18 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+const char *cli_meant(const char *bad, const char *const *words)
+{
+	static char out[GIC_SUGGEST_LONGEST + 24];
+	size_t best = GIC_SUGGEST_FAR;
+
+	out[0] = 0;
+	for (; *words; words++)
+		if (gic_suggest_closer(bad, strlen(bad), *words, &best))
+			snprintf(out, sizeof(out), "; did you mean '%s'?", *words);
+	return out;
+}
+
 /* What the last cli_getopt call parsed, for cli_getopt_end to say what
  * was wrong with an option. */
 static struct {

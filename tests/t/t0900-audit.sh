@@ -94,7 +94,7 @@ test_expect_success 'license set changes the licenses of the entries matching EX
 
 test_expect_success 'a misspelt license command is named; list and rules take no argument' '
 	test_expect_code 2 gicat license lsit 2>err &&
-	test_grep "^gicat: license: no license command .lsit. (list, set, unset or rules)$" err &&
+	test_grep "^gicat: license: no license command .lsit. (list, set, unset or rules); did you mean .list.?$" err &&
 	test_expect_code 2 gicat license list "dataset = own" 2>err &&
 	test_grep "^gicat: license: list takes no argument, not .dataset = own.$" err &&
 	test_expect_code 2 gicat license rules own 2>err &&

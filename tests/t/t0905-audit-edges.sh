@@ -74,4 +74,13 @@ assert d[\"unknown\"] == 1, d
 	done
 '
 
+test_expect_success 'a misspelt audit, task or license command is offered the closest one' '
+	test_expect_code 2 gicat audit bais 2>err &&
+	test "$(head -1 err)" = "gicat: audit: no audit ${SQ}bais${SQ} (license, provenance or bias); did you mean ${SQ}bias${SQ}?" &&
+	test_expect_code 2 gicat license sett 2>err &&
+	test_grep "^gicat: license: no license command .sett. (list, set, unset or rules); did you mean .set.?$" err &&
+	test_expect_code 2 gicat task zzz 2>err &&
+	test "$(head -1 err)" = "gicat: task: no task command ${SQ}zzz${SQ} (list, show FILE or check FILE)"
+'
+
 test_done
