@@ -435,6 +435,9 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 		 !strncasecmp(url, "https:", 6) && !strncasecmp(to, "http:", 5))
 		k = snprintf(buf, n, "redirect to '%s' refused: from https to "
 			     "plain http", to);
+	else if (res == CURLE_TOO_MANY_REDIRECTS)
+		k = snprintf(buf, n, "more than %d redirects (a loop?), the "
+			     "last to '%s'", GIC_FETCH_MAX_REDIRS, to ? to : url);
 	else if (res == CURLE_UNSUPPORTED_PROTOCOL && to && strcmp(to, url))
 		k = snprintf(buf, n, "redirect to '%s' refused: %s", to, what);
 	else
