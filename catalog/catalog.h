@@ -552,6 +552,8 @@ struct gic_ingest_stats {
 	uint64_t skip_rewalk;   /*   directories reached through links more
 				     often than a walk takes one (64) */
 	uint64_t skip_hidden;   /*   names starting with '.' (not walked) */
+	uint64_t skip_noread;   /*   files of no image extension that may not
+				     be read, so not sniffed */
 	uint64_t skip_long;     /*   paths too long; the rest are non-image
 				     names, specials, unreadable entries */
 	uint64_t bytes;         /* bytes read */

@@ -29,6 +29,8 @@ struct gic_filelist {
 	uint64_t too_long, too_deep;  /* past GIC_MAX_PATH, GIC_MAX_DEPTH */
 	uint64_t loops;               /* links to a directory on the path */
 	uint64_t hidden;              /* names starting with '.', not walked */
+	uint64_t noread;              /* files of no image extension that may
+					 not be read: images or not? */
 	/* directories walked, by device and inode (open addressing), with
 	 * how often: links can reach one through ever more paths (two links
 	 * a level, 30 levels: 2^30 walks of the deepest) */

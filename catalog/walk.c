@@ -56,7 +56,8 @@ static int push(struct gic_filelist *fl, const char *path, size_t len,
 	return 0;
 }
 
-/* Does the file start like an image we can read? */
+/* Does the file start like an image we can read?  -1: it may not be read
+ * (so nothing tells). */
 static int sniff(const char *path)
 {
 	unsigned char head[16];
@@ -65,6 +66,8 @@ static int sniff(const char *path)
 
 	if (fd >= 0)
 		close(fd);
+	if (n < 0)
+		return -1;
 	return n > 0 && gic_sniff_format(head, (size_t)n) != NULL;
 }
 
@@ -84,11 +87,14 @@ static int image_extension(const char *name)
 
 /* Image extensions are taken as they are (a truncated or mislabelled file,
  * a FIFO or device named like an image, is then rejected with its reason);
- * any other regular file only if it sniffs as an image. */
+ * any other regular file only if it sniffs as an image (-1: it may not be
+ * read, so whether it is one is unknown). */
 static int looks_like_image(const char *path, const char *name,
 			    const struct stat *st)
 {
-	return image_extension(name) || (S_ISREG(st->st_mode) && sniff(path));
+	if (image_extension(name))
+		return 1;
+	return S_ISREG(st->st_mode) ? sniff(path) : 0;
 }
 
 #define MAX_ANCESTORS 64
@@ -305,8 +311,11 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 		w->up[depth + 1].ino = st.st_ino;
 		return walk_dir(w, len + 1 + nl, depth + 1);
 	}
-	if (!looks_like_image(path, name, &st)) {
-		fl->skipped++;
+	if ((rc = looks_like_image(path, name, &st)) <= 0) {
+		if (rc < 0)
+			fl->noread++;
+		else
+			fl->skipped++;
 		return 0;
 	}
 	if (link && link_into_catalog(fl, path, &st)) {

@@ -34,8 +34,9 @@ static void skipped(const struct gic_ingest_stats *st)
 {
 	const struct { uint64_t n; const char *why; } part[] = {
 		{ st->skipped - st->skip_loop - st->skip_deep - st->skip_long -
-		  st->skip_catalog - st->skip_rewalk - st->skip_hidden,
-		  "non-image or dangling link" },
+		  st->skip_catalog - st->skip_rewalk - st->skip_hidden -
+		  st->skip_noread, "non-image or dangling link" },
+		{ st->skip_noread, "unreadable, with no image extension" },
 		{ st->skip_hidden, "hidden name" },
 		{ st->skip_loop, "symlink loop" },
 		{ st->skip_deep, "nested over 64 directories" },

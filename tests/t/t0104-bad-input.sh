@@ -367,6 +367,18 @@ test_expect_success 'a directory that may be listed, not entered: each entry rej
 	chmod -R u+rwx "$perm" && rm -rf "$perm"
 '
 
+test_expect_success 'a file of no image extension that may not be read is skipped as unreadable, not as a non-image' '
+	perm=$(mktemp -d) && chmod 0755 "$perm" && mkdir "$perm/tree" &&
+	cp "$PNGS/basn0g08.png" "$perm/tree/a.png" &&
+	cp "$PNGS/basn2c08.png" "$perm/tree/noext" &&
+	cp "$PNGS/basn2c08.png" "$perm/tree/shut" && echo text >"$perm/tree/notes" &&
+	gicat init "$perm/cat" 2>/dev/null && chmod 0 "$perm/tree/shut" &&
+	(cd "$perm" && as_user gicat --catalog cat ingest --dataset p tree 2>"$TRASH/err") &&
+	test_grep "^ingest: 2 files: 2 new images, 2 new entries" err &&
+	test_grep "^  skipped 2 files (non-image or dangling link 1, unreadable, with no image extension 1)$" err &&
+	chmod -R u+rwx "$perm" && rm -rf "$perm"
+'
+
 test_expect_success 'a wnid outside the 1000 classes is kept with no class, and said' '
 	mkdir -p odd/imagenet_ai_0419_sdv4/train/nature &&
 	cp "$SHARED/data/jpeg/testorig.jpg" odd/imagenet_ai_0419_sdv4/train/nature/n99999999_7.JPEG &&
