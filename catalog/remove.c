@@ -72,13 +72,19 @@ out:
 
 /* Derived images without an entry that gc deletes with the images left
  * (not those kept): their derivations, down to any that keeps an entry or
- * an export. */
+ * an export, less those that another ancestor still in use (one image
+ * derived from two parents, one kept) or exported keeps, as gc does. */
 #define DERIVED_GONE "WITH RECURSIVE down(h) AS (SELECT sha256 FROM " \
 	"temp.rm_left WHERE stays IS NULL UNION SELECT x.derived FROM " \
 	"derivations x JOIN down ON x.parent = down.h WHERE NOT EXISTS " \
 	"(SELECT 1 FROM entries e WHERE e.sha256 = x.derived AND e.id NOT " \
-	"IN temp.rm_ids) AND x.derived NOT IN (" EXPORTED ")) SELECT " \
-	"count(*) FROM down WHERE h NOT IN (SELECT sha256 FROM temp.rm_left)"
+	"IN temp.rm_ids) AND x.derived NOT IN (" EXPORTED ")), up(d, h) AS " \
+	"(SELECT h, h FROM down UNION SELECT up.d, x.parent FROM " \
+	"derivations x JOIN up ON x.derived = up.h) SELECT count(*) FROM " \
+	"down WHERE h NOT IN (SELECT sha256 FROM temp.rm_left) AND h NOT " \
+	"IN (SELECT d FROM up WHERE EXISTS (SELECT 1 FROM entries e WHERE " \
+	"e.sha256 = up.h AND e.id NOT IN temp.rm_ids) OR up.h IN (" \
+	EXPORTED "))"
 
 /* Images stored by reference that entries left still use, with the
  * removed entries that show them: refs_read_removed's candidates. */
