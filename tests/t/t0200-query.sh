@@ -450,7 +450,9 @@ assert len(cols) == 1, cols
 test_expect_success 'messages show control characters of names, values and commands as \xNN' '
 	E=$(printf "\033") &&
 	mkdir -p "d${E}[2Jd" && cp "$SHARED/data/pngsuite/basn0g08.png" "d${E}[2Jd/" &&
-	gicat ingest "d${E}[2Jd" 2>/dev/null &&
+	gicat ingest --dataset esc "d${E}[2Jd" 2>/dev/null &&
+	# such a dataset name is refused now: an older catalog may hold one
+	sqlite3 "$GICAT_DIR/.gicat/catalog.db" "UPDATE entries SET dataset = ${SQ}d${E}[2Jd${SQ} WHERE dataset = ${SQ}esc${SQ}" &&
 	gicat query "dataset = dx" >/dev/null 2>err &&
 	test_grep "note: no entry has dataset" err && grep -qF "d\\x1b[2Jd" err &&
 	gicat mv --dry-run "d${E}[2Jd" "n${E}[2Jx" 2>>err &&
