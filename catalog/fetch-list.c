@@ -405,12 +405,21 @@ static enum format guess(const char *path, const char *first)
 {
 	const char *ext = strrchr(path, '.');
 
+	/* comments above a plain list's URLs: its first URL tells */
+	while (*first == '#') {
+		const char *nl = strchr(first, '\n');
+
+		if (!nl)
+			break;
+		first = nl + 1 + strspn(nl + 1, " \t\r\n");
+	}
+
 	if (ext && (!strcasecmp(ext, ".jsonl") || !strcasecmp(ext, ".ndjson") ||
 		    !strcasecmp(ext, ".json")))
 		return F_JSONL;
 	if (*first == '{')
 		return F_JSONL;
-	if (!strncasecmp(first, "http://", 7) ||
+	if (!*first || !strncasecmp(first, "http://", 7) ||
 	    !strncasecmp(first, "https://", 8) ||
 	    (ext && !strcasecmp(ext, ".txt")))
 		return F_PLAIN;

@@ -97,6 +97,15 @@ test_expect_success 'a list name with a control character is no default dataset 
 	test "$(sql "SELECT dataset FROM fetches WHERE url LIKE \"%?tab\"")" = rowset
 '
 
+test_expect_success 'a list of no extension whose URLs follow comment lines is a plain list; one of comments only has no URLs' '
+	printf "# mirror of the images\n#\n%s\n" "$B/img/b.png?c" >commented &&
+	gicat fetch commented 2>err &&
+	test "$(sql "SELECT count(*) FROM fetches WHERE dataset = ${SQ}commented${SQ} AND status = ${SQ}done${SQ}")" -eq 1 &&
+	printf "# nothing yet\n" >onlycomments &&
+	test_expect_code 2 gicat fetch onlycomments 2>err &&
+	test "$(cat err)" = "gicat: fetch: ${SQ}onlycomments${SQ}: no URLs in the list"
+'
+
 # "No retry on other 4xx": also when the error page breaks off, which
 # libcurl reports as a transfer error; the status is the reason given.
 test_expect_success 'a 404 whose page breaks off is not retried and says HTTP 404; a 503 so is retried' '
