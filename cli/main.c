@@ -384,6 +384,40 @@ static void on_sigbus(int sig)
 	_exit(EXIT_RUNTIME);
 }
 
+/* Ctrl-C or SIGTERM: the process ends as the signal would end it (the
+ * shell sees 130 or 143), after a line saying what became of the work: a
+ * kill leaves the catalog as of its last commit, and a re-run goes on.
+ * On a terminal the progress line is cleared first. */
+static volatile sig_atomic_t err_tty;
+
+static void on_interrupt(int sig)
+{
+	static const char clear[] = "\r\033[K", msg[] = "gicat: interrupted; "
+		"the catalog stays as of its last commit (run the command "
+		"again to finish)\n";
+	ssize_t n = err_tty ? write(STDERR_FILENO, clear, sizeof(clear) - 1) : 0;
+
+	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* SIGINT and SIGTERM to on_interrupt, unless ignored (a background job of
+ * a script, nohup): those stay ignored. */
+static void catch_interrupts(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa = { .sa_handler = on_interrupt }, old;
+
+	err_tty = isatty(STDERR_FILENO);
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
 /* $GICAT_BUSY_TIMEOUT: seconds to wait for another process's write to
  * end (digits, a fraction allowed), 0 to 86400; unset, SQLite waits 30 s.
  * Scripts that would rather fail at once than wait set 0. */
@@ -414,6 +448,7 @@ int main(int argc, char **argv)
 	gic_malloc_tune();
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGBUS, &sa, NULL);
+	catch_interrupts();
 	if (take_catalog_opt(&argc, argv) < 0) {
 		fputs("gicat: --catalog needs a directory\n", stderr);
 		return EXIT_USAGE;

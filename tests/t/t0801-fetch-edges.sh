@@ -106,6 +106,21 @@ test_expect_success 'a list of no extension whose URLs follow comment lines is a
 	test "$(cat err)" = "gicat: fetch: ${SQ}onlycomments${SQ}: no URLs in the list"
 '
 
+# SIGTERM (and Ctrl-C) end gicat as they would, after one line saying the
+# catalog keeps its last commit.  A background job of a script ignores
+# SIGINT, so SIGTERM stands for both here.
+test_expect_success 'a fetch ended by SIGTERM says so in one line and exits as killed; nothing half-done is recorded' '
+	printf "url\n%s\n" "$B/slow/a.png" >slow.csv &&
+	gicat fetch --timeout 30 slow.csv 2>term.err &
+	pid=$! && n=0 &&
+	while ! grep -q " /slow/a.png " http.log && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done &&
+	kill -TERM $pid && rc=0 && wait $pid || rc=$? &&
+	test $rc -eq 143 &&
+	test "$(cat term.err)" = "gicat: interrupted; the catalog stays as of its last commit (run the command again to finish)" &&
+	test "$(sql "SELECT count(*) FROM fetches WHERE url LIKE \"%/slow/a.png\" AND status = \"done\"")" -eq 0 &&
+	sqlite3 "$DB" "PRAGMA integrity_check" >ic && test "$(cat ic)" = ok
+'
+
 # "No retry on other 4xx": also when the error page breaks off, which
 # libcurl reports as a transfer error; the status is the reason given.
 test_expect_success 'a 404 whose page breaks off is not retried and says HTTP 404; a 503 so is retried' '
