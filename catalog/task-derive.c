@@ -204,16 +204,18 @@ static int derive_set(struct gic_catalog *c, const struct gic_task *t,
 		      int jobs, uint64_t *computed, uint64_t *reused)
 {
 	struct gic_ops ops[GIC_DEGRADE_KEYS];
-	char hex[GIC_HEX_LEN + 1];
+	char hex[GIC_HEX_LEN + 1], what[96];
 	uint64_t bytes = 0;
 	int rc;
 
 	if ((rc = parse_chains(t, s->def, ops)) < 0)
 		return rc;
+	snprintf(what, sizeof(what), "degrade %.80s", s->def->name);
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		struct gic_item *it = &s->items[i];
 		const struct gic_ops *o = chain_for(it, ops);
 
+		gic_progress(c, what, i, s->n);
 		if (!o)
 			continue;
 		if ((rc = gic_derive_lookup(c, it->sha256, o, hex, &bytes)) == 0) {

@@ -86,9 +86,13 @@ int cli_derive(const char *cmd, struct gic_catalog *c, struct gic_resolved *r,
 	       int jobs, const char *stored)
 {
 	uint64_t computed = 0, reused = 0;
+	struct progress prog;
 	int rc;
 
-	if ((rc = gic_task_derive(c, r, jobs, &computed, &reused)) < 0)
+	cli_progress_hook(c, &prog);
+	rc = gic_task_derive(c, r, jobs, &computed, &reused);
+	cli_progress_unhook(c, &prog);
+	if (rc < 0)
 		return cli_fail(rc, cmd, NULL);
 	if (computed + reused)
 		cli_err("%s: degraded images: %llu computed%s, %llu "
