@@ -12,6 +12,7 @@
  * piece of metadata the share of real and of fake images carrying it
  * (leaks in red), and the counts per generator and label.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,7 +195,7 @@ static void histograms(FILE *o, const struct gic_bias_set *s)
 		fputs("<tr><td class=\"l\">", o);
 		esc(o, g->group);
 		fprintf(o, "</td><td class=\"l\">%s</td>", g->label[0] ? g->label
-			: "?");
+			: "-");
 		hist(o, g, "format", fmt, format_names, 2);
 		hist(o, g, "quality", g->quality, gic_bias_qbin_names,
 		     GIC_BIAS_QBINS);
@@ -221,7 +222,7 @@ static void counts(FILE *o, const struct gic_bias_set *s, const char *unit)
 		fputs("<tr><td class=\"l\">", o);
 		esc(o, g->group);
 		fprintf(o, "</td><td class=\"l\">%s</td><td>%llu</td><td>%llu</td>"
-			"<td>%llu</td>", g->label[0] ? g->label : "?",
+			"<td>%llu</td>", g->label[0] ? g->label : "-",
 			(unsigned long long)g->n, (unsigned long long)g->png,
 			(unsigned long long)g->jpeg);
 		if (g->jpeg)
@@ -394,7 +395,8 @@ int gic_license_html(const struct gic_license_audit *a,
 		(unsigned long long)a->unlicensed, (unsigned long long)a->unknown);
 	/* without a use every registered license is green: saying it
 	 * allows one would claim a judgement that was not made */
-	fputs("<h2>Entries per license</h2>\n<p>Green: ", o);
+	fprintf(o, "<h2>%c%s per license</h2>\n<p>Green: ",
+		toupper((unsigned char)a->unit[0]), a->unit + 1);
 	if (a->use != GIC_USE_NONE)
 		fprintf(o, "allows the use (%s); red: forbids it; grey: an "
 			"unknown license, or none.", gic_use_name(a->use));

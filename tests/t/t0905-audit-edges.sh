@@ -83,4 +83,16 @@ test_expect_success 'a misspelt audit, task or license command is offered the cl
 	test "$(head -1 err)" = "gicat: task: no task command ${SQ}zzz${SQ} (list, show FILE or check FILE)"
 '
 
+test_expect_success 'HTML: the license table counts images for a task, entries otherwise; no label shows as - as in the tables' '
+	mkdir -p nolabel && cp "$SHARED/data/pngsuite/basn2c08.png" nolabel/ &&
+	gicat ingest --dataset nl --license CC0-1.0 nolabel 2>/dev/null &&
+	printf "[task]\nname = h\n[test a]\nselect = dataset = nl\n" >h.ini &&
+	gicat audit license --html h1.html "dataset = nl" >/dev/null 2>&1 &&
+	grep -q "<h2>Entries per license</h2>" h1.html &&
+	gicat audit license --task h.ini --html h2.html >/dev/null 2>&1 &&
+	grep -q "<h2>Images per license</h2>" h2.html &&
+	gicat audit bias --html b.html "dataset = nl" >/dev/null 2>&1 &&
+	grep -q "<td class=\"l\">-</td>" b.html && ! grep -q "<td class=\"l\">?</td>" b.html
+'
+
 test_done
