@@ -212,17 +212,17 @@ static void missing_pairs(int dfd, const struct gic_export_files *want,
 			  void *arg, uint64_t *drifts)
 {
 	char pair[PATH_MAX];
-	const char *path, *slash, *last = NULL;
-	size_t lastlen = 0;
+	const char *path, *slash, *last = NULL, *dir[2];
+	size_t lastlen = 0, base;
 	int fd = openat(dfd, "labels.json", O_RDONLY | O_NONBLOCK |
 			O_CLOEXEC), dirs;
 	json_t *labels = fd < 0 ? NULL : json_loadfd(fd, 0, NULL);
 
 	if (fd >= 0)
 		close(fd);
-	dirs = json_object_get(labels, "real_dir") &&
-	       json_object_get(labels, "fake_dir");
-	json_decref(labels);
+	dir[0] = json_string_value(json_object_get(labels, "real_dir"));
+	dir[1] = json_string_value(json_object_get(labels, "fake_dir"));
+	dirs = dir[0] && dir[1];
 	for (size_t i = 0; dirs && i < want->n; i++) {
 		path = want->v[i].path;
 		if (!(slash = strrchr(path, '/')) ||  /* its directory, once */
@@ -231,17 +231,41 @@ static void missing_pairs(int dfd, const struct gic_export_files *want,
 			continue;
 		last = path;
 		lastlen = (size_t)(slash - path);
+		for (base = lastlen; base > 0 && path[base - 1] != '/'; )
+			base--;
 		/* a sibling with files of its own was not empty: they are
-		 * listed as missing one by one */
-		if (!gic_export_label_sibling(path, lastlen, pair, sizeof(pair)) ||
-		    gic_export_has_below(have->v, have->n, sizeof(*have->v), pair) ||
-		    gic_export_has_below(want->v, want->n, sizeof(*want->v), pair))
-			continue;
-		on_drift(arg, pair, "missing: the empty directory of the other "
-			 "label (without it ImageFolder numbers this set's one "
-			 "label 0; make it, or split --force again)");
-		(*drifts)++;
+		 * listed as missing one by one; beside unlabelled/, both
+		 * label directories, when the set has no labelled file */
+		for (int k = 0; k < 2; k++) {
+			if (lastlen - base == strlen("unlabelled") &&
+			    !strncmp(path + base, "unlabelled", lastlen - base)) {
+				snprintf(pair, sizeof(pair), "%.*s%s/",
+					 (int)base, path, dir[!k]);
+				if (gic_export_has_below(want->v, want->n,
+							 sizeof(*want->v), pair))
+					break;
+				snprintf(pair, sizeof(pair), "%.*s%s/",
+					 (int)base, path, dir[k]);
+			} else if (k || !gic_export_label_sibling(path, lastlen,
+								   pair, sizeof(pair)))
+				break;
+			if (gic_export_has_below(have->v, have->n,
+						 sizeof(*have->v), pair) ||
+			    gic_export_has_below(want->v, want->n,
+						 sizeof(*want->v), pair))
+				continue;
+			on_drift(arg, pair, path[base] == 'u' ?
+				 "missing: the empty directory of a label "
+				 "(without it ImageFolder numbers unlabelled/ "
+				 "otherwise; make it, or split --force again)" :
+				 "missing: the empty directory of the other "
+				 "label (without it ImageFolder numbers this "
+				 "set's one label 0; make it, or split --force "
+				 "again)");
+			(*drifts)++;
+		}
 	}
+	json_decref(labels);
 }
 
 /* The files compare re-hashes: collected on its first pass, read all

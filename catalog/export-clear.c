@@ -90,21 +90,35 @@ void gic_export_remove_dirs_of(int outfd, const char *path,
 }
 
 /* The same for every listed file, deepest first, with the pair of its
- * label directory, which a set of one label keeps empty. */
+ * label directory, which a set of one label keeps empty, or beside
+ * unlabelled/ the label directories (of either layout) a set of
+ * unlabelled images alone keeps empty. */
 static void remove_empty_dirs(int outfd, struct gic_export_files *l)
 {
+	static const char *const dirs[] = { "0_real", "1_fake", "nature", "ai" };
 	char pair[PATH_MAX];
-	const char *slash;
+	const char *p, *slash;
+	size_t len;
 
 	for (size_t i = l->n; i-- > 0; ) {
-		if ((slash = strrchr(l->v[i].path, '/')) &&
-		    gic_export_label_sibling(l->v[i].path,
-					     (size_t)(slash - l->v[i].path),
-					     pair, sizeof(pair))) {
+		p = l->v[i].path;
+		if ((slash = strrchr(p, '/')) &&
+		    gic_export_label_sibling(p, (size_t)(slash - p), pair,
+					     sizeof(pair))) {
 			pair[strlen(pair) - 1] = '\0';  /* no '/' to remove */
 			gic_export_remove(outfd, pair, 1);
 		}
-		gic_export_remove_dirs_of(outfd, l->v[i].path, NULL, NULL);
+		for (len = slash ? (size_t)(slash - p) : 0; len > 0 &&
+		     p[len - 1] != '/'; )
+			len--;
+		for (size_t k = 0; slash && len && k < 4 &&
+		     !strncmp(p + len, "unlabelled/", 11) &&
+		     slash == p + len + 10; k++) {
+			snprintf(pair, sizeof(pair), "%.*s%s", (int)len, p,
+				 dirs[k]);
+			gic_export_remove(outfd, pair, 1);
+		}
+		gic_export_remove_dirs_of(outfd, p, NULL, NULL);
 	}
 }
 

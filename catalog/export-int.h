@@ -166,15 +166,20 @@ int gic_export_label_index(enum gic_export_format f, const char *label);
  * long). */
 int gic_export_label_sibling(const char *path, size_t dirlen, char *out,
 			     size_t size);
+/* When path[0..dirlen) is a label directory, "unlabelled/" beside it
+ * into out: 1, or 0 (another name, or too long). */
+int gic_export_label_unlabelled(const char *path, size_t dirlen, char *out,
+				size_t size);
 /* Is a path of paths (sorted; each the first member of an element stride
  * bytes long) below the directory dir ("x/y/"), or dir itself? */
 int gic_export_has_below(const void *paths, size_t n, size_t stride,
 			 const char *dir);
 /* Is dir ("x/y/") a directory of the export whose files are paths (sorted;
  * each the first member of an element stride bytes long): one holding a
- * file, or a label directory whose pair holds one (a set of one label
- * keeps the other's directory, empty, so that ImageFolder numbers the
- * labels as labels.json does)? */
+ * file, or a label directory whose pair or unlabelled/ beside it holds
+ * one (a set of one label, or of unlabelled images alone, keeps the
+ * label directories it has no file in, empty, so that ImageFolder
+ * numbers the labels as labels.json does)? */
 int gic_export_dir_wanted(const void *paths, size_t n, size_t stride,
 			  const char *dir);
 /* "png" -> "png", "jpeg" -> "jpg". */

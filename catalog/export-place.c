@@ -336,9 +336,10 @@ static int place_parallel(struct gic_export_ctx *x,
 	return rc;  /* 1: too many directories for threads */
 }
 
-/* Both label directories of a set with a labelled image, in the layouts
- * that have them: ImageFolder numbers the directories it finds, so a set
- * of fakes alone would load as class 0, which labels.json calls real. */
+/* Both label directories of a set, in the layouts that have them:
+ * ImageFolder numbers the directories it finds, so a set of fakes alone
+ * would load as class 0, which labels.json calls real (and unlabelled/
+ * alone too, which labels.json calls 2). */
 static int label_dirs(struct gic_export_ctx *x, const struct gic_resolved_set *s)
 {
 	enum gic_export_format f = x->opts->format;
@@ -347,15 +348,11 @@ static int label_dirs(struct gic_export_ctx *x, const struct gic_resolved_set *s
 
 	if (f != GIC_FMT_IMAGEFOLDER && f != GIC_FMT_GENIMAGE)
 		return 0;
-	for (size_t i = 0; i < s->n; i++)
-		if (gic_export_label_index(f, s->items[i].label) >= 0) {
-			for (int k = 0; k < 2 && rc == 0; k++) {
-				snprintf(rel, sizeof(rel), "%s/%s", s->def->name,
-					 gic_export_label_dir(f, k ? "fake" : "real"));
-				rc = gic_export_dir(x, rel, &fd);
-			}
-			break;
-		}
+	for (int k = 0; s->n && k < 2 && rc == 0; k++) {
+		snprintf(rel, sizeof(rel), "%s/%s", s->def->name,
+			 gic_export_label_dir(f, k ? "fake" : "real"));
+		rc = gic_export_dir(x, rel, &fd);
+	}
 	return rc;
 }
 

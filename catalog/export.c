@@ -119,6 +119,18 @@ int gic_export_has_below(const void *paths, size_t n, size_t stride,
 	return lo < n && !strncmp(path_at(paths, lo, stride), dir, len);
 }
 
+int gic_export_label_unlabelled(const char *path, size_t dirlen, char *out,
+				size_t size)
+{
+	size_t base = dirlen;
+
+	while (base > 0 && path[base - 1] != '/')
+		base--;
+	return base && gic_export_label_sibling(path, dirlen, out, size) &&
+	       snprintf(out, size, "%.*sunlabelled/", (int)base, path) <
+	       (int)size;
+}
+
 int gic_export_dir_wanted(const void *paths, size_t n, size_t stride,
 			  const char *dir)
 {
@@ -128,6 +140,9 @@ int gic_export_dir_wanted(const void *paths, size_t n, size_t stride,
 	return gic_export_has_below(paths, n, stride, dir) ||
 	       (len > 1 && gic_export_label_sibling(dir, len - 1, pair,
 						    sizeof(pair)) &&
+		gic_export_has_below(paths, n, stride, pair)) ||
+	       (len > 1 && gic_export_label_unlabelled(dir, len - 1, pair,
+						       sizeof(pair)) &&
 		gic_export_has_below(paths, n, stride, pair));
 }
 
