@@ -474,10 +474,12 @@ int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
 		return gic_seterr(GIC_EUSAGE, "a symlink to nothing");
 	if (!(copy = strdup(out)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	gone = stat(dirname(copy), &st) < 0 && errno == ENOENT; /* "a/b/": a */
-	free(copy);
+	gone = stat(dirname(copy), &st) < 0 ? errno == ENOENT ? 1 :
+	       errno == ENOTDIR ? 2 : 0 : !S_ISDIR(st.st_mode) ? 2 : 0;
+	free(copy);  /* "a/b/": a */
 	return gone ? gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
-				 "directory does not exist") : 0;
+				 "%s", gone == 1 ? "directory does not exist" :
+				 "is not a directory") : 0;
 }
 
 /* --out must be new or empty, unless --force: then what earlier exports

@@ -62,4 +62,12 @@ assert labels[str(found.index(\"unlabelled\"))] == \"unlabelled\", found
 	done
 '
 
+test_expect_success 'an --out below a file is a usage error, as one below nothing is' '
+	echo x >afile &&
+	test_expect_code 2 gicat split $TASK --out afile/out 2>err &&
+	test "$(cat err)" = "gicat: split: ${SQ}afile/out${SQ}: cannot be created: its parent is not a directory" &&
+	test_expect_code 2 gicat export "generator = adm" --out afile/a/b 2>err &&
+	test_grep "its parent is not a directory" err && test "$(cat afile)" = x
+'
+
 test_done
