@@ -374,8 +374,9 @@ static int task_ini(struct gic_export_ctx *x)
 	gic_text_add(&t, line);
 	for (int i = 0; i < x->r->nsets; i++) {
 		const struct gic_resolved_set *s = &x->r->sets[i];
-		snprintf(line, sizeof(line), "; %s: %zu images (%zu real, %zu fake)\n",
-			 s->def->name, s->n, s->nreal, s->nfake);
+		snprintf(line, sizeof(line), "; %s: %zu image%s (%zu real, %zu "
+			 "fake)\n", s->def->name, s->n, s->n == 1 ? "" : "s",
+			 s->nreal, s->nfake);
 		gic_text_add(&t, line);
 	}
 	gic_text_add(&t, canon ? canon : "");

@@ -70,4 +70,9 @@ test_expect_success 'an --out below a file is a usage error, as one below nothin
 	test_grep "its parent is not a directory" err && test "$(cat afile)" = x
 '
 
+test_expect_success 'task.ini counts one image as one image' '
+	gicat export "sha256 = $(gicat query --format csv --fields sha256 --limit 1 | sed -n 2p)" --out one 2>/dev/null &&
+	test_grep "^; export: 1 image (" one/task.ini
+'
+
 test_done
