@@ -329,9 +329,10 @@ static int licenses_md(struct gic_export_ctx *x)
 	struct lics l = { 0 };
 	struct text t = { 0 };
 	char line[1100], id[1040];
+	size_t files = 0, counted = 0;
 
 	for (int i = 0; i < x->r->nsets; i++)
-		for (size_t j = 0; j < x->r->sets[i].n; j++) {
+		for (size_t j = 0; j < x->r->sets[i].n; j++, files++) {
 			const char *ids = x->r->sets[i].items[j].license;
 			if (gic_license_each(ids && ids[strspn(ids, " ,\t")] ?
 					     ids : "unknown",
@@ -348,7 +349,12 @@ static int licenses_md(struct gic_export_ctx *x)
 			 (unsigned long long)l.v[i].n);
 		gic_text_add(&t, line);
 	}
-	gic_text_add(&t, "\n");
+	for (size_t i = 0; i < l.n; i++)
+		counted += l.v[i].n;
+	snprintf(line, sizeof(line), "\n%zu file%s in all%s.\n\n", files,
+		 files == 1 ? "" : "s", counted > files ? "; a file under several "
+		 "licenses is counted under each" : "");
+	gic_text_add(&t, line);
 	for (size_t i = 0; i < l.n; i++) {
 		snprintf(line, sizeof(line), "## %s\n\n",
 			 md_id(l.v[i].id, id, sizeof(id)));

@@ -70,9 +70,13 @@ test_expect_success 'an --out below a file is a usage error, as one below nothin
 	test_grep "its parent is not a directory" err && test "$(cat afile)" = x
 '
 
-test_expect_success 'task.ini counts one image as one image' '
+test_expect_success 'task.ini counts one image as one image; LICENSES.md says how many files in all' '
 	gicat export "sha256 = $(gicat query --format csv --fields sha256 --limit 1 | sed -n 2p)" --out one 2>/dev/null &&
-	test_grep "^; export: 1 image (" one/task.ini
+	test_grep "^; export: 1 image (" one/task.ini &&
+	test_grep "^1 file in all.$" one/LICENSES.md &&
+	gicat export "label = real" --out reals 2>/dev/null &&
+	n=$(find reals/export -type f | wc -l) &&
+	test_grep "^$n files in all; a file under several licenses is counted under each.$" reals/LICENSES.md
 '
 
 test_done
