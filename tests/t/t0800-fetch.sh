@@ -6,14 +6,8 @@
 # image is catalogued with its URL, and a re-run fetches only what is not
 # done, also after a kill -9.
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/t/lib-fetch.sh"
 
-PNGS=$SHARED/data/pngsuite
-JPEGS=$SHARED/data/jpeg
-gicat init cat 2>/dev/null
-export GICAT_DIR="$TRASH/cat"
-DB=cat/.gicat/catalog.db
-
-mkdir srv
 for f in a:basn0g08 b:basn2c08 c:basn3p08 e:basn4a08 f:basn6a08 g:basi0g08 \
 	 i:basi2c08 j:basi3p08 k:basi4a08 m:basi6a08; do
 	cp "$PNGS/${f#*:}.png" "srv/${f%%:*}.png"
@@ -23,18 +17,8 @@ cp "$JPEGS/monkey16.png" srv/big.png
 head -c 300 "$JPEGS/testorig.png" >srv/trunc.png
 sha() { sha256sum "$1" | cut -c1-64; }
 
-# start_server NAME [--tls CERT KEY]: server.py in the background; its port
-# goes to NAME.port, its requests to NAME.log.
-start_server() {
-	name=$1; shift
-	python3 "$TOP/tests/fetch/server.py" --root srv --port-file "$name.port" \
-		--log "$name.log" --lifetime 900 "$@" 2>"$name.err" &
-	echo $! >"$name.pid"
-	n=0
-	while [ ! -s "$name.port" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
-}
-# sql QUERY: rows of the catalog, fields separated by '|'
-sql() { sqlite3 "$DB" "$1"; }
+# start_server NAME [--tls CERT KEY]: server.py serving srv/
+start_server() { _srv=$1; shift; start_helper server.py "$_srv" --root srv "$@"; }
 # state SUFFIX: status|attempts|http_status of the URL ending in SUFFIX
 state() { sql "SELECT status, attempts, http_status FROM fetches WHERE url LIKE '%$1'"; }
 
@@ -404,9 +388,7 @@ test_expect_success '--per-host 1 fetches one URL at a time from a host' '
 '
 
 test_expect_success 'HTTPS: a self-signed certificate is refused, and accepted with --cacert' '
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout key.pem -out cert.pem -days 1 -subj /CN=127.0.0.1 \
-		-addext subjectAltName=IP:127.0.0.1 2>/dev/null &&
+	self_signed key.pem cert.pem 127.0.0.1 -addext subjectAltName=IP:127.0.0.1 &&
 	start_server tls --tls cert.pem key.pem &&
 	echo "$(printf "url\n"; echo "https://127.0.0.1:$(cat tls.port)/img/m.png")" >tls.csv &&
 	test_expect_code 1 gicat fetch tls.csv 2>err &&

@@ -3,34 +3,15 @@
 # against the system's CA directory, and URL lists whose rows have more
 # fields than their header.  Servers on 127.0.0.1, started here.
 . "$(dirname "$0")/lib.sh"
+. "$TOP/tests/t/lib-fetch.sh"
 
-PNGS=$SHARED/data/pngsuite
-JPEGS=$SHARED/data/jpeg
-gicat init cat 2>/dev/null
-export GICAT_DIR="$TRASH/cat"
-DB=cat/.gicat/catalog.db
-mkdir srv
 cp "$PNGS/basn0g08.png" srv/a.png
 cp "$PNGS/basn2c08.png" srv/b.png
 cp "$JPEGS/testorig.jpg" srv/d.jpg
-sql() { sqlite3 "$DB" "$1"; }
-
-# start PROGRAM NAME ARGS...: a helper of tests/fetch in the background,
-# its port in NAME.port once it listens.
-start() {
-	prog=$1 name=$2; shift 2
-	python3 "$TOP/tests/fetch/$prog" --port-file "$name.port" \
-		--log "$name.log" --lifetime 600 "$@" 2>"$name.err" &
-	echo $! >"$name.pid"
-	n=0
-	while [ ! -s "$name.port" ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
-}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	-keyout key.pem -out cert.pem -days 1 -subj /CN=127.0.0.1 \
-	-addext subjectAltName=IP:127.0.0.1 2>/dev/null
-start server.py http --root srv
-start server.py tls --root srv --tls cert.pem key.pem
-start proxy.py proxy
+self_signed key.pem cert.pem 127.0.0.1 -addext subjectAltName=IP:127.0.0.1
+start_helper server.py http --root srv
+start_helper server.py tls --root srv --tls cert.pem key.pem
+start_helper proxy.py proxy
 B=http://127.0.0.1:$(cat http.port)
 T=https://127.0.0.1:$(cat tls.port)
 
@@ -52,9 +33,7 @@ test_expect_success 'through an https proxy a dropped download resumes: the prox
 test_expect_success '--cacert FILE trusts FILE only, not the system CA directory too' '
 	if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
 		echo "# skipped: needs root and unshare -m"; exit 0; fi
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-		-nodes -keyout other.key -out other.pem -days 1 -subj /CN=other \
-		2>/dev/null &&
+	self_signed other.key other.pem other &&
 	# the server trusted by the directory alone, not by the bundle in it
 	mkdir sysca && cp other.pem sysca/ca-certificates.crt &&
 	cp cert.pem "sysca/$(openssl x509 -hash -noout -in cert.pem).0" &&
