@@ -215,7 +215,7 @@ static void missing_pairs(int dfd, const struct gic_export_files *want,
 	const char *path, *slash, *last = NULL, *dir[2];
 	size_t lastlen = 0, base;
 	int fd = openat(dfd, "labels.json", O_RDONLY | O_NONBLOCK |
-			O_CLOEXEC), dirs;
+			O_CLOEXEC), dirs, unl;
 	json_t *labels = fd < 0 ? NULL : json_loadfd(fd, 0, NULL);
 
 	if (fd >= 0)
@@ -231,14 +231,12 @@ static void missing_pairs(int dfd, const struct gic_export_files *want,
 			continue;
 		last = path;
 		lastlen = (size_t)(slash - path);
-		for (base = lastlen; base > 0 && path[base - 1] != '/'; )
-			base--;
+		unl = gic_export_is_unlabelled(path, lastlen, &base);
 		/* a sibling with files of its own was not empty: they are
 		 * listed as missing one by one; beside unlabelled/, both
 		 * label directories, when the set has no labelled file */
 		for (int k = 0; k < 2; k++) {
-			if (lastlen - base == strlen("unlabelled") &&
-			    !strncmp(path + base, "unlabelled", lastlen - base)) {
+			if (unl) {
 				snprintf(pair, sizeof(pair), "%.*s%s/",
 					 (int)base, path, dir[!k]);
 				if (gic_export_has_below(want->v, want->n,
@@ -254,7 +252,7 @@ static void missing_pairs(int dfd, const struct gic_export_files *want,
 			    gic_export_has_below(want->v, want->n,
 						 sizeof(*want->v), pair))
 				continue;
-			on_drift(arg, pair, path[base] == 'u' ?
+			on_drift(arg, pair, unl ?
 				 "missing: the empty directory of a label "
 				 "(without it ImageFolder numbers unlabelled/ "
 				 "otherwise; make it, or split --force again)" :

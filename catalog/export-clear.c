@@ -95,10 +95,11 @@ void gic_export_remove_dirs_of(int outfd, const char *path,
  * unlabelled images alone keeps empty. */
 static void remove_empty_dirs(int outfd, struct gic_export_files *l)
 {
-	static const char *const dirs[] = { "0_real", "1_fake", "nature", "ai" };
+	static const enum gic_export_format layouts[] = { GIC_FMT_IMAGEFOLDER,
+							  GIC_FMT_GENIMAGE };
 	char pair[PATH_MAX];
 	const char *p, *slash;
-	size_t len;
+	size_t base;
 
 	for (size_t i = l->n; i-- > 0; ) {
 		p = l->v[i].path;
@@ -108,14 +109,13 @@ static void remove_empty_dirs(int outfd, struct gic_export_files *l)
 			pair[strlen(pair) - 1] = '\0';  /* no '/' to remove */
 			gic_export_remove(outfd, pair, 1);
 		}
-		for (len = slash ? (size_t)(slash - p) : 0; len > 0 &&
-		     p[len - 1] != '/'; )
-			len--;
-		for (size_t k = 0; slash && len && k < 4 &&
-		     !strncmp(p + len, "unlabelled/", 11) &&
-		     slash == p + len + 10; k++) {
-			snprintf(pair, sizeof(pair), "%.*s%s", (int)len, p,
-				 dirs[k]);
+		if (!slash || !gic_export_is_unlabelled(p, (size_t)(slash - p),
+							&base))
+			base = 0;
+		for (int k = 0; base && k < 4; k++) {
+			snprintf(pair, sizeof(pair), "%.*s%s", (int)base, p,
+				 gic_export_label_dir(layouts[k / 2], k % 2 ?
+						      "fake" : "real"));
 			gic_export_remove(outfd, pair, 1);
 		}
 		gic_export_remove_dirs_of(outfd, p, NULL, NULL);

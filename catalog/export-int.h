@@ -166,6 +166,9 @@ int gic_export_label_index(enum gic_export_format f, const char *label);
  * long). */
 int gic_export_label_sibling(const char *path, size_t dirlen, char *out,
 			     size_t size);
+/* Is path[0..dirlen) an unlabelled/ directory?  *base: where its name
+ * starts (the length of what is above it). */
+int gic_export_is_unlabelled(const char *path, size_t dirlen, size_t *base);
 /* When path[0..dirlen) is a label directory, "unlabelled/" beside it
  * into out: 1, or 0 (another name, or too long). */
 int gic_export_label_unlabelled(const char *path, size_t dirlen, char *out,

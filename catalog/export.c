@@ -74,15 +74,28 @@ const char *gic_export_label_dir(enum gic_export_format f, const char *label)
 	return fake ? "1_fake" : "0_real";
 }
 
+/* Where the last component of path[0..dirlen) starts. */
+static size_t dir_base(const char *path, size_t dirlen)
+{
+	while (dirlen > 0 && path[dirlen - 1] != '/')
+		dirlen--;
+	return dirlen;
+}
+
+int gic_export_is_unlabelled(const char *path, size_t dirlen, size_t *base)
+{
+	*base = dir_base(path, dirlen);
+	return dirlen - *base == strlen("unlabelled") &&
+	       !strncmp(path + *base, "unlabelled", dirlen - *base);
+}
+
 int gic_export_label_sibling(const char *path, size_t dirlen, char *out,
 			     size_t size)
 {
 	static const char *const pairs[][2] = { { "0_real", "1_fake" },
 						{ "nature", "ai" } };
-	size_t base = dirlen;
+	size_t base = dir_base(path, dirlen);
 
-	while (base > 0 && path[base - 1] != '/')
-		base--;
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++)
 		for (int k = 0; k < 2; k++)
 			if (strlen(pairs[i][k]) == dirlen - base &&
@@ -122,10 +135,8 @@ int gic_export_has_below(const void *paths, size_t n, size_t stride,
 int gic_export_label_unlabelled(const char *path, size_t dirlen, char *out,
 				size_t size)
 {
-	size_t base = dirlen;
+	size_t base = dir_base(path, dirlen);
 
-	while (base > 0 && path[base - 1] != '/')
-		base--;
 	return base && gic_export_label_sibling(path, dirlen, out, size) &&
 	       snprintf(out, size, "%.*sunlabelled/", (int)base, path) <
 	       (int)size;
@@ -474,9 +485,12 @@ int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
 		return gic_seterr(GIC_EUSAGE, "a symlink to nothing");
 	if (!(copy = strdup(out)))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	gone = stat(dirname(copy), &st) < 0 ? errno == ENOENT ? 1 :
-	       errno == ENOTDIR ? 2 : 0 : !S_ISDIR(st.st_mode) ? 2 : 0;
-	free(copy);  /* "a/b/": a */
+	/* "a/b/": a; 1 missing, 2 not a directory */
+	if (stat(dirname(copy), &st) < 0)
+		gone = errno == ENOENT ? 1 : errno == ENOTDIR ? 2 : 0;
+	else
+		gone = S_ISDIR(st.st_mode) ? 0 : 2;
+	free(copy);
 	return gone ? gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
 				 "%s", gone == 1 ? "directory does not exist" :
 				 "is not a directory") : 0;
