@@ -38,6 +38,8 @@ struct parser {
 	enum format fmt;
 	int col[NCOLS];       /* field index of each column, -1 if absent */
 	int nfields;          /* fields of the header */
+	const char *nohead;   /* a .csv or .tsv list read as plain: its
+				 extension (its header row is missing) */
 	int line;
 };
 static int bad(struct parser *p, const char *fmt, ...)
@@ -331,6 +333,11 @@ static int read_plain(struct parser *p, char *line)
 			*s = '\0';
 			break;
 		}
+	if (p->nohead && strchr(line, p->nohead[1] == 'c' ? ',' : '\t'))
+		return bad(p, "a URL followed by a %s, in a .%s list with no "
+			   "header row: put one naming its columns "
+			   "(url,label,...) above it", p->nohead[1] == 'c' ?
+			   "comma" : "tab", p->nohead + 1);
 	v[C_URL] = line;
 	return add_item(p, v);
 }
@@ -401,6 +408,20 @@ out:
 	return rc;
 }
 
+/* ".csv", ".tsv" or ".tab" as path ends (in any case), else NULL. */
+static const char *delimited_ext(const char *path)
+{
+	const char *ext = strrchr(path, '.');
+
+	if (!ext)
+		return NULL;
+	if (!strcasecmp(ext, ".csv"))
+		return ".csv";
+	if (!strcasecmp(ext, ".tsv"))
+		return ".tsv";
+	return strcasecmp(ext, ".tab") ? NULL : ".tab";
+}
+
 static enum format guess(const char *path, const char *first)
 {
 	const char *ext = strrchr(path, '.');
@@ -423,10 +444,8 @@ static enum format guess(const char *path, const char *first)
 	    !strncasecmp(first, "https://", 8) ||
 	    (ext && !strcasecmp(ext, ".txt")))
 		return F_PLAIN;
-	if (ext && (!strcasecmp(ext, ".tsv") || !strcasecmp(ext, ".tab")))
-		return F_TSV;
-	if (ext && !strcasecmp(ext, ".csv"))
-		return F_CSV;
+	if (delimited_ext(path))
+		return delimited_ext(path)[1] == 'c' ? F_CSV : F_TSV;
 	return memchr(first, '\t', strcspn(first, "\n")) ? F_TSV : F_CSV;
 }
 
@@ -515,6 +534,8 @@ int gic_fetch_list_parse(const char *text, size_t len, const char *path,
 	copy[len] = '\0';
 	start = copy + (strncmp(copy, "\xef\xbb\xbf", 3) ? 0 : 3); /* BOM */
 	p.fmt = guess(path, start + strspn(start, " \t\r\n"));
+	if (p.fmt == F_PLAIN)
+		p.nohead = delimited_ext(path);
 	if ((rc = read_lines(&p, start)) == 0 && p.l->n == 0)
 		rc = gic_seterr(GIC_EUSAGE, "no URLs in the list");
 out:

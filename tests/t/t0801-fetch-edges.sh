@@ -85,6 +85,22 @@ test_expect_success 'a list of no extension whose URLs follow comment lines is a
 	test "$(cat err)" = "gicat: fetch: ${SQ}onlycomments${SQ}: no URLs in the list"
 '
 
+# A .csv or .tsv list without its header row starts with a URL; read as
+# one URL a line, "URL,fake,adm" would be fetched as a URL with commas.
+test_expect_success 'a .csv or .tsv list with no header row is refused, naming the line; one of bare URLs is a plain list' '
+	printf "%s,fake,adm\n%s,real,\n" "$B/img/a.png" "$B/img/b.png" >nohead.csv &&
+	test_expect_code 2 gicat fetch nohead.csv 2>err &&
+	test_grep "^gicat: fetch: .nohead.csv.: line 1: a URL followed by a comma, in a .csv list with no header row: put one naming its columns (url,label,...) above it$" err &&
+	test_grep ": line 2: a URL followed by a comma" err &&
+	printf "%s\tfake\n" "$B/img/a.png" >nohead.tsv &&
+	test_expect_code 2 gicat fetch nohead.tsv 2>err &&
+	test_grep "line 1: a URL followed by a tab, in a .tsv list with no header row" err &&
+	test "$(sql "SELECT count(*) FROM fetches WHERE dataset LIKE ${SQ}nohead%${SQ}")" -eq 0 &&
+	printf "%s\n" "$B/img/a.png?bare" >bare.csv &&
+	gicat fetch bare.csv 2>err &&
+	test "$(sql "SELECT count(*) FROM fetches WHERE dataset = ${SQ}bare${SQ} AND status = ${SQ}done${SQ}")" -eq 1
+'
+
 # SIGTERM (and Ctrl-C) end gicat as they would, after one line saying the
 # catalog keeps its last commit.  A background job of a script ignores
 # SIGINT, so SIGTERM stands for both here.
