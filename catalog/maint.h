@@ -54,6 +54,11 @@ struct gic_move_report {
 	uint64_t entries;       /* entries moved (or that would be) */
 	uint64_t fetched;       /* fetched entries under from, left as they
 				   are: their path is their URL */
+	uint64_t refs_followed; /* images stored by reference whose file was
+				   gone and is at a moved entry's new path,
+				   intact: they point there now (or would) */
+	uint64_t refs_lost;     /* ... whose file is gone and not there (or
+				   not intact): verify names them */
 	char clash_path[4096], clash_to[4096], clash_dataset[256];
 	/* how the new path clashes: the same path as another entry's, a path
 	 * under the file of the entry clash_other, or the path of a

@@ -3,9 +3,13 @@
  * a tree that moved, in one transaction.  The prefix is matched as text up
  * to a '/' ("old" takes "old/x.png", not "oldish.png"), through bound
  * parameters; fetched entries keep their paths, which are their URLs.
+ * An image stored by reference whose file moved with the tree follows it.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -152,6 +156,95 @@ static int file_and_dir(struct gic_catalog *c, const char *from,
 	return rc;
 }
 
+/* The images stored by reference of the entries under ?1, the file each
+ * entry will have (relative to here, as paths are kept), and where the
+ * image's bytes are recorded to be; an image's entries together. */
+#define REFS_UNDER "SELECT i.sha256, " NEW_PATH_OF("e.") ", i.ref_path, " \
+	"i.ref_size, i.ref_mtime_ns FROM entries e CROSS JOIN images i ON " \
+	"i.sha256 = e.sha256 WHERE " GIC_SQL_UNDER("e.path", "?1") " AND " \
+	"(?3 IS NULL OR e.dataset = ?3) AND e.source IS NULL AND i.storage " \
+	"= 'ref' AND i.ref_path IS NOT NULL ORDER BY i.sha256"
+
+/* Is the ref'd file an entry will have at path, recorded at its size and
+ * mtime, the one the image was read from, as far as a quick verify
+ * trusts: a regular file of that size and mtime.  *now becomes its
+ * absolute path (or NULL). */
+static int intact_at(char **now, const char *path, int64_t size,
+		     int64_t mtime_ns)
+{
+	struct stat st;
+
+	*now = realpath(path, NULL);
+	return *now && stat(*now, &st) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_size == size && gic_ns(&st.st_mtim) == mtime_ns;
+}
+
+/* Where an image stored by reference now has its bytes: 1 (*now set) at
+ * a moved entry's new file, 0 where it was, -1 nowhere known. */
+static int ref_now(sqlite3_stmt *s, char **now)
+{
+	struct stat st;
+
+	*now = NULL;
+	if (stat((const char *)sqlite3_column_text(s, 2), &st) == 0 ||
+	    (errno != ENOENT && errno != ENOTDIR))
+		return 0;  /* there still (or unreadable: verify says) */
+	return intact_at(now, (const char *)sqlite3_column_text(s, 1),
+			 sqlite3_column_int64(s, 3),
+			 sqlite3_column_int64(s, 4)) ? 1 : -1;
+}
+
+/* Before the entries under FROM move: each image stored by reference whose
+ * recorded file is gone and one of whose moved entries' files is intact
+ * at its new path (the tree moved on disk first, as mv expects) is
+ * pointed there, as 'ingest --mode ref' from there would, but without
+ * reading it again (verify --full does). */
+static int follow_refs(struct gic_catalog *c, const char *from,
+		       const char *to, const char *dataset, int dry_run,
+		       struct gic_move_report *rep)
+{
+	sqlite3_stmt *s, *u = NULL;
+	char last[GIC_HEX_LEN + 1] = "";
+	int rc = 0, step = SQLITE_DONE, state = 0;  /* last's: as ref_now */
+
+	if ((rc = prepare(c, REFS_UNDER, from, to, dataset, &s)) < 0)
+		return rc;
+	if (!dry_run && sqlite3_prepare_v2(c->db, "UPDATE images SET ref_path "
+					   "= ?2 WHERE sha256 = ?1", -1, &u,
+					   NULL)) {
+		sqlite3_finalize(s);
+		return db_fail(c);
+	}
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *hex = (const char *)sqlite3_column_text(s, 0);
+		char *now;
+
+		if (strcmp(hex, last)) {
+			rep->refs_lost += state < 0;
+			snprintf(last, sizeof(last), "%s", hex);
+		} else if (state >= 0) {
+			continue;  /* decided by an entry before */
+		}
+		if ((state = ref_now(s, &now)) > 0) {
+			rep->refs_followed++;
+			if (u) {
+				sqlite3_bind_text(u, 1, hex, -1, SQLITE_STATIC);
+				sqlite3_bind_text(u, 2, now, -1, SQLITE_STATIC);
+				if (sqlite3_step(u) != SQLITE_DONE)
+					rc = db_fail(c);
+				sqlite3_reset(u);
+			}
+		}
+		free(now);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_fail(c);
+	rep->refs_lost += rc == 0 && state < 0;
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	return rc;
+}
+
 /* Counts, looks for a clash, then (unless dry_run) renames. */
 static int move_under(struct gic_catalog *c, const char *from, const char *to,
 		      const char *dataset, int dry_run,
@@ -192,7 +285,9 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 			  "AND f.path = " NEW_PATH_OF("e.") ") ORDER BY path "
 			  "LIMIT 1", from, to, dataset, &s)) < 0 ||
 	    (rc = step_once(c, s, take_clash, rep)) != 0 ||
-	    (rc = file_and_dir(c, from, to, dataset, rep)) != 0 || dry_run)
+	    (rc = file_and_dir(c, from, to, dataset, rep)) != 0 ||
+	    (rc = follow_refs(c, from, to, dataset, dry_run, rep)) < 0 ||
+	    dry_run)
 		return rc;
 	if ((rc = prepare(c, "UPDATE entries SET path = " NEW_PATH " WHERE "
 			  UNDER " AND source IS NULL", from, to, dataset,

@@ -272,7 +272,7 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 			int plain = !dataset[strspn(dataset, "abcdefghijklmnopqrstuvwxyz"
 				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")];
 			snprintf(why, sizeof(why), "referenced file is gone "
-				 "(moved? 'gicat mv' its tree, then ingest it "
+				 "(moved? 'gicat mv' its tree, or ingest it "
 				 "from where it is now with --mode ref "
 				 "--dataset %s%s%s)", plain ? "" : "'", dataset,
 				 plain ? "" : "'");

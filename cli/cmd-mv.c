@@ -61,7 +61,20 @@ int cmd_mv(int argc, char **argv)
 			(unsigned long long)rep.fetched,
 			cli_word(rep.fetched, "entry", "entries"),
 			cli_word(rep.fetched, "it is", "they are"));
+	if (rep.refs_followed)
+		cli_err("; %llu referenced %s %s", (unsigned long long)
+			rep.refs_followed, cli_word(rep.refs_followed, "file",
+						    "files"),
+			dry_run ? "would follow" : "followed");
 	fputc('\n', stderr);
+	if (rep.refs_lost)
+		cli_err("gicat: mv: note: %llu %s stored by reference %s not "
+			"where %s file was, nor intact under '%s' ('gicat "
+			"verify' names %s)\n", (unsigned long long)
+			rep.refs_lost, cli_word(rep.refs_lost, "image", "images"),
+			cli_word(rep.refs_lost, "is", "are"),
+			cli_word(rep.refs_lost, "its", "their"),
+			argv[optind + 1], cli_word(rep.refs_lost, "it", "them"));
 	if (!rep.entries && !rep.fetched)
 		cli_err("gicat: mv: note: no entry%s%s%s has a path "
 			"under '%s' (paths as the entries have them: 'gicat "

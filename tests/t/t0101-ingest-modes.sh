@@ -224,7 +224,7 @@ test_expect_success 'a moved ref tree ingested again from its new place: the ima
 	gicat --catalog mv ingest --mode ref old/d 2>/dev/null &&
 	mv old new &&
 	test_expect_code 1 gicat --catalog mv verify 2>err >out &&
-	test_grep "old/d/basn2c08.png.: referenced file is gone (moved? .gicat mv. its tree, then ingest it from where it is now with --mode ref --dataset d)$" err &&
+	test_grep "old/d/basn2c08.png.: referenced file is gone (moved? .gicat mv. its tree, or ingest it from where it is now with --mode ref --dataset d)$" err &&
 	gicat --catalog mv ingest --mode ref new/d 2>/dev/null &&
 	gicat --catalog mv verify --full >out 2>err && test_grep " 0 problems" out &&
 	test "$(sqlite3 mv/.gicat/catalog.db "SELECT count(*) FROM images WHERE ref_path LIKE '"'"'$TRASH/new/d/%'"'"'")" -eq 2 &&
@@ -233,6 +233,29 @@ test_expect_success 'a moved ref tree ingested again from its new place: the ima
 	test "$(sqlite3 mv/.gicat/catalog.db "SELECT ref_path FROM images WHERE ref_path LIKE '"'"'%basn2c08.png'"'"'")" = "$TRASH/new/d/basn2c08.png" &&
 	gicat --catalog mv rm "path ~ \"old/*\"" 2>/dev/null &&
 	gicat --catalog mv verify >out && test_grep " 0 problems" out
+'
+
+test_expect_success 'gicat mv of a ref tree moved on disk points its images at the files there; a file changed meanwhile is left to verify' '
+	gicat init mvr 2>/dev/null && mkdir -p mvr-old/d && cp src/basn2c08.png src/testorig.jpg src/basn0g08.png mvr-old/d/ &&
+	cp -p mvr-old/d/basn0g08.png mvr-old/d/copy.png &&
+	gicat --catalog mvr ingest --mode ref mvr-old/d 2>/dev/null &&
+	mv mvr-old mvr-new && printf x >>mvr-new/d/testorig.jpg &&
+	gicat --catalog mvr mv --dry-run mvr-old mvr-new 2>err &&
+	test_grep "^mv: would move 4 entries from .mvr-old. to .mvr-new.; 2 referenced files would follow$" err &&
+	test_grep "^gicat: mv: note: 1 image stored by reference is not where its file was, nor intact under .mvr-new. (.gicat verify. names it)$" err &&
+	test "$(sqlite3 mvr/.gicat/catalog.db "SELECT count(*) FROM images WHERE ref_path LIKE ${SQ}$TRASH/mvr-old/%${SQ}")" -eq 3 &&
+	gicat --catalog mvr mv mvr-old mvr-new 2>err &&
+	test_grep "^mv: moved 4 entries from .mvr-old. to .mvr-new.; 2 referenced files followed$" err &&
+	test "$(sqlite3 mvr/.gicat/catalog.db "SELECT count(*) FROM images WHERE ref_path LIKE ${SQ}$TRASH/mvr-new/d/%${SQ}")" -eq 2 &&
+	test_expect_code 1 gicat --catalog mvr verify --full >out 2>err &&
+	test_grep " 1 problem$" out && test_grep "mvr-old/d/testorig.jpg.: referenced file is gone" err &&
+	mv mvr-new/d/copy.png mvr-new/d/copy2.png && mv mvr-new mvr-back &&
+	gicat --catalog mvr mv mvr-new/d/copy.png mvr-back/d/copy2.png 2>err &&
+	test_grep "^mv: moved 1 entry from .mvr-new/d/copy.png. to .mvr-back/d/copy2.png.; 1 referenced file followed$" err &&
+	gicat --catalog mvr mv mvr-new mvr-back 2>err &&
+	test_grep "^mv: moved 3 entries from .mvr-new. to .mvr-back.; 1 referenced file followed$" err &&
+	test_grep "^gicat: mv: note: 1 image stored by reference is not where" err &&
+	test_expect_code 1 gicat --catalog mvr verify --full >out 2>err && test_grep " 1 problem$" out
 '
 
 test_expect_success 'a ref file replaced by a FIFO, a directory or a link loop: an error that says so, no hang' '
