@@ -453,10 +453,12 @@ static void largest_group(const struct gic_task *t, struct gic_resolved *r,
 			  const struct gic_near_clusters *nd,
 			  const uint64_t *rank)
 {
-	uint64_t *v = malloc((pool->n ? pool->n : 1) * sizeof(*v)), best = 0;
+	uint64_t *v, best = 0;
 	size_t run = 0;
 
-	if (!v)
+	if (!pool->n)  /* no rank to copy (rank is NULL) */
+		return;
+	if (!(v = malloc(pool->n * sizeof(*v))))
 		return;  /* a warning less, not a failure */
 	memcpy(v, rank, pool->n * sizeof(*v));
 	qsort(v, pool->n, sizeof(*v), cmp_u64);

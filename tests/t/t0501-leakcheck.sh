@@ -149,6 +149,18 @@ for i in range(100):
 	gicat --catalog lumpcat task check lump2.ini >out 2>err && ! grep "whole to one set" err
 '
 
+test_expect_success '[split] of near-duplicate (or class) groups whose pool is empty: warned, refused, no pairs' '
+	for g in near_duplicate class; do
+		printf "[task]\nname = z\n[split]\nselect = subset = nosuch\nratios = train:0.5, test:0.5\ngroup = $g\n" >z.ini &&
+		gicat task check z.ini >out 2>err &&
+		test_grep "z.ini:3: set .train. is empty" err &&
+		test_expect_code 2 gicat leakcheck z.ini 2>err &&
+		test_grep "nothing compared" err &&
+		test_expect_code 2 gicat split z.ini --out zo 2>err &&
+		test_grep "every set is empty" err || return 1
+	done
+'
+
 # A center crop moves the pHash far from its original's (28-44 bits here):
 # only the derived bytes themselves match the training file.
 test_expect_success 'a training file that is a degraded test image byte for byte is a leak, derived now or before' '
