@@ -130,8 +130,9 @@ int cmd_leakcheck(int argc, char **argv)
 	cli_progress_hook(c, &run.prog);
 	/* the header once the sets can be compared: a usage error leaves
 	 * no header-only file behind "> leaks.csv" */
-	if ((rc = gic_task_resolve(c, t, &r)) >= 0 &&
-	    (rc = empty_sets(c, r)) == 0) {
+	rc = gic_task_resolve(c, t, &r);
+	progress_end(&run.prog);  /* the line is the warnings' */
+	if (rc >= 0 && (rc = empty_sets(c, r)) == 0) {
 		if (run.fmt == OUT_CSV)
 			puts("set,test_sha256,test_path,train_sha256,"
 			     "train_path,distance,kind");

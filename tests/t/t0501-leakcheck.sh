@@ -42,6 +42,12 @@ test_expect_success 'on a terminal a progress line names the set read, then the 
 	! grep -q "$(printf "\r")" err out && test "$(wc -l <err)" -eq 1
 '
 
+test_expect_success 'on a terminal the progress line is cleared before an empty set'"'"'s warning' '
+	printf "[task]\nname = e\n[train]\nselect = subset = sd14 and split = train\n[test a]\nselect = subset = nosuch\n[test b]\nselect = subset = adm and split = val\n" >e.ini &&
+	script -qec "gicat leakcheck e.ini" /dev/null >tty.out </dev/null || : &&
+	test_grep "$(printf "\033")\[Kgicat: leakcheck: warning: e.ini:5: set .test/a. is empty" tty.out
+'
+
 test_expect_success 'jsonl lists the same pairs as objects' '
 	test_expect_code 1 gicat leakcheck --format jsonl genimage/cross-sd14 >out.jsonl 2>err &&
 	$PY -c "
