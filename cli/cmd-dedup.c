@@ -28,16 +28,16 @@ static void summary(const struct dopts *o, const struct gic_dedup *d)
 {
 	if (o->near)
 		cli_err("dedup: %llu cluster%s of near duplicates within "
-			"distance %d (%llu images), among %llu images\n",
+			"distance %d (%llu images), among %llu image%s\n",
 			(unsigned long long)d->groups, cli_s(d->groups), o->distance,
 			(unsigned long long)d->members,
-			(unsigned long long)d->images);
+			(unsigned long long)d->images, cli_s(d->images));
 	else
 		cli_err("dedup: %llu image%s with more than one entry "
-			"(%llu entries), among %llu images\n",
+			"(%llu entries), among %llu image%s\n",
 			(unsigned long long)d->groups, cli_s(d->groups),
 			(unsigned long long)d->members,
-			(unsigned long long)d->images);
+			(unsigned long long)d->images, cli_s(d->images));
 }
 
 static int run(struct gic_catalog *c, const struct dopts *o,

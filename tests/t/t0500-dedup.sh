@@ -166,6 +166,17 @@ test_expect_success 'bad options and expressions are usage errors' '
 	(cd / && unset GICAT_DIR && test_expect_code 2 gicat dedup 2>/dev/null)
 '
 
+test_expect_success 'a catalog of one image: no duplicates, and the summary counts "1 image"' '
+	gicat init onecat 2>/dev/null &&
+	gicat --catalog onecat ingest --dataset one --label fake "data/$FAKE" 2>/dev/null &&
+	gicat --catalog onecat dedup >out 2>err &&
+	test "$(wc -l <out)" -eq 1 &&
+	test_grep "^dedup: 0 images with more than one entry (0 entries), among 1 image$" err &&
+	gicat --catalog onecat dedup --near --distance 10 >out 2>err &&
+	test "$(wc -l <out)" -eq 1 &&
+	test_grep "^dedup: 0 clusters of near duplicates within distance 10 (0 images), among 1 image$" err
+'
+
 test_expect_success 'dedup -h prints usage on stdout' '
 	gicat dedup -h >out && test_grep "^usage: gicat dedup \[--near" out
 '
