@@ -246,6 +246,9 @@ static int csv_header(struct reader *r, char *line)
 	int n, dup;
 
 	n = gic_csv_split(line, r->sep, 1, r->head, MAX_FIELDS);
+	if (n < 0)  /* not "no key column (it has: )" */
+		return gic_seterr(GIC_EUSAGE, "line %d: the header: %s",
+				  r->line, GIC_CSV_OPEN_QUOTE);
 	if (n > MAX_FIELDS)
 		return gic_seterr(GIC_EUSAGE, "line %d: the header has %d "
 				  "columns, more than the %d gicat reads",
@@ -368,6 +371,9 @@ static int read_lines(struct reader *r, char *text)
 	struct gic_records rec;
 	char *s;
 
+	if (*first == '[')  /* json.dump of a list: no CSV header */
+		return gic_seterr(GIC_EUSAGE, "a JSON array: eval reads JSONL, "
+				  "one JSON object a line");
 	r->sep = header_sep(first);
 	gic_records_init(&rec, text, r->sep, !json);
 	while (rc == 0 && (s = gic_records_next(&rec))) {

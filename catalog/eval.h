@@ -125,7 +125,8 @@ struct gic_eval_opts {
  * number in [0, 1]) or pred (real, fake, 0 or 1), and optionally set;
  * others are ignored.  Each bad row is reported as GIC_EVAL_MALFORMED and
  * counted in *bad; reading goes on.  Returns negative only when the file
- * cannot be read at all (or its header names no key or no score column),
+ * cannot be read at all (or is a JSON array, or its header names no key
+ * or no score column or leaves a quote open),
  * with a message that does not repeat the path.
  */
 int gic_preds_read(const char *path, const struct gic_eval_opts *o,

@@ -876,6 +876,12 @@ test_expect_success 'a bad predictions file is the subject of the error, named o
 	printf "name,score\nx,1\n" >nokey.csv &&
 	test_expect_code 2 gicat eval $TASK --predictions nokey.csv 2>err &&
 	test "$(cat err)" = "gicat: eval: '"'"'nokey.csv'"'"': line 1: the header names no sha256 or path column (it has: name, score)" &&
+	printf "sha256,\"score\nx,1\n" >openq.csv &&
+	test_expect_code 2 gicat eval $TASK --predictions openq.csv 2>err &&
+	test "$(cat err)" = "gicat: eval: ${SQ}openq.csv${SQ}: line 1: the header: a quote is not closed where its field ends" &&
+	printf "[{\"sha256\": \"%s\", \"score\": 0.5},\n {\"path\": \"x\", \"score\": 1}]\n" "$(cut -d, -f2 test-items.csv | head -1)" >array.json &&
+	test_expect_code 2 gicat eval $TASK --predictions array.json 2>err &&
+	test "$(cat err)" = "gicat: eval: ${SQ}array.json${SQ}: a JSON array: eval reads JSONL, one JSON object a line" &&
 	printf "[task]\nname = notest\n[train]\nselect = subset = adm\n" >notest.ini &&
 	test_expect_code 2 gicat eval notest.ini --predictions rand.csv 2>err &&
 	test_grep "^gicat: eval: .notest.ini.: task .notest. has no test set" err &&
