@@ -262,34 +262,33 @@ static void selected_generator(struct gic_catalog *c, const char *select,
 	free(expr);
 }
 
-/* The train set's only generator, else the task's name. */
-static void trained_on(struct gic_catalog *c, const struct gic_resolved *r,
-		       char *buf, size_t size)
+/* The train set's only generator, else the task's name (the whole of
+ * it: runs of two long names are two rows); gen holds a generator found
+ * by a query. */
+static const char *trained_on(struct gic_catalog *c,
+			      const struct gic_resolved *r, char *gen,
+			      size_t size)
 {
-	const char *gen = NULL;
-	char one[64];
+	const char *name = r->task->name ? r->task->name : "?", *one = NULL;
 
-	snprintf(buf, size, "%s", r->task->name ? r->task->name : "?");
 	for (int i = 0; i < r->nsets; i++) {
 		if (strcmp(r->sets[i].def->name, "train"))
 			continue;
 		if (r->sets[i].skipped) {
-			selected_generator(c, r->sets[i].def->select, one,
-					   sizeof(one));
-			gen = *one ? one : NULL;
+			selected_generator(c, r->sets[i].def->select, gen, size);
+			one = *gen ? gen : NULL;
 			continue;
 		}
 		for (size_t j = 0; j < r->sets[i].n; j++) {
 			const char *g = r->sets[i].items[j].generator;
 			if (!g || strcmp(r->sets[i].items[j].label, "fake"))
 				continue;
-			if (gen && strcmp(gen, g))
-				return;
-			gen = g;
+			if (one && strcmp(one, g))
+				return name;
+			one = g;
 		}
 	}
-	if (gen)
-		snprintf(buf, size, "%s", gen);
+	return one ? one : name;
 }
 
 /* The test sets ([test NAME], and the test share of [split]) in GenImage's
@@ -462,7 +461,7 @@ int gic_eval_run(struct gic_catalog *c, const struct gic_resolved *r,
 	memset(e, 0, sizeof(*e));
 	e->r = r;
 	e->threshold = o->threshold;
-	trained_on(c, r, e->trained_on, sizeof(e->trained_on));
+	e->trained_on = trained_on(c, r, e->gen, sizeof(e->gen));
 	if ((rc = choose_sets(e)) < 0 || (rc = build_index(e, &x)) < 0)
 		goto out;
 	if ((rc = gic_preds_read(predictions, o, &p, &e->malformed)) < 0)

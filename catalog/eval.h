@@ -162,8 +162,11 @@ struct gic_eval_set {
 
 struct gic_eval {
 	const struct gic_resolved *r;
-	char trained_on[64];     /* the train set's only generator, else the
-				    task's name */
+	const char *trained_on;  /* the train set's only generator, else the
+				    task's name, whole: points into r, or
+				    into gen */
+	char gen[GIC_GENERATOR_MAX + 1]; /* the generator a query of a train
+				    set that was not resolved found */
 	double threshold;
 	struct gic_eval_set sets[GIC_TASK_MAX_SETS]; /* in GenImage's order */
 	int nsets;

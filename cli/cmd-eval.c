@@ -241,7 +241,7 @@ static int print_eval(const struct gic_eval *e, const struct args *a)
 {
 	struct gic_grid g;
 	struct text_row counts[2] = { { .label = "n" }, { .label = "missing" } };
-	char title[512], caption[512], t[64], num[32];
+	char title[512], caption[512], t[256], num[32];
 	int rc;
 
 	if (a->fmt == F_CSV) {
@@ -465,7 +465,7 @@ static void line_list(const int *v, int n, int total, char *buf, size_t size)
  * is a run whose row has the mean row's name. */
 static void same_rows(const struct runs *rs, const char *file)
 {
-	char t[64], lines[160];
+	char t[256], lines[160];
 
 	for (int i = 0; i < rs->n; i++) {
 		const char *name = rs->evals[i].trained_on;

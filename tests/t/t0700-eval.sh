@@ -566,6 +566,22 @@ test_expect_success 'a run trained on "avg" (its task name) is told from the mea
 	test "$(head -3 ys | awk "NR > 1 { print \$1 - p } { p = \$1 }" | sort -u | wc -l)" -eq 2
 '
 
+test_expect_success 'runs trained on their task names are rows of those names, whole however long' '
+	long=experiments/leave-one-out/all-generators-resnet50-pretrained-augmented &&
+	for i in 1 2; do
+		sed "s|^name = .*|name = $long-seed$i|" avg.ini >long$i.ini || return 1
+	done &&
+	printf "long1.ini\tconst.csv\nlong2.ini\tconst.csv\n" >long.tsv &&
+	gicat eval --matrix long.tsv --format csv --html long.html >m5.csv 2>err &&
+	test "$(cut -d, -f1 m5.csv | paste -sd" ")" = "trained_on $long-seed1 $long-seed2 avg" &&
+	! grep "rows of that name" err &&
+	test "$(grep -c "$long-seed[12]<" long.html)" -eq 2 &&
+	gicat eval long1.ini --predictions const.csv --format json >j &&
+	test_grep "^  \"trained_on\": \"$long-seed1\",$" j &&
+	gicat eval long1.ini --predictions const.csv --html long1.html >/dev/null &&
+	test_grep "Trained on $long-seed1; " long1.html
+'
+
 test_expect_success 'a run list with a BOM, kept beside a directory named like its shipped task, finds the task from anywhere' '
 	mkdir -p ml/genimage/cross-glide && cp p-glide.csv ml/genimage/cross-glide/p.csv &&
 	printf "\357\273\277genimage/cross-glide\tgenimage/cross-glide/p.csv\n" >ml/runs.tsv &&

@@ -473,7 +473,7 @@ static void fake_run(struct gic_eval *e, const char *trained_on,
 	struct gic_metrics m[8];
 
 	memset(e, 0, sizeof(*e));
-	snprintf(e->trained_on, sizeof(e->trained_on), "%s", trained_on);
+	e->trained_on = trained_on;
 	for (int i = 0; i < n; i++) {
 		e->sets[i].name = sets[i];
 		e->sets[i].m = (struct gic_metrics){ 2, 1, 1, acc[i], acc[i],
