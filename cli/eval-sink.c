@@ -55,8 +55,8 @@ void eval_sink_end(struct sink *s)
 
 	for (int k = 0; k < GIC_EVAL_NKINDS; k++) {
 		for (size_t i = 0; i < s->n[k] && i < EVAL_LIST_MAX; i++) {
-			if (s->list[k][i].text)
-				fputs(s->list[k][i].text, stderr);
+			if (s->list[k][i].text)  /* a row's ESC as \x1b */
+				cli_err("%s", s->list[k][i].text);
 			free(s->list[k][i].text);
 			s->list[k][i].text = NULL;
 		}

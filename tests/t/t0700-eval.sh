@@ -666,6 +666,14 @@ assert e[\"trained_on\"] == \"evil\x1b[2J\ufffd\", e
 "
 '
 
+test_expect_success 'the rows a problem line quotes have their control characters escaped, as every error line' '
+	{ echo path,score; printf "evil\033[2J\tx.png,0.5\na.png,0.5\033[2J\n"; } >esc.csv &&
+	test_expect_code 1 evalcsv esc.csv 2>err &&
+	! grep -q "$(printf "\033")" err && ! grep -q "$(printf "\t")" err &&
+	grep -qF "ignored: ${SQ}esc.csv${SQ}: line 2: path ${SQ}evil\x1b[2J\x09x.png${SQ} is neither" err &&
+	grep -qF "${SQ}esc.csv${SQ}: line 3: score ${SQ}0.5\x1b[2J${SQ} is not a number" err
+'
+
 test_expect_success 'the HTML heatmaps are self-contained pages with an inline SVG' '
 	gicat eval $TASK --predictions rand.csv --html one.html >/dev/null &&
 	gicat eval --matrix runs.tsv --html m.html --format csv >/dev/null &&
