@@ -237,8 +237,9 @@ static const struct cmd commands[] = {
 	  "  --distance N     0..10 (default 4)\n" },
 	{ "leakcheck", cmd_leakcheck, "TASK [--distance N] [--format table|csv|"
 	  "jsonl]", "train/test pairs that are the same image or near duplicates",
-	  "  exit 1 when any image of a test or val set is a training image,\n"
-	  "  byte for byte or within N bits of pHash (default 4, at most 10);\n"
+	  "  exit 1 when any image of another set of the task (val, test or\n"
+	  "  [set NAME]) is a training image, byte for byte or within N bits\n"
+	  "  of pHash (default 4, at most 10);\n"
 	  "  derived images are compared through their originals\n" },
 	{ "license", cmd_license, "list [--format table|csv|jsonl] | set EXPR "
 	  "ID... | set --dataset NAME|--generator G ID... | unset --dataset "
