@@ -89,8 +89,8 @@ static int parse_score(struct reader *r, const char *s, double *out)
 	return 0;
 }
 
-/* A pred: real or fake, or a number that is 0 or 1 ("1.0" too, as a
- * JSON 1.0 is). */
+/* A pred: real or fake, a number that is 0 or 1 ("1.0" too, as a JSON
+ * 1.0 is), or true or false in any case (pandas writes a bool True). */
 static int parse_pred(struct reader *r, const char *s, double *out)
 {
 	double d;
@@ -98,12 +98,13 @@ static int parse_pred(struct reader *r, const char *s, double *out)
 	if (!gic_decimal(s, &d))
 		d = -1;
 
-	if (!strcasecmp(s, "fake") || d == 1)
+	if (!strcasecmp(s, "fake") || !strcasecmp(s, "true") || d == 1)
 		*out = 1;
-	else if (!strcasecmp(s, "real") || d == 0)
+	else if (!strcasecmp(s, "real") || !strcasecmp(s, "false") || d == 0)
 		*out = 0;
 	else
-		return bad(r, "pred '%s' is not real, fake, 0 or 1", s), -1;
+		return bad(r, "pred '%s' is not real, fake, 0, 1, true or "
+			   "false", s), -1;
 	return 0;
 }
 

@@ -40,6 +40,11 @@ test_expect_success 'preds the other way round (0 read as fake, as a genimage-la
 	evalcsv perfect.csv >out 2>err && ! grep -q "other way round" err
 '
 
+test_expect_success 'a CSV pred of True/False (pandas writes bools so) reads as fake/real' '
+	pred bools.csv sha256,pred "\$2, (\$3 == \"fake\" ? \"True\" : \"FALSE\")" &&
+	evalcsv bools.csv >out && evalcsv perfect.csv >want && test_cmp want out
+'
+
 test_expect_success 'the table shows percentages under the paper'"'"'s column names' '
 	gicat eval $TASK --predictions perfect.csv >out &&
 	head -1 out | grep -qE "^ +Midjourney +SD V1.4 +SD V1.5 +ADM +GLIDE +Wukong +VQDM +BigGAN +Avg$" &&
@@ -239,14 +244,14 @@ test_expect_success 'a pred is a call: any threshold scores it as it is, 0 and 1
 	done
 '
 
-test_expect_success 'a pred is real, fake, 0 or 1 (1.0 too), nothing else' '
+test_expect_success 'a pred is real, fake, 0 or 1 (1.0 too), true or false, nothing else' '
 	pred preds.csv sha256,pred "\$2, (\$3 == \"fake\" ? \"1.0\" : \"Real\")" &&
 	evalcsv preds.csv >out &&
 	sha=$(sed -n 2p preds.csv | cut -d, -f1) &&
-	printf "%s,%s\n" $sha maybe $sha 0x1 $sha 2 $sha true $sha yes >>preds.csv &&
+	printf "%s,%s\n" $sha maybe $sha 0x1 $sha 2 $sha truth $sha yes >>preds.csv &&
 	test_expect_code 1 evalcsv preds.csv >out 2>err &&
-	for v in maybe 0x1 2 true yes; do
-		test_grep "pred .$v. is not real, fake, 0 or 1$" err || return 1
+	for v in maybe 0x1 2 truth yes; do
+		test_grep "pred .$v. is not real, fake, 0, 1, true or false$" err || return 1
 	done &&
 	test_grep "5 of $((ntest + 5)) rows cannot be used; nothing scored" err
 '

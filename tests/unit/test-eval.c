@@ -377,7 +377,7 @@ static void jsonl_rows_and_pred(void **state)
 			       "not 64 hex digits (or a prefix of at least 16)"));
 	assert_non_null(strstr(pr.text, "jsonl: line 5: score must be a number"));
 	assert_non_null(strstr(pr.text, "jsonl: line 6: pred 'maybe' is not real, "
-			       "fake, 0 or 1"));
+			       "fake, 0, 1, true or false"));
 	assert_non_null(strstr(pr.text, "jsonl: line 7: not JSON"));
 	assert_non_null(strstr(pr.text, "jsonl: line 8: not a JSON object"));
 	near(p.v[3].score, 1);  /* pred true: fake */
