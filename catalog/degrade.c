@@ -210,12 +210,13 @@ static int build_jpeg(const struct call *c, struct gic_op *op)
 				  "jpeg(quality=75)");
 	if ((rc = int_in(c, "quality", q, 1, 100, &op->quality)) < 0)
 		return rc;
+	/* 4:2:0 as the catalog's subsampling field spells it, 420 too */
 	op->subsampling = 420;
-	if (s && strcmp(s, "420") && strcmp(s, "444"))
+	if (s && (!strcmp(s, "444") || !strcmp(s, "4:4:4")))
+		op->subsampling = 444;
+	else if (s && strcmp(s, "420") && strcmp(s, "4:2:0"))
 		return gic_seterr(GIC_EUSAGE, "jpeg: subsampling must be 420 or "
-				  "444, not %s", s);
-	if (s)
-		op->subsampling = atoi(s);
+				  "444 (4:2:0 or 4:4:4), not %s", s);
 	return 0;
 }
 

@@ -68,6 +68,9 @@ static void test_canonical_text(void **state)
 		{ "jpeg(quality=30,subsampling=420)", "jpeg(quality=30)" },
 		{ "jpeg(subsampling=444, quality=95)",
 		  "jpeg(quality=95,subsampling=444)" },
+		{ "jpeg(quality=95,subsampling=4:4:4)",
+		  "jpeg(quality=95,subsampling=444)" },
+		{ "jpeg(quality=95,subsampling=4:2:0)", "jpeg(quality=95)" },
 		{ "blur(sigma=3)", "blur(sigma=3)|png()" },
 		{ "blur(sigma=3.000)", "blur(sigma=3)|png()" },
 		{ "blur(sigma=.5)", "blur(sigma=0.5)|png()" },
@@ -111,7 +114,11 @@ static void test_parse_errors(void **state)
 		{ "jpeg(quality=7.5)", "jpeg: quality must be 1..100, not 7.5" },
 		{ "jpeg()", "jpeg: quality is required, as in jpeg(quality=75)" },
 		{ "jpeg(quality=50,subsampling=422)",
-		  "jpeg: subsampling must be 420 or 444, not 422" },
+		  "jpeg: subsampling must be 420 or 444 (4:2:0 or 4:4:4), not "
+		  "422" },
+		{ "jpeg(quality=50,subsampling=0420)",
+		  "jpeg: subsampling must be 420 or 444 (4:2:0 or 4:4:4), not "
+		  "0420" },
 		{ "jpeg(qualty=50)", "jpeg: unknown parameter 'qualty' (it "
 		  "takes quality, subsampling)" },
 		{ "resize(shrot=5)", "resize: unknown parameter 'shrot' (it "
