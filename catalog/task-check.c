@@ -133,14 +133,25 @@ int gic_set_empty_why(struct gic_catalog *c, const struct gic_resolved_set *s,
 		      char *buf, size_t size)
 {
 	char hint[512] = "";
+	const char *one = s->only_fakes ? "fake" : "real";
+	const char *other = s->only_fakes ? "real" : "fake";
 
 	if (s->n)
 		return 0;
-	if (s->only_fakes && s->def->balance && !*no_real_hint(s, hint,
-							       sizeof(hint)))
-		snprintf(buf, size, "set '%s' is empty: its select finds fake "
-			 "images and no real one, and balance = label keeps as "
-			 "many fakes as reals", s->def->name);
+	if (s->selected && !s->sampled)  /* only fraction keeps none */
+		snprintf(buf, size, "set '%s' is empty: fraction = %g of the "
+			 "%zu images its select finds keeps none", s->def->name,
+			 s->def->fraction, s->selected);
+	else if ((s->only_fakes || s->only_reals) && s->def->balance &&
+		 !*no_real_hint(s, hint, sizeof(hint)))
+		snprintf(buf, size, "set '%s' is empty: its select finds %s "
+			 "images and no %s one, and balance = label keeps as "
+			 "many %ss as %ss", s->def->name, one, other, one, other);
+	else if (s->sampled && s->def->balance && !s->only_fakes)
+		snprintf(buf, size, "set '%s' is empty: none of the %zu images "
+			 "its select finds is labelled real or fake, and balance "
+			 "= label keeps as many of them as of the rarer label",
+			 s->def->name, s->sampled);
 	else if (s->def->select &&
 	    gic_select_hint(c, s->def->select, hint, sizeof(hint)) > 0)
 		snprintf(buf, size, "set '%s' is empty: %s", s->def->name, hint);

@@ -371,6 +371,7 @@ static int sample(const struct gic_task *t, struct gic_resolved_set *rs)
 	int sc = d->stratify && strstr(d->stratify, "class");
 	int rc = 0;
 
+	rs->selected = rs->n;
 	if (d->fraction < 1)
 		rc = thin(rs, t->seed, "fraction", sl, sc,
 			  (int64_t)llround(d->fraction * BILLION), SIZE_MAX);
@@ -383,7 +384,9 @@ static int sample(const struct gic_task *t, struct gic_resolved_set *rs)
 		rs->no_class = before > rs->no_class_kept ? before : 0;
 	}
 	count_labels(rs);
-	rs->only_fakes = !rs->nreal && rs->nfake;  /* before balance */
+	rs->sampled = rs->n;  /* before balance */
+	rs->only_fakes = !rs->nreal && rs->nfake;
+	rs->only_reals = rs->nreal && !rs->nfake;
 	for (size_t i = 0; rs->only_fakes && i < rs->n; i++) {
 		const char *sub = rs->items[i].subset;
 

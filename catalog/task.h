@@ -109,8 +109,13 @@ struct gic_resolved_set {
 	size_t n;
 	size_t nreal, nfake;
 	int skipped;             /* not resolved (gic_task_resolve_some) */
-	int only_fakes;          /* selected fakes and no real image (before
+	size_t selected;         /* images its select found (a [split]
+				    share: was dealt), before sampling ... */
+	size_t sampled;          /* ... and of them, what fraction and
+				    max_per_class kept, before balance */
+	int only_fakes;          /* ... fakes and no real image (before
 				    balance = label emptied it) */
+	int only_reals;          /* ... reals and no fake image */
 	char fakes_subset[32];   /* ... then the subset of them all, if one */
 	size_t no_class;         /* images without a class that
 				    max_per_class capped as one class ... */
@@ -155,9 +160,10 @@ void gic_resolved_free(struct gic_resolved *r);
  */
 int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
 		      struct gic_task_warning **out, size_t *n);
-/* When s selected nothing: "set 'NAME' is empty" in buf, with why when
- * its select asks for a value no entry has (or a generator where real
- * images have none), and 1; else 0. */
+/* When s is empty: "set 'NAME' is empty" in buf, with why when its
+ * select asks for a value no entry has (or a generator where real images
+ * have none), or found images that fraction or balance = label (one
+ * label only) left none of, and 1; else 0. */
 int gic_set_empty_why(struct gic_catalog *c, const struct gic_resolved_set *s,
 		      char *buf, size_t size);
 /* How many images of s have entries labelled both real and fake, and in

@@ -160,6 +160,19 @@ test_expect_success 'a balanced set whose select finds fakes and no real image s
 	test "$(cat err)" = "gicat: task: warning: onlyfake.ini:2: set ${SQ}train${SQ} is empty: its select finds fake images and no real one, and balance = label keeps as many fakes as reals"
 '
 
+test_expect_success 'a set its select fills and sampling empties says which step emptied it' '
+	printf "[task]\n[train]\nselect = subset = sd14 and split = train\nfraction = 0.001\n[test r]\nselect = subset = sd14 and split = val and label = real\nbalance = label\n" >emptied.ini &&
+	gicat task check emptied.ini 2>err >/dev/null &&
+	test_grep "^gicat: task: warning: emptied.ini:2: set .train. is empty: fraction = 0.001 of the $(exp "\$1 ~ /stable_diffusion_v_1_4\\/.*\\/train\\//") images its select finds keeps none$" err &&
+	test_grep "^gicat: task: warning: emptied.ini:5: set .test/r. is empty: its select finds real images and no fake one, and balance = label keeps as many reals as fakes$" err &&
+	mkdir -p flatb && cp "$SHARED/data/pngsuite/basn0g08.png" "$SHARED/data/pngsuite/basn2c08.png" flatb/ &&
+	gicat ingest --dataset flatb flatb 2>/dev/null &&
+	printf "[task]\n[test flat]\nselect = dataset = flatb\nbalance = label\n" >emptyflat.ini &&
+	gicat task check emptyflat.ini 2>err >/dev/null &&
+	gicat rm "dataset = flatb" 2>/dev/null &&
+	test_grep "^gicat: task: warning: emptyflat.ini:2: set .test/flat. is empty: none of the 2 images its select finds is labelled real or fake, and balance = label keeps as many of them as of the rarer label$" err
+'
+
 test_expect_success 'a set selecting a generator gets no real photos, and the warning says why' '
 	printf "[task]\n[train]\nselect = dataset = ${SQ}genimage${SQ} and generator = ${SQ}sd14${SQ} and split = ${SQ}train${SQ}\nbalance = label\n[test mj]\nselect = generator = ${SQ}midjourney${SQ} and split = ${SQ}val${SQ}\n" >bygen.ini &&
 	gicat task check bygen.ini 2>err >/dev/null &&
