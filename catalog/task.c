@@ -51,12 +51,35 @@ static const char *const set_keys[] = {
 	"degrade_real", "degrade_fake", NULL };
 static const char *const split_keys[] = { "select", "group", "ratios", NULL };
 
+/* The section a key of another section belongs in, or NULL. */
+static const char *home_of(const char *k, const char *const *keys)
+{
+	static const struct {
+		const char *const *keys;
+		const char *where;
+	} homes[] = {
+		{ set_keys, "a set section ([train], [val], [test NAME], "
+			    "[set NAME])" },
+		{ task_keys, "[task]" }, { split_keys, "[split]" } };
+
+	for (size_t h = 0; h < sizeof(homes) / sizeof(*homes); h++)
+		for (int i = 0; homes[h].keys != keys && homes[h].keys[i]; i++)
+			if (!strcmp(k, homes[h].keys[i]))
+				return homes[h].where;
+	return NULL;
+}
+
 /* A key that its section does not take: a warning, and the key ignored. */
 static int unknown_key(struct parse *p, const char *k, const char *const *keys)
 {
-	const char *meant = NULL;
+	const char *meant = NULL, *home = home_of(k, keys);
 	size_t best = GIC_SUGGEST_FAR;
 
+	if (home) {  /* seed in [train]: it does nothing there */
+		gic_task_warn(p, "key '%s' ignored: it belongs in %s, not in "
+			      "[%s]", k, home, p->section);
+		return 1;
+	}
 	for (; *keys; keys++)
 		if (gic_suggest_closer(k, strlen(k), *keys, &best))
 			meant = *keys;

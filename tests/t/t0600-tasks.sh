@@ -523,6 +523,14 @@ test_expect_success 'task check: an unknown key within two edits of a known one 
 	test_grep "sp.ini:4: unknown key .ratio. ignored (did you mean .ratios.?)$" err
 '
 
+test_expect_success 'task check: a key of another section says where it belongs' '
+	printf "[task]\nselect = label = fake\n[train]\nselect = label = fake\nseed = 3\n[split]\nselect = label = real\nratios = test:1\nbalance = label\n" >where.ini &&
+	gicat task check where.ini 2>err >/dev/null &&
+	test_grep "where.ini:2: key .select. ignored: it belongs in a set section (\[train\], \[val\], \[test NAME\], \[set NAME\]), not in \[task\]$" err &&
+	test_grep "where.ini:5: key .seed. ignored: it belongs in \[task\], not in \[train\]$" err &&
+	test_grep "where.ini:9: key .balance. ignored: it belongs in a set section (\[train\], \[val\], \[test NAME\], \[set NAME\]), not in \[split\]$" err
+'
+
 test_expect_success 'task check: a bad max_per_class is one error, worded as the others' '
 	for v in -3 2.5 x 0; do
 		printf "[task]\n[train]\nselect = label = fake\nmax_per_class = $v\n" >mpc.ini &&
