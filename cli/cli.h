@@ -201,6 +201,9 @@ int cli_derive(const char *cmd, struct gic_catalog *c, struct gic_resolved *r,
  * or an exit code. */
 int cli_task_warnings(const char *cmd, struct gic_catalog *c,
 		      const struct gic_resolved *r, size_t *count);
+/* The n warnings w of task t so, on stderr. */
+void cli_task_warnings_print(const char *cmd, const struct gic_task *t,
+			     const struct gic_task_warning *w, size_t n);
 struct export_args {
 	const char *out;
 	int jobs;

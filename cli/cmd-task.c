@@ -99,6 +99,11 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 		return check && rc == GIC_EUSAGE ? EXIT_PROBLEMS :
 		       cli_exit_code(rc);
 	}
+	/* show does not look for the sets' warnings (leaks take long), but
+	 * says what of the file it ignores: a misspelt key changes the sets */
+	if (!check)
+		cli_task_warnings_print("task", t, t->warnings,
+					(size_t)t->nwarnings);
 	if ((rc = cli_open("task", &c)))
 		goto out;
 	cli_progress_hook(c, &prog);

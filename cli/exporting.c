@@ -124,11 +124,22 @@ int cli_resolve_some(const char *cmd, struct gic_catalog *c,
 	return cli_derive(cmd, c, *r, jobs, NULL);
 }
 
+void cli_task_warnings_print(const char *cmd, const struct gic_task *t,
+			     const struct gic_task_warning *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		cli_err("gicat: %s: warning: ", cmd);
+		cli_put_escaped(stderr, t->path, strlen(t->path));
+		cli_err(":%d: ", w[i].line);
+		cli_put_escaped(stderr, w[i].msg, sizeof(w[i].msg));
+		fputc('\n', stderr);
+	}
+}
+
 int cli_task_warnings(const char *cmd, struct gic_catalog *c,
 		      const struct gic_resolved *r, size_t *count)
 {
 	struct gic_task_warning *w;
-	const char *path = r->task->path;
 	struct progress prog;
 	int rc;
 
@@ -137,13 +148,7 @@ int cli_task_warnings(const char *cmd, struct gic_catalog *c,
 	cli_progress_unhook(c, &prog);
 	if (rc < 0)
 		return cli_fail(rc, cmd, NULL);
-	for (size_t i = 0; i < *count; i++) {
-		cli_err("gicat: %s: warning: ", cmd);
-		cli_put_escaped(stderr, path, strlen(path));
-		cli_err(":%d: ", w[i].line);
-		cli_put_escaped(stderr, w[i].msg, sizeof(w[i].msg));
-		fputc('\n', stderr);
-	}
+	cli_task_warnings_print(cmd, r->task, w, *count);
 	free(w);
 	return 0;
 }

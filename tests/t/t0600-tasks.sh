@@ -559,6 +559,17 @@ test_expect_success 'task check --strict: warnings fail it (exit 1), a clean tas
 	test_grep "strict" err
 '
 
+test_expect_success 'task show says what of the file it ignored (a misspelt key), not the sets'"'"' warnings' '
+	gicat task show typo.ini >out 2>err &&
+	printf "3\n10\n11\n12\n" >want &&
+	sed -n "s/^gicat: task: warning: typo.ini:\([0-9]*\): .*key.*ignored.*/\1/p" err >lines &&
+	test_cmp want lines && test "$(wc -l <err)" -eq 4 &&
+	! grep -i warning out &&
+	gicat task show --items typo.ini >out 2>err &&
+	test "$(wc -l <err)" -eq 4 && ! grep -i warning out &&
+	gicat task show clean.ini >out 2>err && test ! -s err
+'
+
 test_expect_success 'task check --items: stdout is only the listing, the count goes to stderr' '
 	gicat task check --format csv typo.ini >items.csv 2>err &&
 	test "$(grep -c "^set,sha256," items.csv)" -eq 1 &&
