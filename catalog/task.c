@@ -381,13 +381,14 @@ static int repeated(struct parse *p, const char *k, int cont)
 }
 
 /* A share of [split] named almost like train, val or test ('tst') is a
- * set of its own, which eval does not score: said, in case it is a typo. */
-static void odd_shares(struct parse *p)
+ * set of its own, which eval does not score: said, in case it is a typo,
+ * of the sets from the first on (those a line of ratios added). */
+static void odd_shares(struct parse *p, int first)
 {
 	static const char *const usual[] = { "train", "val", "test", NULL };
 	const struct gic_task *t = p->t;
 
-	for (int i = 0; i < t->nsets; i++) {
+	for (int i = first; i < t->nsets; i++) {
 		const char *name = t->sets[i].name, *meant = NULL;
 		size_t best = GIC_SUGGEST_FAR;
 
@@ -450,13 +451,15 @@ static int on_key(struct parse *p, const char *section, const char *k,
 				    "near_duplicate, not '%s'", v) :
 			       keep(p, &p->t->split_group, v, 0);
 		if (!strcmp(k, "ratios")) {  /* may go on over lines */
+			int before = p->t->nsets;
+
 			if (!cont)
 				p->ratios_line = p->line;
 			if (split_shares(p->t, v, &p->ratios_sum) < 0) {
 				p->ratios_bad = 1;  /* said: no sum */
 				return gic_task_fail(p, "%s", gic_errmsg());
 			}
-			odd_shares(p);
+			odd_shares(p, before);
 			return 1;
 		}
 		return unknown_key(p, k, split_keys);

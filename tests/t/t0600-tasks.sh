@@ -381,7 +381,13 @@ test_expect_success 'a [split] share named almost like train, val or test is a w
 	test_grep "^gicat: task: warning: tst.ini:4: ratios: set ${SQ}tst${SQ} is a set of its own (did you mean ${SQ}test${SQ}?)$" err &&
 	printf "[task]\n[split]\nselect = label = fake\nratios = train:0.8, holdout:0.2\n" >hold.ini &&
 	gicat task check hold.ini >out 2>err &&
-	! grep -q "set of its own" err
+	! grep -q "set of its own" err &&
+	printf "[task]\n[split]\nselect = label = fake\nratios = tst:0.2,\n  trian:0.7,\n  val:0.1\n" >tst2.ini &&
+	gicat task check tst2.ini >out 2>err &&
+	grep "set of its own" err >got &&
+	printf "%s\n" "gicat: task: warning: tst2.ini:4: ratios: set ${SQ}tst${SQ} is a set of its own (did you mean ${SQ}test${SQ}?)" \
+		"gicat: task: warning: tst2.ini:5: ratios: set ${SQ}trian${SQ} is a set of its own (did you mean ${SQ}train${SQ}?)" >want &&
+	test_cmp want got
 '
 
 test_expect_success 'task check lists every error of a file, in line order' '
