@@ -61,7 +61,7 @@ struct parse {
 	struct problem {         /* errors found, kept in line order later */
 		int line, seq;
 		int warning;     /* one of the file's warnings, kept too */
-		char msg[240];
+		char msg[sizeof(((struct gic_task_warning *)0)->msg)];
 	} errs[MAX_ERRORS];
 	int nerrs;               /* all of them, kept or not */
 	size_t warnings_cap;     /* of t->warnings */

@@ -255,7 +255,7 @@ int gic_task_report(struct parse *p)
 		p->errs[kept].line = p->t->warnings[w].line;
 		p->errs[kept].seq = (int)kept;
 		p->errs[kept].warning = 1;
-		snprintf(p->errs[kept].msg, sizeof(p->errs[kept].msg), "%.239s",
+		snprintf(p->errs[kept].msg, sizeof(p->errs[kept].msg), "%s",
 			 p->t->warnings[w].msg);
 	}
 	qsort(p->errs, kept, sizeof(p->errs[0]), by_line);

@@ -710,7 +710,11 @@ test_expect_success 'set names that clash where case does not count; stratify wi
 	test_grep "warning: st2.ini:1: set .test/a.: stratify applies to fraction and max_per_class, and it has neither" err &&
 	: >empty.ini &&
 	test_expect_code 1 gicat task check empty.ini 2>err &&
-	test_grep "^gicat: task: empty.ini: no sets" err
+	test_grep "^gicat: task: empty.ini: no sets" err &&
+	a=$(printf "%0100d" 0 | tr 0 a) && A=$(echo $a | tr a A) &&
+	printf "[test $a]\nselect = split = val\n[test $A]\nselect = split = val\n" >longcase.ini &&
+	test_expect_code 1 gicat task check longcase.ini 2>err &&
+	test_grep "^gicat: task: longcase.ini:3: set .test/$A. differs from set .test/$a. only in case$" err
 '
 
 test_expect_success 'two sets selecting alike keep the same images; max_per_class says how many classless images it capped' '
