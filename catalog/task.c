@@ -69,12 +69,16 @@ static const char *home_of(const char *k, const char *const *keys)
 	return NULL;
 }
 
-/* A key that its section does not take: a warning, and the key ignored. */
-static int unknown_key(struct parse *p, const char *k, const char *const *keys)
+/* A key that its section does not take: a warning (on its first line,
+ * not again on each continuation line), and the key ignored. */
+static int unknown_key(struct parse *p, const char *k, int cont,
+		       const char *const *keys)
 {
 	const char *meant = NULL, *home = home_of(k, keys);
 	size_t best = GIC_SUGGEST_FAR;
 
+	if (cont)
+		return 1;
 	if (home) {  /* seed in [train]: it does nothing there */
 		gic_task_warn(p, "key '%s' ignored: it belongs in %s, not in "
 			      "[%s]", k, home, p->section);
@@ -331,7 +335,7 @@ static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 		s->max_per_class = (int)d;
 		return 1;
 	}
-	return unknown_key(p, k, set_keys);
+	return unknown_key(p, k, cont, set_keys);
 }
 
 static int task_key(struct parse *p, const char *k, const char *v, int cont)
@@ -357,7 +361,7 @@ static int task_key(struct parse *p, const char *k, const char *v, int cont)
 			return gic_task_fail(p, "seed must be an integer, not '%s'", v);
 		return 1;
 	}
-	return unknown_key(p, k, task_keys);
+	return unknown_key(p, k, cont, task_keys);
 }
 
 /* 1 when key k was given before in this section (not as a continuation
@@ -462,7 +466,7 @@ static int on_key(struct parse *p, const char *section, const char *k,
 			odd_shares(p, before);
 			return 1;
 		}
-		return unknown_key(p, k, split_keys);
+		return unknown_key(p, k, cont, split_keys);
 	}
 	return set_key(p, p->set, k, v, cont);
 }

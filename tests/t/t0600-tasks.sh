@@ -534,7 +534,11 @@ test_expect_success 'task check: a key of another section says where it belongs'
 	gicat task check where.ini 2>err >/dev/null &&
 	test_grep "where.ini:2: key .select. ignored: it belongs in a set section (\[train\], \[val\], \[test NAME\], \[set NAME\]), not in \[task\]$" err &&
 	test_grep "where.ini:5: key .seed. ignored: it belongs in \[task\], not in \[train\]$" err &&
-	test_grep "where.ini:9: key .balance. ignored: it belongs in a set section (\[train\], \[val\], \[test NAME\], \[set NAME\]), not in \[split\]$" err
+	test_grep "where.ini:9: key .balance. ignored: it belongs in a set section (\[train\], \[val\], \[test NAME\], \[set NAME\]), not in \[split\]$" err &&
+	printf "[task]\ncolour = blue\n  green\n[train]\nselect = split = train\nseed = 1\n  2\n" >cont.ini &&
+	gicat task check cont.ini 2>err >/dev/null &&
+	sed "s/^gicat: task: warning: cont.ini:\([0-9]*\): .*/\1/" err >lines &&
+	printf "2\n6\n" >want && test_cmp want lines
 '
 
 test_expect_success 'task check: a bad max_per_class is one error, worded as the others' '
