@@ -413,14 +413,16 @@ int gic_license_html(const struct gic_license_audit *a,
 /* ---- provenance ----------------------------------------------------- */
 
 /* Per piece of metadata, the share of real and of fake images carrying
- * it, as two bars; leaks (one label only) are named in red. */
+ * it, as two bars; leaks (one label only) and shortcuts over
+ * --max-shortcut are named in red. */
 static void feature_bars(FILE *o, const struct gic_prov *p)
 {
 	int widest = 0, lw;
 
 	for (size_t i = 0; i < p->nfeatures; i++) {
 		int w = gic_html_text_w(p->features[i].name, FONT_PX,
-					p->features[i].leak);
+					p->features[i].leak ||
+					p->features[i].over);
 		widest = w > widest ? w : widest;
 	}
 	lw = label_col(widest);
@@ -432,7 +434,8 @@ static void feature_bars(FILE *o, const struct gic_prov *p)
 		double r = share(f->real, p->nreal), k = share(f->fake, p->nfake);
 
 		fprintf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\"%s>",
-			lw - 8, y + 18, f->leak ? " class=\"warn\"" : "");
+			lw - 8, y + 18, f->leak || f->over ?
+			" class=\"warn\"" : "");
 		esc(o, f->name);
 		fprintf(o, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%d\" "
 			"height=\"12\" fill=\"#38c\"><title>real: %llu of %llu"
@@ -492,6 +495,11 @@ int gic_prov_html(const struct gic_prov *p, const char *title, char **out)
 		(unsigned long long)p->nfake, p->unit, p->nfeatures,
 		p->nfeatures == 1 ? "" : "s", p->nleaks ? "warn" : "ok",
 		p->nleaks, p->nleaks == 1 ? "" : "s");
+	if (p->max_shortcut >= 0)
+		fprintf(o, "<p><span class=\"%s\">%zu more over "
+			"--max-shortcut %.1f%%</span> (metadata both labels "
+			"carry, but one far more often).</p>\n", p->nover ?
+			"warn" : "ok", p->nover, 100 * p->max_shortcut);
 	fprintf(o, "<h2>Who carries what (share of real and of fake %s)</h2>\n",
 		p->unit);
 	if (p->nfeatures)

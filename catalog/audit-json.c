@@ -145,14 +145,17 @@ int gic_prov_json(const struct gic_prov *p, char **out)
 	for (size_t i = 0; i < p->nfeatures; i++) {
 		const struct gic_prov_feature *x = &p->features[i];
 		json_array_append_new(features, json_pack(
-			"{s:o,s:I,s:I,s:b,s:s,s:o}", "metadata",
+			"{s:o,s:I,s:I,s:b,s:b,s:s,s:o}", "metadata",
 			gic_json_text(x->name), "real",
 			(json_int_t)x->real, "fake", (json_int_t)x->fake, "leak",
-			x->leak, "gives", x->gives, "accuracy",
-			real_or_null(x->accuracy)));
+			x->leak, "over_max_shortcut", x->over, "gives", x->gives,
+			"accuracy", real_or_null(x->accuracy)));
 	}
-	return dump(json_pack("{s:I,s:I,s:I,s:o,s:o}", "real", (json_int_t)p->nreal,
-			      "fake", (json_int_t)p->nfake, "leaks",
-			      (json_int_t)p->nleaks, "groups", groups,
+	return dump(json_pack("{s:I,s:I,s:I,s:o,s:I,s:o,s:o}", "real",
+			      (json_int_t)p->nreal, "fake", (json_int_t)p->nfake,
+			      "leaks", (json_int_t)p->nleaks, "max_shortcut",
+			      p->max_shortcut >= 0 ? json_real(p->max_shortcut) :
+			      json_null(), "over_max_shortcut",
+			      (json_int_t)p->nover, "groups", groups,
 			      "features", features), out);
 }

@@ -219,6 +219,18 @@ static void judge(struct gic_prov *p, struct gic_prov_feature *x)
 	p->nleaks += (size_t)x->leak;
 }
 
+void gic_prov_limit(struct gic_prov *p, double max)
+{
+	p->max_shortcut = max;
+	p->nover = 0;
+	for (size_t i = 0; i < p->nfeatures; i++) {
+		struct gic_prov_feature *x = &p->features[i];
+
+		x->over = !x->leak && !isnan(x->accuracy) && x->accuracy > max;
+		p->nover += (size_t)x->over;
+	}
+}
+
 static int by_verdict(const void *a, const void *b)
 {
 	const struct gic_prov_feature *x = a, *y = b;
@@ -289,6 +301,7 @@ int gic_audit_prov(struct gic_catalog *c, const struct gic_audit_src *src,
 
 	memset(out, 0, sizeof(*out));
 	out->unit = GIC_AUDIT_UNIT(src);
+	out->max_shortcut = -1;
 	if ((rc = gic_audit_items(c, src, errcol)) < 0)
 		return rc;
 	rc = tally(c, out);

@@ -330,6 +330,8 @@ struct gic_prov_feature {
 				 being present): it gives the label away */
 	const char *gives;    /* "real" or "fake": the label it points to */
 	double accuracy;      /* of "present => gives", balanced */
+	int over;             /* not a leak, but accuracy is over the limit
+				 gic_prov_limit set */
 };
 
 struct gic_prov {
@@ -339,6 +341,8 @@ struct gic_prov {
 	struct gic_prov_feature *features; /* every metadata found, leaks
 					      first */
 	size_t nfeatures, nleaks;
+	double max_shortcut;       /* < 0: none (gic_prov_limit) ... */
+	size_t nover;              /* ... else the features over it */
 	const char *unit;          /* GIC_AUDIT_UNIT */
 };
 
@@ -349,6 +353,10 @@ struct gic_prov {
  */
 int gic_audit_prov(struct gic_catalog *c, const struct gic_audit_src *src,
 		   struct gic_prov *out, int *errcol);
+/* Marks the features both labels carry whose "present => gives" scores
+ * over max (0..1): a shortcut short of a leak, that the user's limit
+ * makes a problem too. */
+void gic_prov_limit(struct gic_prov *p, double max);
 void gic_prov_release(struct gic_prov *p);
 
 /* ---- JSON documents (audit-json.c) -------------------------------- */

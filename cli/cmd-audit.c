@@ -4,7 +4,8 @@
  *               --use, entries with no or an unknown license (exit 1 when
  *               any);
  *   provenance  metadata per generator and label, and the metadata that
- *               gives the label away (exit 1 when any);
+ *               gives the label away (exit 1 when any, or when metadata
+ *               both labels carry points to one over --max-shortcut);
  *   bias        formats, JPEG quality, sizes, subsampling and metadata per
  *               generator and label, and the accuracy of trivial rules
  *               (exit 1 when one exceeds --max-shortcut).
@@ -36,6 +37,15 @@ struct aopts {
 	struct gic_resolved *r;
 	struct gic_audit_src src;
 };
+
+/* pct of limit max, exceeded by a score printed as acc: as given when
+ * the two would print alike (0.9999 under 100%). */
+static void limit_pct(char *buf, size_t size, double max, const char *acc)
+{
+	snprintf(buf, size, "%.1f%%", 100 * max);
+	if (!strcmp(buf, acc))
+		snprintf(buf, size, "%.10g%%", 100 * max);
+}
 
 static int expr_error(const char *expr, int errcol)
 {
@@ -452,10 +462,7 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 		rc = unchecked_shortcut();
 	else if (o->max_shortcut >= 0 && best > o->max_shortcut) {
 		char lim[32];
-		pct(lim, sizeof(lim), o->max_shortcut);
-		if (!strcmp(lim, acc))  /* 0.9999 under 100%: as given */
-			snprintf(lim, sizeof(lim), "%.10g%%",
-				 100 * o->max_shortcut);
+		limit_pct(lim, sizeof(lim), o->max_shortcut, acc);
 		cli_err("gicat: audit bias: %s scores %s, over "
 			"--max-shortcut %s: a detector could learn that instead "
 			"of the pixels\n", rule->text, acc, lim);
@@ -504,7 +511,7 @@ static void prov_groups(const struct gic_prov *p)
 
 static void prov_features(const struct gic_prov *p)
 {
-	char acc[16], name[1024];
+	char acc[16], name[1024], lim[32];
 
 	printf("\n%-28s %8s %8s  %s\n", "metadata", "real", "fake", "verdict");
 	if (!p->nfeatures)
@@ -521,6 +528,10 @@ static void prov_features(const struct gic_prov *p)
 		else if (!p->nreal || !p->nfake)
 			printf("not judged: no %s %s audited\n",
 			       p->nreal ? "fake" : "real", p->unit);
+		else if (x->over && (limit_pct(lim, sizeof(lim),
+					       p->max_shortcut, acc), 1))
+			printf("SHORTCUT: \"present => %s\" scores %s, over "
+			       "--max-shortcut %s\n", x->gives, acc, lim);
 		else
 			printf("both labels (\"present => %s\" scores %s)\n",
 			       x->gives, acc);
@@ -535,6 +546,8 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 
 	if ((rc = gic_audit_prov(c, &o->src, &p, &errcol)) < 0)
 		return failed(o, rc, errcol);
+	if (o->max_shortcut >= 0)
+		gic_prov_limit(&p, o->max_shortcut);
 	if (o->json && (rc = gic_prov_json(&p, &text)) == 0)
 		put_doc(text);
 	if (!o->json && p.ngroups) {  /* no tables of nothing */
@@ -546,16 +559,21 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 	if (rc == 0 && o->html && (rc = gic_prov_html(&p, o->title, &text)) == 0 &&
 	    write_html(o->html, text))
 		rc = GIC_EIO;
-	if (p.ngroups)
+	if (p.ngroups) {
 		cli_err("audit provenance: %llu real, %llu fake %s; %zu "
-			"kind%s of metadata, %zu label leak%s\n",
+			"kind%s of metadata, %zu label leak%s",
 			(unsigned long long)p.nreal, (unsigned long long)p.nfake,
 			p.unit, p.nfeatures, cli_s(p.nfeatures), p.nleaks,
 			cli_s(p.nleaks));
+		if (o->max_shortcut >= 0)
+			cli_err(", %zu more over --max-shortcut %.10g%%",
+				p.nover, 100 * o->max_shortcut);
+		fputc('\n', stderr);
+	}
 	rc = rc == GIC_EIO ? EXIT_RUNTIME :
 	     rc < 0 ? cli_fail(rc, "audit provenance", NULL) :
 	     !p.ngroups ? nothing_audited(c, o, "provenance") :
-	     p.nleaks ? EXIT_PROBLEMS : EXIT_OK;
+	     p.nleaks || p.nover ? EXIT_PROBLEMS : EXIT_OK;
 	free(text);
 	gic_prov_release(&p);
 	return rc;
@@ -602,9 +620,9 @@ static int check_opts(const struct aopts *o)
 				       "license", "provenance", "bias", NULL }));
 	if (o->use != GIC_USE_NONE && !lic)
 		return cli_usage_error("audit", "--use is for 'audit license'");
-	if (o->max_shortcut >= 0 && !bias)
+	if (o->max_shortcut >= 0 && lic)
 		return cli_usage_error("audit", "--max-shortcut is for 'audit "
-				       "bias'");
+				       "bias' and 'audit provenance'");
 	if (o->task_file && o->expr)
 		return cli_usage_error("audit", "give EXPR or --task, not both");
 	return 0;

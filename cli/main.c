@@ -259,7 +259,8 @@ static const struct cmd commands[] = {
 	  "  rules  what is attached to datasets and generators\n" },
 	{ "audit", cmd_audit, "license [--use commercial|research|redistribute] "
 	  "[EXPR | --task FILE] [--format table|json] [--html FILE] | "
-	  "provenance [EXPR | --task FILE] [--format table|json] [--html FILE] | "
+	  "provenance [EXPR | --task FILE] [--format table|json] [--html FILE] "
+	  "[--max-shortcut A] | "
 	  "bias [EXPR | "
 	  "--task FILE] [--format table|json] [--html FILE] [--max-shortcut A]",
 	  "licenses, label-leaking metadata and shortcut bias of a selection",
@@ -267,13 +268,16 @@ static const struct cmd commands[] = {
 	  "              --use, or that has no or an unknown license (exit 1)\n"
 	  "  provenance  EXIF, XMP, ICC, C2PA, PNG text per generator and label;\n"
 	  "              metadata only one label carries is a leak (exit 1)\n"
+	  "              (with --max-shortcut, so is metadata that points to\n"
+	  "              one label above A)\n"
 	  "  bias        formats, JPEG quality, sizes, subsampling, metadata per\n"
 	  "              generator and label; balanced accuracy of trivial rules\n"
 	  "              (png => fake, side in 128/256/512/1024 => fake, best\n"
 	  "              thresholds on side, quality, bytes per pixel)\n"
 	  "  --task F    a task's sets as exported (degraded images included)\n"
 	  "  --html F    a self-contained page with charts\n"
-	  "  --max-shortcut A  exit 1 when a rule scores above A (0..1)\n" },
+	  "  --max-shortcut A  exit 1 when a rule scores above A (0..1)\n"
+	  "              (provenance: \"present => label\", balanced)\n" },
 	{ "help", cmd_help, "[COMMAND]", "usage of gicat or of a command", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 };

@@ -765,6 +765,40 @@ jpg(8, \"pv/other/u.jpg\", software=\"X\")
 	sed -n "/^metadata /,\$p" out | awk "/LABEL LEAK/ && seen { exit 1 } /both labels/ { seen = 1 }"
 '
 
+test_expect_success 'provenance --max-shortcut A: metadata both labels carry that scores over A is a problem too' '
+	test_expect_code 1 gicat audit provenance --max-shortcut 0.7 "dataset = pv" >out 2>err &&
+	test_grep "^audit provenance: 4 real, 3 fake entries; .*, 1 label leak, 2 more over --max-shortcut 70%$" err &&
+	grep -E "^exif_make +3 +1  SHORTCUT: \"present => real\" scores 70.8%, over --max-shortcut 70.0%$" out &&
+	grep -E "^exif +3 +1  SHORTCUT: " out &&
+	grep -E "^text:Comment +1 +1  both labels" out &&
+	test_expect_code 1 gicat audit provenance --max-shortcut 0.7 --format json "dataset = pv" >p.json 2>/dev/null &&
+	$PY -c "
+import json; d = json.load(open(\"p.json\"))
+f = {x[\"metadata\"]: x for x in d[\"features\"]}
+assert d[\"max_shortcut\"] == 0.7 and d[\"over_max_shortcut\"] == 2, d
+assert f[\"exif_make\"][\"over_max_shortcut\"] and not f[\"exif_software\"][\"over_max_shortcut\"]
+assert not f[\"text:Comment\"][\"over_max_shortcut\"]
+" &&
+	gicat audit provenance --format json "dataset = pv" >p.json 2>/dev/null || test $? -eq 1 &&
+	$PY -c "import json; d = json.load(open(\"p.json\")); assert d[\"max_shortcut\"] is None and d[\"over_max_shortcut\"] == 0" &&
+	mkdir -p ps/real ps/fake &&
+	$PY -c "
+from PIL import Image
+ex = Image.Exif(); ex[0x010F] = \"Canon\"
+for i, p in enumerate([\"ps/real/a.jpg\", \"ps/real/b.jpg\", \"ps/fake/c.jpg\"]):
+    Image.new(\"RGB\", (40, 32), (30 * i, 90, 9)).save(p, quality=90, exif=ex.tobytes())
+Image.new(\"RGB\", (40, 32), (1, 2, 3)).save(\"ps/fake/d.png\")
+" &&
+	gicat ingest --dataset ps --generator g ps/real ps/fake 2>/dev/null &&
+	test_expect_code 1 gicat audit provenance --max-shortcut 0.7 --html ps.html "dataset = ps" >out 2>err &&
+	test_grep ", 0 label leaks, 2 more over --max-shortcut 70%$" err &&
+	test_grep "2 more over --max-shortcut 70.0%" ps.html &&
+	gicat audit provenance --max-shortcut 0.75 "dataset = ps" >out 2>err &&
+	test_grep ", 0 label leaks, 0 more over --max-shortcut 75%$" err &&
+	test_expect_code 2 gicat audit license --max-shortcut 0.7 2>err &&
+	test_grep "max-shortcut is for .audit bias. and .audit provenance." err
+'
+
 test_expect_success 'a PNG text key that is not UTF-8 is U+FFFD in the HTML page, as in JSON' '
 	mkdir -p latin &&
 	$PY -c "
