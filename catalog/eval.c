@@ -355,6 +355,18 @@ static int by_hit(const void *a, const void *b)
 	return x->line - y->line;
 }
 
+/* What row h said: "score 0.25", or "pred fake" for a pred alone. */
+static const char *said(const struct gic_hit *h, char buf[48])
+{
+	char num[32];
+
+	if (h->hard)
+		snprintf(buf, 48, "pred %s", h->score ? "fake" : "real");
+	else
+		snprintf(buf, 48, "score %s", gic_real_text(h->score, num));
+	return buf;
+}
+
 /*
  * Drops repeated predictions; a repeat with another score is an error.  A
  * row for one set repeats a row for every set (no set, a hash) of its
@@ -369,7 +381,7 @@ static size_t dedup(struct gic_eval *e, struct gic_hit *h, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const struct gic_hit *last = out ? &h[out - 1] : NULL, *was;
 		int same = last && !strcmp(last->sha, h[i].sha);
-		char a[32], b[32];
+		char a[48], b[48];
 		if (!same)
 			any = h[i].set < 0 ? out : SIZE_MAX;
 		was = same && last->set == h[i].set ? last :
@@ -382,9 +394,9 @@ static size_t dedup(struct gic_eval *e, struct gic_hit *h, size_t n,
 			continue;
 		e->malformed++;
 		gic_eval_problem_at(o, GIC_EVAL_MALFORMED, file, h[i].line,
-				    "%s has score %s here but %s on line %d",
-				    h[i].sha, gic_real_text(h[i].score, a),
-				    gic_real_text(was->score, b), was->line);
+				    "%s has %s here but %s on line %d",
+				    h[i].sha, said(&h[i], a), said(was, b),
+				    was->line);
 	}
 	return out;
 }

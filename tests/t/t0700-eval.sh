@@ -303,7 +303,10 @@ test_expect_success 'the same image twice: one score is fine, two scores are an 
 	line=$(sed -n 2p perfect.csv) && sha=${line%,*} &&
 	echo "$sha,0.55" >>dup.csv &&
 	test_expect_code 1 evalcsv dup.csv 2>err &&
-	test_grep "dup.csv.: line $(wc -l <dup.csv): $sha has score 0.55 here but ${line#*,} on line" err
+	test_grep "dup.csv.: line $(wc -l <dup.csv): $sha has score 0.55 here but score ${line#*,} on line" err &&
+	{ echo sha256,pred; echo "$sha,fake"; echo "$sha,0"; } >dupred.csv &&
+	test_expect_code 1 evalcsv dupred.csv --allow-missing 2>err &&
+	test_grep "dupred.csv.: line 3: $sha has pred real here but pred fake on line 2$" err
 '
 
 test_expect_success 'a row for every set and a row for its set give one image two scores: an error' '
@@ -314,10 +317,10 @@ test_expect_success 'a row for every set and a row for its set give one image tw
 	evalcsv same.csv >out && evalcsv perfect.csv >expect && test_cmp expect out &&
 	{ cat any.csv; echo "$sha,0.55,$set"; } >two.csv &&
 	test_expect_code 1 evalcsv two.csv 2>err &&
-	test_grep "two.csv.: line $(wc -l <two.csv): $sha has score 0.55 here but $score on line 2$" err &&
+	test_grep "two.csv.: line $(wc -l <two.csv): $sha has score 0.55 here but score $score on line 2$" err &&
 	{ echo sha256,score,set; echo "$sha,0.55,$set"; tail -n +2 any.csv; } >first.csv &&
 	test_expect_code 1 evalcsv first.csv 2>err &&
-	test_grep "first.csv.: line 2: $sha has score 0.55 here but $score on line 3$" err
+	test_grep "first.csv.: line 2: $sha has score 0.55 here but score $score on line 3$" err
 '
 
 test_expect_success 'an image in two scored sets takes each set'"'"'s own row' '
