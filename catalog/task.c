@@ -547,10 +547,18 @@ static int split_shares(struct gic_task *t, const char *ratios, double *sum)
 		for (end = share + strlen(share); end > share &&
 		     isspace((unsigned char)end[-1]); )
 			*--end = '\0';
-		if (!gic_decimal(share, &v) || !(v > 0 && v <= 1) ||
-		    !set_name_ok(name)) {
-			rc = gic_seterr(GIC_EUSAGE, "ratios: bad share '%s:%s'",
-					name, colon + 1);
+		if (!set_name_ok(name)) {
+			rc = gic_seterr(GIC_EUSAGE, "ratios: bad share '%s:%s': "
+					"a set name is up to %d characters: "
+					"letters, digits, . _ -, not starting "
+					"with .", name, colon + 1,
+					GIC_TASK_NAME_MAX);
+			break;
+		}
+		if (!gic_decimal(share, &v) || !(v > 0 && v <= 1)) {
+			rc = gic_seterr(GIC_EUSAGE, "ratios: bad share '%s:%s': "
+					"a share is a number over 0 and at "
+					"most 1", name, colon + 1);
 			break;
 		}
 		if (!(s = new_set(t, name))) {
