@@ -433,6 +433,9 @@ static int on_key(struct parse *p, const char *section, const char *k,
 		p->skip = !open_section(p, section);
 	}
 	section = p->section;
+	if (!*k && !cont && !p->skip)  /* "= foo": a value without a key */
+		return gic_task_fail(p, "'= %s': a value without a key (key = "
+				     "value)", v), 1;
 	if (p->skip || repeated(p, k, cont))
 		return 1;
 	if (cont && one_value(p, k))

@@ -324,6 +324,8 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 	gicat task check cont.ini >/dev/null 2>err &&
 	task_error bad8 "[task]\n[split]\nselect = label = fake\nratios = train:nan, test:0.5\n" \
 		"bad8.ini:4: ratios: bad share .train:nan.: a share is a number over 0 and at most 1$" &&
+	task_error bad8c "[task]\n[train]\nselect = label = fake\n= foo\n" \
+		"bad8c.ini:4: .= foo.: a value without a key (key = value)$" &&
 	task_error bad8b "[task]\n[split]\nselect = label = fake\nratios = tr/ain:0.5, test:0.5\n" \
 		"bad8b.ini:4: ratios: bad share .tr/ain:0.5.: a set name is up to" &&
 	task_error bad9 "[task]\n[split]\nselect = label = fake\nratios = train:0.5, test:0.4\n" \
