@@ -16,6 +16,7 @@
 struct run {
 	enum out_format fmt;
 	int rows;               /* printed so far (the table's header first) */
+	int setw;               /* the table's set column: its longest name */
 	struct progress prog;   /* on a terminal, cleared before a pair */
 };
 
@@ -41,9 +42,11 @@ static int print(void *arg, const struct gic_leak *l)
 		printf(",%d,%s\n", l->distance, kind);
 	} else {
 		if (!r->rows)
-			printf("%-16s %-8s  %-14s  %s  <->  %s\n", "set",
-			       "distance", "kind", "test image", "train image");
-		printf("%-16s %-8d  %-14s  ", l->test_set, l->distance, kind);
+			printf("%-*s %-8s  %-14s  %s  <->  %s\n", r->setw,
+			       "set", "distance", "kind", "test image",
+			       "train image");
+		printf("%-*s %-8d  %-14s  ", r->setw, l->test_set, l->distance,
+		       kind);
 		cli_put_escaped(stdout, l->test->path ? l->test->path : "-",
 				SIZE_MAX);
 		fputs("  <->  ", stdout);
@@ -98,7 +101,7 @@ int cmd_leakcheck(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "distance", 1, 0, 'd' }, { "format", 1, 0, 'f' },
 		{ "help", 0, 0, 'h' }, { 0 } };
-	struct run run = { .fmt = OUT_TABLE };
+	struct run run = { .fmt = OUT_TABLE, .setw = 16 };
 	struct gic_catalog *c = NULL;
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
@@ -132,6 +135,11 @@ int cmd_leakcheck(int argc, char **argv)
 	 * no header-only file behind "> leaks.csv" */
 	rc = gic_task_resolve(c, t, &r);
 	progress_end(&run.prog);  /* the line is the warnings' */
+	for (int i = 0; rc >= 0 && i < r->nsets; i++) {
+		int w = (int)strlen(r->sets[i].def->name);  /* ASCII names */
+
+		run.setw = w > run.setw ? w : run.setw;
+	}
 	if (rc >= 0 && (rc = empty_sets(c, r)) == 0) {
 		if (run.fmt == OUT_CSV)
 			puts("set,test_sha256,test_path,train_sha256,"

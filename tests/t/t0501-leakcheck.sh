@@ -21,6 +21,16 @@ test_expect_success 'a byte copy of a training image in a test set is caught' '
 	test_grep "^test/glide  *0  *same image  *[^ ].*copy.JPEG  <->  [^ ].*$(basename "$src")$" out
 '
 
+test_expect_success 'the table'"'"'s set column is as wide as the task'"'"'s longest set name' '
+	long=glide-validation-set-with-a-rather-long-name &&
+	printf "[task]\nname = w\n[train]\nselect = subset = sd14 and split = train\n[test $long]\nselect = subset = glide and split = val\n" >w.ini &&
+	test_expect_code 1 gicat leakcheck w.ini >out 2>/dev/null &&
+	test_grep "^set  *distance  *kind  *test image" out &&
+	test "$(head -1 out | awk "{ print index(\$0, \"distance\") }")" = \
+	     "$(sed -n 2p out | awk "{ print index(\$0, \" 0 \") + 1 }")" &&
+	test_grep "^test/$long 0  *same image" out
+'
+
 test_expect_success 'a re-encoded, resized copy is caught as a near duplicate' '
 	$PY -c "
 from PIL import Image
