@@ -44,27 +44,38 @@ static void problem(struct ctx *x, const char *subject, const char *why)
 }
 
 /* Runs integrity_check or quick_check: each row is a problem ("ok" means
- * none), and one row may hold several lines, each a problem of its own. */
-static int integrity(struct ctx *x, const char *sql)
+ * none), and one row may hold several lines, each a problem of its own
+ * but the "*** in database main ***" that heads them.  Damage the check
+ * cannot get past (integrity_check reading a broken index) is a problem
+ * too: the rest of verify goes on. */
+static int integrity(struct ctx *x, const char *pragma)
 {
 	sqlite3_stmt *s;
+	char sql[64], line[512];
 	int rc;
 
+	snprintf(sql, sizeof(sql), "PRAGMA %s", pragma);
 	if (sqlite3_prepare_v2(x->c->db, sql, -1, &s, NULL))
 		return gic_seterr(GIC_EDB, "%s: %s", sql, sqlite3_errmsg(x->c->db));
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(s, 0);
-		char line[512];
 
 		for (size_t n; t && *t && strcmp(t, "ok"); t += n + (t[n] != 0)) {
 			n = strcspn(t, "\n");
 			snprintf(line, sizeof(line), "%.*s", (int)n, t);
-			if (n)
+			if (n && strncmp(line, "*** in database ", 16))
 				problem(x, "catalog.db", line);
 		}
 	}
+	if ((rc & 0xff) == SQLITE_CORRUPT) {
+		snprintf(line, sizeof(line), "%s stopped: %s", pragma,
+			 sqlite3_errmsg(x->c->db));
+		problem(x, "catalog.db", line);
+		rc = SQLITE_DONE;
+	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "%s failed", sql);
+	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "%s failed: %s", sql,
+						   sqlite3_errmsg(x->c->db));
 }
 
 /* foreign_key_check: a row (table, rowid, parent, fk) per dangling
@@ -418,8 +429,7 @@ int gic_verify(struct gic_catalog *c, int full,
 	    (rc = gic_db_count(c, "SELECT count(*) FROM images", &images)) < 0)
 		return rc;
 	x.total = 2 * images;
-	if ((rc = integrity(&x, full ? "PRAGMA integrity_check" :
-			    "PRAGMA quick_check")) < 0 ||
+	if ((rc = integrity(&x, full ? "integrity_check" : "quick_check")) < 0 ||
 	    (rc = foreign_keys(&x)) < 0 ||
 	    (rc = check_images(&x, full)) < 0 ||
 	    (rc = gic_db_count(c, "SELECT count(DISTINCT derived) FROM "

@@ -233,6 +233,22 @@ test_expect_success 'verify --full checks the indexes against their tables (inte
 	test_grep "^gicat: verify: .catalog.db.: row [0-9]* missing from index entries_sha256$" err
 '
 
+test_expect_success 'verify names a damaged catalog page once, and --full reports a check the damage stops (exit 1, not 3)' '
+	gicat init cpg 2>/dev/null && mkdir copies &&
+	for i in $(seq 300); do cp img/basn0g08.png copies/$i.png; done &&
+	gicat --catalog cpg ingest copies 2>/dev/null &&
+	db=cpg/.gicat/catalog.db &&
+	page=$(sqlite3 $db "PRAGMA page_size") &&
+	root=$(sqlite3 $db "SELECT rootpage FROM sqlite_schema WHERE name = ${SQ}entries_sha256${SQ}") &&
+	"$PY" -c "import sys; f = open(sys.argv[1], \"r+b\"); f.seek((int(sys.argv[2]) - 1) * int(sys.argv[3]) + 3); f.write(bytes(2))" $db $root $page &&
+	test_expect_code 1 gicat --catalog cpg verify 2>err >out &&
+	! grep "\*\*\*" err &&
+	test "$(grep -c "^gicat: verify: .catalog.db.: " err)" -eq "$(sed -n "s/.*; \([0-9]*\) problems$/\1/p" out)" &&
+	test_expect_code 1 gicat --catalog cpg verify --full 2>err >out &&
+	test_grep "^gicat: verify: .catalog.db.: integrity_check stopped: database disk image is malformed$" err &&
+	test_grep "^verify: 1 image: 1 object re-hashed" out
+'
+
 test_expect_success 'gc keeps the images of entries an index on them lost (it reads the table)' '
 	gicat init cix2 2>/dev/null && gicat --catalog cix2 ingest img 2>/dev/null &&
 	n=$(find cix2/.gicat/objects -type f | wc -l) &&
