@@ -43,11 +43,29 @@ static void problem(struct ctx *x, const char *subject, const char *why)
 	x->on_problem(x->arg, subject, why);
 }
 
+/* Ends check what (a PRAGMA stepped to rc) and finalizes s.  Damage the
+ * check cannot get past (integrity_check reading a broken index page) is
+ * what it looks for: a problem, and the rest of verify goes on. */
+static int check_end(struct ctx *x, sqlite3_stmt *s, int rc, const char *what)
+{
+	char line[512];
+
+	if ((rc & 0xff) == SQLITE_CORRUPT) {
+		snprintf(line, sizeof(line), "%s stopped: %s", what,
+			 sqlite3_errmsg(x->c->db));
+		problem(x, "catalog.db", line);
+		rc = SQLITE_DONE;
+	} else if (rc != SQLITE_DONE) {
+		rc = gic_seterr(GIC_EDB, "%s failed: %s", what,
+				sqlite3_errmsg(x->c->db));
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
 /* Runs integrity_check or quick_check: each row is a problem ("ok" means
  * none), and one row may hold several lines, each a problem of its own
- * but the "*** in database main ***" that heads them.  Damage the check
- * cannot get past (integrity_check reading a broken index) is a problem
- * too: the rest of verify goes on. */
+ * but the "*** in database main ***" that heads them. */
 static int integrity(struct ctx *x, const char *pragma)
 {
 	sqlite3_stmt *s;
@@ -67,15 +85,7 @@ static int integrity(struct ctx *x, const char *pragma)
 				problem(x, "catalog.db", line);
 		}
 	}
-	if ((rc & 0xff) == SQLITE_CORRUPT) {
-		snprintf(line, sizeof(line), "%s stopped: %s", pragma,
-			 sqlite3_errmsg(x->c->db));
-		problem(x, "catalog.db", line);
-		rc = SQLITE_DONE;
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "%s failed: %s", sql,
-						   sqlite3_errmsg(x->c->db));
+	return check_end(x, s, rc, pragma);
 }
 
 /* foreign_key_check: a row (table, rowid, parent, fk) per dangling
@@ -98,9 +108,7 @@ static int foreign_keys(struct ctx *x)
 			 (const char *)sqlite3_column_text(s, 2));
 		problem(x, "catalog.db", why);
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB,
-		"foreign_key_check failed");
+	return check_end(x, s, rc, "foreign_key_check");
 }
 
 /* why: what, then how to make hex again when it is a derived image (a
@@ -512,7 +520,7 @@ static int forget_exports(struct gc_ctx *g)
 	 * leaves them out */
 	if (sqlite3_exec(db, "CREATE TEMP TABLE gc_gone (id INTEGER PRIMARY "
 			 "KEY)", NULL, NULL, NULL))
-		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(db));
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(db));
 	if (!g->dry && (rc = gic_tx_begin(g->c, 0)) < 0)
 		return rc;
 	if (sqlite3_prepare_v2(db, "SELECT id, out_dir, files, mode = "
@@ -540,7 +548,7 @@ static int forget_exports(struct gc_ctx *g)
 		sqlite3_reset(del);
 	}
 	if (step != SQLITE_DONE)
-		rc = gic_seterr(GIC_EDB, "gc: export records: %s",
+		rc = gic_seterr(GIC_EDB, "export records: %s",
 				sqlite3_errmsg(db));
 	sqlite3_finalize(s);
 	sqlite3_finalize(del);
@@ -562,7 +570,7 @@ static int sweep(struct gc_ctx *g)
 			 "TEXT PRIMARY KEY); INSERT OR IGNORE INTO temp.gc_unused "
 			 UNUSED_IMAGES : "DELETE FROM images WHERE sha256 IN ("
 			 UNUSED_IMAGES ")", NULL, NULL, NULL))
-		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(c->db));
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
 	g->rep->rows = (uint64_t)sqlite3_changes(c->db);
 	if (g->dry && (rc = gic_db_count(c, "SELECT count(*) FROM "
 					  "temp.gc_unused", &g->rep->rows)) < 0)
@@ -572,7 +580,7 @@ static int sweep(struct gc_ctx *g)
 	if (sqlite3_exec(c->db, "CREATE TEMP TABLE gc_unentried (sha256 TEXT "
 			 "PRIMARY KEY); INSERT OR IGNORE INTO temp.gc_unentried "
 			 UNUSED(""), NULL, NULL, NULL))
-		return gic_seterr(GIC_EDB, "gc: %s", sqlite3_errmsg(c->db));
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
 	if ((rc = gic_db_count(c, "SELECT count(*) FROM temp.gc_unentried",
 			       &g->rep->exported)) < 0)
 		return rc;
