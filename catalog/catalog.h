@@ -353,6 +353,9 @@ struct gic_sql {
  * ever pasted into the SQL: literals become bound parameters.
  */
 int gic_query_compile(const char *expr, struct gic_sql *out, int *errcol);
+/* s as a string of the query language ('it''s'), for a command to
+ * suggest; malloc'd, NULL when out of memory. */
+char *gic_query_string(const char *s);
 void gic_sql_release(struct gic_sql *sql);
 
 /* ---- object store: odb.h ---------------------------------------------- */

@@ -527,6 +527,24 @@ static int compile(struct parser *p)
 	return 0;
 }
 
+char *gic_query_string(const char *s)
+{
+	size_t n = strlen(s) + 3;
+	char *out, *o;
+
+	for (const char *p = s; *p; p++)
+		n += *p == '\'';
+	if (!(out = o = malloc(n)))
+		return NULL;
+	*o++ = '\'';
+	for (; *s; s++)
+		if ((*o++ = *s) == '\'')
+			*o++ = '\'';    /* value_text reads '' as one ' */
+	*o++ = '\'';
+	*o = '\0';
+	return out;
+}
+
 int gic_query_compile(const char *expr, struct gic_sql *out, int *errcol)
 {
 	struct parser p = { .src = expr ? expr : "" };

@@ -309,11 +309,17 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 		return rows;
 	if (rows == 1)
 		return 0;
-	if (rows > 1)
-		return gic_seterr(GIC_EAMBIG, "entries of several datasets have "
-				  "this path, with different images: give the "
-				  "hash (gicat query --fields sha256,dataset "
-				  "\"path = '%s'\")", arg);
+	if (rows > 1) {
+		char *lit = gic_query_string(arg);
+
+		rc = lit ? gic_seterr(GIC_EAMBIG, "entries of several datasets "
+				      "have this path, with different images: "
+				      "give the hash (gicat query --fields "
+				      "sha256,dataset \"path = %s\")", lit)
+			 : gic_seterr(GIC_ENOMEM, "out of memory");
+		free(lit);
+		return rc;
+	}
 	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {  /* a local file */
 		if ((rows = by_content(c, arg, hex)) != 0)
 			return rows < 0 ? rows : 0;

@@ -78,7 +78,16 @@ test_expect_success 'show by a path two datasets hold with different images name
 	gicat --catalog c4 ingest --dataset d2 twice/p.png 2>/dev/null &&
 	test_expect_code 2 gicat --catalog c4 show twice/p.png 2>err &&
 	test_grep "entries of several datasets have this path, with different images: give the hash (gicat query --fields sha256,dataset \"path = .twice/p.png.\")" err &&
-	test "$(gicat --catalog c4 query --fields sha256,dataset "path = '"'"'twice/p.png'"'"'" | tail -n +2 | wc -l)" -eq 2
+	test "$(gicat --catalog c4 query --fields sha256,dataset "path = '"'"'twice/p.png'"'"'" | tail -n +2 | wc -l)" -eq 2 &&
+	cp img/basn2c08.png "twice/it${SQ}s.png" &&
+	gicat --catalog c4 ingest --dataset d1 "twice/it${SQ}s.png" 2>/dev/null &&
+	cp img/basn0g08.png "twice/it${SQ}s.png" &&
+	gicat --catalog c4 ingest --dataset d2 "twice/it${SQ}s.png" 2>/dev/null &&
+	test_expect_code 2 gicat --catalog c4 show "twice/it${SQ}s.png" 2>err &&
+	sed -n "s/.*give the hash (\(gicat query .*\))$/\1/p" err >run &&
+	test -s run &&
+	GICAT_DIR=$TRASH/c4 sh run >out &&
+	test "$(tail -n +2 out | wc -l)" -eq 2
 '
 
 test_expect_success 'cat writes the original bytes' '
