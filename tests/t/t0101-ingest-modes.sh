@@ -235,6 +235,19 @@ test_expect_success 'a moved ref tree ingested again from its new place: the ima
 	gicat --catalog mv verify >out && test_grep " 0 problems" out
 '
 
+test_expect_success 'the --dataset verify names for a gone ref file is one shell word, whatever the name' '
+	gicat init mvq 2>/dev/null && mkdir -p q-old && cp src/basn2c08.png q-old/ &&
+	gicat --catalog mvq ingest --mode ref --dataset "it${SQ}s mine" q-old 2>/dev/null &&
+	mv q-old q-new &&
+	test_expect_code 1 gicat --catalog mvq verify 2>err >out &&
+	sed -n "s/.*with --mode ref \(--dataset .*\))$/\1/p" err >opt &&
+	test -s opt &&
+	GICAT_DIR=$TRASH/mvq sh -c "gicat ingest --mode ref $(cat opt) q-new" 2>/dev/null &&
+	gicat --catalog mvq verify >out && test_grep " 0 problems" out &&
+	test "$(gicat --catalog mvq query --format paths "dataset = ${SQ}it${SQ}${SQ}s mine${SQ}" | wc -l)" -eq 2 &&
+	test "$(gicat --catalog mvq query --count)" -eq 2
+'
+
 test_expect_success 'gicat mv of a ref tree moved on disk points its images at the files there; a file changed meanwhile is left to verify' '
 	gicat init mvr 2>/dev/null && mkdir -p mvr-old/d && cp src/basn2c08.png src/testorig.jpg src/basn0g08.png mvr-old/d/ &&
 	cp -p mvr-old/d/basn0g08.png mvr-old/d/copy.png &&
