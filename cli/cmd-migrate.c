@@ -44,9 +44,10 @@ static int measure(struct gic_catalog *c, int run)
 		if (n)
 			printf("migrate: %llu image%s catalogued before 0012 "
 			       "%s no trailing_bytes: 'gicat migrate "
-			       "--measure'%s decodes them to fill it in\n",
+			       "--measure'%s decodes %s to fill it in\n",
 			       (unsigned long long)n, cli_s(n),
-			       n == 1 ? "has" : "have", who_measures(c));
+			       n == 1 ? "has" : "have", who_measures(c),
+			       n == 1 ? "it" : "them");
 		return 0;
 	}
 	rc = gic_backfill(c, on_problem, NULL, &rep);

@@ -74,7 +74,7 @@ test_expect_success 'migrate --status reads a newer catalog (exit 0); migrate re
 		VALUES (printf(${SQ}%064x${SQ}, 1), 1, ${SQ}png${SQ}, 8, 8, 3, 8, ${SQ}rgb${SQ}, 0, ${SQ}object${SQ})" &&
 	gicat --catalog cat migrate --status >out 2>err &&
 	test_grep "^schema version 999 (this gicat knows [0-9]*): newer than this gicat" out &&
-	test_grep "^migrate: 1 image catalogued before 0012 has no trailing_bytes: .gicat migrate --measure., run by a gicat that knows its schema, decodes them to fill it in$" out &&
+	test_grep "^migrate: 1 image catalogued before 0012 has no trailing_bytes: .gicat migrate --measure., run by a gicat that knows its schema, decodes it to fill it in$" out &&
 	sqlite3 cat/.gicat/catalog.db "DELETE FROM images" &&
 	! test -s err &&
 	test_expect_code 3 gicat --catalog cat migrate >out 2>err &&
@@ -115,7 +115,7 @@ test_expect_success 'migrate --status of an older catalog with images to measure
 		INSERT INTO images (sha256, bytes, format, width, height, channels, bit_depth, mode, phash, storage)
 		VALUES (printf(${SQ}%064x${SQ}, 1), 1, ${SQ}png${SQ}, 8, 8, 3, 8, ${SQ}rgb${SQ}, 0, ${SQ}object${SQ})" &&
 	gicat --catalog c13 migrate --status >out &&
-	test_grep "^migrate: 1 image catalogued before 0012 has no trailing_bytes: .gicat migrate --measure., after .gicat migrate., decodes them to fill it in$" out &&
+	test_grep "^migrate: 1 image catalogued before 0012 has no trailing_bytes: .gicat migrate --measure., after .gicat migrate., decodes it to fill it in$" out &&
 	test "$(sqlite3 c13/.gicat/catalog.db "PRAGMA user_version")" = 13
 '
 
