@@ -126,8 +126,7 @@ static int locate(struct gic_export_ctx *x, sqlite3_stmt *q,
 	if (!(*out = gic_odb_fs_path(x->cat->odb, it->sha256)))
 		return gic_odb_path_err(it->sha256);
 	if ((rc = gic_export_object_sound(*out, it)) == GIC_ENOTFOUND)
-		return gic_seterr(GIC_ECORRUPT, "object %s is missing from the "
-				  "store (run 'gicat verify')", it->sha256);
+		return gic_odb_missing(x->cat->odb, it->sha256);
 	return rc;
 }
 

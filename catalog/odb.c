@@ -498,6 +498,26 @@ static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size)
 	return rc;
 }
 
+static int fs_reachable(struct gic_odb *odb)
+{
+	struct stat st;
+	const char *dir = fs(odb)->dir;
+
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT ?
+		       gic_seterr(GIC_ENOTFOUND, "the store's directory '%s' is "
+				  "gone (a disk not mounted? a store moved?)",
+				  dir) :
+		       gic_seterr(errno == EACCES ? GIC_EACCESS : GIC_EIO,
+				  "the store's directory '%s' cannot be looked "
+				  "at: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return gic_seterr(GIC_EIO, "the store's directory '%s' is %s, "
+				  "not a directory", dir,
+				  gic_file_kind(st.st_mode));
+	return 0;
+}
+
 static void fs_free(struct gic_odb *odb)
 {
 	if (!odb)
@@ -517,11 +537,24 @@ static const struct gic_odb_backend fs_backend = {
 	.sync = fs_sync,
 	.get = fs_get,
 	.stat = fs_stat,
+	.reachable = fs_reachable,
 	.list = odb_fs_list,
 	.del = odb_fs_del,
 	.clean_tmp = odb_fs_clean_tmp,
 	.free = fs_free,
 };
+
+int gic_odb_missing(struct gic_odb *odb, const char *hex)
+{
+	char why[1024];
+
+	if (odb->be->reachable(odb) < 0) {  /* not damage: exit 3, not 2 */
+		snprintf(why, sizeof(why), "%s", gic_errmsg());
+		return gic_seterr(GIC_EIO, "%s", why);
+	}
+	return gic_seterr(GIC_ECORRUPT, "object %s is missing from the store "
+			  "(run 'gicat verify')", hex);
+}
 
 int gic_odb_fs_open(const char *dir, struct gic_odb **out)
 {

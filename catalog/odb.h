@@ -51,6 +51,10 @@ struct gic_odb_backend {
 		   size_t *len);
 	/* Size of an object; GIC_ENOTFOUND when absent. */
 	int (*stat)(struct gic_odb *odb, const char *hex, uint64_t *size);
+	/* 0 when the store is there to be read, else GIC_ENOTFOUND (or
+	 * another failure) saying why not: a disk not mounted, a store
+	 * moved.  A store that holds no object yet may be absent. */
+	int (*reachable)(struct gic_odb *odb);
 	/* Calls cb for every object (and, with tmp != NULL, counts leftover
 	 * temporary files into *tmp, with other != NULL files that are
 	 * neither, put there by someone else, into *other).  Stops when cb
@@ -76,6 +80,11 @@ struct gic_odb_backend {
 struct gic_odb {
 	const struct gic_odb_backend *be;
 };
+
+/* The failure for object hex not found in the store: the store itself
+ * gone (a disk not mounted), else the object missing from it (damage:
+ * GIC_ECORRUPT). */
+int gic_odb_missing(struct gic_odb *odb, const char *hex);
 
 /* The local file-system backend rooted at dir (".../.gicat/objects"). */
 int gic_odb_fs_open(const char *dir, struct gic_odb **out);

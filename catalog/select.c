@@ -440,8 +440,7 @@ int gic_image_read(struct gic_catalog *c, const char *hex,
 		return rc;
 	}
 	if ((rc = c->odb->be->get(c->odb, hex, buf, len)) == GIC_ENOTFOUND)
-		return gic_seterr(GIC_ECORRUPT, "object %s is missing from the "
-				  "store (run 'gicat verify')", hex);
+		return gic_odb_missing(c->odb, hex);
 	if (rc < 0)
 		return rc;
 	if ((rc = gic_sha256_hex(*buf, *len, got)) == 0 && strcmp(got, hex)) {

@@ -28,6 +28,7 @@ struct ctx {
 	struct gic_verify_report *rep;
 	sqlite3_stmt *has_row;
 	uint64_t done, total;   /* images, then store files: twice images */
+	int store;              /* 1 there, -1 gone (said once), 0 not seen */
 };
 
 /* total is 0 (not counted) without a progress hook: nothing to say */
@@ -384,6 +385,23 @@ static struct gic_odb_prefetch *read_ahead(struct ctx *x, int full)
 	return p;
 }
 
+/* Is the store there to check objects in?  Gone (a disk not mounted),
+ * that is one problem, not one for each of its objects. */
+static int store_there(struct ctx *x)
+{
+	char why[GIC_MAX_WHY];
+
+	if (x->store)
+		return x->store > 0;
+	x->store = x->c->odb->be->reachable(x->c->odb) < 0 ? -1 : 1;
+	if (x->store < 0) {
+		snprintf(why, sizeof(why), "%s: no object in it is checked",
+			 gic_errmsg());
+		problem(x, "objects", why);
+	}
+	return x->store > 0;
+}
+
 static int check_images(struct ctx *x, int full)
 {
 	struct gic_odb_prefetch *ahead = read_ahead(x, full);
@@ -412,7 +430,7 @@ static int check_images(struct ctx *x, int full)
 			gic_odb_prefetch_at(ahead, files++);
 			check_ref(x, hex, ref, sqlite3_column_int64(s, 3),
 				  sqlite3_column_int64(s, 4), full, dataset);
-		} else if (!ref) {
+		} else if (!ref && store_there(x)) {
 			gic_odb_prefetch_at(ahead, files++);
 			check_object(x, hex, sqlite3_column_int64(s, 1), full);
 		}
@@ -448,7 +466,8 @@ int gic_verify(struct gic_catalog *c, int full,
 				  const char *why),
 	       void *arg, struct gic_verify_report *rep)
 {
-	struct ctx x = { c, on_problem, arg, rep, NULL, 0, 0 };
+	struct ctx x = { .c = c, .on_problem = on_problem, .arg = arg,
+			 .rep = rep };
 	uint64_t images = 0;
 	int rc, began;
 

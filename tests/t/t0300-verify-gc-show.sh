@@ -120,6 +120,23 @@ test_expect_success 'cat to a full disk: one line with the real reason, exit 3' 
 	fi
 '
 
+test_expect_success 'a store that is gone (a disk not mounted) is one problem for verify, and named by cat and export' '
+	gicat init gone 2>/dev/null && mkdir -p gone-src && cp img/* gone-src/ &&
+	gicat --catalog gone ingest gone-src 2>/dev/null &&
+	mv gone/.gicat/objects gone-objects &&
+	test_expect_code 1 gicat --catalog gone verify >out 2>err &&
+	test "$(wc -l <err)" -eq 1 &&
+	test_grep "^gicat: verify: .objects.: the store.s directory .*/gone/.gicat/objects. is gone (a disk not mounted? a store moved?): no object in it is checked$" err &&
+	test_grep " 1 problem$" out &&
+	sha=$(gicat --catalog gone query --format csv --fields sha256 | sed -n 2p) &&
+	test_expect_code 3 gicat --catalog gone cat $sha >/dev/null 2>err &&
+	test_grep "^gicat: cat: .*: the store.s directory .* is gone (a disk not mounted? a store moved?)$" err &&
+	test_expect_code 3 gicat --catalog gone export --out gone-out 2>err &&
+	test_grep "is gone (a disk not mounted" err &&
+	mv gone-objects gone/.gicat/objects &&
+	gicat --catalog gone verify >out && test_grep " 0 problems$" out
+'
+
 test_expect_success 'a catalog row whose sha256 is not one never leads the store outside objects/' '
 	v=$(printf "%048d" 0) && gicat init vb 2>/dev/null && mkdir -p victim &&
 	cp img/basn2c08.png vb.png && cp vb.png victim/$v && gicat --catalog vb ingest vb.png 2>/dev/null &&
