@@ -51,24 +51,28 @@ out:
 }
 
 /* The images of the selected entries that no other entry shows, noted
- * once in temp.rm_left (stays NULL: gc deletes it) for the counts below. */
+ * once in temp.rm_left (stays NULL: gc deletes it) for the counts below.
+ * GROUP BY, not DISTINCT: sorted, the hashes are looked up in entries and
+ * inserted in index order (DISTINCT kept them in a B-tree of its own and
+ * handed them on in id order, a random walk through both indexes). */
 #define LEFT "INSERT INTO temp.rm_left (sha256) SELECT sha256 FROM (SELECT " \
-	"DISTINCT sha256 FROM entries WHERE id IN temp.rm_ids) g WHERE NOT " \
-	"EXISTS (SELECT 1 FROM entries e WHERE e.sha256 = g.sha256 AND e.id " \
-	"NOT IN temp.rm_ids)"
+	"sha256 FROM entries WHERE id IN temp.rm_ids GROUP BY sha256) g " \
+	"WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.sha256 = " \
+	"g.sha256 AND e.id NOT IN temp.rm_ids)"
 /* What live exports point at: gc keeps it (every record: rm does not
  * look for gone directories as gc does). */
 #define EXPORTED GIC_SQL_EXPORTED("SELECT 0 WHERE 0")
 
 /* Derived images among them with an ancestor that keeps an entry or that
  * an export points at: gc keeps them, as derivations of an image in use.
- * The walk goes up from the selection's derived images only. */
+ * The walk goes up from the derived images among temp.rm_left only (its
+ * index, not a list of every selected entry's hash built first). */
 #define KEPT_DERIVED "WITH RECURSIVE up(d, h) AS (SELECT derived, parent " \
-	"FROM derivations WHERE derived IN (SELECT sha256 FROM entries WHERE " \
-	"id IN temp.rm_ids) UNION SELECT up.d, x.parent FROM derivations x " \
-	"JOIN up ON x.derived = up.h) SELECT d FROM up WHERE EXISTS (SELECT " \
-	"1 FROM entries e WHERE e.sha256 = up.h AND e.id NOT IN temp.rm_ids) " \
-	"OR up.h IN (" EXPORTED ")"
+	"FROM derivations WHERE derived IN (SELECT sha256 FROM temp.rm_left) " \
+	"UNION SELECT up.d, x.parent FROM derivations x JOIN up ON " \
+	"x.derived = up.h) SELECT d FROM up WHERE EXISTS (SELECT 1 FROM " \
+	"entries e WHERE e.sha256 = up.h AND e.id NOT IN temp.rm_ids) OR " \
+	"up.h IN (" EXPORTED ")"
 
 /* Derived images without an entry that gc deletes with the images left
  * (not those kept): their derivations, down to any that keeps an entry or
@@ -87,13 +91,14 @@ out:
 	EXPORTED "))"
 
 /* Images stored by reference that entries left still use, with the
- * removed entries that show them: refs_read_removed's candidates. */
+ * removed entries that show them: refs_read_removed's candidates.  Those
+ * are the selection's images not in temp.rm_left, which is asked first,
+ * before the images row of each removed entry is looked up. */
 #define REFS_OF_REMOVED \
-	"SELECT i.sha256, i.ref_path, e.path, e.file_id FROM images i JOIN " \
-	"entries e ON e.sha256 = i.sha256 AND e.id IN temp.rm_ids WHERE " \
-	"i.storage = 'ref' AND i.ref_path IS NOT NULL AND EXISTS (SELECT 1 " \
-	"FROM entries k WHERE k.sha256 = i.sha256 AND k.id NOT IN " \
-	"temp.rm_ids) ORDER BY i.sha256"
+	"SELECT i.sha256, i.ref_path, e.path, e.file_id FROM entries e CROSS " \
+	"JOIN images i ON i.sha256 = e.sha256 WHERE e.id IN temp.rm_ids AND " \
+	"e.sha256 NOT IN (SELECT sha256 FROM temp.rm_left) AND i.storage = " \
+	"'ref' AND i.ref_path IS NOT NULL ORDER BY i.sha256"
 
 /* May ref_path (absolute) be the file of the entry at path?  By the
  * path's tail ("./A/x.png", "../A/x.png" and "A/x.png" all name
