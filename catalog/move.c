@@ -206,7 +206,15 @@ static int follow_refs(struct gic_catalog *c, const char *from,
 	sqlite3_stmt *s, *u = NULL;
 	char last[GIC_HEX_LEN + 1] = "";
 	int rc = 0, step = SQLITE_DONE, state = 0;  /* last's: as ref_now */
+	uint64_t any;
 
+	/* none in the catalog (ingested in copy or link mode): one scan of
+	 * images says so, where REFS_UNDER looks up the image of every entry
+	 * under FROM (1.0 of mv --dry-run's 1.9 s, 400,000 entries moved) */
+	if ((rc = gic_db_count(c, "SELECT EXISTS (SELECT 1 FROM images WHERE "
+			       "storage = 'ref' AND ref_path IS NOT NULL)",
+			       &any)) < 0 || !any)
+		return rc;
 	if ((rc = prepare(c, REFS_UNDER, from, to, dataset, &s)) < 0)
 		return rc;
 	if (!dry_run && sqlite3_prepare_v2(c->db, "UPDATE images SET ref_path "
