@@ -55,7 +55,7 @@ int gic_derive_lookup(struct gic_catalog *c, const char *parent_hex,
 				  ops->canon, parent_hex);
 	/* a recorded derivation whose object went missing, or has another
 	 * size (damaged: cut short), is made again; the put replaces it */
-	if ((rc = c->odb->be->stat(c->odb, out_hex, &size)) < 0)
+	if ((rc = c->odb->be->stat(c->odb, out_hex, &size, NULL)) < 0)
 		return rc == GIC_ENOTFOUND ? gic_seterr(GIC_ENOTFOUND, "object %s "
 				"is missing", out_hex) : rc;
 	if (size != want)

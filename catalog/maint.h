@@ -88,6 +88,10 @@ struct gic_verify_report {
 	uint64_t orphans;       /* objects no row references: harmless */
 	uint64_t tmp_files;     /* leftovers of interrupted writes: harmless */
 	uint64_t foreign;       /* other files under objects/: left alone */
+	uint64_t writable;      /* objects that may be written to (gicat
+				   makes them read-only): not damage, but a
+				   write to a link-mode original is one */
+	char writable_first[GIC_HEX_LEN + 1];  /* ... the first of them */
 	uint64_t touched;       /* full: ref'd files whose mtime alone moved
 				   (their bytes re-hashed, intact), which a
 				   quick verify still reports */

@@ -62,7 +62,7 @@ int gic_odb_holds(struct gic_odb *odb, const char *hex, uint64_t bytes)
 {
 	uint64_t size = 0;
 
-	return odb->be->stat(odb, hex, &size) == 0 && size == bytes;
+	return odb->be->stat(odb, hex, &size, NULL) == 0 && size == bytes;
 }
 
 char *gic_odb_fs_path(struct gic_odb *odb, const char *hex)
@@ -477,7 +477,8 @@ out:
 	return rc;
 }
 
-static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size)
+static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size,
+		   int *writable)
 {
 	char *path;
 	struct stat st;
@@ -494,6 +495,8 @@ static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size)
 				"(remove it)", gic_file_kind(st.st_mode));
 	else
 		*size = (uint64_t)st.st_size;
+	if (rc == 0 && writable)
+		*writable = (st.st_mode & 0222) != 0;
 	free(path);
 	return rc;
 }

@@ -49,8 +49,11 @@ struct gic_odb_backend {
 	/* Reads a whole object into a malloc'd buffer. */
 	int (*get)(struct gic_odb *odb, const char *hex, unsigned char **buf,
 		   size_t *len);
-	/* Size of an object; GIC_ENOTFOUND when absent. */
-	int (*stat)(struct gic_odb *odb, const char *hex, uint64_t *size);
+	/* Size of an object; GIC_ENOTFOUND when absent.  *writable (when
+	 * not NULL): 1 when the object may be written to, as gicat never
+	 * leaves one (a link-mode original made writable again). */
+	int (*stat)(struct gic_odb *odb, const char *hex, uint64_t *size,
+		    int *writable);
 	/* 0 when the store is there to be read, else GIC_ENOTFOUND (or
 	 * another failure) saying why not: a disk not mounted, a store
 	 * moved.  A store that holds no object yet may be absent. */

@@ -226,10 +226,11 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 	uint64_t size = 0;
 	size_t len;
 	char why[256], got[GIC_HEX_LEN + 1];
-	int rc;
+	int rc, writable = 0;
 
 	x->rep->objects_checked++;
-	if ((rc = x->c->odb->be->stat(x->c->odb, hex, &size)) == GIC_EACCESS)
+	if ((rc = x->c->odb->be->stat(x->c->odb, hex, &size, &writable)) ==
+	    GIC_EACCESS)
 		goto no_access;
 	if (rc < 0) {
 		/* or not a file (a directory, a link put there), or not to
@@ -239,6 +240,9 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 		object_problem(x, hex, why, 0);
 		return;
 	}
+	if (writable && !x->rep->writable++)  /* not damage: a risk of it */
+		snprintf(x->rep->writable_first, sizeof(x->rep->writable_first),
+			 "%s", hex);
 	if ((int64_t)size != bytes) {
 		snprintf(why, sizeof(why), "object has %llu bytes, catalog says %lld",
 			 (unsigned long long)size, (long long)bytes);

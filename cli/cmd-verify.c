@@ -72,6 +72,14 @@ int cmd_verify(int argc, char **argv)
 		       rep.touched == 1 ? "it" : "them",
 		       rep.touched == 1 ? "its" : "their");
 	}
+	if (rep.writable)
+		printf("verify: note: %llu object%s may be written to (first: "
+		       "%s), where gicat leaves objects read-only: with --mode "
+		       "link a write to the original is one to the object; "
+		       "'verify --full' checks the bytes, 'chmod a-w' on the "
+		       "files makes them read-only again\n",
+		       (unsigned long long)rep.writable, cli_s(rep.writable),
+		       rep.writable_first);
 	if (rep.foreign)
 		printf("verify: note: %llu entr%s under objects/ that gicat did "
 		       "not write (neither objects nor temporary files): left "

@@ -120,6 +120,18 @@ test_expect_success 'cat to a full disk: one line with the real reason, exit 3' 
 	fi
 '
 
+test_expect_success 'an object made writable again (a link-mode original chmod u+w) is a note, not a problem' '
+	gicat init wr 2>/dev/null && mkdir -p wr-src && cp img/* wr-src/ &&
+	gicat --catalog wr ingest --mode link wr-src 2>/dev/null &&
+	f=$(ls wr-src | head -1) && chmod u+w "wr-src/$f" &&
+	sha=$(sha256sum "wr-src/$f" | cut -c1-64) &&
+	gicat --catalog wr verify >out 2>err &&
+	test_grep " 0 problems$" out &&
+	test_grep "^verify: note: 1 object may be written to (first: $sha), where gicat leaves objects read-only" out &&
+	chmod a-w "wr-src/$f" &&
+	gicat --catalog wr verify >out && ! grep "written to" out
+'
+
 test_expect_success 'a store that is gone (a disk not mounted) is one problem for verify, and named by cat and export' '
 	gicat init gone 2>/dev/null && mkdir -p gone-src && cp img/* gone-src/ &&
 	gicat --catalog gone ingest gone-src 2>/dev/null &&
