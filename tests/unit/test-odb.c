@@ -75,6 +75,7 @@ static void test_copy_named_whole(void **state)
 	struct stat st;
 	uint64_t size;
 	size_t len;
+	int writable;
 
 	(void)state;
 	sample(1, buf, sizeof(buf), hex);
@@ -83,8 +84,10 @@ static void test_copy_named_whole(void **state)
 	assert_int_equal(how, GIC_PUT_COPIED);
 	assert_int_equal(count_files(), 1); /* no temporary file */
 	assert_int_equal(odb->be->sync(odb), 0);
-	assert_int_equal(odb->be->stat(odb, hex, &size), 0);
+	writable = -1;
+	assert_int_equal(odb->be->stat(odb, hex, &size, &writable), 0);
 	assert_int_equal(size, sizeof(buf));
+	assert_int_equal(writable, 0);  /* objects are 0444 */
 	assert_int_equal(odb->be->get(odb, hex, &got, &len), 0);
 	assert_int_equal(len, sizeof(buf));
 	assert_memory_equal(got, buf, len);
@@ -128,7 +131,7 @@ static void test_unsynced_links_leave_nothing(void **state)
 		assert_int_equal(odb->be->put(odb, hex, buf, sizeof(buf), src,
 					      GIC_MODE_LINK, &how), 0);
 		assert_int_equal(how, GIC_PUT_LINKED);
-		assert_int_equal(odb->be->stat(odb, hex, &size), GIC_ENOTFOUND);
+		assert_int_equal(odb->be->stat(odb, hex, &size, NULL), GIC_ENOTFOUND);
 	}
 	assert_int_equal(count_files(), 20); /* the temporary files */
 	odb->be->free(odb);                  /* the batch is abandoned */
@@ -209,7 +212,7 @@ static void test_concurrent_puts(void **state)
 	assert_int_equal(count_files(), 75);
 	for (int i = 0; i < 75; i++) {
 		sample(i, buf, sizeof(buf), hex);
-		assert_int_equal(odb->be->stat(odb, hex, &size), 0);
+		assert_int_equal(odb->be->stat(odb, hex, &size, NULL), 0);
 	}
 	odb->be->free(odb);
 }
