@@ -461,6 +461,9 @@ const char *gic_catalog_holds(struct gic_catalog *c, const char *path);
 /* The one integer sql (written by the caller, never user text) yields,
  * in *n: "SELECT count(*) FROM ...". */
 int gic_db_count(struct gic_catalog *c, const char *sql, uint64_t *n);
+/* Does s (a prepared statement with ?1, as "SELECT 1 FROM images WHERE
+ * sha256 = ?1") yield a row for hex?  s is reset for the next call. */
+int gic_db_has_row(struct sqlite3_stmt *s, const char *hex);
 struct sqlite3_stmt;
 /* A malloc'd copy of column i of the current row of s; NULL for SQL NULL
  * (or out of memory). */

@@ -492,6 +492,16 @@ const char *gic_catalog_holds(struct gic_catalog *c, const char *path)
 	return in ? dir : NULL;
 }
 
+int gic_db_has_row(sqlite3_stmt *s, const char *hex)
+{
+	int found;
+
+	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return found;
+}
+
 int gic_db_count(struct gic_catalog *c, const char *sql, uint64_t *n)
 {
 	sqlite3_stmt *s;
