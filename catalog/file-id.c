@@ -10,6 +10,14 @@
 
 #include "ingest-write.h"
 
+int gic_ref_intact(const char *path, int64_t size, int64_t mtime_ns)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_size == size && gic_ns(&st.st_mtim) == mtime_ns;
+}
+
 /* p without leading "/", "./" and "../" components. */
 static const char *strip_up(const char *p)
 {

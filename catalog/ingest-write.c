@@ -313,15 +313,6 @@ static int insert_image(struct gic_writer *w, const struct gic_result *r,
 	return 0;
 }
 
-/* Can a ref still be read from was, as recorded (its size and mtime)? */
-static int ref_intact(const char *was, int64_t size, int64_t mtime_ns)
-{
-	struct stat st;
-
-	return stat(was, &st) == 0 && S_ISREG(st.st_mode) &&
-	       st.st_size == size && gic_ns(&st.st_mtim) == mtime_ns;
-}
-
 /*
  * Known content ingested again as a ref.  From the path the row records:
  * its bytes were just hashed, so the size and mtime they have now are
@@ -342,7 +333,7 @@ static int refresh_ref(struct gic_writer *w, const struct gic_result *r)
 		const char *was = (const char *)sqlite3_column_text(s, 0);
 		move = !was || !strcmp(was, r->ref_path) ||
 		       !sqlite3_column_int(s, 3) ||
-		       !ref_intact(was, sqlite3_column_int64(s, 1),
+		       !gic_ref_intact(was, sqlite3_column_int64(s, 1),
 				   sqlite3_column_int64(s, 2));
 	}
 	sqlite3_reset(s);

@@ -78,6 +78,9 @@ void gic_image_row_bind(struct sqlite3_stmt *s, const char *hex,
  * bytes always do).  A spelling only: through a symbolic link, "x/.."
  * is elsewhere, which the file's identity (gic_same_file) then tells. */
 int gic_path_clean(const char *p, char *out, size_t n);
+/* Can a ref still be read from path, as recorded: a regular file of
+ * that size and mtime (what a quick verify trusts)? */
+int gic_ref_intact(const char *path, int64_t size, int64_t mtime_ns);
 /* The file_id of a local file: "dev:ino" of its stat. */
 void gic_file_id(const struct stat *st, char out[48]);
 /* Are a and b one file named from two working directories ("../t/x.png"

@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "ingest-write.h"
 #include "maint.h"
 
 /* The entries of ?1 (path prefix), ?3 (dataset or NULL); ?2 is the new
@@ -165,20 +166,6 @@ static int file_and_dir(struct gic_catalog *c, const char *from,
 	"(?3 IS NULL OR e.dataset = ?3) AND e.source IS NULL AND i.storage " \
 	"= 'ref' AND i.ref_path IS NOT NULL ORDER BY i.sha256"
 
-/* Is the ref'd file an entry will have at path, recorded at its size and
- * mtime, the one the image was read from, as far as a quick verify
- * trusts: a regular file of that size and mtime.  *now becomes its
- * absolute path (or NULL). */
-static int intact_at(char **now, const char *path, int64_t size,
-		     int64_t mtime_ns)
-{
-	struct stat st;
-
-	*now = realpath(path, NULL);
-	return *now && stat(*now, &st) == 0 && S_ISREG(st.st_mode) &&
-	       st.st_size == size && gic_ns(&st.st_mtim) == mtime_ns;
-}
-
 /* Where an image stored by reference now has its bytes: 1 (*now set) at
  * a moved entry's new file, 0 where it was, -1 nowhere known. */
 static int ref_now(sqlite3_stmt *s, char **now)
@@ -189,9 +176,10 @@ static int ref_now(sqlite3_stmt *s, char **now)
 	if (stat((const char *)sqlite3_column_text(s, 2), &st) == 0 ||
 	    (errno != ENOENT && errno != ENOTDIR))
 		return 0;  /* there still (or unreadable: verify says) */
-	return intact_at(now, (const char *)sqlite3_column_text(s, 1),
-			 sqlite3_column_int64(s, 3),
-			 sqlite3_column_int64(s, 4)) ? 1 : -1;
+	/* the entry's new file, absolute as ingest records a ref */
+	*now = realpath((const char *)sqlite3_column_text(s, 1), NULL);
+	return *now && gic_ref_intact(*now, sqlite3_column_int64(s, 3),
+				      sqlite3_column_int64(s, 4)) ? 1 : -1;
 }
 
 /* Before the entries under FROM move: each image stored by reference whose
