@@ -319,6 +319,26 @@ static int read_delimited(struct parser *p, char *line)
 	return add_item(p, v);
 }
 
+/* ".csv", ".tsv" or ".tab" as path ends (in any case), else NULL. */
+static const char *delimited_ext(const char *path)
+{
+	const char *ext = strrchr(path, '.');
+
+	if (!ext)
+		return NULL;
+	if (!strcasecmp(ext, ".csv"))
+		return ".csv";
+	if (!strcasecmp(ext, ".tsv"))
+		return ".tsv";
+	return strcasecmp(ext, ".tab") ? NULL : ".tab";
+}
+
+/* The separator of a delimited_ext list. */
+static char ext_sep(const char *ext)
+{
+	return strcmp(ext, ".csv") ? '\t' : ',';
+}
+
 static int read_plain(struct parser *p, char *line)
 {
 	const char *v[NCOLS] = { 0 };
@@ -333,11 +353,11 @@ static int read_plain(struct parser *p, char *line)
 			*s = '\0';
 			break;
 		}
-	if (p->nohead && strchr(line, p->nohead[1] == 'c' ? ',' : '\t'))
-		return bad(p, "a URL followed by a %s, in a .%s list with no "
+	if (p->nohead && strchr(line, ext_sep(p->nohead)))
+		return bad(p, "a URL followed by a %s, in a %s list with no "
 			   "header row: put one naming its columns "
-			   "(url,label,...) above it", p->nohead[1] == 'c' ?
-			   "comma" : "tab", p->nohead + 1);
+			   "(url,label,...) above it", ext_sep(p->nohead) ==
+			   ',' ? "comma" : "tab", p->nohead);
 	v[C_URL] = line;
 	return add_item(p, v);
 }
@@ -408,20 +428,6 @@ out:
 	return rc;
 }
 
-/* ".csv", ".tsv" or ".tab" as path ends (in any case), else NULL. */
-static const char *delimited_ext(const char *path)
-{
-	const char *ext = strrchr(path, '.');
-
-	if (!ext)
-		return NULL;
-	if (!strcasecmp(ext, ".csv"))
-		return ".csv";
-	if (!strcasecmp(ext, ".tsv"))
-		return ".tsv";
-	return strcasecmp(ext, ".tab") ? NULL : ".tab";
-}
-
 static enum format guess(const char *path, const char *first)
 {
 	const char *ext = strrchr(path, '.');
@@ -444,8 +450,8 @@ static enum format guess(const char *path, const char *first)
 	    !strncasecmp(first, "https://", 8) ||
 	    (ext && !strcasecmp(ext, ".txt")))
 		return F_PLAIN;
-	if (delimited_ext(path))
-		return delimited_ext(path)[1] == 'c' ? F_CSV : F_TSV;
+	if ((ext = delimited_ext(path)))
+		return ext_sep(ext) == ',' ? F_CSV : F_TSV;
 	return memchr(first, '\t', strcspn(first, "\n")) ? F_TSV : F_CSV;
 }
 
