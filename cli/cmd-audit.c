@@ -40,11 +40,13 @@ struct aopts {
 
 /* pct of limit max, exceeded by a score printed as acc: as given when
  * the two would print alike (0.9999 under 100%). */
-static void limit_pct(char *buf, size_t size, double max, const char *acc)
+static const char *limit_pct(char *buf, size_t size, double max,
+			     const char *acc)
 {
 	snprintf(buf, size, "%.1f%%", 100 * max);
 	if (!strcmp(buf, acc))
 		snprintf(buf, size, "%.10g%%", 100 * max);
+	return buf;
 }
 
 static int expr_error(const char *expr, int errcol)
@@ -528,10 +530,11 @@ static void prov_features(const struct gic_prov *p)
 		else if (!p->nreal || !p->nfake)
 			printf("not judged: no %s %s audited\n",
 			       p->nreal ? "fake" : "real", p->unit);
-		else if (x->over && (limit_pct(lim, sizeof(lim),
-					       p->max_shortcut, acc), 1))
+		else if (x->over)
 			printf("SHORTCUT: \"present => %s\" scores %s, over "
-			       "--max-shortcut %s\n", x->gives, acc, lim);
+			       "--max-shortcut %s\n", x->gives, acc,
+			       limit_pct(lim, sizeof(lim), p->max_shortcut,
+					 acc));
 		else
 			printf("both labels (\"present => %s\" scores %s)\n",
 			       x->gives, acc);
