@@ -201,6 +201,30 @@ static int leaves(const char *p)
 	       strstr(p, "/../") || (n >= 3 && !strcmp(p + n - 3, "/.."));
 }
 
+/* Is dir ("x/y/") below a file of l (sorted)? */
+static int holds(const struct gic_export_files *l, const char *dir)
+{
+	return gic_export_has_below(l->v, l->n, sizeof(*l->v), dir);
+}
+
+/* The label directories a set keeps empty beside the directory of path
+ * (dirlen bytes): the other label's of a set of one label, or beside
+ * unlabelled/ both labels' when the set has no labelled file.  Into
+ * pair[], their number; *unl: beside unlabelled/. */
+static int kept_empty(const char *path, size_t dirlen, const char *dir[2],
+		      const struct gic_export_files *want,
+		      char pair[2][PATH_MAX], int *unl)
+{
+	size_t base;
+
+	if (!(*unl = gic_export_is_unlabelled(path, dirlen, &base)))
+		return gic_export_label_sibling(path, dirlen, pair[0],
+						PATH_MAX);
+	for (int k = 0; k < 2; k++)
+		snprintf(pair[k], PATH_MAX, "%.*s%s/", (int)base, path, dir[k]);
+	return holds(want, pair[0]) || holds(want, pair[1]) ? 0 : 2;
+}
+
 /* The label directories a set of one label keeps empty, in a layout with
  * label directories (labels.json names them: real_dir, fake_dir): one
  * missing (lost by a copy that skips empty directories, or an export
@@ -211,11 +235,11 @@ static void missing_pairs(int dfd, const struct gic_export_files *want,
 			  void (*on_drift)(void *, const char *, const char *),
 			  void *arg, uint64_t *drifts)
 {
-	char pair[PATH_MAX];
+	char pair[2][PATH_MAX];
 	const char *path, *slash, *last = NULL, *dir[2];
-	size_t lastlen = 0, base;
+	size_t lastlen = 0;
 	int fd = openat(dfd, "labels.json", O_RDONLY | O_NONBLOCK |
-			O_CLOEXEC), dirs, unl;
+			O_CLOEXEC), dirs, unl, n;
 	json_t *labels = fd < 0 ? NULL : json_loadfd(fd, 0, NULL);
 
 	if (fd >= 0)
@@ -231,28 +255,13 @@ static void missing_pairs(int dfd, const struct gic_export_files *want,
 			continue;
 		last = path;
 		lastlen = (size_t)(slash - path);
-		unl = gic_export_is_unlabelled(path, lastlen, &base);
-		/* a sibling with files of its own was not empty: they are
-		 * listed as missing one by one; beside unlabelled/, both
-		 * label directories, when the set has no labelled file */
-		for (int k = 0; k < 2; k++) {
-			if (unl) {
-				snprintf(pair, sizeof(pair), "%.*s%s/",
-					 (int)base, path, dir[!k]);
-				if (gic_export_has_below(want->v, want->n,
-							 sizeof(*want->v), pair))
-					break;
-				snprintf(pair, sizeof(pair), "%.*s%s/",
-					 (int)base, path, dir[k]);
-			} else if (k || !gic_export_label_sibling(path, lastlen,
-								   pair, sizeof(pair)))
-				break;
-			if (gic_export_has_below(have->v, have->n,
-						 sizeof(*have->v), pair) ||
-			    gic_export_has_below(want->v, want->n,
-						 sizeof(*want->v), pair))
+		n = kept_empty(path, lastlen, dir, want, pair, &unl);
+		/* one with files of its own was not empty: they are listed
+		 * as missing one by one */
+		for (int k = 0; k < n; k++) {
+			if (holds(have, pair[k]) || holds(want, pair[k]))
 				continue;
-			on_drift(arg, pair, unl ?
+			on_drift(arg, pair[k], unl ?
 				 "missing: the empty directory of a label "
 				 "(without it ImageFolder numbers unlabelled/ "
 				 "otherwise; make it, or split --force again)" :
