@@ -16,9 +16,19 @@
 #include "ingest-write.h"
 #include "maint.h"
 
-/* The entries of ?1 (path prefix), ?3 (dataset or NULL); ?2 is the new
- * prefix, NEW_PATH the path an entry gets (of table alias t). */
-#define UNDER GIC_SQL_UNDER("path", "?1") " AND (?3 IS NULL OR dataset = ?3)"
+/* The entries of ?1 (path prefix), ?3 (dataset or NULL), of table alias
+ * t, in a statement that starts with DATASETS: a range of the (dataset,
+ * path) index in each dataset ('0' follows '/'), not a scan of every
+ * entry; ?2 is the new prefix, NEW_PATH the path an entry gets. */
+#define UNDER_OF(t) t "dataset IN (SELECT d FROM ds) AND " t "path >= ?1 " \
+	"AND " t "path < ?1 || '0' AND " GIC_SQL_UNDER(t "path", "?1")
+#define UNDER UNDER_OF("")
+/* The same entries found by reading every entry: faster where they are
+ * most of them, the range then adding a lookup of each entry's row. */
+#define UNDER_SCAN GIC_SQL_UNDER("path", "?1") " AND (?3 IS NULL OR " \
+	"dataset = ?3)"
+/* A statement over UNDER and over UNDER_SCAN, as an array of the two. */
+#define BOTH(SQL) { SQL(UNDER), SQL(UNDER_SCAN) }
 #define NEW_PATH_OF(t) "?2 || substr(" t "path, length(?1) + 1)"
 #define NEW_PATH NEW_PATH_OF("")
 
@@ -114,9 +124,17 @@ static int clash(struct gic_catalog *c, const char *sql, const char *from,
  * files land there), looked for only when anything stays below TO.
  */
 static int file_and_dir(struct gic_catalog *c, const char *from,
-			const char *to, const char *dataset,
+			const char *to, const char *dataset, int scan,
 			struct gic_move_report *rep)
 {
+#define OVER(U) DATASETS "SELECT path, ?2 || substr(path, length(?1) + " \
+	"1), dataset, g FROM (SELECT path, dataset, (SELECT f.path FROM " \
+	"entries f WHERE f.dataset = e.dataset AND " BELOW("f.path", "?2 || " \
+	"substr(e.path, length(?1) + 1)") " ORDER BY f.path LIMIT 1) AS g " \
+	"FROM entries e WHERE " U " AND source IS NULL AND EXISTS (SELECT 1 " \
+	"FROM ds JOIN entries f ON f.dataset = ds.d AND " BELOW("f.path", \
+	"?2") ")) WHERE g IS NOT NULL ORDER BY path LIMIT 1"
+	static const char *const over[2] = BOTH(OVER);
 	char p[4096];
 	int rc = 0;
 
@@ -144,27 +162,19 @@ static int file_and_dir(struct gic_catalog *c, const char *from,
 			   "LIMIT 1", from, to, dataset, NULL, GIC_CLASH_UNDER,
 			   rep);
 	if (rc == 0)
-		rc = clash(c, DATASETS "SELECT path, ?2 || substr(path, "
-			   "length(?1) + 1), dataset, g FROM (SELECT path, "
-			   "dataset, (SELECT f.path FROM entries f WHERE "
-			   "f.dataset = e.dataset AND " BELOW("f.path", "?2 || "
-			   "substr(e.path, length(?1) + 1)") " ORDER BY f.path "
-			   "LIMIT 1) AS g FROM entries e WHERE " UNDER " AND "
-			   "source IS NULL AND EXISTS (SELECT 1 FROM ds JOIN "
-			   "entries f ON f.dataset = ds.d AND " BELOW("f.path",
-			   "?2") ")) WHERE g IS NOT NULL ORDER BY path LIMIT 1",
-			   from, to, dataset, NULL, GIC_CLASH_OVER, rep);
+		rc = clash(c, over[scan], from, to, dataset, NULL,
+			   GIC_CLASH_OVER, rep);
 	return rc;
 }
 
 /* The images stored by reference of the entries under ?1, the file each
  * entry will have (relative to here, as paths are kept), and where the
  * image's bytes are recorded to be; an image's entries together. */
-#define REFS_UNDER "SELECT i.sha256, " NEW_PATH_OF("e.") ", i.ref_path, " \
-	"i.ref_size, i.ref_mtime_ns FROM entries e CROSS JOIN images i ON " \
-	"i.sha256 = e.sha256 WHERE " GIC_SQL_UNDER("e.path", "?1") " AND " \
-	"(?3 IS NULL OR e.dataset = ?3) AND e.source IS NULL AND i.storage " \
-	"= 'ref' AND i.ref_path IS NOT NULL ORDER BY i.sha256"
+#define REFS_UNDER DATASETS "SELECT i.sha256, " NEW_PATH_OF("e.") ", " \
+	"i.ref_path, i.ref_size, i.ref_mtime_ns FROM entries e CROSS JOIN " \
+	"images i ON i.sha256 = e.sha256 WHERE " UNDER_OF("e.") " AND " \
+	"e.source IS NULL AND i.storage = 'ref' AND i.ref_path IS NOT NULL " \
+	"ORDER BY i.sha256"
 
 /* Where an image stored by reference now has its bytes: 1 (*now set) at
  * a moved entry's new file, 0 where it was, -1 nowhere known. */
@@ -241,18 +251,49 @@ static int follow_refs(struct gic_catalog *c, const char *from,
 	return rc;
 }
 
+/* The entries under FROM that would get a path over the 4095 bytes ingest
+ * takes, that would get the path of an entry that stays (FROM and TO do
+ * not overlap, so one stays there), and their renaming. */
+#define LONG(U) DATASETS "SELECT path, " NEW_PATH ", dataset FROM entries " \
+	"WHERE " U " AND source IS NULL AND length(CAST(" NEW_PATH " AS " \
+	"BLOB)) > 4095 ORDER BY path LIMIT 1"
+#define TAKEN(U) DATASETS "SELECT path, " NEW_PATH ", dataset FROM " \
+	"entries e WHERE " U " AND source IS NULL AND EXISTS (SELECT 1 FROM " \
+	"entries f WHERE f.dataset = e.dataset AND f.path = " \
+	NEW_PATH_OF("e.") ") ORDER BY path LIMIT 1"
+#define RENAME(U) DATASETS "UPDATE entries SET path = " NEW_PATH " WHERE " \
+	U " AND source IS NULL"
+
+/* Whether the entries under FROM (rep->entries, counted) are so many of
+ * all that reading every entry finds them sooner: 1 for UNDER_SCAN. */
+static int scan_all(struct gic_catalog *c, const struct gic_move_report *rep,
+		    int *scan)
+{
+	uint64_t ids;
+	int rc = gic_db_count(c, "SELECT coalesce(max(id), 0) FROM entries",
+			      &ids);
+
+	*scan = (rep->entries + rep->fetched) * 4 > ids;
+	return rc;
+}
+
 /* Counts, looks for a clash, then (unless dry_run) renames. */
 static int move_under(struct gic_catalog *c, const char *from, const char *to,
 		      const char *dataset, int dry_run,
 		      struct gic_move_report *rep)
 {
+	static const char *const long_sql[2] = BOTH(LONG),
+		*const taken[2] = BOTH(TAKEN), *const rename_sql[2] =
+		BOTH(RENAME);
 	sqlite3_stmt *s;
-	int rc;
+	int rc, scan;
 
-	if ((rc = prepare(c, "SELECT count(*) FILTER (WHERE source IS NULL), "
-			  "count(*) FILTER (WHERE source IS NOT NULL) FROM "
-			  "entries WHERE " UNDER, from, to, dataset, &s)) < 0 ||
-	    (rc = step_once(c, s, take_counts, rep)) < 0)
+	if ((rc = prepare(c, DATASETS "SELECT count(*) FILTER (WHERE source "
+			  "IS NULL), count(*) FILTER (WHERE source IS NOT "
+			  "NULL) FROM entries WHERE " UNDER, from, to, dataset,
+			  &s)) < 0 ||
+	    (rc = step_once(c, s, take_counts, rep)) < 0 ||
+	    (rc = scan_all(c, rep, &scan)) < 0)
 		return rc;
 	/* a file moved to "/" would have the empty path */
 	if (!*to && (rc = prepare(c, "SELECT path, '/', dataset FROM entries "
@@ -265,29 +306,18 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 						"'/'", rep->clash_path);
 	if (rc < 0)
 		return rc;
-	/* no path longer than ingest takes (4095 bytes) */
-	if ((rc = prepare(c, "SELECT path, " NEW_PATH ", dataset FROM entries "
-			  "WHERE " UNDER " AND source IS NULL AND length(CAST("
-			  NEW_PATH " AS BLOB)) > 4095 ORDER BY path LIMIT 1",
-			  from, to, dataset, &s)) < 0 ||
+	if ((rc = prepare(c, long_sql[scan], from, to, dataset, &s)) < 0 ||
 	    (rc = step_once(c, s, take_clash, rep)) != 0)
 		return rc < 0 ? rc : gic_seterr(GIC_EUSAGE, "'%s' would get a "
 						"path over the 4095-byte limit",
 						rep->clash_path);
-	/* from and to do not overlap: an entry at a new path stays there */
-	if ((rc = prepare(c, "SELECT path, " NEW_PATH ", dataset FROM entries "
-			  "e WHERE " UNDER " AND source IS NULL AND EXISTS "
-			  "(SELECT 1 FROM entries f WHERE f.dataset = e.dataset "
-			  "AND f.path = " NEW_PATH_OF("e.") ") ORDER BY path "
-			  "LIMIT 1", from, to, dataset, &s)) < 0 ||
+	if ((rc = prepare(c, taken[scan], from, to, dataset, &s)) < 0 ||
 	    (rc = step_once(c, s, take_clash, rep)) != 0 ||
-	    (rc = file_and_dir(c, from, to, dataset, rep)) != 0 ||
+	    (rc = file_and_dir(c, from, to, dataset, scan, rep)) != 0 ||
 	    (rc = follow_refs(c, from, to, dataset, dry_run, rep)) < 0 ||
 	    dry_run)
 		return rc;
-	if ((rc = prepare(c, "UPDATE entries SET path = " NEW_PATH " WHERE "
-			  UNDER " AND source IS NULL", from, to, dataset,
-			  &s)) < 0)
+	if ((rc = prepare(c, rename_sql[scan], from, to, dataset, &s)) < 0)
 		return rc;
 	rc = step_once(c, s, NULL, rep);
 	return rc < 0 ? rc : 0;
