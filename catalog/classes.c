@@ -232,6 +232,13 @@ static int val_sort(struct gic_val_labels *v)
 	return 0;
 }
 
+/* Is line 1 the header, ImageId,PredictionString?  Quoted too, as a CSV
+ * writer that quotes every field (R's write.csv) writes it. */
+static int is_header(const char *s)
+{
+	return strncmp(s + (*s == '"'), "ImageId", 7) == 0;
+}
+
 /* Splits buf into lines and parses every data line into v->e. */
 static int val_parse(char *buf, struct gic_val_labels *v)
 {
@@ -249,7 +256,7 @@ static int val_parse(char *buf, struct gic_val_labels *v)
 
 		next = s + (nx - s);
 		lineno++;
-		if (len == 0 || (lineno == 1 && strncmp(s, "ImageId", 7) == 0))
+		if (len == 0 || (lineno == 1 && is_header(s)))
 			continue;
 		s[len] = '\0';
 		if ((rc = val_line(s, len, lineno, &v->e[v->n])) < 0)
