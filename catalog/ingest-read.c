@@ -69,6 +69,24 @@ static int settled(int fd, const struct stat *st, const unsigned char *buf,
 			  "nothing stored");
 }
 
+/* Why path, which open() refused, cannot be opened: a symbolic link to
+ * nothing is named as one ("No such file" of a name ls lists puzzles). */
+static int cannot_open(const char *path)
+{
+	int err = errno;
+	char to[512];
+	ssize_t n;
+
+	if (err == ENOENT && (n = readlink(path, to, sizeof(to) - 1)) >= 0) {
+		to[n] = '\0';
+		return gic_seterr(GIC_ENOTFOUND, "cannot open: a symbolic link "
+				  "to '%s'%s, which does not exist", to,
+				  n == sizeof(to) - 1 ? "..." : "");
+	}
+	return gic_seterr(err == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
+			  "cannot open: %s", strerror(err));
+}
+
 /* Reads path whole, up to max_bytes, into *buf; *st and file_id describe
  * it from when it is known to be a regular file (a reject names it too). */
 int gic_ingest_read(const char *path, uint64_t max_bytes,
@@ -86,8 +104,7 @@ int gic_ingest_read(const char *path, uint64_t max_bytes,
 		return gic_seterr(GIC_EIO, "not a regular file (%s)",
 				  gic_file_kind(st->st_mode));
 	if (fd < 0)  /* no such file: a typo, or gone since the walk */
-		return gic_seterr(errno == ENOENT ? GIC_ENOTFOUND : GIC_EIO,
-				  "cannot open: %s", strerror(errno));
+		return cannot_open(path);
 	if (fstat(fd, st) < 0) {
 		rc = gic_seterr(GIC_EIO, "stat: %s", strerror(errno));
 		goto out;

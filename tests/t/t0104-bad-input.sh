@@ -488,6 +488,13 @@ test_expect_success 'a missing path is rejected like a bad file; the batch goes 
 	! gicat stats --rejects --format csv | grep -q "^mp/gone.png,"
 '
 
+test_expect_success 'a symbolic link to nothing named as a PATH is said to be one, with where it points' '
+	ln -s no/such.png dl.png &&
+	test_expect_code 1 gicat ingest --dataset mp dl.png mp/a.png 2>err &&
+	test_grep "^gicat: rejected: .dl.png.: cannot open: a symbolic link to .no/such.png., which does not exist$" err &&
+	! gicat stats --rejects --format csv | grep -q "^dl.png,"
+'
+
 test_expect_success 'a PATH argument past the length limit is rejected; the batch goes on (exit 1)' '
 	long=$(python3 -c "print(\"x/\" * 2045 + \"ab.png\")") &&
 	test_expect_code 1 gicat ingest --dataset lp mp/a.png "$long" mp/b.png 2>err &&
