@@ -12,15 +12,17 @@
 #include "catalog.h"
 
 /* Every field is the same-named column of v_entries.  NAME: a TEXT field
- * of free names; LIST: of space-separated names (an entry's license ids),
- * where "license = X" asks whether X is one of them. */
+ * of names, whose value no entry has gets a hint (class_name: ImageNet's
+ * "tench, Tinca tinca", which "tench" alone does not equal); LIST: of
+ * space-separated names (an entry's license ids), where "license = X"
+ * asks whether X is one of them. */
 #define TEXT(name) { #name, #name, GIC_FT_TEXT, 0, 0 }
 #define NAME(name) { #name, #name, GIC_FT_TEXT, 1, 0 }
 #define LIST(name) { #name, #name, GIC_FT_TEXT, 1, 1 }
 #define INT(name) { #name, #name, GIC_FT_INT, 0, 0 }
 static const struct gic_field fields[] = {
 	TEXT(sha256), NAME(dataset), NAME(generator), NAME(subset), TEXT(label),
-	NAME(split), INT(class), TEXT(wnid), TEXT(class_name),
+	NAME(split), INT(class), TEXT(wnid), NAME(class_name),
 	NAME(class_source), TEXT(path), INT(width), INT(height),
 	INT(short_side), TEXT(format), INT(bytes), NAME(mode), INT(channels),
 	INT(bit_depth), INT(jpeg_quality), NAME(subsampling),

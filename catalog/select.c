@@ -149,9 +149,26 @@ static void values_of(struct gic_catalog *c, const struct gic_field *f,
 	vs->n = k;
 }
 
+/* Is v, ignoring case, one of the ", "-separated names of value
+ * ("tench" of ImageNet's class "tench, Tinca tinca")? */
+static int one_of_names(const char *value, const char *v)
+{
+	size_t n = strlen(v);
+	const char *p = value;
+
+	while (n) {
+		if (!strncasecmp(p, v, n) && (!p[n] || !strncmp(p + n, ", ", 2)))
+			return 1;
+		if (!(p = strstr(p, ", ")))
+			break;
+		p += 2;
+	}
+	return 0;
+}
+
 /* The hint for field f = v, which no entry has: the value in another
- * case, the generator v names ("SD V1.4" for sd14) or a near spelling,
- * else the first values there are. */
+ * case, the generator v names ("SD V1.4" for sd14), the value v is one
+ * of the names of, or a near spelling, else the first values there are. */
 static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 		       const char *v, char *buf, size_t size)
 {
@@ -167,7 +184,8 @@ static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 		if (!strcmp(vs.v[i], v))  /* not by the time this looked */
 			near = "";
 	for (size_t i = 0; i < vs.n && !near; i++)
-		if (!strcasecmp(vs.v[i], v) || (id && !strcmp(vs.v[i], id)))
+		if (!strcasecmp(vs.v[i], v) || (id && !strcmp(vs.v[i], id)) ||
+		    one_of_names(vs.v[i], v))
 			near = vs.v[i];
 	for (size_t i = 0; i < vs.n && !near; i++)
 		if (gic_suggest_closer(v, strlen(v), vs.v[i], &best))
@@ -179,9 +197,13 @@ static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 			    "since)");
 	else if (near)
 		gic_appendf(buf, size, &len, "; did you mean '%s'?", near);
-	for (size_t i = 0; !near && i < vs.n && i < 8; i++)
-		gic_appendf(buf, size, &len, "%s%s", i ? ", " : " (there are: ",
-			    i < 7 ? vs.v[i] : "...");
+	for (size_t i = 0; !near && i < vs.n && i < 8; i++) {
+		/* quoted when it holds a comma: a class name's list of names */
+		const char *q = i < 7 && strchr(vs.v[i], ',') ? "'" : "";
+
+		gic_appendf(buf, size, &len, "%s%s%s%s", i ? ", " : " (there are: ",
+			    q, i < 7 ? vs.v[i] : "...", q);
+	}
 	if (!near && vs.n)
 		gic_appendf(buf, size, &len, ")");
 	for (size_t i = 0; i < vs.n; i++)

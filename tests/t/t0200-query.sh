@@ -224,6 +224,19 @@ test_expect_success 'the note for an empty answer looks each value of a long lis
 	test_grep "^gicat: query: note: no entry has generator .x0." err
 '
 
+test_expect_success 'class_name = one of a class'"'"'s names: the note gives its whole name, and quotes names with commas' '
+	n=$(gicat query --count "class = 0") && test "$n" -gt 0 &&
+	test "$(gicat query --count "class_name = ${SQ}tench, Tinca tinca${SQ}" 2>err)" -eq "$n" &&
+	! test -s err &&
+	for v in tench "${SQ}Tinca tinca${SQ}" Tench; do
+		test "$(gicat query --count "class_name = $v" 2>err)" -eq 0 &&
+		test_grep "^gicat: query: note: no entry has class_name .[A-Za-z ]*.; did you mean .tench, Tinca tinca.?$" err || return 1
+	done &&
+	# the values there are: a name holding commas is quoted, as one
+	gicat query --count "class_name = crampfish" >out 2>err &&
+	test_grep "(there are: .*, ${SQ}chiton, coat-of-mail shell, sea cradle, polyplacophore${SQ}, " err
+'
+
 test_expect_success 'license = ID asks whether an entry has ID among its licenses; in and != too' '
 	n=$(gicat query --count) && real=$(gicat query --count "label = real") &&
 	test "$(gicat query --count "license = LicenseRef-ImageNet")" -eq "$real" &&

@@ -116,7 +116,7 @@ static void field_table(void **state)
 			"has_exif has_xmp has_c2pa trailing_bytes ", spaced(f[i].name))
 			? GIC_FT_INT : GIC_FT_TEXT);
 		assert_int_equal(f[i].name_like, strstr(" dataset generator subset "
-			"split mode subsampling class_source license ",
+			"split class_name mode subsampling class_source license ",
 			spaced(f[i].name)) != NULL);
 		assert_int_equal(f[i].list, !strcmp(f[i].name, "license"));
 	}
