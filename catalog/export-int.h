@@ -160,6 +160,10 @@ int gic_export_record(struct gic_export_ctx *x, const char *rel,
 const char *gic_export_label_dir(enum gic_export_format f, const char *label);
 const char *gic_export_item_dir(enum gic_export_format f, const char *label);
 int gic_export_label_index(enum gic_export_format f, const char *label);
+/* "real" or "fake", or NULL for an image without a label (null in the
+ * metadata, as query gives it: never a label of "", which no reader
+ * knows). */
+const char *gic_export_label_name(const char *label);
 /* When the directory path[0..dirlen) is a label directory ("0_real" and
  * "1_fake", "nature" and "ai" are pairs), the other of its pair beside it
  * ("x/1_fake/" for "x/0_real") into out: 1, or 0 (another name, or too

@@ -168,9 +168,10 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 			break;
 		}
 		/* SPEC's order: sha256, path, label, generator, class, object */
-		o = json_pack("{s:s,s:o,s:s,s:o,s:o,s:o}", "sha256",
+		o = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "sha256",
 			      it->sha256, "path", opt_str(it->path), "label",
-			      it->label, "generator", opt_str(it->generator),
+			      opt_str(gic_export_label_name(it->label)),
+			      "generator", opt_str(it->generator),
 			      "class", opt_class(it), "object", opt_str(obj));
 		gic_text_json(&jl, o);
 		gic_text_add(&csv, it->sha256);

@@ -79,7 +79,8 @@ static char *sample_json(struct gic_export_ctx *x, const struct gic_item *it)
 	json_object_set_new(o, "sha256", json_string(it->sha256));
 	json_object_set_new(o, "label", json_integer(
 		gic_export_label_index(x->opts->format, it->label)));
-	json_object_set_new(o, "label_name", json_string(it->label));
+	json_object_set_new(o, "label_name",
+			    gic_json_text(gic_export_label_name(it->label)));
 	json_object_set_new(o, "generator", it->generator ?
 			    gic_json_text(it->generator) : json_null());
 	json_object_set_new(o, "class", it->class_idx >= 0 ?

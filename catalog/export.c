@@ -175,6 +175,11 @@ int gic_export_label_index(enum gic_export_format f, const char *label)
 	return fake ? 1 : 0;
 }
 
+const char *gic_export_label_name(const char *label)
+{
+	return !strcmp(label, "fake") || !strcmp(label, "real") ? label : NULL;
+}
+
 const char *gic_export_ext(const char *format)
 {
 	return !strcmp(format, "jpeg") ? "jpg" : format;

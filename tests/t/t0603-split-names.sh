@@ -62,6 +62,22 @@ test_expect_success 'an image without a label is exported as unlabelled in every
 	test_grep "\"label\": *-1" nl-hf/export/metadata.jsonl
 '
 
+test_expect_success 'an image without a label: its label is null in manifest JSONL and webdataset JSON, as query says' '
+	gicat export "dataset = nolabel" --format webdataset --out nl-wds 2>/dev/null &&
+	gicat export "dataset = nolabel" --format manifest --out nl-man 2>/dev/null &&
+	gicat query --format jsonl "dataset = nolabel" >q.jsonl &&
+	$PY -c "
+import json, tarfile
+q = json.loads(open(\"q.jsonl\").readline())
+assert q[\"label\"] is None, q
+t = tarfile.open(\"nl-wds/export-000000.tar\")
+j = json.load(t.extractfile([n for n in t.getnames() if n.endswith(\".json\")][0]))
+assert (j[\"label\"], j[\"label_name\"]) == (-1, None), j
+m = json.loads(open(\"nl-man/export.jsonl\").readline())
+assert m[\"label\"] is None, m
+"
+'
+
 test_expect_success 'unlabelled images beside labelled ones: export and task check warn of the third class' '
 	gicat init ul 2>/dev/null && mkdir -p ulsrc &&
 	cp "$SHARED/data/pngsuite/basn0g08.png" "$SHARED/data/pngsuite/basn2c08.png" ulsrc/ &&
