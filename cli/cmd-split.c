@@ -73,6 +73,14 @@ static int same_sets(struct gic_catalog *c, const char *dir,
 	return rc;
 }
 
+/* Was a catalog named, rather than searched for upward? */
+static int catalog_named(void)
+{
+	const char *env = getenv("GICAT_DIR");
+
+	return cli_catalog_opt || (env && *env);
+}
+
 static int check(const char *dir, const char *task_file, int jobs)
 {
 	struct checking k = { .dir = dir };
@@ -84,9 +92,15 @@ static int check(const char *dir, const char *task_file, int jobs)
 
 	if (task_file && (rc = gic_task_load(task_file, &t)) < 0)
 		return cli_fail(rc, "split --check", task_file);
-	/* without a catalog, the directory's own MANIFEST.sha256 is used */
-	if (gic_catalog_find(cli_catalog_opt, &root) == 0 &&
-	    (rc = gic_catalog_open(root, &c)) < 0) {
+	/* without a catalog, the directory's own MANIFEST.sha256 is used;
+	 * but one named (--catalog, $GICAT_DIR) must be there: a typo in
+	 * it would otherwise pass for a check, a weaker one, without it */
+	rc = gic_catalog_find(cli_catalog_opt, &root);
+	if (rc < 0 && !catalog_named())
+		rc = 0;
+	else if (rc == 0)
+		rc = gic_catalog_open(root, &c);
+	if (rc < 0) {
 		rc = cli_fail(rc, "split --check", NULL);
 		goto out;
 	}

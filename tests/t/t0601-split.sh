@@ -338,6 +338,16 @@ test_expect_success 'split --check works from MANIFEST.sha256 where the catalog 
 	test_grep "\.\./etc/hostname.: a path outside the export: not read$" err
 '
 
+test_expect_success 'split --check with a catalog named (--catalog, $GICAT_DIR) that is not there fails, not a weaker check without it' '
+	test_expect_code 2 gicat --catalog nosuchcat split --check copied 2>err >out &&
+	test_grep "^gicat: split --check: .nosuchcat. (--catalog): No such file or directory" err &&
+	test ! -s out &&
+	test_expect_code 2 env GICAT_DIR="$TRASH/nosuchcat" gicat split --check copied 2>err &&
+	test_grep "(from \$GICAT_DIR): No such file or directory" err &&
+	(unset GICAT_DIR && cd / && gicat split --check "$TRASH/copied" >"$TRASH/out") &&
+	test_grep " 0 drifts" out
+'
+
 test_expect_success 'split TASK --out DIR --check: a set the task now resolves otherwise is a drift' '
 	cp -r cat chgcat &&
 	gicat --catalog chgcat split $TASK --out chg 2>/dev/null &&
