@@ -91,9 +91,7 @@ int gic_export_listed(int dfd, struct gic_export_files *l)
 	if (!f) {
 		if (fd >= 0)
 			close(fd);
-		return gic_seterr(GIC_ENOTFOUND, "not exported by this catalog, "
-				  "and no MANIFEST.sha256 in it says what it "
-				  "holds");
+		return gic_seterr(GIC_ENOTFOUND, "no MANIFEST.sha256");
 	}
 	while (rc == 0 && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
@@ -533,8 +531,12 @@ int gic_export_check(struct gic_catalog *c, const char *dir, int jobs,
 	recorded = rc == 1;
 	if (rc == 0 && open_err == ENOTDIR)
 		rc = gic_seterr(GIC_ENOTFOUND, "not a directory");
-	else if (rc == 0 && dfd >= 0)
-		rc = gic_export_listed(dfd, &want);
+	else if (rc == 0 && dfd >= 0 &&
+		 (rc = gic_export_listed(dfd, &want)) == GIC_ENOTFOUND)
+		rc = gic_seterr(GIC_ENOTFOUND, "%s, and no MANIFEST.sha256 in "
+				"it says what it holds", c ? "not exported by "
+				"this catalog" : "no catalog was found to have "
+				"recorded it");
 	if (rc >= 0 && dfd < 0)
 		rc = gic_seterr(GIC_EIO, "%s", strerror(open_err));
 	if (rc >= 0)

@@ -85,7 +85,8 @@ struct gic_export_files {
  * records', without hashes): 1 when it has a record. */
 int gic_export_recorded(struct gic_catalog *c, const char *dir, int every,
 			struct gic_export_files *l);
-/* The files MANIFEST.sha256 in the directory dfd lists, and itself. */
+/* The files MANIFEST.sha256 in the directory dfd lists, and itself;
+ * GIC_ENOTFOUND when there is none. */
 int gic_export_listed(int dfd, struct gic_export_files *l);
 /* Every non-directory below the directory dfd (closed here), as paths
  * relative to rel (dfd's); with dirs, each empty directory too ("x/"). */

@@ -345,7 +345,9 @@ test_expect_success 'split --check with a catalog named (--catalog, $GICAT_DIR) 
 	test_expect_code 2 env GICAT_DIR="$TRASH/nosuchcat" gicat split --check copied 2>err &&
 	test_grep "(from \$GICAT_DIR): No such file or directory" err &&
 	(unset GICAT_DIR && cd / && gicat split --check "$TRASH/copied" >"$TRASH/out") &&
-	test_grep " 0 drifts" out
+	test_grep " 0 drifts" out &&
+	mkdir -p bare && (unset GICAT_DIR && cd / && test_expect_code 2 gicat split --check "$TRASH/bare" 2>"$TRASH/err") &&
+	test_grep "bare.: no catalog was found to have recorded it, and no MANIFEST.sha256 in it says what it holds$" err
 '
 
 test_expect_success 'split TASK --out DIR --check: a set the task now resolves otherwise is a drift' '
