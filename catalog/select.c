@@ -157,7 +157,8 @@ static int one_of_names(const char *value, const char *v)
 	const char *p = value;
 
 	while (n) {
-		if (!strncasecmp(p, v, n) && (!p[n] || !strncmp(p + n, ", ", 2)))
+		if (!strncasecmp(p, v, n) &&
+		    (!p[n] || !strncmp(p + n, ", ", 2)))
 			return 1;
 		if (!(p = strstr(p, ", ")))
 			break;
@@ -201,8 +202,9 @@ static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 		/* quoted when it holds a comma: a class name's list of names */
 		const char *q = i < 7 && strchr(vs.v[i], ',') ? "'" : "";
 
-		gic_appendf(buf, size, &len, "%s%s%s%s", i ? ", " : " (there are: ",
-			    q, i < 7 ? vs.v[i] : "...", q);
+		gic_appendf(buf, size, &len, "%s%s%s%s",
+			    i ? ", " : " (there are: ", q,
+			    i < 7 ? vs.v[i] : "...", q);
 	}
 	if (!near && vs.n)
 		gic_appendf(buf, size, &len, ")");
