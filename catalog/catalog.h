@@ -551,6 +551,8 @@ struct gic_ingest_stats {
 	uint64_t repaired;      /* known images whose object was missing or
 				   damaged, stored again from the file */
 	uint64_t rejected;
+	uint64_t rejects_forgotten; /* files rejected before and gone since
+				       from a directory read: rows dropped */
 	uint64_t skipped;       /* entries the walk left out, all reasons: */
 	uint64_t skip_loop;     /*   links back to a directory on the path */
 	uint64_t skip_deep;     /*   directories nested too deep */

@@ -385,44 +385,100 @@ out:
 	return rc;
 }
 
-/* A directory that was rejected as unreadable and has now been read
- * leaves rejects, as a fixed file does. */
-static int clear_dir_rejects(struct gic_catalog *c,
-			     const struct gic_filelist *fl)
+/* The rejects of the files directly in the directory ?1 ("d/", its
+ * path with a '/'; "d0", the end of the range, '0' following '/'). */
+#define IN_DIR "SELECT path FROM rejects WHERE path > ?1 AND path < ?2 " \
+	"AND instr(substr(path, length(?1) + 1), '/') = 0"
+
+/* Forgets the rejects of the files directly in the directory dir (as the
+ * walk spelt it) that are gone from it: the walk read dir and no longer
+ * met them.  A file still there was tried again (its row cleared or
+ * renewed) or left out on purpose (a hidden name), and keeps its row.
+ * The gone are gathered first: no row is deleted under a reading sel. */
+static int forget_gone(sqlite3_stmt *sel, sqlite3_stmt *del, const char *dir,
+		       uint64_t *forgotten)
 {
-	static const char any[] = "SELECT 1 FROM rejects WHERE reason LIKE "
-		"'cannot read directory:%' LIMIT 1";
-	sqlite3_stmt *s = NULL;
-	int rc, step = SQLITE_DONE;
+	char lo[4097], hi[4097], **gone = NULL;
+	size_t n = 0, cap = 0;
+	struct stat st;
+	int len = snprintf(lo, sizeof(lo), "%s%s", dir, *dir &&
+			   dir[strlen(dir) - 1] == '/' ? "" : "/"), rc;
+
+	if (len < 0 || (size_t)len >= sizeof(lo))
+		return SQLITE_OK;  /* no file in it has a row */
+	memcpy(hi, lo, (size_t)len + 1);
+	hi[len - 1] = '0';
+	sqlite3_bind_text(sel, 1, lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(sel, 2, hi, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(sel, 0);
+
+		if (lstat(path, &st) == 0 || (errno != ENOENT &&
+					      errno != ENOTDIR))
+			continue;
+		if (gic_grow(&gone, n, &cap, sizeof(*gone), 16) ||
+		    !(gone[n] = strdup(path)))
+			break;
+		n++;
+	}
+	sqlite3_reset(sel);
+	rc = rc == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_text(del, 1, gone[i], -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK && sqlite3_step(del) != SQLITE_DONE)
+			rc = SQLITE_ERROR;
+		sqlite3_reset(del);
+		free(gone[i]);
+	}
+	free(gone);
+	*forgotten += rc == SQLITE_OK ? n : 0;
+	return rc;
+}
+
+/* After a walk, the rejects of the directories it read: a directory
+ * rejected as unreadable that has now been read leaves rejects, as a
+ * fixed file does, and so does a rejected file deleted since from one. */
+static int tidy_rejects(struct gic_catalog *c, const struct gic_filelist *fl,
+			struct gic_ingest_stats *st)
+{
+	sqlite3_stmt *sel = NULL, *del = NULL, *del_dir = NULL;
+	uint64_t any = 0;
+	int rc;
 
 	if (!fl->ndirs)
 		return 0;
-	/* the common case, no such reject at all, costs one lookup */
-	if ((rc = sqlite3_prepare_v2(c->db, any, -1, &s, NULL)) == SQLITE_OK) {
-		step = sqlite3_step(s);
-		rc = step == SQLITE_ROW || step == SQLITE_DONE ? SQLITE_OK : step;
-		sqlite3_finalize(s);
-		s = NULL;
-	}
-	if (rc == SQLITE_OK && step == SQLITE_DONE)
-		return 0;
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	/* the common case, no reject at all, costs one lookup */
+	if ((rc = gic_db_count(c, "SELECT EXISTS (SELECT 1 FROM rejects)",
+			       &any)) < 0 || !any)
+		return rc;
+	rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(c->db, "DELETE FROM rejects WHERE path = ? "
 					"AND reason LIKE 'cannot read directory:%'",
-					-1, &s, NULL);
+					-1, &del_dir, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, IN_DIR, -1, &sel, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(c->db, "DELETE FROM rejects WHERE path "
+					"= ?", -1, &del, NULL);
 	for (size_t i = 0; i < fl->ndirs && rc == SQLITE_OK; i++) {
-		sqlite3_bind_text(s, 1, fl->dirs[i], -1, SQLITE_STATIC);
-		rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-		sqlite3_reset(s);
+		sqlite3_bind_text(del_dir, 1, fl->dirs[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(del_dir) == SQLITE_DONE ? SQLITE_OK :
+		     SQLITE_ERROR;
+		sqlite3_reset(del_dir);
+		if (rc == SQLITE_OK)
+			rc = forget_gone(sel, del, fl->dirs[i],
+					 &st->rejects_forgotten);
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
-	sqlite3_finalize(s);
+	sqlite3_finalize(del_dir);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(del);
 	if (rc != SQLITE_OK) {
 		int err = gic_seterr(GIC_EDB, "clear rejects: %s",
 				     sqlite3_errmsg(c->db));
+		st->rejects_forgotten = 0;
 		if (!sqlite3_get_autocommit(c->db))
 			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 		return err;
@@ -523,7 +579,7 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	if (rc == 0 && p.files.n)
 		rc = run(&p, st);
 	if (rc == 0)
-		rc = clear_dir_rejects(c, &p.files);
+		rc = tidy_rejects(c, &p.files, st);
 	for (int i = 0; p.rootinfo && i < npaths; i++) {
 		free(p.rootinfo[i].name);
 		free(p.rootinfo[i].spelt);

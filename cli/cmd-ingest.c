@@ -81,6 +81,12 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 		(unsigned long long)st->rejected, st->bytes / 1e6, secs,
 		secs > 0 ? st->files_done / secs : 0);
 	cli_print_rejects(st);
+	if (st->rejects_forgotten)
+		cli_err("  %llu file%s rejected before %s gone from the "
+			"directories read: no longer counted as rejected\n",
+			(unsigned long long)st->rejects_forgotten,
+			cli_s(st->rejects_forgotten),
+			st->rejects_forgotten == 1 ? "is" : "are");
 	cli_print_entry_notes("ingest", st, o->layout, val_given);
 	if (st->repaired)
 		cli_err("  %llu object%s missing or damaged in the "

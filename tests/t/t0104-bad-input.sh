@@ -165,10 +165,18 @@ test_expect_success 'a file that gives fewer bytes than its size is rejected as 
 	test "$(find cat/.gicat/objects -type f | wc -l)" -eq "$objs"
 '
 
-test_expect_success 'a fixed file leaves rejects when ingested again' '
+test_expect_success 'a fixed file leaves rejects when ingested again; so does a deleted one, when its directory is' '
 	cp "$PNGS/basn2c16.png" batch/empty.png && rm batch/xcrn0g04.png &&
+	mkdir -p gone/sub && cp "$PNGS/xcrn0g04.png" gone/sub/bad.png &&
+	cp "$PNGS/xcrn0g04.png" gone/bad.png && cp "$PNGS/basn0g08.png" gone/ok.png &&
+	test_expect_code 1 gicat ingest gone 2>/dev/null &&
+	rm gone/sub/bad.png &&
 	gicat ingest batch 2>err &&
-	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM rejects WHERE path LIKE '"'"'batch/%'"'"'")" -eq 1
+	test "$(sqlite3 cat/.gicat/catalog.db "SELECT count(*) FROM rejects WHERE path LIKE '"'"'batch/%'"'"'")" -eq 0 &&
+	test_grep "^  1 file rejected before is gone from the directories read: no longer counted as rejected$" err &&
+	gicat ingest gone/sub 2>/dev/null &&
+	test "$(sqlite3 cat/.gicat/catalog.db "SELECT path FROM rejects WHERE path LIKE '"'"'gone/%'"'"'")" = gone/bad.png &&
+	gicat stats --rejects --format csv >rej && ! test_grep "gone/sub" rej
 '
 
 test_expect_success 'a file rejected under two spellings is one reject; fixed, under either, none' '
