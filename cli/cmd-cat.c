@@ -1,6 +1,6 @@
 /*
- * cmd-cat.c - gicat cat SHA256|PREFIX: writes an image's bytes to stdout,
- * after checking them against their hash.
+ * cmd-cat.c - gicat cat SHA256|PREFIX|PATH: writes an image's bytes to
+ * stdout, after checking them against their hash; PATH as show takes it.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -19,11 +19,11 @@ int cmd_cat(int argc, char **argv)
 	while ((ch = cli_getopt(argc, argv, "h", opts, NULL)) != -1)
 		return cli_getopt_end("cat", ch);
 	if (argc - optind != 1)
-		return cli_usage_error("cat", "expected one hash");
+		return cli_usage_error("cat", "expected one hash or path");
 	if ((rc = cli_stdout_not_terminal("cat")) ||
 	    (rc = cli_open("cat", &c)))
 		return rc;
-	if ((rc = gic_resolve_prefix(c, argv[optind], hex)) < 0 ||
+	if ((rc = gic_resolve_image(c, argv[optind], hex)) < 0 ||
 	    (rc = gic_image_read(c, hex, &buf, &len)) < 0) {
 		rc = cli_fail(rc, "cat", argv[optind]);
 	} else {

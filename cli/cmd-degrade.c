@@ -1,7 +1,7 @@
 /*
- * cmd-degrade.c - gicat degrade OPS SHA256|PREFIX > file: one derived image
- * (resize, blur, JPEG re-encoding... see degrade.h), computed and stored
- * once, then reused; its bytes go to stdout, and stderr says whether they
+ * cmd-degrade.c - gicat degrade OPS SHA256|PREFIX|PATH > file: one derived
+ * image of a catalogued one, PATH as show takes it (resize, blur, JPEG
+ * re-encoding... see degrade.h), computed and stored once, then reused; its bytes go to stdout, and stderr says whether they
  * were computed or found in the catalog.
  */
 #include <getopt.h>
@@ -19,7 +19,7 @@ static int run(struct gic_catalog *c, const struct gic_ops *o,
 	size_t len = 0;
 	int rc, computed = 0;
 
-	if ((rc = gic_resolve_prefix(c, prefix, parent)) < 0)
+	if ((rc = gic_resolve_image(c, prefix, parent)) < 0)
 		return cli_fail(rc, "degrade", prefix);
 	if ((rc = gic_derive(c, parent, o->canon, hex, &computed)) < 0 ||
 	    (rc = gic_image_read(c, hex, &buf, &len)) < 0)
@@ -41,7 +41,7 @@ int cmd_degrade(int argc, char **argv)
 	while ((ch = cli_getopt(argc, argv, "h", opts, NULL)) != -1)
 		return cli_getopt_end("degrade", ch);
 	if (argc - optind != 2)
-		return cli_usage_error("degrade", "expected OPS and one hash");
+		return cli_usage_error("degrade", "expected OPS and one hash or path");
 	if ((rc = gic_ops_parse(argv[optind], &o)) < 0) {
 		char why[512], chain[80];
 

@@ -77,7 +77,7 @@ static const struct cmd commands[] = {
 	  "                 list), \"derived_from\", \"derivations\" and\n"
 	  "                 \"rejected\" (entries' files a later ingest\n"
 	  "                 refused; the entries keep this image)\n" },
-	{ "cat", cmd_cat, "SHA256|PREFIX", "write an image's bytes to stdout",
+	{ "cat", cmd_cat, "SHA256|PREFIX|PATH", "write an image's bytes to stdout",
 	  NULL },
 	{ "stats", cmd_stats, "[--format table|json] [EXPR] | --rejects "
 	  "[--format table|csv|jsonl]", "counts per dataset, subset, generator, "
@@ -197,7 +197,7 @@ static const struct cmd commands[] = {
 	  "               only that dataset's); failures listed\n"
 	  "  --forget-failed  forget those failed URLs (--status stops\n"
 	  "               listing them; a run tries them as new)\n" },
-	{ "degrade", cmd_degrade, "OPS SHA256|PREFIX > FILE",
+	{ "degrade", cmd_degrade, "OPS SHA256|PREFIX|PATH > FILE",
 	  "one degraded image (derived once, then reused) on stdout",
 	  "  OPS: operations joined by '|', applied in order:\n"
 	  "    jpeg(quality=Q[,subsampling=420|444])  baseline JPEG, IJG tables\n"

@@ -94,6 +94,14 @@ test_expect_success 'cat writes the original bytes' '
 	gicat cat "$(first basn2c08.png)" >back && cmp back img/basn2c08.png
 '
 
+test_expect_success 'cat takes a path, as show does: an entry'"'"'s, or a file found by its content' '
+	gicat cat img/basn2c08.png >back && cmp back img/basn2c08.png &&
+	cp img/basn2c08.png copy.png && gicat cat "$TRASH/copy.png" >back &&
+	cmp back img/basn2c08.png &&
+	test_expect_code 2 gicat cat img/nothing.png >/dev/null 2>err &&
+	test_grep "^gicat: cat: .img/nothing.png.: neither a hash .*, an entry.s path nor a file here$" err
+'
+
 # script(1) gives the command a terminal as stdout and copies what it
 # writes there to out.
 if command -v script >/dev/null 2>&1; then

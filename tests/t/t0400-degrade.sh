@@ -21,6 +21,8 @@ test_expect_success 'a blur is computed once, then reused with the same bytes' '
 	gicat degrade "blur(sigma=3)" "$fake" >b1.png 2>err1 &&
 	test_grep "^degrade: computed [0-9a-f]\{64\}: blur(sigma=3)|png() of " err1 &&
 	gicat degrade "blur(sigma=3)" "$(echo $fake | cut -c1-8)" >b2.png 2>err2 &&
+	gicat cat "$fake" >fake.png && gicat degrade "blur(sigma=3)" fake.png >b3.png 2>/dev/null &&
+	cmp b1.png b3.png &&
 	test_grep "^degrade: reused " err2 &&
 	cmp b1.png b2.png &&
 	printf "\211PNG" >magic && head -c 4 b1.png | cmp - magic &&
