@@ -193,9 +193,20 @@ static int make_dirs(const char *dir)
 		if (c && c != '/')
 			continue;
 		*s = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST)
-			return gic_seterr(GIC_EIO, "mkdir '%s': %s", p,
-					  strerror(errno));
+		if (mkdir(p, 0777) < 0 && errno != EEXIST) {
+			char *up = strrchr(p, '/');
+			int err = errno;
+
+			/* a file on the way ("f/sub" with f a file) is named,
+			 * as init names DIR when it is one */
+			if (err == ENOTDIR && up && up > p) {
+				*up = '\0';
+				return gic_seterr(GIC_EUSAGE, "'%s' is a file, "
+						  "not a directory", p);
+			}
+			return gic_seterr(GIC_EIO, "cannot make '%s': %s", p,
+					  strerror(err));
+		}
 		if (!(*s = c))
 			return 0;
 	}

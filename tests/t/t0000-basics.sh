@@ -178,8 +178,10 @@ test_expect_success 'init of an existing catalog changes nothing and succeeds (a
 	gicat init nosuch/deeper 2>err &&
 	test_grep "^init: created catalog in $TRASH/nosuch/deeper/.gicat" err &&
 	gicat --catalog nosuch/deeper stats >/dev/null &&
-	: >afile && test_expect_code 3 gicat init afile/sub 2>err &&
-	test "$(cat err)" = "gicat: init: mkdir ${SQ}afile/sub${SQ}: Not a directory" &&
+	: >afile && test_expect_code 2 gicat init afile/sub/x 2>err &&
+	test_grep "^gicat: init: .afile/sub/x.: .afile. is a file, not a directory$" err &&
+	test_expect_code 3 gicat init /proc/nope/x 2>err &&
+	test "$(cat err)" = "gicat: init: ${SQ}/proc/nope/x${SQ}: cannot make ${SQ}/proc/nope${SQ}: No such file or directory" &&
 	: >afile && test_expect_code 2 gicat init afile 2>err &&
 	test_grep "^gicat: init: .afile. is a file, not a directory$" err &&
 	test_expect_code 2 gicat init "" 2>err && test_grep "^gicat: init: DIR is empty$" err
