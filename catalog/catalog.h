@@ -132,6 +132,9 @@ size_t gic_text_step(const char *s, size_t left, int *esc);
  * name in a message cannot break its line or drive a terminal.  Returns
  * buf. */
 const char *gic_esc(const char *s, char *buf, size_t n);
+/* s as one word of a shell command line: as it is when the shell would
+ * leave it so, else in single quotes (one in s as '\''); cut at n. */
+void gic_shell_word(const char *s, char *out, size_t n);
 /* Is s NULL, empty or only white space (an EXPR that says nothing)? */
 int gic_blank(const char *s);
 /* 32 digest bytes as 64 lowercase hex digits. */

@@ -431,3 +431,24 @@ uint64_t gic_fnv1a(const char *s)
 		h = (h ^ (unsigned char)*s++) * 1099511628211u;
 	return h;
 }
+
+void gic_shell_word(const char *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	if (!s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/")]) {
+		snprintf(out, n, "%s", s);
+		return;
+	}
+	out[o++] = '\'';
+	for (; *s && o + 6 < n; s++)
+		if (*s == '\'') {
+			memcpy(out + o, "'\\''", 4);
+			o += 4;
+		} else {
+			out[o++] = *s;
+		}
+	out[o++] = '\'';
+	out[o] = '\0';
+}

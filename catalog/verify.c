@@ -276,29 +276,6 @@ no_access:  /* not damage: ingesting it again would not mend it */
 #define REF_CHANGED_REMEDY ": restore it, or ingest it again with --mode " \
 	"ref to catalogue what it holds now"
 
-/* s as one word of a shell command line: as it is when the shell would
- * leave it so, else in single quotes (one in s as '\''); cut at n. */
-static void shell_word(const char *s, char *out, size_t n)
-{
-	size_t o = 0;
-
-	if (!s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
-		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")]) {
-		snprintf(out, n, "%s", s);
-		return;
-	}
-	out[o++] = '\'';
-	for (; *s && o + 6 < n; s++)
-		if (*s == '\'') {
-			memcpy(out + o, "'\\''", 4);
-			o += 4;
-		} else {
-			out[o++] = *s;
-		}
-	out[o++] = '\'';
-	out[o] = '\0';
-}
-
 /*
  * A ref'd file of another size changed; one whose mtime alone moved (a
  * touch, a copy that kept the bytes) may not have.  The quick check says
@@ -315,7 +292,7 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 	x->rep->refs_checked++;
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT) {
-			shell_word(dataset, word, sizeof(word));
+			gic_shell_word(dataset, word, sizeof(word));
 			snprintf(why, sizeof(why), "referenced file is gone "
 				 "(moved? 'gicat mv' its tree, or ingest it "
 				 "from where it is now with --mode ref "

@@ -23,7 +23,7 @@ int cmd_verify(int argc, char **argv)
 	struct progress prog;
 	struct gic_catalog *c;
 	int ch, full = 0, rc;
-	char derived[48] = "";
+	char derived[48] = "", objects[4200], fix[8500];
 
 	while ((ch = cli_getopt(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'f')
@@ -39,6 +39,8 @@ int cmd_verify(int argc, char **argv)
 	cli_progress_hook(c, &prog);
 	rc = gic_verify(c, full, on_problem, &prog, &rep);
 	cli_progress_unhook(c, &prog);
+	snprintf(objects, sizeof(objects), "%s/objects", c->dir);
+	gic_shell_word(objects, fix, sizeof(fix));
 	gic_catalog_close(c);
 	if (rc < 0)
 		return cli_fail(rc, "verify", NULL);
@@ -76,10 +78,9 @@ int cmd_verify(int argc, char **argv)
 		printf("verify: note: %llu object%s may be written to (first: "
 		       "%s), where gicat leaves objects read-only: with --mode "
 		       "link a write to the original is one to the object; "
-		       "'verify --full' checks the bytes, 'chmod a-w' on the "
-		       "files makes them read-only again\n",
-		       (unsigned long long)rep.writable, cli_s(rep.writable),
-		       rep.writable_first);
+		       "'verify --full' checks the bytes; read-only again: "
+		       "find %s -type f -perm /222 -exec chmod a-w {} +\n", (unsigned long long)rep.writable,
+		       cli_s(rep.writable), rep.writable_first, fix);
 	if (rep.foreign)
 		printf("verify: note: %llu entr%s under objects/ that gicat did "
 		       "not write (neither objects nor temporary files): left "

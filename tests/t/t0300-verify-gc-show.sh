@@ -136,7 +136,8 @@ test_expect_success 'an object made writable again (a link-mode original chmod u
 	gicat --catalog wr verify >out 2>err &&
 	test_grep " 0 problems$" out &&
 	test_grep "^verify: note: 1 object may be written to (first: $sha), where gicat leaves objects read-only" out &&
-	chmod a-w "wr-src/$f" &&
+	fix=$(sed -n "s/.*; read-only again: \(find .* -perm \/222 -exec chmod a-w {} +\)$/\1/p" out) &&
+	test -n "$fix" && eval "$fix" &&
 	gicat --catalog wr verify >out && ! grep "written to" out
 '
 
