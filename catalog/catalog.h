@@ -117,6 +117,8 @@ int gic_sha256_fd(int fd, char hex[GIC_HEX_LEN + 1]);
 int gic_sha256_file(const char *path, char hex[GIC_HEX_LEN + 1]);
 /* The same, of path relative to the directory dfd (or AT_FDCWD). */
 int gic_sha256_file_at(int dfd, const char *path, char hex[GIC_HEX_LEN + 1]);
+/* ... its error saying why alone, for a caller that names the file. */
+int gic_sha256_at(int dfd, const char *path, char hex[GIC_HEX_LEN + 1]);
 /* Whether path a is path b or lies below it, by components ("old"
  * holds "old/x.png", not "oldish.png"; "/" holds every absolute path). */
 int gic_path_within(const char *a, const char *b);

@@ -196,8 +196,10 @@ int gic_sha256_fd(int fd, char hex[GIC_HEX_LEN + 1])
 	off_t off = 0;
 	ssize_t n;
 
-	if (!ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+	if (!ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
 		goto out;
+	}
 	while ((n = pread(fd, buf, 1 << 16, off)) > 0) {
 		EVP_DigestUpdate(ctx, buf, (size_t)n);
 		off += n;
@@ -223,16 +225,32 @@ int gic_sha256_file(const char *path, char hex[GIC_HEX_LEN + 1])
 
 int gic_sha256_file_at(int dfd, const char *path, char hex[GIC_HEX_LEN + 1])
 {
+	char why[512];
+	int rc = gic_sha256_at(dfd, path, hex);
+
+	if (rc < 0) {
+		snprintf(why, sizeof(why), "%.*s", (int)sizeof(why) - 1,
+			 gic_errmsg());
+		gic_seterr(rc, "'%s': %s", path, why);
+	}
+	return rc;
+}
+
+int gic_sha256_at(int dfd, const char *path, char hex[GIC_HEX_LEN + 1])
+{
+	/* O_NONBLOCK: a FIFO is refused below, not waited on */
 	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc;
 	struct stat st;
 
 	if (fd < 0)
-		return gic_seterr(GIC_EIO, "'%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return gic_seterr(GIC_EIO, "'%s': not a regular file", path);
-	}
-	rc = gic_sha256_fd(fd, hex);
+		return gic_seterr(GIC_EIO, "%s", strerror(errno));
+	if (fstat(fd, &st) < 0)
+		rc = gic_seterr(GIC_EIO, "stat: %s", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = gic_seterr(GIC_EIO, "not a regular file (%s)",
+				gic_file_kind(st.st_mode));
+	else
+		rc = gic_sha256_fd(fd, hex);
 	close(fd);
 	return rc;
 }

@@ -283,7 +283,8 @@ struct hashes {
 };
 
 /* The file want, found as have: on the second pass its hash, or NULL
- * (the error set) for one that could not be read; NULL on the first. */
+ * (the error set, saying why but not which: the drift names the file)
+ * for one that could not be read; NULL on the first. */
 static const char *hashed(struct hashes *h, int dfd,
 			  const struct gic_export_file *want,
 			  const struct gic_export_file *have)
@@ -300,7 +301,7 @@ static const char *hashed(struct hashes *h, int dfd,
 	}
 	if (h->next == h->n || h->v[h->next].path != want->path)
 		/* the directory changed between the passes */
-		return gic_sha256_file_at(dfd, want->path, h->one) < 0 ? NULL :
+		return gic_sha256_at(dfd, want->path, h->one) < 0 ? NULL :
 		       h->one;
 	r = &h->v[h->next++];
 	if (!r->got[0])

@@ -32,7 +32,7 @@ struct pool {
 static void hash_one(int dfd, struct gic_rehash *r)
 {
 	r->err = NULL;
-	if (gic_sha256_file_at(dfd, r->path, r->got) == 0)
+	if (gic_sha256_at(dfd, r->path, r->got) == 0)
 		return;
 	r->got[0] = '\0';
 	r->err = strdup(gic_errmsg());  /* NULL: out of memory, said so */

@@ -13,8 +13,8 @@ struct gic_rehash {
 	const char *path;              /* below the directory */
 	ino_t ino;                     /* its inode: the order of reading */
 	char got[GIC_HEX_LEN + 1];     /* its sha256; "" when not read */
-	char *err;                     /* ... why (malloc'd; NULL: out of
-					  memory) */
+	char *err;                     /* ... why, the path not named
+					  (malloc'd; NULL: out of memory) */
 };
 
 /*
