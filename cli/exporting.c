@@ -178,7 +178,7 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 	struct gic_export_report rep;
 	struct progress p;
 	char warn[64];
-	int rc, places = a->opts.format != GIC_FMT_MANIFEST &&
+	int rc, sets = 0, places = a->opts.format != GIC_FMT_MANIFEST &&
 			 a->opts.format != GIC_FMT_WEBDATASET;
 
 	if (!a->out)
@@ -233,11 +233,14 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 			a->opts.mode == GIC_EXP_LINK ? "hard-linked" :
 			a->opts.mode == GIC_EXP_SYMLINK ? "symlinked" : "reflinked",
 			copied_why(rep.copied_errno, a->opts.mode));
+	/* the sets written: an empty one (warned of) writes nothing */
+	for (int i = 0; i < r->nsets; i++)
+		sets += r->sets[i].n > 0;
 	/* manifest and webdataset place no image files: no mode to name */
 	cli_err("%s: %llu image%s in %d set%s, %llu files written to "
 		"%s (%s%s%s; materialization #%lld in the catalog)\n", cmd,
-		(unsigned long long)rep.images, cli_s(rep.images), r->nsets,
-		r->nsets == 1 ? "" : "s",
+		(unsigned long long)rep.images, cli_s(rep.images), sets,
+		sets == 1 ? "" : "s",
 		(unsigned long long)rep.files, a->out,
 		gic_export_format_name(a->opts.format),
 		places ? ", " : "", places ?
