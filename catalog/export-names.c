@@ -4,6 +4,7 @@
  * prefixed with the hash when unsafe (a device name, a bidi control, a
  * name no file system takes) or when two collide, case aside.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,8 @@ static int safe_name(const char *s)
 }
 
 /* base, ending in the extension of the format written: kept when it
- * says that format, put in place of another image extension (a degraded
+ * says that format (in lower case: "x.PNG" is "x.png", as some loaders
+ * match only ".png"), put in place of another image extension (a degraded
  * image, a JPEG named .png), added when there is none a loader would take
  * for an image (ImageFolder skips "photo"). */
 static char *original_name(const struct gic_item *it, const char *base)
@@ -172,8 +174,12 @@ static char *original_name(const struct gic_item *it, const char *base)
 	char *n = NULL;
 
 	if ((png && !strcmp(it->format, "png")) ||
-	    (jpg && !strcmp(it->format, "jpeg")))
-		return strdup(base);
+	    (jpg && !strcmp(it->format, "jpeg"))) {
+		if ((n = strdup(base)))
+			for (char *e = n + stem; *e; e++)
+				*e = (char)tolower((unsigned char)*e);
+		return n;
+	}
 	return asprintf(&n, "%.*s.%s", stem, base,
 			gic_export_ext(it->format)) < 0 ? NULL : n;
 }

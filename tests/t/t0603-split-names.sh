@@ -301,9 +301,25 @@ p() { echo $1 | cut -c1-16; }
 test_expect_success '--names original: names alike but for case are prefixed; names Windows refuses become hashes' '
 	named_export casefold a/Photo.png b/photo.PNG "c/what?.png" d/CON.png e/dot.png. f/Lpt9.x.png &&
 	set -- $hashes &&
-	printf "%s\n" "$(p $1)_Photo.png" "$(p $2)_photo.PNG" "$(p $3).png" "$(p $4).png" \
+	printf "%s\n" "$(p $1)_Photo.png" "$(p $2)_photo.png" "$(p $3).png" "$(p $4).png" \
 		"$(p $5).png" "$(p $6).png" | sort >want &&
 	ls casefold/export/1_fake | sort >got && test_cmp want got
+'
+
+test_expect_success '--names original: an extension in capitals is written in lower case, the rest of the name kept' '
+	db=names-cat/.gicat/catalog.db &&
+	png=$(gicat --catalog names-cat query --format csv --fields sha256 --limit 1 \
+		"split = val and label = fake and format = png" | tail -n +2) &&
+	jpg=$(gicat --catalog names-cat query --format csv --fields sha256 --limit 1 \
+		"split = val and format = jpeg" | tail -n +2) &&
+	sqlite3 $db "UPDATE entries SET path = '\''a/MyPhoto.Png'\'' WHERE sha256 = '\''$png'\'';
+		UPDATE entries SET path = '\''b/IMG_01.JPEG'\'' WHERE sha256 = '\''$jpg'\''" &&
+	gicat --catalog names-cat export "sha256 in ($png, $jpg)" --names original \
+		--format hf --out upper-ext 2>err &&
+	printf "%s\n" IMG_01.jpeg MyPhoto.png metadata.jsonl >want &&
+	ls upper-ext/export >got && test_cmp want got &&
+	test_grep "^{.file_name.:.MyPhoto.png.," upper-ext/export/metadata.jsonl &&
+	(cd upper-ext && sha256sum -c --quiet MANIFEST.sha256)
 '
 
 test_expect_success '--names original: names alike but for the case of a letter beyond ASCII are prefixed too' '
