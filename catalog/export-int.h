@@ -10,6 +10,8 @@
 
 #include <sys/types.h>
 
+#include <jansson.h>
+
 #include "catalog.h"
 #include "task.h"
 
@@ -199,6 +201,13 @@ char **gic_export_names(struct gic_export_ctx *x,
 void gic_export_names_free(char **names, size_t n);
 
 /* export-meta.c */
+/* Does s degrade its images (degrade, degrade_real or degrade_fake)?
+ * Its metadata then gives each item's original, for a prediction on a
+ * degraded image to be paired with one on its original ... */
+int gic_export_set_derived(const struct gic_resolved_set *s);
+/* ... as o's last fields: parent_sha256 and ops (the canonical chain),
+ * null for an item not derived (degrade_real spares the fakes). */
+void gic_export_json_derived(json_t *o, const struct gic_item *it);
 /* names: the set's file names (gic_export_names), NULL for the formats
  * that write no image files. */
 int gic_export_set_meta(struct gic_export_ctx *x,

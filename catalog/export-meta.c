@@ -26,13 +26,30 @@ static json_t *opt_class(const struct gic_item *it)
 	return it->class_idx >= 0 ? json_integer(it->class_idx) : json_null();
 }
 
+int gic_export_set_derived(const struct gic_resolved_set *s)
+{
+	for (int k = 0; k < GIC_DEGRADE_KEYS; k++)
+		if (s->def->degrade[k])
+			return 1;
+	return 0;
+}
+
+void gic_export_json_derived(json_t *o, const struct gic_item *it)
+{
+	int derived = it->parent[0] != '\0';
+
+	json_object_set_new(o, "parent_sha256", derived ?
+			    json_string(it->parent) : json_null());
+	json_object_set_new(o, "ops", derived ? opt_str(it->ops) : json_null());
+}
+
 /* HF imagefolder: metadata.jsonl, file_name first. */
 static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *s,
 		       char *const *names)
 {
 	struct text t;
 	char rel[4096];
-	int rc;
+	int rc, derived = gic_export_set_derived(s);
 
 	snprintf(rel, sizeof(rel), "%s/metadata.jsonl", s->def->name);
 	if ((rc = gic_text_open(x, &t, rel)) < 0)
@@ -46,6 +63,8 @@ static int hf_metadata(struct gic_export_ctx *x, const struct gic_resolved_set *
 		json_object_set_new(o, "generator", opt_str(it->generator));
 		json_object_set_new(o, "class", opt_class(it));
 		json_object_set_new(o, "sha256", json_string(it->sha256));
+		if (derived)
+			gic_export_json_derived(o, it);
 		gic_text_json(&t, o);
 	}
 	return gic_text_flush(x, &t, rel, s->def->name);
@@ -137,7 +156,7 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 	struct text csv, jl;
 	char rel[4096], jrel[4096], line[512];
 	sqlite3_stmt *q;
-	int began, rc = 0;
+	int began, rc = 0, derived = gic_export_set_derived(s);
 
 	if (sqlite3_prepare_v2(x->cat->db, "SELECT ref_path, ref_mtime_ns FROM "
 			       "images WHERE sha256 = ?", -1, &q, NULL))
@@ -157,7 +176,10 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 		gic_read_end(x->cat, began);
 		return rc;
 	}
-	gic_text_add(&csv, "sha256,path,label,generator,class,object\n");
+	/* SPEC's columns, then, in a set that degrades, the original's */
+	gic_text_add(&csv, derived ? "sha256,path,label,generator,class,"
+		     "object,parent_sha256,ops\n" :
+		     "sha256,path,label,generator,class,object\n");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct gic_item *it = &s->items[i];
 		char *obj;
@@ -173,6 +195,8 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 			      opt_str(gic_export_label_name(it->label)),
 			      "generator", opt_str(it->generator),
 			      "class", opt_class(it), "object", opt_str(obj));
+		if (derived)
+			gic_export_json_derived(o, it);
 		gic_text_json(&jl, o);
 		gic_text_add(&csv, it->sha256);
 		gic_text_add(&csv, ",");
@@ -186,6 +210,12 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 			snprintf(line, sizeof(line), "%d", it->class_idx), gic_text_add(&csv, line);
 		gic_text_add(&csv, ",");
 		gic_text_quoted(&csv, obj);
+		if (derived) {
+			gic_text_add(&csv, ",");
+			gic_text_add(&csv, it->parent);
+			gic_text_add(&csv, ",");
+			gic_text_field(&csv, it->parent[0] ? it->ops : NULL);
+		}
 		gic_text_add(&csv, "\n");
 		free(obj);
 		x->images++;

@@ -71,7 +71,9 @@ static int add_member(struct archive *a, const char *name, const void *buf,
 	return rc == ARCHIVE_OK ? 0 : -1;
 }
 
-static char *sample_json(struct gic_export_ctx *x, const struct gic_item *it)
+/* derived: the set degrades (gic_export_set_derived). */
+static char *sample_json(struct gic_export_ctx *x, const struct gic_item *it,
+			 int derived)
 {
 	json_t *o = json_object();
 	char *s;
@@ -87,6 +89,8 @@ static char *sample_json(struct gic_export_ctx *x, const struct gic_item *it)
 			    json_integer(it->class_idx) : json_null());
 	json_object_set_new(o, "wnid", it->wnid[0] ? json_string(it->wnid) :
 			    json_null());
+	if (derived)
+		gic_export_json_derived(o, it);
 	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 	json_decref(o);
 	return s;
@@ -128,7 +132,8 @@ static int add_sample(struct gic_export_ctx *x, struct archive *a,
 	snprintf(name, sizeof(name), "%s.%s", key, gic_export_ext(it->format));
 	rc = add_member(a, name, buf, len);
 	snprintf(name, sizeof(name), "%s.json", key);
-	if (rc == 0 && (meta = sample_json(x, it)))
+	if (rc == 0 && (meta = sample_json(x, it,
+					   gic_export_set_derived(s))))
 		rc = add_member(a, name, meta, strlen(meta));
 	free(buf);
 	free(meta);

@@ -93,6 +93,40 @@ test_expect_success 'degrade_real degrades the reals of a set and leaves its fak
 	selected "subset = sd14 and split = val and label = real" >want && test_cmp want parents
 '
 
+test_expect_success 'hf, webdataset and manifest metadata name the original and ops of a degraded image' '
+	for f in hf webdataset manifest; do
+		gicat split reals.ini --format $f --out dr-$f 2>/dev/null || return 1
+	done &&
+	gicat export "subset = sd14 and split = val" --format manifest --out nd 2>/dev/null &&
+	$PY -c "
+import csv, json, sqlite3, tarfile
+db = sqlite3.connect(\"cat/.gicat/catalog.db\")
+parent = dict(db.execute(\"SELECT derived, parent FROM derivations WHERE \"
+                         \"ops = ${SQ}jpeg(quality=30)${SQ}\"))
+def check(rows, first):
+    n = [0, 0]
+    for r in rows:
+        keys = list(r)
+        assert keys[0] == first, keys
+        assert keys[-2:] == [\"parent_sha256\", \"ops\"], keys
+        d = r[\"sha256\"] in parent
+        want = [parent.get(r[\"sha256\"]), \"jpeg(quality=30)\" if d else None]
+        assert [r[\"parent_sha256\"] or None, r[\"ops\"] or None] == want, r
+        n[d] += 1
+    assert n[0] and n[1], n
+jl = lambda f: [json.loads(l) for l in open(f)]
+check(jl(\"dr-hf/test/x/metadata.jsonl\"), \"file_name\")
+check(jl(\"dr-manifest/test/x.jsonl\"), \"sha256\")
+check(csv.DictReader(open(\"dr-manifest/test/x.csv\")), \"sha256\")
+t = tarfile.open(\"dr-webdataset/test/x-000000.tar\")
+check([json.load(t.extractfile(m)) for m in t if m.name.endswith(\".json\")],
+      \"sha256\")
+head = next(csv.reader(open(\"nd/export.csv\")))
+assert head == \"sha256 path label generator class object\".split(), head
+assert all(\"ops\" not in r for r in jl(\"nd/export.jsonl\"))
+"
+'
+
 test_expect_success 'LICENSES.md of a degraded export counts the parents'"'"' licenses' '
 	printf "[task]\nname = mj\n[test mj]\nselect = subset = midjourney and split = val\ndegrade = jpeg(quality=50)\n" \
 		>mj.ini &&
