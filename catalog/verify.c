@@ -8,6 +8,7 @@
  * behind, so they are counted as harmless rather than reported.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,7 +317,7 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 			 (long long)size, REF_CHANGED_REMEDY);
 		problem(x, path, why);
 	} else if (full) {
-		if (gic_sha256_file(path, got) < 0)
+		if (gic_sha256_at(AT_FDCWD, path, got) < 0)
 			problem(x, path, gic_errmsg());
 		else if (strcmp(got, hex)) {
 			snprintf(why, sizeof(why), "content changed since ingest "
