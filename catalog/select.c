@@ -309,7 +309,7 @@ static int by_content(struct gic_catalog *c, const char *path,
 	char got[GIC_HEX_LEN + 1], why[512];
 	int rows;
 
-	if ((rows = gic_sha256_file(path, got)) < 0) {
+	if ((rows = gic_sha256_at(AT_FDCWD, path, got)) < 0) {
 		snprintf(why, sizeof(why), "%s", gic_errmsg());
 		return gic_seterr(rows, "no entry has this path, and the file "
 				  "could not be read: %s", why);
