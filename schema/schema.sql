@@ -181,7 +181,9 @@ SELECT e.id AS id, e.sha256 AS sha256, e.dataset AS dataset,
        i.text_keys AS text_keys, i.storage AS storage,
        i.exif_software AS exif_software, i.exif_make AS exif_make,
        i.exif_model AS exif_model, i.xmp_source_type AS xmp_source_type,
-       i.trailing_bytes AS trailing_bytes
+       i.trailing_bytes AS trailing_bytes,
+       i.quality_exact AS quality_exact, i.interlaced AS interlaced,
+       i.orientation AS orientation, e.added_at AS added_at
 FROM entries e JOIN images i ON i.sha256 = e.sha256
 LEFT JOIN classes c ON c.idx = e.class;
 ALTER TABLE entries ADD COLUMN file_id TEXT; -- 'device:inode' of the local file read at ingest (NULL for fetched entries and those of older catalogs): a path that is another spelling of a catalogued one is the same file only when this matches
@@ -225,3 +227,7 @@ CREATE TABLE counters (
 -- which lie under a directory (an export's --out) are a few index steps,
 -- where each read every image.
 CREATE INDEX images_ref ON images (ref_path) WHERE storage = 'ref';
+
+-- 0016-view-image-fields: v_entries.quality_exact, interlaced and
+-- orientation (the image's) and added_at (the entry's), above (the view
+-- as redefined then).

@@ -122,7 +122,7 @@ test_expect_success 'migrate --status of an older catalog with images to measure
 test_expect_success 'a migration that fails undoes those applied before it in the run; the next run applies them all' '
 	mkdir -p c12/.gicat/objects &&
 	for m in "$TOP"/migrations/*.sql; do
-		case $m in */001[345]-*) ;; *) cat "$m" ;; esac
+		case $m in */000*|*/001[0-2]-*) cat "$m" ;; esac
 	done >c12.sql &&
 	sqlite3 c12/.gicat/catalog.db <c12.sql &&
 	sqlite3 c12/.gicat/catalog.db "PRAGMA user_version = 12; CREATE TABLE counters (x)" &&

@@ -52,6 +52,25 @@ test_expect_success 'JPEG details: arithmetic, progressive, 4:4:4, gray, CMYK, E
 	echo 6 >want && test_cmp want o
 '
 
+test_expect_success 'query fields: interlaced, orientation, quality_exact, added_at' '
+	test "$(gicat query --count "interlaced = 1")" -eq \
+		"$(cd "$PNGS" && ls ???i*.png | grep -vc "^x")" &&
+	test "$(gicat query --format csv --fields orientation \
+		"path ~ \"*testorig_exif_orient6.jpg\"" | tail -1)" = 6 &&
+	test "$(gicat query --count "quality_exact = 1")" -eq \
+		"$(gicat query --count "format = jpeg")" &&
+	test "$(gicat query --count "quality_exact = null")" -eq \
+		"$(gicat query --count "format = png")" &&
+	stamp="20??-??-??T??:??:??Z" &&
+	test "$(gicat query --count "added_at ~ \"$stamp\"")" -eq \
+		"$(gicat query --count)" &&
+	gicat help query >help &&
+	gicat query --format csv --limit 1 | head -1 | tr , "\n" >fields &&
+	while read f; do
+		grep -qw "$f" help || { echo "not in help: $f"; return 1; }
+	done <fields
+'
+
 test_expect_success 'JPEG quality is read from the quantisation tables' '
 	q=$(gicat query --format csv --fields jpeg_quality "path ~ \"*/testorig.jpg\"" | tail -1) &&
 	test "$q" -eq 75

@@ -295,7 +295,7 @@ test_expect_success 'verify names a damaged catalog page once, and reports a che
 	zero_cells cpg/.gicat/catalog.db entries_sha256 &&
 	test_expect_code 1 gicat --catalog cpg verify 2>err >out &&
 	! grep "\*\*\*" err &&
-	test "$(grep -c "^gicat: verify: .catalog.db.: " err)" -eq "$(sed -n "s/.*; \([0-9]*\) problems$/\1/p" out)" &&
+	test "$(grep -c "^gicat: verify: .catalog.db.: " err)" -eq "$(sed -n "s/.*; \([0-9]*\) problems*$/\1/p" out)" &&
 	test_expect_code 1 gicat --catalog cpg verify --full 2>err >out &&
 	test_grep "^gicat: verify: .catalog.db.: integrity_check stopped: database disk image is malformed$" err &&
 	test_grep "^verify: 1 image: 1 object re-hashed" out &&

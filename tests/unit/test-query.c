@@ -92,10 +92,11 @@ static void field_table(void **state)
 		"sha256", "dataset", "generator", "subset", "label", "split", "class",
 		"wnid", "class_name", "class_source", "path", "width", "height",
 		"short_side", "format", "bytes", "mode", "channels", "bit_depth",
-		"jpeg_quality", "subsampling", "progressive", "phash", "license",
-		"source", "has_icc", "has_exif", "has_xmp", "has_c2pa",
-		"text_keys", "exif_software", "exif_make", "exif_model",
-		"xmp_source_type", "trailing_bytes", "storage", NULL,
+		"jpeg_quality", "quality_exact", "subsampling", "progressive",
+		"interlaced", "phash", "license", "source", "has_icc",
+		"has_exif", "has_xmp", "has_c2pa", "orientation", "text_keys",
+		"exif_software", "exif_make", "exif_model", "xmp_source_type",
+		"trailing_bytes", "storage", "added_at", NULL,
 	};
 	const struct gic_field *f = gic_fields();
 	size_t i;
@@ -112,8 +113,10 @@ static void field_table(void **state)
 	 * list (license = ID: one of its ids) */
 	for (i = 0; f[i].name; i++) {
 		assert_int_equal(f[i].type, strstr(" class width height short_side "
-			"bytes channels bit_depth jpeg_quality progressive has_icc "
-			"has_exif has_xmp has_c2pa trailing_bytes ", spaced(f[i].name))
+			"bytes channels bit_depth jpeg_quality quality_exact "
+			"progressive interlaced has_icc has_exif has_xmp "
+			"has_c2pa orientation trailing_bytes ",
+			spaced(f[i].name))
 			? GIC_FT_INT : GIC_FT_TEXT);
 		assert_int_equal(f[i].name_like, strstr(" dataset generator subset "
 			"split class_name mode subsampling class_source license ",
