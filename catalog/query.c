@@ -124,6 +124,11 @@ static int is_value(enum tkind k)
 	return k == T_WORD || k == T_STR || k == T_NULL;
 }
 
+static int is_keyword(enum tkind k)
+{
+	return k == T_AND || k == T_OR || k == T_NOT || k == T_IN;
+}
+
 /* 0 and *out for an optionally negative decimal integer, -1 if s is not
  * one, -2 if it does not fit in 64 bits. */
 static int to_int(const char *s, int64_t *out)
@@ -206,11 +211,19 @@ static int bind_value(struct parser *p, const struct gic_field *f,
 	return add_param(p, v, GIC_FT_INT, i, NULL, NULL);
 }
 
-/* Reads a value token into *v, or fails naming what it followed. */
+/* Reads a value token into *v, or fails naming what it followed (and,
+ * for a keyword there, that a value spelt like one is quoted: the
+ * dataset 'or'). */
 static int expect_value(struct parser *p, struct tok *v)
 {
 	char buf[64];
 
+	if (is_keyword(p->t.kind))
+		return gic_qfail(p, &p->t, "expected a value after %s: '%.*s' "
+				 "is a keyword here: quote a value that is "
+				 "spelled like one ('%.*s')",
+				 gic_qdesc(&p->prev, buf, sizeof(buf)),
+				 (int)p->t.n, p->t.s, (int)p->t.n, p->t.s);
 	if (!is_value(p->t.kind))
 		return gic_qfail(p, &p->t, "expected a value after %s",
 				 gic_qdesc(&p->prev, buf, sizeof(buf)));

@@ -42,6 +42,17 @@ test_expect_success 'limits are usage errors, not crashes' '
 	test_expect_code 2 gicat query --count "$(cat big)"
 '
 
+test_expect_success 'a keyword as a bare value: the error says to quote it' '
+	for e in "dataset = or" "generator = in" "label = not" \
+		"subset in (adm, AND)"; do
+		test_expect_code 2 gicat query --count "$e" 2>err &&
+		kw=${e##* } && kw=${kw%)} &&
+		test_grep "expected a value after .*: .$kw. is a keyword here: quote a value that is spelled like one (.$kw.)$" err ||
+		return 1
+	done &&
+	test "$(gicat query --count "dataset = '"'"'or'"'"'")" -eq 0
+'
+
 test_expect_success 'numbers at their ends' '
 	test_expect_code 2 gicat query --count "class = 99999999999999999999" &&
 	test "$(gicat query --count "class < 99999999999999999999")" -eq "$(gicat query --count "class != null")" &&

@@ -247,6 +247,15 @@ static void errors_point_at_the_token(void **state)
 	check_err("id = 1", 1, "unknown field 'id'");
 	check_err("generator =", 12, "expected a value after '='");
 	check_err("generator = )", 13, "expected a value after '='");
+	check_err("dataset = or", 11, "expected a value after '=': 'or' is a "
+		  "keyword here: quote a value that is spelled like one "
+		  "('or')");
+	check_err("label = NOT", 9, "expected a value after '=': 'NOT' is a "
+		  "keyword here: quote a value that is spelled like one "
+		  "('NOT')");
+	check_err("generator in (adm, in)", 20, "expected a value after ',': "
+		  "'in' is a keyword here: quote a value that is spelled like "
+		  "one ('in')");
 	check_err("generator = 'sd14", 13, "unterminated string");
 	check_err("generator = 'it''", 13, "unterminated string");
 	check_err("generator = sd14)", 17, "unexpected ')'");
