@@ -119,6 +119,32 @@ int gic_default_dataset_check(const char *name, const char *whose)
 	return gic_name_check(what, name, GIC_DATASET_MAX);
 }
 
+/* 0 if v is one of words (NULL after the last), else GIC_EUSAGE saying
+ * it is an unknown what and which are known (say). */
+static int word_check(const char *what, const char *v,
+		      const char *const *words, const char *say)
+{
+	for (; *words; words++)
+		if (!strcmp(v, *words))
+			return 0;
+	return gic_seterr(GIC_EUSAGE, "unknown %s '%s' (expected %s)", what, v,
+			  say);
+}
+
+int gic_label_check(const char *label)
+{
+	static const char *const words[] = { "real", "fake", NULL };
+
+	return word_check("label", label, words, "real or fake");
+}
+
+int gic_split_check(const char *split)
+{
+	static const char *const words[] = { "train", "val", "test", NULL };
+
+	return word_check("split", split, words, "train, val or test");
+}
+
 int gic_writer_check_opts(const struct gic_ingest_opts *o)
 {
 	int rc;
@@ -126,13 +152,9 @@ int gic_writer_check_opts(const struct gic_ingest_opts *o)
 	if (o->dataset && (rc = gic_name_check("--dataset", o->dataset,
 					       GIC_DATASET_MAX)) < 0)
 		return rc;
-	if (o->label && strcmp(o->label, "real") && strcmp(o->label, "fake"))
-		return gic_seterr(GIC_EUSAGE, "label must be 'real' or 'fake', "
-				  "not '%s'", o->label);
-	if (o->split && strcmp(o->split, "train") && strcmp(o->split, "val") &&
-	    strcmp(o->split, "test"))
-		return gic_seterr(GIC_EUSAGE, "split must be train, val or test, "
-				  "not '%s'", o->split);
+	if ((o->label && (rc = gic_label_check(o->label)) < 0) ||
+	    (o->split && (rc = gic_split_check(o->split)) < 0))
+		return rc;
 	if (o->class_idx > 999)
 		return gic_seterr(GIC_EUSAGE, "class must be 0..999");
 	if (o->generator && (rc = gic_name_check("--generator", o->generator,

@@ -115,6 +115,14 @@ int cli_number_opt(const char *cmd, const char *opt, const char *v,
 /* --distance of the near-duplicate search: bits, 0..GIC_NEAR_MAX_DISTANCE
  * (cli_number_opt); 0, or the exit code of a usage error. */
 int cli_distance_opt(const char *cmd, const char *v, int *out);
+/* util.c.  --label and --split of ingest and fetch (NULL: not given):
+ * -1, or the exit code of a usage error naming the option. */
+int cli_label_split_opts(const char *cmd, const char *label,
+			 const char *split);
+/* --license IDS of ingest and fetch (NULL: not given), checked against
+ * c's registry: -1, or the exit code of a usage error naming the option
+ * (of a failure, when the registry cannot be read). */
+int cli_license_opt(const char *cmd, struct gic_catalog *c, const char *ids);
 
 /* A progress line on stderr when it is a terminal; silent otherwise. */
 struct progress {

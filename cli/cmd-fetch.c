@@ -214,7 +214,8 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'v': a->val_path = optarg; break;
 		case 'y':
 			if (gic_layout_from_name(optarg, &o->layout) < 0)
-				return cli_fail(GIC_EUSAGE, "fetch", NULL);
+				return cli_usage_error("fetch", "%s",
+						       gic_errmsg());
 			o->use_layout = 1;
 			break;
 		case 'm':
@@ -247,6 +248,8 @@ static int parse(int argc, char **argv, struct args *a)
 				       "status" : "forget-failed");
 	if (!a->status && a->format_given)
 		return cli_usage_error("fetch", "--format is for --status");
+	if ((rc = cli_label_split_opts("fetch", o->label, o->split)) >= 0)
+		return rc;
 	if (argc - optind > 1 ||
 	    (!a->status && !a->forget && argc - optind != 1))
 		return cli_usage_error("fetch", a->status || a->forget ?
@@ -378,6 +381,8 @@ static int fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 	double t0;
 	int rc;
 
+	if ((rc = cli_license_opt("fetch", c, a->o.license)) >= 0)
+		return rc;
 	if ((rc = elsewhere(c, l, a, "done", "which this run fetches into",
 			    "goes on with that one")))
 		return rc;

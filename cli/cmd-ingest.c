@@ -199,6 +199,8 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 			return cli_getopt_end("ingest", ch);
 		}
 	}
+	if ((rc = cli_label_split_opts("ingest", o->label, o->split)) >= 0)
+		return rc;
 	if (optind >= argc)
 		return cli_usage_error("ingest", "no PATH given");
 	if (o->repair && o->mode == GIC_MODE_REF)
@@ -217,6 +219,10 @@ static int ingest(struct gic_ingest_opts *o, char **paths, int n)
 
 	if ((rc = cli_open("ingest", &c)))
 		return rc;
+	if ((rc = cli_license_opt("ingest", c, o->license)) >= 0) {
+		gic_catalog_close(c);
+		return rc;
+	}
 	o->on_reject = on_reject;
 	o->on_progress = on_progress;
 	o->arg = &r;

@@ -15,6 +15,7 @@
 
 #include <sqlite3.h>
 
+#include "audit.h"
 #include "cli.h"
 
 void cli_usage(const struct cmd *cmd, FILE *f)
@@ -104,6 +105,25 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	if (c)
 		usage_hint(c);
 	return EXIT_USAGE;
+}
+
+int cli_label_split_opts(const char *cmd, const char *label,
+			 const char *split)
+{
+	if (label && gic_label_check(label) < 0)
+		return cli_usage_error(cmd, "--label: %s", gic_errmsg());
+	if (split && gic_split_check(split) < 0)
+		return cli_usage_error(cmd, "--split: %s", gic_errmsg());
+	return -1;
+}
+
+int cli_license_opt(const char *cmd, struct gic_catalog *c, const char *ids)
+{
+	int rc = ids ? gic_license_check(c, ids) : 0;
+
+	if (rc == GIC_EUSAGE)
+		return cli_usage_error(cmd, "--license: %s", gic_errmsg());
+	return rc < 0 ? cli_fail(rc, cmd, NULL) : -1;
 }
 
 const char *cli_meant(const char *bad, const char *const *words)

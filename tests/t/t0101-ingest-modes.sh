@@ -476,4 +476,21 @@ test_expect_success 'an unknown mode is a usage error; so is --repair with ref' 
 	test_grep "repair mends stored objects; --mode ref stores none" err
 '
 
+test_expect_success 'bad --label, --split, --license, --layout: usage errors (ingest, fetch)' '
+	echo "http://127.0.0.1:9/a.png" >urls.txt &&
+	for cmd in "ingest src" "fetch urls.txt"; do
+		c=${cmd% *} &&
+		for o in "--label maybe:label .maybe. (expected real or fake)" \
+			"--split valid:split .valid. (expected train, val or test)" \
+			"--license NOPE-1.0:license .NOPE-1.0. (see" \
+			"--layout tree:layout .tree."; do
+			opt=${o%%:*} msg="unknown ${o#*:}" &&
+			case $opt in --layout*) ;; *) msg="${opt% *}: $msg" ;; esac &&
+			test_expect_code 2 gicat --catalog copy $c $opt ${cmd#* } 2>err &&
+			test_grep "^gicat: $c: $msg" err &&
+			test_grep "^usage: gicat $c " err || return 1
+		done
+	done
+'
+
 test_done
