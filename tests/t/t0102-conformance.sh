@@ -17,6 +17,14 @@ test_expect_success 'every x*.png of the PNG suite is rejected, every other file
 	test "$(gicat query --count)" -eq "$valid"
 '
 
+test_expect_success 'a signature a byte or two off, IHDR after it: a damaged PNG' '
+	for f in xs1n0g01 xs2n0g01 xs4n0g01 xs7n0g01; do
+		test_grep "/$f.png.: damaged PNG signature: starts with .*, not 89 50 4e 47 0d 0a 1a 0a$" err ||
+		return 1
+	done &&
+	! grep "not a PNG or JPEG" err
+'
+
 test_expect_success 'PNG suite sizes: sNN files are NxN, the rest 32x32' '
 	gicat query --format csv --fields path,width,height "path ~ \"*/s[0-9][0-9]*\"" |
 		tail -n +2 | while IFS=, read p w h; do

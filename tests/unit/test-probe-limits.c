@@ -97,6 +97,40 @@ static void test_not_images_rejected(void **state)
 	assert_null(gic_sniff_format(junk, 3));
 }
 
+/* sig (8 bytes) and the length and type of a first chunk: the start of
+ * a PNG whose signature may be damaged. */
+static void damaged(const char *sig, const char *type, const char *want)
+{
+	unsigned char b[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 13};
+
+	memcpy(b, sig, 8);
+	memcpy(b + 12, type, 4);
+	expect_reject(want, b, sizeof(b), 0, GIC_EBADIMG, want);
+}
+
+static void test_damaged_png_signature(void **state)
+{
+	static const char png[] = " not 89 50 4e 47 0d 0a 1a 0a";
+	char want[128];
+
+	(void)state;
+	/* one byte or two changed, IHDR after them: a damaged PNG */
+	snprintf(want, sizeof(want), "damaged PNG signature: starts with "
+		 "89 51 4e 47 0d 0a 1a 0a,%s", png);
+	damaged("\x89QNG\r\n\x1a\n", "IHDR", want);
+	snprintf(want, sizeof(want), "damaged PNG signature: starts with "
+		 "09 50 4e 47 0d 0a 20 0a,%s", png);
+	damaged("\x09PNG\r\n \n", "IHDR", want);
+	/* the line ends alone: what a text-mode transfer does */
+	damaged("\x89PNG\n\r\x1a\n", "IHDR", "damaged PNG signature (was "
+		"the file transferred in text mode?)");
+	/* three bytes changed, or no IHDR after them: not a PNG */
+	damaged("\x89QOH\r\n\x1a\n", "IHDR",
+		"not a PNG or JPEG file (starts with 89 51 4f 48)");
+	damaged("\x89QNG\r\n\x1a\n", "IDAT",
+		"not a PNG or JPEG file (starts with 89 51 4e 47)");
+}
+
 static void test_pixel_limit(void **state)
 {
 	struct buf b = crafted_png(100000, 100000, 1);
@@ -626,6 +660,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_png_rejected),
 		cmocka_unit_test(test_truncated_jpeg_rejected),
 		cmocka_unit_test(test_not_images_rejected),
+		cmocka_unit_test(test_damaged_png_signature),
 		cmocka_unit_test(test_pixel_limit),
 		cmocka_unit_test(test_jpeg_scan_limit),
 		cmocka_unit_test(test_png_huge_chunk_length),
