@@ -25,13 +25,14 @@ static const struct gic_field fields[] = {
 	NAME(split), INT(class), TEXT(wnid), NAME(class_name),
 	NAME(class_source), TEXT(path), INT(width), INT(height),
 	INT(short_side), TEXT(format), INT(bytes), NAME(mode), INT(channels),
-	INT(bit_depth), INT(jpeg_quality), INT(quality_exact),
-	NAME(subsampling), INT(progressive), INT(interlaced), TEXT(phash),
-	LIST(license), TEXT(source), INT(has_icc), INT(has_exif),
-	INT(has_xmp), INT(has_c2pa), INT(orientation), TEXT(text_keys),
-	TEXT(exif_software), TEXT(exif_make), TEXT(exif_model),
-	TEXT(xmp_source_type), INT(trailing_bytes), TEXT(storage),
-	TEXT(added_at),
+	INT(bit_depth), INT(jpeg_quality), NAME(subsampling),
+	INT(progressive), TEXT(phash), LIST(license), TEXT(source),
+	INT(has_icc), INT(has_exif), INT(has_xmp), INT(has_c2pa),
+	TEXT(text_keys), TEXT(exif_software), TEXT(exif_make),
+	TEXT(exif_model), TEXT(xmp_source_type), INT(trailing_bytes),
+	TEXT(storage),
+	/* added later: last, so that csv's columns keep their places */
+	INT(quality_exact), INT(interlaced), INT(orientation), TEXT(added_at),
 	{ NULL, NULL, GIC_FT_TEXT, 0, 0 },
 };
 #undef TEXT

@@ -66,11 +66,11 @@ static const struct cmd commands[] = {
 	  "  --limit N  the first N matches (in insertion order)\n"
 	  "  fields: sha256 dataset generator subset label split class wnid\n"
 	  "    class_name class_source path width height short_side format\n"
-	  "    bytes mode channels bit_depth jpeg_quality quality_exact\n"
-	  "    subsampling progressive interlaced phash license source\n"
-	  "    has_icc has_exif has_xmp has_c2pa orientation text_keys\n"
-	  "    exif_software exif_make exif_model xmp_source_type\n"
-	  "    trailing_bytes storage added_at\n" },
+	  "    bytes mode channels bit_depth jpeg_quality subsampling\n"
+	  "    progressive phash license source has_icc has_exif has_xmp\n"
+	  "    has_c2pa text_keys exif_software exif_make exif_model\n"
+	  "    xmp_source_type trailing_bytes storage quality_exact\n"
+	  "    interlaced orientation added_at\n" },
 	{ "show", cmd_show, "[--format text|json] SHA256|PREFIX|PATH",
 	  "an image's metadata and every entry of it",
 	  "  --format json  one JSON document: the image's columns (null where\n"

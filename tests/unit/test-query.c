@@ -92,11 +92,11 @@ static void field_table(void **state)
 		"sha256", "dataset", "generator", "subset", "label", "split", "class",
 		"wnid", "class_name", "class_source", "path", "width", "height",
 		"short_side", "format", "bytes", "mode", "channels", "bit_depth",
-		"jpeg_quality", "quality_exact", "subsampling", "progressive",
-		"interlaced", "phash", "license", "source", "has_icc",
-		"has_exif", "has_xmp", "has_c2pa", "orientation", "text_keys",
-		"exif_software", "exif_make", "exif_model", "xmp_source_type",
-		"trailing_bytes", "storage", "added_at", NULL,
+		"jpeg_quality", "subsampling", "progressive", "phash", "license",
+		"source", "has_icc", "has_exif", "has_xmp", "has_c2pa",
+		"text_keys", "exif_software", "exif_make", "exif_model",
+		"xmp_source_type", "trailing_bytes", "storage", "quality_exact",
+		"interlaced", "orientation", "added_at", NULL,
 	};
 	const struct gic_field *f = gic_fields();
 	size_t i;
