@@ -1,7 +1,10 @@
 /*
  * export-tar.c - WebDataset shards: <set>-000000.tar ... written with
  * libarchive, each sample as <key>.<ext> followed by <key>.json, plus
- * <set>-index.json with the exact count of samples in every shard.
+ * <set>-index.json with the exact count of samples in every shard.  A
+ * shard ends at --shard-size samples, or before the sample that would
+ * take its members (512-byte headers, data padded to 512) over
+ * --shard-bytes: a sample larger than that alone is a shard of its own.
  *
  * Shards are byte-for-byte reproducible: samples in content-hash order,
  * mtime 0, owner 0:0, no user or group names, mode 0644.  Each shard is
@@ -115,36 +118,57 @@ void gic_export_sample_key(const struct gic_resolved_set *s, size_t i,
 	snprintf(key, GIC_HEX_LEN + 1, "%.*s", whole ? GIC_HEX_LEN : 16, h);
 }
 
-/* Sample i of s: the image bytes (hash-checked) and its JSON. */
+/* The bytes a member of len bytes takes in a tar: header, padded data. */
+static uint64_t member_bytes(size_t len)
+{
+	return 512 + ((uint64_t)len + 511) / 512 * 512;
+}
+
+/* Sample i of s: the image bytes (hash-checked) and its JSON, added to
+ * *used (the shard's members so far) unless they would take it over
+ * limit (not 0) and it holds some already: then 1, nothing written. */
 static int add_sample(struct gic_export_ctx *x, struct archive *a,
 		      const struct sink *k, const struct gic_resolved_set *s,
-		      size_t i, const char *rel)
+		      size_t i, const char *rel, uint64_t *used, uint64_t limit)
 {
 	const struct gic_item *it = &s->items[i];
 	unsigned char *buf = NULL;
 	char key[GIC_HEX_LEN + 1], name[GIC_HEX_LEN + 16], *meta = NULL;
 	size_t len;
+	uint64_t need;
 	int rc;
 
 	if ((rc = gic_image_read(x->cat, it->sha256, &buf, &len)) < 0)
 		return rc;
+	if (!(meta = sample_json(x, it, gic_export_set_derived(s)))) {
+		free(buf);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	need = member_bytes(len) + member_bytes(strlen(meta));
+	if (limit && *used && *used + need > limit) {
+		free(buf);
+		free(meta);
+		return 1;
+	}
+	*used += need;
 	gic_export_sample_key(s, i, key);
 	snprintf(name, sizeof(name), "%s.%s", key, gic_export_ext(it->format));
 	rc = add_member(a, name, buf, len);
 	snprintf(name, sizeof(name), "%s.json", key);
-	if (rc == 0 && (meta = sample_json(x, it,
-					   gic_export_set_derived(s))))
+	if (rc == 0)
 		rc = add_member(a, name, meta, strlen(meta));
 	free(buf);
 	free(meta);
-	return rc == 0 && meta ? 0 : gic_seterr(GIC_EIO, "shard '%s': %s", rel,
-						 why(a, k));
+	return rc == 0 ? 0 : gic_seterr(GIC_EIO, "shard '%s': %s", rel,
+					why(a, k));
 }
 
-/* Writes items [from, to) as the shard rel; its hash goes to sha. */
+/* Writes items [from, *to) as the shard rel, or fewer (*to then where
+ * --shard-bytes ended it); its hash goes to sha. */
 static int shard(struct gic_export_ctx *x, const struct gic_resolved_set *s,
-		 size_t from, size_t to, const char *rel, char *sha)
+		 size_t from, size_t *to, const char *rel, char *sha)
 {
+	uint64_t used = 0;
 	struct sink k = { -1, EVP_MD_CTX_new(), 0 };
 	struct archive *a = archive_write_new();
 	const char *slash = strrchr(rel, '/');
@@ -173,8 +197,13 @@ static int shard(struct gic_export_ctx *x, const struct gic_resolved_set *s,
 			rc = gic_seterr(GIC_EIO, "shard '%s': %s", rel,
 					why(a, &k));
 	}
-	for (size_t i = from; i < to && rc == 0; i++, x->images++)
-		rc = add_sample(x, a, &k, s, i, rel);
+	for (size_t i = from; i < *to && rc == 0; i++, x->images++)
+		if ((rc = add_sample(x, a, &k, s, i, rel, &used,
+				     x->opts->shard_bytes)) == 1) {
+			*to = i;  /* full */
+			rc = 0;
+			break;
+		}
 	if (a && archive_write_close(a) != ARCHIVE_OK && rc == 0)
 		rc = gic_seterr(GIC_EIO, "shard '%s': %s", rel, why(a, &k));
 	if (rc == 0) {
@@ -192,19 +221,20 @@ int gic_export_webdataset(struct gic_export_ctx *x,
 			  const struct gic_resolved_set *s)
 {
 	size_t size = x->opts->shard_size ? x->opts->shard_size :
-		      DEFAULT_SHARD_SIZE;
+		      x->opts->shard_bytes ? SIZE_MAX : DEFAULT_SHARD_SIZE;
 	json_t *index = json_object(), *shards = json_array();
 	char rel[4096], sha[GIC_HEX_LEN + 1], *text;
 	int rc = 0;
 
-	for (size_t from = 0, k = 0; from < s->n && rc == 0; from += size, k++) {
-		size_t to = from + size < s->n ? from + size : s->n;
+	for (size_t from = 0, to, k = 0; from < s->n && rc == 0; from = to, k++) {
 		size_t at = x->nfiles;
+
+		to = s->n - from > size ? from + size : s->n;
 
 		snprintf(rel, sizeof(rel), "%s-%06zu.tar", s->def->name, k);
 		/* recorded first: a shard that fails half-way is undone too */
 		if ((rc = gic_export_record(x, rel, "", NULL, s->def->name)) < 0 ||
-		    (rc = shard(x, s, from, to, rel, sha)) < 0)
+		    (rc = shard(x, s, from, &to, rel, sha)) < 0)
 			break;
 		snprintf(x->files[at].sha256, sizeof(x->files[at].sha256), "%s",
 			 sha);
@@ -214,7 +244,11 @@ int gic_export_webdataset(struct gic_export_ctx *x,
 	}
 	json_object_set_new(index, "set", json_string(s->def->name));
 	json_object_set_new(index, "samples", json_integer((json_int_t)s->n));
-	json_object_set_new(index, "shard_size", json_integer((json_int_t)size));
+	json_object_set_new(index, "shard_size", size == SIZE_MAX ? json_null()
+			    : json_integer((json_int_t)size));
+	if (x->opts->shard_bytes)
+		json_object_set_new(index, "shard_bytes", json_integer(
+			(json_int_t)x->opts->shard_bytes));
 	json_object_set_new(index, "shards", shards);
 	text = json_dumps(index, JSON_PRESERVE_ORDER | JSON_INDENT(1));
 	if (text) { /* the JSON and a newline; on failure, none of it */

@@ -215,7 +215,10 @@ struct gic_export_opts {
 	enum gic_export_mode mode;
 	int original_names;     /* --names original */
 	int force;              /* write into a non-empty directory */
-	size_t shard_size;      /* webdataset samples per shard (default 1000) */
+	size_t shard_size;      /* webdataset samples per shard (default 1000,
+				   none when only shard_bytes is given) */
+	uint64_t shard_bytes;   /* ... and bytes of tar members (headers
+				   and data) per shard; 0: no such limit */
 	int jobs;               /* threads placing image files (<= 1: one) */
 	void (*on_progress)(void *arg, uint64_t done, uint64_t total);
 	void *arg;

@@ -222,7 +222,7 @@ struct export_args {
 #define EXPORT_LONG_OPTS \
 	{ "out", 1, 0, 'o' }, { "format", 1, 0, 'f' }, { "mode", 1, 0, 'm' }, \
 	{ "names", 1, 0, 'N' }, { "shard-size", 1, 0, 'S' }, \
-	{ "force", 0, 0, 'F' }
+	{ "shard-bytes", 1, 0, 'Z' }, { "force", 0, 0, 'F' }
 /* Handles one of EXPORT_LONG_OPTS, or 'j' (--jobs: threads that derive
  * degraded images and place image files): -1 to go on, or an exit code. */
 int cli_export_opt(const char *cmd, int ch, const char *arg,

@@ -45,6 +45,10 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 					 &n)) < 0)
 			a->opts.shard_size = (size_t)n;
 		return rc;
+	case 'Z':
+		if ((rc = cli_limit_opt(cmd, "--shard-bytes", arg, &n)) < 0)
+			a->opts.shard_bytes = n;
+		return rc;
 	default:
 		return cli_getopt_end(cmd, ch);
 	}
@@ -54,9 +58,11 @@ int cli_export_args_check(const char *cmd, const struct export_args *a)
 {
 	if (!a->out)
 		return cli_usage_error(cmd, "--out DIR is required");
-	if (a->opts.shard_size && a->opts.format != GIC_FMT_WEBDATASET)
-		return cli_usage_error(cmd, "--shard-size is for --format "
-				       "webdataset, not %s",
+	if ((a->opts.shard_size || a->opts.shard_bytes) &&
+	    a->opts.format != GIC_FMT_WEBDATASET)
+		return cli_usage_error(cmd, "%s is for --format webdataset, "
+				       "not %s", a->opts.shard_size ?
+				       "--shard-size" : "--shard-bytes",
 				       gic_export_format_name(a->opts.format));
 	if (a->file_opt && (a->opts.format == GIC_FMT_WEBDATASET ||
 			    a->opts.format == GIC_FMT_MANIFEST))

@@ -134,7 +134,8 @@ static const struct cmd commands[] = {
 	  "         for show (the count of warnings then goes to stderr)\n" },
 	{ "split", cmd_split, "TASK --out DIR [--format imagefolder|genimage|hf|"
 	  "webdataset|manifest] [--mode link|symlink|copy|reflink] [--names "
-	  "hash|original] [--shard-size N] [--force] [--jobs N] [--strict] | "
+	  "hash|original] [--shard-size N] [--shard-bytes N] [--force] "
+	  "[--jobs N] [--strict] | "
 	  "--check DIR [--jobs N] | [TASK] --out DIR --check [--jobs N]",
 	  "materialize a task's sets for a trainer; check an output",
 	  "  TASK       a task file or a shipped task (genimage/cross-sd14)\n"
@@ -145,7 +146,10 @@ static const struct cmd commands[] = {
 	  "             copy, reflink\n"
 	  "  --names    hash (default: first 16 hex digits of the SHA-256) or\n"
 	  "             original (base names, prefixed when two collide)\n"
-	  "  --shard-size N  webdataset samples per tar (default 1000)\n"
+	  "  --shard-size N  webdataset samples per tar (default 1000, or no\n"
+	  "             limit with --shard-bytes alone)\n"
+	  "  --shard-bytes N  and at most N bytes of tar members per shard (K,\n"
+	  "             M, G: KiB, MiB, GiB); a sample over N is a shard alone\n"
 	  "  --force    replace an earlier export in DIR\n"
 	  "  --jobs N   threads deriving degraded images and placing files\n"
 	  "             (default: CPUs); with --check, files read at once\n"
@@ -155,11 +159,12 @@ static const struct cmd commands[] = {
 	  "  --check    every file present with its hash, nothing extra; with\n"
 	  "             TASK, also that TASK wrote the latest export into DIR\n" },
 	{ "export", cmd_export, "[EXPR] --out DIR [--format F] [--mode M] "
-	  "[--names hash|original] [--shard-size N] [--force] [--fraction F] "
+	  "[--names hash|original] [--shard-size N] [--shard-bytes N] "
+	  "[--force] [--fraction F] "
 	  "[--max-per-class N] [--balance label] [--seed N] [--jobs N]",
 	  "write the entries matching EXPR as a one-set split",
-	  "  --format, --mode, --names, --shard-size, --force, --jobs: as for\n"
-	  "                     split\n"
+	  "  --format, --mode, --names, --shard-size, --shard-bytes, --force,\n"
+	  "  --jobs: as for split\n"
 	  "  --fraction F       a seeded sample: that share of the images\n"
 	  "  --max-per-class N  at most N images per ImageNet class\n"
 	  "  --balance label    as many real as fake images\n"

@@ -183,6 +183,39 @@ for s in (\"train\", \"test/midjourney\", \"test/biggan\"):
 	gicat split --check wds-1 >out && test_grep " 0 drifts" out
 '
 
+test_expect_success 'webdataset --shard-bytes: each shard'"'"'s members within N bytes, one sample over N alone; the same samples in the same order' '
+	gicat split $TASK --format webdataset --shard-bytes 400K --out wds-b 2>err &&
+	gicat split $TASK --format webdataset --shard-bytes 400K --shard-size 2 --out wds-b2 2>err &&
+	$PY -c "
+import json, os, tarfile
+def pad(n): return 512 + (n + 511) // 512 * 512
+for s in (\"train\", \"test/midjourney\", \"test/biggan\"):
+    idx = json.load(open(\"wds-b/\" + s + \"-index.json\"))
+    assert idx[\"shard_size\"] is None and idx[\"shard_bytes\"] == 409600, idx
+    got, sizes = [], []
+    for sh in idx[\"shards\"]:
+        ms = tarfile.open(os.path.dirname(\"wds-b/\" + s) + \"/\" + sh[\"file\"]).getmembers()
+        assert len(ms) == 2 * sh[\"samples\"], sh
+        used = [pad(a.size) + pad(b.size) for a, b in zip(ms[0::2], ms[1::2])]
+        assert sum(used) <= 409600 or len(used) == 1, (sh, used)
+        sizes.append(used)
+        got += [m.name for m in ms]
+    # greedy: the next shard'"'"'s first sample would not have fitted
+    for a, b in zip(sizes, sizes[1:]):
+        assert sum(a) + b[0] > 409600, (a, b)
+    whole = [m.name for f in sorted(os.listdir(os.path.dirname(\"wds/\" + s)))
+             if f.startswith(os.path.basename(s) + \"-\") and f.endswith(\".tar\")
+             for m in tarfile.open(os.path.dirname(\"wds/\" + s) + \"/\" + f)]
+    assert got == whole, s
+    idx2 = json.load(open(\"wds-b2/\" + s + \"-index.json\"))
+    assert idx2[\"shard_size\"] == 2 and all(sh[\"samples\"] <= 2 for sh in idx2[\"shards\"]), idx2
+" &&
+	gicat split --check wds-b >out && test_grep " 0 drifts" out &&
+	test_expect_code 2 gicat split $TASK --format hf --shard-bytes 1M --out x 2>err &&
+	test_grep "^gicat: split: --shard-bytes is for --format webdataset, not hf$" err &&
+	test_expect_code 2 gicat split $TASK --format webdataset --shard-bytes 0 --out x 2>err
+'
+
 test_expect_success 'labels.json names only what the layout has, and what it names is each image'"'"'s label: directories, hf metadata rows' '
 	$PY -c "
 import json, os
