@@ -163,8 +163,8 @@ static const struct cmd commands[] = {
 	  "[--force] [--fraction F] "
 	  "[--max-per-class N] [--balance label] [--seed N] [--jobs N]",
 	  "write the entries matching EXPR as a one-set split",
-	  "  --format, --mode, --names, --shard-size, --shard-bytes, --force,\n"
-	  "  --jobs: as for split\n"
+	  "  --format --mode --names --shard-size --shard-bytes --force --jobs: as for\n"
+	  "                     split\n"
 	  "  --fraction F       a seeded sample: that share of the images\n"
 	  "  --max-per-class N  at most N images per ImageNet class\n"
 	  "  --balance label    as many real as fake images\n"
