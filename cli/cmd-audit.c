@@ -405,10 +405,11 @@ static void bias_hists(const struct gic_bias *b, int sets)
 		}
 }
 
-static int unchecked_shortcut(void)
+/* --max-shortcut given where no score could be made: not a pass. */
+static int unchecked_shortcut(const char *audit)
 {
-	cli_err("gicat: audit bias: --max-shortcut cannot be checked "
-		"without both real and fake images\n");
+	cli_err("gicat: audit %s: --max-shortcut cannot be checked "
+		"without both real and fake images\n", audit);
 	return EXIT_PROBLEMS;
 }
 
@@ -461,7 +462,7 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 	else if (none)
 		rc = nothing_audited(c, o, "bias");
 	else if (o->max_shortcut >= 0 && isnan(best))
-		rc = unchecked_shortcut();
+		rc = unchecked_shortcut("bias");
 	else if (o->max_shortcut >= 0 && best > o->max_shortcut) {
 		char lim[32];
 		limit_pct(lim, sizeof(lim), o->max_shortcut, acc);
@@ -576,7 +577,9 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 	rc = rc == GIC_EIO ? EXIT_RUNTIME :
 	     rc < 0 ? cli_fail(rc, "audit provenance", NULL) :
 	     !p.ngroups ? nothing_audited(c, o, "provenance") :
-	     p.nleaks || p.nover ? EXIT_PROBLEMS : EXIT_OK;
+	     p.nleaks || p.nover ? EXIT_PROBLEMS :
+	     o->max_shortcut >= 0 && (!p.nreal || !p.nfake) ?
+	     unchecked_shortcut("provenance") : EXIT_OK;
 	free(text);
 	gic_prov_release(&p);
 	return rc;

@@ -799,6 +799,14 @@ Image.new(\"RGB\", (40, 32), (1, 2, 3)).save(\"ps/fake/d.png\")
 	test_grep "max-shortcut is for .audit bias. and .audit provenance." err
 '
 
+test_expect_success 'provenance --max-shortcut of one label fails, as bias does: nothing could be checked' '
+	test_expect_code 1 gicat audit provenance --max-shortcut 0.9 "dataset = pv and label = fake" >out 2>err &&
+	test_grep "^exif_make .*not judged: no real entries audited$" out &&
+	test_grep "^gicat: audit provenance: --max-shortcut cannot be checked without both real and fake images$" err &&
+	gicat audit provenance "dataset = pv and label = fake" >/dev/null 2>err &&
+	! grep -q "cannot be checked" err
+'
+
 test_expect_success 'a PNG text key that is not UTF-8 is U+FFFD in the HTML page, as in JSON' '
 	mkdir -p latin &&
 	$PY -c "
