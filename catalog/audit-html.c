@@ -504,8 +504,12 @@ int gic_prov_html(const struct gic_prov *p, const char *title, char **out)
 		p->unit);
 	if (p->nfeatures)
 		feature_bars(o, p);
-	else
-		fputs("<p>No image carries any of this metadata.</p>\n", o);
+	else if (p->nreal || p->nfake)
+		fprintf(o, "<p>No real or fake %s carry any of this "
+			"metadata.</p>\n", p->unit);
+	else  /* unlabelled images only */
+		fprintf(o, "<p>No real or fake %s audited: nothing "
+			"judged.</p>\n", p->unit);
 	fprintf(o, "<h2>Per generator and label (%s)</h2>\n", p->unit);
 	group_table(o, p);
 	return finish(o, out);

@@ -517,8 +517,12 @@ static void prov_features(const struct gic_prov *p)
 	char acc[16], name[1024], lim[32];
 
 	printf("\n%-28s %8s %8s  %s\n", "metadata", "real", "fake", "verdict");
-	if (!p->nfeatures)
-		printf("(no image carries any of this metadata)\n");
+	if (!p->nfeatures && (p->nreal || p->nfake))
+		printf("(no real or fake %s carry any of this metadata)\n",
+		       p->unit);
+	else if (!p->nfeatures)  /* unlabelled images only */
+		printf("(no real or fake %s audited: nothing judged)\n",
+		       p->unit);
 	for (size_t i = 0; i < p->nfeatures; i++) {
 		const struct gic_prov_feature *x = &p->features[i];
 		pct(acc, sizeof(acc), x->accuracy);

@@ -550,7 +550,7 @@ test_expect_success 'provenance on the fixture: no metadata, no leak' '
 	test_grep "^audit provenance: [0-9]* real, [0-9]* fake entries; 0 kinds of metadata, 0 label leaks$" err &&
 	gicat audit provenance --task genimage/cross-sd14 >/dev/null 2>err &&
 	test_grep "^audit provenance: [0-9]* real, [0-9]* fake images; " err &&
-	test_grep "no image carries any of this metadata" out
+	test_grep "^(no real or fake entries carry any of this metadata)$" out
 '
 
 test_expect_success 'provenance: SD parameters text, XMP DigitalSourceType and camera EXIF are label leaks' '
@@ -805,6 +805,18 @@ test_expect_success 'provenance --max-shortcut of one label fails, as bias does:
 	test_grep "^gicat: audit provenance: --max-shortcut cannot be checked without both real and fake images$" err &&
 	gicat audit provenance "dataset = pv and label = fake" >/dev/null 2>err &&
 	! grep -q "cannot be checked" err
+'
+
+test_expect_success 'provenance of unlabelled entries does not say that none carries metadata' '
+	gicat audit provenance "dataset = pv and label = null" >out 2>/dev/null &&
+	grep -E "^- +- +1 .* exif_software=X$" out &&
+	! grep -q "no image carries" out &&
+	test_grep "^(no real or fake entries audited: nothing judged)$" out &&
+	gicat audit provenance --html u.html "dataset = pv and label = null" 2>/dev/null &&
+	! grep -q "No image carries" u.html &&
+	test_grep "No real or fake entries audited: nothing judged" u.html &&
+	gicat audit provenance "dataset = ps and label = real" >out 2>/dev/null &&
+	test_grep "^exif_make .*not judged: no fake entries audited$" out
 '
 
 test_expect_success 'a PNG text key that is not UTF-8 is U+FFFD in the HTML page, as in JSON' '
