@@ -318,8 +318,8 @@ static void registry_table(FILE *o, const struct gic_license_audit *a)
 {
 	fprintf(o, "<table>\n<tr><th class=\"l\">license</th><th class=\"l\">"
 		"name</th><th>%s</th><th>commercial</th><th>redistribution"
-		"</th><th>attribution</th><th>share-alike</th><th>this use"
-		"</th></tr>\n", a->unit);
+		"</th><th>attribution</th><th>share-alike</th><th>%s</th></tr>"
+		"\n", a->unit, a->use == GIC_USE_NONE ? "terms" : "this use");
 	for (size_t i = 0; i < a->nids; i++) {
 		const struct gic_license_tally *t = &a->ids[i];
 		fputs("<tr><td class=\"l\">", o);
@@ -338,7 +338,7 @@ static void registry_table(FILE *o, const struct gic_license_audit *a)
 		fprintf(o, "<td class=\"%s\">%s</td></tr>\n", t->allowed &&
 			!t->unknown ? "ok" : "warn", t->unknown ? "unknown" :
 			a->use == GIC_USE_NONE ?
-			"registered" : t->allowed ? "allowed" : "forbidden");
+			"known" : t->allowed ? "allowed" : "forbidden");
 	}
 	fputs("</table>\n", o);
 }

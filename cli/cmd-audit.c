@@ -88,7 +88,7 @@ static void tally_table(const struct gic_license_audit *a)
 {
 	printf("%-24s %9s  %-10s %-14s %-11s %-11s %s\n", "license", a->unit,
 	       "commercial", "redistribution", "attribution", "share_alike",
-	       a->use == GIC_USE_NONE ? "registered" : "verdict");
+	       a->use == GIC_USE_NONE ? "terms" : "verdict");
 	for (size_t i = 0; i < a->nids; i++) {
 		const struct gic_license_tally *t = &a->ids[i];
 		const struct gic_license *l = t->lic;
@@ -100,7 +100,7 @@ static void tally_table(const struct gic_license_audit *a)
 		       l ? (l->redistribution ? "yes" : "no") : "?",
 		       l ? (l->attribution ? "yes" : "no") : "?",
 		       l ? (l->share_alike ? "yes" : "no") : "?",
-		       t->unknown ? "unknown" : a->use == GIC_USE_NONE ? "yes" :
+		       t->unknown ? "unknown" : a->use == GIC_USE_NONE ? "known" :
 		       t->allowed ? "allowed" : "forbidden");
 	}
 	if (a->unlicensed)

@@ -193,7 +193,9 @@ test_expect_success 'entries with no license or an unregistered id are problems 
 	test_grep "0 forbidden, 2 without a license, 1 with an unknown license" err &&
 	test "$(grep -c "^unlicensed " out)" -eq 2 &&
 	grep -E "^unknown .*  \[Made-Up-1.0\]$" out &&
-	grep -E "^Made-Up-1.0 +1 +\\? " out &&
+	grep -E "^Made-Up-1.0 +1 +\\? .* unknown$" out &&
+	grep -E "^license .* terms$" out &&
+	grep -E "^LicenseRef-GenImage .* known$" out &&
 	grep -E "^\\(no license\\) +2$" out
 '
 
