@@ -10,6 +10,7 @@
  *               generator and label, and the accuracy of trivial rules
  *               (exit 1 when one exceeds --max-shortcut).
  * EXPR selects entries; --task FILE audits a task's sets as exported.
+ * The license audit is in audit-license.c.
  * Tables or JSON on stdout, an HTML page with --html, a summary on stderr.
  */
 #include <errno.h>
@@ -21,22 +22,9 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "audit-cli.h"
 #include "cli.h"
 #include "json.h"
-
-#define HTML_ROWS 500   /* problem rows an HTML license report shows */
-
-struct aopts {
-	const char *sub, *task_file, *html;
-	char *expr;             /* NULL when none is given */
-	enum gic_use use;
-	int json;
-	double max_shortcut;    /* < 0: no limit */
-	char title[512];
-	struct gic_task *task;
-	struct gic_resolved *r;
-	struct gic_audit_src src;
-};
 
 /* pct of limit max, exceeded by a score printed as acc: as given when
  * the two would print alike (0.9999 under 100%). */
@@ -55,7 +43,7 @@ static int expr_error(const char *expr, int errcol)
 }
 
 /* Maps a library failure to the message and exit code. */
-static int failed(const struct aopts *o, int rc, int errcol)
+int cli_audit_failed(const struct aopts *o, int rc, int errcol)
 {
 	if (rc == GIC_EUSAGE && errcol)
 		return expr_error(o->expr, errcol);
@@ -70,42 +58,9 @@ static void pct(char *buf, size_t size, double v)
 		snprintf(buf, size, "%.1f%%", 100 * v);
 }
 
-static int write_html(const char *path, const char *text)
+int cli_audit_html(const char *path, const char *text)
 {
 	return cli_write_text("audit --html", path, text);
-}
-
-/* ---- license ---------------------------------------------------------- */
-
-struct lic_out {
-	const struct aopts *o;
-	uint64_t n;
-	struct gic_license_row *keep;   /* copies for the HTML page */
-	size_t nkeep;
-};
-
-static void tally_table(const struct gic_license_audit *a)
-{
-	printf("%-24s %9s  %-10s %-14s %-11s %-11s %s\n", "license", a->unit,
-	       "commercial", "redistribution", "attribution", "share_alike",
-	       a->use == GIC_USE_NONE ? "terms" : "verdict");
-	for (size_t i = 0; i < a->nids; i++) {
-		const struct gic_license_tally *t = &a->ids[i];
-		const struct gic_license *l = t->lic;
-		char id[256];
-		printf("%-24s %9llu  %-10s %-14s %-11s %-11s %s\n",
-		       gic_esc(t->id, id, sizeof(id)),
-		       (unsigned long long)t->entries,
-		       l ? (l->commercial ? "yes" : "no") : "?",
-		       l ? (l->redistribution ? "yes" : "no") : "?",
-		       l ? (l->attribution ? "yes" : "no") : "?",
-		       l ? (l->share_alike ? "yes" : "no") : "?",
-		       t->unknown ? "unknown" : a->use == GIC_USE_NONE ? "known" :
-		       t->allowed ? "allowed" : "forbidden");
-	}
-	if (a->unlicensed)
-		printf("%-24s %9llu\n", "(no license)",
-		       (unsigned long long)a->unlicensed);
 }
 
 /* A JSON document and its newline; a failed write (its reason kept) is
@@ -116,127 +71,10 @@ static void put_doc(const char *text)
 		cli_write_stdout("\n", 1);
 }
 
-/* The text of o (released), or NULL. */
-static char *dumps(json_t *o, size_t flags)
-{
-	char *t = gic_json_dumps(o, flags | JSON_PRESERVE_ORDER);
-
-	json_decref(o);
-	return t;
-}
-
-static json_t *row_json(const struct gic_license_row *r)
-{
-	/* names and paths as they are, bytes not UTF-8 as U+FFFD (json_pack
-	 * fails on them, and the row would be lost) */
-	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o}", "problem",
-			 gic_license_problem_name(r->problem), "ids",
-			 gic_json_text(r->detail), "set", gic_json_text(r->set),
-			 "generator", gic_json_text(r->group), "label",
-			 gic_json_text(r->label), "sha256", r->sha256,
-			 "dataset", gic_json_text(r->dataset), "path",
-			 gic_json_text(r->path), "license",
-			 gic_json_text(r->license));
-}
-
-static const char *dup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-static int keep_row(struct lic_out *w, const struct gic_license_row *r)
-{
-	if (!w->keep && !(w->keep = calloc(HTML_ROWS, sizeof(*w->keep))))
-		return -1;
-	w->keep[w->nkeep++] = (struct gic_license_row){
-		.problem = r->problem, .detail = dup(r->detail),
-		.set = dup(r->set), .group = dup(r->group),
-		.label = dup(r->label), .sha256 = dup(r->sha256),
-		.dataset = dup(r->dataset), .path = dup(r->path),
-		.license = dup(r->license) };
-	return 0;
-}
-
-static void free_kept(struct lic_out *w)
-{
-	for (size_t i = 0; i < w->nkeep; i++) {
-		struct gic_license_row *k = &w->keep[i];
-		const char *v[] = { k->detail, k->set, k->group, k->label,
-				    k->sha256, k->dataset, k->path, k->license };
-		for (int j = 0; j < 8; j++)
-			free((char *)v[j]);
-	}
-	free(w->keep);
-}
-
-static int on_row(void *arg, const struct gic_license_row *r)
-{
-	struct lic_out *w = arg;
-
-	if (w->o->json) {
-		char *t = dumps(row_json(r), JSON_COMPACT);
-
-		if (!t)
-			return gic_seterr(GIC_ENOMEM, "out of memory");
-		printf("%s    %s", w->n ? ",\n" : "", t);
-		free(t);
-	} else {
-		/* the two columns of any width last: path, then the ids at fault */
-		if (!w->n)
-			printf("\n%-10s %s%-12s %-5s  %s  [%s]\n", "problem",
-			       w->o->task_file ? "set              " : "",
-			       "generator", "label", "path", "ids");
-		char g[96], path[4 * 4096], d[512];
-
-		printf("%-10s ", gic_license_problem_name(r->problem));
-		if (w->o->task_file)
-			printf("%-16s ", r->set);
-		printf("%-12s %-5s  %s  [%s]\n", gic_esc(r->group, g, sizeof(g)),
-		       r->label ? r->label : "-",
-		       r->path ? gic_esc(r->path, path, sizeof(path)) : "-",
-		       r->detail ? gic_esc(r->detail, d, sizeof(d)) : "-");
-	}
-	w->n++;
-	if (w->o->html && w->nkeep < HTML_ROWS && keep_row(w, r) < 0)
-		return gic_seterr(GIC_ENOMEM, "out of memory");
-	return 0;
-}
-
-/* JSON: the summary, then the problem rows streamed into its array. */
-static void json_head(const struct gic_license_audit *a)
-{
-	json_t *ids = json_array();
-	char *t;
-	size_t n;
-
-	for (size_t i = 0; i < a->nids; i++)
-		json_array_append_new(ids, json_pack("{s:o,s:I,s:b,s:b}", "id",
-			gic_json_text(a->ids[i].id), a->unit, (json_int_t)a->ids[i].entries,
-			"registered", a->ids[i].lic != NULL, "allowed",
-			/* LicenseRef-Unknown allows nothing: it is a problem */
-			a->ids[i].allowed && !a->ids[i].unknown));
-	t = dumps(json_pack("{s:s?,s:I,s:I,s:I,s:I,s:o}", "use",
-				 a->use == GIC_USE_NONE ? NULL :
-				 gic_use_name(a->use), a->unit,
-				 (json_int_t)a->entries, "forbidden",
-				 (json_int_t)a->forbidden, "unlicensed",
-				 (json_int_t)a->unlicensed, "unknown",
-				 (json_int_t)a->unknown, "licenses", ids),
-		  JSON_INDENT(2));
-	/* the object without its closing brace, to go on with "problems" */
-	n = t ? strlen(t) : 0;
-	if (n && t[n - 1] == '}')
-		n--;
-	while (n && (t[n - 1] == '\n' || t[n - 1] == ' '))
-		n--;
-	printf("%.*s,\n  \"problems\": [\n", (int)n, t ? t : "{");
-	free(t);
-}
-
 /* An audit of nothing passes nothing: a mistyped EXPR (dataset =
  * GenImage) must not turn a gate green. */
-static int nothing_audited(struct gic_catalog *c, const struct aopts *o,
-			   const char *what)
+int cli_audit_nothing(struct gic_catalog *c, const struct aopts *o,
+		      const char *what)
 {
 	char cmd[32];
 
@@ -247,49 +85,6 @@ static int nothing_audited(struct gic_catalog *c, const struct aopts *o,
 	if (!o->src.task)
 		cli_select_hint(cmd, c, o->src.expr);
 	return EXIT_PROBLEMS;
-}
-
-static int audit_license(struct gic_catalog *c, struct aopts *o)
-{
-	struct gic_license_audit a;
-	struct lic_out w = { .o = o };
-	char *html = NULL;
-	int errcol = 0, rc;
-
-	if ((rc = gic_license_audit(c, &o->src, o->use, &a, &errcol)) < 0)
-		return failed(o, rc, errcol);
-	if (o->json)
-		json_head(&a);
-	else if (a.entries)  /* no tables of nothing */
-		tally_table(&a);
-	rc = gic_license_audit_rows(&a, on_row, &w);
-	if (o->json)
-		printf("%s  ]\n}\n", w.n ? "\n" : "");
-	if (rc == 0 && o->html &&
-	    (rc = gic_license_html(&a, w.keep, w.nkeep, o->title, &html)) == 0)
-		rc = write_html(o->html, html) ? GIC_EIO : 0;
-	if (a.entries)
-		cli_err("audit license: %llu %s%s%s: %llu forbidden, %llu "
-			"without a license, %llu with an unknown license\n",
-			(unsigned long long)a.entries, a.unit,
-			o->use ? " for " : "",
-			o->use ? gic_use_name(o->use) : "",
-			(unsigned long long)a.forbidden,
-			(unsigned long long)a.unlicensed,
-			(unsigned long long)a.unknown);
-	if (rc < 0 && rc != GIC_EIO)
-		rc = cli_fail(rc, "audit license", NULL);
-	else if (rc == 0 && !a.entries)
-		rc = nothing_audited(c, o, "license");
-	else if (rc == 0)
-		rc = a.forbidden || a.unlicensed || a.unknown ? EXIT_PROBLEMS
-							       : EXIT_OK;
-	else
-		rc = EXIT_RUNTIME;
-	free(html);
-	free_kept(&w);
-	gic_license_audit_release(&a);
-	return rc;
 }
 
 /* ---- bias ----------------------------------------------------------- */
@@ -433,7 +228,7 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 	double best;
 
 	if ((rc = gic_audit_bias(c, &o->src, &b, &errcol)) < 0)
-		return failed(o, rc, errcol);
+		return cli_audit_failed(o, rc, errcol);
 	none = !bias_images(&b);  /* no tables of nothing: one message */
 	if (o->json && (rc = gic_bias_json(&b, o->max_shortcut, &text)) == 0)
 		put_doc(text);
@@ -446,7 +241,7 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 	text = NULL;
 	if (rc == 0 && o->html &&
 	    (rc = gic_bias_html(&b, o->title, o->max_shortcut, &text)) == 0 &&
-	    write_html(o->html, text))
+	    cli_audit_html(o->html, text))
 		rc = GIC_EIO;
 	best = gic_bias_max_accuracy(&b, &set, &rule);
 	pct(acc, sizeof(acc), best);
@@ -460,7 +255,7 @@ static int audit_bias(struct gic_catalog *c, struct aopts *o)
 	if (rc < 0)
 		rc = rc == GIC_EIO ? EXIT_RUNTIME : cli_fail(rc, "audit bias", NULL);
 	else if (none)
-		rc = nothing_audited(c, o, "bias");
+		rc = cli_audit_nothing(c, o, "bias");
 	else if (o->max_shortcut >= 0 && isnan(best))
 		rc = unchecked_shortcut("bias");
 	else if (o->max_shortcut >= 0 && best > o->max_shortcut) {
@@ -553,7 +348,7 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 	int errcol = 0, rc;
 
 	if ((rc = gic_audit_prov(c, &o->src, &p, &errcol)) < 0)
-		return failed(o, rc, errcol);
+		return cli_audit_failed(o, rc, errcol);
 	if (o->max_shortcut >= 0)
 		gic_prov_limit(&p, o->max_shortcut);
 	if (o->json && (rc = gic_prov_json(&p, &text)) == 0)
@@ -565,7 +360,7 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 	free(text);
 	text = NULL;
 	if (rc == 0 && o->html && (rc = gic_prov_html(&p, o->title, &text)) == 0 &&
-	    write_html(o->html, text))
+	    cli_audit_html(o->html, text))
 		rc = GIC_EIO;
 	if (p.ngroups) {
 		cli_err("audit provenance: %llu real, %llu fake %s; %zu "
@@ -580,7 +375,7 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 	}
 	rc = rc == GIC_EIO ? EXIT_RUNTIME :
 	     rc < 0 ? cli_fail(rc, "audit provenance", NULL) :
-	     !p.ngroups ? nothing_audited(c, o, "provenance") :
+	     !p.ngroups ? cli_audit_nothing(c, o, "provenance") :
 	     p.nleaks || p.nover ? EXIT_PROBLEMS :
 	     o->max_shortcut >= 0 && (!p.nreal || !p.nfake) ?
 	     unchecked_shortcut("provenance") : EXIT_OK;
@@ -688,7 +483,7 @@ int cmd_audit(int argc, char **argv)
 	    (rc = load_source(c, &o)))
 		goto out;
 	if (!strcmp(o.sub, "license"))
-		rc = audit_license(c, &o);
+		rc = cli_audit_license(c, &o);
 	else if (!strcmp(o.sub, "bias"))
 		rc = audit_bias(c, &o);
 	else
