@@ -25,12 +25,15 @@ struct cmd {
 };
 
 const struct cmd *cli_find_cmd(const char *name);
-/* getopt_long, remembering what it parsed so that cli_getopt_end can say
+/* options.c.  getopt_long, remembering what it parsed so that cli_getopt_end can say
  * in one line what was wrong with an option (getopt itself says nothing). */
 int cli_getopt(int argc, char **argv, const char *shorts,
 	       const struct option *longs, int *index);
 /* Prints the usage of cmd to f. */
 void cli_usage(const struct cmd *cmd, FILE *f);
+/* After a usage error: the synopsis and where the rest is, not the whole
+ * help, which would bury the one line that says what was wrong. */
+void cli_usage_hint(const struct cmd *cmd);
 /* For bad options: prints "gicat: <cmd>: <msg>" and usage; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -115,7 +118,7 @@ int cli_number_opt(const char *cmd, const char *opt, const char *v,
 /* --distance of the near-duplicate search: bits, 0..GIC_NEAR_MAX_DISTANCE
  * (cli_number_opt); 0, or the exit code of a usage error. */
 int cli_distance_opt(const char *cmd, const char *v, int *out);
-/* util.c.  --label and --split of ingest and fetch (NULL: not given):
+/* options.c.  --label and --split of ingest and fetch (NULL: not given):
  * -1, or the exit code of a usage error naming the option. */
 int cli_label_split_opts(const char *cmd, const char *label,
 			 const char *split);

@@ -1,11 +1,10 @@
 /*
  * util.c - the CLI's shared plumbing: usage and error messages, exit codes,
- * finding the catalog, EXPR errors, writing output files (numeric options
- * are in numopt.c, the progress line in progress.c).
+ * finding the catalog, EXPR errors, writing output files (options are
+ * read in options.c and numopt.c, the progress line in progress.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -15,7 +14,6 @@
 
 #include <sqlite3.h>
 
-#include "audit.h"
 #include "cli.h"
 
 void cli_usage(const struct cmd *cmd, FILE *f)
@@ -26,9 +24,7 @@ void cli_usage(const struct cmd *cmd, FILE *f)
 		fprintf(f, "\n%s", cmd->help);
 }
 
-/* After a usage error: the synopsis and where the rest is, not the whole
- * help, which would bury the one line that says what was wrong. */
-static void usage_hint(const struct cmd *cmd)
+void cli_usage_hint(const struct cmd *cmd)
 {
 	fprintf(stderr, "usage: gicat %s %s\n", cmd->name, cmd->usage);
 	if (cmd->help)
@@ -103,153 +99,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	if (c)
-		usage_hint(c);
-	return EXIT_USAGE;
-}
-
-int cli_label_split_opts(const char *cmd, const char *label,
-			 const char *split)
-{
-	if (label && gic_label_check(label) < 0)
-		return cli_usage_error(cmd, "--label: %s", gic_errmsg());
-	if (split && gic_split_check(split) < 0)
-		return cli_usage_error(cmd, "--split: %s", gic_errmsg());
-	return -1;
-}
-
-int cli_license_opt(const char *cmd, struct gic_catalog *c, const char *ids)
-{
-	int rc = ids ? gic_license_check(c, ids) : 0;
-
-	if (rc == GIC_EUSAGE)
-		return cli_usage_error(cmd, "--license: %s", gic_errmsg());
-	return rc < 0 ? cli_fail(rc, cmd, NULL) : -1;
-}
-
-const char *cli_meant(const char *bad, const char *const *words)
-{
-	static char out[GIC_SUGGEST_LONGEST + 24];
-	size_t best = GIC_SUGGEST_FAR;
-
-	out[0] = 0;
-	for (; *words; words++)
-		if (gic_suggest_closer(bad, strlen(bad), *words, &best))
-			snprintf(out, sizeof(out), "; did you mean '%s'?", *words);
-	return out;
-}
-
-/* What the last cli_getopt call parsed, for cli_getopt_end to say what
- * was wrong with an option. */
-static struct {
-	int argc;
-	char **argv;
-	const char *shorts;
-	const struct option *longs;
-} parsed;
-
-int cli_getopt(int argc, char **argv, const char *shorts,
-	       const struct option *longs, int *index)
-{
-	parsed.argc = argc;
-	parsed.argv = argv;
-	parsed.shorts = shorts;
-	parsed.longs = longs;
-	opterr = 0;  /* its messages take two lines with a suggestion */
-	return getopt_long(argc, argv, shorts, longs, index);
-}
-
-/* The option of cmd's usage and help closest to a misspelt one (--bad
- * or --bad=VALUE), or NULL; its name goes to out. */
-static const char *near_option(const struct cmd *k, const char *bad,
-			       char *out, size_t size)
-{
-	const char *texts[] = { k->usage, k->help };
-	size_t best = GIC_SUGGEST_FAR, n = strcspn(bad + 2, "=");
-	const char *meant = NULL;
-
-	for (int t = 0; t < 2 && texts[t]; t++)
-		for (const char *p = texts[t]; (p = strstr(p, "--")); ) {
-			size_t len = strspn(p += 2, "abcdefghijklmnopqrstuvwxyz"
-					    "0123456789-");
-			char word[GIC_SUGGEST_LONGEST + 1];
-
-			if (!len || len > GIC_SUGGEST_LONGEST)
-				continue;
-			snprintf(word, sizeof(word), "%.*s", (int)len, p);
-			if (gic_suggest_closer(bad + 2, n, word, &best)) {
-				snprintf(out, size, "--%s", word);
-				meant = out;
-			}
-		}
-	return meant;
-}
-
-/* The long option arg (--name or --name=value) names: the one it spells
- * out or abbreviates; NULL when none, or several, which go to alts
- * ("--fields, --format"). */
-static const struct option *long_named(const char *arg, char *alts,
-				       size_t size)
-{
-	size_t n = strcspn(arg + 2, "="), len = 0;
-	const struct option *found = NULL;
-	int many = 0;
-
-	alts[0] = 0;
-	for (const struct option *o = parsed.longs; o && o->name; o++) {
-		if (strncmp(o->name, arg + 2, n))
-			continue;
-		if (strlen(o->name) == n)
-			return o;
-		many += found != NULL;
-		found = o;
-		if (len < size)
-			len += (size_t)snprintf(alts + len, size - len, "%s--%s",
-						len ? ", " : "", o->name);
-	}
-	if (!many)
-		alts[0] = 0;
-	return many ? NULL : found;
-}
-
-/* getopt's error (it printed none) as one line: the option, what was
- * wrong, and for a misspelt long one what was meant. */
-static void bad_option(const struct cmd *k, const char *cmd)
-{
-	const char *arg = optind > 0 && optind <= parsed.argc ?
-			  parsed.argv[optind - 1] : "";
-	char meant[GIC_SUGGEST_LONGEST + 3], alts[256] = "";
-	int n = (int)strcspn(arg, "=");
-	const struct option *o = NULL;
-
-	if (!strncmp(arg, "--", 2) && arg[2])
-		o = long_named(arg, alts, sizeof(alts));
-	if (optopt && !(o && o->val == optopt))  /* a short option */
-		cli_say(cmd, "'-%c': %s", optopt, parsed.shorts &&
-			strchr(parsed.shorts, optopt) ? "needs a value" :
-			"unknown option");
-	else if (o)
-		cli_say(cmd, "'%.*s': %s", n, arg, arg[n] ? "takes no value" :
-			"needs a value");
-	else if (alts[0])
-		cli_say(cmd, "'%.*s': ambiguous: %s", n, arg, alts);
-	else if (near_option(k, arg, meant, sizeof(meant)))
-		cli_say(cmd, "'%.*s': unknown option; did you mean '%s'?", n,
-			arg, meant);
-	else
-		cli_say(cmd, "'%.*s': unknown option", n, arg);
-}
-
-int cli_getopt_end(const char *cmd, int c)
-{
-	const struct cmd *k = cli_find_cmd(cmd);
-
-	if (c == 'h') {
-		cli_usage(k, stdout);
-		return EXIT_OK;
-	}
-	if (c == '?' || c == ':')
-		bad_option(k, cmd);
-	usage_hint(k);
+		cli_usage_hint(c);
 	return EXIT_USAGE;
 }
 
