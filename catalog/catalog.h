@@ -406,6 +406,9 @@ int gic_catalog_init(const char *dir, struct gic_catalog **out);
  * *root_out is malloc'd.
  */
 int gic_catalog_find(const char *explicit_root, char **root_out);
+/* The catalog named rather than searched for: explicit if given, else a
+ * non-empty $GICAT_DIR, else NULL. */
+const char *gic_catalog_named(const char *explicit_root);
 /* The nearest directory at or above dir (absolute) that holds a catalog,
  * malloc'd in *root_out; GIC_ENOTFOUND, with no message, when none. */
 int gic_catalog_upward(const char *dir, char **root_out);

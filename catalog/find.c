@@ -180,20 +180,25 @@ int gic_catalog_upward(const char *dir, char **root_out)
 	}
 }
 
-int gic_catalog_find(const char *explicit_root, char **root_out)
+const char *gic_catalog_named(const char *explicit_root)
 {
 	const char *env = getenv("GICAT_DIR");
+
+	return explicit_root ? explicit_root : env && *env ? env : NULL;
+}
+
+int gic_catalog_find(const char *explicit_root, char **root_out)
+{
+	const char *named = gic_catalog_named(explicit_root);
 	char cwd[PATH_MAX];
 	int rc;
 
-	if (!explicit_root && env && *env)
-		explicit_root = env;
-	if (explicit_root && !gic_catalog_at(explicit_root))
-		return catalog_dir_itself(explicit_root, explicit_root == env ?
+	if (named && !gic_catalog_at(named))
+		return catalog_dir_itself(named, named != explicit_root ?
 					  " (from $GICAT_DIR)" : " (--catalog)",
 					  root_out);
-	if (explicit_root) {
-		*root_out = strdup(explicit_root);
+	if (named) {
+		*root_out = strdup(named);
 		return *root_out ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
 	}
 	if (!getcwd(cwd, sizeof(cwd)))

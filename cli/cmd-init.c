@@ -43,7 +43,7 @@ static char *catalog_above(const char *root)
 int cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = { { "help", 0, 0, 'h' }, { 0 } };
-	const char *env = getenv("GICAT_DIR"), *dir = ".";
+	const char *dir = ".";
 	char *above;
 	struct gic_catalog *c;
 	struct stat st;
@@ -61,10 +61,8 @@ int cmd_init(int argc, char **argv)
 			return cli_usage_error("init", "--catalog '%s' and DIR "
 					       "'%s' differ", cli_catalog_opt,
 					       dir);
-	} else if (cli_catalog_opt) {
-		dir = cli_catalog_opt;
-	} else if (env && *env) {
-		dir = env;
+	} else if (gic_catalog_named(cli_catalog_opt)) {
+		dir = gic_catalog_named(cli_catalog_opt);
 	}
 	if (!*dir)
 		return cli_usage_error("init", "DIR is empty");

@@ -73,14 +73,6 @@ static int same_sets(struct gic_catalog *c, const char *dir,
 	return rc;
 }
 
-/* Was a catalog named, rather than searched for upward? */
-static int catalog_named(void)
-{
-	const char *env = getenv("GICAT_DIR");
-
-	return cli_catalog_opt || (env && *env);
-}
-
 static int check(const char *dir, const char *task_file, int jobs)
 {
 	struct checking k = { .dir = dir };
@@ -96,7 +88,7 @@ static int check(const char *dir, const char *task_file, int jobs)
 	 * but one named (--catalog, $GICAT_DIR) must be there: a typo in
 	 * it would otherwise pass for a check, a weaker one, without it */
 	rc = gic_catalog_find(cli_catalog_opt, &root);
-	if (rc < 0 && !catalog_named())
+	if (rc < 0 && !gic_catalog_named(cli_catalog_opt))
 		rc = 0;
 	else if (rc == 0)
 		rc = gic_catalog_open(root, &c);
