@@ -176,10 +176,9 @@ static int check_fields(struct parser *p, const char *const v[NCOLS],
 {
 	const char *x;
 
-	if ((x = v[C_LABEL]) && *x && strcmp(x, "real") && strcmp(x, "fake"))
+	if ((x = v[C_LABEL]) && *x && gic_label_check(x) < 0)
 		return bad(p, "label must be 'real' or 'fake', not '%s'", x);
-	if ((x = v[C_SPLIT]) && *x && strcmp(x, "train") && strcmp(x, "val") &&
-	    strcmp(x, "test"))
+	if ((x = v[C_SPLIT]) && *x && gic_split_check(x) < 0)
 		return bad(p, "split must be train, val or test, not '%s'", x);
 	if ((x = v[C_DATASET]) && *x &&
 	    gic_name_check("dataset", x, GIC_DATASET_MAX) < 0)
