@@ -226,7 +226,8 @@ int gic_export_webdataset(struct gic_export_ctx *x,
 	char rel[4096], sha[GIC_HEX_LEN + 1], *text;
 	int rc = 0;
 
-	for (size_t from = 0, to, k = 0; from < s->n && rc == 0; from = to, k++) {
+	for (size_t from = 0, to, k = 0; from < s->n && rc == 0;
+	     from = to, k++) {
 		size_t at = x->nfiles;
 
 		to = s->n - from > size ? from + size : s->n;

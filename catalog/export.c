@@ -429,7 +429,8 @@ static int holds_refs(struct gic_catalog *c, const char *out)
 	if (sqlite3_prepare_v2(c->db, "SELECT ref_path FROM images WHERE "
 			       "storage = 'ref' AND ref_path >= ?1 AND "
 			       "ref_path < ?1 || '0' AND "
-			       GIC_SQL_UNDER("ref_path", "?1") " LIMIT 1", -1, &s, NULL))
+			       GIC_SQL_UNDER("ref_path", "?1") " LIMIT 1", -1,
+			       &s, NULL))
 		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
 	sqlite3_bind_text(s, 1, out, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);

@@ -25,8 +25,9 @@ struct cmd {
 };
 
 const struct cmd *cli_find_cmd(const char *name);
-/* options.c.  getopt_long, remembering what it parsed so that cli_getopt_end can say
- * in one line what was wrong with an option (getopt itself says nothing). */
+/* options.c.  getopt_long, remembering what it parsed so that
+ * cli_getopt_end can say in one line what was wrong with an option
+ * (getopt itself says nothing). */
 int cli_getopt(int argc, char **argv, const char *shorts,
 	       const struct option *longs, int *index);
 /* Prints the usage of cmd to f. */

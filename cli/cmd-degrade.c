@@ -1,8 +1,9 @@
 /*
  * cmd-degrade.c - gicat degrade OPS SHA256|PREFIX|PATH > file: one derived
  * image of a catalogued one, PATH as show takes it (resize, blur, JPEG
- * re-encoding... see degrade.h), computed and stored once, then reused; its bytes go to stdout, and stderr says whether they
- * were computed or found in the catalog.
+ * re-encoding... see degrade.h), computed and stored once, then reused;
+ * its bytes go to stdout, and stderr says whether they were computed or
+ * found in the catalog.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -41,7 +42,8 @@ int cmd_degrade(int argc, char **argv)
 	while ((ch = cli_getopt(argc, argv, "h", opts, NULL)) != -1)
 		return cli_getopt_end("degrade", ch);
 	if (argc - optind != 2)
-		return cli_usage_error("degrade", "expected OPS and one hash or path");
+		return cli_usage_error("degrade", "expected OPS and one hash "
+				       "or path");
 	if ((rc = gic_ops_parse(argv[optind], &o)) < 0) {
 		char why[512], chain[80];
 

@@ -79,8 +79,9 @@ int cmd_verify(int argc, char **argv)
 		       "%s), where gicat leaves objects read-only: with --mode "
 		       "link a write to the original is one to the object; "
 		       "'verify --full' checks the bytes; read-only again: "
-		       "find %s -type f -perm /222 -exec chmod a-w {} +\n", (unsigned long long)rep.writable,
-		       cli_s(rep.writable), rep.writable_first, fix);
+		       "find %s -type f -perm /222 -exec chmod a-w {} +\n",
+		       (unsigned long long)rep.writable, cli_s(rep.writable),
+		       rep.writable_first, fix);
 	if (rep.foreign)
 		printf("verify: note: %llu entr%s under objects/ that gicat did "
 		       "not write (neither objects nor temporary files): left "
