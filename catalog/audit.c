@@ -42,13 +42,15 @@ static int no_ids(const char *list)
 	return list && !list[strspn(list, " ,\t")];
 }
 
-/* v: set, group, label, sha256, path, license; entry: the entry's id */
+/* v: set, group, label, sha256, path, license; entry: the entry's id;
+ * set: the set's place in its task (0 for an expression) */
 static int insert(struct gic_catalog *c, sqlite3_stmt *ins,
-		  const char *const v[6], sqlite3_int64 entry)
+		  const char *const v[6], sqlite3_int64 entry, int set)
 {
 	for (int i = 0; i < 6; i++)
 		bind_opt(ins, i + 1, i == 5 && no_ids(v[i]) ? NULL : v[i]);
 	sqlite3_bind_int64(ins, 7, entry);
+	sqlite3_bind_int(ins, 8, set);
 	if (sqlite3_step(ins) != SQLITE_DONE)
 		return db_fail(c, "audit");
 	sqlite3_reset(ins);
@@ -68,7 +70,7 @@ static int from_task(struct gic_catalog *c, const struct gic_resolved *r,
 				it->generator : it->subset ? it->subset : "-",
 				it->label[0] ? it->label : NULL, it->sha256,
 				it->path, it->license };
-			rc = insert(c, ins, v, it->entry_id);
+			rc = insert(c, ins, v, it->entry_id, i);
 		}
 	}
 	return rc;
@@ -89,7 +91,7 @@ static int from_expr(struct gic_catalog *c, const char *expr,
 		const char *v[6] = { GIC_AUDIT_ALL };
 		for (int i = 0; i < 5; i++)
 			v[i + 1] = (const char *)sqlite3_column_text(s, i);
-		if ((rc = insert(c, ins, v, sqlite3_column_int64(s, 5))) < 0)
+		if ((rc = insert(c, ins, v, sqlite3_column_int64(s, 5), 0)) < 0)
 			break;
 	}
 	if (rc == 0 && step != SQLITE_DONE)
@@ -107,10 +109,11 @@ int gic_audit_items(struct gic_catalog *c, const struct gic_audit_src *src,
 	gic_audit_items_drop(c);
 	if (sqlite3_exec(c->db, "CREATE TEMP TABLE audit_items (set_name TEXT "
 			 "NOT NULL, grp TEXT NOT NULL, label TEXT, sha256 TEXT "
-			 "NOT NULL, path TEXT, license TEXT, entry_id INTEGER); "
+			 "NOT NULL, path TEXT, license TEXT, entry_id INTEGER, "
+			 "set_ord INTEGER NOT NULL); "
 			 "BEGIN", NULL, NULL, NULL) ||
 	    sqlite3_prepare_v2(c->db, "INSERT INTO temp.audit_items VALUES "
-			       "(?, ?, ?, ?, ?, ?, ?)", -1, &ins, NULL)) {
+			       "(?, ?, ?, ?, ?, ?, ?, ?)", -1, &ins, NULL)) {
 		rc = db_fail(c, "audit");
 		goto out;
 	}
@@ -380,7 +383,8 @@ int gic_license_audit_rows(struct gic_license_audit *a,
 			       "LEFT JOIN entries e ON e.id = a.entry_id "
 			       "LEFT JOIN temp.audit_verdicts v ON v.license = "
 			       "a.license WHERE a.license IS NULL OR v.license "
-			       "IS NOT NULL ORDER BY a.rowid", -1, &s, NULL))
+			       "IS NOT NULL ORDER BY a.set_ord, a.path, a.rowid",
+			       -1, &s, NULL))
 		return db_fail(a->c, "audit license");
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		struct gic_license_row r;

@@ -239,6 +239,9 @@ test_expect_success 'audit license --task audits every set and names it' '
 	test_expect_code 1 gicat audit license --use commercial --task sd14.ini >out 2>err &&
 	test "$(grep -c "^forbidden .* train " out)" -eq "$(gicat task show sd14.ini | awk "\$1 == \"train\" {print \$2}")" &&
 	grep -q "^forbidden .* test/all " out &&
+	awk "/^forbidden/ {print \$2, \$5}" out >rows &&
+	test "$(cut -d" " -f1 rows | uniq | tr "\n" " ")" = "train test/all " &&
+	LC_ALL=C awk "\$1 == s && \$2 < p {bad++} {s = \$1; p = \$2} END {exit bad}" rows &&
 	head -1 out | grep -q "^license  *images  *commercial" &&
 	test_grep "^audit license: [0-9]* images for commercial: " err &&
 	printf "[train]\nselect = bogus = 1\n" >unk.ini &&
