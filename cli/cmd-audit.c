@@ -389,7 +389,13 @@ static int audit_prov(struct gic_catalog *c, struct aopts *o)
 static int parse_opt(struct aopts *o, int ch, const char *arg)
 {
 	switch (ch) {
-	case 't': o->task_file = arg; return -1;
+	case 't':
+		if (o->task_file)  /* the last would win, unsaid */
+			return cli_usage_error("audit", "--task given twice: one "
+					       "task an audit (several: one "
+					       "audit each)");
+		o->task_file = arg;
+		return -1;
 	case 'H': o->html = arg; return -1;
 	case 'f':
 		if (strcmp(arg, "table") && strcmp(arg, "json"))
@@ -398,6 +404,10 @@ static int parse_opt(struct aopts *o, int ch, const char *arg)
 		o->json = !strcmp(arg, "json");
 		return -1;
 	case 'u':
+		if (o->use != GIC_USE_NONE)
+			return cli_usage_error("audit", "--use given twice: one "
+					       "use an audit (several: one "
+					       "audit each)");
 		if (gic_use_from_name(arg, &o->use) < 0)
 			return cli_usage_error("audit", "%s", gic_errmsg());
 		return -1;

@@ -3,7 +3,8 @@
 # with a PNG text keyword that is not UTF-8 (PNG keywords are Latin-1);
 # a license list that names no id (a hand-edited or old catalog); a task
 # whose sets are empty, which no "selection" matched; LicenseRef-Unknown
-# "allowed" in JSON while it makes every entry a problem.
+# "allowed" in JSON while it makes every entry a problem; --task or --use
+# given twice, where the last won unsaid.
 . "$(dirname "$0")/lib.sh"
 
 gicat init cat 2>/dev/null
@@ -93,6 +94,15 @@ test_expect_success 'HTML: the license table counts images for a task, entries o
 	grep -q "<h2>Images per license</h2>" h2.html &&
 	gicat audit bias --html b.html "dataset = nl" >/dev/null 2>&1 &&
 	grep -q "<td class=\"l\">-</td>" b.html && ! grep -q "<td class=\"l\">?</td>" b.html
+'
+
+test_expect_success '--task or --use given twice is a usage error, not the last one silently' '
+	printf "[test t]\nselect = dataset = nl\n" >t1.ini &&
+	test_expect_code 2 gicat audit license --task t1.ini --task t1.ini >out 2>err &&
+	! test -s out &&
+	test_grep "^gicat: audit: --task given twice: one task an audit" err &&
+	test_expect_code 2 gicat audit license --use research --use commercial 2>err &&
+	test_grep "^gicat: audit: --use given twice" err
 '
 
 test_done
