@@ -119,10 +119,11 @@ int cli_number_opt(const char *cmd, const char *opt, const char *v,
 /* --distance of the near-duplicate search: bits, 0..GIC_NEAR_MAX_DISTANCE
  * (cli_number_opt); 0, or the exit code of a usage error. */
 int cli_distance_opt(const char *cmd, const char *v, int *out);
-/* options.c.  --label and --split of ingest and fetch (NULL: not given):
- * -1, or the exit code of a usage error naming the option. */
-int cli_label_split_opts(const char *cmd, const char *label,
-			 const char *split);
+/* options.c.  --dataset, --generator, --label and --split of ingest and
+ * fetch (NULL: not given): -1, or the exit code of a usage error naming
+ * the option. */
+int cli_entry_opts(const char *cmd, const char *dataset,
+		   const char *generator, const char *label, const char *split);
 /* --license IDS of ingest and fetch (NULL: not given), checked against
  * c's registry: -1, or the exit code of a usage error naming the option
  * (of a failure, when the registry cannot be read). */

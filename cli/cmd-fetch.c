@@ -248,7 +248,8 @@ static int parse(int argc, char **argv, struct args *a)
 				       "status" : "forget-failed");
 	if (!a->status && a->format_given)
 		return cli_usage_error("fetch", "--format is for --status");
-	if ((rc = cli_label_split_opts("fetch", o->label, o->split)) >= 0)
+	if ((rc = cli_entry_opts("fetch", o->dataset, o->generator,
+				 o->label, o->split)) >= 0)
 		return rc;
 	if (argc - optind > 1 ||
 	    (!a->status && !a->forget && argc - optind != 1))

@@ -199,7 +199,8 @@ static int parse(int argc, char **argv, struct gic_ingest_opts *o,
 			return cli_getopt_end("ingest", ch);
 		}
 	}
-	if ((rc = cli_label_split_opts("ingest", o->label, o->split)) >= 0)
+	if ((rc = cli_entry_opts("ingest", o->dataset, o->generator,
+				 o->label, o->split)) >= 0)
 		return rc;
 	if (optind >= argc)
 		return cli_usage_error("ingest", "no PATH given");

@@ -10,13 +10,22 @@
 #include "audit.h"
 #include "cli.h"
 
-int cli_label_split_opts(const char *cmd, const char *label,
-			 const char *split)
+int cli_entry_opts(const char *cmd, const char *dataset,
+		   const char *generator, const char *label, const char *split)
 {
 	if (label && gic_label_check(label) < 0)
 		return cli_usage_error(cmd, "--label: %s", gic_errmsg());
 	if (split && gic_split_check(split) < 0)
 		return cli_usage_error(cmd, "--split: %s", gic_errmsg());
+	/* their messages begin with the option's name */
+	if ((dataset && gic_name_check("--dataset", dataset,
+				       GIC_DATASET_MAX) < 0) ||
+	    (generator && gic_name_check("--generator", generator,
+					 GIC_GENERATOR_MAX) < 0))
+		return cli_usage_error(cmd, "%s", gic_errmsg());
+	if (generator && label && !strcmp(label, "real"))
+		return cli_usage_error(cmd, "--generator with --label real: a "
+				       "real image has no generator");
 	return -1;
 }
 

@@ -203,12 +203,17 @@ test_expect_success 'the catalog'"'"'s own directory is refused as a PATH: its o
 	gicat --catalog own ingest own 2>err && test "$(gicat --catalog own query --count)" -eq 2
 '
 
-test_expect_success 'an empty --dataset is a usage error, for ingest and fetch' '
+test_expect_success 'an empty --dataset is a usage error with the usage line, for ingest and fetch' '
 	test_expect_code 2 gicat --catalog own ingest --dataset "" own/pics 2>err &&
 	test_grep "^gicat: ingest: --dataset needs a name" err &&
+	test_grep "^usage: gicat ingest " err &&
 	echo http://127.0.0.1:1/a.png >urls.txt &&
 	test_expect_code 2 gicat --catalog own fetch --dataset "" urls.txt 2>err &&
-	test_grep "dataset needs a name" err
+	test_grep "dataset needs a name" err &&
+	test_grep "^usage: gicat fetch " err &&
+	test_expect_code 2 gicat --catalog own fetch --generator g --label real urls.txt 2>err &&
+	test_grep "^gicat: fetch: --generator with --label real: a real image has no generator$" err &&
+	test_grep "^usage: gicat fetch " err
 '
 
 test_expect_success 'a --dataset or --generator name is bounded and holds no control character, for ingest and fetch' '
