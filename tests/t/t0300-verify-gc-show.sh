@@ -766,6 +766,29 @@ test_expect_success 'mv leaves fetched entries as they are: their paths are thei
 	test "$(gicat --catalog cf query --count "path = ${SQ}$u${SQ}")" -eq 1
 '
 
+# mv reads the entries under FROM as a range of the (dataset, path) index
+# when they are at most a quarter of all, else by reading every entry:
+# both ways move the same entries and refuse the same clashes.
+test_expect_success 'mv of a few entries of many (an index range) and of most (a scan) moves and refuses alike' '
+	gicat init cmv 2>/dev/null && mkdir -p mvmany/a mvmany/b &&
+	for i in 1 2 3 4 5 6 7 8 9 10; do cp img/basn0g08.png mvmany/b/$i.png; done &&
+	cp img/basn2c08.png mvmany/a/1.png && cp img/basn3p08.png mvmany/a/y.png &&
+	cp img/basn6a08.png mvmany/b0.png &&
+	gicat --catalog cmv ingest --dataset m --label real mvmany 2>/dev/null &&
+	test_expect_code 1 gicat --catalog cmv mv mvmany/a mvmany/b 2>err &&
+	test "$(cat err)" = "gicat: mv: ${SQ}mvmany/a/1.png${SQ} would become ${SQ}mvmany/b/1.png${SQ}, a path dataset m already has: nothing moved" &&
+	test_expect_code 1 gicat --catalog cmv mv mvmany/b mvmany/a 2>err &&
+	test "$(cat err)" = "gicat: mv: ${SQ}mvmany/b/1.png${SQ} would become ${SQ}mvmany/a/1.png${SQ}, a path dataset m already has: nothing moved" &&
+	gicat --catalog cmv mv mvmany/a mvmany/c 2>err &&
+	test_grep "^mv: moved 2 entries from .mvmany/a. to .mvmany/c.$" err &&
+	gicat --catalog cmv mv mvmany/b mvmany/d 2>err &&
+	test_grep "^mv: moved 10 entries from .mvmany/b. to .mvmany/d.$" err &&
+	gicat --catalog cmv query --format paths | sort >got &&
+	{ echo mvmany/b0.png; echo mvmany/c/1.png; echo mvmany/c/y.png;
+	  for i in 1 2 3 4 5 6 7 8 9 10; do echo mvmany/d/$i.png; done; } | sort >want &&
+	test_cmp want got
+'
+
 reader_catalog
 test_expect_success 'a catalog that may be read but not written is read; writers are refused (exit 3)' '
 	gicat init "$roc" 2>/dev/null && cp img/basn2c08.png img/basn0g08.png "$roc/" &&
