@@ -16,7 +16,8 @@
 #define MAX_ERRORS 50 /* errors reported for one file (the first by line);
 			 the rest counted */
 
-#define INI_LINE_MAX (1 << 16)  /* inih's buffer at most, NUL included */
+#define INI_LINE_MAX (GIC_TASK_LINE_MAX + 3) /* inih's buffer at most,
+					       CR LF and NUL included */
 
 struct parse {
 	struct gic_task *t;

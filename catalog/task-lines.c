@@ -44,7 +44,7 @@ static int bad_line(const struct parse *p, const char *s, size_t ws, size_t n)
 	size_t i;
 
 	if (ws >= n || strchr(";#", *c) || (ws > 0 && p->keyed) ||
-	    n > INI_LINE_MAX - 3)  /* skipped whole, and said */
+	    n > GIC_TASK_LINE_MAX)  /* skipped whole, and said */
 		return 0;
 	n -= ws;
 	if (*c == '[') {  /* closed, and nothing but a comment after it */
@@ -114,7 +114,7 @@ char *gic_task_reader(char *buf, int size, void *stream)
 	eol = (size_t)(gic_task_next_line(p->next) - p->next) - len;
 	if (!p->mid_line) {
 		line_start(p, p->next, len);
-		if (len > INI_LINE_MAX - 3) {
+		if (len > GIC_TASK_LINE_MAX) {
 			if (!p->long_line)
 				p->long_line = p->line;
 			p->next += len + eol;

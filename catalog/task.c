@@ -620,7 +620,7 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 	}
 	if (p.long_line) {
 		p.line = p.long_line;
-		gic_task_fail(&p, "a line longer than %d bytes", INI_LINE_MAX - 3);
+		gic_task_fail(&p, "a line longer than %d bytes", GIC_TASK_LINE_MAX);
 	}
 	if (p.header)
 		gic_task_open_empty(&p);

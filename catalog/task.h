@@ -13,6 +13,9 @@
 
 #define GIC_TASK_MAX_SETS 64
 #define GIC_TASK_NAME_MAX 100  /* characters of a set's NAME */
+/* The longest line a task file may hold, its line break not counted:
+ * inih's largest buffer, 64 KiB, less a CR LF and the NUL. */
+#define GIC_TASK_LINE_MAX 65533
 
 /* One set section: [train], [val], [test NAME], or a [split] share. */
 enum { GIC_DEGRADE_ALL, GIC_DEGRADE_REAL, GIC_DEGRADE_FAKE, GIC_DEGRADE_KEYS };

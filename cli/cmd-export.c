@@ -79,10 +79,18 @@ static int unlabelled(const struct gic_resolved_set *s,
 }
 
 /* The export's task.ini records EXPR as a select = line, which INI would
- * cut at a line break or at " ;" (a comment): such an EXPR is refused,
- * so that the task.ini reads back as the export's task. */
+ * cut at a line break or at " ;" (a comment), and which must fit a task
+ * file's line: such an EXPR is refused, so that the task.ini reads back
+ * as the export's task. */
 static int ini_safe(const char *expr)
 {
+	size_t room = GIC_TASK_LINE_MAX - strlen("select = ");
+
+	if (strlen(expr) > room)
+		return cli_usage_error("export", "EXPR is %zu bytes: task.ini "
+				       "records it on one line, which holds "
+				       "%zu after 'select = '", strlen(expr),
+				       room);
 	for (const char *p = expr; *p; p++)
 		if (*p == '\n' || *p == '\r' || (*p == ';' && p > expr &&
 						  (p[-1] == ' ' || p[-1] == '\t')))

@@ -440,7 +440,15 @@ sys.exit(not (len(rows) == 1 and rows[0][\"generator\"] == \"my,gen \\\"x\\\"\" 
 	test_grep "EXPR holds a .;. after a space, which task.ini cannot record" err &&
 	test_expect_code 2 gicat export "dataset = ${SQ}odd
 [train]${SQ}" --out nl 2>err &&
-	test_grep "EXPR holds a line break" err && test ! -e semi && test ! -e nl
+	test_grep "EXPR holds a line break" err && test ! -e semi && test ! -e nl &&
+	# the longest EXPR a task line holds after "select = ": 65524 bytes
+	pad=$(printf "%065506d" 0 | tr 0 " ") &&
+	test_expect_code 2 gicat export "dataset = ${SQ}quoted${SQ}$pad " --out long 2>err &&
+	test_grep "^gicat: export: EXPR is 65525 bytes: task.ini records it on one line, which holds 65524 after .select = .$" err &&
+	test ! -e long &&
+	gicat export "dataset = ${SQ}quoted${SQ}$pad" --out long 2>/dev/null &&
+	gicat task check long/task.ini >out 2>err &&
+	test_grep "^export  *[0-9]" out && ! grep "longer than" err
 '
 
 test_done
