@@ -117,7 +117,7 @@ int cmd_export(int argc, char **argv)
 	struct gic_resolved *r = NULL;
 	struct gic_task *t = NULL;
 	long long n;
-	char *expr, why[1024];
+	char *expr, why[1024], shown[CLI_SHOWN_BUF];
 	int ch, rc;
 
 	while ((ch = cli_getopt(argc, argv, "ho:f:m:j:", opts, NULL)) != -1)
@@ -153,12 +153,13 @@ int cmd_export(int argc, char **argv)
 		/* without EXPR, the whole catalog: no '' to name */
 		cli_err("gicat: export: warning: %s%s%s%lld images match, none "
 			"is left after sampling%s: set 'export' is empty\n",
-			*expr ? "'" : "", expr, *expr ? "': " : "", n,
+			*expr ? "'" : "", cli_shown(expr, shown),
+			*expr ? "': " : "", n,
 			smp.balance ? " (--balance label needs both labels)" :
 			"");
 	} else if (r->sets[0].n == 0 && *expr) {
 		cli_err("gicat: export: warning: '%s': no image matches: "
-			"set 'export' is empty\n", expr);
+			"set 'export' is empty\n", cli_shown(expr, shown));
 		cli_select_hint("export", c, expr);
 	} else if (r->sets[0].n == 0) {
 		cli_err("gicat: export: warning: the catalog has no "
@@ -172,7 +173,8 @@ int cmd_export(int argc, char **argv)
 	}
 	if (r->sets[0].n && gic_set_label_conflicts(&r->sets[0], "EXPR",
 						    why, sizeof(why)))
-		cli_err("gicat: export: warning: '%s': %s\n", expr, why);
+		cli_err("gicat: export: warning: '%s': %s\n",
+			cli_shown(expr, shown), why);
 	rc = cli_export_run("export", c, r, &a);
 out:
 	gic_resolved_free(r);

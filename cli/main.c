@@ -455,6 +455,7 @@ int main(int argc, char **argv)
 {
 	const struct cmd *c;
 	struct sigaction sa = { .sa_handler = on_sigbus };
+	char shown[CLI_SHOWN_BUF];
 
 	gic_malloc_tune();
 	sigemptyset(&sa.sa_mask);
@@ -481,7 +482,7 @@ int main(int argc, char **argv)
 	if (argv[1][0] == '-') { /* an option before the command */
 		cli_err("gicat: '%s' is not an option of gicat itself (those "
 			"are --catalog DIR, --version, --help); a command's "
-			"options go after it\n", argv[1]);
+			"options go after it\n", cli_shown(argv[1], shown));
 		return EXIT_USAGE;
 	}
 	if (!(c = cli_find_cmd(argv[1]))) {
@@ -489,10 +490,11 @@ int main(int argc, char **argv)
 
 		if (near)
 			cli_err("gicat: '%s' is not a command; did you "
-				"mean '%s'?\n", argv[1], near->name);
+				"mean '%s'?\n", cli_shown(argv[1], shown),
+				near->name);
 		else
 			cli_err("gicat: '%s' is not a command; see "
-				"'gicat help'\n", argv[1]);
+				"'gicat help'\n", cli_shown(argv[1], shown));
 		return EXIT_USAGE;
 	}
 	return cli_finish_stdout(c->fn(argc - 1, argv + 1));

@@ -377,6 +377,22 @@ static int utf8_continuation(char c)
 	return ((unsigned char)c & 0xc0) == 0x80;
 }
 
+const char *cli_shown(const char *s, char buf[CLI_SHOWN_BUF])
+{
+	char head[CLI_SHOWN_MAX + 1];
+	size_t n = strlen(s);
+
+	if (n <= CLI_SHOWN_MAX)
+		return gic_esc(s, buf, CLI_SHOWN_BUF);
+	n = CLI_SHOWN_MAX;
+	while (n > 0 && utf8_continuation(s[n]))
+		n--;
+	memcpy(head, s, n);
+	head[n] = '\0';
+	gic_esc(head, buf, CLI_SHOWN_BUF - 3);  /* room for the "..." */
+	return strcat(buf, "...");
+}
+
 /* A file name or path where an EXPR was expected: one word, no
  * operator, quote or parenthesis, and a '/' or an extension. */
 static int looks_like_path(const char *expr)

@@ -99,6 +99,9 @@ test_expect_success 'an unknown command or option is a usage error (exit 2)' '
 	test "$(cat err)" = "gicat: '"'"'delete'"'"' is not a command; did you mean '"'"'rm'"'"'?" &&
 	test_expect_code 2 gicat rename 2>err &&
 	test "$(cat err)" = "gicat: '"'"'rename'"'"' is not a command; did you mean '"'"'mv'"'"'?" &&
+	# a long word (a mistyped EXPR, say) is quoted cut, not whole
+	test_expect_code 2 gicat "$(printf "%0300d" 0)" 2>err &&
+	test "$(cat err)" = "gicat: ${SQ}$(printf "%0120d" 0)...${SQ} is not a command; see ${SQ}gicat help${SQ}" &&
 	test_expect_code 2 gicat query --bogus 2>err &&
 	test "$(wc -l <err)" -eq 3 &&
 	test "$(head -1 err)" = "gicat: query: ${SQ}--bogus${SQ}: unknown option" &&

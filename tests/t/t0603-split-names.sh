@@ -446,6 +446,8 @@ sys.exit(not (len(rows) == 1 and rows[0][\"generator\"] == \"my,gen \\\"x\\\"\" 
 	test_expect_code 2 gicat export "dataset = ${SQ}quoted${SQ}$pad " --out long 2>err &&
 	test_grep "^gicat: export: EXPR is 65525 bytes: task.ini records it on one line, which holds 65524 after .select = .$" err &&
 	test ! -e long &&
+	test_expect_code 2 gicat export "dataset = ${SQ}none${SQ}$pad" --out none 2>err &&
+	test "$(head -1 err)" = "gicat: export: warning: ${SQ}dataset = ${SQ}none${SQ}$(printf "%0104d" 0 | tr 0 " ")...${SQ}: no image matches: set ${SQ}export${SQ} is empty" &&
 	gicat export "dataset = ${SQ}quoted${SQ}$pad" --out long 2>/dev/null &&
 	gicat task check long/task.ini >out 2>err &&
 	test_grep "^export  *[0-9]" out && ! grep "longer than" err
