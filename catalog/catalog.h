@@ -537,8 +537,9 @@ int gic_read_verified(const char *path, const char *hex, uint64_t bytes,
 int gic_resolve_prefix(struct gic_catalog *c, const char *prefix,
 		       char hex[GIC_HEX_LEN + 1]);
 /* As gic_resolve_prefix, or else an entry's path as ingested (one image
- * in whatever dataset holds it), or else a local file whose bytes are a
- * catalogued image (any spelling of an ingested file, or a copy). */
+ * in whatever dataset holds it) or another spelling of it from the
+ * working directory (cleaned, absolute or relative), or else a local
+ * file whose bytes are a catalogued image (a copy). */
 int gic_resolve_image(struct gic_catalog *c, const char *arg,
 		      char hex[GIC_HEX_LEN + 1]);
 

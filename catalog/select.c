@@ -15,6 +15,8 @@
 #include <sqlite3.h>
 
 #include "catalog.h"
+#include "ingest-int.h"
+#include "ingest-write.h"
 
 int gic_select_prepare(struct gic_catalog *c, const char *cols,
 		       const char *expr, const char *tail, sqlite3_stmt **out,
@@ -320,6 +322,53 @@ static int by_content(struct gic_catalog *c, const char *path,
 	return rows > 0;
 }
 
+/* The image of the entries at path: 1, 0 when none, or < 0 (several
+ * images: ambiguous). */
+static int by_path(struct gic_catalog *c, const char *path,
+		   char hex[GIC_HEX_LEN + 1])
+{
+	int rc, rows = one_hash(c, GIC_SQL_AT_PATH, path, NULL, hex);
+	char *lit;
+
+	if (rows <= 1)
+		return rows;
+	lit = gic_query_string(path);
+	rc = lit ? gic_seterr(GIC_EAMBIG, "entries of several datasets have "
+			      "this path, with different images: give the "
+			      "hash (gicat query --fields sha256,dataset "
+			      "\"path = %s\")", lit)
+		 : gic_seterr(GIC_ENOMEM, "out of memory");
+	free(lit);
+	return rc;
+}
+
+/* The image of the entries at another spelling of path, as ingest may
+ * have spelt it from here: cleaned ("./d//a.png" is "d/a.png"), and
+ * relative to the working directory or absolute. */
+static int by_spelling(struct gic_catalog *c, const char *path,
+		       char hex[GIC_HEX_LEN + 1])
+{
+	char clean[GIC_MAX_PATH + 2], cwd[GIC_MAX_PATH];
+	char other[2 * GIC_MAX_PATH + 2];
+	size_t n;
+	int rows = 0;
+
+	if (gic_path_clean(path, clean, sizeof(clean)) < 0)
+		return 0;
+	if (strcmp(clean, path) && (rows = by_path(c, clean, hex)) != 0)
+		return rows;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return 0;
+	n = strlen(cwd);
+	if (*clean != '/')
+		snprintf(other, sizeof(other), "%s/%s", cwd, clean);
+	else if (!strncmp(clean, cwd, n) && clean[n] == '/' && n > 1)
+		snprintf(other, sizeof(other), "%s", clean + n + 1);
+	else
+		return 0;
+	return by_path(c, other, hex);
+}
+
 int gic_resolve_image(struct gic_catalog *c, const char *arg,
 		      char hex[GIC_HEX_LEN + 1])
 {
@@ -329,21 +378,9 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 	rc = gic_resolve_prefix(c, arg, hex);
 	if (rc != GIC_EUSAGE && rc != GIC_ENOTFOUND)
 		return rc;
-	if ((rows = one_hash(c, GIC_SQL_AT_PATH, arg, NULL, hex)) < 0)
-		return rows;
-	if (rows == 1)
-		return 0;
-	if (rows > 1) {
-		char *lit = gic_query_string(arg);
-
-		rc = lit ? gic_seterr(GIC_EAMBIG, "entries of several datasets "
-				      "have this path, with different images: "
-				      "give the hash (gicat query --fields "
-				      "sha256,dataset \"path = %s\")", lit)
-			 : gic_seterr(GIC_ENOMEM, "out of memory");
-		free(lit);
-		return rc;
-	}
+	if ((rows = by_path(c, arg, hex)) != 0 ||
+	    (rows = by_spelling(c, arg, hex)) != 0)
+		return rows < 0 ? rows : 0;
 	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {  /* a local file */
 		if ((rows = by_content(c, arg, hex)) != 0)
 			return rows < 0 ? rows : 0;

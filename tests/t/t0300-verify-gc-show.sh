@@ -43,6 +43,19 @@ test_expect_success 'show takes a file however it is spelt, and a copy of it, by
 	test_grep "no image in the catalog has this file.s content" err
 '
 
+test_expect_success 'show and cat of a file changed since ingest take its entry under any spelling from here' '
+	gicat init csp 2>/dev/null && mkdir -p sp/d && cp img/basn2c08.png sp/d/a.png &&
+	(cd sp && gicat --catalog ../csp ingest --label real d 2>/dev/null) &&
+	h=$(gicat --catalog csp query --format csv --fields sha256 | tail -1) &&
+	cp img/basn0g08.png sp/d/a.png &&
+	(cd sp && for p in d/a.png ./d/a.png "$TRASH/sp/d/a.png" d//x/../a.png; do
+		gicat --catalog ../csp show "$p" >out && test_grep "^sha256 *$h" out &&
+		gicat --catalog ../csp cat "$p" | cmp - "$TRASH/img/basn2c08.png" || return 1
+	done) &&
+	(cd sp/d && test_expect_code 2 gicat --catalog ../../csp show a.png 2>err &&
+	 test_grep "no image in the catalog has this file.s content (and no entry its path)" err)
+'
+
 test_expect_success 'show of a file it cannot read says why, not that no image has its content' '
 	# /proc/self/mem: a regular file whose first bytes cannot be read
 	if test -e /proc/self/mem; then
