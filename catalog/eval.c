@@ -291,8 +291,26 @@ static const char *trained_on(struct gic_catalog *c,
 	return one ? one : name;
 }
 
-/* The test sets ([test NAME], and the test share of [split]) in GenImage's
- * order (others after, in task order), or val when there are none. */
+/* [test NAME], or the test share of [split] (not [set testing]). */
+static int test_set(const char *name)
+{
+	return !strncmp(name, "test/", 5) || !strcmp(name, "test");
+}
+
+int gic_eval_scores(const struct gic_task *t, const struct gic_task_set *def)
+{
+	if (test_set(def->name))
+		return 1;
+	if (strcmp(def->name, "val"))
+		return 0;
+	for (int i = 0; i < t->nsets; i++)
+		if (test_set(t->sets[i].name))
+			return 0;
+	return 1;
+}
+
+/* The sets gic_eval_scores names: the test sets in GenImage's order
+ * (others after, in task order), or val. */
 static int choose_sets(struct gic_eval *e)
 {
 	const struct gic_resolved *r = e->r;
@@ -300,17 +318,11 @@ static int choose_sets(struct gic_eval *e)
 	for (int rank = 0; rank <= gic_genimage_ranks(); rank++)
 		for (int i = 0; i < r->nsets; i++) {
 			const char *name = r->sets[i].def->name;
-			if ((!strncmp(name, "test/", 5) ||
-			     !strcmp(name, "test")) &&
+			if (gic_eval_scores(r->task, r->sets[i].def) &&
 			    gic_genimage_rank(name) == rank) {
 				e->sets[e->nsets].name = name;
 				e->sets[e->nsets++].rs = &r->sets[i];
 			}
-		}
-	for (int i = 0; i < r->nsets && !e->nsets; i++)
-		if (!strcmp(r->sets[i].def->name, "val")) {
-			e->sets[0].name = r->sets[i].def->name;
-			e->sets[e->nsets++].rs = &r->sets[i];
 		}
 	return e->nsets ? 0 : gic_seterr(GIC_EUSAGE, "task '%s' has no test "
 					 "set and no val set to score",

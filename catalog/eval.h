@@ -179,6 +179,11 @@ struct gic_eval {
 	size_t images, missing;  /* (set, image) pairs; of them, unpredicted */
 };
 
+/* Whether eval scores set def of t: a test set ([test NAME], the test
+ * share of [split]), or val when t has no test set.  What eval resolves
+ * (gic_task_resolve_some): no other set is read, nor degraded. */
+int gic_eval_scores(const struct gic_task *t, const struct gic_task_set *def);
+
 /*
  * Scores the predictions file against r: the test sets ("test/NAME"), or
  * "val" when the task has no test set.  Rows name an image by sha256 (64

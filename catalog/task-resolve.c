@@ -572,7 +572,8 @@ int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
 }
 
 int gic_task_resolve_some(struct gic_catalog *c, const struct gic_task *t,
-			  int (*want)(const struct gic_task_set *def),
+			  int (*want)(const struct gic_task *t,
+				      const struct gic_task_set *def),
 			  struct gic_resolved **out)
 {
 	struct gic_resolved *r = calloc(1, sizeof(*r));
@@ -601,7 +602,7 @@ int gic_task_resolve_some(struct gic_catalog *c, const struct gic_task *t,
 		rc = deal(c, t, r);
 	for (int i = 0; i < t->nsets && rc == 0; i++) {
 		/* a share of [split] is dealt with the others: kept */
-		if (want && !want(&t->sets[i]) && t->sets[i].share <= 0) {
+		if (want && !want(t, &t->sets[i]) && t->sets[i].share <= 0) {
 			skip_set(&r->sets[i]);
 			rc = check_select(c, t, &t->sets[i]);
 			continue;

@@ -147,11 +147,13 @@ struct gic_resolved {
  */
 int gic_task_resolve(struct gic_catalog *c, const struct gic_task *t,
 		     struct gic_resolved **out);
-/* The same for the sets want says yes to; the others stay empty, with
- * skipped set (a [split] share is dealt, then dropped).  For a command
- * that needs a few sets of a task whose train set is millions. */
+/* The same for the sets want says yes to (it is given the task, to
+ * weigh a set against the others); the others stay empty, with skipped
+ * set (a [split] share is dealt and kept).  For a command that needs a
+ * few sets of a task whose train set is millions. */
 int gic_task_resolve_some(struct gic_catalog *c, const struct gic_task *t,
-			  int (*want)(const struct gic_task_set *def),
+			  int (*want)(const struct gic_task *t,
+				      const struct gic_task_set *def),
 			  struct gic_resolved **out);
 void gic_resolved_free(struct gic_resolved *r);
 /*

@@ -209,8 +209,9 @@ int cli_resolve(const char *cmd, struct gic_catalog *c,
 /* The same for the sets want says yes to (gic_task_resolve_some). */
 int cli_resolve_some(const char *cmd, struct gic_catalog *c,
 		     const struct gic_task *t,
-		     int (*want)(const struct gic_task_set *def), int jobs,
-		     struct gic_resolved **r);
+		     int (*want)(const struct gic_task *t,
+				 const struct gic_task_set *def),
+		     int jobs, struct gic_resolved **r);
 /* Derives r's degraded sets, saying how many were computed (followed by
  * stored, unless NULL, when any was) and reused; 0 or an exit code. */
 int cli_derive(const char *cmd, struct gic_catalog *c, struct gic_resolved *r,

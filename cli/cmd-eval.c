@@ -275,13 +275,6 @@ static int print_eval(const struct gic_eval *e, const struct args *a)
 	return rc;
 }
 
-/* The sets eval may score (test sets, else val): the others, a training
- * set of millions included, are not resolved. */
-static int scored_set(const struct gic_task_set *def)
-{
-	return !strncmp(def->name, "test", 4) || !strcmp(def->name, "val");
-}
-
 static int eval_task(const char *file, const struct args *a)
 {
 	struct gic_eval_opts o = { a->threshold, eval_on_problem, NULL };
@@ -303,7 +296,9 @@ static int eval_task(const char *file, const struct args *a)
 		rc = cli_fail(rc, "eval", a->predictions);
 		goto out;
 	}
-	if ((rc = cli_resolve_some("eval", c, t, scored_set,
+	/* the others, a train set of millions or a degraded val beside
+	 * the test sets, are neither read nor derived */
+	if ((rc = cli_resolve_some("eval", c, t, gic_eval_scores,
 				   cli_default_jobs(), &r)))
 		goto out;
 	rc = gic_eval_run(c, r, a->predictions, &o, &e);
@@ -406,7 +401,7 @@ static int score_run(struct gic_catalog *c, struct runs *rs, int i,
 	int rc;
 
 	if ((rc = gic_task_load(run->task, &rs->tasks[i])) < 0 ||
-	    (rc = gic_task_resolve_some(c, rs->tasks[i], scored_set,
+	    (rc = gic_task_resolve_some(c, rs->tasks[i], gic_eval_scores,
 					&rs->res[i])) < 0 ||
 	    (rc = gic_task_derive(c, rs->res[i], cli_default_jobs(), &computed,
 				  &reused)) < 0 ||

@@ -116,8 +116,9 @@ int cli_resolve(const char *cmd, struct gic_catalog *c,
 
 int cli_resolve_some(const char *cmd, struct gic_catalog *c,
 		     const struct gic_task *t,
-		     int (*want)(const struct gic_task_set *def), int jobs,
-		     struct gic_resolved **r)
+		     int (*want)(const struct gic_task *t,
+				 const struct gic_task_set *def),
+		     int jobs, struct gic_resolved **r)
 {
 	struct progress prog;
 	int rc;

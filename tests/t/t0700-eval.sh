@@ -833,6 +833,13 @@ assert v[\"trained_on\"] == \"adm\", v[\"trained_on\"]
 "
 '
 
+test_expect_success 'eval neither reads nor degrades val beside test sets, nor a set named test-like' '
+	printf "[task]\nname = tv\n[train]\nselect = subset = sd14 and split = train\n[val]\nselect = subset = sd15 and split = val\ndegrade = jpeg(quality=41)\n[set testing]\nselect = subset = glide and split = val\ndegrade = jpeg(quality=42)\n[test adm]\nselect = subset = adm and split = val\n" >tv.ini &&
+	gicat eval tv.ini --predictions val.csv --format csv >out 2>err &&
+	! grep "degraded images" err &&
+	test "$(cut -d, -f1 out | tr "\n" " ")" = "set test/adm avg "
+'
+
 test_expect_success 'eval reads no train set, but still refuses a bad select in it' '
 	printf "[task]\nname = bad\n[train]\nselect = generator = = adm\n[test adm]\nselect = generator = adm and split = val\n" >badtrain.ini &&
 	test_expect_code 2 gicat eval badtrain.ini --predictions val.csv 2>err &&
