@@ -39,12 +39,21 @@ static int verdict(const struct gic_eval *e, const char *file,
 	for (int k = 0; k < e->nsets; k++)
 		unlabelled += e->sets[k].unlabelled;
 	for (int k = 0; k < e->nsets && (e->images || unlabelled); k++) {
+		const struct gic_eval_set *s = &e->sets[k];
+
 		/* a column of the paper's table missing from Avg: said (of
-		 * every column, the catalog is said below) */
-		if (!e->sets[k].images)
+		 * every column, the catalog is said below; without
+		 * --allow-missing, a missing image refuses the file) */
+		if (!s->images)
 			cli_err("gicat: eval: warning: %s: set '%s' has no "
 				"image: scored as n 0, and left out of avg\n",
-				file, e->sets[k].name);
+				file, s->name);
+		else if (s->missing == s->images && a->allow_missing &&
+			 e->missing < e->images && !e->malformed)
+			cli_err("gicat: eval: warning: %s: set '%s' has no "
+				"prediction for any of its %zu image%s: scored "
+				"as n 0, and left out of avg\n", file, s->name,
+				s->images, cli_s(s->images));
 	}
 	if (unlabelled)
 		cli_err("eval: %s: %zu images of the scored sets have no "

@@ -103,6 +103,15 @@ test_expect_success '--allow-missing: the table has a missing row under n; CSV k
 	! grep "^missing" out
 '
 
+test_expect_success '--allow-missing: a set with no prediction at all is warned of, as left out of avg' '
+	evalcsv hand.csv --allow-missing >out 2>err &&
+	test_grep "^gicat: eval: warning: hand.csv: set .test/midjourney. has no prediction for any of its 4 images: scored as n 0, and left out of avg$" err &&
+	test "$(grep -c "has no prediction for any of its" err)" -eq 7 &&
+	! grep "test/sd14. has no prediction" err &&
+	test_expect_code 1 evalcsv hand.csv 2>err &&
+	! grep "has no prediction for any" err
+'
+
 test_expect_success 'thresholds 0 and 1 are cuts too: everything fake, only a score of 1 fake' '
 	evalcsv hand.csv --allow-missing --threshold 0 2>/dev/null >out &&
 	grep "^test/sd14," out | cut -d, -f3-5 >got && echo 0.5,0.0,1.0 >expect &&
