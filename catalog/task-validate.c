@@ -196,7 +196,8 @@ void gic_task_validate(struct parse *p)
 {
 	struct gic_task *t = p->t;
 
-	if (t->nsets == 0 && !p->nerrs)
+	/* [split] without ratios is said below */
+	if (t->nsets == 0 && !p->nerrs && !t->has_split)
 		gic_task_fail(p, "no sets: add [train], [val], [test NAME] or [split], "
 		     "each with its select = EXPR");
 	p->line = t->split_line;

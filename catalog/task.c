@@ -163,8 +163,11 @@ static struct gic_task_set *new_set(struct gic_task *t, const char *name)
 
 	for (int i = 0; i < t->nsets; i++)
 		if (!strcmp(t->sets[i].name, name)) {
+			/* a share's line is its [split]'s */
 			gic_seterr(GIC_EUSAGE, "set '%s' is defined twice (first "
-				   "on line %d)", name, t->sets[i].line);
+				   "%s line %d)", name, t->sets[i].share > 0 ?
+				   "by the ratios of [split]," : "on",
+				   t->sets[i].line);
 			return NULL;
 		} else if (!strcasecmp(t->sets[i].name, name)) {
 			/* one directory where case does not count (macOS,
@@ -510,6 +513,15 @@ static int handler(void *user, const char *section, const char *k,
 	return 1;
 }
 
+/* Whether ratios named a set name already (on this line or above). */
+static int a_share(const struct gic_task *t, const char *name)
+{
+	for (int i = 0; i < t->nsets; i++)
+		if (t->sets[i].share > 0 && !strcmp(t->sets[i].name, name))
+			return 1;
+	return 0;
+}
+
 /* The shares of a line of ratios, added as sets and to *sum.  The
  * fields are CSV's (trimmed); an empty one only ends a line that goes on
  * ("train:0.8,"). */
@@ -556,6 +568,11 @@ static int split_shares(struct gic_task *t, const char *ratios, double *sum)
 					"letters, digits, . _ -, not starting "
 					"with .", name, colon + 1,
 					GIC_TASK_NAME_MAX);
+			break;
+		}
+		if (a_share(t, name)) {
+			rc = gic_seterr(GIC_EUSAGE, "ratios: set '%s' is named "
+					"twice", name);
 			break;
 		}
 		if (!gic_decimal(share, &v) || !(v > 0 && v <= 1)) {

@@ -379,6 +379,18 @@ test_expect_success 'errors come with the file s warnings, in line order; a rati
 	test "$(cat err)" = "gicat: task: twice.ini:6: set ${SQ}train${SQ} is defined twice (first on line 2)"
 '
 
+test_expect_success 'a set named twice by ratios, or after them, says where each is; [split] without ratios is one error' '
+	printf "[task]\n[split]\nselect = label = fake\nratios = train:0.5, train:0.5\n" >r2.ini &&
+	test_expect_code 1 gicat task check r2.ini 2>err &&
+	test "$(cat err)" = "gicat: task: r2.ini:4: ratios: set ${SQ}train${SQ} is named twice" &&
+	printf "[task]\n[split]\nselect = label = fake\nratios = train:0.8, test:0.2\n[train]\nselect = label = real\n" >after.ini &&
+	test_expect_code 1 gicat task check after.ini 2>err &&
+	test "$(cat err)" = "gicat: task: after.ini:5: set ${SQ}train${SQ} is defined twice (first by the ratios of [split], line 2)" &&
+	printf "[task]\n[split]\nselect = label = fake\n" >noratios.ini &&
+	test_expect_code 1 gicat task check noratios.ini 2>err &&
+	test "$(cat err)" = "gicat: task: noratios.ini:2: [split] needs ratios, e.g. ratios = train:0.8, test:0.2"
+'
+
 test_expect_success 'a [split] share named almost like train, val or test is a warning' '
 	printf "[task]\n[split]\nselect = label = fake\nratios = train:0.8, val:0.1, tst:0.1\n" >tst.ini &&
 	gicat task check tst.ini >out 2>err &&
