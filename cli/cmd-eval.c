@@ -56,9 +56,11 @@ static int verdict(const struct gic_eval *e, const char *file,
 				s->images, cli_s(s->images));
 	}
 	if (unlabelled)
-		cli_err("eval: %s: %zu images of the scored sets have no "
-			"label (real or fake) and were not scored\n",
-			e->r->task->name, unlabelled);
+		cli_err("eval: %s: %zu image%s of the scored sets %s no "
+			"label (real or fake) and %s not scored\n",
+			e->r->task->name, unlabelled, cli_s(unlabelled),
+			unlabelled == 1 ? "has" : "have",
+			unlabelled == 1 ? "was" : "were");
 	if (e->unknown > e->originals)
 		cli_err("eval: %s: ignored %zu row%s naming no image of "
 			"the scored sets\n", file, e->unknown - e->originals,

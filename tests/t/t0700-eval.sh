@@ -863,7 +863,7 @@ test_expect_success 'images without a label are not scored, and eval says so' '
 		NR > 1 { print \$2, 0.5 }" >nl.csv &&
 	test "$(wc -l <nl.csv)" -eq 2 &&
 	gicat eval nolabel.ini --predictions nl.csv --format csv >out 2>err &&
-	test_grep "1 images of the scored sets have no label (real or fake) and were not scored" err &&
+	test_grep "1 image of the scored sets has no label (real or fake) and was not scored" err &&
 	test_grep "^test/a,0,,,,$" out
 '
 
