@@ -262,11 +262,12 @@ static int by_start(const void *a, const void *b)
 
 /*
  * A fraction f (ppb billionths) of n items in groups: round(f * n) in
- * all, each group its share f * size rounded down, and the items that leaves over one each to
- * the groups whose shares lost most (largest remainders; equal ones in a
- * seeded order).  So no group is more than one item off its share, and
- * the total is that of no groups: 0.5 of 60 items in 25 groups of 1..5 is
- * 30, not the 41 that rounding each group up made.
+ * all, each group its share f * size rounded down, and the items that
+ * leaves over one each to the groups whose shares lost most (largest
+ * remainders; equal ones in a seeded order).  So no group is more than
+ * one item off its share, and the total is that of no groups: 0.5 of 60
+ * items in 25 groups of 1..5 is 30, not the 41 that rounding each group
+ * up made.
  */
 static void fraction_quotas(struct group *g, size_t ng, uint64_t ppb,
 			    int64_t seed, const char *salt)

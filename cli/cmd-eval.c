@@ -451,8 +451,8 @@ static int matrix_out(struct runs *rs, const struct args *a)
 /* Lines named in a note about runs of one name, at most. */
 #define SAME_LINES_MAX 10
 
-/* "1, 3 and 5" of the first n (at most SAME_LINES_MAX) of lines, "... and 4 more"
- * when there are more (total). */
+/* "1, 3 and 5" of the first n (at most SAME_LINES_MAX) of lines, "...
+ * and 4 more" when there are more (total). */
 static void line_list(const int *v, int n, int total, char *buf, size_t size)
 {
 	size_t len = 0;
