@@ -45,12 +45,12 @@ static int verdict(const struct gic_eval *e, const char *file,
 		 * every column, the catalog is said below; without
 		 * --allow-missing, a missing image refuses the file) */
 		if (!s->images)
-			cli_err("gicat: eval: warning: %s: set '%s' has no "
+			cli_err("gicat: eval: warning: '%s': set '%s' has no "
 				"image: scored as n 0, and left out of avg\n",
 				file, s->name);
 		else if (s->missing == s->images && a->allow_missing &&
 			 e->missing < e->images && !e->malformed)
-			cli_err("gicat: eval: warning: %s: set '%s' has no "
+			cli_err("gicat: eval: warning: '%s': set '%s' has no "
 				"prediction for any of its %zu image%s: scored "
 				"as n 0, and left out of avg\n", file, s->name,
 				s->images, cli_s(s->images));

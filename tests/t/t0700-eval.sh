@@ -105,7 +105,7 @@ test_expect_success '--allow-missing: the table has a missing row under n; CSV k
 
 test_expect_success '--allow-missing: a set with no prediction at all is warned of, as left out of avg' '
 	evalcsv hand.csv --allow-missing >out 2>err &&
-	test_grep "^gicat: eval: warning: hand.csv: set .test/midjourney. has no prediction for any of its 4 images: scored as n 0, and left out of avg$" err &&
+	test_grep "^gicat: eval: warning: .hand.csv.: set .test/midjourney. has no prediction for any of its 4 images: scored as n 0, and left out of avg$" err &&
 	test "$(grep -c "has no prediction for any of its" err)" -eq 7 &&
 	! grep "test/sd14. has no prediction" err &&
 	test_expect_code 1 evalcsv hand.csv 2>err &&
@@ -807,7 +807,7 @@ test_expect_success 'a scored set with no image is warned of: n 0, left out of a
 	gicat task show --items empty.ini 2>/dev/null | awk -F, "NR > 1 && \$1 ~ /^test/ {print \$2 \",\" (\$3 == \"fake\" ? 0.9 : 0.1)}" |
 		sed "1i sha256,score" >empty.csv &&
 	gicat eval empty.ini --predictions empty.csv --format csv >out 2>err &&
-	test_grep "^gicat: eval: warning: empty.csv: set .test/none. has no image: scored as n 0, and left out of avg$" err &&
+	test_grep "^gicat: eval: warning: .empty.csv.: set .test/none. has no image: scored as n 0, and left out of avg$" err &&
 	test_grep "^test/none,0,,,,$" out
 '
 
