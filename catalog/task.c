@@ -156,6 +156,28 @@ static int set_name_ok(const char *s)
 	return 1;
 }
 
+/* "; did you mean [train]?" for [tran] (its first word misspelt), or
+ * "". */
+static const char *meant_section(const char *section, char *out, size_t n)
+{
+	static const char *const words[] = { "task", "train", "val", "test",
+					     "set", "split", NULL };
+	size_t len = strcspn(section, " "), best = GIC_SUGGEST_FAR;
+	const char *w = NULL;
+
+	for (int i = 0; words[i]; i++) {
+		if (strlen(words[i]) == len && !strncmp(section, words[i], len))
+			return "";  /* the word is right, its NAME is not */
+		if (gic_suggest_closer(section, len, words[i], &best))
+			w = words[i];
+	}
+	if (!w)
+		return "";
+	snprintf(out, n, "; did you mean [%s%.*s]?", w, GIC_TASK_NAME_MAX + 1,
+		 section + len);
+	return out;
+}
+
 /* A new section header: [task], [split], [train], [val], [test NAME]. */
 static struct gic_task_set *new_set(struct gic_task *t, const char *name)
 {
@@ -191,8 +213,7 @@ static struct gic_task_set *new_set(struct gic_task *t, const char *name)
 static int start_section(struct parse *p, const char *section)
 {
 	struct gic_task_set *s;
-	char name[160];
-
+	char name[160], meant[GIC_TASK_NAME_MAX + 48];
 	int *first = !strcmp(section, "task") ? &p->task_line :
 		     !strcmp(section, "split") ? &p->t->split_line : NULL;
 
@@ -217,10 +238,12 @@ static int start_section(struct parse *p, const char *section)
 	else if (!strncmp(section, "set ", 4) && set_name_ok(section + 4))
 		snprintf(name, sizeof(name), "%s", section + 4);
 	else
-		return gic_task_fail(p, "unknown section [%s] (task, train, val, test NAME,"
-			    " set NAME, split; a name is up to %d characters: "
-			    "letters, digits, . _ -, not starting with .)", section,
-			    GIC_TASK_NAME_MAX);
+		return gic_task_fail(p, "unknown section [%s] (task, train, val, "
+				     "test NAME, set NAME, split; a name is up "
+				     "to %d characters: letters, digits, . _ -, "
+				     "not starting with .)%s", section,
+				     GIC_TASK_NAME_MAX, meant_section(section,
+				     meant, sizeof(meant)));
 	if (!(s = new_set(p->t, name)))
 		return gic_task_fail(p, "%s", gic_errmsg());
 	s->line = p->line;

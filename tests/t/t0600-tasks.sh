@@ -294,11 +294,13 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 	task_error bad1 "[task]\nname = x\n[train]\nselect = genrator = sd14\n" \
 		"bad1.ini:4: select: unknown field .genrator." &&
 	task_error bad2 "[task]\nname = x\n[tran]\nselect = label = fake\n" \
-		"bad2.ini:3: unknown section \\[tran\\]" &&
+		"bad2.ini:3: unknown section \\[tran\\] (.*); did you mean \\[train\\]?$" &&
+	task_error bad5 "[task]\nname = x\n[tets adm]\nselect = label = fake\n" \
+		"bad5.ini:3: unknown section \\[tets adm\\] (.*); did you mean \\[test adm\\]?$" &&
 	task_error bad3 "[task]\n[train]\nselect = label = fake\nfraction = 1.5\n" \
 		"bad3.ini:4: bad value for fraction" &&
 	task_error bad4 "[task]\n[test ../x]\nselect = label = fake\n" \
-		"unknown section \\[test ../x\\]" &&
+		"unknown section \\[test ../x\\] (.*not starting with .)$" &&
 	task_error bad8 "[task]\n[set .gicat-incomplete]\nselect = label = fake\n" \
 		"bad8.ini:2: unknown section \\[set .gicat-incomplete\\] (.*not starting with .)" &&
 	long=$(printf "%0101d" 0) &&
