@@ -438,7 +438,10 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	else if (res == CURLE_TOO_MANY_REDIRECTS)
 		k = snprintf(buf, n, "more than %d redirects (a loop?), the "
 			     "last to '%s'", GIC_FETCH_MAX_REDIRS, to ? to : url);
-	else if (res == CURLE_UNSUPPORTED_PROTOCOL && to && strcmp(to, url))
+	else if (res == CURLE_UNSUPPORTED_PROTOCOL && to && strcmp(to, url) &&
+		 /* to http(s), the response was refused, not the redirect:
+		  * an HTTP/0.9 one (no status line) */
+		 strncasecmp(to, "http:", 5) && strncasecmp(to, "https:", 6))
 		k = snprintf(buf, n, "redirect to '%s' refused: %s", to, what);
 	else
 		k = snprintf(buf, n, "%s", what);

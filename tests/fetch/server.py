@@ -56,6 +56,8 @@ Routes (NAME is a file in --root):
                      of zeros (for 30 s)
   /once404/NAME      404 on the first request, then /img/NAME
   /wait/MS/NAME      /img/NAME after MS milliseconds (a distant server)
+  /http09            no status line: bytes, then the connection closed
+  /goto/PATH         302 to /PATH
 A query string is ignored: /img/NAME?1 and /img/NAME?2 are one file.
 With --tls CERT KEY, the same over HTTPS.
 """
@@ -396,6 +398,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b"not here\n\n")
             self.wfile.flush()
             self.close_connection = True
+        elif kind == "http09":
+            self.wfile.write(b"hello\r\n")
+            self.close_connection = True
+        elif kind == "goto":
+            self.simple(302, extra=[("Location", "/" + name)])
         elif kind == "status":
             self.simple(int(name), b"status %s\n" % name.encode())
         else:

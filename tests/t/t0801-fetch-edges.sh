@@ -128,5 +128,15 @@ test_expect_success 'a 404 whose page breaks off is not retried and says HTTP 40
 	test "$(sql "SELECT status, attempts, http_status FROM fetches WHERE url LIKE \"%/cut/404\"")" = "failed|1|404"
 '
 
+# A refused redirect is one to a scheme other than http(s); a response
+# that is not HTTP at the end of an allowed one is not a refused redirect.
+test_expect_success 'a redirect to a server answering without a status line is not said to be refused' '
+	printf "url\n%s\n" "$B/goto/http09" >http09.csv &&
+	test_expect_code 1 gicat fetch --retries 0 http09.csv 2>err &&
+	test_grep " /http09 " http.log &&
+	test_grep "^gicat: fetch: .$B/goto/http09.: Received HTTP/0.9 when not allowed$" err &&
+	! grep -q refused err
+'
+
 kill $(cat ./*.pid) 2>/dev/null
 test_done
