@@ -215,23 +215,35 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* libcurl reads a redirect's body past on_body: capped here, in bytes
- * like any other, and in time, as it carries nothing (a server sending
- * one without end held a transfer for as long as it sent). */
+/* --max-time, from the attempt's start: libcurl's own total timeout
+ * (CURLOPT_TIMEOUT) counts from when the transfer is added, so the time
+ * it waits in libcurl's queue for a connection to its host (--per-host)
+ * is in it, and the last of a queue timed out before it was sent.
+ * libcurl reports nothing on a transfer in that queue.
+ * Also, libcurl reads a redirect's body past on_body: capped here, in
+ * bytes like any other, and in time, as it carries nothing (a server
+ * sending one without end held a transfer for as long as it sent). */
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 		       curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct gic_fetch_job *j = arg;
 	struct gic_fetcher *f = j->f;
+	double now = gic_now();
 
 	(void)ultotal, (void)ulnow;
+	if (!j->started)
+		j->started = now;
+	if (f->max_time && now - j->started > (double)f->max_time) {
+		j->over_time = 1;
+		return 1;
+	}
 	if (!j->resp_done || j->resp_code / 100 != 3)
 		return 0;
 	if ((uint64_t)dltotal > f->max_bytes || (uint64_t)dlnow > f->max_bytes) {
 		j->too_big = 1;
 		return 1;
 	}
-	if (gic_now() - j->resp_done_at > (double)f->timeout) {
+	if (now - j->resp_done_at > (double)f->timeout) {
 		j->endless_redirect = 1;
 		return 1;
 	}
@@ -289,7 +301,6 @@ static void set_common(struct gic_fetcher *f, struct gic_fetch_job *j,
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, f->timeout);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)GIC_FETCH_LOW_SPEED);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, f->timeout);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, f->max_time);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	/* over https, wait to learn whether a connection multiplexes (h2)
 	 * rather than open another; plain http never does */
@@ -312,9 +323,9 @@ int gic_fetch_easy(struct gic_fetcher *f, struct gic_fetch_job *j, CURL **out)
 		return gic_seterr(GIC_ENOMEM, "cannot start a transfer");
 	set_common(f, j, e);
 	j->err[0] = '\0';
-	j->started = gic_now();
+	j->started = 0;
 	j->too_big = j->bad_range = j->keep = j->resp_done = 0;
-	j->endless_redirect = 0;
+	j->endless_redirect = j->over_time = 0;
 	j->over_memory = 0;
 	j->ignored = 0;
 	j->resp_code = j->http = 0;
@@ -391,9 +402,7 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	else if (j->endless_redirect)
 		k = snprintf(buf, n, "HTTP %ld whose body did not end within "
 			     "%ld s (--timeout)", j->resp_code, j->f->timeout);
-	else if (res == CURLE_OPERATION_TIMEDOUT && j->f->max_time &&
-		 /* libcurl counts on its own clock: ours may read a bit less */
-		 gic_now() - j->started >= 0.95 * (double)j->f->max_time)
+	else if (j->over_time)
 		k = snprintf(buf, n, "transfer not over after %ld s "
 			     "(--max-time): %zu bytes received", j->f->max_time,
 			     j->keep ? j->len : (size_t)j->ignored);

@@ -26,7 +26,9 @@ struct gic_fetch_job {
 	long http;                 /* status of the last response, 0: none */
 	char phrase[64];           /* its reason phrase */
 	double not_before;         /* monotonic time of the next attempt */
-	double started;            /* ... and of this one's start */
+	double started;            /* ... and of this one's start: libcurl's
+				      first report on it, 0 while it waits
+				      in libcurl's queue for a connection */
 	int ranges;                /* buf came from a server taking ranges */
 	int64_t total;             /* the whole file's size as the response
 				      that began buf said it, -1: unknown */
@@ -46,6 +48,7 @@ struct gic_fetch_job {
 	int keep;                  /* its body is the image */
 	int too_big, bad_range;    /* why a callback aborted the transfer */
 	int endless_redirect;      /* ... (a redirect's body past --timeout) */
+	int over_time;             /* ... (--max-time: retried as a timeout) */
 	int over_memory;           /* ... (the budget: retried, from 0) */
 	char *final_url;           /* after redirects, owned */
 	struct curl_slist *headers;

@@ -163,6 +163,8 @@ static void finish(struct gic_fetcher *f, CURL *e, CURLcode res)
 	if (url && !j->final_url)
 		j->final_url = strdup(url);
 	j->attempts += !j->over_memory;  /* not one of the URL's tries */
+	if (j->over_time)  /* --max-time (on_progress): a timeout */
+		res = CURLE_OPERATION_TIMEDOUT;
 	/* a resumed body ends where the file does: more or less is another
 	 * file, or a server that miscounts (started over, as a bad range) */
 	if (res == CURLE_OK && j->http == 206 && j->keep && j->total >= 0 &&

@@ -641,6 +641,18 @@ test_expect_success '--max-time 0 sets no bound: an answer 2.5 s late still land
 	test "$(gicat query --count "dataset = late")" -eq 1
 '
 
+# libcurl counts the time a transfer waits for a connection to its host
+# (--per-host) in its own total timeout: the last of a queue timed out
+# before it was ever sent.  --max-time bounds an attempt from its start.
+test_expect_success '--max-time counts from an attempt'"'"'s start, not from its wait for a --per-host connection' '
+	for i in 1 2 3 4; do
+		echo "http://127.0.0.1:$(cat cred.port)/wait/800/a.png?q$i"
+	done >queued.txt &&
+	gicat fetch --per-host 1 --jobs 4 --max-time 2 --retries 0 \
+		--dataset queued queued.txt 2>err &&
+	test "$(gicat query --count "dataset = queued")" -eq 4
+'
+
 
 test_expect_success 'a body gzipped unasked is decoded: the image is kept, capped as it inflates' '
 	P=http://127.0.0.1:$(cat cred.port) &&
