@@ -134,6 +134,13 @@ size_t gic_text_step(const char *s, size_t left, int *esc);
  * name in a message cannot break its line or drive a terminal.  Returns
  * buf. */
 const char *gic_esc(const char *s, char *buf, size_t n);
+/* s as gic_esc shows it and, past max bytes, cut where a character
+ * starts, with "...": a value quoted in a message (an EXPR, a word or a
+ * URL may be 64 KiB long) leaves room for what is said of it.  n: up to
+ * 4 * max + 20 (every byte as \xNN).  Returns buf. */
+#define GIC_SHOWN_MAX 120
+#define GIC_SHOWN_BUF (4 * GIC_SHOWN_MAX + 24)
+const char *gic_esc_cut(const char *s, size_t max, char *buf, size_t n);
 /* s as one word of a shell command line: as it is when the shell would
  * leave it so, else in single quotes (one in s as '\''); cut at n. */
 void gic_shell_word(const char *s, char *out, size_t n);

@@ -134,9 +134,10 @@ size_t gic_text_step(const char *s, size_t left, int *esc)
 	return len;
 }
 
-const char *gic_esc(const char *s, char *buf, size_t n)
+/* gic_esc of the first left bytes of s. */
+static const char *esc_n(const char *s, size_t left, char *buf, size_t n)
 {
-	size_t o = 0, left = s ? strlen(s) : 0;
+	size_t o = 0;
 
 	while (left && o + 17 <= n) {  /* 4 bytes as \xNN, and the NUL */
 		int esc;
@@ -152,6 +153,23 @@ const char *gic_esc(const char *s, char *buf, size_t n)
 	if (n)
 		buf[o < n ? o : n - 1] = '\0';
 	return buf;
+}
+
+const char *gic_esc(const char *s, char *buf, size_t n)
+{
+	return esc_n(s, s ? strlen(s) : 0, buf, n);
+}
+
+const char *gic_esc_cut(const char *s, size_t max, char *buf, size_t n)
+{
+	size_t k = strlen(s);
+
+	if (k <= max)
+		return esc_n(s, k, buf, n);
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;  /* not inside a UTF-8 character */
+	esc_n(s, max, buf, n - 3);  /* room for the "..." */
+	return strcat(buf, "...");
 }
 
 void gic_unhex32(const char *hex, unsigned char md[32])

@@ -50,7 +50,7 @@ static int bad(struct parser *p, const char *fmt, ...)
  * value may hold one. */
 static int bad(struct parser *p, const char *fmt, ...)
 {
-	char msg[256], esc[1024];
+	char msg[1024], esc[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -119,14 +119,15 @@ static char *mask_text(const char *url, int authority_only)
 
 /* url as a message shows it, whether it parses or not (a list refused
  * for a bad URL): a password in its user part as ***, control characters
- * escaped.  Parsed URLs go through gic_fetch_mask_url. */
-static const char *shown(const char *url, char *out, size_t n)
+ * escaped, cut past GIC_SHOWN_MAX bytes (the line finds the row; what is
+ * wrong with it follows).  Parsed URLs go through gic_fetch_mask_url. */
+static const char *shown(const char *url, char out[GIC_SHOWN_BUF])
 {
 	char *m = mask_text(url, 0);
 
 	/* the messages of a list's bad rows are joined by newlines, one a
 	 * row, and a quoted CSV field may hold one */
-	gic_esc(m ? m : url, out, n);
+	gic_esc_cut(m ? m : url, GIC_SHOWN_MAX, out, GIC_SHOWN_BUF);
 	free(m);
 	return out;
 }
@@ -140,7 +141,7 @@ static int check_url(struct parser *p, const char *url, char **key,
 		     char **wire)
 {
 	CURLU *u = curl_url();
-	char *scheme = NULL, show[1024];
+	char *scheme = NULL, show[GIC_SHOWN_BUF];
 	CURLUcode uc;
 	int rc = 0;
 
@@ -155,12 +156,12 @@ static int check_url(struct parser *p, const char *url, char **key,
 	     curl_url_get(u, CURLUPART_URL, wire, 0)))
 		uc = CURLUE_OUT_OF_MEMORY;
 	if (uc)
-		rc = bad(p, "'%s' is not a URL: %s", shown(url, show, sizeof(show)),
+		rc = bad(p, "'%s' is not a URL: %s", shown(url, show),
 			 curl_url_strerror(uc));
 	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
 		 (strcmp(scheme, "http") && strcmp(scheme, "https")))
 		rc = bad(p, "'%s' is not an http or https URL",
-			 shown(url, show, sizeof(show)));
+			 shown(url, show));
 	else if (strchr(url, '@') && has_password(u) &&
 		 /* with spaces: as listed, not encoded */
 		 !(*key = *wire ? mask_text(url, 1) : masked(u)))

@@ -60,8 +60,8 @@ size_t cli_put_escaped(FILE *f, const char *s, size_t n);
 /* s as a message quotes it: escaped as gic_esc does and, past
  * CLI_SHOWN_MAX bytes, cut with "..." (an EXPR or a word may be 64 KiB
  * long).  Returns buf. */
-#define CLI_SHOWN_MAX 120
-#define CLI_SHOWN_BUF (4 * CLI_SHOWN_MAX + 24)
+#define CLI_SHOWN_MAX GIC_SHOWN_MAX
+#define CLI_SHOWN_BUF GIC_SHOWN_BUF
 const char *cli_shown(const char *s, char buf[CLI_SHOWN_BUF]);
 /* "gicat: what: 'subject': why" (n bytes of why), escaped so. */
 void cli_error_line(const char *what, const char *subject, const char *why,

@@ -379,18 +379,7 @@ static int utf8_continuation(char c)
 
 const char *cli_shown(const char *s, char buf[CLI_SHOWN_BUF])
 {
-	char head[CLI_SHOWN_MAX + 1];
-	size_t n = strlen(s);
-
-	if (n <= CLI_SHOWN_MAX)
-		return gic_esc(s, buf, CLI_SHOWN_BUF);
-	n = CLI_SHOWN_MAX;
-	while (n > 0 && utf8_continuation(s[n]))
-		n--;
-	memcpy(head, s, n);
-	head[n] = '\0';
-	gic_esc(head, buf, CLI_SHOWN_BUF - 3);  /* room for the "..." */
-	return strcat(buf, "...");
+	return gic_esc_cut(s, CLI_SHOWN_MAX, buf, CLI_SHOWN_BUF);
 }
 
 /* A file name or path where an EXPR was expected: one word, no

@@ -128,6 +128,19 @@ test_expect_success 'a 404 whose page breaks off is not retried and says HTTP 40
 	test "$(sql "SELECT status, attempts, http_status FROM fetches WHERE url LIKE \"%/cut/404\"")" = "failed|1|404"
 '
 
+# URLs of CDNs run to hundreds of bytes: a bad one is quoted cut, so that
+# what is wrong with it still ends its line.
+test_expect_success 'a long bad URL is quoted cut at 120 bytes with ..., and the reason follows it' '
+	long=$(printf "%0300d" 0) &&
+	printf "url\n%s\n%s\n" "http://127.0.0.1:99999/$long.png" \
+		"ftp://u:secret@h/$long.png" >longbad.csv &&
+	test_expect_code 2 gicat fetch longbad.csv 2>err &&
+	cut120() { printf "%s" "$1" | cut -c1-120; } &&
+	test_grep "^gicat: fetch: .longbad.csv.: line 2: .$(cut120 "http://127.0.0.1:99999/$long")\.\.\.. is not a URL: Port number was not a decimal number between 0 and 65535$" err &&
+	test_grep "^gicat: fetch: .longbad.csv.: line 3: .$(cut120 "ftp://u:***@h/$long" | sed "s/[*]/[*]/g")\.\.\.. is not an http or https URL$" err &&
+	! grep -q secret err
+'
+
 # A refused redirect is one to a scheme other than http(s); a response
 # that is not HTTP at the end of an allowed one is not a refused redirect.
 test_expect_success 'a redirect to a server answering without a status line is not said to be refused' '
