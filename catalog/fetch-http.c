@@ -385,7 +385,11 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 {
 	const char *what = j->err[0] ? j->err : curl_easy_strerror(res);
 	const char *url = j->f->list->items[j->item].key, *to = j->final_url;
+	char cut[GIC_SHOWN_BUF];  /* where a redirect went, as quoted: cut,
+				     so that what became of it follows */
 	int k;
+
+	gic_esc_cut(to ? to : url, GIC_SHOWN_MAX, cut, sizeof(cut));
 
 	if (j->too_big && !j->keep)
 		k = snprintf(buf, n, "HTTP %ld with a body over the %llu-byte "
@@ -443,15 +447,15 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	else if (res == CURLE_UNSUPPORTED_PROTOCOL && to &&
 		 !strncasecmp(url, "https:", 6) && !strncasecmp(to, "http:", 5))
 		k = snprintf(buf, n, "redirect to '%s' refused: from https to "
-			     "plain http", to);
+			     "plain http", cut);
 	else if (res == CURLE_TOO_MANY_REDIRECTS)
 		k = snprintf(buf, n, "more than %d redirects (a loop?), the "
-			     "last to '%s'", GIC_FETCH_MAX_REDIRS, to ? to : url);
+			     "last to '%s'", GIC_FETCH_MAX_REDIRS, cut);
 	else if (res == CURLE_UNSUPPORTED_PROTOCOL && to && strcmp(to, url) &&
 		 /* to http(s), the response was refused, not the redirect:
 		  * an HTTP/0.9 one (no status line) */
 		 strncasecmp(to, "http:", 5) && strncasecmp(to, "https:", 6))
-		k = snprintf(buf, n, "redirect to '%s' refused: %s", to, what);
+		k = snprintf(buf, n, "redirect to '%s' refused: %s", cut, what);
 	else
 		k = snprintf(buf, n, "%s", what);
 	if (j->attempts > 1 && k >= 0 && (size_t)k < n)

@@ -141,6 +141,16 @@ test_expect_success 'a long bad URL is quoted cut at 120 bytes with ..., and the
 	! grep -q secret err
 '
 
+# The same of a long URL a redirect goes to: the fetch state keeps it
+# whole, a message quotes it cut.
+test_expect_success 'a refused redirect to a long URL is quoted cut, and the reason follows it' '
+	long=$(printf "%0600d" 0) &&
+	printf "url\n%s\n" "$B/tofile/$long.png" >longto.csv &&
+	test_expect_code 1 gicat fetch longto.csv 2>err &&
+	test_grep "^gicat: fetch: .$B/tofile/$long.png.: redirect to .file://[^ ]*\.\.\.. refused: .*file" err &&
+	test "$(sql "SELECT length(final_url) > 600 FROM fetches WHERE url LIKE \"%/tofile/$long.png\"")" = 1
+'
+
 # A refused redirect is one to a scheme other than http(s); a response
 # that is not HTTP at the end of an allowed one is not a refused redirect.
 test_expect_success 'a redirect to a server answering without a status line is not said to be refused' '
