@@ -422,7 +422,8 @@ static int parse_cmp(struct parser *p)
 	if (p->t.kind == T_OP)
 		return parse_op(p, f);
 	if (p->t.kind != T_IN)
-		return gic_qfail(p, &p->t, "expected an operator after '%s', got %s",
+		return gic_qfail(p, &p->t, "expected an operator after '%s', got %s "
+				 "(operators: = != < <= > >= ~ in)",
 				 f->name, gic_qdesc(&p->t, buf, sizeof(buf)));
 	if ((rc = gic_qlex(p)) < 0)
 		return rc;

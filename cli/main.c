@@ -219,7 +219,7 @@ static const struct cmd commands[] = {
 	  "table|csv|json] [--html FILE] [--allow-missing] | --matrix RUNS.tsv "
 	  "[--metric M] [--threshold T] [--format F] [--html FILE] "
 	  "[--allow-missing]",
-	  "score a detector's predictions per test set; a cross-generator matrix",
+	  "score a detector's predictions per test set; cross-generator matrix",
 	  "  --predictions F  CSV (header) or JSONL: sha256 (or a 16+ hex prefix)\n"
 	  "                   or path (in an export of TASK, or the original),\n"
 	  "                   and score (probability of fake, 0..1) or pred\n"
@@ -308,7 +308,7 @@ static void overview(FILE *f)
 	      "  GICAT_BUSY_TIMEOUT  seconds a writer waits for another "
 	      "(default 30)\n", f);
 	fputs("\n'gicat help COMMAND' or 'gicat COMMAND -h' shows a command's "
-	      "options; 'gicat --version' the version.\n", f);
+	      "options;\n'gicat --version' the version.\n", f);
 }
 
 /* The command meant by a name that is none, or NULL. */

@@ -16,17 +16,61 @@
 
 #include "cli.h"
 
+#define SYNOPSIS_WIDTH 80
+
+/* The length of the word of a synopsis at s: up to a space or a '|'
+ * outside brackets, or the end. */
+static size_t synopsis_word(const char *s)
+{
+	size_t n = 0;
+	int depth = 0;
+
+	for (; s[n] && (depth > 0 || (s[n] != ' ' && s[n] != '|')); n++)
+		depth += s[n] == '[' ? 1 : s[n] == ']' ? -1 : 0;
+	return n ? n : 1;
+}
+
+/* The synopsis of cmd, as git prints one: each alternative (a '|'
+ * outside brackets) a line of its own ("   or: gicat ..."), a long one
+ * wrapped at its options, under its first. */
+static void synopsis(const struct cmd *cmd, FILE *f)
+{
+	const char *s = cmd->usage;
+	int indent = (int)strlen("usage: gicat  ") + (int)strlen(cmd->name);
+	int col = fprintf(f, "usage: gicat %s", cmd->name);
+
+	while (*s) {
+		size_t n;
+
+		while (*s == ' ')
+			s++;
+		if (*s == '|') {
+			col = fprintf(f, "\n   or: gicat %s", cmd->name) - 1;
+			s++;
+			continue;
+		}
+		if (!*s)
+			break;
+		n = synopsis_word(s);
+		if (col > indent && col + 1 + (int)n > SYNOPSIS_WIDTH)
+			col = fprintf(f, "\n%*s", indent - 1, "") - 1;
+		col += fprintf(f, " %.*s", (int)n, s);
+		s += n;
+	}
+	fputc('\n', f);
+}
+
 void cli_usage(const struct cmd *cmd, FILE *f)
 {
-	fprintf(f, "usage: gicat %s %s\n  %s\n", cmd->name, cmd->usage,
-		cmd->summary);
+	synopsis(cmd, f);
+	fprintf(f, "  %s\n", cmd->summary);
 	if (cmd->help)
 		fprintf(f, "\n%s", cmd->help);
 }
 
 void cli_usage_hint(const struct cmd *cmd)
 {
-	fprintf(stderr, "usage: gicat %s %s\n", cmd->name, cmd->usage);
+	synopsis(cmd, stderr);
 	if (cmd->help)
 		fprintf(stderr, "('gicat %s -h' explains every option)\n",
 			cmd->name);

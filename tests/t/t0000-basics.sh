@@ -75,6 +75,24 @@ test_expect_success 'a bad option value is a usage error that names it' '
 	done
 '
 
+test_expect_success 'help fits 80 columns: a long synopsis wraps at its options, each alternative on a line of its own' '
+	for c in $(gicat help | sed -n "s/^  \([a-z]*\)  .*/\1/p"); do
+		gicat help $c >out &&
+		! awk "length > 80" out | grep . || { echo "gicat help $c:"; cat out; return 1; }
+	done &&
+	gicat help >out && ! awk "length > 80" out | grep . &&
+	gicat help fetch >out &&
+	test "$(sed -n 1p out)" = "usage: gicat fetch [--jobs N] [--per-host N] [--retries N] [--max-bytes N]" &&
+	test "$(sed -n 2p out)" = "                   [--max-memory N] [--max-pixels N] [--timeout S]" &&
+	grep -q "^                   \[--layout L \[--val-labels F\]\] \[--mode copy\]$" out &&
+	grep -q "^   or: gicat fetch --status \[--dataset NAME\] \[--format F\] \[URLLIST\]$" out &&
+	gicat help task >out &&
+	test "$(sed -n 1p out)" = "usage: gicat task list" &&
+	test "$(sed -n 2p out)" = "   or: gicat task show [--format table | --items [--format csv|jsonl]] FILE" &&
+	test_expect_code 2 gicat migrate --bogus 2>err &&
+	test "$(sed -n 2p err)" = "usage: gicat migrate [--status | --measure]"
+'
+
 test_expect_success 'a size takes k or K, M, G; one past 2^64 is a usage error, not a wrap' '
 	for c in "ingest nosuch" "fetch nosuch.csv"; do
 		for v in 1k 1K 2M 3G 18446744073709551615 17179869183G; do
@@ -103,11 +121,12 @@ test_expect_success 'an unknown command or option is a usage error (exit 2)' '
 	test_expect_code 2 gicat "$(printf "%0300d" 0)" 2>err &&
 	test "$(cat err)" = "gicat: ${SQ}$(printf "%0120d" 0)...${SQ} is not a command; see ${SQ}gicat help${SQ}" &&
 	test_expect_code 2 gicat query --bogus 2>err &&
-	test "$(wc -l <err)" -eq 3 &&
+	test "$(wc -l <err)" -eq 4 &&
+	test "$(tail -1 err)" = "(${SQ}gicat query -h${SQ} explains every option)" &&
 	test "$(head -1 err)" = "gicat: query: ${SQ}--bogus${SQ}: unknown option" &&
 	test "$(sed -n 2p err | cut -d" " -f1-3)" = "usage: gicat query" &&
 	test_expect_code 2 gicat query --grup-by label 2>err &&
-	test "$(wc -l <err)" -eq 3 &&
+	test "$(wc -l <err)" -eq 4 &&
 	test "$(head -1 err)" = "gicat: query: ${SQ}--grup-by${SQ}: unknown option; did you mean ${SQ}--group-by${SQ}?" &&
 	test_expect_code 2 gicat stats --rejcts 2>err &&
 	test "$(head -1 err)" = "gicat: stats: ${SQ}--rejcts${SQ}: unknown option; did you mean ${SQ}--rejects${SQ}?" &&

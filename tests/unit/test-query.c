@@ -266,9 +266,11 @@ static void errors_point_at_the_token(void **state)
 		  "expected 'and', 'or' or ')' before 'foo'");
 	check_err("()", 2, "unexpected ')'");
 	check_err("generator sd14", 11,
-		  "expected an operator after 'generator', got 'sd14'");
+		  "expected an operator after 'generator', got 'sd14' "
+		  "(operators: = != < <= > >= ~ in)");
 	check_err("generator", 10,
-		  "expected an operator after 'generator', got end of expression");
+		  "expected an operator after 'generator', got end of "
+		  "expression (operators: = != < <= > >= ~ in)");
 	check_err("label = real and", 17,
 		  "expected a field name after 'and', got end of expression");
 	check_err("= 1", 1, "expected a field name, got '='");
