@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <sqlite3.h>
@@ -277,6 +278,20 @@ no_access:  /* not damage: ingesting it again would not mend it */
 #define REF_CHANGED_REMEDY ": restore it, or ingest it again with --mode " \
 	"ref to catalogue what it holds now"
 
+static void problem_of_ref(struct ctx *x, const char *path, const char *msg)
+{
+	char why[GIC_MAX_WHY];
+
+	snprintf(why, sizeof(why), "referenced file cannot be read: %s", msg);
+	problem(x, path, why);
+}
+
+/* After a failed stat or access: errno says why. */
+static void unreadable_ref(struct ctx *x, const char *path)
+{
+	problem_of_ref(x, path, strerror(errno));
+}
+
 /*
  * A ref'd file of another size changed; one whose mtime alone moved (a
  * touch, a copy that kept the bytes) may not have.  The quick check says
@@ -301,14 +316,17 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 			problem(x, path, why);
 			return;
 		}
-		snprintf(why, sizeof(why), "referenced file cannot be read: %s",
-			 strerror(errno));
-		problem(x, path, why);
+		unreadable_ref(x, path);
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		problem(x, path, "referenced file is no longer a regular file "
 			"(ingest the image again)");
+		return;
+	}
+	/* stat needs no read permission: cat and split would */
+	if (faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) < 0) {
+		unreadable_ref(x, path);
 		return;
 	}
 	if (st.st_size != size) {
@@ -318,7 +336,7 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 		problem(x, path, why);
 	} else if (full) {
 		if (gic_sha256_at(AT_FDCWD, path, got) < 0)
-			problem(x, path, gic_errmsg());
+			problem_of_ref(x, path, gic_errmsg());
 		else if (strcmp(got, hex)) {
 			snprintf(why, sizeof(why), "content changed since ingest "
 				 "(hash %s)%s", got, REF_CHANGED_REMEDY);

@@ -288,6 +288,24 @@ test_expect_success 'a ref file replaced by a FIFO, a directory or a link loop: 
 	test_grep "a.png.: referenced file cannot be read: Too many levels of symbolic links" out
 '
 
+reader_catalog
+test_expect_success 'a ref file its reader may not read: verify says so (a stat alone would not), cat names the file' '
+	gicat init "$roc" 2>/dev/null && cp src/basn2c08.png "$roc/a.png" &&
+	gicat --catalog "$roc" ingest --mode ref "$roc/a.png" 2>/dev/null &&
+	as_reader --catalog "$roc" verify >out && test_grep " 0 problems$" out &&
+	chmod 000 "$roc/a.png" &&
+	for full in "" --full; do
+		test_expect_code 1 as_reader --catalog "$roc" verify $full >out 2>err &&
+		test_grep " 1 referenced file checked; 1 problem$" out &&
+		test "$(cat err)" = "gicat: verify: ${SQ}$roc/a.png${SQ}: referenced file cannot be read: Permission denied" || return 1
+	done &&
+	test_expect_code 3 as_reader --catalog "$roc" cat "$roc/a.png" >/dev/null 2>err &&
+	test_grep "referenced file .$roc/a.png.: Permission denied" err &&
+	chmod 644 "$roc/a.png" && as_reader --catalog "$roc" verify --full >out &&
+	test_grep " 0 problems$" out
+'
+reader_done
+
 test_expect_success 'ref of a file whose absolute path is too long: rejected, nothing recorded' '
 	gicat init rdeep 2>/dev/null &&
 	# a shell cannot cd that deep; Python goes down one level at a time
