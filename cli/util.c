@@ -18,21 +18,21 @@
 
 #define SYNOPSIS_WIDTH 80
 
-/* The length of the word of a synopsis at s: up to a space or a '|'
- * outside brackets, or the end. */
+/* The length of the word of a synopsis at s: up to a space outside
+ * brackets, or the end. */
 static size_t synopsis_word(const char *s)
 {
 	size_t n = 0;
 	int depth = 0;
 
-	for (; s[n] && (depth > 0 || (s[n] != ' ' && s[n] != '|')); n++)
+	for (; s[n] && (depth > 0 || s[n] != ' '); n++)
 		depth += s[n] == '[' ? 1 : s[n] == ']' ? -1 : 0;
-	return n ? n : 1;
+	return n;
 }
 
-/* The synopsis of cmd, as git prints one: each alternative (a '|'
- * outside brackets) a line of its own ("   or: gicat ..."), a long one
- * wrapped at its options, under its first. */
+/* The synopsis of cmd, as git prints one: each alternative (a '|' word
+ * outside brackets: " | ") a line of its own ("   or: gicat ..."), a
+ * long one wrapped at its options, under its first. */
 static void synopsis(const struct cmd *cmd, FILE *f)
 {
 	const char *s = cmd->usage;
@@ -44,14 +44,14 @@ static void synopsis(const struct cmd *cmd, FILE *f)
 
 		while (*s == ' ')
 			s++;
-		if (*s == '|') {
+		if (!*s)
+			break;
+		n = synopsis_word(s);
+		if (n == 1 && *s == '|') {
 			col = fprintf(f, "\n   or: gicat %s", cmd->name) - 1;
 			s++;
 			continue;
 		}
-		if (!*s)
-			break;
-		n = synopsis_word(s);
 		if (col > indent && col + 1 + (int)n > SYNOPSIS_WIDTH)
 			col = fprintf(f, "\n%*s", indent - 1, "") - 1;
 		col += fprintf(f, " %.*s", (int)n, s);

@@ -89,6 +89,11 @@ test_expect_success 'help fits 80 columns: a long synopsis wraps at its options,
 	gicat help task >out &&
 	test "$(sed -n 1p out)" = "usage: gicat task list" &&
 	test "$(sed -n 2p out)" = "   or: gicat task show [--format table | --items [--format csv|jsonl]] FILE" &&
+	gicat help show >out &&
+	test "$(sed -n 1p out)" = "usage: gicat show [--format text|json] SHA256|PREFIX|PATH" &&
+	gicat help license >out &&
+	grep -q "^   or: gicat license set --dataset NAME|--generator G ID\.\.\.$" out &&
+	test "$(grep -c "^   or: " out)" -eq 4 &&
 	test_expect_code 2 gicat migrate --bogus 2>err &&
 	test "$(sed -n 2p err)" = "usage: gicat migrate [--status | --measure]"
 '
