@@ -274,11 +274,13 @@ static long print_failed(sqlite3_stmt *s)
 		const char *url = (const char *)sqlite3_column_text(s, 0);
 		char *line = NULL;
 
-		/* one URL may have failed for several datasets */
-		if (asprintf(&line, "%s (dataset %s)", why,
+		/* one URL may have failed for several datasets; the URL
+		 * first as a run says it, also where why names it (the
+		 * last of a redirect loop) */
+		if (asprintf(&line, "'%s': %s (dataset %s)", url, why,
 			     (const char *)sqlite3_column_text(s, 4)) < 0)
 			line = NULL;
-		cli_error_line("fetch", url, line ? line : why,
+		cli_error_line("fetch", line ? NULL : url, line ? line : why,
 			       strlen(line ? line : why));
 		free(line);
 		n++;

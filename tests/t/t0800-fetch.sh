@@ -260,6 +260,8 @@ test_expect_success '--status counts URLs per state, lists failures and exits 1'
 	test_cmp want got &&
 	test "$(grep -c "^gicat: fetch: " err)" -eq 9 &&
 	test_grep "status/404.: HTTP 404 Not Found (dataset list)$" err &&
+	test "$(grep -c "^gicat: fetch: ${SQ}$B/[^ ]*${SQ}: " err)" -eq 9 &&
+	test_grep "^gicat: fetch: ${SQ}$B/loop${SQ}: more than 5 redirects (a loop?), the last to .$B/loop. (dataset list)$" err &&
 	echo "$B/img/k.png" >other.txt &&
 	gicat fetch --status other.txt >out &&
 	test_grep "^new  *1" out &&
