@@ -122,7 +122,8 @@ int gic_task_fail(struct parse *p, const char *fmt, ...)
 }
 
 static int open_section(struct parse *p, const char *section);
-static int split_shares(struct gic_task *t, const char *ratios, double *sum);
+static int split_shares(struct gic_task *t, const char *ratios, double *sum,
+			int line);
 
 
 /* The keys seen in a section, forgotten when the next one opens. */
@@ -185,7 +186,7 @@ static struct gic_task_set *new_set(struct gic_task *t, const char *name)
 
 	for (int i = 0; i < t->nsets; i++)
 		if (!strcmp(t->sets[i].name, name)) {
-			/* a share's line is its [split]'s */
+			/* a share's line is its ratios' */
 			gic_seterr(GIC_EUSAGE, "set '%s' is defined twice (first "
 				   "%s line %d)", name, t->sets[i].share > 0 ?
 				   "by the ratios of [split]," : "on",
@@ -488,7 +489,8 @@ static int on_key(struct parse *p, const char *section, const char *k,
 
 			if (!cont)
 				p->ratios_line = p->line;
-			if (split_shares(p->t, v, &p->ratios_sum) < 0) {
+			if (split_shares(p->t, v, &p->ratios_sum,
+					 p->ratios_line) < 0) {
 				p->ratios_bad = 1;  /* said: no sum */
 				return gic_task_fail(p, "%s", gic_errmsg());
 			}
@@ -545,10 +547,11 @@ static int a_share(const struct gic_task *t, const char *name)
 	return 0;
 }
 
-/* The shares of a line of ratios, added as sets and to *sum.  The
- * fields are CSV's (trimmed); an empty one only ends a line that goes on
- * ("train:0.8,"). */
-static int split_shares(struct gic_task *t, const char *ratios, double *sum)
+/* The shares of a line of ratios, added as sets (of the ratios' line)
+ * and to *sum.  The fields are CSV's (trimmed); an empty one only ends a
+ * line that goes on ("train:0.8,"). */
+static int split_shares(struct gic_task *t, const char *ratios, double *sum,
+			int line)
 {
 	char *buf = strdup(ratios), *f[GIC_TASK_MAX_SETS + 2];
 	int n = buf ? gic_csv_split(buf, ',', 0, f, GIC_TASK_MAX_SETS + 2) : 0;
@@ -609,7 +612,7 @@ static int split_shares(struct gic_task *t, const char *ratios, double *sum)
 			break;
 		}
 		s->share = v;
-		s->line = t->split_line;
+		s->line = line;
 		*sum += v;
 	}
 	free(buf);

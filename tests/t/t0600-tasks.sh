@@ -387,7 +387,7 @@ test_expect_success 'a set named twice by ratios, or after them, says where each
 	test "$(cat err)" = "gicat: task: r2.ini:4: ratios: set ${SQ}train${SQ} is named twice" &&
 	printf "[task]\n[split]\nselect = label = fake\nratios = train:0.8, test:0.2\n[train]\nselect = label = real\n" >after.ini &&
 	test_expect_code 1 gicat task check after.ini 2>err &&
-	test "$(cat err)" = "gicat: task: after.ini:5: set ${SQ}train${SQ} is defined twice (first by the ratios of [split], line 2)" &&
+	test "$(cat err)" = "gicat: task: after.ini:5: set ${SQ}train${SQ} is defined twice (first by the ratios of [split], line 4)" &&
 	printf "[task]\n[split]\nselect = label = fake\n" >noratios.ini &&
 	test_expect_code 1 gicat task check noratios.ini 2>err &&
 	test "$(cat err)" = "gicat: task: noratios.ini:2: [split] needs ratios, e.g. ratios = train:0.8, test:0.2"
