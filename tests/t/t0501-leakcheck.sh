@@ -160,7 +160,7 @@ for i in range(100):
 	gicat init lumpcat 2>/dev/null && gicat --catalog lumpcat ingest --dataset lump lump 2>/dev/null &&
 	printf "[task]\nname = lump\n[split]\nselect = dataset = lump\nratios = train:0.8, test:0.2\ngroup = near_duplicate\n" >lump.ini &&
 	test_expect_code 1 gicat --catalog lumpcat task check --strict lump.ini >out 2>err &&
-	test_grep "^gicat: task: warning: lump.ini:3: set .test. got [0-9]* of the 250 images \[split\] deals ([0-9.]*%), where its ratio asks 20.0%: each group goes whole to one set, and the largest, near-duplicate cluster [0-9a-f]\{12\}, holds 150 images$" err &&
+	test_grep "^gicat: task: warning: lump.ini:5: set .test. got [0-9]* of the 250 images \[split\] deals ([0-9.]*%), where its ratio asks 20.0%: each group goes whole to one set, and the largest, near-duplicate cluster [0-9a-f]\{12\}, holds 150 images$" err &&
 	sed "s/near_duplicate/sha256/" lump.ini >lump2.ini &&
 	gicat --catalog lumpcat task check lump2.ini >out 2>err && ! grep "whole to one set" err
 '
@@ -169,7 +169,7 @@ test_expect_success '[split] of near-duplicate (or class) groups whose pool is e
 	for g in near_duplicate class; do
 		printf "[task]\nname = z\n[split]\nselect = subset = nosuch\nratios = train:0.5, test:0.5\ngroup = $g\n" >z.ini &&
 		gicat task check z.ini >out 2>err &&
-		test_grep "z.ini:3: set .train. is empty" err &&
+		test_grep "z.ini:5: set .train. is empty" err &&
 		test_expect_code 2 gicat leakcheck z.ini 2>err &&
 		test_grep "nothing compared" err &&
 		test_expect_code 2 gicat split z.ini --out zo 2>err &&
