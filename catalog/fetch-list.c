@@ -489,6 +489,10 @@ static int read_lines(struct parser *p, char *text)
 		p->line = rec.line;
 		if (!*gic_trim(s))
 			continue;
+		/* "# where this list came from" above the header, as a plain
+		 * list may have */
+		if (header && *gic_trim(s) == '#')
+			continue;
 		if (header) {  /* a bad header: no row can be read */
 			rc = read_header(p, s);
 			header = 0;

@@ -85,6 +85,18 @@ test_expect_success 'a list of no extension whose URLs follow comment lines is a
 	test "$(cat err)" = "gicat: fetch: ${SQ}onlycomments${SQ}: no URLs in the list"
 '
 
+test_expect_success 'comment lines above a .csv or .tsv header are skipped; below it, a # line is a row' '
+	printf "# mirror of the images, 2026\n#\nurl,label\n%s,fake\n" "$B/img/b.png?csvc" >commented.csv &&
+	gicat fetch commented.csv 2>err &&
+	test "$(sql "SELECT count(*) FROM fetches WHERE url LIKE ${SQ}%?csvc${SQ} AND status = ${SQ}done${SQ}")" -eq 1 &&
+	printf "# mirror\nurl\tlabel\n%s\tfake\n" "$B/img/b.png?tsvc" >commented.tsv &&
+	gicat fetch commented.tsv 2>err &&
+	test "$(sql "SELECT count(*) FROM fetches WHERE url LIKE ${SQ}%?tsvc${SQ} AND status = ${SQ}done${SQ}")" -eq 1 &&
+	printf "url,label\n# not a comment\n" >below.csv &&
+	test_expect_code 2 gicat fetch below.csv 2>err &&
+	test_grep "below.csv.: line 2: " err
+'
+
 # A .csv or .tsv list without its header row starts with a URL; read as
 # one URL a line, "URL,fake,adm" would be fetched as a URL with commas.
 test_expect_success 'a .csv or .tsv list with no header row is refused, naming the line; one of bare URLs is a plain list' '
