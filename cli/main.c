@@ -88,7 +88,15 @@ static const struct cmd commands[] = {
 	  "  --rejects      every file ingest or fetch refused: path, reason\n"
 	  "                 and time of the last attempt\n" },
 	{ "verify", cmd_verify, "[--full]",
-	  "check the catalog and the store agree (--full re-hashes)", NULL },
+	  "check the catalog and the store agree (--full re-hashes)",
+	  "  Checks the catalog file (SQLite's quick_check) and its foreign\n"
+	  "  keys, that every image's object is there with its size, and\n"
+	  "  that every ref'd file an entry uses is there, readable, of its\n"
+	  "  size and mtime.  Each problem is one line naming the image, its\n"
+	  "  entries and the remedy; exit 1 when there is any.\n"
+	  "  --full     also re-hash every object and ref'd file (read ahead\n"
+	  "             by 16 threads; a file only touched passes) and run\n"
+	  "             integrity_check instead of quick_check\n" },
 	{ "gc", cmd_gc, "[--grace S] [-n|--dry-run] [--vacuum] "
 	  "[--forget-gone]",
 	  "remove unreferenced objects and temporary files",
