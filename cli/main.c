@@ -79,7 +79,12 @@ static const struct cmd commands[] = {
 	  "                 \"rejected\" (entries' files a later ingest\n"
 	  "                 refused; the entries keep this image)\n" },
 	{ "cat", cmd_cat, "SHA256|PREFIX|PATH", "write an image's bytes to stdout",
-	  NULL },
+	  "  The image by its hash, a prefix of 4+ hex digits that only it\n"
+	  "  has, an entry's path, or a file here that is catalogued.  The\n"
+	  "  bytes are read whole and checked against the hash before any\n"
+	  "  is written: a damaged object or a changed ref'd file is an\n"
+	  "  error (exit 3) and nothing is written.  A terminal as stdout\n"
+	  "  is refused: redirect it (gicat cat 3fa9c2 > image.png).\n" },
 	{ "stats", cmd_stats, "[--format table|json] [EXPR] | --rejects "
 	  "[--format table|csv|jsonl]", "counts per dataset, subset, generator, "
 	  "label, split",
