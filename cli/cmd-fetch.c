@@ -33,17 +33,19 @@ struct args {
 	int format_given;
 };
 
+/* A failed URL's line, in a run and in --status alike: the URL first,
+ * also where the reason names it (the last of a redirect loop).
+ * cli_err escapes what it prints. */
+#define FAILURE_LINE "gicat: fetch: '%s': %s"
+
 static void on_failure(void *arg, const char *url, const char *reason)
 {
 	struct run *r = arg;
-	char *line = NULL, *u = cli_escaped(url), *why = cli_escaped(reason);
+	char *line = NULL;
 
-	if (u && why && gic_grow(&r->failures, r->nfail, &r->cap,
-				 sizeof(*r->failures), 64) == 0 &&
-	    asprintf(&line, "gicat: fetch: '%s': %s", u, why) >= 0)
+	if (gic_grow(&r->failures, r->nfail, &r->cap, sizeof(*r->failures),
+		     64) == 0 && asprintf(&line, FAILURE_LINE, url, reason) >= 0)
 		r->failures[r->nfail++] = line;
-	free(u);
-	free(why);
 }
 
 static void on_progress(void *arg, const struct gic_fetch_stats *st)
@@ -272,17 +274,10 @@ static long print_failed(sqlite3_stmt *s)
 		const char *why = sqlite3_column_type(s, 3) == SQLITE_NULL ?
 				  "failed" : (const char *)sqlite3_column_text(s, 3);
 		const char *url = (const char *)sqlite3_column_text(s, 0);
-		char *line = NULL;
 
-		/* one URL may have failed for several datasets; the URL
-		 * first as a run says it, also where why names it (the
-		 * last of a redirect loop) */
-		if (asprintf(&line, "'%s': %s (dataset %s)", url, why,
-			     (const char *)sqlite3_column_text(s, 4)) < 0)
-			line = NULL;
-		cli_error_line("fetch", line ? NULL : url, line ? line : why,
-			       strlen(line ? line : why));
-		free(line);
+		/* one URL may have failed for several datasets */
+		cli_err(FAILURE_LINE " (dataset %s)\n", url, why,
+			(const char *)sqlite3_column_text(s, 4));
 		n++;
 	}
 	return n;
