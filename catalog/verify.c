@@ -278,18 +278,12 @@ no_access:  /* not damage: ingesting it again would not mend it */
 #define REF_CHANGED_REMEDY ": restore it, or ingest it again with --mode " \
 	"ref to catalogue what it holds now"
 
-static void problem_of_ref(struct ctx *x, const char *path, const char *msg)
+static void unreadable_ref(struct ctx *x, const char *path, const char *msg)
 {
 	char why[GIC_MAX_WHY];
 
 	snprintf(why, sizeof(why), "referenced file cannot be read: %s", msg);
 	problem(x, path, why);
-}
-
-/* After a failed stat or access: errno says why. */
-static void unreadable_ref(struct ctx *x, const char *path)
-{
-	problem_of_ref(x, path, strerror(errno));
 }
 
 /*
@@ -316,7 +310,7 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 			problem(x, path, why);
 			return;
 		}
-		unreadable_ref(x, path);
+		unreadable_ref(x, path, strerror(errno));
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -326,7 +320,7 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 	}
 	/* stat needs no read permission: cat and split would */
 	if (faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) < 0) {
-		unreadable_ref(x, path);
+		unreadable_ref(x, path, strerror(errno));
 		return;
 	}
 	if (st.st_size != size) {
@@ -336,7 +330,7 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 		problem(x, path, why);
 	} else if (full) {
 		if (gic_sha256_at(AT_FDCWD, path, got) < 0)
-			problem_of_ref(x, path, gic_errmsg());
+			unreadable_ref(x, path, gic_errmsg());
 		else if (strcmp(got, hex)) {
 			snprintf(why, sizeof(why), "content changed since ingest "
 				 "(hash %s)%s", got, REF_CHANGED_REMEDY);
