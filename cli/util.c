@@ -36,8 +36,7 @@ static size_t synopsis_word(const char *s)
 static void synopsis(const struct cmd *cmd, FILE *f)
 {
 	const char *s = cmd->usage;
-	int indent = (int)strlen("usage: gicat  ") + (int)strlen(cmd->name);
-	int col = fprintf(f, "usage: gicat %s", cmd->name);
+	int col = fprintf(f, "usage: gicat %s", cmd->name), indent = col + 1;
 
 	while (*s) {
 		size_t n;
