@@ -479,7 +479,7 @@ static int read_lines(struct parser *p, char *text)
 	int rc = 0, header = p->fmt == F_CSV || p->fmt == F_TSV;
 	struct bad_rows *bad = calloc(1, sizeof(*bad));
 	struct gic_records rec;
-	char *s;
+	char *s, *t;
 
 	if (!bad)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
@@ -487,11 +487,9 @@ static int read_lines(struct parser *p, char *text)
 			 p->fmt == F_CSV || p->fmt == F_TSV);
 	while (rc == 0 && (s = gic_records_next(&rec))) {
 		p->line = rec.line;
-		if (!*gic_trim(s))
-			continue;
-		/* "# where this list came from" above the header, as a plain
-		 * list may have */
-		if (header && *gic_trim(s) == '#')
+		/* blank, or "# where this list came from" above the header,
+		 * as a plain list may have */
+		if (!*(t = gic_trim(s)) || (header && *t == '#'))
 			continue;
 		if (header) {  /* a bad header: no row can be read */
 			rc = read_header(p, s);
