@@ -365,6 +365,17 @@ struct gic_sql {
  * ever pasted into the SQL: literals become bound parameters.
  */
 int gic_query_compile(const char *expr, struct gic_sql *out, int *errcol);
+/* What gic_query_compile_without took out of expr. */
+struct gic_qdropped {
+	int found;            /* 0: expr has no comparison of that number */
+	size_t from, len;     /* the comparison's text in expr */
+	const char *field;    /* its field's name */
+	int negated;          /* a 'not' encloses it */
+};
+/* expr with its k-th comparison (from 0, in reading order) compiled as
+ * true: which of a select's conditions finds nothing. */
+int gic_query_compile_without(const char *expr, int k, struct gic_sql *out,
+			      struct gic_qdropped *d);
 /* s as a string of the query language ('it''s'), for a command to
  * suggest; malloc'd, NULL when out of memory. */
 char *gic_query_string(const char *s);
@@ -511,6 +522,14 @@ int gic_select_prepare(struct gic_catalog *c, const char *cols,
  * the values there are) and 1; else 0 (< 0 on failure). */
 int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
 		    size_t size);
+
+/* For an EXPR that selects no label entry (label: "real" or "fake"):
+ * each condition without which it would find some, and how many, in
+ * buf ("12 real ones fail only 'jpeg_quality = 96', 3 only 'short_side
+ * in 450..550'"); the number of such conditions (0: none excludes them
+ * alone), or < 0. */
+int gic_select_blockers(struct gic_catalog *c, const char *expr,
+			const char *label, char *buf, size_t size);
 
 /* Removing and renaming entries, verify, gc and migrate --measure:
  * maint.h. */

@@ -36,6 +36,10 @@ struct parser {
 	int errcol;
 	int negated;            /* enclosing 'not's */
 	int list, lists;        /* the 'in' list being read (0: none); count */
+	int ncmp;               /* comparisons read */
+	int drop;               /* the one compiled as true (-1: none) */
+	struct gic_qdropped *dropped; /* what it was */
+	const char *field;      /* the field of the comparison being read */
 };
 
 /* Fails with GIC_EUSAGE, pointing p->errcol at the token at. */

@@ -401,7 +401,7 @@ static int parse_range(struct parser *p, const struct gic_field *f)
 	return 0;
 }
 
-static int parse_cmp(struct parser *p)
+static int parse_cmp_body(struct parser *p)
 {
 	struct tok ft = p->t;
 	const struct gic_field *f;
@@ -417,6 +417,7 @@ static int parse_cmp(struct parser *p)
 				 gic_qdesc(&ft, buf, sizeof(buf)));
 	if (!(f = gic_field_find_n(ft.s, ft.n)))
 		return unknown_field(p, &ft);
+	p->field = f->name;
 	if ((rc = gic_qlex(p)) < 0)
 		return rc;
 	if (p->t.kind == T_OP)
@@ -428,6 +429,25 @@ static int parse_cmp(struct parser *p)
 	if ((rc = gic_qlex(p)) < 0)
 		return rc;
 	return p->t.kind == T_LP ? parse_list(p, f) : parse_range(p, f);
+}
+
+/* A comparison; the one p->drop numbers compiles as true (its values
+ * are still read and checked, and none is bound). */
+static int parse_cmp(struct parser *p)
+{
+	size_t at = p->len, np = p->nparams, from = (size_t)(p->t.s - p->src);
+	int rc = parse_cmp_body(p);
+
+	if (rc < 0 || p->ncmp++ != p->drop)
+		return rc;
+	*p->dropped = (struct gic_qdropped){ 1, from,
+		(size_t)(p->prev.s + p->prev.n - p->src) - from, p->field,
+		p->negated > 0 };
+	while (p->nparams > np)
+		free(p->params[--p->nparams].s);
+	p->len = at;
+	p->sql[at] = '\0';
+	return emit(p, "1");
 }
 
 /* ---- and, or, not, parentheses ------------------------------------- */
@@ -559,9 +579,10 @@ char *gic_query_string(const char *s)
 	return out;
 }
 
-int gic_query_compile(const char *expr, struct gic_sql *out, int *errcol)
+static int compile_expr(const char *expr, int k, struct gic_sql *out,
+			struct gic_qdropped *d, int *errcol)
 {
-	struct parser p = { .src = expr ? expr : "" };
+	struct parser p = { .src = expr ? expr : "", .drop = k, .dropped = d };
 	size_t len = strlen(p.src);
 	int rc;
 
@@ -585,6 +606,18 @@ out:
 			*errcol = p.errcol;
 	}
 	return rc;
+}
+
+int gic_query_compile(const char *expr, struct gic_sql *out, int *errcol)
+{
+	return compile_expr(expr, -1, out, NULL, errcol);
+}
+
+int gic_query_compile_without(const char *expr, int k, struct gic_sql *out,
+			      struct gic_qdropped *d)
+{
+	memset(d, 0, sizeof(*d));
+	return compile_expr(expr, k, out, d, NULL);
 }
 
 void gic_sql_release(struct gic_sql *sql)

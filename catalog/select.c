@@ -18,17 +18,15 @@
 #include "ingest-int.h"
 #include "ingest-write.h"
 
-int gic_select_prepare(struct gic_catalog *c, const char *cols,
-		       const char *expr, const char *tail, sqlite3_stmt **out,
-		       int *errcol, int *next_param)
+/* gic_select_prepare of a compiled expression */
+static int prepare(struct gic_catalog *c, const char *cols,
+		   const struct gic_sql *q, const char *tail,
+		   sqlite3_stmt **out, int *next_param)
 {
-	struct gic_sql q = { 0 };
 	char *sql = NULL;
-	int rc;
+	int rc = 0;
 
 	*out = NULL;
-	if ((rc = gic_query_compile(expr ? expr : "", &q, errcol)) < 0)
-		return rc;
 	/* entries alone when every column named is one of theirs (the
 	 * view's others fail to prepare so): the view joins each entry to
 	 * its image, a random lookup by text key that made a count of 2.7M
@@ -36,7 +34,7 @@ int gic_select_prepare(struct gic_catalog *c, const char *cols,
 	for (int pass = 0; pass < 2; pass++) {
 		free(sql);
 		if (asprintf(&sql, "SELECT %s FROM %s WHERE %s %s", cols,
-			     pass ? "v_entries" : "entries", q.where,
+			     pass ? "v_entries" : "entries", q->where,
 			     tail ? tail : "") < 0) {
 			sql = NULL;
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
@@ -57,19 +55,92 @@ int gic_select_prepare(struct gic_catalog *c, const char *cols,
 		     gic_seterr(GIC_EDB, "prepare query: %s", m);
 		goto out;
 	}
-	for (size_t i = 0; i < q.nparams; i++) {
-		if (q.params[i].type == GIC_FT_INT)
-			sqlite3_bind_int64(*out, (int)i + 1, q.params[i].i);
+	for (size_t i = 0; i < q->nparams; i++) {
+		if (q->params[i].type == GIC_FT_INT)
+			sqlite3_bind_int64(*out, (int)i + 1, q->params[i].i);
 		else
-			sqlite3_bind_text(*out, (int)i + 1, q.params[i].s, -1,
+			sqlite3_bind_text(*out, (int)i + 1, q->params[i].s, -1,
 					  SQLITE_TRANSIENT);
 	}
 	if (next_param)
-		*next_param = (int)q.nparams + 1;
+		*next_param = (int)q->nparams + 1;
 out:
 	free(sql);
+	return rc;
+}
+
+int gic_select_prepare(struct gic_catalog *c, const char *cols,
+		       const char *expr, const char *tail, sqlite3_stmt **out,
+		       int *errcol, int *next_param)
+{
+	struct gic_sql q = { 0 };
+	int rc;
+
+	*out = NULL;
+	if ((rc = gic_query_compile(expr ? expr : "", &q, errcol)) == 0)
+		rc = prepare(c, cols, &q, tail, out, next_param);
 	gic_sql_release(&q);
 	return rc;
+}
+
+/* The number of label entries q selects, or < 0. */
+static int64_t count_label(struct gic_catalog *c, const struct gic_sql *q,
+			   const char *label)
+{
+	sqlite3_stmt *s;
+	int64_t n;
+	int rc, at;
+
+	if ((rc = prepare(c, "count(*)", q, "AND label = ?", &s, &at)) < 0)
+		return rc;
+	sqlite3_bind_text(s, at, label, -1, SQLITE_STATIC);
+	n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) :
+	    gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Does field f say which part of the catalog a select takes, not what
+ * its images must be like?  Without it, a select finds images outside
+ * that part: true, and no news. */
+static int scope_field(const char *f)
+{
+	static const char *const scope[] = { "dataset", "generator", "subset",
+		"split", "label", "class", "wnid", "class_name", "path",
+		"sha256", NULL };
+
+	for (int i = 0; scope[i]; i++)
+		if (!strcmp(f, scope[i]))
+			return 1;
+	return 0;
+}
+
+int gic_select_blockers(struct gic_catalog *c, const char *expr,
+			const char *label, char *buf, size_t size)
+{
+	struct gic_qdropped d;
+	struct gic_sql q;
+	size_t used = 0;
+	int64_t n = 0;
+	int hits = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; n >= 0; k++) {
+		if ((n = gic_query_compile_without(expr, k, &q, &d)) < 0 ||
+		    !d.found)
+			break;
+		if (!d.negated && !scope_field(d.field) &&
+		    (n = count_label(c, &q, label)) > 0 && used < size) {
+			used += (size_t)(hits++ ? snprintf(buf + used,
+				size - used, ", %lld only '%.*s'", (long long)n,
+				(int)d.len, expr + d.from) :
+				snprintf(buf, size, "%lld %s %s only '%.*s'",
+				(long long)n, label, n == 1 ? "one fails" :
+				"ones fail", (int)d.len, expr + d.from));
+		}
+		gic_sql_release(&q);
+	}
+	return n < 0 ? (int)n : hits;
 }
 
 /* The first row's text of sql (over v_entries; ?1 = v), or NULL; an

@@ -129,12 +129,28 @@ static const char *no_real_hint(const struct gic_resolved_set *s, char *buf,
 	return buf;
 }
 
+/* "set 'S' is empty" when its select finds one label only, and balance
+ * keeps as many of it as of the other: which conditions the other fails
+ * (failing to find that out is no reason to stop: the warning stands). */
+static void one_label(struct gic_catalog *c, const struct gic_resolved_set *s,
+		      char *buf, size_t size)
+{
+	const char *one = s->only_fakes ? "fake" : "real";
+	const char *other = s->only_fakes ? "real" : "fake";
+	char why[512] = "";
+	int n = s->def->select ? gic_select_blockers(c, s->def->select, other,
+						     why, sizeof(why)) : 0;
+
+	snprintf(buf, size, "set '%s' is empty: its select finds %s images "
+		 "and no %s one%s%s%s, and balance = label keeps as many %ss "
+		 "as %ss", s->def->name, one, other, n > 0 ? " (" : "",
+		 n > 0 ? why : "", n > 0 ? ")" : "", one, other);
+}
+
 int gic_set_empty_why(struct gic_catalog *c, const struct gic_resolved_set *s,
 		      char *buf, size_t size)
 {
 	char hint[512] = "";
-	const char *one = s->only_fakes ? "fake" : "real";
-	const char *other = s->only_fakes ? "real" : "fake";
 
 	if (s->n)
 		return 0;
@@ -144,9 +160,7 @@ int gic_set_empty_why(struct gic_catalog *c, const struct gic_resolved_set *s,
 			 s->def->fraction, s->selected);
 	else if ((s->only_fakes || s->only_reals) && s->def->balance &&
 		 !*no_real_hint(s, hint, sizeof(hint)))
-		snprintf(buf, size, "set '%s' is empty: its select finds %s "
-			 "images and no %s one, and balance = label keeps as "
-			 "many %ss as %ss", s->def->name, one, other, one, other);
+		one_label(c, s, buf, size);
 	else if (s->sampled && s->def->balance && !s->only_fakes)
 		snprintf(buf, size, "set '%s' is empty: none of the %zu images "
 			 "its select finds is labelled real or fake, and balance "

@@ -157,7 +157,31 @@ for k, m in have.items():
 test_expect_success 'a balanced set whose select finds fakes and no real image says so, not just empty' '
 	printf "[task]\n[train]\nselect = subset = sd14 and split = train and (label = fake or jpeg_quality = 101)\nbalance = label\n" >onlyfake.ini &&
 	gicat task check onlyfake.ini 2>err >/dev/null &&
-	test "$(cat err)" = "gicat: task: warning: onlyfake.ini:2: set ${SQ}train${SQ} is empty: its select finds fake images and no real one, and balance = label keeps as many fakes as reals"
+	n=$(gicat query --count "subset = sd14 and split = train and label = real") &&
+	test $n -gt 1 &&
+	test "$(cat err)" = "gicat: task: warning: onlyfake.ini:2: set ${SQ}train${SQ} is empty: its select finds fake images and no real one ($n real ones fail only ${SQ}jpeg_quality = 101${SQ}), and balance = label keeps as many fakes as reals"
+'
+
+test_expect_success 'the empty set names each condition that alone keeps the reals out; not conditions together, negated ones or the set'"'"'s scope' '
+	real="subset = sd14 and split = train and label = real" &&
+	q96=$(gicat query --count "$real and jpeg_quality = 96") &&
+	big=$(gicat query --count "$real and width > 520") &&
+	test $q96 -gt 1 && test $big -gt 1 &&
+	for cond in "jpeg_quality = 96 and width > 100000" \
+		"width > 520 and jpeg_quality = 101" \
+		"jpeg_quality = 101 and width > 100000" \
+		"not format = jpeg" "split = val and jpeg_quality = 101"; do
+		printf "[task]\n[train]\nselect = subset = sd14 and split = train and\n  (label = fake or (%s))\nbalance = label\n" "$cond" >why.ini &&
+		gicat task check why.ini 2>&1 >/dev/null | sed "s/.*no real one//" || return 1
+	done >got &&
+	cat >want <<-EOF &&
+	 ($q96 real ones fail only ${SQ}width > 100000${SQ}), and balance = label keeps as many fakes as reals
+	 ($big real ones fail only ${SQ}jpeg_quality = 101${SQ}), and balance = label keeps as many fakes as reals
+	, and balance = label keeps as many fakes as reals
+	, and balance = label keeps as many fakes as reals
+	, and balance = label keeps as many fakes as reals
+	EOF
+	test_cmp want got
 '
 
 test_expect_success 'a set its select fills and sampling empties says which step emptied it' '

@@ -237,6 +237,50 @@ static void lists_and_ranges(void **state)
 	check("not class in (1, 2)", "(class IN (?, ?)) IS NOT 1 | 1 2");
 }
 
+/* expr without its k-th comparison: "WHERE | params ; text field
+ * negated", or "none" past the last one */
+static void without(const char *expr, int k, const char *want)
+{
+	struct gic_qdropped d;
+	struct gic_sql q;
+	char got[1024];
+	size_t len;
+
+	assert_int_equal(gic_query_compile_without(expr, k, &q, &d), 0);
+	render(&q, got, sizeof(got));
+	len = strlen(got);
+	if (d.found)
+		snprintf(got + len, sizeof(got) - len, " ; %.*s %s %d",
+			 (int)d.len, expr + d.from, d.field, d.negated);
+	else
+		snprintf(got, sizeof(got), "none");
+	gic_sql_release(&q);
+	assert_string_equal(got, want);
+}
+
+static void a_comparison_taken_out(void **state)
+{
+	const char *e = "subset = sd14 and (label = fake or not (jpeg_quality "
+			"= 96 and short_side in 450 .. 550)) and class in (1,2)";
+
+	(void)state;
+	without(e, 0, "1 AND (label = ? OR (jpeg_quality = ? AND short_side "
+		"BETWEEN ? AND ?) IS NOT 1) AND class IN (?, ?) | 'fake' 96 "
+		"450 550 1 2 ; subset = sd14 subset 0");
+	without(e, 1, "subset = ? AND (1 OR (jpeg_quality = ? AND short_side "
+		"BETWEEN ? AND ?) IS NOT 1) AND class IN (?, ?) | 'sd14' 96 "
+		"450 550 1 2 ; label = fake label 0");
+	without(e, 3, "subset = ? AND (label = ? OR (jpeg_quality = ? AND 1) "
+		"IS NOT 1) AND class IN (?, ?) | 'sd14' 'fake' 96 1 2 ; "
+		"short_side in 450 .. 550 short_side 1");
+	without(e, 4, "subset = ? AND (label = ? OR (jpeg_quality = ? AND "
+		"short_side BETWEEN ? AND ?) IS NOT 1) AND 1 | 'sd14' 'fake' 96 "
+		"450 550 ; class in (1,2) class 0");
+	without(e, 5, "none");
+	without("", 0, "none");
+	without("width>1", 0, "1 | ; width>1 width 0");
+}
+
 static void errors_point_at_the_token(void **state)
 {
 	(void)state;
@@ -526,6 +570,7 @@ int main(void)
 		cmocka_unit_test(null_comparisons),
 		cmocka_unit_test(precedence_and_parentheses),
 		cmocka_unit_test(lists_and_ranges),
+		cmocka_unit_test(a_comparison_taken_out),
 		cmocka_unit_test(errors_point_at_the_token),
 		cmocka_unit_test(limits_are_errors),
 		cmocka_unit_test_setup_teardown(queries_run_on_sqlite,
