@@ -278,11 +278,15 @@ no_access:  /* not damage: ingesting it again would not mend it */
 #define REF_CHANGED_REMEDY ": restore it, or ingest it again with --mode " \
 	"ref to catalogue what it holds now"
 
-static void unreadable_ref(struct ctx *x, const char *path, const char *msg)
+/* err: the errno it failed with, when known (0: msg says it all) */
+static void unreadable_ref(struct ctx *x, const char *path, int err,
+			   const char *msg)
 {
 	char why[GIC_MAX_WHY];
 
-	snprintf(why, sizeof(why), "referenced file cannot be read: %s", msg);
+	snprintf(why, sizeof(why), "referenced file cannot be read: %s%s", msg,
+		 err == EACCES ? " (fix its permissions, or run verify as a "
+		 "user who may read it)" : "");
 	problem(x, path, why);
 }
 
@@ -310,7 +314,7 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 			problem(x, path, why);
 			return;
 		}
-		unreadable_ref(x, path, strerror(errno));
+		unreadable_ref(x, path, errno, strerror(errno));
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -320,7 +324,7 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 	}
 	/* stat needs no read permission: cat and split would */
 	if (faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) < 0) {
-		unreadable_ref(x, path, strerror(errno));
+		unreadable_ref(x, path, errno, strerror(errno));
 		return;
 	}
 	if (st.st_size != size) {
@@ -330,7 +334,7 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 		problem(x, path, why);
 	} else if (full) {
 		if (gic_sha256_at(AT_FDCWD, path, got) < 0)
-			unreadable_ref(x, path, gic_errmsg());
+			unreadable_ref(x, path, 0, gic_errmsg());
 		else if (strcmp(got, hex)) {
 			snprintf(why, sizeof(why), "content changed since ingest "
 				 "(hash %s)%s", got, REF_CHANGED_REMEDY);

@@ -297,7 +297,7 @@ test_expect_success 'a ref file its reader may not read: verify says so (a stat 
 	for full in "" --full; do
 		test_expect_code 1 as_reader --catalog "$roc" verify $full >out 2>err &&
 		test_grep " 1 referenced file checked; 1 problem$" out &&
-		test "$(cat err)" = "gicat: verify: ${SQ}$roc/a.png${SQ}: referenced file cannot be read: Permission denied" || return 1
+		test "$(cat err)" = "gicat: verify: ${SQ}$roc/a.png${SQ}: referenced file cannot be read: Permission denied (fix its permissions, or run verify as a user who may read it)" || return 1
 	done &&
 	test_expect_code 3 as_reader --catalog "$roc" cat "$roc/a.png" >/dev/null 2>err &&
 	test_grep "referenced file .$roc/a.png.: Permission denied" err &&
