@@ -156,8 +156,10 @@ static int check_url(struct parser *p, const char *url, char **key,
 	     curl_url_get(u, CURLUPART_URL, wire, 0)))
 		uc = CURLUE_OUT_OF_MEMORY;
 	if (uc)
-		rc = bad(p, "'%s' is not a URL: %s", shown(url, show),
-			 curl_url_strerror(uc));
+		rc = bad(p, "'%s' is not a URL: %s%s", shown(url, show),
+			 curl_url_strerror(uc),
+			 url[0] == '#' && p->fmt <= F_TSV ? " (comment lines "
+			 "go above the header row)" : "");
 	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
 		 (strcmp(scheme, "http") && strcmp(scheme, "https")))
 		rc = bad(p, "'%s' is not an http or https URL",

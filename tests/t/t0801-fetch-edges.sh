@@ -94,7 +94,9 @@ test_expect_success 'comment lines above a .csv or .tsv header are skipped; belo
 	test "$(sql "SELECT count(*) FROM fetches WHERE url LIKE ${SQ}%?tsvc${SQ} AND status = ${SQ}done${SQ}")" -eq 1 &&
 	printf "url,label\n# not a comment\n" >below.csv &&
 	test_expect_code 2 gicat fetch below.csv 2>err &&
-	test_grep "below.csv.: line 2: " err
+	test "$(cat err)" = "gicat: fetch: ${SQ}below.csv${SQ}: line 2: ${SQ}# not a comment${SQ} is not a URL: Bad scheme (comment lines go above the header row)" &&
+	printf "# not a comment either\n" >below.txt &&
+	test_expect_code 2 gicat fetch below.txt 2>err && ! grep "header" err
 '
 
 # A .csv or .tsv list without its header row starts with a URL; read as
