@@ -7,6 +7,7 @@
  * first EVAL_LIST_MAX of each kind, in line order) and counted.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,9 @@ struct args {
 	int allow_missing;
 };
 
-/* Whether the runs may be scored; says why not. */
-static int verdict(const struct gic_eval *e, const char *file,
+/* Whether the runs may be scored; says why not, of file (at: where
+ * --matrix names it, "'RUNS': line N: ", else ""). */
+static int verdict(const struct gic_eval *e, const char *at, const char *file,
 		   const struct args *a)
 {
 	size_t unlabelled = 0;
@@ -43,16 +45,16 @@ static int verdict(const struct gic_eval *e, const char *file,
 
 		/* a column of the paper's table missing from Avg: said (of
 		 * every column, the catalog is said below; without
-		 * --allow-missing, a missing image refuses the file) */
+		 * --allow-missing, a missing image refuses the at, file) */
 		if (!s->images)
-			cli_err("gicat: eval: warning: '%s': set '%s' has no "
+			cli_err("gicat: eval: warning: %s'%s': set '%s' has no "
 				"image: scored as n 0, and left out of avg\n",
-				file, s->name);
+				at, file, s->name);
 		else if (s->missing == s->images && a->allow_missing &&
 			 e->missing < e->images && !e->malformed)
-			cli_err("gicat: eval: warning: '%s': set '%s' has no "
+			cli_err("gicat: eval: warning: %s'%s': set '%s' has no "
 				"prediction for any of its %zu image%s: scored "
-				"as n 0, and left out of avg\n", file, s->name,
+				"as n 0, and left out of avg\n", at, file, s->name,
 				s->images, cli_s(s->images));
 	}
 	if (unlabelled)
@@ -62,23 +64,23 @@ static int verdict(const struct gic_eval *e, const char *file,
 			unlabelled == 1 ? "has" : "have",
 			unlabelled == 1 ? "was" : "were");
 	if (e->unknown > e->originals)
-		cli_err("eval: %s: ignored %zu row%s naming no image of "
-			"the scored sets\n", file, e->unknown - e->originals,
+		cli_err("eval: %s%s: ignored %zu row%s naming no image of "
+			"the scored sets\n", at, file, e->unknown - e->originals,
 			cli_s(e->unknown - e->originals));
 	if (e->originals)
-		cli_err("eval: %s: ignored %zu row%s that name%s the "
+		cli_err("eval: %s%s: ignored %zu row%s that name%s the "
 			"original of a degraded image: degraded sets are scored "
-			"by the derived image's sha256 or exported path\n", file,
+			"by the derived image's sha256 or exported path\n", at, file,
 			e->originals, cli_s(e->originals),
 			e->originals == 1 ? "s" : "");
 	if (e->malformed) {
-		cli_err("gicat: eval: '%s': %zu of %zu rows cannot be "
-			"used; nothing scored\n", file, e->malformed, e->rows);
+		cli_err("gicat: eval: %s'%s': %zu of %zu rows cannot be "
+			"used; nothing scored\n", at, file, e->malformed, e->rows);
 		return EXIT_PROBLEMS;
 	}
 	if (e->missing && !a->allow_missing && e->missing < e->images) {
-		cli_err("gicat: eval: '%s': %zu of %zu images have no "
-			"prediction (--allow-missing scores the rest)\n", file,
+		cli_err("gicat: eval: %s'%s': %zu of %zu images have no "
+			"prediction (--allow-missing scores the rest)\n", at, file,
 			e->missing, e->images);
 		return EXIT_PROBLEMS;
 	}
@@ -89,24 +91,24 @@ static int verdict(const struct gic_eval *e, const char *file,
 		return EXIT_PROBLEMS;
 	}
 	if (e->images && e->missing == e->images && e->originals) {
-		cli_err("gicat: eval: '%s': no prediction names an image "
+		cli_err("gicat: eval: %s'%s': no prediction names an image "
 			"of the task: %zu name%s the original of a degraded "
 			"image, which the task scores by the derived image's "
 			"sha256 or exported path (gicat split writes them)\n",
-			file, e->originals, e->originals == 1 ? "s" : "");
+			at, file, e->originals, e->originals == 1 ? "s" : "");
 		return EXIT_PROBLEMS;
 	}
 	if (e->images && e->missing == e->images) {
-		cli_err("gicat: eval: '%s': no prediction names an image "
+		cli_err("gicat: eval: %s'%s': no prediction names an image "
 			"of the task: nothing scored (paths are those of an "
 			"export of this task by this catalog, or of its "
 			"entries; is --catalog the one it was split from?)\n",
-			file);
+			at, file);
 		return EXIT_PROBLEMS;
 	}
 	if (e->missing)
-		cli_err("eval: %s: %zu of %zu images (%.1f%%) have no "
-			"prediction; scored the other %zu\n", file, e->missing,
+		cli_err("eval: %s%s: %zu of %zu images (%.1f%%) have no "
+			"prediction; scored the other %zu\n", at, file, e->missing,
 			e->images, 100.0 * (double)e->missing / (double)e->images,
 			e->images - e->missing);
 	/* a weak detector misses fakes, not reals too: both far below
@@ -114,10 +116,10 @@ static int verdict(const struct gic_eval *e, const char *file,
 	 * genimage layout, where ai is class 0, writing its class index) */
 	if (e->avg.nreal >= 10 && e->avg.nfake >= 10 && e->avg.real_acc < 0.2 &&
 	    e->avg.fake_acc < 0.2)
-		cli_err("gicat: eval: note: '%s': %.1f%% of reals and %.1f%% of "
+		cli_err("gicat: eval: note: %s'%s': %.1f%% of reals and %.1f%% of "
 			"fakes are called right: are real and fake the other "
 			"way round? (gicat reads 1, 'fake' and a high score as "
-			"fake; the genimage layout numbers ai as 0)\n", file,
+			"fake; the genimage layout numbers ai as 0)\n", at, file,
 			100 * e->avg.real_acc, 100 * e->avg.fake_acc);
 	return EXIT_OK;
 }
@@ -316,7 +318,7 @@ static int eval_task(const char *file, const struct args *a)
 	eval_sink_end(&s);
 	if (rc < 0)
 		rc = cli_fail(rc, "eval", e.nsets ? a->predictions : file);
-	else if ((rc = verdict(&e, a->predictions, a)) == EXIT_OK)
+	else if ((rc = verdict(&e, "", a->predictions, a)) == EXIT_OK)
 		rc = print_eval(&e, a);
 out:
 	gic_resolved_free(r);
@@ -409,6 +411,7 @@ static int score_run(struct gic_catalog *c, struct runs *rs, int i,
 {
 	const struct gic_run *run = &rs->list[i];
 	uint64_t computed, reused;
+	char at[PATH_MAX + 32];
 	int rc;
 
 	if ((rc = gic_task_load(run->task, &rs->tasks[i])) < 0 ||
@@ -422,7 +425,8 @@ static int score_run(struct gic_catalog *c, struct runs *rs, int i,
 		return run_failed(rc, a, run, rs->evals[i].nsets);
 	}
 	eval_sink_end(o->arg);  /* this file's lists end before its summary */
-	return verdict(&rs->evals[i], run->predictions, a);
+	snprintf(at, sizeof(at), "'%s': line %d: ", a->matrix, run->line);
+	return verdict(&rs->evals[i], at, run->predictions, a);
 }
 
 static int matrix_out(struct runs *rs, const struct args *a)

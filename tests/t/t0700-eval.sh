@@ -632,6 +632,12 @@ test_expect_success 'a bad run list (every bad line said, the first 10) or a bad
 	printf "genimage/cross-sd14\tbad.csv\ngenimage/cross-adm\tconst.csv\n" >bad2.tsv &&
 	test_expect_code 1 gicat eval --matrix bad2.tsv >out 2>err &&
 	test_must_fail test -s out && test_grep "bad.csv.: line $((ntest + 2)): score 1.5" err &&
+	test_grep "^gicat: eval: .bad2.tsv.: line 1: .bad.csv.: [0-9]* of [0-9]* rows cannot be used; nothing scored$" err &&
+	sed "\$d" rand.csv >short.csv &&
+	printf "genimage/cross-sd14\trand.csv\ngenimage/cross-sd14\tshort.csv\n" >short.tsv &&
+	test_expect_code 1 gicat eval --matrix short.tsv >out 2>err &&
+	test_must_fail test -s out &&
+	test "$(tail -1 err)" = "gicat: eval: ${SQ}short.tsv${SQ}: line 2: ${SQ}short.csv${SQ}: 1 of $ntest images have no prediction (--allow-missing scores the rest)" &&
 	printf "genimage/cross-sd14\tnope.csv\n" >nope.tsv &&
 	test_expect_code 2 gicat eval --matrix nope.tsv 2>err &&
 	test "$(cat err)" = "gicat: eval --matrix: ${SQ}nope.tsv${SQ}: line 1: ${SQ}nope.csv${SQ}: cannot open: No such file or directory" &&
