@@ -223,7 +223,7 @@ int gic_sha256_fd(int fd, char hex[GIC_HEX_LEN + 1])
 		off += n;
 	}
 	if (n < 0) {
-		rc = gic_seterr(GIC_EIO, "read back: %s", strerror(errno));
+		rc = gic_seterr(GIC_EIO, "%s", strerror(errno));
 		goto out;
 	}
 	EVP_DigestFinal_ex(ctx, md, &mdlen);

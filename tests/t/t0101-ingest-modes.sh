@@ -288,6 +288,17 @@ test_expect_success 'a ref file replaced by a FIFO, a directory or a link loop: 
 	test_grep "a.png.: referenced file cannot be read: Too many levels of symbolic links" out
 '
 
+test_expect_success 'verify --full: a ref file whose bytes cannot be read, after stat and access passed, is a problem naming the error' '
+	# /proc/self/mem: a regular file of size 0 that anyone may open and
+	# whose first bytes cannot be read
+	if test -e /proc/self/mem; then
+		sqlite3 odd/.gicat/catalog.db "UPDATE images SET ref_path = ${SQ}/proc/self/mem${SQ}, ref_size = 0 WHERE storage = ${SQ}ref${SQ}" &&
+		test_expect_code 1 gicat --catalog odd verify --full >out 2>err &&
+		test_grep " 1 problem$" out &&
+		test "$(cat err)" = "gicat: verify: ${SQ}/proc/self/mem${SQ}: referenced file cannot be read: Input/output error"
+	fi
+'
+
 reader_catalog
 test_expect_success 'a ref file its reader may not read: verify says so (a stat alone would not), cat names the file' '
 	gicat init "$roc" 2>/dev/null && cp src/basn2c08.png "$roc/a.png" &&
