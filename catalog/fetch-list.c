@@ -74,17 +74,89 @@ static char *masked(CURLU *u)
 	return out;
 }
 
+/* Query parameters that carry credentials: signed URLs (S3, GCS,
+ * CloudFront, Azure SAS) and API tokens. */
+static const char *const secret_params[] = { "x-amz-signature",
+	"x-amz-security-token", "x-amz-credential", "x-goog-signature",
+	"x-goog-credential", "signature", "sig", "token", "access_token",
+	"api_key", "apikey", NULL };
+
+static int secret_param(const char *name, size_t n)
+{
+	for (int i = 0; secret_params[i]; i++)
+		if (strlen(secret_params[i]) == n &&
+		    !strncasecmp(name, secret_params[i], n))
+			return 1;
+	return 0;
+}
+
+/* url with the values of its query's credential parameters as ***,
+ * malloc'd into *out; *out NULL when it has none.  < 0: out of memory. */
+static int mask_query(const char *url, char **out)
+{
+	const char *end = url + strcspn(url, "#"), *eq, *amp;
+	const char *q = memchr(url, '?', (size_t)(end - url));
+	size_t len;
+	char *m;
+
+	*out = NULL;
+	if (!q)
+		return 0;
+	/* each "***" replaces at least one byte of a value */
+	if (!(m = malloc(2 * strlen(url) + 4)))
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	memcpy(m, url, len = (size_t)(q + 1 - url));
+	for (const char *p = q + 1; p < end; p = amp + (amp < end)) {
+		amp = p + strcspn(p, "&#");
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq && eq + 1 < amp && secret_param(p, (size_t)(eq - p))) {
+			memcpy(m + len, p, (size_t)(eq + 1 - p));
+			len += (size_t)(eq + 1 - p);
+			memcpy(m + len, "***", 3);
+			len += 3;
+			*out = m;
+		} else {
+			memcpy(m + len, p, (size_t)(amp - p));
+			len += (size_t)(amp - p);
+		}
+		if (amp < end)
+			m[len++] = '&';
+	}
+	memcpy(m + len, end, strlen(end) + 1);
+	if (!*out)
+		free(m);
+	return 0;
+}
+
+/* pw (url with its password masked, or NULL: it has none; owned) with
+ * its query's credentials masked too; NULL when url has neither to mask
+ * or when out of memory (*rc < 0 then). */
+static char *mask_secrets(const char *url, char *pw, int *rc)
+{
+	char *q;
+
+	if ((*rc = mask_query(pw ? pw : url, &q)) < 0) {
+		free(pw);
+		return NULL;
+	}
+	if (!q)
+		return pw;
+	free(pw);
+	return q;
+}
+
 char *gic_fetch_mask_url(const char *url)
 {
-	CURLU *u;
-	char *out = NULL;
+	CURLU *u = NULL;
+	char *pw = NULL;
+	int rc;
 
-	if (!strchr(url, '@')) /* no user part, so no password */
-		return NULL;
-	if ((u = curl_url()) && !curl_url_set(u, CURLUPART_URL, url, 0))
-		out = masked(u);
+	/* without '@', no user part, so no password */
+	if (strchr(url, '@') && (u = curl_url()) &&
+	    !curl_url_set(u, CURLUPART_URL, url, 0))
+		pw = masked(u);
 	curl_url_cleanup(u);
-	return out;
+	return mask_secrets(url, pw, &rc);
 }
 
 static int has_password(CURLU *u)
@@ -123,7 +195,8 @@ static char *mask_text(const char *url, int authority_only)
  * wrong with it follows).  Parsed URLs go through gic_fetch_mask_url. */
 static const char *shown(const char *url, char out[GIC_SHOWN_BUF])
 {
-	char *m = mask_text(url, 0);
+	int rc;
+	char *m = mask_secrets(url, mask_text(url, 0), &rc);
 
 	/* the messages of a list's bad rows are joined by newlines, one a
 	 * row, and a quoted CSV field may hold one */
@@ -133,7 +206,8 @@ static const char *shown(const char *url, char out[GIC_SHOWN_BUF])
 }
 
 /* An absolute http or https URL, parsed as libcurl will (once: *key is
- * its masked form, NULL when it has no password).  Spaces, which URLs
+ * its masked form, NULL when it has no password and no credential in its
+ * query).  Spaces, which URLs
  * copied from web pages carry, are allowed, and *wire is then the URL
  * with them escaped (%20; + in the query), which is what is requested
  * (NULL when it is url). */
@@ -168,6 +242,8 @@ static int check_url(struct parser *p, const char *url, char **key,
 		 /* with spaces: as listed, not encoded */
 		 !(*key = *wire ? mask_text(url, 1) : masked(u)))
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+	else
+		*key = mask_secrets(url, *key, &rc);
 	curl_free(scheme);
 	curl_url_cleanup(u);
 	return rc;

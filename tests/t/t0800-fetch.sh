@@ -692,6 +692,25 @@ test_expect_success 'a password in a URL is sent, but neither stored nor shown' 
 	! grep -q -e s3cret -e wrong err
 '
 
+test_expect_success 'a credential in a URL'"'"'s query (a signed URL, a token) is sent, but neither stored nor shown' '
+	T=http://127.0.0.1:$(cat cred.port) &&
+	printf "url\n%s\n%s\n" "$T/img/k.png?X-Amz-Date=1&X-Amz-Signature=s1gn4ture&x=y" \
+		"$T/status/404?token=t0ken&sig=" >tok.csv &&
+	test_expect_code 1 gicat fetch --dataset tok tok.csv 2>err &&
+	test_grep "/status/404?token=\*\*\*&sig=.: HTTP 404" err &&
+	gicat query --format csv --fields path,source "dataset = tok" >out &&
+	test_grep "^$T/img/k.png?X-Amz-Date=1&X-Amz-Signature=\*\*\*&x=y,$T/img/k.png?X-Amz-Date=1&X-Amz-Signature=\*\*\*&x=y$" out &&
+	gicat fetch --status --dataset tok >>out 2>&1 || : &&
+	sqlite3 "$DB" .dump >>out &&
+	! grep -q -e s1gn4ture -e t0ken out err &&
+	grep -q "X-Amz-Signature=s1gn4ture&x=y " cred.log &&
+	grep -q "token=t0ken&sig= " cred.log &&
+	printf "url\nftp://h/a.png?ApiKey=k3y\n" >tok2.csv &&
+	test_expect_code 2 gicat fetch tok2.csv 2>err &&
+	test_grep "ftp://h/a.png?ApiKey=\*\*\*. is not an http or https URL" err &&
+	! grep -q k3y err
+'
+
 kill $(cat ./*.pid) 2>/dev/null
 
 start_server chg

@@ -259,6 +259,31 @@ static void test_bad_rows_name_their_line(void **state)
 			 GIC_EUSAGE);
 }
 
+/* gic_fetch_mask_url(url), "-" for NULL (nothing to mask) */
+static void masks(const char *url, const char *want)
+{
+	char *got = gic_fetch_mask_url(url);
+
+	assert_string_equal(got ? got : "-", want);
+	free(got);
+}
+
+static void test_credentials_masked(void **state)
+{
+	(void)state;
+	masks("http://h/a.png", "-");
+	masks("http://h/a.png?token=t0k#frag", "http://h/a.png?token=***#frag");
+	masks("http://h/a?X-Amz-Date=1&x-amz-signature=s&X-Amz-Credential=c",
+	      "http://h/a?X-Amz-Date=1&x-amz-signature=***&X-Amz-Credential=***");
+	/* a name that only starts like one, an empty value, no value */
+	masks("http://h/a?tokens=1&token=&sig&x=token=1", "-");
+	masks("http://h/a?x=1&&SIG=2&", "http://h/a?x=1&&SIG=***&");
+	masks("http://u:pw@h/a?api_key=k&b=2", "http://u:***@h/a?api_key=***&b=2");
+	masks("http://u:pw@h/a", "http://u:***@h/a");
+	masks("http://u@h/a", "-");
+	masks("http://h/a#?token=1", "-");
+}
+
 static void test_class_parse(void **state)
 {
 	(void)state;
@@ -340,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_empty_rows_skipped),
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_bad_rows_name_their_line),
+		cmocka_unit_test(test_credentials_masked),
 		cmocka_unit_test(test_class_parse),
 		cmocka_unit_test(test_negative_option_named),
 		cmocka_unit_test(test_what_is_retried),
