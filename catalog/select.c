@@ -126,9 +126,12 @@ int gic_select_blockers(struct gic_catalog *c, const char *expr,
 
 	buf[0] = '\0';
 	for (int k = 0; n >= 0; k++) {
-		if ((n = gic_query_compile_without(expr, k, &q, &d)) < 0 ||
-		    !d.found)
+		if ((n = gic_query_compile_without(expr, k, &q, &d)) < 0)
 			break;
+		if (!d.found) {
+			gic_sql_release(&q);
+			break;
+		}
 		if (!d.negated && !scope_field(d.field) &&
 		    (n = count_label(c, &q, label)) > 0 && used < size) {
 			used += (size_t)(hits++ ? snprintf(buf + used,
