@@ -23,21 +23,39 @@
 #include "json.h"
 #include "task.h"
 
+/* no quote of the user's: every literal is a parameter (the SQL's own
+ * are the ' ' around a list field's values, as "license = X" asks for
+ * ' ' || ? || ' ') */
+static void no_quote(const char *where)
+{
+	for (const char *w = where; *w; w++) {
+		if (strncmp(w, "' '", 3) == 0)
+			w += 2;
+		else if (*w == '\'' || *w == '"' || *w == ';')
+			abort();
+	}
+}
+
 static void query(const char *s)
 {
+	struct gic_qdropped d = { .found = 1 };
 	struct gic_sql sql;
+	size_t np;
 	int col;
 
-	if (gic_query_compile(s, &sql, &col) == 0) {
-		/* no quote of the user's: every literal is a parameter (the
-		 * SQL's own are the ' ' around a list field's values, as
-		 * "license = X" asks for ' ' || ? || ' ') */
-		for (const char *w = sql.where; *w; w++) {
-			if (strncmp(w, "' '", 3) == 0)
-				w += 2;
-			else if (*w == '\'' || *w == '"' || *w == ';')
-				abort();
-		}
+	if (gic_query_compile(s, &sql, &col) < 0)
+		return;
+	no_quote(sql.where);
+	np = sql.nparams;
+	gic_sql_release(&sql);
+	/* each comparison taken out: still valid, never more parameters,
+	 * its text within s */
+	for (int k = 0; d.found && k < 64; k++) {
+		if (gic_query_compile_without(s, k, &sql, &d) < 0)
+			abort();
+		no_quote(sql.where);
+		if (sql.nparams > np || (d.found && d.from + d.len > strlen(s)))
+			abort();
 		gic_sql_release(&sql);
 	}
 }
