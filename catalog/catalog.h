@@ -629,6 +629,9 @@ struct gic_ingest_stats {
 				   (GenImage's real photos recur): not added */
 	char other_subset[256]; /*   the first of them (its path) */
 	char other_subset_was[32], other_subset_now[32]; /* its subsets */
+	uint64_t misnamed;      /* entries whose file is named as the other
+				   format (x.jpg holding a PNG) */
+	char misnamed_first[300]; /*   the first: 'path': PNG bytes */
 	uint64_t disagreeing;   /* entries whose file name and folders say
 				   different things (gic_path_meta.disagree) */
 	char disagree[384];     /*   the first: 'path': how */

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sqlite3.h>
 
@@ -135,6 +136,24 @@ static void note_misfit(const struct gic_writer *w,
 	    !st->unlabelled++)
 		snprintf(st->unlabelled_first, sizeof(st->unlabelled_first),
 			 "%s", r->path);
+}
+
+/* Counts files named as the other format (x.jpg holding a PNG): the
+ * bytes say what an image is, and so does the catalog; a name that says
+ * otherwise misleads what reads the name (a trainer's loader). */
+static void note_misnamed(const struct gic_result *r,
+			  struct gic_ingest_stats *st)
+{
+	const char *dot = strrchr(r->path, '.'), *f = r->info.format, *says;
+
+	if (!dot || strchr(dot, '/') || !*f)
+		return;
+	says = !strcasecmp(dot, ".png") ? "png" : !strcasecmp(dot, ".jpg") ||
+	       !strcasecmp(dot, ".jpeg") ? "jpeg" : f;
+	if (strcmp(says, f) && !st->misnamed++)
+		snprintf(st->misnamed_first, sizeof(st->misnamed_first),
+			 "'%s': %s bytes", r->path, !strcmp(f, "png") ? "PNG" :
+			 "JPEG");
 }
 
 /* Records r's file_id on the entry of r's dataset at path. */
@@ -326,6 +345,7 @@ int gic_writer_entry(struct gic_writer *w, const struct gic_result *r,
 	note_class(w, r, st);  /* new and changed entries, not every re-run */
 	note_generator(w, r, st);
 	note_misfit(w, r, st);
+	note_misnamed(r, st);
 	if (r->meta.val_unlabelled && w->opts->class_idx < 0 &&
 	    !st->val_unlabelled++)
 		snprintf(st->val_unlabelled_first,

@@ -81,8 +81,14 @@ int gic_known_examine(struct gic_known *k, struct gic_result *r,
 		  (found == GIC_KNOWN_REF && as_ref) ? GIC_R_KNOWN
 		: found == GIC_KNOWN_REF ? GIC_R_UPGRADE : GIC_R_NEW;
 	/* known content is not decoded again, but the limits still hold */
-	if (r->kind != GIC_R_NEW)
+	if (r->kind != GIC_R_NEW) {
+		const char *f = gic_sniff_format(buf, r->bytes);
+
+		/* what the entry notes compare the file's name with */
+		snprintf(r->info.format, sizeof(r->info.format), "%s",
+			 f ? f : "");
 		return gic_probe_check_size(size.width, size.height, po);
+	}
 	rc = gic_probe(buf, r->bytes, po, &r->info);
 	/* this image's need, not the batch's: refused, the rest goes on */
 	if (rc == GIC_ENOMEM) {

@@ -62,7 +62,11 @@ void cli_print_entry_notes(const char *cmd, const struct gic_ingest_stats *st,
 		 "FILE, or a label folder such as real, fake, 0_real, 1_fake); "
 		 "--label sets it" : "neither the list's label column nor "
 		 "--label gives one (nor, with --layout, a folder of the URL)");
-	/* its first is "'path': how" */
+	/* their firsts are "'path': how" */
+	cli_note(st->misnamed, "file is", "files are", "named as the other "
+		 "format", st->misnamed_first, 0, "catalogued as what its bytes "
+		 "are (the query field format); a loader that goes by the name "
+		 "may misread it");
 	cli_note(st->disagreeing, "entry has", "entries have", st->disagreeing ==
 		 1 ? "a file name that says otherwise than its folders" : "a "
 		 "file name that says otherwise than their folders",

@@ -90,6 +90,21 @@ test_expect_success 'the format comes from the bytes, not the extension' '
 	test "$(gicat query --format csv --fields format "path = mislabelled.jpg" | tail -1)" = png
 '
 
+test_expect_success 'files named as the other format are counted and the first named; new content and known alike' '
+	mkdir -p named && cp "$PNGS/basn0g16.png" named/b.JPEG &&
+	cp "$PNGS/basn0g04.png" named/a.jpg && cp "$PNGS/basn0g04.png" named/c.png &&
+	cp "$SHARED/data/jpeg/derived/testorig_progressive.jpg" named/d.PNG &&
+	cp "$SHARED/data/jpeg/derived/testorig_progressive.jpg" named/e.jpeg &&
+	cp "$PNGS/basn0g04.png" named/f.bin &&
+	gicat ingest --dataset named named 2>err &&
+	test_grep "^  3 files are named as the other format (first: .named/a.jpg.: PNG bytes): catalogued as what its bytes are (the query field format); a loader that goes by the name may misread it$" err &&
+	test "$(gicat query --format csv --fields path,format "dataset = named" | sort | paste -sd" ")" = \
+		"named/a.jpg,png named/b.JPEG,png named/c.png,png named/d.PNG,jpeg named/e.jpeg,jpeg named/f.bin,png path,format" &&
+	gicat ingest --dataset named named 2>err && ! grep -q "other format" err &&
+	gicat ingest --dataset named2 named/d.PNG 2>err &&
+	test_grep "^  1 file is named as the other format (first: .named/d.PNG.: JPEG bytes)" err
+'
+
 test_expect_success 'junk after the last JPEG scan is accepted, a truncated scan is not' '
 	python3 -c "
 d = open(\"$SHARED/data/jpeg/testorig.jpg\", \"rb\").read()
