@@ -175,12 +175,31 @@ int gic_set_empty_why(struct gic_catalog *c, const struct gic_resolved_set *s,
 	return 1;
 }
 
+/* Why a [split] share got no image of one label, which the pool has:
+ * its groups went whole elsewhere.  "" when that is not it. */
+static const char *grouped_hint(const struct gic_resolved *r,
+				const struct gic_resolved_set *s, char *buf,
+				size_t size)
+{
+	int k = s->nreal ? 1 : 0;  /* the label it lacks */
+	size_t n = r->label_images[k], g = r->label_groups[k];
+
+	if (s->def->share <= 0 || (s->nreal && s->nfake) || !g)
+		return "";
+	snprintf(buf, size, " (group = %s: [split] deals each group whole to "
+		 "one set, and the %zu %s image%s it deals %s in %zu group%s)",
+		 r->task->split_group, n, k ? "fake" : "real", n == 1 ? "" : "s",
+		 n == 1 ? "is" : "are", g, g == 1 ? "" : "s");
+	return buf;
+}
+
 /* The warnings of one set of r (leaks: its pairs with train); an empty
  * one says why when its select asks for a value no entry has. */
 static int set_warnings(struct gic_catalog *c, struct list *l,
+			const struct gic_resolved *r,
 			const struct gic_resolved_set *s, uint64_t leaks)
 {
-	char hint[512] = "";
+	char hint[512] = "", why[256];
 	size_t lo = s->nreal < s->nfake ? s->nreal : s->nfake;
 	size_t hi = s->nreal < s->nfake ? s->nfake : s->nreal;
 	int line = s->def->line, rc = label_conflicts(l, s);
@@ -196,8 +215,9 @@ static int set_warnings(struct gic_catalog *c, struct list *l,
 			 s->n == 1 ? "" : "s");
 	else if (rc == 0 && lo * 10 < hi * 9)
 		rc = add(l, line, "set '%s' is unbalanced: %zu real, %zu "
-			 "fake%s", s->def->name, s->nreal, s->nfake,
-			 no_real_hint(s, hint, sizeof(hint)));
+			 "fake%s%s", s->def->name, s->nreal, s->nfake,
+			 no_real_hint(s, hint, sizeof(hint)),
+			 grouped_hint(r, s, why, sizeof(why)));
 	if (rc == 0 && s->nreal + s->nfake && s->n > s->nreal + s->nfake)
 		rc = add(l, line, "set '%s': %zu image%s no label (real or "
 			 "fake): written to unlabelled/, which ImageFolder reads "
@@ -281,7 +301,7 @@ int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
 		rc = add(&l, line, "leakage not checked: %s", gic_errmsg());
 	}
 	for (int i = 0; i < r->nsets && rc == 0; i++)
-		if ((rc = set_warnings(c, &l, &r->sets[i], k.pairs[i])) == 0)
+		if ((rc = set_warnings(c, &l, r, &r->sets[i], k.pairs[i])) == 0)
 			rc = share_off(&l, r, &r->sets[i]);
 	if (rc < 0) {
 		free(l.v);

@@ -481,6 +481,27 @@ static void largest_group(const struct gic_task *t, struct gic_resolved *r,
 		}
 }
 
+/* The pool's images of label, and the groups (ranks) they are in. */
+static void label_groups(const struct gic_resolved_set *pool,
+			 const uint64_t *rank, const char *label,
+			 size_t *images, size_t *groups)
+{
+	uint64_t *v;
+	size_t n = 0;
+
+	*images = *groups = 0;
+	if (!pool->n || !(v = malloc(pool->n * sizeof(*v))))
+		return;  /* a hint less, not a failure */
+	for (size_t i = 0; i < pool->n; i++)
+		if (!strcmp(pool->items[i].label, label))
+			v[n++] = rank[i];
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		*groups += !i || v[i] != v[i - 1];
+	*images = n;
+	free(v);
+}
+
 /*
  * Deals the [split] pool out to the share sets by rank of the group key.
  * Each set is allocated once, at its final size: the pool may hold every
@@ -517,8 +538,13 @@ static int deal(struct gic_catalog *c, const struct gic_task *t,
 		count[which[i]]++;
 	}
 	r->pool = pool.n;
-	if (t->split_group && strcmp(t->split_group, "sha256"))
+	if (t->split_group && strcmp(t->split_group, "sha256")) {
 		largest_group(t, r, &pool, nd, rank);
+		label_groups(&pool, rank, "real", &r->label_images[0],
+			     &r->label_groups[0]);
+		label_groups(&pool, rank, "fake", &r->label_images[1],
+			     &r->label_groups[1]);
+	}
 	for (int k = 0; k < r->nsets; k++) {
 		r->sets[k].dealt = count[k];
 		if (count[k] && !(r->sets[k].items =

@@ -136,6 +136,9 @@ struct gic_resolved {
 	 * one image) that went whole to one set: its size and key */
 	size_t pool, largest;
 	char largest_key[128];
+	/* ... grouped by more than sha256: the pool's real and fake images
+	 * ([0], [1]) and how many groups each label's images are in */
+	size_t label_images[2], label_groups[2];
 };
 
 /*

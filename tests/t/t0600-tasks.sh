@@ -865,4 +865,19 @@ test_expect_success 'ratios whose decimal shares add up to 1 are taken, though t
 	test_grep "^test " out
 '
 
+test_expect_success 'a [split] share left without one label says its groups went whole to other sets' '
+	mkdir -p grp/real grp/fake &&
+	cp "$SHARED"/data/jpeg/derived/*.jpg "$SHARED/data/jpeg/testorig.jpg" grp/real/ &&
+	cp "$SHARED"/data/pngsuite/basn*.png grp/fake/ &&
+	gicat ingest --dataset grp grp 2>/dev/null &&
+	n=$(gicat query --count "dataset = grp and label = real") && test $n -gt 1 &&
+	printf "[task]\nseed = 1\n[split]\nselect = dataset = grp\nratios = train:0.7, test:0.3\ngroup = near_duplicate\n" >grp.ini &&
+	gicat task check grp.ini 2>err >/dev/null &&
+	test_grep "^gicat: task: warning: grp.ini:5: set .[a-z]*. is unbalanced: 0 real, [0-9]* fake (group = near_duplicate: \[split\] deals each group whole to one set, and the $n real images it deals are in 1 group)$" err &&
+	sed "s/near_duplicate/sha256/" grp.ini >grp2.ini &&
+	gicat task check grp2.ini 2>err >/dev/null &&
+	! grep -q "deals each group" err &&
+	gicat rm "dataset = grp" 2>/dev/null
+'
+
 test_done
