@@ -349,6 +349,9 @@ struct gic_param {
 				       in; not under not), else NULL: for
 				       gic_select_hint */
 	int list;             /* values of one 'in' list share a number > 0 */
+	const struct gic_field *glob; /* the field a '~' value must match
+				       (not under not), else NULL: for
+				       gic_select_hint */
 };
 
 struct gic_sql {
@@ -519,7 +522,11 @@ int gic_select_prepare(struct gic_catalog *c, const char *cols,
  * with name_like: dataset, generator, split, ...) for a value no entry
  * has, a hint in buf
  * ("no entry has generator 'Midjourney'; did you mean 'midjourney'?", or
- * the values there are) and 1; else 0 (< 0 on failure). */
+ * the values there are) and 1; when a glob in it matches no entry's
+ * field, the same, with a value that would match ignoring case or with
+ * '*' around the glob ("no entry's class_name matches 'tench': a glob
+ * matches the whole value, and '*tench*' matches 'tench, Tinca tinca'");
+ * else 0 (< 0 on failure). */
 int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
 		    size_t size);
 

@@ -92,7 +92,7 @@ static int add_param(struct parser *p, const struct tok *at,
 		return GIC_ENOMEM;
 	}
 	p->params[p->nparams++] = (struct gic_param){ type, i, s,
-		p->negated ? NULL : eq, p->list };
+		p->negated ? NULL : eq, p->list, NULL };
 	return 0;
 }
 
@@ -281,6 +281,8 @@ static int parse_op(struct parser *p, const struct gic_field *f)
 		return rc;
 	if (opt.op != OP_EQ)
 		p->params[p->nparams - 1].eq = NULL;
+	if (opt.op == OP_GLOB && !p->negated)
+		p->params[p->nparams - 1].glob = col;
 	n = opt.op == OP_GLOB ? strlen(p->params[p->nparams - 1].s) : 0;
 	if (n > MAX_GLOB)
 		return gic_qfail(p, &v, "a glob is at most %d bytes, not %zu",

@@ -308,6 +308,61 @@ static int absent(struct gic_catalog *c, const struct gic_sql *q, size_t i)
 	return 1;
 }
 
+static char *ascii_lower(const char *s)
+{
+	char *l = strdup(s);
+
+	for (char *p = l; p && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return l;
+}
+
+/* For glob g of field f, which no entry matches: 1 and the hint in buf,
+ * naming a value that matches it ignoring case, or (g without a
+ * wildcard: '~' matches the whole value) that "*g*" matches; 0 when g
+ * matches some entry. */
+static int glob_hint(struct gic_catalog *c, const struct gic_field *f,
+		     const char *g, char *buf, size_t size)
+{
+	char sql[512], *got, *wrapped = NULL, *lv = NULL, *lg = NULL;
+	int whole = !strpbrk(g, "*?[");
+	size_t len;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM v_entries WHERE %s GLOB ?1 "
+		 "LIMIT 1", f->sql);
+	if ((got = first_text(c, sql, g))) {
+		free(got);
+		return 0;
+	}
+	snprintf(buf, size, "no entry's %s matches '%s'", f->name, g);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM v_entries WHERE lower(%s) "
+		 "GLOB lower(?1)%s%s%s LIMIT 1", f->sql, f->sql,
+		 whole ? " OR lower(" : "", whole ? f->sql : "",
+		 whole ? ") GLOB '*' || lower(?1) || '*'" : "");
+	len = strlen(g) + 3;
+	if (!(got = first_text(c, sql, g)) || !(wrapped = malloc(len)) ||
+	    !(lv = ascii_lower(got)) || !(lg = ascii_lower(g)))
+		goto out;
+	snprintf(wrapped, len, "*%s*", g);
+	len = strlen(buf);
+	if (!sqlite3_strglob(lg, lv))
+		gic_appendf(buf, size, &len, ": a glob minds case, and '%s' "
+			    "matches it ignoring case", got);
+	else if (!sqlite3_strglob(wrapped, got))
+		gic_appendf(buf, size, &len, ": a glob matches the whole "
+			    "value, and '%s' matches '%s'", wrapped, got);
+	else
+		gic_appendf(buf, size, &len, ": a glob matches the whole "
+			    "value and minds case, and '%s' matches '%s' "
+			    "ignoring case", got, wrapped);
+out:
+	free(got);
+	free(wrapped);
+	free(lv);
+	free(lg);
+	return 1;
+}
+
 int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
 		    size_t size)
 {
@@ -319,6 +374,10 @@ int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
 	for (size_t i = 0; i < q.nparams && !hit; i++)
 		if ((hit = absent(c, &q, i)))
 			value_hint(c, q.params[i].eq, q.params[i].s, buf, size);
+	for (size_t i = 0; i < q.nparams && !hit; i++)
+		if (q.params[i].glob)
+			hit = glob_hint(c, q.params[i].glob, q.params[i].s,
+					buf, size);
 	gic_sql_release(&q);
 	return hit;
 }

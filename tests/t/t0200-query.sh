@@ -237,6 +237,25 @@ test_expect_success 'class_name = one of a class'"'"'s names: the note gives its
 	test_grep "(there are: .*, ${SQ}chiton, coat-of-mail shell, sea cradle, polyplacophore${SQ}, " err
 '
 
+test_expect_success 'a glob that matches nothing: the note says a glob takes the whole value and its case, with what would match' '
+	n=$(gicat query --count "class = 0") && test "$n" -gt 0 &&
+	test "$(gicat query --count "class_name ~ tench" 2>err)" -eq 0 &&
+	test_grep "^gicat: query: note: no entry${SQ}s class_name matches ${SQ}tench${SQ}: a glob matches the whole value, and ${SQ}\*tench\*${SQ} matches ${SQ}tench, Tinca tinca${SQ}$" err &&
+	test "$(gicat query --count "class_name ~ ${SQ}*tench*${SQ}")" -eq "$n" &&
+	test "$(gicat query --count "class_name ~ ${SQ}*TINCA*${SQ}" 2>err)" -eq 0 &&
+	test_grep "^gicat: query: note: no entry${SQ}s class_name matches ${SQ}\*TINCA\*${SQ}: a glob minds case, and ${SQ}tench, Tinca tinca${SQ} matches it ignoring case$" err &&
+	test "$(gicat query --count "class_name ~ TINCA" 2>err)" -eq 0 &&
+	test_grep "a glob matches the whole value and minds case, and ${SQ}tench, Tinca tinca${SQ} matches ${SQ}\*TINCA\*${SQ} ignoring case$" err &&
+	test "$(gicat query --count "path ~ ${SQ}*/nothing-like-this/*${SQ}" 2>err)" -eq 0 &&
+	test_grep "^gicat: query: note: no entry${SQ}s path matches ${SQ}\*/nothing-like-this/\*${SQ}$" err &&
+	# a glob that matches, in a query that finds nothing, gets no note
+	test "$(gicat query --count "class_name ~ ${SQ}*tench*${SQ} and class = 1" 2>err)" -eq 0 &&
+	! test -s err &&
+	# nor one under not: it excludes, it does not ask
+	test "$(gicat query --count "not class_name ~ zzz and width < 0" 2>err)" -eq 0 &&
+	! test -s err
+'
+
 test_expect_success 'license = ID asks whether an entry has ID among its licenses; in and != too' '
 	n=$(gicat query --count) && real=$(gicat query --count "label = real") &&
 	test "$(gicat query --count "license = LicenseRef-ImageNet")" -eq "$real" &&
