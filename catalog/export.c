@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,13 +31,33 @@ static const char *const format_names[] = {
 	"imagefolder", "genimage", "hf", "webdataset", "manifest" };
 static const char *const emode_names[] = { "link", "symlink", "copy", "reflink" };
 
+/* Other names users give the formats: what each of them is here. */
+static const char *const format_aliases[][2] = {
+	{ "tar", "webdataset" }, { "wds", "webdataset" },
+	{ "huggingface", "hf" }, { "datasets", "hf" },
+	{ "folder", "imagefolder" }, { "image_folder", "imagefolder" },
+};
+
 int gic_export_format_from_name(const char *s, enum gic_export_format *f)
 {
+	const char *near = NULL;
+	size_t best = GIC_SUGGEST_FAR;
+
 	for (int i = 0; i < 5; i++)
 		if (!strcmp(s, format_names[i])) {
 			*f = (enum gic_export_format)i;
 			return 0;
 		}
+	for (size_t i = 0; i < 5; i++)
+		if (gic_suggest_closer(s, strlen(s), format_names[i], &best))
+			near = format_names[i];
+	for (size_t i = 0; !near && i < sizeof(format_aliases) /
+	     sizeof(*format_aliases); i++)
+		if (!strcasecmp(s, format_aliases[i][0]))
+			near = format_aliases[i][1];
+	if (near)
+		return gic_seterr(GIC_EUSAGE, "unknown format '%s'; did you "
+				  "mean '%s'?", s, near);
 	return gic_seterr(GIC_EUSAGE, "unknown format '%s' (imagefolder, "
 			  "genimage, hf, webdataset, manifest)", s);
 }

@@ -213,7 +213,17 @@ for s in (\"train\", \"test/midjourney\", \"test/biggan\"):
 	gicat split --check wds-b >out && test_grep " 0 drifts" out &&
 	test_expect_code 2 gicat split $TASK --format hf --shard-bytes 1M --out x 2>err &&
 	test_grep "^gicat: split: --shard-bytes is for --format webdataset, not hf$" err &&
-	test_expect_code 2 gicat split $TASK --format webdataset --shard-bytes 0 --out x 2>err
+	test_expect_code 2 gicat split $TASK --format webdataset --shard-bytes 0 --out x 2>err &&
+	# a format by another name, or misspelt, is named as gicat calls it
+	test_expect_code 2 gicat split $TASK --format tar --out x 2>err &&
+	test_grep "^gicat: split: unknown format .tar.; did you mean .webdataset.?$" err &&
+	test_expect_code 2 gicat export --format HuggingFace --out x 2>err &&
+	test_grep "^gicat: export: unknown format .HuggingFace.; did you mean .hf.?$" err &&
+	test_expect_code 2 gicat export --format imagefoldr --out x 2>err &&
+	test_grep "did you mean .imagefolder.?$" err &&
+	test_expect_code 2 gicat export --format parquet --out x 2>err &&
+	test_grep "unknown format .parquet. (imagefolder, genimage, hf, webdataset, manifest)$" err &&
+	! test -e x
 '
 
 test_expect_success 'labels.json names only what the layout has, and what it names is each image'"'"'s label: directories, hf metadata rows' '
