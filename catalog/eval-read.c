@@ -155,11 +155,49 @@ static void disagreement(struct reader *r)
 	}
 }
 
-/* A row without a column it needs: says which ones it has (those not
- * empty or null), so that a misnamed column shows. */
-static int lacks(struct reader *r, const char *what)
+/* Names trainers give the columns, each with the column it would be
+ * here and what that one holds. */
+static const struct {
+	const char *name;
+	int col;
+} other_names[] = {
+	{ "image", C_PATH }, { "img", C_PATH }, { "file", C_PATH },
+	{ "filename", C_PATH }, { "file_name", C_PATH },
+	{ "filepath", C_PATH }, { "file_path", C_PATH },
+	{ "image_path", C_PATH }, { "img_path", C_PATH },
+	{ "hash", C_SHA }, { "sha", C_SHA }, { "sha_256", C_SHA },
+	{ "digest", C_SHA }, { "prob", C_SCORE }, { "probability", C_SCORE },
+	{ "prob_fake", C_SCORE }, { "fake_prob", C_SCORE },
+	{ "p_fake", C_SCORE }, { "y_score", C_SCORE },
+	{ "confidence", C_SCORE }, { "prediction", C_PRED },
+	{ "predicted", C_PRED }, { "y_pred", C_PRED },
+	{ "predicted_label", C_PRED },
+};
+static const char *const col_holds[NCOLS] = {
+	[C_SHA] = "the image's SHA-256", [C_PATH] = "the image's path",
+	[C_SCORE] = "the probability that the image is fake",
+	[C_PRED] = "real/fake or 0/1",
+};
+
+/* Column name, if its name is another for column a or b: *hint says so
+ * ("; name 'prob' score, if it holds the probability ..."). */
+static void other_name(const char *name, int a, int b, char *hint,
+		       size_t size)
 {
-	char names[256] = "";
+	for (size_t i = 0; !*hint && i < sizeof(other_names) /
+	     sizeof(*other_names); i++)
+		if ((other_names[i].col == a || other_names[i].col == b) &&
+		    !strcasecmp(name, other_names[i].name))
+			snprintf(hint, size, "; name '%s' %s, if it holds %s",
+				 name, col_names[other_names[i].col],
+				 col_holds[other_names[i].col]);
+}
+
+/* A row without column a or b: says which ones it has (those not
+ * empty or null), so that a misnamed column shows. */
+static int lacks(struct reader *r, int a, int b)
+{
+	char names[256] = "", hint[160] = "";
 	size_t len = 0;
 	const char *key;
 	json_t *v;
@@ -167,18 +205,25 @@ static int lacks(struct reader *r, const char *what)
 	if (r->obj) {
 		json_object_foreach(r->obj, key, v)
 			if (!json_is_null(v) && !(json_is_string(v) &&
-						  !*json_string_value(v)))
+						  !*json_string_value(v))) {
 				gic_appendf(names, sizeof(names), &len, "%s%s",
 					    len ? ", " : "", key);
+				other_name(key, a, b, hint, sizeof(hint));
+			}
 	} else {
 		for (int i = 0; i < r->nfields; i++)
-			if (*r->fields[i])
+			if (*r->fields[i]) {
 				gic_appendf(names, sizeof(names), &len, "%s%s",
 					    len ? ", " : "", r->head[i]);
+				other_name(r->head[i], a, b, hint,
+					   sizeof(hint));
+			}
 	}
 	if (!len)
-		return bad(r, "%s (the row is empty)", what);
-	return bad(r, "%s (the row has: %s)", what, names);
+		return bad(r, "no %s and no %s (the row is empty)",
+			   col_names[a], col_names[b]);
+	return bad(r, "no %s and no %s (the row has: %s%s)", col_names[a],
+		   col_names[b], names, hint);
 }
 
 /* Adds a row from its column values (NULL: absent). */
@@ -188,7 +233,7 @@ static int add(struct reader *r, const char *const v[NCOLS])
 	int by_sha = v[C_SHA] && *v[C_SHA];
 
 	if (!by_sha && !(v[C_PATH] && *v[C_PATH]))
-		return lacks(r, "no sha256 and no path");
+		return lacks(r, C_SHA, C_PATH);
 	if (by_sha && (strlen(v[C_SHA]) < GIC_EVAL_MIN_PREFIX ||
 		       strlen(v[C_SHA]) > GIC_HEX_LEN ||
 		       strspn(v[C_SHA], "0123456789abcdefABCDEF") !=
@@ -205,7 +250,7 @@ static int add(struct reader *r, const char *const v[NCOLS])
 			return 0;
 		p.hard = 1;
 	} else {
-		return lacks(r, "no score and no pred");
+		return lacks(r, C_SCORE, C_PRED);
 	}
 	if (gic_grow(&r->out->v, r->out->n, &r->out->cap, sizeof(*r->out->v),
 		     1024))
@@ -228,17 +273,20 @@ static int add(struct reader *r, const char *const v[NCOLS])
 	return 0;
 }
 
-/* A header without the columns what names: it says which it has. */
-static int no_column(struct reader *r, const char *what)
+/* A header without column a or b: it says which it has. */
+static int no_column(struct reader *r, int a, int b)
 {
-	char has[256] = "";
+	char has[256] = "", hint[160] = "";
 	size_t len = 0;
 
-	for (int i = 0; i < r->nfields; i++)
+	for (int i = 0; i < r->nfields; i++) {
 		gic_appendf(has, sizeof(has), &len, "%s%s", i ? ", " : "",
 			    r->head[i]);
-	return gic_seterr(GIC_EUSAGE, "line %d: the header names no %s column "
-			  "(it has: %s)", r->line, what, has);
+		other_name(r->head[i], a, b, hint, sizeof(hint));
+	}
+	return gic_seterr(GIC_EUSAGE, "line %d: the header names no %s or %s "
+			  "column (it has: %s%s)", r->line, col_names[a],
+			  col_names[b], has, hint);
 }
 
 /* The header row: which field holds which column. */
@@ -259,9 +307,9 @@ static int csv_header(struct reader *r, char *line)
 		return gic_seterr(GIC_EUSAGE, "line %d: two '%s' columns in the "
 				  "header", r->line, col_names[dup]);
 	if (r->col[C_SHA] < 0 && r->col[C_PATH] < 0)
-		return no_column(r, "sha256 or path");
+		return no_column(r, C_SHA, C_PATH);
 	if (r->col[C_SCORE] < 0 && r->col[C_PRED] < 0)
-		return no_column(r, "score or pred");
+		return no_column(r, C_SCORE, C_PRED);
 	return 0;
 }
 

@@ -270,9 +270,9 @@ test_expect_success 'a row without a key, or without score and pred, says what i
 	printf "{\"sha256\": \"%s\", \"prob\": 0.3}\n{\"sha256\": \"%s\", \"score\": null, \"pred\": \"\"}\n{\"hash\": \"%s\", \"score\": 0.3}\n{}\n" \
 		$sha $sha $sha >noscore.jsonl &&
 	test_expect_code 1 evalcsv noscore.jsonl 2>err &&
-	test_grep "noscore.jsonl.: line 1: no score and no pred (the row has: sha256, prob)$" err &&
+	test_grep "noscore.jsonl.: line 1: no score and no pred (the row has: sha256, prob; name .prob. score, if it holds the probability that the image is fake)$" err &&
 	test_grep "noscore.jsonl.: line 2: no score and no pred (the row has: sha256)$" err &&
-	test_grep "noscore.jsonl.: line 3: no sha256 and no path (the row has: hash, score)$" err &&
+	test_grep "noscore.jsonl.: line 3: no sha256 and no path (the row has: hash, score; name .hash. sha256, if it holds the image.s SHA-256)$" err &&
 	test_grep "noscore.jsonl.: line 4: no sha256 and no path (the row is empty)$" err &&
 	printf "{\"sha256\": \"%s\\\\u0000\", \"score\": 0.3}\n" $sha >nul.jsonl &&
 	test_expect_code 1 evalcsv nul.jsonl 2>err &&
@@ -282,7 +282,14 @@ test_expect_success 'a row without a key, or without score and pred, says what i
 	test_grep "open.jsonl.: line 1: not JSON: .}. expected at the end of the line$" err &&
 	printf "sha256,score,Prob\n$sha,,0.3\n" >noscore.csv &&
 	test_expect_code 1 evalcsv noscore.csv 2>err &&
-	test_grep "noscore.csv.: line 2: no score and no pred (the row has: sha256, Prob)$" err
+	test_grep "noscore.csv.: line 2: no score and no pred (the row has: sha256, Prob; name .Prob. score, if it holds the probability that the image is fake)$" err &&
+	# a header of the names other tools give the columns: which they would be
+	printf "image,prediction\nx.png,fake\n" >other.csv &&
+	test_expect_code 2 gicat eval $TASK --predictions other.csv 2>err &&
+	test_grep "line 1: the header names no sha256 or path column (it has: image, prediction; name .image. path, if it holds the image.s path)$" err &&
+	printf "path,Predicted\nx.png,fake\n" >other.csv &&
+	test_expect_code 2 gicat eval $TASK --predictions other.csv 2>err &&
+	test_grep "no score or pred column (it has: path, Predicted; name .Predicted. pred, if it holds real/fake or 0/1)$" err
 '
 
 test_expect_success 'rows with score and pred are scored by score; a pred contradicting most scores refuses the file' '
