@@ -343,6 +343,26 @@ static int add_item(struct parser *p, const char *const v[NCOLS])
 	return 0;
 }
 
+/* A header without a url column: says which columns it has, and which
+ * one may hold the URLs (LAION's URL is url already; image_url, link). */
+static int no_url_column(struct parser *p, char *const *f, int n)
+{
+	char has[256] = "", hint[128] = "";
+	size_t len = 0;
+
+	for (int i = 0; i < n; i++) {
+		gic_appendf(has, sizeof(has), &len, "%s%s", i ? ", " : "", f[i]);
+		if (!*hint && (strcasestr(f[i], "url") ||
+			       !strcasecmp(f[i], "link") ||
+			       !strcasecmp(f[i], "href") ||
+			       !strcasecmp(f[i], "src")))
+			snprintf(hint, sizeof(hint), "; name '%s' url, if it "
+				 "holds the URLs", f[i]);
+	}
+	return bad(p, "no 'url' column in the header (it has: %s%s)", has,
+		   hint);
+}
+
 /* The header row: which field holds which column. */
 static int read_header(struct parser *p, char *line)
 {
@@ -361,7 +381,7 @@ static int read_header(struct parser *p, char *line)
 			   "separated by %s: name the list .%s)", sep == ',' ?
 			   "tabs" : "commas", sep == ',' ? "tsv" : "csv");
 	if (p->col[C_URL] < 0)
-		return bad(p, "no 'url' column in the header");
+		return no_url_column(p, f, n);
 	p->nfields = n;
 	return 0;
 }

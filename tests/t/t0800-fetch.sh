@@ -512,7 +512,8 @@ test_expect_success 'a bad list is refused before anything is fetched, naming th
 		"^gicat: fetch: .list.bad.: line 3: label must be .real. or .fake., not .maybe." &&
 	refused "url,label,Label\n$B/img/k.png,real,fake\n" \
 		"line 1: two .label. columns in the header" &&
-	refused "link\n$B/img/k.png\n" "line 1: no .url. column in the header$" &&
+	refused "link\n$B/img/k.png\n" "line 1: no .url. column in the header (it has: link; name .link. url, if it holds the URLs)$" &&
+	refused "key,image_url\nk,$B/img/k.png\n" "line 1: no .url. column in the header (it has: key, image_url; name .image_url. url, if it holds the URLs)$" &&
 	printf "url\tlabel\n$B/img/k.png\treal\n" >tabs.csv &&
 	test_expect_code 2 gicat fetch tabs.csv 2>err &&
 	test_grep "line 1: no .url. column in the header (its fields are separated by tabs: name the list .tsv)$" err &&

@@ -221,7 +221,10 @@ static void test_bad_rows_name_their_line(void **state)
 		{ "url,sha256\nhttp://h/a,abc\n", "l.csv",
 		  "line 2: sha256 must be 64 hex digits, not 'abc'" },
 		{ "url,label\n,real\n", "l.csv", "line 2: url is empty" },
-		{ "link,label\n", "l.csv", "line 1: no 'url' column in the header" },
+		{ "link,label\n", "l.csv", "line 1: no 'url' column in the header "
+		  "(it has: link, label; name 'link' url, if it holds the URLs)" },
+		{ "key,label\n", "l.csv", "line 1: no 'url' column in the header "
+		  "(it has: key, label)" },
 		{ "url\n\"http://h/a\n", "l.csv", "line 2: a quote is not closed where its field ends" },
 		{ "url\n\"http://h/a\"x\n", "l.csv", "line 2: a quote is not closed where its field ends" },
 		{ "{\"url\": \"http://h/a\"}\n[1]\n", "l.jsonl",
