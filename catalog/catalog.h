@@ -642,6 +642,11 @@ struct gic_ingest_stats {
 	uint64_t disagreeing;   /* entries whose file name and folders say
 				   different things (gic_path_meta.disagree) */
 	char disagree[384];     /*   the first: 'path': how */
+	uint64_t other_datasets; /* new entries of a dataset named by default
+				    whose file (device and inode) is an entry
+				    of another dataset already */
+	char other_dataset_path[256]; /* the first of them: its path, */
+	char other_dataset_was[256], other_dataset_now[256]; /* datasets */
 	int nreasons;           /* rejects grouped by the reason's first part */
 	struct { char reason[64]; uint64_t n; } reasons[GIC_MAX_REASONS];
 };

@@ -294,6 +294,34 @@ static int other_subset(const struct gic_result *r, const unsigned char *was,
 	return 1;
 }
 
+/* r, a new entry of a dataset named by default (after the folder given),
+ * when its file is an entry of another dataset already (ingested before
+ * from another directory): noted in st, as one more dataset is rarely
+ * what was meant. */
+static int note_other_dataset(struct gic_writer *w, const struct gic_result *r,
+			      struct gic_ingest_stats *st)
+{
+	sqlite3_stmt *s = w->sel_other_ds;
+	int rc;
+
+	if (w->opts->dataset || st->other_datasets == UINT64_MAX)
+		return 0;
+	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, r->file_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, r->dataset, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW && !st->other_datasets++) {
+		snprintf(st->other_dataset_path, sizeof(st->other_dataset_path),
+			 "%s", r->path);
+		snprintf(st->other_dataset_was, sizeof(st->other_dataset_was),
+			 "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(st->other_dataset_now, sizeof(st->other_dataset_now),
+			 "%s", r->dataset);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+		gic_writer_fail(w, "look up entries");
+}
+
 /* added: r's image row was inserted just now, so no entry can be r's file
  * under another spelling (one of this run would have inserted it). */
 int gic_writer_entry(struct gic_writer *w, const struct gic_result *r,
@@ -357,6 +385,9 @@ int gic_writer_entry(struct gic_writer *w, const struct gic_result *r,
 	if (r->meta.disagree[0] && !st->disagreeing++)
 		snprintf(st->disagree, sizeof(st->disagree), "'%s': %s", r->path,
 			 r->meta.disagree);
+	if (!have && !added && r->file_id[0] &&
+	    (rc = note_other_dataset(w, r, st)) < 0)
+		return rc;
 	if (have && other && !st->other_files++)
 		snprintf(st->other_file, sizeof(st->other_file), "%s", r->path);
 	if (have)

@@ -72,6 +72,8 @@ static const char *const sql_text[] = {
 	"?6) AND license IS coalesce(?8, license))",
 	"UPDATE entries SET class = ?3, wnid = ?4, class_source = 'val_labels' "
 	"WHERE dataset = ?1 AND path = ?2 AND class IS NULL AND wnid IS NULL",
+	"SELECT dataset FROM entries WHERE sha256 = ?1 AND file_id = ?2 AND "
+	"dataset != ?3 LIMIT 1",
 };
 #define NSTMT (sizeof(sql_text) / sizeof(sql_text[0]))
 
@@ -89,7 +91,7 @@ static sqlite3_stmt **stmt_slot(struct gic_writer *w, size_t i)
 			       &w->ins_entry, &w->upd_entry, &w->ins_reject,
 			       &w->del_reject, &w->refresh, &w->sel_spelling,
 			       &w->upd_file_id, &w->sel_ref, &w->upd_opts,
-			       &w->upd_val };
+			       &w->upd_val, &w->sel_other_ds };
 	return v[i];
 }
 

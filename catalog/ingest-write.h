@@ -50,7 +50,8 @@ struct gic_writer {
 	double commit_cost;     /* and how long it took */
 	struct sqlite3_stmt *ins_image, *upgrade, *sel_entry, *ins_entry,
 		*upd_entry, *ins_reject, *del_reject, *refresh,
-		*sel_spelling, *upd_file_id, *sel_ref, *upd_opts, *upd_val;
+		*sel_spelling, *upd_file_id, *sel_ref, *upd_opts, *upd_val,
+		*sel_other_ds;
 	const char *class_source; /* of a class the options give: NULL is
 				     "option" */
 	struct gic_license_rules *rules; /* licenses of datasets and

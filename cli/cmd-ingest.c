@@ -122,6 +122,20 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			 "the subsets from one directory (the one above them), "
 			 "or each with a --dataset of its own");
 	}
+	if (st->other_datasets) {
+		char ds[1024], ds2[1024];
+
+		cli_err("  %llu new entr%s of dataset '%s' (named after the "
+			"folder) %s already catalogued in dataset '%s' "
+			"(first: '%s'): --dataset '%s' adds to that one instead\n",
+			(unsigned long long)st->other_datasets,
+			st->other_datasets == 1 ? "y" : "ies",
+			gic_esc(st->other_dataset_now, ds, sizeof(ds)),
+			st->other_datasets == 1 ? "is a file" : "are files",
+			gic_esc(st->other_dataset_was, ds2, sizeof(ds2)),
+			gic_esc(st->other_dataset_path, now, sizeof(now)),
+			ds2);
+	}
 	if (st->ref_held)
 		cli_err("  %llu file%s content the store already holds as "
 			"an object: %s entr%s that object (--mode ref keeps "

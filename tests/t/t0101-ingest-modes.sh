@@ -377,7 +377,14 @@ test_expect_success 'the default dataset is the name of the directory given or h
 	(cd pics && gicat --catalog ../names ingest . 2>/dev/null) &&
 	(cd pics/sub && gicat --catalog ../../names ingest ../ one.jpg 2>err) &&
 	test_grep "3 of those already present are entries under another spelling of their path (first: .\.\./basn2c08.png., catalogued as .\./basn2c08.png.)" pics/sub/err &&
-	gicat --catalog names ingest pics/sub/ 2>/dev/null &&
+	# a file of another dataset, made an entry of the default one: said
+	test_grep "^  1 new entry of dataset .sub. (named after the folder) is a file already catalogued in dataset .pics. (first: .one.jpg.): --dataset .pics. adds to that one instead$" pics/sub/err &&
+	gicat --catalog names ingest pics/sub/ 2>err &&
+	test_grep "^  1 new entry of dataset .sub. .* in dataset .pics. (first: .pics/sub/basn0g08.png.)" err &&
+	# not when --dataset names the one it goes to, nor for a copy
+	mkdir cp && cp pics/sub/one.jpg cp/ &&
+	gicat --catalog names ingest --dataset other pics/basn2c08.png cp 2>err &&
+	test_grep " 2 new entries," err && ! grep -q "already catalogued" err &&
 	gicat --catalog names query --format csv --fields dataset,path >out &&
 	cat >expect <<-\EOF &&
 	dataset,path
@@ -386,6 +393,8 @@ test_expect_success 'the default dataset is the name of the directory given or h
 	pics,./sub/one.jpg
 	sub,one.jpg
 	sub,pics/sub/basn0g08.png
+	other,pics/basn2c08.png
+	other,cp/one.jpg
 	EOF
 	test_cmp expect out
 '
