@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -547,6 +548,36 @@ static int a_share(const struct gic_task *t, const char *name)
 	return 0;
 }
 
+/* For ratios of bare numbers ("80/10/10", "0.8, 0.2"): the line they
+ * mean, with names, into buf ("train:0.8, val:0.1, test:0.1"); else a
+ * line of that form. */
+static void unnamed_shares(const char *ratios, char *buf, size_t size)
+{
+	static const char *const two[] = { "train", "test" };
+	static const char *const three[] = { "train", "val", "test" };
+	char *copy = strdup(ratios), *save = NULL, *tok;
+	double v[4], sum = 0;
+	int n = 0;
+	size_t len = 0;
+
+	snprintf(buf, size, "train:0.8, val:0.1, test:0.1");
+	for (tok = copy ? strtok_r(copy, "/:, \t", &save) : NULL; tok;
+	     tok = strtok_r(NULL, "/:, \t", &save)) {
+		if (n == 4 || !gic_decimal(tok, &v[n]) || !(v[n] > 0))
+			break;
+		sum += v[n++];
+	}
+	if (!tok && (n == 2 || n == 3) && (fabs(sum - 1) < 1e-9 ||
+					  fabs(sum - 100) < 1e-9)) {
+		*buf = '\0';
+		for (int i = 0; i < n; i++)
+			gic_appendf(buf, size, &len, "%s%s:%g", i ? ", " : "",
+				    n == 2 ? two[i] : three[i],
+				    sum > 1 ? v[i] / 100 : v[i]);
+	}
+	free(copy);
+}
+
 /* The shares of a line of ratios, added as sets (of the ratios' line)
  * and to *sum.  The fields are CSV's (trimmed); an empty one only ends a
  * line that goes on ("train:0.8,"). */
@@ -576,8 +607,12 @@ static int split_shares(struct gic_task *t, const char *ratios, double *sum,
 			break;
 		}
 		if (!colon) {
+			char want[96];
+
+			unnamed_shares(ratios, want, sizeof(want));
 			rc = gic_seterr(GIC_EUSAGE, "ratios: expected name:share, "
-					"not '%s'", name);
+					"not '%s' (each share names its set, as a "
+					"fraction: ratios = %s)", name, want);
 			break;
 		}
 		*colon = '\0';
@@ -602,9 +637,20 @@ static int split_shares(struct gic_task *t, const char *ratios, double *sum,
 			break;
 		}
 		if (!gic_decimal(share, &v) || !(v > 0 && v <= 1)) {
+			char want[96], note[160] = "";
+			double x;
+
+			if (gic_decimal(name, &x)) {  /* "80:10:10" */
+				unnamed_shares(ratios, want, sizeof(want));
+				snprintf(note, sizeof(note), " (each share "
+					 "names its set: ratios = %s)", want);
+			} else if (gic_decimal(share, &x) && x > 1 && x <= 100) {
+				snprintf(note, sizeof(note), " (a fraction: "
+					 "%s:%g for %g%%)", name, x / 100, x);
+			}
 			rc = gic_seterr(GIC_EUSAGE, "ratios: bad share '%s:%s': "
 					"a share is a number over 0 and at "
-					"most 1", name, colon + 1);
+					"most 1%s", name, colon + 1, note);
 			break;
 		}
 		if (!(s = new_set(t, name))) {

@@ -354,6 +354,14 @@ test_expect_success 'task check: errors name the file and line, exit 1' '
 		"bad8c.ini:4: .= foo.: a value without a key (key = value)$" &&
 	task_error bad8b "[task]\n[split]\nselect = label = fake\nratios = tr/ain:0.5, test:0.5\n" \
 		"bad8b.ini:4: ratios: bad share .tr/ain:0.5.: a set name is up to" &&
+	task_error bad8d "[task]\n[split]\nselect = label = fake\nratios = 80/10/10\n" \
+		"bad8d.ini:4: ratios: expected name:share, not .80/10/10. (each share names its set, as a fraction: ratios = train:0.8, val:0.1, test:0.1)$" &&
+	task_error bad8e "[task]\n[split]\nselect = label = fake\nratios = 0.7, 0.3\n" \
+		"bad8e.ini:4: ratios: expected name:share, not .0.7. (each share names its set, as a fraction: ratios = train:0.7, test:0.3)$" &&
+	task_error bad8f "[task]\n[split]\nselect = label = fake\nratios = 80:10:10\n" \
+		"bad8f.ini:4: ratios: bad share .80:10:10.: a share is a number over 0 and at most 1 (each share names its set: ratios = train:0.8, val:0.1, test:0.1)$" &&
+	task_error bad8g "[task]\n[split]\nselect = label = fake\nratios = train:80, test:20\n" \
+		"bad8g.ini:4: ratios: bad share .train:80.: a share is a number over 0 and at most 1 (a fraction: train:0.8 for 80%)$" &&
 	task_error bad9 "[task]\n[split]\nselect = label = fake\nratios = train:0.5, test:0.4\n" \
 		"bad9.ini:4: ratios add up to 0.9, not 1" &&
 	task_error bad16 "[task]\n[split]\nselect = label = fake\nratios = train:0.5,, test:0.5\n" \
