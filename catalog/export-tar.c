@@ -17,11 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "archive-api.h"
 #include "export-int.h"
 #include "json.h"
 
@@ -224,7 +223,7 @@ int gic_export_webdataset(struct gic_export_ctx *x,
 		      x->opts->shard_bytes ? SIZE_MAX : DEFAULT_SHARD_SIZE;
 	json_t *index = json_object(), *shards = json_array();
 	char rel[4096], sha[GIC_HEX_LEN + 1], *text;
-	int rc = 0;
+	int rc = gic_archive_load();
 
 	for (size_t from = 0, to, k = 0; from < s->n && rc == 0;
 	     from = to, k++) {

@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include <curl/curl.h>
+#include "curl-api.h"
 
 #include "fetch.h"
 #include "ingest-write.h"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
+#include "curl-api.h"
 #include <jansson.h>
 
 #include "csv.h"
@@ -151,11 +151,13 @@ char *gic_fetch_mask_url(const char *url)
 	char *pw = NULL;
 	int rc;
 
-	/* without '@', no user part, so no password */
-	if (strchr(url, '@') && (u = curl_url()) &&
-	    !curl_url_set(u, CURLUPART_URL, url, 0))
-		pw = masked(u);
-	curl_url_cleanup(u);
+	/* without '@', no user part, so no password (libcurl is open: the
+	 * URL came from a list parsed, or a fetch) */
+	if (strchr(url, '@') && gic_curl_load() == 0) {
+		if ((u = curl_url()) && !curl_url_set(u, CURLUPART_URL, url, 0))
+			pw = masked(u);
+		curl_url_cleanup(u);
+	}
 	return mask_secrets(url, pw, &rc);
 }
 
@@ -629,6 +631,8 @@ int gic_fetch_list_parse(const char *text, size_t len, const char *path,
 	int rc;
 
 	*out = NULL;
+	if ((rc = gic_curl_load()) < 0)  /* it parses the URLs */
+		return rc;
 	if (memchr(text, '\0', len))
 		return gic_seterr(GIC_EUSAGE, "not a text file (NUL byte)");
 	if (!(p.l = calloc(1, sizeof(*p.l))) || !(copy = malloc(len + 1)) ||

@@ -427,7 +427,8 @@ int gic_fetch(struct gic_catalog *c, const struct gic_fetch_list *l,
 	pthread_mutex_init(&f.mu, NULL);
 	pthread_cond_init(&f.work_cv, NULL);
 	pthread_cond_init(&f.done_cv, NULL);
-	if ((rc = gic_catalog_writable(c)) < 0 || (rc = check_opts(c, l, o)) < 0)
+	if ((rc = gic_catalog_writable(c)) < 0 ||
+	    (rc = check_opts(c, l, o)) < 0 || (rc = gic_curl_load()) < 0)
 		goto out;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		rc = gic_seterr(GIC_ENOMEM, "cannot initialise libcurl");

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "dl.h"
 #include "fetch-int.h"
 #include "testdata.h"
 
@@ -358,6 +359,32 @@ static void test_backoff(void **state)
 	assert_true(gic_fetch_backoff(1, 3600, 0.5) == 60.0);
 }
 
+/* libcurl is opened when first needed: a library or a function that is
+ * not there is an error naming it, not a crash. */
+static void test_libraries_opened_when_needed(void **state)
+{
+	static const char *const names[] = { "curl_version", "curl_nonesuch" };
+	void *syms[2];
+
+	(void)state;
+	assert_int_equal(gic_curl_load(), 0);
+	/* the macro reads through the table's pointer: filled */
+	assert_non_null((void *)&curl_url);
+	assert_non_null((void *)&curl_url_strerror);
+	assert_int_equal(gic_curl_load(), 0);  /* once */
+	assert_int_equal(gic_dl_open("libgicat-nonesuch.so.0", "fetch", names,
+				     1, syms), GIC_EIO);
+	assert_non_null(strstr(gic_errmsg(), "cannot load "
+			       "libgicat-nonesuch.so.0, which fetch needs: "));
+	assert_int_equal(gic_dl_open(GIC_CURL_SONAME, "fetch", names, 2,
+				     syms), GIC_EIO);
+	assert_non_null(strstr(gic_errmsg(), "has no curl_nonesuch, which "
+			       "fetch needs (an older version?)"));
+	assert_int_equal(gic_dl_open(GIC_CURL_SONAME, "fetch", names, 1,
+				     syms), 0);
+	assert_non_null(syms[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_negative_option_named),
 		cmocka_unit_test(test_what_is_retried),
 		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_libraries_opened_when_needed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
