@@ -171,12 +171,13 @@ static const struct {
 	{ "p_fake", C_SCORE }, { "y_score", C_SCORE },
 	{ "confidence", C_SCORE }, { "prediction", C_PRED },
 	{ "predicted", C_PRED }, { "y_pred", C_PRED },
-	{ "predicted_label", C_PRED },
+	{ "predicted_label", C_PRED }, { "pred_label", C_PRED },
+	{ "label", C_PRED },
 };
 static const char *const col_holds[NCOLS] = {
 	[C_SHA] = "the image's SHA-256", [C_PATH] = "the image's path",
 	[C_SCORE] = "the probability that the image is fake",
-	[C_PRED] = "real/fake or 0/1",
+	[C_PRED] = "the detector's call, real/fake or 0/1",
 };
 
 /* Column name, if its name is another for column a or b: *hint says so
