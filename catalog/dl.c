@@ -46,12 +46,14 @@ int gic_dl_open(const char *soname, const char *what,
 				  soname, what, (why = dlerror()) ? why : "?");
 	for (size_t i = 0; i < n; i++)
 		if (!(syms[i] = dlsym(h, names[i]))) {
-			why = dlerror();
+			int rc;
+
+			why = dlerror();  /* dlclose frees it: said first */
+			rc = gic_seterr(GIC_EIO, "%s has no %s, which %s needs "
+					"(an older version?): %s", soname,
+					names[i], what, why ? why : "?");
 			dlclose(h);
-			return gic_seterr(GIC_EIO, "%s has no %s, which %s "
-					  "needs (an older version?): %s",
-					  soname, names[i], what,
-					  why ? why : "?");
+			return rc;
 		}
 	return 0;  /* kept open: the pointers live as long as the process */
 }
