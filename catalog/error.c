@@ -374,7 +374,8 @@ static size_t distance(const char *a, size_t an, const char *b, size_t bn)
 		row[0] = i;
 		for (size_t j = 1; j <= bn; j++) {
 			size_t up = row[j], best = diag +
-				(tolower((unsigned char)a[i - 1]) != b[j - 1]);
+				(tolower((unsigned char)a[i - 1]) !=
+				 tolower((unsigned char)b[j - 1]));
 
 			if (up + 1 < best)
 				best = up + 1;

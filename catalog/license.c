@@ -163,6 +163,35 @@ int gic_license_listed(const char *list, const char *id)
 	return 0;
 }
 
+/* An id not in the registry: the ids holding it (CC-BY: CC-BY-4.0,
+ * CC-BY-NC-SA-4.0, ...; GenImage: LicenseRef-GenImage), or a
+ * misspelling's nearest, or where the list is. */
+static int unknown_license(const struct check *k, const char *id)
+{
+	char these[256] = "";
+	size_t len = 0, best = GIC_SUGGEST_FAR;
+	const char *near = NULL;
+	int hits = 0;
+
+	for (size_t i = 0; i < k->n; i++) {
+		if (strcasestr(k->v[i].id, id) && hits++ < 6)
+			gic_appendf(these, sizeof(these), &len, "%s'%s'",
+				    hits > 1 ? ", " : "", k->v[i].id);
+		if (gic_suggest_closer(id, strlen(id), k->v[i].id, &best))
+			near = k->v[i].id;
+	}
+	if (hits == 1 || (!hits && near))
+		return gic_seterr(GIC_EUSAGE, "unknown license '%s' (did you "
+				  "mean %s%s%s?)", id, hits ? "" : "'",
+				  hits ? these : near, hits ? "" : "'");
+	if (hits)
+		return gic_seterr(GIC_EUSAGE, "unknown license '%s' (did you "
+				  "mean one of %s%s?)", id, these,
+				  hits > 6 ? ", ..." : "");
+	return gic_seterr(GIC_EUSAGE, "unknown license '%s' (see 'gicat "
+			  "license list')", id);
+}
+
 static int check_one(void *arg, const char *id)
 {
 	struct check *k = arg;
@@ -174,8 +203,7 @@ static int check_one(void *arg, const char *id)
 				return gic_seterr(GIC_EUSAGE, "unknown license "
 						  "'%s' (did you mean '%s'?)", id,
 						  k->v[i].id);
-		return gic_seterr(GIC_EUSAGE, "unknown license '%s' (see "
-				  "'gicat license list')", id);
+		return unknown_license(k, id);
 	}
 	if (gic_license_listed(k->joined, id))
 		return gic_seterr(GIC_EUSAGE, "license '%s' is given twice", id);

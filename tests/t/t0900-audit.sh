@@ -60,7 +60,14 @@ test_expect_success 'ingest --license records a registered id; an unknown one is
 	test_expect_code 2 gicat ingest --license cc0-1.0 own 2>err &&
 	test_grep "unknown license .cc0-1.0. (did you mean .CC0-1.0.?)" err &&
 	test_expect_code 2 gicat ingest --license Nope-1.0 own 2>err &&
-	test_grep "unknown license .Nope-1.0." err &&
+	test_grep "unknown license .Nope-1.0. (see .gicat license list.)$" err &&
+	# a part of ids, or a misspelling of one (case aside), names them
+	test_expect_code 2 gicat ingest --license CC-BY own 2>err &&
+	test_grep "unknown license .CC-BY. (did you mean one of .CC-BY-4.0., .CC-BY-NC-4.0., .CC-BY-NC-SA-4.0., .CC-BY-SA-4.0.?)$" err &&
+	test_expect_code 2 gicat ingest --license GenImage own 2>err &&
+	test_grep "unknown license .GenImage. (did you mean .LicenseRef-GenImage.?)$" err &&
+	test_expect_code 2 gicat ingest --license cc-by-4.O own 2>err &&
+	test_grep "unknown license .cc-by-4.O. (did you mean .CC-BY-4.0.?)$" err &&
 	test "$(q "dataset = own")" -eq 1
 '
 
