@@ -211,13 +211,16 @@ static int lacks(struct reader *r, int a, int b)
 					    len ? ", " : "", key);
 				other_name(key, a, b, hint, sizeof(hint));
 			}
+		json_object_foreach(r->obj, key, v)  /* a or b there, empty */
+			if (!strcasecmp(key, col_names[a]) ||
+			    !strcasecmp(key, col_names[b]))
+				*hint = '\0';
 	} else {
 		for (int i = 0; i < r->nfields; i++)
 			if (*r->fields[i]) {
+				/* the header has a or b, empty here: no hint */
 				gic_appendf(names, sizeof(names), &len, "%s%s",
 					    len ? ", " : "", r->head[i]);
-				other_name(r->head[i], a, b, hint,
-					   sizeof(hint));
 			}
 	}
 	if (!len)
