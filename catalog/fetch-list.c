@@ -20,7 +20,7 @@
 #include <jansson.h>
 
 #include "csv.h"
-#include "fetch.h"
+#include "fetch-int.h"
 #include "json.h"
 
 enum { C_URL, C_SHA, C_DATASET, C_GEN, C_LABEL, C_SPLIT, C_CLASS,
@@ -60,137 +60,6 @@ static int bad(struct parser *p, const char *fmt, ...)
 			  gic_esc(msg, esc, sizeof(esc)));
 }
 
-/* u's URL with its password as ***, or NULL when it has none. */
-static char *masked(CURLU *u)
-{
-	char *pw = NULL, *m = NULL, *out = NULL;
-
-	if (!curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) && pw &&
-	    !curl_url_set(u, CURLUPART_PASSWORD, "***", 0) &&
-	    !curl_url_get(u, CURLUPART_URL, &m, 0))
-		out = strdup(m);
-	curl_free(pw);
-	curl_free(m);
-	return out;
-}
-
-/* Query parameters that carry credentials: signed URLs (S3, GCS,
- * CloudFront, Azure SAS) and API tokens. */
-static const char *const secret_params[] = { "x-amz-signature",
-	"x-amz-security-token", "x-amz-credential", "x-goog-signature",
-	"x-goog-credential", "signature", "sig", "token", "access_token",
-	"api_key", "apikey", NULL };
-
-static int secret_param(const char *name, size_t n)
-{
-	for (int i = 0; secret_params[i]; i++)
-		if (strlen(secret_params[i]) == n &&
-		    !strncasecmp(name, secret_params[i], n))
-			return 1;
-	return 0;
-}
-
-/* url with the values of its query's credential parameters as ***,
- * malloc'd into *out; *out NULL when it has none.  < 0: out of memory. */
-static int mask_query(const char *url, char **out)
-{
-	const char *end = url + strcspn(url, "#"), *eq, *amp;
-	const char *q = memchr(url, '?', (size_t)(end - url));
-	size_t len;
-	char *m;
-
-	*out = NULL;
-	if (!q)
-		return 0;
-	/* each "***" replaces at least one byte of a value */
-	if (!(m = malloc(2 * strlen(url) + 4)))
-		return gic_seterr(GIC_ENOMEM, "out of memory");
-	memcpy(m, url, len = (size_t)(q + 1 - url));
-	for (const char *p = q + 1; p < end; p = amp + (amp < end)) {
-		amp = p + strcspn(p, "&#");
-		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq && eq + 1 < amp && secret_param(p, (size_t)(eq - p))) {
-			memcpy(m + len, p, (size_t)(eq + 1 - p));
-			len += (size_t)(eq + 1 - p);
-			memcpy(m + len, "***", 3);
-			len += 3;
-			*out = m;
-		} else {
-			memcpy(m + len, p, (size_t)(amp - p));
-			len += (size_t)(amp - p);
-		}
-		if (amp < end)
-			m[len++] = '&';
-	}
-	memcpy(m + len, end, strlen(end) + 1);
-	if (!*out)
-		free(m);
-	return 0;
-}
-
-/* pw (url with its password masked, or NULL: it has none; owned) with
- * its query's credentials masked too; NULL when url has neither to mask
- * or when out of memory (*rc < 0 then). */
-static char *mask_secrets(const char *url, char *pw, int *rc)
-{
-	char *q;
-
-	if ((*rc = mask_query(pw ? pw : url, &q)) < 0) {
-		free(pw);
-		return NULL;
-	}
-	if (!q)
-		return pw;
-	free(pw);
-	return q;
-}
-
-char *gic_fetch_mask_url(const char *url)
-{
-	CURLU *u = NULL;
-	char *pw = NULL;
-	int rc;
-
-	/* without '@', no user part, so no password (libcurl is open: the
-	 * URL came from a list parsed, or a fetch) */
-	if (strchr(url, '@') && gic_curl_load() == 0) {
-		if ((u = curl_url()) && !curl_url_set(u, CURLUPART_URL, url, 0))
-			pw = masked(u);
-		curl_url_cleanup(u);
-	}
-	return mask_secrets(url, pw, &rc);
-}
-
-static int has_password(CURLU *u)
-{
-	char *pw = NULL;
-	int has = !curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) && pw;
-
-	curl_free(pw);
-	return has;
-}
-
-/* url with the password of its user part as ***, malloc'd; NULL when it
- * has none (or out of memory).  The user part ends at the last '@' before
- * the path when authority_only (a URL that parsed: its user part holds no
- * '/', '?' or '#'), else at the last '@' anywhere (a URL that did not
- * parse may have a password with them, still to be masked; a path holding
- * '@' after a port is masked too: better more than less). */
-static char *mask_text(const char *url, int authority_only)
-{
-	const char *auth = strstr(url, "://"), *at, *colon;
-	char *out = NULL;
-
-	auth = auth ? auth + 3 : url;
-	at = authority_only ? memrchr(auth, '@', strcspn(auth, "/?#"))
-			    : strrchr(auth, '@');
-	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-	if (colon && asprintf(&out, "%.*s***%s", (int)(colon + 1 - url), url,
-			      at) < 0)
-		out = NULL;
-	return out;
-}
-
 /* url as a message shows it, whether it parses or not (a list refused
  * for a bad URL): a password in its user part as ***, control characters
  * escaped, cut past GIC_SHOWN_MAX bytes (the line finds the row; what is
@@ -198,7 +67,7 @@ static char *mask_text(const char *url, int authority_only)
 static const char *shown(const char *url, char out[GIC_SHOWN_BUF])
 {
 	int rc;
-	char *m = mask_secrets(url, mask_text(url, 0), &rc);
+	char *m = gic_fetch_mask_secrets(url, gic_fetch_mask_text(url, 0), &rc);
 
 	/* the messages of a list's bad rows are joined by newlines, one a
 	 * row, and a quoted CSV field may hold one */
@@ -240,12 +109,13 @@ static int check_url(struct parser *p, const char *url, char **key,
 		 (strcmp(scheme, "http") && strcmp(scheme, "https")))
 		rc = bad(p, "'%s' is not an http or https URL",
 			 shown(url, show));
-	else if (strchr(url, '@') && has_password(u) &&
+	else if (strchr(url, '@') && gic_fetch_has_password(u) &&
 		 /* with spaces: as listed, not encoded */
-		 !(*key = *wire ? mask_text(url, 1) : masked(u)))
+		 !(*key = *wire ? gic_fetch_mask_text(url, 1) :
+			    gic_fetch_masked(u)))
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
 	else
-		*key = mask_secrets(url, *key, &rc);
+		*key = gic_fetch_mask_secrets(url, *key, &rc);
 	curl_free(scheme);
 	curl_url_cleanup(u);
 	return rc;
