@@ -89,6 +89,16 @@ char *gic_task_reader(char *buf, int size, void *stream);
 /* Opens the section of a header no key followed (task.c): an empty
  * [test x] is a set without select, not nothing. */
 void gic_task_open_empty(struct parse *p);
+/* A set name: letters, digits, . _ -, not starting with '.', at most
+ * GIC_TASK_NAME_MAX bytes (a directory of its own in any export). */
+int gic_task_set_name_ok(const char *s);
+/* A new set of t named name, or NULL (an error set: named twice, or
+ * differing from another only in case, or too many sets). */
+struct gic_task_set *gic_task_new_set(struct gic_task *t, const char *name);
+/* task-ratios.c: the shares of one line of [split] ratios (line), added
+ * as sets and to *sum; GIC_EUSAGE saying what is wrong with a share. */
+int gic_task_split_shares(struct gic_task *t, const char *ratios, double *sum,
+			  int line);
 /* Checks that need the whole file: what each set may combine, every
  * select expression and every operation chain. */
 void gic_task_validate(struct parse *p);

@@ -14,7 +14,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,8 +122,6 @@ int gic_task_fail(struct parse *p, const char *fmt, ...)
 }
 
 static int open_section(struct parse *p, const char *section);
-static int split_shares(struct gic_task *t, const char *ratios, double *sum,
-			int line);
 
 
 /* The keys seen in a section, forgotten when the next one opens. */
@@ -148,7 +145,7 @@ void gic_task_open_empty(struct parse *p)
 
 /* A set name: a directory name of its own in any export (not hidden,
  * so neither . nor .. nor the mark an export leaves while it runs). */
-static int set_name_ok(const char *s)
+int gic_task_set_name_ok(const char *s)
 {
 	if (!*s || *s == '.' || strlen(s) > GIC_TASK_NAME_MAX)
 		return 0;
@@ -181,7 +178,7 @@ static const char *meant_section(const char *section, char *out, size_t n)
 }
 
 /* A new section header: [task], [split], [train], [val], [test NAME]. */
-static struct gic_task_set *new_set(struct gic_task *t, const char *name)
+struct gic_task_set *gic_task_new_set(struct gic_task *t, const char *name)
 {
 	struct gic_task_set *s;
 
@@ -233,11 +230,11 @@ static int start_section(struct parse *p, const char *section)
 	}
 	if (!strcmp(section, "train") || !strcmp(section, "val"))
 		snprintf(name, sizeof(name), "%s", section);
-	else if (!strncmp(section, "test ", 5) && set_name_ok(section + 5))
+	else if (!strncmp(section, "test ", 5) && gic_task_set_name_ok(section + 5))
 		snprintf(name, sizeof(name), "test/%s", section + 5);
 	else if (!strcmp(section, "test"))
 		snprintf(name, sizeof(name), "test");
-	else if (!strncmp(section, "set ", 4) && set_name_ok(section + 4))
+	else if (!strncmp(section, "set ", 4) && gic_task_set_name_ok(section + 4))
 		snprintf(name, sizeof(name), "%s", section + 4);
 	else
 		return gic_task_fail(p, "unknown section [%s] (task, train, val, "
@@ -246,7 +243,7 @@ static int start_section(struct parse *p, const char *section)
 				     "not starting with .)%s", section,
 				     GIC_TASK_NAME_MAX, meant_section(section,
 				     meant, sizeof(meant)));
-	if (!(s = new_set(p->t, name)))
+	if (!(s = gic_task_new_set(p->t, name)))
 		return gic_task_fail(p, "%s", gic_errmsg());
 	s->line = p->line;
 	p->set = s;
@@ -490,7 +487,7 @@ static int on_key(struct parse *p, const char *section, const char *k,
 
 			if (!cont)
 				p->ratios_line = p->line;
-			if (split_shares(p->t, v, &p->ratios_sum,
+			if (gic_task_split_shares(p->t, v, &p->ratios_sum,
 					 p->ratios_line) < 0) {
 				p->ratios_bad = 1;  /* said: no sum */
 				return gic_task_fail(p, "%s", gic_errmsg());
@@ -537,132 +534,6 @@ static int handler(void *user, const char *section, const char *k,
 	on_key(p, section, k, cut ? cut : v, cont);
 	free(cut);
 	return 1;
-}
-
-/* Whether ratios named a set name already (on this line or above). */
-static int a_share(const struct gic_task *t, const char *name)
-{
-	for (int i = 0; i < t->nsets; i++)
-		if (t->sets[i].share > 0 && !strcmp(t->sets[i].name, name))
-			return 1;
-	return 0;
-}
-
-/* For ratios of bare numbers ("80/10/10", "0.8, 0.2"): the line they
- * mean, with names, into buf ("train:0.8, val:0.1, test:0.1"); else a
- * line of that form. */
-static void unnamed_shares(const char *ratios, char *buf, size_t size)
-{
-	static const char *const two[] = { "train", "test" };
-	static const char *const three[] = { "train", "val", "test" };
-	char *copy = strdup(ratios), *save = NULL, *tok;
-	double v[4], sum = 0;
-	int n = 0;
-	size_t len = 0;
-
-	snprintf(buf, size, "train:0.8, val:0.1, test:0.1");
-	for (tok = copy ? strtok_r(copy, "/:, \t", &save) : NULL; tok;
-	     tok = strtok_r(NULL, "/:, \t", &save)) {
-		if (n == 4 || !gic_decimal(tok, &v[n]) || !(v[n] > 0))
-			break;
-		sum += v[n++];
-	}
-	if (!tok && (n == 2 || n == 3) && (fabs(sum - 1) < 1e-9 ||
-					  fabs(sum - 100) < 1e-9)) {
-		*buf = '\0';
-		for (int i = 0; i < n; i++)
-			gic_appendf(buf, size, &len, "%s%s:%g", i ? ", " : "",
-				    n == 2 ? two[i] : three[i],
-				    sum > 1 ? v[i] / 100 : v[i]);
-	}
-	free(copy);
-}
-
-/* The shares of a line of ratios, added as sets (of the ratios' line)
- * and to *sum.  The fields are CSV's (trimmed); an empty one only ends a
- * line that goes on ("train:0.8,"). */
-static int split_shares(struct gic_task *t, const char *ratios, double *sum,
-			int line)
-{
-	char *buf = strdup(ratios), *f[GIC_TASK_MAX_SETS + 2];
-	int n = buf ? gic_csv_split(buf, ',', 0, f, GIC_TASK_MAX_SETS + 2) : 0;
-	int rc = buf ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
-	int commas = n - 1;
-
-	if (n > GIC_TASK_MAX_SETS + 1)  /* the rest is not stored */
-		rc = gic_seterr(GIC_EUSAGE, "too many sets (at most %d)",
-				GIC_TASK_MAX_SETS);
-	if (rc == 0 && n > 1 && !*f[n - 1])
-		n--;
-	for (int i = 0; i < n && rc == 0; i++) {
-		char *name = f[i], *colon = strchr(name, ':'), *end, *share;
-		struct gic_task_set *s;
-		double v;
-
-		if (!*name) {
-			rc = gic_seterr(GIC_EUSAGE, commas ? "ratios: an empty "
-					"share before a comma" : "ratios: no "
-					"shares, e.g. ratios = train:0.8, "
-					"test:0.2");
-			break;
-		}
-		if (!colon) {
-			char want[96];
-
-			unnamed_shares(ratios, want, sizeof(want));
-			rc = gic_seterr(GIC_EUSAGE, "ratios: expected name:share, "
-					"not '%s' (each share names its set, as a "
-					"fraction: ratios = %s)", name, want);
-			break;
-		}
-		*colon = '\0';
-		for (end = colon; end > name && isspace((unsigned char)end[-1]); )
-			*--end = '\0';
-		for (share = colon + 1; isspace((unsigned char)*share); share++)
-			;
-		for (end = share + strlen(share); end > share &&
-		     isspace((unsigned char)end[-1]); )
-			*--end = '\0';
-		if (!set_name_ok(name)) {
-			rc = gic_seterr(GIC_EUSAGE, "ratios: bad share '%s:%s': "
-					"a set name is up to %d characters: "
-					"letters, digits, . _ -, not starting "
-					"with .", name, colon + 1,
-					GIC_TASK_NAME_MAX);
-			break;
-		}
-		if (a_share(t, name)) {
-			rc = gic_seterr(GIC_EUSAGE, "ratios: set '%s' is named "
-					"twice", name);
-			break;
-		}
-		if (!gic_decimal(share, &v) || !(v > 0 && v <= 1)) {
-			char want[96], note[160] = "";
-			double x;
-
-			if (gic_decimal(name, &x)) {  /* "80:10:10" */
-				unnamed_shares(ratios, want, sizeof(want));
-				snprintf(note, sizeof(note), " (each share "
-					 "names its set: ratios = %s)", want);
-			} else if (gic_decimal(share, &x) && x > 1 && x <= 100) {
-				snprintf(note, sizeof(note), " (a fraction: "
-					 "%s:%g for %g%%)", name, x / 100, x);
-			}
-			rc = gic_seterr(GIC_EUSAGE, "ratios: bad share '%s:%s': "
-					"a share is a number over 0 and at "
-					"most 1%s", name, colon + 1, note);
-			break;
-		}
-		if (!(s = new_set(t, name))) {
-			rc = GIC_EUSAGE;
-			break;
-		}
-		s->share = v;
-		s->line = line;
-		*sum += v;
-	}
-	free(buf);
-	return rc;
 }
 
 /* A task without a name is named after its file, not the path to it (a
