@@ -204,24 +204,29 @@ static int lacks(struct reader *r, int a, int b)
 	json_t *v;
 
 	if (r->obj) {
+		/* a or b there, null or empty: a name of that row is no hint */
+		json_t *ma = NULL, *mb = NULL;
+		const char *k1, *k2;
+		int hinted;
+
+		gic_json_member(r->obj, col_names[a], &ma, &k1, &k2);
+		gic_json_member(r->obj, col_names[b], &mb, &k1, &k2);
+		hinted = !ma && !mb;
+
 		json_object_foreach(r->obj, key, v)
 			if (!json_is_null(v) && !(json_is_string(v) &&
 						  !*json_string_value(v))) {
 				gic_appendf(names, sizeof(names), &len, "%s%s",
 					    len ? ", " : "", key);
-				other_name(key, a, b, hint, sizeof(hint));
+				if (hinted)
+					other_name(key, a, b, hint,
+						   sizeof(hint));
 			}
-		json_object_foreach(r->obj, key, v)  /* a or b there, empty */
-			if (!strcasecmp(key, col_names[a]) ||
-			    !strcasecmp(key, col_names[b]))
-				*hint = '\0';
-	} else {
+	} else {  /* the header has a or b, empty here: no hint */
 		for (int i = 0; i < r->nfields; i++)
-			if (*r->fields[i]) {
-				/* the header has a or b, empty here: no hint */
+			if (*r->fields[i])
 				gic_appendf(names, sizeof(names), &len, "%s%s",
 					    len ? ", " : "", r->head[i]);
-			}
 	}
 	if (!len)
 		return bad(r, "no %s and no %s (the row is empty)",

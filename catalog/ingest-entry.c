@@ -304,7 +304,7 @@ static int note_other_dataset(struct gic_writer *w, const struct gic_result *r,
 	sqlite3_stmt *s = w->sel_other_ds;
 	int rc;
 
-	if (w->opts->dataset || st->other_datasets == UINT64_MAX)
+	if (w->opts->dataset)
 		return 0;
 	sqlite3_bind_text(s, 1, r->hex, GIC_HEX_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, r->file_id, -1, SQLITE_STATIC);

@@ -163,9 +163,10 @@ int gic_license_listed(const char *list, const char *id)
 	return 0;
 }
 
-/* An id not in the registry: the ids holding it (CC-BY: CC-BY-4.0,
- * CC-BY-NC-SA-4.0, ...; GenImage: LicenseRef-GenImage), or a
- * misspelling's nearest, or where the list is. */
+/* An id not in the registry: the id it is in another case, or the ids
+ * holding it (CC-BY: CC-BY-4.0, CC-BY-NC-SA-4.0, ...; GenImage:
+ * LicenseRef-GenImage), or a misspelling's nearest, or where the list
+ * is. */
 static int unknown_license(const struct check *k, const char *id)
 {
 	char these[256] = "";
@@ -174,16 +175,22 @@ static int unknown_license(const struct check *k, const char *id)
 	int hits = 0;
 
 	for (size_t i = 0; i < k->n; i++) {
+		if (!strcasecmp(k->v[i].id, id)) {  /* cc0-1.0 */
+			hits = 1;
+			snprintf(these, sizeof(these), "'%s'", k->v[i].id);
+			break;
+		}
 		if (strcasestr(k->v[i].id, id) && hits++ < 6)
 			gic_appendf(these, sizeof(these), &len, "%s'%s'",
 				    hits > 1 ? ", " : "", k->v[i].id);
 		if (gic_suggest_closer(id, strlen(id), k->v[i].id, &best))
 			near = k->v[i].id;
 	}
-	if (hits == 1 || (!hits && near))
+	if (!hits && near)
+		hits = snprintf(these, sizeof(these), "'%s'", near) > 0;
+	if (hits == 1)
 		return gic_seterr(GIC_EUSAGE, "unknown license '%s' (did you "
-				  "mean %s%s%s?)", id, hits ? "" : "'",
-				  hits ? these : near, hits ? "" : "'");
+				  "mean %s?)", id, these);
 	if (hits)
 		return gic_seterr(GIC_EUSAGE, "unknown license '%s' (did you "
 				  "mean one of %s%s?)", id, these,
@@ -197,14 +204,8 @@ static int check_one(void *arg, const char *id)
 	struct check *k = arg;
 	char *p;
 
-	if (!gic_license_find(k->v, k->n, id)) {
-		for (size_t i = 0; i < k->n; i++)
-			if (!strcasecmp(k->v[i].id, id))
-				return gic_seterr(GIC_EUSAGE, "unknown license "
-						  "'%s' (did you mean '%s'?)", id,
-						  k->v[i].id);
+	if (!gic_license_find(k->v, k->n, id))
 		return unknown_license(k, id);
-	}
 	if (gic_license_listed(k->joined, id))
 		return gic_seterr(GIC_EUSAGE, "license '%s' is given twice", id);
 	if (!(p = realloc(k->joined, k->len + strlen(id) + 2)))

@@ -283,8 +283,8 @@ test_expect_success 'a row without a key, or without score and pred, says what i
 	printf "sha256,score,Prob\n$sha,,0.3\n" >noscore.csv &&
 	test_expect_code 1 evalcsv noscore.csv 2>err &&
 	test_grep "noscore.csv.: line 2: no score and no pred (the row has: sha256, Prob)$" err &&
-	# a row of JSONL with a score key, null, gets no hint either
-	printf "{\"sha256\": \"%s\", \"score\": null, \"prob\": 0.3}\n" $sha >nullscore.jsonl &&
+	# a row of JSONL with a score key (any case), null, gets no hint either
+	printf "{\"sha256\": \"%s\", \"Score\": null, \"prob\": 0.3}\n" $sha >nullscore.jsonl &&
 	test_expect_code 1 evalcsv nullscore.jsonl 2>err &&
 	test_grep "line 1: no score and no pred (the row has: sha256, prob)$" err &&
 	# a header of the names other tools give the columns: which they would be
