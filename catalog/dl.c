@@ -41,9 +41,11 @@ int gic_dl_open(const char *soname, const char *what,
 	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 	const char *why;
 
-	if (!h)
-		return gic_seterr(GIC_EIO, "cannot load %s, which %s needs: %s",
-				  soname, what, (why = dlerror()) ? why : "?");
+	if (!h)  /* "libcurl.so.4": is libcurl installed? */
+		return gic_seterr(GIC_EIO, "cannot load %s, which %s needs: %s "
+				  "(is %.*s installed?)", soname, what,
+				  (why = dlerror()) ? why : "?",
+				  (int)strcspn(soname, "."), soname);
 	for (size_t i = 0; i < n; i++)
 		if (!(syms[i] = dlsym(h, names[i]))) {
 			int rc;

@@ -12,6 +12,7 @@
 
 static const char *const format_names[] = {
 	"imagefolder", "genimage", "hf", "webdataset", "manifest" };
+#define NFORMATS (sizeof(format_names) / sizeof(*format_names))
 static const char *const emode_names[] = { "link", "symlink", "copy", "reflink" };
 
 /* Other names users give the formats: what each of them is here. */
@@ -26,12 +27,12 @@ int gic_export_format_from_name(const char *s, enum gic_export_format *f)
 	const char *near = NULL;
 	size_t best = GIC_SUGGEST_FAR;
 
-	for (int i = 0; i < 5; i++)
+	for (size_t i = 0; i < NFORMATS; i++)
 		if (!strcmp(s, format_names[i])) {
 			*f = (enum gic_export_format)i;
 			return 0;
 		}
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < NFORMATS; i++)
 		if (gic_suggest_closer(s, strlen(s), format_names[i], &best))
 			near = format_names[i];
 	for (size_t i = 0; !near && i < sizeof(format_aliases) /

@@ -335,10 +335,10 @@ static int glob_hint(struct gic_catalog *c, const struct gic_field *f,
 		return 0;
 	}
 	snprintf(buf, size, "no entry's %s matches '%s'", f->name, g);
+	/* a glob without wildcards is held by what equals it */
 	snprintf(sql, sizeof(sql), "SELECT %s FROM v_entries WHERE lower(%s) "
-		 "GLOB lower(?1)%s%s%s LIMIT 1", f->sql, f->sql,
-		 whole ? " OR lower(" : "", whole ? f->sql : "",
-		 whole ? ") GLOB '*' || lower(?1) || '*'" : "");
+		 "GLOB %s LIMIT 1", f->sql, f->sql, whole ?
+		 "'*' || lower(?1) || '*'" : "lower(?1)");
 	len = strlen(g) + 3;
 	if (!(got = first_text(c, sql, g)) || !(wrapped = malloc(len)) ||
 	    !(lv = ascii_lower(got)) || !(lg = ascii_lower(g)))

@@ -376,6 +376,8 @@ static void test_libraries_opened_when_needed(void **state)
 				     1, syms), GIC_EIO);
 	assert_non_null(strstr(gic_errmsg(), "cannot load "
 			       "libgicat-nonesuch.so.0, which fetch needs: "));
+	assert_non_null(strstr(gic_errmsg(), " (is libgicat-nonesuch "
+			       "installed?)"));
 	assert_int_equal(gic_dl_open(GIC_CURL_SONAME, "fetch", names, 2,
 				     syms), GIC_EIO);
 	assert_non_null(strstr(gic_errmsg(), "has no curl_nonesuch, which "
