@@ -176,16 +176,17 @@ void gic_fetch_job_free(struct gic_fetch_job *j);
 void gic_fetch_drop_body(struct gic_fetch_job *j);
 
 /* fetch-mask.c: credentials shown as *** (gic_fetch_mask_url, fetch.h) */
-/* u's URL with its password as ***, or NULL when it has none. */
+/* u's URL with the credential of its user part (its password, else the
+ * user name) as ***, or NULL when it has none. */
 char *gic_fetch_masked(CURLU *u);
-/* pw (url with its password masked, or NULL: it has none; owned) with
+/* pw (url with its user part masked, or NULL: none; owned) with
  * its query's credentials masked too; NULL when url has neither to mask
  * or when out of memory (*rc < 0 then). */
 char *gic_fetch_mask_secrets(const char *url, char *pw, int *rc);
-/* Does u's user part carry a password? */
-int gic_fetch_has_password(CURLU *u);
-/* url with the password of its user part as ***, malloc'd; NULL when it
- * has none (or out of memory); authority_only: see fetch-mask.c. */
+/* Does u have a user part (a user name or a password)? */
+int gic_fetch_has_userinfo(CURLU *u);
+/* url with the credential of its user part as ***, malloc'd; NULL when
+ * it has none (or out of memory); authority_only: see fetch-mask.c. */
 char *gic_fetch_mask_text(const char *url, int authority_only);
 
 #endif

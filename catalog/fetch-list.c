@@ -61,7 +61,7 @@ static int bad(struct parser *p, const char *fmt, ...)
 }
 
 /* url as a message shows it, whether it parses or not (a list refused
- * for a bad URL): a password in its user part as ***, control characters
+ * for a bad URL): the credential of its user part as ***, control characters
  * escaped, cut past GIC_SHOWN_MAX bytes (the line finds the row; what is
  * wrong with it follows).  Parsed URLs go through gic_fetch_mask_url. */
 static const char *shown(const char *url, char out[GIC_SHOWN_BUF])
@@ -77,7 +77,7 @@ static const char *shown(const char *url, char out[GIC_SHOWN_BUF])
 }
 
 /* An absolute http or https URL, parsed as libcurl will (once: *key is
- * its masked form, NULL when it has no password and no credential in its
+ * its masked form, NULL when it has no user part and no credential in its
  * query).  Spaces, which URLs
  * copied from web pages carry, are allowed, and *wire is then the URL
  * with them escaped (%20; + in the query), which is what is requested
@@ -109,7 +109,7 @@ static int check_url(struct parser *p, const char *url, char **key,
 		 (strcmp(scheme, "http") && strcmp(scheme, "https")))
 		rc = bad(p, "'%s' is not an http or https URL",
 			 shown(url, show));
-	else if (strchr(url, '@') && gic_fetch_has_password(u) &&
+	else if (strchr(url, '@') && gic_fetch_has_userinfo(u) &&
 		 /* with spaces: as listed, not encoded */
 		 !(*key = *wire ? gic_fetch_mask_text(url, 1) :
 			    gic_fetch_masked(u)))
@@ -194,7 +194,7 @@ static int add_item(struct parser *p, const char *const v[NCOLS])
 	it->line = p->line;
 	it->class_idx = cls;
 	it->url = strdup(wire ? wire : v[C_URL]);
-	/* as listed: spaces as they were, a password masked */
+	/* as listed: spaces as they were, credentials masked */
 	it->key = key ? key : wire ? strdup(v[C_URL]) : it->url;
 	curl_free(wire);
 	it->sha256 = dup_opt(v[C_SHA]);

@@ -1,8 +1,9 @@
 /*
  * fetch-mask.c - credentials in URLs shown and stored as ***: a user
- * part's password, and the query parameters of signed URLs and API
- * tokens.  The URL requested keeps them; the catalog, messages and
- * --status never do.
+ * part's password (or, without one, the user name itself: a token used
+ * as one, as GitHub takes it), and the query parameters of signed URLs
+ * and API tokens.  The URL requested keeps them; the catalog, messages
+ * and --status never do.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,16 +12,33 @@
 
 #include "fetch-int.h"
 
-/* u's URL with its password as ***, or NULL when it has none. */
+/* Which part of u's user part is the credential: its password, else
+ * the user name; 0 when it has neither. */
+static CURLUPart secret_part(CURLU *u)
+{
+	char *s = NULL;
+	CURLUPart part = CURLUPART_PASSWORD;
+
+	if (curl_url_get(u, part, &s, 0) || !s) {
+		curl_free(s);
+		s = NULL;
+		part = curl_url_get(u, CURLUPART_USER, &s, 0) || !s || !*s
+			       ? (CURLUPart)0 : CURLUPART_USER;
+	}
+	curl_free(s);
+	return part;
+}
+
+/* u's URL with the credential of its user part as ***, or NULL when it
+ * has none. */
 char *gic_fetch_masked(CURLU *u)
 {
-	char *pw = NULL, *m = NULL, *out = NULL;
+	CURLUPart part = secret_part(u);
+	char *m = NULL, *out = NULL;
 
-	if (!curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) && pw &&
-	    !curl_url_set(u, CURLUPART_PASSWORD, "***", 0) &&
+	if (part && !curl_url_set(u, part, "***", 0) &&
 	    !curl_url_get(u, CURLUPART_URL, &m, 0))
 		out = strdup(m);
-	curl_free(pw);
 	curl_free(m);
 	return out;
 }
@@ -79,7 +97,7 @@ static int mask_query(const char *url, char **out)
 	return 0;
 }
 
-/* pw (url with its password masked, or NULL: it has none; owned) with
+/* pw (url with its user part masked, or NULL: none; owned) with
  * its query's credentials masked too; NULL when url has neither to mask
  * or when out of memory (*rc < 0 then). */
 char *gic_fetch_mask_secrets(const char *url, char *pw, int *rc)
@@ -102,7 +120,7 @@ char *gic_fetch_mask_url(const char *url)
 	char *pw = NULL;
 	int rc;
 
-	/* without '@', no user part, so no password (libcurl is open: the
+	/* without '@', no user part, so nothing in it (libcurl is open: the
 	 * URL came from a list parsed, or a fetch) */
 	if (strchr(url, '@') && gic_curl_load() == 0) {
 		if ((u = curl_url()) && !curl_url_set(u, CURLUPART_URL, url, 0))
@@ -112,32 +130,35 @@ char *gic_fetch_mask_url(const char *url)
 	return gic_fetch_mask_secrets(url, pw, &rc);
 }
 
-int gic_fetch_has_password(CURLU *u)
+int gic_fetch_has_userinfo(CURLU *u)
 {
-	char *pw = NULL;
-	int has = !curl_url_get(u, CURLUPART_PASSWORD, &pw, 0) && pw;
-
-	curl_free(pw);
-	return has;
+	return secret_part(u) != 0;
 }
 
-/* url with the password of its user part as ***, malloc'd; NULL when it
- * has none (or out of memory).  The user part ends at the last '@' before
- * the path when authority_only (a URL that parsed: its user part holds no
- * '/', '?' or '#'), else at the last '@' anywhere (a URL that did not
+/* url with the credential of its user part as ***, malloc'd; NULL when
+ * it has none (or out of memory).  The credential is the password, else
+ * the user name.  The user part ends at the last '@' before the path when
+ * authority_only (a URL that parsed: its user part holds no '/', '?' or
+ * '#'), else a password ends at the last '@' anywhere (a URL that did not
  * parse may have a password with them, still to be masked; a path holding
- * '@' after a port is masked too: better more than less). */
+ * '@' after a port is masked too: better more than less), but a user name
+ * with no password at the authority's end (a path's "img@2x.png" is no
+ * user name). */
 char *gic_fetch_mask_text(const char *url, int authority_only)
 {
-	const char *auth = strstr(url, "://"), *at, *colon;
+	const char *auth = strstr(url, "://"), *at, *colon, *from;
+	size_t end;
 	char *out = NULL;
 
 	auth = auth ? auth + 3 : url;
-	at = authority_only ? memrchr(auth, '@', strcspn(auth, "/?#"))
-			    : strrchr(auth, '@');
+	end = strcspn(auth, "/?#");
+	at = authority_only ? memrchr(auth, '@', end) : strrchr(auth, '@');
 	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-	if (colon && asprintf(&out, "%.*s***%s", (int)(colon + 1 - url), url,
-			      at) < 0)
+	if (!colon && at && !authority_only)
+		at = memrchr(auth, '@', end);
+	from = colon ? colon + 1 : auth;
+	if (at && at > auth &&
+	    asprintf(&out, "%.*s***%s", (int)(from - url), url, at) < 0)
 		out = NULL;
 	return out;
 }

@@ -158,7 +158,7 @@ static void finish(struct gic_fetcher *f, CURL *e, CURLcode res)
 	curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &retry_after);
 	curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
 	free(j->final_url);
-	/* stored and shown: a password masked like the list's */
+	/* stored and shown: credentials masked like the list's */
 	j->final_url = url ? gic_fetch_mask_url(url) : NULL;
 	if (url && !j->final_url)
 		j->final_url = strdup(url);

@@ -20,8 +20,9 @@
 struct gic_fetch_item {
 	char *url;            /* what is requested: as given, with spaces
 				 as %20 */
-	char *key;            /* as given, with a password masked
-				 ("user:***@"): what the catalog stores and
+	char *key;            /* as given, with credentials masked
+				 ("user:***@", "***@", "?sig=***"): what
+				 the catalog stores and
 				 messages show; url itself when they agree */
 	char *sha256;         /* expected SHA-256, lowercase hex, or NULL */
 	char *dataset, *generator, *label, *split, *license;
@@ -29,9 +30,10 @@ struct gic_fetch_item {
 	int line;             /* 1-based line of the row in the list */
 };
 
-/* url with the password of its user:password@ masked, malloc'd; NULL
- * when it has none (or on failure to parse, which check_url has ruled
- * out). */
+/* url with its credentials masked: its user part's password (else its
+ * user name) and its query's signatures and tokens as ***, malloc'd;
+ * NULL when it has none (or on failure to parse, which check_url has
+ * ruled out). */
 char *gic_fetch_mask_url(const char *url);
 
 struct gic_fetch_list {

@@ -5,7 +5,7 @@ Python standard library only.  Listens on 127.0.0.1 on a free port, writes
 the port to --port-file once it accepts connections, serves the files of
 --root, and appends one line per request to --log:
     <seconds since start> <path> range=<Range or -> if-range=<If-Range or ->
-        accept-encoding=<Accept-Encoding or ->
+        accept-encoding=<Accept-Encoding or -> authorization=<Authorization or ->
 It exits by itself after --lifetime seconds.
 
 Routes (NAME is a file in --root):
@@ -94,10 +94,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def log_request_line(self):
-        line = "%.3f %s range=%s if-range=%s accept-encoding=%s\n" % (
+        line = "%.3f %s range=%s if-range=%s accept-encoding=%s authorization=%s\n" % (
             time.monotonic() - START, self.path,
             self.headers.get("Range", "-"), self.headers.get("If-Range", "-"),
-            self.headers.get("Accept-Encoding", "-"))
+            self.headers.get("Accept-Encoding", "-"),
+            self.headers.get("Authorization", "-").replace(" ", "_"))
         with LOCK:
             with open(self.server.log, "a") as f:
                 f.write(line)

@@ -681,6 +681,7 @@ test_expect_success 'a password in a URL is sent, but neither stored nor shown' 
 	gicat query --format csv --fields path,source "dataset = cred" >out &&
 	test_grep "^http://alice:\*\*\*@127.0.0.1:[0-9]*/img/k.png," out &&
 	test_grep "^http://alice:\*\*\*@127.0.0.1:[0-9]*/img/with space.png," out &&
+	grep -q "/img/k.png .* authorization=Basic_$(printf alice:s3cret | base64)$" cred.log &&
 	gicat fetch --status --dataset cred >>out 2>&1 || : &&
 	sqlite3 "$DB" .dump >>out &&
 	! grep -q s3cret out err &&
@@ -691,6 +692,23 @@ test_expect_success 'a password in a URL is sent, but neither stored nor shown' 
 	test_grep "^  1 repeated row skipped$" err &&
 	test_grep "^gicat: fetch: warning: 1 of them say other things of their URL than its first row (first: line 3, against line 2): the first row is taken$" err &&
 	! grep -q -e s3cret -e wrong err
+'
+
+test_expect_success 'a token as a URL'"'"'s user name is sent, but neither stored nor shown' '
+	T=127.0.0.1:$(cat cred.port) &&
+	printf "url\n%s\n%s\n" "http://ghp_t0ken@$T/img/f.png" "http://ghp_t0ken@$T/status/404" >tu.csv &&
+	test_expect_code 1 gicat fetch --dataset tu tu.csv 2>err &&
+	test_grep "http://\*\*\*@127.0.0.1:[0-9]*/status/404.: HTTP 404" err &&
+	gicat query --format csv --fields path "dataset = tu" >out &&
+	test_grep "^http://\*\*\*@127.0.0.1:[0-9]*/img/f.png$" out &&
+	gicat fetch --status --dataset tu >>out 2>&1 || : &&
+	sqlite3 "$DB" .dump >>out &&
+	! grep -q t0ken out err &&
+	grep -q "/img/f.png .* authorization=Basic_$(printf ghp_t0ken: | base64)$" cred.log &&
+	printf "url\nftp://t0ken@h/a@2x.png\n" >tu2.csv &&
+	test_expect_code 2 gicat fetch tu2.csv 2>err &&
+	test_grep "ftp://\*\*\*@h/a@2x.png. is not an http or https URL" err &&
+	! grep -q t0ken err
 '
 
 test_expect_success 'a credential in a URL'"'"'s query (a signed URL, a token) is sent, but neither stored nor shown' '

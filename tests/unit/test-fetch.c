@@ -284,7 +284,10 @@ static void test_credentials_masked(void **state)
 	masks("http://h/a?x=1&&SIG=2&", "http://h/a?x=1&&SIG=***&");
 	masks("http://u:pw@h/a?api_key=k&b=2", "http://u:***@h/a?api_key=***&b=2");
 	masks("http://u:pw@h/a", "http://u:***@h/a");
-	masks("http://u@h/a", "-");
+	/* a user name with no password is the credential: a token */
+	masks("http://ghp_t0k@h/a", "http://***@h/a");
+	masks("http://t0k@h:8080/a@2x.png?sig=s", "http://***@h:8080/a@2x.png?sig=***");
+	masks("http://h/a@2x.png", "-");
 	masks("http://h/a#?token=1", "-");
 }
 
