@@ -235,6 +235,12 @@ const char *gic_classes_wnid(const struct gic_classes *c, int idx);
 /* A class given as an index "0".."999" or a wnid (looked up in cls, which
  * may be NULL): its index, or -1. */
 int gic_class_parse(const struct gic_classes *cls, const char *s);
+/* When s is one of the names of ImageNet classes (in any case, '_' for
+ * ' '): ", a name of classes 134 (n02012849) and 517 (n03126707)" (or
+ * ", the name of class 1 (n01443537)") into out, to follow a message that
+ * takes an index or a wnid and quotes s; "" when it names none.  Returns
+ * how many classes s names. */
+int gic_class_name_note(const char *s, char *out, size_t size);
 
 /* ILSVRC2012 validation labels (image id -> wnid), LOC_val_solution.csv.
  * A bad file's message names the line, not the file (the caller does). */

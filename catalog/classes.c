@@ -170,6 +170,66 @@ const char *gic_classes_wnid(const struct gic_classes *c, int idx)
 	return c->wnid[idx];
 }
 
+/* Is the n bytes at syn (one of a class's names) s, in any case, with
+ * '_' and ' ' alike (a folder's "great_white_shark")? */
+static int same_name(const char *syn, size_t n, const char *s)
+{
+	size_t i = 0;
+
+	for (; i < n && s[i]; i++) {
+		int a = syn[i] == '_' ? ' ' : tolower((unsigned char)syn[i]);
+		int b = s[i] == '_' ? ' ' : tolower((unsigned char)s[i]);
+		if (a != b)
+			return 0;
+	}
+	return i == n && !s[i];
+}
+
+/* Does the name field of length n at name ("goldfish, Carassius auratus")
+ * hold s as one of its comma-separated names, or whole? */
+static int names_it(const char *name, size_t n, const char *s)
+{
+	const char *end = name + n, *comma;
+
+	if (same_name(name, n, s))
+		return 1;
+	for (const char *p = name; p < end; p = comma + 1) {
+		while (p < end && *p == ' ')
+			p++;
+		if (!(comma = memchr(p, ',', (size_t)(end - p))))
+			comma = end;
+		if (same_name(p, (size_t)(comma - p), s))
+			return 1;
+	}
+	return 0;
+}
+
+int gic_class_name_note(const char *s, char *out, size_t size)
+{
+	const char *line = gic_builtin_classes_tsv, *next, *tab1, *tab2;
+	char list[128];
+	int hits = 0;
+	size_t len, used = 0;
+
+	list[0] = '\0';
+	for (; *line && *s; line = next) {
+		len = line_len(line, &next);
+		if (!(tab1 = memchr(line, '\t', len)) ||
+		    !(tab2 = memchr(tab1 + 1, '\t', len - (size_t)(tab1 + 1 - line))) ||
+		    !names_it(tab2 + 1, len - (size_t)(tab2 + 1 - line), s))
+			continue;
+		if (used < sizeof(list))  /* "134 (n02012849) and 517 (…)" */
+			used += (size_t)snprintf(list + used, sizeof(list) - used,
+				"%s%.*s (%.*s)", hits ? " and " : "",
+				(int)(tab1 - line), line,
+				(int)(tab2 - tab1 - 1), tab1 + 1);
+		hits++;
+	}
+	snprintf(out, size, "%s%s", !hits ? "" : hits == 1 ?
+		 ", the name of class " : ", a name of classes ", list);
+	return hits;
+}
+
 /* ---- validation labels ---------------------------------------------- */
 
 /* One "ImageId,wnid ..." line (s is writable: the id is NUL-terminated

@@ -143,9 +143,13 @@ static int check_fields(struct parser *p, const char *const v[NCOLS],
 			   x, v[C_LABEL] && *v[C_LABEL] ? "" :
 			   ", label real from --label");
 	*cls = -1;
-	if ((x = v[C_CLASS]) && *x && (*cls = gic_class_parse(p->cls, x)) < 0)
+	if ((x = v[C_CLASS]) && *x && (*cls = gic_class_parse(p->cls, x)) < 0) {
+		char named[160];
+
+		gic_class_name_note(x, named, sizeof(named));
 		return bad(p, "class must be 0..999 or an ImageNet wnid, not "
-			   "'%s'", x);
+			   "'%s'%s", x, named);
+	}
 	return 0;
 }
 

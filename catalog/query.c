@@ -174,6 +174,19 @@ static int check_text(struct parser *p, const struct gic_field *f,
 	return 0;
 }
 
+/* After "'class' takes an integer or a wnid, got 's'", when s names no
+ * class: a wnid's form for "n0144", else how to find classes by a word
+ * of their names ("dog"). */
+static void class_hint(const char *s, char *out, size_t size)
+{
+	if (s[0] == 'n' && isdigit((unsigned char)s[1]))
+		snprintf(out, size, " (a wnid is 'n' and 8 digits)");
+	else if (isalpha((unsigned char)*s) && !strpbrk(s, "'*?[\\") &&
+		 strlen(s) < 64)
+		snprintf(out, size, " (class_name ~ '*%s*' finds the classes "
+			 "whose names hold it)", s);
+}
+
 /* Binds value v as a parameter of col's type (the column compared for
  * field f); exact for = != and lists, where a value that col cannot hold
  * is an error. */
@@ -181,7 +194,7 @@ static int bind_value(struct parser *p, const struct gic_field *f,
 		      const struct gic_field *col, const struct tok *v,
 		      int exact)
 {
-	char *s = value_text(v), buf[64];
+	char *s = value_text(v), buf[64], named[160] = "";
 	int64_t i = 0;
 	int rc;
 
@@ -199,13 +212,19 @@ static int bind_value(struct parser *p, const struct gic_field *f,
 		i = s[0] == '-' ? INT64_MIN : INT64_MAX;
 		rc = 0;
 	}
+	/* class = goldfish: which class that is; class = dog: how to find
+	 * classes by a word of their names */
+	if (rc == -1 && !strcmp(col->name, "class") &&
+	    !gic_class_name_note(s, named, sizeof(named)))
+		class_hint(s, named, sizeof(named));
 	free(s);
 	if (rc == -2)
 		return gic_qfail(p, v, "%s is out of range", gic_qdesc(v, buf, sizeof(buf)));
 	if (rc < 0)
-		return gic_qfail(p, v, "'%s' takes an integer%s, got %s", col->name,
-				 strcmp(col->name, "class") ? "" : " or a wnid",
-				 gic_qdesc(v, buf, sizeof(buf)));
+		return gic_qfail(p, v, "'%s' takes an integer%s, got %s%s",
+				 col->name, strcmp(col->name, "class") ? "" :
+				 " or a wnid", gic_qdesc(v, buf, sizeof(buf)),
+				 named);
 	if (exact && !strcmp(col->name, "class") && (i < 0 || i > 999))
 		return gic_qfail(p, v, "class is 0..999, not %lld", (long long)i);
 	return add_param(p, v, GIC_FT_INT, i, NULL, NULL);

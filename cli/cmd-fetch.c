@@ -442,8 +442,7 @@ int cmd_fetch(int argc, char **argv)
 	if (a.class_arg)
 		a.o.class_idx = gic_class_parse(cls, a.class_arg);
 	if (a.class_arg && a.o.class_idx < 0)
-		rc = cli_usage_error("fetch", "--class takes 0..999 or an "
-				     "ImageNet wnid, not '%s'", a.class_arg);
+		rc = cli_bad_class("fetch", a.class_arg);
 	else
 		rc = run_cmd(&a, optind < argc ? argv[optind] : NULL, cls);
 	gic_classes_free(cls);

@@ -272,8 +272,7 @@ int cmd_ingest(int argc, char **argv)
 		return cli_fail(rc, "ingest", "classes");
 	o.classes = cls;
 	if (class_arg && (o.class_idx = gic_class_parse(cls, class_arg)) < 0) {
-		rc = cli_usage_error("ingest", "--class takes 0..999 or an "
-				     "ImageNet wnid, not '%s'", class_arg);
+		rc = cli_bad_class("ingest", class_arg);
 		goto out;
 	}
 	if (val_path && (rc = gic_val_labels_load(val_path, &val)) < 0) {

@@ -146,6 +146,15 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_bad_class(const char *cmd, const char *arg)
+{
+	char named[160];
+
+	gic_class_name_note(arg, named, sizeof(named));
+	return cli_usage_error(cmd, "--class takes 0..999 or an ImageNet "
+			       "wnid, not '%s'%s", arg, named);
+}
+
 int cli_exit_code(int rc)
 {
 	switch (rc) {

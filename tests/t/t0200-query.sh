@@ -144,6 +144,13 @@ test_expect_success 'a value no image can have is a usage error naming the ones 
 	test "$(gicat query --count "split in (train, val, test)")" -eq "$(gicat query --count "split != null")" &&
 	test_expect_code 2 gicat query "format in (png, gif)" 2>err &&
 	test_grep "format is .png. or .jpeg., not .gif." err &&
+	test_expect_code 2 gicat query "class in (3, crane)" 2>err &&
+	test_grep "^gicat: query: .class. takes an integer or a wnid, got .crane., a name of classes 134 (n02012849) and 517 (n03126707)$" err &&
+	test_expect_code 2 gicat query "class = dog" 2>err &&
+	test_grep "got .dog. (class_name ~ .\*dog\*. finds the classes whose names hold it)$" err &&
+	test "$(gicat query --count "class_name ~ ${SQ}*goldfish*${SQ}")" -eq "$(gicat query --count "class = 1")" &&
+	test_expect_code 2 gicat query "class = n0144" 2>err &&
+	test_grep "got .n0144. (a wnid is .n. and 8 digits)$" err &&
 	test_expect_code 2 gicat query "class = n99999999" 2>err &&
 	test_grep "no ImageNet class has wnid .n99999999." err &&
 	test "$(gicat query --count "wnid = n99999999")" -eq 0 &&

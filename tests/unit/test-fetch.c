@@ -219,6 +219,9 @@ static void test_bad_rows_name_their_line(void **state)
 		  "line 2: split must be train, val or test, not 'valid'" },
 		{ "url,class\nhttp://h/a,1000\n", "l.csv",
 		  "line 2: class must be 0..999 or an ImageNet wnid, not '1000'" },
+		{ "url,class\nhttp://h/a,Tench\n", "l.csv",
+		  "line 2: class must be 0..999 or an ImageNet wnid, not "
+		  "'Tench', the name of class 0 (n01440764)" },
 		{ "url,sha256\nhttp://h/a,abc\n", "l.csv",
 		  "line 2: sha256 must be 64 hex digits, not 'abc'" },
 		{ "url,label\n,real\n", "l.csv", "line 2: url is empty" },
@@ -300,6 +303,32 @@ static void test_class_parse(void **state)
 	assert_int_equal(gic_class_parse(classes, "-1"), -1);
 	assert_int_equal(gic_class_parse(classes, "12x"), -1);
 	assert_int_equal(gic_class_parse(NULL, "n15075141"), -1);
+}
+
+/* gic_class_name_note(s) is want, naming n classes */
+static void names(const char *s, int n, const char *want)
+{
+	char out[160];
+
+	assert_int_equal(gic_class_name_note(s, out, sizeof(out)), n);
+	assert_string_equal(out, want);
+}
+
+static void test_class_names_noted(void **state)
+{
+	(void)state;
+	names("goldfish", 1, ", the name of class 1 (n01443537)");
+	names("Carassius Auratus", 1, ", the name of class 1 (n01443537)");
+	names("goldfish, Carassius auratus", 1, ", the name of class 1 (n01443537)");
+	names("great_white_shark", 1, ", the name of class 2 (n01484850)");
+	names("crane", 2, ", a name of classes 134 (n02012849) and 517 (n03126707)");
+	names("gold", 0, "");
+	names("goldfishes", 0, "");
+	names("", 0, "");
+	/* a short buffer holds what fits */
+	char out[12];
+	assert_int_equal(gic_class_name_note("crane", out, sizeof(out)), 2);
+	assert_string_equal(out, ", a name of");
 }
 
 /* The library refuses bad options itself (the CLI checks its own first),
@@ -402,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_bad_rows_name_their_line),
 		cmocka_unit_test(test_credentials_masked),
 		cmocka_unit_test(test_class_parse),
+		cmocka_unit_test(test_class_names_noted),
 		cmocka_unit_test(test_negative_option_named),
 		cmocka_unit_test(test_what_is_retried),
 		cmocka_unit_test(test_backoff),
