@@ -2,8 +2,9 @@
 # demo.sh - `make demo`: a small GenImage-like tree, a catalog, an ingest,
 # stats, the rejected files and two queries, a URL list fetched (twice), a
 # task materialized and checked for leaks, the degraded task (twice: the
-# second run reuses every derivation), license and bias audits, and sample
-# predictions scored; all under ./demo (removed and remade each run;
+# second run reuses every derivation), license and bias audits, sample
+# predictions scored, and the bias-controlled task that takes the
+# shortcuts away (its audit and the same predictions); all under ./demo (removed and remade each run;
 # GICAT_DEMO_OUT names another directory, as the tests do).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -61,7 +62,7 @@ fetch_demo() {
 }
 
 say "generating a mini-GenImage tree in demo/data (8 generators, a few hundred real and fake images, 3 corrupt files)"
-"$top/build/fixtures/mkgenimage" --scale 2 "$out/data"
+"$top/build/fixtures/mkgenimage" --scale 2 --matched-reals 4 "$out/data"
 
 say "gicat init demo/catalog"
 "$gicat" init "$out/catalog"
@@ -110,17 +111,39 @@ say "gicat audit bias --task genimage/cross-sd14   (trivial rules that need no p
 grep -E '^(set|test/sd14) ' "$out/bias.txt" | head -6
 echo "... every set in demo/bias.txt; charts in demo/bias.html"
 
+# format_detector DIR: the scores of a 'detector' that only looks at the
+# file format (PNG => fake) for the test images under DIR, as path,score
+format_detector() {
+	find "$1/test" -type f \( -name '*.png' -o -name '*.jpg' \) | sort | while read -r f; do
+		case "$f" in *.png) echo "$f,0.9" ;; *) echo "$f,0.1" ;; esac
+	done | sed '1i path,score'
+}
+
 say "sample predictions from a 'detector' that only looks at the file format (PNG => fake)"
-find "$out/sd14/test" -type f \( -name '*.png' -o -name '*.jpg' \) | sort | while read -r f; do
-	case "$f" in *.png) echo "$f,0.9" ;; *) echo "$f,0.1" ;; esac
-done | sed '1i path,score' >"$out/predictions.csv"
+format_detector "$out/sd14" >"$out/predictions.csv"
 head -3 "$out/predictions.csv"
 
 say "gicat eval genimage/cross-sd14 --predictions demo/predictions.csv"
 "$gicat" eval genimage/cross-sd14 --predictions "$out/predictions.csv"
 echo "(100%: GenImage's format bias -- every fake is PNG, every real JPEG.)"
 
+say "gicat split genimage/unbiased-sd14 --out demo/unbiased   (reals: JPEG q96 near 512 px; fakes re-encoded at q96; all cropped to 448)"
+"$gicat" split genimage/unbiased-sd14 --out "$out/unbiased"
+
+say "gicat audit bias --task genimage/unbiased-sd14   (the same rules, over all its sets)"
+"$gicat" audit bias --task genimage/unbiased-sd14 >"$out/bias-unbiased.txt"
+grep -E '^(set|\(all\)) ' "$out/bias-unbiased.txt" | head -6
+echo "(over all its sets no rule that needs no pixels does much better than chance; a"
+echo " threshold fitted to one set of 8 images may still split most of them; every set"
+echo " in demo/bias-unbiased.txt)"
+
+say "gicat eval genimage/unbiased-sd14 --predictions demo/predictions-unbiased.csv   (the same format-only detector)"
+format_detector "$out/unbiased" >"$out/predictions-unbiased.csv"
+"$gicat" eval genimage/unbiased-sd14 --predictions "$out/predictions-unbiased.csv"
+echo "(50%: with the format, quality and size shortcuts gone, the format-only detector is guessing.)"
+
 printf '\nThe tree is in %s/data, the catalog in %s/catalog/.gicat,\n' "$out" "$out"
-printf 'the cross-sd14 split in %s/sd14, the degraded one in %s/degraded.\n' \
+printf 'the cross-sd14 split in %s/sd14, the degraded one in %s/degraded,\n' \
 	"$out" "$out"
+printf 'the unbiased one in %s/unbiased.\n' "$out"
 printf 'Try: GICAT_DIR=%s/catalog %s query --format jsonl --limit 2\n' "$out" "$gicat"

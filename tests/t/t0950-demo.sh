@@ -27,9 +27,17 @@ test_expect_success 'its fetch stores the good URLs, lists the broken ones, then
 test_expect_success 'its split, audits and eval print what the README shows' '
 	test_grep "^split: degraded images: 0 computed, 96 reused$" out &&
 	test_grep "^leakcheck: 0 train/test pairs" out &&
-	test_grep "^audit license: 136 images for commercial: 136 forbidden" out &&
+	test_grep "^audit license: 148 images for commercial: 148 forbidden" out &&
 	test_grep "^audit bias: best trivial rule: format = png => fake scores 100.0%" out &&
 	test_grep "^Acc  *100.0  *100.0" out
+'
+
+test_expect_success 'its unbiased task takes the format shortcut away: the format-only detector drops to 50%' '
+	test_grep "^split: 74 images in 9 sets" out &&
+	test_grep "^(all)  *format = png => fake  *50.0%" out &&
+	test_grep "^(all)  *jpeg_quality <= 96 => fake  *50.0%" out &&
+	test "$(grep -c "^Acc  *100.0  *100.0" out)" = 1 &&
+	test_grep "^Acc  *50.0  *50.0  *50.0  *50.0  *50.0  *50.0  *50.0  *50.0  *50.0$" out
 '
 
 test_done
