@@ -38,6 +38,10 @@ struct keys {
 	int line;
 	sqlite3_stmt *mat, *ent;
 	int skip;                /* components stripped at the last match */
+	int64_t other_mat;       /* the last path found: the export of
+				    another task that wrote it, or 0 */
+	char other_task[128];    /* that export's task name */
+	char other_out[256];     /* and its --out */
 	int depth;               /* the most '/' a known path has (entries,
 				    exports), or -1 until needed */
 	const struct gic_eval_img **paths; /* scored images by original path */
@@ -59,7 +63,8 @@ struct keys {
  * itself, SQLite scanned every file every export wrote for each row
  * (25,000 rows by exported path, 155,000 files recorded: 6 minutes). */
 #define SQL_MAT "SELECT f.image_sha256, iif(m.task_hash = ?1, f.set_name, " \
-	"NULL) FROM materializations m CROSS JOIN materialized_files f ON " \
+	"NULL), m.id, m.task_name, m.out_dir FROM materializations m CROSS JOIN " \
+	"materialized_files f ON " \
 	"f.materialization_id = m.id WHERE f.path = ?2 AND f.image_sha256 IS " \
 	"NOT NULL ORDER BY m.task_hash = ?1 DESC, m.id DESC LIMIT 1"
 __attribute__((format(printf, 3, 4)))
@@ -241,6 +246,38 @@ static int prepare(struct keys *k)
 	return 0;
 }
 
+/* Remembers the export of another task that a path was found in (row
+ * s of SQL_MAT). */
+static void other_export(struct keys *k, sqlite3_stmt *s)
+{
+	k->other_mat = sqlite3_column_int64(s, 2);
+	snprintf(k->other_task, sizeof(k->other_task), "%s",
+		 (const char *)sqlite3_column_text(s, 3));
+	snprintf(k->other_out, sizeof(k->other_out), "%s",
+		 (const char *)sqlite3_column_text(s, 4));
+}
+
+/* A path found only among the files of another task's export: the row is
+ * for that task, most likely (predictions for the unbiased task given to
+ * the cross-generator one). */
+static int other_task_file(struct keys *k, const char *path)
+{
+	struct gic_eval *e = k->e;
+
+	if (!e->foreign++) {
+		e->foreign_mat = k->other_mat;
+		snprintf(e->foreign_task, sizeof(e->foreign_task), "%s",
+			 k->other_task);
+		snprintf(e->foreign_out, sizeof(e->foreign_out), "%s",
+			 k->other_out);
+	}
+	return report(k, GIC_EVAL_UNKNOWN, "path '%s' is a file of %s's split%s "
+		      "(materialization #%lld), and no image of the scored sets",
+		      path, k->other_task, strcmp(k->other_task,
+		      e->r->task->name) ? "" : " as the task was then",
+		      (long long)k->other_mat);
+}
+
 /* Looks p up as a scored image's original path, as an export's file
  * (which fills set), then as any entry's original path. */
 static int lookup(struct keys *k, const char *p, char sha[GIC_HEX_LEN + 1],
@@ -249,6 +286,7 @@ static int lookup(struct keys *k, const char *p, char sha[GIC_HEX_LEN + 1],
 	sqlite3_stmt *s[2] = { k->mat, k->ent };
 	int rc = 0, hits = item_path(k, p, sha);
 
+	k->other_mat = 0;
 	for (int q = 0; q < 2 && !hits && rc == 0; q++) {
 		sqlite3_bind_text(s[q], q ? 1 : 2, p, -1, SQLITE_STATIC);
 		while ((rc = sqlite3_step(s[q])) == SQLITE_ROW) {
@@ -258,6 +296,8 @@ static int lookup(struct keys *k, const char *p, char sha[GIC_HEX_LEN + 1],
 			if (!q && sqlite3_column_type(s[q], 1) == SQLITE_TEXT)
 				snprintf(set, setsize, "%s",
 					 sqlite3_column_text(s[q], 1));
+			else if (!q)
+				other_export(k, s[q]);
 		}
 		sqlite3_reset(s[q]);
 		rc = rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "eval: %s",
@@ -558,9 +598,15 @@ static int resolve(struct keys *k, const struct gic_pred *p, struct gic_hit *h)
 			      "not scored", p->key, set);
 	if (!gic_eval_find(k->x, h->sha, h->set) && is_original(k, h->sha))
 		return original(k, kind, p->key);
-	if (!gic_eval_find(k->x, h->sha, h->set))
+	if (!gic_eval_find(k->x, h->sha, h->set) && k->other_mat &&
+	    p->kind != GIC_KEY_SHA256)
+		return other_task_file(k, p->key);
+	if (!gic_eval_find(k->x, h->sha, h->set) && p->kind == GIC_KEY_SHA256)
 		return report(k, GIC_EVAL_UNKNOWN, "%s is no image of %s", h->sha,
 			      h->set < 0 ? "the scored sets" : set);
+	if (!gic_eval_find(k->x, h->sha, h->set))
+		return report(k, GIC_EVAL_UNKNOWN, "path '%s' is no image of %s",
+			      p->key, h->set < 0 ? "the scored sets" : set);
 	return 1;
 }
 

@@ -176,6 +176,11 @@ struct gic_eval {
 	size_t unknown;          /* rows for no image of the scored sets */
 	size_t originals;        /* of them, rows naming the original of a
 				    degraded image */
+	size_t foreign;          /* of them, rows naming files of exports of
+				    other tasks */
+	int64_t foreign_mat;     /* the first of those exports */
+	char foreign_task[128];  /* its task's name */
+	char foreign_out[256];   /* its --out */
 	size_t images, missing;  /* (set, image) pairs; of them, unpredicted */
 };
 

@@ -98,6 +98,17 @@ static int verdict(const struct gic_eval *e, const char *at, const char *file,
 			at, file, e->originals, e->originals == 1 ? "s" : "");
 		return EXIT_PROBLEMS;
 	}
+	if (e->images && e->missing == e->images && e->foreign) {
+		cli_err("gicat: eval: %s'%s': no prediction names an image "
+			"of the task: %zu row%s name%s files of %s's split in "
+			"%s (materialization #%lld): are they predictions for "
+			"%s?\n", at, file, e->foreign, cli_s(e->foreign),
+			e->foreign == 1 ? "s" : "", e->foreign_task,
+			e->foreign_out, (long long)e->foreign_mat,
+			strcmp(e->foreign_task, e->r->task->name) ? "that task"
+			: "the task as it was then");
+		return EXIT_PROBLEMS;
+	}
 	if (e->images && e->missing == e->images) {
 		cli_err("gicat: eval: %s'%s': no prediction names an image "
 			"of the task: nothing scored (paths are those of an "

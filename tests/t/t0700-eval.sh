@@ -494,6 +494,19 @@ test_expect_success 'a path in a set the task does not score is ignored; unknown
 	test_grep "path .nowhere/x.png. is neither a file an export of this task wrote nor an entry.s path" err
 '
 
+test_expect_success 'predictions for another task'"'"'s split are said to be so' '
+	printf "[task]\nname = other\n[test t]\nselect = split = train and generator = adm\n" >other.ini &&
+	gicat split other.ini --out exp3 2>/dev/null &&
+	{ echo path,score; (cd exp3 && find test -type f -name "*.png") |
+	  sed "s|^|exp3/|; s|$|,0.9|"; } >other.csv &&
+	n=$(($(wc -l <other.csv) - 1)) && test $n -gt 0 &&
+	test_expect_code 1 gicat eval $TASK --predictions other.csv 2>err &&
+	test_grep "^gicat: eval: .other.csv.: no prediction names an image of the task: $n rows name files of other.s split in $TRASH/exp3 (materialization #[0-9]*): are they predictions for that task?$" err &&
+	{ cat rel.csv; sed -n 2p other.csv; } >mixed.csv &&
+	evalcsv mixed.csv >out 2>err && test_cmp expect out &&
+	test_grep "line $(wc -l <mixed.csv): path .exp3/test/t/.*png. is a file of other.s split (materialization #[0-9]*), and no image of the scored sets$" err
+'
+
 # origs ITEMS KEY: a prediction (0.9 fake, 0.1 real) for each test row of a
 # task's items, naming its original by KEY (path or sha256).
 origs() {
