@@ -596,18 +596,17 @@ static int resolve(struct keys *k, const struct gic_pred *p, struct gic_hit *h)
 	if (*set && h->set < 0)
 		return report(k, GIC_EVAL_UNKNOWN, "'%s' is in set '%s', which is "
 			      "not scored", p->key, set);
-	if (!gic_eval_find(k->x, h->sha, h->set) && is_original(k, h->sha))
+	if (gic_eval_find(k->x, h->sha, h->set))
+		return 1;
+	if (is_original(k, h->sha))
 		return original(k, kind, p->key);
-	if (!gic_eval_find(k->x, h->sha, h->set) && k->other_mat &&
-	    p->kind != GIC_KEY_SHA256)
-		return other_task_file(k, p->key);
-	if (!gic_eval_find(k->x, h->sha, h->set) && p->kind == GIC_KEY_SHA256)
+	if (p->kind == GIC_KEY_SHA256)
 		return report(k, GIC_EVAL_UNKNOWN, "%s is no image of %s", h->sha,
 			      h->set < 0 ? "the scored sets" : set);
-	if (!gic_eval_find(k->x, h->sha, h->set))
-		return report(k, GIC_EVAL_UNKNOWN, "path '%s' is no image of %s",
-			      p->key, h->set < 0 ? "the scored sets" : set);
-	return 1;
+	if (k->other_mat)  /* set by the lookup of this path */
+		return other_task_file(k, p->key);
+	return report(k, GIC_EVAL_UNKNOWN, "path '%s' is no image of %s",
+		      p->key, h->set < 0 ? "the scored sets" : set);
 }
 
 int gic_eval_resolve(struct gic_catalog *c, struct gic_eval *e,
