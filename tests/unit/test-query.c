@@ -327,7 +327,12 @@ static void errors_point_at_the_token(void **state)
 	check_err("width = abc", 9, "'width' takes an integer, got 'abc'");
 	check_err("width = 1.5", 9, "'width' takes an integer, got '1.5'");
 	check_err("width = '512px'", 9, "'width' takes an integer, got '512px'");
-	check_err("class = dog", 9, "'class' takes an integer or a wnid, got 'dog'");
+	check_err("class = dog", 9, "'class' takes an integer or a wnid, got 'dog' "
+		  "(class_name ~ '*dog*' finds the classes whose names hold it)");
+	check_err("class = 'Tench'", 9, "'class' takes an integer or a wnid, got "
+		  "'Tench', the name of class 0 (n01440764)");
+	check_err("class in (1, 'x*')", 14, "'class' takes an integer or a wnid, "
+		  "got 'x*'");
 	check_err("bytes = 9223372036854775808", 9,
 		  "'9223372036854775808' is out of range");
 	check_err("width ~ '5*'", 7, "'~' matches text but 'width' is a number");
