@@ -38,6 +38,9 @@ void cli_usage_hint(const struct cmd *cmd);
 /* For bad options: prints "gicat: <cmd>: <msg>" and usage; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* An input file argument: "-" is standard input ("/dev/stdin"; a file
+ * named "-" is "./-"), anything else itself. */
+const char *cli_input(const char *arg);
 /* "--class takes 0..999 or an ImageNet wnid, not 'X'" (naming the classes
  * X is a name of) as cli_usage_error; returns 2. */
 int cli_bad_class(const char *cmd, const char *arg);

@@ -567,7 +567,7 @@ static int option(int ch, const char *arg, struct args *a)
 			return cli_usage_error("eval", "--predictions given twice: "
 					       "one file a run (several runs: "
 					       "--matrix)");
-		a->predictions = arg;
+		a->predictions = cli_input(arg);
 		return -1;
 	case 'M': /* eval --matrix -h: help, not a file named -h */
 		if (!strcmp(arg, "-h") || !strcmp(arg, "--help"))

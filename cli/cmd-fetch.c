@@ -444,7 +444,8 @@ int cmd_fetch(int argc, char **argv)
 	if (a.class_arg && a.o.class_idx < 0)
 		rc = cli_bad_class("fetch", a.class_arg);
 	else
-		rc = run_cmd(&a, optind < argc ? argv[optind] : NULL, cls);
+		rc = run_cmd(&a, optind < argc ? cli_input(argv[optind]) : NULL,
+			     cls);
 	gic_classes_free(cls);
 	return rc;
 }

@@ -146,6 +146,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+const char *cli_input(const char *arg)
+{
+	return arg && !strcmp(arg, "-") ? "/dev/stdin" : arg;
+}
+
 int cli_bad_class(const char *cmd, const char *arg)
 {
 	char named[160];

@@ -76,6 +76,15 @@ test_expect_success 'each fetched URL is an entry: path and source are the URL, 
 	test_cmp want got
 '
 
+test_expect_success 'a list on standard input: - (the format read from its first line)' '
+	gicat init sc 2>/dev/null &&
+	printf "url,label\n%s,fake\n" "$B/img/m.png" | gicat --catalog sc fetch - 2>err &&
+	test_grep "^fetch: 1 URL: 1 fetched" err &&
+	test "$(gicat --catalog sc query --fields label | tail -1)" = fake &&
+	echo "$B/img/m.png" | gicat --catalog sc fetch --status --format csv - >out &&
+	test_grep "^done,1," out
+'
+
 test_expect_success '--layout reads a URL'"'"'s path as ingest reads a file'"'"'s (licenses attached to the dataset added); --mode copy is the only mode' '
 	cp srv/b.png srv/0_adm_174.PNG && cp "$JPEGS/testorig.jpg" srv/ILSVRC2012_val_00000001.JPEG &&
 	G=$B/img/GenImage/ADM/imagenet_ai_0508_adm &&
