@@ -390,7 +390,7 @@ test_expect_success 'sha256, its 16-hex prefix, export paths (with // and ./ too
 	  awk -F/ -v OFS=, "$H { print \$0, h(\$NF) }"; } >rel.csv &&
 	test "$(wc -l <rel.csv)" -eq $((ntest + 1)) &&
 	evalcsv rel.csv >out && test_cmp expect out &&
-	evalcsv - <rel.csv >out &&
+	cat rel.csv | evalcsv - >out &&
 	test_cmp expect out &&
 	sed "2,\$s|^|$TRASH/exp/|" rel.csv >abs.csv &&
 	evalcsv abs.csv >out && test_cmp expect out &&
