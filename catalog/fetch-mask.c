@@ -136,29 +136,27 @@ int gic_fetch_has_userinfo(CURLU *u)
 }
 
 /* url with the credential of its user part as ***, malloc'd; NULL when
- * it has none (or out of memory).  The credential is the password, else
- * the user name.  The user part ends at the last '@' before the path when
- * authority_only (a URL that parsed: its user part holds no '/', '?' or
- * '#'), else a password ends at the last '@' anywhere (a URL that did not
- * parse may have a password with them, still to be masked; a path holding
- * '@' after a port is masked too: better more than less), but a user name
- * with no password at the authority's end (a path's "img@2x.png" is no
- * user name). */
+ * it has none (or out of memory).  The user part ends at the last '@'
+ * before the path: without a ':' there, the user name is the credential.
+ * A password ends there when authority_only (a URL that parsed: its user
+ * part holds no '/', '?' or '#'), else at the last '@' anywhere (a URL
+ * that did not parse may have a password with them, still to be masked;
+ * a path holding '@' after a port is masked too: better more than less).
+ * A path's '@' never makes a user name ("h/img@2x.png"). */
 char *gic_fetch_mask_text(const char *url, int authority_only)
 {
-	const char *auth = strstr(url, "://"), *at, *colon, *from;
-	size_t end;
+	const char *auth = strstr(url, "://"), *at, *colon, *last, *c;
 	char *out = NULL;
 
 	auth = auth ? auth + 3 : url;
-	end = strcspn(auth, "/?#");
-	at = authority_only ? memrchr(auth, '@', end) : strrchr(auth, '@');
+	at = memrchr(auth, '@', strcspn(auth, "/?#"));
 	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-	if (!colon && at && !authority_only)
-		at = memrchr(auth, '@', end);
-	from = colon ? colon + 1 : auth;
+	if (!authority_only && (!at || colon) && (last = strrchr(auth, '@')) &&
+	    (c = memchr(auth, ':', (size_t)(last - auth))))
+		at = last, colon = c;
 	if (at && at > auth &&
-	    asprintf(&out, "%.*s***%s", (int)(from - url), url, at) < 0)
+	    asprintf(&out, "%.*s***%s", (int)((colon ? colon + 1 : auth) - url),
+		     url, at) < 0)
 		out = NULL;
 	return out;
 }

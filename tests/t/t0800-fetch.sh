@@ -714,9 +714,10 @@ test_expect_success 'a token as a URL'"'"'s user name is sent, but neither store
 	sqlite3 "$DB" .dump >>out &&
 	! grep -q t0ken out err &&
 	grep -q "/img/f.png .* authorization=Basic_$(printf ghp_t0ken: | base64)$" cred.log &&
-	printf "url\nftp://t0ken@h/a@2x.png\n" >tu2.csv &&
+	printf "url\nftp://t0ken@h/a@2x.png\nftp://t0ken@h:21/b@2x.png\n" >tu2.csv &&
 	test_expect_code 2 gicat fetch tu2.csv 2>err &&
 	test_grep "ftp://\*\*\*@h/a@2x.png. is not an http or https URL" err &&
+	test_grep "ftp://\*\*\*@h:21/b@2x.png. is not an http or https URL" err &&
 	! grep -q t0ken err
 '
 
