@@ -70,15 +70,25 @@ static int cmp_wnid(const void *a, const void *b)
 		      ((const struct wnid_idx *)b)->wnid);
 }
 
+/* The two tabs of an "index<TAB>wnid<TAB>name" line of len bytes at s:
+ * 0, or -1 when it has fewer. */
+static int class_tabs(const char *s, size_t len, const char **tab1,
+		      const char **tab2)
+{
+	return (*tab1 = memchr(s, '\t', len)) &&
+	       (*tab2 = memchr(*tab1 + 1, '\t', len - (size_t)(*tab1 + 1 - s)))
+		? 0 : -1;
+}
+
 /* One "index<TAB>wnid<TAB>name" line into c; lineno is for messages. */
 static int class_line(struct gic_classes *c, const char *s, size_t len,
 		      int lineno)
 {
-	const char *tab1 = memchr(s, '\t', len), *tab2;
+	const char *tab1, *tab2;
 	char *end;
 	long idx;
 
-	if (!tab1 || !(tab2 = memchr(tab1 + 1, '\t', len - (size_t)(tab1 - s + 1))))
+	if (class_tabs(s, len, &tab1, &tab2) < 0)
 		return gic_seterr(GIC_EUSAGE, "class table line %d: expected "
 				  "index<TAB>wnid<TAB>name", lineno);
 	errno = 0;
@@ -214,8 +224,7 @@ int gic_class_name_note(const char *s, char *out, size_t size)
 	list[0] = '\0';
 	for (; *line && *s; line = next) {
 		len = line_len(line, &next);
-		if (!(tab1 = memchr(line, '\t', len)) ||
-		    !(tab2 = memchr(tab1 + 1, '\t', len - (size_t)(tab1 + 1 - line))) ||
+		if (class_tabs(line, len, &tab1, &tab2) < 0 ||
 		    !names_it(tab2 + 1, len - (size_t)(tab2 + 1 - line), s))
 			continue;
 		if (used < sizeof(list))  /* "134 (n02012849) and 517 (…)" */
