@@ -41,7 +41,6 @@ struct keys {
 	int64_t other_mat;       /* the last path found: the export of
 				    another task that wrote it, or 0 */
 	char other_task[128];    /* that export's task name */
-	char other_out[256];     /* and its --out */
 	int depth;               /* the most '/' a known path has (entries,
 				    exports), or -1 until needed */
 	const struct gic_eval_img **paths; /* scored images by original path */
@@ -247,14 +246,16 @@ static int prepare(struct keys *k)
 }
 
 /* Remembers the export of another task that a path was found in (row
- * s of SQL_MAT). */
+ * s of SQL_MAT); its --out, until a row is reported as such
+ * (other_task_file), goes where the verdict reads it. */
 static void other_export(struct keys *k, sqlite3_stmt *s)
 {
 	k->other_mat = sqlite3_column_int64(s, 2);
 	snprintf(k->other_task, sizeof(k->other_task), "%s",
 		 (const char *)sqlite3_column_text(s, 3));
-	snprintf(k->other_out, sizeof(k->other_out), "%s",
-		 (const char *)sqlite3_column_text(s, 4));
+	if (!k->e->foreign)
+		snprintf(k->e->foreign_out, sizeof(k->e->foreign_out), "%s",
+			 (const char *)sqlite3_column_text(s, 4));
 }
 
 /* A path found only among the files of another task's export: the row is
@@ -268,8 +269,6 @@ static int other_task_file(struct keys *k, const char *path)
 		e->foreign_mat = k->other_mat;
 		snprintf(e->foreign_task, sizeof(e->foreign_task), "%s",
 			 k->other_task);
-		snprintf(e->foreign_out, sizeof(e->foreign_out), "%s",
-			 k->other_out);
 	}
 	return report(k, GIC_EVAL_UNKNOWN, "path '%s' is a file of %s's split%s "
 		      "(materialization #%lld), and no image of the scored sets",

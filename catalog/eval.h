@@ -180,7 +180,7 @@ struct gic_eval {
 				    other tasks */
 	int64_t foreign_mat;     /* the first of those exports */
 	char foreign_task[128];  /* its task's name */
-	char foreign_out[256];   /* its --out */
+	char foreign_out[4096];  /* its --out (an absolute path) */
 	size_t images, missing;  /* (set, image) pairs; of them, unpredicted */
 };
 
