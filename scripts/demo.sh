@@ -4,8 +4,9 @@
 # task materialized and checked for leaks, the degraded task (twice: the
 # second run reuses every derivation), license and bias audits, sample
 # predictions scored, and the bias-controlled task that takes the
-# shortcuts away (its audit and the same predictions); all under ./demo (removed and remade each run;
-# GICAT_DEMO_OUT names another directory, as the tests do).
+# shortcuts away (its audit and the same predictions); all under ./demo
+# (removed and remade each run; GICAT_DEMO_OUT names another directory,
+# as the tests do).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${GICAT_DEMO_OUT:-$top/demo}
