@@ -3,7 +3,7 @@
 # registry into its migration: everything after the marker line of
 # MIGRATION (default migrations/0006-licenses.sql) is replaced by one INSERT
 # of the rows of TSV (default schema/licenses.tsv).  Edit the TSV, then run
-# this; tests/t/t0900-audit.sh fails when the two disagree.
+# this; tests/t/t0900-audit-license-bias.sh fails when the two disagree.
 # TSV columns: id, name, url (may be empty), commercial, redistribution,
 # attribution, share_alike (0 or 1 each), terms; a header line first.
 set -eu
