@@ -69,11 +69,28 @@ const struct gic_field *gic_field_find(const char *name)
 	return name ? gic_field_find_n(name, strlen(name)) : NULL;
 }
 
+/* 1 when the n bytes at name are one of the '_'-separated words of the
+ * field name fn ("short" of short_side, "quality" of jpeg_quality) */
+static int word_of(const char *name, size_t n, const char *fn)
+{
+	for (const char *w = fn; *w; w += strcspn(w, "_"), w += *w == '_')
+		if (strcspn(w, "_") == n && !memcmp(w, name, n))
+			return 1;
+	return 0;
+}
+
+/* The field a wrong name most likely meant: the first (in the order of
+ * the listing) that has the name, three bytes or more, as a word of its
+ * own ("model": exif_model, not mode), or else the nearest in edit
+ * distance. */
 const struct gic_field *gic_field_suggest(const char *name, size_t n)
 {
 	const struct gic_field *best = NULL;
 	size_t bestd = GIC_SUGGEST_FAR;
 
+	for (const struct gic_field *f = fields; n >= 3 && f->name; f++)
+		if (word_of(name, n, f->name))
+			return f;
 	for (const struct gic_field *f = fields; f->name; f++)
 		if (gic_suggest_closer(name, n, f->name, &bestd))
 			best = f;

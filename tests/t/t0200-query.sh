@@ -82,6 +82,8 @@ test_expect_success 'an unknown field is a usage error pointing at its column' '
 	test_grep "group-by: unknown field .genrator. (did you mean .generator.?)" err &&
 	test_expect_code 2 gicat query --fields path,witdh 2>err &&
 	test_grep "fields: unknown field .witdh. (did you mean .width.?)" err &&
+	test_expect_code 2 gicat query --fields path,quality 2>err &&
+	test_grep "fields: unknown field .quality. (did you mean .jpeg_quality.?)" err &&
 	test_expect_code 2 gicat query "path ~ *adm*" 2>err &&
 	test_grep "unexpected character .\*. (a glob is a string: path ~ .\*adm\*.)" err
 '
