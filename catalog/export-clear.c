@@ -179,11 +179,12 @@ static void to_remove(int outfd, struct gic_export_files *l)
 		qsort(l->v, l->n, sizeof(*l->v), gic_export_file_cmp);
 }
 
-/* The mark, before any file goes, listing what stays: the files not in
+/* The mark, before any file goes, lists what stays: the files not in
  * gone and the empty directories clearing it leaves.  A run killed while
  * removing gone (whose records are forgotten first) is then resumed like
  * one killed while writing, and what was still there of gone goes. */
-static int mark_first(int outfd, const struct gic_export_files *gone)
+int gic_export_mark_all(int outfd, const struct gic_export_files *gone,
+			const struct gic_export_tops *ours)
 {
 	struct gic_export_files all = { 0 };
 	char **kept = NULL;
@@ -208,7 +209,7 @@ static int mark_first(int outfd, const struct gic_export_files *gone)
 	if (rc == 0) {
 		if (n)
 			qsort(kept, n, sizeof(*kept), gic_strp_cmp);
-		rc = gic_export_mark(outfd, kept, n);
+		rc = gic_export_mark(outfd, kept, n, ours);
 	}
 	free(kept);
 	gic_export_files_free(&all);
@@ -216,7 +217,8 @@ static int mark_first(int outfd, const struct gic_export_files *gone)
 }
 
 int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
-		     int mark, struct gic_export_cleared *out)
+		     const struct gic_export_tops *mark,
+		     struct gic_export_cleared *out)
 {
 	struct gic_export_files known = { 0 }, left = { 0 };
 	char hex[GIC_HEX_LEN + 1];
@@ -234,7 +236,7 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 	if (rc >= 0)
 		to_remove(outfd, &known);
 	if (rc >= 0 && mark)
-		rc = mark_first(outfd, &known);
+		rc = gic_export_mark_all(outfd, &known, mark);
 	if (rc >= 0)
 		rc = gic_export_forget(c, dir);
 	for (size_t i = 0; rc >= 0 && i < known.n; i++)

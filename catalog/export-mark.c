@@ -2,9 +2,11 @@
  * export-mark.c - the mark an export leaves in --out while it writes
  * (GIC_EXPORT_MARK), and the resumption of a run killed before it
  * finished.  The mark lists the files that were in --out before the run
- * (kept by --force, or none in a new directory), so the next run removes
- * everything else there: the killed run's images and shards, which no
- * record or manifest lists, would otherwise stay in the new export.
+ * (kept by --force, or none in a new directory) and the names of its sets,
+ * so the next run removes what else is under those names: the killed
+ * run's images and shards, which no record or manifest lists, would
+ * otherwise stay in the new export.  A file of another name came after
+ * the run (the user's results, say): never removed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,15 +26,31 @@ static const char text[] =
  * two spaces (so that no file's name, "(end)" included, reads as the
  * end), and the end: a list without it is not trusted (nothing is
  * removed by it), nor one with a line of neither kind */
+#define ESC_MAX (4 * PATH_MAX + 1)
+
 static const char kept_head[] = "Here before it, and kept:\n";
+static const char tops_head[] = "Its sets, at the top of it:\n";
 static const char kept_item[] = "  ";
 static const char kept_end[] = "(end)";
+/* what a run writes at the top of --out besides its sets */
+static const char *const metadata[] = { "task.ini", "MANIFEST.sha256",
+					"labels.json", "LICENSES.md" };
 
-#define ESC_MAX (4 * PATH_MAX + 1)
+/* Writes a list of the mark: its head, then each item escaped. */
+static void put_list(FILE *f, const char *head, char *const *v, size_t n,
+		     char *buf)
+{
+	fputs(head, f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s\n", kept_item, gic_esc(v[i], buf, ESC_MAX));
+	fprintf(f, "%s\n", kept_end);
+}
+
 
 /* Written whole under another name, then renamed: a mark is there with
  * its whole list, or not at all. */
-int gic_export_mark(int outfd, char *const *kept, size_t nkept)
+int gic_export_mark(int outfd, char *const *kept, size_t nkept,
+		    const struct gic_export_tops *ours)
 {
 	int fd, rc = 0;
 	char *buf = malloc(ESC_MAX);
@@ -51,11 +69,8 @@ int gic_export_mark(int outfd, char *const *kept, size_t nkept)
 				strerror(errno));
 	else {
 		fputs(text, f);
-		fputs(kept_head, f);
-		for (size_t i = 0; i < nkept; i++)
-			fprintf(f, "%s%s\n", kept_item, gic_esc(kept[i], buf,
-								  ESC_MAX));
-		fprintf(f, "%s\n", kept_end);
+		put_list(f, kept_head, kept, nkept, buf);
+		put_list(f, tops_head, ours->v, ours->n, buf);
 		if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0 ||
 		    renameat(outfd, GIC_EXPORT_MARK_TMP, outfd,
 			     GIC_EXPORT_MARK) < 0 || fsync(outfd) < 0)
@@ -74,33 +89,40 @@ int gic_export_mark(int outfd, char *const *kept, size_t nkept)
 	return rc;
 }
 
-/* The mark's list of kept paths (escaped), or *n == (size_t)-1 when the
- * mark has none whole (written by an older gicat, or damaged): nothing is
- * known to be the killed run's. */
-static int read_kept(int outfd, char ***out, size_t *n)
+/* A list of the mark (escaped), or n == (size_t)-1 when it has none
+ * whole: written by an older gicat, or damaged. */
+struct list {
+	char **v;
+	size_t n;
+};
+
+static void list_free(struct list *l)
 {
-	int fd = openat(outfd, GIC_EXPORT_MARK, O_RDONLY | O_NOFOLLOW |
-			O_CLOEXEC);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	for (size_t i = 0; l->n != (size_t)-1 && i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = (size_t)-1;
+}
+
+/* Reads, from the line after head on, the items of a list up to its end
+ * line. */
+static int read_list(FILE *f, const char *head, struct list *l)
+{
 	char *line = NULL;
 	size_t cap = 0, size = 0;
 	ssize_t len;
 	int listed = 0, ended = 0, rc = 0;
 
-	*out = NULL;
-	*n = (size_t)-1;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
+	l->v = NULL;
+	l->n = (size_t)-1;
 	while (rc == 0 && (len = getline(&line, &size, f)) > 0) {
 		if (line[len - 1] == '\n')
 			line[--len] = '\0';
 		if (!listed) {
-			listed = !strncmp(line, kept_head, sizeof(kept_head) - 2);
+			listed = !strncmp(line, head, strlen(head) - 1);
 			if (listed)
-				*n = 0;
+				l->n = 0;
 			continue;
 		}
 		if (!strcmp(line, kept_end)) {
@@ -109,30 +131,47 @@ static int read_kept(int outfd, char ***out, size_t *n)
 		}
 		if (strncmp(line, kept_item, sizeof(kept_item) - 1))
 			break;  /* damaged, or an older gicat's */
-		if (gic_grow(out, *n, &cap, sizeof(**out), 16) ||
-		    !((*out)[*n] = strdup(line + sizeof(kept_item) - 1)))
+		if (gic_grow(&l->v, l->n, &cap, sizeof(*l->v), 16) ||
+		    !(l->v[l->n] = strdup(line + sizeof(kept_item) - 1)))
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
 		else
-			(*n)++;
+			l->n++;
 	}
 	free(line);
-	fclose(f);
-	if (rc < 0 || !ended) {  /* cut short: trusted for nothing */
-		for (size_t i = 0; listed && i < *n; i++)
-			free((*out)[i]);
-		free(*out);
-		*out = NULL;
-		*n = (size_t)-1;
-	}
+	if (rc < 0 || !ended)  /* cut short: trusted for nothing */
+		list_free(l);
+	else if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), gic_strp_cmp);
 	return rc;
 }
 
-/* The mark's list, sorted, and a buffer to escape a path into. */
+/* The mark's lists of kept paths and of its run's sets, sorted, and a
+ * buffer to escape a path into. */
 struct kept {
-	char **v;
-	size_t n;
+	struct list kept, tops;
 	char *buf;
 };
+
+/* Reads the mark: no list of kept paths whole, and nothing is known to be
+ * the killed run's; no list of sets (an older gicat's), and all else is. */
+static int read_mark(int outfd, struct kept *k)
+{
+	int fd = openat(outfd, GIC_EXPORT_MARK, O_RDONLY | O_NOFOLLOW |
+			O_CLOEXEC), rc = 0;
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+
+	k->kept.n = k->tops.n = (size_t)-1;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	rc = read_list(f, kept_head, &k->kept);
+	if (rc == 0 && k->kept.n != (size_t)-1)
+		rc = read_list(f, tops_head, &k->tops);
+	fclose(f);
+	return rc;
+}
 
 /* Is rel ("a/b" or "a/b/") listed as kept? */
 static int is_kept(void *arg, const char *rel)
@@ -140,8 +179,35 @@ static int is_kept(void *arg, const char *rel)
 	struct kept *k = arg;
 	const char *e = gic_esc(rel, k->buf, ESC_MAX);
 
-	return k->n && bsearch(&e, k->v, k->n, sizeof(*k->v),
-			       gic_strp_cmp);
+	return k->kept.n && bsearch(&e, k->kept.v, k->kept.n,
+				    sizeof(*k->kept.v), gic_strp_cmp);
+}
+
+/* Can the killed run have written rel: a metadata file, or below or named
+ * after one of its sets: T/..., T-index.json, T.csv, T.jsonl,
+ * T-NNNNNN.tar? */
+static int its_own(struct kept *k, const char *rel)
+{
+	const char *e = gic_esc(rel, k->buf, ESC_MAX);
+
+	if (k->tops.n == (size_t)-1)
+		return 1;
+	for (size_t i = 0; i < sizeof(metadata) / sizeof(*metadata); i++)
+		if (!strcmp(e, metadata[i]))
+			return 1;
+	for (size_t i = 0; i < k->tops.n; i++) {
+		size_t n = strlen(k->tops.v[i]), digits;
+		const char *rest = e + n;
+
+		if (strncmp(e, k->tops.v[i], n))
+			continue;
+		digits = *rest == '-' ? strspn(rest + 1, "0123456789") : 0;
+		if (*rest == '/' || !strcmp(rest, "-index.json") ||
+		    !strcmp(rest, ".csv") || !strcmp(rest, ".jsonl") ||
+		    (digits >= 6 && !strcmp(rest + 1 + digits, ".tar")))
+			return 1;
+	}
+	return 0;
 }
 
 /* Removes path below outfd, a file or (ending in '/') an empty directory
@@ -160,22 +226,49 @@ static int remove_left(int outfd, const char *path, struct kept *k)
 	return !dir && gone;
 }
 
-int gic_export_resume(int outfd, struct gic_export_cleared *c)
+/* GIC_EUSAGE naming the files, of the n in c->left (k's), that came after
+ * the killed run: not kept from before it, not the run's own. */
+static int came_since(struct kept *k, const struct gic_export_cleared *c)
+{
+	const char *first = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nleft; i++) {
+		size_t len = strlen(c->left[i]);
+
+		if (len && c->left[i][len - 1] != '/' &&
+		    !is_kept(k, c->left[i]) && !its_own(k, c->left[i]) &&
+		    !n++)
+			first = c->left[i];
+	}
+	return n ? gic_seterr(GIC_EUSAGE, "an export was killed while "
+			      "writing into it, and %zu file%s it did not "
+			      "write came there since (first: '%s'): move "
+			      "them out, or use --force to keep them beside "
+			      "the export", n, n == 1 ? "" : "s",
+			      gic_esc(first, k->buf, ESC_MAX)) : 0;
+}
+
+int gic_export_resume(int outfd, int force, const struct gic_export_tops *ours,
+		      struct gic_export_cleared *c)
 {
 	struct kept k = { .buf = malloc(ESC_MAX) };
+	struct gic_export_files none = { 0 };
 	size_t out = 0;
-	int rc = k.buf ? read_kept(outfd, &k.v, &k.n) :
+	int rc = k.buf ? read_mark(outfd, &k) :
 		 gic_seterr(GIC_ENOMEM, "out of memory");
 
-	if (rc < 0 || k.n == (size_t)-1) {
+	if (rc == 0 && k.kept.n != (size_t)-1 && !force)
+		rc = came_since(&k, c);
+	if (rc < 0 || k.kept.n == (size_t)-1) {
+		list_free(&k.kept);
+		list_free(&k.tops);
 		free(k.buf);
 		return rc;
 	}
-	if (k.n)
-		qsort(k.v, k.n, sizeof(*k.v), gic_strp_cmp);
 	/* an empty directory is listed only when nothing is below it */
 	for (size_t i = 0; i < c->nleft; i++) {
-		if (is_kept(&k, c->left[i])) {
+		if (is_kept(&k, c->left[i]) || !its_own(&k, c->left[i])) {
 			c->left[out++] = c->left[i];
 			continue;
 		}
@@ -184,9 +277,9 @@ int gic_export_resume(int outfd, struct gic_export_cleared *c)
 		c->left[i] = NULL;
 	}
 	c->nleft = out;
-	for (size_t i = 0; i < k.n; i++)
-		free(k.v[i]);
-	free(k.v);
+	list_free(&k.kept);
+	list_free(&k.tops);
 	free(k.buf);
-	return 0;
+	/* what is there now is all kept, should this run be killed too */
+	return gic_export_mark_all(outfd, &none, ours);
 }

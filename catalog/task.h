@@ -319,16 +319,4 @@ int gic_export_check_sets(struct gic_catalog *c, const char *dir,
 int gic_export_task_hash(struct gic_catalog *c, const char *dir,
 			 char hex[GIC_HEX_LEN + 1]);
 
-/*
- * Removes from dir (an absolute path, opened as outfd) the files that
- * earlier exports wrote there: those of the catalog's records of dir and
- * those its MANIFEST.sha256 lists; then their directories left empty.
- * Paths go down from outfd one component at a time, never through a
- * symlink, and never up.  Other files stay, listed in out->left.  With
- * mark, first leaves the mark of an unfinished export (listing those
- * others), so that a run killed while removing is resumed.
- */
-int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
-		     int mark, struct gic_export_cleared *out);
-
 #endif

@@ -348,20 +348,30 @@ else
 	echo "# SKIP: strace cannot trace here; the threads of a split are not counted"
 fi
 
+# killed_export DIR N [FORCE]: an export of cb into DIR (holding the
+# user's notes.txt when FORCE, with --force), killed -9 once N images are
+# in place (its mark is then in DIR), tried again should it finish first;
+# fails unless it left its mark and N images.
+killed_export() {
+	for try in 1 2 3 4 5; do
+		rm -rf "$1" && mkdir "$1" &&
+		{ test -z "${3:-}" || echo mine >"$1/notes.txt"; } &&
+		{ gicat --catalog cb export ${3:+--force} --jobs 1 --mode copy --out "$1" 2>/dev/null & } &&
+		pid=$! &&
+		while kill -0 $pid 2>/dev/null && test "$(find "$1" -name "*.png" 2>/dev/null | wc -l)" -lt "$2"; do
+			sleep 0.005
+		done
+		kill -9 $pid 2>/dev/null; wait
+		test -e "$1/.gicat-incomplete" && test "$(find "$1" -name "*.png" | wc -l)" -ge "$2" && return 0
+	done
+	return 1
+}
+
 # kill -9 as soon as the first image is in place (the run's mark is in
 # --out), tried again should the run finish first: what it left needs no
 # --force to replace.
 test_expect_success 'an export killed half-way: split --check says so, the retry needs no --force' '
-	for try in 1 2 3 4 5; do
-		rm -rf kl &&
-		{ gicat --catalog cb export --jobs 1 --mode copy --out kl 2>/dev/null & } &&
-		pid=$! &&
-		while kill -0 $pid 2>/dev/null && test -z "$(find kl -name "*.png" 2>/dev/null | head -1)"; do
-			sleep 0.005
-		done
-		kill -9 $pid 2>/dev/null; wait
-		test -e kl/.gicat-incomplete && test -n "$(find kl -name "*.png" | head -1)" && break
-	done &&
+	killed_export kl 1 &&
 	test -e kl/.gicat-incomplete &&
 	test_expect_code 1 gicat --catalog cb split --check kl >out 2>&1 &&
 	test "$(cat out)" = "gicat: split --check: '"'"'kl/.gicat-incomplete'"'"': an export into it did not finish (killed, or it failed): split or export into it again
@@ -378,22 +388,50 @@ split --check: 0 files checked, 1 drift" &&
 
 test_expect_success 'another export into what a killed one left: none of the killed run'"'"'s files stay, files that were there before do' '
 	gicat --catalog cb export --jobs 1 --mode copy --out sub1 "label = fake" 2>/dev/null &&
-	for try in 1 2 3 4 5; do
-		rm -rf k2 && mkdir k2 && echo mine >k2/notes.txt &&
-		{ gicat --catalog cb export --force --jobs 1 --mode copy --out k2 2>/dev/null & } &&
-		pid=$! &&
-		while kill -0 $pid 2>/dev/null && test "$(find k2 -name "*.png" 2>/dev/null | wc -l)" -lt 20; do
-			sleep 0.005
-		done
-		kill -9 $pid 2>/dev/null; wait
-		test -e k2/.gicat-incomplete && test "$(find k2 -name "*.png" | wc -l)" -ge 20 && break
-	done &&
+	killed_export k2 20 force &&
 	test -e k2/.gicat-incomplete &&
 	gicat --catalog cb export --jobs 1 --mode copy --out k2 "label = fake" 2>err &&
 	test_grep "^export: removed [1-9][0-9]* files\{0,1\} that an export killed before it finished left in k2$" err &&
 	test_grep "keeps 1 file that no export wrote (notes.txt)" err &&
 	test "$(cat k2/notes.txt)" = mine && rm k2/notes.txt &&
 	diff -r sub1 k2
+'
+
+# What came into --out after the run was killed is no file of its: only
+# what its sets and its metadata files are named goes, the rest is refused
+# without --force and kept with it (the mark says which names are the run's).
+test_expect_success 'files put beside what a killed export left are never removed: refused, or kept with --force' '
+	killed_export k3 1 force &&
+	test -e k3/.gicat-incomplete &&
+	test_grep "^Its sets, at the top of it:$" k3/.gicat-incomplete &&
+	echo "my results" >k3/results.csv && mkdir k3/ckpt && echo w >k3/ckpt/model.pt &&
+	find k3 | sort >before &&
+	test_expect_code 2 gicat --catalog cb export --jobs 1 --mode copy --out k3 2>err &&
+	test "$(cat err)" = "gicat: export: ${SQ}k3${SQ}: an export was killed while writing into it, and 2 files it did not write came there since (first: ${SQ}ckpt/model.pt${SQ}): move them out, or use --force to keep them beside the export" &&
+	find k3 | sort >after && test_cmp before after &&
+	gicat --catalog cb export --force --jobs 1 --mode copy --out k3 2>err &&
+	test_grep "^export: removed [1-9][0-9]* files\{0,1\} that an export killed before it finished left in k3$\|^export: removed [1-9][0-9]* files of an earlier export from k3$" err &&
+	test_grep "keeps 3 files that no export wrote (ckpt/model.pt, " err &&
+	test "$(cat k3/results.csv)" = "my results" && test "$(cat k3/ckpt/model.pt)" = w &&
+	test "$(cat k3/notes.txt)" = mine &&
+	rm -r k3/results.csv k3/ckpt k3/notes.txt && diff -r j1 k3
+'
+
+test_expect_success 'a mark names the sets of its run: their directories, shards, indexes and manifests go, and the metadata files' '
+	mkdir -p ownm/export/1_fake ownm/trainer ownm/other && echo mine >ownm/u.txt &&
+	for f in export/1_fake/stale.png export-000000.tar export-index.json export.csv export.jsonl \
+		task.ini MANIFEST.sha256 labels.json LICENSES.md; do echo stale >"ownm/$f"; done &&
+	for f in export-notes.txt export-000000.tar.bak exports.csv trainer/x.png other/export.csv; do
+		echo mine >"ownm/$f"; done &&
+	printf "An export by gicat\nHere before it, and kept:\n  u.txt\n(end)\nIts sets, at the top of it:\n  export\n(end)\n" >ownm/.gicat-incomplete &&
+	test_expect_code 2 gicat export --out ownm "label = fake" 2>err &&
+	test_grep "and 5 files it did not write came there since (first: .export-000000.tar.bak.)" err &&
+	gicat export --force --format manifest --out ownm "label = fake" 2>err &&
+	test_grep "^export: removed 9 files that an export killed before it finished left in ownm$" err &&
+	for f in u.txt export-notes.txt export-000000.tar.bak exports.csv trainer/x.png other/export.csv; do
+		test "$(cat "ownm/$f")" = mine || return 1; done &&
+	test ! -e ownm/export && test ! -e ownm/export-000000.tar && test ! -e ownm/.gicat-incomplete &&
+	test "$(head -c 6 ownm/task.ini)" != stale
 '
 
 test_expect_success 'a mark whose list of kept files was cut short removes nothing of them' '
