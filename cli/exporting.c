@@ -46,9 +46,14 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 			a->opts.shard_size = (size_t)n;
 		return rc;
 	case 'Z':
-		if ((rc = cli_limit_opt(cmd, "--shard-bytes", arg, &n)) < 0)
-			a->opts.shard_bytes = n;
-		return rc;
+		if ((rc = cli_limit_opt(cmd, "--shard-bytes", arg, &n)) >= 0)
+			return rc;
+		if (n > INT64_MAX) /* the index's JSON integer would wrap */
+			return cli_usage_error(cmd, "--shard-bytes is at most "
+					       "%lld, not '%s'",
+					       (long long)INT64_MAX, arg);
+		a->opts.shard_bytes = n;
+		return -1;
 	default:
 		return cli_getopt_end(cmd, ch);
 	}

@@ -214,6 +214,11 @@ for s in (\"train\", \"test/midjourney\", \"test/biggan\"):
 	test_expect_code 2 gicat split $TASK --format hf --shard-bytes 1M --out x 2>err &&
 	test_grep "^gicat: split: --shard-bytes is for --format webdataset, not hf$" err &&
 	test_expect_code 2 gicat split $TASK --format webdataset --shard-bytes 0 --out x 2>err &&
+	# the index holds it as a JSON integer: 2^63 would read -2^63
+	test_expect_code 2 gicat split $TASK --format webdataset --shard-bytes 9223372036854775808 --out x 2>err &&
+	test_grep "^gicat: split: --shard-bytes is at most 9223372036854775807, not .9223372036854775808.$" err &&
+	gicat split $TASK --format webdataset --shard-bytes 9223372036854775807 --out wds-max 2>err &&
+	test_grep "\"shard_bytes\": 9223372036854775807" wds-max/train-index.json &&
 	# a format by another name, or misspelt, is named as gicat calls it
 	test_expect_code 2 gicat split $TASK --format tar --out x 2>err &&
 	test_grep "^gicat: split: unknown format .tar.; did you mean .webdataset.?$" err &&
