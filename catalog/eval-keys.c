@@ -541,6 +541,21 @@ static int named_by(const char *path, const char *sha)
 	       !strncasecmp(base, sha, n);
 }
 
+/* Whether other is the original the scored image sha was derived from:
+ * a manifest row of a degraded set has the derived image's sha256 and
+ * its original's path, which is found as the original.  Each (sha, set)
+ * is checked, as one derived image may be that of two originals. */
+static int derived_from(const struct keys *k, const char *sha,
+			const char *other)
+{
+	const struct gic_eval_img *m = gic_eval_find(k->x, sha, -1);
+
+	for (; m && m < k->x->v + k->x->n && !strcmp(m->sha, sha); m++)
+		if (*m->it->parent && !strcmp(m->it->parent, other))
+			return 1;
+	return 0;
+}
+
 /* A row keyed by sha256 whose path names another image of the task. */
 static int same_image(struct keys *k, const struct gic_pred *p,
 		      const char *sha)
@@ -549,7 +564,7 @@ static int same_image(struct keys *k, const struct gic_pred *p,
 	int rc = named_by(p->path, sha) ? NONE :
 		 by_path(k, p->path, other, set, sizeof(set));
 
-	if (rc != FOUND || !strcmp(other, sha))
+	if (rc != FOUND || !strcmp(other, sha) || derived_from(k, sha, other))
 		return rc < 0 ? rc : 0;  /* a path of the trainer's own: fine */
 	return report(k, GIC_EVAL_MALFORMED, "sha256 '%s' and path '%s' name "
 		      "different images (the path is %.16s)", p->key, p->path,

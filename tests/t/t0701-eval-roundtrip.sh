@@ -150,6 +150,30 @@ test_expect_success 'degraded, manifest: the original path is not the scored ima
 	test_expect_code 1 gicat eval genimage/degraded --predictions p.csv 2>err &&
 	test_grep "names the original of a degraded image" err
 '
+# A manifest row of a degraded set has the derived image's sha256 and its
+# original's path: the row as written, with a score added, is that image.
+test_expect_success 'degraded, manifest: its own rows with a score are scored, a path of another original is not' '
+	cat >rows.py <<-\PYEOF &&
+	import csv, glob, sys
+	out, swap = sys.argv[1], len(sys.argv) > 2
+	print("sha256,path,score")
+	rows = [r for f in sorted(glob.glob(out + "/test/*.csv"))
+	        for r in csv.DictReader(open(f, newline=""))]
+	for i, r in enumerate(rows):
+	    # the path of the next row: most often another original
+	    p = rows[(i + 1) % len(rows)]["path"] if swap else r["path"]
+	    print("%s,\"%s\",%r" % (r["sha256"], p, (int(r["sha256"][:4], 16) % 11) / 10))
+	PYEOF
+	out=out-genimage_degraded-manifest-- &&
+	$PY rows.py $out >rows.csv &&
+	cut -d, -f1,3 rows.csv >sha.csv &&
+	gicat eval genimage/degraded --predictions sha.csv --format csv >want &&
+	gicat eval genimage/degraded --predictions rows.csv --format csv >got 2>err &&
+	test_cmp want got && ! grep "line [0-9]*:" err &&
+	$PY rows.py $out swap >swap.csv &&
+	test_expect_code 1 gicat eval genimage/degraded --predictions swap.csv 2>err &&
+	test_grep "swap.csv.: line 2: sha256 .* and path .* name different images" err
+'
 
 # One image in two test sets (and in train): an export path names its set,
 # so each copy is scored by its own prediction.
