@@ -132,6 +132,12 @@ static double ratio(size_t a, size_t b)
 	return b ? (double)a / (double)b : NAN;
 }
 
+/* A pred alone is a call whatever the threshold; a score is cut at it. */
+static int called_fake(double score, int hard, double threshold)
+{
+	return hard ? score == 1 : score >= threshold;
+}
+
 void gic_metrics_compute(struct gic_scored *v, size_t n, double threshold,
 			 struct gic_metrics *out)
 {
@@ -140,14 +146,13 @@ void gic_metrics_compute(struct gic_scored *v, size_t n, double threshold,
 	memset(out, 0, sizeof(*out));
 	out->n = n;
 	for (size_t i = 0; i < n; i++) {
-		int called_fake = v[i].hard ? v[i].score == 1 :
-				  v[i].score >= threshold;
+		int fake = called_fake(v[i].score, v[i].hard, threshold);
 		if (v[i].fake) {
 			out->nfake++;
-			fake_ok += called_fake;
+			fake_ok += fake;
 		} else {
 			out->nreal++;
-			real_ok += !called_fake;
+			real_ok += !fake;
 		}
 	}
 	out->acc = ratio(real_ok + fake_ok, n);
@@ -379,6 +384,17 @@ static const char *said(const struct gic_hit *h, char buf[48])
 	return buf;
 }
 
+/* Whether two rows are one prediction: the same score for AP and the
+ * same call at threshold (pred real and score 0 are not at 0, where the
+ * score is fake and the pred still real). */
+static int same_call(const struct gic_hit *a, const struct gic_hit *b,
+		     double threshold)
+{
+	return a->score == b->score &&
+	       called_fake(a->score, a->hard, threshold) ==
+	       called_fake(b->score, b->hard, threshold);
+}
+
 /*
  * Drops repeated predictions; a repeat with another score is an error.  A
  * row for one set repeats a row for every set (no set, a hash) of its
@@ -402,7 +418,7 @@ static size_t dedup(struct gic_eval *e, struct gic_hit *h, size_t n,
 			h[out++] = h[i];
 			continue;
 		}
-		if (was->score == h[i].score)
+		if (same_call(was, &h[i], e->threshold))
 			continue;
 		e->malformed++;
 		gic_eval_problem_at(o, GIC_EVAL_MALFORMED, file, h[i].line,

@@ -332,6 +332,24 @@ test_expect_success 'the same image twice: one score is fine, two scores are an 
 	test_grep "dupred.csv.: line 3: $sha has pred real here but pred fake on line 2$" err
 '
 
+# pred real is real at any threshold, score 0 is fake at --threshold 0:
+# the two rows are one prediction only where they make the same call.
+test_expect_success 'the same image as pred real and as score 0: one prediction at 0.5, a bad row at --threshold 0, in either order' '
+	line=$(grep -m1 ",real," test-items.csv) &&
+	sha=$(echo "$line" | cut -d, -f2) && path=$(echo "$line" | cut -d, -f6) &&
+	{ echo path,score,pred; echo "$path,,real"; echo "$path,0,"; } >rz.csv &&
+	{ echo path,score,pred; echo "$path,0,"; echo "$path,,real"; } >zr.csv &&
+	for f in rz zr; do
+		evalcsv $f.csv --allow-missing >$f.out 2>err &&
+		! grep "line [0-9]*:" err || return 1
+	done &&
+	test_cmp rz.out zr.out &&
+	test_expect_code 1 evalcsv rz.csv --allow-missing --threshold 0 2>err &&
+	test_grep "rz.csv.: line 3: $sha has score 0.0 here but pred real on line 2$" err &&
+	test_expect_code 1 evalcsv zr.csv --allow-missing --threshold 0 2>err &&
+	test_grep "zr.csv.: line 3: $sha has pred real here but score 0.0 on line 2$" err
+'
+
 test_expect_success 'a row for every set and a row for its set give one image two scores: an error' '
 	line=$(sed -n 2p perfect.csv) && sha=${line%,*} && score=${line#*,} &&
 	set=$(awk -F, -v s=$sha "\$2 == s { print \$1; exit }" test-items.csv) &&
