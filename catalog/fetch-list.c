@@ -247,6 +247,8 @@ static int read_header(struct parser *p, char *line)
 			      GIC_CSV_MAX_FIELDS);
 	int dup;
 
+	if (n < 0)  /* not "no 'url' column (it has: )" */
+		return bad(p, "the header: %s", GIC_CSV_OPEN_QUOTE);
 	if (n > GIC_CSV_MAX_FIELDS)
 		return bad(p, "the header has %d columns, more than the %d "
 			   "gicat reads", n, GIC_CSV_MAX_FIELDS);

@@ -65,6 +65,14 @@ test_expect_success 'a row with more fields than its header is refused, naming t
 	test "$(sql "SELECT url FROM fetches WHERE dataset = \"quoted\"")" = "$B/img/a.png?w_100,h_100"
 '
 
+# The quote runs to the end of the file: the header is that one field, not
+# a header without a url column (which listed no columns at all).
+test_expect_success 'a header with a quote not closed is refused as such' '
+	printf "url,\"label\n%s,real\n%s,fake\n" "$B/img/a.png?oq" "$B/img/b.png?oq" >oq.csv &&
+	test_expect_code 2 gicat fetch --status oq.csv 2>err &&
+	test "$(cat err)" = "gicat: fetch: ${SQ}oq.csv${SQ}: line 1: the header: a quote is not closed where its field ends"
+'
+
 test_expect_success 'a list name with a control character is no default dataset name: refused unless each row or --dataset names one' '
 	tab=$(printf "l\tm.csv") &&
 	printf "url\n%s\n" "$B/img/a.png?tab" >"$tab" &&
