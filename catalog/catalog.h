@@ -428,7 +428,8 @@ const char *gic_catalog_holds(struct gic_catalog *c, const char *path);
  * in *n: "SELECT count(*) FROM ...". */
 int gic_db_count(struct gic_catalog *c, const char *sql, uint64_t *n);
 /* Does s (a prepared statement with ?1, as "SELECT 1 FROM images WHERE
- * sha256 = ?1") yield a row for hex?  s is reset for the next call. */
+ * sha256 = ?1") yield a row for hex: 1 or 0, or GIC_EDB when the lookup
+ * fails.  s is reset for the next call. */
 int gic_db_has_row(struct sqlite3_stmt *s, const char *hex);
 struct sqlite3_stmt;
 /* A malloc'd copy of column i of the current row of s; NULL for SQL NULL

@@ -505,12 +505,20 @@ const char *gic_catalog_holds(struct gic_catalog *c, const char *path)
 
 int gic_db_has_row(sqlite3_stmt *s, const char *hex)
 {
-	int found;
+	char buf[256];
+	int rc;
 
 	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
-	found = sqlite3_step(s) == SQLITE_ROW;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		sqlite3_reset(s);
+		return rc == SQLITE_ROW;
+	}
+	/* not "no row": gc would delete an object an entry uses */
+	rc = gic_seterr(GIC_EDB, "looking up %s: %s", hex,
+			gic_db_errmsg(sqlite3_db_handle(s), buf, sizeof(buf)));
 	sqlite3_reset(s);
-	return found;
+	return rc;
 }
 
 int gic_db_count(struct gic_catalog *c, const char *sql, uint64_t *n)

@@ -27,10 +27,10 @@ static int remove_orphan(const char *hex, void *arg)
 	struct gc_ctx *g = arg;
 	const struct gic_odb_backend *be = g->c->odb->be;
 	uint64_t freed = 0;
-	int done = 0, rc;
+	int done = 0, rc = gic_db_has_row(g->has_row, hex);
 
-	if (gic_db_has_row(g->has_row, hex))
-		return 0;
+	if (rc != 0)  /* used, or it cannot be told: kept, gc stops */
+		return rc < 0 ? rc : 0;
 	if ((rc = be->del(g->c->odb, hex, g->before, g->dry, &done,
 			  &freed)) < 0)
 		return rc;

@@ -442,10 +442,12 @@ static int count_orphan(const char *hex, void *arg)
 {
 	struct ctx *x = arg;
 
+	int rc;
+
 	step(x);
-	if (!gic_db_has_row(x->has_row, hex))
+	if ((rc = gic_db_has_row(x->has_row, hex)) == 0)
 		x->rep->orphans++;
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 int gic_verify(struct gic_catalog *c, int full,

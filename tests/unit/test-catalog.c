@@ -162,12 +162,35 @@ static void test_foreign_keys(void **state)
 		NULL, NULL), SQLITE_OK);
 }
 
+/* A lookup that fails is neither a row nor none: gc took a failed one for
+ * "no entry uses this object" and deleted it. */
+static void test_has_row(void **state)
+{
+	sqlite3_stmt *s;
+	const char *hex = "00";
+
+	(void)state;
+	assert_int_equal(sqlite3_prepare_v2(cat->db, "SELECT 1 WHERE ?1 = "
+					    "'00'", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(gic_db_has_row(s, hex), 1);
+	assert_int_equal(gic_db_has_row(s, "01"), 0);
+	sqlite3_finalize(s);
+	/* abs() of the least integer fails at the step */
+	assert_int_equal(sqlite3_prepare_v2(cat->db, "SELECT 1 WHERE ?1 = "
+					    "'00' AND abs(-9223372036854775807 "
+					    "- 1)", -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(gic_db_has_row(s, hex), GIC_EDB);
+	assert_non_null(strstr(gic_errmsg(), "integer overflow"));
+	sqlite3_finalize(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_holds),
 		cmocka_unit_test(test_transactions),
 		cmocka_unit_test(test_foreign_keys),
+		cmocka_unit_test(test_has_row),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
