@@ -368,7 +368,10 @@ int gic_writer_entry(struct gic_writer *w, const struct gic_result *r,
 	}
 	s = have ? w->upd_entry : w->ins_entry;
 	bind_entry(w, s, r);
-	if ((rc = gic_writer_step(w, s, have ? "update entry" : "insert entry")) < 0)
+	if ((rc = gic_writer_step(w, s, have ? "update entry" : "insert entry")) < 0 ||
+	    (have && ((rc = opts_fields(w, r->dataset, r->path)) < 0 ||
+		      (classless && (rc = val_class(w, r->dataset, r->path,
+						    &r->meta)) < 0))))
 		return rc;
 	note_class(w, r, st);  /* new and changed entries, not every re-run */
 	note_generator(w, r, st);

@@ -24,9 +24,9 @@
 	"orientation, text_keys, exif_software, exif_make, exif_model, " \
 	"xmp_source_type, trailing_bytes, phash, storage, ref_path, " \
 	"ref_size, ref_mtime_ns"
-#define ENTRY_SET "sha256 = ?1, generator = ?4, subset = ?5, label = ?6, " \
-	"split = ?7, class = ?8, wnid = ?9, class_source = ?10, license = ?11, " \
-	"source = ?12, file_id = ?13"
+/* An entry whose file changed: its new content; its fields stay, but
+ * for those the options give (gic_writer_update) */
+#define ENTRY_SET "sha256 = ?1, source = ?12, file_id = ?13"
 
 /* The fields an ingest's options set (NULL: not given, left as is); a
  * real image has no generator. */

@@ -444,6 +444,22 @@ test_expect_success 'ingesting again with --label, --generator, --split, --class
 	test "$(gicat --catalog rl query --count)" -eq 2
 '
 
+test_expect_success 'a file whose content changed keeps the fields its entry was given: options, license set, a class' '
+	gicat init rc 2>/dev/null && mkdir -p rc-src && cp src/basn2c08.png src/testorig.jpg rc-src/ &&
+	gicat --catalog rc ingest --label fake --generator sd14 --split train --class 5 rc-src 2>/dev/null &&
+	gicat --catalog rc license set "path = rc-src/basn2c08.png" CC-BY-4.0 2>/dev/null &&
+	cp src/basn0g08.png rc-src/basn2c08.png &&
+	gicat --catalog rc ingest rc-src 2>err &&
+	test_grep " 1 changed," err &&
+	test "$(gicat --catalog rc query --fields sha256 --format csv "path = rc-src/basn2c08.png" | tail -1)" = "$(sha256sum <src/basn0g08.png | cut -c1-64)" &&
+	test "$(gicat --catalog rc query --fields label,generator,split,class,class_source,license --format csv "path = rc-src/basn2c08.png" | tail -1)" = "fake,sd14,train,5,option,CC-BY-4.0" &&
+	# options given with the changed file apply to it as to any other
+	cp src/basn2c08.png rc-src/basn2c08.png &&
+	gicat --catalog rc ingest --split val rc-src/basn2c08.png 2>err &&
+	test_grep " 1 changed," err &&
+	test "$(gicat --catalog rc query --fields label,split,license --format csv "path = rc-src/basn2c08.png" | tail -1)" = "fake,val,CC-BY-4.0"
+'
+
 # A file that grows while --mode link stores it (appended to all the
 # time: the bytes linked are not those hashed, nearly every time) is
 # rejected, and left as it was: writable, nothing catalogued.  (Its mtime
