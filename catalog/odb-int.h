@@ -15,6 +15,8 @@
 struct pending {
 	char *tmp;
 	char hex[GIC_HEX_LEN + 1];
+	size_t len;
+	mode_t was;    /* a linked original's mode, else (mode_t)-1 */
 };
 
 struct fs_odb {

@@ -245,7 +245,8 @@ static int put_unnamed(struct fs_odb *o, const char *hex, const char *dir,
 }
 
 /* Queues a written temporary file for the next sync(). */
-static int add_pending(struct fs_odb *o, const char *tmp, const char *hex)
+static int add_pending(struct fs_odb *o, const char *tmp, const char *hex,
+		       size_t len, mode_t was)
 {
 	int rc = 0;
 
@@ -253,6 +254,8 @@ static int add_pending(struct fs_odb *o, const char *tmp, const char *hex)
 	if (gic_grow(&o->pend, o->npend, &o->cap, sizeof(*o->pend), 256) == 0 &&
 	    (o->pend[o->npend].tmp = strdup(tmp))) {
 		snprintf(o->pend[o->npend].hex, sizeof(o->pend[0].hex), "%s", hex);
+		o->pend[o->npend].len = len;
+		o->pend[o->npend].was = was;
 		o->npend++;
 	} else {
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
@@ -261,15 +264,40 @@ static int add_pending(struct fs_odb *o, const char *tmp, const char *hex)
 	return rc;
 }
 
+/* A pending file not stored: a linked original gets its mode back (the
+ * temporary name is one of its names), and the name goes. */
+static void unput(const struct pending *p)
+{
+	if (p->was != (mode_t)-1)
+		chmod(p->tmp, p->was);
+	unlink(p->tmp);
+}
+
 /* Frees a list of pending puts; with discard, removes their files. */
 static void drop_pending(struct pending *p, size_t n, int discard)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (discard)
-			unlink(p[i].tmp);
+			unput(&p[i]);
 		free(p[i].tmp);
 	}
 	free(p);
+}
+
+/* Is p's object in place already, as another file: a second original of
+ * its content linked in this batch, or while the last one synced?  Then
+ * p is not put (the object stays the first original). */
+static int placed_before(const struct pending *p, const char *final)
+{
+	struct stat a, b;
+
+	if (p->was == (mode_t)-1 || lstat(final, &a) < 0 ||
+	    stat(p->tmp, &b) < 0 || (a.st_ino == b.st_ino &&
+				     a.st_dev == b.st_dev) ||
+	    !intact(final, p->hex, p->len))
+		return 0;
+	unput(p);
+	return 1;
 }
 
 /*
@@ -372,7 +400,7 @@ static int fs_put(struct gic_odb *odb, const char *hex, const void *buf,
 	if (fd >= 0)
 		close(fd);
 	if (rc == 0)
-		rc = add_pending(o, tmp, hex);
+		rc = add_pending(o, tmp, hex, len, was);
 	if (rc < 0 && was != (mode_t)-1)  /* linked: the user's file */
 		chmod(tmp, was);  /* not stored: the file as it was */
 	if (rc < 0)
@@ -408,6 +436,8 @@ static int fs_sync(struct gic_odb *odb)
 			 * nothing: where final already is this file (one
 			 * file linked twice, through two of its names or by
 			 * two processes), the temporary name would stay */
+			if (placed_before(&batch[i], final))
+				continue;
 			if (rename(batch[i].tmp, final) == 0) {
 				unlink(batch[i].tmp);
 				continue;

@@ -59,6 +59,22 @@ test_expect_success 'link of two names of one file (d/a.png, xd/a.png): an entry
 	gicat --catalog lhl verify >out && ! grep harmless out
 '
 
+# Two copies of one content in one batch: one becomes the object; the
+# other was made read-only too, then replaced as the object by the first.
+test_expect_success 'link of two copies of one content: one is the object, the other stays as it was' '
+	gicat init ldup 2>/dev/null && mkdir -p ldup-src &&
+	cp src/basn2c08.png ldup-src/a.png && cp src/basn2c08.png ldup-src/b.png && chmod 640 ldup-src/*.png &&
+	gicat --catalog ldup ingest --mode link ldup-src 2>err &&
+	test_grep " 1 new image, 2 new entries" err &&
+	test_grep "^  1 original is now hard-linked into the store, read-only" err &&
+	stat -c "%h %a" ldup-src/a.png ldup-src/b.png | sort >got &&
+	printf "1 640\n2 444\n" >want && test_cmp want got &&
+	obj=$(find ldup/.gicat/objects -type f) &&
+	test "$(stat -c %i "$obj")" = "$(stat -c %i $(stat -c "%h %n" ldup-src/*.png | sed -n "s/^2 //p"))" &&
+	test -z "$(find ldup/.gicat/objects -name "tmp-*")" &&
+	gicat --catalog ldup verify --full >out && test_grep " 0 problems" out
+'
+
 test_expect_success 'gc of link-mode objects frees nothing while the originals stay, and says so' '
 	gicat init lgc 2>/dev/null && mkdir -p lgcsrc && cp src/basn2c08.png lgcsrc/a.png &&
 	gicat --catalog lgc ingest --mode link lgcsrc 2>/dev/null &&
