@@ -256,6 +256,18 @@ static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 			 !strcmp(f->name, "subset") ? gic_generator_exact(v) : NULL;
 
 	snprintf(buf, size, "no entry has %s '%s'", f->name, v);
+	if (f->list && strchr(v, ' ')) { /* 'A B': that run of ids */
+		len = strlen(buf);
+		gic_appendf(buf, size, &len, ": several ids are that run of "
+			    "them; for each in any order: ");
+		for (size_t n; *(v += strspn(v, " ")); v += n) {
+			n = strcspn(v, " ");
+			gic_appendf(buf, size, &len, "%s%s = %.*s",
+				    len && buf[len - 1] == ' ' ? "" : " and ",
+				    f->name, (int)n, v);
+		}
+		return;
+	}
 	values_of(c, f, &vs);
 	for (size_t i = 0; i < vs.n && !near; i++)
 		if (!strcmp(vs.v[i], v))  /* not by the time this looked */

@@ -277,7 +277,12 @@ test_expect_success 'license = ID asks whether an entry has ID among its license
 	test "$(gicat query --count "license = LicenseRef-Gen" 2>err)" -eq 0 &&
 	test_grep "^gicat: query: note: no entry has license .LicenseRef-Gen." err &&
 	gicat query --count "license = CC-BY-4.0" >out 2>err &&
-	test_grep "^gicat: query: note: no entry has license .CC-BY-4.0. (there are: LicenseRef-GenImage, LicenseRef-ImageNet, LicenseRef-Midjourney)$" err
+	test_grep "^gicat: query: note: no entry has license .CC-BY-4.0. (there are: LicenseRef-GenImage, LicenseRef-ImageNet, LicenseRef-Midjourney)$" err &&
+	# several ids are that run of them, in the order stored: the hint asks for each
+	test "$(gicat query --count "license = ${SQ}LicenseRef-GenImage LicenseRef-ImageNet${SQ}")" -eq "$real" &&
+	test "$(gicat query --count "license = ${SQ}LicenseRef-ImageNet LicenseRef-GenImage${SQ}" 2>err)" -eq 0 &&
+	test "$(cat err)" = "gicat: query: note: no entry has license ${SQ}LicenseRef-ImageNet LicenseRef-GenImage${SQ}: several ids are that run of them; for each in any order: license = LicenseRef-ImageNet and license = LicenseRef-GenImage" &&
+	test "$(gicat query --count "license = LicenseRef-ImageNet and license = LicenseRef-GenImage")" -eq "$real"
 '
 
 test_expect_success 'a bound past any 64-bit value is that end of the range; an exact value past it is an error' '
