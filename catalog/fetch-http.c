@@ -112,6 +112,13 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 		j->bad_range = 1;
 		return -1;
 	}
+	/* a redirect's or an error's page said to be over the cap is not
+	 * read to find out (at a low-speed floor's pace, up to --max-time) */
+	if (code / 100 != 2 && code / 100 != 1 && j->resp_length >= 0 &&
+	    (uint64_t)j->resp_length > f->max_bytes) {
+		j->too_big = 1;
+		return -1;
+	}
 	if (code / 100 != 2)
 		return 0; /* interim, redirect or error: body ignored */
 	/* the rest of the same file: where the kept bytes end, of the size

@@ -27,6 +27,8 @@ Routes (NAME is a file in --root):
   /endless           200 without a length, 64 KiB chunks until the client
                      gives up
   /errendless/N      the same with status N (an error page without end)
+  /errhuge/N         status N declaring Content-Length: 10 GiB, then 4 KB
+                     every 0.5 s (above any low-speed limit) for 30 s
   /changed/A+B       first request: A's length, half of A, connection closed,
                      no validator; later ones: B, a range of it saying B's
                      length (a file replaced between two attempts)
@@ -312,6 +314,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.endless()
         elif kind == "errendless":
             self.endless(int(name))
+        elif kind == "errhuge":
+            self.send_response(int(name))
+            self.send_header("Content-Length", str(10 << 30))
+            self.end_headers()
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                self.wfile.write(b"\0" * 4096)
+                self.wfile.flush()
+                time.sleep(0.5)
+            self.close_connection = True
         elif kind == "changed":
             self.changed(name)
         elif kind == "shrunk":

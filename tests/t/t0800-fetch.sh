@@ -833,6 +833,14 @@ test_expect_success 'an error page without end stops at --max-bytes, not retried
 	test "$(sql "SELECT count(*) FROM fetches WHERE url LIKE \"%/errendless/%\" AND status = \"failed\"")" -eq 2
 '
 
+test_expect_success 'an error page announced over --max-bytes stops at its headers, not after --max-time' '
+	printf "url\n$C/errhuge/404\n" >errhuge.csv &&
+	t0=$(date +%s) &&
+	test_expect_code 1 timeout 60 gicat fetch --dataset errhuge --max-bytes 1M --retries 0 errhuge.csv 2>err &&
+	test $(($(date +%s) - t0)) -lt 10 &&
+	test_grep "errhuge/404.: HTTP 404 with a body over the 1048576-byte limit$" err
+'
+
 test_expect_success 'a list refused for a bad URL does not show its password' '
 	printf "url\nftp://bob:s3cret@127.0.0.1:1/a.png\n" >pw1.csv &&
 	test_expect_code 2 gicat fetch pw1.csv 2>err &&
