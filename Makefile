@@ -55,10 +55,12 @@ FIX_BIN := $(FIX_SRC:tests/fixtures/%.c=build/fixtures/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 
-all: deps-ok gicat $(FIX_BIN)
+all: deps-build gicat $(FIX_BIN)
 
-deps-ok:
-	@scripts/deps.sh
+# what each target needs, checked (installed, as root) first: building
+# needs the libraries only; the tests and benchmarks their references
+deps-build deps-demo deps-test deps-bench:
+	@scripts/deps.sh $(@:deps-%=%)
 
 gicat: $(CLI_OBJ) build/libgicat.a
 	@echo "  LD $@"
@@ -122,16 +124,16 @@ build/fuzz/%: fuzz/%.c build/fuzz/driver.o build/libgicat.a
 
 .SECONDARY: build/fuzz/driver.o
 
-test: all $(UNIT_BIN) $(FUZZ_BIN)
+test: deps-test all $(UNIT_BIN) $(FUZZ_BIN)
 	@tests/run
 
-fuzz: deps-ok build/embed.c
+fuzz: deps-test build/embed.c
 	@PKGS="$(PKGS)" fuzz/run.sh $(FUZZ_SRC:fuzz/%.c=%)
 
-demo: all
+demo: deps-demo all
 	@scripts/demo.sh
 
-bench: deps-ok gicat $(BENCH_BIN) $(FIX_BIN)
+bench: deps-bench gicat $(BENCH_BIN) $(FIX_BIN)
 	@bench/run.sh
 
 install: gicat
@@ -142,5 +144,5 @@ install: gicat
 clean:
 	rm -rf build gicat
 
-.PHONY: all deps-ok test demo bench fuzz install clean FORCE
+.PHONY: all deps-build deps-demo deps-test deps-bench test demo bench fuzz install clean FORCE
 -include $(shell find build -name '*.d' 2>/dev/null)

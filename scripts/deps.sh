@@ -1,20 +1,42 @@
 #!/bin/sh
-# deps.sh - checks that every library gicat builds with is present (via
-# pkg-config), and installs the missing Debian -dev packages when run as
-# root.  Otherwise prints the exact apt-get line and fails.
-# Tools the tests and benchmarks use (python3 with PIL, sqlite3 shell) are
-# installed the same way.
+# deps.sh [build|demo|test|bench] - checks that what that needs is present
+# (libraries via pkg-config, tools, Python modules), and installs the
+# missing Debian packages when run as root.  Otherwise prints the exact
+# apt-get line and fails.  Each level needs what the one before it does:
+#   build  the libraries gicat builds with, a compiler, make (the default)
+#   demo   python3 (the demo serves its URL list with tests/fetch/server.py)
+#   test   cmocka, the sqlite3 shell, PIL, torchvision and scikit-learn
+#          (independent references), curl, openssl, bc, script, strace
+#   bench  nginx (the fast server the fetch benchmark uses)
 set -u
+level=${1:-build}
+case $level in
+build|demo|test|bench) ;;
+*) echo "usage: deps.sh [build|demo|test|bench]" >&2; exit 2 ;;
+esac
 # pkg-config name : Debian package
 LIBS="sqlite3:libsqlite3-dev libcurl:libcurl4-openssl-dev libpng:libpng-dev
 libjpeg:libjpeg62-turbo-dev openssl:libssl-dev jansson:libjansson-dev
-inih:libinih-dev cmocka:libcmocka-dev libarchive:libarchive-dev
-libdeflate:libdeflate-dev zlib:zlib1g-dev"
-TOOLS="pkg-config:pkg-config sqlite3:sqlite3 cc:gcc make:make python3:python3 bc:bc
-curl:curl openssl:openssl nginx:nginx script:bsdutils strace:strace"
-# Debian's Python modules the tests use as independent references
-# (module : package), checked with Debian's own /usr/bin/python3.
-PYMODS="PIL:python3-pil torchvision:python3-torchvision sklearn:python3-sklearn"
+inih:libinih-dev libarchive:libarchive-dev libdeflate:libdeflate-dev
+zlib:zlib1g-dev"
+TOOLS="pkg-config:pkg-config cc:gcc make:make"
+PYMODS=""
+if [ "$level" != build ]; then
+	TOOLS="$TOOLS python3:python3"
+fi
+if [ "$level" = test ] || [ "$level" = bench ]; then
+	LIBS="$LIBS cmocka:libcmocka-dev"
+	TOOLS="$TOOLS sqlite3:sqlite3 bc:bc curl:curl openssl:openssl
+script:bsdutils strace:strace"
+	# Debian's Python modules the tests use as independent references
+	# (module : package), checked with Debian's own /usr/bin/python3
+	PYMODS="PIL:python3-pil torchvision:python3-torchvision sklearn:python3-sklearn"
+fi
+if [ "$level" = bench ]; then
+	TOOLS="$TOOLS nginx:nginx"
+fi
+# daemons such as nginx live in sbin, which a user's PATH may not hold
+PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin
 
 missing=""
 command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"
@@ -28,7 +50,7 @@ for pair in $TOOLS; do
 done
 # found, not imported: importing torchvision (torch) alone takes seconds,
 # and every make runs this script
-for pair in $(/usr/bin/python3 -c '
+[ -n "$PYMODS" ] && for pair in $(/usr/bin/python3 -c '
 import importlib.util, sys
 for pair in sys.argv[1:]:
     if importlib.util.find_spec(pair.split(":")[0]) is None:

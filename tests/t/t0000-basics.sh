@@ -342,4 +342,22 @@ test_expect_success 'two inits of one directory at once: one creates the catalog
 	done
 '
 
+# deps.sh as someone who may not install (root: the nobody user), with
+# a PATH of only the compiler's tools and coreutils (no sbin, as a
+# user's): the build needs nothing else; the tests' tools are named,
+# nginx found in /usr/sbin all the same.
+test_expect_success 'deps.sh: a build needs only the libraries and a compiler; each level names what it lacks' '
+	mkdir -p tools && chmod 755 . tools &&
+	for t in pkg-config cc make sort tr id; do ln -sf "$(command -v $t)" tools/$t || return 1; done &&
+	as=; test "$(id -u)" != 0 || as="setpriv --reuid=65534 --regid=65534 --clear-groups" &&
+	$as env -i PATH="$TRASH/tools" /bin/sh "$TOP/scripts/deps.sh" build 2>err &&
+	test_expect_code 1 $as env -i PATH="$TRASH/tools" /bin/sh "$TOP/scripts/deps.sh" demo 2>err &&
+	test_grep "^deps: missing libraries or tools: python3 $" err &&
+	test_expect_code 1 $as env -i PATH="$TRASH/tools" /bin/sh "$TOP/scripts/deps.sh" bench 2>err &&
+	test_grep "^deps: missing libraries or tools: bc bsdutils curl openssl python3 sqlite3 strace $" err &&
+	test_grep "^deps: as root, run: apt-get install -y --no-install-recommends bc bsdutils" err &&
+	test_expect_code 2 /bin/sh "$TOP/scripts/deps.sh" all 2>err &&
+	test_grep "^usage: deps.sh \[build|demo|test|bench\]$" err
+'
+
 test_done
