@@ -447,6 +447,16 @@ static int looks_like_path(const char *expr)
 	       (strchr(expr, '/') || strrchr(expr, '.'));
 }
 
+/* Does s begin with $HOME, as a word: what the shell makes of a ~ alone
+ * ("class_name ~ tench" unquoted)? */
+static int home_at(const char *s)
+{
+	const char *home = getenv("HOME");
+	size_t n = home ? strlen(home) : 0;
+
+	return n > 1 && !strncmp(s, home, n) && (!s[n] || s[n] == ' ');
+}
+
 int cli_expr_error(const char *cmd, const char *expr, int col)
 {
 	size_t len = strlen(expr), at = col > 1 ? (size_t)col - 1 : 0;
@@ -473,6 +483,10 @@ int cli_expr_error(const char *cmd, const char *expr, int col)
 		cli_err("gicat: %s: note: EXPR is field op value; entries by "
 			"path: gicat %s \"path = '%s'\" (a tree: \"path ~ "
 			"'dir/*'\")\n", cmd, cmd, expr);
+	else if (home_at(expr + at))
+		cli_err("gicat: %s: note: the shell made an unquoted ~ your "
+			"home directory (%s): quote the expression: gicat %s "
+			"\"class_name ~ 'tench*'\"\n", cmd, getenv("HOME"), cmd);
 	else if (strstr(gic_errmsg(), "expected an operator after"))
 		cli_err("gicat: %s: note: EXPR is field op value, and the "
 			"shell takes an unquoted > or >= for itself (the output "

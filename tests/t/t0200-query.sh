@@ -88,6 +88,14 @@ test_expect_success 'an unknown field is a usage error pointing at its column' '
 	test_grep "unexpected character .\*. (a glob is a string: path ~ .\*adm\*.)" err
 '
 
+test_expect_success 'an unquoted ~ the shell made the home directory is named as such' '
+	test_expect_code 2 env HOME=/home/ann gicat query --count class_name /home/ann tench 2>err &&
+	test_grep "^gicat: query: unexpected character ./.$" err &&
+	test_grep "^gicat: query: note: the shell made an unquoted ~ your home directory (/home/ann): quote the expression: gicat query \"class_name ~ ${SQ}tench\*${SQ}\"$" err &&
+	test_expect_code 2 env HOME=/home/ann gicat query --count "path = /home/annex" 2>err &&
+	! test_grep "home directory" err
+'
+
 test_expect_success 'an empty name in --fields or --group-by is an error, not skipped' '
 	for l in "path,,sha256" "path," ",path" "path, ,sha256"; do
 		test_expect_code 2 gicat query --fields "$l" >out 2>err && ! test -s out &&
