@@ -36,12 +36,18 @@ void cli_print_entry_notes(const char *cmd, const struct gic_ingest_stats *st,
 			"1000 ImageNet classes (first: %s): kept with no class\n",
 			(unsigned long long)st->unknown_wnids, st->unknown_wnids ==
 			1 ? "y has" : "ies have", st->unknown_wnid);
-	if (st->fakes_without_generator)
+	if (st->fakes_without_generator && strcmp(cmd, "fetch"))
 		cli_err("  %llu fake entr%s no generator: no folder of "
 			"the path names one (first: '%s'); --generator G sets "
 			"it\n", (unsigned long long)st->fakes_without_generator,
 			st->fakes_without_generator == 1 ? "y has" : "ies have",
 			gic_esc(st->fake_without_generator, e, sizeof(e)));
+	else  /* a URL's folders are read only with --layout */
+		cli_note(st->fakes_without_generator, "fake entry has",
+			 "fake entries have", "no generator",
+			 st->fake_without_generator, 1, "neither the list's "
+			 "generator column nor --generator gives one (nor, with "
+			 "--layout, a folder of the URL)");
 	snprintf(later, sizeof(later), "--val-labels LOC_val_solution.csv "
 		 "(ImageNet's) gives them one, now or in a later %s", cmd);
 	cli_note(st->val_unlabelled, "ImageNet val photo has", "ImageNet val "

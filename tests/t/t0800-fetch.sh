@@ -125,7 +125,10 @@ test_expect_success 'a val photo fetched without --val-labels is named in the su
 	! grep "updated" err &&
 	printf "url\n%s\n" "$B/img/a.png" >nolabel.csv &&
 	gicat --catalog valcat fetch nolabel.csv 2>err &&
-	test_grep "^  1 entry has no label (first: .$B/img/a.png.): neither the list${SQ}s label column nor --label gives one (nor, with --layout, a folder of the URL)$" err
+	test_grep "^  1 entry has no label (first: .$B/img/a.png.): neither the list${SQ}s label column nor --label gives one (nor, with --layout, a folder of the URL)$" err &&
+	printf "url\n%s\n" "$B/img/b.png" >nogen.csv &&
+	gicat --catalog valcat fetch --label fake nogen.csv 2>err &&
+	test_grep "^  1 fake entry has no generator (first: .$B/img/b.png.): neither the list${SQ}s generator column nor --generator gives one (nor, with --layout, a folder of the URL)$" err
 '
 
 test_expect_success 'the bytes are the served files, whole: fetched hashes match' '
