@@ -15,21 +15,25 @@
 
 #include "export-int.h"
 
-/* The task hash of the catalog's latest record of dir (absolute): 1 when
- * there is one. */
+/* The task hash and name of the catalog's latest record of dir
+ * (absolute): 1 when there is one. */
 static int recorded_hash(struct gic_catalog *c, const char *dir,
-			 char hex[GIC_HEX_LEN + 1])
+			 char hex[GIC_HEX_LEN + 1], char *name, size_t size)
 {
 	sqlite3_stmt *s;
-	int found = 0, rc = gic_export_dir_query(c, "SELECT task_hash FROM "
+	int found = 0, rc = gic_export_dir_query(c, "SELECT task_hash, "
+						  "task_name FROM "
 						  "materializations WHERE id = "
 						  GIC_EXPORT_LATEST, dir, &s);
 
 	if (rc < 0)
 		return rc;
 	if (sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *n = sqlite3_column_text(s, 1);
+
 		snprintf(hex, GIC_HEX_LEN + 1, "%s",
 			 (const char *)sqlite3_column_text(s, 0));
+		snprintf(name, size, "%s", n ? (const char *)n : "");
 		found = 1;
 	}
 	sqlite3_finalize(s);
@@ -59,18 +63,41 @@ int gic_export_task_ini_hash(int dfd, char hex[GIC_HEX_LEN + 1])
 	return found;
 }
 
+/* The name task.ini (in dfd) gives its task, if any: the first line
+ * "name = X", which is in [task], the first section written. */
+static void task_ini_name(int dfd, char *name, size_t size)
+{
+	int fd = openat(dfd, "task.ini", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	char line[512];
+
+	if (!f && fd >= 0)
+		close(fd);
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "name = ", 7)) {
+			snprintf(name, size, "%.*s", (int)strcspn(line + 7,
+								  "\r\n"),
+				 line + 7);
+			break;
+		}
+	if (f)
+		fclose(f);
+}
+
 int gic_export_task_hash(struct gic_catalog *c, const char *dir,
-			 char hex[GIC_HEX_LEN + 1])
+			 char hex[GIC_HEX_LEN + 1], char *name, size_t size)
 {
 	char *abs = realpath(dir, NULL);
 	int rc, dfd;
 
+	*name = '\0';
 	if (!abs)
 		return gic_seterr(GIC_ENOTFOUND, "%s", strerror(errno));
-	rc = c ? recorded_hash(c, abs, hex) : 0;
+	rc = c ? recorded_hash(c, abs, hex, name, size) : 0;
 	if (rc == 0 && (dfd = open(abs, O_RDONLY | O_DIRECTORY |
 				   O_CLOEXEC)) >= 0) {
-		rc = gic_export_task_ini_hash(dfd, hex);
+		if ((rc = gic_export_task_ini_hash(dfd, hex)) == 1)
+			task_ini_name(dfd, name, size);
 		close(dfd);
 	}
 	free(abs);

@@ -314,9 +314,10 @@ int gic_export_check_sets(struct gic_catalog *c, const char *dir,
 /*
  * The hash of the task last exported into dir: from the catalog's latest
  * record of dir (c may be NULL), else from the first line of dir's
- * task.ini.  GIC_ENOTFOUND when neither says.
+ * task.ini; and its name, from the same ("" when neither has it).
+ * GIC_ENOTFOUND when neither says.
  */
 int gic_export_task_hash(struct gic_catalog *c, const char *dir,
-			 char hex[GIC_HEX_LEN + 1]);
+			 char hex[GIC_HEX_LEN + 1], char *name, size_t size);
 
 #endif

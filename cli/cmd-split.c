@@ -29,19 +29,21 @@ static void on_drift(void *arg, const char *path, const char *why)
 static int same_task(struct gic_catalog *c, const char *dir,
 		     const struct gic_task *t, uint64_t *drifts)
 {
-	char want[GIC_HEX_LEN + 1], got[GIC_HEX_LEN + 1];
+	char want[GIC_HEX_LEN + 1], got[GIC_HEX_LEN + 1], name[256], e[1024];
 	int rc;
 
 	if ((rc = gic_task_hash(t, want)) < 0)
 		return rc;
-	rc = gic_export_task_hash(c, dir, got);
+	rc = gic_export_task_hash(c, dir, got, name, sizeof(name));
 	if (rc == GIC_ENOTFOUND)
 		cli_say("split --check", "'%s': %s", dir, gic_errmsg());
 	else if (rc < 0)
 		return rc;
 	else if (strcmp(got, want))
-		cli_say("split --check", "'%s': written by another task (hash "
-			"%.16s), not %s (hash %.16s)", dir, got, t->name, want);
+		cli_say("split --check", "'%s': written by another task (%s%s"
+			"hash %.16s), not %s (hash %.16s)", dir,
+			gic_esc(name, e, sizeof(e)), *name ? ", " : "", got,
+			t->name, want);
 	else
 		return 0;
 	(*drifts)++;

@@ -414,10 +414,10 @@ test_expect_success 'split TASK --out DIR --check (SPEC form) checks DIR and tha
 	gicat split --out if --check >out && test_grep " 0 drifts" out &&
 	gicat split --check if --out if >out && test_grep " 0 drifts" out &&
 	test_expect_code 1 gicat split genimage/cross-adm --out if --check >out 2>err &&
-	test_grep "^gicat: split --check: .if.: written by another task" err &&
+	test_grep "^gicat: split --check: .if.: written by another task (genimage/cross-sd14, hash [0-9a-f]\{16\}), not genimage/cross-adm (hash [0-9a-f]\{16\})$" err &&
 	test_grep " 1 drift$" out &&
 	test_expect_code 1 gicat split genimage/cross-adm --out copied --check >out 2>err &&
-	test_grep "written by another task" err &&
+	test_grep "written by another task (genimage/cross-sd14, hash " err &&
 	gicat split $TASK --out copied --check >out
 '
 
