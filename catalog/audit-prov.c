@@ -207,14 +207,19 @@ static struct gic_prov_feature *feature_for(struct gic_prov *p,
 			   sizeof(p->features[0]), name, NULL, ix);
 }
 
-/* Whether x points to a label, and how well it does so (balanced). */
+/* Whether x points to a label, and how well it does so (balanced): as
+ * audit-rules.c's balanced(), one division of integers, (RF + |fR - rF|)
+ * / 2RF, so that a score of exactly A is not over --max-shortcut A by a
+ * rounding of 0.5 + |f/F - r/R| / 2. */
 static void judge(struct gic_prov *p, struct gic_prov_feature *x)
 {
-	double r = p->nreal ? (double)x->real / (double)p->nreal : 0;
-	double f = p->nfake ? (double)x->fake / (double)p->nfake : 0;
+	uint64_t R = p->nreal, F = p->nfake, a = x->fake * R, b = x->real * F;
+	double r = R ? (double)x->real / (double)R : 0;
+	double f = F ? (double)x->fake / (double)F : 0;
 
 	x->gives = f >= r ? "fake" : "real";
-	x->accuracy = p->nreal && p->nfake ? 0.5 + fabs(f - r) / 2 : NAN;
+	x->accuracy = R && F ? (double)(R * F + (a > b ? a - b : b - a)) /
+			       (double)(2 * R * F) : NAN;
 	x->leak = p->nreal && p->nfake && (!x->real || !x->fake);
 	p->nleaks += (size_t)x->leak;
 }

@@ -265,6 +265,28 @@ Image.new(\"RGB\", (40, 32), (1, 2, 3)).save(\"ps/fake/d.png\")
 	test_grep "max-shortcut is for .audit bias. and .audit provenance." err
 '
 
+# 3 of 5 reals and 4 of 5 fakes carry bytes after the image: "present =>
+# fake" scores (2/5 + 4/5) / 2 = 0.6, which three roundings made
+# 0.6000000000000001, over --max-shortcut 0.6.
+test_expect_success 'provenance: a score exactly --max-shortcut is not over it, as for bias' '
+	mkdir -p pt/real pt/fake &&
+	$PY -c "
+from PIL import Image
+for i in range(5):
+    for lab in (\"real\", \"fake\"):
+        p = \"pt/%s/%d.png\" % (lab, i)
+        Image.new(\"RGB\", (24, 20), (40 * i, 7 if lab == \"real\" else 99, 3)).save(p)
+        if i < (3 if lab == \"real\" else 4):
+            open(p, \"ab\").write(b\"PAD\")
+" &&
+	gicat ingest --dataset pt --generator g pt/real pt/fake 2>/dev/null &&
+	gicat audit provenance --max-shortcut 0.6 "dataset = pt" >out 2>err &&
+	test_grep ", 0 label leaks, 0 more over --max-shortcut 60%$" err &&
+	gicat audit provenance --max-shortcut 0.6 --format json "dataset = pt" >p.json 2>/dev/null &&
+	$PY -c "import json; d = json.load(open(\"p.json\")); f = {x[\"metadata\"]: x for x in d[\"features\"]}; assert f[\"trailing\"][\"accuracy\"] == 0.6, f" &&
+	test_expect_code 1 gicat audit provenance --max-shortcut 0.59 "dataset = pt" >out 2>err
+'
+
 test_expect_success 'provenance --max-shortcut of one label fails, as bias does: nothing could be checked' '
 	test_expect_code 1 gicat audit provenance --max-shortcut 0.9 "dataset = pv and label = fake" >out 2>err &&
 	test_grep "^exif_make .*not judged: no real entries audited$" out &&
