@@ -514,6 +514,28 @@ static int by_spelling(struct gic_catalog *c, const char *path,
 	return by_path(c, other, hex);
 }
 
+/* The file (st) was rejected by an ingest, under any spelling: an error
+ * saying why (GIC_ENOTFOUND), or 0. */
+static int rejected(struct gic_catalog *c, const struct stat *st)
+{
+	char id[48];
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	gic_file_id(st, id);
+	if (sqlite3_prepare_v2(c->db, "SELECT path, reason FROM rejects WHERE "
+			       "file_id = ?1", -1, &s, NULL))
+		return 0;  /* an older catalog: it says nothing */
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		rc = gic_seterr(GIC_ENOTFOUND, "ingest rejected this file (as "
+				"'%s'): %s; gicat stats --rejects lists what it "
+				"rejected", sqlite3_column_text(s, 0),
+				sqlite3_column_text(s, 1));
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int gic_resolve_image(struct gic_catalog *c, const char *arg,
 		      char hex[GIC_HEX_LEN + 1])
 {
@@ -527,7 +549,8 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 	    (rows = by_spelling(c, arg, hex)) != 0)
 		return rows < 0 ? rows : 0;
 	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {  /* a local file */
-		if ((rows = by_content(c, arg, hex)) != 0)
+		if ((rows = by_content(c, arg, hex)) != 0 ||
+		    (rows = rejected(c, &st)) != 0)
 			return rows < 0 ? rows : 0;
 		return gic_seterr(GIC_ENOTFOUND, "no image in the catalog has "
 				  "this file's content (and no entry its path)");

@@ -65,6 +65,18 @@ test_expect_success 'show of a file it cannot read says why, not that no image h
 	fi
 '
 
+test_expect_success 'show of a file ingest rejected says so and why, under any spelling' '
+	mkdir -p rej && head -c 100 img/basn2c08.png >rej/cut.png &&
+	test_expect_code 1 gicat ingest rej 2>/dev/null &&
+	for p in rej/cut.png ./rej//cut.png "$TRASH/rej/cut.png"; do
+		test_expect_code 2 gicat show "$p" 2>err &&
+		test_grep "^gicat: show: .*ingest rejected this file (as ${SQ}rej/cut.png${SQ}): truncated PNG: file ends after 100 bytes, .*; gicat stats --rejects lists what it rejected$" err || return 1
+	done &&
+	cp rej/cut.png elsewhere-cut.png &&
+	test_expect_code 2 gicat show elsewhere-cut.png 2>err &&
+	test_grep "no image in the catalog has this file${SQ}s content (and no entry its path)$" err
+'
+
 test_expect_success 'show --format json carries the same facts as the text' '
 	h=$(first basn2c08.png) &&
 	gicat show --format json "$h" >js &&
