@@ -292,9 +292,13 @@ static int lookup(struct keys *k, const char *p, char sha[GIC_HEX_LEN + 1],
 			if (hits++ == 0)
 				snprintf(sha, GIC_HEX_LEN + 1, "%s",
 					 sqlite3_column_text(s[q], 0));
-			if (!q && sqlite3_column_type(s[q], 1) == SQLITE_TEXT)
+			if (!q && sqlite3_column_type(s[q], 1) == SQLITE_TEXT) {
 				snprintf(set, setsize, "%s",
 					 sqlite3_column_text(s[q], 1));
+				if (!k->e->keyed_mat)
+					k->e->keyed_mat =
+						sqlite3_column_int64(s[q], 2);
+			}
 			else if (!q)
 				other_export(k, s[q]);
 		}

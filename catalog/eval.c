@@ -446,18 +446,53 @@ static const struct gic_hit *find_hit(const struct gic_hit *h, size_t n,
 	return set >= 0 ? find_hit(h, n, sha, -1) : NULL;
 }
 
+/* Why (set, it) counts as missing: its set and original path, and, when
+ * the rows named files of an export of the task (mat), its file there,
+ * which is what the predictor was given (s: a statement to look it up). */
+static void no_prediction(sqlite3_stmt *s, const char *set,
+			  const struct gic_item *it, char *why, size_t size)
+{
+	const unsigned char *file = NULL;
+
+	if (s) {
+		sqlite3_bind_text(s, 1, it->sha256, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, set, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			file = sqlite3_column_text(s, 0);
+	}
+	snprintf(why, size, "no prediction (%s, %s%s%s)", set,
+		 file ? (const char *)file : "", file ? " in the split, " : "",
+		 it->path ? it->path : "derived");
+	if (s)
+		sqlite3_reset(s);
+}
+
 /* Scores every set from the (de-duplicated, sorted) predictions. */
-static int score_sets(struct gic_eval *e, const struct gic_hit *h, size_t n,
+static int score_sets(struct gic_catalog *c, struct gic_eval *e,
+		      const struct gic_hit *h, size_t n,
 		      const struct gic_eval_opts *o)
 {
 	struct gic_metrics m[GIC_TASK_MAX_SETS];
+	sqlite3_stmt *file = NULL;
+
+	/* none found: the line says what it can without */
+	if (e->keyed_mat && sqlite3_prepare_v2(c->db, "SELECT path FROM "
+					       "materialized_files WHERE "
+					       "materialization_id = ?3 AND "
+					       "image_sha256 = ?1 AND set_name "
+					       "= ?2 LIMIT 1", -1, &file, NULL))
+		file = NULL;
+	if (file)
+		sqlite3_bind_int64(file, 3, e->keyed_mat);
 
 	for (int k = 0; k < e->nsets; k++) {
 		struct gic_eval_set *s = &e->sets[k];
 		struct gic_scored *v = calloc(s->rs->n ? s->rs->n : 1, sizeof(*v));
 		size_t nv = 0;
-		if (!v)
+		if (!v) {
+			sqlite3_finalize(file);
 			return gic_seterr(GIC_ENOMEM, "out of memory");
+		}
 		for (size_t j = 0; j < s->rs->n; j++) {
 			const struct gic_item *it = &s->rs->items[j];
 			const struct gic_hit *p = find_hit(h, n, it->sha256, k);
@@ -472,8 +507,7 @@ static int score_sets(struct gic_eval *e, const struct gic_hit *h, size_t n,
 				continue;
 			}
 			s->missing++;
-			snprintf(why, sizeof(why), "no prediction (%s, %s)", s->name,
-				 it->path ? it->path : "derived");
+			no_prediction(file, s->name, it, why, sizeof(why));
 			if (o->on_problem)
 				o->on_problem(o->arg, GIC_EVAL_MISSING, it->sha256, why);
 		}
@@ -484,6 +518,7 @@ static int score_sets(struct gic_eval *e, const struct gic_hit *h, size_t n,
 		m[k] = s->m;
 		free(v);
 	}
+	sqlite3_finalize(file);
 	gic_metrics_mean(m, e->nsets, &e->avg);
 	return 0;
 }
@@ -509,7 +544,7 @@ int gic_eval_run(struct gic_catalog *c, const struct gic_resolved *r,
 	e->rows = p.n + e->malformed;
 	rc = gic_eval_resolve(c, e, &x, &p, predictions, o, &h, &nh);
 	if (rc == 0)
-		rc = score_sets(e, h, dedup(e, h, nh, predictions, o), o);
+		rc = score_sets(c, e, h, dedup(e, h, nh, predictions, o), o);
 out:
 	free(x.v);
 	free(h);

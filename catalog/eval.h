@@ -179,6 +179,8 @@ struct gic_eval {
 	size_t foreign;          /* of them, rows naming files of exports of
 				    other tasks */
 	int64_t foreign_mat;     /* the first of those exports */
+	int64_t keyed_mat;       /* the first export of this task a row's
+				    path was found in (0: none) */
 	char foreign_task[128];  /* its task's name */
 	char foreign_out[4096];  /* its --out (an absolute path) */
 	size_t images, missing;  /* (set, image) pairs; of them, unpredicted */

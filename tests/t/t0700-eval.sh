@@ -430,6 +430,18 @@ test_expect_success 'sha256, its 16-hex prefix, export paths (with // and ./ too
 	timeout 20 gicat eval $TASK --format csv --predictions deep.csv >out 2>err &&
 	test_cmp expect out && test_grep "ignored 2 rows" err
 '
+test_expect_success 'rows keyed by export paths: an image without a prediction is named by its file in that export too' '
+	sed 3d rel.csv >rel-1.csv &&
+	missing=$(sed -n 3p rel.csv | cut -d, -f1) &&
+	test_expect_code 1 gicat eval $TASK --predictions rel-1.csv 2>err >/dev/null &&
+	test "$(grep -c ": no prediction (" err)" -eq 1 &&
+	test_grep "^gicat: eval: .[0-9a-f]\{64\}.: no prediction (test/[a-z0-9]*, $missing in the split, genimage/.*)$" err &&
+	# keyed by sha256, the rows name no export: the original path alone
+	sed 3d perfect.csv >perfect-1.csv &&
+	test_expect_code 1 gicat eval $TASK --predictions perfect-1.csv 2>err >/dev/null &&
+	test_grep "no prediction (test/[a-z0-9]*, genimage/[^ ]*)$" err
+'
+
 
 test_expect_success 'after 1,000 paths found nowhere, paths are still found: export files, originals, absolute, by sha256 beside a path of the trainer' '
 	{ echo path,score; seq 1200 | sed "s|.*|/home/me/run/gen/&.png,0.5|"; } >unk.csv &&
