@@ -184,10 +184,10 @@ static void to_remove(int outfd, struct gic_export_files *l)
  * removing gone (whose records are forgotten first) is then resumed like
  * one killed while writing, and what was still there of gone goes. */
 int gic_export_mark_all(int outfd, const struct gic_export_files *gone,
-			const struct gic_export_tops *ours)
+			const struct gic_export_sets *ours)
 {
 	struct gic_export_files all = { 0 };
-	char **kept = NULL;
+	char **kept = NULL, **paths = NULL;
 	size_t n = 0;
 	int rc = gic_export_walk(gic_export_dir_reopen(outfd), "", &all, 0, 1);
 
@@ -206,18 +206,23 @@ int gic_export_mark_all(int outfd, const struct gic_export_files *gone,
 			continue;
 		kept[n++] = e->path;
 	}
+	if (rc == 0 && gone->n && !(paths = calloc(gone->n, sizeof(*paths))))
+		rc = gic_seterr(GIC_ENOMEM, "out of memory");
+	for (size_t i = 0; rc == 0 && i < gone->n; i++)
+		paths[i] = gone->v[i].path;
 	if (rc == 0) {
 		if (n)
 			qsort(kept, n, sizeof(*kept), gic_strp_cmp);
-		rc = gic_export_mark(outfd, kept, n, ours);
+		rc = gic_export_mark(outfd, kept, n, ours, paths, gone->n);
 	}
+	free(paths);
 	free(kept);
 	gic_export_files_free(&all);
 	return rc;
 }
 
 int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
-		     const struct gic_export_tops *mark,
+		     const struct gic_export_sets *mark,
 		     struct gic_export_cleared *out)
 {
 	struct gic_export_files known = { 0 }, left = { 0 };

@@ -34,10 +34,11 @@ struct gic_out_file {
 
 #define GIC_EXPORT_DIRS 16
 
-/* The first names of a run's sets ("train", "test", "export"): the
- * directories, shards, indexes and manifests of those names at the top
- * of --out, and its metadata files, are all a run may write there. */
-struct gic_export_tops {
+/* The names of a run's sets ("train", "test/adm", "export"): the
+ * directories of their first names ("test/"), the shards, indexes and
+ * manifests named after them ("train-000000.tar", "test/adm.csv") and its
+ * metadata files are all a run may write in --out. */
+struct gic_export_sets {
 	char **v;
 	size_t n;
 };
@@ -63,7 +64,7 @@ struct gic_export_ctx {
 	int overwrite;                  /* --force over an older export */
 	int resumed;                    /* over a killed run's files */
 	int marked;                     /* GIC_EXPORT_MARK is in --out */
-	struct gic_export_tops tops;    /* the names the mark gives as ours */
+	struct gic_export_sets set_names; /* what the mark gives as ours */
 };
 
 /* SQL: the id of the catalog's latest record of the directory ?1. */
@@ -116,13 +117,15 @@ void gic_export_remove_dirs_of(int outfd, const char *path,
 			       int (*keep)(void *arg, const char *dir),
 			       void *arg);
 /* Leaves GIC_EXPORT_MARK in outfd, durably, listing the files kept there
- * from before this run, and the names of its sets. */
+ * from before this run, the names of its sets, and the files of an
+ * earlier export it removes (gone). */
 int gic_export_mark(int outfd, char *const *kept, size_t nkept,
-		    const struct gic_export_tops *ours);
+		    const struct gic_export_sets *ours, char *const *gone,
+		    size_t ngone);
 /* The mark, listing as kept every file and empty directory in outfd but
  * those in gone (export-clear.c). */
 int gic_export_mark_all(int outfd, const struct gic_export_files *gone,
-			const struct gic_export_tops *ours);
+			const struct gic_export_sets *ours);
 /*
  * Removes from dir (an absolute path, opened as outfd) the files that
  * earlier exports wrote there: those of the catalog's records of dir and
@@ -133,13 +136,13 @@ int gic_export_mark_all(int outfd, const struct gic_export_files *gone,
  * others), so that a run killed while removing is resumed.
  */
 int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
-		     const struct gic_export_tops *mark,
+		     const struct gic_export_sets *mark,
 		     struct gic_export_cleared *out);
 /* Over the mark of a killed run: removes from outfd, and from c->left,
  * what that run may have written and was not there before it; any other
  * file, which came since, is refused (GIC_EUSAGE) unless force, then
  * kept.  The mark is then this run's. */
-int gic_export_resume(int outfd, int force, const struct gic_export_tops *ours,
+int gic_export_resume(int outfd, int force, const struct gic_export_sets *ours,
 		      struct gic_export_cleared *c);
 
 /* Opens (creating) the directory rel below the output directory and

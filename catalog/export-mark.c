@@ -29,7 +29,8 @@ static const char text[] =
 #define ESC_MAX (4 * PATH_MAX + 1)
 
 static const char kept_head[] = "Here before it, and kept:\n";
-static const char tops_head[] = "Its sets, at the top of it:\n";
+static const char sets_head[] = "Its sets:\n";
+static const char gone_head[] = "Of an earlier export, to remove:\n";
 static const char kept_item[] = "  ";
 static const char kept_end[] = "(end)";
 /* what a run writes at the top of --out besides its sets */
@@ -50,7 +51,8 @@ static void put_list(FILE *f, const char *head, char *const *v, size_t n,
 /* Written whole under another name, then renamed: a mark is there with
  * its whole list, or not at all. */
 int gic_export_mark(int outfd, char *const *kept, size_t nkept,
-		    const struct gic_export_tops *ours)
+		    const struct gic_export_sets *ours, char *const *gone,
+		    size_t ngone)
 {
 	int fd, rc = 0;
 	char *buf = malloc(ESC_MAX);
@@ -70,7 +72,8 @@ int gic_export_mark(int outfd, char *const *kept, size_t nkept,
 	else {
 		fputs(text, f);
 		put_list(f, kept_head, kept, nkept, buf);
-		put_list(f, tops_head, ours->v, ours->n, buf);
+		put_list(f, sets_head, ours->v, ours->n, buf);
+		put_list(f, gone_head, gone, ngone, buf);
 		if (fflush(f) != 0 || ferror(f) || fsync(fd) < 0 ||
 		    renameat(outfd, GIC_EXPORT_MARK_TMP, outfd,
 			     GIC_EXPORT_MARK) < 0 || fsync(outfd) < 0)
@@ -148,19 +151,20 @@ static int read_list(FILE *f, const char *head, struct list *l)
 /* The mark's lists of kept paths and of its run's sets, sorted, and a
  * buffer to escape a path into. */
 struct kept {
-	struct list kept, tops;
+	struct list kept, sets, gone;
 	char *buf;
 };
 
 /* Reads the mark: no list of kept paths whole, and nothing is known to be
- * the killed run's; no list of sets (an older gicat's), and all else is. */
+ * the killed run's; no list of sets (an older gicat's), and all else is;
+ * no list of an earlier export's files, and none is. */
 static int read_mark(int outfd, struct kept *k)
 {
 	int fd = openat(outfd, GIC_EXPORT_MARK, O_RDONLY | O_NOFOLLOW |
 			O_CLOEXEC), rc = 0;
 	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 
-	k->kept.n = k->tops.n = (size_t)-1;
+	k->kept.n = k->sets.n = k->gone.n = (size_t)-1;
 	if (!f) {
 		if (fd >= 0)
 			close(fd);
@@ -168,7 +172,9 @@ static int read_mark(int outfd, struct kept *k)
 	}
 	rc = read_list(f, kept_head, &k->kept);
 	if (rc == 0 && k->kept.n != (size_t)-1)
-		rc = read_list(f, tops_head, &k->tops);
+		rc = read_list(f, sets_head, &k->sets);
+	if (rc == 0 && k->sets.n != (size_t)-1)
+		rc = read_list(f, gone_head, &k->gone);
 	fclose(f);
 	return rc;
 }
@@ -183,27 +189,52 @@ static int is_kept(void *arg, const char *rel)
 				    sizeof(*k->kept.v), gic_strp_cmp);
 }
 
-/* Can the killed run have written rel: a metadata file, or below or named
- * after one of its sets: T/..., T-index.json, T.csv, T.jsonl,
- * T-NNNNNN.tar? */
+/* Does the sorted list l hold e, or (e ending in '/', a directory) a
+ * path below e? */
+static int listed(const struct list *l, const char *e)
+{
+	size_t lo = 0, hi = l->n == (size_t)-1 ? 0 : l->n, len = strlen(e);
+
+	while (lo < hi) {  /* the first item not before e */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(l->v[mid], e) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < (l->n == (size_t)-1 ? 0 : l->n) &&
+	       !strncmp(l->v[lo], e, len) &&
+	       (!l->v[lo][len] || (len && e[len - 1] == '/'));
+}
+
+/* Can the killed run have written rel: a metadata file, a file of the
+ * earlier export it was removing, a file below the directory of one of
+ * its sets' first names (T/...), or one named after a set S:
+ * S-index.json, S.csv, S.jsonl, S-NNNNNN.tar? */
 static int its_own(struct kept *k, const char *rel)
 {
 	const char *e = gic_esc(rel, k->buf, ESC_MAX);
 
-	if (k->tops.n == (size_t)-1)
+	if (k->sets.n == (size_t)-1)
+		return 1;
+	if (listed(&k->gone, e))
 		return 1;
 	for (size_t i = 0; i < sizeof(metadata) / sizeof(*metadata); i++)
 		if (!strcmp(e, metadata[i]))
 			return 1;
-	for (size_t i = 0; i < k->tops.n; i++) {
-		size_t n = strlen(k->tops.v[i]), digits;
+	for (size_t i = 0; i < k->sets.n; i++) {
+		const char *set = k->sets.v[i];
+		size_t top = strcspn(set, "/"), n = strlen(set), digits;
 		const char *rest = e + n;
 
-		if (strncmp(e, k->tops.v[i], n))
+		if (!strncmp(e, set, top) && e[top] == '/')
+			return 1;
+		if (strncmp(e, set, n))
 			continue;
 		digits = *rest == '-' ? strspn(rest + 1, "0123456789") : 0;
-		if (*rest == '/' || !strcmp(rest, "-index.json") ||
-		    !strcmp(rest, ".csv") || !strcmp(rest, ".jsonl") ||
+		if (!strcmp(rest, "-index.json") || !strcmp(rest, ".csv") ||
+		    !strcmp(rest, ".jsonl") ||
 		    (digits >= 6 && !strcmp(rest + 1 + digits, ".tar")))
 			return 1;
 	}
@@ -249,7 +280,7 @@ static int came_since(struct kept *k, const struct gic_export_cleared *c)
 			      gic_esc(first, k->buf, ESC_MAX)) : 0;
 }
 
-int gic_export_resume(int outfd, int force, const struct gic_export_tops *ours,
+int gic_export_resume(int outfd, int force, const struct gic_export_sets *ours,
 		      struct gic_export_cleared *c)
 {
 	struct kept k = { .buf = malloc(ESC_MAX) };
@@ -262,7 +293,8 @@ int gic_export_resume(int outfd, int force, const struct gic_export_tops *ours,
 		rc = came_since(&k, c);
 	if (rc < 0 || k.kept.n == (size_t)-1) {
 		list_free(&k.kept);
-		list_free(&k.tops);
+		list_free(&k.sets);
+		list_free(&k.gone);
 		free(k.buf);
 		return rc;
 	}
@@ -278,7 +310,8 @@ int gic_export_resume(int outfd, int force, const struct gic_export_tops *ours,
 	}
 	c->nleft = out;
 	list_free(&k.kept);
-	list_free(&k.tops);
+	list_free(&k.sets);
+	list_free(&k.gone);
 	free(k.buf);
 	/* what is there now is all kept, should this run be killed too */
 	return gic_export_mark_all(outfd, &none, ours);

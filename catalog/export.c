@@ -400,13 +400,14 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	 * describe it */
 	if (nonempty)
 		rc = gic_export_clear(x->cat, x->out, x->outfd,
-				      found ? NULL : &x->tops, cleared);
+				      found ? NULL : &x->set_names, cleared);
 	else if ((rc = gic_export_forget(x->cat, x->out)) == 0)
-		rc = gic_export_mark(x->outfd, NULL, 0, &x->tops);
+		rc = gic_export_mark(x->outfd, NULL, 0, &x->set_names, NULL,
+				     0);
 	/* a killed run's files: those of its names its mark does not say
 	 * were here */
 	if (rc == 0 && found)
-		rc = gic_export_resume(x->outfd, x->opts->force, &x->tops,
+		rc = gic_export_resume(x->outfd, x->opts->force, &x->set_names,
 				       cleared);
 	x->marked = rc == 0;
 	return rc;
@@ -460,26 +461,16 @@ static void settle_left(struct gic_export_ctx *x, struct gic_export_cleared *c)
 	c->nleft = 0;
 }
 
-/* x->tops: the first names of the sets, once each. */
-static int set_tops(struct gic_export_ctx *x)
+/* x->set_names: the names of the sets. */
+static int set_names(struct gic_export_ctx *x)
 {
-	struct gic_export_tops *t = &x->tops;
+	struct gic_export_sets *t = &x->set_names;
 
 	if (!(t->v = calloc((size_t)x->r->nsets + 1, sizeof(*t->v))))
 		return gic_seterr(GIC_ENOMEM, "out of memory");
-	for (int i = 0; i < x->r->nsets; i++) {
-		const char *name = x->r->sets[i].def->name;
-		size_t n = strcspn(name, "/"), j = 0;
-
-		while (j < t->n && (strlen(t->v[j]) != n ||
-				    strncmp(t->v[j], name, n)))
-			j++;
-		if (j < t->n)
-			continue;
-		if (!(t->v[t->n] = strndup(name, n)))
+	for (int i = 0; i < x->r->nsets; i++)
+		if (!(t->v[t->n++] = strdup(x->r->sets[i].def->name)))
 			return gic_seterr(GIC_ENOMEM, "out of memory");
-		t->n++;
-	}
 	return 0;
 }
 
@@ -496,7 +487,7 @@ int gic_export(struct gic_catalog *c, const struct gic_resolved *r,
 	if (!x.total) /* a typo in a select, most likely: nothing written */
 		return gic_seterr(GIC_EUSAGE, "every set is empty: nothing to "
 				  "write");
-	if ((rc = gic_catalog_writable(c)) < 0 || (rc = set_tops(&x)) < 0 ||
+	if ((rc = gic_catalog_writable(c)) < 0 || (rc = set_names(&x)) < 0 ||
 	    (rc = open_out(&x, out, &rep->cleared)) < 0)
 		goto out;
 	for (int i = 0; i < r->nsets && rc == 0; i++) {
@@ -550,9 +541,9 @@ out:
 	for (size_t i = 0; i < x.nmade; i++)
 		free(x.made[i]);
 	free(x.made);
-	for (size_t i = 0; i < x.tops.n; i++)
-		free(x.tops.v[i]);
-	free(x.tops.v);
+	for (size_t i = 0; i < x.set_names.n; i++)
+		free(x.set_names.v[i]);
+	free(x.set_names.v);
 	free(x.out);
 	for (int i = 0; i < GIC_EXPORT_DIRS && x.dirs[i].rel; i++) {
 		free(x.dirs[i].rel);

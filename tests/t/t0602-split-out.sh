@@ -403,7 +403,7 @@ test_expect_success 'another export into what a killed one left: none of the kil
 test_expect_success 'files put beside what a killed export left are never removed: refused, or kept with --force' '
 	killed_export k3 1 force &&
 	test -e k3/.gicat-incomplete &&
-	test_grep "^Its sets, at the top of it:$" k3/.gicat-incomplete &&
+	test_grep "^Its sets:$" k3/.gicat-incomplete &&
 	echo "my results" >k3/results.csv && mkdir k3/ckpt && echo w >k3/ckpt/model.pt &&
 	find k3 | sort >before &&
 	test_expect_code 2 gicat --catalog cb export --jobs 1 --mode copy --out k3 2>err &&
@@ -423,7 +423,7 @@ test_expect_success 'a mark names the sets of its run: their directories, shards
 		task.ini MANIFEST.sha256 labels.json LICENSES.md; do echo stale >"ownm/$f"; done &&
 	for f in export-notes.txt export-000000.tar.bak exports.csv trainer/x.png other/export.csv; do
 		echo mine >"ownm/$f"; done &&
-	printf "An export by gicat\nHere before it, and kept:\n  u.txt\n(end)\nIts sets, at the top of it:\n  export\n(end)\n" >ownm/.gicat-incomplete &&
+	printf "An export by gicat\nHere before it, and kept:\n  u.txt\n(end)\nIts sets:\n  export\n(end)\n" >ownm/.gicat-incomplete &&
 	test_expect_code 2 gicat export --out ownm "label = fake" 2>err &&
 	test_grep "and 5 files it did not write came there since (first: .export-000000.tar.bak.)" err &&
 	gicat export --force --format manifest --out ownm "label = fake" 2>err &&
@@ -432,6 +432,29 @@ test_expect_success 'a mark names the sets of its run: their directories, shards
 		test "$(cat "ownm/$f")" = mine || return 1; done &&
 	test ! -e ownm/export && test ! -e ownm/export-000000.tar && test ! -e ownm/.gicat-incomplete &&
 	test "$(head -c 6 ownm/task.ini)" != stale
+'
+
+test_expect_success 'a mark names the earlier export its run was removing: a retry removes the rest of it' '
+	mkdir -p gone/test/adm/0_real gone/old && echo mine >gone/u.txt &&
+	echo old >gone/test/adm/0_real/a.jpg && echo old >gone/old/b.png && echo mine >gone/old/c.png &&
+	printf "An export by gicat\nHere before it, and kept:\n  u.txt\n(end)\nIts sets:\n  export\n(end)\nOf an earlier export, to remove:\n  old/b.png\n  test/adm/0_real/a.jpg\n(end)\n" >gone/.gicat-incomplete &&
+	test_expect_code 2 gicat export --out gone "label = fake" 2>err &&
+	test_grep "and 1 file it did not write came there since (first: .old/c.png.)" err &&
+	rm gone/old/c.png &&
+	gicat export --out gone "label = fake" 2>err &&
+	test_grep "^export: removed 2 files that an export killed before it finished left in gone$" err &&
+	test ! -e gone/old && test ! -e gone/test && test "$(cat gone/u.txt)" = mine
+'
+
+test_expect_success 'a set named test/adm makes test/ and test/adm.csv the run'"'"'s, not test.csv' '
+	mkdir -p slash/test/adm && echo stale >slash/test/adm.csv && echo stale >slash/test/adm/x.png &&
+	echo mine >slash/test.csv && echo mine >slash/test-index.json &&
+	printf "An export by gicat\nHere before it, and kept:\n(end)\nIts sets:\n  test/adm\n(end)\nOf an earlier export, to remove:\n(end)\n" >slash/.gicat-incomplete &&
+	test_expect_code 2 gicat export --out slash "label = fake" 2>err &&
+	test_grep "and 2 files it did not write came there since (first: .test-index.json.)" err &&
+	gicat export --force --out slash "label = fake" 2>err &&
+	test_grep "^export: removed 2 files that an export killed before it finished left in slash$" err &&
+	test "$(cat slash/test.csv)" = mine && test ! -e slash/test
 '
 
 test_expect_success 'a mark whose list of kept files was cut short removes nothing of them' '
