@@ -272,6 +272,27 @@ int gic_writer_update(struct gic_writer *w, const char *dataset,
 	return 0;
 }
 
+/* What a new entry's fields, read from its path and the options, lack
+ * or say otherwise: noted in st. */
+static void note_path(struct gic_writer *w, const struct gic_result *r,
+		      struct gic_ingest_stats *st)
+{
+	note_class(w, r, st);
+	note_generator(w, r, st);
+	note_misfit(w, r, st);
+	if (r->meta.val_unlabelled && w->opts->class_idx < 0 &&
+	    !st->val_unlabelled++)
+		snprintf(st->val_unlabelled_first,
+			 sizeof(st->val_unlabelled_first), "%s", r->path);
+	if (r->meta.class_unread && w->opts->class_idx < 0 &&
+	    !st->odd_class_names++)
+		snprintf(st->odd_class_name, sizeof(st->odd_class_name), "%s",
+			 r->path);
+	if (r->meta.disagree[0] && !st->disagreeing++)
+		snprintf(st->disagree, sizeof(st->disagree), "'%s': %s", r->path,
+			 r->meta.disagree);
+}
+
 /* 1 when r, of the same content as the entry at its path (of subset
  * was), is of another subset: noted in st, and the entry is left as it is.
  * GenImage's real photos recur across subsets, so a subset ingested from
@@ -373,21 +394,9 @@ int gic_writer_entry(struct gic_writer *w, const struct gic_result *r,
 		      (classless && (rc = val_class(w, r->dataset, r->path,
 						    &r->meta)) < 0))))
 		return rc;
-	note_class(w, r, st);  /* new and changed entries, not every re-run */
-	note_generator(w, r, st);
-	note_misfit(w, r, st);
-	note_misnamed(r, st);
-	if (r->meta.val_unlabelled && w->opts->class_idx < 0 &&
-	    !st->val_unlabelled++)
-		snprintf(st->val_unlabelled_first,
-			 sizeof(st->val_unlabelled_first), "%s", r->path);
-	if (r->meta.class_unread && w->opts->class_idx < 0 &&
-	    !st->odd_class_names++)
-		snprintf(st->odd_class_name, sizeof(st->odd_class_name), "%s",
-			 r->path);
-	if (r->meta.disagree[0] && !st->disagreeing++)
-		snprintf(st->disagree, sizeof(st->disagree), "'%s': %s", r->path,
-			 r->meta.disagree);
+	if (!have)  /* a changed entry kept its fields: its path's are not */
+		note_path(w, r, st);
+	note_misnamed(r, st);  /* new and changed entries, not every re-run */
 	if (!have && !added && r->file_id[0] &&
 	    (rc = note_other_dataset(w, r, st)) < 0)
 		return rc;

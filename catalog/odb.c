@@ -284,14 +284,15 @@ static void drop_pending(struct pending *p, size_t n, int discard)
 	free(p);
 }
 
-/* Is p's object in place already, as another file: a second original of
- * its content linked in this batch, or while the last one synced?  Then
- * p is not put (the object stays the first original). */
+/* Is p's object in place already, as another file: a second file of its
+ * content put in this batch (linked, or copied where a link could not
+ * be), or while the last one synced?  Then p is not put (the object stays
+ * the first, which may be a user's original). */
 static int placed_before(const struct pending *p, const char *final)
 {
 	struct stat a, b;
 
-	if (p->was == (mode_t)-1 || lstat(final, &a) < 0 ||
+	if (lstat(final, &a) < 0 ||
 	    stat(p->tmp, &b) < 0 || (a.st_ino == b.st_ino &&
 				     a.st_dev == b.st_dev) ||
 	    !intact(final, p->hex, p->len))

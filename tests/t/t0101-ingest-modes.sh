@@ -75,6 +75,21 @@ test_expect_success 'link of two copies of one content: one is the object, the o
 	gicat --catalog ldup verify --full >out && test_grep " 0 problems" out
 '
 
+# The second copy on another file system: copied, not linked, and that
+# copy must not replace the first as the object.
+test_expect_success 'link of a copy and of a file it must copy (another file system): the linked one stays the object' '
+	if test -d /dev/shm && test "$(stat -c %d /dev/shm)" != "$(stat -c %d .)"; then
+		sh=$(mktemp -d /dev/shm/gicat-t0101-XXXXXX) &&
+		gicat init lx 2>/dev/null && mkdir -p lx-a &&
+		cp src/basn2c08.png lx-a/x.png && cp src/basn2c08.png "$sh/y.png" && chmod 640 lx-a/x.png "$sh/y.png" &&
+		gicat --catalog lx ingest --mode link --jobs 1 lx-a "$sh" 2>err &&
+		test "$(stat -c "%h %a" lx-a/x.png)" = "2 444" &&
+		test "$(stat -c "%h %a" "$sh/y.png")" = "1 640" &&
+		test "$(stat -c %i lx/.gicat/objects/*/*)" = "$(stat -c %i lx-a/x.png)" &&
+		gicat --catalog lx verify --full >out && rm -rf "$sh"
+	fi
+'
+
 test_expect_success 'gc of link-mode objects frees nothing while the originals stay, and says so' '
 	gicat init lgc 2>/dev/null && mkdir -p lgcsrc && cp src/basn2c08.png lgcsrc/a.png &&
 	gicat --catalog lgc ingest --mode link lgcsrc 2>/dev/null &&
@@ -467,6 +482,7 @@ test_expect_success 'a file whose content changed keeps the fields its entry was
 	cp src/basn0g08.png rc-src/basn2c08.png &&
 	gicat --catalog rc ingest rc-src 2>err &&
 	test_grep " 1 changed," err &&
+	! test_grep "no label\|no generator" err &&
 	test "$(gicat --catalog rc query --fields sha256 --format csv "path = rc-src/basn2c08.png" | tail -1)" = "$(sha256sum <src/basn0g08.png | cut -c1-64)" &&
 	test "$(gicat --catalog rc query --fields label,generator,split,class,class_source,license --format csv "path = rc-src/basn2c08.png" | tail -1)" = "fake,sd14,train,5,option,CC-BY-4.0" &&
 	# options given with the changed file apply to it as to any other
