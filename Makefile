@@ -58,8 +58,12 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 all: deps-build gicat $(FIX_BIN)
 
 # what each target needs, checked (installed, as root) first: building
-# needs the libraries only; the tests and benchmarks their references
-deps-build deps-demo deps-test deps-bench:
+# needs the libraries only; the tests and benchmarks their references.
+# One check at a time, and before any compiling, even under make -j (two
+# apt-get runs would meet on dpkg's lock).
+deps-build:
+	@scripts/deps.sh build
+deps-demo deps-test deps-bench: deps-build
 	@scripts/deps.sh $(@:deps-%=%)
 
 gicat: $(CLI_OBJ) build/libgicat.a
@@ -77,7 +81,7 @@ build/FLAGS: FORCE
 	@echo '$(CC) $(ALL_CFLAGS) $(LDSAN)' > $@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
-build/%.o: %.c build/FLAGS
+build/%.o: %.c build/FLAGS | deps-build
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -90,7 +94,7 @@ build/embed.c: scripts/embed.sh $(EMBED) $(sort $(dir $(EMBED)))
 build/embed.o: build/embed.c build/FLAGS
 	@$(CC) $(ALL_CFLAGS) -Wno-overlength-strings -c -o $@ $<
 
-build/tests/%: tests/unit/%.c build/libgicat.a
+build/tests/%: tests/unit/%.c build/libgicat.a | deps-test
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
 	@$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TEST_PKGS)) -o $@ $< \
