@@ -284,21 +284,37 @@ static void drop_pending(struct pending *p, size_t n, int discard)
 	free(p);
 }
 
-/* Is p's object in place already, as another file: a second file of its
- * content put in this batch (linked, or copied where a link could not
- * be), or while the last one synced?  Then p is not put (the object stays
- * the first, which may be a user's original). */
-static int placed_before(const struct pending *p, const char *final)
+/*
+ * Puts p's file in place as its object, final; -1 and errno on failure.
+ * Where final is there already (a second file of its content put in this
+ * batch, linked or copied where a link could not be, or one put while the
+ * last batch synced), p is not put: the object stays the first, which may
+ * be a user's original.  The usual case is one renameat2(); only where it
+ * finds final taken is it looked at: the same file (one file linked
+ * through two of its names, where a rename would do nothing and leave the
+ * temporary name), an intact object, or a damaged one (--repair), which
+ * is replaced, as anything is on a file system without RENAME_NOREPLACE.
+ */
+static int place(const struct pending *p, const char *final)
 {
 	struct stat a, b;
 
-	if (lstat(final, &a) < 0 ||
-	    stat(p->tmp, &b) < 0 || (a.st_ino == b.st_ino &&
-				     a.st_dev == b.st_dev) ||
-	    !intact(final, p->hex, p->len))
+	if (renameat2(AT_FDCWD, p->tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
 		return 0;
-	unput(p);
-	return 1;
+	if (errno == EEXIST && lstat(final, &a) == 0 && stat(p->tmp, &b) == 0) {
+		if (a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+			unlink(p->tmp);
+			return 0;
+		}
+		if (intact(final, p->hex, p->len)) {
+			unput(p);
+			return 0;
+		}
+	}
+	if (rename(p->tmp, final) < 0)
+		return -1;
+	unlink(p->tmp);
+	return 0;
 }
 
 /*
@@ -433,16 +449,8 @@ static int fs_sync(struct gic_odb *odb)
 			const char *hex = batch[i].hex;
 			snprintf(final, sizeof(final), "%s/%.2s/%s", o->dir, hex,
 				 hex + 2);
-			/* rename(2) onto a link of the same inode does
-			 * nothing: where final already is this file (one
-			 * file linked twice, through two of its names or by
-			 * two processes), the temporary name would stay */
-			if (placed_before(&batch[i], final))
+			if (place(&batch[i], final) == 0)
 				continue;
-			if (rename(batch[i].tmp, final) == 0) {
-				unlink(batch[i].tmp);
-				continue;
-			}
 			if (errno == EISDIR || errno == ENOTEMPTY)
 				rc = gic_seterr(GIC_EIO, "'%s' is a directory "
 						"where the object goes: remove "
