@@ -193,7 +193,8 @@ static int is_kept(void *arg, const char *rel)
  * path below e? */
 static int listed(const struct list *l, const char *e)
 {
-	size_t lo = 0, hi = l->n == (size_t)-1 ? 0 : l->n, len = strlen(e);
+	size_t n = l->n == (size_t)-1 ? 0 : l->n, lo = 0, hi = n;
+	size_t len = strlen(e);
 
 	while (lo < hi) {  /* the first item not before e */
 		size_t mid = lo + (hi - lo) / 2;
@@ -203,8 +204,7 @@ static int listed(const struct list *l, const char *e)
 		else
 			hi = mid;
 	}
-	return lo < (l->n == (size_t)-1 ? 0 : l->n) &&
-	       !strncmp(l->v[lo], e, len) &&
+	return lo < n && !strncmp(l->v[lo], e, len) &&
 	       (!l->v[lo][len] || (len && e[len - 1] == '/'));
 }
 
