@@ -41,6 +41,17 @@ fixture_catalog() {
 	export GICAT_DIR="$TRASH/cat"
 	(cd data && gicat ingest --val-labels LOC_val_solution.csv genimage 2>/dev/null) || :
 }
+# pngsuite_catalog: the PNG suite's basn*.png in img/, ingested into cat/,
+# which $GICAT_DIR then names; then first NAME prints the hash of
+# img/NAME, and obj NAME its object's file.
+pngsuite_catalog() {
+	gicat init cat 2>/dev/null
+	export GICAT_DIR="$TRASH/cat"
+	mkdir img && cp "$SHARED"/data/pngsuite/basn*.png img/
+	gicat ingest img 2>/dev/null
+	first() { gicat query --format csv --fields sha256 "path = img/$1" | tail -1; }
+	obj() { h=$(first "$1"); echo "cat/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-)"; }
+}
 # on_tty CMD...: runs CMD with a terminal for its output (stdout and
 # stderr), writes what it wrote as a Python bytes literal (escapes shown:
 # \x1b[K) and exits as it did.

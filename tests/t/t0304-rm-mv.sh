@@ -3,12 +3,7 @@
 # keeps what exports point at; mv renames the paths of entries.
 . "$(dirname "$0")/lib.sh"
 
-gicat init cat 2>/dev/null
-export GICAT_DIR="$TRASH/cat"
-mkdir img && cp "$SHARED"/data/pngsuite/basn*.png img/
-gicat ingest img 2>/dev/null
-first() { gicat query --format csv --fields sha256 "path = img/$1" | tail -1; }
-obj() { h=$(first "$1"); echo "cat/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-)"; }
+pngsuite_catalog
 
 test_expect_success 'rm takes out the entries EXPR selects; gc then deletes what no entry uses' '
 	gicat init c5 2>/dev/null && mkdir -p two && cp img/basn0g08.png img/basn2c08.png two/ &&

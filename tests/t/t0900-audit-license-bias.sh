@@ -12,7 +12,6 @@ fixture_catalog
 q() { gicat query --count "$1"; }
 nall=$(q "")
 nreal=$(q "label = real")
-nfake=$(q "label = fake")
 
 test_expect_success 'the license registry is migration 0006, generated from schema/licenses.tsv' '
 	cp "$TOP/migrations/0006-licenses.sql" m.sql &&

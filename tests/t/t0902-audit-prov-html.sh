@@ -6,10 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 
 fixture_catalog
-q() { gicat query --count "$1"; }
-nall=$(q "")
-nreal=$(q "label = real")
-nfake=$(q "label = fake")
 
 test_expect_success 'provenance on the fixture: no metadata, no leak' '
 	gicat audit provenance "dataset = genimage" >out 2>err &&
