@@ -239,6 +239,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data[:len(data) - start])
 
+    def announced(self, code, length, chunk, pause, location=None):
+        """code declaring Content-Length: length (and Location), then chunk
+        zero bytes every pause seconds for 30 s, whatever the length."""
+        self.send_response(code)
+        if location:
+            self.send_header("Location", location)
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            self.wfile.write(b"\0" * chunk)
+            self.wfile.flush()
+            time.sleep(pause)
+        self.close_connection = True
+
     def endless(self, code=200):
         self.send_response(code)
         self.send_header("Content-Type", "image/png")
@@ -315,15 +330,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif kind == "errendless":
             self.endless(int(name))
         elif kind == "errhuge":
-            self.send_response(int(name))
-            self.send_header("Content-Length", str(10 << 30))
-            self.end_headers()
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                self.wfile.write(b"\0" * 4096)
-                self.wfile.flush()
-                time.sleep(0.5)
-            self.close_connection = True
+            self.announced(int(name), 10 << 30, 4096, 0.5)
         elif kind == "changed":
             self.changed(name)
         elif kind == "shrunk":
@@ -373,14 +380,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(0.05)
             self.close_connection = True
         elif kind == "redirhuge":
-            self.send_response(302)
-            self.send_header("Location", "/img/" + name)
-            self.send_header("Content-Length", str(10 << 30))
-            self.end_headers()
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                self.wfile.write(b"\0" * 65536)
-            self.close_connection = True
+            self.announced(302, 10 << 30, 65536, 0, "/img/" + name)
         elif kind == "droplong" and first_hit(self.path):
             self.drop(name, True)
         elif kind == "droplong":
@@ -395,15 +395,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(data[start:] + b"\0" * 1000)
         elif kind == "announce":
-            self.send_response(200)
-            self.send_header("Content-Length", "150000000")
-            self.end_headers()
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                self.wfile.write(b"\0" * 3000)
-                self.wfile.flush()
-                time.sleep(1)
-            self.close_connection = True
+            self.announced(200, 150000000, 3000, 1)
         elif kind == "cut":
             self.send_response(int(name))
             self.send_header("Content-Length", "1000")
