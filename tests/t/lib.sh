@@ -52,6 +52,24 @@ pngsuite_catalog() {
 	first() { gicat query --format csv --fields sha256 "path = img/$1" | tail -1; }
 	obj() { h=$(first "$1"); echo "cat/.gicat/objects/$(echo $h | cut -c1-2)/$(echo $h | cut -c3-)"; }
 }
+# eval_fixture: fixture_catalog, then for cross-sd14 ($TASK) its items
+# (items.csv), test rows (test-items.csv, $ntest of them); pred FILE
+# HEADER AWK-EXPR writes one row per test image (the expression sees
+# $2 = sha256, $3 = label, $6 = original path, and h(s), a pseudo-random
+# score 0.0 to 1.0 in steps of 0.1 from the first two hex digits of s:
+# plenty of ties); evalcsv FILE... scores a file as CSV.
+eval_fixture() {
+	fixture_catalog
+	TASK=genimage/cross-sd14
+	gicat task show --items $TASK >items.csv
+	awk -F, 'NR > 1 && $1 ~ /^test\//' items.csv >test-items.csv
+	ntest=$(wc -l <test-items.csv)
+	H='function h(s,  d) { d = "0123456789abcdef"; return int((index(d, substr(s, 1, 1)) * 16 + index(d, substr(s, 2, 1)) - 17) / 25.5) / 10 }'
+	pred() {
+		{ echo "$2"; awk -F, -v OFS=, "$H { print $3 }" test-items.csv; } >"$1"
+	}
+	evalcsv() { gicat eval $TASK --format csv --predictions "$@"; }
+}
 # on_tty CMD...: runs CMD with a terminal for its output (stdout and
 # stderr), writes what it wrote as a Python bytes literal (escapes shown:
 # \x1b[K) and exits as it did.
