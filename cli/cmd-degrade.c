@@ -52,7 +52,10 @@ int cmd_degrade(int argc, char **argv)
 		 * shows 60 characters of an expression */
 		snprintf(chain, sizeof(chain), strlen(argv[optind]) > 72 ?
 			 "%.60s..." : "%s", argv[optind]);
-		if (gic_ops_parse(argv[optind + 1], &o) == 0)
+		/* swapped: a hash or a path first, a chain after it; a
+		 * first argument with a '(' is a chain gone wrong */
+		if (!strchr(argv[optind], '(') &&
+		    gic_ops_parse(argv[optind + 1], &o) == 0)
 			return cli_usage_error("degrade", "OPS comes first, "
 					       "then the hash: gicat degrade "
 					       "'%s' %s", argv[optind + 1],

@@ -378,6 +378,8 @@ test_expect_success 'bad chains and hashes are usage errors with the reason' '
 	test_grep "expected OPS and one hash" err &&
 	test_expect_code 2 gicat degrade $fake "jpeg(quality=30)" >/dev/null 2>err &&
 	test_grep "^gicat: degrade: OPS comes first, then the hash: gicat degrade .jpeg(quality=30). $fake$" err &&
+	test_expect_code 2 gicat degrade "jpeg(quality=5" "png()" >/dev/null 2>err &&
+	test "$(cat err)" = "gicat: degrade: ${SQ}jpeg(quality=5${SQ}: jpeg: missing ${SQ})${SQ}" &&
 	long="jpeg(quality=$(printf "%0700d" 5))" &&
 	test_expect_code 2 gicat degrade "$long" "$fake" >/dev/null 2>err &&
 	test "$(cat err)" = "gicat: degrade: ${SQ}jpeg(quality=$(printf "%047d" 0)...${SQ}: operation chain longer than 639 characters"
