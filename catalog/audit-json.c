@@ -55,9 +55,11 @@ static json_t *bias_group(const struct gic_bias_group *g, const char *unit)
 
 static json_t *bias_rule(const struct gic_rule_score *r)
 {
-	/* a threshold rule without real and fake images has no text */
+	/* a rule that could not be scored (no real or no fake image) has
+	 * no text, a fixed rule as a threshold one */
 	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "rule", r->id, "text",
-			 *r->text ? json_string(r->text) : json_null(),
+			 *r->text && !isnan(r->accuracy) ?
+			 json_string(r->text) : json_null(),
 			 "threshold", real_or_null(r->threshold),
 			 "accuracy", real_or_null(r->accuracy), "real_acc",
 			 real_or_null(r->real_acc), "fake_acc",

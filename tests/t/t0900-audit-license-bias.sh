@@ -359,7 +359,7 @@ import json
 d = json.load(open(\"b.json\"))
 rules = [r for s in d[\"sets\"] for r in s[\"rules\"]]
 assert rules and all(r[\"text\"] is None or r[\"text\"] for r in rules), rules
-assert any(r[\"threshold\"] is None and r[\"text\"] is None for r in rules), rules
+assert all(r[k] is None for r in rules for k in (\"text\", \"threshold\", \"accuracy\", \"real_acc\", \"fake_acc\")), rules
 " &&
 	gicat audit bias "dataset = genimage and label = fake" >/dev/null 2>&1
 '
