@@ -63,9 +63,10 @@ static void items(const struct gic_resolved *r, enum out_format f)
 				/* names and paths are the user's: any bytes
 				 * (gic_json_text: bad UTF-8 as U+FFFD) */
 				out_json_line(stdout, json_pack(
-					"{s:s,s:s,s:s,s:o,s:o,s:o,s:s?}", "set",
+					"{s:s,s:s,s:s?,s:o,s:o,s:o,s:s?}", "set",
 					r->sets[i].def->name, "sha256", sha,
-					"label", it->label, "generator",
+					"label", *it->label ? it->label : NULL,
+					"generator",
 					gic_json_text(it->generator),
 					"class", it->class_idx >= 0 ?
 					json_integer(it->class_idx) : json_null(),

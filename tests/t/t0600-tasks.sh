@@ -75,6 +75,16 @@ test_expect_success 'task show --items: an image without a class has an empty cl
 	grep -q "\"class\":null" items.jsonl && ! grep -q "\"class\":-1" items.jsonl
 '
 
+test_expect_success 'task show --items: an image without a label has label null in JSONL, as in query' '
+	mkdir flat && cp "$(find data/genimage -name "*.png" | sort | head -1)" flat/a.png &&
+	gicat ingest --layout flat --dataset nolabel flat 2>/dev/null &&
+	printf "[task]\nname = nolabel\n[test a]\nselect = dataset = nolabel\n" >nolabel.ini &&
+	gicat task show --format jsonl nolabel.ini >nl.jsonl 2>/dev/null &&
+	test_grep "^{\"set\":\"test/a\",\"sha256\":\"[0-9a-f]*\",\"label\":null," nl.jsonl &&
+	gicat query --format jsonl --fields label "dataset = nolabel" >q.jsonl &&
+	test_grep "^{\"label\":null}$" q.jsonl
+'
+
 test_expect_success 'a shipped task named without its folder is suggested with it' '
 	test_expect_code 2 gicat task show cross-sd14 2>err &&
 	test_grep "no task file .cross-sd14. and no shipped task of that name (did you mean .genimage/cross-sd14.?)" err
