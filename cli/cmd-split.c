@@ -189,6 +189,20 @@ static int is_dir(const char *path, struct stat *st)
 	return stat(path, st) == 0 && S_ISDIR(st->st_mode);
 }
 
+/* A task file or a shipped task's name, not a directory to check. */
+static int is_task(const char *arg)
+{
+	struct gic_task *t = NULL;
+	size_t n = strlen(arg);
+
+	if ((n > 4 && !strcmp(arg + n - 4, ".ini")) ||
+	    gic_task_load(arg, &t) == 0) {
+		gic_task_free(t);
+		return 1;
+	}
+	return 0;
+}
+
 /* --check with its arguments: "--check DIR", "--out DIR --check", or
  * "TASK --out DIR --check"; a directory given both ways must be one. */
 static int check_args(int nargs, char **args, const char *out, int jobs)
@@ -200,6 +214,11 @@ static int check_args(int nargs, char **args, const char *out, int jobs)
 	if (nargs > 1 || (nargs == 0 && !out))
 		return cli_usage_error("split", "--check takes one DIR (or "
 				       "--out DIR, with TASK or not)");
+	if (!out && !is_dir(args[0], &a) && is_task(args[0]))
+		return cli_usage_error("split", "--check: '%s' is a task, and "
+				       "its output is checked with --out DIR: "
+				       "gicat split %s --out DIR --check",
+				       args[0], args[0]);
 	if (!out)
 		return check(args[0], NULL, jobs);
 	if (nargs == 0)

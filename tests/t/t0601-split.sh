@@ -431,6 +431,10 @@ test_expect_success 'split --check DIR --out OTHER is a usage error, not a silen
 	test_grep "^gicat: split --check: .nosuchdir.: No such file or directory$" err &&
 	echo x >plainfile && test_expect_code 2 gicat split --check plainfile 2>err &&
 	test "$(cat err)" = "gicat: split --check: ${SQ}plainfile${SQ}: not a directory" &&
+	test_expect_code 2 gicat split $TASK --check 2>err &&
+	test "$(head -1 err)" = "gicat: split: --check: ${SQ}$TASK${SQ} is a task, and its output is checked with --out DIR: gicat split $TASK --out DIR --check" &&
+	echo "[task" >broken.ini && test_expect_code 2 gicat split broken.ini --check 2>err &&
+	test_grep "^gicat: split: --check: .broken.ini. is a task," err &&
 	for o in "format webdataset" "mode copy" "names original" "force" "shard-size 5"; do
 		test_expect_code 2 gicat split $TASK --out if --check --$o 2>err &&
 		test "$(head -1 err)" = "gicat: split: --${o%% *} is for a split, not --check" || return 1
