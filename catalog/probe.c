@@ -180,6 +180,10 @@ int probe_check_size(uint64_t w, uint64_t h, uint64_t max_pixels)
 		return 0;
 	fmt_pixels(have, sizeof(have), w * h);
 	fmt_pixels(limit, sizeof(limit), max_pixels);
+	/* 100,010,000 px is 100.0 Mpx, the limit's own figure: exact */
+	if (w * h >= 1000000 && (w * h + 50000) / 100000 * 100000 <= max_pixels)
+		snprintf(have, sizeof(have), "%llu px",
+			 (unsigned long long)(w * h));
 	return gic_seterr(GIC_ELIMIT, "over the pixel limit (%s): image is "
 			  "%llux%llu (%s)", limit, (unsigned long long)w,
 			  (unsigned long long)h, have);

@@ -34,6 +34,12 @@ test_expect_success '--max-pixels and --max-bytes are enforced' '
 	cp "$PNGS/basn0g08.png" k32.png &&
 	test_expect_code 1 gicat ingest --max-pixels 1k k32.png 2>err &&
 	test_grep "over the pixel limit (1000 px): image is 32x32 (1024 px)" err &&
+	$PY -c "from PIL import Image; Image.new(\"L\", (1001, 1000)).save(\"m1.png\")" &&
+	test_expect_code 1 gicat ingest --max-pixels 1M m1.png 2>err &&
+	test_grep "over the pixel limit (1 Mpx): image is 1001x1000 (1001000 px)$" err &&
+	$PY -c "from PIL import Image; Image.new(\"L\", (1100, 1000)).save(\"m2.png\")" &&
+	test_expect_code 1 gicat ingest --max-pixels 1M m2.png 2>err &&
+	test_grep "over the pixel limit (1 Mpx): image is 1100x1000 (1.1 Mpx)$" err &&
 	test_expect_code 2 gicat ingest --max-bytes 17179869184G k32.png 2>err &&
 	test_grep "^gicat: ingest: --max-bytes takes a positive number, with k, M or G for KiB, MiB, GiB (e.g. 64M), not .17179869184G.$" err &&
 	test_expect_code 2 gicat ingest --max-pixels 10x k32.png 2>err &&
