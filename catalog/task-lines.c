@@ -65,15 +65,19 @@ static void line_start(struct parse *p, const char *s, size_t n)
 {
 	size_t ws = strspn(s, INI_SPACE);
 	char head[sizeof(p->pending) + 2];
+	int bad;
 
 	ws = ws < n ? ws : n;
 	p->line++;
-	if (bad_line(p, s, ws, n)) {
+	bad = bad_line(p, s, ws, n);
+	if (bad) {
 		if (!p->syntax_line)
 			p->syntax_line = p->line;
 		gic_task_fail(p, "%s", GIC_TASK_SYNTAX);
 	}
-	if (ws < n && !strchr(";#", s[ws])) {
+	/* inih keeps the key before a line it finds no sense in: an
+	 * indented line after that still continues the key's value */
+	if (!bad && ws < n && !strchr(";#", s[ws])) {
 		p->prev_content = p->content_line;
 		p->content_line = p->line;
 	}

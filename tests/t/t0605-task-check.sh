@@ -557,7 +557,9 @@ test_expect_success 'every line that is neither a key, a [section] nor a comment
 	printf "[task]\nname = a\nseed 1\n[train]\nselect = split = train\n  and label = fake\nbalance label\n[test b\n[test c] ; a comment\nselect = split = val\nfraction ; 0.5\n" >bad.ini &&
 	syntax_errors bad.ini 3 7 8 11 &&
 	printf "[train]\nselect = split = train\n[test a]b]\nselect = split = val\n[test c] junk\nselect = split = val\n[test d]\t# a note\nselect = split = val\n" >tail.ini &&
-	syntax_errors tail.ini 3 5
+	syntax_errors tail.ini 3 5 &&
+	printf "[task]\nname = a\n[train]\nselect = label = fake\nbogus\n  and split = train\n" >between.ini &&
+	syntax_errors between.ini 5
 '
 
 test_expect_success 'a " ;" inside quotes starts a comment too, and the unterminated string says so' '
