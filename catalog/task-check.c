@@ -147,9 +147,11 @@ static void one_label(struct gic_catalog *c, const struct gic_resolved_set *s,
 		 n > 0 ? why : "", n > 0 ? ")" : "", one, other);
 }
 
-int gic_set_empty_why(struct gic_catalog *c, const struct gic_resolved_set *s,
-		      char *buf, size_t size)
+int gic_set_empty_why(struct gic_catalog *c, const struct gic_resolved *r,
+		      const struct gic_resolved_set *s, char *buf, size_t size)
 {
+	const char *select = s->def->share > 0 ? r->task->split_select
+					       : s->def->select;
 	char hint[512] = "";
 
 	if (s->n)
@@ -166,8 +168,7 @@ int gic_set_empty_why(struct gic_catalog *c, const struct gic_resolved_set *s,
 			 "its select finds is labelled real or fake, and balance "
 			 "= label keeps as many of them as of the rarer label",
 			 s->def->name, s->sampled);
-	else if (s->def->select &&
-	    gic_select_hint(c, s->def->select, hint, sizeof(hint)) > 0)
+	else if (select && gic_select_hint(c, select, hint, sizeof(hint)) > 0)
 		snprintf(buf, size, "set '%s' is empty: %s", s->def->name, hint);
 	else
 		snprintf(buf, size, "set '%s' is empty%s", s->def->name,
@@ -206,7 +207,7 @@ static int set_warnings(struct gic_catalog *c, struct list *l,
 
 	if (rc == 0)
 		rc = merged(l, s);
-	if (rc == 0 && gic_set_empty_why(c, s, hint, sizeof(hint)))
+	if (rc == 0 && gic_set_empty_why(c, r, s, hint, sizeof(hint)))
 		rc = add(l, line, "%s", hint);
 	else if (rc == 0 && s->nreal + s->nfake == 0)
 		rc = add(l, line, "set '%s': no image has a label (real or "

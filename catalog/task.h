@@ -169,11 +169,12 @@ void gic_resolved_free(struct gic_resolved *r);
 int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
 		      struct gic_task_warning **out, size_t *n);
 /* When s is empty: "set 'NAME' is empty" in buf, with why when its
- * select asks for a value no entry has (or a generator where real images
+ * select (a [split] share's: [split]'s) asks for a value no entry has
+ * (or a generator where real images
  * have none), or found images that fraction or balance = label (one
  * label only) left none of, and 1; else 0. */
-int gic_set_empty_why(struct gic_catalog *c, const struct gic_resolved_set *s,
-		      char *buf, size_t size);
+int gic_set_empty_why(struct gic_catalog *c, const struct gic_resolved *r,
+		      const struct gic_resolved_set *s, char *buf, size_t size);
 /* How many images of s have entries labelled both real and fake, and in
  * buf (when any) a sentence saying so, which label each is taken as and
  * what to do (narrow: what selected them, "select" or "EXPR"). */

@@ -80,7 +80,7 @@ static int empty_sets(struct gic_catalog *c, const struct gic_resolved *r)
 
 		if (!train)
 			others += s->n;
-		if (!gic_set_empty_why(c, s, msg, sizeof(msg)))
+		if (!gic_set_empty_why(c, r, s, msg, sizeof(msg)))
 			continue;
 		cli_err("gicat: leakcheck: warning: ");
 		cli_put_escaped(stderr, path, strlen(path));

@@ -629,4 +629,12 @@ test_expect_success 'a [split] share left without one label says its groups went
 	gicat rm "dataset = grp" 2>/dev/null
 '
 
+test_expect_success 'a [split] whose select finds nothing says why, for task check and leakcheck' '
+	printf "[task]\nname = st\n[split]\nselect = subset = sd14 and split = test\nratios = train:0.5, test:0.5\n" >st.ini &&
+	gicat task check st.ini 2>err >/dev/null &&
+	test_grep "^gicat: task: warning: st.ini:5: set .train. is empty: no entry has split .test. (there are: train, val)$" err &&
+	test_expect_code 2 gicat leakcheck st.ini 2>err &&
+	test_grep "^gicat: leakcheck: warning: st.ini:5: set .train. is empty: no entry has split .test." err
+'
+
 test_done
