@@ -54,18 +54,27 @@ size_t gic_set_label_conflicts(const struct gic_resolved_set *s,
 			       const char *narrow, char *buf, size_t size)
 {
 	const struct gic_item *first = NULL;
-	size_t n = 0;
+	const char *path;
+	size_t n = 0, len;
 
 	for (size_t i = 0; i < s->n; i++)
 		if (s->items[i].other_label[0] && !n++)
 			first = &s->items[i];
-	if (n)
-		snprintf(buf, size, "%zu image%s entries labelled both real "
-			 "and fake (first: %.12s, '%s'): taken as %s, the "
-			 "label of %s first entry by (dataset, path); fix the "
-			 "labels or narrow %s", n, n == 1 ? " has" :
-			 "s have", first->sha256, first->path ? first->path : "",
-			 first->label, n == 1 ? "its" : "each one's", narrow);
+	if (!n)
+		return 0;
+	/* a long path by its end (the file's name), so that the sentence
+	 * after it fits a warning whole; whole UTF-8 characters */
+	path = first->path ? first->path : "";
+	len = strlen(path);
+	if (len > 160)
+		for (path += len - 157; ((unsigned char)*path & 0xC0) == 0x80;)
+			path++;
+	snprintf(buf, size, "%zu image%s entries labelled both real and fake "
+		 "(first: %.12s, '%s%s'): taken as %s, the label of %s first "
+		 "entry by (dataset, path); fix the labels or narrow %s", n,
+		 n == 1 ? " has" : "s have", first->sha256,
+		 len > 160 ? "..." : "", path, first->label,
+		 n == 1 ? "its" : "each one's", narrow);
 	return n;
 }
 

@@ -376,6 +376,17 @@ test_expect_success 'task check --items: stdout is only the listing, the count g
 	test_grep "^task check: 6 warnings$" err
 '
 
+test_expect_success 'a label conflict under a long path names the path by its end, and the warning is whole' '
+	f=$(find data/genimage/ADM -path "*/val/ai/*" -type f | sort | head -1) &&
+	d=deep/$(for i in $(seq 9); do printf "a_long_directory_name_number_%02d_of_nine_of_them/" $i; done) &&
+	mkdir -p "$d" && cp "$f" "$d/x.png" &&
+	gicat ingest --dataset deep --label real --split val deep 2>/dev/null &&
+	printf "[task]\nname = d\n[test adm]\nselect = (subset = adm and split = val) or dataset = deep\n" >deep.ini &&
+	gicat task check deep.ini 2>err &&
+	test_grep "^gicat: task: warning: deep.ini:3: set .test/adm.: 1 image has entries labelled both real and fake (first: [0-9a-f]*, .\.\.\.[a-z_0-9/]*_09_of_nine_of_them/x.png.): taken as real, the label of its first entry by (dataset, path); fix the labels or narrow select$" err &&
+	gicat rm "dataset = deep" 2>/dev/null
+'
+
 test_expect_success 'an image whose entries disagree on the label is a warning naming it' '
 	f=$(find data/genimage/ADM -path "*/val/ai/*" -type f | sort | head -1) &&
 	sha=$(sha256sum "$f" | cut -c1-12) &&
