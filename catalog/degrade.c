@@ -304,11 +304,21 @@ static int build_resize(const struct call *c, struct gic_op *op)
 		      &op->n);
 }
 
+/* center_crop(N[,align=A]): A moves the offsets down to multiples of A,
+ * onto the 8x8 (16x16 for 4:2:0 chroma) blocks of a JPEG source */
 static int build_crop(const struct call *c, struct gic_op *op)
 {
-	if (c->nargs != 1 || c->args[0].key[0])
-		return gic_seterr(GIC_EUSAGE, "center_crop: expected one size, "
-				  "as in center_crop(256)");
+	const char *a = c->nargs == 2 && !strcmp(c->args[1].key, "align") ?
+			c->args[1].val : NULL;
+	int rc;
+
+	op->align = 1;
+	if (c->nargs < 1 || c->nargs > 1 + !!a || c->args[0].key[0])
+		return gic_seterr(GIC_EUSAGE, "center_crop: expected one size "
+				  "and maybe align=A, as in center_crop(256) or "
+				  "center_crop(256,align=16)");
+	if (a && (rc = int_in(c, "align", a, 1, 64, &op->align)) < 0)
+		return rc;
 	return int_in(c, "size", c->args[0].val, 1, GIC_OP_MAX_SIDE, &op->n);
 }
 
@@ -376,7 +386,10 @@ static int print_op(char *buf, size_t size, const struct gic_op *op)
 				"size", op->n, op->filter ? ",filter=" : "",
 				op->filter ? filter_names[op->filter] : "");
 	case GIC_OP_CENTER_CROP:
-		return snprintf(buf, size, "center_crop(%d)", op->n);
+		return op->align > 1 ?
+		       snprintf(buf, size, "center_crop(%d,align=%d)", op->n,
+				op->align) :
+		       snprintf(buf, size, "center_crop(%d)", op->n);
 	}
 	return 0;
 }
@@ -562,7 +575,7 @@ static int apply(const struct gic_op *op, struct gic_pixels *px,
 	case GIC_OP_RESIZE_SIZE:
 		return gic_pixels_resize(px, w, h, op->filter);
 	case GIC_OP_CENTER_CROP:
-		return gic_pixels_crop(px, w, h);
+		return gic_pixels_crop(px, w, h, (uint32_t)op->align);
 	case GIC_OP_JPEG:
 		return gic_pixels_encode_jpeg(px, op->quality, op->subsampling,
 					      enc, enclen);

@@ -31,7 +31,8 @@ enum gic_op_kind {
 	GIC_OP_RESIZE_SHORT,/* resize(short=N[,filter=F]): short side N,
 			       aspect kept */
 	GIC_OP_RESIZE_SIZE, /* resize(size=N[,filter=F]): N x N */
-	GIC_OP_CENTER_CROP, /* center_crop(N): the central N x N */
+	GIC_OP_CENTER_CROP, /* center_crop(N[,align=A]): the central N x N,
+			       its offsets rounded down to multiples of A */
 };
 
 struct gic_op {
@@ -41,6 +42,7 @@ struct gic_op {
 	int milli_sigma;    /* blur: sigma in thousandths, 1..100000 */
 	int n;              /* resize, center_crop: pixels, 1..GIC_OP_MAX_SIDE */
 	int filter;         /* resize: enum gic_filter */
+	int align;          /* center_crop: 1..64 (1: none) */
 };
 
 #define GIC_OPS_MAX 16
@@ -161,9 +163,11 @@ int gic_pixels_resize(struct gic_pixels *p, uint32_t w, uint32_t h,
 		      enum gic_filter filter);
 
 /* The central w x h of p, in place: offsets round((W - w) / 2) and
- * round((H - h) / 2), halves to even, as torchvision's CenterCrop.
+ * round((H - h) / 2), halves to even, as torchvision's CenterCrop, then
+ * rounded down to multiples of align (1: not moved).
  * GIC_EUSAGE when the image is smaller. */
-int gic_pixels_crop(struct gic_pixels *p, uint32_t w, uint32_t h);
+int gic_pixels_crop(struct gic_pixels *p, uint32_t w, uint32_t h,
+		    uint32_t align);
 
 /*
  * Baseline JPEG with libjpeg-turbo: jpeg_set_quality(quality, TRUE) (IJG's

@@ -545,15 +545,16 @@ static uint32_t center_offset(uint32_t d)
 	return (d & 1) && (k & 1) ? k + 1 : k;
 }
 
-int gic_pixels_crop(struct gic_pixels *p, uint32_t w, uint32_t h)
+int gic_pixels_crop(struct gic_pixels *p, uint32_t w, uint32_t h,
+		    uint32_t align)
 {
 	uint32_t x0, y0;
 
 	if (w > p->w || h > p->h)
 		return gic_seterr(GIC_EUSAGE, "cannot crop %ux%u out of a %ux%u "
 				  "image", w, h, p->w, p->h);
-	x0 = center_offset(p->w - w);
-	y0 = center_offset(p->h - h);
+	x0 = center_offset(p->w - w) / align * align;
+	y0 = center_offset(p->h - h) / align * align;
 	for (uint32_t y = 0; y < h; y++)
 		memmove(p->rgb + (size_t)y * w * 3,
 			p->rgb + ((size_t)(y0 + y) * p->w + x0) * 3,

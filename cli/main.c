@@ -227,7 +227,8 @@ static const struct cmd commands[] = {
 	  "    resize(short=N[,filter=F])  short side N, aspect kept; F as PIL:\n"
 	  "                          bicubic (default), bilinear, lanczos\n"
 	  "    resize(size=N[,filter=F])  N x N\n"
-	  "    center_crop(N)        the central N x N\n"
+	  "    center_crop(N[,align=A])  the central N x N (its offsets rounded\n"
+	  "                          down to multiples of A: 16 keeps JPEG blocks)\n"
 	  "  e.g. gicat degrade 'resize(short=64)|jpeg(quality=65)' 3fa9c2 > out.jpg\n" },
 	{ "eval", cmd_eval, "TASK --predictions FILE [--threshold T] [--format "
 	  "table|csv|json] [--html FILE] [--allow-missing] | --matrix RUNS.tsv "

@@ -353,6 +353,35 @@ sys.exit(bad)
 "
 '
 
+# align=A: the offsets torchvision's CenterCrop takes, rounded down to
+# multiples of A (crops of the 500x334 image: 200 and 67 -> 192 and 64).
+test_expect_success 'center_crop(N,align=A) starts at multiples of A, onto a JPEG source'"'"'s blocks' '
+	for f in crop*.png; do
+		h=$(sha256sum $f | cut -c1-64) &&
+		gicat --catalog cropcat degrade "center_crop(100,align=16)" $h >$f.a16.png 2>err &&
+		test_grep "center_crop(100,align=16)|png()" err || return 1
+	done &&
+	$PY -c "
+import sys
+from PIL import Image, ImageChops
+bad = 0
+for w, h in ((500, 334), (227, 149), (333, 500)):
+    src = Image.open(\"crop%dx%d.png\" % (w, h)).convert(\"RGB\")
+    x0, y0 = round((w - 100) / 2) // 16 * 16, round((h - 100) / 2) // 16 * 16
+    want = src.crop((x0, y0, x0 + 100, y0 + 100))
+    got = Image.open(\"crop%dx%d.png.a16.png\" % (w, h)).convert(\"RGB\")
+    if got.size != want.size or ImageChops.difference(got, want).getbbox():
+        print(\"differs:\", w, h); bad += 1
+sys.exit(bad)
+" &&
+	h=$(sha256sum crop500x334.png | cut -c1-64) &&
+	gicat --catalog cropcat degrade "center_crop(100,align=1)" $h | cmp - crop500x334.png.c100.png &&
+	for a in 0 65 x; do
+		test_expect_code 2 gicat --catalog cropcat degrade "center_crop(100,align=$a)" $h 2>err >/dev/null &&
+		test_grep "center_crop: align must be 1..64, not $a$" err || return 1
+	done
+'
+
 test_expect_success 'a chain runs in order: crop, resize, then JPEG' '
 	gicat degrade "center_crop(200)|resize(size=50)|jpeg(quality=80)" "$fake" >c.jpg 2>err &&
 	d=$(derived "$fake" "center_crop(200)|resize(size=50)|jpeg(quality=80)") &&

@@ -51,8 +51,8 @@ def unbiased(g, split):
     return dict(select=sel(g, split, \" and (label = fake or (jpeg_quality = 96\"
                            \" and short_side in %d..%d))\" % (lo, hi)),
                 balance=\"label\",
-                degrade_real=\"center_crop(%d)|jpeg(quality=96)\" % (side[g] * 7 // 8),
-                degrade_fake=\"jpeg(quality=96)|center_crop(%d)|jpeg(quality=96)\" % (side[g] * 7 // 8))
+                degrade_real=\"center_crop(%d,align=16)|jpeg(quality=96)\" % (side[g] * 7 // 8),
+                degrade_fake=\"jpeg(quality=96)|center_crop(%d,align=16)|jpeg(quality=96)\" % (side[g] * 7 // 8))
 for g in ids:
     assert sets(\"unbiased-\" + g) == [(\"train\", unbiased(g, \"train\"))] + \
         [(\"test \" + t, unbiased(t, \"val\")) for t in ids], g

@@ -145,9 +145,13 @@ static void test_parse_errors(void **state)
 		{ "resize()", "resize: give short=N or size=N" },
 		{ "resize(short=8,filter=nearest)", "resize: filter must be "
 		  "bicubic, bilinear or lanczos, not nearest" },
-		{ "center_crop()",
-		  "center_crop: expected one size, as in center_crop(256)" },
+		{ "center_crop()", "center_crop: expected one size and maybe "
+		  "align=A, as in center_crop(256) or center_crop(256,align=16)" },
+		{ "center_crop(8,8)", "center_crop: expected one size and maybe "
+		  "align=A, as in center_crop(256) or center_crop(256,align=16)" },
 		{ "center_crop(0)", "center_crop: size must be 1..16384, not 0" },
+		{ "center_crop(8,align=0)", "center_crop: align must be 1..64, "
+		  "not 0" },
 		{ "png(1)", "png: takes no parameters" },
 		{ "sharpen(amount=2)", "unknown operation 'sharpen' (jpeg, png, "
 		  "blur, resize, center_crop)" },
@@ -323,14 +327,22 @@ static void test_center_crop(void **state)
 
 	(void)state;
 	make(&p, 10, 8, coords);
-	assert_int_equal(gic_pixels_crop(&p, 4, 4), 0);
+	assert_int_equal(gic_pixels_crop(&p, 4, 4, 1), 0);
 	assert_int_equal(p.w, 4);
 	for (uint32_t y = 0; y < 4; y++)
 		for (uint32_t x = 0; x < 4; x++)
 			assert_int_equal(p.rgb[3 * (y * 4 + x) + 1],
 					 coords(x + 3, y + 2, 1));
-	assert_int_equal(gic_pixels_crop(&p, 5, 2), GIC_EUSAGE);
+	assert_int_equal(gic_pixels_crop(&p, 5, 2, 1), GIC_EUSAGE);
 	assert_string_equal(gic_errmsg(), "cannot crop 5x2 out of a 4x4 image");
+	gic_pixels_release(&p);
+	/* align 2: offsets 3 and 2 become 2 and 2 */
+	make(&p, 10, 8, coords);
+	assert_int_equal(gic_pixels_crop(&p, 4, 4, 2), 0);
+	for (uint32_t y = 0; y < 4; y++)
+		for (uint32_t x = 0; x < 4; x++)
+			assert_int_equal(p.rgb[3 * (y * 4 + x) + 1],
+					 coords(x + 2, y + 2, 1));
 	gic_pixels_release(&p);
 }
 
