@@ -308,12 +308,11 @@ static int build_resize(const struct call *c, struct gic_op *op)
  * onto the 8x8 (16x16 for 4:2:0 chroma) blocks of a JPEG source */
 static int build_crop(const struct call *c, struct gic_op *op)
 {
-	const char *a = c->nargs == 2 && !strcmp(c->args[1].key, "align") ?
-			c->args[1].val : NULL;
+	const char *a = get(c, "align");
 	int rc;
 
 	op->align = 1;
-	if (c->nargs < 1 || c->nargs > 1 + !!a || c->args[0].key[0])
+	if (c->nargs != 1 + !!a || c->args[0].key[0])
 		return gic_seterr(GIC_EUSAGE, "center_crop: expected one size "
 				  "and maybe align=A, as in center_crop(256) or "
 				  "center_crop(256,align=16)");

@@ -12,6 +12,9 @@
 
 #include "dedup.h"
 
+/* The most of a path a warning quotes: its end, "..." before it. */
+#define PATH_SHOWN 160
+
 struct list {
 	struct gic_task_warning *v;
 	size_t n, cap;
@@ -66,14 +69,15 @@ size_t gic_set_label_conflicts(const struct gic_resolved_set *s,
 	 * after it fits a warning whole; whole UTF-8 characters */
 	path = first->path ? first->path : "";
 	len = strlen(path);
-	if (len > 160)
-		for (path += len - 157; ((unsigned char)*path & 0xC0) == 0x80;)
+	if (len > PATH_SHOWN)
+		for (path += len - (PATH_SHOWN - 3);
+		     ((unsigned char)*path & 0xC0) == 0x80;)
 			path++;
 	snprintf(buf, size, "%zu image%s entries labelled both real and fake "
 		 "(first: %.12s, '%s%s'): taken as %s, the label of %s first "
 		 "entry by (dataset, path); fix the labels or narrow %s", n,
 		 n == 1 ? " has" : "s have", first->sha256,
-		 len > 160 ? "..." : "", path, first->label,
+		 len > PATH_SHOWN ? "..." : "", path, first->label,
 		 n == 1 ? "its" : "each one's", narrow);
 	return n;
 }
