@@ -552,22 +552,54 @@ static char *name_of_file(const char *path)
 	return strndup(b, n);
 }
 
+/* Not a task file at all (a predictions CSV, a README given by mistake):
+ * lines, and not one of them a [section] header, or the first of them
+ * neither a header nor key = value. Said once, not as an error on
+ * every line. */
+static int not_ini(const char *s)
+{
+	int content = 0;
+
+	for (; *s; s = gic_task_next_line(s)) {
+		size_t ws = strspn(s, " \t\v\f");
+
+		if (s[ws] == '[')
+			return 0;
+		if (!s[ws] || strchr(";#\r\n", s[ws]))
+			continue;
+		if (!content++ && strcspn(s, "=:\r\n") == strcspn(s, "\r\n"))
+			return 1;
+	}
+	return content;
+}
+
 int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 {
 	struct parse p = { 0 };
 	struct gic_task *t = calloc(1, sizeof(*t));
+	/* a UTF-8 BOM: inih skips it, but the reader, which sees the
+	 * headers whole, must too */
+	const char *body = strncmp(text, "\xEF\xBB\xBF", 3) ? text : text + 3;
 	int rc;
 
 	*out = NULL;
+	if (not_ini(body)) {
+		char shown[512];
+
+		free(t);
+		gic_esc(path, shown, sizeof(shown));
+		return gic_seterr(GIC_EUSAGE, "%s: not a task file (a task file "
+				  "is INI: "
+				  "[task], [train], [test NAME] ..., each set "
+				  "with select = EXPR)", shown);
+	}
 	if (!t || !(t->text = strdup(text)) || !(t->path = strdup(path))) {
 		gic_task_free(t);
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	}
 	p.t = t;
 	p.path = path;
-	/* a UTF-8 BOM: inih skips it, but the reader, which sees the
-	 * headers whole, must too */
-	p.text = p.next = strncmp(text, "\xEF\xBB\xBF", 3) ? text : text + 3;
+	p.text = p.next = body;
 	/* select expressions outgrow inih's default 200-byte lines */
 	ini_use_stack = 0;
 	ini_allow_realloc = 1;

@@ -648,4 +648,17 @@ test_expect_success 'a [split] whose select finds nothing says why, for task che
 	test_grep "^gicat: leakcheck: warning: st.ini:5: set .train. is empty: no entry has split .test." err
 '
 
+test_expect_success 'a file that is no task file at all (a predictions CSV, a README) is said once, not as an error a line' '
+	printf "sha256,score\nabc,0.5\nabd,0.25\n" >preds.csv &&
+	msg="not a task file (a task file is INI: [task], [train], [test NAME] ..., each set with select = EXPR)" &&
+	test_expect_code 1 gicat task check preds.csv 2>err && test "$(cat err)" = "gicat: task: preds.csv: $msg" &&
+	test_expect_code 2 gicat eval preds.csv --predictions preds.csv 2>err &&
+	test "$(cat err)" = "gicat: eval: preds.csv: $msg" &&
+	printf "# notes\n\n{\"sha256\": \"abc\", \"score\": 1}\n" >preds.jsonl &&
+	test_expect_code 1 gicat task check preds.jsonl 2>err && test_grep "preds.jsonl: not a task file" err &&
+	printf "seed = 1\n[train]\nselect = label = real\n" >nohead.ini &&
+	test_expect_code 1 gicat task check nohead.ini 2>err &&
+	test "$(cat err)" = "gicat: task: nohead.ini:1: ${SQ}seed${SQ} before any [section]"
+'
+
 test_done
