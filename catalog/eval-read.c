@@ -429,9 +429,15 @@ static int read_lines(struct reader *r, char *text)
 	struct gic_records rec;
 	char *s;
 
-	if (*first == '[')  /* json.dump of a list: no CSV header */
+	if (*first == '[' && strchr("{[]\"-0123456789", first[1 + strspn(first + 1,
+						" \t\r\n")]))
+		/* json.dump of a list: no CSV header */
 		return gic_seterr(GIC_EUSAGE, "a JSON array: eval reads JSONL, "
 				  "one JSON object a line");
+	if (*first == '[')  /* [task]: the two files swapped */
+		return gic_seterr(GIC_EUSAGE, "a [section] on its first line, "
+				  "as in a task file: predictions are CSV or "
+				  "JSONL (gicat eval TASK --predictions FILE)");
 	r->sep = header_sep(first);
 	gic_records_init(&rec, text, r->sep, !json);
 	while (rc == 0 && (s = gic_records_next(&rec))) {

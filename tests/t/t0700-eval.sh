@@ -717,6 +717,9 @@ test_expect_success 'a bad predictions file is the subject of the error, named o
 	printf "[{\"sha256\": \"%s\", \"score\": 0.5},\n {\"path\": \"x\", \"score\": 1}]\n" "$(cut -d, -f2 test-items.csv | head -1)" >array.json &&
 	test_expect_code 2 gicat eval $TASK --predictions array.json 2>err &&
 	test "$(cat err)" = "gicat: eval: ${SQ}array.json${SQ}: a JSON array: eval reads JSONL, one JSON object a line" &&
+	printf "[task]\nname = swapped\n" >swapped.ini &&
+	test_expect_code 2 gicat eval $TASK --predictions swapped.ini 2>err &&
+	test "$(cat err)" = "gicat: eval: ${SQ}swapped.ini${SQ}: a [section] on its first line, as in a task file: predictions are CSV or JSONL (gicat eval TASK --predictions FILE)" &&
 	printf "[task]\nname = notest\n[train]\nselect = subset = adm\n" >notest.ini &&
 	test_expect_code 2 gicat eval notest.ini --predictions rand.csv 2>err &&
 	test_grep "^gicat: eval: .notest.ini.: task .notest. has no test set" err &&
