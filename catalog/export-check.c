@@ -337,10 +337,14 @@ static void compare(struct gic_catalog *cat, int dfd,
 			continue;
 		}
 		if (c > 0) {
-			on_drift(arg, have->v[j].path, have->v[j].dir ?
+			on_drift(arg, have->v[j].path, !have->v[j].dir ?
+				 "not part of the export" :
+				 gic_export_beside_labels(want->v, want->n,
+							  sizeof(*want->v),
+							  have->v[j].path) ?
 				 "an empty directory, not part of the export "
 				 "(ImageFolder would take it for a class)" :
-				 "not part of the export");
+				 "an empty directory, not part of the export");
 			j++;
 			(*drifts)++;
 			continue;

@@ -205,6 +205,12 @@ const char *gic_export_label_name(const char *label);
  * long). */
 int gic_export_label_sibling(const char *path, size_t dirlen, char *out,
 			     size_t size);
+/* Is dir ("x/y/") beside a label directory (x/0_real/, x/ai/,
+ * x/unlabelled/ ...) holding one of the n sorted paths (each at the start
+ * of a struct of stride bytes)?  ImageFolder, given x/, would take it for
+ * a class. */
+int gic_export_beside_labels(const void *paths, size_t n, size_t stride,
+			     const char *dir);
 /* Is path[0..dirlen) an unlabelled/ directory?  *base: where its name
  * starts (the length of what is above it). */
 int gic_export_is_unlabelled(const char *path, size_t dirlen, size_t *base);

@@ -94,19 +94,24 @@ int gic_export_is_unlabelled(const char *path, size_t dirlen, size_t *base)
 	       !strncmp(path + *base, "unlabelled", dirlen - *base);
 }
 
+/* The label directories of the layouts that have them, in pairs. */
+static const char *const label_pairs[][2] = { { "0_real", "1_fake" },
+					       { "nature", "ai" } };
+#define NPAIRS (sizeof(label_pairs) / sizeof(*label_pairs))
+
 int gic_export_label_sibling(const char *path, size_t dirlen, char *out,
 			     size_t size)
 {
-	static const char *const pairs[][2] = { { "0_real", "1_fake" },
-						{ "nature", "ai" } };
 	size_t base = dir_base(path, dirlen);
 
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++)
+	for (size_t i = 0; i < NPAIRS; i++)
 		for (int k = 0; k < 2; k++)
-			if (strlen(pairs[i][k]) == dirlen - base &&
-			    !strncmp(path + base, pairs[i][k], dirlen - base))
+			if (strlen(label_pairs[i][k]) == dirlen - base &&
+			    !strncmp(path + base, label_pairs[i][k],
+				     dirlen - base))
 				return snprintf(out, size, "%.*s%s/", (int)base,
-						path, pairs[i][!k]) < (int)size;
+						path, label_pairs[i][!k]) <
+				       (int)size;
 	return 0;
 }
 
@@ -135,6 +140,22 @@ int gic_export_has_below(const void *paths, size_t n, size_t stride,
 			hi = mid;
 	}
 	return lo < n && !strncmp(path_at(paths, lo, stride), dir, len);
+}
+
+int gic_export_beside_labels(const void *paths, size_t n, size_t stride,
+			     const char *dir)
+{
+	size_t len = strlen(dir), base = len ? dir_base(dir, len - 1) : 0;
+	char sib[PATH_MAX];
+
+	for (size_t i = 0; len && i <= NPAIRS; i++)
+		for (int k = 0; k < 2 - (i == NPAIRS); k++)
+			if (snprintf(sib, sizeof(sib), "%.*s%s/", (int)base,
+				     dir, i < NPAIRS ? label_pairs[i][k] :
+				     "unlabelled") < (int)sizeof(sib) &&
+			    gic_export_has_below(paths, n, stride, sib))
+				return 1;
+	return 0;
 }
 
 int gic_export_label_unlabelled(const char *path, size_t dirlen, char *out,

@@ -413,6 +413,20 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	return rc;
 }
 
+/* An empty directory left in the export that no export made (written:
+ * the export's files, sorted; NULL when out of memory): counted, the
+ * first named, and whether ImageFolder would take it for a class. */
+static void kept_dir(struct gic_export_cleared *c, const char *dir,
+		     char **written, size_t n)
+{
+	if (!c->kept_dirs++)
+		snprintf(c->first_kept_dir, sizeof(c->first_kept_dir), "%s",
+			 dir);
+	c->class_dirs += written &&
+			 gic_export_beside_labels(written, n, sizeof(char *),
+						  dir);
+}
+
 /* Sorts the files --force found and left into those this export wrote
  * over and those that stay, and the empty directories it left into
  * those it writes into and those that stay empty; frees the list. */
@@ -434,14 +448,11 @@ static void settle_left(struct gic_export_ctx *x, struct gic_export_cleared *c)
 		size_t len = strlen(c->left[i]);
 		int dir = len && c->left[i][len - 1] == '/', over;
 
-		if (dir) { /* ImageFolder would take it for a class */
-			if ((!written ||
-			     !gic_export_dir_wanted(written, x->nfiles,
-						    sizeof(char *), c->left[i])) &&
-			    !c->kept_dirs++)
-				snprintf(c->first_kept_dir,
-					 sizeof(c->first_kept_dir), "%s",
-					 c->left[i]);
+		if (dir) {
+			if (!written ||
+			    !gic_export_dir_wanted(written, x->nfiles,
+						   sizeof(char *), c->left[i]))
+				kept_dir(c, c->left[i], written, x->nfiles);
 			free(c->left[i]);
 			continue;
 		}

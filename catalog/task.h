@@ -240,6 +240,7 @@ struct gic_export_cleared {
 	uint64_t removed, kept, replaced;
 	uint64_t killed;        /* files a killed run left, removed */
 	uint64_t kept_dirs;     /* empty directories no export made, kept */
+	uint64_t class_dirs;    /* ... of them, beside a label directory */
 	char first_kept[256], first_replaced[256], first_kept_dir[256];
 	char **left;            /* gic_export_clear: the others, sorted;
 				   gic_export sorts them out and frees them */

@@ -184,6 +184,28 @@ static const char *copied_why(int err, enum gic_export_mode mode)
 	return strerror(err);
 }
 
+/* --force kept empty directories no export made: said, with what
+ * ImageFolder makes of those beside a set's label directories. */
+static void kept_dirs_say(const char *warn, const char *out,
+			  const struct gic_export_cleared *c)
+{
+	int one = c->kept_dirs == 1;
+	char classes[96] = "";
+
+	if (c->class_dirs == c->kept_dirs)
+		snprintf(classes, sizeof(classes), ": ImageFolder would take "
+			 "%s for a class", one ? "it" : "each");
+	else if (c->class_dirs)
+		snprintf(classes, sizeof(classes), ": ImageFolder would take "
+			 "%llu of them for classes",
+			 (unsigned long long)c->class_dirs);
+	cli_say(warn, "'%s' keeps %llu empty director%s that no export made "
+		"(%s%s)%s; split --check will list %s", out,
+		(unsigned long long)c->kept_dirs, one ? "y" : "ies",
+		c->first_kept_dir, one ? "" : ", ...", classes,
+		one ? "it" : "them");
+}
+
 int cli_export_run(const char *cmd, struct gic_catalog *c,
 		   const struct gic_resolved *r, struct export_args *a)
 {
@@ -229,15 +251,7 @@ int cli_export_run(const char *cmd, struct gic_catalog *c,
 			rep.cleared.kept == 1 ? "" : ", ...",
 			rep.cleared.kept == 1 ? "it" : "them");
 	if (rep.cleared.kept_dirs)
-		cli_say(warn, "'%s' keeps %llu empty director%s that no export "
-			"made (%s%s): ImageFolder would take %s for a class; "
-			"split --check will list %s", a->out,
-			(unsigned long long)rep.cleared.kept_dirs,
-			rep.cleared.kept_dirs == 1 ? "y" : "ies",
-			rep.cleared.first_kept_dir,
-			rep.cleared.kept_dirs == 1 ? "" : ", ...",
-			rep.cleared.kept_dirs == 1 ? "it" : "each",
-			rep.cleared.kept_dirs == 1 ? "it" : "them");
+		kept_dirs_say(warn, a->out, &rep.cleared);
 	if (rep.copied_fallbacks)
 		cli_say(warn, "'%s': %llu file%s copied, not %s: %s",
 			a->out, (unsigned long long)rep.copied_fallbacks,

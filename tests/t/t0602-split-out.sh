@@ -50,7 +50,15 @@ test_expect_success '--force over a directory no export wrote: its files stay, n
 	test_grep "^gicat: split: warning: .foreign. keeps 1 empty directory that no export made (train/2_other/): ImageFolder would take it for a class; split --check will list it$" err &&
 	test_grep mine foreign/sub/x.jpg &&
 	test_expect_code 1 gicat split --check foreign 2>err &&
-	test "$(wc -l <err)" -eq 2 && test_grep "train/2_other/" err
+	test "$(wc -l <err)" -eq 2 && test_grep "train/2_other/.*(ImageFolder would take it for a class)" err &&
+	mkdir -p foreign2/logs foreign2/train/2_other &&
+	gicat split $TASK --out foreign2 --force 2>err &&
+	test_grep "^gicat: split: warning: .foreign2. keeps 2 empty directories that no export made (logs/, ...): ImageFolder would take 1 of them for classes; split --check will list them$" err &&
+	test_expect_code 1 gicat split --check foreign2 2>err &&
+	test_grep "logs/.: an empty directory, not part of the export$" err &&
+	mkdir wds && gicat split $TASK --out wds/x --format webdataset 2>err &&
+	mkdir wds/x/test/logs && test_expect_code 1 gicat split --check wds/x 2>err &&
+	test_grep "test/logs/.: an empty directory, not part of the export$" err
 '
 
 test_expect_success '--force over files named like the export'"'"'s own: said to be replaced, not kept' '
