@@ -467,6 +467,14 @@ static int take_busy_timeout(void)
 	return 0;
 }
 
+/* arg is opt, or a start of it that getopt_long would take: "--vers". */
+static int long_opt(const char *arg, const char *opt)
+{
+	size_t n = strlen(arg);
+
+	return n > 2 && !strncmp(arg, opt, n);
+}
+
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
@@ -487,18 +495,22 @@ int main(int argc, char **argv)
 		overview(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+	if (!strcmp(argv[1], "-h") || long_opt(argv[1], "--help")) {
 		overview(stdout);
 		return cli_finish_stdout(0);
 	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+	if (!strcmp(argv[1], "-V") || long_opt(argv[1], "--version")) {
 		printf("gicat 0.1 (schema %d)\n", gic_migrations_latest());
 		return cli_finish_stdout(0);
 	}
 	if (argv[1][0] == '-') { /* an option before the command */
-		cli_err("gicat: '%s' is not an option of gicat itself (those "
-			"are --catalog DIR, --version, --help); a command's "
-			"options go after it\n", cli_shown(argv[1], shown));
+		static const char *const own[] = { "--catalog", "--version",
+						   "--help", NULL };
+
+		cli_err("gicat: '%s' is not an option of gicat itself%s "
+			"(its own are --catalog DIR, --version, --help; a "
+			"command's options go after it)\n",
+			cli_shown(argv[1], shown), cli_meant(argv[1], own));
 		return EXIT_USAGE;
 	}
 	if (!(c = cli_find_cmd(argv[1]))) {

@@ -147,7 +147,10 @@ test_expect_success 'an unknown command or option is a usage error (exit 2)' '
 	test_expect_code 2 gicat stats -x 2>err &&
 	test "$(head -1 err)" = "gicat: stats: ${SQ}-x${SQ}: unknown option" &&
 	test_expect_code 2 gicat -v 2>err &&
-	test_grep "^gicat: .-v. is not an option of gicat itself (those are --catalog DIR, --version, --help); a command.s options go after it$" err &&
+	test_grep "^gicat: .-v. is not an option of gicat itself (its own are --catalog DIR, --version, --help; a command.s options go after it)$" err &&
+	test_expect_code 2 gicat --catalg . stats 2>err &&
+	test_grep "^gicat: .--catalg. is not an option of gicat itself; did you mean .--catalog.? (its own are" err &&
+	test "$(gicat --vers)" = "$(gicat --version)" && gicat --he | grep -q "^usage: gicat" &&
 	test_expect_code 2 gicat --verbose query 2>err && test_grep "is not an option of gicat itself" err &&
 	gicat -V >out && gicat --version >out2 && test_cmp out out2 && test_grep "^gicat [0-9.]* (schema [0-9]*)$" out &&
 	gicat help | tail -1 >out && test_grep "gicat --version" out &&
