@@ -211,6 +211,10 @@ static int check_args(int nargs, char **args, const char *out, int jobs)
 
 	if (!jobs)
 		jobs = GIC_DISK_READS;
+	if (nargs == 2 && !out && is_task(args[0]))
+		return cli_usage_error("split", "--check: a task's export is "
+				       "named with --out: gicat split %s --out "
+				       "%s --check", args[0], args[1]);
 	if (nargs > 1 || (nargs == 0 && !out))
 		return cli_usage_error("split", "--check takes one DIR (or "
 				       "--out DIR, with TASK or not)");

@@ -433,6 +433,8 @@ test_expect_success 'split --check DIR --out OTHER is a usage error, not a silen
 	test "$(cat err)" = "gicat: split --check: ${SQ}plainfile${SQ}: not a directory" &&
 	test_expect_code 2 gicat split $TASK --check 2>err &&
 	test "$(head -1 err)" = "gicat: split: --check: ${SQ}$TASK${SQ} is a task, and its output is checked with --out DIR: gicat split $TASK --out DIR --check" &&
+	test_expect_code 2 gicat split $TASK --check if 2>err &&
+	test "$(head -1 err)" = "gicat: split: --check: a task${SQ}s export is named with --out: gicat split $TASK --out if --check" &&
 	echo "[task" >broken.ini && test_expect_code 2 gicat split broken.ini --check 2>err &&
 	test_grep "^gicat: split: --check: .broken.ini. is a task," err &&
 	for o in "format webdataset" "mode copy" "names original" "force" "shard-size 5"; do
