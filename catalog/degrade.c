@@ -152,9 +152,11 @@ static int check_keys(const struct call *c, const char *const *keys)
 		const char *k = c->args[i].key;
 		int known = 0;
 
-		if (!*k)
+		if (!*k)  /* the value of the first key, most likely */
 			return gic_seterr(GIC_EUSAGE, "%s: expected name=value, "
-					  "not '%s'", c->name, c->args[i].val);
+					  "not '%s' (as in %s(%s=%s))", c->name,
+					  c->args[i].val, c->name, keys[0],
+					  c->args[i].val);
 		for (const char *const *s = keys; *s; s++)
 			known |= !strcmp(*s, k);
 		if (!known) {

@@ -124,7 +124,12 @@ static void test_parse_errors(void **state)
 		{ "resize(shrot=5)", "resize: unknown parameter 'shrot' (it "
 		  "takes short, size, filter)" },
 		{ "jpeg(quality=50,quality=60)", "jpeg: quality given twice" },
-		{ "jpeg(50)", "jpeg: expected name=value, not '50'" },
+		{ "jpeg(50)", "jpeg: expected name=value, not '50' (as in "
+		  "jpeg(quality=50))" },
+		{ "blur(3)", "blur: expected name=value, not '3' (as in "
+		  "blur(sigma=3))" },
+		{ "resize(112)", "resize: expected name=value, not '112' (as in "
+		  "resize(short=112))" },
 		{ "jpeg(quality=50,)", "jpeg: empty parameter" },
 		{ "jpeg(quality=)", "jpeg: empty parameter" },
 		{ "jpeg(quality=30", "jpeg: missing ')'" },
