@@ -555,6 +555,10 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 		return gic_seterr(GIC_ENOTFOUND, "no image in the catalog has "
 				  "this file's content (and no entry its path)");
 	}
+	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+		return gic_seterr(GIC_EUSAGE, "a directory: give one image (a "
+				  "hash, an entry's path or an image file), or "
+				  "list a selection with gicat query");
 	return rc == GIC_EUSAGE ? gic_seterr(GIC_EUSAGE, "neither a hash (a "
 		"prefix of at least 4 hex digits), an entry's path nor a file "
 		"here") : gic_seterr(GIC_ENOTFOUND, "no image in the catalog "

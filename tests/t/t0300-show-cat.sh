@@ -118,7 +118,11 @@ test_expect_success 'cat takes a path, as show does: an entry'"'"'s, or a file f
 	cp img/basn2c08.png copy.png && gicat cat "$TRASH/copy.png" >back &&
 	cmp back img/basn2c08.png &&
 	test_expect_code 2 gicat cat img/nothing.png >/dev/null 2>err &&
-	test_grep "^gicat: cat: .img/nothing.png.: neither a hash .*, an entry.s path nor a file here$" err
+	test_grep "^gicat: cat: .img/nothing.png.: neither a hash .*, an entry.s path nor a file here$" err &&
+	for c in cat show; do
+		test_expect_code 2 gicat $c img >/dev/null 2>err &&
+		test "$(cat err)" = "gicat: $c: ${SQ}img${SQ}: a directory: give one image (a hash, an entry${SQ}s path or an image file), or list a selection with gicat query" || return 1
+	done
 '
 
 # script(1) gives the command a terminal as stdout and copies what it
