@@ -112,6 +112,24 @@ static size_t lex_string(const char *s)
 	}
 }
 
+/* What a character the language has no use for was most likely meant
+ * as: " (...)", or "". */
+static const char *char_hint(char c)
+{
+	switch (c) {
+	case '*': case '?': case '[':
+		return " (a glob is a string: path ~ '*adm*')";
+	case '&':
+		return " (write and)";
+	case '|':
+		return " (write or)";
+	case '-':
+		return " (a value starting with '-' is quoted: '-x.png')";
+	default:
+		return "";
+	}
+}
+
 /* Reads the next token into p->t. */
 int gic_qlex(struct parser *p)
 {
@@ -137,11 +155,11 @@ int gic_qlex(struct parser *p)
 			t.n++;
 		t.kind = keyword(s, t.n);
 	} else {
-		return gic_qfail(p, &t, *s == '*' || *s == '?' || *s == '[' ?
-				 "unexpected character '%c' (a glob is a string: "
-				 "path ~ '*adm*')" : isprint((unsigned char)*s) ?
-				 "unexpected character '%c'" :
-				 "unexpected byte 0x%02x", (unsigned char)*s);
+		if (!isprint((unsigned char)*s))
+			return gic_qfail(p, &t, "unexpected byte 0x%02x",
+					 (unsigned char)*s);
+		return gic_qfail(p, &t, "unexpected character '%c'%s", *s,
+				 char_hint(*s));
 	}
 	p->prev = p->t;
 	p->t = t;

@@ -331,6 +331,12 @@ static void errors_point_at_the_token(void **state)
 	check_err("label = FAKE", 9, "label is 'real' or 'fake', not 'FAKE'");
 	check_err("class in (3, 1000)", 14, "class is 0..999, not 1000");
 	check_err("label ! real", 7, "unexpected character '!'");
+	check_err("width > 1 && label = fake", 11,
+		  "unexpected character '&' (write and)");
+	check_err("label = real || label = fake", 14,
+		  "unexpected character '|' (write or)");
+	check_err("path = -x.png", 8, "unexpected character '-' (a value "
+		  "starting with '-' is quoted: '-x.png')");
 	check_err("label = \x01", 9, "unexpected byte 0x01");
 	check_err("width = abc", 9, "'width' takes an integer, got 'abc'");
 	check_err("width = 1.5", 9, "'width' takes an integer, got '1.5'");
