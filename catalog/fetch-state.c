@@ -487,3 +487,30 @@ int gic_fetch_elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
 	       gic_seterr(GIC_EDB, "fetch state: %s", sqlite3_errmsg(c->db));
 }
+
+int gic_fetch_datasets(struct gic_catalog *c, char *buf, size_t size)
+{
+	sqlite3_stmt *s;
+	size_t n = 0;
+	int rc;
+
+	*buf = '\0';
+	if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT dataset FROM fetches "
+			       "ORDER BY dataset", -1, &s, NULL))
+		return gic_seterr(GIC_EDB, "fetch state: %s",
+				  sqlite3_errmsg(c->db));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(s, 0);
+		int len = snprintf(buf + n, size - n, "%s%s", n ? ", " : "", d);
+
+		if (len < 0 || (size_t)len + 6 >= size - n) {  /* ", ..." */
+			snprintf(buf + n, size - n, "%s...", n ? ", " : "");
+			rc = SQLITE_DONE;
+			break;
+		}
+		n += (size_t)len;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "fetch state: %s",
+						   sqlite3_errmsg(c->db));
+}

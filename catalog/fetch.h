@@ -187,6 +187,10 @@ int gic_fetch_forget_failed(struct gic_catalog *c,
 			    const struct gic_fetch_list *l,
 			    const char *dataset, uint64_t *n);
 
+/* The datasets that have URLs in the catalog, in byte order, ", "
+ * between them, cut to size bytes with "..." (empty: none). */
+int gic_fetch_datasets(struct gic_catalog *c, char *buf, size_t size);
+
 /*
  * For a list run without --dataset whose default dataset (the list's
  * name) has no URL in the catalog yet: the other dataset in which most

@@ -313,13 +313,20 @@ static int elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
 
 #define NO_URLS_MAX 384
 
-/* What a status with no rows, or a forget that found nothing, says. */
-static const char *no_urls(const struct gic_fetch_list *l,
+/* What a status with no rows, or a forget that found nothing, says
+ * (with --dataset, which datasets have URLs: it may be misspelt). */
+static const char *no_urls(struct gic_catalog *c,
+			   const struct gic_fetch_list *l,
 			   const struct args *a, char *buf)
 {
-	snprintf(buf, NO_URLS_MAX, "the catalog has no URL%s%s%s%s",
+	char there[160] = "";
+
+	if (a->o.dataset && gic_fetch_datasets(c, there, sizeof(there)) < 0)
+		there[0] = '\0';
+	snprintf(buf, NO_URLS_MAX, "the catalog has no URL%s%s%s%s%s%s",
 		 l ? " of this list" : "", a->o.dataset ? " in dataset '" : "",
-		 a->o.dataset ? a->o.dataset : "", a->o.dataset ? "'" : "");
+		 a->o.dataset ? a->o.dataset : "", a->o.dataset ? "'" : "",
+		 there[0] ? "; it has URLs in: " : "", there);
 	return buf;
 }
 
@@ -337,7 +344,7 @@ static int status(struct gic_catalog *c, const struct gic_fetch_list *l,
 	if ((rc = gic_fetch_status(c, l, a->o.dataset, &sum, &bad)) < 0)
 		return cli_fail(rc, "fetch", NULL);
 	if (out_rows(sum, a->fmt, stdout) == 0)
-		cli_err("fetch: %s\n", no_urls(l, a, none));
+		cli_err("fetch: %s\n", no_urls(c, l, a, none));
 	failed = print_failed(bad);
 	sqlite3_finalize(sum);
 	sqlite3_finalize(bad);
@@ -361,7 +368,7 @@ static int forget(struct gic_catalog *c, const struct gic_fetch_list *l,
 	if (n == 0 && !l && a->o.dataset &&
 	    (rc = gic_fetch_status(c, NULL, a->o.dataset, &sum, &bad)) == 0 &&
 	    sqlite3_step(sum) != SQLITE_ROW)
-		snprintf(why, sizeof(why), " (%s)", no_urls(l, a, none));
+		snprintf(why, sizeof(why), " (%s)", no_urls(c, l, a, none));
 	sqlite3_finalize(sum);
 	sqlite3_finalize(bad);
 	if (rc < 0)

@@ -302,7 +302,7 @@ test_expect_success '--status --dataset counts only the URLs of that dataset' '
 	test "$(grep -c "^gicat: fetch: " err)" -eq 9 &&
 	gicat fetch --status --dataset nosuchds --format csv >out 2>err &&
 	test "$(grep -vc ^status out)" -eq 0 &&
-	test "$(cat err)" = "fetch: the catalog has no URL in dataset '"'"'nosuchds'"'"'" &&
+	test "$(cat err)" = "fetch: the catalog has no URL in dataset ${SQ}nosuchds${SQ}; it has URLs in: list" &&
 	gicat fetch --status --dataset nosuchds list.csv --format csv >out &&
 	test "$(grep -v ^status out | cut -d, -f1,2)" = "new,16" &&
 	gicat fetch -h >out &&
@@ -323,7 +323,7 @@ test_expect_success '--forget-failed forgets the failed URLs of a list, a datase
 	test "$(fs 2>/dev/null | paste -sd" ")" = "done,7 failed,7" &&
 	test "$(fs --dataset list two.csv)" = "new,2" &&
 	gicat --catalog forget fetch --forget-failed --dataset nosuchds 2>err &&
-	test "$(cat err)" = "fetch: forgot 0 failed URLs (the catalog has no URL in dataset ${SQ}nosuchds${SQ})" &&
+	test "$(cat err)" = "fetch: forgot 0 failed URLs (the catalog has no URL in dataset ${SQ}nosuchds${SQ}; it has URLs in: list)" &&
 	gicat --catalog forget fetch --forget-failed --dataset list list.csv 2>err &&
 	test_grep "^fetch: forgot 7 failed URLs$" err &&
 	test "$(sqlite3 forget/.gicat/catalog.db "SELECT count(*) FROM rejects")" -eq 0 &&
