@@ -187,6 +187,9 @@ static void class_hint(const char *s, char *out, size_t size)
 			 "whose names hold it)", s);
 }
 
+/* A token's text for "%.*s", at most 40 bytes of it. */
+#define TOK_SHOWN(t) ((t).n < 40 ? (int)(t).n : 40), (t).s
+
 /* Binds value v as a parameter of col's type (the column compared for
  * field f); exact for = != and lists, where a value that col cannot hold
  * is an error. */
@@ -402,11 +405,11 @@ static int parse_range(struct parser *p, const struct gic_field *f)
 	    (rc = bind_value(p, f, col, &lo, 0)) < 0 ||
 	    (rc = bind_value(p, f, col, &hi, 0)) < 0)
 		return rc;
+	/* the ends as typed: one past any value was taken as the end */
 	if (col->type == GIC_FT_INT &&
 	    p->params[p->nparams - 2].i > p->params[p->nparams - 1].i)
-		return gic_qfail(p, &lo, "empty range: %lld is above %lld",
-				 (long long)p->params[p->nparams - 2].i,
-				 (long long)p->params[p->nparams - 1].i);
+		return gic_qfail(p, &lo, "empty range: %.*s is above %.*s",
+				 TOK_SHOWN(lo), TOK_SHOWN(hi));
 	if (col->type == GIC_FT_TEXT &&
 	    strcmp(p->params[p->nparams - 2].s, p->params[p->nparams - 1].s) > 0)
 		return gic_qfail(p, &lo, "empty range: '%.60s' sorts after '%.60s'",
@@ -416,9 +419,7 @@ static int parse_range(struct parser *p, const struct gic_field *f)
 	if (col->type == GIC_FT_INT && !strcmp(col->name, "class") &&
 	    (p->params[p->nparams - 1].i < 0 || p->params[p->nparams - 2].i > 999))
 		return gic_qfail(p, &lo, "class is 0..999: no class is in "
-				 "%lld..%lld",
-				 (long long)p->params[p->nparams - 2].i,
-				 (long long)p->params[p->nparams - 1].i);
+				 "%.*s..%.*s", TOK_SHOWN(lo), TOK_SHOWN(hi));
 	return 0;
 }
 

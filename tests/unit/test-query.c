@@ -363,6 +363,12 @@ static void errors_point_at_the_token(void **state)
 	check_err("class in (1, n01440764)", 14,
 		  "a list cannot mix class numbers and wnids");
 	check_err("class in 5..1", 10, "empty range: 5 is above 1");
+	/* an end past any value is taken as the end, and quoted as typed */
+	check_err("width in 10..-99999999999999999999", 10,
+		  "empty range: 10 is above -99999999999999999999");
+	check_err("class in 99999999999999999999..99999999999999999999", 10,
+		  "class is 0..999: no class is in "
+		  "99999999999999999999..99999999999999999999");
 	check_err("class in 5", 11, "expected '..' after '5'");
 	check_err("class in 1..", 13, "expected a value after '..'");
 	check_err("class in", 9, "expected '(' or a range like 0..99 after 'in', "
