@@ -542,8 +542,10 @@ struct gic_ingest_stats {
 	uint64_t skip_hidden;   /*   names starting with '.' (not walked) */
 	uint64_t skip_noread;   /*   files of no image extension that may not
 				     be read, so not sniffed */
-	uint64_t skip_long;     /*   paths too long; the rest are non-image
-				     names, specials, unreadable entries */
+	uint64_t skip_long;     /*   files whose paths are too long */
+	uint64_t skip_long_dirs;/*   directories whose paths are too long;
+				     the rest are non-image names, specials,
+				     unreadable entries */
 	uint64_t bytes;         /* bytes read */
 	uint64_t link_fallbacks;/* link/reflink that had to copy */
 	uint64_t ref_held;      /* --mode ref files whose content the store

@@ -27,6 +27,7 @@ struct gic_filelist {
 	size_t used, arena_cap;
 	uint64_t skipped, unreadable;  /* not images; cannot be stat'ed */
 	uint64_t too_long, too_deep;  /* past GIC_MAX_PATH, GIC_MAX_DEPTH */
+	uint64_t too_long_dirs;       /* ... of too_long, directories */
 	uint64_t loops;               /* links to a directory on the path */
 	uint64_t hidden;              /* names starting with '.', not walked */
 	uint64_t noread;              /* files of no image extension that may

@@ -264,6 +264,21 @@ static int link_into_catalog(const struct gic_filelist *fl, const char *path,
 	return in;
 }
 
+/* Is name, in the directory path[0..len), a directory (or a link to
+ * one)?  Its own path is too long to name: looked at from its parent. */
+static int long_is_dir(char *path, size_t len, const char *name)
+{
+	struct stat st;
+	int fd, dir;
+
+	path[len] = '\0';
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = fd >= 0 && fstatat(fd, name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+	if (fd >= 0)
+		close(fd);
+	return dir;
+}
+
 static int visit(struct walk *w, size_t len, int depth, const char *name)
 {
 	struct gic_filelist *fl = w->fl;
@@ -274,6 +289,7 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 
 	if (len + 1 + nl >= GIC_MAX_PATH) {
 		fl->too_long++;
+		fl->too_long_dirs += long_is_dir(path, len, name);
 		return 0;
 	}
 	path[len] = '/';

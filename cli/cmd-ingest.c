@@ -29,33 +29,54 @@ static void on_progress(void *arg, const struct gic_ingest_stats *st)
 	progress_show(&r->prog, "ingest", st->files_done, st->files_total);
 }
 
-/* "skipped 5 files (non-image or dangling link 3, symlink loop 2)" */
-static void skipped(const struct gic_ingest_stats *st)
+/* One "  skipped N WHAT (reason n, ...)" line of the n parts with a
+ * count. */
+static void skipped_line(const char *one, const char *many,
+			 const uint64_t *n, const char *const *why, size_t k)
 {
-	const struct { uint64_t n; const char *why; } part[] = {
-		{ st->skipped - st->skip_loop - st->skip_deep - st->skip_long -
-		  st->skip_catalog - st->skip_rewalk - st->skip_hidden -
-		  st->skip_noread, "non-image or dangling link" },
-		{ st->skip_noread, "unreadable, with no image extension" },
-		{ st->skip_hidden, "hidden name" },
-		{ st->skip_loop, "symlink loop" },
-		{ st->skip_deep, "nested over 64 directories" },
-		{ st->skip_long, "path over 4095 bytes" },
-		{ st->skip_catalog, "link into the catalog" },
-		{ st->skip_rewalk, "directory reached by links over 64 times" },
-	};
+	uint64_t sum = 0;
 	const char *sep = "";
 
-	cli_err("  skipped %llu file%s (",
-		(unsigned long long)st->skipped, cli_s(st->skipped));
-	for (size_t i = 0; i < sizeof(part) / sizeof(part[0]); i++) {
-		if (!part[i].n)
+	for (size_t i = 0; i < k; i++)
+		sum += n[i];
+	if (!sum)
+		return;
+	cli_err("  skipped %llu %s (", (unsigned long long)sum,
+		sum == 1 ? one : many);
+	for (size_t i = 0; i < k; i++) {
+		if (!n[i])
 			continue;
-		cli_err("%s%s %llu", sep, part[i].why,
-			(unsigned long long)part[i].n);
+		cli_err("%s%s %llu", sep, why[i], (unsigned long long)n[i]);
 		sep = ", ";
 	}
 	cli_err(")\n");
+}
+
+/* "skipped 5 files (non-image or dangling link 3, hidden name 2)", then
+ * the directories not walked (their images are not ingested) the same
+ * way. */
+static void skipped(const struct gic_ingest_stats *st)
+{
+	uint64_t dirs = st->skip_loop + st->skip_deep + st->skip_rewalk +
+			st->skip_long_dirs;
+	const uint64_t files[] = {
+		st->skipped - dirs - st->skip_long - st->skip_catalog -
+		st->skip_hidden - st->skip_noread,
+		st->skip_noread, st->skip_hidden, st->skip_long,
+		st->skip_catalog };
+	const char *const files_why[] = {
+		"non-image or dangling link",
+		"unreadable, with no image extension", "hidden name",
+		"path over 4095 bytes", "link into the catalog" };
+	const uint64_t dir[] = { st->skip_loop, st->skip_deep,
+				 st->skip_long_dirs, st->skip_rewalk };
+	const char *const dir_why[] = {
+		"symlink loop", "nested over 64 directories",
+		"path over 4095 bytes",
+		"directory reached by links over 64 times" };
+
+	skipped_line("file", "files", files, files_why, 5);
+	skipped_line("directory", "directories", dir, dir_why, 4);
 }
 
 static void summary(const struct gic_ingest_stats *st, double secs,
