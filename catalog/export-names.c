@@ -160,6 +160,32 @@ static int safe_name(const char *s)
 	return 1;
 }
 
+/* Would Hugging Face datasets take name for a split's file?  Its
+ * imagefolder loader, given a set's directory, puts a file whose name
+ * holds a split word (train, val, test, dev, eval ...) between two of
+ * "-._ 0-9" (or at the start, before one) in that split, and leaves out
+ * every file that holds none once one does: ILSVRC2012_val_00000955.JPEG,
+ * every real of GenImage's val, would make a set of its reals alone. */
+static int hf_split_word(const char *name)
+{
+	static const char *const words[] = { "train", "training", "validation",
+		"valid", "dev", "val", "test", "testing", "eval", "evaluation" };
+	static const char sep[] = "-._ 0123456789";
+
+	for (const char *p = name; *p; p++) {
+		if (p > name && !strchr(sep, p[-1]))
+			continue;
+		for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++) {
+			size_t n = strlen(words[i]);
+
+			if (!strncasecmp(p, words[i], n) && p[n] &&
+			    strchr(sep, p[n]))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* base, ending in the extension of the format written: kept when it
  * says that format (in lower case: "x.PNG" is "x.png", as some loaders
  * match only ".png"), put in place of another image extension (a degraded
@@ -254,7 +280,9 @@ char **gic_export_names(struct gic_export_ctx *x,
 		base = base ? base + 1 : it->path;
 		v[i].dir = gic_export_item_dir(x->opts->format, it->label);
 		v[i].idx = i;
-		v[i].name = x->opts->original_names && base && safe_name(base) ?
+		v[i].name = x->opts->original_names && base && safe_name(base) &&
+			    !(x->opts->format == GIC_FMT_HF &&
+			      hf_split_word(base)) ?
 			    original_name(it, base) : hash_name(it, NULL, 0);
 		ok = ok && v[i].name;
 	}

@@ -306,6 +306,20 @@ test_expect_success '--names original: names alike but for case are prefixed; na
 	ls casefold/export/1_fake | sort >got && test_cmp want got
 '
 
+test_expect_success '--names original --format hf: a name Hugging Face datasets would take for a split file (ILSVRC2012_val_...) becomes the hash' '
+	named_export splitwords a/ILSVRC2012_val_00000955.png b/my_train.png c/x-test-1.png \
+		d/contest.png e/Val_x.png f/evaluation.png g/devil.png &&
+	ls splitwords/export/1_fake | sed -E "s/\.(png|jpg)$//" | sort >got &&
+	printf "%s\n" ILSVRC2012_val_00000955 Val_x contest devil evaluation my_train x-test-1 >want &&
+	test_cmp want got &&
+	gicat --catalog names-cat export "sha256 in ($(echo $hashes | tr " " ,))" \
+		--names original --format hf --out splitwords-hf 2>err &&
+	ls splitwords-hf/export | grep -v "^metadata.jsonl$" |
+		sed -E "s/^[0-9a-f]{16}\.(png|jpg)$/HASH/; s/\.(png|jpg)$//" | sort >got &&
+	printf "%s\n" HASH HASH HASH HASH HASH contest devil >want &&
+	test_cmp want got
+'
+
 test_expect_success '--names original: an extension in capitals is written in lower case, the rest of the name kept' '
 	db=names-cat/.gicat/catalog.db &&
 	png=$(gicat --catalog names-cat query --format csv --fields sha256 --limit 1 \
