@@ -273,6 +273,56 @@ static void missing_pairs(int dfd, const struct gic_export_files *want,
 	json_decref(labels);
 }
 
+/* Drifts held back to be said in path order among compare's: the
+ * missing label directories (few: two a set at most), found first. */
+struct held {
+	struct held_drift { char *path, *why; } *v;
+	size_t n, cap, next;
+	int oom;
+	void (*on_drift)(void *, const char *, const char *);
+	void *arg;
+};
+
+static void hold(void *arg, const char *path, const char *why)
+{
+	struct held *h = arg;
+	char *p = strdup(path), *w = strdup(why);
+
+	if (!p || !w || gic_grow(&h->v, h->n, &h->cap, sizeof(*h->v), 8)) {
+		free(p);
+		free(w);
+		h->oom = 1;
+		return;
+	}
+	h->v[h->n++] = (struct held_drift){ p, w };
+}
+
+static int by_held_path(const void *a, const void *b)
+{
+	return strcmp(((const struct held_drift *)a)->path,
+		      ((const struct held_drift *)b)->path);
+}
+
+/* Says the held drifts before path (all of them: NULL), then path's. */
+static void merged(void *arg, const char *path, const char *why)
+{
+	struct held *h = arg;
+
+	for (; h->next < h->n && (!path ||
+				  strcmp(h->v[h->next].path, path) < 0);
+	     h->next++)
+		h->on_drift(h->arg, h->v[h->next].path, h->v[h->next].why);
+	if (path)
+		h->on_drift(h->arg, path, why);
+}
+
+static void held_free(struct held *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->v[i].path), free(h->v[i].why);
+	free(h->v);
+}
+
 /* The files compare re-hashes: collected on its first pass, read all
  * at once (gic_rehash), and taken in the same order on its second. */
 struct hashes {
@@ -510,6 +560,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir, int jobs,
 		     void *arg, uint64_t *checked, uint64_t *drifts)
 {
 	struct gic_export_files want = { 0 }, have = { 0 };
+	struct held held = { .on_drift = on_drift, .arg = arg };
 	char *abs = realpath(dir, NULL);
 	int rc, dfd, open_err = 0, recorded;
 
@@ -551,13 +602,17 @@ int gic_export_check(struct gic_catalog *c, const char *dir, int jobs,
 			qsort(want.v, want.n, sizeof(*want.v), gic_export_file_cmp);
 		if (have.n)
 			qsort(have.v, have.n, sizeof(*have.v), gic_export_file_cmp);
-		rc = compare_all(c, recorded ? c : NULL, dfd, &want, &have, jobs,
-				 on_drift, arg, checked, drifts);
+		missing_pairs(dfd, &want, &have, hold, &held, drifts);
+		if (held.n)
+			qsort(held.v, held.n, sizeof(*held.v), by_held_path);
+		rc = held.oom ? gic_seterr(GIC_ENOMEM, "out of memory") :
+		     compare_all(c, recorded ? c : NULL, dfd, &want, &have,
+				 jobs, merged, &held, checked, drifts);
+		merged(&held, NULL, NULL);
 	}
-	if (rc >= 0) {
-		missing_pairs(dfd, &want, &have, on_drift, arg, drifts);
+	held_free(&held);
+	if (rc >= 0)
 		rc = c ? listed_objects(c, abs, on_drift, arg, drifts) : 0;
-	}
 	if (dfd >= 0)
 		close(dfd);
 	gic_export_files_free(&want);

@@ -34,6 +34,14 @@ for out, want in ((\"one-fk\", [\"0_real\", \"1_fake\"]), (\"one-rl\", [\"ai\", 
 	test -z "$(find one-fk-hf -mindepth 2 -type d)" &&
 	rmdir one-rl/export/ai && test_expect_code 1 gicat split --check one-rl >out 2>err &&
 	test "$(cat err)" = "gicat: split --check: ${SQ}one-rl/export/ai/${SQ}: missing: the empty directory of the other label (without it ImageFolder numbers this set${SQ}s one label 0; make it, or split --force again)" &&
+	f=$(ls one-rl/export/nature | head -1) && mkdir one-rl/aaa one-rl/export/zz &&
+	mv one-rl/export/nature/$f one-rl/export/nature/x-$f &&
+	test_expect_code 1 gicat split --check one-rl >out 2>err &&
+	sed "s/^gicat: split --check: .\(one-rl\/[^${SQ}]*\).*/\1/" err >got &&
+	printf "%s\n" one-rl/aaa/ one-rl/export/ai/ one-rl/export/nature/$f \
+		one-rl/export/nature/x-$f one-rl/export/zz/ >want &&
+	test_cmp want got &&
+	rmdir one-rl/aaa one-rl/export/zz && mv one-rl/export/nature/x-$f one-rl/export/nature/$f &&
 	mkdir one-rl/export/ai && gicat split --check one-rl >out &&
 	gicat export "generator = adm or subset = sd14" --out two 2>/dev/null &&
 	n=$(ls two/export/0_real | wc -l) && rm -r two/export/0_real &&
