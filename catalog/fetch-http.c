@@ -423,7 +423,7 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 	else if (res == CURLE_OK)
 		k = snprintf(buf, n, "HTTP %ld%s%s", j->http,
 			     j->phrase[0] ? " " : "", j->phrase);
-	else if (j->http >= 400 && j->resp_done && !j->keep)
+	else if (j->http >= 400 && j->resp_done && !j->keep && !j->bad_range)
 		k = snprintf(buf, n, "HTTP %ld%s%s (its page broke off: %s)",
 			     j->http, j->phrase[0] ? " " : "", j->phrase, what);
 	else if (j->bad_range && !j->len)  /* no Range was asked */

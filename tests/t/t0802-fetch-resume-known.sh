@@ -33,7 +33,10 @@ test_expect_success 'a resumed download answered 416 (the file shrank) starts ov
 	test "$(gicat query --format csv --fields sha256 "dataset = shrunk" | tail -1)" = "$(sha srv/d.jpg)" &&
 	grep " /shrunk/" chg.log >t && test "$(wc -l <t)" -eq 3 &&
 	sed -n 2p t | grep -q "range=bytes=" && sed -n 3p t | grep -q "range=- " &&
-	test "$(sql "SELECT attempts FROM fetches WHERE url LIKE \"%/shrunk/%\"")" = 3
+	test "$(sql "SELECT attempts FROM fetches WHERE url LIKE \"%/shrunk/%\"")" = 3 &&
+	printf "url\n$C/shrunk/big.png+c.png\n" >shrunk1.csv &&
+	test_expect_code 1 gicat fetch --dataset shrunk1 --retries 1 shrunk1.csv 2>err &&
+	test_grep "^gicat: fetch: .*/shrunk/big.png+c.png.: resumed download: HTTP 416, the server has no such range (the file changed?) (2 attempts)$" err
 '
 
 test_expect_success 'a resume answered 200 with the whole file (Range ignored) keeps that file, not the bytes before it too' '
