@@ -28,7 +28,7 @@ static void status_line(struct gic_fetch_job *j, const char *line)
 
 	j->resp_code = sp ? strtol(sp + 1, NULL, 10) : 0;
 	j->resp_range = j->resp_length = j->resp_total = -1;
-	j->resp_ranges = 0;
+	j->resp_ranges = j->resp_coded = 0;
 	j->resp_validator[0] = j->resp_encoding[0] = '\0';
 	j->keep = j->resp_done = 0;
 	if (sp && (sp = strchr(sp + 1, ' ')))
@@ -49,8 +49,10 @@ static void header_field(struct gic_fetch_job *j, const char *name,
 		j->resp_total = slash && slash[1] >= '0' && slash[1] <= '9' ?
 			strtoll(slash + 1, NULL, 10) : -1;
 	}
-	else if (!strcasecmp(name, "content-length"))
+	else if (!strcasecmp(name, "content-length") && !j->resp_coded)
 		j->resp_length = strtoll(v, NULL, 10);
+	else if (!strcasecmp(name, "transfer-encoding"))
+		j->resp_coded = 1, j->resp_length = -1;
 	else if (!strcasecmp(name, "accept-ranges"))
 		j->resp_ranges = !strcasecmp(v, "bytes");
 	else if (!strcasecmp(name, "etag") && strncmp(v, "W/", 2))

@@ -38,7 +38,10 @@ struct gic_fetch_job {
 	long resp_code;
 	int64_t resp_range;        /* Content-Range start, -1 */
 	int64_t resp_total;        /* Content-Range total, -1 ("*", none) */
-	int64_t resp_length;       /* Content-Length, -1 */
+	int64_t resp_length;       /* Content-Length, -1 (also when chunked) */
+	int resp_coded;            /* Transfer-Encoding given: the body's
+				      length is its coding's, not the
+				      Content-Length's (RFC 9112 6.3) */
 	int resp_ranges;           /* Accept-Ranges: bytes */
 	char resp_validator[256];
 	char resp_encoding[32];    /* Content-Encoding other than identity */

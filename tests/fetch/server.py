@@ -43,6 +43,8 @@ Routes (NAME is a file in --root):
   /shifted/NAME      as /drop/NAME, but a resume is answered 206 with the
                      file's first bytes, not the range asked
   /huge              200 declaring Content-Length: 10 GiB
+  /chunkedcl/NAME    the file chunked, beside a Content-Length of 100 GB
+                     (which the chunked coding overrides: RFC 9112 6.3)
   /part/NAME         206, the file from byte 10, to a request without Range
   /gzip/NAME         the file gzipped, with Content-Encoding: gzip, unasked
   /gzipbomb/N        N zero bytes gzipped (a few KB on the wire), likewise
@@ -359,6 +361,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+        elif kind == "chunkedcl":
+            data = self.file_bytes(name) or b""
+            self.send_response(200)
+            self.send_header("Content-Length", str(99999999999))
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data))
+            self.close_connection = True
         elif kind == "part":
             data = self.file_bytes(name) or b""
             self.send_response(206)

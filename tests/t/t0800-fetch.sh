@@ -671,6 +671,13 @@ test_expect_success 'a body gzipped unasked is decoded: the image is kept, cappe
 	test "$(state /gzipbad/b.png | cut -d"|" -f1)" = failed
 '
 
+test_expect_success 'a chunked body beside a Content-Length is read by its chunks, as RFC 9112 says' '
+	P=http://127.0.0.1:$(cat cred.port) &&
+	echo "$P/chunkedcl/c.png" >chunked.txt &&
+	gicat fetch --dataset chunked chunked.txt 2>err &&
+	test "$(gicat query --format csv --fields sha256 "dataset = chunked" | tail -1)" = "$(sha srv/c.png)"
+'
+
 test_expect_success 'a password in a URL is sent, but neither stored nor shown' '
 	C=http://alice:s3cret@127.0.0.1:$(cat cred.port) &&
 	printf "url\n%s\n%s\n%s\n" "$C/img/k.png" "$C/status/404" "$C/img/with space.png" >cred.csv &&
