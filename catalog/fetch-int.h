@@ -182,6 +182,10 @@ void gic_fetch_drop_body(struct gic_fetch_job *j);
 /* u's URL with the credential of its user part (its password, else the
  * user name) as ***, or NULL when it has none. */
 char *gic_fetch_masked(CURLU *u);
+/* url, which u parsed, as listed (not normalized: the scheme's case,
+ * "/x/../" kept) with the credential of its user part as ***; as
+ * gic_fetch_masked when the text cannot be masked so. */
+char *gic_fetch_mask_listed(CURLU *u, const char *url);
 /* pw (url with its user part masked, or NULL: none; owned) with
  * its query's credentials masked too; NULL when url has neither to mask
  * or when out of memory (*rc < 0 then). */

@@ -112,7 +112,7 @@ static int check_url(struct parser *p, const char *url, char **key,
 	else if (strchr(url, '@') && gic_fetch_has_userinfo(u) &&
 		 /* with spaces: as listed, not encoded */
 		 !(*key = *wire ? gic_fetch_mask_text(url, 1) :
-			    gic_fetch_masked(u)))
+			    gic_fetch_mask_listed(u, url)))
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
 	else
 		*key = gic_fetch_mask_secrets(url, *key, &rc);

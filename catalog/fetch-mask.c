@@ -43,6 +43,22 @@ char *gic_fetch_masked(CURLU *u)
 	return out;
 }
 
+char *gic_fetch_mask_listed(CURLU *u, const char *url)
+{
+	CURLUPart part = secret_part(u);
+	char *m = part ? gic_fetch_mask_text(url, 1) : NULL, *secret = NULL;
+
+	/* the text's reading of the user part is libcurl's for a URL that
+	 * parsed; should they differ, the credential must still not show */
+	if (m && (curl_url_get(u, part, &secret, 0) || !secret ||
+		  strstr(m, secret))) {
+		free(m);
+		m = NULL;
+	}
+	curl_free(secret);
+	return m ? m : gic_fetch_masked(u);
+}
+
 /* Query parameters that carry credentials: signed URLs (S3, GCS,
  * CloudFront, Azure SAS) and API tokens. */
 static const char *const secret_params[] = { "x-amz-signature",
@@ -124,7 +140,7 @@ char *gic_fetch_mask_url(const char *url)
 	 * URL came from a list parsed, or a fetch) */
 	if (strchr(url, '@') && gic_curl_load() == 0) {
 		if ((u = curl_url()) && !curl_url_set(u, CURLUPART_URL, url, 0))
-			pw = gic_fetch_masked(u);
+			pw = gic_fetch_mask_listed(u, url);
 		curl_url_cleanup(u);
 	}
 	return gic_fetch_mask_secrets(url, pw, &rc);

@@ -696,7 +696,11 @@ test_expect_success 'a password in a URL is sent, but neither stored nor shown' 
 	gicat fetch --dataset cred2 pw2.csv 2>err || : &&
 	test_grep "^  1 repeated row skipped$" err &&
 	test_grep "^gicat: fetch: warning: 1 of them say other things of their URL than its first row (first: line 3, against line 2): the first row is taken$" err &&
-	! grep -q -e s3cret -e wrong err
+	! grep -q -e s3cret -e wrong err &&
+	printf "url\n%s\n" "HTTP://alice:s3cret@${C#*@}/x/../img/j.png" >listed.csv &&
+	gicat fetch --dataset cred3 listed.csv 2>err &&
+	test "$(gicat query --format csv --fields path "dataset = cred3" | tail -1)" = "HTTP://alice:***@${C#*@}/x/../img/j.png" &&
+	! grep -q s3cret err
 '
 
 test_expect_success 'a token as a URL'"'"'s user name is sent, but neither stored nor shown' '
