@@ -23,13 +23,16 @@ static const char *const state_sql[] = {
 	"WHERE dataset = ?1 AND url = ?2",
 	/* a fetched entry is there while its URL is done, no longer */
 	"DELETE FROM entries WHERE dataset = ? AND path = ?",
+	/* rejects say a path's last attempt: content refused before, a
+	 * transfer that fails now is no longer that */
+	"DELETE FROM rejects WHERE path = ?",
 };
 #define NSTATE (sizeof(state_sql) / sizeof(state_sql[0]))
 
 static sqlite3_stmt **state_slot(struct gic_fetcher *f, size_t i)
 {
 	sqlite3_stmt **v[] = { &f->get_state, &f->add_state, &f->set_state,
-			       &f->withdraw };
+			       &f->withdraw, &f->unreject };
 	return v[i];
 }
 
@@ -291,6 +294,12 @@ int gic_fetch_set_state(struct gic_fetcher *f, struct gic_fetch_job *j,
 				  SQLITE_STATIC);
 		if ((rc = step(f, s, "remove the entry of a failed URL")) == 0)
 			f->st->withdrawn += (uint64_t)sqlite3_changes(f->cat->db);
+	}
+	if (rc == 0 && error && j->failed) {
+		s = f->unreject;
+		sqlite3_bind_text(s, 1, f->list->items[j->item].key, -1,
+				  SQLITE_STATIC);
+		rc = step(f, s, "drop the reject of a URL failed since");
 	}
 	return rc;
 }

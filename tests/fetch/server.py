@@ -59,6 +59,7 @@ Routes (NAME is a file in --root):
   /announce/NAME     Content-Length: 150,000,000, then 3,000 bytes a second
                      of zeros (for 30 s)
   /once404/NAME      404 on the first request, then /img/NAME
+  /htmlonce/NAME     200 text/html on the first request, then 404
   /wait/MS/NAME      /img/NAME after MS milliseconds (a distant server)
   /http09            no status line: bytes, then the connection closed
   /goto/PATH         302 to /PATH
@@ -306,6 +307,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.shifted(name)
         elif kind == "slow":
             self.drip(name)
+        elif kind == "htmlonce" and first_hit(self.path):
+            self.simple(200, b"<html>sorry</html>\n", "text/html")
+        elif kind == "htmlonce":
+            self.simple(404)
         elif kind == "html":
             self.simple(200, b"<!DOCTYPE html><html><body>Sorry, this image "
                         b"is not available.</body></html>\n", "text/html")

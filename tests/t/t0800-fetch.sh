@@ -671,6 +671,17 @@ test_expect_success 'a body gzipped unasked is decoded: the image is kept, cappe
 	test "$(state /gzipbad/b.png | cut -d"|" -f1)" = failed
 '
 
+test_expect_success 'content refused, then a transfer failing: stats --rejects no longer lists the refused content' '
+	P=http://127.0.0.1:$(cat cred.port) &&
+	echo "$P/htmlonce/a.png" >ho.txt &&
+	test_expect_code 1 gicat fetch --dataset ho ho.txt 2>err &&
+	gicat stats --rejects >out && test_grep "htmlonce/a.png" out &&
+	test_expect_code 1 gicat fetch --dataset ho --retries 0 ho.txt 2>err &&
+	test_grep "htmlonce/a.png.: HTTP 404" err &&
+	gicat stats --rejects >out && ! grep "htmlonce" out &&
+	test "$(state /htmlonce/a.png | cut -d"|" -f1)" = failed
+'
+
 test_expect_success 'a chunked body beside a Content-Length is read by its chunks, as RFC 9112 says' '
 	P=http://127.0.0.1:$(cat cred.port) &&
 	echo "$P/chunkedcl/c.png" >chunked.txt &&
