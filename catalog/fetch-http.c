@@ -123,6 +123,12 @@ static int headers_done(struct gic_fetcher *f, struct gic_fetch_job *j)
 	}
 	if (code / 100 != 2)
 		return 0; /* interim, redirect or error: body ignored */
+	/* the whole file sent as a range of itself (bytes 0-(N-1)/N) to a
+	 * request for all of it, as curl takes it: the file */
+	if (code == 206 && !j->len && j->resp_range == 0 &&
+	    j->resp_total >= 0 && j->resp_length == j->resp_total &&
+	    !j->resp_encoding[0])
+		code = 200;
 	/* the rest of the same file: where the kept bytes end, of the size
 	 * the first response gave and with its validator (a server ignoring
 	 * If-Range says another length for a file replaced by a longer or

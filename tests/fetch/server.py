@@ -46,6 +46,7 @@ Routes (NAME is a file in --root):
   /chunkedcl/NAME    the file chunked, beside a Content-Length of 100 GB
                      (which the chunked coding overrides: RFC 9112 6.3)
   /part/NAME         206, the file from byte 10, to a request without Range
+  /wholepart/NAME    206, all of the file (bytes 0-(N-1)/N), likewise
   /gzip/NAME         the file gzipped, with Content-Encoding: gzip, unasked
   /gzipbomb/N        N zero bytes gzipped (a few KB on the wire), likewise
   /gzipbad/NAME      Content-Encoding: gzip on the file as it is (not gzip)
@@ -374,6 +375,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data))
             self.close_connection = True
+        elif kind == "wholepart":
+            data = self.file_bytes(name) or b""
+            self.send_response(206)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Range", "bytes 0-%d/%d" % (
+                len(data) - 1, len(data)))
+            self.end_headers()
+            self.wfile.write(data)
         elif kind == "part":
             data = self.file_bytes(name) or b""
             self.send_response(206)

@@ -573,7 +573,10 @@ test_expect_success '--max-memory bounds what downloads hold at once: one passin
 test_expect_success 'a 206 to a request for the whole file is refused as such, not retried' '
 	echo "http://127.0.0.1:$(cat cred.port)/part/a.png" >part.txt &&
 	test_expect_code 1 gicat fetch --retries 2 --dataset part part.txt 2>err &&
-	test_grep "part/a.png.: HTTP 206 (a part of the file) to a request for all of it$" err
+	test_grep "part/a.png.: HTTP 206 (a part of the file) to a request for all of it$" err &&
+	echo "http://127.0.0.1:$(cat cred.port)/wholepart/b.png" >wpart.txt &&
+	gicat fetch --dataset wpart wpart.txt 2>err &&
+	test "$(gicat query --format csv --fields sha256 "dataset = wpart" | tail -1)" = "$(sha srv/b.png)"
 '
 
 test_expect_success 'only 5xx, 408 and 429 are retried: a status of 600 or more is not' '
