@@ -539,7 +539,8 @@ struct gic_ingest_stats {
 	uint64_t skip_catalog;  /*   links into the catalog's own .gicat */
 	uint64_t skip_rewalk;   /*   directories reached through links more
 				     often than a walk takes one (64) */
-	uint64_t skip_hidden;   /*   names starting with '.' (not walked) */
+	uint64_t skip_hidden;   /*   files whose names start with '.' */
+	uint64_t skip_hidden_dirs;/* directories named so (not walked) */
 	uint64_t skip_noread;   /*   files of no image extension that may not
 				     be read, so not sniffed */
 	uint64_t skip_long;     /*   files whose paths are too long */

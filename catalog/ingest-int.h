@@ -30,6 +30,7 @@ struct gic_filelist {
 	uint64_t too_long_dirs;       /* ... of too_long, directories */
 	uint64_t loops;               /* links to a directory on the path */
 	uint64_t hidden;              /* names starting with '.', not walked */
+	uint64_t hidden_dirs;         /* ... of them, directories */
 	uint64_t noread;              /* files of no image extension that may
 					 not be read: images or not? */
 	/* directories walked, by device and inode (open addressing), with

@@ -572,11 +572,12 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	st->skip_long_dirs = p.files.too_long_dirs;
 	st->skip_catalog = p.files.in_catalog;
 	st->skip_rewalk = p.files.rewalks;
-	st->skip_hidden = p.files.hidden;
+	st->skip_hidden = p.files.hidden - p.files.hidden_dirs;
+	st->skip_hidden_dirs = p.files.hidden_dirs;
 	st->skip_noread = p.files.noread;
 	st->skipped = p.files.skipped + p.files.unreadable + st->skip_loop +
 		      st->skip_deep + p.files.too_long + st->skip_catalog +
-		      st->skip_rewalk + st->skip_hidden + st->skip_noread;
+		      st->skip_rewalk + p.files.hidden + st->skip_noread;
 	if (rc == 0 && p.files.n)
 		rc = run(&p, st);
 	if (rc == 0)

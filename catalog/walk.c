@@ -157,7 +157,7 @@ static int walked_enough(struct gic_filelist *fl, const struct stat *st)
 /* Reads one directory's names, sorted; *out is an array of strdup'd names.
  * *err is errno when the directory cannot be opened or read whole. */
 static int read_names(const char *path, char ***out, size_t *n, int *err,
-		      uint64_t *hidden)
+		      uint64_t *hidden, uint64_t *hidden_dirs)
 {
 	DIR *d = opendir(path);
 	struct dirent *e;
@@ -174,9 +174,12 @@ static int read_names(const char *path, char ***out, size_t *n, int *err,
 	while ((errno = 0, e = readdir(d))) {
 		if (e->d_name[0] == '.') {  /* .git, .DS_Store, ._x.png; a
 					       catalog's own .gicat is no news */
-			*hidden += strcmp(e->d_name, ".") &&
-				   strcmp(e->d_name, "..") &&
-				   strcmp(e->d_name, ".gicat");
+			int counted = strcmp(e->d_name, ".") &&
+				      strcmp(e->d_name, "..") &&
+				      strcmp(e->d_name, ".gicat");
+
+			*hidden += counted;
+			*hidden_dirs += counted && e->d_type == DT_DIR;
 			continue;
 		}
 		if ((rc = gic_grow(&v, *n, &cap, sizeof(*v), 64)) < 0)
@@ -361,8 +364,8 @@ static int walk_dir(struct walk *w, size_t len, int depth)
 
 	/* a directory that cannot be read goes on the list: ingest rejects
 	 * it with the reason, and the rest of the tree is still taken */
-	if ((rc = read_names(w->path, &names, &n, &err,
-			     &w->fl->hidden)) == 0 && err)
+	if ((rc = read_names(w->path, &names, &n, &err, &w->fl->hidden,
+			     &w->fl->hidden_dirs)) == 0 && err)
 		return push(w->fl, w->path, len, w->root, err);
 	if (rc == 0)
 		rc = note_dir(w->fl, w->path);

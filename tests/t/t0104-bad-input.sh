@@ -306,7 +306,8 @@ test_expect_success 'hidden names (.DS_Store, ._x.png, .cache/) are not walked, 
 	cp "$SHARED/data/pngsuite/basn0g08.png" hid/seen.png &&
 	gicat init hidc 2>/dev/null && gicat --catalog hidc ingest hid 2>err &&
 	test_grep "^ingest: 1 file: 1 new image" err &&
-	test_grep "^  skipped 2 files (hidden name 2)$" err
+	test_grep "^  skipped 1 file (hidden name 1)$" err &&
+	test_grep "^  skipped 1 directory (hidden name 1)$" err
 '
 
 test_expect_success 'paths past the length limit are skipped with a count, not a crash' '
