@@ -142,20 +142,31 @@ int gic_export_has_below(const void *paths, size_t n, size_t stride,
 	return lo < n && !strncmp(path_at(paths, lo, stride), dir, len);
 }
 
+/* Does the directory name beside dir (whose own name starts at base)
+ * hold one of the paths? */
+static int sibling_holds(const void *paths, size_t n, size_t stride,
+			 const char *dir, size_t base, const char *name)
+{
+	char sib[PATH_MAX];
+
+	return snprintf(sib, sizeof(sib), "%.*s%s/", (int)base, dir, name) <
+	       (int)sizeof(sib) && gic_export_has_below(paths, n, stride, sib);
+}
+
 int gic_export_beside_labels(const void *paths, size_t n, size_t stride,
 			     const char *dir)
 {
-	size_t len = strlen(dir), base = len ? dir_base(dir, len - 1) : 0;
-	char sib[PATH_MAX];
+	size_t len = strlen(dir), base;
 
-	for (size_t i = 0; len && i <= NPAIRS; i++)
-		for (int k = 0; k < 2 - (i == NPAIRS); k++)
-			if (snprintf(sib, sizeof(sib), "%.*s%s/", (int)base,
-				     dir, i < NPAIRS ? label_pairs[i][k] :
-				     "unlabelled") < (int)sizeof(sib) &&
-			    gic_export_has_below(paths, n, stride, sib))
+	if (!len)
+		return 0;
+	base = dir_base(dir, len - 1);
+	for (size_t i = 0; i < NPAIRS; i++)
+		for (int k = 0; k < 2; k++)
+			if (sibling_holds(paths, n, stride, dir, base,
+					  label_pairs[i][k]))
 				return 1;
-	return 0;
+	return sibling_holds(paths, n, stride, dir, base, "unlabelled");
 }
 
 int gic_export_label_unlabelled(const char *path, size_t dirlen, char *out,

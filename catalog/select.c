@@ -540,7 +540,7 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 		      char hex[GIC_HEX_LEN + 1])
 {
 	struct stat st;
-	int rc, rows;
+	int rc, rows, there;
 
 	rc = gic_resolve_prefix(c, arg, hex);
 	if (rc != GIC_EUSAGE && rc != GIC_ENOTFOUND)
@@ -548,14 +548,15 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 	if ((rows = by_path(c, arg, hex)) != 0 ||
 	    (rows = by_spelling(c, arg, hex)) != 0)
 		return rows < 0 ? rows : 0;
-	if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {  /* a local file */
+	there = stat(arg, &st) == 0;
+	if (there && S_ISREG(st.st_mode)) {  /* a local file */
 		if ((rows = by_content(c, arg, hex)) != 0 ||
 		    (rows = rejected(c, &st)) != 0)
 			return rows < 0 ? rows : 0;
 		return gic_seterr(GIC_ENOTFOUND, "no image in the catalog has "
 				  "this file's content (and no entry its path)");
 	}
-	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+	if (there && S_ISDIR(st.st_mode))
 		return gic_seterr(GIC_EUSAGE, "a directory: give one image (a "
 				  "hash, an entry's path or an image file), or "
 				  "list a selection with gicat query");

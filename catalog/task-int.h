@@ -68,6 +68,9 @@ struct parse {
 	size_t warnings_cap;     /* of t->warnings */
 };
 
+/* What inih skips as white space (isspace; a line holds no '\n' or '\r'). */
+#define INI_SPACE " \t\v\f"
+
 /* The start of the line after the one at s (text): a line ends in CRLF,
  * LF or a lone CR. */
 static inline const char *gic_task_next_line(const char *s)

@@ -10,8 +10,6 @@
 
 #include "task-int.h"
 
-/* What inih skips as white space (isspace; a line holds no '\n' or '\r'). */
-#define INI_SPACE " \t\v\f"
 
 /* Where inih's reading of the n bytes at s stops: at one of chars, or
  * at an inline comment (a ';' after white space); n when at neither. */

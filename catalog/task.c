@@ -561,7 +561,7 @@ static int not_ini(const char *s)
 	int content = 0;
 
 	for (; *s; s = gic_task_next_line(s)) {
-		size_t ws = strspn(s, " \t\v\f");
+		size_t ws = strspn(s, INI_SPACE);
 
 		if (s[ws] == '[')
 			return 0;
@@ -576,7 +576,7 @@ static int not_ini(const char *s)
 int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 {
 	struct parse p = { 0 };
-	struct gic_task *t = calloc(1, sizeof(*t));
+	struct gic_task *t;
 	/* a UTF-8 BOM: inih skips it, but the reader, which sees the
 	 * headers whole, must too */
 	const char *body = strncmp(text, "\xEF\xBB\xBF", 3) ? text : text + 3;
@@ -586,14 +586,13 @@ int gic_task_parse(const char *text, const char *path, struct gic_task **out)
 	if (not_ini(body)) {
 		char shown[512];
 
-		free(t);
 		gic_esc(path, shown, sizeof(shown));
 		return gic_seterr(GIC_EUSAGE, "%s: not a task file (a task file "
-				  "is INI: "
-				  "[task], [train], [test NAME] ..., each set "
-				  "with select = EXPR)", shown);
+				  "is INI: [task], [train], [test NAME] ..., "
+				  "each set with select = EXPR)", shown);
 	}
-	if (!t || !(t->text = strdup(text)) || !(t->path = strdup(path))) {
+	if (!(t = calloc(1, sizeof(*t))) || !(t->text = strdup(text)) ||
+	    !(t->path = strdup(path))) {
 		gic_task_free(t);
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	}
