@@ -717,6 +717,11 @@ test_expect_success 'a bad predictions file is the subject of the error, named o
 	printf "[{\"sha256\": \"%s\", \"score\": 0.5},\n {\"path\": \"x\", \"score\": 1}]\n" "$(cut -d, -f2 test-items.csv | head -1)" >array.json &&
 	test_expect_code 2 gicat eval $TASK --predictions array.json 2>err &&
 	test "$(cat err)" = "gicat: eval: ${SQ}array.json${SQ}: a JSON array: eval reads JSONL, one JSON object a line" &&
+	for a in "[0.9, 0.1]" "[-0.5]" "[\"abc\"]" "[[1]]"; do
+		echo "$a" >arr.json &&
+		test_expect_code 2 gicat eval $TASK --predictions arr.json 2>err &&
+		test "$(cat err)" = "gicat: eval: ${SQ}arr.json${SQ}: a JSON array: eval reads JSONL, one JSON object a line" || return 1
+	done &&
 	printf "[task]\nname = swapped\n" >swapped.ini &&
 	test_expect_code 2 gicat eval $TASK --predictions swapped.ini 2>err &&
 	test "$(cat err)" = "gicat: eval: ${SQ}swapped.ini${SQ}: a [section] on its first line, as in a task file: predictions are CSV or JSONL (gicat eval TASK --predictions FILE)" &&
