@@ -113,12 +113,13 @@ reader_done() {
 }
 # Under SANITIZE=..., reports go to files that every test checks, so a
 # report fails the test even where the command was expected to fail.  An
-# allocation memory cannot hold returns NULL, as it does without ASan.
+# allocation memory cannot hold returns NULL, as it does without ASan (or
+# TSan).
 SANLOG=$TOP/build/trash/$TNAME.san
 rm -f "$SANLOG".*
 export ASAN_OPTIONS="log_path=$SANLOG:exitcode=86:allocator_may_return_null=1"
 export UBSAN_OPTIONS="log_path=$SANLOG:exitcode=86:print_stacktrace=1"
-export TSAN_OPTIONS="log_path=$SANLOG:exitcode=86"
+export TSAN_OPTIONS="log_path=$SANLOG:exitcode=86:allocator_may_return_null=1"
 
 test_expect_success() { # title script
 	test_count=$((test_count + 1))
