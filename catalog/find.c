@@ -144,11 +144,18 @@ static int catalog_dir_itself(const char *arg, const char *from,
 	/* from: where arg came from */
 	if (stat(arg, &st) < 0) {
 		int e = errno;
+		/* init is given the directory that is to hold .gicat */
+		int gicat = gic_names_gicat(arg), r = n == 6 ? 0 : (int)n - 7;
+		const char *in = !gicat ? arg : r ? arg : arg[0] == '/' ? "/" :
+				 ".";
 
-		return gic_seterr(GIC_ENOTFOUND, "'%s'%s: %s%s%s%s", arg, from,
-				  strerror(e), e == ENOENT ? " ('gicat init " :
-				  "", e == ENOENT ? arg : "", e == ENOENT ?
-				  "' makes a catalog there)" : "");
+		if (e != ENOENT)
+			return gic_seterr(GIC_ENOTFOUND, "'%s'%s: %s", arg,
+					  from, strerror(e));
+		return gic_seterr(GIC_ENOTFOUND, "'%s'%s: %s ('gicat init "
+				  "%.*s' makes a catalog there)", arg, from,
+				  strerror(e), gicat && r ? r : (int)strlen(in),
+				  in);
 	}
 	if (!S_ISDIR(st.st_mode))
 		return gic_seterr(GIC_ENOTFOUND, "'%s'%s is not a directory",

@@ -251,6 +251,9 @@ test_expect_success '--catalog and GICAT_DIR name the catalog explicitly' '
 	gicat --catalog cat/.gicat query --count >out && test_cmp expect out &&
 	(cd cat && gicat --catalog .gicat/ query --count >../out) && test_cmp expect out &&
 	test_expect_code 2 gicat --catalog nowhere/.gicat query 2>err &&
+	test "$(cat err)" = "gicat: query: ${SQ}nowhere/.gicat${SQ} (--catalog): No such file or directory (${SQ}gicat init nowhere${SQ} makes a catalog there)" &&
+	test_expect_code 2 env GICAT_DIR=.gicat/ gicat query 2>err &&
+	test "$(cat err)" = "gicat: query: ${SQ}.gicat/${SQ} (from \$GICAT_DIR): No such file or directory (${SQ}gicat init .${SQ} makes a catalog there)" &&
 	test_expect_code 2 gicat --catalog nowhere query 2>err &&
 	test "$(cat err)" = "gicat: query: ${SQ}nowhere${SQ} (--catalog): No such file or directory (${SQ}gicat init nowhere${SQ} makes a catalog there)" &&
 	mkdir -p bare && test_expect_code 2 gicat --catalog bare query 2>err &&
