@@ -95,6 +95,11 @@ int gic_input_readable(const char *path);
 #define GIC_SUGGEST_LONGEST 39
 int gic_suggest_closer(const char *name, size_t n, const char *word,
 		       size_t *best);
+/* The usage error for a name that is none of the n words: "unknown WHAT
+ * 'NAME' (did you mean 'WORD'?)" with the closest word, else "unknown
+ * WHAT 'NAME' (LIST)".  Returns GIC_EUSAGE. */
+int gic_unknown(const char *what, const char *name, const char *const *words,
+		size_t n, const char *list);
 
 /* SQL: is the path P the directory D or below it ("D/..."), as text? */
 #define GIC_SQL_UNDER(P, D) \

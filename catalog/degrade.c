@@ -110,6 +110,7 @@ static int parse_arg(struct call *c, const char **pp)
 }
 
 static const struct op_def *find_def(const char *name);
+static int unknown_op(const char *name);
 
 /* NAME "(" args ")" at *pp; leaves *pp after the ')'. */
 static int parse_call(struct call *c, const char **pp)
@@ -126,8 +127,7 @@ static int parse_call(struct call *c, const char **pp)
 	if ((rc = take("operation", p, q, c->name)) < 0)
 		return rc;
 	if (!find_def(c->name))
-		return gic_seterr(GIC_EUSAGE, "unknown operation '%s' (jpeg, "
-				  "png, blur, resize, center_crop)", c->name);
+		return unknown_op(c->name);
 	c->nargs = 0;
 	p = skip_ws(q);
 	if (*p != '(')
@@ -341,6 +341,17 @@ static const struct op_def *find_def(const char *name)
 		if (!strcmp(op_defs[i].name, name))
 			return &op_defs[i];
 	return NULL;
+}
+
+static int unknown_op(const char *name)
+{
+	const char *names[sizeof(op_defs) / sizeof(op_defs[0])];
+
+	for (size_t i = 0; i < sizeof(op_defs) / sizeof(op_defs[0]); i++)
+		names[i] = op_defs[i].name;
+	return gic_unknown("operation", name, names,
+			   sizeof(op_defs) / sizeof(op_defs[0]),
+			   "jpeg, png, blur, resize, center_crop");
 }
 
 static int build(const struct call *c, struct gic_op *op)

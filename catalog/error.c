@@ -403,6 +403,22 @@ int gic_suggest_closer(const char *name, size_t n, const char *word,
 	return 1;
 }
 
+int gic_unknown(const char *what, const char *name, const char *const *words,
+		size_t n, const char *list)
+{
+	size_t best = GIC_SUGGEST_FAR;
+	const char *near = NULL;
+
+	name = name ? name : "";
+	for (size_t i = 0; i < n; i++)
+		if (gic_suggest_closer(name, strlen(name), words[i], &best))
+			near = words[i];
+	if (near)
+		return gic_seterr(GIC_EUSAGE, "unknown %s '%s' (did you mean "
+				  "'%s'?)", what, name, near);
+	return gic_seterr(GIC_EUSAGE, "unknown %s '%s' (%s)", what, name, list);
+}
+
 /*
  * Image buffers are large (a 512x512 RGB image is 768 KiB) and come and
  * go by the thousand.  By default glibc maps each one above 128 KiB

@@ -53,8 +53,8 @@ int gic_export_mode_from_name(const char *s, enum gic_export_mode *m)
 			*m = (enum gic_export_mode)i;
 			return 0;
 		}
-	return gic_seterr(GIC_EUSAGE, "unknown mode '%s' (link, symlink, copy, "
-			  "reflink)", s);
+	return gic_unknown("mode", s, emode_names, 4, "link, symlink, copy, "
+			   "reflink");
 }
 
 const char *gic_export_format_name(enum gic_export_format f)

@@ -35,8 +35,8 @@ int gic_layout_from_name(const char *name, enum gic_layout *out)
 			return 0;
 		}
 	}
-	return gic_seterr(GIC_EUSAGE, "unknown layout '%s' (expected auto, "
-			  "genimage, imagefolder or flat)", name ? name : "");
+	return gic_unknown("layout", name, names, 4, "expected auto, genimage, "
+			   "imagefolder or flat");
 }
 
 /* ---- path components ------------------------------------------------- */

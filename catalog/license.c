@@ -25,8 +25,8 @@ int gic_use_from_name(const char *s, enum gic_use *out)
 			*out = (enum gic_use)i;
 			return 0;
 		}
-	return gic_seterr(GIC_EUSAGE, "use must be commercial, research or "
-			  "redistribute, not '%s'", s ? s : "");
+	return gic_unknown("use", s, use_names + 1, 3, "commercial, research "
+			   "or redistribute");
 }
 
 const char *gic_use_name(enum gic_use u)

@@ -40,7 +40,7 @@
 static _Atomic unsigned long tmp_seq;
 
 
-static const char *mode_names[] = { "copy", "reflink", "link", "ref" };
+static const char *const mode_names[] = { "copy", "reflink", "link", "ref" };
 
 int gic_store_mode_from_name(const char *name, enum gic_store_mode *out)
 {
@@ -49,8 +49,8 @@ int gic_store_mode_from_name(const char *name, enum gic_store_mode *out)
 			*out = (enum gic_store_mode)i;
 			return 0;
 		}
-	return gic_seterr(GIC_EUSAGE,
-			  "unknown mode '%s' (copy, reflink, link or ref)", name);
+	return gic_unknown("mode", name, mode_names, 4,
+			   "copy, reflink, link or ref");
 }
 
 const char *gic_store_mode_name(enum gic_store_mode mode)

@@ -563,7 +563,11 @@ test_expect_success 'copy and ref: a file rewritten while being read is rejected
 
 test_expect_success 'an unknown mode is a usage error; so is --repair with ref' '
 	test_expect_code 2 gicat --catalog copy ingest --mode move src 2>err &&
-	test_grep "unknown mode" err &&
+	test_grep "^gicat: ingest: unknown mode .move. (copy, reflink, link or ref)$" err &&
+	test_expect_code 2 gicat --catalog copy ingest --mode lnk src 2>err &&
+	test_grep "^gicat: ingest: unknown mode .lnk. (did you mean .link.?)$" err &&
+	test_expect_code 2 gicat --catalog copy ingest --layout genimag src 2>err &&
+	test_grep "^gicat: ingest: unknown layout .genimag. (did you mean .genimage.?)$" err &&
 	test_expect_code 2 gicat --catalog copy ingest --mode ref --repair src 2>err &&
 	test_grep "repair mends stored objects; --mode ref stores none" err
 '

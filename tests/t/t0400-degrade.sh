@@ -400,7 +400,8 @@ test_expect_success 'bad chains and hashes are usage errors with the reason' '
 	echo "gicat: degrade: '\''jpeg(quality=0)'\'': jpeg: quality must be 1..100, not 0" >want &&
 	test_cmp want err &&
 	refused "blur(sigma=-1)" "$fake" "blur: sigma must be > 0" &&
-	refused "sharpen(amount=1)" "$fake" "unknown operation .sharpen." &&
+	refused "sharpen(amount=1)" "$fake" "unknown operation .sharpen. (jpeg, png, blur, resize, center_crop)" &&
+	refused "jpg(quality=30)" "$fake" "unknown operation .jpg. (did you mean .jpeg.?)" &&
 	refused "center_crop(300)" "$fake" "cannot crop 300x300 out of a 256x256 image" &&
 	refused "png()" ffffffffff "no image" &&
 	test_expect_code 2 gicat degrade "png()" >/dev/null 2>err &&

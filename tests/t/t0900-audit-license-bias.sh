@@ -178,6 +178,10 @@ test_expect_success 'GenImage fails audit license --use commercial and passes --
 	test_grep "$nall entries for commercial: $nall forbidden, 0 without" err &&
 	test "$(grep -c "^forbidden " out)" -eq "$nall" &&
 	grep -E "^LicenseRef-ImageNet +$nreal +no .* forbidden$" out &&
+	test_expect_code 2 gicat audit license --use comercial 2>err &&
+	test_grep "^gicat: audit: unknown use .comercial. (did you mean .commercial.?)$" err &&
+	test_expect_code 2 gicat audit license --use personal 2>err &&
+	test_grep "^gicat: audit: unknown use .personal. (commercial, research or redistribute)$" err &&
 	gicat audit license --use research "dataset = genimage" >out 2>err &&
 	test_grep ": 0 forbidden, 0 without a license, 0 with an unknown" err &&
 	! grep "^forbidden" out
