@@ -47,6 +47,11 @@ int gic_seterr_lines(int code, const char *lines);
 int gic_errmsg_lines(void);
 /* What a stat mode is, for messages: "a directory", "a FIFO", … */
 const char *gic_file_kind(unsigned mode);
+struct dirent;
+/* Is e, read from the directory open as dfd, a directory (not a link to
+ * one)?  The type from the directory where the file system gives it,
+ * else (DT_UNKNOWN: some network and older file systems) an fstatat. */
+int gic_dirent_is_dir(int dfd, const struct dirent *e);
 void gic_clearerr(void);
 
 /* Lets freed image buffers be reused without new page faults (glibc's

@@ -106,6 +106,14 @@ int gic_within_gicat(const char *path)
 	return in;
 }
 
+/* The directory that holds arg, a path of n bytes (no trailing '/')
+ * that names .gicat: its first *len bytes of the string returned. */
+static const char *gicat_holder(const char *arg, size_t n, int *len)
+{
+	*len = n > 7 ? (int)n - 7 : 1;  /* "d/.gicat": "d" */
+	return n > 7 ? arg : arg[0] == '/' ? "/" : ".";
+}
+
 /* --catalog DIR/.gicat (the catalog directory itself, as git takes
  * --git-dir) means DIR. */
 static int catalog_dir_itself(const char *arg, const char *from,
@@ -114,18 +122,20 @@ static int catalog_dir_itself(const char *arg, const char *from,
 	size_t n = strlen(arg);
 	char p[PATH_MAX];
 	struct stat st;
+	const char *in = arg;   /* where gicat init would make it */
+	int gicat, inlen;
 
 	if (!n)
 		return gic_seterr(GIC_EUSAGE, "an empty catalog directory "
 				  "name%s", from);
 	while (n > 1 && arg[n - 1] == '/')
 		n--;
-	if (gic_names_gicat(arg) &&
-	    snprintf(p, sizeof(p), "%.*s/catalog.db", (int)n, arg) <
+	inlen = (int)strlen(arg);
+	if ((gicat = gic_names_gicat(arg)))
+		in = gicat_holder(arg, n, &inlen);
+	if (gicat && snprintf(p, sizeof(p), "%.*s/catalog.db", (int)n, arg) <
 	    (int)sizeof(p)) {
-		size_t r = n == 6 ? 0 : n - 7;
-		char *root = r ? strndup(arg, r) : strdup(arg[0] == '/' ? "/" :
-							  ".");
+		char *root = strndup(in, (size_t)inlen);
 
 		if (!root)
 			return gic_seterr(GIC_ENOMEM, "out of memory");
@@ -144,18 +154,13 @@ static int catalog_dir_itself(const char *arg, const char *from,
 	/* from: where arg came from */
 	if (stat(arg, &st) < 0) {
 		int e = errno;
-		/* init is given the directory that is to hold .gicat */
-		int gicat = gic_names_gicat(arg), r = n == 6 ? 0 : (int)n - 7;
-		const char *in = !gicat ? arg : r ? arg : arg[0] == '/' ? "/" :
-				 ".";
 
 		if (e != ENOENT)
 			return gic_seterr(GIC_ENOTFOUND, "'%s'%s: %s", arg,
 					  from, strerror(e));
 		return gic_seterr(GIC_ENOTFOUND, "'%s'%s: %s ('gicat init "
 				  "%.*s' makes a catalog there)", arg, from,
-				  strerror(e), gicat && r ? r : (int)strlen(in),
-				  in);
+				  strerror(e), inlen, in);
 	}
 	if (!S_ISDIR(st.st_mode))
 		return gic_seterr(GIC_ENOTFOUND, "'%s'%s is not a directory",

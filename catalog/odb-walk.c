@@ -110,18 +110,6 @@ static int fan_open(const char *sub, int i, DIR **out)
 	return 0;
 }
 
-/* A directory (or anything else that no unlink removes) has no object's
- * place, whatever its name: left alone, as a file gicat did not write. */
-static int is_dir(int dfd, const struct dirent *d)
-{
-	struct stat st;
-
-	if (d->d_type != DT_UNKNOWN)
-		return d->d_type == DT_DIR;
-	return fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       S_ISDIR(st.st_mode);
-}
-
 /* Walks objects/xx/ directories, calling cb for every object and
  * tmp_file for every temporary file. */
 static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
@@ -150,7 +138,10 @@ static int walk(struct gic_odb *odb, int (*cb)(const char *hex, void *arg),
 			}
 			snprintf(hex, sizeof(hex), "%02x%.62s", i, d->d_name);
 			if (strlen(d->d_name) == GIC_HEX_LEN - 2 &&
-			    gic_is_hex_sha(hex) && !is_dir(dirfd(dir), d)) {
+			    gic_is_hex_sha(hex) &&
+			    /* a directory has no object's place, whatever its
+			     * name: left alone, as a file gicat did not write */
+			    !gic_dirent_is_dir(dirfd(dir), d)) {
 				rc = cb ? cb(hex, arg) : 0;
 			} else if (sw->other && strcmp(d->d_name, ".") &&
 				   strcmp(d->d_name, "..")) {

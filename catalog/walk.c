@@ -154,18 +154,6 @@ static int walked_enough(struct gic_filelist *fl, const struct stat *st)
 	return fl->walked[i].n > MAX_WALKS;
 }
 
-/* Is e a directory (not a link to one)? d_type says so on most file
- * systems; where it is DT_UNKNOWN (some network and older ones), ask. */
-static int is_dir(DIR *d, const struct dirent *e)
-{
-	struct stat st;
-
-	if (e->d_type != DT_UNKNOWN)
-		return e->d_type == DT_DIR;
-	return fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       S_ISDIR(st.st_mode);
-}
-
 /* Reads one directory's names, sorted; *out is an array of strdup'd names.
  * *err is errno when the directory cannot be opened or read whole. */
 static int read_names(const char *path, char ***out, size_t *n, int *err,
@@ -191,7 +179,7 @@ static int read_names(const char *path, char ***out, size_t *n, int *err,
 				      strcmp(e->d_name, ".gicat");
 
 			*hidden += counted;
-			*hidden_dirs += counted && is_dir(d, e);
+			*hidden_dirs += counted && gic_dirent_is_dir(dirfd(d), e);
 			continue;
 		}
 		if ((rc = gic_grow(&v, *n, &cap, sizeof(*v), 64)) < 0)
