@@ -228,6 +228,10 @@ for s in (\"train\", \"test/midjourney\", \"test/biggan\"):
 	test_grep "did you mean .imagefolder.?$" err &&
 	test_expect_code 2 gicat export --format parquet --out x 2>err &&
 	test_grep "unknown format .parquet. (imagefolder, genimage, hf, webdataset, manifest)$" err &&
+	test_expect_code 2 gicat split $TASK --mode symlnk --out x 2>err &&
+	test_grep "^gicat: split: unknown mode .symlnk. (did you mean .symlink.?)$" err &&
+	test_expect_code 2 gicat export --mode move --out x 2>err &&
+	test_grep "^gicat: export: unknown mode .move. (link, symlink, copy, reflink)$" err &&
 	! test -e x
 '
 
