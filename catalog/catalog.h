@@ -545,7 +545,6 @@ struct gic_ingest_stats {
 				       from a directory read: rows dropped */
 	uint64_t skipped;       /* entries the walk left out, all reasons: */
 	uint64_t skip_loop;     /*   links back to a directory on the path */
-	uint64_t skip_deep;     /*   directories nested too deep */
 	uint64_t skip_catalog;  /*   links into the catalog's own .gicat */
 	uint64_t skip_rewalk;   /*   directories reached through links more
 				     often than a walk takes one (64) */
@@ -553,10 +552,9 @@ struct gic_ingest_stats {
 	uint64_t skip_hidden_dirs;/* directories named so (not walked) */
 	uint64_t skip_noread;   /*   files of no image extension that may not
 				     be read, so not sniffed */
-	uint64_t skip_long;     /*   files whose paths are too long */
-	uint64_t skip_long_dirs;/*   directories whose paths are too long;
-				     the rest are non-image names, specials,
-				     unreadable entries */
+	uint64_t skip_long;     /*   non-image files whose paths are too
+				     long; the rest are non-image names,
+				     specials, unreadable entries */
 	uint64_t bytes;         /* bytes read */
 	uint64_t link_fallbacks;/* link/reflink that had to copy */
 	uint64_t ref_held;      /* --mode ref files whose content the store

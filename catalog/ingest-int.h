@@ -10,6 +10,8 @@
 #define GIC_MAX_PATH 4096
 /* Deepest directory a walk enters, counting the PATH argument as 0. */
 #define GIC_MAX_DEPTH 64
+/* how the reject of a directory nested deeper than that starts */
+#define NOT_WALKED_DEEP "nested over"
 
 struct gic_file {
 	size_t off; /* of the path in the arena */
@@ -18,7 +20,10 @@ struct gic_file {
 		       entry of a directory that could not be looked at
 		       (stat: a directory that may be listed, not entered):
 		       its errno, negated */
+	int unwalked;/* a directory not walked: GIC_UNWALKED_* */
 };
+
+enum { GIC_UNWALKED_DEEP = 1, GIC_UNWALKED_LONG };
 
 struct gic_filelist {
 	struct gic_file *files;
@@ -26,8 +31,7 @@ struct gic_filelist {
 	char *arena;
 	size_t used, arena_cap;
 	uint64_t skipped, unreadable;  /* not images; cannot be stat'ed */
-	uint64_t too_long, too_deep;  /* past GIC_MAX_PATH, GIC_MAX_DEPTH */
-	uint64_t too_long_dirs;       /* ... of too_long, directories */
+	uint64_t too_long;            /* non-images past GIC_MAX_PATH */
 	uint64_t loops;               /* links to a directory on the path */
 	uint64_t hidden;              /* names starting with '.', not walked */
 	uint64_t hidden_dirs;         /* ... of them, directories */

@@ -101,10 +101,18 @@ static void process(struct pipeline *p, struct gic_known *kn, size_t i,
 				"directory" : "cannot look at it", strerror(abs(e)));
 		goto fail;
 	}
-	if (strlen(path) >= GIC_MAX_PATH) { /* only a PATH argument can be */
+	if (p->files.files[i].unwalked == GIC_UNWALKED_DEEP) {
+		rc = gic_seterr(GIC_ELIMIT, NOT_WALKED_DEEP " %d directories "
+				"deep: not walked, so its images are not "
+				"ingested", GIC_MAX_DEPTH);
+		goto fail;
+	}
+	if (strlen(path) >= GIC_MAX_PATH) {
 		rc = gic_seterr(GIC_ELIMIT, "path too long: %zu bytes, over "
-				"the %d-byte limit", strlen(path),
-				GIC_MAX_PATH - 1);
+				"the %d-byte limit%s", strlen(path),
+				GIC_MAX_PATH - 1, p->files.files[i].unwalked ?
+				": not walked, so its images are not ingested"
+				: "");
 		goto fail;
 	}
 	if ((rc = gic_ingest_read(path, o->max_bytes ? o->max_bytes :
@@ -395,6 +403,41 @@ out:
  * met them.  A file still there was tried again (its row cleared or
  * renewed) or left out on purpose (a hidden name), and keeps its row.
  * The gone are gathered first: no row is deleted under a reading sel. */
+/* Is path, too long for lstat, gone?  Looked at one name at a time. */
+static int gone_long(const char *path)
+{
+	int fd = open(*path == '/' ? "/" : ".", O_PATH | O_DIRECTORY |
+		      O_CLOEXEC), next, gone = 0;
+	char name[NAME_MAX + 1];
+	struct stat st;
+
+	while (fd >= 0) {
+		size_t n;
+
+		path += strspn(path, "/");
+		if ((n = strcspn(path, "/")) > NAME_MAX)
+			break;
+		memcpy(name, path, n);
+		name[n] = '\0';
+		path += n + strspn(path + n, "/");
+		if (!*path) {
+			gone = fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0;
+		} else if ((next = openat(fd, name, O_PATH | O_DIRECTORY |
+					  O_CLOEXEC)) >= 0) {
+			close(fd);
+			fd = next;
+			continue;
+		} else {
+			gone = 1;
+		}
+		gone = gone && (errno == ENOENT || errno == ENOTDIR);
+		break;
+	}
+	if (fd >= 0)
+		close(fd);
+	return gone;
+}
+
 static int forget_gone(sqlite3_stmt *sel, sqlite3_stmt *del, const char *dir,
 		       uint64_t *forgotten)
 {
@@ -413,7 +456,9 @@ static int forget_gone(sqlite3_stmt *sel, sqlite3_stmt *del, const char *dir,
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(sel, 0);
 
-		if (lstat(path, &st) == 0 || (errno != ENOENT &&
+		if (lstat(path, &st) == 0 || (errno == ENAMETOOLONG ?
+					      !gone_long(path) :
+					      errno != ENOENT &&
 					      errno != ENOTDIR))
 			continue;
 		if (gic_grow(&gone, n, &cap, sizeof(*gone), 16) ||
@@ -454,7 +499,9 @@ static int tidy_rejects(struct gic_catalog *c, const struct gic_filelist *fl,
 	rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(c->db, "DELETE FROM rejects WHERE path = ? "
-					"AND reason LIKE 'cannot read directory:%'",
+					"AND (reason LIKE 'cannot read "
+					"directory:%' OR reason LIKE '"
+					NOT_WALKED_DEEP " %')",
 					-1, &del_dir, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(c->db, IN_DIR, -1, &sel, NULL);
@@ -567,16 +614,14 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	rc = collect(&p, paths, npaths);
 	st->files_total = p.files.n;
 	st->skip_loop = p.files.loops;
-	st->skip_deep = p.files.too_deep;
-	st->skip_long = p.files.too_long - p.files.too_long_dirs;
-	st->skip_long_dirs = p.files.too_long_dirs;
+	st->skip_long = p.files.too_long;
 	st->skip_catalog = p.files.in_catalog;
 	st->skip_rewalk = p.files.rewalks;
 	st->skip_hidden = p.files.hidden - p.files.hidden_dirs;
 	st->skip_hidden_dirs = p.files.hidden_dirs;
 	st->skip_noread = p.files.noread;
 	st->skipped = p.files.skipped + p.files.unreadable + st->skip_loop +
-		      st->skip_deep + p.files.too_long + st->skip_catalog +
+		      p.files.too_long + st->skip_catalog +
 		      st->skip_rewalk + p.files.hidden + st->skip_noread;
 	if (rc == 0 && p.files.n)
 		rc = run(&p, st);

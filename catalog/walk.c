@@ -14,10 +14,12 @@
  * walk of ever longer names (x/x/x/...) whose count grows exponentially
  * with two such links in one directory, long before a length or depth
  * limit stops it.  Those loops, directories nested deeper than
- * GIC_MAX_DEPTH and paths longer than GIC_MAX_PATH - 1 bytes are skipped
- * and counted, and the rest of the tree is still taken.  A directory that
- * cannot be read (permissions) is put on the list with its errno, so that
- * ingest rejects it by name: files it hides are not silently missing.
+ * GIC_MAX_DEPTH and paths longer than GIC_MAX_PATH - 1 bytes are not
+ * walked, and the rest of the tree is still taken.  Loops are counted
+ * (what they lead to is walked already); a directory too deep or too long
+ * to walk, an image whose path is too long to open, and a directory that
+ * cannot be read (permissions) are put on the list, marked, so that ingest
+ * rejects them by name: files they hide are not silently missing.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,37 +33,53 @@
 
 #include "ingest-int.h"
 
-static int push(struct gic_filelist *fl, const char *path, size_t len,
-		int root, int dir_err)
+/* Puts dir[0..len) on the list, or with name, dir[0..len)/name (a path
+ * that may be too long to open: ingest rejects it by that name). */
+static int push_as(struct gic_filelist *fl, const char *dir, size_t len,
+		   const char *name, int root, int dir_err, int unwalked)
 {
+	size_t nl = name ? strlen(name) : 0, all = len + (name ? 1 + nl : 0);
+
 	if (gic_grow(&fl->files, fl->n, &fl->cap, sizeof(*fl->files), 1024))
 		return GIC_ENOMEM;
-	if (fl->used + len + 1 > fl->arena_cap) {
+	if (fl->used + all + 1 > fl->arena_cap) {
 		size_t cap = fl->arena_cap ? fl->arena_cap * 2 : 1 << 16;
 		char *a;
-		while (cap < fl->used + len + 1)
+		while (cap < fl->used + all + 1)
 			cap *= 2;
 		if (!(a = realloc(fl->arena, cap)))
 			return gic_seterr(GIC_ENOMEM, "out of memory");
 		fl->arena = a;
 		fl->arena_cap = cap;
 	}
-	memcpy(fl->arena + fl->used, path, len);
-	fl->arena[fl->used + len] = '\0';
+	memcpy(fl->arena + fl->used, dir, len);
+	if (name) {
+		fl->arena[fl->used + len] = '/';
+		memcpy(fl->arena + fl->used + len + 1, name, nl);
+	}
+	fl->arena[fl->used + all] = '\0';
 	fl->files[fl->n].off = fl->used;
 	fl->files[fl->n].root = root;
 	fl->files[fl->n].dir_err = dir_err;
+	fl->files[fl->n].unwalked = unwalked;
 	fl->n++;
-	fl->used += len + 1;
+	fl->used += all + 1;
 	return 0;
+}
+
+static int push(struct gic_filelist *fl, const char *path, size_t len,
+		int root, int dir_err)
+{
+	return push_as(fl, path, len, NULL, root, dir_err, 0);
 }
 
 /* Does the file start like an image we can read?  -1: it may not be read
  * (so nothing tells). */
-static int sniff(const char *path)
+static int sniff_at(int at, const char *path)
 {
 	unsigned char head[16];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO */
+	/* O_NONBLOCK: a FIFO */
+	int fd = openat(at, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	ssize_t n = fd >= 0 ? read(fd, head, sizeof(head)) : -1;
 
 	if (fd >= 0)
@@ -94,7 +112,7 @@ static int looks_like_image(const char *path, const char *name,
 {
 	if (image_extension(name))
 		return 1;
-	return S_ISREG(st->st_mode) ? sniff(path) : 0;
+	return S_ISREG(st->st_mode) ? sniff_at(AT_FDCWD, path) : 0;
 }
 
 #define MAX_ANCESTORS 64
@@ -267,19 +285,22 @@ static int link_into_catalog(const struct gic_filelist *fl, const char *path,
 	return in;
 }
 
-/* Is name, in the directory path[0..len), a directory (or a link to
- * one)?  Its own path is too long to name: looked at from its parent. */
-static int long_is_dir(char *path, size_t len, const char *name)
+/* What is name, in the directory path[0..len), whose own path is too long
+ * to open (looked at from its parent)?  2: a directory (or a link to
+ * one), 1: an image by looks_like_image's rule, 0: neither, or unknown. */
+static int long_kind(char *path, size_t len, const char *name)
 {
 	struct stat st;
-	int fd, dir;
+	int fd, kind = 0;
 
 	path[len] = '\0';
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	dir = fd >= 0 && fstatat(fd, name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+	if (fd >= 0 && fstatat(fd, name, &st, 0) == 0)
+		kind = S_ISDIR(st.st_mode) ? 2 : image_extension(name) ||
+		       (S_ISREG(st.st_mode) && sniff_at(fd, name) > 0);
 	if (fd >= 0)
 		close(fd);
-	return dir;
+	return kind;
 }
 
 static int visit(struct walk *w, size_t len, int depth, const char *name)
@@ -291,9 +312,14 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 	int rc, link = 0;
 
 	if (len + 1 + nl >= GIC_MAX_PATH) {
-		fl->too_long++;
-		fl->too_long_dirs += long_is_dir(path, len, name);
-		return 0;
+		/* an image or a directory is rejected by its path, so that
+		 * what it is or holds is never silently missing */
+		if ((rc = long_kind(path, len, name)) == 0) {
+			fl->too_long++;
+			return 0;
+		}
+		return push_as(fl, path, len, name, w->root, 0,
+			       rc == 2 ? GIC_UNWALKED_LONG : 0);
 	}
 	path[len] = '/';
 	memcpy(path + len + 1, name, nl + 1);
@@ -318,10 +344,9 @@ static int visit(struct walk *w, size_t len, int depth, const char *name)
 			fl->loops++;
 			return 0;
 		}
-		if (depth + 1 > GIC_MAX_DEPTH) {
-			fl->too_deep++;
-			return 0;
-		}
+		if (depth + 1 > GIC_MAX_DEPTH)
+			return push_as(fl, path, len + 1 + nl, NULL, w->root,
+				       0, GIC_UNWALKED_DEEP);
 		if ((rc = walked_enough(fl, &st)) != 0) {
 			fl->rewalks += rc > 0;
 			return rc < 0 ? rc : 0;

@@ -57,8 +57,8 @@ static void skipped_line(const char *one, const char *many,
  * way. */
 static void skipped(const struct gic_ingest_stats *st)
 {
-	uint64_t dirs = st->skip_loop + st->skip_deep + st->skip_rewalk +
-			st->skip_long_dirs + st->skip_hidden_dirs;
+	uint64_t dirs = st->skip_loop + st->skip_rewalk +
+			st->skip_hidden_dirs;
 	const uint64_t files[] = {
 		st->skipped - dirs - st->skip_long - st->skip_catalog -
 		st->skip_hidden - st->skip_noread,
@@ -67,17 +67,15 @@ static void skipped(const struct gic_ingest_stats *st)
 	const char *const files_why[] = {
 		"non-image or dangling link",
 		"unreadable, with no image extension", "hidden name",
-		"path over 4095 bytes", "link into the catalog" };
+		"non-image, path over 4095 bytes", "link into the catalog" };
 	const uint64_t dir[] = { st->skip_hidden_dirs, st->skip_loop,
-				 st->skip_deep, st->skip_long_dirs,
 				 st->skip_rewalk };
 	const char *const dir_why[] = {
-		"hidden name", "symlink loop", "nested over 64 directories",
-		"path over 4095 bytes",
+		"hidden name", "symlink loop",
 		"directory reached by links over 64 times" };
 
 	skipped_line("file", "files", files, files_why, 5);
-	skipped_line("directory", "directories", dir, dir_why, 5);
+	skipped_line("directory", "directories", dir, dir_why, 3);
 }
 
 static void summary(const struct gic_ingest_stats *st, double secs,

@@ -310,24 +310,46 @@ test_expect_success 'hidden names (.DS_Store, ._x.png, .cache/) are not walked, 
 	test_grep "^  skipped 1 directory (hidden name 1)$" err
 '
 
-test_expect_success 'paths past the length limit are skipped with a count, not a crash' '
+test_expect_success 'paths past the length limit: a directory or image is rejected by its path, not a crash' '
 	python3 -c "
 import os, shutil
 os.mkdir(\"deep\"); os.chdir(\"deep\")
+shutil.copy(\"$PNGS/basn2c08.png\", \"top.png\")
 for i in range(42):
     os.mkdir(\"a\" * 100); os.chdir(\"a\" * 100)
 shutil.copy(\"$PNGS/basn0g08.png\", \"x.png\")
 " &&
-	gicat ingest deep 2>err && test_grep "^  skipped 1 directory (path over 4095 bytes 1)$" err &&
-	# paths of 4095 bytes (taken) and 4096 (skipped), as walked
+	test_expect_code 1 gicat ingest --dataset deep deep 2>err &&
+	test "$(grep -c "^gicat: " err)" -eq 1 &&
+	test_grep "^gicat: rejected: .deep/aaa.*/a*.: path too long: 4145 bytes, over the 4095-byte limit: not walked, so its images are not ingested$" err &&
+	test "$(gicat query --count "dataset = deep")" -eq 1 &&
+	test "$(gicat stats --rejects --format csv | grep -c "^deep/aaa")" -eq 1 &&
+	# its name made short enough: walked, and that reject goes
+	python3 -c "
+import os
+os.chdir(\"deep\")
+for i in range(40):
+    os.chdir(\"a\" * 100)
+os.rename(\"a\" * 100, \"b\"); os.rename(\"b/\" + \"a\" * 100, \"b/c\")
+" &&
+	gicat ingest --dataset deep deep 2>err &&
+	test "$(gicat stats --rejects --format csv | grep -c "^deep/aaa")" -eq 0 &&
+	test "$(gicat query --count "dataset = deep")" -eq 2 &&
+	# paths of 4095 bytes (taken) and 4096 (rejected), as walked; a
+	# non-image of 4096 is skipped and counted
 	python3 -c "
 import os, shutil
 d = \"edge/\" + \"/\".join([\"e\" * 200] * 20)
 os.makedirs(d); os.chdir(d)
 for n, png in ((4095, \"basn3p08\"), (4096, \"basn2c16\")):
     shutil.copy(\"$PNGS/%s.png\" % png, \"f\" * (n - len(d) - 5) + \".png\")
+open(\"t\" * (4096 - len(d) - 5) + \".txt\", \"w\").write(\"notes\")
+shutil.copy(\"$PNGS/basn0g08.png\", \"s\" * (4096 - len(d) - 5) + \".dat\")
 " &&
-	gicat ingest --dataset edge edge 2>err && test_grep "^  skipped 1 file (path over 4095 bytes 1)$" err &&
+	test_expect_code 1 gicat ingest --dataset edge edge 2>err &&
+	test "$(grep -c "^gicat: rejected: .edge/eee.*/fff*.png.: path too long: 4096 bytes, over the 4095-byte limit$" err)" -eq 1 &&
+	test "$(grep -c "^gicat: rejected: .edge/eee.*/sss*.dat.: path too long: 4096 bytes, over the 4095-byte limit$" err)" -eq 1 &&
+	test_grep "^  skipped 1 file (non-image, path over 4095 bytes 1)$" err &&
 	test "$(gicat query --count "dataset = edge")" -eq 1
 '
 
@@ -460,7 +482,7 @@ test_expect_success 'files that do not fit a --layout given are counted and name
 	gicat ingest --dataset mis3 misfit/loose 2>err && ! grep -q "do not fit" err
 '
 
-test_expect_success 'a tree deeper than the nesting limit keeps what is shallow enough' '
+test_expect_success 'a tree deeper than the nesting limit keeps what is shallow enough and names what is not (exit 1)' '
 	python3 -c "
 import os, shutil
 os.mkdir(\"nest\")
@@ -471,10 +493,16 @@ for i in range(1, 71):
     if i in (64, 70):
         shutil.copy(\"$PNGS/basn2c08.png\", p + \"/at%d.png\" % i)
 " &&
-	gicat ingest --dataset nest nest 2>err &&
+	test_expect_code 1 gicat ingest --dataset nest nest 2>err &&
 	test "$(gicat query --count "dataset = nest")" -eq 2 &&
 	test "$(gicat query --count "dataset = nest and path ~ \"*/at64.png\"")" -eq 1 &&
-	test_grep "^  skipped 1 directory (nested over 64 directories 1)$" err
+	d65=nest$(printf "/d%.0s" $(seq 65)) &&
+	test "$(grep "^gicat: " err)" = "gicat: rejected: ${SQ}$d65${SQ}: nested over 64 directories deep: not walked, so its images are not ingested" &&
+	test "$(gicat stats --rejects --format csv | grep -c "^$d65,")" -eq 1 &&
+	# ingested from deeper down, it is walked, and its reject goes
+	gicat ingest --dataset nest nest/d/d/d/d/d/d/d/d/d/d 2>err &&
+	test "$(gicat stats --rejects --format csv | grep -c "^$d65,")" -eq 0 &&
+	test "$(gicat query --count "dataset = nest")" -eq 3
 '
 
 test_expect_success '--class takes an index or a wnid; anything else is a usage error' '
