@@ -275,8 +275,8 @@ no_access:  /* not damage: ingesting it again would not mend it */
 /* what a ref'd file whose bytes changed asks of the user: its entries
  * point at the image it held, which ingest --mode ref moves to what it
  * holds now (the old image is then gc's) */
-#define REF_CHANGED_REMEDY ": restore it, or ingest it again with --mode " \
-	"ref to catalogue what it holds now"
+#define REF_CHANGED_REMEDY ": restore it, or ingest it again with %s to " \
+	"catalogue what it holds now"
 
 /* err: the errno it failed with, when known (0: msg says it all) */
 static void unreadable_ref(struct ctx *x, const char *path, int err,
@@ -300,17 +300,18 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 		      int64_t size, int64_t mtime_ns, int full,
 		      const char *dataset)
 {
-	char got[GIC_HEX_LEN + 1], why[GIC_MAX_WHY], word[1024];
+	char got[GIC_HEX_LEN + 1], why[GIC_MAX_WHY], word[1024], how[1100];
 	struct stat st;
 
+	/* the dataset too: ingest would name another after the folder */
+	gic_shell_word(dataset, word, sizeof(word));
+	snprintf(how, sizeof(how), "--mode ref --dataset %s", word);
 	x->rep->refs_checked++;
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT) {
-			gic_shell_word(dataset, word, sizeof(word));
 			snprintf(why, sizeof(why), "referenced file is gone "
 				 "(moved? 'gicat mv' its tree, or ingest it "
-				 "from where it is now with --mode ref "
-				 "--dataset %s)", word);
+				 "from where it is now with %s)", how);
 			problem(x, path, why);
 			return;
 		}
@@ -329,23 +330,25 @@ static void check_ref(struct ctx *x, const char *hex, const char *path,
 	}
 	if (st.st_size != size) {
 		snprintf(why, sizeof(why), "content changed since ingest: %lld "
-			 "bytes, catalog says %lld%s", (long long)st.st_size,
-			 (long long)size, REF_CHANGED_REMEDY);
+			 "bytes, catalog says %lld" REF_CHANGED_REMEDY,
+			 (long long)st.st_size, (long long)size, how);
 		problem(x, path, why);
 	} else if (full) {
 		if (gic_sha256_at(AT_FDCWD, path, got) < 0)
 			unreadable_ref(x, path, 0, gic_errmsg());
 		else if (strcmp(got, hex)) {
 			snprintf(why, sizeof(why), "content changed since ingest "
-				 "(hash %s)%s", got, REF_CHANGED_REMEDY);
+				 "(hash %s)" REF_CHANGED_REMEDY, got, how);
 			problem(x, path, why);
 		} else if (gic_ns(&st.st_mtim) != mtime_ns && !x->rep->touched++)
 			snprintf(x->rep->touched_first,
 				 sizeof(x->rep->touched_first), "%s", path);
 	} else if (gic_ns(&st.st_mtim) != mtime_ns) {
-		problem(x, path, "mtime changed since ingest (size did not): "
-			"'gicat verify --full' re-hashes it; ingesting it again "
-			"with --mode ref records the new mtime");
+		snprintf(why, sizeof(why), "mtime changed since ingest (size "
+			 "did not): 'gicat verify --full' re-hashes it; "
+			 "ingesting it again with %s records the new mtime",
+			 how);
+		problem(x, path, why);
 	}
 }
 

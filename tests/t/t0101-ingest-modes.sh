@@ -140,13 +140,17 @@ test_expect_success 'a touched ref file: verify asks for --full, which finds it 
 	touch -d "2001-02-03 04:05:06" rsrc/basn2c08.png &&
 	test_expect_code 1 gicat --catalog ref verify 2>err >out &&
 	test "$(wc -l <err)" -eq 1 &&
-	test_grep "rsrc/basn2c08.png.: mtime changed since ingest (size did not): .gicat verify --full. re-hashes it; ingesting it again with --mode ref records the new mtime$" err &&
+	test_grep "rsrc/basn2c08.png.: mtime changed since ingest (size did not): .gicat verify --full. re-hashes it; ingesting it again with --mode ref --dataset rsrc records the new mtime$" err &&
 	gicat --catalog ref verify --full 2>err >out &&
 	test_grep " 0 problems" out && ! test -s err &&
 	test_grep "^verify: note: 1 referenced file was touched since ingest, its bytes intact (first: .*/rsrc/basn2c08.png.): a verify without --full reports it by its mtime until ingest --mode ref records the new one$" out
 '
 
-test_expect_success 'ingesting a touched ref file again records its new size and mtime' '
+test_expect_success 'ingesting a touched ref file again, as verify says, records its new mtime; no entry is added' '
+	n=$(gicat --catalog ref query --count "") &&
+	gicat --catalog ref ingest --mode ref --dataset rsrc rsrc/basn2c08.png 2>err &&
+	test_grep "1 already present" err &&
+	test "$(gicat --catalog ref query --count "")" -eq "$n" &&
 	gicat --catalog ref ingest --mode ref rsrc 2>err &&
 	test_grep "3 already present" err &&
 	test "$(sqlite3 ref/.gicat/catalog.db "SELECT ref_mtime_ns FROM images WHERE ref_path = '"'"'$TRASH/rsrc/basn2c08.png'"'"'")" = \
@@ -205,8 +209,8 @@ test_expect_success 'verify says what to do about a ref file whose content chang
 	printf "\\377" | dd of=rcvsrc/testorig.jpg bs=1 seek=2000 conv=notrunc 2>/dev/null &&
 	touch -r keep.jpg rcvsrc/testorig.jpg &&
 	test_expect_code 1 gicat --catalog rcv verify --full 2>err >out &&
-	test_grep "rcvsrc/basn0g08.png.: content changed since ingest: 139 bytes, catalog says 138: restore it, or ingest it again with --mode ref to catalogue what it holds now$" err &&
-	test_grep "rcvsrc/testorig.jpg.: content changed since ingest (hash [0-9a-f]\\{64\\}): restore it, or ingest it again with --mode ref to catalogue what it holds now$" err &&
+	test_grep "rcvsrc/basn0g08.png.: content changed since ingest: 139 bytes, catalog says 138: restore it, or ingest it again with --mode ref --dataset rcvsrc to catalogue what it holds now$" err &&
+	test_grep "rcvsrc/testorig.jpg.: content changed since ingest (hash [0-9a-f]\\{64\\}): restore it, or ingest it again with --mode ref --dataset rcvsrc to catalogue what it holds now$" err &&
 	cp -p keep.jpg rcvsrc/testorig.jpg &&
 	gicat --catalog rcv ingest --mode ref rcvsrc 2>/dev/null &&
 	gicat --catalog rcv verify --full >out 2>err && test_grep " 0 problems" out
