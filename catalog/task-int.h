@@ -55,9 +55,11 @@ struct parse {
 	} *seen;
 	size_t nseen, seen_cap;
 	int skip;                /* in a section that could not be opened */
+	int description_line;    /* [task]'s description key */
 	int ratios_line;         /* [split]'s ratios key, good or not */
 	double ratios_sum;       /* ... its shares added, over all its lines */
 	int ratios_bad;          /* ... a share refused (so no sum to check) */
+	int ratios_open;         /* ... its last line ended with a comma */
 	int task_line;           /* the [task] header, once there is one */
 	struct problem {         /* errors found, kept in line order later */
 		int line, seq;

@@ -110,12 +110,29 @@ static int cut_at_comment(const char *text, int key_line)
 /* A select expression that does not compile is an error at the line and
  * column of the file where it went wrong (the catalog is not needed to
  * tell). */
+/* A value that went on over lines is written back on one (task.ini, as
+ * split records the task): refused when that line would be too long to
+ * read, so that a task.ini always reads back as its task. */
+static int too_long(struct parse *p, const char *key, const char *v,
+		    int line)
+{
+	size_t room = GIC_TASK_LINE_MAX - strlen(key) - strlen(" = ");
+
+	if (!v || strlen(v) <= room)
+		return 0;
+	p->line = line;
+	gic_task_fail(p, "%s is %zu bytes over its lines: task.ini, which "
+		      "split records, holds it on one line, with room for %zu",
+		      key, strlen(v), room);
+	return 1;
+}
+
 static void check_select(struct parse *p, const char *expr, int line)
 {
 	struct gic_sql sql;
 	int errcol = 0, col;
 
-	if (!expr)
+	if (!expr || too_long(p, "select", expr, line))
 		return;
 	if (gic_query_compile(expr, &sql, &errcol) < 0) {
 		if (!strcmp(gic_errmsg(), "unterminated string") &&
@@ -142,6 +159,9 @@ static void check_ops(struct parse *p, const struct gic_task_set *s)
 	struct gic_ops o;
 
 	for (int i = 0; i < GIC_DEGRADE_KEYS; i++) {
+		if (too_long(p, gic_task_degrade_keys[i], s->degrade[i],
+			     s->degrade_line[i]))
+			continue;
 		p->line = s->degrade_line[i];
 		if (s->degrade[i] && gic_ops_parse(s->degrade[i], &o) < 0)
 			gic_task_fail(p, "set '%s': %s: %s", s->name,
@@ -200,6 +220,7 @@ void gic_task_validate(struct parse *p)
 	if (t->nsets == 0 && !p->nerrs && !t->has_split)
 		gic_task_fail(p, "no sets: add [train], [val], [test NAME] or [split], "
 		     "each with its select = EXPR");
+	too_long(p, "description", t->description, p->description_line);
 	p->line = t->split_line;
 	if (t->has_split && !p->ratios_line)
 		gic_task_fail(p, "[split] needs ratios, e.g. ratios = train:0.8, test:0.2");

@@ -13,6 +13,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -336,20 +337,29 @@ static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 	}
 	if (!strcmp(k, "stratify")) {
 		char w[32];
-		size_t n = 0;
+		size_t n = 0, len;
+		const char *c = v;
 
-		for (const char *c = v; *c && n < sizeof(w) - 1; c++)
-			if (*c != ' ' && *c != '\t')  /* "label, class" */
-				w[n++] = *c;
+		for (;;) {  /* "label, class": white space around the comma */
+			c += strspn(c, " \t");
+			if ((len = strcspn(c, ", \t")) >= sizeof(w) - 1 - n)
+				break;
+			memcpy(w + n, c, len);
+			n += len;
+			c += len + strspn(c + len, " \t");
+			if (*c != ',' || n + 1 >= sizeof(w) - 1)
+				break;
+			w[n++] = *c++;
+		}
 		w[n] = '\0';
-		if (strcmp(w, "label") && strcmp(w, "class") &&
-		    strcmp(w, "label,class") && strcmp(w, "class,label"))
+		if (*c || (strcmp(w, "label") && strcmp(w, "class") &&
+		    strcmp(w, "label,class") && strcmp(w, "class,label")))
 			return gic_task_fail(p, "stratify takes label, class or label,class,"
 				    " not '%s'", v);
 		return keep(p, &s->stratify, w, 0);
 	}
 	if (!strcmp(k, "fraction")) {
-		if (!parse_number(p, "fraction (1e-12 <= f <= 1)", v, 1e-12, 1, 0, &d))
+		if (!parse_number(p, "fraction (0 < f <= 1)", v, DBL_TRUE_MIN, 1, 0, &d))
 			return 0;
 		s->fraction = d;
 		return 1;
@@ -373,8 +383,11 @@ static int task_key(struct parse *p, const char *k, const char *v, int cont)
 				     "task is named after its file)");
 	if (!strcmp(k, "name"))
 		return keep(p, &t->name, v, 0);
-	if (!strcmp(k, "description"))
+	if (!strcmp(k, "description")) {
+		if (!cont)
+			p->description_line = p->line;
 		return keep(p, &t->description, v, cont);
+	}
 	if (!strcmp(k, "seed")) {
 		errno = 0;
 		t->seed = strtoll(v, &end, 10);
@@ -484,9 +497,22 @@ static int on_key(struct parse *p, const char *section, const char *k,
 			       keep(p, &p->t->split_group, v, 0);
 		if (!strcmp(k, "ratios")) {  /* may go on over lines */
 			int before = p->t->nsets;
+			const char *c = v + strspn(v, " \t");
+			size_t n;
 
 			if (!cont)
 				p->ratios_line = p->line;
+			/* lines joined as one: a comma between shares, at
+			 * the end of one line or the start of the next */
+			if (cont && *c == ',' && !p->ratios_open)
+				v = c + 1;
+			else if (cont && !p->ratios_open)
+				return p->ratios_bad = 1, gic_task_fail(p,
+					"ratios: a comma goes between shares, "
+					"also between lines, before '%s'", v);
+			for (n = strlen(v); n && isspace((unsigned char)v[n - 1]); n--)
+				;
+			p->ratios_open = n && v[n - 1] == ',';
 			if (gic_task_split_shares(p->t, v, &p->ratios_sum,
 					 p->ratios_line) < 0) {
 				p->ratios_bad = 1;  /* said: no sum */

@@ -338,7 +338,7 @@ test_expect_success 'task check: a bad max_per_class is one error, worded as the
 		test_grep "^gicat: task: mpc.ini:4: bad value for max_per_class (1..1e9): .$v.$" err || return 1
 	done &&
 	task_error fr "[task]\n[train]\nselect = label = fake\nfraction = 2\n" \
-		"^gicat: task: fr.ini:4: bad value for fraction (1e-12 <= f <= 1): .2.$"
+		"^gicat: task: fr.ini:4: bad value for fraction (0 < f <= 1): .2.$"
 '
 
 cat >clean.ini <<'INI'
@@ -449,7 +449,7 @@ test_expect_success 'ratios over 1, a fraction of 0 and a seed not in decimal ar
 	test_grep "over.ini:3: ratios add up to 1.2, not 1" err &&
 	printf "[train]\nselect = label = fake\nfraction = 0\n" >f0.ini &&
 	test_expect_code 1 gicat task check f0.ini 2>err &&
-	test_grep "f0.ini:3: bad value for fraction (1e-12 <= f <= 1): .0." err &&
+	test_grep "f0.ini:3: bad value for fraction (0 < f <= 1): .0." err &&
 	printf "[task]\nseed = 0x10\n[train]\nselect = label = fake\n" >hex.ini &&
 	test_expect_code 1 gicat task check hex.ini 2>err &&
 	test_grep "hex.ini:2: seed must be an integer, not .0x10." err &&
@@ -496,6 +496,20 @@ test_expect_success 'ratios go on over lines; stratify takes spaces; a BOM hides
 	test "$(awk "\$1 == \"a\" {print \$2}" out)" -gt 0 &&
 	printf "[test a]\nselect = split = val\nfraction = 0.5\nstratify = label , class\n" >st.ini &&
 	gicat task check st.ini >/dev/null 2>err && ! grep -q stratify err &&
+	# lines of ratios read as one: a comma between shares, at the end of
+	# a line or the start of the next; none is an error, as on one line
+	printf "[split]\nselect = split = val\nratios = a:0.5 ; half\n   , b:0.5\n" >cont2.ini &&
+	gicat task show cont2.ini >out2 && tail -n +2 out >a && tail -n +2 out2 >b && test_cmp a b &&
+	printf "[split]\nselect = split = val\nratios = a:0.5\n   b:0.5\n" >cont3.ini &&
+	test_expect_code 1 gicat task check cont3.ini 2>err &&
+	test "$(cat err)" = "gicat: task: cont3.ini:4: ratios: a comma goes between shares, also between lines, before ${SQ}b:0.5${SQ}" &&
+	printf "[split]\nselect = split = val\nratios = a:0.5,\n   , b:0.5\n" >cont4.ini &&
+	test_expect_code 1 gicat task check cont4.ini 2>err &&
+	test_grep "cont4.ini:4: ratios: an empty share before a comma$" err &&
+	# white space around the comma of stratify, not inside a word
+	printf "[test a]\nselect = split = val\nfraction = 0.5\nstratify = cl ass , lab\tel\n" >st2.ini &&
+	test_expect_code 1 gicat task check st2.ini 2>err &&
+	test_grep "st2.ini:4: stratify takes label, class or label,class, not .cl ass , lab\\\\x09el.$" err &&
 	printf "\357\273\277[test abcdefghij_abcdefghij_abcdefghij_abcdefghij_abcdefghij]\nselect = split = val\n" >bom.ini &&
 	gicat task show bom.ini >out &&
 	test_grep "^test/abcdefghij_abcdefghij_abcdefghij_abcdefghij_abcdefghij " out &&
@@ -659,6 +673,28 @@ test_expect_success 'a file that is no task file at all (a predictions CSV, a RE
 	printf "seed = 1\n[train]\nselect = label = real\n" >nohead.ini &&
 	test_expect_code 1 gicat task check nohead.ini 2>err &&
 	test "$(cat err)" = "gicat: task: nohead.ini:1: ${SQ}seed${SQ} before any [section]"
+'
+
+test_expect_success 'a value over lines too long for one line of task.ini is an error, so that every split reads back' '
+	python3 -c "
+print(\"[task]\\ndescription = start\")
+for i in range(3): print(\"  \" + \"d\" * 30000)
+print(\"[train]\\nselect = label = fake\")
+for i in range(3): print(\"  or path ~ \\\"\" + \"p\" * 30000 + \"\\\"\")
+" >long.ini &&
+	test_expect_code 1 gicat task check long.ini 2>err &&
+	test_grep "^gicat: task: long.ini:2: description is 90008 bytes over its lines: task.ini, which split records, holds it on one line, with room for 65519$" err &&
+	test_grep "^gicat: task: long.ini:7: select is 90051 bytes over its lines: task.ini, which split records, holds it on one line, with room for 65524$" err &&
+	test_expect_code 2 gicat split long.ini --out longout 2>/dev/null &&
+	! test -e longout/task.ini &&
+	# just short enough: split, and its task.ini reads back as the task
+	python3 -c "
+print(\"[task]\\nname = fits\\n[train]\\nselect = label = fake\")
+for i in range(2): print(\"  or path ~ \\\"\" + \"p\" * 32740 + \"\\\"\")
+" >fits.ini &&
+	gicat split fits.ini --out fitsout 2>/dev/null &&
+	gicat task check fitsout/task.ini >/dev/null 2>&1 &&
+	test "$(gicat task show fits.ini | head -1)" = "$(gicat task show fitsout/task.ini | head -1)"
 '
 
 test_done
