@@ -5,11 +5,13 @@
  * still hold what it says) and the directories that leaves empty, nothing
  * else; and the undoing of a failed export's own files.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -70,6 +72,23 @@ int gic_export_remove(int outfd, const char *rel, int dir)
 	ok = unlinkat(fd, base, dir ? AT_REMOVEDIR : 0) == 0;
 	close(fd);
 	return ok;
+}
+
+int gic_export_remove_file(int outfd, const char *rel)
+{
+	char buf[PATH_MAX];
+	const char *base;
+	int fd = open_parent(outfd, rel, buf, sizeof(buf), &base), err = 0;
+
+	if (fd < 0)
+		return 0;  /* its directory is gone, or not one of ours */
+	if (unlinkat(fd, base, 0) < 0)
+		err = errno;
+	close(fd);
+	if (err && err != ENOENT)
+		return gic_seterr(GIC_EIO, "cannot remove '%s', a file of an "
+				  "earlier export: %s", rel, strerror(err));
+	return !err;
 }
 
 void gic_export_remove_dirs_of(int outfd, const char *path,
@@ -151,11 +170,52 @@ int gic_export_forget(struct gic_catalog *c, const char *dir)
 	return gic_tx_end(c, 0, rc);
 }
 
+/* Whether the files of l (sorted) can go: 0, or an error when one is a
+ * directory now or its directory may not be written, said before anything
+ * is removed rather than halfway.  Each directory is opened once. */
+static int removable(int outfd, const struct gic_export_files *l)
+{
+	char buf[PATH_MAX], dir[PATH_MAX] = "";
+	const char *base;
+	struct stat st;
+	int fd = -1, rc = 0, opened = 0;
+
+	for (size_t i = 0; i < l->n && rc == 0; i++) {
+		const char *p = l->v[i].path, *slash = strrchr(p, '/');
+		size_t dl = slash ? (size_t)(slash - p) : 0;
+
+		if (!opened || strlen(dir) != dl || strncmp(dir, p, dl)) {
+			if (fd >= 0)
+				close(fd);
+			snprintf(dir, sizeof(dir), "%.*s", (int)dl, p);
+			opened = 1;
+			fd = open_parent(outfd, p, buf, sizeof(buf), &base);
+			if (fd >= 0 && faccessat(fd, ".", W_OK | X_OK,
+						 AT_EACCESS) < 0)
+				rc = gic_seterr(GIC_EIO, "cannot remove '%s', "
+						"a file of an earlier export: "
+						"its directory may not be "
+						"written (%s; nothing was "
+						"removed)", p, strerror(errno));
+		}
+		if (rc == 0 && fd >= 0 &&
+		    fstatat(fd, slash ? slash + 1 : p, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+			rc = gic_seterr(GIC_EUSAGE, "'%s', a file of an earlier "
+					"export, is a directory now: move it "
+					"out of the way (nothing was removed)",
+					p);
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 /* Keeps in l only the files that are there to remove: what the catalog
  * recorded (listed without a hash), gicat wrote; a MANIFEST line alone
  * vouches for nothing (any sha256sum listing reads as one), so its file
  * goes only while it holds the line's hash.  Sorted by path. */
-static void to_remove(int outfd, struct gic_export_files *l)
+static int to_remove(int outfd, struct gic_export_files *l)
 {
 	char buf[PATH_MAX];
 	const char *base;
@@ -177,6 +237,7 @@ static void to_remove(int outfd, struct gic_export_files *l)
 	l->n = out;
 	if (l->n)
 		qsort(l->v, l->n, sizeof(*l->v), gic_export_file_cmp);
+	return removable(outfd, l);
 }
 
 /* The mark, before any file goes, lists what stays: the files not in
@@ -239,14 +300,16 @@ int gic_export_clear(struct gic_catalog *c, const char *dir, int outfd,
 	if (rc == GIC_ENOTFOUND)
 		rc = 0; /* no MANIFEST.sha256: what the catalog knows */
 	if (rc >= 0)
-		to_remove(outfd, &known);
+		rc = to_remove(outfd, &known);
 	if (rc >= 0 && mark)
 		rc = gic_export_mark_all(outfd, &known, mark);
 	if (rc >= 0)
 		rc = gic_export_forget(c, dir);
+	/* one that fails to go stops the run: its mark stays, so that the
+	 * next run removes what is left of the earlier export */
 	for (size_t i = 0; rc >= 0 && i < known.n; i++)
-		out->removed += (uint64_t)gic_export_remove(outfd,
-							    known.v[i].path, 0);
+		if ((rc = gic_export_remove_file(outfd, known.v[i].path)) > 0)
+			out->removed++;
 	if (rc >= 0) {
 		remove_empty_dirs(outfd, &known);
 		rc = gic_export_walk(gic_export_dir_reopen(outfd), "", &left, 0, 1);

@@ -111,6 +111,9 @@ void gic_export_files_free(struct gic_export_files *l);
 /* Removes rel below outfd (a directory when dir, only if empty); 1 when
  * it went. */
 int gic_export_remove(int outfd, const char *rel, int dir);
+/* Removes the file rel below outfd: 1, 0 when it is not there, or an
+ * error naming it when it cannot be removed. */
+int gic_export_remove_file(int outfd, const char *rel);
 /* Removes the directories of path (below outfd) left empty, deepest
  * first, up to one ("a/b/") that keep (when given) says stays. */
 void gic_export_remove_dirs_of(int outfd, const char *path,

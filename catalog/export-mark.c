@@ -252,9 +252,13 @@ static int remove_left(int outfd, const char *path, struct kept *k)
 	char rel[PATH_MAX];
 
 	snprintf(rel, sizeof(rel), "%.*s", (int)(len - dir), path);
-	gone = gic_export_remove(outfd, rel, dir);
-	gic_export_remove_dirs_of(outfd, rel, is_kept, k);
-	return !dir && gone;
+	/* a file that cannot go is an error: marked as kept, it would stay
+	 * in the new export's sets */
+	gone = dir ? gic_export_remove(outfd, rel, 1) :
+		     gic_export_remove_file(outfd, rel);
+	if (gone >= 0)
+		gic_export_remove_dirs_of(outfd, rel, is_kept, k);
+	return dir ? 0 : gone;
 }
 
 /* GIC_EUSAGE naming the files, of the n in c->left (k's), that came after
@@ -300,11 +304,13 @@ int gic_export_resume(int outfd, int force, const struct gic_export_sets *ours,
 	}
 	/* an empty directory is listed only when nothing is below it */
 	for (size_t i = 0; i < c->nleft; i++) {
-		if (is_kept(&k, c->left[i]) || !its_own(&k, c->left[i])) {
+		if (rc < 0 || is_kept(&k, c->left[i]) ||
+		    !its_own(&k, c->left[i])) {
 			c->left[out++] = c->left[i];
 			continue;
 		}
-		c->killed += (uint64_t)remove_left(outfd, c->left[i], &k);
+		if ((rc = remove_left(outfd, c->left[i], &k)) > 0)
+			c->killed++;
 		free(c->left[i]);
 		c->left[i] = NULL;
 	}
@@ -313,6 +319,8 @@ int gic_export_resume(int outfd, int force, const struct gic_export_sets *ours,
 	list_free(&k.sets);
 	list_free(&k.gone);
 	free(k.buf);
-	/* what is there now is all kept, should this run be killed too */
-	return gic_export_mark_all(outfd, &none, ours);
+	/* what is there now is all kept, should this run be killed too
+	 * (not when a file of the killed run's could not go: the mark
+	 * stays as it is, for the next run to remove it) */
+	return rc < 0 ? rc : gic_export_mark_all(outfd, &none, ours);
 }

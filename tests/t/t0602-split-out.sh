@@ -134,6 +134,40 @@ test_expect_success '--force over an export whose set or label directory became 
 	(cd ulx && find . -type f | sort) >after && test_cmp before after
 '
 
+test_expect_success '--force over an export one of whose files became a directory: refused before it removes anything' '
+	gicat split $TASK --out dirin --mode copy 2>/dev/null &&
+	f=$(cd dirin && find train/0_real -type f | sort | head -1) &&
+	rm dirin/$f && mkdir dirin/$f && echo keep >dirin/$f/data.txt &&
+	(cd dirin && find . -type f | sort) >before &&
+	test_expect_code 2 gicat split $TASK --out dirin --force 2>err &&
+	test "$(cat err)" = "gicat: split: ${SQ}dirin${SQ}: ${SQ}$f${SQ}, a file of an earlier export, is a directory now: move it out of the way (nothing was removed)" &&
+	(cd dirin && find . -type f | sort) >after && test_cmp before after &&
+	rm -r dirin/$f && gicat split $TASK --out dirin --force 2>/dev/null &&
+	gicat split --check dirin >out && test_grep " 0 drifts" out
+'
+
+test_expect_success '--force over an export a file of which may not be removed: refused before it removes anything' '
+	if [ "$(id -u)" = 0 ]; then
+		w=$(mktemp -d /tmp/gicat-w-XXXXXX) && chmod 755 "$w" &&
+		run="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	else
+		w=$TRASH/w && mkdir w && run=
+	fi &&
+	cp -a cat "$w/cat" && { [ -z "$run" ] || chown -R 65534:65534 "$w"; } &&
+	as() { $run env GICAT_DIR="$w/cat" "$TOP/gicat" "$@"; } &&
+	as split $TASK --out "$w/o" 2>/dev/null &&
+	chmod 555 "$w/o/train/1_fake" &&
+	(cd "$w/o" && find . -type f | sort) >before &&
+	test_expect_code 3 as split $TASK --out "$w/o" --force 2>err &&
+	test_grep "^gicat: split: .*: cannot remove .train/1_fake/[0-9a-f]*\.[a-z]*., a file of an earlier export: its directory may not be written (Permission denied; nothing was removed)$" err &&
+	(cd "$w/o" && find . -type f | sort) >after && test_cmp before after &&
+	chmod 755 "$w/o/train/1_fake" &&
+	as split genimage/cross-adm --out "$w/o" --force 2>err &&
+	! grep -q "keeps" err &&
+	as split --check "$w/o" >out && test_grep " 0 drifts" out &&
+	rm -rf "$w"
+'
+
 test_expect_success '--force removes nothing through a symlink, whatever MANIFEST.sha256 lists' '
 	mkdir -p forced keep/train && echo precious >keep/train/x.png &&
 	ln -s "$TRASH/keep/train" forced/train &&
