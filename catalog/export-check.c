@@ -461,90 +461,6 @@ static int compare_all(struct gic_catalog *c, struct gic_catalog *cat,
 	return rc;
 }
 
-/* What is wrong with the file of a ref image (ingested with --mode ref),
- * which a manifest lists as its object, into why; NULL when nothing. */
-static const char *ref_drift(const char *path, const char *hex, int64_t size,
-			     int64_t mtime_ns, char *why, size_t n)
-{
-	char got[GIC_HEX_LEN + 1];
-	struct stat st;
-	int len = snprintf(why, n, "listed by the manifest: its file '%s' "
-			   "(ingested with --mode ref) ", path);
-	char *at = why + (len > 0 && (size_t)len < n ? len : 0);
-	size_t left = n - (size_t)(at - why);
-
-	switch (gic_export_ref_change(path, hex, (uint64_t)size, mtime_ns, &st,
-				      got)) {
-	case GIC_REF_SAME:
-		return NULL;
-	case GIC_REF_GONE:
-		snprintf(at, left, "%s", errno == ENOENT ? "is gone" :
-			 strerror(errno));
-		break;
-	case GIC_REF_NOT_FILE:
-		snprintf(at, left, "is no longer a regular file");
-		break;
-	case GIC_REF_RESIZED:
-		snprintf(at, left, "changed since ingest: %lld bytes, the "
-			 "catalog says %lld", (long long)st.st_size,
-			 (long long)size);
-		break;
-	case GIC_REF_UNREADABLE:
-		snprintf(at, left, "cannot be read: %s", gic_errmsg());
-		break;
-	case GIC_REF_CHANGED:
-		snprintf(at, left, "changed since ingest: its hash is %.16s, "
-			 "not %.16s", got, hex);
-		break;
-	}
-	return why;
-}
-
-/* The objects a manifest export (the catalog's latest record of dir)
- * lists by path: each must still be in the store, or for a ref image,
- * its file as it was ingested. */
-static int listed_objects(struct gic_catalog *c, const char *dir,
-			  void (*on_drift)(void *, const char *, const char *),
-			  void *arg, uint64_t *drifts)
-{
-	sqlite3_stmt *s;
-	char what[GIC_HEX_LEN + 32], why[PATH_MAX + 256];
-	int step;
-
-	if ((step = gic_export_dir_query(c, "SELECT r.sha256, i.bytes, "
-					 "i.ref_path, i.ref_size, "
-					 "i.ref_mtime_ns FROM export_refs r "
-					 "LEFT JOIN images i ON i.sha256 = "
-					 "r.sha256 WHERE r.materialization_id = "
-					 GIC_EXPORT_LATEST " ORDER BY r.sha256",
-					 dir, &s)) < 0)
-		return step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *sha = (const char *)sqlite3_column_text(s, 0);
-		const char *ref = (const char *)sqlite3_column_text(s, 2);
-		const char *bad = "listed by the manifest, gone from the store";
-
-		/* ref: a catalogued ref image; no bytes: no longer catalogued,
-		 * so gone from the store too */
-		if (ref)
-			bad = ref_drift(ref, sha, sqlite3_column_int64(s, 3),
-					sqlite3_column_int64(s, 4), why,
-					sizeof(why));
-		else if (sqlite3_column_type(s, 1) != SQLITE_NULL &&
-			 gic_odb_holds(c->odb, sha, (uint64_t)
-				       sqlite3_column_int64(s, 1)))
-			bad = NULL;
-		if (!bad)
-			continue;
-		snprintf(what, sizeof(what), "object %s", sha);
-		on_drift(arg, what, bad);
-		(*drifts)++;
-	}
-	sqlite3_finalize(s);
-	return step == SQLITE_DONE ? 0 :
-	       gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-}
-
 void gic_export_files_free(struct gic_export_files *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
@@ -612,7 +528,8 @@ int gic_export_check(struct gic_catalog *c, const char *dir, int jobs,
 	}
 	held_free(&held);
 	if (rc >= 0)
-		rc = c ? listed_objects(c, abs, on_drift, arg, drifts) : 0;
+		rc = c ? gic_export_check_listed(c, abs, on_drift, arg,
+						 drifts) : 0;
 	if (dfd >= 0)
 		close(dfd);
 	gic_export_files_free(&want);

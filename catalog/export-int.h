@@ -111,6 +111,11 @@ void gic_export_files_free(struct gic_export_files *l);
 /* Removes rel below outfd (a directory when dir, only if empty); 1 when
  * it went. */
 int gic_export_remove(int outfd, const char *rel, int dir);
+/* For the latest record of dir, when a manifest export: the object paths
+ * its CSVs list, each still holding its image, or a drift (on_drift). */
+int gic_export_check_listed(struct gic_catalog *c, const char *dir,
+			    void (*on_drift)(void *, const char *, const char *),
+			    void *arg, uint64_t *drifts);
 /* Removes the file rel below outfd: 1, 0 when it is not there, or an
  * error naming it when it cannot be removed. */
 int gic_export_remove_file(int outfd, const char *rel);

@@ -264,6 +264,25 @@ gicat: mv: note: there is no '"'"'new'"'"' here: mv renames the paths the entrie
 	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3
 '
 
+test_expect_success 'split --check of a manifest export checks the object paths it lists, not where the catalog has them now' '
+	mkdir -p mtree/real && cp "$SHARED/data/pngsuite/basn0g08.png" "$SHARED/data/pngsuite/basn2c08.png" mtree/real/ &&
+	gicat init cm 2>/dev/null && gicat --catalog cm ingest --mode ref --dataset m mtree 2>/dev/null &&
+	gicat --catalog cm export --format manifest --out mref 2>/dev/null &&
+	gicat --catalog cm split --check mref >out && test_grep " 0 drifts" out &&
+	mv mtree mtree2 && gicat --catalog cm mv mtree mtree2 2>/dev/null &&
+	test_expect_code 1 gicat --catalog cm split --check mref >out 2>err &&
+	test "$(grep -c "listed by the manifest: its object .$TRASH/mtree/real/basn[02][cg]08.png. is gone (the catalog has it at .$TRASH/mtree2/real/basn[02][cg]08.png. now: export again)$" err)" -eq 2 &&
+	gicat --catalog cm export --format manifest --out mref --force 2>/dev/null &&
+	gicat --catalog cm split --check mref >out && test_grep " 0 drifts" out &&
+	# a moved catalog: the store paths the manifest lists lead nowhere
+	gicat --catalog cm ingest --dataset s mtree2 2>/dev/null &&
+	gicat --catalog cm export --format manifest --out mstore "dataset = s" 2>/dev/null &&
+	gicat --catalog cm split --check mstore >out && test_grep " 0 drifts" out &&
+	mv cm cm2 &&
+	test_expect_code 1 gicat --catalog cm2 split --check mstore >out 2>err &&
+	test "$(grep -c "listed by the manifest: its object .$TRASH/cm/.gicat/objects/[0-9a-f/]*. is gone (the catalog has it at .$TRASH/cm2/.gicat/objects/[0-9a-f/]*. now: export again)$" err)" -eq 2
+'
+
 test_expect_success 'mv refuses to merge into paths entries already have, and moving nothing' '
 	mkdir -p other && cp img/basn6a08.png other/basn3p08.png &&
 	gicat --catalog c7 ingest --dataset d other 2>/dev/null &&
