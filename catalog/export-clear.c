@@ -237,6 +237,14 @@ static int to_remove(int outfd, struct gic_export_files *l)
 	l->n = out;
 	if (l->n)
 		qsort(l->v, l->n, sizeof(*l->v), gic_export_file_cmp);
+	/* once each: recorded and listed in MANIFEST.sha256 too */
+	for (size_t i = out = 0; i < l->n; i++) {
+		if (out && !strcmp(l->v[out - 1].path, l->v[i].path))
+			free(l->v[i].path);
+		else
+			l->v[out++] = l->v[i];
+	}
+	l->n = out;
 	return removable(outfd, l);
 }
 
