@@ -56,6 +56,7 @@ struct parse {
 	size_t nseen, seen_cap;
 	int skip;                /* in a section that could not be opened */
 	int description_line;    /* [task]'s description key */
+	int too_many;            /* sets past GIC_TASK_MAX_SETS, said once */
 	int ratios_line;         /* [split]'s ratios key, good or not */
 	double ratios_sum;       /* ... its shares added, over all its lines */
 	int ratios_bad;          /* ... a share refused (so no sum to check) */

@@ -244,6 +244,9 @@ static int start_section(struct parse *p, const char *section)
 				     "not starting with .)%s", section,
 				     GIC_TASK_NAME_MAX, meant_section(section,
 				     meant, sizeof(meant)));
+	/* too many sets is said once, at the first one past the limit */
+	if (p->t->nsets == GIC_TASK_MAX_SETS && p->too_many++)
+		return 0;
 	if (!(s = gic_task_new_set(p->t, name)))
 		return gic_task_fail(p, "%s", gic_errmsg());
 	s->line = p->line;

@@ -697,4 +697,13 @@ for i in range(2): print(\"  or path ~ \\\"\" + \"p\" * 32740 + \"\\\"\")
 	test "$(gicat task show fits.ini | head -1)" = "$(gicat task show fitsout/task.ini | head -1)"
 '
 
+test_expect_success 'a task of more than 64 sets is one error, at the first set too many' '
+	python3 -c "
+print(\"[task]\")
+for i in range(100): print(\"[test s%d]\\nselect = label = fake\" % i)
+" >many.ini &&
+	test_expect_code 1 gicat task check many.ini 2>err &&
+	test "$(cat err)" = "gicat: task: many.ini:130: too many sets (at most 64)"
+'
+
 test_done
