@@ -245,9 +245,12 @@ static int one_of_names(const char *value, const char *v)
 
 /* The hint for field f = v, which no entry has: the value in another
  * case, the generator v names ("SD V1.4" for sd14), the value v is one
- * of the names of, or a near spelling, else the first values there are. */
+ * of the names of, or a near spelling, else the first values there are.
+ * several: for an 'in' list of more values than v, "'a', 'b' or 'c'",
+ * said with the values there are. */
 static void value_hint(struct gic_catalog *c, const struct gic_field *f,
-		       const char *v, char *buf, size_t size)
+		       const char *v, const char *several, char *buf,
+		       size_t size)
 {
 	struct values vs = { 0 };
 	size_t best = GIC_SUGGEST_FAR, len;
@@ -256,7 +259,10 @@ static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 			 !strcmp(f->name, "subset") ? gic_generator_exact(v) : NULL;
 
 	snprintf(buf, size, "no entry has %s '%s'", f->name, v);
-	if (f->list && strchr(v, ' ')) { /* 'A B': that run of ids */
+	if (several) {
+		snprintf(buf, size, "no entry has %s %s", f->name, several);
+		near = closest = "";  /* no near spelling of one of them */
+	} else if (f->list && strchr(v, ' ')) { /* 'A B': that run of ids */
 		len = strlen(buf);
 		gic_appendf(buf, size, &len, ": several ids are that run of "
 			    "them; for each in any order: ");
@@ -281,7 +287,9 @@ static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 			closest = vs.v[i];  /* each one closer than the last */
 	near = near ? near : closest;
 	len = strlen(buf);
-	if (near && !*near)
+	if (several)
+		near = NULL;
+	else if (near && !*near)
 		gic_appendf(buf, size, &len, " (another gicat has added some "
 			    "since)");
 	else if (near)
@@ -375,17 +383,42 @@ out:
 	return 1;
 }
 
+/* The values of the 'in' list q's parameter i starts, quoted, "'a', 'b'
+ * or 'c'" (the first 8), into buf; NULL when it is not a list of more
+ * than one. */
+static const char *list_shown(const struct gic_sql *q, size_t i, char *buf,
+			      size_t size)
+{
+	size_t n = 1, len = 0;
+	int list = q->params[i].list;
+
+	while (list && i + n < q->nparams && q->params[i + n].list == list)
+		n++;
+	if (n < 2)
+		return NULL;
+	buf[0] = '\0';
+	for (size_t k = 0; k < n && k < 8; k++)
+		gic_appendf(buf, size, &len, "%s'%s'", !k ? "" : k == n - 1 ?
+			    " or " : ", ", q->params[i + k].s);
+	if (n > 8)
+		gic_appendf(buf, size, &len, " or %zu more", n - 8);
+	return buf;
+}
+
 int gic_select_hint(struct gic_catalog *c, const char *expr, char *buf,
 		    size_t size)
 {
 	struct gic_sql q = { 0 };
+	char shown[512];
 	int errcol = 0, rc, hit = 0;
 
 	if ((rc = gic_query_compile(expr ? expr : "", &q, &errcol)) < 0)
 		return rc;
 	for (size_t i = 0; i < q.nparams && !hit; i++)
 		if ((hit = absent(c, &q, i)))
-			value_hint(c, q.params[i].eq, q.params[i].s, buf, size);
+			value_hint(c, q.params[i].eq, q.params[i].s,
+				   list_shown(&q, i, shown, sizeof(shown)),
+				   buf, size);
 	for (size_t i = 0; i < q.nparams && !hit; i++)
 		if (q.params[i].glob)
 			hit = glob_hint(c, q.params[i].glob, q.params[i].s,

@@ -238,7 +238,9 @@ test_expect_success 'the note for an empty answer looks each value of a long lis
 	test "$(timeout 20 gicat query --count "generator in ($many, adm) and dataset = zzz" 2>err)" -eq 0 &&
 	test_grep "^gicat: query: note: no entry has dataset .zzz." err &&
 	test "$(timeout 20 gicat query --count "generator in ($many) and label = fake" 2>err)" -eq 0 &&
-	test_grep "^gicat: query: note: no entry has generator .x0." err
+	test_grep "^gicat: query: note: no entry has generator .x0., .x1., .x2., .x3., .x4., .x5., .x6., .x7. or 1992 more (there are: adm, " err &&
+	test "$(gicat query --count "generator in (foo, bar)" 2>err)" -eq 0 &&
+	test "$(cat err)" = "gicat: query: note: no entry has generator ${SQ}foo${SQ} or ${SQ}bar${SQ} (there are: adm, biggan, glide, midjourney, sd14, sd15, vqdm, ...)"
 '
 
 test_expect_success 'class_name = one of a class'"'"'s names: the note gives its whole name, and quotes names with commas' '
