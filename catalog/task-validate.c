@@ -107,9 +107,6 @@ static int cut_at_comment(const char *text, int key_line)
 	return 0;
 }
 
-/* A select expression that does not compile is an error at the line and
- * column of the file where it went wrong (the catalog is not needed to
- * tell). */
 /* A value that went on over lines is written back on one (task.ini, as
  * split records the task): refused when that line would be too long to
  * read, so that a task.ini always reads back as its task. */
@@ -127,9 +124,32 @@ static int too_long(struct parse *p, const char *key, const char *v,
 	return 1;
 }
 
+/* A column of the value an error message names ("the '(' at column 3")
+ * made the file's, as the place of the error is (on line at). */
+static void file_column(const struct parse *p, int line, const char *expr,
+			int at, char *msg, size_t size)
+{
+	char *m = strstr(msg, "at column "), rest[GIC_ERRMSG_MAX];
+	int n, used, l, c;
+
+	if (!m || sscanf(m, "at column %d%n", &n, &used) != 1 ||
+	    !value_place(p->text, line, expr, n, &l, &c))
+		return;
+	snprintf(rest, sizeof(rest), "%s", m + used);
+	if (l == at)
+		snprintf(m, size - (size_t)(m - msg), "at column %d%s", c, rest);
+	else
+		snprintf(m, size - (size_t)(m - msg), "at line %d, column %d%s",
+			 l, c, rest);
+}
+
+/* A select expression that does not compile is an error at the line and
+ * column of the file where it went wrong (the catalog is not needed to
+ * tell). */
 static void check_select(struct parse *p, const char *expr, int line)
 {
 	struct gic_sql sql;
+	char msg[GIC_ERRMSG_MAX];
 	int errcol = 0, col;
 
 	if (!expr || too_long(p, "select", expr, line))
@@ -142,10 +162,11 @@ static void check_select(struct parse *p, const char *expr, int line)
 				   "quotes too (write it without the space "
 				   "before it)");
 		p->line = line;
-		if (value_place(p->text, line, expr, errcol, &p->line, &col))
-			gic_task_fail(p, "select: %s (column %d)", gic_errmsg(),
-				      col);
-		else
+		snprintf(msg, sizeof(msg), "%s", gic_errmsg());
+		if (value_place(p->text, line, expr, errcol, &p->line, &col)) {
+			file_column(p, line, expr, p->line, msg, sizeof(msg));
+			gic_task_fail(p, "select: %s (column %d)", msg, col);
+		} else
 			gic_task_fail(p, "select: %s (column %d of the value)",
 				      gic_errmsg(), errcol);
 		return;

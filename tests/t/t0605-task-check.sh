@@ -557,6 +557,14 @@ test_expect_success 'a select error is placed at its line and column in the file
 	gicat: task: place.ini:11: select: label is ${SQ}real${SQ} or ${SQ}fake${SQ}, not ${SQ}x${SQ} (column 17)
 	gicat: task: place.ini:13: select: unknown field ${SQ}widht${SQ} (did you mean ${SQ}width${SQ}?) (column 28)
 	EOF
+	test_cmp want err &&
+	# a place inside the message is the file'"'"'s too
+	printf "[train]\nselect = (label = fake\n[test a]\nselect = (label = fake\n  and generator in (adm, sd14\n  or x\n" >inner.ini &&
+	test_expect_code 1 gicat task check inner.ini 2>err &&
+	cat >want <<-EOF &&
+	gicat: task: inner.ini:2: select: missing ${SQ})${SQ} for the ${SQ}(${SQ} at column 10 (column 23)
+	gicat: task: inner.ini:6: select: expected ${SQ},${SQ} or ${SQ})${SQ} in the list opened at line 5, column 20, got ${SQ}or${SQ} (column 3)
+	EOF
 	test_cmp want err
 '
 
