@@ -312,7 +312,7 @@ int gic_read_input(const char *path, size_t max, char **buf, size_t *len)
 	int fd, rc;
 	size_t cap = 65536, n = 0;
 	ssize_t got;
-	char *b = NULL;
+	char *b = NULL, *nul;
 
 	*buf = NULL;
 	*len = 0;
@@ -335,8 +335,13 @@ int gic_read_input(const char *path, size_t max, char **buf, size_t *len)
 		}
 		if (got == 0)
 			break;
-		if (memchr(b + n, '\0', (size_t)got)) {
-			rc = gic_seterr(GIC_EUSAGE, "not a text file (NUL byte)");
+		if ((nul = memchr(b + n, '\0', (size_t)got))) {
+			size_t line = 1;
+
+			for (const char *c = b; c < nul; c++)
+				line += *c == '\n';
+			rc = gic_seterr(GIC_EUSAGE, "not a text file (NUL byte, "
+					"line %zu)", line);
 			break;
 		}
 		if ((n += (size_t)got) > max) {

@@ -527,7 +527,7 @@ test_expect_success 'a missing --val-labels file is a usage error, like any miss
 	test "$(cat err)" = "gicat: ingest: '"'"'vldir'"'"': is a directory, not a file" &&
 	printf "ImageId,PredictionString\nILSVRC2012_val_00000001,n01751748 1 2 3 4\n\0" >vlnul.csv &&
 	test_expect_code 2 gicat ingest --val-labels vlnul.csv vl.png 2>err &&
-	test_grep "not a text file (NUL byte)" err
+	test_grep "not a text file (NUL byte, line 3)" err
 '
 
 test_expect_success 'another CSV given as --val-labels is named by its first line' '
@@ -602,12 +602,12 @@ test_expect_success 'a FIFO is refused, never waited on; /dev/zero as a text inp
 	test_expect_code 1 timeout 20 gicat ingest --dataset specials specials/d.png 2>err &&
 	test_grep "^gicat: rejected: .specials/d.png.: not a regular file (a device or socket)$" err &&
 	test_expect_code 2 timeout 20 gicat fetch /dev/zero 2>err &&
-	test_grep "not a text file (NUL byte)" err &&
+	test_grep "not a text file (NUL byte, line [0-9]*)" err &&
 	test_expect_code 2 timeout 20 gicat eval genimage/cross-sd14 --predictions /dev/zero 2>err &&
-	test_grep "not a text file (NUL byte)" err &&
+	test_grep "not a text file (NUL byte, line [0-9]*)" err &&
 	printf "[task]\nname = x\n; \000\n[test a]\nselect = split = val\n" >nul.ini &&
 	test_expect_code 1 gicat task check nul.ini 2>err &&
-	test_grep "not a text file (NUL byte)" err
+	test_grep "not a text file (NUL byte, line 3)" err
 '
 
 test_expect_success 'control characters (and bidirectional ones) in a file name cannot break or forge an error line' '
