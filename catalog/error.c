@@ -127,11 +127,16 @@ size_t gic_text_step(const char *s, size_t left, int *esc)
 	if (!(len = gic_utf8_len(u, left)))
 		return 1;
 	/* the bidirectional controls (U+061C, U+200E, U+200F, U+202A..E,
-	 * U+2066..9): shown, they reorder the rest of the line */
+	 * U+2066..9): shown, they reorder the rest of the line; and the
+	 * invisible U+200B, U+2060 and U+FEFF (a byte order mark inside a
+	 * file): shown, two names that differ by them look alike */
 	*esc = (len == 2 && u[0] == 0xd8 && u[1] == 0x9c) ||
 	       (len == 3 && u[0] == 0xe2 && ((u[1] == 0x80 &&
-		((u[2] >= 0xaa && u[2] <= 0xae) || u[2] == 0x8e || u[2] == 0x8f)) ||
-		(u[1] == 0x81 && u[2] >= 0xa6 && u[2] <= 0xa9)));
+		((u[2] >= 0xaa && u[2] <= 0xae) || u[2] == 0x8e || u[2] == 0x8f ||
+		 u[2] == 0x8b)) ||
+		(u[1] == 0x81 && ((u[2] >= 0xa6 && u[2] <= 0xa9) ||
+				  u[2] == 0xa0)))) ||
+	       (len == 3 && u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf);
 	return len;
 }
 

@@ -515,7 +515,11 @@ test_expect_success 'ratios go on over lines; stratify takes spaces; a BOM hides
 	test_grep "^test/abcdefghij_abcdefghij_abcdefghij_abcdefghij_abcdefghij " out &&
 	printf "\357\273\277[train]\n[test x]\nselect = split = val\n" >bom2.ini &&
 	test_expect_code 1 gicat task check bom2.ini 2>err &&
-	test_grep "bom2.ini:1: set .train. has no select" err
+	test_grep "bom2.ini:1: set .train. has no select" err &&
+	# one inside the file is not skipped, and is shown, not hidden
+	printf "[task]\n\357\273\277name = x\n[test x]\nselect = split = val\n" >bom3.ini &&
+	gicat task check bom3.ini >/dev/null 2>err &&
+	test_grep "bom3.ini:2: unknown key .\\\\xef\\\\xbb\\\\xbfname. ignored" err
 '
 
 test_expect_success 'set names that clash where case does not count; stratify with nothing to stratify; an empty file' '
