@@ -22,7 +22,10 @@ static void on_drift(void *arg, const char *path, const char *why)
 	struct checking *k = arg;
 
 	progress_end(&k->prog);  /* the line is the drift's */
-	cli_say("split --check", "'%s/%s': %s", k->dir, path, why);
+	if (*path == '/')  /* a MANIFEST line naming a path outside it */
+		cli_say("split --check", "'%s': %s", path, why);
+	else
+		cli_say("split --check", "'%s/%s': %s", k->dir, path, why);
 }
 
 /* Is dir's latest export one of t?  A drift when it is not. */

@@ -387,7 +387,10 @@ test_expect_success 'split --check works from MANIFEST.sha256 where the catalog 
 	cp -r wds planted && chmod u+w planted/MANIFEST.sha256 &&
 	echo "$(sha256sum /etc/hostname | cut -c1-64)  ../../../../etc/hostname" >>planted/MANIFEST.sha256 &&
 	test_expect_code 1 gicat split --check planted 2>err >out &&
-	test_grep "\.\./etc/hostname.: a path outside the export: not read$" err
+	test_grep "\.\./etc/hostname.: a path outside the export: not read$" err &&
+	echo "$(sha256sum /etc/hostname | cut -c1-64)  /etc/hostname" >>planted/MANIFEST.sha256 &&
+	test_expect_code 1 gicat split --check planted 2>err >out &&
+	test_grep "^gicat: split --check: ${SQ}/etc/hostname${SQ}: a path outside the export: not read$" err
 '
 
 test_expect_success 'split --check with a catalog named (--catalog, $GICAT_DIR) that is not there fails, not a weaker check without it' '
