@@ -64,6 +64,7 @@ struct gic_export_ctx {
 	int overwrite;                  /* --force over an older export */
 	int resumed;                    /* over a killed run's files */
 	int marked;                     /* GIC_EXPORT_MARK is in --out */
+	int made_out;                   /* this run created --out */
 	struct gic_export_sets set_names; /* what the mark gives as ours */
 };
 

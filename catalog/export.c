@@ -358,10 +358,12 @@ static int open_out(struct gic_export_ctx *x, const char *out,
 	 * its ref'd files (a scan of the images); one made below is empty */
 	if ((rc = gic_export_out_check(x->cat, out, 1)) < 0)
 		return rc;
-	if (mkdir(out, 0777) < 0 && errno == ENOENT) /* gone meanwhile */
+	if (mkdir(out, 0777) == 0)
+		x->made_out = 1;
+	else if (errno == ENOENT) /* gone meanwhile */
 		return gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
 				  "directory does not exist");
-	if (mkdir(out, 0777) < 0 && errno != EEXIST)
+	else if (errno != EEXIST)
 		return gic_seterr(GIC_EIO, "create '%s': %s", out, strerror(errno));
 	if (stat(out, &st) < 0)  /* it exists: a symlink to nothing */
 		return gic_seterr(GIC_EUSAGE, "a symlink to nothing: %s",
@@ -546,6 +548,9 @@ out:
 	    unlinkat(x.outfd, GIC_EXPORT_MARK, 0) < 0 && rc == 0)
 		rc = gic_seterr(GIC_EIO, "remove %s: %s", GIC_EXPORT_MARK,
 				strerror(errno));
+	/* a directory this run made goes with it, when nothing is left */
+	if (rc < 0 && x.made_out && x.out)
+		rmdir(x.out);
 	for (size_t i = 0; i < x.nfiles; i++)
 		free(x.files[i].path);
 	free(x.files);
