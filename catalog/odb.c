@@ -534,8 +534,16 @@ static int fs_stat(struct gic_odb *odb, const char *hex, uint64_t *size,
 				"(remove it)", gic_file_kind(st.st_mode));
 	else
 		*size = (uint64_t)st.st_size;
-	if (rc == 0 && writable)
+	if (rc == 0 && writable) {
 		*writable = (st.st_mode & 0222) != 0;
+		/* objects are 0444: the mode tells at once, but for one
+		 * of another mode, which access(2) is asked about */
+		if (!(st.st_mode & 0004) && geteuid() != 0 &&
+		    faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) < 0 &&
+		    errno == EACCES)
+			rc = gic_seterr(GIC_EACCESS, "cannot read the object: "
+					"%s", strerror(errno));
+	}
 	free(path);
 	return rc;
 }

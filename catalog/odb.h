@@ -51,7 +51,9 @@ struct gic_odb_backend {
 		   size_t *len);
 	/* Size of an object; GIC_ENOTFOUND when absent.  *writable (when
 	 * not NULL): 1 when the object may be written to, as gicat never
-	 * leaves one (a link-mode original made writable again). */
+	 * leaves one (a link-mode original made writable again); and then
+	 * GIC_EACCESS when this user may not read it (a cat or a copy
+	 * would fail on it). */
 	int (*stat)(struct gic_odb *odb, const char *hex, uint64_t *size,
 		    int *writable);
 	/* 0 when the store is there to be read, else GIC_ENOTFOUND (or
