@@ -80,25 +80,36 @@ static int unlabelled(const struct gic_resolved_set *s,
 
 /* The export's task.ini records EXPR as a select = line, which INI would
  * cut at a line break or at " ;" (a comment), and which must fit a task
- * file's line: such an EXPR is refused, so that the task.ini reads back
- * as the export's task. */
-static int ini_safe(const char *expr)
+ * file's line.  A line break between words is white space, made a space;
+ * one inside quotes, and " ;" there, are refused, so that the task.ini
+ * reads back as the export's task. */
+static int ini_safe(char *expr)
 {
 	size_t room = GIC_TASK_LINE_MAX - strlen("select = ");
+	char quote = 0;
 
 	if (strlen(expr) > room)
 		return cli_usage_error("export", "EXPR is %zu bytes: task.ini "
 				       "records it on one line, which holds "
 				       "%zu after 'select = '", strlen(expr),
 				       room);
-	for (const char *p = expr; *p; p++)
-		if (*p == '\n' || *p == '\r' || (*p == ';' && p > expr &&
-						  (p[-1] == ' ' || p[-1] == '\t')))
-			return cli_usage_error("export", "EXPR holds %s, which "
-					       "task.ini cannot record (INI ends a "
-					       "line there): match it with ? in a glob "
-					       "(path ~ 'x?; y')", *p == ';' ?
-					       "a ';' after a space" : "a line break");
+	for (char *p = expr; *p; p++) {
+		int brk = *p == '\n' || *p == '\r';
+
+		if (quote ? *p == quote : *p == '\'' || *p == '"')
+			quote = quote ? 0 : *p;  /* '' inside: out and in */
+		else if (brk && !quote)
+			*p = ' ';
+		else if (brk || (*p == ';' && p > expr &&
+				 (p[-1] == ' ' || p[-1] == '\t')))
+			return cli_usage_error("export", "EXPR holds %s in a "
+					       "quoted value, which task.ini "
+					       "cannot record (INI ends a line "
+					       "there): match it with ? in a "
+					       "glob (path ~ 'x?; y')", brk ?
+					       "a line break" :
+					       "a ';' after a space");
+	}
 	return 0;
 }
 

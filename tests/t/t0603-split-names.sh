@@ -459,10 +459,15 @@ rows = list(csv.DictReader(open(\"gqman/export.csv\")))
 sys.exit(not (len(rows) == 1 and rows[0][\"generator\"] == \"my,gen \\\"x\\\"\" and rows[0][\"object\"].startswith(\"/\")))
 " &&
 	test_expect_code 2 gicat export "dataset = ${SQ}odd${SQ} or path = ${SQ}x ; y${SQ}" --out semi 2>err &&
-	test_grep "EXPR holds a .;. after a space, which task.ini cannot record" err &&
+	test_grep "EXPR holds a .;. after a space in a quoted value, which task.ini cannot record" err &&
 	test_expect_code 2 gicat export "dataset = ${SQ}odd
 [train]${SQ}" --out nl 2>err &&
-	test_grep "EXPR holds a line break" err && test ! -e semi && test ! -e nl &&
+	test_grep "EXPR holds a line break in a quoted value" err && test ! -e semi && test ! -e nl &&
+	# a line break between words is a space
+	gicat --catalog gq export "dataset = gq
+  and label = fake" --out nlok 2>/dev/null &&
+	test_grep "^select = dataset = gq   and label = fake$" nlok/task.ini &&
+	gicat --catalog gq task check nlok/task.ini >/dev/null 2>&1 &&
 	# the longest EXPR a task line holds after "select = ": 65524 bytes
 	pad=$(printf "%065506d" 0 | tr 0 " ") &&
 	test_expect_code 2 gicat export "dataset = ${SQ}quoted${SQ}$pad " --out long 2>err &&
