@@ -386,6 +386,15 @@ static void compare(struct gic_catalog *cat, int dfd,
 			j++;  /* the empty label directory of a set */
 			continue;
 		}
+		if (c > 0 && have->v[j].link) {
+			/* a set or label directory made a link, mostly */
+			snprintf(why, sizeof(why), "a symbolic link to '%s', "
+				 "not part of the export", have->v[j].link);
+			on_drift(arg, have->v[j].path, why);
+			j++;
+			(*drifts)++;
+			continue;
+		}
 		if (c > 0) {
 			on_drift(arg, have->v[j].path, !have->v[j].dir ?
 				 "not part of the export" :

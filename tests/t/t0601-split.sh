@@ -327,6 +327,13 @@ test_expect_success 'split --check of a directory it may enter but not read says
 '
 reader_done
 
+test_expect_success 'split --check of an export whose label directory became a symbolic link says so' '
+	cp -r if ifl && mv ifl/train/0_real elsewhere-real && ln -s ../../elsewhere-real ifl/train/0_real &&
+	test_expect_code 1 gicat split --check ifl 2>err >out &&
+	test_grep "^gicat: split --check: .ifl/train/0_real.: a symbolic link to .\.\./\.\./elsewhere-real., not part of the export$" err &&
+	test_grep "ifl/train/0_real/[^ ]*: missing$" err
+'
+
 test_expect_success 'split --check is clean, then lists a changed, a missing, an unreadable and an extra file, alike with any --jobs' '
 	gicat split --check if >out && test_grep " 0 drifts" out &&
 	f=$(ls if2/train/1_fake | head -1) && g=$(ls if2/train/0_real | head -1) &&
