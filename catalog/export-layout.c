@@ -40,8 +40,8 @@ int gic_export_format_from_name(const char *s, enum gic_export_format *f)
 		if (!strcasecmp(s, format_aliases[i][0]))
 			near = format_aliases[i][1];
 	if (near)
-		return gic_seterr(GIC_EUSAGE, "unknown format '%s'; did you "
-				  "mean '%s'?", s, near);
+		return gic_seterr(GIC_EUSAGE, "unknown format '%s' (did you "
+				  "mean '%s'?)", s, near);
 	return gic_seterr(GIC_EUSAGE, "unknown format '%s' (imagefolder, "
 			  "genimage, hf, webdataset, manifest)", s);
 }

@@ -221,11 +221,11 @@ for s in (\"train\", \"test/midjourney\", \"test/biggan\"):
 	test_grep "\"shard_bytes\": 9223372036854775807" wds-max/train-index.json &&
 	# a format by another name, or misspelt, is named as gicat calls it
 	test_expect_code 2 gicat split $TASK --format tar --out x 2>err &&
-	test_grep "^gicat: split: unknown format .tar.; did you mean .webdataset.?$" err &&
+	test_grep "^gicat: split: unknown format .tar. (did you mean .webdataset.?)$" err &&
 	test_expect_code 2 gicat export --format HuggingFace --out x 2>err &&
-	test_grep "^gicat: export: unknown format .HuggingFace.; did you mean .hf.?$" err &&
+	test_grep "^gicat: export: unknown format .HuggingFace. (did you mean .hf.?)$" err &&
 	test_expect_code 2 gicat export --format imagefoldr --out x 2>err &&
-	test_grep "did you mean .imagefolder.?$" err &&
+	test_grep "(did you mean .imagefolder.?)$" err &&
 	test_expect_code 2 gicat export --format parquet --out x 2>err &&
 	test_grep "unknown format .parquet. (imagefolder, genimage, hf, webdataset, manifest)$" err &&
 	test_expect_code 2 gicat split $TASK --mode symlnk --out x 2>err &&
