@@ -34,6 +34,7 @@ static int push(struct gic_export_files *l, const char *path, const char *sha)
 	l->v[l->n].link = NULL;
 	l->v[l->n].dir = 0;
 	l->v[l->n].ino = 0;
+	l->v[l->n].err = 0;
 	l->n++;
 	return 0;
 }
@@ -138,14 +139,21 @@ int gic_export_walk(int dfd, const char *rel, struct gic_export_files *l,
 			continue;
 		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
 		if (depth < 32 && found && S_ISDIR(st.st_mode)) {
+			int err;
+
 			fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
 				    O_NOFOLLOW | O_CLOEXEC);
-			rc = fd < 0 ? gic_seterr(GIC_EIO, "'%s': %s", sub,
-						 strerror(errno))
-				    : gic_export_walk(fd, sub, l, depth + 1, dirs);
-			if (rc == 0 && dirs && l->n == before &&
-			    (rc = push(l, strcat(sub, "/"), NULL)) == 0)
+			err = fd < 0 ? errno : 0;
+			if (fd >= 0)
+				rc = gic_export_walk(fd, sub, l, depth + 1, dirs);
+			else if (!l->unread_ok || err != EACCES)
+				rc = gic_seterr(GIC_EIO, "'%s': %s", sub,
+						strerror(err));
+			if (rc == 0 && (dirs || err) && l->n == before &&
+			    (rc = push(l, strcat(sub, "/"), NULL)) == 0) {
 				l->v[l->n - 1].dir = 1;
+				l->v[l->n - 1].err = err;
+			}
 		} else if ((rc = push(l, sub, NULL)) == 0) {
 			l->v[l->n - 1].ino = e->d_ino;
 			if (found && S_ISLNK(st.st_mode) &&
@@ -365,13 +373,28 @@ static void compare(struct gic_catalog *cat, int dfd,
 		    void (*on_drift)(void *, const char *, const char *),
 		    void *arg, uint64_t *checked, uint64_t *drifts)
 {
-	size_t i = 0, j = 0;
-	const char *got;
+	size_t i = 0, j = 0, ul = 0;
+	const char *got, *unread = NULL;
 	char why[PATH_MAX + 128];
 
 	while (i < want->n || j < have->n) {
 		int c = i == want->n ? 1 : j == have->n ? -1 :
 			strcmp(want->v[i].path, have->v[j].path);
+		if (c < 0 && unread && !strncmp(want->v[i].path, unread, ul)) {
+			i++;  /* in a directory that could not be read */
+			continue;
+		}
+		if (c > 0 && have->v[j].err) {
+			snprintf(why, sizeof(why), "cannot be read: %s (what "
+				 "the export has in it is not checked)",
+				 strerror(have->v[j].err));
+			on_drift(arg, have->v[j].path, why);
+			unread = have->v[j].path;
+			ul = strlen(unread);
+			j++;
+			(*drifts)++;
+			continue;
+		}
 		if (c < 0) {
 			on_drift(arg, want->v[i].path, leaves(want->v[i].path) ?
 				 "a path outside the export: not read" :
@@ -520,6 +543,7 @@ int gic_export_check(struct gic_catalog *c, const char *dir, int jobs,
 				"recorded it");
 	if (rc >= 0 && dfd < 0)
 		rc = gic_seterr(GIC_EIO, "%s", strerror(open_err));
+	have.unread_ok = 1;  /* a directory that cannot be read: a drift */
 	if (rc >= 0)
 		rc = gic_export_walk(gic_export_dir_reopen(dfd), "", &have, 0, 1);
 	if (rc >= 0) {

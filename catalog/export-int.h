@@ -87,11 +87,14 @@ struct gic_export_file {
 	char *link;   /* found: a symbolic link, to this */
 	int dir;      /* found: an empty directory */
 	ino_t ino;    /* found: its inode */
+	int err;      /* found: a directory that could not be read, why */
 };
 
 struct gic_export_files {
 	struct gic_export_file *v;
 	size_t n, cap;
+	int unread_ok; /* walk: a directory that cannot be read is listed
+			  (dir, with its errno), not an error */
 };
 
 /* The files the catalog's latest record of dir lists (with every, all its
