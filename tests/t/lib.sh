@@ -107,6 +107,18 @@ reader_catalog() {
 	fi
 }
 as_reader() { $reader "$TOP/gicat" "$@"; }
+# other_user_dir NAME: $w, a directory for a test of what a user who is
+# not root may not do, and $run, the prefix that runs a command as that
+# user (root: nobody, $w of its own under /tmp, removed by the test;
+# anyone else: themselves, $w in the trash, $run empty).
+other_user_dir() {
+	if [ "$(id -u)" = 0 ]; then
+		w=$(mktemp -d "/tmp/gicat-$1-XXXXXX") && chmod 755 "$w" &&
+		run="setpriv --reuid=65534 --regid=65534 --clear-groups"
+	else
+		w=$TRASH/$1 && mkdir -p "$w" && run=
+	fi
+}
 reader_done() {
 	chmod -R u+w "$roc" 2>/dev/null
 	[ "$roc" = "$TRASH/roc" ] || rm -rf "$roc"

@@ -147,12 +147,7 @@ test_expect_success '--force over an export one of whose files became a director
 '
 
 test_expect_success '--force over an export a file of which may not be removed: refused before it removes anything' '
-	if [ "$(id -u)" = 0 ]; then
-		w=$(mktemp -d /tmp/gicat-w-XXXXXX) && chmod 755 "$w" &&
-		run="setpriv --reuid=65534 --regid=65534 --clear-groups"
-	else
-		w=$TRASH/w && mkdir w && run=
-	fi &&
+	other_user_dir w &&
 	cp -a cat "$w/cat" && { [ -z "$run" ] || chown -R 65534:65534 "$w"; } &&
 	as() { $run env GICAT_DIR="$w/cat" "$TOP/gicat" "$@"; } &&
 	as split $TASK --out "$w/o" 2>/dev/null &&
