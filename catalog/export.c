@@ -302,6 +302,53 @@ static int holds_ours(struct gic_catalog *c, const char *real)
 
 #define NOT_EMPTY "not empty: refusing to write into it (use --force)"
 
+/* An --out inside a directory this catalog exported into (which still
+ * holds its MANIFEST.sha256) would change that export under it: refused.
+ * out need not exist; its parent is resolved. */
+static int inside_export(struct gic_catalog *c, const char *out)
+{
+	char *copy = strdup(out), *parent, *real = NULL, *abs = NULL;
+	sqlite3_stmt *s = NULL;
+	int rc = copy ? 0 : gic_seterr(GIC_ENOMEM, "out of memory");
+
+	if (rc == 0 && !(abs = realpath(out, NULL)) && (parent = realpath(
+	    dirname(copy), NULL))) {
+		strcpy(copy, out);
+		if (asprintf(&abs, "%s/%s", parent, basename(copy)) < 0)
+			abs = NULL;
+		free(parent);
+	}
+	if (abs && sqlite3_prepare_v2(c->db, "SELECT DISTINCT out_dir, "
+				      "task_name FROM materializations WHERE "
+				      "substr(?1, 1, length(out_dir) + 1) = "
+				      "out_dir || '/' ORDER BY out_dir", -1,
+				      &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, abs, -1, SQLITE_STATIC);
+		while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+			const char *dir = (const char *)sqlite3_column_text(s, 0);
+			const char *task = (const char *)sqlite3_column_text(s, 1);
+			int split = strcmp(task, "export") != 0;
+
+			free(real);
+			if (asprintf(&real, "%s/MANIFEST.sha256", dir) < 0)
+				real = NULL;
+			if (real && access(real, F_OK) == 0)
+				rc = gic_seterr(GIC_EUSAGE, "inside '%s', %s%s by "
+						"this catalog: writing here "
+						"would change it (split --check "
+						"would fail); write exports "
+						"beside it", dir, split ?
+						"a split of " : "an export",
+						split ? task : "");
+		}
+	}
+	sqlite3_finalize(s);
+	free(real);
+	free(abs);
+	free(copy);
+	return rc;
+}
+
 int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
 {
 	const char *dir;
@@ -314,6 +361,8 @@ int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
 	if ((dir = gic_catalog_holds(c, out)))
 		return gic_seterr(GIC_EUSAGE, "inside the catalog (%s): write "
 				  "exports elsewhere", dir);
+	if ((gone = inside_export(c, out)) < 0)
+		return gone;
 	if (stat(out, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return gic_seterr(GIC_EUSAGE, "exists and is not a "

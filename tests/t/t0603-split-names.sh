@@ -53,10 +53,16 @@ for out, want in ((\"one-fk\", [\"0_real\", \"1_fake\"]), (\"one-rl\", [\"ai\", 
 	gicat split --check one-ai-hf >out && test_grep " 0 drifts" out &&
 	gicat export "subset = biggan" --out one-fk --force 2>err &&
 	! grep "empty director" err && gicat split --check one-fk >out &&
-	gicat export "generator = adm" --out one-fk/inner 2>err &&
-	gicat export "label = fake and subset = sd14" --out one-fk/inner --force --format genimage 2>err &&
-	! grep "empty director" err && test ! -e one-fk/inner/export/0_real &&
-	test -d one-fk/inner/export/nature
+	gicat export "generator = adm" --out one-fk-inner 2>err &&
+	gicat export "label = fake and subset = sd14" --out one-fk-inner --force --format genimage 2>err &&
+	! grep "empty director" err && test ! -e one-fk-inner/export/0_real &&
+	test -d one-fk-inner/export/nature &&
+	# not inside another export, which it would change
+	test_expect_code 2 gicat export "generator = adm" --out one-fk/inner 2>err &&
+	test "$(cat err)" = "gicat: export: ${SQ}one-fk/inner${SQ}: inside ${SQ}$TRASH/one-fk${SQ}, an export by this catalog: writing here would change it (split --check would fail); write exports beside it" &&
+	test_expect_code 2 gicat split $TASK --out one-fk/export/deeper 2>err &&
+	test_grep "inside .$TRASH/one-fk., an export by this catalog" err &&
+	! test -e one-fk/inner && gicat split --check one-fk >out && test_grep " 0 drifts" out
 '
 
 test_expect_success 'an image without a label is exported as unlabelled in every layout, never as real' '
