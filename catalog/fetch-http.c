@@ -287,6 +287,8 @@ static void set_common(struct gic_fetcher *f, struct gic_fetch_job *j,
 	int tls = !strncasecmp(f->list->items[j->item].url, "https:", 6);
 
 	curl_easy_setopt(e, CURLOPT_URL, f->list->items[j->item].url);
+	if (j->stale)
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->err);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);

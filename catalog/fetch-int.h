@@ -50,6 +50,9 @@ struct gic_fetch_job {
 				      libcurl reads and drops must end soon */
 	int keep;                  /* its body is the image */
 	int too_big, bad_range;    /* why a callback aborted the transfer */
+	int stale;                 /* a reply garbled on a connection used
+				      before (what a bad last reply on it
+				      left): retried on a new one */
 	int endless_redirect;      /* ... (a redirect's body past --timeout) */
 	int over_time;             /* ... (--max-time: retried as a timeout) */
 	int over_memory;           /* ... (the budget: retried, from 0) */

@@ -139,7 +139,7 @@ static void outcome(struct gic_fetcher *f, struct gic_fetch_job *j,
 		gic_fetch_give_up(f, j, reason, j->keep);
 	else if (res == CURLE_OK && j->http / 100 == 2 && !j->bad_range)
 		gic_fetch_submit(f, j);
-	else if ((gic_fetch_transient(res, j->http) ||
+	else if ((gic_fetch_transient(res, j->http) || j->stale ||
 		  (j->bad_range && j->len)) && j->attempts <= f->retries)
 		wait_retry(f, j, retry_after);
 	else
@@ -152,6 +152,7 @@ static void finish(struct gic_fetcher *f, CURL *e, CURLcode res)
 	struct gic_fetch_job *j = NULL;
 	curl_off_t retry_after = 0;
 	char *url = NULL, reason[512];
+	long connects = 1;
 
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &j->http);
@@ -163,6 +164,13 @@ static void finish(struct gic_fetcher *f, CURL *e, CURLcode res)
 	if (url && !j->final_url)
 		j->final_url = strdup(url);
 	j->attempts += !j->over_memory;  /* not one of the URL's tries */
+	/* no status line ("Received HTTP/0.9") or a garbled one on a
+	 * kept-alive connection: what a bad reply before left on it (a 204
+	 * with a body), not this URL's fault */
+	j->stale = (res == CURLE_WEIRD_SERVER_REPLY ||
+		    (res == CURLE_UNSUPPORTED_PROTOCOL && j->http == 0)) &&
+		   curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects) ==
+		   CURLE_OK && connects == 0;
 	if (j->over_time)  /* --max-time (on_progress): a timeout */
 		res = CURLE_OPERATION_TIMEDOUT;
 	/* a resumed body ends where the file does: more or less is another

@@ -50,7 +50,9 @@ Routes (NAME is a file in --root):
   /gzip/NAME         the file gzipped, with Content-Encoding: gzip, unasked
   /gzipbomb/N        N zero bytes gzipped (a few KB on the wire), likewise
   /gzipbad/NAME      Content-Encoding: gzip on the file as it is (not gzip)
-  /status/N          that status code
+  /status/N          that status code (with a short page, but a 204 or 304)
+  /late204           204, then 50 ms later a stray body on the connection
+                     (which the next reply on it then starts with)
   /cut/N             that status code with a page that breaks off: 10 of
                      the 1,000 bytes announced, then the connection closed
   /redirendless/NAME 302 to /img/NAME whose body never ends (chunks for 30 s)
@@ -432,8 +434,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
         elif kind == "goto":
             self.simple(302, extra=[("Location", "/" + name)])
-        elif kind == "status":
-            self.simple(int(name), b"status %s\n" % name.encode())
+        elif kind == "status":  # no body where HTTP allows none
+            code = int(name)
+            self.simple(code, b"" if code in (204, 304) else
+                        b"status %s\n" % name.encode())
+        elif kind == "late204":
+            self.simple(204)
+            self.wfile.flush()
+            time.sleep(0.05)
+            self.wfile.write(b"stray body\n")
         else:
             self.simple(404, b"no such route\n")
 

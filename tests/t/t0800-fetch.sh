@@ -587,6 +587,16 @@ test_expect_success 'only 5xx, 408 and 429 are retried: a status of 600 or more 
 	test_grep "status/599.: HTTP 599 .*(2 attempts)$" err
 '
 
+test_expect_success 'a reply garbled by what a bad reply before left on the connection is retried on a new one' '
+	P=http://127.0.0.1:$(cat cred.port) &&
+	printf "%s\n" "$P/late204" "$P/img/a.png?stale" >stale.txt &&
+	test_expect_code 1 gicat fetch --jobs 1 --per-host 1 --dataset stale stale.txt 2>err &&
+	! grep -q "HTTP/0.9" err &&
+	test_grep "late204.: empty file: 0 bytes" err &&
+	test "$(gicat query --format csv --fields sha256 "dataset = stale" | tail -1)" = "$(sha srv/a.png)" &&
+	test "$(sqlite3 "$GICAT_DIR/.gicat/catalog.db" "SELECT attempts FROM fetches WHERE url LIKE ${SQ}%?stale${SQ}")" -eq 2
+'
+
 test_expect_success 'a redirect whose body never ends, or is announced as 10 GiB, fails within --timeout and the cap' '
 	P=http://127.0.0.1:$(cat cred.port) &&
 	printf "%s\n" "$P/redirendless/a.png" "$P/redirhuge/a.png" >redir.txt &&
