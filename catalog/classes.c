@@ -256,8 +256,8 @@ static int val_line(char *s, size_t len, int lineno, struct val_entry *e)
 	wlen = n == 2 ? strcspn(f[1], " \t") : 0;
 
 	if (n < 0)
-		return gic_seterr(GIC_EUSAGE, "line %d: " GIC_CSV_OPEN_QUOTE,
-				  lineno);
+		return gic_seterr(GIC_EUSAGE, "line %d: %s", lineno,
+				  gic_csv_why(n));
 	/* a first line that is neither the header nor a row: another file */
 	if (lineno == 1 && (n != 2 || !is_wnid(f[1], wlen)))
 		return gic_seterr(GIC_EUSAGE, "line 1: expected the header "

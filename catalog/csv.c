@@ -46,7 +46,7 @@ int gic_csv_split(char *s, char sep, int quotes, char **f, int max)
 			}
 			s = blanks(s + 1, sep);
 			if (*s && *s != sep)
-				return -1;
+				return -2;
 		} else {
 			while (*s && *s != sep)
 				*o++ = *s++;
@@ -60,6 +60,13 @@ int gic_csv_split(char *s, char sep, int quotes, char **f, int max)
 			return n;
 		s++;
 	}
+}
+
+const char *gic_csv_why(int n)
+{
+	return n == -2 ? "text after the quote that closes a field (a quote "
+			 "inside a field is doubled: \"\")" :
+			 "a quote is not closed where its field ends";
 }
 
 int gic_csv_columns(char **f, int n, const char *const *names, int ncols,

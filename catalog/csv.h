@@ -17,12 +17,13 @@ char *gic_trim(char *s);
  * "a,b" is one field and "" inside it a quote (spaces around the quotes
  * are allowed); unquoted fields are trimmed.  Returns the number of fields
  * the record has (only max are stored: more than max is for the caller to
- * refuse), or -1 when a quote is not closed where its field ends.
+ * refuse), or < 0 when a quoted field is not one (gic_csv_why says how).
  */
 int gic_csv_split(char *s, char sep, int quotes, char **f, int max);
 
-/* What a -1 from gic_csv_split is, said alike by every reader. */
-#define GIC_CSV_OPEN_QUOTE "a quote is not closed where its field ends"
+/* What a negative gic_csv_split is (n), said alike by every reader: -1
+ * a quote not closed, -2 text after the quote that closes a field. */
+const char *gic_csv_why(int n);
 
 /*
  * Maps a header row's n fields (trimmed, compared without case) to the

@@ -306,7 +306,7 @@ static int csv_header(struct reader *r, char *line)
 	n = gic_csv_split(line, r->sep, 1, r->head, MAX_FIELDS);
 	if (n < 0)  /* not "no key column (it has: )" */
 		return gic_seterr(GIC_EUSAGE, "line %d: the header: %s",
-				  r->line, GIC_CSV_OPEN_QUOTE);
+				  r->line, gic_csv_why(n));
 	if (n > MAX_FIELDS)
 		return gic_seterr(GIC_EUSAGE, "line %d: the header has %d "
 				  "columns, more than the %d gicat reads",
@@ -329,7 +329,7 @@ static int csv_row(struct reader *r, char *line)
 	int n = gic_csv_split(line, r->sep, 1, f, MAX_FIELDS);
 
 	if (n < 0)
-		return bad(r, "%s", GIC_CSV_OPEN_QUOTE);
+		return bad(r, "%s", gic_csv_why(n));
 	if (n != r->nfields)
 		return bad(r, "%d field%s where the header has %d%s", n,
 			   n == 1 ? "" : "s", r->nfields, n > 1 ? "" :

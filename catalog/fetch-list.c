@@ -248,7 +248,7 @@ static int read_header(struct parser *p, char *line)
 	int dup;
 
 	if (n < 0)  /* not "no 'url' column (it has: )" */
-		return bad(p, "the header: %s", GIC_CSV_OPEN_QUOTE);
+		return bad(p, "the header: %s", gic_csv_why(n));
 	if (n > GIC_CSV_MAX_FIELDS)
 		return bad(p, "the header has %d columns, more than the %d "
 			   "gicat reads", n, GIC_CSV_MAX_FIELDS);
@@ -274,7 +274,7 @@ static int read_delimited(struct parser *p, char *line)
 	int empty = 1;
 
 	if (n < 0)
-		return bad(p, "%s", GIC_CSV_OPEN_QUOTE);
+		return bad(p, "%s", gic_csv_why(n));
 	for (int i = 0; i < n && i < GIC_CSV_MAX_FIELDS; i++)
 		empty &= !*gic_trim(f[i]);
 	if (empty) /* ",,,": a spreadsheet's row below its data */

@@ -67,7 +67,10 @@ test_expect_success 'a row with more fields than its header is refused, naming t
 test_expect_success 'a header with a quote not closed is refused as such' '
 	printf "url,\"label\n%s,real\n%s,fake\n" "$B/img/a.png?oq" "$B/img/b.png?oq" >oq.csv &&
 	test_expect_code 2 gicat fetch --status oq.csv 2>err &&
-	test "$(cat err)" = "gicat: fetch: ${SQ}oq.csv${SQ}: line 1: the header: a quote is not closed where its field ends"
+	test "$(cat err)" = "gicat: fetch: ${SQ}oq.csv${SQ}: line 1: the header: a quote is not closed where its field ends" &&
+	printf "url,label\n\"%s\"x,fake\n" "$B/img/a.png?aq" >aq.csv &&
+	test_expect_code 2 gicat fetch --status aq.csv 2>err &&
+	test "$(cat err)" = "gicat: fetch: ${SQ}aq.csv${SQ}: line 2: text after the quote that closes a field (a quote inside a field is doubled: \"\")"
 '
 
 test_expect_success 'a list name with a control character is no default dataset name: refused unless each row or --dataset names one' '
