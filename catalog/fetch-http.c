@@ -473,6 +473,8 @@ void gic_fetch_reason(struct gic_fetch_job *j, CURLcode res, char *buf,
 		  * an HTTP/0.9 one (no status line) */
 		 strncasecmp(to, "http:", 5) && strncasecmp(to, "https:", 6))
 		k = snprintf(buf, n, "redirect to '%s' refused: %s", cut, what);
+	else if (j->redirects > 0 && to)  /* a TLS error of an http URL */
+		k = snprintf(buf, n, "%s (after a redirect to '%s')", what, cut);
 	else
 		k = snprintf(buf, n, "%s", what);
 	if (j->attempts > 1 && k >= 0 && (size_t)k < n)

@@ -50,6 +50,7 @@ struct gic_fetch_job {
 				      libcurl reads and drops must end soon */
 	int keep;                  /* its body is the image */
 	int too_big, bad_range;    /* why a callback aborted the transfer */
+	long redirects;            /* followed by the last attempt */
 	int stale;                 /* a reply garbled on a connection used
 				      before (what a bad last reply on it
 				      left): retried on a new one */

@@ -158,6 +158,8 @@ static void finish(struct gic_fetcher *f, CURL *e, CURLcode res)
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &j->http);
 	curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &retry_after);
 	curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url);
+	if (curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &j->redirects))
+		j->redirects = 0;
 	free(j->final_url);
 	/* stored and shown: credentials masked like the list's */
 	j->final_url = url ? gic_fetch_mask_url(url) : NULL;

@@ -23,6 +23,7 @@ Routes (NAME is a file in --root):
   /tofile/NAME       302 to file:///<root>/NAME
   /tohttp/PORT/NAME  302 to http://127.0.0.1:PORT/img/NAME (from https, a
                      downgrade)
+  /tohttps/PORT/NAME 302 to https://127.0.0.1:PORT/img/NAME
   /hugehdr/NAME      the file, after a 200 KB response header
   /endless           200 without a length, 64 KiB chunks until the client
                      gives up
@@ -331,9 +332,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-        elif kind == "tohttp":
+        elif kind in ("tohttp", "tohttps"):
             port, _, name = name.partition("/")
-            target = "http://127.0.0.1:%d/img/%s" % (int(port), name)
+            target = "%s://127.0.0.1:%d/img/%s" % (kind[2:], int(port), name)
             self.simple(302, extra=[("Location", target)])
         elif kind == "endless":
             self.endless()

@@ -394,6 +394,10 @@ test_expect_success 'HTTPS: a self-signed certificate is refused, and accepted w
 	test_expect_code 1 gicat fetch tls.csv 2>err &&
 	test_grep "m.png.: SSL certificate problem" err &&
 	test "$(state /img/m.png)" = "failed|1|" &&
+	# through a redirect from http: said, as the listed URL is not https
+	printf "url\nhttp://127.0.0.1:%s/tohttps/%s/m.png\n" "$(cat http.port)" "$(cat tls.port)" >up.csv &&
+	test_expect_code 1 gicat fetch up.csv 2>err &&
+	test_grep "tohttps/[0-9]*/m.png.: SSL certificate problem: .* (after a redirect to .https://127.0.0.1:$(cat tls.port)/img/m.png.)$" err &&
 	! grep -q m.png tls.log &&
 	test_expect_code 2 gicat fetch --cacert nosuch.pem tls.csv 2>err &&
 	test "$(cat err)" = "gicat: fetch: '"'"'nosuch.pem'"'"': cannot open: No such file or directory" &&
