@@ -557,6 +557,12 @@ struct gic_ingest_stats {
 				     specials, unreadable entries */
 	uint64_t bytes;         /* bytes read */
 	uint64_t link_fallbacks;/* link/reflink that had to copy */
+	uint64_t linked;        /* files hard-linked into the store (--mode
+				   link: new images, and known ones stored
+				   again or now stored) */
+	uint64_t upgraded, upgraded_bytes; /* images kept by reference
+				   before, now stored as objects (an ingest
+				   without --mode ref of their files) */
 	uint64_t ref_held;      /* --mode ref files whose content the store
 				   holds as an object: entries of that */
 	uint64_t respelled;     /* files already entries of their dataset

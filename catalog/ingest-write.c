@@ -441,6 +441,10 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 	}
 	if ((r->how == GIC_PUT_COPIED && w->opts->mode != GIC_MODE_COPY))
 		st->link_fallbacks++;
+	if (r->kind == GIC_R_UPGRADE) {
+		st->upgraded++;
+		st->upgraded_bytes += r->bytes;
+	}
 	st->repaired += r->kind == GIC_R_KNOWN && r->how != GIC_PUT_EXISTED;
 	st->ref_held += w->opts->mode == GIC_MODE_REF &&
 			r->kind == GIC_R_KNOWN && r->held_object;
@@ -459,6 +463,10 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 			return rc;
 	}
 	st->new_images += (uint64_t)added;
+	/* linked and kept as the object: a second file of the content in
+	 * one batch is given back as it was (odb.c) */
+	st->linked += r->how == GIC_PUT_LINKED && (added || r->kind ==
+		      GIC_R_UPGRADE || r->kind == GIC_R_KNOWN);
 	if ((rc = gic_writer_entry(w, r, added, st)) < 0)
 		return rc;
 	return clear_reject(w, r);

@@ -165,13 +165,21 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			st->ref_held == 1 ? "its" : "their",
 			st->ref_held == 1 ? "y uses" : "ies use",
 			st->ref_held == 1 ? "it" : "them");
-	if (mode == GIC_MODE_LINK && st->new_images > st->link_fallbacks)
+	if (st->upgraded)
+		cli_err("  %llu image%s kept by reference before %s now in the "
+			"store as well (%.1f MB %s): an ingest without --mode "
+			"ref stores what it reads\n",
+			(unsigned long long)st->upgraded, cli_s(st->upgraded),
+			st->upgraded == 1 ? "is" : "are",
+			st->upgraded_bytes / 1e6, mode == GIC_MODE_LINK ?
+			"hard-linked" : mode == GIC_MODE_REFLINK ? "reflinked" :
+			"copied");
+	if (st->linked)
 		cli_err("  %llu original%s now hard-linked into the store, "
 			"read-only (--mode link): write to a copy, never to the "
 			"file, which is the object\n",
-			(unsigned long long)(st->new_images - st->link_fallbacks),
-			st->new_images - st->link_fallbacks == 1 ? " is" :
-			"s are");
+			(unsigned long long)st->linked,
+			st->linked == 1 ? " is" : "s are");
 	if (st->link_fallbacks)
 		cli_err("  %llu %s copied, not %s: %s\n",
 			(unsigned long long)st->link_fallbacks,

@@ -34,6 +34,7 @@ test_expect_success 'link: writing to the original corrupts the object; ingestin
 	test_expect_code 1 gicat --catalog link verify --full >out 2>err &&
 	gicat --catalog link ingest --mode link --repair lsrc 2>err &&
 	test_grep "3 already present" err &&
+	test_grep "^  1 original is now hard-linked into the store, read-only" err &&
 	gicat --catalog link verify --full >out && test_grep " 0 problems" out &&
 	test "$(stat -c %h "$f")" -eq 2 && test "$(stat -c %a "$f")" = 444
 '
@@ -377,8 +378,9 @@ sys.exit(rc != 1)
 	gicat --catalog rdeep verify 2>/dev/null
 '
 
-test_expect_success 'a ref image ingested later with copy becomes an object' '
+test_expect_success 'a ref image ingested later with copy becomes an object, and the summary says so' '
 	gicat --catalog ref ingest src 2>err &&
+	test_grep "^  3 images kept by reference before are now in the store as well (0.0 MB copied): an ingest without --mode ref stores what it reads$" err &&
 	test "$(find ref/.gicat/objects -type f | wc -l)" -eq 3 &&
 	test "$(sqlite3 ref/.gicat/catalog.db "SELECT count(*) FROM images WHERE storage = '"'"'ref'"'"'")" -eq 0
 '
