@@ -527,7 +527,7 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 /* ---- ingest ------------------------------------------------------------ */
 
 #define GIC_DEFAULT_MAX_BYTES (256ULL << 20)
-#define GIC_MAX_REASONS 16
+#define GIC_MAX_REASONS 64  /* kinds of reject counted apart */
 
 struct gic_ingest_stats {
 	uint64_t files_total;   /* image files found by the walk */

@@ -394,14 +394,18 @@ static int clear_reject(struct gic_writer *w, const struct gic_result *r)
 	return gic_writer_step(w, w->del_reject, "clear reject");
 }
 
-/* Counts a reject under its reason's first part ("truncated PNG"); once
- * the table is one short of full, new reasons share the bucket "other". */
-static void count_reason(struct gic_ingest_stats *st, const char *reason)
+/* Counts a reject under its kind, the reason up to a ':' or a " ("
+ * ("truncated PNG", "not a PNG or JPEG file"); once the table is one
+ * short of full, new kinds share the bucket "other". */
+void gic_count_reason(struct gic_ingest_stats *st, const char *reason)
 {
 	size_t n = strcspn(reason, ":"), max = sizeof(st->reasons[0].reason);
+	const char *paren = strstr(reason, " (");
 	const char *more = "";
 	int i;
 
+	if (paren && (size_t)(paren - reason) < n)
+		n = (size_t)(paren - reason);
 	if (n >= max) {  /* cut at a word's end, and said to be cut */
 		for (n = max - 4; n > 0 && reason[n] != ' '; n--)
 			;
@@ -431,7 +435,7 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 	st->bytes += r->bytes;
 	if (r->kind == GIC_R_REJECT) {
 		st->rejected++;
-		count_reason(st, r->reason);
+		gic_count_reason(st, r->reason);
 		if ((rc = clear_reject(w, r)) < 0 || r->missing)
 			return rc;
 		sqlite3_bind_text(w->ins_reject, 1, r->path, -1, SQLITE_STATIC);

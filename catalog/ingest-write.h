@@ -132,6 +132,8 @@ int gic_writer_init(struct gic_writer *w, struct gic_catalog *c,
  * caller adds those rows to pending, so that gic_writer_commit_due
  * counts them. */
 int gic_writer_begin(struct gic_writer *w);
+/* Counts a reject of that reason in st's table of kinds. */
+void gic_count_reason(struct gic_ingest_stats *st, const char *reason);
 /* Records one result in the open transaction and updates st. */
 int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 		     struct gic_ingest_stats *st);

@@ -19,11 +19,34 @@ void cli_note(uint64_t n, const char *one, const char *many, const char *what,
 			quote ? "'" : "", tail);
 }
 
+#define SHOWN_KINDS 15  /* kinds of reject a summary names; the rest are
+			  "other" */
+
 void cli_print_rejects(const struct gic_ingest_stats *st)
 {
-	for (int i = 0; i < st->nreasons; i++)
-		cli_err("  rejected %llu: %s\n",
-			(unsigned long long)st->reasons[i].n, st->reasons[i].reason);
+	int order[GIC_MAX_REASONS], n = 0;
+	uint64_t other = 0;
+
+	/* the most frequent first; alike, the first met first */
+	for (int i = 0; i < st->nreasons; i++) {
+		int k = n++;
+
+		for (; k > 0 && st->reasons[order[k - 1]].n < st->reasons[i].n; k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
+	for (int k = 0; k < n; k++) {
+		const char *why = st->reasons[order[k]].reason;
+		uint64_t c = st->reasons[order[k]].n;
+
+		if (k < SHOWN_KINDS && strcmp(why, "other"))
+			cli_err("  rejected %llu: %s\n", (unsigned long long)c,
+				why);
+		else
+			other += c;
+	}
+	if (other)
+		cli_err("  rejected %llu: other\n", (unsigned long long)other);
 }
 
 void cli_print_entry_notes(const char *cmd, const struct gic_ingest_stats *st,
