@@ -213,8 +213,16 @@ static int fail(struct jpeg_state *s)
 	if (s->err.corrupt)
 		return gic_seterr(GIC_EBADIMG, "truncated or corrupt JPEG: %s",
 				  s->err.msg);
-	if (err->msg_code == JERR_BAD_PRECISION)
+	/* 12 and 16 bits are JPEG's (libjpeg-turbo reads them through
+	 * another interface than the 8-bit images take); any other
+	 * precision is a damaged header */
+	if (err->msg_code == JERR_BAD_PRECISION &&
+	    (err->msg_parm.i[0] == 12 || err->msg_parm.i[0] == 16))
 		return gic_seterr(GIC_EBADIMG, "%d-bit JPEG is not supported",
+				  err->msg_parm.i[0]);
+	if (err->msg_code == JERR_BAD_PRECISION)
+		return gic_seterr(GIC_EBADIMG, "invalid JPEG: a sample "
+				  "precision of %d bits (JPEG has 8, 12 or 16)",
 				  err->msg_parm.i[0]);
 	if (err->msg_code == JERR_OUT_OF_MEMORY)
 		return gic_seterr(GIC_ENOMEM, "out of memory decoding JPEG: %s",

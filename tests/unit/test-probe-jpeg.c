@@ -123,6 +123,24 @@ static void test_jpeg_12bit_rejected(void **state)
 	}
 }
 
+/* A precision JPEG does not have is a damaged header, not a format. */
+static void test_jpeg_bad_precision(void **state)
+{
+	size_t len, sof;
+	unsigned char *p = test_read_shared("data/jpeg/testorig.jpg", &len);
+
+	(void)state;
+	for (sof = 2; sof + 4 < len && !(p[sof] == 0xff && p[sof + 1] == 0xc0);
+	     sof++)
+		;
+	assert_true(sof + 4 < len);
+	p[sof + 4] = 73;
+	expect_reject("precision 73", p, len, 0, GIC_EBADIMG,
+		      "invalid JPEG: a sample precision of 73 bits (JPEG has "
+		      "8, 12 or 16)");
+	free(p);
+}
+
 static void test_pngs_beside_the_jpegs(void **state)
 {
 	struct gic_image_info in, jpg;
@@ -305,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_jpeg_samples),
 		cmocka_unit_test(test_jpeg_samples_cover_derived),
 		cmocka_unit_test(test_jpeg_12bit_rejected),
+		cmocka_unit_test(test_jpeg_bad_precision),
 		cmocka_unit_test(test_pngs_beside_the_jpegs),
 		cmocka_unit_test(test_jpeg_quality_estimate),
 		cmocka_unit_test(test_jpeg_subsampling),
