@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "cli.h"
@@ -123,6 +124,17 @@ static const struct option *long_named(const char *arg, char *alts,
 	return many ? NULL : found;
 }
 
+/* The argument an unknown short option came in, when it is a file's
+ * name ("-leading.png"), else NULL. */
+static const char *file_named_so(void)
+{
+	for (int i = optind - 1; i <= optind && i < parsed.argc; i++)
+		if (i > 0 && parsed.argv[i][0] == '-' &&
+		    parsed.argv[i][1] != '-' && access(parsed.argv[i], F_OK) == 0)
+			return parsed.argv[i];
+	return NULL;
+}
+
 /* getopt's error (it printed none) as one line: the option, what was
  * wrong, and for a misspelt long one what was meant. */
 static void bad_option(const struct cmd *k, const char *cmd)
@@ -135,7 +147,14 @@ static void bad_option(const struct cmd *k, const char *cmd)
 
 	if (!strncmp(arg, "--", 2) && arg[2])
 		o = long_named(arg, alts, sizeof(alts));
-	if (optopt && !(o && o->val == optopt))  /* a short option */
+	const char *file = optopt && !(o && o->val == optopt) &&
+			   !(parsed.shorts && strchr(parsed.shorts, optopt)) ?
+			   file_named_so() : NULL;
+
+	if (file)
+		cli_say(cmd, "'%s': unknown option, and a file's name: say "
+			"./%s, or put -- before it", file, file);
+	else if (optopt && !(o && o->val == optopt))  /* a short option */
 		cli_say(cmd, "'-%c': %s", optopt, parsed.shorts &&
 			strchr(parsed.shorts, optopt) ? "needs a value" :
 			"unknown option");

@@ -553,6 +553,15 @@ test_expect_success 'a missing path is rejected like a bad file; the batch goes 
 	! gicat stats --rejects --format csv | grep -q "^mp/gone.png,"
 '
 
+test_expect_success 'a file named like an option: said so, and taken after -- or as ./NAME' '
+	cp "$PNGS/basn0g08.png" ./-dash.png &&
+	test_expect_code 2 gicat ingest --dataset dash -dash.png 2>err &&
+	test "$(head -1 err)" = "gicat: ingest: ${SQ}-dash.png${SQ}: unknown option, and a file${SQ}s name: say ./-dash.png, or put -- before it" &&
+	gicat ingest --dataset dash -- -dash.png 2>/dev/null &&
+	gicat ingest --dataset dash2 ./-dash.png 2>/dev/null &&
+	test "$(gicat query --count "dataset in (dash, dash2)")" -eq 2
+'
+
 test_expect_success 'a symbolic link to nothing named as a PATH is said to be one, with where it points' '
 	ln -s no/such.png dl.png &&
 	test_expect_code 1 gicat ingest --dataset mp dl.png mp/a.png 2>err &&
