@@ -279,9 +279,9 @@ struct gic_path_meta {
 	enum gic_layout layout; /* the layout that matched (never AUTO) */
 	int val_unlabelled;   /* an ImageNet val photo's name, with no class
 				 from --val-labels */
-	int class_unread;     /* a GenImage fake's name whose class field is
-				 none of 0..999 ("1808_sdv5_1"), no folder
-				 giving one */
+	int class_unread;     /* a GenImage fake's name that gives no class
+				 of 0..999 ("1808_sdv5_1", "007_sdv4_"),
+				 no folder giving one */
 	char disagree[64];    /* how the file's GenImage-style name and its
 				 folders disagree ("its name says sd14, its
 				 folder adm"), or "": the folders count */
@@ -412,6 +412,10 @@ int gic_catalog_lock_exclusive(struct gic_catalog *c);
  * no writer has used, in a directory this user cannot write) goes on
  * without. */
 void gic_catalog_hold(struct gic_catalog *c);
+/* 1 when another process holds the lock now (an ingest, fetch or split
+ * storing objects it has not committed yet, or a reader), 0 when none
+ * does or it cannot tell.  c's own hold is kept (or taken again). */
+int gic_catalog_shared(struct gic_catalog *c);
 /* Long operations of c (resolving a task's sets, the leak check, the
  * near-duplicate search, verify) call fn now and then (NULL: none): the library
  * prints nothing itself. */

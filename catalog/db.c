@@ -590,6 +590,24 @@ void gic_catalog_hold(struct gic_catalog *c)
 		lock(c, LOCK_SH); /* no lock file, none made: nothing held */
 }
 
+int gic_catalog_shared(struct gic_catalog *c)
+{
+	int others;
+
+	if (c->lock_fd < 0 || c->lock_mode == LOCK_EX)
+		return 0;
+	/* a conversion to exclusive that fails may drop the shared lock
+	 * (flock(2)): taken again then */
+	others = flock(c->lock_fd, LOCK_EX | LOCK_NB) < 0 &&
+		 errno == EWOULDBLOCK;
+	if (c->lock_mode)
+		while (flock(c->lock_fd, c->lock_mode) < 0 && errno == EINTR)
+			;
+	else
+		flock(c->lock_fd, LOCK_UN);
+	return others;
+}
+
 void gic_catalog_on_progress(struct gic_catalog *c, gic_progress_fn fn,
 			     void *arg)
 {

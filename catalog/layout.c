@@ -435,6 +435,11 @@ void gic_path_parse(enum gic_layout layout, const char *relpath,
 		imagefolder_parse(c, n, out, classes);
 	if (n > 0 && !out->class_source[0])
 		name_class(out, stem_of(c[n - 1]), classes, val);
+	/* a GenImage fake's name gives its class: one that gives none
+	 * (007_sdv4_.png, a renamed file) is said */
+	if (out->layout == GIC_LAYOUT_GENIMAGE && !strcmp(out->label, "fake") &&
+	    !out->class_source[0])
+		out->class_unread = 1;
 	if (n > 0 && layout != GIC_LAYOUT_FLAT)
 		check_name(out, stem_of(c[n - 1]));
 }

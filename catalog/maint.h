@@ -87,6 +87,9 @@ struct gic_verify_report {
 	uint64_t problems;      /* each was reported through on_problem */
 	uint64_t orphans;       /* objects no row references: harmless */
 	uint64_t tmp_files;     /* leftovers of interrupted writes: harmless */
+	int others;             /* with orphans or tmp_files: another gicat
+				   held the catalog then (an ingest's
+				   objects, not committed yet, may be them) */
 	uint64_t foreign;       /* other files under objects/: left alone */
 	uint64_t writable;      /* objects that may be written to (gicat
 				   makes them read-only): not damage, but a

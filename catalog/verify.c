@@ -486,6 +486,8 @@ int gic_verify(struct gic_catalog *c, int full,
 		problem(&x, "objects", gic_errmsg());
 		rc = 0;
 	}
+	if (rep->orphans || rep->tmp_files)
+		rep->others = gic_catalog_shared(c);
 	sqlite3_finalize(x.has_row);
 	return rc;
 }

@@ -56,11 +56,15 @@ int cmd_verify(int argc, char **argv)
 	       (unsigned long long)rep.problems, cli_s(rep.problems));
 	if (rep.orphans || rep.tmp_files)
 		printf("verify: harmless: %llu unreferenced object%s, %llu "
-		       "temporary file%s (left by a gc that kept young ones, "
-		       "or by an interrupted run; 'gicat gc' removes them once an hour old, 'gicat "
-		       "gc --grace 0' now)\n",
+		       "temporary file%s%s\n",
 		       (unsigned long long)rep.orphans, cli_s(rep.orphans),
-		       (unsigned long long)rep.tmp_files, cli_s(rep.tmp_files));
+		       (unsigned long long)rep.tmp_files, cli_s(rep.tmp_files),
+		       rep.others ? ", while another gicat uses the catalog "
+		       "(an ingest, fetch or split stores objects before it "
+		       "commits the rows that use them)" : " (left by a gc "
+		       "that kept young ones, or by an interrupted run; 'gicat "
+		       "gc' removes them once an hour old, 'gicat gc --grace "
+		       "0' now)");
 	if (rep.touched) {
 		char e[4 * sizeof(rep.touched_first)];
 

@@ -77,8 +77,9 @@ void cli_print_entry_notes(const char *cmd, const struct gic_ingest_stats *st,
 		 "photos have", "no class", st->val_unlabelled_first, 1,
 		 val_given ? "not in the --val-labels file" : later);
 	cli_note(st->odd_class_names, "fake entry has", "fake entries have",
-		 "a GenImage name whose class is none of 0..999",
-		 st->odd_class_name, 1, "kept with no class; --class N sets one");
+		 "a name that gives no class of 0..999 (GenImage names a fake "
+		 "CLASS_..., 7_sdv4_00001.png)", st->odd_class_name, 1,
+		 "kept with no class; --class N sets one");
 	cli_note(st->misfits, "file does not", "files do not", layout ==
 		 GIC_LAYOUT_GENIMAGE ? "fit --layout genimage, .../{train,val}/"
 		 "{ai,nature}/FILE" : "fit --layout imagefolder, a label or "

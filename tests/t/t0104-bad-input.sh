@@ -447,14 +447,16 @@ test_expect_success 'a wnid outside the 1000 classes is kept with no class, and 
 	test "$(gicat query --count "dataset = odd and class = 0")" -eq 1
 '
 
-test_expect_success 'a GenImage fake name whose class field is none of 0..999 is kept with no class, and said' '
+test_expect_success 'a GenImage fake name that gives no class of 0..999 is kept with no class, and said' '
 	mkdir -p oddc/imagenet_ai_0424_sdv5/train/ai &&
 	cp "$SHARED/data/pngsuite/basn2c08.png" oddc/imagenet_ai_0424_sdv5/train/ai/1000_sdv5_00001.png &&
 	cp "$SHARED/data/pngsuite/basn0g08.png" oddc/imagenet_ai_0424_sdv5/train/ai/GLIDE_1_2_00_1808_glide_3.png &&
 	cp "$SHARED/data/pngsuite/basn6a08.png" oddc/imagenet_ai_0424_sdv5/train/ai/999_sdv5_00002.png &&
+	cp "$SHARED/data/pngsuite/basn3p08.png" oddc/imagenet_ai_0424_sdv5/train/ai/007_sdv5_.png &&
+	cp "$SHARED/data/pngsuite/basn2c16.png" oddc/imagenet_ai_0424_sdv5/train/ai/renamed.png &&
 	gicat ingest --dataset oddc --layout genimage oddc 2>err &&
-	test_grep "^  2 fake entries have a GenImage name whose class is none of 0..999 (first: .oddc/imagenet_ai_0424_sdv5/train/ai/1000_sdv5_00001.png.): kept with no class; --class N sets one$" err &&
-	test "$(gicat query --count "dataset = oddc and class = null")" -eq 2 &&
+	test_grep "^  4 fake entries have a name that gives no class of 0..999 (GenImage names a fake CLASS_..., 7_sdv4_00001.png) (first: .oddc/imagenet_ai_0424_sdv5/train/ai/007_sdv5_.png.): kept with no class; --class N sets one$" err &&
+	test "$(gicat query --count "dataset = oddc and class = null")" -eq 4 &&
 	test "$(gicat query --count "dataset = oddc and class = 999")" -eq 1 &&
 	gicat ingest --dataset oddc --layout genimage oddc 2>err && ! grep -q "0..999" err
 '

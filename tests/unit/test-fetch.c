@@ -230,7 +230,7 @@ static void test_bad_rows_name_their_line(void **state)
 		{ "key,label\n", "l.csv", "line 1: no 'url' column in the header "
 		  "(it has: key, label)" },
 		{ "url\n\"http://h/a\n", "l.csv", "line 2: a quote is not closed where its field ends" },
-		{ "url\n\"http://h/a\"x\n", "l.csv", "line 2: a quote is not closed where its field ends" },
+		{ "url\n\"http://h/a\"x\n", "l.csv", "line 2: text after the quote that closes a field" },
 		{ "{\"url\": \"http://h/a\"}\n[1]\n", "l.jsonl",
 		  "line 2: not a JSON object" },
 		{ "{\"url\": 5}\n", "l.jsonl", "line 1: 'url' must be a string" },
