@@ -545,6 +545,9 @@ struct gic_ingest_stats {
 	uint64_t repaired;      /* known images whose object was missing or
 				   damaged, stored again from the file */
 	uint64_t rejected;
+	uint64_t gone_entries;  /* entries of the datasets added to, in a
+				   directory read, whose files are gone */
+	char gone_first[256];   /* ... the first of them (its path) */
 	uint64_t rejects_forgotten; /* files rejected before and gone since
 				       from a directory read: rows dropped */
 	uint64_t skipped;       /* entries the walk left out, all reasons: */

@@ -77,6 +77,11 @@ struct gic_ingest_root {
 				   the directories they are */
 };
 int gic_ingest_root_setup(struct gic_ingest_root *ri, const char *given);
+/* Counts into st the entries of the n datasets (each once) directly in a
+ * directory fl's walk read whose files are gone (ingest-gone.c). */
+int gic_ingest_count_gone(struct gic_catalog *c, const struct gic_filelist *fl,
+			  const char *const *datasets, int n,
+			  struct gic_ingest_stats *st);
 /* What path, a file of the PATH argument given, says: into m. */
 void gic_ingest_root_parse(const struct gic_ingest_root *ri, const char *given,
 			   const char *path, const struct gic_ingest_opts *o,

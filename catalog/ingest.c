@@ -595,6 +595,34 @@ static int outside_catalog(struct gic_catalog *c, const char *const *paths,
 	return 0;
 }
 
+/* The entries of the datasets this run adds to whose files are gone from
+ * the directories it read: the options' dataset, or "genimage" and the
+ * PATH arguments' names. */
+static int count_gone(struct pipeline *p, int npaths,
+		      struct gic_ingest_stats *st)
+{
+	const char **ds = calloc((size_t)npaths + 1, sizeof(*ds));
+	int n = 0, rc;
+
+	if (!ds)
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	if (p->opts->dataset)
+		ds[n++] = p->opts->dataset;
+	else
+		ds[n++] = "genimage";
+	for (int i = 0; !p->opts->dataset && i < npaths; i++) {
+		int seen = 0;
+
+		for (int k = 0; k < n && !seen; k++)
+			seen = !strcmp(ds[k], p->rootinfo[i].name);
+		if (!seen)
+			ds[n++] = p->rootinfo[i].name;
+	}
+	rc = gic_ingest_count_gone(p->cat, &p->files, ds, n, st);
+	free(ds);
+	return rc;
+}
+
 int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	       const struct gic_ingest_opts *opts, struct gic_ingest_stats *st)
 {
@@ -627,6 +655,8 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 		rc = run(&p, st);
 	if (rc == 0)
 		rc = tidy_rejects(c, &p.files, st);
+	if (rc == 0)
+		rc = count_gone(&p, npaths, st);
 	for (int i = 0; p.rootinfo && i < npaths; i++) {
 		free(p.rootinfo[i].name);
 		free(p.rootinfo[i].spelt);

@@ -107,6 +107,10 @@ static void summary(const struct gic_ingest_stats *st, double secs,
 			(unsigned long long)st->rejects_forgotten,
 			cli_s(st->rejects_forgotten),
 			st->rejects_forgotten == 1 ? "is" : "are");
+	cli_note(st->gone_entries, "entry names", "entries name", "a file "
+		 "gone from the directories read", st->gone_first, 1, "kept, "
+		 "with the images in the store; 'gicat rm' takes out what "
+		 "should go");
 	cli_print_entry_notes("ingest", st, o->layout, val_given);
 	if (st->repaired)
 		cli_err("  %llu object%s missing or damaged in the "

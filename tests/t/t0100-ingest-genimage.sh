@@ -296,4 +296,16 @@ test_expect_success 'verify --full is clean after ingest' '
 	gicat verify --full >out && test_grep " 0 problems" out
 '
 
+test_expect_success 'entries whose files are gone from a tree ingested again are said, and kept' '
+	cp -r data gone && n=$(gicat query --count "dataset = genimage") &&
+	gicat init gonecat 2>/dev/null &&
+	(cd gone && test_expect_code 1 gicat --catalog ../gonecat ingest genimage 2>/dev/null) &&
+	rm gone/genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG gone/genimage/ADM/imagenet_ai_0508_adm/train/nature/*.JPEG &&
+	(cd gone && test_expect_code 1 gicat --catalog ../gonecat ingest genimage 2>../err) &&
+	test_grep "^  5 entries name a file gone from the directories read (first: .genimage/ADM/imagenet_ai_0508_adm/train/ai/0_adm_174.PNG.): kept, with the images in the store; .gicat rm. takes out what should go$" err &&
+	test "$(gicat --catalog gonecat query --count "dataset = genimage")" -eq "$n" &&
+	(cd gone && gicat --catalog ../gonecat ingest genimage/BigGAN 2>../err) &&
+	! grep -q "gone from" err
+'
+
 test_done

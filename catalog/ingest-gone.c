@@ -1,0 +1,69 @@
+/*
+ * ingest-gone.c - after a walk, the entries whose files are gone from the
+ * directories it read (deleted or moved since they were ingested).  They
+ * are counted, the first named, for the summary; not removed: their
+ * images stay in the store, and `gicat rm` takes them out.  Only entries
+ * of the datasets this ingest adds to are looked at, each directory's by
+ * a range of the (dataset, path) key.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "ingest-int.h"
+
+/* The entries of dataset directly in dir whose files are gone: into st. */
+static int gone_in(sqlite3_stmt *sel, const char *dataset, const char *dir,
+		   struct gic_ingest_stats *st)
+{
+	char lo[GIC_MAX_PATH + 2], hi[GIC_MAX_PATH + 2];
+	int len = snprintf(lo, sizeof(lo), "%s%s", dir, *dir &&
+			   dir[strlen(dir) - 1] == '/' ? "" : "/"), rc;
+	struct stat s;
+
+	if (len < 0 || (size_t)len >= sizeof(lo))
+		return 0;
+	memcpy(hi, lo, (size_t)len + 1);
+	hi[len - 1] = '0';  /* the byte after '/' */
+	sqlite3_bind_text(sel, 1, dataset, -1, SQLITE_STATIC);
+	sqlite3_bind_text(sel, 2, lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(sel, 3, hi, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(sel, 0);
+
+		if (lstat(path, &s) == 0 || (errno != ENOENT && errno != ENOTDIR))
+			continue;
+		if (!st->gone_entries++)
+			snprintf(st->gone_first, sizeof(st->gone_first), "%s",
+				 path);
+	}
+	sqlite3_reset(sel);
+	return rc == SQLITE_DONE ? 0 : GIC_EDB;
+}
+
+int gic_ingest_count_gone(struct gic_catalog *c, const struct gic_filelist *fl,
+			  const char *const *datasets, int n,
+			  struct gic_ingest_stats *st)
+{
+	sqlite3_stmt *sel = NULL;
+	int rc = 0;
+
+	if (!fl->ndirs)
+		return 0;
+	if (sqlite3_prepare_v2(c->db, "SELECT path FROM entries WHERE "
+			       "dataset = ?1 AND path > ?2 AND path < ?3 AND "
+			       "instr(substr(path, length(?2) + 1), '/') = 0",
+			       -1, &sel, NULL))
+		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	for (size_t i = 0; i < fl->ndirs && rc == 0; i++)
+		for (int d = 0; d < n && rc == 0; d++)
+			rc = gone_in(sel, datasets[d], fl->dirs[i], st);
+	if (rc < 0)
+		rc = gic_seterr(GIC_EDB, "look for entries of files gone: %s",
+				sqlite3_errmsg(c->db));
+	sqlite3_finalize(sel);
+	return rc;
+}
