@@ -569,6 +569,31 @@ static int rejected(struct gic_catalog *c, const struct stat *st)
 	return rc;
 }
 
+/* A hash prefix that is an entry's path or a file here too ("cafe"),
+ * of another image: ambiguous, rather than one taken over the other
+ * unsaid.  0 when it names hex alone. */
+static int prefix_alone(struct gic_catalog *c, const char *arg,
+			const char hex[GIC_HEX_LEN + 1])
+{
+	char other[GIC_HEX_LEN + 1] = "";
+	const char *what = NULL;
+	struct stat st;
+	int rows;
+
+	if (strlen(arg) >= GIC_HEX_LEN)
+		return 0;
+	if ((rows = by_path(c, arg, other)) != 0)
+		what = "an entry's path";
+	else if (stat(arg, &st) == 0 && S_ISREG(st.st_mode) &&
+		 gic_sha256_at(AT_FDCWD, arg, other) == 0)
+		what = "a file here";
+	if (rows < 0 || !what || !strcmp(other, hex))
+		return rows < 0 ? rows : 0;
+	return gic_seterr(GIC_EAMBIG, "both a hash prefix (of %.16s...) and %s "
+			  "(of another image): give more of the hash, or the "
+			  "path as ./%s", hex, what, arg);
+}
+
 int gic_resolve_image(struct gic_catalog *c, const char *arg,
 		      char hex[GIC_HEX_LEN + 1])
 {
@@ -576,6 +601,8 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 	int rc, rows, there;
 
 	rc = gic_resolve_prefix(c, arg, hex);
+	if (rc == 0)
+		return prefix_alone(c, arg, hex);
 	if (rc != GIC_EUSAGE && rc != GIC_ENOTFOUND)
 		return rc;
 	if ((rows = by_path(c, arg, hex)) != 0 ||

@@ -208,6 +208,19 @@ test_expect_success 'unknown and too-short prefixes are usage errors' '
 	test_expect_code 2 gicat show ab 2>err && test_grep "at least 4" err
 '
 
+test_expect_success 'a prefix that is a file here or an entry'"'"'s path of another image is ambiguous, said so; of the same image it is not' '
+	h=$(first basn2c08.png) && p=$(echo $h | cut -c1-6) &&
+	cp img/basn0g08.png "$p" &&
+	for cmd in show cat; do
+		test_expect_code 2 gicat $cmd "$p" >/dev/null 2>err &&
+		test "$(head -1 err)" = "gicat: $cmd: ${SQ}$p${SQ}: both a hash prefix (of $(echo $h | cut -c1-16)...) and a file here (of another image): give more of the hash, or the path as ./$p" || return 1
+	done &&
+	gicat cat "./$p" | cmp - img/basn0g08.png &&
+	gicat cat "$(echo $h | cut -c1-12)" | cmp - img/basn2c08.png &&
+	cp img/basn2c08.png "$p" && gicat cat "$p" | cmp - img/basn2c08.png &&
+	rm "$p"
+'
+
 test_expect_success 'a prefix two images share is a usage error for show and cat; more digits pick one' '
 	mkdir -p twins && "$PY" -c "
 import hashlib, struct, zlib
