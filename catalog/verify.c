@@ -214,7 +214,8 @@ static void object_problem(struct ctx *x, const char *hex, const char *what,
 			 "restore that file and ingest it again",
 			 repair ? " with --repair" : "");
 	else if (derived_from(x, hex, why, sizeof(why), what) < 0)
-		snprintf(why, sizeof(why), "%s; no entry shows it", what);
+		snprintf(why, sizeof(why), "%s; no entry uses it (gicat gc "
+			 "removes it)", what);
 	sqlite3_finalize(s);
 	free(path);
 	problem(x, hex, why);
