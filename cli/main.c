@@ -411,8 +411,9 @@ static void on_sigbus(int sig)
 	_exit(EXIT_RUNTIME);
 }
 
-/* Ctrl-C or SIGTERM: the process ends as the signal would end it (the
- * shell sees 130 or 143), after a line saying what became of the work: a
+/* Ctrl-C, SIGTERM or SIGHUP (the terminal closed): the process ends as
+ * the signal would end it (the shell sees 130, 143 or 129), after a line
+ * saying what became of the work: a
  * kill leaves the catalog as of its last commit, and a re-run goes on.
  * On a terminal the progress line is cleared first. */
 static volatile sig_atomic_t err_tty;
@@ -430,11 +431,11 @@ static void on_interrupt(int sig)
 	raise(sig);
 }
 
-/* SIGINT and SIGTERM to on_interrupt, unless ignored (a background job of
- * a script, nohup): those stay ignored. */
+/* SIGINT, SIGTERM and SIGHUP to on_interrupt, unless ignored (a
+ * background job of a script, nohup): those stay ignored. */
 static void catch_interrupts(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa = { .sa_handler = on_interrupt }, old;
 
 	err_tty = isatty(STDERR_FILENO);
