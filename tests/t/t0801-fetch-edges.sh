@@ -135,11 +135,14 @@ test_expect_success 'a fetch ended by SIGTERM says so in one line and exits as k
 	test $rc -eq 143 &&
 	test "$(cat term.err)" = "gicat: interrupted; the catalog stays as of its last commit (run the command again to finish)" &&
 	test "$(sql "SELECT count(*) FROM fetches WHERE url LIKE \"%/slow/a.png\" AND status = \"done\"")" -eq 0 &&
-	sqlite3 "$DB" "PRAGMA integrity_check" >ic && test "$(cat ic)" = ok &&
-	# SIGHUP, a terminal closed under it, alike
-	: >http.log && gicat fetch --timeout 30 slow.csv 2>hup.err &
+	sqlite3 "$DB" "PRAGMA integrity_check" >ic && test "$(cat ic)" = ok
+'
+
+test_expect_success 'SIGHUP, a terminal closed under a fetch, ends it alike' '
+	printf "url\n%s\n" "$B/slow/a.png?hup" >hup.csv &&
+	gicat fetch --timeout 30 hup.csv 2>hup.err &
 	pid=$! && n=0 &&
-	while ! grep -q " /slow/a.png " http.log && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done &&
+	while ! grep -q " /slow/a.png?hup " http.log && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done &&
 	kill -HUP $pid && rc=0 && wait $pid || rc=$? &&
 	test $rc -eq 129 && test "$(cat hup.err)" = "$(cat term.err)"
 '
