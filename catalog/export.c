@@ -303,9 +303,10 @@ static int holds_ours(struct gic_catalog *c, const char *real)
 #define NOT_EMPTY "not empty: refusing to write into it (use --force)"
 
 /* An --out inside a directory this catalog exported into (which still
- * holds its MANIFEST.sha256) would change that export under it: refused.
+ * holds its MANIFEST.sha256) would change that export under it, and one
+ * holding such a directory would take its files among its own: refused.
  * out need not exist; its parent is resolved. */
-static int inside_export(struct gic_catalog *c, const char *out)
+static int nests_export(struct gic_catalog *c, const char *out)
 {
 	char *copy = strdup(out), *parent, *real = NULL, *abs = NULL;
 	sqlite3_stmt *s = NULL;
@@ -319,27 +320,33 @@ static int inside_export(struct gic_catalog *c, const char *out)
 		free(parent);
 	}
 	if (abs && sqlite3_prepare_v2(c->db, "SELECT DISTINCT out_dir, "
-				      "task_name FROM materializations WHERE "
-				      "substr(?1, 1, length(out_dir) + 1) = "
-				      "out_dir || '/' ORDER BY out_dir", -1,
-				      &s, NULL) == SQLITE_OK) {
+				      "task_name, substr(?1, 1, length(out_dir) "
+				      "+ 1) = out_dir || '/' FROM "
+				      "materializations WHERE substr(?1, 1, "
+				      "length(out_dir) + 1) = out_dir || '/' OR "
+				      "substr(out_dir, 1, length(?1) + 1) = ?1 "
+				      "|| '/' ORDER BY out_dir", -1, &s,
+				      NULL) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, abs, -1, SQLITE_STATIC);
 		while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
 			const char *dir = (const char *)sqlite3_column_text(s, 0);
 			const char *task = (const char *)sqlite3_column_text(s, 1);
 			int split = strcmp(task, "export") != 0;
+			int inside = sqlite3_column_int(s, 2);
 
 			free(real);
 			if (asprintf(&real, "%s/MANIFEST.sha256", dir) < 0)
 				real = NULL;
 			if (real && access(real, F_OK) == 0)
-				rc = gic_seterr(GIC_EUSAGE, "inside '%s', %s%s by "
-						"this catalog: writing here "
-						"would change it (split --check "
-						"would fail); write exports "
-						"beside it", dir, split ?
-						"a split of " : "an export",
-						split ? task : "");
+				rc = gic_seterr(GIC_EUSAGE, "%s '%s', %s%s by this "
+						"catalog: writing here would %s "
+						"(split --check would fail); "
+						"write exports beside it",
+						inside ? "inside" : "holds", dir,
+						split ? "a split of " :
+						"an export", split ? task : "",
+						inside ? "change it" :
+						"take its files among these");
 		}
 	}
 	sqlite3_finalize(s);
@@ -361,8 +368,6 @@ int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
 	if ((dir = gic_catalog_holds(c, out)))
 		return gic_seterr(GIC_EUSAGE, "inside the catalog (%s): write "
 				  "exports elsewhere", dir);
-	if ((gone = inside_export(c, out)) < 0)
-		return gone;
 	if (stat(out, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
 			return gic_seterr(GIC_EUSAGE, "exists and is not a "
@@ -374,6 +379,8 @@ int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
 			if (rc < 0)
 				return rc;
 		}
+		if ((gone = nests_export(c, out)) < 0)
+			return gone;
 		contents(force ? NULL : opendir(out), &nonempty, &marked);
 		if (nonempty && !marked)
 			return gic_seterr(GIC_EUSAGE, NOT_EMPTY);
@@ -391,7 +398,7 @@ int gic_export_out_check(struct gic_catalog *c, const char *out, int force)
 	free(copy);
 	return gone ? gic_seterr(GIC_EUSAGE, "cannot be created: its parent "
 				 "%s", gone == 1 ? "directory does not exist" :
-				 "is not a directory") : 0;
+				 "is not a directory") : nests_export(c, out);
 }
 
 /* --out must be new or empty, unless --force: then what earlier exports

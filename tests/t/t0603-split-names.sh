@@ -62,7 +62,12 @@ for out, want in ((\"one-fk\", [\"0_real\", \"1_fake\"]), (\"one-rl\", [\"ai\", 
 	test "$(cat err)" = "gicat: export: ${SQ}one-fk/inner${SQ}: inside ${SQ}$TRASH/one-fk${SQ}, an export by this catalog: writing here would change it (split --check would fail); write exports beside it" &&
 	test_expect_code 2 gicat split $TASK --out one-fk/export/deeper 2>err &&
 	test_grep "inside .$TRASH/one-fk., an export by this catalog" err &&
-	! test -e one-fk/inner && gicat split --check one-fk >out && test_grep " 0 drifts" out
+	! test -e one-fk/inner && gicat split --check one-fk >out && test_grep " 0 drifts" out &&
+	# nor around one, whose files it would take among its own
+	mkdir holder && gicat split $TASK --out holder/inner 2>/dev/null &&
+	test_expect_code 2 gicat export "generator = adm" --out holder --force 2>err &&
+	test "$(cat err)" = "gicat: export: ${SQ}holder${SQ}: holds ${SQ}$TRASH/holder/inner${SQ}, a split of genimage/cross-sd14 by this catalog: writing here would take its files among these (split --check would fail); write exports beside it" &&
+	gicat split --check holder/inner >out && test_grep " 0 drifts" out
 '
 
 test_expect_success 'an image without a label is exported as unlabelled in every layout, never as real' '
