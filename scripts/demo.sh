@@ -50,13 +50,13 @@ fetch_demo() {
 	} >"$out/urls.csv"
 	sed 's|^|  |' "$out/urls.csv"
 
-	say "gicat fetch --dataset web demo/urls.csv   (exit 1: some URLs are broken on purpose)"
+	say "gicat fetch --dataset web --retries 2 demo/urls.csv   (exit 1: some URLs are broken on purpose)"
 	"$gicat" fetch --dataset web --retries 2 "$out/urls.csv" || true
 
 	say "gicat fetch --status --dataset web demo/urls.csv"
 	"$gicat" fetch --status --dataset web "$out/urls.csv" || true
 
-	say "gicat fetch --dataset web demo/urls.csv   (again: only the failures are tried; one now answers)"
+	say "gicat fetch --dataset web --retries 2 demo/urls.csv   (again: only the failures are tried; one now answers)"
 	"$gicat" fetch --dataset web --retries 2 "$out/urls.csv" || true
 	kill "$server" 2>/dev/null
 	server=""
