@@ -1,42 +1,98 @@
 /*
- * ingest-gone.c - after a walk, the entries whose files are gone from the
- * directories it read (deleted or moved since they were ingested).  They
+ * ingest-gone.c - after a walk, what is gone from the directories it read:
+ * the test of a path (of any length) and the key range of a directory's
+ * rows, which the rejects' tidying uses too; and the entries whose files
+ * are gone (deleted or moved since they were ingested).  They
  * are counted, the first named, for the summary; not removed: their
  * images stay in the store, and `gicat rm` takes them out.  Only entries
  * of the datasets this ingest adds to are looked at, each directory's by
  * a range of the (dataset, path) key.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "ingest-int.h"
+
+/* Is path, too long for lstat, gone?  Looked at one name at a time. */
+static int gone_long(const char *path)
+{
+	int fd = open(*path == '/' ? "/" : ".", O_PATH | O_DIRECTORY |
+		      O_CLOEXEC), next, gone = 0;
+	char name[NAME_MAX + 1];
+	struct stat st;
+
+	while (fd >= 0) {
+		size_t n;
+
+		path += strspn(path, "/");
+		if ((n = strcspn(path, "/")) > NAME_MAX)
+			break;
+		memcpy(name, path, n);
+		name[n] = '\0';
+		path += n + strspn(path + n, "/");
+		if (!*path) {
+			gone = fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0;
+		} else if ((next = openat(fd, name, O_PATH | O_DIRECTORY |
+					  O_CLOEXEC)) >= 0) {
+			close(fd);
+			fd = next;
+			continue;
+		} else {
+			gone = 1;
+		}
+		gone = gone && (errno == ENOENT || errno == ENOTDIR);
+		break;
+	}
+	if (fd >= 0)
+		close(fd);
+	return gone;
+}
+
+int gic_path_gone(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0)
+		return 0;
+	return errno == ENAMETOOLONG ? gone_long(path) :
+	       errno == ENOENT || errno == ENOTDIR;
+}
+
+int gic_dir_range(const char *dir, char *lo, char *hi, size_t size)
+{
+	int len = snprintf(lo, size, "%s%s", dir, *dir &&
+			   dir[strlen(dir) - 1] == '/' ? "" : "/");
+
+	if (len < 0 || (size_t)len >= size)
+		return -1;
+	memcpy(hi, lo, (size_t)len + 1);
+	hi[len - 1] = '0';  /* the byte after '/' */
+	return 0;
+}
 
 /* The entries of dataset directly in dir whose files are gone: into st. */
 static int gone_in(sqlite3_stmt *sel, const char *dataset, const char *dir,
 		   struct gic_ingest_stats *st)
 {
 	char lo[GIC_MAX_PATH + 2], hi[GIC_MAX_PATH + 2];
-	int len = snprintf(lo, sizeof(lo), "%s%s", dir, *dir &&
-			   dir[strlen(dir) - 1] == '/' ? "" : "/"), rc;
-	struct stat s;
+	int rc;
 
-	if (len < 0 || (size_t)len >= sizeof(lo))
+	if (gic_dir_range(dir, lo, hi, sizeof(lo)) < 0)
 		return 0;
-	memcpy(hi, lo, (size_t)len + 1);
-	hi[len - 1] = '0';  /* the byte after '/' */
 	sqlite3_bind_text(sel, 1, dataset, -1, SQLITE_STATIC);
 	sqlite3_bind_text(sel, 2, lo, -1, SQLITE_STATIC);
 	sqlite3_bind_text(sel, 3, hi, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(sel, 0);
 
-		if (lstat(path, &s) == 0 || (errno != ENOENT && errno != ENOTDIR))
-			continue;
-		if (!st->gone_entries++)
+		if (gic_path_gone(path) && !st->gone_entries++)
 			snprintf(st->gone_first, sizeof(st->gone_first), "%s",
 				 path);
 	}

@@ -77,6 +77,12 @@ struct gic_ingest_root {
 				   the directories they are */
 };
 int gic_ingest_root_setup(struct gic_ingest_root *ri, const char *given);
+/* Whether path is gone (no such file, or a directory on its way is not
+ * one); a path too long for lstat is looked at name by name. */
+int gic_path_gone(const char *path);
+/* The range of text keys of what is directly in dir: lo "dir/", hi
+ * "dir0" (size bytes each); -1 when dir is too long for them. */
+int gic_dir_range(const char *dir, char *lo, char *hi, size_t size);
 /* Counts into st the entries of the n datasets (each once) directly in a
  * directory fl's walk read whose files are gone (ingest-gone.c). */
 int gic_ingest_count_gone(struct gic_catalog *c, const struct gic_filelist *fl,

@@ -16,7 +16,6 @@
  * --max-pixels, as --max-bytes is checked before hashing.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -403,63 +402,21 @@ out:
  * met them.  A file still there was tried again (its row cleared or
  * renewed) or left out on purpose (a hidden name), and keeps its row.
  * The gone are gathered first: no row is deleted under a reading sel. */
-/* Is path, too long for lstat, gone?  Looked at one name at a time. */
-static int gone_long(const char *path)
-{
-	int fd = open(*path == '/' ? "/" : ".", O_PATH | O_DIRECTORY |
-		      O_CLOEXEC), next, gone = 0;
-	char name[NAME_MAX + 1];
-	struct stat st;
-
-	while (fd >= 0) {
-		size_t n;
-
-		path += strspn(path, "/");
-		if ((n = strcspn(path, "/")) > NAME_MAX)
-			break;
-		memcpy(name, path, n);
-		name[n] = '\0';
-		path += n + strspn(path + n, "/");
-		if (!*path) {
-			gone = fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0;
-		} else if ((next = openat(fd, name, O_PATH | O_DIRECTORY |
-					  O_CLOEXEC)) >= 0) {
-			close(fd);
-			fd = next;
-			continue;
-		} else {
-			gone = 1;
-		}
-		gone = gone && (errno == ENOENT || errno == ENOTDIR);
-		break;
-	}
-	if (fd >= 0)
-		close(fd);
-	return gone;
-}
-
 static int forget_gone(sqlite3_stmt *sel, sqlite3_stmt *del, const char *dir,
 		       uint64_t *forgotten)
 {
-	char lo[4097], hi[4097], **gone = NULL;
+	char lo[GIC_MAX_PATH + 2], hi[GIC_MAX_PATH + 2], **gone = NULL;
 	size_t n = 0, cap = 0;
-	struct stat st;
-	int len = snprintf(lo, sizeof(lo), "%s%s", dir, *dir &&
-			   dir[strlen(dir) - 1] == '/' ? "" : "/"), rc;
+	int rc;
 
-	if (len < 0 || (size_t)len >= sizeof(lo))
+	if (gic_dir_range(dir, lo, hi, sizeof(lo)) < 0)
 		return SQLITE_OK;  /* no file in it has a row */
-	memcpy(hi, lo, (size_t)len + 1);
-	hi[len - 1] = '0';
 	sqlite3_bind_text(sel, 1, lo, -1, SQLITE_STATIC);
 	sqlite3_bind_text(sel, 2, hi, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(sel, 0);
 
-		if (lstat(path, &st) == 0 || (errno == ENAMETOOLONG ?
-					      !gone_long(path) :
-					      errno != ENOENT &&
-					      errno != ENOTDIR))
+		if (!gic_path_gone(path))
 			continue;
 		if (gic_grow(&gone, n, &cap, sizeof(*gone), 16) ||
 		    !(gone[n] = strdup(path)))
