@@ -126,12 +126,26 @@ test_expect_success 'a .csv or .tsv list with no header row is refused, naming t
 # SIGTERM (and Ctrl-C) end gicat as they would, after one line saying the
 # catalog keeps its last commit.  A background job of a script ignores
 # SIGINT, so SIGTERM stands for both here.
+#
+# fetch_killed SIG NAME SUFFIX: fetches $B/slow/a.pngSUFFIX (list NAME.csv,
+# errors to NAME.err), sends SIG once the server has the request, and
+# leaves the exit code in rc.
+fetch_killed () {
+	printf "url\n%s\n" "$B/slow/a.png$3" >"$2.csv" || return 1
+	gicat fetch --timeout 30 "$2.csv" 2>"$2.err" &
+	pid=$!
+	n=0
+	while ! grep -q " /slow/a.png$3 " http.log && [ $n -lt 100 ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+	kill -"$1" $pid
+	rc=0
+	wait $pid || rc=$?
+}
+
 test_expect_success 'a fetch ended by SIGTERM says so in one line and exits as killed; nothing half-done is recorded' '
-	printf "url\n%s\n" "$B/slow/a.png" >slow.csv &&
-	gicat fetch --timeout 30 slow.csv 2>term.err &
-	pid=$! && n=0 &&
-	while ! grep -q " /slow/a.png " http.log && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done &&
-	kill -TERM $pid && rc=0 && wait $pid || rc=$? &&
+	fetch_killed TERM term "" &&
 	test $rc -eq 143 &&
 	test "$(cat term.err)" = "gicat: interrupted; the catalog stays as of its last commit (run the command again to finish)" &&
 	test "$(sql "SELECT count(*) FROM fetches WHERE url LIKE \"%/slow/a.png\" AND status = \"done\"")" -eq 0 &&
@@ -139,11 +153,7 @@ test_expect_success 'a fetch ended by SIGTERM says so in one line and exits as k
 '
 
 test_expect_success 'SIGHUP, a terminal closed under a fetch, ends it alike' '
-	printf "url\n%s\n" "$B/slow/a.png?hup" >hup.csv &&
-	gicat fetch --timeout 30 hup.csv 2>hup.err &
-	pid=$! && n=0 &&
-	while ! grep -q " /slow/a.png?hup " http.log && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done &&
-	kill -HUP $pid && rc=0 && wait $pid || rc=$? &&
+	fetch_killed HUP hup "?hup" &&
 	test $rc -eq 129 && test "$(cat hup.err)" = "$(cat term.err)"
 '
 
