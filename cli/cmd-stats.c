@@ -117,16 +117,22 @@ static int add_row(struct groups *g, sqlite3_stmt *s)
 	return 0;
 }
 
-/* Each group as a row of temp.stats; frees them. */
-static int store_groups(struct groups *g, sqlite3_stmt *ins)
+/* Each group as a row of temp.stats, unless failed; frees them. */
+static int store_groups(struct groups *g, sqlite3_stmt *ins, int failed)
 {
-	int rc = SQLITE_DONE;
+	int rc = failed ? SQLITE_ERROR : SQLITE_DONE;
 
 	for (size_t b = 0; b < sizeof g->bucket / sizeof *g->bucket; b++)
 		for (struct group *e = g->bucket[b], *next; e; e = next) {
 			const unsigned char *k = e->key;
 
 			next = e->next;
+			/* after a failure only freed: a bind or reset would
+			 * put another message in place of the failure's */
+			if (rc != SQLITE_DONE) {
+				free(e);
+				continue;
+			}
 			for (int i = 0; i < NKEY; i++) {
 				size_t n;
 
@@ -147,8 +153,7 @@ static int store_groups(struct groups *g, sqlite3_stmt *ins)
 				sqlite3_bind_null(ins, NKEY + 3);
 				sqlite3_bind_null(ins, NKEY + 4);
 			}
-			if (rc == SQLITE_DONE && sqlite3_step(ins) != SQLITE_DONE)
-				rc = SQLITE_ERROR;
+			rc = sqlite3_step(ins);
 			sqlite3_reset(ins);
 			free(e);
 		}
@@ -162,7 +167,7 @@ static int fill(struct gic_catalog *c, const char *expr,
 {
 	sqlite3_stmt *s = NULL, *ins = NULL;
 	struct groups g = { 0 };
-	int errcol = 0, rc;
+	int errcol = 0, rc, failed;
 
 	if (sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.stats; "
 			 "CREATE TEMP TABLE stats(dataset, subset, generator, "
@@ -181,9 +186,18 @@ static int fill(struct gic_catalog *c, const char *expr,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		if (add_row(&g, s) < 0)
 			break;
-	if (store_groups(&g, ins) != SQLITE_DONE && rc == SQLITE_DONE)
+	/* a failed read is said before the inserts: theirs would replace
+	 * its message (a damaged catalog, "not an error") */
+	failed = rc != SQLITE_ROW && rc != SQLITE_DONE ?
+		 cli_db_fail(c->db, "stats", NULL) : 0;
+	if (store_groups(&g, ins, failed) != SQLITE_DONE && rc == SQLITE_DONE)
 		rc = SQLITE_ERROR;
 	free(g.key);
+	if (failed) {
+		sqlite3_finalize(s);
+		sqlite3_finalize(ins);
+		return failed;
+	}
 	if (rc == SQLITE_ROW) {
 		sqlite3_finalize(s);
 		sqlite3_finalize(ins);

@@ -292,6 +292,27 @@ with open(p, \"r+b\") as f:
 	test_grep "^gicat: cat: .$h.: .*malformed" err && test ! -s out
 '
 
+# A damaged page met after the first rows were counted: the inserts of
+# those rows' counts must not replace SQLite's word for the damage.
+test_expect_success 'stats on a catalog damaged in the middle of its entries names the damage, not "not an error"' '
+	genimage_tree gdata && gicat init gcat 2>/dev/null &&
+	(cd gdata && gicat --catalog ../gcat ingest genimage >/dev/null 2>&1 || :) &&
+	sqlite3 gcat/.gicat/catalog.db "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null &&
+	sqlite3 gcat/.gicat/catalog.db "SELECT pageno FROM dbstat WHERE name = ${SQ}entries${SQ} AND pagetype = ${SQ}leaf${SQ} ORDER BY pageno" >leaves &&
+	test "$(wc -l <leaves)" -ge 3 &&
+	"$PY" -c "
+import random, sys
+f = open(\"gcat/.gicat/catalog.db\", \"r+b\")
+size = int(sys.argv[2])
+f.seek((int(sys.argv[1]) - 1) * size)
+f.write(bytes(random.Random(1).randrange(256) for _ in range(size)))
+" "$(tail -n 2 leaves | head -n 1)" "$(sqlite3 gcat/.gicat/catalog.db "PRAGMA page_size")" &&
+	for f in table json; do
+		test_expect_code 3 gicat --catalog gcat stats --format $f >out 2>err &&
+		test "$(cat err)" = "gicat: stats: database disk image is malformed" || return 1
+	done
+'
+
 test_expect_success 'stats on a catalog whose list of rejected files cannot be read: exit 3, not 0 rejected' '
 	cp -r cat damrej && echo junk >junk.png &&
 	test_expect_code 1 gicat --catalog damrej ingest junk.png 2>/dev/null &&
