@@ -112,11 +112,14 @@ static int by_path(struct gic_catalog *c, const char *path,
 	return rc;
 }
 
-/* The image of the entries at another spelling of path, as ingest may
- * have spelt it from here: cleaned ("./d//a.png" is "d/a.png"), and
+typedef int lookup_fn(struct gic_catalog *c, const char *path,
+		      char hex[GIC_HEX_LEN + 1]);
+
+/* look (by_path, or rejected_at) at another spelling of path, as ingest
+ * may have spelt it from here: cleaned ("./d//a.png" is "d/a.png"), and
  * relative to the working directory or absolute. */
 static int by_spelling(struct gic_catalog *c, const char *path,
-		       char hex[GIC_HEX_LEN + 1])
+		       char hex[GIC_HEX_LEN + 1], lookup_fn *look)
 {
 	char clean[GIC_MAX_PATH + 2], cwd[GIC_MAX_PATH];
 	char other[2 * GIC_MAX_PATH + 2];
@@ -125,7 +128,7 @@ static int by_spelling(struct gic_catalog *c, const char *path,
 
 	if (gic_path_clean(path, clean, sizeof(clean)) < 0)
 		return 0;
-	if (strcmp(clean, path) && (rows = by_path(c, clean, hex)) != 0)
+	if (strcmp(clean, path) && (rows = look(c, clean, hex)) != 0)
 		return rows;
 	if (!getcwd(cwd, sizeof(cwd)))
 		return 0;
@@ -136,22 +139,19 @@ static int by_spelling(struct gic_catalog *c, const char *path,
 		snprintf(other, sizeof(other), "%s", clean + n + 1);
 	else
 		return 0;
-	return by_path(c, other, hex);
+	return look(c, other, hex);
 }
 
-/* The file (st) was rejected by an ingest, under any spelling: an error
- * saying why (GIC_ENOTFOUND), or 0. */
-static int rejected(struct gic_catalog *c, const struct stat *st)
+/* The reject row sql finds for key: an error saying why the file was
+ * rejected (GIC_ENOTFOUND), or 0. */
+static int reject_row(struct gic_catalog *c, const char *sql, const char *key)
 {
-	char id[48];
 	sqlite3_stmt *s;
 	int rc = 0;
 
-	gic_file_id(st, id);
-	if (sqlite3_prepare_v2(c->db, "SELECT path, reason FROM rejects WHERE "
-			       "file_id = ?1", -1, &s, NULL))
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
 		return 0;  /* an older catalog: it says nothing */
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		rc = gic_seterr(GIC_ENOTFOUND, "ingest rejected this file (as "
 				"'%s'): %s; gicat stats --rejects lists what it "
@@ -159,6 +159,26 @@ static int rejected(struct gic_catalog *c, const struct stat *st)
 				sqlite3_column_text(s, 1));
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/* The file (st) was rejected by an ingest, under any spelling. */
+static int rejected(struct gic_catalog *c, const struct stat *st)
+{
+	char id[48];
+
+	gic_file_id(st, id);
+	return reject_row(c, "SELECT path, reason FROM rejects WHERE "
+			  "file_id = ?1", id);
+}
+
+/* What was rejected at path itself: a FIFO, a device, a looping link
+ * have no file id to find them by.  A lookup_fn. */
+static int rejected_at(struct gic_catalog *c, const char *path,
+		       char hex[GIC_HEX_LEN + 1])
+{
+	(void)hex;
+	return reject_row(c, "SELECT path, reason FROM rejects WHERE "
+			  "path = ?1", path);
 }
 
 /* A hash prefix that is an entry's path or a file here too ("cafe"),
@@ -198,7 +218,7 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 	if (rc != GIC_EUSAGE && rc != GIC_ENOTFOUND)
 		return rc;
 	if ((rows = by_path(c, arg, hex)) != 0 ||
-	    (rows = by_spelling(c, arg, hex)) != 0)
+	    (rows = by_spelling(c, arg, hex, by_path)) != 0)
 		return rows < 0 ? rows : 0;
 	there = stat(arg, &st) == 0;
 	if (there && S_ISREG(st.st_mode)) {  /* a local file */
@@ -212,6 +232,14 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 		return gic_seterr(GIC_EUSAGE, "a directory: give one image (a "
 				  "hash, an entry's path or an image file), or "
 				  "list a selection with gicat query");
+	if ((rows = rejected_at(c, arg, hex)) != 0 ||
+	    (rows = by_spelling(c, arg, hex, rejected_at)) != 0)
+		return rows;
+	if (there || lstat(arg, &st) == 0)
+		return gic_seterr(GIC_EUSAGE, "%s, not an image file (and no "
+				  "entry's path)", stat(arg, &st) == 0 ?
+				  gic_file_kind(st.st_mode) :
+				  "a symbolic link that leads nowhere");
 	return rc == GIC_EUSAGE ? gic_seterr(GIC_EUSAGE, "neither a hash (a "
 		"prefix of at least 4 hex digits), an entry's path nor a file "
 		"here") : gic_seterr(GIC_ENOTFOUND, "no image in the catalog "

@@ -72,6 +72,28 @@ test_expect_success 'show of a file ingest rejected says so and why, under any s
 	test_grep "no image in the catalog has this file${SQ}s content (and no entry its path)$" err
 '
 
+test_expect_success 'show and cat of a FIFO, a link to a device or a looping link ingest rejected say so and why; unrejected, what it is' '
+	mkdir odd && mkfifo odd/fifo.png && ln -s /dev/null odd/null.png &&
+	ln -s loop.png odd/loop.png &&
+	test_expect_code 1 gicat ingest odd 2>/dev/null &&
+	# a walk skips the looping link; named, it is rejected
+	test_expect_code 2 gicat show odd/loop.png 2>err &&
+	test_grep "a symbolic link that leads nowhere, not an image file" err &&
+	test_expect_code 1 gicat ingest odd/loop.png 2>/dev/null &&
+	for p in odd/fifo.png ./odd/fifo.png "$TRASH/odd/null.png" odd/loop.png; do
+		for cmd in show cat; do
+			test_expect_code 2 gicat $cmd "$p" 2>err >out &&
+			test "$(wc -l <err)" -eq 1 && test ! -s out &&
+			test_grep "^gicat: $cmd: .*ingest rejected this file (as ${SQ}odd/[a-z]*.png${SQ}): .*; gicat stats --rejects lists what it rejected$" err || return 1
+		done
+	done &&
+	mkfifo fifo2.png && ln -s nowhere.png gone.png &&
+	test_expect_code 2 gicat show fifo2.png 2>err &&
+	test "$(cat err)" = "gicat: show: ${SQ}fifo2.png${SQ}: a FIFO, not an image file (and no entry${SQ}s path)" &&
+	test_expect_code 2 gicat cat gone.png 2>err &&
+	test "$(cat err)" = "gicat: cat: ${SQ}gone.png${SQ}: a symbolic link that leads nowhere, not an image file (and no entry${SQ}s path)"
+'
+
 test_expect_success 'show --format json carries the same facts as the text' '
 	h=$(first basn2c08.png) &&
 	gicat show --format json "$h" >js &&
