@@ -27,11 +27,6 @@ static const char *const fixed[NFIXED] = {
 
 #define FROM " FROM temp.audit_items a JOIN images i ON i.sha256 = a.sha256 "
 
-static int db_fail(struct gic_catalog *c)
-{
-	return gic_seterr(GIC_EDB, "audit provenance: %s", sqlite3_errmsg(c->db));
-}
-
 static struct gic_prov_count *count_for(struct gic_prov_group *g,
 					const char *name,
 					struct audit_names *ix)
@@ -138,7 +133,7 @@ static int tally(struct gic_catalog *c, struct gic_prov *p)
 			       "i.exif_software IS NOT NULL, i.exif_make IS NOT "
 			       "NULL, i.exif_model IS NOT NULL, i.xmp_source_type"
 			       " IS NOT NULL, i.text_keys" FROM, -1, &q, NULL))
-		return db_fail(c);
+		return gic_db_fail(c->db, "audit provenance");
 	while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *label = (const char *)sqlite3_column_text(q, 1);
 		struct gic_prov_group *g = group_for(p, (const char *)
@@ -163,7 +158,7 @@ static int tally(struct gic_catalog *c, struct gic_prov *p)
 				sqlite3_column_text(q, 12));
 	}
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(c);
+		rc = gic_db_fail(c->db, "audit provenance");
 	sqlite3_finalize(q);
 	for (size_t i = 0; i < nix; i++)
 		audit_names_free(&ix[i]);
@@ -182,7 +177,7 @@ static int top_values(struct gic_catalog *c, struct gic_prov *p, int f)
 		 "count(*) AS n" FROM "WHERE i.%s IS NOT NULL GROUP BY 1, 2, 3 "
 		 "ORDER BY 1, 2, 4 DESC, 3", fixed[f], fixed[f]);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL))
-		return db_fail(c);
+		return gic_db_fail(c->db, "audit provenance");
 	while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
 		struct gic_prov_group *g = find_group(p, (const char *)
 			sqlite3_column_text(q, 0), (const char *)
@@ -194,7 +189,7 @@ static int top_values(struct gic_catalog *c, struct gic_prov *p, int f)
 			rc = gic_seterr(GIC_ENOMEM, "out of memory");
 	}
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(c);
+		rc = gic_db_fail(c->db, "audit provenance");
 	sqlite3_finalize(q);
 	return rc;
 }

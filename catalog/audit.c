@@ -17,11 +17,6 @@
 
 #include "audit-int.h"
 
-static int db_fail(struct gic_catalog *c, const char *what)
-{
-	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(c->db));
-}
-
 void gic_audit_items_drop(struct gic_catalog *c)
 {
 	sqlite3_exec(c->db, "DROP TABLE IF EXISTS temp.audit_items; "
@@ -52,7 +47,7 @@ static int insert(struct gic_catalog *c, sqlite3_stmt *ins,
 	sqlite3_bind_int64(ins, 7, entry);
 	sqlite3_bind_int(ins, 8, set);
 	if (sqlite3_step(ins) != SQLITE_DONE)
-		return db_fail(c, "audit");
+		return gic_db_fail(c->db, "audit");
 	sqlite3_reset(ins);
 	return 0;
 }
@@ -95,7 +90,7 @@ static int from_expr(struct gic_catalog *c, const char *expr,
 			break;
 	}
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(c, "audit");
+		rc = gic_db_fail(c->db, "audit");
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -114,13 +109,13 @@ int gic_audit_items(struct gic_catalog *c, const struct gic_audit_src *src,
 			 "BEGIN", NULL, NULL, NULL) ||
 	    sqlite3_prepare_v2(c->db, "INSERT INTO temp.audit_items VALUES "
 			       "(?, ?, ?, ?, ?, ?, ?, ?)", -1, &ins, NULL)) {
-		rc = db_fail(c, "audit");
+		rc = gic_db_fail(c->db, "audit");
 		goto out;
 	}
 	rc = src->task ? from_task(c, src->task, ins)
 		       : from_expr(c, src->expr, ins, errcol);
 	if (rc == 0 && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL))
-		rc = db_fail(c, "audit");
+		rc = gic_db_fail(c->db, "audit");
 out:
 	sqlite3_finalize(ins);
 	if (rc < 0) {
@@ -287,7 +282,7 @@ static int judge(struct gic_license_audit *a, sqlite3_stmt *verdict,
 	bind_opt(verdict, 2, j.unknown[0] ? j.unknown : NULL);
 	bind_opt(verdict, 3, j.forbidden[0] ? j.forbidden : NULL);
 	if (sqlite3_step(verdict) != SQLITE_DONE)
-		return db_fail(a->c, "audit license");
+		return gic_db_fail(a->c->db, "audit license");
 	sqlite3_reset(verdict);
 	return 0;
 }
@@ -311,14 +306,14 @@ static int judge_all(struct gic_license_audit *a)
 	    sqlite3_prepare_v2(a->c->db, "SELECT license, count(*) FROM "
 			       "temp.audit_items GROUP BY license", -1, &lists,
 			       NULL)) {
-		rc = db_fail(a->c, "audit license");
+		rc = gic_db_fail(a->c->db, "audit license");
 		goto out;
 	}
 	while (rc == 0 && (step = sqlite3_step(lists)) == SQLITE_ROW)
 		rc = judge(a, verdict, (const char *)sqlite3_column_text(lists, 0),
 			   (uint64_t)sqlite3_column_int64(lists, 1));
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(a->c, "audit license");
+		rc = gic_db_fail(a->c->db, "audit license");
 	if (a->nids)
 		qsort(a->ids, a->nids, sizeof(*a->ids), by_id);
 out:
@@ -385,7 +380,7 @@ int gic_license_audit_rows(struct gic_license_audit *a,
 			       "a.license WHERE a.license IS NULL OR v.license "
 			       "IS NOT NULL ORDER BY a.set_ord, a.path, a.rowid",
 			       -1, &s, NULL))
-		return db_fail(a->c, "audit license");
+		return gic_db_fail(a->c->db, "audit license");
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		struct gic_license_row r;
 		const char **f[] = { &r.set, &r.group, &r.label, &r.sha256,
@@ -398,7 +393,7 @@ int gic_license_audit_rows(struct gic_license_audit *a,
 			break;
 	}
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(a->c, "audit license");
+		rc = gic_db_fail(a->c->db, "audit license");
 	sqlite3_finalize(s);
 	return rc;
 }

@@ -453,6 +453,9 @@ char *gic_column_dup(struct sqlite3_stmt *s, int i);
  * system's reason when a file operation failed: "disk I/O error (No space
  * left on device)".  Returns buf. */
 const char *gic_db_errmsg(struct sqlite3 *db, char *buf, size_t size);
+/* An error (GIC_EDB) from db's last failure: "what: message", or the
+ * message alone when what is NULL. */
+int gic_db_fail(struct sqlite3 *db, const char *what);
 
 /* Migrations known to this binary and the catalog's version. */
 int gic_migrations_latest(void);

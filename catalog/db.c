@@ -53,11 +53,11 @@ const char *gic_db_errmsg(sqlite3 *db, char *buf, size_t size)
 	return buf;
 }
 
-static int db_err(sqlite3 *db, const char *what)
+int gic_db_fail(sqlite3 *db, const char *what)
 {
 	char why[512];
 
-	return gic_seterr(GIC_EDB, "%s: %s", what,
+	return gic_seterr(GIC_EDB, "%s%s%s", what ? what : "", what ? ": " : "",
 			  gic_db_errmsg(db, why, sizeof(why)));
 }
 
@@ -71,8 +71,9 @@ static int user_version(sqlite3 *db, int *v)
 	int rc;
 
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL))
-		return db_err(db, "read schema version");
-	rc = sqlite3_step(st) == SQLITE_ROW ? 0 : db_err(db, "read schema version");
+		return gic_db_fail(db, "read schema version");
+	rc = sqlite3_step(st) == SQLITE_ROW ? 0 :
+	     gic_db_fail(db, "read schema version");
 	*v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (rc == 0 && *v < 0) /* set by hand: neither empty nor a migration */
@@ -107,7 +108,7 @@ int gic_migrate(sqlite3 *db, int *version_out)
 	if (v >= gic_migrations_latest())
 		return 0;
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
-		return db_err(db, "begin migration");
+		return gic_db_fail(db, "begin migration");
 	if ((rc = user_version(db, &v)) < 0) /* another process may have won */
 		goto fail;
 	/* version 0 is an empty database; one with tables lost its version
@@ -133,7 +134,7 @@ int gic_migrate(sqlite3 *db, int *version_out)
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v);
 	if (sqlite3_exec(db, pragma, NULL, NULL, NULL) ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) {
-		rc = db_err(db, "commit migration");
+		rc = gic_db_fail(db, "commit migration");
 		goto fail;
 	}
 	*version_out = v;
@@ -259,7 +260,7 @@ static int has_schema(struct gic_catalog *c, const char *path)
 	int n = schema_size(c->db);
 
 	if (n < 0)
-		return db_err(c->db, "read the schema");
+		return gic_db_fail(c->db, "read the schema");
 	if (n)
 		return 0;
 	if (init_unfinished(c->root)) /* and the store holds nothing */
@@ -320,7 +321,7 @@ static int open_db(struct gic_catalog *c, int how)
 			 "PRAGMA mmap_size = 4294967296;"
 			 "PRAGMA temp_store = MEMORY;"
 			 "PRAGMA cache_size = -131072;", NULL, NULL, NULL))
-		return db_err(c->db, "configure catalog.db");
+		return gic_db_fail(c->db, "configure catalog.db");
 	rc = ro || how == OPEN_AS_IS ? user_version(c->db, &c->schema_version) :
 	     gic_migrate(c->db, &c->schema_version);
 	if (rc < 0)
@@ -456,7 +457,7 @@ int gic_read_begin(struct gic_catalog *c)
 	if (!sqlite3_get_autocommit(c->db))
 		return 0;
 	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL))
-		return db_err(c->db, "begin");
+		return gic_db_fail(c->db, NULL);
 	return 1;
 }
 
@@ -474,7 +475,7 @@ int gic_tx_begin(struct gic_catalog *c, int dry_run)
 		return rc;
 	if (sqlite3_exec(c->db, dry_run ? "BEGIN" : "BEGIN IMMEDIATE", NULL,
 			 NULL, NULL))
-		return db_err(c->db, "begin");
+		return gic_db_fail(c->db, NULL);
 	return 0;
 }
 
@@ -482,7 +483,7 @@ int gic_tx_end(struct gic_catalog *c, int dry_run, int rc)
 {
 	if (rc == 0 && !dry_run &&
 	    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL))
-		rc = db_err(c->db, "commit");
+		rc = gic_db_fail(c->db, "commit");
 	if (rc != 0 || dry_run)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -527,11 +528,11 @@ int gic_db_count(struct gic_catalog *c, const char *sql, uint64_t *n)
 	int rc;
 
 	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
-		return db_err(c->db, "count");
+		return gic_db_fail(c->db, "count");
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		*n = (uint64_t)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : db_err(c->db, "count");
+	return rc == SQLITE_ROW ? 0 : gic_db_fail(c->db, "count");
 }
 
 char *gic_column_dup(sqlite3_stmt *s, int i)

@@ -36,14 +36,10 @@ struct gic_near_clusters {
 	uint32_t *root;                  /* index of the cluster's id image */
 };
 
-static int db_err(struct gic_catalog *c)
-{
-	return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-}
-
 static int exec(struct gic_catalog *c, const char *sql)
 {
-	return sqlite3_exec(c->db, sql, NULL, NULL, NULL) ? db_err(c) : 0;
+	return sqlite3_exec(c->db, sql, NULL, NULL, NULL) ?
+	       gic_db_fail(c->db, NULL) : 0;
 }
 
 /* ---- clusters ---------------------------------------------------------- */
@@ -91,7 +87,7 @@ static int load(struct gic_catalog *c, const char *expr,
 		rc = push(m, (const char *)sqlite3_column_text(s, 0),
 			  (const char *)sqlite3_column_text(s, 1));
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_err(c);
+		rc = gic_db_fail(c->db, NULL);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -224,7 +220,7 @@ static int fill_exact(struct gic_dedup *d, const char *expr, int *errcol)
 		return rc;
 	if (sqlite3_prepare_v2(d->c->db, "INSERT INTO temp.gic_dup VALUES "
 			       "(?, ?)", -1, &ins, NULL)) {
-		rc = db_err(d->c);
+		rc = gic_db_fail(d->c->db, NULL);
 		goto out;
 	}
 	while (rc == 0 && (step = sqlite3_step(sel)) == SQLITE_ROW) {
@@ -238,11 +234,11 @@ static int fill_exact(struct gic_dedup *d, const char *expr, int *errcol)
 		sqlite3_bind_value(ins, 1, sqlite3_column_value(sel, 0));
 		sqlite3_bind_int64(ins, 2, copies);
 		if (sqlite3_step(ins) != SQLITE_DONE)
-			rc = db_err(d->c);
+			rc = gic_db_fail(d->c->db, NULL);
 		sqlite3_reset(ins);
 	}
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_err(d->c);
+		rc = gic_db_fail(d->c->db, NULL);
 out:
 	sqlite3_finalize(ins);
 	sqlite3_finalize(sel);
@@ -285,7 +281,7 @@ static int fill_near(struct gic_dedup *d, const struct gic_near_clusters *m)
 		return gic_seterr(GIC_ENOMEM, "out of memory");
 	if (sqlite3_prepare_v2(d->c->db, "INSERT INTO temp.gic_near VALUES "
 			       "(?, ?, ?, ?)", -1, &ins, NULL)) {
-		rc = db_err(d->c);
+		rc = gic_db_fail(d->c->db, NULL);
 		goto out;
 	}
 	for (size_t i = 0; i < m->n; i++)
@@ -305,7 +301,7 @@ static int fill_near(struct gic_dedup *d, const struct gic_near_clusters *m)
 		sqlite3_bind_int64(ins, 3, size[r]);
 		sqlite3_bind_int(ins, 4, gic_hamming(m->phash[i], m->phash[r]));
 		if (sqlite3_step(ins) != SQLITE_DONE)
-			rc = db_err(d->c);
+			rc = gic_db_fail(d->c->db, NULL);
 		sqlite3_reset(ins);
 	}
 out:
@@ -353,7 +349,7 @@ int gic_dedup_phashes(struct gic_catalog *c, const char *const *sha256,
 
 	if (sqlite3_prepare_v2(c->db, "SELECT phash FROM images WHERE sha256 "
 			       "= ?", -1, &s, NULL))
-		return db_err(c);
+		return gic_db_fail(c->db, NULL);
 	if ((began = gic_read_begin(c)) < 0)
 		rc = began;
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -367,7 +363,7 @@ int gic_dedup_phashes(struct gic_catalog *c, const char *const *sha256,
 					"catalog", sha256[i]);
 			break;
 		default:
-			rc = db_err(c);
+			rc = gic_db_fail(c->db, NULL);
 		}
 		sqlite3_reset(s);
 	}

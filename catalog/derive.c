@@ -18,11 +18,6 @@
 #include "degrade.h"
 #include "ingest-write.h"
 
-static int db_fail(struct gic_catalog *c, const char *what)
-{
-	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(c->db));
-}
-
 int gic_derive_lookup(struct gic_catalog *c, const char *parent_hex,
 		      const struct gic_ops *ops, char out_hex[GIC_HEX_LEN + 1],
 		      uint64_t *bytes)
@@ -35,7 +30,7 @@ int gic_derive_lookup(struct gic_catalog *c, const char *parent_hex,
 			       "derivations d JOIN images i ON i.sha256 = "
 			       "d.derived WHERE d.parent = ? AND d.ops = ? AND "
 			       "d.codec = ?", -1, &s, NULL))
-		return db_fail(c, "look up derivation");
+		return gic_db_fail(c->db, "look up derivation");
 	sqlite3_bind_text(s, 1, parent_hex, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, ops->canon, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, gic_degrade_codec(), -1, SQLITE_STATIC);
@@ -49,7 +44,7 @@ int gic_derive_lookup(struct gic_catalog *c, const char *parent_hex,
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(c, "look up derivation");
+		return gic_db_fail(c->db, "look up derivation");
 	if (rc == SQLITE_DONE)
 		return gic_seterr(GIC_ENOTFOUND, "%s of %s not derived yet",
 				  ops->canon, parent_hex);
@@ -71,7 +66,7 @@ static int step_done(struct gic_catalog *c, sqlite3_stmt *s, const char *what)
 	int rc = sqlite3_step(s);
 
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : db_fail(c, what);
+	return rc == SQLITE_DONE ? 0 : gic_db_fail(c->db, what);
 }
 
 /* The images row of a derived object, from what gic_probe says of it;
@@ -84,12 +79,12 @@ static int insert_image(struct gic_catalog *c, const char *hex, size_t len,
 	int rc;
 
 	if (sqlite3_prepare_v2(c->db, gic_image_insert_sql, -1, &s, NULL))
-		return db_fail(c, "record derived image");
+		return gic_db_fail(c->db, "record derived image");
 	gic_image_row_bind(s, hex, len, in, NULL, 0, 0);
 	if ((rc = step_done(c, s, "record derived image")) < 0)
 		return rc;
 	if (sqlite3_prepare_v2(c->db, gic_image_stored_sql, -1, &s, NULL))
-		return db_fail(c, "record derived image");
+		return gic_db_fail(c->db, "record derived image");
 	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
 	return step_done(c, s, "record derived image");
 }
@@ -108,7 +103,7 @@ static int insert_derivation(struct gic_catalog *c, const char *parent,
 			       " excluded.width, height = excluded.height, "
 			       "format = excluded.format, created_at = "
 			       "excluded.created_at", -1, &s, NULL))
-		return db_fail(c, "record derivation");
+		return gic_db_fail(c->db, "record derivation");
 	sqlite3_bind_text(s, 1, parent, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, ops->canon, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, gic_degrade_codec(), -1, SQLITE_STATIC);
@@ -127,7 +122,7 @@ static int parent_known(struct gic_catalog *c, const char *parent)
 
 	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM images WHERE sha256 = ?",
 			       -1, &s, NULL))
-		return db_fail(c, "look up image");
+		return gic_db_fail(c->db, "look up image");
 	sqlite3_bind_text(s, 1, parent, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
@@ -135,7 +130,7 @@ static int parent_known(struct gic_catalog *c, const char *parent)
 		return 0;
 	return rc == SQLITE_DONE ? gic_seterr(GIC_ENOTFOUND, "no image %s in "
 					      "the catalog", parent)
-				 : db_fail(c, "look up image");
+				 : gic_db_fail(c->db, "look up image");
 }
 
 /* Object, image row, derivation: in the caller's transaction. */
@@ -182,7 +177,7 @@ int gic_derive_store(struct gic_catalog *c, const char *parent_hex,
 		return rc;
 	if (sqlite3_get_autocommit(c->db)) {
 		if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) {
-			rc = db_fail(c, "begin");
+			rc = gic_db_fail(c->db, NULL);
 			goto out;
 		}
 		own = 1;
@@ -191,7 +186,7 @@ int gic_derive_store(struct gic_catalog *c, const char *parent_hex,
 		    probed ? probed : &info);
 	if (own && rc == 0 && (rc = c->odb->be->sync(c->odb)) == 0 &&
 	    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL))
-		rc = db_fail(c, "commit");
+		rc = gic_db_fail(c->db, "commit");
 	if (own && rc < 0)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 out:

@@ -36,11 +36,6 @@ static sqlite3_stmt **state_slot(struct gic_fetcher *f, size_t i)
 	return v[i];
 }
 
-static int db_fail(struct gic_fetcher *f, const char *what)
-{
-	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(f->cat->db));
-}
-
 int gic_fetch_state_open(struct gic_fetcher *f)
 {
 	const struct gic_fetch_opts *o = f->o;
@@ -55,7 +50,7 @@ int gic_fetch_state_open(struct gic_fetcher *f)
 	for (size_t i = 0; i < NSTATE; i++)
 		if (sqlite3_prepare_v2(f->cat->db, state_sql[i], -1,
 				       state_slot(f, i), NULL))
-			return db_fail(f, "prepare fetch");
+			return gic_db_fail(f->cat->db, "prepare fetch");
 	return 0;
 }
 
@@ -137,7 +132,8 @@ static int step(struct gic_fetcher *f, sqlite3_stmt *s, const char *what)
 	int rc = sqlite3_step(s);
 
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(f, what);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 :
+	       gic_db_fail(f->cat->db, what);
 }
 
 /* Does the store hold the sha256 that item i's row names, whole, within
@@ -187,7 +183,7 @@ static int plan_one(struct gic_fetcher *f, size_t i, enum plan *out)
 	tried = have && sqlite3_column_int64(s, 2) > 0;
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(f, "read fetch state");
+		return gic_db_fail(f->cat->db, "read fetch state");
 	*out = done ? PLAN_DONE : PLAN_FETCH;
 	if (done) {
 		struct gic_path_meta m;

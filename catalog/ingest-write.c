@@ -79,10 +79,7 @@ static const char *const sql_text[] = {
 
 int gic_writer_fail(struct gic_writer *w, const char *what)
 {
-	char why[512];
-
-	return gic_seterr(GIC_EDB, "%s: %s", what,
-			  gic_db_errmsg(w->cat->db, why, sizeof(why)));
+	return gic_db_fail(w->cat->db, what);
 }
 
 static sqlite3_stmt **stmt_slot(struct gic_writer *w, size_t i)
@@ -212,7 +209,7 @@ int gic_writer_begin(struct gic_writer *w)
 	if (w->in_tx)
 		return 0;
 	if (sqlite3_exec(w->cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
-		return gic_writer_fail(w, "begin");
+		return gic_writer_fail(w, NULL);
 	w->in_tx = 1;
 	if ((rc = gic_license_rules_load(w->cat, &rules)) < 0)
 		return rc;

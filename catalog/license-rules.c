@@ -22,11 +22,6 @@ struct gic_license_rules {
 	size_t n;
 };
 
-static int db_fail(struct gic_catalog *c, const char *what)
-{
-	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(c->db));
-}
-
 void gic_license_rules_free(struct gic_license_rules *r)
 {
 	if (!r)
@@ -53,7 +48,7 @@ int gic_license_rules_load(struct gic_catalog *c,
 	if (sqlite3_prepare_v2(c->db, "SELECT kind, name, licenses FROM "
 			       "license_rules", -1, &s, NULL)) {
 		gic_license_rules_free(r);
-		return db_fail(c, "read license rules");
+		return gic_db_fail(c->db, "read license rules");
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct rule *x;
@@ -71,7 +66,7 @@ int gic_license_rules_load(struct gic_catalog *c,
 	if (rc != SQLITE_DONE) {
 		gic_license_rules_free(r);
 		return rc == SQLITE_ROW ? gic_seterr(GIC_ENOMEM, "out of memory")
-					: db_fail(c, "read license rules");
+					: gic_db_fail(c->db, "read license rules");
 	}
 	*out = r;
 	return 0;
@@ -150,7 +145,7 @@ static int apply(struct gic_catalog *c, char kind, const char *name,
 			       "?2 AND license IS ?3" : "UPDATE entries SET "
 			       "license = ?1 WHERE generator = ?2 AND license "
 			       "IS ?3", -1, &upd, NULL)) {
-		rc = db_fail(c, "apply the license rule");
+		rc = gic_db_fail(c->db, "apply the license rule");
 		goto out;
 	}
 	sqlite3_bind_text(vals, 1, name, -1, SQLITE_STATIC);
@@ -170,7 +165,7 @@ static int apply(struct gic_catalog *c, char kind, const char *name,
 		*changed += (uint64_t)sqlite3_changes(c->db);
 		sqlite3_reset(upd);
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(c, "apply the license rule");
+	rc = rc == SQLITE_DONE ? 0 : gic_db_fail(c->db, "apply the license rule");
 out:
 	sqlite3_finalize(vals);
 	sqlite3_finalize(upd);
@@ -195,7 +190,7 @@ int gic_license_rule_set(struct gic_catalog *c, const char *kind,
 		return rc;
 	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) {
 		free(joined);
-		return db_fail(c, "record the license rule");
+		return gic_db_fail(c->db, "record the license rule");
 	}
 	if (sqlite3_prepare_v2(c->db, joined ?
 			       "INSERT OR REPLACE INTO license_rules (kind, "
@@ -208,14 +203,14 @@ int gic_license_rule_set(struct gic_catalog *c, const char *kind,
 			sqlite3_bind_text(s, 3, joined, -1, SQLITE_STATIC);
 	}
 	rc = s && sqlite3_step(s) == SQLITE_DONE ? 0 :
-	     db_fail(c, "record the license rule");
+	     gic_db_fail(c->db, "record the license rule");
 	sqlite3_finalize(s);
 	if (rc == 0 && !joined)  /* unset: whether there was one */
 		*changed = (uint64_t)sqlite3_changes(c->db);
 	if (rc == 0 && joined)
 		rc = apply(c, *kind, name, joined, changed);
 	if (rc == 0 && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL))
-		rc = db_fail(c, "record the license rule");
+		rc = gic_db_fail(c->db, "record the license rule");
 	if (rc < 0) {
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 		*changed = 0;

@@ -259,11 +259,6 @@ const char *gic_license_default(const struct gic_path_meta *m,
 	return "LicenseRef-GenImage";
 }
 
-static int db_fail(struct gic_catalog *c, const char *what)
-{
-	return gic_seterr(GIC_EDB, "%s: %s", what, sqlite3_errmsg(c->db));
-}
-
 /* Updates every entry the prepared selection of ids yields. */
 static int update_all(struct gic_catalog *c, sqlite3_stmt *sel,
 		      const char *ids, uint64_t *changed)
@@ -273,19 +268,19 @@ static int update_all(struct gic_catalog *c, sqlite3_stmt *sel,
 
 	if (sqlite3_prepare_v2(c->db, "UPDATE entries SET license = ?1 WHERE "
 			       "id = ?2 AND license IS NOT ?1", -1, &upd, NULL))
-		return db_fail(c, "update entries");
+		return gic_db_fail(c->db, "update entries");
 	sqlite3_bind_text(upd, 1, ids, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
 		sqlite3_bind_int64(upd, 2, sqlite3_column_int64(sel, 0));
 		if (sqlite3_step(upd) != SQLITE_DONE) {
-			rc = db_fail(c, "update entries");
+			rc = gic_db_fail(c->db, "update entries");
 			break;
 		}
 		*changed += (uint64_t)sqlite3_changes(c->db);
 		sqlite3_reset(upd);
 	}
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(c, "update entries");
+		rc = gic_db_fail(c->db, "update entries");
 	sqlite3_finalize(upd);
 	return rc;
 }
@@ -308,14 +303,14 @@ int gic_license_set(struct gic_catalog *c, const char *expr, const char *ids,
 				     NULL)) < 0)
 		goto out;
 	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) {
-		rc = db_fail(c, "update entries");
+		rc = gic_db_fail(c->db, "update entries");
 		goto out;
 	}
 	rc = update_all(c, sel, joined, changed);
 	sqlite3_finalize(sel);
 	sel = NULL;
 	if (rc == 0 && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL))
-		rc = db_fail(c, "update entries");
+		rc = gic_db_fail(c->db, "update entries");
 	if (rc < 0) {
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 		*changed = 0;

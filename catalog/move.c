@@ -32,17 +32,12 @@
 #define NEW_PATH_OF(t) "?2 || substr(" t "path, length(?1) + 1)"
 #define NEW_PATH NEW_PATH_OF("")
 
-static int db_fail(struct gic_catalog *c)
-{
-	return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-}
-
 /* Prepares sql with from, to and dataset bound to ?1, ?2, ?3. */
 static int prepare(struct gic_catalog *c, const char *sql, const char *from,
 		   const char *to, const char *dataset, sqlite3_stmt **s)
 {
 	if (sqlite3_prepare_v2(c->db, sql, -1, s, NULL))
-		return db_fail(c);
+		return gic_db_fail(c->db, NULL);
 	sqlite3_bind_text(*s, 1, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(*s, 2, to, -1, SQLITE_STATIC);
 	if (dataset)
@@ -62,7 +57,7 @@ static int step_once(struct gic_catalog *c, sqlite3_stmt *s,
 		take(s, rep);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(c);
+		return gic_db_fail(c->db, NULL);
 	return rc == SQLITE_ROW;
 }
 
@@ -219,7 +214,7 @@ static int follow_refs(struct gic_catalog *c, const char *from,
 					   "= ?2 WHERE sha256 = ?1", -1, &u,
 					   NULL)) {
 		sqlite3_finalize(s);
-		return db_fail(c);
+		return gic_db_fail(c->db, NULL);
 	}
 	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *hex = (const char *)sqlite3_column_text(s, 0);
@@ -237,14 +232,14 @@ static int follow_refs(struct gic_catalog *c, const char *from,
 				sqlite3_bind_text(u, 1, hex, -1, SQLITE_STATIC);
 				sqlite3_bind_text(u, 2, now, -1, SQLITE_STATIC);
 				if (sqlite3_step(u) != SQLITE_DONE)
-					rc = db_fail(c);
+					rc = gic_db_fail(c->db, NULL);
 				sqlite3_reset(u);
 			}
 		}
 		free(now);
 	}
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_fail(c);
+		rc = gic_db_fail(c->db, NULL);
 	rep->refs_lost += rc == 0 && state < 0;
 	sqlite3_finalize(s);
 	sqlite3_finalize(u);

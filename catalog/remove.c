@@ -15,11 +15,6 @@
 #include "ingest-write.h"
 #include "maint.h"
 
-static int db_fail(struct gic_catalog *c)
-{
-	return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
-}
-
 /* Fills temp.rm_ids with the ids of the entries expr selects. */
 static int collect(struct gic_catalog *c, const char *expr, int *errcol,
 		   uint64_t *n)
@@ -32,7 +27,7 @@ static int collect(struct gic_catalog *c, const char *expr, int *errcol,
 		return rc;
 	if (sqlite3_prepare_v2(c->db, "INSERT INTO temp.rm_ids (id) VALUES (?)",
 			       -1, &ins, NULL)) {
-		rc = db_fail(c);
+		rc = gic_db_fail(c->db, NULL);
 		goto out;
 	}
 	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
@@ -43,7 +38,7 @@ static int collect(struct gic_catalog *c, const char *expr, int *errcol,
 		(*n)++;
 	}
 	if (step != SQLITE_DONE)
-		rc = db_fail(c);
+		rc = gic_db_fail(c->db, NULL);
 out:
 	sqlite3_finalize(ins);
 	sqlite3_finalize(sel);
@@ -128,7 +123,7 @@ static int refs_read_removed(struct gic_catalog *c, uint64_t *n)
 	int step;
 
 	if (sqlite3_prepare_v2(c->db, REFS_OF_REMOVED, -1, &s, NULL))
-		return db_fail(c);
+		return gic_db_fail(c->db, NULL);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *hex = (const char *)sqlite3_column_text(s, 0);
 
@@ -141,7 +136,7 @@ static int refs_read_removed(struct gic_catalog *c, uint64_t *n)
 		(*n)++;
 	}
 	sqlite3_finalize(s);
-	return step == SQLITE_DONE ? 0 : db_fail(c);
+	return step == SQLITE_DONE ? 0 : gic_db_fail(c->db, NULL);
 }
 
 /* Counts, then (unless dry_run) deletes; inside the transaction. */
@@ -159,7 +154,7 @@ static int remove_selected(struct gic_catalog *c, const char *expr,
 	if (sqlite3_exec(c->db, "CREATE TEMP TABLE rm_ids (id INTEGER PRIMARY "
 			 "KEY); CREATE TEMP TABLE rm_left (sha256 TEXT PRIMARY "
 			 "KEY, stays TEXT) WITHOUT ROWID", NULL, NULL, NULL))
-		return db_fail(c);
+		return gic_db_fail(c->db, NULL);
 	if ((rc = collect(c, expr, errcol, &rep->entries)) < 0)
 		return rc;
 	/* why gc keeps one: derived from an image in use, or exported */
@@ -167,7 +162,7 @@ static int remove_selected(struct gic_catalog *c, const char *expr,
 			 "'derived' WHERE sha256 IN (" KEPT_DERIVED "); UPDATE "
 			 "temp.rm_left SET stays = 'exported' WHERE stays IS "
 			 "NULL AND sha256 IN (" EXPORTED ")", NULL, NULL, NULL))
-		return db_fail(c);
+		return gic_db_fail(c->db, NULL);
 	if ((rc = gic_db_count(c, "SELECT count(*) FROM temp.rm_left",
 			       &rep->images_left)) < 0 ||
 	    (rc = gic_db_count(c, "SELECT count(*) FROM temp.rm_left WHERE "
@@ -185,7 +180,7 @@ static int remove_selected(struct gic_catalog *c, const char *expr,
 	if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) ||
 	    sqlite3_exec(c->db, "DELETE FROM entries WHERE id IN temp.rm_ids",
 			 NULL, NULL, NULL))
-		return db_fail(c);
+		return gic_db_fail(c->db, NULL);
 	return 0;
 }
 

@@ -319,7 +319,7 @@ db.execute(\"ROLLBACK\")
 	test "$(wc -l <err)" -eq 1 &&
 	test "$(cat err)" = "gicat: license set: record the license rule: database is locked (another process is writing the catalog: run this again once it is done)" &&
 	test_expect_code 3 env GICAT_BUSY_TIMEOUT=0 gicat --catalog cat rm "label = real" 2>err &&
-	test "$(cat err)" = "gicat: rm: begin: database is locked (another process is writing the catalog: run this again once it is done)" &&
+	test "$(cat err)" = "gicat: rm: database is locked (another process is writing the catalog: run this again once it is done)" &&
 	for v in x -1 1e9 86401 "" " 1"; do
 		test_expect_code 2 env GICAT_BUSY_TIMEOUT="$v" gicat --catalog cat query --count 2>err &&
 		test "$(cat err)" = "gicat: GICAT_BUSY_TIMEOUT takes seconds (0 to 86400), not ${SQ}$v${SQ}" || return 1
