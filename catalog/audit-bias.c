@@ -177,7 +177,7 @@ static int scan(struct gic_catalog *c, struct gic_bias *b,
 			       "FROM temp.audit_items a JOIN images i ON "
 			       "i.sha256 = a.sha256", -1, &q,
 			       NULL))
-		return gic_seterr(GIC_EDB, "audit bias: %s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, "audit bias");
 	while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
 		struct img m;
 
@@ -189,7 +189,7 @@ static int scan(struct gic_catalog *c, struct gic_bias *b,
 			rc = add(&b->sets[pool], &d[pool], &m);
 	}
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = gic_seterr(GIC_EDB, "audit bias: %s", sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, "audit bias");
 	sqlite3_finalize(q);
 	return rc;
 }

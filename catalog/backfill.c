@@ -79,7 +79,7 @@ static int store(struct gic_catalog *c, sqlite3_stmt *up,
 				sqlite3_bind_null(up, 3 + f);
 		}
 		if (sqlite3_step(up) != SQLITE_DONE)
-			rc = gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+			rc = gic_db_fail(c->db, NULL);
 		sqlite3_reset(up);
 	}
 	return gic_tx_end(c, 0, rc);
@@ -102,7 +102,7 @@ static int pending(struct gic_catalog *c, struct todo **t, size_t *n)
 	if (sqlite3_prepare_v2(c->db, "SELECT sha256, width * height FROM "
 			       "images WHERE trailing_bytes IS NULL ORDER BY "
 			       "sha256", -1, &s, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, NULL);
 	while ((st = sqlite3_step(s)) == SQLITE_ROW) {
 		if ((rc = gic_grow(t, *n + 1, &cap, sizeof(**t), 1024)) < 0)
 			break;
@@ -111,7 +111,7 @@ static int pending(struct gic_catalog *c, struct todo **t, size_t *n)
 		(*t)[(*n)++].pixels = (uint64_t)sqlite3_column_int64(s, 1);
 	}
 	if (rc == 0 && st != SQLITE_DONE)
-		rc = gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, NULL);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -142,7 +142,7 @@ int gic_backfill(struct gic_catalog *c,
 			       "exif_model = ?5, xmp_source_type = ?6 "
 			       "WHERE sha256 = ?1 AND trailing_bytes IS NULL",
 			       -1, &up, NULL)) {
-		rc = gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, NULL);
 		goto out;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {

@@ -240,7 +240,7 @@ static int prepare(struct keys *k)
 	if (sqlite3_prepare_v2(k->c->db, SQL_MAT, -1, &k->mat, NULL) ||
 	    sqlite3_prepare_v2(k->c->db, GIC_SQL_AT_PATH, -1, &k->ent,
 			       NULL))
-		return gic_seterr(GIC_EDB, "eval: %s", sqlite3_errmsg(k->c->db));
+		return gic_db_fail(k->c->db, "eval");
 	sqlite3_bind_text(k->mat, 1, k->e->r->task_hash, -1, SQLITE_STATIC);
 	return 0;
 }
@@ -303,8 +303,7 @@ static int lookup(struct keys *k, const char *p, char sha[GIC_HEX_LEN + 1],
 				other_export(k, s[q]);
 		}
 		sqlite3_reset(s[q]);
-		rc = rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "eval: %s",
-							 sqlite3_errmsg(k->c->db));
+		rc = rc == SQLITE_DONE ? 0 : gic_db_fail(k->c->db, "eval");
 	}
 	if (hits > 1)
 		return report(k, GIC_EVAL_MALFORMED, "path '%s' names several "
@@ -380,7 +379,7 @@ static int index_names(struct keys *k)
 	if (sqlite3_prepare_v2(k->c->db, "SELECT path FROM entries UNION ALL "
 			       "SELECT path FROM materialized_files", -1, &s,
 			       NULL))
-		return gic_seterr(GIC_EDB, "eval: %s", sqlite3_errmsg(k->c->db));
+		return gic_db_fail(k->c->db, "eval");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *p = (const char *)sqlite3_column_text(s, 0);
 
@@ -393,7 +392,7 @@ static int index_names(struct keys *k)
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return gic_seterr(GIC_EDB, "eval: %s", sqlite3_errmsg(k->c->db));
+		return gic_db_fail(k->c->db, "eval");
 	if (k->nnames)
 		qsort(k->names, k->nnames, sizeof(*k->names), u64_cmp);
 	k->named = 1;

@@ -49,7 +49,7 @@ int gic_export_dir_query(struct gic_catalog *c, const char *sql,
 			 const char *dir, struct sqlite3_stmt **s)
 {
 	if (sqlite3_prepare_v2(c->db, sql, -1, s, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, NULL);
 	sqlite3_bind_text(*s, 1, dir, -1, SQLITE_STATIC);
 	return 0;
 }

@@ -180,7 +180,7 @@ int gic_export_check_listed(struct gic_catalog *c, const char *dir,
 	if (rc == 0 && sqlite3_prepare_v2(c->db, "SELECT bytes, ref_path, "
 					  "ref_size, ref_mtime_ns FROM images "
 					  "WHERE sha256 = ?", -1, &q, NULL))
-		rc = gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, NULL);
 	for (size_t i = 0; rc == 0 && i < l.n; i++) {
 		const char *bad = "listed by the manifest, no longer catalogued";
 
@@ -190,7 +190,7 @@ int gic_export_check_listed(struct gic_catalog *c, const char *dir,
 		if ((step = sqlite3_step(q)) == SQLITE_ROW)
 			bad = drift(c, q, &l.v[i], why, sizeof(why));
 		else if (step != SQLITE_DONE)
-			rc = gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+			rc = gic_db_fail(c->db, NULL);
 		sqlite3_reset(q);
 		if (rc < 0 || !bad)
 			continue;

@@ -140,8 +140,7 @@ static int locate(struct gic_export_ctx *x, sqlite3_stmt *q,
 	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return gic_seterr(GIC_EDB, "look up image: %s",
-				  sqlite3_errmsg(x->cat->db));
+		return gic_db_fail(x->cat->db, "look up image");
 	if (!(*out = gic_odb_fs_path(x->cat->odb, it->sha256)))
 		return gic_odb_path_err(it->sha256);
 	if ((rc = gic_export_object_sound(*out, it)) == GIC_ENOTFOUND)
@@ -160,8 +159,7 @@ static int manifest_set(struct gic_export_ctx *x, const struct gic_resolved_set 
 
 	if (sqlite3_prepare_v2(x->cat->db, "SELECT ref_path, ref_mtime_ns FROM "
 			       "images WHERE sha256 = ?", -1, &q, NULL))
-		return gic_seterr(GIC_EDB, "look up images: %s",
-				  sqlite3_errmsg(x->cat->db));
+		return gic_db_fail(x->cat->db, "look up images");
 	if ((began = gic_read_begin(x->cat)) < 0) {
 		sqlite3_finalize(q);
 		return began;
@@ -558,7 +556,7 @@ int gic_export_save(struct gic_export_ctx *x, int64_t *id)
 	int rc;
 
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
-		return gic_seterr(GIC_EDB, "record export: %s", sqlite3_errmsg(db));
+		return gic_db_fail(db, "record export");
 	/* a number never given before (counters), not the next row id */
 	rc = sqlite3_prepare_v2(db, "INSERT INTO materializations (id, "
 				"task_name, task_hash, seed, format, mode, "
@@ -590,7 +588,7 @@ int gic_export_save(struct gic_export_ctx *x, int64_t *id)
 	if (rc == SQLITE_OK)
 		rc = forget_older(x, *id);
 	if (rc != SQLITE_OK || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) {
-		rc = gic_seterr(GIC_EDB, "record export: %s", sqlite3_errmsg(db));
+		rc = gic_db_fail(db, "record export");
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
 	}

@@ -66,7 +66,7 @@ static int earlier(struct gic_catalog *c, const struct gic_resolved *r,
 			       "materialized_files f WHERE f.materialization_id "
 			       "= m.id AND f.image_sha256 IS NOT NULL) ORDER BY "
 			       "id DESC LIMIT 1", -1, &s, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, NULL);
 	sqlite3_bind_text(s, 1, r->task_hash, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		m->earlier = sqlite3_column_int64(s, 0);
@@ -75,7 +75,7 @@ static int earlier(struct gic_catalog *c, const struct gic_resolved *r,
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-	       gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	       gic_db_fail(c->db, NULL);
 }
 
 int gic_export_moved(struct gic_catalog *c, const struct gic_resolved *r,
@@ -102,14 +102,13 @@ int gic_export_moved(struct gic_catalog *c, const struct gic_resolved *r,
 			       "materialized_files WHERE materialization_id = ? "
 			       "AND image_sha256 IS NOT NULL AND set_name IS NOT "
 			       "NULL", -1, &s, NULL))
-		rc = gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, NULL);
 	else {
 		sqlite3_bind_int64(s, 1, m->earlier);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 			note(v, n, (const char *)sqlite3_column_text(s, 0),
 			     set_index(r, (const char *)sqlite3_column_text(s, 1)));
-		rc = rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "%s",
-							sqlite3_errmsg(c->db));
+		rc = rc == SQLITE_DONE ? 0 : gic_db_fail(c->db, NULL);
 	}
 	sqlite3_finalize(s);
 	for (size_t i = 0; rc == 0 && i < n; i++) {

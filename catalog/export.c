@@ -273,7 +273,7 @@ static int holds_refs(struct gic_catalog *c, const char *out)
 			       "ref_path < ?1 || '0' AND "
 			       GIC_SQL_UNDER("ref_path", "?1") " LIMIT 1", -1,
 			       &s, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, NULL);
 	sqlite3_bind_text(s, 1, out, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
@@ -282,8 +282,7 @@ static int holds_refs(struct gic_catalog *c, const char *out)
 				"write exports elsewhere",
 				(const char *)sqlite3_column_text(s, 0));
 	else
-		rc = rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "%s",
-							sqlite3_errmsg(c->db));
+		rc = rc == SQLITE_DONE ? 0 : gic_db_fail(c->db, NULL);
 	sqlite3_finalize(s);
 	return rc;
 }

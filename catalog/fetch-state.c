@@ -339,8 +339,7 @@ static int load_list(struct gic_catalog *c, const struct gic_fetch_list *l,
 			 "FROM temp.fetch_list; BEGIN", NULL, NULL, NULL) ||
 	    sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO temp.fetch_list "
 			       "VALUES (?, ?, ?)", -1, &s, NULL)) {
-		rc = gic_seterr(GIC_EDB, "fetch status: %s",
-				sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, "fetch status");
 		goto out;
 	}
 	for (size_t i = 0; i < l->n && rc == 0; i++) {
@@ -353,8 +352,7 @@ static int load_list(struct gic_catalog *c, const struct gic_fetch_list *l,
 		else
 			sqlite3_bind_null(s, 3);
 		if (sqlite3_step(s) != SQLITE_DONE)
-			rc = gic_seterr(GIC_EDB, "fetch status: %s",
-					sqlite3_errmsg(c->db));
+			rc = gic_db_fail(c->db, "fetch status");
 		sqlite3_reset(s);
 	}
 out:
@@ -375,8 +373,7 @@ int gic_fetch_status(struct gic_catalog *c, const struct gic_fetch_list *l,
 		return rc;
 	if (sqlite3_prepare_v2(c->db, status_sql[base], -1, summary, NULL) ||
 	    sqlite3_prepare_v2(c->db, status_sql[base + 1], -1, failed, NULL)) {
-		rc = gic_seterr(GIC_EDB, "fetch status: %s",
-				sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, "fetch status");
 		sqlite3_finalize(*summary);
 		*summary = NULL;
 		return rc;
@@ -456,8 +453,7 @@ static int only_elsewhere(struct gic_catalog *c, const char *name)
 			rc = sqlite3_column_int(s, 0);
 	}
 	sqlite3_finalize(s);
-	return rc < 0 ? gic_seterr(GIC_EDB, "fetch state: %s",
-				   sqlite3_errmsg(c->db)) : rc;
+	return rc < 0 ? gic_db_fail(c->db, "fetch state") : rc;
 }
 
 int gic_fetch_elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
@@ -480,8 +476,7 @@ int gic_fetch_elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
 			       "dataset FROM fetches WHERE dataset != ?1) d "
 			       "ORDER BY n DESC, d.dataset LIMIT 1", -1, &s,
 			       NULL))
-		return gic_seterr(GIC_EDB, "fetch state: %s",
-				  sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, "fetch state");
 	sqlite3_bind_text(s, 1, l->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -490,7 +485,7 @@ int gic_fetch_elsewhere(struct gic_catalog *c, const struct gic_fetch_list *l,
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-	       gic_seterr(GIC_EDB, "fetch state: %s", sqlite3_errmsg(c->db));
+	       gic_db_fail(c->db, "fetch state");
 }
 
 int gic_fetch_datasets(struct gic_catalog *c, char *buf, size_t size)
@@ -502,8 +497,7 @@ int gic_fetch_datasets(struct gic_catalog *c, char *buf, size_t size)
 	*buf = '\0';
 	if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT dataset FROM fetches "
 			       "ORDER BY dataset", -1, &s, NULL))
-		return gic_seterr(GIC_EDB, "fetch state: %s",
-				  sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, "fetch state");
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *d = (const char *)sqlite3_column_text(s, 0);
 		int len = snprintf(buf + n, size - n, "%s%s", n ? ", " : "", d);
@@ -516,6 +510,5 @@ int gic_fetch_datasets(struct gic_catalog *c, char *buf, size_t size)
 		n += (size_t)len;
 	}
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "fetch state: %s",
-						   sqlite3_errmsg(c->db));
+	return rc == SQLITE_DONE ? 0 : gic_db_fail(c->db, "fetch state");
 }

@@ -89,7 +89,7 @@ static int forget_exports(struct gc_ctx *g)
 	 * leaves them out */
 	if (sqlite3_exec(db, "CREATE TEMP TABLE gc_gone (id INTEGER PRIMARY "
 			 "KEY)", NULL, NULL, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(db));
+		return gic_db_fail(db, NULL);
 	if (!g->dry && (rc = gic_tx_begin(g->c, 0)) < 0)
 		return rc;
 	if (sqlite3_prepare_v2(db, "SELECT id, out_dir, files, mode = "
@@ -117,8 +117,7 @@ static int forget_exports(struct gc_ctx *g)
 		sqlite3_reset(del);
 	}
 	if (step != SQLITE_DONE)
-		rc = gic_seterr(GIC_EDB, "export records: %s",
-				sqlite3_errmsg(db));
+		rc = gic_db_fail(db, "export records");
 	sqlite3_finalize(s);
 	sqlite3_finalize(del);
 	return g->dry ? rc : gic_tx_end(g->c, 0, rc);
@@ -146,7 +145,7 @@ static int sweep(struct gc_ctx *g)
 			 "TEXT PRIMARY KEY); INSERT INTO temp.gc_unused "
 			 UNUSED_IMAGES : "DELETE FROM images WHERE sha256 IN ("
 			 UNUSED_IMAGES ")", NULL, NULL, NULL))
-		rc = gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, NULL);
 	else
 		g->rep->rows = (uint64_t)sqlite3_changes(c->db);
 	if (!g->dry)
@@ -172,7 +171,7 @@ static int sweep(struct gc_ctx *g)
 			       "?1)" : "SELECT 1 FROM images WHERE "
 			       "sha256 = ?1 AND ref_path IS NULL", -1,
 			       &g->has_row, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, NULL);
 	/* a dry run, which removes nothing, looks the objects up in one
 	 * read transaction (not one each: 15% of its walk in lock calls);
 	 * gc itself looks each up as it is now, just before removing it */
@@ -235,7 +234,7 @@ int gic_catalog_vacuum(struct gic_catalog *c)
 		return rc;
 	if (sqlite3_exec(c->db, "PRAGMA temp_store = FILE; VACUUM", NULL, NULL,
 			 NULL))
-		rc = gic_seterr(GIC_EDB, "vacuum: %s", sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, "vacuum");
 	sqlite3_exec(c->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	if (rc == 0)
 		sqlite3_exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,

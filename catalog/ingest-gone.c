@@ -113,13 +113,12 @@ int gic_ingest_count_gone(struct gic_catalog *c, const struct gic_filelist *fl,
 			       "dataset = ?1 AND path > ?2 AND path < ?3 AND "
 			       "instr(substr(path, length(?2) + 1), '/') = 0",
 			       -1, &sel, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, NULL);
 	for (size_t i = 0; i < fl->ndirs && rc == 0; i++)
 		for (int d = 0; d < n && rc == 0; d++)
 			rc = gone_in(sel, datasets[d], fl->dirs[i], st);
 	if (rc < 0)
-		rc = gic_seterr(GIC_EDB, "look for entries of files gone: %s",
-				sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, "look for entries of files gone");
 	sqlite3_finalize(sel);
 	return rc;
 }

@@ -480,8 +480,7 @@ static int tidy_rejects(struct gic_catalog *c, const struct gic_filelist *fl,
 	sqlite3_finalize(sel);
 	sqlite3_finalize(del);
 	if (rc != SQLITE_OK) {
-		int err = gic_seterr(GIC_EDB, "clear rejects: %s",
-				     sqlite3_errmsg(c->db));
+		int err = gic_db_fail(c->db, "clear rejects");
 		st->rejects_forgotten = 0;
 		if (!sqlite3_get_autocommit(c->db))
 			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);

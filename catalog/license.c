@@ -80,8 +80,7 @@ int gic_license_list(struct gic_catalog *c, struct gic_license **out,
 	if (sqlite3_prepare_v2(c->db, "SELECT id, name, url, terms, commercial, "
 			       "redistribution, attribution, share_alike FROM "
 			       "licenses ORDER BY id", -1, &s, NULL)) {
-		rc = gic_seterr(GIC_EDB, "license registry: %s",
-				sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, "license registry");
 		goto out;
 	}
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -93,8 +92,7 @@ int gic_license_list(struct gic_catalog *c, struct gic_license **out,
 		}
 	}
 	if (step != SQLITE_DONE)
-		rc = gic_seterr(GIC_EDB, "license registry: %s",
-				sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, "license registry");
 out:
 	sqlite3_finalize(s);
 	if (rc < 0) {

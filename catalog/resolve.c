@@ -29,7 +29,7 @@ static int one_hash(struct gic_catalog *c, const char *sql, const char *a,
 	int rows = 0, rc = SQLITE_DONE;
 
 	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, NULL);
 	sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
 	if (b)
 		sqlite3_bind_text(s, 2, b, -1, SQLITE_STATIC);
@@ -38,7 +38,7 @@ static int one_hash(struct gic_catalog *c, const char *sql, const char *a,
 			snprintf(hex, GIC_HEX_LEN + 1, "%s",
 				 (const char *)sqlite3_column_text(s, 0));
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		rows = gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		rows = gic_db_fail(c->db, NULL);
 	sqlite3_finalize(s);
 	return rows;
 }
@@ -311,7 +311,7 @@ static int ref_path_of(struct gic_catalog *c, const char *hex, char **ref,
 	*ref = NULL;
 	if (sqlite3_prepare_v2(c->db, "SELECT ref_path, bytes FROM images "
 			       "WHERE sha256 = ?", -1, &s, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, NULL);
 	sqlite3_bind_text(s, 1, hex, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && bytes)
@@ -322,7 +322,7 @@ static int ref_path_of(struct gic_catalog *c, const char *hex, char **ref,
 	if (rc == SQLITE_NOMEM)
 		rc = gic_seterr(GIC_ENOMEM, "out of memory");
 	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		rc = gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, NULL);
 	else
 		rc = rc == SQLITE_ROW ? 0 : gic_seterr(GIC_ENOTFOUND,
 						       "no image %s", hex);

@@ -89,7 +89,7 @@ static int64_t count_label(struct gic_catalog *c, const struct gic_sql *q,
 		return rc;
 	sqlite3_bind_text(s, at, label, -1, SQLITE_STATIC);
 	n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) :
-	    gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+	    gic_db_fail(c->db, NULL);
 	sqlite3_finalize(s);
 	return n;
 }

@@ -91,7 +91,7 @@ static int store(struct gic_catalog *c, struct batch *b, uint64_t *computed)
 	int rc = 0;
 
 	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
-		return gic_seterr(GIC_EDB, "derive: %s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, "derive");
 	for (size_t i = 0; i < b->n && rc == 0; i++) {
 		struct job *j = &b->v[i];
 		if (j->rc < 0) {
@@ -109,7 +109,7 @@ static int store(struct gic_catalog *c, struct batch *b, uint64_t *computed)
 	if (rc == 0)
 		rc = c->odb->be->sync(c->odb);
 	if (rc == 0 && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL))
-		rc = gic_seterr(GIC_EDB, "derive: %s", sqlite3_errmsg(c->db));
+		rc = gic_db_fail(c->db, "derive");
 	if (rc < 0)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -296,8 +296,7 @@ int gic_task_check_fit(struct gic_catalog *c, struct gic_resolved *r)
 		return 0;
 	if (sqlite3_prepare_v2(c->db, "SELECT width, height FROM images WHERE "
 			       "sha256 = ?", -1, &q, NULL))
-		return gic_seterr(GIC_EDB, "look up images: %s",
-				  sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, "look up images");
 	rc = (began = gic_read_begin(c)) < 0 ? began : 0;
 	for (int i = 0; i < r->nsets && rc == 0; i++)
 		rc = set_fits(r->task, &r->sets[i], q);
@@ -349,8 +348,7 @@ int gic_task_derived_known(struct gic_catalog *c, const struct gic_task *t,
 			       "JOIN images i ON i.sha256 = d.derived WHERE "
 			       "d.parent = ? AND d.ops = ? AND d.codec = ?", -1,
 			       &q, NULL))
-		return gic_seterr(GIC_EDB, "look up derivations: %s",
-				  sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, "look up derivations");
 	sqlite3_bind_text(q, 3, gic_degrade_codec(), -1, SQLITE_STATIC);
 	rc = (began = gic_read_begin(c)) < 0 ? began : 0;
 	for (size_t i = 0; i < s->n && rc == 0; i++) {

@@ -140,13 +140,12 @@ static int image_columns(struct gic_catalog *c, struct gic_resolved_set *out)
 	if (sqlite3_prepare_v2(c->db, "SELECT sha256, format, bytes FROM "
 			       "images WHERE sha256 >= ?1 ORDER BY sha256", -1,
 			       &s, NULL))
-		return gic_seterr(GIC_EDB, "images: %s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, "images");
 	for (size_t i = 0; i < out->n; i++) {
 		struct gic_item *it = &out->items[i];
 
 		if (rc == 0 && (rc = image_row(s, it->sha256, &have, &cmp)) < 0)
-			rc = gic_seterr(GIC_EDB, "images: %s",
-					sqlite3_errmsg(c->db));
+			rc = gic_db_fail(c->db, "images");
 		if (rc == 0 && cmp) {
 			gic_item_release(it);
 			continue;
@@ -202,7 +201,7 @@ static int select_items(struct gic_catalog *c, const char *expr, int line,
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return gic_seterr(GIC_EDB, "select: %s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, "select");
 	return image_columns(c, out);
 }
 

@@ -418,7 +418,7 @@ static int check_images(struct ctx *x, int full)
 			       "WHERE e.sha256 = i.sha256 LIMIT 1) END FROM "
 			       "images i ORDER BY sha256", -1, &s, NULL)) {
 		gic_odb_prefetch_stop(ahead);
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(x->c->db));
+		return gic_db_fail(x->c->db, NULL);
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *hex = (const char *)sqlite3_column_text(s, 0);
@@ -438,8 +438,7 @@ static int check_images(struct ctx *x, int full)
 	}
 	sqlite3_finalize(s);
 	gic_odb_prefetch_stop(ahead);
-	return rc == SQLITE_DONE ? 0 : gic_seterr(GIC_EDB, "reading images: %s",
-						   sqlite3_errmsg(x->c->db));
+	return rc == SQLITE_DONE ? 0 : gic_db_fail(x->c->db, "reading images");
 }
 
 static int count_orphan(const char *hex, void *arg)
@@ -478,7 +477,7 @@ int gic_verify(struct gic_catalog *c, int full,
 		return rc;
 	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM images WHERE sha256 = ?",
 			       -1, &x.has_row, NULL))
-		return gic_seterr(GIC_EDB, "%s", sqlite3_errmsg(c->db));
+		return gic_db_fail(c->db, NULL);
 	if ((rc = began = gic_read_begin(c)) >= 0)
 		rc = c->odb->be->list(c->odb, count_orphan, &x,
 				      &rep->tmp_files, &rep->foreign);
