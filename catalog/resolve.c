@@ -235,9 +235,9 @@ int gic_resolve_image(struct gic_catalog *c, const char *arg,
 	if ((rows = rejected_at(c, arg, hex)) != 0 ||
 	    (rows = by_spelling(c, arg, hex, rejected_at)) != 0)
 		return rows;
-	if (there || lstat(arg, &st) == 0)
+	if (there || lstat(arg, &st) == 0)  /* not there: a link to nothing */
 		return gic_seterr(GIC_EUSAGE, "%s, not an image file (and no "
-				  "entry's path)", stat(arg, &st) == 0 ?
+				  "entry's path)", there ?
 				  gic_file_kind(st.st_mode) :
 				  "a symbolic link that leads nowhere");
 	return rc == GIC_EUSAGE ? gic_seterr(GIC_EUSAGE, "neither a hash (a "
