@@ -420,6 +420,43 @@ static char header_sep(const char *line)
 	return memchr(line, '\t', n) && !memchr(line, ',', n) ? '\t' : ',';
 }
 
+/* The line number of the first line of text that is neither blank nor
+ * an INI comment (';' or '#'), which *at points to; 0 if none. */
+static int first_ini_line(const char *text, const char **at)
+{
+	int line = 1;
+
+	for (const char *p = text; *p; line++) {
+		const char *q = p + strspn(p, " \t\r");
+
+		if (*q && *q != '\n' && *q != ';' && *q != '#')
+			return *at = q, line;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return 0;
+}
+
+/* A task file given as predictions (the two files swapped): a [section]
+ * before anything but comments.  0 when text is no such file. */
+static int swapped_task(const char *text)
+{
+	const char *at;
+	int line = first_ini_line(text, &at);
+
+	if (line == 0 || *at != '[')
+		return 0;
+	if (line == 1)
+		return gic_seterr(GIC_EUSAGE, "a [section] on its first line, "
+				  "as in a task file: predictions are CSV or "
+				  "JSONL (gicat eval TASK --predictions FILE)");
+	return gic_seterr(GIC_EUSAGE, "line %d: a [section] after comment "
+			  "lines, as in a task file: predictions are CSV "
+			  "or JSONL (gicat eval TASK --predictions FILE)", line);
+}
+
 /* Feeds every non-blank record of text (modified in place) to the
  * reader. */
 static int read_lines(struct reader *r, char *text)
@@ -434,10 +471,8 @@ static int read_lines(struct reader *r, char *text)
 		/* json.dump of a list: no CSV header */
 		return gic_seterr(GIC_EUSAGE, "a JSON array: eval reads JSONL, "
 				  "one JSON object a line");
-	if (*first == '[')  /* [task]: the two files swapped */
-		return gic_seterr(GIC_EUSAGE, "a [section] on its first line, "
-				  "as in a task file: predictions are CSV or "
-				  "JSONL (gicat eval TASK --predictions FILE)");
+	if ((rc = swapped_task(text)) < 0)
+		return rc;
 	r->sep = header_sep(first);
 	gic_records_init(&rec, text, r->sep, !json);
 	while (rc == 0 && (s = gic_records_next(&rec))) {

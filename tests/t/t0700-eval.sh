@@ -725,6 +725,10 @@ test_expect_success 'a bad predictions file is the subject of the error, named o
 	printf "[task]\nname = swapped\n" >swapped.ini &&
 	test_expect_code 2 gicat eval $TASK --predictions swapped.ini 2>err &&
 	test "$(cat err)" = "gicat: eval: ${SQ}swapped.ini${SQ}: a [section] on its first line, as in a task file: predictions are CSV or JSONL (gicat eval TASK --predictions FILE)" &&
+	cp "$TOP/tasks/genimage/cross-sd14.ini" commented.ini &&
+	line=$(grep -n "^\[" commented.ini | head -1 | cut -d: -f1) &&
+	test_expect_code 2 gicat eval $TASK --predictions commented.ini 2>err &&
+	test "$(cat err)" = "gicat: eval: ${SQ}commented.ini${SQ}: line $line: a [section] after comment lines, as in a task file: predictions are CSV or JSONL (gicat eval TASK --predictions FILE)" &&
 	printf "[task]\nname = notest\n[train]\nselect = subset = adm\n" >notest.ini &&
 	test_expect_code 2 gicat eval notest.ini --predictions rand.csv 2>err &&
 	test_grep "^gicat: eval: .notest.ini.: task .notest. has no test set" err &&
