@@ -528,20 +528,50 @@ static int row_set(struct keys *k, const char *name, char *set, size_t n)
 		      "scores (%s)", name, names), REPORTED;
 }
 
-/* Is the file name of path (before its extension) 16 or more hex digits
- * that begin sha, as an export names an image's file?  Then it is that
- * image wherever the file was copied to, without a lookup of each tail
- * of the path (1,000,000 rows of a copied export took 121 s, not 5). */
-static int named_by(const char *path, const char *sha)
+/* The file name of path (before its extension) when it is 16 to 64 hex
+ * digits, as an export names an image's file, in lower case in buf;
+ * else NULL. */
+static const char *hex_name(const char *path, char buf[GIC_HEX_LEN + 1])
 {
 	const char *base = strrchr(path, '/');
 	size_t n;
 
 	base = base ? base + 1 : path;
 	n = strcspn(base, ".");
-	return n >= 16 && n <= GIC_HEX_LEN && strspn(base, "0123456789abcdef"
-						     "ABCDEF") >= n &&
-	       !strncasecmp(base, sha, n);
+	if (n < 16 || n > GIC_HEX_LEN ||
+	    strspn(base, "0123456789abcdefABCDEF") < n)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)(base[i] | 0x20);  /* digits keep theirs */
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * A path whose file name is a hash prefix, as an export names an image's
+ * file: NONE when it begins sha (that image, wherever the file was copied
+ * to, found without a lookup of each tail of the path: 1,000,000 rows of
+ * a copied export took 121 s, not 5); FOUND, other filled, when it begins
+ * another scored image's hash (a copied export's file, on the row of
+ * another image); -1 when it is no such name.
+ */
+static int named_by(const struct keys *k, const char *path, const char *sha,
+		    char other[GIC_HEX_LEN + 1])
+{
+	char buf[GIC_HEX_LEN + 1];
+	const char *name = hex_name(path, buf);
+	size_t len, lo;
+
+	if (!name)
+		return -1;
+	len = strlen(name);
+	if (!strncmp(name, sha, len))
+		return NONE;
+	lo = lower_bound(k, k->x->n, name, sha_at);
+	if (lo == k->x->n || strncmp(k->x->v[lo].sha, name, len))
+		return -1;
+	memcpy(other, k->x->v[lo].sha, GIC_HEX_LEN + 1);
+	return FOUND;
 }
 
 /* Whether other is the original the scored image sha was derived from:
@@ -564,8 +594,10 @@ static int same_image(struct keys *k, const struct gic_pred *p,
 		      const char *sha)
 {
 	char other[GIC_HEX_LEN + 1], set[256];
-	int rc = named_by(p->path, sha) ? NONE :
-		 by_path(k, p->path, other, set, sizeof(set));
+	int rc = named_by(k, p->path, sha, other);
+
+	if (rc < 0)
+		rc = by_path(k, p->path, other, set, sizeof(set));
 
 	if (rc != FOUND || !strcmp(other, sha) || derived_from(k, sha, other))
 		return rc < 0 ? rc : 0;  /* a path of the trainer's own: fine */

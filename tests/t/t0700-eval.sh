@@ -221,7 +221,11 @@ test_expect_success 'a score needs digits; a row with a field too many is bad; a
 
 test_expect_success 'a row keyed by sha256 beside a copied export file named by its hash is that image' '
 	pred copied.csv sha256,path,score "\$2, \"/scratch/copy/\" substr(\$2, 1, 16) \".png\", (\$3 == \"fake\" ? 0.9 : 0.1)" &&
-	evalcsv copied.csv >out && grep -q "^avg,[0-9]*,1.0,1.0,1.0,1.0$" out
+	evalcsv copied.csv >out && grep -q "^avg,[0-9]*,1.0,1.0,1.0,1.0$" out &&
+	awk -F, -v OFS=, "NR == 2 { t = \$2 } NR == 3 { \$2 = t } { print }" copied.csv >shifted.csv &&
+	test_expect_code 1 evalcsv shifted.csv 2>err &&
+	test_grep "shifted.csv.: line 3: sha256 .* and path .*/scratch/copy/.* name different images (the path is " err &&
+	! grep "line 2:" err
 '
 
 test_expect_success 'a test set named avg keeps its name beside the Avg of the means' '
