@@ -335,8 +335,9 @@ static int csv_row(struct reader *r, char *line)
 			   n == 1 ? "" : "s", r->nfields, n > 1 ? "" :
 			   r->sep == '\t' ? " (fields are separated by tabs)" :
 			   " (fields are separated by commas)");
-	for (int c = 0; c < NCOLS; c++)
-		v[c] = r->col[c] >= 0 ? f[r->col[c]] : NULL;
+	for (int c = 0; c < NCOLS; c++)  /* a quoted " 0.5 " is 0.5 too */
+		v[c] = r->col[c] < 0 ? NULL : c == C_SCORE || c == C_PRED ?
+		       gic_trim(f[r->col[c]]) : f[r->col[c]];
 	r->fields = f;
 	return add(r, v);
 }
