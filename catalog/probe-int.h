@@ -65,7 +65,13 @@ int probe_jpeg_scans(int scan);
  * destroyed. */
 struct jpeg_decompress_struct;
 uint64_t probe_jpeg_reserve(const struct jpeg_decompress_struct *ci);
+/* The same for jpeg_read_coefficients, which holds every file's. */
+uint64_t probe_jpeg_reserve_all(const struct jpeg_decompress_struct *ci);
 void probe_jpeg_release(uint64_t n);
+/* A JPEG whose scans left junk bytes before EOI (junk of them): 0 when
+ * its data is whole after all, else GIC_EBADIMG naming the damage
+ * (probe-jpeg-scan.c). */
+int probe_jpeg_recheck(const unsigned char *buf, size_t len, long junk);
 
 /*
  * Largest ancillary chunk the libpng readers may buffer (iCCP, zTXt, iTXt,

@@ -32,6 +32,7 @@ struct jpeg_err {
 	int corrupt;                /* stopped on a corrupt-data warning */
 	int scans;                  /* stopped by probe_jpeg_scans */
 	int in_scans;               /* the header is read: scan data follows */
+	long tail_junk;             /* bytes of junk before EOI, let by */
 	unsigned comps_sent;        /* bit c: component c was in a scan */
 	size_t len;                 /* of the file */
 	char msg[JMSG_LENGTH_MAX];
@@ -88,12 +89,14 @@ static void budget_give(uint64_t n)
 
 /* The bytes of the whole-image coefficient buffer libjpeg will allocate
  * (jdcoefct.c: each component's blocks rounded up to its sampling
- * factors), or 0 when it decodes scan by scan. */
-static uint64_t coef_bytes(const struct jpeg_decompress_struct *ci)
+ * factors), or, unless whole (jpeg_read_coefficients), 0 when it decodes
+ * scan by scan. */
+static uint64_t coef_bytes(const struct jpeg_decompress_struct *ci, int whole)
 {
 	uint64_t n = 0;
 
-	if (!ci->progressive_mode && ci->comps_in_scan >= ci->num_components)
+	if (!whole && !ci->progressive_mode &&
+	    ci->comps_in_scan >= ci->num_components)
 		return 0;
 	for (int c = 0; c < ci->num_components; c++) {
 		const jpeg_component_info *k = &ci->comp_info[c];
@@ -107,13 +110,21 @@ static uint64_t coef_bytes(const struct jpeg_decompress_struct *ci)
 	return n;
 }
 
-uint64_t probe_jpeg_reserve(const struct jpeg_decompress_struct *ci)
+static uint64_t reserve(uint64_t n)
 {
-	uint64_t n = coef_bytes(ci);
-
 	if (n)
 		budget_take(n);
 	return n;
+}
+
+uint64_t probe_jpeg_reserve(const struct jpeg_decompress_struct *ci)
+{
+	return reserve(coef_bytes(ci, 0));
+}
+
+uint64_t probe_jpeg_reserve_all(const struct jpeg_decompress_struct *ci)
+{
+	return reserve(coef_bytes(ci, 1));
 }
 
 void probe_jpeg_release(uint64_t n)
@@ -166,6 +177,9 @@ static void on_message(j_common_ptr ci, int level)
 	if (level != -1)
 		return;  /* trace messages */
 	ci->err->num_warnings++;
+	if (ci->err->msg_code == JWRN_EXTRANEOUS_DATA && e->in_scans &&
+	    harmless_junk(e, ci->err->msg_parm.i[0], ci->err->msg_parm.i[1]))
+		e->tail_junk += ci->err->msg_parm.i[0];  /* looked at again */
 	if (!is_corrupt_warning(ci->err->msg_code) &&
 	    (ci->err->msg_code != JWRN_EXTRANEOUS_DATA ||
 	     harmless_junk(e, ci->err->msg_parm.i[0], ci->err->msg_parm.i[1])))
@@ -544,6 +558,8 @@ int probe_jpeg(const unsigned char *buf, size_t len, uint64_t max_pixels,
 	if (s->created)
 		jpeg_destroy_decompress(&s->ci);
 	probe_jpeg_release(s->reserved); /* once freed */
+	if (rc == 0 && s->err.tail_junk > 0)
+		rc = probe_jpeg_recheck(buf, len, s->err.tail_junk);
 	free(s);
 	return rc;
 }

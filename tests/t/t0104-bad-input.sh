@@ -137,6 +137,26 @@ open(\"sof9.jpg\", \"wb\").write(d[:sof] + b\"\\xff\\xc9\" + d[sof + 2:])
 	test "$(gicat query --count "path in (${SQ}pad.jpg${SQ}, ${SQ}sof9.jpg${SQ})")" = 0
 '
 
+# One bit flipped in testorig.jpg's scan data, and four bytes of it made
+# 32 one-bits: libjpeg loses step, re-locks a few blocks later and ends
+# its blocks with 8 bytes left, warning only of those (the second's bad
+# Huffman code is read as 0, without a word, on the path libjpeg-turbo
+# takes with the file in memory); before, both were catalogued.
+test_expect_success 'a JPEG whose scan lost step (a flipped bit, an invalid code) is refused, valid data before EOI junk is not' '
+	mkdir lost && "$PY" -c "
+d = open(\"$SHARED/data/jpeg/testorig.jpg\", \"rb\").read()
+b = bytearray(d); b[1145] ^= 1 << 5
+open(\"lost/flip.jpg\", \"wb\").write(b)
+b = bytearray(d); b[1150:1154] = b\"\\xff\\x00\\xff\\x00\"
+open(\"lost/code.jpg\", \"wb\").write(b)
+open(\"lost/junk.jpg\", \"wb\").write(d[:-2] + bytes(range(200)) + d[-2:])
+" &&
+	test_expect_code 1 gicat ingest --dataset lost lost 2>err &&
+	test_grep "^gicat: rejected: .lost/flip.jpg.: corrupt JPEG: its scan data lost step (8 bytes of junk before its end, and a DCT coefficient of component 0 is 1280, where 8-bit pixels give at most 1024)$" err &&
+	test_grep "^gicat: rejected: .lost/code.jpg.: truncated or corrupt JPEG: Corrupt JPEG data: bad Huffman code (and 8 bytes of junk before its end)$" err &&
+	test "$(gicat query --format paths "dataset = lost")" = lost/junk.jpg
+'
+
 # seq.jpg: 16x16, one sequential scan a component (as jpegtran -scans
 # writes), each 4 blocks of DC diff 0 and EOB; seq2.jpg: cut before the
 # third scan, its EOI put back, which libjpeg decodes without a word.
@@ -155,6 +175,39 @@ open(\"seq/seq2.jpg\", \"wb\").write(head + b\"\".join(scans[:2]) + bytes([255, 
 	test_expect_code 1 gicat ingest --dataset seq seq 2>err &&
 	test_grep "^gicat: rejected: .seq/seq2.jpg.: truncated or corrupt JPEG: its scans end with component 2 never sent$" err &&
 	test "$(gicat query --format csv --fields path,width,mode "dataset = seq" | tail -n +2)" = "seq/seq.jpg,16,rgb"
+'
+
+# 3x2 palette PNGs with a 2-entry PLTE: 8-bit and 4-bit indices, one of
+# them 255 or 15 (libpng reads both without a word, as black; Pillow
+# paints white), and one with every index in its PLTE.
+test_expect_success 'a palette index beyond the PLTE is refused, at 8 bits as below' '
+	mkdir pal && "$PY" - <<-\EOF &&
+	import struct, zlib
+	def chunk(t, d):
+	    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+	def png(name, depth, rows):
+	    open("pal/" + name, "wb").write(b"\x89PNG\r\n\x1a\n" +
+	        chunk(b"IHDR", struct.pack(">IIBBBBB", 3, 2, depth, 3, 0, 0, 0)) +
+	        chunk(b"PLTE", bytes([255, 0, 0, 0, 0, 255])) +
+	        chunk(b"IDAT", zlib.compress(b"".join(b"\0" + r for r in rows))) +
+	        chunk(b"IEND", b""))
+	png("oob8.png", 8, [bytes([0, 1, 0]), bytes([1, 255, 1])])
+	png("oob4.png", 4, [bytes([0x01, 0x00]), bytes([0x10, 0xf0])])
+	png("ok.png", 8, [bytes([0, 1, 0]), bytes([1, 0, 1])])
+	EOF
+	test_expect_code 1 gicat ingest --dataset pal pal 2>err &&
+	test_grep "^gicat: rejected: .pal/oob8.png.: invalid PNG: pixel (1, 1) has palette index 255, beyond its PLTE of 2 entries$" err &&
+	test_grep "^gicat: rejected: .pal/oob4.png.: invalid PNG: pixel (2, 1) has palette index 15, beyond its PLTE of 2 entries$" err &&
+	test "$(gicat query --format paths "dataset = pal")" = pal/ok.png
+'
+
+test_expect_success 'a palette PNG with tRNS has the pHash of its colours, as the same pixels saved as RGB' '
+	mkdir trns && cp "$PNGS/tbbn3p08.png" trns/ &&
+	"$PY" -c "from PIL import Image; Image.open(\"trns/tbbn3p08.png\").convert(\"RGB\").save(\"trns/rgb.png\")" &&
+	gicat ingest --dataset trns trns 2>err &&
+	gicat query --format csv --fields mode,phash "dataset = trns" | sort >out &&
+	test "$(cut -d, -f1 out | paste -sd" ")" = "mode palette rgb" &&
+	test "$(cut -d, -f2 out | sort -u | wc -l)" = 2
 '
 
 test_expect_success 'a text file named .png is rejected as not an image' '
