@@ -31,6 +31,9 @@ struct png_state {
 	png_structp png;
 	png_infop info;
 	unsigned char *row;
+	unsigned char *rgb;       /* a palette row, expanded */
+	png_colorp plte;          /* and its palette */
+	int nplte;
 	const char *stage;        /* where reading stopped, for messages */
 	int truncated;
 	struct png_layout at;     /* where the IDAT chunks and IEND end */
@@ -220,8 +223,8 @@ static void setup(struct png_state *s)
 		png_get_interlace_type(png, info) == PNG_INTERLACE_ADAM7;
 	snprintf(s->out->mode, sizeof(s->out->mode), "%s", mode_name(ct));
 
-	if (ct == PNG_COLOR_TYPE_PALETTE)
-		png_set_palette_to_rgb(png);
+	if (ct == PNG_COLOR_TYPE_PALETTE)  /* indices, a byte each: see */
+		png_set_packing(png);         /* palette_row */
 	if (ct == PNG_COLOR_TYPE_GRAY && s->out->bit_depth < 8)
 		png_set_expand_gray_1_2_4_to_8(png);
 	if (s->out->bit_depth == 16)
@@ -242,10 +245,38 @@ static size_t last_row_max(const struct png_state *s, uint32_t pw)
 	return (size_t)(2 * ((bits + 7) / 8 + 1)) + EXCESS_IDAT_MAX;
 }
 
+/*
+ * A row of palette indices as RGB.  An index beyond the PLTE is an error
+ * of the file (PNG 11.2.3), which libpng reports only for depths below 8,
+ * and decoders fill differently (libpng black, Pillow white): refused,
+ * as it has no one right image.  Transparency (tRNS) is left out, as the
+ * hash leaves out alpha.
+ */
+static const unsigned char *palette_row(struct png_state *s, uint32_t y,
+					uint32_t x0, uint32_t dx, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned v = s->row[i];
+
+		if ((int)v >= s->nplte) {
+			gic_seterr(GIC_EBADIMG, "pixel (%u, %u) has palette "
+				   "index %u, beyond its PLTE of %d entr%s",
+				   x0 + i * dx,
+				   y, v, s->nplte, s->nplte == 1 ? "y" : "ies");
+			png_longjmp(s->png, 1);
+		}
+		s->rgb[3 * i] = s->plte[v].red;
+		s->rgb[3 * i + 1] = s->plte[v].green;
+		s->rgb[3 * i + 2] = s->plte[v].blue;
+	}
+	return s->rgb;
+}
+
 static void read_rows(struct png_state *s)
 {
 	uint32_t w = s->out->width, h = s->out->height;
-	int rgb = png_get_channels(s->png, s->info) == 3, last_pass = 0;
+	int pal = s->rgb != NULL, last_pass = 0;
+	int rgb = pal || png_get_channels(s->png, s->info) == 3;
 
 	for (int pass = 0; pass < 7 && s->out->interlaced; pass++)
 		if (PNG_PASS_COLS(w, pass) && PNG_PASS_ROWS(h, pass))
@@ -268,7 +299,8 @@ static void read_rows(struct png_state *s)
 			if (pass == last_pass && j == ph - 1)
 				s->last_row_max = last_row_max(s, pw);
 			png_read_row(s->png, s->row, NULL);
-			phash_acc_row(&s->acc, y, x0, dx, s->row, pw, rgb);
+			phash_acc_row(&s->acc, y, x0, dx, pal ? palette_row(s,
+				      y, x0, dx, pw) : s->row, pw, rgb);
 		}
 		if (!s->out->interlaced)
 			break;
@@ -364,7 +396,10 @@ static int decode(struct png_state *s)
 		return rc;
 	setup(s);
 	s->row = malloc(png_get_rowbytes(s->png, s->info));
-	if (!s->row)
+	if (png_get_color_type(s->png, s->info) == PNG_COLOR_TYPE_PALETTE &&
+	    png_get_PLTE(s->png, s->info, &s->plte, &s->nplte))
+		s->rgb = malloc((size_t)s->out->width * 3);
+	if (!s->row || (s->plte && !s->rgb))
 		return gic_seterr(GIC_ENOMEM, "out of memory decoding PNG");
 	phash_acc_init(&s->acc, s->out->width, s->out->height);
 	s->stage = "in the image data";
@@ -438,6 +473,7 @@ int probe_png(const unsigned char *buf, size_t len, uint64_t max_pixels,
 	png_destroy_read_struct(s->png ? &s->png : NULL,
 				s->info ? &s->info : NULL, NULL);
 	free(s->row);
+	free(s->rgb);
 	free(s);
 	return rc;
 }
