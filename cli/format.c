@@ -147,7 +147,10 @@ void out_json_doc(FILE *o, json_t *obj)
 	dump(o, obj, JSON_PRESERVE_ORDER | JSON_INDENT(2), "document");
 }
 
-/* Aligned table: widths from the first TABLE_SAMPLE rows, then streamed. */
+/* Aligned table: widths from the first TABLE_SAMPLE rows, then streamed.
+ * A cell wider than TABLE_CELL_WIDE overflows its row alone: one path of
+ * 4,000 bytes does not pad every row to it. */
+#define TABLE_CELL_WIDE 160
 struct table {
 	int ncol;
 	int width[64];
@@ -197,7 +200,7 @@ static long table_rows(sqlite3_stmt *s, FILE *o)
 			char *v = cell_dup(s, i);
 			int w = v ? (int)cli_text_width(v) : 0;
 			t.cells[t.rows * t.ncol + i] = v;
-			if (w > t.width[i])
+			if (w > t.width[i] && w <= TABLE_CELL_WIDE)
 				t.width[i] = w;
 		}
 		t.rows++;

@@ -377,6 +377,8 @@ shutil.copy(\"$PNGS/basn0g08.png\", \"x.png\")
 	test_grep "^gicat: rejected: .deep/aaa.*/a*.: path too long: 4145 bytes, over the 4095-byte limit: not walked, so its images are not ingested$" err &&
 	test "$(gicat query --count "dataset = deep")" -eq 1 &&
 	test "$(gicat stats --rejects --format csv | grep -c "^deep/aaa")" -eq 1 &&
+	gicat stats --rejects >tab && test "$(wc -l <tab)" -gt 3 &&
+	test "$(awk "length > 400" tab | wc -l)" -eq 1 &&
 	# its name made short enough: walked, and that reject goes
 	python3 -c "
 import os
