@@ -626,9 +626,9 @@ int gic_name_check(const char *what, const char *name, size_t max);
  * folder's", "the list's"), saying so and that --dataset sets another. */
 int gic_default_dataset_check(const char *name, const char *whose);
 
-/* GIC_EUSAGE, saying "unknown label 'X' (expected real or fake)", unless
- * label is one an entry may have; the same for a split (train, val,
- * test). */
+/* GIC_EUSAGE, saying "unknown label 'X' (expected real or fake)" or
+ * "(did you mean 'real'?)", unless label is one an entry may have; the
+ * same for a split (train, val, test). */
 int gic_label_check(const char *label);
 int gic_split_check(const char *split);
 

@@ -118,30 +118,30 @@ int gic_default_dataset_check(const char *name, const char *whose)
 	return gic_name_check(what, name, GIC_DATASET_MAX);
 }
 
-/* 0 if v is one of words (NULL after the last), else GIC_EUSAGE saying
- * it is an unknown what and which are known (say). */
+/* 0 if v is one of the n words, else GIC_EUSAGE saying it is an
+ * unknown what, with the word meant or the known ones (say). */
 static int word_check(const char *what, const char *v,
-		      const char *const *words, const char *say)
+		      const char *const *words, size_t n, const char *say)
 {
-	for (; *words; words++)
-		if (!strcmp(v, *words))
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v, words[i]))
 			return 0;
-	return gic_seterr(GIC_EUSAGE, "unknown %s '%s' (expected %s)", what, v,
-			  say);
+	return gic_unknown(what, v, words, n, say);
 }
 
 int gic_label_check(const char *label)
 {
-	static const char *const words[] = { "real", "fake", NULL };
+	static const char *const words[] = { "real", "fake" };
 
-	return word_check("label", label, words, "real or fake");
+	return word_check("label", label, words, 2, "expected real or fake");
 }
 
 int gic_split_check(const char *split)
 {
-	static const char *const words[] = { "train", "val", "test", NULL };
+	static const char *const words[] = { "train", "val", "test" };
 
-	return word_check("split", split, words, "train, val or test");
+	return word_check("split", split, words, 3,
+			  "expected train, val or test");
 }
 
 int gic_writer_check_opts(const struct gic_ingest_opts *o)

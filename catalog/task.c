@@ -334,8 +334,13 @@ static int set_key(struct parse *p, struct gic_task_set *s, const char *k,
 		return keep(p, &s->degrade[i], v, cont);
 	}
 	if (!strcmp(k, "balance")) {
+		size_t far = GIC_SUGGEST_FAR;
+
 		if (strcmp(v, "label"))
-			return gic_task_fail(p, "balance can only be 'label', not '%s'", v);
+			return gic_task_fail(p, "balance can only be 'label', not "
+					     "'%s'%s", v, gic_suggest_closer(v,
+					     strlen(v), "label", &far) ?
+					     "; did you mean 'label'?" : "");
 		return keep(p, &s->balance, v, 0);
 	}
 	if (!strcmp(k, "stratify")) {

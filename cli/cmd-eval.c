@@ -595,7 +595,10 @@ static int option(int ch, const char *arg, struct args *a)
 	case 'm':
 		if ((m = gic_metric_from_name(arg)) < 0)
 			return cli_usage_error("eval", "--metric is acc, real_acc, "
-					       "fake_acc or ap, not '%s'", arg);
+					       "fake_acc or ap, not '%s'%s", arg,
+					       cli_meant(arg, (const char *[]){
+						"acc", "real_acc", "fake_acc",
+						"ap", NULL }));
 		a->metric = (enum gic_metric)m;
 		a->metric_given = 1;
 		return -1;

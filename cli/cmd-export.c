@@ -39,7 +39,9 @@ static int sampling_opt(int ch, const char *arg, struct sampling *s)
 	case 'B':
 		if (strcmp(arg, "label"))
 			return cli_usage_error("export", "--balance can only be "
-					       "'label', not '%s'", arg);
+					       "'label', not '%s'%s", arg,
+					       cli_meant(arg, (const char *[]){
+						"label", NULL }));
 		s->balance = 1;
 		return -1;
 	default: /* 'E' */

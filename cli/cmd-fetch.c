@@ -418,7 +418,7 @@ static int run_cmd(struct args *a, const char *path, struct gic_classes *cls)
 	int rc;
 
 	if (a->val_path && (rc = gic_val_labels_load(a->val_path, &val)) < 0)
-		return cli_fail(rc, "fetch", a->val_path);
+		return cli_fail(rc, "fetch: --val-labels", a->val_path);
 	a->o.val = val;
 	if (path && (rc = gic_fetch_list_load(path, cls, a->o.label, &l)) < 0) {
 		gic_val_labels_free(val);

@@ -308,7 +308,7 @@ int cmd_ingest(int argc, char **argv)
 		goto out;
 	}
 	if (val_path && (rc = gic_val_labels_load(val_path, &val)) < 0) {
-		rc = cli_fail(rc, "ingest", val_path);
+		rc = cli_fail(rc, "ingest: --val-labels", val_path);
 		goto out;
 	}
 	o.val = val;

@@ -36,7 +36,9 @@ int cli_export_opt(const char *cmd, int ch, const char *arg,
 	case 'N':
 		if (strcmp(arg, "hash") && strcmp(arg, "original"))
 			return cli_usage_error(cmd, "--names is hash or "
-					       "original, not '%s'", arg);
+					       "original, not '%s'%s", arg,
+					       cli_meant(arg, (const char *[]){
+						"hash", "original", NULL }));
 		a->opts.original_names = !strcmp(arg, "original");
 		a->file_opt = "--names";
 		return -1;

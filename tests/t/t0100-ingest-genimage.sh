@@ -128,18 +128,21 @@ test_expect_success 'val photos left without a class are counted; ImageIds may c
 	test "$(gicat --catalog ve query --count "class_source = val_labels")" -eq "$n"
 '
 
-test_expect_success 'a bad --val-labels file is named once, its row by line, as other lists are' '
+test_expect_success 'a bad --val-labels file is named once with its option, its row by line' '
 	printf "ImageId,PredictionString\nILSVRC2012_val_00000001,dog 1 2\n" >badval.csv &&
 	test_expect_code 2 gicat ingest --val-labels badval.csv data/genimage 2>err &&
-	echo "gicat: ingest: ${SQ}badval.csv${SQ}: line 2: PredictionString does not start with a wnid like n01440764" >want &&
+	echo "gicat: ingest: --val-labels: ${SQ}badval.csv${SQ}: line 2: PredictionString does not start with a wnid like n01440764" >want &&
 	test_cmp want err &&
 	printf "ImageId,PredictionString\n" >noval.csv &&
 	test_expect_code 2 gicat fetch --layout genimage --val-labels noval.csv x.csv 2>err &&
-	echo "gicat: fetch: ${SQ}noval.csv${SQ}: no labels found" >want &&
+	echo "gicat: fetch: --val-labels: ${SQ}noval.csv${SQ}: no labels found" >want &&
 	test_cmp want err &&
 	printf "ImageId,PredictionString\n\"ILSVRC2012_val_00000001,n01751748 1 2\n" >openq.csv &&
 	test_expect_code 2 gicat ingest --val-labels openq.csv data/genimage 2>err &&
-	echo "gicat: ingest: ${SQ}openq.csv${SQ}: line 2: a quote is not closed where its field ends" >want &&
+	echo "gicat: ingest: --val-labels: ${SQ}openq.csv${SQ}: line 2: a quote is not closed where its field ends" >want &&
+	test_cmp want err &&
+	test_expect_code 2 gicat ingest --val-labels data/genimage badval.csv 2>err &&
+	echo "gicat: ingest: --val-labels: ${SQ}data/genimage${SQ}: is a directory, not a file" >want &&
 	test_cmp want err
 '
 

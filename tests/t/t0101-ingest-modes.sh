@@ -583,8 +583,10 @@ test_expect_success 'bad --label, --split, --license, --layout: usage errors (in
 	for cmd in "ingest src" "fetch urls.txt"; do
 		c=${cmd% *} &&
 		for o in "--label maybe:label .maybe. (expected real or fake)" \
-			"--split valid:split .valid. (expected train, val or test)" \
+			"--split holdout:split .holdout. (expected train, val or test)" \
 			"--license NOPE-1.0:license .NOPE-1.0. (see" \
+			"--label Real:label .Real. (did you mean .real.?)" \
+			"--split vall:split .vall. (did you mean .val.?)" \
 			"--layout tree:layout .tree."; do
 			opt=${o%%:*} msg="unknown ${o#*:}" &&
 			case $opt in --layout*) ;; *) msg="${opt% *}: $msg" ;; esac &&

@@ -132,7 +132,13 @@ test_expect_success 'export samples as a task set does: --fraction, --max-per-cl
 	test_expect_code 2 gicat export --fraction 0 --out x 2>err && test_grep "fraction" err &&
 	test_expect_code 2 gicat export --fraction 1.5 --out x 2>err &&
 	test_expect_code 2 gicat export --max-per-class 0 --out x 2>err &&
-	test_expect_code 2 gicat export --balance class --out x 2>err && test_grep "balance" err &&
+	for o in "balance class:can only be .label., not .class.$" \
+		"balance Label:can only be .label., not .Label.; did you mean .label.?$" \
+		"names orignal:is hash or original, not .orignal.; did you mean .original.?$"; do
+		set -- ${o%%:*} &&
+		test_expect_code 2 gicat export --$1 $2 --out x 2>err &&
+		test_grep "^gicat: export: --$1 ${o#*:}" err || return 1
+	done &&
 	test_expect_code 2 gicat export --seed x --out x 2>err && ! test -e x &&
 	gicat export "subset = sd14" --fraction 0.5 --seed -3 --out smp-neg 2>/dev/null &&
 	test_grep "^seed = -3$" smp-neg/task.ini &&

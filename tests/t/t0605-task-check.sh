@@ -144,7 +144,7 @@ test_expect_success 'errors come with the file s warnings, in line order; a rati
 	test_expect_code 1 gicat task check mixed.ini 2>err &&
 	cat >want <<-EOF &&
 	gicat: task: warning: mixed.ini:5: unknown key ${SQ}fractoin${SQ} ignored (did you mean ${SQ}fraction${SQ}?)
-	gicat: task: mixed.ini:8: balance can only be ${SQ}label${SQ}, not ${SQ}lable${SQ}
+	gicat: task: mixed.ini:8: balance can only be ${SQ}label${SQ}, not ${SQ}lable${SQ}; did you mean ${SQ}label${SQ}?
 	EOF
 	test_cmp want err &&
 	printf "[task]\n[train]\nselect = label = fake\n[split]\nselect = label = real\nratios = train:0.8, test:0.2\n" >twice.ini &&

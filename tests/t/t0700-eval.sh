@@ -690,7 +690,10 @@ test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --format xml 2>err &&
 	gicat eval --matrix -h >out && test_grep "^usage: gicat eval" out &&
 	test_expect_code 2 gicat eval --matrix runs.tsv --predictions rand.csv 2>err &&
-	test_expect_code 2 gicat eval --matrix runs.tsv --metric auc 2>err &&
+	test_expect_code 2 gicat eval --matrix runs.tsv --metric roc 2>err &&
+	test_grep "^gicat: eval: --metric is acc, real_acc, fake_acc or ap, not .roc.$" err &&
+	test_expect_code 2 gicat eval --matrix runs.tsv --metric AP 2>err &&
+	test_grep "^gicat: eval: --metric is acc, real_acc, fake_acc or ap, not .AP.; did you mean .ap.?$" err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --predictions perfect.csv 2>err &&
 	test_grep "predictions given twice" err &&
 	test_expect_code 2 gicat eval $TASK --predictions rand.csv --metric ap 2>err &&
