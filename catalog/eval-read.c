@@ -293,6 +293,9 @@ static int no_column(struct reader *r, int a, int b)
 			    r->head[i]);
 		other_name(r->head[i], a, b, hint, sizeof(hint));
 	}
+	if (r->nfields == 1 && strchr(r->head[0], ';'))
+		snprintf(hint, sizeof(hint), "; fields are separated by commas "
+			 "or tabs, not semicolons");
 	return gic_seterr(GIC_EUSAGE, "line %d: the header names no %s or %s "
 			  "column (it has: %s%s)", r->line, col_names[a],
 			  col_names[b], has, hint);

@@ -576,12 +576,12 @@ test_expect_success '--class takes an index or a wnid; anything else is a usage 
 	test "$(gicat query --format csv --fields class,class_source "dataset = c1" | tail -1)" = "1,option"
 '
 
-test_expect_success 'a missing --val-labels file is a usage error, like any missing input file; so is a directory' '
+test_expect_success 'a missing --val-labels file is a usage error named with its option, like any missing input file; so is a directory' '
 	cp "$PNGS/basn0g08.png" vl.png &&
 	test_expect_code 2 gicat ingest --val-labels nosuch.csv vl.png 2>err &&
-	test "$(cat err)" = "gicat: ingest: '"'"'nosuch.csv'"'"': cannot open: No such file or directory" &&
+	test "$(cat err)" = "gicat: ingest: --val-labels: '"'"'nosuch.csv'"'"': cannot open: No such file or directory" &&
 	mkdir -p vldir && test_expect_code 2 gicat ingest --val-labels vldir vl.png 2>err &&
-	test "$(cat err)" = "gicat: ingest: '"'"'vldir'"'"': is a directory, not a file" &&
+	test "$(cat err)" = "gicat: ingest: --val-labels: '"'"'vldir'"'"': is a directory, not a file" &&
 	printf "ImageId,PredictionString\nILSVRC2012_val_00000001,n01751748 1 2 3 4\n\0" >vlnul.csv &&
 	test_expect_code 2 gicat ingest --val-labels vlnul.csv vl.png 2>err &&
 	test_grep "not a text file (NUL byte, line 3)" err
@@ -591,7 +591,7 @@ test_expect_success 'another CSV given as --val-labels is named by its first lin
 	cp "$PNGS/basn0g08.png" vl.png &&
 	printf "path,score\nx.png,0.5\n" >preds.csv &&
 	test_expect_code 2 gicat ingest --val-labels preds.csv vl.png 2>err &&
-	echo "gicat: ingest: ${SQ}preds.csv${SQ}: line 1: expected the header ${SQ}ImageId,PredictionString${SQ} of ImageNet${SQ}s LOC_val_solution.csv, not ${SQ}path,score${SQ}" >want &&
+	echo "gicat: ingest: --val-labels: ${SQ}preds.csv${SQ}: line 1: expected the header ${SQ}ImageId,PredictionString${SQ} of ImageNet${SQ}s LOC_val_solution.csv, not ${SQ}path,score${SQ}" >want &&
 	test_cmp want err
 '
 

@@ -287,7 +287,11 @@ test_expect_success 'a row without a key, or without score and pred, says what i
 	test_grep "no score or pred column (it has: path, Predicted; name .Predicted. pred, if it holds the detector.s call, real/fake or 0/1)$" err &&
 	printf "path,label\nx.png,fake\n" >other.csv &&
 	test_expect_code 2 gicat eval $TASK --predictions other.csv 2>err &&
-	test_grep "(it has: path, label; name .label. pred, if it holds the detector.s call, real/fake or 0/1)$" err
+	test_grep "(it has: path, label; name .label. pred, if it holds the detector.s call, real/fake or 0/1)$" err &&
+	# a header of one field holding semicolons: a spreadsheet of another locale
+	printf "sha256;score\n%s;0.5\n" $sha >semi.csv &&
+	test_expect_code 2 gicat eval $TASK --predictions semi.csv 2>err &&
+	test_grep "line 1: the header names no sha256 or path column (it has: sha256;score; fields are separated by commas or tabs, not semicolons)$" err
 '
 
 test_expect_success 'rows with score and pred are scored by score; a pred contradicting most scores refuses the file' '
