@@ -423,6 +423,29 @@ static int parse_range(struct parser *p, const struct gic_field *f)
 	return 0;
 }
 
+/* A comparison whose field is followed by no operator: SQL's words for
+ * one get gicat's spelling ("got 'is': a missing value is F = null"). */
+static int no_operator(struct parser *p, const char *field)
+{
+	static const char *const sql[][3] = {
+		{ "is", "a missing value is", "= null (or != null)" },
+		{ "like", "a pattern is", "~ 'GLOB' ('tench*')" },
+		{ "between", "a range is", "in LOW..HIGH" },
+	};
+	char buf[64];
+
+	for (size_t i = 0; p->t.kind == T_WORD && i < 3; i++)
+		if (p->t.n == strlen(sql[i][0]) &&
+		    !strncasecmp(p->t.s, sql[i][0], p->t.n))
+			return gic_qfail(p, &p->t, "expected an operator after "
+					 "'%s', got %s: %s %s %s", field,
+					 gic_qdesc(&p->t, buf, sizeof(buf)),
+					 sql[i][1], field, sql[i][2]);
+	return gic_qfail(p, &p->t, "expected an operator after '%s', got %s "
+			 "(operators: = != < <= > >= ~ in)", field,
+			 gic_qdesc(&p->t, buf, sizeof(buf)));
+}
+
 static int parse_cmp_body(struct parser *p)
 {
 	struct tok ft = p->t;
@@ -445,9 +468,7 @@ static int parse_cmp_body(struct parser *p)
 	if (p->t.kind == T_OP)
 		return parse_op(p, f);
 	if (p->t.kind != T_IN)
-		return gic_qfail(p, &p->t, "expected an operator after '%s', got %s "
-				 "(operators: = != < <= > >= ~ in)",
-				 f->name, gic_qdesc(&p->t, buf, sizeof(buf)));
+		return no_operator(p, f->name);
 	if ((rc = gic_qlex(p)) < 0)
 		return rc;
 	return p->t.kind == T_LP ? parse_list(p, f) : parse_range(p, f);

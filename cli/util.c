@@ -3,6 +3,7 @@
  * finding the catalog, EXPR errors, writing output files (options are
  * read in options.c and numopt.c, the progress line in progress.c).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -487,7 +488,9 @@ int cli_expr_error(const char *cmd, const char *expr, int col)
 		cli_err("gicat: %s: note: the shell made an unquoted ~ your "
 			"home directory (%s): quote the expression: gicat %s "
 			"\"class_name ~ 'tench*'\"\n", cmd, getenv("HOME"), cmd);
-	else if (strstr(gic_errmsg(), "expected an operator after"))
+	/* "width > 300" cut by the shell: "width" or "width 300" */
+	else if (strstr(gic_errmsg(), "expected an operator after") &&
+		 (!expr[at] || isdigit((unsigned char)expr[at])))
 		cli_err("gicat: %s: note: EXPR is field op value, and the "
 			"shell takes an unquoted > or >= for itself (the output "
 			"goes to a file named by what follows): gicat %s "

@@ -57,6 +57,16 @@ test_expect_success 'an EXPR the shell cut at an unquoted > gets a note saying t
 	test_expect_code 2 gicat query "width >" 2>err && ! grep "note:" err
 '
 
+test_expect_success 'SQL words where an operator goes get the operator gicat spells them with, and no note about the shell' '
+	for q in "class is null:is.: a missing value is class = null (or != null)" \
+		"class_name LIKE tench:LIKE.: a pattern is class_name ~ .GLOB. (.tench\*.)" \
+		"width between 1 and 2:between.: a range is width in LOW..HIGH"; do
+		test_expect_code 2 gicat query "${q%%:*}" 2>err &&
+		test_grep "^gicat: query: expected an operator after .${q%% *}., got .${q#*:}$" err &&
+		! grep "note:" err || return 1
+	done
+'
+
 test_expect_success 'a path where EXPR goes: the error says how to select entries by path' '
 	test_expect_code 2 gicat query data/genimage/ADM/x.png 2>err &&
 	test_grep "^gicat: query: note: EXPR is field op value; entries by path: gicat query \"path = .data/genimage/ADM/x.png.\" (a tree: \"path ~ .dir/\*.\")$" err &&
