@@ -187,8 +187,12 @@ int gic_gc(struct gic_catalog *c, int64_t grace, int flags,
 	   struct gic_gc_report *rep)
 {
 	int dry_run = !!(flags & GIC_GC_DRY_RUN);
-	struct gc_ctx g = { c, NULL, (int64_t)time(NULL) - grace + 1, dry_run,
-			    !!(flags & GIC_GC_FORGET_GONE), rep };
+	/* --grace 0 is every file: a file's time can be a second ahead of
+	 * time(), which may read a coarser clock than the file system's */
+	struct gc_ctx g = { c, NULL,
+			    grace > 0 ? (int64_t)time(NULL) - grace + 1
+				      : INT64_MAX,
+			    dry_run, !!(flags & GIC_GC_FORGET_GONE), rep };
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
