@@ -30,6 +30,7 @@ struct ctx {
 	sqlite3_stmt *has_row;
 	uint64_t done, total;   /* images, then store files: twice images */
 	int store;              /* 1 there, -1 gone (said once), 0 not seen */
+	int damaged;            /* catalog.db stopped a check: rows unsure */
 };
 
 /* total is 0 (not counted) without a progress hook: nothing to say */
@@ -56,6 +57,7 @@ static int check_end(struct ctx *x, sqlite3_stmt *s, int rc, const char *what)
 		snprintf(line, sizeof(line), "%s stopped: %s", what,
 			 sqlite3_errmsg(x->c->db));
 		problem(x, "catalog.db", line);
+		x->damaged = 1;
 		rc = SQLITE_DONE;
 	} else if (rc != SQLITE_DONE) {
 		rc = gic_seterr(GIC_EDB, "%s failed: %s", what,
@@ -436,9 +438,8 @@ static int check_images(struct ctx *x, int full)
 			check_object(x, hex, sqlite3_column_int64(s, 1), full);
 		}
 	}
-	sqlite3_finalize(s);
 	gic_odb_prefetch_stop(ahead);
-	return rc == SQLITE_DONE ? 0 : gic_db_fail(x->c->db, "reading images");
+	return check_end(x, s, rc, "reading images");
 }
 
 static int count_orphan(const char *hex, void *arg)
@@ -448,6 +449,8 @@ static int count_orphan(const char *hex, void *arg)
 	int rc;
 
 	step(x);
+	if (x->damaged)  /* which objects rows use cannot be told */
+		return 0;
 	if ((rc = gic_db_has_row(x->has_row, hex)) == 0)
 		x->rep->orphans++;
 	return rc < 0 ? rc : 0;
@@ -471,9 +474,10 @@ int gic_verify(struct gic_catalog *c, int full,
 	x.total = 2 * images;
 	if ((rc = integrity(&x, full ? "integrity_check" : "quick_check")) < 0 ||
 	    (rc = foreign_keys(&x)) < 0 ||
-	    (rc = check_images(&x, full)) < 0 ||
-	    (rc = gic_db_count(c, "SELECT count(DISTINCT derived) FROM "
-			       "derivations", &rep->derived)) < 0)
+	    (rc = check_images(&x, full)) < 0)
+		return rc;
+	if ((rc = gic_db_count(c, "SELECT count(DISTINCT derived) FROM "
+			       "derivations", &rep->derived)) < 0 && !x.damaged)
 		return rc;
 	if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM images WHERE sha256 = ?",
 			       -1, &x.has_row, NULL))

@@ -74,12 +74,13 @@ test_expect_success 'verify --full checks the indexes against their tables (inte
 	test_grep "^gicat: verify: .catalog.db.: row [0-9]* missing from index entries_sha256$" err
 '
 
-# zero_cells DB NAME: sets the cell count of the root page of table or
-# index NAME to 0, as a torn write might: the rows below it are lost.
+# zero_cells DB NAME [AT BYTES]: sets the cell count of the root page of
+# table or index NAME to 0, as a torn write might: the rows below it are
+# lost; or writes BYTES (hex) at AT in that page.
 zero_cells() {
 	root=$(sqlite3 "$1" "SELECT rootpage FROM sqlite_schema WHERE name = '$2'") &&
-	"$PY" -c "import sys; f = open(sys.argv[1], 'r+b'); f.seek((int(sys.argv[2]) - 1) * int(sys.argv[3]) + 3); f.write(bytes(2))" \
-		"$1" "$root" "$(sqlite3 "$1" "PRAGMA page_size")"
+	"$PY" -c "import sys; f = open(sys.argv[1], 'r+b'); f.seek((int(sys.argv[2]) - 1) * int(sys.argv[3]) + int(sys.argv[4])); f.write(bytes.fromhex(sys.argv[5]))" \
+		"$1" "$root" "$(sqlite3 "$1" "PRAGMA page_size")" "${3:-3}" "${4:-0000}"
 }
 
 test_expect_success 'verify names a damaged catalog page once, and reports a check the damage stops (exit 1, not 3); gc refuses such a catalog' '
@@ -97,7 +98,13 @@ test_expect_success 'verify names a damaged catalog page once, and reports a che
 	test_expect_code 1 gicat --catalog cpg verify 2>err >out &&
 	test_grep "^gicat: verify: .catalog.db.: foreign_key_check stopped: database disk image is malformed$" err &&
 	test_expect_code 3 gicat --catalog cpg gc 2>err &&
-	test "$(cat err)" = "gicat: gc: database disk image is malformed"
+	test "$(cat err)" = "gicat: gc: database disk image is malformed" &&
+	zero_cells cpg/.gicat/catalog.db images 0 ff &&
+	for f in "" --full; do
+		test_expect_code 1 gicat --catalog cpg verify $f 2>err >out &&
+		test_grep "^gicat: verify: .catalog.db.: reading images stopped: database disk image is malformed$" err &&
+		test_grep "^verify: .*; [0-9]* problems$" out || return 1
+	done
 '
 
 test_expect_success 'gc keeps the images of entries an index on them lost (it reads the table)' '
