@@ -106,8 +106,34 @@ static int set_rule(const char *kind, const char *name, int nids,
 	return rc < 0 ? cli_exit_code(rc) : rc;
 }
 
+/* Does s read as an expression rather than an id? */
+static int looks_expr(const char *s)
+{
+	return strpbrk(s, "=<>~") || strstr(s, " in ");
+}
+
+/* What a usage error of set adds: ids and EXPR swapped, or EXPR split
+ * into words by the shell ("" when neither). */
+static const char *set_hint(const char *expr, int nids, char **ids,
+			    char *buf, size_t size)
+{
+	if (looks_expr(expr) || gic_blank(expr))
+		return "";
+	for (int i = 0; i < nids; i++)
+		if (looks_expr(ids[i]) &&  /* not a lone '=' of split words */
+		    ids[i][strspn(ids[i], "=<>~!")]) {
+			snprintf(buf, size, " (EXPR comes first, then the "
+				 "ids: gicat license set '%s' %s)", ids[i],
+				 expr);
+			return buf;
+		}
+	return " (EXPR is one argument: quote it, as in 'gicat license set "
+	       "\"dataset = x\" ID')";
+}
+
 static int set(const char *expr, int nids, char **ids)
 {
+	char hint[512];
 	struct gic_catalog *c;
 	char *list = cli_join_args(nids, ids);
 	uint64_t changed = 0;
@@ -125,10 +151,7 @@ static int set(const char *expr, int nids, char **ids)
 		cli_expr_error("license set", expr, errcol);
 	else if (rc == GIC_EUSAGE)
 		cli_usage_error("license", "%s%s", gic_errmsg(),
-				strpbrk(expr, "=<>~") || strstr(expr, " in ") ||
-				gic_blank(expr) ? "" :
-				" (EXPR is one argument: quote it, as in 'gicat "
-				"license set \"dataset = x\" ID')");
+				set_hint(expr, nids, ids, hint, sizeof(hint)));
 	else if (rc < 0) /* the catalog's failure: EXPR is not its subject */
 		cli_fail(rc, "license set", NULL);
 	else

@@ -91,6 +91,8 @@ test_expect_success 'license set changes the licenses of the entries matching EX
 	test "$(q "license = \"MIT CC-BY-4.0\"")" -eq 1 &&
 	test_expect_code 2 gicat license set dataset = own MIT 2>err &&
 	test_grep "unknown license .=.*EXPR is one argument: quote it" err &&
+	test_expect_code 2 gicat license set MIT "dataset = own" 2>err &&
+	test_grep "(EXPR comes first, then the ids: gicat license set .dataset = own. MIT)$" err &&
 	gicat license set "dataset = nosuch" MIT 2>err &&
 	test_grep "0 entries changed (no entry matches EXPR, or all have these licenses)" err &&
 	test_grep "note: no entry has dataset .nosuch." err
