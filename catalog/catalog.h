@@ -100,6 +100,8 @@ int gic_input_readable(const char *path);
 #define GIC_SUGGEST_LONGEST 39
 int gic_suggest_closer(const char *name, size_t n, const char *word,
 		       size_t *best);
+/* The closest of the n words to a misspelt name, or NULL. */
+const char *gic_nearest(const char *name, const char *const *words, size_t n);
 /* The usage error for a name that is none of the n words: "unknown WHAT
  * 'NAME' (did you mean 'WORD'?)" with the closest word, else "unknown
  * WHAT 'NAME' (LIST)".  Returns GIC_EUSAGE. */

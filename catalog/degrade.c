@@ -160,14 +160,18 @@ static int check_keys(const struct call *c, const char *const *keys)
 		for (const char *const *s = keys; *s; s++)
 			known |= !strcmp(*s, k);
 		if (!known) {
-			char list[64] = "";
-			for (const char *const *s = keys; *s; s++)
+			char list[64] = "it takes ";
+			size_t n = 0;
+
+			for (; keys[n]; n++)
 				snprintf(list + strlen(list), sizeof(list) -
-					 strlen(list), "%s%s", s == keys ?
-					 "" : ", ", *s);
+					 strlen(list), "%s%s", n ? ", " : "",
+					 keys[n]);
+			if (gic_nearest(k, keys, n))
+				snprintf(list, sizeof(list), "did you mean "
+					 "'%s'?", gic_nearest(k, keys, n));
 			return gic_seterr(GIC_EUSAGE, "%s: unknown parameter "
-					  "'%s' (it takes %s)", c->name, k,
-					  list);
+					  "'%s' (%s)", c->name, k, list);
 		}
 		for (int j = 0; j < i; j++)
 			if (!strcmp(c->args[j].key, k))
@@ -298,9 +302,10 @@ static int build_resize(const struct call *c, struct gic_op *op)
 		return gic_seterr(GIC_EUSAGE, "resize: give short=N or size=N");
 	for (op->filter = 0; f && strcmp(f, filter_names[op->filter]);)
 		if (++op->filter == sizeof(filter_names) / sizeof(*filter_names))
-			return gic_seterr(GIC_EUSAGE, "resize: filter must be "
-					  "bicubic, bilinear or lanczos, not "
-					  "%s", f);
+			return gic_unknown("resize filter", f, filter_names,
+					   sizeof(filter_names) /
+					   sizeof(*filter_names), "bicubic, "
+					   "bilinear or lanczos");
 	op->kind = s ? GIC_OP_RESIZE_SHORT : GIC_OP_RESIZE_SIZE;
 	return int_in(c, s ? "short" : "size", s ? s : z, 1, GIC_OP_MAX_SIDE,
 		      &op->n);

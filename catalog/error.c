@@ -414,16 +414,22 @@ int gic_suggest_closer(const char *name, size_t n, const char *word,
 	return 1;
 }
 
-int gic_unknown(const char *what, const char *name, const char *const *words,
-		size_t n, const char *list)
+const char *gic_nearest(const char *name, const char *const *words, size_t n)
 {
 	size_t best = GIC_SUGGEST_FAR;
 	const char *near = NULL;
 
-	name = name ? name : "";
 	for (size_t i = 0; i < n; i++)
 		if (gic_suggest_closer(name, strlen(name), words[i], &best))
 			near = words[i];
+	return near;
+}
+
+int gic_unknown(const char *what, const char *name, const char *const *words,
+		size_t n, const char *list)
+{
+	const char *near = gic_nearest(name = name ? name : "", words, n);
+
 	if (near)
 		return gic_seterr(GIC_EUSAGE, "unknown %s '%s' (did you mean "
 				  "'%s'?)", what, name, near);

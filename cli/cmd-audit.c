@@ -400,7 +400,9 @@ static int parse_opt(struct aopts *o, int ch, const char *arg)
 	case 'f':
 		if (strcmp(arg, "table") && strcmp(arg, "json"))
 			return cli_usage_error("audit", "--format is table or "
-					       "json, not '%s'", arg);
+					       "json, not '%s'%s", arg,
+					       cli_meant(arg, (const char *[])
+					       { "table", "json", NULL }));
 		o->json = !strcmp(arg, "json");
 		return -1;
 	case 'u':

@@ -591,7 +591,9 @@ static int option(int ch, const char *arg, struct args *a)
 			return -1;
 		}
 		return cli_usage_error("eval", "--format is table, csv or json, "
-				       "not '%s'", arg);
+				       "not '%s'%s", arg, cli_meant(arg,
+				       (const char *[]){ "table", "csv", "json",
+							 NULL }));
 	case 'm':
 		if ((m = gic_metric_from_name(arg)) < 0)
 			return cli_usage_error("eval", "--metric is acc, real_acc, "

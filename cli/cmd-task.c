@@ -159,7 +159,10 @@ int cmd_task(int argc, char **argv)
 		else if (ch == 'f')
 			return cli_usage_error("task", "--format is table (the "
 					       "counts), csv or jsonl (the items), "
-					       "not '%s'", optarg);
+					       "not '%s'%s", optarg,
+					       cli_meant(optarg, (const char *[])
+					       { "table", "csv", "jsonl",
+						 NULL }));
 		else if (ch == 's')
 			strict = 1;
 		else

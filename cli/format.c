@@ -36,12 +36,16 @@ void cli_select_hint(const char *cmd, struct gic_catalog *c, const char *expr)
 int cli_format_opt(const char *cmd, const char *arg, int paths_ok,
 		   enum out_format *f)
 {
+	static const char *const names[] = { "table", "csv", "jsonl", "paths",
+					     NULL };
+	static const char *const no_paths[] = { "table", "csv", "jsonl", NULL };
+
 	if (out_format_parse(arg, f) == 0 && (paths_ok || *f != OUT_PATHS))
 		return -1;
 	return cli_usage_error(cmd, "unknown format '%s' (table, csv%s or "
 			       "jsonl%s)", arg, paths_ok ? ", paths" : "",
 			       !strcmp(arg, "json") ? ": JSON lines are jsonl" :
-			       "");
+			       cli_meant(arg, paths_ok ? names : no_paths));
 }
 
 void out_csv_field(FILE *o, const char *v)

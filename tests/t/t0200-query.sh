@@ -572,4 +572,19 @@ test_expect_success '--fields and --group-by read a long list whole: a name past
 	test "$(head -1 out)" = "label,class_name,count"
 '
 
+test_expect_success 'a misspelt --format gets the word meant, in every command that takes one' '
+	t=$TOP/tasks/genimage/cross-sd14.ini &&
+	while read -r meant cmd; do
+		test_expect_code 2 gicat $cmd 2>err &&
+		test_grep "did you mean .$meant.?" err || return 1
+	done <<-EOF
+	jsonl query --format jsnl
+	paths query --format pahts
+	jsonl dedup --near --format jsnl
+	json audit bias --format jsn
+	table task show $t --format tabel
+	json eval $t --predictions p.csv --format jsno
+	EOF
+'
+
 test_done

@@ -119,10 +119,14 @@ static void test_parse_errors(void **state)
 		{ "jpeg(quality=50,subsampling=0420)",
 		  "jpeg: subsampling must be 420 or 444 (4:2:0 or 4:4:4), not "
 		  "0420" },
-		{ "jpeg(qualty=50)", "jpeg: unknown parameter 'qualty' (it "
-		  "takes quality, subsampling)" },
-		{ "resize(shrot=5)", "resize: unknown parameter 'shrot' (it "
-		  "takes short, size, filter)" },
+		{ "jpeg(qualty=50)", "jpeg: unknown parameter 'qualty' (did "
+		  "you mean 'quality'?)" },
+		{ "resize(shrot=5)", "resize: unknown parameter 'shrot' (did "
+		  "you mean 'short'?)" },
+		{ "resize(side=5)", "resize: unknown parameter 'side' (did "
+		  "you mean 'size'?)" },
+		{ "jpeg(q=50)", "jpeg: unknown parameter 'q' (it takes "
+		  "quality, subsampling)" },
 		{ "jpeg(quality=50,quality=60)", "jpeg: quality given twice" },
 		{ "jpeg(50)", "jpeg: expected name=value, not '50' (as in "
 		  "jpeg(quality=50))" },
@@ -148,8 +152,10 @@ static void test_parse_errors(void **state)
 		{ "resize(size=20000)", "resize: size must be 1..16384, not 20000" },
 		{ "resize(short=64,size=64)", "resize: give short=N or size=N" },
 		{ "resize()", "resize: give short=N or size=N" },
-		{ "resize(short=8,filter=nearest)", "resize: filter must be "
-		  "bicubic, bilinear or lanczos, not nearest" },
+		{ "resize(short=8,filter=nearest)", "unknown resize filter "
+		  "'nearest' (bicubic, bilinear or lanczos)" },
+		{ "resize(short=8,filter=bicubc)", "unknown resize filter "
+		  "'bicubc' (did you mean 'bicubic'?)" },
 		{ "center_crop()", "center_crop: expected one size and maybe "
 		  "align=A, as in center_crop(256) or center_crop(256,align=16)" },
 		{ "center_crop(8,8)", "center_crop: expected one size and maybe "
