@@ -62,6 +62,8 @@ static int run(struct gic_catalog *c, const struct dopts *o,
 	else
 		rc = EXIT_OK;
 	summary(o, d);
+	if (rc == EXIT_OK && d->images == 0)
+		cli_select_hint("dedup", c, expr);
 	gic_dedup_free(d);
 	return rc;
 }

@@ -58,7 +58,11 @@ test_expect_success 'EXPR counts copies among the selected entries only' '
 	gicat dedup --format csv "subset in (sd14, sd15)" >out 2>/dev/null &&
 	test "$(tail -n +2 out | cut -d, -f2 | sort -u)" = 2 &&
 	gicat dedup --format csv "subset = sd14" >out 2>/dev/null &&
-	test "$(wc -l <out)" -eq 1
+	test "$(wc -l <out)" -eq 1 &&
+	for near in "" --near; do
+		gicat dedup $near "subset = sd1.4" >out 2>err &&
+		test_grep "^gicat: dedup: note: no entry has subset .sd1.4.; did you mean .sd14.?$" err || return 1
+	done
 '
 
 test_expect_success 'on a terminal dedup --near shows how many hashes it compared, and clears the line' '
