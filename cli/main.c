@@ -492,6 +492,13 @@ int main(int argc, char **argv)
 	}
 	if (take_busy_timeout() < 0)
 		return EXIT_USAGE;
+	if (argc < 2 && cli_catalog_opt && cli_find_cmd(cli_catalog_opt)) {
+		cli_err("gicat: --catalog took '%s' as its directory and no "
+			"command is left: give the directory first, as in "
+			"'gicat --catalog DIR %s'\n", cli_catalog_opt,
+			cli_catalog_opt);
+		return EXIT_USAGE;
+	}
 	if (argc < 2) {
 		overview(stderr);
 		return EXIT_USAGE;

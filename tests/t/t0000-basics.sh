@@ -266,6 +266,8 @@ test_expect_success '--catalog and GICAT_DIR name the catalog explicitly' '
 	test "$(cat err)" = "gicat: query: ${SQ}afile2${SQ} (--catalog) is not a directory" &&
 	test_expect_code 2 gicat query --catalog 2>err &&
 	test_grep "^gicat: --catalog needs a directory$" err &&
+	test_expect_code 2 gicat --catalog verify 2>err &&
+	test "$(cat err)" = "gicat: --catalog took ${SQ}verify${SQ} as its directory and no command is left: give the directory first, as in ${SQ}gicat --catalog DIR verify${SQ}" &&
 	! grep "gicat: gicat:" err
 '
 
