@@ -341,6 +341,11 @@ int gic_move(struct gic_catalog *c, const char *from, const char *to,
 		f[--nf] = '\0';
 	for (nt = strlen(t); nt > 0 && t[nt - 1] == '/'; )
 		t[--nt] = '\0';
+	/* and TO without repeated ones: new paths spelt as ingest of a
+	 * tidy argument spells them, so that FROM finds them later */
+	for (size_t i = 0, j = 0; i <= nt; i++)
+		if (i == 0 || t[i] != '/' || t[i - 1] != '/')
+			t[j++] = t[i];
 	if (gic_path_within(f, t) || gic_path_within(t, f))
 		return gic_seterr(GIC_EUSAGE, "'%s' and '%s' overlap: move "
 				  "through a third name", from, to);

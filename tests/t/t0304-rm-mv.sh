@@ -261,6 +261,11 @@ gicat: mv: note: there is no '"'"'new'"'"' here: mv renames the paths the entrie
 	gicat --catalog c7 mv new ./new2 2>/dev/null &&
 	test "$(gicat --catalog c7 query --count "path ~ \"./new2/*\"")" -eq 3 &&
 	gicat --catalog c7 mv ./new2 new 2>/dev/null &&
+	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3 &&
+	# a doubled slash in TO is tidied, as a trailing one: FROM finds them
+	gicat --catalog c7 mv new/sub new3//deep//sub/ 2>/dev/null &&
+	test "$(gicat --catalog c7 query --count "path ~ \"new3/deep/sub/*\"")" -eq 2 &&
+	gicat --catalog c7 mv new3/deep/sub new/sub 2>/dev/null &&
 	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3
 '
 
