@@ -164,6 +164,10 @@ enum out_format { OUT_TABLE, OUT_CSV, OUT_JSONL, OUT_PATHS };
 int out_format_parse(const char *s, enum out_format *f);
 /* After EXPR selected nothing: says which name value no entry has. */
 void cli_select_hint(const char *cmd, struct gic_catalog *c, const char *expr);
+/* 1 with the note of cli_select_hint in hint when no entry has the
+ * dataset or generator (kind) name, else 0. */
+int cli_name_hint(struct gic_catalog *c, const char *kind, const char *name,
+		  char *hint, size_t size);
 /* --format ARG of cmd: -1 when *f is set, else the usage error's exit
  * code (paths only where paths_ok). */
 int cli_format_opt(const char *cmd, const char *arg, int paths_ok,

@@ -54,13 +54,10 @@ static int list(enum out_format f)
 static void name_hint(struct gic_catalog *c, const char *kind,
 		      const char *name)
 {
-	char *expr = NULL;
+	char hint[512];
 
-	if (strchr(name, '\'') || asprintf(&expr, "%s = '%s'", kind,
-					     name) < 0)
-		return;
-	cli_select_hint("license set", c, expr);
-	free(expr);
+	if (cli_name_hint(c, kind, name, hint, sizeof(hint)))
+		cli_err("gicat: license set: note: %s\n", hint);
 }
 
 /* license set --dataset|--generator NAME ID... (nids 0: unset). */

@@ -15,6 +15,7 @@ int cmd_mv(int argc, char **argv)
 		{ "dry-run", 0, 0, 'n' }, { "dataset", 1, 0, 'd' },
 		{ "help", 0, 0, 'h' }, { 0 } };
 	struct gic_move_report rep;
+	char hint[512] = "";
 	struct gic_catalog *c;
 	const char *dataset = NULL;
 	int ch, rc, dry_run = 0;
@@ -34,6 +35,9 @@ int cmd_mv(int argc, char **argv)
 		return rc;
 	rc = gic_move(c, argv[optind], argv[optind + 1], dataset, dry_run,
 		      &rep);
+	if (rc == 0 && dataset && !rep.entries && !rep.fetched &&
+	    cli_name_hint(c, "dataset", dataset, hint, sizeof(hint)))
+		dataset = NULL;  /* the note is on the name, not the path */
 	gic_catalog_close(c);
 	if (rc < 0)
 		return cli_fail(rc, "mv", NULL);
@@ -75,7 +79,9 @@ int cmd_mv(int argc, char **argv)
 			cli_word(rep.refs_lost, "is", "are"),
 			cli_word(rep.refs_lost, "its", "their"),
 			argv[optind + 1], cli_word(rep.refs_lost, "it", "them"));
-	if (!rep.entries && !rep.fetched)
+	if (hint[0])
+		cli_err("gicat: mv: note: %s\n", hint);
+	else if (!rep.entries && !rep.fetched)
 		cli_err("gicat: mv: note: no entry%s%s%s has a path "
 			"under '%s' (paths as the entries have them: 'gicat "
 			"query --format paths' shows them)\n", dataset ?

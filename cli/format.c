@@ -33,6 +33,20 @@ void cli_select_hint(const char *cmd, struct gic_catalog *c, const char *expr)
 		cli_err("gicat: %s: note: %s\n", cmd, hint);
 }
 
+int cli_name_hint(struct gic_catalog *c, const char *kind, const char *name,
+		  char *hint, size_t size)
+{
+	char *expr = NULL;
+	int rc;
+
+	if (strchr(name, '\'') || asprintf(&expr, "%s = '%s'", kind,
+					     name) < 0)
+		return 0;
+	rc = gic_select_hint(c, expr, hint, size);
+	free(expr);
+	return rc > 0;
+}
+
 int cli_format_opt(const char *cmd, const char *arg, int paths_ok,
 		   enum out_format *f)
 {

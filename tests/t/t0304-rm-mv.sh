@@ -297,10 +297,12 @@ test_expect_success 'mv refuses to merge into paths entries already have, and mo
 	gicat --catalog c7 mv nosuch elsewhere 2>err &&
 	test "$(head -1 err)" = "mv: moved 0 entries from '"'"'nosuch'"'"' to '"'"'elsewhere'"'"'" &&
 	test_grep "^gicat: mv: note: no entry has a path under .nosuch. (paths as the entries have them" err &&
+	gicat --catalog c7 mv --dataset D new elsewhere 2>err &&
+	test "$(sed -n 2p err)" = "gicat: mv: note: no entry has dataset ${SQ}D${SQ}; did you mean ${SQ}d${SQ}?" &&
 	test_expect_code 2 gicat --catalog c7 mv new 2>err && test_grep "expected FROM and TO" err &&
 	test_expect_code 2 gicat --catalog c7 mv "" x 2>err && test_grep "empty" err &&
 	gicat --catalog c7 mv --dataset nosuch new elsewhere 2>err && test_grep "moved 0 entries" err &&
-	test_grep "note: no entry of dataset .nosuch. has a path under .new." err &&
+	test_grep "^gicat: mv: note: no entry has dataset .nosuch. (there are: d)$" err &&
 	test_expect_code 2 gicat --catalog c7 mv new new/sub 2>err &&
 	test_grep "^gicat: mv: .new. and .new/sub. overlap: move through a third name$" err &&
 	# new/sub/basn0g08.png becomes a path of 4079 + 17 = 4096 bytes
