@@ -25,8 +25,10 @@ static int run(struct gic_catalog *c, const struct gic_ops *o,
 	if ((rc = gic_derive(c, parent, o->canon, hex, &computed)) < 0 ||
 	    (rc = gic_image_read(c, hex, &buf, &len)) < 0)
 		return cli_fail(rc, "degrade", parent);
-	cli_err("degrade: %s %s: %s of %.12s (%zu bytes)\n",
-		computed ? "computed" : "reused", hex, o->canon, parent, len);
+	cli_err("degrade: %s %s: %s of %.12s (%zu bytes%s)\n",
+		computed ? "computed" : "reused", hex, o->canon, parent, len,
+		strcmp(hex, parent) ? "" : ": the same bytes, the image "
+		"itself");
 	rc = cli_write_stdout(buf, len); /* a failure is told at exit */
 	free(buf);
 	return rc;

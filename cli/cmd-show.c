@@ -103,10 +103,11 @@ static int image_doc(struct gic_catalog *c, const char *hex, int raw,
 			   "AS licenses, path FROM entries WHERE sha256 = ? "
 			   "ORDER BY id", hex, raw)) ||
 	    /* one derivation recorded under two codec versions with the
-	     * same result is one line */
+	     * same result is one line; png() of a PNG made by png() is the
+	     * image itself, not a parent of it */
 	    (rc = add_rows(c, doc, "derived_from", "SELECT DISTINCT parent, "
-			   "ops FROM derivations WHERE derived = ? ORDER BY "
-			   "ops, parent", hex, raw)) ||
+			   "ops FROM derivations WHERE derived = ?1 AND "
+			   "parent != ?1 ORDER BY ops, parent", hex, raw)) ||
 	    (rc = add_rows(c, doc, "derivations", "SELECT DISTINCT ops, "
 			   "derived AS sha256 FROM derivations WHERE parent = ? "
 			   "ORDER BY ops, derived", hex, raw)) ||

@@ -269,7 +269,15 @@ d = json.load(open(\"js\"))
 ops = [x[\"ops\"] for x in d[\"derivations\"]]
 assert \"jpeg(quality=30)\" in ops and \"blur(sigma=3)|png()\" in ops, ops
 assert all(len(x[\"sha256\"]) == 64 for x in d[\"derivations\"]), d
-"
+" &&
+	# png() of a PNG png() made: the same bytes, no parent of itself
+	b=$(derived "$fake" "blur(sigma=3)|png()") &&
+	gicat degrade "png()" "$b" >same.png 2>err &&
+	test "$(sha256sum <same.png | cut -c1-64)" = "$b" &&
+	test_grep "^degrade: computed $b: png() of [0-9a-f]\{12\} ([0-9]* bytes: the same bytes, the image itself)$" err &&
+	gicat show "$b" >show &&
+	test "$(sed -n "/^derived from/,/^$/p" show | grep -c "  ")" -eq 1 &&
+	test_grep "^$fake  blur(sigma=3)|png()$" show
 '
 
 test_expect_success 'verify --full re-hashes derived objects; degrade makes a damaged or missing one again' '
