@@ -441,11 +441,22 @@ const char *cli_shown(const char *s, char buf[CLI_SHOWN_BUF])
 }
 
 /* A file name or path where an EXPR was expected: one word, no
- * operator, quote or parenthesis, and a '/' or an extension. */
+ * operator, quote or parenthesis, and a '/' or an extension; or a file
+ * there is (a name with blanks), without a quote. */
 static int looks_like_path(const char *expr)
 {
-	return expr[strcspn(expr, " \t=<>~!()'\"")] == '\0' &&
-	       (strchr(expr, '/') || strrchr(expr, '.'));
+	return (expr[strcspn(expr, " \t=<>~!()'\"")] == '\0' &&
+		(strchr(expr, '/') || strrchr(expr, '.'))) ||
+	       (!strpbrk(expr, "'\"") && access(expr, F_OK) == 0);
+}
+
+/* A hash or a prefix of one where an EXPR was expected (with a digit:
+ * "face" is a word). */
+static int looks_like_hash(const char *expr)
+{
+	size_t n = strspn(expr, "0123456789abcdef");
+
+	return n >= 4 && n <= 64 && !expr[n] && strpbrk(expr, "0123456789");
 }
 
 /* Does s begin with $HOME, as a word: what the shell makes of a ~ alone
@@ -484,6 +495,10 @@ int cli_expr_error(const char *cmd, const char *expr, int col)
 		cli_err("gicat: %s: note: EXPR is field op value; entries by "
 			"path: gicat %s \"path = '%s'\" (a tree: \"path ~ "
 			"'dir/*'\")\n", cmd, cmd, expr);
+	else if (looks_like_hash(expr))
+		cli_err("gicat: %s: note: EXPR is field op value; an image by "
+			"hash: gicat %s \"sha256 %s '%s%s'\"\n", cmd, cmd,
+			len == 64 ? "=" : "~", expr, len == 64 ? "" : "*");
 	else if (home_at(expr + at))
 		cli_err("gicat: %s: note: the shell made an unquoted ~ your "
 			"home directory (%s): quote the expression: gicat %s "

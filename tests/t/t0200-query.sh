@@ -71,7 +71,15 @@ test_expect_success 'a path where EXPR goes: the error says how to select entrie
 	test_expect_code 2 gicat query data/genimage/ADM/x.png 2>err &&
 	test_grep "^gicat: query: note: EXPR is field op value; entries by path: gicat query \"path = .data/genimage/ADM/x.png.\" (a tree: \"path ~ .dir/\*.\")$" err &&
 	test_expect_code 2 gicat rm x.png 2>err && test_grep "gicat rm \"path = .x.png.\"" err &&
-	test_expect_code 2 gicat query genrator = adm 2>err && ! grep "entries by path" err
+	test_expect_code 2 gicat query genrator = adm 2>err && ! grep "entries by path" err &&
+	touch "my photo.png" && test_expect_code 2 gicat rm "my photo.png" 2>err &&
+	test_grep "^gicat: rm: note: .*gicat rm \"path = .my photo.png.\"" err &&
+	test_expect_code 2 gicat rm 602a7f 2>err &&
+	test_grep "^gicat: rm: note: EXPR is field op value; an image by hash: gicat rm \"sha256 ~ .602a7f\*.\"$" err &&
+	h=$(printf "%064d" 7) &&
+	test_expect_code 2 gicat query $h 2>err &&
+	test_grep "an image by hash: gicat query \"sha256 = .$h.\"$" err &&
+	test_expect_code 2 gicat query face 2>err && ! grep "by hash" err
 '
 
 test_expect_success 'rm with a blank EXPR (a script'"'"'s empty variables) is refused, nothing removed' '
