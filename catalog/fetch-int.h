@@ -119,7 +119,7 @@ struct gic_fetcher {
 	struct gic_ingest_opts wopts;
 	struct gic_known lookup;        /* images by sha256 */
 	struct sqlite3_stmt *get_state, *add_state, *set_state, *withdraw;
-	struct sqlite3_stmt *unreject;
+	struct sqlite3_stmt *unreject, *elsewhere;
 };
 
 /* fetch-http.c: a ready easy handle for the job's next attempt. */

@@ -26,13 +26,20 @@ static const char *const state_sql[] = {
 	/* rejects say a path's last attempt: content refused before, a
 	 * transfer that fails now is no longer that */
 	"DELETE FROM rejects WHERE path = ?",
+	/* the URL tried in another dataset, with no proof of this row's
+	 * sha256 (done with it): the datasets one index seek each */
+	"WITH RECURSIVE d(x) AS (SELECT min(dataset) FROM fetches UNION ALL "
+	"SELECT (SELECT min(dataset) FROM fetches WHERE dataset > x) FROM d "
+	"WHERE x IS NOT NULL) SELECT 1 FROM d JOIN fetches f ON f.dataset = "
+	"d.x AND f.url = ?2 WHERE d.x != ?1 AND (f.attempts > 0 OR f.status "
+	"= 'done') AND NOT (f.status = 'done' AND f.sha256 IS ?3) LIMIT 1",
 };
 #define NSTATE (sizeof(state_sql) / sizeof(state_sql[0]))
 
 static sqlite3_stmt **state_slot(struct gic_fetcher *f, size_t i)
 {
 	sqlite3_stmt **v[] = { &f->get_state, &f->add_state, &f->set_state,
-			       &f->withdraw, &f->unreject };
+			       &f->withdraw, &f->unreject, &f->elsewhere };
 	return v[i];
 }
 
@@ -201,6 +208,18 @@ static int plan_one(struct gic_fetcher *f, size_t i, enum plan *out)
 			return rc;
 	}
 	if (tried || !stored(f, i, &bytes))
+		return 0;
+	/* a URL another dataset tried is one whose bytes are known, or
+	 * were not got: the row's hash is checked by a download */
+	s = f->elsewhere;
+	sqlite3_bind_text(s, 1, ds, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, sha, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return gic_db_fail(f->cat->db, "read fetch state");
+	if (rc == SQLITE_ROW)
 		return 0;
 	*out = PLAN_STORED;
 	return gic_fetch_record_stored(f, i, sha, bytes);

@@ -193,6 +193,16 @@ test_expect_success 'a damaged object, a URL tried before, --download-known: dow
 	test "$(kstate /img/g.png | cut -d"|" -f1-3)" = "failed|2|200" &&
 	gicat --catalog kn verify --full >out && test_grep " 0 problems" out
 '
+test_expect_success 'a URL another dataset fetched is downloaded to check a listed sha256 it did not give' '
+	K=http://127.0.0.1:$(cat kn.port) && : >kn.log &&
+	printf "url,sha256\n%s,%s\n" "$K/img/c.png" "$(sha srv/b.png)" >other.csv &&
+	test_expect_code 1 gicat --catalog kn fetch other.csv 2>err &&
+	grep -q " /img/c.png " kn.log && test_grep "sha256" err &&
+	test "$(kn "SELECT count(*) FROM entries WHERE dataset = \"other\"")" -eq 0 &&
+	printf "url,sha256\n%s,%s\n" "$K/img/f.png" "$(sha srv/f.png)" >same.csv &&
+	: >kn.log && gicat --catalog kn fetch same.csv 2>err &&
+	test_grep "1 from the store" err && ! grep -q " /img/f.png " kn.log
+'
 # A list is looked up a thousand rows at a time while the transfers run:
 # repeated rows, URLs done before and URLs catalogued from the store fall
 # on every side of those boundaries, and each URL is still fetched once.
