@@ -135,6 +135,24 @@ static const char *file_named_so(void)
 	return NULL;
 }
 
+/* The index of the argument an unknown option came in, when it follows
+ * a field and an operator ("path = -x.png"): an EXPR's value; else 0. */
+static int expr_value_at(void)
+{
+	static const char *const ops[] = { "=", "!=", "<", "<=", ">", ">=",
+					   "~", NULL };
+	/* optind is past it, or at it when a short option cut it short */
+	for (int i = optind - 1; i <= optind && i < parsed.argc; i++) {
+		if (i < 3 || parsed.argv[i][0] != '-' ||
+		    strchr(parsed.argv[i], '\'') || parsed.argv[i - 2][0] == '-')
+			continue;
+		for (const char *const *o = ops; *o; o++)
+			if (!strcmp(parsed.argv[i - 1], *o))
+				return i;
+	}
+	return 0;
+}
+
 /* getopt's error (it printed none) as one line: the option, what was
  * wrong, and for a misspelt long one what was meant. */
 static void bad_option(const struct cmd *k, const char *cmd)
@@ -151,7 +169,14 @@ static void bad_option(const struct cmd *k, const char *cmd)
 			   !(parsed.shorts && strchr(parsed.shorts, optopt)) ?
 			   file_named_so() : NULL;
 
-	if (file)
+	int v = k && strstr(k->usage, "EXPR") ? expr_value_at() : 0;
+
+	if (v)
+		cli_say(cmd, "'%s': unknown option; a value starting with '-' "
+			"is quoted, and the quotes too: gicat %s \"%s %s "
+			"'%s'\"", parsed.argv[v], cmd, parsed.argv[v - 2],
+			parsed.argv[v - 1], parsed.argv[v]);
+	else if (file)
 		cli_say(cmd, "'%s': unknown option, and a file's name: say "
 			"./%s, or put -- before it", file, file);
 	else if (optopt && !(o && o->val == optopt))  /* a short option */

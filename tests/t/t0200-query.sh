@@ -79,7 +79,11 @@ test_expect_success 'a path where EXPR goes: the error says how to select entrie
 	h=$(printf "%064d" 7) &&
 	test_expect_code 2 gicat query $h 2>err &&
 	test_grep "an image by hash: gicat query \"sha256 = .$h.\"$" err &&
-	test_expect_code 2 gicat query face 2>err && ! grep "by hash" err
+	test_expect_code 2 gicat query face 2>err && ! grep "by hash" err &&
+	touch ./-x.png && test_expect_code 2 gicat query path = -x.png 2>err &&
+	test "$(head -1 err)" = "gicat: query: ${SQ}-x.png${SQ}: unknown option; a value starting with ${SQ}-${SQ} is quoted, and the quotes too: gicat query \"path = ${SQ}-x.png${SQ}\"" &&
+	test_expect_code 2 gicat rm class_name != --y 2>err &&
+	test_grep "gicat rm \"class_name != .--y.\"$" err
 '
 
 test_expect_success 'rm with a blank EXPR (a script'"'"'s empty variables) is refused, nothing removed' '
