@@ -239,6 +239,44 @@ int gic_class_name_note(const char *s, char *out, size_t size)
 	return hits;
 }
 
+int gic_class_word_note(const char *s, char *out, size_t size)
+{
+	const char *line = gic_builtin_classes_tsv, *next, *tab1, *tab2;
+	char list[160], name[512];
+	int hits = 0, shown = 0;
+	size_t len, used = 0;
+
+	*out = '\0';
+	if (gic_class_name_note(s, out, size) || strlen(s) < 3 ||
+	    s[strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		     "_ -")])
+		return 0;
+	for (; *line; line = next) {
+		len = line_len(line, &next);
+		if (class_tabs(line, len, &tab1, &tab2) < 0)
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(line + len - tab2 -
+			 1), tab2 + 1);
+		for (char *c = name; *c; c++)
+			*c = *c == ' ' ? '_' : *c;
+		if (!strcasestr(name, s))
+			continue;
+		if (shown < 3 && used < sizeof(list)) {
+			used += (size_t)snprintf(list + used, sizeof(list) - used,
+				"%s%.*s %.*s", hits ? "; " : "", (int)(tab1 -
+				line), line, (int)strcspn(tab2 + 1, ",\n"),
+				tab2 + 1);
+			shown++;
+		}
+		hits++;
+	}
+	if (hits)
+		snprintf(out, size, " (no class is named so; %d hold%s it in "
+			 "their names: %s%s)", hits, hits == 1 ? "s" : "", list,
+			 hits > shown ? "; ..." : "");
+	return hits;
+}
+
 /* ---- validation labels ---------------------------------------------- */
 
 /* One "ImageId,wnid ..." line (s is writable: the id is NUL-terminated

@@ -146,7 +146,7 @@ static int check_fields(struct parser *p, const char *const v[NCOLS],
 	if ((x = v[C_CLASS]) && *x && (*cls = gic_class_parse(p->cls, x)) < 0) {
 		char named[160];
 
-		gic_class_name_note(x, named, sizeof(named));
+		gic_class_word_note(x, named, sizeof(named));
 		return bad(p, "class must be 0..999 or an ImageNet wnid, not "
 			   "'%s'%s", x, named);
 	}

@@ -156,7 +156,7 @@ int cli_bad_class(const char *cmd, const char *arg)
 {
 	char named[160];
 
-	gic_class_name_note(arg, named, sizeof(named));
+	gic_class_word_note(arg, named, sizeof(named));
 	return cli_usage_error(cmd, "--class takes 0..999 or an ImageNet "
 			       "wnid, not '%s'%s", arg, named);
 }

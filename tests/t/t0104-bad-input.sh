@@ -568,6 +568,8 @@ test_expect_success '--class takes an index or a wnid; anything else is a usage 
 	test_grep "not .nope." err &&
 	test_expect_code 2 gicat ingest --class Goldfish cls.png 2>err &&
 	test_grep "^gicat: ingest: --class takes 0..999 or an ImageNet wnid, not .Goldfish., the name of class 1 (n01443537)$" err &&
+	test_expect_code 2 gicat ingest --class Fish cls.png 2>err &&
+	test_grep "not .Fish. (no class is named so; 11 hold it in their names: 1 goldfish; 5 electric ray; 107 jellyfish; ...)$" err &&
 	test_expect_code 2 gicat ingest --class 1000 cls.png 2>err &&
 	for c in " 5" "+5" "5 " ""; do
 		test_expect_code 2 gicat ingest --class "$c" cls.png 2>err || return 1
