@@ -29,6 +29,34 @@ const char *gic_sniff_format(const unsigned char *buf, size_t len)
 	return NULL;
 }
 
+/* Text where an image was expected (a server's error or login page, an
+ * API's JSON answer): which, or NULL when b is no text. */
+static const char *text_format(const unsigned char *b, size_t len)
+{
+	static const struct { const char *start, *name; } known[] = {
+		{ "<!doctype html", "HTML: a web page, an error or login page?" },
+		{ "<html", "HTML: a web page, an error or login page?" },
+		{ "<?xml", "XML text" }, { "<svg", "SVG, a vector image" },
+		{ "{", "JSON or other text" }, { "[", "JSON or other text" },
+	};
+	size_t i = 0, n = len < 256 ? len : 256;
+
+	if (n >= 3 && !memcmp(b, "\xef\xbb\xbf", 3))  /* a UTF-8 BOM */
+		i = 3;
+	while (i < n && b[i] && strchr(" \t\r\n", b[i]))
+		i++;
+	for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+		if (n - i >= strlen(known[k].start) &&
+		    !strncasecmp((const char *)b + i, known[k].start,
+				 strlen(known[k].start)))
+			return known[k].name;
+	for (i = 0; i < n; i++)
+		if (!b[i] || (b[i] < 0x20 && !strchr("\t\r\n", b[i])) ||
+		    b[i] >= 0x7f)
+			return NULL;
+	return n ? "text" : NULL;
+}
+
 /* Names a few formats users meet in image datasets, for the reject reason. */
 static const char *other_format(const unsigned char *b, size_t len)
 {
@@ -42,7 +70,7 @@ static const char *other_format(const unsigned char *b, size_t len)
 		return "BMP";
 	if (len >= 12 && !memcmp(b + 4, "ftyp", 4))
 		return "HEIF/AVIF/MP4";
-	return NULL;
+	return text_format(b, len);
 }
 
 /* " 89 50 4e 47" for the first n bytes of b into hex (3 * n + 1). */

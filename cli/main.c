@@ -363,7 +363,8 @@ int cmd_help(int argc, char **argv)
 		return cli_usage_error("help", "no command '%s' (did you mean "
 				       "'%s'?)", argv[1], near->name);
 	if (!c)
-		return cli_usage_error("help", "no command '%s'", argv[1]);
+		return cli_usage_error("help", "no command '%s' ('gicat help' "
+				       "lists them)", argv[1]);
 	cli_usage(c, stdout);
 	return 0;
 }

@@ -18,7 +18,7 @@ test_expect_success 'a command with -h prints its usage on stdout' '
 	gicat help -h >out && test_grep "usage: gicat help" out &&
 	test_expect_code 2 gicat help query extra 2>err && test_grep "one COMMAND at a time, not .extra." err &&
 	test_expect_code 2 gicat help frobnicate >out 2>err && ! test -s out &&
-	test_grep "^gicat: help: no command .frobnicate.$" err &&
+	test_grep "^gicat: help: no command .frobnicate. (.gicat help. lists them)$" err &&
 	test_expect_code 2 gicat help qeury 2>err &&
 	test_grep "^gicat: help: no command .qeury. (did you mean .query.?)$" err &&
 	test_expect_code 2 gicat help delete 2>err &&

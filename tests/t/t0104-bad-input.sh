@@ -210,10 +210,18 @@ test_expect_success 'a palette PNG with tRNS has the pHash of its colours, as th
 	test "$(cut -d, -f2 out | sort -u | wc -l)" = 2
 '
 
-test_expect_success 'a text file named .png is rejected as not an image' '
-	echo "<html>404</html>" >page.png &&
-	test_expect_code 1 gicat ingest page.png 2>err &&
-	test_grep "rejected: .page.png.: not a PNG or JPEG" err
+test_expect_success 'a text file named .png is rejected as not an image, saying what it is' '
+	mkdir text && echo "<html>404</html>" >text/page.png &&
+	printf "\357\273\277 <!DOCTYPE html>" >text/bom.png &&
+	echo "{\"error\": 1}" >text/api.png && echo "Not Found" >text/plain.png &&
+	printf "a\000b\000" >text/nul.png &&
+	test_expect_code 1 gicat ingest text 2>err &&
+	for f in page bom; do
+		test_grep "rejected: .text/$f.png.: not a PNG or JPEG file (HTML: a web page, an error or login page?)$" err || return 1
+	done &&
+	test_grep "rejected: .text/api.png.: not a PNG or JPEG file (JSON or other text)$" err &&
+	test_grep "rejected: .text/plain.png.: not a PNG or JPEG file (text)$" err &&
+	test_grep "rejected: .text/nul.png.: not a PNG or JPEG file (starts with 61 00 62 00)$" err
 '
 
 test_expect_success 'one bad file does not stop the batch; nothing of it is stored' '

@@ -35,7 +35,7 @@ test_expect_success 'good URLs are catalogued, broken ones fail with their reaso
 		--license CC0-1.0 list.csv 2>err &&
 	test "$(grep -c "^gicat: fetch: " err)" -eq 10 &&
 	test_grep "slow/e.png.: Operation too slow.* (2 attempts)" err &&
-	test_grep "html/x.png.: not a PNG or JPEG" err &&
+	test_grep "html/x.png.: not a PNG or JPEG file (HTML: a web page, an error or login page?)$" err &&
 	test_grep "loop.: more than 5 redirects (a loop?), the last to .$B/loop.$" err &&
 	test_grep "tofile/a.png.: redirect to .file://.* refused" err &&
 	test_grep "endless.: file too large: over the 262144-byte limit" err &&
