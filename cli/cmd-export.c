@@ -84,7 +84,7 @@ static int unlabelled(const struct gic_resolved_set *s,
  * cut at a line break or at " ;" (a comment), and which must fit a task
  * file's line.  A line break between words is white space, made a space;
  * one inside quotes, and " ;" there, are refused, so that the task.ini
- * reads back as the export's task. */
+ * reads back as the export's task; blanks around EXPR are dropped. */
 static int ini_safe(char *expr)
 {
 	size_t room = GIC_TASK_LINE_MAX - strlen("select = ");
@@ -112,6 +112,12 @@ static int ini_safe(char *expr)
 					       "a line break" :
 					       "a ';' after a space");
 	}
+	/* and without the blanks around it, which INI drops on reading:
+	 * the task hashed is then the one task.ini gives back */
+	for (size_t n = strlen(expr); n && strchr(" \t", expr[n - 1]); )
+		expr[--n] = '\0';
+	memmove(expr, expr + strspn(expr, " \t"),
+		strlen(expr + strspn(expr, " \t")) + 1);
 	return 0;
 }
 

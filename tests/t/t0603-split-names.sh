@@ -485,14 +485,23 @@ sys.exit(not (len(rows) == 1 and rows[0][\"generator\"] == \"my,gen \\\"x\\\"\" 
   and label = fake" --out nlok 2>/dev/null &&
 	test_grep "^select = dataset = gq   and label = fake$" nlok/task.ini &&
 	gicat --catalog gq task check nlok/task.ini >/dev/null 2>&1 &&
+	# blanks and line breaks around EXPR, which INI drops: the hash
+	# recorded is the one task.ini gives back
+	gicat --catalog gq export "
+	dataset = gq
+" --out nlend 2>/dev/null &&
+	test_grep "^select = dataset = gq$" nlend/task.ini &&
+	gicat --catalog gq split --check nlend >out && test_grep " 0 drifts$" out &&
+	test "$(sed -n "1s/.*(hash \(.\{16\}\).*/\1/p" nlend/task.ini)" = "$(gicat --catalog gq task show nlend/task.ini | sed -n "1s/.*hash \([0-9a-f]*\))$/\1/p")" &&
 	# the longest EXPR a task line holds after "select = ": 65524 bytes
 	pad=$(printf "%065506d" 0 | tr 0 " ") &&
-	test_expect_code 2 gicat export "dataset = ${SQ}quoted${SQ}$pad " --out long 2>err &&
+	test_expect_code 2 gicat export "dataset = $pad ${SQ}quoted${SQ}" --out long 2>err &&
 	test_grep "^gicat: export: EXPR is 65525 bytes: task.ini records it on one line, which holds 65524 after .select = .$" err &&
 	test ! -e long &&
-	test_expect_code 2 gicat export "dataset = ${SQ}none${SQ}$pad" --out none 2>err &&
-	test "$(head -1 err)" = "gicat: export: warning: ${SQ}dataset = ${SQ}none${SQ}$(printf "%0104d" 0 | tr 0 " ")...${SQ}: no image matches: set ${SQ}export${SQ} is empty" &&
-	gicat export "dataset = ${SQ}quoted${SQ}$pad" --out long 2>/dev/null &&
+	test_expect_code 2 gicat export "dataset = $pad${SQ}none${SQ}" --out none 2>err &&
+	test "$(head -1 err)" = "gicat: export: warning: ${SQ}dataset = $(printf "%0110d" 0 | tr 0 " ")...${SQ}: no image matches: set ${SQ}export${SQ} is empty" &&
+	gicat export "dataset = $pad${SQ}quoted${SQ}" --out long 2>/dev/null &&
+	test "$(grep "^select = " long/task.ini | wc -c)" -eq 65534 &&
 	gicat task check long/task.ini >out 2>err &&
 	test_grep "^export  *[0-9]" out && ! grep "longer than" err
 '
