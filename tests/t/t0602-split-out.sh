@@ -342,6 +342,14 @@ test_expect_success 'split --check of a directory an export is writing into says
 	wait && rm -rf running
 '
 
+test_expect_success 'the mark'"'"'s temporary file of an export killed before it touched anything is no drift; the next export removes it' '
+	gicat split $TASK --out tmpmark 2>/dev/null &&
+	: >tmpmark/.gicat-incomplete.tmp &&
+	gicat split --check tmpmark >out && test_grep " 0 drifts$" out &&
+	gicat split --force $TASK --out tmpmark 2>/dev/null &&
+	! test -e tmpmark/.gicat-incomplete.tmp
+'
+
 # A set large enough to be placed by threads (1,024 items or more): 1,300
 # tiny PNGs in two label directories, 40 more kept only by reference.
 test_expect_success 'a large set placed by threads: the same files and records as one thread' '
