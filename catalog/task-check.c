@@ -326,3 +326,20 @@ int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
 	*n = l.n;
 	return 0;
 }
+
+int gic_task_merged(const struct gic_resolved *r,
+		    struct gic_task_warning **out, size_t *n)
+{
+	struct list l = { 0 };
+	int rc = 0;
+
+	for (int i = 0; i < r->nsets && rc == 0; i++)
+		rc = merged(&l, &r->sets[i]);
+	if (rc < 0) {
+		free(l.v);
+		return gic_seterr(GIC_ENOMEM, "out of memory");
+	}
+	*out = l.v;
+	*n = l.n;
+	return 0;
+}

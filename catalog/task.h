@@ -168,6 +168,11 @@ void gic_resolved_free(struct gic_resolved *r);
  */
 int gic_task_warnings(struct gic_catalog *c, const struct gic_resolved *r,
 		      struct gic_task_warning **out, size_t *n);
+/* Of those, only the degraded images several originals became (known
+ * once the sets are derived): for commands that derive but do not warn
+ * about the rest (eval, task show --items). */
+int gic_task_merged(const struct gic_resolved *r,
+		    struct gic_task_warning **out, size_t *n);
 /* When s is empty: "set 'NAME' is empty" in buf, with why when its
  * select (a [split] share's: [split]'s) asks for a value no entry has
  * (or a generator where real images

@@ -231,6 +231,10 @@ int cli_derive(const char *cmd, struct gic_catalog *c, struct gic_resolved *r,
  * or an exit code. */
 int cli_task_warnings(const char *cmd, struct gic_catalog *c,
 		      const struct gic_resolved *r, size_t *count);
+/* Those of them about degraded images several originals became, for
+ * commands that derive without the rest (gic_task_merged): 0, or a
+ * negative code, not said. */
+int cli_task_merged(const char *cmd, const struct gic_resolved *r);
 /* The n warnings w of task t so, on stderr. */
 void cli_task_warnings_print(const char *cmd, const struct gic_task *t,
 			     const struct gic_task_warning *w, size_t n);

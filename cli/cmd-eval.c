@@ -325,6 +325,10 @@ static int eval_task(const char *file, const struct args *a)
 	if ((rc = cli_resolve_some("eval", c, t, gic_eval_scores,
 				   cli_default_jobs(), &r)))
 		goto out;
+	if ((rc = cli_task_merged("eval", r)) < 0) {
+		rc = cli_fail(rc, "eval", NULL);
+		goto out;
+	}
 	rc = gic_eval_run(c, r, a->predictions, &o, &e);
 	eval_sink_end(&s);
 	if (rc < 0)
@@ -430,6 +434,7 @@ static int score_run(struct gic_catalog *c, struct runs *rs, int i,
 					&rs->res[i])) < 0 ||
 	    (rc = gic_task_derive(c, rs->res[i], cli_default_jobs(), &computed,
 				  &reused)) < 0 ||
+	    (rc = cli_task_merged("eval --matrix", rs->res[i])) < 0 ||
 	    (rc = gic_eval_run(c, rs->res[i], run->predictions, o,
 			       &rs->evals[i])) < 0) {
 		eval_sink_end(o->arg);

@@ -121,6 +121,11 @@ static int show(const char *file, int check, int with_items, enum out_format f)
 					   " (and stored: later commands reuse "
 					   "them)")))
 		goto out;
+	/* check warns of merged images with the rest, below */
+	if (with_items && !check && (rc = cli_task_merged("task", r)) < 0) {
+		rc = cli_fail(rc, "task", NULL);
+		goto out;
+	}
 	if (with_items)
 		items(r, f);
 	else

@@ -167,6 +167,18 @@ int cli_task_warnings(const char *cmd, struct gic_catalog *c,
 	return 0;
 }
 
+int cli_task_merged(const char *cmd, const struct gic_resolved *r)
+{
+	struct gic_task_warning *w;
+	size_t n;
+	int rc = gic_task_merged(r, &w, &n);
+
+	if (rc == 0)
+		cli_task_warnings_print(cmd, r->task, w, n);
+	free(w);
+	return rc;
+}
+
 static void on_progress(void *arg, uint64_t done, uint64_t total)
 {
 	progress_show(arg, "export", done, total);

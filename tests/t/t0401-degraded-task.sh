@@ -255,7 +255,16 @@ for d, t in ((\"twin/0_real/a.png\", \"one\"), (\"twin/1_fake/b.png\", \"two\"),
 	test "$(find twin-out/test -type f | wc -l)" -eq 1 &&
 	test "$(gicat task show --items twin.ini 2>/dev/null | grep -c "^test/t,")" -eq 1 &&
 	gicat split twin.ini --out twin-out2 2>/dev/null &&
-	diff -r twin-out/test twin-out2/test
+	diff -r twin-out/test twin-out2/test &&
+	# eval and task show --items, which derive, warn the same
+	gicat task show --items --format csv twin.ini >items 2>err &&
+	test_grep "warning: twin.ini:3: set .test/t.: 1 degraded image is the result of several originals" err &&
+	echo sha256,score >p.csv && tail -n +2 items | cut -d, -f7 | sed "s/$/,0.9/" >>p.csv &&
+	gicat eval twin.ini --predictions p.csv >/dev/null 2>err &&
+	test_grep "^gicat: eval: warning: twin.ini:3: set .test/t.: 1 degraded image is the result of several originals.*labelled real and fake" err &&
+	printf "twin.ini\tp.csv\n" >runs.tsv &&
+	gicat eval --matrix runs.tsv >/dev/null 2>err &&
+	test_grep "^gicat: eval --matrix: warning: twin.ini:3: set .test/t.: 1 degraded" err
 '
 
 # kill -9 while a degraded split derives and writes (a tree five times the
