@@ -254,9 +254,10 @@ int gic_class_parse(const struct gic_classes *cls, const char *s);
  * how many classes s names. */
 int gic_class_name_note(const char *s, char *out, size_t size);
 /* As gic_class_name_note, and when s names no class but is a word in
- * the names of some: " (no class is named so; 3 hold it in their names:
- * 151, 152, 153, ...)", returning how many hold it (0 when s names a
- * class: the note is then gic_class_name_note's). */
+ * the names of some: " (no class is named so; 16 hold it in their names:
+ * 153 Maltese dog; 200 Tibetan terrier; 229 Old English sheepdog; ...)",
+ * returning how many hold it (0 when s names a class: the note is then
+ * gic_class_name_note's). */
 int gic_class_word_note(const char *s, char *out, size_t size);
 
 /* ILSVRC2012 validation labels (image id -> wnid), LOC_val_solution.csv.

@@ -180,19 +180,38 @@ const char *gic_classes_wnid(const struct gic_classes *c, int idx)
 	return c->wnid[idx];
 }
 
-/* Is the n bytes at syn (one of a class's names) s, in any case, with
- * '_' and ' ' alike (a folder's "great_white_shark")? */
-static int same_name(const char *syn, size_t n, const char *s)
+/* A byte of a class name as names compare: in any case, with '_' and
+ * ' ' alike (a folder's "great_white_shark"). */
+static int fold(char c)
+{
+	return c == '_' ? ' ' : tolower((unsigned char)c);
+}
+
+/* How many bytes of s the n bytes at syn begin with, as names compare. */
+static size_t common(const char *syn, size_t n, const char *s)
 {
 	size_t i = 0;
 
-	for (; i < n && s[i]; i++) {
-		int a = syn[i] == '_' ? ' ' : tolower((unsigned char)syn[i]);
-		int b = s[i] == '_' ? ' ' : tolower((unsigned char)s[i]);
-		if (a != b)
-			return 0;
-	}
-	return i == n && !s[i];
+	while (i < n && s[i] && fold(syn[i]) == fold(s[i]))
+		i++;
+	return i;
+}
+
+/* Is the n bytes at syn (one of a class's names) s? */
+static int same_name(const char *syn, size_t n, const char *s)
+{
+	return common(syn, n, s) == n && !s[n];
+}
+
+/* Does the n bytes at name hold s, as names compare? */
+static int holds(const char *name, size_t n, const char *s)
+{
+	size_t k = strlen(s);
+
+	for (size_t i = 0; i + k <= n; i++)
+		if (common(name + i, n - i, s) == k)
+			return 1;
+	return 0;
 }
 
 /* Does the name field of length n at name ("goldfish, Carassius auratus")
@@ -242,7 +261,7 @@ int gic_class_name_note(const char *s, char *out, size_t size)
 int gic_class_word_note(const char *s, char *out, size_t size)
 {
 	const char *line = gic_builtin_classes_tsv, *next, *tab1, *tab2;
-	char list[160], name[512];
+	char list[160];
 	int hits = 0, shown = 0;
 	size_t len, used = 0;
 
@@ -253,13 +272,8 @@ int gic_class_word_note(const char *s, char *out, size_t size)
 		return 0;
 	for (; *line; line = next) {
 		len = line_len(line, &next);
-		if (class_tabs(line, len, &tab1, &tab2) < 0)
-			continue;
-		snprintf(name, sizeof(name), "%.*s", (int)(line + len - tab2 -
-			 1), tab2 + 1);
-		for (char *c = name; *c; c++)
-			*c = *c == ' ' ? '_' : *c;
-		if (!strcasestr(name, s))
+		if (class_tabs(line, len, &tab1, &tab2) < 0 ||
+		    !holds(tab2 + 1, len - (size_t)(tab2 + 1 - line), s))
 			continue;
 		if (shown < 3 && used < sizeof(list)) {
 			used += (size_t)snprintf(list + used, sizeof(list) - used,

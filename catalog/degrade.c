@@ -161,15 +161,16 @@ static int check_keys(const struct call *c, const char *const *keys)
 			known |= !strcmp(*s, k);
 		if (!known) {
 			char list[64] = "it takes ";
+			const char *near;
 			size_t n = 0;
 
 			for (; keys[n]; n++)
 				snprintf(list + strlen(list), sizeof(list) -
 					 strlen(list), "%s%s", n ? ", " : "",
 					 keys[n]);
-			if (gic_nearest(k, keys, n))
+			if ((near = gic_nearest(k, keys, n)))
 				snprintf(list, sizeof(list), "did you mean "
-					 "'%s'?", gic_nearest(k, keys, n));
+					 "'%s'?", near);
 			return gic_seterr(GIC_EUSAGE, "%s: unknown parameter "
 					  "'%s' (%s)", c->name, k, list);
 		}

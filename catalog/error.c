@@ -428,9 +428,10 @@ const char *gic_nearest(const char *name, const char *const *words, size_t n)
 int gic_unknown(const char *what, const char *name, const char *const *words,
 		size_t n, const char *list)
 {
-	const char *near = gic_nearest(name = name ? name : "", words, n);
+	const char *near;
 
-	if (near)
+	name = name ? name : "";
+	if ((near = gic_nearest(name, words, n)))
 		return gic_seterr(GIC_EUSAGE, "unknown %s '%s' (did you mean "
 				  "'%s'?)", what, name, near);
 	return gic_seterr(GIC_EUSAGE, "unknown %s '%s' (%s)", what, name, list);

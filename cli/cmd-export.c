@@ -114,10 +114,12 @@ static int ini_safe(char *expr)
 	}
 	/* and without the blanks around it, which INI drops on reading:
 	 * the task hashed is then the one task.ini gives back */
-	for (size_t n = strlen(expr); n && strchr(" \t", expr[n - 1]); )
-		expr[--n] = '\0';
-	memmove(expr, expr + strspn(expr, " \t"),
-		strlen(expr + strspn(expr, " \t")) + 1);
+	size_t lead = strspn(expr, " \t"), n = strlen(expr);
+
+	while (n > lead && strchr(" \t", expr[n - 1]))
+		n--;
+	memmove(expr, expr + lead, n - lead);
+	expr[n - lead] = '\0';
 	return 0;
 }
 

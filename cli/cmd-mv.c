@@ -35,9 +35,9 @@ int cmd_mv(int argc, char **argv)
 		return rc;
 	rc = gic_move(c, argv[optind], argv[optind + 1], dataset, dry_run,
 		      &rep);
-	if (rc == 0 && dataset && !rep.entries && !rep.fetched &&
-	    cli_name_hint(c, "dataset", dataset, hint, sizeof(hint)))
-		dataset = NULL;  /* the note is on the name, not the path */
+	/* a name no entry has: the note is on the name, not the path */
+	if (rc == 0 && dataset && !rep.entries && !rep.fetched)
+		cli_name_hint(c, "dataset", dataset, hint, sizeof(hint));
 	gic_catalog_close(c);
 	if (rc < 0)
 		return cli_fail(rc, "mv", NULL);

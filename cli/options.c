@@ -42,12 +42,14 @@ int cli_license_opt(const char *cmd, struct gic_catalog *c, const char *ids)
 const char *cli_meant(const char *bad, const char *const *words)
 {
 	static char out[GIC_SUGGEST_LONGEST + 24];
-	size_t best = GIC_SUGGEST_FAR;
+	size_t n = 0;
+	const char *near;
 
+	while (words[n])
+		n++;
 	out[0] = 0;
-	for (; *words; words++)
-		if (gic_suggest_closer(bad, strlen(bad), *words, &best))
-			snprintf(out, sizeof(out), "; did you mean '%s'?", *words);
+	if ((near = gic_nearest(bad, words, n)))
+		snprintf(out, sizeof(out), "; did you mean '%s'?", near);
 	return out;
 }
 
