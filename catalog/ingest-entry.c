@@ -44,7 +44,7 @@ static const char *class_source(const struct gic_writer *w)
 	return w->class_source ? w->class_source : "option";
 }
 
-/* Binds ?1..?12 of the entry statements from r and the overrides. */
+/* Binds ?1..?14 of the entry statements from r and the overrides. */
 static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 		       const struct gic_result *r)
 {
@@ -83,6 +83,7 @@ static void bind_entry(struct gic_writer *w, sqlite3_stmt *s,
 		sqlite3_bind_null(s, 11);
 	gic_bind_opt(s, 12, r->source);
 	gic_bind_opt(s, 13, r->file_id);
+	gic_writer_bind_base(w, s, 14, r->path);
 }
 
 /* Counts entries whose wnid is none of the 1000 classes (kept, with no

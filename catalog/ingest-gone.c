@@ -79,7 +79,7 @@ int gic_dir_range(const char *dir, char *lo, char *hi, size_t size)
 
 /* The entries of dataset directly in dir whose files are gone: into st. */
 static int gone_in(sqlite3_stmt *sel, const char *dataset, const char *dir,
-		   struct gic_ingest_stats *st)
+		   int64_t base, struct gic_ingest_stats *st)
 {
 	char lo[GIC_MAX_PATH + 2], hi[GIC_MAX_PATH + 2];
 	int rc;
@@ -89,6 +89,7 @@ static int gone_in(sqlite3_stmt *sel, const char *dataset, const char *dir,
 	sqlite3_bind_text(sel, 1, dataset, -1, SQLITE_STATIC);
 	sqlite3_bind_text(sel, 2, lo, -1, SQLITE_STATIC);
 	sqlite3_bind_text(sel, 3, hi, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(sel, 4, base);
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(sel, 0);
 
@@ -101,7 +102,7 @@ static int gone_in(sqlite3_stmt *sel, const char *dataset, const char *dir,
 }
 
 int gic_ingest_count_gone(struct gic_catalog *c, const struct gic_filelist *fl,
-			  const char *const *datasets, int n,
+			  const char *const *datasets, int n, int64_t base,
 			  struct gic_ingest_stats *st)
 {
 	sqlite3_stmt *sel = NULL;
@@ -111,12 +112,13 @@ int gic_ingest_count_gone(struct gic_catalog *c, const struct gic_filelist *fl,
 		return 0;
 	if (sqlite3_prepare_v2(c->db, "SELECT path FROM entries WHERE "
 			       "dataset = ?1 AND path > ?2 AND path < ?3 AND "
-			       "instr(substr(path, length(?2) + 1), '/') = 0",
+			       "instr(substr(path, length(?2) + 1), '/') = 0 "
+			       "AND " GIC_SQL_BASE("?4"),
 			       -1, &sel, NULL))
 		return gic_db_fail(c->db, NULL);
 	for (size_t i = 0; i < fl->ndirs && rc == 0; i++)
 		for (int d = 0; d < n && rc == 0; d++)
-			rc = gone_in(sel, datasets[d], fl->dirs[i], st);
+			rc = gone_in(sel, datasets[d], fl->dirs[i], base, st);
 	if (rc < 0)
 		rc = gic_db_fail(c->db, "look for entries of files gone");
 	sqlite3_finalize(sel);

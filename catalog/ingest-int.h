@@ -86,8 +86,11 @@ int gic_dir_range(const char *dir, char *lo, char *hi, size_t size);
 /* Counts into st the entries of the n datasets (each once) directly in a
  * directory fl's walk read whose files are gone (ingest-gone.c). */
 int gic_ingest_count_gone(struct gic_catalog *c, const struct gic_filelist *fl,
-			  const char *const *datasets, int n,
+			  const char *const *datasets, int n, int64_t base,
 			  struct gic_ingest_stats *st);
+/* SQL: a row of the working directory whose bases.id is the parameter p
+ * (or one recorded with none: an absolute path, or an older row). */
+#define GIC_SQL_BASE(p) "(base IS NULL OR base = " p ")"
 /* What path, a file of the PATH argument given, says: into m. */
 void gic_ingest_root_parse(const struct gic_ingest_root *ri, const char *given,
 			   const char *path, const struct gic_ingest_opts *o,

@@ -7,8 +7,10 @@
  * transaction as its image row, and only after its object is durable.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -26,7 +28,7 @@
 	"ref_size, ref_mtime_ns"
 /* An entry whose file changed: its new content; its fields stay, but
  * for those the options give (gic_writer_update) */
-#define ENTRY_SET "sha256 = ?1, source = ?12, file_id = ?13"
+#define ENTRY_SET "sha256 = ?1, source = ?12, file_id = ?13, base = ?14"
 
 /* The fields an ingest's options set (NULL: not given, left as is); a
  * real image has no generator. */
@@ -53,10 +55,11 @@ static const char *const sql_text[] = {
 	"file_id IS NOT NULL, subset FROM entries "
 	"WHERE dataset = ?1 AND path = ?2",
 	"INSERT INTO entries (sha256, dataset, path, generator, subset, label, "
-	"split, class, wnid, class_source, license, source, file_id) VALUES "
-	"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	"split, class, wnid, class_source, license, source, file_id, base) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 	"UPDATE entries SET " ENTRY_SET " WHERE dataset = ?2 AND path = ?3",
-	"INSERT INTO rejects (path, reason, file_id) VALUES (?1, ?2, ?3)",
+	"INSERT INTO rejects (path, reason, file_id, base) VALUES (?1, ?2, ?3, "
+	"?4)",
 	"DELETE FROM rejects WHERE path = ?1 OR file_id = ?2",
 	"UPDATE images SET ref_size = ?1, ref_mtime_ns = ?2, ref_path = ?4 "
 	"WHERE sha256 = ?3 AND storage = 'ref'",
@@ -268,6 +271,39 @@ void gic_bind_opt(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
+void gic_writer_bind_base(const struct gic_writer *w, sqlite3_stmt *s, int i,
+			  const char *path)
+{
+	if (w->base > 0 && *path != '/')
+		sqlite3_bind_int64(s, i, w->base);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+int gic_writer_base(struct gic_catalog *c, int64_t *id)
+{
+	char *cwd = getcwd(NULL, 0);
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*id = 0;
+	if (!cwd)  /* no row can then say where it is: as before bases */
+		return 0;
+	rc = sqlite3_prepare_v2(c->db, "INSERT INTO bases (dir) VALUES (?1) "
+				"ON CONFLICT (dir) DO UPDATE SET dir = dir "
+				"RETURNING id", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, cwd, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+			*id = sqlite3_column_int64(s, 0);
+		rc = rc == SQLITE_ROW ? sqlite3_reset(s) : rc;
+	}
+	sqlite3_finalize(s);
+	free(cwd);
+	return rc == SQLITE_OK ? 0 : gic_db_fail(c->db, "record the working "
+						 "directory");
+}
+
 int gic_writer_step(struct gic_writer *w, sqlite3_stmt *s, const char *what)
 {
 	int rc = sqlite3_step(s);
@@ -438,6 +474,7 @@ int gic_writer_apply(struct gic_writer *w, const struct gic_result *r,
 		sqlite3_bind_text(w->ins_reject, 1, r->path, -1, SQLITE_STATIC);
 		sqlite3_bind_text(w->ins_reject, 2, r->reason, -1, SQLITE_STATIC);
 		gic_bind_opt(w->ins_reject, 3, r->file_id);
+		gic_writer_bind_base(w, w->ins_reject, 4, r->path);
 		return gic_writer_step(w, w->ins_reject, "record reject");
 	}
 	if ((r->how == GIC_PUT_COPIED && w->opts->mode != GIC_MODE_COPY))

@@ -56,6 +56,8 @@ struct gic_writer {
 				     "option" */
 	struct gic_license_rules *rules; /* licenses of datasets and
 					    generators (license-rules.c) */
+	int64_t base;           /* bases.id of the working directory, for
+				   rows of relative paths; 0: none */
 };
 
 /*
@@ -157,6 +159,12 @@ int gic_writer_finish(struct gic_writer *w, int rc);
 int gic_writer_fail(struct gic_writer *w, const char *what);
 /* Binds text, or NULL for NULL / "". */
 void gic_bind_opt(struct sqlite3_stmt *s, int i, const char *v);
+/* Binds w->base for a relative path, else NULL (entries.base). */
+void gic_writer_bind_base(const struct gic_writer *w, struct sqlite3_stmt *s,
+			  int i, const char *path);
+/* The bases.id of the working directory into *id, its row made if need
+ * be (in a transaction of its own): for an ingest given relative paths. */
+int gic_writer_base(struct gic_catalog *c, int64_t *id);
 /* Steps s once and resets it; a failure is the catalog's, as what. */
 int gic_writer_step(struct gic_writer *w, struct sqlite3_stmt *s,
 		    const char *what);

@@ -49,6 +49,8 @@ struct pipeline {
 	size_t io_head, io_tail;
 	int workers_left;       /* decoding workers still running */
 	int stop;
+	int64_t base;           /* bases.id of the working directory, when a
+				   PATH is relative; else 0 */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 };
@@ -372,6 +374,7 @@ static int run(struct pipeline *p, struct gic_ingest_stats *st)
 	}
 	if ((rc = gic_writer_init(&w, p->cat, p->opts)) < 0)
 		goto out;
+	w.base = p->base;
 	if ((started = start(p, tids, jobs, &workers)) <= workers)
 		rc = gic_seterr(GIC_ENOMEM, "cannot start threads");
 	else
@@ -395,7 +398,7 @@ out:
 /* The rejects of the files directly in the directory ?1 ("d/", its
  * path with a '/'; "d0", the end of the range, '0' following '/'). */
 #define IN_DIR "SELECT path FROM rejects WHERE path > ?1 AND path < ?2 " \
-	"AND instr(substr(path, length(?1) + 1), '/') = 0"
+	"AND instr(substr(path, length(?1) + 1), '/') = 0 AND " GIC_SQL_BASE("?3")
 
 /* Forgets the rejects of the files directly in the directory dir (as the
  * walk spelt it) that are gone from it: the walk read dir and no longer
@@ -403,7 +406,7 @@ out:
  * renewed) or left out on purpose (a hidden name), and keeps its row.
  * The gone are gathered first: no row is deleted under a reading sel. */
 static int forget_gone(sqlite3_stmt *sel, sqlite3_stmt *del, const char *dir,
-		       uint64_t *forgotten)
+		       int64_t base, uint64_t *forgotten)
 {
 	char lo[GIC_MAX_PATH + 2], hi[GIC_MAX_PATH + 2], **gone = NULL;
 	size_t n = 0, cap = 0;
@@ -413,6 +416,7 @@ static int forget_gone(sqlite3_stmt *sel, sqlite3_stmt *del, const char *dir,
 		return SQLITE_OK;  /* no file in it has a row */
 	sqlite3_bind_text(sel, 1, lo, -1, SQLITE_STATIC);
 	sqlite3_bind_text(sel, 2, hi, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(sel, 3, base);
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(sel, 0);
 
@@ -441,7 +445,7 @@ static int forget_gone(sqlite3_stmt *sel, sqlite3_stmt *del, const char *dir,
  * rejected as unreadable that has now been read leaves rejects, as a
  * fixed file does, and so does a rejected file deleted since from one. */
 static int tidy_rejects(struct gic_catalog *c, const struct gic_filelist *fl,
-			struct gic_ingest_stats *st)
+			int64_t base, struct gic_ingest_stats *st)
 {
 	sqlite3_stmt *sel = NULL, *del = NULL, *del_dir = NULL;
 	uint64_t any = 0;
@@ -471,7 +475,7 @@ static int tidy_rejects(struct gic_catalog *c, const struct gic_filelist *fl,
 		     SQLITE_ERROR;
 		sqlite3_reset(del_dir);
 		if (rc == SQLITE_OK)
-			rc = forget_gone(sel, del, fl->dirs[i],
+			rc = forget_gone(sel, del, fl->dirs[i], base,
 					 &st->rejects_forgotten);
 	}
 	if (rc == SQLITE_OK)
@@ -574,7 +578,7 @@ static int count_gone(struct pipeline *p, int npaths,
 		if (!seen)
 			ds[n++] = p->rootinfo[i].name;
 	}
-	rc = gic_ingest_count_gone(p->cat, &p->files, ds, n, st);
+	rc = gic_ingest_count_gone(p->cat, &p->files, ds, n, p->base, st);
 	free(ds);
 	return rc;
 }
@@ -596,6 +600,9 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 	rc = collect(&p, paths, npaths);
+	for (int i = 0; rc == 0 && i < npaths && !p.base; i++)
+		if (paths[i][0] != '/')  /* rows of relative paths say where */
+			rc = gic_writer_base(c, &p.base);
 	st->files_total = p.files.n;
 	st->skip_loop = p.files.loops;
 	st->skip_long = p.files.too_long;
@@ -610,7 +617,7 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	if (rc == 0 && p.files.n)
 		rc = run(&p, st);
 	if (rc == 0)
-		rc = tidy_rejects(c, &p.files, st);
+		rc = tidy_rejects(c, &p.files, p.base, st);
 	if (rc == 0)
 		rc = count_gone(&p, npaths, st);
 	for (int i = 0; p.rootinfo && i < npaths; i++) {

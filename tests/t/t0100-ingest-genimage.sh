@@ -308,4 +308,21 @@ test_expect_success 'entries whose files are gone from a tree ingested again are
 	! grep -q "gone from" err
 '
 
+test_expect_success 'subsets ingested each from its own folder keep their rejects and are not gone' '
+	cp -r data own && gicat init owncat 2>/dev/null &&
+	adm=own/genimage/ADM/imagenet_ai_0508_adm &&
+	(cd $adm && test_expect_code 1 gicat --catalog "$TRASH/owncat" ingest . 2>/dev/null) &&
+	gicat --catalog owncat stats --rejects --format csv | test_grep "^./train/ai/115_adm_141.PNG," - &&
+	(cd own/genimage/BigGAN/imagenet_ai_0419_biggan &&
+		gicat --catalog "$TRASH/owncat" ingest . 2>"$TRASH/err") &&
+	! grep "gone from" err &&
+	gicat --catalog owncat stats --rejects --format csv | test_grep "^./train/ai/115_adm_141.PNG," - &&
+	test "$(sqlite3 owncat/.gicat/catalog.db "SELECT count(DISTINCT base) FROM entries")" -eq 2 &&
+	rm $adm/train/ai/115_adm_141.PNG $adm/train/ai/0_adm_174.PNG &&
+	(cd $adm && gicat --catalog "$TRASH/owncat" ingest . 2>"$TRASH/err") &&
+	test_grep "^  1 file rejected before is gone from the directories read" err &&
+	test_grep "^  1 entry names a file gone from the directories read (first: .\./train/ai/0_adm_174.PNG.)" err &&
+	test "$(gicat --catalog owncat stats --rejects --format csv | wc -l)" -eq 1
+'
+
 test_done
