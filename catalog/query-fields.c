@@ -79,10 +79,17 @@ static int word_of(const char *name, size_t n, const char *fn)
 	return 0;
 }
 
+/* Words other tools name these fields by. */
+static const char *const aliases[][2] = {
+	{ "hash", "sha256" }, { "size", "bytes" }, { "filesize", "bytes" },
+	{ "file", "path" }, { "filename", "path" },
+};
+
 /* The field a wrong name most likely meant: the first (in the order of
  * the listing) that has the name, three bytes or more, as a word of its
- * own ("model": exif_model, not mode), or else the nearest in edit
- * distance. */
+ * own ("quality": jpeg_quality, not mode) or as its start ("sha":
+ * sha256), the field another tool's word names ("size": bytes), or else
+ * the nearest in edit distance. */
 const struct gic_field *gic_field_suggest(const char *name, size_t n)
 {
 	const struct gic_field *best = NULL;
@@ -91,6 +98,13 @@ const struct gic_field *gic_field_suggest(const char *name, size_t n)
 	for (const struct gic_field *f = fields; n >= 3 && f->name; f++)
 		if (word_of(name, n, f->name))
 			return f;
+	for (const struct gic_field *f = fields; n >= 3 && f->name; f++)
+		if (!strncasecmp(f->name, name, n))
+			return f;
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strlen(aliases[i][0]) == n &&
+		    !strncasecmp(aliases[i][0], name, n))
+			return gic_field_find(aliases[i][1]);
 	for (const struct gic_field *f = fields; f->name; f++)
 		if (gic_suggest_closer(name, n, f->name, &bestd))
 			best = f;

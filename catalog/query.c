@@ -53,8 +53,8 @@ static int unknown_field(struct parser *p, const struct tok *t)
 	if (best)
 		return gic_qfail(p, t, "unknown field '%.*s' (did you mean '%s'?)",
 				 (int)t->n, t->s, best->name);
-	return gic_qfail(p, t, "unknown field '%.*s'", (int)(t->n > 40 ? 40 : t->n),
-			 t->s);
+	return gic_qfail(p, t, "unknown field '%.*s' ('gicat help query' lists "
+			 "the fields)", (int)(t->n > 40 ? 40 : t->n), t->s);
 }
 
 /* ---- output -------------------------------------------------------- */

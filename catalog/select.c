@@ -239,7 +239,8 @@ static int one_of_names(const char *value, const char *v)
 
 /* The hint for field f = v, which no entry has: the value in another
  * case, the generator v names ("SD V1.4" for sd14), the value v is one
- * of the names of, or a near spelling, else the first values there are.
+ * of the names of, or a near spelling (not of a generator's own id:
+ * 'vqdm' is no misspelt 'adm'), else the first values there are.
  * several: for an 'in' list of more values than v, "'a', 'b' or 'c'",
  * said with the values there are. */
 static void value_hint(struct gic_catalog *c, const struct gic_field *f,
@@ -276,7 +277,7 @@ static void value_hint(struct gic_catalog *c, const struct gic_field *f,
 		if (!strcasecmp(vs.v[i], v) || (id && !strcmp(vs.v[i], id)) ||
 		    one_of_names(vs.v[i], v))
 			near = vs.v[i];
-	for (size_t i = 0; i < vs.n && !near; i++)
+	for (size_t i = 0; i < vs.n && !near && !(id && !strcmp(id, v)); i++)
 		if (gic_suggest_closer(v, strlen(v), vs.v[i], &best))
 			closest = vs.v[i];  /* each one closer than the last */
 	near = near ? near : closest;

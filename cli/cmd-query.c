@@ -66,8 +66,9 @@ static int split_fields(const char *opt, char *buf, char *out, size_t size)
 					       "(did you mean '%s'?)", opt, tok,
 					       near->name);
 		if (!f)
-			return cli_usage_error("query", "%s: unknown field '%s'",
-					       opt, tok);
+			return cli_usage_error("query", "%s: unknown field '%s' "
+					       "('gicat help query' lists the "
+					       "fields)", opt, tok);
 		for (size_t i = 0; i < nseen; i++)
 			if (seen[i] == f)
 				return cli_usage_error("query", "%s: '%s' twice",

@@ -110,6 +110,24 @@ test_expect_success 'an unknown field is a usage error pointing at its column' '
 	test_grep "unexpected character .\*. (a glob is a string: path ~ .\*adm\*.)" err
 '
 
+test_expect_success 'a field named as other tools name it, or by its start, gets the field; one close to none the list' '
+	test_expect_code 2 gicat query "sha ~ ${SQ}602a*${SQ}" 2>err &&
+	test_grep "unknown field .sha. (did you mean .sha256.?)" err &&
+	test_expect_code 2 gicat query "size > 100" 2>err &&
+	test_grep "unknown field .size. (did you mean .bytes.?)" err &&
+	test_expect_code 2 gicat query "bogus = 1" 2>err &&
+	test_grep "unknown field .bogus. (.gicat help query. lists the fields)" err &&
+	test_expect_code 2 gicat query --group-by bogus 2>err &&
+	test_grep "group-by: unknown field .bogus. (.gicat help query. lists the fields)" err
+'
+
+test_expect_success 'a generator id no entry has is not taken for a misspelling of another' '
+	gicat init onegen 2>/dev/null &&
+	test_expect_code 1 gicat --catalog onegen ingest data/genimage/ADM 2>/dev/null &&
+	test "$(gicat --catalog onegen query --count "generator = vqdm" 2>err)" -eq 0 &&
+	test "$(cat err)" = "gicat: query: note: no entry has generator ${SQ}vqdm${SQ} (there are: adm)"
+'
+
 test_expect_success 'an unquoted ~ the shell made the home directory is named as such' '
 	test_expect_code 2 env HOME=/home/ann gicat query --count class_name /home/ann tench 2>err &&
 	test_grep "^gicat: query: unexpected character ./.$" err &&
