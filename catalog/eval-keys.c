@@ -627,6 +627,15 @@ static int resolve(struct keys *k, const struct gic_pred *p, struct gic_hit *h)
 	if (rc == NONE && p->kind == GIC_KEY_SHA256)
 		return report(k, GIC_EVAL_UNKNOWN, "sha256 '%s' is no image of "
 			      "the scored sets", p->key);
+	if (rc == NONE && named_by(k, p->key, "", named) == FOUND) {
+		k->e->unrooted++;  /* "adm/0_real/5c25….jpg", of test/ */
+		return report(k, GIC_EVAL_UNKNOWN, "path '%s' is no file an "
+			      "export of this task wrote nor an entry's path, "
+			      "though its name begins the sha256 of the task's "
+			      "image %.16s: an exported path is relative to "
+			      "--out (test/NAME/...), or absolute", p->key,
+			      named);
+	}
 	if (rc == NONE)  /* maybe a file of another task's export */
 		return report(k, GIC_EVAL_UNKNOWN, "path '%s' is neither a file "
 			      "an export of this task wrote nor an entry's "

@@ -178,6 +178,9 @@ struct gic_eval {
 				    degraded image */
 	size_t foreign;          /* of them, rows naming files of exports of
 				    other tasks */
+	size_t unrooted;         /* of them, paths that name no file but
+				    whose names begin a scored image's hash
+				    (relative to a set's directory, say) */
 	int64_t foreign_mat;     /* the first of those exports */
 	int64_t keyed_mat;       /* the first export of this task a row's
 				    path was found in (0: none) */

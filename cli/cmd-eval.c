@@ -109,6 +109,16 @@ static int verdict(const struct gic_eval *e, const char *at, const char *file,
 			: "the task as it was then");
 		return EXIT_PROBLEMS;
 	}
+	if (e->images && e->missing == e->images && e->unrooted) {
+		cli_err("gicat: eval: %s'%s': no prediction names an image "
+			"of the task: %zu path%s name%s no file, though the "
+			"file name begins an image's sha256: paths are "
+			"relative to the export's --out ('test/NAME/...') or "
+			"absolute\n", at, file, e->unrooted,
+			e->unrooted == 1 ? "" : "s",
+			e->unrooted == 1 ? "s" : "");
+		return EXIT_PROBLEMS;
+	}
 	if (e->images && e->missing == e->images) {
 		cli_err("gicat: eval: %s'%s': no prediction names an image "
 			"of the task: nothing scored (paths are those of an "

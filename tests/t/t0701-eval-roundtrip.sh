@@ -204,4 +204,11 @@ test_expect_success 'an image in two sets: a path key counts for its set' '
 	test_grep "^test/b,8,1.0,1.0,1.0,1.0$" got2
 '
 
+test_expect_success 'paths relative to the test directory are said to be relative to --out' '
+	{ echo path,score; (cd ov/test && find . -type f | sed "s|^\./||; s|\$|,0.5|"); } >rel.csv &&
+	test_expect_code 1 gicat eval ov.ini --predictions rel.csv 2>err &&
+	test_grep "line 2: path .[ab]/[01]_[a-z]*/[0-9a-f]*\.[a-z]*. is no file an export of this task wrote nor an entry.s path, though its name begins the sha256 of the task.s image [0-9a-f]\{16\}: an exported path is relative to --out (test/NAME/...), or absolute$" err &&
+	test_grep "^gicat: eval: .rel.csv.: no prediction names an image of the task: 16 paths name no file, though the file name begins an image.s sha256: paths are relative to the export.s --out (.test/NAME/....) or absolute$" err
+'
+
 test_done
