@@ -1,6 +1,7 @@
 /*
- * cmd-task.c - gicat task list | show FILE | check FILE: the shipped tasks,
- * a task's resolved sets, and a task checked for mistakes (errors with
+ * cmd-task.c - gicat task list | cat FILE | show FILE | check FILE: the
+ * shipped tasks, a task's text (a shipped one's, to copy), a task's
+ * resolved sets, and a task checked for mistakes (errors with
  * line numbers exit 1; empty or unbalanced sets, unknown keys and test
  * images that are also training images are warnings, on stderr as errors
  * are, and with --strict exit 1 too).
@@ -26,6 +27,19 @@ static int list(void)
 		gic_task_free(t);
 	}
 	return 0;
+}
+
+/* The text of a task (a shipped one's as compiled in), once it parses. */
+static int cat(const char *file)
+{
+	struct gic_task *t = NULL;
+	int rc = gic_task_load(file, &t);
+
+	if (rc < 0)
+		return cli_fail(rc, "task", NULL);
+	rc = cli_write_stdout(t->text, strlen(t->text));
+	gic_task_free(t);
+	return rc;
 }
 
 static void summary(const struct gic_resolved *r)
@@ -190,18 +204,24 @@ int cmd_task(int argc, char **argv)
 				  : list();
 	if (optind + 2 == argc && !strcmp(argv[optind], "show"))
 		return show(argv[optind + 1], 0, with_items, f);
+	if (optind + 2 == argc && !strcmp(argv[optind], "cat"))
+		return with_items ? cli_usage_error("task", "--items and --format "
+						    "are for 'show' and 'check'")
+				  : cat(argv[optind + 1]);
 	if (optind < argc && strcmp(argv[optind], "list") &&
-	    strcmp(argv[optind], "show") && strcmp(argv[optind], "check"))
+	    strcmp(argv[optind], "show") && strcmp(argv[optind], "check") &&
+	    strcmp(argv[optind], "cat"))
 		return cli_usage_error("task", "no task command '%s' (list, "
-				       "show FILE or check FILE)%s", argv[optind],
-				       cli_meant(argv[optind], (const char *[]){
-				       "list", "show", "check", NULL }));
+				       "cat FILE, show FILE or check FILE)%s",
+				       argv[optind], cli_meant(argv[optind],
+				       (const char *[]){ "list", "cat", "show",
+				       "check", NULL }));
 	if (optind + 1 == argc && strcmp(argv[optind], "list"))
 		return cli_usage_error("task", "%s takes a task FILE (a path, "
 				       "or a name from 'gicat task list')",
 				       argv[optind]);
-	return cli_usage_error("task", "expected 'list', 'show FILE' or "
-			       "'check FILE'%s", optind + 2 < argc &&
+	return cli_usage_error("task", "expected 'list', 'cat FILE', 'show "
+			       "FILE' or 'check FILE'%s", optind + 2 < argc &&
 			       strcmp(argv[optind], "list") ?
 			       " (one FILE: quote a path with spaces)" : "");
 }

@@ -133,11 +133,13 @@ static const struct cmd commands[] = {
 	  "             0012; EXIF and XMP fields, 0006), to fill it in; one\n"
 	  "             that cannot be read or\n"
 	  "             decoded is named and left empty (exit 1)\n" },
-	{ "task", cmd_task, "list | show [--format table | --items [--format "
-	  "csv|jsonl]] FILE | check [--strict] [--format table | --items "
-	  "[--format csv|jsonl]] FILE",
-	  "shipped tasks; a task's sets; a task checked",
+	{ "task", cmd_task, "list | cat FILE | show [--format table | --items "
+	  "[--format csv|jsonl]] FILE | check [--strict] [--format table | "
+	  "--items [--format csv|jsonl]] FILE",
+	  "shipped tasks; a task's text; a task's sets; a task checked",
 	  "  FILE is a task file or a shipped task's name (genimage/cross-sd14)\n"
+	  "  cat: the task's text, to start one of your own from a shipped one\n"
+	  "        (gicat task cat genimage/cross-sd14 >mine.ini)\n"
 	  "  show: images per set and label (--format table, the default);\n"
 	  "        --items, or --format csv or jsonl, lists every image\n"
 	  "        (a degraded set's with its derived_sha256, as eval scores it)\n"

@@ -13,6 +13,17 @@ test_expect_success 'task list shows the nine shipped GenImage tasks' '
 	test_grep "^genimage/all " out
 '
 
+test_expect_success 'task cat prints a shipped task as shipped: a copy to edit is the same task' '
+	gicat task cat genimage/cross-sd14 >mine.ini &&
+	test_cmp "$TOP/tasks/genimage/cross-sd14.ini" mine.ini &&
+	gicat task show mine.ini | head -1 >a && gicat task show genimage/cross-sd14 | head -1 >b &&
+	test_cmp a b &&
+	test_expect_code 2 gicat task cat genimage/cross-sd41 2>err &&
+	test_grep "did you mean .genimage/cross-sd14.?" err &&
+	test_expect_code 2 gicat task ca genimage/all 2>err &&
+	test_grep "did you mean .cat.?" err
+'
+
 test_expect_success 'the shipped GenImage tasks are GENIMAGE.md sections 4 and 5, for every generator' '
 	$PY -c "
 import configparser, sys

@@ -227,10 +227,10 @@ test_expect_success 'task show and check: a missing task file is a usage error (
 	test_expect_code 2 gicat task show mine 2>err &&
 	test "$(cat err)" = "gicat: task: no task file ${SQ}mine${SQ} and no shipped task of that name (did you mean ${SQ}mine.ini${SQ}?)" &&
 	test_expect_code 2 gicat task shwo mine.ini 2>err &&
-	test "$(head -1 err)" = "gicat: task: no task command ${SQ}shwo${SQ} (list, show FILE or check FILE); did you mean ${SQ}show${SQ}?" &&
+	test "$(head -1 err)" = "gicat: task: no task command ${SQ}shwo${SQ} (list, cat FILE, show FILE or check FILE); did you mean ${SQ}show${SQ}?" &&
 	test_expect_code 2 gicat task show my task.ini 2>err &&
-	test "$(head -1 err)" = "gicat: task: expected ${SQ}list${SQ}, ${SQ}show FILE${SQ} or ${SQ}check FILE${SQ} (one FILE: quote a path with spaces)" &&
-	for c in show check; do
+	test "$(head -1 err)" = "gicat: task: expected ${SQ}list${SQ}, ${SQ}cat FILE${SQ}, ${SQ}show FILE${SQ} or ${SQ}check FILE${SQ} (one FILE: quote a path with spaces)" &&
+	for c in cat show check; do
 		test_expect_code 2 gicat task $c 2>err &&
 		test "$(head -1 err)" = "gicat: task: $c takes a task FILE (a path, or a name from ${SQ}gicat task list${SQ})" || return 1
 	done

@@ -81,7 +81,7 @@ test_expect_success 'a misspelt audit, task or license command is offered the cl
 	test_expect_code 2 gicat license sett 2>err &&
 	test_grep "^gicat: license: no license command .sett. (list, set, unset or rules); did you mean .set.?$" err &&
 	test_expect_code 2 gicat task zzz 2>err &&
-	test "$(head -1 err)" = "gicat: task: no task command ${SQ}zzz${SQ} (list, show FILE or check FILE)"
+	test "$(head -1 err)" = "gicat: task: no task command ${SQ}zzz${SQ} (list, cat FILE, show FILE or check FILE)"
 '
 
 test_expect_success 'HTML: the license table counts images for a task, entries otherwise; no label shows as - as in the tables' '
