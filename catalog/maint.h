@@ -59,6 +59,7 @@ struct gic_move_report {
 				   intact: they point there now (or would) */
 	uint64_t refs_lost;     /* ... whose file is gone and not there (or
 				   not intact): verify names them */
+	uint64_t rejects;       /* rejected files under from, which move too */
 	char clash_path[4096], clash_to[4096], clash_dataset[256];
 	/* how the new path clashes: the same path as another entry's, a path
 	 * under the file of the entry clash_other, or the path of a

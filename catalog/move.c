@@ -61,6 +61,11 @@ static int step_once(struct gic_catalog *c, sqlite3_stmt *s,
 	return rc == SQLITE_ROW;
 }
 
+static void take_rejects(sqlite3_stmt *s, struct gic_move_report *rep)
+{
+	rep->rejects = (uint64_t)sqlite3_column_int64(s, 0);
+}
+
 static void take_counts(sqlite3_stmt *s, struct gic_move_report *rep)
 {
 	rep->entries = (uint64_t)sqlite3_column_int64(s, 0);
@@ -258,6 +263,10 @@ static int follow_refs(struct gic_catalog *c, const char *from,
 	NEW_PATH_OF("e.") ") ORDER BY path LIMIT 1"
 #define RENAME(U) DATASETS "UPDATE entries SET path = " NEW_PATH " WHERE " \
 	U " AND source IS NULL"
+/* The rejects under FROM (of no dataset: any --dataset's tree held
+ * them), which move with the files; one at a path taken goes. */
+#define REJECTS_UNDER "FROM rejects WHERE path >= ?1 AND path < ?1 || '0' " \
+	"AND " GIC_SQL_UNDER("path", "?1")
 
 /* Whether the entries under FROM (rep->entries, counted) are so many of
  * all that reading every entry finds them sooner: 1 for UNDER_SCAN. */
@@ -288,6 +297,9 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 			  "NULL) FROM entries WHERE " UNDER, from, to, dataset,
 			  &s)) < 0 ||
 	    (rc = step_once(c, s, take_counts, rep)) < 0 ||
+	    (rc = prepare(c, "SELECT count(*) " REJECTS_UNDER, from, to, NULL,
+			  &s)) < 0 ||
+	    (rc = step_once(c, s, take_rejects, rep)) < 0 ||
 	    (rc = scan_all(c, rep, &scan)) < 0)
 		return rc;
 	/* a file moved to "/" would have the empty path */
@@ -312,10 +324,15 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 	    (rc = follow_refs(c, from, to, dataset, dry_run, rep)) < 0 ||
 	    dry_run)
 		return rc;
-	if ((rc = prepare(c, rename_sql[scan], from, to, dataset, &s)) < 0)
+	if ((rc = prepare(c, rename_sql[scan], from, to, dataset, &s)) < 0 ||
+	    (rc = step_once(c, s, NULL, rep)) < 0 ||
+	    (rep->rejects && ((rc = prepare(c, "UPDATE OR REPLACE rejects SET "
+					    "path = " NEW_PATH " WHERE rowid IN "
+					    "(SELECT rowid " REJECTS_UNDER ")",
+					    from, to, NULL, &s)) < 0 ||
+			      (rc = step_once(c, s, NULL, rep)) < 0)))
 		return rc;
-	rc = step_once(c, s, NULL, rep);
-	return rc < 0 ? rc : 0;
+	return 0;
 }
 
 int gic_move(struct gic_catalog *c, const char *from, const char *to,

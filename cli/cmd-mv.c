@@ -65,6 +65,10 @@ int cmd_mv(int argc, char **argv)
 			(unsigned long long)rep.fetched,
 			cli_word(rep.fetched, "entry", "entries"),
 			cli_word(rep.fetched, "it is", "they are"));
+	if (rep.rejects)
+		cli_err("; %llu rejected %s %s", (unsigned long long)rep.rejects,
+			cli_word(rep.rejects, "file", "files"), dry_run ?
+			"would follow" : "followed");
 	if (rep.refs_followed)
 		cli_err("; %llu referenced %s %s", (unsigned long long)
 			rep.refs_followed, cli_word(rep.refs_followed, "file",

@@ -269,6 +269,21 @@ gicat: mv: note: there is no '"'"'new'"'"' here: mv renames the paths the entrie
 	test "$(gicat --catalog c7 query --count "path ~ \"new/*\"")" -eq 3
 '
 
+test_expect_success 'mv moves the rejected files under FROM with the entries' '
+	gicat init c7j 2>/dev/null && mkdir -p rold/sub && cp img/basn0g08.png rold/ &&
+	cp "$SHARED/data/pngsuite/xcrn0g04.png" rold/sub/bad.png && : >rold/empty.png &&
+	: >roldish.png &&
+	test_expect_code 1 gicat --catalog c7j ingest --dataset d rold roldish.png 2>/dev/null &&
+	gicat --catalog c7j mv --dry-run rold rnew 2>err &&
+	test_grep "^mv: would move 1 entry from .rold. to .rnew.; 2 rejected files would follow$" err &&
+	mv rold rnew && gicat --catalog c7j mv rold rnew 2>err &&
+	test_grep "^mv: moved 1 entry from .rold. to .rnew.; 2 rejected files followed$" err &&
+	gicat --catalog c7j stats --rejects --format csv | tail -n +2 | cut -d, -f1 | sort >got &&
+	printf "rnew/empty.png\nrnew/sub/bad.png\nroldish.png\n" >want && test_cmp want got &&
+	rm rnew/empty.png && test_expect_code 1 gicat --catalog c7j ingest --dataset d rnew 2>err &&
+	test_grep "1 file rejected before is gone" err
+'
+
 test_expect_success 'split --check of a manifest export checks the object paths it lists, not where the catalog has them now' '
 	mkdir -p mtree/real && cp "$SHARED/data/pngsuite/basn0g08.png" "$SHARED/data/pngsuite/basn2c08.png" mtree/real/ &&
 	gicat init cm 2>/dev/null && gicat --catalog cm ingest --mode ref --dataset m mtree 2>/dev/null &&
