@@ -264,9 +264,11 @@ static int follow_refs(struct gic_catalog *c, const char *from,
 #define RENAME(U) DATASETS "UPDATE entries SET path = " NEW_PATH " WHERE " \
 	U " AND source IS NULL"
 /* The rejects under FROM (of no dataset: any --dataset's tree held
- * them), which move with the files; one at a path taken goes. */
+ * them), which move with the files; one at a path taken goes.  A URL
+ * fetch refused stays, as fetched entries do. */
 #define REJECTS_UNDER "FROM rejects WHERE path >= ?1 AND path < ?1 || '0' " \
-	"AND " GIC_SQL_UNDER("path", "?1")
+	"AND " GIC_SQL_UNDER("path", "?1") " AND path NOT GLOB 'http://*' " \
+	"AND path NOT GLOB 'https://*'"
 
 /* Whether the entries under FROM (rep->entries, counted) are so many of
  * all that reading every entry finds them sooner: 1 for UNDER_SCAN. */

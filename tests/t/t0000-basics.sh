@@ -88,7 +88,8 @@ test_expect_success 'help fits 80 columns: a long synopsis wraps at its options,
 	grep -q "^   or: gicat fetch --status \[--dataset NAME\] \[--format F\] \[URLLIST\]$" out &&
 	gicat help task >out &&
 	test "$(sed -n 1p out)" = "usage: gicat task list" &&
-	test "$(sed -n 2p out)" = "   or: gicat task show [--format table | --items [--format csv|jsonl]] FILE" &&
+	test "$(sed -n 2p out)" = "   or: gicat task cat FILE" &&
+	test "$(sed -n 3p out)" = "   or: gicat task show [--format table | --items [--format csv|jsonl]] FILE" &&
 	gicat help show >out &&
 	test "$(sed -n 1p out)" = "usage: gicat show [--format text|json] SHA256|PREFIX|PATH" &&
 	gicat help license >out &&

@@ -256,7 +256,7 @@ test_expect_success 'audit license --task audits every set and names it' '
 	test_grep "^audit license: [0-9]* images for commercial: " err &&
 	printf "[train]\nselect = bogus = 1\n" >unk.ini &&
 	test_expect_code 2 gicat audit bias --task unk.ini 2>err2 &&
-	test "$(cat err2)" = "gicat: audit: unk.ini:2: select: unknown field ${SQ}bogus${SQ} (column 10)" &&
+	test "$(cat err2)" = "gicat: audit: unk.ini:2: select: unknown field ${SQ}bogus${SQ} (${SQ}gicat help query${SQ} lists the fields) (column 10)" &&
 	gicat audit license --task sd14.ini --format json >j.json 2>/dev/null || : &&
 	"$PY" -c "
 import json

@@ -209,7 +209,7 @@ static void precedence_and_parentheses(void **state)
 	      "((label = ? OR split = ?)) IS NOT 1 | 'real' 'val'");
 	check("not not class = 1", "((class = ?) IS NOT 1) IS NOT 1 | 1");
 	check("((class = 1))", "class = ? | 1");
-	check("a = 1 or b = 2", "error at 1: unknown field 'a'");
+	check("a = 1 or b = 2", "error at 1: unknown field 'a' ('gicat help query' lists the fields)");
 	check("class = 1 or class = 2 or class = 3",
 	      "(class = ? OR class = ? OR class = ?) | 1 2 3");
 	check("(class = 1 or class = 2) or class = 3",
@@ -286,7 +286,7 @@ static void errors_point_at_the_token(void **state)
 	(void)state;
 	check_err("genrator = sd14", 1,
 		  "unknown field 'genrator' (did you mean 'generator'?)");
-	check_err("label = real and xyzzy = 1", 18, "unknown field 'xyzzy'");
+	check_err("label = real and xyzzy = 1", 18, "unknown field 'xyzzy' ('gicat help query' lists the fields)");
 	check_err("widht > 5", 1, "unknown field 'widht' (did you mean 'width'?)");
 	check_err("id = 1", 1, "unknown field 'id'");
 	/* one word of a field's name: the first field holding it */
