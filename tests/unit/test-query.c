@@ -288,7 +288,7 @@ static void errors_point_at_the_token(void **state)
 		  "unknown field 'genrator' (did you mean 'generator'?)");
 	check_err("label = real and xyzzy = 1", 18, "unknown field 'xyzzy' ('gicat help query' lists the fields)");
 	check_err("widht > 5", 1, "unknown field 'widht' (did you mean 'width'?)");
-	check_err("id = 1", 1, "unknown field 'id'");
+	check_err("id = 1", 1, "unknown field 'id' ('gicat help query' lists the fields)");
 	/* one word of a field's name: the first field holding it */
 	check_err("short > 100", 1,
 		  "unknown field 'short' (did you mean 'short_side'?)");
@@ -296,7 +296,7 @@ static void errors_point_at_the_token(void **state)
 		  "unknown field 'quality' (did you mean 'jpeg_quality'?)");
 	check_err("model = x", 1,
 		  "unknown field 'model' (did you mean 'exif_model'?)");
-	check_err("at = 1", 1, "unknown field 'at'"); /* too short a word */
+	check_err("at = 1", 1, "unknown field 'at' ('gicat help query' lists the fields)"); /* too short a word */
 	check_err("generator =", 12, "expected a value after '='");
 	check_err("generator = )", 13, "expected a value after '='");
 	check_err("dataset = or", 11, "expected a value after '=': 'or' is a "
