@@ -261,8 +261,11 @@ static int follow_refs(struct gic_catalog *c, const char *from,
 	"entries e WHERE " U " AND source IS NULL AND EXISTS (SELECT 1 FROM " \
 	"entries f WHERE f.dataset = e.dataset AND f.path = " \
 	NEW_PATH_OF("e.") ") ORDER BY path LIMIT 1"
-#define RENAME(U) DATASETS "UPDATE entries SET path = " NEW_PATH " WHERE " \
-	U " AND source IS NULL"
+/* An absolute new path is of no working directory (bases). */
+#define NEW_BASE "base = CASE WHEN " NEW_PATH " GLOB '/*' THEN NULL ELSE " \
+	"base END"
+#define RENAME(U) DATASETS "UPDATE entries SET path = " NEW_PATH ", " \
+	NEW_BASE " WHERE " U " AND source IS NULL"
 /* The rejects under FROM (of no dataset: any --dataset's tree held
  * them), which move with the files; one at a path taken goes.  A URL
  * fetch refused stays, as fetched entries do. */
@@ -329,7 +332,8 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 	if ((rc = prepare(c, rename_sql[scan], from, to, dataset, &s)) < 0 ||
 	    (rc = step_once(c, s, NULL, rep)) < 0 ||
 	    (rep->rejects && ((rc = prepare(c, "UPDATE OR REPLACE rejects SET "
-					    "path = " NEW_PATH " WHERE rowid IN "
+					    "path = " NEW_PATH ", " NEW_BASE
+					    " WHERE rowid IN "
 					    "(SELECT rowid " REJECTS_UNDER ")",
 					    from, to, NULL, &s)) < 0 ||
 			      (rc = step_once(c, s, NULL, rep)) < 0)))
