@@ -121,8 +121,9 @@ static void rule_bars(FILE *o, const struct gic_bias_set *s, double limit)
 		fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" "
 			"fill=\"%s\"><title>real %.1f%%, fake %.1f%%</title></rect>"
 			"\n<text x=\"%d\" y=\"%d\">%.1f%%</text>\n", x0, y, w,
-			bad ? "#c33" : "#48a", r->real_acc * 100, r->fake_acc * 100,
-			x0 + w + 4, y + 13, r->accuracy * 100);
+			bad ? "#c33" : "#48a", gic_pct1(r->real_acc),
+			gic_pct1(r->fake_acc), x0 + w + 4, y + 13,
+			gic_pct1(r->accuracy));
 	}
 	fprintf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"0\" y2=\"%d\" stroke=\"#444\" "
 		"stroke-dasharray=\"4 3\"/>\n<text x=\"%d\" y=\"%d\" text-anchor="
@@ -153,7 +154,7 @@ static void hist(FILE *o, const struct gic_bias_group *g, const char *what,
 		esc(o, names[b]);  /* <128 */
 		fprintf(o, ": %llu of %llu (%.1f%%)</title></rect>",
 			(unsigned long long)v[b],
-			(unsigned long long)g->n, 100 * share(v[b], g->n));
+			(unsigned long long)g->n, gic_pct1(share(v[b], g->n)));
 	}
 	fprintf(o, "<line x1=\"0\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#888\"/>"
 		"</svg></td>", nbins * HIST_BAR, HIST_H - 1, HIST_H - 1);
@@ -251,7 +252,8 @@ int gic_bias_html(const struct gic_bias *b, const char *title,
 	      "accuracy) / 2, so 50% is chance whatever the mix. A PNG counts "
 	      "as JPEG quality 101 (lossless).", o);
 	if (max_shortcut >= 0)
-		fprintf(o, " Red: above the limit of %.1f%%.", max_shortcut * 100);
+		fprintf(o, " Red: above the limit of %.1f%%.",
+			gic_pct1(max_shortcut));
 	fputs("</p>\n", o);
 	for (size_t i = 0; i < b->nsets; i++) {
 		const struct gic_bias_set *s = &b->sets[i];
@@ -443,13 +445,13 @@ static void feature_bars(FILE *o, const struct gic_prov *p)
 			"real %.1f%%</text>\n", lw, y,
 			(int)lround(r * BAR_W), (unsigned long long)f->real,
 			(unsigned long long)p->nreal,
-			lw + (int)lround(r * BAR_W) + 4, y + 10, r * 100);
+			lw + (int)lround(r * BAR_W) + 4, y + 10, gic_pct1(r));
 		fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"12\" "
 			"fill=\"#e83\"><title>fake: %llu of %llu</title></rect>\n"
 			"<text x=\"%d\" y=\"%d\" class=\"s\">fake %.1f%%</text>\n",
 			lw, y + 14, (int)lround(k * BAR_W),
 			(unsigned long long)f->fake, (unsigned long long)p->nfake,
-			lw + (int)lround(k * BAR_W) + 4, y + 24, k * 100);
+			lw + (int)lround(k * BAR_W) + 4, y + 24, gic_pct1(k));
 	}
 	fputs("</svg>\n", o);
 }
@@ -499,7 +501,7 @@ int gic_prov_html(const struct gic_prov *p, const char *title, char **out)
 		fprintf(o, "<p><span class=\"%s\">%zu more over "
 			"--max-shortcut %.1f%%</span> (metadata both labels "
 			"carry, but one far more often).</p>\n", p->nover ?
-			"warn" : "ok", p->nover, 100 * p->max_shortcut);
+			"warn" : "ok", p->nover, gic_pct1(p->max_shortcut));
 	fprintf(o, "<h2>Who carries what (share of real and of fake %s)</h2>\n",
 		p->unit);
 	if (p->nfeatures)

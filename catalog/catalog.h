@@ -153,6 +153,10 @@ const char *gic_esc(const char *s, char *buf, size_t n);
 #define GIC_SHOWN_MAX 120
 #define GIC_SHOWN_BUF (4 * GIC_SHOWN_MAX + 24)
 const char *gic_esc_cut(const char *s, size_t max, char *buf, size_t n);
+/* A fraction as a percentage rounded half up to one decimal, for "%.1f":
+ * 23/80 is 28.8 (28.75 in decimal; "%.1f" of 0.2875 * 100 gives 28.7 or
+ * 28.8 as the binary error of the product falls). */
+double gic_pct1(double frac);
 /* s as one word of a shell command line: as it is when the shell would
  * leave it so, else in single quotes (one in s as '\''); cut at n. */
 void gic_shell_word(const char *s, char *out, size_t n);

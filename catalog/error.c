@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
+#include <math.h>
 #endif
 #include <stdarg.h>
 #include <stdio.h>
@@ -176,6 +177,12 @@ const char *gic_esc_cut(const char *s, size_t max, char *buf, size_t n)
 		max--;  /* not inside a UTF-8 character */
 	esc_n(s, max, buf, n - 3);  /* room for the "..." */
 	return strcat(buf, "...");
+}
+
+double gic_pct1(double frac)
+{
+	/* a count's fraction k/n is a tie (.x5) within 1e-9 or not at all */
+	return floor(frac * 1000 + 0.5 + 1e-9) / 10;
 }
 
 void gic_unhex32(const char *hex, unsigned char md[32])

@@ -310,7 +310,8 @@ static void cells(FILE *o, const struct gic_grid *g, const struct frame *f)
 			fprintf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
 				"fill=\"#%02x%02x%02x\" stroke=\"#fff\"/>\n", f->x[c],
 				f->y[r], CELL_W, CELL_H, rgb[0], rgb[1], rgb[2]);
-			snprintf(buf, sizeof(buf), isnan(v) ? "-" : "%.1f", v * 100);
+			snprintf(buf, sizeof(buf), isnan(v) ? "-" : "%.1f",
+				 gic_pct1(v));
 			text(o, f->x[c] + CELL_W / 2, f->y[r] + CELL_H / 2 + 5,
 			     "middle", ink(rgb), buf);
 		}

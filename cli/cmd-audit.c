@@ -31,7 +31,7 @@
 static const char *limit_pct(char *buf, size_t size, double max,
 			     const char *acc)
 {
-	snprintf(buf, size, "%.1f%%", 100 * max);
+	snprintf(buf, size, "%.1f%%", gic_pct1(max));
 	if (!strcmp(buf, acc))
 		snprintf(buf, size, "%.10g%%", 100 * max);
 	return buf;
@@ -55,7 +55,7 @@ static void pct(char *buf, size_t size, double v)
 	if (isnan(v))
 		snprintf(buf, size, "-");
 	else
-		snprintf(buf, size, "%.1f%%", 100 * v);
+		snprintf(buf, size, "%.1f%%", gic_pct1(v));
 }
 
 int cli_audit_html(const char *path, const char *text)

@@ -130,7 +130,8 @@ static int verdict(const struct gic_eval *e, const char *at, const char *file,
 	if (e->missing)
 		cli_err("eval: %s%s: %zu of %zu images (%.1f%%) have no "
 			"prediction; scored the other %zu\n", at, file, e->missing,
-			e->images, 100.0 * (double)e->missing / (double)e->images,
+			e->images, gic_pct1((double)e->missing /
+					    (double)e->images),
 			e->images - e->missing);
 	/* a weak detector misses fakes, not reals too: both far below
 	 * chance is a file whose labels are swapped (a trainer on the
@@ -141,7 +142,7 @@ static int verdict(const struct gic_eval *e, const char *at, const char *file,
 			"fakes are called right: are real and fake the other "
 			"way round? (gicat reads 1, 'fake' and a high score as "
 			"fake; the genimage layout numbers ai as 0)\n", at, file,
-			100 * e->avg.real_acc, 100 * e->avg.fake_acc);
+			gic_pct1(e->avg.real_acc), gic_pct1(e->avg.fake_acc));
 	return EXIT_OK;
 }
 
@@ -151,7 +152,7 @@ static const char *pct(double v, char buf[32])
 {
 	if (isnan(v))
 		return strcpy(buf, "-");
-	snprintf(buf, 32, "%.1f", v * 100);
+	snprintf(buf, 32, "%.1f", gic_pct1(v));
 	return buf;
 }
 

@@ -135,7 +135,7 @@ fetch_killed () {
 	gicat fetch --timeout 30 "$2.csv" 2>"$2.err" &
 	pid=$!
 	n=0
-	while ! grep -q " /slow/a.png$3 " http.log && [ $n -lt 100 ]; do
+	while ! grep -q " /slow/a.png$3 " http.log && [ $n -lt 600 ]; do
 		sleep 0.05
 		n=$((n + 1))
 	done

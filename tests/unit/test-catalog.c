@@ -184,6 +184,27 @@ static void test_has_row(void **state)
 	sqlite3_finalize(s);
 }
 
+/* Percentages round half up from the fraction's decimal value, whatever
+ * the binary error of fraction * 100: "%.1f" of it gave 28.7 for 23/80. */
+static void test_pct1(void **state)
+{
+	static const struct { int k, n; const char *want; } v[] = {
+		{ 23, 80, "28.8" }, { 39, 80, "48.8" }, { 5, 80, "6.3" },
+		{ 5, 16, "31.3" }, { 1, 3, "33.3" }, { 2, 3, "66.7" },
+		{ 0, 7, "0.0" }, { 7, 7, "100.0" }, { 1, 2000, "0.1" },
+		{ 1999, 2000, "100.0" }, { 8001, 16000, "50.0" },
+		{ 8007, 16000, "50.0" }, { 8008, 16000, "50.1" },
+	};
+	char buf[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(buf, sizeof(buf), "%.1f",
+			 gic_pct1((double)v[i].k / v[i].n));
+		assert_string_equal(buf, v[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_transactions),
 		cmocka_unit_test(test_foreign_keys),
 		cmocka_unit_test(test_has_row),
+		cmocka_unit_test(test_pct1),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
