@@ -194,8 +194,8 @@ int cmd_export(int argc, char **argv)
 	}
 	if (r->sets[0].n && gic_set_label_conflicts(&r->sets[0], "EXPR",
 						    why, sizeof(why)))
-		cli_err("gicat: export: warning: '%s': %s\n",
-			cli_shown(expr, shown), why);
+		cli_err("gicat: export: warning: %s%s%s%s\n", *expr ? "'" : "",
+			cli_shown(expr, shown), *expr ? "': " : "", why);
 	rc = cli_export_run("export", c, r, &a);
 out:
 	gic_resolved_free(r);

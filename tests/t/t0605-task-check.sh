@@ -399,6 +399,8 @@ test_expect_success 'an image whose entries disagree on the label is a warning n
 	gicat export "sha256 = $full" --out conf-ex 2>err &&
 	test_grep "^gicat: export: warning: .sha256 = $full.: 1 image has entries labelled both real and fake (first: $sha, .conf/x.png.): taken as real, the label of its first entry by (dataset, path); fix the labels or narrow EXPR$" err &&
 	test -n "$(ls conf-ex/export/0_real)" &&
+	gicat export --out conf-all --format manifest 2>err &&
+	test_grep "^gicat: export: warning: 1 image has entries labelled both real and fake (first: $sha, " err &&
 	gicat rm "dataset = conf" 2>/dev/null &&
 	gicat task check conf.ini 2>err && ! grep "both real and fake" err
 '
