@@ -100,6 +100,7 @@ struct gic_verify_report {
 				   (their bytes re-hashed, intact), which a
 				   quick verify still reports */
 	char touched_first[4096];  /* ... the first of them */
+	uint64_t missing;       /* objects not in the store at all */
 };
 
 /*

@@ -241,6 +241,7 @@ static void check_object(struct ctx *x, const char *hex, int64_t bytes,
 		 * be looked at: the backend's message says which */
 		snprintf(why, sizeof(why), "%s", rc == GIC_ENOTFOUND ?
 			 "object is missing from the store" : gic_errmsg());
+		x->rep->missing += rc == GIC_ENOTFOUND;
 		object_problem(x, hex, why, 0);
 		return;
 	}

@@ -86,6 +86,11 @@ int cmd_verify(int argc, char **argv)
 		       "find %s -type f -perm /222 -exec chmod a-w {} +\n",
 		       (unsigned long long)rep.writable, cli_s(rep.writable),
 		       rep.writable_first, fix);
+	if (rep.missing > 1 && rep.missing == rep.objects_checked)
+		printf("verify: note: every one of the %llu objects is missing "
+		       "from %s: is the store's disk mounted, or is this the "
+		       "catalog meant (--catalog)?\n",
+		       (unsigned long long)rep.missing, objects);
 	if (rep.foreign)
 		printf("verify: note: %llu entr%s under objects/ that gicat did "
 		       "not write (neither objects nor temporary files): left "

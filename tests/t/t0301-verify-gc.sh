@@ -41,6 +41,16 @@ test_expect_success 'verify exits 1 naming a missing object; cat fails with exit
 	test_expect_code 3 gicat cat "$(first basn2c08.png)" >/dev/null 2>err
 '
 
+test_expect_success 'verify of a store that lost every object says so once at the end' '
+	gicat init lostobj 2>/dev/null && mkdir lo2 && cp img/basn0g08.png img/basn2c08.png lo2/ &&
+	gicat --catalog lostobj ingest lo2 2>/dev/null &&
+	find lostobj/.gicat/objects -type f -delete &&
+	test_expect_code 1 gicat --catalog lostobj verify >out 2>err &&
+	test "$(grep -c "object is missing from the store" err)" -eq 2 &&
+	test_grep "^verify: note: every one of the 2 objects is missing from .*lostobj/.gicat/objects: is the store.s disk mounted, or is this the catalog meant (--catalog)?$" out &&
+	test_expect_code 1 gicat verify >out 2>/dev/null && ! grep "every one" out
+'
+
 test_expect_success 'ingesting the originals again puts a missing object back; --repair a corrupt one' '
 	gicat ingest img 2>err && test_grep "already present" err &&
 	test_grep "^  1 object missing or damaged in the store, stored again from the file$" err &&
