@@ -132,7 +132,11 @@ test_expect_success 'a .csv or .tsv list with no header row is refused, naming t
 # leaves the exit code in rc.
 fetch_killed () {
 	printf "url\n%s\n" "$B/slow/a.png$3" >"$2.csv" || return 1
-	gicat fetch --timeout 30 "$2.csv" 2>"$2.err" &
+	# with SIGHUP as a terminal gives it: a run under nohup ignores it,
+	# which gicat keeps (README), and the shell cannot undo
+	"$PY" -c "import os, signal, sys
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])" gicat fetch --timeout 30 "$2.csv" 2>"$2.err" &
 	pid=$!
 	n=0
 	while ! grep -q " /slow/a.png$3 " http.log && [ $n -lt 600 ]; do
