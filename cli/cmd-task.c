@@ -198,16 +198,16 @@ int cmd_task(int argc, char **argv)
 		return show(argv[optind + 1], 1 + strict, with_items, f);
 	if (strict)
 		return cli_usage_error("task", "--strict is for 'check'");
+	if (with_items && optind < argc && (!strcmp(argv[optind], "list") ||
+					    !strcmp(argv[optind], "cat")))
+		return cli_usage_error("task", "--items and --format are for "
+				       "'show' and 'check'");
 	if (optind < argc && !strcmp(argv[optind], "list") && optind + 1 == argc)
-		return with_items ? cli_usage_error("task", "--items and --format "
-						    "are for 'show' and 'check'")
-				  : list();
+		return list();
 	if (optind + 2 == argc && !strcmp(argv[optind], "show"))
 		return show(argv[optind + 1], 0, with_items, f);
 	if (optind + 2 == argc && !strcmp(argv[optind], "cat"))
-		return with_items ? cli_usage_error("task", "--items and --format "
-						    "are for 'show' and 'check'")
-				  : cat(argv[optind + 1]);
+		return cat(argv[optind + 1]);
 	if (optind < argc && strcmp(argv[optind], "list") &&
 	    strcmp(argv[optind], "show") && strcmp(argv[optind], "check") &&
 	    strcmp(argv[optind], "cat"))

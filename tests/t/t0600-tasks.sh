@@ -21,7 +21,11 @@ test_expect_success 'task cat prints a shipped task as shipped: a copy to edit i
 	test_expect_code 2 gicat task cat genimage/cross-sd41 2>err &&
 	test_grep "did you mean .genimage/cross-sd14.?" err &&
 	test_expect_code 2 gicat task ca genimage/all 2>err &&
-	test_grep "did you mean .cat.?" err
+	test_grep "did you mean .cat.?" err &&
+	test_expect_code 2 gicat task cat --format csv genimage/all 2>err &&
+	test_grep "^gicat: task: --items and --format are for .show. and .check.$" err &&
+	test_expect_code 2 gicat task list --items 2>err &&
+	test_grep "^gicat: task: --items and --format are for .show. and .check.$" err
 '
 
 test_expect_success 'the shipped GenImage tasks are GENIMAGE.md sections 4 and 5, for every generator' '
