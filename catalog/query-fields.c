@@ -90,7 +90,7 @@ static const char *const aliases[][2] = {
  * own ("quality": jpeg_quality, not mode) or as its start ("sha":
  * sha256), the field another tool's word names ("size": bytes), or else
  * the nearest in edit distance. */
-const struct gic_field *gic_field_suggest(const char *name, size_t n)
+static const struct gic_field *suggest(const char *name, size_t n)
 {
 	const struct gic_field *best = NULL;
 	size_t bestd = GIC_SUGGEST_FAR;
@@ -109,6 +109,18 @@ const struct gic_field *gic_field_suggest(const char *name, size_t n)
 		if (gic_suggest_closer(name, n, f->name, &bestd))
 			best = f;
 	return best;
+}
+
+const char *gic_field_hint(const char *name, size_t n, char *buf,
+			   size_t size)
+{
+	const struct gic_field *f = suggest(name, n);
+
+	if (f)
+		snprintf(buf, size, " (did you mean '%s'?)", f->name);
+	else
+		snprintf(buf, size, " ('gicat help query' lists the fields)");
+	return buf;
 }
 
 /* Fields with a closed set of values: an equality with anything else

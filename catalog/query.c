@@ -48,13 +48,11 @@ static const char *const sql_ops[] = { "=", "IS NOT", "<", "<=", ">", ">=",
 
 static int unknown_field(struct parser *p, const struct tok *t)
 {
-	const struct gic_field *best = gic_field_suggest(t->s, t->n);
+	char hint[80];
 
-	if (best)
-		return gic_qfail(p, t, "unknown field '%.*s' (did you mean '%s'?)",
-				 (int)t->n, t->s, best->name);
-	return gic_qfail(p, t, "unknown field '%.*s' ('gicat help query' lists "
-			 "the fields)", (int)(t->n > 40 ? 40 : t->n), t->s);
+	return gic_qfail(p, t, "unknown field '%.*s'%s", (int)(t->n > 40 ? 40 :
+			 t->n), t->s, gic_field_hint(t->s, t->n, hint,
+						     sizeof(hint)));
 }
 
 /* ---- output -------------------------------------------------------- */

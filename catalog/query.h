@@ -29,8 +29,12 @@ const char *gic_field_match_sql(const struct gic_field *f, char *buf,
 const struct gic_field *gic_fields(void);
 const struct gic_field *gic_field_find(const char *name);
 const struct gic_field *gic_field_find_n(const char *name, size_t n);
-/* The field within two edits of the n-byte name, or NULL. */
-const struct gic_field *gic_field_suggest(const char *name, size_t n);
+/* What follows "unknown field 'NAME'" for the n-byte name: " (did you
+ * mean 'F'?)" of the field it most likely means (a word or the start of
+ * one, another tool's word for it, a near spelling), else where the
+ * fields are listed. */
+const char *gic_field_hint(const char *name, size_t n, char *buf,
+			   size_t size);
 /* 0 when text value s is one col can hold (a closed vocabulary: label,
  * format, storage; a wnid's shape, and with as_class, a known class's
  * wnid); else -1 and why. */

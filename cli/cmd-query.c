@@ -60,15 +60,14 @@ static int split_fields(const char *opt, char *buf, char *out, size_t size)
 	}
 	for (tok = strtok_r(buf, ", ", &save); tok;
 	     tok = strtok_r(NULL, ", ", &save)) {
-		const struct gic_field *f = gic_field_find(tok), *near;
-		if (!f && (near = gic_field_suggest(tok, strlen(tok))))
-			return cli_usage_error("query", "%s: unknown field '%s' "
-					       "(did you mean '%s'?)", opt, tok,
-					       near->name);
+		const struct gic_field *f = gic_field_find(tok);
+		char hint[80];
+
 		if (!f)
-			return cli_usage_error("query", "%s: unknown field '%s' "
-					       "('gicat help query' lists the "
-					       "fields)", opt, tok);
+			return cli_usage_error("query", "%s: unknown field "
+					       "'%s'%s", opt, tok, gic_field_hint(
+					       tok, strlen(tok), hint,
+					       sizeof(hint)));
 		for (size_t i = 0; i < nseen; i++)
 			if (seen[i] == f)
 				return cli_usage_error("query", "%s: '%s' twice",
