@@ -269,9 +269,9 @@ static int follow_refs(struct gic_catalog *c, const char *from,
 /* The rejects under FROM (of no dataset: any --dataset's tree held
  * them), which move with the files; one at a path taken goes.  A URL
  * fetch refused stays, as fetched entries do. */
-#define REJECTS_UNDER "FROM rejects WHERE path >= ?1 AND path < ?1 || '0' " \
-	"AND " GIC_SQL_UNDER("path", "?1") " AND path NOT GLOB 'http://*' " \
-	"AND path NOT GLOB 'https://*'"
+#define REJECTS_UNDER "path >= ?1 AND path < ?1 || '0' AND " \
+	GIC_SQL_UNDER("path", "?1") " AND path NOT GLOB 'http://*' AND " \
+	"path NOT GLOB 'https://*'"
 
 /* Whether the entries under FROM (rep->entries, counted) are so many of
  * all that reading every entry finds them sooner: 1 for UNDER_SCAN. */
@@ -302,8 +302,8 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 			  "NULL) FROM entries WHERE " UNDER, from, to, dataset,
 			  &s)) < 0 ||
 	    (rc = step_once(c, s, take_counts, rep)) < 0 ||
-	    (rc = prepare(c, "SELECT count(*) " REJECTS_UNDER, from, to, NULL,
-			  &s)) < 0 ||
+	    (rc = prepare(c, "SELECT count(*) FROM rejects WHERE "
+			  REJECTS_UNDER, from, to, NULL, &s)) < 0 ||
 	    (rc = step_once(c, s, take_rejects, rep)) < 0 ||
 	    (rc = scan_all(c, rep, &scan)) < 0)
 		return rc;
@@ -333,9 +333,8 @@ static int move_under(struct gic_catalog *c, const char *from, const char *to,
 	    (rc = step_once(c, s, NULL, rep)) < 0 ||
 	    (rep->rejects && ((rc = prepare(c, "UPDATE OR REPLACE rejects SET "
 					    "path = " NEW_PATH ", " NEW_BASE
-					    " WHERE rowid IN "
-					    "(SELECT rowid " REJECTS_UNDER ")",
-					    from, to, NULL, &s)) < 0 ||
+					    " WHERE " REJECTS_UNDER, from, to,
+					    NULL, &s)) < 0 ||
 			      (rc = step_once(c, s, NULL, rep)) < 0)))
 		return rc;
 	return 0;
