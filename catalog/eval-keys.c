@@ -627,6 +627,7 @@ static int resolve(struct keys *k, const struct gic_pred *p, struct gic_hit *h)
 	if (rc == NONE && p->kind == GIC_KEY_SHA256)
 		return report(k, GIC_EVAL_UNKNOWN, "sha256 '%s' is no image of "
 			      "the scored sets", p->key);
+	/* "" is no image's hash: any scored image the name begins is found */
 	if (rc == NONE && named_by(k, p->key, "", named) == FOUND) {
 		k->e->unrooted++;  /* "adm/0_real/5c25….jpg", of test/ */
 		return report(k, GIC_EVAL_UNKNOWN, "path '%s' is no file an "

@@ -600,9 +600,11 @@ int gic_ingest(struct gic_catalog *c, const char *const *paths, int npaths,
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 	rc = collect(&p, paths, npaths);
-	for (int i = 0; rc == 0 && i < npaths && !p.base; i++)
-		if (paths[i][0] != '/')  /* rows of relative paths say where */
+	for (int i = 0; rc == 0 && i < npaths; i++)
+		if (paths[i][0] != '/') {  /* rows of relative paths say where */
 			rc = gic_writer_base(c, &p.base);
+			break;
+		}
 	st->files_total = p.files.n;
 	st->skip_loop = p.files.loops;
 	st->skip_long = p.files.too_long;
